@@ -1,0 +1,92 @@
+"""Every task anyone runs on pyannoteai-identify: `nox -l` lists them, plain `nox` runs the checks CI runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+
+nox.options.sessions = ["generate_check", "lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_external_run = True
+nox.options.default_venv_backend = "uv|virtualenv"
+
+
+def _group(name: str) -> list[str]:
+    return list(nox.project.dependency_groups(PYPROJECT, name))
+
+
+@nox.session
+def generate(session: nox.Session) -> None:
+    """Regenerate generated/pyannoteai_api and the wrapper's _spec.py from openapi.yaml (`-- --check` to verify)."""
+    session.install(*_group("generate"))
+    session.run("python", "tools/generate.py", *session.posargs)
+
+
+@nox.session(name="generate_check")
+def generate_check(session: nox.Session) -> None:
+    """Validate openapi.yaml and fail if generated code differs from a fresh generation."""
+    session.install(*_group("generate"))
+    session.run("python", "tools/generate.py", "--check")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff on the hand-written code (generated/ is excluded)."""
+    session.install(*_group("lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the wrapper."""
+    session.install(*_group("typecheck"))
+    session.install("-e", ".")
+    session.run("mypy")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite: unit, contract, sandbox, CLI and benchmark smoke tests."""
+    session.install(*_group("test"))
+    session.install("-e", ".[all]")
+    profile = "ci" if os.environ.get("CI") == "true" else "dev"
+    session.run("pytest", f"--hypothesis-profile={profile}", *session.posargs)
+
+
+@nox.session
+def conformance(session: nox.Session) -> None:
+    """The contract suite; with `-- --base-url URL` (and PYANNOTEAI_API_KEY) also bill-free live checks."""
+    session.install(*_group("test"))
+    session.install("-e", ".[all]")
+    session.run("pytest", "tests/contract", "--hypothesis-profile=ci", *session.posargs)
+
+
+@nox.session(name="spec-diff")
+def spec_diff(session: nox.Session) -> None:
+    """Compare openapi.yaml with another version of the API's spec: `nox -s spec-diff -- OTHER_SPEC`."""
+    if not session.posargs:
+        session.error("usage: nox -s spec-diff -- OTHER_SPEC [--json]")
+    session.install("pyyaml>=6")
+    session.install("-e", ".")
+    session.run("python", "-m", "pyannoteai_identify._spec_diff", "openapi.yaml", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks, print the table and write benchmarks/RESULTS.md."""
+    session.install(*_group("test"))
+    session.install("-e", ".[all]")
+    session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Run the end-to-end demo against the embedded sandbox."""
+    session.install("-e", ".[cli]")
+    session.run("pyannoteai-identify", "demo", *session.posargs)

@@ -1,0 +1,130 @@
+"""Regenerate everything derived from openapi.yaml, or check that the committed copy is fresh.
+
+Run through nox, which installs the pinned generator and ruff: `nox -s generate` writes
+`generated/pyannoteai_api/` and `wrapper/pyannoteai_identify/_spec.py`; `nox -s generate -- --check`
+regenerates into a temporary folder and fails when anything committed differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import pprint
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+from openapi_spec_validator import validate
+from openapi_spec_validator.readers import read_from_filename
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "openapi.yaml"
+CONFIG = ROOT / "generator-config.yml"
+PACKAGE = "pyannoteai_api"
+GENERATED = ROOT / "generated" / PACKAGE
+SPEC_MODULE = ROOT / "wrapper" / "pyannoteai_identify" / "_spec.py"
+FIX_HINT = "run `nox -s generate` and commit the result (never edit generated code by hand)"
+
+SPEC_MODULE_HEADER = '''"""The contract (openapi.yaml) as a Python literal, for runtime use without a YAML parser.
+
+Written by `nox -s generate` from openapi.yaml; do not edit. The wrapper reads its validation
+limits from here, the sandbox validates requests against it, so nothing restates the contract.
+"""
+
+from typing import Any
+
+SPEC: dict[str, Any] = '''
+
+
+def validate_spec() -> dict[str, object]:
+    """Validate openapi.yaml with a real OpenAPI validator and return it parsed."""
+    document, _ = read_from_filename(str(SPEC))
+    validate(document)
+    with SPEC.open(encoding="utf-8") as handle:
+        loaded: dict[str, object] = yaml.safe_load(handle)
+    return loaded
+
+
+def render_spec_module(spec: dict[str, object]) -> str:
+    return SPEC_MODULE_HEADER + pprint.pformat(spec, width=120, sort_dicts=False) + "\n"
+
+
+def generate_into(workdir: Path) -> Path:
+    """Run the pinned generator into *workdir* and return the package folder it wrote."""
+    output = workdir / PACKAGE
+    command = [
+        "openapi-python-client",
+        "generate",
+        "--path",
+        str(SPEC),
+        "--config",
+        str(CONFIG),
+        "--meta",
+        "none",
+        "--output-path",
+        str(output),
+        "--overwrite",
+        "--fail-on-warning",
+    ]
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"openapi-python-client failed on {SPEC.name}: fix the spec, then run `nox -s generate`")
+    (output / "py.typed").write_text("")
+    return output
+
+
+def differing_files(left: Path, right: Path) -> list[str]:
+    """Every path that is missing on one side or differs in content, compared byte for byte."""
+    problems: list[str] = []
+
+    def walk(comparison: filecmp.dircmp[str], prefix: str) -> None:
+        problems.extend(f"{prefix}{name} (only in the committed copy)" for name in comparison.left_only)
+        problems.extend(f"{prefix}{name} (missing from the committed copy)" for name in comparison.right_only)
+        _, mismatch, errors = filecmp.cmpfiles(
+            comparison.left, comparison.right, comparison.common_files, shallow=False
+        )
+        problems.extend(f"{prefix}{name} (differs)" for name in mismatch + errors)
+        for name, sub in comparison.subdirs.items():
+            walk(sub, f"{prefix}{name}/")
+
+    if not left.is_dir():
+        return [f"{left} (missing)"]
+    walk(filecmp.dircmp(left, right, ignore=["__pycache__"]), "")
+    return sorted(problems)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail if the committed output is stale")
+    args = parser.parse_args(argv)
+
+    spec = validate_spec()
+    spec_module = render_spec_module(spec)
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = generate_into(Path(tmp))
+        if args.check:
+            problems = [f"generated/{PACKAGE}/{p}" for p in differing_files(GENERATED, fresh)]
+            if not SPEC_MODULE.exists() or SPEC_MODULE.read_text(encoding="utf-8") != spec_module:
+                problems.append(str(SPEC_MODULE.relative_to(ROOT)) + " (differs)")
+            if problems:
+                print("The committed generated code does not match openapi.yaml:", file=sys.stderr)
+                for problem in problems:
+                    print(f"  {problem}", file=sys.stderr)
+                print(f"To fix: {FIX_HINT}.", file=sys.stderr)
+                return 1
+            print("generated/ and _spec.py match a fresh generation from openapi.yaml")
+            return 0
+        shutil.rmtree(GENERATED, ignore_errors=True)
+        GENERATED.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(fresh, GENERATED)
+    SPEC_MODULE.write_text(spec_module, encoding="utf-8")
+    print(f"wrote {GENERATED.relative_to(ROOT)} and {SPEC_MODULE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

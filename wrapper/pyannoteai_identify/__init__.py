@@ -1,0 +1,1 @@
+"""pyannoteai-identify: identify known speakers in audio with the pyannoteAI API."""

@@ -1,0 +1,224 @@
+"""Every exception pyannoteai-identify raises, all under one base class.
+
+The hierarchy::
+
+    PyannoteAIError
+    ├── ValidationError            bad input, raised before any network I/O (also a ValueError)
+    ├── ConfigurationError         a missing API key or an unsafe base URL
+    ├── APIConnectionError         no response: connection refused, reset, DNS, …
+    │   └── APITimeoutError        no response in time
+    ├── APIError                   the API answered with an error status
+    │   ├── BadRequestError        400, with the API's field errors
+    │   ├── AuthenticationError    401
+    │   ├── PaymentRequiredError   402
+    │   ├── NotFoundError          404
+    │   ├── RateLimitError         429, with retry_after
+    │   ├── ServerError            5xx
+    │   └── InvalidResponseError   a response that breaks the contract (bad JSON, missing field, …)
+    ├── JobError                   a job ended without a result
+    │   ├── JobFailedError         status "failed", with the API's error text
+    │   ├── JobCanceledError       status "canceled"
+    │   └── JobExpiredError        the job or its output is gone (results are kept 24 hours)
+    ├── WaitTimeoutError           wait() reached its deadline; the job may still finish
+    └── WebhookVerificationError   a webhook delivery failed verification (also a ValueError)
+
+Messages say what happened and what to do. No exception ever carries an API key or a webhook
+secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "FieldError",
+    "InvalidResponseError",
+    "JobCanceledError",
+    "JobError",
+    "JobExpiredError",
+    "JobFailedError",
+    "NotFoundError",
+    "PaymentRequiredError",
+    "PyannoteAIError",
+    "RateLimitError",
+    "ServerError",
+    "ValidationError",
+    "WaitTimeoutError",
+    "WebhookVerificationError",
+]
+
+
+class PyannoteAIError(Exception):
+    """Base class of every exception raised by pyannoteai-identify."""
+
+
+class ValidationError(PyannoteAIError, ValueError):
+    """An argument breaks a rule of the API; raised before anything is sent, so nothing is billed."""
+
+    def __init__(self, field: str, value: object, rule: str) -> None:
+        self.field = field
+        self.value = value
+        self.rule = rule
+        shown = repr(value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        super().__init__(f"{field}={shown}: {rule}")
+
+
+class ConfigurationError(PyannoteAIError):
+    """The client cannot be configured: a missing API key, or a base URL that would leak it."""
+
+
+class APIConnectionError(PyannoteAIError):
+    """No response arrived: the connection failed, was reset or timed out.
+
+    *request_sent* tells whether the request may have reached the API. For a request that creates
+    a job, that means the job may exist (and be billed): find it with ``client.jobs()`` rather than
+    submitting again.
+    """
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", request_sent: bool = False) -> None:
+        self.method = method
+        self.url = url
+        self.request_sent = request_sent
+        super().__init__(message)
+
+
+class APITimeoutError(APIConnectionError):
+    """The API did not answer in time."""
+
+
+class FieldError:
+    """One field error of a 400 response: which field, and what is wrong with it."""
+
+    __slots__ = ("field", "message")
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"FieldError(field={self.field!r}, message={self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldError) and (self.field, self.message) == (other.field, other.message)
+
+    def __hash__(self) -> int:
+        return hash((self.field, self.message))
+
+
+class APIError(PyannoteAIError):
+    """The API answered with an error status.
+
+    Attributes:
+        status_code: the HTTP status.
+        message: the API's message (or a description when the body had none).
+        request_id: the API's ``requestId`` when the body carried one; quote it to support.
+        field_errors: per-field problems of a 400 response.
+        headers: the response headers (rate-limit headers included).
+        body: the raw response body.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        request_id: str | None = None,
+        field_errors: Sequence[FieldError] = (),
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        hint: str = "",
+    ) -> None:
+        self.status_code = status_code
+        self.message = message
+        self.request_id = request_id
+        self.field_errors = tuple(field_errors)
+        self.headers: Mapping[str, str] = dict(headers or {})
+        self.body = body
+        text = f"HTTP {status_code}: {message}"
+        if self.field_errors:
+            text += " (" + "; ".join(f"{e.field}: {e.message}" for e in self.field_errors) + ")"
+        if request_id:
+            text += f" [request id {request_id}]"
+        if hint:
+            text += f". {hint}"
+        super().__init__(text)
+
+
+class BadRequestError(APIError):
+    """400: the API refused the request; see ``field_errors``."""
+
+
+class AuthenticationError(APIError):
+    """401: the API key is missing, wrong or revoked."""
+
+
+class PaymentRequiredError(APIError):
+    """402: a subscription is required, or the team's budget is exhausted."""
+
+
+class NotFoundError(APIError):
+    """404: no such job (or its results were deleted)."""
+
+
+class RateLimitError(APIError):
+    """429: over the rate limit; ``retry_after`` is the server's suggested wait in seconds, if any."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class ServerError(APIError):
+    """5xx: the API failed; safe reads were already retried."""
+
+
+class InvalidResponseError(APIError):
+    """A response that breaks the contract: unparseable JSON, a wrong content type or a bad field."""
+
+
+class JobError(PyannoteAIError):
+    """A job ended without a usable result."""
+
+    def __init__(self, message: str, *, job_id: str, status: str, api_message: str | None = None) -> None:
+        self.job_id = job_id
+        self.status = status
+        self.api_message = api_message
+        super().__init__(message)
+
+
+class JobFailedError(JobError):
+    """The job failed; ``api_message`` holds the API's error text when it sent one."""
+
+
+class JobCanceledError(JobError):
+    """The job was canceled."""
+
+
+class JobExpiredError(JobError):
+    """The job or its output is gone: results are deleted 24 hours after a job completes."""
+
+
+class WaitTimeoutError(PyannoteAIError):
+    """wait() reached its deadline before the job finished; resume later with the same ``job_id``."""
+
+    def __init__(self, message: str, *, job_id: str, last_status: str | None) -> None:
+        self.job_id = job_id
+        self.last_status = last_status
+        super().__init__(message)
+
+
+class WebhookVerificationError(PyannoteAIError, ValueError):
+    """A webhook delivery failed verification; ``reason`` says which check (never which byte)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)

@@ -1,0 +1,718 @@
+"""Typed results: jobs, identify, voiceprint and diarization outputs, parsed from the API's JSON.
+
+These are our own immutable classes, never the generated models: the generated parser raises on
+an unknown status and picks the first ``anyOf`` shape that fits, and its attrs objects are too slow
+and too large for a 24-hour output (about 30,000 segments and 4.32 million confidence scores).
+Segments are named tuples and frame scores an ``array('f')``, so parsing costs little beyond
+``json.loads`` and the result stays smaller than twice its JSON.
+
+Unknown keys from a newer API never cause an error: unknown output keys are kept in ``extra``,
+unknown keys inside segments are ignored, and an unknown job status is kept as a plain string.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+from abc import ABC, abstractmethod
+import json
+import math
+from array import array
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal, NamedTuple, TypeAlias
+
+from .errors import InvalidResponseError
+
+__all__ = [
+    "Confidence",
+    "DiarizationResult",
+    "Identification",
+    "IdentifyResult",
+    "Job",
+    "JobKind",
+    "JobStatus",
+    "Result",
+    "Segment",
+    "VoiceprintMatch",
+    "VoiceprintResult",
+    "infer_kind",
+    "parse_job",
+    "parse_output",
+]
+
+JobKind: TypeAlias = Literal["identify", "voiceprint", "diarization"]
+
+
+class JobStatus(enum.StrEnum):
+    """The documented job statuses; ``succeeded``, ``failed`` and ``canceled`` are terminal.
+
+    A status from a newer API that is not listed here is kept as a plain ``str`` and counts as
+    not finished. A test checks these values against openapi.yaml.
+    """
+
+    PENDING = "pending"
+    CREATED = "created"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+    @property
+    def is_terminal(self) -> bool:
+        """True for succeeded, failed and canceled."""
+        return self in _TERMINAL
+
+
+_TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED})
+_STATUS_BY_VALUE = {status.value: status for status in JobStatus}
+
+
+def coerce_status(value: str) -> JobStatus | str:
+    """Map a status string to ``JobStatus``, keeping an unknown value as the plain string."""
+    return _STATUS_BY_VALUE.get(value, value)
+
+
+def is_terminal(status: str) -> bool:
+    """True when *status* is succeeded, failed or canceled; unknown statuses are not terminal."""
+    return status in _TERMINAL
+
+
+class Segment(NamedTuple):
+    """A speech turn: who spoke from *start* to *end* seconds (a diarization label, e.g. SPEAKER_00)."""
+
+    speaker: str
+    start: float
+    end: float
+    confidence: Mapping[str, float] | None = None
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+class Identification(NamedTuple):
+    """A speech turn with its identity: *match* is the voiceprint label, or None when none matched."""
+
+    speaker: str
+    start: float
+    end: float
+    diarization_speaker: str
+    match: str | None
+    confidence: Mapping[str, float] | None = None
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+class VoiceprintMatch(NamedTuple):
+    """How one diarized speaker scored against every voiceprint (0–100 per label)."""
+
+    speaker: str
+    match: str | None
+    confidence: Mapping[str, float]
+
+
+class Confidence:
+    """Frame-level diarization confidence: one score (0–100) every *resolution* seconds.
+
+    Scores are stored as 32-bit floats in an ``array('f')``: 4.32 million scores (24 hours at
+    20 ms) take 17 MB instead of about 100 MB as a list of Python floats.
+    """
+
+    __slots__ = ("resolution", "scores")
+
+    def __init__(self, scores: array[float], resolution: float) -> None:
+        self.scores = scores
+        self.resolution = resolution
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    def at(self, seconds: float) -> float:
+        """The score of the frame that contains *seconds*."""
+        index = min(max(int(seconds / self.resolution), 0), len(self.scores) - 1)
+        return self.scores[index]
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Confidence) and self.resolution == other.resolution and self.scores == other.scores
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Confidence(len={len(self.scores)}, resolution={self.resolution})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": self.scores.tolist(), "resolution": self.resolution}
+
+
+def _talk_time(segments: Sequence[tuple[str, float, float]] | Sequence[Any], key: int = 0) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for segment in segments:
+        label = segment[key]
+        if label is None:
+            continue
+        totals[label] = totals.get(label, 0.0) + (segment[2] - segment[1])
+    return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _rttm(rows: Iterator[tuple[str, float, float]], file_id: str) -> str:
+    buffer = io.StringIO()
+    for label, start, end in rows:
+        name = label.replace(" ", "_")
+        buffer.write(f"SPEAKER {file_id} 1 {start:.3f} {end - start:.3f} <NA> <NA> {name} <NA> <NA>\n")
+    return buffer.getvalue()
+
+
+class _Output(ABC):
+    """Behaviour shared by the three output types."""
+
+    __slots__ = ()
+
+    extra: Mapping[str, Any]
+    warning: str | None
+
+    @abstractmethod
+    def to_dict(self) -> dict[str, Any]:
+        """The output as the API would send it (camelCase keys)."""
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The output as JSON, in the API's own field names."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+
+class DiarizationResult(_Output):
+    """The output of a diarization job (also what a failed or unknown job's output parses to)."""
+
+    __slots__ = ("confidence", "diarization", "error", "exclusive_diarization", "extra", "warning")
+
+    def __init__(
+        self,
+        diarization: tuple[Segment, ...] = (),
+        exclusive_diarization: tuple[Segment, ...] | None = None,
+        confidence: Confidence | None = None,
+        warning: str | None = None,
+        error: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.diarization = diarization
+        self.exclusive_diarization = exclusive_diarization
+        self.confidence = confidence
+        self.warning = warning
+        self.error = error
+        self.extra: Mapping[str, Any] = extra or {}
+
+    def talk_time(self) -> dict[str, float]:
+        """Seconds of speech per diarization speaker, longest first."""
+        return _talk_time(self.diarization)
+
+    def to_rttm(self, file_id: str = "audio") -> str:
+        """The diarization as RTTM lines."""
+        return _rttm(((s.speaker, s.start, s.end) for s in self.diarization), file_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = dict(self.extra)
+        data["diarization"] = [_segment_dict(s) for s in self.diarization]
+        _put_common(data, self)
+        return data
+
+    def __repr__(self) -> str:
+        return f"DiarizationResult(segments={len(self.diarization)}, speakers={sorted(self.talk_time())})"
+
+
+class IdentifyResult(_Output):
+    """The output of an identify job: who spoke when, and how each speaker matched the voiceprints.
+
+    Attributes:
+        identification: speech turns with the matched label (``match`` is None when unmatched).
+        voiceprints: for each diarized speaker, the best match and its score for every label.
+        diarization: the plain diarization (labels such as SPEAKER_00).
+        exclusive_diarization: non-overlapping diarization, when requested.
+        confidence: frame-level diarization confidence, when requested.
+        warning: the API's warning, if any.
+        extra: output keys this version does not know, kept as sent.
+    """
+
+    __slots__ = (
+        "confidence",
+        "diarization",
+        "error",
+        "exclusive_diarization",
+        "extra",
+        "identification",
+        "voiceprints",
+        "warning",
+    )
+
+    def __init__(
+        self,
+        identification: tuple[Identification, ...] = (),
+        voiceprints: tuple[VoiceprintMatch, ...] = (),
+        diarization: tuple[Segment, ...] = (),
+        exclusive_diarization: tuple[Segment, ...] | None = None,
+        confidence: Confidence | None = None,
+        warning: str | None = None,
+        error: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.identification = identification
+        self.voiceprints = voiceprints
+        self.diarization = diarization
+        self.exclusive_diarization = exclusive_diarization
+        self.confidence = confidence
+        self.warning = warning
+        self.error = error
+        self.extra: Mapping[str, Any] = extra or {}
+
+    @classmethod
+    def from_dict(cls, output: Mapping[str, Any]) -> IdentifyResult:
+        """Parse the ``output`` mapping of an identify job (from a poll or a webhook)."""
+        return _parse_identify(output)
+
+    @property
+    def speakers(self) -> list[str]:
+        """The matched labels, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for turn in self.identification:
+            if turn.match is not None:
+                seen.setdefault(turn.match, None)
+        return list(seen)
+
+    def talk_time(self) -> dict[str, float]:
+        """Seconds of speech per matched label, longest first (unmatched turns are left out)."""
+        return _talk_time(self.identification, key=4)
+
+    def segments_of(self, label: str) -> list[Identification]:
+        """Every turn matched to *label*, in time order."""
+        return [turn for turn in self.identification if turn.match == label]
+
+    def to_rttm(self, file_id: str = "audio") -> str:
+        """Turns as RTTM lines; a turn with no match keeps its diarization label."""
+        return _rttm(
+            ((t.match if t.match is not None else t.diarization_speaker, t.start, t.end) for t in self.identification),
+            file_id,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = dict(self.extra)
+        data["identification"] = [
+            {
+                "speaker": t.speaker,
+                "start": t.start,
+                "end": t.end,
+                "diarizationSpeaker": t.diarization_speaker,
+                "match": t.match,
+                **({"confidence": dict(t.confidence)} if t.confidence is not None else {}),
+            }
+            for t in self.identification
+        ]
+        data["voiceprints"] = [
+            {"speaker": v.speaker, "match": v.match, "confidence": dict(v.confidence)} for v in self.voiceprints
+        ]
+        data["diarization"] = [_segment_dict(s) for s in self.diarization]
+        _put_common(data, self)
+        return data
+
+    def __repr__(self) -> str:
+        return f"IdentifyResult(turns={len(self.identification)}, speakers={self.speakers})"
+
+
+class VoiceprintResult(_Output):
+    """The output of a voiceprint job: the voiceprint string to pass to identify."""
+
+    __slots__ = ("error", "extra", "voiceprint", "warning")
+
+    def __init__(
+        self, voiceprint: str, warning: str | None = None, error: str | None = None, extra: Mapping[str, Any] | None = None
+    ) -> None:
+        self.voiceprint = voiceprint
+        self.warning = warning
+        self.error = error
+        self.extra: Mapping[str, Any] = extra or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = dict(self.extra)
+        data["voiceprint"] = self.voiceprint
+        if self.warning is not None:
+            data["warning"] = self.warning
+        if self.error is not None:
+            data["error"] = self.error
+        return data
+
+    def __repr__(self) -> str:
+        return f"VoiceprintResult(voiceprint=<{len(self.voiceprint)} chars>)"
+
+
+Result: TypeAlias = IdentifyResult | VoiceprintResult | DiarizationResult
+
+
+class Job:
+    """A job as the API reports it: id, status, and the parsed output once it has succeeded.
+
+    *kind* is what the client knows or could infer (``identify``, ``voiceprint``,
+    ``diarization``), or None for a job fetched by id before it has an output.
+    """
+
+    __slots__ = ("created_at", "id", "kind", "output", "status", "updated_at", "warning")
+
+    def __init__(
+        self,
+        id: str,
+        status: JobStatus | str,
+        kind: JobKind | None = None,
+        *,
+        output: Result | None = None,
+        created_at: datetime | None = None,
+        updated_at: datetime | None = None,
+        warning: str | None = None,
+    ) -> None:
+        self.id = id
+        self.status = status
+        self.kind = kind
+        self.output = output
+        self.created_at = created_at
+        self.updated_at = updated_at
+        self.warning = warning
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the job has succeeded, failed or been canceled."""
+        return is_terminal(self.status)
+
+    def __repr__(self) -> str:
+        return f"Job(id={self.id!r}, status={str(self.status)!r}, kind={self.kind!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Job) and (self.id, str(self.status), self.kind) == (
+            other.id,
+            str(other.status),
+            other.kind,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing. The fast path trusts the shape and lets Python raise; on any error the slow path walks
+# the data again to name the offending field.
+
+
+def _bad(field: str, problem: str) -> InvalidResponseError:
+    return InvalidResponseError(
+        f"the response breaks the contract at {field}: {problem}",
+        status_code=200,
+    )
+
+
+def _segment_dict(segment: Segment) -> dict[str, Any]:
+    data: dict[str, Any] = {"speaker": segment.speaker, "start": segment.start, "end": segment.end}
+    if segment.confidence is not None:
+        data["confidence"] = dict(segment.confidence)
+    return data
+
+
+def _put_common(data: dict[str, Any], output: DiarizationResult | IdentifyResult) -> None:
+    if output.exclusive_diarization is not None:
+        data["exclusiveDiarization"] = [_segment_dict(s) for s in output.exclusive_diarization]
+    if output.confidence is not None:
+        data["confidence"] = output.confidence.to_dict()
+    if output.warning is not None:
+        data["warning"] = output.warning
+    if output.error is not None:
+        data["error"] = output.error
+
+
+_NUMBER = (int, float)
+
+
+def _number(value: Any, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, _NUMBER) or not math.isfinite(value):
+        raise _bad(field, f"expected a finite number, got {value!r}")
+    return float(value)
+
+
+def _string(value: Any, field: str, *, nullable: bool = False) -> Any:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str):
+        raise _bad(field, f"expected a string, got {value!r}")
+    return value
+
+
+def _score_map(value: Any, field: str) -> Mapping[str, float]:
+    if not isinstance(value, dict):
+        raise _bad(field, f"expected an object of scores, got {value!r}")
+    for key, score in value.items():
+        _number(score, f"{field}.{key}")
+    return value
+
+
+def _list(output: Mapping[str, Any], key: str, prefix: str) -> list[Any]:
+    value = output[key]
+    if not isinstance(value, list):
+        raise _bad(f"{prefix}{key}", f"expected an array, got {type(value).__name__}")
+    return value
+
+
+def _segments(items: list[Any], field: str, intern: dict[str, str]) -> tuple[Segment, ...]:
+    try:
+        result = tuple(
+            [
+                Segment(
+                    intern.setdefault(item["speaker"], item["speaker"]),
+                    item["start"] + 0.0,
+                    item["end"] + 0.0,
+                    item.get("confidence"),
+                )
+                for item in items
+            ]
+        )
+        if all(type(s.speaker) is str for s in result):
+            return result
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
+    for index, item in enumerate(items):
+        where = f"{field}[{index}]"
+        if not isinstance(item, dict):
+            raise _bad(where, f"expected an object, got {item!r}")
+        for key in ("speaker", "start", "end"):
+            if key not in item:
+                raise _bad(f"{where}.{key}", "missing required field")
+        _string(item["speaker"], f"{where}.speaker")
+        _number(item["start"], f"{where}.start")
+        _number(item["end"], f"{where}.end")
+        if item.get("confidence") is not None:
+            _score_map(item["confidence"], f"{where}.confidence")
+    raise _bad(field, "invalid segment")  # pragma: no cover - the walk above always finds it
+
+
+def _identifications(items: list[Any], field: str, intern: dict[str, str]) -> tuple[Identification, ...]:
+    try:
+        result = []
+        for item in items:
+            diarization_speaker = intern.setdefault(item["diarizationSpeaker"], item["diarizationSpeaker"])
+            match = item["match"]
+            if match is not None:
+                match = intern.setdefault(match, match)
+            speaker = item.get("speaker", diarization_speaker)
+            result.append(
+                Identification(
+                    intern.setdefault(speaker, speaker),
+                    item["start"] + 0.0,
+                    item["end"] + 0.0,
+                    diarization_speaker,
+                    match,
+                    item.get("confidence"),
+                )
+            )
+        if all(type(t.speaker) is str and (t.match is None or type(t.match) is str) for t in result):
+            return tuple(result)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
+    for index, item in enumerate(items):
+        where = f"{field}[{index}]"
+        if not isinstance(item, dict):
+            raise _bad(where, f"expected an object, got {item!r}")
+        for key in ("diarizationSpeaker", "match", "start", "end"):
+            if key not in item:
+                raise _bad(f"{where}.{key}", "missing required field")
+        _string(item["diarizationSpeaker"], f"{where}.diarizationSpeaker")
+        _string(item["match"], f"{where}.match", nullable=True)
+        if "speaker" in item:
+            _string(item["speaker"], f"{where}.speaker")
+        _number(item["start"], f"{where}.start")
+        _number(item["end"], f"{where}.end")
+    raise _bad(field, "invalid identification")  # pragma: no cover
+
+
+def _voiceprint_matches(items: list[Any], field: str) -> tuple[VoiceprintMatch, ...]:
+    result = []
+    for index, item in enumerate(items):
+        where = f"{field}[{index}]"
+        if not isinstance(item, dict):
+            raise _bad(where, f"expected an object, got {item!r}")
+        for key in ("speaker", "match", "confidence"):
+            if key not in item:
+                raise _bad(f"{where}.{key}", "missing required field")
+        result.append(
+            VoiceprintMatch(
+                _string(item["speaker"], f"{where}.speaker"),
+                _string(item["match"], f"{where}.match", nullable=True),
+                _score_map(item["confidence"], f"{where}.confidence"),
+            )
+        )
+    return tuple(result)
+
+
+def _confidence(value: Any, field: str) -> Confidence:
+    if not isinstance(value, dict):
+        raise _bad(field, f"expected an object, got {value!r}")
+    for key in ("score", "resolution"):
+        if key not in value:
+            raise _bad(f"{field}.{key}", "missing required field")
+    resolution = _number(value["resolution"], f"{field}.resolution")
+    if resolution <= 0:
+        raise _bad(f"{field}.resolution", f"expected a positive number, got {resolution!r}")
+    score = value["score"]
+    if not isinstance(score, list):
+        raise _bad(f"{field}.score", "expected an array of numbers")
+    try:
+        scores = array("f", score)
+    except (TypeError, OverflowError):
+        for index, item in enumerate(score):
+            _number(item, f"{field}.score[{index}]")
+        raise _bad(f"{field}.score", "expected an array of numbers") from None
+    return Confidence(scores, resolution)
+
+
+def _optional_text(output: Mapping[str, Any], key: str, prefix: str) -> str | None:
+    value = output.get(key)
+    return None if value is None else _string(value, f"{prefix}{key}")
+
+
+_IDENTIFY_KEYS = frozenset(
+    {"identification", "voiceprints", "diarization", "exclusiveDiarization", "confidence", "warning", "error"}
+)
+_DIARIZATION_KEYS = frozenset({"diarization", "exclusiveDiarization", "confidence", "warning", "error"})
+_VOICEPRINT_KEYS = frozenset({"voiceprint", "warning", "error"})
+
+
+def _common(output: Mapping[str, Any], prefix: str, intern: dict[str, str]) -> dict[str, Any]:
+    exclusive = None
+    if output.get("exclusiveDiarization") is not None:
+        exclusive = _segments(
+            _list(output, "exclusiveDiarization", prefix), f"{prefix}exclusiveDiarization", intern
+        )
+    confidence = None
+    if output.get("confidence") is not None:
+        confidence = _confidence(output["confidence"], f"{prefix}confidence")
+    diarization: tuple[Segment, ...] = ()
+    if output.get("diarization") is not None:
+        diarization = _segments(_list(output, "diarization", prefix), f"{prefix}diarization", intern)
+    return {
+        "diarization": diarization,
+        "exclusive_diarization": exclusive,
+        "confidence": confidence,
+        "warning": _optional_text(output, "warning", prefix),
+        "error": _optional_text(output, "error", prefix),
+    }
+
+
+def _require_mapping(output: Any, prefix: str) -> Mapping[str, Any]:
+    if not isinstance(output, Mapping):
+        raise _bad(prefix.rstrip(".") or "output", f"expected an object, got {type(output).__name__}")
+    return output
+
+
+def _parse_identify(output: Any, prefix: str = "output.") -> IdentifyResult:
+    output = _require_mapping(output, prefix)
+    intern: dict[str, str] = {}
+    for key in ("identification", "voiceprints"):
+        if key not in output:
+            raise _bad(f"{prefix}{key}", "missing required field")
+    return IdentifyResult(
+        identification=_identifications(
+            _list(output, "identification", prefix), f"{prefix}identification", intern
+        ),
+        voiceprints=_voiceprint_matches(_list(output, "voiceprints", prefix), f"{prefix}voiceprints"),
+        extra={k: v for k, v in output.items() if k not in _IDENTIFY_KEYS},
+        **_common(output, prefix, intern),
+    )
+
+
+def _parse_voiceprint(output: Any, prefix: str = "output.") -> VoiceprintResult:
+    output = _require_mapping(output, prefix)
+    if "voiceprint" not in output:
+        raise _bad(f"{prefix}voiceprint", "missing required field")
+    return VoiceprintResult(
+        voiceprint=_string(output["voiceprint"], f"{prefix}voiceprint"),
+        warning=_optional_text(output, "warning", prefix),
+        error=_optional_text(output, "error", prefix),
+        extra={k: v for k, v in output.items() if k not in _VOICEPRINT_KEYS},
+    )
+
+
+def _parse_diarization(output: Any, prefix: str = "output.") -> DiarizationResult:
+    output = _require_mapping(output, prefix)
+    return DiarizationResult(
+        extra={k: v for k, v in output.items() if k not in _DIARIZATION_KEYS},
+        **_common(output, prefix, {}),
+    )
+
+
+_PARSERS = {"identify": _parse_identify, "voiceprint": _parse_voiceprint, "diarization": _parse_diarization}
+
+
+def infer_kind(output: Mapping[str, Any] | None) -> JobKind | None:
+    """Tell the job type from its output keys: the API sends no type field.
+
+    ``identification`` or ``voiceprints`` → identify; ``voiceprint`` → voiceprint; ``diarization``
+    → diarization; anything else (no output, an error only) → None.
+    """
+    if not output:
+        return None
+    if "identification" in output or "voiceprints" in output:
+        return "identify"
+    if "voiceprint" in output:
+        return "voiceprint"
+    if "diarization" in output:
+        return "diarization"
+    return None
+
+
+def parse_output(kind: JobKind | None, output: Mapping[str, Any], prefix: str = "output.") -> Result:
+    """Parse an output mapping as *kind*, or as whatever its keys show when *kind* is None."""
+    resolved = kind or infer_kind(output) or "diarization"
+    return _PARSERS[resolved](output, prefix)
+
+
+def _datetime(value: Any, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _bad(field, f"expected a date-time string, got {value!r}")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise _bad(field, f"expected an ISO 8601 date-time, got {value!r}") from None
+
+
+def parse_job(data: Any, kind: JobKind | None = None) -> Job:
+    """Parse a ``GET /v1/jobs/{id}`` body (or a webhook body) into a Job.
+
+    *kind* is what the caller knows about the job (the client remembers what it submitted); it wins
+    over the output keys, so an identify job always comes back as an identify job. Output is parsed
+    only for a succeeded job; a failed job's ``output.error`` is kept as ``DiarizationResult.error``
+    of a generic output when its kind is unknown.
+    """
+    if not isinstance(data, Mapping):
+        raise _bad("body", f"expected a JSON object, got {type(data).__name__}")
+    for key in ("jobId", "status"):
+        if key not in data:
+            raise _bad(key, "missing required field")
+    job_id = _string(data["jobId"], "jobId")
+    status = coerce_status(_string(data["status"], "status"))
+    raw_output = data.get("output")
+    output: Result | None = None
+    if raw_output is not None:
+        raw_output = _require_mapping(raw_output, "output.")
+        kind = kind or infer_kind(raw_output)
+        if status == JobStatus.SUCCEEDED:
+            output = parse_output(kind, raw_output)
+        else:
+            output = DiarizationResult(
+                warning=_optional_text(raw_output, "warning", "output."),
+                error=_optional_text(raw_output, "error", "output."),
+            )
+    return Job(
+        job_id,
+        status,
+        kind,
+        output=output,
+        created_at=_datetime(data.get("createdAt"), "createdAt"),
+        updated_at=_datetime(data.get("updatedAt"), "updatedAt"),
+        warning=None if data.get("warning") is None else _string(data["warning"], "warning"),
+    )
