@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import enum
 import io
-from abc import ABC, abstractmethod
 import json
 import math
+from abc import ABC, abstractmethod
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, NamedTuple, TypeAlias
 
@@ -136,9 +136,7 @@ class Confidence:
         return self.scores[index]
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Confidence) and self.resolution == other.resolution and self.scores == other.scores
-        )
+        return isinstance(other, Confidence) and self.resolution == other.resolution and self.scores == other.scores
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -149,10 +147,10 @@ class Confidence:
         return {"score": self.scores.tolist(), "resolution": self.resolution}
 
 
-def _talk_time(segments: Sequence[tuple[str, float, float]] | Sequence[Any], key: int = 0) -> dict[str, float]:
+def _talk_time(segments: Sequence[Any], key: int = 0) -> dict[str, float]:
     totals: dict[str, float] = {}
     for segment in segments:
-        label = segment[key]
+        label: str | None = segment[key]
         if label is None:
             continue
         totals[label] = totals.get(label, 0.0) + (segment[2] - segment[1])
@@ -326,7 +324,11 @@ class VoiceprintResult(_Output):
     __slots__ = ("error", "extra", "voiceprint", "warning")
 
     def __init__(
-        self, voiceprint: str, warning: str | None = None, error: str | None = None, extra: Mapping[str, Any] | None = None
+        self,
+        voiceprint: str,
+        warning: str | None = None,
+        error: str | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         self.voiceprint = voiceprint
         self.warning = warning
@@ -583,9 +585,7 @@ _VOICEPRINT_KEYS = frozenset({"voiceprint", "warning", "error"})
 def _common(output: Mapping[str, Any], prefix: str, intern: dict[str, str]) -> dict[str, Any]:
     exclusive = None
     if output.get("exclusiveDiarization") is not None:
-        exclusive = _segments(
-            _list(output, "exclusiveDiarization", prefix), f"{prefix}exclusiveDiarization", intern
-        )
+        exclusive = _segments(_list(output, "exclusiveDiarization", prefix), f"{prefix}exclusiveDiarization", intern)
     confidence = None
     if output.get("confidence") is not None:
         confidence = _confidence(output["confidence"], f"{prefix}confidence")
@@ -614,9 +614,7 @@ def _parse_identify(output: Any, prefix: str = "output.") -> IdentifyResult:
         if key not in output:
             raise _bad(f"{prefix}{key}", "missing required field")
     return IdentifyResult(
-        identification=_identifications(
-            _list(output, "identification", prefix), f"{prefix}identification", intern
-        ),
+        identification=_identifications(_list(output, "identification", prefix), f"{prefix}identification", intern),
         voiceprints=_voiceprint_matches(_list(output, "voiceprints", prefix), f"{prefix}voiceprints"),
         extra={k: v for k, v in output.items() if k not in _IDENTIFY_KEYS},
         **_common(output, prefix, intern),
@@ -643,7 +641,11 @@ def _parse_diarization(output: Any, prefix: str = "output.") -> DiarizationResul
     )
 
 
-_PARSERS = {"identify": _parse_identify, "voiceprint": _parse_voiceprint, "diarization": _parse_diarization}
+_PARSERS: dict[JobKind, Callable[[Any, str], Result]] = {
+    "identify": _parse_identify,
+    "voiceprint": _parse_voiceprint,
+    "diarization": _parse_diarization,
+}
 
 
 def infer_kind(output: Mapping[str, Any] | None) -> JobKind | None:

@@ -17,17 +17,22 @@ import hashlib
 import hmac
 import time
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Literal, TypeAlias
 
 from .errors import WebhookVerificationError
 
 __all__ = [
     "DEFAULT_TOLERANCE",
+    "RETRY_NUM_HEADER",
+    "RETRY_REASON_HEADER",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
+    "Encoding",
     "sign",
     "verify",
 ]
+
+Encoding: TypeAlias = Literal["hex", "base64"]
 
 SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Request-Timestamp"
@@ -139,7 +144,7 @@ def sign(
     body: bytes,
     secret: str | bytes,
     timestamp: int | None = None,
-    encoding: Literal["hex", "base64"] = "hex",
+    encoding: Encoding = "hex",
 ) -> dict[str, str]:
     """The signature headers a delivery of *body* would carry, for tests and the sandbox."""
     key = _secrets(secret)[0]
