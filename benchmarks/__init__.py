@@ -1,0 +1,1 @@
+"""Ratio benchmarks of pyannoteai-identify: `nox -s bench` (or `python -m benchmarks`)."""
