@@ -18,7 +18,8 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                          "schema's description says so and why.\n"
                          '\n'
                          'Integers that upstream types as `number` (numSpeakers, limit) are `integer` here; the API\n'
-                         'documents them as counts.\n'},
+                         'documents them as counts. Documented limits that JSON Schema cannot express are vendor\n'
+                         'extensions: `x-max-file-bytes` and `x-max-duration-seconds` on the audio `url` fields.\n'},
  'servers': [{'url': 'https://api.pyannote.ai'}],
  'security': [{'apiKey': []}],
  'tags': [{'name': 'test'}, {'name': 'media'}, {'name': 'jobs'}],
@@ -400,8 +401,9 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                   'properties': {'url': {'type': 'string',
                                                                          'minLength': 1,
                                                                          'description': 'Public, presigned or media:// '
-                                                                                        'URL of at most 30 s of '
-                                                                                        'audio.'},
+                                                                                        'URL of at most 30 s of audio.',
+                                                                         'x-max-duration-seconds': 30,
+                                                                         'x-max-file-bytes': 104857600},
                                                                  'webhook': {'type': 'string',
                                                                              'minLength': 1,
                                                                              'description': 'URL that receives the '
@@ -452,7 +454,9 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                 'properties': {'url': {'type': 'string',
                                                                        'minLength': 1,
                                                                        'description': 'Public, presigned or media:// '
-                                                                                      'URL of the audio.'},
+                                                                                      'URL of the audio.',
+                                                                       'x-max-duration-seconds': 86400,
+                                                                       'x-max-file-bytes': 1073741824},
                                                                'webhook': {'type': 'string',
                                                                            'minLength': 1,
                                                                            'description': 'URL that receives the '
