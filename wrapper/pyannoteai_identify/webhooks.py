@@ -1,93 +1,265 @@
-"""Verify and sign pyannoteAI webhook deliveries.
+"""Verify, parse and sign pyannoteAI webhook deliveries.
 
-pyannoteAI signs each delivery with HMAC-SHA256, keyed with the team's webhook secret (its UTF-8
-bytes), over ``v0:{X-Request-Timestamp}:{raw body}``. The docs' prose says ``X-Signature`` is
-base64 while their sample code compares a hex digest, so :func:`verify` accepts either encoding,
-comparing in constant time.
+pyannoteAI posts a finished job to the job's ``webhook`` URL as ``{"jobId", "status", "output"?}``,
+signed with HMAC-SHA256 keyed with the team's webhook secret (its UTF-8 bytes) over
+``v0:{X-Request-Timestamp}:{raw body}``. The API's prose says ``X-Signature`` is base64 while its
+sample code and every receiver seen in the wild compare a hex digest, so :func:`verify` accepts
+either encoding, comparing in constant time.
 
 Always verify the raw bytes of the request body, exactly as received: JSON that was parsed and
-serialised again almost never has the same bytes, and its signature will not match.
+serialised again almost never has the same bytes (spacing, key order, ``\\u00e9`` for ``é``, ``15``
+for ``15.0``), and its signature will not match.
+
+The tolerance: the API tries a delivery once, then retries at once, after 1 minute and after 5
+minutes. Whether a retry is signed afresh or reuses the first attempt's timestamp, the last retry
+carries a timestamp at most about 6 minutes old, so the default window of 600 s accepts every
+documented attempt while still refusing a delivery replayed later. The retry headers
+(``x-retry-num``, ``x-retry-reason``) are not covered by the signature: treat them as hints.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
+import json
+import os
 import time
 from collections.abc import Mapping, Sequence
-from typing import Literal, TypeAlias
+from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any, Literal, TypeAlias
 
-from .errors import WebhookVerificationError
+from .errors import InvalidResponseError, ValidationError, WebhookVerificationError
+from .results import (
+    Job,
+    JobKind,
+    JobStatus,
+    Result,
+    parse_job,
+)
 
 __all__ = [
     "DEFAULT_TOLERANCE",
     "RETRY_NUM_HEADER",
     "RETRY_REASON_HEADER",
+    "SECRET_ENV",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "Encoding",
+    "Reason",
+    "Secret",
+    "WebhookEvent",
+    "parse",
+    "resolve_secret",
     "sign",
     "verify",
 ]
 
 Encoding: TypeAlias = Literal["hex", "base64"]
+#: One secret, or several during a rotation (any one that matches passes).
+Secret: TypeAlias = str | bytes | Sequence[str | bytes]
+#: Why a delivery was refused: ``WebhookVerificationError.reason`` is one of these.
+Reason: TypeAlias = Literal[
+    "no_secret",
+    "missing_header",
+    "malformed_timestamp",
+    "timestamp_out_of_tolerance",
+    "malformed_signature",
+    "signature_mismatch",
+    "malformed_body",
+]
 
 SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Request-Timestamp"
 RETRY_NUM_HEADER = "x-retry-num"
 RETRY_REASON_HEADER = "x-retry-reason"
+SECRET_ENV = "PYANNOTEAI_WEBHOOK_SECRET"
 
-#: Seconds a delivery's timestamp may differ from now. The API retries at once, after 1 minute and
-#: after 5 minutes; 600 s accepts the last retry even if it reuses the first attempt's timestamp.
+#: Seconds a delivery's timestamp may differ from now, in the past or the future. The API retries
+#: at once, after 1 minute and after 5 minutes; 600 s accepts the last retry even if it reuses the
+#: first attempt's timestamp, and leaves room for clock skew.
 DEFAULT_TOLERANCE = 600.0
 
+_SIGNATURE_LOWER = SIGNATURE_HEADER.lower()
+_TIMESTAMP_LOWER = TIMESTAMP_HEADER.lower()
+_MAX_TIMESTAMP_DIGITS = 12
+_SHA256_BLOCK = 64
+_INNER_PAD = bytes(x ^ 0x36 for x in range(256))
+_OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
+
+class _Signer:
+    """HMAC-SHA256 for one key, with the padded key states hashed once (RFC 2104).
+
+    ``hmac.new`` hashes both padded keys and builds a Python object on every call; copying the
+    two precomputed SHA-256 states instead halves the cost of verifying a small body. The key
+    itself is not kept, and the repr shows nothing of it.
+    """
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > _SHA256_BLOCK:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(_SHA256_BLOCK, b"\0")
+        self._inner = hashlib.sha256(key.translate(_INNER_PAD))
+        self._outer = hashlib.sha256(key.translate(_OUTER_PAD))
+
+    def digest(self, prefix: bytes, body: bytes) -> bytes:
+        """HMAC-SHA256 of ``prefix + body``, without copying *body*."""
+        inner = self._inner.copy()
+        inner.update(prefix)
+        inner.update(body)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+    def __repr__(self) -> str:
+        return "<webhook signer (secret hidden)>"
+
+
+@lru_cache(maxsize=32)
+def _signer(key: str | bytes) -> _Signer:
+    raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    if not raw:
+        raise WebhookVerificationError("no_secret", "the webhook secret is empty")
+    return _Signer(raw)
+
+
+def _signers(secret: Secret) -> tuple[_Signer, ...]:
+    if isinstance(secret, str | bytes):
+        return (_signer(secret),)
+    if not isinstance(secret, Sequence):
+        raise TypeError(f"secret must be a str, bytes or a sequence of them, not {type(secret).__name__}")
+    keys = tuple(secret)
+    if not keys:
+        raise WebhookVerificationError("no_secret", "no webhook secret given: the sequence of secrets is empty")
+    for index, key in enumerate(keys):
+        if not isinstance(key, str | bytes):
+            raise TypeError(f"secret[{index}] must be a str or bytes, not {type(key).__name__}")
+    return tuple(_signer(key) for key in keys)
+
+
+def resolve_secret(secret: Secret | None) -> Secret:
+    """*secret* if given, else ``PYANNOTEAI_WEBHOOK_SECRET``; raise ``no_secret`` when neither is set.
+
+    The environment value is stripped of surrounding whitespace (a trailing newline from a secrets
+    file is a common mistake).
+    """
+    if secret is not None:
+        return secret
+    value = os.environ.get(SECRET_ENV, "").strip()
+    if not value:
+        raise WebhookVerificationError(
+            "no_secret",
+            f"no webhook secret: pass secret=... or set the {SECRET_ENV} environment variable "
+            "(the pyannoteAI dashboard shows it on the Webhooks page)",
+        )
+    return value
+
+
+def _header(headers: Mapping[str, str], name: str, lowered: str) -> str | None:
     value = headers.get(name)
-    if value is not None:
-        return value
-    lowered = name.lower()
-    for key, candidate in headers.items():
-        if key.lower() == lowered:
-            return candidate
-    return None
-
-
-def _secrets(secret: str | bytes | Sequence[str | bytes]) -> list[bytes]:
-    candidates = [secret] if isinstance(secret, str | bytes) else list(secret)
-    keys = [c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in candidates]
-    if not keys or not all(keys):
-        raise WebhookVerificationError("no_secret", "no webhook secret given: set PYANNOTEAI_WEBHOOK_SECRET")
-    return keys
-
-
-def _digest(key: bytes, timestamp: str, body: bytes) -> bytes:
-    mac = hmac.new(key, b"v0:" + timestamp.encode("ascii") + b":", hashlib.sha256)
-    mac.update(body)
-    return mac.digest()
+    if value is None:
+        value = headers.get(lowered)
+        if value is None:
+            for key, candidate in headers.items():
+                if key.lower() == lowered:
+                    return candidate
+    return value
 
 
 def _decode_signature(signature: str) -> bytes | None:
     """The 32 raw bytes a hex or base64 signature stands for, or None if it is neither."""
     text = signature.strip()
+    if text.startswith("v0="):  # the Slack-style form this scheme derives from
+        text = text[3:]
     if len(text) == 64:
         try:
             return bytes.fromhex(text)
         except ValueError:
             return None
+    if len(text) == 43:  # unpadded base64
+        text += "="
+    if len(text) != 44:
+        return None
     try:
-        raw = base64.b64decode(text, validate=True)
+        return binascii.a2b_base64(text, strict_mode=True)
     except (binascii.Error, ValueError):
         return None
-    return raw if len(raw) == 32 else None
+
+
+def _check_body(body: object) -> None:
+    if not isinstance(body, bytes | bytearray | memoryview):
+        raise TypeError(
+            f"body must be the raw request bytes as received, not {type(body).__name__}: a parsed or "
+            "re-serialised body has other bytes and never verifies (FastAPI/Starlette: await request.body(); "
+            "Flask: request.get_data(); Django: request.body)"
+        )
+
+
+def _check_tolerance(tolerance: float | None) -> None:
+    if tolerance is not None and (isinstance(tolerance, bool) or not tolerance >= 0):
+        raise ValidationError("tolerance", tolerance, "must be a number of seconds ≥ 0, or None to disable the window")
+
+
+def _verify(
+    body: bytes,
+    headers: Mapping[str, str],
+    signers: tuple[_Signer, ...],
+    tolerance: float | None,
+    now: float | None,
+) -> int:
+    """Verify and return the delivery's timestamp."""
+    timestamp = _header(headers, TIMESTAMP_HEADER, _TIMESTAMP_LOWER)
+    if timestamp is None:
+        raise WebhookVerificationError("missing_header", f"the {TIMESTAMP_HEADER} header is missing")
+    signature = _header(headers, SIGNATURE_HEADER, _SIGNATURE_LOWER)
+    if signature is None:
+        raise WebhookVerificationError("missing_header", f"the {SIGNATURE_HEADER} header is missing")
+    timestamp = timestamp.strip()
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= _MAX_TIMESTAMP_DIGITS):
+        raise WebhookVerificationError(
+            "malformed_timestamp", f"{TIMESTAMP_HEADER} must be whole seconds since the Unix epoch"
+        )
+    seconds = int(timestamp)
+    if tolerance is not None:
+        age = (time.time() if now is None else now) - seconds
+        if age > tolerance:
+            raise WebhookVerificationError(
+                "timestamp_out_of_tolerance",
+                f"{TIMESTAMP_HEADER} is {age:.0f} s old, outside the {tolerance:g} s window: "
+                "a stale or replayed delivery",
+            )
+        if -age > tolerance:
+            raise WebhookVerificationError(
+                "timestamp_out_of_tolerance",
+                f"{TIMESTAMP_HEADER} is {-age:.0f} s in the future, outside the {tolerance:g} s window: "
+                "check this server's clock",
+            )
+    expected = _decode_signature(signature)
+    if expected is None:
+        raise WebhookVerificationError(
+            "malformed_signature", f"{SIGNATURE_HEADER} is neither a hex nor a base64 HMAC-SHA256"
+        )
+    prefix = b"v0:" + timestamp.encode("ascii") + b":"
+    matched = False
+    for signer in signers:  # every key is tried, so the time taken does not tell which one matched
+        matched |= hmac.compare_digest(signer.digest(prefix, body), expected)
+    if not matched:
+        raise WebhookVerificationError(
+            "signature_mismatch",
+            "the signature does not match: a wrong secret, or a body that is not the raw bytes received",
+        )
+    return seconds
 
 
 def verify(
     body: bytes,
     headers: Mapping[str, str],
-    secret: str | bytes | Sequence[str | bytes],
+    secret: Secret | None,
     *,
     tolerance: float | None = DEFAULT_TOLERANCE,
     now: float | None = None,
@@ -95,49 +267,24 @@ def verify(
     """Check that a delivery was signed by pyannoteAI with *secret*; raise if not.
 
     Args:
-        body: the raw request body, exactly as received.
-        headers: the request headers (names are matched case-insensitively).
-        secret: the team's webhook secret, or several (during a rotation any one may match).
-        tolerance: how many seconds the timestamp may lie in the past or future; None disables
-            the window (not recommended: it allows replays).
+        body: the raw request body, exactly as received (never parsed and re-serialised JSON).
+        headers: the request headers; names are matched case-insensitively.
+        secret: the team's webhook secret, or several during a rotation (any one may match); None
+            reads ``PYANNOTEAI_WEBHOOK_SECRET``.
+        tolerance: how many seconds the timestamp may lie in the past or the future; the default
+            600 s covers the API's retries (at once, +1 min, +5 min). None disables the window,
+            which lets a captured delivery be replayed forever.
         now: the current Unix time, for tests.
 
     Raises:
-        WebhookVerificationError: with ``reason`` one of ``missing_header``, ``malformed_timestamp``,
-            ``timestamp_out_of_tolerance``, ``malformed_signature``, ``signature_mismatch``.
+        WebhookVerificationError: ``reason`` is ``no_secret``, ``missing_header``,
+            ``malformed_timestamp``, ``timestamp_out_of_tolerance``, ``malformed_signature`` or
+            ``signature_mismatch``. The message never says which byte differed nor shows the secret.
+        TypeError: *body* is not bytes (for instance a str or a parsed dict).
     """
-    keys = _secrets(secret)
-    timestamp = _header(headers, TIMESTAMP_HEADER)
-    if timestamp is None:
-        raise WebhookVerificationError("missing_header", f"the {TIMESTAMP_HEADER} header is missing")
-    signature = _header(headers, SIGNATURE_HEADER)
-    if signature is None:
-        raise WebhookVerificationError("missing_header", f"the {SIGNATURE_HEADER} header is missing")
-    timestamp = timestamp.strip()
-    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
-        raise WebhookVerificationError(
-            "malformed_timestamp", f"{TIMESTAMP_HEADER} must be whole seconds since the Unix epoch"
-        )
-    if tolerance is not None:
-        current = time.time() if now is None else now
-        if abs(current - int(timestamp)) > tolerance:
-            raise WebhookVerificationError(
-                "timestamp_out_of_tolerance",
-                f"{TIMESTAMP_HEADER} is more than {tolerance:g} s away from now: a stale or replayed delivery",
-            )
-    expected = _decode_signature(signature)
-    if expected is None:
-        raise WebhookVerificationError(
-            "malformed_signature", f"{SIGNATURE_HEADER} is neither a hex nor a base64 HMAC-SHA256"
-        )
-    matched = False
-    for key in keys:
-        matched |= hmac.compare_digest(_digest(key, timestamp, body), expected)
-    if not matched:
-        raise WebhookVerificationError(
-            "signature_mismatch",
-            "the signature does not match: wrong secret, or the body is not the raw bytes received",
-        )
+    _check_body(body)
+    _check_tolerance(tolerance)
+    _verify(body, headers, _signers(resolve_secret(secret)), tolerance, now)
 
 
 def sign(
@@ -146,9 +293,150 @@ def sign(
     timestamp: int | None = None,
     encoding: Encoding = "hex",
 ) -> dict[str, str]:
-    """The signature headers a delivery of *body* would carry, for tests and the sandbox."""
-    key = _secrets(secret)[0]
-    stamp = str(int(time.time()) if timestamp is None else int(timestamp))
-    digest = _digest(key, stamp, body)
-    encoded = digest.hex() if encoding == "hex" else base64.b64encode(digest).decode("ascii")
-    return {SIGNATURE_HEADER: encoded, TIMESTAMP_HEADER: stamp}
+    """The signature headers a delivery of *body* would carry, for tests and the sandbox.
+
+    Args:
+        body: the exact bytes that will be sent.
+        secret: the webhook secret.
+        timestamp: Unix seconds to sign with; now when None.
+        encoding: ``hex`` (what receivers in the wild compare) or ``base64`` (what the API's prose says).
+    """
+    _check_body(body)
+    if encoding not in ("hex", "base64"):
+        raise ValidationError("encoding", encoding, "must be 'hex' or 'base64'")
+    stamp = int(time.time()) if timestamp is None else timestamp
+    if isinstance(stamp, bool) or not isinstance(stamp, int) or not 0 <= stamp < 10**_MAX_TIMESTAMP_DIGITS:
+        raise ValidationError("timestamp", timestamp, "must be whole Unix seconds ≥ 0")
+    text = str(stamp)
+    digest = _signers(secret)[0].digest(b"v0:" + text.encode("ascii") + b":", body)
+    encoded = digest.hex() if encoding == "hex" else binascii.b2a_base64(digest, newline=False).decode("ascii")
+    return {SIGNATURE_HEADER: encoded, TIMESTAMP_HEADER: text}
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class WebhookEvent:
+    """A verified delivery: which job finished, how, and its output parsed as polling would.
+
+    Attributes:
+        job_id: the job's id.
+        status: ``JobStatus`` (``succeeded``, ``failed`` or ``canceled`` for a real delivery), or
+            the plain string of a status this version does not know.
+        result: the parsed output of a succeeded job; None for a failed or canceled job, and for a
+            status-only delivery (``webhookStatusOnly``): fetch the output with the client then.
+        error: the API's error text for a failed job, when it sent one.
+        warning: the API's warning, if any.
+        kind: ``identify``, ``voiceprint`` or ``diarization`` when known or inferable from the output.
+        retry_num: 0 for the first attempt, else the ``x-retry-num`` header (1, 2 or 3).
+        retry_reason: why the previous attempt failed (``x-retry-reason``: ``http_timeout``,
+            ``http_error``, …), or None. Retry headers are not signed: use them as hints only.
+        timestamp: the signed ``X-Request-Timestamp`` (Unix seconds).
+        raw: the parsed JSON body, read-only.
+    """
+
+    job_id: str
+    status: JobStatus | str
+    result: Result | None
+    error: str | None
+    warning: str | None
+    kind: JobKind | None
+    retry_num: int
+    retry_reason: str | None
+    timestamp: int
+    raw: Mapping[str, Any]
+
+    @property
+    def is_retry(self) -> bool:
+        """True when the API says an earlier attempt of this delivery failed."""
+        return self.retry_num > 0
+
+    def as_job(self) -> Job[Result]:
+        """The event as a ``Job``, the shape polling returns."""
+        return Job(self.job_id, self.status, self.kind, output=self.result, warning=self.warning)
+
+    def __repr__(self) -> str:
+        return (
+            f"WebhookEvent(job_id={self.job_id!r}, status={str(self.status)!r}, kind={self.kind!r}, "
+            f"result={self.result!r}, retry_num={self.retry_num})"
+        )
+
+
+def _retry_num(value: str | None) -> int:
+    """The retry count from an unsigned header: a malformed value counts as the first attempt."""
+    if value is None:
+        return 0
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else 0
+
+
+def _event(body: bytes, headers: Mapping[str, str], timestamp: int, kind: JobKind | None) -> WebhookEvent:
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise WebhookVerificationError(
+            "malformed_body", f"the delivery is signed but its body is not JSON ({type(exc).__name__})"
+        ) from None
+    try:
+        job = parse_job(data, kind)
+    except InvalidResponseError as exc:
+        raise WebhookVerificationError(
+            "malformed_body", f"the delivery is signed but its body breaks the contract: {exc.message}"
+        ) from None
+    output = job.output
+    error = output.error if output is not None else None
+    if error is None and isinstance(data.get("error"), str):
+        error = data["error"]
+    warning = job.warning if job.warning is not None else (output.warning if output is not None else None)
+    reason = _header(headers, RETRY_REASON_HEADER, RETRY_REASON_HEADER)
+    return WebhookEvent(
+        job_id=job.id,
+        status=job.status,
+        result=output if job.status == JobStatus.SUCCEEDED else None,
+        error=error,
+        warning=warning,
+        kind=job.kind,
+        retry_num=_retry_num(_header(headers, RETRY_NUM_HEADER, RETRY_NUM_HEADER)),
+        retry_reason=(reason.strip() or None) if reason is not None else None,
+        timestamp=timestamp,
+        raw=MappingProxyType(data),
+    )
+
+
+def parse(
+    body: bytes,
+    headers: Mapping[str, str],
+    secret: Secret | None = None,
+    *,
+    tolerance: float | None = DEFAULT_TOLERANCE,
+    now: float | None = None,
+    kind: JobKind | None = None,
+) -> WebhookEvent:
+    """Verify a delivery, then parse it into a :class:`WebhookEvent`.
+
+    Args:
+        body: the raw request body, exactly as received.
+        headers: the request headers (names matched case-insensitively).
+        secret: the webhook secret or secrets; None reads ``PYANNOTEAI_WEBHOOK_SECRET``.
+        tolerance: as for :func:`verify`.
+        now: the current Unix time, for tests.
+        kind: the job type when the caller knows it; otherwise inferred from the output keys.
+
+    Raises:
+        WebhookVerificationError: for every reason :func:`verify` gives, and ``malformed_body``
+            when a correctly signed body is not a JSON job (``jobId``, ``status``, ``output``?)
+            that matches the contract.
+    """
+    _check_body(body)
+    _check_tolerance(tolerance)
+    return _parse_with(_signers(resolve_secret(secret)), body, headers, tolerance, now, kind)
+
+
+def _parse_with(
+    signers: tuple[_Signer, ...],
+    body: bytes,
+    headers: Mapping[str, str],
+    tolerance: float | None,
+    now: float | None,
+    kind: JobKind | None = None,
+) -> WebhookEvent:
+    """parse() with keys prepared once, for the receiver (which never keeps the secret itself)."""
+    return _event(body, headers, _verify(body, headers, signers, tolerance, now), kind)

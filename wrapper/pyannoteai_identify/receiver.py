@@ -1,0 +1,441 @@
+"""Receive pyannoteAI webhooks in production: verify, parse, drop redeliveries, answer at once.
+
+Three pieces, from the most general to the most ready-made:
+
+- :class:`WebhookReceiver` turns a raw body and its headers into a :class:`DeliveryOutcome` (the
+  status code and JSON body to answer, and the event to handle, if any). It works with any web
+  framework; ``docs/webhooks.md`` shows FastAPI, Flask and Django.
+- :func:`asgi_app` is a ready Starlette app around it: it reads at most ``max_body_bytes``,
+  answers first and runs your handler after the answer has been sent, so the API (which waits
+  10 s, then retries) never sees a slow handler.
+- :class:`WebhookBroker` hands each verified event to whoever waits for that job, in a thread
+  (``wait``) or a coroutine (``wait_async``); ``Client.wait`` uses it to finish on a webhook.
+
+Redeliveries: the API retries a delivery it thinks failed, so a job can arrive twice. The receiver
+claims each job id in a :class:`DeliveryStore` after verification and hands out the event only
+the first time. The default store is in memory and bounded; with several worker processes use a
+shared store (see the docs).
+
+Starlette is needed only by :func:`asgi_app` (extra ``receiver``) and is imported there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias, runtime_checkable
+
+import anyio.to_thread
+
+from .errors import ConfigurationError, ValidationError, WebhookVerificationError
+from .webhooks import (
+    DEFAULT_TOLERANCE,
+    Secret,
+    WebhookEvent,
+    _check_body,
+    _check_tolerance,
+    _parse_with,
+    _signers,
+    resolve_secret,
+)
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "DeliveryOutcome",
+    "DeliveryStore",
+    "EventHandler",
+    "MemoryDeliveryStore",
+    "WebhookBroker",
+    "WebhookReceiver",
+    "asgi_app",
+]
+
+logger = logging.getLogger("pyannoteai_identify.webhooks")
+
+#: The largest body read by default. A 24-hour identify output with frame confidence is some tens
+#: of megabytes of JSON; raise the limit if you send longer audio with every option on.
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+
+#: Your code that handles an event: a function or a coroutine function.
+EventHandler: TypeAlias = Callable[[WebhookEvent], Awaitable[None] | None]
+
+
+@runtime_checkable
+class DeliveryStore(Protocol):
+    """Remembers which jobs were already handled, to drop redeliveries.
+
+    ``claim`` must be atomic: with several processes, back it by something shared, such as Redis
+    ``SET key 1 NX EX 86400`` (the key exists for the day a job's results are kept).
+    """
+
+    def claim(self, job_id: str) -> bool:
+        """Record *job_id*; True the first time, False if it was claimed before."""
+        ...
+
+
+class MemoryDeliveryStore:
+    """A thread-safe, bounded in-memory :class:`DeliveryStore`: the *max_size* most recent job ids.
+
+    The API retries within about six minutes, so a few thousand ids cover any realistic rate; the
+    oldest id is forgotten first.
+    """
+
+    def __init__(self, max_size: int = 10_000) -> None:
+        if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
+            raise ValidationError("max_size", max_size, "must be a whole number ≥ 1")
+        self.max_size = max_size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claim(self, job_id: str) -> bool:
+        with self._lock:
+            if job_id in self._ids:
+                self._ids.move_to_end(job_id)
+                return False
+            self._ids[job_id] = None
+            if len(self._ids) > self.max_size:
+                self._ids.popitem(last=False)
+            return True
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __repr__(self) -> str:
+        return f"MemoryDeliveryStore(max_size={self.max_size}, size={len(self._ids)})"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    """What to answer a delivery, and what (if anything) to handle.
+
+    Attributes:
+        status_code: 200 for a delivery accepted or already handled, 400 for one that failed
+            verification, 413 for a body over the limit.
+        body: the JSON body to answer with (``media_type``).
+        reason: ``accepted``, ``duplicate``, ``too_large``, or the ``WebhookVerificationError``
+            reason (``signature_mismatch``, …).
+        event: the event to handle, set only for a new, verified delivery: a redelivery of a job
+            already handled, or a refused delivery, leaves it None.
+    """
+
+    status_code: int
+    body: bytes
+    reason: str
+    event: WebhookEvent | None = None
+
+    media_type: ClassVar[str] = "application/json"
+
+
+def _outcome(status_code: int, reason: str, event: WebhookEvent | None = None, **fields: object) -> DeliveryOutcome:
+    body = json.dumps({"status": reason, **fields}, separators=(",", ":")).encode("utf-8")
+    return DeliveryOutcome(status_code, body, reason, event)
+
+
+class WebhookReceiver:
+    """Verifies, parses and de-duplicates deliveries, for any web framework.
+
+    The secret is turned into HMAC key states at construction and not kept: no repr, log line or
+    message of the receiver can show it.
+
+    Args:
+        secret: the webhook secret, or several during a rotation; None reads
+            ``PYANNOTEAI_WEBHOOK_SECRET``.
+        store: where handled job ids are remembered; a :class:`MemoryDeliveryStore` by default.
+        broker: if given, every new event is published to it (for ``Client.wait``).
+        tolerance: seconds a delivery's timestamp may be off; see ``webhooks.verify``.
+        max_body_bytes: larger bodies are refused with 413.
+
+    Raises:
+        ConfigurationError: no secret was given and ``PYANNOTEAI_WEBHOOK_SECRET`` is not set.
+    """
+
+    def __init__(
+        self,
+        secret: Secret | None = None,
+        *,
+        store: DeliveryStore | None = None,
+        broker: WebhookBroker | None = None,
+        tolerance: float | None = DEFAULT_TOLERANCE,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
+        try:
+            self._signers = _signers(resolve_secret(secret))
+        except WebhookVerificationError as exc:
+            raise ConfigurationError(str(exc)) from None
+        _check_tolerance(tolerance)
+        if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) or max_body_bytes < 1:
+            raise ValidationError("max_body_bytes", max_body_bytes, "must be a whole number of bytes ≥ 1")
+        self.store: DeliveryStore = MemoryDeliveryStore() if store is None else store
+        self.broker = broker
+        self.tolerance = tolerance
+        self.max_body_bytes = max_body_bytes
+
+    def too_large(self) -> DeliveryOutcome:
+        """The answer to a body over ``max_body_bytes`` (for frameworks that stop reading early)."""
+        logger.warning("refused a webhook delivery: the body is over %d bytes", self.max_body_bytes)
+        return _outcome(413, "too_large", message=f"the body is over {self.max_body_bytes} bytes")
+
+    def handle(self, body: bytes, headers: Mapping[str, str], *, now: float | None = None) -> DeliveryOutcome:
+        """Verify, parse and de-duplicate one delivery; answer with the outcome's status and body.
+
+        Handle ``outcome.event`` only when it is not None, and preferably after answering.
+
+        Args:
+            body: the raw request body, exactly as received.
+            headers: the request headers.
+            now: the current Unix time, for tests.
+        """
+        _check_body(body)
+        if len(body) > self.max_body_bytes:
+            return self.too_large()
+        try:
+            event = _parse_with(self._signers, body, headers, self.tolerance, now)
+        except WebhookVerificationError as exc:
+            logger.warning("refused a webhook delivery: %s (%s)", exc.reason, exc)
+            return _outcome(400, exc.reason, message=str(exc))
+        if not self.store.claim(event.job_id):
+            logger.info(
+                "ignored a redelivery of job %s (attempt %d, %s)", event.job_id, event.retry_num, event.retry_reason
+            )
+            return _outcome(200, "duplicate", jobId=event.job_id)
+        logger.debug("accepted a webhook delivery for job %s (%s)", event.job_id, event.status)
+        if self.broker is not None:
+            self.broker.publish(event)
+        return _outcome(200, "accepted", event, jobId=event.job_id)
+
+    async def handle_async(
+        self, body: bytes, headers: Mapping[str, str], *, now: float | None = None
+    ) -> DeliveryOutcome:
+        """:meth:`handle` in a worker thread, so hashing and parsing a large body never blocks the event loop."""
+        return await anyio.to_thread.run_sync(partial(self.handle, body, headers, now=now))
+
+    def __repr__(self) -> str:
+        return (
+            f"WebhookReceiver(secrets={len(self._signers)} hidden, store={self.store!r}, "
+            f"tolerance={self.tolerance!r}, max_body_bytes={self.max_body_bytes})"
+        )
+
+
+def _is_async(function: object) -> bool:
+    """True for a coroutine function, or an object whose ``__call__`` is one."""
+    call = inspect.getattr_static(type(function), "__call__", None)
+    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call)
+
+
+async def _run_handler(on_event: EventHandler, event: WebhookEvent) -> None:
+    """Run the user's handler after the answer was sent; log (never raise) what it raises."""
+    try:
+        if _is_async(on_event):
+            result = on_event(event)
+            if result is not None:
+                await result
+        else:
+            await anyio.to_thread.run_sync(on_event, event)
+    except Exception:
+        logger.exception("the webhook handler failed for job %s (the delivery was already acknowledged)", event.job_id)
+
+
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it proves longer than *limit* (the rest is never read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def asgi_app(
+    secret: Secret | None = None,
+    *,
+    on_event: EventHandler | None = None,
+    store: DeliveryStore | None = None,
+    broker: WebhookBroker | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    tolerance: float | None = DEFAULT_TOLERANCE,
+    path: str = "/",
+) -> Starlette:
+    """A ready Starlette app that receives pyannoteAI webhooks on ``POST {path}``.
+
+    It reads at most *max_body_bytes* (413 beyond), refuses a delivery that fails verification
+    with 400, answers a redelivery with 200 without handling it again, and answers a new delivery
+    with 200 *before* running *on_event* (a coroutine function runs on the event loop, a plain
+    function in a worker thread). An exception from *on_event* is logged, not sent back: the
+    delivery was already acknowledged.
+
+    Args:
+        secret: the webhook secret(s); None reads ``PYANNOTEAI_WEBHOOK_SECRET``.
+        on_event: your handler, called once per job.
+        store: where handled job ids are remembered (bounded memory by default).
+        broker: every new event is also published here (for ``Client.wait``).
+        max_body_bytes: the largest body read.
+        tolerance: seconds a delivery's timestamp may be off; see ``webhooks.verify``.
+        path: the route to serve.
+
+    Raises:
+        ConfigurationError: no secret is configured.
+        ImportError: Starlette is not installed (``pip install 'pyannoteai-identify[receiver]'``).
+    """
+    try:
+        from starlette.applications import Starlette
+        from starlette.background import BackgroundTask
+        from starlette.responses import Response
+        from starlette.routing import Route
+    except ImportError as exc:
+        raise ImportError("asgi_app needs Starlette: pip install 'pyannoteai-identify[receiver]'") from exc
+
+    receiver = WebhookReceiver(secret, store=store, broker=broker, tolerance=tolerance, max_body_bytes=max_body_bytes)
+
+    async def receive_webhook(request: Request) -> Response:
+        body = await _read_capped(request, receiver.max_body_bytes)
+        outcome = receiver.too_large() if body is None else await receiver.handle_async(body, request.headers)
+        background = None
+        if on_event is not None and outcome.event is not None:
+            background = BackgroundTask(_run_handler, on_event, outcome.event)
+        return Response(outcome.body, outcome.status_code, media_type=outcome.media_type, background=background)
+
+    return Starlette(routes=[Route(path, receive_webhook, methods=["POST"])])
+
+
+class _ThreadWaiter:
+    __slots__ = ("event", "ready")
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.event: WebhookEvent | None = None
+
+    def deliver(self, event: WebhookEvent) -> bool:
+        self.event = event
+        self.ready.set()
+        return True
+
+
+class _AsyncWaiter:
+    __slots__ = ("broker", "future", "loop")
+
+    def __init__(self, broker: WebhookBroker, loop: asyncio.AbstractEventLoop) -> None:
+        self.broker = broker
+        self.loop = loop
+        self.future: asyncio.Future[WebhookEvent] = loop.create_future()
+
+    def deliver(self, event: WebhookEvent) -> bool:
+        try:
+            self.loop.call_soon_threadsafe(self._resolve, event)
+        except RuntimeError:  # the waiter's event loop is closed: nobody will read the event
+            return False
+        return True
+
+    def _resolve(self, event: WebhookEvent) -> None:
+        if self.future.done():  # timed out or cancelled meanwhile: keep the event for a later wait
+            self.broker._keep(event)
+        else:
+            self.future.set_result(event)
+
+
+class WebhookBroker:
+    """A rendezvous between the receiver, which publishes events, and code waiting for a job.
+
+    Thread-safe and usable from asyncio: ``publish`` may run in a server thread while ``wait``
+    blocks in another thread and ``wait_async`` awaits on any event loop. An event published before
+    anyone waits for its job is kept (the *max_pending* most recent ones) and handed to the first
+    waiter; an event handed to a waiter is not kept.
+
+    Args:
+        max_pending: how many unclaimed events to keep; the oldest is dropped first.
+    """
+
+    def __init__(self, max_pending: int = 256) -> None:
+        if isinstance(max_pending, bool) or not isinstance(max_pending, int) or max_pending < 1:
+            raise ValidationError("max_pending", max_pending, "must be a whole number ≥ 1")
+        self.max_pending = max_pending
+        self._lock = threading.Lock()
+        self._pending: OrderedDict[str, WebhookEvent] = OrderedDict()
+        self._waiters: dict[str, list[_ThreadWaiter | _AsyncWaiter]] = {}
+
+    def publish(self, event: WebhookEvent) -> None:
+        """Hand *event* to everyone waiting for its job, or keep it for the first one who will."""
+        with self._lock:
+            waiters = self._waiters.pop(event.job_id, [])
+            delivered = [waiter.deliver(event) for waiter in waiters]
+            if not any(delivered):
+                self._keep_locked(event)
+
+    def wait(self, job_id: str, timeout: float) -> WebhookEvent | None:
+        """Block until the event for *job_id* arrives (or was kept); None after *timeout* seconds."""
+        _check_timeout(timeout)
+        waiter = _ThreadWaiter()
+        with self._lock:
+            kept = self._pending.pop(job_id, None)
+            if kept is not None:
+                return kept
+            self._waiters.setdefault(job_id, []).append(waiter)
+        try:
+            waiter.ready.wait(timeout)
+        finally:
+            with self._lock:
+                self._forget(job_id, waiter)
+        return waiter.event
+
+    async def wait_async(self, job_id: str, timeout: float) -> WebhookEvent | None:
+        """Await the event for *job_id* (asyncio); None after *timeout* seconds."""
+        _check_timeout(timeout)
+        waiter = _AsyncWaiter(self, asyncio.get_running_loop())
+        with self._lock:
+            kept = self._pending.pop(job_id, None)
+            if kept is not None:
+                return kept
+            self._waiters.setdefault(job_id, []).append(waiter)
+        try:
+            return await asyncio.wait_for(waiter.future, timeout)
+        except TimeoutError:
+            return None
+        finally:
+            with self._lock:
+                self._forget(job_id, waiter)
+
+    def pending(self) -> int:
+        """How many published events no one has waited for yet."""
+        with self._lock:
+            return len(self._pending)
+
+    def _keep(self, event: WebhookEvent) -> None:
+        with self._lock:
+            self._keep_locked(event)
+
+    def _keep_locked(self, event: WebhookEvent) -> None:
+        self._pending[event.job_id] = event
+        self._pending.move_to_end(event.job_id)
+        while len(self._pending) > self.max_pending:
+            dropped, _ = self._pending.popitem(last=False)
+            logger.debug("dropped the unclaimed webhook event of job %s (over %d kept)", dropped, self.max_pending)
+
+    def _forget(self, job_id: str, waiter: _ThreadWaiter | _AsyncWaiter) -> None:
+        waiters = self._waiters.get(job_id)
+        if waiters is not None and waiter in waiters:
+            waiters.remove(waiter)
+            if not waiters:
+                del self._waiters[job_id]
+
+    def __repr__(self) -> str:
+        return f"WebhookBroker(max_pending={self.max_pending}, pending={len(self._pending)})"
+
+
+def _check_timeout(timeout: float) -> None:
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 <= timeout < float("inf"):
+        raise ValidationError("timeout", timeout, "must be a finite number of seconds ≥ 0")
