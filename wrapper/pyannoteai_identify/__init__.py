@@ -1,1 +1,97 @@
-"""pyannoteai-identify: identify known speakers in audio with the pyannoteAI API."""
+"""pyannoteai-identify: identify known speakers in audio with the pyannoteAI API.
+
+Quick start::
+
+    from pyannoteai_identify import Client
+
+    with Client() as client:  # PYANNOTEAI_API_KEY, PYANNOTEAI_BASE_URL
+        john = client.create_voiceprint("john.wav")
+        job = client.identify("meeting.wav", voiceprints={"John": john}, num_speakers=2)
+        result = client.wait(job, timeout=3600)
+        for turn in result.identification:
+            print(turn.start, turn.end, turn.match)
+"""
+
+from . import errors, webhooks
+from ._client import AsyncClient, Client
+from ._core import JobSummary, KeyStatus
+from ._polling import PollSchedule
+from ._retry import RetryPolicy
+from ._validation import Matching, Voiceprint
+from ._version import __version__
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    InvalidResponseError,
+    JobCanceledError,
+    JobError,
+    JobExpiredError,
+    JobFailedError,
+    NotFoundError,
+    PaymentRequiredError,
+    PyannoteAIError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+    WaitTimeoutError,
+    WebhookVerificationError,
+)
+from .results import (
+    Confidence,
+    DiarizationResult,
+    Identification,
+    IdentifyResult,
+    Job,
+    JobStatus,
+    Result,
+    Segment,
+    VoiceprintMatch,
+    VoiceprintResult,
+)
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "Confidence",
+    "ConfigurationError",
+    "DiarizationResult",
+    "Identification",
+    "IdentifyResult",
+    "InvalidResponseError",
+    "Job",
+    "JobCanceledError",
+    "JobError",
+    "JobExpiredError",
+    "JobFailedError",
+    "JobStatus",
+    "JobSummary",
+    "KeyStatus",
+    "Matching",
+    "NotFoundError",
+    "PaymentRequiredError",
+    "PollSchedule",
+    "PyannoteAIError",
+    "RateLimitError",
+    "Result",
+    "RetryPolicy",
+    "Segment",
+    "ServerError",
+    "ValidationError",
+    "Voiceprint",
+    "VoiceprintMatch",
+    "VoiceprintResult",
+    "WaitTimeoutError",
+    "WebhookVerificationError",
+    "__version__",
+    "errors",
+    "webhooks",
+]

@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, NamedTuple, TypeAlias
+from typing import Any, Generic, Literal, NamedTuple, TypeAlias, TypeVar
 
 from .errors import InvalidResponseError
 
@@ -349,13 +349,15 @@ class VoiceprintResult(_Output):
 
 
 Result: TypeAlias = IdentifyResult | VoiceprintResult | DiarizationResult
+R = TypeVar("R", IdentifyResult, VoiceprintResult, DiarizationResult, Result)
 
 
-class Job:
+class Job(Generic[R]):
     """A job as the API reports it: id, status, and the parsed output once it has succeeded.
 
     *kind* is what the client knows or could infer (``identify``, ``voiceprint``,
-    ``diarization``), or None for a job fetched by id before it has an output.
+    ``diarization``), or None for a job fetched by id before it has an output. The type parameter
+    is the result ``wait()`` returns for it: ``identify()`` gives a ``Job[IdentifyResult]``.
     """
 
     __slots__ = ("created_at", "id", "kind", "output", "status", "updated_at", "warning")
@@ -366,7 +368,7 @@ class Job:
         status: JobStatus | str,
         kind: JobKind | None = None,
         *,
-        output: Result | None = None,
+        output: R | Result | None = None,
         created_at: datetime | None = None,
         updated_at: datetime | None = None,
         warning: str | None = None,
@@ -682,7 +684,7 @@ def _datetime(value: Any, field: str) -> datetime | None:
         raise _bad(field, f"expected an ISO 8601 date-time, got {value!r}") from None
 
 
-def parse_job(data: Any, kind: JobKind | None = None) -> Job:
+def parse_job(data: Any, kind: JobKind | None = None) -> Job[Result]:
     """Parse a ``GET /v1/jobs/{id}`` body (or a webhook body) into a Job.
 
     *kind* is what the caller knows about the job (the client remembers what it submitted); it wins
@@ -709,7 +711,7 @@ def parse_job(data: Any, kind: JobKind | None = None) -> Job:
                 warning=_optional_text(raw_output, "warning", "output."),
                 error=_optional_text(raw_output, "error", "output."),
             )
-    return Job(
+    return Job[Result](
         job_id,
         status,
         kind,

@@ -1,0 +1,767 @@
+"""``Client`` and ``AsyncClient``: thin I/O shells that run the flows of ``_flows``.
+
+Both classes share ``_BaseClient``, which validates arguments (before any I/O) and builds the
+flows. They differ only in how a step is performed: blocking calls here, ``await`` there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self, TypeVar, cast, overload
+
+import httpx
+
+from . import _core, _flows
+from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, Settings
+from ._polling import PollSchedule
+from ._retry import RetryPolicy
+from ._upload import (
+    ProgressCallback,
+    aiter_chunks,
+    check_voiceprint_duration,
+    iter_chunks,
+    media_url_for,
+    opened,
+    upload_headers,
+)
+from ._validation import (
+    MAX_VOICEPRINT_AUDIO_BYTES,
+    AudioSource,
+    CheckedAudio,
+    Matching,
+    Voiceprint,
+    check_audio,
+    check_bool,
+    check_job_id,
+    check_matching,
+    check_num_speakers,
+    check_voiceprints,
+    check_webhook,
+)
+from ._version import __version__
+from .errors import InvalidResponseError, ValidationError
+from .results import IdentifyResult, Job, JobKind, JobStatus, R, Result, VoiceprintResult
+
+__all__ = ["AsyncClient", "Client"]
+
+T = TypeVar("T")
+OnStatus = Callable[[Job[Result]], object]
+_STATUS_VALUES = frozenset(status.value for status in JobStatus)
+_KINDS: frozenset[str] = frozenset({"identify", "voiceprint", "diarization"})
+
+
+class _BaseClient:
+    """Settings, policies and the argument checks shared by both clients."""
+
+    def __init__(
+        self,
+        api_key: str | None,
+        *,
+        base_url: str | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int,
+        retry_policy: RetryPolicy | None,
+        poll_schedule: PollSchedule | None,
+        clock: Callable[[], float] | None,
+    ) -> None:
+        self._settings = Settings.resolve(api_key, base_url, timeout, max_retries)
+        self._ctx = _flows.Context(
+            settings=self._settings,
+            retry=retry_policy or RetryPolicy(max_retries=max_retries),
+            schedule=poll_schedule or PollSchedule(),
+            clock=clock or time.monotonic,
+            user_agent=f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__}",
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._settings.base_url!r})"
+
+    # Each _*_flow method validates eagerly, then returns the flow to run.
+
+    def _upload_flow(self, audio: CheckedAudio, key: str | None, progress: ProgressCallback | None) -> _flows.Flow[str]:
+        return _flows.upload(self._ctx, audio, media_url_for(audio, key), progress)
+
+    def _audio_url_flow(
+        self, audio: CheckedAudio, key: str | None, progress: ProgressCallback | None
+    ) -> _flows.Flow[str]:
+        if audio.url is not None:
+            return audio.url
+        return (yield from self._upload_flow(audio, key, progress))
+
+    def _identify_flow(
+        self,
+        audio: AudioSource,
+        voiceprints: Mapping[str, str] | Sequence[Voiceprint],
+        *,
+        num_speakers: int | None,
+        matching: Matching | Mapping[str, Any] | None,
+        confidence: bool,
+        exclusive: bool,
+        turn_level_confidence: bool,
+        webhook: str | None,
+        webhook_status_only: bool,
+        media_key: str | None,
+        on_upload_progress: ProgressCallback | None,
+    ) -> _flows.Flow[Job[IdentifyResult]]:
+        checked_audio = check_audio(audio)
+        build_request = functools.partial(
+            _core.identify_request,
+            voiceprints=check_voiceprints(voiceprints),
+            num_speakers=check_num_speakers(num_speakers),
+            matching=check_matching(matching),
+            confidence=check_bool("confidence", confidence),
+            exclusive=check_bool("exclusive", exclusive),
+            turn_level_confidence=check_bool("turn_level_confidence", turn_level_confidence),
+            webhook=check_webhook(webhook),
+            webhook_status_only=check_bool("webhook_status_only", webhook_status_only),
+        )
+        if media_key is not None and checked_audio.url is not None:
+            raise ValidationError("media_key", media_key, "applies only to audio that is uploaded (a path or a file)")
+        if media_key is not None:
+            media_url_for(checked_audio, media_key)
+
+        def flow() -> _flows.Flow[Job[IdentifyResult]]:
+            url = yield from self._audio_url_flow(checked_audio, media_key, on_upload_progress)
+            response = yield from _flows.call(self._ctx, build_request(url=url), creates_job=True)
+            return cast(Job[IdentifyResult], _core.parse_job_response(response, "identify"))
+
+        return flow()
+
+    def _submit_voiceprint_flow(
+        self,
+        audio: AudioSource,
+        *,
+        webhook: str | None,
+        webhook_status_only: bool,
+        media_key: str | None,
+        on_upload_progress: ProgressCallback | None,
+    ) -> _flows.Flow[Job[VoiceprintResult]]:
+        checked_audio = check_audio(audio, max_bytes=MAX_VOICEPRINT_AUDIO_BYTES)
+        check_voiceprint_duration(checked_audio)
+        hook = check_webhook(webhook)
+        status_only = check_bool("webhook_status_only", webhook_status_only)
+        if media_key is not None:
+            media_url_for(checked_audio, media_key)
+
+        def flow() -> _flows.Flow[Job[VoiceprintResult]]:
+            url = yield from self._audio_url_flow(checked_audio, media_key, on_upload_progress)
+            response = yield from _flows.call(
+                self._ctx,
+                _core.voiceprint_request(url=url, webhook=hook, webhook_status_only=status_only),
+                creates_job=True,
+            )
+            return cast(Job[VoiceprintResult], _core.parse_job_response(response, "voiceprint"))
+
+        return flow()
+
+    def _create_voiceprint_flow(
+        self,
+        audio: AudioSource,
+        *,
+        timeout: float | None,
+        on_status: OnStatus | None,
+        media_key: str | None,
+        on_upload_progress: ProgressCallback | None,
+    ) -> _flows.Flow[str]:
+        submit = self._submit_voiceprint_flow(
+            audio, webhook=None, webhook_status_only=False, media_key=media_key, on_upload_progress=on_upload_progress
+        )
+        wait_timeout = self._check_timeout(timeout)
+
+        def flow() -> _flows.Flow[str]:
+            job = yield from submit
+            result = yield from _flows.wait(self._ctx, job.id, "voiceprint", timeout=wait_timeout, on_status=on_status)
+            return cast(VoiceprintResult, result).voiceprint
+
+        return flow()
+
+    def _wait_flow(
+        self,
+        job: Job[Any] | str,
+        *,
+        timeout: float | None,
+        on_status: OnStatus | None,
+        broker: Any,
+        kind: JobKind | None,
+    ) -> _flows.Flow[Result]:
+        if isinstance(job, Job):
+            job_id, known_kind = job.id, job.kind
+        else:
+            job_id, known_kind = check_job_id(job), None
+        if kind is not None and kind not in _KINDS:
+            raise ValidationError("kind", kind, f"must be one of {sorted(_KINDS)} or None")
+        if broker is not None and not callable(getattr(broker, "wait", None)):
+            raise ValidationError("broker", broker, "must be a WebhookBroker (with wait and wait_async)")
+        return _flows.wait(
+            self._ctx,
+            job_id,
+            kind or known_kind,
+            timeout=self._check_timeout(timeout),
+            on_status=on_status,
+            broker=broker,
+        )
+
+    @staticmethod
+    def _check_timeout(timeout: float | None) -> float:
+        if timeout is None:
+            return DEFAULT_WAIT_TIMEOUT
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+            raise ValidationError("timeout", timeout, "must be a positive number of seconds, or None for 24 hours")
+        if timeout != timeout or timeout == float("inf"):
+            raise ValidationError("timeout", timeout, "must be finite: every wait has a deadline")
+        return float(timeout)
+
+    def _get_job_flow(self, job_id: str, kind: JobKind | None) -> _flows.Flow[Job[Result]]:
+        checked = check_job_id(job_id)
+        if kind is not None and kind not in _KINDS:
+            raise ValidationError("kind", kind, f"must be one of {sorted(_KINDS)} or None")
+
+        def flow() -> _flows.Flow[Job[Result]]:
+            job, _ = yield from _flows.get_job(self._ctx, checked, kind)
+            return job
+
+        return flow()
+
+    @staticmethod
+    def _check_list_args(status: JobStatus | str | None, page_size: int, max_items: int | None) -> None:
+        if status is not None and (not isinstance(status, str) or str(status) not in _STATUS_VALUES):
+            raise ValidationError("status", status, f"must be one of {sorted(_STATUS_VALUES)} or None")
+        if type(page_size) is not int or not 1 <= page_size <= 100:
+            raise ValidationError("page_size", page_size, "must be an integer from 1 to 100")
+        if max_items is not None and (type(max_items) is not int or max_items < 0):
+            raise ValidationError("max_items", max_items, "must be a whole number ≥ 0, or None for all")
+
+    def _page_flow(
+        self, status: JobStatus | str | None, page_size: int, cursor: str | None
+    ) -> _flows.Flow[tuple[list[_core.JobSummary], str | None]]:
+        return _flows.list_page(
+            self._ctx, limit=page_size, cursor=cursor, status=None if status is None else str(status)
+        )
+
+    def _test_flow(self) -> _flows.Flow[_core.KeyStatus]:
+        response = yield from _flows.call(self._ctx, _core.test_key_request())
+        return _core.parse_key_status(response)
+
+
+def _next_cursor(seen: set[str], cursor: str | None) -> str | None:
+    """The cursor of the next page; a cursor seen before means the server is looping, so stop."""
+    if cursor is None:
+        return None
+    if cursor in seen:
+        raise InvalidResponseError(
+            f"the job list repeated the cursor {cursor!r}; stopping instead of looping", status_code=200
+        )
+    seen.add(cursor)
+    return cursor
+
+
+class Client(_BaseClient):
+    """Synchronous pyannoteAI client: identify speakers, manage voiceprints, wait for jobs.
+
+    Args:
+        api_key: the API key; defaults to ``PYANNOTEAI_API_KEY``.
+        base_url: defaults to ``PYANNOTEAI_BASE_URL``, then ``https://api.pyannote.ai``. Plain http is
+            accepted only for loopback hosts (the sandbox), so the key never travels in clear.
+        timeout: seconds (or an ``httpx.Timeout``) for each HTTP request; default 30 s, 10 s to connect.
+        max_retries: retries of a safe read on connection errors, timeouts, 429 and 502/503/504.
+            Requests that create a job are never retried.
+        http_client: an ``httpx.Client`` to use (proxies, custom TLS); it is not closed by ``close()``.
+        transport: an httpx transport for the client this one creates (tests, mocks).
+        retry_policy, poll_schedule: override the backoff and the polling schedule.
+        clock, sleep: a monotonic clock and a sleep function, for simulations and tests.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        retry_policy: RetryPolicy | None = None,
+        poll_schedule: PollSchedule | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            poll_schedule=poll_schedule,
+            clock=clock,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(transport=transport, timeout=self._settings.timeout)
+        self._sleep = sleep or time.sleep
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the pooled connections (unless the httpx client was passed in)."""
+        if self._owns_http:
+            self._http.close()
+
+    def _run(self, flow: _flows.Flow[T]) -> T:
+        outcome: Any = None
+        error: BaseException | None = None
+        try:
+            while True:
+                try:
+                    step = flow.send(outcome) if error is None else flow.throw(error)
+                except StopIteration as stop:
+                    return cast(T, stop.value)
+                outcome, error = None, None
+                try:
+                    outcome = self._perform(step)
+                except httpx.TransportError as exc:
+                    error = exc
+        finally:
+            flow.close()
+
+    def _perform(self, step: _flows.Step) -> Any:
+        if isinstance(step, _flows.Send):
+            return self._http.send(step.request)
+        if isinstance(step, _flows.Sleep):
+            self._sleep(step.seconds)
+            return None
+        if isinstance(step, _flows.Upload):
+            with opened(step.audio) as file:
+                request = httpx.Request(
+                    "PUT",
+                    step.url,
+                    content=iter_chunks(file, step.audio.size, step.progress),
+                    headers=upload_headers(step.audio.size),
+                    extensions={"timeout": self._settings.timeout.as_dict()},
+                )
+                return self._http.send(request)
+        return step.broker.wait(step.job_id, step.timeout)
+
+    def test(self) -> _core.KeyStatus:
+        """Check the API key with ``GET /v1/test`` (bills nothing)."""
+        return self._run(self._test_flow())
+
+    def upload(self, audio: str | Any, key: str | None = None, *, on_progress: ProgressCallback | None = None) -> str:
+        """Stream a local file or binary file object to the media API; return its ``media://`` URL.
+
+        Args:
+            audio: a path or a binary file object (read in 1 MiB chunks, never whole).
+            key: the object key (``meetings/call.wav`` or ``media://meetings/call.wav``); default: unique.
+            on_progress: called with (bytes sent, total bytes or None) after each chunk.
+        """
+        checked = check_audio(audio)
+        if checked.url is not None:
+            raise ValidationError("audio", audio, "must be a local path or a binary file object to upload")
+        return self._run(self._upload_flow(checked, key, on_progress))
+
+    def identify(
+        self,
+        audio: AudioSource,
+        voiceprints: Mapping[str, str] | Sequence[Voiceprint],
+        *,
+        num_speakers: int | None = None,
+        matching: Matching | Mapping[str, Any] | None = None,
+        confidence: bool = False,
+        exclusive: bool = False,
+        turn_level_confidence: bool = False,
+        webhook: str | None = None,
+        webhook_status_only: bool = False,
+        media_key: str | None = None,
+        on_upload_progress: ProgressCallback | None = None,
+    ) -> Job[IdentifyResult]:
+        """Submit an identify job (uploading local audio first) and return its handle; billed once.
+
+        Args:
+            audio: an http(s) URL, a ``media://`` URL, a local path or a binary file object.
+            voiceprints: label → voiceprint, or a sequence of ``Voiceprint`` (1 to 50).
+            num_speakers: 1 or 2 when known; None detects the number automatically.
+            matching: ``Matching(exclusive=..., threshold=...)``; None keeps the API's defaults.
+            confidence: also return frame-level diarization confidence.
+            exclusive: also return exclusive (non-overlapping) diarization.
+            turn_level_confidence: add a confidence map to each turn.
+            webhook: an http(s) URL that receives the result when the job ends.
+            webhook_status_only: deliver only the job id and status to the webhook.
+            media_key: the object key of the upload, for local audio.
+            on_upload_progress: upload progress callback (bytes sent, total).
+
+        Raises:
+            ValidationError: before any request, for any argument the API would refuse.
+            APIConnectionError: if the response was lost; the job may exist (see ``jobs()``), so
+                this request is never retried automatically.
+        """
+        return self._run(
+            self._identify_flow(
+                audio,
+                voiceprints,
+                num_speakers=num_speakers,
+                matching=matching,
+                confidence=confidence,
+                exclusive=exclusive,
+                turn_level_confidence=turn_level_confidence,
+                webhook=webhook,
+                webhook_status_only=webhook_status_only,
+                media_key=media_key,
+                on_upload_progress=on_upload_progress,
+            )
+        )
+
+    def submit_voiceprint(
+        self,
+        audio: AudioSource,
+        *,
+        webhook: str | None = None,
+        webhook_status_only: bool = False,
+        media_key: str | None = None,
+        on_upload_progress: ProgressCallback | None = None,
+    ) -> Job[VoiceprintResult]:
+        """Submit a voiceprint job for at most 30 s of one speaker; return its handle (billed once)."""
+        return self._run(
+            self._submit_voiceprint_flow(
+                audio,
+                webhook=webhook,
+                webhook_status_only=webhook_status_only,
+                media_key=media_key,
+                on_upload_progress=on_upload_progress,
+            )
+        )
+
+    def create_voiceprint(
+        self,
+        audio: AudioSource,
+        *,
+        timeout: float | None = None,
+        on_status: OnStatus | None = None,
+        media_key: str | None = None,
+        on_upload_progress: ProgressCallback | None = None,
+    ) -> str:
+        """Upload if needed, run a voiceprint job, wait for it, and return the voiceprint string.
+
+        Local WAV files longer than the API's 30-second limit are refused before anything is sent.
+        Store the result: the API deletes job outputs after 24 hours.
+        """
+        return self._run(
+            self._create_voiceprint_flow(
+                audio, timeout=timeout, on_status=on_status, media_key=media_key, on_upload_progress=on_upload_progress
+            )
+        )
+
+    def get_job(self, job_id: str, *, kind: JobKind | None = None) -> Job[Result]:
+        """Fetch a job; its output is parsed once it has succeeded (as *kind* when given)."""
+        return self._run(self._get_job_flow(job_id, kind))
+
+    def jobs(
+        self, status: JobStatus | str | None = None, *, page_size: int = 100, max_items: int | None = None
+    ) -> Iterator[_core.JobSummary]:
+        """Every job of the team, newest first, following ``nextCursor`` page by page.
+
+        Args:
+            status: only jobs with this status.
+            page_size: jobs per request (1–100).
+            max_items: stop after this many jobs.
+        """
+        self._check_list_args(status, page_size, max_items)
+        return self._iterate_jobs(status, page_size, max_items)
+
+    def _iterate_jobs(
+        self, status: JobStatus | str | None, page_size: int, max_items: int | None
+    ) -> Iterator[_core.JobSummary]:
+        cursor: str | None = None
+        seen: set[str] = set()
+        count = 0
+        while max_items is None or count < max_items:
+            items, next_cursor = self._run(self._page_flow(status, page_size, cursor))
+            for item in items[: None if max_items is None else max_items - count]:
+                count += 1
+                yield item
+            cursor = _next_cursor(seen, next_cursor)
+            if cursor is None:
+                return
+
+    @overload
+    def wait(
+        self,
+        job: Job[R],
+        *,
+        timeout: float | None = ...,
+        on_status: OnStatus | None = ...,
+        broker: Any = ...,
+        kind: JobKind | None = ...,
+    ) -> R: ...
+    @overload
+    def wait(
+        self,
+        job: str,
+        *,
+        timeout: float | None = ...,
+        on_status: OnStatus | None = ...,
+        broker: Any = ...,
+        kind: JobKind | None = ...,
+    ) -> Result: ...
+    def wait(
+        self,
+        job: Job[Any] | str,
+        *,
+        timeout: float | None = None,
+        on_status: OnStatus | None = None,
+        broker: Any = None,
+        kind: JobKind | None = None,
+    ) -> Any:
+        """Wait for a job to end and return its typed result.
+
+        Polls ``GET /v1/jobs/{id}`` often at first and less as the job ages (about a tenth of the
+        time waited, at most every 5 minutes), honouring ``Retry-After`` and ``X-RateLimit-*``.
+        With a ``broker`` (a ``receiver.WebhookBroker`` fed by your webhook receiver) the wait ends
+        as soon as the job's webhook arrives, and polling remains the fallback.
+
+        Args:
+            job: a handle from ``identify()``/``submit_voiceprint()``, or a job id.
+            timeout: seconds before ``WaitTimeoutError``; None means 24 hours.
+            on_status: called with the job each time its status changes.
+            broker: a webhook broker to finish early on the job's delivery.
+            kind: the job type, when passing a bare id (otherwise inferred from the output).
+
+        Raises:
+            JobFailedError, JobCanceledError: the job ended without a result.
+            JobExpiredError: the job or its output is gone (kept 24 hours after completion).
+            WaitTimeoutError: the deadline passed; call ``wait`` again with the same job to resume.
+        """
+        return self._run(self._wait_flow(job, timeout=timeout, on_status=on_status, broker=broker, kind=kind))
+
+
+class AsyncClient(_BaseClient):
+    """Asynchronous twin of :class:`Client`: the same methods, as coroutines.
+
+    Args are those of :class:`Client`, with an ``httpx.AsyncClient``, an async transport and an
+    async *sleep*.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry_policy: RetryPolicy | None = None,
+        poll_schedule: PollSchedule | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            poll_schedule=poll_schedule,
+            clock=clock,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(transport=transport, timeout=self._settings.timeout)
+        self._sleep = sleep or asyncio.sleep
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the pooled connections (unless the httpx client was passed in)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def _run(self, flow: _flows.Flow[T]) -> T:
+        outcome: Any = None
+        error: BaseException | None = None
+        try:
+            while True:
+                try:
+                    step = flow.send(outcome) if error is None else flow.throw(error)
+                except StopIteration as stop:
+                    return cast(T, stop.value)
+                outcome, error = None, None
+                try:
+                    outcome = await self._perform(step)
+                except httpx.TransportError as exc:
+                    error = exc
+        finally:
+            flow.close()
+
+    async def _perform(self, step: _flows.Step) -> Any:
+        if isinstance(step, _flows.Send):
+            return await self._http.send(step.request)
+        if isinstance(step, _flows.Sleep):
+            await self._sleep(step.seconds)
+            return None
+        if isinstance(step, _flows.Upload):
+            with opened(step.audio) as file:
+                request = httpx.Request(
+                    "PUT",
+                    step.url,
+                    content=aiter_chunks(file, step.audio.size, step.progress),
+                    headers=upload_headers(step.audio.size),
+                    extensions={"timeout": self._settings.timeout.as_dict()},
+                )
+                return await self._http.send(request)
+        return await step.broker.wait_async(step.job_id, step.timeout)
+
+    async def test(self) -> _core.KeyStatus:
+        """Check the API key with ``GET /v1/test`` (bills nothing)."""
+        return await self._run(self._test_flow())
+
+    async def upload(
+        self, audio: str | Any, key: str | None = None, *, on_progress: ProgressCallback | None = None
+    ) -> str:
+        """Stream a local file or binary file object to the media API; return its ``media://`` URL."""
+        checked = check_audio(audio)
+        if checked.url is not None:
+            raise ValidationError("audio", audio, "must be a local path or a binary file object to upload")
+        return await self._run(self._upload_flow(checked, key, on_progress))
+
+    async def identify(
+        self,
+        audio: AudioSource,
+        voiceprints: Mapping[str, str] | Sequence[Voiceprint],
+        *,
+        num_speakers: int | None = None,
+        matching: Matching | Mapping[str, Any] | None = None,
+        confidence: bool = False,
+        exclusive: bool = False,
+        turn_level_confidence: bool = False,
+        webhook: str | None = None,
+        webhook_status_only: bool = False,
+        media_key: str | None = None,
+        on_upload_progress: ProgressCallback | None = None,
+    ) -> Job[IdentifyResult]:
+        """Submit an identify job (see :meth:`Client.identify`); billed once, never retried."""
+        return await self._run(
+            self._identify_flow(
+                audio,
+                voiceprints,
+                num_speakers=num_speakers,
+                matching=matching,
+                confidence=confidence,
+                exclusive=exclusive,
+                turn_level_confidence=turn_level_confidence,
+                webhook=webhook,
+                webhook_status_only=webhook_status_only,
+                media_key=media_key,
+                on_upload_progress=on_upload_progress,
+            )
+        )
+
+    async def submit_voiceprint(
+        self,
+        audio: AudioSource,
+        *,
+        webhook: str | None = None,
+        webhook_status_only: bool = False,
+        media_key: str | None = None,
+        on_upload_progress: ProgressCallback | None = None,
+    ) -> Job[VoiceprintResult]:
+        """Submit a voiceprint job (see :meth:`Client.submit_voiceprint`)."""
+        return await self._run(
+            self._submit_voiceprint_flow(
+                audio,
+                webhook=webhook,
+                webhook_status_only=webhook_status_only,
+                media_key=media_key,
+                on_upload_progress=on_upload_progress,
+            )
+        )
+
+    async def create_voiceprint(
+        self,
+        audio: AudioSource,
+        *,
+        timeout: float | None = None,
+        on_status: OnStatus | None = None,
+        media_key: str | None = None,
+        on_upload_progress: ProgressCallback | None = None,
+    ) -> str:
+        """Upload if needed, run a voiceprint job, wait, and return the voiceprint string."""
+        return await self._run(
+            self._create_voiceprint_flow(
+                audio, timeout=timeout, on_status=on_status, media_key=media_key, on_upload_progress=on_upload_progress
+            )
+        )
+
+    async def get_job(self, job_id: str, *, kind: JobKind | None = None) -> Job[Result]:
+        """Fetch a job; its output is parsed once it has succeeded."""
+        return await self._run(self._get_job_flow(job_id, kind))
+
+    def jobs(
+        self, status: JobStatus | str | None = None, *, page_size: int = 100, max_items: int | None = None
+    ) -> AsyncIterator[_core.JobSummary]:
+        """Every job of the team, newest first, as an async iterator (see :meth:`Client.jobs`)."""
+        self._check_list_args(status, page_size, max_items)
+        return self._iterate_jobs(status, page_size, max_items)
+
+    async def _iterate_jobs(
+        self, status: JobStatus | str | None, page_size: int, max_items: int | None
+    ) -> AsyncIterator[_core.JobSummary]:
+        cursor: str | None = None
+        seen: set[str] = set()
+        count = 0
+        while max_items is None or count < max_items:
+            items, next_cursor = await self._run(self._page_flow(status, page_size, cursor))
+            for item in items[: None if max_items is None else max_items - count]:
+                count += 1
+                yield item
+            cursor = _next_cursor(seen, next_cursor)
+            if cursor is None:
+                return
+
+    @overload
+    async def wait(
+        self,
+        job: Job[R],
+        *,
+        timeout: float | None = ...,
+        on_status: OnStatus | None = ...,
+        broker: Any = ...,
+        kind: JobKind | None = ...,
+    ) -> R: ...
+    @overload
+    async def wait(
+        self,
+        job: str,
+        *,
+        timeout: float | None = ...,
+        on_status: OnStatus | None = ...,
+        broker: Any = ...,
+        kind: JobKind | None = ...,
+    ) -> Result: ...
+    async def wait(
+        self,
+        job: Job[Any] | str,
+        *,
+        timeout: float | None = None,
+        on_status: OnStatus | None = None,
+        broker: Any = None,
+        kind: JobKind | None = None,
+    ) -> Any:
+        """Wait for a job to end and return its typed result (see :meth:`Client.wait`)."""
+        return await self._run(self._wait_flow(job, timeout=timeout, on_status=on_status, broker=broker, kind=kind))

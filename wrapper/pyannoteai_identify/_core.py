@@ -1,0 +1,291 @@
+"""Sans-I/O core: validated arguments → request kwargs, and HTTP responses → results or exceptions.
+
+Request bodies are built with the generated models and routes come from the generated operation
+modules, so paths, field names and serialisation follow openapi.yaml. Responses are parsed here,
+not by the generated client: its parser raises on a status value it does not know and returns
+None for undeclared statuses (401, 404, 5xx), which must become precise exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID
+
+import httpx
+from pyannoteai_api.api.jobs import get_job_by_id as _get_job_by_id
+from pyannoteai_api.api.jobs import get_jobs_by_team_v2 as _get_jobs
+from pyannoteai_api.api.jobs import identify as _identify
+from pyannoteai_api.api.jobs import voiceprint as _voiceprint
+from pyannoteai_api.api.media import get_media_upload_url as _get_media_upload_url
+from pyannoteai_api.api.test import test_key as _test_key
+from pyannoteai_api.models.identify_request import IdentifyRequest
+from pyannoteai_api.models.matching import Matching as _GenMatching
+from pyannoteai_api.models.media_upload_request import MediaUploadRequest
+from pyannoteai_api.models.voiceprint import Voiceprint as _GenVoiceprint
+from pyannoteai_api.models.voiceprint_request import VoiceprintRequest
+from pyannoteai_api.types import UNSET
+
+from ._config import API_KEY_ENV
+from ._retry import parse_retry_after
+from ._validation import Matching, Voiceprint
+from .errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    FieldError,
+    InvalidResponseError,
+    NotFoundError,
+    PaymentRequiredError,
+    RateLimitError,
+    ServerError,
+)
+from .results import Job, JobKind, JobStatus, Result, coerce_status, parse_job
+
+RequestKwargs = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class JobSummary:
+    """One entry of the job list: id, status and creation time (the list carries no output)."""
+
+    id: str
+    status: JobStatus | str
+    created_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyStatus:
+    """The answer of ``GET /v1/test``: the API's status and message, as free text."""
+
+    status: str
+    message: str
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+def identify_request(
+    *,
+    url: str,
+    voiceprints: list[Voiceprint],
+    num_speakers: int | None,
+    matching: Matching | None,
+    confidence: bool,
+    exclusive: bool,
+    turn_level_confidence: bool,
+    webhook: str | None,
+    webhook_status_only: bool,
+) -> RequestKwargs:
+    body = IdentifyRequest(
+        url=url,
+        voiceprints=[_GenVoiceprint(label=v.label, voiceprint=v.voiceprint) for v in voiceprints],
+        webhook=UNSET if webhook is None else webhook,
+        webhook_status_only=webhook_status_only,
+        num_speakers=UNSET if num_speakers is None else cast(Any, num_speakers),
+        exclusive=exclusive,
+        turn_level_confidence=turn_level_confidence,
+        confidence=confidence,
+        matching=UNSET
+        if matching is None
+        else _GenMatching(
+            exclusive=UNSET if matching.exclusive is None else matching.exclusive,
+            threshold=UNSET if matching.threshold is None else matching.threshold,
+        ),
+    )
+    return _identify._get_kwargs(body=body)
+
+
+def voiceprint_request(*, url: str, webhook: str | None, webhook_status_only: bool) -> RequestKwargs:
+    body = VoiceprintRequest(
+        url=url, webhook=UNSET if webhook is None else webhook, webhook_status_only=webhook_status_only
+    )
+    return _voiceprint._get_kwargs(body=body)
+
+
+def media_upload_request(media_url: str) -> RequestKwargs:
+    return _get_media_upload_url._get_kwargs(body=MediaUploadRequest(url=media_url))
+
+
+def get_job_request(job_id: str) -> RequestKwargs:
+    return _get_job_by_id._get_kwargs(job_id)
+
+
+def list_jobs_request(*, limit: int, cursor: str | None, status: str | None) -> RequestKwargs:
+    return _get_jobs._get_kwargs(
+        limit=limit,
+        cursor=UNSET if cursor is None else cast(UUID, cursor),
+        status=UNSET if status is None else cast(Any, status),
+    )
+
+
+def test_key_request() -> RequestKwargs:
+    return _test_key._get_kwargs()
+
+
+# --- responses --------------------------------------------------------------------------------
+
+
+def request_id_of(response: httpx.Response, body: object = None) -> str | None:
+    """The request id the API gave: an ``x-request-id`` header, else ``requestId`` in an error body."""
+    header: str | None = response.headers.get("x-request-id")
+    if header:
+        return header
+    if isinstance(body, Mapping):
+        value = body.get("requestId")
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _error_body(response: httpx.Response) -> object:
+    try:
+        return json.loads(response.content) if response.content else None
+    except ValueError:
+        return None
+
+
+def _message(response: httpx.Response, body: object) -> str:
+    if isinstance(body, Mapping) and isinstance(body.get("message"), str):
+        return str(body["message"])
+    text = response.content[:200].decode("utf-8", "replace").strip()
+    return text or response.reason_phrase or "no message"
+
+
+def _field_errors(body: object) -> list[FieldError]:
+    if not isinstance(body, Mapping) or not isinstance(body.get("errors"), list):
+        return []
+    return [
+        FieldError(str(item.get("field", "")), str(item.get("message", "")))
+        for item in body["errors"]
+        if isinstance(item, Mapping)
+    ]
+
+
+def error_for(response: httpx.Response) -> APIError:
+    """The exception that an error response stands for, with the API's message, request id and fields."""
+    body = _error_body(response)
+    status = response.status_code
+    common: dict[str, Any] = {
+        "status_code": status,
+        "request_id": request_id_of(response, body),
+        "headers": dict(response.headers),
+        "body": response.content,
+    }
+    message = _message(response, body)
+    if status == 400:
+        return BadRequestError(message, field_errors=_field_errors(body), **common)
+    if status == 401:
+        return AuthenticationError(
+            message, hint=f"Check the API key (argument api_key or {API_KEY_ENV}) in the pyannoteAI dashboard", **common
+        )
+    if status == 402:
+        return PaymentRequiredError(
+            message, hint="A subscription is required, or the team's budget is exhausted", **common
+        )
+    if status == 404:
+        return NotFoundError(message, **common)
+    if status == 429:
+        retry_after = parse_retry_after(response.headers)
+        hint = f"Retry after {retry_after:g} s" if retry_after is not None else "Slow down"
+        return RateLimitError(message, retry_after=retry_after, hint=hint, **common)
+    if status >= 500:
+        return ServerError(message, hint="The API failed; try again later", **common)
+    return APIError(message, **common)
+
+
+def json_of(response: httpx.Response) -> Any:
+    """The JSON body of a successful response, or ``InvalidResponseError`` saying what is wrong with it."""
+    content_type = response.headers.get("content-type", "")
+    common: dict[str, Any] = {
+        "status_code": response.status_code,
+        "request_id": request_id_of(response),
+        "headers": dict(response.headers),
+        "body": response.content,
+    }
+    if not response.content:
+        raise InvalidResponseError("the response body is empty; expected JSON", **common)
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise InvalidResponseError(f"expected application/json, got {content_type or 'no content type'}", **common)
+    try:
+        return json.loads(response.content)
+    except ValueError as exc:
+        raise InvalidResponseError(f"the response body is not valid JSON ({exc})", **common) from None
+
+
+def ok(response: httpx.Response) -> Any:
+    """The JSON of a 2xx response; any other status raises its ``APIError``."""
+    if not 200 <= response.status_code < 300:
+        raise error_for(response)
+    return json_of(response)
+
+
+def _with_response(error: InvalidResponseError, response: httpx.Response) -> InvalidResponseError:
+    return InvalidResponseError(
+        error.message,
+        status_code=response.status_code,
+        request_id=request_id_of(response),
+        headers=dict(response.headers),
+        body=response.content,
+    )
+
+
+def parse_job_response(response: httpx.Response, kind: JobKind | None) -> Job[Result]:
+    """A job from ``GET /v1/jobs/{id}`` or a creation response (``JobCreated``)."""
+    data = ok(response)
+    try:
+        return parse_job(data, kind)
+    except InvalidResponseError as error:
+        raise _with_response(error, response) from None
+
+
+def parse_presigned_url(response: httpx.Response) -> str:
+    data = ok(response)
+    url = data.get("url") if isinstance(data, Mapping) else None
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise _with_response(
+            InvalidResponseError("the response breaks the contract at url: expected an http(s) URL", status_code=0),
+            response,
+        )
+    return url
+
+
+def parse_job_page(response: httpx.Response) -> tuple[list[JobSummary], str | None]:
+    data = ok(response)
+
+    def bad(field: str, problem: str) -> InvalidResponseError:
+        return _with_response(
+            InvalidResponseError(f"the response breaks the contract at {field}: {problem}", status_code=0), response
+        )
+
+    if not isinstance(data, Mapping) or not isinstance(data.get("items"), list):
+        raise bad("items", "expected an array")
+    cursor = data.get("nextCursor")
+    if cursor is not None and not isinstance(cursor, str):
+        raise bad("nextCursor", f"expected a string or null, got {cursor!r}")
+    items = []
+    for index, item in enumerate(data["items"]):
+        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+            raise bad(f"items[{index}].id", "expected a string")
+        if not isinstance(item.get("status"), str):
+            raise bad(f"items[{index}].status", "expected a string")
+        created = item.get("createdAt")
+        try:
+            created_at = datetime.fromisoformat(created) if isinstance(created, str) else None
+        except ValueError:
+            raise bad(f"items[{index}].createdAt", f"expected a date-time, got {created!r}") from None
+        items.append(JobSummary(item["id"], coerce_status(item["status"]), created_at))
+    return items, cursor
+
+
+def parse_key_status(response: httpx.Response) -> KeyStatus:
+    data = ok(response)
+    if not isinstance(data, Mapping):
+        raise _with_response(
+            InvalidResponseError("the response breaks the contract: expected an object", status_code=0), response
+        )
+    return KeyStatus(str(data.get("status", "")), str(data.get("message", "")))

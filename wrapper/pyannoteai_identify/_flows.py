@@ -1,0 +1,316 @@
+"""Every operation written once, as a generator of I/O steps (the httpx ``auth_flow`` habit).
+
+A flow yields what it needs done — send a request, sleep, stream an upload, wait for a webhook —
+and receives the outcome; a transport error is thrown back into it. ``Client`` and
+``AsyncClient`` only perform the steps, one with blocking calls and one with ``await``, so
+retries, polling, validation and parsing exist in one copy and are tested once for both.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar
+
+import httpx
+
+from . import _core
+from ._config import Settings
+from ._polling import PollSchedule, rate_limit_gap
+from ._retry import RetryPolicy, describe
+from ._upload import ProgressCallback
+from ._validation import CheckedAudio
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    JobCanceledError,
+    JobExpiredError,
+    JobFailedError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    WaitTimeoutError,
+)
+from .results import DiarizationResult, Job, JobKind, JobStatus, Result, coerce_status, parse_output
+
+logger = logging.getLogger("pyannoteai_identify")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send *request* and return the ``httpx.Response`` (body read)."""
+
+    request: httpx.Request
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Wait *seconds*."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """PUT the audio to the presigned *url*, streaming it; return the ``httpx.Response``."""
+
+    url: str
+    audio: CheckedAudio
+    progress: ProgressCallback | None
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitWebhook:
+    """Wait up to *timeout* seconds for the webhook of *job_id*; return the event or None."""
+
+    broker: Any
+    job_id: str
+    timeout: float
+
+
+Step: TypeAlias = Send | Sleep | Upload | AwaitWebhook
+Flow: TypeAlias = Generator[Step, Any, T]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every flow needs: settings, policies, the clock, and how to build a request."""
+
+    settings: Settings
+    retry: RetryPolicy
+    schedule: PollSchedule
+    clock: Callable[[], float]
+    user_agent: str
+
+    def request(self, kwargs: _core.RequestKwargs) -> httpx.Request:
+        headers = {
+            "Authorization": f"Bearer {self.settings.api_key}",
+            "User-Agent": self.user_agent,
+            "Accept": "application/json",
+            **kwargs.get("headers", {}),
+        }
+        return httpx.Request(
+            kwargs["method"].upper(),
+            self.settings.base_url + kwargs["url"],
+            params=kwargs.get("params"),
+            json=kwargs.get("json"),
+            headers=headers,
+            extensions={"timeout": self.settings.timeout.as_dict()},
+        )
+
+
+def send(ctx: Context, request: httpx.Request, *, creates_job: bool = False) -> Flow[httpx.Response]:
+    """Send with retries for safe reads; a request that creates a job is sent exactly once."""
+    attempt = 0
+    retryable = not creates_job
+    while True:
+        started = time.perf_counter()
+        try:
+            response: httpx.Response = yield Send(request)
+        except httpx.TransportError as error:
+            if retryable and ctx.retry.should_retry(request.method, attempt, error=True):
+                delay = ctx.retry.delay(attempt) or 0.0
+                logger.warning(
+                    "%s %s failed (%s); retry %d in %.2f s",
+                    request.method,
+                    request.url.path,
+                    describe(error),
+                    attempt + 1,
+                    delay,
+                )
+                yield Sleep(delay)
+                attempt += 1
+                continue
+            raise _connection_error(request, error, creates_job) from error
+        _log(request, response, time.perf_counter() - started)
+        if retryable and ctx.retry.should_retry(request.method, attempt, status=response.status_code):
+            backoff = ctx.retry.delay(attempt, response.headers)
+            if backoff is not None:
+                logger.warning(
+                    "%s %s answered %d; retry %d in %.2f s",
+                    request.method,
+                    request.url.path,
+                    response.status_code,
+                    attempt + 1,
+                    backoff,
+                )
+                yield Sleep(backoff)
+                attempt += 1
+                continue
+        return response
+
+
+def _log(request: httpx.Request, response: httpx.Response, elapsed: float) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "%s %s -> %d in %.3f s (request id %s)",
+            request.method,
+            request.url.path,
+            response.status_code,
+            elapsed,
+            response.headers.get("x-request-id", "-"),
+        )
+
+
+def _connection_error(request: httpx.Request, error: httpx.TransportError, creates_job: bool) -> APIConnectionError:
+    sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+    what = f"{request.method} {request.url.path}"
+    if creates_job and sent:
+        message = (
+            f"{what} lost its response ({describe(error)}). The request may have reached the API, so the job may "
+            "exist and be billed: it was not resent. Look for it with client.jobs() before submitting again."
+        )
+    elif creates_job:
+        message = f"{what} could not connect ({describe(error)}); nothing was sent, so no job was created"
+    else:
+        message = f"{what} failed: {describe(error)}"
+    error_type = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
+    return error_type(message, method=request.method, url=str(request.url), request_sent=sent)
+
+
+def call(ctx: Context, kwargs: _core.RequestKwargs, *, creates_job: bool = False) -> Flow[httpx.Response]:
+    """Build the request from generated kwargs and send it."""
+    return (yield from send(ctx, ctx.request(kwargs), creates_job=creates_job))
+
+
+def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: ProgressCallback | None) -> Flow[str]:
+    """Ask for a presigned URL for *media_url*, stream the audio to it, and return *media_url*."""
+    response = yield from call(ctx, _core.media_upload_request(media_url))
+    presigned = _core.parse_presigned_url(response)
+    put: httpx.Response = yield Upload(presigned, audio, progress)
+    if not 200 <= put.status_code < 300:
+        error = _core.error_for(put)
+        raise APIError(
+            f"uploading to the presigned URL failed: {error.message}",
+            status_code=put.status_code,
+            headers=dict(put.headers),
+            body=put.content,
+            hint=f"{media_url} was not stored; upload again",
+        )
+    return media_url
+
+
+def get_job(ctx: Context, job_id: str, kind: JobKind | None) -> Flow[tuple[Job[Result], httpx.Headers]]:
+    response = yield from call(ctx, _core.get_job_request(job_id))
+    return _core.parse_job_response(response, kind), response.headers
+
+
+def _finish(job: Job[Result], kind: JobKind | None) -> Result:
+    """The result of a terminal job, or the exception its status stands for."""
+    error_text = job.output.error if job.output is not None else None
+    if job.status == JobStatus.SUCCEEDED:
+        if job.output is None:
+            raise JobExpiredError(
+                f"job {job.id} succeeded but its output is gone: results are deleted 24 hours after completion",
+                job_id=job.id,
+                status=str(job.status),
+            )
+        return job.output
+    if job.status == JobStatus.FAILED:
+        raise JobFailedError(
+            f"job {job.id} failed: {error_text or 'the API gave no reason'}",
+            job_id=job.id,
+            status=str(job.status),
+            api_message=error_text,
+        )
+    raise JobCanceledError(f"job {job.id} was canceled", job_id=job.id, status=str(job.status), api_message=error_text)
+
+
+def _from_event(event: Any, kind: JobKind | None) -> Job[Result] | None:
+    """A terminal job built from a webhook event, or None when the event lacks what we need (poll then)."""
+    status = coerce_status(str(event.status))
+    if status not in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED):
+        return None
+    result = getattr(event, "result", None)
+    if status == JobStatus.SUCCEEDED:
+        if result is None:
+            return None
+        if kind is not None and not _matches_kind(result, kind):
+            result = parse_output(kind, result.to_dict())
+        return Job[Result](event.job_id, status, kind, output=result)
+    error = getattr(event, "error", None)
+    return Job[Result](event.job_id, status, kind, output=DiarizationResult(error=error))
+
+
+def _matches_kind(result: Result, kind: JobKind) -> bool:
+    from .results import IdentifyResult, VoiceprintResult
+
+    expected = {"identify": IdentifyResult, "voiceprint": VoiceprintResult, "diarization": DiarizationResult}[kind]
+    return isinstance(result, expected)
+
+
+_TRANSIENT = (RateLimitError, ServerError, APIConnectionError)
+
+
+def wait(
+    ctx: Context,
+    job_id: str,
+    kind: JobKind | None,
+    *,
+    timeout: float,
+    on_status: Callable[[Job[Result]], object] | None,
+    broker: Any = None,
+) -> Flow[Result]:
+    """Poll until the job ends (or its webhook arrives), then return its result or raise."""
+    start = ctx.clock()
+    deadline = start + timeout
+    last_status: str | None = None
+    while True:
+        headers: httpx.Headers | None = None
+        try:
+            job, headers = yield from get_job(ctx, job_id, kind)
+        except NotFoundError:
+            raise JobExpiredError(
+                f"job {job_id} is gone (unknown id, or deleted 24 hours after completion)",
+                job_id=job_id,
+                status=last_status or "unknown",
+            ) from None
+        except _TRANSIENT as error:
+            logger.warning("polling job %s: %s; will keep waiting", job_id, error)
+            job = None
+            if isinstance(error, RateLimitError):
+                headers = httpx.Headers(error.headers)
+        if job is not None:
+            if str(job.status) != last_status:
+                last_status = str(job.status)
+                if on_status is not None:
+                    on_status(job)
+            if job.is_terminal:
+                return _finish(job, kind)
+        now = ctx.clock()
+        remaining = deadline - now
+        if remaining <= 0:
+            raise WaitTimeoutError(
+                f"job {job_id} is still {last_status or 'unknown'} after {timeout:g} s; "
+                f"call wait({job_id!r}) again later to resume",
+                job_id=job_id,
+                last_status=last_status,
+            )
+        gap = ctx.schedule.gap(now - start)
+        if headers is not None:
+            server_gap = rate_limit_gap(headers, time.time())
+            if server_gap is not None:
+                gap = max(gap, server_gap)
+        gap = min(gap, remaining)
+        if broker is None:
+            yield Sleep(gap)
+            continue
+        event = yield AwaitWebhook(broker, job_id, gap)
+        if event is not None:
+            finished = _from_event(event, kind)
+            if finished is not None:
+                if on_status is not None and str(finished.status) != last_status:
+                    on_status(finished)
+                return _finish(finished, kind)
+
+
+def list_page(
+    ctx: Context, *, limit: int, cursor: str | None, status: str | None
+) -> Flow[tuple[list[_core.JobSummary], str | None]]:
+    response = yield from call(ctx, _core.list_jobs_request(limit=limit, cursor=cursor, status=status))
+    return _core.parse_job_page(response)

@@ -1,0 +1,65 @@
+"""When to poll a job: a pure schedule that starts fast and backs off with the job's age.
+
+The gap between two polls is a fixed fraction of the time already waited (10 % by default, never
+less than *initial* and never more than *maximum*), so a finished job is noticed within about a
+tenth of its duration while a long job costs few requests. Jitter only shortens a gap, so it never
+breaks that bound, and it keeps many clients from polling in lockstep. The server can always slow
+us down: ``Retry-After`` and an exhausted ``X-RateLimit-Remaining`` stretch the next gap.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ._retry import parse_retry_after
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    """Gaps between polls as a function of the time already waited.
+
+    Attributes:
+        initial: the shortest gap, in seconds (also the first one).
+        fraction: the gap as a fraction of the time waited so far.
+        maximum: the longest gap.
+        jitter: the largest share a gap may be shortened by at random.
+    """
+
+    initial: float = 2.0
+    fraction: float = 0.1
+    maximum: float = 300.0
+    jitter: float = 0.2
+    random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
+
+    def gap(self, waited: float) -> float:
+        """Seconds until the next poll, after *waited* seconds of waiting."""
+        base = min(self.maximum, max(self.initial, self.fraction * waited))
+        return base * (1.0 - self.jitter * self.random())
+
+
+def rate_limit_gap(headers: Mapping[str, str], now: float) -> float | None:
+    """The wait the server imposes, if any: ``Retry-After``, or until ``X-RateLimit-Reset`` when none remain."""
+    retry_after = parse_retry_after(headers, now)
+    if retry_after is not None:
+        return retry_after
+    remaining = headers.get("x-ratelimit-remaining")
+    if remaining is None or remaining.strip() not in ("0", "0.0"):
+        return None
+    reset = headers.get("x-ratelimit-reset")
+    try:
+        reset_at = float(reset) if reset is not None else None
+    except ValueError:
+        reset_at = None
+    if reset_at is None:
+        return 60.0 / max(1.0, _limit(headers))
+    # The docs say epoch seconds; a small number is read as "seconds from now" for safety.
+    return max(0.0, reset_at - now) if reset_at > 1e9 else max(0.0, reset_at)
+
+
+def _limit(headers: Mapping[str, str]) -> float:
+    try:
+        return float(headers.get("x-ratelimit-limit", "100"))
+    except ValueError:
+        return 100.0

@@ -1,0 +1,78 @@
+"""Retry policy for safe reads: which outcomes to retry, and how long to wait (pure, no I/O).
+
+Only idempotent methods are retried. A POST that creates a job is never retried: the API has no
+idempotency key, so a retry after a lost response could create, and bill, a second job.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import httpx
+
+RETRYABLE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds the server asks us to wait: ``Retry-After`` in seconds or as an HTTP date, or None."""
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_tz(value)
+        if parsed is None:
+            return None
+        seconds = email.utils.mktime_tz(parsed) - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Capped exponential backoff with full jitter, overridden by the server's ``Retry-After``.
+
+    Attributes:
+        max_retries: retries after the first attempt (0 disables retrying).
+        initial: the backoff ceiling of the first retry, in seconds.
+        maximum: the cap on any computed backoff.
+        retry_after_cap: the longest ``Retry-After`` honoured; a longer one gives up instead.
+    """
+
+    max_retries: int = 3
+    initial: float = 0.5
+    maximum: float = 8.0
+    retry_after_cap: float = 120.0
+    random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
+
+    def is_retryable_method(self, method: str) -> bool:
+        return method.upper() in RETRYABLE_METHODS
+
+    def should_retry(self, method: str, attempt: int, *, status: int | None = None, error: bool = False) -> bool:
+        """Whether attempt number *attempt* (0-based) may be followed by another one."""
+        if attempt >= self.max_retries or not self.is_retryable_method(method):
+            return False
+        return error or status in RETRYABLE_STATUSES
+
+    def delay(self, attempt: int, headers: Mapping[str, str] | None = None) -> float | None:
+        """Seconds to wait before retry number *attempt* + 1; None when the server asks for too long."""
+        if headers is not None:
+            retry_after = parse_retry_after(headers)
+            if retry_after is not None:
+                return retry_after if retry_after <= self.retry_after_cap else None
+        ceiling = min(self.maximum, self.initial * 2.0**attempt)
+        return ceiling * self.random()
+
+
+def describe(error: httpx.TransportError) -> str:
+    """A short human description of a transport error."""
+    text = str(error) or type(error).__name__
+    return f"{type(error).__name__}: {text}" if str(error) else text

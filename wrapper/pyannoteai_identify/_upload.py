@@ -1,0 +1,109 @@
+"""Streaming upload of a local file or file object to the presigned URL of the media API.
+
+The file is read and sent in chunks (1 MiB by default), never held whole in memory, and the
+Content-Length is declared when the size is known, because presigned object-storage URLs refuse
+chunked transfer encoding. The presigned URL gets no Authorization header: the key never leaves
+for a host other than the API's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+import wave
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from typing import IO
+
+import anyio.to_thread
+
+from ._validation import MAX_VOICEPRINT_AUDIO_SECONDS, CheckedAudio, check_media_url
+from .errors import ValidationError
+
+CHUNK_SIZE = 1024 * 1024
+ProgressCallback = Callable[[int, int | None], None]
+"""Called with (bytes sent so far, total bytes or None) after each chunk."""
+
+_UNSAFE = re.compile(r"[^a-zA-Z0-9\-_.]+")
+
+
+def media_url_for(audio: CheckedAudio, key: str | None) -> str:
+    """The ``media://`` URL to upload to: *key* (with or without the scheme), or a fresh unique one."""
+    if key is not None:
+        if not isinstance(key, str):
+            raise ValidationError("key", key, "must be a string such as 'meetings/call.wav'")
+        return check_media_url("key", key if key.startswith("media://") else f"media://{key}")
+    name = os.path.basename(audio.path) if audio.path else os.path.basename(str(getattr(audio.file, "name", "")))
+    safe = _UNSAFE.sub("-", name).strip("-.")[:80] or "audio"
+    return check_media_url("key", f"media://pyannoteai-identify/{uuid.uuid4().hex}/{safe}")
+
+
+@contextmanager
+def opened(audio: CheckedAudio) -> Iterator[IO[bytes]]:
+    """The audio as an open binary file; a path is opened (and closed), a file object is used as is."""
+    if audio.path is not None:
+        with open(audio.path, "rb") as handle:
+            yield handle
+    elif audio.file is not None:
+        yield audio.file
+    else:
+        raise ValueError("nothing to upload: the audio is a URL")
+
+
+def iter_chunks(
+    file: IO[bytes], total: int | None, progress: ProgressCallback | None, chunk_size: int = CHUNK_SIZE
+) -> Iterator[bytes]:
+    """Read *file* in chunks for a streamed request body, reporting progress after each."""
+    sent = 0
+    while True:
+        chunk = file.read(chunk_size)
+        if not chunk:
+            return
+        sent += len(chunk)
+        yield chunk
+        if progress is not None:
+            progress(sent, total)
+
+
+async def aiter_chunks(
+    file: IO[bytes], total: int | None, progress: ProgressCallback | None, chunk_size: int = CHUNK_SIZE
+) -> AsyncIterator[bytes]:
+    """The async twin of :func:`iter_chunks`: reads run in a worker thread so the event loop stays free."""
+    sent = 0
+    while True:
+        chunk = await anyio.to_thread.run_sync(file.read, chunk_size)
+        if not chunk:
+            return
+        sent += len(chunk)
+        yield chunk
+        if progress is not None:
+            progress(sent, total)
+
+
+def upload_headers(total: int | None) -> dict[str, str]:
+    headers = {"Content-Type": "application/octet-stream"}
+    if total is not None:
+        headers["Content-Length"] = str(total)
+    return headers
+
+
+def check_voiceprint_duration(audio: CheckedAudio) -> None:
+    """Refuse a local WAV file longer than the API's voiceprint limit (other formats are left to the API)."""
+    if audio.path is None:
+        return
+    try:
+        with wave.open(audio.path, "rb") as reader:
+            frames, rate = reader.getnframes(), reader.getframerate()
+    except (wave.Error, EOFError, OSError):
+        return
+    if rate <= 0:
+        return
+    seconds = frames / rate
+    if seconds > MAX_VOICEPRINT_AUDIO_SECONDS:
+        raise ValidationError(
+            "audio",
+            audio.path,
+            f"the recording lasts {seconds:.1f} s; a voiceprint takes at most {MAX_VOICEPRINT_AUDIO_SECONDS:g} s "
+            "of one speaker",
+        )

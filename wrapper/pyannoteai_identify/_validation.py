@@ -1,0 +1,277 @@
+"""Check user arguments against the contract before anything is sent (pure, no network I/O).
+
+Every limit is read from the contract (``_spec.SPEC``, written from openapi.yaml by ``nox -s
+generate``), so a change of the spec changes the checks. Each failure raises ``ValidationError``
+naming the field, the value and the rule: nothing is sent, nothing is billed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, TypeAlias
+
+import httpx
+
+from ._spec import SPEC
+from .errors import ValidationError
+
+__all__ = [
+    "AudioSource",
+    "Matching",
+    "Voiceprint",
+    "check_audio",
+    "check_bool",
+    "check_job_id",
+    "check_media_url",
+    "check_num_speakers",
+    "check_threshold",
+    "check_voiceprints",
+    "check_webhook",
+]
+
+_SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
+_IDENTIFY = _SCHEMAS["IdentifyRequest"]["properties"]
+_VOICEPRINT = _SCHEMAS["Voiceprint"]["properties"]
+_MATCHING = _SCHEMAS["Matching"]["properties"]
+_MEDIA_URL = _SCHEMAS["MediaUploadRequest"]["properties"]["url"]
+_VOICEPRINT_URL = _SCHEMAS["VoiceprintRequest"]["properties"]["url"]
+
+NUM_SPEAKERS_VALUES: tuple[int, ...] = tuple(_IDENTIFY["numSpeakers"]["enum"])
+MIN_VOICEPRINTS: int = _IDENTIFY["voiceprints"]["minItems"]
+MAX_VOICEPRINTS: int = _IDENTIFY["voiceprints"]["maxItems"]
+LABEL_MIN: int = _VOICEPRINT["label"]["minLength"]
+LABEL_MAX: int = _VOICEPRINT["label"]["maxLength"]
+LABEL_PATTERN = re.compile(_VOICEPRINT["label"]["pattern"])
+VOICEPRINT_MIN: int = _VOICEPRINT["voiceprint"]["minLength"]
+VOICEPRINT_MAX: int = _VOICEPRINT["voiceprint"]["maxLength"]
+THRESHOLD_MIN: float = _MATCHING["threshold"]["minimum"]
+THRESHOLD_MAX: float = _MATCHING["threshold"]["maximum"]
+MEDIA_URL_MAX: int = _MEDIA_URL["maxLength"]
+MEDIA_URL_PATTERN = re.compile(_MEDIA_URL["pattern"])
+MAX_AUDIO_BYTES: int = _IDENTIFY["url"]["x-max-file-bytes"]
+MAX_VOICEPRINT_AUDIO_BYTES: int = _VOICEPRINT_URL["x-max-file-bytes"]
+MAX_VOICEPRINT_AUDIO_SECONDS: float = _VOICEPRINT_URL["x-max-duration-seconds"]
+
+
+@dataclass(frozen=True, slots=True)
+class Voiceprint:
+    """An enrolled speaker: the *label* identify reports, and the *voiceprint* string of a voiceprint job."""
+
+    label: str
+    voiceprint: str
+
+    def __repr__(self) -> str:
+        return f"Voiceprint(label={self.label!r}, voiceprint=<{len(self.voiceprint)} chars>)"
+
+
+@dataclass(frozen=True, slots=True)
+class Matching:
+    """How voiceprints are matched to speakers.
+
+    Attributes:
+        exclusive: never match two speakers to the same voiceprint (the API's default: True).
+        threshold: do not match below this score, 0–100 (the API's default: 0, match everyone).
+    """
+
+    exclusive: bool | None = None
+    threshold: float | None = None
+
+
+def _text(field: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(field, value, f"must be a string, not {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(field, value, "must be valid Unicode text (it contains a lone surrogate)") from None
+    return value
+
+
+def check_bool(field: str, value: object) -> bool:
+    """A real ``bool``: 0, 1 and "true" are refused so that a typo cannot change a billed request."""
+    if not isinstance(value, bool):
+        raise ValidationError(field, value, "must be True or False")
+    return value
+
+
+def check_num_speakers(value: object) -> int | None:
+    """None (detect automatically) or one of the contract's values; ``True``, ``2.0`` and ``"2"`` are refused."""
+    if value is None:
+        return None
+    allowed = " or ".join(str(v) for v in NUM_SPEAKERS_VALUES)
+    if type(value) is not int or value not in NUM_SPEAKERS_VALUES:
+        raise ValidationError("num_speakers", value, f"must be the integer {allowed}, or None to detect automatically")
+    return value
+
+
+def check_threshold(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(
+            "matching.threshold", value, f"must be a number from {THRESHOLD_MIN:g} to {THRESHOLD_MAX:g}"
+        )
+    if not math.isfinite(value) or not THRESHOLD_MIN <= value <= THRESHOLD_MAX:
+        raise ValidationError("matching.threshold", value, f"must be from {THRESHOLD_MIN:g} to {THRESHOLD_MAX:g}")
+    return float(value)
+
+
+def check_matching(value: object) -> Matching | None:
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        unknown = set(value) - {"exclusive", "threshold"}
+        if unknown:
+            raise ValidationError("matching", value, f"unknown keys {sorted(unknown)}; use exclusive and threshold")
+        value = Matching(exclusive=value.get("exclusive"), threshold=value.get("threshold"))
+    if not isinstance(value, Matching):
+        raise ValidationError("matching", value, "must be a Matching(exclusive=..., threshold=...) or a mapping")
+    if value.exclusive is not None:
+        check_bool("matching.exclusive", value.exclusive)
+    return Matching(exclusive=value.exclusive, threshold=check_threshold(value.threshold))
+
+
+def check_voiceprints(value: object) -> list[Voiceprint]:
+    """A mapping label → voiceprint, or a sequence of ``Voiceprint``; checked against the contract."""
+    if isinstance(value, Mapping):
+        items = [Voiceprint(label, voiceprint) for label, voiceprint in value.items()]
+    elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        items = list(value)
+    else:
+        raise ValidationError(
+            "voiceprints", value, "must be a mapping of label to voiceprint, or a sequence of Voiceprint"
+        )
+    if not MIN_VOICEPRINTS <= len(items) <= MAX_VOICEPRINTS:
+        raise ValidationError(
+            "voiceprints",
+            f"<{len(items)} voiceprints>",
+            f"must hold {MIN_VOICEPRINTS} to {MAX_VOICEPRINTS} voiceprints",
+        )
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, Voiceprint):
+            raise ValidationError(f"voiceprints[{index}]", item, "must be a Voiceprint(label, voiceprint)")
+        label = _text(f"voiceprints[{index}].label", item.label)
+        if not LABEL_MIN <= len(label) <= LABEL_MAX:
+            raise ValidationError(
+                f"voiceprints[{index}].label", label, f"must be {LABEL_MIN} to {LABEL_MAX} characters long"
+            )
+        if not LABEL_PATTERN.search(label):
+            raise ValidationError(
+                f"voiceprints[{index}].label", label, 'must not start with "SPEAKER_" (in any case): reserved'
+            )
+        folded = label.casefold()
+        if folded in seen:
+            raise ValidationError(
+                f"voiceprints[{index}].label", label, f"duplicates the label of voiceprints[{seen[folded]}]"
+            )
+        seen[folded] = index
+        voiceprint = _text(f"voiceprints[{index}].voiceprint", item.voiceprint)
+        if not VOICEPRINT_MIN <= len(voiceprint) <= VOICEPRINT_MAX:
+            raise ValidationError(
+                f"voiceprints[{index}].voiceprint",
+                f"<{len(voiceprint)} chars>",
+                f"must be {VOICEPRINT_MIN} to {VOICEPRINT_MAX} characters long",
+            )
+    return items
+
+
+def check_media_url(field: str, value: str) -> str:
+    """A ``media://`` URL: the documented key pattern and length, and no ``.``/``..`` path segments."""
+    _text(field, value)
+    if len(value) > MEDIA_URL_MAX:
+        raise ValidationError(field, value, f"must be at most {MEDIA_URL_MAX} characters long")
+    if not MEDIA_URL_PATTERN.fullmatch(value):
+        raise ValidationError(field, value, "must be media:// followed by letters, digits, '-', '_', '.' and '/' only")
+    segments = value.removeprefix("media://").split("/")
+    if any(segment in ("", ".", "..") for segment in segments):
+        raise ValidationError(field, value, "must not contain empty, '.' or '..' path segments")
+    return value
+
+
+def _http_url(field: str, value: str) -> str:
+    if any(c.isspace() for c in value):
+        raise ValidationError(field, value, "must be a URL without whitespace")
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, ValueError):
+        raise ValidationError(field, value, "must be a well-formed http(s) URL") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValidationError(field, value, "must be an http(s) URL with a host")
+    return value
+
+
+def check_webhook(value: object) -> str | None:
+    if value is None:
+        return None
+    return _http_url("webhook", _text("webhook", value))
+
+
+def check_job_id(value: object) -> str:
+    job_id = _text("job_id", value)
+    if not job_id.strip() or job_id != job_id.strip():
+        raise ValidationError("job_id", value, "must be a non-empty job id without surrounding whitespace")
+    return job_id
+
+
+BinaryFile: TypeAlias = IO[bytes]
+AudioSource: TypeAlias = "str | os.PathLike[str] | IO[bytes]"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedAudio:
+    """Where the audio is: a URL to pass as is, or a local file / file object to upload first."""
+
+    url: str | None = None
+    path: str | None = None
+    file: IO[bytes] | None = None
+    size: int | None = None
+
+
+def _file_size(file: IO[bytes]) -> int | None:
+    try:
+        position = file.tell()
+        end = file.seek(0, os.SEEK_END)
+        file.seek(position)
+        return end - position
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def check_audio(value: object, *, field: str = "audio", max_bytes: int = MAX_AUDIO_BYTES) -> CheckedAudio:
+    """An http(s) URL, a ``media://`` URL, a local path, or a binary file object open for reading."""
+    if isinstance(value, str) and "://" in value:
+        scheme = value.split("://", 1)[0].lower()
+        if scheme == "media":
+            return CheckedAudio(url=check_media_url(field, value))
+        if scheme in ("http", "https"):
+            return CheckedAudio(url=_http_url(field, _text(field, value)))
+        raise ValidationError(field, value, "must be an http(s) URL, a media:// URL, a local path or a binary file")
+    if isinstance(value, str | os.PathLike):
+        path = os.fspath(value)
+        if not isinstance(path, str):
+            raise ValidationError(field, value, "must be a text path, not bytes")
+        _text(field, path)
+        if not os.path.isfile(path):
+            raise ValidationError(field, path, "no such file")
+        size = os.path.getsize(path)
+        if size == 0:
+            raise ValidationError(field, path, "the file is empty")
+        if size > max_bytes:
+            raise ValidationError(field, path, f"the file has {size} bytes; the API accepts at most {max_bytes}")
+        return CheckedAudio(path=path, size=size)
+    read = getattr(value, "read", None)
+    if callable(read):
+        mode = getattr(value, "mode", "rb")
+        if isinstance(mode, str) and "b" not in mode:
+            raise ValidationError(field, value, "must be opened in binary mode ('rb')")
+        file: IO[bytes] = value  # type: ignore[assignment]
+        file_size = _file_size(file)
+        if file_size is not None and file_size > max_bytes:
+            raise ValidationError(field, value, f"the file has {file_size} bytes; the API accepts at most {max_bytes}")
+        return CheckedAudio(file=file, size=file_size)
+    raise ValidationError(field, value, "must be an http(s) URL, a media:// URL, a local path or a binary file object")
