@@ -1,0 +1,71 @@
+"""Project-level promises: the README's commands, CI, and the public surface of the package."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pyannoteai_identify
+from pyannoteai_identify import AsyncClient, Client
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```sh\n(.*?)```", text, re.S)
+    assert block is not None, "the README must open with a sh block of commands"
+    return [line for line in block.group(1).splitlines() if line and not line.startswith("#")]
+
+
+def test_readme_opens_with_the_demo_and_the_test_command() -> None:
+    """The first two commands of the README run the demo and the whole test suite."""
+    demo, tests = _readme_commands()
+    assert demo.endswith("pyannoteai-identify demo")
+    assert tests.endswith("nox")
+
+
+def test_ci_runs_the_readmes_test_command() -> None:
+    """.ci/run runs exactly the README's test command, so the README cannot drift from CI."""
+    _, tests = _readme_commands()
+    ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert tests in ci_lines
+
+
+def test_public_names_are_sorted_and_complete() -> None:
+    """__all__ is sorted and lists every public name the package defines (httpx's habit)."""
+    public = sorted(
+        # "@py_*" names come from pytest's assertion rewriting of the plugin's package.
+        (name for name in vars(pyannoteai_identify) if name[0] not in "_@" or name == "__version__"),
+        key=str.casefold,
+    )
+    exported = list(pyannoteai_identify.__all__)
+    assert exported == sorted(exported)
+    submodules = {"cli", "results", "receiver", "testing", "sandbox", "batch"}
+    assert set(public) - submodules == set(exported)
+
+
+def test_sync_and_async_clients_have_the_same_methods_and_parameters() -> None:
+    """Every public Client method exists on AsyncClient with the same parameters."""
+
+    def methods(cls: type) -> dict[str, inspect.Signature]:
+        return {
+            name: inspect.signature(member)
+            for name, member in inspect.getmembers(cls, callable)
+            if not name.startswith("_") and name not in {"close", "aclose"}
+        }
+
+    sync, asynchronous = methods(Client), methods(AsyncClient)
+    assert sync.keys() == asynchronous.keys()
+    for name, signature in sync.items():
+        assert list(signature.parameters) == list(asynchronous[name].parameters), name
+        for parameter in signature.parameters.values():
+            other = asynchronous[name].parameters[parameter.name]
+            assert (parameter.kind, parameter.default) == (other.kind, other.default), (name, parameter.name)
+
+
+def test_async_client_methods_are_coroutines() -> None:
+    """AsyncClient's methods are coroutine functions, except jobs(), an async iterator."""
+    for name in ("test", "upload", "identify", "submit_voiceprint", "create_voiceprint", "get_job", "wait"):
+        assert inspect.iscoroutinefunction(getattr(AsyncClient, name)), name
