@@ -37,6 +37,7 @@ __all__ = [
     "UNBOUNDED_MAX_ITEMS",
     "Example",
     "SpecLike",
+    "body_schema",
     "job",
     "job_status",
     "json_responses",
@@ -321,12 +322,22 @@ def operation(operation_id: str, spec: SpecLike = None) -> tuple[str, str, Mappi
     raise KeyError(f"no operation {operation_id!r} in the spec")
 
 
-def _json_schema_of(holder: Mapping[str, Any], document: Mapping[str, Any], what: str) -> Any:
-    holder = resolve(holder, document)
-    content = holder.get("content", {})
-    if "application/json" not in content:
-        raise KeyError(f"{what} has no application/json content")
-    return content["application/json"].get("schema", {})
+def body_schema(operation_id: str, part: int | str = "request", spec: SpecLike = None) -> Any:
+    """The JSON body schema, as written (``$ref``s kept), of a request (*part* "request") or a response status."""
+    document = load_spec(spec)
+    _, _, op = operation(operation_id, document)
+    if part == "request":
+        if "requestBody" not in op:
+            raise KeyError(f"{operation_id} takes no request body")
+        holder = op["requestBody"]
+    else:
+        responses = op.get("responses", {})
+        if str(part) not in responses:
+            raise KeyError(f"{operation_id} declares no {part} response (has: {sorted(responses)})")
+        holder = responses[str(part)]
+    if "application/json" not in resolve(holder, document).get("content", {}):
+        raise KeyError(f"{operation_id} {part} has no application/json body")
+    return _json_media(holder, document).get("schema", {})
 
 
 def request_body(
@@ -334,10 +345,7 @@ def request_body(
 ) -> st.SearchStrategy[Any]:
     """JSON request bodies the contract accepts for *operation_id* (webhooks: the delivered body)."""
     document = load_spec(spec)
-    _, _, op = operation(operation_id, document)
-    if "requestBody" not in op:
-        raise KeyError(f"{operation_id} takes no request body")
-    schema = _json_schema_of(op["requestBody"], document, f"{operation_id} request body")
+    schema = body_schema(operation_id, "request", document)
     return schema_strategy(schema, document, extra_keys=extra_keys, max_items=max_items)
 
 
@@ -351,11 +359,7 @@ def response_body(
 ) -> st.SearchStrategy[Any]:
     """JSON bodies the contract allows for *operation_id* answering *status*."""
     document = load_spec(spec)
-    _, _, op = operation(operation_id, document)
-    responses = op.get("responses", {})
-    if str(status) not in responses:
-        raise KeyError(f"{operation_id} declares no {status} response (has: {sorted(responses)})")
-    schema = _json_schema_of(responses[str(status)], document, f"{operation_id} {status} response")
+    schema = body_schema(operation_id, status, document)
     return schema_strategy(schema, document, extra_keys=extra_keys, max_items=max_items)
 
 
@@ -396,8 +400,7 @@ def spec_examples(spec: SpecLike = None) -> list[Example]:
             holders.append(("request", op["requestBody"]))
         holders.extend(op.get("responses", {}).items())
         for part, holder in holders:
-            media = resolve(holder, document).get("content", {}).get("application/json")
-            if media is None:
+            if "application/json" not in resolve(holder, document).get("content", {}):
                 continue
             raw = _json_media(holder, document)
             if "example" in raw:
