@@ -1,0 +1,119 @@
+"""Client.wait finishes on a webhook's arrival, with polling as the fallback (sync and async)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from pyannoteai_identify import AsyncClient, Client, IdentifyResult, Job, JobFailedError
+from pyannoteai_identify.receiver import WebhookBroker
+from pyannoteai_identify.testing import signed_delivery
+from pyannoteai_identify.webhooks import parse
+
+BASE = "https://api.pyannote.ai"
+SECRET = "whsec_wait_test"
+OUTPUT = {
+    "identification": [
+        {"speaker": "Ann", "start": 0.0, "end": 2.5, "diarizationSpeaker": "SPEAKER_00", "match": "Ann"},
+    ],
+    "voiceprints": [{"speaker": "SPEAKER_00", "match": "Ann", "confidence": {"Ann": 91}}],
+    "diarization": [{"speaker": "SPEAKER_00", "start": 0.0, "end": 2.5}],
+}
+
+
+def _event(payload: dict[str, Any]) -> Any:
+    body, headers = signed_delivery(payload, SECRET)
+    return parse(body, headers, SECRET)
+
+
+def _router(status: str = "running", output: dict[str, Any] | None = None) -> respx.Router:
+    router = respx.Router(base_url=BASE)
+    job: dict[str, Any] = {"jobId": "job-1", "status": status}
+    if output is not None:
+        job["output"] = output
+    router.get("/v1/jobs/job-1", name="getJobById").respond(200, json=job)
+    return router
+
+
+def _publish_later(broker: WebhookBroker, event: Any, delay: float = 0.05) -> threading.Timer:
+    timer = threading.Timer(delay, broker.publish, args=(event,))
+    timer.start()
+    return timer
+
+
+def test_sync_wait_returns_the_webhook_result_while_the_job_still_polls_as_running() -> None:
+    """A delivery ends the wait at once: one poll, no sleep, the webhook's typed result."""
+    router, broker, sleeps = _router(), WebhookBroker(), []
+    timer = _publish_later(broker, _event({"jobId": "job-1", "status": "succeeded", "output": OUTPUT}))
+    with Client("key", transport=httpx.MockTransport(router.handler), sleep=sleeps.append) as client:
+        result = client.wait(Job("job-1", "created", "identify"), broker=broker, timeout=30)
+    timer.join()
+    assert isinstance(result, IdentifyResult)
+    assert result.talk_time() == {"Ann": 2.5}
+    assert router["getJobById"].call_count == 1
+    assert sleeps == []
+
+
+@pytest.mark.anyio
+async def test_async_wait_returns_the_webhook_result() -> None:
+    """The async client awaits the broker the same way."""
+    router, broker = _router(), WebhookBroker()
+    timer = _publish_later(broker, _event({"jobId": "job-1", "status": "succeeded", "output": OUTPUT}))
+
+    async def no_sleep(_: float) -> None:
+        raise AssertionError("the async wait must await the broker, not sleep")
+
+    async with AsyncClient("key", transport=httpx.MockTransport(router.async_handler), sleep=no_sleep) as client:
+        result = await client.wait(Job("job-1", "created", "identify"), broker=broker, timeout=30)
+    timer.join()
+    assert isinstance(result, IdentifyResult)
+    assert router["getJobById"].call_count == 1
+
+
+def test_a_status_only_delivery_makes_wait_poll_for_the_output() -> None:
+    """A delivery without output (webhookStatusOnly) triggers an immediate poll for the output."""
+    router = respx.Router(base_url=BASE)
+    route = router.get("/v1/jobs/job-1", name="getJobById")
+    route.side_effect = [
+        httpx.Response(200, json={"jobId": "job-1", "status": "running"}),
+        httpx.Response(200, json={"jobId": "job-1", "status": "succeeded", "output": OUTPUT}),
+    ]
+    broker = WebhookBroker()
+    broker.publish(_event({"jobId": "job-1", "status": "succeeded"}))
+    with Client("key", transport=httpx.MockTransport(router.handler), sleep=lambda _: None) as client:
+        result = client.wait("job-1", broker=broker, timeout=30, kind="identify")
+    assert isinstance(result, IdentifyResult)
+    assert route.call_count == 2
+
+
+def test_a_failed_delivery_raises_job_failed_with_the_api_error() -> None:
+    """A failed job's delivery raises JobFailedError with the API's text."""
+    router, broker = _router(), WebhookBroker()
+    broker.publish(_event({"jobId": "job-1", "status": "failed", "output": {"error": "Could not load audio"}}))
+    with Client("key", transport=httpx.MockTransport(router.handler)) as client, pytest.raises(JobFailedError) as info:
+        client.wait("job-1", broker=broker, timeout=30)
+    assert info.value.api_message == "Could not load audio"
+
+
+def test_without_a_delivery_polling_is_the_fallback() -> None:
+    """When no webhook comes, wait keeps polling until the job ends."""
+    router = respx.Router(base_url=BASE)
+    route = router.get("/v1/jobs/job-1", name="getJobById")
+    route.side_effect = [
+        httpx.Response(200, json={"jobId": "job-1", "status": "running"}),
+        httpx.Response(200, json={"jobId": "job-1", "status": "succeeded", "output": OUTPUT}),
+    ]
+    schedule_gap = 0.01
+    from pyannoteai_identify import PollSchedule
+
+    with Client(
+        "key",
+        transport=httpx.MockTransport(router.handler),
+        poll_schedule=PollSchedule(initial=schedule_gap, jitter=0.0),
+    ) as client:
+        result = client.wait(Job("job-1", "created", "identify"), broker=WebhookBroker(), timeout=30)
+    assert isinstance(result, IdentifyResult)
+    assert route.call_count == 2

@@ -1,0 +1,429 @@
+"""The ``pyannoteai-identify`` command: identify speakers, manage voiceprints and jobs, run the demo.
+
+``main(argv) -> int`` is the entry point (``[project.scripts]``), testable in-process. Errors are
+one clear line on stderr (``--debug`` shows the traceback); exit codes are listed in ``EXIT_CODES``.
+The rich output needs the ``cli`` extra; without it the command says how to install it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from . import errors
+from ._client import Client
+from ._config import API_KEY_ENV, BASE_URL_ENV, WEBHOOK_SECRET_ENV
+from ._validation import Matching
+from ._version import __version__
+from .results import IdentifyResult, Job, JobStatus, Result, VoiceprintResult
+
+OK, FAILED, USAGE, API_ERROR, CONNECTION, TIMEOUT, INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
+EXIT_CODES = {
+    OK: "success",
+    FAILED: "the job failed, was canceled or expired; or a webhook failed verification",
+    USAGE: "bad arguments or input (nothing was sent)",
+    API_ERROR: "the API refused the request (authentication, payment, rate limit, server error)",
+    CONNECTION: "the API could not be reached",
+    TIMEOUT: "the job is still running at the deadline (resume with `job ID --wait`)",
+    INTERRUPTED: "interrupted",
+}
+AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".flac", ".ogg", ".m4a", ".mp4", ".webm", ".aac", ".opus"})
+
+
+class CLIError(Exception):
+    """A usage problem to report in one line with exit code 2."""
+
+
+def _console(stream: IO[str] | None = None) -> Any:
+    try:
+        from rich.console import Console
+    except ImportError:
+        raise CLIError("the command line needs the cli extra: pip install 'pyannoteai-identify[cli]'") from None
+    return Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
+
+
+def _client(args: argparse.Namespace) -> Client:
+    return Client(api_key=args.api_key, base_url=args.base_url, timeout=args.timeout)
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def _fmt_time(seconds: float) -> str:
+    minutes, secs = divmod(seconds, 60.0)
+    hours, minutes = divmod(int(minutes), 60)
+    return f"{hours}:{minutes:02d}:{secs:06.3f}" if hours else f"{minutes:d}:{secs:06.3f}"
+
+
+def render_table(result: Result, console: Any, title: str = "Who spoke when") -> None:
+    """Print turns and per-speaker talk time as rich tables."""
+    from rich.table import Table
+
+    if isinstance(result, VoiceprintResult):
+        console.print(result.voiceprint)
+        return
+    table = Table(title=title)
+    for column in ("start", "end", "speaker"):
+        table.add_column(column, justify="right" if column != "speaker" else "left")
+    if isinstance(result, IdentifyResult):
+        table.add_column("diarization speaker")
+        for turn in result.identification:
+            label = turn.match if turn.match is not None else "(no match)"
+            table.add_row(_fmt_time(turn.start), _fmt_time(turn.end), label, turn.diarization_speaker)
+    else:
+        for segment in result.diarization:
+            table.add_row(_fmt_time(segment.start), _fmt_time(segment.end), segment.speaker)
+    console.print(table)
+    totals = Table(title="Talk time")
+    totals.add_column("speaker")
+    totals.add_column("seconds", justify="right")
+    for label, seconds in result.talk_time().items():
+        totals.add_row(label, f"{seconds:.1f}")
+    console.print(totals)
+    if result.warning:
+        console.print(f"[yellow]warning:[/yellow] {result.warning}")
+
+
+def _write_result(result: Result, fmt: str, output: str | None, file_id: str) -> None:
+    if fmt == "table" and output is None:
+        render_table(result, _console())
+        return
+    if fmt == "rttm":
+        if isinstance(result, VoiceprintResult):
+            raise CLIError("--format rttm needs a diarization or identify result")
+        text = result.to_rttm(file_id)
+    else:
+        text = result.to_json(indent=2) + "\n"
+    if output is None or output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool, description: str) -> Iterator[Callable[[int, int | None], None] | None]:
+    """A rich progress bar for an upload, or nothing when output is not a terminal."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=_console(sys.stderr),
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(sent: int, total: int | None) -> None:
+            progress.update(task, completed=sent, total=total)
+
+        yield update
+
+
+@contextlib.contextmanager
+def _status_spinner(enabled: bool, job: Job[Any]) -> Iterator[Callable[[Job[Result]], object] | None]:
+    """A spinner showing the job's status while waiting, or nothing when output is not a terminal."""
+    if not enabled:
+        yield None
+        return
+    console = _console(sys.stderr)
+    with console.status(f"job {job.id}: {job.status}") as status:
+
+        def update(current: Job[Result]) -> None:
+            status.update(f"job {current.id}: {current.status}")
+
+        yield update
+
+
+def _interactive(args: argparse.Namespace) -> bool:
+    return not args.quiet and sys.stderr.isatty()
+
+
+# --- voiceprint arguments -----------------------------------------------------------------------
+
+
+def parse_voiceprint_arg(value: str) -> tuple[str, str]:
+    """``LABEL=FILE_OR_STRING`` → (label, file or string), refusing a missing ``=`` or label."""
+    label, sep, source = value.partition("=")
+    if not sep or not label or not source:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected LABEL=FILE_OR_STRING")
+    return label, source
+
+
+def resolve_voiceprints(
+    client: Client, pairs: Sequence[tuple[str, str]], interactive: bool, timeout: float | None
+) -> dict[str, str]:
+    """Each ``LABEL=SOURCE``: an audio file is enrolled (a voiceprint job), a text file is read, else the string."""
+    voiceprints: dict[str, str] = {}
+    for label, source in pairs:
+        path = Path(source)
+        if path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES:
+            with _progress(interactive, f"uploading {path.name}") as progress:
+                voiceprints[label] = client.create_voiceprint(path, timeout=timeout, on_upload_progress=progress)
+        elif path.is_file():
+            voiceprints[label] = path.read_text(encoding="utf-8").strip()
+        else:
+            voiceprints[label] = source
+    return voiceprints
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+def cmd_identify(args: argparse.Namespace) -> int:
+    interactive = _interactive(args)
+    matching = None
+    if args.threshold is not None or args.exclusive_matching is not None:
+        matching = Matching(exclusive=args.exclusive_matching, threshold=args.threshold)
+    with _client(args) as client:
+        voiceprints = resolve_voiceprints(client, args.voiceprint, interactive, args.wait_timeout)
+        with _progress(interactive and not args.audio.startswith(("http", "media://")), "uploading") as progress:
+            job = client.identify(
+                args.audio,
+                voiceprints,
+                num_speakers=args.num_speakers,
+                matching=matching,
+                confidence=args.confidence,
+                exclusive=args.exclusive,
+                webhook=args.webhook,
+                on_upload_progress=progress,
+            )
+        if args.no_wait:
+            print(job.id)
+            return OK
+        print(f"job {job.id} submitted", file=sys.stderr)
+        with _status_spinner(interactive, job) as on_status:
+            result = client.wait(job, timeout=args.wait_timeout, on_status=on_status)
+    _write_result(result, args.format, args.output, Path(args.audio).stem or "audio")
+    return OK
+
+
+def cmd_voiceprint(args: argparse.Namespace) -> int:
+    interactive = _interactive(args)
+    with _client(args) as client, _progress(interactive, "uploading") as progress:
+        voiceprint = client.create_voiceprint(args.audio, timeout=args.wait_timeout, on_upload_progress=progress)
+    if args.output:
+        Path(args.output).write_text(voiceprint + "\n", encoding="utf-8")
+        print(f"voiceprint written to {args.output}", file=sys.stderr)
+    else:
+        print(voiceprint)
+    return OK
+
+
+def cmd_job(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        if args.wait:
+            result = client.wait(args.job_id, timeout=args.wait_timeout)
+            _write_result(result, args.format, args.output, args.job_id)
+            return OK
+        job = client.get_job(args.job_id)
+    if args.format == "json" or job.output is None:
+        data: dict[str, Any] = {"jobId": job.id, "status": str(job.status)}
+        if job.output is not None:
+            data["output"] = job.output.to_dict()
+        print(json.dumps(data, indent=2))
+    else:
+        _write_result(job.output, args.format, args.output, args.job_id)
+    if job.status in (JobStatus.FAILED, JobStatus.CANCELED):
+        return FAILED
+    return OK
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        rows = list(client.jobs(status=args.status, max_items=args.limit))
+    if args.format == "json":
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "status": str(r.status),
+                        "createdAt": r.created_at.isoformat() if r.created_at else None,
+                    }
+                    for r in rows
+                ],
+                indent=2,
+            )
+        )
+        return OK
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} jobs")
+    for column in ("id", "status", "created"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row.id, str(row.status), row.created_at.isoformat() if row.created_at else "")
+    _console().print(table)
+    return OK
+
+
+def cmd_webhook_verify(args: argparse.Namespace) -> int:
+    from . import webhooks
+
+    body = sys.stdin.buffer.read()
+    headers = {webhooks.SIGNATURE_HEADER: args.signature, webhooks.TIMESTAMP_HEADER: args.timestamp}
+    secret = args.secret if args.secret is not None else os.environ.get(WEBHOOK_SECRET_ENV)
+    if not secret:
+        raise CLIError(f"no webhook secret: pass --secret or set {WEBHOOK_SECRET_ENV}")
+    tolerance = None if args.tolerance <= 0 else args.tolerance
+    try:
+        webhooks.verify(body, headers, secret, tolerance=tolerance)
+    except errors.WebhookVerificationError as error:
+        print(f"invalid: {error} ({error.reason})", file=sys.stderr)
+        return FAILED
+    print("valid")
+    return OK
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from .sandbox import serve
+
+    return serve(args.sandbox_args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ._demo import run_demo
+
+    return run_demo(real=args.real, console=_console(), base_url=args.base_url)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import main as batch_main
+
+    return batch_main(args.batch_args)
+
+
+# --- parser and main ----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pyannoteai-identify",
+        description="Identify known speakers in audio with the pyannoteAI API (or the local sandbox).",
+        epilog="Exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_CODES.items()),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--base-url", help=f"API base URL (default: {BASE_URL_ENV} or https://api.pyannote.ai)")
+    parser.add_argument("--api-key", help=f"API key (default: {API_KEY_ENV}; prefer the environment variable)")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds per HTTP request (default 30)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the whole identify flow against the embedded sandbox")
+    demo.add_argument("--real", action="store_true", help=f"run against the real API with {API_KEY_ENV} (bills)")
+    demo.set_defaults(func=cmd_demo)
+
+    identify = sub.add_parser("identify", help="identify known speakers in AUDIO")
+    identify.add_argument("audio", help="a local file, an http(s) URL or a media:// URL")
+    identify.add_argument(
+        "--voiceprint",
+        action="append",
+        required=True,
+        type=parse_voiceprint_arg,
+        metavar="LABEL=FILE_OR_STRING",
+        help="an enrolled speaker: an audio file to enroll, a text file holding a voiceprint, or the voiceprint",
+    )
+    identify.add_argument("--num-speakers", type=int, choices=(1, 2), help="number of speakers, if known")
+    identify.add_argument("--threshold", type=float, help="matching threshold, 0-100")
+    identify.add_argument(
+        "--exclusive-matching",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="never match two speakers to one voiceprint (API default: on)",
+    )
+    identify.add_argument("--confidence", action="store_true", help="request frame-level confidence")
+    identify.add_argument("--exclusive", action="store_true", help="request exclusive diarization")
+    identify.add_argument("--webhook", help="http(s) URL that receives the result")
+    identify.add_argument("--format", choices=("table", "json", "rttm"), default="table")
+    identify.add_argument("-o", "--output", help="write the result to this file (json or rttm)")
+    identify.add_argument("--no-wait", action="store_true", help="print the job id and exit")
+    identify.add_argument("--wait-timeout", type=float, default=None, help="seconds to wait (default 24 h)")
+    identify.set_defaults(func=cmd_identify)
+
+    voiceprint = sub.add_parser("voiceprint", help="create a voiceprint from at most 30 s of one speaker")
+    voiceprint.add_argument("audio")
+    voiceprint.add_argument("-o", "--output", help="write the voiceprint to this file")
+    voiceprint.add_argument("--wait-timeout", type=float, default=None)
+    voiceprint.set_defaults(func=cmd_voiceprint)
+
+    job = sub.add_parser("job", help="show a job (with --wait, wait for its result)")
+    job.add_argument("job_id")
+    job.add_argument("--wait", action="store_true")
+    job.add_argument("--wait-timeout", type=float, default=None)
+    job.add_argument("--format", choices=("table", "json", "rttm"), default="json")
+    job.add_argument("-o", "--output")
+    job.set_defaults(func=cmd_job)
+
+    jobs = sub.add_parser("jobs", help="list the team's jobs, newest first")
+    jobs.add_argument("--status", choices=[s.value for s in JobStatus])
+    jobs.add_argument("--limit", type=int, default=50, help="at most this many jobs (default 50)")
+    jobs.add_argument("--format", choices=("table", "json"), default="table")
+    jobs.set_defaults(func=cmd_jobs)
+
+    sandbox = sub.add_parser("sandbox", help="run the local fake API", add_help=False)
+    sandbox.add_argument("sandbox_args", nargs=argparse.REMAINDER)
+    sandbox.set_defaults(func=cmd_sandbox)
+
+    batch = sub.add_parser("batch", help="identify a whole collection, resumably", add_help=False)
+    batch.add_argument("batch_args", nargs=argparse.REMAINDER)
+    batch.set_defaults(func=cmd_batch)
+
+    webhook = sub.add_parser("webhook", help="webhook tools")
+    webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True, metavar="ACTION")
+    verify = webhook_sub.add_parser("verify", help="verify a delivery: body on stdin, headers as options")
+    verify.add_argument("--signature", required=True, help="the X-Signature header")
+    verify.add_argument("--timestamp", required=True, help="the X-Request-Timestamp header")
+    verify.add_argument("--secret", help=f"the webhook secret (default: {WEBHOOK_SECRET_ENV})")
+    verify.add_argument("--tolerance", type=float, default=600.0, help="seconds; 0 disables the window")
+    verify.set_defaults(func=cmd_webhook_verify)
+    return parser
+
+
+def _exit_code(error: BaseException) -> int:
+    if isinstance(error, errors.ValidationError | errors.ConfigurationError | CLIError):
+        return USAGE
+    if isinstance(error, errors.JobError | errors.WebhookVerificationError):
+        return FAILED
+    if isinstance(error, errors.WaitTimeoutError):
+        return TIMEOUT
+    if isinstance(error, errors.APIConnectionError):
+        return CONNECTION
+    if isinstance(error, errors.APIError):
+        return API_ERROR
+    return FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except (errors.PyannoteAIError, CLIError, OSError) as error:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {error}", file=sys.stderr)
+        if isinstance(error, errors.WaitTimeoutError):
+            print(f"resume with: pyannoteai-identify job {error.job_id} --wait", file=sys.stderr)
+        return _exit_code(error)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
