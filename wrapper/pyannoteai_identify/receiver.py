@@ -170,7 +170,7 @@ class WebhookReceiver:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         try:
-            self._signers = _signers(resolve_secret(secret))
+            self._signers = _signers(resolve_secret(secret), cached=False)
         except WebhookVerificationError as exc:
             raise ConfigurationError(str(exc)) from None
         _check_tolerance(tolerance)

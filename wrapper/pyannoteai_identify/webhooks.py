@@ -25,7 +25,7 @@ import hmac
 import json
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
@@ -120,26 +120,33 @@ class _Signer:
         return "<webhook signer (secret hidden)>"
 
 
-@lru_cache(maxsize=32)
-def _signer(key: str | bytes) -> _Signer:
+def _signer_of(key: str | bytes) -> tuple[_Signer, ...]:
     raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
     if not raw:
         raise WebhookVerificationError("no_secret", "the webhook secret is empty")
-    return _Signer(raw)
+    return (_Signer(raw),)
 
 
-def _signers(secret: Secret) -> tuple[_Signer, ...]:
-    if isinstance(secret, str | bytes):
-        return (_signer(secret),)
+# verify() and parse() are called with the same secret again and again: preparing its HMAC states
+# once is half the cost of checking a small body. The cache holds only secrets callers passed in.
+_cached_signer_of = lru_cache(maxsize=32)(_signer_of)
+
+
+def _signers(secret: Secret, *, cached: bool = True) -> tuple[_Signer, ...]:
+    """The HMAC states for one secret, or for each of several."""
+    prepare = _cached_signer_of if cached else _signer_of
+    if type(secret) is str or isinstance(secret, str | bytes):
+        return prepare(secret)
     if not isinstance(secret, Sequence):
         raise TypeError(f"secret must be a str, bytes or a sequence of them, not {type(secret).__name__}")
-    keys = tuple(secret)
-    if not keys:
-        raise WebhookVerificationError("no_secret", "no webhook secret given: the sequence of secrets is empty")
-    for index, key in enumerate(keys):
+    keys: list[str | bytes] = []
+    for index, key in enumerate(secret):
         if not isinstance(key, str | bytes):
             raise TypeError(f"secret[{index}] must be a str or bytes, not {type(key).__name__}")
-    return tuple(_signer(key) for key in keys)
+        keys.append(key)
+    if not keys:
+        raise WebhookVerificationError("no_secret", "no webhook secret given: the sequence of secrets is empty")
+    return tuple(signer for key in keys for signer in prepare(key))
 
 
 def resolve_secret(secret: Secret | None) -> Secret:
@@ -171,28 +178,34 @@ def _header(headers: Mapping[str, str], name: str, lowered: str) -> str | None:
     return value
 
 
-def _decode_signature(signature: str) -> bytes | None:
-    """The 32 raw bytes a hex or base64 signature stands for, or None if it is neither."""
-    text = signature.strip()
-    if text.startswith("v0="):  # the Slack-style form this scheme derives from
-        text = text[3:]
-    if len(text) == 64:
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            return None
-    if len(text) == 43:  # unpadded base64
-        text += "="
-    if len(text) != 44:
-        return None
+def _b64(digest: bytes) -> str:
+    return binascii.b2a_base64(digest, newline=False).decode("ascii")
+
+
+def _b64_unpadded(digest: bytes) -> str:
+    return _b64(digest)[:-1]
+
+
+#: How a received signature is spelled, by its length: lowercase hex as ``hexdigest()`` gives,
+#: or base64 with or without its one ``=``. Comparing against the canonical spelling of the
+#: expected digest means no two different headers stand for the same signature.
+_ENCODERS: dict[int, Callable[[bytes], str]] = {64: bytes.hex, 44: _b64, 43: _b64_unpadded}
+
+
+def _is_well_formed(signature: str) -> bool:
+    """Whether *signature* is a canonical hex or base64 spelling of 32 bytes (checked only on failure)."""
     try:
-        return binascii.a2b_base64(text, strict_mode=True)
+        if len(signature) == 64:
+            return bytes.fromhex(signature).hex() == signature
+        padded = signature + "=" * (44 - len(signature))
+        raw = binascii.a2b_base64(padded, strict_mode=True)
     except (binascii.Error, ValueError):
-        return None
+        return False
+    return len(raw) == 32 and _b64(raw) == padded
 
 
 def _check_body(body: object) -> None:
-    if not isinstance(body, bytes | bytearray | memoryview):
+    if type(body) is not bytes and not isinstance(body, bytes | bytearray | memoryview):
         raise TypeError(
             f"body must be the raw request bytes as received, not {type(body).__name__}: a parsed or "
             "re-serialised body has other bytes and never verifies (FastAPI/Starlette: await request.body(); "
@@ -205,6 +218,12 @@ def _check_tolerance(tolerance: float | None) -> None:
         raise ValidationError("tolerance", tolerance, "must be a number of seconds ≥ 0, or None to disable the window")
 
 
+def _malformed_timestamp() -> WebhookVerificationError:
+    return WebhookVerificationError(
+        "malformed_timestamp", f"{TIMESTAMP_HEADER} must be whole seconds since the Unix epoch"
+    )
+
+
 def _verify(
     body: bytes,
     headers: Mapping[str, str],
@@ -212,18 +231,17 @@ def _verify(
     tolerance: float | None,
     now: float | None,
 ) -> int:
-    """Verify and return the delivery's timestamp."""
-    timestamp = _header(headers, TIMESTAMP_HEADER, _TIMESTAMP_LOWER)
+    """Verify and return the delivery's timestamp (the hot path: keep it lean)."""
+    timestamp = headers.get(TIMESTAMP_HEADER) or _header(headers, TIMESTAMP_HEADER, _TIMESTAMP_LOWER)
     if timestamp is None:
         raise WebhookVerificationError("missing_header", f"the {TIMESTAMP_HEADER} header is missing")
-    signature = _header(headers, SIGNATURE_HEADER, _SIGNATURE_LOWER)
+    signature = headers.get(SIGNATURE_HEADER) or _header(headers, SIGNATURE_HEADER, _SIGNATURE_LOWER)
     if signature is None:
         raise WebhookVerificationError("missing_header", f"the {SIGNATURE_HEADER} header is missing")
-    timestamp = timestamp.strip()
-    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= _MAX_TIMESTAMP_DIGITS):
-        raise WebhookVerificationError(
-            "malformed_timestamp", f"{TIMESTAMP_HEADER} must be whole seconds since the Unix epoch"
-        )
+    if not (len(timestamp) <= _MAX_TIMESTAMP_DIGITS and timestamp.isdigit() and timestamp.isascii()):
+        timestamp = timestamp.strip()
+        if not (len(timestamp) <= _MAX_TIMESTAMP_DIGITS and timestamp.isdigit() and timestamp.isascii()):
+            raise _malformed_timestamp()
     seconds = int(timestamp)
     if tolerance is not None:
         age = (time.time() if now is None else now) - seconds
@@ -239,21 +257,31 @@ def _verify(
                 f"{TIMESTAMP_HEADER} is {-age:.0f} s in the future, outside the {tolerance:g} s window: "
                 "check this server's clock",
             )
-    expected = _decode_signature(signature)
-    if expected is None:
-        raise WebhookVerificationError(
-            "malformed_signature", f"{SIGNATURE_HEADER} is neither a hex nor a base64 HMAC-SHA256"
-        )
-    prefix = b"v0:" + timestamp.encode("ascii") + b":"
+    encode = _ENCODERS.get(len(signature))
+    if encode is None or not signature.isascii():
+        signature = signature.strip()
+        encode = _ENCODERS.get(len(signature))
+        if encode is None or not signature.isascii():
+            raise _malformed_signature()
+    prefix = ("v0:" + timestamp + ":").encode("ascii")
     matched = False
     for signer in signers:  # every key is tried, so the time taken does not tell which one matched
-        matched |= hmac.compare_digest(signer.digest(prefix, body), expected)
+        matched |= hmac.compare_digest(encode(signer.digest(prefix, body)), signature)
     if not matched:
+        if not _is_well_formed(signature):
+            raise _malformed_signature()
         raise WebhookVerificationError(
             "signature_mismatch",
             "the signature does not match: a wrong secret, or a body that is not the raw bytes received",
         )
     return seconds
+
+
+def _malformed_signature() -> WebhookVerificationError:
+    return WebhookVerificationError(
+        "malformed_signature",
+        f"{SIGNATURE_HEADER} is neither a lowercase hex nor a base64 HMAC-SHA256 (64, 44 or 43 characters)",
+    )
 
 
 def verify(
@@ -283,7 +311,8 @@ def verify(
         TypeError: *body* is not bytes (for instance a str or a parsed dict).
     """
     _check_body(body)
-    _check_tolerance(tolerance)
+    if tolerance is not DEFAULT_TOLERANCE:
+        _check_tolerance(tolerance)
     _verify(body, headers, _signers(resolve_secret(secret)), tolerance, now)
 
 
@@ -308,8 +337,8 @@ def sign(
     if isinstance(stamp, bool) or not isinstance(stamp, int) or not 0 <= stamp < 10**_MAX_TIMESTAMP_DIGITS:
         raise ValidationError("timestamp", timestamp, "must be whole Unix seconds ≥ 0")
     text = str(stamp)
-    digest = _signers(secret)[0].digest(b"v0:" + text.encode("ascii") + b":", body)
-    encoded = digest.hex() if encoding == "hex" else binascii.b2a_base64(digest, newline=False).decode("ascii")
+    digest = _signers(secret)[0].digest(("v0:" + text + ":").encode("ascii"), body)
+    encoded = digest.hex() if encoding == "hex" else _b64(digest)
     return {SIGNATURE_HEADER: encoded, TIMESTAMP_HEADER: text}
 
 

@@ -1,0 +1,174 @@
+"""WebhookBroker: events meet their waiters across threads and event loops, and none is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from types import MappingProxyType
+
+import pytest
+from pyannoteai_identify.errors import ValidationError
+from pyannoteai_identify.receiver import WebhookBroker, _AsyncWaiter
+from pyannoteai_identify.results import JobStatus
+from pyannoteai_identify.webhooks import WebhookEvent
+
+
+def event(job_id: str) -> WebhookEvent:
+    return WebhookEvent(
+        job_id=job_id,
+        status=JobStatus.CANCELED,
+        result=None,
+        error=None,
+        warning=None,
+        kind=None,
+        retry_num=0,
+        retry_reason=None,
+        timestamp=0,
+        raw=MappingProxyType({"jobId": job_id, "status": "canceled"}),
+    )
+
+
+def wait_until_waiting(broker: WebhookBroker, job_id: str) -> None:
+    """Block (bounded) until someone waits for *job_id* on the broker."""
+    for _ in range(10_000):
+        with broker._lock:
+            if job_id in broker._waiters:
+                return
+        threading.Event().wait(0.001)
+    raise AssertionError(f"nobody started waiting for {job_id}")
+
+
+def test_an_event_published_before_anyone_waits_is_kept_for_the_first_waiter() -> None:
+    """A fast webhook is not lost: wait() returns it at once, and only once."""
+    broker = WebhookBroker()
+    broker.publish(event("j1"))
+    assert broker.pending() == 1
+    got = broker.wait("j1", timeout=0)
+    assert got is not None and got.job_id == "j1"
+    assert broker.wait("j1", timeout=0) is None
+
+
+def test_wait_returns_none_after_the_timeout_when_nothing_arrives() -> None:
+    """Without an event for the job, wait() gives None and leaves no waiter behind."""
+    broker = WebhookBroker()
+    broker.publish(event("other"))
+    assert broker.wait("j1", timeout=0.01) is None
+    assert broker._waiters == {}
+
+
+def test_wait_in_one_thread_receives_an_event_published_from_another() -> None:
+    """publish() from a server thread wakes a wait() blocked in the caller's thread."""
+    broker = WebhookBroker()
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(broker.wait, "j1", 10)
+        wait_until_waiting(broker, "j1")
+        broker.publish(event("other"))
+        broker.publish(event("j1"))
+        got = future.result(timeout=10)
+    assert got is not None and got.job_id == "j1"
+    assert broker.pending() == 1  # "other" is kept, "j1" was handed over
+
+
+def test_every_waiter_for_the_same_job_receives_the_event() -> None:
+    """Two threads waiting for one job both get its event; nothing is kept afterwards."""
+    broker = WebhookBroker()
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(broker.wait, "j1", 10) for _ in range(2)]
+        for _ in range(10_000):
+            with broker._lock:
+                if len(broker._waiters.get("j1", [])) == 2:
+                    break
+            threading.Event().wait(0.001)
+        broker.publish(event("j1"))
+        results = [f.result(timeout=10) for f in futures]
+    assert [r.job_id if r else None for r in results] == ["j1", "j1"]
+    assert broker.pending() == 0
+
+
+@pytest.mark.anyio
+async def test_wait_async_receives_an_event_published_from_another_thread() -> None:
+    """A coroutine awaiting the broker is woken by publish() from a non-loop thread."""
+    broker = WebhookBroker()
+    publisher = threading.Thread(target=lambda: (wait_until_waiting(broker, "j1"), broker.publish(event("j1"))))
+    publisher.start()
+    try:
+        got = await broker.wait_async("j1", timeout=10)
+    finally:
+        publisher.join(timeout=10)
+    assert got is not None and got.job_id == "j1"
+
+
+@pytest.mark.anyio
+async def test_wait_async_returns_a_kept_event_at_once() -> None:
+    """An event published before wait_async is returned immediately."""
+    broker = WebhookBroker()
+    broker.publish(event("j1"))
+    got = await broker.wait_async("j1", timeout=0)
+    assert got is not None and got.job_id == "j1"
+
+
+@pytest.mark.anyio
+async def test_wait_async_times_out_with_none_and_cleans_up() -> None:
+    """wait_async gives None after the timeout and leaves no waiter registered."""
+    broker = WebhookBroker()
+    assert await broker.wait_async("j1", timeout=0.01) is None
+    assert broker._waiters == {}
+
+
+@pytest.mark.anyio
+async def test_an_event_reaching_an_async_waiter_that_gave_up_is_kept_for_the_next_one() -> None:
+    """publish() took the waiter, but its task was cancelled before the hand-over ran: the event is kept."""
+    broker = WebhookBroker()
+    task = asyncio.ensure_future(broker.wait_async("j1", timeout=10))
+    await asyncio.sleep(0)
+    with broker._lock:
+        (waiter,) = broker._waiters["j1"]
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    waiter._resolve(event("j1"))  # the hand-over publish() scheduled on the loop runs only now
+    got = broker.wait("j1", timeout=0)
+    assert got is not None and got.job_id == "j1"
+
+
+def test_an_event_for_a_waiter_on_a_closed_event_loop_is_kept() -> None:
+    """A waiter whose event loop has closed cannot take the event, so the broker keeps it."""
+    broker = WebhookBroker()
+    loop = asyncio.new_event_loop()
+    waiter = _AsyncWaiter(broker, loop)
+    loop.close()
+    broker._waiters["j1"] = [waiter]
+    broker.publish(event("j1"))
+    got = broker.wait("j1", timeout=0)
+    assert got is not None and got.job_id == "j1"
+
+
+def test_kept_events_are_bounded_and_the_oldest_is_dropped() -> None:
+    """Past max_pending, the oldest unclaimed event is forgotten."""
+    broker = WebhookBroker(max_pending=2)
+    for job_id in ("a", "b", "c"):
+        broker.publish(event(job_id))
+    assert broker.pending() == 2
+    assert broker.wait("a", timeout=0) is None
+    assert broker.wait("c", timeout=0) is not None
+
+
+@pytest.mark.parametrize("timeout", [-1, float("inf"), float("nan"), None, True])
+def test_timeout_must_be_a_finite_non_negative_number(timeout: float) -> None:
+    """wait() refuses a negative, infinite, NaN, missing or boolean timeout, naming it: every wait is bounded."""
+    with pytest.raises(ValidationError, match="timeout"):
+        WebhookBroker().wait("j1", timeout=timeout)
+
+
+def test_max_pending_must_be_positive() -> None:
+    """max_pending below 1 is refused naming the field."""
+    with pytest.raises(ValidationError, match="max_pending"):
+        WebhookBroker(max_pending=0)
+
+
+def test_repr_shows_the_bound_and_the_count() -> None:
+    """The repr tells how many events are kept."""
+    broker = WebhookBroker(max_pending=5)
+    broker.publish(event("a"))
+    assert repr(broker) == "WebhookBroker(max_pending=5, pending=1)"

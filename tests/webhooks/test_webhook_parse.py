@@ -1,0 +1,219 @@
+"""webhooks.parse: verified deliveries become typed events, the same results as polling."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pyannoteai_identify import webhooks
+from pyannoteai_identify.errors import WebhookVerificationError
+from pyannoteai_identify.results import (
+    DiarizationResult,
+    IdentifyResult,
+    JobStatus,
+    VoiceprintResult,
+    parse_job,
+)
+from pyannoteai_identify.testing import signed_delivery
+
+SECRET = "whsec_parse_tests"
+T0 = 1_700_000_000
+
+IDENTIFY_OUTPUT: dict[str, Any] = {
+    "identification": [
+        {"speaker": "SPEAKER_00", "start": 0.5, "end": 2.0, "diarizationSpeaker": "SPEAKER_00", "match": "John"},
+        {"speaker": "SPEAKER_01", "start": 2.0, "end": 3.5, "diarizationSpeaker": "SPEAKER_01", "match": None},
+    ],
+    "voiceprints": [
+        {"speaker": "SPEAKER_00", "match": "John", "confidence": {"John": 91}},
+        {"speaker": "SPEAKER_01", "match": None, "confidence": {"John": 12}},
+    ],
+    "diarization": [
+        {"speaker": "SPEAKER_00", "start": 0.5, "end": 2.0},
+        {"speaker": "SPEAKER_01", "start": 2.0, "end": 3.5},
+    ],
+}
+
+
+def delivery(payload: dict[str, Any], **kwargs: Any) -> tuple[bytes, dict[str, str]]:
+    return signed_delivery(payload, SECRET, timestamp=T0, **kwargs)
+
+
+def parse(payload: dict[str, Any], **kwargs: Any) -> webhooks.WebhookEvent:
+    body, headers = delivery(payload)
+    return webhooks.parse(body, headers, SECRET, now=T0, **kwargs)
+
+
+def test_succeeded_identify_delivery_parses_to_the_same_result_as_polling() -> None:
+    """An identify output becomes an IdentifyResult equal, field by field, to what parse_job gives."""
+    payload = {"jobId": "job-1", "status": "succeeded", "output": IDENTIFY_OUTPUT}
+    event = parse(payload)
+    polled = parse_job(payload).output
+    assert isinstance(event.result, IdentifyResult) and isinstance(polled, IdentifyResult)
+    assert event.result.identification == polled.identification
+    assert event.result.voiceprints == polled.voiceprints
+    assert event.result.speakers == ["John"]
+    assert (event.job_id, event.status, event.kind) == ("job-1", JobStatus.SUCCEEDED, "identify")
+    assert event.error is None and event.timestamp == T0
+
+
+@pytest.mark.parametrize(
+    ("output", "kind", "result_type"),
+    [
+        ({"voiceprint": "U29tZUJhc2U2NERhdGE="}, "voiceprint", VoiceprintResult),
+        ({"diarization": [{"speaker": "SPEAKER_00", "start": 0, "end": 4.25}]}, "diarization", DiarizationResult),
+    ],
+)
+def test_voiceprint_and_diarization_outputs_parse_to_their_types(
+    output: dict[str, Any], kind: str, result_type: type
+) -> None:
+    """The job type is inferred from the output keys, as when polling."""
+    event = parse({"jobId": "j", "status": "succeeded", "output": output})
+    assert event.kind == kind
+    assert isinstance(event.result, result_type)
+
+
+def test_known_kind_wins_over_the_output_keys() -> None:
+    """kind= forces the parser, so a caller that knows the job type gets that type."""
+    event = parse({"jobId": "j", "status": "succeeded", "output": IDENTIFY_OUTPUT}, kind="diarization")
+    assert isinstance(event.result, DiarizationResult)
+    assert event.kind == "diarization"
+
+
+def test_status_only_delivery_parses_without_a_result() -> None:
+    """A webhookStatusOnly delivery ({jobId, status}) parses, with result None."""
+    event = parse({"jobId": "j", "status": "succeeded"})
+    assert event.status == JobStatus.SUCCEEDED
+    assert event.result is None and event.kind is None
+
+
+def test_failed_delivery_carries_the_error_text_and_no_result() -> None:
+    """A failed job's output.error becomes event.error; result stays None."""
+    event = parse({"jobId": "j", "status": "failed", "output": {"error": "audio too short"}})
+    assert event.status == JobStatus.FAILED
+    assert event.result is None
+    assert event.error == "audio too short"
+
+
+def test_failed_delivery_without_output_takes_a_top_level_error() -> None:
+    """A top-level error string is used when there is no output."""
+    assert parse({"jobId": "j", "status": "failed", "error": "boom"}).error == "boom"
+
+
+def test_canceled_delivery_without_output_parses() -> None:
+    """A canceled job arrives with status only."""
+    event = parse({"jobId": "j", "status": "canceled"})
+    assert (event.status, event.result, event.error) == (JobStatus.CANCELED, None, None)
+
+
+def test_unknown_status_is_kept_as_a_string() -> None:
+    """A status from a newer API does not crash parsing."""
+    assert parse({"jobId": "j", "status": "archived"}).status == "archived"
+
+
+def test_unknown_keys_are_kept_in_raw_and_extra() -> None:
+    """New top-level and output keys are tolerated and visible."""
+    output = {**IDENTIFY_OUTPUT, "newThing": 1}
+    event = parse({"jobId": "j", "status": "succeeded", "output": output, "createdBy": "x"})
+    assert event.raw["createdBy"] == "x"
+    assert isinstance(event.result, IdentifyResult) and event.result.extra == {"newThing": 1}
+
+
+def test_raw_is_read_only() -> None:
+    """The parsed body cannot be changed through the event."""
+    event = parse({"jobId": "j", "status": "canceled"})
+    with pytest.raises(TypeError):
+        event.raw["jobId"] = "other"  # type: ignore[index]
+
+
+def test_first_attempt_has_retry_num_zero() -> None:
+    """Without retry headers, retry_num is 0 and retry_reason None."""
+    event = parse({"jobId": "j", "status": "canceled"})
+    assert (event.retry_num, event.retry_reason, event.is_retry) == (0, None, False)
+
+
+def test_retry_headers_are_exposed() -> None:
+    """x-retry-num and x-retry-reason become retry_num and retry_reason."""
+    body, headers = delivery({"jobId": "j", "status": "canceled"}, retry_num=2, retry_reason="http_timeout")
+    event = webhooks.parse(body, headers, SECRET, now=T0)
+    assert (event.retry_num, event.retry_reason, event.is_retry) == (2, "http_timeout", True)
+
+
+def test_retry_headers_are_found_in_any_case() -> None:
+    """Retry header names are case-insensitive too."""
+    body, headers = delivery({"jobId": "j", "status": "canceled"})
+    headers.update({"X-Retry-Num": "3", "X-RETRY-REASON": "http_error"})
+    event = webhooks.parse(body, headers, SECRET, now=T0)
+    assert (event.retry_num, event.retry_reason) == (3, "http_error")
+
+
+def test_a_malformed_retry_num_counts_as_a_first_attempt() -> None:
+    """The retry headers are unsigned hints: a garbled value does not refuse a good delivery."""
+    body, headers = delivery({"jobId": "j", "status": "canceled"})
+    headers["x-retry-num"] = "two"
+    assert webhooks.parse(body, headers, SECRET, now=T0).retry_num == 0
+
+
+def test_parse_verifies_first() -> None:
+    """A delivery signed with another secret is refused before its body is looked at."""
+    body, headers = signed_delivery({"jobId": "j", "status": "canceled"}, "another-secret", timestamp=T0)
+    with pytest.raises(WebhookVerificationError) as caught:
+        webhooks.parse(body, headers, SECRET, now=T0)
+    assert caught.value.reason == "signature_mismatch"
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        (b"not json", "not JSON"),
+        (b"\xff\xfe\x00", "not JSON"),
+        (b"[1, 2]", "body"),
+        (b'{"status": "succeeded"}', "jobId"),
+        (
+            b'{"jobId": "j", "status": "succeeded", "output": {"identification": 5, "voiceprints": []}}',
+            "identification",
+        ),
+        (b"[" * 100_000, "not JSON"),
+    ],
+)
+def test_a_signed_but_malformed_body_is_malformed_body(body: bytes, needle: str) -> None:
+    """A correctly signed body that is not a JSON job per the contract is malformed_body, naming the problem."""
+    headers = webhooks.sign(body, SECRET, T0)
+    with pytest.raises(WebhookVerificationError, match=needle) as caught:
+        webhooks.parse(body, headers, SECRET, now=T0)
+    assert caught.value.reason == "malformed_body"
+
+
+def test_secret_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse() without a secret uses PYANNOTEAI_WEBHOOK_SECRET."""
+    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", SECRET)
+    body, headers = delivery({"jobId": "j", "status": "canceled"})
+    assert webhooks.parse(body, headers, now=T0).job_id == "j"
+
+
+def test_missing_secret_is_no_secret_naming_the_variable() -> None:
+    """parse() with no secret anywhere raises reason no_secret naming PYANNOTEAI_WEBHOOK_SECRET."""
+    body, headers = delivery({"jobId": "j", "status": "canceled"})
+    with pytest.raises(WebhookVerificationError, match="PYANNOTEAI_WEBHOOK_SECRET") as caught:
+        webhooks.parse(body, headers, now=T0)
+    assert caught.value.reason == "no_secret"
+
+
+def test_as_job_gives_the_polling_shape() -> None:
+    """event.as_job() is a Job with the same id, status, kind and output."""
+    event = parse({"jobId": "job-9", "status": "succeeded", "output": IDENTIFY_OUTPUT})
+    job = event.as_job()
+    assert (job.id, job.status, job.kind, job.output) == ("job-9", JobStatus.SUCCEEDED, "identify", event.result)
+    assert job.is_terminal
+
+
+def test_event_repr_is_short_even_for_a_large_output() -> None:
+    """repr shows the id, status and a summary, not the whole body."""
+    turns = [dict(IDENTIFY_OUTPUT["identification"][0], start=i, end=i + 1) for i in range(5000)]
+    output = {**IDENTIFY_OUTPUT, "identification": turns}
+    event = parse({"jobId": "j", "status": "succeeded", "output": output})
+    text = repr(event)
+    assert "job_id='j'" in text and "succeeded" in text
+    assert len(text) < 300
+    assert len(json.dumps(output)) > 100_000

@@ -1,0 +1,427 @@
+"""The receiver: framework-agnostic handling, the dedup store, and the ready Starlette app."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from pyannoteai_identify import webhooks
+from pyannoteai_identify.errors import ConfigurationError, ValidationError
+from pyannoteai_identify.receiver import (
+    DeliveryStore,
+    MemoryDeliveryStore,
+    WebhookBroker,
+    WebhookReceiver,
+    asgi_app,
+)
+from pyannoteai_identify.testing import signed_delivery
+
+SECRET = "whsec_receiver_tests"
+
+
+def delivery(job_id: str = "job-1", **kwargs: Any) -> tuple[bytes, dict[str, str]]:
+    payload = {"jobId": job_id, "status": "succeeded", "output": {"voiceprint": "abc"}}
+    return signed_delivery(payload, SECRET, **kwargs)
+
+
+# --- WebhookReceiver.handle -------------------------------------------------------------------
+
+
+def test_a_new_delivery_is_accepted_with_its_event() -> None:
+    """A verified delivery answers 200 {"status": "accepted"} and hands out the event."""
+    outcome = WebhookReceiver(SECRET).handle(*delivery())
+    assert outcome.status_code == 200
+    assert json.loads(outcome.body) == {"status": "accepted", "jobId": "job-1"}
+    assert outcome.reason == "accepted"
+    assert outcome.event is not None and outcome.event.job_id == "job-1"
+    assert outcome.media_type == "application/json"
+
+
+def test_a_redelivery_is_acknowledged_but_not_handed_out_again() -> None:
+    """The second delivery of a job (an API retry) answers 200 with no event to handle."""
+    receiver = WebhookReceiver(SECRET)
+    assert receiver.handle(*delivery()).event is not None
+    again = receiver.handle(*delivery(retry_num=1, retry_reason="http_timeout"))
+    assert (again.status_code, again.reason, again.event) == (200, "duplicate", None)
+    assert json.loads(again.body) == {"status": "duplicate", "jobId": "job-1"}
+
+
+def test_a_bad_signature_is_refused_with_400_and_the_reason() -> None:
+    """A delivery signed with another secret answers 400 naming the reason; nothing is handed out."""
+    receiver = WebhookReceiver(SECRET)
+    body, headers = signed_delivery({"jobId": "job-1", "status": "canceled"}, "not-the-secret")
+    outcome = receiver.handle(body, headers)
+    assert (outcome.status_code, outcome.reason, outcome.event) == (400, "signature_mismatch", None)
+    assert json.loads(outcome.body)["status"] == "signature_mismatch"
+
+
+def test_a_forged_delivery_does_not_block_the_genuine_one() -> None:
+    """Job ids are claimed only after verification, so a forgery cannot make the real delivery a duplicate."""
+    receiver = WebhookReceiver(SECRET)
+    forged_body, forged_headers = signed_delivery({"jobId": "job-1", "status": "failed"}, "attacker")
+    assert receiver.handle(forged_body, forged_headers).status_code == 400
+    assert receiver.handle(*delivery()).reason == "accepted"
+
+
+def test_a_stale_delivery_is_refused() -> None:
+    """A delivery outside the tolerance answers 400 timestamp_out_of_tolerance."""
+    outcome = WebhookReceiver(SECRET, tolerance=60).handle(*delivery(timestamp=1_000))
+    assert (outcome.status_code, outcome.reason) == (400, "timestamp_out_of_tolerance")
+
+
+def test_a_body_over_the_limit_is_refused_with_413_before_verifying() -> None:
+    """A body longer than max_body_bytes answers 413 and is not looked at."""
+    body, headers = delivery()
+    outcome = WebhookReceiver(SECRET, max_body_bytes=len(body) - 1).handle(body, headers)
+    assert (outcome.status_code, outcome.reason, outcome.event) == (413, "too_large", None)
+    assert WebhookReceiver(SECRET, max_body_bytes=len(body)).handle(body, headers).status_code == 200
+
+
+def test_new_events_are_published_to_the_broker_once() -> None:
+    """With a broker, the first delivery of a job is published; its redelivery is not."""
+    broker = WebhookBroker()
+    receiver = WebhookReceiver(SECRET, broker=broker)
+    receiver.handle(*delivery())
+    receiver.handle(*delivery())
+    assert broker.pending() == 1
+    event = broker.wait("job-1", timeout=0)
+    assert event is not None and event.job_id == "job-1"
+    assert broker.pending() == 0
+
+
+def test_the_secret_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WebhookReceiver() reads PYANNOTEAI_WEBHOOK_SECRET."""
+    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", SECRET)
+    assert WebhookReceiver().handle(*delivery()).status_code == 200
+
+
+def test_a_receiver_without_a_secret_fails_at_construction() -> None:
+    """No secret anywhere is a ConfigurationError at startup, not a 400 on every delivery."""
+    with pytest.raises(ConfigurationError, match="PYANNOTEAI_WEBHOOK_SECRET"):
+        WebhookReceiver()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"max_body_bytes": 0}, "max_body_bytes"),
+        ({"max_body_bytes": True}, "max_body_bytes"),
+        ({"tolerance": -1}, "tolerance"),
+    ],
+)
+def test_bad_receiver_settings_are_rejected_naming_the_field(kwargs: dict[str, Any], field: str) -> None:
+    """A non-positive body limit or a negative tolerance raises ValidationError naming it."""
+    with pytest.raises(ValidationError, match=field):
+        WebhookReceiver(SECRET, **kwargs)
+
+
+def test_rotation_secrets_are_all_accepted_by_the_receiver() -> None:
+    """A receiver configured with old and new secrets accepts deliveries signed with either."""
+    receiver = WebhookReceiver(["old", SECRET])
+    body, headers = signed_delivery({"jobId": "a", "status": "canceled"}, "old")
+    assert receiver.handle(body, headers).status_code == 200
+    assert receiver.handle(*delivery("b")).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_handle_async_gives_the_same_outcome() -> None:
+    """handle_async runs handle off the event loop with the same result."""
+    outcome = await WebhookReceiver(SECRET).handle_async(*delivery())
+    assert outcome.status_code == 200 and outcome.event is not None
+
+
+# --- MemoryDeliveryStore ----------------------------------------------------------------------
+
+
+def test_memory_store_claims_each_id_once() -> None:
+    """claim() is True the first time and False after."""
+    store = MemoryDeliveryStore()
+    assert store.claim("a") is True
+    assert store.claim("a") is False
+    assert store.claim("b") is True
+
+
+def test_memory_store_forgets_the_least_recently_seen_id_first() -> None:
+    """Past max_size the oldest id goes; an id seen again counts as recent."""
+    store = MemoryDeliveryStore(max_size=2)
+    store.claim("a")
+    store.claim("b")
+    store.claim("a")  # a is now the most recent
+    store.claim("c")  # evicts b
+    assert len(store) == 2
+    assert store.claim("a") is False
+    assert store.claim("b") is True
+
+
+def test_memory_store_claim_is_atomic_across_threads() -> None:
+    """When many threads claim the same id at once, exactly one wins."""
+    store = MemoryDeliveryStore()
+    start = threading.Barrier(8)
+
+    def claim(_: int) -> bool:
+        start.wait(timeout=10)
+        return store.claim("same")
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(claim, range(8)))
+    assert results.count(True) == 1
+
+
+def test_memory_store_rejects_a_non_positive_size() -> None:
+    """max_size must be at least 1."""
+    with pytest.raises(ValidationError, match="max_size"):
+        MemoryDeliveryStore(max_size=0)
+
+
+def test_a_custom_store_is_used_and_satisfies_the_protocol() -> None:
+    """Any object with claim(job_id) -> bool works as the store."""
+
+    class SeenEverything:
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        def claim(self, job_id: str) -> bool:
+            self.asked.append(job_id)
+            return False
+
+    store = SeenEverything()
+    assert isinstance(store, DeliveryStore)
+    outcome = WebhookReceiver(SECRET, store=store).handle(*delivery())
+    assert outcome.reason == "duplicate"
+    assert store.asked == ["job-1"]
+
+
+# --- the Starlette app ------------------------------------------------------------------------
+
+
+def client_for(app: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
+
+
+@pytest.mark.anyio
+async def test_app_handles_a_job_once_and_acknowledges_its_redelivery() -> None:
+    """The app answers 200 twice but runs the async handler only for the first delivery."""
+    handled: list[str] = []
+
+    async def on_event(event: webhooks.WebhookEvent) -> None:
+        handled.append(event.job_id)
+
+    async with client_for(asgi_app(SECRET, on_event=on_event)) as client:
+        first = await client.post("/", content=delivery()[0], headers=delivery()[1])
+        body, headers = delivery(retry_num=1, retry_reason="http_timeout")
+        second = await client.post("/", content=body, headers=headers)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.json()["status"] == "duplicate"
+    assert handled == ["job-1"]
+
+
+@pytest.mark.anyio
+async def test_app_runs_a_plain_function_handler_in_a_worker_thread() -> None:
+    """A sync handler is called with the event, off the event-loop thread."""
+    seen: list[tuple[str, str]] = []
+
+    def on_event(event: webhooks.WebhookEvent) -> None:
+        seen.append((event.job_id, threading.current_thread().name))
+
+    async with client_for(asgi_app(SECRET, on_event=on_event)) as client:
+        body, headers = delivery()
+        assert (await client.post("/", content=body, headers=headers)).status_code == 200
+    assert len(seen) == 1 and seen[0][0] == "job-1"
+    assert seen[0][1] != threading.current_thread().name
+
+
+@pytest.mark.anyio
+async def test_app_calls_an_object_with_an_async_call_method() -> None:
+    """A callable object whose __call__ is a coroutine is awaited."""
+
+    class Handler:
+        def __init__(self) -> None:
+            self.events: list[str] = []
+
+        async def __call__(self, event: webhooks.WebhookEvent) -> None:
+            self.events.append(event.job_id)
+
+    handler = Handler()
+    async with client_for(asgi_app(SECRET, on_event=handler)) as client:
+        body, headers = delivery()
+        await client.post("/", content=body, headers=headers)
+    assert handler.events == ["job-1"]
+
+
+@pytest.mark.anyio
+async def test_app_refuses_a_bad_signature_with_400_and_does_not_call_the_handler() -> None:
+    """A tampered body answers 400 and the handler never runs."""
+    handled: list[object] = []
+    async with client_for(asgi_app(SECRET, on_event=handled.append)) as client:
+        body, headers = delivery()
+        response = await client.post("/", content=body + b" ", headers=headers)
+    assert response.status_code == 400
+    assert response.json()["status"] == "signature_mismatch"
+    assert handled == []
+
+
+@pytest.mark.anyio
+async def test_app_serves_only_post_on_its_path() -> None:
+    """GET answers 405; another path answers 404; path= moves the route."""
+    async with client_for(asgi_app(SECRET, path="/hooks/pyannoteai")) as client:
+        assert (await client.get("/hooks/pyannoteai")).status_code == 405
+        body, headers = delivery()
+        assert (await client.post("/", content=body, headers=headers)).status_code == 404
+        assert (await client.post("/hooks/pyannoteai", content=body, headers=headers)).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_app_publishes_new_events_to_the_broker() -> None:
+    """asgi_app(broker=...) publishes each verified event."""
+    broker = WebhookBroker()
+    async with client_for(asgi_app(SECRET, broker=broker)) as client:
+        body, headers = delivery("job-77")
+        await client.post("/", content=body, headers=headers)
+    event = await broker.wait_async("job-77", timeout=0)
+    assert event is not None and event.job_id == "job-77"
+
+
+@pytest.mark.anyio
+async def test_a_failing_handler_is_logged_and_the_app_keeps_working(caplog: pytest.LogCaptureFixture) -> None:
+    """An exception in the handler is logged with the job id; the delivery was already answered 200."""
+
+    def on_event(event: webhooks.WebhookEvent) -> None:
+        raise RuntimeError("handler broke")
+
+    caplog.set_level(logging.ERROR, logger="pyannoteai_identify.webhooks")
+    async with client_for(asgi_app(SECRET, on_event=on_event)) as client:
+        for job_id in ("job-a", "job-b"):
+            body, headers = delivery(job_id)
+            assert (await client.post("/", content=body, headers=headers)).status_code == 200
+    failures = [r for r in caplog.records if "handler failed" in r.getMessage()]
+    assert [r.args for r in failures] == [("job-a",), ("job-b",)]
+    assert all(r.exc_info is not None and "handler broke" in str(r.exc_info[1]) for r in failures)
+
+
+async def call_asgi(app: Any, headers: list[tuple[bytes, bytes]], chunks: int, chunk: bytes) -> tuple[int, int]:
+    """POST a body of up to *chunks* chunks straight into the app; return (status, chunks read)."""
+    read = 0
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal read
+        read += 1
+        return {"type": "http.request", "body": chunk, "more_body": read < chunks}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/",
+        "raw_path": b"/",
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
+    await app(scope, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    return start["status"], read
+
+
+@pytest.mark.anyio
+async def test_app_stops_reading_a_streamed_body_at_the_limit() -> None:
+    """A body sent without Content-Length is read only until it passes max_body_bytes, then 413."""
+    app = asgi_app(SECRET, max_body_bytes=10_000)
+    status, read = await call_asgi(app, [], chunks=1_000_000, chunk=b"x" * 1024)
+    assert status == 413
+    assert read == 10  # 10 KiB read, the 10th chunk crossed the limit; the other 999,990 never were
+
+
+@pytest.mark.anyio
+async def test_app_refuses_a_declared_oversized_body_without_reading_it() -> None:
+    """A Content-Length over the limit answers 413 before a single chunk is read."""
+    app = asgi_app(SECRET, max_body_bytes=1000)
+    status, read = await call_asgi(app, [(b"content-length", b"5000")], chunks=5, chunk=b"x" * 1000)
+    assert (status, read) == (413, 0)
+
+
+@pytest.mark.anyio
+async def test_app_reads_a_streamed_body_within_the_limit() -> None:
+    """A body in several chunks, within the limit, is joined and verified."""
+    body, headers = delivery()
+    app = asgi_app(SECRET)
+    raw_headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    parts = [body[i : i + 7] for i in range(0, len(body), 7)]
+    read = 0
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal read
+        read += 1
+        return {"type": "http.request", "body": parts[read - 1], "more_body": read < len(parts)}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "root_path": "",
+        "query_string": b"",
+        "headers": raw_headers,
+    }
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 200
+    assert json.loads(sent[1]["body"]) == {"status": "accepted", "jobId": "job-1"}
+
+
+def test_app_answers_before_the_handler_runs(serve: Any) -> None:
+    """Over real HTTP the 200 arrives while the handler is still blocked: the API never waits on it."""
+    release = threading.Event()
+    started = threading.Event()
+    finished = threading.Event()
+
+    def on_event(event: webhooks.WebhookEvent) -> None:
+        started.set()
+        release.wait(timeout=10)
+        finished.set()
+
+    url = serve(asgi_app(SECRET, on_event=on_event))
+    body, headers = delivery()
+    try:
+        response = httpx.post(url + "/", content=body, headers=headers, timeout=10)
+        assert response.status_code == 200
+        assert not finished.is_set()
+    finally:
+        release.set()
+    assert started.wait(timeout=10)
+    assert finished.wait(timeout=10)
+
+
+def test_asgi_app_without_starlette_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without Starlette, asgi_app raises ImportError saying which extra to install."""
+    monkeypatch.setitem(sys.modules, "starlette.applications", None)
+    with pytest.raises(ImportError, match=r"pyannoteai-identify\[receiver\]"):
+        asgi_app(SECRET)
+
+
+def test_receiver_module_imports_without_starlette() -> None:
+    """import pyannoteai_identify.receiver works where Starlette is not installed."""
+    code = (
+        "import sys; sys.modules['starlette'] = None\n"
+        "import pyannoteai_identify.receiver as r\n"
+        "print(r.WebhookReceiver.__name__)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "WebhookReceiver"
