@@ -182,7 +182,17 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
     """Ask for a presigned URL for *media_url*, stream the audio to it, and return *media_url*."""
     response = yield from call(ctx, _core.media_upload_request(media_url))
     presigned = _core.parse_presigned_url(response)
-    put: httpx.Response = yield Upload(presigned, audio, progress)
+    try:
+        put: httpx.Response = yield Upload(presigned, audio, progress)
+    except httpx.TransportError as lost:
+        error_type = APITimeoutError if isinstance(lost, httpx.TimeoutException) else APIConnectionError
+        raise error_type(
+            f"uploading to the presigned URL failed ({describe(lost)}); {media_url} was not stored: upload again",
+            method="PUT",
+            # The query of a presigned URL is its signature: keep it out of the exception.
+            url=str(httpx.URL(presigned).copy_with(query=None)),
+            request_sent=not isinstance(lost, httpx.ConnectError | httpx.ConnectTimeout),
+        ) from lost
     if not 200 <= put.status_code < 300:
         error = _core.error_for(put)
         raise APIError(
