@@ -137,6 +137,46 @@ async def test_handle_async_gives_the_same_outcome() -> None:
     assert outcome.status_code == 200 and outcome.event is not None
 
 
+class CountingStream:
+    """A file-like body that records how many bytes were read from it, serving at most *step* per read."""
+
+    def __init__(self, data: bytes, step: int = 1 << 30) -> None:
+        self.data = data
+        self.step = step
+        self.consumed = 0
+
+    def read(self, size: int, /) -> bytes:
+        chunk = self.data[self.consumed : self.consumed + min(size, self.step)]
+        self.consumed += len(chunk)
+        return chunk
+
+
+def test_handle_stream_reads_a_file_like_body() -> None:
+    """A Flask/Django-style stream is read to its end and handled like raw bytes, even one byte per read."""
+    body, headers = delivery()
+    stream = CountingStream(body, step=1)
+    outcome = WebhookReceiver(SECRET).handle_stream(stream, headers)
+    assert outcome.reason == "accepted"
+    assert stream.consumed == len(body)
+
+
+def test_handle_stream_reads_at_most_one_byte_past_the_limit() -> None:
+    """An endless-looking body without Content-Length is cut after max_body_bytes + 1 bytes: 413."""
+    _, headers = delivery()
+    stream = CountingStream(b"x" * 10_000_000)
+    outcome = WebhookReceiver(SECRET, max_body_bytes=1000).handle_stream(stream, headers)
+    assert outcome.status_code == 413
+    assert stream.consumed == 1001
+
+
+def test_handle_stream_trusts_a_declared_oversized_length_without_reading() -> None:
+    """A Content-Length over the limit answers 413 before anything is read."""
+    _, headers = delivery()
+    stream = CountingStream(b"x" * 5000)
+    outcome = WebhookReceiver(SECRET, max_body_bytes=1000).handle_stream(stream, {**headers, "Content-Length": "5000"})
+    assert (outcome.status_code, stream.consumed) == (413, 0)
+
+
 # --- MemoryDeliveryStore ----------------------------------------------------------------------
 
 

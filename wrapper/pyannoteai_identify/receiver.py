@@ -41,6 +41,7 @@ from .webhooks import (
     WebhookEvent,
     _check_body,
     _check_tolerance,
+    _header,
     _parse_with,
     _signers,
     resolve_secret,
@@ -56,6 +57,7 @@ __all__ = [
     "DeliveryStore",
     "EventHandler",
     "MemoryDeliveryStore",
+    "SupportsRead",
     "WebhookBroker",
     "WebhookReceiver",
     "asgi_app",
@@ -66,9 +68,16 @@ logger = logging.getLogger("pyannoteai_identify.webhooks")
 #: The largest body read by default. A 24-hour identify output with frame confidence is some tens
 #: of megabytes of JSON; raise the limit if you send longer audio with every option on.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+_CHUNK = 64 * 1024
 
 #: Your code that handles an event: a function or a coroutine function.
 EventHandler: TypeAlias = Callable[[WebhookEvent], Awaitable[None] | None]
+
+
+class SupportsRead(Protocol):
+    """A file-like request body: Flask's ``request.stream``, a Django ``HttpRequest``, ``io.BytesIO``."""
+
+    def read(self, size: int, /) -> bytes: ...
 
 
 @runtime_checkable
@@ -220,6 +229,48 @@ class WebhookReceiver:
         """:meth:`handle` in a worker thread, so hashing and parsing a large body never blocks the event loop."""
         return await anyio.to_thread.run_sync(partial(self.handle, body, headers, now=now))
 
+    def handle_stream(
+        self, stream: SupportsRead, headers: Mapping[str, str], *, now: float | None = None
+    ) -> DeliveryOutcome:
+        """Read a file-like body (Flask ``request.stream``, Django ``request``) up to the limit, and handle it.
+
+        A declared ``Content-Length`` over the limit is refused before anything is read; otherwise at
+        most one byte more than the limit is read.
+        """
+        if self._declared_too_large(headers):
+            return self.too_large()
+        chunks: list[bytes] = []
+        size = 0
+        while size <= self.max_body_bytes:
+            chunk = stream.read(min(_CHUNK, self.max_body_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > self.max_body_bytes:
+            return self.too_large()
+        return self.handle(b"".join(chunks), headers, now=now)
+
+    async def handle_request(self, request: Request, *, now: float | None = None) -> DeliveryOutcome:
+        """Read a Starlette or FastAPI request's raw body up to the limit, and handle it off the event loop.
+
+        Stops reading as soon as the body proves too long: the rest is never received.
+        """
+        if self._declared_too_large(request.headers):
+            return self.too_large()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return self.too_large()
+            chunks.append(chunk)
+        return await self.handle_async(b"".join(chunks), request.headers, now=now)
+
+    def _declared_too_large(self, headers: Mapping[str, str]) -> bool:
+        declared = _header(headers, "Content-Length", "content-length")
+        return declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes
+
     def __repr__(self) -> str:
         return (
             f"WebhookReceiver(secrets={len(self._signers)} hidden, store={self.store!r}, "
@@ -244,21 +295,6 @@ async def _run_handler(on_event: EventHandler, event: WebhookEvent) -> None:
             await anyio.to_thread.run_sync(on_event, event)
     except Exception:
         logger.exception("the webhook handler failed for job %s (the delivery was already acknowledged)", event.job_id)
-
-
-async def _read_capped(request: Request, limit: int) -> bytes | None:
-    """The request body, or None as soon as it proves longer than *limit* (the rest is never read)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def asgi_app(
@@ -303,8 +339,7 @@ def asgi_app(
     receiver = WebhookReceiver(secret, store=store, broker=broker, tolerance=tolerance, max_body_bytes=max_body_bytes)
 
     async def receive_webhook(request: Request) -> Response:
-        body = await _read_capped(request, receiver.max_body_bytes)
-        outcome = receiver.too_large() if body is None else await receiver.handle_async(body, request.headers)
+        outcome = await receiver.handle_request(request)
         background = None
         if on_event is not None and outcome.event is not None:
             background = BackgroundTask(_run_handler, on_event, outcome.event)
