@@ -4,7 +4,9 @@ Three pieces, from the most general to the most ready-made:
 
 - :class:`WebhookReceiver` turns a raw body and its headers into a :class:`DeliveryOutcome` (the
   status code and JSON body to answer, and the event to handle, if any). It works with any web
-  framework; ``docs/webhooks.md`` shows FastAPI, Flask and Django.
+  framework: ``handle`` takes bytes, ``handle_stream`` a file-like body (Flask, Django) and
+  ``handle_request`` a Starlette/FastAPI request, both read with a cap. ``docs/webhooks.md`` shows
+  FastAPI, Flask and Django.
 - :func:`asgi_app` is a ready Starlette app around it: it reads at most ``max_body_bytes``,
   answers first and runs your handler after the answer has been sent, so the API (which waits
   10 s, then retries) never sees a slow handler.

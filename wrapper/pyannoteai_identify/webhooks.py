@@ -7,8 +7,8 @@ sample code and every receiver seen in the wild compare a hex digest, so :func:`
 either encoding, comparing in constant time.
 
 Always verify the raw bytes of the request body, exactly as received: JSON that was parsed and
-serialised again almost never has the same bytes (spacing, key order, ``\\u00e9`` for ``é``, ``15``
-for ``15.0``), and its signature will not match.
+serialised again almost never has the same bytes (spacing, key order, number formatting,
+``\\u00e9`` for ``é``), and its signature will not match.
 
 The tolerance: the API tries a delivery once, then retries at once, after 1 minute and after 5
 minutes. Whether a retry is signed afresh or reuses the first attempt's timestamp, the last retry
