@@ -228,7 +228,10 @@ def _finish(job: Job[Result], kind: JobKind | None) -> Result:
             status=str(job.status),
             api_message=error_text,
         )
-    raise JobCanceledError(f"job {job.id} was canceled", job_id=job.id, status=str(job.status), api_message=error_text)
+    reason = f": {error_text}" if error_text else ""
+    raise JobCanceledError(
+        f"job {job.id} was canceled{reason}", job_id=job.id, status=str(job.status), api_message=error_text
+    )
 
 
 def _from_event(event: Any, kind: JobKind | None) -> Job[Result] | None:
