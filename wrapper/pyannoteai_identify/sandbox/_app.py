@@ -1,0 +1,311 @@
+"""The sandbox's ASGI app: every operation of openapi.yaml, plus the presigned upload it hands out.
+
+Routes are built from the contract: each operation in ``openapi.yaml`` must have a handler here,
+or building the app fails. Every API request goes through the same steps, in the order a real
+deployment applies them: count it, apply an injected fault, check the bearer key (401), apply
+the rate limit (429), validate the request against the contract (400), then handle it. Two
+extra routes serve the media store: ``PUT /_upload/{token}`` (the presigned URL; no key needed,
+as with a real bucket) and ``GET /_media/{key}`` (read back an upload).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from .._spec import SPEC
+from ._dispatch import WebhookDispatcher
+from ._faults import DroppedConnection, Fault, Faults
+from ._fetch import MEDIA_PATH, resolve_audio
+from ._jobs import Outcome, failed, identify_outcome, voiceprint_outcome
+from ._ratelimit import RateLimiter
+from ._state import JobKind, SandboxState, UnknownCursor
+from ._stats import Stats
+from ._validation import FieldErrors, body_errors, query_errors
+
+__all__ = ["AppContext", "create_app", "operation_ids"]
+
+MAX_JSON_BYTES = 4 * 1024 * 1024
+UPLOAD_OPERATION = "upload"
+MEDIA_OPERATION = "media"
+
+
+class Json(JSONResponse):
+    """JSON with ASCII escapes, so any string a client sent (even a lone surrogate) can be echoed."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode("ascii")
+
+
+class _Dropped(Response):
+    """The ``drop`` fault: start a response, send part of it, then cut the connection."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"512")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b'{"jobId": "', "more_body": True})
+        raise DroppedConnection("sandbox fault: connection dropped in the middle of the response")
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """Everything the app's handlers share."""
+
+    state: SandboxState
+    faults: Faults
+    stats: Stats
+    limiter: RateLimiter
+    dispatcher: WebhookDispatcher
+    api_key: str
+    max_upload_bytes: int
+
+
+Handler = Callable[[Request, AppContext, Any], Awaitable[Response]]
+
+
+def operation_ids() -> list[str]:
+    """The operationIds of openapi.yaml's paths (webhooks excluded), in document order."""
+    return [op["operationId"] for item in SPEC["paths"].values() for op in item.values() if "operationId" in op]
+
+
+def _api_error(status: int, message: str, request_id: str, headers: Mapping[str, str] | None = None) -> Response:
+    return Json({"requestId": request_id, "message": message}, status_code=status, headers=headers)
+
+
+def _bad_request(errors: FieldErrors) -> Response:
+    return Json({"message": "Invalid request", "errors": errors}, status_code=400)
+
+
+def _bearer(header: str | None) -> str | None:
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def _fault_response(ctx: AppContext, fault: Fault, success: int, request_id: str) -> Response:
+    if fault.kind == "5xx":
+        return _api_error(fault.status, "Simulated server error (sandbox fault)", request_id)
+    if fault.kind == "429":
+        return _api_error(429, "Too many requests", request_id, ctx.limiter.refused(fault.retry_after).headers())
+    if fault.kind == "402":
+        return _api_error(402, "Subscription is required", request_id)
+    if fault.kind == "malformed":
+        return Response(b'{"jobId": "3c8a89a5', status_code=success, media_type="application/json")
+    return _Dropped()
+
+
+def _reject(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+async def _json_body(request: Request) -> tuple[Any, FieldErrors]:
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_JSON_BYTES:
+            return None, [{"field": "body", "message": f"Must be at most {MAX_JSON_BYTES} bytes"}]
+    if not raw.strip():
+        return None, [{"field": "body", "message": "Required: a JSON object"}]
+    try:
+        return json.loads(raw, parse_constant=_reject), []
+    except (ValueError, UnicodeDecodeError):
+        return None, [{"field": "body", "message": "Must be valid JSON"}]
+
+
+def _api(ctx: AppContext, operation_id: str, method: str, success: int, handler: Handler) -> Callable[..., Any]:
+    async def endpoint(request: Request) -> Response:
+        ctx.stats.count_request(operation_id)
+        request_id = str(uuid.uuid4())
+        fault = ctx.faults.take(operation_id)
+        if fault is not None and fault.kind == "delay":
+            await anyio.sleep(fault.seconds)
+        elif fault is not None:
+            return _fault_response(ctx, fault, success, request_id)
+        token = _bearer(request.headers.get("authorization"))
+        if token is None or not hmac.compare_digest(token.encode(), ctx.api_key.encode()):
+            return _api_error(401, "Invalid or missing API key: send 'Authorization: Bearer <key>'", request_id)
+        verdict = ctx.limiter.check(token)
+        if verdict is not None and not verdict.allowed:
+            return _api_error(429, "Too many requests", request_id, verdict.headers())
+        if method == "post":
+            data, errors = await _json_body(request)
+            errors = errors or body_errors(operation_id, data)
+        else:
+            data, errors = query_errors(operation_id, request.query_params)
+        request.state.request_id = request_id
+        response = _bad_request(errors) if errors else await handler(request, ctx, data)
+        if verdict is not None:
+            response.headers.update(verdict.headers())
+        return response
+
+    return endpoint
+
+
+# --- operations --------------------------------------------------------------------------------
+
+
+async def _test_key(request: Request, ctx: AppContext, data: Any) -> Response:
+    return Json({"status": "OK", "message": "Test connection successful"})
+
+
+async def _upload_url(request: Request, ctx: AppContext, data: Any) -> Response:
+    token = ctx.state.new_upload(data["url"].removeprefix("media://"))
+    base = str(request.base_url).rstrip("/")
+    return Json({"url": f"{base}/_upload/{token}"}, status_code=201)
+
+
+async def _submit(kind: JobKind, request: Request, ctx: AppContext, data: Any) -> Response:
+    forced = ctx.faults.take_job_failure(kind)
+    outcome: Outcome
+    if forced is not None:
+        outcome = failed(forced)
+    else:
+        resolve = functools.partial(
+            resolve_audio,
+            data["url"],
+            state=ctx.state,
+            own_host=request.url.netloc,
+            max_bytes=ctx.max_upload_bytes,
+        )
+        audio = await anyio.to_thread.run_sync(resolve)
+        if kind == "identify":
+            outcome = await anyio.to_thread.run_sync(identify_outcome, audio, data)
+        else:
+            outcome = await anyio.to_thread.run_sync(voiceprint_outcome, audio)
+    job = ctx.state.create_job(
+        kind, outcome, webhook=data.get("webhook"), webhook_status_only=bool(data.get("webhookStatusOnly"))
+    )
+    ctx.stats.count_submission()
+    ctx.dispatcher.watch(job)
+    return Json({"jobId": job.id, "status": "created"})
+
+
+async def _voiceprint(request: Request, ctx: AppContext, data: Any) -> Response:
+    return await _submit("voiceprint", request, ctx, data)
+
+
+async def _identify(request: Request, ctx: AppContext, data: Any) -> Response:
+    return await _submit("identify", request, ctx, data)
+
+
+async def _get_job(request: Request, ctx: AppContext, data: Any) -> Response:
+    job = ctx.state.job(request.path_params["jobId"])
+    if job is None:
+        message = "Job not found: it does not exist, or its results were deleted after the retention period"
+        return _api_error(404, message, request.state.request_id)
+    return Json(job.view(ctx.state.clock.now()))
+
+
+async def _list_jobs(request: Request, ctx: AppContext, data: Any) -> Response:
+    try:
+        page, cursor = ctx.state.list_jobs(
+            limit=data.get("limit", 10), cursor=data.get("cursor"), status=data.get("status")
+        )
+    except UnknownCursor:
+        return _bad_request([{"field": "cursor", "message": "Unknown cursor: pass the nextCursor of a previous page"}])
+    now = ctx.state.clock.now()
+    items = [{"id": job.id, "status": job.status(now), "createdAt": job.view(now)["createdAt"]} for job in page]
+    return Json({"items": items, "nextCursor": cursor})
+
+
+HANDLERS: dict[str, Handler] = {
+    "testKey": _test_key,
+    "getMediaUploadUrl": _upload_url,
+    "voiceprint": _voiceprint,
+    "identify": _identify,
+    "getJobById": _get_job,
+    "getJobsByTeamV2": _list_jobs,
+}
+
+
+# --- media store routes ------------------------------------------------------------------------
+
+
+def _upload(ctx: AppContext) -> Callable[..., Any]:
+    async def endpoint(request: Request) -> Response:
+        ctx.stats.count_request(UPLOAD_OPERATION)
+        request_id = str(uuid.uuid4())
+        fault = ctx.faults.take(UPLOAD_OPERATION)
+        if fault is not None and fault.kind == "delay":
+            await anyio.sleep(fault.seconds)
+        elif fault is not None:
+            return _fault_response(ctx, fault, 200, request_id)
+        key = ctx.state.upload_key(request.path_params["token"])
+        if key is None:
+            return Json({"message": "Unknown or expired upload URL: ask POST /v1/media/input for a new one"}, 403)
+        too_large = Json({"message": f"The file is larger than {ctx.max_upload_bytes} bytes"}, 413)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > ctx.max_upload_bytes:
+            return too_large
+        data = bytearray()
+        async for chunk in request.stream():
+            data += chunk
+            if len(data) > ctx.max_upload_bytes:
+                return too_large
+        ctx.state.put_media(key, bytes(data))
+        return Response(status_code=200, headers={"ETag": f'"{hashlib.md5(data).hexdigest()}"'})
+
+    return endpoint
+
+
+def _media(ctx: AppContext) -> Callable[..., Any]:
+    async def endpoint(request: Request) -> Response:
+        ctx.stats.count_request(MEDIA_OPERATION)
+        data = ctx.state.media(request.path_params["key"])
+        if data is None:
+            return Json({"message": "No such media, or it has expired"}, 404)
+        return Response(data, media_type="application/octet-stream")
+
+    return endpoint
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    message = "Method not allowed" if status == 405 else "Not found"
+    return Json({"requestId": str(uuid.uuid4()), "message": message}, status_code=status)
+
+
+def create_app(ctx: AppContext) -> Starlette:
+    """The Starlette app serving *ctx*.
+
+    Raises:
+        RuntimeError: openapi.yaml has an operation this module has no handler for.
+    """
+    routes: list[Route] = []
+    for path, item in SPEC["paths"].items():
+        for method, operation in item.items():
+            operation_id = operation.get("operationId") if isinstance(operation, dict) else None
+            if operation_id is None:
+                continue
+            handler = HANDLERS.get(operation_id)
+            if handler is None:
+                raise RuntimeError(f"openapi.yaml operation {operation_id!r} has no sandbox handler")
+            success = min(int(code) for code in operation["responses"] if str(code).startswith("2"))
+            endpoint = _api(ctx, operation_id, method, success, handler)
+            routes.append(Route(path, endpoint, methods=[method.upper()], name=operation_id))
+    routes.append(Route("/_upload/{token}", _upload(ctx), methods=["PUT"], name=UPLOAD_OPERATION))
+    routes.append(Route(MEDIA_PATH + "{key:path}", _media(ctx), methods=["GET"], name=MEDIA_OPERATION))
+    return Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})

@@ -1,0 +1,90 @@
+"""``pyannoteai-identify sandbox``: serve the fake API in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+from typing import TextIO
+
+from ._server import DEFAULT_API_KEY, DEFAULT_WEBHOOK_SECRET, Sandbox
+
+__all__ = ["parser", "serve"]
+
+
+def parser(prog: str = "pyannoteai-identify sandbox") -> argparse.ArgumentParser:
+    """The command's arguments (the CLI embeds them as its ``sandbox`` subcommand)."""
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Serve a local, stateful fake of the pyannoteAI API (no real key, nothing leaves the machine).",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port (default: 0, a free one)")
+    p.add_argument("--api-key", default=DEFAULT_API_KEY, help=f"the key clients must send (default: {DEFAULT_API_KEY})")
+    p.add_argument("--webhook-secret", default=DEFAULT_WEBHOOK_SECRET, help="the secret webhooks are signed with")
+    p.add_argument("--rate-limit", type=int, default=100, metavar="N", help="requests per minute per key; 0 = off")
+    p.add_argument("--queue-seconds", type=float, default=1.0, metavar="S", help="simulated seconds a job waits")
+    p.add_argument("--job-seconds", type=float, default=4.0, metavar="S", help="simulated seconds a job runs")
+    p.add_argument("--retention-seconds", type=float, default=86400.0, metavar="S", help="how long results are kept")
+    p.add_argument("--speed", type=float, default=1.0, metavar="X", help="divide every simulated duration by X")
+    p.add_argument("--allow-external-webhooks", action="store_true", help="also deliver webhooks to non-loopback hosts")
+    p.add_argument("--quiet", action="store_true", help="do not log each request")
+    return p
+
+
+def _shown(value: str, default: str, option: str) -> str:
+    """The built-in sandbox credential is shown; one the user chose might be real, so it never is."""
+    return value if value == default else f"<as given with {option}>"
+
+
+def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Run the sandbox until Ctrl-C (or SIGTERM); print where it listens. Returns the exit status."""
+    stream = out or sys.stdout
+    args = parser().parse_args(argv)
+    try:
+        sandbox = Sandbox(
+            api_key=args.api_key,
+            webhook_secret=args.webhook_secret,
+            host=args.host,
+            port=args.port,
+            rate_limit=args.rate_limit,
+            queue_seconds=args.queue_seconds,
+            job_seconds=args.job_seconds,
+            retention_seconds=args.retention_seconds,
+            speed=args.speed,
+            allow_external_webhooks=args.allow_external_webhooks,
+            log_level="warning" if args.quiet else "info",
+        )
+        sandbox.start()
+    except (ValueError, OSError) as exc:
+        print(f"pyannoteai-identify sandbox: {exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_signal) if in_main_thread else None
+    try:
+        print(f"pyannoteAI sandbox listening on {sandbox.base_url}", file=stream)
+        print(f"  PYANNOTEAI_BASE_URL={sandbox.base_url}", file=stream)
+        print(f"  PYANNOTEAI_API_KEY={_shown(sandbox.api_key, DEFAULT_API_KEY, '--api-key')}", file=stream)
+        secret = _shown(sandbox.webhook_secret, DEFAULT_WEBHOOK_SECRET, "--webhook-secret")
+        print(f"  PYANNOTEAI_WEBHOOK_SECRET={secret}", file=stream)
+        if args.host not in ("127.0.0.1", "::1", "localhost"):
+            print(f"  warning: listening on {args.host}: other machines can reach the sandbox", file=stream)
+        print("Press Ctrl-C to stop.", file=stream, flush=True)
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        sandbox.close()
+    print("sandbox stopped", file=stream, flush=True)
+    return 0

@@ -1,0 +1,142 @@
+"""Fault injection: make the next requests fail in a chosen way, or the next job fail.
+
+Faults are queued in the order they are added; each incoming request takes one from the first
+rule whose scope matches it. They act before authentication, as a network or an overloaded
+server would.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Literal, TypeAlias, get_args
+
+import httpx
+
+__all__ = ["DroppedConnection", "Fault", "FaultKind", "Faults"]
+
+FaultKind: TypeAlias = Literal["5xx", "429", "402", "delay", "drop", "malformed"]
+JobKind: TypeAlias = Literal["identify", "voiceprint"]
+
+_KINDS: tuple[str, ...] = get_args(FaultKind)
+_MAX_COUNT = 10_000
+_MAX_DELAY = 300.0
+
+
+class DroppedConnection(httpx.RemoteProtocolError):
+    """Raised by the sandbox app to cut a response short (the ``drop`` fault).
+
+    Served by uvicorn, the connection closes mid-response; served in-process through
+    ``httpx.ASGITransport``, the client sees this ``httpx.RemoteProtocolError`` directly.
+    """
+
+
+@dataclass
+class Fault:
+    """One injected behaviour, for the next ``remaining`` matching requests."""
+
+    kind: FaultKind
+    remaining: int
+    status: int
+    seconds: float
+    retry_after: int
+    operation: str | None
+
+
+class Faults:
+    """The queue of injected faults and job failures; every method is thread-safe."""
+
+    def __init__(self, operations: Collection[str]) -> None:
+        self._operations = frozenset(operations)
+        self._rules: list[Fault] = []
+        self._job_failures: list[tuple[str, JobKind | None]] = []
+        self._lock = threading.Lock()
+
+    def next(
+        self,
+        n: int = 1,
+        kind: FaultKind = "5xx",
+        *,
+        status: int | None = None,
+        seconds: float = 1.0,
+        retry_after: int = 1,
+        operation: str | None = None,
+    ) -> None:
+        """Make the next *n* requests (to *operation*, or to any) misbehave.
+
+        Args:
+            n: how many requests, 1 to 10000.
+            kind: ``"5xx"`` (an ``ApiError`` with *status*, default 503), ``"429"`` (with
+                ``Retry-After: retry_after``), ``"402"`` (subscription required), ``"delay"``
+                (wait *seconds* of real time, then answer normally), ``"drop"`` (close the
+                connection in the middle of the response), ``"malformed"`` (the success status
+                with a body that is not JSON).
+            status: the status of a ``"5xx"`` fault, 500 to 599.
+            seconds: the wait of a ``"delay"`` fault, above 0 and at most 300.
+            retry_after: the ``Retry-After`` of a ``"429"`` fault, in whole seconds >= 0.
+            operation: an operationId from openapi.yaml, or ``"upload"`` (the presigned PUT);
+                None matches every request.
+
+        Raises:
+            ValueError: an argument is outside the range above.
+        """
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= _MAX_COUNT:
+            raise ValueError(f"n={n!r}: must be a whole number from 1 to {_MAX_COUNT}")
+        if kind not in _KINDS:
+            raise ValueError(f"kind={kind!r}: must be one of {', '.join(_KINDS)}")
+        if kind == "5xx" and status is not None and not (isinstance(status, int) and 500 <= status <= 599):
+            raise ValueError(f"status={status!r}: a 5xx fault needs a status from 500 to 599")
+        if kind != "5xx" and status is not None:
+            raise ValueError(f"status={status!r}: only a 5xx fault takes a status")
+        if not (isinstance(seconds, int | float) and math.isfinite(seconds) and 0 < seconds <= _MAX_DELAY):
+            raise ValueError(f"seconds={seconds!r}: must be above 0 and at most {_MAX_DELAY:g}")
+        if not isinstance(retry_after, int) or isinstance(retry_after, bool) or retry_after < 0:
+            raise ValueError(f"retry_after={retry_after!r}: must be a whole number of seconds >= 0")
+        if operation is not None and operation not in self._operations:
+            raise ValueError(f"operation={operation!r}: must be one of {', '.join(sorted(self._operations))}")
+        fault = Fault(kind, n, 503 if status is None else status, float(seconds), retry_after, operation)
+        with self._lock:
+            self._rules.append(fault)
+
+    def fail_next_job(self, error: str = "Simulated failure", *, kind: JobKind | None = None) -> None:
+        """Make the next job (of *kind*, or any) fail with ``output.error = error``."""
+        if not isinstance(error, str) or not error:
+            raise ValueError(f"error={error!r}: must be a non-empty string")
+        if kind not in (None, "identify", "voiceprint"):
+            raise ValueError(f"kind={kind!r}: must be 'identify', 'voiceprint' or None")
+        with self._lock:
+            self._job_failures.append((error, kind))
+
+    def clear(self) -> None:
+        """Forget every pending fault and job failure."""
+        with self._lock:
+            self._rules.clear()
+            self._job_failures.clear()
+
+    @property
+    def pending(self) -> int:
+        """How many requests and jobs are still due to be affected."""
+        with self._lock:
+            return sum(rule.remaining for rule in self._rules) + len(self._job_failures)
+
+    def take(self, operation: str) -> Fault | None:
+        """The fault for one request to *operation*, consuming it, or None."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.operation in (None, operation):
+                    rule.remaining -= 1
+                    if rule.remaining == 0:
+                        self._rules.remove(rule)
+                    return rule
+        return None
+
+    def take_job_failure(self, kind: JobKind) -> str | None:
+        """The error a new job of *kind* must fail with, consuming it, or None."""
+        with self._lock:
+            for index, (error, scope) in enumerate(self._job_failures):
+                if scope in (None, kind):
+                    del self._job_failures[index]
+                    return error
+        return None

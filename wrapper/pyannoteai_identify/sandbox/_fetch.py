@@ -1,0 +1,102 @@
+"""Where a job's audio comes from: the media store, the sandbox itself, or a loopback server.
+
+The sandbox never reaches the internet. A job URL is read from:
+
+* ``media://key``: the media store (what a presigned PUT wrote);
+* ``http(s)://<the sandbox's own host>/_media/key``: the same store, without a request;
+* any other ``http(s)`` URL whose host is a loopback address (``127.0.0.0/8``, ``::1``,
+  ``localhost``): fetched, with a 10 s timeout, at most 2 redirects (each to loopback) and the
+  upload size cap;
+* anything else: nothing, and the job fails with "Could not load audio".
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from ._state import SandboxState
+
+__all__ = ["MEDIA_PATH", "NotLoopback", "is_loopback", "loopback_guard", "resolve_audio"]
+
+MEDIA_PATH = "/_media/"
+FETCH_TIMEOUT = 10.0
+
+logger = logging.getLogger("pyannoteai_identify.sandbox")
+
+
+class NotLoopback(httpx.RequestError):
+    """A request (or a redirect) that would leave this machine."""
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for ``localhost`` and loopback IP literals; other names are never resolved."""
+    if not host:
+        return False
+    name = host.strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def loopback_guard(request: httpx.Request) -> None:
+    """An httpx request hook that refuses every non-loopback host, redirects included."""
+    if not is_loopback(request.url.host):
+        raise NotLoopback(f"refusing to contact non-loopback host {request.url.host!r}", request=request)
+
+
+def _fetch(url: str, max_bytes: int) -> bytes | None:
+    try:
+        with (
+            httpx.Client(
+                timeout=FETCH_TIMEOUT,
+                follow_redirects=True,
+                max_redirects=2,
+                trust_env=False,
+                event_hooks={"request": [loopback_guard]},
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code != 200:
+                return None
+            data = bytearray()
+            for chunk in response.iter_bytes():
+                data += chunk
+                if len(data) > max_bytes:
+                    return None
+            return bytes(data)
+    except httpx.HTTPError as exc:
+        logger.info("could not fetch job audio from a loopback URL: %s", type(exc).__name__)
+        return None
+
+
+def resolve_audio(url: str, *, state: SandboxState, own_host: str, max_bytes: int) -> bytes | None:
+    """The audio bytes a job URL points to, or None when the sandbox cannot or may not read it.
+
+    Args:
+        url: the job's ``url``.
+        state: the media store.
+        own_host: ``host:port`` the sandbox was reached at, to serve its own ``/_media/`` URLs.
+        max_bytes: the largest file to fetch.
+    """
+    if url.startswith("media://"):
+        return state.media(url.removeprefix("media://"))
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https"):
+        return None
+    if parts.netloc == own_host and parts.path.startswith(MEDIA_PATH):
+        return state.media(unquote(parts.path.removeprefix(MEDIA_PATH)))
+    if not is_loopback(host):
+        logger.info("job audio at a non-loopback URL: the sandbox never fetches the internet")
+        return None
+    return _fetch(url, max_bytes)

@@ -1,0 +1,233 @@
+"""``Sandbox``: the fake API's state and app, served by uvicorn on a background thread."""
+
+from __future__ import annotations
+
+import logging
+import math
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import Self
+
+import uvicorn
+from starlette.applications import Starlette
+
+from ._app import UPLOAD_OPERATION, AppContext, create_app, operation_ids
+from ._clock import Clock, Timing
+from ._dispatch import WebhookDispatcher
+from ._faults import DroppedConnection, Faults
+from ._ratelimit import RateLimiter
+from ._state import SandboxState
+from ._stats import Stats
+
+__all__ = ["DEFAULT_API_KEY", "DEFAULT_WEBHOOK_SECRET", "Sandbox"]
+
+DEFAULT_API_KEY = "sandbox-key"
+DEFAULT_WEBHOOK_SECRET = "whsec_sandbox"
+MAX_UPLOAD_BYTES = 1 << 30
+_START_TIMEOUT = 10.0
+_STOP_TIMEOUT = 5.0
+
+logger = logging.getLogger("pyannoteai_identify.sandbox")
+
+
+class _HideDrops(logging.Filter):
+    """Keep uvicorn from logging the tracebacks of intentional ``drop`` faults as errors."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+
+
+_HIDE_DROPS = _HideDrops()
+
+
+def _text(name: str, value: str) -> str:
+    if not isinstance(value, str) or not value or value != value.strip():
+        raise ValueError(f"{name}: must be a non-empty string without surrounding spaces")
+    return value
+
+
+def _seconds(name: str, value: float) -> float:
+    if not (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0):
+        raise ValueError(f"{name}={value!r}: must be a finite number of seconds > 0")
+    return float(value)
+
+
+class Sandbox:
+    """A local, stateful fake of the pyannoteAI API, for tests, demos and offline development.
+
+    Use it as a context manager: it serves the API over real HTTP on a free port of 127.0.0.1
+    and stops on exit. ``sandbox.app`` is the same API as an ASGI app, for in-process use (e.g.
+    ``httpx.AsyncClient(transport=httpx.ASGITransport(sandbox.app), base_url="http://sandbox")``),
+    with or without the server.
+
+    Args:
+        api_key: the only key accepted (``Authorization: Bearer <key>``); not a secret, but never
+            printed or logged.
+        webhook_secret: the key webhook deliveries are signed with.
+        host: the address to listen on; keep a loopback address unless others must connect.
+        port: the port, 0 for a free one.
+        rate_limit: requests per sliding minute per key (the API documents 100); 0 turns it off.
+        queue_seconds: simulated seconds a job stays ``created``.
+        job_seconds: simulated seconds a job stays ``running``.
+        retention_seconds: simulated seconds a finished job and an upload are kept (24 h upstream).
+        speed: divides every simulated duration, webhook retry delays included (60 → a minute
+            lasts a second). Rate-limit windows and ``Retry-After`` stay in real seconds.
+        webhook_timeout: seconds a webhook receiver has to answer (10 upstream).
+        allow_external_webhooks: deliver webhooks to non-loopback hosts too.
+        max_upload_bytes: the largest upload, and the largest audio fetched from a loopback URL.
+        clock: the time source; a :class:`Clock` built on fake sources makes time fully scripted.
+        log_level: uvicorn's log level (``"info"`` shows each request).
+
+    Raises:
+        ValueError: an argument is out of range (the message names it).
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = DEFAULT_API_KEY,
+        webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        rate_limit: int = 100,
+        queue_seconds: float = 1.0,
+        job_seconds: float = 4.0,
+        retention_seconds: float = 86400.0,
+        speed: float = 1.0,
+        webhook_timeout: float = 10.0,
+        allow_external_webhooks: bool = False,
+        max_upload_bytes: int = MAX_UPLOAD_BYTES,
+        clock: Clock | None = None,
+        log_level: str = "warning",
+    ) -> None:
+        self._api_key = _text("api_key", api_key)
+        self._webhook_secret = _text("webhook_secret", webhook_secret)
+        self._host = _text("host", host)
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+            raise ValueError(f"port={port!r}: must be a whole number from 0 to 65535")
+        if not isinstance(max_upload_bytes, int) or isinstance(max_upload_bytes, bool) or max_upload_bytes < 1:
+            raise ValueError(f"max_upload_bytes={max_upload_bytes!r}: must be a whole number of bytes >= 1")
+        self._port = port
+        self._log_level = log_level
+        self.clock = clock or Clock()
+        self.timing = Timing(queue_seconds, job_seconds, retention_seconds, speed)
+        self.stats = Stats()
+        self.faults = Faults([*operation_ids(), UPLOAD_OPERATION])
+        self.state = SandboxState(self.clock, self.timing)
+        self.limiter = RateLimiter(rate_limit, self.clock)
+        self.dispatcher = WebhookDispatcher(
+            clock=self.clock,
+            timing=self.timing,
+            stats=self.stats,
+            secret=self._webhook_secret,
+            timeout=_seconds("webhook_timeout", webhook_timeout),
+            allow_external=bool(allow_external_webhooks),
+        )
+        self.app: Starlette = create_app(
+            AppContext(
+                state=self.state,
+                faults=self.faults,
+                stats=self.stats,
+                limiter=self.limiter,
+                dispatcher=self.dispatcher,
+                api_key=self._api_key,
+                max_upload_bytes=max_upload_bytes,
+            )
+        )
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._base_url: str | None = None
+
+    @property
+    def api_key(self) -> str:
+        """The key clients must send."""
+        return self._api_key
+
+    @property
+    def webhook_secret(self) -> str:
+        """The secret webhook receivers verify deliveries with."""
+        return self._webhook_secret
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` of the running server (what ``PYANNOTEAI_BASE_URL`` should be)."""
+        if self._base_url is None:
+            raise RuntimeError("the sandbox is not serving: use it as a context manager or call start()")
+        return self._base_url
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox's clock forward (jobs end, results expire) without waiting."""
+        self.clock.advance(seconds)
+
+    def start(self) -> Self:
+        """Serve the app on a background thread; return once it accepts connections.
+
+        Raises:
+            OSError: the address cannot be bound.
+            RuntimeError: the server did not start within 10 s, or it is already running.
+        """
+        if self._server is not None:
+            raise RuntimeError("the sandbox is already serving")
+        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self._host, self._port))
+        except OSError:
+            sock.close()
+            raise
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            log_level=self._log_level,
+            access_log=self._log_level in ("debug", "trace", "info"),
+            log_config=None,
+            lifespan="off",
+            http="h11",
+            ws="none",
+            loop="asyncio",
+            timeout_graceful_shutdown=1,
+        )
+        logging.getLogger("uvicorn.error").addFilter(_HIDE_DROPS)
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="pyannoteai-sandbox", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if not server.started:
+            server.should_exit = True
+            thread.join(_STOP_TIMEOUT)
+            sock.close()
+            raise RuntimeError(f"the sandbox did not start on {self._host}:{port} within {_START_TIMEOUT:g} s")
+        self._server, self._thread = server, thread
+        shown = f"[{self._host}]" if family == socket.AF_INET6 else self._host
+        self._base_url = f"http://{shown}:{port}"
+        return self
+
+    def close(self) -> None:
+        """Stop serving and delivering webhooks; returns within about 15 s at worst."""
+        server, thread = self._server, self._thread
+        if server is not None and thread is not None:
+            server.should_exit = True
+            thread.join(_STOP_TIMEOUT)
+            if thread.is_alive():
+                server.force_exit = True
+                thread.join(_STOP_TIMEOUT)
+        self._server = self._thread = None
+        self._base_url = None
+        self.dispatcher.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = self._base_url or "not serving"
+        return f"<Sandbox {where}>"

@@ -1,0 +1,217 @@
+"""The sandbox's memory: uploaded media, presigned upload tokens and jobs, all with retention.
+
+A job's status is a pure function of the clock: ``created`` until ``queue_seconds`` have passed,
+then ``running`` for ``job_seconds``, then its outcome (decided at submission); it vanishes
+``retention_seconds`` after it ends (GET answers 404 and lists skip it). Nothing needs to tick
+for statuses to move, so jobs advance whenever they are observed. Uploaded media is kept for
+``retention_seconds`` from its upload. Every method is thread-safe.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from ._clock import Clock, Timing
+from ._jobs import Outcome
+
+__all__ = ["Job", "JobKind", "SandboxState", "UnknownCursor"]
+
+JobKind = Literal["identify", "voiceprint"]
+_SEQ_BITS = 48
+_SEQ_MASK = (1 << _SEQ_BITS) - 1
+
+
+class UnknownCursor(ValueError):
+    """A ``cursor`` that this sandbox never issued."""
+
+
+def iso(epoch: float) -> str:
+    """RFC 3339 UTC time with milliseconds, as the API writes ``createdAt``."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A submitted job and its timeline (clock seconds)."""
+
+    id: str
+    kind: JobKind
+    seq: int
+    created: float
+    created_wall: float
+    starts: float
+    ends: float
+    expires: float
+    outcome: Outcome
+    webhook: str | None
+    webhook_status_only: bool
+
+    def status(self, now: float) -> str:
+        """The status at clock time *now*."""
+        if now < self.starts:
+            return "created"
+        if now < self.ends:
+            return "running"
+        return self.outcome.status
+
+    def updated(self, now: float) -> float:
+        """Wall time of the last transition before *now*."""
+        last = self.ends if now >= self.ends else self.starts if now >= self.starts else self.created
+        return self.created_wall + (last - self.created)
+
+    def view(self, now: float) -> dict[str, Any]:
+        """The body of ``GET /v1/jobs/{jobId}``: output only once the job has ended."""
+        body: dict[str, Any] = {
+            "jobId": self.id,
+            "status": self.status(now),
+            "createdAt": iso(self.created_wall),
+            "updatedAt": iso(self.updated(now)),
+        }
+        if now >= self.ends:
+            body["output"] = self.outcome.output
+        return body
+
+    def delivery(self) -> dict[str, Any]:
+        """The webhook payload: no output for failed jobs or with ``webhookStatusOnly``."""
+        payload: dict[str, Any] = {"jobId": self.id, "status": self.outcome.status}
+        if self.outcome.status == "succeeded" and not self.webhook_status_only:
+            payload["output"] = self.outcome.output
+        return payload
+
+
+@dataclass
+class _Media:
+    data: bytes
+    expires: float
+
+
+class SandboxState:
+    """Media, upload tokens and jobs, with retention and cursor paging."""
+
+    def __init__(self, clock: Clock, timing: Timing) -> None:
+        self.clock = clock
+        self.timing = timing
+        self._lock = threading.Lock()
+        self._media: dict[str, _Media] = {}
+        self._uploads: dict[str, tuple[str, float]] = {}
+        self._jobs: dict[str, Job] = {}
+        self._seq = 0
+        # Cursors are UUIDs whose low bits carry a job's sequence number and whose high bits are
+        # this sandbox's own, so they survive deleted jobs and foreign ones are recognised.
+        self._cursor_base = uuid.uuid4().int & ~_SEQ_MASK
+
+    def _retention_end(self, start: float) -> float:
+        return start + self.timing.real(self.timing.retention_seconds)
+
+    # --- media ---------------------------------------------------------------------------------
+
+    def new_upload(self, key: str) -> str:
+        """A fresh token for a presigned PUT that stores its body as ``media://key``."""
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._purge()
+            self._uploads[token] = (key, self._retention_end(self.clock.now()))
+        return token
+
+    def upload_key(self, token: str) -> str | None:
+        """The media key a live upload token writes to, or None."""
+        with self._lock:
+            found = self._uploads.get(token)
+            if found is None or found[1] <= self.clock.now():
+                return None
+            return found[0]
+
+    def put_media(self, key: str, data: bytes) -> None:
+        """Store *data* as ``media://key`` (replacing any earlier upload)."""
+        with self._lock:
+            self._media[key] = _Media(data, self._retention_end(self.clock.now()))
+
+    def media(self, key: str) -> bytes | None:
+        """The bytes of ``media://key``, or None if it was never uploaded or has expired."""
+        with self._lock:
+            found = self._media.get(key)
+            if found is None or found.expires <= self.clock.now():
+                return None
+            return found.data
+
+    # --- jobs ----------------------------------------------------------------------------------
+
+    def create_job(
+        self, kind: JobKind, outcome: Outcome, *, webhook: str | None = None, webhook_status_only: bool = False
+    ) -> Job:
+        """Record a new job that will end with *outcome* once its simulated time has passed."""
+        now = self.clock.now()
+        starts = now + self.timing.real(self.timing.queue_seconds)
+        ends = starts + self.timing.real(self.timing.job_seconds)
+        with self._lock:
+            self._purge()
+            self._seq += 1
+            job = Job(
+                id=str(uuid.uuid4()),
+                kind=kind,
+                seq=self._seq,
+                created=now,
+                created_wall=self.clock.wall(),
+                starts=starts,
+                ends=ends,
+                expires=self._retention_end(ends),
+                outcome=outcome,
+                webhook=webhook,
+                webhook_status_only=webhook_status_only,
+            )
+            self._jobs[job.id] = job
+        return job
+
+    def job(self, job_id: str) -> Job | None:
+        """The job, or None if unknown or past its retention."""
+        with self._lock:
+            found = self._jobs.get(job_id)
+            if found is None or found.expires <= self.clock.now():
+                return None
+            return found
+
+    def cursor_for(self, job: Job) -> str:
+        """The ``nextCursor`` that continues a listing after *job*."""
+        return str(uuid.UUID(int=self._cursor_base | job.seq))
+
+    def list_jobs(
+        self, *, limit: int = 10, cursor: str | None = None, status: str | None = None
+    ) -> tuple[list[Job], str | None]:
+        """One page of live jobs, newest first, and the cursor of the next page (None if last).
+
+        Raises:
+            UnknownCursor: *cursor* was not issued by this sandbox.
+        """
+        before = None
+        if cursor is not None:
+            value = uuid.UUID(cursor).int
+            if value & ~_SEQ_MASK != self._cursor_base:
+                raise UnknownCursor(cursor)
+            before = value & _SEQ_MASK
+        now = self.clock.now()
+        with self._lock:
+            self._purge()
+            jobs = sorted(self._jobs.values(), key=lambda job: job.seq, reverse=True)
+        matching = [
+            job
+            for job in jobs
+            if (before is None or job.seq < before) and (status is None or job.status(now) == status)
+        ]
+        page = matching[:limit]
+        next_cursor = self.cursor_for(page[-1]) if len(matching) > limit else None
+        return page, next_cursor
+
+    def _purge(self) -> None:
+        """Forget expired jobs, media and tokens (called with the lock held)."""
+        now = self.clock.now()
+        for job_id in [i for i, job in self._jobs.items() if job.expires <= now]:
+            del self._jobs[job_id]
+        for key in [k for k, media in self._media.items() if media.expires <= now]:
+            del self._media[key]
+        for token in [t for t, (_, expires) in self._uploads.items() if expires <= now]:
+            del self._uploads[token]
