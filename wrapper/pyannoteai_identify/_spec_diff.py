@@ -1,0 +1,744 @@
+"""Compare two OpenAPI documents and say which differences break a client built on the first.
+
+``python -m pyannoteai_identify._spec_diff OURS OTHER [--json]`` reads two OpenAPI 3.0 or 3.1
+documents (YAML or JSON) and lists what changed from OURS to OTHER: operations, parameters,
+request and response fields (with their JSON paths), required-ness, types, enum values, bounds,
+response statuses and headers. Each change is BREAKING or compatible *for a client built on
+OURS that talks to a server implementing OTHER*:
+
+- what the client sends (request bodies, parameters) breaks when OTHER accepts less: a new
+  required field, a removed enum value, a tightened bound, a narrower type, a removed field;
+- what the client receives (response bodies and headers, webhook deliveries) breaks when OTHER
+  may send more or less than OURS promised: a removed field or header, a field no longer
+  required, a new enum value (e.g. a new job status), a loosened bound, a wider type.
+
+Before comparing, both documents are normalised so spelling differences do not show up as
+changes: ``$ref``s are resolved, ``allOf`` parts are merged, OpenAPI 3.0's ``nullable: true``
+becomes a ``null`` type as in 3.1, its boolean ``exclusiveMinimum``/``exclusiveMaximum`` become
+3.1's numeric form, and ``integer`` counts as a subset of ``number``. Path templates match
+whatever their parameters are called (``/v1/jobs/{jobId}`` is ``/v1/jobs/{id}``).
+
+Exit code: 0 when nothing breaks, 1 when something does, 2 when a document cannot be read.
+Standard library only; PyYAML is imported when a YAML document is read. ``nox -s spec-diff --
+OTHER`` runs it against openapi.yaml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = ["Change", "SpecDiffError", "diff_documents", "load_document", "main", "render_json", "render_text"]
+
+Direction = Literal["request", "response"]
+
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+_LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
+_UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
+_FLIP: dict[Direction, Direction] = {"request": "response", "response": "request"}
+
+
+class SpecDiffError(Exception):
+    """A document could not be read as OpenAPI 3.x (missing file, bad syntax, wrong version, bad $ref)."""
+
+
+@dataclass(frozen=True, order=True)
+class Change:
+    """One difference between OURS and OTHER.
+
+    Attributes:
+        location: the operation (``POST /v1/identify``) or webhook (``WEBHOOK jobCompleted POST``).
+        part: where in the operation: ``request body``, ``response 200``, ``parameter query limit``, …
+        path: the JSON path inside that part (``$.voiceprints[*].label``); ``""`` for the part itself.
+        kind: a stable identifier of the sort of change (``field-removed``, ``enum-values-added``, …).
+        breaking: True when a client built on OURS can fail against OTHER.
+        message: the change in words.
+    """
+
+    location: str
+    part: str
+    path: str
+    kind: str
+    breaking: bool = field(compare=False)
+    message: str = field(compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The change as a JSON-ready mapping."""
+        return asdict(self)
+
+    def describe(self) -> str:
+        """One line: where, then what."""
+        where = "  ".join(item for item in (self.location, self.part, self.path) if item)
+        return f"{where}: {self.message}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading and normalising
+
+
+def load_document(path: str | Path) -> dict[str, Any]:
+    """Read an OpenAPI 3.x document from a JSON or YAML file."""
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SpecDiffError(f"cannot read {source}: {error.strerror or error}") from error
+    document: Any
+    if source.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise SpecDiffError(f"{source} is not valid JSON: {error}") from error
+    else:
+        try:
+            # Through importlib: PyYAML ships no type stubs, and the core install does not need it.
+            yaml = importlib.import_module("yaml")
+        except ImportError as error:  # pragma: no cover - pyyaml is in the test and spec-diff environments
+            raise SpecDiffError(f"reading YAML ({source}) needs PyYAML: pip install pyyaml") from error
+        try:
+            document = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise SpecDiffError(f"{source} is not valid YAML: {error}") from error
+    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3."):
+        raise SpecDiffError(f"{source} is not an OpenAPI 3.x document (no 'openapi: 3.x' field)")
+    return document
+
+
+class _Document:
+    """One OpenAPI document with ``$ref`` resolution and schema normalisation."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+
+    def pointer(self, ref: str) -> Any:
+        if not ref.startswith("#/"):
+            raise SpecDiffError(f"only local $refs are supported, got {ref!r}")
+        target: Any = self.document
+        for part in ref[2:].split("/"):
+            key = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, Mapping) or key not in target:
+                raise SpecDiffError(f"$ref {ref!r} points to nothing")
+            target = target[key]
+        return target
+
+    def deref(self, node: Any) -> tuple[dict[str, Any], str | None]:
+        """*node* with its ``$ref`` chain followed (siblings of ``$ref`` win), and the first ref's name."""
+        name: str | None = None
+        seen: set[str] = set()
+        merged: dict[str, Any] = {}
+        while isinstance(node, Mapping) and "$ref" in node:
+            ref = node["$ref"]
+            if ref in seen:
+                raise SpecDiffError(f"$ref {ref!r} refers to itself")
+            seen.add(ref)
+            name = name or ref.rsplit("/", 1)[-1]
+            merged = {**{k: v for k, v in node.items() if k != "$ref"}, **merged}
+            node = self.pointer(ref)
+        if not isinstance(node, Mapping):
+            return ({} if node is True else {"not": {}}), name
+        return {**node, **merged}, name
+
+    def schema(self, node: Any) -> tuple[dict[str, Any], str | None]:
+        """A normalised schema: refs followed, allOf merged, 3.0 spellings turned into 3.1's."""
+        schema, name = self.deref(node)
+        if "allOf" in schema:
+            schema = self._merge_all_of(schema)
+        schema = dict(schema)
+        types = _types_of(schema)
+        if types is not None:
+            schema["type"] = sorted(types)
+        schema.pop("nullable", None)
+        for exclusive, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+            if schema.get(exclusive) is True:
+                schema[exclusive] = schema.pop(bound, None)
+                if schema[exclusive] is None:
+                    del schema[exclusive]
+            elif schema.get(exclusive) is False:
+                del schema[exclusive]
+        if "const" in schema and "enum" not in schema:
+            schema["enum"] = [schema["const"]]
+        return schema, name or schema.get("title")
+
+    def _merge_all_of(self, schema: Mapping[str, Any]) -> dict[str, Any]:
+        merged: dict[str, Any] = {key: value for key, value in schema.items() if key != "allOf"}
+        for part in schema["allOf"]:
+            resolved, _ = self.schema(part)
+            for key, value in resolved.items():
+                if key == "properties":
+                    merged["properties"] = {**value, **merged.get("properties", {})}
+                elif key == "required":
+                    merged["required"] = sorted({*merged.get("required", []), *value})
+                elif key in ("description", "title", "example", "examples", "default"):
+                    continue
+                else:
+                    merged.setdefault(key, value)
+        return merged
+
+
+def _types_of(schema: Mapping[str, Any]) -> set[str] | None:
+    """The JSON types a schema allows, or None for any; 3.0's nullable adds "null"."""
+    declared = schema.get("type")
+    if declared is None:
+        if "properties" in schema or "additionalProperties" in schema:
+            types = {"object"}
+        elif "items" in schema:
+            types = {"array"}
+        else:
+            return None
+    else:
+        types = {declared} if isinstance(declared, str) else set(declared)
+    if schema.get("nullable") is True or None in schema.get("enum", ()):
+        types.add("null")
+    return types
+
+
+def _covers(types: set[str] | None, kind: str) -> bool:
+    return types is None or kind in types or (kind == "integer" and "number" in types)
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _key_path(path: str, key: str) -> str:
+    return f"{path}.{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key) else f"{path}[{_show(key)}]"
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing schemas
+
+
+@dataclass
+class _Context:
+    ours: _Document
+    other: _Document
+    changes: list[Change]
+    location: str = ""
+    part: str = ""
+
+    def add(self, path: str, kind: str, breaking: bool, message: str) -> None:
+        self.changes.append(Change(self.location, self.part, path, kind, breaking, message))
+
+
+def _by_direction(direction: Direction, *, request: bool, response: bool) -> bool:
+    return request if direction == "request" else response
+
+
+def _diff_schema(
+    ctx: _Context, old_node: Any, new_node: Any, path: str, direction: Direction, stack: frozenset[Any] = frozenset()
+) -> None:
+    old, old_name = ctx.ours.schema(old_node)
+    new, new_name = ctx.other.schema(new_node)
+    refs = tuple(node.get("$ref") if isinstance(node, Mapping) else None for node in (old_node, new_node))
+    if refs != (None, None):
+        if refs in stack:
+            return
+        stack = stack | {refs}
+    if any(union in schema for schema in (old, new) for union in ("anyOf", "oneOf")):
+        _diff_union(ctx, (old, old_name), (new, new_name), path, direction, stack)
+        return
+    _diff_types(ctx, old, new, path, direction)
+    _diff_enum(ctx, old, new, path, direction)
+    _diff_bounds(ctx, old, new, path, direction)
+    if "properties" in old or "properties" in new:
+        _diff_properties(ctx, old, new, path, direction, stack)
+    _diff_additional(ctx, old, new, path, direction, stack)
+    if "items" in old and "items" in new:
+        _diff_schema(ctx, old["items"], new["items"], f"{path}[*]", direction, stack)
+
+
+def _alternatives(schema: dict[str, Any], name: str | None, document: _Document) -> list[tuple[Any, str | None]]:
+    for union in ("anyOf", "oneOf"):
+        if union in schema:
+            return [(branch, document.schema(branch)[1]) for branch in schema[union]]
+    return [(schema, name)]
+
+
+def _diff_union(
+    ctx: _Context,
+    old: tuple[dict[str, Any], str | None],
+    new: tuple[dict[str, Any], str | None],
+    path: str,
+    direction: Direction,
+    stack: frozenset[Any],
+) -> None:
+    old_keyword = next((union for union in ("anyOf", "oneOf") if union in old[0]), None)
+    new_keyword = next((union for union in ("anyOf", "oneOf") if union in new[0]), None)
+    if old_keyword and new_keyword and old_keyword != new_keyword:
+        ctx.add(path, "composition-changed", False, f"{old_keyword} became {new_keyword}")
+    olds = _alternatives(*old, ctx.ours)
+    news = _alternatives(*new, ctx.other)
+    pairs = _pair_alternatives([name for _, name in olds], [name for _, name in news])
+    for index, match in pairs:
+        label = olds[index][1] or f"#{index}"
+        if match is None:
+            ctx.add(
+                f"{path}<{label}>",
+                "alternative-removed",
+                _by_direction(direction, request=True, response=False),
+                f"alternative {label} removed",
+            )
+        else:
+            _diff_schema(ctx, olds[index][0], news[match][0], f"{path}<{label}>", direction, stack)
+    for j in sorted(set(range(len(news))) - {match for _, match in pairs if match is not None}):
+        label = news[j][1] or f"#{j}"
+        ctx.add(
+            f"{path}<{label}>",
+            "alternative-added",
+            _by_direction(direction, request=False, response=True),
+            f"alternative {label} added",
+        )
+
+
+def _pair_alternatives(old_names: list[str | None], new_names: list[str | None]) -> list[tuple[int, int | None]]:
+    """Match union branches by schema name; leftovers pair up in order when one of the two is unnamed."""
+    free = list(range(len(new_names)))
+    pairs: list[tuple[int, int | None]] = []
+    for index, name in enumerate(old_names):
+        match = next((j for j in free if name is not None and new_names[j] == name), None)
+        if match is not None:
+            free.remove(match)
+        pairs.append((index, match))
+    for position, (index, match) in enumerate(pairs):
+        if match is None:
+            partner = next((j for j in free if old_names[index] is None or new_names[j] is None), None)
+            if partner is not None:
+                free.remove(partner)
+                pairs[position] = (index, partner)
+    return pairs
+
+
+def _diff_types(ctx: _Context, old: Mapping[str, Any], new: Mapping[str, Any], path: str, direction: Direction) -> None:
+    old_types = set(old["type"]) if "type" in old else None
+    new_types = set(new["type"]) if "type" in new else None
+    if old_types == new_types:
+        return
+    everything = {"string", "number", "integer", "boolean", "object", "array", "null"}
+    lost = any(not _covers(new_types, kind) for kind in (old_types or everything))
+    gained = any(not _covers(old_types, kind) for kind in (new_types or everything))
+    if not lost and not gained:
+        return
+    breaking = _by_direction(direction, request=lost, response=gained)
+    ctx.add(
+        path,
+        "type-changed",
+        breaking,
+        f"type {_show(sorted(old_types or ['any']))} became {_show(sorted(new_types or ['any']))}",
+    )
+
+
+def _enum_values(schema: Mapping[str, Any]) -> dict[str, Any] | None:
+    if "enum" not in schema:
+        return None
+    return {_show(value): value for value in schema["enum"] if value is not None}
+
+
+def _diff_enum(ctx: _Context, old: Mapping[str, Any], new: Mapping[str, Any], path: str, direction: Direction) -> None:
+    old_values = _enum_values(old)
+    new_values = _enum_values(new)
+    if old_values is None and new_values is None:
+        return
+    if old_values is None:
+        assert new_values is not None
+        ctx.add(
+            path,
+            "enum-added",
+            _by_direction(direction, request=True, response=False),
+            f"now restricted to the enum {_show(list(new_values.values()))}",
+        )
+        return
+    if new_values is None:
+        ctx.add(
+            path,
+            "enum-removed",
+            _by_direction(direction, request=False, response=True),
+            f"no longer restricted to the enum {_show(list(old_values.values()))}",
+        )
+        return
+    added = [value for key, value in new_values.items() if key not in old_values]
+    removed = [value for key, value in old_values.items() if key not in new_values]
+    if added:
+        breaking = _by_direction(direction, request=False, response=True)
+        ctx.add(path, "enum-values-added", breaking, f"enum values added: {_show(added)}")
+    if removed:
+        breaking = _by_direction(direction, request=True, response=False)
+        ctx.add(path, "enum-values-removed", breaking, f"enum values removed: {_show(removed)}")
+
+
+def _fits(value: Any, keyword: str, bound: Any) -> bool:
+    """Whether an enum value satisfies the bound *keyword*: *bound* (values of the wrong type always fit)."""
+    if keyword == "pattern":
+        return not isinstance(value, str) or re.search(bound, value) is not None
+    size = len(value) if isinstance(value, str | list | dict) else None
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    checks: dict[str, Any] = {
+        "minimum": lambda: not numeric or value >= bound,
+        "maximum": lambda: not numeric or value <= bound,
+        "exclusiveMinimum": lambda: not numeric or value > bound,
+        "exclusiveMaximum": lambda: not numeric or value < bound,
+        "minLength": lambda: not isinstance(value, str) or len(value) >= bound,
+        "maxLength": lambda: not isinstance(value, str) or len(value) <= bound,
+        "minItems": lambda: not isinstance(value, list) or (size or 0) >= bound,
+        "maxItems": lambda: not isinstance(value, list) or (size or 0) <= bound,
+        "minProperties": lambda: not isinstance(value, dict) or (size or 0) >= bound,
+        "maxProperties": lambda: not isinstance(value, dict) or (size or 0) <= bound,
+    }
+    try:
+        return bool(checks[keyword]())
+    except (TypeError, re.error):
+        return False
+
+
+def _enum_still_fits(old: Mapping[str, Any], keyword: str, bound: Any) -> bool:
+    """True when *old* is an enum whose every value satisfies the new bound: nothing that was valid is lost."""
+    values = [value for value in old.get("enum", []) if value is not None]
+    return bool(values) and all(_fits(value, keyword, bound) for value in values)
+
+
+def _diff_bounds(
+    ctx: _Context, old: Mapping[str, Any], new: Mapping[str, Any], path: str, direction: Direction
+) -> None:
+    for keyword in (*_LOWER_BOUNDS, *_UPPER_BOUNDS):
+        before, after = old.get(keyword), new.get(keyword)
+        if before == after:
+            continue
+        lower = keyword in _LOWER_BOUNDS
+        if before is None:
+            tightened = True
+        elif after is None:
+            tightened = False
+        else:
+            tightened = after > before if lower else after < before
+        verb = "tightened" if tightened else "loosened"
+        message = f"{keyword} {verb}: {_show(before)} → {_show(after)}"
+        breaking = _by_direction(direction, request=tightened, response=not tightened)
+        if breaking and tightened and after is not None and _enum_still_fits(old, keyword, after):
+            breaking, message = False, f"{message} (every value of the old enum still fits)"
+        ctx.add(path, f"bound-{verb}", breaking, message)
+    before, after = old.get("pattern"), new.get("pattern")
+    if before != after:
+        if before is None:
+            breaking = direction == "request" and not _enum_still_fits(old, "pattern", after)
+            message = f"pattern added: {_show(after)}"
+        elif after is None:
+            breaking = direction == "response"
+            message = f"pattern removed (was {_show(before)})"
+        else:
+            breaking = not (direction == "request" and _enum_still_fits(old, "pattern", after))
+            message = f"pattern changed: {_show(before)} → {_show(after)}"
+        ctx.add(path, "pattern-changed", breaking, message)
+    if old.get("format") != new.get("format"):
+        # An annotation in JSON Schema 2020-12 (and "float", "string" are not even checkable): reported only.
+        ctx.add(path, "format-changed", False, f"format {_show(old.get('format'))} became {_show(new.get('format'))}")
+
+
+def _diff_properties(
+    ctx: _Context,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    path: str,
+    direction: Direction,
+    stack: frozenset[Any],
+) -> None:
+    old_properties: Mapping[str, Any] = old.get("properties", {})
+    new_properties: Mapping[str, Any] = new.get("properties", {})
+    old_required = set(old.get("required", []))
+    new_required = set(new.get("required", []))
+    side = "request" if direction == "request" else "response"
+    for name in [*old_properties, *(name for name in new_properties if name not in old_properties)]:
+        where = _key_path(path, name)
+        if name not in new_properties:
+            ctx.add(where, "field-removed", True, f"{side} field removed")
+        elif name not in old_properties:
+            required = name in new_required
+            breaking = direction == "request" and required
+            state = "required" if required else "optional"
+            ctx.add(where, "field-added", breaking, f"{state} {side} field added")
+        else:
+            _diff_schema(ctx, old_properties[name], new_properties[name], where, direction, stack)
+            was, now = name in old_required, name in new_required
+            if was and not now:
+                breaking = direction == "response"
+                ctx.add(where, "required-removed", breaking, f"{side} field no longer required")
+            elif now and not was:
+                breaking = direction == "request"
+                ctx.add(where, "required-added", breaking, f"{side} field now required")
+
+
+def _diff_additional(
+    ctx: _Context,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    path: str,
+    direction: Direction,
+    stack: frozenset[Any],
+) -> None:
+    before = old.get("additionalProperties", True)
+    after = new.get("additionalProperties", True)
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        _diff_schema(ctx, before, after, f"{path}.*", direction, stack)
+    elif after is False and before is not False:
+        ctx.add(path, "closed", direction == "request", "unknown keys no longer allowed")
+    elif before is False and after is not False:
+        ctx.add(path, "opened", False, "unknown keys now allowed")
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing operations
+
+
+def _template(path: str) -> str:
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
+def _operations(document: _Document) -> dict[tuple[str, ...], tuple[str, dict[str, Any], list[Any]]]:
+    """``key → (label, operation, path-level parameters)`` for every path operation and webhook."""
+    found: dict[tuple[str, ...], tuple[str, dict[str, Any], list[Any]]] = {}
+    for path, item in document.document.get("paths", {}).items():
+        item, _ = document.deref(item)
+        for method in _METHODS:
+            if method in item:
+                label = f"{method.upper()} {path}"
+                found[("path", method, _template(path))] = (label, item[method], item.get("parameters", []))
+    for name, item in document.document.get("webhooks", {}).items():
+        item, _ = document.deref(item)
+        for method in _METHODS:
+            if method in item:
+                label = f"WEBHOOK {name} {method.upper()}"
+                found[("webhook", method, name)] = (label, item[method], item.get("parameters", []))
+    return found
+
+
+def _parameters(document: _Document, path: str, shared: list[Any], own: list[Any]) -> dict[tuple[str, str], Any]:
+    """Parameters keyed by (in, name); path parameters by position, header names case-insensitively."""
+    merged: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+    for node in [*shared, *own]:
+        parameter, _ = document.deref(node)
+        location, name = parameter.get("in", ""), str(parameter.get("name", ""))
+        merged[(location, name.lower() if location == "header" else name)] = (name, parameter)
+    order = re.findall(r"\{([^}]*)\}", path)
+    keyed: dict[tuple[str, str], Any] = {}
+    for (location, name), value in merged.items():
+        if location == "path" and name in order:
+            keyed[("path", f"#{order.index(name)}")] = value
+        else:
+            keyed[(location, name)] = value
+    return keyed
+
+
+def _diff_parameters(
+    ctx: _Context,
+    old_op: tuple[str, dict[str, Any], list[Any]],
+    new_op: tuple[str, dict[str, Any], list[Any]],
+    sent: Direction,
+) -> None:
+    old_path = old_op[0].split(" ", 1)[1]
+    new_path = new_op[0].split(" ", 1)[1]
+    olds = _parameters(ctx.ours, old_path, old_op[2], old_op[1].get("parameters", []))
+    news = _parameters(ctx.other, new_path, new_op[2], new_op[1].get("parameters", []))
+    for key in [*olds, *(key for key in news if key not in olds)]:
+        location = key[0]
+        name = (olds.get(key) or news[key])[0]
+        ctx.part = f"parameter {location} {name}"
+        if key not in news:
+            ctx.add("", "parameter-removed", True, "parameter removed")
+            continue
+        new_parameter = news[key][1]
+        if key not in olds:
+            required = bool(new_parameter.get("required"))
+            breaking = sent == "request" and required
+            ctx.add("", "parameter-added", breaking, f"{'required' if required else 'optional'} parameter added")
+            continue
+        old_parameter = olds[key][1]
+        was, now = bool(old_parameter.get("required")), bool(new_parameter.get("required"))
+        if was != now:
+            breaking = (sent == "request") == now
+            ctx.add(
+                "",
+                "required-added" if now else "required-removed",
+                breaking,
+                f"parameter {'now' if now else 'no longer'} required",
+            )
+        if "schema" in old_parameter and "schema" in new_parameter:
+            _diff_schema(ctx, old_parameter["schema"], new_parameter["schema"], "$", sent)
+
+
+def _diff_content(ctx: _Context, old: Mapping[str, Any], new: Mapping[str, Any], direction: Direction) -> None:
+    old_content: Mapping[str, Any] = old.get("content", {})
+    new_content: Mapping[str, Any] = new.get("content", {})
+    base = ctx.part
+    for media_type in [*old_content, *(media for media in new_content if media not in old_content)]:
+        ctx.part = base if media_type == "application/json" else f"{base} ({media_type})"
+        if media_type not in new_content:
+            ctx.add("", "media-type-removed", True, f"{media_type} body no longer declared")
+        elif media_type not in old_content:
+            ctx.add("", "media-type-added", False, f"{media_type} body now declared")
+        elif "schema" in old_content[media_type] or "schema" in new_content[media_type]:
+            _diff_schema(
+                ctx,
+                old_content[media_type].get("schema", {}),
+                new_content[media_type].get("schema", {}),
+                "$",
+                direction,
+            )
+    ctx.part = base
+
+
+def _diff_request_body(ctx: _Context, old_op: Mapping[str, Any], new_op: Mapping[str, Any], sent: Direction) -> None:
+    ctx.part = "request body"
+    if "requestBody" not in old_op and "requestBody" not in new_op:
+        return
+    if "requestBody" not in new_op:
+        ctx.add("", "body-removed", True, "request body no longer declared")
+        return
+    new_body, _ = ctx.other.deref(new_op["requestBody"])
+    if "requestBody" not in old_op:
+        required = bool(new_body.get("required"))
+        ctx.add(
+            "",
+            "body-added",
+            sent == "request" and required,
+            f"{'required' if required else 'optional'} request body added",
+        )
+        return
+    old_body, _ = ctx.ours.deref(old_op["requestBody"])
+    was, now = bool(old_body.get("required")), bool(new_body.get("required"))
+    if was != now:
+        ctx.add(
+            "",
+            "required-added" if now else "required-removed",
+            (sent == "request") == now,
+            f"request body {'now' if now else 'no longer'} required",
+        )
+    _diff_content(ctx, old_body, new_body, sent)
+
+
+def _diff_responses(ctx: _Context, old_op: Mapping[str, Any], new_op: Mapping[str, Any], received: Direction) -> None:
+    olds: Mapping[str, Any] = old_op.get("responses", {})
+    news: Mapping[str, Any] = new_op.get("responses", {})
+    for status in [*olds, *(status for status in news if status not in olds)]:
+        ctx.part = f"response {status}"
+        if status not in news:
+            ctx.add("", "status-removed", False, f"status {status} no longer declared")
+            continue
+        if status not in olds:
+            success = str(status).startswith("2")
+            breaking = received == "response" and success
+            note = " (a success the client has no parser for)" if breaking else ""
+            ctx.add("", "status-added", breaking, f"status {status} now declared{note}")
+            continue
+        old_response, _ = ctx.ours.deref(olds[status])
+        new_response, _ = ctx.other.deref(news[status])
+        _diff_headers(ctx, old_response, new_response, received)
+        _diff_content(ctx, old_response, new_response, received)
+
+
+def _diff_headers(ctx: _Context, old: Mapping[str, Any], new: Mapping[str, Any], received: Direction) -> None:
+    old_headers = {name.lower(): (name, value) for name, value in old.get("headers", {}).items()}
+    new_headers = {name.lower(): (name, value) for name, value in new.get("headers", {}).items()}
+    base = ctx.part
+    for key in [*old_headers, *(key for key in new_headers if key not in old_headers)]:
+        name = (old_headers.get(key) or new_headers[key])[0]
+        ctx.part = f"{base} header {name}"
+        if key not in new_headers:
+            ctx.add("", "header-removed", received == "response", "header no longer declared")
+        elif key not in old_headers:
+            ctx.add("", "header-added", False, "header now declared")
+        else:
+            old_header, _ = ctx.ours.deref(old_headers[key][1])
+            new_header, _ = ctx.other.deref(new_headers[key][1])
+            if "schema" in old_header and "schema" in new_header:
+                _diff_schema(ctx, old_header["schema"], new_header["schema"], "$", received)
+    ctx.part = base
+
+
+def diff_documents(ours: Mapping[str, Any], other: Mapping[str, Any]) -> list[Change]:
+    """Every change from *ours* to *other*, sorted by location, part and path."""
+    ctx = _Context(_Document(ours), _Document(other), [])
+    old_operations = _operations(ctx.ours)
+    new_operations = _operations(ctx.other)
+    for key in [*old_operations, *(key for key in new_operations if key not in old_operations)]:
+        label = (old_operations.get(key) or new_operations[key])[0]
+        ctx.location, ctx.part = label, ""
+        what = "webhook" if key[0] == "webhook" else "operation"
+        if key not in new_operations:
+            ctx.add("", f"{what}-removed", True, f"{what} removed")
+            continue
+        if key not in old_operations:
+            ctx.add("", f"{what}-added", False, f"{what} added")
+            continue
+        old_op, new_op = old_operations[key], new_operations[key]
+        if old_op[1].get("operationId") != new_op[1].get("operationId"):
+            message = f"operationId {_show(old_op[1].get('operationId'))} became {_show(new_op[1].get('operationId'))}"
+            ctx.add("", "operation-id-changed", False, message + " (generated function names change)")
+        # A webhook is a request the server sends to the client: its body and headers are received.
+        sent: Direction = "response" if key[0] == "webhook" else "request"
+        _diff_parameters(ctx, old_op, new_op, sent)
+        _diff_request_body(ctx, old_op[1], new_op[1], sent)
+        _diff_responses(ctx, old_op[1], new_op[1], _FLIP[sent])
+    return sorted(ctx.changes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def render_text(changes: Sequence[Change], ours: str, other: str) -> str:
+    """The changes grouped by severity, breaking first."""
+    lines = [f"spec-diff: {ours} → {other}"]
+    for title, group in (
+        ("BREAKING", [c for c in changes if c.breaking]),
+        ("compatible", [c for c in changes if not c.breaking]),
+    ):
+        lines.append(f"{title} ({len(group)})")
+        lines.extend(f"  {change.describe()}" for change in group)
+    if not changes:
+        lines.append("no differences")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(changes: Sequence[Change], ours: str, other: str) -> str:
+    """The changes as a JSON document with a "breaking" and a "compatible" list."""
+    return json.dumps(
+        {
+            "ours": ours,
+            "other": other,
+            "breaking": [change.to_dict() for change in changes if change.breaking],
+            "compatible": [change.to_dict() for change in changes if not change.breaking],
+        },
+        indent=2,
+        ensure_ascii=False,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the comparison; 0 when nothing breaks, 1 when something does, 2 when a document is unreadable."""
+    parser = argparse.ArgumentParser(
+        prog="python -m pyannoteai_identify._spec_diff",
+        description="List the differences between two OpenAPI documents, marking what breaks a client built on OURS.",
+    )
+    parser.add_argument("ours", help="the contract the client is built on (YAML or JSON)")
+    parser.add_argument("other", help="the document to compare with, e.g. a newer upstream openapi.json")
+    parser.add_argument("--json", action="store_true", help="print the changes as JSON")
+    args = parser.parse_args(argv)
+    try:
+        changes = diff_documents(load_document(args.ours), load_document(args.other))
+    except SpecDiffError as error:
+        print(f"spec-diff: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        sys.stdout.write(render_json(changes, args.ours, args.other) + "\n")
+    else:
+        sys.stdout.write(render_text(changes, args.ours, args.other))
+    return 1 if any(change.breaking for change in changes) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
