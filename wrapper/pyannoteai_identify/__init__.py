@@ -12,6 +12,8 @@ Quick start::
             print(turn.start, turn.end, turn.match)
 """
 
+import logging as _logging
+
 from . import errors, webhooks
 from ._client import AsyncClient, Client
 from ._core import JobSummary, KeyStatus
@@ -40,6 +42,7 @@ from .errors import (
     WaitTimeoutError,
     WebhookVerificationError,
 )
+from .receiver import WebhookBroker, WebhookReceiver
 from .results import (
     Confidence,
     DiarizationResult,
@@ -52,6 +55,10 @@ from .results import (
     VoiceprintMatch,
     VoiceprintResult,
 )
+from .webhooks import WebhookEvent
+
+# A library never configures logging; this keeps Python's last-resort handler quiet.
+_logging.getLogger("pyannoteai_identify").addHandler(_logging.NullHandler())
 
 __all__ = [
     "APIConnectionError",
@@ -90,6 +97,9 @@ __all__ = [
     "VoiceprintMatch",
     "VoiceprintResult",
     "WaitTimeoutError",
+    "WebhookBroker",
+    "WebhookEvent",
+    "WebhookReceiver",
     "WebhookVerificationError",
     "__version__",
     "errors",

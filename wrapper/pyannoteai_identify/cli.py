@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -274,12 +273,9 @@ def cmd_webhook_verify(args: argparse.Namespace) -> int:
 
     body = sys.stdin.buffer.read()
     headers = {webhooks.SIGNATURE_HEADER: args.signature, webhooks.TIMESTAMP_HEADER: args.timestamp}
-    secret = args.secret if args.secret is not None else os.environ.get(WEBHOOK_SECRET_ENV)
-    if not secret:
-        raise CLIError(f"no webhook secret: pass --secret or set {WEBHOOK_SECRET_ENV}")
     tolerance = None if args.tolerance <= 0 else args.tolerance
     try:
-        webhooks.verify(body, headers, secret, tolerance=tolerance)
+        webhooks.verify(body, headers, args.secret, tolerance=tolerance)
     except errors.WebhookVerificationError as error:
         print(f"invalid: {error} ({error.reason})", file=sys.stderr)
         return FAILED

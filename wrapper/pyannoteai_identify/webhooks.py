@@ -31,6 +31,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias
 
+from ._config import WEBHOOK_SECRET_ENV
 from .errors import InvalidResponseError, ValidationError, WebhookVerificationError
 from .results import (
     Job,
@@ -75,7 +76,7 @@ SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Request-Timestamp"
 RETRY_NUM_HEADER = "x-retry-num"
 RETRY_REASON_HEADER = "x-retry-reason"
-SECRET_ENV = "PYANNOTEAI_WEBHOOK_SECRET"
+SECRET_ENV = WEBHOOK_SECRET_ENV
 
 #: Seconds a delivery's timestamp may differ from now, in the past or the future. The API retries
 #: at once, after 1 minute and after 5 minutes; 600 s accepts the last retry even if it reuses the
