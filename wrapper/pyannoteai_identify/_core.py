@@ -141,7 +141,8 @@ def request_id_of(response: httpx.Response, body: object = None) -> str | None:
     return None
 
 
-def _error_body(response: httpx.Response) -> object:
+def error_body(response: httpx.Response) -> object:
+    """The parsed JSON of an error response, or None when it has none."""
     try:
         return json.loads(response.content) if response.content else None
     except ValueError:
@@ -167,7 +168,7 @@ def _field_errors(body: object) -> list[FieldError]:
 
 def error_for(response: httpx.Response) -> APIError:
     """The exception that an error response stands for, with the API's message, request id and fields."""
-    body = _error_body(response)
+    body = error_body(response)
     status = response.status_code
     common: dict[str, Any] = {
         "status_code": status,

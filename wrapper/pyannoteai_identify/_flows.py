@@ -147,13 +147,15 @@ def send(ctx: Context, request: httpx.Request, *, creates_job: bool = False) -> 
 
 def _log(request: httpx.Request, response: httpx.Response, elapsed: float) -> None:
     if logger.isEnabledFor(logging.DEBUG):
+        # The API documents its request id only in error bodies (requestId); a header wins when present.
+        body = _core.error_body(response) if response.status_code >= 400 else None
         logger.debug(
             "%s %s -> %d in %.3f s (request id %s)",
             request.method,
             request.url.path,
             response.status_code,
             elapsed,
-            response.headers.get("x-request-id", "-"),
+            _core.request_id_of(response, body) or "-",
         )
 
 
