@@ -1,22 +1,248 @@
-"""pytest plugin for teams that use pyannoteai-identify: fixtures and builders for their own tests.
+"""pytest plugin for teams that use pyannoteai-identify: a mock API, builders and conformance checks.
 
 Registered through the ``pytest11`` entry point, so installing ``pyannoteai-identify[testing]``
-makes the fixtures available with no import.
+makes the fixtures available with no import:
+
+- ``pyannoteai_mock``: a :class:`MockAPI` behind a respx router that intercepts every httpx
+  request to ``https://api.pyannote.ai``. It answers each operation of openapi.yaml with
+  spec-valid responses (jobs succeed with an identify or voiceprint output after
+  ``pending_polls`` polls), validates and records every request, and builds clients whose
+  waits take no real time.
+- ``webhook_secret``: a webhook secret, also exported as ``PYANNOTEAI_WEBHOOK_SECRET``.
+
+Builders (``make_job``, ``make_identify_output``, ``make_voiceprint_output``,
+``make_diarization_output``, ``make_delivery``, ``signed_delivery``) return plain dicts and bytes
+that validate against openapi.yaml, and ``check_response`` says what in a real response breaks it.
+
+This module is imported by every pytest run once the package is installed, so it imports nothing
+beyond the package and pytest at import time: respx and jsonschema (the ``testing`` extra) are
+imported when a fixture or check first needs them.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
-from collections.abc import Mapping
-from typing import Any
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
+import httpx
 import pytest
 
 from . import webhooks
+from ._client import AsyncClient, Client
+from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV
+from ._spec import SPEC
 
-__all__ = ["signed_delivery", "webhook_secret"]
+if TYPE_CHECKING:
+    import respx
+
+__all__ = [
+    "MOCK_API_KEY",
+    "MockAPI",
+    "RecordedRequest",
+    "check_response",
+    "make_delivery",
+    "make_diarization_output",
+    "make_identify_output",
+    "make_job",
+    "make_voiceprint",
+    "make_voiceprint_output",
+    "pyannoteai_mock",
+    "signed_delivery",
+    "webhook_secret",
+]
 
 _TEST_SECRET = "whsec_test_pyannoteai_identify"
+#: The API key the mock expects and exports as ``PYANNOTEAI_API_KEY``; it is not a real key.
+MOCK_API_KEY = "pyannoteai-mock-key"
+_STORAGE_URL = "https://storage.mock.pyannote.ai"
+
+Kind: TypeAlias = Literal["identify", "voiceprint", "diarization"]
+FinalStatus: TypeAlias = Literal["succeeded", "failed", "canceled"]
+_TERMINAL = frozenset({"succeeded", "failed", "canceled"})
+_FAILURE = "Could not load audio"
+
+
+# --- builders ---------------------------------------------------------------------------------
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def make_voiceprint(seed: str = "speaker") -> str:
+    """A deterministic stand-in for a voiceprint string (base64, like the API's), different per *seed*."""
+    return base64.b64encode(hashlib.sha256(seed.encode("utf-8")).digest() * 4).decode("ascii")
+
+
+def _turns(speakers: Sequence[str], turns_per_speaker: int, turn_seconds: float) -> list[tuple[str, float, float]]:
+    """Alternating turns, half a second apart: A, B, A, B, ..."""
+    turns = []
+    cursor = 0.5
+    for _ in range(turns_per_speaker):
+        for speaker in speakers:
+            turns.append((speaker, round(cursor, 3), round(cursor + turn_seconds, 3)))
+            cursor += turn_seconds + 0.5
+    return turns
+
+
+def _frame_confidence(turns: Sequence[tuple[str, float, float]], resolution: float = 0.1) -> dict[str, Any]:
+    end = turns[-1][2] if turns else 0.0
+    frames = int(end / resolution) + 1
+    return {"score": [90 - (index % 7) * 10 for index in range(frames)], "resolution": resolution}
+
+
+def _segment(speaker: str, start: float, end: float, confidence: Mapping[str, float] | None) -> dict[str, Any]:
+    segment: dict[str, Any] = {"speaker": speaker, "start": start, "end": end}
+    if confidence is not None:
+        segment["confidence"] = dict(confidence)
+    return segment
+
+
+def make_diarization_output(
+    speakers: int = 2,
+    *,
+    turns_per_speaker: int = 2,
+    turn_seconds: float = 2.0,
+    confidence: bool = False,
+    exclusive: bool = False,
+    turn_level_confidence: bool = False,
+) -> dict[str, Any]:
+    """The ``output`` of a succeeded diarization job: *speakers* (SPEAKER_00, ...) taking turns."""
+    labels = [f"SPEAKER_{index:02d}" for index in range(speakers)]
+    turns = _turns(labels, turns_per_speaker, turn_seconds)
+    scores = {label: 90.0 if index == 0 else 5.0 for index, label in enumerate(labels)}
+    segments = [_segment(s, a, b, scores if turn_level_confidence else None) for s, a, b in turns]
+    output: dict[str, Any] = {"diarization": segments}
+    if exclusive:
+        output["exclusiveDiarization"] = [_segment(s, a, b, None) for s, a, b in turns]
+    if confidence:
+        output["confidence"] = _frame_confidence(turns)
+    return output
+
+
+def make_identify_output(
+    labels: Sequence[str] = ("Alice", "Bob"),
+    *,
+    unmatched: int = 0,
+    turns_per_speaker: int = 2,
+    turn_seconds: float = 2.0,
+    confidence: bool = False,
+    exclusive: bool = False,
+    turn_level_confidence: bool = False,
+) -> dict[str, Any]:
+    """The ``output`` of a succeeded identify job.
+
+    Diarized speaker *i* (SPEAKER_00, ...) is matched to ``labels[i]`` with a high score; the
+    *unmatched* extra speakers match no voiceprint (``match`` is null). Each speaker takes
+    *turns_per_speaker* turns of *turn_seconds*. The flags add what the request flags of the same
+    names add: frame-level confidence, exclusive diarization and per-turn confidence maps.
+    """
+    speakers = [f"SPEAKER_{index:02d}" for index in range(len(labels) + unmatched)]
+    match = {speaker: (labels[index] if index < len(labels) else None) for index, speaker in enumerate(speakers)}
+    scores = {speaker: {label: (87.0 if match[speaker] == label else 12.0) for label in labels} for speaker in speakers}
+    turns = _turns(speakers, turns_per_speaker, turn_seconds)
+    per_turn = (lambda speaker: scores[speaker]) if turn_level_confidence else (lambda speaker: None)
+    output: dict[str, Any] = {
+        "diarization": [_segment(s, a, b, per_turn(s)) for s, a, b in turns],
+        "identification": [
+            {
+                "speaker": match[s] or s,
+                "start": a,
+                "end": b,
+                "diarizationSpeaker": s,
+                "match": match[s],
+                **({"confidence": scores[s]} if turn_level_confidence else {}),
+            }
+            for s, a, b in turns
+        ],
+        "voiceprints": [
+            {"speaker": speaker, "match": match[speaker], "confidence": scores[speaker]} for speaker in speakers
+        ],
+    }
+    if exclusive:
+        output["exclusiveDiarization"] = [_segment(s, a, b, None) for s, a, b in turns]
+    if confidence:
+        output["confidence"] = _frame_confidence(turns)
+    return output
+
+
+def make_voiceprint_output(voiceprint: str | None = None, *, warning: str | None = None) -> dict[str, Any]:
+    """The ``output`` of a succeeded voiceprint job (a :func:`make_voiceprint` string by default)."""
+    output: dict[str, Any] = {"voiceprint": make_voiceprint() if voiceprint is None else voiceprint}
+    if warning is not None:
+        output["warning"] = warning
+    return output
+
+
+def _default_output(kind: Kind) -> dict[str, Any]:
+    if kind == "identify":
+        return make_identify_output()
+    if kind == "voiceprint":
+        return make_voiceprint_output()
+    return make_diarization_output()
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in ("identify", "voiceprint", "diarization"):
+        raise ValueError(f"kind={kind!r}: must be 'identify', 'voiceprint' or 'diarization'")
+
+
+def make_job(
+    kind: Kind,
+    status: str = "succeeded",
+    *,
+    job_id: str | None = None,
+    output: Mapping[str, Any] | None = None,
+    error: str | None = None,
+    created_at: str | None = None,
+    updated_at: str | None = None,
+) -> dict[str, Any]:
+    """A ``GET /v1/jobs/{id}`` body: output only when succeeded (default: the kind's builder) or failed.
+
+    A failed job carries ``output.error`` (*error*, or a default message); other statuses, any
+    string from a newer API included, carry no output unless *output* is given.
+    """
+    _check_kind(kind)
+    stamp = _now()
+    job: dict[str, Any] = {
+        "jobId": job_id or str(uuid.uuid4()),
+        "status": status,
+        "createdAt": created_at or stamp,
+        "updatedAt": updated_at or created_at or stamp,
+    }
+    if output is not None:
+        job["output"] = dict(output)
+    elif status == "succeeded":
+        job["output"] = _default_output(kind)
+    elif status == "failed":
+        job["output"] = {"error": error or _FAILURE}
+    return job
+
+
+def make_delivery(
+    kind: Kind,
+    status: FinalStatus = "succeeded",
+    *,
+    job_id: str | None = None,
+    output: Mapping[str, Any] | None = None,
+    status_only: bool = False,
+) -> dict[str, Any]:
+    """A webhook delivery body: ``{jobId, status, output}``; no output when failed, canceled or *status_only*."""
+    _check_kind(kind)
+    if status not in _TERMINAL:
+        raise ValueError(f"status={status!r}: webhooks are sent only for succeeded, failed and canceled jobs")
+    payload: dict[str, Any] = {"jobId": job_id or str(uuid.uuid4()), "status": status}
+    if status == "succeeded" and not status_only:
+        payload["output"] = dict(output) if output is not None else _default_output(kind)
+    return payload
 
 
 def signed_delivery(
@@ -37,8 +263,486 @@ def signed_delivery(
     return body, headers
 
 
+# --- conformance checks -----------------------------------------------------------------------
+
+_METHODS = ("get", "post", "put", "delete", "patch")
+
+
+@dataclass(frozen=True)
+class _Route:
+    operation_id: str
+    method: str
+    template: str
+    pattern: re.Pattern[str]
+    operation: Mapping[str, Any]
+
+
+@cache
+def _routes() -> tuple[_Route, ...]:
+    routes = []
+    for template, item in SPEC["paths"].items():
+        regex = re.sub(r"\\\{[^}]+\\\}", "([^/]+)", re.escape(template))
+        for method in _METHODS:
+            if method in item:
+                op = item[method]
+                routes.append(_Route(op["operationId"], method.upper(), template, re.compile(regex + "$"), op))
+    return tuple(routes)
+
+
+def _route_for(method: str, path: str) -> _Route | None:
+    """The operation of a request; the path may carry a prefix (a base URL with a path)."""
+    for route in _routes():
+        if route.method == method.upper() and route.pattern.search(path):
+            return route
+    return None
+
+
+def _deref(node: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in node:
+        target: Any = SPEC
+        for part in str(node["$ref"]).removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _where(path: Sequence[Any]) -> str:
+    """A JSON path such as ``$.items[0].createdAt``."""
+    text = "$"
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def _schema_problems(key: str, body: Any) -> list[str]:
+    from jsonschema.exceptions import best_match
+
+    from . import _schema
+
+    error = best_match(_schema.validator_for(key).iter_errors(body))
+    return [] if error is None else [f"{_where(error.absolute_path)}: {error.message}"]
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _header_problems(declared: Mapping[str, Any], headers: httpx.Headers) -> list[str]:
+    problems = []
+    for name, header in declared.items():
+        value = headers.get(name)
+        schema = _deref(header).get("schema", {})
+        if value is None or schema.get("type") != "integer":
+            continue
+        if not value.strip().isdigit() or int(value) < schema.get("minimum", 0):
+            problems.append(f"header {name}: {value!r} is not an integer ≥ {schema.get('minimum', 0)}")
+    return problems
+
+
+def check_response(response: httpx.Response) -> list[str]:
+    """What in an API response breaks openapi.yaml; an empty list when it conforms.
+
+    Checks that the status is declared for the request's operation, that a declared JSON body is
+    JSON and validates against its schema (naming the field that breaks it), and that declared
+    integer headers (rate limits, ``Retry-After``) are integers. The response must carry its
+    request (every response an httpx client returns does) and its body must have been read.
+    """
+    request = response.request
+    what = f"{request.method} {request.url.path} answered {response.status_code}"
+    route = _route_for(request.method, request.url.path)
+    if route is None:
+        return [f"{request.method} {request.url.path} is not an operation of openapi.yaml"]
+    responses: Mapping[str, Any] = route.operation["responses"]
+    declared = responses.get(str(response.status_code), responses.get("default"))
+    if declared is None:
+        return [
+            f"{what}, a status openapi.yaml does not declare for {route.operation_id} (declares {sorted(responses)})"
+        ]
+    declared = _deref(declared)
+    problems = [f"{what}: {p}" for p in _header_problems(declared.get("headers", {}), response.headers)]
+    if "application/json" not in declared.get("content", {}):
+        return problems
+    content_type = response.headers.get("content-type", "")
+    if not _is_json(content_type):
+        return [*problems, f"{what} with content type {content_type or 'none'}; openapi.yaml says application/json"]
+    try:
+        body = json.loads(response.content)
+    except ValueError as error:
+        return [*problems, f"{what} with a body that is not JSON ({error})"]
+    found = _schema_problems(f"response:{route.operation_id}:{response.status_code}", body)
+    return [*problems, *(f"{what}: the body breaks openapi.yaml at {p}" for p in found)]
+
+
+def _request_problems(operation_id: str, body: Any) -> list[tuple[str, str]]:
+    """``(field, message)`` for each way a request body breaks the operation's request schema."""
+    from . import _schema
+
+    validator = _schema.validator_for(f"request:{operation_id}")
+    problems = []
+    for error in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
+        path = list(error.absolute_path)
+        if error.validator == "required" and isinstance(error.instance, dict):
+            required: list[str] = list(error.schema.get("required", [])) if isinstance(error.schema, dict) else []
+            missing = [name for name in required if name not in error.instance]
+            path = [*path, *missing[:1]]
+        name = ".".join(str(p) for p in path) or "body"
+        problems.append((name, error.message))
+    return problems
+
+
+# --- the mock API -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the mock received, and the status it answered.
+
+    ``operation_id`` is the operationId of openapi.yaml (``identify``, ``getJobById``, ...),
+    ``upload`` for the PUT to a presigned URL, or None for a path the API does not have.
+    """
+
+    operation_id: str | None
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    content: bytes
+    json: Any
+    status_code: int
+
+
+@dataclass
+class _Job:
+    kind: Kind
+    job_id: str
+    created_at: str
+    request: Mapping[str, Any]
+    pending_polls: int
+    outcome: str
+    output: Mapping[str, Any] | None
+    polls: int = 0
+    status: str = "created"
+
+
+_BodyFactory: TypeAlias = Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]] | None
+
+
+@dataclass(eq=False)
+class MockAPI:
+    """A stand-in for the pyannoteAI API that answers every operation of openapi.yaml.
+
+    ``handle(request)`` is a pure ``httpx.Request`` → ``httpx.Response`` function; the
+    ``pyannoteai_mock`` fixture routes every httpx request to ``base_url`` (and to the presigned
+    upload URLs it hands out) through it with respx, so clients built anywhere in the code under
+    test reach the mock. Requests are validated against openapi.yaml (a broken body answers 400
+    with field errors, as the API does) and recorded in ``requests``.
+
+    Attributes:
+        pending_polls: how many polls of a new job answer ``running`` before it ends.
+        outcome: how new jobs end: ``succeeded`` (with an output), ``failed`` or ``canceled``.
+        identify_output: the output of succeeded identify jobs: a dict, a function of the request
+            body, or None for :func:`make_identify_output` over the request's labels (honouring
+            ``numSpeakers``, ``confidence``, ``exclusive`` and ``turnLevelConfidence``).
+        voiceprint_output: the same for voiceprint jobs (default: a voiceprint derived from the URL).
+        failure_message: ``output.error`` of failed jobs.
+        uploads: the bytes PUT to each ``media://`` URL.
+        sleeps: the delays that clients from :meth:`client` and :meth:`async_client` slept, in
+            virtual time (they return at once).
+    """
+
+    base_url: str = DEFAULT_BASE_URL
+    storage_url: str = _STORAGE_URL
+    api_key: str = MOCK_API_KEY
+    pending_polls: int = 0
+    outcome: FinalStatus = "succeeded"
+    identify_output: _BodyFactory = None
+    voiceprint_output: _BodyFactory = None
+    failure_message: str = _FAILURE
+    requests: list[RecordedRequest] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    sleeps: list[float] = field(default_factory=list)
+    router: respx.MockRouter | None = field(default=None, repr=False)
+    _jobs: dict[str, _Job] = field(default_factory=dict, repr=False)
+    _presigned: dict[str, str] = field(default_factory=dict, repr=False)
+    _queued: dict[str, list[tuple[int, Any, dict[str, str]]]] = field(default_factory=dict, repr=False)
+    _now: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self.storage_url = self.storage_url.rstrip("/")
+
+    # clients
+
+    def _clock(self) -> float:
+        return self._now
+
+    def _sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self._now += seconds
+
+    async def _async_sleep(self, seconds: float) -> None:
+        self._sleep(seconds)
+
+    def client(self, **kwargs: Any) -> Client:
+        """A ``Client`` for this mock whose waits take no real time (extra arguments go to ``Client``)."""
+        options: dict[str, Any] = {"base_url": self.base_url, "sleep": self._sleep, "clock": self._clock, **kwargs}
+        return Client(self.api_key, **options)
+
+    def async_client(self, **kwargs: Any) -> AsyncClient:
+        """An ``AsyncClient`` for this mock whose waits take no real time."""
+        options: dict[str, Any] = {
+            "base_url": self.base_url,
+            "sleep": self._async_sleep,
+            "clock": self._clock,
+            **kwargs,
+        }
+        return AsyncClient(self.api_key, **options)
+
+    # scripting
+
+    def calls(self, operation_id: str) -> list[RecordedRequest]:
+        """The recorded requests of one operation (``identify``, ``getJobById``, ``upload``, ...)."""
+        return [request for request in self.requests if request.operation_id == operation_id]
+
+    def add_job(
+        self,
+        kind: Kind,
+        status: str = "succeeded",
+        *,
+        output: Mapping[str, Any] | None = None,
+        job_id: str | None = None,
+    ) -> str:
+        """Create a job in the given status (as if submitted earlier) and return its id."""
+        body = make_job(kind, status, job_id=job_id, output=output, error=self.failure_message)
+        self._jobs[body["jobId"]] = _Job(
+            kind=kind,
+            job_id=body["jobId"],
+            created_at=body["createdAt"],
+            request={},
+            pending_polls=0,
+            outcome=status,
+            output=body.get("output"),
+            status=status,
+        )
+        return str(body["jobId"])
+
+    def respond_with(
+        self,
+        operation_id: str,
+        status_code: int,
+        json: Any = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next *times* requests of *operation_id* with this status (and body, or a spec-valid one).
+
+        Without *json*, a 400 carries a ``ValidationErrorResponse`` and any other status an
+        ``ApiError``; a 429 gets ``Retry-After: 1`` unless *headers* say otherwise.
+        """
+        if not any(route.operation_id == operation_id for route in _routes()):
+            raise ValueError(f"no operation {operation_id!r} in openapi.yaml")
+        if json is None:
+            json = (
+                {"message": "Invalid request", "errors": [{"field": "url", "message": "Invalid URL"}]}
+                if status_code == 400
+                else _api_error(httpx.codes.get_reason_phrase(status_code) or "Error")
+            )
+        extra = {"Retry-After": "1"} if status_code == 429 else {}
+        canned = (status_code, json, {**extra, **(headers or {})})
+        self._queued.setdefault(operation_id, []).extend([canned] * times)
+
+    # the handler
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Answer *request* as the API would; record it."""
+        content = request.read()
+        operation_id: str | None
+        if request.method == "PUT" and str(request.url) in self._presigned:
+            response, operation_id = self._upload(request, content), "upload"
+        else:
+            route = _route_for(request.method, request.url.path)
+            operation_id = route.operation_id if route else None
+            response = self._answer(route, request, content)
+        try:
+            parsed = json.loads(content) if content and operation_id != "upload" else None
+        except ValueError:
+            parsed = None
+        self.requests.append(
+            RecordedRequest(
+                operation_id,
+                request.method,
+                str(request.url),
+                dict(request.headers),
+                content,
+                parsed,
+                response.status_code,
+            )
+        )
+        return response
+
+    def _answer(self, route: _Route | None, request: httpx.Request, content: bytes) -> httpx.Response:
+        if route is None:
+            return _error(404, f"{request.method} {request.url.path} does not exist")
+        if not request.headers.get("authorization", "").startswith("Bearer "):
+            return _error(401, "Missing API key: send Authorization: Bearer <key>")
+        queued = self._queued.get(route.operation_id)
+        if queued:
+            status_code, canned, headers = queued.pop(0)
+            return httpx.Response(status_code, json=canned, headers=headers)
+        body: Any = None
+        if "requestBody" in route.operation:
+            try:
+                body = json.loads(content)
+            except ValueError:
+                return _bad_request([("body", "must be JSON")])
+            problems = _request_problems(route.operation_id, body)
+            if problems:
+                return _bad_request(problems)
+        params = route.pattern.search(request.url.path)
+        path_params = params.groups() if params else ()
+        return self._operation(route.operation_id, body, request.url.params, path_params)
+
+    def _operation(
+        self, operation_id: str, body: Any, params: httpx.QueryParams, path_params: Sequence[str]
+    ) -> httpx.Response:
+        if operation_id == "testKey":
+            return _ok(200, {"status": "OK", "message": "Test connection successful"})
+        if operation_id == "getMediaUploadUrl":
+            presigned = f"{self.storage_url}/upload/{uuid.uuid4().hex}?signature=mock"
+            self._presigned[presigned] = body["url"]
+            return _ok(201, {"url": presigned})
+        if operation_id in ("identify", "voiceprint"):
+            return self._create(operation_id, body)
+        if operation_id == "getJobById":
+            return self._poll(path_params[0])
+        if operation_id == "getJobsByTeamV2":
+            return self._list(params)
+        return _error(404, f"the mock does not implement {operation_id}")  # pragma: no cover - every path is
+
+    def _upload(self, request: httpx.Request, content: bytes) -> httpx.Response:
+        if "authorization" in request.headers:
+            return httpx.Response(400, text="presigned URLs take no Authorization header")
+        self.uploads[self._presigned.pop(str(request.url))] = content
+        return httpx.Response(200)
+
+    def _create(self, operation_id: str, body: Mapping[str, Any]) -> httpx.Response:
+        kind: Kind = "identify" if operation_id == "identify" else "voiceprint"
+        job = _Job(
+            kind=kind,
+            job_id=str(uuid.uuid4()),
+            created_at=_now(),
+            request=body,
+            pending_polls=max(0, self.pending_polls),
+            outcome=self.outcome,
+            output=None,
+        )
+        self._jobs[job.job_id] = job
+        return _ok(200, {"jobId": job.job_id, "status": job.status})
+
+    def _output(self, job: _Job) -> Mapping[str, Any]:
+        factory = self.identify_output if job.kind == "identify" else self.voiceprint_output
+        if callable(factory):
+            return factory(job.request)
+        if factory is not None:
+            return factory
+        if job.kind == "voiceprint":
+            return make_voiceprint_output(make_voiceprint(str(job.request.get("url", job.job_id))))
+        labels = [voiceprint["label"] for voiceprint in job.request.get("voiceprints", [])]
+        return make_identify_output(
+            labels[: job.request.get("numSpeakers") or len(labels)],
+            confidence=bool(job.request.get("confidence")),
+            exclusive=bool(job.request.get("exclusive")),
+            turn_level_confidence=bool(job.request.get("turnLevelConfidence")),
+        )
+
+    def _poll(self, job_id: str) -> httpx.Response:
+        job = self._jobs.get(job_id)
+        if job is None:
+            return _error(404, f"Job {job_id} not found")
+        if job.status not in _TERMINAL:
+            job.polls += 1
+            if job.polls <= job.pending_polls:
+                job.status = "running"
+            else:
+                job.status = job.outcome
+                if job.outcome == "succeeded" and job.output is None:
+                    job.output = self._output(job)
+        body: dict[str, Any] = {
+            "jobId": job.job_id,
+            "status": job.status,
+            "createdAt": job.created_at,
+            "updatedAt": _now(),
+        }
+        if job.output is not None:
+            body["output"] = dict(job.output)
+        elif job.status == "failed":
+            body["output"] = {"error": self.failure_message}
+        return _ok(200, body)
+
+    def _list(self, params: httpx.QueryParams) -> httpx.Response:
+        try:
+            limit = int(params.get("limit", "10"))
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= 100:
+            return _bad_request([("limit", "must be an integer from 1 to 100")])
+        jobs = [job for job in reversed(self._jobs.values()) if params.get("status") in (None, job.status)]
+        cursor = params.get("cursor")
+        if cursor is not None:
+            ids = [job.job_id for job in jobs]
+            if cursor not in ids:
+                return _bad_request([("cursor", "unknown cursor")])
+            jobs = jobs[ids.index(cursor) + 1 :]
+        page = jobs[:limit]
+        items = [{"id": job.job_id, "status": job.status, "createdAt": job.created_at} for job in page]
+        return _ok(200, {"items": items, "nextCursor": page[-1].job_id if len(jobs) > limit else None})
+
+
+def _ok(status_code: int, body: Any) -> httpx.Response:
+    return httpx.Response(status_code, json=body, headers={"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "99"})
+
+
+def _api_error(message: str) -> dict[str, str]:
+    return {"requestId": str(uuid.uuid4()), "message": message}
+
+
+def _error(status_code: int, message: str) -> httpx.Response:
+    return httpx.Response(status_code, json=_api_error(message))
+
+
+def _bad_request(problems: Sequence[tuple[str, str]]) -> httpx.Response:
+    errors = [{"field": name, "message": message} for name, message in problems]
+    return httpx.Response(400, json={"message": "Invalid request", "errors": errors})
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pyannoteai_mock(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockAPI]:
+    """A :class:`MockAPI` that every httpx client in the test reaches (through respx).
+
+    ``PYANNOTEAI_API_KEY`` is set to the mock's key and ``PYANNOTEAI_BASE_URL`` removed, so a
+    ``Client()`` built by the code under test talks to the mock. A request to any other host
+    fails the test unless another respx router (``respx_mock``) or a pass-through route on
+    ``pyannoteai_mock.router`` takes it.
+    """
+    import respx
+
+    api = MockAPI()
+    monkeypatch.setenv(API_KEY_ENV, api.api_key)
+    monkeypatch.delenv(BASE_URL_ENV, raising=False)
+    router = respx.MockRouter(assert_all_called=False)
+    router.route(url__startswith=api.base_url + "/").mock(side_effect=api.handle)
+    router.route(method="PUT", url__startswith=api.storage_url + "/").mock(side_effect=api.handle)
+    api.router = router
+    with router:
+        yield api
+
+
 @pytest.fixture
 def webhook_secret(monkeypatch: pytest.MonkeyPatch) -> str:
     """A webhook secret, also exported as PYANNOTEAI_WEBHOOK_SECRET for the code under test."""
-    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", _TEST_SECRET)
+    monkeypatch.setenv(WEBHOOK_SECRET_ENV, _TEST_SECRET)
     return _TEST_SECRET
