@@ -8,9 +8,12 @@ the spec schema it came from.
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
@@ -102,6 +105,15 @@ def test_a_status_added_to_job_status_is_generated_everywhere_it_is_used() -> No
     queued = find(response_body("getJobById", 200, spec), lambda body: body["status"] == "queued", settings=FIND)
     assert queued["status"] == "queued"
     assert "queued" not in SPEC["components"]["schemas"]["JobStatus"]["enum"]
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_strategies_read_a_spec_from_a_yaml_or_json_file(tmp_path: Path, suffix: str) -> None:
+    """spec= may be a file: an edited copy on disk is followed like an edited dict."""
+    path = tmp_path / f"edited{suffix}"
+    document = _mutated(_with_queued_status)
+    path.write_text(json.dumps(document) if suffix == ".json" else yaml.safe_dump(document), encoding="utf-8")
+    assert find(job_status(path), lambda status: status == "queued", settings=FIND) == "queued"
 
 
 @given(status=job_status())
