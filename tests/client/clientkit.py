@@ -1,0 +1,175 @@
+"""Test doubles for the client tests: one adapter over Client and AsyncClient, a fake clock, builders.
+
+``Api`` lets a single ``async`` test drive either client: a method of ``Client`` is called, one of
+``AsyncClient`` is awaited. ``FakeTime`` is the clock and the sleep both clients are given, so a
+test that "waits an hour" records its sleeps and returns at once.
+"""
+
+from __future__ import annotations
+
+import inspect
+import wave
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pyannoteai_identify import AsyncClient, Client, JobSummary
+
+BASE_URL = "https://api.pyannote.ai"
+#: A fake key that is easy to spot in any text it must never appear in.
+API_KEY = "sk-FAKE-KEY-7f3a9c1e-MUST-NOT-LEAK"
+PRESIGNED_URL = "https://storage.example.com/upload/abc?X-Signature=s1g"
+JOB_ID = "fb16c565-f3f0-4402-a08c-9d44df0ccc7b"
+VOICEPRINT = "aGVsbG8gd29ybGQ"
+
+IDENTIFY_OUTPUT: dict[str, Any] = {
+    "identification": [
+        {"speaker": "John", "start": 0.0, "end": 4.0, "diarizationSpeaker": "SPEAKER_00", "match": "John"},
+        {"speaker": "SPEAKER_01", "start": 4.0, "end": 5.5, "diarizationSpeaker": "SPEAKER_01", "match": None},
+        {"speaker": "Mary", "start": 5.5, "end": 7.5, "diarizationSpeaker": "SPEAKER_02", "match": "Mary"},
+        {"speaker": "John", "start": 7.5, "end": 9.0, "diarizationSpeaker": "SPEAKER_00", "match": "John"},
+    ],
+    "voiceprints": [
+        {"speaker": "SPEAKER_00", "match": "John", "confidence": {"John": 91.0, "Mary": 12.0}},
+        {"speaker": "SPEAKER_01", "match": None, "confidence": {"John": 3.0, "Mary": 8.0}},
+        {"speaker": "SPEAKER_02", "match": "Mary", "confidence": {"John": 10.0, "Mary": 88.0}},
+    ],
+    "diarization": [
+        {"speaker": "SPEAKER_00", "start": 0.0, "end": 4.0},
+        {"speaker": "SPEAKER_01", "start": 4.0, "end": 5.5},
+        {"speaker": "SPEAKER_02", "start": 5.5, "end": 7.5},
+        {"speaker": "SPEAKER_00", "start": 7.5, "end": 9.0},
+    ],
+}
+
+
+def job_body(status: str, output: dict[str, Any] | None = None, job_id: str = JOB_ID) -> dict[str, Any]:
+    """A ``GET /v1/jobs/{id}`` body."""
+    body: dict[str, Any] = {
+        "jobId": job_id,
+        "status": status,
+        "createdAt": "2024-02-20T12:00:00Z",
+        "updatedAt": "2024-02-20T12:00:20Z",
+    }
+    if output is not None:
+        body["output"] = output
+    return body
+
+
+def job_response(status: str, output: dict[str, Any] | None = None, **headers: str) -> httpx.Response:
+    return httpx.Response(200, json=job_body(status, output), headers=headers)
+
+
+def write_wav(path: Path, seconds: float, rate: int = 8000) -> Path:
+    """A silent mono 16-bit WAV file lasting *seconds*."""
+    with wave.open(str(path), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(rate)
+        writer.writeframes(b"\x00\x00" * int(seconds * rate))
+    return path
+
+
+@dataclass
+class FakeTime:
+    """A monotonic clock that only moves when someone sleeps; every sleep is recorded."""
+
+    now: float = 1000.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0, f"negative sleep {seconds}"
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    async def async_sleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+class ChunkRecordingTransport(httpx.MockTransport):
+    """A MockTransport that records how a streamed request body arrived, chunk by chunk.
+
+    ``httpx.MockTransport`` reads the whole body before calling the handler; this one iterates the
+    stream first, so a test can see that an upload was streamed rather than sent in one piece.
+    """
+
+    def __init__(self, handler: Callable[[httpx.Request], Any]) -> None:
+        super().__init__(handler)
+        self.chunks: dict[str, list[int]] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            chunks = list(request.stream)  # type: ignore[arg-type]
+            self._replace(request, chunks)
+        return super().handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            chunks = [chunk async for chunk in request.stream]  # type: ignore[union-attr]
+            self._replace(request, chunks)
+        return await super().handle_async_request(request)
+
+    def _replace(self, request: httpx.Request, chunks: list[bytes]) -> None:
+        self.chunks[str(request.url)] = [len(chunk) for chunk in chunks]
+        request.stream = httpx.ByteStream(b"".join(chunks))
+
+
+class Api:
+    """Drive a ``Client`` or an ``AsyncClient`` the same way from an async test."""
+
+    def __init__(self, client: Client | AsyncClient) -> None:
+        self.client = client
+        self.is_async = isinstance(client, AsyncClient)
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        method = getattr(self.client, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            return await result if inspect.isawaitable(result) else result
+
+        return call
+
+    async def jobs(self, *args: Any, **kwargs: Any) -> list[JobSummary]:
+        """Every item ``jobs()`` yields, as a list."""
+        items, error = await self.jobs_until_error(*args, **kwargs)
+        if error is not None:
+            raise error
+        return items
+
+    async def jobs_until_error(self, *args: Any, **kwargs: Any) -> tuple[list[JobSummary], Exception | None]:
+        """The items ``jobs()`` yields before it ends or raises, and what it raised."""
+        iterator = self.client.jobs(*args, **kwargs)
+        items: list[JobSummary] = []
+        try:
+            if isinstance(iterator, AsyncIterator):
+                async for item in iterator:
+                    items.append(item)
+            else:
+                for item in iterator:
+                    items.append(item)
+        except Exception as error:
+            return items, error
+        return items, None
+
+    async def close(self) -> None:
+        if isinstance(self.client, AsyncClient):
+            await self.client.aclose()
+        else:
+            self.client.close()
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[Client | AsyncClient]:
+        """The client used as a (sync or async) context manager."""
+        if isinstance(self.client, AsyncClient):
+            async with self.client as entered:
+                yield entered
+        else:
+            with self.client as entered_sync:
+                yield entered_sync

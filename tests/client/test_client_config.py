@@ -1,0 +1,198 @@
+"""Client construction: twin signatures, context managers, one pooled httpx client, settings and key safety."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from clientkit import API_KEY, BASE_URL, Api
+from conftest import MakeApi, MakeTransport
+from pyannoteai_identify import AsyncClient, Client, ConfigurationError
+
+pytestmark = pytest.mark.anyio
+
+TEST_BODY = {"status": "OK", "message": "Test connection successful"}
+
+
+def _public_methods(cls: type) -> set[str]:
+    return {name for name, _ in inspect.getmembers(cls, callable) if not name.startswith("_")}
+
+
+def _parameters(function: Any) -> list[tuple[str, Any, Any]]:
+    return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
+
+
+def test_client_and_async_client_offer_the_same_methods_with_the_same_parameters() -> None:
+    """Every public method exists on both clients with identical parameter names, kinds and defaults."""
+    sync_methods = _public_methods(Client) - {"close"}
+    async_methods = _public_methods(AsyncClient) - {"aclose"}
+    assert sync_methods == async_methods
+    assert {"identify", "upload", "create_voiceprint", "get_job", "jobs", "wait", "test"} <= sync_methods
+    for name in sorted(sync_methods | {"__init__"}):
+        assert _parameters(getattr(Client, name)) == _parameters(getattr(AsyncClient, name)), name
+    for name in sorted(async_methods - {"jobs"}):
+        assert inspect.iscoroutinefunction(getattr(AsyncClient, name)), name
+
+
+async def test_context_manager_closes_the_http_client_it_created(mode: str, make_api: MakeApi) -> None:
+    """Leaving the (async) with block closes the client's own connection pool."""
+    closed: list[str] = []
+
+    class ClosingTransport(httpx.MockTransport):
+        def close(self) -> None:
+            closed.append("close")
+
+        async def aclose(self) -> None:
+            closed.append("aclose")
+
+    transport = ClosingTransport(lambda request: httpx.Response(200, json=TEST_BODY))
+    api = make_api(transport=transport)
+    async with api.session() as client:
+        assert client is api.client
+        assert closed == []
+    assert closed == (["aclose"] if mode == "async" else ["close"])
+
+
+async def test_one_pooled_http_client_serves_every_request(
+    mode: str, make_api: MakeApi, router: respx.Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client creates exactly one httpx client and sends all its requests through it."""
+    created: list[object] = []
+    base = httpx.AsyncClient if mode == "async" else httpx.Client
+
+    class CountingClient(base):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            created.append(self)
+
+    monkeypatch.setattr(httpx, base.__name__, CountingClient)
+    router.get("/v1/test").respond(200, json=TEST_BODY)
+    api = make_api()
+    for _ in range(3):
+        await api.test()
+    assert len(created) == 1
+    assert router.calls.call_count == 3
+
+
+async def test_an_injected_http_client_is_used_and_left_open(
+    mode: str, make_api: MakeApi, router: respx.Router
+) -> None:
+    """A caller's httpx client carries the requests and is not closed by the SDK client."""
+    route = router.get("/v1/test").respond(200, json=TEST_BODY)
+    http: httpx.Client | httpx.AsyncClient
+    if mode == "async":
+        http = httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler))
+    else:
+        http = httpx.Client(transport=httpx.MockTransport(router.handler))
+    api = make_api(http_client=http)
+    async with api.session():
+        status = await api.test()
+    assert (status.status, status.message) == ("OK", "Test connection successful")
+    assert route.call_count == 1
+    assert not http.is_closed
+    if isinstance(http, httpx.AsyncClient):
+        await http.aclose()
+    else:
+        http.close()
+
+
+async def test_key_and_base_url_are_read_from_the_environment(
+    make_api: MakeApi, router: respx.Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without arguments, PYANNOTEAI_API_KEY and PYANNOTEAI_BASE_URL configure the client."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", "env-key")
+    monkeypatch.setenv("PYANNOTEAI_BASE_URL", "https://eu.pyannote.example/")
+    route = router.get("https://eu.pyannote.example/v1/test").respond(200, json=TEST_BODY)
+    api = make_api(api_key=None)
+    await api.test()
+    assert api.client.base_url == "https://eu.pyannote.example"
+    assert route.calls.last.request.headers["Authorization"] == "Bearer env-key"
+
+
+async def test_arguments_win_over_the_environment(
+    make_api: MakeApi, router: respx.Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An explicit api_key and base_url are used even when the environment names others."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", "env-key")
+    monkeypatch.setenv("PYANNOTEAI_BASE_URL", "https://eu.pyannote.example")
+    route = router.get("/v1/test").respond(200, json=TEST_BODY)
+    api = make_api(api_key="arg-key", base_url=BASE_URL)
+    await api.test()
+    assert route.calls.last.request.headers["Authorization"] == "Bearer arg-key"
+
+
+async def test_default_base_url_is_the_public_api(make_api: MakeApi) -> None:
+    """With nothing configured, the client talks to https://api.pyannote.ai."""
+    assert make_api().client.base_url == "https://api.pyannote.ai"
+
+
+async def test_every_api_request_carries_the_bearer_key_and_a_user_agent(api: Api, router: respx.Router) -> None:
+    """API requests authenticate with ``Authorization: Bearer <key>`` and name the SDK."""
+    route = router.get("/v1/test").respond(200, json=TEST_BODY)
+    await api.test()
+    headers = route.calls.last.request.headers
+    assert headers["Authorization"] == f"Bearer {API_KEY}"
+    assert headers["User-Agent"].startswith("pyannoteai-identify/")
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize("key", [None, "", "   "])
+def test_missing_api_key_raises_configuration_error_naming_the_variable(cls: type, key: str | None) -> None:
+    """No key (argument or environment) fails at construction, saying to set PYANNOTEAI_API_KEY."""
+    with pytest.raises(ConfigurationError, match="PYANNOTEAI_API_KEY"):
+        cls(api_key=key)
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize("url", ["http://api.pyannote.ai", "http://10.0.0.7:8080", "http://example.com/"])
+def test_key_is_never_sent_over_plain_http_to_a_remote_host(cls: type, url: str) -> None:
+    """A plain-http base URL to a non-loopback host is refused, and the message does not show the key."""
+    with pytest.raises(ConfigurationError, match="https") as caught:
+        cls(api_key=API_KEY, base_url=url)
+    assert API_KEY not in str(caught.value)
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+def test_plain_http_from_the_environment_is_refused_too(cls: type, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PYANNOTEAI_BASE_URL gets the same plain-http check as the argument."""
+    monkeypatch.setenv("PYANNOTEAI_BASE_URL", "http://api.pyannote.ai")
+    with pytest.raises(ConfigurationError, match="plain http"):
+        cls(api_key=API_KEY)
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize("url", ["ftp://api.pyannote.ai", "https://", "not a url"])
+def test_base_url_must_be_an_http_url_with_a_host(cls: type, url: str) -> None:
+    """A base URL that is not http(s) with a host is refused at construction."""
+    with pytest.raises(ConfigurationError, match="base URL"):
+        cls(api_key=API_KEY, base_url=url)
+
+
+@pytest.mark.parametrize("base_url", ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"])
+async def test_plain_http_to_a_loopback_host_is_allowed(
+    make_api: MakeApi, make_transport: MakeTransport, router: respx.Router, base_url: str
+) -> None:
+    """The sandbox on a loopback address may be reached over plain http, key included."""
+    route = router.get(f"{base_url}/v1/test").respond(200, json=TEST_BODY)
+    api = make_api(base_url=base_url)
+    await api.test()
+    assert route.calls.last.request.headers["Authorization"] == f"Bearer {API_KEY}"
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize("value", [-1, True, 1.5, "3"])
+def test_max_retries_must_be_a_whole_number(cls: type, value: object) -> None:
+    """max_retries accepts 0 and up only; a bool, a float or a string is refused."""
+    with pytest.raises(ConfigurationError, match="max_retries"):
+        cls(api_key=API_KEY, max_retries=value)
+
+
+async def test_repr_of_the_client_never_shows_the_key(api: Api) -> None:
+    """repr() names the class and base URL, never the key."""
+    text = repr(api.client)
+    assert "api.pyannote.ai" in text
+    assert API_KEY not in text
+    assert API_KEY not in repr(vars(api.client))

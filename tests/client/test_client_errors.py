@@ -1,0 +1,168 @@
+"""Error statuses map to precise exceptions with status, request id and message; the key never leaks."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from clientkit import API_KEY, JOB_ID, Api
+from conftest import MakeApi
+from pyannoteai_identify import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    InvalidResponseError,
+    NotFoundError,
+    PaymentRequiredError,
+    PyannoteAIError,
+    RateLimitError,
+    ServerError,
+)
+from pyannoteai_identify.errors import FieldError
+
+pytestmark = pytest.mark.anyio
+
+URL = "https://files.example.com/meeting.wav"
+JOB_PATH = f"/v1/jobs/{JOB_ID}"
+
+
+def _api_error(status: int, message: str, **extra: Any) -> httpx.Response:
+    return httpx.Response(status, json={"requestId": f"req-{status}", "message": message, **extra})
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type", "attempts"),
+    [
+        (400, BadRequestError, 1),
+        (401, AuthenticationError, 1),
+        (402, PaymentRequiredError, 1),
+        (404, NotFoundError, 1),
+        (429, RateLimitError, 4),
+        (500, ServerError, 1),
+        (502, ServerError, 4),
+        (503, ServerError, 4),
+        (504, ServerError, 4),
+        (418, APIError, 1),
+    ],
+)
+async def test_each_error_status_maps_to_its_exception(
+    api: Api, router: respx.Router, status: int, error_type: type[APIError], attempts: int
+) -> None:
+    """Each status raises its APIError subclass (after the retries for transient ones) with status, id, message."""
+    route = router.get(JOB_PATH).mock(side_effect=lambda request: _api_error(status, f"problem {status}"))
+    with pytest.raises(APIError) as caught:
+        await api.get_job(JOB_ID)
+    error = caught.value
+    assert type(error) is error_type
+    assert (error.status_code, error.request_id, error.message) == (status, f"req-{status}", f"problem {status}")
+    assert f"HTTP {status}" in str(error) and f"req-{status}" in str(error)
+    assert route.call_count == attempts
+
+
+async def test_bad_request_carries_the_api_field_errors(api: Api, router: respx.Router) -> None:
+    """A 400 ValidationErrorResponse becomes BadRequestError.field_errors, also shown in the message."""
+    router.post("/v1/identify").respond(
+        400,
+        json={
+            "message": "Invalid request",
+            "errors": [{"field": "url", "message": "Invalid URL"}, {"field": "voiceprints.0", "message": "Bad"}],
+        },
+    )
+    with pytest.raises(BadRequestError) as caught:
+        await api.identify(URL, {"John": "vp"})
+    assert caught.value.field_errors == (FieldError("url", "Invalid URL"), FieldError("voiceprints.0", "Bad"))
+    assert "url: Invalid URL" in str(caught.value)
+    assert caught.value.message == "Invalid request"
+    assert caught.value.request_id is None
+
+
+async def test_authentication_error_says_which_setting_to_check(api: Api, router: respx.Router) -> None:
+    """A 401 message points at PYANNOTEAI_API_KEY (and never shows the key)."""
+    router.get("/v1/test").respond(401, json={"message": "Unauthorized"})
+    with pytest.raises(AuthenticationError) as caught:
+        await api.test()
+    assert "PYANNOTEAI_API_KEY" in str(caught.value)
+    assert API_KEY not in str(caught.value)
+
+
+async def test_payment_required_explains_the_budget(api: Api, router: respx.Router) -> None:
+    """A 402 on identify says a subscription or budget is the problem."""
+    router.post("/v1/identify").respond(402, json={"requestId": "r-402", "message": "Payment required"})
+    with pytest.raises(PaymentRequiredError, match="subscription") as caught:
+        await api.identify(URL, {"John": "vp"})
+    assert caught.value.request_id == "r-402"
+
+
+@pytest.mark.parametrize(("header", "seconds"), [("12", 12.0), ("0.5", 0.5), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])
+async def test_rate_limit_error_carries_retry_after(
+    api: Api, router: respx.Router, header: str, seconds: float
+) -> None:
+    """A 429 on identify (never retried) gives RateLimitError.retry_after from the header."""
+    router.post("/v1/identify").respond(
+        429, json={"requestId": "r", "message": "Too many requests"}, headers={"Retry-After": header}
+    )
+    with pytest.raises(RateLimitError) as caught:
+        await api.identify(URL, {"John": "vp"})
+    assert caught.value.retry_after == seconds
+    assert caught.value.headers["retry-after"] == header
+
+
+async def test_an_error_without_a_json_body_keeps_its_text(api: Api, router: respx.Router) -> None:
+    """A proxy's HTML or text error page becomes the message; the status still decides the class."""
+    router.post("/v1/identify").respond(502, text="Bad Gateway from proxy")
+    with pytest.raises(ServerError, match="Bad Gateway from proxy") as caught:
+        await api.identify(URL, {"John": "vp"})
+    assert caught.value.request_id is None
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(200, text="<html>maintenance</html>", headers={"Content-Type": "text/html"}),
+        httpx.Response(200, content=b"{not json", headers={"Content-Type": "application/json"}),
+        httpx.Response(200, content=b""),
+        httpx.Response(200, json={"status": "created"}),
+        httpx.Response(200, json=["jobId"]),
+    ],
+)
+async def test_a_success_that_breaks_the_contract_is_an_invalid_response(
+    api: Api, router: respx.Router, response: httpx.Response
+) -> None:
+    """Non-JSON, empty or incomplete 200 bodies raise InvalidResponseError, an APIError with the status."""
+    router.post("/v1/identify").mock(return_value=response)
+    with pytest.raises(InvalidResponseError) as caught:
+        await api.identify(URL, {"John": "vp"})
+    assert caught.value.status_code == 200
+
+
+async def test_the_key_appears_in_no_exception_repr_or_log_line(
+    make_api: MakeApi, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Across API errors, retries and lost connections, the key is in no message, repr, traceback or log."""
+    api = make_api()
+    router.get(JOB_PATH).mock(side_effect=lambda request: _api_error(503, "down"))
+    router.get("/v1/test").mock(side_effect=httpx.ConnectError("refused"))
+    router.post("/v1/identify").mock(side_effect=httpx.ReadError("reset"))
+    router.get("/v1/jobs/gone").respond(401, json={"requestId": "r", "message": "bad key"})
+    errors: list[BaseException] = []
+    with caplog.at_level(logging.DEBUG, logger="pyannoteai_identify"):
+        for attempt in (
+            api.get_job(JOB_ID),
+            api.test(),
+            api.identify(URL, {"John": "vp"}),
+            api.get_job("gone"),
+            api.wait("gone", timeout=5),
+        ):
+            with pytest.raises(PyannoteAIError) as caught:
+                await attempt
+            errors.append(caught.value)
+    assert caplog.records, "expected debug and warning lines"
+    texts = [caplog.text, repr(api.client)]
+    for error in errors:
+        texts += [str(error), repr(error), "".join(traceback.format_exception(error)), repr(vars(error))]
+    for text in texts:
+        assert API_KEY not in text

@@ -1,0 +1,186 @@
+"""identify(): every kind of audio source, both voiceprint shapes, the request body and the returned Job."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from clientkit import API_KEY, JOB_ID, PRESIGNED_URL, Api
+from pyannoteai_identify import APIError, Job, Matching, Voiceprint
+
+pytestmark = pytest.mark.anyio
+
+AUDIO_BYTES = b"RIFF" + bytes(range(256)) * 40
+
+
+def _mock_identify(router: respx.Router, status: str = "created") -> respx.Route:
+    return router.post("/v1/identify").respond(200, json={"jobId": JOB_ID, "status": status})
+
+
+def _mock_upload(router: respx.Router) -> tuple[respx.Route, respx.Route]:
+    media = router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    put = router.put(PRESIGNED_URL).respond(200)
+    return media, put
+
+
+def _body(route: respx.Route) -> Any:
+    return json.loads(route.calls.last.request.content)
+
+
+@pytest.mark.parametrize("url", ["https://files.example.com/meeting.wav?sig=1", "media://meetings/2024/call.wav"])
+async def test_identify_with_a_url_sends_it_as_is_and_returns_an_identify_job(
+    api: Api, router: respx.Router, url: str
+) -> None:
+    """An https or media:// URL goes straight into the request; the answer becomes a Job of kind identify."""
+    route = _mock_identify(router)
+    job = await api.identify(url, {"John": "vp-john"})
+    assert isinstance(job, Job)
+    assert (job.id, str(job.status), job.kind) == (JOB_ID, "created", "identify")
+    assert router.calls.call_count == 1
+    assert _body(route) == {
+        "url": url,
+        "voiceprints": [{"label": "John", "voiceprint": "vp-john"}],
+        "webhookStatusOnly": False,
+        "exclusive": False,
+        "turnLevelConfidence": False,
+        "confidence": False,
+    }
+    assert route.calls.last.request.headers["Authorization"] == f"Bearer {API_KEY}"
+
+
+async def test_identify_with_a_local_path_uploads_first_then_submits_the_media_url(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """A path is uploaded (media/input, then PUT without the key) and identify gets the media:// URL."""
+    audio = tmp_path / "team meeting.wav"
+    audio.write_bytes(AUDIO_BYTES)
+    media, put = _mock_upload(router)
+    identify = _mock_identify(router)
+
+    job = await api.identify(audio, {"John": "vp-john"})
+
+    assert job.id == JOB_ID
+    assert [call.request.url.path for call in router.calls] == ["/v1/media/input", "/upload/abc", "/v1/identify"]
+    media_url = _body(media)["url"]
+    assert media_url.startswith("media://") and media_url.endswith("team-meeting.wav")
+    put_request = put.calls.last.request
+    assert "Authorization" not in put_request.headers
+    assert put_request.headers["Content-Length"] == str(len(AUDIO_BYTES))
+    assert put_request.content == AUDIO_BYTES
+    assert _body(identify)["url"] == media_url
+
+
+async def test_identify_with_a_binary_file_object_uploads_it_from_its_current_position(
+    api: Api, router: respx.Router
+) -> None:
+    """A file object is streamed from where it stands, with a Content-Length, then identified."""
+    file = io.BytesIO(b"HEADER" + AUDIO_BYTES)
+    file.seek(6)
+    media, put = _mock_upload(router)
+    identify = _mock_identify(router)
+
+    await api.identify(file, {"John": "vp-john"})
+
+    put_request = put.calls.last.request
+    assert put_request.content == AUDIO_BYTES
+    assert put_request.headers["Content-Length"] == str(len(AUDIO_BYTES))
+    assert "Authorization" not in put_request.headers
+    assert _body(identify)["url"] == _body(media)["url"]
+
+
+async def test_media_key_names_the_uploaded_object(api: Api, router: respx.Router, tmp_path: Path) -> None:
+    """media_key chooses the media:// URL of the upload (with or without the scheme)."""
+    audio = tmp_path / "a.wav"
+    audio.write_bytes(AUDIO_BYTES)
+    media, _ = _mock_upload(router)
+    identify = _mock_identify(router)
+    await api.identify(audio, {"John": "vp"}, media_key="meetings/2024-01-15/call.wav")
+    assert _body(media) == {"url": "media://meetings/2024-01-15/call.wav"}
+    assert _body(identify)["url"] == "media://meetings/2024-01-15/call.wav"
+
+
+async def test_upload_progress_of_identify_ends_at_the_file_size(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """on_upload_progress reports the bytes sent, ending at the total."""
+    audio = tmp_path / "a.wav"
+    audio.write_bytes(AUDIO_BYTES)
+    _mock_upload(router)
+    _mock_identify(router)
+    progress: list[tuple[int, int | None]] = []
+    await api.identify(audio, {"John": "vp"}, on_upload_progress=lambda sent, total: progress.append((sent, total)))
+    assert progress[-1] == (len(AUDIO_BYTES), len(AUDIO_BYTES))
+
+
+async def test_voiceprints_as_mapping_or_sequence_send_the_same_body(api: Api, router: respx.Router) -> None:
+    """{"John": vp} and [Voiceprint("John", vp)] are the same request, in the given order."""
+    route = _mock_identify(router)
+    await api.identify("https://e.example/a.wav", {"John": "vp-j", "Mary": "vp-m"})
+    from_mapping = _body(route)
+    await api.identify("https://e.example/a.wav", [Voiceprint("John", "vp-j"), Voiceprint("Mary", "vp-m")])
+    assert _body(route) == from_mapping
+    assert from_mapping["voiceprints"] == [
+        {"label": "John", "voiceprint": "vp-j"},
+        {"label": "Mary", "voiceprint": "vp-m"},
+    ]
+
+
+async def test_every_option_reaches_the_request_in_the_api_field_names(api: Api, router: respx.Router) -> None:
+    """num_speakers, matching, confidence, exclusive, turn-level confidence and webhooks are sent camelCase."""
+    route = _mock_identify(router)
+    await api.identify(
+        "https://e.example/a.wav",
+        {"John": "vp"},
+        num_speakers=2,
+        matching=Matching(exclusive=False, threshold=42),
+        confidence=True,
+        exclusive=True,
+        turn_level_confidence=True,
+        webhook="https://hooks.example.com/pyannote",
+        webhook_status_only=True,
+    )
+    assert _body(route) == {
+        "url": "https://e.example/a.wav",
+        "voiceprints": [{"label": "John", "voiceprint": "vp"}],
+        "webhook": "https://hooks.example.com/pyannote",
+        "webhookStatusOnly": True,
+        "numSpeakers": 2,
+        "exclusive": True,
+        "turnLevelConfidence": True,
+        "confidence": True,
+        "matching": {"exclusive": False, "threshold": 42.0},
+    }
+
+
+async def test_matching_as_a_mapping_sends_only_the_given_keys(api: Api, router: respx.Router) -> None:
+    """matching={"threshold": 10} leaves exclusive to the API's default."""
+    route = _mock_identify(router)
+    await api.identify("https://e.example/a.wav", {"John": "vp"}, matching={"threshold": 10})
+    assert _body(route)["matching"] == {"threshold": 10.0}
+
+
+async def test_identify_returns_the_status_the_api_gave(api: Api, router: respx.Router) -> None:
+    """A JobCreated with status pending gives a pending Job that is not terminal."""
+    _mock_identify(router, status="pending")
+    job = await api.identify("https://e.example/a.wav", {"John": "vp"})
+    assert str(job.status) == "pending"
+    assert not job.is_terminal
+
+
+async def test_failed_upload_raises_before_identify_is_sent(api: Api, router: respx.Router, tmp_path: Path) -> None:
+    """A refused PUT raises an APIError that says the media was not stored; no identify job is created."""
+    audio = tmp_path / "a.wav"
+    audio.write_bytes(AUDIO_BYTES)
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    router.put(PRESIGNED_URL).mock(return_value=httpx.Response(403, text="SignatureDoesNotMatch"))
+    identify = _mock_identify(router)
+    with pytest.raises(APIError, match="presigned URL failed") as caught:
+        await api.identify(audio, {"John": "vp"})
+    assert caught.value.status_code == 403
+    assert "not stored" in str(caught.value)
+    assert identify.call_count == 0

@@ -1,0 +1,179 @@
+"""get_job(), jobs() across pages, and test()."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, job_body
+from pyannoteai_identify import (
+    DiarizationResult,
+    IdentifyResult,
+    InvalidResponseError,
+    JobStatus,
+    KeyStatus,
+    NotFoundError,
+    VoiceprintResult,
+)
+
+pytestmark = pytest.mark.anyio
+
+CURSOR_1 = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+CURSOR_2 = "b1b2c3d4-e5f6-7890-abcd-ef1234567890"
+
+
+def _item(index: int, status: str = "succeeded") -> dict[str, Any]:
+    return {"id": f"job-{index}", "status": status, "createdAt": "2024-02-20T12:00:00Z"}
+
+
+def _page(items: list[dict[str, Any]], cursor: str | None) -> httpx.Response:
+    return httpx.Response(200, json={"items": items, "nextCursor": cursor})
+
+
+async def test_get_job_of_a_running_job_has_status_and_no_output(api: Api, router: respx.Router) -> None:
+    """A running job comes back with its status and timestamps, and no output yet."""
+    route = router.get(f"/v1/jobs/{JOB_ID}").respond(200, json=job_body("running"))
+    job = await api.get_job(JOB_ID)
+    assert route.call_count == 1
+    assert job.id == JOB_ID
+    assert job.status is JobStatus.RUNNING
+    assert not job.is_terminal
+    assert job.output is None
+    assert job.created_at == datetime(2024, 2, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("output", "kind", "result_type"),
+    [
+        (IDENTIFY_OUTPUT, "identify", IdentifyResult),
+        ({"voiceprint": VOICEPRINT}, "voiceprint", VoiceprintResult),
+        ({"diarization": [{"speaker": "SPEAKER_00", "start": 0, "end": 1}]}, "diarization", DiarizationResult),
+    ],
+)
+async def test_get_job_parses_a_succeeded_output_by_its_keys(
+    api: Api, router: respx.Router, output: dict[str, Any], kind: str, result_type: type
+) -> None:
+    """The job type is told from the output keys, and the output parsed into its result class."""
+    router.get(f"/v1/jobs/{JOB_ID}").respond(200, json=job_body("succeeded", output))
+    job = await api.get_job(JOB_ID)
+    assert job.kind == kind
+    assert isinstance(job.output, result_type)
+
+
+async def test_get_job_with_a_kind_parses_the_output_as_that_kind(api: Api, router: respx.Router) -> None:
+    """kind= wins over the output keys."""
+    router.get(f"/v1/jobs/{JOB_ID}").respond(200, json=job_body("succeeded", IDENTIFY_OUTPUT))
+    job = await api.get_job(JOB_ID, kind="identify")
+    assert isinstance(job.output, IdentifyResult)
+    assert job.output.talk_time() == {"John": 5.5, "Mary": 2.0}
+
+
+async def test_get_job_quotes_the_id_into_one_path_segment(api: Api, router: respx.Router) -> None:
+    """An id with a slash or a question mark cannot reach another route."""
+    route = router.route(method="GET").respond(200, json=job_body("running", job_id="a/b?c"))
+    await api.get_job("a/b?c")
+    assert route.calls.last.request.url.raw_path == b"/v1/jobs/a%2Fb%3Fc"
+
+
+async def test_get_job_keeps_an_unknown_status_as_text(api: Api, router: respx.Router) -> None:
+    """A status from a newer API is kept as a plain string and is not terminal."""
+    router.get(f"/v1/jobs/{JOB_ID}").respond(200, json=job_body("queued"))
+    job = await api.get_job(JOB_ID)
+    assert job.status == "queued"
+    assert not isinstance(job.status, JobStatus)
+    assert not job.is_terminal
+
+
+async def test_get_job_of_an_unknown_id_raises_not_found(api: Api, router: respx.Router) -> None:
+    """404 becomes NotFoundError carrying the API's message and request id."""
+    router.get("/v1/jobs/nope").respond(404, json={"requestId": "req-404", "message": "Job not found"})
+    with pytest.raises(NotFoundError) as caught:
+        await api.get_job("nope")
+    assert (caught.value.status_code, caught.value.request_id, caught.value.message) == (
+        404,
+        "req-404",
+        "Job not found",
+    )
+
+
+async def test_jobs_follows_next_cursor_through_every_page(api: Api, router: respx.Router) -> None:
+    """jobs() asks page after page with the previous nextCursor until it is null."""
+    route = router.get("/v2/jobs").mock(
+        side_effect=[
+            _page([_item(0), _item(1)], CURSOR_1),
+            _page([_item(2), _item(3, "running")], CURSOR_2),
+            _page([_item(4, "failed")], None),
+        ]
+    )
+    items = await api.jobs(page_size=2)
+    assert [item.id for item in items] == [f"job-{index}" for index in range(5)]
+    assert items[3].status is JobStatus.RUNNING
+    assert items[0].created_at == datetime(2024, 2, 20, 12, 0, tzinfo=UTC)
+    params = [dict(call.request.url.params) for call in route.calls]
+    assert params == [{"limit": "2"}, {"limit": "2", "cursor": CURSOR_1}, {"limit": "2", "cursor": CURSOR_2}]
+
+
+async def test_jobs_filters_by_status(api: Api, router: respx.Router) -> None:
+    """status= is sent as the status query parameter (a JobStatus or its string)."""
+    route = router.get("/v2/jobs").mock(side_effect=[_page([_item(0, "failed")], None), _page([], None)])
+    assert [item.id for item in await api.jobs(JobStatus.FAILED)] == ["job-0"]
+    assert await api.jobs("running") == []
+    assert [call.request.url.params["status"] for call in route.calls] == ["failed", "running"]
+    assert route.calls[0].request.url.params["limit"] == "100"
+
+
+async def test_jobs_stops_at_max_items_without_fetching_more_pages(api: Api, router: respx.Router) -> None:
+    """max_items=3 yields three jobs and never asks for the page after."""
+    route = router.get("/v2/jobs").mock(
+        side_effect=[_page([_item(0), _item(1)], CURSOR_1), _page([_item(2), _item(3)], CURSOR_2)]
+    )
+    items = await api.jobs(page_size=2, max_items=3)
+    assert [item.id for item in items] == ["job-0", "job-1", "job-2"]
+    assert route.call_count == 2
+    assert await api.jobs(max_items=0) == []
+    assert route.call_count == 2
+
+
+async def test_jobs_stops_when_the_server_repeats_a_cursor(api: Api, router: respx.Router) -> None:
+    """A repeated nextCursor ends the iteration with InvalidResponseError instead of looping forever."""
+    route = router.get("/v2/jobs").mock(
+        side_effect=lambda request: _page([_item(len(route.calls))], CURSOR_1)  # always the same cursor
+    )
+    items, error = await api.jobs_until_error()
+    assert [item.id for item in items] == ["job-0", "job-1"]
+    assert isinstance(error, InvalidResponseError)
+    assert CURSOR_1 in str(error)
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"items": "none", "nextCursor": None}, "items"),
+        ({"items": [{"status": "running"}], "nextCursor": None}, "items[0].id"),
+        ({"items": [_item(0), {"id": "x", "status": 3}], "nextCursor": None}, "items[1].status"),
+        ({"items": [{"id": "x", "status": "running", "createdAt": "yesterday"}], "nextCursor": None}, "createdAt"),
+        ({"items": [], "nextCursor": 7}, "nextCursor"),
+    ],
+)
+async def test_a_malformed_job_page_names_the_field(
+    api: Api, router: respx.Router, body: dict[str, Any], field: str
+) -> None:
+    """A page that breaks the contract raises InvalidResponseError naming where."""
+    router.get("/v2/jobs").respond(200, json=body)
+    with pytest.raises(InvalidResponseError, match=field.replace("[", r"\[").replace("]", r"\]")):
+        await api.jobs()
+
+
+@pytest.mark.parametrize(
+    "body", [{"status": "OK", "message": "Test connection successful"}, {"status": "success", "message": "valid"}]
+)
+async def test_test_returns_the_key_status_as_free_text(api: Api, router: respx.Router, body: dict[str, str]) -> None:
+    """test() calls GET /v1/test and returns its status and message, whatever their wording."""
+    route = router.get("/v1/test").respond(200, json=body)
+    status = await api.test()
+    assert status == KeyStatus(body["status"], body["message"])
+    assert route.call_count == 1

@@ -1,0 +1,96 @@
+"""Logging on "pyannoteai_identify": one debug line per response, warnings for retries, never a secret."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import httpx
+import pytest
+import respx
+from clientkit import API_KEY, JOB_ID, Api, job_response
+
+pytestmark = pytest.mark.anyio
+
+LOGGER = "pyannoteai_identify"
+LINE = re.compile(r"^(GET|POST) (/\S+) -> (\d{3}) in (\d+\.\d{3}) s \(request id (\S+)\)$")
+
+
+def _lines(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == LOGGER and r.levelno == level]
+
+
+async def test_each_response_is_logged_with_method_path_status_elapsed_and_request_id(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At DEBUG, a response logs "GET /v1/jobs/<id> -> 200 in 0.001 s (request id …)"."""
+    router.get(f"/v1/jobs/{JOB_ID}").mock(return_value=job_response("running", **{"X-Request-Id": "hdr-123"}))
+    router.post("/v1/identify").respond(402, json={"requestId": "body-456", "message": "Payment required"})
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        await api.get_job(JOB_ID)
+        with pytest.raises(Exception, match="Payment"):
+            await api.identify("https://files.example.com/a.wav", {"John": "vp"})
+    lines = _lines(caplog, logging.DEBUG)
+    assert len(lines) == 2
+    parsed = [LINE.match(line) for line in lines]
+    assert all(parsed), lines
+    assert [m.groups()[:3] + m.groups()[4:] for m in parsed if m] == [
+        ("GET", f"/v1/jobs/{JOB_ID}", "200", "hdr-123"),
+        ("POST", "/v1/identify", "402", "body-456"),
+    ]
+
+
+async def test_a_response_without_a_request_id_logs_a_dash(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No request id header and a success body: the line says "request id -"."""
+    router.get("/v1/test").respond(200, json={"status": "OK", "message": "fine"})
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        await api.test()
+    assert _lines(caplog, logging.DEBUG)[0].endswith("(request id -)")
+
+
+async def test_retries_are_logged_as_warnings_with_the_reason_and_delay(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each retry logs a warning naming the request, what went wrong, and the retry number."""
+    router.get(f"/v1/jobs/{JOB_ID}").mock(
+        side_effect=[httpx.Response(503), httpx.ConnectError("refused"), job_response("running")]
+    )
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        await api.get_job(JOB_ID)
+    warnings = _lines(caplog, logging.WARNING)
+    assert len(warnings) == 2
+    assert re.match(rf"^GET /v1/jobs/{JOB_ID} answered 503; retry 1 in \d+\.\d\d s$", warnings[0])
+    assert re.match(rf"^GET /v1/jobs/{JOB_ID} failed \(ConnectError: refused\); retry 2 in \d+\.\d\d s$", warnings[1])
+
+
+async def test_a_successful_call_is_silent_above_debug(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing is logged at INFO or above when all goes well."""
+    router.post("/v1/identify").respond(200, json={"jobId": JOB_ID, "status": "created"})
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        await api.identify("https://files.example.com/a.wav", {"John": "vp"})
+    assert [r for r in caplog.records if r.name == LOGGER] == []
+
+
+async def test_no_log_line_ever_contains_the_key_or_a_voiceprint(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Debug logs name requests, not their headers or bodies: no key, voiceprint or webhook URL."""
+    router.post("/v1/identify").mock(side_effect=[httpx.Response(500), httpx.ReadError("reset")])
+    router.get(f"/v1/jobs/{JOB_ID}").mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "1"}), job_response("failed", {"error": "x"})]
+    )
+    secret_voiceprint = "VOICEPRINT-SECRET-abc"
+    webhook = "https://hooks.example.com/hook?token=WEBHOOK-SECRET"
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        for _ in range(2):
+            with pytest.raises(Exception):  # noqa: B017 - the error types are tested elsewhere
+                await api.identify("https://files.example.com/a.wav", {"John": secret_voiceprint}, webhook=webhook)
+        with pytest.raises(Exception):  # noqa: B017
+            await api.wait(JOB_ID)
+    assert caplog.records
+    for secret in (API_KEY, secret_voiceprint, "WEBHOOK-SECRET"):
+        assert secret not in caplog.text

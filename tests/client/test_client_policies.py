@@ -1,0 +1,179 @@
+"""The pure policies under wait() and retries: PollSchedule, rate_limit_gap, RetryPolicy, parse_retry_after."""
+
+from __future__ import annotations
+
+import email.utils
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pyannoteai_identify import PollSchedule, RetryPolicy
+from pyannoteai_identify._polling import rate_limit_gap
+from pyannoteai_identify._retry import parse_retry_after
+
+NOW = 1_700_000_000.0
+
+
+def _http_date(epoch: float) -> str:
+    return email.utils.formatdate(epoch, usegmt=True)
+
+
+# --- PollSchedule ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("waited", "gap"), [(0.0, 2.0), (10.0, 2.0), (20.0, 2.0), (50.0, 5.0), (600.0, 60.0), (3000.0, 300.0), (1e6, 300.0)]
+)
+def test_poll_gap_is_a_tenth_of_the_wait_between_initial_and_maximum(waited: float, gap: float) -> None:
+    """Without jitter, gap = clamp(0.1 × waited, 2 s, 300 s)."""
+    assert PollSchedule(random=lambda: 0.0).gap(waited) == pytest.approx(gap)
+
+
+def test_poll_gap_jitter_shortens_by_at_most_the_jitter_share() -> None:
+    """The largest jitter draw takes 20 % off the gap; the smallest takes nothing."""
+    assert PollSchedule(random=lambda: 1.0).gap(600.0) == pytest.approx(48.0)
+    assert PollSchedule(random=lambda: 0.0).gap(600.0) == pytest.approx(60.0)
+
+
+@given(
+    waited=st.floats(min_value=0, max_value=1e7),
+    draw=st.floats(min_value=0, max_value=1, exclude_max=True),
+    initial=st.floats(min_value=0.1, max_value=10),
+    maximum=st.floats(min_value=10, max_value=1000),
+)
+def test_poll_gap_stays_within_its_bounds(waited: float, draw: float, initial: float, maximum: float) -> None:
+    """Any gap lies in [(1 - jitter) × initial, maximum] and never exceeds max(initial, fraction × waited)."""
+    schedule = PollSchedule(initial=initial, maximum=maximum, random=lambda: draw)
+    gap = schedule.gap(waited)
+    assert (1 - schedule.jitter) * initial <= gap * (1 + 1e-12)
+    assert gap <= maximum * (1 + 1e-12)
+    assert gap <= max(initial, schedule.fraction * waited) * (1 + 1e-12)
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e6), min_size=2, max_size=20))
+def test_poll_gap_never_shrinks_as_the_job_ages(waits: list[float]) -> None:
+    """Without jitter the gap is non-decreasing in the time waited."""
+    schedule = PollSchedule(random=lambda: 0.0)
+    gaps = [schedule.gap(w) for w in sorted(waits)]
+    assert gaps == sorted(gaps)
+
+
+# --- rate_limit_gap ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "gap"),
+    [
+        ({}, None),
+        ({"x-ratelimit-remaining": "5", "x-ratelimit-reset": str(int(NOW) + 30)}, None),
+        ({"retry-after": "12"}, 12.0),
+        ({"retry-after": _http_date(NOW + 90)}, 90.0),
+        ({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 30)}, 30.0),
+        ({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) - 30)}, 0.0),
+        ({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "25"}, 25.0),
+        ({"x-ratelimit-remaining": "0", "x-ratelimit-limit": "100"}, 0.6),
+        ({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "soon", "x-ratelimit-limit": "10"}, 6.0),
+        ({"retry-after": "5", "x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 30)}, 5.0),
+    ],
+    ids=[
+        "none",
+        "quota-left",
+        "retry-after-seconds",
+        "retry-after-date",
+        "reset-epoch",
+        "reset-past",
+        "reset-relative",
+        "no-reset",
+        "bad-reset",
+        "retry-after-wins",
+    ],
+)
+def test_rate_limit_gap_reads_retry_after_and_the_exhausted_quota(headers: dict[str, str], gap: float | None) -> None:
+    """The server's wait: Retry-After first, then the reset time once no requests remain."""
+    result = rate_limit_gap(headers, NOW)
+    assert result == (None if gap is None else pytest.approx(gap))
+
+
+# --- parse_retry_after ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("0", 0.0),
+        ("7", 7.0),
+        (" 2.5 ", 2.5),
+        ("-3", 0.0),
+        (_http_date(NOW + 120), 120.0),
+        (_http_date(NOW - 120), 0.0),
+        ("nan", None),
+        ("soon", None),
+        ("", None),
+    ],
+)
+def test_parse_retry_after_takes_seconds_or_an_http_date(value: str, seconds: float | None) -> None:
+    """Retry-After is delta-seconds or an HTTP date; nonsense is ignored, the past means now."""
+    result = parse_retry_after({"retry-after": value}, now=NOW)
+    assert result == (None if seconds is None else pytest.approx(seconds))
+
+
+def test_parse_retry_after_without_the_header_is_none() -> None:
+    """No Retry-After header, no server-imposed wait."""
+    assert parse_retry_after({}, now=NOW) is None
+
+
+# --- RetryPolicy ------------------------------------------------------------------------------
+
+
+def test_retry_delay_ceiling_doubles_from_initial_up_to_maximum() -> None:
+    """With the largest draw, delays are 0.5, 1, 2, 4, 8, 8 s."""
+    policy = RetryPolicy(random=lambda: 1.0)
+    assert [policy.delay(attempt) for attempt in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+
+
+@given(attempt=st.integers(min_value=0, max_value=60), draw=st.floats(min_value=0, max_value=1))
+def test_retry_delay_is_full_jitter_below_the_ceiling(attempt: int, draw: float) -> None:
+    """Any delay lies between 0 and min(maximum, initial × 2^attempt)."""
+    policy = RetryPolicy(random=lambda: draw)
+    delay = policy.delay(attempt)
+    assert delay is not None
+    assert 0.0 <= delay <= min(policy.maximum, policy.initial * 2.0**attempt)
+
+
+def test_retry_after_overrides_the_backoff_until_its_cap() -> None:
+    """A Retry-After within the cap is the delay; beyond the cap the policy gives up (None)."""
+    policy = RetryPolicy(random=lambda: 1.0, retry_after_cap=120.0)
+    assert policy.delay(0, {"retry-after": "30"}) == 30.0
+    assert policy.delay(3, {"retry-after": "120"}) == 120.0
+    assert policy.delay(0, {"retry-after": "121"}) is None
+    assert policy.delay(1, {"x-other": "1"}) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("method", "attempt", "status", "error", "expected"),
+    [
+        ("GET", 0, 503, False, True),
+        ("GET", 0, 502, False, True),
+        ("GET", 0, 504, False, True),
+        ("GET", 0, 429, False, True),
+        ("get", 2, None, True, True),
+        ("HEAD", 0, None, True, True),
+        ("GET", 3, 503, False, False),
+        ("GET", 0, 500, False, False),
+        ("GET", 0, 400, False, False),
+        ("GET", 0, 200, False, False),
+        ("POST", 0, 503, False, False),
+        ("POST", 0, None, True, False),
+        ("PUT", 0, None, True, False),
+    ],
+)
+def test_should_retry_only_safe_methods_on_transient_failures(
+    method: str, attempt: int, status: int | None, error: bool, expected: bool
+) -> None:
+    """GET/HEAD on a transport error, 429 or 502–504 are retried while attempts remain; POST never."""
+    assert RetryPolicy(max_retries=3).should_retry(method, attempt, status=status, error=error) is expected
+
+
+def test_zero_max_retries_never_retries() -> None:
+    """max_retries=0 disables retrying."""
+    assert not RetryPolicy(max_retries=0).should_retry("GET", 0, error=True)

@@ -1,0 +1,146 @@
+"""Typed results: IdentifyResult helpers, JSON round-trips, and parse errors that name the field."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+import respx
+from clientkit import IDENTIFY_OUTPUT, JOB_ID, Api, job_response
+from pyannoteai_identify import Identification, IdentifyResult, InvalidResponseError
+
+pytestmark = pytest.mark.anyio
+
+RICH_OUTPUT: dict[str, Any] = {
+    **copy.deepcopy(IDENTIFY_OUTPUT),
+    "exclusiveDiarization": [{"speaker": "SPEAKER_00", "start": 0.0, "end": 4.0}],
+    "confidence": {"score": [0.0, 12.5, 99.0, 100.0], "resolution": 0.02},
+    "warning": "num_speakers could not be honoured",
+    "transcription": [{"text": "hello"}],
+}
+RICH_OUTPUT["identification"][0]["confidence"] = {"John": 91.0, "Mary": 12.0}
+
+
+def test_talk_time_sums_seconds_per_matched_label_longest_first() -> None:
+    """talk_time() totals each label's turns and leaves unmatched turns out."""
+    result = IdentifyResult.from_dict(IDENTIFY_OUTPUT)
+    assert result.talk_time() == {"John": 5.5, "Mary": 2.0}
+    assert list(result.talk_time()) == ["John", "Mary"]
+
+
+def test_segments_of_returns_a_labels_turns_in_time_order() -> None:
+    """segments_of(label) gives every turn matched to it, and nothing for an unknown label."""
+    result = IdentifyResult.from_dict(IDENTIFY_OUTPUT)
+    turns = result.segments_of("John")
+    assert [(t.start, t.end) for t in turns] == [(0.0, 4.0), (7.5, 9.0)]
+    assert all(isinstance(t, Identification) and t.diarization_speaker == "SPEAKER_00" for t in turns)
+    assert turns[0].duration == 4.0
+    assert result.segments_of("Nobody") == []
+
+
+def test_speakers_lists_matched_labels_in_order_of_appearance() -> None:
+    """speakers names each matched label once, first appearance first."""
+    assert IdentifyResult.from_dict(IDENTIFY_OUTPUT).speakers == ["John", "Mary"]
+
+
+def test_to_rttm_writes_one_line_per_turn_with_the_match_or_the_diarization_label() -> None:
+    """to_rttm() uses the matched label, or the diarization label for an unmatched turn."""
+    rttm = IdentifyResult.from_dict(IDENTIFY_OUTPUT).to_rttm("meeting")
+    assert rttm.splitlines() == [
+        "SPEAKER meeting 1 0.000 4.000 <NA> <NA> John <NA> <NA>",
+        "SPEAKER meeting 1 4.000 1.500 <NA> <NA> SPEAKER_01 <NA> <NA>",
+        "SPEAKER meeting 1 5.500 2.000 <NA> <NA> Mary <NA> <NA>",
+        "SPEAKER meeting 1 7.500 1.500 <NA> <NA> John <NA> <NA>",
+    ]
+
+
+def test_to_rttm_replaces_spaces_in_labels() -> None:
+    """A label with spaces stays one RTTM field."""
+    output = copy.deepcopy(IDENTIFY_OUTPUT)
+    output["identification"] = [output["identification"][0] | {"match": "John Smith"}]
+    assert "John_Smith" in IdentifyResult.from_dict(output).to_rttm().split()
+
+
+@pytest.mark.parametrize("output", [IDENTIFY_OUTPUT, RICH_OUTPUT], ids=["plain", "rich"])
+def test_to_dict_and_to_json_round_trip_through_from_dict(output: dict[str, Any]) -> None:
+    """to_dict() gives back the API's JSON, unknown keys included, and from_dict() reads it again unchanged."""
+    result = IdentifyResult.from_dict(output)
+    assert result.to_dict() == output
+    again = IdentifyResult.from_dict(json.loads(result.to_json()))
+    assert again.to_dict() == output
+    assert again.identification == result.identification
+
+
+def test_unknown_output_keys_are_kept_in_extra() -> None:
+    """A key from a newer API is neither an error nor lost."""
+    result = IdentifyResult.from_dict(RICH_OUTPUT)
+    assert result.extra == {"transcription": [{"text": "hello"}]}
+    assert result.warning == "num_speakers could not be honoured"
+    assert result.confidence is not None and len(result.confidence) == 4
+
+
+BAD_OUTPUTS = [
+    pytest.param(["identification", 0, "start"], "zero", "output.identification[0].start", id="start-text"),
+    pytest.param(["identification", 1, "end"], None, "output.identification[1].end", id="end-null"),
+    pytest.param(["identification", 2, "match"], 7, "output.identification[2].match", id="match-number"),
+    pytest.param(["identification", 3], "turn", "output.identification[3]", id="turn-not-object"),
+    pytest.param(["identification"], {"a": 1}, "output.identification", id="identification-object"),
+    pytest.param(["voiceprints", 1, "confidence"], [3.0], "output.voiceprints[1].confidence", id="scores-list"),
+    pytest.param(
+        ["voiceprints", 0, "confidence", "John"], "high", "output.voiceprints[0].confidence.John", id="score-text"
+    ),
+    pytest.param(["diarization", 2, "speaker"], 2, "output.diarization[2].speaker", id="diarization-speaker"),
+]
+
+
+def _broken(path: list[Any], value: Any) -> dict[str, Any]:
+    output = copy.deepcopy(IDENTIFY_OUTPUT)
+    target: Any = output
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return output
+
+
+@pytest.mark.parametrize(("path", "value", "field"), BAD_OUTPUTS)
+def test_from_dict_names_the_field_that_breaks_the_contract(path: list[Any], value: Any, field: str) -> None:
+    """A wrong value raises InvalidResponseError whose message names its exact place."""
+    with pytest.raises(InvalidResponseError) as caught:
+        IdentifyResult.from_dict(_broken(path, value))
+    assert f"at {field}:" in str(caught.value)
+
+
+@pytest.mark.parametrize("missing", ["identification", "voiceprints"])
+def test_from_dict_names_a_missing_required_field(missing: str) -> None:
+    """identification and voiceprints are required in an identify output."""
+    output = {k: v for k, v in IDENTIFY_OUTPUT.items() if k != missing}
+    with pytest.raises(InvalidResponseError, match=f"output.{missing}: missing required field"):
+        IdentifyResult.from_dict(output)
+
+
+@pytest.mark.parametrize(("path", "value", "field"), BAD_OUTPUTS[:3])
+async def test_a_malformed_job_output_from_the_api_names_the_field(
+    api: Api, router: respx.Router, path: list[Any], value: Any, field: str
+) -> None:
+    """get_job() and wait() raise InvalidResponseError naming the field, with the response's status."""
+    router.get(f"/v1/jobs/{JOB_ID}").mock(side_effect=lambda request: job_response("succeeded", _broken(path, value)))
+    for method in (api.get_job, api.wait):
+        with pytest.raises(InvalidResponseError) as caught:
+            await method(JOB_ID, kind="identify")
+        assert f"at {field}:" in str(caught.value)
+        assert caught.value.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"status": "running"}, "jobId"), ({"jobId": JOB_ID}, "status"), ({"jobId": JOB_ID, "status": 3}, "status")],
+)
+async def test_a_job_body_without_id_or_status_names_the_field(
+    api: Api, router: respx.Router, body: dict[str, Any], field: str
+) -> None:
+    """jobId and status are required in every job body."""
+    router.get(f"/v1/jobs/{JOB_ID}").respond(200, json=body)
+    with pytest.raises(InvalidResponseError, match=f"at {field}"):
+        await api.get_job(JOB_ID)

@@ -1,0 +1,225 @@
+"""Retries: safe reads are retried with backoff; requests that create a job are sent exactly once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from clientkit import API_KEY, JOB_ID, Api, FakeTime, job_response, write_wav
+from conftest import MakeApi
+from pyannoteai_identify import (
+    APIConnectionError,
+    APITimeoutError,
+    RateLimitError,
+    RetryPolicy,
+    ServerError,
+)
+
+pytestmark = pytest.mark.anyio
+
+JOB_PATH = f"/v1/jobs/{JOB_ID}"
+URL = "https://files.example.com/meeting.wav"
+
+
+@pytest.fixture
+def steady(make_api: MakeApi) -> Api:
+    """A client whose backoff always takes its ceiling (0.5, 1, 2, … s), so sleeps are predictable."""
+    return make_api(retry_policy=RetryPolicy(random=lambda: 1.0))
+
+
+def _error(status: int, **headers: str) -> httpx.Response:
+    return httpx.Response(status, json={"requestId": f"req-{status}", "message": f"status {status}"}, headers=headers)
+
+
+TRANSIENT = [
+    pytest.param(httpx.ConnectError("refused"), id="connect-error"),
+    pytest.param(httpx.ConnectTimeout("connect timeout"), id="connect-timeout"),
+    pytest.param(httpx.ReadTimeout("read timeout"), id="read-timeout"),
+    pytest.param(httpx.ReadError("reset"), id="read-error"),
+    pytest.param(httpx.RemoteProtocolError("server hung up"), id="protocol-error"),
+    pytest.param(_error(429), id="429"),
+    pytest.param(_error(502), id="502"),
+    pytest.param(_error(503), id="503"),
+    pytest.param(_error(504), id="504"),
+]
+
+
+@pytest.mark.parametrize("failure", TRANSIENT)
+async def test_a_get_is_retried_after_a_transient_failure_with_backoff(
+    steady: Api, router: respx.Router, fake_time: FakeTime, failure: object
+) -> None:
+    """Connection errors, timeouts, 429 and 502/503/504 on a GET are retried after 0.5 s, then 1 s."""
+    route = router.get(JOB_PATH).mock(side_effect=[failure, failure, job_response("running")])
+    job = await steady.get_job(JOB_ID)
+    assert str(job.status) == "running"
+    assert route.call_count == 3
+    assert fake_time.sleeps == [0.5, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("failure", "error_type"),
+    [
+        (_error(503), ServerError),
+        (_error(429), RateLimitError),
+        (httpx.ConnectError("refused"), APIConnectionError),
+        (httpx.ReadTimeout("slow"), APITimeoutError),
+    ],
+)
+async def test_retries_stop_after_max_retries_and_raise(
+    steady: Api, router: respx.Router, fake_time: FakeTime, failure: object, error_type: type[Exception]
+) -> None:
+    """After three retries (four attempts) the last failure is raised as the SDK's exception."""
+    route = router.get(JOB_PATH).mock(side_effect=lambda request: failure)
+    if isinstance(failure, Exception):
+        route.mock(side_effect=failure)
+    with pytest.raises(error_type):
+        await steady.get_job(JOB_ID)
+    assert route.call_count == 4
+    assert fake_time.sleeps == [0.5, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("max_retries", [0, 1, 5])
+async def test_max_retries_sets_the_number_of_retries(
+    make_api: MakeApi, router: respx.Router, fake_time: FakeTime, max_retries: int
+) -> None:
+    """max_retries=N allows N retries; 0 disables retrying."""
+    api = make_api(max_retries=max_retries)
+    route = router.get(JOB_PATH).mock(side_effect=lambda request: _error(503))
+    with pytest.raises(ServerError):
+        await api.get_job(JOB_ID)
+    assert route.call_count == max_retries + 1
+    assert len(fake_time.sleeps) == max_retries
+
+
+async def test_backoff_grows_exponentially_up_to_its_cap(
+    make_api: MakeApi, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """Backoff ceilings double from 0.5 s and stop growing at 8 s."""
+    api = make_api(retry_policy=RetryPolicy(max_retries=7, random=lambda: 1.0))
+    router.get(JOB_PATH).mock(side_effect=lambda request: _error(502))
+    with pytest.raises(ServerError):
+        await api.get_job(JOB_ID)
+    assert fake_time.sleeps == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+
+
+async def test_retry_after_sets_the_retry_delay(steady: Api, router: respx.Router, fake_time: FakeTime) -> None:
+    """A 429 or 503 with Retry-After is retried after exactly that many seconds."""
+    route = router.get(JOB_PATH).mock(
+        side_effect=[_error(429, **{"Retry-After": "7"}), _error(503, **{"Retry-After": "3"}), job_response("running")]
+    )
+    await steady.get_job(JOB_ID)
+    assert fake_time.sleeps == [7.0, 3.0]
+    assert route.call_count == 3
+
+
+async def test_a_retry_after_beyond_the_cap_is_not_waited_for(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """A Retry-After longer than the policy's cap raises RateLimitError at once, carrying retry_after."""
+    route = router.get(JOB_PATH).mock(side_effect=lambda request: _error(429, **{"Retry-After": "3600"}))
+    with pytest.raises(RateLimitError) as caught:
+        await steady.get_job(JOB_ID)
+    assert caught.value.retry_after == 3600.0
+    assert route.call_count == 1
+    assert fake_time.sleeps == []
+
+
+@pytest.mark.parametrize("status", [400, 401, 402, 404, 500, 418])
+async def test_other_error_statuses_are_not_retried(
+    steady: Api, router: respx.Router, fake_time: FakeTime, status: int
+) -> None:
+    """Statuses that retrying cannot fix are raised after one attempt."""
+    route = router.get(JOB_PATH).mock(side_effect=lambda request: _error(status))
+    with pytest.raises(Exception) as caught:
+        await steady.get_job(JOB_ID)
+    assert getattr(caught.value, "status_code", None) == status
+    assert route.call_count == 1
+    assert fake_time.sleeps == []
+
+
+@pytest.mark.parametrize("failure", [_error(503), _error(502), _error(429, **{"Retry-After": "1"})])
+async def test_identify_is_sent_once_even_on_a_retryable_status(
+    steady: Api, router: respx.Router, fake_time: FakeTime, failure: httpx.Response
+) -> None:
+    """POST /v1/identify creates a billable job: a 503, 502 or 429 is raised, never resent."""
+    route = router.post("/v1/identify").mock(side_effect=lambda request: failure)
+    with pytest.raises((ServerError, RateLimitError)):
+        await steady.identify(URL, {"John": "vp"})
+    assert route.call_count == 1
+    assert fake_time.sleeps == []
+
+
+async def test_voiceprint_is_sent_once_even_on_503(
+    steady: Api, router: respx.Router, fake_time: FakeTime, tmp_path: Path
+) -> None:
+    """POST /v1/voiceprint is not retried either."""
+    route = router.post("/v1/voiceprint").mock(side_effect=lambda request: _error(503))
+    with pytest.raises(ServerError):
+        await steady.create_voiceprint(URL)
+    with pytest.raises(ServerError):
+        await steady.submit_voiceprint(URL)
+    assert route.call_count == 2
+    assert fake_time.sleeps == []
+
+
+@pytest.mark.parametrize("path", ["/v1/identify", "/v1/voiceprint"])
+async def test_a_lost_response_after_sending_says_the_job_may_exist(
+    steady: Api, router: respx.Router, fake_time: FakeTime, path: str
+) -> None:
+    """A ReadError after a job-creating POST is sent once; the message says to look with jobs()."""
+    route = router.post(path).mock(side_effect=httpx.ReadError("connection reset by peer"))
+    with pytest.raises(APIConnectionError) as caught:
+        if path == "/v1/identify":
+            await steady.identify(URL, {"John": "vp"})
+        else:
+            await steady.submit_voiceprint(URL)
+    message = str(caught.value)
+    assert "may exist" in message and "jobs()" in message
+    assert caught.value.request_sent is True
+    assert caught.value.method == "POST"
+    assert route.call_count == 1
+    assert fake_time.sleeps == []
+    assert API_KEY not in message
+
+
+async def test_a_read_timeout_on_identify_is_a_timeout_that_may_have_created_the_job(
+    steady: Api, router: respx.Router
+) -> None:
+    """A ReadTimeout on identify raises APITimeoutError (an APIConnectionError) warning of a possible job."""
+    route = router.post("/v1/identify").mock(side_effect=httpx.ReadTimeout("timed out"))
+    with pytest.raises(APITimeoutError, match="may exist") as caught:
+        await steady.identify(URL, {"John": "vp"})
+    assert isinstance(caught.value, APIConnectionError)
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize("failure", [httpx.ConnectError("refused"), httpx.ConnectTimeout("connect timeout")])
+async def test_a_failed_connect_on_identify_says_nothing_was_sent(
+    steady: Api, router: respx.Router, failure: Exception
+) -> None:
+    """If the connection never opened, the message says nothing was sent and no job was created."""
+    route = router.post("/v1/identify").mock(side_effect=failure)
+    with pytest.raises(APIConnectionError) as caught:
+        await steady.identify(URL, {"John": "vp"})
+    assert "nothing was sent" in str(caught.value)
+    assert "may exist" not in str(caught.value)
+    assert caught.value.request_sent is False
+    assert route.call_count == 1
+
+
+async def test_create_voiceprint_polls_with_retries_but_submits_once(
+    steady: Api, router: respx.Router, fake_time: FakeTime, tmp_path: Path
+) -> None:
+    """In create_voiceprint, the submit is single-shot while its polls are retried."""
+    submit = router.post("/v1/voiceprint").respond(200, json={"jobId": JOB_ID, "status": "created"})
+    router.post("/v1/media/input").respond(201, json={"url": "https://storage.example.com/put"})
+    router.put("https://storage.example.com/put").respond(200)
+    poll = router.get(JOB_PATH).mock(
+        side_effect=[httpx.ConnectError("refused"), job_response("succeeded", {"voiceprint": "vp-1"})]
+    )
+    assert await steady.create_voiceprint(write_wav(tmp_path / "john.wav", 2.0)) == "vp-1"
+    assert submit.call_count == 1
+    assert poll.call_count == 2
+    assert fake_time.sleeps == [0.5]

@@ -1,0 +1,150 @@
+"""upload(): presigned URL, then a streamed PUT without the key; progress; upload failures."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from clientkit import API_KEY, PRESIGNED_URL, Api, ChunkRecordingTransport
+from conftest import MakeApi, MakeTransport
+from pyannoteai_identify import APIConnectionError, APIError, InvalidResponseError, PyannoteAIError
+from pyannoteai_identify._upload import CHUNK_SIZE
+
+pytestmark = pytest.mark.anyio
+
+SIZE = 2 * CHUNK_SIZE + CHUNK_SIZE // 2  # three chunks: 1 MiB, 1 MiB, 0.5 MiB
+
+
+def _mock_upload(router: respx.Router) -> tuple[respx.Route, respx.Route]:
+    media = router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    put = router.put(PRESIGNED_URL).respond(200)
+    return media, put
+
+
+def _sparse(path: Path, size: int = SIZE) -> Path:
+    with path.open("wb") as file:
+        file.truncate(size)
+    return path
+
+
+async def test_upload_of_a_path_is_streamed_in_chunks_with_monotonic_progress(
+    make_api: MakeApi, make_transport: MakeTransport, router: respx.Router, tmp_path: Path
+) -> None:
+    """A 2.5 MiB file arrives in three chunks; progress rises after each and ends at the total."""
+    transport = make_transport(ChunkRecordingTransport)
+    assert isinstance(transport, ChunkRecordingTransport)
+    api = make_api(transport=transport)
+    media, put = _mock_upload(router)
+    progress: list[tuple[int, int | None]] = []
+
+    url = await api.upload(
+        _sparse(tmp_path / "call.wav"), on_progress=lambda sent, total: progress.append((sent, total))
+    )
+
+    assert url == json.loads(media.calls.last.request.content)["url"]
+    assert url.startswith("media://") and url.endswith("/call.wav")
+    assert transport.chunks[PRESIGNED_URL] == [CHUNK_SIZE, CHUNK_SIZE, CHUNK_SIZE // 2]
+    assert [sent for sent, _ in progress] == [CHUNK_SIZE, 2 * CHUNK_SIZE, SIZE]
+    assert {total for _, total in progress} == {SIZE}
+    request = put.calls.last.request
+    assert request.headers["Content-Length"] == str(SIZE)
+    assert request.headers["Content-Type"] == "application/octet-stream"
+    assert "Authorization" not in request.headers
+    assert API_KEY not in str(request.headers) + str(request.url)
+    assert len(request.content) == SIZE
+
+
+async def test_upload_of_a_file_object_uses_the_given_key(
+    make_api: MakeApi, make_transport: MakeTransport, router: respx.Router
+) -> None:
+    """A binary file object is streamed too; key (with or without media://) names the object."""
+    transport = make_transport(ChunkRecordingTransport)
+    assert isinstance(transport, ChunkRecordingTransport)
+    api = make_api(transport=transport)
+    media, put = _mock_upload(router)
+    data = bytes(range(256)) * (SIZE // 256)
+
+    assert await api.upload(io.BytesIO(data), "meetings/call.wav") == "media://meetings/call.wav"
+    assert json.loads(media.calls.last.request.content) == {"url": "media://meetings/call.wav"}
+    assert transport.chunks[PRESIGNED_URL] == [CHUNK_SIZE, CHUNK_SIZE, CHUNK_SIZE // 2]
+    assert put.calls.last.request.content == data
+    assert await api.upload(io.BytesIO(data), "media://meetings/other.wav") == "media://meetings/other.wav"
+
+
+async def test_each_upload_without_a_key_gets_a_unique_media_url(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """Two uploads of the same file never overwrite each other."""
+    _mock_upload(router)
+    path = tmp_path / "a.wav"
+    path.write_bytes(b"RIFF")
+    first, second = await api.upload(path), await api.upload(path)
+    assert first != second
+
+
+async def test_a_stream_of_unknown_size_is_sent_chunked_and_reports_no_total(api: Api, router: respx.Router) -> None:
+    """A file object that cannot seek has no Content-Length; progress reports total None."""
+
+    class Pipe:
+        def __init__(self, data: bytes) -> None:
+            self._buffer = io.BytesIO(data)
+
+        def read(self, size: int = -1) -> bytes:
+            return self._buffer.read(size)
+
+    _, put = _mock_upload(router)
+    progress: list[tuple[int, int | None]] = []
+    await api.upload(Pipe(b"x" * 1000), "pipe.raw", on_progress=lambda sent, total: progress.append((sent, total)))
+    request = put.calls.last.request
+    assert "Content-Length" not in request.headers
+    assert request.content == b"x" * 1000
+    assert progress == [(1000, None)]
+
+
+async def test_a_lost_connection_during_the_put_raises_an_sdk_error(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """A transport failure of the PUT becomes APIConnectionError (a PyannoteAIError), not a raw httpx error."""
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    router.put(PRESIGNED_URL).mock(side_effect=httpx.WriteError("connection reset"))
+    path = tmp_path / "a.wav"
+    path.write_bytes(b"RIFF")
+    with pytest.raises(APIConnectionError) as caught:
+        await api.upload(path)
+    assert isinstance(caught.value, PyannoteAIError)
+    assert "upload again" in str(caught.value)
+    assert caught.value.method == "PUT"
+    assert "X-Signature" not in caught.value.url + str(caught.value)
+    assert API_KEY not in str(caught.value)
+
+
+async def test_a_refused_put_raises_api_error_with_the_storage_message(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """A non-2xx answer of the storage is an APIError carrying its status and text."""
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    router.put(PRESIGNED_URL).respond(403, text="<Error>AccessDenied</Error>")
+    path = tmp_path / "a.wav"
+    path.write_bytes(b"RIFF")
+    with pytest.raises(APIError, match="AccessDenied") as caught:
+        await api.upload(path)
+    assert caught.value.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "body", [{"url": "ftp://storage.example.com/x"}, {"url": None}, {}, ["https://storage.example.com/x"]]
+)
+async def test_a_presigned_answer_without_an_http_url_is_an_invalid_response(
+    api: Api, router: respx.Router, tmp_path: Path, body: object
+) -> None:
+    """If media/input returns no usable URL, InvalidResponseError names the url field and nothing is PUT."""
+    router.post("/v1/media/input").respond(201, json=body)
+    path = tmp_path / "a.wav"
+    path.write_bytes(b"RIFF")
+    with pytest.raises(InvalidResponseError, match="url"):
+        await api.upload(path)
+    assert router.calls.call_count == 1

@@ -1,0 +1,327 @@
+"""Bad arguments raise ValidationError naming field, value and rule, before any request is sent."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+import respx
+from clientkit import Api, write_wav
+from pyannoteai_identify import Matching, ValidationError, Voiceprint
+from pyannoteai_identify._validation import (
+    LABEL_MAX,
+    MAX_AUDIO_BYTES,
+    MAX_VOICEPRINT_AUDIO_BYTES,
+    MAX_VOICEPRINTS,
+    MEDIA_URL_MAX,
+    VOICEPRINT_MAX,
+)
+
+pytestmark = pytest.mark.anyio
+
+URL = "https://files.example.com/meeting.wav"
+NAN = float("nan")
+
+
+def _vps(count: int) -> dict[str, str]:
+    return {f"person-{index}": "vp" for index in range(count)}
+
+
+# (keyword arguments replacing the valid defaults, the field named, a text the message must show)
+IDENTIFY_CASES = [
+    pytest.param({"num_speakers": 0}, "num_speakers", "0", id="num_speakers=0"),
+    pytest.param({"num_speakers": 3}, "num_speakers", "3", id="num_speakers=3"),
+    pytest.param({"num_speakers": -1}, "num_speakers", "-1", id="num_speakers=-1"),
+    pytest.param({"num_speakers": True}, "num_speakers", "True", id="num_speakers=True"),
+    pytest.param({"num_speakers": 2.0}, "num_speakers", "2.0", id="num_speakers=2.0"),
+    pytest.param({"num_speakers": "2"}, "num_speakers", "'2'", id="num_speakers='2'"),
+    pytest.param({"voiceprints": {}}, "voiceprints", "<0 voiceprints>", id="no-voiceprints"),
+    pytest.param({"voiceprints": []}, "voiceprints", "<0 voiceprints>", id="empty-sequence"),
+    pytest.param(
+        {"voiceprints": _vps(MAX_VOICEPRINTS + 1)}, "voiceprints", f"<{MAX_VOICEPRINTS + 1} voiceprints>", id="51"
+    ),
+    pytest.param({"voiceprints": "John"}, "voiceprints", "'John'", id="voiceprints-a-string"),
+    pytest.param({"voiceprints": [("John", "vp")]}, "voiceprints[0]", "('John', 'vp')", id="tuple-not-voiceprint"),
+    pytest.param(
+        {"voiceprints": [Voiceprint("John", "a"), Voiceprint("John", "b")]},
+        "voiceprints[1].label",
+        "'John'",
+        id="duplicate-label",
+    ),
+    pytest.param(
+        {"voiceprints": [Voiceprint("John", "a"), Voiceprint("JOHN", "b")]},
+        "voiceprints[1].label",
+        "'JOHN'",
+        id="duplicate-label-other-case",
+    ),
+    pytest.param({"voiceprints": {"": "vp"}}, "voiceprints[0].label", "''", id="empty-label"),
+    pytest.param({"voiceprints": {"x" * (LABEL_MAX + 1): "vp"}}, "voiceprints[0].label", "xxxx", id="label-too-long"),
+    pytest.param({"voiceprints": {"SPEAKER_00": "vp"}}, "voiceprints[0].label", "SPEAKER_00", id="SPEAKER_"),
+    pytest.param({"voiceprints": {"speaker_1": "vp"}}, "voiceprints[0].label", "speaker_1", id="speaker_"),
+    pytest.param({"voiceprints": {"sPeAkEr_x": "vp"}}, "voiceprints[0].label", "sPeAkEr_x", id="sPeAkEr_"),
+    pytest.param({"voiceprints": {3: "vp"}}, "voiceprints[0].label", "3", id="label-not-a-string"),
+    pytest.param({"voiceprints": {"John": ""}}, "voiceprints[0].voiceprint", "<0 chars>", id="empty-voiceprint"),
+    pytest.param(
+        {"voiceprints": {"John": "v" * (VOICEPRINT_MAX + 1)}},
+        "voiceprints[0].voiceprint",
+        f"<{VOICEPRINT_MAX + 1} chars>",
+        id="oversized-voiceprint",
+    ),
+    pytest.param({"voiceprints": {"John": None}}, "voiceprints[0].voiceprint", "None", id="voiceprint-None"),
+    pytest.param({"matching": Matching(threshold=-0.1)}, "matching.threshold", "-0.1", id="threshold<0"),
+    pytest.param({"matching": Matching(threshold=100.5)}, "matching.threshold", "100.5", id="threshold>100"),
+    pytest.param({"matching": Matching(threshold=NAN)}, "matching.threshold", "nan", id="threshold-NaN"),
+    pytest.param({"matching": {"threshold": float("inf")}}, "matching.threshold", "inf", id="threshold-inf"),
+    pytest.param({"matching": {"threshold": True}}, "matching.threshold", "True", id="threshold-True"),
+    pytest.param({"matching": {"threshold": "50"}}, "matching.threshold", "'50'", id="threshold-str"),
+    pytest.param({"matching": {"treshold": 5}}, "matching", "treshold", id="matching-unknown-key"),
+    pytest.param({"matching": Matching(exclusive=1)}, "matching.exclusive", "1", id="matching-exclusive-int"),  # type: ignore[arg-type]
+    pytest.param({"matching": 50}, "matching", "50", id="matching-a-number"),
+    pytest.param({"confidence": 1}, "confidence", "1", id="confidence=1"),
+    pytest.param({"exclusive": "true"}, "exclusive", "'true'", id="exclusive='true'"),
+    pytest.param({"turn_level_confidence": None}, "turn_level_confidence", "None", id="turn_level_confidence=None"),
+    pytest.param({"webhook_status_only": 0}, "webhook_status_only", "0", id="webhook_status_only=0"),
+    pytest.param({"webhook": "ftp://hooks.example.com/x"}, "webhook", "ftp://", id="webhook-ftp"),
+    pytest.param({"webhook": "hooks.example.com/x"}, "webhook", "hooks.example.com", id="webhook-no-scheme"),
+    pytest.param({"webhook": "javascript:alert(1)"}, "webhook", "javascript", id="webhook-javascript"),
+    pytest.param({"webhook": "https://"}, "webhook", "https://", id="webhook-no-host"),
+    pytest.param({"webhook": "https://ex ample.com/h"}, "webhook", "ex ample", id="webhook-space"),
+    pytest.param({"audio": "https://"}, "audio", "https://", id="url-no-host"),
+    pytest.param({"audio": "ftp://files.example.com/a.wav"}, "audio", "ftp://", id="url-ftp"),
+    pytest.param({"audio": "https://files.example.com/a b.wav"}, "audio", "a b.wav", id="url-space"),
+    pytest.param({"audio": "https://[::1/a.wav"}, "audio", "[::1", id="url-malformed"),
+    pytest.param({"audio": "media://"}, "audio", "media://", id="media-empty-key"),
+    pytest.param({"audio": "media://a b.wav"}, "audio", "a b.wav", id="media-space"),
+    pytest.param({"audio": "media://a?b=1"}, "audio", "a?b=1", id="media-query"),
+    pytest.param({"audio": "media://../etc/passwd"}, "audio", "../etc", id="media-dotdot-first"),
+    pytest.param({"audio": "media://a/../b.wav"}, "audio", "a/../b", id="media-dotdot-inside"),
+    pytest.param({"audio": "media://a/./b.wav"}, "audio", "a/./b", id="media-dot"),
+    pytest.param({"audio": "media://a//b.wav"}, "audio", "a//b", id="media-empty-segment"),
+    pytest.param(
+        {"audio": "media://" + "k" * (MEDIA_URL_MAX - len("media://") + 1)}, "audio", "media://kkk", id="media-256"
+    ),
+    pytest.param({"audio": 42}, "audio", "42", id="audio-a-number"),
+    pytest.param({"audio": b"/tmp/a.wav"}, "audio", "b'/tmp/a.wav'", id="audio-bytes"),
+    pytest.param({"media_key": "meetings/a.wav"}, "media_key", "meetings/a.wav", id="media_key-with-url"),
+]
+
+
+async def _identify(api: Api, overrides: dict[str, Any]) -> Any:
+    kwargs: dict[str, Any] = {"audio": URL, "voiceprints": {"John": "vp"}, **overrides}
+    return await api.identify(kwargs.pop("audio"), kwargs.pop("voiceprints"), **kwargs)
+
+
+def _check(error: ValidationError, field: str, shown: str) -> None:
+    assert error.field == field
+    assert error.rule
+    message = str(error)
+    assert message.startswith(f"{field}=")
+    assert shown in message
+    assert error.rule in message
+    assert isinstance(error, ValueError)
+
+
+@pytest.mark.parametrize(("overrides", "field", "shown"), IDENTIFY_CASES)
+async def test_bad_identify_argument_is_rejected_before_any_request(
+    api: Api, router: respx.Router, overrides: dict[str, Any], field: str, shown: str
+) -> None:
+    """Each argument the API would refuse raises ValidationError(field, value, rule) and sends nothing."""
+    with pytest.raises(ValidationError) as caught:
+        await _identify(api, overrides)
+    _check(caught.value, field, shown)
+    assert router.calls.call_count == 0
+
+
+async def test_limits_that_are_allowed_pass_validation(api: Api, router: respx.Router) -> None:
+    """The edges of every range are accepted: 50 voiceprints, a 100-char label, thresholds 0 and 100."""
+    router.post("/v1/identify").respond(200, json={"jobId": "j", "status": "created"})
+    await api.identify(URL, _vps(MAX_VOICEPRINTS), num_speakers=1, matching=Matching(threshold=0))
+    await api.identify(URL, {"x" * LABEL_MAX: "v" * VOICEPRINT_MAX}, matching={"threshold": 100, "exclusive": True})
+    await api.identify(URL, {"Speaker 1": "vp", "speakers_room": "vp"}, num_speakers=2)
+    assert router.calls.call_count == 3
+
+
+async def test_missing_local_file_is_rejected_before_any_request(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """A path that does not exist names the path and says so."""
+    missing = tmp_path / "missing.wav"
+    with pytest.raises(ValidationError) as caught:
+        await api.identify(missing, {"John": "vp"})
+    _check(caught.value, "audio", "missing.wav")
+    assert "no such file" in caught.value.rule
+    assert router.calls.call_count == 0
+
+
+async def test_a_directory_or_an_empty_file_is_rejected(api: Api, router: respx.Router, tmp_path: Path) -> None:
+    """A directory is not a file, and an empty file has nothing to identify."""
+    empty = tmp_path / "empty.wav"
+    empty.touch()
+    for path in (tmp_path, empty):
+        with pytest.raises(ValidationError) as caught:
+            await api.identify(str(path), {"John": "vp"})
+        assert caught.value.field == "audio"
+    assert router.calls.call_count == 0
+
+
+async def test_local_file_over_1_gib_is_rejected_before_any_request(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """A (sparse) file one byte over the 1 GiB limit is refused with its size and the limit."""
+    big = tmp_path / "big.wav"
+    with big.open("wb") as file:
+        file.truncate(MAX_AUDIO_BYTES + 1)
+    assert MAX_AUDIO_BYTES == 2**30
+    with pytest.raises(ValidationError) as caught:
+        await api.identify(big, {"John": "vp"})
+    _check(caught.value, "audio", "big.wav")
+    assert str(MAX_AUDIO_BYTES + 1) in caught.value.rule and str(MAX_AUDIO_BYTES) in caught.value.rule
+    assert router.calls.call_count == 0
+
+
+async def test_file_object_over_1_gib_is_rejected_before_any_request(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """A file object whose remaining size is over the limit is refused as well."""
+    big = tmp_path / "big.wav"
+    with big.open("wb") as file:
+        file.truncate(MAX_AUDIO_BYTES + 1)
+    with big.open("rb") as file, pytest.raises(ValidationError) as caught:
+        await api.identify(file, {"John": "vp"})
+    assert caught.value.field == "audio"
+    assert router.calls.call_count == 0
+
+
+async def test_text_mode_file_object_is_rejected(api: Api, router: respx.Router, tmp_path: Path) -> None:
+    """A file opened in text mode would corrupt audio; it must be opened with 'rb'."""
+    path = tmp_path / "a.wav"
+    path.write_bytes(b"RIFF")
+    with path.open("r") as file, pytest.raises(ValidationError, match="binary mode") as caught:
+        await api.identify(file, {"John": "vp"})
+    assert caught.value.field == "audio"
+    assert router.calls.call_count == 0
+
+
+@pytest.mark.parametrize("key", ["../escape.wav", "media://a/../b", "a b.wav", "", "k" * 300])
+async def test_bad_media_key_is_rejected_before_the_upload(
+    api: Api, router: respx.Router, tmp_path: Path, key: str
+) -> None:
+    """A media_key that breaks the media:// pattern, length or path rules is refused before any I/O."""
+    path = tmp_path / "a.wav"
+    path.write_bytes(b"RIFF")
+    with pytest.raises(ValidationError) as caught:
+        await api.identify(path, {"John": "vp"}, media_key=key)
+    assert caught.value.field == "key"
+    with pytest.raises(ValidationError):
+        await api.upload(path, key)
+    assert router.calls.call_count == 0
+
+
+@pytest.mark.parametrize("audio", [URL, "media://already/there.wav"])
+async def test_upload_refuses_audio_that_is_already_a_url(api: Api, router: respx.Router, audio: str) -> None:
+    """upload() takes a path or a file object; a URL has nothing to upload."""
+    with pytest.raises(ValidationError) as caught:
+        await api.upload(audio)
+    _check(caught.value, "audio", audio)
+    assert router.calls.call_count == 0
+
+
+async def test_voiceprint_audio_over_100_mib_is_rejected(api: Api, router: respx.Router, tmp_path: Path) -> None:
+    """A voiceprint file over the voiceprint limit is refused although identify would accept it."""
+    big = tmp_path / "enrol.mp3"
+    with big.open("wb") as file:
+        file.truncate(MAX_VOICEPRINT_AUDIO_BYTES + 1)
+    for method in (api.create_voiceprint, api.submit_voiceprint):
+        with pytest.raises(ValidationError) as caught:
+            await method(big)
+        assert caught.value.field == "audio"
+        assert str(MAX_VOICEPRINT_AUDIO_BYTES) in caught.value.rule
+    assert router.calls.call_count == 0
+
+
+async def test_voiceprint_webhook_is_checked(api: Api, router: respx.Router) -> None:
+    """submit_voiceprint refuses a webhook that is not an http(s) URL."""
+    with pytest.raises(ValidationError) as caught:
+        await api.submit_voiceprint(URL, webhook="mailto:me@example.com")
+    _check(caught.value, "webhook", "mailto:")
+    assert router.calls.call_count == 0
+
+
+async def test_voiceprint_wav_over_30_seconds_is_rejected_before_any_request(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """A local WAV longer than 30 s is refused with its duration, before upload."""
+    long = write_wav(tmp_path / "long.wav", 31.0)
+    for method in (api.create_voiceprint, api.submit_voiceprint):
+        with pytest.raises(ValidationError, match=r"31\.0 s") as caught:
+            await method(long)
+        assert caught.value.field == "audio"
+    assert router.calls.call_count == 0
+
+
+@pytest.mark.parametrize("timeout", [0, -5, NAN, float("inf"), True, "60"])
+async def test_wait_timeout_must_be_a_positive_finite_number(
+    api: Api, router: respx.Router, timeout: object, tmp_path: Path
+) -> None:
+    """wait() and create_voiceprint() refuse a timeout that is not a positive finite number of seconds."""
+    with pytest.raises(ValidationError) as caught:
+        await api.wait("job-1", timeout=timeout)
+    assert caught.value.field == "timeout"
+    with pytest.raises(ValidationError):
+        await api.create_voiceprint(write_wav(tmp_path / "a.wav", 1.0), timeout=timeout)
+    assert router.calls.call_count == 0
+
+
+@pytest.mark.parametrize("job_id", ["", "   ", " job-1", 42, None])
+async def test_job_id_must_be_a_non_empty_string(api: Api, router: respx.Router, job_id: object) -> None:
+    """get_job() and wait() refuse an empty, padded or non-string job id."""
+    for method in (api.get_job, api.wait):
+        with pytest.raises(ValidationError) as caught:
+            await method(job_id)
+        assert caught.value.field == "job_id"
+    assert router.calls.call_count == 0
+
+
+async def test_kind_and_broker_are_checked(api: Api, router: respx.Router) -> None:
+    """An unknown kind, or a broker without wait(), is refused."""
+    with pytest.raises(ValidationError) as caught:
+        await api.get_job("job-1", kind="transcription")
+    assert caught.value.field == "kind"
+    with pytest.raises(ValidationError) as caught:
+        await api.wait("job-1", kind="transcription")
+    assert caught.value.field == "kind"
+    with pytest.raises(ValidationError) as caught:
+        await api.wait("job-1", broker=object())
+    assert caught.value.field == "broker"
+    assert router.calls.call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"status": "done"}, "status"),
+        ({"status": 3}, "status"),
+        ({"page_size": 0}, "page_size"),
+        ({"page_size": 101}, "page_size"),
+        ({"page_size": True}, "page_size"),
+        ({"max_items": -1}, "max_items"),
+        ({"max_items": 1.5}, "max_items"),
+    ],
+)
+async def test_jobs_arguments_are_checked(api: Api, router: respx.Router, kwargs: dict[str, Any], field: str) -> None:
+    """jobs() refuses an unknown status, a page size outside 1–100 and a negative max_items."""
+    with pytest.raises(ValidationError) as caught:
+        await api.jobs(**kwargs)
+    assert caught.value.field == field
+    assert router.calls.call_count == 0
+
+
+async def test_a_validation_error_never_reads_the_file_object(api: Api, router: respx.Router) -> None:
+    """When another argument is wrong, a file object is left where it was."""
+    file = io.BytesIO(b"RIFF....")
+    with pytest.raises(ValidationError):
+        await api.identify(file, {"John": "vp"}, num_speakers=3)
+    assert file.tell() == 0
+    assert router.calls.call_count == 0

@@ -1,0 +1,348 @@
+"""wait(): the polling schedule, server back-pressure, the deadline, results and job errors."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, FakeTime, job_response
+from conftest import MakeApi
+from pyannoteai_identify import (
+    AuthenticationError,
+    IdentifyResult,
+    Job,
+    JobCanceledError,
+    JobExpiredError,
+    JobFailedError,
+    PollSchedule,
+    RetryPolicy,
+    VoiceprintResult,
+    WaitTimeoutError,
+)
+
+pytestmark = pytest.mark.anyio
+
+JOB_PATH = f"/v1/jobs/{JOB_ID}"
+IDENTIFY_JOB: Job[IdentifyResult] = Job(JOB_ID, "created", "identify")
+
+
+@pytest.fixture
+def steady(make_api: MakeApi) -> Api:
+    """A client whose schedule and backoff have no jitter, so every sleep is predictable."""
+    return make_api(poll_schedule=PollSchedule(random=lambda: 0.0), retry_policy=RetryPolicy(random=lambda: 1.0))
+
+
+def _finishes_after(
+    fake_time: FakeTime, seconds: float, final: httpx.Response, running: Callable[[], httpx.Response] | None = None
+) -> Callable[[httpx.Request], httpx.Response]:
+    """A poll answer that says running until *seconds* of fake time have passed, then *final*."""
+    start = fake_time.now
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if fake_time.now - start >= seconds:
+            return final
+        return running() if running is not None else job_response("running")
+
+    return answer
+
+
+async def test_polling_starts_fast_and_backs_off_with_the_age_of_the_job(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """Gaps are 2 s at first, then a tenth of the time waited; the end is noticed within that tenth."""
+    route = router.get(JOB_PATH).mock(
+        side_effect=_finishes_after(fake_time, 600, job_response("succeeded", IDENTIFY_OUTPUT))
+    )
+    result = await steady.wait(IDENTIFY_JOB, timeout=3600)
+    assert isinstance(result, IdentifyResult)
+    sleeps = fake_time.sleeps
+    assert sleeps[:10] == [2.0] * 10
+    assert sleeps == sorted(sleeps)
+    waited = 0.0
+    for gap in sleeps:
+        assert gap == pytest.approx(max(2.0, 0.1 * waited))
+        waited += gap
+    assert 600 <= waited <= 600 * 1.1
+    assert route.call_count == len(sleeps) + 1
+    assert route.call_count < 60
+
+
+async def test_gaps_never_exceed_the_maximum(make_api: MakeApi, router: respx.Router, fake_time: FakeTime) -> None:
+    """However old the job, polls are at most PollSchedule.maximum apart."""
+    api = make_api(poll_schedule=PollSchedule(random=lambda: 0.0, maximum=60.0))
+    router.get(JOB_PATH).mock(side_effect=_finishes_after(fake_time, 3000, job_response("succeeded", IDENTIFY_OUTPUT)))
+    await api.wait(IDENTIFY_JOB, timeout=7200)
+    assert max(fake_time.sleeps) == 60.0
+
+
+async def test_jitter_only_shortens_a_gap(make_api: MakeApi, router: respx.Router, fake_time: FakeTime) -> None:
+    """With the largest jitter draw, every gap is 20 % shorter than its base, never longer."""
+    api = make_api(poll_schedule=PollSchedule(random=lambda: 1.0))
+    router.get(JOB_PATH).mock(side_effect=_finishes_after(fake_time, 100, job_response("succeeded", IDENTIFY_OUTPUT)))
+    await api.wait(IDENTIFY_JOB, timeout=3600)
+    waited = 0.0
+    for gap in fake_time.sleeps:
+        assert gap == pytest.approx(0.8 * max(2.0, 0.1 * waited))
+        waited += gap
+
+
+async def test_retry_after_on_a_poll_stretches_the_next_gap(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """A Retry-After header on a 200 poll delays the next poll by at least that long."""
+    router.get(JOB_PATH).mock(
+        side_effect=[
+            job_response("running", **{"Retry-After": "30"}),
+            job_response("succeeded", IDENTIFY_OUTPUT),
+        ]
+    )
+    await steady.wait(IDENTIFY_JOB, timeout=600)
+    assert fake_time.sleeps == [30.0]
+
+
+async def test_rate_limited_poll_waits_as_told_and_keeps_waiting(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """A 429 on a poll is retried after its Retry-After; the wait carries on to the result."""
+    limited = httpx.Response(429, json={"requestId": "r", "message": "Too many requests"}, headers={"Retry-After": "7"})
+    route = router.get(JOB_PATH).mock(side_effect=[limited, job_response("succeeded", IDENTIFY_OUTPUT)])
+    assert isinstance(await steady.wait(IDENTIFY_JOB, timeout=600), IdentifyResult)
+    assert fake_time.sleeps == [7.0]
+    assert route.call_count == 2
+
+
+async def test_rate_limit_past_all_retries_waits_for_the_server_then_polls_again(
+    make_api: MakeApi, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """When even the retries are refused, wait() sleeps the Retry-After before its next poll."""
+    api = make_api(poll_schedule=PollSchedule(random=lambda: 0.0), max_retries=0)
+    limited = httpx.Response(429, json={"requestId": "r", "message": "slow"}, headers={"Retry-After": "45"})
+    router.get(JOB_PATH).mock(side_effect=[limited, job_response("succeeded", IDENTIFY_OUTPUT)])
+    await api.wait(IDENTIFY_JOB, timeout=600)
+    assert fake_time.sleeps == [45.0]
+
+
+async def test_exhausted_rate_limit_waits_until_the_reset(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """X-RateLimit-Remaining: 0 with X-RateLimit-Reset (epoch seconds) delays the next poll until the reset."""
+    reset = math.ceil(time.time()) + 40
+    headers = {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}
+    router.get(JOB_PATH).mock(
+        side_effect=[job_response("running", **headers), job_response("succeeded", IDENTIFY_OUTPUT)]
+    )
+    await steady.wait(IDENTIFY_JOB, timeout=600)
+    assert len(fake_time.sleeps) == 1
+    assert 35.0 <= fake_time.sleeps[0] <= 41.0
+
+
+async def test_remaining_quota_does_not_slow_polling(steady: Api, router: respx.Router, fake_time: FakeTime) -> None:
+    """X-RateLimit-Remaining above zero leaves the schedule alone."""
+    headers = {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "12", "X-RateLimit-Reset": "9999999999"}
+    router.get(JOB_PATH).mock(
+        side_effect=[job_response("running", **headers), job_response("succeeded", IDENTIFY_OUTPUT)]
+    )
+    await steady.wait(IDENTIFY_JOB, timeout=600)
+    assert fake_time.sleeps == [2.0]
+
+
+async def test_the_deadline_ends_the_wait_with_wait_timeout_error(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """A job still running at the deadline raises WaitTimeoutError with its id; no sleep passes the deadline."""
+    route = router.get(JOB_PATH).mock(side_effect=lambda request: job_response("running"))
+    with pytest.raises(WaitTimeoutError) as caught:
+        await steady.wait(IDENTIFY_JOB, timeout=60)
+    assert caught.value.job_id == JOB_ID
+    assert caught.value.last_status == "running"
+    assert JOB_ID in str(caught.value) and "again" in str(caught.value)
+    assert sum(fake_time.sleeps) == pytest.approx(60.0)
+    assert route.call_count == len(fake_time.sleeps) + 1
+
+
+async def test_a_wait_can_be_resumed_after_a_timeout(steady: Api, router: respx.Router, fake_time: FakeTime) -> None:
+    """Calling wait() again with the job id picks up where the timed-out wait stopped."""
+    router.get(JOB_PATH).mock(side_effect=_finishes_after(fake_time, 100, job_response("succeeded", IDENTIFY_OUTPUT)))
+    with pytest.raises(WaitTimeoutError) as caught:
+        await steady.wait(IDENTIFY_JOB, timeout=30)
+    result = await steady.wait(caught.value.job_id, timeout=600, kind="identify")
+    assert isinstance(result, IdentifyResult)
+
+
+async def test_wait_returns_the_typed_result_of_each_job_kind(api: Api, router: respx.Router) -> None:
+    """An identify job gives an IdentifyResult, a voiceprint job a VoiceprintResult; a bare id infers the kind."""
+    router.get(JOB_PATH).mock(
+        side_effect=[
+            job_response("succeeded", IDENTIFY_OUTPUT),
+            job_response("succeeded", {"voiceprint": VOICEPRINT}),
+            job_response("succeeded", {"voiceprint": VOICEPRINT}),
+        ]
+    )
+    identified = await api.wait(IDENTIFY_JOB)
+    assert isinstance(identified, IdentifyResult)
+    assert identified.speakers == ["John", "Mary"]
+    voiceprint = await api.wait(Job(JOB_ID, "created", "voiceprint"))
+    assert isinstance(voiceprint, VoiceprintResult)
+    assert voiceprint.voiceprint == VOICEPRINT
+    inferred = await api.wait(JOB_ID)
+    assert isinstance(inferred, VoiceprintResult)
+
+
+async def test_on_status_is_called_once_per_status_change(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """on_status sees created, running and succeeded once each, however many polls each lasted."""
+    router.get(JOB_PATH).mock(
+        side_effect=[job_response(s) for s in ("created", "created", "running", "running", "running")]
+        + [job_response("succeeded", IDENTIFY_OUTPUT)]
+    )
+    seen: list[str] = []
+    await steady.wait(IDENTIFY_JOB, on_status=lambda job: seen.append(str(job.status)))
+    assert seen == ["created", "running", "succeeded"]
+
+
+async def test_an_unknown_status_counts_as_not_finished(steady: Api, router: respx.Router, fake_time: FakeTime) -> None:
+    """A status this SDK does not know keeps the wait going (and is reported), it never crashes."""
+    router.get(JOB_PATH).mock(
+        side_effect=[job_response("queued"), job_response("transcoding"), job_response("succeeded", IDENTIFY_OUTPUT)]
+    )
+    seen: list[str] = []
+    result = await steady.wait(IDENTIFY_JOB, on_status=lambda job: seen.append(str(job.status)))
+    assert isinstance(result, IdentifyResult)
+    assert seen == ["queued", "transcoding", "succeeded"]
+    assert fake_time.sleeps == [2.0, 2.0]
+
+
+async def test_a_failed_job_raises_job_failed_error_with_the_api_reason(api: Api, router: respx.Router) -> None:
+    """status failed raises JobFailedError whose message and api_message carry output.error."""
+    router.get(JOB_PATH).respond(200, json=job_response("failed", {"error": "Could not load audio"}).json())
+    with pytest.raises(JobFailedError, match="Could not load audio") as caught:
+        await api.wait(IDENTIFY_JOB)
+    assert (caught.value.job_id, caught.value.status, caught.value.api_message) == (
+        JOB_ID,
+        "failed",
+        "Could not load audio",
+    )
+
+
+async def test_a_failed_job_without_a_reason_says_so(api: Api, router: respx.Router) -> None:
+    """A failure with no output.error still raises JobFailedError, saying no reason was given."""
+    router.get(JOB_PATH).respond(200, json=job_response("failed").json())
+    with pytest.raises(JobFailedError, match="no reason") as caught:
+        await api.wait(IDENTIFY_JOB)
+    assert caught.value.api_message is None
+
+
+async def test_a_canceled_job_raises_job_canceled_error_with_the_api_reason(api: Api, router: respx.Router) -> None:
+    """status canceled raises JobCanceledError carrying the API's text."""
+    router.get(JOB_PATH).respond(200, json=job_response("canceled", {"error": "Canceled by the team"}).json())
+    with pytest.raises(JobCanceledError, match="Canceled by the team") as caught:
+        await api.wait(IDENTIFY_JOB)
+    assert (caught.value.job_id, caught.value.status, caught.value.api_message) == (
+        JOB_ID,
+        "canceled",
+        "Canceled by the team",
+    )
+
+
+async def test_a_job_that_is_gone_raises_job_expired_error(api: Api, router: respx.Router) -> None:
+    """404 while waiting means the job expired (or never existed): JobExpiredError with the id."""
+    router.get(JOB_PATH).respond(404, json={"requestId": "r", "message": "Job not found"})
+    with pytest.raises(JobExpiredError) as caught:
+        await api.wait(IDENTIFY_JOB)
+    assert caught.value.job_id == JOB_ID
+    assert "24 hours" in str(caught.value)
+
+
+async def test_succeeded_without_output_raises_job_expired_error(api: Api, router: respx.Router) -> None:
+    """A succeeded job whose output is gone cannot give a result: JobExpiredError."""
+    router.get(JOB_PATH).respond(200, json=job_response("succeeded").json())
+    with pytest.raises(JobExpiredError) as caught:
+        await api.wait(IDENTIFY_JOB)
+    assert (caught.value.job_id, caught.value.status) == (JOB_ID, "succeeded")
+
+
+async def test_server_errors_while_polling_do_not_end_the_wait(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """503s beyond the retries and a lost connection are logged and the wait goes on."""
+    unavailable = httpx.Response(503, json={"requestId": "r", "message": "down"})
+    route = router.get(JOB_PATH).mock(
+        side_effect=[unavailable] * 4
+        + [httpx.ConnectError("refused")] * 4
+        + [job_response("succeeded", IDENTIFY_OUTPUT)]
+    )
+    assert isinstance(await steady.wait(IDENTIFY_JOB, timeout=600), IdentifyResult)
+    assert route.call_count == 9
+
+
+async def test_an_authentication_error_while_polling_ends_the_wait(api: Api, router: respx.Router) -> None:
+    """A 401 cannot heal by waiting: it is raised at once."""
+    router.get(JOB_PATH).respond(401, json={"requestId": "r", "message": "Invalid API key"})
+    with pytest.raises(AuthenticationError):
+        await api.wait(IDENTIFY_JOB)
+
+
+@dataclass
+class _Event:
+    job_id: str
+    status: str
+    result: Any = None
+    error: str | None = None
+
+
+class _Broker:
+    """A webhook broker that delivers *event* on the first wait and records the timeouts asked."""
+
+    def __init__(self, event: _Event | None) -> None:
+        self.event = event
+        self.timeouts: list[float] = []
+
+    def wait(self, job_id: str, timeout: float) -> _Event | None:
+        self.timeouts.append(timeout)
+        return self.event
+
+    async def wait_async(self, job_id: str, timeout: float) -> _Event | None:
+        return self.wait(job_id, timeout)
+
+
+async def test_a_webhook_delivery_ends_the_wait_without_another_poll(steady: Api, router: respx.Router) -> None:
+    """With a broker, the job's webhook event gives the result as soon as it arrives."""
+    route = router.get(JOB_PATH).mock(side_effect=lambda request: job_response("running"))
+    broker = _Broker(_Event(JOB_ID, "succeeded", IdentifyResult.from_dict(IDENTIFY_OUTPUT)))
+    result = await steady.wait(IDENTIFY_JOB, broker=broker, timeout=600)
+    assert isinstance(result, IdentifyResult)
+    assert route.call_count == 1
+    assert broker.timeouts == [2.0]
+
+
+async def test_a_failed_webhook_delivery_raises_job_failed_error(steady: Api, router: respx.Router) -> None:
+    """A failed event from the broker raises JobFailedError with the event's error."""
+    router.get(JOB_PATH).mock(side_effect=lambda request: job_response("running"))
+    broker = _Broker(_Event(JOB_ID, "failed", error="Audio too short"))
+    with pytest.raises(JobFailedError, match="Audio too short"):
+        await steady.wait(IDENTIFY_JOB, broker=broker, timeout=600)
+
+
+async def test_without_a_delivery_the_broker_wait_falls_back_to_polling(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """When no webhook arrives, the wait keeps polling and stops at the deadline."""
+
+    class SleepingBroker(_Broker):
+        def wait(self, job_id: str, timeout: float) -> _Event | None:
+            fake_time.sleep(timeout)
+            return super().wait(job_id, timeout)
+
+    route = router.get(JOB_PATH).mock(side_effect=lambda request: job_response("running"))
+    broker = SleepingBroker(None)
+    with pytest.raises(WaitTimeoutError):
+        await steady.wait(IDENTIFY_JOB, broker=broker, timeout=30)
+    assert sum(broker.timeouts) == pytest.approx(30.0)
+    assert route.call_count == len(broker.timeouts) + 1
