@@ -346,3 +346,28 @@ async def test_without_a_delivery_the_broker_wait_falls_back_to_polling(
         await steady.wait(IDENTIFY_JOB, broker=broker, timeout=30)
     assert sum(broker.timeouts) == pytest.approx(30.0)
     assert route.call_count == len(broker.timeouts) + 1
+
+
+async def test_retries_inside_a_poll_do_not_sleep_past_the_deadline(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """A Retry-After longer than the time left is not slept through: the wait ends at its deadline."""
+    limited = httpx.Response(429, json={"requestId": "r", "message": "slow"}, headers={"Retry-After": "100"})
+    route = router.get(JOB_PATH).mock(side_effect=lambda request: limited)
+    with pytest.raises(WaitTimeoutError) as caught:
+        await steady.wait(IDENTIFY_JOB, timeout=60)
+    assert caught.value.job_id == JOB_ID
+    assert sum(fake_time.sleeps) == pytest.approx(60.0)
+    assert route.call_count == 2
+
+
+async def test_a_poll_retry_that_fits_before_the_deadline_still_happens(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """Backoff retries within the time left are made as usual."""
+    route = router.get(JOB_PATH).mock(
+        side_effect=[httpx.ConnectError("refused"), job_response("succeeded", IDENTIFY_OUTPUT)]
+    )
+    assert isinstance(await steady.wait(IDENTIFY_JOB, timeout=60), IdentifyResult)
+    assert fake_time.sleeps == [0.5]
+    assert route.call_count == 2

@@ -104,8 +104,14 @@ class Context:
         )
 
 
-def send(ctx: Context, request: httpx.Request, *, creates_job: bool = False) -> Flow[httpx.Response]:
-    """Send with retries for safe reads; a request that creates a job is sent exactly once."""
+def send(
+    ctx: Context, request: httpx.Request, *, creates_job: bool = False, deadline: float | None = None
+) -> Flow[httpx.Response]:
+    """Send with retries for safe reads; a request that creates a job is sent exactly once.
+
+    With a *deadline* (a ``ctx.clock`` time), no retry sleeps past it: the last failure is returned
+    or raised instead, so ``wait()`` ends on time.
+    """
     attempt = 0
     retryable = not creates_job
     while True:
@@ -113,8 +119,10 @@ def send(ctx: Context, request: httpx.Request, *, creates_job: bool = False) -> 
         try:
             response: httpx.Response = yield Send(request)
         except httpx.TransportError as error:
+            delay = None
             if retryable and ctx.retry.should_retry(request.method, attempt, error=True):
                 delay = ctx.retry.delay(attempt) or 0.0
+            if delay is not None and _in_time(ctx, deadline, delay):
                 logger.warning(
                     "%s %s failed (%s); retry %d in %.2f s",
                     request.method,
@@ -130,7 +138,7 @@ def send(ctx: Context, request: httpx.Request, *, creates_job: bool = False) -> 
         _log(request, response, time.perf_counter() - started)
         if retryable and ctx.retry.should_retry(request.method, attempt, status=response.status_code):
             backoff = ctx.retry.delay(attempt, response.headers)
-            if backoff is not None:
+            if backoff is not None and _in_time(ctx, deadline, backoff):
                 logger.warning(
                     "%s %s answered %d; retry %d in %.2f s",
                     request.method,
@@ -143,6 +151,10 @@ def send(ctx: Context, request: httpx.Request, *, creates_job: bool = False) -> 
                 attempt += 1
                 continue
         return response
+
+
+def _in_time(ctx: Context, deadline: float | None, delay: float) -> bool:
+    return deadline is None or ctx.clock() + delay <= deadline
 
 
 def _log(request: httpx.Request, response: httpx.Response, elapsed: float) -> None:
@@ -175,9 +187,11 @@ def _connection_error(request: httpx.Request, error: httpx.TransportError, creat
     return error_type(message, method=request.method, url=str(request.url), request_sent=sent)
 
 
-def call(ctx: Context, kwargs: _core.RequestKwargs, *, creates_job: bool = False) -> Flow[httpx.Response]:
+def call(
+    ctx: Context, kwargs: _core.RequestKwargs, *, creates_job: bool = False, deadline: float | None = None
+) -> Flow[httpx.Response]:
     """Build the request from generated kwargs and send it."""
-    return (yield from send(ctx, ctx.request(kwargs), creates_job=creates_job))
+    return (yield from send(ctx, ctx.request(kwargs), creates_job=creates_job, deadline=deadline))
 
 
 def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: ProgressCallback | None) -> Flow[str]:
@@ -207,8 +221,10 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
     return media_url
 
 
-def get_job(ctx: Context, job_id: str, kind: JobKind | None) -> Flow[tuple[Job[Result], httpx.Headers]]:
-    response = yield from call(ctx, _core.get_job_request(job_id))
+def get_job(
+    ctx: Context, job_id: str, kind: JobKind | None, deadline: float | None = None
+) -> Flow[tuple[Job[Result], httpx.Headers]]:
+    response = yield from call(ctx, _core.get_job_request(job_id), deadline=deadline)
     return _core.parse_job_response(response, kind), response.headers
 
 
@@ -278,7 +294,7 @@ def wait(
     while True:
         headers: httpx.Headers | None = None
         try:
-            job, headers = yield from get_job(ctx, job_id, kind)
+            job, headers = yield from get_job(ctx, job_id, kind, deadline)
         except NotFoundError:
             raise JobExpiredError(
                 f"job {job_id} is gone (unknown id, or deleted 24 hours after completion)",
