@@ -196,3 +196,23 @@ async def test_repr_of_the_client_never_shows_the_key(api: Api) -> None:
     assert "api.pyannote.ai" in text
     assert API_KEY not in text
     assert API_KEY not in repr(vars(api.client))
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize("key", ["clé-secrète", "sk-one two", "sk-line\nbreak", "sk-\x00"])
+def test_a_key_that_cannot_be_sent_in_a_header_is_refused_without_showing_it(cls: type, key: str) -> None:
+    """Whitespace, control or non-ASCII characters in the key fail at construction; the message hides the key."""
+    with pytest.raises(ConfigurationError, match="PYANNOTEAI_API_KEY") as caught:
+        cls(api_key=key)
+    assert key not in str(caught.value)
+    assert key.split()[0] not in str(caught.value)
+
+
+async def test_surrounding_whitespace_of_a_pasted_key_is_ignored(
+    make_api: MakeApi, router: respx.Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key read from the environment with a trailing newline is sent without it."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", f"  {API_KEY}\n")
+    route = router.get("/v1/test").respond(200, json=TEST_BODY)
+    await make_api(api_key=None).test()
+    assert route.calls.last.request.headers["Authorization"] == f"Bearer {API_KEY}"

@@ -56,6 +56,12 @@ class Settings:
                 f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable "
                 "(create a key in the pyannoteAI dashboard)"
             )
+        if not all("!" <= char <= "~" for char in key.strip()):
+            # Said without showing the key: it may be a real one with a stray character.
+            raise ConfigurationError(
+                f"the API key (argument api_key or {API_KEY_ENV}) contains spaces, control or non-ASCII characters, "
+                "which cannot be sent in an HTTP header: copy it again from the pyannoteAI dashboard"
+            )
         url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
         try:
             parsed = httpx.URL(url)
