@@ -274,9 +274,9 @@ async def test_wait_timeout_must_be_a_positive_finite_number(
     assert router.calls.call_count == 0
 
 
-@pytest.mark.parametrize("job_id", ["", "   ", " job-1", 42, None])
+@pytest.mark.parametrize("job_id", ["", "   ", " job-1", 42, None, ".", ".."])
 async def test_job_id_must_be_a_non_empty_string(api: Api, router: respx.Router, job_id: object) -> None:
-    """get_job() and wait() refuse an empty, padded or non-string job id."""
+    """get_job() and wait() refuse an empty, padded, dot-segment or non-string job id."""
     for method in (api.get_job, api.wait):
         with pytest.raises(ValidationError) as caught:
             await method(job_id)

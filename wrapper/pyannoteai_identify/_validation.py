@@ -215,6 +215,9 @@ def check_job_id(value: object) -> str:
     job_id = _text("job_id", value)
     if not job_id.strip() or job_id != job_id.strip():
         raise ValidationError("job_id", value, "must be a non-empty job id without surrounding whitespace")
+    if job_id in (".", ".."):
+        # Quoting leaves dot segments alone, and URL normalisation would turn them into another route.
+        raise ValidationError("job_id", value, "must be a job id, not a '.' or '..' path segment")
     return job_id
 
 
