@@ -216,3 +216,22 @@ async def test_surrounding_whitespace_of_a_pasted_key_is_ignored(
     route = router.get("/v1/test").respond(200, json=TEST_BODY)
     await make_api(api_key=None).test()
     assert route.calls.last.request.headers["Authorization"] == f"Bearer {API_KEY}"
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), "30", True])
+def test_request_timeout_must_be_a_positive_number(cls: type, timeout: object) -> None:
+    """A zero, negative, infinite, NaN, text or bool request timeout is refused at construction."""
+    with pytest.raises(ConfigurationError, match="timeout"):
+        cls(api_key=API_KEY, timeout=timeout)
+
+
+@pytest.mark.parametrize("timeout", [12.5, httpx.Timeout(5.0, connect=1.0)])
+async def test_the_request_timeout_reaches_every_request(
+    make_api: MakeApi, router: respx.Router, timeout: float | httpx.Timeout
+) -> None:
+    """timeout= (seconds or an httpx.Timeout) is the timeout of each request."""
+    route = router.get("/v1/test").respond(200, json=TEST_BODY)
+    await make_api(timeout=timeout).test()
+    expected = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+    assert route.calls.last.request.extensions["timeout"] == expected.as_dict()

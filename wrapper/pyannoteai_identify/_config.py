@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -30,6 +31,13 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _is_timeout(value: object) -> bool:
+    """None, an ``httpx.Timeout``, or a positive finite number of seconds (not a bool)."""
+    if value is None or isinstance(value, httpx.Timeout):
+        return True
+    return not isinstance(value, bool) and isinstance(value, int | float) and 0 < value < math.inf
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,11 @@ class Settings:
             )
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError(f"max_retries={max_retries!r}: must be a whole number ≥ 0")
+        if not _is_timeout(timeout):
+            raise ConfigurationError(
+                f"timeout={timeout!r}: must be a positive number of seconds, an httpx.Timeout, or None for "
+                "the default (30 s, 10 s to connect)"
+            )
         resolved_timeout = (
             DEFAULT_TIMEOUT
             if timeout is None
