@@ -177,3 +177,10 @@ async def test_test_returns_the_key_status_as_free_text(api: Api, router: respx.
     status = await api.test()
     assert status == KeyStatus(body["status"], body["message"])
     assert route.call_count == 1
+
+
+async def test_an_empty_next_cursor_ends_the_list(api: Api, router: respx.Router) -> None:
+    """nextCursor "" is read as the last page, like null, instead of restarting from the first."""
+    route = router.get("/v2/jobs").mock(side_effect=[_page([_item(0)], ""), _page([_item(0)], "")])
+    assert [item.id for item in await api.jobs()] == ["job-0"]
+    assert route.call_count == 1

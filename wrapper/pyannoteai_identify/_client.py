@@ -252,8 +252,8 @@ class _BaseClient:
 
 
 def _next_cursor(seen: set[str], cursor: str | None) -> str | None:
-    """The cursor of the next page; a cursor seen before means the server is looping, so stop."""
-    if cursor is None:
+    """The cursor of the next page (None or empty: the last page); a repeated cursor means a loop, so stop."""
+    if not cursor:
         return None
     if cursor in seen:
         raise InvalidResponseError(
