@@ -325,3 +325,16 @@ async def test_a_validation_error_never_reads_the_file_object(api: Api, router: 
         await api.identify(file, {"John": "vp"}, num_speakers=3)
     assert file.tell() == 0
     assert router.calls.call_count == 0
+
+
+async def test_a_file_object_with_nothing_left_to_read_is_rejected(api: Api, router: respx.Router) -> None:
+    """An empty file object, or one already read to its end, is refused like an empty file."""
+    consumed = io.BytesIO(b"RIFF....")
+    consumed.read()
+    for file in (io.BytesIO(b""), consumed):
+        with pytest.raises(ValidationError, match="already read") as caught:
+            await api.identify(file, {"John": "vp"})
+        assert caught.value.field == "audio"
+        with pytest.raises(ValidationError):
+            await api.upload(file)
+    assert router.calls.call_count == 0

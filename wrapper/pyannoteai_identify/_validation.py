@@ -274,6 +274,8 @@ def check_audio(value: object, *, field: str = "audio", max_bytes: int = MAX_AUD
             raise ValidationError(field, value, "must be opened in binary mode ('rb')")
         file: IO[bytes] = value  # type: ignore[assignment]
         file_size = _file_size(file)
+        if file_size == 0:
+            raise ValidationError(field, value, "nothing left to read: the file is empty or already read to its end")
         if file_size is not None and file_size > max_bytes:
             raise ValidationError(field, value, f"the file has {file_size} bytes; the API accepts at most {max_bytes}")
         return CheckedAudio(file=file, size=file_size)
