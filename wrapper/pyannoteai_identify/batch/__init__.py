@@ -1,0 +1,36 @@
+"""Identify speakers in thousands of files: resumable, never billed twice, within the rate limit.
+
+    from pyannoteai_identify import Client
+    from pyannoteai_identify.batch import identify_batch
+
+    with Client() as client:
+        report = identify_batch(client, ["recordings/"], {"Alice": alice_vp}, manifest="batch.sqlite", out="results")
+    print(report.counts, report.ok)
+
+Kill the run at any moment and start it again with the same manifest: inputs that have a job are
+not submitted again, and finished results are not fetched again. ``docs/batch.md`` explains the
+protocol, its one honest limit (a submission whose answer was lost), and the arithmetic of scale.
+The command line is ``pyannoteai-identify batch`` (:func:`main`).
+"""
+
+from ._cli import add_arguments, main
+from ._inputs import AUDIO_EXTENSIONS
+from ._limiter import RateLimiter
+from ._manifest import InputStatus, Manifest, ManifestError
+from ._report import BatchProgress, BatchReport, InputReport
+from ._runner import aidentify_batch, identify_batch
+
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "BatchProgress",
+    "BatchReport",
+    "InputReport",
+    "InputStatus",
+    "Manifest",
+    "ManifestError",
+    "RateLimiter",
+    "add_arguments",
+    "aidentify_batch",
+    "identify_batch",
+    "main",
+]

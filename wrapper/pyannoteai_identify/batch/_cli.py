@@ -1,0 +1,294 @@
+"""``pyannoteai-identify batch``: the batch engine on the command line, with progress and a summary.
+
+``main(argv) -> int`` parses the batch's own arguments (the top-level command hands them over);
+``add_arguments(parser)`` and ``run(args)`` let the top-level parser own them instead. The exit
+code is 0 only when every input succeeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import os
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .. import errors
+from .._client import Client
+from .._config import API_KEY_ENV, BASE_URL_ENV, WEBHOOK_SECRET_ENV
+from .._validation import Matching
+from ..cli import API_ERROR, CONNECTION, FAILED, INTERRUPTED, OK, USAGE, parse_voiceprint_arg
+from ._inputs import AUDIO_EXTENSIONS
+from ._manifest import InputStatus, Manifest, ManifestError
+from ._report import BatchProgress, BatchReport
+from ._runner import identify_batch
+
+__all__ = ["add_arguments", "main", "run"]
+
+DEFAULT_MANIFEST = "batch-manifest.sqlite"
+_LISTEN_TIMEOUT = 10.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the batch command's arguments to *parser* (a subparser of the top-level command)."""
+    parser.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="audio files, folders (searched recursively), URLs, or .txt lists"
+    )
+    parser.add_argument(
+        "--voiceprint",
+        action="append",
+        required=True,
+        type=parse_voiceprint_arg,
+        metavar="LABEL=VALUE",
+        help="a voiceprint string, a text file holding one, or an audio file to enrol once (repeat per speaker)",
+    )
+    parser.add_argument("--out", required=True, help="folder for NAME.json, NAME.rttm and summary.csv")
+    parser.add_argument("--manifest", help=f"the batch's state file (default: OUT/{DEFAULT_MANIFEST})")
+    parser.add_argument("--concurrency", type=int, default=8, help="uploads and submissions in flight (default 8)")
+    parser.add_argument("--num-speakers", type=int, choices=(1, 2), help="the number of speakers, when known")
+    parser.add_argument("--threshold", type=float, help="do not match below this score (0-100)")
+    parser.add_argument(
+        "--non-exclusive-matching", action="store_true", help="allow two speakers to match one voiceprint"
+    )
+    parser.add_argument("--confidence", action="store_true", help="also return frame-level confidence")
+    parser.add_argument("--exclusive", action="store_true", help="also return exclusive diarization")
+    parser.add_argument("--turn-level-confidence", action="store_true", help="add a confidence map to each turn")
+    parser.add_argument("--retry-failed", action="store_true", help="submit again inputs whose job failed")
+    parser.add_argument(
+        "--resubmit-expired", action="store_true", help="submit again inputs whose results expired unfetched"
+    )
+    parser.add_argument(
+        "--resubmit-uncertain",
+        action="store_true",
+        help="submit again inputs whose interrupted submission may have created a job (may bill twice)",
+    )
+    parser.add_argument("--webhook", help="a public URL the API reports each finished job to")
+    parser.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help=f"receive the deliveries here (verified with {WEBHOOK_SECRET_ENV}); polling stays the fallback",
+    )
+    parser.add_argument("--poll-interval", type=float, default=5.0, help="shortest seconds between status sweeps")
+    parser.add_argument(
+        "--timeout", type=float, help="stop after this many seconds (default 48 h); run again to resume"
+    )
+    parser.add_argument("--base-url", help=f"API base URL (default: {BASE_URL_ENV} or https://api.pyannote.ai)")
+    parser.add_argument("--api-key", help=f"API key (default: {API_KEY_ENV}; prefer the environment variable)")
+    parser.add_argument("--request-timeout", type=float, help="seconds per HTTP request (default 30)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pyannoteai-identify batch",
+        description="Identify known speakers in many files, resumably: run the same command again after any "
+        "interruption; no input is ever submitted twice.",
+        epilog="Exit codes: 0 every input succeeded; 1 some did not (listed); 2 bad arguments; "
+        "3 the API refused the key or account; 4 the API could not be reached; 130 interrupted.",
+    )
+    return add_arguments(parser)
+
+
+# --- voiceprints ---------------------------------------------------------------------------------
+
+
+def _voiceprints(client: Client, pairs: Sequence[tuple[str, str]], manifest_path: str) -> dict[str, str]:
+    """Resolve each LABEL=VALUE; an audio file is enrolled once and its voiceprint kept in the manifest."""
+    voiceprints: dict[str, str] = {}
+    for label, value in pairs:
+        path = Path(value)
+        if path.is_file() and path.suffix.lower() in AUDIO_EXTENSIONS:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            with Manifest(manifest_path) as state:
+                cached = state.get_meta(f"voiceprint:{digest}")
+                if cached is None:
+                    cached = client.create_voiceprint(path)
+                    state.set_meta(f"voiceprint:{digest}", cached)
+            voiceprints[label] = cached
+        elif path.is_file():
+            voiceprints[label] = path.read_text(encoding="utf-8").strip()
+        else:
+            voiceprints[label] = value
+    return voiceprints
+
+
+# --- display -------------------------------------------------------------------------------------
+
+
+def _eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    minutes, secs = divmod(int(seconds + 0.5), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@contextlib.contextmanager
+def _progress_display(enabled: bool) -> Iterator[Callable[[BatchProgress], None] | None]:
+    """A rich progress bar on stderr (done + failed of total) with the stage counts and the ETA."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[stages]}"),
+        console=Console(file=sys.stderr),
+        transient=True,
+    ) as display:
+        task = display.add_task("batch", total=None, stages="starting")
+
+        def update(progress: BatchProgress) -> None:
+            stages = (
+                f"uploaded {progress.uploaded} · submitted {progress.submitted} · running {progress.running} · "
+                f"done {progress.done} · failed {progress.failed} · ETA {_eta(progress.eta)}"
+            )
+            display.update(task, total=progress.total, completed=progress.done + progress.failed, stages=stages)
+
+        yield update
+
+
+def _print_summary(report: BatchReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=False)
+    table = Table(title=f"pyannoteai-identify batch — {len(report.inputs)} inputs")
+    table.add_column("input")
+    table.add_column("status")
+    table.add_column("speakers")
+    for label in report.labels:
+        table.add_column(f"{label} (s)", justify="right")
+    table.add_column("reason", overflow="fold")
+    for item in report.inputs:
+        succeeded = item.status == InputStatus.SUCCEEDED
+        table.add_row(
+            item.name,
+            item.status.value,
+            ", ".join(item.speakers) if succeeded else "",
+            *[f"{item.talk_time.get(label, 0.0):.1f}" if succeeded else "" for label in report.labels],
+            item.reason or "" if not succeeded else "",
+        )
+    console.print(table)
+    counts = ", ".join(f"{count} {status}" for status, count in report.counts.items() if count)
+    console.print(
+        f"{counts}; {report.total_requests} API requests in {report.elapsed:.1f} s; summary: {report.summary_csv}"
+    )
+    failures = report.failures
+    if report.halted:
+        print(f"stopped submitting: {report.halted}", file=sys.stderr)
+    if failures:
+        print(f"{len(failures)} of {len(report.inputs)} inputs did not succeed:", file=sys.stderr)
+        for item in failures:
+            print(f"  {item.source}: {item.status.value} — {item.reason or 'no reason recorded'}", file=sys.stderr)
+
+
+# --- webhook receiver ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _receiver(listen: str | None) -> Iterator[Any]:
+    """Serve the webhook receiver on HOST:PORT in a thread and yield its broker (None without --listen)."""
+    if listen is None:
+        yield None
+        return
+    import uvicorn
+
+    from ..receiver import WebhookBroker, asgi_app
+
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise errors.ValidationError("listen", listen, "must be HOST:PORT, e.g. 127.0.0.1:8787")
+    broker = WebhookBroker(max_pending=4096)
+    app = asgi_app(broker=broker)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=int(port), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, name="pyannoteai-batch-receiver", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + _LISTEN_TIMEOUT
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if not server.started:
+        server.should_exit = True
+        thread.join(_LISTEN_TIMEOUT)
+        raise OSError(f"the webhook receiver could not listen on {listen}")
+    try:
+        yield broker
+    finally:
+        server.should_exit = True
+        thread.join(_LISTEN_TIMEOUT)
+
+
+# --- entry points --------------------------------------------------------------------------------
+
+
+def _exit_code(error: BaseException) -> int:
+    if isinstance(error, errors.ValidationError | errors.ConfigurationError | ManifestError):
+        return USAGE
+    if isinstance(error, errors.APIConnectionError):
+        return CONNECTION
+    if isinstance(error, errors.APIError):
+        return API_ERROR
+    return FAILED
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed batch command line; return the exit code."""
+    try:
+        out = Path(args.out)
+        manifest = args.manifest or os.fspath(out / DEFAULT_MANIFEST)
+        matching = None
+        if args.threshold is not None or args.non_exclusive_matching:
+            matching = Matching(exclusive=False if args.non_exclusive_matching else None, threshold=args.threshold)
+        with Client(api_key=args.api_key, base_url=args.base_url, timeout=args.request_timeout) as client:
+            Path(manifest).parent.mkdir(parents=True, exist_ok=True)
+            voiceprints = _voiceprints(client, args.voiceprint, manifest)
+            interactive = not args.quiet and sys.stderr.isatty()
+            with _receiver(args.listen) as broker, _progress_display(interactive) as on_progress:
+                report = identify_batch(
+                    client,
+                    args.inputs,
+                    voiceprints,
+                    manifest=manifest,
+                    out=out,
+                    concurrency=args.concurrency,
+                    num_speakers=args.num_speakers,
+                    matching=matching,
+                    confidence=args.confidence,
+                    exclusive=args.exclusive,
+                    turn_level_confidence=args.turn_level_confidence,
+                    webhook=args.webhook,
+                    broker=broker,
+                    retry_failed=args.retry_failed,
+                    resubmit_expired=args.resubmit_expired,
+                    resubmit_uncertain=args.resubmit_uncertain,
+                    poll_interval=args.poll_interval,
+                    timeout=args.timeout,
+                    on_progress=on_progress,
+                )
+        _print_summary(report)
+        return OK if report.ok else FAILED
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to resume", file=sys.stderr)
+        return INTERRUPTED
+    except (errors.PyannoteAIError, OSError) as error:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {error}", file=sys.stderr)
+        return _exit_code(error)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``pyannoteai-identify batch ARGS``: parse *argv* (the arguments after ``batch``) and run."""
+    return run(build_parser().parse_args(argv))

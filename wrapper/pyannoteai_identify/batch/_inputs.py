@@ -1,0 +1,168 @@
+"""Find a batch's inputs and fingerprint them: files, folders, URLs and list files; streamed SHA-256.
+
+What the user names is expanded once, before anything is sent:
+
+- an ``http(s)://`` or ``media://`` URL is passed to the API as is;
+- a folder is searched recursively for files with an audio extension (sorted, so every run sees
+  the same order); hidden files and folders are skipped;
+- a ``.txt``/``.lst``/``.list`` file lists more inputs, one per line (``#`` starts a comment;
+  relative paths are read from the list's folder);
+- any other file is an audio file.
+
+A name that does not exist raises ``ValidationError`` at once: a typo must not silently shrink a
+batch. A file found but unusable (empty, larger than the API accepts) becomes an input that
+failed locally, so one bad file does not stop the other thousand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from .._validation import MAX_AUDIO_BYTES, check_audio
+from ..errors import ValidationError
+
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "LIST_EXTENSIONS",
+    "Found",
+    "discover",
+    "output_name",
+    "refusal",
+    "sha256_file",
+]
+
+AUDIO_EXTENSIONS = frozenset(
+    {".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".webm", ".wma", ".aiff", ".aif"}
+)
+LIST_EXTENSIONS = frozenset({".txt", ".lst", ".list"})
+HASH_CHUNK = 1024 * 1024
+_MAX_LIST_DEPTH = 4
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One input as named: its canonical source (absolute path or URL), kind, and a name for its results."""
+
+    source: str
+    kind: str  # "file" or "url"
+    stem: str  # the preferred output name, before collisions are resolved
+
+
+def _safe_parts(parts: Iterable[str]) -> str:
+    cleaned = [_UNSAFE.sub("_", part).strip("._") for part in parts]
+    return "/".join(part for part in cleaned if part) or "audio"
+
+
+def _strip_suffix(name: str) -> str:
+    stem, dot, suffix = name.rpartition(".")
+    return stem if dot and stem and len(suffix) <= 5 else name
+
+
+def _url_stem(url: str) -> str:
+    tail = url.removeprefix("media://") if url.startswith("media://") else urlsplit(url).path
+    segment = PurePosixPath(tail).name
+    return _safe_parts([_strip_suffix(segment)]) if segment else "audio"
+
+
+def _is_url(value: str) -> bool:
+    return "://" in value and value.split("://", 1)[0].lower() in ("http", "https", "media")
+
+
+def _walk(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and Path(name).suffix.lower() in AUDIO_EXTENSIONS:
+                found.append(Path(root, name))
+    return found
+
+
+def discover(inputs: Sequence[str | os.PathLike[str]]) -> list[Found]:
+    """Expand what the user named into distinct inputs, in order; raise for a name that does not exist."""
+    if isinstance(inputs, str | bytes | os.PathLike) or not isinstance(inputs, Sequence):
+        raise ValidationError("inputs", inputs, "must be a list of files, folders, URLs or list files")
+    if not inputs:
+        raise ValidationError("inputs", inputs, "must name at least one file, folder, URL or list file")
+    found: dict[str, Found] = {}
+    for index, value in enumerate(inputs):
+        _expand(value, f"inputs[{index}]", Path.cwd(), found, depth=0)
+    return list(found.values())
+
+
+def _expand(value: object, field: str, base: Path, found: dict[str, Found], depth: int) -> None:
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, value, "must be a non-empty path or URL")
+    text = value.strip()
+    if _is_url(text):
+        check_audio(text, field=field)  # a well-formed http(s) or media:// URL
+        found.setdefault(text, Found(text, "url", _url_stem(text)))
+        return
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        path = base / path
+    if path.is_dir():
+        root = path.resolve()
+        for file in _walk(root):
+            relative = file.relative_to(root)
+            stem = _safe_parts([*relative.parent.parts, _strip_suffix(relative.name)])
+            found.setdefault(str(file), Found(str(file), "file", stem))
+        return
+    if not path.is_file():
+        raise ValidationError(field, text, "no such file or folder")
+    resolved = path.resolve()
+    if resolved.suffix.lower() in LIST_EXTENSIONS:
+        if depth >= _MAX_LIST_DEPTH:
+            raise ValidationError(field, text, f"list files nest more than {_MAX_LIST_DEPTH} deep")
+        _expand_list(resolved, found, depth)
+        return
+    found.setdefault(str(resolved), Found(str(resolved), "file", _safe_parts([_strip_suffix(resolved.name)])))
+
+
+def _expand_list(path: Path, found: dict[str, Found], depth: int) -> None:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise ValidationError(str(path), "<binary>", "a list file must be UTF-8 text, one input per line") from None
+    for number, line in enumerate(lines, start=1):
+        entry = line.split("#", 1)[0].strip() if not _is_url(line.strip()) else line.strip()
+        if entry:
+            _expand(entry, f"{path.name}:{number}", path.parent, found, depth + 1)
+
+
+def output_name(stem: str, taken: set[str]) -> str:
+    """*stem*, or *stem*-2, -3, … : the first name not in *taken* (which is updated)."""
+    name = stem
+    counter = 2
+    while name.casefold() in taken:
+        name = f"{stem}-{counter}"
+        counter += 1
+    taken.add(name.casefold())
+    return name
+
+
+def sha256_file(path: str) -> str:
+    """The SHA-256 of a file, read in 1 MiB chunks (never whole)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def refusal(path: str) -> str | None:
+    """Why the API would refuse this file before reading it (empty, too large), or None."""
+    try:
+        check_audio(path, max_bytes=MAX_AUDIO_BYTES)
+    except ValidationError as error:
+        return f"{error.rule}"
+    return None

@@ -1,0 +1,574 @@
+"""The batch manifest: one SQLite file (standard library) holding the state of every input.
+
+Each input has one row: where it comes from, its content hash, the URL the API reads, the job id,
+the status, timestamps and where its results were written. Every change is one transaction, and
+the database runs in WAL mode with ``synchronous=FULL``, so a committed change survives a killed
+process and a power cut alike. The submission protocol that never bills twice relies on that:
+``mark_submitting`` commits *before* the request that creates a job is sent, and ``record_job``
+commits the job id as soon as the answer arrives. A ``jobs`` table keeps every job id the batch
+ever received, so reconciliation can tell the batch's jobs from unknown ones.
+
+Statuses (``InputStatus``)::
+
+    pending ──▶ submitting ──▶ submitted ──▶ succeeded
+       ▲            │    └──▶ uncertain        ├──▶ failed   (job failed / canceled / input refused)
+       └────────────┘ (reconciled: no job)     └──▶ expired  (output deleted after 24 h)
+
+A process lock (``flock`` on ``<manifest>.lock``) keeps two runs from sharing one manifest: both
+would submit the same pending inputs. The operating system drops it when the process dies.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import PyannoteAIError
+
+__all__ = ["InputStatus", "Manifest", "ManifestError", "NewInput", "Row"]
+
+SCHEMA_VERSION = "1"
+
+
+class ManifestError(PyannoteAIError):
+    """The manifest cannot be used: locked by another run, from another version, or for other settings."""
+
+
+class InputStatus(enum.StrEnum):
+    """Where an input stands; see the module docstring for the transitions."""
+
+    PENDING = "pending"
+    SUBMITTING = "submitting"
+    UNCERTAIN = "uncertain"
+    SUBMITTED = "submitted"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class NewInput:
+    """An input seen for the first time: its source, output name, and for a file its size and hash."""
+
+    source: str
+    kind: str  # "file" or "url"
+    name: str
+    size: int | None = None
+    mtime_ns: int | None = None
+    sha256: str | None = None
+    audio_url: str | None = None  # for a URL input, the URL itself
+    reason: str | None = None  # set when the input is refused locally (empty, too large)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One input's state, as stored."""
+
+    id: int
+    source: str
+    kind: str
+    name: str
+    size: int | None
+    sha256: str | None
+    audio_url: str | None
+    uploaded_at: str | None
+    status: InputStatus
+    job_id: str | None
+    job_status: str | None
+    anchor: str | None
+    attempts: int
+    reason: str | None
+    submit_started_at: str | None
+    submitted_at: str | None
+    finished_at: str | None
+    result_json: str | None
+    result_rttm: str | None
+    speakers: tuple[str, ...]
+    talk_time: Mapping[str, float]
+    updated_at: str
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inputs (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('file', 'url')),
+    name TEXT NOT NULL UNIQUE,
+    size INTEGER,
+    mtime_ns INTEGER,
+    sha256 TEXT,
+    audio_url TEXT,
+    uploaded_at TEXT,
+    status TEXT NOT NULL,
+    job_id TEXT UNIQUE,
+    job_status TEXT,
+    anchor TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    submit_started_at TEXT,
+    submitted_at TEXT,
+    finished_at TEXT,
+    result_json TEXT,
+    result_rttm TEXT,
+    speakers TEXT NOT NULL DEFAULT '[]',
+    talk_time TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS inputs_status ON inputs (status);
+CREATE INDEX IF NOT EXISTS inputs_sha256 ON inputs (sha256);
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY,
+    input_id INTEGER NOT NULL REFERENCES inputs (id),
+    submitted_at TEXT NOT NULL,
+    outcome TEXT
+);
+"""
+
+_COLUMNS = (
+    "id, source, kind, name, size, sha256, audio_url, uploaded_at, status, job_id, job_status, anchor, attempts, "
+    "reason, submit_started_at, submitted_at, finished_at, result_json, result_rttm, speakers, talk_time, updated_at"
+)
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 with milliseconds (how every timestamp is stored)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _row(values: Sequence[Any]) -> Row:
+    (
+        id_,
+        source,
+        kind,
+        name,
+        size,
+        sha256,
+        audio_url,
+        uploaded_at,
+        status,
+        job_id,
+        job_status,
+        anchor,
+        attempts,
+        reason,
+        submit_started_at,
+        submitted_at,
+        finished_at,
+        result_json,
+        result_rttm,
+        speakers,
+        talk_time,
+        updated_at,
+    ) = values
+    return Row(
+        id=id_,
+        source=source,
+        kind=kind,
+        name=name,
+        size=size,
+        sha256=sha256,
+        audio_url=audio_url,
+        uploaded_at=uploaded_at,
+        status=InputStatus(status),
+        job_id=job_id,
+        job_status=job_status,
+        anchor=anchor,
+        attempts=attempts,
+        reason=reason,
+        submit_started_at=submit_started_at,
+        submitted_at=submitted_at,
+        finished_at=finished_at,
+        result_json=result_json,
+        result_rttm=result_rttm,
+        speakers=tuple(json.loads(speakers)),
+        talk_time=json.loads(talk_time),
+        updated_at=updated_at,
+    )
+
+
+class _ProcessLock:
+    """An exclusive, non-blocking lock on a file, released by the OS when the process ends."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+        try:
+            _lock_file(handle)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise ManifestError(
+                f"the manifest is in use by {holder} (lock {self.path}); two runs on one manifest would submit "
+                "the same inputs twice. Wait for that run to end, or use another --manifest"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()  # closing the descriptor drops the lock
+            self._file = None
+
+
+def _lock_file(handle: IO[str]) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        return
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+class Manifest:
+    """The state of a batch in one SQLite file; every method is one transaction and thread-safe.
+
+    Args:
+        path: the database file (created if missing), or ``":memory:"`` for a throw-away manifest.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._lock = threading.Lock()
+        self._process_lock: _ProcessLock | None = None
+        if self.path != ":memory:":
+            parent = Path(self.path).parent
+            parent.mkdir(parents=True, exist_ok=True)
+            self._process_lock = _ProcessLock(self.path + ".lock")
+            self._process_lock.acquire()
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._create()
+        except BaseException:
+            self.close()
+            raise
+
+    def _create(self) -> None:
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+            found = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if found is None:
+                self._db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+                self._db.execute("INSERT INTO meta (key, value) VALUES ('created_at', ?)", (utc_now(),))
+            elif found[0] != SCHEMA_VERSION:
+                raise ManifestError(
+                    f"the manifest {self.path} has schema {found[0]}; this version reads schema {SCHEMA_VERSION}"
+                )
+
+    def close(self) -> None:
+        """Close the database and release the process lock."""
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
+            self._db = None  # type: ignore[assignment]
+        if self._process_lock is not None:
+            self._process_lock.release()
+            self._process_lock = None
+
+    def __enter__(self) -> Manifest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Manifest({self.path!r})"
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # --- settings ------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            found = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if found is None else str(found[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def bind_settings(self, fingerprint: str, description: str) -> None:
+        """Tie the manifest to one set of voiceprints and options; refuse to resume it with others.
+
+        Jobs already submitted used the first settings: mixing would give one batch two meanings.
+        """
+        with self._transaction() as db:
+            found = db.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
+            if found is None:
+                db.execute("INSERT INTO meta (key, value) VALUES ('settings', ?)", (fingerprint,))
+                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('settings_text', ?)", (description,))
+                return
+        if found[0] != fingerprint:
+            before = self.get_meta("settings_text") or "?"
+            raise ManifestError(
+                f"the manifest {self.path} was started with other voiceprints or options ({before}); "
+                f"now: {description}. Use a new --manifest for the new settings"
+            )
+
+    # --- inputs --------------------------------------------------------------------------------
+
+    def sources(self) -> dict[str, tuple[int, int | None, int | None, InputStatus]]:
+        """Every known source → (id, size, mtime_ns, status), to tell new inputs from known ones."""
+        with self._lock:
+            rows = self._db.execute("SELECT source, id, size, mtime_ns, status FROM inputs").fetchall()
+        return {source: (id_, size, mtime, InputStatus(status)) for source, id_, size, mtime, status in rows}
+
+    def names(self) -> set[str]:
+        with self._lock:
+            return {name for (name,) in self._db.execute("SELECT name FROM inputs")}
+
+    def add_inputs(self, items: Iterable[NewInput]) -> int:
+        """Insert inputs not seen before (one transaction); return how many were new."""
+        now = utc_now()
+        added = 0
+        with self._transaction() as db:
+            for item in items:
+                status = InputStatus.FAILED if item.reason else InputStatus.PENDING
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO inputs (source, kind, name, size, mtime_ns, sha256, audio_url, status, "
+                    "reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        item.source,
+                        item.kind,
+                        item.name,
+                        item.size,
+                        item.mtime_ns,
+                        item.sha256,
+                        item.audio_url,
+                        status.value,
+                        item.reason,
+                        now,
+                        now,
+                    ),
+                )
+                added += cursor.rowcount
+        return added
+
+    def refresh_file(self, input_id: int, size: int, mtime_ns: int, sha256: str, reason: str | None) -> None:
+        """A pending file changed on disk before it was submitted: keep its new size and hash."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE inputs SET size = ?, mtime_ns = ?, sha256 = ?, audio_url = NULL, uploaded_at = NULL, "
+                "status = ?, reason = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'failed')",
+                (
+                    size,
+                    mtime_ns,
+                    sha256,
+                    (InputStatus.FAILED if reason else InputStatus.PENDING).value,
+                    reason,
+                    utc_now(),
+                    input_id,
+                ),
+            )
+
+    def rows(self, *statuses: InputStatus) -> list[Row]:
+        """Every input (in the order they were added), or those with one of *statuses*."""
+        query = f"SELECT {_COLUMNS} FROM inputs"
+        params: tuple[str, ...] = ()
+        if statuses:
+            query += f" WHERE status IN ({', '.join('?' * len(statuses))})"
+            params = tuple(s.value for s in statuses)
+        with self._lock:
+            return [_row(values) for values in self._db.execute(query + " ORDER BY id", params)]
+
+    def get(self, input_id: int) -> Row:
+        with self._lock:
+            values = self._db.execute(f"SELECT {_COLUMNS} FROM inputs WHERE id = ?", (input_id,)).fetchone()
+        if values is None:
+            raise KeyError(input_id)
+        return _row(values)
+
+    def counts(self) -> dict[InputStatus, int]:
+        with self._lock:
+            found = dict(self._db.execute("SELECT status, COUNT(*) FROM inputs GROUP BY status").fetchall())
+        return {status: int(found.get(status.value, 0)) for status in InputStatus}
+
+    def reusable_upload(self, sha256: str, fresh_after: str) -> str | None:
+        """A ``media://`` URL of the same content uploaded after *fresh_after* (ISO time), if any."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT audio_url FROM inputs WHERE sha256 = ? AND kind = 'file' AND uploaded_at > ? "
+                "ORDER BY uploaded_at DESC LIMIT 1",
+                (sha256, fresh_after),
+            ).fetchone()
+        return None if found is None else str(found[0])
+
+    # --- the submission protocol ------------------------------------------------------------
+
+    def record_upload(self, input_id: int, media_url: str) -> None:
+        with self._transaction() as db:
+            now = utc_now()
+            db.execute(
+                "UPDATE inputs SET audio_url = ?, uploaded_at = ?, updated_at = ? WHERE id = ?",
+                (media_url, now, now, input_id),
+            )
+
+    def mark_submitting(self, input_id: int, anchor: str | None) -> bool:
+        """Commit that a job is about to be requested for the input; False if it is no longer pending.
+
+        *anchor* is the newest job id the batch knew at this moment: any job this request creates
+        is listed after it, which is what reconciliation looks for.
+        """
+        with self._transaction() as db:
+            now = utc_now()
+            cursor = db.execute(
+                "UPDATE inputs SET status = 'submitting', anchor = ?, attempts = attempts + 1, reason = NULL, "
+                "submit_started_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+                (anchor, now, now, input_id),
+            )
+            return cursor.rowcount == 1
+
+    def record_job(self, input_id: int, job_id: str, job_status: str) -> None:
+        """Commit the job id the API returned (the first thing done with the answer)."""
+        with self._transaction() as db:
+            now = utc_now()
+            db.execute(
+                "UPDATE inputs SET status = 'submitted', job_id = ?, job_status = ?, submitted_at = ?, "
+                "finished_at = NULL, updated_at = ? WHERE id = ?",
+                (job_id, job_status, now, now, input_id),
+            )
+            db.execute(
+                "INSERT OR IGNORE INTO jobs (job_id, input_id, submitted_at) VALUES (?, ?, ?)", (job_id, input_id, now)
+            )
+
+    def unmark_submitting(self, input_id: int, status: InputStatus, reason: str | None) -> None:
+        """The submission's outcome is known without a job: back to pending (retry) or failed."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE inputs SET status = ?, reason = ?, updated_at = ? WHERE id = ? AND status = 'submitting'",
+                (status.value, reason, utc_now(), input_id),
+            )
+
+    def note_submitting(self, input_id: int, reason: str) -> None:
+        """Keep the input in ``submitting`` (outcome unknown) with the reason, for reconciliation."""
+        with self._transaction() as db:
+            db.execute("UPDATE inputs SET reason = ?, updated_at = ? WHERE id = ?", (reason, utc_now(), input_id))
+
+    def newest_job(self) -> str | None:
+        """The job id the batch recorded last (an anchor for the next submissions)."""
+        with self._lock:
+            found = self._db.execute("SELECT job_id FROM jobs ORDER BY rowid DESC LIMIT 1").fetchone()
+        return None if found is None else str(found[0])
+
+    def claimed_jobs(self) -> set[str]:
+        """Every job id the batch ever received, including those of earlier attempts."""
+        with self._lock:
+            return {job_id for (job_id,) in self._db.execute("SELECT job_id FROM jobs")}
+
+    # --- job progress and outcomes --------------------------------------------------------------
+
+    def set_job_status(self, updates: Mapping[str, str]) -> None:
+        """Store the last status the API reported for each job id (one transaction)."""
+        if not updates:
+            return
+        now = utc_now()
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE inputs SET job_status = ?, updated_at = ? WHERE job_id = ? AND status = 'submitted'",
+                [(status, now, job_id) for job_id, status in updates.items()],
+            )
+
+    def record_success(
+        self,
+        job_id: str,
+        result_json: str,
+        result_rttm: str,
+        speakers: Sequence[str],
+        talk_time: Mapping[str, float],
+    ) -> bool:
+        """The job's results are on disk; False if the job was already finished (a repeat)."""
+        with self._transaction() as db:
+            now = utc_now()
+            cursor = db.execute(
+                "UPDATE inputs SET status = 'succeeded', job_status = 'succeeded', reason = NULL, finished_at = ?, "
+                "result_json = ?, result_rttm = ?, speakers = ?, talk_time = ?, updated_at = ? "
+                "WHERE job_id = ? AND status = 'submitted'",
+                (now, result_json, result_rttm, json.dumps(list(speakers)), json.dumps(dict(talk_time)), now, job_id),
+            )
+            db.execute("UPDATE jobs SET outcome = 'succeeded' WHERE job_id = ?", (job_id,))
+            return cursor.rowcount == 1
+
+    def record_job_end(self, job_id: str, status: InputStatus, job_status: str, reason: str) -> bool:
+        """The job ended without a result (failed, canceled, or its output expired)."""
+        with self._transaction() as db:
+            now = utc_now()
+            cursor = db.execute(
+                "UPDATE inputs SET status = ?, job_status = ?, reason = ?, finished_at = ?, updated_at = ? "
+                "WHERE job_id = ? AND status = 'submitted'",
+                (status.value, job_status, reason, now, now, job_id),
+            )
+            db.execute("UPDATE jobs SET outcome = ? WHERE job_id = ?", (status.value, job_id))
+            return cursor.rowcount == 1
+
+    def reopen(self, input_id: int) -> None:
+        """A recorded result file is missing: the job goes back to ``submitted`` so it is fetched again."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE inputs SET status = 'submitted', result_json = NULL, result_rttm = NULL, updated_at = ? "
+                "WHERE id = ? AND status = 'succeeded' AND job_id IS NOT NULL",
+                (utc_now(), input_id),
+            )
+
+    def record_input_failure(self, input_id: int, reason: str) -> None:
+        """The input could not be sent (unreadable file, refused upload): failed, with the reason."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE inputs SET status = 'failed', reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+                (reason, utc_now(), input_id),
+            )
+
+    def resolve_uncertain(self, decisions: Mapping[int, tuple[InputStatus, str | None]]) -> None:
+        """Apply reconciliation: each ``submitting`` input becomes pending (no job) or uncertain."""
+        now = utc_now()
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE inputs SET status = ?, reason = ?, updated_at = ? WHERE id = ? AND status = 'submitting'",
+                [(status.value, reason, now, input_id) for input_id, (status, reason) in decisions.items()],
+            )
+
+    def requeue(self, statuses: Iterable[InputStatus]) -> int:
+        """Send inputs in *statuses* back to pending (the explicit retry flags); return how many.
+
+        The old job id stays in the ``jobs`` table, so reconciliation still knows it is the batch's.
+        """
+        wanted = [s.value for s in statuses]
+        if not wanted:
+            return 0
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE inputs SET status = 'pending', job_id = NULL, job_status = NULL, finished_at = NULL, "
+                f"reason = NULL, updated_at = ? WHERE status IN ({', '.join('?' * len(wanted))})",
+                (utc_now(), *wanted),
+            )
+            return cursor.rowcount

@@ -1,0 +1,149 @@
+"""What a batch run hands back: per-input outcomes, request counts, the CSV summary, atomic writes."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._manifest import InputStatus, Row
+
+__all__ = ["BatchProgress", "BatchReport", "InputReport", "write_atomic"]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write *text* to *path* so that a reader (or a crash) sees the old file or the new one, never half.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk, then renamed over
+    *path* (``os.replace`` is atomic on POSIX and Windows).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class InputReport:
+    """How one input ended (or stands): its status, job, speakers, talk time per label, and why."""
+
+    source: str
+    name: str
+    status: InputStatus
+    job_id: str | None
+    speakers: tuple[str, ...]
+    talk_time: Mapping[str, float]
+    reason: str | None
+    result_json: str | None
+    result_rttm: str | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> InputReport:
+        return cls(
+            source=row.source,
+            name=row.name,
+            status=row.status,
+            job_id=row.job_id,
+            speakers=row.speakers,
+            talk_time=row.talk_time,
+            reason=row.reason,
+            result_json=row.result_json,
+            result_rttm=row.result_rttm,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BatchProgress:
+    """A snapshot for a progress display: counts per stage and a rate-limit-bound ETA in seconds."""
+
+    total: int
+    uploaded: int
+    submitted: int
+    running: int
+    done: int
+    failed: int
+    eta: float | None
+    requests: int
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """The outcome of a batch run.
+
+    Attributes:
+        inputs: every input of the manifest, in the order they were added.
+        labels: the voiceprint labels (the talk-time columns of the summary).
+        requests: API requests this run sent, by purpose (``key``, ``upload``, ``submit``,
+            ``status``, ``fetch``, ``reconcile``).
+        elapsed: seconds the run took.
+        summary_csv: where the summary table was written.
+        halted: why submitting stopped early (e.g. payment required), if it did.
+    """
+
+    inputs: tuple[InputReport, ...]
+    labels: tuple[str, ...]
+    requests: Mapping[str, int]
+    elapsed: float
+    summary_csv: str | None
+    halted: str | None = None
+    throttled: int = field(default=0)
+
+    @property
+    def ok(self) -> bool:
+        """True only when every input succeeded."""
+        return self.halted is None and all(item.status == InputStatus.SUCCEEDED for item in self.inputs)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many inputs are in each status."""
+        counts = {status.value: 0 for status in InputStatus}
+        for item in self.inputs:
+            counts[item.status.value] += 1
+        return counts
+
+    @property
+    def failures(self) -> list[InputReport]:
+        """Every input that did not succeed, with its reason."""
+        return [item for item in self.inputs if item.status != InputStatus.SUCCEEDED]
+
+    @property
+    def total_requests(self) -> int:
+        return sum(self.requests.values())
+
+    def to_csv(self) -> str:
+        """The summary table as CSV: one row per input, one talk-time column per label (seconds)."""
+        return summary_csv(self.inputs, self.labels)
+
+
+def summary_csv(inputs: Sequence[InputReport], labels: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["input", "name", "status", "job_id", "speakers", *[f"talk_time_{label}" for label in labels], "reason"]
+    )
+    for item in inputs:
+        writer.writerow(
+            [
+                item.source,
+                item.name,
+                item.status.value,
+                item.job_id or "",
+                ";".join(item.speakers),
+                *[f"{item.talk_time.get(label, 0.0):.3f}" if item.status == "succeeded" else "" for label in labels],
+                item.reason or "",
+            ]
+        )
+    return buffer.getvalue()

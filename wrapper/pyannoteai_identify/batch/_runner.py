@@ -1,0 +1,1034 @@
+"""The batch engine: upload, submit, watch and fetch many inputs, resumably, within the rate limit.
+
+One run goes through these phases (``docs/batch.md`` tells the story with the reasons):
+
+1. *Inputs*: discover what the user named, hash new files (streamed SHA-256, in threads) and add
+   them to the manifest. Every input of the manifest is part of the run.
+2. *Key*: ``GET /v1/test`` once, so a wrong key fails before anything else.
+3. *Reconcile*: inputs left in ``submitting`` by a killed run are checked against the job list
+   (``_reconcile``): proven job-less ones go back to ``pending``, the others become ``uncertain``.
+4. *Work*, all at once: workers upload and submit pending inputs (commit ``submitting``, send,
+   commit the job id); one poller lists jobs (``GET /v2/jobs``, 100 a page) for every job still
+   running, spending at most ``status_share`` of the rate limit; fetchers get each finished job
+   once (``GET /v1/jobs/{id}``), write JSON and RTTM atomically, and record the result. Webhook
+   deliveries, when a broker is given, finish jobs early.
+5. Submissions whose answer was lost during the run are reconciled and, if proven job-less,
+   submitted again (a bounded number of rounds). Then the summary CSV is written.
+
+Every request of the run, including the retries of the flows, passes one ``RateLimiter``. The
+flows of ``_flows`` build and parse every request; this module only schedules them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import anyio
+import anyio.to_thread
+import httpx
+
+from .. import _core, _flows
+from .._client import AsyncClient, Client
+from .._validation import (
+    CheckedAudio,
+    Matching,
+    Voiceprint,
+    check_audio,
+    check_bool,
+    check_matching,
+    check_num_speakers,
+    check_voiceprints,
+    check_webhook,
+)
+from ..errors import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    InvalidResponseError,
+    NotFoundError,
+    PaymentRequiredError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
+)
+from ..results import IdentifyResult, Job, JobStatus, Result, is_terminal
+from ._inputs import Found, discover, output_name, refusal, sha256_file
+from ._limiter import RateLimiter
+from ._manifest import InputStatus, Manifest, NewInput, Row
+from ._reconcile import Listed, Pending, decide, has_passed
+from ._report import BatchProgress, BatchReport, InputReport, summary_csv, write_atomic
+
+__all__ = ["aidentify_batch", "identify_batch"]
+
+logger = logging.getLogger("pyannoteai_identify.batch")
+T = TypeVar("T")
+
+PAGE_SIZE = 100
+#: An uploaded file is reused this long; the API keeps uploads at least 24 hours.
+UPLOAD_REUSE = timedelta(hours=20)
+#: Attempts per input and run for answers that prove nothing was created (429, refused connections).
+MAX_ATTEMPTS = 6
+#: Rounds of "reconcile lost submissions, submit the job-less ones again" within one run.
+MAX_ROUNDS = 3
+#: Seconds an interrupted submission is given to reach the API before the job list is read.
+RECONCILE_SETTLE = 2.0
+#: The default bound on one run: audio lasts at most 24 hours and results are kept 24 hours.
+DEFAULT_TIMEOUT = 48 * 3600.0
+
+ProgressCallback = Callable[[BatchProgress], None]
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The validated identify options every input of the batch is submitted with."""
+
+    voiceprints: tuple[Voiceprint, ...]
+    num_speakers: int | None
+    matching: Matching | None
+    confidence: bool
+    exclusive: bool
+    turn_level_confidence: bool
+    webhook: str | None
+
+    def request(self, url: str) -> _core.RequestKwargs:
+        return _core.identify_request(
+            url=url,
+            voiceprints=list(self.voiceprints),
+            num_speakers=self.num_speakers,
+            matching=self.matching,
+            confidence=self.confidence,
+            exclusive=self.exclusive,
+            turn_level_confidence=self.turn_level_confidence,
+            webhook=self.webhook,
+            webhook_status_only=False,
+        )
+
+    def fingerprint(self) -> tuple[str, str]:
+        """A hash of what decides a job's result (not the webhook), and a description without secrets."""
+        data = {
+            "voiceprints": [[v.label, v.voiceprint] for v in self.voiceprints],
+            "num_speakers": self.num_speakers,
+            "matching": None if self.matching is None else [self.matching.exclusive, self.matching.threshold],
+            "confidence": self.confidence,
+            "exclusive": self.exclusive,
+            "turn_level_confidence": self.turn_level_confidence,
+        }
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+        text = (
+            f"labels {', '.join(v.label for v in self.voiceprints)}; num_speakers={self.num_speakers}; "
+            f"matching={data['matching']}; confidence={self.confidence}; exclusive={self.exclusive}; "
+            f"turn_level_confidence={self.turn_level_confidence}; voiceprints sha256 {digest[:12]}"
+        )
+        return digest, text
+
+
+@dataclass(frozen=True)
+class _Tuning:
+    concurrency: int
+    poll_interval: float
+    status_share: float
+    timeout: float
+    retry_failed: bool
+    resubmit_expired: bool
+    resubmit_uncertain: bool
+
+
+def _positive(field: str, value: object, *, maximum: float = math.inf) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= maximum:
+        bound = "" if maximum == math.inf else f" ≤ {maximum:g}"
+        raise ValidationError(field, value, f"must be a positive number{bound}")
+    if not math.isfinite(value):
+        raise ValidationError(field, value, "must be finite: every wait has a bound")
+    return float(value)
+
+
+def _check_concurrency(value: object) -> int:
+    if type(value) is not int or not 1 <= value <= 64:
+        raise ValidationError("concurrency", value, "must be a whole number from 1 to 64")
+    return value
+
+
+# --- I/O: running flows under the shared limiter -----------------------------------------------
+
+
+@dataclass
+class _Active:
+    """A job the batch waits for."""
+
+    input_id: int
+    status: str
+    created_at: datetime | None = None
+    misses: int = 0
+
+
+@dataclass
+class _Counters:
+    requests: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str) -> None:
+        self.requests[kind] = self.requests.get(kind, 0) + 1
+
+
+class _Halt(Exception):
+    """Submitting must stop for the whole run (the key or the account was refused)."""
+
+
+class _Engine:
+    def __init__(
+        self,
+        client: Client | AsyncClient,
+        options: _Options,
+        manifest: Manifest,
+        out: Path,
+        tuning: _Tuning,
+        limiter: RateLimiter,
+        broker: Any,
+        on_progress: ProgressCallback | None,
+    ) -> None:
+        self.client = client
+        self.ctx: _flows.Context = client._ctx
+        self.options = options
+        self.manifest = manifest
+        self.out = out
+        self.tuning = tuning
+        self.limiter = limiter
+        self.broker = broker
+        self.on_progress = on_progress
+        self.counters = _Counters()
+        self.active: dict[str, _Active] = {}
+        self.halted: str | None = None
+        self._threads = anyio.CapacityLimiter(tuning.concurrency * 2 + 2)
+        self._anchor: str | None = None
+        self._anchor_lock = anyio.Lock()
+        self._wake = anyio.Event()
+        self._new_job = anyio.Event()
+        self._submit_left = 0
+        self._fetch_left = 0
+        self._fetch_send: Any = None
+        self._watchers: dict[str, anyio.CancelScope] = {}
+        self._upload_locks: dict[str, anyio.Lock] = {}
+        self._stages: dict[int, str] = {}
+        self._last_progress = 0.0
+        self.total = 0
+
+    # Running one flow: the engine performs its steps, each request inside a limiter slot.
+
+    async def run_flow(self, flow: _flows.Flow[T], kind: str) -> T:
+        outcome: Any = None
+        error: BaseException | None = None
+        try:
+            while True:
+                try:
+                    step = flow.send(outcome) if error is None else flow.throw(error)
+                except StopIteration as stop:
+                    return cast(T, stop.value)
+                outcome, error = None, None
+                try:
+                    outcome = await self._perform(step, kind)
+                except httpx.TransportError as exc:
+                    error = exc
+        finally:
+            flow.close()
+
+    async def _perform(self, step: _flows.Step, kind: str) -> Any:
+        """Do one step. API requests wait for a slot of the limiter; the presigned PUT goes to
+        media storage, which the API's rate limit does not cover, so it does not."""
+        if isinstance(step, _flows.Sleep):
+            await anyio.sleep(step.seconds)
+            return None
+        if isinstance(step, _flows.Upload):
+            self.counters.add(kind)
+            return await self._io(step)
+        if not isinstance(step, _flows.Send):
+            raise TypeError(f"a batch flow cannot perform {type(step).__name__}")
+        async with self.limiter.slot_async():
+            self.counters.add(kind)
+            response: httpx.Response = await self._io(step)
+            self.limiter.observe(response.status_code, response.headers)
+            return response
+
+    async def _io(self, step: _flows.Send | _flows.Upload) -> Any:
+        if isinstance(self.client, AsyncClient):
+            return await self.client._perform(step)
+        return await anyio.to_thread.run_sync(self.client._perform, step, limiter=self._threads)
+
+    # --- progress ----------------------------------------------------------------------------
+
+    def _stage(self, input_id: int, stage: str) -> None:
+        self._stages[input_id] = stage
+        self._notify()
+
+    def _notify(self) -> None:
+        self._wake.set()
+        if self.on_progress is None:
+            return
+        now = time.monotonic()
+        if now - self._last_progress < 0.1 and self._submit_left + self._fetch_left + len(self.active) > 0:
+            return
+        self._last_progress = now
+        self.on_progress(self.progress())
+
+    def progress(self) -> BatchProgress:
+        stages = list(self._stages.values())
+        count = {stage: stages.count(stage) for stage in ("pending", "uploaded", "submitted", "running", "done")}
+        in_job = count["submitted"] + count["running"]
+        # Requests still needed: upload (2) + submit + fetch for pending inputs, submit + fetch, then fetch.
+        left = 4 * count["pending"] + 2 * count["uploaded"] + in_job
+        return BatchProgress(
+            total=self.total,
+            uploaded=count["uploaded"] + in_job + count["done"],
+            submitted=in_job + count["done"],
+            running=in_job,
+            done=count["done"],
+            failed=stages.count("failed"),
+            eta=left * (1 + self.tuning.status_share) / self.limiter.per_second,
+            requests=sum(self.counters.requests.values()),
+        )
+
+    @staticmethod
+    def _stage_of(row: Row) -> str:
+        if row.status == InputStatus.SUCCEEDED:
+            return "done"
+        if row.status in (InputStatus.FAILED, InputStatus.EXPIRED, InputStatus.UNCERTAIN):
+            return "failed"
+        if row.status == InputStatus.SUBMITTED:
+            return "running" if row.job_status == JobStatus.RUNNING else "submitted"
+        return "uploaded" if row.audio_url else "pending"
+
+    # --- phase 1: inputs ---------------------------------------------------------------------
+
+    async def add_inputs(self, found: Sequence[Found]) -> None:
+        known = self.manifest.sources()
+        taken = {name.casefold() for name in self.manifest.names()}
+        fresh: list[Found] = [item for item in found if item.source not in known]
+        changed: list[tuple[int, str]] = []
+        for item in found:
+            entry = known.get(item.source)
+            if entry is None or item.kind != "file" or entry[3] not in (InputStatus.PENDING, InputStatus.FAILED):
+                continue
+            try:
+                stat = os.stat(item.source)
+            except OSError:
+                continue
+            if (stat.st_size, stat.st_mtime_ns) != (entry[1], entry[2]):
+                changed.append((entry[0], item.source))
+
+        async def fingerprint(source: str) -> tuple[int | None, int | None, str | None, str | None]:
+            reason = refusal(source)
+            if reason is not None:
+                return None, None, None, reason
+            stat = os.stat(source)
+            digest = await anyio.to_thread.run_sync(sha256_file, source, limiter=self._threads)
+            return stat.st_size, stat.st_mtime_ns, digest, None
+
+        results: dict[str, tuple[int | None, int | None, str | None, str | None]] = {}
+
+        async def one(source: str) -> None:
+            results[source] = await fingerprint(source)
+
+        async with anyio.create_task_group() as group:
+            for item in fresh:
+                if item.kind == "file":
+                    group.start_soon(one, item.source)
+            for _, source in changed:
+                group.start_soon(one, source)
+        new_rows = []
+        for item in fresh:
+            name = output_name(item.stem, taken)
+            if item.kind == "url":
+                new_rows.append(NewInput(item.source, "url", name, audio_url=item.source))
+                continue
+            size, mtime, digest, reason = results[item.source]
+            new_rows.append(NewInput(item.source, "file", name, size, mtime, digest, reason=reason))
+        self.manifest.add_inputs(new_rows)
+        for input_id, source in changed:
+            size, mtime, digest, reason = results[source]
+            if size is not None and mtime is not None and digest is not None:
+                self.manifest.refresh_file(input_id, size, mtime, digest, reason)
+            elif reason is not None:
+                self.manifest.record_input_failure(input_id, reason)
+
+    # --- phase 3: reconcile ------------------------------------------------------------------
+
+    async def reconcile(self) -> None:
+        """Settle every input left in ``submitting``: back to pending if proven job-less, else uncertain."""
+        rows = self.manifest.rows(InputStatus.SUBMITTING)
+        if not rows:
+            return
+        # A request sent just before a crash may still be in the API's hands: let it land first.
+        newest = max(_epoch(row.submit_started_at) for row in rows)
+        await anyio.sleep(max(0.0, min(newest + RECONCILE_SETTLE - time.time(), RECONCILE_SETTLE)))
+        anchors = {row.anchor or "" for row in rows}
+        listed: list[Listed] = []
+        complete = False
+        cursor: str | None = None
+        seen: set[str] = set()
+        max_pages = math.ceil(max(self.total, 1) / PAGE_SIZE) + 10
+        for _ in range(max_pages):
+            items, next_cursor = await self.run_flow(
+                _flows.list_page(self.ctx, limit=PAGE_SIZE, cursor=cursor, status=None), "reconcile"
+            )
+            listed.extend(Listed(item.id, item.created_at) for item in items)
+            if next_cursor is None or next_cursor in seen:
+                complete = next_cursor is None
+                break
+            if has_passed(listed, anchors, complete=False):
+                break
+            seen.add(next_cursor)
+            cursor = next_cursor
+        decisions = decide(
+            [Pending(row.id, row.anchor) for row in rows], listed, self.manifest.claimed_jobs(), complete=complete
+        )
+        self.manifest.resolve_uncertain(decisions)
+        for input_id, (status, reason) in decisions.items():
+            logger.warning("input %d: %s", input_id, reason)
+            self._stage(input_id, "failed" if status == InputStatus.UNCERTAIN else "pending")
+
+    # --- phase 4: the work ---------------------------------------------------------------------
+
+    async def _team_anchor(self) -> str:
+        """The team's newest job before this run's first submission (``""`` if none): see ``_reconcile``."""
+        async with self._anchor_lock:
+            if self._anchor is None:
+                items, _ = await self.run_flow(
+                    _flows.list_page(self.ctx, limit=1, cursor=None, status=None), "reconcile"
+                )
+                self._anchor = items[0].id if items else ""
+            return self._anchor
+
+    async def _ensure_audio_url(self, row: Row) -> str | None:
+        """The URL the API reads: the input's URL, a fresh upload of the same content, or a new upload."""
+        if row.kind == "url":
+            return row.audio_url or row.source
+        fresh_after = (datetime.now(UTC) - UPLOAD_REUSE).isoformat(timespec="milliseconds")
+        if row.audio_url and row.uploaded_at and row.uploaded_at > fresh_after:
+            return row.audio_url
+        try:
+            checked = check_audio(row.source)
+        except ValidationError as error:
+            self.manifest.record_input_failure(row.id, f"{error.rule}")
+            self._stage(row.id, "failed")
+            return None
+        digest = row.sha256
+        if digest is None:
+            digest = await anyio.to_thread.run_sync(sha256_file, row.source, limiter=self._threads)
+        # One upload per content at a time: a second input with the same bytes waits and reuses it.
+        async with self._upload_locks.setdefault(digest, anyio.Lock()):
+            reused = self.manifest.reusable_upload(digest, fresh_after)
+            media_url = reused or await self._upload(row, checked, f"media://pyannoteai-identify/batch/{digest}")
+        if media_url is None:
+            return None
+        self.manifest.record_upload(row.id, media_url)
+        self._stage(row.id, "uploaded")
+        return media_url
+
+    async def _upload(self, row: Row, checked: CheckedAudio, media_url: str) -> str | None:
+        """Upload the file (retrying answers that prove nothing was stored); None if it failed for good."""
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                await self.run_flow(
+                    _flows.upload(self.ctx, CheckedAudio(path=checked.path, size=checked.size), media_url, None),
+                    "upload",
+                )
+                return media_url
+            except (AuthenticationError, PaymentRequiredError) as error:
+                raise _Halt(f"uploading was refused: {error}") from error
+            except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
+                if attempt + 1 == MAX_ATTEMPTS:
+                    self.manifest.record_input_failure(row.id, f"upload failed {MAX_ATTEMPTS} times: {error}")
+                    self._stage(row.id, "failed")
+                    return None
+                await anyio.sleep(_backoff(attempt, error))
+            except (APIError, OSError) as error:
+                self.manifest.record_input_failure(row.id, f"upload refused: {error}")
+                self._stage(row.id, "failed")
+                return None
+        return None
+
+    async def _submit_one(self, input_id: int) -> None:
+        """Upload if needed, then create the job exactly once (see the protocol in ``_manifest``)."""
+        for attempt in range(MAX_ATTEMPTS):
+            if self.halted is not None:
+                return
+            row = self.manifest.get(input_id)
+            if row.status != InputStatus.PENDING:
+                return
+            url = await self._ensure_audio_url(row)
+            if url is None:
+                return
+            anchor = await self._team_anchor()
+            if not self.manifest.mark_submitting(row.id, anchor):
+                return
+            try:
+                response = await self.run_flow(
+                    _flows.call(self.ctx, self.options.request(url), creates_job=True), "submit"
+                )
+            except APIConnectionError as error:
+                if not error.request_sent:
+                    self.manifest.unmark_submitting(row.id, InputStatus.PENDING, f"not sent: {error}")
+                    await anyio.sleep(_backoff(attempt, error))
+                    continue
+                self.manifest.note_submitting(row.id, f"the answer was lost: {error}")
+                return
+            if 200 <= response.status_code < 300:
+                try:
+                    job = _core.parse_job_response(response, "identify")
+                except InvalidResponseError as error:
+                    self.manifest.note_submitting(row.id, f"the answer could not be read: {error}")
+                    return
+                self.manifest.record_job(row.id, job.id, str(job.status))
+                self._start_watching(job.id, row.id, str(job.status))
+                return
+            rejected = _core.error_for(response)
+            if isinstance(rejected, RateLimitError):
+                # A 429 is a refusal: no job exists, so sending again cannot bill twice.
+                self.manifest.unmark_submitting(row.id, InputStatus.PENDING, f"rate limited: {rejected}")
+                await anyio.sleep(_backoff(attempt, rejected))
+                continue
+            if isinstance(rejected, AuthenticationError | PaymentRequiredError):
+                self.manifest.unmark_submitting(row.id, InputStatus.PENDING, str(rejected))
+                raise _Halt(f"submitting was refused: {rejected}")
+            if isinstance(rejected, ServerError):
+                self.manifest.note_submitting(row.id, f"the API failed ({rejected}); the job may exist")
+                return
+            self.manifest.unmark_submitting(row.id, InputStatus.FAILED, f"refused by the API: {rejected}")
+            self._stage(row.id, "failed")
+            return
+        logger.warning("input %d: still refused after %d attempts; it stays pending", input_id, MAX_ATTEMPTS)
+
+    async def _submit_worker(self, receive: Any) -> None:
+        async with receive:
+            async for input_id in receive:
+                try:
+                    if self.halted is None:
+                        await self._submit_one(input_id)
+                except _Halt as halt:
+                    self.halted = str(halt)
+                    logger.error("%s; no more inputs are submitted in this run", halt)
+                finally:
+                    self._submit_left -= 1
+                    self._notify()
+
+    def _start_watching(self, job_id: str, input_id: int, status: str) -> None:
+        self.active[job_id] = _Active(input_id, status)
+        self._stage(input_id, "running" if status == JobStatus.RUNNING else "submitted")
+        self._new_job.set()
+        if self.broker is not None and self._group is not None:
+            scope = anyio.CancelScope()
+            self._watchers[job_id] = scope
+            self._group.start_soon(self._watch, job_id, scope)
+
+    def _finish_watching(self, job_id: str) -> None:
+        self.active.pop(job_id, None)
+        scope = self._watchers.pop(job_id, None)
+        if scope is not None:
+            scope.cancel()
+
+    # Status: the job list, a page at a time, for every active job.
+
+    async def _poller(self) -> None:
+        pages = 1
+        factor = 4.0 if self.broker is not None else 1.0
+        while True:
+            while not self.active:
+                self._new_job = anyio.Event()
+                await self._new_job.wait()
+            budget_gap = pages / (self.tuning.status_share * self.limiter.per_second)
+            await anyio.sleep(max(self.tuning.poll_interval, budget_gap) * factor)
+            if self.active:
+                pages = await self._sweep()
+
+    async def _sweep(self) -> int:
+        """Read the job list until every active job was seen (or cannot be on later pages); return pages read."""
+        targets = dict(self.active)
+        floors = [a.created_at for a in targets.values() if a.created_at is not None]
+        floor = min(floors) if floors else None
+        never_seen = {job_id for job_id, a in targets.items() if a.created_at is None}
+        seen: dict[str, _core.JobSummary] = {}
+        cursor: str | None = None
+        cursors: set[str] = set()
+        pages = 0
+        max_pages = math.ceil(len(targets) / PAGE_SIZE) + 3
+        while pages < max_pages:
+            items, next_cursor = await self.run_flow(
+                _flows.list_page(self.ctx, limit=PAGE_SIZE, cursor=cursor, status=None), "status"
+            )
+            pages += 1
+            for item in items:
+                if item.id in targets:
+                    seen[item.id] = item
+            if len(seen) == len(targets) or next_cursor is None or next_cursor in cursors:
+                break
+            oldest = _aware(items[-1].created_at) if items else None
+            # Every target was seen before and the list is now older than all of them: stop.
+            past_floor = floor is not None and oldest is not None and oldest < _aware_or(floor) - timedelta(seconds=1)
+            if past_floor and not (never_seen - seen.keys()):
+                break
+            cursors.add(next_cursor)
+            cursor = next_cursor
+        changes: dict[str, str] = {}
+        for job_id, active in targets.items():
+            if job_id not in self.active:
+                continue
+            summary = seen.get(job_id)
+            if summary is None:
+                active.misses += 1
+                if active.misses >= 2:
+                    active.misses = 0
+                    self._queue_fetch(job_id)
+                continue
+            active.misses = 0
+            active.created_at = summary.created_at
+            status = str(summary.status)
+            if status != active.status:
+                active.status = status
+                changes[job_id] = status
+                self._stage(active.input_id, "running" if status == JobStatus.RUNNING else "submitted")
+            if is_terminal(status):
+                self._queue_fetch(job_id)
+        self.manifest.set_job_status(changes)
+        return pages
+
+    # Results: one GET per finished job, written atomically.
+
+    def _queue_fetch(self, job_id: str) -> None:
+        active = self.active.pop(job_id, None)
+        if active is None:
+            return
+        scope = self._watchers.pop(job_id, None)
+        if scope is not None:
+            scope.cancel()
+        self._fetch_left += 1
+        self._fetch_send.send_nowait((job_id, active))
+
+    async def _fetch_worker(self, receive: Any) -> None:
+        async with receive:
+            async for job_id, active in receive:
+                try:
+                    await self._fetch_one(job_id, active)
+                finally:
+                    self._fetch_left -= 1
+                    self._notify()
+
+    async def _fetch_one(self, job_id: str, active: _Active) -> None:
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                response = await self.run_flow(_flows.call(self.ctx, _core.get_job_request(job_id)), "fetch")
+                job = _core.parse_job_response(response, "identify")
+            except NotFoundError:
+                gone = "the job is gone (404): results are kept 24 h"
+                self._end(job_id, active, InputStatus.EXPIRED, "expired", gone)
+                return
+            except (RateLimitError, ServerError, APIConnectionError) as error:
+                if attempt + 1 == MAX_ATTEMPTS:
+                    self._keep_active(job_id, active, f"fetching failed {MAX_ATTEMPTS} times: {error}")
+                    return
+                await anyio.sleep(_backoff(attempt, error))
+                continue
+            except InvalidResponseError as error:
+                self._keep_active(job_id, active, f"the job's answer breaks the contract: {error}")
+                return
+            await self._settle(job_id, active, job)
+            return
+
+    def _keep_active(self, job_id: str, active: _Active, reason: str) -> None:
+        """The job could not be read now: it stays ``submitted``, and the next run reads it again."""
+        logger.warning("job %s: %s", job_id, reason)
+        self._unreadable[job_id] = reason
+
+    async def _settle(self, job_id: str, active: _Active, job: Job[Result]) -> None:
+        status = str(job.status)
+        if not is_terminal(status):
+            active.status = status
+            self.active[job_id] = active
+            self._new_job.set()
+            return
+        if job.status == JobStatus.SUCCEEDED:
+            if not isinstance(job.output, IdentifyResult):
+                gone = "the job succeeded but its output is gone (results are kept 24 h)"
+                self._end(job_id, active, InputStatus.EXPIRED, status, gone)
+                return
+            await self._write_result(job_id, active.input_id, job.output)
+            return
+        error_text = job.output.error if job.output is not None else None
+        what = "failed" if job.status == JobStatus.FAILED else str(job.status)
+        self._end(job_id, active, InputStatus.FAILED, status, f"the job {what}: {error_text or 'no reason given'}")
+
+    def _end(self, job_id: str, active: _Active, status: InputStatus, job_status: str, reason: str) -> None:
+        self._finish_watching(job_id)
+        self.manifest.record_job_end(job_id, status, job_status, reason)
+        self._stage(active.input_id, "failed")
+
+    async def _write_result(self, job_id: str, input_id: int, result: IdentifyResult) -> None:
+        row = self.manifest.get(input_id)
+        json_path = self.out / f"{row.name}.json"
+        rttm_path = self.out / f"{row.name}.rttm"
+        document = {"input": row.source, "jobId": job_id, "status": "succeeded", "output": result.to_dict()}
+        file_id = row.name.replace("/", "__")
+
+        def write() -> None:
+            write_atomic(json_path, json.dumps(document, ensure_ascii=False))
+            write_atomic(rttm_path, result.to_rttm(file_id))
+
+        await anyio.to_thread.run_sync(write, limiter=self._threads)
+        self._finish_watching(job_id)
+        self.manifest.record_success(job_id, str(json_path), str(rttm_path), result.speakers, result.talk_time())
+        self._stage(input_id, "done")
+
+    # Webhooks: a delivery finishes a job without a poll (and often without a fetch).
+
+    async def _watch(self, job_id: str, scope: anyio.CancelScope) -> None:
+        with scope:
+            while job_id in self.active:
+                event = await self.broker.wait_async(job_id, 3600.0)
+                if event is None or job_id not in self.active:
+                    continue
+                status = str(event.status)
+                if not is_terminal(status):
+                    continue
+                active = self.active[job_id]
+                if status == JobStatus.SUCCEEDED and isinstance(event.result, IdentifyResult):
+                    self._watchers.pop(job_id, None)
+                    self.active.pop(job_id, None)
+                    self._fetch_left += 1
+                    try:
+                        await self._write_result(job_id, active.input_id, event.result)
+                    finally:
+                        self._fetch_left -= 1
+                        self._notify()
+                elif status == JobStatus.SUCCEEDED:
+                    self._queue_fetch(job_id)
+                else:
+                    self._watchers.pop(job_id, None)
+                    reason = f"the job {status}: {event.error or 'no reason given'}"
+                    self._end(job_id, active, InputStatus.FAILED, status, reason)
+                return
+
+    # The round: everything at once, until nothing is left to do.
+
+    def _idle(self) -> bool:
+        return self._submit_left == 0 and self._fetch_left == 0 and not self.active
+
+    async def work(self, deadline: float) -> bool:
+        """Run workers, poller and fetchers until idle; False if the deadline came first."""
+        pending = [row.id for row in self.manifest.rows(InputStatus.PENDING)]
+        submit_send, submit_receive = anyio.create_memory_object_stream[int](max_buffer_size=math.inf)
+        fetch_send, fetch_receive = anyio.create_memory_object_stream[tuple[str, _Active]](max_buffer_size=math.inf)
+        self._fetch_send = fetch_send
+        self._submit_left = len(pending)
+        for input_id in pending:
+            submit_send.send_nowait(input_id)
+        submit_send.close()
+        finished = False
+        async with anyio.create_task_group() as group:
+            self._group = group
+            for job_id, active in list(self.active.items()):
+                self._start_watching(job_id, active.input_id, active.status)
+            for _ in range(self.tuning.concurrency):
+                group.start_soon(self._submit_worker, submit_receive.clone())
+                group.start_soon(self._fetch_worker, fetch_receive.clone())
+            submit_receive.close()
+            fetch_receive.close()
+            group.start_soon(self._poller)
+            while True:
+                self._wake = anyio.Event()
+                if self._idle():
+                    finished = True
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                with anyio.move_on_after(remaining):
+                    await self._wake.wait()
+            group.cancel_scope.cancel()
+        self._group = None
+        fetch_send.close()
+        return finished
+
+    # --- the run -------------------------------------------------------------------------------
+
+    _group: Any = None
+    _unreadable: dict[str, str]
+
+    async def run(self, found: Sequence[Found]) -> BatchReport:
+        started = time.monotonic()
+        deadline = started + self.tuning.timeout
+        self._unreadable = {}
+        await self.run_flow(self._key_flow(), "key")
+        await self.add_inputs(found)
+        requeue = [
+            status
+            for status, wanted in (
+                (InputStatus.FAILED, self.tuning.retry_failed),
+                (InputStatus.EXPIRED, self.tuning.resubmit_expired),
+                (InputStatus.UNCERTAIN, self.tuning.resubmit_uncertain),
+            )
+            if wanted
+        ]
+        self.manifest.requeue(requeue)
+        self._recover_results()
+        rows = self.manifest.rows()
+        self.total = len(rows)
+        for row in rows:
+            self._stages[row.id] = self._stage_of(row)
+            if row.status == InputStatus.SUBMITTED and row.job_id is not None:
+                self.active[row.job_id] = _Active(row.id, row.job_status or "created")
+        self._notify()
+        rounds = 0
+        while True:
+            await self.reconcile()
+            finished = await self.work(deadline)
+            rounds += 1
+            if not finished or self.halted is not None or not self.manifest.rows(InputStatus.SUBMITTING):
+                break
+            # Answers were lost in this run: settle them against the job list, resubmit the job-less.
+            if rounds == MAX_ROUNDS:
+                await self.reconcile()
+                break
+        return self._report(time.monotonic() - started)
+
+    def _key_flow(self) -> _flows.Flow[_core.KeyStatus]:
+        response = yield from _flows.call(self.ctx, _core.test_key_request())
+        return _core.parse_key_status(response)
+
+    def _recover_results(self) -> None:
+        """Settle what a killed run left between writing results and recording them, and the reverse."""
+        for row in self.manifest.rows(InputStatus.SUBMITTED):
+            path = self.out / f"{row.name}.json"
+            if row.job_id is None or not path.is_file():
+                continue
+            try:
+                document = json.loads(path.read_text(encoding="utf-8"))
+                result = IdentifyResult.from_dict(document["output"])
+            except (ValueError, KeyError, TypeError, APIError):
+                continue
+            if document.get("jobId") == row.job_id and (self.out / f"{row.name}.rttm").is_file():
+                self.manifest.record_success(
+                    row.job_id, str(path), str(self.out / f"{row.name}.rttm"), result.speakers, result.talk_time()
+                )
+        for row in self.manifest.rows(InputStatus.SUCCEEDED):
+            written = [row.result_json, row.result_rttm]
+            if not all(path is not None and Path(path).is_file() for path in written):
+                self.manifest.reopen(row.id)
+
+    def _report(self, elapsed: float) -> BatchReport:
+        labels = tuple(v.label for v in self.options.voiceprints)
+        rows = self.manifest.rows()
+        inputs = []
+        for row in rows:
+            item = InputReport.from_row(row)
+            if row.status == InputStatus.SUBMITTED:
+                note = self._unreadable.get(row.job_id or "", "still running when the run ended; run again to resume")
+                item = _replace_reason(item, note)
+            elif row.status == InputStatus.PENDING:
+                item = _replace_reason(item, row.reason or self.halted or "not submitted in this run")
+            inputs.append(item)
+        csv_path = self.out / "summary.csv"
+        write_atomic(csv_path, summary_csv(inputs, labels))
+        return BatchReport(
+            inputs=tuple(inputs),
+            labels=labels,
+            requests=dict(self.counters.requests),
+            elapsed=elapsed,
+            summary_csv=str(csv_path),
+            halted=self.halted,
+            throttled=self.limiter.stats.throttled,
+        )
+
+
+def _replace_reason(item: InputReport, reason: str) -> InputReport:
+    from dataclasses import replace
+
+    return replace(item, reason=reason)
+
+
+def _epoch(iso: str | None) -> float:
+    return datetime.fromisoformat(iso).timestamp() if iso else 0.0
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _aware_or(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _backoff(attempt: int, error: BaseException) -> float:
+    """Seconds before trying again: the server's Retry-After when it gave one, else capped exponential."""
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(retry_after, int | float) and retry_after >= 0:
+        return min(float(retry_after), 120.0)
+    return min(0.5 * 2.0**attempt, 30.0)
+
+
+# --- the public functions -----------------------------------------------------------------------
+
+
+async def aidentify_batch(
+    client: Client | AsyncClient,
+    inputs: Sequence[str | os.PathLike[str]],
+    voiceprints: Mapping[str, str] | Sequence[Voiceprint],
+    *,
+    manifest: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    concurrency: int = 8,
+    num_speakers: int | None = None,
+    matching: Matching | Mapping[str, Any] | None = None,
+    confidence: bool = False,
+    exclusive: bool = False,
+    turn_level_confidence: bool = False,
+    webhook: str | None = None,
+    broker: Any = None,
+    retry_failed: bool = False,
+    resubmit_expired: bool = False,
+    resubmit_uncertain: bool = False,
+    poll_interval: float = 5.0,
+    status_share: float = 0.05,
+    timeout: float | None = None,
+    limiter: RateLimiter | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> BatchReport:
+    """Identify speakers in many inputs, resumably; see :func:`identify_batch` (this is its coroutine twin)."""
+    options = _Options(
+        voiceprints=tuple(check_voiceprints(voiceprints)),
+        num_speakers=check_num_speakers(num_speakers),
+        matching=check_matching(matching),
+        confidence=check_bool("confidence", confidence),
+        exclusive=check_bool("exclusive", exclusive),
+        turn_level_confidence=check_bool("turn_level_confidence", turn_level_confidence),
+        webhook=check_webhook(webhook),
+    )
+    tuning = _Tuning(
+        concurrency=_check_concurrency(concurrency),
+        poll_interval=_positive("poll_interval", poll_interval),
+        status_share=_positive("status_share", status_share, maximum=1.0),
+        timeout=DEFAULT_TIMEOUT if timeout is None else _positive("timeout", timeout),
+        retry_failed=check_bool("retry_failed", retry_failed),
+        resubmit_expired=check_bool("resubmit_expired", resubmit_expired),
+        resubmit_uncertain=check_bool("resubmit_uncertain", resubmit_uncertain),
+    )
+    if broker is not None and not callable(getattr(broker, "wait_async", None)):
+        raise ValidationError("broker", broker, "must be a receiver.WebhookBroker (with wait_async)")
+    if limiter is not None and not isinstance(limiter, RateLimiter):
+        raise ValidationError("limiter", limiter, "must be a batch.RateLimiter")
+    if not isinstance(client, Client | AsyncClient):
+        raise ValidationError("client", client, "must be a pyannoteai_identify Client or AsyncClient")
+    found = discover(inputs)
+    out_dir = Path(os.fspath(out)).absolute()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValidationError("out", os.fspath(out), "must be a folder (it is a file)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with Manifest(manifest) as state:
+        fingerprint, description = options.fingerprint()
+        state.bind_settings(fingerprint, description)
+        engine = _Engine(client, options, state, out_dir, tuning, limiter or RateLimiter(), broker, on_progress)
+        return await engine.run(found)
+
+
+def identify_batch(
+    client: Client,
+    inputs: Sequence[str | os.PathLike[str]],
+    voiceprints: Mapping[str, str] | Sequence[Voiceprint],
+    *,
+    manifest: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    concurrency: int = 8,
+    num_speakers: int | None = None,
+    matching: Matching | Mapping[str, Any] | None = None,
+    confidence: bool = False,
+    exclusive: bool = False,
+    turn_level_confidence: bool = False,
+    webhook: str | None = None,
+    broker: Any = None,
+    retry_failed: bool = False,
+    resubmit_expired: bool = False,
+    resubmit_uncertain: bool = False,
+    poll_interval: float = 5.0,
+    status_share: float = 0.05,
+    timeout: float | None = None,
+    limiter: RateLimiter | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> BatchReport:
+    """Identify speakers in every input, resumably, never billing an input twice.
+
+    Run it again with the same manifest after any interruption (even ``kill -9``): inputs with a
+    job are not submitted again, finished results are not fetched again. Results go to *out*
+    as ``NAME.json`` and ``NAME.rttm`` per input, with ``summary.csv``.
+
+    Args:
+        client: the client whose key, base URL, timeouts and retry policy the batch uses.
+        inputs: local files, folders (searched recursively for audio), http(s)/media:// URLs, or
+            ``.txt`` files listing them.
+        voiceprints: label → voiceprint (1 to 50), the same for every input.
+        manifest: the SQLite file holding the batch's state (created if missing).
+        out: the folder for results.
+        concurrency: uploads and submissions in flight at once (1–64).
+        num_speakers, matching, confidence, exclusive, turn_level_confidence: as for ``identify``.
+        webhook: a URL every job reports to; with *broker* (a ``receiver.WebhookBroker`` your
+            receiver publishes to) deliveries finish jobs early and polling is the fallback.
+        retry_failed: submit again the inputs whose job failed (or that were refused).
+        resubmit_expired: submit again inputs whose results were deleted before being fetched.
+        resubmit_uncertain: submit again inputs whose interrupted submission may have created a
+            job (see ``docs/batch.md``); this can bill twice.
+        poll_interval: the shortest time between two status sweeps, in seconds.
+        status_share: the largest share of the rate limit status sweeps may use.
+        timeout: stop after this many seconds (default 48 h); run again to resume.
+        limiter: share one ``RateLimiter`` between runs in this process.
+        on_progress: called with a ``BatchProgress`` as the run advances.
+
+    Raises:
+        ValidationError: before any request, for bad arguments or an input that does not exist.
+        ManifestError: the manifest is in use by another run or was started with other settings.
+        AuthenticationError: the key was refused (checked first).
+    """
+    kwargs: dict[str, Any] = {
+        "manifest": manifest,
+        "out": out,
+        "concurrency": concurrency,
+        "num_speakers": num_speakers,
+        "matching": matching,
+        "confidence": confidence,
+        "exclusive": exclusive,
+        "turn_level_confidence": turn_level_confidence,
+        "webhook": webhook,
+        "broker": broker,
+        "retry_failed": retry_failed,
+        "resubmit_expired": resubmit_expired,
+        "resubmit_uncertain": resubmit_uncertain,
+        "poll_interval": poll_interval,
+        "status_share": status_share,
+        "timeout": timeout,
+        "limiter": limiter,
+        "on_progress": on_progress,
+    }
+    if not isinstance(client, Client):
+        raise ValidationError("client", client, "must be a Client; with an AsyncClient, await aidentify_batch")
+
+    async def main() -> BatchReport:
+        return await aidentify_batch(client, inputs, voiceprints, **kwargs)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return anyio.run(main)
+    # Called from inside an event loop (a notebook): run the batch's own loop in a thread.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyannoteai-batch") as pool:
+        return pool.submit(anyio.run, main).result()
