@@ -12,6 +12,7 @@ also marked ``billing`` create billed jobs and run only with ``--allow-billing``
 from __future__ import annotations
 
 import inspect
+import json
 import os
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
@@ -38,6 +39,16 @@ class WrapperAPI:
         self.router = respx.Router(assert_all_called=False)
         self.sleeps: list[float] = []
         self._now = 0.0
+
+    @staticmethod
+    def url(path: str) -> str:
+        """The absolute URL of an API path, for respx routes."""
+        return BASE_URL + path
+
+    @property
+    def requests(self) -> list[httpx.Request]:
+        """Every request the clients sent, in order."""
+        return [call.request for call in self.router.calls]
 
     def _sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
@@ -74,10 +85,12 @@ class WrapperAPI:
                 client.close()
 
     def bodies(self) -> list[Any]:
-        """The JSON bodies of every request the clients sent, in order."""
-        import json
-
-        return [json.loads(call.request.content) for call in self.router.calls if call.request.content]
+        """The JSON bodies of the requests the clients sent to the API, in order."""
+        return [
+            json.loads(request.content)
+            for request in self.requests
+            if request.url.host == "api.pyannote.ai" and request.content
+        ]
 
 
 @pytest.fixture(scope="session", params=["sync", "async"])
