@@ -95,6 +95,7 @@ class WebhookDispatcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._generation = 0  # bumped by clear(): an attempt in flight then is not recorded
         clock.on_advance(self._wake.set)
 
     def watch(self, job: Job) -> None:
@@ -115,10 +116,16 @@ class WebhookDispatcher:
         self._wake.set()
 
     @property
-    def pending(self) -> int:
-        """Deliveries (first attempts and retries) not yet made."""
+    def scheduled(self) -> list[tuple[str, int, float]]:
+        """Deliveries not yet made, soonest first: ``(job_id, attempt, due)`` with *due* on the clock."""
         with self._lock:
-            return len(self._queue)
+            return [(item.job_id, item.attempt, item.due) for item in sorted(self._queue)]
+
+    def clear(self) -> None:
+        """Drop every pending delivery; an attempt in flight finishes but is neither recorded nor retried."""
+        with self._lock:
+            self._queue.clear()
+            self._generation += 1
 
     def close(self, timeout: float | None = None) -> None:
         """Stop the worker, dropping pending deliveries; wait at most *timeout* (default: timeout + 1 s)."""
@@ -158,7 +165,13 @@ class WebhookDispatcher:
         return None
 
     def _attempt(self, client: httpx.Client, item: _Pending) -> None:
+        with self._lock:
+            generation = self._generation
+
         def record(outcome: DeliveryOutcome, status: int | None, reason: str | None) -> None:
+            with self._lock:
+                if generation != self._generation:
+                    return
             self._stats.record(Delivery(item.job_id, item.url, item.attempt, outcome, status, reason, item.body))
 
         try:
@@ -199,4 +212,5 @@ class WebhookDispatcher:
                 self._clock.now() + delay, next(self._order), item.job_id, item.url, item.body, item.attempt + 1, reason
             )
             with self._lock:
-                heapq.heappush(self._queue, retry)
+                if generation == self._generation:
+                    heapq.heappush(self._queue, retry)

@@ -72,6 +72,11 @@ class RateLimiter:
             retry_after=max(1, math.ceil(wait)),
         )
 
+    def clear(self) -> None:
+        """Forget every request counted so far."""
+        with self._lock:
+            self._log.clear()
+
     def refused(self, retry_after: int) -> Verdict:
         """The headers of an injected 429: the limit as configured, nothing remaining."""
         return Verdict(

@@ -74,6 +74,7 @@ _CLEAN_SPREAD = 0.3  # semitones the two halves of a frame may disagree by and s
 _LABEL_RADIUS = 0.5  # semitones a frame may be from a speaker's pitch and still be given to it
 _MIN_CLUSTER_FRAMES = 3
 _SIGMA = 0.4  # semitones: the width of the similarity score
+_NYQUIST_SHARE = 0.45  # highest tone, as a share of the sample rate (every note of the grid fits 8 kHz)
 
 _UP = b"\x00\x01"
 _DOWN = b"\x01\x00"
@@ -179,8 +180,8 @@ def synthesize_speech(
         turns: the turns, in seconds; they may come in any order but must not overlap.
         sample_rate: samples per second, 8000 to 48000.
         duration: total length in seconds (silence after the last turn); default: the last end.
-        tones: frequencies (Hz, rounded to whole Hz, 200 to 4000 and below a quarter of the sample
-            rate) for some labels, instead of :func:`tone_for`.
+        tones: frequencies (Hz, rounded to whole Hz, 200 to 4000 and below 0.45 x the sample rate)
+            for some labels, instead of :func:`tone_for`.
         amplitude: peak level, 0.1 to 1.0 of full scale.
 
     Raises:
@@ -201,9 +202,10 @@ def synthesize_speech(
     pcm = bytearray(2 * round(total * sample_rate))
     for label, start, end in checked:
         hz = round(chosen.get(label, tone_for(label)))
-        if not MIN_HZ <= hz <= MAX_HZ or 4 * hz > sample_rate:
+        if not MIN_HZ <= hz <= MAX_HZ or hz >= _NYQUIST_SHARE * sample_rate:
             raise ValueError(
-                f"tone of {label!r} = {hz} Hz: must be {MIN_HZ:g} to {MAX_HZ:g} Hz and below sample_rate/4"
+                f"tone of {label!r} = {hz} Hz: must be {MIN_HZ:g} to {MAX_HZ:g} Hz and below "
+                f"{_NYQUIST_SHARE:g} x sample_rate"
             )
         second = _second_of(hz, sample_rate, amplitude)
         first, stop = round(start * sample_rate), round(end * sample_rate)
@@ -239,6 +241,8 @@ def _read_wav(data: bytes) -> _Pcm:
         chunk, size = data[position : position + 4], int.from_bytes(data[position + 4 : position + 8], "little")
         start = position + 8
         if chunk == b"fmt " and size >= 16:
+            if start + size > len(data):
+                raise AudioError("truncated fmt chunk")
             fmt = struct.unpack_from("<HHIIHH", data, start)
             if fmt[0] == 0xFFFE and size >= 26:  # WAVE_FORMAT_EXTENSIBLE: the real format leads the GUID
                 fmt = (struct.unpack_from("<H", data, start + 24)[0], *fmt[1:])

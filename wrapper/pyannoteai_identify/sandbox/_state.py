@@ -105,6 +105,13 @@ class SandboxState:
         # this sandbox's own, so they survive deleted jobs and foreign ones are recognised.
         self._cursor_base = uuid.uuid4().int & ~_SEQ_MASK
 
+    def clear(self) -> None:
+        """Forget every upload, token and job."""
+        with self._lock:
+            self._media.clear()
+            self._uploads.clear()
+            self._jobs.clear()
+
     def _retention_end(self, start: float) -> float:
         return start + self.timing.real(self.timing.retention_seconds)
 

@@ -1,8 +1,10 @@
 """The ``sandbox`` pytest fixture: a running :class:`Sandbox`, fast enough for unit tests.
 
-Timings are compressed (``speed=100``: a job ends 50 ms after submission, webhook retries come
-after 0 s, 0.6 s and 3 s) and the server stops after the test. Options for one test go in a
-marker, e.g. ``@pytest.mark.sandbox(rate_limit=3)``; they are :class:`Sandbox` arguments.
+One server serves the whole session and is reset before each test (uploads, jobs, counters,
+faults and rate-limit windows are forgotten), so tests are isolated without paying for a server
+start and stop each. Timings are compressed (``speed=100``: a job ends 50 ms after submission,
+webhook retries come after 0 s, 0.6 s and 3 s). A test that needs other options gets a server of
+its own, e.g. ``@pytest.mark.sandbox(rate_limit=3)``; the options are :class:`Sandbox` arguments.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 
 from ._server import Sandbox
 
-__all__ = ["FIXTURE_DEFAULTS", "pytest_configure", "running_sandbox", "sandbox"]
+__all__ = ["FIXTURE_DEFAULTS", "pytest_configure", "running_sandbox", "sandbox", "sandbox_session"]
 
 FIXTURE_DEFAULTS: dict[str, Any] = {"speed": 100.0}
 
@@ -27,12 +29,24 @@ def running_sandbox(**options: Any) -> Iterator[Sandbox]:
         yield running
 
 
+@pytest.fixture(scope="session")
+def sandbox_session() -> Iterator[Sandbox]:
+    """The session's shared sandbox (prefer ``sandbox``, which also resets it)."""
+    with running_sandbox() as running:
+        yield running
+
+
 @pytest.fixture
 def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
-    """A running sandbox; ``@pytest.mark.sandbox(**options)`` passes options to :class:`Sandbox`."""
+    """A running sandbox, empty at the start of the test; ``@pytest.mark.sandbox(**options)`` for options."""
     marker = request.node.get_closest_marker("sandbox")
-    with running_sandbox(**(marker.kwargs if marker else {})) as running:
-        yield running
+    if marker is not None and marker.kwargs:
+        with running_sandbox(**marker.kwargs) as running:
+            yield running
+        return
+    shared: Sandbox = request.getfixturevalue("sandbox_session")
+    shared.reset()
+    yield shared
 
 
 def pytest_configure(config: pytest.Config) -> None:
