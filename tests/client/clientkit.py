@@ -59,7 +59,8 @@ def job_body(status: str, output: dict[str, Any] | None = None, job_id: str = JO
     return body
 
 
-def job_response(status: str, output: dict[str, Any] | None = None, **headers: str) -> httpx.Response:
+def job_response(status: str, output: dict[str, Any] | None = None, /, **headers: str) -> httpx.Response:
+    """A ``GET /v1/jobs/{id}`` response, with *headers* (e.g. rate-limit headers)."""
     return httpx.Response(200, json=job_body(status, output), headers=headers)
 
 

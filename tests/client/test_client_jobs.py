@@ -139,9 +139,13 @@ async def test_jobs_stops_at_max_items_without_fetching_more_pages(api: Api, rou
 
 async def test_jobs_stops_when_the_server_repeats_a_cursor(api: Api, router: respx.Router) -> None:
     """A repeated nextCursor ends the iteration with InvalidResponseError instead of looping forever."""
-    route = router.get("/v2/jobs").mock(
-        side_effect=lambda request: _page([_item(len(route.calls))], CURSOR_1)  # always the same cursor
-    )
+    served: list[int] = []
+
+    def same_cursor(request: httpx.Request) -> httpx.Response:
+        served.append(len(served))
+        return _page([_item(served[-1])], CURSOR_1)
+
+    route = router.get("/v2/jobs").mock(side_effect=same_cursor)
     items, error = await api.jobs_until_error()
     assert [item.id for item in items] == ["job-0", "job-1"]
     assert isinstance(error, InvalidResponseError)

@@ -48,7 +48,7 @@ TRANSIENT = [
 
 @pytest.mark.parametrize("failure", TRANSIENT)
 async def test_a_get_is_retried_after_a_transient_failure_with_backoff(
-    steady: Api, router: respx.Router, fake_time: FakeTime, failure: object
+    steady: Api, router: respx.Router, fake_time: FakeTime, failure: httpx.Response | Exception
 ) -> None:
     """Connection errors, timeouts, 429 and 502/503/504 on a GET are retried after 0.5 s, then 1 s."""
     route = router.get(JOB_PATH).mock(side_effect=[failure, failure, job_response("running")])
@@ -68,12 +68,14 @@ async def test_a_get_is_retried_after_a_transient_failure_with_backoff(
     ],
 )
 async def test_retries_stop_after_max_retries_and_raise(
-    steady: Api, router: respx.Router, fake_time: FakeTime, failure: object, error_type: type[Exception]
+    steady: Api,
+    router: respx.Router,
+    fake_time: FakeTime,
+    failure: httpx.Response | Exception,
+    error_type: type[Exception],
 ) -> None:
     """After three retries (four attempts) the last failure is raised as the SDK's exception."""
-    route = router.get(JOB_PATH).mock(side_effect=lambda request: failure)
-    if isinstance(failure, Exception):
-        route.mock(side_effect=failure)
+    route = router.get(JOB_PATH).mock(side_effect=[failure] * 4)
     with pytest.raises(error_type):
         await steady.get_job(JOB_ID)
     assert route.call_count == 4
