@@ -515,12 +515,19 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                            'required': ['score', 'resolution'],
                                            'properties': {'score': {'type': 'array',
                                                                     'description': 'One score (0-100) per frame.',
-                                                                    'items': {'type': 'number'}},
+                                                                    'items': {'type': 'number',
+                                                                              'minimum': 0,
+                                                                              'maximum': 100}},
                                                           'resolution': {'type': 'number',
                                                                          'exclusiveMinimum': 0,
                                                                          'description': 'Seconds per frame.'}}},
                             'IdentificationSegment': {'type': 'object',
-                                                      'required': ['diarizationSpeaker', 'match'],
+                                                      'description': 'Upstream requires only `diarizationSpeaker` and '
+                                                                     '`match`; a turn without its times is\n'
+                                                                     'useless, and every documented example carries '
+                                                                     'them, so this contract requires `start`\n'
+                                                                     'and `end` too.\n',
+                                                      'required': ['diarizationSpeaker', 'match', 'start', 'end'],
                                                       'properties': {'speaker': {'type': 'string',
                                                                                  'description': 'The matched label, or '
                                                                                                 'the diarization label '

@@ -17,35 +17,38 @@ T = TypeVar("T", bound="IdentificationSegment")
 
 @_attrs_define
 class IdentificationSegment:
-    """
-    Attributes:
-        diarization_speaker (str):
-        match (None | str): The matched voiceprint label
-        speaker (str | Unset): The matched label, or the diarization label when unmatched.
-        start (float | Unset):
-        end (float | Unset):
-        confidence (IdentificationSegmentConfidence | Unset):
+    """Upstream requires only `diarizationSpeaker` and `match`; a turn without its times is
+    useless, and every documented example carries them, so this contract requires `start`
+    and `end` too.
+
+        Attributes:
+            start (float):
+            end (float):
+            diarization_speaker (str):
+            match (None | str): The matched voiceprint label
+            speaker (str | Unset): The matched label, or the diarization label when unmatched.
+            confidence (IdentificationSegmentConfidence | Unset):
     """
 
+    start: float
+    end: float
     diarization_speaker: str
     match: None | str
     speaker: str | Unset = UNSET
-    start: float | Unset = UNSET
-    end: float | Unset = UNSET
     confidence: IdentificationSegmentConfidence | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        start = self.start
+
+        end = self.end
+
         diarization_speaker = self.diarization_speaker
 
         match: None | str
         match = self.match
 
         speaker = self.speaker
-
-        start = self.start
-
-        end = self.end
 
         confidence: dict[str, Any] | Unset = UNSET
         if not isinstance(self.confidence, Unset):
@@ -55,16 +58,14 @@ class IdentificationSegment:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "start": start,
+                "end": end,
                 "diarizationSpeaker": diarization_speaker,
                 "match": match,
             }
         )
         if speaker is not UNSET:
             field_dict["speaker"] = speaker
-        if start is not UNSET:
-            field_dict["start"] = start
-        if end is not UNSET:
-            field_dict["end"] = end
         if confidence is not UNSET:
             field_dict["confidence"] = confidence
 
@@ -77,6 +78,10 @@ class IdentificationSegment:
         )
 
         d = dict(src_dict)
+        start = d.pop("start")
+
+        end = d.pop("end")
+
         diarization_speaker = d.pop("diarizationSpeaker")
 
         def _parse_match(data: object) -> None | str:
@@ -88,10 +93,6 @@ class IdentificationSegment:
 
         speaker = d.pop("speaker", UNSET)
 
-        start = d.pop("start", UNSET)
-
-        end = d.pop("end", UNSET)
-
         _confidence = d.pop("confidence", UNSET)
         confidence: IdentificationSegmentConfidence | Unset
         if isinstance(_confidence, Unset):
@@ -100,11 +101,11 @@ class IdentificationSegment:
             confidence = IdentificationSegmentConfidence.from_dict(_confidence)
 
         identification_segment = cls(
+            start=start,
+            end=end,
             diarization_speaker=diarization_speaker,
             match=match,
             speaker=speaker,
-            start=start,
-            end=end,
             confidence=confidence,
         )
 
