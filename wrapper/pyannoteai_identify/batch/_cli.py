@@ -16,6 +16,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from ._manifest import InputStatus, Manifest, ManifestError
 from ._report import BatchProgress, BatchReport
 from ._runner import identify_batch
 
-__all__ = ["add_arguments", "main", "run"]
+__all__ = ["Listening", "add_arguments", "main", "receiving", "run"]
 
 DEFAULT_MANIFEST = "batch-manifest.sqlite"
 _LISTEN_TIMEOUT = 10.0
@@ -198,9 +199,20 @@ def _print_summary(report: BatchReport) -> None:
 # --- webhook receiver ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Listening:
+    """A running webhook receiver: the broker it publishes verified deliveries to, and its port."""
+
+    broker: Any
+    port: int
+
+
 @contextlib.contextmanager
-def _receiver(listen: str | None) -> Iterator[Any]:
-    """Serve the webhook receiver on HOST:PORT in a thread and yield its broker (None without --listen)."""
+def receiving(listen: str | None) -> Iterator[Listening | None]:
+    """Serve the webhook receiver on HOST:PORT (port 0: any free one) in a thread; None without *listen*.
+
+    Deliveries are verified with ``PYANNOTEAI_WEBHOOK_SECRET``; the server stops on exit.
+    """
     if listen is None:
         yield None
         return
@@ -209,22 +221,23 @@ def _receiver(listen: str | None) -> Iterator[Any]:
     from ..receiver import WebhookBroker, asgi_app
 
     host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
         raise errors.ValidationError("listen", listen, "must be HOST:PORT, e.g. 127.0.0.1:8787")
     broker = WebhookBroker(max_pending=4096)
     app = asgi_app(broker=broker)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=int(port), log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=int(port), log_level="warning", lifespan="off", log_config=None)
+    )
     thread = threading.Thread(target=server.run, name="pyannoteai-batch-receiver", daemon=True)
     thread.start()
     deadline = time.monotonic() + _LISTEN_TIMEOUT
     while not server.started and thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.01)
-    if not server.started:
-        server.should_exit = True
-        thread.join(_LISTEN_TIMEOUT)
-        raise OSError(f"the webhook receiver could not listen on {listen}")
     try:
-        yield broker
+        if not server.started:
+            raise OSError(f"the webhook receiver could not listen on {listen}")
+        bound = server.servers[0].sockets[0].getsockname()[1]
+        yield Listening(broker, int(bound))
     finally:
         server.should_exit = True
         thread.join(_LISTEN_TIMEOUT)
@@ -255,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
             Path(manifest).parent.mkdir(parents=True, exist_ok=True)
             voiceprints = _voiceprints(client, args.voiceprint, manifest)
             interactive = not args.quiet and sys.stderr.isatty()
-            with _receiver(args.listen) as broker, _progress_display(interactive) as on_progress:
+            with receiving(args.listen) as listening, _progress_display(interactive) as on_progress:
                 report = identify_batch(
                     client,
                     args.inputs,
@@ -269,7 +282,7 @@ def run(args: argparse.Namespace) -> int:
                     exclusive=args.exclusive,
                     turn_level_confidence=args.turn_level_confidence,
                     webhook=args.webhook,
-                    broker=broker,
+                    broker=None if listening is None else listening.broker,
                     retry_failed=args.retry_failed,
                     resubmit_expired=args.resubmit_expired,
                     resubmit_uncertain=args.resubmit_uncertain,

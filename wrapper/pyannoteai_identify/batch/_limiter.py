@@ -10,8 +10,9 @@ fewer than N are in the window, so a run saturates the limit without provoking 4
   earlier, so the local window always ends after the server's: no safety margin is needed;
 - ``X-RateLimit-Limit`` replaces the assumed limit (the smallest value seen wins, so an API that
   reports different limits per endpoint is followed conservatively);
-- ``X-RateLimit-Remaining`` below what the log predicts means someone else spends the same
-  budget (another process with the key): the difference is booked as if spent now;
+- ``X-RateLimit-Remaining`` (on an answered request) below what the log predicts means someone
+  else spends the same budget (another process with the key): the difference is booked as if
+  spent now, which errs on the safe side;
 - a 429, or ``Remaining: 0`` with ``X-RateLimit-Reset``, pauses every request until the
   server's ``Retry-After`` or reset time.
 
@@ -128,7 +129,9 @@ class RateLimiter:
                 self.limit = limit if not self._reported else min(self.limit, limit)
                 self._reported = True
             remaining = _int_header(headers, "x-ratelimit-remaining")
-            if remaining is not None:
+            if remaining is not None and status_code != 429:
+                # (A refusal's "Remaining: 0" says the window is full, not who filled it: its
+                # Retry-After below is the better guide.)
                 self._expire(now)
                 used_by_server = self.limit - remaining
                 # This response's request is still in flight here, so it is already counted.

@@ -1,0 +1,56 @@
+"""Helpers for the batch tests: distinct audio files, the two voiceprints, and one call for both clients."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import anyio
+from pyannoteai_identify import AsyncClient, Client
+from pyannoteai_identify.batch import BatchReport, aidentify_batch, identify_batch
+from pyannoteai_identify.sandbox import Sandbox, demo_audio, voiceprint_for
+
+VOICEPRINTS = {"Alice": voiceprint_for("Alice"), "Bob": voiceprint_for("Bob")}
+MODES = ["sync", "async"]
+
+
+def make_audio(folder: Path, count: int, *, start: int = 0, suffix: str = ".wav") -> list[Path]:
+    """*count* distinct two-speaker recordings (Alice then Bob) in *folder*."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index in range(start, start + count):
+        turns = (("Alice", 0.2, 1.0 + 0.01 * index), ("Bob", 1.6, 2.6))
+        path = folder / f"rec{index:03d}{suffix}"
+        path.write_bytes(demo_audio(turns, sample_rate=8000, duration=3.0))
+        paths.append(path)
+    return paths
+
+
+def run_batch(mode: str, sandbox: Sandbox, inputs: list[Any], tmp_path: Path, **options: Any) -> BatchReport:
+    """Run a batch against *sandbox* with ``identify_batch`` (sync) or ``aidentify_batch`` (async)."""
+    options.setdefault("manifest", tmp_path / "manifest.sqlite")
+    options.setdefault("out", tmp_path / "out")
+    options.setdefault("poll_interval", 0.05)
+    voiceprints = options.pop("voiceprints", VOICEPRINTS)
+    if mode == "sync":
+        with Client(api_key=sandbox.api_key, base_url=sandbox.base_url) as client:
+            return identify_batch(client, inputs, voiceprints, **options)
+
+    async def main() -> BatchReport:
+        async with AsyncClient(api_key=sandbox.api_key, base_url=sandbox.base_url) as client:
+            return await aidentify_batch(client, inputs, voiceprints, **options)
+
+    return anyio.run(main)
+
+
+def manifest_rows(path: Path) -> list[dict[str, Any]]:
+    """Every input row of a manifest, read with plain sqlite3 (as a user inspecting it would)."""
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute("SELECT * FROM inputs ORDER BY id")]
+
+
+def requests_of(sandbox: Sandbox) -> dict[str, int]:
+    """The requests the sandbox served, by operation."""
+    return dict(sandbox.stats.requests)

@@ -1,0 +1,273 @@
+"""The batch engine against the sandbox over 127.0.0.1: results, resume, retries and billing, counted server-side."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from batchkit import MODES, VOICEPRINTS, make_audio, manifest_rows, requests_of, run_batch
+from pyannoteai_identify import Client, ValidationError
+from pyannoteai_identify.batch import InputStatus, Manifest, ManifestError, _runner
+from pyannoteai_identify.batch._manifest import NewInput
+from pyannoteai_identify.sandbox import Sandbox, demo_audio, voiceprint_for
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_input_gets_json_rttm_and_a_summary_row(mode: str, sandbox: Sandbox, tmp_path: Path) -> None:
+    """Each input is uploaded, submitted once, fetched once, and written as JSON, RTTM and a CSV row."""
+    make_audio(tmp_path / "audio" / "day1", 3)
+    make_audio(tmp_path / "audio" / "day2", 2, start=3)
+    report = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert report.ok and report.counts["succeeded"] == 5
+    assert sandbox.stats.submissions == 5
+    assert requests_of(sandbox)["getJobById"] == 5
+    first = report.inputs[0]
+    assert first.name == "day1/rec000" and first.speakers == ("Alice", "Bob")
+    assert first.talk_time["Alice"] == pytest.approx(0.8, abs=0.05)
+    document = json.loads(Path(first.result_json or "").read_text())
+    assert document["jobId"] == first.job_id and document["input"] == first.source
+    assert [turn["match"] for turn in document["output"]["identification"]] == ["Alice", "Bob"]
+    rttm = Path(first.result_rttm or "").read_text().splitlines()
+    assert [line.split()[7] for line in rttm] == ["Alice", "Bob"]
+    with open(report.summary_csv or "", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["status"] for row in rows] == ["succeeded"] * 5
+    assert rows[0]["talk_time_Alice"] == f"{first.talk_time['Alice']:.3f}"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_finished_batch_resumes_with_only_the_key_check(mode: str, sandbox: Sandbox, tmp_path: Path) -> None:
+    """Running a finished batch again sends one request, GET /v1/test, and rewrites nothing."""
+    make_audio(tmp_path / "audio", 3)
+    run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+    sandbox.stats.reset()
+
+    report = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert report.ok
+    assert requests_of(sandbox) == {"testKey": 1}
+    assert report.requests == {"key": 1}
+
+
+def test_status_comes_from_the_job_list_and_each_job_is_fetched_once(sandbox: Sandbox, tmp_path: Path) -> None:
+    """No job is polled one by one: GET /v1/jobs/{id} is sent once per job, for its result."""
+    make_audio(tmp_path / "audio", 6)
+    report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+
+    served = requests_of(sandbox)
+    assert report.ok
+    assert served["getJobById"] == 6
+    assert served["getJobsByTeamV2"] == report.requests["status"] + report.requests["reconcile"]
+    assert report.requests["fetch"] == 6
+
+
+def test_a_failed_job_is_reported_and_retried_only_with_retry_failed(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A failed job keeps its reason; a plain rerun does not resubmit it, --retry-failed does, once."""
+    make_audio(tmp_path / "audio", 3)
+    sandbox.faults.fail_next_job("Could not load audio", kind="identify")
+    first = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, concurrency=1)
+
+    failed = [item for item in first.inputs if item.status == InputStatus.FAILED]
+    assert not first.ok and len(failed) == 1
+    assert "Could not load audio" in (failed[0].reason or "")
+    assert sandbox.stats.submissions == 3
+
+    again = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+    assert not again.ok and sandbox.stats.submissions == 3
+
+    retried = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, retry_failed=True)
+    assert retried.ok and sandbox.stats.submissions == 4
+
+
+def test_a_429_on_submission_is_sent_again_and_billed_once(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A 429 proves no job was created, so the input is submitted again; the server bills each input once."""
+    make_audio(tmp_path / "audio", 2)
+    sandbox.faults.next(1, "429", operation="identify", retry_after=0)
+    report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert report.ok
+    assert requests_of(sandbox)["identify"] == 3
+    assert sandbox.stats.submissions == 2
+    assert report.throttled == 1
+
+
+def test_a_dropped_submission_answer_is_checked_against_the_job_list_then_sent_once(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A lost answer leaves the input 'submitting'; the job list proves no job exists, so it is sent again."""
+    make_audio(tmp_path / "audio", 2)
+    sandbox.faults.next(1, "drop", operation="identify")
+    report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert report.ok
+    assert requests_of(sandbox)["identify"] == 3
+    assert sandbox.stats.submissions == 2
+    assert report.requests["reconcile"] >= 2  # the anchor, then the job list read back
+
+
+@pytest.mark.parametrize("foreign_job", [False, True], ids=["no-unknown-job", "unknown-job"])
+def test_an_interrupted_submission_is_resent_only_when_the_job_list_proves_it_created_nothing(
+    foreign_job: bool, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed run's 'submitting' input is resent if no unknown job is newer than its anchor, else uncertain."""
+    monkeypatch.setattr(_runner, "RECONCILE_SETTLE", 0.05)  # the wait for in-flight requests; not under test here
+    audio = make_audio(tmp_path / "audio", 3)
+    run_batch("sync", sandbox, audio[:2], tmp_path)
+    # What a run killed just after committing the mark leaves behind: the third input, 'submitting'.
+    with Manifest(tmp_path / "manifest.sqlite") as manifest:
+        anchor = manifest.newest_job()
+        stat = audio[2].stat()
+        digest = hashlib.sha256(audio[2].read_bytes()).hexdigest()
+        manifest.add_inputs([NewInput(str(audio[2]), "file", "rec002", stat.st_size, stat.st_mtime_ns, digest)])
+        third = next(row for row in manifest.rows() if row.source == str(audio[2]))
+        assert manifest.mark_submitting(third.id, anchor)
+    if foreign_job:
+        with Client(api_key=sandbox.api_key, base_url=sandbox.base_url) as other:
+            other.identify(io.BytesIO(demo_audio()), VOICEPRINTS)
+    submitted_before = sandbox.stats.submissions
+
+    report = run_batch("sync", sandbox, audio, tmp_path)
+
+    item = next(i for i in report.inputs if i.source == str(audio[2]))
+    if foreign_job:
+        assert item.status == InputStatus.UNCERTAIN and "--resubmit-uncertain" in (item.reason or "")
+        assert sandbox.stats.submissions == submitted_before
+        resubmitted = run_batch("sync", sandbox, audio, tmp_path, resubmit_uncertain=True)
+        assert resubmitted.ok and sandbox.stats.submissions == submitted_before + 1
+    else:
+        assert report.ok and sandbox.stats.submissions == submitted_before + 1
+
+
+@pytest.mark.sandbox(speed=100.0, queue_seconds=3600.0)
+def test_expired_results_are_reported_and_resubmitted_only_with_the_flag(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Jobs whose results were deleted before being fetched become 'expired'; only the flag resubmits them."""
+    make_audio(tmp_path / "audio", 2)
+    unfinished = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, timeout=0.3)
+    assert [i.status for i in unfinished.inputs] == [InputStatus.SUBMITTED] * 2
+    assert "still running" in (unfinished.inputs[0].reason or "")
+
+    sandbox.advance(3 * 86400)  # the jobs ran, finished and were deleted a day later
+    expired = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+    assert [i.status for i in expired.inputs] == [InputStatus.EXPIRED] * 2
+    assert "24 h" in (expired.inputs[0].reason or "")
+
+    plain = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+    assert plain.counts["expired"] == 2 and sandbox.stats.submissions == 2
+
+    flagged = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, resubmit_expired=True, timeout=0.3)
+    assert flagged.counts["submitted"] == 2 and sandbox.stats.submissions == 4
+
+
+def test_results_written_before_a_crash_are_recovered_without_fetching(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A result on disk for the recorded job is adopted; a recorded result whose file is gone is fetched again."""
+    make_audio(tmp_path / "audio", 3)
+    run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+    manifest_path = tmp_path / "manifest.sqlite"
+    rows = manifest_rows(manifest_path)
+    with sqlite3.connect(manifest_path) as db:  # killed between writing the files and recording them
+        db.execute("UPDATE inputs SET status = 'submitted' WHERE id = ?", (rows[0]["id"],))
+    Path(rows[1]["result_json"]).unlink()  # a recorded result whose file was deleted
+    sandbox.stats.reset()
+
+    report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert report.ok
+    assert requests_of(sandbox).get("getJobById") == 1
+    assert Path(rows[1]["result_json"]).is_file()
+
+
+def test_unusable_files_fail_locally_without_stopping_the_others(sandbox: Sandbox, tmp_path: Path) -> None:
+    """An empty audio file fails with its reason and is never sent; every other input succeeds."""
+    make_audio(tmp_path / "audio", 2)
+    (tmp_path / "audio" / "empty.wav").write_bytes(b"")
+    report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert not report.ok
+    empty = next(i for i in report.inputs if i.name == "empty")
+    assert empty.status == InputStatus.FAILED and "empty" in (empty.reason or "")
+    assert report.counts["succeeded"] == 2 and sandbox.stats.submissions == 2
+
+
+def test_a_402_stops_submitting_and_leaves_the_inputs_pending_for_the_next_run(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Payment required halts submissions (nothing is marked failed); the next run submits them all."""
+    make_audio(tmp_path / "audio", 3)
+    sandbox.faults.next(1, "402", operation="identify")
+    halted = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, concurrency=1)
+
+    assert not halted.ok and "submitting was refused" in (halted.halted or "")
+    assert halted.counts["pending"] == 3 and sandbox.stats.submissions == 0
+
+    resumed = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+    assert resumed.ok and sandbox.stats.submissions == 3
+
+
+def test_retry_after_on_an_upload_is_followed_then_the_upload_is_repeated(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A 429 on POST /v1/media/input is waited out (Retry-After) and the upload is asked for again."""
+    make_audio(tmp_path / "audio", 1)
+    sandbox.faults.next(1, "429", operation="getMediaUploadUrl", retry_after=1)
+    report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert report.ok and report.throttled == 1
+    assert requests_of(sandbox)["getMediaUploadUrl"] == 2
+
+
+def test_url_inputs_are_passed_to_the_api_without_uploading(sandbox: Sandbox, tmp_path: Path) -> None:
+    """An http(s) URL input is submitted as is; a list file can name it."""
+    with Client(api_key=sandbox.api_key, base_url=sandbox.base_url) as client:
+        media = client.upload(str(make_audio(tmp_path / "src", 1)[0]), key="shared/meeting.wav")
+    url = f"{sandbox.base_url}/_media/{media.removeprefix('media://')}"
+    listing = tmp_path / "inputs.txt"
+    listing.write_text(f"# one recording on a server\n{url}\n")
+    sandbox.stats.reset()
+
+    report = run_batch("sync", sandbox, [listing], tmp_path)
+
+    assert report.ok and report.inputs[0].source == url and report.inputs[0].name == "meeting"
+    assert "getMediaUploadUrl" not in requests_of(sandbox)
+
+
+def test_bad_inputs_are_refused_before_any_request(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A name that does not exist raises ValidationError naming it, and nothing is sent."""
+    make_audio(tmp_path / "audio", 1)
+    with pytest.raises(ValidationError, match="no such file or folder"):
+        run_batch("sync", sandbox, [tmp_path / "audio", tmp_path / "missing.wav"], tmp_path)
+    assert requests_of(sandbox) == {}
+
+
+def test_a_manifest_started_with_other_voiceprints_is_refused(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Resuming with other voiceprints would mix two batches in one manifest: refused before any request."""
+    make_audio(tmp_path / "audio", 1)
+    run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+    sandbox.stats.reset()
+    other = {"Alice": voiceprint_for("Alice"), "Carol": voiceprint_for("Carol")}
+    with pytest.raises(ManifestError, match="other voiceprints or options"):
+        run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, voiceprints=other)
+    assert requests_of(sandbox) == {}
+
+
+def test_a_manifest_held_by_another_run_is_refused(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Two runs on one manifest would submit the same inputs twice: the second is refused."""
+    make_audio(tmp_path / "audio", 1)
+    with Manifest(tmp_path / "manifest.sqlite"), pytest.raises(ManifestError, match="in use by pid"):
+        run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+    assert sandbox.stats.submissions == 0
+
+
+def test_progress_snapshots_end_at_the_totals(sandbox: Sandbox, tmp_path: Path) -> None:
+    """on_progress sees the batch move through the stages and ends with every input done."""
+    make_audio(tmp_path / "audio", 4)
+    seen = []
+    run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, on_progress=seen.append)
+
+    assert seen[0].total == 4 and seen[0].done == 0
+    last = seen[-1]
+    assert (last.uploaded, last.submitted, last.running, last.done, last.failed) == (4, 4, 0, 4, 0)
+    assert last.eta == 0

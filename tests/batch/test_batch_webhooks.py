@@ -1,0 +1,51 @@
+"""With a webhook receiver, deliveries finish the batch's jobs; the job list stays the fallback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from batchkit import make_audio, requests_of, run_batch
+from pyannoteai_identify.batch._cli import receiving
+from pyannoteai_identify.sandbox import Sandbox
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_webhook_deliveries_finish_jobs_without_polling_or_fetching(
+    mode: str, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every result comes from its verified delivery: no GET /v1/jobs/{id} and no status sweep is sent."""
+    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", sandbox.webhook_secret)
+    make_audio(tmp_path / "audio", 4)
+    with receiving("127.0.0.1:0") as listening:
+        assert listening is not None
+        report = run_batch(
+            mode,
+            sandbox,
+            [tmp_path / "audio"],
+            tmp_path,
+            webhook=f"http://127.0.0.1:{listening.port}/",
+            broker=listening.broker,
+            poll_interval=30.0,
+        )
+
+    assert report.ok and report.counts["succeeded"] == 4
+    served = requests_of(sandbox)
+    assert "getJobById" not in served
+    assert report.requests.get("status", 0) == 0
+    assert served["identify"] == 4
+    delivered = {d.job_id for d in sandbox.stats.deliveries if d.outcome == "delivered"}
+    assert {item.job_id for item in report.inputs} <= delivered
+
+
+def test_a_receiver_that_is_never_reached_leaves_polling_to_finish_the_batch(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A webhook URL nobody answers changes nothing: the job list and one fetch per job finish the run."""
+    make_audio(tmp_path / "audio", 2)
+    from pyannoteai_identify.receiver import WebhookBroker
+
+    report = run_batch(
+        "sync", sandbox, [tmp_path / "audio"], tmp_path, webhook="http://127.0.0.1:9/", broker=WebhookBroker()
+    )
+
+    assert report.ok
+    assert requests_of(sandbox)["getJobById"] == 2
