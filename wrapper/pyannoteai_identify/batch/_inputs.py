@@ -71,8 +71,12 @@ def _url_stem(url: str) -> str:
     return _safe_parts([_strip_suffix(segment)]) if segment else "audio"
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def _is_url(value: str) -> bool:
-    return "://" in value and value.split("://", 1)[0].lower() in ("http", "https", "media")
+    """Anything that starts like ``scheme://`` is a URL (and must then be http, https or media)."""
+    return _SCHEME.match(value) is not None
 
 
 def _walk(folder: Path) -> list[Path]:
@@ -150,11 +154,11 @@ def output_name(stem: str, taken: set[str]) -> str:
     return name
 
 
-def sha256_file(path: str) -> str:
-    """The SHA-256 of a file, read in 1 MiB chunks (never whole)."""
+def sha256_file(path: str, chunk_size: int = HASH_CHUNK) -> str:
+    """The SHA-256 of a file, read in chunks of *chunk_size* bytes (1 MiB: never whole)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
+        while chunk := handle.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
 

@@ -22,6 +22,7 @@ Decisions are pure methods on the state (``_reserve``, ``observe``); ``slot()`` 
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import time
@@ -122,6 +123,7 @@ class RateLimiter:
 
     def observe(self, status_code: int, headers: Mapping[str, str]) -> None:
         """Learn from a response of the API: its limit, what remains, and any request to wait."""
+        headers = {name.lower(): value for name, value in headers.items()}
         with self._lock:
             now = self._clock()
             limit = _int_header(headers, "x-ratelimit-limit")
@@ -129,6 +131,7 @@ class RateLimiter:
                 self.limit = limit if not self._reported else min(self.limit, limit)
                 self._reported = True
             remaining = _int_header(headers, "x-ratelimit-remaining")
+            reset = _until_reset(headers, self._wall())
             if remaining is not None and status_code != 429:
                 # (A refusal's "Remaining: 0" says the window is full, not who filled it: its
                 # Retry-After below is the better guide.)
@@ -136,18 +139,21 @@ class RateLimiter:
                 used_by_server = self.limit - remaining
                 # This response's request is still in flight here, so it is already counted.
                 used_here = len(self._done) + self._in_flight
+                # Someone else's requests: booked as if made now, or so that they leave the window
+                # at the reset time the API gave.
+                moment = now if reset is None else min(now, now + reset - self.window)
                 for _ in range(max(0, min(used_by_server - used_here, self.limit))):
-                    self._done.append(now)
+                    bisect.insort(self._done, moment)
             pause = None
             if status_code == 429:
                 self.stats.throttled += 1
                 pause = parse_retry_after(headers, self._wall())
                 if pause is None:
-                    pause = _until_reset(headers, self._wall())
+                    pause = reset
                 if pause is None:
                     pause = self.window / self.limit
             elif remaining == 0:
-                pause = _until_reset(headers, self._wall())
+                pause = reset
             if pause is not None:
                 self._pause_until = max(self._pause_until, now + min(pause, self.window))
 

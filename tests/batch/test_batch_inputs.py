@@ -1,0 +1,89 @@
+"""Input discovery (files, folders, URLs, list files), output names and the streamed content hash."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pyannoteai_identify import ValidationError
+from pyannoteai_identify.batch._inputs import discover, output_name, sha256_file
+
+
+def touch(path: Path, data: bytes = b"RIFF") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_folders_are_searched_recursively_for_audio_in_a_stable_order(tmp_path: Path) -> None:
+    """Audio files in subfolders are found sorted; hidden and non-audio files are skipped; names mirror folders."""
+    touch(tmp_path / "b" / "two.MP3")
+    touch(tmp_path / "a" / "one.wav")
+    touch(tmp_path / "a" / "notes.txt")
+    touch(tmp_path / ".cache" / "hidden.wav")
+    touch(tmp_path / "a" / ".partial.wav")
+
+    found = discover([tmp_path])
+
+    assert [item.stem for item in found] == ["a/one", "b/two"]
+    assert all(item.kind == "file" and Path(item.source).is_absolute() for item in found)
+
+
+def test_list_files_name_files_folders_and_urls_relative_to_themselves(tmp_path: Path) -> None:
+    """A .txt list is read line by line: comments and blanks skipped, relative paths from the list's folder."""
+    touch(tmp_path / "lists" / "calls" / "c1.wav")
+    touch(tmp_path / "lists" / "solo.flac")
+    (tmp_path / "lists" / "batch.txt").write_text(
+        "# this week's calls\n\ncalls/\nsolo.flac  # the long one\nhttps://example.com/a/meeting.mp3?sig=x#t=1\n"
+    )
+
+    found = discover([str(tmp_path / "lists" / "batch.txt")])
+
+    assert [(item.kind, item.stem) for item in found] == [("file", "c1"), ("file", "solo"), ("url", "meeting")]
+    assert found[2].source == "https://example.com/a/meeting.mp3?sig=x#t=1"
+
+
+def test_an_input_named_twice_is_one_input(tmp_path: Path) -> None:
+    """The same file through a folder and by name, or the same URL twice, is submitted once."""
+    wav = touch(tmp_path / "x.wav")
+    found = discover([tmp_path, wav, "media://calls/x.wav", "media://calls/x.wav"])
+    assert [item.source for item in found] == [str(wav.resolve()), "media://calls/x.wav"]
+
+
+@pytest.mark.parametrize(
+    ("inputs", "match"),
+    [
+        (["missing.wav"], "no such file or folder"),
+        ([], "at least one"),
+        ("one.wav", "must be a list"),
+        (["ftp://host/a.wav"], "http"),
+        (["C:/not/a/url.wav"], "no such file"),
+        ([""], "non-empty"),
+    ],
+)
+def test_bad_names_are_refused_naming_the_input(inputs: object, match: str, tmp_path: Path) -> None:
+    """A missing path, an empty list, a bare string or a non-http URL raises ValidationError before any I/O."""
+    with pytest.raises(ValidationError, match=match):
+        discover(inputs)  # type: ignore[arg-type]
+
+
+@given(st.lists(st.sampled_from(["call", "Call", "call-2", "a/b", "x"]), max_size=30))
+def test_output_names_never_collide_even_across_case(stems: list[str]) -> None:
+    """Repeated stems get -2, -3…; names stay unique when compared case-insensitively (for macOS and Windows)."""
+    taken: set[str] = set()
+    names = [output_name(stem, taken) for stem in stems]
+    assert len({name.casefold() for name in names}) == len(names)
+    assert all(name == stem or name.startswith(stem + "-") for name, stem in zip(names, stems, strict=True))
+
+
+@given(data=st.binary(max_size=200), chunk=st.integers(1, 64))
+def test_the_streamed_hash_equals_the_hash_of_the_whole_file(
+    data: bytes, chunk: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Reading in small chunks (to cross many boundaries) gives the same SHA-256 as reading at once."""
+    path = tmp_path_factory.mktemp("hash") / "f.bin"
+    path.write_bytes(data)
+    assert sha256_file(str(path), chunk) == hashlib.sha256(data).hexdigest()

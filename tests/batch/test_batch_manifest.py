@@ -1,0 +1,106 @@
+"""The manifest: transactional transitions, durability across SIGKILL, one run at a time, one set of settings."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pyannoteai_identify.batch import InputStatus, Manifest, ManifestError
+from pyannoteai_identify.batch._manifest import NewInput
+
+
+def new(name: str, **kwargs: object) -> NewInput:
+    return NewInput(f"/audio/{name}.wav", "file", name, 10, 1, "ab" * 32, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_mark_committed_before_sending_survives_sigkill(tmp_path: Path) -> None:
+    """The 'submitting' mark and its anchor are on disk the moment mark_submitting returns, even if the process dies."""
+    path = tmp_path / "m.sqlite"
+    script = (
+        "import os, signal\n"
+        "from pyannoteai_identify.batch._manifest import Manifest, NewInput\n"
+        f"m = Manifest({str(path)!r})\n"
+        "m.add_inputs([NewInput('/a.wav', 'file', 'a', 1, 1, 'ab' * 32)])\n"
+        "assert m.mark_submitting(m.rows()[0].id, 'anchor-job')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    finished = subprocess.run([sys.executable, "-c", script], timeout=60, check=False)
+    assert finished.returncode == -signal.SIGKILL
+    with Manifest(path) as manifest:
+        (row,) = manifest.rows()
+    assert row.status == InputStatus.SUBMITTING and row.anchor == "anchor-job" and row.attempts == 1
+
+
+def test_only_a_pending_input_can_be_marked_and_a_job_is_recorded_with_its_history(tmp_path: Path) -> None:
+    """mark_submitting refuses a non-pending input; record_job stores the id in the row and in the jobs table."""
+    with Manifest(tmp_path / "m.sqlite") as manifest:
+        manifest.add_inputs([new("a")])
+        (row,) = manifest.rows()
+        assert manifest.mark_submitting(row.id, None)
+        assert not manifest.mark_submitting(row.id, None)
+        manifest.record_job(row.id, "job-1", "created")
+        stored = manifest.get(row.id)
+        assert (stored.status, stored.job_id, stored.job_status) == (InputStatus.SUBMITTED, "job-1", "created")
+        assert stored.submitted_at is not None and stored.submit_started_at is not None
+        assert manifest.claimed_jobs() == {"job-1"}
+        assert manifest.newest_job() == "job-1"
+
+
+def test_a_result_is_recorded_once_and_retried_inputs_keep_their_old_job_claimed(tmp_path: Path) -> None:
+    """record_success applies once; requeue clears the job id but the jobs table still claims the old job."""
+    with Manifest(tmp_path / "m.sqlite") as manifest:
+        manifest.add_inputs([new("a")])
+        (row,) = manifest.rows()
+        manifest.mark_submitting(row.id, None)
+        manifest.record_job(row.id, "job-1", "created")
+        assert manifest.record_job_end("job-1", InputStatus.FAILED, "failed", "boom")
+        assert not manifest.record_success("job-1", "a.json", "a.rttm", ["Alice"], {"Alice": 1.0})
+        assert manifest.requeue([InputStatus.FAILED]) == 1
+        again = manifest.get(row.id)
+        assert again.status == InputStatus.PENDING and again.job_id is None
+        assert manifest.claimed_jobs() == {"job-1"}
+
+
+def test_inputs_are_added_once_and_a_locally_refused_file_starts_failed(tmp_path: Path) -> None:
+    """add_inputs ignores known sources; an input with a local reason is failed from the start."""
+    with Manifest(tmp_path / "m.sqlite") as manifest:
+        assert manifest.add_inputs([new("a"), new("b", reason="the file is empty")]) == 2
+        assert manifest.add_inputs([new("a")]) == 0
+        counts = manifest.counts()
+        assert counts[InputStatus.PENDING] == 1 and counts[InputStatus.FAILED] == 1
+
+
+def test_a_second_opener_is_refused_until_the_first_closes(tmp_path: Path) -> None:
+    """The process lock keeps two runs off one manifest; closing releases it."""
+    path = tmp_path / "m.sqlite"
+    first = Manifest(path)
+    with pytest.raises(ManifestError, match=f"in use by pid {os.getpid()}"):
+        Manifest(path)
+    first.close()
+    Manifest(path).close()
+
+
+def test_the_database_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
+    """WAL keeps readers off the writer's back; synchronous=FULL makes each commit durable against power loss."""
+    with Manifest(tmp_path / "m.sqlite") as manifest:
+        assert manifest._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert manifest._db.execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def test_other_settings_and_other_schemas_are_refused(tmp_path: Path) -> None:
+    """bind_settings accepts the first fingerprint only; a manifest of another schema version is refused."""
+    path = tmp_path / "m.sqlite"
+    with Manifest(path) as manifest:
+        manifest.bind_settings("one", "labels Alice")
+        manifest.bind_settings("one", "labels Alice")
+        with pytest.raises(ManifestError, match="labels Alice"):
+            manifest.bind_settings("two", "labels Bob")
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
+    with pytest.raises(ManifestError, match="schema 99"):
+        Manifest(path)

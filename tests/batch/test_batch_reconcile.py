@@ -1,0 +1,94 @@
+"""Reconciliation: an interrupted submission is resent only when the job list proves it created no job."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from pyannoteai_identify.batch import InputStatus
+from pyannoteai_identify.batch._reconcile import Listed, Pending, decide
+
+T0 = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def test_no_unknown_job_after_the_anchor_sends_the_input_again() -> None:
+    """Only claimed jobs are newer than the anchor: the submission created nothing."""
+    listed = [Listed("mine-2", at(30)), Listed("mine-1", at(20)), Listed("anchor", at(10)), Listed("old", at(0))]
+    decision = decide([Pending(1, "anchor")], listed, {"mine-1", "mine-2"}, complete=False)
+    assert decision[1][0] == InputStatus.PENDING
+
+
+def test_an_unknown_job_after_the_anchor_makes_the_input_uncertain_and_names_it() -> None:
+    """An unclaimed job newer than the anchor may be the input's own: no resubmission without the flag."""
+    listed = [Listed("stranger", at(30)), Listed("anchor", at(10)), Listed("old", at(0))]
+    status, reason = decide([Pending(1, "anchor")], listed, set(), complete=False)[1]
+    assert status == InputStatus.UNCERTAIN
+    assert "stranger" in reason and "--resubmit-uncertain" in reason
+
+
+def test_a_job_created_in_the_anchors_second_counts_even_when_listed_after_it() -> None:
+    """createdAt has whole seconds: a tie may be listed on either side of the anchor."""
+    listed = [Listed("anchor", at(10)), Listed("same-second", at(10)), Listed("old", at(0))]
+    status, _ = decide([Pending(1, "anchor")], listed, set(), complete=False)[1]
+    assert status == InputStatus.UNCERTAIN
+
+
+def test_a_list_not_read_past_the_anchor_proves_nothing() -> None:
+    """If the anchor is not in the pages read, the input stays uncertain."""
+    listed = [Listed("mine-1", at(30)), Listed("mine-2", at(20))]
+    status, _ = decide([Pending(1, "anchor")], listed, {"mine-1", "mine-2"}, complete=False)[1]
+    assert status == InputStatus.UNCERTAIN
+
+
+def test_an_empty_team_anchor_needs_the_whole_list() -> None:
+    """With no job at all before the first submission, only the complete list can prove absence."""
+    listed = [Listed("mine-1", at(30))]
+    assert decide([Pending(1, "")], listed, {"mine-1"}, complete=False)[1][0] == InputStatus.UNCERTAIN
+    assert decide([Pending(1, "")], listed, {"mine-1"}, complete=True)[1][0] == InputStatus.PENDING
+    assert decide([Pending(1, "")], listed, set(), complete=True)[1][0] == InputStatus.UNCERTAIN
+
+
+@st.composite
+def job_lists(draw: st.DrawFn) -> tuple[list[Listed], int, int | None, set[str], int]:
+    """A newest-first job list with whole-second times and ties in any order; an anchor; maybe the input's job."""
+    times = sorted(draw(st.lists(st.integers(0, 20), min_size=1, max_size=25)), reverse=True)
+    ids = [f"job-{i}" for i in range(len(times))]
+    listed = [Listed(job_id, at(t)) for job_id, t in zip(ids, times, strict=True)]
+    anchor = draw(st.integers(0, len(listed) - 1))
+    anchor_time = times[anchor]
+    newer = [i for i, t in enumerate(times) if t >= anchor_time and i != anchor]
+    own = draw(st.sampled_from(newer)) if newer and draw(st.booleans()) else None
+    claimed = {ids[i] for i in range(len(ids)) if i != own and draw(st.booleans())}
+    read = draw(st.integers(1, len(listed)))
+    return listed, anchor, own, claimed, read
+
+
+@given(job_lists())
+def test_an_input_whose_job_exists_is_never_sent_again(
+    case: tuple[list[Listed], int, int | None, set[str], int],
+) -> None:
+    """Soundness: if the input's job is in the list, unclaimed, the decision is never 'pending'."""
+    listed, anchor, own, claimed, read = case
+    assume(own is not None)
+    pages = listed[:read]
+    status, _ = decide([Pending(7, listed[anchor].id)], pages, claimed, complete=read == len(listed))[7]
+    assert status == InputStatus.UNCERTAIN
+
+
+@given(job_lists())
+def test_a_fully_read_list_with_every_newer_job_claimed_sends_the_input_again(
+    case: tuple[list[Listed], int, int | None, set[str], int],
+) -> None:
+    """Completeness: when every job from the anchor's second on is claimed and the list was read, resend."""
+    listed, anchor, _, claimed, _ = case
+    anchor_time = listed[anchor].created_at
+    assert anchor_time is not None
+    newer = {item.id for item in listed if item.created_at and item.created_at >= anchor_time - timedelta(seconds=1)}
+    claimed = claimed | (newer - {listed[anchor].id})
+    status, _ = decide([Pending(7, listed[anchor].id)], listed, claimed, complete=True)[7]
+    assert status == InputStatus.PENDING
