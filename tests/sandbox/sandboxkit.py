@@ -124,12 +124,16 @@ class Received:
 
 
 class Receiver:
-    """A loopback HTTP server that records POSTs and answers with scripted statuses (then 200)."""
+    """A loopback HTTP server that records POSTs and answers with scripted statuses (then 200).
+
+    ``redirect_to`` adds a Location header; ``delay`` holds every answer back that many seconds.
+    """
 
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.statuses: list[int] = []
         self.redirect_to: str | None = None
+        self.delay = 0.0
         self._condition = threading.Condition()
         owner = self
 
@@ -140,6 +144,7 @@ class Receiver:
                     owner.requests.append(Received(dict(self.headers.items()), body))
                     status = owner.statuses.pop(0) if owner.statuses else 200
                     owner._condition.notify_all()
+                time.sleep(owner.delay)
                 self.send_response(status)
                 if owner.redirect_to is not None:
                     self.send_header("Location", owner.redirect_to)

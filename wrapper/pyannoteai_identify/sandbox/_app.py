@@ -308,4 +308,6 @@ def create_app(ctx: AppContext) -> Starlette:
             routes.append(Route(path, endpoint, methods=[method.upper()], name=operation_id))
     routes.append(Route("/_upload/{token}", _upload(ctx), methods=["PUT"], name=UPLOAD_OPERATION))
     routes.append(Route(MEDIA_PATH + "{key:path}", _media(ctx), methods=["GET"], name=MEDIA_OPERATION))
-    return Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
+    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
+    app.router.redirect_slashes = False  # the API has no redirects: a stray slash is a plain 404
+    return app

@@ -40,8 +40,14 @@ def _shown(value: str, default: str, option: str) -> str:
     return value if value == default else f"<as given with {option}>"
 
 
-def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
-    """Run the sandbox until Ctrl-C (or SIGTERM); print where it listens. Returns the exit status."""
+def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop: threading.Event | None = None) -> int:
+    """Run the sandbox until Ctrl-C, SIGTERM or *stop* is set; print where it listens. Returns the exit status.
+
+    Args:
+        argv: the command's arguments (default: ``sys.argv[1:]``).
+        out: where the banner goes (default: standard output).
+        stop: an event that ends the command when set (for embedding it in another program).
+    """
     stream = out or sys.stdout
     args = parser().parse_args(argv)
     try:
@@ -62,7 +68,7 @@ def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> in
     except (ValueError, OSError) as exc:
         print(f"pyannoteai-identify sandbox: {exc}", file=sys.stderr)
         return 2
-    stop = threading.Event()
+    stop = stop or threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()

@@ -31,7 +31,7 @@ import httpx
 from .. import webhooks
 from ._clock import Clock, Timing
 from ._fetch import NotLoopback, is_loopback, loopback_guard
-from ._state import Job
+from ._state import EPSILON, Job
 from ._stats import Delivery, DeliveryOutcome, Stats
 
 __all__ = ["RETRY_DELAYS", "WebhookDispatcher"]
@@ -40,6 +40,7 @@ __all__ = ["RETRY_DELAYS", "WebhookDispatcher"]
 RETRY_DELAYS = (0.0, 60.0, 300.0)
 _MAX_PENDING = 1000
 _IDLE_WAIT = 0.5
+_MIN_WAIT = 0.005  # never spin: a clock that stands still (a test's) is re-read at most every 5 ms
 
 logger = logging.getLogger("pyannoteai_identify.sandbox")
 
@@ -158,9 +159,9 @@ class WebhookDispatcher:
             wait = _IDLE_WAIT
             if self._queue:
                 wait = self._queue[0].due - self._clock.now()
-                if wait <= 0:
+                if wait <= EPSILON:
                     return heapq.heappop(self._queue)
-        self._wake.wait(min(wait, _IDLE_WAIT))
+        self._wake.wait(min(max(wait, _MIN_WAIT), _IDLE_WAIT))
         self._wake.clear()
         return None
 

@@ -22,6 +22,9 @@ from ._jobs import Outcome
 __all__ = ["Job", "JobKind", "SandboxState", "UnknownCursor"]
 
 JobKind = Literal["identify", "voiceprint"]
+#: Clock readings this close count as equal: advancing by exactly a job's duration must end it,
+#: whatever the rounding of the sums involved.
+EPSILON = 1e-9
 _SEQ_BITS = 48
 _SEQ_MASK = (1 << _SEQ_BITS) - 1
 
@@ -53,15 +56,16 @@ class Job:
 
     def status(self, now: float) -> str:
         """The status at clock time *now*."""
-        if now < self.starts:
+        if now + EPSILON < self.starts:
             return "created"
-        if now < self.ends:
+        if now + EPSILON < self.ends:
             return "running"
         return self.outcome.status
 
     def updated(self, now: float) -> float:
         """Wall time of the last transition before *now*."""
-        last = self.ends if now >= self.ends else self.starts if now >= self.starts else self.created
+        status = self.status(now)
+        last = self.created if status == "created" else self.starts if status == "running" else self.ends
         return self.created_wall + (last - self.created)
 
     def view(self, now: float) -> dict[str, Any]:
@@ -72,7 +76,7 @@ class Job:
             "createdAt": iso(self.created_wall),
             "updatedAt": iso(self.updated(now)),
         }
-        if now >= self.ends:
+        if body["status"] in ("succeeded", "failed"):
             body["output"] = self.outcome.output
         return body
 
@@ -129,7 +133,7 @@ class SandboxState:
         """The media key a live upload token writes to, or None."""
         with self._lock:
             found = self._uploads.get(token)
-            if found is None or found[1] <= self.clock.now():
+            if found is None or found[1] <= self.clock.now() + EPSILON:
                 return None
             return found[0]
 
@@ -142,7 +146,7 @@ class SandboxState:
         """The bytes of ``media://key``, or None if it was never uploaded or has expired."""
         with self._lock:
             found = self._media.get(key)
-            if found is None or found.expires <= self.clock.now():
+            if found is None or found.expires <= self.clock.now() + EPSILON:
                 return None
             return found.data
 
@@ -178,7 +182,7 @@ class SandboxState:
         """The job, or None if unknown or past its retention."""
         with self._lock:
             found = self._jobs.get(job_id)
-            if found is None or found.expires <= self.clock.now():
+            if found is None or found.expires <= self.clock.now() + EPSILON:
                 return None
             return found
 
@@ -215,7 +219,7 @@ class SandboxState:
 
     def _purge(self) -> None:
         """Forget expired jobs, media and tokens (called with the lock held)."""
-        now = self.clock.now()
+        now = self.clock.now() + EPSILON
         for job_id in [i for i, job in self._jobs.items() if job.expires <= now]:
             del self._jobs[job_id]
         for key in [k for k, media in self._media.items() if media.expires <= now]:

@@ -1,0 +1,198 @@
+"""The Sandbox object and the command: lifecycle, options, in-process use, and `sandbox` on the CLI."""
+
+from __future__ import annotations
+
+import io
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import httpx
+import pytest
+from pyannoteai_identify.sandbox import DroppedConnection, Sandbox, demo_audio, serve, voiceprint_for
+from pyannoteai_identify.sandbox.pytest_fixture import running_sandbox
+from sandboxkit import TLS, Receiver, checked_client, eventually, upload
+
+
+def test_the_context_manager_serves_then_stops() -> None:
+    """Inside the with-block the API answers on a free 127.0.0.1 port; after it, nothing listens."""
+    with Sandbox() as sandbox:
+        base_url = sandbox.base_url
+        assert base_url.startswith("http://127.0.0.1:")
+        assert (
+            httpx.get(f"{base_url}/v1/test", headers={"Authorization": "Bearer sandbox-key"}, verify=TLS).status_code
+            == 200
+        )
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{base_url}/v1/test", verify=TLS)
+    with pytest.raises(RuntimeError, match="not serving"):
+        _ = sandbox.base_url
+
+
+def test_starting_twice_or_on_a_taken_port_fails_clearly() -> None:
+    """start() on a running sandbox is a RuntimeError; a port already in use is an OSError."""
+    with Sandbox() as sandbox:
+        with pytest.raises(RuntimeError, match="already serving"):
+            sandbox.start()
+        taken = int(sandbox.base_url.rsplit(":", 1)[1])
+        with pytest.raises(OSError):
+            Sandbox(port=taken).start()
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ({"api_key": ""}, "api_key"),
+        ({"webhook_secret": " padded "}, "webhook_secret"),
+        ({"port": 70000}, "port"),
+        ({"rate_limit": -1}, "rate_limit"),
+        ({"queue_seconds": -1}, "queue_seconds"),
+        ({"job_seconds": float("nan")}, "job_seconds"),
+        ({"retention_seconds": 0}, "retention_seconds"),
+        ({"speed": 0}, "speed"),
+        ({"webhook_timeout": 0}, "webhook_timeout"),
+        ({"max_upload_bytes": 0}, "max_upload_bytes"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_bad_options_are_refused_naming_the_option(options: dict[str, Any], name: str) -> None:
+    """Every out-of-range option raises a ValueError that names it, before anything starts."""
+    with pytest.raises(ValueError, match=name):
+        Sandbox(**options)
+
+
+def test_repr_never_shows_the_key_or_secret() -> None:
+    """The sandbox's repr shows where it listens, never its key or webhook secret."""
+    sandbox = Sandbox(api_key="sk-VISIBLE-KEY", webhook_secret="whsec-VISIBLE")
+    with sandbox:
+        text = repr(sandbox)
+    assert "VISIBLE" not in text and "127.0.0.1" in text
+
+
+def test_the_fixture_defaults_run_jobs_to_the_end_in_real_time() -> None:
+    """With the real clock and speed=100, a job finishes by itself within a fraction of a second."""
+    with running_sandbox() as sandbox, checked_client(sandbox) as client:
+        url = upload(client, "rt.wav", demo_audio())
+        body = {"url": url, "voiceprints": [{"label": "Bob", "voiceprint": voiceprint_for("Bob")}]}
+        job_id = client.post("/v1/identify", json=body).json()["jobId"]
+        eventually(lambda: client.get(f"/v1/jobs/{job_id}").json()["status"] == "succeeded")
+
+
+@pytest.mark.anyio
+async def test_the_app_serves_async_clients_in_process() -> None:
+    """sandbox.app behind httpx.ASGITransport runs the whole flow with no server, drop faults included."""
+    sandbox = Sandbox(speed=1000)
+    headers = {"Authorization": f"Bearer {sandbox.api_key}"}
+    transport = httpx.ASGITransport(app=sandbox.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox", headers=headers) as client:
+        target = (await client.post("/v1/media/input", json={"url": "media://m.wav"})).json()["url"]
+        assert (await client.put(target, content=demo_audio())).status_code == 200
+        body = {"url": "media://m.wav", "voiceprints": [{"label": "Alice", "voiceprint": voiceprint_for("Alice")}]}
+        job_id = (await client.post("/v1/identify", json=body)).json()["jobId"]
+        sandbox.advance(1)
+        job = (await client.get(f"/v1/jobs/{job_id}")).json()
+        assert [s["match"] for s in job["output"]["identification"]] == ["Alice", None, "Alice", None]
+        sandbox.faults.next(1, "drop")
+        with pytest.raises(DroppedConnection):
+            await client.get("/v1/test")
+    sandbox.close()
+
+
+@pytest.mark.sandbox(webhook_timeout=2.0)
+def test_proxy_settings_in_the_environment_are_ignored(
+    sandbox: Sandbox, client: httpx.Client, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Webhooks go straight to the loopback receiver even when HTTP(S)_PROXY point elsewhere."""
+    url = upload(client, "p.wav", demo_audio())
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    body = {"url": url, "webhook": receiver.url, "voiceprints": [{"label": "Bob", "voiceprint": voiceprint_for("Bob")}]}
+    client.post("/v1/identify", json=body)
+    sandbox.advance(1)
+    receiver.wait(1)
+
+
+def test_importing_the_sdk_does_not_import_the_sandbox_dependencies() -> None:
+    """starlette, uvicorn and jsonschema are optional: `import pyannoteai_identify` loads none of them."""
+    code = (
+        "import sys, pyannoteai_identify\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn', 'jsonschema')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+def _start_command(*args: str) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pyannoteai_identify.sandbox", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return process, lines
+
+
+def _read_until(lines: queue.Queue[str], marker: str, timeout: float = 20.0) -> list[str]:
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while not any(marker in line for line in seen):
+        seen.append(lines.get(timeout=max(0.01, deadline - time.monotonic())))
+    return seen
+
+
+def test_the_command_serves_until_ctrl_c_and_never_prints_a_chosen_key() -> None:
+    """`python -m pyannoteai_identify.sandbox` prints its URL, serves, hides a custom key, stops on SIGINT."""
+    process, lines = _start_command("--quiet", "--api-key", "sk-MY-REAL-KEY", "--rate-limit", "5", "--speed", "60")
+    try:
+        banner = _read_until(lines, "Ctrl-C")
+        base_url = next(line.split("=", 1)[1].strip() for line in banner if "PYANNOTEAI_BASE_URL=" in line)
+        ok = httpx.get(f"{base_url}/v1/test", headers={"Authorization": "Bearer sk-MY-REAL-KEY"}, verify=TLS)
+        assert (ok.status_code, ok.headers["X-RateLimit-Limit"]) == (200, "5")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+        output = "".join(banner) + "".join(_read_until(lines, "sandbox stopped"))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert "sk-MY-REAL-KEY" not in output
+    assert "PYANNOTEAI_API_KEY=<as given with --api-key>" in output
+
+
+def test_the_command_prints_the_default_sandbox_key_and_stops_when_told() -> None:
+    """With the built-in key the banner shows it (to copy into the environment); *stop* ends serve()."""
+    out, stop = io.StringIO(), threading.Event()
+    result: list[int] = []
+    worker = threading.Thread(target=lambda: result.append(serve(["--quiet"], out=out, stop=stop)))
+    worker.start()
+    eventually(lambda: "Ctrl-C" in out.getvalue(), timeout=20)
+    stop.set()
+    worker.join(20)
+    assert result == [0]
+    assert "PYANNOTEAI_API_KEY=sandbox-key" in out.getvalue()
+    assert "PYANNOTEAI_WEBHOOK_SECRET=whsec_sandbox" in out.getvalue()
+    assert out.getvalue().endswith("sandbox stopped\n")
+
+
+def test_the_command_refuses_bad_options_with_status_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """serve() with an out-of-range option prints why and returns 2 without serving."""
+    assert serve(["--speed", "0"], out=io.StringIO()) == 2
+    assert "speed" in capsys.readouterr().err

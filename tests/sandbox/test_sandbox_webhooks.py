@@ -1,0 +1,186 @@
+"""Webhook deliveries: signed payloads, the documented retry schedule, and loopback-only sending."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import httpx
+import pytest
+from pyannoteai_identify import _schema, webhooks
+from pyannoteai_identify.errors import WebhookVerificationError
+from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
+from pyannoteai_identify.sandbox._dispatch import RETRY_DELAYS
+from sandboxkit import Receiver, eventually, upload
+
+
+def _submit(client: httpx.Client, webhook: str, **extra: Any) -> str:
+    url = upload(client, "hook.wav", voice_sample("Bob", 1.0))
+    body = {"url": url, "webhook": webhook, "voiceprints": [{"label": "Bob", "voiceprint": voiceprint_for("Bob")}]}
+    response = client.post("/v1/identify", json={**body, **extra})
+    assert response.status_code == 200
+    job_id: str = response.json()["jobId"]
+    return job_id
+
+
+def _end_jobs(sandbox: Sandbox) -> None:
+    sandbox.advance(sandbox.timing.real(sandbox.timing.queue_seconds + sandbox.timing.job_seconds) + 1e-6)
+
+
+def _valid_delivery(payload: Any) -> None:
+    errors = list(_schema.validator_for("request:jobCompletedWebhook").iter_errors(payload))
+    assert not errors, [e.message for e in errors]
+
+
+def test_a_finished_job_is_delivered_signed_with_its_output(
+    sandbox: Sandbox, client: httpx.Client, receiver: Receiver
+) -> None:
+    """When the job ends, its webhook gets {jobId, status, output}, signed with the webhook secret."""
+    job_id = _submit(client, receiver.url)
+    _end_jobs(sandbox)
+    (delivery,) = receiver.wait(1)
+    webhooks.verify(delivery.body, delivery.headers, sandbox.webhook_secret)
+    payload = delivery.json()
+    _valid_delivery(payload)
+    assert (payload["jobId"], payload["status"]) == (job_id, "succeeded")
+    assert payload["output"] == client.get(f"/v1/jobs/{job_id}").json()["output"]
+    assert webhooks.RETRY_NUM_HEADER not in {k.lower() for k in delivery.headers}
+
+
+def test_nothing_is_delivered_before_the_job_ends(sandbox: Sandbox, client: httpx.Client, receiver: Receiver) -> None:
+    """A running job has no delivery scheduled before its end; ending it delivers."""
+    job_id = _submit(client, receiver.url)
+    assert sandbox.dispatcher.scheduled == [(job_id, 0, pytest.approx(sandbox.clock.now() + 0.05))]
+    assert receiver.requests == []
+    _end_jobs(sandbox)
+    receiver.wait(1)
+
+
+def test_failed_and_status_only_jobs_are_delivered_without_output(
+    sandbox: Sandbox, client: httpx.Client, receiver: Receiver
+) -> None:
+    """A failed job's delivery, and any delivery with webhookStatusOnly, carry only jobId and status."""
+    sandbox.faults.fail_next_job("boom")
+    failed = _submit(client, receiver.url)
+    status_only = _submit(client, receiver.url, webhookStatusOnly=True)
+    _end_jobs(sandbox)
+    payloads = {d.json()["jobId"]: d.json() for d in receiver.wait(2)}
+    assert payloads == {
+        failed: {"jobId": failed, "status": "failed"},
+        status_only: {"jobId": status_only, "status": "succeeded"},
+    }
+    for payload in payloads.values():
+        _valid_delivery(payload)
+
+
+def test_a_failing_receiver_gets_the_three_retries_on_the_documented_schedule(
+    sandbox: Sandbox, client: httpx.Client, receiver: Receiver
+) -> None:
+    """Retries come at once, 60 s and 300 s later (divided by speed), numbered 1-3 with the reason."""
+    receiver.statuses = [500, 500, 503, 200]
+    job_id = _submit(client, receiver.url)
+    _end_jobs(sandbox)
+    receiver.wait(2)  # the first attempt and the immediate retry
+    eventually(lambda: [(j, a) for j, a, _ in sandbox.dispatcher.scheduled] == [(job_id, 2)])
+    (_, _, due) = sandbox.dispatcher.scheduled[0]
+    assert due == pytest.approx(sandbox.clock.now() + RETRY_DELAYS[1] / sandbox.timing.speed)
+    sandbox.advance(RETRY_DELAYS[1] / sandbox.timing.speed)
+    receiver.wait(3)
+    eventually(lambda: [(j, a) for j, a, _ in sandbox.dispatcher.scheduled] == [(job_id, 3)])
+    assert sandbox.dispatcher.scheduled[0][2] == pytest.approx(sandbox.clock.now() + 300 / sandbox.timing.speed)
+    sandbox.advance(RETRY_DELAYS[2] / sandbox.timing.speed)
+    deliveries = receiver.wait(4)
+    retries = [
+        (d.headers.get(webhooks.RETRY_NUM_HEADER), d.headers.get(webhooks.RETRY_REASON_HEADER)) for d in deliveries
+    ]
+    assert retries == [(None, None), ("1", "http_error"), ("2", "http_error"), ("3", "http_error")]
+    assert len({d.body for d in deliveries}) == 1
+    for delivery in deliveries:
+        webhooks.verify(delivery.body, delivery.headers, sandbox.webhook_secret)
+    eventually(lambda: len(sandbox.stats.deliveries) == 4)
+    assert [(d.attempt, d.outcome, d.status_code) for d in sandbox.stats.deliveries] == [
+        (0, "failed", 500),
+        (1, "failed", 500),
+        (2, "failed", 503),
+        (3, "delivered", 200),
+    ]
+
+
+def test_delivery_gives_up_after_three_retries(sandbox: Sandbox, client: httpx.Client, receiver: Receiver) -> None:
+    """Four failures in a row (the attempt and three retries) end the delivery: nothing more is scheduled."""
+    receiver.statuses = [500] * 10
+    job_id = _submit(client, receiver.url)
+    _end_jobs(sandbox)
+    for attempt in (2, 3):
+        eventually(lambda: [(j, a) for j, a, _ in sandbox.dispatcher.scheduled] == [(job_id, attempt)])  # noqa: B023
+        sandbox.advance(sum(RETRY_DELAYS) / sandbox.timing.speed)
+    receiver.wait(4)
+    eventually(lambda: len(sandbox.stats.deliveries) == 4)
+    assert sandbox.dispatcher.scheduled == []
+    assert [d.outcome for d in sandbox.stats.deliveries] == ["failed"] * 4
+
+
+def test_an_unreachable_receiver_is_retried_with_connection_failed(sandbox: Sandbox, client: httpx.Client) -> None:
+    """A closed port fails the attempt with reason connection_failed, and the retry is scheduled."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    _submit(client, f"http://127.0.0.1:{port}/hook")
+    _end_jobs(sandbox)
+    eventually(lambda: len(sandbox.stats.deliveries) == 2)
+    assert [(d.attempt, d.reason) for d in sandbox.stats.deliveries] == [
+        (0, "connection_failed"),
+        (1, "connection_failed"),
+    ]
+    assert [a for _, a, _ in sandbox.dispatcher.scheduled] == [2]
+
+
+@pytest.mark.sandbox(webhook_timeout=0.1)
+def test_a_slow_receiver_times_out_with_http_timeout(
+    sandbox: Sandbox, client: httpx.Client, receiver: Receiver
+) -> None:
+    """A receiver slower than the timeout fails the attempt with reason http_timeout."""
+    receiver.delay = 0.5
+    _submit(client, receiver.url)
+    _end_jobs(sandbox)
+    eventually(lambda: len(sandbox.stats.deliveries) >= 1)
+    assert sandbox.stats.deliveries[0].reason == "http_timeout"
+
+
+def test_non_loopback_webhooks_are_refused_and_never_sent(sandbox: Sandbox, client: httpx.Client) -> None:
+    """By default the sandbox only calls loopback addresses; others are recorded as refused, not retried."""
+    _submit(client, "https://example.com/hook")
+    _submit(client, "not a url at all")
+    _end_jobs(sandbox)
+    eventually(lambda: len(sandbox.stats.deliveries) == 2)
+    assert [(d.outcome, d.attempt) for d in sandbox.stats.deliveries] == [("refused", 0), ("refused", 0)]
+    assert sandbox.dispatcher.scheduled == []
+
+
+def test_redirects_off_the_machine_are_not_followed(sandbox: Sandbox, client: httpx.Client, receiver: Receiver) -> None:
+    """A loopback receiver redirecting to an outside host gets its delivery refused, not forwarded."""
+    receiver.statuses = [307]
+    receiver.redirect_to = "https://example.com/elsewhere"
+    _submit(client, receiver.url)
+    _end_jobs(sandbox)
+    eventually(lambda: len(sandbox.stats.deliveries) == 1)
+    assert sandbox.stats.deliveries[0].outcome == "refused"
+    assert len(receiver.requests) == 1
+
+
+@pytest.mark.sandbox(webhook_secret="whsec_custom")
+def test_deliveries_use_the_configured_secret(sandbox: Sandbox, client: httpx.Client, receiver: Receiver) -> None:
+    """The signature verifies with the sandbox's webhook_secret and not with another one."""
+    _submit(client, receiver.url)
+    _end_jobs(sandbox)
+    (delivery,) = receiver.wait(1)
+    webhooks.verify(delivery.body, delivery.headers, "whsec_custom")
+    with pytest.raises(WebhookVerificationError):
+        webhooks.verify(delivery.body, delivery.headers, "whsec_sandbox")
+
+
+def test_reset_drops_pending_deliveries(sandbox: Sandbox, client: httpx.Client, receiver: Receiver) -> None:
+    """reset() forgets the deliveries scheduled for jobs submitted before it."""
+    _submit(client, receiver.url)
+    sandbox.reset()
+    assert sandbox.dispatcher.scheduled == []
