@@ -159,12 +159,12 @@ def make_identify_output(
                 "end": b,
                 "diarizationSpeaker": s,
                 "match": match[s],
-                **({"confidence": scores[s]} if turn_level_confidence else {}),
+                **({"confidence": dict(scores[s])} if turn_level_confidence else {}),
             }
             for s, a, b in turns
         ],
         "voiceprints": [
-            {"speaker": speaker, "match": match[speaker], "confidence": scores[speaker]} for speaker in speakers
+            {"speaker": speaker, "match": match[speaker], "confidence": dict(scores[speaker])} for speaker in speakers
         ],
     }
     if exclusive:
