@@ -6,13 +6,13 @@ flows. They differ only in how a step is performed: blocking calls here, ``await
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast, overload
 
+import anyio
 import httpx
 
 from . import _core, _flows
@@ -577,7 +577,7 @@ class AsyncClient(_BaseClient):
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(transport=transport, timeout=self._settings.timeout)
-        self._sleep = sleep or asyncio.sleep
+        self._sleep = sleep or anyio.sleep
 
     async def __aenter__(self) -> Self:
         return self
