@@ -184,3 +184,22 @@ def test_reset_drops_pending_deliveries(sandbox: Sandbox, client: httpx.Client, 
     _submit(client, receiver.url)
     sandbox.reset()
     assert sandbox.dispatcher.scheduled == []
+
+
+@pytest.mark.sandbox(allow_external_webhooks=True)
+def test_allowing_external_webhooks_lifts_the_loopback_rule(
+    sandbox: Sandbox, client: httpx.Client, receiver: Receiver
+) -> None:
+    """With allow_external_webhooks, a host that is not a loopback literal is called (0.0.0.0: still local)."""
+    _submit(client, receiver.url.replace("127.0.0.1", "0.0.0.0"))
+    _end_jobs(sandbox)
+    (delivery,) = receiver.wait(1)
+    webhooks.verify(delivery.body, delivery.headers, sandbox.webhook_secret)
+
+
+def test_the_unspecified_address_counts_as_external_by_default(sandbox: Sandbox, client: httpx.Client) -> None:
+    """0.0.0.0 is not a loopback address, so by default a webhook there is refused."""
+    _submit(client, "http://0.0.0.0:9/hook")
+    _end_jobs(sandbox)
+    eventually(lambda: len(sandbox.stats.deliveries) == 1)
+    assert sandbox.stats.deliveries[0].outcome == "refused"

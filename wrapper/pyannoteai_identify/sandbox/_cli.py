@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -50,6 +51,9 @@ def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop:
     """
     stream = out or sys.stdout
     args = parser().parse_args(argv)
+    if not args.quiet:
+        # uvicorn is started without a logging config: show its request log (and ours) here.
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
         sandbox = Sandbox(
             api_key=args.api_key,

@@ -221,7 +221,11 @@ class Sandbox:
         return self
 
     def close(self) -> None:
-        """Stop serving and delivering webhooks; returns within about 15 s at worst."""
+        """Stop serving and delivering webhooks.
+
+        Returns within 10 s plus ``webhook_timeout + 1`` s at worst (a server that ignores its
+        graceful stop, then a webhook attempt in flight); typically within 0.2 s.
+        """
         server, thread = self._server, self._thread
         if server is not None and thread is not None:
             server.should_exit = True
