@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import json
 import re
 import uuid
@@ -314,7 +315,14 @@ def _where(path: Sequence[Any]) -> str:
     return text
 
 
+def _need(module: str) -> None:
+    """Fail with an install hint when a package of the ``testing`` extra is missing."""
+    if importlib.util.find_spec(module) is None:
+        raise ModuleNotFoundError(f"{module} is not installed: pip install 'pyannoteai-identify[testing]'", name=module)
+
+
 def _schema_problems(key: str, body: Any) -> list[str]:
+    _need("jsonschema")
     from jsonschema.exceptions import best_match
 
     from . import _schema
@@ -376,6 +384,7 @@ def check_response(response: httpx.Response) -> list[str]:
 
 def _request_problems(operation_id: str, body: Any) -> list[tuple[str, str]]:
     """``(field, message)`` for each way a request body breaks the operation's request schema."""
+    _need("jsonschema")
     from . import _schema
 
     validator = _schema.validator_for(f"request:{operation_id}")
@@ -728,6 +737,11 @@ def pyannoteai_mock(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockAPI]:
     fails the test unless another respx router (``respx_mock``) or a pass-through route on
     ``pyannoteai_mock.router`` takes it.
     """
+    try:
+        _need("respx")
+        _need("jsonschema")
+    except ModuleNotFoundError as error:
+        pytest.fail(f"the pyannoteai_mock fixture cannot run: {error}", pytrace=False)
     import respx
 
     api = MockAPI()

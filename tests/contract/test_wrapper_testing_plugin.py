@@ -1,0 +1,393 @@
+"""The ``pyannoteai_identify.testing`` plugin: spec-valid builders, a conforming mock, and the docs' example.
+
+Builders and mock responses are checked with the contract's own JSON Schemas (``_schema``) and
+with ``check_response``; the example in docs/testing.md runs in a pytester session, as a
+consumer team would run it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pyannoteai_identify import (
+    AsyncClient,
+    BadRequestError,
+    Client,
+    IdentifyResult,
+    JobCanceledError,
+    JobFailedError,
+    NotFoundError,
+    PaymentRequiredError,
+    RateLimitError,
+    VoiceprintResult,
+    _schema,
+    webhooks,
+)
+from pyannoteai_identify._spec import SPEC
+from pyannoteai_identify.results import parse_job
+from pyannoteai_identify.testing import (
+    MOCK_API_KEY,
+    MockAPI,
+    check_response,
+    make_delivery,
+    make_diarization_output,
+    make_identify_output,
+    make_job,
+    make_voiceprint,
+    make_voiceprint_output,
+    signed_delivery,
+)
+from respx.models import AllMockedAssertionError
+from strategies import JOB_SCHEMAS, json_responses, response_body
+
+pytest_plugins = ["pytester"]
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
+STATUSES: list[str] = SPEC["components"]["schemas"]["JobStatus"]["enum"]
+KINDS = ["identify", "voiceprint", "diarization"]
+AUDIO = "https://example.com/meeting.wav"
+
+
+def schema_errors(key: str, value: Any) -> list[str]:
+    return [f"{list(e.absolute_path)}: {e.message}" for e in _schema.validator_for(key).iter_errors(value)]
+
+
+def containers(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict | list):
+        yield value
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from containers(item)
+
+
+labels = st.lists(st.text(min_size=1, max_size=20), max_size=5, unique=True)
+flags = st.booleans()
+
+
+# --- builders ---------------------------------------------------------------------------------------
+
+
+@given(
+    labels=labels,
+    unmatched=st.integers(0, 3),
+    turns=st.integers(0, 3),
+    seconds=st.floats(0.01, 60),
+    confidence=flags,
+    exclusive=flags,
+    turn_level=flags,
+)
+def test_identify_outputs_are_spec_valid_and_match_each_label_to_one_speaker(
+    labels: list[str], unmatched: int, turns: int, seconds: float, confidence: bool, exclusive: bool, turn_level: bool
+) -> None:
+    """make_identify_output validates as IdentifyJobOutput and parses to the labels it was given, in order."""
+    output = make_identify_output(
+        labels,
+        unmatched=unmatched,
+        turns_per_speaker=turns,
+        turn_seconds=seconds,
+        confidence=confidence,
+        exclusive=exclusive,
+        turn_level_confidence=turn_level,
+    )
+    assert schema_errors("component:IdentifyJobOutput", output) == []
+    result = IdentifyResult.from_dict(output)
+    assert result.speakers == (labels if turns else [])
+    assert [v.match for v in result.voiceprints] == [*labels, *[None] * unmatched]
+    assert ("confidence" in output, "exclusiveDiarization" in output) == (confidence, exclusive)
+
+
+@given(speakers=st.integers(0, 4), turns=st.integers(0, 3), confidence=flags, exclusive=flags, turn_level=flags)
+def test_diarization_and_voiceprint_outputs_are_spec_valid(
+    speakers: int, turns: int, confidence: bool, exclusive: bool, turn_level: bool
+) -> None:
+    """make_diarization_output and make_voiceprint_output validate against their output schemas."""
+    diarization = make_diarization_output(
+        speakers,
+        turns_per_speaker=turns,
+        confidence=confidence,
+        exclusive=exclusive,
+        turn_level_confidence=turn_level,
+    )
+    assert schema_errors("component:DiarizationJobOutput", diarization) == []
+    assert len(diarization["diarization"]) == speakers * turns
+    assert schema_errors("component:VoiceprintJobOutput", make_voiceprint_output(warning="short")) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("status", STATUSES)
+def test_jobs_of_every_kind_and_status_are_spec_valid_and_parse_to_their_kind(kind: str, status: str) -> None:
+    """make_job validates as a getJobById 200 and as its kind's job; output only when succeeded or failed."""
+    body = make_job(kind, status)  # type: ignore[arg-type]
+    assert schema_errors("response:getJobById:200", body) == []
+    if status != "failed":  # a failed job's {error} output fits only the last, generic shape of the anyOf
+        assert schema_errors(f"component:{JOB_SCHEMAS[kind]}", body) == []
+    assert ("output" in body) == (status in ("succeeded", "failed"))
+    if status == "succeeded":
+        expected = {"identify": IdentifyResult, "voiceprint": VoiceprintResult}.get(kind)
+        parsed = parse_job(body)
+        assert expected is None or type(parsed.output) is expected
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("status", ["succeeded", "failed", "canceled"])
+@pytest.mark.parametrize("status_only", [False, True])
+def test_signed_deliveries_are_spec_valid_and_verify(kind: str, status: str, status_only: bool) -> None:
+    """make_delivery validates as a WebhookDelivery; signed, it verifies and parses to the same job."""
+    payload = make_delivery(kind, status, status_only=status_only)  # type: ignore[arg-type]
+    assert schema_errors("component:WebhookDelivery", payload) == []
+    assert ("output" in payload) == (status == "succeeded" and not status_only)
+    body, headers = signed_delivery(payload, "whsec_plugin_test", retry_num=2)
+    event = webhooks.parse(body, headers, "whsec_plugin_test")
+    assert (event.job_id, str(event.status), event.retry_num) == (payload["jobId"], status, 2)
+
+
+def test_a_delivery_for_a_status_that_sends_no_webhook_is_refused() -> None:
+    """Webhooks are sent only for terminal statuses, so make_delivery refuses the others by name."""
+    with pytest.raises(ValueError, match="running"):
+        make_delivery("identify", "running")  # type: ignore[arg-type]
+
+
+def test_builders_return_fresh_unshared_containers() -> None:
+    """No dict or list appears twice in a built job, so editing one turn never changes another."""
+    body = make_job(
+        "identify", output=make_identify_output(confidence=True, exclusive=True, turn_level_confidence=True)
+    )
+    seen = [id(container) for container in containers(body)]
+    assert len(seen) == len(set(seen))
+    assert make_voiceprint("Alice") == make_voiceprint("Alice") != make_voiceprint("Bob")
+
+
+# --- check_response -----------------------------------------------------------------------------------
+
+
+def _path_of(operation_id: str) -> tuple[str, str]:
+    path, method, _ = _schema.operation(operation_id)
+    return method.upper(), path.replace("{jobId}", "3c8a89a5")
+
+
+def _response(operation_id: str, status: int, body: Any, **headers: str) -> httpx.Response:
+    method, path = _path_of(operation_id)
+    request = httpx.Request(method, f"https://api.pyannote.ai{path}")
+    content = json.dumps(body).encode()  # httpx's json=None would send no body at all
+    headers = {"Content-Type": "application/json", **headers}
+    return httpx.Response(status, content=content, headers=headers, request=request)
+
+
+@given(data=st.data())
+def test_check_response_accepts_every_body_the_contract_allows(data: st.DataObject) -> None:
+    """Bodies generated from each declared (operation, status) pass check_response."""
+    operation_id, status = data.draw(st.sampled_from(json_responses()))
+    body = data.draw(response_body(operation_id, status))
+    assert check_response(_response(operation_id, int(status), body)) == []
+
+
+def test_check_response_names_the_field_that_breaks_the_contract() -> None:
+    """A job list item without createdAt is reported with its JSON path."""
+    page = {"items": [{"id": "j", "status": "succeeded"}], "nextCursor": None}
+    (problem,) = check_response(_response("getJobsByTeamV2", 200, page))
+    assert problem == (
+        "GET /v2/jobs answered 200: the body breaks openapi.yaml at $.items[0]: 'createdAt' is a required property"
+    )
+
+
+def test_check_response_reports_statuses_types_and_headers_the_contract_does_not_have() -> None:
+    """An undeclared status, a non-JSON body, a malformed rate-limit header and an unknown path are each reported."""
+    assert "does not declare" in check_response(_response("testKey", 503, {"message": "down"}))[0]
+    html = httpx.Response(200, text="<html/>", request=httpx.Request("GET", "https://api.pyannote.ai/v1/test"))
+    assert "content type text/plain" in check_response(html)[0]
+    headers = {"X-RateLimit-Remaining": "lots"}
+    (problem,) = check_response(_response("testKey", 200, {"status": "OK", "message": "hi"}, **headers))
+    assert "header X-RateLimit-Remaining: 'lots' is not an integer" in problem
+    unknown = httpx.Response(200, json={}, request=httpx.Request("DELETE", "https://api.pyannote.ai/v1/jobs/j"))
+    assert check_response(unknown) == ["DELETE /v1/jobs/j is not an operation of openapi.yaml"]
+
+
+# --- the mock ------------------------------------------------------------------------------------------
+
+
+def _conforms(mock: MockAPI) -> None:
+    assert mock.router is not None
+    problems = [p for call in mock.router.calls if call.response is not None for p in check_response(call.response)]
+    problems = [p for p in problems if "/upload/" not in p]  # the presigned PUT is not an API operation
+    assert problems == []
+
+
+def test_a_client_built_by_the_code_under_test_reaches_the_mock(pyannoteai_mock: MockAPI) -> None:
+    """Client() with no arguments talks to the mock: the fixture exports the key and leaves the default URL."""
+    with Client() as client:
+        assert client.test().status == "OK"
+    (request,) = pyannoteai_mock.requests
+    assert request.headers["authorization"] == f"Bearer {MOCK_API_KEY}"
+
+
+def test_a_full_session_gets_only_spec_valid_answers(pyannoteai_mock: MockAPI, tmp_path: Path) -> None:
+    """Upload, voiceprint, identify, wait, list and a missing job: every mock response passes check_response."""
+    pyannoteai_mock.pending_polls = 2
+    audio = tmp_path / "john.wav"
+    audio.write_bytes(b"RIFF....WAVE")
+    with pyannoteai_mock.client() as client:
+        john = client.create_voiceprint(str(audio), media_key="enrol/john.wav")
+        job = client.identify("media://enrol/john.wav", voiceprints={"John": john}, confidence=True)
+        result = client.wait(job)
+        listed = list(client.jobs(page_size=1))
+        with pytest.raises(NotFoundError):
+            client.get_job("no-such-job")
+    assert pyannoteai_mock.uploads == {"media://enrol/john.wav": b"RIFF....WAVE"}
+    assert result.speakers == ["John"]
+    assert result.confidence is not None
+    assert [item.id for item in listed][:1] == [job.id]
+    assert len(listed) == 2
+    assert len(pyannoteai_mock.calls("getJobsByTeamV2")) == 2
+    assert len(pyannoteai_mock.sleeps) == 4
+    _conforms(pyannoteai_mock)
+
+
+@pytest.mark.anyio
+async def test_the_async_client_gets_the_same_answers(pyannoteai_mock: MockAPI) -> None:
+    """async_client() runs the same lifecycle: running for pending_polls polls, then the output."""
+    pyannoteai_mock.pending_polls = 1
+    seen: list[str] = []
+    async with pyannoteai_mock.async_client() as client:
+        job = await client.identify(AUDIO, voiceprints={"Ann": "QW5u", "Bo": "Qm8"}, num_speakers=1)
+        result = await client.wait(job, on_status=lambda j: seen.append(str(j.status)))
+    assert seen == ["running", "succeeded"]
+    assert result.speakers == ["Ann"]
+    assert isinstance(client, AsyncClient)
+    _conforms(pyannoteai_mock)
+
+
+@pytest.mark.parametrize(("outcome", "error"), [("failed", JobFailedError), ("canceled", JobCanceledError)])
+def test_jobs_can_be_made_to_fail_or_be_canceled(pyannoteai_mock: MockAPI, outcome: str, error: type) -> None:
+    """outcome = failed or canceled ends new jobs that way; failed carries failure_message."""
+    pyannoteai_mock.outcome = outcome  # type: ignore[assignment]
+    pyannoteai_mock.failure_message = "Audio too short"
+    with pyannoteai_mock.client() as client, pytest.raises(error) as caught:
+        client.wait(client.identify(AUDIO, voiceprints={"Ann": "QW5u"}))
+    if outcome == "failed":
+        assert caught.value.api_message == "Audio too short"
+    _conforms(pyannoteai_mock)
+
+
+def test_outputs_can_be_scripted_per_request(pyannoteai_mock: MockAPI) -> None:
+    """identify_output may be a function of the request body."""
+    pyannoteai_mock.identify_output = lambda request: make_identify_output(
+        [v["label"] for v in request["voiceprints"]][::-1]
+    )
+    with pyannoteai_mock.client() as client:
+        result = client.wait(client.identify(AUDIO, voiceprints={"Ann": "QW5u", "Bo": "Qm8"}))
+    assert result.speakers == ["Bo", "Ann"]
+
+
+def test_respond_with_makes_the_next_requests_fail_with_spec_valid_errors(pyannoteai_mock: MockAPI) -> None:
+    """respond_with queues error answers for one operation; the client raises what each status means."""
+    pyannoteai_mock.respond_with("identify", 402)
+    pyannoteai_mock.respond_with("identify", 429, headers={"Retry-After": "12"})
+    pyannoteai_mock.respond_with("identify", 400)
+    with pyannoteai_mock.client() as client:
+        with pytest.raises(PaymentRequiredError):
+            client.identify(AUDIO, voiceprints={"Ann": "QW5u"})
+        with pytest.raises(RateLimitError) as limited:
+            client.identify(AUDIO, voiceprints={"Ann": "QW5u"})
+        with pytest.raises(BadRequestError) as refused:
+            client.identify(AUDIO, voiceprints={"Ann": "QW5u"})
+        assert client.identify(AUDIO, voiceprints={"Ann": "QW5u"}).status == "created"
+    assert limited.value.retry_after == 12
+    assert refused.value.field_errors[0].field == "url"
+    assert [r.status_code for r in pyannoteai_mock.calls("identify")] == [402, 429, 400, 200]
+    _conforms(pyannoteai_mock)
+    with pytest.raises(ValueError, match="no operation 'cancelJob'"):
+        pyannoteai_mock.respond_with("cancelJob", 500)
+
+
+def test_requests_that_break_the_contract_get_a_400_naming_the_field(pyannoteai_mock: MockAPI) -> None:
+    """A body the contract refuses (sent around the wrapper) answers 400 with the field, as the API does."""
+    response = httpx.post(
+        "https://api.pyannote.ai/v1/identify",
+        json={"url": "https://example.com/a.wav", "voiceprints": [], "numSpeakers": 3},
+        headers={"Authorization": "Bearer k"},
+    )
+    assert response.status_code == 400
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert fields == {"numSpeakers", "voiceprints"}
+    assert check_response(response) == []
+    missing = httpx.post(
+        "https://api.pyannote.ai/v1/identify", json={"voiceprints": [{"label": "A", "voiceprint": "x"}]}
+    )
+    assert missing.status_code == 401
+
+
+def test_add_job_and_paging_list_jobs_newest_first(pyannoteai_mock: MockAPI) -> None:
+    """Seeded jobs come back from get_job, and jobs() pages through them newest first, filtered by status."""
+    ids = [pyannoteai_mock.add_job("diarization", "succeeded" if n % 2 else "running") for n in range(7)]
+    with pyannoteai_mock.client() as client:
+        every = [item.id for item in client.jobs(page_size=3)]
+        running = [item.id for item in client.jobs("running", page_size=2)]
+        seeded = client.get_job(ids[1], kind="diarization")
+    assert every == ids[::-1]
+    assert running == ids[::-2]
+    assert str(seeded.status) == "succeeded"
+    assert len(pyannoteai_mock.calls("getJobsByTeamV2")) == 3 + 2
+    _conforms(pyannoteai_mock)
+
+
+def test_requests_to_other_hosts_fail_instead_of_reaching_the_network(pyannoteai_mock: MockAPI) -> None:
+    """Only the API and its presigned URLs are mocked; any other request fails the test loudly."""
+    with pytest.raises(AllMockedAssertionError):
+        httpx.get("https://example.com/")
+
+
+# --- as a plugin ---------------------------------------------------------------------------------------
+
+
+def _docs_example() -> str:
+    match = re.search(r"```python\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+    assert match is not None, "docs/testing.md must open its examples with a python block"
+    return match.group(1)
+
+
+def test_the_example_in_the_docs_passes_as_a_consumer_would_run_it(pytester: pytest.Pytester) -> None:
+    """The first python block of docs/testing.md, saved as a test file, passes with the auto-loaded plugin."""
+    pytester.makepyfile(test_meeting_notes=_docs_example())
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=len(re.findall(r"^def test_", _docs_example(), re.M)))
+
+
+def test_the_plugin_is_registered_through_its_entry_point(pytester: pytest.Pytester) -> None:
+    """pytest lists the plugin's fixtures with no conftest or import in the tested project."""
+    result = pytester.runpytest_inprocess("--fixtures", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*pyannoteai_mock*", "*webhook_secret*"])
+
+
+def test_importing_the_plugin_pulls_in_neither_respx_nor_jsonschema() -> None:
+    """Every pytest run imports the plugin: it stays cheap and works without the testing extra installed."""
+    loaded = "import sys, pyannoteai_identify.testing; print('respx' in sys.modules, 'jsonschema' in sys.modules)"
+    clean = subprocess.run([sys.executable, "-c", loaded], capture_output=True, text=True, timeout=60, check=True)
+    assert clean.stdout.split() == ["False", "False"]
+    blocked = subprocess.run([sys.executable, "-c", WITHOUT_EXTRA], capture_output=True, text=True, timeout=60)
+    assert blocked.returncode == 0, blocked.stderr
+    assert blocked.stdout.strip() == "jsonschema is not installed: pip install 'pyannoteai-identify[testing]'"
+
+
+# Runs with respx and jsonschema made unimportable: builders work, checks say what to install.
+WITHOUT_EXTRA = """
+import sys
+sys.modules["respx"] = None
+sys.modules["jsonschema"] = None
+import httpx
+from pyannoteai_identify import testing
+assert testing.make_job("identify")["status"] == "succeeded"
+request = httpx.Request("GET", "https://api.pyannote.ai/v1/test")
+try:
+    testing.check_response(httpx.Response(200, json={"status": "OK", "message": "m"}, request=request))
+except ModuleNotFoundError as error:
+    print(error)
+"""
