@@ -118,13 +118,23 @@ def test_proxy_settings_in_the_environment_are_ignored(
 
 
 def test_importing_the_sdk_does_not_import_the_sandbox_dependencies() -> None:
-    """starlette, uvicorn and jsonschema are optional: `import pyannoteai_identify` loads none of them."""
+    """starlette, uvicorn and jsonschema are optional: the SDK, the audio helpers and the fixture module load none."""
     code = (
-        "import sys, pyannoteai_identify\n"
+        "import sys, pyannoteai_identify, pyannoteai_identify.sandbox.pytest_fixture\n"
+        "from pyannoteai_identify.sandbox import demo_audio\n"
+        "demo_audio()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn', 'jsonschema')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_missing_extra_is_named_with_the_install_command() -> None:
+    """Without starlette, using Sandbox raises ModuleNotFoundError saying which extra to install."""
+    code = "import sys\nsys.modules['starlette'] = None\nfrom pyannoteai_identify.sandbox import Sandbox\n"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "pip install 'pyannoteai-identify[sandbox]'" in result.stderr
 
 
 # --- the command -------------------------------------------------------------------------------

@@ -13,16 +13,26 @@ retries, and fault injection. Results are computed, not canned: under the signal
         sandbox.faults.next(2, "5xx")            # the next two requests fail with 503
         assert sandbox.stats.requests["identify"] == 1
 
-Requires the ``sandbox`` extra (starlette, uvicorn, jsonschema).
+:class:`Sandbox` and :func:`serve` need the ``sandbox`` extra (starlette, uvicorn, jsonschema)
+and are imported on first use; the audio helpers (:func:`demo_audio`, :func:`synthesize_speech`,
+…) need nothing beyond the standard library.
 """
 
-from ._cli import serve
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._clock import Clock, Timing
+from ._defaults import DEFAULT_API_KEY, DEFAULT_WEBHOOK_SECRET
 from ._demo import DEMO_TURNS, demo_audio, voice_sample, voiceprint_for
 from ._faults import DroppedConnection, Fault, FaultKind, Faults
-from ._server import DEFAULT_API_KEY, DEFAULT_WEBHOOK_SECRET, Sandbox
 from ._signal import Analysis, AudioError, analyse, similarity, synthesize_speech, tone_for
 from ._stats import Delivery, Stats
+
+if TYPE_CHECKING:
+    from ._cli import serve
+    from ._server import Sandbox
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -48,3 +58,19 @@ __all__ = [
     "voice_sample",
     "voiceprint_for",
 ]
+
+_LAZY = {"Sandbox": "._server", "serve": "._cli"}
+_EXTRA_HINT = "the sandbox server needs its extra: pip install 'pyannoteai-identify[sandbox]'"
+
+
+def __getattr__(name: str) -> Any:
+    """Import the server parts (starlette, uvicorn, jsonschema) only when they are used."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        value = getattr(importlib.import_module(module, __name__), name)
+    except ModuleNotFoundError as error:
+        raise ModuleNotFoundError(f"{error}; {_EXTRA_HINT}", name=error.name) from error
+    globals()[name] = value
+    return value

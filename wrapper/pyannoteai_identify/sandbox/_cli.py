@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import TextIO
 
-from ._server import DEFAULT_API_KEY, DEFAULT_WEBHOOK_SECRET, Sandbox
+from ._defaults import DEFAULT_API_KEY, DEFAULT_WEBHOOK_SECRET
+from ._server import Sandbox
 
 __all__ = ["parser", "serve"]
 

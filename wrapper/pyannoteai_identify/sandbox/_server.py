@@ -15,17 +15,14 @@ from starlette.applications import Starlette
 
 from ._app import UPLOAD_OPERATION, AppContext, create_app, operation_ids
 from ._clock import Clock, Timing
+from ._defaults import DEFAULT_API_KEY, DEFAULT_WEBHOOK_SECRET, MAX_UPLOAD_BYTES
 from ._dispatch import WebhookDispatcher
 from ._faults import DroppedConnection, Faults
 from ._ratelimit import RateLimiter
 from ._state import SandboxState
 from ._stats import Stats
 
-__all__ = ["DEFAULT_API_KEY", "DEFAULT_WEBHOOK_SECRET", "Sandbox"]
-
-DEFAULT_API_KEY = "sandbox-key"
-DEFAULT_WEBHOOK_SECRET = "whsec_sandbox"
-MAX_UPLOAD_BYTES = 1 << 30
+__all__ = ["Sandbox"]
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5.0
 

@@ -5,17 +5,21 @@ faults and rate-limit windows are forgotten), so tests are isolated without payi
 start and stop each. Timings are compressed (``speed=100``: a job ends 50 ms after submission,
 webhook retries come after 0 s, 0.6 s and 3 s). A test that needs other options gets a server of
 its own, e.g. ``@pytest.mark.sandbox(rate_limit=3)``; the options are :class:`Sandbox` arguments.
+
+Importing this module imports neither starlette nor uvicorn: a plugin can expose the fixtures
+to every test session, and only a test that uses them needs the ``sandbox`` extra.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._server import Sandbox
+if TYPE_CHECKING:
+    from ._server import Sandbox
 
 __all__ = ["FIXTURE_DEFAULTS", "pytest_configure", "running_sandbox", "sandbox", "sandbox_session"]
 
@@ -25,14 +29,25 @@ FIXTURE_DEFAULTS: dict[str, Any] = {"speed": 100.0}
 @contextmanager
 def running_sandbox(**options: Any) -> Iterator[Sandbox]:
     """A started :class:`Sandbox` with the fixture's fast defaults, closed on exit."""
+    from . import Sandbox
+
     with Sandbox(**{**FIXTURE_DEFAULTS, **options}) as running:
         yield running
+
+
+def _started(**options: Any) -> Any:
+    """:func:`running_sandbox`, or a clear test failure when the ``sandbox`` extra is missing."""
+    try:
+        from . import Sandbox  # noqa: F401  (imports starlette and uvicorn)
+    except ModuleNotFoundError as error:
+        pytest.fail(f"the sandbox fixture cannot run: {error}", pytrace=False)
+    return running_sandbox(**options)
 
 
 @pytest.fixture(scope="session")
 def sandbox_session() -> Iterator[Sandbox]:
     """The session's shared sandbox (prefer ``sandbox``, which also resets it)."""
-    with running_sandbox() as running:
+    with _started() as running:
         yield running
 
 
@@ -41,7 +56,7 @@ def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
     """A running sandbox, empty at the start of the test; ``@pytest.mark.sandbox(**options)`` for options."""
     marker = request.node.get_closest_marker("sandbox")
     if marker is not None and marker.kwargs:
-        with running_sandbox(**marker.kwargs) as running:
+        with _started(**marker.kwargs) as running:
             yield running
         return
     shared: Sandbox = request.getfixturevalue("sandbox_session")
