@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import logging
 import math
-import socket
-import threading
-import time
 from types import TracebackType
 from typing import Self
 
-import uvicorn
 from starlette.applications import Starlette
 
+from .._background_server import BackgroundServer
 from ._app import UPLOAD_OPERATION, AppContext, create_app, operation_ids
 from ._clock import Clock, Timing
 from ._defaults import DEFAULT_API_KEY, DEFAULT_WEBHOOK_SECRET, MAX_UPLOAD_BYTES
@@ -23,8 +20,6 @@ from ._state import SandboxState
 from ._stats import Stats
 
 __all__ = ["Sandbox"]
-_START_TIMEOUT = 10.0
-_STOP_TIMEOUT = 5.0
 
 logger = logging.getLogger("pyannoteai_identify.sandbox")
 
@@ -133,8 +128,7 @@ class Sandbox:
                 max_upload_bytes=max_upload_bytes,
             )
         )
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundServer | None = None
         self._base_url: str | None = None
 
     @property
@@ -178,43 +172,17 @@ class Sandbox:
         """
         if self._server is not None:
             raise RuntimeError("the sandbox is already serving")
-        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
-        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
-        # and without it every response on a kept-alive connection waits ~40 ms (Nagle + delayed ACK).
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self._host, self._port))
-        except OSError:
-            sock.close()
-            raise
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(
+        server = BackgroundServer(
             self.app,
+            host=self._host,
+            port=self._port,
             log_level=self._log_level,
-            access_log=self._log_level in ("debug", "trace", "info"),
-            log_config=None,
-            lifespan="off",
-            http="h11",
-            ws="none",
-            loop="asyncio",
-            timeout_graceful_shutdown=1,
+            name="pyannoteai-sandbox",
+            log_filter=_HIDE_DROPS,
         )
-        logging.getLogger("uvicorn.error").addFilter(_HIDE_DROPS)
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="pyannoteai-sandbox", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT
-        while not server.started and thread.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.005)
-        if not server.started:
-            server.should_exit = True
-            thread.join(_STOP_TIMEOUT)
-            sock.close()
-            raise RuntimeError(f"the sandbox did not start on {self._host}:{port} within {_START_TIMEOUT:g} s")
-        self._server, self._thread = server, thread
-        shown = f"[{self._host}]" if family == socket.AF_INET6 else self._host
-        self._base_url = f"http://{shown}:{port}"
+        server.start()
+        self._server = server
+        self._base_url = server.base_url
         return self
 
     def close(self) -> None:
@@ -223,14 +191,9 @@ class Sandbox:
         Returns within 10 s plus ``webhook_timeout + 1`` s at worst (a server that ignores its
         graceful stop, then a webhook attempt in flight); typically within 0.2 s.
         """
-        server, thread = self._server, self._thread
-        if server is not None and thread is not None:
-            server.should_exit = True
-            thread.join(_STOP_TIMEOUT)
-            if thread.is_alive():
-                server.force_exit = True
-                thread.join(_STOP_TIMEOUT)
-        self._server = self._thread = None
+        if self._server is not None:
+            self._server.close()
+        self._server = None
         self._base_url = None
         self.dispatcher.close()
 
