@@ -19,38 +19,45 @@ def at(seconds: float) -> datetime:
 def test_no_unknown_job_after_the_anchor_sends_the_input_again() -> None:
     """Only claimed jobs are newer than the anchor: the submission created nothing."""
     listed = [Listed("mine-2", at(30)), Listed("mine-1", at(20)), Listed("anchor", at(10)), Listed("old", at(0))]
-    decision = decide([Pending(1, "anchor")], listed, {"mine-1", "mine-2"}, complete=False)
-    assert decision[1][0] == InputStatus.PENDING
+    decision = decide([Pending(1, "anchor")], listed, {"mine-1", "mine-2"}, complete=False)[1]
+    assert decision.status == InputStatus.PENDING and decision.candidate is None
 
 
-def test_an_unknown_job_after_the_anchor_makes_the_input_uncertain_and_names_it() -> None:
-    """An unclaimed job newer than the anchor may be the input's own: no resubmission without the flag."""
+def test_one_unknown_job_after_the_anchor_makes_the_input_uncertain_with_it_as_candidate() -> None:
+    """A single unclaimed job newer than the anchor is probably the input's own: named, kept for --adopt-uncertain."""
     listed = [Listed("stranger", at(30)), Listed("anchor", at(10)), Listed("old", at(0))]
-    status, reason = decide([Pending(1, "anchor")], listed, set(), complete=False)[1]
-    assert status == InputStatus.UNCERTAIN
-    assert "stranger" in reason and "--resubmit-uncertain" in reason
+    decision = decide([Pending(1, "anchor")], listed, set(), complete=False)[1]
+    assert decision.status == InputStatus.UNCERTAIN and decision.candidate == "stranger"
+    assert "stranger" in decision.reason and "--adopt-uncertain" in decision.reason
+
+
+def test_several_unknown_jobs_leave_the_input_uncertain_without_a_candidate() -> None:
+    """With two unknown jobs either may be the input's: nothing to adopt, only an explicit resubmission."""
+    listed = [Listed("x", at(31)), Listed("y", at(30)), Listed("anchor", at(10))]
+    decision = decide([Pending(1, "anchor")], listed, set(), complete=True)[1]
+    assert decision.status == InputStatus.UNCERTAIN and decision.candidate is None
+    assert "x, y" in decision.reason and "--resubmit-uncertain" in decision.reason
 
 
 def test_a_job_created_in_the_anchors_second_counts_even_when_listed_after_it() -> None:
     """createdAt has whole seconds: a tie may be listed on either side of the anchor."""
     listed = [Listed("anchor", at(10)), Listed("same-second", at(10)), Listed("old", at(0))]
-    status, _ = decide([Pending(1, "anchor")], listed, set(), complete=False)[1]
-    assert status == InputStatus.UNCERTAIN
+    assert decide([Pending(1, "anchor")], listed, set(), complete=False)[1].status == InputStatus.UNCERTAIN
 
 
 def test_a_list_not_read_past_the_anchor_proves_nothing() -> None:
     """If the anchor is not in the pages read, the input stays uncertain."""
     listed = [Listed("mine-1", at(30)), Listed("mine-2", at(20))]
-    status, _ = decide([Pending(1, "anchor")], listed, {"mine-1", "mine-2"}, complete=False)[1]
-    assert status == InputStatus.UNCERTAIN
+    decision = decide([Pending(1, "anchor")], listed, {"mine-1", "mine-2"}, complete=False)[1]
+    assert decision.status == InputStatus.UNCERTAIN
 
 
 def test_an_empty_team_anchor_needs_the_whole_list() -> None:
     """With no job at all before the first submission, only the complete list can prove absence."""
     listed = [Listed("mine-1", at(30))]
-    assert decide([Pending(1, "")], listed, {"mine-1"}, complete=False)[1][0] == InputStatus.UNCERTAIN
-    assert decide([Pending(1, "")], listed, {"mine-1"}, complete=True)[1][0] == InputStatus.PENDING
-    assert decide([Pending(1, "")], listed, set(), complete=True)[1][0] == InputStatus.UNCERTAIN
+    assert decide([Pending(1, "")], listed, {"mine-1"}, complete=False)[1].status == InputStatus.UNCERTAIN
+    assert decide([Pending(1, "")], listed, {"mine-1"}, complete=True)[1].status == InputStatus.PENDING
+    assert decide([Pending(1, "")], listed, set(), complete=True)[1].status == InputStatus.UNCERTAIN
 
 
 @st.composite
@@ -76,8 +83,8 @@ def test_an_input_whose_job_exists_is_never_sent_again(
     listed, anchor, own, claimed, read = case
     assume(own is not None)
     pages = listed[:read]
-    status, _ = decide([Pending(7, listed[anchor].id)], pages, claimed, complete=read == len(listed))[7]
-    assert status == InputStatus.UNCERTAIN
+    decision = decide([Pending(7, listed[anchor].id)], pages, claimed, complete=read == len(listed))[7]
+    assert decision.status == InputStatus.UNCERTAIN
 
 
 @given(job_lists())
@@ -90,5 +97,4 @@ def test_a_fully_read_list_with_every_newer_job_claimed_sends_the_input_again(
     assert anchor_time is not None
     newer = {item.id for item in listed if item.created_at and item.created_at >= anchor_time - timedelta(seconds=1)}
     claimed = claimed | (newer - {listed[anchor].id})
-    status, _ = decide([Pending(7, listed[anchor].id)], listed, claimed, complete=True)[7]
-    assert status == InputStatus.PENDING
+    assert decide([Pending(7, listed[anchor].id)], listed, claimed, complete=True)[7].status == InputStatus.PENDING

@@ -144,6 +144,33 @@ def test_an_interrupted_submission_is_resent_only_when_the_job_list_proves_it_cr
         assert report.ok and sandbox.stats.submissions == submitted_before + 1
 
 
+def test_adopting_an_uncertain_input_uses_its_one_candidate_job_without_paying_again(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--adopt-uncertain gives the input the single unknown job created after its mark; nothing is submitted."""
+    monkeypatch.setattr(_runner, "RECONCILE_SETTLE", 0.05)
+    audio = make_audio(tmp_path / "audio", 2)
+    run_batch("sync", sandbox, audio[:1], tmp_path)
+    with Manifest(tmp_path / "manifest.sqlite") as manifest:
+        anchor = manifest.newest_job()
+        stat = audio[1].stat()
+        digest = hashlib.sha256(audio[1].read_bytes()).hexdigest()
+        manifest.add_inputs([NewInput(str(audio[1]), "file", "rec001", stat.st_size, stat.st_mtime_ns, digest)])
+        second = next(row for row in manifest.rows() if row.source == str(audio[1]))
+        assert manifest.mark_submitting(second.id, anchor)
+    with Client(api_key=sandbox.api_key, base_url=sandbox.base_url) as other:  # the request that got through
+        orphan = other.identify(str(audio[1]), VOICEPRINTS)
+    uncertain = run_batch("sync", sandbox, audio, tmp_path)
+    assert uncertain.inputs[1].status == InputStatus.UNCERTAIN and orphan.id in (uncertain.inputs[1].reason or "")
+    submitted_before = sandbox.stats.submissions
+
+    adopted = run_batch("sync", sandbox, audio, tmp_path, adopt_uncertain=True)
+
+    assert adopted.ok and adopted.inputs[1].job_id == orphan.id
+    assert sandbox.stats.submissions == submitted_before
+    assert adopted.inputs[1].talk_time["Alice"] == pytest.approx(0.81, abs=0.05)
+
+
 @pytest.mark.sandbox(speed=100.0, queue_seconds=3600.0)
 def test_expired_results_are_reported_and_resubmitted_only_with_the_flag(sandbox: Sandbox, tmp_path: Path) -> None:
     """Jobs whose results were deleted before being fetched become 'expired'; only the flag resubmits them."""

@@ -69,6 +69,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         action="store_true",
         help="submit again inputs whose interrupted submission may have created a job (may bill twice)",
     )
+    parser.add_argument(
+        "--adopt-uncertain",
+        action="store_true",
+        help="give such an input the one unknown job created right after its submission (bills nothing more)",
+    )
     parser.add_argument("--webhook", help="a public URL the API reports each finished job to")
     parser.add_argument(
         "--listen",
@@ -286,6 +291,7 @@ def run(args: argparse.Namespace) -> int:
                     retry_failed=args.retry_failed,
                     resubmit_expired=args.resubmit_expired,
                     resubmit_uncertain=args.resubmit_uncertain,
+                    adopt_uncertain=args.adopt_uncertain,
                     poll_interval=args.poll_interval,
                     timeout=args.timeout,
                     on_progress=on_progress,

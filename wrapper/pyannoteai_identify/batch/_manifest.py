@@ -13,6 +13,8 @@ Statuses (``InputStatus``)::
     pending ──▶ submitting ──▶ submitted ──▶ succeeded
        ▲            │    └──▶ uncertain        ├──▶ failed   (job failed / canceled / input refused)
        └────────────┘ (reconciled: no job)     └──▶ expired  (output deleted after 24 h)
+    uncertain ──▶ submitted   only with --adopt-uncertain (its one candidate job)
+    failed / expired / uncertain ──▶ pending   only with --retry-failed / --resubmit-expired / --resubmit-uncertain
 
 A process lock (``flock`` on ``<manifest>.lock``) keeps two runs from sharing one manifest: both
 would submit the same pending inputs. The operating system drops it when the process dies.
@@ -113,6 +115,7 @@ CREATE TABLE IF NOT EXISTS inputs (
     job_id TEXT UNIQUE,
     job_status TEXT,
     anchor TEXT,
+    candidate TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
     reason TEXT,
     submit_started_at TEXT,
@@ -548,14 +551,45 @@ class Manifest:
                 (reason, utc_now(), input_id),
             )
 
-    def resolve_uncertain(self, decisions: Mapping[int, tuple[InputStatus, str | None]]) -> None:
-        """Apply reconciliation: each ``submitting`` input becomes pending (no job) or uncertain."""
+    def resolve_uncertain(self, decisions: Mapping[int, tuple[InputStatus, str, str | None]]) -> None:
+        """Apply reconciliation: each ``submitting`` input becomes pending (no job) or uncertain (with a candidate)."""
         now = utc_now()
         with self._transaction() as db:
             db.executemany(
-                "UPDATE inputs SET status = ?, reason = ?, updated_at = ? WHERE id = ? AND status = 'submitting'",
-                [(status.value, reason, now, input_id) for input_id, (status, reason) in decisions.items()],
+                "UPDATE inputs SET status = ?, reason = ?, candidate = ?, updated_at = ? "
+                "WHERE id = ? AND status = 'submitting'",
+                [
+                    (status.value, reason, candidate, now, input_id)
+                    for input_id, (status, reason, candidate) in decisions.items()
+                ],
             )
+
+    def candidates(self) -> dict[int, str]:
+        """Uncertain inputs with exactly one candidate job, when no two inputs share it."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, candidate FROM inputs WHERE status = 'uncertain' AND candidate IS NOT NULL"
+            ).fetchall()
+        shared = {job for job in (c for _, c in rows) if sum(1 for _, other in rows if other == job) > 1}
+        return {input_id: job for input_id, job in rows if job not in shared}
+
+    def adopt(self, input_id: int, job_id: str) -> bool:
+        """Make an uncertain input's candidate its job (``--adopt-uncertain``); False if not applicable."""
+        with self._transaction() as db:
+            now = utc_now()
+            taken = db.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            if taken is not None:
+                return False
+            cursor = db.execute(
+                "UPDATE inputs SET status = 'submitted', job_id = ?, job_status = 'created', submitted_at = ?, "
+                "reason = 'adopted: the one job created after its interrupted submission', candidate = NULL, "
+                "updated_at = ? WHERE id = ? AND status = 'uncertain' AND candidate = ?",
+                (job_id, now, now, input_id, job_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            db.execute("INSERT INTO jobs (job_id, input_id, submitted_at) VALUES (?, ?, ?)", (job_id, input_id, now))
+            return True
 
     def requeue(self, statuses: Iterable[InputStatus]) -> int:
         """Send inputs in *statuses* back to pending (the explicit retry flags); return how many.
@@ -568,7 +602,7 @@ class Manifest:
         with self._transaction() as db:
             cursor = db.execute(
                 "UPDATE inputs SET status = 'pending', job_id = NULL, job_status = NULL, finished_at = NULL, "
-                f"reason = NULL, updated_at = ? WHERE status IN ({', '.join('?' * len(wanted))})",
+                f"reason = NULL, candidate = NULL, updated_at = ? WHERE status IN ({', '.join('?' * len(wanted))})",
                 (utc_now(), *wanted),
             )
             return cursor.rowcount

@@ -14,7 +14,11 @@ what the list *can* prove is absence:
   it again cannot bill twice. The input goes back to ``pending``;
 - otherwise the input becomes ``uncertain``, naming the unclaimed jobs; it is resubmitted only
   when the user says so (``--resubmit-uncertain``): those jobs may be its own, or another
-  program's on the same team.
+  program's on the same team. When exactly one unknown job is newer than the anchor (the usual
+  case: the batch sends one submission at a time, and the anchor is the job recorded just
+  before), that job is kept as the input's *candidate*, and ``--adopt-uncertain`` makes it the
+  input's job without paying again. The batch never adopts on its own: if another program
+  submitted at that very moment, the input would get that program's result.
 
 ``createdAt`` has whole-second precision in the API's examples, so jobs created in the same
 second as the anchor may be listed on either side of it: they count as newer too. If the list
@@ -29,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 
 from ._manifest import InputStatus
 
-__all__ = ["Listed", "Pending", "decide", "has_passed"]
+__all__ = ["Decision", "Listed", "Pending", "decide", "has_passed"]
 
 #: Jobs created this close before the anchor might still be listed after it (timestamp ties).
 TIE_TOLERANCE = timedelta(seconds=1)
@@ -94,9 +98,26 @@ def _candidates(listed: Sequence[Listed], anchor: str, claimed: Collection[str])
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What reconciliation concluded for one input.
+
+    Attributes:
+        status: ``pending`` (proven: no job was created) or ``uncertain``.
+        reason: the explanation stored with the input.
+        candidate: for an uncertain input with exactly one unknown job newer than its anchor,
+            that job's id: probably its own (``--adopt-uncertain`` uses it), unless another
+            program of the team submitted a job in the same moment.
+    """
+
+    status: InputStatus
+    reason: str
+    candidate: str | None = None
+
+
 def decide(
     pending: Iterable[Pending], listed: Sequence[Listed], claimed: Collection[str], *, complete: bool
-) -> dict[int, tuple[InputStatus, str]]:
+) -> dict[int, Decision]:
     """For each input: ``pending`` (proven: no job was created) or ``uncertain`` with the reason.
 
     Args:
@@ -105,26 +126,34 @@ def decide(
         claimed: every job id the batch has recorded.
         complete: True when *listed* is the whole list (its last page had no ``nextCursor``).
     """
-    decisions: dict[int, tuple[InputStatus, str]] = {}
+    decisions: dict[int, Decision] = {}
     for item in pending:
         anchor = item.anchor if item.anchor is not None else ""
         candidates = _candidates(listed, anchor, claimed)
         reached = candidates is not None and (complete or has_passed(listed, [anchor], complete=False))
         if candidates is None or not reached:
-            decisions[item.input_id] = (
+            decisions[item.input_id] = Decision(
                 InputStatus.UNCERTAIN,
                 "the submission's answer was lost and the job list could not be read back far enough to prove "
                 "that no job was created; resubmit only with --resubmit-uncertain (it may bill twice)",
             )
+        elif len(candidates) == 1:
+            decisions[item.input_id] = Decision(
+                InputStatus.UNCERTAIN,
+                f"the submission's answer was lost and the team has one job this batch did not record "
+                f"({candidates[0]}), created after the submission began: almost surely this input's. Use it with "
+                "--adopt-uncertain, or submit again with --resubmit-uncertain (bills twice if it was this input's)",
+                candidates[0],
+            )
         elif candidates:
             shown = ", ".join(candidates[:3]) + (f" and {len(candidates) - 3} more" if len(candidates) > 3 else "")
-            decisions[item.input_id] = (
+            decisions[item.input_id] = Decision(
                 InputStatus.UNCERTAIN,
                 f"the submission's answer was lost and the team has jobs this batch did not record ({shown}); "
                 "one may be this input's. Resubmit only with --resubmit-uncertain (it may bill twice)",
             )
         else:
-            decisions[item.input_id] = (
+            decisions[item.input_id] = Decision(
                 InputStatus.PENDING,
                 "an interrupted submission created no job (checked against the job list); it is submitted again",
             )

@@ -146,6 +146,7 @@ class _Tuning:
     retry_failed: bool
     resubmit_expired: bool
     resubmit_uncertain: bool
+    adopt_uncertain: bool
 
 
 def _positive(field: str, value: object, *, maximum: float = math.inf) -> float:
@@ -215,6 +216,8 @@ class _Engine:
         self._threads = anyio.CapacityLimiter(tuning.concurrency * 2 + 2)
         self._anchor: str | None = None
         self._anchor_lock = anyio.Lock()
+        self._submit_lock = anyio.Lock()
+        self._last_job: str | None = None
         self._wake = anyio.Event()
         self._new_job = anyio.Event()
         self._submit_left = 0
@@ -394,10 +397,10 @@ class _Engine:
         decisions = decide(
             [Pending(row.id, row.anchor) for row in rows], listed, self.manifest.claimed_jobs(), complete=complete
         )
-        self.manifest.resolve_uncertain(decisions)
-        for input_id, (status, reason) in decisions.items():
-            logger.warning("input %d: %s", input_id, reason)
-            self._stage(input_id, "failed" if status == InputStatus.UNCERTAIN else "pending")
+        self.manifest.resolve_uncertain({key: (d.status, d.reason, d.candidate) for key, d in decisions.items()})
+        for input_id, decision in decisions.items():
+            logger.warning("input %d: %s", input_id, decision.reason)
+            self._stage(input_id, "failed" if decision.status == InputStatus.UNCERTAIN else "pending")
 
     # --- phase 4: the work ---------------------------------------------------------------------
 
@@ -462,7 +465,7 @@ class _Engine:
 
     async def _submit_one(self, input_id: int) -> None:
         """Upload if needed, then create the job exactly once (see the protocol in ``_manifest``)."""
-        for attempt in range(MAX_ATTEMPTS):
+        for _ in range(MAX_ATTEMPTS):
             if self.halted is not None:
                 return
             row = self.manifest.get(input_id)
@@ -471,9 +474,24 @@ class _Engine:
             url = await self._ensure_audio_url(row)
             if url is None:
                 return
-            anchor = await self._team_anchor()
-            if not self.manifest.mark_submitting(row.id, anchor):
+            retry_in = await self._send_once(row, url)
+            if retry_in is None:
                 return
+            await anyio.sleep(retry_in)
+        logger.warning("input %d: still refused after %d attempts; it stays pending", input_id, MAX_ATTEMPTS)
+
+    async def _send_once(self, row: Row, url: str) -> float | None:
+        """Mark, send, record: one ``POST /v1/identify``. Returns seconds to wait before trying again, or None.
+
+        Submissions are sent one at a time. Uploads still overlap, and one POST takes a fraction
+        of the rate limit's interval, so this costs no throughput; in exchange a crash leaves at
+        most one input whose outcome is unknown, and its anchor (the job recorded just before) is
+        as recent as it can be, which makes reconciliation precise.
+        """
+        async with self._submit_lock:
+            anchor = self._last_job or await self._team_anchor()
+            if not self.manifest.mark_submitting(row.id, anchor):
+                return None
             try:
                 response = await self.run_flow(
                     _flows.call(self.ctx, self.options.request(url), creates_job=True), "submit"
@@ -481,35 +499,33 @@ class _Engine:
             except APIConnectionError as error:
                 if not error.request_sent:
                     self.manifest.unmark_submitting(row.id, InputStatus.PENDING, f"not sent: {error}")
-                    await anyio.sleep(_backoff(attempt, error))
-                    continue
+                    return _backoff(row.attempts, error)
                 self.manifest.note_submitting(row.id, f"the answer was lost: {error}")
-                return
+                return None
             if 200 <= response.status_code < 300:
                 try:
                     job = _core.parse_job_response(response, "identify")
                 except InvalidResponseError as error:
                     self.manifest.note_submitting(row.id, f"the answer could not be read: {error}")
-                    return
+                    return None
                 self.manifest.record_job(row.id, job.id, str(job.status))
+                self._last_job = job.id
                 self._start_watching(job.id, row.id, str(job.status))
-                return
+                return None
             rejected = _core.error_for(response)
             if isinstance(rejected, RateLimitError):
                 # A 429 is a refusal: no job exists, so sending again cannot bill twice.
                 self.manifest.unmark_submitting(row.id, InputStatus.PENDING, f"rate limited: {rejected}")
-                await anyio.sleep(_backoff(attempt, rejected))
-                continue
+                return _backoff(row.attempts, rejected)
             if isinstance(rejected, AuthenticationError | PaymentRequiredError):
                 self.manifest.unmark_submitting(row.id, InputStatus.PENDING, str(rejected))
                 raise _Halt(f"submitting was refused: {rejected}")
             if isinstance(rejected, ServerError):
                 self.manifest.note_submitting(row.id, f"the API failed ({rejected}); the job may exist")
-                return
+                return None
             self.manifest.unmark_submitting(row.id, InputStatus.FAILED, f"refused by the API: {rejected}")
             self._stage(row.id, "failed")
-            return
-        logger.warning("input %d: still refused after %d attempts; it stays pending", input_id, MAX_ATTEMPTS)
+            return None
 
     async def _submit_worker(self, receive: Any) -> None:
         async with receive:
@@ -780,6 +796,9 @@ class _Engine:
             )
             if wanted
         ]
+        if self.tuning.adopt_uncertain:
+            for input_id, job_id in self.manifest.candidates().items():
+                self.manifest.adopt(input_id, job_id)
         self.manifest.requeue(requeue)
         self._recover_results()
         rows = self.manifest.rows()
@@ -900,6 +919,7 @@ async def aidentify_batch(
     retry_failed: bool = False,
     resubmit_expired: bool = False,
     resubmit_uncertain: bool = False,
+    adopt_uncertain: bool = False,
     poll_interval: float = 5.0,
     status_share: float = 0.05,
     timeout: float | None = None,
@@ -924,6 +944,7 @@ async def aidentify_batch(
         retry_failed=check_bool("retry_failed", retry_failed),
         resubmit_expired=check_bool("resubmit_expired", resubmit_expired),
         resubmit_uncertain=check_bool("resubmit_uncertain", resubmit_uncertain),
+        adopt_uncertain=check_bool("adopt_uncertain", adopt_uncertain),
     )
     if broker is not None and not callable(getattr(broker, "wait_async", None)):
         raise ValidationError("broker", broker, "must be a receiver.WebhookBroker (with wait_async)")
@@ -961,6 +982,7 @@ def identify_batch(
     retry_failed: bool = False,
     resubmit_expired: bool = False,
     resubmit_uncertain: bool = False,
+    adopt_uncertain: bool = False,
     poll_interval: float = 5.0,
     status_share: float = 0.05,
     timeout: float | None = None,
@@ -988,6 +1010,9 @@ def identify_batch(
         resubmit_expired: submit again inputs whose results were deleted before being fetched.
         resubmit_uncertain: submit again inputs whose interrupted submission may have created a
             job (see ``docs/batch.md``); this can bill twice.
+        adopt_uncertain: give each such input the one unknown job created right after its
+            interrupted submission (bills nothing more; wrong only if another program of the
+            team submitted at that very moment). Applied before *resubmit_uncertain*.
         poll_interval: the shortest time between two status sweeps, in seconds.
         status_share: the largest share of the rate limit status sweeps may use.
         timeout: stop after this many seconds (default 48 h); run again to resume.
@@ -1013,6 +1038,7 @@ def identify_batch(
         "retry_failed": retry_failed,
         "resubmit_expired": resubmit_expired,
         "resubmit_uncertain": resubmit_uncertain,
+        "adopt_uncertain": adopt_uncertain,
         "poll_interval": poll_interval,
         "status_share": status_share,
         "timeout": timeout,

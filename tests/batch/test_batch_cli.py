@@ -1,0 +1,106 @@
+"""``pyannoteai-identify batch``: exit codes, the printed summary, failures with reasons, voiceprint arguments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from batchkit import make_audio, requests_of
+from pyannoteai_identify.batch import main
+from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
+
+
+@pytest.fixture
+def env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """The sandbox's key and URL in the environment, as a user would set them."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", sandbox.api_key)
+    monkeypatch.setenv("PYANNOTEAI_BASE_URL", sandbox.base_url)
+    return sandbox
+
+
+def voiceprint_args() -> list[str]:
+    return ["--voiceprint", f"Alice={voiceprint_for('Alice')}", "--voiceprint", f"Bob={voiceprint_for('Bob')}"]
+
+
+def test_exit_code_is_zero_when_every_input_succeeds_and_the_summary_is_printed_and_saved(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 0; the table names each input with its status and talk time; summary.csv and the manifest are in OUT."""
+    make_audio(tmp_path / "audio", 2)
+    out = tmp_path / "out"
+    code = main([str(tmp_path / "audio"), *voiceprint_args(), "--out", str(out), "--poll-interval", "0.05"])
+
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "rec000" in printed and "rec001" in printed and "succeeded" in printed and "Alice (s)" in printed
+    assert (out / "summary.csv").is_file() and (out / "batch-manifest.sqlite").is_file()
+    assert (out / "rec000.json").is_file() and (out / "rec001.rttm").is_file()
+
+
+def test_exit_code_is_one_when_an_input_fails_and_the_failure_is_listed_with_its_reason(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A failed job gives exit 1 and a line naming the input, its status and the API's reason."""
+    make_audio(tmp_path / "audio", 2)
+    env.faults.fail_next_job("Could not load audio", kind="identify")
+    code = main(
+        [
+            str(tmp_path / "audio"),
+            *voiceprint_args(),
+            "--out",
+            str(tmp_path / "out"),
+            "--concurrency",
+            "1",
+            "-q",
+            "--poll-interval",
+            "0.05",
+        ]
+    )
+
+    errors = capsys.readouterr().err
+    assert code == 1
+    assert "1 of 2 inputs did not succeed" in errors
+    assert "rec000.wav: failed" in errors and "Could not load audio" in errors
+
+
+def test_a_missing_input_exits_two_before_any_request(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo in an input name is a usage error: exit 2, one line naming it, nothing sent."""
+    code = main([str(tmp_path / "nope"), *voiceprint_args(), "--out", str(tmp_path / "out")])
+
+    assert code == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    assert requests_of(env) == {}
+
+
+def test_voiceprints_come_from_strings_text_files_and_audio_enrolled_only_once(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LABEL=file.txt reads the voiceprint; LABEL=clip.wav runs one voiceprint job, reused by the next run."""
+    make_audio(tmp_path / "audio", 1)
+    (tmp_path / "alice.txt").write_text(voiceprint_for("Alice") + "\n")
+    (tmp_path / "bob.wav").write_bytes(voice_sample("Bob", 3.0))
+    args = [
+        str(tmp_path / "audio"),
+        "--voiceprint",
+        f"Alice={tmp_path / 'alice.txt'}",
+        "--voiceprint",
+        f"Bob={tmp_path / 'bob.wav'}",
+        "--out",
+        str(tmp_path / "out"),
+        "--poll-interval",
+        "0.05",
+    ]
+    assert main(args) == 0
+    assert main(args) == 0
+
+    assert requests_of(env)["voiceprint"] == 1
+    assert "Bob" in capsys.readouterr().out
+
+
+def test_the_voiceprint_option_is_required() -> None:
+    """Without --voiceprint argparse stops with its usage message (exit 2)."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["a.wav", "--out", "out"])
+    assert stopped.value.code == 2
