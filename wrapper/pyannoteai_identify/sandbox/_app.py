@@ -35,7 +35,7 @@ from ._jobs import Outcome, failed, identify_outcome, voiceprint_outcome
 from ._ratelimit import RateLimiter
 from ._state import JobKind, SandboxState, UnknownCursor
 from ._stats import Stats
-from ._validation import FieldErrors, body_errors, query_errors
+from ._validation import FieldErrors, body_errors, drop_null_options, query_errors
 
 __all__ = ["AppContext", "create_app", "operation_ids"]
 
@@ -152,6 +152,7 @@ def _api(ctx: AppContext, operation_id: str, method: str, success: int, handler:
             return _api_error(429, "Too many requests", request_id, verdict.headers())
         if method == "post":
             data, errors = await _json_body(request)
+            data = drop_null_options(operation_id, data)
             errors = errors or body_errors(operation_id, data)
         else:
             data, errors = query_errors(operation_id, request.query_params)

@@ -17,7 +17,7 @@ from jsonschema.exceptions import ValidationError
 from .. import _schema
 from .._spec import SPEC
 
-__all__ = ["FieldErrors", "body_errors", "field_name", "query_errors"]
+__all__ = ["FieldErrors", "body_errors", "drop_null_options", "field_name", "query_errors"]
 
 FieldErrors = list[dict[str, str]]
 
@@ -85,6 +85,26 @@ def _errors(errors: Iterable[ValidationError]) -> FieldErrors:
         if item not in found:
             found.append(item)
     return sorted(found, key=lambda item: item["field"])
+
+
+def drop_null_options(operation_id: str, body: Any) -> Any:
+    """The body without top-level ``null`` values of optional fields, read as "not given".
+
+    The official pyannoteAI SDK sends ``null`` for every option it leaves unset (``numSpeakers``,
+    ``confidence``, …), and the API evidently accepts that; the contract does not list ``null``,
+    so the sandbox forgives it here rather than answer 400 to a client written from practice.
+    Required fields keep their ``null`` and fail validation as they should.
+    """
+    if not isinstance(body, dict):
+        return body
+    required = set(_resolved(_schema.request_schema(operation_id)).get("required", []))
+    return {key: value for key, value in body.items() if value is not None or key in required}
+
+
+def _resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in schema:
+        schema = SPEC["components"]["schemas"][str(schema["$ref"]).rsplit("/", 1)[-1]]
+    return schema
 
 
 def body_errors(operation_id: str, body: Any) -> FieldErrors:
