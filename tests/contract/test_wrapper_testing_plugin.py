@@ -392,3 +392,12 @@ try:
 except ModuleNotFoundError as error:
     print(error)
 """
+
+
+def test_the_mock_coexists_with_respx_mock(pyannoteai_mock: MockAPI, respx_mock: Any) -> None:
+    """A test can mock its own hosts with respx_mock while pyannoteai_mock answers for the API."""
+    respx_mock.get("https://hooks.example.com/ping").respond(204)
+    assert httpx.get("https://hooks.example.com/ping").status_code == 204
+    with Client() as client:
+        assert client.test().status == "OK"
+    assert [request.operation_id for request in pyannoteai_mock.requests] == ["testKey"]
