@@ -30,8 +30,9 @@ def test_poll_gap_is_a_tenth_of_the_wait_between_initial_and_maximum(waited: flo
 
 
 def test_poll_gap_jitter_shortens_by_at_most_the_jitter_share() -> None:
-    """The largest jitter draw takes 20 % off the gap; the smallest takes nothing."""
-    assert PollSchedule(random=lambda: 1.0).gap(600.0) == pytest.approx(48.0)
+    """The largest jitter draw takes the jitter share (10 % by default) off the gap; the smallest takes nothing."""
+    assert PollSchedule(random=lambda: 1.0).gap(600.0) == pytest.approx(54.0)
+    assert PollSchedule(random=lambda: 1.0, jitter=0.2).gap(600.0) == pytest.approx(48.0)
     assert PollSchedule(random=lambda: 0.0).gap(600.0) == pytest.approx(60.0)
 
 

@@ -82,13 +82,13 @@ async def test_gaps_never_exceed_the_maximum(make_api: MakeApi, router: respx.Ro
 
 
 async def test_jitter_only_shortens_a_gap(make_api: MakeApi, router: respx.Router, fake_time: FakeTime) -> None:
-    """With the largest jitter draw, every gap is 20 % shorter than its base, never longer."""
+    """With the largest jitter draw, every gap is shorter than its base by the jitter share, never longer."""
     api = make_api(poll_schedule=PollSchedule(random=lambda: 1.0))
     router.get(JOB_PATH).mock(side_effect=_finishes_after(fake_time, 100, job_response("succeeded", IDENTIFY_OUTPUT)))
     await api.wait(IDENTIFY_JOB, timeout=3600)
     waited = 0.0
     for gap in fake_time.sleeps:
-        assert gap == pytest.approx(0.8 * max(2.0, 0.1 * waited))
+        assert gap == pytest.approx((1 - PollSchedule().jitter) * max(2.0, 0.1 * waited))
         waited += gap
 
 

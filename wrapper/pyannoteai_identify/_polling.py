@@ -30,7 +30,7 @@ class PollSchedule:
     initial: float = 2.0
     fraction: float = 0.1
     maximum: float = 300.0
-    jitter: float = 0.2
+    jitter: float = 0.1
     random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
 
     def gap(self, waited: float) -> float:
