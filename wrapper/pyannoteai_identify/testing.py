@@ -40,6 +40,7 @@ from . import webhooks
 from ._client import AsyncClient, Client
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV
 from ._spec import SPEC
+from .sandbox.pytest_fixture import pytest_configure, running_sandbox, sandbox, sandbox_session
 
 if TYPE_CHECKING:
     import respx
@@ -56,6 +57,10 @@ __all__ = [
     "make_voiceprint",
     "make_voiceprint_output",
     "pyannoteai_mock",
+    "pytest_configure",
+    "running_sandbox",
+    "sandbox",
+    "sandbox_session",
     "signed_delivery",
     "webhook_secret",
 ]
