@@ -403,9 +403,12 @@ def _exit_code(error: BaseException) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code (also for --help, --version and usage errors)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse exits after printing help, the version or a usage error
+        return OK if exit_.code is None else exit_.code if isinstance(exit_.code, int) else USAGE
     try:
         code: int = args.func(args)
         return code
