@@ -19,9 +19,13 @@ from typing import Any
 
 from ._client import Client
 from ._config import API_KEY_ENV
+from ._polling import PollSchedule
 from .receiver import WebhookBroker
 from .results import IdentifyResult
 from .webhooks import WebhookEvent
+
+#: Seconds between the first status checks of a job on the local sandbox (free to poll, unlike the API).
+SANDBOX_POLL_INTERVAL = 0.2
 
 #: Tolerance, in seconds, for a turn boundary to count as found (the sandbox frames are 20 ms).
 BOUNDARY_TOLERANCE = 0.1
@@ -74,8 +78,16 @@ def _write_audio(folder: Path) -> tuple[dict[str, Path], Path, tuple[tuple[str, 
     return enrollment, meeting, DEMO_TURNS
 
 
-def run_demo(*, real: bool, console: Any, base_url: str | None = None) -> int:
-    """Run the demo; return 0 when the identified turns match the synthesised ones."""
+def run_demo(*, real: bool, console: Any, base_url: str | None = None, poll_interval: float | None = None) -> int:
+    """Run the demo; return 0 when the identified turns match the synthesised ones.
+
+    Args:
+        real: run against the real API (``PYANNOTEAI_API_KEY``, *base_url*) instead of the sandbox.
+        console: a rich console to print to.
+        base_url: the API's base URL with *real* (default: ``PYANNOTEAI_BASE_URL``, then the real API).
+        poll_interval: seconds between the first status checks (default: 0.2 on the sandbox, the
+            client's default with *real*).
+    """
     from .cli import CLIError, render_table
 
     started = time.perf_counter()
@@ -89,7 +101,8 @@ def run_demo(*, real: bool, console: Any, base_url: str | None = None) -> int:
         broker: _RecordingBroker | None = None
         webhook: str | None = None
         if real:
-            client = stack.enter_context(Client(base_url=base_url))
+            schedule = None if poll_interval is None else PollSchedule(initial=poll_interval)
+            client = stack.enter_context(Client(base_url=base_url, poll_schedule=schedule))
             console.print(f"[bold]Real API[/bold] at {client.base_url}")
         else:
             from ._background_server import BackgroundServer
@@ -102,7 +115,10 @@ def run_demo(*, real: bool, console: Any, base_url: str | None = None) -> int:
                 BackgroundServer(asgi_app(sandbox.webhook_secret, broker=broker), name="pyannoteai-demo-receiver")
             )
             webhook = f"{receiver.base_url}/"
-            client = stack.enter_context(Client(api_key=sandbox.api_key, base_url=sandbox.base_url))
+            schedule = PollSchedule(initial=poll_interval or SANDBOX_POLL_INTERVAL)
+            client = stack.enter_context(
+                Client(api_key=sandbox.api_key, base_url=sandbox.base_url, poll_schedule=schedule)
+            )
             console.print(f"[bold]Sandbox[/bold] at {sandbox.base_url}; webhook receiver at {webhook}")
         console.print(
             f"Synthesised a {max(e for _, _, e in truth):.0f} s two-speaker meeting and a 5 s enrollment clip "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -18,7 +19,8 @@ from typing import IO, Any
 
 from . import errors
 from ._client import Client
-from ._config import API_KEY_ENV, BASE_URL_ENV, WEBHOOK_SECRET_ENV
+from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, WEBHOOK_SECRET_ENV
+from ._polling import PollSchedule
 from ._validation import Matching
 from ._version import __version__
 from .results import IdentifyResult, Job, JobStatus, Result, VoiceprintResult
@@ -49,7 +51,32 @@ def _console(stream: IO[str] | None = None) -> Any:
 
 
 def _client(args: argparse.Namespace) -> Client:
-    return Client(api_key=args.api_key, base_url=args.base_url, timeout=args.timeout)
+    schedule = None if args.poll_interval is None else PollSchedule(initial=args.poll_interval)
+    return Client(
+        api_key=args.api_key,
+        base_url=args.base_url,
+        timeout=args.timeout,
+        max_retries=args.max_retries,
+        poll_schedule=schedule,
+    )
+
+
+def _positive_seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a finite number of seconds above 0")
+    return value
+
+
+def _retries(text: str) -> int:
+    """An argparse type: a whole number of retries, 0 or more."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number >= 0")
+    return int(text)
 
 
 # --- output -------------------------------------------------------------------------------------
@@ -292,7 +319,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
 
-    return run_demo(real=args.real, console=_console(), base_url=args.base_url)
+    return run_demo(real=args.real, console=_console(), base_url=args.base_url, poll_interval=args.poll_interval)
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -313,7 +340,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--base-url", help=f"API base URL (default: {BASE_URL_ENV} or https://api.pyannote.ai)")
     parser.add_argument("--api-key", help=f"API key (default: {API_KEY_ENV}; prefer the environment variable)")
-    parser.add_argument("--timeout", type=float, default=None, help="seconds per HTTP request (default 30)")
+    parser.add_argument("--timeout", type=_positive_seconds, default=None, help="seconds per HTTP request (default 30)")
+    parser.add_argument(
+        "--max-retries",
+        type=_retries,
+        default=DEFAULT_MAX_RETRIES,
+        help=f"retries of a safe request on connection errors, 429 and 502-504 (default {DEFAULT_MAX_RETRIES})",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=_positive_seconds,
+        default=None,
+        metavar="S",
+        help="seconds between the first status checks of a job (default 2, then a tenth of the time waited)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
