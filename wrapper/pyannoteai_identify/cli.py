@@ -21,7 +21,18 @@ from . import errors
 from ._client import Client
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, WEBHOOK_SECRET_ENV
 from ._polling import PollSchedule
-from ._validation import Matching
+from ._upload import check_voiceprint_duration
+from ._validation import (
+    MAX_VOICEPRINT_AUDIO_BYTES,
+    VOICEPRINT_MIN,
+    Matching,
+    Voiceprint,
+    check_audio,
+    check_matching,
+    check_num_speakers,
+    check_voiceprints,
+    check_webhook,
+)
 from ._version import __version__
 from .results import IdentifyResult, Job, JobStatus, Result, VoiceprintResult
 
@@ -187,18 +198,48 @@ def parse_voiceprint_arg(value: str) -> tuple[str, str]:
     return label, source
 
 
-def resolve_voiceprints(
-    client: Client, pairs: Sequence[tuple[str, str]], interactive: bool, timeout: float | None
-) -> dict[str, str]:
-    """Each ``LABEL=SOURCE``: an audio file is enrolled (a voiceprint job), a text file is read, else the string."""
-    voiceprints: dict[str, str] = {}
+def read_voiceprint_sources(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str | Path]]:
+    """Each ``LABEL=SOURCE`` as (label, voiceprint): an audio file stays a path to enroll, a text file is read."""
+    sources: list[tuple[str, str | Path]] = []
     for label, source in pairs:
         path = Path(source)
         if path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES:
-            with _progress(interactive, f"uploading {path.name}") as progress:
-                voiceprints[label] = client.create_voiceprint(path, timeout=timeout, on_upload_progress=progress)
+            sources.append((label, path))
         elif path.is_file():
-            voiceprints[label] = path.read_text(encoding="utf-8").strip()
+            sources.append((label, path.read_text(encoding="utf-8").strip()))
+        else:
+            sources.append((label, source))
+    return sources
+
+
+def check_identify_args(args: argparse.Namespace, sources: Sequence[tuple[str, str | Path]]) -> Matching | None:
+    """Refuse what identify would refuse, before an audio voiceprint is enrolled (an upload and a billed job)."""
+    matching = None
+    if args.threshold is not None or args.exclusive_matching is not None:
+        matching = Matching(exclusive=args.exclusive_matching, threshold=args.threshold)
+    check_audio(args.audio)
+    # An enrolled voiceprint is not known yet: a placeholder of the shortest valid length stands in for it.
+    placeholder = "x" * VOICEPRINT_MIN
+    check_voiceprints([Voiceprint(label, placeholder if isinstance(s, Path) else s) for label, s in sources])
+    check_num_speakers(args.num_speakers)
+    check_matching(matching)
+    check_webhook(args.webhook)
+    for label, source in sources:
+        if isinstance(source, Path):
+            clip = check_audio(str(source), field=f"--voiceprint {label}", max_bytes=MAX_VOICEPRINT_AUDIO_BYTES)
+            check_voiceprint_duration(clip)
+    return matching
+
+
+def enroll_voiceprints(
+    client: Client, sources: Sequence[tuple[str, str | Path]], interactive: bool, timeout: float | None
+) -> dict[str, str]:
+    """Label → voiceprint, running a voiceprint job for each audio file."""
+    voiceprints: dict[str, str] = {}
+    for label, source in sources:
+        if isinstance(source, Path):
+            with _progress(interactive, f"uploading {source.name}") as progress:
+                voiceprints[label] = client.create_voiceprint(source, timeout=timeout, on_upload_progress=progress)
         else:
             voiceprints[label] = source
     return voiceprints
@@ -209,11 +250,10 @@ def resolve_voiceprints(
 
 def cmd_identify(args: argparse.Namespace) -> int:
     interactive = _interactive(args)
-    matching = None
-    if args.threshold is not None or args.exclusive_matching is not None:
-        matching = Matching(exclusive=args.exclusive_matching, threshold=args.threshold)
+    sources = read_voiceprint_sources(args.voiceprint)
+    matching = check_identify_args(args, sources)
     with _client(args) as client:
-        voiceprints = resolve_voiceprints(client, args.voiceprint, interactive, args.wait_timeout)
+        voiceprints = enroll_voiceprints(client, sources, interactive, args.wait_timeout)
         with _progress(interactive and not args.audio.startswith(("http", "media://")), "uploading") as progress:
             job = client.identify(
                 args.audio,
