@@ -482,6 +482,17 @@ def _exit_code(error: BaseException) -> int:
     return FAILED
 
 
+def _message(error: BaseException) -> str:
+    """The one line that reports *error*; a wait timeout says how to resume from the command line."""
+    if isinstance(error, errors.WaitTimeoutError):
+        status = error.last_status or "not finished"
+        return (
+            f"job {error.job_id} is still {status} at the --wait-timeout deadline; "
+            f"resume with: pyannoteai-identify job {error.job_id} --wait"
+        )
+    return str(error)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (also for --help, --version and usage errors)."""
     parser = build_parser()
@@ -498,9 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (errors.PyannoteAIError, CLIError, OSError) as error:
         if args.debug:
             traceback.print_exc()
-        print(f"error: {error}", file=sys.stderr)
-        if isinstance(error, errors.WaitTimeoutError):
-            print(f"resume with: pyannoteai-identify job {error.job_id} --wait", file=sys.stderr)
+        print(f"error: {_message(error)}", file=sys.stderr)
         return _exit_code(error)
 
 
