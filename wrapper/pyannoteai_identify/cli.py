@@ -129,8 +129,12 @@ def render_table(result: Result, console: Any, title: str = "Who spoke when") ->
 
 
 def _write_result(result: Result, fmt: str, output: str | None, file_id: str) -> None:
-    if fmt == "table" and output is None:
-        render_table(result, _console())
+    if fmt == "table":
+        if output is None or output == "-":
+            render_table(result, _console())
+            return
+        with Path(output).open("w", encoding="utf-8") as file:
+            render_table(result, _console(file))
         return
     if fmt == "rttm":
         if isinstance(result, VoiceprintResult):
@@ -138,6 +142,11 @@ def _write_result(result: Result, fmt: str, output: str | None, file_id: str) ->
         text = result.to_rttm(file_id)
     else:
         text = result.to_json(indent=2) + "\n"
+    _write_text(text, output)
+
+
+def _write_text(text: str, output: str | None) -> None:
+    """*text* to standard output, or to the file *output* (``-`` is standard output)."""
     if output is None or output == "-":
         sys.stdout.write(text)
     else:
@@ -298,7 +307,7 @@ def cmd_job(args: argparse.Namespace) -> int:
         data: dict[str, Any] = {"jobId": job.id, "status": str(job.status)}
         if job.output is not None:
             data["output"] = job.output.to_dict()
-        print(json.dumps(data, indent=2))
+        _write_text(json.dumps(data, indent=2) + "\n", args.output)
     else:
         _write_result(job.output, args.format, args.output, args.job_id)
     if job.status in (JobStatus.FAILED, JobStatus.CANCELED):
@@ -424,7 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     identify.add_argument("--exclusive", action="store_true", help="request exclusive diarization")
     identify.add_argument("--webhook", help="http(s) URL that receives the result")
     identify.add_argument("--format", choices=("table", "json", "rttm"), default="table")
-    identify.add_argument("-o", "--output", help="write the result to this file (json or rttm)")
+    identify.add_argument("-o", "--output", help="write the result to this file, in --format")
     identify.add_argument("--no-wait", action="store_true", help="print the job id and exit")
     identify.add_argument("--wait-timeout", type=float, default=None, help="seconds to wait (default 24 h)")
     identify.set_defaults(func=cmd_identify)
@@ -440,7 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
     job.add_argument("--wait", action="store_true")
     job.add_argument("--wait-timeout", type=float, default=None)
     job.add_argument("--format", choices=("table", "json", "rttm"), default="json")
-    job.add_argument("-o", "--output")
+    job.add_argument("-o", "--output", help="write the job or its result to this file, in --format")
     job.set_defaults(func=cmd_job)
 
     jobs = sub.add_parser("jobs", help="list the team's jobs, newest first")
