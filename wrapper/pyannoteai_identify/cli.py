@@ -14,6 +14,7 @@ import math
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import IO, Any
 
@@ -336,10 +337,13 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(title=f"{len(rows)} jobs")
-    for column in ("id", "status", "created"):
-        table.add_column(column)
+    # An id is only useful whole (to copy into `job ID`), so it is never cut or wrapped.
+    table.add_column("id", no_wrap=True, min_width=max((len(row.id) for row in rows), default=2))
+    table.add_column("status")
+    table.add_column("created (UTC)")
     for row in rows:
-        table.add_row(row.id, str(row.status), row.created_at.isoformat() if row.created_at else "")
+        created = row.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if row.created_at else ""
+        table.add_row(row.id, str(row.status), created)
     _console().print(table)
     return OK
 
