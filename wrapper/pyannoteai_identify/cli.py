@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -351,11 +352,15 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 def cmd_webhook_verify(args: argparse.Namespace) -> int:
     from . import webhooks
 
+    secret = args.secret or os.environ.get(WEBHOOK_SECRET_ENV, "").strip()
+    if not secret:
+        # A missing secret is a setup problem (exit 2), not a delivery that failed verification (exit 1).
+        raise CLIError(f"no webhook secret: pass --secret or set {WEBHOOK_SECRET_ENV}")
     body = sys.stdin.buffer.read()
     headers = {webhooks.SIGNATURE_HEADER: args.signature, webhooks.TIMESTAMP_HEADER: args.timestamp}
     tolerance = None if args.tolerance <= 0 else args.tolerance
     try:
-        webhooks.verify(body, headers, args.secret, tolerance=tolerance)
+        webhooks.verify(body, headers, secret, tolerance=tolerance)
     except errors.WebhookVerificationError as error:
         print(f"invalid: {error} ({error.reason})", file=sys.stderr)
         return FAILED
@@ -475,7 +480,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify = webhook_sub.add_parser("verify", help="verify a delivery: body on stdin, headers as options")
     verify.add_argument("--signature", required=True, help="the X-Signature header")
     verify.add_argument("--timestamp", required=True, help="the X-Request-Timestamp header")
-    verify.add_argument("--secret", help=f"the webhook secret (default: {WEBHOOK_SECRET_ENV})")
+    verify.add_argument(
+        "--secret", help=f"the webhook secret (default: {WEBHOOK_SECRET_ENV}; prefer it, argv is visible to others)"
+    )
     verify.add_argument("--tolerance", type=float, default=600.0, help="seconds; 0 disables the window")
     verify.set_defaults(func=cmd_webhook_verify)
     return parser
