@@ -85,11 +85,23 @@ def test_a_second_opener_is_refused_until_the_first_closes(tmp_path: Path) -> No
     Manifest(path).close()
 
 
-def test_the_database_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
-    """WAL keeps readers off the writer's back; synchronous=FULL makes each commit durable against power loss."""
+def test_the_mark_before_a_submission_is_flushed_to_disk_and_other_commits_are_not(tmp_path: Path) -> None:
+    """WAL mode; mark_submitting commits under synchronous=FULL (power-loss safe), routine writes under NORMAL."""
     with Manifest(tmp_path / "m.sqlite") as manifest:
         assert manifest._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert manifest._db.execute("PRAGMA synchronous").fetchone()[0] == 2
+        manifest.add_inputs([new("a")])
+        (row,) = manifest.rows()
+        statements: list[str] = []
+        manifest._db.set_trace_callback(statements.append)
+        manifest.mark_submitting(row.id, None)
+        marked = list(statements)
+        statements.clear()
+        manifest.record_upload(row.id, "media://x")
+        manifest._db.set_trace_callback(None)
+        assert marked[0] == "PRAGMA synchronous=FULL" and marked[1] == "BEGIN IMMEDIATE"
+        assert marked[-2:] == ["COMMIT", "PRAGMA synchronous=NORMAL"]
+        assert not any("synchronous" in statement for statement in statements)
+        assert manifest._db.execute("PRAGMA synchronous").fetchone()[0] == 1
 
 
 def test_other_settings_and_other_schemas_are_refused(tmp_path: Path) -> None:

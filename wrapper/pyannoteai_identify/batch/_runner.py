@@ -22,6 +22,7 @@ flows of ``_flows`` build and parse every request; this module only schedules th
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -217,6 +218,7 @@ class _Engine:
         self._anchor: str | None = None
         self._anchor_lock = anyio.Lock()
         self._submit_lock = anyio.Lock()
+        self._writer = anyio.CapacityLimiter(1)
         self._last_job: str | None = None
         self._wake = anyio.Event()
         self._new_job = anyio.Event()
@@ -436,7 +438,7 @@ class _Engine:
             media_url = reused or await self._upload(row, checked, f"media://pyannoteai-identify/batch/{digest}")
         if media_url is None:
             return None
-        self.manifest.record_upload(row.id, media_url)
+        await self._store(self.manifest.record_upload, row.id, media_url)
         self._stage(row.id, "uploaded")
         return media_url
 
@@ -490,7 +492,7 @@ class _Engine:
         """
         async with self._submit_lock:
             anchor = self._last_job or await self._team_anchor()
-            if not self.manifest.mark_submitting(row.id, anchor):
+            if not await self._store(self.manifest.mark_submitting, row.id, anchor):
                 return None
             try:
                 response = await self.run_flow(
@@ -508,7 +510,7 @@ class _Engine:
                 except InvalidResponseError as error:
                     self.manifest.note_submitting(row.id, f"the answer could not be read: {error}")
                     return None
-                self.manifest.record_job(row.id, job.id, str(job.status))
+                await self._store(self.manifest.record_job, row.id, job.id, str(job.status))
                 self._last_job = job.id
                 self._start_watching(job.id, row.id, str(job.status))
                 return None
@@ -617,7 +619,7 @@ class _Engine:
                 self._stage(active.input_id, "running" if status == JobStatus.RUNNING else "submitted")
             if is_terminal(status):
                 self._queue_fetch(job_id)
-        self.manifest.set_job_status(changes)
+        await self._store(self.manifest.set_job_status, changes)
         return pages
 
     # Results: one GET per finished job, written atomically.
@@ -648,7 +650,7 @@ class _Engine:
                 job = _core.parse_job_response(response, "identify")
             except NotFoundError:
                 gone = "the job is gone (404): results are kept 24 h"
-                self._end(job_id, active, InputStatus.EXPIRED, "expired", gone)
+                await self._end(job_id, active, InputStatus.EXPIRED, "expired", gone)
                 return
             except (RateLimitError, ServerError, APIConnectionError) as error:
                 if attempt + 1 == MAX_ATTEMPTS:
@@ -677,18 +679,24 @@ class _Engine:
         if job.status == JobStatus.SUCCEEDED:
             if not isinstance(job.output, IdentifyResult):
                 gone = "the job succeeded but its output is gone (results are kept 24 h)"
-                self._end(job_id, active, InputStatus.EXPIRED, status, gone)
+                await self._end(job_id, active, InputStatus.EXPIRED, status, gone)
                 return
             await self._write_result(job_id, active.input_id, job.output)
             return
         error_text = job.output.error if job.output is not None else None
         what = "failed" if job.status == JobStatus.FAILED else str(job.status)
-        self._end(job_id, active, InputStatus.FAILED, status, f"the job {what}: {error_text or 'no reason given'}")
+        await self._end(
+            job_id, active, InputStatus.FAILED, status, f"the job {what}: {error_text or 'no reason given'}"
+        )
 
-    def _end(self, job_id: str, active: _Active, status: InputStatus, job_status: str, reason: str) -> None:
+    async def _end(self, job_id: str, active: _Active, status: InputStatus, job_status: str, reason: str) -> None:
         self._finish_watching(job_id)
-        self.manifest.record_job_end(job_id, status, job_status, reason)
+        await self._store(self.manifest.record_job_end, job_id, status, job_status, reason)
         self._stage(active.input_id, "failed")
+
+    async def _store(self, write: Callable[..., T], *args: Any) -> T:
+        """Run a manifest write in a worker thread, so the event loop keeps other requests moving."""
+        return await anyio.to_thread.run_sync(functools.partial(write, *args), limiter=self._writer)
 
     async def _write_result(self, job_id: str, input_id: int, result: IdentifyResult) -> None:
         row = self.manifest.get(input_id)
@@ -703,7 +711,9 @@ class _Engine:
 
         await anyio.to_thread.run_sync(write, limiter=self._threads)
         self._finish_watching(job_id)
-        self.manifest.record_success(job_id, str(json_path), str(rttm_path), result.speakers, result.talk_time())
+        await self._store(
+            self.manifest.record_success, job_id, str(json_path), str(rttm_path), result.speakers, result.talk_time()
+        )
         self._stage(input_id, "done")
 
     # Webhooks: a delivery finishes a job without a poll (and often without a fetch).
@@ -718,21 +728,21 @@ class _Engine:
                 if not is_terminal(status):
                     continue
                 active = self.active[job_id]
-                if status == JobStatus.SUCCEEDED and isinstance(event.result, IdentifyResult):
-                    self._watchers.pop(job_id, None)
-                    self.active.pop(job_id, None)
-                    self._fetch_left += 1
-                    try:
+                if status == JobStatus.SUCCEEDED and not isinstance(event.result, IdentifyResult):
+                    self._queue_fetch(job_id)  # a status-only delivery: fetch the result
+                    return
+                self._watchers.pop(job_id, None)
+                self.active.pop(job_id, None)
+                self._fetch_left += 1  # counted as work in progress, so the run does not end under it
+                try:
+                    if isinstance(event.result, IdentifyResult):
                         await self._write_result(job_id, active.input_id, event.result)
-                    finally:
-                        self._fetch_left -= 1
-                        self._notify()
-                elif status == JobStatus.SUCCEEDED:
-                    self._queue_fetch(job_id)
-                else:
-                    self._watchers.pop(job_id, None)
-                    reason = f"the job {status}: {event.error or 'no reason given'}"
-                    self._end(job_id, active, InputStatus.FAILED, status, reason)
+                    else:
+                        reason = f"the job {status}: {event.error or 'no reason given'}"
+                        await self._end(job_id, active, InputStatus.FAILED, status, reason)
+                finally:
+                    self._fetch_left -= 1
+                    self._notify()
                 return
 
     # The round: everything at once, until nothing is left to do.
