@@ -371,7 +371,7 @@ def cmd_webhook_verify(args: argparse.Namespace) -> int:
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import serve
 
-    return serve(args.sandbox_args)
+    return serve(args.passed)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -383,7 +383,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import main as batch_main
 
-    return batch_main(args.batch_args)
+    # The global options the batch command also has are handed on; its own, given after `batch`, win.
+    forwarded: list[str] = []
+    if args.base_url is not None:
+        forwarded += ["--base-url", args.base_url]
+    if args.api_key is not None:
+        forwarded += ["--api-key", args.api_key]
+    if args.timeout is not None:
+        forwarded += ["--request-timeout", str(args.timeout)]
+    forwarded += ["--quiet"] * args.quiet + ["--debug"] * args.debug
+    return batch_main([*forwarded, *args.passed])
 
 
 # --- parser and main ----------------------------------------------------------------------------
@@ -468,12 +477,10 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.set_defaults(func=cmd_jobs)
 
     sandbox = sub.add_parser("sandbox", help="run the local fake API", add_help=False)
-    sandbox.add_argument("sandbox_args", nargs=argparse.REMAINDER)
-    sandbox.set_defaults(func=cmd_sandbox)
+    sandbox.set_defaults(func=cmd_sandbox, passes_through=True)
 
     batch = sub.add_parser("batch", help="identify a whole collection, resumably", add_help=False)
-    batch.add_argument("batch_args", nargs=argparse.REMAINDER)
-    batch.set_defaults(func=cmd_batch)
+    batch.set_defaults(func=cmd_batch, passes_through=True)
 
     webhook = sub.add_parser("webhook", help="webhook tools")
     webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True, metavar="ACTION")
@@ -517,12 +524,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (also for --help, --version and usage errors)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:  # argparse exits after printing help, the version or a usage error
-        return OK if exit_.code is None else exit_.code if isinstance(exit_.code, int) else USAGE
-    try:
+        # `sandbox` and `batch` parse their own arguments: whatever follows them is handed on as is.
+        # (A REMAINDER positional would not do: argparse refuses it an option such as --port first.)
+        args, passed = parser.parse_known_args(argv)
+        if passed and not getattr(args, "passes_through", False):
+            parser.error(f"unrecognized arguments: {' '.join(passed)}")
+        args.passed = passed
         code: int = args.func(args)
         return code
+    except SystemExit as exit_:  # argparse exits after printing help, the version or a usage error
+        return OK if exit_.code is None else exit_.code if isinstance(exit_.code, int) else USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return INTERRUPTED
