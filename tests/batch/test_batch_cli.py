@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
 from batchkit import make_audio, requests_of
-from pyannoteai_identify.batch import main
+from pyannoteai_identify.batch import add_arguments, main
+from pyannoteai_identify.batch._cli import run
 from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
 
 
@@ -104,3 +106,26 @@ def test_the_voiceprint_option_is_required() -> None:
     with pytest.raises(SystemExit) as stopped:
         main(["a.wav", "--out", "out"])
     assert stopped.value.code == 2
+
+
+def test_a_parent_parser_can_own_the_connection_options(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """add_arguments(standalone=False) leaves --base-url, --api-key, … to the top-level parser; run() uses them."""
+    parent = argparse.ArgumentParser(prog="pyannoteai-identify")
+    for option in ("--base-url", "--api-key"):
+        parent.add_argument(option)
+    parent.add_argument("--timeout", type=float)
+    parent.add_argument("--max-retries", type=int, default=3)
+    parent.add_argument("--poll-interval", type=float)
+    parent.add_argument("-q", "--quiet", action="store_true")
+    parent.add_argument("--debug", action="store_true")
+    add_arguments(parent.add_subparsers(dest="command").add_parser("batch"), standalone=False)
+    make_audio(tmp_path / "audio", 1)
+
+    connection = ["--base-url", sandbox.base_url, "--api-key", sandbox.api_key, "--poll-interval", "0.05"]
+    batch = [str(tmp_path / "audio"), *voiceprint_args(), "--out", str(tmp_path / "out")]
+    args = parent.parse_args([*connection, "batch", *batch])
+
+    assert run(args) == 0
+    assert sandbox.stats.submissions == 1

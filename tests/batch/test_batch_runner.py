@@ -246,6 +246,16 @@ def test_retry_after_on_an_upload_is_followed_then_the_upload_is_repeated(sandbo
     assert requests_of(sandbox)["getMediaUploadUrl"] == 2
 
 
+def test_a_storage_failure_during_the_upload_is_retried(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A 503 on the presigned PUT stores nothing and bills nothing: the upload is done again, then submitted."""
+    make_audio(tmp_path / "audio", 1)
+    sandbox.faults.next(1, "5xx", operation="upload")
+    report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert report.ok
+    assert requests_of(sandbox)["upload"] == 2 and sandbox.stats.submissions == 1
+
+
 def test_url_inputs_are_passed_to_the_api_without_uploading(sandbox: Sandbox, tmp_path: Path) -> None:
     """An http(s) URL input is submitted as is; a list file can name it."""
     with Client(api_key=sandbox.api_key, base_url=sandbox.base_url) as client:

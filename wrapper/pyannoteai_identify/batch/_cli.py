@@ -1,8 +1,8 @@
 """``pyannoteai-identify batch``: the batch engine on the command line, with progress and a summary.
 
-``main(argv) -> int`` parses the batch's own arguments (the top-level command hands them over);
-``add_arguments(parser)`` and ``run(args)`` let the top-level parser own them instead. The exit
-code is 0 only when every input succeeded.
+``main(argv) -> int`` parses the batch's own arguments (everything after ``batch``). To let the
+top-level parser own them instead, call ``add_arguments(subparser, standalone=False)`` and run
+the parsed namespace with ``run(args)``. The exit code is 0 only when every input succeeded.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 from .. import errors
 from .._client import Client
-from .._config import API_KEY_ENV, BASE_URL_ENV, WEBHOOK_SECRET_ENV
+from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, WEBHOOK_SECRET_ENV
 from .._validation import Matching
 from ..cli import API_ERROR, CONNECTION, FAILED, INTERRUPTED, OK, USAGE, parse_voiceprint_arg
 from ._inputs import AUDIO_EXTENSIONS
@@ -33,11 +33,17 @@ from ._runner import identify_batch
 __all__ = ["Listening", "add_arguments", "main", "receiving", "run"]
 
 DEFAULT_MANIFEST = "batch-manifest.sqlite"
+DEFAULT_POLL_INTERVAL = 5.0
 _LISTEN_TIMEOUT = 10.0
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the batch command's arguments to *parser* (a subparser of the top-level command)."""
+def add_arguments(parser: argparse.ArgumentParser, *, standalone: bool = True) -> argparse.ArgumentParser:
+    """Add the batch command's arguments to *parser*.
+
+    With ``standalone=False`` the connection and display options (``--base-url``, ``--api-key``,
+    ``--timeout``, ``--max-retries``, ``--poll-interval``, ``-q``, ``--debug``) are left to the
+    parent parser, which must define them with the same names (the top-level command does).
+    """
     parser.add_argument(
         "inputs", nargs="+", metavar="INPUT", help="audio files, folders (searched recursively), URLs, or .txt lists"
     )
@@ -51,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     parser.add_argument("--out", required=True, help="folder for NAME.json, NAME.rttm and summary.csv")
     parser.add_argument("--manifest", help=f"the batch's state file (default: OUT/{DEFAULT_MANIFEST})")
-    parser.add_argument("--concurrency", type=int, default=8, help="uploads and submissions in flight (default 8)")
+    parser.add_argument("--concurrency", type=int, default=8, help="uploads in flight at once (default 8)")
     parser.add_argument("--num-speakers", type=int, choices=(1, 2), help="the number of speakers, when known")
     parser.add_argument("--threshold", type=float, help="do not match below this score (0-100)")
     parser.add_argument(
@@ -65,14 +71,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--resubmit-expired", action="store_true", help="submit again inputs whose results expired unfetched"
     )
     parser.add_argument(
+        "--adopt-uncertain",
+        action="store_true",
+        help="give an uncertain input the one unknown job created right after its submission (bills nothing)",
+    )
+    parser.add_argument(
         "--resubmit-uncertain",
         action="store_true",
         help="submit again inputs whose interrupted submission may have created a job (may bill twice)",
-    )
-    parser.add_argument(
-        "--adopt-uncertain",
-        action="store_true",
-        help="give such an input the one unknown job created right after its submission (bills nothing more)",
     )
     parser.add_argument("--webhook", help="a public URL the API reports each finished job to")
     parser.add_argument(
@@ -80,15 +86,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help=f"receive the deliveries here (verified with {WEBHOOK_SECRET_ENV}); polling stays the fallback",
     )
-    parser.add_argument("--poll-interval", type=float, default=5.0, help="shortest seconds between status sweeps")
     parser.add_argument(
-        "--timeout", type=float, help="stop after this many seconds (default 48 h); run again to resume"
+        "--deadline", type=float, metavar="S", help="stop after this many seconds (default 48 h); run again to resume"
     )
-    parser.add_argument("--base-url", help=f"API base URL (default: {BASE_URL_ENV} or https://api.pyannote.ai)")
-    parser.add_argument("--api-key", help=f"API key (default: {API_KEY_ENV}; prefer the environment variable)")
-    parser.add_argument("--request-timeout", type=float, help="seconds per HTTP request (default 30)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    if standalone:
+        parser.add_argument("--base-url", help=f"API base URL (default: {BASE_URL_ENV} or https://api.pyannote.ai)")
+        parser.add_argument("--api-key", help=f"API key (default: {API_KEY_ENV}; prefer the environment variable)")
+        parser.add_argument("--timeout", type=float, help="seconds per HTTP request (default 30)")
+        parser.add_argument(
+            "--max-retries", type=int, default=DEFAULT_MAX_RETRIES, help="retries of a safe read (default 3)"
+        )
+        parser.add_argument("--poll-interval", type=float, metavar="S", help="shortest seconds between status sweeps")
+        parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+        parser.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
 
@@ -269,7 +279,13 @@ def run(args: argparse.Namespace) -> int:
         matching = None
         if args.threshold is not None or args.non_exclusive_matching:
             matching = Matching(exclusive=False if args.non_exclusive_matching else None, threshold=args.threshold)
-        with Client(api_key=args.api_key, base_url=args.base_url, timeout=args.request_timeout) as client:
+        client = Client(
+            api_key=args.api_key,
+            base_url=args.base_url,
+            timeout=args.timeout,
+            max_retries=getattr(args, "max_retries", DEFAULT_MAX_RETRIES),
+        )
+        with client:
             Path(manifest).parent.mkdir(parents=True, exist_ok=True)
             voiceprints = _voiceprints(client, args.voiceprint, manifest)
             interactive = not args.quiet and sys.stderr.isatty()
@@ -292,8 +308,8 @@ def run(args: argparse.Namespace) -> int:
                     resubmit_expired=args.resubmit_expired,
                     resubmit_uncertain=args.resubmit_uncertain,
                     adopt_uncertain=args.adopt_uncertain,
-                    poll_interval=args.poll_interval,
-                    timeout=args.timeout,
+                    poll_interval=args.poll_interval or DEFAULT_POLL_INTERVAL,
+                    timeout=args.deadline,
                     on_progress=on_progress,
                 )
         _print_summary(report)

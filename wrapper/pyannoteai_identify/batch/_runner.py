@@ -292,8 +292,8 @@ class _Engine:
         stages = list(self._stages.values())
         count = {stage: stages.count(stage) for stage in ("pending", "uploaded", "submitted", "running", "done")}
         in_job = count["submitted"] + count["running"]
-        # Requests still needed: upload (2) + submit + fetch for pending inputs, submit + fetch, then fetch.
-        left = 4 * count["pending"] + 2 * count["uploaded"] + in_job
+        # Limited requests still needed: upload URL + submit + fetch, submit + fetch, then fetch.
+        left = 3 * count["pending"] + 2 * count["uploaded"] + in_job
         return BatchProgress(
             total=self.total,
             uploaded=count["uploaded"] + in_job + count["done"],
@@ -453,14 +453,22 @@ class _Engine:
                 return media_url
             except (AuthenticationError, PaymentRequiredError) as error:
                 raise _Halt(f"uploading was refused: {error}") from error
-            except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
+            except (APIError, APIConnectionError) as error:
+                # 429, 5xx (from the API or the media storage), lost connections, unreadable answers:
+                # nothing billable happened, so the upload is simply tried again.
+                status = getattr(error, "status_code", None)
+                transient = not isinstance(error, APIError) or isinstance(error, InvalidResponseError)
+                if not transient and status != 429 and (status is None or status < 500):
+                    self.manifest.record_input_failure(row.id, f"upload refused: {error}")
+                    self._stage(row.id, "failed")
+                    return None
                 if attempt + 1 == MAX_ATTEMPTS:
                     self.manifest.record_input_failure(row.id, f"upload failed {MAX_ATTEMPTS} times: {error}")
                     self._stage(row.id, "failed")
                     return None
                 await anyio.sleep(_backoff(attempt, error))
-            except (APIError, OSError) as error:
-                self.manifest.record_input_failure(row.id, f"upload refused: {error}")
+            except OSError as error:
+                self.manifest.record_input_failure(row.id, f"the file could not be read: {error}")
                 self._stage(row.id, "failed")
                 return None
         return None
