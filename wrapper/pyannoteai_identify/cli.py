@@ -194,6 +194,11 @@ def _status_spinner(enabled: bool, job: Job[Any]) -> Iterator[Callable[[Job[Resu
         yield update
 
 
+def _is_local(audio: str) -> bool:
+    """A path to upload, not a URL (a file named ``http-call.wav`` is local too)."""
+    return "://" not in audio
+
+
 def _interactive(args: argparse.Namespace) -> bool:
     return not args.quiet and sys.stderr.isatty()
 
@@ -265,7 +270,7 @@ def cmd_identify(args: argparse.Namespace) -> int:
     matching = check_identify_args(args, sources)
     with _client(args) as client:
         voiceprints = enroll_voiceprints(client, sources, interactive, args.wait_timeout)
-        with _progress(interactive and not args.audio.startswith(("http", "media://")), "uploading") as progress:
+        with _progress(interactive and _is_local(args.audio), f"uploading {Path(args.audio).name}") as progress:
             job = client.identify(
                 args.audio,
                 voiceprints,
@@ -288,7 +293,8 @@ def cmd_identify(args: argparse.Namespace) -> int:
 
 def cmd_voiceprint(args: argparse.Namespace) -> int:
     interactive = _interactive(args)
-    with _client(args) as client, _progress(interactive, "uploading") as progress:
+    uploading = _progress(interactive and _is_local(args.audio), f"uploading {Path(args.audio).name}")
+    with _client(args) as client, uploading as progress:
         voiceprint = client.create_voiceprint(args.audio, timeout=args.wait_timeout, on_upload_progress=progress)
     if args.output:
         Path(args.output).write_text(voiceprint + "\n", encoding="utf-8")
