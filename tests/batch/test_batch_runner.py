@@ -308,3 +308,17 @@ def test_progress_snapshots_end_at_the_totals(sandbox: Sandbox, tmp_path: Path) 
     last = seen[-1]
     assert (last.uploaded, last.submitted, last.running, last.done, last.failed) == (4, 4, 0, 4, 0)
     assert last.eta == 0
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_deadline_during_a_submission_waits_for_its_answer_and_records_the_job(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The mark-send-record step is shielded: a run that must stop mid-submission still records the job id."""
+    make_audio(tmp_path / "audio", 1)
+    sandbox.faults.next(1, "delay", seconds=1.0, operation="identify")
+    report = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, timeout=0.3)
+
+    (item,) = report.inputs
+    assert item.status in (InputStatus.SUBMITTED, InputStatus.SUCCEEDED) and item.job_id is not None
+    assert sandbox.stats.submissions == 1

@@ -498,44 +498,50 @@ class _Engine:
         most one input whose outcome is unknown, and its anchor (the job recorded just before) is
         as recent as it can be, which makes reconciliation precise.
         """
+        # Shielded: a deadline or Ctrl-C waits for the answer (bounded by the request timeout), so
+        # a job id that arrives is always recorded.
         async with self._submit_lock:
-            anchor = self._last_job or await self._team_anchor()
-            if not await self._store(self.manifest.mark_submitting, row.id, anchor):
-                return None
-            try:
-                response = await self.run_flow(
-                    _flows.call(self.ctx, self.options.request(url), creates_job=True), "submit"
-                )
-            except APIConnectionError as error:
-                if not error.request_sent:
-                    self.manifest.unmark_submitting(row.id, InputStatus.PENDING, f"not sent: {error}")
-                    return _backoff(row.attempts, error)
-                self.manifest.note_submitting(row.id, f"the answer was lost: {error}")
-                return None
-            if 200 <= response.status_code < 300:
-                try:
-                    job = _core.parse_job_response(response, "identify")
-                except InvalidResponseError as error:
-                    self.manifest.note_submitting(row.id, f"the answer could not be read: {error}")
-                    return None
-                await self._store(self.manifest.record_job, row.id, job.id, str(job.status))
-                self._last_job = job.id
-                self._start_watching(job.id, row.id, str(job.status))
-                return None
-            rejected = _core.error_for(response)
-            if isinstance(rejected, RateLimitError):
-                # A 429 is a refusal: no job exists, so sending again cannot bill twice.
-                self.manifest.unmark_submitting(row.id, InputStatus.PENDING, f"rate limited: {rejected}")
-                return _backoff(row.attempts, rejected)
-            if isinstance(rejected, AuthenticationError | PaymentRequiredError):
-                self.manifest.unmark_submitting(row.id, InputStatus.PENDING, str(rejected))
-                raise _Halt(f"submitting was refused: {rejected}")
-            if isinstance(rejected, ServerError):
-                self.manifest.note_submitting(row.id, f"the API failed ({rejected}); the job may exist")
-                return None
-            self.manifest.unmark_submitting(row.id, InputStatus.FAILED, f"refused by the API: {rejected}")
-            self._stage(row.id, "failed")
+            with anyio.CancelScope(shield=True):
+                retry_in = await self._mark_send_record(row, url)
+        return retry_in
+
+    async def _mark_send_record(self, row: Row, url: str) -> float | None:
+        """Commit the mark, send once, commit the answer (the caller holds the lock and the shield)."""
+        anchor = self._last_job or await self._team_anchor()
+        if not await self._store(self.manifest.mark_submitting, row.id, anchor):
             return None
+        try:
+            response = await self.run_flow(_flows.call(self.ctx, self.options.request(url), creates_job=True), "submit")
+        except APIConnectionError as error:
+            if not error.request_sent:
+                self.manifest.unmark_submitting(row.id, InputStatus.PENDING, f"not sent: {error}")
+                return _backoff(row.attempts, error)
+            self.manifest.note_submitting(row.id, f"the answer was lost: {error}")
+            return None
+        if 200 <= response.status_code < 300:
+            try:
+                job = _core.parse_job_response(response, "identify")
+            except InvalidResponseError as error:
+                self.manifest.note_submitting(row.id, f"the answer could not be read: {error}")
+                return None
+            await self._store(self.manifest.record_job, row.id, job.id, str(job.status))
+            self._last_job = job.id
+            self._start_watching(job.id, row.id, str(job.status))
+            return None
+        rejected = _core.error_for(response)
+        if isinstance(rejected, RateLimitError):
+            # A 429 is a refusal: no job exists, so sending again cannot bill twice.
+            self.manifest.unmark_submitting(row.id, InputStatus.PENDING, f"rate limited: {rejected}")
+            return _backoff(row.attempts, rejected)
+        if isinstance(rejected, AuthenticationError | PaymentRequiredError):
+            self.manifest.unmark_submitting(row.id, InputStatus.PENDING, str(rejected))
+            raise _Halt(f"submitting was refused: {rejected}")
+        if isinstance(rejected, ServerError):
+            self.manifest.note_submitting(row.id, f"the API failed ({rejected}); the job may exist")
+            return None
+        self.manifest.unmark_submitting(row.id, InputStatus.FAILED, f"refused by the API: {rejected}")
+        self._stage(row.id, "failed")
+        return None
 
     async def _submit_worker(self, receive: Any) -> None:
         async with receive:
