@@ -194,6 +194,17 @@ def _status_spinner(enabled: bool, job: Job[Any]) -> Iterator[Callable[[Job[Resu
         yield update
 
 
+def check_output(output: str | None) -> None:
+    """Refuse an output file that cannot be written, before a billed job runs and its result is lost."""
+    if output is None or output == "-":
+        return
+    path = Path(output)
+    if path.is_dir():
+        raise CLIError(f"-o {output}: is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise CLIError(f"-o {output}: the folder {path.parent} does not exist")
+
+
 def _is_local(audio: str) -> bool:
     """A path to upload, not a URL (a file named ``http-call.wav`` is local too)."""
     return "://" not in audio
@@ -222,7 +233,13 @@ def read_voiceprint_sources(pairs: Sequence[tuple[str, str]]) -> list[tuple[str,
         if path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES:
             sources.append((label, path))
         elif path.is_file():
-            sources.append((label, path.read_text(encoding="utf-8").strip()))
+            try:
+                sources.append((label, path.read_text(encoding="utf-8").strip()))
+            except UnicodeDecodeError:
+                raise CLIError(
+                    f"--voiceprint {label}={source}: neither audio ({', '.join(sorted(AUDIO_SUFFIXES))}) "
+                    "nor a UTF-8 text file holding a voiceprint"
+                ) from None
         else:
             sources.append((label, source))
     return sources
@@ -268,6 +285,7 @@ def cmd_identify(args: argparse.Namespace) -> int:
     interactive = _interactive(args)
     sources = read_voiceprint_sources(args.voiceprint)
     matching = check_identify_args(args, sources)
+    check_output(args.output)
     with _client(args) as client:
         voiceprints = enroll_voiceprints(client, sources, interactive, args.wait_timeout)
         with _progress(interactive and _is_local(args.audio), f"uploading {Path(args.audio).name}") as progress:
@@ -293,6 +311,7 @@ def cmd_identify(args: argparse.Namespace) -> int:
 
 def cmd_voiceprint(args: argparse.Namespace) -> int:
     interactive = _interactive(args)
+    check_output(args.output)
     uploading = _progress(interactive and _is_local(args.audio), f"uploading {Path(args.audio).name}")
     with _client(args) as client, uploading as progress:
         voiceprint = client.create_voiceprint(args.audio, timeout=args.wait_timeout, on_upload_progress=progress)
@@ -305,6 +324,7 @@ def cmd_voiceprint(args: argparse.Namespace) -> int:
 
 
 def cmd_job(args: argparse.Namespace) -> int:
+    check_output(args.output)
     with _client(args) as client:
         if args.wait:
             result = client.wait(args.job_id, timeout=args.wait_timeout)
