@@ -1,0 +1,75 @@
+"""``pyannoteai-identify demo``: the whole flow on the embedded sandbox, the billing notice, and --real."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from clikit import API_KEY, FAST_POLL, TRUTH, run_cli, run_process
+from pyannoteai_identify.cli import OK, USAGE
+from pyannoteai_identify.sandbox import Sandbox
+
+
+def _talk_time(label: str) -> str:
+    return f"{sum(end - start for who, start, end in TRUTH if who == label):.1f}"
+
+
+def _assert_demo_table(out: str) -> None:
+    assert "Who spoke when" in out and "Talk time" in out
+    rows = re.findall(r"(\d:\d\d\.\d{3})\s*│\s*(\d:\d\d\.\d{3})\s*│\s*(\w+)", out)
+    assert [label for _, _, label in rows] == [label for label, _, _ in TRUTH]
+    for label in ("Alice", "Bob"):
+        assert re.search(rf"{label}\s*│\s*{re.escape(_talk_time(label))}", out), f"no talk time row for {label}"
+
+
+def test_demo_without_a_key_runs_the_whole_flow_on_the_sandbox_and_matches_the_truth(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Exit 0: sandbox and receiver start, both voiceprints are made, the table and talk times match the truth."""
+    run = run_cli(capsys, "demo")
+
+    assert run.code == OK, run.err
+    assert "Sandbox at http://127.0.0.1:" in run.out and "webhook receiver at http://127.0.0.1:" in run.out
+    assert "voiceprint of Alice" in run.out and "voiceprint of Bob" in run.out
+    assert "submitted with a signed webhook" in run.out
+    assert re.search(r"result received through (the signed webhook, verified by the local receiver|polling)", run.out)
+    _assert_demo_table(run.out)
+    assert "The result matches the synthesised truth: 4/4 turns identified" in run.out
+    assert "bills" not in run.out
+
+
+def test_demo_with_a_key_but_without_real_explains_the_billing_and_still_uses_the_sandbox() -> None:
+    """With PYANNOTEAI_API_KEY set and no --real, a process run prints the billing notice, then the sandbox run."""
+    run = run_process(["demo"], {"PYANNOTEAI_API_KEY": API_KEY}, timeout=60)
+
+    assert run.code == OK, run.err
+    notice = " ".join(run.out.split())
+    assert "PYANNOTEAI_API_KEY is set" in notice and "bills" in notice and "demo --real" in notice
+    assert "Sandbox at http://127.0.0.1:" in run.out
+    assert "The result matches the synthesised truth" in run.out
+
+
+def test_demo_real_without_a_key_exits_two_with_one_line_and_runs_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--real needs PYANNOTEAI_API_KEY: exit 2, one error line naming it, nothing started or printed."""
+    run = run_cli(capsys, "demo", "--real")
+
+    assert run.code == USAGE
+    assert run.out == ""
+    assert run.err_lines == [run.err.strip()] and run.err.startswith("error: ")
+    assert "PYANNOTEAI_API_KEY" in run.err and "Traceback" not in run.err
+
+
+def test_demo_real_runs_the_same_flow_against_the_server_of_base_url(
+    env: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--real with a key and --base-url talks to that server: two voiceprint jobs and one identify, no webhook."""
+    run = run_cli(capsys, *FAST_POLL, "demo", "--real")
+
+    assert run.code == OK, run.err
+    assert f"Real API at {env.base_url}" in run.out
+    assert "Sandbox at" not in run.out and "webhook" not in run.out
+    _assert_demo_table(run.out)
+    assert env.stats.requests["voiceprint"] == 2 and env.stats.requests["identify"] == 1
+    assert env.stats.deliveries == []

@@ -1,0 +1,230 @@
+"""Exit codes and error lines: one line on stderr, a traceback only with --debug, never the API key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from clikit import API_KEY, FAST_POLL, Audio, closed_port, run_cli
+from pyannoteai_identify.cli import API_ERROR, CONNECTION, FAILED, OK, TIMEOUT, USAGE
+from pyannoteai_identify.sandbox import Sandbox
+
+
+def _assert_one_error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line on stderr, got: {err!r}"
+    assert "Traceback" not in err
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("voiceprint", "rule"),
+    [
+        ("SPEAKER_x={alice}", 'must not start with "SPEAKER_"'),
+        ("speaker_01={alice_wav}", 'must not start with "SPEAKER_"'),
+        ("Alice={alice_wav}", "duplicates the label"),
+    ],
+)
+def test_a_validation_error_exits_two_with_one_line_and_nothing_is_sent(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], voiceprint: str, rule: str
+) -> None:
+    """A reserved or duplicate label exits 2 naming the rule; no request reaches the API (no enrollment either)."""
+    given = voiceprint.format(alice=audio.alice, alice_wav=audio.alice_wav)
+    run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--voiceprint", given)
+
+    assert run.code == USAGE
+    assert rule in _assert_one_error_line(run.err)
+    assert run.out == ""
+    assert sum(env.stats.requests.values()) == 0
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--threshold", "101"], ["--webhook", "ftp://example.test/hook"], ["--num-speakers", "3"]],
+    ids=["threshold", "webhook", "num-speakers"],
+)
+def test_out_of_range_options_exit_two_before_an_audio_voiceprint_is_enrolled(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], options: list[str]
+) -> None:
+    """A bad threshold, webhook or speaker count is refused with exit 2 before any upload or job."""
+    run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice_wav}", *options)
+
+    assert run.code == USAGE
+    assert run.err.strip() and "Traceback" not in run.err
+    assert sum(env.stats.requests.values()) == 0
+
+
+def test_a_missing_audio_file_exits_two_before_an_audio_voiceprint_is_enrolled(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """identify of a file that does not exist is refused before the enrollment clip is uploaded."""
+    run = run_cli(capsys, "identify", str(tmp_path / "absent.wav"), "--voiceprint", f"Alice={audio.alice_wav}")
+
+    assert run.code == USAGE
+    assert "absent.wav" in _assert_one_error_line(run.err)
+    assert sum(env.stats.requests.values()) == 0
+
+
+def test_a_voiceprint_file_that_is_neither_audio_nor_text_exits_two_with_one_line(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A binary file given as a voiceprint is refused in one line naming the option, not with a traceback."""
+    binary = tmp_path / "voiceprint.bin"
+    binary.write_bytes(bytes(range(256)))
+    run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={binary}")
+
+    assert run.code == USAGE
+    assert f"--voiceprint Alice={binary}" in _assert_one_error_line(run.err)
+    assert sum(env.stats.requests.values()) == 0
+
+
+@pytest.mark.parametrize("command", ["identify", "voiceprint", "job"])
+def test_an_output_file_in_a_missing_folder_is_refused_before_a_billed_job_runs(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
+) -> None:
+    """-o into a folder that does not exist exits 2 before anything is sent, so no result is computed and lost."""
+    target = str(tmp_path / "missing" / "result.json")
+    argv = {
+        "identify": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--format", "json"],
+        "voiceprint": ["voiceprint", str(audio.alice_wav)],
+        "job": ["job", "0f7c2a55-0000-4000-8000-000000000000", "--wait"],
+    }[command]
+    run = run_cli(capsys, *argv, "-o", target)
+
+    assert run.code == USAGE
+    assert "does not exist" in _assert_one_error_line(run.err)
+    assert sum(env.stats.requests.values()) == 0
+
+
+def test_usage_errors_of_the_parser_return_two_instead_of_raising(capsys: pytest.CaptureFixture[str]) -> None:
+    """main() returns 2 for an unknown command or a missing argument, as the exit code of the process would be."""
+    unknown = run_cli(capsys, "no-such-command")
+    missing = run_cli(capsys, "identify", "meeting.wav")
+
+    assert unknown.code == missing.code == USAGE
+    assert "invalid choice" in unknown.err and "--voiceprint" in missing.err
+
+
+def test_version_and_help_return_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    """--version prints the version, --help the commands and the exit codes; both return 0."""
+    version = run_cli(capsys, "--version")
+    helped = run_cli(capsys, "--help")
+
+    assert version.code == helped.code == OK
+    assert version.out.startswith("pyannoteai-identify ")
+    for word in ("demo", "identify", "voiceprint", "jobs", "sandbox", "webhook", "Exit codes"):
+        assert word in helped.out
+
+
+def test_a_missing_api_key_exits_two_and_names_the_variable(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without PYANNOTEAI_API_KEY the command says which variable to set; nothing is sent."""
+    run = run_cli(capsys, "--base-url", sandbox.base_url, "jobs")
+
+    assert run.code == USAGE
+    assert "PYANNOTEAI_API_KEY" in _assert_one_error_line(run.err)
+    assert sum(sandbox.stats.requests.values()) == 0
+
+
+def test_a_wrong_api_key_exits_three_and_points_at_the_variable(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API's 401 exits 3 with one line that names PYANNOTEAI_API_KEY and shows no key."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", "wrong-" + API_KEY)
+    run = run_cli(capsys, "--base-url", sandbox.base_url, "jobs")
+
+    assert run.code == API_ERROR
+    line = _assert_one_error_line(run.err)
+    assert "401" in line and "PYANNOTEAI_API_KEY" in line
+    assert "wrong-" not in run.err
+
+
+def test_an_unreachable_server_exits_four_with_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A closed port on 127.0.0.1 gives exit 4 and one line naming the failed request."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", API_KEY)
+    run = run_cli(capsys, "--base-url", f"http://127.0.0.1:{closed_port()}", "--max-retries", "0", "job", "abc")
+
+    assert run.code == CONNECTION
+    assert "/v1/jobs/abc" in _assert_one_error_line(run.err)
+
+
+@pytest.mark.sandbox(queue_seconds=0.0, job_seconds=3600.0, speed=1.0)
+def test_a_wait_timeout_exits_five_with_the_command_that_resumes_the_wait(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A job still running at --wait-timeout exits 5; the one error line says how to resume, which then works."""
+    run = run_cli(
+        capsys,
+        *FAST_POLL,
+        "identify",
+        str(audio.meeting),
+        "--voiceprint",
+        f"Alice={audio.alice}",
+        "--voiceprint",
+        f"Bob={audio.bob}",
+        "--wait-timeout",
+        "0.5",
+    )
+    job_id = run.err.split("job ", 1)[1].split()[0]
+    error = [line for line in run.err_lines if line.startswith("error: ")]
+
+    env.advance(3600)
+    resumed = run_cli(capsys, *FAST_POLL, "job", job_id, "--wait", "--format", "rttm")
+
+    assert run.code == TIMEOUT and run.out == ""
+    assert len(error) == 1 and f"resume with: pyannoteai-identify job {job_id} --wait" in error[0]
+    assert env.stats.requests["identify"] == 1
+    assert resumed.code == OK and resumed.out.count("SPEAKER ") == 4
+
+
+def test_debug_shows_the_traceback_and_still_the_error_line(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --debug the traceback of the error is printed before the same one-line message."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", "wrong-" + API_KEY)
+    run = run_cli(capsys, "--debug", "--base-url", sandbox.base_url, "jobs")
+
+    assert run.code == API_ERROR
+    assert "Traceback (most recent call last)" in run.err
+    assert "AuthenticationError" in run.err
+    assert run.err_lines[-1].startswith("error: HTTP 401")
+    assert "wrong-" not in run.err
+
+
+def test_a_failed_job_exits_one_with_the_api_reason_on_one_line(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """identify of a job that fails exits 1; stderr has the submission line and one error line with the reason."""
+    env.faults.fail_next_job("Audio file is corrupted", kind="identify")
+    run = run_cli(
+        capsys,
+        *FAST_POLL,
+        "identify",
+        str(audio.meeting),
+        "--voiceprint",
+        f"Alice={audio.alice}",
+        "--format",
+        "json",
+    )
+
+    assert run.code == FAILED and run.out == ""
+    errors = [line for line in run.err_lines if line.startswith("error: ")]
+    assert len(errors) == 1 and "Audio file is corrupted" in errors[0]
+    assert "Traceback" not in run.err
+
+
+def test_the_api_key_given_as_an_option_is_never_printed(
+    sandbox: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--api-key with the right key works, and neither success nor --debug failures print it."""
+    ok = run_cli(capsys, *FAST_POLL, "--api-key", API_KEY, "--base-url", sandbox.base_url, "jobs", "--format", "json")
+    sandbox.faults.next(1, "5xx", status=500, operation="getJobsByTeamV2")
+    failed = run_cli(capsys, "--debug", "--api-key", API_KEY, "--base-url", sandbox.base_url, "jobs")
+
+    assert ok.code == OK and ok.out.strip() == "[]"
+    assert failed.code == API_ERROR and "Traceback" in failed.err
+    assert API_KEY not in ok.out + ok.err + failed.out + failed.err

@@ -1,0 +1,231 @@
+"""``pyannoteai-identify identify`` end to end against the sandbox: voiceprint sources, formats, options."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from clikit import FAST_POLL, TRUTH, WEBHOOK_SECRET, Audio, parse_rttm, run_cli, truth_rows, turns_of
+from pyannoteai_identify._background_server import BackgroundServer
+from pyannoteai_identify.receiver import WebhookBroker, asgi_app
+from pyannoteai_identify.sandbox import Sandbox, tone_for
+from pyannoteai_identify.sandbox._signal import encode_voiceprint
+
+TRUE_TURNS = [(label, start, end) for label, start, end in TRUTH]
+
+
+def _identify(capsys: pytest.CaptureFixture[str], audio: Audio, *options: str) -> tuple[int, str, str]:
+    run = run_cli(
+        capsys,
+        *FAST_POLL,
+        "identify",
+        str(audio.meeting),
+        "--voiceprint",
+        f"Alice={audio.alice}",
+        "--voiceprint",
+        f"Bob={audio.bob}",
+        *options,
+    )
+    return run.code, run.out, run.err
+
+
+@pytest.mark.parametrize(
+    ("alice_source", "bob_source"),
+    [("string", "string"), ("text file", "text file"), ("audio file", "audio file"), ("audio file", "text file")],
+)
+def test_voiceprints_given_as_string_text_file_or_audio_to_enroll_identify_the_synthesised_speakers(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, alice_source: str, bob_source: str
+) -> None:
+    """Each LABEL=SOURCE form works: the JSON turns equal the truth; an audio file costs one voiceprint job."""
+    (tmp_path / "alice.txt").write_text(audio.alice + "\n", encoding="utf-8")
+    sources = {
+        "string": {"Alice": audio.alice, "Bob": audio.bob},
+        "text file": {"Alice": str(tmp_path / "alice.txt"), "Bob": str(audio.bob_txt)},
+        "audio file": {"Alice": str(audio.alice_wav), "Bob": str(audio.bob_wav)},
+    }
+    run = run_cli(
+        capsys,
+        *FAST_POLL,
+        "identify",
+        str(audio.meeting),
+        "--voiceprint",
+        f"Alice={sources[alice_source]['Alice']}",
+        "--voiceprint",
+        f"Bob={sources[bob_source]['Bob']}",
+        "--format",
+        "json",
+    )
+
+    assert run.code == 0, run.err
+    assert turns_of(json.loads(run.out)) == TRUE_TURNS
+    enrolled = [alice_source, bob_source].count("audio file")
+    assert env.stats.requests["voiceprint"] == enrolled
+    assert env.stats.requests["identify"] == 1
+
+
+def test_table_to_stdout_lists_who_spoke_when_and_each_speakers_talk_time(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default table has every turn with its label and times, then the talk time per speaker."""
+    code, out, _ = _identify(capsys, audio)
+
+    assert code == 0
+    assert "Who spoke when" in out and "Talk time" in out
+    assert out.count("Alice") == 3 and out.count("Bob") == 3  # two turns each, plus the talk-time row
+    for start in ("0:00.500", "0:03.600", "0:06.000", "0:08.000"):
+        assert start in out
+    alice_talk = sum(end - start for label, start, end in TRUTH if label == "Alice")
+    bob_talk = sum(end - start for label, start, end in TRUTH if label == "Bob")
+    assert f"{alice_talk:.1f}" in out and f"{bob_talk:.1f}" in out
+
+
+def test_json_to_stdout_is_one_document_whose_turns_equal_the_truth(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--format json prints a JSON document with identification, voiceprints and diarization."""
+    code, out, _ = _identify(capsys, audio, "--format", "json")
+
+    assert code == 0
+    document = json.loads(out)
+    assert turns_of(document) == TRUE_TURNS
+    assert {v["match"] for v in document["voiceprints"]} == {"Alice", "Bob"}
+    assert len(document["diarization"]) == len(TRUTH)
+
+
+def test_rttm_to_stdout_has_one_parsable_line_per_true_turn(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--format rttm prints SPEAKER lines named after the audio file, one per turn of the truth."""
+    code, out, _ = _identify(capsys, audio, "--format", "rttm")
+
+    assert code == 0
+    assert parse_rttm(out) == truth_rows("meeting")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "rttm"])
+def test_output_file_receives_the_result_in_the_chosen_format_and_stdout_stays_empty(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
+) -> None:
+    """-o FILE writes table, JSON or RTTM to the file, in that format, and nothing to stdout."""
+    target = tmp_path / f"result.{fmt}"
+    code, out, _ = _identify(capsys, audio, "--format", fmt, "-o", str(target))
+
+    assert code == 0
+    assert out == ""
+    written = target.read_text(encoding="utf-8")
+    if fmt == "json":
+        assert turns_of(json.loads(written)) == TRUE_TURNS
+    elif fmt == "rttm":
+        assert parse_rttm(written) == truth_rows("meeting")
+    else:
+        assert "Who spoke when" in written and "Talk time" in written
+        assert "0:08.000" in written and written.count("Bob") == 3
+        assert "\x1b[" not in written  # no terminal codes in a file
+
+
+def test_num_speakers_is_sent_and_changes_the_result(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--num-speakers 1 makes the sandbox diarize one speaker, so every turn gets the same label."""
+    code, out, _ = _identify(capsys, audio, "--num-speakers", "1", "--format", "json")
+
+    assert code == 0
+    document = json.loads(out)
+    assert len({turn["diarizationSpeaker"] for turn in document["identification"]}) == 1
+    assert len({turn["match"] for turn in document["identification"]}) == 1
+
+
+def test_a_high_threshold_leaves_turns_whose_best_score_is_below_it_unmatched(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Voiceprints a fifth of a semitone off score about 78: matched by default, unmatched at --threshold 90."""
+    off = {label: encode_voiceprint(tone_for(label) * 2 ** (0.2 / 12)) for label in ("Alice", "Bob")}
+    base = [
+        *FAST_POLL,
+        "identify",
+        str(audio.meeting),
+        "--voiceprint",
+        f"Alice={off['Alice']}",
+        "--voiceprint",
+        f"Bob={off['Bob']}",
+    ]
+
+    default = run_cli(capsys, *base, "--format", "json")
+    strict = run_cli(capsys, *base, "--format", "json", "--threshold", "90")
+    table = run_cli(capsys, *base, "--threshold", "90")
+
+    assert default.code == strict.code == table.code == 0
+    assert turns_of(json.loads(default.out)) == TRUE_TURNS
+    assert [match for match, _, _ in turns_of(json.loads(strict.out))] == [None] * len(TRUTH)
+    assert table.out.count("(no match)") == len(TRUTH)
+
+
+def test_confidence_adds_frame_level_scores_to_the_result(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--confidence asks for confidence, and the JSON carries its scores; without it there are none."""
+    with_confidence = json.loads(_identify(capsys, audio, "--confidence", "--format", "json")[1])
+    without = json.loads(_identify(capsys, audio, "--format", "json")[1])
+
+    assert "confidence" not in without
+    scores = with_confidence["confidence"]["score"]
+    assert scores and all(0 <= score <= 100 for score in scores)
+
+
+def test_webhook_option_makes_the_api_deliver_a_signed_result_to_the_receiver(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--webhook URL is sent; the local receiver verifies the delivery, which carries the same job's result."""
+    broker = WebhookBroker()
+    with BackgroundServer(asgi_app(WEBHOOK_SECRET, broker=broker), name="cli-test-receiver") as receiver:
+        code, out, err = _identify(capsys, audio, "--webhook", f"{receiver.base_url}/", "--format", "json")
+        job_id = err.split("job ", 1)[1].split()[0]
+        event = broker.wait(job_id, timeout=10)
+
+    assert code == 0
+    assert event is not None and event.status == "succeeded"
+    assert event.result is not None and event.result.to_dict() == json.loads(out)
+
+
+def test_no_wait_prints_only_the_job_id_and_job_wait_then_returns_the_result(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--no-wait prints the id alone on stdout; `job ID --wait` later gives the result, to stdout or a file."""
+    code, out, _ = _identify(capsys, audio, "--no-wait")
+    job_id = out.strip()
+
+    waited = run_cli(capsys, *FAST_POLL, "job", job_id, "--wait", "--format", "json")
+    to_file = run_cli(capsys, *FAST_POLL, "job", job_id, "--wait", "--format", "rttm", "-o", str(tmp_path / "r.rttm"))
+
+    assert code == 0 and out == f"{job_id}\n"
+    assert env.stats.requests["identify"] == 1
+    assert waited.code == 0 and turns_of(json.loads(waited.out)) == TRUE_TURNS
+    assert to_file.code == 0 and to_file.out == ""
+    assert parse_rttm((tmp_path / "r.rttm").read_text(encoding="utf-8")) == truth_rows(job_id)
+
+
+def test_a_url_given_as_audio_is_passed_on_without_an_upload(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A media:// URL is sent as the job's url: no upload happens and the result is the same."""
+    from pyannoteai_identify import Client
+
+    with Client() as client:
+        media_url = client.upload(audio.meeting)
+    uploads = env.stats.requests["upload"]
+
+    run = run_cli(
+        capsys,
+        *FAST_POLL,
+        "identify",
+        media_url,
+        "--voiceprint",
+        f"Alice={audio.alice}",
+        "--voiceprint",
+        f"Bob={audio.bob}",
+    )
+
+    assert run.code == 0, run.err
+    assert env.stats.requests["upload"] == uploads
+    assert "0:08.000" in run.out

@@ -1,0 +1,161 @@
+"""``voiceprint AUDIO``, ``job ID`` and ``jobs`` end to end against the sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from clikit import FAST_POLL, Audio, run_cli
+from pyannoteai_identify import Client
+from pyannoteai_identify.sandbox import Sandbox
+
+
+def _submit(audio: Audio) -> str:
+    """Submit an identify job directly with the client; return its id."""
+    with Client() as client:
+        return client.identify(audio.meeting, {"Alice": audio.alice, "Bob": audio.bob}).id
+
+
+def test_voiceprint_prints_the_voiceprint_of_the_enrollment_clip(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`voiceprint AUDIO` prints exactly the voiceprint string, which identifies the speaker afterwards."""
+    run = run_cli(capsys, *FAST_POLL, "voiceprint", str(audio.alice_wav))
+    voiceprint = run.out.strip()
+
+    identified = run_cli(
+        capsys,
+        *FAST_POLL,
+        "identify",
+        str(audio.meeting),
+        "--voiceprint",
+        f"Alice={voiceprint}",
+        "--voiceprint",
+        f"Bob={audio.bob}",
+        "--format",
+        "json",
+    )
+
+    assert run.code == 0 and run.out == f"{voiceprint}\n" and voiceprint
+    assert env.stats.requests["voiceprint"] == 1
+    assert [t["match"] for t in json.loads(identified.out)["identification"]] == ["Alice", "Bob", "Alice", "Bob"]
+
+
+def test_voiceprint_with_output_writes_the_file_and_says_so_on_stderr(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """-o FILE receives the voiceprint; stdout stays empty and stderr names the file."""
+    target = tmp_path / "bob.voiceprint"
+    run = run_cli(capsys, *FAST_POLL, "voiceprint", str(audio.bob_wav), "-o", str(target))
+
+    assert run.code == 0 and run.out == ""
+    assert target.read_text(encoding="utf-8").strip() and len(target.read_text(encoding="utf-8").splitlines()) == 1
+    assert str(target) in run.err
+
+
+def test_job_of_a_succeeded_job_prints_its_status_and_output_as_json(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`job ID` shows the id, status succeeded and the output; exit 0."""
+    job_id = _submit(audio)
+    env.advance(1)
+
+    run = run_cli(capsys, "job", job_id)
+
+    document = json.loads(run.out)
+    assert run.code == 0
+    assert document["jobId"] == job_id and document["status"] == "succeeded"
+    assert [t["match"] for t in document["output"]["identification"]] == ["Alice", "Bob", "Alice", "Bob"]
+
+
+def test_job_with_output_writes_the_job_to_the_file_and_nothing_to_stdout(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`job ID -o FILE` writes the same JSON document to the file instead of printing it."""
+    job_id = _submit(audio)
+    env.advance(1)
+
+    printed = run_cli(capsys, "job", job_id)
+    written = run_cli(capsys, "job", job_id, "-o", str(tmp_path / "job.json"))
+
+    assert written.code == 0 and written.out == ""
+    assert json.loads((tmp_path / "job.json").read_text(encoding="utf-8")) == json.loads(printed.out)
+
+
+def test_job_of_a_succeeded_job_can_be_shown_as_a_table(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`job ID --format table` draws who spoke when."""
+    job_id = _submit(audio)
+    env.advance(1)
+
+    run = run_cli(capsys, "job", job_id, "--format", "table")
+
+    assert run.code == 0 and "Who spoke when" in run.out and "0:08.000" in run.out
+
+
+@pytest.mark.sandbox(queue_seconds=0.0, job_seconds=3600.0, speed=1.0)
+def test_job_of_a_running_job_shows_running_without_output_and_exits_zero(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A job still running is shown with its status and no output; that is not an error."""
+    job_id = _submit(audio)
+
+    run = run_cli(capsys, "job", job_id, "--format", "table")
+
+    assert run.code == 0
+    assert json.loads(run.out) == {"jobId": job_id, "status": "running"}
+
+
+def test_job_of_a_failed_job_exits_one_and_job_wait_says_why(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A failed job: `job ID` shows status failed with exit 1; `job ID --wait` exits 1 with the API's reason."""
+    env.faults.fail_next_job("Could not decode the audio", kind="identify")
+    job_id = _submit(audio)
+    env.advance(1)
+
+    shown = run_cli(capsys, "job", job_id)
+    waited = run_cli(capsys, "job", job_id, "--wait")
+
+    assert shown.code == 1 and json.loads(shown.out)["status"] == "failed"
+    assert waited.code == 1 and waited.out == ""
+    assert len(waited.err_lines) == 1 and "Could not decode the audio" in waited.err
+
+
+def test_jobs_lists_every_job_with_full_ids_as_a_table(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`jobs` draws one row per job with the whole id (never cut), its status and creation time."""
+    ids = [_submit(audio) for _ in range(3)]
+    env.advance(1)
+
+    run = run_cli(capsys, "jobs")
+
+    assert run.code == 0
+    assert "3 jobs" in run.out
+    for job_id in ids:
+        assert job_id in run.out
+    assert run.out.count("succeeded") == 3
+
+
+def test_jobs_as_json_are_newest_first_and_filtered_by_status(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--format json lists id, status and createdAt; --status keeps only jobs with that status."""
+    env.faults.fail_next_job("broken", kind="identify")
+    failed = _submit(audio)
+    succeeded = [_submit(audio) for _ in range(2)]
+    env.advance(1)
+
+    everything = run_cli(capsys, "jobs", "--format", "json")
+    only_failed = run_cli(capsys, "jobs", "--format", "json", "--status", "failed")
+    limited = run_cli(capsys, "jobs", "--format", "json", "--limit", "1")
+
+    rows = json.loads(everything.out)
+    assert everything.code == only_failed.code == limited.code == 0
+    assert [row["id"] for row in rows] == [*reversed(succeeded), failed]
+    assert all(row["createdAt"] for row in rows)
+    assert [(row["id"], row["status"]) for row in json.loads(only_failed.out)] == [(failed, "failed")]
+    assert [row["id"] for row in json.loads(limited.out)] == [succeeded[-1]]

@@ -1,0 +1,230 @@
+"""The command as a user runs it: separate processes, the ``sandbox`` server command, and the progress display."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from clikit import API_KEY, COMMAND, FAST_POLL, TRUTH, Audio, run_cli, run_process, turns_of
+from pyannoteai_identify.cli import OK, USAGE
+from pyannoteai_identify.sandbox import Sandbox
+
+BANNER_TIMEOUT = 30.0
+
+
+def test_identify_in_a_process_prints_json_on_stdout_and_only_the_submission_on_stderr(
+    env: Sandbox, audio: Audio
+) -> None:
+    """`python -m pyannoteai_identify.cli identify … --format json`: exit 0, the truth on stdout, a clean stderr."""
+    run = run_process(
+        [
+            *FAST_POLL,
+            "identify",
+            str(audio.meeting),
+            "--voiceprint",
+            f"Alice={audio.alice_wav}",
+            "--voiceprint",
+            f"Bob={audio.bob_txt}",
+            "--format",
+            "json",
+        ],
+        {},
+    )
+
+    assert run.code == OK, run.err
+    assert turns_of(json.loads(run.out)) == [(label, start, end) for label, start, end in TRUTH]
+    assert len(run.err_lines) == 1 and run.err_lines[0].startswith("job ") and "submitted" in run.err
+    assert "\x1b[" not in run.err  # stderr is a pipe: no progress bar, no spinner
+
+
+def test_python_dash_m_of_the_package_runs_the_command_and_exit_codes_pass_through(env: Sandbox) -> None:
+    """`python -m pyannoteai_identify` is the same command: --version exits 0, a usage error exits 2."""
+    version = run_process(["--version"], {}, module=True)
+    usage = run_process(["identify"], {}, module=True)
+
+    assert version.code == OK and version.out.startswith("pyannoteai-identify ")
+    assert usage.code == USAGE and "usage:" in usage.err
+
+
+def _lines(stream: io.BufferedReader, into: queue.Queue[str | None]) -> None:
+    for raw in iter(stream.readline, b""):
+        into.put(raw.decode())
+    into.put(None)
+
+
+@pytest.fixture
+def sandbox_process() -> Iterator[tuple[subprocess.Popen[bytes], queue.Queue[str | None]]]:
+    """`pyannoteai-identify sandbox` in its own process, with its stdout lines in a queue; killed if left running."""
+    process = subprocess.Popen(
+        [*COMMAND, "sandbox", "--port", "0", "--quiet", "--speed", "100", "--api-key", API_KEY],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=os.environ.copy(),
+    )
+    assert process.stdout is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+    reader = threading.Thread(target=_lines, args=(process.stdout, lines), daemon=True)
+    reader.start()
+    try:
+        yield process, lines
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        reader.join(timeout=10)
+        process.stdout.close()
+
+
+def _read_until(lines: queue.Queue[str | None], marker: str) -> str:
+    text = ""
+    while marker not in text:
+        line = lines.get(timeout=BANNER_TIMEOUT)
+        assert line is not None, f"the process ended before printing {marker!r}: {text!r}"
+        text += line
+    return text
+
+
+def test_sandbox_command_serves_the_api_until_sigterm_and_never_shows_a_chosen_key(
+    sandbox_process: tuple[subprocess.Popen[bytes], queue.Queue[str | None]],
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The banner gives the URL (not the key); the CLI works against it; SIGTERM stops it with exit 0."""
+    process, lines = sandbox_process
+    banner = _read_until(lines, "Press Ctrl-C to stop.")
+    base_url = banner.split("PYANNOTEAI_BASE_URL=", 1)[1].split()[0]
+
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", API_KEY)
+    voiceprint = run_cli(capsys, *FAST_POLL, "--base-url", base_url, "voiceprint", str(audio.alice_wav))
+    listed = run_cli(capsys, "--base-url", base_url, "jobs", "--format", "json")
+    process.send_signal(signal.SIGTERM)
+    code = process.wait(timeout=BANNER_TIMEOUT)
+    rest = _read_until(lines, "sandbox stopped")
+
+    assert base_url.startswith("http://127.0.0.1:")
+    assert API_KEY not in banner and "PYANNOTEAI_API_KEY=<as given with --api-key>" in banner
+    assert voiceprint.code == OK and len(voiceprint.out.split()) == 1
+    assert [row["status"] for row in json.loads(listed.out)] == ["succeeded"]
+    assert code == 0 and "sandbox stopped" in rest
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal, so the command draws its progress display into it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_upload_progress_and_the_job_status_are_drawn_on_stderr(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With stderr a terminal the upload bar and the status spinner appear there; stdout has only the result."""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setenv("TERM", "xterm-256color")  # rich draws no live display on a "dumb" terminal
+    run = run_cli(
+        capsys,
+        *FAST_POLL,
+        "identify",
+        str(audio.meeting),
+        "--voiceprint",
+        f"Alice={audio.alice_wav}",
+        "--voiceprint",
+        f"Bob={audio.bob}",
+        "--format",
+        "json",
+    )
+    drawn = terminal.getvalue()
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", drawn)
+    job_id = re.findall(r"job (\S+) submitted", plain)[0]
+
+    assert run.code == OK
+    assert turns_of(json.loads(run.out))[0][0] == "Alice"
+    assert "\x1b[" in drawn  # cursor control: a live display, not plain lines
+    assert re.search(r"uploading alice\.wav ━+ (\S+)/\1 kB", plain), "no complete upload bar for the clip"
+    assert re.search(r"uploading meeting\.wav ━+ (\S+)/\1 kB", plain), "no complete upload bar for the meeting"
+    assert f"job {job_id}: succeeded" in plain  # the status spinner
+    assert API_KEY not in drawn
+
+
+def test_quiet_or_a_pipe_means_no_progress_display_even_on_a_terminal(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-q turns the display off on a terminal; the only stderr line is the submitted job."""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    run = run_cli(
+        capsys,
+        "-q",
+        *FAST_POLL,
+        "identify",
+        str(audio.meeting),
+        "--voiceprint",
+        f"Alice={audio.alice_wav}",
+        "--format",
+        "rttm",
+    )
+    drawn = terminal.getvalue()
+
+    assert run.code == OK
+    assert "uploading" not in drawn and "\x1b[" not in drawn
+    assert [line.split()[0] for line in drawn.splitlines()] == ["job"]
+
+
+def test_sandbox_and_batch_take_their_own_options_right_after_the_command_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`sandbox --help` shows the sandbox's options and `sandbox --bogus` is its usage error (exit 2)."""
+    helped = run_cli(capsys, "sandbox", "--help")
+    bogus = run_cli(capsys, "sandbox", "--bogus")
+    other = run_cli(capsys, "jobs", "--bogus")
+
+    assert helped.code == OK and "--queue-seconds" in helped.out and "--port" in helped.out
+    assert bogus.code == USAGE and "--bogus" in bogus.err
+    assert other.code == USAGE and "unrecognized arguments: --bogus" in other.err
+
+
+def test_batch_gets_the_global_base_url_and_options_given_before_its_inputs(
+    sandbox: Sandbox,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """`--base-url URL batch --out DIR … INPUT`: the global URL reaches the batch, options may come first."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", API_KEY)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "meeting.wav").write_bytes(audio.meeting.read_bytes())
+    run = run_cli(
+        capsys,
+        "-q",
+        "--base-url",
+        sandbox.base_url,
+        "batch",
+        "--out",
+        str(tmp_path / "out"),
+        "--poll-interval",
+        "0.05",
+        "--voiceprint",
+        f"Alice={audio.alice}",
+        "--voiceprint",
+        f"Bob={audio.bob}",
+        str(tmp_path / "in"),
+    )
+
+    assert run.code == OK, run.err
+    assert (
+        turns_of(json.loads((tmp_path / "out" / "meeting.json").read_text(encoding="utf-8"))["output"])[0][0] == "Alice"
+    )
+    assert sandbox.stats.requests["identify"] == 1

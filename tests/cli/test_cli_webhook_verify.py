@@ -1,0 +1,127 @@
+"""``pyannoteai-identify webhook verify``: body on stdin, headers as options, secret from env or --secret."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import time
+from collections.abc import Callable
+
+import pytest
+from clikit import WEBHOOK_SECRET, run_cli
+from pyannoteai_identify import webhooks
+from pyannoteai_identify.cli import FAILED, OK, USAGE
+
+Tamper = Callable[[bytes, dict[str, str]], tuple[bytes, dict[str, str]]]
+
+BODY = json.dumps({"jobId": "4c0e5a1e-0000-4000-8000-000000000001", "status": "succeeded", "output": {}}).encode()
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, body: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(body)))
+
+
+def _verify(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    body: bytes,
+    headers: dict[str, str],
+    *options: str,
+) -> tuple[int, str, str]:
+    _stdin(monkeypatch, body)
+    run = run_cli(
+        capsys,
+        "webhook",
+        "verify",
+        "--signature",
+        headers[webhooks.SIGNATURE_HEADER],
+        "--timestamp",
+        headers[webhooks.TIMESTAMP_HEADER],
+        *options,
+    )
+    return run.code, run.out, run.err
+
+
+@pytest.mark.parametrize("encoding", ["hex", "base64"])
+def test_a_genuine_delivery_is_valid_in_hex_and_base64_with_the_secret_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, encoding: webhooks.Encoding
+) -> None:
+    """A body signed with the secret of PYANNOTEAI_WEBHOOK_SECRET verifies: exit 0, "valid" on stdout."""
+    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    headers = webhooks.sign(BODY, WEBHOOK_SECRET, encoding=encoding)
+
+    code, out, err = _verify(capsys, monkeypatch, BODY, headers)
+
+    assert (code, out, err) == (OK, "valid\n", "")
+
+
+def test_the_secret_can_be_given_with_the_secret_option(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--secret is used when the environment has none."""
+    headers = webhooks.sign(BODY, WEBHOOK_SECRET)
+
+    code, out, _ = _verify(capsys, monkeypatch, BODY, headers, "--secret", WEBHOOK_SECRET)
+
+    assert (code, out) == (OK, "valid\n")
+
+
+@pytest.mark.parametrize(
+    ("tamper", "reason"),
+    [
+        (lambda body, headers: (body.replace(b"succeeded", b"failed"), headers), "signature_mismatch"),
+        (lambda body, headers: (body, {**headers, webhooks.TIMESTAMP_HEADER: "1"}), "timestamp_out_of_tolerance"),
+        (lambda body, headers: (body, {**headers, webhooks.SIGNATURE_HEADER: "zz"}), "malformed_signature"),
+    ],
+    ids=["tampered-body", "stale-timestamp", "malformed-signature"],
+)
+def test_a_delivery_that_fails_verification_exits_one_with_the_reason_on_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tamper: Tamper, reason: str
+) -> None:
+    """A tampered body, a stale timestamp or a malformed signature: exit 1, one line with the reason."""
+    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    body, headers = tamper(BODY, webhooks.sign(BODY, WEBHOOK_SECRET))
+
+    code, out, err = _verify(capsys, monkeypatch, body, headers)
+
+    assert code == FAILED and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("invalid: ") and reason in lines[0]
+
+
+def test_a_wrong_secret_fails_without_printing_either_secret(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verifying with another secret exits 1; neither the given nor the signing secret is printed."""
+    other = "whsec_other-secret-9e8d"
+    headers = webhooks.sign(BODY, WEBHOOK_SECRET)
+
+    code, out, err = _verify(capsys, monkeypatch, BODY, headers, "--secret", other)
+
+    assert code == FAILED and "signature_mismatch" in err
+    assert other not in out + err
+
+
+def test_without_a_secret_it_is_a_usage_error_that_names_the_variable_and_the_option(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --secret and no PYANNOTEAI_WEBHOOK_SECRET: exit 2 (not 1, "forged"), one line naming both ways."""
+    code, out, err = _verify(capsys, monkeypatch, BODY, webhooks.sign(BODY, WEBHOOK_SECRET))
+
+    assert code == USAGE and out == ""
+    assert len(err.splitlines()) == 1 and err.startswith("error: ")
+    assert "PYANNOTEAI_WEBHOOK_SECRET" in err and "--secret" in err
+
+
+def test_tolerance_zero_accepts_an_old_but_genuine_delivery(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--tolerance 0 turns the replay window off, so a day-old signed delivery is valid."""
+    headers = webhooks.sign(BODY, WEBHOOK_SECRET, timestamp=int(time.time()) - 86400)
+
+    stale = _verify(capsys, monkeypatch, BODY, headers, "--secret", WEBHOOK_SECRET)
+    accepted = _verify(capsys, monkeypatch, BODY, headers, "--secret", WEBHOOK_SECRET, "--tolerance", "0")
+
+    assert stale[0] == FAILED
+    assert accepted[:2] == (OK, "valid\n")
