@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,19 @@ def test_a_parent_parser_can_own_the_connection_options(
 
     assert run(args) == 0
     assert sandbox.stats.submissions == 1
+
+
+def test_without_rich_the_summary_is_printed_as_csv(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the cli extra the batch still runs and prints the summary as CSV (no progress display)."""
+    monkeypatch.setitem(sys.modules, "rich", None)
+    make_audio(tmp_path / "audio", 1)
+    code = main(
+        [str(tmp_path / "audio"), *voiceprint_args(), "--out", str(tmp_path / "out"), "--poll-interval", "0.05"]
+    )
+
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert printed.startswith("input,name,status,job_id,speakers,talk_time_Alice,talk_time_Bob,reason\n")
+    assert ",rec000,succeeded," in printed

@@ -150,7 +150,7 @@ def _eta(seconds: float | None) -> str:
 @contextlib.contextmanager
 def _progress_display(enabled: bool) -> Iterator[Callable[[BatchProgress], None] | None]:
     """A rich progress bar on stderr (done + failed of total) with the stage counts and the ETA."""
-    if not enabled:
+    if not enabled or not _has_rich():
         yield None
         return
     from rich.console import Console
@@ -176,7 +176,20 @@ def _progress_display(enabled: bool) -> Iterator[Callable[[BatchProgress], None]
         yield update
 
 
+def _has_rich() -> bool:
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _print_summary(report: BatchReport) -> None:
+    """The summary table on stdout (rich when installed, else the CSV), then the failures on stderr."""
+    if not _has_rich():
+        sys.stdout.write(report.to_csv())
+        _print_totals(report, print)
+        return
     from rich.console import Console
     from rich.table import Table
 
@@ -198,10 +211,12 @@ def _print_summary(report: BatchReport) -> None:
             item.reason or "" if not succeeded else "",
         )
     console.print(table)
+    _print_totals(report, console.print)
+
+
+def _print_totals(report: BatchReport, show: Callable[[str], object]) -> None:
     counts = ", ".join(f"{count} {status}" for status, count in report.counts.items() if count)
-    console.print(
-        f"{counts}; {report.total_requests} API requests in {report.elapsed:.1f} s; summary: {report.summary_csv}"
-    )
+    show(f"{counts}; {report.total_requests} API requests in {report.elapsed:.1f} s; summary: {report.summary_csv}")
     failures = report.failures
     if report.halted:
         print(f"stopped submitting: {report.halted}", file=sys.stderr)
