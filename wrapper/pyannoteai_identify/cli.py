@@ -407,18 +407,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import main as batch_main
+    from .batch._cli import run
 
-    # The global options the batch command also has are handed on; its own, given after `batch`, win.
-    forwarded: list[str] = []
-    if args.base_url is not None:
-        forwarded += ["--base-url", args.base_url]
-    if args.api_key is not None:
-        forwarded += ["--api-key", args.api_key]
-    if args.timeout is not None:
-        forwarded += ["--request-timeout", str(args.timeout)]
-    forwarded += ["--quiet"] * args.quiet + ["--debug"] * args.debug
-    return batch_main([*forwarded, *args.passed])
+    return run(args)
 
 
 # --- parser and main ----------------------------------------------------------------------------
@@ -505,8 +496,17 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="run the local fake API", add_help=False)
     sandbox.set_defaults(func=cmd_sandbox, passes_through=True)
 
-    batch = sub.add_parser("batch", help="identify a whole collection, resumably", add_help=False)
-    batch.set_defaults(func=cmd_batch, passes_through=True)
+    from .batch import add_arguments as add_batch_arguments  # here, not at the top: batch imports this module
+
+    batch = sub.add_parser(
+        "batch",
+        help="identify a whole collection, resumably",
+        description="Identify known speakers in many files, resumably: run the same command again after any "
+        "interruption; no input is ever submitted twice. Connection options (--base-url, --api-key, --timeout, "
+        "--max-retries, --poll-interval, -q, --debug) go before `batch`.",
+    )
+    add_batch_arguments(batch, standalone=False)
+    batch.set_defaults(func=cmd_batch)
 
     webhook = sub.add_parser("webhook", help="webhook tools")
     webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True, metavar="ACTION")
@@ -550,8 +550,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (also for --help, --version and usage errors)."""
     parser = build_parser()
     try:
-        # `sandbox` and `batch` parse their own arguments: whatever follows them is handed on as is.
-        # (A REMAINDER positional would not do: argparse refuses it an option such as --port first.)
+        # `sandbox` parses its own arguments: whatever follows it is handed on as is. (A REMAINDER
+        # positional would not do: argparse refuses it an option such as --port first.)
         args, passed = parser.parse_known_args(argv)
         if passed and not getattr(args, "passes_through", False):
             parser.error(f"unrecognized arguments: {' '.join(passed)}")
