@@ -182,7 +182,7 @@ def test_quiet_or_a_pipe_means_no_progress_display_even_on_a_terminal(
     assert [line.split()[0] for line in drawn.splitlines()] == ["job"]
 
 
-def test_sandbox_and_batch_take_their_own_options_right_after_the_command_name(
+def test_sandbox_takes_its_own_options_right_after_the_command_name(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`sandbox --help` shows the sandbox's options and `sandbox --bogus` is its usage error (exit 2)."""
@@ -195,14 +195,14 @@ def test_sandbox_and_batch_take_their_own_options_right_after_the_command_name(
     assert other.code == USAGE and "unrecognized arguments: --bogus" in other.err
 
 
-def test_batch_gets_the_global_base_url_and_options_given_before_its_inputs(
+def test_batch_uses_the_global_connection_options_and_takes_its_own_before_its_inputs(
     sandbox: Sandbox,
     audio: Audio,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    """`--base-url URL batch --out DIR … INPUT`: the global URL reaches the batch, options may come first."""
+    """`--base-url URL --poll-interval S batch --out DIR … INPUT`: the URL reaches the batch, --out may come first."""
     monkeypatch.setenv("PYANNOTEAI_API_KEY", API_KEY)
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "meeting.wav").write_bytes(audio.meeting.read_bytes())
@@ -211,20 +211,20 @@ def test_batch_gets_the_global_base_url_and_options_given_before_its_inputs(
         "-q",
         "--base-url",
         sandbox.base_url,
+        *FAST_POLL,
         "batch",
         "--out",
         str(tmp_path / "out"),
-        "--poll-interval",
-        "0.05",
         "--voiceprint",
         f"Alice={audio.alice}",
         "--voiceprint",
         f"Bob={audio.bob}",
         str(tmp_path / "in"),
     )
+    helped = run_cli(capsys, "batch", "--help")
 
     assert run.code == OK, run.err
-    assert (
-        turns_of(json.loads((tmp_path / "out" / "meeting.json").read_text(encoding="utf-8"))["output"])[0][0] == "Alice"
-    )
+    written = json.loads((tmp_path / "out" / "meeting.json").read_text(encoding="utf-8"))
+    assert turns_of(written["output"]) == [(label, start, end) for label, start, end in TRUTH]
     assert sandbox.stats.requests["identify"] == 1
+    assert helped.code == OK and "--out" in helped.out and "go before `batch`" in " ".join(helped.out.split())
