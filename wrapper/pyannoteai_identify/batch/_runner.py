@@ -1026,7 +1026,8 @@ def identify_batch(
         voiceprints: label → voiceprint (1 to 50), the same for every input.
         manifest: the SQLite file holding the batch's state (created if missing).
         out: the folder for results.
-        concurrency: uploads and submissions in flight at once (1–64).
+        concurrency: uploads, and result fetches, in flight at once (1–64); submissions are sent
+            one at a time (see ``docs/batch.md``).
         num_speakers, matching, confidence, exclusive, turn_level_confidence: as for ``identify``.
         webhook: a URL every job reports to; with *broker* (a ``receiver.WebhookBroker`` your
             receiver publishes to) deliveries finish jobs early and polling is the fallback.
