@@ -146,3 +146,17 @@ def test_without_rich_the_summary_is_printed_as_csv(
     assert code == 0
     assert printed.startswith("input,name,status,job_id,speakers,talk_time_Alice,talk_time_Bob,reason\n")
     assert ",rec000,succeeded," in printed
+
+
+def test_a_refused_account_mid_run_exits_three_and_says_why(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 402 on a submission stops submitting: exit 3 (the API refused the account), the reason on stderr."""
+    make_audio(tmp_path / "audio", 2)
+    env.faults.next(1, "402", operation="identify")
+    args = [str(tmp_path / "audio"), *voiceprint_args(), "--out", str(tmp_path / "out"), "--concurrency", "1", "-q"]
+    code = main(args)
+
+    assert code == 3
+    assert "stopped submitting: submitting was refused" in capsys.readouterr().err
+    assert env.stats.submissions == 0

@@ -328,6 +328,8 @@ def run(args: argparse.Namespace) -> int:
                     on_progress=on_progress,
                 )
         _print_summary(report)
+        if report.halted is not None:
+            return API_ERROR
         return OK if report.ok else FAILED
     except KeyboardInterrupt:
         print("interrupted; run the same command again to resume", file=sys.stderr)
