@@ -174,3 +174,9 @@ class Api:
         else:
             with self.client as entered_sync:
                 yield entered_sync
+
+
+#: Builds an ``Api`` for the current mode with overrides (the ``make_api`` fixture).
+MakeApi = Callable[..., Api]
+#: Builds a MockTransport of the router for the current mode (the ``make_transport`` fixture).
+MakeTransport = Callable[..., httpx.MockTransport]

@@ -6,17 +6,14 @@ clients get the same fake clock and a recording sleep, so no test ever waits.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 import respx
-from clientkit import API_KEY, BASE_URL, Api, FakeTime
+from clientkit import API_KEY, BASE_URL, Api, FakeTime, MakeApi, MakeTransport
 from pyannoteai_identify import AsyncClient, Client
-
-MakeApi = Callable[..., Api]
-MakeTransport = Callable[..., httpx.MockTransport]
 
 
 @pytest.fixture(params=["sync", "async"])

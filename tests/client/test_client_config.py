@@ -8,8 +8,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from clientkit import API_KEY, BASE_URL, Api
-from conftest import MakeApi, MakeTransport
+from clientkit import API_KEY, BASE_URL, Api, MakeApi, MakeTransport
 from pyannoteai_identify import AsyncClient, Client, ConfigurationError
 
 pytestmark = pytest.mark.anyio

@@ -9,8 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from clientkit import API_KEY, JOB_ID, Api
-from conftest import MakeApi
+from clientkit import API_KEY, JOB_ID, Api, MakeApi
 from pyannoteai_identify import (
     APIError,
     AuthenticationError,

@@ -7,8 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
-from clientkit import API_KEY, JOB_ID, Api, FakeTime, job_response, write_wav
-from conftest import MakeApi
+from clientkit import API_KEY, JOB_ID, Api, FakeTime, MakeApi, job_response, write_wav
 from pyannoteai_identify import (
     APIConnectionError,
     APITimeoutError,

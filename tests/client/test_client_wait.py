@@ -11,8 +11,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, FakeTime, job_response
-from conftest import MakeApi
+from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, FakeTime, MakeApi, job_response
 from pyannoteai_identify import (
     AuthenticationError,
     IdentifyResult,

@@ -320,21 +320,7 @@ class Client(_BaseClient):
             self._http.close()
 
     def _run(self, flow: _flows.Flow[T]) -> T:
-        outcome: Any = None
-        error: BaseException | None = None
-        try:
-            while True:
-                try:
-                    step = flow.send(outcome) if error is None else flow.throw(error)
-                except StopIteration as stop:
-                    return cast(T, stop.value)
-                outcome, error = None, None
-                try:
-                    outcome = self._perform(step)
-                except httpx.TransportError as exc:
-                    error = exc
-        finally:
-            flow.close()
+        return _flows.drive(flow, self._perform)
 
     def _perform(self, step: _flows.Step) -> Any:
         if isinstance(step, _flows.Send):
@@ -593,21 +579,7 @@ class AsyncClient(_BaseClient):
             await self._http.aclose()
 
     async def _run(self, flow: _flows.Flow[T]) -> T:
-        outcome: Any = None
-        error: BaseException | None = None
-        try:
-            while True:
-                try:
-                    step = flow.send(outcome) if error is None else flow.throw(error)
-                except StopIteration as stop:
-                    return cast(T, stop.value)
-                outcome, error = None, None
-                try:
-                    outcome = await self._perform(step)
-                except httpx.TransportError as exc:
-                    error = exc
-        finally:
-            flow.close()
+        return await _flows.adrive(flow, self._perform)
 
     async def _perform(self, step: _flows.Step) -> Any:
         if isinstance(step, _flows.Send):

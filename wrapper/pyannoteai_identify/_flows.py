@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
@@ -75,6 +75,46 @@ class AwaitWebhook:
 
 Step: TypeAlias = Send | Sleep | Upload | AwaitWebhook
 Flow: TypeAlias = Generator[Step, Any, T]
+
+
+def drive(flow: Flow[T], perform: Callable[[Step], Any]) -> T:
+    """Run *flow* to its end, performing each step with *perform* (blocking)."""
+    outcome: Any = None
+    error: BaseException | None = None
+    try:
+        while True:
+            try:
+                step = flow.send(outcome) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            outcome, error = None, None
+            try:
+                outcome = perform(step)
+            except httpx.TransportError as exc:
+                error = exc
+    finally:
+        flow.close()
+
+
+async def adrive(flow: Flow[T], perform: Callable[[Step], Awaitable[Any]]) -> T:
+    """Run *flow* to its end, awaiting *perform* for each step: :func:`drive` for asyncio/trio."""
+    outcome: Any = None
+    error: BaseException | None = None
+    try:
+        while True:
+            try:
+                step = flow.send(outcome) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            outcome, error = None, None
+            try:
+                outcome = await perform(step)
+            except httpx.TransportError as exc:
+                error = exc
+    finally:
+        flow.close()
 
 
 @dataclass(frozen=True)
