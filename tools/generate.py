@@ -39,11 +39,18 @@ from typing import Any
 SPEC: dict[str, Any] = '''
 
 
-def validate_spec() -> dict[str, object]:
-    """Validate openapi.yaml with a real OpenAPI validator and return it parsed."""
-    document, _ = read_from_filename(str(SPEC))
-    validate(document)
-    with SPEC.open(encoding="utf-8") as handle:
+def validate_spec(path: Path = SPEC) -> dict[str, object]:
+    """Validate the spec with a real OpenAPI validator and return it parsed; exit with advice if invalid."""
+    try:
+        document, _ = read_from_filename(str(path))
+        validate(document)
+    except Exception as error:  # the validator and the YAML reader raise many types; all mean "bad spec"
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SystemExit(
+            f"{path.name} is not a valid OpenAPI document: {first_line}\n"
+            f"Fix {path.name}, then run `nox -s generate` and commit the result."
+        ) from None
+    with path.open(encoding="utf-8") as handle:
         loaded: dict[str, object] = yaml.safe_load(handle)
     return loaded
 

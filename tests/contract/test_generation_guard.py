@@ -1,0 +1,56 @@
+"""The guard around generation: a broken spec or a hand edit of generated code fails with advice."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import generate  # noqa: E402  (tools/ is not a package)
+
+
+def test_a_spec_that_breaks_openapi_fails_with_what_to_do(tmp_path: Path) -> None:
+    """A $ref to a schema that does not exist is refused, naming the problem and `nox -s generate`."""
+    spec = (ROOT / "openapi.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "openapi.yaml"
+    broken.write_text(spec.replace("#/components/schemas/JobCreated", "#/components/schemas/NoSuchThing"))
+    with pytest.raises(SystemExit) as info:
+        generate.validate_spec(broken)
+    message = str(info.value)
+    assert "not a valid OpenAPI document" in message
+    assert "NoSuchThing" in message
+    assert "nox -s generate" in message
+
+
+def test_the_committed_spec_validates() -> None:
+    """openapi.yaml itself passes the validator."""
+    assert generate.validate_spec()["openapi"] == "3.1.0"
+
+
+def test_a_hand_edit_inside_generated_code_is_reported_by_file(tmp_path: Path) -> None:
+    """Comparing trees names the edited, missing and extra files, byte for byte."""
+    committed = tmp_path / "committed"
+    fresh = tmp_path / "fresh"
+    shutil.copytree(generate.GENERATED, committed, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(generate.GENERATED, fresh, ignore=shutil.ignore_patterns("__pycache__"))
+    assert generate.differing_files(committed, fresh) == []
+    edited = committed / "models" / "job_created.py"
+    edited.write_text(edited.read_text() + "# a hand edit\n")
+    (committed / "extra.py").write_text("")
+    (committed / "types.py").unlink()
+    assert generate.differing_files(committed, fresh) == [
+        "extra.py (only in the committed copy)",
+        "models/job_created.py (differs)",
+        "types.py (missing from the committed copy)",
+    ]
+
+
+def test_the_spec_module_is_rendered_from_the_spec() -> None:
+    """_spec.py is exactly what generate.py renders from openapi.yaml (the same check CI runs)."""
+    rendered = generate.render_spec_module(generate.validate_spec())
+    assert generate.SPEC_MODULE.read_text(encoding="utf-8") == rendered
