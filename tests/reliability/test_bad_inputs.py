@@ -196,7 +196,7 @@ CLIENT_CASES = [
     Bad("identify threshold True", _identify(matching={"threshold": True}), "matching.threshold"),
     Bad("identify threshold '50'", _identify(matching={"threshold": "50"}), "matching.threshold"),
     Bad("identify matching unknown key", _identify(matching={"treshold": 5}), "matching"),
-    Bad("identify matching exclusive=1", _identify(matching=Matching(exclusive=1)), "matching.exclusive"),  # type: ignore[arg-type]
+    Bad("identify matching exclusive=1", _identify(matching=Matching(exclusive=1)), "matching.exclusive"),
     Bad("identify matching a list", _identify(matching=[True, 50]), "matching"),
     # identify: flags must be real bools
     Bad("identify confidence='yes'", _identify(confidence="yes"), "confidence"),
