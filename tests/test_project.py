@@ -67,5 +67,14 @@ def test_sync_and_async_clients_have_the_same_methods_and_parameters() -> None:
 
 def test_async_client_methods_are_coroutines() -> None:
     """AsyncClient's methods are coroutine functions, except jobs(), an async iterator."""
-    for name in ("test", "upload", "identify", "submit_voiceprint", "create_voiceprint", "get_job", "wait"):
+    for name in (
+        "test",
+        "upload",
+        "identify",
+        "submit_voiceprint",
+        "create_voiceprint",
+        "get_job",
+        "wait",
+        "identify_batch",
+    ):
         assert inspect.iscoroutinefunction(getattr(AsyncClient, name)), name

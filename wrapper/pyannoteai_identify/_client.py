@@ -7,10 +7,11 @@ flows. They differ only in how a step is performed: blocking calls here, ``await
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast, overload
 
 import anyio
 import httpx
@@ -45,6 +46,9 @@ from ._validation import (
 from ._version import __version__
 from .errors import InvalidResponseError, ValidationError
 from .results import IdentifyResult, Job, JobKind, JobStatus, R, Result, VoiceprintResult
+
+if TYPE_CHECKING:
+    from .batch import BatchReport
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -480,6 +484,25 @@ class Client(_BaseClient):
             if cursor is None:
                 return
 
+    def identify_batch(
+        self,
+        inputs: Sequence[str | os.PathLike[str]],
+        voiceprints: Mapping[str, str] | Sequence[Voiceprint],
+        *,
+        manifest: str | os.PathLike[str],
+        out: str | os.PathLike[str],
+        **options: Any,
+    ) -> BatchReport:
+        """Identify speakers in many inputs, resumably and never billing an input twice.
+
+        Inputs are files, folders (searched for audio), URLs or text files listing them; state
+        lives in the SQLite *manifest*, results go to *out*. Options and resume semantics are
+        those of :func:`pyannoteai_identify.batch.identify_batch` (docs/batch.md).
+        """
+        from .batch import identify_batch
+
+        return identify_batch(self, inputs, voiceprints, manifest=manifest, out=out, **options)
+
     @overload
     def wait(
         self,
@@ -705,6 +728,25 @@ class AsyncClient(_BaseClient):
             cursor = _next_cursor(seen, next_cursor)
             if cursor is None:
                 return
+
+    async def identify_batch(
+        self,
+        inputs: Sequence[str | os.PathLike[str]],
+        voiceprints: Mapping[str, str] | Sequence[Voiceprint],
+        *,
+        manifest: str | os.PathLike[str],
+        out: str | os.PathLike[str],
+        **options: Any,
+    ) -> BatchReport:
+        """Identify speakers in many inputs, resumably and never billing an input twice.
+
+        Inputs are files, folders (searched for audio), URLs or text files listing them; state
+        lives in the SQLite *manifest*, results go to *out*. Options and resume semantics are
+        those of :func:`pyannoteai_identify.batch.identify_batch` (docs/batch.md).
+        """
+        from .batch import aidentify_batch
+
+        return await aidentify_batch(self, inputs, voiceprints, manifest=manifest, out=out, **options)
 
     @overload
     async def wait(

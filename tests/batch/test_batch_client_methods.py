@@ -1,0 +1,36 @@
+"""Client.identify_batch and AsyncClient.identify_batch run the batch engine with the client's settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from batchkit import VOICEPRINTS, make_audio
+from pyannoteai_identify import AsyncClient, Client
+from pyannoteai_identify.sandbox import Sandbox
+
+
+def test_the_sync_method_identifies_every_input_and_a_rerun_submits_nothing(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Two files are identified once each; running the same batch again creates no job."""
+    inputs = make_audio(tmp_path / "in", 2)
+    options = {"manifest": tmp_path / "m.sqlite", "out": tmp_path / "out", "poll_interval": 0.05}
+    with Client(api_key=sandbox.api_key, base_url=sandbox.base_url) as client:
+        report = client.identify_batch(inputs, VOICEPRINTS, **options)
+        assert report.ok
+        assert len(report.inputs) == 2
+        again = client.identify_batch(inputs, VOICEPRINTS, **options)
+    assert again.ok
+    assert sandbox.stats.submissions == 2
+
+
+@pytest.mark.anyio
+async def test_the_async_method_is_a_coroutine_with_the_same_outcome(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The async twin awaits the same engine and writes a result per input."""
+    inputs = make_audio(tmp_path / "in", 2)
+    async with AsyncClient(api_key=sandbox.api_key, base_url=sandbox.base_url) as client:
+        report = await client.identify_batch(
+            inputs, VOICEPRINTS, manifest=tmp_path / "m.sqlite", out=tmp_path / "o", poll_interval=0.05
+        )
+    assert report.ok
+    assert sandbox.stats.submissions == 2
+    assert len(list((tmp_path / "o").glob("*.json"))) == 2
