@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -234,21 +234,7 @@ class _Engine:
     # Running one flow: the engine performs its steps, each request inside a limiter slot.
 
     async def run_flow(self, flow: _flows.Flow[T], kind: str) -> T:
-        outcome: Any = None
-        error: BaseException | None = None
-        try:
-            while True:
-                try:
-                    step = flow.send(outcome) if error is None else flow.throw(error)
-                except StopIteration as stop:
-                    return cast(T, stop.value)
-                outcome, error = None, None
-                try:
-                    outcome = await self._perform(step, kind)
-                except httpx.TransportError as exc:
-                    error = exc
-        finally:
-            flow.close()
+        return await _flows.adrive(flow, functools.partial(self._perform, kind=kind))
 
     async def _perform(self, step: _flows.Step, kind: str) -> Any:
         """Do one step. API requests wait for a slot of the limiter; the presigned PUT goes to
