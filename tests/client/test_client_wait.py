@@ -15,6 +15,7 @@ from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, FakeTime, MakeAp
 from pyannoteai_identify import (
     AuthenticationError,
     IdentifyResult,
+    InvalidResponseError,
     Job,
     JobCanceledError,
     JobExpiredError,
@@ -279,6 +280,33 @@ async def test_server_errors_while_polling_do_not_end_the_wait(
     )
     assert isinstance(await steady.wait(IDENTIFY_JOB, timeout=600), IdentifyResult)
     assert route.call_count == 9
+
+
+def _truncated() -> httpx.Response:
+    return httpx.Response(200, content=b'{"jobId": "fb16', headers={"Content-Type": "application/json"})
+
+
+async def test_malformed_poll_answers_do_not_end_the_wait(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """200s with truncated JSON (one, a good poll, then two more) are polled again on the schedule until the result."""
+    answers = [_truncated(), job_response("running"), _truncated(), _truncated()]
+    route = router.get(JOB_PATH).mock(side_effect=[*answers, job_response("succeeded", IDENTIFY_OUTPUT)])
+    assert isinstance(await steady.wait(IDENTIFY_JOB, timeout=600), IdentifyResult)
+    assert route.call_count == 5
+    assert fake_time.sleeps == [2.0] * 4
+
+
+async def test_a_poll_that_always_answers_garbage_ends_the_wait_after_three_tries(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """Three malformed answers in a row raise the third InvalidResponseError, long before the deadline."""
+    route = router.get(JOB_PATH).mock(side_effect=lambda request: _truncated())
+    with pytest.raises(InvalidResponseError, match="not valid JSON") as caught:
+        await steady.wait(IDENTIFY_JOB, timeout=3600)
+    assert caught.value.status_code == 200
+    assert route.call_count == 3
+    assert fake_time.sleeps == [2.0, 2.0]
 
 
 async def test_an_authentication_error_while_polling_ends_the_wait(api: Api, router: respx.Router) -> None:

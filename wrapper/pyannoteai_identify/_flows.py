@@ -26,6 +26,7 @@ from .errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    InvalidResponseError,
     JobCanceledError,
     JobExpiredError,
     JobFailedError,
@@ -316,6 +317,10 @@ def _matches_kind(result: Result, kind: JobKind) -> bool:
 
 
 _TRANSIENT = (RateLimitError, ServerError, APIConnectionError)
+#: A poll answered with a body that breaks the contract (truncated JSON, a proxy's page) is polled
+#: again, but this many such answers without a good one in between end the wait: a server that
+#: always answers garbage fails clearly instead of being polled until the deadline.
+MAX_INVALID_POLLS = 3
 
 
 def wait(
@@ -331,16 +336,30 @@ def wait(
     start = ctx.clock()
     deadline = start + timeout
     last_status: str | None = None
+    invalid_polls = 0
     while True:
         headers: httpx.Headers | None = None
         try:
             job, headers = yield from get_job(ctx, job_id, kind, deadline)
+            invalid_polls = 0
         except NotFoundError:
             raise JobExpiredError(
                 f"job {job_id} is gone (unknown id, or deleted 24 hours after completion)",
                 job_id=job_id,
                 status=last_status or "unknown",
             ) from None
+        except InvalidResponseError as error:
+            invalid_polls += 1
+            if invalid_polls >= MAX_INVALID_POLLS:
+                raise
+            logger.warning(
+                "polling job %s: %s; will poll again (%d of %d malformed answers in a row)",
+                job_id,
+                error,
+                invalid_polls,
+                MAX_INVALID_POLLS,
+            )
+            job = None
         except _TRANSIENT as error:
             logger.warning("polling job %s: %s; will keep waiting", job_id, error)
             job = None
