@@ -357,6 +357,38 @@ async def test_a_failed_webhook_delivery_raises_job_failed_error(steady: Api, ro
         await steady.wait(IDENTIFY_JOB, broker=broker, timeout=600)
 
 
+@pytest.mark.parametrize(("status", "error"), [("failed", JobFailedError), ("canceled", JobCanceledError)])
+async def test_an_ended_delivery_without_a_reason_polls_once_for_the_api_reason(
+    steady: Api, router: respx.Router, status: str, error: type[Exception]
+) -> None:
+    """A failed or canceled delivery has no output (as documented): one more poll fetches output.error."""
+    route = router.get(JOB_PATH).mock(
+        side_effect=[job_response("running"), job_response(status, {"error": "Could not load audio"})]
+    )
+    broker = _Broker(_Event(JOB_ID, status))
+    with pytest.raises(error, match="Could not load audio") as caught:
+        await steady.wait(IDENTIFY_JOB, broker=broker, timeout=600)
+    assert caught.value.api_message == "Could not load audio"  # type: ignore[attr-defined]
+    assert route.call_count == 2
+    assert broker.timeouts == [2.0]
+
+
+@pytest.mark.parametrize("next_poll", ["failed", "running"])
+async def test_an_ended_delivery_whose_poll_adds_no_reason_raises_without_one_and_stops(
+    steady: Api, router: respx.Router, next_poll: str
+) -> None:
+    """When the poll after a failed delivery has no error either (or still lags behind), the wait ends there."""
+    seen: list[str] = []
+    route = router.get(JOB_PATH).mock(side_effect=[job_response("running"), job_response(next_poll)])
+    broker = _Broker(_Event(JOB_ID, "failed"))
+    with pytest.raises(JobFailedError, match="no reason") as caught:
+        await steady.wait(IDENTIFY_JOB, broker=broker, timeout=600, on_status=lambda job: seen.append(str(job.status)))
+    assert caught.value.api_message is None
+    assert route.call_count == 2
+    assert broker.timeouts == [2.0]
+    assert seen == ["running", "failed"]
+
+
 async def test_without_a_delivery_the_broker_wait_falls_back_to_polling(
     steady: Api, router: respx.Router, fake_time: FakeTime
 ) -> None:

@@ -226,11 +226,14 @@ async def test_a_status_only_delivery_ends_the_wait_with_one_more_poll_for_the_o
 async def test_a_failed_job_delivered_by_webhook_raises_job_failed(
     waiting_api: Api, sandbox: Sandbox, receiver: Receiver
 ) -> None:
-    """The sandbox fails the job; its delivery (no output, as documented) ends the wait with JobFailedError."""
+    """The sandbox fails the job; its delivery (no output, as documented) ends the wait with JobFailedError
+    carrying the reason, fetched by one more poll."""
     sandbox.faults.fail_next_job("Could not load audio")
-    with pytest.raises(JobFailedError) as info:
+    with pytest.raises(JobFailedError, match="Could not load audio") as info:
         await submit_and_wait(waiting_api, sandbox, receiver)
     settle(sandbox, receiver, 1)
     assert info.value.job_id == receiver.events[0].job_id
+    assert info.value.api_message == "Could not load audio"
     assert str(receiver.events[0].status) == "failed"
-    assert sandbox.stats.requests["getJobById"] == 1
+    assert receiver.events[0].error is None
+    assert sandbox.stats.requests["getJobById"] == 2

@@ -294,7 +294,11 @@ def _finish(job: Job[Result], kind: JobKind | None) -> Result:
 
 
 def _from_event(event: Any, kind: JobKind | None) -> Job[Result] | None:
-    """A terminal job built from a webhook event, or None when the event lacks what we need (poll then)."""
+    """A terminal job built from a webhook event, or None when the event lacks what we need (poll then).
+
+    A status-only delivery has no output, and a failed or canceled delivery has none either (so no
+    reason, as the API documents): the poll that follows fetches ``output``/``output.error``.
+    """
     status = coerce_status(str(event.status))
     if status not in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED):
         return None
@@ -306,7 +310,17 @@ def _from_event(event: Any, kind: JobKind | None) -> Job[Result] | None:
             result = parse_output(kind, result.to_dict())
         return Job[Result](event.job_id, status, kind, output=result)
     error = getattr(event, "error", None)
+    if not error:
+        return None
     return Job[Result](event.job_id, status, kind, output=DiarizationResult(error=error))
+
+
+def _ended_without_reason(event: Any, kind: JobKind | None) -> Job[Result] | None:
+    """The job a failed or canceled delivery without error text reports, to finish with if a poll adds nothing."""
+    status = coerce_status(str(event.status))
+    if status in (JobStatus.FAILED, JobStatus.CANCELED) and not getattr(event, "error", None):
+        return Job[Result](event.job_id, status, kind)
+    return None
 
 
 def _matches_kind(result: Result, kind: JobKind) -> bool:
@@ -337,6 +351,9 @@ def wait(
     deadline = start + timeout
     last_status: str | None = None
     invalid_polls = 0
+    # Set by a failed/canceled delivery without a reason: the next poll looks for output.error,
+    # and whatever it shows, the wait ends then (it never goes back to waiting for that job).
+    reported: Job[Result] | None = None
     while True:
         headers: httpx.Headers | None = None
         try:
@@ -372,6 +389,10 @@ def wait(
                     on_status(job)
             if job.is_terminal:
                 return _finish(job, kind)
+        if reported is not None:
+            if on_status is not None and str(reported.status) != last_status:
+                on_status(reported)
+            return _finish(reported, kind)
         now = ctx.clock()
         remaining = deadline - now
         if remaining <= 0:
@@ -397,6 +418,7 @@ def wait(
                 if on_status is not None and str(finished.status) != last_status:
                     on_status(finished)
                 return _finish(finished, kind)
+            reported = _ended_without_reason(event, kind)
 
 
 def list_page(
