@@ -193,6 +193,8 @@ CLIENT_CASES = [
     Bad("identify threshold inf", _identify(matching={"threshold": INF}), "matching.threshold"),
     Bad("identify threshold -inf", _identify(matching={"threshold": -INF}), "matching.threshold"),
     Bad("identify threshold 1e308*10", _identify(matching={"threshold": 1e308 * 10}), "matching.threshold"),
+    Bad("identify threshold 10**400", _identify(matching=Matching(threshold=10**400)), "matching.threshold"),
+    Bad("identify threshold -(10**400)", _identify(matching={"threshold": -(10**400)}), "matching.threshold"),
     Bad("identify threshold True", _identify(matching={"threshold": True}), "matching.threshold"),
     Bad("identify threshold '50'", _identify(matching={"threshold": "50"}), "matching.threshold"),
     Bad("identify matching unknown key", _identify(matching={"treshold": 5}), "matching"),

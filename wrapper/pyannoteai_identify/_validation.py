@@ -7,7 +7,6 @@ naming the field, the value and the rule: nothing is sent, nothing is billed.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -109,13 +108,18 @@ def check_num_speakers(value: object) -> int | None:
 
 
 def check_threshold(value: object) -> float | None:
+    """None, or a number within the contract's bounds.
+
+    Python compares an int with a float exactly, whatever its size, and NaN compares false, so the
+    one range check refuses NaN, infinities and ints too large for a float (``10**400``) alike.
+    """
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(
             "matching.threshold", value, f"must be a number from {THRESHOLD_MIN:g} to {THRESHOLD_MAX:g}"
         )
-    if not math.isfinite(value) or not THRESHOLD_MIN <= value <= THRESHOLD_MAX:
+    if not THRESHOLD_MIN <= value <= THRESHOLD_MAX:
         raise ValidationError("matching.threshold", value, f"must be from {THRESHOLD_MIN:g} to {THRESHOLD_MAX:g}")
     return float(value)
 
