@@ -276,6 +276,7 @@ CLIENT_CASES = [
     Bad("create_voiceprint timeout NaN", lambda c, f: c.create_voiceprint(URL, timeout=NAN), "timeout"),
     Bad("create_voiceprint timeout inf", lambda c, f: c.create_voiceprint(URL, timeout=INF), "timeout"),
     Bad("create_voiceprint timeout '60'", lambda c, f: c.create_voiceprint(URL, timeout="60"), "timeout"),
+    Bad("create_voiceprint timeout 10**400", lambda c, f: c.create_voiceprint(URL, timeout=10**400), "timeout"),
     Bad("create_voiceprint audio a float", lambda c, f: c.create_voiceprint(3.5), "audio"),
     # upload
     Bad("upload an https URL", lambda c, f: c.upload(URL), "audio"),
@@ -317,6 +318,7 @@ CLIENT_CASES = [
     Bad("wait timeout NaN", lambda c, f: c.wait("fb16c565", timeout=NAN), "timeout"),
     Bad("wait timeout inf", lambda c, f: c.wait("fb16c565", timeout=INF), "timeout"),
     Bad("wait timeout True", lambda c, f: c.wait("fb16c565", timeout=True), "timeout"),
+    Bad("wait timeout 10**400", lambda c, f: c.wait("fb16c565", timeout=10**400), "timeout"),
     Bad("wait unknown kind", lambda c, f: c.wait("fb16c565", kind="diarize"), "kind"),
     Bad("wait kind an int", lambda c, f: c.wait("fb16c565", kind=3), "kind"),
     Bad("wait broker not a broker", lambda c, f: c.wait("fb16c565", broker=object()), "broker"),

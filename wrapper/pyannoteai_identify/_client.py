@@ -7,6 +7,7 @@ flows. They differ only in how a step is performed: blocking calls here, ``await
 from __future__ import annotations
 
 import functools
+import math
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
@@ -219,9 +220,13 @@ class _BaseClient:
             return DEFAULT_WAIT_TIMEOUT
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
             raise ValidationError("timeout", timeout, "must be a positive number of seconds, or None for 24 hours")
-        if timeout != timeout or timeout == float("inf"):
+        try:
+            seconds = float(timeout)
+        except OverflowError:  # an int beyond the range of a float, such as 10**400
+            seconds = math.inf
+        if not math.isfinite(seconds):
             raise ValidationError("timeout", timeout, "must be finite: every wait has a deadline")
-        return float(timeout)
+        return seconds
 
     def _get_job_flow(self, job_id: str, kind: JobKind | None) -> _flows.Flow[Job[Result]]:
         checked = check_job_id(job_id)
