@@ -225,7 +225,19 @@ def test_request_timeout_must_be_a_positive_number(cls: type, timeout: object) -
         cls(api_key=API_KEY, timeout=timeout)
 
 
-@pytest.mark.parametrize("timeout", [12.5, httpx.Timeout(5.0, connect=1.0)])
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize(
+    "timeout",
+    [86_400.5, 1e300, 10**400, httpx.Timeout(5.0, pool=1e300)],
+    ids=["day-and-a-half-second", "1e300", "10**400", "httpx-pool-1e300"],
+)
+def test_a_request_timeout_over_a_day_is_refused_naming_the_limit(cls: type, timeout: object) -> None:
+    """A request timeout (or any part of an httpx.Timeout) over 86400 s fails at construction, saying so."""
+    with pytest.raises(ConfigurationError, match=r"at most 86400 s \(one day\)"):
+        cls(api_key=API_KEY, timeout=timeout)
+
+
+@pytest.mark.parametrize("timeout", [12.5, 86_400, httpx.Timeout(5.0, connect=1.0), httpx.Timeout(86_400.0)])
 async def test_the_request_timeout_reaches_every_request(
     make_api: MakeApi, router: respx.Router, timeout: float | httpx.Timeout
 ) -> None:

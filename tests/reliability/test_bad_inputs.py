@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import respx
 from pyannoteai_identify import (
@@ -338,6 +339,11 @@ CONFIG_CASES = [
     pytest.param({"timeout": NAN}, id="timeout NaN"),
     pytest.param({"timeout": INF}, id="timeout inf"),
     pytest.param({"timeout": "30"}, id="timeout a string"),
+    pytest.param({"timeout": 1e300}, id="timeout 1e300"),
+    pytest.param({"timeout": 10**400}, id="timeout 10**400"),
+    pytest.param({"timeout": 10**5000}, id="timeout 10**5000"),
+    pytest.param({"timeout": 86_400.5}, id="timeout over a day"),
+    pytest.param({"timeout": httpx.Timeout(5.0, read=1e300)}, id="timeout httpx.Timeout read 1e300"),
     pytest.param({"max_retries": -1}, id="max_retries<0"),
     pytest.param({"max_retries": True}, id="max_retries True"),
     pytest.param({"max_retries": 2.5}, id="max_retries a float"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import math
 import os
 from dataclasses import dataclass, field
 
@@ -17,6 +16,9 @@ WEBHOOK_SECRET_ENV = "PYANNOTEAI_WEBHOOK_SECRET"
 DEFAULT_BASE_URL = "https://api.pyannote.ai"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 3
+#: The longest timeout of one HTTP request. No request needs a day, and far longer values
+#: (``timeout=1e300``) overflow the operating system's timers: every request raised OverflowError.
+MAX_REQUEST_TIMEOUT = 86_400.0
 #: wait() gives up after this long unless told otherwise: audio is at most 24 hours long and
 #: results are deleted 24 hours after completion, so a longer wait cannot succeed.
 DEFAULT_WAIT_TIMEOUT = 24 * 3600.0
@@ -33,11 +35,36 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _is_timeout(value: object) -> bool:
-    """None, an ``httpx.Timeout``, or a positive finite number of seconds (not a bool)."""
-    if value is None or isinstance(value, httpx.Timeout):
-        return True
-    return not isinstance(value, bool) and isinstance(value, int | float) and 0 < value < math.inf
+def _shown(value: object) -> str:
+    """A short repr for a message; an int too long to print (``10**5000``) is shown by its size."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"<an int of {value.bit_length()} bits>" if isinstance(value, int) else f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _timeout_problem(value: object) -> str | None:
+    """Why *value* cannot be a request timeout, or None for None, a number of seconds or an ``httpx.Timeout``.
+
+    A number must be positive and at most a day (not a bool); each part of an ``httpx.Timeout``
+    (connect, read, write, pool) must be None or at most a day. Python compares ints with floats
+    exactly, so ``10**400`` and NaN fail the range check like infinity does.
+    """
+    limit = f"at most {MAX_REQUEST_TIMEOUT:g} s (one day)"
+    if value is None:
+        return None
+    if isinstance(value, httpx.Timeout):
+        for part, seconds in value.as_dict().items():
+            if seconds is not None and not seconds <= MAX_REQUEST_TIMEOUT:
+                return f"its {part} timeout is {seconds!r} s; each part must be {limit}, or None"
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_REQUEST_TIMEOUT:
+        return (
+            f"must be a positive number of seconds {limit}, an httpx.Timeout, or None for "
+            "the default (30 s, 10 s to connect)"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -84,11 +111,9 @@ class Settings:
             )
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError(f"max_retries={max_retries!r}: must be a whole number ≥ 0")
-        if not _is_timeout(timeout):
-            raise ConfigurationError(
-                f"timeout={timeout!r}: must be a positive number of seconds, an httpx.Timeout, or None for "
-                "the default (30 s, 10 s to connect)"
-            )
+        problem = _timeout_problem(timeout)
+        if problem is not None:
+            raise ConfigurationError(f"timeout={_shown(timeout)}: {problem}")
         resolved_timeout = (
             DEFAULT_TIMEOUT
             if timeout is None
