@@ -299,6 +299,7 @@ CLIENT_CASES = [
     Bad("get_job id an int", lambda c, f: c.get_job(12345), "job_id"),
     Bad("get_job id lone surrogate", lambda c, f: c.get_job("fb16" + LONE_SURROGATE), "job_id"),
     Bad("get_job unknown kind", lambda c, f: c.get_job("fb16c565", kind="transcription"), "kind"),
+    Bad("get_job kind a list", lambda c, f: c.get_job("fb16c565", kind=["identify"]), "kind"),
     # jobs (validated when called, before the first page is fetched)
     Bad("jobs unknown status", lambda c, f: c.jobs(status="done"), "status"),
     Bad("jobs status in upper case", lambda c, f: c.jobs(status="SUCCEEDED"), "status"),
@@ -322,6 +323,7 @@ CLIENT_CASES = [
     Bad("wait timeout 10**400", lambda c, f: c.wait("fb16c565", timeout=10**400), "timeout"),
     Bad("wait unknown kind", lambda c, f: c.wait("fb16c565", kind="diarize"), "kind"),
     Bad("wait kind an int", lambda c, f: c.wait("fb16c565", kind=3), "kind"),
+    Bad("wait kind a list", lambda c, f: c.wait("fb16c565", kind=["identify"]), "kind"),
     Bad("wait broker not a broker", lambda c, f: c.wait("fb16c565", broker=object()), "broker"),
 ]
 

@@ -201,8 +201,7 @@ class _BaseClient:
             job_id, known_kind = job.id, job.kind
         else:
             job_id, known_kind = check_job_id(job), None
-        if kind is not None and kind not in _KINDS:
-            raise ValidationError("kind", kind, f"must be one of {sorted(_KINDS)} or None")
+        self._check_kind(kind)
         if broker is not None and not callable(getattr(broker, "wait", None)):
             raise ValidationError("broker", broker, "must be a WebhookBroker (with wait and wait_async)")
         return _flows.wait(
@@ -213,6 +212,12 @@ class _BaseClient:
             on_status=on_status,
             broker=broker,
         )
+
+    @staticmethod
+    def _check_kind(kind: object) -> None:
+        """None or a job kind; the type is checked first, so a list is refused rather than unhashable."""
+        if kind is not None and (not isinstance(kind, str) or kind not in _KINDS):
+            raise ValidationError("kind", kind, f"must be one of {sorted(_KINDS)} or None")
 
     @staticmethod
     def _check_timeout(timeout: float | None) -> float:
@@ -230,8 +235,7 @@ class _BaseClient:
 
     def _get_job_flow(self, job_id: str, kind: JobKind | None) -> _flows.Flow[Job[Result]]:
         checked = check_job_id(job_id)
-        if kind is not None and kind not in _KINDS:
-            raise ValidationError("kind", kind, f"must be one of {sorted(_KINDS)} or None")
+        self._check_kind(kind)
 
         def flow() -> _flows.Flow[Job[Result]]:
             job, _ = yield from _flows.get_job(self._ctx, checked, kind)
