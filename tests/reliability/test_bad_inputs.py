@@ -41,6 +41,7 @@ from pyannoteai_identify import (
 from pyannoteai_identify._validation import (
     LABEL_MAX,
     MAX_AUDIO_BYTES,
+    MAX_JOB_ID_LENGTH,
     MAX_VOICEPRINT_AUDIO_BYTES,
     MAX_VOICEPRINT_AUDIO_SECONDS,
     MAX_VOICEPRINTS,
@@ -298,6 +299,8 @@ CLIENT_CASES = [
     Bad("get_job id None", lambda c, f: c.get_job(None), "job_id"),
     Bad("get_job id an int", lambda c, f: c.get_job(12345), "job_id"),
     Bad("get_job id lone surrogate", lambda c, f: c.get_job("fb16" + LONE_SURROGATE), "job_id"),
+    Bad("get_job id of 70,000 characters", lambda c, f: c.get_job("f" * 70_000), "job_id"),
+    Bad("get_job id of 1025 characters", lambda c, f: c.get_job("f" * (MAX_JOB_ID_LENGTH + 1)), "job_id"),
     Bad("get_job unknown kind", lambda c, f: c.get_job("fb16c565", kind="transcription"), "kind"),
     Bad("get_job kind a list", lambda c, f: c.get_job("fb16c565", kind=["identify"]), "kind"),
     # jobs (validated when called, before the first page is fetched)
@@ -315,6 +318,7 @@ CLIENT_CASES = [
     Bad("wait empty id", lambda c, f: c.wait(""), "job_id"),
     Bad("wait id ..", lambda c, f: c.wait(".."), "job_id"),
     Bad("wait id None", lambda c, f: c.wait(None), "job_id"),
+    Bad("wait id of 70,000 characters", lambda c, f: c.wait("f" * 70_000), "job_id"),
     Bad("wait timeout=0", lambda c, f: c.wait("fb16c565", timeout=0), "timeout"),
     Bad("wait timeout -inf", lambda c, f: c.wait("fb16c565", timeout=-INF), "timeout"),
     Bad("wait timeout NaN", lambda c, f: c.wait("fb16c565", timeout=NAN), "timeout"),

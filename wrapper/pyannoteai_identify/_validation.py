@@ -215,8 +215,15 @@ def check_webhook(value: object) -> str | None:
     return _http_url("webhook", _text("webhook", value))
 
 
+#: Job ids are UUIDs (36 characters); a far longer "id" is a mistake, and past about 65,000
+#: characters it no longer fits in a URL (httpx raised InvalidURL).
+MAX_JOB_ID_LENGTH = 1024
+
+
 def check_job_id(value: object) -> str:
     job_id = _text("job_id", value)
+    if len(job_id) > MAX_JOB_ID_LENGTH:
+        raise ValidationError("job_id", value, f"must be at most {MAX_JOB_ID_LENGTH} characters (job ids are UUIDs)")
     if not job_id.strip() or job_id != job_id.strip():
         raise ValidationError("job_id", value, "must be a non-empty job id without surrounding whitespace")
     if job_id in (".", ".."):
