@@ -249,6 +249,12 @@ CLIENT_CASES = [
         _identify_file(lambda f: f.path("a.wav", 64), media_key="../../other-team/a.wav"),
         "key",
     ),
+    Bad(
+        "identify on_upload_progress not callable",
+        _identify_file(lambda f: f.path("a.wav", 64), on_upload_progress=5),
+        "on_upload_progress",
+    ),
+    Bad("identify on_upload_progress a string for a URL", _identify(on_upload_progress="print"), "on_upload_progress"),
     # submit_voiceprint
     Bad(
         "submit_voiceprint WAV over 30 s",
@@ -272,6 +278,11 @@ CLIENT_CASES = [
         lambda c, f: c.submit_voiceprint(f.path("v.wav", 64), media_key="k" * MEDIA_URL_MAX),
         "key",
     ),
+    Bad(
+        "submit_voiceprint on_upload_progress not callable",
+        lambda c, f: c.submit_voiceprint(f.path("v.wav", 64), on_upload_progress=5),
+        "on_upload_progress",
+    ),
     # create_voiceprint
     Bad("create_voiceprint timeout=0", lambda c, f: c.create_voiceprint(URL, timeout=0), "timeout"),
     Bad("create_voiceprint timeout<0", lambda c, f: c.create_voiceprint(URL, timeout=-5), "timeout"),
@@ -280,6 +291,12 @@ CLIENT_CASES = [
     Bad("create_voiceprint timeout '60'", lambda c, f: c.create_voiceprint(URL, timeout="60"), "timeout"),
     Bad("create_voiceprint timeout 10**400", lambda c, f: c.create_voiceprint(URL, timeout=10**400), "timeout"),
     Bad("create_voiceprint audio a float", lambda c, f: c.create_voiceprint(3.5), "audio"),
+    Bad("create_voiceprint on_status not callable", lambda c, f: c.create_voiceprint(URL, on_status=5), "on_status"),
+    Bad(
+        "create_voiceprint on_upload_progress not callable",
+        lambda c, f: c.create_voiceprint(f.path("v.wav", 64), on_upload_progress=5),
+        "on_upload_progress",
+    ),
     # upload
     Bad("upload an https URL", lambda c, f: c.upload(URL), "audio"),
     Bad("upload a media URL", lambda c, f: c.upload("media://a.wav"), "audio"),
@@ -290,6 +307,7 @@ CLIENT_CASES = [
     Bad("upload key an int", lambda c, f: c.upload(f.path("u.wav", 64), key=7), "key"),
     Bad("upload key lone surrogate", lambda c, f: c.upload(f.path("u.wav", 64), key="a" + LONE_SURROGATE), "key"),
     Bad("upload empty file object", lambda c, f: c.upload(io.BytesIO(b"")), "audio"),
+    Bad("upload on_progress not callable", lambda c, f: c.upload(f.path("u.wav", 64), on_progress=5), "on_progress"),
     # get_job
     Bad("get_job empty id", lambda c, f: c.get_job(""), "job_id"),
     Bad("get_job blank id", lambda c, f: c.get_job("   "), "job_id"),
@@ -329,6 +347,7 @@ CLIENT_CASES = [
     Bad("wait kind an int", lambda c, f: c.wait("fb16c565", kind=3), "kind"),
     Bad("wait kind a list", lambda c, f: c.wait("fb16c565", kind=["identify"]), "kind"),
     Bad("wait broker not a broker", lambda c, f: c.wait("fb16c565", broker=object()), "broker"),
+    Bad("wait on_status not callable", lambda c, f: c.wait("fb16c565", on_status="print"), "on_status"),
 ]
 
 CONFIG_CASES = [

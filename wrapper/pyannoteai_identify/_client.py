@@ -38,6 +38,7 @@ from ._validation import (
     Voiceprint,
     check_audio,
     check_bool,
+    check_callback,
     check_job_id,
     check_matching,
     check_num_speakers,
@@ -94,6 +95,16 @@ class _BaseClient:
     def _upload_flow(self, audio: CheckedAudio, key: str | None, progress: ProgressCallback | None) -> _flows.Flow[str]:
         return _flows.upload(self._ctx, audio, media_url_for(audio, key), progress)
 
+    def _upload_call_flow(
+        self, audio: object, key: str | None, on_progress: ProgressCallback | None
+    ) -> _flows.Flow[str]:
+        """What ``upload()`` runs, its arguments checked first."""
+        checked = check_audio(audio)
+        if checked.url is not None:
+            raise ValidationError("audio", audio, "must be a local path or a binary file object to upload")
+        check_callback("on_progress", on_progress)
+        return self._upload_flow(checked, key, on_progress)
+
     def _audio_url_flow(
         self, audio: CheckedAudio, key: str | None, progress: ProgressCallback | None
     ) -> _flows.Flow[str]:
@@ -128,6 +139,7 @@ class _BaseClient:
             webhook=check_webhook(webhook),
             webhook_status_only=check_bool("webhook_status_only", webhook_status_only),
         )
+        check_callback("on_upload_progress", on_upload_progress)
         if media_key is not None and checked_audio.url is not None:
             raise ValidationError("media_key", media_key, "applies only to audio that is uploaded (a path or a file)")
         if media_key is not None:
@@ -153,6 +165,7 @@ class _BaseClient:
         check_voiceprint_duration(checked_audio)
         hook = check_webhook(webhook)
         status_only = check_bool("webhook_status_only", webhook_status_only)
+        check_callback("on_upload_progress", on_upload_progress)
         if media_key is not None:
             media_url_for(checked_audio, media_key)
 
@@ -180,6 +193,7 @@ class _BaseClient:
             audio, webhook=None, webhook_status_only=False, media_key=media_key, on_upload_progress=on_upload_progress
         )
         wait_timeout = self._check_timeout(timeout)
+        check_callback("on_status", on_status)
 
         def flow() -> _flows.Flow[str]:
             job = yield from submit
@@ -204,6 +218,7 @@ class _BaseClient:
         self._check_kind(kind)
         if broker is not None and not callable(getattr(broker, "wait", None)):
             raise ValidationError("broker", broker, "must be a WebhookBroker (with wait and wait_async)")
+        check_callback("on_status", on_status)
         return _flows.wait(
             self._ctx,
             job_id,
@@ -365,10 +380,7 @@ class Client(_BaseClient):
             key: the object key (``meetings/call.wav`` or ``media://meetings/call.wav``); default: unique.
             on_progress: called with (bytes sent, total bytes or None) after each chunk.
         """
-        checked = check_audio(audio)
-        if checked.url is not None:
-            raise ValidationError("audio", audio, "must be a local path or a binary file object to upload")
-        return self._run(self._upload_flow(checked, key, on_progress))
+        return self._run(self._upload_call_flow(audio, key, on_progress))
 
     def identify(
         self,
@@ -639,10 +651,7 @@ class AsyncClient(_BaseClient):
         self, audio: str | Any, key: str | None = None, *, on_progress: ProgressCallback | None = None
     ) -> str:
         """Stream a local file or binary file object to the media API; return its ``media://`` URL."""
-        checked = check_audio(audio)
-        if checked.url is not None:
-            raise ValidationError("audio", audio, "must be a local path or a binary file object to upload")
-        return await self._run(self._upload_flow(checked, key, on_progress))
+        return await self._run(self._upload_call_flow(audio, key, on_progress))
 
     async def identify(
         self,

@@ -24,6 +24,7 @@ __all__ = [
     "Voiceprint",
     "check_audio",
     "check_bool",
+    "check_callback",
     "check_job_id",
     "check_media_url",
     "check_num_speakers",
@@ -95,6 +96,13 @@ def check_bool(field: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise ValidationError(field, value, "must be True or False")
     return value
+
+
+def check_callback(field: str, value: object) -> None:
+    """None or something callable: a callback is checked before the upload starts or the job is billed,
+    not when it is first called."""
+    if value is not None and not callable(value):
+        raise ValidationError(field, value, f"must be a function (or None), not {type(value).__name__}")
 
 
 def check_num_speakers(value: object) -> int | None:
