@@ -7,12 +7,13 @@ every httpx client is intercepted, and an unexpected one fails the test) and mus
 ``ValidationError`` naming the field, with zero calls recorded. The exception type is the one
 each function documents:
 
-* ``ValidationError``: every argument of a client method, ``webhooks.sign`` and the ``tolerance`` of
-  ``webhooks.verify``/``parse`` (also a ``ValueError``);
+* ``ValidationError``: every argument of a client method, ``webhooks.sign``, the ``tolerance`` and
+  ``now`` of ``webhooks.verify``/``parse`` and the ``kind`` of ``parse`` (also a ``ValueError``);
 * ``ConfigurationError``: the arguments of the ``Client``/``AsyncClient`` constructors (api_key,
   base_url, timeout, max_retries);
 * ``WebhookVerificationError``: a delivery ``webhooks.verify``/``parse`` refuses (its ``reason``
-  is checked), and an empty secret given to ``webhooks.sign``.
+  is checked), and a secret that is empty or not valid text (reason ``no_secret``, also from
+  ``webhooks.sign``; ``WebhookReceiver`` turns it into a ``ConfigurationError``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from pyannoteai_identify._validation import (
     MEDIA_URL_MAX,
     VOICEPRINT_MAX,
 )
+from pyannoteai_identify.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.anyio
 
@@ -489,10 +491,53 @@ WEBHOOK_CASES = [
         id="verify from the future",
     ),
     pytest.param(
-        lambda: webhooks.verify(BODY, _headers(), SECRET, now=INF),
+        lambda: webhooks.verify(BODY, _headers(), SECRET, now=INF), ValidationError, "now", id="verify now=inf"
+    ),
+    pytest.param(
+        lambda: webhooks.verify(BODY, _headers(), SECRET, now=NAN), ValidationError, "now", id="verify now=NaN"
+    ),
+    pytest.param(
+        lambda: webhooks.verify(BODY, _headers(), SECRET, now=str(NOW)),
+        ValidationError,
+        "now",
+        id="verify now a string",
+    ),
+    pytest.param(lambda: webhooks.parse(BODY, _headers(), SECRET, now=NAN), ValidationError, "now", id="parse now=NaN"),
+    pytest.param(
+        lambda: webhooks.verify(BODY, _headers(), SECRET, tolerance="600", now=NOW),
+        ValidationError,
+        "tolerance",
+        id="verify tolerance a string",
+    ),
+    pytest.param(
+        lambda: webhooks.parse(BODY, _headers(), SECRET, tolerance="600", now=NOW),
+        ValidationError,
+        "tolerance",
+        id="parse tolerance a string",
+    ),
+    pytest.param(
+        lambda: webhooks.verify(BODY, _headers(), "whsec_" + LONE_SURROGATE, now=NOW),
         WebhookVerificationError,
-        "timestamp_out_of_tolerance",
-        id="verify now=inf",
+        "no_secret",
+        id="verify secret with a lone surrogate",
+    ),
+    pytest.param(
+        lambda: webhooks.verify(BODY, _headers(), [SECRET, "whsec_" + LONE_SURROGATE], now=NOW),
+        WebhookVerificationError,
+        "no_secret",
+        id="verify rotation with a secret that is not text",
+    ),
+    pytest.param(
+        lambda: webhooks.parse(BODY, _headers(), SECRET, now=NOW, kind="transcript"),
+        ValidationError,
+        "kind",
+        id="parse unknown kind",
+    ),
+    pytest.param(
+        lambda: webhooks.parse(BODY, _headers(), SECRET, now=NOW, kind=["voiceprint"]),
+        ValidationError,
+        "kind",
+        id="parse kind a list",
     ),
     pytest.param(
         lambda: webhooks.verify(BODY, _headers(X_Signature="abc"), SECRET, now=NOW),
@@ -594,6 +639,12 @@ WEBHOOK_CASES = [
         id="sign timestamp 10**400",
     ),
     pytest.param(lambda: webhooks.sign(BODY, ""), WebhookVerificationError, "no_secret", id="sign empty secret"),
+    pytest.param(
+        lambda: webhooks.sign(BODY, "whsec_" + LONE_SURROGATE),
+        WebhookVerificationError,
+        "no_secret",
+        id="sign secret with a lone surrogate",
+    ),
 ]
 
 
@@ -643,6 +694,16 @@ def test_a_bad_webhook_input_raises_its_documented_error(
     else:
         assert isinstance(caught, WebhookVerificationError) and caught.reason == field
     assert SECRET not in str(caught)
+    assert no_io.calls.call_count == 0
+
+
+def test_a_receiver_refuses_a_secret_that_is_not_text_and_a_now_that_is_not_a_time(no_io: respx.MockRouter) -> None:
+    """WebhookReceiver(secret with a lone surrogate) is a ConfigurationError; handle(now=NaN) a ValidationError."""
+    with pytest.raises(ConfigurationError, match="not valid text"):
+        WebhookReceiver("whsec_" + LONE_SURROGATE)
+    with pytest.raises(ValidationError) as info:
+        WebhookReceiver(SECRET).handle(BODY, _headers(), now=NAN)
+    assert info.value.field == "now"
     assert no_io.calls.call_count == 0
 
 

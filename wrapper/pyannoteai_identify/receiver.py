@@ -42,6 +42,7 @@ from .webhooks import (
     Secret,
     WebhookEvent,
     _check_body,
+    _check_now,
     _check_tolerance,
     _header,
     _parse_with,
@@ -168,7 +169,8 @@ class WebhookReceiver:
         max_body_bytes: larger bodies are refused with 413.
 
     Raises:
-        ConfigurationError: no secret was given and ``PYANNOTEAI_WEBHOOK_SECRET`` is not set.
+        ConfigurationError: no secret was given and ``PYANNOTEAI_WEBHOOK_SECRET`` is not set, or a
+            secret is empty or not valid text.
     """
 
     def __init__(
@@ -208,6 +210,7 @@ class WebhookReceiver:
             now: the current Unix time, for tests.
         """
         _check_body(body)
+        _check_now(now)
         if len(body) > self.max_body_bytes:
             return self.too_large()
         try:

@@ -122,7 +122,15 @@ class _Signer:
 
 
 def _signer_of(key: str | bytes) -> tuple[_Signer, ...]:
-    raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    try:
+        raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    except UnicodeEncodeError:
+        # Said without showing the secret: it is unusable, as no delivery can be signed with it.
+        raise WebhookVerificationError(
+            "no_secret",
+            "the webhook secret is not valid text (it contains a lone surrogate, which has no UTF-8 bytes): "
+            "copy it again from the Webhooks page of the pyannoteAI dashboard",
+        ) from None
     if not raw:
         raise WebhookVerificationError("no_secret", "the webhook secret is empty")
     return (_Signer(raw),)
@@ -215,8 +223,28 @@ def _check_body(body: object) -> None:
 
 
 def _check_tolerance(tolerance: float | None) -> None:
-    if tolerance is not None and (isinstance(tolerance, bool) or not tolerance >= 0):
+    if tolerance is not None and (
+        isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not tolerance >= 0
+    ):
         raise ValidationError("tolerance", tolerance, "must be a number of seconds ≥ 0, or None to disable the window")
+
+
+def _check_now(now: float | None) -> None:
+    """None, or Unix seconds that a timestamp header could hold: NaN would make every age comparison false."""
+    if now is not None and (
+        isinstance(now, bool) or not isinstance(now, int | float) or not 0 <= now < 10**_MAX_TIMESTAMP_DIGITS
+    ):
+        raise ValidationError(
+            "now", now, f"must be Unix seconds from 0 to 10**{_MAX_TIMESTAMP_DIGITS} (finite), or None for the clock"
+        )
+
+
+_KINDS = ("identify", "voiceprint", "diarization")
+
+
+def _check_kind(kind: object) -> None:
+    if kind is not None and (not isinstance(kind, str) or kind not in _KINDS):
+        raise ValidationError("kind", kind, f"must be one of {', '.join(map(repr, _KINDS))}, or None to infer it")
 
 
 def _malformed_timestamp() -> WebhookVerificationError:
@@ -306,14 +334,18 @@ def verify(
         now: the current Unix time, for tests.
 
     Raises:
-        WebhookVerificationError: ``reason`` is ``no_secret``, ``missing_header``,
-            ``malformed_timestamp``, ``timestamp_out_of_tolerance``, ``malformed_signature`` or
-            ``signature_mismatch``. The message never says which byte differed nor shows the secret.
+        WebhookVerificationError: ``reason`` is ``no_secret`` (none given, empty, or not valid
+            text), ``missing_header``, ``malformed_timestamp``, ``timestamp_out_of_tolerance``,
+            ``malformed_signature`` or ``signature_mismatch``. The message never says which byte
+            differed nor shows the secret.
+        ValidationError: *tolerance* or *now* is not a number in range (NaN included).
         TypeError: *body* is not bytes (for instance a str or a parsed dict).
     """
     _check_body(body)
     if tolerance is not DEFAULT_TOLERANCE:
         _check_tolerance(tolerance)
+    if now is not None:
+        _check_now(now)
     _verify(body, headers, _signers(resolve_secret(secret)), tolerance, now)
 
 
@@ -454,9 +486,12 @@ def parse(
         WebhookVerificationError: for every reason :func:`verify` gives, and ``malformed_body``
             when a correctly signed body is not a JSON job (``jobId``, ``status``, ``output``?)
             that matches the contract.
+        ValidationError: *tolerance*, *now* or *kind* is not one the function accepts.
     """
     _check_body(body)
     _check_tolerance(tolerance)
+    _check_now(now)
+    _check_kind(kind)
     return _parse_with(_signers(resolve_secret(secret)), body, headers, tolerance, now, kind)
 
 
