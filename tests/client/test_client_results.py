@@ -133,6 +133,73 @@ async def test_a_malformed_job_output_from_the_api_names_the_field(
         assert caught.value.status_code == 200
 
 
+INF = float("inf")
+NAN = float("nan")
+NON_FINITE = [
+    pytest.param(["identification", 0, "start"], INF, "output.identification[0].start", id="start-inf"),
+    pytest.param(["identification", 1, "end"], NAN, "output.identification[1].end", id="end-nan"),
+    pytest.param(["diarization", 0, "end"], -INF, "output.diarization[0].end", id="diarization-end-minus-inf"),
+    pytest.param(
+        ["exclusiveDiarization", 0, "start"], NAN, "output.exclusiveDiarization[0].start", id="exclusive-start-nan"
+    ),
+    pytest.param(
+        ["identification", 0, "confidence", "John"], INF, "output.identification[0].confidence.John", id="turn-inf"
+    ),
+    pytest.param(["confidence", "score", 2], INF, "output.confidence.score[2]", id="frame-score-inf"),
+    pytest.param(["confidence", "score", 1], NAN, "output.confidence.score[1]", id="frame-score-nan"),
+    pytest.param(["confidence", "score", 3], 1e39, "output.confidence.score[3]", id="frame-score-beyond-float32"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "field"), NON_FINITE)
+def test_from_dict_refuses_a_non_finite_time_or_score_naming_the_field(path: list[Any], value: Any, field: str) -> None:
+    """NaN, infinities and frame scores too large for float32 raise InvalidResponseError naming their place."""
+    output = copy.deepcopy(RICH_OUTPUT)
+    target: Any = output
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(InvalidResponseError) as caught:
+        IdentifyResult.from_dict(output)
+    assert f"at {field}:" in str(caught.value)
+
+
+def test_whole_number_frame_scores_with_an_infinity_among_them_are_refused() -> None:
+    """An infinity among whole-number scores (stored one byte each otherwise) is refused, not stored."""
+    output = copy.deepcopy(IDENTIFY_OUTPUT) | {"confidence": {"score": [95, 89, INF, 67], "resolution": 0.02}}
+    with pytest.raises(InvalidResponseError, match=r"at output\.confidence\.score\[2\]:"):
+        IdentifyResult.from_dict(output)
+
+
+#: A succeeded job's body as sent, with START where the first turn's start time goes.
+_WIRE_BODY = (
+    '{"jobId":"' + JOB_ID + '","status":"succeeded","output":{"identification":[{"speaker":"John","start":START,'
+    '"end":4.0,"diarizationSpeaker":"SPEAKER_00","match":"John"}],'
+    '"voiceprints":[{"speaker":"SPEAKER_00","match":"John","confidence":{"John":91.0}}]}}'
+)
+
+
+@pytest.mark.parametrize(
+    ("literal", "says"),
+    [
+        ("NaN", "NaN is not a JSON number"),
+        ("Infinity", "Infinity is not a JSON number"),
+        ("-Infinity", "-Infinity is not a JSON number"),
+        ("1e400", "at output.identification[0].start: expected a finite number, got inf"),
+    ],
+)
+async def test_a_polled_body_with_a_non_standard_or_overflowing_number_is_an_invalid_response(
+    api: Api, router: respx.Router, literal: str, says: str
+) -> None:
+    """NaN/Infinity literals (not JSON) and 1e400 (an infinity once parsed) in a job body raise InvalidResponseError."""
+    body = _WIRE_BODY.replace("START", literal).encode()
+    router.get(f"/v1/jobs/{JOB_ID}").respond(200, content=body, headers={"Content-Type": "application/json"})
+    with pytest.raises(InvalidResponseError) as caught:
+        await api.get_job(JOB_ID, kind="identify")
+    assert says in str(caught.value)
+    assert caught.value.status_code == 200
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [({"status": "running"}, "jobId"), ({"jobId": JOB_ID}, "status"), ({"jobId": JOB_ID, "status": 3}, "status")],

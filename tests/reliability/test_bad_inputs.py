@@ -618,6 +618,33 @@ WEBHOOK_CASES = [
         id="parse start a string",
     ),
     pytest.param(
+        lambda: webhooks.parse(
+            *_signed(
+                b'{"jobId":"j","status":"succeeded","output":{"identification":[{"speaker":"A","start":Infinity,'
+                b'"end":1,"diarizationSpeaker":"SPEAKER_00","match":"A"}],"voiceprints":[]}}'
+            ),
+            SECRET,
+            now=NOW,
+        ),
+        WebhookVerificationError,
+        "malformed_body",
+        id="parse start Infinity",
+    ),
+    pytest.param(
+        lambda: webhooks.parse(
+            *_signed(
+                b'{"jobId":"j","status":"succeeded","output":{"diarization":[],'
+                b'"confidence":{"score":[95.5,1e400],"resolution":0.02}}}'
+            ),
+            SECRET,
+            now=NOW,
+            kind="diarization",
+        ),
+        WebhookVerificationError,
+        "malformed_body",
+        id="parse frame score 1e400",
+    ),
+    pytest.param(
         lambda: webhooks.sign(BODY, SECRET, encoding="b64"), ValidationError, "encoding", id="sign unknown encoding"
     ),
     pytest.param(

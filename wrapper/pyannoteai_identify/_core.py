@@ -43,7 +43,7 @@ from .errors import (
     RateLimitError,
     ServerError,
 )
-from .results import Job, JobKind, JobStatus, Result, coerce_status, parse_job
+from .results import Job, JobKind, JobStatus, Result, coerce_status, loads_json, parse_job
 
 RequestKwargs = dict[str, Any]
 
@@ -213,7 +213,7 @@ def json_of(response: httpx.Response) -> Any:
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise InvalidResponseError(f"expected application/json, got {content_type or 'no content type'}", **common)
     try:
-        return json.loads(response.content)
+        return loads_json(response.content)
     except ValueError as exc:
         raise InvalidResponseError(f"the response body is not valid JSON ({exc})", **common) from None
 

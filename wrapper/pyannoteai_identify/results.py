@@ -526,6 +526,25 @@ def _put_common(data: dict[str, Any], output: DiarizationResult | IdentifyResult
         data["error"] = output.error
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number (JSON has no NaN or Infinity)")
+
+
+def loads_json(data: bytes | str) -> Any:
+    """``json.loads`` without Python's extensions: ``NaN``, ``Infinity`` and ``-Infinity`` raise ValueError.
+
+    A number too large for a float (``1e400``) still becomes an infinity here; the output parsers
+    refuse infinite numbers where they read them.
+    """
+    return json.loads(data, parse_constant=_refuse_constant)
+
+
+def _all_finite(values: Sequence[float]) -> bool:
+    """Whether every number is finite: one C-level ``sum`` (NaN and infinities propagate), with an exact
+    second look only when the sum itself overflowed."""
+    return math.isfinite(sum(values)) or all(map(math.isfinite, values))
+
+
 _NUMBER = (int, float)
 
 
@@ -567,6 +586,8 @@ def _list(output: Mapping[str, Any], key: str, prefix: str) -> list[Any]:
 # number column must be within {int, float} (JSON true is not a number), and labels are checked
 # once per distinct label. Any failure sends the input to the slow walk, which names the field.
 _FAST_PATH_ERRORS = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
+#: The largest finite float32: frame scores beyond it would be stored as infinities.
+_FLOAT32_MAX = 3.4028234663852886e38
 _NUMBER_TYPES = frozenset({int, float})
 _MAP_TYPES = frozenset({dict, type(None)})
 _SPEAKER = itemgetter("speaker")
@@ -589,10 +610,13 @@ def _labels_are_text(labels: dict[Any, Any]) -> bool:
 
 
 def _floats(values: list[Any]) -> array[float]:
-    """*values* as doubles; TypeError unless every one is a JSON number."""
+    """*values* as doubles; TypeError unless every one is a finite JSON number."""
     if not _NUMBER_TYPES.issuperset(map(type, values)):
         raise TypeError("not a number")
-    return array("d", values)
+    doubles = array("d", values)
+    if not _all_finite(doubles):
+        raise ValueError("not finite")
+    return doubles
 
 
 def _turn_confidence(items: list[Any]) -> list[Any] | None:
@@ -600,10 +624,11 @@ def _turn_confidence(items: list[Any]) -> list[Any] | None:
     values = list(map(_get, items, repeat("confidence")))
     if values.count(None) == len(values):
         return None
-    if not _MAP_TYPES.issuperset(map(type, values)) or not _NUMBER_TYPES.issuperset(
-        map(type, chain.from_iterable(map(dict.values, filter(None, values))))
-    ):
+    if not _MAP_TYPES.issuperset(map(type, values)):
         raise TypeError("not a map of scores")
+    scores = list(chain.from_iterable(map(dict.values, filter(None, values))))
+    if not _NUMBER_TYPES.issuperset(map(type, scores)) or not _all_finite(scores):
+        raise TypeError("not a map of finite scores")
     return values
 
 
@@ -690,13 +715,20 @@ def _voiceprint_matches(items: list[Any], field: str) -> tuple[VoiceprintMatch, 
 
 
 def _compact_scores(score: list[Any]) -> array[int] | array[float]:
-    """Whole scores from 0 to 255 as one byte each (``bytes()`` converts them in C); others as float32."""
+    """Whole scores from 0 to 255 as one byte each (``bytes()`` converts them in C); others as float32.
+
+    Float scores are checked to be finite once they are float32, so an infinity, a NaN, and a number
+    too large for float32 (which ``array('f')`` turns into an infinity) are all refused.
+    """
     if not _NUMBER_TYPES.issuperset(map(type, score)):
         raise TypeError("not a number")
     try:
         return array("B", bytes(score))
     except (TypeError, ValueError):
-        return array("f", score)
+        floats = array("f", score)
+    if not _all_finite(floats):
+        raise ValueError("not finite")
+    return floats
 
 
 def _confidence(value: Any, field: str) -> Confidence:
@@ -713,9 +745,11 @@ def _confidence(value: Any, field: str) -> Confidence:
         raise _bad(f"{field}.score", "expected an array of numbers")
     try:
         scores = _compact_scores(score)
-    except (TypeError, OverflowError):
+    except (TypeError, ValueError, OverflowError):
         for index, item in enumerate(score):
-            _number(item, f"{field}.score[{index}]")
+            number = _number(item, f"{field}.score[{index}]")
+            if abs(number) > _FLOAT32_MAX:
+                raise _bad(f"{field}.score[{index}]", f"expected a score from 0 to 100, got {item!r}") from None
         raise _bad(f"{field}.score", "expected an array of numbers") from None
     return Confidence(scores, resolution)
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import binascii
 import hashlib
 import hmac
-import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +37,7 @@ from .results import (
     JobKind,
     JobStatus,
     Result,
+    loads_json,
     parse_job,
 )
 
@@ -432,7 +432,7 @@ def _retry_num(value: str | None) -> int:
 
 def _event(body: bytes, headers: Mapping[str, str], timestamp: int, kind: JobKind | None) -> WebhookEvent:
     try:
-        data = json.loads(body)
+        data = loads_json(body)
     except (ValueError, RecursionError) as exc:
         raise WebhookVerificationError(
             "malformed_body", f"the delivery is signed but its body is not JSON ({type(exc).__name__})"
