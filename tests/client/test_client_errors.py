@@ -118,6 +118,17 @@ async def test_an_error_without_a_json_body_keeps_its_text(api: Api, router: res
     assert caught.value.request_id is None
 
 
+async def test_an_error_body_nested_too_deeply_to_parse_still_gives_the_status_error(
+    api: Api, router: respx.Router
+) -> None:
+    """A 404 whose body is 100,000 nested arrays raises NotFoundError (the body is kept raw), not RecursionError."""
+    body = b"[" * 100_000 + b"]" * 100_000
+    router.get("/v1/jobs/gone").respond(404, content=body, headers={"Content-Type": "application/json"})
+    with pytest.raises(NotFoundError) as caught:
+        await api.get_job("gone")
+    assert caught.value.body == body
+
+
 @pytest.mark.parametrize(
     "response",
     [
@@ -126,7 +137,9 @@ async def test_an_error_without_a_json_body_keeps_its_text(api: Api, router: res
         httpx.Response(200, content=b""),
         httpx.Response(200, json={"status": "created"}),
         httpx.Response(200, json=["jobId"]),
+        httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000, headers={"Content-Type": "application/json"}),
     ],
+    ids=["html", "not-json", "empty", "no-job-id", "array", "100k-nested-arrays"],
 )
 async def test_a_success_that_breaks_the_contract_is_an_invalid_response(
     api: Api, router: respx.Router, response: httpx.Response

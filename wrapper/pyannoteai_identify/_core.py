@@ -145,7 +145,7 @@ def error_body(response: httpx.Response) -> object:
     """The parsed JSON of an error response, or None when it has none."""
     try:
         return json.loads(response.content) if response.content else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -216,6 +216,10 @@ def json_of(response: httpx.Response) -> Any:
         return loads_json(response.content)
     except ValueError as exc:
         raise InvalidResponseError(f"the response body is not valid JSON ({exc})", **common) from None
+    except RecursionError:
+        raise InvalidResponseError(
+            "the response body nests JSON arrays or objects too deeply to parse", **common
+        ) from None
 
 
 def ok(response: httpx.Response) -> Any:
