@@ -1,9 +1,12 @@
 """Sans-I/O core: validated arguments → request kwargs, and HTTP responses → results or exceptions.
 
 Request bodies are built with the generated models and routes come from the generated operation
-modules, so paths, field names and serialisation follow openapi.yaml. Responses are parsed here,
-not by the generated client: its parser raises on a status value it does not know and returns
-None for undeclared statuses (401, 404, 5xx), which must become precise exceptions.
+modules, so paths, field names and serialisation follow openapi.yaml. Each builder imports what it
+uses when first called: the generated package and attrs take about as long to import as httpx, and
+``import pyannoteai_identify`` (a webhook receiver, the CLI's help) should not pay for them. Later
+calls find the modules in ``sys.modules``. Responses are parsed here, not by the generated client:
+its parser raises on a status value it does not know and returns None for undeclared statuses
+(401, 404, 5xx), which must become precise exceptions.
 """
 
 from __future__ import annotations
@@ -16,18 +19,6 @@ from typing import Any, cast
 from uuid import UUID
 
 import httpx
-from pyannoteai_api.api.jobs import get_job_by_id as _get_job_by_id
-from pyannoteai_api.api.jobs import get_jobs_by_team_v2 as _get_jobs
-from pyannoteai_api.api.jobs import identify as _identify
-from pyannoteai_api.api.jobs import voiceprint as _voiceprint
-from pyannoteai_api.api.media import get_media_upload_url as _get_media_upload_url
-from pyannoteai_api.api.test import test_key as _test_key
-from pyannoteai_api.models.identify_request import IdentifyRequest
-from pyannoteai_api.models.matching import Matching as _GenMatching
-from pyannoteai_api.models.media_upload_request import MediaUploadRequest
-from pyannoteai_api.models.voiceprint import Voiceprint as _GenVoiceprint
-from pyannoteai_api.models.voiceprint_request import VoiceprintRequest
-from pyannoteai_api.types import UNSET
 
 from ._config import API_KEY_ENV
 from ._retry import parse_retry_after
@@ -80,6 +71,12 @@ def identify_request(
     webhook: str | None,
     webhook_status_only: bool,
 ) -> RequestKwargs:
+    from pyannoteai_api.api.jobs import identify as _identify
+    from pyannoteai_api.models.identify_request import IdentifyRequest
+    from pyannoteai_api.models.matching import Matching as _GenMatching
+    from pyannoteai_api.models.voiceprint import Voiceprint as _GenVoiceprint
+    from pyannoteai_api.types import UNSET
+
     body = IdentifyRequest(
         url=url,
         voiceprints=[_GenVoiceprint(label=v.label, voiceprint=v.voiceprint) for v in voiceprints],
@@ -100,6 +97,10 @@ def identify_request(
 
 
 def voiceprint_request(*, url: str, webhook: str | None, webhook_status_only: bool) -> RequestKwargs:
+    from pyannoteai_api.api.jobs import voiceprint as _voiceprint
+    from pyannoteai_api.models.voiceprint_request import VoiceprintRequest
+    from pyannoteai_api.types import UNSET
+
     body = VoiceprintRequest(
         url=url, webhook=UNSET if webhook is None else webhook, webhook_status_only=webhook_status_only
     )
@@ -107,14 +108,22 @@ def voiceprint_request(*, url: str, webhook: str | None, webhook_status_only: bo
 
 
 def media_upload_request(media_url: str) -> RequestKwargs:
+    from pyannoteai_api.api.media import get_media_upload_url as _get_media_upload_url
+    from pyannoteai_api.models.media_upload_request import MediaUploadRequest
+
     return _get_media_upload_url._get_kwargs(body=MediaUploadRequest(url=media_url))
 
 
 def get_job_request(job_id: str) -> RequestKwargs:
+    from pyannoteai_api.api.jobs import get_job_by_id as _get_job_by_id
+
     return _get_job_by_id._get_kwargs(job_id)
 
 
 def list_jobs_request(*, limit: int, cursor: str | None, status: str | None) -> RequestKwargs:
+    from pyannoteai_api.api.jobs import get_jobs_by_team_v2 as _get_jobs
+    from pyannoteai_api.types import UNSET
+
     return _get_jobs._get_kwargs(
         limit=limit,
         cursor=UNSET if cursor is None else cast(UUID, cursor),
@@ -123,6 +132,8 @@ def list_jobs_request(*, limit: int, cursor: str | None, status: str | None) -> 
 
 
 def test_key_request() -> RequestKwargs:
+    from pyannoteai_api.api.test import test_key as _test_key
+
     return _test_key._get_kwargs()
 
 

@@ -18,12 +18,12 @@ claims each job id in a :class:`DeliveryStore` after verification and hands out 
 the first time. The default store is in memory and bounded; with several worker processes use a
 shared store (see the docs).
 
-Starlette is needed only by :func:`asgi_app` (extra ``receiver``) and is imported there.
+Starlette is needed only by :func:`asgi_app` (extra ``receiver``) and is imported there;
+asyncio only by :meth:`WebhookBroker.wait_async`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import logging
@@ -51,6 +51,8 @@ from .webhooks import (
 )
 
 if TYPE_CHECKING:
+    import asyncio
+
     from starlette.applications import Starlette
     from starlette.requests import Request
 
@@ -434,6 +436,8 @@ class WebhookBroker:
 
     async def wait_async(self, job_id: str, timeout: float) -> WebhookEvent | None:
         """Await the event for *job_id* (asyncio); None after *timeout* seconds."""
+        import asyncio  # here, not at the top: a receiver that never awaits a broker does not import asyncio
+
         _check_timeout(timeout)
         waiter = _AsyncWaiter(self, asyncio.get_running_loop())
         with self._lock:
