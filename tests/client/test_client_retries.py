@@ -224,3 +224,32 @@ async def test_create_voiceprint_polls_with_retries_but_submits_once(
     assert submit.call_count == 1
     assert poll.call_count == 2
     assert fake_time.sleeps == [0.5]
+
+
+async def test_a_429_holds_the_clients_next_request_and_then_spaces_requests_at_the_limit(
+    make_api: MakeApi, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """After a refused get_job (no retries left), the client's next request waits out Retry-After, and
+    later ones are sent at most X-RateLimit-Limit a minute (0.6 s apart at 100), so none is refused again."""
+    api = make_api(max_retries=0)
+    limited = _error(429, **{"Retry-After": "30", "X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0"})
+    route = router.get(JOB_PATH).mock(side_effect=[limited, *(job_response("running") for _ in range(3))])
+    with pytest.raises(RateLimitError):
+        await api.get_job(JOB_ID)
+    assert fake_time.sleeps == []
+    for _ in range(3):
+        assert str((await api.get_job(JOB_ID)).status) == "running"
+    assert fake_time.sleeps == pytest.approx([30.0, 0.6, 0.6])
+    assert route.call_count == 4
+
+
+async def test_a_hold_longer_than_the_retry_after_cap_is_cut_to_the_cap(
+    make_api: MakeApi, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """A Retry-After of a day holds the client's next request only RetryPolicy.retry_after_cap (120 s)."""
+    api = make_api(max_retries=0)
+    router.get(JOB_PATH).mock(side_effect=[_error(429, **{"Retry-After": "86400"}), job_response("running")])
+    with pytest.raises(RateLimitError):
+        await api.get_job(JOB_ID)
+    await api.get_job(JOB_ID)
+    assert fake_time.sleeps == [120.0]

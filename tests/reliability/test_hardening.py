@@ -10,6 +10,8 @@ from pyannoteai_identify import IdentifyResult
 from pyannoteai_identify.sandbox import Sandbox
 from reliabilitykit import DEMO_MEDIA, VOICEPRINTS, Api
 
+from benchmarks.bench_load import simulate
+
 pytestmark = pytest.mark.anyio
 
 
@@ -21,3 +23,11 @@ async def test_a_truncated_json_answer_to_a_poll_does_not_end_a_wait(api: Api, s
     assert isinstance(result, IdentifyResult)
     assert [turn.speaker for turn in result.identification] == ["Alice", "Bob", "Alice", "Bob"]
     assert sandbox.stats.submissions == 1
+
+
+def test_concurrent_waits_of_one_client_share_back_pressure_so_only_the_first_burst_is_refused() -> None:
+    """20 waits on one AsyncClient start together at 10 requests a minute: 10 of the first 20 polls are refused,
+    then the client holds every wait until the window frees and spaces its polls at the limit, so no more 429s."""
+    report = simulate(20, rate_limit=10)
+    assert report.correct == report.jobs == 20
+    assert report.refused == report.jobs - report.rate_limit

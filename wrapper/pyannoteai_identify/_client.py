@@ -556,7 +556,10 @@ class Client(_BaseClient):
         """Wait for a job to end and return its typed result.
 
         Polls ``GET /v1/jobs/{id}`` often at first and less as the job ages (about a tenth of the
-        time waited, at most every 5 minutes), honouring ``Retry-After`` and ``X-RateLimit-*``.
+        time waited, at most every 5 minutes), honouring ``Retry-After`` and ``X-RateLimit-*``. The
+        rate limit is per key: after a 429 (or an exhausted quota) every request of this client,
+        every concurrent wait included, waits for the server's reset, then goes at most
+        ``X-RateLimit-Limit`` a minute.
         With a ``broker`` (a ``receiver.WebhookBroker`` fed by your webhook receiver) the wait ends
         as soon as the job's webhook arrives, and polling remains the fallback.
 

@@ -9,9 +9,11 @@ retries, polling, validation and parsing exist in one copy and are tested once f
 from __future__ import annotations
 
 import logging
+import math
+import threading
 import time
-from collections.abc import Awaitable, Callable, Generator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias, TypeVar
 
 import httpx
@@ -118,6 +120,51 @@ async def adrive(flow: Flow[T], perform: Callable[[Step], Awaitable[Any]]) -> T:
         flow.close()
 
 
+class Throttle:
+    """Back-pressure shared by every request of one client: the earliest instant the next one may be sent.
+
+    The API's rate limit is per key, so the concurrent waits of one client draw on one budget. When
+    a response says it is spent (a 429, or ``X-RateLimit-Remaining: 0``), the next request of the
+    client, not only the refused one, waits for the server's ``Retry-After`` (or ``X-RateLimit-Reset``),
+    at most *cap* seconds. From then on requests are also spaced ``60 / X-RateLimit-Limit`` seconds
+    apart: waits woken together queue one behind the other at the documented rate instead of
+    refusing each other in bursts. Thread-safe; times are on the client's clock.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next = -math.inf
+        self._spacing = 0.0
+
+    def pending(self, now: float) -> float:
+        """Seconds until a request may be sent, without taking the slot."""
+        with self._lock:
+            return max(0.0, self._next - now)
+
+    def reserve(self, now: float) -> float:
+        """Take the next slot for a request ready at *now*; return the seconds to wait for it."""
+        with self._lock:
+            slot = max(self._next, now)
+            self._next = slot + self._spacing
+            return slot - now
+
+    def observe(self, status: int, headers: Mapping[str, str], now: float, cap: float) -> None:
+        """Learn from a response: a 429 or an exhausted quota holds back the client's next requests."""
+        remaining = headers.get("x-ratelimit-remaining")
+        if status != 429 and (remaining is None or remaining.strip() not in ("0", "0.0")):
+            return
+        hold = rate_limit_gap(headers, time.time())
+        try:
+            limit = float(headers.get("x-ratelimit-limit", ""))
+        except ValueError:
+            limit = math.nan
+        with self._lock:
+            if hold is not None:
+                self._next = max(self._next, now + min(hold, cap))
+            if 0 < limit < math.inf:
+                self._spacing = 60.0 / limit
+
+
 @dataclass(frozen=True)
 class Context:
     """What every flow needs: settings, policies, the clock, and how to build a request."""
@@ -127,6 +174,7 @@ class Context:
     schedule: PollSchedule
     clock: Callable[[], float]
     user_agent: str
+    throttle: Throttle = field(default_factory=Throttle)
 
     def request(self, kwargs: _core.RequestKwargs) -> httpx.Request:
         headers = {
@@ -156,6 +204,12 @@ def send(
     attempt = 0
     retryable = not creates_job
     while True:
+        pause = ctx.throttle.reserve(ctx.clock())
+        if deadline is not None:
+            pause = min(pause, max(0.0, deadline - ctx.clock()))
+        if pause > 0:
+            logger.debug("%s %s held %.2f s: this client is rate limited", request.method, request.url.path, pause)
+            yield Sleep(pause)
         started = time.perf_counter()
         try:
             response: httpx.Response = yield Send(request)
@@ -177,6 +231,7 @@ def send(
                 continue
             raise _connection_error(request, error, creates_job) from error
         _log(request, response, time.perf_counter() - started)
+        ctx.throttle.observe(response.status_code, response.headers, ctx.clock(), ctx.retry.retry_after_cap)
         if retryable and ctx.retry.should_retry(request.method, attempt, status=response.status_code):
             backoff = ctx.retry.delay(attempt, response.headers)
             if backoff is not None and _in_time(ctx, deadline, backoff):
@@ -402,7 +457,7 @@ def wait(
                 job_id=job_id,
                 last_status=last_status,
             )
-        gap = ctx.schedule.gap(now - start)
+        gap = max(ctx.schedule.gap(now - start), ctx.throttle.pending(now))
         if headers is not None:
             server_gap = rate_limit_gap(headers, time.time())
             if server_gap is not None:
