@@ -66,7 +66,10 @@ class ValidationError(PyannoteAIError, ValueError):
         self.field = field
         self.value = value
         self.rule = rule
-        shown = repr(value)
+        try:
+            shown = repr(value)
+        except ValueError:  # an int too long to print (Python's 4300-digit limit)
+            shown = f"<int of {value.bit_length()} bits>" if isinstance(value, int) else f"<{type(value).__name__}>"
         if len(shown) > 80:
             shown = shown[:77] + "..."
         super().__init__(f"{field}={shown}: {rule}")
