@@ -178,3 +178,19 @@ def test_should_retry_only_safe_methods_on_transient_failures(
 def test_zero_max_retries_never_retries() -> None:
     """max_retries=0 disables retrying."""
     assert not RetryPolicy(max_retries=0).should_retry("GET", 0, error=True)
+
+
+def test_throttle_spacing_lasts_only_while_the_budget_is_short() -> None:
+    """After an exhausted window requests are spaced at the limit; a refilled window lifts the spacing."""
+    from pyannoteai_identify._flows import Throttle
+
+    throttle = Throttle()
+    exhausted = {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "0", "retry-after": "3"}
+    throttle.observe(200, exhausted, now=0.0, cap=120.0)
+    assert throttle.reserve(0.0) == pytest.approx(3.0)
+    assert throttle.reserve(0.0) == pytest.approx(3.6)  # the next one is 60 / 100 s later
+    throttle.observe(200, {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "5"}, now=4.0, cap=120.0)
+    assert throttle.reserve(4.0) == pytest.approx(0.2)  # still short of budget: spacing kept
+    throttle.observe(200, {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "60"}, now=10.0, cap=120.0)
+    assert throttle.reserve(10.0) == 0.0
+    assert throttle.reserve(10.0) == 0.0  # refilled: no spacing any more

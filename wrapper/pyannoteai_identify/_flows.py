@@ -149,8 +149,17 @@ class Throttle:
             return slot - now
 
     def observe(self, status: int, headers: Mapping[str, str], now: float, cap: float) -> None:
-        """Learn from a response: a 429 or an exhausted quota holds back the client's next requests."""
+        """Learn from a response: a 429 or an exhausted quota holds back the client's next requests.
+
+        Spacing lasts only while the budget is short: a response that shows at least a tenth of
+        the limit left (the window has refilled) lifts it, so a client that paces itself, such as
+        a batch with its own limiter, is not slowed down for good by one exhausted window.
+        """
         remaining = headers.get("x-ratelimit-remaining")
+        if status != 429 and _refilled(remaining, headers.get("x-ratelimit-limit")):
+            with self._lock:
+                self._spacing = 0.0
+            return
         if status != 429 and (remaining is None or remaining.strip() not in ("0", "0.0")):
             return
         hold = rate_limit_gap(headers, time.time())
@@ -163,6 +172,15 @@ class Throttle:
                 self._next = max(self._next, now + min(hold, cap))
             if 0 < limit < math.inf:
                 self._spacing = 60.0 / limit
+
+
+def _refilled(remaining: str | None, limit: str | None) -> bool:
+    """True when the headers show at least a tenth of the limit left."""
+    try:
+        left, total = float(remaining or "nan"), float(limit or "nan")
+    except ValueError:
+        return False
+    return left >= max(1.0, 0.1 * total)
 
 
 @dataclass(frozen=True)
