@@ -6,6 +6,7 @@ machines are shared and noisy; absolute times are printed for context only.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,3 +75,12 @@ def format_table(metrics: list[Metric]) -> str:
             f"{'yes' if m.passed else 'NO'} |"
         )
     return "\n".join(lines)
+
+
+def check_sane(metrics: list[Metric]) -> None:
+    """Assert what every smoke run must show: some metrics, unique names, finite positive figures."""
+    assert metrics, "a benchmark must report at least one metric"
+    assert len({m.name for m in metrics}) == len(metrics), "metric names must be unique"
+    for m in metrics:
+        for figure in (m.value, m.baseline, m.ratio, m.limit):
+            assert math.isfinite(figure) and figure > 0, f"{m.name}: {figure!r} is not a finite positive number"

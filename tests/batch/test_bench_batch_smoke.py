@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import pytest
 
-# `pytest` (unlike `python -m pytest`) does not put the repository root on sys.path.
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks import bench_batch  # noqa: E402
+from benchmarks import bench_batch
 
 pytestmark = pytest.mark.bench
 

@@ -7,35 +7,19 @@ prove that every benchmark runs end to end and yields finite, positive figures.
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import pytest
 
-# `pytest` (unlike `python -m pytest`) does not put the repository root on sys.path, and
-# tests/benchmarks would otherwise shadow the `benchmarks` package as a namespace package.
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks import bench_client, bench_polling  # noqa: E402
-from benchmarks._harness import Metric  # noqa: E402
+from benchmarks import bench_client, bench_polling
+from benchmarks._harness import check_sane
 
 pytestmark = pytest.mark.bench
-
-
-def _assert_sane(metrics: list[Metric]) -> None:
-    assert metrics, "a benchmark must report at least one metric"
-    assert len({m.name for m in metrics}) == len(metrics), "metric names must be unique"
-    for m in metrics:
-        for figure in (m.value, m.baseline, m.ratio, m.limit):
-            assert math.isfinite(figure) and figure > 0, f"{m.name}: {figure!r} is not a finite positive number"
 
 
 def test_client_benchmarks_run_quickly_and_report_finite_positive_figures() -> None:
     """bench_client.run(quick=True) covers get_job, parsing and upload, each with sane figures."""
     metrics = bench_client.run(quick=True)
-    _assert_sane(metrics)
+    check_sane(metrics)
     names = " ".join(m.name for m in metrics)
     assert all(part in names for part in ("get_job", "from_dict", "retained memory", "throughput", "RSS"))
 
@@ -43,7 +27,7 @@ def test_client_benchmarks_run_quickly_and_report_finite_positive_figures() -> N
 def test_polling_benchmark_runs_quickly_and_reports_finite_positive_figures() -> None:
     """bench_polling.run(quick=True) reports delay and request-count ratios for the default schedule."""
     metrics = bench_polling.run(quick=True)
-    _assert_sane(metrics)
+    check_sane(metrics)
     assert any("worst delay" in m.name for m in metrics) and any("requests" in m.name for m in metrics)
 
 

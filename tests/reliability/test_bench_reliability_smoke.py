@@ -6,28 +6,18 @@ baselines measured in the same run; here we prove each benchmark runs end to end
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from benchmarks import bench_import, bench_load
-from benchmarks._harness import Metric
+from benchmarks._harness import check_sane
 
 pytestmark = pytest.mark.bench
-
-
-def _assert_sane(metrics: list[Metric]) -> None:
-    assert metrics, "a benchmark must report at least one metric"
-    assert len({m.name for m in metrics}) == len(metrics), "metric names must be unique"
-    for m in metrics:
-        for figure in (m.value, m.baseline, m.ratio, m.limit):
-            assert math.isfinite(figure) and figure > 0, f"{m.name}: {figure!r} is not a finite positive number"
 
 
 def test_load_benchmark_runs_quickly_and_reports_requests_results_lateness_and_wall_time() -> None:
     """bench_load.run(quick=True) yields its four rows with finite positive figures."""
     metrics = bench_load.run(quick=True)
-    _assert_sane(metrics)
+    check_sane(metrics)
     assert [m.name.split(", ", 1)[1] for m in metrics] == [
         "requests (429s included) vs naive 10 s polling",
         "waits returning the right output (no RateLimitError escaped)",
@@ -39,7 +29,7 @@ def test_load_benchmark_runs_quickly_and_reports_requests_results_lateness_and_w
 def test_import_benchmark_runs_quickly_and_compares_both_environments_with_httpx() -> None:
     """bench_import.run(quick=True) yields the two import-time ratios against httpx, target 2."""
     metrics = bench_import.run(quick=True)
-    _assert_sane(metrics)
+    check_sane(metrics)
     assert len(metrics) == 2
     assert all(m.name.startswith("import pyannoteai_identify vs import httpx") and m.limit == 2.0 for m in metrics)
 
