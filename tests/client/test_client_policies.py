@@ -187,10 +187,33 @@ def test_throttle_spacing_lasts_only_while_the_budget_is_short() -> None:
     throttle = Throttle()
     exhausted = {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "0", "retry-after": "3"}
     throttle.observe(200, exhausted, now=0.0, cap=120.0)
-    assert throttle.reserve(0.0) == pytest.approx(3.0)
-    assert throttle.reserve(0.0) == pytest.approx(3.6)  # the next one is 60 / 100 s later
+    assert throttle.reserve(0.0)[0] == pytest.approx(3.0)
+    assert throttle.reserve(0.0)[0] == pytest.approx(3.6)  # the next one is 60 / 100 s later
     throttle.observe(200, {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "5"}, now=4.0, cap=120.0)
-    assert throttle.reserve(4.0) == pytest.approx(0.2)  # still short of budget: spacing kept
+    assert throttle.reserve(4.0)[0] == pytest.approx(0.2)  # still short of budget: spacing kept
     throttle.observe(200, {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "60"}, now=10.0, cap=120.0)
-    assert throttle.reserve(10.0) == 0.0
-    assert throttle.reserve(10.0) == 0.0  # refilled: no spacing any more
+    assert throttle.reserve(10.0)[0] == 0.0
+    assert throttle.reserve(10.0)[0] == 0.0  # refilled: no spacing any more
+
+
+def test_a_stale_refilled_response_does_not_lift_the_spacing_a_refusal_of_its_burst_set() -> None:
+    """Responses of one burst arrive in any order: a "9 left" answer to a request sent before the 429
+    was seen must not lift the spacing the 429 set (the race that let a whole second burst be refused)."""
+    from pyannoteai_identify._flows import Throttle
+
+    throttle = Throttle()
+    _, early = throttle.reserve(0.0)  # sent in the first burst
+    _, refused = throttle.reserve(0.0)
+    throttle.observe(429, {"x-ratelimit-limit": "10", "retry-after": "60"}, now=0.0, cap=120.0, generation=refused)
+    throttle.observe(
+        200, {"x-ratelimit-limit": "10", "x-ratelimit-remaining": "9"}, now=0.0, cap=120.0, generation=early
+    )
+    assert throttle.reserve(0.0)[0] == pytest.approx(60.0)
+    assert throttle.reserve(0.0)[0] == pytest.approx(66.0)  # still spaced 60 / 10 s apart
+    _, later = throttle.reserve(70.0)
+    assert later == throttle.generation
+    throttle.observe(
+        200, {"x-ratelimit-limit": "10", "x-ratelimit-remaining": "9"}, now=130.0, cap=120.0, generation=later
+    )
+    assert throttle.reserve(200.0) == (0.0, later)
+    assert throttle.reserve(200.0) == (0.0, later)  # a request sent after the refusal lifted it

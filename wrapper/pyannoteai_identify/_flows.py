@@ -129,36 +129,53 @@ class Throttle:
     at most *cap* seconds. From then on requests are also spaced ``60 / X-RateLimit-Limit`` seconds
     apart: waits woken together queue one behind the other at the documented rate instead of
     refusing each other in bursts. Thread-safe; times are on the client's clock.
+
+    Concurrent responses arrive in any order, so each request carries the *generation* of the
+    throttle it was reserved under (:meth:`reserve`): only a response to a request sent after the
+    latest tightening may lift the spacing. A stale "plenty left" from the same burst that was
+    refused cannot undo the back-pressure its refusal set.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._next = -math.inf
         self._spacing = 0.0
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        """How many times the budget was seen spent; a request reserved now carries this number."""
+        with self._lock:
+            return self._generation
 
     def pending(self, now: float) -> float:
         """Seconds until a request may be sent, without taking the slot."""
         with self._lock:
             return max(0.0, self._next - now)
 
-    def reserve(self, now: float) -> float:
-        """Take the next slot for a request ready at *now*; return the seconds to wait for it."""
+    def reserve(self, now: float) -> tuple[float, int]:
+        """Take the next slot for a request ready at *now*: the seconds to wait for it, and the generation
+        to hand back to :meth:`observe` with its response."""
         with self._lock:
             slot = max(self._next, now)
             self._next = slot + self._spacing
-            return slot - now
+            return slot - now, self._generation
 
-    def observe(self, status: int, headers: Mapping[str, str], now: float, cap: float) -> None:
+    def observe(
+        self, status: int, headers: Mapping[str, str], now: float, cap: float, generation: int | None = None
+    ) -> None:
         """Learn from a response: a 429 or an exhausted quota holds back the client's next requests.
 
         Spacing lasts only while the budget is short: a response that shows at least a tenth of
         the limit left (the window has refilled) lifts it, so a client that paces itself, such as
-        a batch with its own limiter, is not slowed down for good by one exhausted window.
+        a batch with its own limiter, is not slowed down for good by one exhausted window. Only a
+        request reserved under the current *generation* (``None``: the current one) can lift it.
         """
         remaining = headers.get("x-ratelimit-remaining")
         if status != 429 and _refilled(remaining, headers.get("x-ratelimit-limit")):
             with self._lock:
-                self._spacing = 0.0
+                if generation is None or generation == self._generation:
+                    self._spacing = 0.0
             return
         if status != 429 and (remaining is None or remaining.strip() not in ("0", "0.0")):
             return
@@ -168,6 +185,7 @@ class Throttle:
         except ValueError:
             limit = math.nan
         with self._lock:
+            self._generation += 1
             if hold is not None:
                 self._next = max(self._next, now + min(hold, cap))
             if 0 < limit < math.inf:
@@ -222,7 +240,7 @@ def send(
     attempt = 0
     retryable = not creates_job
     while True:
-        pause = ctx.throttle.reserve(ctx.clock())
+        pause, generation = ctx.throttle.reserve(ctx.clock())
         if deadline is not None:
             pause = min(pause, max(0.0, deadline - ctx.clock()))
         if pause > 0:
@@ -249,7 +267,7 @@ def send(
                 continue
             raise _connection_error(request, error, creates_job) from error
         _log(request, response, time.perf_counter() - started)
-        ctx.throttle.observe(response.status_code, response.headers, ctx.clock(), ctx.retry.retry_after_cap)
+        ctx.throttle.observe(response.status_code, response.headers, ctx.clock(), ctx.retry.retry_after_cap, generation)
         if retryable and ctx.retry.should_retry(request.method, attempt, status=response.status_code):
             backoff = ctx.retry.delay(attempt, response.headers)
             if backoff is not None and _in_time(ctx, deadline, backoff):
