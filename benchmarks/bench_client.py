@@ -4,7 +4,8 @@ Each figure is a ratio against a baseline measured in the same run:
 
 * ``get_job`` through the wrapper against a raw ``httpx`` GET + ``json.loads`` of the same body,
   both over one keep-alive connection to a real HTTP server on 127.0.0.1 (run in a child process
-  so that its work does not share our GIL);
+  so that its work does not share our GIL); with orjson installed (the ``speedups`` extra) the
+  succeeded job is measured with it and with the standard library alone;
 * ``IdentifyResult.from_dict`` after ``json.loads`` against ``json.loads`` alone, and the memory the
   parsed result keeps once the raw mapping is dropped (tracemalloc) against the size of the JSON;
 * ``Client.upload(path)`` against a raw httpx streaming PUT of the same file to the same server,
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from pyannoteai_identify import Client, IdentifyResult
+from pyannoteai_identify import Client, IdentifyResult, _json
 
 from ._harness import Metric, ratio_metric
 
@@ -233,16 +234,22 @@ def _paired_best(first: Callable[[], object], second: Callable[[], object], repe
 
 
 def bench_get_job(base_url: str, quick: bool) -> list[Metric]:
-    """``Client.get_job`` against ``httpx.Client.get`` + ``json.loads``, sequential calls, one keep-alive connection."""
+    """``Client.get_job`` against ``httpx.Client.get`` + ``json.loads``, sequential calls, one keep-alive connection.
+
+    The wrapper decodes with orjson when the ``speedups`` extra is installed: the succeeded job is then
+    measured twice, with the decoder installed and with the standard library's alone.
+    """
     repeat = 3 if quick else 9
-    cases = (
-        (JOB_RUNNING, "running job", 100 if quick else 2000),
-        (JOB_SUCCEEDED, "succeeded job, 1-h output", 20 if quick else 300),
-    )
+    cases = [
+        (JOB_RUNNING, "running job", 100 if quick else 2000, _json.decoder()),
+        (JOB_SUCCEEDED, "succeeded job, 1-h output", 20 if quick else 300, _json.decoder()),
+    ]
+    if _json.decoder() != "json":
+        cases.append((JOB_SUCCEEDED, "succeeded job, 1-h output", 20 if quick else 300, "json"))
     metrics = []
     with Client(base_url=base_url, api_key="k") as client, httpx.Client() as http:
         headers = {"Authorization": "Bearer k"}
-        for job_id, label, calls in cases:
+        for job_id, label, calls, decoder in cases:
             url = f"{base_url}/v1/jobs/{job_id}"
 
             def ours(job_id: str = job_id, calls: int = calls) -> None:
@@ -253,13 +260,31 @@ def bench_get_job(base_url: str, quick: bool) -> list[Metric]:
                 for _ in range(calls):
                     json.loads(http.get(url, headers=headers).content)
 
-            ours()
-            raw()
-            wrapper, baseline = _paired_best(ours, raw, repeat)
+            with _decoding_with(decoder):
+                ours()
+                raw()
+                wrapper, baseline = _paired_best(ours, raw, repeat)
             metrics.append(
-                ratio_metric(f"get_job ({label}) / raw httpx GET + json.loads", wrapper / calls, baseline / calls, 1.15)
+                ratio_metric(
+                    f"get_job ({label}, {decoder} decoder) / raw httpx GET + json.loads",
+                    wrapper / calls,
+                    baseline / calls,
+                    1.15,
+                )
             )
     return metrics
+
+
+@contextmanager
+def _decoding_with(decoder: str) -> Iterator[None]:
+    """Make the wrapper decode with the standard library alone (``"json"``), or leave it as installed."""
+    installed = _json._orjson
+    if decoder == "json":
+        _json._orjson = None
+    try:
+        yield
+    finally:
+        _json._orjson = installed
 
 
 # --- parsing a long output -----------------------------------------------------------------------

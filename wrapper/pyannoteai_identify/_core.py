@@ -21,6 +21,7 @@ from uuid import UUID
 import httpx
 
 from ._config import API_KEY_ENV
+from ._json import loads_json
 from ._retry import parse_retry_after
 from ._validation import Matching, Voiceprint
 from .errors import (
@@ -34,7 +35,7 @@ from .errors import (
     RateLimitError,
     ServerError,
 )
-from .results import Job, JobKind, JobStatus, Result, coerce_status, loads_json, parse_job
+from .results import Job, JobKind, JobStatus, Result, coerce_status, parse_job
 
 RequestKwargs = dict[str, Any]
 

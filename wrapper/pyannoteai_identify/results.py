@@ -526,19 +526,6 @@ def _put_common(data: dict[str, Any], output: DiarizationResult | IdentifyResult
         data["error"] = output.error
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number (JSON has no NaN or Infinity)")
-
-
-def loads_json(data: bytes | str) -> Any:
-    """``json.loads`` without Python's extensions: ``NaN``, ``Infinity`` and ``-Infinity`` raise ValueError.
-
-    A number too large for a float (``1e400``) still becomes an infinity here; the output parsers
-    refuse infinite numbers where they read them.
-    """
-    return json.loads(data, parse_constant=_refuse_constant)
-
-
 def _all_finite(values: Sequence[float]) -> bool:
     """Whether every number is finite: one C-level ``sum`` (NaN and infinities propagate), with an exact
     second look only when the sum itself overflowed."""

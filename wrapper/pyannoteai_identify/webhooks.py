@@ -31,13 +31,13 @@ from types import MappingProxyType
 from typing import Any, Literal, TypeAlias
 
 from ._config import WEBHOOK_SECRET_ENV
+from ._json import loads_json
 from .errors import InvalidResponseError, ValidationError, WebhookVerificationError
 from .results import (
     Job,
     JobKind,
     JobStatus,
     Result,
-    loads_json,
     parse_job,
 )
 
