@@ -13,12 +13,12 @@ protocol, its one honest limit (a submission whose answer was lost), and the ari
 The command line is ``pyannoteai-identify batch`` (:func:`main`).
 """
 
+from ._api import aidentify_batch, identify_batch
 from ._cli import add_arguments, main
 from ._inputs import AUDIO_EXTENSIONS
 from ._limiter import RateLimiter
 from ._manifest import InputStatus, Manifest, ManifestError
 from ._report import BatchProgress, BatchReport, InputReport
-from ._runner import aidentify_batch, identify_batch
 
 __all__ = [
     "AUDIO_EXTENSIONS",

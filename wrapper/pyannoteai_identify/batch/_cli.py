@@ -25,10 +25,10 @@ from .._client import Client
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, WEBHOOK_SECRET_ENV
 from .._validation import Matching
 from ..cli import API_ERROR, CONNECTION, FAILED, INTERRUPTED, OK, USAGE, parse_voiceprint_arg
+from ._api import identify_batch
 from ._inputs import AUDIO_EXTENSIONS
 from ._manifest import InputStatus, Manifest, ManifestError
 from ._report import BatchProgress, BatchReport
-from ._runner import identify_batch
 
 __all__ = ["Listening", "add_arguments", "main", "receiving", "run"]
 

@@ -21,16 +21,13 @@ flows of ``_flows`` build and parse every request; this module only schedules th
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import hashlib
 import json
 import logging
 import math
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,14 +41,7 @@ from .. import _core, _flows
 from .._client import AsyncClient, Client
 from .._validation import (
     CheckedAudio,
-    Matching,
-    Voiceprint,
     check_audio,
-    check_bool,
-    check_matching,
-    check_num_speakers,
-    check_voiceprints,
-    check_webhook,
 )
 from ..errors import (
     APIConnectionError,
@@ -65,13 +55,14 @@ from ..errors import (
     ValidationError,
 )
 from ..results import IdentifyResult, Job, JobStatus, Result, is_terminal
-from ._inputs import Found, discover, output_name, refusal, sha256_file
+from ._inputs import Found, output_name, refusal, sha256_file
 from ._limiter import RateLimiter
 from ._manifest import InputStatus, Manifest, NewInput, Row
 from ._reconcile import Listed, Pending, decide, has_passed
 from ._report import BatchProgress, BatchReport, InputReport, summary_csv, write_atomic
+from ._settings import Options, Tuning
 
-__all__ = ["aidentify_batch", "identify_batch"]
+__all__ = ["Engine", "ProgressCallback"]
 
 logger = logging.getLogger("pyannoteai_identify.batch")
 T = TypeVar("T")
@@ -85,84 +76,8 @@ MAX_ATTEMPTS = 6
 MAX_ROUNDS = 3
 #: Seconds an interrupted submission is given to reach the API before the job list is read.
 RECONCILE_SETTLE = 2.0
-#: The default bound on one run: audio lasts at most 24 hours and results are kept 24 hours.
-DEFAULT_TIMEOUT = 48 * 3600.0
 
 ProgressCallback = Callable[[BatchProgress], None]
-
-
-# --- settings ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Options:
-    """The validated identify options every input of the batch is submitted with."""
-
-    voiceprints: tuple[Voiceprint, ...]
-    num_speakers: int | None
-    matching: Matching | None
-    confidence: bool
-    exclusive: bool
-    turn_level_confidence: bool
-    webhook: str | None
-
-    def request(self, url: str) -> _core.RequestKwargs:
-        return _core.identify_request(
-            url=url,
-            voiceprints=list(self.voiceprints),
-            num_speakers=self.num_speakers,
-            matching=self.matching,
-            confidence=self.confidence,
-            exclusive=self.exclusive,
-            turn_level_confidence=self.turn_level_confidence,
-            webhook=self.webhook,
-            webhook_status_only=False,
-        )
-
-    def fingerprint(self) -> tuple[str, str]:
-        """A hash of what decides a job's result (not the webhook), and a description without secrets."""
-        data = {
-            "voiceprints": [[v.label, v.voiceprint] for v in self.voiceprints],
-            "num_speakers": self.num_speakers,
-            "matching": None if self.matching is None else [self.matching.exclusive, self.matching.threshold],
-            "confidence": self.confidence,
-            "exclusive": self.exclusive,
-            "turn_level_confidence": self.turn_level_confidence,
-        }
-        digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-        text = (
-            f"labels {', '.join(v.label for v in self.voiceprints)}; num_speakers={self.num_speakers}; "
-            f"matching={data['matching']}; confidence={self.confidence}; exclusive={self.exclusive}; "
-            f"turn_level_confidence={self.turn_level_confidence}; voiceprints sha256 {digest[:12]}"
-        )
-        return digest, text
-
-
-@dataclass(frozen=True)
-class _Tuning:
-    concurrency: int
-    poll_interval: float
-    status_share: float
-    timeout: float
-    retry_failed: bool
-    resubmit_expired: bool
-    resubmit_uncertain: bool
-    adopt_uncertain: bool
-
-
-def _positive(field: str, value: object, *, maximum: float = math.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= maximum:
-        bound = "" if maximum == math.inf else f" ≤ {maximum:g}"
-        raise ValidationError(field, value, f"must be a positive number{bound}")
-    if not math.isfinite(value):
-        raise ValidationError(field, value, "must be finite: every wait has a bound")
-    return float(value)
-
-
-def _check_concurrency(value: object) -> int:
-    if type(value) is not int or not 1 <= value <= 64:
-        raise ValidationError("concurrency", value, "must be a whole number from 1 to 64")
-    return value
 
 
 # --- I/O: running flows under the shared limiter -----------------------------------------------
@@ -190,14 +105,14 @@ class _Halt(Exception):
     """Submitting must stop for the whole run (the key or the account was refused)."""
 
 
-class _Engine:
+class Engine:
     def __init__(
         self,
         client: Client | AsyncClient,
-        options: _Options,
+        options: Options,
         manifest: Manifest,
         out: Path,
-        tuning: _Tuning,
+        tuning: Tuning,
         limiter: RateLimiter,
         broker: Any,
         on_progress: ProgressCallback | None,
@@ -906,166 +821,3 @@ def _backoff(attempt: int, error: BaseException) -> float:
     if isinstance(retry_after, int | float) and retry_after >= 0:
         return min(float(retry_after), 120.0)
     return min(0.5 * 2.0**attempt, 30.0)
-
-
-# --- the public functions -----------------------------------------------------------------------
-
-
-async def aidentify_batch(
-    client: Client | AsyncClient,
-    inputs: Sequence[str | os.PathLike[str]],
-    voiceprints: Mapping[str, str] | Sequence[Voiceprint],
-    *,
-    manifest: str | os.PathLike[str],
-    out: str | os.PathLike[str],
-    concurrency: int = 8,
-    num_speakers: int | None = None,
-    matching: Matching | Mapping[str, Any] | None = None,
-    confidence: bool = False,
-    exclusive: bool = False,
-    turn_level_confidence: bool = False,
-    webhook: str | None = None,
-    broker: Any = None,
-    retry_failed: bool = False,
-    resubmit_expired: bool = False,
-    resubmit_uncertain: bool = False,
-    adopt_uncertain: bool = False,
-    poll_interval: float = 5.0,
-    status_share: float = 0.05,
-    timeout: float | None = None,
-    limiter: RateLimiter | None = None,
-    on_progress: ProgressCallback | None = None,
-) -> BatchReport:
-    """Identify speakers in many inputs, resumably; see :func:`identify_batch` (this is its coroutine twin)."""
-    options = _Options(
-        voiceprints=tuple(check_voiceprints(voiceprints)),
-        num_speakers=check_num_speakers(num_speakers),
-        matching=check_matching(matching),
-        confidence=check_bool("confidence", confidence),
-        exclusive=check_bool("exclusive", exclusive),
-        turn_level_confidence=check_bool("turn_level_confidence", turn_level_confidence),
-        webhook=check_webhook(webhook),
-    )
-    tuning = _Tuning(
-        concurrency=_check_concurrency(concurrency),
-        poll_interval=_positive("poll_interval", poll_interval),
-        status_share=_positive("status_share", status_share, maximum=1.0),
-        timeout=DEFAULT_TIMEOUT if timeout is None else _positive("timeout", timeout),
-        retry_failed=check_bool("retry_failed", retry_failed),
-        resubmit_expired=check_bool("resubmit_expired", resubmit_expired),
-        resubmit_uncertain=check_bool("resubmit_uncertain", resubmit_uncertain),
-        adopt_uncertain=check_bool("adopt_uncertain", adopt_uncertain),
-    )
-    if broker is not None and not callable(getattr(broker, "wait_async", None)):
-        raise ValidationError("broker", broker, "must be a receiver.WebhookBroker (with wait_async)")
-    if limiter is not None and not isinstance(limiter, RateLimiter):
-        raise ValidationError("limiter", limiter, "must be a batch.RateLimiter")
-    if not isinstance(client, Client | AsyncClient):
-        raise ValidationError("client", client, "must be a pyannoteai_identify Client or AsyncClient")
-    found = discover(inputs)
-    out_dir = Path(os.fspath(out)).absolute()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ValidationError("out", os.fspath(out), "must be a folder (it is a file)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with Manifest(manifest) as state:
-        fingerprint, description = options.fingerprint()
-        state.bind_settings(fingerprint, description)
-        engine = _Engine(client, options, state, out_dir, tuning, limiter or RateLimiter(), broker, on_progress)
-        return await engine.run(found)
-
-
-def identify_batch(
-    client: Client,
-    inputs: Sequence[str | os.PathLike[str]],
-    voiceprints: Mapping[str, str] | Sequence[Voiceprint],
-    *,
-    manifest: str | os.PathLike[str],
-    out: str | os.PathLike[str],
-    concurrency: int = 8,
-    num_speakers: int | None = None,
-    matching: Matching | Mapping[str, Any] | None = None,
-    confidence: bool = False,
-    exclusive: bool = False,
-    turn_level_confidence: bool = False,
-    webhook: str | None = None,
-    broker: Any = None,
-    retry_failed: bool = False,
-    resubmit_expired: bool = False,
-    resubmit_uncertain: bool = False,
-    adopt_uncertain: bool = False,
-    poll_interval: float = 5.0,
-    status_share: float = 0.05,
-    timeout: float | None = None,
-    limiter: RateLimiter | None = None,
-    on_progress: ProgressCallback | None = None,
-) -> BatchReport:
-    """Identify speakers in every input, resumably, never billing an input twice.
-
-    Run it again with the same manifest after any interruption (even ``kill -9``): inputs with a
-    job are not submitted again, finished results are not fetched again. Results go to *out*
-    as ``NAME.json`` and ``NAME.rttm`` per input, with ``summary.csv``.
-
-    Args:
-        client: the client whose key, base URL, timeouts and retry policy the batch uses.
-        inputs: local files, folders (searched recursively for audio), http(s)/media:// URLs, or
-            ``.txt`` files listing them.
-        voiceprints: label → voiceprint (1 to 50), the same for every input.
-        manifest: the SQLite file holding the batch's state (created if missing).
-        out: the folder for results.
-        concurrency: uploads, and result fetches, in flight at once (1–64); submissions are sent
-            one at a time (see ``docs/batch.md``).
-        num_speakers, matching, confidence, exclusive, turn_level_confidence: as for ``identify``.
-        webhook: a URL every job reports to; with *broker* (a ``receiver.WebhookBroker`` your
-            receiver publishes to) deliveries finish jobs early and polling is the fallback.
-        retry_failed: submit again the inputs whose job failed (or that were refused).
-        resubmit_expired: submit again inputs whose results were deleted before being fetched.
-        resubmit_uncertain: submit again inputs whose interrupted submission may have created a
-            job (see ``docs/batch.md``); this can bill twice.
-        adopt_uncertain: give each such input the one unknown job created right after its
-            interrupted submission (bills nothing more; wrong only if another program of the
-            team submitted at that very moment). Applied before *resubmit_uncertain*.
-        poll_interval: the shortest time between two status sweeps, in seconds.
-        status_share: the largest share of the rate limit status sweeps may use.
-        timeout: stop after this many seconds (default 48 h); run again to resume.
-        limiter: share one ``RateLimiter`` between runs in this process.
-        on_progress: called with a ``BatchProgress`` as the run advances.
-
-    Raises:
-        ValidationError: before any request, for bad arguments or an input that does not exist.
-        ManifestError: the manifest is in use by another run or was started with other settings.
-        AuthenticationError: the key was refused (checked first).
-    """
-    kwargs: dict[str, Any] = {
-        "manifest": manifest,
-        "out": out,
-        "concurrency": concurrency,
-        "num_speakers": num_speakers,
-        "matching": matching,
-        "confidence": confidence,
-        "exclusive": exclusive,
-        "turn_level_confidence": turn_level_confidence,
-        "webhook": webhook,
-        "broker": broker,
-        "retry_failed": retry_failed,
-        "resubmit_expired": resubmit_expired,
-        "resubmit_uncertain": resubmit_uncertain,
-        "adopt_uncertain": adopt_uncertain,
-        "poll_interval": poll_interval,
-        "status_share": status_share,
-        "timeout": timeout,
-        "limiter": limiter,
-        "on_progress": on_progress,
-    }
-    if not isinstance(client, Client):
-        raise ValidationError("client", client, "must be a Client; with an AsyncClient, await aidentify_batch")
-
-    async def main() -> BatchReport:
-        return await aidentify_batch(client, inputs, voiceprints, **kwargs)
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return anyio.run(main)
-    # Called from inside an event loop (a notebook): run the batch's own loop in a thread.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyannoteai-batch") as pool:
-        return pool.submit(anyio.run, main).result()

@@ -1,0 +1,192 @@
+"""``identify_batch`` and ``aidentify_batch``: check every argument, open the manifest, run the engine."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from .._client import AsyncClient, Client
+from .._validation import (
+    Matching,
+    Voiceprint,
+    check_bool,
+    check_matching,
+    check_num_speakers,
+    check_voiceprints,
+    check_webhook,
+)
+from ..errors import ValidationError
+from ._inputs import discover
+from ._limiter import RateLimiter
+from ._manifest import Manifest
+from ._report import BatchReport
+from ._runner import Engine, ProgressCallback
+from ._settings import DEFAULT_TIMEOUT, Options, Tuning, check_concurrency, check_positive
+
+__all__ = ["aidentify_batch", "identify_batch"]
+
+
+async def aidentify_batch(
+    client: Client | AsyncClient,
+    inputs: Sequence[str | os.PathLike[str]],
+    voiceprints: Mapping[str, str] | Sequence[Voiceprint],
+    *,
+    manifest: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    concurrency: int = 8,
+    num_speakers: int | None = None,
+    matching: Matching | Mapping[str, Any] | None = None,
+    confidence: bool = False,
+    exclusive: bool = False,
+    turn_level_confidence: bool = False,
+    webhook: str | None = None,
+    broker: Any = None,
+    retry_failed: bool = False,
+    resubmit_expired: bool = False,
+    resubmit_uncertain: bool = False,
+    adopt_uncertain: bool = False,
+    poll_interval: float = 5.0,
+    status_share: float = 0.05,
+    timeout: float | None = None,
+    limiter: RateLimiter | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> BatchReport:
+    """Identify speakers in many inputs, resumably; see :func:`identify_batch` (this is its coroutine twin)."""
+    options = Options(
+        voiceprints=tuple(check_voiceprints(voiceprints)),
+        num_speakers=check_num_speakers(num_speakers),
+        matching=check_matching(matching),
+        confidence=check_bool("confidence", confidence),
+        exclusive=check_bool("exclusive", exclusive),
+        turn_level_confidence=check_bool("turn_level_confidence", turn_level_confidence),
+        webhook=check_webhook(webhook),
+    )
+    tuning = Tuning(
+        concurrency=check_concurrency(concurrency),
+        poll_interval=check_positive("poll_interval", poll_interval),
+        status_share=check_positive("status_share", status_share, maximum=1.0),
+        timeout=DEFAULT_TIMEOUT if timeout is None else check_positive("timeout", timeout),
+        retry_failed=check_bool("retry_failed", retry_failed),
+        resubmit_expired=check_bool("resubmit_expired", resubmit_expired),
+        resubmit_uncertain=check_bool("resubmit_uncertain", resubmit_uncertain),
+        adopt_uncertain=check_bool("adopt_uncertain", adopt_uncertain),
+    )
+    if broker is not None and not callable(getattr(broker, "wait_async", None)):
+        raise ValidationError("broker", broker, "must be a receiver.WebhookBroker (with wait_async)")
+    if limiter is not None and not isinstance(limiter, RateLimiter):
+        raise ValidationError("limiter", limiter, "must be a batch.RateLimiter")
+    if not isinstance(client, Client | AsyncClient):
+        raise ValidationError("client", client, "must be a pyannoteai_identify Client or AsyncClient")
+    found = discover(inputs)
+    out_dir = Path(os.fspath(out)).absolute()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValidationError("out", os.fspath(out), "must be a folder (it is a file)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with Manifest(manifest) as state:
+        fingerprint, description = options.fingerprint()
+        state.bind_settings(fingerprint, description)
+        engine = Engine(client, options, state, out_dir, tuning, limiter or RateLimiter(), broker, on_progress)
+        return await engine.run(found)
+
+
+def identify_batch(
+    client: Client,
+    inputs: Sequence[str | os.PathLike[str]],
+    voiceprints: Mapping[str, str] | Sequence[Voiceprint],
+    *,
+    manifest: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    concurrency: int = 8,
+    num_speakers: int | None = None,
+    matching: Matching | Mapping[str, Any] | None = None,
+    confidence: bool = False,
+    exclusive: bool = False,
+    turn_level_confidence: bool = False,
+    webhook: str | None = None,
+    broker: Any = None,
+    retry_failed: bool = False,
+    resubmit_expired: bool = False,
+    resubmit_uncertain: bool = False,
+    adopt_uncertain: bool = False,
+    poll_interval: float = 5.0,
+    status_share: float = 0.05,
+    timeout: float | None = None,
+    limiter: RateLimiter | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> BatchReport:
+    """Identify speakers in every input, resumably, never billing an input twice.
+
+    Run it again with the same manifest after any interruption (even ``kill -9``): inputs with a
+    job are not submitted again, finished results are not fetched again. Results go to *out*
+    as ``NAME.json`` and ``NAME.rttm`` per input, with ``summary.csv``.
+
+    Args:
+        client: the client whose key, base URL, timeouts and retry policy the batch uses.
+        inputs: local files, folders (searched recursively for audio), http(s)/media:// URLs, or
+            ``.txt`` files listing them.
+        voiceprints: label → voiceprint (1 to 50), the same for every input.
+        manifest: the SQLite file holding the batch's state (created if missing).
+        out: the folder for results.
+        concurrency: uploads, and result fetches, in flight at once (1–64); submissions are sent
+            one at a time (see ``docs/batch.md``).
+        num_speakers, matching, confidence, exclusive, turn_level_confidence: as for ``identify``.
+        webhook: a URL every job reports to; with *broker* (a ``receiver.WebhookBroker`` your
+            receiver publishes to) deliveries finish jobs early and polling is the fallback.
+        retry_failed: submit again the inputs whose job failed (or that were refused).
+        resubmit_expired: submit again inputs whose results were deleted before being fetched.
+        resubmit_uncertain: submit again inputs whose interrupted submission may have created a
+            job (see ``docs/batch.md``); this can bill twice.
+        adopt_uncertain: give each such input the one unknown job created right after its
+            interrupted submission (bills nothing more; wrong only if another program of the
+            team submitted at that very moment). Applied before *resubmit_uncertain*.
+        poll_interval: the shortest time between two status sweeps, in seconds.
+        status_share: the largest share of the rate limit status sweeps may use.
+        timeout: stop after this many seconds (default 48 h); run again to resume.
+        limiter: share one ``RateLimiter`` between runs in this process.
+        on_progress: called with a ``BatchProgress`` as the run advances.
+
+    Raises:
+        ValidationError: before any request, for bad arguments or an input that does not exist.
+        ManifestError: the manifest is in use by another run or was started with other settings.
+        AuthenticationError: the key was refused (checked first).
+    """
+    kwargs: dict[str, Any] = {
+        "manifest": manifest,
+        "out": out,
+        "concurrency": concurrency,
+        "num_speakers": num_speakers,
+        "matching": matching,
+        "confidence": confidence,
+        "exclusive": exclusive,
+        "turn_level_confidence": turn_level_confidence,
+        "webhook": webhook,
+        "broker": broker,
+        "retry_failed": retry_failed,
+        "resubmit_expired": resubmit_expired,
+        "resubmit_uncertain": resubmit_uncertain,
+        "adopt_uncertain": adopt_uncertain,
+        "poll_interval": poll_interval,
+        "status_share": status_share,
+        "timeout": timeout,
+        "limiter": limiter,
+        "on_progress": on_progress,
+    }
+    if not isinstance(client, Client):
+        raise ValidationError("client", client, "must be a Client; with an AsyncClient, await aidentify_batch")
+
+    async def main() -> BatchReport:
+        return await aidentify_batch(client, inputs, voiceprints, **kwargs)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return anyio.run(main)
+    # Called from inside an event loop (a notebook): run the batch's own loop in a thread.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyannoteai-batch") as pool:
+        return pool.submit(anyio.run, main).result()
