@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from pyannoteai_identify import Client, IdentifyResult, _json
 
 from ._harness import Metric, ratio_metric

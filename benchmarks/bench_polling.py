@@ -25,6 +25,7 @@ import sys
 from collections.abc import Callable
 
 import httpx
+
 from pyannoteai_identify import Client, PollSchedule
 
 from ._harness import Metric, format_table

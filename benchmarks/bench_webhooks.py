@@ -18,8 +18,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from pyannoteai_identify import webhooks
 from standardwebhooks import Webhook
+
+from pyannoteai_identify import webhooks
 
 from ._harness import Metric, best_of, ratio_metric
 

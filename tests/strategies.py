@@ -34,6 +34,7 @@ from typing import Any, Literal, NamedTuple
 
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
+
 from pyannoteai_identify._spec import SPEC
 
 __all__ = [

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+
 from pyannoteai_identify import AsyncClient, Client, IdentifyResult, Job, JobFailedError
 from pyannoteai_identify.receiver import WebhookBroker
 from pyannoteai_identify.testing import signed_delivery

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+
 from pyannoteai_identify import AsyncClient, Client
 from pyannoteai_identify.batch import BatchReport, aidentify_batch, identify_batch
 from pyannoteai_identify.sandbox import Sandbox, demo_audio, voiceprint_for

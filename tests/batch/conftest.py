@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from pyannoteai_identify.sandbox import Sandbox
 from pyannoteai_identify.sandbox.pytest_fixture import running_sandbox
 

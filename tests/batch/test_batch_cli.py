@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from batchkit import make_audio, requests_of
+
 from pyannoteai_identify.batch import add_arguments, main
 from pyannoteai_identify.batch._cli import run
 from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from batchkit import VOICEPRINTS, make_audio
+
 from pyannoteai_identify import AsyncClient, Client
 from pyannoteai_identify.sandbox import Sandbox
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pyannoteai_identify import ValidationError
 from pyannoteai_identify.batch._inputs import discover, output_name, sha256_file
 

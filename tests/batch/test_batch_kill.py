@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from batchkit import make_audio, manifest_rows, requests_of
+
 from pyannoteai_identify import Client
 from pyannoteai_identify.sandbox import Sandbox, voiceprint_for
 

@@ -9,6 +9,7 @@ import anyio
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pyannoteai_identify import ValidationError
 from pyannoteai_identify.batch import RateLimiter
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from pyannoteai_identify.batch import InputStatus, Manifest, ManifestError
 from pyannoteai_identify.batch._manifest import NewInput
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
 from pyannoteai_identify.batch import InputStatus
 from pyannoteai_identify.batch._reconcile import Listed, Pending, decide
 

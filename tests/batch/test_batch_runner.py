@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from batchkit import MODES, VOICEPRINTS, make_audio, manifest_rows, requests_of, run_batch
+
 from pyannoteai_identify import Client, ValidationError
 from pyannoteai_identify.batch import InputStatus, Manifest, ManifestError, _runner
 from pyannoteai_identify.batch._manifest import NewInput

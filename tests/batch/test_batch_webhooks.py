@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from batchkit import make_audio, requests_of, run_batch
+
 from pyannoteai_identify.batch._cli import receiving
 from pyannoteai_identify.sandbox import Sandbox
 

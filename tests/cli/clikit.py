@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from pyannoteai_identify.cli import main
 from pyannoteai_identify.sandbox import DEMO_TURNS, demo_audio, voice_sample, voiceprint_for
 

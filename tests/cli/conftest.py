@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from clikit import API_KEY, WEBHOOK_SECRET, Audio, write_audio
+
 from pyannoteai_identify.sandbox import Sandbox
 from pyannoteai_identify.sandbox.pytest_fixture import running_sandbox
 

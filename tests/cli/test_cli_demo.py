@@ -6,6 +6,7 @@ import re
 
 import pytest
 from clikit import API_KEY, FAST_POLL, TRUTH, run_cli, run_process
+
 from pyannoteai_identify.cli import OK, USAGE
 from pyannoteai_identify.sandbox import Sandbox
 

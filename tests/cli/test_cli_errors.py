@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from clikit import API_KEY, FAST_POLL, Audio, closed_port, run_cli
+
 from pyannoteai_identify.cli import API_ERROR, CONNECTION, FAILED, OK, TIMEOUT, USAGE
 from pyannoteai_identify.sandbox import Sandbox
 

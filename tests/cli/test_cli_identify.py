@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from clikit import FAST_POLL, TRUTH, WEBHOOK_SECRET, Audio, parse_rttm, run_cli, truth_rows, turns_of
+
 from pyannoteai_identify._background_server import BackgroundServer
 from pyannoteai_identify.receiver import WebhookBroker, asgi_app
 from pyannoteai_identify.sandbox import Sandbox, tone_for

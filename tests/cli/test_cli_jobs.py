@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from clikit import FAST_POLL, Audio, run_cli
+
 from pyannoteai_identify import Client
 from pyannoteai_identify.sandbox import Sandbox
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from clikit import API_KEY, COMMAND, FAST_POLL, TRUTH, Audio, run_cli, run_process, turns_of
+
 from pyannoteai_identify.cli import OK, USAGE
 from pyannoteai_identify.sandbox import Sandbox
 

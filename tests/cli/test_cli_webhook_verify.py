@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from clikit import WEBHOOK_SECRET, run_cli
+
 from pyannoteai_identify import webhooks
 from pyannoteai_identify.cli import FAILED, OK, USAGE
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from pyannoteai_identify import AsyncClient, Client, JobSummary
 
 BASE_URL = "https://api.pyannote.ai"

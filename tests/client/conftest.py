@@ -13,6 +13,7 @@ import httpx
 import pytest
 import respx
 from clientkit import API_KEY, BASE_URL, Api, FakeTime, MakeApi, MakeTransport
+
 from pyannoteai_identify import AsyncClient, Client
 
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import respx
 from clientkit import API_KEY, BASE_URL, Api, MakeApi, MakeTransport
+
 from pyannoteai_identify import AsyncClient, Client, ConfigurationError
 
 pytestmark = pytest.mark.anyio

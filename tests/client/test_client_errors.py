@@ -10,6 +10,7 @@ import httpx
 import pytest
 import respx
 from clientkit import API_KEY, JOB_ID, Api, MakeApi
+
 from pyannoteai_identify import (
     APIError,
     AuthenticationError,

@@ -11,6 +11,7 @@ import httpx
 import pytest
 import respx
 from clientkit import API_KEY, JOB_ID, PRESIGNED_URL, Api
+
 from pyannoteai_identify import APIError, Job, Matching, Voiceprint
 
 pytestmark = pytest.mark.anyio

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import respx
 from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, job_body
+
 from pyannoteai_identify import (
     DiarizationResult,
     IdentifyResult,

@@ -16,9 +16,9 @@ import pytest
 import respx
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pyannoteai_identify import Client, InvalidResponseError, _json
 from pyannoteai_identify._json import loads_json, loads_stdlib
-
 from tests.strategies import job
 
 JSON_SCALARS = (

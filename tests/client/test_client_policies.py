@@ -7,6 +7,7 @@ import email.utils
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pyannoteai_identify import PollSchedule, RetryPolicy
 from pyannoteai_identify._polling import rate_limit_gap
 from pyannoteai_identify._retry import parse_retry_after

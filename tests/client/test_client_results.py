@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import respx
 from clientkit import IDENTIFY_OUTPUT, JOB_ID, Api, job_response
+
 from pyannoteai_identify import Identification, IdentifyResult, InvalidResponseError
 
 pytestmark = pytest.mark.anyio

@@ -8,6 +8,7 @@ import httpx
 import pytest
 import respx
 from clientkit import API_KEY, JOB_ID, Api, FakeTime, MakeApi, job_response, write_wav
+
 from pyannoteai_identify import (
     APIConnectionError,
     APITimeoutError,

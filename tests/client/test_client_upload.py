@@ -10,6 +10,7 @@ import httpx
 import pytest
 import respx
 from clientkit import API_KEY, PRESIGNED_URL, Api, ChunkRecordingTransport, MakeApi, MakeTransport
+
 from pyannoteai_identify import APIConnectionError, APIError, InvalidResponseError, PyannoteAIError
 from pyannoteai_identify._upload import CHUNK_SIZE
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import respx
 from clientkit import Api, write_wav
+
 from pyannoteai_identify import Matching, ValidationError, Voiceprint
 from pyannoteai_identify._validation import (
     LABEL_MAX,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import respx
 from clientkit import JOB_ID, PRESIGNED_URL, VOICEPRINT, Api, FakeTime, job_response, write_wav
+
 from pyannoteai_identify import JobFailedError, ValidationError, VoiceprintResult, WaitTimeoutError
 
 pytestmark = pytest.mark.anyio

@@ -12,6 +12,7 @@ import httpx
 import pytest
 import respx
 from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, FakeTime, MakeApi, job_response
+
 from pyannoteai_identify import (
     AuthenticationError,
     IdentifyResult,

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import httpx
 import pytest
 import respx
+
 from pyannoteai_identify import AsyncClient, Client
 from pyannoteai_identify.testing import check_response
 

@@ -17,17 +17,18 @@ from types import ModuleType
 from typing import Any
 
 import httpx
-import pyannoteai_api.api
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+from strategies import JOB_SCHEMAS, Example, JobKind, body_schema, job, json_responses, response_body, spec_examples
+
+import pyannoteai_api.api
 from pyannoteai_api import Client, models
 from pyannoteai_api.api.jobs import get_job_by_id
 from pyannoteai_identify import _schema
 from pyannoteai_identify._spec import SPEC
 from pyannoteai_identify.results import DiarizationResult, IdentifyResult, VoiceprintResult, parse_job
-from strategies import JOB_SCHEMAS, Example, JobKind, body_schema, job, json_responses, response_body, spec_examples
 
 KINDS: tuple[JobKind, ...] = ("identify", "voiceprint", "diarization")
 RESULT_TYPES = {"identify": IdentifyResult, "voiceprint": VoiceprintResult, "diarization": DiarizationResult}

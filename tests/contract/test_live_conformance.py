@@ -17,6 +17,7 @@ import wave
 from typing import Any
 
 import pytest
+
 from pyannoteai_identify import (
     BadRequestError,
     Client,

@@ -13,10 +13,11 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate
+from strategies import Example, resolve, spec_examples
+
 from pyannoteai_identify import _schema
 from pyannoteai_identify._spec import SPEC
 from pyannoteai_identify.results import JobStatus
-from strategies import Example, resolve, spec_examples
 
 OPENAPI_YAML = Path(__file__).resolve().parents[2] / "openapi.yaml"
 RATE_LIMIT_HEADERS = {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"}

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from pyannoteai_identify._spec import SPEC
 from pyannoteai_identify._spec_diff import Change, diff_documents, load_document, main
 

@@ -17,8 +17,6 @@ import yaml
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
-from pyannoteai_identify import _schema
-from pyannoteai_identify._spec import SPEC
 from strategies import (
     JOB_SCHEMAS,
     body_schema,
@@ -31,6 +29,9 @@ from strategies import (
     response_body,
     schema_strategy,
 )
+
+from pyannoteai_identify import _schema
+from pyannoteai_identify._spec import SPEC
 
 # find() stops at the first hit and, with the generate phase only, does not shrink it; the budget
 # only bounds a strategy that would never produce one.

@@ -14,6 +14,8 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import job
+
 from pyannoteai_identify import (
     IdentifyResult,
     JobCanceledError,
@@ -23,7 +25,6 @@ from pyannoteai_identify import (
     VoiceprintResult,
 )
 from pyannoteai_identify._spec import SPEC
-from strategies import job
 
 NUM_SPEAKERS: list[Any] = SPEC["components"]["schemas"]["IdentifyRequest"]["properties"]["numSpeakers"]["enum"]
 STATUSES: list[str] = SPEC["components"]["schemas"]["JobStatus"]["enum"]

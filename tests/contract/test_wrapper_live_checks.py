@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+
 from pyannoteai_identify.sandbox import Sandbox
 
 pytest_plugins = ["pytester"]

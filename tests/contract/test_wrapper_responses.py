@@ -18,6 +18,8 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import JOB_SCHEMAS, resolve, response_body
+
 from pyannoteai_identify import (
     APIError,
     AuthenticationError,
@@ -33,7 +35,6 @@ from pyannoteai_identify import (
 from pyannoteai_identify._spec import SPEC
 from pyannoteai_identify.errors import FieldError
 from pyannoteai_identify.testing import make_diarization_output, make_identify_output, make_job, make_voiceprint_output
-from strategies import JOB_SCHEMAS, resolve, response_body
 
 JOB_ID = "3c8a89a5-dcc6-4edb-a75d-ffd64739674d"
 AUDIO = "https://example.com/meeting.wav"

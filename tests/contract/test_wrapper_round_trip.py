@@ -18,9 +18,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
+from strategies import job_status, request_body
+
 from pyannoteai_identify import Matching, ValidationError, Voiceprint, _schema
 from pyannoteai_identify._spec import SPEC
-from strategies import job_status, request_body
 
 JOB_ID = "3c8a89a5-dcc6-4edb-a75d-ffd64739674d"
 PRESIGNED = "https://storage.example.com/upload/abc?signature=xyz"

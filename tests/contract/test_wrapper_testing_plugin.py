@@ -19,6 +19,9 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from respx.models import AllMockedAssertionError
+from strategies import JOB_SCHEMAS, json_responses, response_body
+
 from pyannoteai_identify import (
     AsyncClient,
     BadRequestError,
@@ -47,8 +50,6 @@ from pyannoteai_identify.testing import (
     make_voiceprint_output,
     signed_delivery,
 )
-from respx.models import AllMockedAssertionError
-from strategies import JOB_SCHEMAS, json_responses, response_body
 
 pytest_plugins = ["pytester"]
 

@@ -14,9 +14,6 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from pyannoteai_identify import AsyncClient, Client
-from pyannoteai_identify._background_server import BackgroundServer
-from pyannoteai_identify.sandbox import Sandbox, demo_audio
 from reliabilitykit import (
     API_KEY,
     DEMO_MEDIA,
@@ -29,6 +26,10 @@ from reliabilitykit import (
     leaks,
     log_texts,
 )
+
+from pyannoteai_identify import AsyncClient, Client
+from pyannoteai_identify._background_server import BackgroundServer
+from pyannoteai_identify.sandbox import Sandbox, demo_audio
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+
 from pyannoteai_identify import AsyncClient, Client, JobSummary
 from pyannoteai_identify.sandbox import Sandbox, voiceprint_for
 

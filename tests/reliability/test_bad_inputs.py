@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+
 from pyannoteai_identify import (
     AsyncClient,
     Client,

@@ -13,6 +13,20 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from reliabilitykit import (
+    API_KEY,
+    DEMO_MEDIA,
+    VOICEPRINTS,
+    Api,
+    Chaos,
+    MakeApi,
+    SimTime,
+    json_transform,
+    leaks,
+    log_texts,
+    wav_file,
+)
+
 from pyannoteai_identify import (
     APIConnectionError,
     APIError,
@@ -27,19 +41,6 @@ from pyannoteai_identify import (
     ServerError,
 )
 from pyannoteai_identify.sandbox import Sandbox, demo_audio, voice_sample
-from reliabilitykit import (
-    API_KEY,
-    DEMO_MEDIA,
-    VOICEPRINTS,
-    Api,
-    Chaos,
-    MakeApi,
-    SimTime,
-    json_transform,
-    leaks,
-    log_texts,
-    wav_file,
-)
 
 pytestmark = pytest.mark.anyio
 

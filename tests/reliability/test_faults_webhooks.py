@@ -18,16 +18,17 @@ from typing import Any
 
 import httpx
 import pytest
-from pyannoteai_identify import IdentifyResult, Job, JobFailedError, PollSchedule, WebhookEvent
-from pyannoteai_identify._background_server import BackgroundServer
-from pyannoteai_identify.receiver import WebhookBroker, WebhookReceiver, asgi_app
-from pyannoteai_identify.sandbox import Sandbox
-from pyannoteai_identify.webhooks import sign
 from reliabilitykit import DEMO_MEDIA, VOICEPRINTS, WEBHOOK_SECRET, Api, DeliveryTap, MakeApi, Tapped
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from pyannoteai_identify import IdentifyResult, Job, JobFailedError, PollSchedule, WebhookEvent
+from pyannoteai_identify._background_server import BackgroundServer
+from pyannoteai_identify.receiver import WebhookBroker, WebhookReceiver, asgi_app
+from pyannoteai_identify.sandbox import Sandbox
+from pyannoteai_identify.webhooks import sign
 
 pytestmark = pytest.mark.anyio
 

@@ -6,11 +6,11 @@ Each test runs with ``Client`` and ``AsyncClient`` and names the behaviour that 
 from __future__ import annotations
 
 import pytest
-from pyannoteai_identify import IdentifyResult
-from pyannoteai_identify.sandbox import Sandbox
 from reliabilitykit import DEMO_MEDIA, VOICEPRINTS, Api
 
 from benchmarks.bench_load import simulate
+from pyannoteai_identify import IdentifyResult
+from pyannoteai_identify.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
 

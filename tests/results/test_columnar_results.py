@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pyannoteai_identify import Confidence, Identification, IdentifyResult, InvalidResponseError, Segment
 from pyannoteai_identify.results import DiarizationResult, parse_output
 

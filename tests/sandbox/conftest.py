@@ -13,9 +13,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sandboxkit import TLS, Receiver, checked_client
+
 from pyannoteai_identify.sandbox import Clock, Sandbox
 from pyannoteai_identify.sandbox.pytest_fixture import pytest_configure, running_sandbox
-from sandboxkit import TLS, Receiver, checked_client
 
 __all__ = ["anonymous", "client", "pytest_configure", "raw_client", "receiver", "sandbox"]
 

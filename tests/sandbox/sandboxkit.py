@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 from jsonschema import Draft202012Validator
+
 from pyannoteai_identify import _schema
 from pyannoteai_identify._spec import SPEC
 from pyannoteai_identify.sandbox import Sandbox

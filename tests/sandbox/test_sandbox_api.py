@@ -11,10 +11,11 @@ from datetime import datetime
 
 import httpx
 import pytest
+from sandboxkit import finished, upload
+
 from pyannoteai_identify._spec import SPEC
 from pyannoteai_identify.sandbox import Sandbox, demo_audio, synthesize_speech, voice_sample, voiceprint_for
 from pyannoteai_identify.sandbox._app import operation_ids
-from sandboxkit import finished, upload
 
 
 def _voiceprints(*names: str) -> list[dict[str, str]]:

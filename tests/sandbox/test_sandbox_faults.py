@@ -8,8 +8,9 @@ import math
 
 import httpx
 import pytest
-from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
 from sandboxkit import TLS, check_response, finished, upload
+
+from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
 
 
 def test_5xx_faults_answer_the_status_with_an_api_error(sandbox: Sandbox, raw_client: httpx.Client) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+
 from pyannoteai_identify.sandbox import Sandbox, voiceprint_for
 
 

@@ -17,10 +17,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
+from sandboxkit import checked_client, upload
+
 from pyannoteai_identify import _schema
 from pyannoteai_identify.sandbox import Clock, Sandbox, demo_audio, voice_sample, voiceprint_for
 from pyannoteai_identify.sandbox.pytest_fixture import running_sandbox
-from sandboxkit import checked_client, upload
 
 SUBMISSIONS = ["getMediaUploadUrl", "voiceprint", "identify"]
 SUCCESS = {"getMediaUploadUrl": 201, "voiceprint": 200, "identify": 200}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from pyannoteai_identify.sandbox import Clock, Sandbox
 from pyannoteai_identify.sandbox._ratelimit import RateLimiter
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sandboxkit import TLS, Receiver, checked_client, eventually, upload
+
 from pyannoteai_identify.sandbox import DroppedConnection, Sandbox, demo_audio, serve, voiceprint_for
 from pyannoteai_identify.sandbox.pytest_fixture import running_sandbox
-from sandboxkit import TLS, Receiver, checked_client, eventually, upload
 
 
 def test_the_context_manager_serves_then_stops() -> None:

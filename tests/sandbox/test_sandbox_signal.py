@@ -11,6 +11,7 @@ import wave
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pyannoteai_identify.sandbox import (
     AudioError,
     analyse,

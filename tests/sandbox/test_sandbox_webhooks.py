@@ -7,11 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sandboxkit import Receiver, eventually, upload
+
 from pyannoteai_identify import _schema, webhooks
 from pyannoteai_identify.errors import WebhookVerificationError
 from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
 from pyannoteai_identify.sandbox._dispatch import RETRY_DELAYS
-from sandboxkit import Receiver, eventually, upload
 
 
 def _submit(client: httpx.Client, webhook: str, **extra: Any) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
 from pyannoteai_identify._background_server import BackgroundServer
 
 

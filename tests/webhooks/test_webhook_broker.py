@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
 
 import pytest
+
 from pyannoteai_identify.errors import ValidationError
 from pyannoteai_identify.receiver import WebhookBroker, _AsyncWaiter
 from pyannoteai_identify.results import JobStatus

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from pyannoteai_identify import webhooks
 from pyannoteai_identify.errors import WebhookVerificationError
 from pyannoteai_identify.results import (

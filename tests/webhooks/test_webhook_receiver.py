@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from pyannoteai_identify import webhooks
 from pyannoteai_identify.errors import ConfigurationError, ValidationError
 from pyannoteai_identify.receiver import (

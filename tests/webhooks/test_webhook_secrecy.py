@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from pyannoteai_identify import webhooks
 from pyannoteai_identify.errors import WebhookVerificationError
 from pyannoteai_identify.receiver import MemoryDeliveryStore, WebhookBroker, WebhookReceiver, asgi_app

@@ -10,6 +10,7 @@ import json
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
 from pyannoteai_identify import webhooks
 from pyannoteai_identify.errors import ValidationError, WebhookVerificationError
 
