@@ -38,7 +38,7 @@ import math
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -180,14 +180,16 @@ def _outcome() -> Outcome:
     return identify_outcome(demo_audio(), request)
 
 
-async def _load(jobs: int, rate_limit: int, queue_seconds: float, job_seconds: float) -> LoadReport:
+async def _load(
+    jobs: int, rate_limit: int, queue_seconds: float, job_seconds: float, wrap: Callable[[Any], Any] | None
+) -> LoadReport:
     vt = VirtualTime()
     clock = Clock(monotonic=vt.clock, wall=lambda: EPOCH + vt.now)
     outcome = _outcome()
     reference = IdentifyResult.from_dict(outcome.output).to_dict()
     started = time.perf_counter()
     sandbox = Sandbox(rate_limit=rate_limit, queue_seconds=queue_seconds, job_seconds=job_seconds, clock=clock)
-    counter = StatusCounter(sandbox.app)
+    counter = StatusCounter(sandbox.app if wrap is None else wrap(sandbox.app))
     with BackgroundServer(counter, name="bench-load-sandbox") as server, closing(sandbox):
         assert server.base_url is not None
         ids = [sandbox.state.create_job("identify", outcome).id for _ in range(jobs)]
@@ -222,10 +224,19 @@ async def _load(jobs: int, rate_limit: int, queue_seconds: float, job_seconds: f
 
 
 def simulate(
-    jobs: int, *, rate_limit: int = RATE_LIMIT, queue_seconds: float = QUEUE_SECONDS, job_seconds: float = JOB_SECONDS
+    jobs: int,
+    *,
+    rate_limit: int = RATE_LIMIT,
+    queue_seconds: float = QUEUE_SECONDS,
+    job_seconds: float = JOB_SECONDS,
+    wrap: Callable[[Any], Any] | None = None,
 ) -> LoadReport:
-    """Run one load simulation in a fresh event loop and sandbox."""
-    return asyncio.run(_load(jobs, rate_limit, queue_seconds, job_seconds))
+    """Run one load simulation in a fresh event loop and sandbox.
+
+    *wrap*, given the sandbox's ASGI app, returns the app to serve instead (tests use it to
+    reorder or hold back responses).
+    """
+    return asyncio.run(_load(jobs, rate_limit, queue_seconds, job_seconds, wrap))
 
 
 def run(quick: bool) -> list[Metric]:
