@@ -389,8 +389,8 @@ def upload_case(mode: str, path: str, base_url: str) -> None:
     headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
     with Client(base_url=base_url, api_key="k", timeout=120) as client, httpx.Client(timeout=120) as http:
         # One small transfer first, the same way, so that the figure is the transfer's throughput and not
-        # the first call's one-time work (the client imports its generated modules then: about 80 ms,
-        # a quarter of a 1 GiB upload over loopback; bench_import measures import time on its own).
+        # the first call's one-time work (the client imports its generated modules then: 30-80 ms,
+        # up to a quarter of a 1 GiB upload over loopback; bench_import measures import time on its own).
         if mode == "client":
             client.upload(io.BytesIO(b"\0" * 1024))
         else:
