@@ -4,8 +4,8 @@ Each figure is a ratio against a baseline measured in the same run:
 
 * ``get_job`` through the wrapper against a raw ``httpx`` GET + ``json.loads`` of the same body,
   both over one keep-alive connection to a real HTTP server on 127.0.0.1 (run in a child process
-  so that its work does not share our GIL); with orjson installed (the ``speedups`` extra) the
-  succeeded job is measured with it and with the standard library alone;
+  so that its work does not share our GIL); when the wrapper decodes with orjson (its dependency
+  on CPython) the succeeded job is measured with it and with the standard library alone;
 * ``IdentifyResult.from_dict`` after ``json.loads`` against ``json.loads`` alone, and the memory the
   parsed result keeps once the raw mapping is dropped (tracemalloc) against the size of the JSON;
 * ``Client.upload(path)`` against a raw httpx streaming PUT of the same file to the same server,
@@ -239,7 +239,7 @@ def _paired_best(first: Callable[[], object], second: Callable[[], object], repe
 def bench_get_job(base_url: str, quick: bool) -> list[Metric]:
     """``Client.get_job`` against ``httpx.Client.get`` + ``json.loads``, sequential calls, one keep-alive connection.
 
-    The wrapper decodes with orjson when the ``speedups`` extra is installed: the succeeded job is then
+    The wrapper decodes with orjson where it is installed (on CPython): the succeeded job is then
     measured twice, with the decoder installed and with the standard library's alone.
     """
     repeat = 3 if quick else 9

@@ -1,7 +1,7 @@
 """The JSON decoder of responses: orjson when installed, and exactly what the standard library accepts.
 
-The test session installs the ``speedups`` extra, so ``loads_json`` takes the orjson path here and
-is compared with the strict standard-library path it falls back to.
+orjson is a dependency on CPython, so ``loads_json`` takes the orjson path here and is compared with
+the strict standard-library path it falls back to (and that decodes everything on other Pythons).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _same(left: Any, right: Any) -> bool:
 
 
 def test_the_test_session_decodes_with_orjson() -> None:
-    """The speedups extra is installed in the tests session, so the fast path is the one under test."""
+    """orjson is installed with the package on CPython, so the fast path is the one under test."""
     assert _json.decoder() == "orjson"
 
 

@@ -1,12 +1,13 @@
-"""Decoding the JSON the API sends: strict (no ``NaN``/``Infinity``), and fast when orjson is installed.
+"""Decoding the JSON the API sends: strict (no ``NaN``/``Infinity``), and fast with orjson.
 
 A finished job's body is mostly JSON numbers and small objects, so decoding it is most of what
-``get_job`` costs. With the ``speedups`` extra (``pip install 'pyannoteai-identify[speedups]'``),
-orjson decodes it about three times faster than :func:`json.loads`. Whatever orjson refuses is
-decoded again by the standard library, so both paths accept and refuse exactly the same documents
-and raise the same errors: orjson refuses more (``1e400``, lone surrogates, a byte order mark),
-and only then does the slower path run. The one difference left: orjson reads an integer beyond
-64 bits as a float, a size no field of the contract comes near.
+``get_job`` costs. orjson, a dependency on CPython, decodes it about three times faster than
+:func:`json.loads`; on other Pythons (PyPy, which orjson does not support) the standard library
+decodes everything. Whatever orjson refuses is decoded again by the standard library, so both
+paths accept and refuse exactly the same documents and raise the same errors: orjson refuses more
+(``1e400``, lone surrogates, a byte order mark), and only then does the slower path run. The one
+difference left: orjson reads an integer beyond 64 bits as a float, a size no field of the
+contract comes near.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 def _find_orjson() -> ModuleType | None:
     try:
         import orjson
-    except ImportError:  # the speedups extra is not installed
+    except ImportError:  # not CPython, or installed without its dependencies
         return None
     return orjson
 
