@@ -178,6 +178,20 @@ def test_handle_stream_trusts_a_declared_oversized_length_without_reading() -> N
     assert (outcome.status_code, stream.consumed) == (413, 0)
 
 
+@pytest.mark.parametrize(
+    ("declared", "status"),
+    [("\u00b2", 200), ("\u0663", 200), ("1" * 5000, 413), ("0" * 5000 + "7", 200), ("0" * 30 + "5000", 413)],
+    ids=["superscript-two", "arabic-indic-three", "5000-digits", "zero-padded-small", "zero-padded-large"],
+)
+def test_handle_stream_survives_a_content_length_int_cannot_read(declared: str, status: int) -> None:
+    """Digits that are not ASCII, or too many for int(), never raise: a malformed length is ignored and the
+    body read up to the limit; an absurdly long one is too large."""
+    body, headers = delivery()
+    stream = CountingStream(body)
+    receiver = WebhookReceiver(SECRET, max_body_bytes=1000)
+    assert receiver.handle_stream(stream, {**headers, "Content-Length": declared}).status_code == status
+
+
 # --- MemoryDeliveryStore ----------------------------------------------------------------------
 
 

@@ -275,8 +275,14 @@ class WebhookReceiver:
         return await self.handle_async(b"".join(chunks), request.headers, now=now)
 
     def _declared_too_large(self, headers: Mapping[str, str]) -> bool:
+        """Whether a well-formed ``Content-Length`` exceeds the limit; a malformed one is left to the read."""
         declared = _header(headers, "Content-Length", "content-length")
-        return declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes
+        if declared is None or not (declared.isascii() and declared.isdigit()):
+            return False
+        digits = declared.lstrip("0") or "0"
+        # Compared by length first: int() refuses strings of more than 4,300 digits.
+        limit = str(self.max_body_bytes)
+        return len(digits) > len(limit) or (len(digits) == len(limit) and int(digits) > self.max_body_bytes)
 
     def __repr__(self) -> str:
         return (
