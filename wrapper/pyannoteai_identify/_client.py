@@ -40,6 +40,7 @@ from ._validation import (
     check_bool,
     check_callback,
     check_job_id,
+    check_job_kind,
     check_matching,
     check_num_speakers,
     check_voiceprints,
@@ -57,7 +58,6 @@ __all__ = ["AsyncClient", "Client"]
 T = TypeVar("T")
 OnStatus = Callable[[Job[Result]], object]
 _STATUS_VALUES = frozenset(status.value for status in JobStatus)
-_KINDS: frozenset[str] = frozenset({"identify", "voiceprint", "diarization"})
 
 
 class _BaseClient:
@@ -215,7 +215,7 @@ class _BaseClient:
             job_id, known_kind = job.id, job.kind
         else:
             job_id, known_kind = check_job_id(job), None
-        self._check_kind(kind)
+        check_job_kind(kind)
         if broker is not None and not callable(getattr(broker, "wait", None)):
             raise ValidationError("broker", broker, "must be a WebhookBroker (with wait and wait_async)")
         check_callback("on_status", on_status)
@@ -227,12 +227,6 @@ class _BaseClient:
             on_status=on_status,
             broker=broker,
         )
-
-    @staticmethod
-    def _check_kind(kind: object) -> None:
-        """None or a job kind; the type is checked first, so a list is refused rather than unhashable."""
-        if kind is not None and (not isinstance(kind, str) or kind not in _KINDS):
-            raise ValidationError("kind", kind, f"must be one of {sorted(_KINDS)} or None")
 
     @staticmethod
     def _check_timeout(timeout: float | None) -> float:
@@ -250,7 +244,7 @@ class _BaseClient:
 
     def _get_job_flow(self, job_id: str, kind: JobKind | None) -> _flows.Flow[Job[Result]]:
         checked = check_job_id(job_id)
-        self._check_kind(kind)
+        check_job_kind(kind)
 
         def flow() -> _flows.Flow[Job[Result]]:
             job, _ = yield from _flows.get_job(self._ctx, checked, kind)

@@ -11,12 +11,13 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, TypeAlias
+from typing import IO, Any, TypeAlias, get_args
 
 import httpx
 
 from ._spec import SPEC
 from .errors import ValidationError
+from .results import JobKind
 
 __all__ = [
     "AudioSource",
@@ -96,6 +97,15 @@ def check_bool(field: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise ValidationError(field, value, "must be True or False")
     return value
+
+
+_JOB_KINDS: tuple[str, ...] = get_args(JobKind)
+
+
+def check_job_kind(kind: object) -> None:
+    """None or a job kind; the type is checked first, so a list is refused rather than unhashable."""
+    if kind is not None and (not isinstance(kind, str) or kind not in _JOB_KINDS):
+        raise ValidationError("kind", kind, f"must be one of {', '.join(map(repr, _JOB_KINDS))}, or None to infer it")
 
 
 def check_callback(field: str, value: object) -> None:

@@ -32,6 +32,7 @@ from typing import Any, Literal, TypeAlias
 
 from ._config import WEBHOOK_SECRET_ENV
 from ._json import loads_json
+from ._validation import check_job_kind
 from .errors import InvalidResponseError, ValidationError, WebhookVerificationError
 from .results import (
     Job,
@@ -237,14 +238,6 @@ def _check_now(now: float | None) -> None:
         raise ValidationError(
             "now", now, f"must be Unix seconds from 0 to 10**{_MAX_TIMESTAMP_DIGITS} (finite), or None for the clock"
         )
-
-
-_KINDS = ("identify", "voiceprint", "diarization")
-
-
-def _check_kind(kind: object) -> None:
-    if kind is not None and (not isinstance(kind, str) or kind not in _KINDS):
-        raise ValidationError("kind", kind, f"must be one of {', '.join(map(repr, _KINDS))}, or None to infer it")
 
 
 def _malformed_timestamp() -> WebhookVerificationError:
@@ -491,7 +484,7 @@ def parse(
     _check_body(body)
     _check_tolerance(tolerance)
     _check_now(now)
-    _check_kind(kind)
+    check_job_kind(kind)
     return _parse_with(_signers(resolve_secret(secret)), body, headers, tolerance, now, kind)
 
 
