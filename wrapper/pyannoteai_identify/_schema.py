@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "component",
+    "deref",
     "operation",
+    "operations",
     "request_schema",
     "response_schema",
     "validator_for",
@@ -28,7 +30,8 @@ __all__ = [
 _METHODS = ("get", "post", "put", "delete", "patch")
 
 
-def _operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``(path, method, operation object)`` of every operation; webhooks have the path ``webhook:NAME``."""
     for path, item in SPEC["paths"].items():
         for method in _METHODS:
             if method in item:
@@ -41,13 +44,14 @@ def _operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 def operation(operation_id: str) -> tuple[str, str, dict[str, Any]]:
     """``(path, method, operation object)`` of the operation with this operationId."""
-    for path, method, op in _operations():
+    for path, method, op in operations():
         if op.get("operationId") == operation_id:
             return path, method, op
     raise KeyError(f"no operation {operation_id!r} in openapi.yaml")
 
 
-def _deref(node: dict[str, Any]) -> dict[str, Any]:
+def deref(node: dict[str, Any]) -> dict[str, Any]:
+    """*node*, or what its ``$ref`` chain points to in the contract."""
     while "$ref" in node:
         node = _resolve_pointer(node["$ref"])
     return node
@@ -74,7 +78,7 @@ def component(name: str) -> dict[str, Any]:
 def request_schema(operation_id: str) -> dict[str, Any]:
     """The JSON Schema of the operation's JSON request body."""
     _, _, op = operation(operation_id)
-    body = _deref(op["requestBody"])
+    body = deref(op["requestBody"])
     return _rooted(body["content"]["application/json"]["schema"])
 
 
@@ -85,7 +89,7 @@ def response_schema(operation_id: str, status: int | str) -> dict[str, Any] | No
     response = responses.get(str(status))
     if response is None:
         raise KeyError(f"{operation_id} declares no {status} response")
-    content = _deref(response).get("content", {})
+    content = deref(response).get("content", {})
     if "application/json" not in content:
         return None
     return _rooted(content["application/json"].get("schema", {}))

@@ -39,7 +39,7 @@ import pytest
 from . import webhooks
 from ._client import AsyncClient, Client
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV
-from ._spec import SPEC
+from ._schema import deref, operations
 from .sandbox.pytest_fixture import pytest_configure, running_sandbox, sandbox, sandbox_session
 
 if TYPE_CHECKING:
@@ -271,8 +271,6 @@ def signed_delivery(
 
 # --- conformance checks -----------------------------------------------------------------------
 
-_METHODS = ("get", "post", "put", "delete", "patch")
-
 
 @dataclass(frozen=True)
 class _Route:
@@ -286,12 +284,10 @@ class _Route:
 @cache
 def _routes() -> tuple[_Route, ...]:
     routes = []
-    for template, item in SPEC["paths"].items():
-        regex = re.sub(r"\\\{[^}]+\\\}", "([^/]+)", re.escape(template))
-        for method in _METHODS:
-            if method in item:
-                op = item[method]
-                routes.append(_Route(op["operationId"], method.upper(), template, re.compile(regex + "$"), op))
+    for template, method, op in operations():
+        if not template.startswith("webhook:"):
+            regex = re.sub(r"\\\{[^}]+\\\}", "([^/]+)", re.escape(template))
+            routes.append(_Route(op["operationId"], method.upper(), template, re.compile(regex + "$"), op))
     return tuple(routes)
 
 
@@ -301,15 +297,6 @@ def _route_for(method: str, path: str) -> _Route | None:
         if route.method == method.upper() and route.pattern.search(path):
             return route
     return None
-
-
-def _deref(node: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in node:
-        target: Any = SPEC
-        for part in str(node["$ref"]).removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 def _where(path: Sequence[Any]) -> str:
@@ -345,7 +332,7 @@ def _header_problems(declared: Mapping[str, Any], headers: httpx.Headers) -> lis
     problems = []
     for name, header in declared.items():
         value = headers.get(name)
-        schema = _deref(header).get("schema", {})
+        schema = deref(header).get("schema", {})
         if value is None or schema.get("type") != "integer":
             continue
         if not value.strip().isdigit() or int(value) < schema.get("minimum", 0):
@@ -372,7 +359,7 @@ def check_response(response: httpx.Response) -> list[str]:
         return [
             f"{what}, a status openapi.yaml does not declare for {route.operation_id} (declares {sorted(responses)})"
         ]
-    declared = _deref(declared)
+    declared = deref(declared)
     problems = [f"{what}: {p}" for p in _header_problems(declared.get("headers", {}), response.headers)]
     if "application/json" not in declared.get("content", {}):
         return problems
