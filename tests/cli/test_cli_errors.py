@@ -153,6 +153,15 @@ def test_an_unreachable_server_exits_four_with_one_line(
     assert "/v1/jobs/abc" in _assert_one_error_line(run.err)
 
 
+@pytest.mark.parametrize("retries", ["\u00b2", "\u0663", "-1", "9" * 5000])
+def test_a_max_retries_that_is_not_plain_digits_exits_two(capsys: pytest.CaptureFixture[str], retries: str) -> None:
+    """--max-retries takes ASCII digits only ("٣" used to be read as 3); a sign or 5,000 digits are refused too."""
+    run = run_cli(capsys, "--max-retries", retries, "job", "abc")
+
+    assert run.code == USAGE
+    assert "--max-retries" in run.err
+
+
 @pytest.mark.sandbox(queue_seconds=0.0, job_seconds=3600.0, speed=1.0)
 def test_a_wait_timeout_exits_five_with_the_command_that_resumes_the_wait(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]

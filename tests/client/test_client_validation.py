@@ -339,3 +339,17 @@ async def test_a_file_object_with_nothing_left_to_read_is_rejected(api: Api, rou
         with pytest.raises(ValidationError):
             await api.upload(file)
     assert router.calls.call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("0", 0), ("007", 7), ("65535", 65535), ("9" * 4300, int("9" * 4300))]
+    + [(text, None) for text in ("", " 1", "-1", "1.0", "\u00b2", "\u0663", "\uff11", "9" * 4301)],
+)
+def test_ascii_int_reads_only_plain_ascii_digits_that_int_can_read(text: str, expected: int | None) -> None:
+    """str.isdigit() passes "²" (int() raises) and "٣" (int() reads 3); ascii_int refuses both, and more than
+    the 4,300 digits int() reads, instead of raising."""
+    from pyannoteai_identify._validation import ascii_int
+
+    assert ascii_int(text) == expected
+    assert ascii_int(text, max_digits=3) == (expected if len(text) <= 3 else None)

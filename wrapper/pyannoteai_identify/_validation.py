@@ -92,6 +92,17 @@ def _text(field: str, value: object) -> str:
     return value
 
 
+def ascii_int(text: str, *, max_digits: int = 4300) -> int | None:
+    """The whole number *text* spells in ASCII digits (at most *max_digits* of them), else None.
+
+    For numbers read from headers and command lines: ``str.isdigit`` also passes ``"²"``, which
+    ``int`` refuses, and ``"٣"``, which it reads as 3; ``int`` refuses more than 4,300 digits.
+    """
+    if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def check_bool(field: str, value: object) -> bool:
     """A real ``bool``: 0, 1 and "true" are refused so that a typo cannot change a billed request."""
     if not isinstance(value, bool):

@@ -29,6 +29,7 @@ from ._validation import (
     VOICEPRINT_MIN,
     Matching,
     Voiceprint,
+    ascii_int,
     check_audio,
     check_matching,
     check_num_speakers,
@@ -87,9 +88,10 @@ def _positive_seconds(text: str) -> float:
 
 def _retries(text: str) -> int:
     """An argparse type: a whole number of retries, 0 or more."""
-    if not text.isdigit():
+    value = ascii_int(text)
+    if value is None:
         raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number >= 0")
-    return int(text)
+    return value
 
 
 # --- output -------------------------------------------------------------------------------------

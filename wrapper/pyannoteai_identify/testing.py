@@ -40,6 +40,7 @@ from . import webhooks
 from ._client import AsyncClient, Client
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV
 from ._schema import deref, operations
+from ._validation import ascii_int
 from .sandbox.pytest_fixture import pytest_configure, running_sandbox, sandbox, sandbox_session
 
 if TYPE_CHECKING:
@@ -335,7 +336,8 @@ def _header_problems(declared: Mapping[str, Any], headers: httpx.Headers) -> lis
         schema = deref(header).get("schema", {})
         if value is None or schema.get("type") != "integer":
             continue
-        if not value.strip().isdigit() or int(value) < schema.get("minimum", 0):
+        number = ascii_int(value.strip())
+        if number is None or number < schema.get("minimum", 0):
             problems.append(f"header {name}: {value!r} is not an integer ≥ {schema.get('minimum', 0)}")
     return problems
 

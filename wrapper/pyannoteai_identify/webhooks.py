@@ -32,7 +32,7 @@ from typing import Any, Literal, TypeAlias
 
 from ._config import WEBHOOK_SECRET_ENV
 from ._json import loads_json
-from ._validation import check_job_kind
+from ._validation import ascii_int, check_job_kind
 from .errors import InvalidResponseError, ValidationError, WebhookVerificationError
 from .results import (
     Job,
@@ -417,10 +417,7 @@ class WebhookEvent:
 
 def _retry_num(value: str | None) -> int:
     """The retry count from an unsigned header: a malformed value counts as the first attempt."""
-    if value is None:
-        return 0
-    value = value.strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else 0
+    return (ascii_int(value.strip(), max_digits=6) or 0) if value is not None else 0
 
 
 def _event(body: bytes, headers: Mapping[str, str], timestamp: int, kind: JobKind | None) -> WebhookEvent:

@@ -23,7 +23,7 @@ from typing import Any
 from .. import errors
 from .._client import Client
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, WEBHOOK_SECRET_ENV
-from .._validation import Matching
+from .._validation import Matching, ascii_int
 from ..cli import API_ERROR, CONNECTION, FAILED, INTERRUPTED, OK, USAGE, parse_voiceprint_arg
 from ._api import identify_batch
 from ._inputs import AUDIO_EXTENSIONS
@@ -250,13 +250,14 @@ def receiving(listen: str | None) -> Iterator[Listening | None]:
 
     from ..receiver import WebhookBroker, asgi_app
 
-    host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+    host, _, port_text = listen.rpartition(":")
+    port = ascii_int(port_text)
+    if not host or port is None or not port < 65536:
         raise errors.ValidationError("listen", listen, "must be HOST:PORT, e.g. 127.0.0.1:8787")
     broker = WebhookBroker(max_pending=4096)
     app = asgi_app(broker=broker)
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=int(port), log_level="warning", lifespan="off", log_config=None)
+        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", log_config=None)
     )
     thread = threading.Thread(target=server.run, name="pyannoteai-batch-receiver", daemon=True)
     thread.start()

@@ -28,6 +28,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from .._spec import SPEC
+from .._validation import ascii_int
 from ._dispatch import WebhookDispatcher
 from ._faults import DroppedConnection, Fault, Faults
 from ._fetch import MEDIA_PATH, resolve_audio
@@ -258,8 +259,8 @@ def _upload(ctx: AppContext) -> Callable[..., Any]:
         if key is None:
             return Json({"message": "Unknown or expired upload URL: ask POST /v1/media/input for a new one"}, 403)
         too_large = Json({"message": f"The file is larger than {ctx.max_upload_bytes} bytes"}, 413)
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > ctx.max_upload_bytes:
+        declared = ascii_int(request.headers.get("content-length", ""))
+        if declared is not None and declared > ctx.max_upload_bytes:
             return too_large
         data = bytearray()
         async for chunk in request.stream():
