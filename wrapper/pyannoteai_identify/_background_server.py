@@ -106,10 +106,6 @@ class BackgroundServer:
         self.base_url = f"http://{shown}:{port}"
         return self
 
-    @property
-    def running(self) -> bool:
-        return self._server is not None
-
     def close(self) -> None:
         """Stop serving: a graceful stop, then a forced one; returns within 10 s at worst."""
         server, thread = self._server, self._thread

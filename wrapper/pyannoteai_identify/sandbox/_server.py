@@ -129,7 +129,6 @@ class Sandbox:
             )
         )
         self._server: BackgroundServer | None = None
-        self._base_url: str | None = None
 
     @property
     def api_key(self) -> str:
@@ -144,9 +143,9 @@ class Sandbox:
     @property
     def base_url(self) -> str:
         """``http://host:port`` of the running server (what ``PYANNOTEAI_BASE_URL`` should be)."""
-        if self._base_url is None:
+        if self._server is None or self._server.base_url is None:
             raise RuntimeError("the sandbox is not serving: use it as a context manager or call start()")
-        return self._base_url
+        return self._server.base_url
 
     def reset(self) -> None:
         """Forget everything (uploads, jobs, counters, faults, rate-limit windows, pending webhooks).
@@ -182,7 +181,6 @@ class Sandbox:
         )
         server.start()
         self._server = server
-        self._base_url = server.base_url
         return self
 
     def close(self) -> None:
@@ -194,7 +192,6 @@ class Sandbox:
         if self._server is not None:
             self._server.close()
         self._server = None
-        self._base_url = None
         self.dispatcher.close()
 
     def __enter__(self) -> Self:
@@ -206,5 +203,5 @@ class Sandbox:
         self.close()
 
     def __repr__(self) -> str:
-        where = self._base_url or "not serving"
+        where = (self._server.base_url if self._server is not None else None) or "not serving"
         return f"<Sandbox {where}>"
