@@ -424,15 +424,21 @@ class WebhookBroker:
             if not any(delivered):
                 self._keep_locked(event)
 
+    def _kept_or_register(self, job_id: str, waiter: _ThreadWaiter | _AsyncWaiter) -> WebhookEvent | None:
+        """The event kept for *job_id*, if one arrived before anyone waited; otherwise register *waiter*."""
+        with self._lock:
+            kept = self._pending.pop(job_id, None)
+            if kept is None:
+                self._waiters.setdefault(job_id, []).append(waiter)
+            return kept
+
     def wait(self, job_id: str, timeout: float) -> WebhookEvent | None:
         """Block until the event for *job_id* arrives (or was kept); None after *timeout* seconds."""
         _check_timeout(timeout)
         waiter = _ThreadWaiter()
-        with self._lock:
-            kept = self._pending.pop(job_id, None)
-            if kept is not None:
-                return kept
-            self._waiters.setdefault(job_id, []).append(waiter)
+        kept = self._kept_or_register(job_id, waiter)
+        if kept is not None:
+            return kept
         try:
             waiter.ready.wait(timeout)
         finally:
@@ -446,11 +452,9 @@ class WebhookBroker:
 
         _check_timeout(timeout)
         waiter = _AsyncWaiter(self, asyncio.get_running_loop())
-        with self._lock:
-            kept = self._pending.pop(job_id, None)
-            if kept is not None:
-                return kept
-            self._waiters.setdefault(job_id, []).append(waiter)
+        kept = self._kept_or_register(job_id, waiter)
+        if kept is not None:
+            return kept
         try:
             return await asyncio.wait_for(waiter.future, timeout)
         except TimeoutError:
