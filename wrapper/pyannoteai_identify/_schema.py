@@ -96,7 +96,8 @@ def response_schema(operation_id: str, status: int | str) -> dict[str, Any] | No
 
 
 @cache
-def _validator(key: str) -> Validator:
+def validator_for(key: str) -> Validator:
+    """A cached jsonschema validator: ``component:Name``, ``request:opId`` or ``response:opId:status``."""
     from jsonschema import Draft202012Validator, FormatChecker
 
     kind, _, rest = key.partition(":")
@@ -110,8 +111,3 @@ def _validator(key: str) -> Validator:
         schema = found if found is not None else {}
     validator: Validator = Draft202012Validator(schema, format_checker=FormatChecker())
     return validator
-
-
-def validator_for(key: str) -> Validator:
-    """A cached jsonschema validator: ``component:Name``, ``request:opId`` or ``response:opId:status``."""
-    return _validator(key)
