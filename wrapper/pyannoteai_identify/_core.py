@@ -178,16 +178,21 @@ def _field_errors(body: object) -> list[FieldError]:
     ]
 
 
-def error_for(response: httpx.Response) -> APIError:
-    """The exception that an error response stands for, with the API's message, request id and fields."""
-    body = error_body(response)
-    status = response.status_code
-    common: dict[str, Any] = {
-        "status_code": status,
+def _response_fields(response: httpx.Response, body: object = None) -> dict[str, Any]:
+    """What every ``APIError`` raised for *response* carries; built only when one is raised."""
+    return {
+        "status_code": response.status_code,
         "request_id": request_id_of(response, body),
         "headers": dict(response.headers),
         "body": response.content,
     }
+
+
+def error_for(response: httpx.Response) -> APIError:
+    """The exception that an error response stands for, with the API's message, request id and fields."""
+    body = error_body(response)
+    status = response.status_code
+    common = _response_fields(response, body)
     message = _message(response, body)
     if status == 400:
         return BadRequestError(message, field_errors=_field_errors(body), **common)
@@ -213,24 +218,22 @@ def error_for(response: httpx.Response) -> APIError:
 def json_of(response: httpx.Response) -> Any:
     """The JSON body of a successful response, or ``InvalidResponseError`` saying what is wrong with it."""
     content_type = response.headers.get("content-type", "")
-    common: dict[str, Any] = {
-        "status_code": response.status_code,
-        "request_id": request_id_of(response),
-        "headers": dict(response.headers),
-        "body": response.content,
-    }
     if not response.content:
-        raise InvalidResponseError("the response body is empty; expected JSON", **common)
+        raise InvalidResponseError("the response body is empty; expected JSON", **_response_fields(response))
     media_type = content_type.split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
-        raise InvalidResponseError(f"expected application/json, got {content_type or 'no content type'}", **common)
+        raise InvalidResponseError(
+            f"expected application/json, got {content_type or 'no content type'}", **_response_fields(response)
+        )
     try:
         return loads_json(response.content)
     except ValueError as exc:
-        raise InvalidResponseError(f"the response body is not valid JSON ({exc})", **common) from None
+        raise InvalidResponseError(
+            f"the response body is not valid JSON ({exc})", **_response_fields(response)
+        ) from None
     except RecursionError:
         raise InvalidResponseError(
-            "the response body nests JSON arrays or objects too deeply to parse", **common
+            "the response body nests JSON arrays or objects too deeply to parse", **_response_fields(response)
         ) from None
 
 
@@ -242,13 +245,7 @@ def ok(response: httpx.Response) -> Any:
 
 
 def _with_response(error: InvalidResponseError, response: httpx.Response) -> InvalidResponseError:
-    return InvalidResponseError(
-        error.message,
-        status_code=response.status_code,
-        request_id=request_id_of(response),
-        headers=dict(response.headers),
-        body=response.content,
-    )
+    return InvalidResponseError(error.message, **_response_fields(response))
 
 
 def parse_job_response(response: httpx.Response, kind: JobKind | None) -> Job[Result]:
