@@ -281,6 +281,8 @@ CLIENT_CASES = [
         lambda c, f: c.submit_voiceprint(f.path("v.wav", 64), media_key="k" * MEDIA_URL_MAX),
         "key",
     ),
+    Bad("submit_voiceprint media_key for a URL", lambda c, f: c.submit_voiceprint(URL, media_key="k"), "media_key"),
+    Bad("create_voiceprint media_key for a URL", lambda c, f: c.create_voiceprint(URL, media_key="k"), "media_key"),
     Bad(
         "submit_voiceprint on_upload_progress not callable",
         lambda c, f: c.submit_voiceprint(f.path("v.wav", 64), on_upload_progress=5),

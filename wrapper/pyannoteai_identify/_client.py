@@ -92,9 +92,6 @@ class _BaseClient:
 
     # Each _*_flow method validates eagerly, then returns the flow to run.
 
-    def _upload_flow(self, audio: CheckedAudio, key: str | None, progress: ProgressCallback | None) -> _flows.Flow[str]:
-        return _flows.upload(self._ctx, audio, media_url_for(audio, key), progress)
-
     def _upload_call_flow(
         self, audio: object, key: str | None, on_progress: ProgressCallback | None
     ) -> _flows.Flow[str]:
@@ -103,14 +100,25 @@ class _BaseClient:
         if checked.url is not None:
             raise ValidationError("audio", audio, "must be a local path or a binary file object to upload")
         check_callback("on_progress", on_progress)
-        return self._upload_flow(checked, key, on_progress)
+        return _flows.upload(self._ctx, checked, media_url_for(checked, key), on_progress)
+
+    @staticmethod
+    def _media_url(audio: CheckedAudio, media_key: str | None) -> str | None:
+        """The ``media://`` URL local audio will be uploaded to (checked now); None for audio given as a URL."""
+        if audio.url is None:
+            return media_url_for(audio, media_key)
+        if media_key is not None:
+            raise ValidationError("media_key", media_key, "applies only to audio that is uploaded (a path or a file)")
+        return None
 
     def _audio_url_flow(
-        self, audio: CheckedAudio, key: str | None, progress: ProgressCallback | None
+        self, audio: CheckedAudio, media_url: str | None, progress: ProgressCallback | None
     ) -> _flows.Flow[str]:
+        """The URL the job reads the audio from: the one given, or the upload's ``media://`` URL."""
         if audio.url is not None:
             return audio.url
-        return (yield from self._upload_flow(audio, key, progress))
+        assert media_url is not None, "_media_url gives every local audio one"
+        return (yield from _flows.upload(self._ctx, audio, media_url, progress))
 
     def _identify_flow(
         self,
@@ -140,13 +148,10 @@ class _BaseClient:
             webhook_status_only=check_bool("webhook_status_only", webhook_status_only),
         )
         check_callback("on_upload_progress", on_upload_progress)
-        if media_key is not None and checked_audio.url is not None:
-            raise ValidationError("media_key", media_key, "applies only to audio that is uploaded (a path or a file)")
-        if media_key is not None:
-            media_url_for(checked_audio, media_key)
+        media_url = self._media_url(checked_audio, media_key)
 
         def flow() -> _flows.Flow[Job[IdentifyResult]]:
-            url = yield from self._audio_url_flow(checked_audio, media_key, on_upload_progress)
+            url = yield from self._audio_url_flow(checked_audio, media_url, on_upload_progress)
             response = yield from _flows.call(self._ctx, build_request(url=url), creates_job=True)
             return cast(Job[IdentifyResult], _core.parse_job_response(response, "identify"))
 
@@ -166,11 +171,10 @@ class _BaseClient:
         hook = check_webhook(webhook)
         status_only = check_bool("webhook_status_only", webhook_status_only)
         check_callback("on_upload_progress", on_upload_progress)
-        if media_key is not None:
-            media_url_for(checked_audio, media_key)
+        media_url = self._media_url(checked_audio, media_key)
 
         def flow() -> _flows.Flow[Job[VoiceprintResult]]:
-            url = yield from self._audio_url_flow(checked_audio, media_key, on_upload_progress)
+            url = yield from self._audio_url_flow(checked_audio, media_url, on_upload_progress)
             response = yield from _flows.call(
                 self._ctx,
                 _core.voiceprint_request(url=url, webhook=hook, webhook_status_only=status_only),
