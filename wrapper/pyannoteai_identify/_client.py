@@ -90,6 +90,16 @@ class _BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._settings.base_url!r})"
 
+    def _upload_request(self, step: _flows.Upload, content: Iterator[bytes] | AsyncIterator[bytes]) -> httpx.Request:
+        """The streamed PUT of an upload step (the presigned URL carries its own authorisation)."""
+        return httpx.Request(
+            "PUT",
+            step.url,
+            content=content,
+            headers=upload_headers(step.audio.size),
+            extensions={"timeout": self._settings.timeout.as_dict()},
+        )
+
     # Each _*_flow method validates eagerly, then returns the flow to run.
 
     def _upload_call_flow(
@@ -356,14 +366,7 @@ class Client(_BaseClient):
             return None
         if isinstance(step, _flows.Upload):
             with opened(step.audio) as file:
-                request = httpx.Request(
-                    "PUT",
-                    step.url,
-                    content=iter_chunks(file, step.audio.size, step.progress),
-                    headers=upload_headers(step.audio.size),
-                    extensions={"timeout": self._settings.timeout.as_dict()},
-                )
-                return self._http.send(request)
+                return self._http.send(self._upload_request(step, iter_chunks(file, step.audio.size, step.progress)))
         return step.broker.wait(step.job_id, step.timeout)
 
     def test(self) -> _core.KeyStatus:
@@ -634,14 +637,8 @@ class AsyncClient(_BaseClient):
             return None
         if isinstance(step, _flows.Upload):
             with opened(step.audio) as file:
-                request = httpx.Request(
-                    "PUT",
-                    step.url,
-                    content=aiter_chunks(file, step.audio.size, step.progress),
-                    headers=upload_headers(step.audio.size),
-                    extensions={"timeout": self._settings.timeout.as_dict()},
-                )
-                return await self._http.send(request)
+                chunks = aiter_chunks(file, step.audio.size, step.progress)
+                return await self._http.send(self._upload_request(step, chunks))
         return await step.broker.wait_async(step.job_id, step.timeout)
 
     async def test(self) -> _core.KeyStatus:
