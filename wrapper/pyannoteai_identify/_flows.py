@@ -20,7 +20,7 @@ import httpx
 
 from . import _core
 from ._config import Settings
-from ._polling import PollSchedule, rate_limit_gap
+from ._polling import PollSchedule, quota_exhausted, rate_limit, rate_limit_gap
 from ._retry import RetryPolicy, describe
 from ._upload import ProgressCallback
 from ._validation import CheckedAudio
@@ -171,19 +171,15 @@ class Throttle:
         a batch with its own limiter, is not slowed down for good by one exhausted window. Only a
         request reserved under the current *generation* (``None``: the current one) can lift it.
         """
-        remaining = headers.get("x-ratelimit-remaining")
-        if status != 429 and _refilled(remaining, headers.get("x-ratelimit-limit")):
+        if status != 429 and _refilled(headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-limit")):
             with self._lock:
                 if generation is None or generation == self._generation:
                     self._spacing = 0.0
             return
-        if status != 429 and (remaining is None or remaining.strip() not in ("0", "0.0")):
+        if status != 429 and not quota_exhausted(headers):
             return
         hold = rate_limit_gap(headers, time.time())
-        try:
-            limit = float(headers.get("x-ratelimit-limit", ""))
-        except ValueError:
-            limit = math.nan
+        limit = rate_limit(headers, default=math.nan)
         with self._lock:
             self._generation += 1
             if hold is not None:

@@ -44,8 +44,7 @@ def rate_limit_gap(headers: Mapping[str, str], now: float) -> float | None:
     retry_after = parse_retry_after(headers, now)
     if retry_after is not None:
         return retry_after
-    remaining = headers.get("x-ratelimit-remaining")
-    if remaining is None or remaining.strip() not in ("0", "0.0"):
+    if not quota_exhausted(headers):
         return None
     reset = headers.get("x-ratelimit-reset")
     try:
@@ -53,13 +52,20 @@ def rate_limit_gap(headers: Mapping[str, str], now: float) -> float | None:
     except ValueError:
         reset_at = None
     if reset_at is None:
-        return 60.0 / max(1.0, _limit(headers))
+        return 60.0 / max(1.0, rate_limit(headers, default=100.0))
     # The docs say epoch seconds; a small number is read as "seconds from now" for safety.
     return max(0.0, reset_at - now) if reset_at > 1e9 else max(0.0, reset_at)
 
 
-def _limit(headers: Mapping[str, str]) -> float:
+def quota_exhausted(headers: Mapping[str, str]) -> bool:
+    """Whether ``X-RateLimit-Remaining`` says no request is left in the window."""
+    remaining = headers.get("x-ratelimit-remaining")
+    return remaining is not None and remaining.strip() in ("0", "0.0")
+
+
+def rate_limit(headers: Mapping[str, str], default: float) -> float:
+    """``X-RateLimit-Limit`` as a number, or *default* when it is missing or not a number."""
     try:
-        return float(headers.get("x-ratelimit-limit", "100"))
+        return float(headers.get("x-ratelimit-limit", default))
     except ValueError:
-        return 100.0
+        return default
