@@ -74,7 +74,6 @@ class Settings:
     api_key: str = field(repr=False)
     base_url: str
     timeout: httpx.Timeout
-    max_retries: int
 
     @classmethod
     def resolve(
@@ -121,4 +120,4 @@ class Settings:
             if isinstance(timeout, httpx.Timeout)
             else httpx.Timeout(timeout)
         )
-        return cls(api_key=key.strip(), base_url=url, timeout=resolved_timeout, max_retries=max_retries)
+        return cls(api_key=key.strip(), base_url=url, timeout=resolved_timeout)

@@ -356,7 +356,7 @@ def get_job(
     return _core.parse_job_response(response, kind), response.headers
 
 
-def _finish(job: Job[Result], kind: JobKind | None) -> Result:
+def _finish(job: Job[Result]) -> Result:
     """The result of a terminal job, or the exception its status stands for."""
     error_text = job.output.error if job.output is not None else None
     if job.status == JobStatus.SUCCEEDED:
@@ -475,11 +475,11 @@ def wait(
                 if on_status is not None:
                     on_status(job)
             if job.is_terminal:
-                return _finish(job, kind)
+                return _finish(job)
         if reported is not None:
             if on_status is not None and str(reported.status) != last_status:
                 on_status(reported)
-            return _finish(reported, kind)
+            return _finish(reported)
         now = ctx.clock()
         remaining = deadline - now
         if remaining <= 0:
@@ -504,7 +504,7 @@ def wait(
             if finished is not None:
                 if on_status is not None and str(finished.status) != last_status:
                     on_status(finished)
-                return _finish(finished, kind)
+                return _finish(finished)
             reported = _ended_without_reason(event, kind)
 
 

@@ -74,5 +74,5 @@ class RetryPolicy:
 
 def describe(error: httpx.TransportError) -> str:
     """A short human description of a transport error."""
-    text = str(error) or type(error).__name__
-    return f"{type(error).__name__}: {text}" if str(error) else text
+    name, text = type(error).__name__, str(error)
+    return f"{name}: {text}" if text else name

@@ -261,7 +261,6 @@ def check_job_id(value: object) -> str:
     return job_id
 
 
-BinaryFile: TypeAlias = IO[bytes]
 AudioSource: TypeAlias = "str | os.PathLike[str] | IO[bytes]"
 
 
