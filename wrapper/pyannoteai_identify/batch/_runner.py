@@ -327,8 +327,7 @@ class Engine:
         try:
             checked = check_audio(row.source)
         except ValidationError as error:
-            self.manifest.record_input_failure(row.id, f"{error.rule}")
-            self._stage(row.id, "failed")
+            await self._fail_input(row.id, f"{error.rule}")
             return None
         digest = row.sha256
         if digest is None:
@@ -360,17 +359,14 @@ class Engine:
                 status = getattr(error, "status_code", None)
                 transient = not isinstance(error, APIError) or isinstance(error, InvalidResponseError)
                 if not transient and status != 429 and (status is None or status < 500):
-                    self.manifest.record_input_failure(row.id, f"upload refused: {error}")
-                    self._stage(row.id, "failed")
+                    await self._fail_input(row.id, f"upload refused: {error}")
                     return None
                 if attempt + 1 == MAX_ATTEMPTS:
-                    self.manifest.record_input_failure(row.id, f"upload failed {MAX_ATTEMPTS} times: {error}")
-                    self._stage(row.id, "failed")
+                    await self._fail_input(row.id, f"upload failed {MAX_ATTEMPTS} times: {error}")
                     return None
                 await anyio.sleep(_backoff(attempt, error))
             except OSError as error:
-                self.manifest.record_input_failure(row.id, f"the file could not be read: {error}")
-                self._stage(row.id, "failed")
+                await self._fail_input(row.id, f"the file could not be read: {error}")
                 return None
         return None
 
@@ -415,15 +411,15 @@ class Engine:
             response = await self.run_flow(_flows.call(self.ctx, self.options.request(url), creates_job=True), "submit")
         except APIConnectionError as error:
             if not error.request_sent:
-                self.manifest.unmark_submitting(row.id, InputStatus.PENDING, f"not sent: {error}")
+                await self._store(self.manifest.unmark_submitting, row.id, InputStatus.PENDING, f"not sent: {error}")
                 return _backoff(row.attempts, error)
-            self.manifest.note_submitting(row.id, f"the answer was lost: {error}")
+            await self._store(self.manifest.note_submitting, row.id, f"the answer was lost: {error}")
             return None
         if 200 <= response.status_code < 300:
             try:
                 job = _core.parse_job_response(response, "identify")
             except InvalidResponseError as error:
-                self.manifest.note_submitting(row.id, f"the answer could not be read: {error}")
+                await self._store(self.manifest.note_submitting, row.id, f"the answer could not be read: {error}")
                 return None
             await self._store(self.manifest.record_job, row.id, job.id, str(job.status))
             self._last_job = job.id
@@ -432,15 +428,16 @@ class Engine:
         rejected = _core.error_for(response)
         if isinstance(rejected, RateLimitError):
             # A 429 is a refusal: no job exists, so sending again cannot bill twice.
-            self.manifest.unmark_submitting(row.id, InputStatus.PENDING, f"rate limited: {rejected}")
+            await self._store(self.manifest.unmark_submitting, row.id, InputStatus.PENDING, f"rate limited: {rejected}")
             return _backoff(row.attempts, rejected)
         if isinstance(rejected, AuthenticationError | PaymentRequiredError):
-            self.manifest.unmark_submitting(row.id, InputStatus.PENDING, str(rejected))
+            await self._store(self.manifest.unmark_submitting, row.id, InputStatus.PENDING, str(rejected))
             raise _Halt(f"submitting was refused: {rejected}")
         if isinstance(rejected, ServerError):
-            self.manifest.note_submitting(row.id, f"the API failed ({rejected}); the job may exist")
+            await self._store(self.manifest.note_submitting, row.id, f"the API failed ({rejected}); the job may exist")
             return None
-        self.manifest.unmark_submitting(row.id, InputStatus.FAILED, f"refused by the API: {rejected}")
+        reason = f"refused by the API: {rejected}"
+        await self._store(self.manifest.unmark_submitting, row.id, InputStatus.FAILED, reason)
         self._stage(row.id, "failed")
         return None
 
@@ -540,12 +537,10 @@ class Engine:
     # Results: one GET per finished job, written atomically.
 
     def _queue_fetch(self, job_id: str) -> None:
-        active = self.active.pop(job_id, None)
+        active = self.active.get(job_id)
         if active is None:
             return
-        scope = self._watchers.pop(job_id, None)
-        if scope is not None:
-            scope.cancel()
+        self._finish_watching(job_id)
         self._fetch_left += 1
         self._fetch_send.send_nowait((job_id, active))
 
@@ -612,6 +607,11 @@ class Engine:
     async def _store(self, write: Callable[..., T], *args: Any) -> T:
         """Run a manifest write in a worker thread, so the event loop keeps other requests moving."""
         return await anyio.to_thread.run_sync(functools.partial(write, *args), limiter=self._writer)
+
+    async def _fail_input(self, input_id: int, reason: str) -> None:
+        """Record that *input_id* failed for good, and show it."""
+        await self._store(self.manifest.record_input_failure, input_id, reason)
+        self._stage(input_id, "failed")
 
     async def _write_result(self, job_id: str, input_id: int, result: IdentifyResult) -> None:
         row = self.manifest.get(input_id)
