@@ -48,7 +48,7 @@ from pyannoteai_identify._background_server import BackgroundServer
 from pyannoteai_identify.sandbox import Clock, Sandbox, demo_audio, voiceprint_for
 from pyannoteai_identify.sandbox._jobs import Outcome, identify_outcome
 
-from ._harness import Metric
+from ._harness import Metric, ratio_metric
 
 T = TypeVar("T")
 
@@ -252,35 +252,31 @@ def run(quick: bool) -> list[Metric]:
     )
     prefix = f"load: {report.jobs} waits at {report.rate_limit}/min"
     return [
-        Metric(
+        ratio_metric(
             f"{prefix}, requests (429s included) vs naive 10 s polling",
             report.requests,
             report.naive_requests,
-            report.requests / report.naive_requests,
             1.0,
             unit="req",
         ),
-        Metric(
+        ratio_metric(
             f"{prefix}, waits returning the right output (no RateLimitError escaped)",
             report.correct,
             report.jobs,
-            report.correct / report.jobs,
             1.0,
             higher_is_better=True,
             unit="waits",
         ),
-        Metric(
+        ratio_metric(
             f"{prefix}, simulated time to see every job end vs the least possible",
             report.simulated_seconds,
             report.least_simulated_seconds,
-            report.simulated_seconds / report.least_simulated_seconds,
             LATENESS_LIMIT,
         ),
-        Metric(
+        ratio_metric(
             f"{prefix}, real wall time vs the simulated time it covers",
             report.wall_seconds,
             report.simulated_seconds,
-            report.wall_seconds / report.simulated_seconds,
             1.0,
         ),
     ]

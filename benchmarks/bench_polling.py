@@ -28,7 +28,7 @@ import httpx
 
 from pyannoteai_identify import Client, PollSchedule
 
-from ._harness import Metric, format_table
+from ._harness import Metric, format_table, ratio_metric
 
 JOB_ID = "3c7d9a10-5b2e-4f8a-9e61-0d4f2b8c7a95"
 FULL_DURATIONS = (10.0, 60.0, 600.0, 3600.0, 86_400.0)
@@ -122,15 +122,14 @@ def measure(
         count, delay = worst_case(schedule, duration, seeds)
         bound = delay_bound(duration)
         job = f"poll {name}, {_label(duration)} job"
-        metrics.append(Metric(f"{job}: worst delay / max(2 s, 10 %)", delay, bound, delay / bound, 1.0))
+        metrics.append(ratio_metric(f"{job}: worst delay / max(2 s, 10 %)", delay, bound, 1.0))
         if duration >= 600.0:
             baseline = fixed(duration)
             metrics.append(
-                Metric(
+                ratio_metric(
                     f"{job}: requests / fixed 10 s (fewest possible: {minimum_polls(duration)})",
                     count,
                     baseline,
-                    count / baseline,
                     0.2,
                     unit="req",
                 )
