@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .._validation import MAX_VOICEPRINT_AUDIO_SECONDS
 from ._signal import Analysis, AudioError, analyse, decode_voiceprint, encode_voiceprint, similarity
 
 __all__ = [
@@ -22,7 +23,8 @@ __all__ = [
 ]
 
 CANNOT_LOAD = "Could not load audio"
-MAX_VOICEPRINT_SECONDS = 30.0
+#: The documented limit on voiceprint audio, read from openapi.yaml (``x-max-duration-seconds``).
+MAX_VOICEPRINT_SECONDS = MAX_VOICEPRINT_AUDIO_SECONDS
 
 
 @dataclass(frozen=True)

@@ -97,14 +97,14 @@ def drop_null_options(operation_id: str, body: Any) -> Any:
     """
     if not isinstance(body, dict):
         return body
-    required = set(_resolved(_schema.request_schema(operation_id)).get("required", []))
+    required = _required_fields(operation_id)
     return {key: value for key, value in body.items() if value is not None or key in required}
 
 
-def _resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in schema:
-        schema = SPEC["components"]["schemas"][str(schema["$ref"]).rsplit("/", 1)[-1]]
-    return schema
+@cache
+def _required_fields(operation_id: str) -> frozenset[str]:
+    """The required top-level fields of the operation's request body, read once from the contract."""
+    return frozenset(_schema.deref(_schema.request_schema(operation_id)).get("required", []))
 
 
 def body_errors(operation_id: str, body: Any) -> FieldErrors:
