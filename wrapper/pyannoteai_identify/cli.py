@@ -212,7 +212,8 @@ def _is_local(audio: str) -> bool:
     return "://" not in audio
 
 
-def _interactive(args: argparse.Namespace) -> bool:
+def interactive(args: argparse.Namespace) -> bool:
+    """Whether to draw progress: not --quiet, and stderr is a terminal."""
     return not args.quiet and sys.stderr.isatty()
 
 
@@ -284,13 +285,13 @@ def enroll_voiceprints(
 
 
 def cmd_identify(args: argparse.Namespace) -> int:
-    interactive = _interactive(args)
+    live = interactive(args)
     sources = read_voiceprint_sources(args.voiceprint)
     matching = check_identify_args(args, sources)
     check_output(args.output)
     with _client(args) as client:
-        voiceprints = enroll_voiceprints(client, sources, interactive, args.wait_timeout)
-        with _progress(interactive and _is_local(args.audio), f"uploading {Path(args.audio).name}") as progress:
+        voiceprints = enroll_voiceprints(client, sources, live, args.wait_timeout)
+        with _progress(live and _is_local(args.audio), f"uploading {Path(args.audio).name}") as progress:
             job = client.identify(
                 args.audio,
                 voiceprints,
@@ -305,16 +306,16 @@ def cmd_identify(args: argparse.Namespace) -> int:
             print(job.id)
             return OK
         print(f"job {job.id} submitted", file=sys.stderr)
-        with _status_spinner(interactive, job) as on_status:
+        with _status_spinner(live, job) as on_status:
             result = client.wait(job, timeout=args.wait_timeout, on_status=on_status)
     _write_result(result, args.format, args.output, Path(args.audio).stem or "audio")
     return OK
 
 
 def cmd_voiceprint(args: argparse.Namespace) -> int:
-    interactive = _interactive(args)
+    live = interactive(args)
     check_output(args.output)
-    uploading = _progress(interactive and _is_local(args.audio), f"uploading {Path(args.audio).name}")
+    uploading = _progress(live and _is_local(args.audio), f"uploading {Path(args.audio).name}")
     with _client(args) as client, uploading as progress:
         voiceprint = client.create_voiceprint(args.audio, timeout=args.wait_timeout, on_upload_progress=progress)
     if args.output:
@@ -523,7 +524,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _exit_code(error: BaseException) -> int:
+def exit_code(error: BaseException) -> int:
+    """The documented exit code for *error* (2 usage, 3 API, 4 connection, 5 timeout, 1 otherwise)."""
     if isinstance(error, errors.ValidationError | errors.ConfigurationError | CLIError):
         return USAGE
     if isinstance(error, errors.JobError | errors.WebhookVerificationError):
@@ -569,7 +571,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         print(f"error: {_message(error)}", file=sys.stderr)
-        return _exit_code(error)
+        return exit_code(error)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from .. import errors
 from .._client import Client
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, WEBHOOK_SECRET_ENV
 from .._validation import Matching, ascii_int
-from ..cli import API_ERROR, CONNECTION, FAILED, INTERRUPTED, OK, USAGE, parse_voiceprint_arg
+from ..cli import API_ERROR, FAILED, INTERRUPTED, OK, USAGE, exit_code, interactive, parse_voiceprint_arg
 from ._api import identify_batch
 from ._inputs import AUDIO_EXTENSIONS
 from ._manifest import InputStatus, Manifest, ManifestError
@@ -278,13 +278,8 @@ def receiving(listen: str | None) -> Iterator[Listening | None]:
 
 
 def _exit_code(error: BaseException) -> int:
-    if isinstance(error, errors.ValidationError | errors.ConfigurationError | ManifestError):
-        return USAGE
-    if isinstance(error, errors.APIConnectionError):
-        return CONNECTION
-    if isinstance(error, errors.APIError):
-        return API_ERROR
-    return FAILED
+    """The command's exit codes, plus 2 for a manifest in use or started with other settings."""
+    return USAGE if isinstance(error, ManifestError) else exit_code(error)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -304,8 +299,8 @@ def run(args: argparse.Namespace) -> int:
         with client:
             Path(manifest).parent.mkdir(parents=True, exist_ok=True)
             voiceprints = _voiceprints(client, args.voiceprint, manifest)
-            interactive = not args.quiet and sys.stderr.isatty()
-            with receiving(args.listen) as listening, _progress_display(interactive) as on_progress:
+            live = interactive(args)
+            with receiving(args.listen) as listening, _progress_display(live) as on_progress:
                 report = identify_batch(
                     client,
                     args.inputs,
