@@ -34,7 +34,7 @@ from ._faults import DroppedConnection, Fault, Faults
 from ._fetch import MEDIA_PATH, resolve_audio
 from ._jobs import Outcome, failed, identify_outcome, voiceprint_outcome
 from ._ratelimit import RateLimiter
-from ._state import JobKind, SandboxState, UnknownCursor
+from ._state import JobKind, SandboxState, UnknownCursor, iso
 from ._stats import Stats
 from ._validation import FieldErrors, body_errors, drop_null_options, query_errors
 
@@ -237,7 +237,7 @@ async def _list_jobs(request: Request, ctx: AppContext, data: Any) -> Response:
     except UnknownCursor:
         return _bad_request([{"field": "cursor", "message": "Unknown cursor: pass the nextCursor of a previous page"}])
     now = ctx.state.clock.now()
-    items = [{"id": job.id, "status": job.status(now), "createdAt": job.view(now)["createdAt"]} for job in page]
+    items = [{"id": job.id, "status": job.status(now), "createdAt": iso(job.created_wall)} for job in page]
     return Json({"items": items, "nextCursor": cursor})
 
 

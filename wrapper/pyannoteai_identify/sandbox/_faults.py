@@ -15,12 +15,14 @@ from typing import Literal, TypeAlias, get_args
 
 import httpx
 
+from ._state import JobKind
+
 __all__ = ["DroppedConnection", "Fault", "FaultKind", "Faults"]
 
 FaultKind: TypeAlias = Literal["5xx", "429", "402", "delay", "drop", "malformed"]
-JobKind: TypeAlias = Literal["identify", "voiceprint"]
 
 _KINDS: tuple[str, ...] = get_args(FaultKind)
+_JOB_KINDS: tuple[str, ...] = get_args(JobKind)
 _MAX_COUNT = 10_000
 _MAX_DELAY = 300.0
 
@@ -104,7 +106,7 @@ class Faults:
         """Make the next job (of *kind*, or any) fail with ``output.error = error``."""
         if not isinstance(error, str) or not error:
             raise ValueError(f"error={error!r}: must be a non-empty string")
-        if kind not in (None, "identify", "voiceprint"):
+        if kind is not None and kind not in _JOB_KINDS:
             raise ValueError(f"kind={kind!r}: must be 'identify', 'voiceprint' or None")
         with self._lock:
             self._job_failures.append((error, kind))
