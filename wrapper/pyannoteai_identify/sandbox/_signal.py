@@ -103,11 +103,11 @@ def semitones(hz: float) -> float:
 
 def similarity(a_hz: float, b_hz: float) -> float:
     """A 0-100 score for how alike two pitches are: 100 when equal, about 0 a semitone apart."""
-    distance = semitones(a_hz) - semitones(b_hz)
-    return round(100.0 * math.exp(-((distance / _SIGMA) ** 2)), 1)
+    return _similarity_st(semitones(a_hz), semitones(b_hz))
 
 
 def _similarity_st(a: float, b: float) -> float:
+    """:func:`similarity` of two pitches already in semitones."""
     return round(100.0 * math.exp(-(((a - b) / _SIGMA) ** 2)), 1)
 
 
