@@ -237,6 +237,38 @@ def test_a_402_stops_submitting_and_leaves_the_inputs_pending_for_the_next_run(
     assert resumed.ok and sandbox.stats.submissions == 3
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_a_result_read_that_keeps_failing_is_retried_by_the_client_policy_only_then_left_for_the_next_run(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """GET /v1/jobs/{id} answering 503 is sent 1 + max_retries times, not more; the input stays
+    submitted with the reason, and the next run reads the result."""
+    make_audio(tmp_path / "audio", 1)
+    sandbox.faults.next(50, "5xx", operation="getJobById", status=503)
+    first = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, max_retries=2)
+
+    assert requests_of(sandbox)["getJobById"] == 3
+    assert first.counts["submitted"] == 1 and not first.ok
+    assert "reading the job failed" in (first.inputs[0].reason or "")
+    assert "503" in (first.inputs[0].reason or "")
+
+    sandbox.faults.clear()
+    sandbox.stats.reset()
+    resumed = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+    assert resumed.ok and resumed.counts["succeeded"] == 1
+    assert requests_of(sandbox)["getJobById"] == 1 and sandbox.stats.submissions == 0
+
+
+def test_a_429_on_a_result_read_is_waited_out_once_and_read_again(sandbox: Sandbox, tmp_path: Path) -> None:
+    """One 429 with Retry-After on the result read costs one more GET, and the batch succeeds."""
+    make_audio(tmp_path / "audio", 1)
+    sandbox.faults.next(1, "429", operation="getJobById", retry_after=0)
+    report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert report.ok and report.throttled == 1
+    assert requests_of(sandbox)["getJobById"] == 2 and report.requests["fetch"] == 2
+
+
 def test_retry_after_on_an_upload_is_followed_then_the_upload_is_repeated(sandbox: Sandbox, tmp_path: Path) -> None:
     """A 429 on POST /v1/media/input is waited out (Retry-After) and the upload is asked for again."""
     make_audio(tmp_path / "audio", 1)

@@ -70,7 +70,9 @@ T = TypeVar("T")
 PAGE_SIZE = 100
 #: An uploaded file is reused this long; the API keeps uploads at least 24 hours.
 UPLOAD_REUSE = timedelta(hours=20)
-#: Attempts per input and run for answers that prove nothing was created (429, refused connections).
+#: Attempts per input and run, for uploads and submissions, after answers that prove nothing was
+#: created (429, refused connections). They are POSTs, which the client's retry policy never repeats,
+#: so this is their only retry layer.
 MAX_ATTEMPTS = 6
 #: Rounds of "reconcile lost submissions, submit the job-less ones again" within one run.
 MAX_ROUNDS = 3
@@ -554,25 +556,23 @@ class Engine:
                     self._notify()
 
     async def _fetch_one(self, job_id: str, active: _Active) -> None:
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                response = await self.run_flow(_flows.call(self.ctx, _core.get_job_request(job_id)), "fetch")
-                job = _core.parse_job_response(response, "identify")
-            except NotFoundError:
-                gone = "the job is gone (404): results are kept 24 h"
-                await self._end(job_id, active, InputStatus.EXPIRED, "expired", gone)
-                return
-            except (RateLimitError, ServerError, APIConnectionError) as error:
-                if attempt + 1 == MAX_ATTEMPTS:
-                    self._keep_active(job_id, active, f"fetching failed {MAX_ATTEMPTS} times: {error}")
-                    return
-                await anyio.sleep(_backoff(attempt, error))
-                continue
-            except InvalidResponseError as error:
-                self._keep_active(job_id, active, f"the job's answer breaks the contract: {error}")
-                return
-            await self._settle(job_id, active, job)
+        """Read one finished job and settle it. The read is retried by the client's own policy (429,
+        502-504, lost connections, ``Retry-After``), once: a job still unreadable after that stays
+        ``submitted`` with the reason, and the next run reads it again."""
+        try:
+            response = await self.run_flow(_flows.call(self.ctx, _core.get_job_request(job_id)), "fetch")
+            job = _core.parse_job_response(response, "identify")
+        except NotFoundError:
+            gone = "the job is gone (404): results are kept 24 h"
+            await self._end(job_id, active, InputStatus.EXPIRED, "expired", gone)
             return
+        except (RateLimitError, ServerError, APIConnectionError) as error:
+            self._keep_active(job_id, active, f"reading the job failed: {error}")
+            return
+        except InvalidResponseError as error:
+            self._keep_active(job_id, active, f"the job's answer breaks the contract: {error}")
+            return
+        await self._settle(job_id, active, job)
 
     def _keep_active(self, job_id: str, active: _Active, reason: str) -> None:
         """The job could not be read now: it stays ``submitted``, and the next run reads it again."""
