@@ -234,6 +234,30 @@ CASES: list[tuple[str, Edit, tuple[str, str, str, str, bool]]] = [
         (GET, "parameter query team", "", "parameter-added", True),
     ),
     (
+        "optional query parameter added",
+        lambda d: d["paths"]["/things/{thingId}"]["get"]["parameters"].append(
+            {"name": "page", "in": "query", "required": False, "schema": {"type": "string"}}
+        ),
+        (GET, "parameter query page", "", "parameter-added", False),
+    ),
+    (
+        "query parameter now required",
+        lambda d: d["paths"]["/things/{thingId}"]["get"]["parameters"][1].update(required=True),
+        (GET, "parameter query verbose", "", "required-added", True),
+    ),
+    (
+        "request body no longer required",
+        lambda d: d["paths"]["/things"]["post"]["requestBody"].update(required=False),
+        (POST, "request body", "", "required-removed", False),
+    ),
+    (
+        "required request body added",
+        lambda d: d["paths"]["/things/{thingId}"]["get"].update(
+            requestBody={"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+        ),
+        (GET, "request body", "", "body-added", True),
+    ),
+    (
         "response header removed",
         lambda d: d["paths"]["/things"]["post"]["responses"]["200"].pop("headers"),
         (POST, "response 200 header Retry-After", "", "header-removed", True),

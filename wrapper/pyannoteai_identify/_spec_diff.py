@@ -231,6 +231,25 @@ def _by_direction(direction: Direction, *, request: bool, response: bool) -> boo
     return request if direction == "request" else response
 
 
+def _added(ctx: _Context, path: str, kind: str, what: str, required: bool, direction: Direction) -> None:
+    """Record a new field, parameter or body: breaking only when every request must now carry it."""
+    state = "required" if required else "optional"
+    ctx.add(path, kind, direction == "request" and required, f"{state} {what} added")
+
+
+def _required_changed(ctx: _Context, path: str, what: str, was: bool, now: bool, direction: Direction) -> None:
+    """Record a change of required-ness: breaking when a request must now carry *what*, or a
+    response may now leave it out."""
+    if was == now:
+        return
+    ctx.add(
+        path,
+        "required-added" if now else "required-removed",
+        _by_direction(direction, request=now, response=not now),
+        f"{what} {'now' if now else 'no longer'} required",
+    )
+
+
 def _diff_schema(
     ctx: _Context, old_node: Any, new_node: Any, path: str, direction: Direction, stack: frozenset[Any] = frozenset()
 ) -> None:
@@ -457,19 +476,10 @@ def _diff_properties(
         if name not in new_properties:
             ctx.add(where, "field-removed", True, f"{side} field removed")
         elif name not in old_properties:
-            required = name in new_required
-            breaking = direction == "request" and required
-            state = "required" if required else "optional"
-            ctx.add(where, "field-added", breaking, f"{state} {side} field added")
+            _added(ctx, where, "field-added", f"{side} field", name in new_required, direction)
         else:
             _diff_schema(ctx, old_properties[name], new_properties[name], where, direction, stack)
-            was, now = name in old_required, name in new_required
-            if was and not now:
-                breaking = direction == "response"
-                ctx.add(where, "required-removed", breaking, f"{side} field no longer required")
-            elif now and not was:
-                breaking = direction == "request"
-                ctx.add(where, "required-added", breaking, f"{side} field now required")
+            _required_changed(ctx, where, f"{side} field", name in old_required, name in new_required, direction)
 
 
 def _diff_additional(
@@ -552,20 +562,11 @@ def _diff_parameters(
             continue
         new_parameter = news[key][1]
         if key not in olds:
-            required = bool(new_parameter.get("required"))
-            breaking = sent == "request" and required
-            ctx.add("", "parameter-added", breaking, f"{'required' if required else 'optional'} parameter added")
+            _added(ctx, "", "parameter-added", "parameter", bool(new_parameter.get("required")), sent)
             continue
         old_parameter = olds[key][1]
         was, now = bool(old_parameter.get("required")), bool(new_parameter.get("required"))
-        if was != now:
-            breaking = (sent == "request") == now
-            ctx.add(
-                "",
-                "required-added" if now else "required-removed",
-                breaking,
-                f"parameter {'now' if now else 'no longer'} required",
-            )
+        _required_changed(ctx, "", "parameter", was, now, sent)
         if "schema" in old_parameter and "schema" in new_parameter:
             _diff_schema(ctx, old_parameter["schema"], new_parameter["schema"], "$", sent)
 
@@ -600,23 +601,10 @@ def _diff_request_body(ctx: _Context, old_op: Mapping[str, Any], new_op: Mapping
         return
     new_body, _ = ctx.other.deref(new_op["requestBody"])
     if "requestBody" not in old_op:
-        required = bool(new_body.get("required"))
-        ctx.add(
-            "",
-            "body-added",
-            sent == "request" and required,
-            f"{'required' if required else 'optional'} request body added",
-        )
+        _added(ctx, "", "body-added", "request body", bool(new_body.get("required")), sent)
         return
     old_body, _ = ctx.ours.deref(old_op["requestBody"])
-    was, now = bool(old_body.get("required")), bool(new_body.get("required"))
-    if was != now:
-        ctx.add(
-            "",
-            "required-added" if now else "required-removed",
-            (sent == "request") == now,
-            f"request body {'now' if now else 'no longer'} required",
-        )
+    _required_changed(ctx, "", "request body", bool(old_body.get("required")), bool(new_body.get("required")), sent)
     _diff_content(ctx, old_body, new_body, sent)
 
 
