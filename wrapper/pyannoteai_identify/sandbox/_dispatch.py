@@ -30,7 +30,7 @@ import httpx
 
 from .. import webhooks
 from ._clock import Clock, Timing
-from ._fetch import NotLoopback, is_loopback, loopback_guard
+from ._fetch import NotLoopback, is_loopback, loopback_client
 from ._state import EPSILON, Job
 from ._stats import Delivery, DeliveryOutcome, Stats
 
@@ -141,13 +141,7 @@ class WebhookDispatcher:
     # --- worker --------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        with httpx.Client(
-            timeout=self._timeout,
-            follow_redirects=True,
-            max_redirects=2,
-            trust_env=False,
-            event_hooks={"request": [] if self._allow_external else [loopback_guard]},
-        ) as client:
+        with loopback_client(self._timeout, loopback_only=not self._allow_external) as client:
             while not self._stop.is_set():
                 item = self._next_due()
                 if item is not None:

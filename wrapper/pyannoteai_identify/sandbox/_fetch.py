@@ -20,7 +20,7 @@ import httpx
 
 from ._state import SandboxState
 
-__all__ = ["MEDIA_PATH", "NotLoopback", "is_loopback", "loopback_guard", "resolve_audio"]
+__all__ = ["MEDIA_PATH", "NotLoopback", "is_loopback", "loopback_client", "loopback_guard", "resolve_audio"]
 
 MEDIA_PATH = "/_media/"
 FETCH_TIMEOUT = 10.0
@@ -51,18 +51,24 @@ def loopback_guard(request: httpx.Request) -> None:
         raise NotLoopback(f"refusing to contact non-loopback host {request.url.host!r}", request=request)
 
 
+def loopback_client(timeout: float, *, loopback_only: bool = True) -> httpx.Client:
+    """An httpx client for the sandbox's own outgoing requests (job audio, webhook deliveries).
+
+    Proxy settings from the environment are ignored and at most 2 redirects are followed; unless
+    *loopback_only* is False, every host, redirects included, must be a loopback address.
+    """
+    return httpx.Client(
+        timeout=timeout,
+        follow_redirects=True,
+        max_redirects=2,
+        trust_env=False,
+        event_hooks={"request": [loopback_guard] if loopback_only else []},
+    )
+
+
 def _fetch(url: str, max_bytes: int) -> bytes | None:
     try:
-        with (
-            httpx.Client(
-                timeout=FETCH_TIMEOUT,
-                follow_redirects=True,
-                max_redirects=2,
-                trust_env=False,
-                event_hooks={"request": [loopback_guard]},
-            ) as client,
-            client.stream("GET", url) as response,
-        ):
+        with loopback_client(FETCH_TIMEOUT) as client, client.stream("GET", url) as response:
             if response.status_code != 200:
                 return None
             data = bytearray()
