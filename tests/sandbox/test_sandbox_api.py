@@ -293,6 +293,22 @@ def test_jobs_are_listed_newest_first_by_cursor(client: httpx.Client, sandbox: S
 
 
 @pytest.mark.sandbox(rate_limit=0)
+def test_a_page_that_ends_on_the_last_matching_job_has_no_cursor(client: httpx.Client, sandbox: Sandbox) -> None:
+    """With exactly two pages of matching jobs, the second has nextCursor null; the filter holds across pages."""
+    url = upload(client, "e.wav", voice_sample("Bob", 0.5))
+    sandbox.faults.fail_next_job("boom")
+    failed_id = client.post("/v1/voiceprint", json={"url": url}).json()["jobId"]
+    ids = [client.post("/v1/voiceprint", json={"url": url}).json()["jobId"] for _ in range(4)]
+    for job_id in [failed_id, *ids]:
+        finished(sandbox, client, job_id)
+    first = client.get("/v2/jobs", params={"limit": "2", "status": "succeeded"}).json()
+    assert [item["id"] for item in first["items"]] == ids[:1:-1] and first["nextCursor"] is not None
+    params = {"limit": "2", "status": "succeeded", "cursor": first["nextCursor"]}
+    second = client.get("/v2/jobs", params=params).json()
+    assert [item["id"] for item in second["items"]] == ids[1::-1] and second["nextCursor"] is None
+
+
+@pytest.mark.sandbox(rate_limit=0)
 def test_jobs_can_be_listed_by_status(client: httpx.Client, sandbox: Sandbox) -> None:
     """status= keeps only jobs in that status, as of now."""
     url = upload(client, "q.wav", voice_sample("Bob", 0.5))

@@ -207,15 +207,16 @@ class SandboxState:
         now = self.clock.now()
         with self._lock:
             self._purge()
-            jobs = sorted(self._jobs.values(), key=lambda job: job.seq, reverse=True)
-        matching = [
-            job
-            for job in jobs
-            if (before is None or job.seq < before) and (status is None or job.status(now) == status)
-        ]
-        page = matching[:limit]
-        next_cursor = self.cursor_for(page[-1]) if len(matching) > limit else None
-        return page, next_cursor
+            # Jobs are inserted in seq order (both under the lock in create_job): reversed is newest first.
+            newest_first = list(reversed(self._jobs.values()))
+        page: list[Job] = []
+        for job in newest_first:
+            if (before is not None and job.seq >= before) or (status is not None and job.status(now) != status):
+                continue
+            if len(page) == limit:
+                return page, self.cursor_for(page[-1])
+            page.append(job)
+        return page, None
 
     def _purge(self) -> None:
         """Forget expired jobs, media and tokens (called with the lock held)."""
