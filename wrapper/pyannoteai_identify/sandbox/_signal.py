@@ -372,10 +372,6 @@ class Analysis:
     resolution: float = FRAME_SECONDS
     warning: str | None = None
 
-    def speaker(self, label: str) -> Speaker:
-        """The speaker with this diarization label."""
-        return next(s for s in self.speakers if s.label == label)
-
 
 def _merge(centers: list[float], weights: list[int], limit: int) -> list[int]:
     """Map each cluster to a kept cluster, merging the two closest pitches until *limit* remain."""
