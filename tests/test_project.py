@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 from pathlib import Path
 
 import pyannoteai_identify
-from pyannoteai_identify import AsyncClient, Client
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,37 +42,3 @@ def test_public_names_are_sorted_and_complete() -> None:
     assert exported == sorted(exported)
     submodules = {"cli", "results", "receiver", "testing", "sandbox", "batch"}
     assert set(public) - submodules == set(exported)
-
-
-def test_sync_and_async_clients_have_the_same_methods_and_parameters() -> None:
-    """Every public Client method exists on AsyncClient with the same parameters."""
-
-    def methods(cls: type) -> dict[str, inspect.Signature]:
-        return {
-            name: inspect.signature(member)
-            for name, member in inspect.getmembers(cls, callable)
-            if not name.startswith("_") and name not in {"close", "aclose"}
-        }
-
-    sync, asynchronous = methods(Client), methods(AsyncClient)
-    assert sync.keys() == asynchronous.keys()
-    for name, signature in sync.items():
-        assert list(signature.parameters) == list(asynchronous[name].parameters), name
-        for parameter in signature.parameters.values():
-            other = asynchronous[name].parameters[parameter.name]
-            assert (parameter.kind, parameter.default) == (other.kind, other.default), (name, parameter.name)
-
-
-def test_async_client_methods_are_coroutines() -> None:
-    """AsyncClient's methods are coroutine functions, except jobs(), an async iterator."""
-    for name in (
-        "test",
-        "upload",
-        "identify",
-        "submit_voiceprint",
-        "create_voiceprint",
-        "get_job",
-        "wait",
-        "identify_batch",
-    ):
-        assert inspect.iscoroutinefunction(getattr(AsyncClient, name)), name

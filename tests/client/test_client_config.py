@@ -33,6 +33,10 @@ def test_client_and_async_client_offer_the_same_methods_with_the_same_parameters
     assert {"identify", "upload", "create_voiceprint", "get_job", "jobs", "wait", "test"} <= sync_methods
     for name in sorted(sync_methods | {"__init__"}):
         assert _parameters(getattr(Client, name)) == _parameters(getattr(AsyncClient, name)), name
+    for name in sorted(sync_methods):  # __init__ differs on purpose: httpx.Client vs httpx.AsyncClient, sleep
+        sync_types = [p.annotation for p in inspect.signature(getattr(Client, name)).parameters.values()]
+        async_types = [p.annotation for p in inspect.signature(getattr(AsyncClient, name)).parameters.values()]
+        assert sync_types == async_types, name
     for name in sorted(async_methods - {"jobs"}):
         assert inspect.iscoroutinefunction(getattr(AsyncClient, name)), name
 
