@@ -17,7 +17,8 @@ class Metric:
     """One row of the results table.
 
     ``ratio`` is ``value / baseline`` (or the figure itself when the target is absolute, e.g. a
-    count); ``limit`` and ``higher_is_better`` say which side of it passes.
+    count); ``limit`` and ``higher_is_better`` say which side of it passes. ``zero_ok`` marks a
+    figure for which 0 is a real measurement (no memory growth), not a broken benchmark.
     """
 
     name: str
@@ -28,6 +29,7 @@ class Metric:
     higher_is_better: bool = False
     unit: str = "s"
     note: str = ""
+    zero_ok: bool = False
 
     @property
     def target(self) -> str:
@@ -78,9 +80,12 @@ def format_table(metrics: list[Metric]) -> str:
 
 
 def check_sane(metrics: list[Metric]) -> None:
-    """Assert what every smoke run must show: some metrics, unique names, finite positive figures."""
+    """Assert what every smoke run must show: some metrics, unique names, finite positive figures
+    (or zero, for a metric that says 0 is a real measurement)."""
     assert metrics, "a benchmark must report at least one metric"
     assert len({m.name for m in metrics}) == len(metrics), "metric names must be unique"
     for m in metrics:
-        for figure in (m.value, m.baseline, m.ratio, m.limit):
-            assert math.isfinite(figure) and figure > 0, f"{m.name}: {figure!r} is not a finite positive number"
+        assert math.isfinite(m.limit) and m.limit > 0, f"{m.name}: limit {m.limit!r} is not a finite positive number"
+        for figure in (m.value, m.baseline, m.ratio):
+            sane = figure >= 0 if m.zero_ok else figure > 0
+            assert math.isfinite(figure) and sane, f"{m.name}: {figure!r} is not a finite positive number"
