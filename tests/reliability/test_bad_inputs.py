@@ -95,6 +95,11 @@ class Files:
         handle.read()
         return handle
 
+    def closed(self) -> Any:
+        handle = open(self.path("closed.wav", 64), "rb")  # noqa: SIM115 (closed at once, on purpose)
+        handle.close()
+        return handle
+
     def close(self) -> None:
         for handle in self._open:
             handle.close()
@@ -129,6 +134,13 @@ class Bad:
     name: str
     call: Call
     field: str
+
+
+class _TextReader:
+    """A file-like object that is not an io.TextIOBase and has no mode, but reads text."""
+
+    def read(self, size: int = -1) -> str:
+        return "RIFF....WAVE"[: None if size < 0 else size]
 
 
 def _vps(count: int) -> dict[str, str]:
@@ -217,6 +229,8 @@ CLIENT_CASES = [
     Bad("identify webhook with a newline", _identify(webhook="https://hooks.example.com/x\nHost: evil"), "webhook"),
     Bad("identify webhook lone surrogate", _identify(webhook="https://hooks.example.com/" + LONE_SURROGATE), "webhook"),
     Bad("identify webhook an int", _identify(webhook=443), "webhook"),
+    Bad("identify webhook bad IDNA host", _identify(webhook="https://xn--.example/x"), "webhook"),
+    Bad("identify webhook port 0", _identify(webhook="https://hooks.example.com:0/x"), "webhook"),
     Bad(
         "identify webhook over the URL limit", _identify(webhook="https://hooks.example.com/" + "a" * 70_000), "webhook"
     ),
@@ -233,6 +247,8 @@ CLIENT_CASES = [
     Bad("identify media key empty", _identify(audio="media://"), "audio"),
     Bad("identify file:// URL", _identify(audio="file:///etc/passwd"), "audio"),
     Bad("identify https URL without host", _identify(audio="https://"), "audio"),
+    Bad("identify https URL bad IDNA host", _identify(audio="https://xn--.com/a.wav"), "audio"),
+    Bad("identify https URL port 99999", _identify(audio="https://files.example.com:99999/a.wav"), "audio"),
     Bad("identify https URL with a space", _identify(audio="https://files.example.com/a b.wav"), "audio"),
     Bad("identify https URL lone surrogate", _identify(audio="https://files.example.com/" + LONE_SURROGATE), "audio"),
     Bad("identify audio None", _identify(audio=None), "audio"),
@@ -246,6 +262,9 @@ CLIENT_CASES = [
     Bad("identify path not UTF-8", _identify_file(lambda f: str(f.root / ("a" + LONE_SURROGATE + ".wav"))), "audio"),
     Bad("identify text-mode file", _identify_file(lambda f: f.text_mode()), "audio"),
     Bad("identify exhausted file object", _identify_file(lambda f: f.exhausted()), "audio"),
+    Bad("identify io.StringIO", _identify_file(lambda f: io.StringIO("RIFF....WAVE")), "audio"),
+    Bad("identify closed binary file", _identify_file(lambda f: f.closed()), "audio"),
+    Bad("identify reader giving text", _identify_file(lambda f: _TextReader()), "audio"),
     Bad("identify media_key with a URL", _identify(media_key="meetings/a.wav"), "media_key"),
     Bad(
         "identify media_key traversal",
@@ -364,6 +383,8 @@ CONFIG_CASES = [
     pytest.param({"base_url": "http://api.example.com"}, id="base_url plain http off loopback"),
     pytest.param({"base_url": "ftp://api.example.com"}, id="base_url ftp"),
     pytest.param({"base_url": "https://"}, id="base_url without host"),
+    pytest.param({"base_url": "https://xn--.com"}, id="base_url bad IDNA host"),
+    pytest.param({"base_url": "http://127.0.0.1:70000"}, id="base_url port 70000"),
     pytest.param({"timeout": -1}, id="timeout<0"),
     pytest.param({"timeout": 0}, id="timeout=0"),
     pytest.param({"timeout": NAN}, id="timeout NaN"),
@@ -374,6 +395,8 @@ CONFIG_CASES = [
     pytest.param({"timeout": 10**5000}, id="timeout 10**5000"),
     pytest.param({"timeout": 86_400.5}, id="timeout over a day"),
     pytest.param({"timeout": httpx.Timeout(5.0, read=1e300)}, id="timeout httpx.Timeout read 1e300"),
+    pytest.param({"timeout": httpx.Timeout(-1.0)}, id="timeout httpx.Timeout -1"),
+    pytest.param({"timeout": httpx.Timeout(5.0, connect=0.0)}, id="timeout httpx.Timeout connect 0"),
     pytest.param({"max_retries": -1}, id="max_retries<0"),
     pytest.param({"max_retries": True}, id="max_retries True"),
     pytest.param({"max_retries": 2.5}, id="max_retries a float"),

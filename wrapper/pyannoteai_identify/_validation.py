@@ -7,6 +7,7 @@ naming the field, the value and the rule: nothing is sent, nothing is billed.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -231,10 +232,14 @@ def _http_url(field: str, value: str) -> str:
         raise ValidationError(field, value, "must be a URL without whitespace")
     try:
         url = httpx.URL(value)
+        # Read inside the try: httpx decodes an IDNA host lazily (idna.IDNAError is a ValueError).
+        host, port = url.host, url.port
     except (httpx.InvalidURL, ValueError):
         raise ValidationError(field, value, "must be a well-formed http(s) URL") from None
-    if url.scheme not in ("http", "https") or not url.host:
+    if url.scheme not in ("http", "https") or not host:
         raise ValidationError(field, value, "must be an http(s) URL with a host")
+    if port is not None and not 0 < port <= 65535:
+        raise ValidationError(field, value, f"its port {port} is not a TCP port (1-65535)")
     return value
 
 
@@ -309,8 +314,16 @@ def check_audio(value: object, *, field: str = "audio", max_bytes: int = MAX_AUD
     read = getattr(value, "read", None)
     if callable(read):
         mode = getattr(value, "mode", "rb")
-        if isinstance(mode, str) and "b" not in mode:
+        if isinstance(value, io.TextIOBase) or (isinstance(mode, str) and "b" not in mode):
             raise ValidationError(field, value, "must be opened in binary mode ('rb')")
+        if getattr(value, "closed", False) is True:
+            raise ValidationError(field, value, "the file is closed")
+        try:
+            probe = read(0)  # reads nothing; shows whether read() works and gives bytes
+        except (OSError, ValueError) as exc:
+            raise ValidationError(field, value, f"cannot be read ({type(exc).__name__}: {exc})") from None
+        if not isinstance(probe, bytes | bytearray | memoryview):
+            raise ValidationError(field, value, f"must be a binary file: read() gave {type(probe).__name__}, not bytes")
         file: IO[bytes] = value  # type: ignore[assignment]
         file_size = _file_size(file)
         if file_size == 0:
