@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import inspect
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -251,3 +255,59 @@ async def test_the_request_timeout_reaches_every_request(
     await make_api(timeout=timeout).test()
     expected = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
     assert route.calls.last.request.extensions["timeout"] == expected.as_dict()
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """Answers every request with *answer* and records its request line and Authorization header."""
+
+    answer: tuple[int, bytes] = (200, b"{}")
+    seen: list[tuple[str, str | None]]
+
+    def _reply(self) -> None:
+        self.seen.append((self.requestline, self.headers.get("Authorization")))
+        status, body = self.answer
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_CONNECT = _reply
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the test reads ``seen``."""
+
+
+@contextlib.contextmanager
+def _loopback_server(answer: tuple[int, bytes]) -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
+    seen: list[tuple[str, str | None]] = []
+    handler = type("Handler", (_Recorder,), {"answer": answer, "seen": seen})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+async def test_a_loopback_base_url_ignores_proxy_variables_so_the_key_never_reaches_a_proxy(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain http is allowed only because loopback traffic stays on the machine; HTTP_PROXY must not undo that."""
+    test_body = b'{"status": "OK", "message": "Test connection successful"}'
+    with _loopback_server((200, test_body)) as (api_url, api_seen), _loopback_server((502, b"{}")) as (proxy, proxied):
+        for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.setenv(name, proxy)
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        if mode == "async":
+            async with AsyncClient(api_key=API_KEY, base_url=api_url, max_retries=0) as client:
+                await client.test()
+        else:
+            with Client(api_key=API_KEY, base_url=api_url, max_retries=0) as client:
+                client.test()
+    assert proxied == []
+    assert api_seen == [("GET /v1/test HTTP/1.1", f"Bearer {API_KEY}")]

@@ -111,10 +111,14 @@ def test_rate_limit_gap_reads_retry_after_and_the_exhausted_quota(headers: dict[
         ("nan", None),
         ("soon", None),
         ("", None),
+        ("Fri, 31 Dec 99999 23:59:59 GMT", None),
+        ("Mon, 01 Jan 0000 00:00:00 GMT", 0.0),  # a two-digit year: 2000, the past
+        ("Fri, 31 Dec 9999999999999999999 23:59:59 GMT", None),
     ],
 )
 def test_parse_retry_after_takes_seconds_or_an_http_date(value: str, seconds: float | None) -> None:
-    """Retry-After is delta-seconds or an HTTP date; nonsense is ignored, the past means now."""
+    """Retry-After is delta-seconds or an HTTP date; nonsense (a year no clock can hold too) is
+    ignored, the past means now."""
     result = parse_retry_after({"retry-after": value}, now=NOW)
     assert result == (None if seconds is None else pytest.approx(seconds))
 
@@ -133,13 +137,14 @@ def test_retry_delay_ceiling_doubles_from_initial_up_to_maximum() -> None:
     assert [policy.delay(attempt) for attempt in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
 
 
-@given(attempt=st.integers(min_value=0, max_value=60), draw=st.floats(min_value=0, max_value=1))
+@given(attempt=st.integers(min_value=0, max_value=100_000), draw=st.floats(min_value=0, max_value=1))
 def test_retry_delay_is_full_jitter_below_the_ceiling(attempt: int, draw: float) -> None:
-    """Any delay lies between 0 and min(maximum, initial × 2^attempt)."""
+    """Any delay lies between 0 and min(maximum, initial × 2^attempt), however many retries came
+    before (2.0 ** attempt alone overflows past 1023)."""
     policy = RetryPolicy(random=lambda: draw)
     delay = policy.delay(attempt)
     assert delay is not None
-    assert 0.0 <= delay <= min(policy.maximum, policy.initial * 2.0**attempt)
+    assert 0.0 <= delay <= min(policy.maximum, policy.initial * 2.0 ** min(attempt, 1000))
 
 
 def test_retry_after_overrides_the_backoff_until_its_cap() -> None:

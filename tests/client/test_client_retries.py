@@ -12,6 +12,7 @@ from clientkit import API_KEY, JOB_ID, Api, FakeTime, MakeApi, job_response, wri
 from pyannoteai_identify import (
     APIConnectionError,
     APITimeoutError,
+    InvalidResponseError,
     RateLimitError,
     RetryPolicy,
     ServerError,
@@ -151,6 +152,96 @@ async def test_identify_is_sent_once_even_on_a_retryable_status(
         await steady.identify(URL, {"John": "vp"})
     assert route.call_count == 1
     assert fake_time.sleeps == []
+
+
+@pytest.mark.parametrize("path", ["/v1/identify", "/v1/voiceprint"])
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_a_5xx_on_a_job_creating_post_says_the_job_may_exist_instead_of_try_again(
+    steady: Api, router: respx.Router, path: str, status: int
+) -> None:
+    """The API may fail after creating the job: the error points to jobs(), not to a resubmission."""
+    router.post(path).mock(return_value=_error(status))
+    with pytest.raises(ServerError) as caught:
+        if path == "/v1/identify":
+            await steady.identify(URL, {"John": "vp"})
+        else:
+            await steady.submit_voiceprint(URL)
+    message = str(caught.value)
+    assert "may have been created" in message and "client.jobs()" in message
+    assert "try again later" not in message
+
+
+async def test_a_5xx_on_a_read_still_says_try_again_later(steady: Api, router: respx.Router) -> None:
+    """A failed GET created nothing: its error keeps the plain advice."""
+    router.get(JOB_PATH).mock(side_effect=lambda request: _error(503))
+    with pytest.raises(ServerError, match="try again later") as caught:
+        await steady.get_job(JOB_ID)
+    assert "may have been created" not in str(caught.value)
+
+
+async def test_an_unreadable_2xx_answer_to_identify_says_the_job_was_probably_created(
+    steady: Api, router: respx.Router
+) -> None:
+    """A 200 whose body breaks the contract came after the job was made: the error says to look for it."""
+    router.post("/v1/identify").mock(return_value=httpx.Response(200, json={"status": "created"}))
+    with pytest.raises(InvalidResponseError) as caught:
+        await steady.identify(URL, {"John": "vp"})
+    assert "client.jobs()" in str(caught.value)
+
+
+def _undecodable(status: int = 200) -> httpx.Response:
+    """A response whose body says gzip but is not: httpx raises DecodingError while reading it."""
+    return httpx.Response(status, headers={"Content-Encoding": "gzip"}, content=b"not gzip at all")
+
+
+async def test_a_body_that_cannot_be_decoded_is_retried_on_a_read_like_a_lost_response(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """httpx.DecodingError on a GET is retried, then raised as APIConnectionError, never as a raw httpx error."""
+    route = router.get(JOB_PATH).mock(side_effect=lambda request: _undecodable())
+    with pytest.raises(APIConnectionError, match="DecodingError"):
+        await steady.get_job(JOB_ID)
+    assert route.call_count == 4
+    assert fake_time.sleeps == [0.5, 1.0, 2.0]
+
+
+async def test_a_body_that_cannot_be_decoded_after_identify_is_not_resent_and_says_the_job_may_exist(
+    steady: Api, router: respx.Router
+) -> None:
+    """The POST arrived (its answer did): the job may exist, so it is sent once and jobs() is named."""
+    route = router.post("/v1/identify").mock(side_effect=lambda request: _undecodable())
+    with pytest.raises(APIConnectionError) as caught:
+        await steady.identify(URL, {"John": "vp"})
+    assert route.call_count == 1
+    assert caught.value.request_sent is True
+    assert "may exist" in str(caught.value) and "jobs()" in str(caught.value)
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in found:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ReadTimeout("timed out"), httpx.ConnectError("refused")],
+    ids=["read-timeout", "connect-error"],
+)
+async def test_a_connection_error_keeps_no_httpx_error_and_so_no_request_headers_in_its_chain(
+    make_api: MakeApi, router: respx.Router, failure: Exception
+) -> None:
+    """The httpx error holds the request, Authorization header included: it is neither cause nor context."""
+    api = make_api(max_retries=0)
+    router.get(JOB_PATH).mock(side_effect=failure)
+    with pytest.raises(APIConnectionError) as caught:
+        await api.get_job(JOB_ID)
+    chain = _chain(caught.value)
+    assert chain == [caught.value]
+    assert all(API_KEY not in repr(vars(error)) for error in chain)
 
 
 async def test_voiceprint_is_sent_once_even_on_503(

@@ -163,7 +163,7 @@ class _BaseClient:
         def flow() -> _flows.Flow[Job[IdentifyResult]]:
             url = yield from self._audio_url_flow(checked_audio, media_url, on_upload_progress)
             response = yield from _flows.call(self._ctx, build_request(url=url), creates_job=True)
-            return cast(Job[IdentifyResult], _core.parse_job_response(response, "identify"))
+            return cast(Job[IdentifyResult], _core.parse_created_job(response, "identify"))
 
         return flow()
 
@@ -190,7 +190,7 @@ class _BaseClient:
                 _core.voiceprint_request(url=url, webhook=hook, webhook_status_only=status_only),
                 creates_job=True,
             )
-            return cast(Job[VoiceprintResult], _core.parse_job_response(response, "voiceprint"))
+            return cast(Job[VoiceprintResult], _core.parse_created_job(response, "voiceprint"))
 
         return flow()
 
@@ -305,7 +305,8 @@ class Client(_BaseClient):
     Args:
         api_key: the API key; defaults to ``PYANNOTEAI_API_KEY``.
         base_url: defaults to ``PYANNOTEAI_BASE_URL``, then ``https://api.pyannote.ai``. Plain http is
-            accepted only for loopback hosts (the sandbox), so the key never travels in clear.
+            accepted only for loopback hosts (the sandbox), so the key never travels in clear; for a
+            loopback host, proxy variables (``HTTP_PROXY``, ...) are ignored for the same reason.
         timeout: seconds (or an ``httpx.Timeout``) for each HTTP request; default 30 s, 10 s to connect.
         max_retries: retries of a safe read on connection errors, timeouts, 429 and 502/503/504.
             Requests that create a job are never retried.
@@ -339,7 +340,9 @@ class Client(_BaseClient):
             clock=clock,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(transport=transport, timeout=self._settings.timeout)
+        self._http = http_client or httpx.Client(
+            transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env
+        )
         self._sleep = sleep or time.sleep
 
     def __enter__(self) -> Self:
@@ -610,7 +613,9 @@ class AsyncClient(_BaseClient):
             clock=clock,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(transport=transport, timeout=self._settings.timeout)
+        self._http = http_client or httpx.AsyncClient(
+            transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env
+        )
         self._sleep = sleep or anyio.sleep
 
     async def __aenter__(self) -> Self:

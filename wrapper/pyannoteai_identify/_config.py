@@ -48,7 +48,7 @@ def _timeout_problem(value: object) -> str | None:
     """Why *value* cannot be a request timeout, or None for None, a number of seconds or an ``httpx.Timeout``.
 
     A number must be positive and at most a day (not a bool); each part of an ``httpx.Timeout``
-    (connect, read, write, pool) must be None or at most a day. Python compares ints with floats
+    (connect, read, write, pool) must be None or, likewise, positive and at most a day. Python compares ints with floats
     exactly, so ``10**400`` and NaN fail the range check like infinity does.
     """
     limit = f"at most {MAX_REQUEST_TIMEOUT:g} s (one day)"
@@ -56,8 +56,8 @@ def _timeout_problem(value: object) -> str | None:
         return None
     if isinstance(value, httpx.Timeout):
         for part, seconds in value.as_dict().items():
-            if seconds is not None and not seconds <= MAX_REQUEST_TIMEOUT:
-                return f"its {part} timeout is {seconds!r} s; each part must be {limit}, or None"
+            if seconds is not None and not 0 < seconds <= MAX_REQUEST_TIMEOUT:
+                return f"its {part} timeout is {seconds!r} s; each part must be positive and {limit}, or None"
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_REQUEST_TIMEOUT:
         return (
@@ -74,6 +74,16 @@ class Settings:
     api_key: str = field(repr=False)
     base_url: str
     timeout: httpx.Timeout
+
+    @property
+    def trust_env(self) -> bool:
+        """Whether the client's own httpx client may take proxy settings from the environment.
+
+        Not for a loopback base URL: plain http is allowed there only because the request never
+        leaves the machine, and ``HTTP_PROXY`` (which httpx applies to loopback hosts too) would
+        send it, key included, to the proxy in clear.
+        """
+        return not is_loopback(httpx.URL(self.base_url).host)
 
     @classmethod
     def resolve(
@@ -99,13 +109,17 @@ class Settings:
         url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
         try:
             parsed = httpx.URL(url)
-        except httpx.InvalidURL as exc:
+            # Read inside the try: httpx decodes an IDNA host lazily (idna.IDNAError is a ValueError).
+            host, port = parsed.host, parsed.port
+        except (httpx.InvalidURL, ValueError) as exc:
             raise ConfigurationError(f"base URL {url!r} is not a valid URL: {exc}") from None
-        if parsed.scheme not in ("http", "https") or not parsed.host:
+        if parsed.scheme not in ("http", "https") or not host:
             raise ConfigurationError(f"base URL {url!r} must be an http(s) URL with a host")
-        if parsed.scheme == "http" and not is_loopback(parsed.host):
+        if port is not None and not 0 < port <= 65535:
+            raise ConfigurationError(f"base URL {url!r}: its port {port} is not a TCP port (1-65535)")
+        if parsed.scheme == "http" and not is_loopback(host):
             raise ConfigurationError(
-                f"refusing to send the API key over plain http to {parsed.host}: use https "
+                f"refusing to send the API key over plain http to {host}: use https "
                 "(plain http is allowed only for loopback addresses such as the sandbox)"
             )
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:

@@ -188,8 +188,17 @@ def _response_fields(response: httpx.Response, body: object = None) -> dict[str,
     }
 
 
-def error_for(response: httpx.Response) -> APIError:
-    """The exception that an error response stands for, with the API's message, request id and fields."""
+#: What a failed answer to a job-creating POST cannot rule out; such a POST is never resent.
+MAY_HAVE_CREATED_A_JOB = (
+    "The job may have been created, and billed, anyway: look for it with client.jobs() before submitting again"
+)
+
+
+def error_for(response: httpx.Response, *, creates_job: bool = False) -> APIError:
+    """The exception that an error response stands for, with the API's message, request id and fields.
+
+    With *creates_job*, a 5xx says that the job may exist: the API may have failed after creating it.
+    """
     body = error_body(response)
     status = response.status_code
     common = _response_fields(response, body)
@@ -211,7 +220,8 @@ def error_for(response: httpx.Response) -> APIError:
         hint = f"Retry after {retry_after:g} s" if retry_after is not None else "Slow down"
         return RateLimitError(message, retry_after=retry_after, hint=hint, **common)
     if status >= 500:
-        return ServerError(message, hint="The API failed; try again later", **common)
+        hint = MAY_HAVE_CREATED_A_JOB if creates_job else "The API failed; try again later"
+        return ServerError(message, hint=hint, **common)
     return APIError(message, **common)
 
 
@@ -244,8 +254,8 @@ def ok(response: httpx.Response) -> Any:
     return json_of(response)
 
 
-def _with_response(error: InvalidResponseError, response: httpx.Response) -> InvalidResponseError:
-    return InvalidResponseError(error.message, **_response_fields(response))
+def _with_response(error: InvalidResponseError, response: httpx.Response, hint: str = "") -> InvalidResponseError:
+    return InvalidResponseError(error.message, hint=hint, **_response_fields(response))
 
 
 def parse_job_response(response: httpx.Response, kind: JobKind | None) -> Job[Result]:
@@ -255,6 +265,17 @@ def parse_job_response(response: httpx.Response, kind: JobKind | None) -> Job[Re
         return parse_job(data, kind)
     except InvalidResponseError as error:
         raise _with_response(error, response) from None
+
+
+def parse_created_job(response: httpx.Response, kind: JobKind) -> Job[Result]:
+    """The job in the answer to a job-creating POST. A 5xx, or a 2xx whose body cannot be read, does
+    not prove that no job was created: the error says so, and where to look."""
+    if not 200 <= response.status_code < 300:
+        raise error_for(response, creates_job=True)
+    try:
+        return parse_job(json_of(response), kind)
+    except InvalidResponseError as error:
+        raise _with_response(error, response, MAY_HAVE_CREATED_A_JOB) from None
 
 
 def parse_presigned_url(response: httpx.Response) -> str:

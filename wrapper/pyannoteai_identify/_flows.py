@@ -94,7 +94,7 @@ def drive(flow: Flow[T], perform: Callable[[Step], Any]) -> T:
             outcome, error = None, None
             try:
                 outcome = perform(step)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 error = exc
     finally:
         flow.close()
@@ -114,7 +114,7 @@ async def adrive(flow: Flow[T], perform: Callable[[Step], Awaitable[Any]]) -> T:
             outcome, error = None, None
             try:
                 outcome = await perform(step)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 error = exc
     finally:
         flow.close()
@@ -243,9 +243,12 @@ def send(
             logger.debug("%s %s held %.2f s: this client is rate limited", request.method, request.url.path, pause)
             yield Sleep(pause)
         started = time.perf_counter()
+        lost: httpx.RequestError | None = None
         try:
             response: httpx.Response = yield Send(request)
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:
+            lost = error
+        if lost is not None:
             delay = None
             if retryable and ctx.retry.should_retry(request.method, attempt, error=True):
                 delay = ctx.retry.delay(attempt) or 0.0
@@ -254,14 +257,16 @@ def send(
                     "%s %s failed (%s); retry %d in %.2f s",
                     request.method,
                     request.url.path,
-                    describe(error),
+                    describe(lost),
                     attempt + 1,
                     delay,
                 )
                 yield Sleep(delay)
                 attempt += 1
                 continue
-            raise _connection_error(request, error, creates_job) from error
+            # Raised outside the except block: neither __cause__ nor __context__ keeps the httpx
+            # error, which holds the request and so its Authorization header.
+            raise _connection_error(request, lost, creates_job)
         _log(request, response, time.perf_counter() - started)
         ctx.throttle.observe(response.status_code, response.headers, ctx.clock(), ctx.retry.retry_after_cap, generation)
         if retryable and ctx.retry.should_retry(request.method, attempt, status=response.status_code):
@@ -299,7 +304,7 @@ def _log(request: httpx.Request, response: httpx.Response, elapsed: float) -> No
         )
 
 
-def _connection_error(request: httpx.Request, error: httpx.TransportError, creates_job: bool) -> APIConnectionError:
+def _connection_error(request: httpx.Request, error: httpx.RequestError, creates_job: bool) -> APIConnectionError:
     sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
     what = f"{request.method} {request.url.path}"
     if creates_job and sent:
@@ -326,17 +331,21 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
     """Ask for a presigned URL for *media_url*, stream the audio to it, and return *media_url*."""
     response = yield from call(ctx, _core.media_upload_request(media_url))
     presigned = _core.parse_presigned_url(response)
+    lost: httpx.RequestError | None = None
     try:
         put: httpx.Response = yield Upload(presigned, audio, progress)
-    except httpx.TransportError as lost:
+    except httpx.RequestError as failure:
+        lost = failure
+    if lost is not None:
+        # Raised outside the except block, and the URL without its query: the query of a presigned
+        # URL is its signature, and the httpx error (not kept as a cause) holds it.
         error_type = APITimeoutError if isinstance(lost, httpx.TimeoutException) else APIConnectionError
         raise error_type(
             f"uploading to the presigned URL failed ({describe(lost)}); {media_url} was not stored: upload again",
             method="PUT",
-            # The query of a presigned URL is its signature: keep it out of the exception.
             url=str(httpx.URL(presigned).copy_with(query=None)),
             request_sent=not isinstance(lost, httpx.ConnectError | httpx.ConnectTimeout),
-        ) from lost
+        )
     if not 200 <= put.status_code < 300:
         error = _core.error_for(put)
         raise APIError(

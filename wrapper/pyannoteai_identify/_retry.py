@@ -30,7 +30,10 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
         parsed = email.utils.parsedate_tz(value)
         if parsed is None:
             return None
-        seconds = email.utils.mktime_tz(parsed) - (time.time() if now is None else now)
+        try:
+            seconds = email.utils.mktime_tz(parsed) - (time.time() if now is None else now)
+        except (ValueError, OverflowError):  # a year the platform cannot represent
+            return None
     if seconds != seconds:  # NaN
         return None
     return max(0.0, seconds)
@@ -68,11 +71,12 @@ class RetryPolicy:
             retry_after = parse_retry_after(headers)
             if retry_after is not None:
                 return retry_after if retry_after <= self.retry_after_cap else None
-        ceiling = min(self.maximum, self.initial * 2.0**attempt)
+        # 2.0 ** attempt overflows past attempt 1023; the cap is reached long before 64.
+        ceiling = min(self.maximum, self.initial * 2.0 ** min(attempt, 64))
         return ceiling * self.random()
 
 
-def describe(error: httpx.TransportError) -> str:
-    """A short human description of a transport error."""
+def describe(error: httpx.RequestError) -> str:
+    """A short human description of a transport (or body decoding) error."""
     name, text = type(error).__name__, str(error)
     return f"{name}: {text}" if text else name
