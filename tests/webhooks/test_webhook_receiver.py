@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import subprocess
@@ -290,6 +291,33 @@ async def test_app_runs_a_plain_function_handler_in_a_worker_thread() -> None:
         assert (await client.post("/", content=body, headers=headers)).status_code == 200
     assert len(seen) == 1 and seen[0][0] == "job-1"
     assert seen[0][1] != threading.current_thread().name
+
+
+def _plain_decorator(function: Any) -> Any:
+    """A decorator as users write them: the wrapper is a plain function returning whatever *function* returns."""
+
+    @functools.wraps(function)
+    def wrapper(event: webhooks.WebhookEvent) -> Any:
+        return function(event)
+
+    return wrapper
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("style", ["decorated", "lambda"])
+async def test_app_awaits_what_a_plain_handler_returns_when_it_is_awaitable(style: str) -> None:
+    """An async handler behind a plain decorator (or a lambda returning a coroutine) still runs:
+    the delivery was acknowledged, so dropping its coroutine would lose the event for good."""
+    handled: list[str] = []
+
+    async def process(event: webhooks.WebhookEvent) -> None:
+        handled.append(event.job_id)
+
+    handler = _plain_decorator(process) if style == "decorated" else (lambda event: process(event))
+    async with client_for(asgi_app(SECRET, on_event=handler)) as client:
+        body, headers = delivery()
+        assert (await client.post("/", content=body, headers=headers)).status_code == 200
+    assert handled == ["job-1"]
 
 
 @pytest.mark.anyio

@@ -298,14 +298,16 @@ def _is_async(function: object) -> bool:
 
 
 async def _run_handler(on_event: EventHandler, event: WebhookEvent) -> None:
-    """Run the user's handler after the answer was sent; log (never raise) what it raises."""
+    """Run the user's handler after the answer was sent; log (never raise) what it raises.
+
+    A plain function runs in a worker thread; whatever it returns that is awaitable (an async
+    function behind a plain decorator, a lambda returning a coroutine) is then awaited here, so
+    that no acknowledged delivery is dropped unhandled.
+    """
     try:
-        if _is_async(on_event):
-            result = on_event(event)
-            if result is not None:
-                await result
-        else:
-            await anyio.to_thread.run_sync(on_event, event)
+        result = on_event(event) if _is_async(on_event) else await anyio.to_thread.run_sync(on_event, event)
+        if inspect.isawaitable(result):
+            await result
     except Exception:
         logger.exception("the webhook handler failed for job %s (the delivery was already acknowledged)", event.job_id)
 
@@ -325,8 +327,8 @@ def asgi_app(
     It reads at most *max_body_bytes* (413 beyond), refuses a delivery that fails verification
     with 400, answers a redelivery with 200 without handling it again, and answers a new delivery
     with 200 *before* running *on_event* (a coroutine function runs on the event loop, a plain
-    function in a worker thread). An exception from *on_event* is logged, not sent back: the
-    delivery was already acknowledged.
+    function in a worker thread, and an awaitable it returns is awaited). An exception from
+    *on_event* is logged, not sent back: the delivery was already acknowledged.
 
     Args:
         secret: the webhook secret(s); None reads ``PYANNOTEAI_WEBHOOK_SECRET``.
