@@ -57,11 +57,54 @@ def test_to_rttm_writes_one_line_per_turn_with_the_match_or_the_diarization_labe
     ]
 
 
-def test_to_rttm_replaces_spaces_in_labels() -> None:
-    """A label with spaces stays one RTTM field."""
+def _matched(*labels: str) -> IdentifyResult:
+    turn = IDENTIFY_OUTPUT["identification"][0]
     output = copy.deepcopy(IDENTIFY_OUTPUT)
-    output["identification"] = [output["identification"][0] | {"match": "John Smith"}]
-    assert "John_Smith" in IdentifyResult.from_dict(output).to_rttm().split()
+    output["identification"] = [
+        turn | {"match": label, "start": float(i), "end": i + 0.5} for i, label in enumerate(labels)
+    ]
+    return IdentifyResult.from_dict(output)
+
+
+def test_to_rttm_keeps_ten_fields_per_line_whatever_the_labels_and_file_id_hold() -> None:
+    """Spaces, tabs, no-break spaces and newlines in a label or the file id are percent-encoded:
+    every line keeps its ten fields and no label can forge a line of its own."""
+    labels = ("John Smith", "Ann\tLee", "Zoë\u00a0K", "Eve\nSPEAKER x 1 0 99 <NA> <NA> Mallory <NA> <NA>")
+    lines = _matched(*labels).to_rttm("team meeting").splitlines()
+    assert [len(line.split()) for line in lines] == [10, 10, 10, 10]
+    assert [line.split()[1] for line in lines] == ["team%20meeting"] * 4
+    assert [line.split()[7] for line in lines] == [
+        "John%20Smith",
+        "Ann%09Lee",
+        "Zoë%C2%A0K",
+        "Eve%0ASPEAKER%20x%201%200%2099%20<NA>%20<NA>%20Mallory%20<NA>%20<NA>",
+    ]
+
+
+def test_to_rttm_keeps_distinct_labels_distinct() -> None:
+    """ "John Doe", "John_Doe" and "John%20Doe" are three people, and stay three names in RTTM."""
+    names = {line.split()[7] for line in _matched("John Doe", "John_Doe", "John%20Doe").to_rttm().splitlines()}
+    assert names == {"John%20Doe", "John_Doe", "John%2520Doe"}
+
+
+def test_to_rttm_refuses_an_empty_file_id() -> None:
+    """An empty file id would leave its field out of every line."""
+    with pytest.raises(ValueError, match="file_id"):
+        IdentifyResult.from_dict(IDENTIFY_OUTPUT).to_rttm("")
+
+
+def test_talk_time_counts_overlapping_turns_of_one_label_once() -> None:
+    """Two diarized speakers matched to one voiceprint (non-exclusive matching) may overlap: the
+    person spoke for the union of their turns, not the sum."""
+    turn = IDENTIFY_OUTPUT["identification"][0]
+    output = copy.deepcopy(IDENTIFY_OUTPUT)
+    output["identification"] = [
+        turn | {"match": "John", "start": 0.0, "end": 10.0, "diarizationSpeaker": "SPEAKER_00"},
+        turn | {"match": "John", "start": 5.0, "end": 12.0, "diarizationSpeaker": "SPEAKER_01"},
+        turn | {"match": "John", "start": 20.0, "end": 21.0, "diarizationSpeaker": "SPEAKER_00"},
+        turn | {"match": "Mary", "start": 6.0, "end": 8.0, "diarizationSpeaker": "SPEAKER_02"},
+    ]
+    assert IdentifyResult.from_dict(output).talk_time() == {"John": 13.0, "Mary": 2.0}
 
 
 @pytest.mark.parametrize("output", [IDENTIFY_OUTPUT, RICH_OUTPUT], ids=["plain", "rich"])
@@ -148,13 +191,13 @@ NON_FINITE = [
     ),
     pytest.param(["confidence", "score", 2], INF, "output.confidence.score[2]", id="frame-score-inf"),
     pytest.param(["confidence", "score", 1], NAN, "output.confidence.score[1]", id="frame-score-nan"),
-    pytest.param(["confidence", "score", 3], 1e39, "output.confidence.score[3]", id="frame-score-beyond-float32"),
+    pytest.param(["confidence", "score", 3], 10**400, "output.confidence.score[3]", id="frame-score-beyond-a-double"),
 ]
 
 
 @pytest.mark.parametrize(("path", "value", "field"), NON_FINITE)
 def test_from_dict_refuses_a_non_finite_time_or_score_naming_the_field(path: list[Any], value: Any, field: str) -> None:
-    """NaN, infinities and frame scores too large for float32 raise InvalidResponseError naming their place."""
+    """NaN, infinities and numbers too large for a double raise InvalidResponseError naming their place."""
     output = copy.deepcopy(RICH_OUTPUT)
     target: Any = output
     for key in path[:-1]:

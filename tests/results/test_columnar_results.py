@@ -81,15 +81,30 @@ def test_a_repeated_label_is_one_string_object_across_every_turn_list() -> None:
     assert first.speaker is first.match
 
 
-def test_whole_number_scores_are_kept_as_bytes_and_fractional_ones_as_float32() -> None:
-    """Integer scores (the API's) take one byte each and round-trip as integers; others are float32."""
+def test_confidence_at_reads_the_frame_of_a_time_and_refuses_when_there_are_no_scores() -> None:
+    """at() clamps to the first and last frames; an empty score list (the contract allows one) has no
+    frame to give, and says so instead of an IndexError."""
+    scores = _parsed({**OUTPUT, "confidence": {"score": [10, 20, 30], "resolution": 0.5}}).confidence
+    assert scores is not None
+    assert [scores.at(t) for t in (-1.0, 0.0, 0.6, 1.2, 99.0)] == [10.0, 10.0, 20.0, 30.0, 30.0]
+    empty = _parsed({**OUTPUT, "confidence": {"score": [], "resolution": 0.02}}).confidence
+    assert empty is not None and len(empty) == 0
+    with pytest.raises(ValueError, match="no scores"):
+        empty.at(0.0)
+
+
+def test_whole_number_scores_are_kept_as_bytes_and_fractional_ones_as_exact_doubles() -> None:
+    """Integer scores (the API's) take one byte each and round-trip as integers; others are kept
+    as doubles, so the export gives back exactly the numbers that were parsed."""
     whole = _parsed({**OUTPUT, "confidence": {"score": [0, 57, 100], "resolution": 0.02}}).confidence
     assert whole is not None and whole.scores.typecode == "B"
     assert whole.at(0.03) == 57.0 and isinstance(whole.at(0.03), float)
     assert whole.to_dict() == {"score": [0, 57, 100], "resolution": 0.02}
     fractional = _parsed({**OUTPUT, "confidence": {"score": [0.5, 300, 1], "resolution": 0.02}}).confidence
-    assert fractional is not None and fractional.scores.typecode == "f"
-    assert fractional == Confidence(array("f", [0.5, 300.0, 1.0]), 0.02)
+    assert fractional is not None and fractional.scores.typecode == "d"
+    assert fractional == Confidence(array("d", [0.5, 300.0, 1.0]), 0.02)
+    tenths = _parsed({**OUTPUT, "confidence": {"score": [95.5, 0.1, 33.3], "resolution": 0.02}}).confidence
+    assert tenths is not None and tenths.to_dict()["score"] == [95.5, 0.1, 33.3]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -176,14 +177,29 @@ def test_parse_verifies_first() -> None:
             "identification",
         ),
         (b"[" * 100_000, "not JSON"),
+        (b"\xef\xbb\xbfnot json", "not JSON"),
+        (b"[1e400]", "body"),
     ],
 )
-def test_a_signed_but_malformed_body_is_malformed_body(body: bytes, needle: str) -> None:
-    """A correctly signed body that is not a JSON job per the contract is malformed_body, naming the problem."""
+@pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview])
+def test_a_signed_but_malformed_body_is_malformed_body(body: bytes, needle: str, wrap: Callable[[bytes], Any]) -> None:
+    """A correctly signed body that is not a JSON job per the contract is malformed_body, naming the
+    problem, whichever bytes-like type carries it (orjson refuses the last two, so the standard
+    library decodes them again, which takes no memoryview)."""
     headers = webhooks.sign(body, SECRET, T0)
     with pytest.raises(WebhookVerificationError, match=needle) as caught:
-        webhooks.parse(body, headers, SECRET, now=T0)
+        webhooks.parse(wrap(body), headers, SECRET, now=T0)
     assert caught.value.reason == "malformed_body"
+
+
+@pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview])
+def test_a_body_only_the_standard_library_decodes_parses_from_any_bytes_like_type(wrap: Callable[[bytes], Any]) -> None:
+    """A UTF-8 byte order mark is refused by orjson and accepted by json.loads: the event is the same
+    whether the body arrives as bytes, a bytearray or a memoryview (json.loads takes no memoryview)."""
+    body = b'\xef\xbb\xbf{"jobId": "j", "status": "canceled"}'
+    headers = webhooks.sign(body, SECRET, T0)
+    event = webhooks.parse(wrap(body), headers, SECRET, now=T0)
+    assert (event.job_id, event.status) == ("j", "canceled")
 
 
 def test_secret_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,16 +32,19 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number (JSON has no NaN or Infinity)")
 
 
-def loads_stdlib(data: bytes | str) -> Any:
+def loads_stdlib(data: bytes | bytearray | memoryview | str) -> Any:
     """``json.loads`` without Python's extensions: ``NaN``, ``Infinity`` and ``-Infinity`` raise ValueError.
 
     A number too large for a float (``1e400``) still becomes an infinity here; the output parsers
-    refuse infinite numbers where they read them.
+    refuse infinite numbers where they read them. A memoryview (which orjson takes, and
+    ``json.loads`` does not) is copied to bytes first.
     """
+    if isinstance(data, memoryview):
+        data = data.tobytes()
     return json.loads(data, parse_constant=_refuse_constant)
 
 
-def loads_json(data: bytes | str) -> Any:
+def loads_json(data: bytes | bytearray | memoryview | str) -> Any:
     """Decode *data* as :func:`loads_stdlib` does, with orjson first when it is installed."""
     if _orjson is not None:
         try:

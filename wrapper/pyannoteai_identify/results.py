@@ -4,7 +4,7 @@ These are our own immutable classes, never the generated models: the generated p
 an unknown status and picks the first ``anyOf`` shape that fits, and its attrs objects are too slow
 and too large for a 24-hour output (about 30,000 segments and 4.32 million confidence scores).
 Segments are stored by column (times in ``array('d')``, labels shared between turns) and handed
-out as named tuples on access; frame scores are an ``array('f')``. Columns are cut from the parsed
+out as named tuples on access; frame scores are an ``array('B')`` (or ``array('d')``). Columns are cut from the parsed
 JSON with C-level ``map`` calls, so parsing costs a fraction of ``json.loads`` and the result stays
 much smaller than its JSON.
 
@@ -18,6 +18,7 @@ import enum
 import io
 import json
 import math
+import re
 from abc import ABC, abstractmethod
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -121,9 +122,10 @@ class VoiceprintMatch(NamedTuple):
 class Confidence:
     """Frame-level diarization confidence: one score (0–100) every *resolution* seconds.
 
-    Whole-number scores (what the API sends) are stored one byte each in an ``array('B')``, and
-    any other scores as 32-bit floats in an ``array('f')``: 4.32 million scores (24 hours at
-    20 ms) take 4.3 MB (17 MB as floats) instead of about 35 MB as a list of Python ints.
+    Whole-number scores from 0 to 255 (what the API sends) are stored one byte each in an
+    ``array('B')``, and any other scores as doubles in an ``array('d')``, exactly as parsed, so
+    ``to_dict`` gives back the numbers the API sent: 4.32 million scores (24 hours at 20 ms) take
+    4.3 MB (35 MB as doubles) instead of about 35 MB for the list of Python ints alone.
     """
 
     __slots__ = ("resolution", "scores")
@@ -136,7 +138,13 @@ class Confidence:
         return len(self.scores)
 
     def at(self, seconds: float) -> float:
-        """The score of the frame that contains *seconds*."""
+        """The score of the frame that contains *seconds* (the first or last frame outside them).
+
+        Raises:
+            ValueError: there are no scores at all.
+        """
+        if not self.scores:
+            raise ValueError("this confidence has no scores (the output's score list is empty)")
         index = min(max(int(seconds / self.resolution), 0), len(self.scores) - 1)
         return float(self.scores[index])
 
@@ -235,19 +243,48 @@ class _Identifications(_Columns[Identification]):
 
 
 def _talk_time(labels: Iterable[str | None], starts: Iterable[float], ends: Iterable[float]) -> dict[str, float]:
-    totals: dict[str, float] = {}
+    spans: dict[str, list[tuple[float, float]]] = {}
     for label, start, end in zip(labels, starts, ends, strict=True):
-        if label is None:
-            continue
-        totals[label] = totals.get(label, 0.0) + (end - start)
+        if label is not None:
+            spans.setdefault(label, []).append((start, end))
+    totals = {label: _covered(turns) for label, turns in spans.items()}
     return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
 
 
+def _covered(spans: list[tuple[float, float]]) -> float:
+    """Seconds covered by the union of *spans*: turns of one label that overlap (two diarized
+    speakers matched to the same voiceprint) count once, as the person spoke once."""
+    total, reach = 0.0, -math.inf
+    for start, end in sorted(spans):
+        begin = max(start, reach)
+        if end > begin:
+            total += end - begin
+            reach = end
+    return total
+
+
+#: What cannot stand in an RTTM field: whitespace (the field separator), control characters and
+#: the escape character itself.
+_RTTM_UNSAFE = re.compile(r"[\s%\x00-\x1f\x7f-\x9f]")
+
+
+def _rttm_field(text: str) -> str:
+    """*text* as one RTTM field, with unsafe characters percent-encoded (as UTF-8).
+
+    Every line keeps its ten fields, no label can start a line of its own, and distinct labels
+    stay distinct ("John Doe" is ``John%20Doe``, "John_Doe" unchanged).
+    """
+    return _RTTM_UNSAFE.sub(lambda found: "".join(f"%{byte:02X}" for byte in found.group().encode()), text)
+
+
 def _rttm(rows: Iterable[tuple[str, float, float]], file_id: str) -> str:
+    if not file_id:
+        raise ValueError("file_id must not be empty: it is the second field of every RTTM line")
+    file_field = _rttm_field(file_id)
     buffer = io.StringIO()
     for label, start, end in rows:
-        name = label.replace(" ", "_")
-        buffer.write(f"SPEAKER {file_id} 1 {start:.3f} {end - start:.3f} <NA> <NA> {name} <NA> <NA>\n")
+        name = _rttm_field(label)
+        buffer.write(f"SPEAKER {file_field} 1 {start:.3f} {end - start:.3f} <NA> <NA> {name} <NA> <NA>\n")
     return buffer.getvalue()
 
 
@@ -297,7 +334,8 @@ class DiarizationResult(_Output):
         return _talk_time(table._values(0), table._values(1), table._values(2))
 
     def to_rttm(self, file_id: str = "audio") -> str:
-        """The diarization as RTTM lines."""
+        """The diarization as RTTM lines (whitespace, control characters and '%' in the file id
+        and labels are percent-encoded, so each line keeps its ten fields)."""
         table = _Segments.of(self.diarization)
         return _rttm(zip(table._values(0), table._values(1), table._values(2), strict=True), file_id)
 
@@ -370,7 +408,8 @@ class IdentifyResult(_Output):
         return list(seen)
 
     def talk_time(self) -> dict[str, float]:
-        """Seconds of speech per matched label, longest first (unmatched turns are left out)."""
+        """Seconds of speech per matched label, longest first (unmatched turns are left out;
+        overlapping turns of one label count once)."""
         table = _Identifications.of(self.identification)
         return _talk_time(table._values(4), table._values(1), table._values(2))
 
@@ -380,7 +419,9 @@ class IdentifyResult(_Output):
         return [table[index] for index, match in enumerate(table._values(4)) if match == label]
 
     def to_rttm(self, file_id: str = "audio") -> str:
-        """Turns as RTTM lines; a turn with no match keeps its diarization label."""
+        """Turns as RTTM lines; a turn with no match keeps its diarization label. Whitespace,
+        control characters and '%' in the file id and labels are percent-encoded, so each line
+        keeps its ten fields and distinct labels stay distinct."""
         table = _Identifications.of(self.identification)
         labels = (
             match if match is not None else speaker
@@ -573,8 +614,6 @@ def _list(output: Mapping[str, Any], key: str, prefix: str) -> list[Any]:
 # number column must be within {int, float} (JSON true is not a number), and labels are checked
 # once per distinct label. Any failure sends the input to the slow walk, which names the field.
 _FAST_PATH_ERRORS = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
-#: The largest finite float32: frame scores beyond it would be stored as infinities.
-_FLOAT32_MAX = 3.4028234663852886e38
 _NUMBER_TYPES = frozenset({int, float})
 _MAP_TYPES = frozenset({dict, type(None)})
 _SPEAKER = itemgetter("speaker")
@@ -702,17 +741,16 @@ def _voiceprint_matches(items: list[Any], field: str) -> tuple[VoiceprintMatch, 
 
 
 def _compact_scores(score: list[Any]) -> array[int] | array[float]:
-    """Whole scores from 0 to 255 as one byte each (``bytes()`` converts them in C); others as float32.
+    """Whole scores from 0 to 255 as one byte each (``bytes()`` converts them in C); others as doubles.
 
-    Float scores are checked to be finite once they are float32, so an infinity, a NaN, and a number
-    too large for float32 (which ``array('f')`` turns into an infinity) are all refused.
+    An infinity or a NaN is refused (an int too large for a double raises OverflowError).
     """
     if not _NUMBER_TYPES.issuperset(map(type, score)):
         raise TypeError("not a number")
     try:
         return array("B", bytes(score))
     except (TypeError, ValueError):
-        floats = array("f", score)
+        floats = array("d", score)
     if not _all_finite(floats):
         raise ValueError("not finite")
     return floats
@@ -734,9 +772,7 @@ def _confidence(value: Any, field: str) -> Confidence:
         scores = _compact_scores(score)
     except (TypeError, ValueError, OverflowError):
         for index, item in enumerate(score):
-            number = _number(item, f"{field}.score[{index}]")
-            if abs(number) > _FLOAT32_MAX:
-                raise _bad(f"{field}.score[{index}]", f"expected a score from 0 to 100, got {item!r}") from None
+            _number(item, f"{field}.score[{index}]")
         raise _bad(f"{field}.score", "expected an array of numbers") from None
     return Confidence(scores, resolution)
 
