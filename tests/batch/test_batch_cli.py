@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from batchkit import make_audio, requests_of
@@ -20,6 +21,14 @@ def env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     monkeypatch.setenv("PYANNOTEAI_API_KEY", sandbox.api_key)
     monkeypatch.setenv("PYANNOTEAI_BASE_URL", sandbox.base_url)
     return sandbox
+
+
+def _exit_code(argv: list[str]) -> int | str | None:
+    """main(argv), or the code argparse exits with (it raises SystemExit for a malformed option)."""
+    try:
+        return main(argv)
+    except SystemExit as stopped:
+        return stopped.code
 
 
 def voiceprint_args() -> list[str]:
@@ -101,6 +110,96 @@ def test_voiceprints_come_from_strings_text_files_and_audio_enrolled_only_once(
 
     assert requests_of(env)["voiceprint"] == 1
     assert "Bob" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--threshold", "200"],
+        ["--webhook", "ftp://hooks.example.test/x"],
+        ["--concurrency", "0"],
+        ["--num-speakers", "3"],
+        ["--listen", "nonsense"],
+        ["--deadline", "-1"],
+        ["--voiceprint", "Alice=other-voiceprint.txt"],
+        ["--voiceprint", "SPEAKER_00=dm9pY2U"],
+    ],
+    ids=[
+        "threshold",
+        "webhook",
+        "concurrency",
+        "num-speakers",
+        "listen",
+        "deadline",
+        "duplicate-label",
+        "reserved-label",
+    ],
+)
+def test_bad_arguments_exit_two_before_an_audio_voiceprint_is_enrolled(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str]
+) -> None:
+    """Enrolling a clip uploads it and bills a voiceprint job: every other argument is checked first,
+    including a second --voiceprint for the same label (it used to replace the first silently)."""
+    make_audio(tmp_path / "audio", 1)
+    (tmp_path / "alice.wav").write_bytes(voice_sample("Alice", 3.0))
+    (tmp_path / "other-voiceprint.txt").write_text(voiceprint_for("Bob") + "\n")
+    code = _exit_code(
+        [str(tmp_path / "audio"), "--voiceprint", f"Alice={tmp_path / 'alice.wav'}", "--out", str(tmp_path / "out")]
+        + [option.replace("other-voiceprint.txt", str(tmp_path / "other-voiceprint.txt")) for option in options]
+    )
+
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err and (err.startswith("error: ") or "usage:" in err)
+    assert requests_of(env) == {}
+
+
+@pytest.mark.parametrize(
+    ("make", "needle"),
+    [
+        (lambda folder: folder.joinpath("bad.sqlite").write_bytes(b"not a database" * 100), "not a batch manifest"),
+        (lambda folder: folder.joinpath("bad.sqlite").mkdir(), "not a batch manifest"),
+    ],
+    ids=["not-sqlite", "a-folder"],
+)
+def test_a_manifest_that_cannot_be_opened_exits_two_with_one_line(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Any, needle: str
+) -> None:
+    """A file that is not SQLite, or a folder, given as --manifest: one line naming it, exit 2, nothing sent."""
+    make_audio(tmp_path / "audio", 1)
+    make(tmp_path)
+    manifest = tmp_path / "bad.sqlite"
+    out = str(tmp_path / "out")
+    code = main([str(tmp_path / "audio"), *voiceprint_args(), "--out", out, "--manifest", str(manifest)])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: ") and needle in err and str(manifest) in err and "Traceback" not in err
+    assert set(requests_of(env)) <= {"testKey"}
+
+
+@pytest.mark.parametrize("problem", ["out-is-a-file", "voiceprint-not-utf8", "voiceprint-folder"])
+def test_setup_problems_exit_two_with_one_line_naming_the_option(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], problem: str
+) -> None:
+    """An --out that is a file, a voiceprint file that is neither audio nor UTF-8 text, or a folder as a
+    voiceprint: exit 2 (bad arguments, nothing sent), not 1 (some inputs failed) or a traceback."""
+    make_audio(tmp_path / "audio", 1)
+    (tmp_path / "taken").write_text("a file")
+    (tmp_path / "vp.bin").write_bytes(bytes(range(256)))
+    out, voiceprints = str(tmp_path / "out"), voiceprint_args()
+    if problem == "out-is-a-file":
+        out, needle = str(tmp_path / "taken"), "--out"
+    elif problem == "voiceprint-not-utf8":
+        voiceprints, needle = ["--voiceprint", f"Alice={tmp_path / 'vp.bin'}"], "--voiceprint Alice="
+    else:
+        voiceprints, needle = ["--voiceprint", f"Alice={tmp_path}"], "is a folder"
+    code = main([str(tmp_path / "audio"), *voiceprints, "--out", out])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: ") and needle in err and "Traceback" not in err
+    assert requests_of(env) == {}
 
 
 def test_the_voiceprint_option_is_required() -> None:

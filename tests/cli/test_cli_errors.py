@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,6 +80,72 @@ def test_a_voiceprint_file_that_is_neither_audio_nor_text_exits_two_with_one_lin
     assert run.code == USAGE
     assert f"--voiceprint Alice={binary}" in _assert_one_error_line(run.err)
     assert sum(env.stats.requests.values()) == 0
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "soon"])
+@pytest.mark.parametrize("command", ["identify", "voiceprint", "job"])
+def test_a_bad_wait_timeout_exits_two_before_anything_is_sent(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], command: str, value: str
+) -> None:
+    """--wait-timeout is read before the job is created: a bad one cannot leave a billed job behind."""
+    argv = {
+        "identify": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}"],
+        "voiceprint": ["voiceprint", str(audio.alice_wav)],
+        "job": ["job", "0f7c2a55-0000-4000-8000-000000000000", "--wait"],
+    }[command]
+    run = run_cli(capsys, *argv, "--wait-timeout", value)
+
+    assert run.code == USAGE
+    assert "--wait-timeout" in run.err and "Traceback" not in run.err
+    assert sum(env.stats.requests.values()) == 0
+
+
+@pytest.mark.parametrize(
+    ("source", "needle"),
+    [("alice-voiceprint.txt", "no such file"), ("{folder}", "is a folder")],
+    ids=["mistyped-file-name", "folder"],
+)
+def test_a_voiceprint_source_that_cannot_be_a_voiceprint_exits_two_before_anything_is_sent(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, source: str, needle: str
+) -> None:
+    """A missing file name (it has a '.', which base64 never has) or a folder is not sent as the voiceprint."""
+    given = source.format(folder=tmp_path)
+    run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={given}")
+
+    assert run.code == USAGE
+    line = _assert_one_error_line(run.err)
+    assert f"--voiceprint Alice={given}" in line and needle in line
+    assert sum(env.stats.requests.values()) == 0
+
+
+@pytest.mark.parametrize("suffix", [".aiff", ".aif", ".wma", ".oga"])
+def test_every_audio_extension_batch_knows_is_enrolled_as_audio_by_identify_too(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, suffix: str
+) -> None:
+    """One list of audio extensions: a clip named .aiff is enrolled (one voiceprint job), not read as text."""
+    clip = tmp_path / f"alice{suffix}"
+    clip.write_bytes(Path(audio.alice_wav).read_bytes())
+    run = run_cli(capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"Alice={clip}", "--no-wait")
+
+    assert run.code == OK, run.err
+    assert env.stats.requests["voiceprint"] == 1
+
+
+@pytest.mark.parametrize("command", [["jobs"], ["job", "0f7c2a55-0000-4000-8000-000000000000", "--format", "table"]])
+def test_table_output_without_the_cli_extra_exits_two_before_anything_is_sent(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """Without rich, --format table is refused up front (a billed identify would lose its result)."""
+    monkeypatch.setitem(sys.modules, "rich", None)
+    identify = ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}"]
+    for argv in (identify, command):
+        run = run_cli(capsys, *argv)
+        assert run.code == USAGE
+        assert "cli extra" in _assert_one_error_line(run.err)
+    assert sum(env.stats.requests.values()) == 0
+    json_run = run_cli(capsys, *FAST_POLL, *identify, "--format", "json")
+    assert json_run.code == OK, json_run.err
+    assert json.loads(json_run.out)["identification"]
 
 
 @pytest.mark.parametrize("command", ["identify", "voiceprint", "job"])

@@ -104,11 +104,14 @@ def test_a_wrong_secret_fails_without_printing_either_secret(
     assert other not in out + err
 
 
+@pytest.mark.parametrize("blank", [None, "   "], ids=["absent", "only-spaces"])
 def test_without_a_secret_it_is_a_usage_error_that_names_the_variable_and_the_option(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, blank: str | None
 ) -> None:
-    """No --secret and no PYANNOTEAI_WEBHOOK_SECRET: exit 2 (not 1, "forged"), one line naming both ways."""
-    code, out, err = _verify(capsys, monkeypatch, BODY, webhooks.sign(BODY, WEBHOOK_SECRET))
+    """No --secret and no PYANNOTEAI_WEBHOOK_SECRET (or a blank one, either way): exit 2 (not 1,
+    "forged"), one line naming both ways."""
+    options = () if blank is None else ("--secret", blank)
+    code, out, err = _verify(capsys, monkeypatch, BODY, webhooks.sign(BODY, WEBHOOK_SECRET), *options)
 
     assert code == USAGE and out == ""
     assert len(err.splitlines()) == 1 and err.startswith("error: ")
@@ -126,3 +129,15 @@ def test_tolerance_zero_accepts_an_old_but_genuine_delivery(
 
     assert stale[0] == FAILED
     assert accepted[:2] == (OK, "valid\n")
+
+
+@pytest.mark.parametrize("tolerance", ["-1", "nan", "inf", "soon"])
+def test_a_negative_or_non_finite_tolerance_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tolerance: str
+) -> None:
+    """Only 0 turns the replay window off; -1 used to do it too, silently."""
+    headers = webhooks.sign(BODY, WEBHOOK_SECRET, timestamp=int(time.time()) - 86400)
+
+    code, out, err = _verify(capsys, monkeypatch, BODY, headers, "--secret", WEBHOOK_SECRET, "--tolerance", tolerance)
+
+    assert code == USAGE and out == "" and "--tolerance" in err

@@ -268,6 +268,12 @@ def check_job_id(value: object) -> str:
 
 AudioSource: TypeAlias = "str | os.PathLike[str] | IO[bytes]"
 
+#: File name extensions read as audio: by ``batch`` when it searches folders, and by the command
+#: line when a ``--voiceprint`` names a file (audio is enrolled, anything else read as text).
+AUDIO_EXTENSIONS = frozenset(
+    {".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".webm", ".wma", ".aiff", ".aif"}
+)
+
 
 @dataclass(frozen=True, slots=True)
 class CheckedAudio:

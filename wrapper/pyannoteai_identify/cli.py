@@ -25,6 +25,7 @@ from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, WEBHOOK_SEC
 from ._polling import PollSchedule
 from ._upload import check_voiceprint_duration
 from ._validation import (
+    AUDIO_EXTENSIONS,
     MAX_VOICEPRINT_AUDIO_BYTES,
     VOICEPRINT_MIN,
     Matching,
@@ -49,11 +50,27 @@ EXIT_CODES = {
     TIMEOUT: "the job is still running at the deadline (resume with `job ID --wait`)",
     INTERRUPTED: "interrupted",
 }
-AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".flac", ".ogg", ".m4a", ".mp4", ".webm", ".aac", ".opus"})
 
 
 class CLIError(Exception):
     """A usage problem to report in one line with exit code 2."""
+
+
+def has_rich() -> bool:
+    """Whether rich (the ``cli`` extra) is installed: tables need it, progress is drawn only with it."""
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def require_tables(fmt: str) -> None:
+    """Refuse ``--format table`` without rich *before* anything is sent: a billed job's result is not lost."""
+    if fmt == "table" and not has_rich():
+        raise CLIError(
+            "--format table needs the cli extra: pip install 'pyannoteai-identify[cli]' (or use --format json)"
+        )
 
 
 def _console(stream: IO[str] | None = None) -> Any:
@@ -75,7 +92,7 @@ def _client(args: argparse.Namespace) -> Client:
     )
 
 
-def _positive_seconds(text: str) -> float:
+def positive_seconds(text: str) -> float:
     """An argparse type: a finite number of seconds above 0."""
     try:
         value = float(text)
@@ -86,7 +103,14 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
-def _retries(text: str) -> int:
+def seconds_or_zero(text: str) -> float:
+    """An argparse type: a finite number of seconds, 0 or more."""
+    if text.strip() in ("0", "0.0"):
+        return 0.0
+    return positive_seconds(text)
+
+
+def retry_count(text: str) -> int:
     """An argparse type: a whole number of retries, 0 or more."""
     value = ascii_int(text)
     if value is None:
@@ -213,8 +237,8 @@ def _is_local(audio: str) -> bool:
 
 
 def interactive(args: argparse.Namespace) -> bool:
-    """Whether to draw progress: not --quiet, and stderr is a terminal."""
-    return not args.quiet and sys.stderr.isatty()
+    """Whether to draw progress: not --quiet, stderr is a terminal, and rich is installed."""
+    return not args.quiet and sys.stderr.isatty() and has_rich()
 
 
 # --- voiceprint arguments -----------------------------------------------------------------------
@@ -229,23 +253,46 @@ def parse_voiceprint_arg(value: str) -> tuple[str, str]:
 
 
 def read_voiceprint_sources(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str | Path]]:
-    """Each ``LABEL=SOURCE`` as (label, voiceprint): an audio file stays a path to enroll, a text file is read."""
+    """Each ``LABEL=SOURCE`` as (label, voiceprint): an audio file stays a path to enroll, a text file is read.
+
+    A source that is not a file is the voiceprint itself, unless it cannot be one: a folder, or a
+    name with a '.' (voiceprints are base64, which has none), most likely a mistyped file name that
+    would otherwise be sent, and billed, as a voiceprint.
+    """
     sources: list[tuple[str, str | Path]] = []
     for label, source in pairs:
         path = Path(source)
-        if path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES:
+        if path.is_file() and path.suffix.lower() in AUDIO_EXTENSIONS:
             sources.append((label, path))
         elif path.is_file():
             try:
                 sources.append((label, path.read_text(encoding="utf-8").strip()))
             except UnicodeDecodeError:
                 raise CLIError(
-                    f"--voiceprint {label}={source}: neither audio ({', '.join(sorted(AUDIO_SUFFIXES))}) "
+                    f"--voiceprint {label}={source}: neither audio ({', '.join(sorted(AUDIO_EXTENSIONS))}) "
                     "nor a UTF-8 text file holding a voiceprint"
                 ) from None
+        elif path.is_dir():
+            raise CLIError(f"--voiceprint {label}={source}: is a folder, not audio, a text file or a voiceprint")
+        elif "." in source:
+            raise CLIError(
+                f"--voiceprint {label}={source}: no such file (and a voiceprint, base64, never contains '.')"
+            )
         else:
             sources.append((label, source))
     return sources
+
+
+def check_voiceprint_sources(sources: Sequence[tuple[str, str | Path]]) -> None:
+    """Refuse what identify would refuse of the voiceprints (labels, duplicates, sizes, clip length)
+    before any audio voiceprint is enrolled, which is an upload and a billed job."""
+    # An enrolled voiceprint is not known yet: a placeholder of the shortest valid length stands in for it.
+    placeholder = "x" * VOICEPRINT_MIN
+    check_voiceprints([Voiceprint(label, placeholder if isinstance(s, Path) else s) for label, s in sources])
+    for label, source in sources:
+        if isinstance(source, Path):
+            clip = check_audio(str(source), field=f"--voiceprint {label}", max_bytes=MAX_VOICEPRINT_AUDIO_BYTES)
+            check_voiceprint_duration(clip)
 
 
 def check_identify_args(args: argparse.Namespace, sources: Sequence[tuple[str, str | Path]]) -> Matching | None:
@@ -254,16 +301,10 @@ def check_identify_args(args: argparse.Namespace, sources: Sequence[tuple[str, s
     if args.threshold is not None or args.exclusive_matching is not None:
         matching = Matching(exclusive=args.exclusive_matching, threshold=args.threshold)
     check_audio(args.audio)
-    # An enrolled voiceprint is not known yet: a placeholder of the shortest valid length stands in for it.
-    placeholder = "x" * VOICEPRINT_MIN
-    check_voiceprints([Voiceprint(label, placeholder if isinstance(s, Path) else s) for label, s in sources])
+    check_voiceprint_sources(sources)
     check_num_speakers(args.num_speakers)
     check_matching(matching)
     check_webhook(args.webhook)
-    for label, source in sources:
-        if isinstance(source, Path):
-            clip = check_audio(str(source), field=f"--voiceprint {label}", max_bytes=MAX_VOICEPRINT_AUDIO_BYTES)
-            check_voiceprint_duration(clip)
     return matching
 
 
@@ -286,6 +327,7 @@ def enroll_voiceprints(
 
 def cmd_identify(args: argparse.Namespace) -> int:
     live = interactive(args)
+    require_tables(args.format)
     sources = read_voiceprint_sources(args.voiceprint)
     matching = check_identify_args(args, sources)
     check_output(args.output)
@@ -327,6 +369,7 @@ def cmd_voiceprint(args: argparse.Namespace) -> int:
 
 
 def cmd_job(args: argparse.Namespace) -> int:
+    require_tables(args.format)
     check_output(args.output)
     with _client(args) as client:
         if args.wait:
@@ -347,6 +390,7 @@ def cmd_job(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
+    require_tables(args.format)
     with _client(args) as client:
         rows = list(client.jobs(status=args.status, max_items=args.limit))
     if args.format == "json":
@@ -381,7 +425,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 def cmd_webhook_verify(args: argparse.Namespace) -> int:
     from . import webhooks
 
-    secret = args.secret or os.environ.get(WEBHOOK_SECRET_ENV, "").strip()
+    secret = (args.secret or os.environ.get(WEBHOOK_SECRET_ENV, "")).strip()
     if not secret:
         # A missing secret is a setup problem (exit 2), not a delivery that failed verification (exit 1).
         raise CLIError(f"no webhook secret: pass --secret or set {WEBHOOK_SECRET_ENV}")
@@ -418,6 +462,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
 # --- parser and main ----------------------------------------------------------------------------
 
 
+WAIT_TIMEOUT_HELP = "seconds to wait for the job (default 24 h); checked before anything is sent"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pyannoteai-identify",
@@ -427,16 +474,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--base-url", help=f"API base URL (default: {BASE_URL_ENV} or https://api.pyannote.ai)")
     parser.add_argument("--api-key", help=f"API key (default: {API_KEY_ENV}; prefer the environment variable)")
-    parser.add_argument("--timeout", type=_positive_seconds, default=None, help="seconds per HTTP request (default 30)")
+    parser.add_argument("--timeout", type=positive_seconds, default=None, help="seconds per HTTP request (default 30)")
     parser.add_argument(
         "--max-retries",
-        type=_retries,
+        type=retry_count,
         default=DEFAULT_MAX_RETRIES,
         help=f"retries of a safe request on connection errors, 429 and 502-504 (default {DEFAULT_MAX_RETRIES})",
     )
     parser.add_argument(
         "--poll-interval",
-        type=_positive_seconds,
+        type=positive_seconds,
         default=None,
         metavar="S",
         help="seconds between the first status checks of a job (default 2, then a tenth of the time waited)",
@@ -473,19 +520,19 @@ def build_parser() -> argparse.ArgumentParser:
     identify.add_argument("--format", choices=("table", "json", "rttm"), default="table")
     identify.add_argument("-o", "--output", help="write the result to this file, in --format")
     identify.add_argument("--no-wait", action="store_true", help="print the job id and exit")
-    identify.add_argument("--wait-timeout", type=float, default=None, help="seconds to wait (default 24 h)")
+    identify.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)
     identify.set_defaults(func=cmd_identify)
 
     voiceprint = sub.add_parser("voiceprint", help="create a voiceprint from at most 30 s of one speaker")
     voiceprint.add_argument("audio")
     voiceprint.add_argument("-o", "--output", help="write the voiceprint to this file")
-    voiceprint.add_argument("--wait-timeout", type=float, default=None)
+    voiceprint.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)
     voiceprint.set_defaults(func=cmd_voiceprint)
 
     job = sub.add_parser("job", help="show a job (with --wait, wait for its result)")
     job.add_argument("job_id")
     job.add_argument("--wait", action="store_true")
-    job.add_argument("--wait-timeout", type=float, default=None)
+    job.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)
     job.add_argument("--format", choices=("table", "json", "rttm"), default="json")
     job.add_argument("-o", "--output", help="write the job or its result to this file, in --format")
     job.set_defaults(func=cmd_job)
@@ -519,7 +566,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--secret", help=f"the webhook secret (default: {WEBHOOK_SECRET_ENV}; prefer it, argv is visible to others)"
     )
-    verify.add_argument("--tolerance", type=float, default=600.0, help="seconds; 0 disables the window")
+    verify.add_argument(
+        "--tolerance", type=seconds_or_zero, default=600.0, help="seconds (default 600); 0 disables the window"
+    )
     verify.set_defaults(func=cmd_webhook_verify)
     return parser
 

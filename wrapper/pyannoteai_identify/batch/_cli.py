@@ -23,12 +23,27 @@ from typing import Any
 from .. import errors
 from .._client import Client
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, WEBHOOK_SECRET_ENV
-from .._validation import Matching, ascii_int
-from ..cli import API_ERROR, FAILED, INTERRUPTED, OK, USAGE, exit_code, interactive, parse_voiceprint_arg
+from .._validation import Matching, ascii_int, check_matching, check_num_speakers, check_webhook
+from ..cli import (
+    API_ERROR,
+    FAILED,
+    INTERRUPTED,
+    OK,
+    USAGE,
+    CLIError,
+    check_voiceprint_sources,
+    exit_code,
+    has_rich,
+    interactive,
+    parse_voiceprint_arg,
+    positive_seconds,
+    read_voiceprint_sources,
+    retry_count,
+)
 from ._api import identify_batch
-from ._inputs import AUDIO_EXTENSIONS
 from ._manifest import InputStatus, Manifest, ManifestError
 from ._report import BatchProgress, BatchReport
+from ._settings import check_concurrency
 
 __all__ = ["Listening", "add_arguments", "main", "receiving", "run"]
 
@@ -57,7 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, standalone: bool = True) -
     )
     parser.add_argument("--out", required=True, help="folder for NAME.json, NAME.rttm and summary.csv")
     parser.add_argument("--manifest", help=f"the batch's state file (default: OUT/{DEFAULT_MANIFEST})")
-    parser.add_argument("--concurrency", type=int, default=8, help="uploads in flight at once (default 8)")
+    parser.add_argument("--concurrency", type=int, default=8, help="uploads in flight at once, 1-64 (default 8)")
     parser.add_argument("--num-speakers", type=int, choices=(1, 2), help="the number of speakers, when known")
     parser.add_argument("--threshold", type=float, help="do not match below this score (0-100)")
     parser.add_argument(
@@ -87,16 +102,21 @@ def add_arguments(parser: argparse.ArgumentParser, *, standalone: bool = True) -
         help=f"receive the deliveries here (verified with {WEBHOOK_SECRET_ENV}); polling stays the fallback",
     )
     parser.add_argument(
-        "--deadline", type=float, metavar="S", help="stop after this many seconds (default 48 h); run again to resume"
+        "--deadline",
+        type=positive_seconds,
+        metavar="S",
+        help="stop after this many seconds (default 48 h); run again to resume",
     )
     if standalone:
         parser.add_argument("--base-url", help=f"API base URL (default: {BASE_URL_ENV} or https://api.pyannote.ai)")
         parser.add_argument("--api-key", help=f"API key (default: {API_KEY_ENV}; prefer the environment variable)")
-        parser.add_argument("--timeout", type=float, help="seconds per HTTP request (default 30)")
+        parser.add_argument("--timeout", type=positive_seconds, help="seconds per HTTP request (default 30)")
         parser.add_argument(
-            "--max-retries", type=int, default=DEFAULT_MAX_RETRIES, help="retries of a safe read (default 3)"
+            "--max-retries", type=retry_count, default=DEFAULT_MAX_RETRIES, help="retries of a safe read (default 3)"
         )
-        parser.add_argument("--poll-interval", type=float, metavar="S", help="shortest seconds between status sweeps")
+        parser.add_argument(
+            "--poll-interval", type=positive_seconds, metavar="S", help="shortest seconds between status sweeps"
+        )
         parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
         parser.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
@@ -116,24 +136,40 @@ def build_parser() -> argparse.ArgumentParser:
 # --- voiceprints ---------------------------------------------------------------------------------
 
 
-def _voiceprints(client: Client, pairs: Sequence[tuple[str, str]], manifest_path: str) -> dict[str, str]:
-    """Resolve each LABEL=VALUE; an audio file is enrolled once and its voiceprint kept in the manifest."""
+def _voiceprints(client: Client, sources: Sequence[tuple[str, str | Path]], manifest_path: str) -> dict[str, str]:
+    """Label → voiceprint; an audio file is enrolled once and its voiceprint kept in the manifest."""
     voiceprints: dict[str, str] = {}
-    for label, value in pairs:
-        path = Path(value)
-        if path.is_file() and path.suffix.lower() in AUDIO_EXTENSIONS:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    for label, source in sources:
+        if isinstance(source, Path):
+            digest = hashlib.sha256(source.read_bytes()).hexdigest()
             with Manifest(manifest_path) as state:
                 cached = state.get_meta(f"voiceprint:{digest}")
                 if cached is None:
-                    cached = client.create_voiceprint(path)
+                    cached = client.create_voiceprint(source)
                     state.set_meta(f"voiceprint:{digest}", cached)
             voiceprints[label] = cached
-        elif path.is_file():
-            voiceprints[label] = path.read_text(encoding="utf-8").strip()
         else:
-            voiceprints[label] = value
+            voiceprints[label] = source
     return voiceprints
+
+
+def _check_args(args: argparse.Namespace, sources: Sequence[tuple[str, str | Path]]) -> Matching | None:
+    """Refuse bad arguments before an audio voiceprint is enrolled (an upload and a billed job);
+    ``identify_batch`` checks them again, but only after that."""
+    check_voiceprint_sources(sources)
+    matching = None
+    if args.threshold is not None or args.non_exclusive_matching:
+        matching = Matching(exclusive=False if args.non_exclusive_matching else None, threshold=args.threshold)
+    check_matching(matching)
+    check_num_speakers(args.num_speakers)
+    check_webhook(args.webhook)
+    check_concurrency(args.concurrency)
+    if args.listen is not None:
+        listen_address(args.listen)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {args.out}: is a file; give a folder")
+    return matching
 
 
 # --- display -------------------------------------------------------------------------------------
@@ -150,7 +186,7 @@ def _eta(seconds: float | None) -> str:
 @contextlib.contextmanager
 def _progress_display(enabled: bool) -> Iterator[Callable[[BatchProgress], None] | None]:
     """A rich progress bar on stderr (done + failed of total) with the stage counts and the ETA."""
-    if not enabled or not _has_rich():
+    if not enabled or not has_rich():
         yield None
         return
     from rich.console import Console
@@ -176,17 +212,9 @@ def _progress_display(enabled: bool) -> Iterator[Callable[[BatchProgress], None]
         yield update
 
 
-def _has_rich() -> bool:
-    try:
-        import rich  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _print_summary(report: BatchReport) -> None:
     """The summary table on stdout (rich when installed, else the CSV), then the failures on stderr."""
-    if not _has_rich():
+    if not has_rich():
         sys.stdout.write(report.to_csv())
         _print_totals(report, print)
         return
@@ -250,10 +278,7 @@ def receiving(listen: str | None) -> Iterator[Listening | None]:
 
     from ..receiver import WebhookBroker, asgi_app
 
-    host, _, port_text = listen.rpartition(":")
-    port = ascii_int(port_text)
-    if not host or port is None or not port < 65536:
-        raise errors.ValidationError("listen", listen, "must be HOST:PORT, e.g. 127.0.0.1:8787")
+    host, port = listen_address(listen)
     broker = WebhookBroker(max_pending=4096)
     app = asgi_app(broker=broker)
     server = uvicorn.Server(
@@ -266,12 +291,21 @@ def receiving(listen: str | None) -> Iterator[Listening | None]:
         time.sleep(0.01)
     try:
         if not server.started:
-            raise OSError(f"the webhook receiver could not listen on {listen}")
+            raise errors.ConfigurationError(f"--listen {listen}: the webhook receiver could not listen there (in use?)")
         bound = server.servers[0].sockets[0].getsockname()[1]
         yield Listening(broker, int(bound))
     finally:
         server.should_exit = True
         thread.join(_LISTEN_TIMEOUT)
+
+
+def listen_address(listen: str) -> tuple[str, int]:
+    """``HOST:PORT`` as (host, port); port 0 means any free one."""
+    host, _, port_text = listen.rpartition(":")
+    port = ascii_int(port_text)
+    if not host or port is None or not port < 65536:
+        raise errors.ValidationError("listen", listen, "must be HOST:PORT, e.g. 127.0.0.1:8787")
+    return host, port
 
 
 # --- entry points --------------------------------------------------------------------------------
@@ -287,9 +321,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         out = Path(args.out)
         manifest = args.manifest or os.fspath(out / DEFAULT_MANIFEST)
-        matching = None
-        if args.threshold is not None or args.non_exclusive_matching:
-            matching = Matching(exclusive=False if args.non_exclusive_matching else None, threshold=args.threshold)
+        sources = read_voiceprint_sources(args.voiceprint)
+        matching = _check_args(args, sources)
         client = Client(
             api_key=args.api_key,
             base_url=args.base_url,
@@ -298,7 +331,7 @@ def run(args: argparse.Namespace) -> int:
         )
         with client:
             Path(manifest).parent.mkdir(parents=True, exist_ok=True)
-            voiceprints = _voiceprints(client, args.voiceprint, manifest)
+            voiceprints = _voiceprints(client, sources, manifest)
             live = interactive(args)
             with receiving(args.listen) as listening, _progress_display(live) as on_progress:
                 report = identify_batch(
@@ -330,7 +363,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted; run the same command again to resume", file=sys.stderr)
         return INTERRUPTED
-    except (errors.PyannoteAIError, OSError) as error:
+    except (errors.PyannoteAIError, CLIError, OSError) as error:
         if args.debug:
             traceback.print_exc()
         print(f"error: {error}", file=sys.stderr)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from .._validation import MAX_AUDIO_BYTES, check_audio
+from .._validation import AUDIO_EXTENSIONS, MAX_AUDIO_BYTES, check_audio
 from ..errors import ValidationError
 
 __all__ = [
@@ -37,9 +37,6 @@ __all__ = [
     "sha256_file",
 ]
 
-AUDIO_EXTENSIONS = frozenset(
-    {".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".webm", ".wma", ".aiff", ".aif"}
-)
 LIST_EXTENSIONS = frozenset({".txt", ".lst", ".list"})
 HASH_CHUNK = 1024 * 1024
 _MAX_LIST_DEPTH = 4

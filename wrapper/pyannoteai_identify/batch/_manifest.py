@@ -265,6 +265,9 @@ class Manifest:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._create()
+        except sqlite3.Error as error:
+            self.close()
+            raise ManifestError(f"{self.path}: not a batch manifest, or it cannot be opened ({error})") from None
         except BaseException:
             self.close()
             raise
