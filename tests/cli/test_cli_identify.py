@@ -174,6 +174,17 @@ def test_confidence_adds_frame_level_scores_to_the_result(
     assert scores and all(0 <= score <= 100 for score in scores)
 
 
+def test_turn_level_confidence_adds_a_confidence_map_to_each_turn(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--turn-level-confidence (as in batch) gives every turn a confidence map; without it, none."""
+    with_maps = json.loads(_identify(capsys, audio, "--turn-level-confidence", "--format", "json")[1])
+    without = json.loads(_identify(capsys, audio, "--format", "json")[1])
+
+    assert all(turn["confidence"] for turn in with_maps["identification"])
+    assert all("confidence" not in turn for turn in without["identification"])
+
+
 def test_webhook_option_makes_the_api_deliver_a_signed_result_to_the_receiver(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
 ) -> None:

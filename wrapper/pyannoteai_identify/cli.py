@@ -341,6 +341,7 @@ def cmd_identify(args: argparse.Namespace) -> int:
                 matching=matching,
                 confidence=args.confidence,
                 exclusive=args.exclusive,
+                turn_level_confidence=args.turn_level_confidence,
                 webhook=args.webhook,
                 on_upload_progress=progress,
             )
@@ -516,6 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     identify.add_argument("--confidence", action="store_true", help="request frame-level confidence")
     identify.add_argument("--exclusive", action="store_true", help="request exclusive diarization")
+    identify.add_argument("--turn-level-confidence", action="store_true", help="add a confidence map to each turn")
     identify.add_argument("--webhook", help="http(s) URL that receives the result")
     identify.add_argument("--format", choices=("table", "json", "rttm"), default="table")
     identify.add_argument("-o", "--output", help="write the result to this file, in --format")

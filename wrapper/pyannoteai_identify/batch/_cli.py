@@ -76,7 +76,11 @@ def add_arguments(parser: argparse.ArgumentParser, *, standalone: bool = True) -
     parser.add_argument("--num-speakers", type=int, choices=(1, 2), help="the number of speakers, when known")
     parser.add_argument("--threshold", type=float, help="do not match below this score (0-100)")
     parser.add_argument(
-        "--non-exclusive-matching", action="store_true", help="allow two speakers to match one voiceprint"
+        "--non-exclusive-matching",
+        "--no-exclusive-matching",
+        dest="non_exclusive_matching",
+        action="store_true",
+        help="allow two speakers to match one voiceprint (identify's spelling works too)",
     )
     parser.add_argument("--confidence", action="store_true", help="also return frame-level confidence")
     parser.add_argument("--exclusive", action="store_true", help="also return exclusive diarization")
