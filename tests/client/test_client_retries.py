@@ -34,6 +34,13 @@ def _error(status: int, **headers: str) -> httpx.Response:
     return httpx.Response(status, json={"requestId": f"req-{status}", "message": f"status {status}"}, headers=headers)
 
 
+async def _create_job(api: Api, path: str) -> object:
+    """POST to *path*, the job-creating endpoint under test: identify or voiceprint."""
+    if path == "/v1/identify":
+        return await api.identify(URL, {"John": "vp"})
+    return await api.submit_voiceprint(URL)
+
+
 TRANSIENT = [
     pytest.param(httpx.ConnectError("refused"), id="connect-error"),
     pytest.param(httpx.ConnectTimeout("connect timeout"), id="connect-timeout"),
@@ -162,10 +169,7 @@ async def test_a_5xx_on_a_job_creating_post_says_the_job_may_exist_instead_of_tr
     """The API may fail after creating the job: the error points to jobs(), not to a resubmission."""
     router.post(path).mock(return_value=_error(status))
     with pytest.raises(ServerError) as caught:
-        if path == "/v1/identify":
-            await steady.identify(URL, {"John": "vp"})
-        else:
-            await steady.submit_voiceprint(URL)
+        await _create_job(steady, path)
     message = str(caught.value)
     assert "may have been created" in message and "client.jobs()" in message
     assert "try again later" not in message
@@ -264,10 +268,7 @@ async def test_a_lost_response_after_sending_says_the_job_may_exist(
     """A ReadError after a job-creating POST is sent once; the message says to look with jobs()."""
     route = router.post(path).mock(side_effect=httpx.ReadError("connection reset by peer"))
     with pytest.raises(APIConnectionError) as caught:
-        if path == "/v1/identify":
-            await steady.identify(URL, {"John": "vp"})
-        else:
-            await steady.submit_voiceprint(URL)
+        await _create_job(steady, path)
     message = str(caught.value)
     assert "may exist" in message and "jobs()" in message
     assert caught.value.request_sent is True
