@@ -16,6 +16,7 @@ from pyannoteai_identify import Client, ValidationError
 from pyannoteai_identify.batch import InputStatus, Manifest, ManifestError, _runner
 from pyannoteai_identify.batch._manifest import NewInput
 from pyannoteai_identify.sandbox import Sandbox, demo_audio, voiceprint_for
+from pyannoteai_identify.sandbox._faults import FaultKind
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -110,6 +111,40 @@ def test_a_dropped_submission_answer_is_checked_against_the_job_list_then_sent_o
     assert requests_of(sandbox)["identify"] == 3
     assert sandbox.stats.submissions == 2
     assert report.requests["reconcile"] >= 2  # the anchor, then the job list read back
+
+
+@pytest.mark.parametrize("kind", ["5xx", "malformed", "drop"])
+def test_a_submission_whose_answer_fails_after_the_job_was_created_is_never_resent(
+    kind: FaultKind, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The API creates (and bills) the job, then answers 503, a broken body, or nothing: the job list
+    shows a job the batch did not record, so the input is uncertain, not sent again; adopting it
+    uses that job. Each input is billed once."""
+    make_audio(tmp_path / "audio", 2)
+    sandbox.faults.next(1, kind, operation="identify", after=True)
+    first = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, concurrency=1)
+
+    assert [item.status for item in first.inputs] == [InputStatus.UNCERTAIN, InputStatus.SUCCEEDED]
+    assert requests_of(sandbox)["identify"] == 2 and sandbox.stats.submissions == 2
+    assert first.requests["reconcile"] >= 2
+
+    adopted = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, adopt_uncertain=True)
+    assert adopted.ok and len({item.job_id for item in adopted.inputs}) == 2
+    assert requests_of(sandbox)["identify"] == 2 and sandbox.stats.submissions == 2
+
+
+def test_a_5xx_before_any_job_was_created_is_checked_against_the_job_list_then_sent_once_more(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A 503 proves nothing: the batch reads the job list, finds no new job, and only then sends again."""
+    make_audio(tmp_path / "audio", 2)
+    sandbox.faults.next(1, "5xx", operation="identify")
+    report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, concurrency=1)
+
+    assert report.ok
+    assert requests_of(sandbox)["identify"] == 3
+    assert sandbox.stats.submissions == 2
+    assert report.requests["reconcile"] >= 2
 
 
 @pytest.mark.parametrize("foreign_job", [False, True], ids=["no-unknown-job", "unknown-job"])

@@ -11,6 +11,7 @@ import pytest
 from sandboxkit import TLS, check_response, finished, upload
 
 from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
+from pyannoteai_identify.sandbox._faults import FaultKind
 
 
 def test_5xx_faults_answer_the_status_with_an_api_error(sandbox: Sandbox, raw_client: httpx.Client) -> None:
@@ -101,6 +102,26 @@ def test_faulted_submissions_create_no_job(sandbox: Sandbox, raw_client: httpx.C
     assert raw_client.get("/v2/jobs").json()["items"] == []
 
 
+@pytest.mark.parametrize("kind", ["5xx", "malformed", "drop"])
+def test_faults_after_the_work_create_the_job_then_spoil_the_answer(
+    sandbox: Sandbox, raw_client: httpx.Client, kind: FaultKind
+) -> None:
+    """after=True: the job is created and billed, and the client gets the fault instead of its id,
+    as when the API fails after doing the work."""
+    sandbox.faults.next(1, kind, operation="identify", after=True)
+    body = {"url": "media://a", "voiceprints": [{"label": "Bob", "voiceprint": voiceprint_for("Bob")}]}
+    try:
+        response = raw_client.post("/v1/identify", json=body)
+    except httpx.RemoteProtocolError:
+        assert kind == "drop"
+    else:
+        assert kind != "drop"
+        assert response.status_code == (503 if kind == "5xx" else 200)
+        assert "jobId" not in response.text or kind == "malformed"
+    assert sandbox.stats.submissions == 1
+    assert len(raw_client.get("/v2/jobs").json()["items"]) == 1
+
+
 def test_fail_next_job_fails_exactly_one_job_with_the_error(sandbox: Sandbox, client: httpx.Client) -> None:
     """fail_next_job(error) makes the next job of that kind fail with output.error = error."""
     url = upload(client, "v.wav", voice_sample("Bob", 1.0))
@@ -133,8 +154,10 @@ def test_faults_can_be_cleared(sandbox: Sandbox, raw_client: httpx.Client) -> No
         ((1, "delay"), {"seconds": 0}, "seconds=0"),
         ((1, "429"), {"retry_after": -1}, "retry_after=-1"),
         ((1, "5xx"), {"operation": "diarize"}, "operation='diarize'"),
+        ((1, "429"), {"after": True}, "after=True"),
+        ((1, "5xx"), {"after": 1}, "after=1"),
     ],
-    ids=["count", "kind", "status", "status-on-429", "delay", "retry-after", "operation"],
+    ids=["count", "kind", "status", "status-on-429", "delay", "retry-after", "operation", "after-429", "after-int"],
 )
 def test_bad_fault_arguments_are_refused(
     sandbox: Sandbox, args: tuple[object, ...], kwargs: dict[str, object], message: str

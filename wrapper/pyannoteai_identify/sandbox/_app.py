@@ -136,23 +136,28 @@ async def _json_body(request: Request) -> tuple[Any, FieldErrors]:
         return None, [{"field": "body", "message": "Must be valid JSON"}]
 
 
-async def _injected_fault(ctx: AppContext, operation_id: str, success: int, request_id: str) -> Response | None:
-    """Count the request and apply the next injected fault: a delay is waited out, others answer instead."""
+async def _with_faults(
+    ctx: AppContext, operation_id: str, success: int, request_id: str, serve: Callable[[], Awaitable[Response]]
+) -> Response:
+    """Count the request and apply the next injected fault: a delay is waited out, a fault answers
+    instead of *serve*, or (``after``) replaces the answer of the request *serve* handled."""
     ctx.stats.count_request(operation_id)
     fault = ctx.faults.take(operation_id)
     if fault is not None and fault.kind == "delay":
         await anyio.sleep(fault.seconds)
-    elif fault is not None:
+        fault = None
+    if fault is not None and not fault.after:
         return _fault_response(ctx, fault, success, request_id)
-    return None
+    response = await serve()
+    return response if fault is None else _fault_response(ctx, fault, success, request_id)
 
 
 def _api(ctx: AppContext, operation_id: str, method: str, success: int, handler: Handler) -> Callable[..., Any]:
     async def endpoint(request: Request) -> Response:
         request_id = str(uuid.uuid4())
-        faulted = await _injected_fault(ctx, operation_id, success, request_id)
-        if faulted is not None:
-            return faulted
+        return await _with_faults(ctx, operation_id, success, request_id, functools.partial(serve, request, request_id))
+
+    async def serve(request: Request, request_id: str) -> Response:
         token = _bearer(request.headers.get("authorization"))
         if token is None or not hmac.compare_digest(token.encode(), ctx.api_key.encode()):
             return _api_error(401, "Invalid or missing API key: send 'Authorization: Bearer <key>'", request_id)
@@ -256,9 +261,9 @@ HANDLERS: dict[str, Handler] = {
 
 def _upload(ctx: AppContext) -> Callable[..., Any]:
     async def endpoint(request: Request) -> Response:
-        faulted = await _injected_fault(ctx, UPLOAD_OPERATION, 200, str(uuid.uuid4()))
-        if faulted is not None:
-            return faulted
+        return await _with_faults(ctx, UPLOAD_OPERATION, 200, str(uuid.uuid4()), functools.partial(store, request))
+
+    async def store(request: Request) -> Response:
         key = ctx.state.upload_key(request.path_params["token"])
         if key is None:
             return Json({"message": "Unknown or expired upload URL: ask POST /v1/media/input for a new one"}, 403)

@@ -45,6 +45,7 @@ class Fault:
     seconds: float
     retry_after: int
     operation: str | None
+    after: bool = False
 
 
 class Faults:
@@ -65,6 +66,7 @@ class Faults:
         seconds: float = 1.0,
         retry_after: int = 1,
         operation: str | None = None,
+        after: bool = False,
     ) -> None:
         """Make the next *n* requests (to *operation*, or to any) misbehave.
 
@@ -80,6 +82,9 @@ class Faults:
             retry_after: the ``Retry-After`` of a ``"429"`` fault, in whole seconds >= 0.
             operation: an operationId from openapi.yaml, or ``"upload"`` (the presigned PUT);
                 None matches every request.
+            after: serve the request first (a job is created and billed, an upload stored), then
+                answer with the fault instead: what a client sees when the API fails after doing
+                the work. Only for ``"5xx"``, ``"malformed"`` and ``"drop"``.
 
         Raises:
             ValueError: an argument is outside the range above.
@@ -96,9 +101,11 @@ class Faults:
             raise ValueError(f"seconds={seconds!r}: must be above 0 and at most {_MAX_DELAY:g}")
         if not isinstance(retry_after, int) or isinstance(retry_after, bool) or retry_after < 0:
             raise ValueError(f"retry_after={retry_after!r}: must be a whole number of seconds >= 0")
+        if after is not False and (after is not True or kind not in ("5xx", "malformed", "drop")):
+            raise ValueError(f"after={after!r}: only a 5xx, malformed or drop fault can come after the work")
         if operation is not None and operation not in self._operations:
             raise ValueError(f"operation={operation!r}: must be one of {', '.join(sorted(self._operations))}")
-        fault = Fault(kind, n, 503 if status is None else status, float(seconds), retry_after, operation)
+        fault = Fault(kind, n, 503 if status is None else status, float(seconds), retry_after, operation, after)
         with self._lock:
             self._rules.append(fault)
 
