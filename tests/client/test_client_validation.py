@@ -209,14 +209,16 @@ async def test_text_mode_file_object_is_rejected(api: Api, router: respx.Router,
 async def test_bad_media_key_is_rejected_before_the_upload(
     api: Api, router: respx.Router, tmp_path: Path, key: str
 ) -> None:
-    """A media_key that breaks the media:// pattern, length or path rules is refused before any I/O."""
+    """A media_key that breaks the media:// pattern, length or path rules is refused before any I/O;
+    the error names the argument as the caller wrote it (media_key, or upload()'s key)."""
     path = tmp_path / "a.wav"
     path.write_bytes(b"RIFF")
     with pytest.raises(ValidationError) as caught:
         await api.identify(path, {"John": "vp"}, media_key=key)
-    assert caught.value.field == "key"
-    with pytest.raises(ValidationError):
+    assert caught.value.field == "media_key"
+    with pytest.raises(ValidationError) as caught:
         await api.upload(path, key)
+    assert caught.value.field == "key"
     assert router.calls.call_count == 0
 
 

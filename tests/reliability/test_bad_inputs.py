@@ -159,6 +159,16 @@ def _identify_file(make: Callable[[Files], Any], **overrides: Any) -> Call:
     return lambda client, files: client.identify(make(files), VPS, **overrides)
 
 
+def _identify_local(**overrides: Any) -> Call:
+    """identify of a good local WAV with one bad argument: refused before the upload, not after it."""
+
+    def call(client: Any, files: Files) -> Any:
+        kwargs: dict[str, Any] = {"voiceprints": VPS, **overrides}
+        return client.identify(files.path("local.wav", seconds=1.0), kwargs.pop("voiceprints"), **kwargs)
+
+    return call
+
+
 CLIENT_CASES = [
     # identify: num_speakers (types, enum, huge, NaN)
     Bad("identify num_speakers=0", _identify(num_speakers=0), "num_speakers"),
@@ -265,11 +275,24 @@ CLIENT_CASES = [
     Bad("identify io.StringIO", _identify_file(lambda f: io.StringIO("RIFF....WAVE")), "audio"),
     Bad("identify closed binary file", _identify_file(lambda f: f.closed()), "audio"),
     Bad("identify reader giving text", _identify_file(lambda f: _TextReader()), "audio"),
+    # identify of local audio: every other argument is checked before the upload starts
+    Bad("identify local file, no voiceprints", _identify_local(voiceprints={}), "voiceprints"),
+    Bad("identify local file, reserved label", _identify_local(voiceprints={"SPEAKER_1": "v"}), "voiceprints[0].label"),
+    Bad("identify local file, num_speakers=3", _identify_local(num_speakers=3), "num_speakers"),
+    Bad("identify local file, threshold 101", _identify_local(matching={"threshold": 101}), "matching.threshold"),
+    Bad("identify local file, webhook ftp", _identify_local(webhook="ftp://hooks.example.com/x"), "webhook"),
+    Bad("identify local file, confidence='yes'", _identify_local(confidence="yes"), "confidence"),
+    Bad("identify local file, bad media_key", _identify_local(media_key="../up.wav"), "media_key"),
+    Bad(
+        "submit_voiceprint local file, webhook ftp",
+        lambda c, f: c.submit_voiceprint(f.path("clip.wav", seconds=1.0), webhook="ftp://hooks.example.com/x"),
+        "webhook",
+    ),
     Bad("identify media_key with a URL", _identify(media_key="meetings/a.wav"), "media_key"),
     Bad(
         "identify media_key traversal",
         _identify_file(lambda f: f.path("a.wav", 64), media_key="../../other-team/a.wav"),
-        "key",
+        "media_key",
     ),
     Bad(
         "identify on_upload_progress not callable",
@@ -298,7 +321,7 @@ CLIENT_CASES = [
     Bad(
         "submit_voiceprint media_key too long",
         lambda c, f: c.submit_voiceprint(f.path("v.wav", 64), media_key="k" * MEDIA_URL_MAX),
-        "key",
+        "media_key",
     ),
     Bad("submit_voiceprint media_key for a URL", lambda c, f: c.submit_voiceprint(URL, media_key="k"), "media_key"),
     Bad("create_voiceprint media_key for a URL", lambda c, f: c.create_voiceprint(URL, media_key="k"), "media_key"),

@@ -116,7 +116,7 @@ class _BaseClient:
     def _media_url(audio: CheckedAudio, media_key: str | None) -> str | None:
         """The ``media://`` URL local audio will be uploaded to (checked now); None for audio given as a URL."""
         if audio.url is None:
-            return media_url_for(audio, media_key)
+            return media_url_for(audio, media_key, field="media_key")
         if media_key is not None:
             raise ValidationError("media_key", media_key, "applies only to audio that is uploaded (a path or a file)")
         return None

@@ -28,12 +28,16 @@ ProgressCallback = Callable[[int, int | None], None]
 _UNSAFE = re.compile(r"[^a-zA-Z0-9\-_.]+")
 
 
-def media_url_for(audio: CheckedAudio, key: str | None) -> str:
-    """The ``media://`` URL to upload to: *key* (with or without the scheme), or a fresh unique one."""
+def media_url_for(audio: CheckedAudio, key: str | None, *, field: str = "key") -> str:
+    """The ``media://`` URL to upload to: *key* (with or without the scheme), or a fresh unique one.
+
+    *field* is the caller's name for *key* (``key`` for ``upload()``, ``media_key`` elsewhere), so
+    that an error names the argument the caller passed.
+    """
     if key is not None:
         if not isinstance(key, str):
-            raise ValidationError("key", key, "must be a string such as 'meetings/call.wav'")
-        return check_media_url("key", key if key.startswith("media://") else f"media://{key}")
+            raise ValidationError(field, key, "must be a string such as 'meetings/call.wav'")
+        return check_media_url(field, key if key.startswith("media://") else f"media://{key}")
     name = os.path.basename(audio.path) if audio.path else os.path.basename(str(getattr(audio.file, "name", "")))
     safe = _UNSAFE.sub("-", name).strip("-.")[:80] or "audio"
     return check_media_url("key", f"media://pyannoteai-identify/{uuid.uuid4().hex}/{safe}")
