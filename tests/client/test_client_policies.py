@@ -197,9 +197,12 @@ def test_throttle_spacing_lasts_only_while_the_budget_is_short() -> None:
     assert throttle.reserve(0.0)[0] == pytest.approx(3.6)  # the next one is 60 / 100 s later
     throttle.observe(200, {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "5"}, now=4.0, cap=120.0)
     assert throttle.reserve(4.0)[0] == pytest.approx(0.2)  # still short of budget: spacing kept
-    throttle.observe(200, {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "60"}, now=10.0, cap=120.0)
+    throttle.observe(200, {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "9"}, now=5.0, cap=120.0)
+    throttle.reserve(5.0)
+    assert throttle.reserve(5.0)[0] == pytest.approx(0.6)  # 9 of 100 is under a tenth: still spaced
+    throttle.observe(200, {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "10"}, now=10.0, cap=120.0)
     assert throttle.reserve(10.0)[0] == 0.0
-    assert throttle.reserve(10.0)[0] == 0.0  # refilled: no spacing any more
+    assert throttle.reserve(10.0)[0] == 0.0  # a tenth of the budget back counts as refilled: no spacing
 
 
 def test_a_stale_refilled_response_does_not_lift_the_spacing_a_refusal_of_its_burst_set() -> None:

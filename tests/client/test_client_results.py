@@ -31,6 +31,15 @@ def test_talk_time_sums_seconds_per_matched_label_longest_first() -> None:
     assert list(result.talk_time()) == ["John", "Mary"]
 
 
+def test_talk_time_orders_by_seconds_then_by_label_not_alphabetically() -> None:
+    """The longest speaker comes first even when its label sorts last; equal times go alphabetically."""
+    turn = IDENTIFY_OUTPUT["identification"][0]
+    output = copy.deepcopy(IDENTIFY_OUTPUT)
+    spans = [("Zoe", 0.0, 3.0), ("Adam", 3.0, 4.0), ("Mia", 4.0, 5.0), ("Bea", 5.0, 6.0)]
+    output["identification"] = [turn | {"match": label, "start": start, "end": end} for label, start, end in spans]
+    assert list(IdentifyResult.from_dict(output).talk_time()) == ["Zoe", "Adam", "Bea", "Mia"]
+
+
 def test_segments_of_returns_a_labels_turns_in_time_order() -> None:
     """segments_of(label) gives every turn matched to it, and nothing for an unknown label."""
     result = IdentifyResult.from_dict(IDENTIFY_OUTPUT)

@@ -179,6 +179,15 @@ def test_handle_stream_trusts_a_declared_oversized_length_without_reading() -> N
     assert (outcome.status_code, stream.consumed) == (413, 0)
 
 
+def test_a_body_of_exactly_max_body_bytes_is_accepted_with_its_content_length() -> None:
+    """The limit is inclusive: a delivery of exactly max_body_bytes, declared as such, is handled."""
+    body, headers = delivery()
+    declared = {**headers, "Content-Length": str(len(body))}
+    exact = WebhookReceiver(SECRET, max_body_bytes=len(body)).handle_stream(CountingStream(body), declared)
+    one_less = WebhookReceiver(SECRET, max_body_bytes=len(body) - 1).handle_stream(CountingStream(body), declared)
+    assert (exact.status_code, one_less.status_code) == (200, 413)
+
+
 @pytest.mark.parametrize(
     ("declared", "status"),
     [("\u00b2", 200), ("\u0663", 200), ("1" * 5000, 413), ("0" * 5000 + "7", 200), ("0" * 30 + "5000", 413)],

@@ -8,7 +8,7 @@ import hmac
 import json
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from pyannoteai_identify import webhooks
@@ -43,6 +43,10 @@ def test_every_signed_delivery_verifies_in_both_encodings(
 
 
 @given(body=bodies, secret=secrets, timestamp=timestamps)
+@example(body=b"{}", secret=b"k" * 63, timestamp=1_700_000_000)
+@example(body=b"{}", secret=b"k" * 64, timestamp=1_700_000_000)  # the SHA-256 block: kept, not hashed
+@example(body=b"{}", secret=b"k" * 65, timestamp=1_700_000_000)
+@example(body=b"{}", secret="é" * 32, timestamp=1_700_000_000)  # 64 bytes of UTF-8, 32 characters
 def test_signature_is_the_documented_hmac_in_hex_and_base64(body: bytes, secret: str | bytes, timestamp: int) -> None:
     """sign() is HMAC-SHA256(UTF-8 secret, "v0:{ts}:{body}") as the stdlib computes it, long keys included."""
     key = secret.encode("utf-8") if isinstance(secret, str) else secret
