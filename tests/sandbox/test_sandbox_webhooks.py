@@ -11,7 +11,7 @@ from sandboxkit import Receiver, eventually, upload
 
 from pyannoteai_identify import _schema, webhooks
 from pyannoteai_identify.errors import WebhookVerificationError
-from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
+from pyannoteai_identify.sandbox import Sandbox, _dispatch, _fetch, voice_sample, voiceprint_for
 from pyannoteai_identify.sandbox._dispatch import RETRY_DELAYS
 
 
@@ -189,13 +189,28 @@ def test_reset_drops_pending_deliveries(sandbox: Sandbox, client: httpx.Client, 
 
 @pytest.mark.sandbox(allow_external_webhooks=True)
 def test_allowing_external_webhooks_lifts_the_loopback_rule(
-    sandbox: Sandbox, client: httpx.Client, receiver: Receiver
+    sandbox: Sandbox, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With allow_external_webhooks, a host that is not a loopback literal is called (0.0.0.0: still local)."""
-    _submit(client, receiver.url.replace("127.0.0.1", "0.0.0.0"))
+    """With allow_external_webhooks, a webhook on another host is called. Nothing leaves the machine
+    here: the dispatcher's client keeps the guard it was built with, over a transport that answers
+    in-process."""
+    asked: list[bool] = []
+    delivered: list[httpx.Request] = []
+
+    def offline_client(timeout: float, *, loopback_only: bool = True) -> httpx.Client:
+        asked.append(loopback_only)
+        with _fetch.loopback_client(timeout, loopback_only=loopback_only) as built:
+            hooks = built.event_hooks
+        answer = httpx.MockTransport(lambda request: delivered.append(request) or httpx.Response(200))
+        return httpx.Client(transport=answer, event_hooks=hooks)
+
+    monkeypatch.setattr(_dispatch, "loopback_client", offline_client)
+    _submit(client, "https://hooks.example.test/pyannote")
     _end_jobs(sandbox)
-    (delivery,) = receiver.wait(1)
-    webhooks.verify(delivery.body, delivery.headers, sandbox.webhook_secret)
+    eventually(lambda: len(delivered) == 1)
+    assert asked == [False]
+    assert delivered[0].url.host == "hooks.example.test"
+    webhooks.verify(delivered[0].content, delivered[0].headers, sandbox.webhook_secret)
 
 
 def test_the_unspecified_address_counts_as_external_by_default(sandbox: Sandbox, client: httpx.Client) -> None:
