@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import sys
 from pathlib import Path
 
@@ -219,6 +220,19 @@ def test_an_unreachable_server_exits_four_with_one_line(
 
     assert run.code == CONNECTION
     assert "/v1/jobs/abc" in _assert_one_error_line(run.err)
+
+
+def test_a_request_that_times_out_exits_four_not_five(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that accepts but never answers is a connection problem (4); 5 means a job still running."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", API_KEY)
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # the kernel accepts; nobody ever answers
+        base_url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        run = run_cli(capsys, "--base-url", base_url, "--timeout", "0.2", "--max-retries", "0", "jobs")
+
+    assert run.code == CONNECTION
+    assert "ReadTimeout" in _assert_one_error_line(run.err)
 
 
 @pytest.mark.parametrize("retries", ["\u00b2", "\u0663", "-1", "9" * 5000])
