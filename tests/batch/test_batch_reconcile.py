@@ -46,6 +46,15 @@ def test_a_job_created_in_the_anchors_second_counts_even_when_listed_after_it() 
     assert decide([Pending(1, "anchor")], listed, set(), complete=False)[1].status == InputStatus.UNCERTAIN
 
 
+def test_a_job_listed_after_the_anchor_within_the_tie_tolerance_still_counts() -> None:
+    """Clocks and sub-second times may disagree: a job stamped up to TIE_TOLERANCE before the anchor
+    but listed after it may be the input's, so the input stays uncertain; one older than that cannot."""
+    within = [Listed("anchor", at(10)), Listed("just-before", at(9.5)), Listed("old", at(0))]
+    assert decide([Pending(1, "anchor")], within, set(), complete=False)[1].status == InputStatus.UNCERTAIN
+    beyond = [Listed("anchor", at(10)), Listed("before", at(8.9)), Listed("old", at(0))]
+    assert decide([Pending(1, "anchor")], beyond, set(), complete=False)[1].status == InputStatus.PENDING
+
+
 def test_a_list_not_read_past_the_anchor_proves_nothing() -> None:
     """If the anchor is not in the pages read, the input stays uncertain."""
     listed = [Listed("mine-1", at(30)), Listed("mine-2", at(20))]
