@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -302,6 +303,27 @@ def test_a_429_on_a_result_read_is_waited_out_once_and_read_again(sandbox: Sandb
 
     assert report.ok and report.throttled == 1
     assert requests_of(sandbox)["getJobById"] == 2 and report.requests["fetch"] == 2
+
+
+@pytest.mark.parametrize(("age_hours", "uploads"), [(19.0, 0), (21.0, 1)])
+def test_an_upload_is_reused_for_20_hours_then_made_again(
+    sandbox: Sandbox, tmp_path: Path, age_hours: float, uploads: int
+) -> None:
+    """The API keeps uploads at least 24 h: a run reuses the recorded media:// URL of an input while
+    it is under 20 h old, and uploads again once it is older (a job must never read a deleted file)."""
+    make_audio(tmp_path / "audio", 1)
+    sandbox.faults.next(1, "402", operation="identify")
+    halted = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+    assert halted.counts["pending"] == 1 and requests_of(sandbox)["getMediaUploadUrl"] == 1
+    aged = (datetime.now(UTC) - timedelta(hours=age_hours)).isoformat(timespec="milliseconds")
+    with sqlite3.connect(tmp_path / "manifest.sqlite") as db:
+        db.execute("UPDATE inputs SET uploaded_at = ?", (aged,))
+    sandbox.stats.reset()
+
+    resumed = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert resumed.ok
+    assert requests_of(sandbox).get("getMediaUploadUrl", 0) == uploads
 
 
 def test_retry_after_on_an_upload_is_followed_then_the_upload_is_repeated(sandbox: Sandbox, tmp_path: Path) -> None:
