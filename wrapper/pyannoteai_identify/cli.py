@@ -105,9 +105,13 @@ def positive_seconds(text: str) -> float:
 
 def seconds_or_zero(text: str) -> float:
     """An argparse type: a finite number of seconds, 0 or more."""
-    if text.strip() in ("0", "0.0"):
-        return 0.0
-    return positive_seconds(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a finite number of seconds, 0 or more")
+    return value
 
 
 def retry_count(text: str) -> int:

@@ -190,7 +190,7 @@ def _eta(seconds: float | None) -> str:
 @contextlib.contextmanager
 def _progress_display(enabled: bool) -> Iterator[Callable[[BatchProgress], None] | None]:
     """A rich progress bar on stderr (done + failed of total) with the stage counts and the ETA."""
-    if not enabled or not has_rich():
+    if not enabled:  # interactive() is False without rich
         yield None
         return
     from rich.console import Console
