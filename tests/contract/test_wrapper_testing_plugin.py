@@ -326,6 +326,43 @@ def test_requests_that_break_the_contract_get_a_400_naming_the_field(pyannoteai_
     assert missing.status_code == 401
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "content", "params", "field"),
+    [
+        ("POST", "/v1/identify", b'{"url": "https://example.com/a.wav", "voiceprints": NaN}', None, "body"),
+        ("POST", "/v1/identify", b"[" * 3000 + b"]" * 3000, None, "body"),
+        ("POST", "/v1/media/input", b'{"url": "media://abc\\n"}', None, "url"),
+        ("GET", "/v2/jobs", b"", {"status": "bogus"}, "status"),
+        ("GET", "/v2/jobs", b"", {"limit": "1_0"}, "limit"),
+    ],
+    ids=["nan", "nested-3000-deep", "media-key-newline", "unknown-status", "limit-underscore"],
+)
+def test_the_mock_refuses_what_the_contract_refuses_as_the_sandbox_does(
+    pyannoteai_mock: MockAPI, method: str, path: str, content: bytes, params: dict[str, str] | None, field: str
+) -> None:
+    """NaN is not JSON, nesting is bounded, patterns anchor at the very end, and the job list's
+    query is checked against its schema: each answers 400 naming the field."""
+    response = httpx.request(
+        method,
+        f"https://api.pyannote.ai{path}",
+        content=content or None,
+        params=params,
+        headers={"Authorization": "Bearer k", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert [error["field"] for error in response.json()["errors"]] == [field]
+
+
+def test_turn_level_confidence_is_keyed_by_diarized_speaker_as_the_api_documents() -> None:
+    """{"SPEAKER_00": 93, "SPEAKER_01": 16} per turn, as the API reference and the sandbox do."""
+    output = make_identify_output(["Alice", "Bob"], turn_level_confidence=True)
+    for turn in output["diarization"]:
+        assert set(turn["confidence"]) == {"SPEAKER_00", "SPEAKER_01"}
+        assert max(turn["confidence"], key=turn["confidence"].get) == turn["speaker"]
+    for turn in output["identification"]:
+        assert max(turn["confidence"], key=turn["confidence"].get) == turn["diarizationSpeaker"]
+
+
 def test_add_job_and_paging_list_jobs_newest_first(pyannoteai_mock: MockAPI) -> None:
     """Seeded jobs come back from get_job, and jobs() pages through them newest first, filtered by status."""
     ids = [pyannoteai_mock.add_job("diarization", "succeeded" if n % 2 else "running") for n in range(7)]

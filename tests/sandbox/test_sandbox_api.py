@@ -143,8 +143,13 @@ def test_invalid_bodies_get_400_with_readable_field_errors(
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "Required: a JSON object"), (b"{not json", "Must be valid JSON"), (b'{"url": NaN}', "Must be valid JSON")],
-    ids=["empty", "broken", "nan"],
+    [
+        (b"", "Required: a JSON object"),
+        (b"{not json", "Must be valid JSON"),
+        (b'{"url": NaN}', "Must be valid JSON"),
+        (b"[" * 3000 + b"]" * 3000, "Must be valid JSON"),
+    ],
+    ids=["empty", "broken", "nan", "nested-3000-deep"],
 )
 def test_bodies_that_are_not_json_get_400(client: httpx.Client, content: bytes, message: str) -> None:
     """An empty or non-JSON body (NaN included) is a 400 on the body itself."""
@@ -158,6 +163,34 @@ def test_query_parameters_are_validated(client: httpx.Client) -> None:
     response = client.get("/v2/jobs", params={"limit": "0", "cursor": "abc", "status": "done"})
     assert response.status_code == 400
     assert {e["field"] for e in response.json()["errors"]} == {"limit", "cursor", "status"}
+
+
+@pytest.mark.parametrize("limit", ["1_0", "\uff15", "\u0663", " 5", "+5"])
+def test_an_integer_query_parameter_takes_ascii_digits_only(client: httpx.Client, limit: str) -> None:
+    """int() would read "1_0", full-width and Arabic-Indic digits; a query of the API is plain digits."""
+    response = client.get("/v2/jobs", params={"limit": limit})
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["limit"]
+
+
+@pytest.mark.parametrize("url", ["media://abc\n", "media://abc\n\n"])
+def test_a_media_key_with_a_trailing_newline_breaks_the_pattern(client: httpx.Client, url: str) -> None:
+    """The contract's pattern ends with $, which JSON Schema reads as ECMA-262 does: the very end."""
+    response = client.post("/v1/media/input", json={"url": url})
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["url"]
+
+
+@pytest.mark.parametrize("url", ["http://localhost:abc/a.wav", "http://127.0.0.1/a\x00.wav"])
+def test_a_loopback_url_httpx_cannot_parse_fails_the_job_instead_of_the_request(
+    client: httpx.Client, sandbox: Sandbox, url: str
+) -> None:
+    """The submission is accepted (the contract only asks for a string) and the job fails with
+    "Could not load audio", as for any audio the sandbox cannot read; it used to answer 500."""
+    response = client.post("/v1/voiceprint", json={"url": url})
+    assert response.status_code == 200
+    job = finished(sandbox, client, response.json()["jobId"])
+    assert job["output"] == {"error": "Could not load audio"}
     assert client.get("/v2/jobs", params={"limit": "ten"}).json()["errors"] == [
         {"field": "limit", "message": "Must be an integer"}
     ]

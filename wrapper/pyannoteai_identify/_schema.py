@@ -8,6 +8,7 @@ every ``$ref`` resolved against the whole document, so nothing here restates the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -96,9 +97,34 @@ def response_schema(operation_id: str, status: int | str) -> dict[str, Any] | No
 
 
 @cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    """*pattern* as ECMA-262 reads it, as JSON Schema says: a final ``$`` matches only at the very
+    end (Python's ``$`` also matches before a final newline, so ``media://a\\n`` would pass)."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + "\\Z"
+    return re.compile(pattern)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def validator_class() -> Any:
+    """Draft 2020-12 with ECMA-262 ``pattern`` anchoring: every contract check uses it."""
+    from jsonschema import Draft202012Validator, validators
+
+    extend: Any = validators.extend  # untyped in some versions of types-jsonschema
+    return extend(Draft202012Validator, {"pattern": _pattern})
+
+
+@cache
 def validator_for(key: str) -> Validator:
     """A cached jsonschema validator: ``component:Name``, ``request:opId`` or ``response:opId:status``."""
-    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema import FormatChecker
 
     kind, _, rest = key.partition(":")
     if kind == "component":
@@ -109,5 +135,5 @@ def validator_for(key: str) -> Validator:
         operation_id, _, status = rest.rpartition(":")
         found = response_schema(operation_id, status)
         schema = found if found is not None else {}
-    validator: Validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    validator: Validator = validator_class()(schema, format_checker=FormatChecker())
     return validator

@@ -39,6 +39,7 @@ import pytest
 from . import webhooks
 from ._client import AsyncClient, Client
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV
+from ._json import loads_stdlib
 from ._schema import deref, operations
 from ._validation import ascii_int
 from .sandbox.pytest_fixture import pytest_configure, running_sandbox, sandbox, sandbox_session
@@ -156,7 +157,10 @@ def make_identify_output(
     match = {speaker: (labels[index] if index < len(labels) else None) for index, speaker in enumerate(speakers)}
     scores = {speaker: {label: (87.0 if match[speaker] == label else 12.0) for label in labels} for speaker in speakers}
     turns = _turns(speakers, turns_per_speaker, turn_seconds)
-    per_turn = (lambda speaker: scores[speaker]) if turn_level_confidence else (lambda speaker: None)
+    # A turn's confidence map is keyed by diarized speaker (the API reference's example:
+    # {"SPEAKER_00": 16, "SPEAKER_01": 93}), as the sandbox does; voiceprint scores are in `voiceprints`.
+    turn_scores = {speaker: {other: (93.0 if other == speaker else 16.0) for other in speakers} for speaker in speakers}
+    per_turn = (lambda speaker: turn_scores[speaker]) if turn_level_confidence else (lambda speaker: None)
     output: dict[str, Any] = {
         "diarization": [_segment(s, a, b, per_turn(s)) for s, a, b in turns],
         "identification": [
@@ -166,7 +170,7 @@ def make_identify_output(
                 "end": b,
                 "diarizationSpeaker": s,
                 "match": match[s],
-                **({"confidence": dict(scores[s])} if turn_level_confidence else {}),
+                **({"confidence": dict(turn_scores[s])} if turn_level_confidence else {}),
             }
             for s, a, b in turns
         ],
@@ -568,8 +572,8 @@ class MockAPI:
             operation_id = route.operation_id if route else None
             response = self._answer(route, request, content)
         try:
-            parsed = json.loads(content) if content and operation_id != "upload" else None
-        except ValueError:
+            parsed = loads_stdlib(content) if content and operation_id != "upload" else None
+        except (ValueError, RecursionError):
             parsed = None
         self.requests.append(
             RecordedRequest(
@@ -596,8 +600,8 @@ class MockAPI:
         body: Any = None
         if "requestBody" in route.operation:
             try:
-                body = json.loads(content)
-            except ValueError:
+                body = loads_stdlib(content)  # strict, as the API: NaN and Infinity are not JSON
+            except (ValueError, RecursionError):
                 return _bad_request([("body", "must be JSON")])
             problems = _request_problems(route.operation_id, body)
             if problems:
@@ -684,12 +688,12 @@ class MockAPI:
         return _ok(200, body)
 
     def _list(self, params: httpx.QueryParams) -> httpx.Response:
-        try:
-            limit = int(params.get("limit", "10"))
-        except ValueError:
-            limit = 0
-        if not 1 <= limit <= 100:
-            return _bad_request([("limit", "must be an integer from 1 to 100")])
+        from .sandbox._validation import query_errors  # the sandbox's reading of the contract's query schema
+
+        values, problems = query_errors("getJobsByTeamV2", params)
+        if problems:
+            return _bad_request([(problem["field"], problem["message"]) for problem in problems])
+        limit = int(values.get("limit", 10))
         jobs = [job for job in reversed(self._jobs.values()) if params.get("status") in (None, job.status)]
         cursor = params.get("cursor")
         if cursor is not None:

@@ -132,7 +132,7 @@ async def _json_body(request: Request) -> tuple[Any, FieldErrors]:
         return None, [{"field": "body", "message": "Required: a JSON object"}]
     try:
         return json.loads(raw, parse_constant=_reject), []
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None, [{"field": "body", "message": "Must be valid JSON"}]
 
 

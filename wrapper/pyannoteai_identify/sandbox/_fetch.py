@@ -77,7 +77,7 @@ def _fetch(url: str, max_bytes: int) -> bytes | None:
                 if len(data) > max_bytes:
                     return None
             return bytes(data)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is not an HTTPError
         logger.info("could not fetch job audio from a loopback URL: %s", type(exc).__name__)
         return None
 

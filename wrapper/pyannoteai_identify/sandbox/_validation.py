@@ -16,6 +16,7 @@ from jsonschema.exceptions import ValidationError
 
 from .. import _schema
 from .._spec import SPEC
+from .._validation import ascii_int
 
 __all__ = ["FieldErrors", "body_errors", "drop_null_options", "field_name", "query_errors"]
 
@@ -118,15 +119,17 @@ def _query_parameters(operation_id: str) -> tuple[dict[str, dict[str, Any]], Dra
     schemas = {p["name"]: p.get("schema", {}) for p in operation.get("parameters", []) if p.get("in") == "query"}
     required = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query" and p.get("required")]
     whole = {"type": "object", "properties": schemas, "required": required, "components": SPEC["components"]}
-    return schemas, Draft202012Validator(whole, format_checker=FormatChecker())
+    return schemas, _schema.validator_class()(whole, format_checker=FormatChecker())
 
 
 def _coerce(raw: str, schema: Mapping[str, Any]) -> Any:
     """A query string value as the JSON type its schema wants, or the raw text if it is not one."""
     kind = schema.get("type")
+    if kind == "integer":
+        # ASCII digits only: int() also reads "1_0" and non-ASCII digits, which a query never means.
+        number = ascii_int(raw)
+        return raw if number is None else number
     try:
-        if kind == "integer":
-            return int(raw)
         if kind == "number":
             return float(raw)
     except ValueError:
