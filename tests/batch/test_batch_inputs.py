@@ -54,6 +54,41 @@ def test_an_input_named_twice_is_one_input(tmp_path: Path) -> None:
     assert [item.source for item in found] == [str(wav.resolve()), "media://calls/x.wav"]
 
 
+def test_a_symlinked_file_named_through_its_folder_and_directly_is_one_input(tmp_path: Path) -> None:
+    """Folder files and named files are both keyed by their resolved path: one input, billed once."""
+    target = touch(tmp_path / "store" / "rec.wav")
+    (tmp_path / "audio").mkdir()
+    (tmp_path / "audio" / "call.wav").symlink_to(target)
+    found = discover([tmp_path / "audio", tmp_path / "audio" / "call.wav"])
+    assert [(item.source, item.stem) for item in found] == [(str(target.resolve()), "call")]
+
+
+def test_a_list_file_with_a_byte_order_mark_and_a_commented_url_is_read(tmp_path: Path) -> None:
+    """Editors may start UTF-8 with a BOM; a URL line may end with a comment after whitespace
+    (a '#' right after the URL is its fragment, kept)."""
+    touch(tmp_path / "rec000.wav")
+    (tmp_path / "list.txt").write_text(
+        "\ufeffrec000.wav\nhttps://example.com/a.wav  # the long one\nhttps://example.com/b.wav#t=1\n",
+        encoding="utf-8",
+    )
+    found = discover([tmp_path / "list.txt"])
+    assert [item.source for item in found] == [
+        str((tmp_path / "rec000.wav").resolve()),
+        "https://example.com/a.wav",
+        "https://example.com/b.wav#t=1",
+    ]
+
+
+def test_a_very_long_file_name_gets_an_output_name_that_fits_a_file_system(tmp_path: Path) -> None:
+    """Names are cut to 200 bytes per part with a hash of the whole, so NAME.json always fits
+    in 255 bytes and two long names that differ only at the end stay distinct."""
+    first = touch(tmp_path / ("x" * 247 + "a.wav"))
+    second = touch(tmp_path / ("x" * 247 + "b.wav"))
+    stems = [item.stem for item in discover([first, second])]
+    assert len(set(stems)) == 2
+    assert all(len(f"{stem}-99.json".encode()) <= 255 for stem in stems)
+
+
 @pytest.mark.parametrize(
     ("inputs", "match"),
     [

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from batchkit import MODES, VOICEPRINTS, make_audio, manifest_rows, requests_of, run_batch
 
-from pyannoteai_identify import Client, ValidationError
+from pyannoteai_identify import Client, PaymentRequiredError, ValidationError
 from pyannoteai_identify.batch import InputStatus, Manifest, ManifestError, _runner
 from pyannoteai_identify.batch._manifest import NewInput
 from pyannoteai_identify.sandbox import Sandbox, demo_audio, voiceprint_for
@@ -324,6 +325,78 @@ def test_an_upload_is_reused_for_20_hours_then_made_again(
 
     assert resumed.ok
     assert requests_of(sandbox).get("getMediaUploadUrl", 0) == uploads
+
+
+def test_an_outage_of_the_job_list_delays_the_batch_instead_of_ending_it(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Five 503s on GET /v2/jobs (past the client's retries) hit the anchor read and the status sweeps:
+    the run waits them out and finishes, each input billed once."""
+    make_audio(tmp_path / "audio", 3)
+    sandbox.faults.next(5, "5xx", operation="getJobsByTeamV2")
+    report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, max_retries=1)
+
+    assert report.ok, [item.reason for item in report.inputs]
+    assert sandbox.stats.submissions == 3 and requests_of(sandbox)["identify"] == 3
+    assert sandbox.faults.pending == 0
+
+
+def test_a_refusal_that_ends_the_run_is_raised_as_itself_not_as_an_exception_group(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A 402 on the job list stops the run; callers (and the CLI's exit codes) catch it by its type."""
+    make_audio(tmp_path / "audio", 1)
+    sandbox.faults.next(50, "402", operation="getJobsByTeamV2")
+    with pytest.raises(PaymentRequiredError):
+        run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+
+
+def test_a_result_that_cannot_be_written_leaves_its_input_submitted_and_the_run_goes_on(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A name the file system refuses (here: a folder is in the way) fails that write only; the next
+    run fetches the result again and writes it, billing nothing more."""
+    make_audio(tmp_path / "audio", 2)
+    (tmp_path / "out" / "rec000.json").mkdir(parents=True)
+    first = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert [item.status for item in first.inputs] == [InputStatus.SUBMITTED, InputStatus.SUCCEEDED]
+    assert "could not be written" in (first.inputs[0].reason or "")
+    (tmp_path / "out" / "rec000.json").rmdir()
+    again = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+    assert again.ok and sandbox.stats.submissions == 2
+
+
+def test_a_file_name_too_long_for_a_temporary_name_is_written(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A 240-character name is legal; its result files are written (a temporary name built from it
+    used to pass the 255-byte limit and crash every run)."""
+    (long_file,) = make_audio(tmp_path / "audio", 1)
+    long_file.rename(long_file.with_name("x" * 240 + ".wav"))
+    report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+    assert report.ok and Path(report.inputs[0].result_json or "").is_file()
+
+
+def test_touching_the_file_of_a_failed_job_does_not_submit_it_again(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Only --retry-failed bills a failed job's input again, even when its mtime (or bytes) changed."""
+    make_audio(tmp_path / "audio", 2)
+    sandbox.faults.fail_next_job("Could not load audio", kind="identify")
+    first = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, concurrency=1)
+    failed = next(item for item in first.inputs if item.status == InputStatus.FAILED)
+    os.utime(failed.source, (1_700_000_000, 1_700_000_000))
+
+    again = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert sandbox.stats.submissions == 2
+    assert [item.status for item in again.inputs].count(InputStatus.FAILED) == 1
+
+
+def test_inputs_with_the_same_bytes_share_one_upload(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Six copies of one recording, uploaded with concurrency 8: one upload, reused by the others."""
+    (original,) = make_audio(tmp_path / "audio", 1)
+    for index in range(5):
+        (tmp_path / "audio" / f"copy{index}.wav").write_bytes(original.read_bytes())
+    report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, concurrency=8)
+
+    assert report.ok
+    assert requests_of(sandbox)["getMediaUploadUrl"] == 1 and requests_of(sandbox)["upload"] == 1
 
 
 def test_retry_after_on_an_upload_is_followed_then_the_upload_is_repeated(sandbox: Sandbox, tmp_path: Path) -> None:

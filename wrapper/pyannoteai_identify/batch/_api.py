@@ -92,7 +92,17 @@ async def aidentify_batch(
         fingerprint, description = options.fingerprint()
         state.bind_settings(fingerprint, description)
         engine = Engine(client, options, state, out_dir, tuning, limiter or RateLimiter(), broker, on_progress)
-        return await engine.run(found)
+        try:
+            return await engine.run(found)
+        except BaseExceptionGroup as group:
+            # The engine's tasks fail inside a task group; callers catch errors by type (the CLI maps
+            # APIConnectionError to exit 4), so the first one is raised itself, the group as its cause.
+            raise _first_error(group) from group
+
+
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    return _first_error(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 def identify_batch(

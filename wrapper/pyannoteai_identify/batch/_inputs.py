@@ -52,9 +52,23 @@ class Found:
     stem: str  # the preferred output name, before collisions are resolved
 
 
+#: The longest output name part, in UTF-8 bytes: NAME.json, a -N suffix and the rest of a file
+#: name must stay under the usual 255-byte limit of one path component.
+MAX_PART_BYTES = 200
+
+
 def _safe_parts(parts: Iterable[str]) -> str:
-    cleaned = [_UNSAFE.sub("_", part).strip("._") for part in parts]
+    cleaned = [_fit(_UNSAFE.sub("_", part).strip("._")) for part in parts]
     return "/".join(part for part in cleaned if part) or "audio"
+
+
+def _fit(part: str) -> str:
+    """*part*, or for a longer one its first bytes and a hash of the whole, so distinct names stay distinct."""
+    encoded = part.encode("utf-8")
+    if len(encoded) <= MAX_PART_BYTES:
+        return part
+    head = encoded[: MAX_PART_BYTES - 9].decode("utf-8", errors="ignore")
+    return f"{head}-{hashlib.sha256(encoded).hexdigest()[:8]}"
 
 
 def _strip_suffix(name: str) -> str:
@@ -69,6 +83,7 @@ def _url_stem(url: str) -> str:
 
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_URL_COMMENT = re.compile(r"\s+#")
 
 
 def _is_url(value: str) -> bool:
@@ -116,7 +131,9 @@ def _expand(value: object, field: str, base: Path, found: dict[str, Found], dept
         for file in _walk(root):
             relative = file.relative_to(root)
             stem = _safe_parts([*relative.parent.parts, _strip_suffix(relative.name)])
-            found.setdefault(str(file), Found(str(file), "file", stem))
+            # Keyed by the resolved path, as a file named directly is: one input per file, symlinks too.
+            source = str(file.resolve())
+            found.setdefault(source, Found(source, "file", stem))
         return
     if not path.is_file():
         raise ValidationError(field, text, "no such file or folder")
@@ -131,11 +148,13 @@ def _expand(value: object, field: str, base: Path, found: dict[str, Found], dept
 
 def _expand_list(path: Path, found: dict[str, Found], depth: int) -> None:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # a byte order mark is not part of a name
     except UnicodeDecodeError:
         raise ValidationError(str(path), "<binary>", "a list file must be UTF-8 text, one input per line") from None
     for number, line in enumerate(lines, start=1):
-        entry = line.split("#", 1)[0].strip() if not _is_url(line.strip()) else line.strip()
+        text = line.strip()
+        # A comment starts at '#'; in a URL only after whitespace, as '#' may begin its fragment.
+        entry = _URL_COMMENT.split(text, maxsplit=1)[0] if _is_url(text) else text.split("#", 1)[0].strip()
         if entry:
             _expand(entry, f"{path.name}:{number}", path.parent, found, depth + 1)
 

@@ -398,20 +398,26 @@ class Manifest:
         return added
 
     def refresh_file(self, input_id: int, size: int, mtime_ns: int, sha256: str, reason: str | None) -> None:
-        """A pending file changed on disk before it was submitted: keep its new size and hash."""
+        """A pending or failed file changed on disk (its size or mtime): keep its new size and hash.
+
+        Its upload is kept when the bytes are the same. A pending input, or one refused before any
+        job, is judged again (pending, or failed with *reason*); the input of a failed job stays
+        failed whatever its bytes, as only ``--retry-failed`` may bill it again.
+        """
         with self._transaction() as db:
+            found = db.execute("SELECT status, job_id, sha256 FROM inputs WHERE id = ?", (input_id,)).fetchone()
+            if found is None or found[0] not in (InputStatus.PENDING.value, InputStatus.FAILED.value):
+                return
+            status, job_id, old_sha256 = found
+            keep_upload = "audio_url" if old_sha256 == sha256 else "NULL"
+            keep_time = "uploaded_at" if old_sha256 == sha256 else "NULL"
+            judged = status == InputStatus.PENDING.value or job_id is None
+            new_status = (InputStatus.FAILED if reason else InputStatus.PENDING).value if judged else status
             db.execute(
-                "UPDATE inputs SET size = ?, mtime_ns = ?, sha256 = ?, audio_url = NULL, uploaded_at = NULL, "
-                "status = ?, reason = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'failed')",
-                (
-                    size,
-                    mtime_ns,
-                    sha256,
-                    (InputStatus.FAILED if reason else InputStatus.PENDING).value,
-                    reason,
-                    utc_now(),
-                    input_id,
-                ),
+                f"UPDATE inputs SET size = ?, mtime_ns = ?, sha256 = ?, audio_url = {keep_upload}, "
+                f"uploaded_at = {keep_time}, status = ?, reason = CASE WHEN ? THEN ? ELSE reason END, "
+                "updated_at = ? WHERE id = ?",
+                (size, mtime_ns, sha256, new_status, judged, reason, utc_now(), input_id),
             )
 
     def rows(self, *statuses: InputStatus) -> list[Row]:

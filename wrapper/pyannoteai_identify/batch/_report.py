@@ -23,7 +23,8 @@ def write_atomic(path: Path, text: str) -> None:
     *path* (``os.replace`` is atomic on POSIX and Windows).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # A short temporary name: the final name may already be near the 255-byte limit of a file name.
+    handle, temporary = tempfile.mkstemp(prefix=".pyannoteai-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             file.write(text)

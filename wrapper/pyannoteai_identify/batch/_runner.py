@@ -288,9 +288,16 @@ class Engine:
         seen: set[str] = set()
         max_pages = math.ceil(max(self.total, 1) / PAGE_SIZE) + 10
         for _ in range(max_pages):
-            items, next_cursor = await self.run_flow(
-                _flows.list_page(self.ctx, limit=PAGE_SIZE, cursor=cursor, status=None), "reconcile"
-            )
+            try:
+                items, next_cursor = await self.run_flow(
+                    _flows.list_page(self.ctx, limit=PAGE_SIZE, cursor=cursor, status=None), "reconcile"
+                )
+            except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
+                # Nothing can be proven without the list: the inputs stay submitting, never resent.
+                for row in rows:
+                    note = f"the job list could not be read to settle an interrupted submission ({error}); run again"
+                    await self._store(self.manifest.note_submitting, row.id, note)
+                return
             listed.extend(Listed(item.id, item.created_at) for item in items)
             if next_cursor is None or next_cursor in seen:
                 complete = next_cursor is None
@@ -338,9 +345,10 @@ class Engine:
         async with self._upload_locks.setdefault(digest, anyio.Lock()):
             reused = self.manifest.reusable_upload(digest, fresh_after)
             media_url = reused or await self._upload(row, checked, f"media://pyannoteai-identify/batch/{digest}")
-        if media_url is None:
-            return None
-        await self._store(self.manifest.record_upload, row.id, media_url)
+            if media_url is None:
+                return None
+            # Recorded before the lock is released, so the next input with the same bytes reuses it.
+            await self._store(self.manifest.record_upload, row.id, media_url)
         self._stage(row.id, "uploaded")
         return media_url
 
@@ -406,7 +414,12 @@ class Engine:
 
     async def _mark_send_record(self, row: Row, url: str) -> float | None:
         """Commit the mark, send once, commit the answer (the caller holds the lock and the shield)."""
-        anchor = self._last_job or await self._team_anchor()
+        try:
+            anchor = self._last_job or await self._team_anchor()
+        except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
+            # Nothing was marked or sent: the input stays pending and is tried again after a pause.
+            logger.warning("input %d: the job list could not be read before submitting (%s)", row.id, error)
+            return _backoff(row.attempts, error)
         if not await self._store(self.manifest.mark_submitting, row.id, anchor):
             return None
         try:
@@ -482,8 +495,14 @@ class Engine:
                 await self._new_job.wait()
             budget_gap = pages / (self.tuning.status_share * self.limiter.per_second)
             await anyio.sleep(max(self.tuning.poll_interval, budget_gap) * factor)
-            if self.active:
+            if not self.active:
+                continue
+            try:
                 pages = await self._sweep()
+            except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
+                # The client already retried; an outage of the job list only delays the next sweep.
+                logger.warning("reading the job list failed (%s); trying again at the next sweep", error)
+                pages = 1
 
     async def _sweep(self) -> int:
         """Read the job list until every active job was seen (or cannot be on later pages); return pages read."""
@@ -567,14 +586,14 @@ class Engine:
             await self._end(job_id, active, InputStatus.EXPIRED, "expired", gone)
             return
         except (RateLimitError, ServerError, APIConnectionError) as error:
-            self._keep_active(job_id, active, f"reading the job failed: {error}")
+            self._keep_active(job_id, f"reading the job failed: {error}")
             return
         except InvalidResponseError as error:
-            self._keep_active(job_id, active, f"the job's answer breaks the contract: {error}")
+            self._keep_active(job_id, f"the job's answer breaks the contract: {error}")
             return
         await self._settle(job_id, active, job)
 
-    def _keep_active(self, job_id: str, active: _Active, reason: str) -> None:
+    def _keep_active(self, job_id: str, reason: str) -> None:
         """The job could not be read now: it stays ``submitted``, and the next run reads it again."""
         logger.warning("job %s: %s", job_id, reason)
         self._unreadable[job_id] = reason
@@ -624,7 +643,14 @@ class Engine:
             write_atomic(json_path, json.dumps(document, ensure_ascii=False))
             write_atomic(rttm_path, result.to_rttm(file_id))
 
-        await anyio.to_thread.run_sync(write, limiter=self._threads)
+        try:
+            await anyio.to_thread.run_sync(write, limiter=self._threads)
+        except OSError as error:
+            # A full disk or a refused name must not end the run: the job stays submitted, and the
+            # next run fetches and writes it again (fetching bills nothing).
+            self._finish_watching(job_id)
+            self._keep_active(job_id, f"its result could not be written: {error}")
+            return
         self._finish_watching(job_id)
         await self._store(
             self.manifest.record_success, job_id, str(json_path), str(rttm_path), result.speakers, result.talk_time()
