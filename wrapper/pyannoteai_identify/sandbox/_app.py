@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from .._json import loads_stdlib
 from .._spec import SPEC
 from .._validation import ascii_int
 from ._dispatch import WebhookDispatcher
@@ -118,10 +119,6 @@ def _fault_response(ctx: AppContext, fault: Fault, success: int, request_id: str
     return _Dropped()
 
 
-def _reject(constant: str) -> Any:
-    raise ValueError(f"{constant} is not JSON")
-
-
 async def _json_body(request: Request) -> tuple[Any, FieldErrors]:
     raw = bytearray()
     async for chunk in request.stream():
@@ -131,7 +128,7 @@ async def _json_body(request: Request) -> tuple[Any, FieldErrors]:
     if not raw.strip():
         return None, [{"field": "body", "message": "Required: a JSON object"}]
     try:
-        return json.loads(raw, parse_constant=_reject), []
+        return loads_stdlib(raw), []  # strict: NaN and Infinity are not JSON
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None, [{"field": "body", "message": "Must be valid JSON"}]
 
