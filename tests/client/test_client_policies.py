@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import email.utils
 
+import httpx
 import pytest
+import respx
+from clientkit import API_KEY, BASE_URL
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pyannoteai_identify import PollSchedule, RetryPolicy
+from pyannoteai_identify import AsyncClient, PollSchedule, RateLimitError, RetryPolicy
 from pyannoteai_identify._polling import rate_limit_gap
 from pyannoteai_identify._retry import parse_retry_after
 
@@ -193,16 +196,16 @@ def test_throttle_spacing_lasts_only_while_the_budget_is_short() -> None:
     throttle = Throttle()
     exhausted = {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "0", "retry-after": "3"}
     throttle.observe(200, exhausted, now=0.0, cap=120.0)
-    assert throttle.reserve(0.0)[0] == pytest.approx(3.0)
-    assert throttle.reserve(0.0)[0] == pytest.approx(3.6)  # the next one is 60 / 100 s later
+    assert throttle.reserve(0.0).pause == pytest.approx(3.0)
+    assert throttle.reserve(0.0).pause == pytest.approx(3.6)  # the next one is 60 / 100 s later
     throttle.observe(200, {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "5"}, now=4.0, cap=120.0)
-    assert throttle.reserve(4.0)[0] == pytest.approx(0.2)  # still short of budget: spacing kept
+    assert throttle.reserve(4.0).pause == pytest.approx(0.2)  # still short of budget: spacing kept
     throttle.observe(200, {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "9"}, now=5.0, cap=120.0)
     throttle.reserve(5.0)
-    assert throttle.reserve(5.0)[0] == pytest.approx(0.6)  # 9 of 100 is under a tenth: still spaced
+    assert throttle.reserve(5.0).pause == pytest.approx(0.6)  # 9 of 100 is under a tenth: still spaced
     throttle.observe(200, {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "10"}, now=10.0, cap=120.0)
-    assert throttle.reserve(10.0)[0] == 0.0
-    assert throttle.reserve(10.0)[0] == 0.0  # a tenth of the budget back counts as refilled: no spacing
+    assert throttle.reserve(10.0).pause == 0.0
+    assert throttle.reserve(10.0).pause == 0.0  # a tenth of the budget back counts as refilled: no spacing
 
 
 def test_a_stale_refilled_response_does_not_lift_the_spacing_a_refusal_of_its_burst_set() -> None:
@@ -211,18 +214,68 @@ def test_a_stale_refilled_response_does_not_lift_the_spacing_a_refusal_of_its_bu
     from pyannoteai_identify._flows import Throttle
 
     throttle = Throttle()
-    _, early = throttle.reserve(0.0)  # sent in the first burst
-    _, refused = throttle.reserve(0.0)
+    early = throttle.reserve(0.0).generation  # sent in the first burst
+    refused = throttle.reserve(0.0).generation
     throttle.observe(429, {"x-ratelimit-limit": "10", "retry-after": "60"}, now=0.0, cap=120.0, generation=refused)
     throttle.observe(
         200, {"x-ratelimit-limit": "10", "x-ratelimit-remaining": "9"}, now=0.0, cap=120.0, generation=early
     )
-    assert throttle.reserve(0.0)[0] == pytest.approx(60.0)
-    assert throttle.reserve(0.0)[0] == pytest.approx(66.0)  # still spaced 60 / 10 s apart
-    _, later = throttle.reserve(70.0)
+    assert throttle.reserve(0.0).pause == pytest.approx(60.0)
+    assert throttle.reserve(0.0).pause == pytest.approx(66.0)  # still spaced 60 / 10 s apart
+    later = throttle.reserve(70.0).generation
     assert later == throttle.generation
     throttle.observe(
         200, {"x-ratelimit-limit": "10", "x-ratelimit-remaining": "9"}, now=130.0, cap=120.0, generation=later
     )
-    assert throttle.reserve(200.0) == (0.0, later)
-    assert throttle.reserve(200.0) == (0.0, later)  # a request sent after the refusal lifted it
+    assert throttle.reserve(200.0)[:2] == (0.0, later)
+    assert throttle.reserve(200.0)[:2] == (0.0, later)  # a request sent after the refusal lifted it
+
+
+def test_a_slot_given_up_before_its_request_is_sent_does_not_hold_back_the_next_requests() -> None:
+    """Cancelled waits release their places: after 50 of them the next request waits one spacing, not 51."""
+    from pyannoteai_identify._flows import Throttle
+
+    throttle = Throttle()
+    throttle.observe(429, {"x-ratelimit-limit": "60", "retry-after": "1"}, now=0.0, cap=120.0)
+    first = throttle.reserve(0.0)
+    throttle.sent(first.slot)
+    abandoned = [throttle.reserve(0.0) for _ in range(50)]
+    assert abandoned[-1].pause == pytest.approx(51.0)
+    for reservation in abandoned:  # cancelled in the order they queued: none of them is the last alone
+        throttle.release(reservation.slot)
+    assert throttle.reserve(0.0).pause == pytest.approx(2.0)  # one second after the request that was sent
+
+
+def test_a_cancelled_async_call_held_by_the_throttle_gives_its_place_back() -> None:
+    """End to end: calls cancelled while held by the rate limit leave no delay behind for the next call."""
+    import anyio
+
+    sleeps: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        await anyio.sleep(3600)  # held until cancelled
+
+    async def scenario() -> None:
+        with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+            router.get("/v1/test").mock(
+                side_effect=[
+                    httpx.Response(429, headers={"Retry-After": "1", "X-RateLimit-Limit": "60"}, json={}),
+                    *[httpx.Response(200, json={"message": "ok"})] * 3,
+                ]
+            )
+            client = AsyncClient(API_KEY, base_url=BASE_URL, max_retries=0, sleep=fake_sleep, clock=lambda: 0.0)
+            with pytest.raises(RateLimitError):
+                await client.test()
+            async with anyio.create_task_group() as group:
+                for _ in range(20):
+                    group.start_soon(client.test)
+                while len(sleeps) < 20:
+                    await anyio.sleep(0)
+                group.cancel_scope.cancel()
+            sleeps.clear()
+            with anyio.move_on_after(0.5):
+                await client.test()
+            assert sleeps == [pytest.approx(1.0)]  # the Retry-After hold only, not 20 abandoned places
+
+    anyio.run(scenario)

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, NamedTuple, TypeAlias, TypeVar
 
 import httpx
 
@@ -120,6 +120,17 @@ async def adrive(flow: Flow[T], perform: Callable[[Step], Awaitable[Any]]) -> T:
         flow.close()
 
 
+class Reservation(NamedTuple):
+    """A request's place in the :class:`Throttle` queue."""
+
+    pause: float
+    """Seconds to wait before sending."""
+    generation: int
+    """What to hand back to :meth:`Throttle.observe` with the response."""
+    slot: float
+    """The instant reserved, on the client's clock; the token for :meth:`Throttle.sent`/:meth:`Throttle.release`."""
+
+
 class Throttle:
     """Back-pressure shared by every request of one client: the earliest instant the next one may be sent.
 
@@ -138,9 +149,15 @@ class Throttle:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._next = -math.inf
+        self._hold_until = -math.inf  # set by a Retry-After / X-RateLimit-Reset
         self._spacing = 0.0
         self._generation = 0
+        self._waiting: list[float] = []  # slots reserved, neither sent nor released yet
+        self._last_sent = -math.inf
+
+    def _earliest(self) -> float:
+        tail = max(self._waiting, default=self._last_sent)
+        return max(self._hold_until, max(tail, self._last_sent) + self._spacing)
 
     @property
     def generation(self) -> int:
@@ -151,15 +168,30 @@ class Throttle:
     def pending(self, now: float) -> float:
         """Seconds until a request may be sent, without taking the slot."""
         with self._lock:
-            return max(0.0, self._next - now)
+            return max(0.0, self._earliest() - now)
 
-    def reserve(self, now: float) -> tuple[float, int]:
-        """Take the next slot for a request ready at *now*: the seconds to wait for it, and the generation
-        to hand back to :meth:`observe` with its response."""
+    def reserve(self, now: float) -> Reservation:
+        """Take the next slot for a request ready at *now*.
+
+        The caller hands the slot back with :meth:`sent` once its request goes out, or with
+        :meth:`release` when it gives up (a cancelled task), so that an abandoned slot does not
+        hold back the requests after it.
+        """
         with self._lock:
-            slot = max(self._next, now)
-            self._next = slot + self._spacing
-            return slot - now, self._generation
+            slot = max(self._earliest(), now)
+            self._waiting.append(slot)
+            return Reservation(slot - now, self._generation, slot)
+
+    def sent(self, slot: float) -> None:
+        """The request of *slot* went out: later slots are spaced from it."""
+        with self._lock:
+            self._waiting.remove(slot)
+            self._last_sent = max(self._last_sent, slot)
+
+    def release(self, slot: float) -> None:
+        """The request of *slot* was abandoned before it was sent: give its place back."""
+        with self._lock:
+            self._waiting.remove(slot)
 
     def observe(
         self, status: int, headers: Mapping[str, str], now: float, cap: float, generation: int | None = None
@@ -183,7 +215,7 @@ class Throttle:
         with self._lock:
             self._generation += 1
             if hold is not None:
-                self._next = max(self._next, now + min(hold, cap))
+                self._hold_until = max(self._hold_until, now + min(hold, cap))
             if 0 < limit < math.inf:
                 self._spacing = 60.0 / limit
 
@@ -236,12 +268,17 @@ def send(
     attempt = 0
     retryable = not creates_job
     while True:
-        pause, generation = ctx.throttle.reserve(ctx.clock())
+        pause, generation, slot = ctx.throttle.reserve(ctx.clock())
         if deadline is not None:
             pause = min(pause, max(0.0, deadline - ctx.clock()))
         if pause > 0:
             logger.debug("%s %s held %.2f s: this client is rate limited", request.method, request.url.path, pause)
-            yield Sleep(pause)
+            try:
+                yield Sleep(pause)
+            except BaseException:  # cancelled or interrupted while held: the slot is not used
+                ctx.throttle.release(slot)
+                raise
+        ctx.throttle.sent(slot)
         started = time.perf_counter()
         lost: httpx.RequestError | None = None
         try:
