@@ -122,6 +122,52 @@ async def test_a_lost_connection_during_the_put_raises_an_sdk_error(
     assert API_KEY not in str(caught.value)
 
 
+async def test_a_file_object_is_sent_whole_again_after_a_failed_upload(api: Api, router: respx.Router) -> None:
+    """A PUT that fails after reading the file leaves it where it was given: the retry sends every byte.
+
+    Before, the second upload streamed only what the first left unread: the job ran on partial audio.
+    """
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    received: list[bytes] = []
+
+    def storage(request: httpx.Request) -> httpx.Response:
+        received.append(request.read())
+        if len(received) == 1:
+            raise httpx.WriteError("connection reset by peer")
+        return httpx.Response(200)
+
+    router.put(PRESIGNED_URL).mock(side_effect=storage)
+    data = bytes(range(256)) * (SIZE // 256)
+    file = io.BytesIO(data)
+    file.seek(100)  # the caller's starting point is kept, not the start of the buffer
+
+    with pytest.raises(APIConnectionError, match="upload again"):
+        await api.upload(file, "a.wav")
+    assert file.tell() == 100
+    await api.upload(file, "a.wav")
+    assert received == [data[100:], data[100:]]
+    assert file.tell() == 100  # put back after a successful upload too
+
+
+async def test_a_failed_upload_of_a_stream_that_cannot_seek_says_its_bytes_are_gone(
+    api: Api, router: respx.Router
+) -> None:
+    """A pipe cannot be rewound: the error tells the caller to upload from a new file object."""
+
+    class Pipe:
+        def __init__(self, data: bytes) -> None:
+            self._buffer = io.BytesIO(data)
+
+        def read(self, size: int = -1) -> bytes:
+            return self._buffer.read(size)
+
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    router.put(PRESIGNED_URL).respond(503, text="busy")
+    with pytest.raises(APIError) as caught:
+        await api.upload(Pipe(b"x" * 1000), "pipe.raw")
+    assert "cannot seek" in str(caught.value) and "new file object" in str(caught.value)
+
+
 async def test_a_refused_put_raises_api_error_with_the_storage_message(
     api: Api, router: respx.Router, tmp_path: Path
 ) -> None:

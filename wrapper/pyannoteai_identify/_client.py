@@ -380,7 +380,9 @@ class Client(_BaseClient):
         """Stream a local file or binary file object to the media API; return its ``media://`` URL.
 
         Args:
-            audio: a path or a binary file object (read in 1 MiB chunks, never whole).
+            audio: a path or a binary file object (read in 1 MiB chunks, never whole). A seekable
+                file object is read from its current position and put back there afterwards, so a
+                failed upload can be made again with the same object.
             key: the object key (``meetings/call.wav`` or ``media://meetings/call.wav``); default: unique.
             on_progress: called with (bytes sent, total bytes or None) after each chunk.
         """

@@ -22,7 +22,7 @@ from . import _core
 from ._config import Settings
 from ._polling import PollSchedule, quota_exhausted, rate_limit, rate_limit_gap
 from ._retry import RetryPolicy, describe
-from ._upload import ProgressCallback
+from ._upload import ProgressCallback, retry_hint
 from ._validation import CheckedAudio
 from .errors import (
     APIConnectionError,
@@ -378,7 +378,7 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
         # URL is its signature, and the httpx error (not kept as a cause) holds it.
         error_type = APITimeoutError if isinstance(lost, httpx.TimeoutException) else APIConnectionError
         raise error_type(
-            f"uploading to the presigned URL failed ({describe(lost)}); {media_url} was not stored: upload again",
+            f"uploading to the presigned URL failed ({describe(lost)}); {retry_hint(audio, media_url)}",
             method="PUT",
             url=str(httpx.URL(presigned).copy_with(query=None)),
             request_sent=not isinstance(lost, httpx.ConnectError | httpx.ConnectTimeout),
@@ -390,7 +390,7 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
             status_code=put.status_code,
             headers=dict(put.headers),
             body=put.content,
-            hint=f"{media_url} was not stored; upload again",
+            hint=retry_hint(audio, media_url),
         )
     return media_url
 

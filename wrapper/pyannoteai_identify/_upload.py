@@ -45,14 +45,35 @@ def media_url_for(audio: CheckedAudio, key: str | None, *, field: str = "key") -
 
 @contextmanager
 def opened(audio: CheckedAudio) -> Iterator[IO[bytes]]:
-    """The audio as an open binary file; a path is opened (and closed), a file object is used as is."""
+    """The audio as an open binary file; a path is opened (and closed), a file object is used as is.
+
+    A seekable file object is read from the position it had when it was passed in, and put back
+    there afterwards, whatever the outcome: an upload that failed half-way can be made again
+    with the same object and sends every byte, not only those the first attempt left.
+    """
     if audio.path is not None:
         with open(audio.path, "rb") as handle:
             yield handle
     elif audio.file is not None:
-        yield audio.file
+        if audio.start is not None:
+            audio.file.seek(audio.start)
+        try:
+            yield audio.file
+        finally:
+            if audio.start is not None and not getattr(audio.file, "closed", False):
+                audio.file.seek(audio.start)
     else:
         raise ValueError("nothing to upload: the audio is a URL")
+
+
+def retry_hint(audio: CheckedAudio, media_url: str) -> str:
+    """What to do after an upload of *audio* to *media_url* failed."""
+    if audio.file is not None and audio.start is None:
+        return (
+            f"{media_url} was not stored, and the file object cannot seek, so the bytes already read are gone: "
+            "upload again from a new file object"
+        )
+    return f"{media_url} was not stored; upload again"
 
 
 def iter_chunks(

@@ -283,16 +283,19 @@ class CheckedAudio:
     path: str | None = None
     file: IO[bytes] | None = None
     size: int | None = None
+    start: int | None = None
+    """Where reading a seekable file object starts: each upload attempt rewinds to it."""
 
 
-def _file_size(file: IO[bytes]) -> int | None:
+def _position_and_size(file: IO[bytes]) -> tuple[int, int] | tuple[None, None]:
+    """The current position of a seekable file and the bytes left from it; (None, None) when it cannot seek."""
     try:
         position = file.tell()
         end = file.seek(0, os.SEEK_END)
         file.seek(position)
-        return end - position
+        return position, end - position
     except (OSError, ValueError, AttributeError):
-        return None
+        return None, None
 
 
 def check_audio(value: object, *, field: str = "audio", max_bytes: int = MAX_AUDIO_BYTES) -> CheckedAudio:
@@ -331,10 +334,10 @@ def check_audio(value: object, *, field: str = "audio", max_bytes: int = MAX_AUD
         if not isinstance(probe, bytes | bytearray | memoryview):
             raise ValidationError(field, value, f"must be a binary file: read() gave {type(probe).__name__}, not bytes")
         file: IO[bytes] = value  # type: ignore[assignment]
-        file_size = _file_size(file)
+        start, file_size = _position_and_size(file)
         if file_size == 0:
             raise ValidationError(field, value, "nothing left to read: the file is empty or already read to its end")
         if file_size is not None and file_size > max_bytes:
             raise ValidationError(field, value, f"the file has {file_size} bytes; the API accepts at most {max_bytes}")
-        return CheckedAudio(file=file, size=file_size)
+        return CheckedAudio(file=file, size=file_size, start=start)
     raise ValidationError(field, value, "must be an http(s) URL, a media:// URL, a local path or a binary file object")
