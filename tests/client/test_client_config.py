@@ -64,6 +64,65 @@ async def test_context_manager_closes_the_http_client_it_created(mode: str, make
     assert closed == (["aclose"] if mode == "async" else ["close"])
 
 
+async def test_a_closed_client_refuses_calls_with_an_sdk_error_and_sends_nothing(
+    mode: str, make_api: MakeApi, router: respx.Router
+) -> None:
+    """After close, a call raises ConfigurationError saying so (not httpx's bare RuntimeError), also
+    for a client whose httpx client was passed in and is still open; entering it again is refused."""
+    route = router.get("/v1/test").respond(200, json=TEST_BODY)
+    injected: httpx.Client | httpx.AsyncClient
+    if mode == "async":
+        injected = httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler))
+    else:
+        injected = httpx.Client(transport=httpx.MockTransport(router.handler))
+    for api in (make_api(), make_api(http_client=injected)):
+        async with api.session():
+            await api.test()
+        with pytest.raises(ConfigurationError, match="is closed: create a new one"):
+            await api.test()
+        with pytest.raises(ConfigurationError, match="is closed"):
+            async with api.session():
+                pass
+    assert route.call_count == 2
+    assert not injected.is_closed
+    if isinstance(injected, httpx.AsyncClient):
+        await injected.aclose()
+    else:
+        injected.close()
+
+
+@pytest.mark.parametrize(
+    ("cls", "argument"),
+    [
+        (Client, ("http_client", httpx.AsyncClient)),
+        (AsyncClient, ("http_client", httpx.Client)),
+        (Client, ("transport", httpx.AsyncHTTPTransport)),
+        (AsyncClient, ("transport", httpx.HTTPTransport)),
+    ],
+    ids=[
+        "sync-client-async-http",
+        "async-client-sync-http",
+        "sync-client-async-transport",
+        "async-client-sync-transport",
+    ],
+)
+def test_an_http_client_or_transport_of_the_other_kind_is_refused_at_construction(
+    cls: type, argument: tuple[str, type]
+) -> None:
+    """A sync httpx client in an AsyncClient would block the event loop before failing: refused up front."""
+    name, make = argument
+    with pytest.raises(ConfigurationError, match=f"{name} must be an httpx"):
+        cls(API_KEY, base_url=BASE_URL, **{name: make()})
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+def test_http_client_and_transport_together_are_refused(cls: type) -> None:
+    """The transport would be silently ignored (the http_client has its own): say so instead."""
+    http = httpx.AsyncClient() if cls is AsyncClient else httpx.Client()
+    with pytest.raises(ConfigurationError, match="http_client or transport, not both"):
+        cls(API_KEY, base_url=BASE_URL, http_client=http, transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+
+
 async def test_one_pooled_http_client_serves_every_request(
     mode: str, make_api: MakeApi, router: respx.Router, monkeypatch: pytest.MonkeyPatch
 ) -> None:

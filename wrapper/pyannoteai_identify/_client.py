@@ -47,7 +47,7 @@ from ._validation import (
     check_webhook,
 )
 from ._version import __version__
-from .errors import InvalidResponseError, ValidationError
+from .errors import ConfigurationError, InvalidResponseError, ValidationError
 from .results import IdentifyResult, Job, JobKind, JobStatus, R, Result, VoiceprintResult
 
 if TYPE_CHECKING:
@@ -62,6 +62,8 @@ _STATUS_VALUES = frozenset(status.value for status in JobStatus)
 
 class _BaseClient:
     """Settings, policies and the argument checks shared by both clients."""
+
+    _closed: bool = False
 
     def __init__(
         self,
@@ -86,6 +88,28 @@ class _BaseClient:
     @property
     def base_url(self) -> str:
         return self._settings.base_url
+
+    @staticmethod
+    def _check_http(http_client: object, transport: object, client_type: type, transport_type: type) -> None:
+        """Refuse an httpx client or transport of the other kind (sync for async), and both at once."""
+        if http_client is not None and transport is not None:
+            raise ConfigurationError(
+                "pass http_client or transport, not both: the transport of an http_client you build is its own"
+            )
+        for name, value, expected in (
+            ("http_client", http_client, client_type),
+            ("transport", transport, transport_type),
+        ):
+            if value is not None and not isinstance(value, expected):
+                raise ConfigurationError(
+                    f"{name} must be an {expected.__module__}.{expected.__qualname__}, not "
+                    f"{type(value).__module__}.{type(value).__qualname__} (Client takes httpx.Client and "
+                    "httpx.BaseTransport, AsyncClient httpx.AsyncClient and httpx.AsyncBaseTransport)"
+                )
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ConfigurationError(f"this {type(self).__name__} is closed: create a new one")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._settings.base_url!r})"
@@ -339,6 +363,8 @@ class Client(_BaseClient):
             poll_schedule=poll_schedule,
             clock=clock,
         )
+        self._check_http(http_client, transport, httpx.Client, httpx.BaseTransport)
+        self._closed = False
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
             transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env
@@ -346,6 +372,7 @@ class Client(_BaseClient):
         self._sleep = sleep or time.sleep
 
     def __enter__(self) -> Self:
+        self._check_open()
         return self
 
     def __exit__(
@@ -354,7 +381,8 @@ class Client(_BaseClient):
         self.close()
 
     def close(self) -> None:
-        """Close the pooled connections (unless the httpx client was passed in)."""
+        """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after."""
+        self._closed = True
         if self._owns_http:
             self._http.close()
 
@@ -362,6 +390,7 @@ class Client(_BaseClient):
         return _flows.drive(flow, self._perform)
 
     def _perform(self, step: _flows.Step) -> Any:
+        self._check_open()
         if isinstance(step, _flows.Send):
             return self._http.send(step.request)
         if isinstance(step, _flows.Sleep):
@@ -614,6 +643,8 @@ class AsyncClient(_BaseClient):
             poll_schedule=poll_schedule,
             clock=clock,
         )
+        self._check_http(http_client, transport, httpx.AsyncClient, httpx.AsyncBaseTransport)
+        self._closed = False
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env
@@ -621,6 +652,7 @@ class AsyncClient(_BaseClient):
         self._sleep = sleep or anyio.sleep
 
     async def __aenter__(self) -> Self:
+        self._check_open()
         return self
 
     async def __aexit__(
@@ -629,7 +661,8 @@ class AsyncClient(_BaseClient):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the pooled connections (unless the httpx client was passed in)."""
+        """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after."""
+        self._closed = True
         if self._owns_http:
             await self._http.aclose()
 
@@ -637,6 +670,7 @@ class AsyncClient(_BaseClient):
         return await _flows.adrive(flow, self._perform)
 
     async def _perform(self, step: _flows.Step) -> Any:
+        self._check_open()
         if isinstance(step, _flows.Send):
             return await self._http.send(step.request)
         if isinstance(step, _flows.Sleep):

@@ -4,7 +4,7 @@ The hierarchy::
 
     PyannoteAIError
     ├── ValidationError            bad input, raised before any network I/O (also a ValueError)
-    ├── ConfigurationError         a missing API key or an unsafe base URL
+    ├── ConfigurationError         a missing API key, an unsafe base URL, a closed client
     ├── APIConnectionError         no response: connection refused, reset, DNS, …
     │   └── APITimeoutError        no response in time
     ├── APIError                   the API answered with an error status
@@ -76,7 +76,8 @@ class ValidationError(PyannoteAIError, ValueError):
 
 
 class ConfigurationError(PyannoteAIError):
-    """The client cannot be configured: a missing API key, or a base URL that would leak it."""
+    """The client cannot be set up or used as asked: a missing API key, a base URL that would leak it,
+    an httpx client or transport of the other kind (sync for async), or a client already closed."""
 
 
 class APIConnectionError(PyannoteAIError):
