@@ -314,7 +314,7 @@ def test_requests_that_break_the_contract_get_a_400_naming_the_field(pyannoteai_
     response = httpx.post(
         "https://api.pyannote.ai/v1/identify",
         json={"url": "https://example.com/a.wav", "voiceprints": [], "numSpeakers": 3},
-        headers={"Authorization": "Bearer k"},
+        headers={"Authorization": f"Bearer {MOCK_API_KEY}"},
     )
     assert response.status_code == 400
     fields = {error["field"] for error in response.json()["errors"]}
@@ -347,7 +347,7 @@ def test_the_mock_refuses_what_the_contract_refuses_as_the_sandbox_does(
         f"https://api.pyannote.ai{path}",
         content=content or None,
         params=params,
-        headers={"Authorization": "Bearer k", "Content-Type": "application/json"},
+        headers={"Authorization": f"Bearer {MOCK_API_KEY}", "Content-Type": "application/json"},
     )
     assert response.status_code == 400, response.text
     assert [error["field"] for error in response.json()["errors"]] == [field]

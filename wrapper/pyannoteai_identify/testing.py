@@ -25,7 +25,9 @@ import base64
 import hashlib
 import importlib.util
 import json
+import math
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +78,12 @@ Kind: TypeAlias = Literal["identify", "voiceprint", "diarization"]
 FinalStatus: TypeAlias = Literal["succeeded", "failed", "canceled"]
 _TERMINAL = frozenset({"succeeded", "failed", "canceled"})
 _FAILURE = "Could not load audio"
+#: The ``X-RateLimit-Limit`` the mock reports (a nominal per-minute limit; the mock never enforces it).
+_RATE_LIMIT = 100
+#: The operation id of the PUT to a presigned URL (not in openapi.yaml: storage, not the API).
+_UPLOAD = "upload"
+_SEQ_BITS = 48
+_SEQ_MASK = (1 << _SEQ_BITS) - 1
 
 
 # --- builders ---------------------------------------------------------------------------------
@@ -304,6 +312,15 @@ def _route_for(method: str, path: str) -> _Route | None:
     return None
 
 
+def _exact_route(method: str, path: str) -> tuple[_Route, tuple[str, ...]] | None:
+    """The operation whose path template matches all of *path* (below the base URL), and its path parameters."""
+    for route in _routes():
+        found = route.pattern.fullmatch(path)
+        if route.method == method.upper() and found:
+            return route, found.groups()
+    return None
+
+
 def _where(path: Sequence[Any]) -> str:
     """A JSON path such as ``$.items[0].createdAt``."""
     text = "$"
@@ -380,24 +397,6 @@ def check_response(response: httpx.Response) -> list[str]:
     return [*problems, *(f"{what}: the body breaks openapi.yaml at {p}" for p in found)]
 
 
-def _request_problems(operation_id: str, body: Any) -> list[tuple[str, str]]:
-    """``(field, message)`` for each way a request body breaks the operation's request schema."""
-    _need("jsonschema")
-    from . import _schema
-
-    validator = _schema.validator_for(f"request:{operation_id}")
-    problems = []
-    for error in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
-        path = list(error.absolute_path)
-        if error.validator == "required" and isinstance(error.instance, dict):
-            required: list[str] = list(error.schema.get("required", [])) if isinstance(error.schema, dict) else []
-            missing = [name for name in required if name not in error.instance]
-            path = [*path, *missing[:1]]
-        name = ".".join(str(p) for p in path) or "body"
-        problems.append((name, error.message))
-    return problems
-
-
 # --- the mock API -----------------------------------------------------------------------------
 
 
@@ -422,11 +421,15 @@ class RecordedRequest:
 class _Job:
     kind: Kind
     job_id: str
+    seq: int  # position in submission order: what list cursors encode
     created_at: str
+    updated_at: str  # the time of the last status change
     request: Mapping[str, Any]
     pending_polls: int
     outcome: str
     output: Mapping[str, Any] | None
+    error: str | None = None  # output.error if it fails, instead of failure_message
+    ended: float | None = None  # virtual time it reached a final status: retention counts from here
     polls: int = 0
     status: str = "created"
 
@@ -451,10 +454,13 @@ class MockAPI:
             body, or None for :func:`make_identify_output` over the request's labels (honouring
             ``numSpeakers``, ``confidence``, ``exclusive`` and ``turnLevelConfidence``).
         voiceprint_output: the same for voiceprint jobs (default: a voiceprint derived from the URL).
-        failure_message: ``output.error`` of failed jobs.
-        uploads: the bytes PUT to each ``media://`` URL.
+        failure_message: ``output.error`` of failed jobs. A job on a ``media://`` URL nothing was
+            uploaded to fails with "Could not load audio" instead, as the API's do.
+        retention_seconds: virtual seconds a finished job (and a presigned URL) is kept: then
+            ``GET`` answers 404 and listings skip it (24 h, as the API). See :meth:`advance`.
+        uploads: the bytes PUT to each ``media://`` URL (set an entry to pretend an upload).
         sleeps: the delays that clients from :meth:`client` and :meth:`async_client` slept, in
-            virtual time (they return at once).
+            virtual time (they return at once, and move the virtual clock).
     """
 
     base_url: str = DEFAULT_BASE_URL
@@ -465,18 +471,25 @@ class MockAPI:
     identify_output: _BodyFactory = None
     voiceprint_output: _BodyFactory = None
     failure_message: str = _FAILURE
+    retention_seconds: float = 24 * 3600.0
     requests: list[RecordedRequest] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)
     sleeps: list[float] = field(default_factory=list)
     router: respx.MockRouter | None = field(default=None, repr=False)
     _jobs: dict[str, _Job] = field(default_factory=dict, repr=False)
-    _presigned: dict[str, str] = field(default_factory=dict, repr=False)
+    _presigned: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)  # URL → (key, expiry)
     _queued: dict[str, list[tuple[int, Any, dict[str, str]]]] = field(default_factory=dict, repr=False)
     _now: float = field(default=0.0, repr=False)
+    _wall: float = field(default_factory=time.time, repr=False)  # epoch seconds at virtual time 0
+    _seq: int = field(default=0, repr=False)
+    # Cursors are UUIDs whose low bits carry a job's position and whose high bits are this mock's own
+    # (as the sandbox's), so they survive a job changing status and foreign ones are recognised.
+    _cursor_base: int = field(default_factory=lambda: uuid.uuid4().int & ~_SEQ_MASK, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self.storage_url = self.storage_url.rstrip("/")
+        self._base_path = httpx.URL(self.base_url).path.rstrip("/")
 
     # clients
 
@@ -488,28 +501,63 @@ class MockAPI:
         self._now += seconds
 
     async def _async_sleep(self, seconds: float) -> None:
+        import anyio.lowlevel  # httpx's own dependency; imported late to keep the plugin's import cheap
+
         self._sleep(seconds)
+        # A real sleep yields to the event loop: so does this one, or other tasks starve and a
+        # cancelled wait polls on until its job ends.
+        await anyio.lowlevel.checkpoint()
+
+    def advance(self, seconds: float) -> None:
+        """Move the mock's virtual clock forward without waiting: finished jobs and presigned URLs expire.
+
+        The clients from :meth:`client` and :meth:`async_client` move it too, by each delay they sleep.
+        """
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not seconds >= 0:
+            raise ValueError(f"seconds={seconds!r}: must be a number of seconds >= 0")
+        self._now += seconds
+
+    def _stamp(self) -> str:
+        """The current time on the virtual clock, as the API writes ``createdAt``."""
+        return datetime.fromtimestamp(self._wall + self._now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def client(self, **kwargs: Any) -> Client:
-        """A ``Client`` for this mock whose waits take no real time (extra arguments go to ``Client``)."""
-        options: dict[str, Any] = {"base_url": self.base_url, "sleep": self._sleep, "clock": self._clock, **kwargs}
-        return Client(self.api_key, **options)
+        """A ``Client`` for this mock whose waits take no real time (extra arguments go to ``Client``).
+
+        ``api_key`` may be given too: the mock answers 401 to any key but its own.
+        """
+        options: dict[str, Any] = {
+            "api_key": self.api_key,
+            "base_url": self.base_url,
+            "sleep": self._sleep,
+            "clock": self._clock,
+            **kwargs,
+        }
+        return Client(**options)
 
     def async_client(self, **kwargs: Any) -> AsyncClient:
         """An ``AsyncClient`` for this mock whose waits take no real time."""
         options: dict[str, Any] = {
+            "api_key": self.api_key,
             "base_url": self.base_url,
             "sleep": self._async_sleep,
             "clock": self._clock,
             **kwargs,
         }
-        return AsyncClient(self.api_key, **options)
+        return AsyncClient(**options)
 
     # scripting
 
     def calls(self, operation_id: str) -> list[RecordedRequest]:
         """The recorded requests of one operation (``identify``, ``getJobById``, ``upload``, ...)."""
         return [request for request in self.requests if request.operation_id == operation_id]
+
+    def _add(self, job: _Job) -> None:
+        self._purge()
+        self._seq += 1
+        job.seq = self._seq
+        self._jobs.pop(job.job_id, None)  # a reused id: the job moves to the newest position
+        self._jobs[job.job_id] = job
 
     def add_job(
         self,
@@ -519,19 +567,27 @@ class MockAPI:
         output: Mapping[str, Any] | None = None,
         job_id: str | None = None,
     ) -> str:
-        """Create a job in the given status (as if submitted earlier) and return its id."""
-        body = make_job(kind, status, job_id=job_id, output=output, error=self.failure_message)
-        self._jobs[body["jobId"]] = _Job(
+        """Create a job in the given status (as if submitted earlier) and return its id.
+
+        It is the newest job; one in a final status counts as just finished for retention.
+        """
+        stamp = self._stamp()
+        body = make_job(kind, status, job_id=job_id, output=output, error=self.failure_message, created_at=stamp)
+        job = _Job(
             kind=kind,
             job_id=body["jobId"],
-            created_at=body["createdAt"],
+            seq=0,
+            created_at=stamp,
+            updated_at=stamp,
             request={},
             pending_polls=0,
             outcome=status,
             output=body.get("output"),
             status=status,
+            ended=self._now if status in _TERMINAL else None,
         )
-        return str(body["jobId"])
+        self._add(job)
+        return job.job_id
 
     def respond_with(
         self,
@@ -544,20 +600,43 @@ class MockAPI:
     ) -> None:
         """Answer the next *times* requests of *operation_id* with this status (and body, or a spec-valid one).
 
-        Without *json*, a 400 carries a ``ValidationErrorResponse`` and any other status an
-        ``ApiError``; a 429 gets ``Retry-After: 1`` unless *headers* say otherwise.
+        *operation_id* is an operationId of openapi.yaml, or ``upload`` for the PUT to a presigned
+        URL. Without *json*, a 400 carries a ``ValidationErrorResponse`` and any other status an
+        ``ApiError``; a 429 gets ``Retry-After: 1`` and the ``X-RateLimit-*`` headers of a refusal
+        (limit, ``Remaining: 0``, reset time) unless *headers* say otherwise.
         """
-        if not any(route.operation_id == operation_id for route in _routes()):
-            raise ValueError(f"no operation {operation_id!r} in openapi.yaml")
+        if operation_id != _UPLOAD and not any(route.operation_id == operation_id for route in _routes()):
+            raise ValueError(f"no operation {operation_id!r} in openapi.yaml (nor {_UPLOAD!r}, the presigned PUT)")
         if json is None:
             json = (
                 {"message": "Invalid request", "errors": [{"field": "url", "message": "Invalid URL"}]}
                 if status_code == 400
                 else _api_error(httpx.codes.get_reason_phrase(status_code) or "Error")
             )
-        extra = {"Retry-After": "1"} if status_code == 429 else {}
-        canned = (status_code, json, {**extra, **(headers or {})})
+        canned = (status_code, json, dict(headers or {}))
         self._queued.setdefault(operation_id, []).extend([canned] * times)
+
+    def _canned(self, operation_id: str) -> httpx.Response | None:
+        """The next answer queued by :meth:`respond_with` for *operation_id*, if any."""
+        queued = self._queued.get(operation_id)
+        if not queued:
+            return None
+        status_code, body, overrides = queued.pop(0)
+        headers = httpx.Headers()
+        if status_code == 429:
+            # The headers of a refusal (api-reference §8, as the sandbox sends them), computed when
+            # answered so the reset time follows the clock; the caller's headers replace any of them.
+            wait = ascii_int(httpx.Headers(overrides).get("retry-after", "1").strip())
+            headers = httpx.Headers(
+                {
+                    "Retry-After": "1",
+                    "X-RateLimit-Limit": str(_RATE_LIMIT),
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": str(math.ceil(self._wall + self._now + (wait if wait is not None else 1))),
+                }
+            )
+        headers.update(overrides)
+        return httpx.Response(status_code, json=body, headers=headers)
 
     # the handler
 
@@ -566,13 +645,17 @@ class MockAPI:
         content = request.read()
         operation_id: str | None
         if request.method == "PUT" and str(request.url) in self._presigned:
-            response, operation_id = self._upload(request, content), "upload"
+            response, operation_id = self._upload(request, content), _UPLOAD
         else:
-            route = _route_for(request.method, request.url.path)
-            operation_id = route.operation_id if route else None
-            response = self._answer(route, request, content)
+            path = request.url.path
+            # Only the base URL's own path is stripped: ".../v1/v1/test" is no operation (the API 404s).
+            found = (
+                _exact_route(request.method, path[len(self._base_path) :]) if path.startswith(self._base_path) else None
+            )
+            operation_id = found[0].operation_id if found else None
+            response = self._answer(found, request, content)
         try:
-            parsed = loads_stdlib(content) if content and operation_id != "upload" else None
+            parsed = loads_stdlib(content) if content and operation_id != _UPLOAD else None
         except (ValueError, RecursionError):
             parsed = None
         self.requests.append(
@@ -588,26 +671,35 @@ class MockAPI:
         )
         return response
 
-    def _answer(self, route: _Route | None, request: httpx.Request, content: bytes) -> httpx.Response:
-        if route is None:
+    def _answer(
+        self, found: tuple[_Route, Sequence[str]] | None, request: httpx.Request, content: bytes
+    ) -> httpx.Response:
+        if found is None:
             return _error(404, f"{request.method} {request.url.path} does not exist")
-        if not request.headers.get("authorization", "").startswith("Bearer "):
-            return _error(401, "Missing API key: send Authorization: Bearer <key>")
-        queued = self._queued.get(route.operation_id)
-        if queued:
-            status_code, canned, headers = queued.pop(0)
-            return httpx.Response(status_code, json=canned, headers=headers)
+        route, path_params = found
+        token = _bearer(request.headers.get("authorization"))
+        if token != self.api_key:
+            return _error(401, "Invalid or missing API key: send 'Authorization: Bearer <key>'")
+        canned = self._canned(route.operation_id)
+        if canned is not None:
+            return canned
         body: Any = None
         if "requestBody" in route.operation:
+            _need("jsonschema")
+            # The sandbox's reading of the contract, so both fakes answer a bad body alike.
+            from .sandbox._validation import body_errors, drop_null_options
+
+            if not content.strip():
+                return _bad_request([{"field": "body", "message": "Required: a JSON object"}])
             try:
                 body = loads_stdlib(content)  # strict, as the API: NaN and Infinity are not JSON
             except (ValueError, RecursionError):
-                return _bad_request([("body", "must be JSON")])
-            problems = _request_problems(route.operation_id, body)
+                return _bad_request([{"field": "body", "message": "Must be valid JSON"}])
+            # The official SDK sends null for unset options and the API accepts it.
+            body = drop_null_options(route.operation_id, body)
+            problems = body_errors(route.operation_id, body)
             if problems:
                 return _bad_request(problems)
-        params = route.pattern.search(request.url.path)
-        path_params = params.groups() if params else ()
         return self._operation(route.operation_id, body, request.url.params, path_params)
 
     def _operation(
@@ -617,7 +709,7 @@ class MockAPI:
             return _ok(200, {"status": "OK", "message": "Test connection successful"})
         if operation_id == "getMediaUploadUrl":
             presigned = f"{self.storage_url}/upload/{uuid.uuid4().hex}?signature=mock"
-            self._presigned[presigned] = body["url"]
+            self._presigned[presigned] = (body["url"], self._now + self.retention_seconds)
             return _ok(201, {"url": presigned})
         if operation_id in ("identify", "voiceprint"):
             return self._create(operation_id, body)
@@ -628,23 +720,36 @@ class MockAPI:
         return _error(404, f"the mock does not implement {operation_id}")  # pragma: no cover - every path is
 
     def _upload(self, request: httpx.Request, content: bytes) -> httpx.Response:
+        """A PUT to a presigned URL: stored (again, like storage, until the URL expires)."""
         if "authorization" in request.headers:
             return httpx.Response(400, text="presigned URLs take no Authorization header")
-        self.uploads[self._presigned.pop(str(request.url))] = content
+        canned = self._canned(_UPLOAD)
+        if canned is not None:
+            return canned
+        key, expires = self._presigned[str(request.url)]
+        if self._now >= expires:
+            return httpx.Response(403, json={"message": "Expired upload URL: ask POST /v1/media/input for a new one"})
+        self.uploads[key] = content
         return httpx.Response(200)
 
     def _create(self, operation_id: str, body: Mapping[str, Any]) -> httpx.Response:
         kind: Kind = "identify" if operation_id == "identify" else "voiceprint"
+        url = str(body["url"])
+        unreadable = url.startswith("media://") and url not in self.uploads  # the API cannot load it
+        stamp = self._stamp()
         job = _Job(
             kind=kind,
             job_id=str(uuid.uuid4()),
-            created_at=_now(),
+            seq=0,
+            created_at=stamp,
+            updated_at=stamp,
             request=body,
             pending_polls=max(0, self.pending_polls),
-            outcome=self.outcome,
+            outcome="failed" if unreadable else self.outcome,
             output=None,
+            error=_FAILURE if unreadable else None,
         )
-        self._jobs[job.job_id] = job
+        self._add(job)
         return _ok(200, {"jobId": job.job_id, "status": job.status})
 
     def _output(self, job: _Job) -> Mapping[str, Any]:
@@ -663,23 +768,44 @@ class MockAPI:
             turn_level_confidence=bool(job.request.get("turnLevelConfidence")),
         )
 
+    def _purge(self) -> None:
+        """Forget jobs finished more than ``retention_seconds`` ago, and expired presigned URLs."""
+        for job_id in [i for i, job in self._jobs.items() if job.ended is not None and self._expired(job.ended)]:
+            del self._jobs[job_id]
+        for url in [u for u, (_, expires) in self._presigned.items() if self._now >= expires + self.retention_seconds]:
+            del self._presigned[url]  # kept a while past expiry, to answer 403 rather than 404
+
+    def _expired(self, ended: float) -> bool:
+        return self._now >= ended + self.retention_seconds
+
+    def _advance(self, job: _Job) -> None:
+        """One observation of *job* (a poll, or a listing that reads it): it moves one step towards its outcome."""
+        if job.status in _TERMINAL:
+            return
+        job.polls += 1
+        status = "running" if job.polls <= job.pending_polls else job.outcome
+        if status != job.status:
+            job.status = status
+            job.updated_at = self._stamp()
+        if status in _TERMINAL:
+            job.ended = self._now
+            if status == "succeeded" and job.output is None:
+                job.output = self._output(job)
+            elif status == "failed" and job.output is None:
+                job.output = {"error": job.error or self.failure_message}
+
     def _poll(self, job_id: str) -> httpx.Response:
+        self._purge()
         job = self._jobs.get(job_id)
         if job is None:
-            return _error(404, f"Job {job_id} not found")
-        if job.status not in _TERMINAL:
-            job.polls += 1
-            if job.polls <= job.pending_polls:
-                job.status = "running"
-            else:
-                job.status = job.outcome
-                if job.outcome == "succeeded" and job.output is None:
-                    job.output = self._output(job)
+            message = "Job not found: it does not exist, or its results were deleted after the retention period"
+            return _error(404, message)
+        self._advance(job)
         body: dict[str, Any] = {
             "jobId": job.job_id,
             "status": job.status,
             "createdAt": job.created_at,
-            "updatedAt": _now(),
+            "updatedAt": job.updated_at,
         }
         if job.output is not None:
             body["output"] = dict(job.output)
@@ -692,18 +818,33 @@ class MockAPI:
 
         values, problems = query_errors("getJobsByTeamV2", params)
         if problems:
-            return _bad_request([(problem["field"], problem["message"]) for problem in problems])
-        limit = int(values.get("limit", 10))
-        jobs = [job for job in reversed(self._jobs.values()) if params.get("status") in (None, job.status)]
-        cursor = params.get("cursor")
-        if cursor is not None:
-            ids = [job.job_id for job in jobs]
-            if cursor not in ids:
-                return _bad_request([("cursor", "unknown cursor")])
-            jobs = jobs[ids.index(cursor) + 1 :]
-        page = jobs[:limit]
+            return _bad_request(problems)
+        limit, status = int(values.get("limit", 10)), values.get("status")
+        before = None
+        if "cursor" in values:
+            # A position in submission order, applied before the status filter (as the sandbox's
+            # cursor), so a job changing status between two pages does not break the listing.
+            before = uuid.UUID(values["cursor"]).int  # a valid uuid: query_errors checked its format
+            if before & ~_SEQ_MASK != self._cursor_base:
+                return _bad_request(
+                    [{"field": "cursor", "message": "Unknown cursor: pass the nextCursor of a previous page"}]
+                )
+            before &= _SEQ_MASK
+        self._purge()
+        page: list[_Job] = []
+        cursor = None
+        for job in sorted(self._jobs.values(), key=lambda job: job.seq, reverse=True):
+            if before is not None and job.seq >= before:
+                continue
+            self._advance(job)  # a listing shows progress, as polls do
+            if status is not None and job.status != status:
+                continue
+            if len(page) == limit:
+                cursor = str(uuid.UUID(int=self._cursor_base | page[-1].seq))
+                break
+            page.append(job)
         items = [{"id": job.job_id, "status": job.status, "createdAt": job.created_at} for job in page]
-        return _ok(200, {"items": items, "nextCursor": page[-1].job_id if len(jobs) > limit else None})
+        return _ok(200, {"items": items, "nextCursor": cursor})
 
 
 def _ok(status_code: int, body: Any) -> httpx.Response:
@@ -718,9 +859,17 @@ def _error(status_code: int, message: str) -> httpx.Response:
     return httpx.Response(status_code, json=_api_error(message))
 
 
-def _bad_request(problems: Sequence[tuple[str, str]]) -> httpx.Response:
-    errors = [{"field": name, "message": message} for name, message in problems]
-    return httpx.Response(400, json={"message": "Invalid request", "errors": errors})
+def _bad_request(errors: Sequence[Mapping[str, str]]) -> httpx.Response:
+    """A 400 with field errors ``[{field, message}]``, as the API (and the sandbox) answer."""
+    return httpx.Response(400, json={"message": "Invalid request", "errors": [dict(error) for error in errors]})
+
+
+def _bearer(header: str | None) -> str | None:
+    """The token of ``Authorization: Bearer <token>`` (any case of the scheme, as the sandbox reads it)."""
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
 
 
 # --- fixtures ---------------------------------------------------------------------------------

@@ -1,0 +1,284 @@
+"""The mock of ``pyannoteai_identify.testing`` answers as the API (and the sandbox) would.
+
+Each test names one way the mock used to be kinder or different than the API: a wrong key
+accepted, paths matched under any prefix, nulls refused, field errors worded differently, lists
+that never showed progress, cursors that broke, sleeps that never yielded, 429s without their
+rate-limit headers, one-shot upload URLs, jobs that never expired.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from pyannoteai_identify import APIError, AuthenticationError, JobFailedError, NotFoundError
+from pyannoteai_identify.testing import MOCK_API_KEY, MockAPI, check_response
+
+API = "https://api.pyannote.ai"
+AUTH = {"Authorization": f"Bearer {MOCK_API_KEY}"}
+AUDIO = "https://example.com/meeting.wav"
+VOICEPRINTS = [{"label": "Alice", "voiceprint": "QUFB"}]
+
+
+def _list(params: dict[str, Any]) -> httpx.Response:
+    return httpx.get(f"{API}/v2/jobs", params=params, headers=AUTH)
+
+
+# --- 1. the API key -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "authorization", ["Bearer not-the-key", "Bearer ", "Basic " + MOCK_API_KEY, MOCK_API_KEY, None]
+)
+def test_a_wrong_or_missing_key_gets_401_as_from_the_sandbox(
+    pyannoteai_mock: MockAPI, authorization: str | None
+) -> None:
+    """Only the mock's own key passes; anything else answers 401 with an ApiError body."""
+    headers = {} if authorization is None else {"Authorization": authorization}
+    response = httpx.get(f"{API}/v1/test", headers=headers)
+    assert response.status_code == 401
+    assert set(response.json()) == {"requestId", "message"}
+    assert "API key" in response.json()["message"]
+    assert check_response(response) == []
+
+
+def test_the_bearer_scheme_is_case_insensitive_and_a_client_with_another_key_is_refused(
+    pyannoteai_mock: MockAPI,
+) -> None:
+    """``bearer <key>`` passes as the sandbox reads it; Client("other key") raises AuthenticationError."""
+    assert httpx.get(f"{API}/v1/test", headers={"Authorization": f"bearer {MOCK_API_KEY}"}).status_code == 200
+    with pyannoteai_mock.client(api_key="definitely-not-the-key") as client, pytest.raises(AuthenticationError):
+        client.test()
+
+
+# --- 2. paths -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/v1/v1/test", "/anything/v2/jobs", "/v1/v1/identify"])
+def test_a_path_under_another_prefix_is_404_as_from_the_api(pyannoteai_mock: MockAPI, path: str) -> None:
+    """The operation's path must follow the base URL exactly: a base URL ending in /v1 does not work."""
+    method = "POST" if path.endswith("identify") else "GET"
+    body = {"url": AUDIO, "voiceprints": VOICEPRINTS} if method == "POST" else None
+    response = httpx.request(method, f"{API}{path}", json=body, headers=AUTH)
+    assert response.status_code == 404
+    assert pyannoteai_mock.requests[-1].operation_id is None
+    with pyannoteai_mock.client(base_url=f"{API}/v1") as client, pytest.raises(NotFoundError):
+        client.test()
+
+
+def test_a_base_url_with_a_path_is_stripped_exactly() -> None:
+    """A MockAPI whose base URL has a path serves the operations below that path, and only there."""
+    mock = MockAPI(base_url="https://proxy.example.com/pyannote/")
+    ok = mock.handle(httpx.Request("GET", "https://proxy.example.com/pyannote/v1/test", headers=AUTH))
+    bare = mock.handle(httpx.Request("GET", "https://proxy.example.com/v1/test", headers=AUTH))
+    assert (ok.status_code, bare.status_code) == (200, 404)
+
+
+# --- 3. null options --------------------------------------------------------------------------------
+
+
+def test_null_optional_fields_are_read_as_not_given_as_the_sandbox_does(pyannoteai_mock: MockAPI) -> None:
+    """The official SDK sends null for unset options: accepted; a null required field still answers 400."""
+    body = {"url": AUDIO, "voiceprints": VOICEPRINTS, "numSpeakers": None, "confidence": None, "webhook": None}
+    created = httpx.post(f"{API}/v1/identify", json=body, headers=AUTH)
+    assert created.status_code == 200, created.text
+    (call,) = pyannoteai_mock.calls("identify")
+    assert call.json == body  # recorded as sent
+    refused = httpx.post(f"{API}/v1/identify", json={**body, "url": None}, headers=AUTH)
+    assert refused.status_code == 400
+    assert [error["field"] for error in refused.json()["errors"]] == ["url"]
+
+
+# --- 4. field errors ---------------------------------------------------------------------------------
+
+
+def test_field_errors_are_worded_and_named_as_the_sandbox_words_them(pyannoteai_mock: MockAPI) -> None:
+    """Each missing field is named once; items are ``voiceprints[0].label``; messages are the API's."""
+    missing = httpx.post(f"{API}/v1/identify", json={}, headers=AUTH)
+    assert missing.json()["errors"] == [
+        {"field": "url", "message": "Required"},
+        {"field": "voiceprints", "message": "Required"},
+    ]
+    body = {
+        "url": AUDIO,
+        "voiceprints": [{"label": "SPEAKER_1", "voiceprint": "QUFB"}, {"voiceprint": "x"}],
+        "matching": {"threshold": 101},
+    }
+    broken = httpx.post(f"{API}/v1/identify", json=body, headers=AUTH)
+    assert broken.json()["errors"] == [
+        {"field": "matching.threshold", "message": "Must be at most 100"},
+        {"field": "voiceprints[0].label", "message": "Must match the pattern ^(?![Ss][Pp][Ee][Aa][Kk][Ee][Rr]_)"},
+        {"field": "voiceprints[1].label", "message": "Required"},
+    ]
+
+
+# --- 5. listing shows progress ------------------------------------------------------------------------
+
+
+def test_listing_jobs_advances_them_as_polling_does(pyannoteai_mock: MockAPI) -> None:
+    """A listing counts as a poll of each job it reads: a job ends without ever being fetched by id."""
+    pyannoteai_mock.pending_polls = 1
+    with pyannoteai_mock.client() as client:
+        job = client.identify(AUDIO, voiceprints={"Alice": "QUFB"})
+        assert [str(item.status) for item in client.jobs()] == ["running"]
+        assert [item.id for item in client.jobs("succeeded")] == [job.id]
+        assert str(client.get_job(job.id).status) == "succeeded"
+    assert pyannoteai_mock.calls("getJobById")[0].status_code == 200
+
+
+# --- 6. cursors ---------------------------------------------------------------------------------------
+
+
+def test_cursors_are_uuids_even_for_jobs_added_with_any_id(pyannoteai_mock: MockAPI) -> None:
+    """add_job(job_id="job-0") still pages: the cursor encodes a position, not the job's id."""
+    ids = [pyannoteai_mock.add_job("identify", job_id=f"job-{n}") for n in range(3)]
+    first = _list({"limit": 1}).json()
+    uuid.UUID(first["nextCursor"])
+    with pyannoteai_mock.client() as client:
+        assert [item.id for item in client.jobs(page_size=1)] == ids[::-1]
+
+
+def test_a_status_change_between_pages_of_a_filtered_listing_keeps_paging(pyannoteai_mock: MockAPI) -> None:
+    """The cursor is a position in submission order, so the job it points after may change status."""
+    pyannoteai_mock.pending_polls = 2
+    with pyannoteai_mock.client() as client:
+        jobs = [client.identify(AUDIO, voiceprints={"A": "QUFB"}).id for _ in range(3)]
+        first = _list({"limit": 1, "status": "running"}).json()
+        assert [item["id"] for item in first["items"]] == [jobs[2]]
+        client.get_job(jobs[2])
+        assert str(client.get_job(jobs[2]).status) == "succeeded"  # the cursor's job left "running"
+    second = _list({"limit": 1, "status": "running", "cursor": first["nextCursor"]})
+    assert second.status_code == 200, second.text
+    assert [item["id"] for item in second.json()["items"]] == [jobs[1]]
+
+
+def test_a_cursor_the_mock_never_issued_is_refused_naming_the_cursor(pyannoteai_mock: MockAPI) -> None:
+    """As the sandbox does: 400 on ``cursor``."""
+    pyannoteai_mock.add_job("identify")
+    response = _list({"cursor": str(uuid.uuid4())})
+    assert response.status_code == 400
+    assert [error["field"] for error in response.json()["errors"]] == ["cursor"]
+
+
+# --- 7. the async client's virtual sleeps ------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_the_async_clients_virtual_sleeps_let_other_tasks_run_and_be_cancelled(pyannoteai_mock: MockAPI) -> None:
+    """Each virtual sleep is a checkpoint: other tasks run while a wait polls, and a cancelled wait stops."""
+    pyannoteai_mock.pending_polls = 20
+    ticks = 0
+
+    async def heartbeat() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await anyio.sleep(0)
+
+    async with pyannoteai_mock.async_client() as client:
+        job = await client.identify(AUDIO, voiceprints={"A": "QUFB"})
+        async with anyio.create_task_group() as group:
+            group.start_soon(heartbeat)
+            await client.wait(job)
+            during_wait = ticks
+            group.cancel_scope.cancel()
+        assert during_wait >= 20
+        second = await client.identify(AUDIO, voiceprints={"A": "QUFB"})
+        before = len(pyannoteai_mock.calls("getJobById"))
+        with anyio.move_on_after(0):
+            await client.wait(second)
+    assert len(pyannoteai_mock.calls("getJobById")) - before <= 1
+
+
+# --- 8. rate-limit headers ------------------------------------------------------------------------------
+
+
+def test_a_scripted_429_carries_the_rate_limit_headers_unless_overridden(pyannoteai_mock: MockAPI) -> None:
+    """X-RateLimit-Limit, X-RateLimit-Remaining: 0 and X-RateLimit-Reset, as the API sends with a 429."""
+    pyannoteai_mock.respond_with("testKey", 429, headers={"Retry-After": "30"})
+    pyannoteai_mock.respond_with("testKey", 429, headers={"x-ratelimit-limit": "7"})
+    limited = httpx.get(f"{API}/v1/test", headers=AUTH)
+    assert limited.headers["Retry-After"] == "30"
+    assert int(limited.headers["X-RateLimit-Limit"]) > 0
+    assert limited.headers["X-RateLimit-Remaining"] == "0"
+    assert int(limited.headers["X-RateLimit-Reset"]) > 0
+    assert check_response(limited) == []
+    overridden = httpx.get(f"{API}/v1/test", headers=AUTH)
+    assert overridden.headers.get_list("X-RateLimit-Limit") == ["7"]
+    assert overridden.headers["Retry-After"] == "1"
+
+
+# --- 9. uploads ---------------------------------------------------------------------------------------
+
+
+def test_a_presigned_url_takes_repeated_puts_until_it_expires(pyannoteai_mock: MockAPI) -> None:
+    """A retry PUTs to the same URL again; after retention_seconds the URL answers 403."""
+    presigned = httpx.post(f"{API}/v1/media/input", json={"url": "media://k/a.wav"}, headers=AUTH).json()["url"]
+    assert httpx.put(presigned, content=b"one").status_code == 200
+    assert httpx.put(presigned, content=b"two").status_code == 200
+    assert pyannoteai_mock.uploads == {"media://k/a.wav": b"two"}
+    pyannoteai_mock.advance(pyannoteai_mock.retention_seconds)
+    assert httpx.put(presigned, content=b"three").status_code == 403
+    assert [call.status_code for call in pyannoteai_mock.calls("upload")] == [200, 200, 403]
+
+
+def test_upload_failures_can_be_scripted(pyannoteai_mock: MockAPI, tmp_path: Any) -> None:
+    """respond_with("upload", ...) makes the next PUT fail; the client raises an APIError."""
+    audio = tmp_path / "a.wav"
+    audio.write_bytes(b"RIFF....WAVE")
+    pyannoteai_mock.respond_with("upload", 503)
+    with pyannoteai_mock.client() as client:
+        with pytest.raises(APIError) as caught:
+            client.upload(audio, "k/a.wav")
+        assert caught.value.status_code == 503
+        assert client.upload(audio, "k/a.wav") == "media://k/a.wav"
+    assert [call.status_code for call in pyannoteai_mock.calls("upload")] == [503, 200]
+
+
+def test_a_job_on_media_never_uploaded_fails_as_on_the_sandbox(pyannoteai_mock: MockAPI) -> None:
+    """media:// with nothing uploaded there: the job fails with "Could not load audio"."""
+    pyannoteai_mock.failure_message = "something else"
+    with pyannoteai_mock.client() as client, pytest.raises(JobFailedError) as caught:
+        client.wait(client.identify("media://never-uploaded.wav", voiceprints={"Alice": "QUFB"}))
+    assert caught.value.api_message == "Could not load audio"
+
+
+# --- 10. retention and updatedAt ------------------------------------------------------------------------
+
+
+def test_finished_jobs_are_deleted_after_the_retention_period(pyannoteai_mock: MockAPI) -> None:
+    """24 h (of the mock's virtual clock) after a job ends, GET answers 404 and lists skip it."""
+    seeded = pyannoteai_mock.add_job("identify")
+    with pyannoteai_mock.client() as client:
+        job = client.identify(AUDIO, voiceprints={"Alice": "QUFB"})
+        client.wait(job)
+        pyannoteai_mock.advance(pyannoteai_mock.retention_seconds - 1)
+        assert str(client.get_job(job.id).status) == "succeeded"
+        pyannoteai_mock.advance(1)
+        for job_id in (job.id, seeded):
+            with pytest.raises(NotFoundError):
+                client.get_job(job_id)
+        assert list(client.jobs()) == []
+    with pytest.raises(ValueError, match="seconds=-1: must be a number of seconds >= 0"):
+        pyannoteai_mock.advance(-1)
+
+
+def test_updated_at_is_the_time_of_the_last_status_change(pyannoteai_mock: MockAPI) -> None:
+    """A finished job's updatedAt stays put however often it is polled, and moves when the status does."""
+    pyannoteai_mock.pending_polls = 1
+    job_id = httpx.post(f"{API}/v1/identify", json={"url": AUDIO, "voiceprints": VOICEPRINTS}, headers=AUTH)
+    job_id = job_id.json()["jobId"]
+
+    def poll() -> dict[str, Any]:
+        body: dict[str, Any] = httpx.get(f"{API}/v1/jobs/{job_id}", headers=AUTH).json()
+        pyannoteai_mock.advance(5)
+        return body
+
+    running, done, again = poll(), poll(), poll()
+    assert (running["status"], done["status"]) == ("running", "succeeded")
+    assert done["updatedAt"] > running["updatedAt"]
+    assert again["updatedAt"] == done["updatedAt"]
