@@ -118,3 +118,34 @@ def test_without_a_delivery_polling_is_the_fallback() -> None:
         result = client.wait(Job("job-1", "created", "identify"), broker=WebhookBroker(), timeout=30)
     assert isinstance(result, IdentifyResult)
     assert route.call_count == 2
+
+
+def test_a_delivery_whose_output_is_not_of_the_jobs_kind_makes_wait_poll_instead_of_failing() -> None:
+    """A broker must never turn a wait that polling finishes into an error: a delivery holding only a
+    diarization for an identify job is set aside and the poll's identify output is returned."""
+    router = respx.Router(base_url=BASE)
+    route = router.get("/v1/jobs/job-1", name="getJobById")
+    route.side_effect = [
+        httpx.Response(200, json={"jobId": "job-1", "status": "running"}),
+        httpx.Response(200, json={"jobId": "job-1", "status": "succeeded", "output": OUTPUT}),
+    ]
+    broker = WebhookBroker()
+    broker.publish(_event({"jobId": "job-1", "status": "succeeded", "output": {"diarization": OUTPUT["diarization"]}}))
+    with Client("key", transport=httpx.MockTransport(router.handler), sleep=lambda _: None) as client:
+        result = client.wait("job-1", broker=broker, timeout=30, kind="identify")
+    assert isinstance(result, IdentifyResult) and result.speakers == ["Ann"]
+    assert route.call_count == 2
+
+
+def test_a_wait_that_ends_by_polling_drops_the_delivery_kept_for_its_job() -> None:
+    """A delivery kept for the job (here a status-only one) is not left in memory once a poll ended
+    the wait: it would hold its output until max_age otherwise."""
+    router = _router("succeeded", OUTPUT)
+    broker = WebhookBroker()
+    broker.publish(_event({"jobId": "job-1", "status": "succeeded"}))
+    broker.publish(_event({"jobId": "job-2", "status": "succeeded"}))
+    assert broker.pending() == 2
+    with Client("key", transport=httpx.MockTransport(router.handler), sleep=lambda _: None) as client:
+        assert isinstance(client.wait(Job("job-1", "created", "identify"), broker=broker, timeout=30), IdentifyResult)
+    assert broker.pending() == 1  # job-2's event stays for its own waiter
+    assert broker.wait("job-1", timeout=0) is None

@@ -172,4 +172,35 @@ def test_repr_shows_the_bound_and_the_count() -> None:
     """The repr tells how many events are kept."""
     broker = WebhookBroker(max_pending=5)
     broker.publish(event("a"))
-    assert repr(broker) == "WebhookBroker(max_pending=5, pending=1)"
+    assert repr(broker) == "WebhookBroker(max_pending=5, max_age=900, pending=1)"
+
+
+def test_an_unclaimed_event_is_dropped_after_max_age() -> None:
+    """A kept event holds a whole output: one nobody claims within max_age seconds is let go."""
+    now = [0.0]
+    broker = WebhookBroker(max_age=60, clock=lambda: now[0])
+    broker.publish(event("old"))
+    now[0] = 30.0
+    broker.publish(event("new"))
+    assert broker.pending() == 2
+    now[0] = 61.0
+    assert broker.pending() == 1
+    assert broker.wait("old", timeout=0) is None
+    got = broker.wait("new", timeout=0)
+    assert got is not None and got.job_id == "new"
+
+
+def test_discard_drops_the_event_kept_for_a_job() -> None:
+    """discard() lets the kept event of a job whose result came another way go; others stay."""
+    broker = WebhookBroker()
+    broker.publish(event("a"))
+    broker.publish(event("b"))
+    broker.discard("a")
+    broker.discard("unknown")
+    assert broker.pending() == 1 and broker.wait("a", timeout=0) is None
+
+
+@pytest.mark.parametrize("max_age", [0, -1, float("nan"), float("inf"), True, "60"])
+def test_max_age_must_be_a_positive_finite_number(max_age: object) -> None:
+    with pytest.raises(ValidationError, match="max_age"):
+        WebhookBroker(max_age=max_age)  # type: ignore[arg-type]

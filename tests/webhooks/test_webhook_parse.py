@@ -172,10 +172,7 @@ def test_parse_verifies_first() -> None:
         (b"\xff\xfe\x00", "not JSON"),
         (b"[1, 2]", "body"),
         (b'{"status": "succeeded"}', "jobId"),
-        (
-            b'{"jobId": "j", "status": "succeeded", "output": {"identification": 5, "voiceprints": []}}',
-            "identification",
-        ),
+        (b'{"jobId": 5, "status": "succeeded", "output": {"identification": 5, "voiceprints": []}}', "jobId"),
         (b"[" * 100_000, "not JSON"),
         (b"\xef\xbb\xbfnot json", "not JSON"),
         (b"[1e400]", "body"),
@@ -234,3 +231,35 @@ def test_event_repr_is_short_even_for_a_large_output() -> None:
     assert "job_id='j'" in text and "succeeded" in text
     assert len(text) < 300
     assert len(json.dumps(output)) > 100_000
+
+
+def test_an_output_breaking_the_contract_gives_an_event_without_result_naming_the_problem() -> None:
+    """A signed delivery is genuine: an output this version cannot read comes as result None, with
+    the reason in output_error and the body in raw, instead of being refused."""
+    event = parse({"jobId": "j", "status": "succeeded", "output": {"identification": 5, "voiceprints": []}})
+    assert (event.job_id, event.status, event.result) == ("j", JobStatus.SUCCEEDED, None)
+    assert event.output_error is not None and "identification" in event.output_error
+    assert event.raw["output"]["identification"] == 5
+
+
+@pytest.mark.parametrize("output", [{"separation": [1]}, {}, {"warning": "odd"}])
+def test_an_output_of_no_known_job_type_is_not_read_as_an_empty_diarization(output: dict[str, Any]) -> None:
+    """Before, any unknown output became DiarizationResult(segments=0): a handler stored "no speech"."""
+    event = parse({"jobId": "j", "status": "succeeded", "output": output})
+    assert event.result is None and event.kind is None
+    assert event.output_error is not None and "no known job type" in event.output_error
+
+
+def test_an_unknown_output_is_read_as_the_kind_the_caller_names() -> None:
+    """With kind given, the caller's knowledge wins, as for polling."""
+    event = parse({"jobId": "j", "status": "succeeded", "output": {"voiceprint": "abc"}}, kind="voiceprint")
+    assert isinstance(event.result, VoiceprintResult) and event.output_error is None
+
+
+def test_as_job_of_a_failed_delivery_keeps_the_error_text_as_polling_does() -> None:
+    """as_job() promises the shape polling returns: output.error of a failed job included."""
+    payload = {"jobId": "j", "status": "failed", "output": {"error": "Could not load audio"}}
+    job = parse(payload).as_job()
+    polled = parse_job(payload)
+    assert job.output is not None and polled.output is not None
+    assert job.output.error == polled.output.error == "Could not load audio"

@@ -55,6 +55,32 @@ def test_a_redelivery_is_acknowledged_but_not_handed_out_again() -> None:
     assert json.loads(again.body) == {"status": "duplicate", "jobId": "job-1"}
 
 
+@pytest.mark.parametrize("status", ["running", "pending", "created", "processing"])
+def test_a_delivery_of_a_job_not_yet_ended_does_not_take_the_slot_of_the_final_one(status: str) -> None:
+    """A non-final (or unknown, so not final) status is acknowledged as ignored and handed out to no
+    one; the job's final delivery after it is accepted with its event, and published to the broker."""
+    broker = WebhookBroker()
+    receiver = WebhookReceiver(SECRET, broker=broker)
+    early = receiver.handle(*signed_delivery({"jobId": "job-1", "status": status}, SECRET))
+    assert (early.status_code, early.reason, early.event) == (200, "ignored", None)
+    assert broker.pending() == 0
+    final = receiver.handle(*delivery())
+    assert (final.status_code, final.reason) == (200, "accepted")
+    assert final.event is not None and final.event.result is not None
+    assert broker.pending() == 1
+
+
+def test_a_signed_delivery_whose_output_cannot_be_read_is_accepted_without_a_result() -> None:
+    """Refusing it would have the API retry and then drop the job's only delivery: it is accepted,
+    with result None, the reason, and the raw body, so the handler can fetch the job instead."""
+    payload = {"jobId": "job-1", "status": "succeeded", "output": {"identification": []}}
+    outcome = WebhookReceiver(SECRET).handle(*signed_delivery(payload, SECRET))
+    assert (outcome.status_code, outcome.reason) == (200, "accepted")
+    assert outcome.event is not None and outcome.event.result is None
+    assert outcome.event.output_error is not None and "voiceprints" in outcome.event.output_error
+    assert outcome.event.raw["output"] == {"identification": []}
+
+
 def test_a_bad_signature_is_refused_with_400_and_the_reason() -> None:
     """A delivery signed with another secret answers 400 naming the reason; nothing is handed out."""
     receiver = WebhookReceiver(SECRET)

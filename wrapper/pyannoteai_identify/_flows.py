@@ -440,7 +440,13 @@ def _from_event(event: Any, kind: JobKind | None) -> Job[Result] | None:
         if result is None:
             return None
         if kind is not None and not _matches_kind(result, kind):
-            result = parse_output(kind, result.to_dict())
+            try:
+                result = parse_output(kind, result.to_dict())
+            except InvalidResponseError as problem:
+                logger.warning(
+                    "the webhook of job %s does not hold a %s output (%s); polling instead", event.job_id, kind, problem
+                )
+                return None
         return Job[Result](event.job_id, status, kind, output=result)
     error = getattr(event, "error", None)
     if not error:
@@ -521,6 +527,8 @@ def wait(
                 if on_status is not None:
                     on_status(job)
             if job.is_terminal:
+                if broker is not None and callable(getattr(broker, "discard", None)):
+                    broker.discard(job_id)  # a delivery kept meanwhile is not needed any more
                 return _finish(job)
         if reported is not None:
             if on_status is not None and str(reported.status) != last_status:

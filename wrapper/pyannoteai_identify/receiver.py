@@ -28,6 +28,7 @@ import inspect
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias, runtime_checkab
 import anyio.to_thread
 
 from .errors import ConfigurationError, ValidationError, WebhookVerificationError
+from .results import is_terminal
 from .webhooks import (
     DEFAULT_TOLERANCE,
     Secret,
@@ -220,6 +222,11 @@ class WebhookReceiver:
         except WebhookVerificationError as exc:
             logger.warning("refused a webhook delivery: %s (%s)", exc.reason, exc)
             return _outcome(400, exc.reason, message=str(exc))
+        if not is_terminal(str(event.status)):
+            # Only an ended job's delivery is kept and handed on; an unknown status counts as not
+            # ended, and must not take the job's slot in the store from the final delivery.
+            logger.info("ignored a webhook delivery for job %s: status %s is not final", event.job_id, event.status)
+            return _outcome(200, "ignored", jobId=event.job_id, message=f"status {event.status} is not final")
         if not self.store.claim(event.job_id):
             logger.info(
                 "ignored a redelivery of job %s (attempt %d, %s)", event.job_id, event.retry_num, event.retry_reason
@@ -406,16 +413,28 @@ class WebhookBroker:
     anyone waits for its job is kept (the *max_pending* most recent ones) and handed to the first
     waiter; an event handed to a waiter is not kept.
 
+    A kept event holds its job's whole output, so kept events are bounded in number and in age:
+    one that nobody claimed within *max_age* seconds (its job was waited for by polling, or by
+    nobody) is dropped. ``Client.wait`` also calls :meth:`discard` when a poll ended the wait first.
+
     Args:
         max_pending: how many unclaimed events to keep; the oldest is dropped first.
+        max_age: seconds an unclaimed event is kept.
+        clock: a monotonic clock in seconds, for tests.
     """
 
-    def __init__(self, max_pending: int = 256) -> None:
+    def __init__(
+        self, max_pending: int = 256, *, max_age: float = 900.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if isinstance(max_pending, bool) or not isinstance(max_pending, int) or max_pending < 1:
             raise ValidationError("max_pending", max_pending, "must be a whole number ≥ 1")
+        if isinstance(max_age, bool) or not isinstance(max_age, int | float) or not 0 < max_age < float("inf"):
+            raise ValidationError("max_age", max_age, "must be a finite number of seconds > 0")
         self.max_pending = max_pending
+        self.max_age = float(max_age)
+        self._clock = clock
         self._lock = threading.Lock()
-        self._pending: OrderedDict[str, WebhookEvent] = OrderedDict()
+        self._pending: OrderedDict[str, tuple[float, WebhookEvent]] = OrderedDict()
         self._waiters: dict[str, list[_ThreadWaiter | _AsyncWaiter]] = {}
 
     def publish(self, event: WebhookEvent) -> None:
@@ -429,10 +448,17 @@ class WebhookBroker:
     def _kept_or_register(self, job_id: str, waiter: _ThreadWaiter | _AsyncWaiter) -> WebhookEvent | None:
         """The event kept for *job_id*, if one arrived before anyone waited; otherwise register *waiter*."""
         with self._lock:
+            self._drop_expired()
             kept = self._pending.pop(job_id, None)
             if kept is None:
                 self._waiters.setdefault(job_id, []).append(waiter)
-            return kept
+                return None
+            return kept[1]
+
+    def discard(self, job_id: str) -> None:
+        """Drop the event kept for *job_id*, if any: its job's result was obtained another way."""
+        with self._lock:
+            self._pending.pop(job_id, None)
 
     def wait(self, job_id: str, timeout: float) -> WebhookEvent | None:
         """Block until the event for *job_id* arrives (or was kept); None after *timeout* seconds."""
@@ -468,6 +494,7 @@ class WebhookBroker:
     def pending(self) -> int:
         """How many published events no one has waited for yet."""
         with self._lock:
+            self._drop_expired()
             return len(self._pending)
 
     def _keep(self, event: WebhookEvent) -> None:
@@ -475,11 +502,22 @@ class WebhookBroker:
             self._keep_locked(event)
 
     def _keep_locked(self, event: WebhookEvent) -> None:
-        self._pending[event.job_id] = event
+        self._drop_expired()
+        self._pending[event.job_id] = (self._clock(), event)
         self._pending.move_to_end(event.job_id)
         while len(self._pending) > self.max_pending:
             dropped, _ = self._pending.popitem(last=False)
             logger.debug("dropped the unclaimed webhook event of job %s (over %d kept)", dropped, self.max_pending)
+
+    def _drop_expired(self) -> None:
+        """Drop kept events older than ``max_age`` (the oldest come first)."""
+        horizon = self._clock() - self.max_age
+        while self._pending:
+            job_id, (kept_at, _) = next(iter(self._pending.items()))
+            if kept_at > horizon:
+                return
+            del self._pending[job_id]
+            logger.debug("dropped the unclaimed webhook event of job %s (kept over %g s)", job_id, self.max_age)
 
     def _forget(self, job_id: str, waiter: _ThreadWaiter | _AsyncWaiter) -> None:
         waiters = self._waiters.get(job_id)
@@ -489,7 +527,7 @@ class WebhookBroker:
                 del self._waiters[job_id]
 
     def __repr__(self) -> str:
-        return f"WebhookBroker(max_pending={self.max_pending}, pending={len(self._pending)})"
+        return f"WebhookBroker(max_pending={self.max_pending}, max_age={self.max_age:g}, pending={len(self._pending)})"
 
 
 def _check_timeout(timeout: float) -> None:

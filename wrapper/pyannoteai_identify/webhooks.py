@@ -35,6 +35,7 @@ from ._json import loads_json
 from ._validation import ascii_int, check_job_kind
 from .errors import InvalidResponseError, ValidationError, WebhookVerificationError
 from .results import (
+    DiarizationResult,
     Job,
     JobKind,
     JobStatus,
@@ -386,6 +387,9 @@ class WebhookEvent:
             ``http_error``, …), or None. Retry headers are not signed: use them as hints only.
         timestamp: the signed ``X-Request-Timestamp`` (Unix seconds).
         raw: the parsed JSON body, read-only.
+        output_error: why a succeeded job's output could not be read (it breaks the contract, or
+            its keys show no known job type); ``result`` is None then, and ``raw`` holds what
+            came: fetch the job with the client (``Client.wait`` does). None when it was read.
     """
 
     job_id: str
@@ -398,6 +402,7 @@ class WebhookEvent:
     retry_reason: str | None
     timestamp: int
     raw: Mapping[str, Any]
+    output_error: str | None = None
 
     @property
     def is_retry(self) -> bool:
@@ -405,8 +410,11 @@ class WebhookEvent:
         return self.retry_num > 0
 
     def as_job(self) -> Job[Result]:
-        """The event as a ``Job``, the shape polling returns."""
-        return Job(self.job_id, self.status, self.kind, output=self.result, warning=self.warning)
+        """The event as a ``Job``, the shape polling returns (a failed job's error text included)."""
+        output = self.result
+        if output is None and self.status != JobStatus.SUCCEEDED and (self.error or self.warning):
+            output = DiarizationResult(error=self.error, warning=self.warning)
+        return Job(self.job_id, self.status, self.kind, output=output, warning=self.warning)
 
     def __repr__(self) -> str:
         return (
@@ -427,13 +435,18 @@ def _event(body: bytes, headers: Mapping[str, str], timestamp: int, kind: JobKin
         raise WebhookVerificationError(
             "malformed_body", f"the delivery is signed but its body is not JSON ({type(exc).__name__})"
         ) from None
+    output_error: str | None = None
     try:
         job = parse_job(data, kind)
     except InvalidResponseError as exc:
-        raise WebhookVerificationError(
-            "malformed_body", f"the delivery is signed but its body breaks the contract: {exc.message}"
-        ) from None
-    output = job.output
+        # Signed, so genuine: an output this version cannot read (API drift) is handed on without
+        # its result rather than refused, which would have the API retry and then drop the job's
+        # only delivery. Without a readable job id and status there is nothing to hand on.
+        job = _envelope(data, kind, exc)
+        output_error = exc.message
+    if output_error is None and job.status == JobStatus.SUCCEEDED and job.kind is None and job.output is not None:
+        output_error = f"the output's keys ({', '.join(sorted(data['output'])) or 'none'}) show no known job type"
+    output = None if output_error is not None else job.output
     error = output.error if output is not None else None
     if error is None and isinstance(data.get("error"), str):
         error = data["error"]
@@ -443,6 +456,7 @@ def _event(body: bytes, headers: Mapping[str, str], timestamp: int, kind: JobKin
         job_id=job.id,
         status=job.status,
         result=output if job.status == JobStatus.SUCCEEDED else None,
+        output_error=output_error,
         error=error,
         warning=warning,
         kind=job.kind,
@@ -451,6 +465,16 @@ def _event(body: bytes, headers: Mapping[str, str], timestamp: int, kind: JobKin
         timestamp=timestamp,
         raw=MappingProxyType(data),
     )
+
+
+def _envelope(data: Any, kind: JobKind | None, error: InvalidResponseError) -> Job[Result]:
+    """The job of a delivery whose output cannot be read: its id and status, without the output."""
+    try:
+        return parse_job({key: value for key, value in data.items() if key != "output"}, kind)
+    except (InvalidResponseError, AttributeError):
+        raise WebhookVerificationError(
+            "malformed_body", f"the delivery is signed but its body breaks the contract: {error.message}"
+        ) from None
 
 
 def parse(
@@ -474,8 +498,9 @@ def parse(
 
     Raises:
         WebhookVerificationError: for every reason :func:`verify` gives, and ``malformed_body``
-            when a correctly signed body is not a JSON job (``jobId``, ``status``, ``output``?)
-            that matches the contract.
+            when a correctly signed body is not a JSON object with a readable ``jobId`` and
+            ``status``. An output that cannot be read is not refused: the event comes with
+            ``result=None`` and the reason in ``output_error``.
         ValidationError: *tolerance*, *now* or *kind* is not one the function accepts.
     """
     _check_body(body)
