@@ -320,3 +320,20 @@ def test_the_api_key_given_as_an_option_is_never_printed(
     assert ok.code == OK and ok.out.strip() == "[]"
     assert failed.code == API_ERROR and "Traceback" in failed.err
     assert API_KEY not in ok.out + ok.err + failed.out + failed.err
+
+
+def test_ctrl_c_exits_130_with_a_line_saying_how_to_resume(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupted command exits 130 and says a submitted job keeps running and how to resume it."""
+    from pyannoteai_identify import cli
+
+    def interrupted(_: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_jobs", interrupted)
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", API_KEY)
+    code = cli.main(["jobs"])
+    err = capsys.readouterr().err
+    assert code == cli.INTERRUPTED == 130
+    assert "interrupted" in err and "job ID --wait" in err and API_KEY not in err

@@ -118,17 +118,30 @@ def test_without_a_secret_it_is_a_usage_error_that_names_the_variable_and_the_op
     assert "PYANNOTEAI_WEBHOOK_SECRET" in err and "--secret" in err
 
 
-def test_tolerance_zero_accepts_an_old_but_genuine_delivery(
+def test_no_tolerance_accepts_an_old_but_genuine_delivery_and_tolerance_zero_does_not(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """--tolerance 0 turns the replay window off, so a day-old signed delivery is valid."""
+    """--no-tolerance turns the replay window off; --tolerance 0 is a zero-second window, as
+    tolerance=0 in Python (it used to turn the window off: a user being strict accepted replays)."""
     headers = webhooks.sign(BODY, WEBHOOK_SECRET, timestamp=int(time.time()) - 86400)
 
     stale = _verify(capsys, monkeypatch, BODY, headers, "--secret", WEBHOOK_SECRET)
-    accepted = _verify(capsys, monkeypatch, BODY, headers, "--secret", WEBHOOK_SECRET, "--tolerance", "0")
+    strict = _verify(capsys, monkeypatch, BODY, headers, "--secret", WEBHOOK_SECRET, "--tolerance", "0")
+    accepted = _verify(capsys, monkeypatch, BODY, headers, "--secret", WEBHOOK_SECRET, "--no-tolerance")
 
     assert stale[0] == FAILED
+    assert strict[0] == FAILED and "timestamp_out_of_tolerance" in strict[2]
     assert accepted[:2] == (OK, "valid\n")
+
+
+def test_tolerance_and_no_tolerance_together_are_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = webhooks.sign(BODY, WEBHOOK_SECRET)
+    code, out, _ = _verify(
+        capsys, monkeypatch, BODY, headers, "--secret", WEBHOOK_SECRET, "--tolerance", "5", "--no-tolerance"
+    )
+    assert code == USAGE and out == ""
 
 
 @pytest.mark.parametrize("tolerance", ["-1", "nan", "inf", "soon"])

@@ -44,7 +44,7 @@ OK, FAILED, USAGE, API_ERROR, CONNECTION, TIMEOUT, INTERRUPTED = 0, 1, 2, 3, 4, 
 EXIT_CODES = {
     OK: "success",
     FAILED: "the job failed, was canceled or expired; or a webhook failed verification",
-    USAGE: "bad arguments or input (nothing was sent)",
+    USAGE: "bad arguments or input (nothing was uploaded or billed)",
     API_ERROR: "the API refused the request (authentication, payment, rate limit, server error)",
     CONNECTION: "the API could not be reached",
     TIMEOUT: "the job is still running at the deadline (resume with `job ID --wait`)",
@@ -436,7 +436,7 @@ def cmd_webhook_verify(args: argparse.Namespace) -> int:
         raise CLIError(f"no webhook secret: pass --secret or set {WEBHOOK_SECRET_ENV}")
     body = sys.stdin.buffer.read()
     headers = {webhooks.SIGNATURE_HEADER: args.signature, webhooks.TIMESTAMP_HEADER: args.timestamp}
-    tolerance = None if args.tolerance <= 0 else args.tolerance
+    tolerance = None if args.no_tolerance else args.tolerance
     try:
         webhooks.verify(body, headers, secret, tolerance=tolerance)
     except errors.WebhookVerificationError as error:
@@ -572,8 +572,17 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--secret", help=f"the webhook secret (default: {WEBHOOK_SECRET_ENV}; prefer it, argv is visible to others)"
     )
-    verify.add_argument(
-        "--tolerance", type=seconds_or_zero, default=600.0, help="seconds (default 600); 0 disables the window"
+    window = verify.add_mutually_exclusive_group()
+    window.add_argument(
+        "--tolerance",
+        type=seconds_or_zero,
+        default=600.0,
+        help="seconds the timestamp may be off (default 600), as tolerance= in Python (0: this second only)",
+    )
+    window.add_argument(
+        "--no-tolerance",
+        action="store_true",
+        help="accept any timestamp (turns replay protection off; for old samples)",
     )
     verify.set_defaults(func=cmd_webhook_verify)
     return parser
@@ -620,7 +629,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse exits after printing help, the version or a usage error
         return OK if exit_.code is None else exit_.code if isinstance(exit_.code, int) else USAGE
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(
+            "interrupted; a job already submitted keeps running: resume with `pyannoteai-identify job ID --wait`",
+            file=sys.stderr,
+        )
         return INTERRUPTED
     except (errors.PyannoteAIError, CLIError, OSError) as error:
         if args.debug:

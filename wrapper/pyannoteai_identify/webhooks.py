@@ -220,7 +220,8 @@ def _check_body(body: object) -> None:
         raise TypeError(
             f"body must be the raw request bytes as received, not {type(body).__name__}: a parsed or "
             "re-serialised body has other bytes and never verifies (FastAPI/Starlette: await request.body(); "
-            "Flask: request.get_data(); Django: request.body)"
+            "Flask: request.get_data(); Django: request.body, or receiver.WebhookReceiver.handle_stream(request), "
+            "which caps what it reads)"
         )
 
 
@@ -310,7 +311,7 @@ def _malformed_signature() -> WebhookVerificationError:
 def verify(
     body: bytes,
     headers: Mapping[str, str],
-    secret: Secret | None,
+    secret: Secret | None = None,
     *,
     tolerance: float | None = DEFAULT_TOLERANCE,
     now: float | None = None,

@@ -76,11 +76,17 @@ def add_arguments(parser: argparse.ArgumentParser, *, standalone: bool = True) -
     parser.add_argument("--num-speakers", type=int, choices=(1, 2), help="the number of speakers, when known")
     parser.add_argument("--threshold", type=float, help="do not match below this score (0-100)")
     parser.add_argument(
+        "--exclusive-matching",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="never match two speakers to one voiceprint (API default: on); --no-exclusive-matching allows it",
+    )
+    parser.add_argument(
         "--non-exclusive-matching",
-        "--no-exclusive-matching",
-        dest="non_exclusive_matching",
-        action="store_true",
-        help="allow two speakers to match one voiceprint (identify's spelling works too)",
+        dest="exclusive_matching",
+        action="store_const",
+        const=False,
+        help="the same as --no-exclusive-matching",
     )
     parser.add_argument("--confidence", action="store_true", help="also return frame-level confidence")
     parser.add_argument("--exclusive", action="store_true", help="also return exclusive diarization")
@@ -162,8 +168,8 @@ def _check_args(args: argparse.Namespace, sources: Sequence[tuple[str, str | Pat
     ``identify_batch`` checks them again, but only after that."""
     check_voiceprint_sources(sources)
     matching = None
-    if args.threshold is not None or args.non_exclusive_matching:
-        matching = Matching(exclusive=False if args.non_exclusive_matching else None, threshold=args.threshold)
+    if args.threshold is not None or args.exclusive_matching is not None:
+        matching = Matching(exclusive=args.exclusive_matching, threshold=args.threshold)
     check_matching(matching)
     check_num_speakers(args.num_speakers)
     check_webhook(args.webhook)
