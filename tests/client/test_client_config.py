@@ -45,6 +45,15 @@ def test_client_and_async_client_offer_the_same_methods_with_the_same_parameters
         assert inspect.iscoroutinefunction(getattr(AsyncClient, name)), name
 
 
+def test_every_async_method_documents_what_its_sync_twin_does() -> None:
+    """help(AsyncClient.x) shows the whole text of Client.x (Args, Raises), not a one-line pointer."""
+    for name in sorted(_public_methods(Client) - {"close"}):
+        sync_doc, async_doc = getattr(Client, name).__doc__, getattr(AsyncClient, name).__doc__
+        assert sync_doc is not None and async_doc is not None, name
+        assert "Raises:" in sync_doc or name == "identify_batch", name
+        assert async_doc.startswith(sync_doc.rstrip()), name
+
+
 async def test_context_manager_closes_the_http_client_it_created(mode: str, make_api: MakeApi) -> None:
     """Leaving the (async) with block closes the client's own connection pool."""
     closed: list[str] = []

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncClient", "Client"]
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 OnStatus = Callable[[Job[Result]], object]
 _STATUS_VALUES = frozenset(status.value for status in JobStatus)
 
@@ -402,10 +403,18 @@ class Client(_BaseClient):
         return step.broker.wait(step.job_id, step.timeout)
 
     def test(self) -> _core.KeyStatus:
-        """Check the API key with ``GET /v1/test`` (bills nothing)."""
+        """Check the API key with ``GET /v1/test`` (bills nothing).
+
+        Returns:
+            the API's answer (``status`` and ``message``).
+        Raises:
+            AuthenticationError: 401, the key is wrong (check ``PYANNOTEAI_API_KEY``).
+            APIError: another refusal (``RateLimitError``, ``ServerError``, …) after the retries.
+            APIConnectionError: no response after the retries (``APITimeoutError``: none in time).
+        """
         return self._run(self._test_flow())
 
-    def upload(self, audio: str | Any, key: str | None = None, *, on_progress: ProgressCallback | None = None) -> str:
+    def upload(self, audio: AudioSource, key: str | None = None, *, on_progress: ProgressCallback | None = None) -> str:
         """Stream a local file or binary file object to the media API; return its ``media://`` URL.
 
         Args:
@@ -414,6 +423,11 @@ class Client(_BaseClient):
                 failed upload can be made again with the same object.
             key: the object key (``meetings/call.wav`` or ``media://meetings/call.wav``); default: unique.
             on_progress: called with (bytes sent, total bytes or None) after each chunk.
+
+        Raises:
+            ValidationError: before any request: a missing, empty or oversized file, a bad key.
+            APIError: the media API or the storage refused (the object was not stored).
+            APIConnectionError: the upload was cut; upload again.
         """
         return self._run(self._upload_call_flow(audio, key, on_progress))
 
@@ -449,6 +463,9 @@ class Client(_BaseClient):
 
         Raises:
             ValidationError: before any request, for any argument the API would refuse.
+            BadRequestError, AuthenticationError, PaymentRequiredError, RateLimitError: the API
+                refused the job (400, 401, 402, 429); no job was created.
+            ServerError: a 5xx; the job may exist (see ``jobs()``): it is not resubmitted.
             APIConnectionError: if the response was lost; the job may exist (see ``jobs()``), so
                 this request is never retried automatically.
         """
@@ -477,7 +494,19 @@ class Client(_BaseClient):
         media_key: str | None = None,
         on_upload_progress: ProgressCallback | None = None,
     ) -> Job[VoiceprintResult]:
-        """Submit a voiceprint job for at most 30 s of one speaker; return its handle (billed once)."""
+        """Submit a voiceprint job for at most 30 s of one speaker; return its handle (billed once).
+
+        Args:
+            audio: an http(s) URL, a ``media://`` URL, a local path or a binary file object.
+            webhook: an http(s) URL that receives the result when the job ends.
+            webhook_status_only: deliver only the job id and status to the webhook.
+            media_key: the object key of the upload, for local audio.
+            on_upload_progress: upload progress callback (bytes sent, total).
+
+        Raises:
+            ValidationError: before any request (a local WAV over 30 s included).
+            APIError, APIConnectionError: as for :meth:`identify`; the request is never resent.
+        """
         return self._run(
             self._submit_voiceprint_flow(
                 audio,
@@ -501,6 +530,18 @@ class Client(_BaseClient):
 
         Local WAV files longer than the API's 30-second limit are refused before anything is sent.
         Store the result: the API deletes job outputs after 24 hours.
+
+        Args:
+            audio: an http(s) URL, a ``media://`` URL, a local path or a binary file object.
+            timeout: seconds to wait for the job (None: 24 hours).
+            on_status: called with the job each time its status changes.
+            media_key: the object key of the upload, for local audio.
+            on_upload_progress: upload progress callback (bytes sent, total).
+
+        Raises:
+            ValidationError: before any request.
+            APIError, APIConnectionError: as for :meth:`submit_voiceprint`.
+            JobFailedError, JobCanceledError, WaitTimeoutError: as for :meth:`wait`.
         """
         return self._run(
             self._create_voiceprint_flow(
@@ -509,7 +550,19 @@ class Client(_BaseClient):
         )
 
     def get_job(self, job_id: str, *, kind: JobKind | None = None) -> Job[Result]:
-        """Fetch a job; its output is parsed once it has succeeded (as *kind* when given)."""
+        """Fetch a job; its output is parsed once it has succeeded (as *kind* when given).
+
+        Args:
+            job_id: the job's id.
+            kind: ``identify``, ``voiceprint`` or ``diarization`` when known; otherwise the output's
+                keys tell.
+
+        Raises:
+            NotFoundError: no such job, or it was deleted (24 hours after it ended).
+            AuthenticationError: 401, the key is wrong (check ``PYANNOTEAI_API_KEY``).
+            APIError: another refusal after the retries.
+            APIConnectionError: no response after the retries.
+        """
         return self._run(self._get_job_flow(job_id, kind))
 
     def jobs(
@@ -521,6 +574,10 @@ class Client(_BaseClient):
             status: only jobs with this status.
             page_size: jobs per request (1–100).
             max_items: stop after this many jobs.
+
+        Raises:
+            ValidationError: before any request, for a bad status, page size or limit.
+            APIError, APIConnectionError: while reading a page, after the retries.
         """
         self._check_list_args(status, page_size, max_items)
         return self._iterate_jobs(status, page_size, max_items)
@@ -613,6 +670,16 @@ class Client(_BaseClient):
         return self._run(self._wait_flow(job, timeout=timeout, on_status=on_status, broker=broker, kind=kind))
 
 
+def _doc_from(source: Callable[..., Any], note: str = "A coroutine: ``await`` it.") -> Callable[[F], F]:
+    """Give an ``AsyncClient`` method the docstring of its ``Client`` twin, so ``help()`` shows one text."""
+
+    def apply(method: F) -> F:
+        method.__doc__ = f"{source.__doc__.rstrip()}\n\n        {note}\n" if source.__doc__ else note
+        return method
+
+    return apply
+
+
 class AsyncClient(_BaseClient):
     """Asynchronous twin of :class:`Client`: the same methods, as coroutines.
 
@@ -682,16 +749,17 @@ class AsyncClient(_BaseClient):
                 return await self._http.send(self._upload_request(step, chunks))
         return await step.broker.wait_async(step.job_id, step.timeout)
 
+    @_doc_from(Client.test)
     async def test(self) -> _core.KeyStatus:
-        """Check the API key with ``GET /v1/test`` (bills nothing)."""
         return await self._run(self._test_flow())
 
+    @_doc_from(Client.upload)
     async def upload(
-        self, audio: str | Any, key: str | None = None, *, on_progress: ProgressCallback | None = None
+        self, audio: AudioSource, key: str | None = None, *, on_progress: ProgressCallback | None = None
     ) -> str:
-        """Stream a local file or binary file object to the media API; return its ``media://`` URL."""
         return await self._run(self._upload_call_flow(audio, key, on_progress))
 
+    @_doc_from(Client.identify)
     async def identify(
         self,
         audio: AudioSource,
@@ -707,7 +775,6 @@ class AsyncClient(_BaseClient):
         media_key: str | None = None,
         on_upload_progress: ProgressCallback | None = None,
     ) -> Job[IdentifyResult]:
-        """Submit an identify job (see :meth:`Client.identify`); billed once, never retried."""
         return await self._run(
             self._identify_flow(
                 audio,
@@ -724,6 +791,7 @@ class AsyncClient(_BaseClient):
             )
         )
 
+    @_doc_from(Client.submit_voiceprint)
     async def submit_voiceprint(
         self,
         audio: AudioSource,
@@ -733,7 +801,6 @@ class AsyncClient(_BaseClient):
         media_key: str | None = None,
         on_upload_progress: ProgressCallback | None = None,
     ) -> Job[VoiceprintResult]:
-        """Submit a voiceprint job (see :meth:`Client.submit_voiceprint`)."""
         return await self._run(
             self._submit_voiceprint_flow(
                 audio,
@@ -744,6 +811,7 @@ class AsyncClient(_BaseClient):
             )
         )
 
+    @_doc_from(Client.create_voiceprint)
     async def create_voiceprint(
         self,
         audio: AudioSource,
@@ -753,21 +821,20 @@ class AsyncClient(_BaseClient):
         media_key: str | None = None,
         on_upload_progress: ProgressCallback | None = None,
     ) -> str:
-        """Upload if needed, run a voiceprint job, wait, and return the voiceprint string."""
         return await self._run(
             self._create_voiceprint_flow(
                 audio, timeout=timeout, on_status=on_status, media_key=media_key, on_upload_progress=on_upload_progress
             )
         )
 
+    @_doc_from(Client.get_job)
     async def get_job(self, job_id: str, *, kind: JobKind | None = None) -> Job[Result]:
-        """Fetch a job; its output is parsed once it has succeeded."""
         return await self._run(self._get_job_flow(job_id, kind))
 
+    @_doc_from(Client.jobs, note="An async iterator: ``async for job in client.jobs(): ...``.")
     def jobs(
         self, status: JobStatus | str | None = None, *, page_size: int = 100, max_items: int | None = None
     ) -> AsyncIterator[_core.JobSummary]:
-        """Every job of the team, newest first, as an async iterator (see :meth:`Client.jobs`)."""
         self._check_list_args(status, page_size, max_items)
         return self._iterate_jobs(status, page_size, max_items)
 
@@ -825,6 +892,7 @@ class AsyncClient(_BaseClient):
         broker: Any = ...,
         kind: JobKind | None = ...,
     ) -> Result: ...
+    @_doc_from(Client.wait)
     async def wait(
         self,
         job: Job[Any] | str,
@@ -834,5 +902,4 @@ class AsyncClient(_BaseClient):
         broker: Any = None,
         kind: JobKind | None = None,
     ) -> Any:
-        """Wait for a job to end and return its typed result (see :meth:`Client.wait`)."""
         return await self._run(self._wait_flow(job, timeout=timeout, on_status=on_status, broker=broker, kind=kind))
