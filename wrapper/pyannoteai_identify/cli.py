@@ -491,7 +491,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=positive_seconds,
         default=None,
         metavar="S",
-        help="seconds between the first status checks of a job (default 2, then a tenth of the time waited)",
+        help="seconds between the first status checks of a job (default 2, then a tenth of the time waited; "
+        "for batch, the seconds between sweeps of the job list, default 5)",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
@@ -523,7 +524,9 @@ def build_parser() -> argparse.ArgumentParser:
     identify.add_argument("--exclusive", action="store_true", help="request exclusive diarization")
     identify.add_argument("--turn-level-confidence", action="store_true", help="add a confidence map to each turn")
     identify.add_argument("--webhook", help="http(s) URL that receives the result")
-    identify.add_argument("--format", choices=("table", "json", "rttm"), default="table")
+    identify.add_argument(
+        "--format", choices=("table", "json", "rttm"), default="table", help="how to print the result (default: table)"
+    )
     identify.add_argument("-o", "--output", help="write the result to this file, in --format")
     identify.add_argument("--no-wait", action="store_true", help="print the job id and exit")
     identify.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)
@@ -537,16 +540,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     job = sub.add_parser("job", help="show a job (with --wait, wait for its result)")
     job.add_argument("job_id")
-    job.add_argument("--wait", action="store_true")
+    job.add_argument("--wait", action="store_true", help="wait for the job to end and print its result")
     job.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)
-    job.add_argument("--format", choices=("table", "json", "rttm"), default="json")
+    job.add_argument(
+        "--format", choices=("table", "json", "rttm"), default="json", help="how to print the job (default: json)"
+    )
     job.add_argument("-o", "--output", help="write the job or its result to this file, in --format")
     job.set_defaults(func=cmd_job)
 
     jobs = sub.add_parser("jobs", help="list the team's jobs, newest first")
     jobs.add_argument("--status", choices=[s.value for s in JobStatus])
     jobs.add_argument("--limit", type=int, default=50, help="at most this many jobs (default 50)")
-    jobs.add_argument("--format", choices=("table", "json"), default="table")
+    jobs.add_argument("--format", choices=("table", "json"), default="table", help="default: table")
     jobs.set_defaults(func=cmd_jobs)
 
     sandbox = sub.add_parser("sandbox", help="run the local fake API", add_help=False)

@@ -27,11 +27,25 @@ def parser(prog: str = "pyannoteai-identify sandbox") -> argparse.ArgumentParser
     p.add_argument("--port", type=int, default=0, help="port (default: 0, a free one)")
     p.add_argument("--api-key", default=DEFAULT_API_KEY, help=f"the key clients must send (default: {DEFAULT_API_KEY})")
     p.add_argument("--webhook-secret", default=DEFAULT_WEBHOOK_SECRET, help="the secret webhooks are signed with")
-    p.add_argument("--rate-limit", type=int, default=100, metavar="N", help="requests per minute per key; 0 = off")
-    p.add_argument("--queue-seconds", type=float, default=1.0, metavar="S", help="simulated seconds a job waits")
-    p.add_argument("--job-seconds", type=float, default=4.0, metavar="S", help="simulated seconds a job runs")
-    p.add_argument("--retention-seconds", type=float, default=86400.0, metavar="S", help="how long results are kept")
-    p.add_argument("--speed", type=float, default=1.0, metavar="X", help="divide every simulated duration by X")
+    p.add_argument(
+        "--rate-limit", type=int, default=100, metavar="N", help="requests per minute per key; 0 = off (default: 100)"
+    )
+    p.add_argument(
+        "--queue-seconds", type=float, default=1.0, metavar="S", help="simulated seconds a job waits (default: 1)"
+    )
+    p.add_argument(
+        "--job-seconds", type=float, default=4.0, metavar="S", help="simulated seconds a job runs (default: 4)"
+    )
+    p.add_argument(
+        "--retention-seconds",
+        type=float,
+        default=86400.0,
+        metavar="S",
+        help="how long results are kept (default: 86400, 24 h)",
+    )
+    p.add_argument(
+        "--speed", type=float, default=1.0, metavar="X", help="divide every simulated duration by X (default: 1)"
+    )
     p.add_argument("--allow-external-webhooks", action="store_true", help="also deliver webhooks to non-loopback hosts")
     p.add_argument("--quiet", action="store_true", help="do not log each request")
     return p
