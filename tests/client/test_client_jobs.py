@@ -189,3 +189,13 @@ async def test_an_empty_next_cursor_ends_the_list(api: Api, router: respx.Router
     route = router.get("/v2/jobs").mock(side_effect=[_page([_item(0)], ""), _page([_item(0)], "")])
     assert [item.id for item in await api.jobs()] == ["job-0"]
     assert route.call_count == 1
+
+
+def test_a_job_summary_shows_its_status_as_job_does() -> None:
+    """JobSummary's repr shows the status value ('succeeded'), not the enum's repr, like Job's."""
+    from pyannoteai_identify._core import JobSummary
+    from pyannoteai_identify.results import Job, JobStatus
+
+    summary = JobSummary("j", JobStatus.SUCCEEDED, None)
+    assert repr(summary) == "JobSummary(id='j', status='succeeded', created_at=None)"
+    assert "status='succeeded'" in repr(Job("j", JobStatus.SUCCEEDED, "identify"))

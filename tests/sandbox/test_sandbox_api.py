@@ -396,3 +396,13 @@ def test_stats_count_every_request_per_operation(client: httpx.Client, sandbox: 
     client.post("/v1/identify", json={"url": url, "voiceprints": _voiceprints("Bob")})
     assert sandbox.stats.requests == {"testKey": 1, "identify": 2, "getMediaUploadUrl": 1, "upload": 1}
     assert sandbox.stats.submissions == 1
+
+
+def test_the_stats_repr_shows_the_counts() -> None:
+    """sandbox.stats prints what it counted, not <Stats object at 0x…>."""
+    from pyannoteai_identify.sandbox._stats import Stats
+
+    stats = Stats()
+    stats.count_request("identify")
+    stats.count_submission()
+    assert repr(stats) == "Stats(requests={'identify': 1}, submissions=1, deliveries=0)"

@@ -48,6 +48,9 @@ class JobSummary:
     status: JobStatus | str
     created_at: datetime | None
 
+    def __repr__(self) -> str:  # the status as its value, as ``Job`` shows it
+        return f"JobSummary(id={self.id!r}, status={str(self.status)!r}, created_at={self.created_at!r})"
+
 
 @dataclass(frozen=True, slots=True)
 class KeyStatus:

@@ -72,6 +72,13 @@ class Stats:
         with self._lock:
             return list(self._deliveries)
 
+    def __repr__(self) -> str:
+        with self._lock:
+            return (
+                f"Stats(requests={dict(self.requests)!r}, submissions={self.submissions}, "
+                f"deliveries={len(self._deliveries)})"
+            )
+
     def reset(self) -> None:
         """Start counting from zero."""
         with self._lock:
