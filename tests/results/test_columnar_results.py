@@ -32,7 +32,8 @@ def _parsed(output: dict[str, Any] = OUTPUT) -> IdentifyResult:
 
 def _reference(turn: dict[str, Any]) -> Identification:
     """The turn as the plain one-object-per-turn parser built it."""
-    speaker = turn.get("speaker", turn["diarizationSpeaker"])
+    # The contract: "The matched label, or the diarization label when unmatched."
+    speaker = turn.get("speaker", turn["diarizationSpeaker"] if turn["match"] is None else turn["match"])
     return Identification(
         speaker,
         float(turn["start"]),
@@ -97,11 +98,11 @@ def test_whole_number_scores_are_kept_as_bytes_and_fractional_ones_as_exact_doub
     """Integer scores (the API's) take one byte each and round-trip as integers; others are kept
     as doubles, so the export gives back exactly the numbers that were parsed."""
     whole = _parsed({**OUTPUT, "confidence": {"score": [0, 57, 100], "resolution": 0.02}}).confidence
-    assert whole is not None and whole.scores.typecode == "B"
+    assert whole is not None and whole.scores.format == "B"
     assert whole.at(0.03) == 57.0 and isinstance(whole.at(0.03), float)
     assert whole.to_dict() == {"score": [0, 57, 100], "resolution": 0.02}
     fractional = _parsed({**OUTPUT, "confidence": {"score": [0.5, 300, 1], "resolution": 0.02}}).confidence
-    assert fractional is not None and fractional.scores.typecode == "d"
+    assert fractional is not None and fractional.scores.format == "d"
     assert fractional == Confidence(array("d", [0.5, 300.0, 1.0]), 0.02)
     tenths = _parsed({**OUTPUT, "confidence": {"score": [95.5, 0.1, 33.3], "resolution": 0.02}}).confidence
     assert tenths is not None and tenths.to_dict()["score"] == [95.5, 0.1, 33.3]

@@ -539,8 +539,8 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                                      'diarizationSpeaker': {'type': 'string'},
                                                                      'match': {'type': ['string', 'null'],
                                                                                'description': 'The matched voiceprint '
-                                                                                              'label',
-                                                                               'null when none matched.': None}}},
+                                                                                              'label, null when none '
+                                                                                              'matched.'}}},
                             'IdentificationVoiceprint': {'type': 'object',
                                                          'required': ['speaker', 'match', 'confidence'],
                                                          'properties': {'speaker': {'type': 'string',

@@ -4,9 +4,16 @@ These are our own immutable classes, never the generated models: the generated p
 an unknown status and picks the first ``anyOf`` shape that fits, and its attrs objects are too slow
 and too large for a 24-hour output (about 30,000 segments and 4.32 million confidence scores).
 Segments are stored by column (times in ``array('d')``, labels shared between turns) and handed
-out as named tuples on access; frame scores are an ``array('B')`` (or ``array('d')``). Columns are cut from the parsed
-JSON with C-level ``map`` calls, so parsing costs a fraction of ``json.loads`` and the result stays
-much smaller than its JSON.
+out as named tuples on access; frame scores are immutable bytes (one byte per whole score, or
+eight per double) read through a read-only ``memoryview``. Columns are cut from the parsed JSON
+with C-level ``map`` calls, so parsing costs a fraction of ``json.loads`` and the result stays much
+smaller than its JSON.
+
+Immutable means: attributes cannot be set or deleted, score maps are read-only copies (changing
+the parsed JSON afterwards changes nothing), frame scores cannot be written, and results compare
+by value (two parses of the same JSON are equal) and are unhashable, like the dicts they mirror.
+Pickle and copy keep working. ``extra`` is a read-only copy of the unknown keys; their values are
+the JSON values as sent.
 
 Unknown keys from a newer API never cause an error: unknown output keys are kept in ``extra``,
 unknown keys inside segments are ignored, and an unknown job status is kept as a plain string.
@@ -25,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import chain, repeat
 from operator import eq, itemgetter
-from typing import Any, ClassVar, Generic, Literal, NamedTuple, Self, TypeAlias, TypeVar, cast, overload
+from typing import Any, ClassVar, Generic, Literal, NamedTuple, NoReturn, Self, TypeAlias, TypeVar, cast, overload
 
 from .errors import InvalidResponseError
 
@@ -83,6 +90,55 @@ def is_terminal(status: str) -> bool:
     return status in _TERMINAL
 
 
+class _Frozen:
+    """Attributes are set once, in ``__init__`` (through ``object.__setattr__``), and never again.
+
+    Pickle and copy restore the slots through ``__setstate__``, which bypasses the refusal.
+    """
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable: {name!r} cannot be set")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable: {name!r} cannot be deleted")
+
+    def __setstate__(self, state: Any) -> None:
+        dict_state, slot_state = state if isinstance(state, tuple) else (state, None)
+        for values in (dict_state, slot_state):
+            for name, value in (values or {}).items():
+                object.__setattr__(self, name, value)
+
+
+class _ReadOnlyDict(dict[str, Any]):
+    """A copy of a mapping that refuses every change (a score map, or the unknown output keys).
+
+    A ``dict`` subclass rather than ``types.MappingProxyType``: it pickles and copies (a proxy
+    does not), ``json.dumps`` writes it directly, and it costs no second object per turn.
+    ``dict(m)`` gives a mutable copy.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("this mapping is read-only (results are immutable); dict(mapping) gives a mutable copy")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_ReadOnlyDict, (dict(self),))
+
+
+def _read_only(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    """*mapping* as a read-only copy (itself when it already is one)."""
+    return mapping if type(mapping) is _ReadOnlyDict else _ReadOnlyDict(mapping)
+
+
+def _read_only_or_none(mapping: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    return None if mapping is None else _read_only(mapping)
+
+
 class Segment(NamedTuple):
     """A speech turn: who spoke from *start* to *end* seconds (a diarization label, e.g. SPEAKER_00)."""
 
@@ -119,63 +175,142 @@ class VoiceprintMatch(NamedTuple):
     confidence: Mapping[str, float]
 
 
-class Confidence:
+class Confidence(_Frozen):
     """Frame-level diarization confidence: one score (0–100) every *resolution* seconds.
 
-    Whole-number scores from 0 to 255 (what the API sends) are stored one byte each in an
-    ``array('B')``, and any other scores as doubles in an ``array('d')``, exactly as parsed, so
-    ``to_dict`` gives back the numbers the API sent: 4.32 million scores (24 hours at 20 ms) take
-    4.3 MB (35 MB as doubles) instead of about 35 MB for the list of Python ints alone.
+    Whole-number scores from 0 to 255 (what the API sends) are stored one byte each, and any
+    other scores as doubles, in immutable bytes, exactly as parsed, so ``to_dict`` gives back the
+    numbers the API sent: 4.32 million scores (24 hours at 20 ms) take 4.3 MB (35 MB as doubles)
+    instead of about 35 MB for the list of Python ints alone. ``scores`` is a read-only
+    ``memoryview`` of them (format ``"B"`` or ``"d"``): indexing, slicing, ``len``, ``tolist()``.
     """
 
-    __slots__ = ("resolution", "scores")
+    __slots__ = ("_data", "_format", "resolution")
 
-    def __init__(self, scores: array[int] | array[float], resolution: float) -> None:
-        self.scores = scores
-        self.resolution = resolution
+    _data: bytes
+    _format: str
+    resolution: float
+
+    def __init__(self, scores: array[int] | array[float] | Sequence[float], resolution: float) -> None:
+        """Keep a copy of *scores*; *resolution* is the frame length in seconds.
+
+        Raises:
+            ValueError: *resolution* is not a positive finite number, or a score is not finite
+                (refused here rather than as a division by zero or overflow in ``at()``).
+        """
+        if isinstance(resolution, bool) or not isinstance(resolution, int | float):
+            raise ValueError(f"resolution must be a number of seconds, got {resolution!r}")
+        if not (math.isfinite(resolution) and resolution > 0):
+            raise ValueError(f"resolution must be a positive, finite number of seconds, got {resolution!r}")
+        data, kind = _packed_scores(scores)
+        object.__setattr__(self, "_data", data)
+        object.__setattr__(self, "_format", kind)
+        object.__setattr__(self, "resolution", float(resolution))
+
+    @property
+    def scores(self) -> memoryview[int] | memoryview[float]:
+        """The scores, read-only (format ``"B"`` for whole scores, ``"d"`` for doubles)."""
+        view = memoryview(self._data)
+        return view if self._format == "B" else view.cast("d")
 
     def __len__(self) -> int:
-        return len(self.scores)
+        return len(self._data) if self._format == "B" else len(self._data) // 8
 
     def at(self, seconds: float) -> float:
         """The score of the frame that contains *seconds* (the first or last frame outside them).
 
+        A time within a trillionth of a frame of a frame start counts as that frame's start, so a
+        time written as a frame start reads that frame: 0.58 / 0.02 is 28.999999999999996 in
+        floating point, yet 0.58 s is the start of frame 29. Infinities clamp like any time outside.
+
         Raises:
-            ValueError: there are no scores at all.
+            ValueError: there are no scores at all, or *seconds* is NaN.
         """
-        if not self.scores:
+        if not self._data:
             raise ValueError("this confidence has no scores (the output's score list is empty)")
-        index = min(max(int(seconds / self.resolution), 0), len(self.scores) - 1)
+        if math.isnan(seconds):
+            raise ValueError(f"seconds must be a time in seconds, got {seconds!r}")
+        last = len(self) - 1
+        try:
+            position = seconds / self.resolution
+        except OverflowError:  # an int too large for a float
+            position = math.copysign(math.inf, seconds)
+        if math.isinf(position):
+            index = last if position > 0 else 0
+        else:
+            nearest = round(position)
+            if abs(position - nearest) <= _SNAP * abs(nearest):
+                position = nearest
+            index = min(max(math.floor(position), 0), last)
         return float(self.scores[index])
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Confidence) and self.resolution == other.resolution and self.scores == other.scores
+        if not isinstance(other, Confidence):
+            return NotImplemented
+        if self.resolution != other.resolution:
+            return False
+        if self._format == other._format == "B":
+            return self._data == other._data
+        return self.scores == other.scores
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore_confidence, (self._data, self._format, self.resolution))
+
     def __repr__(self) -> str:
-        return f"Confidence(len={len(self.scores)}, resolution={self.resolution})"
+        return f"Confidence(len={len(self)}, resolution={self.resolution})"
 
     def to_dict(self) -> dict[str, Any]:
         return {"score": self.scores.tolist(), "resolution": self.resolution}
 
 
+#: How close (relative to the frame number) a time must be to a frame start to count as it: far
+#: above the error of one division of two decimal numbers (a few units in the last place).
+_SNAP = 1e-12
+
+
+def _restore_confidence(data: bytes, kind: str, resolution: float) -> Confidence:
+    """Rebuild a pickled Confidence without re-checking or copying its bytes."""
+    confidence = Confidence.__new__(Confidence)
+    object.__setattr__(confidence, "_data", data)
+    object.__setattr__(confidence, "_format", kind)
+    object.__setattr__(confidence, "resolution", resolution)
+    return confidence
+
+
+def _packed_scores(scores: array[int] | array[float] | Sequence[float]) -> tuple[bytes, str]:
+    """*scores* as immutable bytes and their format: arrays of bytes or doubles as they are, and
+    anything else as one byte per whole score from 0 to 255, or doubles."""
+    if isinstance(scores, array) and scores.typecode in ("B", "d"):
+        if scores.typecode == "d" and not _all_finite(scores):
+            raise ValueError("scores must be finite numbers")
+        return scores.tobytes(), scores.typecode
+    try:
+        return _compact_scores(list(scores))
+    except (TypeError, OverflowError):
+        raise ValueError("scores must be finite numbers") from None
+
+
 _RowT = TypeVar("_RowT", Segment, Identification)
 
 
-class _Columns(Sequence[_RowT]):
+class _Columns(_Frozen, Sequence[_RowT]):
     """An immutable sequence of turns stored by column; each turn is built as a named tuple on access.
 
     Columns follow the row's fields: labels in lists (equal labels share one string), start and
     end times in ``array('d')``, and the optional per-turn confidence in a list, or None when no
-    turn has one. Equal to another sequence of the same type, or to a tuple, with equal turns.
+    turn has one (each a read-only copy). Equal to another sequence of the same type, or to a
+    tuple, with equal turns.
     """
 
     __slots__ = ("_columns",)
     _row: ClassVar[type[tuple[Any, ...]]]
 
+    _columns: tuple[Sequence[Any] | None, ...]
+
     def __init__(self, columns: tuple[Sequence[Any] | None, ...]) -> None:
-        self._columns = columns
+        object.__setattr__(self, "_columns", columns)
 
     @classmethod
     def of(cls, rows: Iterable[_RowT]) -> Self:
@@ -193,6 +328,8 @@ class _Columns(Sequence[_RowT]):
         confidence = columns[-1]
         if confidence is not None and confidence.count(None) == len(confidence):
             columns[-1] = None
+        elif confidence is not None:
+            columns[-1] = list(map(_read_only_or_none, confidence))
         return cls(tuple(columns))
 
     def _values(self, index: int) -> Iterable[Any]:
@@ -277,24 +414,50 @@ def _rttm_field(text: str) -> str:
     return _RTTM_UNSAFE.sub(lambda found: "".join(f"%{byte:02X}" for byte in found.group().encode()), text)
 
 
+#: The field written for an empty label: a lone '%' no other label can give, as a literal '%' is
+#: written %25. An empty field would leave the line with nine fields.
+_RTTM_EMPTY_LABEL = "%"
+
+
 def _rttm(rows: Iterable[tuple[str, float, float]], file_id: str) -> str:
+    """RTTM lines for *rows*, leaving out every turn whose duration rounds to 0.000 s or less.
+
+    Such turns (zero-length, end before start, shorter than half a millisecond: the contract does
+    not forbid them) would make NIST-style scorers (dscore, md-eval) refuse the whole file with
+    "Turn duration <= 0 seconds"; skipping them loses less than a millisecond of speech each.
+    """
     if not file_id:
         raise ValueError("file_id must not be empty: it is the second field of every RTTM line")
     file_field = _rttm_field(file_id)
     buffer = io.StringIO()
     for label, start, end in rows:
-        name = _rttm_field(label)
-        buffer.write(f"SPEAKER {file_field} 1 {start:.3f} {end - start:.3f} <NA> <NA> {name} <NA> <NA>\n")
+        duration = f"{end - start:.3f}"
+        if float(duration) <= 0:
+            continue
+        name = _rttm_field(label) if label else _RTTM_EMPTY_LABEL
+        buffer.write(f"SPEAKER {file_field} 1 {start + 0.0:.3f} {duration} <NA> <NA> {name} <NA> <NA>\n")
     return buffer.getvalue()
 
 
-class _Output(ABC):
-    """Behaviour shared by the three output types."""
+class _Output(_Frozen, ABC):
+    """Behaviour shared by the three output types: immutable, equal when every field is equal."""
 
     __slots__ = ()
 
     extra: Mapping[str, Any]
     warning: str | None
+
+    def _set(self, **fields: Any) -> None:
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        names: Iterable[str] = type(self).__slots__  # every field of the concrete class
+        return all(getattr(self, name) == getattr(other, name) for name in names)
+
+    __hash__ = None  # type: ignore[assignment]
 
     @abstractmethod
     def to_dict(self) -> dict[str, Any]:
@@ -310,6 +473,11 @@ class DiarizationResult(_Output):
 
     __slots__ = ("confidence", "diarization", "error", "exclusive_diarization", "extra", "warning")
 
+    diarization: Sequence[Segment]
+    exclusive_diarization: Sequence[Segment] | None
+    confidence: Confidence | None
+    error: str | None
+
     def __init__(
         self,
         diarization: Iterable[Segment] = (),
@@ -319,14 +487,14 @@ class DiarizationResult(_Output):
         error: str | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
-        self.diarization: Sequence[Segment] = _Segments.of(diarization)
-        self.exclusive_diarization: Sequence[Segment] | None = (
-            None if exclusive_diarization is None else _Segments.of(exclusive_diarization)
+        self._set(
+            diarization=_Segments.of(diarization),
+            exclusive_diarization=None if exclusive_diarization is None else _Segments.of(exclusive_diarization),
+            confidence=confidence,
+            warning=warning,
+            error=error,
+            extra=_read_only(extra or {}),
         )
-        self.confidence = confidence
-        self.warning = warning
-        self.error = error
-        self.extra: Mapping[str, Any] = extra or {}
 
     def talk_time(self) -> dict[str, float]:
         """Seconds of speech per diarization speaker, longest first."""
@@ -335,7 +503,9 @@ class DiarizationResult(_Output):
 
     def to_rttm(self, file_id: str = "audio") -> str:
         """The diarization as RTTM lines (whitespace, control characters and '%' in the file id
-        and labels are percent-encoded, so each line keeps its ten fields)."""
+        and labels are percent-encoded, an empty label is a lone '%', so each line keeps its ten
+        fields). Turns whose duration rounds to 0.000 s or less are left out: a scorer would
+        refuse the whole file for one of them."""
         table = _Segments.of(self.diarization)
         return _rttm(zip(table._values(0), table._values(1), table._values(2), strict=True), file_id)
 
@@ -373,6 +543,13 @@ class IdentifyResult(_Output):
         "warning",
     )
 
+    identification: Sequence[Identification]
+    voiceprints: tuple[VoiceprintMatch, ...]
+    diarization: Sequence[Segment]
+    exclusive_diarization: Sequence[Segment] | None
+    confidence: Confidence | None
+    error: str | None
+
     def __init__(
         self,
         identification: Iterable[Identification] = (),
@@ -384,16 +561,18 @@ class IdentifyResult(_Output):
         error: str | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
-        self.identification: Sequence[Identification] = _Identifications.of(identification)
-        self.voiceprints: tuple[VoiceprintMatch, ...] = tuple(voiceprints)
-        self.diarization: Sequence[Segment] = _Segments.of(diarization)
-        self.exclusive_diarization: Sequence[Segment] | None = (
-            None if exclusive_diarization is None else _Segments.of(exclusive_diarization)
+        self._set(
+            identification=_Identifications.of(identification),
+            voiceprints=tuple(
+                VoiceprintMatch(speaker, match, _read_only(scores)) for speaker, match, scores in voiceprints
+            ),
+            diarization=_Segments.of(diarization),
+            exclusive_diarization=None if exclusive_diarization is None else _Segments.of(exclusive_diarization),
+            confidence=confidence,
+            warning=warning,
+            error=error,
+            extra=_read_only(extra or {}),
         )
-        self.confidence = confidence
-        self.warning = warning
-        self.error = error
-        self.extra: Mapping[str, Any] = extra or {}
 
     @classmethod
     def from_dict(cls, output: Mapping[str, Any]) -> IdentifyResult:
@@ -414,14 +593,18 @@ class IdentifyResult(_Output):
         return _talk_time(table._values(4), table._values(1), table._values(2))
 
     def segments_of(self, label: str) -> list[Identification]:
-        """Every turn matched to *label*, in time order."""
+        """Every turn matched to *label*, in time order (by start; turns starting together keep
+        the output's order)."""
         table = _Identifications.of(self.identification)
-        return [table[index] for index, match in enumerate(table._values(4)) if match == label]
+        turns = [table[index] for index, match in enumerate(table._values(4)) if match == label]
+        return sorted(turns, key=_START_OF_ROW)
 
     def to_rttm(self, file_id: str = "audio") -> str:
         """Turns as RTTM lines; a turn with no match keeps its diarization label. Whitespace,
-        control characters and '%' in the file id and labels are percent-encoded, so each line
-        keeps its ten fields and distinct labels stay distinct."""
+        control characters and '%' in the file id and labels are percent-encoded and an empty
+        label is a lone '%', so each line keeps its ten fields and distinct labels stay distinct.
+        Turns whose duration rounds to 0.000 s or less are left out: a scorer would refuse the
+        whole file for one of them."""
         table = _Identifications.of(self.identification)
         labels = (
             match if match is not None else speaker
@@ -448,6 +631,9 @@ class VoiceprintResult(_Output):
 
     __slots__ = ("error", "extra", "voiceprint", "warning")
 
+    voiceprint: str
+    error: str | None
+
     def __init__(
         self,
         voiceprint: str,
@@ -455,10 +641,7 @@ class VoiceprintResult(_Output):
         error: str | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
-        self.voiceprint = voiceprint
-        self.warning = warning
-        self.error = error
-        self.extra: Mapping[str, Any] = extra or {}
+        self._set(voiceprint=voiceprint, warning=warning, error=error, extra=_read_only(extra or {}))
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.extra)
@@ -477,15 +660,24 @@ Result: TypeAlias = IdentifyResult | VoiceprintResult | DiarizationResult
 R = TypeVar("R", IdentifyResult, VoiceprintResult, DiarizationResult, Result)
 
 
-class Job(Generic[R]):
+class Job(_Frozen, Generic[R]):
     """A job as the API reports it: id, status, and the parsed output once it has succeeded.
 
     *kind* is what the client knows or could infer (``identify``, ``voiceprint``,
     ``diarization``), or None for a job fetched by id before it has an output. The type parameter
     is the result ``wait()`` returns for it: ``identify()`` gives a ``Job[IdentifyResult]``.
+    Immutable; two jobs are equal when everything the API reported is equal, output included.
     """
 
     __slots__ = ("created_at", "id", "kind", "output", "status", "updated_at", "warning")
+
+    id: str
+    status: JobStatus | str
+    kind: JobKind | None
+    output: R | Result | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    warning: str | None
 
     def __init__(
         self,
@@ -498,13 +690,17 @@ class Job(Generic[R]):
         updated_at: datetime | None = None,
         warning: str | None = None,
     ) -> None:
-        self.id = id
-        self.status = status
-        self.kind = kind
-        self.output = output
-        self.created_at = created_at
-        self.updated_at = updated_at
-        self.warning = warning
+        fields: dict[str, Any] = {
+            "id": id,
+            "status": status,
+            "kind": kind,
+            "output": output,
+            "created_at": created_at,
+            "updated_at": updated_at,
+            "warning": warning,
+        }
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
 
     @property
     def is_terminal(self) -> bool:
@@ -514,12 +710,13 @@ class Job(Generic[R]):
     def __repr__(self) -> str:
         return f"Job(id={self.id!r}, status={str(self.status)!r}, kind={self.kind!r})"
 
+    def _key(self) -> tuple[Any, ...]:
+        return (self.id, str(self.status), self.kind, self.output, self.created_at, self.updated_at, self.warning)
+
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Job) and (self.id, str(self.status), self.kind) == (
-            other.id,
-            str(other.status),
-            other.kind,
-        )
+        if not isinstance(other, Job):
+            return NotImplemented
+        return self._key() == other._key()
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -569,8 +766,12 @@ def _put_common(data: dict[str, Any], output: DiarizationResult | IdentifyResult
 
 def _all_finite(values: Sequence[float]) -> bool:
     """Whether every number is finite: one C-level ``sum`` (NaN and infinities propagate), with an exact
-    second look only when the sum itself overflowed."""
-    return math.isfinite(sum(values)) or all(map(math.isfinite, values))
+    second look only when the sum itself overflowed (a sum of ints past the largest double raises
+    OverflowError instead of giving an infinity)."""
+    try:
+        return math.isfinite(sum(values)) or all(map(math.isfinite, values))
+    except OverflowError:
+        return all(map(math.isfinite, values))
 
 
 _NUMBER = (int, float)
@@ -586,6 +787,13 @@ def _number(value: Any, field: str) -> float:
     return number
 
 
+def _json_number(value: Any, field: str) -> int | float:
+    """*value* as a plain ``int`` or ``float`` (a subclass, such as numpy.float64, is converted), or
+    InvalidResponseError naming *field* unless it is a finite JSON number."""
+    number = _number(value, field)
+    return int(value) if isinstance(value, int) else number
+
+
 def _string(value: Any, field: str, *, nullable: bool = False) -> Any:
     if value is None and nullable:
         return None
@@ -595,11 +803,19 @@ def _string(value: Any, field: str, *, nullable: bool = False) -> Any:
 
 
 def _score_map(value: Any, field: str) -> Mapping[str, float]:
-    if not isinstance(value, dict):
+    """A read-only copy of a map of scores, each a plain finite number."""
+    if not isinstance(value, Mapping):
         raise _bad(field, f"expected an object of scores, got {value!r}")
-    for key, score in value.items():
-        _number(score, f"{field}.{key}")
-    return value
+    return _ReadOnlyDict({key: _json_number(score, f"{field}.{key}") for key, score in value.items()})
+
+
+def _object(item: Any, field: str, required: Iterable[str]) -> Mapping[str, Any]:
+    if not isinstance(item, Mapping):
+        raise _bad(field, f"expected an object, got {item!r}")
+    for key in required:
+        if key not in item:
+            raise _bad(f"{field}.{key}", "missing required field")
+    return item
 
 
 def _list(output: Mapping[str, Any], key: str, prefix: str) -> list[Any]:
@@ -612,15 +828,20 @@ def _list(output: Mapping[str, Any], key: str, prefix: str) -> list[Any]:
 # The fast paths cut columns with C-level map() calls: a getter per field, then ``labels.setdefault``
 # so that equal labels share one string. Types are checked in C too: the set of value types of a
 # number column must be within {int, float} (JSON true is not a number), and labels are checked
-# once per distinct label. Any failure sends the input to the slow walk, which names the field.
+# once per distinct label. Any failure sends the input to the slow walk, which names the offending
+# field, or, finding none (a float subclass such as numpy.float64, an OrderedDict from an
+# object_pairs_hook), gives plain dicts, strings and numbers that the fast path then takes: both
+# paths accept exactly the same inputs.
 _FAST_PATH_ERRORS = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
 _NUMBER_TYPES = frozenset({int, float})
-_MAP_TYPES = frozenset({dict, type(None)})
+_MAP_TYPES = frozenset({dict, _ReadOnlyDict, type(None)})
 _SPEAKER = itemgetter("speaker")
 _START = itemgetter("start")
 _END = itemgetter("end")
 _DIARIZATION_SPEAKER = itemgetter("diarizationSpeaker")
 _MATCH = itemgetter("match")
+_START_OF_ROW = itemgetter(1)
+_MISSING: Any = object()
 _get = dict.get
 
 
@@ -635,6 +856,13 @@ def _labels_are_text(labels: dict[Any, Any]) -> bool:
     return all(isinstance(label, str) for label in labels)
 
 
+def _forget_bad_labels(labels: dict[Any, Any]) -> None:
+    """Drop what a failed fast path put among the shared labels that is not a string, so that it
+    does not fail every later list too."""
+    for label in [label for label in labels if not isinstance(label, str)]:
+        del labels[label]
+
+
 def _floats(values: list[Any]) -> array[float]:
     """*values* as doubles; TypeError unless every one is a finite JSON number."""
     if not _NUMBER_TYPES.issuperset(map(type, values)):
@@ -646,7 +874,7 @@ def _floats(values: list[Any]) -> array[float]:
 
 
 def _turn_confidence(items: list[Any]) -> list[Any] | None:
-    """Each turn's score map (``turnLevelConfidence``), or None when no turn has one."""
+    """Each turn's score map (``turnLevelConfidence``) as a read-only copy, or None when no turn has one."""
     values = list(map(_get, items, repeat("confidence")))
     if values.count(None) == len(values):
         return None
@@ -655,81 +883,98 @@ def _turn_confidence(items: list[Any]) -> list[Any] | None:
     scores = list(chain.from_iterable(map(dict.values, filter(None, values))))
     if not _NUMBER_TYPES.issuperset(map(type, scores)) or not _all_finite(scores):
         raise TypeError("not a map of finite scores")
-    return values
+    # Every turn has scores when turn-level confidence was asked for: then copy in one C-level map.
+    if None in values:
+        return list(map(_read_only_or_none, values))
+    return list(map(_ReadOnlyDict, cast(list[dict[str, Any]], values)))
+
+
+def _segment_columns(items: list[Any], labels: dict[Any, Any]) -> _Segments:
+    """The fast path: TypeError (or another of ``_FAST_PATH_ERRORS``) unless every turn is plain and valid."""
+    columns = (
+        _shared(list(map(_SPEAKER, items)), labels),
+        _floats(list(map(_START, items))),
+        _floats(list(map(_END, items))),
+        _turn_confidence(items),
+    )
+    if None in labels or not _labels_are_text(labels):
+        raise TypeError("a label is not a string")
+    return _Segments(columns)
 
 
 def _segments(items: list[Any], field: str, labels: dict[Any, Any]) -> _Segments:
     try:
-        columns = (
-            _shared(list(map(_SPEAKER, items)), labels),
-            _floats(list(map(_START, items))),
-            _floats(list(map(_END, items))),
-            _turn_confidence(items),
-        )
-        if None not in labels and _labels_are_text(labels):
-            return _Segments(columns)
+        return _segment_columns(items, labels)
     except _FAST_PATH_ERRORS:
-        pass
+        _forget_bad_labels(labels)
+    plain = []
     for index, item in enumerate(items):
         where = f"{field}[{index}]"
-        if not isinstance(item, dict):
-            raise _bad(where, f"expected an object, got {item!r}")
-        for key in ("speaker", "start", "end"):
-            if key not in item:
-                raise _bad(f"{where}.{key}", "missing required field")
-        _string(item["speaker"], f"{where}.speaker")
-        _number(item["start"], f"{where}.start")
-        _number(item["end"], f"{where}.end")
-        if item.get("confidence") is not None:
-            _score_map(item["confidence"], f"{where}.confidence")
-    raise _bad(field, "invalid segment")  # pragma: no cover - the walk above always finds it
+        item = _object(item, where, ("speaker", "start", "end"))
+        confidence = item.get("confidence")
+        plain.append(
+            {
+                "speaker": _string(item["speaker"], f"{where}.speaker"),
+                "start": _number(item["start"], f"{where}.start"),
+                "end": _number(item["end"], f"{where}.end"),
+                "confidence": None if confidence is None else _score_map(confidence, f"{where}.confidence"),
+            }
+        )
+    return _segment_columns(plain, labels)
+
+
+def _identification_columns(items: list[Any], labels: dict[Any, Any]) -> _Identifications:
+    """The fast path: TypeError (or another of ``_FAST_PATH_ERRORS``) unless every turn is plain and valid."""
+    diarization_speakers = _shared(list(map(_DIARIZATION_SPEAKER, items)), labels)
+    matches = _shared(list(map(_MATCH, items)), labels)
+    # ``speaker`` is optional in the contract: "the matched label, or the diarization label when unmatched".
+    speakers = list(map(_get, items, repeat("speaker"), repeat(_MISSING)))
+    if _MISSING in speakers:
+        speakers = [
+            (match if match is not None else diarization) if speaker is _MISSING else speaker
+            for speaker, match, diarization in zip(speakers, matches, diarization_speakers, strict=True)
+        ]
+    columns = (
+        _shared(speakers, labels),
+        _floats(list(map(_START, items))),
+        _floats(list(map(_END, items))),
+        diarization_speakers,
+        matches,
+        _turn_confidence(items),
+    )
+    if None in diarization_speakers or None in columns[0] or not _labels_are_text(labels):
+        raise TypeError("a label is not a string")
+    return _Identifications(columns)
 
 
 def _identifications(items: list[Any], field: str, labels: dict[Any, Any]) -> _Identifications:
     try:
-        diarization_speakers = _shared(list(map(_DIARIZATION_SPEAKER, items)), labels)
-        # ``speaker`` is optional in the contract: a turn without one is labelled by its diarization speaker.
-        speakers = _shared(list(map(_get, items, repeat("speaker"), diarization_speakers)), labels)
-        if None not in labels:
-            columns = (
-                speakers,
-                _floats(list(map(_START, items))),
-                _floats(list(map(_END, items))),
-                diarization_speakers,
-                _shared(list(map(_MATCH, items)), labels),
-                _turn_confidence(items),
-            )
-            if _labels_are_text(labels):
-                return _Identifications(columns)
+        return _identification_columns(items, labels)
     except _FAST_PATH_ERRORS:
-        pass
+        _forget_bad_labels(labels)
+    plain = []
     for index, item in enumerate(items):
         where = f"{field}[{index}]"
-        if not isinstance(item, dict):
-            raise _bad(where, f"expected an object, got {item!r}")
-        for key in ("diarizationSpeaker", "match", "start", "end"):
-            if key not in item:
-                raise _bad(f"{where}.{key}", "missing required field")
-        _string(item["diarizationSpeaker"], f"{where}.diarizationSpeaker")
-        _string(item["match"], f"{where}.match", nullable=True)
+        item = _object(item, where, ("diarizationSpeaker", "match", "start", "end"))
+        turn = {
+            "diarizationSpeaker": _string(item["diarizationSpeaker"], f"{where}.diarizationSpeaker"),
+            "match": _string(item["match"], f"{where}.match", nullable=True),
+        }
         if "speaker" in item:
-            _string(item["speaker"], f"{where}.speaker")
-        _number(item["start"], f"{where}.start")
-        _number(item["end"], f"{where}.end")
-        if item.get("confidence") is not None:
-            _score_map(item["confidence"], f"{where}.confidence")
-    raise _bad(field, "invalid identification")  # pragma: no cover
+            turn["speaker"] = _string(item["speaker"], f"{where}.speaker")
+        turn["start"] = _number(item["start"], f"{where}.start")
+        turn["end"] = _number(item["end"], f"{where}.end")
+        confidence = item.get("confidence")
+        turn["confidence"] = None if confidence is None else _score_map(confidence, f"{where}.confidence")
+        plain.append(turn)
+    return _identification_columns(plain, labels)
 
 
 def _voiceprint_matches(items: list[Any], field: str) -> tuple[VoiceprintMatch, ...]:
     result = []
     for index, item in enumerate(items):
         where = f"{field}[{index}]"
-        if not isinstance(item, dict):
-            raise _bad(where, f"expected an object, got {item!r}")
-        for key in ("speaker", "match", "confidence"):
-            if key not in item:
-                raise _bad(f"{where}.{key}", "missing required field")
+        item = _object(item, where, ("speaker", "match", "confidence"))
         result.append(
             VoiceprintMatch(
                 _string(item["speaker"], f"{where}.speaker"),
@@ -740,28 +985,25 @@ def _voiceprint_matches(items: list[Any], field: str) -> tuple[VoiceprintMatch, 
     return tuple(result)
 
 
-def _compact_scores(score: list[Any]) -> array[int] | array[float]:
-    """Whole scores from 0 to 255 as one byte each (``bytes()`` converts them in C); others as doubles.
+def _compact_scores(score: list[Any]) -> tuple[bytes, str]:
+    """Whole scores from 0 to 255 as one byte each (``bytes()`` converts them in C), others as
+    doubles; the bytes and their ``memoryview`` format.
 
     An infinity or a NaN is refused (an int too large for a double raises OverflowError).
     """
     if not _NUMBER_TYPES.issuperset(map(type, score)):
         raise TypeError("not a number")
     try:
-        return array("B", bytes(score))
+        return bytes(score), "B"
     except (TypeError, ValueError):
         floats = array("d", score)
     if not _all_finite(floats):
         raise ValueError("not finite")
-    return floats
+    return floats.tobytes(), "d"
 
 
 def _confidence(value: Any, field: str) -> Confidence:
-    if not isinstance(value, dict):
-        raise _bad(field, f"expected an object, got {value!r}")
-    for key in ("score", "resolution"):
-        if key not in value:
-            raise _bad(f"{field}.{key}", "missing required field")
+    value = _object(value, field, ("score", "resolution"))
     resolution = _number(value["resolution"], f"{field}.resolution")
     if resolution <= 0:
         raise _bad(f"{field}.resolution", f"expected a positive number, got {resolution!r}")
@@ -769,12 +1011,11 @@ def _confidence(value: Any, field: str) -> Confidence:
     if not isinstance(score, list):
         raise _bad(f"{field}.score", "expected an array of numbers")
     try:
-        scores = _compact_scores(score)
+        data, kind = _compact_scores(score)
     except (TypeError, ValueError, OverflowError):
-        for index, item in enumerate(score):
-            _number(item, f"{field}.score[{index}]")
-        raise _bad(f"{field}.score", "expected an array of numbers") from None
-    return Confidence(scores, resolution)
+        plain = [_json_number(item, f"{field}.score[{index}]") for index, item in enumerate(score)]
+        data, kind = _compact_scores(plain)
+    return _restore_confidence(data, kind, resolution)
 
 
 def _optional_text(output: Mapping[str, Any], key: str, prefix: str) -> str | None:

@@ -25,7 +25,7 @@ class IdentificationSegment:
             start (float):
             end (float):
             diarization_speaker (str):
-            match (None | str): The matched voiceprint label
+            match (None | str): The matched voiceprint label, null when none matched.
             speaker (str | Unset): The matched label, or the diarization label when unmatched.
             confidence (IdentificationSegmentConfidence | Unset):
     """

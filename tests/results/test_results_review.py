@@ -1,0 +1,348 @@
+"""Fixes from a review of results.py: RTTM a scorer accepts, frame lookup, parse paths that agree,
+the contract's speaker default, immutability, value equality, time order and the contract's text."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+from array import array
+from collections import OrderedDict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pyannoteai_identify import Confidence, IdentifyResult, InvalidResponseError, Segment
+from pyannoteai_identify._spec import SPEC
+from pyannoteai_identify.results import DiarizationResult, Job, VoiceprintResult, parse_job, parse_output
+
+ROOT = Path(__file__).resolve().parents[2]
+
+OUTPUT: dict[str, Any] = {
+    "identification": [
+        {
+            "speaker": "John",
+            "diarizationSpeaker": "SPEAKER_00",
+            "match": "John",
+            "start": 10,
+            "end": 12,
+            "confidence": {"SPEAKER_00": 90},
+        },
+        {
+            "speaker": "John",
+            "diarizationSpeaker": "SPEAKER_00",
+            "match": "John",
+            "start": 0,
+            "end": 2,
+            "confidence": {"SPEAKER_00": 80},
+        },
+        {"speaker": "SPEAKER_01", "diarizationSpeaker": "SPEAKER_01", "match": None, "start": 3, "end": 4},
+    ],
+    "voiceprints": [{"speaker": "SPEAKER_00", "match": "John", "confidence": {"John": 87}}],
+    "diarization": [{"speaker": "SPEAKER_00", "start": 0, "end": 2, "confidence": {"SPEAKER_00": 80}}],
+    "exclusiveDiarization": [{"speaker": "SPEAKER_00", "start": 0, "end": 2}],
+    "confidence": {"score": [1, 2, 3], "resolution": 0.5},
+    "futureKey": {"nested": [1, 2]},
+}
+
+
+def _fresh() -> dict[str, Any]:
+    """A deep copy made through JSON, as a response body would be."""
+    result: dict[str, Any] = json.loads(json.dumps(OUTPUT))
+    return result
+
+
+def _dscore_refusal(line: str) -> str | None:
+    """What NIST-style scorers (dscore's RTTM reader) refuse a line for, or None when it is accepted."""
+    fields = line.split()
+    if len(fields) != 10:
+        return f"{len(fields)} fields"
+    if float(fields[3]) < 0:
+        return "onset < 0"
+    if float(fields[4]) <= 0:
+        return "Turn duration <= 0 seconds"
+    return None
+
+
+# --- 1. RTTM ---------------------------------------------------------------------------------------
+
+
+def test_rttm_writes_an_empty_label_as_a_lone_percent_sign_that_no_other_label_can_produce() -> None:
+    """An empty label (the schema allows one) is written as a bare %, so the line keeps ten fields;
+    a literal % is written %25, so no other label gives the same field."""
+    diarization = parse_output(
+        "diarization", {"diarization": [{"speaker": "", "start": 0, "end": 1}, {"speaker": "%", "start": 1, "end": 2}]}
+    )
+    lines = diarization.to_rttm().splitlines()
+    assert [line.split()[7] for line in lines] == ["%", "%25"]
+    assert all(_dscore_refusal(line) is None for line in lines)
+    turn = {"diarizationSpeaker": "SPEAKER_00", "match": "", "start": 0, "end": 1}
+    identified = IdentifyResult.from_dict({"identification": [turn], "voiceprints": []})
+    assert identified.to_rttm().split()[7] == "%"
+
+
+def test_rttm_skips_turns_whose_rounded_duration_is_not_positive() -> None:
+    """Zero, negative and sub-millisecond turns (rounding to 0.000) are left out: a scorer refuses the
+    whole file for one of them."""
+    turns = [
+        {"speaker": "A", "start": 0, "end": 1},
+        {"speaker": "A", "start": 2, "end": 2},
+        {"speaker": "A", "start": 3, "end": 3.0004},
+        {"speaker": "A", "start": 5, "end": 4},
+        {"speaker": "B", "start": 6, "end": 6.0006},
+    ]
+    lines = parse_output("diarization", {"diarization": turns}).to_rttm().splitlines()
+    assert [(line.split()[3], line.split()[4]) for line in lines] == [("0.000", "1.000"), ("6.000", "0.001")]
+    assert all(_dscore_refusal(line) is None for line in lines)
+    turn = {"diarizationSpeaker": "S", "match": None, "start": 1, "end": 1}
+    assert IdentifyResult.from_dict({"identification": [turn], "voiceprints": []}).to_rttm() == ""
+
+
+# --- 2. Confidence.at -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("resolution", ["0.01", "0.02", "0.016", "0.1", "0.25", "0.3", "1"])
+def test_confidence_at_every_exact_frame_time_gives_that_frame(resolution: str) -> None:
+    """A time written as a decimal frame start (0.58 at 0.02 is frame 29) reads that frame, not the one
+    before it, although 0.58 / 0.02 is 28.999999999999996 in floating point; every frame is checked,
+    as about 9% of them fail at 0.02 without the fix."""
+    frames = 20_000
+    scores = Confidence(array("d", range(frames)), float(resolution))
+    step = Decimal(resolution)
+    wrong = [frame for frame in range(frames) if scores.at(float(frame * step)) != frame]
+    assert wrong == []
+    assert scores.at(float(3 * step) + float(step) / 2) == 3.0
+
+
+def test_confidence_at_refuses_nan_naming_the_argument_and_clamps_infinities() -> None:
+    """NaN is no time: ValueError naming *seconds*; infinities clamp to the first and last frames."""
+    scores = Confidence(array("B", [7, 8, 9]), 0.02)
+    with pytest.raises(ValueError, match="seconds"):
+        scores.at(float("nan"))
+    assert scores.at(float("inf")) == 9.0 and scores.at(float("-inf")) == 7.0
+    assert scores.at(0.58) == 9.0 and scores.at(0.02) == 8.0
+
+
+def test_confidence_with_the_smallest_resolution_clamps_instead_of_overflowing() -> None:
+    """A resolution of 5e-324 makes seconds / resolution infinite: the last frame, no OverflowError."""
+    tiny = parse_output("diarization", {"confidence": {"score": [1, 2, 3], "resolution": 5e-324}}).confidence
+    assert tiny is not None and tiny.at(1.0) == 3.0 and tiny.at(0.0) == 1.0
+
+
+@pytest.mark.parametrize("resolution", [0.0, -0.02, float("nan"), float("inf")])
+def test_confidence_refuses_a_resolution_that_is_not_positive_and_finite(resolution: float) -> None:
+    """Confidence(scores, 0) fails when built, with a message naming the resolution, not later in at()."""
+    with pytest.raises(ValueError, match="resolution"):
+        Confidence(array("B", [1]), resolution)
+
+
+# --- 3. fast and slow paths agree ------------------------------------------------------------------
+
+
+class _Float(float):
+    """A float subclass, as numpy.float64 is."""
+
+
+class _Int(int):
+    """An int subclass that is not bool."""
+
+
+def test_json_objects_as_ordered_dicts_parse_like_plain_dicts() -> None:
+    """object_pairs_hook=OrderedDict (a dict subclass everywhere) gives the same result as plain dicts."""
+    text = json.dumps(OUTPUT)
+    ordered = json.loads(text, object_pairs_hook=OrderedDict)
+    assert IdentifyResult.from_dict(ordered).to_dict() == IdentifyResult.from_dict(json.loads(text)).to_dict()
+    diarization = parse_output("diarization", ordered)
+    assert diarization.to_dict()["diarization"] == OUTPUT["diarization"]
+
+
+def test_number_subclasses_parse_like_plain_numbers() -> None:
+    """A float or int subclass in times and scores is a number in both parse paths."""
+    plain = parse_output("identify", _fresh())
+    output = _fresh()
+    output["diarization"][0]["start"] = _Float(0.0)
+    output["identification"][0]["end"] = _Int(12)
+    output["identification"][1]["confidence"]["SPEAKER_00"] = _Float(80.0)
+    output["confidence"]["score"][1] = _Int(2)
+    parsed = parse_output("identify", output)
+    assert parsed.to_dict() == plain.to_dict()
+    assert type(parsed.diarization[0].start) is float
+    assert parsed.confidence is not None and parsed.confidence.to_dict() == {"score": [1, 2, 3], "resolution": 0.5}
+
+
+_leaf = st.sampled_from(["float", "Float", "Int", "int"])
+
+
+@given(kinds=st.lists(_leaf, min_size=6, max_size=6), ordered=st.booleans())
+def test_valid_turns_in_any_json_number_and_object_types_are_never_refused(kinds: list[str], ordered: bool) -> None:
+    """Whatever mix of subclasses the values come in, a valid output parses (never the nameless error)."""
+    make = {"float": float, "Float": _Float, "Int": _Int, "int": int}
+    output = json.loads(json.dumps(OUTPUT), object_pairs_hook=OrderedDict if ordered else None)
+    values = [make[kind](value) for kind, value in zip(kinds, (0, 2, 10, 12, 90, 80), strict=True)]
+    output["diarization"][0]["start"], output["diarization"][0]["end"] = values[0], values[1]
+    output["identification"][0]["start"], output["identification"][0]["end"] = values[2], values[3]
+    output["identification"][0]["confidence"]["SPEAKER_00"] = values[4]
+    output["diarization"][0]["confidence"]["SPEAKER_00"] = values[5]
+    assert parse_output("identify", output).to_dict() == parse_output("identify", _fresh()).to_dict()
+
+
+def test_an_invalid_value_next_to_a_subclass_is_still_refused_naming_its_field() -> None:
+    """Normalising subclasses does not let a real error through: the field is still named."""
+    output = _fresh()
+    output["identification"][0]["start"] = _Float(1.0)
+    output["identification"][2]["end"] = "late"
+    with pytest.raises(InvalidResponseError, match=r"at output\.identification\[2\]\.end:"):
+        parse_output("identify", output)
+
+
+# --- 4. the speaker of a turn without one -----------------------------------------------------------
+
+
+def test_a_turn_without_a_speaker_is_labelled_by_its_match_then_by_its_diarization_speaker() -> None:
+    """The contract: speaker is the matched label, or the diarization label when unmatched."""
+    turns = [
+        {"diarizationSpeaker": "SPEAKER_00", "match": "John", "start": 0, "end": 1},
+        {"diarizationSpeaker": "SPEAKER_01", "match": None, "start": 1, "end": 2},
+    ]
+    result = IdentifyResult.from_dict({"identification": turns, "voiceprints": []})
+    assert [turn.speaker for turn in result.identification] == ["John", "SPEAKER_01"]
+
+
+# --- 5. immutability --------------------------------------------------------------------------------
+
+
+def test_changing_the_input_after_parsing_does_not_change_the_result() -> None:
+    """Score maps are copied: the caller's dicts are not kept."""
+    output = _fresh()
+    result = IdentifyResult.from_dict(output)
+    before = result.to_dict()
+    output["identification"][0]["confidence"]["SPEAKER_00"] = -999
+    output["voiceprints"][0]["confidence"]["John"] = -999
+    output["diarization"][0]["confidence"]["SPEAKER_00"] = -999
+    output["futureKey"] = "changed"
+    assert result.to_dict() == before
+
+
+def test_score_maps_frame_scores_and_attributes_cannot_be_changed() -> None:
+    """Every way a review found to change a parsed result raises instead."""
+    result = IdentifyResult.from_dict(_fresh())
+    before = result.to_dict()
+    turn_scores = result.identification[1].confidence
+    assert turn_scores is not None
+    with pytest.raises(TypeError):
+        turn_scores["SPEAKER_00"] = 1.0  # type: ignore[index]
+    with pytest.raises(TypeError):
+        result.voiceprints[0].confidence["X"] = 1  # type: ignore[index]
+    with pytest.raises(TypeError):
+        result.diarization[0].confidence.update({"X": 1})  # type: ignore[union-attr]
+    with pytest.raises(TypeError):
+        result.extra["futureKey"] = 1  # type: ignore[index]
+    assert result.confidence is not None
+    with pytest.raises(TypeError):
+        result.confidence.scores[0] = 200
+    for owner, name in [
+        (result, "diarization"),
+        (result, "warning"),
+        (result.confidence, "resolution"),
+        (result.confidence, "scores"),
+        (result.identification, "_columns"),
+        (VoiceprintResult("vp"), "voiceprint"),
+        (DiarizationResult(), "error"),
+        (Job("j", "running"), "status"),
+    ]:
+        with pytest.raises(AttributeError):
+            setattr(owner, name, "garbage")
+        with pytest.raises(AttributeError):
+            delattr(owner, name)
+    assert result.to_dict() == before
+
+
+def test_turns_built_from_named_tuples_keep_a_copy_of_their_scores() -> None:
+    """A result built by hand does not share the caller's score dicts either."""
+    scores = {"SPEAKER_00": 50.0}
+    result = DiarizationResult(diarization=[Segment("SPEAKER_00", 0.0, 1.0, scores)])
+    scores["SPEAKER_00"] = 0.0
+    assert result.diarization[0].confidence == {"SPEAKER_00": 50.0}
+
+
+@pytest.mark.parametrize("clone", [pickle.loads, copy.copy, copy.deepcopy], ids=["pickle", "copy", "deepcopy"])
+def test_results_survive_pickle_and_copy_equal_and_still_read_only(clone: Any) -> None:
+    """Freezing keeps pickle and copy working, and the clone is as read-only as the original."""
+    result = IdentifyResult.from_dict(_fresh())
+    job = parse_job({"jobId": "j", "status": "succeeded", "output": _fresh()})
+    for original in (result, result.confidence, result.identification, result.voiceprints[0], job):
+        cloned = clone(pickle.dumps(original)) if clone is pickle.loads else clone(original)
+        assert cloned == original
+    cloned_result = clone(pickle.dumps(result)) if clone is pickle.loads else clone(result)
+    with pytest.raises(TypeError):
+        cloned_result.voiceprints[0].confidence["X"] = 1
+    with pytest.raises(AttributeError):
+        cloned_result.warning = "x"
+
+
+# --- 6. equality ----------------------------------------------------------------------------------------
+
+
+def test_results_compare_by_value_and_are_unhashable() -> None:
+    """Two parses of the same JSON are equal; a different output is not; equal but mutable-looking
+    results do not pretend to be hashable."""
+    assert IdentifyResult.from_dict(_fresh()) == IdentifyResult.from_dict(_fresh())
+    other = _fresh()
+    other["identification"][0]["confidence"]["SPEAKER_00"] = 91
+    assert IdentifyResult.from_dict(other) != IdentifyResult.from_dict(_fresh())
+    diarization = {"diarization": [{"speaker": "A", "start": 0, "end": 1}]}
+    assert parse_output("diarization", diarization) == parse_output("diarization", json.loads(json.dumps(diarization)))
+    assert parse_output("diarization", diarization) != parse_output("diarization", {"diarization": []})
+    assert VoiceprintResult("vp") == VoiceprintResult("vp") != VoiceprintResult("vp", warning="w")
+    assert DiarizationResult() != VoiceprintResult("vp")
+    for value in (IdentifyResult(), DiarizationResult(), VoiceprintResult("vp"), Job("j", "running")):
+        with pytest.raises(TypeError):
+            hash(value)
+
+
+def test_jobs_with_different_outputs_are_not_equal() -> None:
+    """Job equality includes the output (and the rest of what the API reported)."""
+    first = parse_job(
+        {"jobId": "x", "status": "succeeded", "output": {"diarization": [{"speaker": "A", "start": 0, "end": 1}]}}
+    )
+    second = parse_job(
+        {"jobId": "x", "status": "succeeded", "output": {"diarization": [{"speaker": "B", "start": 5, "end": 9}]}}
+    )
+    again = parse_job(
+        {"jobId": "x", "status": "succeeded", "output": {"diarization": [{"speaker": "A", "start": 0, "end": 1}]}}
+    )
+    assert first != second and first == again
+    assert Job("x", "running", "identify") == Job("x", "running", "identify")
+
+
+# --- 7. time order --------------------------------------------------------------------------------------
+
+
+def test_segments_of_returns_turns_in_time_order_even_when_the_output_is_not() -> None:
+    """segments_of sorts by start (stably), as its docstring promises."""
+    result = IdentifyResult.from_dict(_fresh())
+    assert [(turn.start, turn.end) for turn in result.segments_of("John")] == [(0.0, 2.0), (10.0, 12.0)]
+
+
+# --- 8. the contract's text ---------------------------------------------------------------------------
+
+
+def test_the_match_description_of_an_identification_turn_is_one_whole_string() -> None:
+    """openapi.yaml's flow mapping had an unquoted comma: the description was cut and a stray key appeared."""
+    expected = {"type": ["string", "null"], "description": "The matched voiceprint label, null when none matched."}
+    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+    assert spec["components"]["schemas"]["IdentificationSegment"]["properties"]["match"] == expected
+    assert SPEC["components"]["schemas"]["IdentificationSegment"]["properties"]["match"] == expected
+
+
+def test_scores_whose_sum_passes_the_largest_double_still_parse() -> None:
+    """Two valid integer scores near the largest double overflow a sum check; they are still numbers."""
+    output = _fresh()
+    output["identification"][0]["confidence"] = {"SPEAKER_00": 10**308, "SPEAKER_01": 10**308}
+    turn = parse_output("identify", output).identification[0]
+    assert turn.confidence == {"SPEAKER_00": 10**308, "SPEAKER_01": 10**308}
