@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import importlib.metadata
 import pprint
 import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -39,6 +42,17 @@ from typing import Any
 SPEC: dict[str, Any] = '''
 
 
+def _where(error: BaseException) -> str:
+    """Where in the spec *error* is: a YAML line and column, or the validator's JSON path."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if mark is not None:
+        return f" (line {mark.line + 1}, column {mark.column + 1})"
+    path = getattr(error, "json_path", None)
+    if isinstance(path, str) and path not in ("", "$"):
+        return f" (at {path})"
+    return ""
+
+
 def validate_spec(path: Path = SPEC) -> dict[str, object]:
     """Validate the spec with a real OpenAPI validator and return it parsed; exit with advice if invalid."""
     try:
@@ -47,7 +61,7 @@ def validate_spec(path: Path = SPEC) -> dict[str, object]:
     except Exception as error:  # the validator and the YAML reader raise many types; all mean "bad spec"
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise SystemExit(
-            f"{path.name} is not a valid OpenAPI document: {first_line}\n"
+            f"{path.name} is not a valid OpenAPI document: {first_line}{_where(error)}\n"
             f"Fix {path.name}, then run `nox -s generate` and commit the result."
         ) from None
     with path.open(encoding="utf-8") as handle:
@@ -57,6 +71,30 @@ def validate_spec(path: Path = SPEC) -> dict[str, object]:
 
 def render_spec_module(spec: dict[str, object]) -> str:
     return SPEC_MODULE_HEADER + pprint.pformat(spec, width=120, sort_dicts=False) + "\n"
+
+
+def pinned_versions(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]:
+    """The exact versions the ``generate`` dependency group pins (``name==version``)."""
+    group = tomllib.loads(pyproject.read_text(encoding="utf-8"))["dependency-groups"]["generate"]
+    return dict(requirement.split("==", 1) for requirement in group if "==" in requirement)
+
+
+def check_pins(installed: Callable[[str], str] = importlib.metadata.version) -> None:
+    """Exit with advice when the generator or ruff installed here is not the pinned version: another
+    version writes other code, and the check would then fail for no change of the spec."""
+    wrong = []
+    for name, wanted in pinned_versions().items():
+        try:
+            found = installed(name)
+        except importlib.metadata.PackageNotFoundError:
+            found = "not installed"
+        if found != wanted:
+            wrong.append(f"{name} {found} (pinned: {wanted})")
+    if wrong:
+        raise SystemExit(
+            "generation needs the pinned tools: " + "; ".join(wrong) + ". Run it through `nox -s generate`, "
+            "which installs them."
+        )
 
 
 def generate_into(workdir: Path) -> Path:
@@ -109,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="fail if the committed output is stale")
     args = parser.parse_args(argv)
 
+    check_pins()
     spec = validate_spec()
     spec_module = render_spec_module(spec)
     with tempfile.TemporaryDirectory() as tmp:

@@ -27,6 +27,41 @@ def test_a_spec_that_breaks_openapi_fails_with_what_to_do(tmp_path: Path) -> Non
     assert "nox -s generate" in message
 
 
+def test_a_yaml_syntax_error_is_reported_with_its_line_and_column(tmp_path: Path) -> None:
+    """A mis-indented line names where it is, not only "while parsing a block mapping"."""
+    lines = (ROOT / "openapi.yaml").read_text(encoding="utf-8").splitlines()
+    target = next(i for i, line in enumerate(lines) if line.startswith("    IdentifyRequest:"))
+    lines[target + 1] = "   " + lines[target + 1]  # three more spaces: the mapping breaks
+    broken = tmp_path / "openapi.yaml"
+    broken.write_text("\n".join(lines) + "\n")
+    with pytest.raises(SystemExit) as info:
+        generate.validate_spec(broken)
+    assert "(line " in str(info.value) and ", column " in str(info.value)
+
+
+def test_a_schema_error_is_reported_with_where_it_is(tmp_path: Path) -> None:
+    """A misspelt type names the JSON path of the bad value, so a maintainer can find it."""
+    spec = (ROOT / "openapi.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "openapi.yaml"
+    broken.write_text(spec.replace("jobId: {type: string", "jobId: {type: strng", 1))
+    assert broken.read_text() != spec
+    with pytest.raises(SystemExit) as info:
+        generate.validate_spec(broken)
+    assert "strng" in str(info.value) and "(at $." in str(info.value)
+
+
+def test_generation_refuses_a_generator_that_is_not_the_pinned_version() -> None:
+    """Another openapi-python-client writes other code: refused up front, naming the pin, instead of a
+    check that fails for no change of the spec."""
+    pins = generate.pinned_versions()
+    assert pins["openapi-python-client"] == "0.29.1" and "ruff" in pins
+    generate.check_pins(lambda name: pins[name])  # the pinned versions pass
+    with pytest.raises(SystemExit) as info:
+        generate.check_pins(lambda name: "0.30.0" if name == "openapi-python-client" else pins[name])
+    assert "openapi-python-client 0.30.0 (pinned: 0.29.1)" in str(info.value)
+    assert "nox -s generate" in str(info.value)
+
+
 def test_the_committed_spec_validates() -> None:
     """openapi.yaml itself passes the validator."""
     assert generate.validate_spec()["openapi"] == "3.1.0"
@@ -53,4 +88,4 @@ def test_a_hand_edit_inside_generated_code_is_reported_by_file(tmp_path: Path) -
 def test_the_spec_module_is_rendered_from_the_spec() -> None:
     """_spec.py is exactly what generate.py renders from openapi.yaml (the same check CI runs)."""
     rendered = generate.render_spec_module(generate.validate_spec())
-    assert generate.SPEC_MODULE.read_text(encoding="utf-8") == rendered
+    assert generate.SPEC_MODULE.read_text(encoding="utf-8") == rendered, f"_spec.py is stale: {generate.FIX_HINT}"

@@ -42,7 +42,9 @@ def test_openapi_yaml_passes_openapi_spec_validator() -> None:
 
 def test_wrapper_spec_dict_matches_openapi_yaml() -> None:
     """_spec.SPEC, which the wrapper and sandbox read, is exactly openapi.yaml (regenerate if not)."""
-    assert yaml.safe_load(OPENAPI_YAML.read_text(encoding="utf-8")) == SPEC
+    assert yaml.safe_load(OPENAPI_YAML.read_text(encoding="utf-8")) == SPEC, (
+        "_spec.py is stale: run `nox -s generate` and commit the result"
+    )
 
 
 def test_num_speakers_is_exactly_the_integer_enum_1_2() -> None:

@@ -17,6 +17,13 @@ from pyannoteai_identify._spec import SPEC
 from pyannoteai_identify.sandbox import Sandbox, demo_audio, synthesize_speech, voice_sample, voiceprint_for
 from pyannoteai_identify.sandbox._app import operation_ids
 
+# The limits the contract sets, read from it so that a change of openapi.yaml changes the test too.
+_SCHEMAS = SPEC["components"]["schemas"]
+_MAX_THRESHOLD = _SCHEMAS["Matching"]["properties"]["threshold"]["maximum"]
+_MAX_VOICEPRINTS = _SCHEMAS["IdentifyRequest"]["properties"]["voiceprints"]["maxItems"]
+_MAX_LABEL = _SCHEMAS["Voiceprint"]["properties"]["label"]["maxLength"]
+_MAX_VOICEPRINT = _SCHEMAS["Voiceprint"]["properties"]["voiceprint"]["maxLength"]
+
 
 def _voiceprints(*names: str) -> list[dict[str, str]]:
     return [{"label": name, "voiceprint": voiceprint_for(name)} for name in names]
@@ -87,24 +94,27 @@ def test_the_key_is_compared_exactly(sandbox: Sandbox, anonymous: httpx.Client) 
         ),
         (
             "/v1/identify",
-            {"url": "media://a", "voiceprints": [], "matching": {"threshold": 101, "exclusive": "yes"}},
+            {"url": "media://a", "voiceprints": [], "matching": {"threshold": _MAX_THRESHOLD + 1, "exclusive": "yes"}},
             [
                 ("matching.exclusive", "Must be a boolean or null"),
-                ("matching.threshold", "Must be at most 100"),
+                ("matching.threshold", f"Must be at most {_MAX_THRESHOLD}"),
                 ("voiceprints", "Must have at least 1 item"),
             ],
         ),
         (
             "/v1/identify",
-            {"url": "media://a", "voiceprints": _voiceprints("A") * 51},
-            [("voiceprints", "Must have at most 50 items")],
+            {"url": "media://a", "voiceprints": _voiceprints("A") * (_MAX_VOICEPRINTS + 1)},
+            [("voiceprints", f"Must have at most {_MAX_VOICEPRINTS} items")],
         ),
         (
             "/v1/identify",
-            {"url": "media://a", "voiceprints": [{"label": "x" * 101, "voiceprint": "v" * 20001}]},
+            {
+                "url": "media://a",
+                "voiceprints": [{"label": "x" * (_MAX_LABEL + 1), "voiceprint": "v" * (_MAX_VOICEPRINT + 1)}],
+            },
             [
-                ("voiceprints[0].label", "Must be at most 100 characters long"),
-                ("voiceprints[0].voiceprint", "Must be at most 20000 characters long"),
+                ("voiceprints[0].label", f"Must be at most {_MAX_LABEL} characters long"),
+                ("voiceprints[0].voiceprint", f"Must be at most {_MAX_VOICEPRINT} characters long"),
             ],
         ),
         (
