@@ -215,6 +215,17 @@ async def test_every_api_request_carries_the_bearer_key_and_a_user_agent(api: Ap
 
 
 @pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize(
+    "url", ["https://user:s3cr3t-pw@api.pyannote.ai", "http://user:s3cr3t-pw@127.0.0.1:8000", "https://token@x.io"]
+)
+def test_a_base_url_with_a_user_name_or_password_is_refused_without_showing_it(cls: type, url: str) -> None:
+    """httpx would send Basic auth built from it instead of the key, and show it in reprs and errors."""
+    with pytest.raises(ConfigurationError, match="user name or password") as caught:
+        cls(API_KEY, base_url=url)
+    assert "s3cr3t-pw" not in str(caught.value) and "token" not in str(caught.value)
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
 @pytest.mark.parametrize("key", [None, "", "   "])
 def test_missing_api_key_raises_configuration_error_naming_the_variable(cls: type, key: str | None) -> None:
     """No key (argument or environment) fails at construction, saying to set PYANNOTEAI_API_KEY."""
@@ -223,7 +234,16 @@ def test_missing_api_key_raises_configuration_error_naming_the_variable(cls: typ
 
 
 @pytest.mark.parametrize("cls", [Client, AsyncClient])
-@pytest.mark.parametrize("url", ["http://api.pyannote.ai", "http://10.0.0.7:8080", "http://example.com/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.pyannote.ai",
+        "http://10.0.0.7:8080",
+        "http://example.com/",
+        # Resolved through DNS by many systems, so not known to stay on this machine.
+        "http://attacker.localhost:8080",
+    ],
+)
 def test_key_is_never_sent_over_plain_http_to_a_remote_host(cls: type, url: str) -> None:
     """A plain-http base URL to a non-loopback host is refused, and the message does not show the key."""
     with pytest.raises(ConfigurationError, match="https") as caught:

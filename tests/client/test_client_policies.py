@@ -279,3 +279,16 @@ def test_a_cancelled_async_call_held_by_the_throttle_gives_its_place_back() -> N
             assert sleeps == [pytest.approx(1.0)]  # the Retry-After hold only, not 20 abandoned places
 
     anyio.run(scenario)
+
+
+@pytest.mark.parametrize("limit", ["0.0001", "1e-300"])
+def test_a_tiny_rate_limit_spaces_requests_at_most_the_cap_apart(limit: str) -> None:
+    """X-RateLimit-Limit 0.0001 meant 600,000 s between requests (1e-300 crashed the sleep): the
+    spacing is capped like the hold."""
+    from pyannoteai_identify._flows import Throttle
+
+    throttle = Throttle()
+    throttle.observe(200, {"x-ratelimit-limit": limit, "x-ratelimit-remaining": "0"}, now=0.0, cap=120.0)
+    first = throttle.reserve(0.0)
+    throttle.sent(first.slot)
+    assert throttle.reserve(0.0).pause <= 120.0 + first.slot

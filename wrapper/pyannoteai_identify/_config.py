@@ -24,13 +24,19 @@ MAX_REQUEST_TIMEOUT = 86_400.0
 DEFAULT_WAIT_TIMEOUT = 24 * 3600.0
 
 
-def is_loopback(host: str) -> bool:
-    """True for localhost and addresses in 127.0.0.0/8 or ::1."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+def is_loopback(host: str | None) -> bool:
+    """True for ``localhost`` and IP literals in 127.0.0.0/8 or ::1; no other name, and nothing is resolved.
+
+    Names under ``.localhost`` are refused although RFC 6761 reserves them: many resolvers send
+    them to DNS, which could point them off the machine, and the key would go there in clear.
+    """
+    if not host:
+        return False
+    name = host.strip("[]").lower().rstrip(".")
+    if name == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
 
@@ -113,6 +119,13 @@ class Settings:
             host, port = parsed.host, parsed.port
         except (httpx.InvalidURL, ValueError) as exc:
             raise ConfigurationError(f"base URL {url!r} is not a valid URL: {exc}") from None
+        if parsed.userinfo:
+            # httpx would send Basic auth from it instead of the key, and the URL is shown in reprs
+            # and errors: refused without echoing it.
+            raise ConfigurationError(
+                "the base URL carries a user name or password (user:pass@host): remove it; the API takes "
+                f"only the key (api_key or {API_KEY_ENV})"
+            )
         if parsed.scheme not in ("http", "https") or not host:
             raise ConfigurationError(f"base URL {url!r} must be an http(s) URL with a host")
         if port is not None and not 0 < port <= 65535:

@@ -217,7 +217,8 @@ class Throttle:
             if hold is not None:
                 self._hold_until = max(self._hold_until, now + min(hold, cap))
             if 0 < limit < math.inf:
-                self._spacing = 60.0 / limit
+                # Capped as the hold is: a limit of 0.0001 a minute would space requests a week apart.
+                self._spacing = min(60.0 / limit, cap)
 
 
 def _refilled(remaining: str | None, limit: str | None) -> bool:

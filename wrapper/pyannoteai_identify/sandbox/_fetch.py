@@ -12,12 +12,12 @@ The sandbox never reaches the internet. A job URL is read from:
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from .._config import is_loopback
 from ._state import SandboxState
 
 __all__ = ["MEDIA_PATH", "NotLoopback", "is_loopback", "loopback_client", "loopback_guard", "resolve_audio"]
@@ -30,19 +30,6 @@ logger = logging.getLogger("pyannoteai_identify.sandbox")
 
 class NotLoopback(httpx.RequestError):
     """A request (or a redirect) that would leave this machine."""
-
-
-def is_loopback(host: str | None) -> bool:
-    """True for ``localhost`` and loopback IP literals; other names are never resolved."""
-    if not host:
-        return False
-    name = host.strip("[]").lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def loopback_guard(request: httpx.Request) -> None:
