@@ -8,6 +8,7 @@ import logging
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -459,9 +460,38 @@ async def call_asgi(app: Any, headers: list[tuple[bytes, bytes]], chunks: int, c
 async def test_app_stops_reading_a_streamed_body_at_the_limit() -> None:
     """A body sent without Content-Length is read only until it passes max_body_bytes, then 413."""
     app = asgi_app(SECRET, max_body_bytes=10_000)
-    status, read = await call_asgi(app, [], chunks=1_000_000, chunk=b"x" * 1024)
+    signed = [(name.lower().encode(), value.encode()) for name, value in webhooks.sign(b"x", SECRET).items()]
+    status, read = await call_asgi(app, signed, chunks=1_000_000, chunk=b"x" * 1024)
     assert status == 413
     assert read == 10  # 10 KiB read, the 10th chunk crossed the limit; the other 999,990 never were
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ([], "missing_header"),
+        ([(b"x-signature", b"ab" * 32)], "missing_header"),
+        ([(b"x-signature", b"ab" * 32), (b"x-request-timestamp", b"1")], "timestamp_out_of_tolerance"),
+        ([(b"x-signature", b"short"), (b"x-request-timestamp", str(int(time.time())).encode())], "malformed_signature"),
+    ],
+)
+async def test_app_refuses_a_delivery_that_cannot_verify_before_reading_its_body(
+    headers: list[tuple[bytes, bytes]], reason: str
+) -> None:
+    """Anyone can send a body: without well-formed signature headers in the time window, none of it is
+    read (it used to be read, up to 64 MiB, before the headers were looked at)."""
+    app = asgi_app(SECRET)
+    status, read = await call_asgi(app, headers, chunks=1000, chunk=b"x" * 65536)
+    assert (status, read) == (400, 0)
+
+    class Unread:
+        def read(self, size: int = -1) -> bytes:
+            raise AssertionError("the body was read")
+
+    as_dict = {name.decode(): value.decode() for name, value in headers}
+    outcome = WebhookReceiver(SECRET).handle_stream(Unread(), as_dict)
+    assert (outcome.status_code, outcome.reason) == (400, reason)
 
 
 @pytest.mark.anyio

@@ -46,6 +46,7 @@ from .webhooks import (
     _check_body,
     _check_now,
     _check_tolerance,
+    _checked_headers,
     _header,
     _parse_with,
     _signers,
@@ -251,8 +252,9 @@ class WebhookReceiver:
         A declared ``Content-Length`` over the limit is refused before anything is read; otherwise at
         most one byte more than the limit is read.
         """
-        if self._declared_too_large(headers):
-            return self.too_large()
+        refused = self._refused_before_reading(headers, now)
+        if refused is not None:
+            return refused
         chunks: list[bytes] = []
         size = 0
         while size <= self.max_body_bytes:
@@ -270,8 +272,9 @@ class WebhookReceiver:
 
         Stops reading as soon as the body proves too long: the rest is never received.
         """
-        if self._declared_too_large(request.headers):
-            return self.too_large()
+        refused = self._refused_before_reading(request.headers, now)
+        if refused is not None:
+            return refused
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
@@ -280,6 +283,20 @@ class WebhookReceiver:
                 return self.too_large()
             chunks.append(chunk)
         return await self.handle_async(b"".join(chunks), request.headers, now=now)
+
+    def _refused_before_reading(self, headers: Mapping[str, str], now: float | None) -> DeliveryOutcome | None:
+        """The answer to a delivery refused on its headers alone, before its body is read: a body over
+        the limit by its Content-Length, or signature headers missing, malformed or out of the time
+        window. Anyone can send a body; none is read (up to 64 MiB) for a request that cannot verify."""
+        if self._declared_too_large(headers):
+            return self.too_large()
+        _check_now(now)
+        try:
+            _checked_headers(headers, self.tolerance, now)
+        except WebhookVerificationError as exc:
+            logger.warning("refused a webhook delivery before reading it: %s (%s)", exc.reason, exc)
+            return _outcome(400, exc.reason, message=str(exc))
+        return None
 
     def _declared_too_large(self, headers: Mapping[str, str]) -> bool:
         """Whether a well-formed ``Content-Length`` exceeds the limit; a malformed one is left to the read."""

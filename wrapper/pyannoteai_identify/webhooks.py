@@ -256,6 +256,27 @@ def _verify(
     now: float | None,
 ) -> int:
     """Verify and return the delivery's timestamp (the hot path: keep it lean)."""
+    timestamp, seconds, signature, encode = _checked_headers(headers, tolerance, now)
+    prefix = ("v0:" + timestamp + ":").encode("ascii")
+    matched = False
+    for signer in signers:  # every key is tried, so the time taken does not tell which one matched
+        matched |= hmac.compare_digest(encode(signer.digest(prefix, body)), signature)
+    if not matched:
+        if not _is_well_formed(signature):
+            raise _malformed_signature()
+        raise WebhookVerificationError(
+            "signature_mismatch",
+            "the signature does not match: a wrong secret, or a body that is not the raw bytes received",
+        )
+    return seconds
+
+
+def _checked_headers(
+    headers: Mapping[str, str], tolerance: float | None, now: float | None
+) -> tuple[str, int, str, Callable[[bytes], str]]:
+    """What can be checked before the body is read: both headers present, the timestamp well formed
+    and within *tolerance*, the signature of a known length. Returns (timestamp text, its seconds,
+    signature, the encoder of that length)."""
     timestamp = headers.get(TIMESTAMP_HEADER) or _header(headers, TIMESTAMP_HEADER, _TIMESTAMP_LOWER)
     if timestamp is None:
         raise WebhookVerificationError("missing_header", f"the {TIMESTAMP_HEADER} header is missing")
@@ -287,18 +308,7 @@ def _verify(
         encode = _ENCODERS.get(len(signature))
         if encode is None or not signature.isascii():
             raise _malformed_signature()
-    prefix = ("v0:" + timestamp + ":").encode("ascii")
-    matched = False
-    for signer in signers:  # every key is tried, so the time taken does not tell which one matched
-        matched |= hmac.compare_digest(encode(signer.digest(prefix, body)), signature)
-    if not matched:
-        if not _is_well_formed(signature):
-            raise _malformed_signature()
-        raise WebhookVerificationError(
-            "signature_mismatch",
-            "the signature does not match: a wrong secret, or a body that is not the raw bytes received",
-        )
-    return seconds
+    return timestamp, seconds, signature, encode
 
 
 def _malformed_signature() -> WebhookVerificationError:
