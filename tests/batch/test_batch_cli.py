@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from batchkit import make_audio, requests_of
 
+from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
 from pyannoteai_identify.batch import add_arguments, main
 from pyannoteai_identify.batch._cli import _check_args, run
 from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
@@ -115,10 +116,10 @@ def test_voiceprints_come_from_strings_text_files_and_audio_enrolled_only_once(
 @pytest.mark.parametrize(
     "options",
     [
-        ["--threshold", "200"],
+        ["--threshold", f"{THRESHOLD_MAX + 100:g}"],
         ["--webhook", "ftp://hooks.example.test/x"],
         ["--concurrency", "0"],
-        ["--num-speakers", "3"],
+        ["--num-speakers", str(max(NUM_SPEAKERS_VALUES) + 1)],
         ["--listen", "nonsense"],
         ["--deadline", "-1"],
         ["--voiceprint", "Alice=other-voiceprint.txt"],

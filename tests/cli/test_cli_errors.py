@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from clikit import API_KEY, FAST_POLL, Audio, closed_port, run_cli
 
+from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
 from pyannoteai_identify.cli import API_ERROR, CONNECTION, FAILED, OK, TIMEOUT, USAGE
 from pyannoteai_identify.sandbox import Sandbox
 
@@ -45,7 +46,12 @@ def test_a_validation_error_exits_two_with_one_line_and_nothing_is_sent(
 
 @pytest.mark.parametrize(
     "options",
-    [["--threshold", "101"], ["--webhook", "ftp://example.test/hook"], ["--num-speakers", "3"]],
+    [
+        ["--threshold", f"{THRESHOLD_MAX + 1:g}"],
+        ["--webhook", "ftp://example.test/hook"],
+        # Not one of the contract's values (openapi.yaml's numSpeakers enum), whatever they are.
+        ["--num-speakers", str(max(NUM_SPEAKERS_VALUES) + 1)],
+    ],
     ids=["threshold", "webhook", "num-speakers"],
 )
 def test_out_of_range_options_exit_two_before_an_audio_voiceprint_is_enrolled(

@@ -28,8 +28,8 @@ from pyannoteai_identify._spec import SPEC
 
 NUM_SPEAKERS: list[Any] = SPEC["components"]["schemas"]["IdentifyRequest"]["properties"]["numSpeakers"]["enum"]
 STATUSES: list[str] = SPEC["components"]["schemas"]["JobStatus"]["enum"]
-# JobStatus's description in openapi.yaml: "succeeded, failed and canceled are terminal".
-TERMINAL = {"succeeded", "failed", "canceled"}
+# The contract's own list of terminal statuses (a vendor extension of the JobStatus schema).
+TERMINAL: set[str] = set(SPEC["components"]["schemas"]["JobStatus"]["x-terminal"])
 RUNNING = [status for status in STATUSES if status not in TERMINAL]
 AUDIO = "https://example.com/meeting.wav"
 VOICEPRINTS = {"John": "Sm9obg"}

@@ -22,6 +22,7 @@ from strategies import job_status, request_body
 
 from pyannoteai_identify import Matching, ValidationError, Voiceprint, _schema
 from pyannoteai_identify._spec import SPEC
+from pyannoteai_identify._validation import PAGE_SIZE_MAX, PAGE_SIZE_MIN
 
 JOB_ID = "3c8a89a5-dcc6-4edb-a75d-ffd64739674d"
 PRESIGNED = "https://storage.example.com/upload/abc?signature=xyz"
@@ -193,7 +194,7 @@ def _parameter_schemas(operation_id: str) -> dict[str, Any]:
 
 @pytest.mark.anyio
 @given(
-    page_size=st.integers(min_value=1, max_value=100),
+    page_size=st.integers(min_value=PAGE_SIZE_MIN, max_value=PAGE_SIZE_MAX),
     status=st.none() | job_status(),
 )
 async def test_job_list_query_parameters_validate_against_their_schemas(

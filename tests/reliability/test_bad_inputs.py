@@ -48,6 +48,8 @@ from pyannoteai_identify._validation import (
     MAX_VOICEPRINT_AUDIO_SECONDS,
     MAX_VOICEPRINTS,
     MEDIA_URL_MAX,
+    PAGE_SIZE_MAX,
+    PAGE_SIZE_MIN,
     VOICEPRINT_MAX,
 )
 from pyannoteai_identify.receiver import WebhookReceiver
@@ -372,8 +374,8 @@ CLIENT_CASES = [
     Bad("jobs unknown status", lambda c, f: c.jobs(status="done"), "status"),
     Bad("jobs status in upper case", lambda c, f: c.jobs(status="SUCCEEDED"), "status"),
     Bad("jobs status an int", lambda c, f: c.jobs(status=3), "status"),
-    Bad("jobs page_size=0", lambda c, f: c.jobs(page_size=0), "page_size"),
-    Bad("jobs page_size=101", lambda c, f: c.jobs(page_size=101), "page_size"),
+    Bad("jobs page_size below the minimum", lambda c, f: c.jobs(page_size=PAGE_SIZE_MIN - 1), "page_size"),
+    Bad("jobs page_size above the maximum", lambda c, f: c.jobs(page_size=PAGE_SIZE_MAX + 1), "page_size"),
     Bad("jobs page_size=10**100", lambda c, f: c.jobs(page_size=10**100), "page_size"),
     Bad("jobs page_size=10.0", lambda c, f: c.jobs(page_size=10.0), "page_size"),
     Bad("jobs page_size=True", lambda c, f: c.jobs(page_size=True), "page_size"),

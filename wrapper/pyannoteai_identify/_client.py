@@ -32,6 +32,8 @@ from ._upload import (
 )
 from ._validation import (
     MAX_VOICEPRINT_AUDIO_BYTES,
+    PAGE_SIZE_MAX,
+    PAGE_SIZE_MIN,
     AudioSource,
     CheckedAudio,
     Matching,
@@ -295,8 +297,8 @@ class _BaseClient:
     def _check_list_args(status: JobStatus | str | None, page_size: int, max_items: int | None) -> None:
         if status is not None and (not isinstance(status, str) or str(status) not in _STATUS_VALUES):
             raise ValidationError("status", status, f"must be one of {sorted(_STATUS_VALUES)} or None")
-        if type(page_size) is not int or not 1 <= page_size <= 100:
-            raise ValidationError("page_size", page_size, "must be an integer from 1 to 100")
+        if type(page_size) is not int or not PAGE_SIZE_MIN <= page_size <= PAGE_SIZE_MAX:
+            raise ValidationError("page_size", page_size, f"must be an integer from {PAGE_SIZE_MIN} to {PAGE_SIZE_MAX}")
         if max_items is not None and (type(max_items) is not int or max_items < 0):
             raise ValidationError("max_items", max_items, "must be a whole number ≥ 0, or None for all")
 
@@ -450,8 +452,10 @@ class Client(_BaseClient):
 
         Args:
             audio: an http(s) URL, a ``media://`` URL, a local path or a binary file object.
-            voiceprints: label → voiceprint, or a sequence of ``Voiceprint`` (1 to 50).
-            num_speakers: 1 or 2 when known; None detects the number automatically.
+            voiceprints: label → voiceprint, or a sequence of ``Voiceprint``: 1 to 50, the contract's
+                limits (``_validation.MIN_VOICEPRINTS`` to ``MAX_VOICEPRINTS``, from openapi.yaml).
+            num_speakers: one of the contract's ``numSpeakers`` values (1 or 2) when known; None detects
+                the number automatically.
             matching: ``Matching(exclusive=..., threshold=...)``; None keeps the API's defaults.
             confidence: also return frame-level diarization confidence.
             exclusive: also return exclusive (non-overlapping) diarization.
@@ -494,7 +498,10 @@ class Client(_BaseClient):
         media_key: str | None = None,
         on_upload_progress: ProgressCallback | None = None,
     ) -> Job[VoiceprintResult]:
-        """Submit a voiceprint job for at most 30 s of one speaker; return its handle (billed once).
+        """Submit a voiceprint job for one speaker; return its handle (billed once).
+
+        The audio may last at most 30 s: the contract's limit (``x-max-duration-seconds`` of
+        ``VoiceprintRequest.url``, read as ``_validation.MAX_VOICEPRINT_AUDIO_SECONDS``).
 
         Args:
             audio: an http(s) URL, a ``media://`` URL, a local path or a binary file object.
@@ -504,7 +511,7 @@ class Client(_BaseClient):
             on_upload_progress: upload progress callback (bytes sent, total).
 
         Raises:
-            ValidationError: before any request (a local WAV over 30 s included).
+            ValidationError: before any request (a local WAV over the contract's duration limit included).
             APIError, APIConnectionError: as for :meth:`identify`; the request is never resent.
         """
         return self._run(
@@ -566,13 +573,14 @@ class Client(_BaseClient):
         return self._run(self._get_job_flow(job_id, kind))
 
     def jobs(
-        self, status: JobStatus | str | None = None, *, page_size: int = 100, max_items: int | None = None
+        self, status: JobStatus | str | None = None, *, page_size: int = PAGE_SIZE_MAX, max_items: int | None = None
     ) -> Iterator[_core.JobSummary]:
         """Every job of the team, newest first, following ``nextCursor`` page by page.
 
         Args:
             status: only jobs with this status.
-            page_size: jobs per request (1–100).
+            page_size: jobs per request, within the bounds of the contract's ``limit`` parameter of
+                ``GET /v2/jobs`` (``PAGE_SIZE_MIN`` to ``PAGE_SIZE_MAX``); the largest page by default.
             max_items: stop after this many jobs.
 
         Raises:
@@ -833,7 +841,7 @@ class AsyncClient(_BaseClient):
 
     @_doc_from(Client.jobs, note="An async iterator: ``async for job in client.jobs(): ...``.")
     def jobs(
-        self, status: JobStatus | str | None = None, *, page_size: int = 100, max_items: int | None = None
+        self, status: JobStatus | str | None = None, *, page_size: int = PAGE_SIZE_MAX, max_items: int | None = None
     ) -> AsyncIterator[_core.JobSummary]:
         self._check_list_args(status, page_size, max_items)
         return self._iterate_jobs(status, page_size, max_items)

@@ -19,7 +19,8 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                          '\n'
                          'Integers that upstream types as `number` (numSpeakers, limit) are `integer` here; the API\n'
                          'documents them as counts. Documented limits that JSON Schema cannot express are vendor\n'
-                         'extensions: `x-max-file-bytes` and `x-max-duration-seconds` on the audio `url` fields.\n'},
+                         'extensions: `x-max-file-bytes` and `x-max-duration-seconds` on the audio `url` fields, and\n'
+                         '`x-terminal` on `JobStatus` (the statuses after which a job never changes).\n'},
  'servers': [{'url': 'https://api.pyannote.ai'}],
  'security': [{'apiKey': []}],
  'tags': [{'name': 'test'}, {'name': 'media'}, {'name': 'jobs'}],
@@ -370,11 +371,14 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                                                                                                  'many '
                                                                                                                                  'requests'}}}}}}},
                 'schemas': {'JobStatus': {'type': 'string',
-                                          'description': 'Lifecycle of a job. `succeeded`, `failed` and `canceled` are '
-                                                         'terminal. Clients must treat a\n'
-                                                         'value outside this list (from a newer API) as "not '
-                                                         'finished", never as an error.\n',
-                                          'enum': ['pending', 'created', 'running', 'succeeded', 'failed', 'canceled']},
+                                          'description': 'Lifecycle of a job. The statuses listed in `x-terminal` '
+                                                         '(`succeeded`, `failed` and\n'
+                                                         '`canceled`) are terminal: the job will not change again. '
+                                                         'Clients must treat a value outside\n'
+                                                         'this list (from a newer API) as "not finished", never as an '
+                                                         'error.\n',
+                                          'enum': ['pending', 'created', 'running', 'succeeded', 'failed', 'canceled'],
+                                          'x-terminal': ['succeeded', 'failed', 'canceled']},
                             'TestResponse': {'type': 'object',
                                              'required': ['status', 'message'],
                                              'properties': {'status': {'type': 'string',

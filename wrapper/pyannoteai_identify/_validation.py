@@ -12,15 +12,18 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, TypeAlias, get_args
+from typing import IO, TypeAlias, get_args
 
 import httpx
 
-from ._spec import SPEC
+from ._contract import SpecReader
 from .errors import ValidationError
 from .results import JobKind
 
 __all__ = [
+    "NUM_SPEAKERS_VALUES",
+    "PAGE_SIZE_MAX",
+    "PAGE_SIZE_MIN",
     "AudioSource",
     "Matching",
     "Voiceprint",
@@ -35,28 +38,27 @@ __all__ = [
     "check_webhook",
 ]
 
-_SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
-_IDENTIFY = _SCHEMAS["IdentifyRequest"]["properties"]
-_VOICEPRINT = _SCHEMAS["Voiceprint"]["properties"]
-_MATCHING = _SCHEMAS["Matching"]["properties"]
-_MEDIA_URL = _SCHEMAS["MediaUploadRequest"]["properties"]["url"]
-_VOICEPRINT_URL = _SCHEMAS["VoiceprintRequest"]["properties"]["url"]
+_SPEC = SpecReader(__name__)
 
-NUM_SPEAKERS_VALUES: tuple[int, ...] = tuple(_IDENTIFY["numSpeakers"]["enum"])
-MIN_VOICEPRINTS: int = _IDENTIFY["voiceprints"]["minItems"]
-MAX_VOICEPRINTS: int = _IDENTIFY["voiceprints"]["maxItems"]
-LABEL_MIN: int = _VOICEPRINT["label"]["minLength"]
-LABEL_MAX: int = _VOICEPRINT["label"]["maxLength"]
-LABEL_PATTERN = re.compile(_VOICEPRINT["label"]["pattern"])
-VOICEPRINT_MIN: int = _VOICEPRINT["voiceprint"]["minLength"]
-VOICEPRINT_MAX: int = _VOICEPRINT["voiceprint"]["maxLength"]
-THRESHOLD_MIN: float = _MATCHING["threshold"]["minimum"]
-THRESHOLD_MAX: float = _MATCHING["threshold"]["maximum"]
-MEDIA_URL_MAX: int = _MEDIA_URL["maxLength"]
-MEDIA_URL_PATTERN = re.compile(_MEDIA_URL["pattern"])
-MAX_AUDIO_BYTES: int = _IDENTIFY["url"]["x-max-file-bytes"]
-MAX_VOICEPRINT_AUDIO_BYTES: int = _VOICEPRINT_URL["x-max-file-bytes"]
-MAX_VOICEPRINT_AUDIO_SECONDS: float = _VOICEPRINT_URL["x-max-duration-seconds"]
+NUM_SPEAKERS_VALUES: tuple[int, ...] = tuple(_SPEC.prop("IdentifyRequest", "numSpeakers", "enum"))
+MIN_VOICEPRINTS: int = _SPEC.prop("IdentifyRequest", "voiceprints", "minItems")
+MAX_VOICEPRINTS: int = _SPEC.prop("IdentifyRequest", "voiceprints", "maxItems")
+LABEL_MIN: int = _SPEC.prop("Voiceprint", "label", "minLength")
+LABEL_MAX: int = _SPEC.prop("Voiceprint", "label", "maxLength")
+LABEL_PATTERN = re.compile(_SPEC.prop("Voiceprint", "label", "pattern"))
+VOICEPRINT_MIN: int = _SPEC.prop("Voiceprint", "voiceprint", "minLength")
+VOICEPRINT_MAX: int = _SPEC.prop("Voiceprint", "voiceprint", "maxLength")
+THRESHOLD_MIN: float = _SPEC.prop("Matching", "threshold", "minimum")
+THRESHOLD_MAX: float = _SPEC.prop("Matching", "threshold", "maximum")
+MEDIA_URL_MAX: int = _SPEC.prop("MediaUploadRequest", "url", "maxLength")
+MEDIA_URL_PATTERN = re.compile(_SPEC.prop("MediaUploadRequest", "url", "pattern"))
+MAX_AUDIO_BYTES: int = _SPEC.prop("IdentifyRequest", "url", "x-max-file-bytes")
+MAX_VOICEPRINT_AUDIO_BYTES: int = _SPEC.prop("VoiceprintRequest", "url", "x-max-file-bytes")
+MAX_VOICEPRINT_AUDIO_SECONDS: float = _SPEC.prop("VoiceprintRequest", "url", "x-max-duration-seconds")
+#: The page sizes ``GET /v2/jobs`` accepts: its ``limit`` query parameter's minimum and maximum.
+#: The SDK lists jobs by pages of ``PAGE_SIZE_MAX`` (the largest page) unless told otherwise.
+PAGE_SIZE_MIN: int = _SPEC.query_parameter("getJobsByTeamV2", "limit", "minimum")
+PAGE_SIZE_MAX: int = _SPEC.query_parameter("getJobsByTeamV2", "limit", "maximum")
 
 
 @dataclass(frozen=True, slots=True)

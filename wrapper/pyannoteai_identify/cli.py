@@ -27,6 +27,10 @@ from ._upload import check_voiceprint_duration
 from ._validation import (
     AUDIO_EXTENSIONS,
     MAX_VOICEPRINT_AUDIO_BYTES,
+    MAX_VOICEPRINT_AUDIO_SECONDS,
+    NUM_SPEAKERS_VALUES,
+    THRESHOLD_MAX,
+    THRESHOLD_MIN,
     VOICEPRINT_MIN,
     Matching,
     Voiceprint,
@@ -512,8 +516,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LABEL=FILE_OR_STRING",
         help="an enrolled speaker: an audio file to enroll, a text file holding a voiceprint, or the voiceprint",
     )
-    identify.add_argument("--num-speakers", type=int, choices=(1, 2), help="number of speakers, if known")
-    identify.add_argument("--threshold", type=float, help="matching threshold, 0-100")
+    identify.add_argument("--num-speakers", type=int, choices=NUM_SPEAKERS_VALUES, help="number of speakers, if known")
+    identify.add_argument("--threshold", type=float, help=f"matching threshold, {THRESHOLD_MIN:g}-{THRESHOLD_MAX:g}")
     identify.add_argument(
         "--exclusive-matching",
         action=argparse.BooleanOptionalAction,
@@ -532,7 +536,9 @@ def build_parser() -> argparse.ArgumentParser:
     identify.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)
     identify.set_defaults(func=cmd_identify)
 
-    voiceprint = sub.add_parser("voiceprint", help="create a voiceprint from at most 30 s of one speaker")
+    voiceprint = sub.add_parser(
+        "voiceprint", help=f"create a voiceprint from at most {MAX_VOICEPRINT_AUDIO_SECONDS:g} s of one speaker"
+    )
     voiceprint.add_argument("audio")
     voiceprint.add_argument("-o", "--output", help="write the voiceprint to this file")
     voiceprint.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)

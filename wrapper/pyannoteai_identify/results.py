@@ -34,6 +34,7 @@ from itertools import chain, repeat
 from operator import eq, itemgetter
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, NoReturn, Self, TypeAlias, TypeVar, cast, overload
 
+from ._contract import SpecReader
 from .errors import InvalidResponseError
 
 __all__ = [
@@ -55,12 +56,16 @@ __all__ = [
 
 JobKind: TypeAlias = Literal["identify", "voiceprint", "diarization"]
 
+_SPEC = SpecReader(__name__)
+
 
 class JobStatus(enum.StrEnum):
-    """The documented job statuses; ``succeeded``, ``failed`` and ``canceled`` are terminal.
+    """The documented job statuses (openapi.yaml's ``JobStatus`` enum, in its order).
 
-    A status from a newer API that is not listed here is kept as a plain ``str`` and counts as
-    not finished. A test checks these values against openapi.yaml.
+    The terminal ones (``succeeded``, ``failed`` and ``canceled``) are those the contract lists in
+    ``JobStatus.x-terminal``; ``is_terminal`` reads that list. A status from a newer API that is
+    not listed here is kept as a plain ``str`` and counts as not finished. A test checks these
+    members against the contract's enum.
     """
 
     PENDING = "pending"
@@ -72,11 +77,14 @@ class JobStatus(enum.StrEnum):
 
     @property
     def is_terminal(self) -> bool:
-        """True for succeeded, failed and canceled."""
+        """True for the contract's terminal statuses (``x-terminal``: succeeded, failed and canceled)."""
         return self in _TERMINAL
 
 
-_TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED})
+#: The terminal statuses, from the contract (``components.schemas.JobStatus.x-terminal``).
+_TERMINAL: frozenset[str] = frozenset(_SPEC.schema("JobStatus", "x-terminal"))
+
+
 _STATUS_BY_VALUE = {status.value: status for status in JobStatus}
 
 
@@ -86,7 +94,7 @@ def coerce_status(value: str) -> JobStatus | str:
 
 
 def is_terminal(status: str) -> bool:
-    """True when *status* is succeeded, failed or canceled; unknown statuses are not terminal."""
+    """True when *status* is terminal by the contract (``x-terminal``); unknown statuses are not."""
     return status in _TERMINAL
 
 
@@ -704,7 +712,7 @@ class Job(_Frozen, Generic[R]):
 
     @property
     def is_terminal(self) -> bool:
-        """True once the job has succeeded, failed or been canceled."""
+        """True once the job is in a terminal status (the contract's ``x-terminal``: succeeded, failed, canceled)."""
         return is_terminal(self.status)
 
     def __repr__(self) -> str:
@@ -1023,11 +1031,23 @@ def _optional_text(output: Mapping[str, Any], key: str, prefix: str) -> str | No
     return None if value is None else _string(value, f"{prefix}{key}")
 
 
-_IDENTIFY_KEYS = frozenset(
-    {"identification", "voiceprints", "diarization", "exclusiveDiarization", "confidence", "warning", "error"}
+# The keys of each output shape, from the contract: a key outside them is kept in ``extra``. The
+# parsers below read each key by its name; tests/contract/test_outputs_follow_spec.py checks that
+# every key of these schemas is read (nothing lands in ``extra``) and that ``to_dict`` writes only
+# these keys, so renaming a key in openapi.yaml fails a test until the parser follows.
+_IDENTIFY_KEYS = frozenset(_SPEC.properties("IdentifyJobOutput"))
+_DIARIZATION_KEYS = frozenset(_SPEC.properties("DiarizationJobOutput"))
+_VOICEPRINT_KEYS = frozenset(_SPEC.properties("VoiceprintJobOutput"))
+#: Keys every output shape may carry (``warning``, ``error``): they tell no shape apart.
+_SHARED_KEYS = _IDENTIFY_KEYS & _DIARIZATION_KEYS & _VOICEPRINT_KEYS
+#: The keys that tell the shapes apart, tried in this order (the order of the ``anyOf`` of
+#: ``WebhookDelivery.output``): the keys only an identify output has, the keys only a voiceprint
+#: output has, then any key of a diarization output but the shared ones.
+_KIND_MARKERS: tuple[tuple[JobKind, frozenset[str]], ...] = (
+    ("identify", _IDENTIFY_KEYS - _DIARIZATION_KEYS - _VOICEPRINT_KEYS),
+    ("voiceprint", _VOICEPRINT_KEYS - _IDENTIFY_KEYS - _DIARIZATION_KEYS),
+    ("diarization", _DIARIZATION_KEYS - _SHARED_KEYS),
 )
-_DIARIZATION_KEYS = frozenset({"diarization", "exclusiveDiarization", "confidence", "warning", "error"})
-_VOICEPRINT_KEYS = frozenset({"voiceprint", "warning", "error"})
 
 
 def _common(output: Mapping[str, Any], prefix: str, labels: dict[Any, Any]) -> dict[str, Any]:
@@ -1099,17 +1119,16 @@ _PARSERS: dict[JobKind, Callable[[Any, str], Result]] = {
 def infer_kind(output: Mapping[str, Any] | None) -> JobKind | None:
     """Tell the job type from its output keys: the API sends no type field.
 
-    ``identification`` or ``voiceprints`` → identify; ``voiceprint`` → voiceprint; ``diarization``
-    → diarization; anything else (no output, an error only) → None.
+    The keys come from the contract's output schemas: a key only ``IdentifyJobOutput`` has
+    (``identification``, ``voiceprints``) → identify; a key only ``VoiceprintJobOutput`` has
+    (``voiceprint``) → voiceprint; another key of ``DiarizationJobOutput`` (``diarization``, …) →
+    diarization; anything else (no output, a warning or an error only) → None.
     """
     if not output:
         return None
-    if "identification" in output or "voiceprints" in output:
-        return "identify"
-    if "voiceprint" in output:
-        return "voiceprint"
-    if "diarization" in output:
-        return "diarization"
+    for kind, markers in _KIND_MARKERS:
+        if not markers.isdisjoint(output):
+            return kind
     return None
 
 

@@ -41,6 +41,7 @@ import pytest
 from . import webhooks
 from ._client import AsyncClient, Client
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV
+from ._contract import SpecReader
 from ._json import loads_stdlib
 from ._schema import deref, operations
 from ._validation import ascii_int
@@ -75,8 +76,10 @@ MOCK_API_KEY = "pyannoteai-mock-key"
 _STORAGE_URL = "https://storage.mock.pyannote.ai"
 
 Kind: TypeAlias = Literal["identify", "voiceprint", "diarization"]
+#: The terminal statuses as a type; tests/contract/test_outputs_follow_spec.py checks that they are
+#: the contract's ``JobStatus.x-terminal``, which ``_TERMINAL`` reads at run time.
 FinalStatus: TypeAlias = Literal["succeeded", "failed", "canceled"]
-_TERMINAL = frozenset({"succeeded", "failed", "canceled"})
+_TERMINAL: frozenset[str] = frozenset(SpecReader(__name__).schema("JobStatus", "x-terminal"))
 _FAILURE = "Could not load audio"
 #: The ``X-RateLimit-Limit`` the mock reports (a nominal per-minute limit; the mock never enforces it).
 _RATE_LIMIT = 100
@@ -257,7 +260,8 @@ def make_delivery(
     """A webhook delivery body: ``{jobId, status, output}``; no output when failed, canceled or *status_only*."""
     _check_kind(kind)
     if status not in _TERMINAL:
-        raise ValueError(f"status={status!r}: webhooks are sent only for succeeded, failed and canceled jobs")
+        ended = ", ".join(sorted(_TERMINAL))
+        raise ValueError(f"status={status!r}: webhooks are sent only for jobs in a terminal status ({ended})")
     payload: dict[str, Any] = {"jobId": job_id or str(uuid.uuid4()), "status": status}
     if status == "succeeded" and not status_only:
         payload["output"] = dict(output) if output is not None else _default_output(kind)

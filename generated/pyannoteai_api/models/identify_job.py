@@ -22,8 +22,9 @@ class IdentifyJob:
     """
     Attributes:
         job_id (str):
-        status (JobStatus): Lifecycle of a job. `succeeded`, `failed` and `canceled` are terminal. Clients must treat a
-            value outside this list (from a newer API) as "not finished", never as an error.
+        status (JobStatus): Lifecycle of a job. The statuses listed in `x-terminal` (`succeeded`, `failed` and
+            `canceled`) are terminal: the job will not change again. Clients must treat a value outside
+            this list (from a newer API) as "not finished", never as an error.
         created_at (datetime.datetime | Unset):
         updated_at (datetime.datetime | Unset):
         output (IdentifyJobOutput | Unset): Upstream requires no key here; this contract requires `identification` and

@@ -17,8 +17,9 @@ class JobCreated:
     """
     Attributes:
         job_id (str):
-        status (JobStatus): Lifecycle of a job. `succeeded`, `failed` and `canceled` are terminal. Clients must treat a
-            value outside this list (from a newer API) as "not finished", never as an error.
+        status (JobStatus): Lifecycle of a job. The statuses listed in `x-terminal` (`succeeded`, `failed` and
+            `canceled`) are terminal: the job will not change again. Clients must treat a value outside
+            this list (from a newer API) as "not finished", never as an error.
         warning (str | Unset):
     """
 

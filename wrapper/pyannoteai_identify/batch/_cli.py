@@ -23,7 +23,16 @@ from typing import Any
 from .. import errors
 from .._client import Client
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, WEBHOOK_SECRET_ENV
-from .._validation import Matching, ascii_int, check_matching, check_num_speakers, check_webhook
+from .._validation import (
+    NUM_SPEAKERS_VALUES,
+    THRESHOLD_MAX,
+    THRESHOLD_MIN,
+    Matching,
+    ascii_int,
+    check_matching,
+    check_num_speakers,
+    check_webhook,
+)
 from ..cli import (
     API_ERROR,
     FAILED,
@@ -73,8 +82,12 @@ def add_arguments(parser: argparse.ArgumentParser, *, standalone: bool = True) -
     parser.add_argument("--out", required=True, help="folder for NAME.json, NAME.rttm and summary.csv")
     parser.add_argument("--manifest", help=f"the batch's state file (default: OUT/{DEFAULT_MANIFEST})")
     parser.add_argument("--concurrency", type=int, default=8, help="uploads in flight at once, 1-64 (default 8)")
-    parser.add_argument("--num-speakers", type=int, choices=(1, 2), help="the number of speakers, when known")
-    parser.add_argument("--threshold", type=float, help="do not match below this score (0-100)")
+    parser.add_argument(
+        "--num-speakers", type=int, choices=NUM_SPEAKERS_VALUES, help="the number of speakers, when known"
+    )
+    parser.add_argument(
+        "--threshold", type=float, help=f"do not match below this score ({THRESHOLD_MIN:g}-{THRESHOLD_MAX:g})"
+    )
     parser.add_argument(
         "--exclusive-matching",
         action=argparse.BooleanOptionalAction,

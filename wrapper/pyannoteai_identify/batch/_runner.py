@@ -8,10 +8,10 @@ One run goes through these phases (``docs/batch.md`` tells the story with the re
 3. *Reconcile*: inputs left in ``submitting`` by a killed run are checked against the job list
    (``_reconcile``): proven job-less ones go back to ``pending``, the others become ``uncertain``.
 4. *Work*, all at once: workers upload and submit pending inputs (commit ``submitting``, send,
-   commit the job id); one poller lists jobs (``GET /v2/jobs``, 100 a page) for every job still
-   running, spending at most ``status_share`` of the rate limit; fetchers get each finished job
-   once (``GET /v1/jobs/{id}``), write JSON and RTTM atomically, and record the result. Webhook
-   deliveries, when a broker is given, finish jobs early.
+   commit the job id); one poller lists jobs (``GET /v2/jobs``, the largest page the contract
+   allows) for every job still running, spending at most ``status_share`` of the rate limit;
+   fetchers get each finished job once (``GET /v1/jobs/{id}``), write JSON and RTTM atomically,
+   and record the result. Webhook deliveries, when a broker is given, finish jobs early.
 5. Submissions whose answer was lost during the run are reconciled and, if proven job-less,
    submitted again (a bounded number of rounds). Then the summary CSV is written.
 
@@ -40,6 +40,7 @@ import httpx
 from .. import _core, _flows
 from .._client import AsyncClient, Client
 from .._validation import (
+    PAGE_SIZE_MAX,
     CheckedAudio,
     check_audio,
 )
@@ -67,7 +68,8 @@ __all__ = ["Engine", "ProgressCallback"]
 logger = logging.getLogger("pyannoteai_identify.batch")
 T = TypeVar("T")
 
-PAGE_SIZE = 100
+#: Jobs per ``GET /v2/jobs`` page: the largest the contract's ``limit`` parameter allows.
+PAGE_SIZE = PAGE_SIZE_MAX
 #: An uploaded file is reused this long; the API keeps uploads at least 24 hours.
 UPLOAD_REUSE = timedelta(hours=20)
 #: Attempts per input and run, for uploads and submissions, after answers that prove nothing was

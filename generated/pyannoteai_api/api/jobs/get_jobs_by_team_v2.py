@@ -104,9 +104,11 @@ def sync_detailed(
     Args:
         limit (int | Unset):  Default: 10.
         cursor (UUID | Unset):
-        status (JobStatus | Unset): Lifecycle of a job. `succeeded`, `failed` and `canceled` are
-            terminal. Clients must treat a
-            value outside this list (from a newer API) as "not finished", never as an error.
+        status (JobStatus | Unset): Lifecycle of a job. The statuses listed in `x-terminal`
+            (`succeeded`, `failed` and
+            `canceled`) are terminal: the job will not change again. Clients must treat a value
+            outside
+            this list (from a newer API) as "not finished", never as an error.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,9 +145,11 @@ def sync(
     Args:
         limit (int | Unset):  Default: 10.
         cursor (UUID | Unset):
-        status (JobStatus | Unset): Lifecycle of a job. `succeeded`, `failed` and `canceled` are
-            terminal. Clients must treat a
-            value outside this list (from a newer API) as "not finished", never as an error.
+        status (JobStatus | Unset): Lifecycle of a job. The statuses listed in `x-terminal`
+            (`succeeded`, `failed` and
+            `canceled`) are terminal: the job will not change again. Clients must treat a value
+            outside
+            this list (from a newer API) as "not finished", never as an error.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -177,9 +181,11 @@ async def asyncio_detailed(
     Args:
         limit (int | Unset):  Default: 10.
         cursor (UUID | Unset):
-        status (JobStatus | Unset): Lifecycle of a job. `succeeded`, `failed` and `canceled` are
-            terminal. Clients must treat a
-            value outside this list (from a newer API) as "not finished", never as an error.
+        status (JobStatus | Unset): Lifecycle of a job. The statuses listed in `x-terminal`
+            (`succeeded`, `failed` and
+            `canceled`) are terminal: the job will not change again. Clients must treat a value
+            outside
+            this list (from a newer API) as "not finished", never as an error.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -214,9 +220,11 @@ async def asyncio(
     Args:
         limit (int | Unset):  Default: 10.
         cursor (UUID | Unset):
-        status (JobStatus | Unset): Lifecycle of a job. `succeeded`, `failed` and `canceled` are
-            terminal. Clients must treat a
-            value outside this list (from a newer API) as "not finished", never as an error.
+        status (JobStatus | Unset): Lifecycle of a job. The statuses listed in `x-terminal`
+            (`succeeded`, `failed` and
+            `canceled`) are terminal: the job will not change again. Clients must treat a value
+            outside
+            this list (from a newer API) as "not finished", never as an error.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
