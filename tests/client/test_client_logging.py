@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -94,3 +95,23 @@ async def test_no_log_line_ever_contains_the_key_or_a_voiceprint(
     assert caplog.records
     for secret in (API_KEY, secret_voiceprint, "WEBHOOK-SECRET"):
         assert secret not in caplog.text
+
+
+async def test_httpx_logs_the_presigned_upload_url_without_its_signature(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """httpx logs each request's URL at INFO; the query of a presigned URL is its signature, which
+    would let a log reader overwrite the upload: it is hidden, and other httpx lines are untouched."""
+    signed = "https://storage.example.com/bucket/a.wav?X-Signature=SIGNATURE-SECRET-123&X-Expires=600"
+    router.post("/v1/media/input").respond(201, json={"url": signed})
+    router.put(signed).respond(200)
+    router.get("/v1/test").respond(200, json={"status": "OK", "message": "ok"})
+    path = tmp_path / "a.wav"
+    path.write_bytes(b"RIFF")
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        await api.upload(path)
+        await api.test()
+    lines = [record.getMessage() for record in caplog.records if record.name == "httpx"]
+    assert any("PUT https://storage.example.com/bucket/a.wav?<signature hidden>" in line for line in lines)
+    assert any("/v1/test" in line for line in lines)
+    assert "SIGNATURE-SECRET" not in caplog.text

@@ -28,6 +28,7 @@ from ._upload import (
     iter_chunks,
     media_url_for,
     opened,
+    presigned_url_hidden,
     upload_headers,
 )
 from ._validation import (
@@ -400,7 +401,7 @@ class Client(_BaseClient):
             self._sleep(step.seconds)
             return None
         if isinstance(step, _flows.Upload):
-            with opened(step.audio) as file:
+            with opened(step.audio) as file, presigned_url_hidden(step.url):
                 return self._http.send(self._upload_request(step, iter_chunks(file, step.audio.size, step.progress)))
         return step.broker.wait(step.job_id, step.timeout)
 
@@ -752,7 +753,7 @@ class AsyncClient(_BaseClient):
             await self._sleep(step.seconds)
             return None
         if isinstance(step, _flows.Upload):
-            with opened(step.audio) as file:
+            with opened(step.audio) as file, presigned_url_hidden(step.url):
                 chunks = aiter_chunks(file, step.audio.size, step.progress)
                 return await self._http.send(self._upload_request(step, chunks))
         return await step.broker.wait_async(step.job_id, step.timeout)

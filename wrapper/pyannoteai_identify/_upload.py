@@ -8,15 +8,19 @@ for a host other than the API's.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import threading
 import uuid
 import wave
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import IO
 
 import anyio.to_thread
+import httpx
 
 from ._validation import MAX_VOICEPRINT_AUDIO_SECONDS, CheckedAudio, check_media_url
 from .errors import ValidationError
@@ -104,6 +108,59 @@ async def aiter_chunks(
         yield chunk
         if progress is not None:
             progress(sent, total)
+
+
+class _PresignedQueryFilter(logging.Filter):
+    """Removes the query of the presigned URLs being uploaded to from httpx's request log lines.
+
+    httpx logs every request's full URL at INFO, and the query of a presigned URL is its signature:
+    anyone reading the logs could overwrite the object until the URL expires. Only URLs registered
+    by :func:`presigned_url_hidden` are touched; every other record passes as it is.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._hidden: Counter[str] = Counter()
+
+    def hide(self, url: str) -> None:
+        with self._lock:
+            self._hidden[url] += 1
+
+    def show(self, url: str) -> None:
+        with self._lock:
+            self._hidden[url] -= 1
+            if self._hidden[url] <= 0:
+                del self._hidden[url]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._hidden and isinstance(record.args, tuple):
+            record.args = tuple(self._redacted(arg) for arg in record.args)
+        return True
+
+    def _redacted(self, arg: object) -> object:
+        if isinstance(arg, httpx.URL | str) and str(arg) in self._hidden:
+            return str(httpx.URL(str(arg)).copy_with(query=None)) + "?<signature hidden>"
+        return arg
+
+
+_PRESIGNED_FILTER = _PresignedQueryFilter()
+_installed = False
+
+
+@contextmanager
+def presigned_url_hidden(url: str) -> Iterator[None]:
+    """While the upload to *url* runs, httpx's log lines show it without its query (its signature)."""
+    global _installed
+    if not _installed:
+        logging.getLogger("httpx").addFilter(_PRESIGNED_FILTER)
+        _installed = True
+    shown = str(httpx.URL(url))  # as httpx prints it (normalised)
+    _PRESIGNED_FILTER.hide(shown)
+    try:
+        yield
+    finally:
+        _PRESIGNED_FILTER.show(shown)
 
 
 def upload_headers(total: int | None) -> dict[str, str]:
