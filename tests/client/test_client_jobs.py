@@ -154,6 +154,20 @@ async def test_jobs_stops_when_the_server_repeats_a_cursor(api: Api, router: res
     assert route.call_count == 2
 
 
+async def test_jobs_stops_when_the_server_sends_empty_pages_with_new_cursors(api: Api, router: respx.Router) -> None:
+    """Empty pages, each pointing to a new one, used to be followed forever (max_items cannot end
+    it: nothing is counted); three in a row end the iteration with InvalidResponseError."""
+    import uuid
+
+    route = router.get("/v2/jobs").mock(
+        side_effect=lambda request: _page([_item(0)] if "cursor" not in request.url.params else [], str(uuid.uuid4()))
+    )
+    items, error = await api.jobs_until_error()
+    assert [item.id for item in items] == ["job-0"]
+    assert isinstance(error, InvalidResponseError) and "empty pages in a row" in str(error)
+    assert route.call_count == 4  # the first page, then three empty ones
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

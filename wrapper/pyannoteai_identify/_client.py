@@ -315,16 +315,35 @@ class _BaseClient:
         return _core.parse_key_status(response)
 
 
-def _next_cursor(seen: set[str], cursor: str | None) -> str | None:
-    """The cursor of the next page (None or empty: the last page); a repeated cursor means a loop, so stop."""
-    if not cursor:
-        return None
-    if cursor in seen:
-        raise InvalidResponseError(
-            f"the job list repeated the cursor {cursor!r}; stopping instead of looping", status_code=200
-        )
-    seen.add(cursor)
-    return cursor
+#: Empty pages in a row, each with a new cursor, after which the job list counts as broken: a server
+#: that answers that way forever would otherwise be followed forever, even with max_items.
+MAX_EMPTY_PAGES = 3
+
+
+class _Pages:
+    """What the job list has shown so far: the cursors followed and the empty pages in a row."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.empty = 0
+
+    def next_cursor(self, items: int, cursor: str | None) -> str | None:
+        """The cursor of the next page (None or empty: the last page); raise on a loop or a run of empty pages."""
+        if not cursor:
+            return None
+        if cursor in self.seen:
+            raise InvalidResponseError(
+                f"the job list repeated the cursor {cursor!r}; stopping instead of looping", status_code=200
+            )
+        self.empty = 0 if items else self.empty + 1
+        if self.empty >= MAX_EMPTY_PAGES:
+            raise InvalidResponseError(
+                f"the job list sent {self.empty} empty pages in a row, each pointing to another; "
+                "stopping instead of following it forever",
+                status_code=200,
+            )
+        self.seen.add(cursor)
+        return cursor
 
 
 class Client(_BaseClient):
@@ -595,14 +614,14 @@ class Client(_BaseClient):
         self, status: JobStatus | str | None, page_size: int, max_items: int | None
     ) -> Iterator[_core.JobSummary]:
         cursor: str | None = None
-        seen: set[str] = set()
+        pages = _Pages()
         count = 0
         while max_items is None or count < max_items:
             items, next_cursor = self._run(self._page_flow(status, page_size, cursor))
             for item in items[: None if max_items is None else max_items - count]:
                 count += 1
                 yield item
-            cursor = _next_cursor(seen, next_cursor)
+            cursor = pages.next_cursor(len(items), next_cursor)
             if cursor is None:
                 return
 
@@ -851,14 +870,14 @@ class AsyncClient(_BaseClient):
         self, status: JobStatus | str | None, page_size: int, max_items: int | None
     ) -> AsyncIterator[_core.JobSummary]:
         cursor: str | None = None
-        seen: set[str] = set()
+        pages = _Pages()
         count = 0
         while max_items is None or count < max_items:
             items, next_cursor = await self._run(self._page_flow(status, page_size, cursor))
             for item in items[: None if max_items is None else max_items - count]:
                 count += 1
                 yield item
-            cursor = _next_cursor(seen, next_cursor)
+            cursor = pages.next_cursor(len(items), next_cursor)
             if cursor is None:
                 return
 
