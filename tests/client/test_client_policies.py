@@ -292,3 +292,28 @@ def test_a_tiny_rate_limit_spaces_requests_at_most_the_cap_apart(limit: str) -> 
     first = throttle.reserve(0.0)
     throttle.sent(first.slot)
     assert throttle.reserve(0.0).pause <= 120.0 + first.slot
+
+
+def test_a_request_sent_before_its_slot_still_spaces_the_next_from_the_latest_slot() -> None:
+    """A wait deadline can send a later-reserved request first: the next one is spaced from the latest slot."""
+    from pyannoteai_identify._flows import Throttle
+
+    throttle = Throttle()
+    throttle.observe(429, {"x-ratelimit-limit": "60", "retry-after": "1"}, now=0.0, cap=120.0)
+    first = throttle.reserve(0.0)  # slot 1.0
+    second = throttle.reserve(0.0)  # slot 2.0
+    throttle.sent(second.slot)  # cut short by its deadline
+    throttle.sent(first.slot)
+    assert throttle.reserve(0.0).pause == pytest.approx(3.0)  # 1 s after slot 2.0, not after slot 1.0
+
+
+def test_a_sent_request_leaves_no_reservation_behind() -> None:
+    """A long-lived client's throttle queue does not grow by one entry per request sent."""
+    from pyannoteai_identify import Client
+
+    with respx.mock(base_url=BASE_URL) as router:
+        router.get("/v1/test").respond(200, json={"status": "OK", "message": "ok"})
+        with Client(API_KEY, base_url=BASE_URL) as client:
+            for _ in range(5):
+                client.test()
+            assert client._ctx.throttle._waiting == []

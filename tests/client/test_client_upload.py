@@ -194,3 +194,38 @@ async def test_a_presigned_answer_without_an_http_url_is_an_invalid_response(
     with pytest.raises(InvalidResponseError, match="url"):
         await api.upload(path)
     assert router.calls.call_count == 1
+
+
+async def test_a_lost_put_of_a_stream_that_cannot_seek_says_its_bytes_are_gone(api: Api, router: respx.Router) -> None:
+    """The connection-error path gives the same advice as a refused PUT: upload from a new file object."""
+
+    class Pipe:
+        def __init__(self, data: bytes) -> None:
+            self._buffer = io.BytesIO(data)
+
+        def read(self, size: int = -1) -> bytes:
+            return self._buffer.read(size)
+
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    router.put(PRESIGNED_URL).mock(side_effect=httpx.WriteError("connection reset by peer"))
+    with pytest.raises(APIConnectionError) as caught:
+        await api.upload(Pipe(b"x" * 1000), "pipe.raw")
+    assert "cannot seek" in str(caught.value) and "new file object" in str(caught.value)
+
+
+async def test_a_file_object_closed_after_its_last_byte_was_read_is_not_an_error(
+    api: Api, router: respx.Router
+) -> None:
+    """A file closed by its owner once every byte is read (here: while the storage answers) is not rewound:
+    the stored upload is not turned into 'I/O operation on closed file'."""
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    file = io.BytesIO(b"x" * 1000)
+
+    def storage(request: httpx.Request) -> httpx.Response:
+        request.read()
+        file.close()
+        return httpx.Response(200)
+
+    router.put(PRESIGNED_URL).mock(side_effect=storage)
+    url = await api.upload(file, "a.wav")
+    assert url.startswith("media://")

@@ -282,3 +282,66 @@ def test_updated_at_is_the_time_of_the_last_status_change(pyannoteai_mock: MockA
     assert (running["status"], done["status"]) == ("running", "succeeded")
     assert done["updatedAt"] > running["updatedAt"]
     assert again["updatedAt"] == done["updatedAt"]
+
+
+# --- gap tests from the mutation review ----------------------------------------------------------------
+
+
+def test_a_bearer_token_with_extra_spaces_is_read_as_the_sandbox_reads_it(pyannoteai_mock: MockAPI) -> None:
+    """The sandbox strips the token: 'Bearer  <key>' (two spaces) is accepted by both fakes."""
+    response = httpx.get(f"{API}/v1/test", headers={"Authorization": f"Bearer  {MOCK_API_KEY}"})
+    assert response.status_code == 200
+
+
+def test_a_scripted_429s_reset_time_follows_the_virtual_clock_and_the_retry_after(pyannoteai_mock: MockAPI) -> None:
+    """X-RateLimit-Reset is now + Retry-After, on the mock's clock (advance() moves it)."""
+    import time
+
+    pyannoteai_mock.advance(3600)
+    pyannoteai_mock.respond_with("testKey", 429, headers={"Retry-After": "30"})
+    before = time.time()
+    limited = httpx.get(f"{API}/v1/test", headers=AUTH)
+    reset = int(limited.headers["X-RateLimit-Reset"])
+    assert before + 3600 + 30 - 5 <= reset <= time.time() + 3600 + 30 + 5
+
+
+@pytest.mark.parametrize("seconds", [float("nan"), -1])
+def test_advance_refuses_nan_and_negative_times(pyannoteai_mock: MockAPI, seconds: float) -> None:
+    with pytest.raises(ValueError, match="seconds"):
+        pyannoteai_mock.advance(seconds)
+
+
+def test_updated_at_stays_put_while_a_job_keeps_running(pyannoteai_mock: MockAPI) -> None:
+    """Two polls of a still-running job report the same updatedAt, however far apart."""
+    pyannoteai_mock.pending_polls = 3
+    job_id = httpx.post(f"{API}/v1/identify", json={"url": AUDIO, "voiceprints": VOICEPRINTS}, headers=AUTH)
+    job_id = job_id.json()["jobId"]
+    first = httpx.get(f"{API}/v1/jobs/{job_id}", headers=AUTH).json()
+    pyannoteai_mock.advance(60)
+    second = httpx.get(f"{API}/v1/jobs/{job_id}", headers=AUTH).json()
+    assert first["status"] == second["status"] == "running"
+    assert second["updatedAt"] == first["updatedAt"]
+
+
+def test_an_empty_request_body_is_refused_with_the_sandboxs_message(pyannoteai_mock: MockAPI) -> None:
+    response = httpx.post(f"{API}/v1/identify", content=b"", headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": "body", "message": "Required: a JSON object"}]
+
+
+def test_an_expired_presigned_url_answers_403_even_after_other_requests(pyannoteai_mock: MockAPI) -> None:
+    """A request that purges old state in between does not turn the expired URL's 403 into a 404."""
+    presigned = httpx.post(f"{API}/v1/media/input", json={"url": "media://k/a.wav"}, headers=AUTH).json()["url"]
+    pyannoteai_mock.advance(pyannoteai_mock.retention_seconds)
+    httpx.get(f"{API}/v2/jobs", headers=AUTH)  # any request that purges
+    assert httpx.put(presigned, content=b"late").status_code == 403
+
+
+def test_the_mocks_client_uses_the_mocks_key_whatever_the_environment_says(
+    pyannoteai_mock: MockAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A developer's real PYANNOTEAI_API_KEY in the shell does not leak into, or break, the mock's client."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", "a-real-key-from-the-shell")
+    with pyannoteai_mock.client() as client:
+        assert client.test().status == "OK"
+    assert pyannoteai_mock.requests[-1].headers["authorization"] == f"Bearer {MOCK_API_KEY}"

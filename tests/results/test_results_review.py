@@ -346,3 +346,104 @@ def test_scores_whose_sum_passes_the_largest_double_still_parse() -> None:
     output["identification"][0]["confidence"] = {"SPEAKER_00": 10**308, "SPEAKER_01": 10**308}
     turn = parse_output("identify", output).identification[0]
     assert turn.confidence == {"SPEAKER_00": 10**308, "SPEAKER_01": 10**308}
+
+
+# --- gap tests from the mutation review ----------------------------------------------------------------
+
+
+def test_confidence_refuses_a_boolean_resolution() -> None:
+    """True is an int to Python but not a number of seconds."""
+    with pytest.raises(ValueError, match="resolution"):
+        Confidence(array("B", [1]), True)  # type: ignore[arg-type]
+
+
+def test_confidence_at_a_time_just_before_a_late_frame_start_reads_the_earlier_frame() -> None:
+    """Snapping to a frame start is for floating-point noise only, not for a time 0.4 frames early."""
+    confidence = Confidence([i % 256 for i in range(2000)], 1.0)
+    assert confidence.at(999.6) == 999 % 256
+    assert confidence.at(1000.0) == 1000 % 256
+
+
+def test_confidence_equality_is_by_value_and_symmetric_across_storage_formats() -> None:
+    """Whole scores stored as bytes equal the same scores stored as doubles, both ways round."""
+    as_bytes = Confidence(array("B", [1, 2]), 0.02)
+    as_doubles = Confidence(array("d", [1.0, 2.0]), 0.02)
+    assert as_bytes == as_doubles and as_doubles == as_bytes
+
+
+def test_confidences_with_other_resolutions_are_not_equal() -> None:
+    assert Confidence([1, 2], 0.02) != Confidence([1, 2], 0.01)
+
+
+def test_results_that_differ_only_in_unknown_keys_are_not_equal() -> None:
+    """extra is a field like any other: equality covers it."""
+    plain = parse_output("diarization", {"diarization": []})
+    newer = parse_output("diarization", {"diarization": [], "newField": 1})
+    assert plain != newer
+
+
+def test_jobs_that_differ_only_in_timestamps_or_warning_are_not_equal() -> None:
+    base = {"jobId": "x", "status": "running", "createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-01-01T00:00:00Z"}
+    later = {**base, "updatedAt": "2024-01-01T00:05:00Z"}
+    created = {**base, "createdAt": "2023-12-31T00:00:00Z"}
+    assert parse_job(base) == parse_job(dict(base))
+    assert parse_job(base) != parse_job(later)
+    assert parse_job(base) != parse_job(created)
+    assert Job("x", "running", "identify") != Job("x", "running", "identify", warning="slow")
+
+
+def test_rttm_writes_a_negative_zero_start_as_0_000() -> None:
+    """JSON -0.0 (or a computed -0.0) must not give a '-0.000' field that scorers read as negative."""
+    rttm = DiarizationResult([Segment("A", -0.0, 1.0)]).to_rttm("f")
+    assert rttm == "SPEAKER f 1 0.000 1.000 <NA> <NA> A <NA> <NA>\n"
+
+
+def test_a_turn_score_too_large_for_a_double_is_refused() -> None:
+    """An integer score past the largest double (401 digits of JSON) is not a finite number."""
+    output = {"diarization": [{"speaker": "A", "start": 0, "end": 1, "confidence": {"A": 10**400}}]}
+    with pytest.raises(InvalidResponseError, match="confidence"):
+        parse_output("diarization", output)
+
+
+def test_score_maps_given_as_any_mapping_are_read() -> None:
+    """A voiceprint's confidence may be any Mapping (as every other object of the output may)."""
+    from types import MappingProxyType
+
+    output = {
+        "identification": [],
+        "voiceprints": [{"speaker": "SPEAKER_00", "match": "Alice", "confidence": MappingProxyType({"Alice": 90})}],
+    }
+    result = parse_output("identify", output)
+    assert isinstance(result, IdentifyResult) and result.voiceprints[0].confidence == {"Alice": 90}
+
+
+def test_confidence_refuses_non_finite_doubles_given_as_an_array() -> None:
+    with pytest.raises(ValueError, match="finite"):
+        Confidence(array("d", [1.0, float("inf")]), 0.02)
+
+
+def test_a_voiceprint_results_extra_is_a_read_only_copy() -> None:
+    given = {"newField": 1}
+    result = VoiceprintResult("vp", extra=given)
+    given["newField"] = 2
+    assert result.extra == {"newField": 1}
+    with pytest.raises(TypeError):
+        result.extra["newField"] = 3  # type: ignore[index]
+
+
+def test_voiceprint_matches_built_directly_keep_a_read_only_copy_of_their_scores() -> None:
+    from pyannoteai_identify.results import VoiceprintMatch
+
+    scores = {"Alice": 90}
+    result = IdentifyResult(voiceprints=[VoiceprintMatch("SPEAKER_00", "Alice", scores)])
+    scores["Alice"] = 10
+    assert result.voiceprints[0].confidence == {"Alice": 90}
+    with pytest.raises(TypeError):
+        result.voiceprints[0].confidence["Alice"] = 0  # type: ignore[index]
+
+
+def test_confidence_at_a_huge_integer_time_clamps_to_the_first_or_last_frame() -> None:
+    """An int too large for a float clamps by its sign, as an infinity does (it raised OverflowError)."""
+    confidence = Confidence([1, 2, 3], 0.02)
+    assert confidence.at(10**400) == 3.0
+    assert confidence.at(-(10**400)) == 1.0

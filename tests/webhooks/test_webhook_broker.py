@@ -204,3 +204,23 @@ def test_discard_drops_the_event_kept_for_a_job() -> None:
 def test_max_age_must_be_a_positive_finite_number(max_age: object) -> None:
     with pytest.raises(ValidationError, match="max_age"):
         WebhookBroker(max_age=max_age)  # type: ignore[arg-type]
+
+
+def test_an_expired_event_is_not_handed_to_a_late_waiter() -> None:
+    """wait() itself drops events past max_age: no pending() call is needed first."""
+    now = [0.0]
+    broker = WebhookBroker(max_age=60, clock=lambda: now[0])
+    broker.publish(event("old"))
+    now[0] = 61.0
+    assert broker.wait("old", timeout=0) is None
+
+
+def test_an_event_is_dropped_when_exactly_max_age_old() -> None:
+    """Kept for max_age seconds, not one instant more."""
+    now = [0.0]
+    broker = WebhookBroker(max_age=60, clock=lambda: now[0])
+    broker.publish(event("a"))
+    now[0] = 59.999
+    assert broker.pending() == 1
+    now[0] = 60.0
+    assert broker.pending() == 0

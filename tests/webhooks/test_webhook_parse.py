@@ -263,3 +263,12 @@ def test_as_job_of_a_failed_delivery_keeps_the_error_text_as_polling_does() -> N
     polled = parse_job(payload)
     assert job.output is not None and polled.output is not None
     assert job.output.error == polled.output.error == "Could not load audio"
+
+
+def test_as_job_of_a_canceled_delivery_with_only_a_warning_keeps_it_as_polling_does() -> None:
+    """A job that did not succeed and carries only output.warning: as_job() keeps the output polling gives."""
+    payload = {"jobId": "j", "status": "canceled", "output": {"warning": "audio was cut"}}
+    job = parse(payload).as_job()
+    polled = parse_job(payload)
+    assert polled.output is not None and polled.output.warning == "audio was cut"
+    assert job.output is not None and job.output.warning == polled.output.warning

@@ -323,3 +323,12 @@ def test_sign_rejects_bad_arguments_naming_the_field(kwargs: dict[str, object], 
     """sign() refuses an unknown encoding or a timestamp that is not whole non-negative seconds."""
     with pytest.raises(ValidationError, match=field):
         webhooks.sign(b"{}", SECRET, **kwargs)  # type: ignore[arg-type]
+
+
+def test_verify_reads_the_secret_from_the_environment_when_none_is_passed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify(body, headers) with no secret argument, as parse() and the docs allow."""
+    from pyannoteai_identify.testing import signed_delivery
+
+    monkeypatch.setenv(webhooks.SECRET_ENV, "whsec_from_env")
+    body, headers = signed_delivery({"jobId": "j", "status": "succeeded"}, "whsec_from_env")
+    webhooks.verify(body, headers)

@@ -236,13 +236,13 @@ class Confidence(_Frozen):
         """
         if not self._data:
             raise ValueError("this confidence has no scores (the output's score list is empty)")
-        if math.isnan(seconds):
+        if seconds != seconds:  # NaN (math.isnan would overflow on an int past the float range)
             raise ValueError(f"seconds must be a time in seconds, got {seconds!r}")
         last = len(self) - 1
         try:
             position = seconds / self.resolution
         except OverflowError:  # an int too large for a float
-            position = math.copysign(math.inf, seconds)
+            position = math.inf if seconds > 0 else -math.inf
         if math.isinf(position):
             index = last if position > 0 else 0
         else:
