@@ -343,3 +343,25 @@ def test_ctrl_c_exits_130_with_a_line_saying_how_to_resume(
     err = capsys.readouterr().err
     assert code == cli.INTERRUPTED == 130
     assert "interrupted" in err and "job ID --wait" in err and API_KEY not in err
+
+
+def test_a_key_or_secret_given_on_the_command_line_is_warned_about_without_being_shown(
+    env: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--api-key and --secret are readable by every user (ps, /proc): a warning names the variable to
+    use instead, and never echoes the value; from the environment, no warning."""
+    from pyannoteai_identify import cli
+
+    monkeypatch.delenv("PYANNOTEAI_API_KEY")
+    assert cli.main(["--api-key", env.api_key, "--base-url", env.base_url, "jobs", "--format", "json"]) == OK
+    err = capsys.readouterr().err
+    assert "--api-key is visible to other users" in err and "PYANNOTEAI_API_KEY" in err
+    assert env.api_key not in err
+
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", env.api_key)
+    assert cli.main(["--base-url", env.base_url, "jobs", "--format", "json"]) == OK
+    assert "warning" not in capsys.readouterr().err
+
+    code = cli.main(["webhook", "verify", "--signature", "ab", "--timestamp", "1", "--secret", "whsec_argv"])
+    err = capsys.readouterr().err
+    assert code == FAILED and "--secret is visible to other users" in err and "whsec_argv" not in err

@@ -85,7 +85,18 @@ def _console(stream: IO[str] | None = None) -> Any:
     return Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
 
 
+def warn_if_secret_in_argv(option: str, value: str | None, variable: str) -> None:
+    """Say on stderr that a secret given as *option* is visible to every user of this machine
+    (``ps``, ``/proc/PID/cmdline``), and which environment variable keeps it private."""
+    if value and value.strip():
+        print(
+            f"warning: {option} is visible to other users of this machine (ps, /proc); set {variable} instead",
+            file=sys.stderr,
+        )
+
+
 def _client(args: argparse.Namespace) -> Client:
+    warn_if_secret_in_argv("--api-key", args.api_key, API_KEY_ENV)
     schedule = None if args.poll_interval is None else PollSchedule(initial=args.poll_interval)
     return Client(
         api_key=args.api_key,
@@ -434,6 +445,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 def cmd_webhook_verify(args: argparse.Namespace) -> int:
     from . import webhooks
 
+    warn_if_secret_in_argv("--secret", args.secret, WEBHOOK_SECRET_ENV)
     secret = (args.secret or os.environ.get(WEBHOOK_SECRET_ENV, "")).strip()
     if not secret:
         # A missing secret is a setup problem (exit 2), not a delivery that failed verification (exit 1).

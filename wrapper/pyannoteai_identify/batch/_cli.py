@@ -48,6 +48,7 @@ from ..cli import (
     positive_seconds,
     read_voiceprint_sources,
     retry_count,
+    warn_if_secret_in_argv,
 )
 from ._api import identify_batch
 from ._manifest import InputStatus, Manifest, ManifestError
@@ -346,6 +347,7 @@ def run(args: argparse.Namespace) -> int:
         manifest = args.manifest or os.fspath(out / DEFAULT_MANIFEST)
         sources = read_voiceprint_sources(args.voiceprint)
         matching = _check_args(args, sources)
+        warn_if_secret_in_argv("--api-key", args.api_key, API_KEY_ENV)
         client = Client(
             api_key=args.api_key,
             base_url=args.base_url,
