@@ -18,6 +18,7 @@ import anyio
 import httpx
 
 from . import _core, _flows
+from ._bounded import aread_body, body_budget, read_body
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, Settings
 from ._polling import PollSchedule
 from ._retry import RetryPolicy
@@ -412,16 +413,21 @@ class Client(_BaseClient):
     def _run(self, flow: _flows.Flow[T]) -> T:
         return _flows.drive(flow, self._perform)
 
+    def _read(self, response: httpx.Response) -> httpx.Response:
+        """The body of a streamed response, read within the size cap and the time budget."""
+        return read_body(response, budget=body_budget(self._settings.timeout), clock=self._ctx.clock)
+
     def _perform(self, step: _flows.Step) -> Any:
         self._check_open()
         if isinstance(step, _flows.Send):
-            return self._http.send(step.request)
+            return self._read(self._http.send(step.request, stream=True))
         if isinstance(step, _flows.Sleep):
             self._sleep(step.seconds)
             return None
         if isinstance(step, _flows.Upload):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
-                return self._http.send(self._upload_request(step, iter_chunks(file, step.audio.size, step.progress)))
+                chunks = iter_chunks(file, step.audio.size, step.progress)
+                return self._read(self._http.send(self._upload_request(step, chunks), stream=True))
         return step.broker.wait(step.job_id, step.timeout)
 
     def test(self) -> _core.KeyStatus:
@@ -764,17 +770,21 @@ class AsyncClient(_BaseClient):
     async def _run(self, flow: _flows.Flow[T]) -> T:
         return await _flows.adrive(flow, self._perform)
 
+    async def _aread(self, response: httpx.Response) -> httpx.Response:
+        """The body of a streamed response, read within the size cap and the time budget."""
+        return await aread_body(response, budget=body_budget(self._settings.timeout), clock=self._ctx.clock)
+
     async def _perform(self, step: _flows.Step) -> Any:
         self._check_open()
         if isinstance(step, _flows.Send):
-            return await self._http.send(step.request)
+            return await self._aread(await self._http.send(step.request, stream=True))
         if isinstance(step, _flows.Sleep):
             await self._sleep(step.seconds)
             return None
         if isinstance(step, _flows.Upload):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
                 chunks = aiter_chunks(file, step.audio.size, step.progress)
-                return await self._http.send(self._upload_request(step, chunks))
+                return await self._aread(await self._http.send(self._upload_request(step, chunks), stream=True))
         return await step.broker.wait_async(step.job_id, step.timeout)
 
     @_doc_from(Client.test)

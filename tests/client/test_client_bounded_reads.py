@@ -1,0 +1,102 @@
+"""Response bodies are read within a size cap and a time budget: no answer holds a call forever."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+import respx
+from clientkit import Api, FakeTime
+
+from pyannoteai_identify import APIConnectionError, APITimeoutError, _bounded
+
+pytestmark = pytest.mark.anyio
+
+CHUNK = b"x" * 1024
+
+
+def _streamed(mode: str, chunks: Iterator[bytes]) -> httpx.Response:
+    """A 200 whose body arrives chunk by chunk, in the client's flavour (sync or async)."""
+    if mode == "sync":
+        return httpx.Response(200, headers={"Content-Type": "application/json"}, content=chunks)
+
+    async def agen() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    return httpx.Response(200, headers={"Content-Type": "application/json"}, content=agen())
+
+
+async def test_an_endless_body_is_cut_at_the_size_cap(
+    api: Api, mode: str, router: respx.Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A body that never ends used to be read into memory until it ran out (3.9 GB in the review):
+    reading stops past MAX_RESPONSE_BYTES, and the safe read is retried like a broken connection."""
+    monkeypatch.setattr(_bounded, "MAX_RESPONSE_BYTES", 64 * 1024)
+    served: list[int] = []
+
+    def endless() -> Iterator[bytes]:
+        while True:
+            served[-1] += 1
+            yield CHUNK
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        served.append(0)
+        return _streamed(mode, endless())
+
+    router.get("/v1/test").mock(side_effect=answer)
+    with pytest.raises(APIConnectionError, match="over 65536 bytes") as caught:
+        await api.test()
+    assert not isinstance(caught.value, APITimeoutError)
+    assert len(served) == 4  # the first try and max_retries=3 retries
+    assert all(chunks <= 65 for chunks in served)
+
+
+async def test_a_trickling_body_is_given_up_after_its_time_budget(
+    api: Api, mode: str, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """Each byte arriving within the read timeout kept the read alive for ever; the body now has
+    ten read timeouts (300 s by default) from its headers, then the call fails as a timeout."""
+    read: list[int] = []
+
+    def trickle() -> Iterator[bytes]:
+        while True:
+            fake_time.now += 25.0  # under the 30 s read timeout, every time
+            read.append(1)
+            yield b" "
+
+    router.get("/v1/test").mock(side_effect=lambda request: _streamed(mode, trickle()))
+    with pytest.raises(APITimeoutError, match="took over 300 s"):
+        await api.test()
+    assert len(read) <= 4 * 13  # four tries of at most 300 / 25 + 1 chunks
+
+
+async def test_a_trickling_answer_to_identify_is_not_resent_and_says_the_job_may_exist(
+    api: Api, mode: str, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """The bounds apply to job-creating POSTs too; as for any lost response, it is sent once."""
+
+    def trickle() -> Iterator[bytes]:
+        while True:
+            fake_time.now += 25.0
+            yield b" "
+
+    route = router.post("/v1/identify").mock(side_effect=lambda request: _streamed(mode, trickle()))
+    with pytest.raises(APITimeoutError, match="job may exist"):
+        await api.identify("https://files.example.com/a.wav", {"Alice": "dm9pY2VwcmludA=="})
+    assert route.call_count == 1
+
+
+async def test_a_body_within_the_bounds_is_read_whole_and_decoded(api: Api, mode: str, router: respx.Router) -> None:
+    """A chunked body within the bounds comes back whole, as one JSON document."""
+    body = b'{"status": "OK", "message": "' + b"y" * 5000 + b'"}'
+    chunks = [body[i : i + 700] for i in range(0, len(body), 700)]
+    router.get("/v1/test").mock(side_effect=lambda request: _streamed(mode, iter(chunks)))
+    status = await api.test()
+    assert status.status == "OK" and status.message == "y" * 5000
+
+
+def test_the_body_budget_is_ten_read_timeouts_or_none() -> None:
+    assert _bounded.body_budget(httpx.Timeout(30.0, connect=10.0)) == 300.0
+    assert _bounded.body_budget(httpx.Timeout(None)) is None
