@@ -22,6 +22,7 @@ MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 #: A body must arrive within this many read timeouts of its headers (5 minutes by default).
 READ_TIMEOUTS_PER_BODY = 10
 
+
 class ResponseTooLarge(httpx.DecodingError):
     """The response body is over :data:`MAX_RESPONSE_BYTES`."""
 
