@@ -448,7 +448,9 @@ class Client(_BaseClient):
         Args:
             audio: a path or a binary file object (read in 1 MiB chunks, never whole). A seekable
                 file object is read from its current position and put back there afterwards, so a
-                failed upload can be made again with the same object.
+                failed upload can be made again with the same object. A stream that cannot seek (a
+                pipe, a socket) is sent without Content-Length, cannot be sent again, and with
+                ``AsyncClient`` is read in a worker thread that a cancellation does not interrupt.
             key: the object key (``meetings/call.wav`` or ``media://meetings/call.wav``); default: unique.
             on_progress: called with (bytes sent, total bytes or None) after each chunk.
 
