@@ -29,20 +29,32 @@ def make_audio(folder: Path, count: int, *, start: int = 0, suffix: str = ".wav"
 
 
 def run_batch(
-    mode: str, sandbox: Sandbox, inputs: list[Any], tmp_path: Path, *, max_retries: int = 3, **options: Any
+    mode: str,
+    sandbox: Sandbox,
+    inputs: list[Any],
+    tmp_path: Path,
+    *,
+    max_retries: int = 3,
+    request_timeout: float = 1.0,
+    **options: Any,
 ) -> BatchReport:
     """Run a batch against *sandbox* with ``identify_batch`` (sync) or ``aidentify_batch`` (async),
-    through a client with *max_retries*."""
+    through a client with *max_retries* and a *request_timeout* (short: the sandbox answers at once,
+    and an interrupted submission is given the read timeout plus a margin to land)."""
     options.setdefault("manifest", tmp_path / "manifest.sqlite")
     options.setdefault("out", tmp_path / "out")
     options.setdefault("poll_interval", 0.05)
     voiceprints = options.pop("voiceprints", VOICEPRINTS)
     if mode == "sync":
-        with Client(api_key=sandbox.api_key, base_url=sandbox.base_url, max_retries=max_retries) as client:
+        with Client(
+            sandbox.api_key, base_url=sandbox.base_url, max_retries=max_retries, timeout=request_timeout
+        ) as client:
             return identify_batch(client, inputs, voiceprints, **options)
 
     async def main() -> BatchReport:
-        async with AsyncClient(api_key=sandbox.api_key, base_url=sandbox.base_url, max_retries=max_retries) as client:
+        async with AsyncClient(
+            sandbox.api_key, base_url=sandbox.base_url, max_retries=max_retries, timeout=request_timeout
+        ) as client:
             return await aidentify_batch(client, inputs, voiceprints, **options)
 
     return anyio.run(main)

@@ -46,6 +46,10 @@ def start(sandbox: Sandbox, tmp_path: Path, *extra: str) -> subprocess.Popen[byt
         "4",
         "--poll-interval",
         "0.05",
+        # A short request timeout keeps the wait for an interrupted submission to land (the read
+        # timeout plus a margin) short, so each run fits in CHILD_TIMEOUT.
+        "--timeout",
+        "2",
         "-q",
         *extra,
     ]

@@ -11,6 +11,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from batchkit import MODES, VOICEPRINTS, make_audio, manifest_rows, requests_of, run_batch
 
@@ -115,6 +116,28 @@ def test_a_dropped_submission_answer_is_checked_against_the_job_list_then_sent_o
     assert report.requests["reconcile"] >= 2  # the anchor, then the job list read back
 
 
+def test_a_submission_the_api_answers_after_the_client_gave_up_is_not_billed_twice(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The API takes 2 s to create the job; the client stops waiting after 1 s. The job list is read
+    only once the read timeout plus a margin has passed since the submission began, so the late job
+    is found (the input is uncertain) instead of being proven absent and sent again, as it was when
+    the wait was a fixed 2 s from the start."""
+    make_audio(tmp_path / "audio", 2)
+    sandbox.faults.next(1, "delay", seconds=2.0, operation="identify")
+    report = run_batch(
+        "sync", sandbox, [tmp_path / "audio"], tmp_path, concurrency=1, request_timeout=1.0, max_retries=0
+    )
+
+    assert sandbox.stats.submissions == 2, "an input was billed twice"
+    assert sorted(item.status for item in report.inputs) == sorted([InputStatus.UNCERTAIN, InputStatus.SUCCEEDED])
+
+
+def test_the_settle_time_is_the_read_timeout_plus_a_margin() -> None:
+    assert _runner.settle_seconds(httpx.Timeout(30.0, connect=10.0)) == 30.0 + _runner.RECONCILE_MARGIN
+    assert _runner.settle_seconds(httpx.Timeout(None)) == _runner.MAX_RECONCILE_SETTLE + _runner.RECONCILE_MARGIN
+
+
 @pytest.mark.parametrize("kind", ["5xx", "malformed", "drop"])
 def test_a_submission_whose_answer_fails_after_the_job_was_created_is_never_resent(
     kind: FaultKind, sandbox: Sandbox, tmp_path: Path
@@ -154,7 +177,9 @@ def test_an_interrupted_submission_is_resent_only_when_the_job_list_proves_it_cr
     foreign_job: bool, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A killed run's 'submitting' input is resent if no unknown job is newer than its anchor, else uncertain."""
-    monkeypatch.setattr(_runner, "RECONCILE_SETTLE", 0.05)  # the wait for in-flight requests; not under test here
+    monkeypatch.setattr(
+        _runner, "settle_seconds", lambda timeout: 0.05
+    )  # the wait for in-flight requests; not under test here
     audio = make_audio(tmp_path / "audio", 3)
     run_batch("sync", sandbox, audio[:2], tmp_path)
     # What a run killed just after committing the mark leaves behind: the third input, 'submitting'.
@@ -186,7 +211,7 @@ def test_adopting_an_uncertain_input_uses_its_one_candidate_job_without_paying_a
     sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """--adopt-uncertain gives the input the single unknown job created after its mark; nothing is submitted."""
-    monkeypatch.setattr(_runner, "RECONCILE_SETTLE", 0.05)
+    monkeypatch.setattr(_runner, "settle_seconds", lambda timeout: 0.05)
     audio = make_audio(tmp_path / "audio", 2)
     run_batch("sync", sandbox, audio[:1], tmp_path)
     with Manifest(tmp_path / "manifest.sqlite") as manifest:
@@ -480,7 +505,7 @@ def test_a_deadline_during_a_submission_waits_for_its_answer_and_records_the_job
     """The mark-send-record step is shielded: a run that must stop mid-submission still records the job id."""
     make_audio(tmp_path / "audio", 1)
     sandbox.faults.next(1, "delay", seconds=1.0, operation="identify")
-    report = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, timeout=0.3)
+    report = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, timeout=0.3, request_timeout=5.0)
 
     (item,) = report.inputs
     assert item.status in (InputStatus.SUBMITTED, InputStatus.SUCCEEDED) and item.job_id is not None

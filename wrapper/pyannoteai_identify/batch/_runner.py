@@ -78,8 +78,23 @@ UPLOAD_REUSE = timedelta(hours=20)
 MAX_ATTEMPTS = 6
 #: Rounds of "reconcile lost submissions, submit the job-less ones again" within one run.
 MAX_ROUNDS = 3
-#: Seconds an interrupted submission is given to reach the API before the job list is read.
-RECONCILE_SETTLE = 2.0
+#: Seconds added to the client's read timeout to give an interrupted submission time to land.
+RECONCILE_MARGIN = 2.0
+#: The settle time when the client has no read timeout.
+MAX_RECONCILE_SETTLE = 300.0
+
+
+def settle_seconds(timeout: httpx.Timeout) -> float:
+    """How long after an interrupted submission began the job list can prove it created nothing.
+
+    The API may create the job at any moment until it answers, and the client waits for that
+    answer up to its read timeout: a request older than that plus a margin has landed or never
+    will. (A fixed 2 s was too short: a POST the API took 5 s to answer was proven absent and
+    billed twice.)
+    """
+    read = timeout.read if timeout.read is not None else MAX_RECONCILE_SETTLE
+    return min(read, MAX_RECONCILE_SETTLE) + RECONCILE_MARGIN
+
 
 ProgressCallback = Callable[[BatchProgress], None]
 
@@ -282,7 +297,12 @@ class Engine:
             return
         # A request sent just before a crash may still be in the API's hands: let it land first.
         newest = max(_epoch(row.submit_started_at) for row in rows)
-        await anyio.sleep(max(0.0, min(newest + RECONCILE_SETTLE - time.time(), RECONCILE_SETTLE)))
+        settle = settle_seconds(self.ctx.settings.timeout)
+        if newest + settle > time.time():
+            logger.info(
+                "waiting up to %.0f s for an interrupted submission to land before reading the job list", settle
+            )
+        await anyio.sleep(max(0.0, min(newest + settle - time.time(), settle)))
         anchors = {row.anchor or "" for row in rows}
         listed: list[Listed] = []
         complete = False

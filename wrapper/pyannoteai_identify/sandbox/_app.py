@@ -152,9 +152,14 @@ async def _with_faults(
 def _api(ctx: AppContext, operation_id: str, method: str, success: int, handler: Handler) -> Callable[..., Any]:
     async def endpoint(request: Request) -> Response:
         request_id = str(uuid.uuid4())
-        return await _with_faults(ctx, operation_id, success, request_id, functools.partial(serve, request, request_id))
+        # The body is received before any fault: a "delay" then models an API slow to act on a
+        # request it has (a client that gives up meanwhile does not stop the job being created).
+        body = await _json_body(request) if method == "post" else (None, [])
+        return await _with_faults(
+            ctx, operation_id, success, request_id, functools.partial(serve, request, request_id, body)
+        )
 
-    async def serve(request: Request, request_id: str) -> Response:
+    async def serve(request: Request, request_id: str, body: tuple[Any, FieldErrors]) -> Response:
         token = _bearer(request.headers.get("authorization"))
         if token is None or not hmac.compare_digest(token.encode(), ctx.api_key.encode()):
             return _api_error(401, "Invalid or missing API key: send 'Authorization: Bearer <key>'", request_id)
@@ -162,7 +167,7 @@ def _api(ctx: AppContext, operation_id: str, method: str, success: int, handler:
         if verdict is not None and not verdict.allowed:
             return _api_error(429, "Too many requests", request_id, verdict.headers())
         if method == "post":
-            data, errors = await _json_body(request)
+            data, errors = body
             data = drop_null_options(operation_id, data)
             errors = errors or body_errors(operation_id, data)
         else:
