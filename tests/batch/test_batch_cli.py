@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from batchkit import make_audio, requests_of
 
+from pyannoteai_identify import Client
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
 from pyannoteai_identify.batch import add_arguments, main
 from pyannoteai_identify.batch._cli import _check_args, run
@@ -281,3 +283,40 @@ def test_a_refused_account_mid_run_exits_three_and_says_why(
     assert code == 3
     assert "stopped submitting: submitting was refused" in capsys.readouterr().err
     assert env.stats.submissions == 0
+
+
+def test_a_manifest_that_cannot_be_written_mid_run_exits_two_and_logs_the_job_it_could_not_record(
+    env: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A full disk under the manifest used to end the run with a sqlite3 traceback (exit 1), and the
+    id of the job just created was lost: one error line, exit 2, and the job id in the log."""
+    from pyannoteai_identify.batch._manifest import Manifest
+
+    def disk_full(self: Manifest, input_id: int, job_id: str, job_status: str) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Manifest, "record_job", disk_full)
+    make_audio(tmp_path / "audio", 1)
+    with caplog.at_level("ERROR", logger="pyannoteai_identify.batch"):
+        code = main([str(tmp_path / "audio"), *voiceprint_args(), "--out", str(tmp_path / "out"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "the manifest could not be written (database or disk is full)" in err and "Traceback" not in err
+    (job,) = [job.id for job in Client(env.api_key, base_url=env.base_url).jobs()]
+    assert any(job in record.getMessage() for record in caplog.records)
+
+
+def test_a_ctrl_c_among_teardown_errors_is_what_the_run_raises() -> None:
+    """Ctrl-C makes other tasks fail while they are torn down (a closed stream): the interruption,
+    not the first of those, must reach the caller (exit 130), as it sometimes did not."""
+    import anyio
+
+    from pyannoteai_identify.batch._api import _first_error
+
+    group = BaseExceptionGroup("run", [anyio.BrokenResourceError(), BaseExceptionGroup("inner", [KeyboardInterrupt()])])
+    assert isinstance(_first_error(group), KeyboardInterrupt)
+    assert isinstance(_first_error(BaseExceptionGroup("run", [ValueError("x"), KeyError("y")])), ValueError)

@@ -117,3 +117,23 @@ def test_other_settings_and_other_schemas_are_refused(tmp_path: Path) -> None:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
     with pytest.raises(ManifestError, match="schema 99"):
         Manifest(path)
+
+
+def test_a_manifest_named_through_a_symlink_is_locked_as_the_same_manifest(tmp_path: Path) -> None:
+    """The lock was named after the path as given: a second run reaching the manifest through a
+    symlink got its own lock, and the two runs billed inputs twice."""
+    real = tmp_path / "real" / "batch.sqlite"
+    link = tmp_path / "link.sqlite"
+    with Manifest(real):
+        link.symlink_to(real)
+        with pytest.raises(ManifestError, match="in use by"):
+            Manifest(link)
+
+
+def test_a_lock_file_that_cannot_be_created_is_a_manifest_error_naming_it(tmp_path: Path) -> None:
+    """An unwritable folder (here the lock's name is taken by a folder, which stops root too) is a
+    setup problem: ManifestError (exit 2), not a bare OSError (exit 1)."""
+    path = tmp_path / "batch.sqlite"
+    (tmp_path / "batch.sqlite.lock").mkdir()
+    with pytest.raises(ManifestError, match="cannot create the manifest's lock file"):
+        Manifest(path)

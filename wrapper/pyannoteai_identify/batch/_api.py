@@ -101,6 +101,14 @@ async def aidentify_batch(
 
 
 def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The error that ended the run: a Ctrl-C wherever it sits in *group*, else the first error.
+
+    A Ctrl-C makes other tasks fail as they are torn down (a closed stream); the interruption,
+    not that consequence, is what the caller must see (exit 130, "run again to resume").
+    """
+    interrupted, _ = group.split(KeyboardInterrupt)
+    if interrupted is not None:
+        group = interrupted
     first = group.exceptions[0]
     return _first_error(first) if isinstance(first, BaseExceptionGroup) else first
 

@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import hashlib
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -388,6 +389,15 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted; run the same command again to resume", file=sys.stderr)
         return INTERRUPTED
+    except sqlite3.Error as error:
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"error: the manifest could not be written ({error}); free space or fix permissions, then run the "
+            "same command again to resume",
+            file=sys.stderr,
+        )
+        return USAGE
     except (errors.PyannoteAIError, CLIError, OSError) as error:
         if args.debug:
             traceback.print_exc()

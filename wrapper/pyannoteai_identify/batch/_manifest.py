@@ -209,7 +209,13 @@ class _ProcessLock:
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+        try:
+            handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+        except OSError as error:
+            raise ManifestError(
+                f"cannot create the manifest's lock file {self.path} ({error.strerror or error}): "
+                "give a --manifest in a folder this user can write"
+            ) from None
         try:
             _lock_file(handle)
         except OSError:
@@ -257,7 +263,8 @@ class Manifest:
         if self.path != ":memory:":
             parent = Path(self.path).parent
             parent.mkdir(parents=True, exist_ok=True)
-            self._process_lock = _ProcessLock(self.path + ".lock")
+            # Named after the real path: a manifest reached through a symlink is the same manifest.
+            self._process_lock = _ProcessLock(os.path.realpath(self.path) + ".lock")
             self._process_lock.acquire()
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)

@@ -26,6 +26,7 @@ import json
 import logging
 import math
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -458,7 +459,15 @@ class Engine:
             except InvalidResponseError as error:
                 await self._store(self.manifest.note_submitting, row.id, f"the answer could not be read: {error}")
                 return None
-            await self._store(self.manifest.record_job, row.id, job.id, str(job.status))
+            try:
+                await self._store(self.manifest.record_job, row.id, job.id, str(job.status))
+            except sqlite3.Error:
+                # The job exists and is billed; say which it is, so that the input (left
+                # 'submitting', then 'uncertain') can be adopted with certainty.
+                logger.error(
+                    "input %d (%s): job %s was created but the manifest could not record it", row.id, row.source, job.id
+                )
+                raise
             self._last_job = job.id
             self._start_watching(job.id, row.id, str(job.status))
             return None
@@ -585,7 +594,12 @@ class Engine:
             return
         self._finish_watching(job_id)
         self._fetch_left += 1
-        self._fetch_send.send_nowait((job_id, active))
+        try:
+            self._fetch_send.send_nowait((job_id, active))
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            # The run is being torn down (Ctrl-C, a fatal error): the job stays 'submitted' and the
+            # next run fetches it.
+            self._fetch_left -= 1
 
     async def _fetch_worker(self, receive: Any) -> None:
         async with receive:
