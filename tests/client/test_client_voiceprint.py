@@ -80,6 +80,31 @@ async def test_a_wav_longer_than_30_seconds_is_refused_before_any_request(
     assert router.calls.call_count == 0
 
 
+async def test_a_wav_file_object_longer_than_30_seconds_is_refused_before_any_request(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """A web service has file objects (an upload), not paths: their WAV header is read too, and the
+    object is left where it was. It used to be uploaded and billed, then fail at the API."""
+    data = write_wav(tmp_path / "long.wav", 45.0).read_bytes()
+    file = io.BytesIO(b"junk" + data)
+    file.seek(4)
+    with pytest.raises(ValidationError) as caught:
+        await api.create_voiceprint(file)
+    assert "45.0 s" in caught.value.rule and router.calls.call_count == 0
+    assert file.tell() == 4
+
+
+async def test_a_wav_file_object_within_the_limit_is_sent_whole(api: Api, router: respx.Router, tmp_path: Path) -> None:
+    """Reading the header does not eat the start of the upload."""
+    data = write_wav(tmp_path / "ok.wav", 3.0).read_bytes()
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    put = router.put(PRESIGNED_URL).respond(200)
+    _mock_submit(router)
+    router.get(JOB_PATH).respond(200, json=job_response("succeeded", {"voiceprint": VOICEPRINT}).json())
+    assert await api.create_voiceprint(io.BytesIO(data)) == VOICEPRINT
+    assert put.calls.last.request.content == data
+
+
 async def test_audio_that_is_not_wav_is_left_to_the_api(api: Api, router: respx.Router) -> None:
     """The duration is read only from WAV headers; other bytes are uploaded for the API to judge."""
     router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})

@@ -563,7 +563,8 @@ class Client(_BaseClient):
     ) -> str:
         """Upload if needed, run a voiceprint job, wait for it, and return the voiceprint string.
 
-        Local WAV files longer than the API's 30-second limit are refused before anything is sent.
+        Local WAV audio (a path, or a seekable file object such as a web upload) longer than the API's
+        30-second limit is refused before anything is sent.
         Store the result: the API deletes job outputs after 24 hours.
 
         Args:

@@ -171,21 +171,30 @@ def upload_headers(total: int | None) -> dict[str, str]:
 
 
 def check_voiceprint_duration(audio: CheckedAudio) -> None:
-    """Refuse a local WAV file longer than the API's voiceprint limit (other formats are left to the API)."""
-    if audio.path is None:
+    """Refuse a local WAV file, or a seekable file object holding one (an upload in a web service),
+    longer than the API's voiceprint limit; other formats are left to the API."""
+    source: str | IO[bytes]
+    if audio.path is not None:
+        source = audio.path
+    elif audio.file is not None and audio.start is not None:
+        source = audio.file
+    else:
         return
     try:
-        with wave.open(audio.path, "rb") as reader:
+        with wave.open(source, "rb") as reader:
             frames, rate = reader.getnframes(), reader.getframerate()
-    except (wave.Error, EOFError, OSError):
+    except (wave.Error, EOFError, OSError, ValueError):
         return
+    finally:
+        if audio.file is not None and audio.start is not None:
+            audio.file.seek(audio.start)  # the header was read from the caller's position: put it back
     if rate <= 0:
         return
     seconds = frames / rate
     if seconds > MAX_VOICEPRINT_AUDIO_SECONDS:
         raise ValidationError(
             "audio",
-            audio.path,
+            audio.path if audio.path is not None else audio.file,
             f"the recording lasts {seconds:.1f} s; a voiceprint takes at most {MAX_VOICEPRINT_AUDIO_SECONDS:g} s "
             "of one speaker",
         )
