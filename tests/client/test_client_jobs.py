@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, job_body
+from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, job_body, job_response
 
 from pyannoteai_identify import (
     DiarizationResult,
@@ -213,3 +213,15 @@ def test_a_job_summary_shows_its_status_as_job_does() -> None:
     summary = JobSummary("j", JobStatus.SUCCEEDED, None)
     assert repr(summary) == "JobSummary(id='j', status='succeeded', created_at=None)"
     assert "status='succeeded'" in repr(Job("j", JobStatus.SUCCEEDED, "identify"))
+
+
+async def test_a_failed_job_fetched_by_id_carries_the_api_error_text_as_job_error(
+    api: Api, router: respx.Router
+) -> None:
+    """A webhook of a failed job has no reason; fetching the job gives it, as job.error (it was only
+    in job.output.error, on an output that looked like an empty diarization)."""
+    router.get(f"/v1/jobs/{JOB_ID}").mock(return_value=job_response("failed", {"error": "Could not load audio"}))
+    job = await api.get_job(JOB_ID, kind="identify")
+    assert job.error == "Could not load audio"
+    router.get("/v1/jobs/other").mock(return_value=httpx.Response(200, json={"jobId": "other", "status": "running"}))
+    assert (await api.get_job("other")).error is None

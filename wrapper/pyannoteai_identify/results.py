@@ -715,6 +715,15 @@ class Job(_Frozen, Generic[R]):
         """True once the job is in a terminal status (the contract's ``x-terminal``: succeeded, failed, canceled)."""
         return is_terminal(self.status)
 
+    @property
+    def error(self) -> str | None:
+        """The API's error text (``output.error``) of a failed or canceled job, else None.
+
+        The API puts it in ``output`` even for a job that has no result, so ``output`` of such a
+        job holds only ``error`` and ``warning``; this reads it without looking there.
+        """
+        return None if self.output is None else self.output.error
+
     def __repr__(self) -> str:
         return f"Job(id={self.id!r}, status={str(self.status)!r}, kind={self.kind!r})"
 
