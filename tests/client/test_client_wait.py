@@ -431,3 +431,14 @@ async def test_a_poll_retry_that_fits_before_the_deadline_still_happens(
     assert isinstance(await steady.wait(IDENTIFY_JOB, timeout=60), IdentifyResult)
     assert fake_time.sleeps == [0.5]
     assert route.call_count == 2
+
+
+async def test_wait_with_timeout_zero_polls_once(api: Api, router: respx.Router) -> None:
+    """timeout=0 is "done yet?": one poll, then the result, or WaitTimeoutError with the job id."""
+    route = router.get(f"/v1/jobs/{JOB_ID}")
+    route.side_effect = [job_response("running"), job_response("succeeded", IDENTIFY_OUTPUT)]
+    with pytest.raises(WaitTimeoutError) as caught:
+        await api.wait(JOB_ID, timeout=0, kind="identify")
+    assert caught.value.job_id == JOB_ID and route.call_count == 1
+    assert isinstance(await api.wait(JOB_ID, timeout=0, kind="identify"), IdentifyResult)
+    assert route.call_count == 2

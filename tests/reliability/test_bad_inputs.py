@@ -386,7 +386,7 @@ CLIENT_CASES = [
     Bad("wait id ..", lambda c, f: c.wait(".."), "job_id"),
     Bad("wait id None", lambda c, f: c.wait(None), "job_id"),
     Bad("wait id of 70,000 characters", lambda c, f: c.wait("f" * 70_000), "job_id"),
-    Bad("wait timeout=0", lambda c, f: c.wait("fb16c565", timeout=0), "timeout"),
+    Bad("wait timeout<0", lambda c, f: c.wait("fb16c565", timeout=-5), "timeout"),
     Bad("wait timeout -inf", lambda c, f: c.wait("fb16c565", timeout=-INF), "timeout"),
     Bad("wait timeout NaN", lambda c, f: c.wait("fb16c565", timeout=NAN), "timeout"),
     Bad("wait timeout inf", lambda c, f: c.wait("fb16c565", timeout=INF), "timeout"),

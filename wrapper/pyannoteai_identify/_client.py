@@ -266,17 +266,25 @@ class _BaseClient:
             self._ctx,
             job_id,
             kind or known_kind,
-            timeout=self._check_timeout(timeout),
+            timeout=self._check_timeout(timeout, zero_checks_once=True),
             on_status=on_status,
             broker=broker,
         )
 
     @staticmethod
-    def _check_timeout(timeout: float | None) -> float:
+    def _check_timeout(timeout: float | None, *, zero_checks_once: bool = False) -> float:
+        """A wait's timeout in seconds; with *zero_checks_once*, 0 means one poll, then the result or
+        ``WaitTimeoutError`` (a web handler's "done yet?")."""
         if timeout is None:
             return DEFAULT_WAIT_TIMEOUT
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
-            raise ValidationError("timeout", timeout, "must be a positive number of seconds, or None for 24 hours")
+        number = not isinstance(timeout, bool) and isinstance(timeout, int | float)
+        if not number or not (timeout >= 0 if zero_checks_once else timeout > 0):
+            rule = (
+                "must be a number of seconds ≥ 0 (0: poll once)"
+                if zero_checks_once
+                else "must be a positive number of seconds"
+            )
+            raise ValidationError("timeout", timeout, f"{rule}, or None for 24 hours")
         try:
             seconds = float(timeout)
         except OverflowError:  # an int beyond the range of a float, such as 10**400
@@ -694,7 +702,7 @@ class Client(_BaseClient):
 
         Args:
             job: a handle from ``identify()``/``submit_voiceprint()``, or a job id.
-            timeout: seconds before ``WaitTimeoutError``; None means 24 hours.
+            timeout: seconds before ``WaitTimeoutError``; None means 24 hours, 0 polls once.
             on_status: called with the job each time its status changes.
             broker: a webhook broker to finish early on the job's delivery.
             kind: the job type, when passing a bare id (otherwise inferred from the output).
