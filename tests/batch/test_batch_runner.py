@@ -510,3 +510,30 @@ def test_a_deadline_during_a_submission_waits_for_its_answer_and_records_the_job
     (item,) = report.inputs
     assert item.status in (InputStatus.SUBMITTED, InputStatus.SUCCEEDED) and item.job_id is not None
     assert sandbox.stats.submissions == 1
+
+
+def test_a_file_written_again_after_it_was_hashed_is_uploaded_under_the_hash_of_its_new_bytes(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Uploads are named by content. A file overwritten (same size) between the run's hashing and
+    its upload was stored under the old bytes' name, so an input holding the old bytes reused the
+    new audio and got the wrong result, silently. It is hashed again when its size or mtime moved."""
+    first, second = make_audio(tmp_path / "audio", 2)
+    new_bytes = second.read_bytes()
+    assert len(new_bytes) == len(first.read_bytes())
+    copy_of_old = tmp_path / "audio" / "rec009.wav"
+    copy_of_old.write_bytes(first.read_bytes())
+    original = _runner.Engine.reconcile
+
+    async def overwrite_then_reconcile(self: _runner.Engine) -> None:  # after hashing, before any upload
+        first.write_bytes(new_bytes)
+        os.utime(first, ns=(first.stat().st_atime_ns, first.stat().st_mtime_ns + 1_000_000_000))
+        await original(self)
+
+    monkeypatch.setattr(_runner.Engine, "reconcile", overwrite_then_reconcile)
+    report = run_batch("sync", sandbox, [first, copy_of_old], tmp_path, concurrency=1)
+
+    assert report.ok
+    rows = {Path(row["source"]).name: row for row in manifest_rows(tmp_path / "manifest.sqlite")}
+    assert rows["rec000.wav"]["sha256"] == hashlib.sha256(new_bytes).hexdigest()
+    assert rows["rec000.wav"]["audio_url"] != rows["rec009.wav"]["audio_url"]

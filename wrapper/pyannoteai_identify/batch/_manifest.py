@@ -449,6 +449,12 @@ class Manifest:
             found = dict(self._db.execute("SELECT status, COUNT(*) FROM inputs GROUP BY status").fetchall())
         return {status: int(found.get(status.value, 0)) for status in InputStatus}
 
+    def file_stamp(self, input_id: int) -> tuple[int | None, int | None]:
+        """The size and modification time (ns) recorded when the file was hashed."""
+        with self._lock:
+            found = self._db.execute("SELECT size, mtime_ns FROM inputs WHERE id = ?", (input_id,)).fetchone()
+        return (None, None) if found is None else (found[0], found[1])
+
     def reusable_upload(self, sha256: str, fresh_after: str) -> str | None:
         """A ``media://`` URL of the same content uploaded after *fresh_after* (ISO time), if any."""
         with self._lock:
@@ -505,10 +511,14 @@ class Manifest:
                 (status.value, reason, utc_now(), input_id),
             )
 
-    def note_submitting(self, input_id: int, reason: str) -> None:
-        """Keep the input in ``submitting`` (outcome unknown) with the reason, for reconciliation."""
+    def note(self, input_id: int, reason: str) -> None:
+        """Keep the input in its status, with *reason* (shown in the summary)."""
         with self._transaction() as db:
             db.execute("UPDATE inputs SET reason = ?, updated_at = ? WHERE id = ?", (reason, utc_now(), input_id))
+
+    def note_submitting(self, input_id: int, reason: str) -> None:
+        """Keep the input in ``submitting`` (outcome unknown) with the reason, for reconciliation."""
+        self.note(input_id, reason)
 
     def newest_job(self) -> str | None:
         """The job id the batch recorded last (an anchor for the next submissions)."""

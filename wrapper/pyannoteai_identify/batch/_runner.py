@@ -361,14 +361,27 @@ class Engine:
         except ValidationError as error:
             await self._fail_input(row.id, f"{error.rule}")
             return None
+        # Uploads are named by content: the hash must be of the bytes sent. A file written again
+        # since it was hashed (its size or mtime moved) is hashed again first.
+        stamp = _stamp(row.source)
         digest = row.sha256
-        if digest is None:
+        if digest is None or stamp != self.manifest.file_stamp(row.id):
             digest = await anyio.to_thread.run_sync(sha256_file, row.source, limiter=self._threads)
+            if stamp is not None and stamp[0] is not None and stamp[1] is not None:
+                await self._store(self.manifest.refresh_file, row.id, stamp[0], stamp[1], digest, None)
         # One upload per content at a time: a second input with the same bytes waits and reuses it.
         async with self._upload_locks.setdefault(digest, anyio.Lock()):
             reused = self.manifest.reusable_upload(digest, fresh_after)
             media_url = reused or await self._upload(row, checked, f"media://pyannoteai-identify/batch/{digest}")
             if media_url is None:
+                return None
+            if reused is None and _stamp(row.source) != stamp:
+                # Written during the upload: what was stored may be neither version. Not recorded;
+                # the next run hashes and uploads it again.
+                logger.warning(
+                    "input %d: %s changed while it was uploaded; it will be uploaded again", row.id, row.source
+                )
+                await self._store(self.manifest.note, row.id, "the file changed while it was uploaded: run again")
                 return None
             # Recorded before the lock is released, so the next input with the same bytes reuses it.
             await self._store(self.manifest.record_upload, row.id, media_url)
@@ -861,6 +874,15 @@ def _replace_reason(item: InputReport, reason: str) -> InputReport:
     from dataclasses import replace
 
     return replace(item, reason=reason)
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    """A file's (size, mtime in ns), or None when it cannot be read."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_size, found.st_mtime_ns
 
 
 def _epoch(iso: str | None) -> float:
