@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast, overload
 
 import anyio
 import httpx
@@ -52,7 +52,7 @@ from ._validation import (
 )
 from ._version import __version__
 from .errors import ConfigurationError, InvalidResponseError, ValidationError
-from .results import IdentifyResult, Job, JobKind, JobStatus, R, Result, VoiceprintResult
+from .results import DiarizationResult, IdentifyResult, Job, JobKind, JobStatus, R, Result, VoiceprintResult
 
 if TYPE_CHECKING:
     from .batch import BatchReport
@@ -593,7 +593,15 @@ class Client(_BaseClient):
             )
         )
 
-    def get_job(self, job_id: str, *, kind: JobKind | None = None) -> Job[Result]:
+    @overload
+    def get_job(self, job_id: str, *, kind: Literal["identify"]) -> Job[IdentifyResult]: ...
+    @overload
+    def get_job(self, job_id: str, *, kind: Literal["voiceprint"]) -> Job[VoiceprintResult]: ...
+    @overload
+    def get_job(self, job_id: str, *, kind: Literal["diarization"]) -> Job[DiarizationResult]: ...
+    @overload
+    def get_job(self, job_id: str, *, kind: None = ...) -> Job[Result]: ...
+    def get_job(self, job_id: str, *, kind: JobKind | None = None) -> Job[Any]:
         """Fetch a job; its output is parsed once it has succeeded (as *kind* when given).
 
         Args:
@@ -671,6 +679,36 @@ class Client(_BaseClient):
         broker: Any = ...,
         kind: JobKind | None = ...,
     ) -> R: ...
+    @overload
+    def wait(
+        self,
+        job: str,
+        *,
+        timeout: float | None = ...,
+        on_status: OnStatus | None = ...,
+        broker: Any = ...,
+        kind: Literal["identify"],
+    ) -> IdentifyResult: ...
+    @overload
+    def wait(
+        self,
+        job: str,
+        *,
+        timeout: float | None = ...,
+        on_status: OnStatus | None = ...,
+        broker: Any = ...,
+        kind: Literal["voiceprint"],
+    ) -> VoiceprintResult: ...
+    @overload
+    def wait(
+        self,
+        job: str,
+        *,
+        timeout: float | None = ...,
+        on_status: OnStatus | None = ...,
+        broker: Any = ...,
+        kind: Literal["diarization"],
+    ) -> DiarizationResult: ...
     @overload
     def wait(
         self,
@@ -876,8 +914,16 @@ class AsyncClient(_BaseClient):
             )
         )
 
+    @overload
+    async def get_job(self, job_id: str, *, kind: Literal["identify"]) -> Job[IdentifyResult]: ...
+    @overload
+    async def get_job(self, job_id: str, *, kind: Literal["voiceprint"]) -> Job[VoiceprintResult]: ...
+    @overload
+    async def get_job(self, job_id: str, *, kind: Literal["diarization"]) -> Job[DiarizationResult]: ...
+    @overload
+    async def get_job(self, job_id: str, *, kind: None = ...) -> Job[Result]: ...
     @_doc_from(Client.get_job)
-    async def get_job(self, job_id: str, *, kind: JobKind | None = None) -> Job[Result]:
+    async def get_job(self, job_id: str, *, kind: JobKind | None = None) -> Job[Any]:
         return await self._run(self._get_job_flow(job_id, kind))
 
     @_doc_from(Client.jobs, note="An async iterator: ``async for job in client.jobs(): ...``.")
@@ -931,6 +977,36 @@ class AsyncClient(_BaseClient):
         broker: Any = ...,
         kind: JobKind | None = ...,
     ) -> R: ...
+    @overload
+    async def wait(
+        self,
+        job: str,
+        *,
+        timeout: float | None = ...,
+        on_status: OnStatus | None = ...,
+        broker: Any = ...,
+        kind: Literal["identify"],
+    ) -> IdentifyResult: ...
+    @overload
+    async def wait(
+        self,
+        job: str,
+        *,
+        timeout: float | None = ...,
+        on_status: OnStatus | None = ...,
+        broker: Any = ...,
+        kind: Literal["voiceprint"],
+    ) -> VoiceprintResult: ...
+    @overload
+    async def wait(
+        self,
+        job: str,
+        *,
+        timeout: float | None = ...,
+        on_status: OnStatus | None = ...,
+        broker: Any = ...,
+        kind: Literal["diarization"],
+    ) -> DiarizationResult: ...
     @overload
     async def wait(
         self,
