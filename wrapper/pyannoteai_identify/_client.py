@@ -747,7 +747,8 @@ class Client(_BaseClient):
 
         Raises:
             JobFailedError, JobCanceledError: the job ended without a result.
-            JobExpiredError: the job or its output is gone (kept 24 hours after completion).
+            JobExpiredError: the job or its output is gone (kept 24 hours after completion), or the
+                id is unknown: the API answers 404 to both (``get_job`` raises ``NotFoundError``).
             WaitTimeoutError: the deadline passed; call ``wait`` again with the same job to resume.
         """
         return self._run(self._wait_flow(job, timeout=timeout, on_status=on_status, broker=broker, kind=kind))
