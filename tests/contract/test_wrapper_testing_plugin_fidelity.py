@@ -345,3 +345,33 @@ def test_the_mocks_client_uses_the_mocks_key_whatever_the_environment_says(
     with pyannoteai_mock.client() as client:
         assert client.test().status == "OK"
     assert pyannoteai_mock.requests[-1].headers["authorization"] == f"Bearer {MOCK_API_KEY}"
+
+
+def test_the_mock_hands_out_the_signed_webhook_of_a_job_that_agrees_with_its_poll(
+    pyannoteai_mock: MockAPI, webhook_secret: str
+) -> None:
+    """delivery(job_id) is the webhook the API sends when the job ends: signed with the test secret,
+    the same output a poll then returns (not a builder's default), the job ended."""
+    from pyannoteai_identify import IdentifyResult
+    from pyannoteai_identify.receiver import WebhookReceiver
+    from pyannoteai_identify.testing import make_voiceprint
+
+    pyannoteai_mock.pending_polls = 5
+    with pyannoteai_mock.client() as client:
+        job = client.identify("https://files.example.com/a.wav", {"Ann": make_voiceprint("Ann")}, num_speakers=1)
+        outcome = WebhookReceiver().handle(*pyannoteai_mock.delivery(job.id))
+        assert outcome.status_code == 200 and outcome.event is not None
+        assert isinstance(outcome.event.result, IdentifyResult) and outcome.event.result.speakers == ["Ann"]
+        polled = client.get_job(job.id, kind="identify")
+    assert str(polled.status) == "succeeded" and polled.output == outcome.event.result
+
+    pyannoteai_mock.outcome = "failed"
+    with pyannoteai_mock.client() as client:
+        failed = client.identify(
+            "https://files.example.com/b.wav", {"Ann": make_voiceprint("Ann")}, webhook_status_only=True
+        )
+    body, headers = pyannoteai_mock.delivery(failed.id)
+    event = WebhookReceiver(webhook_secret).handle(body, headers).event
+    assert event is not None and str(event.status) == "failed" and event.result is None
+    with pytest.raises(KeyError):
+        pyannoteai_mock.delivery("no-such-job")

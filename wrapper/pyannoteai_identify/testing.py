@@ -26,6 +26,7 @@ import hashlib
 import importlib.util
 import json
 import math
+import os
 import re
 import time
 import uuid
@@ -33,7 +34,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 import httpx
 import pytest
@@ -619,6 +620,35 @@ class MockAPI:
             )
         canned = (status_code, json, dict(headers or {}))
         self._queued.setdefault(operation_id, []).extend([canned] * times)
+
+    def delivery(
+        self, job_id: str, secret: str | None = None, *, status_only: bool | None = None
+    ) -> tuple[bytes, dict[str, str]]:
+        """The signed webhook the API sends when job *job_id* ends: ``(body, headers)`` to hand to
+        your receiver. The job ends now, with the outcome it was given, and its output is the one
+        ``GET /v1/jobs/{id}`` then returns, so the delivery and a later poll agree.
+
+        Args:
+            job_id: a job submitted to (or added to) this mock.
+            secret: the signing secret; default ``PYANNOTEAI_WEBHOOK_SECRET``, else the
+                ``webhook_secret`` fixture's value.
+            status_only: leave the output out; default: what the job was submitted with
+                (``webhookStatusOnly``).
+
+        Raises:
+            KeyError: no such job (or it was deleted after ``retention_seconds``).
+        """
+        self._purge()
+        job = self._jobs[job_id]
+        while job.status not in _TERMINAL:
+            self._advance(job)
+        if status_only is None:
+            status_only = bool(job.request.get("webhookStatusOnly"))
+        output = None if job.output is None else dict(job.output)
+        payload = make_delivery(
+            job.kind, cast(FinalStatus, job.status), job_id=job.job_id, output=output, status_only=status_only
+        )
+        return signed_delivery(payload, secret or os.environ.get(WEBHOOK_SECRET_ENV) or _TEST_SECRET)
 
     def _canned(self, operation_id: str) -> httpx.Response | None:
         """The next answer queued by :meth:`respond_with` for *operation_id*, if any."""
