@@ -19,6 +19,16 @@ pytestmark = pytest.mark.anyio
 SIZE = 2 * CHUNK_SIZE + CHUNK_SIZE // 2  # three chunks: 1 MiB, 1 MiB, 0.5 MiB
 
 
+class Pipe:
+    """A binary stream that cannot seek (a pipe, a socket): read() only."""
+
+    def __init__(self, data: bytes) -> None:
+        self._buffer = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._buffer.read(size)
+
+
 def _mock_upload(router: respx.Router) -> tuple[respx.Route, respx.Route]:
     media = router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
     put = router.put(PRESIGNED_URL).respond(200)
@@ -89,13 +99,6 @@ async def test_each_upload_without_a_key_gets_a_unique_media_url(
 async def test_a_stream_of_unknown_size_is_sent_chunked_and_reports_no_total(api: Api, router: respx.Router) -> None:
     """A file object that cannot seek has no Content-Length; progress reports total None."""
 
-    class Pipe:
-        def __init__(self, data: bytes) -> None:
-            self._buffer = io.BytesIO(data)
-
-        def read(self, size: int = -1) -> bytes:
-            return self._buffer.read(size)
-
     _, put = _mock_upload(router)
     progress: list[tuple[int, int | None]] = []
     await api.upload(Pipe(b"x" * 1000), "pipe.raw", on_progress=lambda sent, total: progress.append((sent, total)))
@@ -154,13 +157,6 @@ async def test_a_failed_upload_of_a_stream_that_cannot_seek_says_its_bytes_are_g
 ) -> None:
     """A pipe cannot be rewound: the error tells the caller to upload from a new file object."""
 
-    class Pipe:
-        def __init__(self, data: bytes) -> None:
-            self._buffer = io.BytesIO(data)
-
-        def read(self, size: int = -1) -> bytes:
-            return self._buffer.read(size)
-
     router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
     router.put(PRESIGNED_URL).respond(503, text="busy")
     with pytest.raises(APIError) as caught:
@@ -198,13 +194,6 @@ async def test_a_presigned_answer_without_an_http_url_is_an_invalid_response(
 
 async def test_a_lost_put_of_a_stream_that_cannot_seek_says_its_bytes_are_gone(api: Api, router: respx.Router) -> None:
     """The connection-error path gives the same advice as a refused PUT: upload from a new file object."""
-
-    class Pipe:
-        def __init__(self, data: bytes) -> None:
-            self._buffer = io.BytesIO(data)
-
-        def read(self, size: int = -1) -> bytes:
-            return self._buffer.read(size)
 
     router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
     router.put(PRESIGNED_URL).mock(side_effect=httpx.WriteError("connection reset by peer"))
