@@ -99,12 +99,17 @@ def is_terminal(status: str) -> bool:
 
 
 class _Frozen:
-    """Attributes are set once, in ``__init__`` (through ``object.__setattr__``), and never again.
+    """Attributes are set once, in ``__init__`` (through :meth:`_set`), and never again.
 
     Pickle and copy restore the slots through ``__setstate__``, which bypasses the refusal.
     """
 
     __slots__ = ()
+
+    def _set(self, **fields: Any) -> None:
+        """Set the fields of a new object, past the refusal of ``__setattr__``."""
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable: {name!r} cannot be set")
@@ -115,8 +120,7 @@ class _Frozen:
     def __setstate__(self, state: Any) -> None:
         dict_state, slot_state = state if isinstance(state, tuple) else (state, None)
         for values in (dict_state, slot_state):
-            for name, value in (values or {}).items():
-                object.__setattr__(self, name, value)
+            self._set(**(values or {}))
 
 
 class _ReadOnlyDict(dict[str, Any]):
@@ -211,9 +215,7 @@ class Confidence(_Frozen):
         if not (math.isfinite(resolution) and resolution > 0):
             raise ValueError(f"resolution must be a positive, finite number of seconds, got {resolution!r}")
         data, kind = _packed_scores(scores)
-        object.__setattr__(self, "_data", data)
-        object.__setattr__(self, "_format", kind)
-        object.__setattr__(self, "resolution", float(resolution))
+        self._set(_data=data, _format=kind, resolution=float(resolution))
 
     @property
     def scores(self) -> memoryview[int] | memoryview[float]:
@@ -281,9 +283,7 @@ _SNAP = 1e-12
 def _restore_confidence(data: bytes, kind: str, resolution: float) -> Confidence:
     """Rebuild a pickled Confidence without re-checking or copying its bytes."""
     confidence = Confidence.__new__(Confidence)
-    object.__setattr__(confidence, "_data", data)
-    object.__setattr__(confidence, "_format", kind)
-    object.__setattr__(confidence, "resolution", resolution)
+    confidence._set(_data=data, _format=kind, resolution=resolution)
     return confidence
 
 
@@ -318,7 +318,7 @@ class _Columns(_Frozen, Sequence[_RowT]):
     _columns: tuple[Sequence[Any] | None, ...]
 
     def __init__(self, columns: tuple[Sequence[Any] | None, ...]) -> None:
-        object.__setattr__(self, "_columns", columns)
+        self._set(_columns=columns)
 
     @classmethod
     def of(cls, rows: Iterable[_RowT]) -> Self:
@@ -454,10 +454,6 @@ class _Output(_Frozen, ABC):
 
     extra: Mapping[str, Any]
     warning: str | None
-
-    def _set(self, **fields: Any) -> None:
-        for name, value in fields.items():
-            object.__setattr__(self, name, value)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -698,17 +694,15 @@ class Job(_Frozen, Generic[R]):
         updated_at: datetime | None = None,
         warning: str | None = None,
     ) -> None:
-        fields: dict[str, Any] = {
-            "id": id,
-            "status": status,
-            "kind": kind,
-            "output": output,
-            "created_at": created_at,
-            "updated_at": updated_at,
-            "warning": warning,
-        }
-        for name, value in fields.items():
-            object.__setattr__(self, name, value)
+        self._set(
+            id=id,
+            status=status,
+            kind=kind,
+            output=output,
+            created_at=created_at,
+            updated_at=updated_at,
+            warning=warning,
+        )
 
     @property
     def is_terminal(self) -> bool:
