@@ -396,7 +396,6 @@ class Client(_BaseClient):
             clock=clock,
         )
         self._check_http(http_client, transport, httpx.Client, httpx.BaseTransport)
-        self._closed = False
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
             transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env
@@ -795,7 +794,6 @@ class AsyncClient(_BaseClient):
             clock=clock,
         )
         self._check_http(http_client, transport, httpx.AsyncClient, httpx.AsyncBaseTransport)
-        self._closed = False
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env

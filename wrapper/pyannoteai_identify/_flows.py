@@ -156,8 +156,8 @@ class Throttle:
         self._last_sent = -math.inf
 
     def _earliest(self) -> float:
-        tail = max(self._waiting, default=self._last_sent)
-        return max(self._hold_until, max(tail, self._last_sent) + self._spacing)
+        """The next free slot: after the hold, and one spacing after the latest slot sent or reserved."""
+        return max(self._hold_until, max([self._last_sent, *self._waiting]) + self._spacing)
 
     @property
     def generation(self) -> int:
