@@ -41,6 +41,17 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (any case of the scheme), or None.
+
+    How the fakes of the API (the sandbox and ``testing.MockAPI``) read the key a client sends.
+    """
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
 def _shown(value: object) -> str:
     """A short repr for a message; an int too long to print (``10**5000``) is shown by its size."""
     try:

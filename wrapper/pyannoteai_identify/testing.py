@@ -41,7 +41,7 @@ import pytest
 
 from . import webhooks
 from ._client import AsyncClient, Client
-from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV
+from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV, bearer_token
 from ._contract import SpecReader
 from ._json import loads_stdlib
 from ._schema import deref, operations
@@ -711,7 +711,7 @@ class MockAPI:
         if found is None:
             return _error(404, f"{request.method} {request.url.path} does not exist")
         route, path_params = found
-        token = _bearer(request.headers.get("authorization"))
+        token = bearer_token(request.headers.get("authorization"))
         if token != self.api_key:
             return _error(401, "Invalid or missing API key: send 'Authorization: Bearer <key>'")
         canned = self._canned(route.operation_id)
@@ -896,14 +896,6 @@ def _error(status_code: int, message: str) -> httpx.Response:
 def _bad_request(errors: Sequence[Mapping[str, str]]) -> httpx.Response:
     """A 400 with field errors ``[{field, message}]``, as the API (and the sandbox) answer."""
     return httpx.Response(400, json={"message": "Invalid request", "errors": [dict(error) for error in errors]})
-
-
-def _bearer(header: str | None) -> str | None:
-    """The token of ``Authorization: Bearer <token>`` (any case of the scheme, as the sandbox reads it)."""
-    scheme, _, token = (header or "").partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return token.strip() or None
 
 
 # --- fixtures ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from .._config import bearer_token
 from .._json import loads_stdlib
 from .._spec import SPEC
 from .._validation import ascii_int
@@ -100,13 +101,6 @@ def _bad_request(errors: FieldErrors) -> Response:
     return Json({"message": "Invalid request", "errors": errors}, status_code=400)
 
 
-def _bearer(header: str | None) -> str | None:
-    scheme, _, token = (header or "").partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return token.strip() or None
-
-
 def _fault_response(ctx: AppContext, fault: Fault, success: int, request_id: str) -> Response:
     if fault.kind == "5xx":
         return _api_error(fault.status, "Simulated server error (sandbox fault)", request_id)
@@ -160,7 +154,7 @@ def _api(ctx: AppContext, operation_id: str, method: str, success: int, handler:
         )
 
     async def serve(request: Request, request_id: str, body: tuple[Any, FieldErrors]) -> Response:
-        token = _bearer(request.headers.get("authorization"))
+        token = bearer_token(request.headers.get("authorization"))
         if token is None or not hmac.compare_digest(token.encode(), ctx.api_key.encode()):
             return _api_error(401, "Invalid or missing API key: send 'Authorization: Bearer <key>'", request_id)
         verdict = ctx.limiter.check(token)
