@@ -93,8 +93,10 @@ _SEQ_MASK = (1 << _SEQ_BITS) - 1
 # --- builders ---------------------------------------------------------------------------------
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _now(epoch: float | None = None) -> str:
+    """*epoch* (default: now) as the API writes ``createdAt``."""
+    moment = datetime.now(UTC) if epoch is None else datetime.fromtimestamp(epoch, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def make_voiceprint(seed: str = "speaker") -> str:
@@ -524,7 +526,7 @@ class MockAPI:
 
     def _stamp(self) -> str:
         """The current time on the virtual clock, as the API writes ``createdAt``."""
-        return datetime.fromtimestamp(self._wall + self._now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return _now(self._wall + self._now)
 
     def client(self, **kwargs: Any) -> Client:
         """A ``Client`` for this mock whose waits take no real time (extra arguments go to ``Client``).
