@@ -516,10 +516,6 @@ class Manifest:
         with self._transaction() as db:
             db.execute("UPDATE inputs SET reason = ?, updated_at = ? WHERE id = ?", (reason, utc_now(), input_id))
 
-    def note_submitting(self, input_id: int, reason: str) -> None:
-        """Keep the input in ``submitting`` (outcome unknown) with the reason, for reconciliation."""
-        self.note(input_id, reason)
-
     def newest_job(self) -> str | None:
         """The job id the batch recorded last (an anchor for the next submissions)."""
         with self._lock:

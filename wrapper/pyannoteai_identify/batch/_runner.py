@@ -247,11 +247,8 @@ class Engine:
             entry = known.get(item.source)
             if entry is None or item.kind != "file" or entry[3] not in (InputStatus.PENDING, InputStatus.FAILED):
                 continue
-            try:
-                stat = os.stat(item.source)
-            except OSError:
-                continue
-            if (stat.st_size, stat.st_mtime_ns) != (entry[1], entry[2]):
+            stamp = _stamp(item.source)
+            if stamp is not None and stamp != (entry[1], entry[2]):
                 changed.append((entry[0], item.source))
 
         async def fingerprint(source: str) -> tuple[int | None, int | None, str | None, str | None]:
@@ -319,7 +316,7 @@ class Engine:
                 # Nothing can be proven without the list: the inputs stay submitting, never resent.
                 for row in rows:
                     note = f"the job list could not be read to settle an interrupted submission ({error}); run again"
-                    await self._store(self.manifest.note_submitting, row.id, note)
+                    await self._store(self.manifest.note, row.id, note)
                 return
             listed.extend(Listed(item.id, item.created_at) for item in items)
             if next_cursor is None or next_cursor in seen:
@@ -367,8 +364,8 @@ class Engine:
         digest = row.sha256
         if digest is None or stamp != self.manifest.file_stamp(row.id):
             digest = await anyio.to_thread.run_sync(sha256_file, row.source, limiter=self._threads)
-            if stamp is not None and stamp[0] is not None and stamp[1] is not None:
-                await self._store(self.manifest.refresh_file, row.id, stamp[0], stamp[1], digest, None)
+            if stamp is not None:
+                await self._store(self.manifest.refresh_file, row.id, *stamp, digest, None)
         # One upload per content at a time: a second input with the same bytes waits and reuses it.
         async with self._upload_locks.setdefault(digest, anyio.Lock()):
             reused = self.manifest.reusable_upload(digest, fresh_after)
@@ -464,13 +461,13 @@ class Engine:
             if not error.request_sent:
                 await self._store(self.manifest.unmark_submitting, row.id, InputStatus.PENDING, f"not sent: {error}")
                 return _backoff(row.attempts, error)
-            await self._store(self.manifest.note_submitting, row.id, f"the answer was lost: {error}")
+            await self._store(self.manifest.note, row.id, f"the answer was lost: {error}")
             return None
         if 200 <= response.status_code < 300:
             try:
                 job = _core.parse_job_response(response, "identify")
             except InvalidResponseError as error:
-                await self._store(self.manifest.note_submitting, row.id, f"the answer could not be read: {error}")
+                await self._store(self.manifest.note, row.id, f"the answer could not be read: {error}")
                 return None
             try:
                 await self._store(self.manifest.record_job, row.id, job.id, str(job.status))
@@ -493,7 +490,7 @@ class Engine:
             await self._store(self.manifest.unmark_submitting, row.id, InputStatus.PENDING, str(rejected))
             raise _Halt(f"submitting was refused: {rejected}")
         if isinstance(rejected, ServerError):
-            await self._store(self.manifest.note_submitting, row.id, f"the API failed ({rejected}); the job may exist")
+            await self._store(self.manifest.note, row.id, f"the API failed ({rejected}); the job may exist")
             return None
         reason = f"refused by the API: {rejected}"
         await self._store(self.manifest.unmark_submitting, row.id, InputStatus.FAILED, reason)
