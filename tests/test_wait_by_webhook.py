@@ -39,6 +39,17 @@ def _router(status: str = "running", output: dict[str, Any] | None = None) -> re
     return router
 
 
+def _running_then_succeeded() -> tuple[respx.Router, respx.Route]:
+    """A job that polls as running once, then as succeeded with OUTPUT."""
+    router = respx.Router(base_url=BASE)
+    route = router.get("/v1/jobs/job-1", name="getJobById")
+    route.side_effect = [
+        httpx.Response(200, json={"jobId": "job-1", "status": "running"}),
+        httpx.Response(200, json={"jobId": "job-1", "status": "succeeded", "output": OUTPUT}),
+    ]
+    return router, route
+
+
 def _publish_later(broker: WebhookBroker, event: Any, delay: float = 0.05) -> threading.Timer:
     timer = threading.Timer(delay, broker.publish, args=(event,))
     timer.start()
@@ -76,12 +87,7 @@ async def test_async_wait_returns_the_webhook_result() -> None:
 
 def test_a_status_only_delivery_makes_wait_poll_for_the_output() -> None:
     """A delivery without output (webhookStatusOnly) triggers an immediate poll for the output."""
-    router = respx.Router(base_url=BASE)
-    route = router.get("/v1/jobs/job-1", name="getJobById")
-    route.side_effect = [
-        httpx.Response(200, json={"jobId": "job-1", "status": "running"}),
-        httpx.Response(200, json={"jobId": "job-1", "status": "succeeded", "output": OUTPUT}),
-    ]
+    router, route = _running_then_succeeded()
     broker = WebhookBroker()
     broker.publish(_event({"jobId": "job-1", "status": "succeeded"}))
     with Client("key", transport=httpx.MockTransport(router.handler), sleep=lambda _: None) as client:
@@ -101,12 +107,7 @@ def test_a_failed_delivery_raises_job_failed_with_the_api_error() -> None:
 
 def test_without_a_delivery_polling_is_the_fallback() -> None:
     """When no webhook comes, wait keeps polling until the job ends."""
-    router = respx.Router(base_url=BASE)
-    route = router.get("/v1/jobs/job-1", name="getJobById")
-    route.side_effect = [
-        httpx.Response(200, json={"jobId": "job-1", "status": "running"}),
-        httpx.Response(200, json={"jobId": "job-1", "status": "succeeded", "output": OUTPUT}),
-    ]
+    router, route = _running_then_succeeded()
     schedule_gap = 0.01
     from pyannoteai_identify import PollSchedule
 
@@ -123,12 +124,7 @@ def test_without_a_delivery_polling_is_the_fallback() -> None:
 def test_a_delivery_whose_output_is_not_of_the_jobs_kind_makes_wait_poll_instead_of_failing() -> None:
     """A broker must never turn a wait that polling finishes into an error: a delivery holding only a
     diarization for an identify job is set aside and the poll's identify output is returned."""
-    router = respx.Router(base_url=BASE)
-    route = router.get("/v1/jobs/job-1", name="getJobById")
-    route.side_effect = [
-        httpx.Response(200, json={"jobId": "job-1", "status": "running"}),
-        httpx.Response(200, json={"jobId": "job-1", "status": "succeeded", "output": OUTPUT}),
-    ]
+    router, route = _running_then_succeeded()
     broker = WebhookBroker()
     broker.publish(_event({"jobId": "job-1", "status": "succeeded", "output": {"diarization": OUTPUT["diarization"]}}))
     with Client("key", transport=httpx.MockTransport(router.handler), sleep=lambda _: None) as client:
