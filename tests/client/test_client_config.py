@@ -54,6 +54,13 @@ def test_every_async_method_documents_what_its_sync_twin_does() -> None:
         assert async_doc.startswith(sync_doc.rstrip()), name
 
 
+def _own_http_client(mode: str, router: respx.Router) -> httpx.Client | httpx.AsyncClient:
+    """A caller's own httpx client of the test's flavour, answering from *router*."""
+    if mode == "async":
+        return httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler))
+    return httpx.Client(transport=httpx.MockTransport(router.handler))
+
+
 async def test_context_manager_closes_the_http_client_it_created(mode: str, make_api: MakeApi) -> None:
     """Leaving the (async) with block closes the client's own connection pool."""
     closed: list[str] = []
@@ -79,11 +86,7 @@ async def test_a_closed_client_refuses_calls_with_an_sdk_error_and_sends_nothing
     """After close, a call raises ConfigurationError saying so (not httpx's bare RuntimeError), also
     for a client whose httpx client was passed in and is still open; entering it again is refused."""
     route = router.get("/v1/test").respond(200, json=TEST_BODY)
-    injected: httpx.Client | httpx.AsyncClient
-    if mode == "async":
-        injected = httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler))
-    else:
-        injected = httpx.Client(transport=httpx.MockTransport(router.handler))
+    injected = _own_http_client(mode, router)
     for api in (make_api(), make_api(http_client=injected)):
         async with api.session():
             await api.test()
@@ -158,11 +161,7 @@ async def test_an_injected_http_client_is_used_and_left_open(
 ) -> None:
     """A caller's httpx client carries the requests and is not closed by the SDK client."""
     route = router.get("/v1/test").respond(200, json=TEST_BODY)
-    http: httpx.Client | httpx.AsyncClient
-    if mode == "async":
-        http = httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler))
-    else:
-        http = httpx.Client(transport=httpx.MockTransport(router.handler))
+    http = _own_http_client(mode, router)
     api = make_api(http_client=http)
     async with api.session():
         status = await api.test()
