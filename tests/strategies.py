@@ -195,6 +195,19 @@ _OBJECT_KEYWORDS = frozenset({"type", "properties", "required", "additionalPrope
 _ARRAY_KEYWORDS = frozenset({"type", "items", "minItems", "maxItems", "uniqueItems"})
 
 
+def closed(schema: Any) -> Any:
+    """A copy of *schema* with ``additionalProperties: false`` on every object schema that declares
+    ``properties`` and says nothing of other keys (a key outside them is then an error)."""
+    if isinstance(schema, dict):
+        copied = {key: closed(value) for key, value in schema.items()}
+        if "properties" in schema and "additionalProperties" not in schema:
+            copied["additionalProperties"] = False
+        return copied
+    if isinstance(schema, list):
+        return [closed(item) for item in schema]
+    return schema
+
+
 def _merge_all_of(schema: Mapping[str, Any]) -> dict[str, Any]:
     merged: dict[str, Any] = {key: value for key, value in schema.items() if key != "allOf"}
     for part in schema["allOf"]:

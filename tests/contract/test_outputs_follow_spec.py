@@ -18,6 +18,7 @@ from typing import Any, get_args
 import httpx
 import pytest
 from jsonschema import FormatChecker
+from strategies import closed
 
 from pyannoteai_identify import _schema, testing
 from pyannoteai_identify._contract import ContractMismatchError, SpecReader
@@ -135,22 +136,9 @@ def test_outputs_without_a_telling_key_have_no_kind() -> None:
 # --- strict validation of what the fakes send ---------------------------------------------------------
 
 
-def _closed(node: Any) -> Any:
-    """*node* with ``additionalProperties: false`` on every object schema that declares
-    ``properties`` and says nothing of other keys (a key outside them is an error)."""
-    if isinstance(node, dict):
-        closed = {key: _closed(value) for key, value in node.items()}
-        if "properties" in node and "additionalProperties" not in node:
-            closed["additionalProperties"] = False
-        return closed
-    if isinstance(node, list):
-        return [_closed(item) for item in node]
-    return node
-
-
 def _strict(schema: dict[str, Any]) -> Any:
     """A validator of *schema* (one of ``_schema``'s rooted schemas) with every object schema closed."""
-    return _schema.validator_class()(_closed(copy.deepcopy(schema)), format_checker=FormatChecker())
+    return _schema.validator_class()(closed(copy.deepcopy(schema)), format_checker=FormatChecker())
 
 
 _VALIDATORS: dict[str, Any] = {}

@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from sandboxkit import checked_client, upload
+from strategies import closed
 
 from pyannoteai_identify import _schema
 from pyannoteai_identify.sandbox import Clock, Sandbox, demo_audio, voice_sample, voiceprint_for
@@ -42,19 +43,6 @@ def shared() -> Iterator[tuple[Sandbox, httpx.Client]]:
         yield sandbox, client
 
 
-def _closed(schema: Any) -> Any:
-    """A copy of *schema* whose objects allow no extra keys: generating arbitrary extra members is
-    slow and adds nothing here (the refusal test sends arbitrary JSON, extra keys included)."""
-    if isinstance(schema, dict):
-        closed = {key: _closed(value) for key, value in schema.items()}
-        if "properties" in schema and "additionalProperties" not in schema:
-            closed["additionalProperties"] = False
-        return closed
-    if isinstance(schema, list):
-        return [_closed(item) for item in schema]
-    return schema
-
-
 def _post(client: httpx.Client, operation_id: str, body: Any) -> httpx.Response:
     path, _, _ = _schema.operation(operation_id)
     content = json.dumps(body)  # ASCII escapes: generated text may hold lone surrogates
@@ -74,7 +62,9 @@ def test_every_valid_request_is_accepted(shared: tuple[Sandbox, httpx.Client], o
     """Any body the contract's request schema allows is accepted, and the answer fits the contract."""
     sandbox, client = shared
 
-    @given(from_schema(_closed(_schema.request_schema(operation_id))))
+    # Closed: generating arbitrary extra members is slow and adds nothing here (the refusal
+    # test sends arbitrary JSON, extra keys included).
+    @given(from_schema(closed(_schema.request_schema(operation_id))))
     def check(body: Any) -> None:
         response = _post(client, operation_id, body)
         assert response.status_code == SUCCESS[operation_id], response.text
@@ -107,7 +97,7 @@ def test_identify_outputs_fit_the_contract_for_any_options(shared: tuple[Sandbox
     sandbox, client = shared
     real_voiceprints = st.lists(st.sampled_from(["Alice", "Bob", "John"]), min_size=1, max_size=3)
 
-    options = from_schema(_closed(_schema.request_schema("identify")))
+    options = from_schema(closed(_schema.request_schema("identify")))
 
     @given(options, real_voiceprints, st.sampled_from(["conversation", "solo"]))
     def check(body: dict[str, Any], names: list[str], audio: str) -> None:
