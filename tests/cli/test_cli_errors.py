@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from clikit import API_KEY, FAST_POLL, Audio, closed_port, run_cli
+from clikit import API_KEY, FAST_POLL, WEBHOOK_SECRET, Audio, closed_port, run_cli
 
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
 from pyannoteai_identify.cli import API_ERROR, CONNECTION, FAILED, OK, TIMEOUT, USAGE
@@ -365,3 +367,43 @@ def test_a_key_or_secret_given_on_the_command_line_is_warned_about_without_being
     code = cli.main(["webhook", "verify", "--signature", "ab", "--timestamp", "1", "--secret", "whsec_argv"])
     err = capsys.readouterr().err
     assert code == FAILED and "--secret is visible to other users" in err and "whsec_argv" not in err
+
+
+_WITHOUT_SERVER_EXTRAS = "import sys\nsys.modules['starlette'] = sys.modules['uvicorn'] = None\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sandbox", "--port", "0"],
+        ["-q", "batch", "--voiceprint", "Alice=eA==", "--out", "{out}", "--listen", "127.0.0.1:0", "{audio}"],
+    ],
+    ids=["sandbox", "batch-listen"],
+)
+def test_a_command_needing_a_missing_extra_exits_two_naming_the_extra(tmp_path: Path, argv: list[str]) -> None:
+    """Without starlette and uvicorn, a command that serves HTTP says which extra to install, in one line."""
+    audio = tmp_path / "a.wav"
+    audio.write_bytes(b"RIFF")
+    args = [arg.format(out=tmp_path / "out", audio=audio) for arg in argv]
+    code = _WITHOUT_SERVER_EXTRAS + f"from pyannoteai_identify.cli import main\nraise SystemExit(main({args!r}))\n"
+    env = {
+        **os.environ,
+        "PYANNOTEAI_API_KEY": API_KEY,
+        "PYANNOTEAI_BASE_URL": f"http://127.0.0.1:{closed_port()}",
+        "PYANNOTEAI_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    }
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+
+    assert result.returncode == USAGE, result.stderr
+    assert "pip install 'pyannoteai-identify[cli]'" in _assert_one_error_line(result.stderr)
+    assert result.stdout == ""
+
+
+def test_the_sandbox_module_without_its_extra_exits_two_naming_the_extra() -> None:
+    """``python -m pyannoteai_identify.sandbox`` without starlette prints the install command, not a traceback."""
+    run_module = "import runpy\nrunpy.run_module('pyannoteai_identify.sandbox', run_name='__main__')\n"
+    code = _WITHOUT_SERVER_EXTRAS + run_module
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == USAGE, result.stderr
+    assert "pip install 'pyannoteai-identify[sandbox]'" in _assert_one_error_line(result.stderr)

@@ -637,6 +637,18 @@ def _message(error: BaseException) -> str:
     return str(error)
 
 
+# What the `cli` extra brings: a command reaching one of them without it gets one line, not a traceback.
+_EXTRA_MODULES = frozenset({"rich", "starlette", "uvicorn", "jsonschema"})
+
+
+def _missing_extra(error: ModuleNotFoundError) -> CLIError | None:
+    """The usage error for an optional dependency that is not installed; None for any other missing module."""
+    module = (error.name or "").partition(".")[0]
+    if module not in _EXTRA_MODULES:
+        return None
+    return CLIError(f"this command needs {module}, from the cli extra: pip install 'pyannoteai-identify[cli]'")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (also for --help, --version and usage errors)."""
     parser = build_parser()
@@ -657,6 +669,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return INTERRUPTED
+    except ModuleNotFoundError as error:
+        missing = _missing_extra(error)
+        if missing is None:
+            raise
+        print(f"error: {missing}", file=sys.stderr)
+        return exit_code(missing)
     except (errors.PyannoteAIError, CLIError, OSError) as error:
         if args.debug:
             traceback.print_exc()
