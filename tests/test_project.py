@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pyannoteai_identify
@@ -42,3 +43,14 @@ def test_public_names_are_sorted_and_complete() -> None:
     assert exported == sorted(exported)
     submodules = {"cli", "results", "receiver", "testing", "sandbox", "batch"}
     assert set(public) - submodules == set(exported)
+
+
+def test_the_distribution_ships_its_licence_and_every_file_it_names() -> None:
+    """The licence text travels with every copy (MIT's one condition), and no sdist entry names a missing file."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    licence_files = project["project"]["license-files"]
+    sdist = project["tool"]["hatch"]["build"]["targets"]["sdist"]["include"]
+
+    assert "LICENSE" in licence_files and "LICENSE" in sdist
+    assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert [entry for entry in [*licence_files, *sdist] if not (ROOT / entry).exists()] == []
