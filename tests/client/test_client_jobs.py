@@ -79,6 +79,17 @@ async def test_get_job_quotes_the_id_into_one_path_segment(api: Api, router: res
     assert route.calls.last.request.url.raw_path == b"/v1/jobs/a%2Fb%3Fc"
 
 
+async def test_get_job_refuses_an_answer_about_another_job(api: Api, router: respx.Router) -> None:
+    """An answer about job B to a question about job A (a pooled socket shared with a forked process,
+    a proxy's cache) raises instead of passing B off as A; the id's letter case does not matter."""
+    other = "0f7c2a55-0000-4000-8000-000000000000"
+    router.get(f"/v1/jobs/{JOB_ID}").respond(200, json=job_body("succeeded", IDENTIFY_OUTPUT, job_id=other))
+    with pytest.raises(InvalidResponseError, match=f"asked for job {JOB_ID}, the answer is about job {other}"):
+        await api.get_job(JOB_ID)
+    router.get(f"/v1/jobs/{JOB_ID.upper()}").respond(200, json=job_body("running"))
+    assert (await api.get_job(JOB_ID.upper())).id == JOB_ID
+
+
 async def test_get_job_keeps_an_unknown_status_as_text(api: Api, router: respx.Router) -> None:
     """A status from a newer API is kept as a plain string and is not terminal."""
     router.get(f"/v1/jobs/{JOB_ID}").respond(200, json=job_body("queued"))

@@ -261,11 +261,21 @@ def _with_response(error: InvalidResponseError, response: httpx.Response, hint: 
     return InvalidResponseError(error.message, hint=hint, **_response_fields(response))
 
 
-def parse_job_response(response: httpx.Response, kind: JobKind | None) -> Job[Result]:
-    """A job from ``GET /v1/jobs/{id}`` or a creation response (``JobCreated``)."""
+def parse_job_response(response: httpx.Response, kind: JobKind | None, job_id: str | None = None) -> Job[Result]:
+    """A job from ``GET /v1/jobs/{id}`` or a creation response (``JobCreated``).
+
+    With *job_id*, the job asked for: an answer about another job (a connection shared by a forked
+    process, a proxy's cache) is refused rather than returned as that job's.
+    """
     data = ok(response)
     try:
-        return parse_job(data, kind)
+        job = parse_job(data, kind)
+        if job_id is not None and job.id.lower() != job_id.lower():
+            raise InvalidResponseError(
+                f"the response breaks the contract at jobId: asked for job {job_id}, the answer is about job {job.id}",
+                status_code=0,
+            )
+        return job
     except InvalidResponseError as error:
         raise _with_response(error, response) from None
 

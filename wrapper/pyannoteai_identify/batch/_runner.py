@@ -626,7 +626,7 @@ class Engine:
         ``submitted`` with the reason, and the next run reads it again."""
         try:
             response = await self.run_flow(_flows.call(self.ctx, _core.get_job_request(job_id)), "fetch")
-            job = _core.parse_job_response(response, "identify")
+            job = _core.parse_job_response(response, "identify", job_id)
         except NotFoundError:
             gone = "the job is gone (404): results are kept 24 h"
             await self._end(job_id, active, InputStatus.EXPIRED, "expired", gone)
