@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 import respx
-from clientkit import Api, FakeTime
+from clientkit import JOB_ID, Api, FakeTime, MakeApi
 
-from pyannoteai_identify import APIConnectionError, APITimeoutError, _bounded
+from pyannoteai_identify import APIConnectionError, APITimeoutError, Job, WaitTimeoutError, _bounded
 
 pytestmark = pytest.mark.anyio
 
@@ -97,6 +97,32 @@ async def test_a_body_within_the_bounds_is_read_whole_and_decoded(api: Api, mode
     assert status.status == "OK" and status.message == "y" * 5000
 
 
-def test_the_body_budget_is_ten_read_timeouts_or_none() -> None:
+def test_the_body_budget_is_ten_read_timeouts_or_none_and_never_more_than_asked() -> None:
     assert _bounded.body_budget(httpx.Timeout(30.0, connect=10.0)) == 300.0
     assert _bounded.body_budget(httpx.Timeout(None)) is None
+    assert _bounded.body_budget(httpx.Timeout(30.0), at_most=35.0) == 35.0
+    assert _bounded.body_budget(httpx.Timeout(30.0), at_most=900.0) == 300.0
+    assert _bounded.body_budget(httpx.Timeout(None), at_most=35.0) == 35.0
+
+
+async def test_a_trickling_poll_does_not_hold_a_wait_past_its_deadline_by_more_than_one_read_timeout(
+    make_api: MakeApi, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """wait(timeout=5) used to read a trickling poll for its whole 300 s body budget: the body now
+    gets the time left before the deadline plus one read timeout (30 s), then the wait ends."""
+    api = make_api(timeout=30.0)
+
+    def trickle() -> Iterator[bytes]:
+        while True:
+            fake_time.now += 1.0
+            yield b" "
+
+    router.get(f"/v1/jobs/{JOB_ID}").mock(side_effect=lambda request: _streamed(api_mode(api), trickle()))
+    start = fake_time.now
+    with pytest.raises(WaitTimeoutError):
+        await api.wait(Job(JOB_ID, "created", "identify"), timeout=5)
+    assert fake_time.now - start <= 5 + 30 + 1
+
+
+def api_mode(api: Api) -> str:
+    return "async" if api.is_async else "sync"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import inspect
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -398,3 +399,46 @@ async def test_a_loopback_base_url_ignores_proxy_variables_so_the_key_never_reac
                 client.test()
     assert proxied == []
     assert api_seen == [("GET /v1/test HTTP/1.1", f"Bearer {API_KEY}")]
+
+
+class _KeepAlive(_Recorder):
+    """A keep-alive server that records the client port of each request: one port, one connection."""
+
+    protocol_version = "HTTP/1.1"
+    ports: list[int]
+
+    def _reply(self) -> None:
+        self.ports.append(self.client_address[1])
+        super()._reply()
+
+    do_GET = _reply
+
+
+@pytest.mark.parametrize("own_transport", [False, True], ids=["own-pool", "caller-transport"])
+def test_in_a_forked_process_a_client_starts_its_own_connection_pool(
+    monkeypatch: pytest.MonkeyPatch, own_transport: bool
+) -> None:
+    """A child forked after the client pooled a connection shares that socket with its parent, and the
+    two could read each other's answers: the child's first request opens a new connection instead.
+    A pool from the caller's own transport is the caller's to replace (the docstring says so)."""
+    ports: list[int] = []
+    handler = type("Handler", (_KeepAlive,), {"answer": (200, b'{"status": "OK", "message": "ok"}'), "seen": []})
+    handler.ports = ports
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    transport = httpx.HTTPTransport() if own_transport else None
+    try:
+        with Client(API_KEY, base_url=f"http://127.0.0.1:{server.server_address[1]}", transport=transport) as client:
+            client.test()
+            client.test()
+            parent = os.getpid()
+            monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # as in a forked child
+            client.test()
+            client.test()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert ports[0] == ports[1] and ports[2] == ports[3]  # keep-alive within each process
+    assert (ports[2] == ports[1]) is own_transport

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email.utils
+import math
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -11,7 +13,7 @@ from clientkit import API_KEY, BASE_URL
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pyannoteai_identify import AsyncClient, PollSchedule, RateLimitError, RetryPolicy
+from pyannoteai_identify import AsyncClient, Client, ConfigurationError, PollSchedule, RateLimitError, RetryPolicy
 from pyannoteai_identify._polling import rate_limit_gap
 from pyannoteai_identify._retry import parse_retry_after
 
@@ -294,15 +296,15 @@ def test_a_tiny_rate_limit_spaces_requests_at_most_the_cap_apart(limit: str) -> 
     assert throttle.reserve(0.0).pause <= 120.0 + first.slot
 
 
-def test_a_request_sent_before_its_slot_still_spaces_the_next_from_the_latest_slot() -> None:
-    """A wait deadline can send a later-reserved request first: the next one is spaced from the latest slot."""
+def test_requests_sent_out_of_order_space_the_next_from_the_latest_slot() -> None:
+    """A later-reserved request can go out first (its thread woke first): the next is spaced from the latest slot."""
     from pyannoteai_identify._flows import Throttle
 
     throttle = Throttle()
     throttle.observe(429, {"x-ratelimit-limit": "60", "retry-after": "1"}, now=0.0, cap=120.0)
     first = throttle.reserve(0.0)  # slot 1.0
     second = throttle.reserve(0.0)  # slot 2.0
-    throttle.sent(second.slot)  # cut short by its deadline
+    throttle.sent(second.slot)
     throttle.sent(first.slot)
     assert throttle.reserve(0.0).pause == pytest.approx(3.0)  # 1 s after slot 2.0, not after slot 1.0
 
@@ -317,3 +319,32 @@ def test_a_sent_request_leaves_no_reservation_behind() -> None:
             for _ in range(5):
                 client.test()
             assert client._ctx.throttle._waiting == []
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: PollSchedule(initial=0), "initial"),
+        (lambda: PollSchedule(initial=math.nan), "initial"),
+        (lambda: PollSchedule(fraction=-0.1), "fraction"),
+        (lambda: PollSchedule(initial=10, maximum=5), "maximum"),
+        (lambda: PollSchedule(jitter=1.0), "jitter"),
+        (lambda: RetryPolicy(max_retries=-5), "max_retries"),
+        (lambda: RetryPolicy(max_retries=True), "max_retries"),
+        (lambda: RetryPolicy(initial=math.inf), "initial"),
+        (lambda: RetryPolicy(retry_after_cap=math.nan), "retry_after_cap"),
+    ],
+)
+def test_a_policy_that_would_misbehave_is_refused_naming_its_field(make: Callable[[], object], field: str) -> None:
+    """PollSchedule(initial=0) polled in a tight loop and RetryPolicy(max_retries=-5) was taken as is."""
+    with pytest.raises(ConfigurationError, match=rf"\({field}="):
+        make()
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+def test_max_retries_and_a_retry_policy_that_disagree_are_refused(cls: type) -> None:
+    """max_retries=0 beside a RetryPolicy() of 3 retries was silently ignored (4 attempts)."""
+    with pytest.raises(ConfigurationError, match=r"max_retries=0 and retry_policy\.max_retries=3 disagree"):
+        cls(API_KEY, base_url=BASE_URL, max_retries=0, retry_policy=RetryPolicy())
+    cls(API_KEY, base_url=BASE_URL, max_retries=0, retry_policy=RetryPolicy(max_retries=0))
+    cls(API_KEY, base_url=BASE_URL, retry_policy=RetryPolicy(max_retries=1))

@@ -22,6 +22,7 @@ from pyannoteai_identify import (
     JobExpiredError,
     JobFailedError,
     PollSchedule,
+    RateLimitError,
     RetryPolicy,
     VoiceprintResult,
     WaitTimeoutError,
@@ -105,6 +106,28 @@ async def test_retry_after_on_a_poll_stretches_the_next_gap(
     )
     await steady.wait(IDENTIFY_JOB, timeout=600)
     assert fake_time.sleeps == [30.0]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Retry-After": "1e12"},
+        {"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"},
+        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1e15"},  # epoch milliseconds, misread
+    ],
+    ids=["seconds", "http-date", "reset"],
+)
+async def test_an_absurd_pause_asked_by_a_poll_is_capped_at_the_longest_polling_gap(
+    steady: Api, router: respx.Router, fake_time: FakeTime, headers: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """One answer asking for years parked the wait until its deadline (24 h by default) though the job
+    was done: the pause is at most the longest gap the client waits otherwise, and a warning says so."""
+    router.get(JOB_PATH).mock(
+        side_effect=[job_response("running", **headers), job_response("succeeded", IDENTIFY_OUTPUT)]
+    )
+    assert isinstance(await steady.wait(IDENTIFY_JOB), IdentifyResult)
+    assert fake_time.sleeps == [PollSchedule().maximum]
+    assert "the server asks for a" in caplog.text
 
 
 async def test_rate_limited_poll_waits_as_told_and_keeps_waiting(
@@ -411,14 +434,33 @@ async def test_without_a_delivery_the_broker_wait_falls_back_to_polling(
 async def test_retries_inside_a_poll_do_not_sleep_past_the_deadline(
     steady: Api, router: respx.Router, fake_time: FakeTime
 ) -> None:
-    """A Retry-After longer than the time left is not slept through: the wait ends at its deadline."""
+    """A Retry-After longer than the time left is not slept through: the wait ends at its deadline,
+    without a last poll inside the server's hold."""
     limited = httpx.Response(429, json={"requestId": "r", "message": "slow"}, headers={"Retry-After": "100"})
     route = router.get(JOB_PATH).mock(side_effect=lambda request: limited)
     with pytest.raises(WaitTimeoutError) as caught:
         await steady.wait(IDENTIFY_JOB, timeout=60)
     assert caught.value.job_id == JOB_ID
     assert sum(fake_time.sleeps) == pytest.approx(60.0)
-    assert route.call_count == 2
+    assert route.call_count == 1
+
+
+async def test_waits_whose_deadline_falls_in_a_rate_limit_hold_send_nothing_inside_it(
+    make_api: MakeApi, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """After a 429 with Retry-After 60, waits of 3 s end at their deadline without a poll: sending at
+    the deadline broke the server's hold (50 such waits burst 50 requests into it) and pushed the
+    client's own hold later with every one."""
+    api = make_api(max_retries=0)
+    router.get("/v1/test").respond(429, json={"requestId": "r", "message": "slow"}, headers={"Retry-After": "60"})
+    polls = router.get(JOB_PATH).mock(return_value=job_response("running"))
+    with pytest.raises(RateLimitError):
+        await api.test()
+    for _ in range(3):
+        with pytest.raises(WaitTimeoutError):
+            await api.wait(IDENTIFY_JOB, timeout=3)
+    assert polls.call_count == 0
+    assert api.client._ctx.throttle.pending(fake_time.now) == pytest.approx(60 - 3 * 3)
 
 
 async def test_a_poll_retry_that_fits_before_the_deadline_still_happens(

@@ -1,4 +1,4 @@
-"""Reading a response body with a size cap and a time budget, so no answer can hold a call forever.
+"""Reading a response body with a size cap and a time budget, so no body can hold a call forever.
 
 httpx's read timeout restarts with every byte, so a body that trickles in (one byte every few
 seconds) or never ends is read for ever, and held whole in memory. The clients stream each
@@ -7,6 +7,10 @@ response and read its body through :func:`read_body` / :func:`aread_body`: at mo
 either bound the read fails with an ``httpx.RequestError`` subclass, so the caller's retry policy
 and messages apply as to any transport failure (a safe read is retried; a request that creates a
 job says the job may exist, and is not resent).
+
+The status line and headers are not covered: httpx reads them with its per-read timeout only, so a
+server that sends them a byte at a time, or informational 1xx answers without end, can still hold
+a call (the README says so, and how to bound it from outside).
 """
 
 from __future__ import annotations
@@ -31,9 +35,13 @@ class ResponseTooSlow(httpx.ReadTimeout):
     """The response body did not arrive within its time budget, though bytes kept coming."""
 
 
-def body_budget(timeout: httpx.Timeout) -> float | None:
-    """Seconds a body may take after its headers: :data:`READ_TIMEOUTS_PER_BODY` read timeouts (None: no limit)."""
-    return None if timeout.read is None else READ_TIMEOUTS_PER_BODY * timeout.read
+def body_budget(timeout: httpx.Timeout, at_most: float | None = None) -> float | None:
+    """Seconds a body may take after its headers: :data:`READ_TIMEOUTS_PER_BODY` read timeouts, and no
+    more than *at_most* (a caller's deadline); None: no limit."""
+    budget = None if timeout.read is None else READ_TIMEOUTS_PER_BODY * timeout.read
+    if at_most is None:
+        return budget
+    return at_most if budget is None else min(budget, at_most)
 
 
 class _Limits:

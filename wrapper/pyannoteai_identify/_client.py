@@ -82,6 +82,11 @@ class _BaseClient:
         clock: Callable[[], float] | None,
     ) -> None:
         self._settings = Settings.resolve(api_key, base_url, timeout, max_retries)
+        if retry_policy is not None and max_retries not in (DEFAULT_MAX_RETRIES, retry_policy.max_retries):
+            raise ConfigurationError(
+                f"max_retries={max_retries!r} and retry_policy.max_retries={retry_policy.max_retries!r} disagree: "
+                "pass one (the policy's own max_retries applies)"
+            )
         self._ctx = _flows.Context(
             settings=self._settings,
             retry=retry_policy or RetryPolicy(max_retries=max_retries),
@@ -370,6 +375,12 @@ class Client(_BaseClient):
         transport: an httpx transport for the client this one creates (tests, mocks).
         retry_policy, poll_schedule: override the backoff and the polling schedule.
         clock, sleep: a monotonic clock and a sleep function, for simulations and tests.
+
+    One client may be shared by threads. In a process forked after it was made (gunicorn
+    ``--preload``, multiprocessing's fork), a client that built its own connection pool starts a
+    new one before its first request there; with an ``http_client`` or ``transport`` of yours, the
+    pool is yours to replace. Either way, an answer about another job than the one asked for is
+    refused (``InvalidResponseError``), never returned as that job's.
     """
 
     def __init__(
@@ -397,10 +408,23 @@ class Client(_BaseClient):
         )
         self._check_http(http_client, transport, httpx.Client, httpx.BaseTransport)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env
-        )
+        self._http = http_client or self._new_http(transport)
+        # A forked child must not read its parent's answers from the pooled sockets both hold: a
+        # pool this client built entirely is replaced in the child before its first request.
+        self._rebuilds_after_fork = http_client is None and transport is None
+        self._pid = os.getpid()
         self._sleep = sleep or time.sleep
+
+    def _new_http(self, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+        return httpx.Client(transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env)
+
+    def _check_process(self) -> None:
+        """In a process forked from the one that made this client, start a pool of its own."""
+        pid = os.getpid()
+        if pid != self._pid and self._rebuilds_after_fork:
+            self._pid = pid
+            inherited, self._http = self._http, self._new_http()
+            inherited.close()  # closes this process's copies of the sockets; the parent's stay open
 
     def __enter__(self) -> Self:
         self._check_open()
@@ -420,14 +444,15 @@ class Client(_BaseClient):
     def _run(self, flow: _flows.Flow[T]) -> T:
         return _flows.drive(flow, self._perform)
 
-    def _read(self, response: httpx.Response) -> httpx.Response:
-        """The body of a streamed response, read within the size cap and the time budget."""
-        return read_body(response, budget=body_budget(self._settings.timeout), clock=self._ctx.clock)
+    def _read(self, response: httpx.Response, seconds: float | None = None) -> httpx.Response:
+        """The body of a streamed response, read within the size cap and the time budget (at most *seconds*)."""
+        return read_body(response, budget=body_budget(self._settings.timeout, seconds), clock=self._ctx.clock)
 
     def _perform(self, step: _flows.Step) -> Any:
         self._check_open()
+        self._check_process()
         if isinstance(step, _flows.Send):
-            return self._read(self._http.send(step.request, stream=True))
+            return self._read(self._http.send(step.request, stream=True), step.body_seconds)
         if isinstance(step, _flows.Sleep):
             self._sleep(step.seconds)
             return None
@@ -818,14 +843,14 @@ class AsyncClient(_BaseClient):
     async def _run(self, flow: _flows.Flow[T]) -> T:
         return await _flows.adrive(flow, self._perform)
 
-    async def _aread(self, response: httpx.Response) -> httpx.Response:
-        """The body of a streamed response, read within the size cap and the time budget."""
-        return await aread_body(response, budget=body_budget(self._settings.timeout), clock=self._ctx.clock)
+    async def _aread(self, response: httpx.Response, seconds: float | None = None) -> httpx.Response:
+        """The body of a streamed response, read within the size cap and the time budget (at most *seconds*)."""
+        return await aread_body(response, budget=body_budget(self._settings.timeout, seconds), clock=self._ctx.clock)
 
     async def _perform(self, step: _flows.Step) -> Any:
         self._check_open()
         if isinstance(step, _flows.Send):
-            return await self._aread(await self._http.send(step.request, stream=True))
+            return await self._aread(await self._http.send(step.request, stream=True), step.body_seconds)
         if isinstance(step, _flows.Sleep):
             await self._sleep(step.seconds)
             return None

@@ -46,9 +46,14 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Send *request* and return the ``httpx.Response`` (body read)."""
+    """Send *request* and return the ``httpx.Response`` (body read).
+
+    *body_seconds*, when set, shortens the client's time budget for reading the body, so that a
+    body trickling in does not hold a call past its caller's deadline.
+    """
 
     request: httpx.Request
+    body_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,11 +187,11 @@ class Throttle:
             self._waiting.append(slot)
             return Reservation(slot - now, self._generation, slot)
 
-    def sent(self, slot: float) -> None:
-        """The request of *slot* went out: later slots are spaced from it."""
+    def sent(self, slot: float, at: float = -math.inf) -> None:
+        """The request of *slot* went out (*at*, when that is after its slot): later slots are spaced from it."""
         with self._lock:
             self._waiting.remove(slot)
-            self._last_sent = max(self._last_sent, slot)
+            self._last_sent = max(self._last_sent, slot, at)
 
     def release(self, slot: float) -> None:
         """The request of *slot* was abandoned before it was sent: give its place back."""
@@ -269,9 +274,13 @@ def send(
     attempt = 0
     retryable = not creates_job
     while True:
-        pause, generation, slot = ctx.throttle.reserve(ctx.clock())
-        if deadline is not None:
-            pause = min(pause, max(0.0, deadline - ctx.clock()))
+        now = ctx.clock()
+        pause, generation, slot = ctx.throttle.reserve(now)
+        if deadline is not None and now + pause > deadline:
+            # Sending at the deadline would break the server's hold (and, for waits woken together,
+            # burst into it): the slot is given back and nothing is sent.
+            ctx.throttle.release(slot)
+            raise HeldPastDeadline(f"{request.method} {request.url.path} is held {pause:.2f} s, past the deadline")
         if pause > 0:
             logger.debug("%s %s held %.2f s: this client is rate limited", request.method, request.url.path, pause)
             try:
@@ -279,11 +288,12 @@ def send(
             except BaseException:  # cancelled or interrupted while held: the slot is not used
                 ctx.throttle.release(slot)
                 raise
-        ctx.throttle.sent(slot)
+        sent_at = ctx.clock()
+        ctx.throttle.sent(slot, sent_at)
         started = time.perf_counter()
         lost: httpx.RequestError | None = None
         try:
-            response: httpx.Response = yield Send(request)
+            response: httpx.Response = yield Send(request, _body_seconds(ctx, deadline, sent_at))
         except httpx.RequestError as error:
             lost = error
         if lost is not None:
@@ -322,6 +332,17 @@ def send(
                 attempt += 1
                 continue
         return response
+
+
+class HeldPastDeadline(Exception):
+    """A request that the client's rate-limit hold keeps back until after its caller's deadline."""
+
+
+def _body_seconds(ctx: Context, deadline: float | None, now: float) -> float | None:
+    """The body's time budget under a *deadline*: the time left, plus one read timeout for the last answer."""
+    if deadline is None:
+        return None
+    return max(0.0, deadline - now) + (ctx.settings.timeout.read or 0.0)
 
 
 def _in_time(ctx: Context, deadline: float | None, delay: float) -> bool:
@@ -400,7 +421,7 @@ def get_job(
     ctx: Context, job_id: str, kind: JobKind | None, deadline: float | None = None
 ) -> Flow[tuple[Job[Result], httpx.Headers]]:
     response = yield from call(ctx, _core.get_job_request(job_id), deadline=deadline)
-    return _core.parse_job_response(response, kind), response.headers
+    return _core.parse_job_response(response, kind, job_id), response.headers
 
 
 def _finish(job: Job[Result]) -> Result:
@@ -425,6 +446,17 @@ def _finish(job: Job[Result]) -> Result:
     raise JobCanceledError(
         f"job {job.id} was canceled{reason}", job_id=job.id, status=str(job.status), api_message=error_text
     )
+
+
+def _bounded_server_gap(ctx: Context, job_id: str, seconds: float) -> float:
+    """The pause a poll's answer asks for, at most the longest the client waits otherwise (the
+    retry cap, the longest polling gap): a mis-scaled ``X-RateLimit-Reset`` (milliseconds) or an
+    absurd ``Retry-After`` would otherwise park the wait until its deadline, 24 hours by default."""
+    cap = max(ctx.retry.retry_after_cap, ctx.schedule.maximum)
+    if seconds > cap:
+        logger.warning("polling job %s: the server asks for a %.0f s pause; waiting %.0f s", job_id, seconds, cap)
+        return cap
+    return seconds
 
 
 def _from_event(event: Any, kind: JobKind | None) -> Job[Result] | None:
@@ -517,6 +549,8 @@ def wait(
                 MAX_INVALID_POLLS,
             )
             job = None
+        except HeldPastDeadline:
+            job = None  # the client's rate-limit hold outlasts the wait: it ends at its deadline unsent
         except _TRANSIENT as error:
             logger.warning("polling job %s: %s; will keep waiting", job_id, error)
             job = None
@@ -548,7 +582,7 @@ def wait(
         if headers is not None:
             server_gap = rate_limit_gap(headers, time.time())
             if server_gap is not None:
-                gap = max(gap, server_gap)
+                gap = max(gap, _bounded_server_gap(ctx, job_id, server_gap))
         gap = min(gap, remaining)
         if broker is None:
             yield Sleep(gap)

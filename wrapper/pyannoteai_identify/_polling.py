@@ -9,11 +9,12 @@ us down: ``Retry-After`` and an exhausted ``X-RateLimit-Remaining`` stretch the 
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from ._retry import parse_retry_after
+from ._retry import is_seconds, parse_retry_after, require
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,13 @@ class PollSchedule:
     maximum: float = 300.0
     jitter: float = 0.1
     random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # A zero first gap would poll in a tight loop; a jitter of 1 could make any gap zero.
+        require(self, "initial", is_seconds(self.initial) and 0 < self.initial < math.inf, "must be finite seconds > 0")
+        require(self, "fraction", is_seconds(self.fraction) and math.isfinite(self.fraction), "must be finite and ≥ 0")
+        require(self, "maximum", is_seconds(self.maximum) and self.maximum >= self.initial, "must be seconds ≥ initial")
+        require(self, "jitter", is_seconds(self.jitter) and self.jitter < 1, "must be from 0 up to (not including) 1")
 
     def gap(self, waited: float) -> float:
         """Seconds until the next poll, after *waited* seconds of waiting."""

@@ -7,12 +7,15 @@ idempotency key, so a retry after a lost response could create, and bill, a seco
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import httpx
+
+from .errors import ConfigurationError
 
 RETRYABLE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
@@ -56,6 +59,12 @@ class RetryPolicy:
     retry_after_cap: float = 120.0
     random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        require(self, "max_retries", is_count(self.max_retries), "must be a whole number ≥ 0")
+        require(self, "initial", is_seconds(self.initial) and math.isfinite(self.initial), "must be finite seconds ≥ 0")
+        require(self, "maximum", is_seconds(self.maximum), "must be seconds ≥ 0")
+        require(self, "retry_after_cap", is_seconds(self.retry_after_cap), "must be seconds ≥ 0")
+
     def is_retryable_method(self, method: str) -> bool:
         return method.upper() in RETRYABLE_METHODS
 
@@ -74,6 +83,22 @@ class RetryPolicy:
         # 2.0 ** attempt overflows past attempt 1023; the cap is reached long before 64.
         ceiling = min(self.maximum, self.initial * 2.0 ** min(attempt, 64))
         return ceiling * self.random()
+
+
+def is_count(value: object) -> bool:
+    """A whole number ≥ 0 (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def is_seconds(value: object) -> bool:
+    """A number of seconds ≥ 0, not NaN (not a bool); infinity passes."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def require(policy: object, name: str, holds: bool, rule: str) -> None:
+    """Refuse a policy field that breaks *rule*, naming the policy, the field and its value."""
+    if not holds:
+        raise ConfigurationError(f"{type(policy).__name__}({name}={getattr(policy, name)!r}): {rule}")
 
 
 def describe(error: httpx.RequestError) -> str:
