@@ -7,6 +7,7 @@ import re
 import pytest
 from clikit import API_KEY, FAST_POLL, TRUTH, run_cli, run_process
 
+from pyannoteai_identify import Client
 from pyannoteai_identify.cli import OK, USAGE
 from pyannoteai_identify.sandbox import Sandbox
 
@@ -74,3 +75,38 @@ def test_demo_real_runs_the_same_flow_against_the_server_of_base_url(
     _assert_demo_table(run.out)
     assert env.stats.requests["voiceprint"] == 2 and env.stats.requests["identify"] == 1
     assert env.stats.deliveries == []
+
+
+def test_demo_real_takes_the_key_timeout_and_retries_of_the_global_options(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--api-key K --timeout S --max-retries N demo --real` with no PYANNOTEAI_API_KEY runs with those settings,
+    as every other command does, instead of asking for the variable."""
+    from pyannoteai_identify import _demo
+
+    monkeypatch.delenv("PYANNOTEAI_API_KEY", raising=False)
+    settings: list[dict[str, object]] = []
+
+    def recording_client(**kwargs: object) -> Client:
+        settings.append({name: kwargs.get(name) for name in ("api_key", "timeout", "max_retries")})
+        return Client(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_demo, "Client", recording_client)
+    run = run_cli(
+        capsys,
+        *FAST_POLL,
+        "--api-key",
+        API_KEY,
+        "--base-url",
+        sandbox.base_url,
+        "--timeout",
+        "7",
+        "--max-retries",
+        "1",
+        "demo",
+        "--real",
+    )
+
+    assert run.code == OK, run.err
+    assert settings == [{"api_key": API_KEY, "timeout": 7.0, "max_retries": 1}]
+    assert sandbox.stats.requests["voiceprint"] == 2 and sandbox.stats.requests["identify"] == 1

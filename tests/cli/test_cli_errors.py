@@ -13,8 +13,8 @@ import pytest
 from clikit import API_KEY, FAST_POLL, WEBHOOK_SECRET, Audio, closed_port, run_cli
 
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
-from pyannoteai_identify.cli import API_ERROR, CONNECTION, FAILED, OK, TIMEOUT, USAGE
-from pyannoteai_identify.sandbox import Sandbox
+from pyannoteai_identify.cli import API_ERROR, CONNECTION, FAILED, INTERRUPTED, OK, TIMEOUT, USAGE
+from pyannoteai_identify.sandbox import Sandbox, voice_sample
 
 
 def _assert_one_error_line(err: str) -> str:
@@ -407,3 +407,112 @@ def test_the_sandbox_module_without_its_extra_exits_two_naming_the_extra() -> No
 
     assert result.returncode == USAGE, result.stderr
     assert "pip install 'pyannoteai-identify[sandbox]'" in _assert_one_error_line(result.stderr)
+
+
+@pytest.mark.parametrize(
+    ("argv", "named", "parameter"),
+    [
+        (
+            ["identify", "{meeting}", "--voiceprint", "Alice={alice}", "--threshold", "101"],
+            "--threshold=101.0: ",
+            "matching",
+        ),
+        (["identify", "{meeting}", "--voiceprint", "Alice={long}"], "--voiceprint Alice='{long}': ", "audio="),
+        (["jobs", "--limit", "-1"], "--limit=-1: ", "max_items"),
+    ],
+    ids=["threshold", "voiceprint-too-long", "limit"],
+)
+def test_an_sdk_validation_error_names_the_option_the_user_typed(
+    env: Sandbox,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    argv: list[str],
+    named: str,
+    parameter: str,
+) -> None:
+    """The one error line names the command-line option (--threshold, --voiceprint LABEL, --limit) with the value
+    and rule, not the SDK's parameter (matching.threshold, audio, max_items); exit 2 and nothing is sent."""
+    long = tmp_path / "long40.wav"
+    long.write_bytes(voice_sample("Alice", 40.0))
+    values = {"meeting": audio.meeting, "alice": audio.alice, "long": long}
+    run = run_cli(capsys, *[arg.format(**values) for arg in argv])
+
+    assert run.code == USAGE and run.out == ""
+    line = _assert_one_error_line(run.err)
+    assert line.startswith("error: " + named.format(**values)), line
+    assert parameter not in line
+    if "long" in named:
+        assert "the recording lasts 40.0 s" in line
+    assert sum(env.stats.requests.values()) == 0
+
+
+@pytest.mark.parametrize("options", [["--format", "json"], ["--no-wait"]], ids=["json", "no-wait"])
+def test_a_closed_standard_output_is_refused_before_anything_is_sent(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, options: list[str]
+) -> None:
+    """With stdout closed (`... >&-`, where Python sets sys.stdout to None) the result or the billed job's id
+    would be printed nowhere: exit 2 with one error line, and no upload, no job."""
+    monkeypatch.setattr(sys, "stdout", None)
+    run = run_cli(capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", *options)
+
+    assert run.code == USAGE
+    assert _assert_one_error_line(run.err).startswith("error: standard output is closed")
+    assert sum(env.stats.requests.values()) == 0
+
+
+@pytest.mark.sandbox(queue_seconds=0.0, job_seconds=3600.0, speed=1.0)
+def test_a_wait_timeout_while_enrolling_a_voiceprint_says_nothing_was_identified_yet(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The deadline inside the enrollment of an audio voiceprint exits 5 saying which label did not finish and
+    that no identify job exists; it does not offer to resume the voiceprint job as if it were the result."""
+    run = run_cli(
+        capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice_wav}",
+        "--wait-timeout", "0.3",
+    )  # fmt: skip
+
+    assert run.code == TIMEOUT and run.out == ""
+    line = _assert_one_error_line(run.err)
+    assert "voiceprint enrollment of Alice did not finish" in line and "nothing was identified yet" in line
+    assert "resume with" not in line
+    assert env.stats.requests["voiceprint"] == 1 and env.stats.requests["identify"] == 0
+
+
+def test_ctrl_c_after_the_job_was_submitted_names_that_job_in_the_resume_command(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while waiting exits 130 with the submitted job's id in the resume command, not a literal ID."""
+    from pyannoteai_identify import Client
+
+    def interrupted(*_: object, **__: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Client, "wait", interrupted)
+    run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}")
+    job_id = run.err_lines[0].removeprefix("job ").removesuffix(" submitted")
+
+    assert run.code == INTERRUPTED
+    assert (
+        run.err_lines[-1]
+        == f"interrupted; job {job_id} keeps running: resume with: pyannoteai-identify job {job_id} --wait"
+    )
+    assert env.stats.requests["identify"] == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "help_text"),
+    [
+        (["voiceprint"], "a local file, an http(s) URL or a media:// URL"),
+        (["job"], "the job's id"),
+        (["jobs"], "only the jobs with this status"),
+    ],
+)
+def test_every_positional_and_the_status_filter_have_a_help_text(
+    capsys: pytest.CaptureFixture[str], command: list[str], help_text: str
+) -> None:
+    """`voiceprint AUDIO`, `job JOB_ID` and `jobs --status` say what they take in --help."""
+    run = run_cli(capsys, *command, "--help")
+
+    assert run.code == OK
+    assert help_text in " ".join(run.out.split())

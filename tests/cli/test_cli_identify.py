@@ -16,12 +16,15 @@ from pyannoteai_identify.sandbox._signal import encode_voiceprint
 TRUE_TURNS = [(label, start, end) for label, start, end in TRUTH]
 
 
-def _identify(capsys: pytest.CaptureFixture[str], audio: Audio, *options: str) -> tuple[int, str, str]:
+def _identify(
+    capsys: pytest.CaptureFixture[str], audio: Audio, *options: str, source: str | None = None
+) -> tuple[int, str, str]:
+    """identify of *source* (default: the meeting file) with both voiceprints as strings."""
     run = run_cli(
         capsys,
         *FAST_POLL,
         "identify",
-        str(audio.meeting),
+        source or str(audio.meeting),
         "--voiceprint",
         f"Alice={audio.alice}",
         "--voiceprint",
@@ -241,3 +244,22 @@ def test_a_url_given_as_audio_is_passed_on_without_an_upload(
     assert run.code == 0, run.err
     assert env.stats.requests["upload"] == uploads
     assert "0:08.000" in run.out
+
+
+def test_rttm_of_a_presigned_url_is_named_after_its_path_and_never_shows_the_signature(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The RTTM file id of a URL is its last path segment without the query (as batch names results):
+    a presigned URL's credential and signature never reach the output."""
+    from pyannoteai_identify import Client
+
+    with Client() as client:
+        client.upload(audio.meeting, key="meeting.wav")
+    query = "X-Amz-Credential=AKIA/2026/eu-west-1/s3/aws4_request&X-Amz-Signature=secret-signature-9d2f"
+    presigned = f"{env.base_url}/_media/meeting.wav?{query}"
+
+    code, out, _ = _identify(capsys, audio, "--format", "rttm", source=presigned)
+
+    assert code == 0
+    assert parse_rttm(out) == truth_rows("meeting")
+    assert "Signature" not in out and "secret-signature" not in out and "AKIA" not in out

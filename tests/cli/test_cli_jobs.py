@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from clikit import FAST_POLL, Audio, run_cli
 
 from pyannoteai_identify import Client
+from pyannoteai_identify.cli import FAILED, TIMEOUT, USAGE
+from pyannoteai_identify.results import parse_job
 from pyannoteai_identify.sandbox import Sandbox
 
 
@@ -39,6 +42,7 @@ def test_voiceprint_prints_the_voiceprint_of_the_enrollment_clip(
     )
 
     assert run.code == 0 and run.out == f"{voiceprint}\n" and voiceprint
+    assert re.fullmatch(r"voiceprint job \S+ submitted", run.err_lines[0])
     assert env.stats.requests["voiceprint"] == 1
     assert [t["match"] for t in json.loads(identified.out)["identification"]] == ["Alice", "Bob", "Alice", "Bob"]
 
@@ -53,6 +57,22 @@ def test_voiceprint_with_output_writes_the_file_and_says_so_on_stderr(
     assert run.code == 0 and run.out == ""
     assert target.read_text(encoding="utf-8").strip() and len(target.read_text(encoding="utf-8").splitlines()) == 1
     assert str(target) in run.err
+
+
+def test_voiceprint_says_its_job_id_on_stderr_so_a_billed_voiceprint_is_never_lost(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """As identify does, `voiceprint AUDIO -o FILE` names its job on stderr before writing: should the file
+    fail, `job ID --wait` still gives the voiceprint."""
+    target = tmp_path / "bob.voiceprint"
+    run = run_cli(capsys, *FAST_POLL, "voiceprint", str(audio.bob_wav), "-o", str(target))
+    job_id = run.err_lines[0].removeprefix("voiceprint job ").removesuffix(" submitted")
+
+    again = run_cli(capsys, "job", job_id, "--wait", "--format", "json")
+
+    assert run.code == 0 and run.err_lines[0] == f"voiceprint job {job_id} submitted"
+    assert env.stats.requests["voiceprint"] == 1
+    assert again.code == 0 and json.loads(again.out)["voiceprint"] == target.read_text(encoding="utf-8").strip()
 
 
 def test_job_of_a_succeeded_job_prints_its_status_and_output_as_json(
@@ -97,16 +117,36 @@ def test_job_of_a_succeeded_job_can_be_shown_as_a_table(
 
 
 @pytest.mark.sandbox(queue_seconds=0.0, job_seconds=3600.0, speed=1.0)
-def test_job_of_a_running_job_shows_running_without_output_and_exits_zero(
+def test_job_of_a_running_job_as_json_shows_running_without_output_and_exits_zero(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A job still running is shown with its status and no output; that is not an error."""
+    """A job still running is shown as JSON with its status and no output; that is not an error."""
     job_id = _submit(audio)
 
-    run = run_cli(capsys, "job", job_id, "--format", "table")
+    run = run_cli(capsys, "job", job_id)
 
     assert run.code == 0
     assert json.loads(run.out) == {"jobId": job_id, "status": "running"}
+
+
+@pytest.mark.sandbox(queue_seconds=0.0, job_seconds=3600.0, speed=1.0)
+@pytest.mark.parametrize("fmt", ["table", "rttm"])
+def test_job_of_a_running_job_as_table_or_rttm_says_no_result_yet_writes_nothing_and_exits_five(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
+) -> None:
+    """A table or RTTM of a job with no result yet is not a JSON envelope in the result file: stderr says
+    the job is running and how to wait, no file is written, and the exit code is 5 (not finished)."""
+    job_id = _submit(audio)
+    target = tmp_path / f"result.{fmt}"
+
+    printed = run_cli(capsys, "job", job_id, "--format", fmt)
+    to_file = run_cli(capsys, "job", job_id, "--format", fmt, "-o", str(target))
+
+    expected = f"job {job_id} is running: no result yet; wait with: pyannoteai-identify job {job_id} --wait"
+    assert printed.code == to_file.code == TIMEOUT
+    assert printed.out == to_file.out == ""
+    assert printed.err_lines == to_file.err_lines == [expected]
+    assert not target.exists()
 
 
 def test_job_of_a_failed_job_exits_one_and_job_wait_says_why(
@@ -123,6 +163,41 @@ def test_job_of_a_failed_job_exits_one_and_job_wait_says_why(
     assert shown.code == 1 and json.loads(shown.out)["status"] == "failed"
     assert waited.code == 1 and waited.out == ""
     assert len(waited.err_lines) == 1 and "Could not decode the audio" in waited.err
+
+
+@pytest.mark.parametrize("fmt", ["table", "rttm", "json"])
+def test_job_of_a_failed_job_in_any_format_exits_one_with_the_api_reason_on_stderr(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """No empty table or RTTM for a failed job: one `error: job X failed: REASON` line, exit 1; JSON shows
+    the job's output as the API sent it (its error), without a `diarization` the API did not send."""
+    env.faults.fail_next_job("Could not decode the audio", kind="identify")
+    job_id = _submit(audio)
+    env.advance(1)
+
+    run = run_cli(capsys, "job", job_id, "--format", fmt)
+
+    assert run.code == FAILED
+    assert run.err_lines == [f"error: job {job_id} failed: Could not decode the audio"]
+    if fmt == "json":
+        document = json.loads(run.out)
+        assert document == {"jobId": job_id, "status": "failed", "output": {"error": "Could not decode the audio"}}
+    else:
+        assert run.out == ""
+
+
+@pytest.mark.parametrize("fmt", ["table", "rttm"])
+def test_job_of_a_canceled_job_exits_one_saying_it_was_canceled_and_why(
+    env: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """A canceled job (the sandbox cannot cancel one: the API's answer is given as parsed) exits 1 with its reason."""
+    canceled = parse_job({"jobId": "job-canceled", "status": "canceled", "output": {"error": "Canceled by the user"}})
+    monkeypatch.setattr(Client, "get_job", lambda self, job_id, **_: canceled)
+
+    run = run_cli(capsys, "job", "job-canceled", "--format", fmt)
+
+    assert run.code == FAILED and run.out == ""
+    assert run.err_lines == ["error: job job-canceled was canceled: Canceled by the user"]
 
 
 def test_jobs_lists_every_job_with_full_ids_as_a_table(
@@ -160,3 +235,15 @@ def test_jobs_as_json_are_newest_first_and_filtered_by_status(
     assert all(row["createdAt"] for row in rows)
     assert [(row["id"], row["status"]) for row in json.loads(only_failed.out)] == [(failed, "failed")]
     assert [row["id"] for row in json.loads(limited.out)] == [succeeded[-1]]
+
+
+def test_jobs_with_a_negative_limit_names_the_option_not_the_python_parameter(
+    env: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`jobs --limit -1` is refused (exit 2, nothing sent) in terms of --limit, which the user typed."""
+    run = run_cli(capsys, "jobs", "--limit", "-1")
+
+    assert run.code == USAGE and run.out == ""
+    assert len(run.err_lines) == 1 and run.err_lines[0].startswith("error: --limit=-1: ")
+    assert "max_items" not in run.err
+    assert sum(env.stats.requests.values()) == 0

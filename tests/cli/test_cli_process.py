@@ -8,6 +8,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -17,8 +18,9 @@ from pathlib import Path
 import pytest
 from clikit import API_KEY, COMMAND, FAST_POLL, TRUTH, Audio, run_cli, run_process, turns_of
 
-from pyannoteai_identify.cli import OK, USAGE
-from pyannoteai_identify.sandbox import Sandbox
+from pyannoteai_identify.cli import BROKEN_PIPE, INTERRUPTED, OK, USAGE
+from pyannoteai_identify.sandbox import Sandbox, voiceprint_for
+from pyannoteai_identify.sandbox._defaults import DEFAULT_WEBHOOK_SECRET
 
 BANNER_TIMEOUT = 30.0
 
@@ -229,3 +231,63 @@ def test_batch_uses_the_global_connection_options_and_takes_its_own_before_its_i
     assert turns_of(written["output"]) == [(label, start, end) for label, start, end in TRUTH]
     assert sandbox.stats.requests["identify"] == 1
     assert helped.code == OK and "--out" in helped.out and "go before `batch`" in " ".join(helped.out.split())
+
+
+def _run_into_a_closed_pipe(argv: list[str]) -> tuple[int, str]:
+    """The command with its stdout a pipe whose reader is already gone (`… | true`); (exit code, stderr)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # before the command starts: its first write is sure to find no reader
+    try:
+        completed = subprocess.run(
+            [*COMMAND, *argv], stdout=write_end, stderr=subprocess.PIPE, timeout=60, check=False, env=os.environ.copy()
+        )
+    finally:
+        os.close(write_end)
+    return completed.returncode, completed.stderr.decode()
+
+
+@pytest.mark.parametrize("fmt", ["rttm", "table", "json"])
+def test_a_reader_that_goes_away_ends_the_command_quietly_with_141(env: Sandbox, audio: Audio, fmt: str) -> None:
+    """`job ID --format F | head`-like pipes: a broken pipe is no error to report (nothing on stderr) and the
+    exit code is 141, 128 + SIGPIPE, as for other commands of a pipeline; plain text and rich tables alike."""
+    from pyannoteai_identify import Client
+
+    with Client() as client:
+        job_id = client.identify(audio.meeting, {"Alice": voiceprint_for("Alice"), "Bob": voiceprint_for("Bob")}).id
+    env.advance(1)
+
+    code, err = _run_into_a_closed_pipe(["job", job_id, "--format", fmt])
+
+    assert code == BROKEN_PIPE == 141
+    assert err == ""
+
+
+def test_sandbox_on_a_port_in_use_names_the_address_in_one_error_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """A port already taken exits 2 with `error: cannot listen on HOST:PORT: address already in use`."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        run = run_cli(capsys, "sandbox", "--quiet", "--port", str(port))
+
+    assert run.code == USAGE
+    assert run.err_lines == [f"error: cannot listen on 127.0.0.1:{port}: address already in use"]
+
+
+def test_sandbox_stops_on_ctrl_c_with_exit_130_like_the_other_commands(
+    sandbox_process: tuple[subprocess.Popen[bytes], queue.Queue[str | None]],
+) -> None:
+    """SIGINT (Ctrl-C) stops the sandbox cleanly and exits 130, as an interrupted identify does; SIGTERM exits 0."""
+    process, lines = sandbox_process
+    _read_until(lines, "Press Ctrl-C to stop.")
+    process.send_signal(signal.SIGINT)
+    code = process.wait(timeout=BANNER_TIMEOUT)
+
+    assert code == INTERRUPTED == 130
+    assert "sandbox stopped" in _read_until(lines, "sandbox stopped")
+
+
+def test_sandbox_help_shows_the_default_webhook_secret(capsys: pytest.CaptureFixture[str]) -> None:
+    """--webhook-secret's help gives its default (the sandbox's public one), as --api-key's does."""
+    run = run_cli(capsys, "sandbox", "--help")
+
+    assert run.code == OK
+    assert f"(default: {DEFAULT_WEBHOOK_SECRET})" in " ".join(run.out.split())

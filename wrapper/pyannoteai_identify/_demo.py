@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ._client import Client
-from ._config import API_KEY_ENV
+from ._config import API_KEY_ENV, DEFAULT_MAX_RETRIES
 from ._polling import PollSchedule
 from .receiver import WebhookBroker
 from .results import IdentifyResult
@@ -78,22 +78,33 @@ def _write_audio(folder: Path) -> tuple[dict[str, Path], Path, tuple[tuple[str, 
     return enrollment, meeting, DEMO_TURNS
 
 
-def run_demo(*, real: bool, console: Any, base_url: str | None = None, poll_interval: float | None = None) -> int:
+def run_demo(
+    *,
+    real: bool,
+    console: Any,
+    base_url: str | None = None,
+    poll_interval: float | None = None,
+    api_key: str | None = None,
+    timeout: float | None = None,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+) -> int:
     """Run the demo; return 0 when the identified turns match the synthesised ones.
 
     Args:
-        real: run against the real API (``PYANNOTEAI_API_KEY``, *base_url*) instead of the sandbox.
+        real: run against the real API (*api_key*, *base_url*) instead of the sandbox.
         console: a rich console to print to.
         base_url: the API's base URL with *real* (default: ``PYANNOTEAI_BASE_URL``, then the real API).
         poll_interval: seconds between the first status checks (default: 0.2 on the sandbox, the
             client's default with *real*).
+        api_key, timeout, max_retries: the client's settings with *real*, as the command line's
+            global options give them (the key defaults to ``PYANNOTEAI_API_KEY``).
     """
     from .cli import CLIError, render_table
 
     started = time.perf_counter()
     key_set = bool(os.environ.get(API_KEY_ENV, "").strip())
-    if real and not key_set:
-        raise CLIError(f"--real runs against the real API and needs {API_KEY_ENV}")
+    if real and not (key_set or (api_key and api_key.strip())):
+        raise CLIError(f"--real runs against the real API and needs an API key: set {API_KEY_ENV} (or --api-key)")
     if key_set and not real:
         console.print(f"[yellow]{REAL_RUN_NOTICE}[/yellow]")
     with tempfile.TemporaryDirectory(prefix="pyannoteai-demo-") as tmp, contextlib.ExitStack() as stack:
@@ -102,7 +113,15 @@ def run_demo(*, real: bool, console: Any, base_url: str | None = None, poll_inte
         webhook: str | None = None
         if real:
             schedule = None if poll_interval is None else PollSchedule(initial=poll_interval)
-            client = stack.enter_context(Client(base_url=base_url, poll_schedule=schedule))
+            client = stack.enter_context(
+                Client(
+                    api_key=api_key,
+                    base_url=base_url,
+                    timeout=timeout,
+                    max_retries=max_retries,
+                    poll_schedule=schedule,
+                )
+            )
             console.print(f"[bold]Real API[/bold] at {client.base_url}")
         else:
             from ._background_server import BackgroundServer

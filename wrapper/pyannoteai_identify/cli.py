@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import math
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import IO, Any
@@ -44,15 +45,17 @@ from ._validation import (
 from ._version import __version__
 from .results import IdentifyResult, Job, JobStatus, Result, VoiceprintResult
 
-OK, FAILED, USAGE, API_ERROR, CONNECTION, TIMEOUT, INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
+OK, FAILED, USAGE, API_ERROR, CONNECTION, TIMEOUT, INTERRUPTED, BROKEN_PIPE = 0, 1, 2, 3, 4, 5, 130, 141
 EXIT_CODES = {
     OK: "success",
     FAILED: "the job failed, was canceled or expired; or a webhook failed verification",
     USAGE: "bad arguments or input (nothing was uploaded or billed)",
     API_ERROR: "the API refused the request (authentication, payment, rate limit, server error)",
     CONNECTION: "the API could not be reached",
-    TIMEOUT: "the job is still running at the deadline (resume with `job ID --wait`)",
+    TIMEOUT: "the job has not finished: still running at the --wait-timeout deadline, or no result yet for "
+    "`job ID --format table|rttm` (resume with `job ID --wait`)",
     INTERRUPTED: "interrupted",
+    BROKEN_PIPE: "the reader of standard output went away (a pipe such as `| head`), as for SIGPIPE",
 }
 
 
@@ -78,11 +81,22 @@ def require_tables(fmt: str) -> None:
 
 
 def _console(stream: IO[str] | None = None) -> Any:
+    """A rich console on *stream* (default: standard output) whose broken pipe raises BrokenPipeError.
+
+    rich's own answer to a reader that went away is ``SystemExit(1)``, which would look like a failed
+    job; ``main`` turns BrokenPipeError into the quiet exit 141 instead, for tables and text alike.
+    """
     try:
         from rich.console import Console
     except ImportError:
         raise CLIError("the command line needs the cli extra: pip install 'pyannoteai-identify[cli]'") from None
-    return Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
+
+    class _PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True  # nothing more is written to a pipe nobody reads
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return _PipeConsole(file=stream or sys.stdout, highlight=False, soft_wrap=True)
 
 
 def warn_if_secret_in_argv(option: str, value: str | None, variable: str) -> None:
@@ -255,6 +269,29 @@ def _is_local(audio: str) -> bool:
     return "://" not in audio
 
 
+def _file_id(audio: str) -> str:
+    """The RTTM file id of *audio*: a local file's stem; for a URL, its last path segment without the
+    query, as batch names its results, so a presigned URL's signature never lands in the output."""
+    if _is_local(audio):
+        return Path(audio).stem or "audio"
+    from .batch._inputs import _url_stem  # here, not at the top: batch imports this module
+
+    return _url_stem(audio)
+
+
+@contextlib.contextmanager
+def _options(names: Mapping[str, str]) -> Iterator[None]:
+    """Name the command-line option in a ValidationError of an SDK call the command made: the user
+    typed ``--limit -1`` and knows no parameter ``max_items``. *names* maps SDK field to option."""
+    try:
+        yield
+    except errors.ValidationError as error:
+        option = names.get(error.field)
+        if option is None:
+            raise
+        raise errors.ValidationError(option, error.value, error.rule) from error
+
+
 def interactive(args: argparse.Namespace) -> bool:
     """Whether to draw progress: not --quiet, stderr is a terminal, and rich is installed."""
     return not args.quiet and sys.stderr.isatty() and has_rich()
@@ -310,8 +347,10 @@ def check_voiceprint_sources(sources: Sequence[tuple[str, str | Path]]) -> None:
     check_voiceprints([Voiceprint(label, placeholder if isinstance(s, Path) else s) for label, s in sources])
     for label, source in sources:
         if isinstance(source, Path):
-            clip = check_audio(str(source), field=f"--voiceprint {label}", max_bytes=MAX_VOICEPRINT_AUDIO_BYTES)
-            check_voiceprint_duration(clip)
+            field = f"--voiceprint {label}"
+            clip = check_audio(str(source), field=field, max_bytes=MAX_VOICEPRINT_AUDIO_BYTES)
+            with _options({"audio": field}):
+                check_voiceprint_duration(clip)
 
 
 def check_identify_args(args: argparse.Namespace, sources: Sequence[tuple[str, str | Path]]) -> Matching | None:
@@ -321,24 +360,52 @@ def check_identify_args(args: argparse.Namespace, sources: Sequence[tuple[str, s
         matching = Matching(exclusive=args.exclusive_matching, threshold=args.threshold)
     check_audio(args.audio)
     check_voiceprint_sources(sources)
-    check_num_speakers(args.num_speakers)
-    check_matching(matching)
-    check_webhook(args.webhook)
+    with _options({"num_speakers": "--num-speakers", "matching.threshold": "--threshold", "webhook": "--webhook"}):
+        check_num_speakers(args.num_speakers)
+        check_matching(matching)
+        check_webhook(args.webhook)
     return matching
+
+
+class EnrollmentTimeoutError(errors.WaitTimeoutError):
+    """The voiceprint job of *label* was still running at --wait-timeout, inside identify: the identify
+    job was never submitted, so `job ID --wait` of the voiceprint job would not give its result."""
+
+    def __init__(self, label: str, error: errors.WaitTimeoutError) -> None:
+        self.label = label
+        super().__init__(str(error), job_id=error.job_id, last_status=error.last_status)
 
 
 def enroll_voiceprints(
     client: Client, sources: Sequence[tuple[str, str | Path]], interactive: bool, timeout: float | None
 ) -> dict[str, str]:
-    """Label → voiceprint, running a voiceprint job for each audio file."""
+    """Label → voiceprint, running a voiceprint job for each audio file.
+
+    Raises:
+        EnrollmentTimeoutError: a voiceprint job still running at *timeout*.
+    """
     voiceprints: dict[str, str] = {}
     for label, source in sources:
         if isinstance(source, Path):
             with _progress(interactive, f"uploading {source.name}") as progress:
-                voiceprints[label] = client.create_voiceprint(source, timeout=timeout, on_upload_progress=progress)
+                try:
+                    voiceprints[label] = client.create_voiceprint(source, timeout=timeout, on_upload_progress=progress)
+                except errors.WaitTimeoutError as error:
+                    raise EnrollmentTimeoutError(label, error) from error
         else:
             voiceprints[label] = source
     return voiceprints
+
+
+def _resume_hint(job_id: str) -> str:
+    return f"resume with: pyannoteai-identify job {job_id} --wait"
+
+
+def announce_submitted(args: argparse.Namespace, job: Job[Any], what: str = "job") -> None:
+    """Say on stderr that *job* was submitted (it is billed: its id must not be lost if writing the result
+    fails later), and remember it for the message of a Ctrl-C."""
+    print(f"{what} {job.id} submitted", file=sys.stderr)
+    args.pending = f"{what} {job.id} keeps running: {_resume_hint(job.id)}"
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -351,7 +418,9 @@ def cmd_identify(args: argparse.Namespace) -> int:
     matching = check_identify_args(args, sources)
     check_output(args.output)
     with _client(args) as client:
+        args.pending = "no identify job was submitted yet"
         voiceprints = enroll_voiceprints(client, sources, live, args.wait_timeout)
+        args.pending = None  # the identify job may or may not exist while it is being submitted
         with _progress(live and _is_local(args.audio), f"uploading {Path(args.audio).name}") as progress:
             job = client.identify(
                 args.audio,
@@ -367,10 +436,10 @@ def cmd_identify(args: argparse.Namespace) -> int:
         if args.no_wait:
             print(job.id)
             return OK
-        print(f"job {job.id} submitted", file=sys.stderr)
+        announce_submitted(args, job)
         with _status_spinner(live, job) as on_status:
             result = client.wait(job, timeout=args.wait_timeout, on_status=on_status)
-    _write_result(result, args.format, args.output, Path(args.audio).stem or "audio")
+    _write_result(result, args.format, args.output, _file_id(args.audio))
     return OK
 
 
@@ -378,8 +447,12 @@ def cmd_voiceprint(args: argparse.Namespace) -> int:
     live = interactive(args)
     check_output(args.output)
     uploading = _progress(live and _is_local(args.audio), f"uploading {Path(args.audio).name}")
-    with _client(args) as client, uploading as progress:
-        voiceprint = client.create_voiceprint(args.audio, timeout=args.wait_timeout, on_upload_progress=progress)
+    with _client(args) as client:
+        with uploading as progress:
+            job = client.submit_voiceprint(args.audio, on_upload_progress=progress)
+        announce_submitted(args, job, "voiceprint job")
+        with _status_spinner(live, job) as on_status:
+            voiceprint = client.wait(job, timeout=args.wait_timeout, on_status=on_status).voiceprint
     if args.output:
         Path(args.output).write_text(voiceprint + "\n", encoding="utf-8")
         print(f"voiceprint written to {args.output}", file=sys.stderr)
@@ -388,30 +461,57 @@ def cmd_voiceprint(args: argparse.Namespace) -> int:
     return OK
 
 
+def _job_document(job: Job[Result]) -> dict[str, Any]:
+    """The job's id, status and output as JSON, as the API sent them. The output of a job that has not
+    succeeded holds only what the API sent (``error``, ``warning``): ``to_dict()`` of its placeholder
+    result would add an empty ``diarization`` the API never sent."""
+    data: dict[str, Any] = {"jobId": job.id, "status": str(job.status)}
+    if job.output is None:
+        return data
+    if job.status == JobStatus.SUCCEEDED:
+        data["output"] = job.output.to_dict()
+    else:
+        sent = {"error": job.output.error, "warning": job.output.warning}
+        data["output"] = {key: value for key, value in sent.items() if value is not None}
+    return data
+
+
+def _ended_without_result(job: Job[Result]) -> str:
+    """Why a failed or canceled job has no result, in the API's words when it gave some."""
+    what = f"job {job.id} {'failed' if job.status == JobStatus.FAILED else 'was canceled'}"
+    return f"{what}: {job.error}" if job.error else f"{what} (the API gave no reason)"
+
+
 def cmd_job(args: argparse.Namespace) -> int:
     require_tables(args.format)
     check_output(args.output)
     with _client(args) as client:
         if args.wait:
+            args.pending = f"job {args.job_id} keeps running: {_resume_hint(args.job_id)}"
             result = client.wait(args.job_id, timeout=args.wait_timeout)
             _write_result(result, args.format, args.output, args.job_id)
             return OK
         job = client.get_job(args.job_id)
-    if args.format == "json" or job.output is None:
-        data: dict[str, Any] = {"jobId": job.id, "status": str(job.status)}
-        if job.output is not None:
-            data["output"] = job.output.to_dict()
-        _write_text(json.dumps(data, indent=2) + "\n", args.output)
-    else:
-        _write_result(job.output, args.format, args.output, args.job_id)
-    if job.status in (JobStatus.FAILED, JobStatus.CANCELED):
+    failed = job.status in (JobStatus.FAILED, JobStatus.CANCELED)
+    if args.format == "json":
+        _write_text(json.dumps(_job_document(job), indent=2) + "\n", args.output)
+    if failed:
+        print(f"error: {_ended_without_result(job)}", file=sys.stderr)
         return FAILED
+    if args.format == "json":
+        return OK
+    if job.status != JobStatus.SUCCEEDED or job.output is None:
+        # A table or RTTM of no result would be an empty file that looks like silence: say so instead.
+        wait = f"pyannoteai-identify job {job.id} --wait"
+        print(f"job {job.id} is {job.status}: no result yet; wait with: {wait}", file=sys.stderr)
+        return TIMEOUT
+    _write_result(job.output, args.format, args.output, args.job_id)
     return OK
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
     require_tables(args.format)
-    with _client(args) as client:
+    with _client(args) as client, _options({"max_items": "--limit", "status": "--status"}):
         rows = list(client.jobs(status=args.status, max_items=args.limit))
     if args.format == "json":
         print(
@@ -471,7 +571,16 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
 
-    return run_demo(real=args.real, console=_console(), base_url=args.base_url, poll_interval=args.poll_interval)
+    warn_if_secret_in_argv("--api-key", args.api_key, API_KEY_ENV)
+    return run_demo(
+        real=args.real,
+        console=_console(),
+        base_url=args.base_url,
+        poll_interval=args.poll_interval,
+        api_key=args.api_key,
+        timeout=args.timeout,
+        max_retries=args.max_retries,
+    )
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -551,13 +660,13 @@ def build_parser() -> argparse.ArgumentParser:
     voiceprint = sub.add_parser(
         "voiceprint", help=f"create a voiceprint from at most {MAX_VOICEPRINT_AUDIO_SECONDS:g} s of one speaker"
     )
-    voiceprint.add_argument("audio")
+    voiceprint.add_argument("audio", help="one speaker's recording: a local file, an http(s) URL or a media:// URL")
     voiceprint.add_argument("-o", "--output", help="write the voiceprint to this file")
     voiceprint.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)
     voiceprint.set_defaults(func=cmd_voiceprint)
 
     job = sub.add_parser("job", help="show a job (with --wait, wait for its result)")
-    job.add_argument("job_id")
+    job.add_argument("job_id", help="the job's id, as printed by identify, voiceprint or jobs")
     job.add_argument("--wait", action="store_true", help="wait for the job to end and print its result")
     job.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)
     job.add_argument(
@@ -567,7 +676,9 @@ def build_parser() -> argparse.ArgumentParser:
     job.set_defaults(func=cmd_job)
 
     jobs = sub.add_parser("jobs", help="list the team's jobs, newest first")
-    jobs.add_argument("--status", choices=[s.value for s in JobStatus])
+    jobs.add_argument(
+        "--status", choices=[s.value for s in JobStatus], help="only the jobs with this status (default: all)"
+    )
     jobs.add_argument("--limit", type=int, default=50, help="at most this many jobs (default 50)")
     jobs.add_argument("--format", choices=("table", "json"), default="table", help="default: table")
     jobs.set_defaults(func=cmd_jobs)
@@ -628,13 +739,28 @@ def exit_code(error: BaseException) -> int:
 
 def _message(error: BaseException) -> str:
     """The one line that reports *error*; a wait timeout says how to resume from the command line."""
+    if isinstance(error, EnrollmentTimeoutError):
+        return (
+            f"the voiceprint enrollment of {error.label} did not finish by the --wait-timeout deadline "
+            f"(voiceprint job {error.job_id} is {error.last_status or 'not finished'}); nothing was identified "
+            "yet: run identify again with a longer --wait-timeout"
+        )
     if isinstance(error, errors.WaitTimeoutError):
         status = error.last_status or "not finished"
-        return (
-            f"job {error.job_id} is still {status} at the --wait-timeout deadline; "
-            f"resume with: pyannoteai-identify job {error.job_id} --wait"
-        )
+        return f"job {error.job_id} is still {status} at the --wait-timeout deadline; {_resume_hint(error.job_id)}"
     return str(error)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null after a broken pipe, as the Python docs advise (signal module,
+    "Note on SIGPIPE"): the interpreter's last flush of what is still buffered then cannot fail again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no real file behind it (closed, or a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 # What the `cli` extra brings: a command reaching one of them without it gets one line, not a traceback.
@@ -652,23 +778,35 @@ def _missing_extra(error: ModuleNotFoundError) -> CLIError | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (also for --help, --version and usage errors)."""
     parser = build_parser()
+    args = argparse.Namespace(debug=False, pending=None)
     try:
         # `sandbox` parses its own arguments: whatever follows it is handed on as is. (A REMAINDER
         # positional would not do: argparse refuses it an option such as --port first.)
-        args, passed = parser.parse_known_args(argv)
-        if passed and not getattr(args, "passes_through", False):
+        args, passed = parser.parse_known_args(argv, namespace=args)
+        passes_through = getattr(args, "passes_through", False)
+        if passed and not passes_through:
             parser.error(f"unrecognized arguments: {' '.join(passed)}")
+        if sys.stdout is None and not passes_through:
+            # A job id or result printed nowhere is a billed job lost (`... >&-`); the sandbox only logs there.
+            raise CLIError("standard output is closed: nothing was sent; redirect it (> FILE) instead of closing it")
         args.passed = passed
         code: int = args.func(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a reader that went away shows here, not as a traceback at interpreter exit
         return code
     except SystemExit as exit_:  # argparse exits after printing help, the version or a usage error
         return OK if exit_.code is None else exit_.code if isinstance(exit_.code, int) else USAGE
     except KeyboardInterrupt:
-        print(
-            "interrupted; a job already submitted keeps running: resume with `pyannoteai-identify job ID --wait`",
-            file=sys.stderr,
+        # What was submitted, when the command knows it (args.pending); otherwise how to find it.
+        pending = (
+            args.pending or "a job already submitted keeps running: resume with `pyannoteai-identify job ID --wait`"
         )
+        print(f"interrupted; {pending}", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:
+        # Quiet, as for any command whose reader went away (`| head`): the exit status says it.
+        _silence_stdout()
+        return BROKEN_PIPE
     except ModuleNotFoundError as error:
         missing = _missing_extra(error)
         if missing is None:

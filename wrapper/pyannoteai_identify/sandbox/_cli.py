@@ -26,7 +26,11 @@ def parser(prog: str = "pyannoteai-identify sandbox") -> argparse.ArgumentParser
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port (default: 0, a free one)")
     p.add_argument("--api-key", default=DEFAULT_API_KEY, help=f"the key clients must send (default: {DEFAULT_API_KEY})")
-    p.add_argument("--webhook-secret", default=DEFAULT_WEBHOOK_SECRET, help="the secret webhooks are signed with")
+    p.add_argument(
+        "--webhook-secret",
+        default=DEFAULT_WEBHOOK_SECRET,
+        help=f"the secret webhooks are signed with (default: {DEFAULT_WEBHOOK_SECRET})",
+    )
     p.add_argument(
         "--rate-limit", type=int, default=100, metavar="N", help="requests per minute per key; 0 = off (default: 100)"
     )
@@ -57,7 +61,8 @@ def _shown(value: str, default: str, option: str) -> str:
 
 
 def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop: threading.Event | None = None) -> int:
-    """Run the sandbox until Ctrl-C, SIGTERM or *stop* is set; print where it listens. Returns the exit status.
+    """Run the sandbox until Ctrl-C, SIGTERM or *stop* is set; print where it listens. Returns the exit status:
+    0 after SIGTERM or *stop*, 130 after Ctrl-C (as the other commands), 2 when it cannot start.
 
     Args:
         argv: the command's arguments (default: ``sys.argv[1:]``).
@@ -84,8 +89,13 @@ def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop:
             log_level="warning" if args.quiet else "info",
         )
         sandbox.start()
-    except (ValueError, OSError) as exc:
-        print(f"pyannoteai-identify sandbox: {exc}", file=sys.stderr)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # "[Errno 98] Address already in use" does not say which address: the user may have several.
+        reason = (exc.strerror or str(exc)).lower()
+        print(f"error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 2
     stop = stop or threading.Event()
 
@@ -106,10 +116,12 @@ def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop:
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
-        pass
+        code = 130  # 128 + SIGINT, as every other command reports Ctrl-C
+    else:
+        code = 0
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
         sandbox.close()
     print("sandbox stopped", file=stream, flush=True)
-    return 0
+    return code
