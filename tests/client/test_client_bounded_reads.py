@@ -126,3 +126,26 @@ async def test_a_trickling_poll_does_not_hold_a_wait_past_its_deadline_by_more_t
 
 def api_mode(api: Api) -> str:
     return "async" if api.is_async else "sync"
+
+
+@pytest.mark.parametrize(("size", "refused"), [(4096, False), (4097, True)], ids=["at-the-cap", "one-byte-over"])
+async def test_the_size_cap_is_exact_and_a_refused_body_gives_its_connection_back(
+    mode: str, monkeypatch: pytest.MonkeyPatch, size: int, refused: bool
+) -> None:
+    """A body of exactly MAX_RESPONSE_BYTES is read; one byte more is refused, and the response is
+    closed either way, so the connection returns to the pool instead of leaking."""
+    monkeypatch.setattr(_bounded, "MAX_RESPONSE_BYTES", 4096)
+    response = _streamed(mode, iter([b"x" * 1000] * (size // 1000) + [b"x" * (size % 1000)]))
+    response.request = httpx.Request("GET", "https://api.example.test/v1/test")
+    if refused:
+        with pytest.raises(_bounded.ResponseTooLarge):
+            await _read(mode, response)
+    else:
+        assert len((await _read(mode, response)).content) == size
+    assert response.is_closed
+
+
+async def _read(mode: str, response: httpx.Response) -> httpx.Response:
+    if mode == "sync":
+        return _bounded.read_body(response, budget=None)
+    return await _bounded.aread_body(response, budget=None)

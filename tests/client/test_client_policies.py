@@ -81,6 +81,7 @@ def test_poll_gap_never_shrinks_as_the_job_ages(waits: list[float]) -> None:
         ({"x-ratelimit-remaining": "0", "x-ratelimit-limit": "100"}, 0.6),
         ({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "soon", "x-ratelimit-limit": "10"}, 6.0),
         ({"retry-after": "5", "x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 30)}, 5.0),
+        ({"x-ratelimit-remaining": "0.0", "x-ratelimit-reset": "25"}, 25.0),
     ],
     ids=[
         "none",
@@ -93,6 +94,7 @@ def test_poll_gap_never_shrinks_as_the_job_ages(waits: list[float]) -> None:
         "no-reset",
         "bad-reset",
         "retry-after-wins",
+        "remaining-as-a-float",
     ],
 )
 def test_rate_limit_gap_reads_retry_after_and_the_exhausted_quota(headers: dict[str, str], gap: float | None) -> None:
@@ -148,8 +150,10 @@ def test_retry_delay_is_full_jitter_below_the_ceiling(attempt: int, draw: float)
     before (2.0 ** attempt alone overflows past 1023)."""
     policy = RetryPolicy(random=lambda: draw)
     delay = policy.delay(attempt)
+    ceiling = min(policy.maximum, policy.initial * 2.0 ** min(attempt, 1000))
     assert delay is not None
-    assert 0.0 <= delay <= min(policy.maximum, policy.initial * 2.0 ** min(attempt, 1000))
+    assert delay == pytest.approx(draw * ceiling)  # full jitter: the draw scales the whole ceiling
+    assert 0.0 <= delay <= ceiling
 
 
 def test_retry_after_overrides_the_backoff_until_its_cap() -> None:
@@ -253,16 +257,19 @@ def test_a_cancelled_async_call_held_by_the_throttle_gives_its_place_back() -> N
     import anyio
 
     sleeps: list[float] = []
+    hold_forever = True
 
     async def fake_sleep(seconds: float) -> None:
         sleeps.append(seconds)
-        await anyio.sleep(3600)  # held until cancelled
+        if hold_forever:
+            await anyio.sleep(3600)  # held until cancelled
 
     async def scenario() -> None:
+        nonlocal hold_forever
         with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
             router.get("/v1/test").mock(
                 side_effect=[
-                    httpx.Response(429, headers={"Retry-After": "1", "X-RateLimit-Limit": "60"}, json={}),
+                    httpx.Response(429, headers={"Retry-After": "5", "X-RateLimit-Limit": "60"}, json={}),
                     *[httpx.Response(200, json={"message": "ok"})] * 3,
                 ]
             )
@@ -276,9 +283,10 @@ def test_a_cancelled_async_call_held_by_the_throttle_gives_its_place_back() -> N
                     await anyio.sleep(0)
                 group.cancel_scope.cancel()
             sleeps.clear()
-            with anyio.move_on_after(0.5):
-                await client.test()
-            assert sleeps == [pytest.approx(1.0)]  # the Retry-After hold only, not 20 abandoned places
+            hold_forever = False
+            await client.test()
+            # The 5 s Retry-After hold only: not 20 abandoned places (5 + 20 × 1 s of spacing).
+            assert sleeps == [pytest.approx(5.0)]
 
     anyio.run(scenario)
 

@@ -475,6 +475,18 @@ async def test_a_poll_retry_that_fits_before_the_deadline_still_happens(
     assert route.call_count == 2
 
 
+async def test_a_poll_retry_ending_exactly_at_the_deadline_still_happens(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """The deadline is inclusive: a 0.5 s backoff with 0.5 s left is slept, and the retry made."""
+    route = router.get(JOB_PATH).mock(
+        side_effect=[httpx.ConnectError("refused"), job_response("succeeded", IDENTIFY_OUTPUT)]
+    )
+    assert isinstance(await steady.wait(IDENTIFY_JOB, timeout=0.5), IdentifyResult)
+    assert fake_time.sleeps == [0.5]
+    assert route.call_count == 2
+
+
 async def test_wait_with_timeout_zero_polls_once(api: Api, router: respx.Router) -> None:
     """timeout=0 is "done yet?": one poll, then the result, or WaitTimeoutError with the job id."""
     route = router.get(f"/v1/jobs/{JOB_ID}")

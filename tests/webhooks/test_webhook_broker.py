@@ -155,6 +155,17 @@ def test_kept_events_are_bounded_and_the_oldest_is_dropped() -> None:
     assert broker.wait("c", timeout=0) is not None
 
 
+def test_an_event_published_again_counts_as_the_newest_when_the_oldest_is_dropped() -> None:
+    """A job published twice (two receivers sharing a broker) moves to the back of the queue: the
+    bound then drops the oldest other event, never the one just published."""
+    broker = WebhookBroker(max_pending=2)
+    for job_id in ("a", "b", "a", "c"):
+        broker.publish(event(job_id))
+    assert broker.wait("b", timeout=0) is None
+    assert broker.wait("a", timeout=0) is not None
+    assert broker.wait("c", timeout=0) is not None
+
+
 @pytest.mark.parametrize("timeout", [-1, float("inf"), float("nan"), None, True])
 def test_timeout_must_be_a_finite_non_negative_number(timeout: float) -> None:
     """wait() refuses a negative, infinite, NaN, missing or boolean timeout, naming it: every wait is bounded."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import Any
 
@@ -18,8 +19,9 @@ T0 = 1_700_000_000
 OUTPUT = {"voiceprint": "abc"}
 
 
-def failures_of_verify_and_parse() -> list[BaseException]:
-    """One exception for every way verify() and parse() can refuse a delivery made with the canary."""
+def failures_of_verify_and_parse() -> list[tuple[BaseException, bytes]]:
+    """One exception for every way verify() and parse() can refuse a delivery made with the canary,
+    each with the body it refused."""
     good_body, good = signed_delivery({"jobId": "j", "status": "succeeded", "output": OUTPUT}, CANARY, timestamp=T0)
     cases: list[tuple[bytes, dict[str, str], dict[str, Any]]] = [
         (good_body + b" ", good, {}),
@@ -27,28 +29,42 @@ def failures_of_verify_and_parse() -> list[BaseException]:
         (good_body, {**good, "X-Request-Timestamp": "x"}, {}),
         (good_body, good, {"now": T0 + 10_000}),
         (good_body, {**good, "X-Signature": "zz"}, {}),
+        # Of a valid length but not a valid encoding (upper-case hex), and a valid encoding that mismatches.
+        (good_body, {**good, "X-Signature": "Z" + good["X-Signature"][1:].upper()}, {}),
+        (
+            good_body,
+            {**good, "X-Signature": ("0" if good["X-Signature"][0] != "0" else "1") + good["X-Signature"][1:]},
+            {},
+        ),
         (b"not json", webhooks.sign(b"not json", CANARY, T0), {}),
         (b'{"jobId": 5, "status": "x"}', webhooks.sign(b'{"jobId": 5, "status": "x"}', CANARY, T0), {}),
     ]
-    caught: list[BaseException] = []
+    caught: list[tuple[BaseException, bytes]] = []
     for body, headers, kwargs in cases:
         for secret in (CANARY, [CANARY, "other"]):
             with pytest.raises(WebhookVerificationError) as info:
                 webhooks.parse(body, headers, secret, now=kwargs.get("now", T0))
-            caught.append(info.value)
+            caught.append((info.value, body))
     with pytest.raises(WebhookVerificationError) as info:
         webhooks.verify(good_body, good, "wrong-" + CANARY, now=T0)
-    caught.append(info.value)
+    caught.append((info.value, good_body))
     return caught
 
 
+def signatures_of(body: bytes) -> set[str]:
+    """The canary's signature of *body* in every encoding a delivery may carry (hex, base64 either way)."""
+    digest = bytes.fromhex(webhooks.sign(body, CANARY, T0)["X-Signature"])
+    encoded = {digest.hex(), base64.b64encode(digest).decode(), base64.urlsafe_b64encode(digest).decode()}
+    return encoded | {text.rstrip("=") for text in encoded}
+
+
 def test_no_exception_shows_the_secret() -> None:
-    """Every refusal's str and repr, including chained causes, is free of the secret and of its signature."""
-    signature = webhooks.sign(b"{}", CANARY, T0)["X-Signature"]
-    for exc in failures_of_verify_and_parse():
+    """Every refusal's str and repr, including chained causes, is free of the secret and of a valid
+    signature of the body it refused (which would let anyone forge that delivery)."""
+    for exc, body in failures_of_verify_and_parse():
         for text in (str(exc), repr(exc), repr(exc.__cause__), repr(exc.__context__), repr(exc.args)):
             assert CANARY not in text
-            assert signature not in text
+            assert not [signature for signature in signatures_of(body) if signature in text]
 
 
 def test_no_repr_shows_the_secret(monkeypatch: pytest.MonkeyPatch) -> None:
