@@ -448,11 +448,16 @@ def _finish(job: Job[Result]) -> Result:
     )
 
 
+#: The longest pause a poll's answer is obeyed for (unless the retry cap or the longest polling gap
+#: is longer): a server may well ask for minutes, but a year is a mis-scaled header.
+MAX_SERVER_PAUSE = 3600.0
+
+
 def _bounded_server_gap(ctx: Context, job_id: str, seconds: float) -> float:
-    """The pause a poll's answer asks for, at most the longest the client waits otherwise (the
-    retry cap, the longest polling gap): a mis-scaled ``X-RateLimit-Reset`` (milliseconds) or an
-    absurd ``Retry-After`` would otherwise park the wait until its deadline, 24 hours by default."""
-    cap = max(ctx.retry.retry_after_cap, ctx.schedule.maximum)
+    """The pause a poll's answer asks for, at most :data:`MAX_SERVER_PAUSE`: a mis-scaled
+    ``X-RateLimit-Reset`` (milliseconds) or an absurd ``Retry-After`` would otherwise park the wait
+    until its deadline, 24 hours by default, though the job may long be done."""
+    cap = max(ctx.retry.retry_after_cap, ctx.schedule.maximum, MAX_SERVER_PAUSE)
     if seconds > cap:
         logger.warning("polling job %s: the server asks for a %.0f s pause; waiting %.0f s", job_id, seconds, cap)
         return cap
