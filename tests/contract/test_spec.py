@@ -213,3 +213,18 @@ def test_webhook_delivery_declares_signature_timestamp_and_retry_headers() -> No
     assert operation["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/WebhookDelivery"
     }
+
+
+@pytest.mark.parametrize("operation_id", ["voiceprint", "identify"])
+def test_request_schemas_say_optional_fields_may_be_null(operation_id: str) -> None:
+    """The sandbox (and MockAPI) read ``null`` for an optional top-level field as absent, because the
+    official SDK sends it; the contract says so on the request schema rather than leave it implicit."""
+    schema = _schema.deref(_schema.request_schema(operation_id))
+    assert set(schema["properties"]) - set(schema["required"]), "no optional field: the note would be moot"
+    assert "may be `null`, meaning absent" in " ".join(schema["description"].split())
+
+
+def test_the_cursor_parameter_says_a_foreign_cursor_is_400() -> None:
+    """GET /v2/jobs answers 400 to a cursor it did not issue (the sandbox does); the contract says so."""
+    (cursor,) = [p for p in _operation("get", "/v2/jobs")["parameters"] if p["name"] == "cursor"]
+    assert "400" in cursor["description"] and "did not issue" in cursor["description"]

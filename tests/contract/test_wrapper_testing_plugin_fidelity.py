@@ -43,6 +43,7 @@ def test_a_wrong_or_missing_key_gets_401_as_from_the_sandbox(
     assert response.status_code == 401
     assert set(response.json()) == {"requestId", "message"}
     assert "API key" in response.json()["message"]
+    assert response.headers["WWW-Authenticate"] == "Bearer"  # as the sandbox sends it (RFC 6750)
     assert check_response(response) == []
 
 
@@ -110,7 +111,7 @@ def test_field_errors_are_worded_and_named_as_the_sandbox_words_them(pyannoteai_
     }
     broken = httpx.post(f"{API}/v1/identify", json=body, headers=AUTH)
     assert broken.json()["errors"] == [
-        {"field": "matching.threshold", "message": "Must be at most 100"},
+        {"field": "matching.threshold", "message": "Must be from 0 to 100"},
         {"field": "voiceprints[0].label", "message": "Must match the pattern ^(?![Ss][Pp][Ee][Aa][Kk][Ee][Rr]_)"},
         {"field": "voiceprints[1].label", "message": "Required"},
     ]

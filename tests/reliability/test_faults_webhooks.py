@@ -96,7 +96,9 @@ def settle(sandbox: Sandbox, receiver: Receiver, attempts: int, *, handled: int 
 def expected(sandbox: Sandbox, job_id: str) -> dict[str, Any]:
     job = sandbox.state.job(job_id)
     assert job is not None
-    return IdentifyResult.from_dict(job.outcome.output).to_dict()
+    outcome = job.decision.outcome
+    assert outcome is not None, f"the sandbox has not decided job {job_id} yet"
+    return IdentifyResult.from_dict(outcome.output).to_dict()
 
 
 async def submit_and_wait(api: Api, sandbox: Sandbox, receiver: Receiver, **options: Any) -> tuple[str, Any]:

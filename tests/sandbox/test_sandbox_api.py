@@ -20,6 +20,7 @@ from pyannoteai_identify.sandbox._app import operation_ids
 # The limits the contract sets, read from it so that a change of openapi.yaml changes the test too.
 _SCHEMAS = SPEC["components"]["schemas"]
 _MAX_THRESHOLD = _SCHEMAS["Matching"]["properties"]["threshold"]["maximum"]
+_MIN_THRESHOLD = _SCHEMAS["Matching"]["properties"]["threshold"]["minimum"]
 _MAX_VOICEPRINTS = _SCHEMAS["IdentifyRequest"]["properties"]["voiceprints"]["maxItems"]
 _MAX_LABEL = _SCHEMAS["Voiceprint"]["properties"]["label"]["maxLength"]
 _MAX_VOICEPRINT = _SCHEMAS["Voiceprint"]["properties"]["voiceprint"]["maxLength"]
@@ -55,7 +56,8 @@ def test_test_key_answers_ok_with_rate_limit_headers(client: httpx.Client) -> No
 def test_a_missing_or_wrong_key_is_401_on_every_operation(
     sandbox: Sandbox, anonymous: httpx.Client, authorization: str | None
 ) -> None:
-    """Without the right bearer key every operation answers 401 with an ApiError body."""
+    """Without the right bearer key every operation answers 401 with an ApiError body and
+    ``WWW-Authenticate: Bearer``."""
     if authorization:
         anonymous.headers["Authorization"] = authorization
     for response in (
@@ -68,6 +70,7 @@ def test_a_missing_or_wrong_key_is_401_on_every_operation(
     ):
         assert response.status_code == 401
         assert set(response.json()) == {"requestId", "message"}
+        assert response.headers["WWW-Authenticate"] == "Bearer"  # RFC 6750: the scheme to use
     assert sandbox.stats.submissions == 0
 
 
@@ -97,7 +100,7 @@ def test_the_key_is_compared_exactly(sandbox: Sandbox, anonymous: httpx.Client) 
             {"url": "media://a", "voiceprints": [], "matching": {"threshold": _MAX_THRESHOLD + 1, "exclusive": "yes"}},
             [
                 ("matching.exclusive", "Must be a boolean or null"),
-                ("matching.threshold", f"Must be at most {_MAX_THRESHOLD}"),
+                ("matching.threshold", f"Must be from {_MIN_THRESHOLD} to {_MAX_THRESHOLD}"),
                 ("voiceprints", "Must have at least 1 item"),
             ],
         ),
@@ -206,6 +209,15 @@ def test_a_loopback_url_httpx_cannot_parse_fails_the_job_instead_of_the_request(
     ]
     foreign = client.get("/v2/jobs", params={"cursor": str(uuid.uuid4())})
     assert foreign.status_code == 400 and foreign.json()["errors"][0]["field"] == "cursor"
+
+
+@pytest.mark.parametrize("limit", ["-1", "0", "101", "-100"])
+def test_a_limit_out_of_range_is_named_with_the_contract_bounds(client: httpx.Client, limit: str) -> None:
+    """-1 is an integer out of range, not "Must be an integer": the message gives the spec's bounds."""
+    schema = next(p for p in SPEC["paths"]["/v2/jobs"]["get"]["parameters"] if p["name"] == "limit")["schema"]
+    assert client.get("/v2/jobs", params={"limit": limit}).json()["errors"] == [
+        {"field": "limit", "message": f"Must be from {schema['minimum']} to {schema['maximum']}"}
+    ]
 
 
 def test_upload_then_identify_finds_the_synthesised_speakers(client: httpx.Client, sandbox: Sandbox) -> None:
@@ -381,11 +393,14 @@ def test_presigned_put_needs_a_live_token_and_respects_the_size_cap(
 
 
 def test_unknown_paths_and_methods_answer_json(anonymous: httpx.Client) -> None:
-    """A path outside the API is a JSON 404; a wrong method a JSON 405."""
+    """A path outside the API is a JSON 404; a wrong method a JSON 405 with the ``Allow`` header
+    RFC 9110 requires (the methods the path has)."""
     missing = anonymous.get("/v1/diarize")
     assert (missing.status_code, missing.json()["message"]) == (404, "Not found")
     wrong = anonymous.delete("/v1/test")
     assert (wrong.status_code, wrong.json()["message"]) == (405, "Method not allowed")
+    assert set(wrong.headers["Allow"].split(", ")) == {"GET", "HEAD"}  # a GET route answers HEAD too
+    assert anonymous.get("/v1/identify").headers["Allow"] == "POST"
 
 
 def test_labels_with_any_unicode_are_echoed_as_valid_json(client: httpx.Client, sandbox: Sandbox) -> None:

@@ -224,7 +224,10 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                {'name': 'cursor',
                                                 'in': 'query',
                                                 'required': False,
-                                                'description': 'The `nextCursor` of the previous page.',
+                                                'description': 'The `nextCursor` of the previous page. A cursor the '
+                                                               'API did not issue (even a\n'
+                                                               'well-formed UUID) answers 400 with a field error on '
+                                                               '`cursor`.\n',
                                                 'schema': {'type': 'string', 'format': 'uuid'}},
                                                {'name': 'status',
                                                 'in': 'query',
@@ -342,8 +345,9 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                                                                                                             'URL'}]}}}}}},
                               'Unauthorized': {'description': 'Missing or invalid API key. Not in the upstream spec '
                                                               'and its body is undocumented; the\n'
-                                                              'sandbox answers with an `ApiError`, clients must accept '
-                                                              'any body.\n',
+                                                              'sandbox answers with an `ApiError` and '
+                                                              '`WWW-Authenticate: Bearer` (RFC 6750), clients must\n'
+                                                              'accept any body.\n',
                                                'content': {'application/json': {'schema': {}}}},
                               'PaymentRequired': {'description': 'A subscription is required, or the monthly budget is '
                                                                  'exhausted.',
@@ -402,6 +406,9 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                                                           'raw file bytes to.'}}},
                             'VoiceprintRequest': {'type': 'object',
                                                   'required': ['url'],
+                                                  'description': 'Optional fields may be `null`, meaning absent (the '
+                                                                 'official SDK sends `null` for every option it leaves '
+                                                                 'unset); a required field may not.',
                                                   'properties': {'url': {'type': 'string',
                                                                          'minLength': 1,
                                                                          'description': 'Public, presigned or media:// '
@@ -454,7 +461,11 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                 'description': "Upstream's spec lists only `voiceprints` as required; "
                                                                'an identification without audio is\n'
                                                                'meaningless, so this contract requires `url` too '
-                                                               "(upstream's SDK always sends it).\n",
+                                                               "(upstream's SDK always sends it).\n"
+                                                               'Optional top-level fields may be `null`, meaning '
+                                                               'absent (the official SDK sends `null` for\n'
+                                                               'every option it leaves unset); a required field may '
+                                                               'not.\n',
                                                 'properties': {'url': {'type': 'string',
                                                                        'minLength': 1,
                                                                        'description': 'Public, presigned or media:// '

@@ -715,7 +715,9 @@ class MockAPI:
         route, path_params = found
         token = bearer_token(request.headers.get("authorization"))
         if token != self.api_key:
-            return _error(401, "Invalid or missing API key: send 'Authorization: Bearer <key>'")
+            unauthorized = _error(401, "Invalid or missing API key: send 'Authorization: Bearer <key>'")
+            unauthorized.headers["WWW-Authenticate"] = "Bearer"  # as the sandbox (RFC 6750)
+            return unauthorized
         canned = self._canned(route.operation_id)
         if canned is not None:
             return canned

@@ -24,6 +24,8 @@ T = TypeVar("T", bound="IdentifyRequest")
 class IdentifyRequest:
     """Upstream's spec lists only `voiceprints` as required; an identification without audio is
     meaningless, so this contract requires `url` too (upstream's SDK always sends it).
+    Optional top-level fields may be `null`, meaning absent (the official SDK sends `null` for
+    every option it leaves unset); a required field may not.
 
         Attributes:
             url (str): Public, presigned or media:// URL of the audio.

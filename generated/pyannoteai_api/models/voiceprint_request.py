@@ -13,11 +13,13 @@ T = TypeVar("T", bound="VoiceprintRequest")
 
 @_attrs_define
 class VoiceprintRequest:
-    """
-    Attributes:
-        url (str): Public, presigned or media:// URL of at most 30 s of audio.
-        webhook (str | Unset): URL that receives the result when the job ends.
-        webhook_status_only (bool | Unset): Deliver only {jobId, status}. Default: False.
+    """Optional fields may be `null`, meaning absent (the official SDK sends `null` for every option it leaves unset); a
+    required field may not.
+
+        Attributes:
+            url (str): Public, presigned or media:// URL of at most 30 s of audio.
+            webhook (str | Unset): URL that receives the result when the job ends.
+            webhook_status_only (bool | Unset): Deliver only {jobId, status}. Default: False.
     """
 
     url: str

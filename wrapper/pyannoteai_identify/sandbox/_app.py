@@ -14,12 +14,13 @@ import functools
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import anyio.to_thread
+import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -33,18 +34,21 @@ from .._spec import SPEC
 from .._validation import ascii_int
 from ._dispatch import WebhookDispatcher
 from ._faults import DroppedConnection, Fault, Faults
-from ._fetch import MEDIA_PATH, resolve_audio
+from ._fetch import MEDIA_PATH, needs_fetch, resolve_audio
 from ._jobs import Outcome, failed, identify_outcome, voiceprint_outcome
 from ._ratelimit import RateLimiter
-from ._state import JobKind, SandboxState, UnknownCursor, iso
+from ._state import Decision, Job, JobKind, SandboxState, UnknownCursor, iso
 from ._stats import Stats
 from ._validation import FieldErrors, body_errors, drop_null_options, query_errors
+from ._work import DECIDE_TIMEOUT, Audio, JobRunner
 
 __all__ = ["AppContext", "create_app", "operation_ids"]
 
 MAX_JSON_BYTES = 4 * 1024 * 1024
 UPLOAD_OPERATION = "upload"
 MEDIA_OPERATION = "media"
+_DECIDE_POLL = 0.005
+UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}
 
 
 class Json(JSONResponse):
@@ -81,6 +85,7 @@ class AppContext:
     stats: Stats
     limiter: RateLimiter
     dispatcher: WebhookDispatcher
+    runner: JobRunner
     api_key: str
     max_upload_bytes: int
 
@@ -156,7 +161,10 @@ def _api(ctx: AppContext, operation_id: str, method: str, success: int, handler:
     async def serve(request: Request, request_id: str, body: tuple[Any, FieldErrors]) -> Response:
         token = bearer_token(request.headers.get("authorization"))
         if token is None or not hmac.compare_digest(token.encode(), ctx.api_key.encode()):
-            return _api_error(401, "Invalid or missing API key: send 'Authorization: Bearer <key>'", request_id)
+            # RFC 6750: a 401 names the scheme the client must use.
+            return _api_error(
+                401, "Invalid or missing API key: send 'Authorization: Bearer <key>'", request_id, UNAUTHORIZED_HEADERS
+            )
         verdict = ctx.limiter.check(token)
         if verdict is not None and not verdict.allowed:
             return _api_error(429, "Too many requests", request_id, verdict.headers())
@@ -189,29 +197,40 @@ async def _upload_url(request: Request, ctx: AppContext, data: Any) -> Response:
 
 
 async def _submit(kind: JobKind, request: Request, ctx: AppContext, data: Any) -> Response:
+    """Create the job and answer JobCreated at once, as the API does; the outcome is decided after,
+    on the runner's own threads (a URL that cannot be fetched then fails the job, never the request).
+    Media-store audio is looked up now, so the job reads the media as it was at submission."""
     forced = ctx.faults.take_job_failure(kind)
-    outcome: Outcome
-    if forced is not None:
-        outcome = failed(forced)
-    else:
-        resolve = functools.partial(
-            resolve_audio,
-            data["url"],
-            state=ctx.state,
-            own_host=request.url.netloc,
-            max_bytes=ctx.max_upload_bytes,
+    decision = Decision(None if forced is None else failed(forced))
+    if forced is None:
+        analyse: Callable[[Audio], Outcome] = (
+            functools.partial(identify_outcome, request=data) if kind == "identify" else voiceprint_outcome
         )
-        audio = await anyio.to_thread.run_sync(resolve)
-        if kind == "identify":
-            outcome = await anyio.to_thread.run_sync(identify_outcome, audio, data)
+        resolve = functools.partial(
+            resolve_audio, data["url"], state=ctx.state, own_host=request.url.netloc, max_bytes=ctx.max_upload_bytes
+        )
+        if needs_fetch(data["url"], own_host=request.url.netloc):
+            accepted = ctx.runner.run(decision, analyse, fetch=resolve)
         else:
-            outcome = await anyio.to_thread.run_sync(voiceprint_outcome, audio)
+            accepted = ctx.runner.run(decision, analyse, audio=resolve())
+        if not accepted:
+            headers = ctx.limiter.refused(1).headers()
+            message = "Too many requests: the sandbox is still processing earlier jobs"
+            return _api_error(429, message, request.state.request_id, headers)
     job = ctx.state.create_job(
-        kind, outcome, webhook=data.get("webhook"), webhook_status_only=bool(data.get("webhookStatusOnly"))
+        kind, decision, webhook=data.get("webhook"), webhook_status_only=bool(data.get("webhookStatusOnly"))
     )
     ctx.stats.count_submission()
     ctx.dispatcher.watch(job)
     return Json({"jobId": job.id, "status": "created"})
+
+
+async def _decided(jobs: list[Job]) -> None:
+    """Wait until *jobs* (ended ones) have their outcome, at most DECIDE_TIMEOUT: a job observed after
+    its simulated time shows its outcome, not a ``running`` that depends on how busy the machine is."""
+    deadline = time.monotonic() + DECIDE_TIMEOUT
+    while any(job.decision.outcome is None for job in jobs) and time.monotonic() < deadline:
+        await anyio.sleep(_DECIDE_POLL)
 
 
 async def _voiceprint(request: Request, ctx: AppContext, data: Any) -> Response:
@@ -227,10 +246,13 @@ async def _get_job(request: Request, ctx: AppContext, data: Any) -> Response:
     if job is None:
         message = "Job not found: it does not exist, or its results were deleted after the retention period"
         return _api_error(404, message, request.state.request_id)
+    if job.ended(ctx.state.clock.now()):
+        await _decided([job])
     return Json(job.view(ctx.state.clock.now()))
 
 
 async def _list_jobs(request: Request, ctx: AppContext, data: Any) -> Response:
+    await _decided(ctx.state.undecided())
     try:
         page, cursor = ctx.state.list_jobs(
             limit=data.get("limit", 10), cursor=data.get("cursor"), status=data.get("status")
@@ -272,8 +294,9 @@ def _upload(ctx: AppContext) -> Callable[..., Any]:
             data += chunk
             if len(data) > ctx.max_upload_bytes:
                 return too_large
-        ctx.state.put_media(key, bytes(data))
-        return Response(status_code=200, headers={"ETag": f'"{hashlib.md5(data).hexdigest()}"'})
+        etag = hashlib.md5(data).hexdigest()
+        ctx.state.put_media(key, data)  # stored as received: bytes(data) would double the peak memory
+        return Response(status_code=200, headers={"ETag": f'"{etag}"'})
 
     return endpoint
 
@@ -284,15 +307,17 @@ def _media(ctx: AppContext) -> Callable[..., Any]:
         data = ctx.state.media(request.path_params["key"])
         if data is None:
             return Json({"message": "No such media, or it has expired"}, 404)
-        return Response(data, media_type="application/octet-stream")
+        return Response(memoryview(data), media_type="application/octet-stream")  # a view, not a copy
 
     return endpoint
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
+    """404 and 405 as ApiError JSON, keeping the headers Starlette set (a 405's ``Allow``, RFC 9110)."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
+    headers = exc.headers if isinstance(exc, HTTPException) else None
     message = "Method not allowed" if status == 405 else "Not found"
-    return Json({"requestId": str(uuid.uuid4()), "message": message}, status_code=status)
+    return Json({"requestId": str(uuid.uuid4()), "message": message}, status_code=status, headers=headers)
 
 
 def create_app(ctx: AppContext) -> Starlette:

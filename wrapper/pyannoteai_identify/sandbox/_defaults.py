@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_API_KEY", "DEFAULT_WEBHOOK_SECRET", "MAX_UPLOAD_BYTES"]
+__all__ = [
+    "DEFAULT_API_KEY",
+    "DEFAULT_WEBHOOK_SECRET",
+    "MAX_JOBS",
+    "MAX_MEDIA_BYTES",
+    "MAX_UPLOAD_BYTES",
+    "MAX_UPLOAD_TOKENS",
+]
 
 DEFAULT_API_KEY = "sandbox-key"
 DEFAULT_WEBHOOK_SECRET = "whsec_sandbox"
 #: The largest upload (1 GiB, the API's limit), and the largest audio fetched from a loopback URL.
 MAX_UPLOAD_BYTES = 1 << 30
+#: Jobs kept at most; beyond it the oldest is forgotten (404, as after retention). The API keeps
+#: every job for 24 h; a long-running sandbox (a fuzzing session) must not grow without end.
+MAX_JOBS = 10_000
+#: Bytes of uploaded media kept at most (2 GiB); beyond it the oldest uploads are forgotten.
+MAX_MEDIA_BYTES = 2 << 30
+#: Presigned upload URLs not yet expired kept at most; beyond it the oldest stops working (403).
+MAX_UPLOAD_TOKENS = 10_000

@@ -8,22 +8,25 @@ once, then 60 s and 300 s later, divided by ``speed``; retries carry ``x-retry-n
 ``x-retry-reason``. Only loopback hosts are contacted unless external webhooks are allowed;
 other deliveries are recorded as ``refused`` and never sent.
 
-The worker starts with the first webhook job, delivers one request at a time, keeps at most
-1000 pending deliveries and stops when the sandbox closes (an attempt in flight is bounded by
-the timeout).
+The worker starts with the first webhook job, delivers one request at a time (the payload once
+the job's outcome is decided), keeps at most 1000 pending deliveries and stops when the sandbox
+closes: an attempt in flight is then aborted, its connection shut down, so closing is prompt.
 """
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import json
 import logging
+import socket
 import ssl
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,12 +36,15 @@ from ._clock import Clock, Timing
 from ._fetch import NotLoopback, is_loopback, loopback_client
 from ._state import EPSILON, Job
 from ._stats import Delivery, DeliveryOutcome, Stats
+from ._work import DECIDE_TIMEOUT
 
-__all__ = ["RETRY_DELAYS", "WebhookDispatcher"]
+__all__ = ["CLOSE_TIMEOUT", "RETRY_DELAYS", "WebhookDispatcher"]
 
 #: Simulated seconds before retries 1, 2 and 3.
 RETRY_DELAYS = (0.0, 60.0, 300.0)
 _MAX_PENDING = 1000
+#: Seconds close() waits for the worker (an attempt in flight is aborted, so it stops at once).
+CLOSE_TIMEOUT = 1.0
 _IDLE_WAIT = 0.5
 _MIN_WAIT = 0.005  # never spin: a clock that stands still (a test's) is re-read at most every 5 ms
 
@@ -51,7 +57,7 @@ class _Pending:
     order: int
     job_id: str = field(compare=False)
     url: str = field(compare=False)
-    body: bytes = field(compare=False)
+    body: bytes | Job = field(compare=False)  # the job until its outcome is known, then the payload
     attempt: int = field(compare=False, default=0)
     reason: str | None = field(compare=False, default=None)
 
@@ -96,21 +102,21 @@ class WebhookDispatcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._generation = 0  # bumped by clear(): an attempt in flight then is not recorded
+        self._generation = 0  # bumped by clear() and close(): an attempt in flight then is not recorded
+        self._inflight: socket.socket | None = None  # the connection of the attempt in flight
         clock.on_advance(self._wake.set)
 
     def watch(self, job: Job) -> None:
         """Deliver *job*'s webhook when it ends (no-op without a webhook)."""
         if job.webhook is None:
             return
-        body = json.dumps(job.delivery(), separators=(",", ":")).encode("utf-8")
         with self._lock:
             if self._stop.is_set():
                 return
             if len(self._queue) >= _MAX_PENDING:
                 logger.warning("webhook queue full (%d pending): dropping the delivery of job %s", _MAX_PENDING, job.id)
                 return
-            heapq.heappush(self._queue, _Pending(job.ends, next(self._order), job.id, job.webhook, body))
+            heapq.heappush(self._queue, _Pending(job.ends, next(self._order), job.id, job.webhook, job))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="pyannoteai-sandbox-webhooks", daemon=True)
                 self._thread.start()
@@ -128,15 +134,41 @@ class WebhookDispatcher:
             self._queue.clear()
             self._generation += 1
 
-    def close(self, timeout: float | None = None) -> None:
-        """Stop the worker, dropping pending deliveries; wait at most *timeout* (default: timeout + 1 s)."""
-        self._stop.set()
+    def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
+        """Stop the worker, dropping pending deliveries and aborting an attempt in flight (its
+        connection is shut down, so close() need not wait for the receiver); wait at most *timeout*.
+
+        An aborted attempt is neither recorded nor retried. Only an attempt still connecting (to an
+        external host) can outlive *timeout*; it ends within ``timeout`` on its daemon thread.
+        """
+        with self._lock:
+            self._stop.set()
+            self._generation += 1
+            self._abort()
         self._wake.set()
         thread = self._thread
         if thread is not None:
-            thread.join(self._timeout + 1.0 if timeout is None else timeout)
+            thread.join(timeout)
             if thread.is_alive():
-                logger.warning("webhook worker still busy after close; it stops after its current attempt")
+                logger.warning("webhook worker still connecting after close; it stops within its timeout")
+
+    def _abort(self) -> None:
+        """Shut down the connection of the attempt in flight (called with the lock held).
+
+        Closing an httpx client does not wake a thread blocked reading its socket; a shutdown does.
+        """
+        if self._inflight is not None:
+            with contextlib.suppress(OSError):
+                self._inflight.shutdown(socket.SHUT_RDWR)
+
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: remember the socket of the attempt's connection, for close()."""
+        if event == "connection.connect_tcp.complete":
+            sock = info["return_value"].get_extra_info("socket")
+            with self._lock:
+                self._inflight = sock
+                if self._stop.is_set():
+                    self._abort()
 
     # --- worker --------------------------------------------------------------------------------
 
@@ -159,15 +191,33 @@ class WebhookDispatcher:
         self._wake.clear()
         return None
 
+    def _payload(self, item: _Pending) -> bytes | None:
+        """The delivery's body; for a first attempt, once the job's outcome is decided (waited for
+        at most DECIDE_TIMEOUT, and never past close()). None if it never is."""
+        if isinstance(item.body, bytes):
+            return item.body
+        job, deadline = item.body, time.monotonic() + DECIDE_TIMEOUT
+        while job.decision.outcome is None and time.monotonic() < deadline and not self._stop.wait(_MIN_WAIT):
+            pass
+        payload = job.delivery()
+        if payload is None:
+            logger.warning("webhook of job %s not delivered: the job's outcome was never decided", item.job_id)
+            return None
+        item.body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        return item.body
+
     def _attempt(self, client: httpx.Client, item: _Pending) -> None:
         with self._lock:
             generation = self._generation
+        body = self._payload(item)
+        if body is None:
+            return
 
         def record(outcome: DeliveryOutcome, status: int | None, reason: str | None) -> None:
             with self._lock:
                 if generation != self._generation:
                     return
-            self._stats.record(Delivery(item.job_id, item.url, item.attempt, outcome, status, reason, item.body))
+            self._stats.record(Delivery(item.job_id, item.url, item.attempt, outcome, status, reason, body))
 
         try:
             host = urlsplit(item.url).hostname
@@ -181,14 +231,19 @@ class WebhookDispatcher:
             )
             record("refused", None, None)
             return
-        headers = {"Content-Type": "application/json", "User-Agent": "pyannoteai-identify-sandbox"}
-        headers.update(webhooks.sign(item.body, self._secret, timestamp=int(self._wall())))
+        # A connection per attempt ("close"), so _trace sees each one and close() can abort it.
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "pyannoteai-identify-sandbox",
+            "Connection": "close",
+        }
+        headers.update(webhooks.sign(body, self._secret, timestamp=int(self._wall())))
         if item.attempt:
             headers[webhooks.RETRY_NUM_HEADER] = str(item.attempt)
             headers[webhooks.RETRY_REASON_HEADER] = item.reason or "unknown_error"
         status: int | None = None
         try:
-            response = client.post(item.url, content=item.body, headers=headers)
+            response = client.post(item.url, content=body, headers=headers, extensions={"trace": self._trace})
             status = response.status_code
             reason = None if response.is_success else "http_error"
         except NotLoopback:
@@ -197,6 +252,9 @@ class WebhookDispatcher:
             return
         except Exception as exc:  # any failure of the receiver is the receiver's, never the sandbox's
             reason = _reason(exc)
+        finally:
+            with self._lock:
+                self._inflight = None
         if reason is None:
             record("delivered", status, None)
             return
@@ -204,7 +262,7 @@ class WebhookDispatcher:
         if item.attempt < len(RETRY_DELAYS):
             delay = self._timing.real(RETRY_DELAYS[item.attempt])
             retry = _Pending(
-                self._clock.now() + delay, next(self._order), item.job_id, item.url, item.body, item.attempt + 1, reason
+                self._clock.now() + delay, next(self._order), item.job_id, item.url, body, item.attempt + 1, reason
             )
             with self._lock:
                 if generation == self._generation:

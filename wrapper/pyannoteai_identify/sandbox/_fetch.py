@@ -5,14 +5,16 @@ The sandbox never reaches the internet. A job URL is read from:
 * ``media://key``: the media store (what a presigned PUT wrote);
 * ``http(s)://<the sandbox's own host>/_media/key``: the same store, without a request;
 * any other ``http(s)`` URL whose host is a loopback address (``127.0.0.0/8``, ``::1``,
-  ``localhost``): fetched, with a 10 s timeout, at most 2 redirects (each to loopback) and the
-  upload size cap;
+  ``localhost``): fetched, with a 10 s timeout (per read and in all), at most 2 redirects (each to
+  loopback) and the upload size cap; the fetch runs after the job was created (see :mod:`._work`);
 * anything else: nothing, and the job fails with "Could not load audio".
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -20,7 +22,15 @@ import httpx
 from .._config import is_loopback
 from ._state import SandboxState
 
-__all__ = ["MEDIA_PATH", "NotLoopback", "is_loopback", "loopback_client", "loopback_guard", "resolve_audio"]
+__all__ = [
+    "MEDIA_PATH",
+    "NotLoopback",
+    "is_loopback",
+    "loopback_client",
+    "loopback_guard",
+    "needs_fetch",
+    "resolve_audio",
+]
 
 MEDIA_PATH = "/_media/"
 FETCH_TIMEOUT = 10.0
@@ -53,7 +63,10 @@ def loopback_client(timeout: float, *, loopback_only: bool = True) -> httpx.Clie
     )
 
 
-def _fetch(url: str, max_bytes: int) -> bytes | None:
+def _fetch(url: str, max_bytes: int) -> bytearray | None:
+    """GET *url*: its body, or None on any failure, past *max_bytes*, or past FETCH_TIMEOUT in all
+    (checked between chunks, each read being bounded by FETCH_TIMEOUT too: a trickle cannot hold on)."""
+    deadline = time.monotonic() + FETCH_TIMEOUT
     try:
         with loopback_client(FETCH_TIMEOUT) as client, client.stream("GET", url) as response:
             if response.status_code != 200:
@@ -61,15 +74,36 @@ def _fetch(url: str, max_bytes: int) -> bytes | None:
             data = bytearray()
             for chunk in response.iter_bytes():
                 data += chunk
-                if len(data) > max_bytes:
+                if len(data) > max_bytes or time.monotonic() > deadline:
                     return None
-            return bytes(data)
+            return data  # not copied into bytes: the audio may be as large as max_bytes
     except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is not an HTTPError
         logger.info("could not fetch job audio from a loopback URL: %s", type(exc).__name__)
         return None
 
 
-def resolve_audio(url: str, *, state: SandboxState, own_host: str, max_bytes: int) -> bytes | None:
+def _locate(url: str, own_host: str) -> tuple[Literal["media", "fetch", "internet", "none"], str]:
+    """Where a job URL's audio is: a media store key, a loopback URL to fetch, the internet, or nowhere."""
+    if url.startswith("media://"):
+        return "media", url.removeprefix("media://")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return "none", url
+    if parts.scheme not in ("http", "https"):
+        return "none", url
+    if parts.netloc == own_host and parts.path.startswith(MEDIA_PATH):
+        return "media", unquote(parts.path.removeprefix(MEDIA_PATH))
+    return ("fetch" if is_loopback(host) else "internet"), url
+
+
+def needs_fetch(url: str, *, own_host: str) -> bool:
+    """Whether :func:`resolve_audio` makes an HTTP request for *url* (it may then take up to 10 s)."""
+    return _locate(url, own_host)[0] == "fetch"
+
+
+def resolve_audio(url: str, *, state: SandboxState, own_host: str, max_bytes: int) -> bytes | bytearray | None:
     """The audio bytes a job URL points to, or None when the sandbox cannot or may not read it.
 
     Args:
@@ -78,18 +112,9 @@ def resolve_audio(url: str, *, state: SandboxState, own_host: str, max_bytes: in
         own_host: ``host:port`` the sandbox was reached at, to serve its own ``/_media/`` URLs.
         max_bytes: the largest file to fetch.
     """
-    if url.startswith("media://"):
-        return state.media(url.removeprefix("media://"))
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https"):
-        return None
-    if parts.netloc == own_host and parts.path.startswith(MEDIA_PATH):
-        return state.media(unquote(parts.path.removeprefix(MEDIA_PATH)))
-    if not is_loopback(host):
+    kind, where = _locate(url, own_host)
+    if kind == "media":
+        return state.media(where)
+    if kind == "internet":
         logger.info("job audio at a non-loopback URL: the sandbox never fetches the internet")
-        return None
-    return _fetch(url, max_bytes)
+    return _fetch(where, max_bytes) if kind == "fetch" else None

@@ -1,7 +1,8 @@
 """What a sandbox job produces: audio and a validated request in, the job's final status and output out.
 
-Pure functions over :mod:`._signal`: no I/O, no clock. The app resolves the audio, calls one of
-these at submission time, and reveals the outcome when the simulated processing time is over.
+Pure functions over :mod:`._signal`: no I/O, no clock. The app resolves the audio and calls one
+of these after answering the submission (on :mod:`._work`'s threads); the outcome is revealed
+when the simulated processing time is over.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def failed(message: str) -> Outcome:
     return Outcome("failed", {"error": message})
 
 
-def _analyse(audio: bytes | None, num_speakers: int | None = None) -> Analysis | Outcome:
+def _analyse(audio: bytes | bytearray | None, num_speakers: int | None = None) -> Analysis | Outcome:
     if audio is None:
         return failed(CANNOT_LOAD)
     try:
@@ -49,7 +50,7 @@ def _analyse(audio: bytes | None, num_speakers: int | None = None) -> Analysis |
         return failed(CANNOT_LOAD)
 
 
-def voiceprint_outcome(audio: bytes | None) -> Outcome:
+def voiceprint_outcome(audio: bytes | bytearray | None) -> Outcome:
     """A voiceprint job: the pitch of the speaker who talks most, as an opaque voiceprint string."""
     analysis = _analyse(audio)
     if isinstance(analysis, Outcome):
@@ -96,7 +97,7 @@ def _assign(
     return matches
 
 
-def identify_outcome(audio: bytes | None, request: Mapping[str, Any]) -> Outcome:
+def identify_outcome(audio: bytes | bytearray | None, request: Mapping[str, Any]) -> Outcome:
     """An identify job: diarize the tones, then match each speaker's pitch to the voiceprints.
 
     *request* is an ``IdentifyRequest`` that already passed schema validation.

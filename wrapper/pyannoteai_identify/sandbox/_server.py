@@ -12,12 +12,20 @@ from starlette.applications import Starlette
 from .._background_server import BackgroundServer
 from ._app import UPLOAD_OPERATION, AppContext, create_app, operation_ids
 from ._clock import Clock, Timing
-from ._defaults import DEFAULT_API_KEY, DEFAULT_WEBHOOK_SECRET, MAX_UPLOAD_BYTES
+from ._defaults import (
+    DEFAULT_API_KEY,
+    DEFAULT_WEBHOOK_SECRET,
+    MAX_JOBS,
+    MAX_MEDIA_BYTES,
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_TOKENS,
+)
 from ._dispatch import WebhookDispatcher
 from ._faults import DroppedConnection, Faults
 from ._ratelimit import RateLimiter
-from ._state import SandboxState
+from ._state import Limits, SandboxState
 from ._stats import Stats
+from ._work import JobRunner
 
 __all__ = ["Sandbox"]
 
@@ -37,6 +45,12 @@ _HIDE_DROPS = _HideDrops()
 def _text(name: str, value: str) -> str:
     if not isinstance(value, str) or not value or value != value.strip():
         raise ValueError(f"{name}: must be a non-empty string without surrounding spaces")
+    return value
+
+
+def _count(name: str, value: int, unit: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name}={value!r}: must be a whole number of {unit} >= 1")
     return value
 
 
@@ -69,6 +83,14 @@ class Sandbox:
         webhook_timeout: seconds a webhook receiver has to answer (10 upstream).
         allow_external_webhooks: deliver webhooks to non-loopback hosts too.
         max_upload_bytes: the largest upload, and the largest audio fetched from a loopback URL.
+        max_jobs: jobs kept at most (default 10,000). Past it the oldest job is forgotten: GET
+            answers 404 and lists skip it, as after its retention. The API has no such bound; it
+            keeps a long session (fuzzing, a demo left running) from growing without end.
+        max_media_bytes: bytes of uploads kept at most (default 2 GiB, at least
+            ``max_upload_bytes``). Past it the oldest uploads are forgotten (a job on one fails
+            with "Could not load audio", as on expired media).
+        max_upload_tokens: presigned upload URLs kept at most (default 10,000); past it the
+            oldest one answers 403, as when expired.
         clock: the time source; a :class:`Clock` built on fake sources makes time fully scripted.
         log_level: uvicorn's log level (``"info"`` shows each request).
 
@@ -91,6 +113,9 @@ class Sandbox:
         webhook_timeout: float = 10.0,
         allow_external_webhooks: bool = False,
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
+        max_jobs: int = MAX_JOBS,
+        max_media_bytes: int = MAX_MEDIA_BYTES,
+        max_upload_tokens: int = MAX_UPLOAD_TOKENS,
         clock: Clock | None = None,
         log_level: str = "warning",
     ) -> None:
@@ -99,15 +124,24 @@ class Sandbox:
         self._host = _text("host", host)
         if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
             raise ValueError(f"port={port!r}: must be a whole number from 0 to 65535")
-        if not isinstance(max_upload_bytes, int) or isinstance(max_upload_bytes, bool) or max_upload_bytes < 1:
-            raise ValueError(f"max_upload_bytes={max_upload_bytes!r}: must be a whole number of bytes >= 1")
+        limits = Limits(
+            max_jobs=_count("max_jobs", max_jobs, "jobs"),
+            max_media_bytes=_count("max_media_bytes", max_media_bytes, "bytes"),
+            max_upload_tokens=_count("max_upload_tokens", max_upload_tokens, "upload URLs"),
+        )
+        if _count("max_upload_bytes", max_upload_bytes, "bytes") > max_media_bytes:
+            raise ValueError(
+                f"max_upload_bytes={max_upload_bytes!r}: must be at most max_media_bytes ({max_media_bytes}), "
+                "or an upload could not be kept"
+            )
         self._port = port
         self._log_level = log_level
         self.clock = clock or Clock()
         self.timing = Timing(queue_seconds, job_seconds, retention_seconds, speed)
         self.stats = Stats()
         self.faults = Faults([*operation_ids(), UPLOAD_OPERATION])
-        self.state = SandboxState(self.clock, self.timing)
+        self.state = SandboxState(self.clock, self.timing, limits)
+        self.runner = JobRunner()
         self.limiter = RateLimiter(rate_limit, self.clock)
         self.dispatcher = WebhookDispatcher(
             clock=self.clock,
@@ -124,6 +158,7 @@ class Sandbox:
                 stats=self.stats,
                 limiter=self.limiter,
                 dispatcher=self.dispatcher,
+                runner=self.runner,
                 api_key=self._api_key,
                 max_upload_bytes=max_upload_bytes,
             )
@@ -184,15 +219,17 @@ class Sandbox:
         return self
 
     def close(self) -> None:
-        """Stop serving and delivering webhooks.
+        """Stop serving, delivering webhooks and deciding job outcomes.
 
-        Returns within 10 s plus ``webhook_timeout + 1`` s at worst (a server that ignores its
-        graceful stop, then a webhook attempt in flight); typically within 0.2 s.
+        Bounded by about 2 s: requests in flight get 1 s to finish, a webhook attempt in flight
+        is aborted, and the threads deciding outcomes stop after their current (bounded) task;
+        typically it returns within 0.2 s.
         """
         if self._server is not None:
             self._server.close()
         self._server = None
         self.dispatcher.close()
+        self.runner.close()
 
     def __enter__(self) -> Self:
         return self.start()

@@ -1,10 +1,16 @@
-"""The sandbox's memory: uploaded media, presigned upload tokens and jobs, all with retention.
+"""The sandbox's memory: uploaded media, presigned upload tokens and jobs, all with retention and bounds.
 
-A job's status is a pure function of the clock: ``created`` until ``queue_seconds`` have passed,
-then ``running`` for ``job_seconds``, then its outcome (decided at submission); it vanishes
-``retention_seconds`` after it ends (GET answers 404 and lists skip it). Nothing needs to tick
-for statuses to move, so jobs advance whenever they are observed. Uploaded media is kept for
-``retention_seconds`` from its upload. Every method is thread-safe.
+A job's status is a function of the clock: ``created`` until ``queue_seconds`` have passed,
+then ``running`` for ``job_seconds``, then its outcome; it vanishes ``retention_seconds`` after
+it ends (GET answers 404 and lists skip it). Nothing needs to tick for statuses to move, so jobs
+advance whenever they are observed. The outcome is decided after the job is created (its audio
+is fetched and analysed in the background, see :mod:`._work`); a job whose time is over but
+whose outcome is not decided yet still reads ``running``. Uploaded media is kept for
+``retention_seconds`` from its upload.
+
+Every store is bounded (:class:`Limits`): past a bound the oldest entries are forgotten first,
+as if their retention had ended, so a long session (fuzzing, a demo left running) keeps a
+bounded memory. Every method is thread-safe.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ._clock import Clock, Timing
+from ._defaults import MAX_JOBS, MAX_MEDIA_BYTES, MAX_UPLOAD_TOKENS
 from ._jobs import Outcome
 
-__all__ = ["Job", "JobKind", "SandboxState", "UnknownCursor"]
+__all__ = ["Decision", "Job", "JobKind", "Limits", "SandboxState", "UnknownCursor"]
 
 JobKind = Literal["identify", "voiceprint"]
 #: Clock readings this close count as equal: advancing by exactly a job's duration must end it,
@@ -39,6 +46,36 @@ def iso(epoch: float) -> str:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How much the sandbox keeps at most; past a bound the oldest entries go first (as if expired)."""
+
+    max_jobs: int = MAX_JOBS
+    max_media_bytes: int = MAX_MEDIA_BYTES
+    max_upload_tokens: int = MAX_UPLOAD_TOKENS
+
+
+class Decision:
+    """A job's outcome, decided once: at submission (a forced failure) or once its audio was analysed."""
+
+    def __init__(self, outcome: Outcome | None = None) -> None:
+        self._lock = threading.Lock()
+        self._outcome = outcome
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """The outcome, or None while it is being decided."""
+        return self._outcome
+
+    def decide(self, outcome: Outcome) -> bool:
+        """Set the outcome unless one was set already; True if this call set it."""
+        with self._lock:
+            if self._outcome is not None:
+                return False
+            self._outcome = outcome
+            return True
+
+
+@dataclass(frozen=True)
 class Job:
     """A submitted job and its timeline (clock seconds)."""
 
@@ -50,17 +87,22 @@ class Job:
     starts: float
     ends: float
     expires: float
-    outcome: Outcome
+    decision: Decision
     webhook: str | None
     webhook_status_only: bool
 
+    def ended(self, now: float) -> bool:
+        """Whether the simulated processing time is over at clock time *now*."""
+        return now + EPSILON >= self.ends
+
     def status(self, now: float) -> str:
-        """The status at clock time *now*."""
+        """The status at clock time *now* (``running`` past the end while the outcome is undecided)."""
         if now + EPSILON < self.starts:
             return "created"
-        if now + EPSILON < self.ends:
+        outcome = self.decision.outcome
+        if now + EPSILON < self.ends or outcome is None:
             return "running"
-        return self.outcome.status
+        return outcome.status
 
     def updated(self, now: float) -> float:
         """Wall time of the last transition before *now*."""
@@ -76,32 +118,38 @@ class Job:
             "createdAt": iso(self.created_wall),
             "updatedAt": iso(self.updated(now)),
         }
-        if body["status"] in ("succeeded", "failed"):
-            body["output"] = self.outcome.output
+        outcome = self.decision.outcome
+        if outcome is not None and body["status"] in ("succeeded", "failed"):
+            body["output"] = outcome.output
         return body
 
-    def delivery(self) -> dict[str, Any]:
-        """The webhook payload: no output for failed jobs or with ``webhookStatusOnly``."""
-        payload: dict[str, Any] = {"jobId": self.id, "status": self.outcome.status}
-        if self.outcome.status == "succeeded" and not self.webhook_status_only:
-            payload["output"] = self.outcome.output
+    def delivery(self) -> dict[str, Any] | None:
+        """The webhook payload (no output for failed jobs or with ``webhookStatusOnly``); None while undecided."""
+        outcome = self.decision.outcome
+        if outcome is None:
+            return None
+        payload: dict[str, Any] = {"jobId": self.id, "status": outcome.status}
+        if outcome.status == "succeeded" and not self.webhook_status_only:
+            payload["output"] = outcome.output
         return payload
 
 
 @dataclass
 class _Media:
-    data: bytes
+    data: bytes | bytearray  # an upload is stored as received, without a copy
     expires: float
 
 
 class SandboxState:
-    """Media, upload tokens and jobs, with retention and cursor paging."""
+    """Media, upload tokens and jobs, with retention, bounds (*limits*) and cursor paging."""
 
-    def __init__(self, clock: Clock, timing: Timing) -> None:
+    def __init__(self, clock: Clock, timing: Timing, limits: Limits | None = None) -> None:
         self.clock = clock
         self.timing = timing
+        self.limits = limits or Limits()
         self._lock = threading.Lock()
         self._media: dict[str, _Media] = {}
+        self._media_bytes = 0
         self._uploads: dict[str, tuple[str, float]] = {}
         self._jobs: dict[str, Job] = {}
         self._seq = 0
@@ -113,6 +161,7 @@ class SandboxState:
         """Forget every upload, token and job."""
         with self._lock:
             self._media.clear()
+            self._media_bytes = 0
             self._uploads.clear()
             self._jobs.clear()
 
@@ -122,10 +171,15 @@ class SandboxState:
     # --- media ---------------------------------------------------------------------------------
 
     def new_upload(self, key: str) -> str:
-        """A fresh token for a presigned PUT that stores its body as ``media://key``."""
+        """A fresh token for a presigned PUT that stores its body as ``media://key``.
+
+        Past ``max_upload_tokens`` live tokens, the oldest one stops working.
+        """
         token = secrets.token_urlsafe(24)
         with self._lock:
             self._purge()
+            while len(self._uploads) >= self.limits.max_upload_tokens:
+                del self._uploads[next(iter(self._uploads))]
             self._uploads[token] = (key, self._retention_end(self.clock.now()))
         return token
 
@@ -137,12 +191,31 @@ class SandboxState:
                 return None
             return found[0]
 
-    def put_media(self, key: str, data: bytes) -> None:
-        """Store *data* as ``media://key`` (replacing any earlier upload)."""
-        with self._lock:
-            self._media[key] = _Media(data, self._retention_end(self.clock.now()))
+    def put_media(self, key: str, data: bytes | bytearray) -> None:
+        """Store *data* (kept as is, not copied) as ``media://key``, replacing any earlier upload.
 
-    def media(self, key: str) -> bytes | None:
+        The oldest uploads are forgotten until the store holds at most ``max_media_bytes``.
+
+        Raises:
+            ValueError: *data* alone is larger than ``max_media_bytes``.
+        """
+        if len(data) > self.limits.max_media_bytes:
+            raise ValueError(f"{len(data)} bytes: more than the media store holds ({self.limits.max_media_bytes})")
+        with self._lock:
+            self._purge()
+            self._drop_media(key)
+            while self._media and self._media_bytes + len(data) > self.limits.max_media_bytes:
+                self._drop_media(next(iter(self._media)))
+            self._media[key] = _Media(data, self._retention_end(self.clock.now()))
+            self._media_bytes += len(data)
+
+    def _drop_media(self, key: str) -> None:
+        """Forget ``media://key`` if stored (called with the lock held)."""
+        found = self._media.pop(key, None)
+        if found is not None:
+            self._media_bytes -= len(found.data)
+
+    def media(self, key: str) -> bytes | bytearray | None:
         """The bytes of ``media://key``, or None if it was never uploaded or has expired."""
         with self._lock:
             found = self._media.get(key)
@@ -153,14 +226,22 @@ class SandboxState:
     # --- jobs ----------------------------------------------------------------------------------
 
     def create_job(
-        self, kind: JobKind, outcome: Outcome, *, webhook: str | None = None, webhook_status_only: bool = False
+        self,
+        kind: JobKind,
+        decision: Decision | Outcome,
+        *,
+        webhook: str | None = None,
+        webhook_status_only: bool = False,
     ) -> Job:
-        """Record a new job that will end with *outcome* once its simulated time has passed."""
+        """Record a new job that ends with its outcome (given, or decided later through *decision*)
+        once its simulated time has passed. Past ``max_jobs`` jobs, the oldest is forgotten."""
         now = self.clock.now()
         starts = now + self.timing.real(self.timing.queue_seconds)
         ends = starts + self.timing.real(self.timing.job_seconds)
         with self._lock:
             self._purge()
+            while len(self._jobs) >= self.limits.max_jobs:
+                del self._jobs[next(iter(self._jobs))]  # insertion order is seq order: the oldest
             self._seq += 1
             job = Job(
                 id=str(uuid.uuid4()),
@@ -171,7 +252,7 @@ class SandboxState:
                 starts=starts,
                 ends=ends,
                 expires=self._retention_end(ends),
-                outcome=outcome,
+                decision=decision if isinstance(decision, Decision) else Decision(decision),
                 webhook=webhook,
                 webhook_status_only=webhook_status_only,
             )
@@ -185,6 +266,13 @@ class SandboxState:
             if found is None or found.expires <= self.clock.now() + EPSILON:
                 return None
             return found
+
+    def undecided(self) -> list[Job]:
+        """The live jobs whose time is over but whose outcome is still being decided."""
+        now = self.clock.now()
+        with self._lock:
+            jobs = list(self._jobs.values())
+        return [job for job in jobs if job.decision.outcome is None and job.ended(now)]
 
     def cursor_for(self, job: Job) -> str:
         """The ``nextCursor`` that continues a listing after *job*."""
@@ -224,6 +312,6 @@ class SandboxState:
         for job_id in [i for i, job in self._jobs.items() if job.expires <= now]:
             del self._jobs[job_id]
         for key in [k for k, media in self._media.items() if media.expires <= now]:
-            del self._media[key]
+            self._drop_media(key)
         for token in [t for t, (_, expires) in self._uploads.items() if expires <= now]:
             del self._uploads[token]

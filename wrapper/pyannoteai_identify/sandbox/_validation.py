@@ -58,10 +58,11 @@ def _message(error: ValidationError) -> str:
         return f"Must be at most {value} characters long"
     if rule == "pattern":
         return f"Must match the pattern {value}"
-    if rule == "minimum":
-        return f"Must be at least {value}"
-    if rule == "maximum":
-        return f"Must be at most {value}"
+    if rule in ("minimum", "maximum"):
+        bounds = cast(Mapping[str, Any], error.schema)
+        if "minimum" in bounds and "maximum" in bounds:  # both bounds, as the spec sets them
+            return f"Must be from {bounds['minimum']} to {bounds['maximum']}"
+        return f"Must be at least {value}" if rule == "minimum" else f"Must be at most {value}"
     if rule == "minItems":
         return f"Must have at least {value} item{'s' if value != 1 else ''}"
     if rule == "maxItems":
@@ -127,8 +128,9 @@ def _coerce(raw: str, schema: Mapping[str, Any]) -> Any:
     kind = schema.get("type")
     if kind == "integer":
         # ASCII digits only: int() also reads "1_0" and non-ASCII digits, which a query never means.
-        number = ascii_int(raw)
-        return raw if number is None else number
+        # A leading "-" is read too: -1 is an integer, out of range rather than of the wrong type.
+        number = ascii_int(raw.removeprefix("-"))
+        return raw if number is None else -number if raw.startswith("-") else number
     try:
         if kind == "number":
             return float(raw)

@@ -90,6 +90,8 @@ def sync_detailed(
         body (IdentifyRequest): Upstream's spec lists only `voiceprints` as required; an
             identification without audio is
             meaningless, so this contract requires `url` too (upstream's SDK always sends it).
+            Optional top-level fields may be `null`, meaning absent (the official SDK sends `null` for
+            every option it leaves unset); a required field may not.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -125,6 +127,8 @@ def sync(
         body (IdentifyRequest): Upstream's spec lists only `voiceprints` as required; an
             identification without audio is
             meaningless, so this contract requires `url` too (upstream's SDK always sends it).
+            Optional top-level fields may be `null`, meaning absent (the official SDK sends `null` for
+            every option it leaves unset); a required field may not.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -155,6 +159,8 @@ async def asyncio_detailed(
         body (IdentifyRequest): Upstream's spec lists only `voiceprints` as required; an
             identification without audio is
             meaningless, so this contract requires `url` too (upstream's SDK always sends it).
+            Optional top-level fields may be `null`, meaning absent (the official SDK sends `null` for
+            every option it leaves unset); a required field may not.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -188,6 +194,8 @@ async def asyncio(
         body (IdentifyRequest): Upstream's spec lists only `voiceprints` as required; an
             identification without audio is
             meaningless, so this contract requires `url` too (upstream's SDK always sends it).
+            Optional top-level fields may be `null`, meaning absent (the official SDK sends `null` for
+            every option it leaves unset); a required field may not.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

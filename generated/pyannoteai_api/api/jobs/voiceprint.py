@@ -86,7 +86,8 @@ def sync_detailed(
     Creates a billable job: never retry this request automatically.
 
     Args:
-        body (VoiceprintRequest):
+        body (VoiceprintRequest): Optional fields may be `null`, meaning absent (the official SDK
+            sends `null` for every option it leaves unset); a required field may not.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -118,7 +119,8 @@ def sync(
     Creates a billable job: never retry this request automatically.
 
     Args:
-        body (VoiceprintRequest):
+        body (VoiceprintRequest): Optional fields may be `null`, meaning absent (the official SDK
+            sends `null` for every option it leaves unset); a required field may not.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -145,7 +147,8 @@ async def asyncio_detailed(
     Creates a billable job: never retry this request automatically.
 
     Args:
-        body (VoiceprintRequest):
+        body (VoiceprintRequest): Optional fields may be `null`, meaning absent (the official SDK
+            sends `null` for every option it leaves unset); a required field may not.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,7 +178,8 @@ async def asyncio(
     Creates a billable job: never retry this request automatically.
 
     Args:
-        body (VoiceprintRequest):
+        body (VoiceprintRequest): Optional fields may be `null`, meaning absent (the official SDK
+            sends `null` for every option it leaves unset); a required field may not.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
