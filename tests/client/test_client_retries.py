@@ -66,6 +66,18 @@ async def test_a_get_is_retried_after_a_transient_failure_with_backoff(
     assert fake_time.sleeps == [0.5, 1.0]
 
 
+async def test_a_timeout_after_the_retries_says_how_many_attempts_and_which_limit(
+    make_api: MakeApi, router: respx.Router
+) -> None:
+    """get_job(timeout=2) gave up after 11 s saying only "ReadTimeout: timed out": the message says
+    that four attempts were made and which limit each ran into."""
+    api = make_api(timeout=2.0)
+    router.get(JOB_PATH).mock(side_effect=httpx.ReadTimeout("timed out"))
+    expected = r"GET /v1/jobs/\S+ \(4 attempts\) failed: ReadTimeout: timed out \(the read timeout is 2 s\)"
+    with pytest.raises(APITimeoutError, match=expected):
+        await api.get_job(JOB_ID)
+
+
 @pytest.mark.parametrize(
     ("failure", "error_type"),
     [

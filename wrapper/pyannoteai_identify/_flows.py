@@ -314,7 +314,7 @@ def send(
                 continue
             # Raised outside the except block: neither __cause__ nor __context__ keeps the httpx
             # error, which holds the request and so its Authorization header.
-            raise _connection_error(request, lost, creates_job)
+            raise _connection_error(request, lost, creates_job, attempt + 1)
         _log(request, response, time.perf_counter() - started)
         ctx.throttle.observe(response.status_code, response.headers, ctx.clock(), ctx.retry.retry_after_cap, generation)
         if retryable and ctx.retry.should_retry(request.method, attempt, status=response.status_code):
@@ -363,9 +363,13 @@ def _log(request: httpx.Request, response: httpx.Response, elapsed: float) -> No
         )
 
 
-def _connection_error(request: httpx.Request, error: httpx.RequestError, creates_job: bool) -> APIConnectionError:
+def _connection_error(
+    request: httpx.Request, error: httpx.RequestError, creates_job: bool, attempts: int = 1
+) -> APIConnectionError:
     sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
     what = f"{request.method} {request.url.path}"
+    if attempts > 1:
+        what += f" ({attempts} attempts)"
     if creates_job and sent:
         message = (
             f"{what} lost its response ({describe(error)}). The request may have reached the API, so the job may "

@@ -101,7 +101,23 @@ def require(policy: object, name: str, holds: bool, rule: str) -> None:
         raise ConfigurationError(f"{type(policy).__name__}({name}={getattr(policy, name)!r}): {rule}")
 
 
+_TIMEOUT_KINDS: dict[type[httpx.RequestError], str] = {
+    httpx.ConnectTimeout: "connect",
+    httpx.ReadTimeout: "read",
+    httpx.WriteTimeout: "write",
+    httpx.PoolTimeout: "pool",
+}
+
+
 def describe(error: httpx.RequestError) -> str:
-    """A short human description of a transport (or body decoding) error."""
+    """A short human description of a transport (or body decoding) error; a timeout says which limit ran out."""
     name, text = type(error).__name__, str(error)
+    kind = _TIMEOUT_KINDS.get(type(error))  # exact types: a subclass (a body budget) says its own limit
+    if kind is not None:
+        try:
+            seconds = error.request.extensions["timeout"][kind]
+        except (RuntimeError, KeyError, TypeError):  # no request attached, or no such limit
+            seconds = None
+        if seconds is not None:
+            text = f"{text or 'timed out'} (the {kind} timeout is {seconds:g} s)"
     return f"{name}: {text}" if text else name
