@@ -262,6 +262,19 @@ def test_a_reader_that_goes_away_ends_the_command_quietly_with_141(env: Sandbox,
     assert err == ""
 
 
+def test_a_batch_whose_summary_reader_goes_away_exits_quietly_with_141(
+    env: Sandbox, audio: Audio, tmp_path: Path
+) -> None:
+    """`batch ... | head`: the summary's reader went away after the work was done (the manifest and
+    the result files have it all): exit 141 and no error line, as for the other commands."""
+    argv = ["batch", "--voiceprint", f"Alice={voiceprint_for('Alice')}", "--out", str(tmp_path / "out")]
+    code, err = _run_into_a_closed_pipe([*FAST_POLL, "--quiet", *argv, str(audio.meeting)])
+
+    assert code == BROKEN_PIPE
+    assert "error" not in err
+    assert list((tmp_path / "out").glob("*.json"))
+
+
 def test_sandbox_on_a_port_in_use_names_the_address_in_one_error_line(capsys: pytest.CaptureFixture[str]) -> None:
     """A port already taken exits 2 with `error: cannot listen on HOST:PORT: address already in use`."""
     with socket.create_server(("127.0.0.1", 0)) as taken:

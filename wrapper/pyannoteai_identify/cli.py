@@ -80,7 +80,7 @@ def require_tables(fmt: str) -> None:
         )
 
 
-def _console(stream: IO[str] | None = None) -> Any:
+def rich_console(stream: IO[str] | None = None) -> Any:
     """A rich console on *stream* (default: standard output) whose broken pipe raises BrokenPipeError.
 
     rich's own answer to a reader that went away is ``SystemExit(1)``, which would look like a failed
@@ -192,10 +192,10 @@ def render_table(result: Result, console: Any, title: str = "Who spoke when") ->
 def _write_result(result: Result, fmt: str, output: str | None, file_id: str) -> None:
     if fmt == "table":
         if output is None or output == "-":
-            render_table(result, _console())
+            render_table(result, rich_console())
             return
         with Path(output).open("w", encoding="utf-8") as file:
-            render_table(result, _console(file))
+            render_table(result, rich_console(file))
         return
     if fmt == "rttm":
         if isinstance(result, VoiceprintResult):
@@ -227,7 +227,7 @@ def _progress(enabled: bool, description: str) -> Iterator[Callable[[int, int | 
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
-        console=_console(sys.stderr),
+        console=rich_console(sys.stderr),
         transient=True,
     ) as progress:
         task = progress.add_task(description, total=None)
@@ -244,7 +244,7 @@ def _status_spinner(enabled: bool, job: Job[Any]) -> Iterator[Callable[[Job[Resu
     if not enabled:
         yield None
         return
-    console = _console(sys.stderr)
+    console = rich_console(sys.stderr)
     with console.status(f"job {job.id}: {job.status}") as status:
 
         def update(current: Job[Result]) -> None:
@@ -538,7 +538,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     for row in rows:
         created = row.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if row.created_at else ""
         table.add_row(row.id, str(row.status), created)
-    _console().print(table)
+    rich_console().print(table)
     return OK
 
 
@@ -574,7 +574,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     warn_if_secret_in_argv("--api-key", args.api_key, API_KEY_ENV)
     return run_demo(
         real=args.real,
-        console=_console(),
+        console=rich_console(),
         base_url=args.base_url,
         poll_interval=args.poll_interval,
         api_key=args.api_key,
@@ -751,7 +751,7 @@ def _message(error: BaseException) -> str:
     return str(error)
 
 
-def _silence_stdout() -> None:
+def silence_stdout() -> None:
     """Point standard output at /dev/null after a broken pipe, as the Python docs advise (signal module,
     "Note on SIGPIPE"): the interpreter's last flush of what is still buffered then cannot fail again."""
     try:
@@ -805,7 +805,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERRUPTED
     except BrokenPipeError:
         # Quiet, as for any command whose reader went away (`| head`): the exit status says it.
-        _silence_stdout()
+        silence_stdout()
         return BROKEN_PIPE
     except ModuleNotFoundError as error:
         missing = _missing_extra(error)

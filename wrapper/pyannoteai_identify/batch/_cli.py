@@ -36,6 +36,7 @@ from .._validation import (
 )
 from ..cli import (
     API_ERROR,
+    BROKEN_PIPE,
     FAILED,
     INTERRUPTED,
     OK,
@@ -49,6 +50,8 @@ from ..cli import (
     positive_seconds,
     read_voiceprint_sources,
     retry_count,
+    rich_console,
+    silence_stdout,
     warn_if_secret_in_argv,
 )
 from ._api import identify_batch
@@ -243,10 +246,9 @@ def _print_summary(report: BatchReport) -> None:
         sys.stdout.write(report.to_csv())
         _print_totals(report, print)
         return
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=False)
+    console = rich_console()  # the command line's: a line is never wrapped, a broken pipe is quiet
     table = Table(title=f"pyannoteai-identify batch — {len(report.inputs)} inputs")
     table.add_column("input")
     table.add_column("status")
@@ -389,6 +391,9 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted; run the same command again to resume", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:  # the reader of the summary went away (`| head`); the manifest has it all
+        silence_stdout()
+        return BROKEN_PIPE
     except sqlite3.Error as error:
         if args.debug:
             traceback.print_exc()
