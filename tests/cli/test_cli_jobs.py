@@ -247,3 +247,16 @@ def test_jobs_with_a_negative_limit_names_the_option_not_the_python_parameter(
     assert len(run.err_lines) == 1 and run.err_lines[0].startswith("error: --limit=-1: ")
     assert "max_items" not in run.err
     assert sum(env.stats.requests.values()) == 0
+
+
+@pytest.mark.parametrize("wait", [False, True], ids=["job", "job-wait"])
+def test_an_unknown_job_id_exits_one_as_gone_with_or_without_wait(
+    env: Sandbox, capsys: pytest.CaptureFixture[str], wait: bool
+) -> None:
+    """`job ID` said exit 3 (an API refusal) and `job ID --wait` exit 1 for the same unknown id: both
+    now say the job is gone (unknown, or deleted after 24 hours) and exit 1."""
+    unknown = "0f7c2a55-0000-4000-8000-000000000000"
+    run = run_cli(capsys, "job", unknown, *(["--wait"] if wait else []))
+
+    assert run.code == FAILED
+    assert run.err_lines == [f"error: job {unknown} is gone (unknown id, or deleted 24 hours after completion)"]

@@ -491,7 +491,12 @@ def cmd_job(args: argparse.Namespace) -> int:
             result = client.wait(args.job_id, timeout=args.wait_timeout)
             _write_result(result, args.format, args.output, args.job_id)
             return OK
-        job = client.get_job(args.job_id)
+        try:
+            job = client.get_job(args.job_id)
+        except errors.NotFoundError:
+            # As `job ID --wait` reports it (exit 1): an id never issued and results deleted look alike.
+            message = f"job {args.job_id} is gone (unknown id, or deleted 24 hours after completion)"
+            raise errors.JobExpiredError(message, job_id=args.job_id, status="unknown") from None
     failed = job.status in (JobStatus.FAILED, JobStatus.CANCELED)
     if args.format == "json":
         _write_text(json.dumps(_job_document(job), indent=2) + "\n", args.output)
