@@ -464,26 +464,16 @@ async def test_waits_whose_deadline_falls_in_a_rate_limit_hold_send_nothing_insi
     assert api.client._ctx.throttle.pending(fake_time.now) == pytest.approx(60 - 3 * 3)
 
 
+@pytest.mark.parametrize("timeout", [60, 0.5], ids=["time-to-spare", "exactly-at-the-deadline"])
 async def test_a_poll_retry_that_fits_before_the_deadline_still_happens(
-    steady: Api, router: respx.Router, fake_time: FakeTime
+    steady: Api, router: respx.Router, fake_time: FakeTime, timeout: float
 ) -> None:
-    """Backoff retries within the time left are made as usual."""
+    """Backoff retries within the time left are made as usual; the deadline is inclusive (a 0.5 s
+    backoff with 0.5 s left is slept, and the retry made)."""
     route = router.get(JOB_PATH).mock(
         side_effect=[httpx.ConnectError("refused"), job_response("succeeded", IDENTIFY_OUTPUT)]
     )
-    assert isinstance(await steady.wait(IDENTIFY_JOB, timeout=60), IdentifyResult)
-    assert fake_time.sleeps == [0.5]
-    assert route.call_count == 2
-
-
-async def test_a_poll_retry_ending_exactly_at_the_deadline_still_happens(
-    steady: Api, router: respx.Router, fake_time: FakeTime
-) -> None:
-    """The deadline is inclusive: a 0.5 s backoff with 0.5 s left is slept, and the retry made."""
-    route = router.get(JOB_PATH).mock(
-        side_effect=[httpx.ConnectError("refused"), job_response("succeeded", IDENTIFY_OUTPUT)]
-    )
-    assert isinstance(await steady.wait(IDENTIFY_JOB, timeout=0.5), IdentifyResult)
+    assert isinstance(await steady.wait(IDENTIFY_JOB, timeout=timeout), IdentifyResult)
     assert fake_time.sleeps == [0.5]
     assert route.call_count == 2
 
