@@ -388,7 +388,7 @@ def upload_case(mode: str, path: str, base_url: str) -> None:
     """Upload *path* once as *mode*; print seconds, peak RSS growth (bytes) and the server's byte count."""
     size = os.path.getsize(path)
     put_url = f"{base_url}{UPLOAD_PATH}"
-    headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
+    headers = {"Content-Length": str(size)}
     with Client(base_url=base_url, api_key="k", timeout=120) as client, httpx.Client(timeout=120) as http:
         # One small transfer first, the same way, so that the figure is the transfer's throughput and not
         # the first call's one-time work (the client imports its generated modules then: 30-80 ms,
@@ -396,7 +396,7 @@ def upload_case(mode: str, path: str, base_url: str) -> None:
         if mode == "client":
             client.upload(io.BytesIO(b"\0" * 1024))
         else:
-            http.put(put_url, content=b"\0" * 1024, headers={"Content-Type": "application/octet-stream"})
+            http.put(put_url, content=b"\0" * 1024)
         gc.collect()
         memory = _PeakRSS()
         start = time.perf_counter()

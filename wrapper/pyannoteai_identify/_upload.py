@@ -164,10 +164,10 @@ def presigned_url_hidden(url: str) -> Iterator[None]:
 
 
 def upload_headers(total: int | None) -> dict[str, str]:
-    headers = {"Content-Type": "application/octet-stream"}
-    if total is not None:
-        headers["Content-Length"] = str(total)
-    return headers
+    """The headers of the presigned PUT: its length when known, and nothing else. Which headers the
+    storage expects is undocumented; the official SDK sends no Content-Type, and a signature scheme
+    that covers Content-Type (S3 SigV2, GCS V2) refuses one the URL was not signed with."""
+    return {} if total is None else {"Content-Length": str(total)}
 
 
 def check_voiceprint_duration(audio: CheckedAudio) -> None:
