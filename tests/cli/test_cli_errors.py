@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import wave
 from pathlib import Path
 
 import pytest
@@ -516,3 +517,20 @@ def test_every_positional_and_the_status_filter_have_a_help_text(
 
     assert run.code == OK
     assert help_text in " ".join(run.out.split())
+
+
+def test_a_wav_over_24_hours_exits_two_before_a_voiceprint_is_enrolled(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The meeting's duration is checked before the enrollment clip is uploaded and billed."""
+    day = tmp_path / "day.wav"
+    with wave.open(str(day), "wb") as writer:  # 1 frame a second keeps a day-long file small
+        writer.setnchannels(1)
+        writer.setsampwidth(1)
+        writer.setframerate(1)
+        writer.writeframes(b"\x80" * 90_000)
+    run = run_cli(capsys, "identify", str(day), "--voiceprint", f"Alice={audio.alice_wav}")
+
+    assert run.code == USAGE
+    assert "lasts 90000.0 s" in _assert_one_error_line(run.err)
+    assert sum(env.stats.requests.values()) == 0

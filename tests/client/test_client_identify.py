@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ import pytest
 import respx
 from clientkit import API_KEY, JOB_ID, PRESIGNED_URL, Api
 
-from pyannoteai_identify import APIError, Job, Matching, Voiceprint
+from pyannoteai_identify import APIError, Job, Matching, ValidationError, Voiceprint
+from pyannoteai_identify._validation import MAX_AUDIO_SECONDS
 
 pytestmark = pytest.mark.anyio
 
@@ -185,3 +187,26 @@ async def test_failed_upload_raises_before_identify_is_sent(api: Api, router: re
     assert caught.value.status_code == 403
     assert "not stored" in str(caught.value)
     assert identify.call_count == 0
+
+
+@pytest.mark.parametrize("seconds", [MAX_AUDIO_SECONDS, MAX_AUDIO_SECONDS + 1], ids=["24-h", "over-24-h"])
+async def test_a_wav_over_the_api_duration_limit_is_refused_before_anything_is_sent(
+    api: Api, router: respx.Router, tmp_path: Path, seconds: float
+) -> None:
+    """A local WAV lasting over 24 h (the API's limit) was uploaded and billed to fail: its header is
+    read first, and such a file is refused naming its duration; 24 h itself is accepted."""
+    path = tmp_path / "day.wav"
+    with wave.open(str(path), "wb") as writer:  # 1 frame a second keeps a 24-hour file at 86 KB
+        writer.setnchannels(1)
+        writer.setsampwidth(1)
+        writer.setframerate(1)
+        writer.writeframes(b"\x80" * int(seconds))
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    router.put(PRESIGNED_URL).respond(200)
+    router.post("/v1/identify").respond(200, json={"jobId": JOB_ID, "status": "created"})
+    if seconds > MAX_AUDIO_SECONDS:
+        with pytest.raises(ValidationError, match=rf"lasts {seconds:.1f} s; the API processes at most 86400 s"):
+            await api.identify(path, {"Alice": "QUJD"})
+        assert router.calls.call_count == 0
+    else:
+        assert (await api.identify(path, {"Alice": "QUJD"})).id == JOB_ID

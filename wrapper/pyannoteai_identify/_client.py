@@ -25,6 +25,7 @@ from ._retry import RetryPolicy
 from ._upload import (
     ProgressCallback,
     aiter_chunks,
+    check_identify_duration,
     check_voiceprint_duration,
     iter_chunks,
     media_url_for,
@@ -180,6 +181,7 @@ class _BaseClient:
         on_upload_progress: ProgressCallback | None,
     ) -> _flows.Flow[Job[IdentifyResult]]:
         checked_audio = check_audio(audio)
+        check_identify_duration(checked_audio)
         build_request = functools.partial(
             _core.identify_request,
             voiceprints=check_voiceprints(voiceprints),

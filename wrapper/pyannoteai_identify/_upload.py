@@ -22,7 +22,7 @@ from typing import IO
 import anyio.to_thread
 import httpx
 
-from ._validation import MAX_VOICEPRINT_AUDIO_SECONDS, CheckedAudio, check_media_url
+from ._validation import MAX_AUDIO_SECONDS, MAX_VOICEPRINT_AUDIO_SECONDS, CheckedAudio, check_media_url
 from .errors import ValidationError
 
 CHUNK_SIZE = 1024 * 1024
@@ -173,28 +173,40 @@ def upload_headers(total: int | None) -> dict[str, str]:
 def check_voiceprint_duration(audio: CheckedAudio) -> None:
     """Refuse a local WAV file, or a seekable file object holding one (an upload in a web service),
     longer than the API's voiceprint limit; other formats are left to the API."""
+    _check_duration(audio, MAX_VOICEPRINT_AUDIO_SECONDS, "a voiceprint takes at most {limit:g} s of one speaker")
+
+
+def check_identify_duration(audio: CheckedAudio) -> None:
+    """Refuse a local WAV file (or seekable file object holding one) longer than the API processes
+    (24 hours): it would be uploaded, then fail; other formats are left to the API."""
+    _check_duration(audio, MAX_AUDIO_SECONDS, "the API processes at most {limit:g} s (24 h) of audio")
+
+
+def _check_duration(audio: CheckedAudio, limit: float, rule: str) -> None:
+    seconds = wav_seconds(audio)
+    if seconds is not None and seconds > limit:
+        raise ValidationError(
+            "audio",
+            audio.path if audio.path is not None else audio.file,
+            f"the recording lasts {seconds:.1f} s; " + rule.format(limit=limit),
+        )
+
+
+def wav_seconds(audio: CheckedAudio) -> float | None:
+    """How long a WAV file or seekable file object lasts, from its header; None for anything else."""
     source: str | IO[bytes]
     if audio.path is not None:
         source = audio.path
     elif audio.file is not None and audio.start is not None:
         source = audio.file
     else:
-        return
+        return None
     try:
         with wave.open(source, "rb") as reader:
             frames, rate = reader.getnframes(), reader.getframerate()
     except (wave.Error, EOFError, OSError, ValueError):
-        return
+        return None
     finally:
         if audio.file is not None and audio.start is not None:
             audio.file.seek(audio.start)  # the header was read from the caller's position: put it back
-    if rate <= 0:
-        return
-    seconds = frames / rate
-    if seconds > MAX_VOICEPRINT_AUDIO_SECONDS:
-        raise ValidationError(
-            "audio",
-            audio.path if audio.path is not None else audio.file,
-            f"the recording lasts {seconds:.1f} s; a voiceprint takes at most {MAX_VOICEPRINT_AUDIO_SECONDS:g} s "
-            "of one speaker",
-        )
+    return frames / rate if rate > 0 else None

@@ -55,6 +55,7 @@ MEDIA_URL_PATTERN = re.compile(_SPEC.prop("MediaUploadRequest", "url", "pattern"
 MAX_AUDIO_BYTES: int = _SPEC.prop("IdentifyRequest", "url", "x-max-file-bytes")
 MAX_VOICEPRINT_AUDIO_BYTES: int = _SPEC.prop("VoiceprintRequest", "url", "x-max-file-bytes")
 MAX_VOICEPRINT_AUDIO_SECONDS: float = _SPEC.prop("VoiceprintRequest", "url", "x-max-duration-seconds")
+MAX_AUDIO_SECONDS: float = _SPEC.prop("IdentifyRequest", "url", "x-max-duration-seconds")
 #: The page sizes ``GET /v2/jobs`` accepts: its ``limit`` query parameter's minimum and maximum.
 #: The SDK lists jobs by pages of ``PAGE_SIZE_MAX`` (the largest page) unless told otherwise.
 PAGE_SIZE_MIN: int = _SPEC.query_parameter("getJobsByTeamV2", "limit", "minimum")

@@ -24,7 +24,7 @@ from . import errors
 from ._client import Client
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, WEBHOOK_SECRET_ENV
 from ._polling import PollSchedule
-from ._upload import check_voiceprint_duration
+from ._upload import check_identify_duration, check_voiceprint_duration
 from ._validation import (
     AUDIO_EXTENSIONS,
     MAX_VOICEPRINT_AUDIO_BYTES,
@@ -358,7 +358,7 @@ def check_identify_args(args: argparse.Namespace, sources: Sequence[tuple[str, s
     matching = None
     if args.threshold is not None or args.exclusive_matching is not None:
         matching = Matching(exclusive=args.exclusive_matching, threshold=args.threshold)
-    check_audio(args.audio)
+    check_identify_duration(check_audio(args.audio))  # before any voiceprint is enrolled (billed)
     check_voiceprint_sources(sources)
     with _options({"num_speakers": "--num-speakers", "matching.threshold": "--threshold", "webhook": "--webhook"}):
         check_num_speakers(args.num_speakers)

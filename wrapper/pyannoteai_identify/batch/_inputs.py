@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from .._upload import check_identify_duration
 from .._validation import AUDIO_EXTENSIONS, MAX_AUDIO_BYTES, check_audio
 from ..errors import ValidationError
 
@@ -180,9 +181,9 @@ def sha256_file(path: str, chunk_size: int = HASH_CHUNK) -> str:
 
 
 def refusal(path: str) -> str | None:
-    """Why the API would refuse this file before reading it (empty, too large), or None."""
+    """Why the API would refuse this file before reading it (empty, too large, a WAV over 24 h), or None."""
     try:
-        check_audio(path, max_bytes=MAX_AUDIO_BYTES)
+        check_identify_duration(check_audio(path, max_bytes=MAX_AUDIO_BYTES))
     except ValidationError as error:
         return f"{error.rule}"
     return None
