@@ -571,11 +571,15 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                                                                       'label.',
                                                                                        'additionalProperties': {'type': 'number'}}}},
                             'IdentifyJobOutput': {'type': 'object',
-                                                  'required': ['identification', 'voiceprints'],
+                                                  'required': ['identification'],
                                                   'description': 'Upstream requires no key here; this contract '
-                                                                 'requires `identification` and `voiceprints`\n'
-                                                                 '(present in every succeeded identify output) so that '
-                                                                 'the job shapes can be told apart.\n',
+                                                                 'requires `identification` (present in every\n'
+                                                                 'succeeded identify output) so that the job shapes '
+                                                                 'can be told apart. `voiceprints` is in\n'
+                                                                 'every documented output too, but as upstream does '
+                                                                 'not promise it, a reader takes its\n'
+                                                                 'absence as no voiceprint scores rather than refusing '
+                                                                 'the result.\n',
                                                   'properties': {'diarization': {'type': 'array',
                                                                                  'items': {'$ref': '#/components/schemas/DiarizationSegment'}},
                                                                  'exclusiveDiarization': {'type': 'array',

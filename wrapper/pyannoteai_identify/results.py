@@ -1081,12 +1081,13 @@ def _require_mapping(output: Any, prefix: str) -> Mapping[str, Any]:
 def _parse_identify(output: Any, prefix: str = "output.") -> IdentifyResult:
     output = _require_mapping(output, prefix)
     labels: dict[Any, Any] = {}  # one string per distinct label, shared by every segment list
-    for key in ("identification", "voiceprints"):
-        if key not in output:
-            raise _bad(f"{prefix}{key}", "missing required field")
+    if "identification" not in output:
+        raise _bad(f"{prefix}identification", "missing required field")
+    # Without `voiceprints` (upstream does not promise it) the result keeps its turns, with no scores.
+    voiceprints = _list(output, "voiceprints", prefix) if "voiceprints" in output else []
     return IdentifyResult(
         identification=_identifications(_list(output, "identification", prefix), f"{prefix}identification", labels),
-        voiceprints=_voiceprint_matches(_list(output, "voiceprints", prefix), f"{prefix}voiceprints"),
+        voiceprints=_voiceprint_matches(voiceprints, f"{prefix}voiceprints"),
         extra={k: v for k, v in output.items() if k not in _IDENTIFY_KEYS},
         **_common(output, prefix, labels),
     )

@@ -27,9 +27,11 @@ class IdentifyJob:
             this list (from a newer API) as "not finished", never as an error.
         created_at (datetime.datetime | Unset):
         updated_at (datetime.datetime | Unset):
-        output (IdentifyJobOutput | Unset): Upstream requires no key here; this contract requires `identification` and
-            `voiceprints`
-            (present in every succeeded identify output) so that the job shapes can be told apart.
+        output (IdentifyJobOutput | Unset): Upstream requires no key here; this contract requires `identification`
+            (present in every
+            succeeded identify output) so that the job shapes can be told apart. `voiceprints` is in
+            every documented output too, but as upstream does not promise it, a reader takes its
+            absence as no voiceprint scores rather than refusing the result.
     """
 
     job_id: str

@@ -20,23 +20,25 @@ T = TypeVar("T", bound="IdentifyJobOutput")
 
 @_attrs_define
 class IdentifyJobOutput:
-    """Upstream requires no key here; this contract requires `identification` and `voiceprints`
-    (present in every succeeded identify output) so that the job shapes can be told apart.
+    """Upstream requires no key here; this contract requires `identification` (present in every
+    succeeded identify output) so that the job shapes can be told apart. `voiceprints` is in
+    every documented output too, but as upstream does not promise it, a reader takes its
+    absence as no voiceprint scores rather than refusing the result.
 
         Attributes:
             identification (list[IdentificationSegment]):
-            voiceprints (list[IdentificationVoiceprint]):
             diarization (list[DiarizationSegment] | Unset):
             exclusive_diarization (list[DiarizationSegment] | Unset):
+            voiceprints (list[IdentificationVoiceprint] | Unset):
             confidence (Confidence | Unset):
             warning (str | Unset):
             error (str | Unset):
     """
 
     identification: list[IdentificationSegment]
-    voiceprints: list[IdentificationVoiceprint]
     diarization: list[DiarizationSegment] | Unset = UNSET
     exclusive_diarization: list[DiarizationSegment] | Unset = UNSET
+    voiceprints: list[IdentificationVoiceprint] | Unset = UNSET
     confidence: Confidence | Unset = UNSET
     warning: str | Unset = UNSET
     error: str | Unset = UNSET
@@ -47,11 +49,6 @@ class IdentifyJobOutput:
         for identification_item_data in self.identification:
             identification_item = identification_item_data.to_dict()
             identification.append(identification_item)
-
-        voiceprints = []
-        for voiceprints_item_data in self.voiceprints:
-            voiceprints_item = voiceprints_item_data.to_dict()
-            voiceprints.append(voiceprints_item)
 
         diarization: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.diarization, Unset):
@@ -67,6 +64,13 @@ class IdentifyJobOutput:
                 exclusive_diarization_item = exclusive_diarization_item_data.to_dict()
                 exclusive_diarization.append(exclusive_diarization_item)
 
+        voiceprints: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.voiceprints, Unset):
+            voiceprints = []
+            for voiceprints_item_data in self.voiceprints:
+                voiceprints_item = voiceprints_item_data.to_dict()
+                voiceprints.append(voiceprints_item)
+
         confidence: dict[str, Any] | Unset = UNSET
         if not isinstance(self.confidence, Unset):
             confidence = self.confidence.to_dict()
@@ -80,13 +84,14 @@ class IdentifyJobOutput:
         field_dict.update(
             {
                 "identification": identification,
-                "voiceprints": voiceprints,
             }
         )
         if diarization is not UNSET:
             field_dict["diarization"] = diarization
         if exclusive_diarization is not UNSET:
             field_dict["exclusiveDiarization"] = exclusive_diarization
+        if voiceprints is not UNSET:
+            field_dict["voiceprints"] = voiceprints
         if confidence is not UNSET:
             field_dict["confidence"] = confidence
         if warning is not UNSET:
@@ -111,13 +116,6 @@ class IdentifyJobOutput:
 
             identification.append(identification_item)
 
-        voiceprints = []
-        _voiceprints = d.pop("voiceprints")
-        for voiceprints_item_data in _voiceprints:
-            voiceprints_item = IdentificationVoiceprint.from_dict(voiceprints_item_data)
-
-            voiceprints.append(voiceprints_item)
-
         _diarization = d.pop("diarization", UNSET)
         diarization: list[DiarizationSegment] | Unset = UNSET
         if _diarization is not UNSET:
@@ -136,6 +134,15 @@ class IdentifyJobOutput:
 
                 exclusive_diarization.append(exclusive_diarization_item)
 
+        _voiceprints = d.pop("voiceprints", UNSET)
+        voiceprints: list[IdentificationVoiceprint] | Unset = UNSET
+        if _voiceprints is not UNSET:
+            voiceprints = []
+            for voiceprints_item_data in _voiceprints:
+                voiceprints_item = IdentificationVoiceprint.from_dict(voiceprints_item_data)
+
+                voiceprints.append(voiceprints_item)
+
         _confidence = d.pop("confidence", UNSET)
         confidence: Confidence | Unset
         if isinstance(_confidence, Unset):
@@ -149,9 +156,9 @@ class IdentifyJobOutput:
 
         identify_job_output = cls(
             identification=identification,
-            voiceprints=voiceprints,
             diarization=diarization,
             exclusive_diarization=exclusive_diarization,
+            voiceprints=voiceprints,
             confidence=confidence,
             warning=warning,
             error=error,
