@@ -485,7 +485,16 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                                                'description': 'Number of speakers, '
                                                                                               'when known. Absent '
                                                                                               'means detect '
-                                                                                              'automatically.'},
+                                                                                              'automatically. '
+                                                                                              'Deliberately narrower\n'
+                                                                                              'than upstream (a number '
+                                                                                              'of at least 1, no '
+                                                                                              'documented maximum): '
+                                                                                              "this project's "
+                                                                                              'identify\n'
+                                                                                              'request takes 1 or 2; '
+                                                                                              'widening it is a change '
+                                                                                              'of this enum alone.\n'},
                                                                'exclusive': {'type': 'boolean',
                                                                              'default': False,
                                                                              'description': 'Also return exclusive '

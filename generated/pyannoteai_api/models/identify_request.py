@@ -33,7 +33,9 @@ class IdentifyRequest:
             webhook (str | Unset): URL that receives the result when the job ends.
             webhook_status_only (bool | Unset): Deliver only {jobId, status}. Default: False.
             num_speakers (IdentifyRequestNumSpeakers | Unset): Number of speakers, when known. Absent means detect
-                automatically.
+                automatically. Deliberately narrower
+                than upstream (a number of at least 1, no documented maximum): this project's identify
+                request takes 1 or 2; widening it is a change of this enum alone.
             exclusive (bool | Unset): Also return exclusive (non-overlapping) diarization. Default: False.
             turn_level_confidence (bool | Unset): Add a confidence map to each turn. Default: False.
             confidence (bool | Unset): Add frame-level diarization confidence scores. Default: False.
