@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
 
+import anyio
 import pytest
 
 from pyannoteai_identify.errors import ValidationError
 from pyannoteai_identify.receiver import WebhookBroker, _AsyncWaiter
 from pyannoteai_identify.results import JobStatus
 from pyannoteai_identify.webhooks import WebhookEvent
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """The broker's async side works on either anyio backend: each async test runs on both."""
+    backend: str = request.param
+    return backend
 
 
 def event(job_id: str) -> WebhookEvent:
@@ -121,24 +128,27 @@ async def test_wait_async_times_out_with_none_and_cleans_up() -> None:
 async def test_an_event_reaching_an_async_waiter_that_gave_up_is_kept_for_the_next_one() -> None:
     """publish() took the waiter, but its task was cancelled before the hand-over ran: the event is kept."""
     broker = WebhookBroker()
-    task = asyncio.ensure_future(broker.wait_async("j1", timeout=10))
-    await asyncio.sleep(0)
-    with broker._lock:
-        (waiter,) = broker._waiters["j1"]
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    async with anyio.create_task_group() as group:
+        group.start_soon(broker.wait_async, "j1", 10)
+        while not broker._waiters.get("j1"):
+            await anyio.sleep(0)
+        with broker._lock:
+            (waiter,) = broker._waiters["j1"]
+        group.cancel_scope.cancel()
     waiter._resolve(event("j1"))  # the hand-over publish() scheduled on the loop runs only now
     got = broker.wait("j1", timeout=0)
     assert got is not None and got.job_id == "j1"
 
 
-def test_an_event_for_a_waiter_on_a_closed_event_loop_is_kept() -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_an_event_for_a_waiter_on_a_closed_event_loop_is_kept(backend: str) -> None:
     """A waiter whose event loop has closed cannot take the event, so the broker keeps it."""
     broker = WebhookBroker()
-    loop = asyncio.new_event_loop()
-    waiter = _AsyncWaiter(broker, loop)
-    loop.close()
+
+    async def make_waiter() -> _AsyncWaiter:
+        return _AsyncWaiter(broker)
+
+    waiter = anyio.run(make_waiter, backend=backend)  # its loop is closed once the run returns
     broker._waiters["j1"] = [waiter]
     broker.publish(event("j1"))
     got = broker.wait("j1", timeout=0)

@@ -19,7 +19,7 @@ the first time. The default store is in memory and bounded; with several worker 
 shared store (see the docs).
 
 Starlette is needed only by :func:`asgi_app` (extra ``receiver``) and is imported there;
-asyncio only by :meth:`WebhookBroker.wait_async`.
+:meth:`WebhookBroker.wait_async` works on any anyio backend (asyncio, trio).
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, runtime_checkable
 
+import anyio
+import anyio.lowlevel
 import anyio.to_thread
 
 from .errors import ConfigurationError, ValidationError, WebhookVerificationError
@@ -54,8 +56,6 @@ from .webhooks import (
 )
 
 if TYPE_CHECKING:
-    import asyncio
-
     from starlette.applications import Starlette
     from starlette.requests import Request
 
@@ -401,32 +401,42 @@ class _ThreadWaiter:
 
 
 class _AsyncWaiter:
-    __slots__ = ("broker", "future", "loop")
+    """A coroutine's place in the broker, on any anyio backend (asyncio or trio).
 
-    def __init__(self, broker: WebhookBroker, loop: asyncio.AbstractEventLoop) -> None:
+    ``deliver`` runs in the publisher's thread: it only schedules ``_resolve`` on the waiter's event
+    loop (thread-safe, non-blocking), where the waiting task and ``_resolve`` never interleave.
+    """
+
+    __slots__ = ("broker", "call_soon", "closed", "event", "ready")
+
+    def __init__(self, broker: WebhookBroker) -> None:
+        native: Any = anyio.lowlevel.current_token().native_token  # an asyncio loop, or a trio token
         self.broker = broker
-        self.loop = loop
-        self.future: asyncio.Future[WebhookEvent] = loop.create_future()
+        self.call_soon: Callable[..., object] = getattr(native, "call_soon_threadsafe", None) or native.run_sync_soon
+        self.ready = anyio.Event()
+        self.event: WebhookEvent | None = None
+        self.closed = False  # the wait is over: a delivery still scheduled is kept for a later one
 
     def deliver(self, event: WebhookEvent) -> bool:
         try:
-            self.loop.call_soon_threadsafe(self._resolve, event)
-        except RuntimeError:  # the waiter's event loop is closed: nobody will read the event
+            self.call_soon(self._resolve, event)
+        except RuntimeError:  # the waiter's event loop is closed (trio's RunFinishedError is one too)
             return False
         return True
 
     def _resolve(self, event: WebhookEvent) -> None:
-        if self.future.done():  # timed out or cancelled meanwhile: keep the event for a later wait
+        if self.closed or self.event is not None:
             self.broker._keep(event)
         else:
-            self.future.set_result(event)
+            self.event = event
+            self.ready.set()
 
 
 class WebhookBroker:
     """A rendezvous between the receiver, which publishes events, and code waiting for a job.
 
-    Thread-safe and usable from asyncio: ``publish`` may run in a server thread while ``wait``
-    blocks in another thread and ``wait_async`` awaits on any event loop. An event published before
+    Thread-safe and usable from async code: ``publish`` may run in a server thread while ``wait``
+    blocks in another thread and ``wait_async`` awaits on any event loop (asyncio or trio). An event published before
     anyone waits for its job is kept (the *max_pending* most recent ones) and handed to the first
     waiter; an event handed to a waiter is not kept.
 
@@ -492,21 +502,24 @@ class WebhookBroker:
         return waiter.event
 
     async def wait_async(self, job_id: str, timeout: float) -> WebhookEvent | None:
-        """Await the event for *job_id* (asyncio); None after *timeout* seconds."""
-        import asyncio  # here, not at the top: a receiver that never awaits a broker does not import asyncio
-
+        """Await the event for *job_id* (asyncio or trio); None after *timeout* seconds."""
         _check_timeout(timeout)
-        waiter = _AsyncWaiter(self, asyncio.get_running_loop())
+        waiter = _AsyncWaiter(self)
         kept = self._kept_or_register(job_id, waiter)
         if kept is not None:
             return kept
+        finished = False  # by the event or by the timeout; not by a cancellation
         try:
-            return await asyncio.wait_for(waiter.future, timeout)
-        except TimeoutError:
-            return None
+            with anyio.move_on_after(timeout):
+                await waiter.ready.wait()
+            finished = True
         finally:
             with self._lock:
                 self._forget(job_id, waiter)
+                waiter.closed = True
+                if not finished and waiter.event is not None:  # cancelled as it arrived: keep it
+                    self._keep_locked(waiter.event)
+        return waiter.event
 
     def pending(self) -> int:
         """How many published events no one has waited for yet."""
