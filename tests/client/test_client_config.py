@@ -442,3 +442,34 @@ def test_in_a_forked_process_a_client_starts_its_own_connection_pool(
         thread.join(timeout=5)
     assert ports[0] == ports[1] and ports[2] == ports[3]  # keep-alive within each process
     assert (ports[2] == ports[1]) is own_transport
+
+
+def test_an_async_client_used_on_a_new_event_loop_opens_a_pool_there() -> None:
+    """Connections belong to the loop that opened them: after asyncio.run #1 closed its loop, run #2
+    with the same client failed every other call ("Event loop is closed"), and trio could not use it
+    at all. Each loop now gets a pool of its own, over a new connection."""
+    import anyio
+
+    ports: list[int] = []
+    handler = type("Handler", (_KeepAlive,), {"answer": (200, b'{"status": "OK", "message": "ok"}'), "seen": []})
+    handler.ports = ports
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    client = AsyncClient(API_KEY, base_url=f"http://127.0.0.1:{server.server_address[1]}", max_retries=0)
+
+    async def twice() -> None:
+        await client.test()
+        await client.test()
+
+    try:
+        for backend in ("asyncio", "asyncio", "trio", "asyncio"):
+            anyio.run(twice, backend=backend)
+        anyio.run(client.aclose)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert len(ports) == 8
+    assert [ports[i] == ports[i + 1] for i in range(0, 8, 2)] == [True] * 4  # keep-alive within a loop
+    assert len({ports[i] for i in range(0, 8, 2)}) == 4  # a new connection on each loop

@@ -791,10 +791,15 @@ def _doc_from(source: Callable[..., Any], note: str = "A coroutine: ``await`` it
 
 
 class AsyncClient(_BaseClient):
-    """Asynchronous twin of :class:`Client`: the same methods, as coroutines.
+    """Asynchronous twin of :class:`Client`: the same methods, as coroutines, on asyncio or trio.
 
     Args are those of :class:`Client`, with an ``httpx.AsyncClient``, an async transport and an
     async *sleep*.
+
+    Pooled connections belong to the event loop that opened them. Used on another loop later (a
+    second ``asyncio.run``, a forked child), a client that built its own pool starts a new one; with
+    an ``http_client`` or ``transport`` of yours, that is yours to do. Use one client per event loop
+    at a time: one shared by loops running at once in several threads is not supported.
     """
 
     def __init__(
@@ -822,10 +827,27 @@ class AsyncClient(_BaseClient):
         )
         self._check_http(http_client, transport, httpx.AsyncClient, httpx.AsyncBaseTransport)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
+        self._http = http_client or self._new_http(transport)
+        self._rebuilds_per_loop = http_client is None and transport is None
+        self._loop: object = None  # the event loop (asyncio) or run (trio) the pool's sockets belong to
+        self._sleep = sleep or anyio.sleep
+
+    def _new_http(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
             transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env
         )
-        self._sleep = sleep or anyio.sleep
+
+    def _check_loop(self) -> None:
+        """On another event loop than the pool's, start a pool of its own (when this client built it)."""
+        if not self._rebuilds_per_loop:
+            return
+        loop = _current_loop()
+        if loop is self._loop:
+            return
+        if self._loop is not None:
+            # The old pool's sockets belong to a loop that is gone: they cannot be closed from here.
+            self._http = self._new_http()
+        self._loop = loop
 
     async def __aenter__(self) -> Self:
         self._check_open()
@@ -840,6 +862,8 @@ class AsyncClient(_BaseClient):
         """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after."""
         self._closed = True
         if self._owns_http:
+            if self._rebuilds_per_loop and self._loop not in (None, _current_loop()):
+                return  # the pool's sockets belong to an event loop that is gone: nothing to close from here
             await self._http.aclose()
 
     async def _run(self, flow: _flows.Flow[T]) -> T:
@@ -851,6 +875,7 @@ class AsyncClient(_BaseClient):
 
     async def _perform(self, step: _flows.Step) -> Any:
         self._check_open()
+        self._check_loop()
         if isinstance(step, _flows.Send):
             return await self._aread(await self._http.send(step.request, stream=True), step.body_seconds)
         if isinstance(step, _flows.Sleep):
@@ -1054,3 +1079,10 @@ class AsyncClient(_BaseClient):
         kind: JobKind | None = None,
     ) -> Any:
         return await self._run(self._wait_flow(job, timeout=timeout, on_status=on_status, broker=broker, kind=kind))
+
+
+def _current_loop() -> object:
+    """The running event loop (asyncio) or run token (trio)."""
+    import anyio.lowlevel  # here, not at the top: importing the package must not import asyncio
+
+    return anyio.lowlevel.current_token().native_token

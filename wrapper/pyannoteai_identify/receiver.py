@@ -36,7 +36,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, runtime_checkable
 
 import anyio
-import anyio.lowlevel
 import anyio.to_thread
 
 from .errors import ConfigurationError, ValidationError, WebhookVerificationError
@@ -410,6 +409,8 @@ class _AsyncWaiter:
     __slots__ = ("broker", "call_soon", "closed", "event", "ready")
 
     def __init__(self, broker: WebhookBroker) -> None:
+        import anyio.lowlevel  # here, not at the top: importing the package must not import asyncio
+
         native: Any = anyio.lowlevel.current_token().native_token  # an asyncio loop, or a trio token
         self.broker = broker
         self.call_soon: Callable[..., object] = getattr(native, "call_soon_threadsafe", None) or native.run_sync_soon
