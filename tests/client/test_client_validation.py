@@ -303,6 +303,35 @@ async def test_kind_and_broker_are_checked(api: Api, router: respx.Router) -> No
     assert router.calls.call_count == 0
 
 
+async def _async_callback(*args: object) -> None:
+    """An async callback: the clients call callbacks, they never await them."""
+
+
+class _AsyncCallable:
+    async def __call__(self, *args: object) -> None:
+        """An object whose __call__ is a coroutine function."""
+
+
+@pytest.mark.parametrize(
+    "callback", [_async_callback, _AsyncCallable(), "print"], ids=["async-def", "async-call", "not-callable"]
+)
+async def test_a_callback_that_would_never_run_is_refused_before_anything_is_sent(
+    api: Api, router: respx.Router, callback: object, tmp_path: Path
+) -> None:
+    """An async on_status was called, never awaited, and silently never ran ('coroutine was never
+    awaited'): it is refused, as a non-callable is, before any request or upload."""
+    audio = write_wav(tmp_path / "a.wav", 1.0)
+    calls = [
+        lambda: api.wait("job-1", on_status=callback),
+        lambda: api.identify(audio, {"Alice": "QUJD"}, on_upload_progress=callback),
+        lambda: api.upload(audio, on_progress=callback),
+    ]
+    for call in calls:
+        with pytest.raises(ValidationError, match="must be a"):
+            await call()
+    assert router.calls.call_count == 0
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [

@@ -7,6 +7,7 @@ naming the field, the value and the rule: nothing is sent, nothing is billed.
 
 from __future__ import annotations
 
+import inspect
 import io
 import os
 import re
@@ -124,10 +125,16 @@ def check_job_kind(kind: object) -> None:
 
 
 def check_callback(field: str, value: object) -> None:
-    """None or something callable: a callback is checked before the upload starts or the job is billed,
-    not when it is first called."""
+    """None or a plain function: a callback is checked before the upload starts or the job is billed,
+    not when it is first called. A coroutine function is refused: it is called, never awaited, so
+    its body would silently never run."""
     if value is not None and not callable(value):
         raise ValidationError(field, value, f"must be a function (or None), not {type(value).__name__}")
+    call = inspect.getattr_static(type(value), "__call__", None)
+    if inspect.iscoroutinefunction(value) or inspect.iscoroutinefunction(call):
+        raise ValidationError(
+            field, value, "must be a plain function: an async one would never be awaited (schedule your task from it)"
+        )
 
 
 def check_num_speakers(value: object) -> int | None:
