@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,6 +89,29 @@ async def test_get_job_refuses_an_answer_about_another_job(api: Api, router: res
         await api.get_job(JOB_ID)
     router.get(f"/v1/jobs/{JOB_ID.upper()}").respond(200, json=job_body("running"))
     assert (await api.get_job(JOB_ID.upper())).id == JOB_ID
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["small", "large"])
+async def test_an_async_client_parses_a_large_output_off_the_event_loop(
+    api: Api, router: respx.Router, monkeypatch: pytest.MonkeyPatch, large: bool
+) -> None:
+    """Parsing a 30 MB output held the event loop for about half a second: AsyncClient parses a body
+    over PARSE_OFF_LOOP_BYTES in a worker thread (a small one, and every one of Client, in place)."""
+    from pyannoteai_identify import _client, _core
+
+    threads: list[int] = []
+    parse = _core.parse_job_response
+
+    def recording(*args: Any) -> Any:
+        threads.append(threading.get_ident())
+        return parse(*args)
+
+    monkeypatch.setattr(_core, "parse_job_response", recording)
+    padding = "x" * (_client.PARSE_OFF_LOOP_BYTES + 1 if large else 10)
+    router.get(f"/v1/jobs/{JOB_ID}").respond(200, json={**job_body("succeeded", IDENTIFY_OUTPUT), "pad": padding})
+    job = await api.get_job(JOB_ID)
+    assert isinstance(job.output, IdentifyResult)
+    assert (threads != [threading.get_ident()]) is (large and api.is_async)
 
 
 async def test_get_job_keeps_an_unknown_status_as_text(api: Api, router: respx.Router) -> None:
