@@ -77,12 +77,15 @@ def write_wav(path: Path, seconds: float, rate: int = 8000) -> Path:
 
 @dataclass
 class FakeTime:
-    """A monotonic clock that only moves when someone sleeps; every sleep is recorded."""
+    """A monotonic clock that moves when someone sleeps (every sleep is recorded) and, with *tick*,
+    a little at every reading too, as a real clock does between two reads."""
 
     now: float = 1000.0
     sleeps: list[float] = field(default_factory=list)
+    tick: float = 0.0
 
     def clock(self) -> float:
+        self.now += self.tick
         return self.now
 
     def sleep(self, seconds: float) -> None:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 import respx
-from clientkit import JOB_ID, Api, FakeTime, MakeApi
+from clientkit import IDENTIFY_OUTPUT, JOB_ID, Api, FakeTime, MakeApi, job_body
 
-from pyannoteai_identify import APIConnectionError, APITimeoutError, Job, WaitTimeoutError, _bounded
+from pyannoteai_identify import (
+    APIConnectionError,
+    APITimeoutError,
+    IdentifyResult,
+    Job,
+    WaitTimeoutError,
+    _bounded,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -149,3 +157,20 @@ async def _read(mode: str, response: httpx.Response) -> httpx.Response:
     if mode == "sync":
         return _bounded.read_body(response, budget=None)
     return await _bounded.aread_body(response, budget=None)
+
+
+async def test_without_a_read_timeout_a_slow_last_answer_is_read_whole(
+    make_api: MakeApi, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """timeout=httpx.Timeout(10, read=None) asks for no body budget: the wait's deadline sets none
+    either (it cut a finished job's last answer short and reported the job as unknown)."""
+    api = make_api(timeout=httpx.Timeout(10.0, read=None))
+    body = json.dumps(job_body("succeeded", IDENTIFY_OUTPUT)).encode()
+
+    def slow() -> Iterator[bytes]:
+        for start in range(0, len(body), 64):
+            fake_time.now += 0.1  # past the 0.1 s deadline after the first chunk
+            yield body[start : start + 64]
+
+    router.get(f"/v1/jobs/{JOB_ID}").mock(side_effect=lambda request: _streamed(api_mode(api), slow()))
+    assert isinstance(await api.wait(Job(JOB_ID, "created", "identify"), timeout=0.1), IdentifyResult)

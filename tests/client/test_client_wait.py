@@ -458,10 +458,22 @@ async def test_waits_whose_deadline_falls_in_a_rate_limit_hold_send_nothing_insi
     with pytest.raises(RateLimitError):
         await api.test()
     for _ in range(3):
-        with pytest.raises(WaitTimeoutError):
+        with pytest.raises(WaitTimeoutError, match="the last poll was not sent: the API's rate limit"):
             await api.wait(IDENTIFY_JOB, timeout=3)
     assert polls.call_count == 0
     assert api.client._ctx.throttle.pending(fake_time.now) == pytest.approx(60 - 3 * 3)
+
+
+async def test_the_last_poll_is_made_at_the_deadline_on_a_clock_that_moves(
+    make_api: MakeApi, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """A job that ends in the last gap is found by the poll at the deadline, though the clock has
+    moved past the deadline by the time that poll is built (no rate-limit hold is in the way)."""
+    fake_time.tick = 1e-6
+    api = make_api(poll_schedule=PollSchedule(initial=5.0, jitter=0.0))
+    route = router.get(JOB_PATH).mock(side_effect=[job_response("running"), job_response("succeeded", IDENTIFY_OUTPUT)])
+    assert isinstance(await api.wait(IDENTIFY_JOB, timeout=1), IdentifyResult)
+    assert route.call_count == 2
 
 
 @pytest.mark.parametrize("timeout", [60, 0.5], ids=["time-to-spare", "exactly-at-the-deadline"])
@@ -478,8 +490,10 @@ async def test_a_poll_retry_that_fits_before_the_deadline_still_happens(
     assert route.call_count == 2
 
 
-async def test_wait_with_timeout_zero_polls_once(api: Api, router: respx.Router) -> None:
-    """timeout=0 is "done yet?": one poll, then the result, or WaitTimeoutError with the job id."""
+async def test_wait_with_timeout_zero_polls_once(api: Api, router: respx.Router, fake_time: FakeTime) -> None:
+    """timeout=0 is "done yet?": one poll, then the result, or WaitTimeoutError with the job id. The
+    clock moves between readings, as a real one does (the deadline is behind by the time of the poll)."""
+    fake_time.tick = 1e-6
     route = router.get(f"/v1/jobs/{JOB_ID}")
     route.side_effect = [job_response("running"), job_response("succeeded", IDENTIFY_OUTPUT)]
     with pytest.raises(WaitTimeoutError) as caught:

@@ -296,7 +296,7 @@ def send(
     while True:
         now = ctx.clock()
         pause, generation, slot = ctx.throttle.reserve(now)
-        if deadline is not None and now + pause > deadline:
+        if deadline is not None and pause > 0 and now + pause > deadline:
             # Sending at the deadline would break the server's hold (and, for waits woken together,
             # burst into it): the slot is given back and nothing is sent.
             ctx.throttle.release(slot)
@@ -359,10 +359,13 @@ class HeldPastDeadline(Exception):
 
 
 def _body_seconds(ctx: Context, deadline: float | None, now: float) -> float | None:
-    """The body's time budget under a *deadline*: the time left, plus one read timeout for the last answer."""
-    if deadline is None:
+    """The body's time budget under a *deadline*: the time left, plus one read timeout for the last
+    answer. Without a read timeout the body has no budget at all, and the deadline sets none either:
+    cutting the last answer short would throw away a finished job's result."""
+    read = ctx.settings.timeout.read
+    if deadline is None or read is None:
         return None
-    return max(0.0, deadline - now) + (ctx.settings.timeout.read or 0.0)
+    return max(0.0, deadline - now) + read
 
 
 def _in_time(ctx: Context, deadline: float | None, delay: float) -> bool:
@@ -561,6 +564,7 @@ def wait(
     reported: Job[Result] | None = None
     while True:
         headers: httpx.Headers | None = None
+        held = False
         try:
             job, headers = yield from get_job(ctx, job_id, kind, deadline)
             invalid_polls = 0
@@ -584,6 +588,7 @@ def wait(
             job = None
         except HeldPastDeadline:
             job = None  # the client's rate-limit hold outlasts the wait: it ends at its deadline unsent
+            held = True
         except _TRANSIENT as error:
             logger.warning("polling job %s: %s; will keep waiting", job_id, error)
             job = None
@@ -605,8 +610,9 @@ def wait(
         now = ctx.clock()
         remaining = deadline - now
         if remaining <= 0:
+            unsent = " (the last poll was not sent: the API's rate limit holds this client back)" if held else ""
             raise WaitTimeoutError(
-                f"job {job_id} is still {last_status or 'unknown'} after {timeout:g} s; "
+                f"job {job_id} is still {last_status or 'unknown'} after {timeout:g} s{unsent}; "
                 f"call wait({job_id!r}) again later to resume",
                 job_id=job_id,
                 last_status=last_status,
