@@ -6,6 +6,8 @@ import contextlib
 import http.server
 import inspect
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -473,3 +475,64 @@ def test_an_async_client_used_on_a_new_event_loop_opens_a_pool_there() -> None:
     assert len(ports) == 8
     assert [ports[i] == ports[i + 1] for i in range(0, 8, 2)] == [True] * 4  # keep-alive within a loop
     assert len({ports[i] for i in range(0, 8, 2)}) == 4  # a new connection on each loop
+
+
+_FORKED_THREADS = """
+import os, sys, threading
+from pyannoteai_identify import Client
+
+failed = 0
+for trial in range(5):
+    client = Client("sk-test-key", base_url=sys.argv[1], max_retries=0, timeout=5)
+    client.test()  # a pooled connection, shared with the child after the fork
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        errors = []
+        barrier = threading.Barrier(8)
+
+        def first_request():
+            barrier.wait()
+            try:
+                client.test()
+            except Exception as error:
+                errors.append(repr(error))
+
+        threads = [threading.Thread(target=first_request) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        os.write(write_end, "\\n".join(errors).encode())
+        os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    report = os.read(read_end, 1 << 16).decode()
+    os.close(read_end)
+    if report:
+        failed += 1
+        print(report)
+print("failed trials:", failed)
+"""
+
+
+def test_threads_of_a_forked_child_making_their_first_requests_at_once_all_use_the_new_pool() -> None:
+    """gunicorn --preload --threads: in a child, eight threads' first requests at once. One thread
+    set the new pid before the new pool existed, so others sent on the inherited sockets, which it
+    then closed under them ('Bad file descriptor', in 10 trials of 10)."""
+    handler = type("Handler", (_KeepAlive,), {"answer": (200, b'{"status": "OK", "message": "ok"}'), "seen": []})
+    handler.ports = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        done = subprocess.run(
+            [sys.executable, "-c", _FORKED_THREADS, url], capture_output=True, text=True, timeout=120, check=False
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("failed trials: 0"), done.stdout

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -416,18 +417,29 @@ class Client(_BaseClient):
         # pool this client built entirely is replaced in the child before its first request.
         self._rebuilds_after_fork = http_client is None and transport is None
         self._pid = os.getpid()
+        # Taken only in a forked child (the pid differs), never in the process that made the client.
+        self._fork_lock = threading.Lock()
         self._sleep = sleep or time.sleep
 
     def _new_http(self, transport: httpx.BaseTransport | None = None) -> httpx.Client:
         return httpx.Client(transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env)
 
     def _check_process(self) -> None:
-        """In a process forked from the one that made this client, start a pool of its own."""
-        pid = os.getpid()
-        if pid != self._pid and self._rebuilds_after_fork:
-            self._pid = pid
+        """In a process forked from the one that made this client, start a pool of its own.
+
+        Threads of the child making their first requests at once must all wait for the new pool:
+        the pid is updated only after the pool is replaced, under a lock, so no thread sees the new
+        pid with the inherited pool, and none sends on a pool another is closing.
+        """
+        if os.getpid() == self._pid or not self._rebuilds_after_fork:
+            return
+        with self._fork_lock:
+            pid = os.getpid()
+            if pid == self._pid:
+                return
             inherited, self._http = self._http, self._new_http()
-            inherited.close()  # closes this process's copies of the sockets; the parent's stay open
+            self._pid = pid
+        inherited.close()  # closes this process's copies of the sockets; the parent's stay open
 
     def __enter__(self) -> Self:
         self._check_open()
