@@ -11,12 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sandboxkit import TLS, eventually, finished, upload
+from sandboxkit import TLS, Receiver, eventually, finished, upload
 
+from pyannoteai_identify._config import DEFAULT_TIMEOUT
 from pyannoteai_identify.sandbox import Sandbox, voice_sample
 from pyannoteai_identify.sandbox._jobs import Outcome
 from pyannoteai_identify.sandbox._state import Decision
-from pyannoteai_identify.sandbox._work import FETCH_WORKERS, JobRunner
+from pyannoteai_identify.sandbox._work import DECIDE_TIMEOUT, FETCH_WORKERS, JobRunner
 
 # --- bounded stores --------------------------------------------------------------------------------
 
@@ -51,7 +52,23 @@ def test_an_upload_is_stored_as_received_without_a_copy(client: httpx.Client, sa
     """The store keeps the buffer the body was read into (a bytearray), not a bytes copy of it,
     which doubled the memory of every upload while it was being stored."""
     upload(client, "kept.wav", b"RIFF" * 100)
-    assert type(sandbox.state.media("kept.wav")) is bytearray
+    stored = sandbox.state.media("kept.wav")
+    assert stored is not None and type(stored.obj) is bytearray
+
+
+def test_stored_media_is_read_back_read_only(client: httpx.Client, sandbox: Sandbox) -> None:
+    """``state.media()`` is a read-only view of the stored upload: writing through it raises and the
+    store keeps what was uploaded, so a job reads the audio as sent.
+
+    It used to return the stored bytearray itself: a test writing to it changed the store."""
+    upload(client, "a.wav", voice_sample("Bob", 1.0))
+    view = sandbox.state.media("a.wav")
+    assert view is not None and view.readonly
+    with pytest.raises(TypeError):
+        view[:4] = b"JUNK"
+    assert sandbox.state.media("a.wav") == voice_sample("Bob", 1.0)
+    job = finished(sandbox, client, client.post("/v1/voiceprint", json={"url": "media://a.wav"}).json()["jobId"])
+    assert job["status"] == "succeeded"
 
 
 @pytest.mark.parametrize(
@@ -142,7 +159,7 @@ def test_the_runner_refuses_work_past_max_pending() -> None:
     gate = threading.Event()
     first, second = Decision(), Decision()
     done = Outcome("succeeded", {"voiceprint": "x"})
-    assert runner.run(first, lambda audio: done, fetch=lambda: bytes(gate.wait(5)))
+    assert runner.run(first, lambda audio: done, fetch=lambda connections: bytes(gate.wait(5)))
     assert not runner.run(second, lambda audio: done)
     gate.set()
     eventually(lambda: first.outcome == done)
@@ -160,6 +177,8 @@ def test_a_submission_past_max_pending_is_429(
     assert client.post("/v1/voiceprint", json={"url": held.url}).status_code == 200
     refused = client.post("/v1/voiceprint", json={"url": "media://x"})
     assert (refused.status_code, refused.headers["Retry-After"]) == (429, "1")
+    # The refusal's own rate-limit headers: the request's verdict (98 left) used to overwrite them.
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
     assert len(client.get("/v2/jobs").json()["items"]) == 1
 
 
@@ -191,3 +210,198 @@ def test_close_aborts_a_webhook_attempt_in_flight() -> None:
         assert sandbox.stats.deliveries == []
     connection.close()
     silent.close()
+
+
+# --- outcomes decided late hold up nothing else ------------------------------------------------------
+
+
+def _end_jobs(sandbox: Sandbox) -> None:
+    """Move the clock past the simulated processing time of every job submitted so far."""
+    sandbox.advance(sandbox.timing.real(sandbox.timing.queue_seconds + sandbox.timing.job_seconds) + 1e-6)
+
+
+def _delivered(receiver: Receiver, count: int) -> list[str]:
+    """The job ids of the receiver's first *count* deliveries (waited for)."""
+    return [request.json()["jobId"] for request in receiver.wait(count)]
+
+
+def test_a_webhook_of_an_undecided_job_holds_up_no_other_and_is_kept_until_decided(
+    client: httpx.Client, sandbox: Sandbox, held: HeldAudio, receiver: Receiver
+) -> None:
+    """The job whose audio is held is due first, yet the other job's webhook goes first; the held one
+    stays scheduled (not dropped) and is delivered once its outcome is decided.
+
+    The single webhook worker used to wait for the held job (up to 30 s, then drop its webhook)."""
+    slow = client.post("/v1/voiceprint", json={"url": held.url, "webhook": receiver.url}).json()["jobId"]
+    assert held.arrived.acquire(timeout=5)
+    url = upload(client, "fast.wav", voice_sample("Ann", 1.0))
+    fast = client.post("/v1/voiceprint", json={"url": url, "webhook": receiver.url}).json()["jobId"]
+    _end_jobs(sandbox)
+    assert _delivered(receiver, 1) == [fast]
+    assert [job_id for job_id, _, _ in sandbox.dispatcher.scheduled] == [slow]
+    held.released.set()
+    assert _delivered(receiver, 2) == [fast, slow]
+    assert receiver.requests[1].json()["status"] == "succeeded"
+
+
+def test_reset_drops_the_delivery_of_an_undecided_job_and_the_next_test_gets_its_own(
+    client: httpx.Client, sandbox: Sandbox, held: HeldAudio, receiver: Receiver
+) -> None:
+    """What the shared fixture does between tests: after reset(), a delivery still waiting for its
+    job's outcome is gone (never made, even once decided) and the next test's webhooks are delivered.
+
+    The worker used to keep waiting on the previous test's job, holding every later webhook."""
+    url = upload(client, "a.wav", voice_sample("Ann", 1.0))
+    client.post("/v1/voiceprint", json={"url": held.url, "webhook": receiver.url})
+    assert held.arrived.acquire(timeout=5)
+    first = client.post("/v1/voiceprint", json={"url": url, "webhook": receiver.url}).json()["jobId"]
+    _end_jobs(sandbox)
+    assert _delivered(receiver, 1) == [first]  # the worker has passed over the undecided job
+    sandbox.reset()
+    assert sandbox.dispatcher.scheduled == []
+    later = Receiver()
+    try:
+        url = upload(client, "b.wav", voice_sample("Bob", 1.0))
+        second = client.post("/v1/voiceprint", json={"url": url, "webhook": later.url}).json()["jobId"]
+        _end_jobs(sandbox)
+        assert _delivered(later, 1) == [second]
+        held.released.set()
+        eventually(lambda: sandbox.runner.pending == 0)
+        third = client.post("/v1/voiceprint", json={"url": url, "webhook": later.url}).json()["jobId"]
+        _end_jobs(sandbox)
+        assert _delivered(later, 2) == [second, third]  # a delivery kept past reset() would have come first
+        assert len(receiver.requests) == 1
+    finally:
+        later.close()
+
+
+def test_a_list_waits_only_for_the_jobs_on_its_page(client: httpx.Client, sandbox: Sandbox, held: HeldAudio) -> None:
+    """A page of one job is answered with that job's outcome while an older job, not on the page,
+    is still waiting for its audio.
+
+    The list used to wait for every undecided job first (up to 30 s, past the client's timeout)."""
+    slow = client.post("/v1/voiceprint", json={"url": held.url}).json()["jobId"]
+    assert held.arrived.acquire(timeout=5)
+    url = upload(client, "fast.wav", voice_sample("Ann", 1.0))
+    fast = client.post("/v1/voiceprint", json={"url": url}).json()["jobId"]
+    _end_jobs(sandbox)
+    page = client.get("/v2/jobs", params={"limit": 1}).json()
+    assert [(item["id"], item["status"]) for item in page["items"]] == [(fast, "succeeded")]
+    slow_job = sandbox.state.job(slow)
+    assert slow_job is not None and slow_job.decision.outcome is None  # answered while it is undecided
+    held.released.set()
+
+
+def test_a_filtered_list_shows_only_jobs_whose_final_status_matches(
+    client: httpx.Client, sandbox: Sandbox, held: HeldAudio
+) -> None:
+    """``status=running`` while an ended job is still being decided: the list waits for it (it is in
+    the range the page covers) and leaves it out once it has succeeded, rather than listing it."""
+    slow = client.post("/v1/voiceprint", json={"url": held.url}).json()["jobId"]
+    assert held.arrived.acquire(timeout=5)
+    _end_jobs(sandbox)
+    answers: list[Any] = []
+
+    def listing() -> None:
+        answers.append(client.get("/v2/jobs", params={"status": "running"}).json())
+
+    thread = threading.Thread(target=listing)
+    thread.start()
+    eventually(lambda: sandbox.stats.requests["getJobsByTeamV2"] == 1)
+    held.released.set()
+    thread.join(10)
+    assert answers == [{"items": [], "nextCursor": None}]
+    job = sandbox.state.job(slow)
+    assert job is not None and job.status(sandbox.clock.now()) == "succeeded"
+
+
+def test_get_and_list_wait_for_an_outcome_well_under_the_sdks_read_timeout() -> None:
+    """An undecided job holds a GET or a list at most DECIDE_TIMEOUT: under the SDK's 30 s default read
+    timeout with room to spare, so the client gets ``running`` and polls again instead of timing out."""
+    assert DEFAULT_TIMEOUT.read is not None
+    assert DEFAULT_TIMEOUT.read >= 2 * DECIDE_TIMEOUT
+
+
+# --- the runner: bounded memory, close, restart ---------------------------------------------------------
+
+
+def test_a_fetched_file_is_analysed_on_its_fetch_thread_so_few_are_held_at_once() -> None:
+    """With analyses held, every fetch thread analyses what it fetched and no further fetch starts: at
+    most FETCH_WORKERS fetched files exist at once.
+
+    Fetch threads used to hand their file to 2 analysis threads through an unbounded queue and go on
+    fetching: 30 fetches of 19 MB held 600 MB."""
+    runner = JobRunner()
+    gate = threading.Event()
+    lock = threading.Lock()
+    counts = {"fetched": 0, "analysing": 0}
+    done = Outcome("succeeded", {"voiceprint": "x"})
+
+    def fetch(connections: object = None) -> bytes:
+        with lock:
+            counts["fetched"] += 1
+        return b"audio"
+
+    def analyse(audio: object) -> Outcome:
+        with lock:
+            counts["analysing"] += 1
+        gate.wait(5)
+        return done
+
+    decisions = [Decision() for _ in range(FETCH_WORKERS + 4)]
+    try:
+        assert all(runner.run(decision, analyse, fetch=fetch) for decision in decisions)
+        eventually(lambda: counts["analysing"] == FETCH_WORKERS)
+        assert counts["fetched"] == FETCH_WORKERS  # every fetch thread is busy with its own file
+        gate.set()
+        eventually(lambda: all(decision.outcome == done for decision in decisions))
+    finally:
+        gate.set()
+        runner.close()
+
+
+def test_close_aborts_the_audio_fetches_in_flight() -> None:
+    """A server holding its answer does not keep a fetch thread and its socket after close(): the
+    connection is shut down at once (the server sees it closed) and the job fails.
+
+    The fetch used to go on until its own timeout (10 s) after the sandbox had closed."""
+    silent = socket.create_server(("127.0.0.1", 0))
+    silent.settimeout(10)
+    try:
+        with Sandbox(speed=100) as sandbox:
+            headers = {"Authorization": f"Bearer {sandbox.api_key}"}
+            url = f"http://127.0.0.1:{silent.getsockname()[1]}/a.wav"
+            response = httpx.post(f"{sandbox.base_url}/v1/voiceprint", json={"url": url}, headers=headers, verify=TLS)
+            connection, _ = silent.accept()
+            with connection:
+                connection.settimeout(5)  # less than the fetch's own timeout: only an abort ends it in time
+                assert connection.recv(65536)  # the GET arrived; its answer is held
+                sandbox.runner.close()
+                assert connection.recv(65536) == b""
+            job = sandbox.state.job(response.json()["jobId"])
+            assert job is not None
+            eventually(lambda: job.decision.outcome is not None)
+            assert job.decision.outcome is not None and job.decision.outcome.status == "failed"
+    finally:
+        silent.close()
+
+
+def test_a_closed_sandbox_can_be_started_again() -> None:
+    """After close(), start() serves again: submissions are accepted, decided and their webhooks sent.
+
+    Every submission used to be refused with 429 (the runner stayed stopped)."""
+    sandbox = Sandbox(speed=100)
+    sandbox.start()
+    sandbox.close()
+    receiver = Receiver()
+    try:
+        with sandbox, httpx.Client(base_url=sandbox.base_url, verify=TLS) as client:
+            client.headers["Authorization"] = f"Bearer {sandbox.api_key}"
+            url = upload(client, "a.wav", voice_sample("Bob", 1.0))
+            created = client.post("/v1/voiceprint", json={"url": url, "webhook": receiver.url})
+            assert created.status_code == 200
+            job_id = created.json()["jobId"]
+            assert finished(sandbox, client, job_id)["status"] == "succeeded"
+            assert _delivered(receiver, 1) == [job_id]
+    finally:
+        receiver.close()

@@ -176,7 +176,7 @@ def _api(ctx: AppContext, operation_id: str, method: str, success: int, handler:
             data, errors = query_errors(operation_id, request.query_params)
         request.state.request_id = request_id
         response = _bad_request(errors) if errors else await handler(request, ctx, data)
-        if verdict is not None:
+        if verdict is not None and response.status_code != 429:  # a handler's own 429 keeps its headers
             response.headers.update(verdict.headers())
         return response
 
@@ -210,7 +210,7 @@ async def _submit(kind: JobKind, request: Request, ctx: AppContext, data: Any) -
             resolve_audio, data["url"], state=ctx.state, own_host=request.url.netloc, max_bytes=ctx.max_upload_bytes
         )
         if needs_fetch(data["url"], own_host=request.url.netloc):
-            accepted = ctx.runner.run(decision, analyse, fetch=resolve)
+            accepted = ctx.runner.run(decision, analyse, fetch=lambda connections: resolve(connections=connections))
         else:
             accepted = ctx.runner.run(decision, analyse, audio=resolve())
         if not accepted:
@@ -225,10 +225,10 @@ async def _submit(kind: JobKind, request: Request, ctx: AppContext, data: Any) -
     return Json({"jobId": job.id, "status": "created"})
 
 
-async def _decided(jobs: list[Job]) -> None:
-    """Wait until *jobs* (ended ones) have their outcome, at most DECIDE_TIMEOUT: a job observed after
-    its simulated time shows its outcome, not a ``running`` that depends on how busy the machine is."""
-    deadline = time.monotonic() + DECIDE_TIMEOUT
+async def _decided(jobs: list[Job], deadline: float) -> None:
+    """Wait until *jobs* (ended ones) have their outcome, at most until *deadline* (monotonic): a job
+    observed after its simulated time shows its outcome, not a ``running`` that depends on how busy
+    the machine is."""
     while any(job.decision.outcome is None for job in jobs) and time.monotonic() < deadline:
         await anyio.sleep(_DECIDE_POLL)
 
@@ -247,16 +247,34 @@ async def _get_job(request: Request, ctx: AppContext, data: Any) -> Response:
         message = "Job not found: it does not exist, or its results were deleted after the retention period"
         return _api_error(404, message, request.state.request_id)
     if job.ended(ctx.state.clock.now()):
-        await _decided([job])
+        await _decided([job], time.monotonic() + DECIDE_TIMEOUT)
     return Json(job.view(ctx.state.clock.now()))
 
 
+async def _page(ctx: AppContext, limit: int, cursor: str | None, status: str | None) -> tuple[list[Job], str | None]:
+    """One page of the list, built once the ended jobs it covers have their outcome (waited for at
+    most DECIDE_TIMEOUT in all). Only those: a slow job elsewhere does not hold the list.
+
+    The jobs covered are those from the cursor down to the page's last one (to the oldest when it is
+    the last page); with a status filter that includes skipped ones, whose outcome may bring them in.
+
+    Raises:
+        UnknownCursor: *cursor* was not issued by this sandbox.
+    """
+    deadline = time.monotonic() + DECIDE_TIMEOUT
+    while True:
+        page, next_cursor = ctx.state.list_jobs(limit=limit, cursor=cursor, status=status)
+        oldest = page[-1].seq if next_cursor is not None else 0
+        newest = ctx.state.cursor_seq(cursor)
+        waiting = [job for job in ctx.state.undecided() if oldest <= job.seq and (newest is None or job.seq < newest)]
+        if not waiting or time.monotonic() >= deadline:
+            return page, next_cursor
+        await _decided(waiting, deadline)
+
+
 async def _list_jobs(request: Request, ctx: AppContext, data: Any) -> Response:
-    await _decided(ctx.state.undecided())
     try:
-        page, cursor = ctx.state.list_jobs(
-            limit=data.get("limit", 10), cursor=data.get("cursor"), status=data.get("status")
-        )
+        page, cursor = await _page(ctx, data.get("limit", 10), data.get("cursor"), data.get("status"))
     except UnknownCursor:
         return _bad_request([{"field": "cursor", "message": "Unknown cursor: pass the nextCursor of a previous page"}])
     now = ctx.state.clock.now()

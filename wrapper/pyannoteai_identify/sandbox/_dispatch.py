@@ -8,9 +8,12 @@ once, then 60 s and 300 s later, divided by ``speed``; retries carry ``x-retry-n
 ``x-retry-reason``. Only loopback hosts are contacted unless external webhooks are allowed;
 other deliveries are recorded as ``refused`` and never sent.
 
-The worker starts with the first webhook job, delivers one request at a time (the payload once
-the job's outcome is decided), keeps at most 1000 pending deliveries and stops when the sandbox
-closes: an attempt in flight is then aborted, its connection shut down, so closing is prompt.
+The worker starts with the first webhook job, delivers one request at a time, keeps at most 1000
+pending deliveries and stops when the sandbox closes: an attempt in flight is then aborted, its
+connection shut down, so closing is prompt. A job whose time is over but whose outcome is not
+decided yet is never waited for: its delivery is set aside and looked at again every few
+milliseconds (real time, so a frozen test clock does not matter) while the others go on; it is
+dropped only by close() or reset(), never for being slow.
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ from ._clock import Clock, Timing
 from ._fetch import NotLoopback, is_loopback, loopback_client
 from ._state import EPSILON, Job
 from ._stats import Delivery, DeliveryOutcome, Stats
-from ._work import DECIDE_TIMEOUT
 
 __all__ = ["CLOSE_TIMEOUT", "RETRY_DELAYS", "WebhookDispatcher"]
 
@@ -47,6 +49,7 @@ _MAX_PENDING = 1000
 CLOSE_TIMEOUT = 1.0
 _IDLE_WAIT = 0.5
 _MIN_WAIT = 0.005  # never spin: a clock that stands still (a test's) is re-read at most every 5 ms
+_RECHECK = 0.01  # real seconds between two looks at deliveries whose job's outcome is not decided yet
 
 logger = logging.getLogger("pyannoteai_identify.sandbox")
 
@@ -75,6 +78,22 @@ def _reason(exc: Exception) -> str:
     return "unknown_error"
 
 
+def _ready(item: _Pending) -> bool:
+    """Whether the delivery's body is known: a retry's, or its job's outcome is decided."""
+    return isinstance(item.body, bytes) or item.body.decision.outcome is not None
+
+
+def _payload(item: _Pending) -> bytes | None:
+    """The delivery's body, made (once) from its job when the job's outcome is decided; None before."""
+    if isinstance(item.body, bytes):
+        return item.body
+    payload = item.body.delivery()
+    if payload is None:
+        return None
+    item.body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    return item.body
+
+
 class WebhookDispatcher:
     """Delivers the webhooks of ended jobs on a bounded background thread."""
 
@@ -96,7 +115,8 @@ class WebhookDispatcher:
         self._timeout = timeout
         self._allow_external = allow_external
         self._wall = wall
-        self._queue: list[_Pending] = []
+        self._queue: list[_Pending] = []  # by due time on the clock
+        self._undecided: list[_Pending] = []  # due, in turn; one whose job is undecided stays until decided
         self._order = itertools.count()
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -113,12 +133,14 @@ class WebhookDispatcher:
         with self._lock:
             if self._stop.is_set():
                 return
-            if len(self._queue) >= _MAX_PENDING:
+            if len(self._queue) + len(self._undecided) >= _MAX_PENDING:
                 logger.warning("webhook queue full (%d pending): dropping the delivery of job %s", _MAX_PENDING, job.id)
                 return
             heapq.heappush(self._queue, _Pending(job.ends, next(self._order), job.id, job.webhook, job))
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="pyannoteai-sandbox-webhooks", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._stop,), name="pyannoteai-sandbox-webhooks", daemon=True
+                )
                 self._thread.start()
         self._wake.set()
 
@@ -126,13 +148,22 @@ class WebhookDispatcher:
     def scheduled(self) -> list[tuple[str, int, float]]:
         """Deliveries not yet made, soonest first: ``(job_id, attempt, due)`` with *due* on the clock."""
         with self._lock:
-            return [(item.job_id, item.attempt, item.due) for item in sorted(self._queue)]
+            return [(item.job_id, item.attempt, item.due) for item in sorted(self._queue + self._undecided)]
 
     def clear(self) -> None:
         """Drop every pending delivery; an attempt in flight finishes but is neither recorded nor retried."""
         with self._lock:
             self._queue.clear()
+            self._undecided.clear()
             self._generation += 1
+
+    def start(self) -> None:
+        """Deliver again after :meth:`close` (nothing to do while running): webhooks of jobs
+        submitted from now on are delivered by a fresh worker."""
+        with self._lock:
+            if self._stop.is_set():
+                self._stop = threading.Event()  # a worker of before close() keeps its own, set one
+                self._thread = None
 
     def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
         """Stop the worker, dropping pending deliveries and aborting an attempt in flight (its
@@ -143,6 +174,8 @@ class WebhookDispatcher:
         """
         with self._lock:
             self._stop.set()
+            self._queue.clear()
+            self._undecided.clear()
             self._generation += 1
             self._abort()
         self._wake.set()
@@ -172,45 +205,38 @@ class WebhookDispatcher:
 
     # --- worker --------------------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
+        """The worker, until *stop* (its own: a worker started after a restart has another one)."""
         with loopback_client(self._timeout, loopback_only=not self._allow_external) as client:
-            while not self._stop.is_set():
+            while not stop.is_set():
                 item = self._next_due()
                 if item is not None:
                     self._attempt(client, item)
 
     def _next_due(self) -> _Pending | None:
-        """The next delivery whose time has come, or None after waiting (at most 0.5 s)."""
+        """The next delivery whose time has come and whose payload is known, or None after waiting
+        (at most 0.5 s, or _RECHECK while some job's outcome is awaited).
+
+        A due delivery of an undecided job is set aside, never waited for, so it holds up no other."""
         with self._lock:
-            wait = _IDLE_WAIT
-            if self._queue:
-                wait = self._queue[0].due - self._clock.now()
-                if wait <= EPSILON:
-                    return heapq.heappop(self._queue)
+            now = self._clock.now()
+            while self._queue and self._queue[0].due - now <= EPSILON:
+                self._undecided.append(heapq.heappop(self._queue))
+            for index, item in enumerate(self._undecided):
+                if _ready(item):
+                    return self._undecided.pop(index)
+            wait = _IDLE_WAIT if not self._queue else self._queue[0].due - now
+            if self._undecided:
+                wait = min(wait, _RECHECK)
         self._wake.wait(min(max(wait, _MIN_WAIT), _IDLE_WAIT))
         self._wake.clear()
         return None
 
-    def _payload(self, item: _Pending) -> bytes | None:
-        """The delivery's body; for a first attempt, once the job's outcome is decided (waited for
-        at most DECIDE_TIMEOUT, and never past close()). None if it never is."""
-        if isinstance(item.body, bytes):
-            return item.body
-        job, deadline = item.body, time.monotonic() + DECIDE_TIMEOUT
-        while job.decision.outcome is None and time.monotonic() < deadline and not self._stop.wait(_MIN_WAIT):
-            pass
-        payload = job.delivery()
-        if payload is None:
-            logger.warning("webhook of job %s not delivered: the job's outcome was never decided", item.job_id)
-            return None
-        item.body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
-        return item.body
-
     def _attempt(self, client: httpx.Client, item: _Pending) -> None:
         with self._lock:
             generation = self._generation
-        body = self._payload(item)
-        if body is None:
+        body = _payload(item)
+        if body is None:  # not reached: _next_due hands out only deliveries with a payload
             return
 
         def record(outcome: DeliveryOutcome, status: int | None, reason: str | None) -> None:

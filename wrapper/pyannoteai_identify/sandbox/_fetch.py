@@ -12,9 +12,13 @@ The sandbox never reaches the internet. A job URL is read from:
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import threading
 import time
-from typing import Literal
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -24,6 +28,7 @@ from ._state import SandboxState
 
 __all__ = [
     "MEDIA_PATH",
+    "Connections",
     "NotLoopback",
     "is_loopback",
     "loopback_client",
@@ -63,12 +68,68 @@ def loopback_client(timeout: float, *, loopback_only: bool = True) -> httpx.Clie
     )
 
 
-def _fetch(url: str, max_bytes: int) -> bytearray | None:
+Trace = Callable[[str, dict[str, Any]], None]
+
+
+class Connections:
+    """The sockets of the fetches in flight, so that closing the sandbox can shut them down at once.
+
+    Closing an httpx client does not wake a thread blocked reading its socket; a shutdown does.
+    Each fetch registers its connections through :meth:`track` (redirects included) and forgets
+    them when it ends, so at most the connections of the running fetches are held.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        self._aborted = False
+
+    @contextlib.contextmanager
+    def track(self) -> Iterator[Trace]:
+        """An httpcore ``trace`` hook for one fetch: its connections are aborted by :meth:`abort`
+        (at once when opened after it) and forgotten when the ``with`` block ends."""
+        mine: list[socket.socket] = []
+
+        def trace(event: str, info: dict[str, Any]) -> None:
+            if event == "connection.connect_tcp.complete":
+                sock = info["return_value"].get_extra_info("socket")
+                with self._lock:
+                    mine.append(sock)
+                    self._open.add(sock)
+                    if self._aborted:
+                        _shutdown(sock)
+
+        try:
+            yield trace
+        finally:
+            with self._lock:
+                self._open.difference_update(mine)
+
+    def abort(self) -> None:
+        """Shut down every tracked connection, now and from now on (their fetches fail at once)."""
+        with self._lock:
+            self._aborted = True
+            for sock in self._open:
+                _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _fetch(url: str, max_bytes: int, connections: Connections | None = None) -> bytearray | None:
     """GET *url*: its body, or None on any failure, past *max_bytes*, or past FETCH_TIMEOUT in all
-    (checked between chunks, each read being bounded by FETCH_TIMEOUT too: a trickle cannot hold on)."""
+    (checked between chunks, each read being bounded by FETCH_TIMEOUT too: a trickle cannot hold on).
+    The connections are tracked by *connections*, which can abort them."""
     deadline = time.monotonic() + FETCH_TIMEOUT
+    tracked = contextlib.nullcontext(None) if connections is None else connections.track()
     try:
-        with loopback_client(FETCH_TIMEOUT) as client, client.stream("GET", url) as response:
+        with (
+            tracked as trace,
+            loopback_client(FETCH_TIMEOUT) as client,
+            client.stream("GET", url, extensions={} if trace is None else {"trace": trace}) as response,
+        ):
             if response.status_code != 200:
                 return None
             data = bytearray()
@@ -103,7 +164,9 @@ def needs_fetch(url: str, *, own_host: str) -> bool:
     return _locate(url, own_host)[0] == "fetch"
 
 
-def resolve_audio(url: str, *, state: SandboxState, own_host: str, max_bytes: int) -> bytes | bytearray | None:
+def resolve_audio(
+    url: str, *, state: SandboxState, own_host: str, max_bytes: int, connections: Connections | None = None
+) -> bytes | bytearray | memoryview | None:
     """The audio bytes a job URL points to, or None when the sandbox cannot or may not read it.
 
     Args:
@@ -111,10 +174,11 @@ def resolve_audio(url: str, *, state: SandboxState, own_host: str, max_bytes: in
         state: the media store.
         own_host: ``host:port`` the sandbox was reached at, to serve its own ``/_media/`` URLs.
         max_bytes: the largest file to fetch.
+        connections: tracks the fetch's connections, so they can be aborted (see :class:`Connections`).
     """
     kind, where = _locate(url, own_host)
     if kind == "media":
         return state.media(where)
     if kind == "internet":
         logger.info("job audio at a non-loopback URL: the sandbox never fetches the internet")
-    return _fetch(where, max_bytes) if kind == "fetch" else None
+    return _fetch(where, max_bytes, connections) if kind == "fetch" else None

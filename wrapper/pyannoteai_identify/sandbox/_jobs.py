@@ -41,7 +41,7 @@ def failed(message: str) -> Outcome:
     return Outcome("failed", {"error": message})
 
 
-def _analyse(audio: bytes | bytearray | None, num_speakers: int | None = None) -> Analysis | Outcome:
+def _analyse(audio: bytes | bytearray | memoryview | None, num_speakers: int | None = None) -> Analysis | Outcome:
     if audio is None:
         return failed(CANNOT_LOAD)
     try:
@@ -50,7 +50,7 @@ def _analyse(audio: bytes | bytearray | None, num_speakers: int | None = None) -
         return failed(CANNOT_LOAD)
 
 
-def voiceprint_outcome(audio: bytes | bytearray | None) -> Outcome:
+def voiceprint_outcome(audio: bytes | bytearray | memoryview | None) -> Outcome:
     """A voiceprint job: the pitch of the speaker who talks most, as an opaque voiceprint string."""
     analysis = _analyse(audio)
     if isinstance(analysis, Outcome):
@@ -97,7 +97,7 @@ def _assign(
     return matches
 
 
-def identify_outcome(audio: bytes | bytearray | None, request: Mapping[str, Any]) -> Outcome:
+def identify_outcome(audio: bytes | bytearray | memoryview | None, request: Mapping[str, Any]) -> Outcome:
     """An identify job: diarize the tones, then match each speaker's pitch to the voiceprints.
 
     *request* is an ``IdentifyRequest`` that already passed schema validation.

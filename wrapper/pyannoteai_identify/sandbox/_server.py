@@ -200,6 +200,9 @@ class Sandbox:
     def start(self) -> Self:
         """Serve the app on a background thread; return once it accepts connections.
 
+        A closed sandbox can be started again: it keeps its jobs and uploads, and decides outcomes
+        and delivers webhooks on fresh threads (jobs left undecided by close() stay ``running``).
+
         Raises:
             OSError: the address cannot be bound.
             RuntimeError: the server did not start within 10 s, or it is already running.
@@ -216,14 +219,16 @@ class Sandbox:
         )
         server.start()
         self._server = server
+        self.runner.start()
+        self.dispatcher.start()
         return self
 
     def close(self) -> None:
         """Stop serving, delivering webhooks and deciding job outcomes.
 
-        Bounded by about 2 s: requests in flight get 1 s to finish, a webhook attempt in flight
-        is aborted, and the threads deciding outcomes stop after their current (bounded) task;
-        typically it returns within 0.2 s.
+        Bounded by about 2 s: requests in flight get 1 s to finish, a webhook attempt and the audio
+        fetches in flight are aborted, and the threads deciding outcomes stop after their current
+        (bounded) task; typically it returns within 0.2 s. :meth:`start` may follow.
         """
         if self._server is not None:
             self._server.close()

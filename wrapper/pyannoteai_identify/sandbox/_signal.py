@@ -232,7 +232,7 @@ class _Pcm:
     loud: bytes  # 1 per sample when louder than 1/32 of full scale
 
 
-def _read_wav(data: bytes | bytearray) -> _Pcm:
+def _read_wav(data: bytes | bytearray | memoryview) -> _Pcm:
     """The first channel's sign and loudness per sample, read from the top byte of each sample."""
     if len(data) < 12 or data[:4] not in (b"RIFF", b"RF64") or data[8:12] != b"WAVE":
         raise AudioError("not a RIFF/WAVE file")
@@ -247,7 +247,7 @@ def _read_wav(data: bytes | bytearray) -> _Pcm:
             if fmt[0] == 0xFFFE and size >= 26:  # WAVE_FORMAT_EXTENSIBLE: the real format leads the GUID
                 fmt = (struct.unpack_from("<H", data, start + 24)[0], *fmt[1:])
         elif chunk == b"data":
-            # Streamed WAVs may state a wrong size. One copy, as bytes, whether data is bytes or bytearray.
+            # Streamed WAVs may state a wrong size. One copy, as bytes, whatever buffer data is.
             payload = bytes(memoryview(data)[start : min(start + size, len(data))])
             break
         position = start + size + (size & 1)
@@ -388,7 +388,7 @@ def _merge(centers: list[float], weights: list[int], limit: int) -> list[int]:
     return target
 
 
-def analyse(wav: bytes | bytearray, *, num_speakers: int | None = None) -> Analysis:
+def analyse(wav: bytes | bytearray | memoryview, *, num_speakers: int | None = None) -> Analysis:
     """Diarize a WAV under the tone model: speakers, their turns, and frame confidence scores.
 
     Args:

@@ -215,13 +215,14 @@ class SandboxState:
         if found is not None:
             self._media_bytes -= len(found.data)
 
-    def media(self, key: str) -> bytes | bytearray | None:
-        """The bytes of ``media://key``, or None if it was never uploaded or has expired."""
+    def media(self, key: str) -> memoryview | None:
+        """The bytes of ``media://key`` as a read-only view (no copy, and the store cannot be changed
+        through it), or None if it was never uploaded or has expired."""
         with self._lock:
             found = self._media.get(key)
             if found is None or found.expires <= self.clock.now() + EPSILON:
                 return None
-            return found.data
+            return memoryview(found.data).toreadonly()
 
     # --- jobs ----------------------------------------------------------------------------------
 
@@ -278,6 +279,19 @@ class SandboxState:
         """The ``nextCursor`` that continues a listing after *job*."""
         return str(uuid.UUID(int=self._cursor_base | job.seq))
 
+    def cursor_seq(self, cursor: str | None) -> int | None:
+        """The sequence number a listing continues below (None without a cursor: from the newest).
+
+        Raises:
+            UnknownCursor: *cursor* was not issued by this sandbox.
+        """
+        if cursor is None:
+            return None
+        value = uuid.UUID(cursor).int
+        if value & ~_SEQ_MASK != self._cursor_base:
+            raise UnknownCursor(cursor)
+        return value & _SEQ_MASK
+
     def list_jobs(
         self, *, limit: int = 10, cursor: str | None = None, status: str | None = None
     ) -> tuple[list[Job], str | None]:
@@ -286,12 +300,7 @@ class SandboxState:
         Raises:
             UnknownCursor: *cursor* was not issued by this sandbox.
         """
-        before = None
-        if cursor is not None:
-            value = uuid.UUID(cursor).int
-            if value & ~_SEQ_MASK != self._cursor_base:
-                raise UnknownCursor(cursor)
-            before = value & _SEQ_MASK
+        before = self.cursor_seq(cursor)
         now = self.clock.now()
         with self._lock:
             self._purge()

@@ -4,9 +4,10 @@ The API answers a submission at once and only then reads the audio. So does the 
 request handler creates the job, hands its audio source and analysis to a :class:`JobRunner`
 and answers. Two small pools of daemon threads, separate from the event loop's and from
 anyio's shared thread pool, do the work: one fetches loopback URLs (each fetch bounded by
-:data:`~._fetch.FETCH_TIMEOUT`), one analyses audio. A URL that never answers therefore holds
-only a fetch thread, never a request handler; at most ``max_pending`` jobs wait to be decided
-(beyond that a submission is refused with 429), and every failure decides the job as failed.
+:data:`~._fetch.FETCH_TIMEOUT`) and analyses what it fetched, one analyses media-store audio.
+A URL that never answers therefore holds only a fetch thread, never a request handler; at most
+``max_pending`` jobs wait to be decided (beyond that a submission is refused with 429), and every
+failure decides the job as failed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import queue
 import threading
 from collections.abc import Callable
 
+from ._fetch import FETCH_TIMEOUT, Connections
 from ._jobs import CANNOT_LOAD, Outcome, failed
 from ._state import Decision
 
@@ -27,14 +29,16 @@ FETCH_WORKERS = 8
 ANALYSIS_WORKERS = 2
 #: Jobs at most waiting for their outcome; further submissions are refused with 429 meanwhile.
 MAX_PENDING = 1000
-#: Real seconds an observer of an ended job (GET, list, webhook) waits at most for its outcome;
-#: longer than a fetch (FETCH_TIMEOUT in all, plus a last read) and an analysis of a large file.
-DECIDE_TIMEOUT = 30.0
+#: Real seconds a GET or a list waits at most for the outcome of an ended job it shows. It covers an
+#: ordinary fetch (which gives up after FETCH_TIMEOUT) and an analysis, and stays well under the
+#: SDK's 30 s default read timeout, so a job that is slower still (its fetch queued behind others,
+#: or trickling) is answered ``running``, as it is, rather than holding the client until it times out.
+DECIDE_TIMEOUT = FETCH_TIMEOUT + 2.0
 _POLL = 0.5  # how often an idle worker checks for close()
 
 logger = logging.getLogger("pyannoteai_identify.sandbox")
 
-Audio = bytes | bytearray | None
+Audio = bytes | bytearray | memoryview | None
 _Task = Callable[[], None]
 
 
@@ -66,22 +70,36 @@ class _Pool:
             task()
 
 
+class _Run:
+    """One span of the runner from start to close: its stop flag, its threads, its fetches' connections
+    and its count of jobs waiting for their outcome (a task of an earlier span counts in its own)."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.fetchers = _Pool("pyannoteai-sandbox-fetch", FETCH_WORKERS, self.stop)
+        self.analysers = _Pool("pyannoteai-sandbox-analyse", ANALYSIS_WORKERS, self.stop)
+        self.connections = Connections()
+        self.pending = 0
+
+
 class JobRunner:
-    """Decides job outcomes in the background: fetch (when the audio is remote), then analyse."""
+    """Decides job outcomes in the background: fetch (when the audio is remote), then analyse.
+
+    A URL job is fetched and then analysed on the same fetch thread, so at most FETCH_WORKERS
+    fetched files are held at once (handing them to the analysis threads queued them without
+    bound); media-store jobs, whose audio is already held, go to the analysis threads.
+    """
 
     def __init__(self, *, max_pending: int = MAX_PENDING) -> None:
         self._max_pending = max_pending
-        self._pending = 0
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._fetchers = _Pool("pyannoteai-sandbox-fetch", FETCH_WORKERS, self._stop)
-        self._analysers = _Pool("pyannoteai-sandbox-analyse", ANALYSIS_WORKERS, self._stop)
+        self._run = _Run()
 
     @property
     def pending(self) -> int:
         """Jobs handed over whose outcome is not decided yet."""
         with self._lock:
-            return self._pending
+            return self._run.pending
 
     def run(
         self,
@@ -89,19 +107,21 @@ class JobRunner:
         analyse: Callable[[Audio], Outcome],
         *,
         audio: Audio = None,
-        fetch: Callable[[], Audio] | None = None,
+        fetch: Callable[[Connections], Audio] | None = None,
     ) -> bool:
-        """Decide *decision* as ``analyse(audio)``, the audio being *fetch()* when given (on a fetch
-        thread), else *audio*. False, and nothing done, when ``max_pending`` jobs are waiting already."""
+        """Decide *decision* as ``analyse(audio)``, the audio being ``fetch(connections)`` when given
+        (on a fetch thread; *connections* lets close() abort the fetch), else *audio*. False, and
+        nothing done, when closed or when ``max_pending`` jobs are waiting already."""
         with self._lock:
-            if self._stop.is_set() or self._pending >= self._max_pending:
+            current = self._run
+            if current.stop.is_set() or current.pending >= self._max_pending:
                 return False
-            self._pending += 1
+            current.pending += 1
 
         def decide(outcome: Outcome) -> None:
             decision.decide(outcome)
             with self._lock:
-                self._pending -= 1
+                current.pending -= 1
 
         def analysed(data: Audio) -> None:
             try:
@@ -111,21 +131,34 @@ class JobRunner:
                 outcome = failed(CANNOT_LOAD)
             decide(outcome)
 
-        def fetched(source: Callable[[], Audio]) -> None:
+        def fetched(source: Callable[[Connections], Audio]) -> None:
             try:
-                data = source()
+                data = source(current.connections)
             except Exception:
                 logger.exception("sandbox job audio could not be read")
                 decide(failed(CANNOT_LOAD))
                 return
-            self._analysers.submit(lambda: analysed(data))
+            analysed(data)  # here, not on an analysis thread: the fetched file is held by this thread only
 
         if fetch is None:
-            self._analysers.submit(lambda: analysed(audio))
+            current.analysers.submit(lambda: analysed(audio))
         else:
-            self._fetchers.submit(lambda: fetched(fetch))
+            current.fetchers.submit(lambda: fetched(fetch))
         return True
 
+    def start(self) -> None:
+        """Accept work again after :meth:`close`, on fresh threads (nothing to do while running).
+
+        Jobs still queued when close() came stay undecided (they read ``running``)."""
+        with self._lock:
+            if self._run.stop.is_set():
+                self._run = _Run()
+
     def close(self) -> None:
-        """Stop the workers after their current task (each bounded); queued jobs stay undecided."""
-        self._stop.set()
+        """Stop the workers after their current task and abort the fetches in flight (their
+        connections are shut down, so no fetch thread outlives close() waiting on a server; the
+        job then fails). An analysis in progress finishes (it is bounded); queued jobs stay undecided."""
+        with self._lock:
+            current = self._run
+        current.stop.set()
+        current.connections.abort()
