@@ -405,3 +405,45 @@ def test_a_closed_sandbox_can_be_started_again() -> None:
             assert _delivered(receiver, 1) == [job_id]
     finally:
         receiver.close()
+
+
+def test_close_fails_every_job_not_decided_yet_so_none_reads_running_after_a_restart(held: HeldAudio) -> None:
+    """Jobs queued behind busy fetch threads when close() came were never decided: after start()
+    they read `running` for ever and held every GET or list covering them for DECIDE_TIMEOUT. Each
+    job handed over and not decided fails at close(), like a fetch aborted then."""
+    sandbox = Sandbox(speed=100)
+    with sandbox, httpx.Client(base_url=sandbox.base_url, verify=TLS) as client:
+        client.headers["Authorization"] = f"Bearer {sandbox.api_key}"
+        job_ids = [
+            client.post("/v1/voiceprint", json={"url": held.url}).json()["jobId"] for _ in range(FETCH_WORKERS + 1)
+        ]
+        for _ in range(FETCH_WORKERS):
+            assert held.arrived.acquire(timeout=5)  # every fetch thread is busy: the last job is queued
+    outcomes = [sandbox.state.job(job_id).decision.outcome for job_id in job_ids]  # type: ignore[union-attr]
+    assert [outcome.status if outcome else None for outcome in outcomes] == ["failed"] * len(job_ids)
+    with sandbox, httpx.Client(base_url=sandbox.base_url, verify=TLS, timeout=DECIDE_TIMEOUT / 2) as client:
+        client.headers["Authorization"] = f"Bearer {sandbox.api_key}"
+        sandbox.advance(5)  # past every job's end (speed 100), well within its retention
+        answers = [client.get(f"/v1/jobs/{job_id}") for job_id in job_ids]
+        assert {answer.json().get("status") for answer in answers} == {"failed"}, answers[0].text
+
+
+def test_close_aborts_an_https_audio_fetch_in_flight() -> None:
+    """TLS detaches the socket object httpcore opened (its fileno becomes -1), so shutting it down
+    did nothing and an https fetch held its connection until its own timeout: the connection is now
+    shut down through a duplicate of the socket."""
+    silent = socket.create_server(("127.0.0.1", 0))
+    silent.settimeout(10)
+    try:
+        with Sandbox(speed=100) as sandbox:
+            headers = {"Authorization": f"Bearer {sandbox.api_key}"}
+            url = f"https://127.0.0.1:{silent.getsockname()[1]}/a.wav"
+            httpx.post(f"{sandbox.base_url}/v1/voiceprint", json={"url": url}, headers=headers, verify=TLS)
+            connection, _ = silent.accept()
+            with connection:
+                connection.settimeout(5)  # less than the fetch's own timeout: only an abort ends it in time
+                assert connection.recv(65536)  # the TLS ClientHello arrived; no answer comes
+                sandbox.runner.close()
+                assert connection.recv(65536) == b""
+    finally:
+        silent.close()

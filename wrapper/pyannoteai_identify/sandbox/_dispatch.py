@@ -36,7 +36,7 @@ import httpx
 
 from .. import webhooks
 from ._clock import Clock, Timing
-from ._fetch import NotLoopback, is_loopback, loopback_client
+from ._fetch import NotLoopback, connection_handle, is_loopback, loopback_client
 from ._state import EPSILON, Job
 from ._stats import Delivery, DeliveryOutcome, Stats
 
@@ -123,7 +123,10 @@ class WebhookDispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._generation = 0  # bumped by clear() and close(): an attempt in flight then is not recorded
-        self._inflight: socket.socket | None = None  # the connection of the attempt in flight
+        # The connection of the attempt in flight, with the worker thread that made it: a worker of
+        # before a restart (still connecting after close()) must not forget the new worker's.
+        self._inflight: socket.socket | None = None
+        self._inflight_thread: int | None = None
         clock.on_advance(self._wake.set)
 
     def watch(self, job: Job) -> None:
@@ -194,12 +197,19 @@ class WebhookDispatcher:
             with contextlib.suppress(OSError):
                 self._inflight.shutdown(socket.SHUT_RDWR)
 
+    def _forget_inflight(self) -> None:
+        """Close the handle on the connection in flight, if any (called with the lock held)."""
+        if self._inflight is not None:
+            self._inflight.close()
+        self._inflight, self._inflight_thread = None, None
+
     def _trace(self, event: str, info: dict[str, Any]) -> None:
         """httpcore's trace hook: remember the socket of the attempt's connection, for close()."""
         if event == "connection.connect_tcp.complete":
-            sock = info["return_value"].get_extra_info("socket")
+            sock = connection_handle(info)
             with self._lock:
-                self._inflight = sock
+                self._forget_inflight()  # a redirect's earlier connection, or an old worker's
+                self._inflight, self._inflight_thread = sock, threading.get_ident()
                 if self._stop.is_set():
                     self._abort()
 
@@ -280,7 +290,8 @@ class WebhookDispatcher:
             reason = _reason(exc)
         finally:
             with self._lock:
-                self._inflight = None
+                if self._inflight_thread == threading.get_ident():
+                    self._forget_inflight()
         if reason is None:
             record("delivered", status, None)
             return

@@ -92,7 +92,7 @@ class Connections:
 
         def trace(event: str, info: dict[str, Any]) -> None:
             if event == "connection.connect_tcp.complete":
-                sock = info["return_value"].get_extra_info("socket")
+                sock = connection_handle(info)
                 with self._lock:
                     mine.append(sock)
                     self._open.add(sock)
@@ -104,6 +104,8 @@ class Connections:
         finally:
             with self._lock:
                 self._open.difference_update(mine)
+            for sock in mine:
+                sock.close()
 
     def abort(self) -> None:
         """Shut down every tracked connection, now and from now on (their fetches fail at once)."""
@@ -111,6 +113,15 @@ class Connections:
             self._aborted = True
             for sock in self._open:
                 _shutdown(sock)
+
+
+def connection_handle(info: dict[str, Any]) -> socket.socket:
+    """A handle on the connection httpcore just opened (trace event ``connect_tcp.complete``), to shut
+    it down from another thread. A duplicate of its socket: TLS detaches the socket object itself
+    (its fileno becomes -1), while a shutdown through the duplicate still ends the connection. The
+    caller closes it when the connection's work is done."""
+    raw: socket.socket = info["return_value"].get_extra_info("socket")
+    return raw.dup()
 
 
 def _shutdown(sock: socket.socket) -> None:

@@ -201,7 +201,7 @@ class Sandbox:
         """Serve the app on a background thread; return once it accepts connections.
 
         A closed sandbox can be started again: it keeps its jobs and uploads, and decides outcomes
-        and delivers webhooks on fresh threads (jobs left undecided by close() stay ``running``).
+        and delivers webhooks on fresh threads (jobs close() found undecided have failed).
 
         Raises:
             OSError: the address cannot be bound.
@@ -217,10 +217,11 @@ class Sandbox:
             name="pyannoteai-sandbox",
             log_filter=_HIDE_DROPS,
         )
-        server.start()
-        self._server = server
+        # Ready to decide jobs and deliver webhooks before the first request can arrive.
         self.runner.start()
         self.dispatcher.start()
+        server.start()
+        self._server = server
         return self
 
     def close(self) -> None:

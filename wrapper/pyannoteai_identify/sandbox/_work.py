@@ -80,6 +80,7 @@ class _Run:
         self.analysers = _Pool("pyannoteai-sandbox-analyse", ANALYSIS_WORKERS, self.stop)
         self.connections = Connections()
         self.pending = 0
+        self.decisions: set[Decision] = set()  # of the jobs handed over and not decided yet
 
 
 class JobRunner:
@@ -117,11 +118,13 @@ class JobRunner:
             if current.stop.is_set() or current.pending >= self._max_pending:
                 return False
             current.pending += 1
+            current.decisions.add(decision)
 
         def decide(outcome: Outcome) -> None:
             decision.decide(outcome)
             with self._lock:
                 current.pending -= 1
+                current.decisions.discard(decision)
 
         def analysed(data: Audio) -> None:
             try:
@@ -147,18 +150,22 @@ class JobRunner:
         return True
 
     def start(self) -> None:
-        """Accept work again after :meth:`close`, on fresh threads (nothing to do while running).
-
-        Jobs still queued when close() came stay undecided (they read ``running``)."""
+        """Accept work again after :meth:`close`, on fresh threads (nothing to do while running)."""
         with self._lock:
             if self._run.stop.is_set():
                 self._run = _Run()
 
     def close(self) -> None:
         """Stop the workers after their current task and abort the fetches in flight (their
-        connections are shut down, so no fetch thread outlives close() waiting on a server; the
-        job then fails). An analysis in progress finishes (it is bounded); queued jobs stay undecided."""
+        connections are shut down, so no fetch thread outlives close() waiting on a server). Every
+        job handed over and not decided yet fails ("Could not load audio"), as an aborted fetch
+        does: one left undecided would read ``running`` for ever, after a restart too, and hold
+        each GET or list covering it for DECIDE_TIMEOUT. An analysis in progress finishes (it is
+        bounded); its outcome comes second and is ignored."""
         with self._lock:
             current = self._run
-        current.stop.set()
+            current.stop.set()  # under the lock: run() hands nothing more to this span
+            abandoned = list(current.decisions)
         current.connections.abort()
+        for decision in abandoned:
+            decision.decide(failed(CANNOT_LOAD))
