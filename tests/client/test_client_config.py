@@ -369,18 +369,24 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def _loopback_server(answer: tuple[int, bytes]) -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
-    seen: list[tuple[str, str | None]] = []
-    handler = type("Handler", (_Recorder,), {"answer": answer, "seen": seen})
+def _serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve *handler* on 127.0.0.1 in a thread; yield the base URL; stop on exit."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def _loopback_server(answer: tuple[int, bytes]) -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
+    seen: list[tuple[str, str | None]] = []
+    with _serving(type("Handler", (_Recorder,), {"answer": answer, "seen": seen})) as url:
+        yield url, seen
 
 
 async def test_a_loopback_base_url_ignores_proxy_variables_so_the_key_never_reaches_a_proxy(
@@ -416,6 +422,15 @@ class _KeepAlive(_Recorder):
     do_GET = _reply
 
 
+@contextlib.contextmanager
+def _keep_alive_server() -> Iterator[tuple[str, list[int]]]:
+    """A keep-alive server answering GET /v1/test; yields its URL and the client port of each request."""
+    ports: list[int] = []
+    body = b'{"status": "OK", "message": "ok"}'
+    with _serving(type("Handler", (_KeepAlive,), {"answer": (200, body), "seen": [], "ports": ports})) as url:
+        yield url, ports
+
+
 @pytest.mark.parametrize("own_transport", [False, True], ids=["own-pool", "caller-transport"])
 def test_in_a_forked_process_a_client_starts_its_own_connection_pool(
     monkeypatch: pytest.MonkeyPatch, own_transport: bool
@@ -423,25 +438,14 @@ def test_in_a_forked_process_a_client_starts_its_own_connection_pool(
     """A child forked after the client pooled a connection shares that socket with its parent, and the
     two could read each other's answers: the child's first request opens a new connection instead.
     A pool from the caller's own transport is the caller's to replace (the docstring says so)."""
-    ports: list[int] = []
-    handler = type("Handler", (_KeepAlive,), {"answer": (200, b'{"status": "OK", "message": "ok"}'), "seen": []})
-    handler.ports = ports
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
     transport = httpx.HTTPTransport() if own_transport else None
-    try:
-        with Client(API_KEY, base_url=f"http://127.0.0.1:{server.server_address[1]}", transport=transport) as client:
-            client.test()
-            client.test()
-            parent = os.getpid()
-            monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # as in a forked child
-            client.test()
-            client.test()
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with _keep_alive_server() as (url, ports), Client(API_KEY, base_url=url, transport=transport) as client:
+        client.test()
+        client.test()
+        parent = os.getpid()
+        monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # as in a forked child
+        client.test()
+        client.test()
     assert ports[0] == ports[1] and ports[2] == ports[3]  # keep-alive within each process
     assert (ports[2] == ports[1]) is own_transport
 
@@ -452,26 +456,16 @@ def test_an_async_client_used_on_a_new_event_loop_opens_a_pool_there() -> None:
     at all. Each loop now gets a pool of its own, over a new connection."""
     import anyio
 
-    ports: list[int] = []
-    handler = type("Handler", (_KeepAlive,), {"answer": (200, b'{"status": "OK", "message": "ok"}'), "seen": []})
-    handler.ports = ports
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    client = AsyncClient(API_KEY, base_url=f"http://127.0.0.1:{server.server_address[1]}", max_retries=0)
+    with _keep_alive_server() as (url, ports):
+        client = AsyncClient(API_KEY, base_url=url, max_retries=0)
 
-    async def twice() -> None:
-        await client.test()
-        await client.test()
+        async def twice() -> None:
+            await client.test()
+            await client.test()
 
-    try:
         for backend in ("asyncio", "asyncio", "trio", "asyncio"):
             anyio.run(twice, backend=backend)
         anyio.run(client.aclose)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
     assert len(ports) == 8
     assert [ports[i] == ports[i + 1] for i in range(0, 8, 2)] == [True] * 4  # keep-alive within a loop
     assert len({ports[i] for i in range(0, 8, 2)}) == 4  # a new connection on each loop
@@ -520,19 +514,9 @@ def test_threads_of_a_forked_child_making_their_first_requests_at_once_all_use_t
     """gunicorn --preload --threads: in a child, eight threads' first requests at once. One thread
     set the new pid before the new pool existed, so others sent on the inherited sockets, which it
     then closed under them ('Bad file descriptor', in 10 trials of 10)."""
-    handler = type("Handler", (_KeepAlive,), {"answer": (200, b'{"status": "OK", "message": "ok"}'), "seen": []})
-    handler.ports = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
+    with _keep_alive_server() as (url, _):
         done = subprocess.run(
             [sys.executable, "-c", _FORKED_THREADS, url], capture_output=True, text=True, timeout=120, check=False
         )
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("failed trials: 0"), done.stdout
