@@ -471,6 +471,27 @@ class _Output(_Frozen, ABC):
         """The output as JSON, in the API's own field names."""
         return json.dumps(self.to_dict(), **kwargs)
 
+    def _set_diarization(
+        self,
+        diarization: Iterable[Segment],
+        exclusive_diarization: Iterable[Segment] | None,
+        confidence: Confidence | None,
+        warning: str | None,
+        error: str | None,
+        extra: Mapping[str, Any] | None,
+        **more: Any,
+    ) -> None:
+        """Set the fields a diarization and an identify output share (read-only copies), and *more*."""
+        self._set(
+            **more,
+            diarization=_Segments.of(diarization),
+            exclusive_diarization=None if exclusive_diarization is None else _Segments.of(exclusive_diarization),
+            confidence=confidence,
+            warning=warning,
+            error=error,
+            extra=_read_only(extra or {}),
+        )
+
 
 class DiarizationResult(_Output):
     """The output of a diarization job (also what a failed or unknown job's output parses to)."""
@@ -491,14 +512,7 @@ class DiarizationResult(_Output):
         error: str | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
-        self._set(
-            diarization=_Segments.of(diarization),
-            exclusive_diarization=None if exclusive_diarization is None else _Segments.of(exclusive_diarization),
-            confidence=confidence,
-            warning=warning,
-            error=error,
-            extra=_read_only(extra or {}),
-        )
+        self._set_diarization(diarization, exclusive_diarization, confidence, warning, error, extra)
 
     def talk_time(self) -> dict[str, float]:
         """Seconds of speech per diarization speaker, longest first."""
@@ -565,17 +579,17 @@ class IdentifyResult(_Output):
         error: str | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
-        self._set(
+        self._set_diarization(
+            diarization,
+            exclusive_diarization,
+            confidence,
+            warning,
+            error,
+            extra,
             identification=_Identifications.of(identification),
             voiceprints=tuple(
                 VoiceprintMatch(speaker, match, _read_only(scores)) for speaker, match, scores in voiceprints
             ),
-            diarization=_Segments.of(diarization),
-            exclusive_diarization=None if exclusive_diarization is None else _Segments.of(exclusive_diarization),
-            confidence=confidence,
-            warning=warning,
-            error=error,
-            extra=_read_only(extra or {}),
         )
 
     @classmethod
