@@ -124,14 +124,19 @@ def check_job_kind(kind: object) -> None:
         raise ValidationError("kind", kind, f"must be one of {', '.join(map(repr, _JOB_KINDS))}, or None to infer it")
 
 
+def is_async_callable(function: object) -> bool:
+    """True for a coroutine function, or an object whose ``__call__`` is one."""
+    call = inspect.getattr_static(type(function), "__call__", None)
+    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call)
+
+
 def check_callback(field: str, value: object) -> None:
     """None or a plain function: a callback is checked before the upload starts or the job is billed,
     not when it is first called. A coroutine function is refused: it is called, never awaited, so
     its body would silently never run."""
     if value is not None and not callable(value):
         raise ValidationError(field, value, f"must be a function (or None), not {type(value).__name__}")
-    call = inspect.getattr_static(type(value), "__call__", None)
-    if inspect.iscoroutinefunction(value) or inspect.iscoroutinefunction(call):
+    if is_async_callable(value):
         raise ValidationError(
             field, value, "must be a plain function: an async one would never be awaited (schedule your task from it)"
         )

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, runtime_ch
 import anyio
 import anyio.to_thread
 
+from ._validation import is_async_callable
 from .errors import ConfigurationError, ValidationError, WebhookVerificationError
 from .results import is_terminal
 from .webhooks import (
@@ -314,12 +315,6 @@ class WebhookReceiver:
         )
 
 
-def _is_async(function: object) -> bool:
-    """True for a coroutine function, or an object whose ``__call__`` is one."""
-    call = inspect.getattr_static(type(function), "__call__", None)
-    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call)
-
-
 async def _run_handler(on_event: EventHandler, event: WebhookEvent) -> None:
     """Run the user's handler after the answer was sent; log (never raise) what it raises.
 
@@ -328,7 +323,7 @@ async def _run_handler(on_event: EventHandler, event: WebhookEvent) -> None:
     that no acknowledged delivery is dropped unhandled.
     """
     try:
-        result = on_event(event) if _is_async(on_event) else await anyio.to_thread.run_sync(on_event, event)
+        result = on_event(event) if is_async_callable(on_event) else await anyio.to_thread.run_sync(on_event, event)
         if inspect.isawaitable(result):
             await result
     except Exception:
