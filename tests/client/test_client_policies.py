@@ -354,5 +354,11 @@ def test_max_retries_and_a_retry_policy_that_disagree_are_refused(cls: type) -> 
     """max_retries=0 beside a RetryPolicy() of 3 retries was silently ignored (4 attempts)."""
     with pytest.raises(ConfigurationError, match=r"max_retries=0 and retry_policy\.max_retries=3 disagree"):
         cls(API_KEY, base_url=BASE_URL, max_retries=0, retry_policy=RetryPolicy())
+    # Explicitly the default value is still a disagreement: max_retries=3 beside a policy of 5 was
+    # taken for "not given" and the 5 applied silently.
+    with pytest.raises(ConfigurationError, match=r"max_retries=3 and retry_policy\.max_retries=5 disagree"):
+        cls(API_KEY, base_url=BASE_URL, max_retries=3, retry_policy=RetryPolicy(max_retries=5))
     cls(API_KEY, base_url=BASE_URL, max_retries=0, retry_policy=RetryPolicy(max_retries=0))
-    cls(API_KEY, base_url=BASE_URL, retry_policy=RetryPolicy(max_retries=1))
+    assert cls(API_KEY, base_url=BASE_URL, retry_policy=RetryPolicy(max_retries=1))._ctx.retry.max_retries == 1
+    assert cls(API_KEY, base_url=BASE_URL)._ctx.retry.max_retries == 3
+    assert cls(API_KEY, base_url=BASE_URL, max_retries=0)._ctx.retry.max_retries == 0

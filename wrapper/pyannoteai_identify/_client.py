@@ -79,20 +79,20 @@ class _BaseClient:
         *,
         base_url: str | None,
         timeout: float | httpx.Timeout | None,
-        max_retries: int,
+        max_retries: int | None,
         retry_policy: RetryPolicy | None,
         poll_schedule: PollSchedule | None,
         clock: Callable[[], float] | None,
     ) -> None:
         self._settings = Settings.resolve(api_key, base_url, timeout, max_retries)
-        if retry_policy is not None and max_retries not in (DEFAULT_MAX_RETRIES, retry_policy.max_retries):
+        if retry_policy is not None and max_retries is not None and max_retries != retry_policy.max_retries:
             raise ConfigurationError(
                 f"max_retries={max_retries!r} and retry_policy.max_retries={retry_policy.max_retries!r} disagree: "
                 "pass one (the policy's own max_retries applies)"
             )
         self._ctx = _flows.Context(
             settings=self._settings,
-            retry=retry_policy or RetryPolicy(max_retries=max_retries),
+            retry=retry_policy or RetryPolicy(max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries),
             schedule=poll_schedule or PollSchedule(),
             clock=clock or time.monotonic,
             user_agent=f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__}",
@@ -373,8 +373,9 @@ class Client(_BaseClient):
             accepted only for loopback hosts (the sandbox), so the key never travels in clear; for a
             loopback host, proxy variables (``HTTP_PROXY``, ...) are ignored for the same reason.
         timeout: seconds (or an ``httpx.Timeout``) for each HTTP request; default 30 s, 10 s to connect.
-        max_retries: retries of a safe read on connection errors, timeouts, 429 and 502/503/504.
-            Requests that create a job are never retried.
+        max_retries: retries of a safe read on connection errors, timeouts, 429 and 502/503/504;
+            default 3, or ``retry_policy.max_retries`` when a policy is given (a different value beside
+            a policy is refused). Requests that create a job are never retried.
         http_client: an ``httpx.Client`` to use (proxies, custom TLS); it is not closed by ``close()``.
         transport: an httpx transport for the client this one creates (tests, mocks).
         retry_policy, poll_schedule: override the backoff and the polling schedule.
@@ -393,7 +394,7 @@ class Client(_BaseClient):
         *,
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retries: int | None = None,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         retry_policy: RetryPolicy | None = None,
@@ -828,7 +829,7 @@ class AsyncClient(_BaseClient):
         *,
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retries: int | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         retry_policy: RetryPolicy | None = None,

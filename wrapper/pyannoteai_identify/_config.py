@@ -108,7 +108,7 @@ class Settings:
         api_key: str | None,
         base_url: str | None,
         timeout: float | httpx.Timeout | None,
-        max_retries: int,
+        max_retries: int | None,
     ) -> Settings:
         """Fill in what was not passed from the environment, and check the result is safe to use."""
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")
@@ -146,7 +146,9 @@ class Settings:
                 f"refusing to send the API key over plain http to {host}: use https "
                 "(plain http is allowed only for loopback addresses such as the sandbox)"
             )
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        if max_retries is not None and (
+            isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
+        ):
             raise ConfigurationError(f"max_retries={max_retries!r}: must be a whole number ≥ 0")
         problem = _timeout_problem(timeout)
         if problem is not None:

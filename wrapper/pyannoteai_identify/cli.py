@@ -672,7 +672,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     job = sub.add_parser("job", help="show a job (with --wait, wait for its result)")
     job.add_argument("job_id", help="the job's id, as printed by identify, voiceprint or jobs")
-    job.add_argument("--wait", action="store_true", help="wait for the job to end and print its result")
+    job.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for the job to end and print its result as identify prints it (in json: the output alone, "
+        "where without --wait json is the job: jobId, status and output)",
+    )
     job.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)
     job.add_argument(
         "--format", choices=("table", "json", "rttm"), default="json", help="how to print the job (default: json)"
