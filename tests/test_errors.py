@@ -1,8 +1,14 @@
-"""Exceptions stay printable whatever the bad value was."""
+"""Exceptions stay printable whatever the bad value was, and survive pickling."""
 
 from __future__ import annotations
 
-from pyannoteai_identify import ValidationError
+import concurrent.futures
+import copy
+import pickle
+
+import pytest
+
+from pyannoteai_identify import ValidationError, errors
 
 
 def test_a_validation_error_about_an_int_too_long_to_print_shows_its_size() -> None:
@@ -16,3 +22,54 @@ def test_a_long_value_is_shortened_in_the_message() -> None:
     error = ValidationError("voiceprints[0].voiceprint", "x" * 500, "too long")
     assert str(error) == f"voiceprints[0].voiceprint={('x' * 500)!r:.77}...: too long"
     assert error.value == "x" * 500
+
+
+def _one_of_each() -> list[errors.PyannoteAIError]:
+    """An instance of every exception class, each with its own attributes set to something non-default."""
+    api = {"status_code": 400, "request_id": "req-1", "field_errors": [errors.FieldError("url", "bad")], "body": b"{}"}
+    made: list[errors.PyannoteAIError] = [
+        errors.ValidationError("num_speakers", 3, "must be the integer 1 or 2"),
+        errors.PyannoteAIError("base"),
+        errors.ConfigurationError("no API key"),
+        errors.APIConnectionError("reset", method="POST", url="https://x/v1/identify", request_sent=True),
+        errors.APITimeoutError("slow", method="GET", url="https://x/v1/jobs/j", request_sent=False),
+        errors.RateLimitError("slow down", retry_after=2.5, headers={"Retry-After": "3"}, **api),
+        errors.WaitTimeoutError("deadline", job_id="j1", last_status="running"),
+        errors.WebhookVerificationError("signature_mismatch", "the signature does not match"),
+    ]
+    for cls in (errors.APIError, errors.BadRequestError, errors.AuthenticationError, errors.PaymentRequiredError):
+        made.append(cls("refused", hint="check PYANNOTEAI_API_KEY", **api))
+    for cls in (errors.NotFoundError, errors.ServerError, errors.InvalidResponseError):
+        made.append(cls("refused", **api))
+    for cls in (errors.JobError, errors.JobFailedError, errors.JobCanceledError, errors.JobExpiredError):
+        made.append(cls("ended", job_id="j2", status="failed", api_message="bad audio"))
+    return made
+
+
+def test_one_of_each_covers_every_exception_class() -> None:
+    made = {type(error).__name__ for error in _one_of_each()}
+    exported = {name for name in errors.__all__ if name != "FieldError"}
+    assert made == exported
+
+
+@pytest.mark.parametrize("error", _one_of_each(), ids=lambda error: type(error).__name__)
+def test_every_exception_pickles_and_copies_with_its_attributes(error: errors.PyannoteAIError) -> None:
+    """A worker of a ProcessPoolExecutor sends its exception back pickled; pickle's default rebuilt it
+    with ``cls(*args)``, which keyword-only arguments refuse (TypeError, then BrokenProcessPool)."""
+    for copied in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error), copy.copy(error)):
+        assert type(copied) is type(error)
+        assert str(copied) == str(error)
+        assert copied.args == error.args
+        assert vars(copied) == vars(error)
+
+
+def _raise_in_worker() -> None:
+    raise errors.JobFailedError("job j3 failed: bad audio", job_id="j3", status="failed", api_message="bad audio")
+
+
+def test_an_exception_raised_in_a_worker_process_reaches_the_parent_whole() -> None:
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(_raise_in_worker)
+        with pytest.raises(errors.JobFailedError) as caught:
+            future.result(timeout=60)
+    assert (caught.value.job_id, caught.value.api_message) == ("j3", "bad audio")

@@ -56,7 +56,23 @@ __all__ = [
 
 
 class PyannoteAIError(Exception):
-    """Base class of every exception raised by pyannoteai-identify."""
+    """Base class of every exception raised by pyannoteai-identify.
+
+    Every one pickles with its attributes (a worker process of a pool sends its exception back
+    pickled): pickle's default rebuilds an exception by calling its class with ``args`` alone,
+    which the subclasses' keyword-only arguments refuse.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[PyannoteAIError], args: tuple[Any, ...], state: dict[str, Any]) -> PyannoteAIError:
+    """An exception of *cls* with *args* and the attributes *state*, without calling its ``__init__``."""
+    error = cls.__new__(cls, *args)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class ValidationError(PyannoteAIError, ValueError):
