@@ -447,3 +447,70 @@ def test_confidence_at_a_huge_integer_time_clamps_to_the_first_or_last_frame() -
     confidence = Confidence([1, 2, 3], 0.02)
     assert confidence.at(10**400) == 3.0
     assert confidence.at(-(10**400)) == 1.0
+
+
+# --- second review: nulls, deep copies, bounded messages, from_dict on every type ----------------
+
+
+def test_a_null_speaker_is_read_as_missing_on_both_parse_paths() -> None:
+    """``speaker`` is optional; null was refused ("expected a string, got None") although a missing
+    one defaults to the match, then the diarization label, and every other optional null is read as
+    absent. The slow path (a turn that is not a plain dict) agrees with the fast one."""
+    data = _fresh()
+    data["identification"][0]["speaker"] = None
+    data["identification"][2]["speaker"] = None
+    fast = IdentifyResult.from_dict(data)
+    data["identification"][1] = OrderedDict(data["identification"][1])  # not a plain dict: the slow path
+    slow = IdentifyResult.from_dict(data)
+    for result in (fast, slow):
+        assert [turn.speaker for turn in result.identification] == ["John", "John", "SPEAKER_01"]
+    assert fast == slow
+
+
+def test_null_voiceprints_keep_the_turns_as_missing_ones_do() -> None:
+    data = _fresh()
+    data["voiceprints"] = None
+    result = IdentifyResult.from_dict(data)
+    assert result.voiceprints == ()
+    assert len(result.identification) == 3
+
+
+def test_extra_is_a_deep_copy_the_source_json_cannot_change() -> None:
+    """``futureKey`` holds a nested list: a shallow copy shared it with the parsed JSON."""
+    data = _fresh()
+    result = IdentifyResult.from_dict(data)
+    data["futureKey"]["nested"].append(99)
+    assert result.extra == {"futureKey": {"nested": [1, 2]}}
+    assert result == IdentifyResult.from_dict(_fresh())
+
+
+def test_a_huge_bad_value_is_shown_shortened_in_the_error() -> None:
+    """A million-element list where a number belongs gave a 3 MB message (and a 3 MB log line)."""
+    data = _fresh()
+    data["identification"][0]["start"] = list(range(1_000_000))
+    with pytest.raises(InvalidResponseError) as caught:
+        IdentifyResult.from_dict(data)
+    message = str(caught.value)
+    assert "output.identification[0].start" in message and "[0, 1, 2, 3, ...]" in message
+    assert len(message) < 300
+
+
+@pytest.mark.parametrize(
+    ("cls", "output"),
+    [
+        (IdentifyResult, OUTPUT),
+        (DiarizationResult, {"diarization": OUTPUT["diarization"], "warning": "short audio", "new": [1]}),
+        (VoiceprintResult, {"voiceprint": "dm9pY2U=", "warning": "noisy"}),
+    ],
+)
+def test_every_result_type_reads_back_its_own_json(cls: type[Any], output: dict[str, Any]) -> None:
+    """``from_dict`` existed on IdentifyResult only: the other two could be written with to_json()
+    but not read back without a private-looking parse_output."""
+    result = cls.from_dict(output)
+    assert type(result) is cls
+    assert cls.from_dict(json.loads(result.to_json())) == result
+
+
+def test_from_dict_names_the_field_a_voiceprint_output_lacks() -> None:
+    with pytest.raises(InvalidResponseError, match=r"output\.voiceprint: missing required field"):
+        VoiceprintResult.from_dict({"warning": "x"})

@@ -12,8 +12,8 @@ smaller than its JSON.
 Immutable means: attributes cannot be set or deleted, score maps are read-only copies (changing
 the parsed JSON afterwards changes nothing), frame scores cannot be written, and results compare
 by value (two parses of the same JSON are equal) and are unhashable, like the dicts they mirror.
-Pickle and copy keep working. ``extra`` is a read-only copy of the unknown keys; their values are
-the JSON values as sent.
+Pickle and copy keep working. ``extra`` is a read-only deep copy of the unknown keys: their values
+are plain JSON values (dicts, lists), which this result alone holds.
 
 Unknown keys from a newer API never cause an error: unknown output keys are kept in ``extra``,
 unknown keys inside segments are ignored, and an unknown job status is kept as a plain string.
@@ -21,11 +21,13 @@ unknown keys inside segments are ignored, and an unknown job status is kept as a
 
 from __future__ import annotations
 
+import copy
 import enum
 import io
 import json
 import math
 import re
+import reprlib
 from abc import ABC, abstractmethod
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -147,6 +149,12 @@ def _read_only(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return mapping if type(mapping) is _ReadOnlyDict else _ReadOnlyDict(mapping)
 
 
+def _extra_copy(extra: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The unknown keys, read-only and deep-copied: their values are JSON of any depth, which a
+    result must not share with the mapping it was parsed from."""
+    return _ReadOnlyDict(copy.deepcopy(dict(extra))) if extra else _ReadOnlyDict()
+
+
 def _read_only_or_none(mapping: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     return None if mapping is None else _read_only(mapping)
 
@@ -211,9 +219,9 @@ class Confidence(_Frozen):
                 (refused here rather than as a division by zero or overflow in ``at()``).
         """
         if isinstance(resolution, bool) or not isinstance(resolution, int | float):
-            raise ValueError(f"resolution must be a number of seconds, got {resolution!r}")
+            raise ValueError(f"resolution must be a number of seconds, got {_shown(resolution)}")
         if not (math.isfinite(resolution) and resolution > 0):
-            raise ValueError(f"resolution must be a positive, finite number of seconds, got {resolution!r}")
+            raise ValueError(f"resolution must be a positive, finite number of seconds, got {_shown(resolution)}")
         data, kind = _packed_scores(scores)
         self._set(_data=data, _format=kind, resolution=float(resolution))
 
@@ -454,6 +462,15 @@ class _Output(_Frozen, ABC):
 
     extra: Mapping[str, Any]
     warning: str | None
+    _kind: ClassVar[JobKind]
+
+    @classmethod
+    def from_dict(cls, output: Mapping[str, Any]) -> Self:
+        """Parse the ``output`` mapping of a job of this type (from a poll, a webhook, or ``to_dict()``).
+
+        Raises InvalidResponseError naming the field when the mapping breaks the contract.
+        """
+        return cast(Self, _PARSERS[cls._kind](output, "output."))
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -489,7 +506,7 @@ class _Output(_Frozen, ABC):
             confidence=confidence,
             warning=warning,
             error=error,
-            extra=_read_only(extra or {}),
+            extra=_extra_copy(extra),
         )
 
 
@@ -497,6 +514,7 @@ class DiarizationResult(_Output):
     """The output of a diarization job (also what a failed or unknown job's output parses to)."""
 
     __slots__ = ("confidence", "diarization", "error", "exclusive_diarization", "extra", "warning")
+    _kind = "diarization"
 
     diarization: Sequence[Segment]
     exclusive_diarization: Sequence[Segment] | None
@@ -560,6 +578,7 @@ class IdentifyResult(_Output):
         "voiceprints",
         "warning",
     )
+    _kind = "identify"
 
     identification: Sequence[Identification]
     voiceprints: tuple[VoiceprintMatch, ...]
@@ -591,11 +610,6 @@ class IdentifyResult(_Output):
                 VoiceprintMatch(speaker, match, _read_only(scores)) for speaker, match, scores in voiceprints
             ),
         )
-
-    @classmethod
-    def from_dict(cls, output: Mapping[str, Any]) -> IdentifyResult:
-        """Parse the ``output`` mapping of an identify job (from a poll or a webhook)."""
-        return _parse_identify(output)
 
     @property
     def speakers(self) -> list[str]:
@@ -648,6 +662,7 @@ class VoiceprintResult(_Output):
     """The output of a voiceprint job: the voiceprint string to pass to identify."""
 
     __slots__ = ("error", "extra", "voiceprint", "warning")
+    _kind = "voiceprint"
 
     voiceprint: str
     error: str | None
@@ -659,7 +674,7 @@ class VoiceprintResult(_Output):
         error: str | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
-        self._set(voiceprint=voiceprint, warning=warning, error=error, extra=_read_only(extra or {}))
+        self._set(voiceprint=voiceprint, warning=warning, error=error, extra=_extra_copy(extra))
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.extra)
@@ -751,6 +766,21 @@ class Job(_Frozen, Generic[R]):
 # the data again to name the offending field.
 
 
+def _short_repr() -> reprlib.Repr:
+    shortened = reprlib.Repr()  # its keyword arguments are Python 3.12's
+    shortened.maxlevel, shortened.maxdict, shortened.maxlist = 2, 4, 4
+    shortened.maxstring = shortened.maxother = 60
+    return shortened
+
+
+_SHOWN = _short_repr()
+
+
+def _shown(value: Any) -> str:
+    """*value* for an error message, cut short: a delivery or response may hold megabytes there."""
+    return _SHOWN.repr(value)
+
+
 def _bad(field: str, problem: str) -> InvalidResponseError:
     return InvalidResponseError(
         f"the response breaks the contract at {field}: {problem}",
@@ -808,7 +838,7 @@ def _number(value: Any, field: str) -> float:
     except OverflowError:
         number = math.nan
     if not math.isfinite(number):
-        raise _bad(field, f"expected a finite number, got {value!r}")
+        raise _bad(field, f"expected a finite number, got {_shown(value)}")
     return number
 
 
@@ -823,20 +853,20 @@ def _string(value: Any, field: str, *, nullable: bool = False) -> Any:
     if value is None and nullable:
         return None
     if not isinstance(value, str):
-        raise _bad(field, f"expected a string, got {value!r}")
+        raise _bad(field, f"expected a string, got {_shown(value)}")
     return value
 
 
 def _score_map(value: Any, field: str) -> Mapping[str, float]:
     """A read-only copy of a map of scores, each a plain finite number."""
     if not isinstance(value, Mapping):
-        raise _bad(field, f"expected an object of scores, got {value!r}")
+        raise _bad(field, f"expected an object of scores, got {_shown(value)}")
     return _ReadOnlyDict({key: _json_number(score, f"{field}.{key}") for key, score in value.items()})
 
 
 def _object(item: Any, field: str, required: Iterable[str]) -> Mapping[str, Any]:
     if not isinstance(item, Mapping):
-        raise _bad(field, f"expected an object, got {item!r}")
+        raise _bad(field, f"expected an object, got {_shown(item)}")
     for key in required:
         if key not in item:
             raise _bad(f"{field}.{key}", "missing required field")
@@ -866,7 +896,6 @@ _END = itemgetter("end")
 _DIARIZATION_SPEAKER = itemgetter("diarizationSpeaker")
 _MATCH = itemgetter("match")
 _START_OF_ROW = itemgetter(1)
-_MISSING: Any = object()
 _get = dict.get
 
 
@@ -952,11 +981,12 @@ def _identification_columns(items: list[Any], labels: dict[Any, Any]) -> _Identi
     """The fast path: TypeError (or another of ``_FAST_PATH_ERRORS``) unless every turn is plain and valid."""
     diarization_speakers = _shared(list(map(_DIARIZATION_SPEAKER, items)), labels)
     matches = _shared(list(map(_MATCH, items)), labels)
-    # ``speaker`` is optional in the contract: "the matched label, or the diarization label when unmatched".
-    speakers = list(map(_get, items, repeat("speaker"), repeat(_MISSING)))
-    if _MISSING in speakers:
+    # ``speaker`` is optional in the contract: "the matched label, or the diarization label when
+    # unmatched". A null one is read as missing, as every other optional field's null is.
+    speakers = list(map(_get, items, repeat("speaker"), repeat(None)))
+    if None in speakers:
         speakers = [
-            (match if match is not None else diarization) if speaker is _MISSING else speaker
+            (match if match is not None else diarization) if speaker is None else speaker
             for speaker, match, diarization in zip(speakers, matches, diarization_speakers, strict=True)
         ]
     columns = (
@@ -985,7 +1015,7 @@ def _identifications(items: list[Any], field: str, labels: dict[Any, Any]) -> _I
             "diarizationSpeaker": _string(item["diarizationSpeaker"], f"{where}.diarizationSpeaker"),
             "match": _string(item["match"], f"{where}.match", nullable=True),
         }
-        if "speaker" in item:
+        if item.get("speaker") is not None:
             turn["speaker"] = _string(item["speaker"], f"{where}.speaker")
         turn["start"] = _number(item["start"], f"{where}.start")
         turn["end"] = _number(item["end"], f"{where}.end")
@@ -1031,7 +1061,7 @@ def _confidence(value: Any, field: str) -> Confidence:
     value = _object(value, field, ("score", "resolution"))
     resolution = _number(value["resolution"], f"{field}.resolution")
     if resolution <= 0:
-        raise _bad(f"{field}.resolution", f"expected a positive number, got {resolution!r}")
+        raise _bad(f"{field}.resolution", f"expected a positive number, got {_shown(resolution)}")
     score = value["score"]
     if not isinstance(score, list):
         raise _bad(f"{field}.score", "expected an array of numbers")
@@ -1097,8 +1127,9 @@ def _parse_identify(output: Any, prefix: str = "output.") -> IdentifyResult:
     labels: dict[Any, Any] = {}  # one string per distinct label, shared by every segment list
     if "identification" not in output:
         raise _bad(f"{prefix}identification", "missing required field")
-    # Without `voiceprints` (upstream does not promise it) the result keeps its turns, with no scores.
-    voiceprints = _list(output, "voiceprints", prefix) if "voiceprints" in output else []
+    # Without `voiceprints` (upstream does not promise it), or with null there, the result keeps its
+    # turns, with no scores.
+    voiceprints = _list(output, "voiceprints", prefix) if output.get("voiceprints") is not None else []
     return IdentifyResult(
         identification=_identifications(_list(output, "identification", prefix), f"{prefix}identification", labels),
         voiceprints=_voiceprint_matches(voiceprints, f"{prefix}voiceprints"),
@@ -1160,11 +1191,11 @@ def _datetime(value: Any, field: str) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _bad(field, f"expected a date-time string, got {value!r}")
+        raise _bad(field, f"expected a date-time string, got {_shown(value)}")
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise _bad(field, f"expected an ISO 8601 date-time, got {value!r}") from None
+        raise _bad(field, f"expected an ISO 8601 date-time, got {_shown(value)}") from None
 
 
 def parse_job(data: Any, kind: JobKind | None = None) -> Job[Result]:
