@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -127,6 +129,18 @@ def test_raw_is_read_only() -> None:
     event = parse({"jobId": "j", "status": "canceled"})
     with pytest.raises(TypeError):
         event.raw["jobId"] = "other"  # type: ignore[index]
+
+
+def test_an_event_pickles_and_copies_for_a_task_queue() -> None:
+    """docs/webhooks.md hands events to a task queue (Celery, RQ), which pickles them; ``raw`` was a
+    MappingProxyType, which neither pickles nor deep-copies."""
+    event = parse({"jobId": "job-1", "status": "succeeded", "output": IDENTIFY_OUTPUT})
+    for copied in (pickle.loads(pickle.dumps(event)), copy.deepcopy(event)):
+        assert (copied.job_id, copied.status, copied.kind, copied.timestamp) == ("job-1", "succeeded", "identify", T0)
+        assert copied.result == event.result
+        assert copied.raw == event.raw
+        with pytest.raises(TypeError):
+            copied.raw["jobId"] = "other"  # type: ignore[index]
 
 
 def test_first_attempt_has_retry_num_zero() -> None:

@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Any, Literal, TypeAlias
 
 from ._config import WEBHOOK_SECRET_ENV
@@ -40,6 +39,7 @@ from .results import (
     JobKind,
     JobStatus,
     Result,
+    _read_only,
     parse_job,
 )
 
@@ -397,7 +397,8 @@ class WebhookEvent:
         retry_reason: why the previous attempt failed (``x-retry-reason``: ``http_timeout``,
             ``http_error``, …), or None. Retry headers are not signed: use them as hints only.
         timestamp: the signed ``X-Request-Timestamp`` (Unix seconds).
-        raw: the parsed JSON body, read-only.
+        raw: the parsed JSON body, as a read-only mapping that pickles (events go to task queues and
+            process pools); the values inside it are the JSON values as sent.
         output_error: why a succeeded job's output could not be read (it breaks the contract, or
             its keys show no known job type); ``result`` is None then, and ``raw`` holds what
             came: fetch the job with the client (``Client.wait`` does). None when it was read.
@@ -474,7 +475,7 @@ def _event(body: bytes, headers: Mapping[str, str], timestamp: int, kind: JobKin
         retry_num=_retry_num(_header(headers, RETRY_NUM_HEADER, RETRY_NUM_HEADER)),
         retry_reason=(reason.strip() or None) if reason is not None else None,
         timestamp=timestamp,
-        raw=MappingProxyType(data),
+        raw=_read_only(data),
     )
 
 
