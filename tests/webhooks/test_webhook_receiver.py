@@ -56,6 +56,28 @@ def test_a_redelivery_is_acknowledged_but_not_handed_out_again() -> None:
     assert json.loads(again.body) == {"status": "duplicate", "jobId": "job-1"}
 
 
+def test_a_released_job_is_accepted_again_so_an_inline_handler_can_have_the_api_retry() -> None:
+    """A Flask handler that fails answers 500 so the API retries; the job was claimed when the event
+    was handed out, so the retry was answered "duplicate" and the event was lost."""
+    receiver = WebhookReceiver(SECRET)
+    assert receiver.handle(*delivery()).event is not None
+    receiver.release("job-1")
+    retry = receiver.handle(*delivery(retry_num=1, retry_reason="http_error"))
+    assert (retry.status_code, retry.reason) == (200, "accepted")
+    assert retry.event is not None and retry.event.job_id == "job-1"
+    assert receiver.handle(*delivery(retry_num=2)).reason == "duplicate"
+    receiver.release("never-seen")  # releasing what is not held is harmless
+
+
+def test_releasing_with_a_store_that_cannot_is_refused_naming_the_store() -> None:
+    class ClaimOnly:
+        def claim(self, job_id: str) -> bool:
+            return True
+
+    with pytest.raises(ConfigurationError, match=r"ClaimOnly has no release\(job_id\) method"):
+        WebhookReceiver(SECRET, store=ClaimOnly()).release("job-1")
+
+
 @pytest.mark.parametrize("status", ["running", "pending", "created", "processing"])
 def test_a_delivery_of_a_job_not_yet_ended_does_not_take_the_slot_of_the_final_one(status: str) -> None:
     """A non-final (or unknown, so not final) status is acknowledged as ignored and handed out to no

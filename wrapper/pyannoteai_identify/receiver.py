@@ -93,7 +93,8 @@ class DeliveryStore(Protocol):
     """Remembers which jobs were already handled, to drop redeliveries.
 
     ``claim`` must be atomic: with several processes, back it by something shared, such as Redis
-    ``SET key 1 NX EX 86400`` (the key exists for the day a job's results are kept).
+    ``SET key 1 NX EX 86400`` (the key exists for the day a job's results are kept). A store may
+    also have ``release(job_id)`` (Redis: ``DEL key``), which :meth:`WebhookReceiver.release` needs.
     """
 
     def claim(self, job_id: str) -> bool:
@@ -124,6 +125,11 @@ class MemoryDeliveryStore:
             if len(self._ids) > self.max_size:
                 self._ids.popitem(last=False)
             return True
+
+    def release(self, job_id: str) -> None:
+        """Forget *job_id*, so its next delivery is claimed again (nothing happens if it is not held)."""
+        with self._lock:
+            self._ids.pop(job_id, None)
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -207,7 +213,9 @@ class WebhookReceiver:
     def handle(self, body: bytes, headers: Mapping[str, str], *, now: float | None = None) -> DeliveryOutcome:
         """Verify, parse and de-duplicate one delivery; answer with the outcome's status and body.
 
-        Handle ``outcome.event`` only when it is not None, and preferably after answering.
+        Handle ``outcome.event`` only when it is not None, and preferably after answering. The job
+        is claimed before the event is handed out: to have the API retry a delivery whose inline
+        handling failed, :meth:`release` it before answering 5xx.
 
         Args:
             body: the raw request body, exactly as received.
@@ -237,6 +245,25 @@ class WebhookReceiver:
         if self.broker is not None:
             self.broker.publish(event)
         return _outcome(200, "accepted", event, jobId=event.job_id)
+
+    def release(self, job_id: str) -> None:
+        """Forget that *job_id*'s delivery was accepted, so the API's next attempt is accepted again.
+
+        :meth:`handle` claims the job before it hands the event out. Handling inline and answering
+        5xx on failure, so that the API retries? Release the job first, or the retry is answered
+        ``duplicate`` and the event is lost. The store must have a ``release`` method
+        (:class:`MemoryDeliveryStore` has).
+
+        Raises:
+            ConfigurationError: the store cannot release.
+        """
+        release = getattr(self.store, "release", None)
+        if not callable(release):
+            raise ConfigurationError(
+                f"the delivery store {type(self.store).__name__} has no release(job_id) method: add one "
+                "(for Redis, DEL the job's key) so a failed delivery can be accepted again"
+            )
+        release(job_id)
 
     async def handle_async(
         self, body: bytes, headers: Mapping[str, str], *, now: float | None = None
