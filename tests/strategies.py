@@ -191,7 +191,7 @@ _ANY_JSON: st.SearchStrategy[Any] = st.recursive(
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(), children, max_size=3),
     max_leaves=5,
 )
-_OBJECT_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties"})
+_OBJECT_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties", "not"})
 _ARRAY_KEYWORDS = frozenset({"type", "items", "minItems", "maxItems", "uniqueItems"})
 
 
@@ -266,8 +266,13 @@ def _object(schema: Mapping[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     unsupported = sorted(set(schema) - _OBJECT_KEYWORDS)
     if unsupported:
         raise ValueError(f"object keywords {unsupported} are not supported by the strategies (schema: {schema})")
-    properties: Mapping[str, Any] = schema.get("properties", {})
+    forbidden = _forbidden_keys(schema.get("not"), schema)
+    properties: Mapping[str, Any] = {
+        name: sub for name, sub in schema.get("properties", {}).items() if name not in forbidden
+    }
     required = set(schema.get("required", []))
+    if required & forbidden:
+        raise ValueError(f"keys {sorted(required & forbidden)} are both required and forbidden (schema: {schema})")
     missing = required - set(properties)
     if missing:
         raise ValueError(f"required keys {sorted(missing)} have no schema in properties (schema: {schema})")
@@ -279,8 +284,23 @@ def _object(schema: Mapping[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     if additional is False:
         return known
     values = _ANY_JSON if additional is True else _compile(additional)
-    extra = st.dictionaries(st.text(max_size=20).filter(lambda key: key not in properties), values, max_size=3)
+    extra = st.dictionaries(
+        st.text(max_size=20).filter(lambda key: key not in properties and key not in forbidden), values, max_size=3
+    )
     return st.builds(lambda fixed, more: {**more, **fixed}, known, extra)
+
+
+def _forbidden_keys(negated: Any, schema: Mapping[str, Any]) -> frozenset[str]:
+    """The keys an object's ``not`` rules out, for the one form the contract uses (its job-output
+    shapes refuse the keys that mark another shape): ``not: {anyOf: [{required: [...]}, ...]}``
+    or ``not: {required: [...]}``. Leaving out every key listed is exact for one key per
+    ``required``, and stricter than needed (so still valid) for several."""
+    if negated is None:
+        return frozenset()
+    branches = negated.get("anyOf", [negated]) if isinstance(negated, Mapping) else None
+    if not branches or any(not isinstance(b, Mapping) or set(b) != {"required"} for b in branches):
+        raise ValueError(f"a 'not' other than required keys is not supported by the strategies (schema: {schema})")
+    return frozenset(key for branch in branches for key in branch["required"])
 
 
 def _array(schema: Mapping[str, Any]) -> st.SearchStrategy[list[Any]]:

@@ -11,7 +11,7 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +198,58 @@ def test_check_response_names_the_field_that_breaks_the_contract() -> None:
     assert problem == (
         "GET /v2/jobs answered 200: the body breaks openapi.yaml at $.items[0]: 'createdAt' is a required property"
     )
+
+
+def _identify_job() -> dict[str, Any]:
+    turn = {"speaker": "Alice", "diarizationSpeaker": "SPEAKER_00", "match": "Alice", "start": 0.0, "end": 1.0}
+    output = {"identification": [turn], "voiceprints": [], "diarization": []}
+    return {"jobId": "3c8a89a5", "status": "succeeded", "output": output}
+
+
+@pytest.mark.parametrize(
+    ("breakage", "where"),
+    [
+        (lambda job: job["output"]["identification"][0].pop("end"), "$.output.identification[0]: 'end' is a required"),
+        (lambda job: job["output"].update(voiceprints="garbage"), "$.output.voiceprints: 'garbage' is not of type"),
+        (lambda job: job.update(output={"voiceprint": 5}), "$.output.voiceprint: 5 is not of type 'string'"),
+    ],
+)
+def test_check_response_checks_a_job_against_the_shape_its_output_names(
+    breakage: Callable[[dict[str, Any]], object], where: str
+) -> None:
+    """A broken identify output still fit the anyOf's last shape (a diarization output requires
+    nothing), so check_response said it conformed while the client refused the same body."""
+    job = _identify_job()
+    assert check_response(_response("getJobById", 200, job)) == []
+    breakage(job)
+    (problem,) = check_response(_response("getJobById", 200, job))
+    assert problem.startswith("GET /v1/jobs/3c8a89a5 answered 200: the body breaks openapi.yaml at ")
+    assert where in problem
+
+
+@pytest.mark.parametrize(
+    ("job", "where"),
+    [
+        ({"jobId": "j", "status": "running", "createdAt": "noon"}, "$.createdAt: 'noon' is not a 'date-time'"),
+        ({"jobId": "j", "status": "running", "output": {"warning": 5}}, "$.output.warning: 5 is not of type 'string'"),
+    ],
+)
+def test_check_response_names_what_breaks_every_shape_of_a_job(job: dict[str, Any], where: str) -> None:
+    """A job that fits none of the three shapes was reported as "$: {the whole body} is not valid
+    under any of the given schemas"; for {"warning": 5}, one shape's "identification is required"
+    would mislead, so what every shape refuses is named."""
+    (problem,) = check_response(_response("getJobById", 200, job))
+    assert problem.endswith(f"the body breaks openapi.yaml at {where}")
+
+
+def test_check_response_keeps_a_problem_short_whatever_the_body_holds() -> None:
+    """A job body of a megabyte broken at one place gave a one-megabyte problem string."""
+    job = _identify_job()
+    job["output"]["identification"] *= 20_000
+    job["output"]["identification"][-1] = {"speaker": list(range(100_000))}
+    (problem,) = check_response(_response("getJobById", 200, job))
+    assert "$.output.identification[19999]" in problem
+    assert len(problem) < 500
 
 
 def test_check_response_reports_statuses_types_and_headers_the_contract_does_not_have() -> None:

@@ -602,6 +602,14 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                                  'error': {'type': 'string'}}},
                             'VoiceprintJobOutput': {'type': 'object',
                                                     'required': ['voiceprint'],
+                                                    'description': 'The API sends no job-type field: a reader tells '
+                                                                   'the shapes apart by their keys, and an\n'
+                                                                   'output with a key only the identify output has is '
+                                                                   'an identify output (which must then\n'
+                                                                   'fit that shape), never a voiceprint output with an '
+                                                                   'extra key.\n',
+                                                    'not': {'anyOf': [{'required': ['identification']},
+                                                                      {'required': ['voiceprints']}]},
                                                     'properties': {'voiceprint': {'type': 'string'},
                                                                    'warning': {'type': 'string'},
                                                                    'error': {'type': 'string'}}},
@@ -609,7 +617,14 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                      'description': 'Upstream requires `diarization`; this contract '
                                                                     'requires nothing, so that this last shape\n'
                                                                     'also accepts the error-only output of a failed '
-                                                                    'job.\n',
+                                                                    'job. An output with a key only the identify\n'
+                                                                    'or the voiceprint output has is of that type and '
+                                                                    'must fit its shape: without this `not`,\n'
+                                                                    'a broken identify output would still pass as a '
+                                                                    'diarization output with extra keys.\n',
+                                                     'not': {'anyOf': [{'required': ['identification']},
+                                                                       {'required': ['voiceprints']},
+                                                                       {'required': ['voiceprint']}]},
                                                      'properties': {'diarization': {'type': 'array',
                                                                                     'items': {'$ref': '#/components/schemas/DiarizationSegment'}},
                                                                     'exclusiveDiarization': {'type': 'array',

@@ -44,8 +44,9 @@ from ._client import AsyncClient, Client
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV, bearer_token
 from ._contract import SpecReader
 from ._json import loads_stdlib
-from ._schema import deref, operations
+from ._schema import deref, operations, response_schema
 from ._validation import ascii_int
+from .results import infer_kind
 from .sandbox.pytest_fixture import pytest_configure, running_sandbox, sandbox, sandbox_session
 
 if TYPE_CHECKING:
@@ -342,6 +343,9 @@ def _need(module: str) -> None:
         raise ModuleNotFoundError(f"{module} is not installed: pip install 'pyannoteai-identify[testing]'", name=module)
 
 
+_MAX_PROBLEM_CHARS = 300
+
+
 def _schema_problems(key: str, body: Any) -> list[str]:
     _need("jsonschema")
     from jsonschema.exceptions import best_match
@@ -349,7 +353,43 @@ def _schema_problems(key: str, body: Any) -> list[str]:
     from . import _schema
 
     error = best_match(_schema.validator_for(key).iter_errors(body))
-    return [] if error is None else [f"{_where(error.absolute_path)}: {error.message}"]
+    if error is None:
+        return []
+    while error.validator in ("anyOf", "oneOf") and error.context:
+        # Every branch failed: name the field inside rather than "$ is not valid under any of the
+        # given schemas", preferring what breaks every branch (a job envelope's bad createdAt
+        # breaks all three shapes) over one branch's complaint.
+        error = best_match(_shared_by_every_branch(error.context) or error.context)
+    # jsonschema's message quotes the offending value whole: a job body of megabytes, at worst.
+    message = error.message
+    if len(message) > _MAX_PROBLEM_CHARS:
+        message = message[: _MAX_PROBLEM_CHARS - 3] + "..."
+    return [f"{_where(error.absolute_path)}: {message}"]
+
+
+def _shared_by_every_branch(errors: Sequence[Any]) -> list[Any]:
+    """The errors of an ``anyOf``/``oneOf`` that every branch reports (same place, same message)."""
+    by_branch: dict[Any, set[tuple[tuple[Any, ...], str]]] = {}
+    for error in errors:
+        by_branch.setdefault(error.relative_schema_path[0], set()).add((tuple(error.absolute_path), error.message))
+    shared = set.intersection(*by_branch.values()) if by_branch else set()
+    return [error for error in errors if (tuple(error.absolute_path), error.message) in shared]
+
+
+def _response_schema_key(operation_id: str, status: int, body: Any) -> str:
+    """The schema to check a response body against: the declared one, except for a job body whose
+    output's keys name its type, which is checked against that type's shape alone, as the client
+    parses it. Against the contract's ``anyOf``, a broken identify output still fits the last shape
+    (a diarization job's output requires nothing), so it would pass unnoticed."""
+    declared = f"response:{operation_id}:{status}"
+    output = body.get("output") if isinstance(body, dict) else None
+    kind = infer_kind(output) if isinstance(output, dict) else None
+    if kind is None:
+        return declared
+    shape = f"{kind.capitalize()}Job"
+    schema = response_schema(operation_id, status) or {}
+    alternatives = {alternative.get("$ref", "").rpartition("/")[2] for alternative in schema.get("anyOf", ())}
+    return f"component:{shape}" if shape in alternatives else declared
 
 
 def _is_json(content_type: str) -> bool:
@@ -400,7 +440,7 @@ def check_response(response: httpx.Response) -> list[str]:
         body = json.loads(response.content)
     except ValueError as error:
         return [*problems, f"{what} with a body that is not JSON ({error})"]
-    found = _schema_problems(f"response:{route.operation_id}:{response.status_code}", body)
+    found = _schema_problems(_response_schema_key(route.operation_id, response.status_code, body), body)
     return [*problems, *(f"{what}: the body breaks openapi.yaml at {p}" for p in found)]
 
 

@@ -29,7 +29,9 @@ class DiarizationJob:
         updated_at (datetime.datetime | Unset):
         output (DiarizationJobOutput | Unset): Upstream requires `diarization`; this contract requires nothing, so that
             this last shape
-            also accepts the error-only output of a failed job.
+            also accepts the error-only output of a failed job. An output with a key only the identify
+            or the voiceprint output has is of that type and must fit its shape: without this `not`,
+            a broken identify output would still pass as a diarization output with extra keys.
     """
 
     job_id: str

@@ -27,7 +27,10 @@ class VoiceprintJob:
             this list (from a newer API) as "not finished", never as an error.
         created_at (datetime.datetime | Unset):
         updated_at (datetime.datetime | Unset):
-        output (VoiceprintJobOutput | Unset):
+        output (VoiceprintJobOutput | Unset): The API sends no job-type field: a reader tells the shapes apart by their
+            keys, and an
+            output with a key only the identify output has is an identify output (which must then
+            fit that shape), never a voiceprint output with an extra key.
     """
 
     job_id: str

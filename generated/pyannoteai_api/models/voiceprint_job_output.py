@@ -13,11 +13,14 @@ T = TypeVar("T", bound="VoiceprintJobOutput")
 
 @_attrs_define
 class VoiceprintJobOutput:
-    """
-    Attributes:
-        voiceprint (str):
-        warning (str | Unset):
-        error (str | Unset):
+    """The API sends no job-type field: a reader tells the shapes apart by their keys, and an
+    output with a key only the identify output has is an identify output (which must then
+    fit that shape), never a voiceprint output with an extra key.
+
+        Attributes:
+            voiceprint (str):
+            warning (str | Unset):
+            error (str | Unset):
     """
 
     voiceprint: str
