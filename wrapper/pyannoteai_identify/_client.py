@@ -627,7 +627,7 @@ class Client(_BaseClient):
         Raises:
             ValidationError: before any request.
             APIError, APIConnectionError: as for :meth:`submit_voiceprint`.
-            JobFailedError, JobCanceledError, WaitTimeoutError: as for :meth:`wait`.
+            JobFailedError, JobCanceledError, JobExpiredError, WaitTimeoutError: as for :meth:`wait`.
         """
         return self._run(
             self._create_voiceprint_flow(
@@ -788,6 +788,7 @@ class Client(_BaseClient):
             kind: the job type, when passing a bare id (otherwise inferred from the output).
 
         Raises:
+            ValidationError: a bad job id, timeout or callback, before any request.
             JobFailedError, JobCanceledError: the job ended without a result.
             JobExpiredError: the job or its output is gone (kept 24 hours after completion), or the
                 id is unknown: the API answers 404 to both (``get_job`` raises ``NotFoundError``).

@@ -642,8 +642,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LABEL=FILE_OR_STRING",
         help="an enrolled speaker: an audio file to enroll, a text file holding a voiceprint, or the voiceprint",
     )
-    identify.add_argument("--num-speakers", type=int, choices=NUM_SPEAKERS_VALUES, help="number of speakers, if known")
-    identify.add_argument("--threshold", type=float, help=f"matching threshold, {THRESHOLD_MIN:g}-{THRESHOLD_MAX:g}")
+    identify.add_argument(
+        "--num-speakers", type=int, choices=NUM_SPEAKERS_VALUES, help="number of speakers, if known (default: detected)"
+    )
+    identify.add_argument(
+        "--threshold",
+        type=float,
+        help=f"matching threshold, {THRESHOLD_MIN:g}-{THRESHOLD_MAX:g} (default: left to the API)",
+    )
     identify.add_argument(
         "--exclusive-matching",
         action=argparse.BooleanOptionalAction,

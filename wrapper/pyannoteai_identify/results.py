@@ -565,7 +565,8 @@ class IdentifyResult(_Output):
         exclusive_diarization: non-overlapping diarization, when requested.
         confidence: frame-level diarization confidence, when requested.
         warning: the API's warning, if any.
-        extra: output keys this version does not know, kept as sent.
+        error: the API's error text, when the output carries one.
+        extra: output keys this version does not know, kept as sent (a deep copy).
     """
 
     __slots__ = (
