@@ -18,7 +18,17 @@ SECRET = "whsec_verify_tests"
 T0 = 1_700_000_000
 
 bodies = st.binary(max_size=2048)
-secrets = st.text(min_size=1, max_size=80) | st.binary(min_size=1, max_size=130)
+
+
+def _without_surrounding_whitespace(secret: str | bytes) -> bool:
+    raw = secret.encode("utf-8") if isinstance(secret, str) else secret
+    return raw.strip() == raw
+
+
+text_secrets = st.text(min_size=1, max_size=40).filter(_without_surrounding_whitespace)
+secrets = (
+    st.text(min_size=1, max_size=80) | st.binary(min_size=1, max_size=130)
+).filter(_without_surrounding_whitespace)
 timestamps = st.integers(min_value=0, max_value=10**12 - 1)
 encodings = st.sampled_from(["hex", "base64"])
 
@@ -103,7 +113,7 @@ def test_any_single_change_of_the_signature_fails(
 
 
 @given(
-    body=bodies, secret=st.text(min_size=1, max_size=40), others=st.lists(st.text(min_size=1, max_size=40), max_size=4)
+    body=bodies, secret=text_secrets, others=st.lists(text_secrets, max_size=4)
 )
 def test_rotation_accepts_a_delivery_signed_with_any_listed_secret(body: bytes, secret: str, others: list[str]) -> None:
     """With several secrets configured, a delivery signed with any one of them passes, wherever it is listed."""
@@ -305,6 +315,26 @@ def test_no_secret_anywhere_names_the_environment_variable() -> None:
     with pytest.raises(WebhookVerificationError, match="PYANNOTEAI_WEBHOOK_SECRET") as caught:
         webhooks.verify(b"{}", webhooks.sign(b"{}", SECRET, T0), None, now=T0)
     assert caught.value.reason == "no_secret"
+
+
+@pytest.mark.parametrize("secret", ["whsec_abc\n", " whsec_abc", b"whsec_abc\r\n", ["whsec_ok", "whsec_abc\n"]])
+def test_a_secret_with_surrounding_whitespace_is_refused_saying_so(secret: webhooks.Secret) -> None:
+    """A secret read from a file kept its newline: every delivery then failed as signature_mismatch,
+    with nothing pointing at the secret (only PYANNOTEAI_WEBHOOK_SECRET was stripped)."""
+    body, headers = b"{}", webhooks.sign(b"{}", "whsec_abc", T0)
+    assert reason_of(body, headers, secret, now=T0) == "no_secret"
+    with pytest.raises(WebhookVerificationError, match="whitespace"):
+        webhooks.verify(body, headers, secret, now=T0)
+
+
+def test_bytes_like_secrets_are_one_secret_and_sign_takes_one_secret() -> None:
+    """A bytearray secret was read as a sequence of secrets ("secret[0] must be a str or bytes, not
+    int"), and sign() given a list signed with its first secret silently."""
+    headers = webhooks.sign(b"{}", bytearray(b"whsec_abc"), T0)
+    assert headers == webhooks.sign(b"{}", "whsec_abc", T0)
+    webhooks.verify(b"{}", headers, memoryview(b"whsec_abc"), now=T0)
+    with pytest.raises(TypeError, match="one secret"):
+        webhooks.sign(b"{}", ["whsec_abc", "whsec_new"], T0)  # type: ignore[arg-type]
 
 
 def test_a_secret_of_the_wrong_type_is_a_type_error() -> None:

@@ -135,6 +135,12 @@ def _signer_of(key: str | bytes) -> tuple[_Signer, ...]:
         ) from None
     if not raw:
         raise WebhookVerificationError("no_secret", "the webhook secret is empty")
+    if raw.strip() != raw:
+        # Every delivery would then fail as signature_mismatch, with nothing to say why.
+        raise WebhookVerificationError(
+            "no_secret",
+            "the webhook secret starts or ends with whitespace (a newline read from a file?): strip it",
+        )
     return (_Signer(raw),)
 
 
@@ -148,6 +154,8 @@ def _signers(secret: Secret, *, cached: bool = True) -> tuple[_Signer, ...]:
     prepare = _cached_signer_of if cached else _signer_of
     if type(secret) is str or isinstance(secret, str | bytes):
         return prepare(secret)
+    if isinstance(secret, bytearray | memoryview):  # a Sequence of ints, not of secrets
+        return prepare(bytes(secret))
     if not isinstance(secret, Sequence):
         raise TypeError(f"secret must be a str, bytes or a sequence of them, not {type(secret).__name__}")
     keys: list[str | bytes] = []
@@ -369,6 +377,11 @@ def sign(
         encoding: ``hex`` (what receivers in the wild compare) or ``base64`` (what the API's prose says).
     """
     _check_body(body)
+    if not isinstance(secret, str | bytes | bytearray | memoryview):
+        raise TypeError(
+            f"sign() takes one secret (str or bytes), not {type(secret).__name__}: during a rotation, "
+            "sign with the new secret"
+        )
     if encoding not in ("hex", "base64"):
         raise ValidationError("encoding", encoding, "must be 'hex' or 'base64'")
     stamp = int(time.time()) if timestamp is None else timestamp
