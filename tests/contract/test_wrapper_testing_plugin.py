@@ -249,7 +249,12 @@ def test_check_response_keeps_a_problem_short_whatever_the_body_holds() -> None:
     job["output"]["identification"][-1] = {"speaker": list(range(100_000))}
     (problem,) = check_response(_response("getJobById", 200, job))
     assert "$.output.identification[19999]" in problem
-    assert len(problem) < 500
+    assert len(problem) < 600
+    job = _identify_job()
+    job["output"]["voiceprints"] = [{"speaker": "S", "match": None, "confidence": {"K" * 100_000: "high"}}]
+    (problem,) = check_response(_response("getJobById", 200, job))
+    assert "$.output.voiceprints[0].confidence.KKK" in problem
+    assert len(problem) < 600
 
 
 def test_check_response_reports_statuses_types_and_headers_the_contract_does_not_have() -> None:

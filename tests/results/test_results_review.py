@@ -514,3 +514,53 @@ def test_every_result_type_reads_back_its_own_json(cls: type[Any], output: dict[
 def test_from_dict_names_the_field_a_voiceprint_output_lacks() -> None:
     with pytest.raises(InvalidResponseError, match=r"output\.voiceprint: missing required field"):
         VoiceprintResult.from_dict({"warning": "x"})
+
+
+def test_extra_copies_containers_of_any_depth_and_shares_everything_else() -> None:
+    """copy.deepcopy refused a caller's object that does not pickle (a lock), was three times slower
+    than parsing on a large unknown field, and recursed: JSON nested 5,000 deep is copied here."""
+    import threading
+
+    lock = threading.Lock()
+    assert VoiceprintResult("vp", extra={"lock": lock}).extra["lock"] is lock
+    deep: list[Any] = []
+    innermost = deep
+    for _ in range(5_000):
+        innermost.append([])
+        innermost = innermost[0]
+    result = VoiceprintResult("vp", extra={"deep": deep})
+    innermost.append("changed after parsing")
+    copied = result.extra["deep"]
+    for _ in range(5_000):
+        assert copied is not deep
+        copied, deep = copied[0], deep[0]
+    assert copied == [] and deep == ["changed after parsing"]
+
+
+def test_a_huge_key_or_int_in_a_response_gives_a_short_invalid_response_error() -> None:
+    """The field path quoted a 3-million-character score label whole; an int over Python's
+    4,300-digit limit raised ValueError from repr() instead of InvalidResponseError."""
+    data = _fresh()
+    data["voiceprints"][0]["confidence"] = {"K" * 3_000_000: "high"}
+    with pytest.raises(InvalidResponseError) as caught:
+        IdentifyResult.from_dict(data)
+    assert len(str(caught.value)) < 400
+    data = _fresh()
+    data["identification"][0]["start"] = 10**5000
+    with pytest.raises(InvalidResponseError, match=r"<int of 16610 bits>"):
+        IdentifyResult.from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("cls", "output", "kind"),
+    [
+        (VoiceprintResult, {"voiceprint": "vp", "identification": []}, "identify"),
+        (DiarizationResult, {"identification": [], "voiceprints": []}, "identify"),
+        (DiarizationResult, {"voiceprint": "vp"}, "voiceprint"),
+        (IdentifyResult, {"voiceprint": "vp"}, "voiceprint"),
+    ],
+)
+def test_from_dict_refuses_another_types_output(cls: type[Any], output: dict[str, Any], kind: str) -> None:
+    """An identify output given to DiarizationResult.from_dict gave an empty result, not an error."""
+    with pytest.raises(InvalidResponseError, match=rf"at output: its keys make it a {kind} output"):
+        cls.from_dict(output)

@@ -343,7 +343,8 @@ def _need(module: str) -> None:
         raise ModuleNotFoundError(f"{module} is not installed: pip install 'pyannoteai-identify[testing]'", name=module)
 
 
-_MAX_PROBLEM_CHARS = 300
+_MAX_PATH_CHARS = 200
+_MAX_MESSAGE_CHARS = 300
 
 
 def _schema_problems(key: str, body: Any) -> list[str]:
@@ -360,11 +361,13 @@ def _schema_problems(key: str, body: Any) -> list[str]:
         # given schemas", preferring what breaks every branch (a job envelope's bad createdAt
         # breaks all three shapes) over one branch's complaint.
         error = best_match(_shared_by_every_branch(error.context) or error.context)
-    # jsonschema's message quotes the offending value whole: a job body of megabytes, at worst.
-    message = error.message
-    if len(message) > _MAX_PROBLEM_CHARS:
-        message = message[: _MAX_PROBLEM_CHARS - 3] + "..."
-    return [f"{_where(error.absolute_path)}: {message}"]
+    # jsonschema's message quotes the offending value whole, and the path the body's keys: a job
+    # body of megabytes, at worst.
+    return [f"{_cut(_where(error.absolute_path), _MAX_PATH_CHARS)}: {_cut(error.message, _MAX_MESSAGE_CHARS)}"]
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _shared_by_every_branch(errors: Sequence[Any]) -> list[Any]:
