@@ -273,6 +273,16 @@ CASES: list[tuple[str, Edit, tuple[str, str, str, str, bool]]] = [
         (POST, "response 409", "", "status-added", False),
     ),
     (
+        "not added to a request body",
+        lambda d: _schemas(d)["Thing"].update({"not": {"required": ["size"]}}),
+        (POST, "request body", "$", "not-added", True),
+    ),
+    (
+        "not added to a response body",
+        lambda d: _schemas(d)["ThingOut"].update({"not": {"required": ["note"]}}),
+        (POST, "response 200", "$", "not-added", False),
+    ),
+    (
         "status no longer declared",
         lambda d: d["paths"]["/things"]["post"]["responses"].pop("400"),
         (POST, "response 400", "", "status-removed", False),
@@ -335,6 +345,26 @@ def test_equivalent_spellings_are_not_reported(name: str, edit: Edit) -> None:
     if name == "renamed path parameter":
         other["paths"]["/things/{id}"]["get"]["parameters"][0]["name"] = "id"
     assert diff_documents(ours, other) == []
+
+
+def test_a_not_removed_or_changed_is_reported_as_its_direction_requires() -> None:
+    """A ``not`` (the contract's job shapes refuse each other's keys with one) was invisible: the
+    diff said "no differences" in both directions."""
+
+    def refusing(keys: list[str]) -> Edit:
+        return lambda d: (
+            _schemas(d)["Thing"].update({"not": {"required": keys}}),
+            _schemas(d)["ThingOut"].update({"not": {"required": keys}}),
+        )
+
+    removed = _summary(diff_documents(_edited(refusing(["note"])), _base()))
+    assert (POST, "response 200", "$", "not-removed", True) in removed
+    assert (POST, "request body", "$", "not-removed", False) in removed
+    changed = _summary(diff_documents(_edited(refusing(["note"])), _edited(refusing(["size"]))))
+    assert {(c[1], c[3], c[4]) for c in changed} == {
+        ("request body", "not-changed", True),
+        ("response 200", "not-changed", True),
+    }
 
 
 def test_openapi_yaml_compared_with_itself_has_no_changes_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:

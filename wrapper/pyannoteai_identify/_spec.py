@@ -141,7 +141,12 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                                              'one for every succeeded job; the '
                                                                              'diarization\n'
                                                                              'shape comes last and requires nothing, '
-                                                                             'so it accepts any job.\n',
+                                                                             'so it accepts any job whose output has '
+                                                                             'none of\n'
+                                                                             'the keys that mark the other two (each '
+                                                                             "shape refuses the others' marker keys, "
+                                                                             'with\n'
+                                                                             '`not`).\n',
                                                               'headers': {'X-RateLimit-Limit': {'$ref': '#/components/headers/X-RateLimit-Limit'},
                                                                           'X-RateLimit-Remaining': {'$ref': '#/components/headers/X-RateLimit-Remaining'}},
                                                               'content': {'application/json': {'schema': {'anyOf': [{'$ref': '#/components/schemas/IdentifyJob'},

@@ -3,7 +3,7 @@
 ``python -m pyannoteai_identify._spec_diff OURS OTHER [--json]`` reads two OpenAPI 3.0 or 3.1
 documents (YAML or JSON) and lists what changed from OURS to OTHER: operations, parameters,
 request and response fields (with their JSON paths), required-ness, types, enum values, bounds,
-response statuses and headers. Each change is BREAKING or compatible *for a client built on
+``not`` rules, response statuses and headers. Each change is BREAKING or compatible *for a client built on
 OURS that talks to a server implementing OTHER*:
 
 - what the client sends (request bodies, parameters) breaks when OTHER accepts less: a new
@@ -269,6 +269,7 @@ def _diff_schema(
     if "properties" in old or "properties" in new:
         _diff_properties(ctx, old, new, path, direction, stack)
     _diff_additional(ctx, old, new, path, direction, stack)
+    _diff_not(ctx, old, new, path, direction)
     if "items" in old and "items" in new:
         _diff_schema(ctx, old["items"], new["items"], f"{path}[*]", direction, stack)
 
@@ -498,6 +499,24 @@ def _diff_additional(
         ctx.add(path, "closed", direction == "request", "unknown keys no longer allowed")
     elif before is False and after is not False:
         ctx.add(path, "opened", False, "unknown keys now allowed")
+
+
+def _diff_not(ctx: _Context, old: Mapping[str, Any], new: Mapping[str, Any], path: str, direction: Direction) -> None:
+    """A ``not`` added narrows what is valid (breaking for what the client sends), one removed widens
+    it (breaking for what it receives); one changed cannot be ordered, so it counts as breaking."""
+    before, after = (_canonical(schema.get("not")) for schema in (old, new))
+    if before == after:
+        return
+    if before is None:
+        ctx.add(path, "not-added", direction == "request", f"now refuses what matches not: {after}")
+    elif after is None:
+        ctx.add(path, "not-removed", direction == "response", f"no longer refuses what matches not: {before}")
+    else:
+        ctx.add(path, "not-changed", True, f"not: {before} became not: {after} (review by hand)")
+
+
+def _canonical(node: Any) -> str | None:
+    return None if node is None else json.dumps(node, sort_keys=True, separators=(",", ":"))
 
 
 # ---------------------------------------------------------------------------------------------
