@@ -26,9 +26,9 @@ def _without_surrounding_whitespace(secret: str | bytes) -> bool:
 
 
 text_secrets = st.text(min_size=1, max_size=40).filter(_without_surrounding_whitespace)
-secrets = (
-    st.text(min_size=1, max_size=80) | st.binary(min_size=1, max_size=130)
-).filter(_without_surrounding_whitespace)
+secrets = (st.text(min_size=1, max_size=80) | st.binary(min_size=1, max_size=130)).filter(
+    _without_surrounding_whitespace
+)
 timestamps = st.integers(min_value=0, max_value=10**12 - 1)
 encodings = st.sampled_from(["hex", "base64"])
 
@@ -112,9 +112,7 @@ def test_any_single_change_of_the_signature_fails(
     assert reason_of(body, headers, now=timestamp) in {"signature_mismatch", "malformed_signature"}
 
 
-@given(
-    body=bodies, secret=text_secrets, others=st.lists(text_secrets, max_size=4)
-)
+@given(body=bodies, secret=text_secrets, others=st.lists(text_secrets, max_size=4))
 def test_rotation_accepts_a_delivery_signed_with_any_listed_secret(body: bytes, secret: str, others: list[str]) -> None:
     """With several secrets configured, a delivery signed with any one of them passes, wherever it is listed."""
     headers = webhooks.sign(body, secret, T0)

@@ -789,6 +789,8 @@ class Client(_BaseClient):
 
         Raises:
             ValidationError: a bad job id, timeout or callback, before any request.
+            APIError, APIConnectionError: a poll failed for good (connection errors, 429 and
+                502-504 are retried first, as for any safe read).
             JobFailedError, JobCanceledError: the job ended without a result.
             JobExpiredError: the job or its output is gone (kept 24 hours after completion), or the
                 id is unknown: the API answers 404 to both (``get_job`` raises ``NotFoundError``).

@@ -58,9 +58,10 @@ __all__ = [
 class PyannoteAIError(Exception):
     """Base class of every exception raised by pyannoteai-identify.
 
-    Every one pickles with its attributes (a worker process of a pool sends its exception back
-    pickled): pickle's default rebuilds an exception by calling its class with ``args`` alone,
-    which the subclasses' keyword-only arguments refuse.
+    Every one pickles with its attributes, as long as they pickle (a ``ValidationError`` keeps the
+    value it refused, which may be an open file): a worker process of a pool sends its exception
+    back pickled, and pickle's default rebuilds an exception by calling its class with ``args``
+    alone, which the subclasses' keyword-only arguments refuse.
     """
 
     def __reduce__(self) -> tuple[Any, ...]:
