@@ -13,6 +13,8 @@ import copy
 import itertools
 import json
 import re
+import subprocess
+import sys
 from typing import Any, get_args
 
 import httpx
@@ -107,6 +109,65 @@ def test_every_output_property_is_read_by_the_parser(kind: str) -> None:
     result = parse_output(kind, output)  # type: ignore[arg-type]
     assert dict(result.extra) == {}, f"{sorted(result.extra)} of {OUTPUT_SCHEMAS[kind]} are not read by the parser"
     assert json.loads(json.dumps(result.to_dict())) == output
+
+
+@pytest.mark.parametrize("kind", OUTPUT_SCHEMAS)
+def test_each_parser_reads_exactly_the_keys_the_contract_declares(kind: str) -> None:
+    """The parsers' own lists of the keys they read are the contract's properties. They were the
+    contract's properties themselves: a key added to openapi.yaml then counted as read though no
+    parser read it, and was dropped (neither a field nor in ``extra``)."""
+    from pyannoteai_identify import results
+
+    reads = {"identify": results._IDENTIFY_KEYS, "voiceprint": results._VOICEPRINT_KEYS}
+    declared = set(SCHEMAS[OUTPUT_SCHEMAS[kind]]["properties"])
+    read = set(reads.get(kind, results._DIARIZATION_KEYS))
+    assert not declared - read, f"{sorted(declared - read)} of {OUTPUT_SCHEMAS[kind]} are not read by the parser"
+    assert not read - declared, f"the parser reads {sorted(read - declared)}, which {OUTPUT_SCHEMAS[kind]} lacks"
+
+
+_REGENERATED_WITH_A_NEW_KEY = """
+import importlib, json, sys
+from pyannoteai_identify import _spec, results
+# openapi.yaml gained IdentifyJobOutput.language and was regenerated; the parser does not read it yet.
+_spec.SPEC["components"]["schemas"]["IdentifyJobOutput"]["properties"]["language"] = {"type": "string"}
+results = importlib.reload(results)
+identify, diarization = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+result = results.parse_output("identify", identify)
+print(json.dumps({
+    "extra": dict(result.extra),
+    "written": result.to_dict().get("language"),
+    "diarization_kind": results.infer_kind(diarization),
+}))
+"""
+
+
+def test_a_key_the_contract_gains_before_the_parser_reads_it_is_kept_in_extra() -> None:
+    """A maintainer adds ``language`` to IdentifyJobOutput and regenerates: the key was counted as
+    read (the parser's key list was the contract's) and silently dropped, and a diarization output
+    carrying it was taken for an identify one and refused. Run in a fresh interpreter, as the
+    module's tables are built at import."""
+    identify = {**_full_output("identify"), "language": "fr"}
+    diarization = {**_full_output("diarization"), "language": "fr"}
+    found = subprocess.run(
+        [sys.executable, "-c", _REGENERATED_WITH_A_NEW_KEY, json.dumps(identify), json.dumps(diarization)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(found.stdout) == {"extra": {"language": "fr"}, "written": "fr", "diarization_kind": "diarization"}
+
+
+def test_the_keys_telling_the_shapes_apart_are_the_contracts() -> None:
+    """Each shape's required keys mark it, and the voiceprint shape refuses the identify markers,
+    as the diarization shape refuses both: the ``not`` rules and the markers agree."""
+    from pyannoteai_identify import results
+
+    markers = dict(results._KIND_MARKERS)
+    assert set(SCHEMAS["IdentifyJobOutput"]["required"]) <= markers["identify"]
+    assert set(SCHEMAS["VoiceprintJobOutput"]["required"]) <= markers["voiceprint"]
+    refused_by_voiceprint = {k for b in SCHEMAS["VoiceprintJobOutput"]["not"]["anyOf"] for k in b["required"]}
+    assert refused_by_voiceprint == markers["identify"]
 
 
 @pytest.mark.parametrize("kind", OUTPUT_SCHEMAS)

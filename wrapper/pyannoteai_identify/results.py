@@ -1108,23 +1108,34 @@ def _optional_text(output: Mapping[str, Any], key: str, prefix: str) -> str | No
     return None if value is None else _string(value, f"{prefix}{key}")
 
 
-# The keys of each output shape, from the contract: a key outside them is kept in ``extra``. The
-# parsers below read each key by its name; tests/contract/test_outputs_follow_spec.py checks that
-# every key of these schemas is read (nothing lands in ``extra``) and that ``to_dict`` writes only
-# these keys, so renaming a key in openapi.yaml fails a test until the parser follows.
-_IDENTIFY_KEYS = frozenset(_SPEC.properties("IdentifyJobOutput"))
-_DIARIZATION_KEYS = frozenset(_SPEC.properties("DiarizationJobOutput"))
-_VOICEPRINT_KEYS = frozenset(_SPEC.properties("VoiceprintJobOutput"))
-#: Keys every output shape may carry (``warning``, ``error``): they tell no shape apart.
-_SHARED_KEYS = _IDENTIFY_KEYS & _DIARIZATION_KEYS & _VOICEPRINT_KEYS
-#: The keys that tell the shapes apart, tried in this order (the order of the ``anyOf`` of
-#: ``WebhookDelivery.output``): the keys only an identify output has, the keys only a voiceprint
-#: output has, then any key of a diarization output but the shared ones.
-_KIND_MARKERS: tuple[tuple[JobKind, frozenset[str]], ...] = (
-    ("identify", _IDENTIFY_KEYS - _DIARIZATION_KEYS - _VOICEPRINT_KEYS),
-    ("voiceprint", _VOICEPRINT_KEYS - _IDENTIFY_KEYS - _DIARIZATION_KEYS),
-    ("diarization", _DIARIZATION_KEYS - _SHARED_KEYS),
-)
+# The keys each parser below reads, by name: any other key is kept in ``extra``, so a key the
+# contract gains before a parser reads it is kept, never dropped. These are the parsers' own lists,
+# not copies of the contract: tests/contract/test_outputs_follow_spec.py checks that they are the
+# properties of each output schema, so a key added to or renamed in openapi.yaml fails a test,
+# naming the key, until the parser reads it.
+_SHARED_KEYS = frozenset({"warning", "error"})
+_DIARIZATION_KEYS = _SHARED_KEYS | {"diarization", "exclusiveDiarization", "confidence"}
+_IDENTIFY_KEYS = _DIARIZATION_KEYS | {"identification", "voiceprints"}
+_VOICEPRINT_KEYS = _SHARED_KEYS | {"voiceprint"}
+
+
+def _kind_markers() -> tuple[tuple[JobKind, frozenset[str]], ...]:
+    """The keys that tell the output shapes apart, from the contract, tried in the order of the
+    ``anyOf`` of ``WebhookDelivery.output``. The diarization shape, which requires nothing, refuses
+    (``not``) the keys that make an output one of the other two; each of those marks the shape
+    that declares it. Any other diarization key but the shared ones marks a diarization output."""
+    branches = _SPEC.schema("DiarizationJobOutput", "not", "anyOf")
+    refused = frozenset(key for branch in branches for key in branch["required"])
+    identify = refused & frozenset(_SPEC.properties("IdentifyJobOutput"))
+    voiceprint = (refused & frozenset(_SPEC.properties("VoiceprintJobOutput"))) - identify
+    shared = frozenset(_SPEC.properties("DiarizationJobOutput")).intersection(
+        _SPEC.properties("IdentifyJobOutput"), _SPEC.properties("VoiceprintJobOutput")
+    )
+    diarization = frozenset(_SPEC.properties("DiarizationJobOutput")) - shared - refused
+    return (("identify", identify), ("voiceprint", voiceprint), ("diarization", diarization))
+
+
+_KIND_MARKERS = _kind_markers()
 
 
 def _common(output: Mapping[str, Any], prefix: str, labels: dict[Any, Any]) -> dict[str, Any]:
