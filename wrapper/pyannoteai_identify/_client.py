@@ -39,6 +39,7 @@ from ._validation import (
     MAX_VOICEPRINT_AUDIO_BYTES,
     PAGE_SIZE_MAX,
     PAGE_SIZE_MIN,
+    STATUS_FILTER_VALUES,
     AudioSource,
     CheckedAudio,
     Matching,
@@ -65,7 +66,6 @@ __all__ = ["AsyncClient", "Client"]
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 OnStatus = Callable[[Job[Result]], object]
-_STATUS_VALUES = frozenset(status.value for status in JobStatus)
 
 
 class _BaseClient:
@@ -314,8 +314,8 @@ class _BaseClient:
 
     @staticmethod
     def _check_list_args(status: JobStatus | str | None, page_size: int, max_items: int | None) -> None:
-        if status is not None and (not isinstance(status, str) or str(status) not in _STATUS_VALUES):
-            raise ValidationError("status", status, f"must be one of {sorted(_STATUS_VALUES)} or None")
+        if status is not None and (not isinstance(status, str) or str(status) not in STATUS_FILTER_VALUES):
+            raise ValidationError("status", status, f"must be one of {sorted(STATUS_FILTER_VALUES)} or None")
         if type(page_size) is not int or not PAGE_SIZE_MIN <= page_size <= PAGE_SIZE_MAX:
             raise ValidationError("page_size", page_size, f"must be an integer from {PAGE_SIZE_MIN} to {PAGE_SIZE_MAX}")
         if max_items is not None and (type(max_items) is not int or max_items < 0):

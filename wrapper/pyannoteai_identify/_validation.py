@@ -61,6 +61,8 @@ MAX_AUDIO_SECONDS: float = _SPEC.prop("IdentifyRequest", "url", "x-max-duration-
 #: The SDK lists jobs by pages of ``PAGE_SIZE_MAX`` (the largest page) unless told otherwise.
 PAGE_SIZE_MIN: int = _SPEC.query_parameter("getJobsByTeamV2", "limit", "minimum")
 PAGE_SIZE_MAX: int = _SPEC.query_parameter("getJobsByTeamV2", "limit", "maximum")
+#: The statuses ``GET /v2/jobs`` filters by (a status the API gains is accepted once the contract has it).
+STATUS_FILTER_VALUES: tuple[str, ...] = tuple(_SPEC.query_parameter("getJobsByTeamV2", "status", "enum"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +148,8 @@ def check_num_speakers(value: object) -> int | None:
     """None (detect automatically) or one of the contract's values; ``True``, ``2.0`` and ``"2"`` are refused."""
     if value is None:
         return None
-    allowed = " or ".join(str(v) for v in NUM_SPEAKERS_VALUES)
+    *others, last = map(str, NUM_SPEAKERS_VALUES)
+    allowed = f"{', '.join(others)} or {last}" if others else last
     if type(value) is not int or value not in NUM_SPEAKERS_VALUES:
         raise ValidationError("num_speakers", value, f"must be the integer {allowed}, or None to detect automatically")
     return value

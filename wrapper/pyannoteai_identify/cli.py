@@ -30,6 +30,7 @@ from ._validation import (
     MAX_VOICEPRINT_AUDIO_BYTES,
     MAX_VOICEPRINT_AUDIO_SECONDS,
     NUM_SPEAKERS_VALUES,
+    STATUS_FILTER_VALUES,
     THRESHOLD_MAX,
     THRESHOLD_MIN,
     VOICEPRINT_MIN,
@@ -692,9 +693,7 @@ def build_parser() -> argparse.ArgumentParser:
     job.set_defaults(func=cmd_job)
 
     jobs = sub.add_parser("jobs", help="list the team's jobs, newest first")
-    jobs.add_argument(
-        "--status", choices=[s.value for s in JobStatus], help="only the jobs with this status (default: all)"
-    )
+    jobs.add_argument("--status", choices=STATUS_FILTER_VALUES, help="only the jobs with this status (default: all)")
     jobs.add_argument("--limit", type=int, default=50, help="at most this many jobs (default 50)")
     jobs.add_argument("--format", choices=("table", "json"), default="table", help="default: table")
     jobs.set_defaults(func=cmd_jobs)
