@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from pyannoteai_identify import _schema
+from pyannoteai_identify._spec import SPEC
 from pyannoteai_identify.sandbox import synthesize_speech, voice_sample, voiceprint_for
 from pyannoteai_identify.sandbox._jobs import CANNOT_LOAD, identify_outcome, voiceprint_outcome
 from pyannoteai_identify.sandbox._signal import decode_voiceprint, encode_voiceprint, tone_for
 
+SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
 CONVERSATION = synthesize_speech([("Alice", 0.5, 3.0), ("Bob", 3.4, 6.0), ("Alice", 6.5, 8.0)])
 
 
@@ -144,6 +148,31 @@ def test_voiceprint_job_refuses_long_or_silent_audio() -> None:
     """Over 30 s, or without any speech, a voiceprint job fails with a message saying why."""
     assert "30 seconds" in voiceprint_outcome(voice_sample("Sam", 31.0)).output["error"]
     assert "No speech" in voiceprint_outcome(synthesize_speech([], duration=2.0)).output["error"]
+
+
+def test_audio_over_the_contracts_other_limits_fails_the_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The contract's limit on a voiceprint's file size and on an identify job's duration were not
+    enforced (only the voiceprint's 30 s was). The limits are the contract's (too large to build
+    here: 100 MiB, 24 h), so the test lowers them where the sandbox reads them."""
+    from pyannoteai_identify.sandbox import _jobs
+
+    sample = voice_sample("Sam", 4.0)
+    monkeypatch.setattr(_jobs, "MAX_VOICEPRINT_AUDIO_BYTES", len(sample) - 1)
+    assert voiceprint_outcome(sample).output == {"error": f"Voiceprint audio must be at most {len(sample) - 1} bytes"}
+    monkeypatch.setattr(_jobs, "MAX_AUDIO_SECONDS", 7.5)
+    assert identify_outcome(CONVERSATION, _request()).output == {"error": "Audio must be at most 7.5 seconds long"}
+
+
+def test_the_sandbox_limits_are_the_contracts() -> None:
+    from pyannoteai_identify.sandbox import _defaults, _jobs
+
+    voiceprint_url = SCHEMAS["VoiceprintRequest"]["properties"]["url"]
+    identify_url = SCHEMAS["IdentifyRequest"]["properties"]["url"]
+    assert (
+        voiceprint_url["x-max-file-bytes"],
+        identify_url["x-max-duration-seconds"],
+        identify_url["x-max-file-bytes"],
+    ) == (_jobs.MAX_VOICEPRINT_AUDIO_BYTES, _jobs.MAX_AUDIO_SECONDS, _defaults.MAX_UPLOAD_BYTES)
 
 
 def test_same_request_same_audio_same_outcome() -> None:

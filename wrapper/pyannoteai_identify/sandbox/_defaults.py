@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .._validation import MAX_AUDIO_BYTES
+
 __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_WEBHOOK_SECRET",
@@ -13,8 +15,9 @@ __all__ = [
 
 DEFAULT_API_KEY = "sandbox-key"
 DEFAULT_WEBHOOK_SECRET = "whsec_sandbox"
-#: The largest upload (1 GiB, the API's limit), and the largest audio fetched from a loopback URL.
-MAX_UPLOAD_BYTES = 1 << 30
+#: The largest upload, and the largest audio fetched from a loopback URL: the contract's limit on an
+#: identify job's audio (``IdentifyRequest.url.x-max-file-bytes``, 1 GiB).
+MAX_UPLOAD_BYTES = MAX_AUDIO_BYTES
 #: Jobs kept at most; beyond it the oldest is forgotten (404, as after retention). The API keeps
 #: every job for 24 h; a long-running sandbox (a fuzzing session) must not grow without end.
 MAX_JOBS = 10_000

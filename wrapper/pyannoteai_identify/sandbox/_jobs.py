@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .._validation import MAX_VOICEPRINT_AUDIO_SECONDS
+from .._validation import MAX_AUDIO_SECONDS, MAX_VOICEPRINT_AUDIO_BYTES, MAX_VOICEPRINT_AUDIO_SECONDS
 from ._signal import Analysis, AudioError, analyse, decode_voiceprint, encode_voiceprint, similarity
 
 __all__ = [
@@ -51,7 +51,12 @@ def _analyse(audio: bytes | bytearray | memoryview | None, num_speakers: int | N
 
 
 def voiceprint_outcome(audio: bytes | bytearray | memoryview | None) -> Outcome:
-    """A voiceprint job: the pitch of the speaker who talks most, as an opaque voiceprint string."""
+    """A voiceprint job: the pitch of the speaker who talks most, as an opaque voiceprint string.
+
+    Audio over the contract's limits for a voiceprint (``x-max-file-bytes``,
+    ``x-max-duration-seconds``) fails the job, as the API documents them."""
+    if audio is not None and len(audio) > MAX_VOICEPRINT_AUDIO_BYTES:
+        return failed(f"Voiceprint audio must be at most {MAX_VOICEPRINT_AUDIO_BYTES} bytes")
     analysis = _analyse(audio)
     if isinstance(analysis, Outcome):
         return analysis
@@ -112,6 +117,8 @@ def identify_outcome(audio: bytes | bytearray | memoryview | None, request: Mapp
     analysis = _analyse(audio, request.get("numSpeakers"))
     if isinstance(analysis, Outcome):
         return analysis
+    if analysis.duration > MAX_AUDIO_SECONDS:
+        return failed(f"Audio must be at most {MAX_AUDIO_SECONDS:g} seconds long")
     matching = request.get("matching") or {}
     exclusive = matching.get("exclusive")
     threshold = matching.get("threshold")
