@@ -17,10 +17,14 @@ from pyannoteai_identify._validation import (
     MAX_VOICEPRINT_AUDIO_BYTES,
     MAX_VOICEPRINTS,
     MEDIA_URL_MAX,
+    NUM_SPEAKERS_VALUES,
     VOICEPRINT_MAX,
 )
 
 pytestmark = pytest.mark.anyio
+
+#: A speaker count the contract does not take, whatever values it gains.
+TOO_MANY_SPEAKERS = max(NUM_SPEAKERS_VALUES) + 1
 
 URL = "https://files.example.com/meeting.wav"
 NAN = float("nan")
@@ -33,7 +37,7 @@ def _vps(count: int) -> dict[str, str]:
 # (keyword arguments replacing the valid defaults, the field named, a text the message must show)
 IDENTIFY_CASES = [
     pytest.param({"num_speakers": 0}, "num_speakers", "0", id="num_speakers=0"),
-    pytest.param({"num_speakers": 3}, "num_speakers", "3", id="num_speakers=3"),
+    pytest.param({"num_speakers": TOO_MANY_SPEAKERS}, "num_speakers", str(TOO_MANY_SPEAKERS), id="num_speakers=max+1"),
     pytest.param({"num_speakers": -1}, "num_speakers", "-1", id="num_speakers=-1"),
     pytest.param({"num_speakers": True}, "num_speakers", "True", id="num_speakers=True"),
     pytest.param({"num_speakers": 2.0}, "num_speakers", "2.0", id="num_speakers=2.0"),
@@ -356,7 +360,7 @@ async def test_a_validation_error_never_reads_the_file_object(api: Api, router: 
     """When another argument is wrong, a file object is left where it was."""
     file = io.BytesIO(b"RIFF....")
     with pytest.raises(ValidationError):
-        await api.identify(file, {"John": "vp"}, num_speakers=3)
+        await api.identify(file, {"John": "vp"}, num_speakers=TOO_MANY_SPEAKERS)
     assert file.tell() == 0
     assert router.calls.call_count == 0
 

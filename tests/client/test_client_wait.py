@@ -235,12 +235,12 @@ async def test_on_status_is_called_once_per_status_change(
 async def test_an_unknown_status_counts_as_not_finished(steady: Api, router: respx.Router, fake_time: FakeTime) -> None:
     """A status this SDK does not know keeps the wait going (and is reported), it never crashes."""
     router.get(JOB_PATH).mock(
-        side_effect=[job_response("queued"), job_response("transcoding"), job_response("succeeded", IDENTIFY_OUTPUT)]
+        side_effect=[job_response("x-queued"), job_response("transcoding"), job_response("succeeded", IDENTIFY_OUTPUT)]
     )
     seen: list[str] = []
     result = await steady.wait(IDENTIFY_JOB, on_status=lambda job: seen.append(str(job.status)))
     assert isinstance(result, IdentifyResult)
-    assert seen == ["queued", "transcoding", "succeeded"]
+    assert seen == ["x-queued", "transcoding", "succeeded"]
     assert fake_time.sleeps == [2.0, 2.0]
 
 

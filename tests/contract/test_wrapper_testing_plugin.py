@@ -37,6 +37,7 @@ from pyannoteai_identify import (
     webhooks,
 )
 from pyannoteai_identify._spec import SPEC
+from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES as NUM_SPEAKERS
 from pyannoteai_identify.results import parse_job
 from pyannoteai_identify.testing import (
     MOCK_API_KEY,
@@ -370,7 +371,7 @@ def test_requests_that_break_the_contract_get_a_400_naming_the_field(pyannoteai_
     """A body the contract refuses (sent around the wrapper) answers 400 with the field, as the API does."""
     response = httpx.post(
         "https://api.pyannote.ai/v1/identify",
-        json={"url": "https://example.com/a.wav", "voiceprints": [], "numSpeakers": 3},
+        json={"url": "https://example.com/a.wav", "voiceprints": [], "numSpeakers": max(NUM_SPEAKERS) + 1},
         headers={"Authorization": f"Bearer {MOCK_API_KEY}"},
     )
     assert response.status_code == 400

@@ -48,6 +48,7 @@ from pyannoteai_identify._validation import (
     MAX_VOICEPRINT_AUDIO_SECONDS,
     MAX_VOICEPRINTS,
     MEDIA_URL_MAX,
+    NUM_SPEAKERS_VALUES,
     PAGE_SIZE_MAX,
     PAGE_SIZE_MIN,
     VOICEPRINT_MAX,
@@ -174,7 +175,7 @@ def _identify_local(**overrides: Any) -> Call:
 CLIENT_CASES = [
     # identify: num_speakers (types, enum, huge, NaN)
     Bad("identify num_speakers=0", _identify(num_speakers=0), "num_speakers"),
-    Bad("identify num_speakers=3", _identify(num_speakers=3), "num_speakers"),
+    Bad("identify num_speakers=max+1", _identify(num_speakers=max(NUM_SPEAKERS_VALUES) + 1), "num_speakers"),
     Bad("identify num_speakers=-1", _identify(num_speakers=-1), "num_speakers"),
     Bad("identify num_speakers=True", _identify(num_speakers=True), "num_speakers"),
     Bad("identify num_speakers=2.0", _identify(num_speakers=2.0), "num_speakers"),
@@ -280,7 +281,11 @@ CLIENT_CASES = [
     # identify of local audio: every other argument is checked before the upload starts
     Bad("identify local file, no voiceprints", _identify_local(voiceprints={}), "voiceprints"),
     Bad("identify local file, reserved label", _identify_local(voiceprints={"SPEAKER_1": "v"}), "voiceprints[0].label"),
-    Bad("identify local file, num_speakers=3", _identify_local(num_speakers=3), "num_speakers"),
+    Bad(
+        "identify local file, num_speakers=max+1",
+        _identify_local(num_speakers=max(NUM_SPEAKERS_VALUES) + 1),
+        "num_speakers",
+    ),
     Bad("identify local file, threshold 101", _identify_local(matching={"threshold": 101}), "matching.threshold"),
     Bad("identify local file, webhook ftp", _identify_local(webhook="ftp://hooks.example.com/x"), "webhook"),
     Bad("identify local file, confidence='yes'", _identify_local(confidence="yes"), "confidence"),

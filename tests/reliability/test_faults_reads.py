@@ -334,13 +334,13 @@ def _status(value: str) -> Callable[[Any], Any]:
 
 
 async def test_status_values_outside_the_enum_count_as_not_finished(api: Api, sandbox: Sandbox, chaos: Chaos) -> None:
-    """Polls answered "queued" and "processing" (not in the enum) keep the wait going; on_status sees them."""
+    """Polls answered "x-queued" and "processing" (not in the enum) keep the wait going; on_status sees them."""
     job_id = await submit(api)
-    chaos.rewrite("GET", JOBS, json_transform(_status("queued")), times=2)
+    chaos.rewrite("GET", JOBS, json_transform(_status("x-queued")), times=2)
     chaos.rewrite("GET", JOBS, json_transform(_status("processing")), times=2)
     seen: list[str] = []
     await wait_for_output(api, sandbox, job_id, on_status=lambda job: seen.append(str(job.status)))
-    assert seen[:2] == ["queued", "processing"]
+    assert seen[:2] == ["x-queued", "processing"]
     assert seen[-1] == "succeeded"
 
 
