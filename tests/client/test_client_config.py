@@ -409,6 +409,26 @@ async def test_a_loopback_base_url_ignores_proxy_variables_so_the_key_never_reac
     assert api_seen == [("GET /v1/test HTTP/1.1", f"Bearer {API_KEY}")]
 
 
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+def test_an_http_client_of_yours_that_would_proxy_a_plain_http_base_url_is_refused(
+    cls: type[Client] | type[AsyncClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the client this one builds ignored HTTP_PROXY for a loopback base URL: an httpx client of
+    the caller's (trust_env by default, or proxy=) sent the key to the proxy in clear."""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:3128")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    http_type = httpx.AsyncClient if cls is AsyncClient else httpx.Client
+    for proxied in (http_type(), http_type(trust_env=False, proxy="http://127.0.0.1:3128")):
+        with pytest.raises(ConfigurationError, match=r"through a proxy .* with the API key in clear"):
+            cls(API_KEY, base_url="http://127.0.0.1:8000", http_client=proxied)  # type: ignore[arg-type]
+    direct = http_type(trust_env=False)
+    assert cls(API_KEY, base_url="http://127.0.0.1:8000", http_client=direct)._http is direct  # type: ignore[arg-type]
+    # Over https the proxy sees a tunnel only: the caller's proxy is theirs to use.
+    tunnelled = http_type()
+    assert cls(API_KEY, base_url="https://api.example.com", http_client=tunnelled)._http is tunnelled  # type: ignore[arg-type]
+
+
 class _KeepAlive(_Recorder):
     """A keep-alive server that records the client port of each request: one port, one connection."""
 

@@ -413,6 +413,13 @@ CONFIG_CASES = [
     pytest.param({"base_url": "http://api.example.com"}, id="base_url plain http off loopback"),
     pytest.param({"base_url": "http://mylocalhost:8080"}, id="base_url plain http to a name ending in localhost"),
     pytest.param({"base_url": "http://localhost.example.com"}, id="base_url plain http to localhost.<domain>"),
+    # A final dot makes a name the hosts file does not match, and an address a name: both go to DNS.
+    pytest.param({"base_url": "http://localhost."}, id="base_url plain http to localhost."),
+    pytest.param({"base_url": "http://127.0.0.1."}, id="base_url plain http to 127.0.0.1."),
+    pytest.param({"base_url": "http://localhost\u3002"}, id="base_url plain http to localhost + ideographic stop"),
+    pytest.param({"base_url": "http://localhost.."}, id="base_url plain http to localhost.."),
+    pytest.param({"base_url": "http://127.0.0.1:8000?x="}, id="base_url with a query"),
+    pytest.param({"base_url": "https://api.example.com#@evil.com"}, id="base_url with a fragment"),
     pytest.param({"base_url": "ftp://api.example.com"}, id="base_url ftp"),
     pytest.param({"base_url": "https://"}, id="base_url without host"),
     pytest.param({"base_url": "https://xn--.com"}, id="base_url bad IDNA host"),

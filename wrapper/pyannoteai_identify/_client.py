@@ -120,6 +120,26 @@ class _BaseClient:
                     "httpx.BaseTransport, AsyncClient httpx.AsyncClient and httpx.AsyncBaseTransport)"
                 )
 
+    def _check_no_proxy(self, http_client: httpx.Client | httpx.AsyncClient | None) -> None:
+        """Refuse an http_client that would send a plain-http base URL's requests through a proxy.
+
+        The client this one builds ignores proxy variables for such a (loopback) URL; an httpx
+        client of the caller's reads them by default (``trust_env``), or has a ``proxy=`` or
+        ``mounts=``, and the key would travel to the proxy in clear. httpx offers no public way to
+        ask which transport serves a URL: its ``_transport_for_url`` is used when it exists.
+        """
+        base = httpx.URL(self._settings.base_url)
+        if http_client is None or base.scheme != "http":
+            return
+        route = getattr(http_client, "_transport_for_url", None)
+        default = getattr(http_client, "_transport", None)
+        if callable(route) and default is not None and route(base) is not default:
+            raise ConfigurationError(
+                f"the http_client would send requests for {self._settings.base_url} through a proxy (HTTP_PROXY "
+                "or ALL_PROXY in the environment, or its proxy= or mounts=), with the API key in clear over plain "
+                "http: build it with trust_env=False and no proxy, or use an https base URL"
+            )
+
     def _check_open(self) -> None:
         if self._closed:
             raise ConfigurationError(f"this {type(self).__name__} is closed: create a new one")
@@ -377,6 +397,7 @@ class Client(_BaseClient):
             default 3, or ``retry_policy.max_retries`` when a policy is given (a different value beside
             a policy is refused). Requests that create a job are never retried.
         http_client: an ``httpx.Client`` to use (proxies, custom TLS); it is not closed by ``close()``.
+            For a plain-http (loopback) base URL, one that would use a proxy is refused.
         transport: an httpx transport for the client this one creates (tests, mocks).
         retry_policy, poll_schedule: override the backoff and the polling schedule.
         clock, sleep: a monotonic clock and a sleep function, for simulations and tests.
@@ -412,6 +433,7 @@ class Client(_BaseClient):
             clock=clock,
         )
         self._check_http(http_client, transport, httpx.Client, httpx.BaseTransport)
+        self._check_no_proxy(http_client)
         self._owns_http = http_client is None
         self._http = http_client or self._new_http(transport)
         # A forked child must not read its parent's answers from the pooled sockets both hold: a
@@ -850,6 +872,7 @@ class AsyncClient(_BaseClient):
             clock=clock,
         )
         self._check_http(http_client, transport, httpx.AsyncClient, httpx.AsyncBaseTransport)
+        self._check_no_proxy(http_client)
         self._owns_http = http_client is None
         self._http = http_client or self._new_http(transport)
         self._rebuilds_per_loop = http_client is None and transport is None

@@ -28,11 +28,13 @@ def is_loopback(host: str | None) -> bool:
     """True for ``localhost`` and IP literals in 127.0.0.0/8 or ::1; no other name, and nothing is resolved.
 
     Names under ``.localhost`` are refused although RFC 6761 reserves them: many resolvers send
-    them to DNS, which could point them off the machine, and the key would go there in clear.
+    them to DNS, which could point them off the machine, and the key would go there in clear. So
+    are ``localhost.`` and ``127.0.0.1.``: the hosts file does not match a name with the root's
+    dot, and an address with one is a name, both looked up in DNS.
     """
     if not host:
         return False
-    name = host.strip("[]").lower().rstrip(".")
+    name = host.strip("[]").lower()
     if name == "localhost":
         return True
     try:
@@ -137,6 +139,9 @@ class Settings:
                 "the base URL carries a user name or password (user:pass@host): remove it; the API takes "
                 f"only the key (api_key or {API_KEY_ENV})"
             )
+        if parsed.query or parsed.fragment:
+            # Every path would be appended after it: requests to "/" with a mangled query.
+            raise ConfigurationError(f"base URL {url!r} carries a query or a fragment: give the API's root only")
         if parsed.scheme not in ("http", "https") or not host:
             raise ConfigurationError(f"base URL {url!r} must be an http(s) URL with a host")
         if port is not None and not 0 < port <= 65535:
