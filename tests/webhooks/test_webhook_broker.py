@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
@@ -245,3 +246,21 @@ def test_an_event_is_dropped_when_exactly_max_age_old() -> None:
     assert broker.pending() == 1
     now[0] = 60.0
     assert broker.pending() == 0
+
+
+def test_a_kept_event_keeps_its_parsed_result_but_not_its_raw_output() -> None:
+    """A kept event held the delivery's output twice: parsed (result) and as raw JSON objects, which
+    take several times the JSON's size (300 unclaimed 1.2 MB deliveries retained 1.7 GiB). A waiter
+    gets the result and the envelope; an event handed straight to a waiter keeps its raw whole."""
+    from pyannoteai_identify import webhooks
+
+    output = {"voiceprint": "dm9pY2U="}
+    body = json.dumps({"jobId": "j1", "status": "succeeded", "output": output}).encode()
+    headers = webhooks.sign(body, "whsec_broker", 1_700_000_000)
+    delivered = webhooks.parse(body, headers, "whsec_broker", now=1_700_000_000)
+    broker = WebhookBroker()
+    broker.publish(delivered)
+    kept = broker.wait("j1", timeout=0)
+    assert kept is not None and kept.result == delivered.result
+    assert dict(kept.raw) == {"jobId": "j1", "status": "succeeded"}
+    assert delivered.raw["output"] == output  # the published event itself is unchanged

@@ -211,6 +211,27 @@ def test_handle_stream_reads_a_file_like_body() -> None:
     assert stream.consumed == len(body)
 
 
+def test_a_forged_delivery_read_from_a_stream_is_held_once_in_memory() -> None:
+    """Anyone can send signature headers that pass the format and time checks; the body they send
+    was kept as chunks and then joined into a second copy before the signature failed (a flood of
+    eight 60 MiB bodies took 1 GiB). It is now read into one buffer."""
+    import io
+    import tracemalloc
+
+    size = 8 << 20
+    body = b"x" * size
+    headers = {"X-Request-Timestamp": str(int(time.time())), "X-Signature": "a" * 64}
+    receiver = WebhookReceiver(SECRET, max_body_bytes=2 * size)
+    tracemalloc.start()
+    try:
+        outcome = receiver.handle_stream(io.BytesIO(body), headers)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (outcome.status_code, outcome.reason) == (400, "signature_mismatch")
+    assert peak < 1.5 * size, f"peak {peak / size:.2f} times the body"
+
+
 def test_handle_stream_reads_at_most_one_byte_past_the_limit() -> None:
     """An endless-looking body without Content-Length is cut after max_body_bytes + 1 bytes: 413."""
     _, headers = delivery()

@@ -24,6 +24,7 @@ Starlette is needed only by :func:`asgi_app` (extra ``receiver``) and is importe
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import logging
@@ -40,9 +41,10 @@ import anyio.to_thread
 
 from ._validation import is_async_callable
 from .errors import ConfigurationError, ValidationError, WebhookVerificationError
-from .results import is_terminal
+from .results import _read_only, is_terminal
 from .webhooks import (
     DEFAULT_TOLERANCE,
+    Body,
     Secret,
     WebhookEvent,
     _check_body,
@@ -210,7 +212,7 @@ class WebhookReceiver:
         logger.warning("refused a webhook delivery: the body is over %d bytes", self.max_body_bytes)
         return _outcome(413, "too_large", message=f"the body is over {self.max_body_bytes} bytes")
 
-    def handle(self, body: bytes, headers: Mapping[str, str], *, now: float | None = None) -> DeliveryOutcome:
+    def handle(self, body: Body, headers: Mapping[str, str], *, now: float | None = None) -> DeliveryOutcome:
         """Verify, parse and de-duplicate one delivery; answer with the outcome's status and body.
 
         Handle ``outcome.event`` only when it is not None, and preferably after answering. The job
@@ -266,7 +268,7 @@ class WebhookReceiver:
         release(job_id)
 
     async def handle_async(
-        self, body: bytes, headers: Mapping[str, str], *, now: float | None = None
+        self, body: Body, headers: Mapping[str, str], *, now: float | None = None
     ) -> DeliveryOutcome:
         """:meth:`handle` in a worker thread, so hashing and parsing a large body never blocks the event loop."""
         return await anyio.to_thread.run_sync(partial(self.handle, body, headers, now=now))
@@ -282,17 +284,15 @@ class WebhookReceiver:
         refused = self._refused_before_reading(headers, now)
         if refused is not None:
             return refused
-        chunks: list[bytes] = []
-        size = 0
-        while size <= self.max_body_bytes:
-            chunk = stream.read(min(_CHUNK, self.max_body_bytes + 1 - size))
+        body = bytearray()  # one buffer: chunks then a joined copy held the body twice at the end
+        while len(body) <= self.max_body_bytes:
+            chunk = stream.read(min(_CHUNK, self.max_body_bytes + 1 - len(body)))
             if not chunk:
                 break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > self.max_body_bytes:
+            body += chunk
+        if len(body) > self.max_body_bytes:
             return self.too_large()
-        return self.handle(b"".join(chunks), headers, now=now)
+        return self.handle(body, headers, now=now)
 
     async def handle_request(self, request: Request, *, now: float | None = None) -> DeliveryOutcome:
         """Read a Starlette or FastAPI request's raw body up to the limit, and handle it off the event loop.
@@ -302,14 +302,12 @@ class WebhookReceiver:
         refused = self._refused_before_reading(request.headers, now)
         if refused is not None:
             return refused
-        chunks: list[bytes] = []
-        size = 0
+        body = bytearray()  # one buffer: chunks then a joined copy held the body twice at the end
         async for chunk in request.stream():
-            size += len(chunk)
-            if size > self.max_body_bytes:
+            if len(body) + len(chunk) > self.max_body_bytes:
                 return self.too_large()
-            chunks.append(chunk)
-        return await self.handle_async(b"".join(chunks), request.headers, now=now)
+            body += chunk
+        return await self.handle_async(body, request.headers, now=now)
 
     def _refused_before_reading(self, headers: Mapping[str, str], now: float | None) -> DeliveryOutcome | None:
         """The answer to a delivery refused on its headers alone, before its body is read: a body over
@@ -463,9 +461,12 @@ class WebhookBroker:
     anyone waits for its job is kept (the *max_pending* most recent ones) and handed to the first
     waiter; an event handed to a waiter is not kept.
 
-    A kept event holds its job's whole output, so kept events are bounded in number and in age:
-    one that nobody claimed within *max_age* seconds (its job was waited for by polling, or by
-    nobody) is dropped. ``Client.wait`` also calls :meth:`discard` when a poll ended the wait first.
+    A kept event holds its job's parsed output (``result``, about a third of its JSON's size for a
+    long identify output), so kept events are bounded in number and in age: one that nobody
+    claimed within *max_age* seconds (its job was waited for by polling, or by nobody) is dropped.
+    ``Client.wait`` also calls :meth:`discard` when a poll ended the wait first. A kept event's
+    ``raw`` holds the delivery's envelope only, without ``output``: the parsed JSON of a large
+    output takes several times its size, twice over beside ``result``.
 
     Args:
         max_pending: how many unclaimed events to keep; the oldest is dropped first.
@@ -556,6 +557,9 @@ class WebhookBroker:
 
     def _keep_locked(self, event: WebhookEvent) -> None:
         self._drop_expired()
+        if "output" in event.raw:
+            envelope = {key: value for key, value in event.raw.items() if key != "output"}
+            event = dataclasses.replace(event, raw=_read_only(envelope))
         self._pending[event.job_id] = (self._clock(), event)
         self._pending.move_to_end(event.job_id)
         while len(self._pending) > self.max_pending:

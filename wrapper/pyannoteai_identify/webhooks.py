@@ -50,6 +50,7 @@ __all__ = [
     "SECRET_ENV",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
+    "Body",
     "Encoding",
     "Reason",
     "Secret",
@@ -63,6 +64,8 @@ __all__ = [
 Encoding: TypeAlias = Literal["hex", "base64"]
 #: One secret, or several during a rotation (any one that matches passes).
 Secret: TypeAlias = str | bytes | Sequence[str | bytes]
+#: A delivery's raw body: the bytes as received, or a bytes-like view of them.
+Body: TypeAlias = bytes | bytearray | memoryview
 #: Why a delivery was refused: ``WebhookVerificationError.reason`` is one of these.
 Reason: TypeAlias = Literal[
     "no_secret",
@@ -110,7 +113,7 @@ class _Signer:
         self._inner = hashlib.sha256(key.translate(_INNER_PAD))
         self._outer = hashlib.sha256(key.translate(_OUTER_PAD))
 
-    def digest(self, prefix: bytes, body: bytes) -> bytes:
+    def digest(self, prefix: bytes, body: Body) -> bytes:
         """HMAC-SHA256 of ``prefix + body``, without copying *body*."""
         inner = self._inner.copy()
         inner.update(prefix)
@@ -257,7 +260,7 @@ def _malformed_timestamp() -> WebhookVerificationError:
 
 
 def _verify(
-    body: bytes,
+    body: Body,
     headers: Mapping[str, str],
     signers: tuple[_Signer, ...],
     tolerance: float | None,
@@ -327,7 +330,7 @@ def _malformed_signature() -> WebhookVerificationError:
 
 
 def verify(
-    body: bytes,
+    body: Body,
     headers: Mapping[str, str],
     secret: Secret | None = None,
     *,
@@ -363,7 +366,7 @@ def verify(
 
 
 def sign(
-    body: bytes,
+    body: Body,
     secret: str | bytes,
     timestamp: int | None = None,
     encoding: Encoding = "hex",
@@ -453,7 +456,7 @@ def _retry_num(value: str | None) -> int:
     return (ascii_int(value.strip(), max_digits=6) or 0) if value is not None else 0
 
 
-def _event(body: bytes, headers: Mapping[str, str], timestamp: int, kind: JobKind | None) -> WebhookEvent:
+def _event(body: Body, headers: Mapping[str, str], timestamp: int, kind: JobKind | None) -> WebhookEvent:
     try:
         data = loads_json(body)
     except (ValueError, RecursionError) as exc:
@@ -503,7 +506,7 @@ def _envelope(data: Any, kind: JobKind | None, error: InvalidResponseError) -> J
 
 
 def parse(
-    body: bytes,
+    body: Body,
     headers: Mapping[str, str],
     secret: Secret | None = None,
     *,
@@ -537,7 +540,7 @@ def parse(
 
 def _parse_with(
     signers: tuple[_Signer, ...],
-    body: bytes,
+    body: Body,
     headers: Mapping[str, str],
     tolerance: float | None,
     now: float | None,
