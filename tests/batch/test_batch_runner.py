@@ -8,6 +8,7 @@ import io
 import json
 import os
 import sqlite3
+import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -465,6 +466,24 @@ def test_url_inputs_are_passed_to_the_api_without_uploading(sandbox: Sandbox, tm
 
     assert report.ok and report.inputs[0].source == url and report.inputs[0].name == "meeting"
     assert "getMediaUploadUrl" not in requests_of(sandbox)
+
+
+def test_a_presigned_urls_signature_stays_in_the_private_manifest(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The summary CSV and the result JSON showed an input URL whole, signature included, and the
+    manifest that must keep it (to resubmit) was created readable by everyone (0644)."""
+    with Client(api_key=sandbox.api_key, base_url=sandbox.base_url) as client:
+        media = client.upload(str(make_audio(tmp_path / "src", 1)[0]), key="shared/meeting.wav")
+    url = f"{sandbox.base_url}/_media/{media.removeprefix('media://')}?X-Amz-Signature=SIGSECRET42"
+
+    report = run_batch("sync", sandbox, [url], tmp_path)
+
+    assert report.ok and report.inputs[0].source == url  # the caller's own value, whole
+    out = tmp_path / "out"
+    written = {path.name: path.read_text(errors="replace") for path in out.iterdir() if path.is_file()}
+    assert written and not [name for name, text in written.items() if "SIGSECRET42" in text]
+    assert json.loads(written["meeting.json"])["input"].endswith("/_media/shared/meeting.wav?<query hidden>")
+    assert "SIGSECRET42" in (tmp_path / "manifest.sqlite").read_bytes().decode("latin-1")
+    assert stat.S_IMODE((tmp_path / "manifest.sqlite").stat().st_mode) == 0o600
 
 
 def test_bad_inputs_are_refused_before_any_request(sandbox: Sandbox, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from .._upload import check_identify_duration
 from .._validation import AUDIO_EXTENSIONS, MAX_AUDIO_BYTES, check_audio
@@ -75,6 +75,17 @@ def _fit(part: str) -> str:
 def _strip_suffix(name: str) -> str:
     stem, dot, suffix = name.rpartition(".")
     return stem if dot and stem and len(suffix) <= 5 else name
+
+
+def shown_source(source: str) -> str:
+    """*source* as the summary and result files show it: an http(s) URL without its query, which
+    may carry a presigned URL's signature (the manifest, private to the run, keeps it whole)."""
+    if not _is_url(source) or source.startswith("media://"):
+        return source
+    parts = urlsplit(source)
+    if not parts.query and not parts.fragment:
+        return source
+    return urlunsplit(parts._replace(query="", fragment="")) + "?<query hidden>"
 
 
 def _url_stem(url: str) -> str:

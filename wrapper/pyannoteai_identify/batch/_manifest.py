@@ -23,6 +23,7 @@ would submit the same pending inputs. The operating system drops it when the pro
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 import os
@@ -249,6 +250,14 @@ def _lock_file(handle: IO[str]) -> None:
     fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
+def _create_private(path: str) -> None:
+    """Create *path* readable by its owner only, if it does not exist: the manifest keeps each input
+    URL whole, a presigned URL's signature included (SQLite gives its journal files the database
+    file's permissions, and an empty file is a new database)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 class Manifest:
     """The state of a batch in one SQLite file; every method is one transaction and thread-safe.
 
@@ -266,6 +275,7 @@ class Manifest:
             # Named after the real path: a manifest reached through a symlink is the same manifest.
             self._process_lock = _ProcessLock(os.path.realpath(self.path) + ".lock")
             self._process_lock.acquire()
+            _create_private(self.path)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
             self._db.execute("PRAGMA journal_mode=WAL")

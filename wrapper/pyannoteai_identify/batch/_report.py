@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._inputs import shown_source
 from ._manifest import InputStatus, Row
 
 __all__ = ["BatchProgress", "BatchReport", "InputReport", "write_atomic"]
@@ -138,7 +139,7 @@ def summary_csv(inputs: Sequence[InputReport], labels: Sequence[str]) -> str:
     for item in inputs:
         writer.writerow(
             [
-                item.source,
+                shown_source(item.source),
                 item.name,
                 item.status.value,
                 item.job_id or "",

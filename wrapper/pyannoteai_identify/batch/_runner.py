@@ -57,7 +57,7 @@ from ..errors import (
     ValidationError,
 )
 from ..results import IdentifyResult, Job, JobStatus, Result, is_terminal
-from ._inputs import Found, output_name, refusal, sha256_file
+from ._inputs import Found, output_name, refusal, sha256_file, shown_source
 from ._limiter import RateLimiter
 from ._manifest import InputStatus, Manifest, NewInput, Row
 from ._reconcile import Listed, Pending, decide, has_passed
@@ -682,7 +682,8 @@ class Engine:
         row = self.manifest.get(input_id)
         json_path = self.out / f"{row.name}.json"
         rttm_path = self.out / f"{row.name}.rttm"
-        document = {"input": row.source, "jobId": job_id, "status": "succeeded", "output": result.to_dict()}
+        shown = shown_source(row.source)
+        document = {"input": shown, "jobId": job_id, "status": "succeeded", "output": result.to_dict()}
         file_id = row.name.replace("/", "__")
 
         def write() -> None:
