@@ -178,7 +178,14 @@ async def test_a_refused_put_raises_api_error_with_the_storage_message(
 
 
 @pytest.mark.parametrize(
-    "body", [{"url": "ftp://storage.example.com/x"}, {"url": None}, {}, ["https://storage.example.com/x"]]
+    "body",
+    [
+        {"url": "ftp://storage.example.com/x"},
+        {"url": None},
+        {},
+        ["https://storage.example.com/x"],
+        {"url": "http://storage.example.com/x?X-Amz-Signature=s"},  # the audio would go in clear
+    ],
 )
 async def test_a_presigned_answer_without_an_http_url_is_an_invalid_response(
     api: Api, router: respx.Router, tmp_path: Path, body: object

@@ -20,7 +20,7 @@ from uuid import UUID
 
 import httpx
 
-from ._config import API_KEY_ENV
+from ._config import API_KEY_ENV, is_loopback
 from ._json import loads_json
 from ._retry import parse_retry_after
 from ._validation import Matching, Voiceprint
@@ -299,7 +299,24 @@ def parse_presigned_url(response: httpx.Response) -> str:
             InvalidResponseError("the response breaks the contract at url: expected an http(s) URL", status_code=0),
             response,
         )
+    if url.startswith("http://") and not is_loopback(_host_of(url)):
+        # The audio would travel in clear; plain http is for loopback (the sandbox) only, as for the key.
+        raise _with_response(
+            InvalidResponseError(
+                "the response's url is plain http to a host off this machine: refusing to send the audio in clear "
+                "(https expected)",
+                status_code=0,
+            ),
+            response,
+        )
     return url
+
+
+def _host_of(url: str) -> str | None:
+    try:
+        return httpx.URL(url).host
+    except (httpx.InvalidURL, ValueError):
+        return None
 
 
 def parse_job_page(response: httpx.Response) -> tuple[list[JobSummary], str | None]:
