@@ -419,11 +419,24 @@ def test_an_http_client_of_yours_that_would_proxy_a_plain_http_base_url_is_refus
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
     http_type = httpx.AsyncClient if cls is AsyncClient else httpx.Client
-    for proxied in (http_type(), http_type(trust_env=False, proxy="http://127.0.0.1:3128")):
+    transport_type = httpx.AsyncHTTPTransport if cls is AsyncClient else httpx.HTTPTransport
+    proxied_clients = (
+        http_type(),
+        http_type(trust_env=False, proxy="http://127.0.0.1:3128"),
+        http_type(trust_env=False, transport=transport_type(proxy="http://127.0.0.1:3128")),
+    )
+    for proxied in proxied_clients:
         with pytest.raises(ConfigurationError, match=r"through a proxy .* with the API key in clear"):
             cls(API_KEY, base_url="http://127.0.0.1:8000", http_client=proxied)  # type: ignore[arg-type]
-    direct = http_type(trust_env=False)
-    assert cls(API_KEY, base_url="http://127.0.0.1:8000", http_client=direct)._http is direct  # type: ignore[arg-type]
+    # Mounts that route without a proxy (the sandbox in-process, a mock, retries) are the caller's.
+    mock = httpx.MockTransport(lambda request: httpx.Response(200))
+    direct_clients = (
+        http_type(trust_env=False),
+        http_type(mounts={"http://": mock}),
+        http_type(trust_env=False, mounts={"all://": transport_type(retries=3)}),
+    )
+    for direct in direct_clients:
+        assert cls(API_KEY, base_url="http://127.0.0.1:8000", http_client=direct)._http is direct  # type: ignore[arg-type]
     # Over https the proxy sees a tunnel only: the caller's proxy is theirs to use.
     tunnelled = http_type()
     assert cls(API_KEY, base_url="https://api.example.com", http_client=tunnelled)._http is tunnelled  # type: ignore[arg-type]

@@ -420,6 +420,8 @@ CONFIG_CASES = [
     pytest.param({"base_url": "http://localhost.."}, id="base_url plain http to localhost.."),
     pytest.param({"base_url": "http://127.0.0.1:8000?x="}, id="base_url with a query"),
     pytest.param({"base_url": "https://api.example.com#@evil.com"}, id="base_url with a fragment"),
+    pytest.param({"base_url": "https://api.example.com/?"}, id="base_url with an empty query"),
+    pytest.param({"base_url": "https://api.example.com#"}, id="base_url with an empty fragment"),
     pytest.param({"base_url": "ftp://api.example.com"}, id="base_url ftp"),
     pytest.param({"base_url": "https://"}, id="base_url without host"),
     pytest.param({"base_url": "https://xn--.com"}, id="base_url bad IDNA host"),

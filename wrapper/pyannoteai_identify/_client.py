@@ -68,6 +68,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 OnStatus = Callable[[Job[Result]], object]
 
 
+#: httpcore's pools that send through a proxy (what an httpx transport with ``proxy=`` holds).
+_PROXY_POOLS = frozenset({"HTTPProxy", "AsyncHTTPProxy", "SOCKSProxy", "AsyncSOCKSProxy"})
+
+
 class _BaseClient:
     """Settings, policies and the argument checks shared by both clients."""
 
@@ -124,19 +128,20 @@ class _BaseClient:
         """Refuse an http_client that would send a plain-http base URL's requests through a proxy.
 
         The client this one builds ignores proxy variables for such a (loopback) URL; an httpx
-        client of the caller's reads them by default (``trust_env``), or has a ``proxy=`` or
-        ``mounts=``, and the key would travel to the proxy in clear. httpx offers no public way to
-        ask which transport serves a URL: its ``_transport_for_url`` is used when it exists.
+        client of the caller's reads them by default (``trust_env``), or has a ``proxy=`` (or a
+        transport with one), and the key would travel to the proxy in clear. httpx offers no
+        public way to ask which transport serves a URL and whether it proxies: its
+        ``_transport_for_url`` and the transport's httpcore pool are read when they exist.
         """
         base = httpx.URL(self._settings.base_url)
-        if http_client is None or base.scheme != "http":
-            return
         route = getattr(http_client, "_transport_for_url", None)
-        default = getattr(http_client, "_transport", None)
-        if callable(route) and default is not None and route(base) is not default:
+        if http_client is None or base.scheme != "http" or not callable(route):
+            return
+        pool = getattr(route(base), "_pool", None)
+        if type(pool).__name__ in _PROXY_POOLS:
             raise ConfigurationError(
                 f"the http_client would send requests for {self._settings.base_url} through a proxy (HTTP_PROXY "
-                "or ALL_PROXY in the environment, or its proxy= or mounts=), with the API key in clear over plain "
+                "or ALL_PROXY in the environment, or a proxy= of its own), with the API key in clear over plain "
                 "http: build it with trust_env=False and no proxy, or use an https base URL"
             )
 

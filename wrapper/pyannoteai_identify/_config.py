@@ -139,7 +139,7 @@ class Settings:
                 "the base URL carries a user name or password (user:pass@host): remove it; the API takes "
                 f"only the key (api_key or {API_KEY_ENV})"
             )
-        if parsed.query or parsed.fragment:
+        if "?" in url or "#" in url:
             # Every path would be appended after it: requests to "/" with a mangled query.
             raise ConfigurationError(f"base URL {url!r} carries a query or a fragment: give the API's root only")
         if parsed.scheme not in ("http", "https") or not host:
