@@ -79,6 +79,20 @@ def test_exit_code_is_one_when_an_input_fails_and_the_failure_is_listed_with_its
     assert "rec000.wav: failed" in errors and "Could not load audio" in errors
 
 
+def test_a_failed_url_input_is_listed_without_its_query(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The summary CSV hid a presigned URL's signature, but the list of failures on stderr (what CI
+    logs keep) printed it whole."""
+    url = f"{env.base_url}/_media/nothing-here.wav?X-Amz-Signature=SECRETSIG123"
+    code = main([url, *voiceprint_args(), "--out", str(tmp_path / "out"), "-q", "--poll-interval", "0.05"])
+
+    errors = capsys.readouterr().err
+    assert code == 1
+    assert "/_media/nothing-here.wav?<query hidden>: failed" in errors
+    assert "SECRETSIG123" not in errors
+
+
 def test_a_missing_input_exits_two_before_any_request(
     env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

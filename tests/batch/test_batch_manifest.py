@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -137,3 +138,34 @@ def test_a_lock_file_that_cannot_be_created_is_a_manifest_error_naming_it(tmp_pa
     (tmp_path / "batch.sqlite.lock").mkdir()
     with pytest.raises(ManifestError, match="cannot create the manifest's lock file"):
         Manifest(path)
+
+
+def test_a_manifest_reached_through_a_dangling_symlink_is_created_private(tmp_path: Path) -> None:
+    """O_EXCL refused the symlink, and SQLite then created its target with the umask (0644): the
+    manifest keeps input URLs whole, presigned signatures included."""
+    target = tmp_path / "store" / "batch.sqlite"
+    target.parent.mkdir()
+    link = tmp_path / "batch.sqlite"
+    link.symlink_to(target)
+    with Manifest(link):
+        pass
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_a_manifest_file_the_system_refuses_to_create_is_a_manifest_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only folder (which does not stop root, so the refusal is simulated) raised a bare
+    PermissionError past the ManifestError that callers catch, and kept the lock."""
+    from pyannoteai_identify.batch import _manifest
+
+    def refuse(path: str) -> None:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(_manifest, "_create_private", refuse)
+    path = tmp_path / "batch.sqlite"
+    with pytest.raises(ManifestError, match=r"cannot be opened .*Permission denied"):
+        Manifest(path)
+    monkeypatch.undo()
+    with Manifest(path):  # the lock was released
+        pass

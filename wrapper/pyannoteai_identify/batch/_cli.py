@@ -55,6 +55,7 @@ from ..cli import (
     warn_if_secret_in_argv,
 )
 from ._api import identify_batch
+from ._inputs import shown_source
 from ._manifest import InputStatus, Manifest, ManifestError
 from ._report import BatchProgress, BatchReport
 from ._settings import check_concurrency
@@ -278,7 +279,8 @@ def _print_totals(report: BatchReport, show: Callable[[str], object]) -> None:
     if failures:
         print(f"{len(failures)} of {len(report.inputs)} inputs did not succeed:", file=sys.stderr)
         for item in failures:
-            print(f"  {item.source}: {item.status.value} — {item.reason or 'no reason recorded'}", file=sys.stderr)
+            shown = shown_source(item.source)
+            print(f"  {shown}: {item.status.value} — {item.reason or 'no reason recorded'}", file=sys.stderr)
 
 
 # --- webhook receiver ----------------------------------------------------------------------------

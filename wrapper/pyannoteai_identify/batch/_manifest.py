@@ -253,7 +253,8 @@ def _lock_file(handle: IO[str]) -> None:
 def _create_private(path: str) -> None:
     """Create *path* readable by its owner only, if it does not exist: the manifest keeps each input
     URL whole, a presigned URL's signature included (SQLite gives its journal files the database
-    file's permissions, and an empty file is a new database)."""
+    file's permissions, and an empty file is a new database). *path* is the real path: through a
+    dangling symlink, ``O_EXCL`` would refuse and SQLite would create the target with the umask."""
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
@@ -275,14 +276,15 @@ class Manifest:
             # Named after the real path: a manifest reached through a symlink is the same manifest.
             self._process_lock = _ProcessLock(os.path.realpath(self.path) + ".lock")
             self._process_lock.acquire()
-            _create_private(self.path)
         try:
+            if self.path != ":memory:":
+                _create_private(os.path.realpath(self.path))
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._create()
-        except sqlite3.Error as error:
+        except (sqlite3.Error, OSError) as error:
             self.close()
             raise ManifestError(f"{self.path}: not a batch manifest, or it cannot be opened ({error})") from None
         except BaseException:

@@ -475,7 +475,10 @@ class Engine:
                 # The job exists and is billed; say which it is, so that the input (left
                 # 'submitting', then 'uncertain') can be adopted with certainty.
                 logger.error(
-                    "input %d (%s): job %s was created but the manifest could not record it", row.id, row.source, job.id
+                    "input %d (%s): job %s was created but the manifest could not record it",
+                    row.id,
+                    shown_source(row.source),
+                    job.id,
                 )
                 raise
             self._last_job = job.id
