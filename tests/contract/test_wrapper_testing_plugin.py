@@ -324,6 +324,14 @@ async def test_the_async_client_gets_the_same_answers(pyannoteai_mock: MockAPI) 
     _conforms(pyannoteai_mock)
 
 
+def test_a_storage_url_the_client_would_refuse_is_refused_by_the_mock() -> None:
+    """The client refuses a plain-http upload URL off the machine; a MockAPI built with one made
+    every upload fail with InvalidResponseError instead of saying what was wrong."""
+    with pytest.raises(ValueError, match=r"storage_url='http://storage\.test': must be https"):
+        MockAPI(storage_url="http://storage.test")
+    assert MockAPI(storage_url="http://127.0.0.1:9000/").storage_url == "http://127.0.0.1:9000"
+
+
 @pytest.mark.parametrize(("outcome", "error"), [("failed", JobFailedError), ("canceled", JobCanceledError)])
 def test_jobs_can_be_made_to_fail_or_be_canceled(pyannoteai_mock: MockAPI, outcome: str, error: type) -> None:
     """outcome = failed or canceled ends new jobs that way; failed carries failure_message."""

@@ -264,3 +264,12 @@ def test_a_kept_event_keeps_its_parsed_result_but_not_its_raw_output() -> None:
     assert kept is not None and kept.result == delivered.result
     assert dict(kept.raw) == {"jobId": "j1", "status": "succeeded"}
     assert delivered.raw["output"] == output  # the published event itself is unchanged
+    # An output that could not be read has no result: its raw output is all a waiter would have.
+    unknown = {"somethingNew": [1, 2]}
+    body = json.dumps({"jobId": "j2", "status": "succeeded", "output": unknown}).encode()
+    headers = webhooks.sign(body, "whsec_broker", 1_700_000_000)
+    unread = webhooks.parse(body, headers, "whsec_broker", now=1_700_000_000)
+    assert unread.result is None and unread.output_error is not None
+    broker.publish(unread)
+    kept = broker.wait("j2", timeout=0)
+    assert kept is not None and kept.raw["output"] == unknown

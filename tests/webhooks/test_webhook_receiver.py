@@ -232,6 +232,13 @@ def test_a_forged_delivery_read_from_a_stream_is_held_once_in_memory() -> None:
     assert peak < 1.5 * size, f"peak {peak / size:.2f} times the body"
 
 
+def test_a_body_given_as_a_cast_memoryview_is_measured_in_bytes() -> None:
+    """len() of a memoryview cast to 8-byte items counts items: a body four times the limit passed."""
+    receiver = WebhookReceiver(SECRET, max_body_bytes=64)
+    outcome = receiver.handle(memoryview(b"x" * 256).cast("Q"), {})
+    assert (outcome.status_code, outcome.reason) == (413, "too_large")
+
+
 def test_handle_stream_reads_at_most_one_byte_past_the_limit() -> None:
     """An endless-looking body without Content-Length is cut after max_body_bytes + 1 bytes: 413."""
     _, headers = delivery()

@@ -226,7 +226,7 @@ class WebhookReceiver:
         """
         _check_body(body)
         _check_now(now)
-        if len(body) > self.max_body_bytes:
+        if memoryview(body).nbytes > self.max_body_bytes:  # len() of a cast view counts items
             return self.too_large()
         try:
             event = _parse_with(self._signers, body, headers, self.tolerance, now)
@@ -464,9 +464,10 @@ class WebhookBroker:
     A kept event holds its job's parsed output (``result``, about a third of its JSON's size for a
     long identify output), so kept events are bounded in number and in age: one that nobody
     claimed within *max_age* seconds (its job was waited for by polling, or by nobody) is dropped.
-    ``Client.wait`` also calls :meth:`discard` when a poll ended the wait first. A kept event's
-    ``raw`` holds the delivery's envelope only, without ``output``: the parsed JSON of a large
-    output takes several times its size, twice over beside ``result``.
+    ``Client.wait`` also calls :meth:`discard` when a poll ended the wait first. A kept event
+    whose output was parsed keeps in ``raw`` the delivery's envelope only, without ``output``:
+    the parsed JSON of a large output takes several times its size, twice over beside ``result``
+    (an output that could not be read, ``output_error``, stays in ``raw``).
 
     Args:
         max_pending: how many unclaimed events to keep; the oldest is dropped first.
@@ -557,7 +558,7 @@ class WebhookBroker:
 
     def _keep_locked(self, event: WebhookEvent) -> None:
         self._drop_expired()
-        if "output" in event.raw:
+        if event.result is not None and "output" in event.raw:
             envelope = {key: value for key, value in event.raw.items() if key != "output"}
             event = dataclasses.replace(event, raw=_read_only(envelope))
         self._pending[event.job_id] = (self._clock(), event)

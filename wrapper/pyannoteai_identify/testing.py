@@ -41,7 +41,7 @@ import pytest
 
 from . import webhooks
 from ._client import AsyncClient, Client
-from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV, bearer_token
+from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV, bearer_token, is_loopback
 from ._contract import SpecReader
 from ._json import loads_stdlib
 from ._schema import deref, operations, response_schema
@@ -539,6 +539,13 @@ class MockAPI:
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self.storage_url = self.storage_url.rstrip("/")
+        storage = httpx.URL(self.storage_url)
+        if storage.scheme != "https" and not (storage.scheme == "http" and is_loopback(storage.host)):
+            # The client refuses a presigned upload URL that would carry the audio in clear.
+            raise ValueError(
+                f"storage_url={self.storage_url!r}: must be https (or plain http to a loopback host), "
+                "as the client refuses other upload URLs"
+            )
         self._base_path = httpx.URL(self.base_url).path.rstrip("/")
 
     # clients
