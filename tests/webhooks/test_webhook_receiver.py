@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import json
 import logging
 import subprocess
@@ -165,6 +166,8 @@ def test_a_receiver_without_a_secret_fails_at_construction() -> None:
         ({"max_body_bytes": 0}, "max_body_bytes"),
         ({"max_body_bytes": True}, "max_body_bytes"),
         ({"tolerance": -1}, "tolerance"),
+        ({"max_body_bytes": 100, "max_bytes_in_flight": 99}, "max_bytes_in_flight"),
+        ({"max_bytes_in_flight": 2.5e9}, "max_bytes_in_flight"),
     ],
 )
 def test_bad_receiver_settings_are_rejected_naming_the_field(kwargs: dict[str, Any], field: str) -> None:
@@ -237,6 +240,56 @@ def test_a_body_given_as_a_cast_memoryview_is_measured_in_bytes() -> None:
     receiver = WebhookReceiver(SECRET, max_body_bytes=64)
     outcome = receiver.handle(memoryview(b"x" * 256).cast("Q"), {})
     assert (outcome.status_code, outcome.reason) == (413, "too_large")
+
+
+def _forged_headers() -> dict[str, str]:
+    """Signature headers anyone can send: well-formed, current, and wrong."""
+    return {"X-Request-Timestamp": str(int(time.time())), "X-Signature": "a" * 64}
+
+
+def test_bodies_read_at_once_are_bounded_across_requests_and_the_excess_answered_503() -> None:
+    """Each forged body was read up to max_body_bytes whatever else was being read: a flood of them
+    held that much each. A delivery arriving while another is read (here, from inside its read)
+    that would pass max_bytes_in_flight is answered 503 (the API retries), and every byte held is
+    given back whichever way a read ends."""
+    receiver = WebhookReceiver(SECRET, max_body_bytes=100, max_bytes_in_flight=150)
+    inner: list[Any] = []
+
+    class ReadsAnotherMeanwhile(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            chunk = super().read(size)
+            if not chunk and not inner:  # the first body is held: a second one arrives
+                inner.append(receiver.handle_stream(io.BytesIO(b"y" * 100), _forged_headers()))
+            return chunk
+
+    outer = receiver.handle_stream(ReadsAnotherMeanwhile(b"x" * 100), _forged_headers())
+    assert (inner[0].status_code, inner[0].reason) == (503, "busy")
+    assert (outer.status_code, outer.reason) == (400, "signature_mismatch")
+    assert receiver._in_flight.held == 0
+    body, headers = delivery()
+    assert WebhookReceiver(SECRET, max_body_bytes=len(body)).handle_stream(io.BytesIO(body), headers).reason == (
+        "accepted"
+    )
+
+
+@pytest.mark.anyio
+async def test_handle_request_gives_back_what_it_held_and_answers_503_past_the_budget() -> None:
+    receiver = WebhookReceiver(SECRET, max_body_bytes=100, max_bytes_in_flight=100)
+
+    class Request:
+        headers = _forged_headers()
+
+        async def stream(self) -> Any:
+            yield b"x" * 60
+            yield b"x" * 40
+
+    refused = await receiver.handle_request(Request())  # type: ignore[arg-type]
+    assert (refused.status_code, refused.reason) == (400, "signature_mismatch")
+    assert receiver._in_flight.held == 0
+    assert receiver._in_flight.take(50)  # another request holds half the budget
+    busy = await receiver.handle_request(Request())  # type: ignore[arg-type]
+    assert (busy.status_code, busy.reason) == (503, "busy")
+    assert receiver._in_flight.held == 50
 
 
 def test_handle_stream_reads_at_most_one_byte_past_the_limit() -> None:

@@ -78,6 +78,8 @@ logger = logging.getLogger("pyannoteai_identify.webhooks")
 #: The largest body read by default. A 24-hour identify output with frame confidence is some tens
 #: of megabytes of JSON; raise the limit if you send longer audio with every option on.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+#: Bodies read at once, across requests, by default: this many of the largest (see ``max_bytes_in_flight``).
+DEFAULT_BODIES_IN_FLIGHT = 4
 _CHUNK = 64 * 1024
 
 #: Your code that handles an event: a function or a coroutine function.
@@ -146,9 +148,10 @@ class DeliveryOutcome:
 
     Attributes:
         status_code: 200 for a delivery accepted or already handled, 400 for one that failed
-            verification, 413 for a body over the limit.
+            verification, 413 for a body over the limit, 503 when the bodies being read at once
+            would pass ``max_bytes_in_flight`` (the API tries the delivery again later).
         body: the JSON body to answer with (``media_type``).
-        reason: ``accepted``, ``duplicate``, ``too_large``, or the ``WebhookVerificationError``
+        reason: ``accepted``, ``duplicate``, ``too_large``, ``busy``, or the ``WebhookVerificationError``
             reason (``signature_mismatch``, …).
         event: the event to handle, set only for a new, verified delivery: a redelivery of a job
             already handled, or a refused delivery, leaves it None.
@@ -167,6 +170,33 @@ def _outcome(status_code: int, reason: str, event: WebhookEvent | None = None, *
     return DeliveryOutcome(status_code, body, reason, event)
 
 
+class _Budget:
+    """A thread-safe count of bytes held, against a limit."""
+
+    __slots__ = ("_held", "_limit", "_lock")
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def take(self, size: int) -> bool:
+        """Hold *size* more bytes, or refuse (False) if that would pass the limit."""
+        with self._lock:
+            if self._held + size > self._limit:
+                return False
+            self._held += size
+            return True
+
+    def give(self, size: int) -> None:
+        with self._lock:
+            self._held -= size
+
+    @property
+    def held(self) -> int:
+        return self._held
+
+
 class WebhookReceiver:
     """Verifies, parses and de-duplicates deliveries, for any web framework.
 
@@ -180,6 +210,11 @@ class WebhookReceiver:
         broker: if given, every new event is published to it (for ``Client.wait``).
         tolerance: seconds a delivery's timestamp may be off; see ``webhooks.verify``.
         max_body_bytes: larger bodies are refused with 413.
+        max_bytes_in_flight: the bytes of bodies ``handle_stream`` and ``handle_request`` may hold
+            at once, across requests; a request whose body would pass it is answered 503 and its
+            body is read no further. Anyone can send a body with well-formed signature headers,
+            and only the body's signature tells it is forged, once read: without a bound, a flood
+            of them holds ``max_body_bytes`` each. Default: 4 × ``max_body_bytes``.
 
     Raises:
         ConfigurationError: no secret was given and ``PYANNOTEAI_WEBHOOK_SECRET`` is not set, or a
@@ -194,6 +229,7 @@ class WebhookReceiver:
         broker: WebhookBroker | None = None,
         tolerance: float | None = DEFAULT_TOLERANCE,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_bytes_in_flight: int | None = None,
     ) -> None:
         try:
             self._signers = _signers(resolve_secret(secret), cached=False)
@@ -202,6 +238,20 @@ class WebhookReceiver:
         _check_tolerance(tolerance)
         if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) or max_body_bytes < 1:
             raise ValidationError("max_body_bytes", max_body_bytes, "must be a whole number of bytes ≥ 1")
+        if max_bytes_in_flight is None:
+            max_bytes_in_flight = DEFAULT_BODIES_IN_FLIGHT * max_body_bytes
+        if (
+            isinstance(max_bytes_in_flight, bool)
+            or not isinstance(max_bytes_in_flight, int)
+            or max_bytes_in_flight < max_body_bytes
+        ):
+            raise ValidationError(
+                "max_bytes_in_flight",
+                max_bytes_in_flight,
+                f"must be a whole number of bytes ≥ max_body_bytes ({max_body_bytes})",
+            )
+        self.max_bytes_in_flight = max_bytes_in_flight
+        self._in_flight = _Budget(max_bytes_in_flight)
         self.store: DeliveryStore = MemoryDeliveryStore() if store is None else store
         self.broker = broker
         self.tolerance = tolerance
@@ -211,6 +261,11 @@ class WebhookReceiver:
         """The answer to a body over ``max_body_bytes`` (for frameworks that stop reading early)."""
         logger.warning("refused a webhook delivery: the body is over %d bytes", self.max_body_bytes)
         return _outcome(413, "too_large", message=f"the body is over {self.max_body_bytes} bytes")
+
+    def busy(self) -> DeliveryOutcome:
+        """The answer to a delivery whose body would pass ``max_bytes_in_flight``: 503, so the API retries."""
+        logger.warning("refused a webhook delivery: over %d bytes of bodies are being read", self.max_bytes_in_flight)
+        return _outcome(503, "busy", message="too many deliveries are being read at once: try again later")
 
     def handle(self, body: Body, headers: Mapping[str, str], *, now: float | None = None) -> DeliveryOutcome:
         """Verify, parse and de-duplicate one delivery; answer with the outcome's status and body.
@@ -285,14 +340,19 @@ class WebhookReceiver:
         if refused is not None:
             return refused
         body = bytearray()  # one buffer: chunks then a joined copy held the body twice at the end
-        while len(body) <= self.max_body_bytes:
-            chunk = stream.read(min(_CHUNK, self.max_body_bytes + 1 - len(body)))
-            if not chunk:
-                break
-            body += chunk
-        if len(body) > self.max_body_bytes:
-            return self.too_large()
-        return self.handle(body, headers, now=now)
+        try:
+            while len(body) <= self.max_body_bytes:
+                chunk = stream.read(min(_CHUNK, self.max_body_bytes + 1 - len(body)))
+                if not chunk:
+                    break
+                if not self._in_flight.take(len(chunk)):
+                    return self.busy()
+                body += chunk
+            if len(body) > self.max_body_bytes:
+                return self.too_large()
+            return self.handle(body, headers, now=now)
+        finally:
+            self._in_flight.give(len(body))
 
     async def handle_request(self, request: Request, *, now: float | None = None) -> DeliveryOutcome:
         """Read a Starlette or FastAPI request's raw body up to the limit, and handle it off the event loop.
@@ -303,11 +363,16 @@ class WebhookReceiver:
         if refused is not None:
             return refused
         body = bytearray()  # one buffer: chunks then a joined copy held the body twice at the end
-        async for chunk in request.stream():
-            if len(body) + len(chunk) > self.max_body_bytes:
-                return self.too_large()
-            body += chunk
-        return await self.handle_async(body, request.headers, now=now)
+        try:
+            async for chunk in request.stream():
+                if len(body) + len(chunk) > self.max_body_bytes:
+                    return self.too_large()
+                if not self._in_flight.take(len(chunk)):
+                    return self.busy()
+                body += chunk
+            return await self.handle_async(body, request.headers, now=now)
+        finally:
+            self._in_flight.give(len(body))
 
     def _refused_before_reading(self, headers: Mapping[str, str], now: float | None) -> DeliveryOutcome | None:
         """The answer to a delivery refused on its headers alone, before its body is read: a body over
@@ -336,7 +401,8 @@ class WebhookReceiver:
     def __repr__(self) -> str:
         return (
             f"WebhookReceiver(secrets={len(self._signers)} hidden, store={self.store!r}, "
-            f"tolerance={self.tolerance!r}, max_body_bytes={self.max_body_bytes})"
+            f"tolerance={self.tolerance!r}, max_body_bytes={self.max_body_bytes}, "
+            f"max_bytes_in_flight={self.max_bytes_in_flight})"
         )
 
 
@@ -364,10 +430,12 @@ def asgi_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     tolerance: float | None = DEFAULT_TOLERANCE,
     path: str = "/",
+    max_bytes_in_flight: int | None = None,
 ) -> Starlette:
     """A ready Starlette app that receives pyannoteAI webhooks on ``POST {path}``.
 
-    It reads at most *max_body_bytes* (413 beyond), refuses a delivery that fails verification
+    It reads at most *max_body_bytes* (413 beyond), at most *max_bytes_in_flight* across requests
+    (503 beyond), refuses a delivery that fails verification
     with 400, answers a redelivery with 200 without handling it again, and answers a new delivery
     with 200 *before* running *on_event* (a coroutine function runs on the event loop, a plain
     function in a worker thread, and an awaitable it returns is awaited). An exception from
@@ -381,6 +449,8 @@ def asgi_app(
         max_body_bytes: the largest body read.
         tolerance: seconds a delivery's timestamp may be off; see ``webhooks.verify``.
         path: the route to serve.
+        max_bytes_in_flight: the bytes of bodies read at once, across requests (503 beyond);
+            default 4 × *max_body_bytes*. See :class:`WebhookReceiver`.
 
     Raises:
         ConfigurationError: no secret is configured.
@@ -394,7 +464,14 @@ def asgi_app(
     except ImportError as exc:
         raise ImportError("asgi_app needs Starlette: pip install 'pyannoteai-identify[receiver]'") from exc
 
-    receiver = WebhookReceiver(secret, store=store, broker=broker, tolerance=tolerance, max_body_bytes=max_body_bytes)
+    receiver = WebhookReceiver(
+        secret,
+        store=store,
+        broker=broker,
+        tolerance=tolerance,
+        max_body_bytes=max_body_bytes,
+        max_bytes_in_flight=max_bytes_in_flight,
+    )
 
     async def receive_webhook(request: Request) -> Response:
         outcome = await receiver.handle_request(request)
