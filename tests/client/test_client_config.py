@@ -425,9 +425,23 @@ def test_an_http_client_of_yours_that_would_proxy_a_plain_http_base_url_is_refus
         http_type(trust_env=False, proxy="http://127.0.0.1:3128"),
         http_type(trust_env=False, transport=transport_type(proxy="http://127.0.0.1:3128")),
     )
+    base_type = httpx.AsyncBaseTransport if cls is AsyncClient else httpx.BaseTransport
+
+    class Logging(base_type):  # type: ignore[valid-type,misc]
+        """A wrapper transport (logging, retries, caching) around one that proxies."""
+
+        def __init__(self, inner: object) -> None:
+            self.inner = inner
+
+    wrapped = Logging(transport_type(proxy="http://127.0.0.1:3128"))
+    proxied_clients = (*proxied_clients, http_type(trust_env=False, mounts={"http://": wrapped}))
     for proxied in proxied_clients:
         with pytest.raises(ConfigurationError, match=r"through a proxy .* with the API key in clear"):
             cls(API_KEY, base_url="http://127.0.0.1:8000", http_client=proxied)  # type: ignore[arg-type]
+    # The transport= the client builds its own httpx client around is checked alike.
+    for transport in (transport_type(proxy="http://127.0.0.1:3128"), wrapped):
+        with pytest.raises(ConfigurationError, match=r"through a proxy .* with the API key in clear"):
+            cls(API_KEY, base_url="http://127.0.0.1:8000", transport=transport)  # type: ignore[arg-type]
     # Mounts that route without a proxy (the sandbox in-process, a mock, retries) are the caller's.
     mock = httpx.MockTransport(lambda request: httpx.Response(200))
     direct_clients = (

@@ -421,6 +421,7 @@ CONFIG_CASES = [
     pytest.param({"base_url": "http://127.0.0.1:8000?x="}, id="base_url with a query"),
     pytest.param({"base_url": "https://api.example.com#@evil.com"}, id="base_url with a fragment"),
     pytest.param({"base_url": "https://api.example.com/?"}, id="base_url with an empty query"),
+    pytest.param({"base_url": "https://u:p?ss@api.example.com"}, id="base_url invalid, with a password"),
     pytest.param({"base_url": "https://api.example.com#"}, id="base_url with an empty fragment"),
     pytest.param({"base_url": "ftp://api.example.com"}, id="base_url ftp"),
     pytest.param({"base_url": "https://"}, id="base_url without host"),
@@ -744,6 +745,7 @@ def test_a_bad_client_setting_raises_configuration_error_before_any_request(
     with pytest.raises(ConfigurationError) as info:
         client_class(**{"api_key": KEY, **kwargs})
     assert KEY not in str(info.value)
+    assert "p?ss" not in str(info.value)  # nor a password given in the base URL
     assert no_io.calls.call_count == 0
 
 

@@ -72,6 +72,19 @@ OnStatus = Callable[[Job[Result]], object]
 _PROXY_POOLS = frozenset({"HTTPProxy", "AsyncHTTPProxy", "SOCKSProxy", "AsyncSOCKSProxy"})
 
 
+def _proxies(transport: object, depth: int = 3) -> bool:
+    """Whether *transport*, or a transport it wraps (an attribute, *depth* levels down), sends
+    through a proxy: holds one of httpcore's proxy pools."""
+    if type(getattr(transport, "_pool", None)).__name__ in _PROXY_POOLS:
+        return True
+    inner = vars(transport).values() if depth > 0 and hasattr(transport, "__dict__") else ()
+    return any(
+        _proxies(value, depth - 1)
+        for value in inner
+        if isinstance(value, httpx.BaseTransport | httpx.AsyncBaseTransport)
+    )
+
+
 class _BaseClient:
     """Settings, policies and the argument checks shared by both clients."""
 
@@ -124,25 +137,26 @@ class _BaseClient:
                     "httpx.BaseTransport, AsyncClient httpx.AsyncClient and httpx.AsyncBaseTransport)"
                 )
 
-    def _check_no_proxy(self, http_client: httpx.Client | httpx.AsyncClient | None) -> None:
-        """Refuse an http_client that would send a plain-http base URL's requests through a proxy.
+    def _check_no_proxy(self, http_client: object, transport: object) -> None:
+        """Refuse an http_client or transport that would send a plain-http base URL's requests
+        through a proxy.
 
         The client this one builds ignores proxy variables for such a (loopback) URL; an httpx
         client of the caller's reads them by default (``trust_env``), or has a ``proxy=`` (or a
-        transport with one), and the key would travel to the proxy in clear. httpx offers no
-        public way to ask which transport serves a URL and whether it proxies: its
-        ``_transport_for_url`` and the transport's httpcore pool are read when they exist.
+        transport with one, maybe inside a wrapper transport), and the key would travel to the
+        proxy in clear. httpx offers no public way to ask which transport serves a URL and whether
+        it proxies: its ``_transport_for_url`` and the transports' httpcore pools are read.
         """
         base = httpx.URL(self._settings.base_url)
-        route = getattr(http_client, "_transport_for_url", None)
-        if http_client is None or base.scheme != "http" or not callable(route):
+        if base.scheme != "http":
             return
-        pool = getattr(route(base), "_pool", None)
-        if type(pool).__name__ in _PROXY_POOLS:
+        route = getattr(http_client, "_transport_for_url", None)
+        serving = route(base) if callable(route) else transport
+        if serving is not None and _proxies(serving):
             raise ConfigurationError(
-                f"the http_client would send requests for {self._settings.base_url} through a proxy (HTTP_PROXY "
-                "or ALL_PROXY in the environment, or a proxy= of its own), with the API key in clear over plain "
-                "http: build it with trust_env=False and no proxy, or use an https base URL"
+                f"the http_client or transport would send requests for {self._settings.base_url} through a proxy "
+                "(HTTP_PROXY or ALL_PROXY in the environment, or a proxy= of its own), with the API key in clear "
+                "over plain http: build it with trust_env=False and no proxy, or use an https base URL"
             )
 
     def _check_open(self) -> None:
@@ -438,7 +452,7 @@ class Client(_BaseClient):
             clock=clock,
         )
         self._check_http(http_client, transport, httpx.Client, httpx.BaseTransport)
-        self._check_no_proxy(http_client)
+        self._check_no_proxy(http_client, transport)
         self._owns_http = http_client is None
         self._http = http_client or self._new_http(transport)
         # A forked child must not read its parent's answers from the pooled sockets both hold: a
@@ -877,7 +891,7 @@ class AsyncClient(_BaseClient):
             clock=clock,
         )
         self._check_http(http_client, transport, httpx.AsyncClient, httpx.AsyncBaseTransport)
-        self._check_no_proxy(http_client)
+        self._check_no_proxy(http_client, transport)
         self._owns_http = http_client is None
         self._http = http_client or self._new_http(transport)
         self._rebuilds_per_loop = http_client is None and transport is None

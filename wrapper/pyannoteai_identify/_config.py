@@ -131,7 +131,9 @@ class Settings:
             # Read inside the try: httpx decodes an IDNA host lazily (idna.IDNAError is a ValueError).
             host, port = parsed.host, parsed.port
         except (httpx.InvalidURL, ValueError) as exc:
-            raise ConfigurationError(f"base URL {url!r} is not a valid URL: {exc}") from None
+            # Not echoed when it may hold a password (user:pass@host), which the check below refuses.
+            shown = "the base URL" if "@" in url else f"base URL {url!r}"
+            raise ConfigurationError(f"{shown} is not a valid URL: {exc}") from None
         if parsed.userinfo:
             # httpx would send Basic auth from it instead of the key, and the URL is shown in reprs
             # and errors: refused without echoing it.
