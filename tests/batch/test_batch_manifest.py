@@ -169,3 +169,10 @@ def test_a_manifest_file_the_system_refuses_to_create_is_a_manifest_error(
     monkeypatch.undo()
     with Manifest(path):  # the lock was released
         pass
+
+
+@pytest.mark.parametrize("path", ["", "  "])
+def test_an_empty_manifest_path_is_refused(path: str) -> None:
+    """SQLite opens a private temporary database for "": a rerun could not resume and billed again."""
+    with pytest.raises(ManifestError, match="the manifest path is empty"):
+        Manifest(path)

@@ -268,6 +268,9 @@ class Manifest:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
+        if not self.path.strip():
+            # SQLite would open a private temporary database: nothing kept, no resume, a double bill.
+            raise ManifestError("the manifest path is empty: name a file (or ':memory:' for a throw-away one)")
         self._lock = threading.Lock()
         self._process_lock: _ProcessLock | None = None
         if self.path != ":memory:":
