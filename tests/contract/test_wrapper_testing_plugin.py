@@ -327,8 +327,10 @@ async def test_the_async_client_gets_the_same_answers(pyannoteai_mock: MockAPI) 
 def test_a_storage_url_the_client_would_refuse_is_refused_by_the_mock() -> None:
     """The client refuses a plain-http upload URL off the machine; a MockAPI built with one made
     every upload fail with InvalidResponseError instead of saying what was wrong."""
-    with pytest.raises(ValueError, match=r"storage_url='http://storage\.test': must be https"):
-        MockAPI(storage_url="http://storage.test")
+    refused = ("http://storage.test", "HTTPS://storage.test", "https://Storage.Test", "https://s.test:443", "s.test")
+    for storage_url in refused:
+        with pytest.raises(ValueError, match=rf"storage_url={re.escape(repr(storage_url))}: must be an https URL"):
+            MockAPI(storage_url=storage_url)
     assert MockAPI(storage_url="http://127.0.0.1:9000/").storage_url == "http://127.0.0.1:9000"
 
 

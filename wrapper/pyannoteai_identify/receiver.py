@@ -542,9 +542,9 @@ class WebhookBroker:
     long identify output), so kept events are bounded in number and in age: one that nobody
     claimed within *max_age* seconds (its job was waited for by polling, or by nobody) is dropped.
     ``Client.wait`` also calls :meth:`discard` when a poll ended the wait first. A kept event
-    whose output was parsed keeps in ``raw`` the delivery's envelope only, without ``output``:
-    the parsed JSON of a large output takes several times its size, twice over beside ``result``
-    (an output that could not be read, ``output_error``, stays in ``raw``).
+    keeps in ``raw`` the delivery's envelope only, without ``output``: the parsed JSON of a large
+    output takes several times its size (twice over beside ``result``). An output that could not
+    be read (``output_error``) is then fetched with the client, as ``Client.wait`` does.
 
     Args:
         max_pending: how many unclaimed events to keep; the oldest is dropped first.
@@ -635,7 +635,7 @@ class WebhookBroker:
 
     def _keep_locked(self, event: WebhookEvent) -> None:
         self._drop_expired()
-        if event.result is not None and "output" in event.raw:
+        if "output" in event.raw:
             envelope = {key: value for key, value in event.raw.items() if key != "output"}
             event = dataclasses.replace(event, raw=_read_only(envelope))
         self._pending[event.job_id] = (self._clock(), event)

@@ -447,6 +447,18 @@ def check_response(response: httpx.Response) -> list[str]:
     return [*problems, *(f"{what}: the body breaks openapi.yaml at {p}" for p in found)]
 
 
+def _usable_storage_url(url: str) -> bool:
+    """Whether the client accepts *url* as a presigned upload URL's base, and the mock's routes
+    (which match the URL httpx sends) match it."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return False
+    if str(parsed) != url or parsed.fragment:
+        return False
+    return url.startswith("https://") or (url.startswith("http://") and is_loopback(parsed.host))
+
+
 # --- the mock API -----------------------------------------------------------------------------
 
 
@@ -539,12 +551,11 @@ class MockAPI:
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self.storage_url = self.storage_url.rstrip("/")
-        storage = httpx.URL(self.storage_url)
-        if storage.scheme != "https" and not (storage.scheme == "http" and is_loopback(storage.host)):
-            # The client refuses a presigned upload URL that would carry the audio in clear.
+        if not _usable_storage_url(self.storage_url):
             raise ValueError(
-                f"storage_url={self.storage_url!r}: must be https (or plain http to a loopback host), "
-                "as the client refuses other upload URLs"
+                f"storage_url={self.storage_url!r}: must be an https URL (or plain http to a loopback host) in "
+                "httpx's normal form (lower-case scheme and host, no default port, no fragment), as the client "
+                "refuses other upload URLs and the mock's routes match that form"
             )
         self._base_path = httpx.URL(self.base_url).path.rstrip("/")
 
