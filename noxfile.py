@@ -44,7 +44,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the wrapper."""
+    """mypy --strict on the wrapper, and on tests/typing (what typed user code may write)."""
     session.install(*_group("typecheck"))
     session.install("-e", ".")
     session.run("mypy")

@@ -24,6 +24,7 @@ from pyannoteai_identify import (
     PollSchedule,
     RateLimitError,
     RetryPolicy,
+    ValidationError,
     VoiceprintResult,
     WaitTimeoutError,
     _flows,
@@ -198,6 +199,16 @@ async def test_a_wait_can_be_resumed_after_a_timeout(steady: Api, router: respx.
         await steady.wait(IDENTIFY_JOB, timeout=30)
     result = await steady.wait(caught.value.job_id, timeout=600, kind="identify")
     assert isinstance(result, IdentifyResult)
+
+
+async def test_a_kind_that_contradicts_the_job_handle_is_refused_before_any_request(
+    api: Api, router: respx.Router
+) -> None:
+    """wait(voiceprint_job, kind="identify") parsed the voiceprint output as an identify one and
+    blamed the API: "the response breaks the contract at output.identification"."""
+    with pytest.raises(ValidationError, match=r"kind='identify': contradicts the job handle, a voiceprint job"):
+        await api.wait(Job(JOB_ID, "created", "voiceprint"), kind="identify")
+    assert router.calls.call_count == 0
 
 
 async def test_wait_returns_the_typed_result_of_each_job_kind(api: Api, router: respx.Router) -> None:

@@ -60,6 +60,7 @@ from .results import DiarizationResult, IdentifyResult, Job, JobKind, JobStatus,
 
 if TYPE_CHECKING:
     from .batch import BatchReport
+    from .receiver import WebhookBroker
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -307,6 +308,9 @@ class _BaseClient:
         else:
             job_id, known_kind = check_job_id(job), None
         check_job_kind(kind)
+        if kind is not None and known_kind is not None and kind != known_kind:
+            # Parsed as the wrong type, the output would be blamed on the API ("breaks the contract").
+            raise ValidationError("kind", kind, f"contradicts the job handle, a {known_kind} job: leave kind out")
         if broker is not None and not callable(getattr(broker, "wait", None)):
             raise ValidationError("broker", broker, "must be a WebhookBroker (with wait and wait_async)")
         check_callback("on_status", on_status)
@@ -758,8 +762,8 @@ class Client(_BaseClient):
         job: Job[R],
         *,
         timeout: float | None = ...,
-        on_status: OnStatus | None = ...,
-        broker: Any = ...,
+        on_status: Callable[[Job[R]], object] | None = ...,
+        broker: WebhookBroker | None = ...,
         kind: JobKind | None = ...,
     ) -> R: ...
     @overload
@@ -769,7 +773,7 @@ class Client(_BaseClient):
         *,
         timeout: float | None = ...,
         on_status: OnStatus | None = ...,
-        broker: Any = ...,
+        broker: WebhookBroker | None = ...,
         kind: Literal["identify"],
     ) -> IdentifyResult: ...
     @overload
@@ -779,7 +783,7 @@ class Client(_BaseClient):
         *,
         timeout: float | None = ...,
         on_status: OnStatus | None = ...,
-        broker: Any = ...,
+        broker: WebhookBroker | None = ...,
         kind: Literal["voiceprint"],
     ) -> VoiceprintResult: ...
     @overload
@@ -789,7 +793,7 @@ class Client(_BaseClient):
         *,
         timeout: float | None = ...,
         on_status: OnStatus | None = ...,
-        broker: Any = ...,
+        broker: WebhookBroker | None = ...,
         kind: Literal["diarization"],
     ) -> DiarizationResult: ...
     @overload
@@ -799,7 +803,7 @@ class Client(_BaseClient):
         *,
         timeout: float | None = ...,
         on_status: OnStatus | None = ...,
-        broker: Any = ...,
+        broker: WebhookBroker | None = ...,
         kind: JobKind | None = ...,
     ) -> Result: ...
     def wait(
@@ -807,8 +811,8 @@ class Client(_BaseClient):
         job: Job[Any] | str,
         *,
         timeout: float | None = None,
-        on_status: OnStatus | None = None,
-        broker: Any = None,
+        on_status: Callable[[Job[Any]], object] | None = None,
+        broker: WebhookBroker | None = None,
         kind: JobKind | None = None,
     ) -> Any:
         """Wait for a job to end and return its typed result.
@@ -1094,8 +1098,8 @@ class AsyncClient(_BaseClient):
         job: Job[R],
         *,
         timeout: float | None = ...,
-        on_status: OnStatus | None = ...,
-        broker: Any = ...,
+        on_status: Callable[[Job[R]], object] | None = ...,
+        broker: WebhookBroker | None = ...,
         kind: JobKind | None = ...,
     ) -> R: ...
     @overload
@@ -1105,7 +1109,7 @@ class AsyncClient(_BaseClient):
         *,
         timeout: float | None = ...,
         on_status: OnStatus | None = ...,
-        broker: Any = ...,
+        broker: WebhookBroker | None = ...,
         kind: Literal["identify"],
     ) -> IdentifyResult: ...
     @overload
@@ -1115,7 +1119,7 @@ class AsyncClient(_BaseClient):
         *,
         timeout: float | None = ...,
         on_status: OnStatus | None = ...,
-        broker: Any = ...,
+        broker: WebhookBroker | None = ...,
         kind: Literal["voiceprint"],
     ) -> VoiceprintResult: ...
     @overload
@@ -1125,7 +1129,7 @@ class AsyncClient(_BaseClient):
         *,
         timeout: float | None = ...,
         on_status: OnStatus | None = ...,
-        broker: Any = ...,
+        broker: WebhookBroker | None = ...,
         kind: Literal["diarization"],
     ) -> DiarizationResult: ...
     @overload
@@ -1135,7 +1139,7 @@ class AsyncClient(_BaseClient):
         *,
         timeout: float | None = ...,
         on_status: OnStatus | None = ...,
-        broker: Any = ...,
+        broker: WebhookBroker | None = ...,
         kind: JobKind | None = ...,
     ) -> Result: ...
     @_doc_from(Client.wait)
@@ -1144,8 +1148,8 @@ class AsyncClient(_BaseClient):
         job: Job[Any] | str,
         *,
         timeout: float | None = None,
-        on_status: OnStatus | None = None,
-        broker: Any = None,
+        on_status: Callable[[Job[Any]], object] | None = None,
+        broker: WebhookBroker | None = None,
         kind: JobKind | None = None,
     ) -> Any:
         return await self._run(self._wait_flow(job, timeout=timeout, on_status=on_status, broker=broker, kind=kind))

@@ -26,7 +26,7 @@ from ._validation import MAX_AUDIO_SECONDS, MAX_VOICEPRINT_AUDIO_SECONDS, Checke
 from .errors import ValidationError
 
 CHUNK_SIZE = 1024 * 1024
-ProgressCallback = Callable[[int, int | None], None]
+ProgressCallback = Callable[[int, int | None], object]
 """Called with (bytes sent so far, total bytes or None) after each chunk."""
 
 _UNSAFE = re.compile(r"[^a-zA-Z0-9\-_.]+")

@@ -287,7 +287,7 @@ class Confidence(_Frozen):
             return self._data == other._data
         return self.scores == other.scores
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_restore_confidence, (self._data, self._format, self.resolution))
@@ -389,7 +389,7 @@ class _Columns(_Frozen, Sequence[_RowT]):
             return NotImplemented
         return len(self) == len(other) and all(map(eq, self, other))
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         shown = ", ".join(repr(row) for row in self[:2])
@@ -499,7 +499,7 @@ class _Output(_Frozen, ABC):
         names: Iterable[str] = type(self).__slots__  # every field of the concrete class
         return all(getattr(self, name) == getattr(other, name) for name in names)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     @abstractmethod
     def to_dict(self) -> dict[str, Any]:
@@ -712,7 +712,8 @@ class VoiceprintResult(_Output):
 
 
 Result: TypeAlias = IdentifyResult | VoiceprintResult | DiarizationResult
-R = TypeVar("R", IdentifyResult, VoiceprintResult, DiarizationResult, Result)
+#: The result type of a job. Covariant, as a Job is immutable: a ``Job[IdentifyResult]`` is a ``Job[Result]``.
+R = TypeVar("R", bound=Result, covariant=True)
 
 
 class Job(_Frozen, Generic[R]):
@@ -780,7 +781,7 @@ class Job(_Frozen, Generic[R]):
             return NotImplemented
         return self._key() == other._key()
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
 
 # ---------------------------------------------------------------------------------------------

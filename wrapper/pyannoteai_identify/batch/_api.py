@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -29,6 +29,9 @@ from ._report import BatchReport
 from ._runner import Engine, ProgressCallback
 from ._settings import DEFAULT_TIMEOUT, Options, Tuning, check_concurrency, check_positive
 
+if TYPE_CHECKING:
+    from ..receiver import WebhookBroker
+
 __all__ = ["aidentify_batch", "identify_batch"]
 
 
@@ -46,7 +49,7 @@ async def aidentify_batch(
     exclusive: bool = False,
     turn_level_confidence: bool = False,
     webhook: str | None = None,
-    broker: Any = None,
+    broker: WebhookBroker | None = None,
     retry_failed: bool = False,
     resubmit_expired: bool = False,
     resubmit_uncertain: bool = False,
@@ -127,7 +130,7 @@ def identify_batch(
     exclusive: bool = False,
     turn_level_confidence: bool = False,
     webhook: str | None = None,
-    broker: Any = None,
+    broker: WebhookBroker | None = None,
     retry_failed: bool = False,
     resubmit_expired: bool = False,
     resubmit_uncertain: bool = False,

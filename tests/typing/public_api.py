@@ -1,0 +1,73 @@
+"""What a type-checked user of the public API may write, and the types they get back.
+
+Not a test module (pytest does not collect it, nothing here runs): ``nox -s typecheck`` checks this
+file with ``mypy --strict`` beside the wrapper, so a change that rejects correct user code, or
+loosens a public return type, fails CI. Each function is one way users write their code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import assert_type
+
+from pyannoteai_identify import (
+    AsyncClient,
+    Client,
+    DiarizationResult,
+    IdentifyResult,
+    Job,
+    VoiceprintResult,
+)
+from pyannoteai_identify.receiver import WebhookBroker
+from pyannoteai_identify.results import Result
+
+
+def track(job: Job[Result]) -> None:
+    """A helper of the user's that takes any job: a Job is immutable, so the type is covariant."""
+
+
+def jobs_of_both_kinds(client: Client, audio: str) -> Sequence[Job[Result]]:
+    identify = client.identify(audio, {"Alice": "vp"})
+    assert_type(identify, Job[IdentifyResult])
+    voiceprint = client.submit_voiceprint(audio)
+    assert_type(voiceprint, Job[VoiceprintResult])
+    track(identify)
+    return [identify, voiceprint]
+
+
+def callbacks_typed_for_their_job(client: Client, job: Job[IdentifyResult], broker: WebhookBroker) -> None:
+    def on_identify_status(seen: Job[IdentifyResult]) -> None:
+        print(seen.status)
+
+    def on_any_status(seen: Job[Result]) -> None:
+        print(seen.status)
+
+    assert_type(client.wait(job, on_status=on_identify_status), IdentifyResult)
+    assert_type(client.wait(job, on_status=on_any_status, broker=broker), IdentifyResult)
+
+
+def progress_callbacks_may_return_a_value(client: Client, path: str) -> str:
+    def on_progress(sent: int, total: int | None) -> bool | None:  # as tqdm's update() returns
+        return sent == total
+
+    return client.upload(path, on_progress=on_progress)
+
+
+def waits_by_id_are_typed_by_kind(client: Client, job_id: str) -> None:
+    assert_type(client.wait(job_id, kind="identify"), IdentifyResult)
+    assert_type(client.wait(job_id, kind="voiceprint"), VoiceprintResult)
+    assert_type(client.wait(job_id, kind="diarization"), DiarizationResult)
+    assert_type(client.wait(job_id), Result)
+
+
+def results_read_back_as_their_own_type(identify: IdentifyResult, voiceprint: VoiceprintResult) -> None:
+    assert_type(IdentifyResult.from_dict(identify.to_dict()), IdentifyResult)
+    assert_type(VoiceprintResult.from_dict(voiceprint.to_dict()), VoiceprintResult)
+    assert_type(DiarizationResult.from_dict({"diarization": []}), DiarizationResult)
+
+
+async def async_client_alike(client: AsyncClient, audio: str) -> None:
+    job = await client.identify(audio, {"Alice": "vp"})
+    assert_type(job, Job[IdentifyResult])
+    track(job)
+    assert_type(await client.wait(job), IdentifyResult)
