@@ -17,9 +17,11 @@ from pyannoteai_identify import (
     IdentifyResult,
     Job,
     VoiceprintResult,
+    WebhookVerificationError,
 )
 from pyannoteai_identify.receiver import WebhookBroker
 from pyannoteai_identify.results import Result
+from pyannoteai_identify.webhooks import Reason
 
 
 def track(job: Job[Result]) -> None:
@@ -71,3 +73,9 @@ async def async_client_alike(client: AsyncClient, audio: str) -> None:
     assert_type(job, Job[IdentifyResult])
     track(job)
     assert_type(await client.wait(job), IdentifyResult)
+
+
+def verification_errors_name_their_reason(error: WebhookVerificationError) -> str:
+    """``reason`` is the literal of the documented reasons, so a ``match`` on it can be checked."""
+    assert_type(error.reason, Reason)
+    return error.reason

@@ -29,7 +29,10 @@ secret.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .webhooks import Reason
 
 __all__ = [
     "APIConnectionError",
@@ -240,6 +243,6 @@ class WaitTimeoutError(PyannoteAIError):
 class WebhookVerificationError(PyannoteAIError, ValueError):
     """A webhook delivery failed verification; ``reason`` says which check (never which byte)."""
 
-    def __init__(self, reason: str, message: str) -> None:
-        self.reason = reason
+    def __init__(self, reason: Reason, message: str) -> None:
+        self.reason: Reason = reason
         super().__init__(message)
