@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, _short_repr
 
 API_KEY_ENV = "PYANNOTEAI_API_KEY"
 BASE_URL_ENV = "PYANNOTEAI_BASE_URL"
@@ -52,15 +52,6 @@ def bearer_token(header: str | None) -> str | None:
     if scheme.lower() != "bearer":
         return None
     return token.strip() or None
-
-
-def _shown(value: object) -> str:
-    """A short repr for a message; an int too long to print (``10**5000``) is shown by its size."""
-    try:
-        text = repr(value)
-    except ValueError:
-        return f"<an int of {value.bit_length()} bits>" if isinstance(value, int) else f"<{type(value).__name__}>"
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _timeout_problem(value: object) -> str | None:
@@ -159,7 +150,7 @@ class Settings:
             raise ConfigurationError(f"max_retries={max_retries!r}: must be a whole number ≥ 0")
         problem = _timeout_problem(timeout)
         if problem is not None:
-            raise ConfigurationError(f"timeout={_shown(timeout)}: {problem}")
+            raise ConfigurationError(f"timeout={_short_repr(timeout)}: {problem}")
         resolved_timeout = (
             DEFAULT_TIMEOUT
             if timeout is None

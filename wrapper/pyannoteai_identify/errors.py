@@ -86,13 +86,22 @@ class ValidationError(PyannoteAIError, ValueError):
         self.field = field
         self.value = value
         self.rule = rule
-        try:
-            shown = repr(value)
-        except ValueError:  # an int too long to print (Python's 4300-digit limit)
-            shown = f"<int of {value.bit_length()} bits>" if isinstance(value, int) else f"<{type(value).__name__}>"
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
-        super().__init__(f"{field}={shown}: {rule}")
+        super().__init__(f"{field}={_short_repr(value)}: {rule}")
+
+
+def _unprintable(value: object) -> str:
+    """What a message shows of a value ``repr()`` refuses: an int over Python's 4,300-digit limit by its size."""
+    return f"<int of {value.bit_length()} bits>" if isinstance(value, int) else f"<{type(value).__name__}>"
+
+
+def _short_repr(value: object) -> str:
+    """``repr(value)`` for a message, cut to 80 characters (a 20,000-character voiceprint must not
+    flood a log line)."""
+    try:
+        shown = repr(value)
+    except ValueError:
+        return _unprintable(value)
+    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 class ConfigurationError(PyannoteAIError):

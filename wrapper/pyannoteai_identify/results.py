@@ -36,7 +36,7 @@ from operator import eq, itemgetter
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, NoReturn, Self, TypeAlias, TypeVar, cast, overload
 
 from ._contract import SpecReader
-from .errors import InvalidResponseError
+from .errors import InvalidResponseError, _unprintable
 
 __all__ = [
     "Confidence",
@@ -804,7 +804,7 @@ def _shown(value: Any) -> str:
     try:
         return _SHOWN.repr(value)
     except ValueError:  # an int over Python's 4,300-digit limit for str()
-        return f"<int of {value.bit_length()} bits>" if isinstance(value, int) else f"<{type(value).__name__}>"
+        return _unprintable(value)
 
 
 _MAX_FIELD_CHARS = 200
