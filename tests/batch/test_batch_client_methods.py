@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
+from typing import ForwardRef
 
 import pytest
 from batchkit import VOICEPRINTS, make_audio
 
 from pyannoteai_identify import AsyncClient, Client
+from pyannoteai_identify.batch import BatchOptions, aidentify_batch, identify_batch
 from pyannoteai_identify.sandbox import Sandbox
 
 
@@ -35,3 +38,17 @@ async def test_the_async_method_is_a_coroutine_with_the_same_outcome(sandbox: Sa
     assert report.ok
     assert sandbox.stats.submissions == 2
     assert len(list((tmp_path / "o").glob("*.json"))) == 2
+
+
+@pytest.mark.parametrize("function", [identify_batch, aidentify_batch])
+def test_batch_options_type_exactly_the_optional_keywords_of_the_batch_functions(function: object) -> None:
+    """``Client.identify_batch(**options: Unpack[BatchOptions])`` lets a type checker refuse a
+    misspelt option only while the TypedDict names each keyword with the function's own type."""
+    parameters = inspect.signature(function).parameters.values()  # type: ignore[arg-type]
+    keywords = {p.name: p.annotation for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is not p.empty}
+    declared = {
+        name: hint.__forward_arg__ if isinstance(hint, ForwardRef) else hint
+        for name, hint in BatchOptions.__annotations__.items()
+    }
+    assert declared == keywords
+    assert BatchOptions.__required_keys__ == frozenset()

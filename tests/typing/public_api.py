@@ -12,10 +12,12 @@ from typing import assert_type
 
 from pyannoteai_identify import (
     AsyncClient,
+    AudioSource,
     Client,
     DiarizationResult,
     IdentifyResult,
     Job,
+    UploadProgressCallback,
     VoiceprintResult,
     WebhookVerificationError,
 )
@@ -55,6 +57,21 @@ def progress_callbacks_may_return_a_value(client: Client, path: str) -> str:
     return client.upload(path, on_progress=on_progress)
 
 
+def helpers_of_the_user_name_the_public_types(
+    client: Client, audio: AudioSource, on_progress: UploadProgressCallback | None = None
+) -> Job[IdentifyResult]:
+    """A user's wrapper passes audio and a progress callback through, typed with the SDK's names."""
+    client.upload(audio, on_progress=on_progress)
+    return client.identify(audio, {"Alice": "vp"}, on_upload_progress=on_progress)
+
+
+def batch_options_of_the_client_method_are_checked(client: Client) -> None:
+    """``Client.identify_batch`` types its options as the module function does (each ignore is needed)."""
+    client.identify_batch(["a.wav"], {"Alice": "vp"}, manifest="m.sqlite", out="out", concurrency=4)
+    client.identify_batch(["a.wav"], {"Alice": "vp"}, manifest="m.sqlite", out="out", concurency=4)  # type: ignore[call-arg]
+    client.identify_batch(["a.wav"], {"Alice": "vp"}, manifest="m.sqlite", out="out", timeout="1h")  # type: ignore[arg-type]
+
+
 def waits_by_id_are_typed_by_kind(client: Client, job_id: str) -> None:
     assert_type(client.wait(job_id, kind="identify"), IdentifyResult)
     assert_type(client.wait(job_id, kind="voiceprint"), VoiceprintResult)
@@ -79,3 +96,11 @@ def verification_errors_name_their_reason(error: WebhookVerificationError) -> st
     """``reason`` is the literal of the documented reasons, so a ``match`` on it can be checked."""
     assert_type(error.reason, Reason)
     return error.reason
+
+
+def results_and_jobs_are_read_only(result: IdentifyResult, job: Job[IdentifyResult]) -> None:
+    """Assigning a field raises at run time; a type checker says so first (each ignore is needed)."""
+    result.warning = "edited"  # type: ignore[misc]
+    if result.confidence is not None:
+        result.confidence.resolution = 0.5  # type: ignore[misc]
+    job.status = "succeeded"  # type: ignore[misc]

@@ -19,7 +19,8 @@ from ._client import AsyncClient, Client
 from ._core import JobSummary, KeyStatus
 from ._polling import PollSchedule
 from ._retry import RetryPolicy
-from ._validation import Matching, Voiceprint
+from ._upload import ProgressCallback as UploadProgressCallback
+from ._validation import AudioSource, Matching, Voiceprint
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -65,6 +66,7 @@ __all__ = [
     "APIError",
     "APITimeoutError",
     "AsyncClient",
+    "AudioSource",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -92,6 +94,7 @@ __all__ = [
     "RetryPolicy",
     "Segment",
     "ServerError",
+    "UploadProgressCallback",
     "ValidationError",
     "Voiceprint",
     "VoiceprintMatch",

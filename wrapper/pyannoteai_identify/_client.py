@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, cast, overload
 
 import anyio
 import anyio.to_thread
@@ -59,7 +59,7 @@ from .errors import ConfigurationError, InvalidResponseError, ValidationError
 from .results import DiarizationResult, IdentifyResult, Job, JobKind, JobStatus, R, Result, VoiceprintResult
 
 if TYPE_CHECKING:
-    from .batch import BatchReport
+    from .batch import BatchOptions, BatchReport
     from .receiver import WebhookBroker
 
 __all__ = ["AsyncClient", "Client"]
@@ -744,7 +744,7 @@ class Client(_BaseClient):
         *,
         manifest: str | os.PathLike[str],
         out: str | os.PathLike[str],
-        **options: Any,
+        **options: Unpack[BatchOptions],
     ) -> BatchReport:
         """Identify speakers in many inputs, resumably and never billing an input twice.
 
@@ -1080,7 +1080,7 @@ class AsyncClient(_BaseClient):
         *,
         manifest: str | os.PathLike[str],
         out: str | os.PathLike[str],
-        **options: Any,
+        **options: Unpack[BatchOptions],
     ) -> BatchReport:
         """Identify speakers in many inputs, resumably and never billing an input twice.
 

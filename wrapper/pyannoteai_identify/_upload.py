@@ -17,7 +17,7 @@ import wave
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, TypeAlias
 
 import anyio.to_thread
 import httpx
@@ -26,8 +26,9 @@ from ._validation import MAX_AUDIO_SECONDS, MAX_VOICEPRINT_AUDIO_SECONDS, Checke
 from .errors import ValidationError
 
 CHUNK_SIZE = 1024 * 1024
-ProgressCallback = Callable[[int, int | None], object]
-"""Called with (bytes sent so far, total bytes or None) after each chunk."""
+#: Called after each chunk of an upload with (bytes sent so far, total bytes or None); what it
+#: returns is ignored, so ``tqdm``'s ``update``-style callables fit. Exported as ``UploadProgressCallback``.
+ProgressCallback: TypeAlias = Callable[[int, int | None], object]
 
 _UNSAFE = re.compile(r"[^a-zA-Z0-9\-_.]+")
 

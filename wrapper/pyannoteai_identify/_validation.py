@@ -284,7 +284,9 @@ def check_job_id(value: object) -> str:
     return job_id
 
 
-AudioSource: TypeAlias = "str | os.PathLike[str] | IO[bytes]"
+#: What ``identify``, ``upload`` and ``create_voiceprint`` take as audio: an https or ``media://``
+#: URL, a local path, or a binary file object (read from its current position).
+AudioSource: TypeAlias = str | os.PathLike[str] | IO[bytes]
 
 #: File name extensions read as audio: by ``batch`` when it searches folders, and by the command
 #: line when a ``--voiceprint`` names a file (audio is enrolled, anything else read as text).

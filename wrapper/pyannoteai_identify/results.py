@@ -33,7 +33,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import chain, repeat
 from operator import eq, itemgetter
-from typing import Any, ClassVar, Generic, Literal, NamedTuple, NoReturn, Self, TypeAlias, TypeVar, cast, overload
+from typing import (
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    NamedTuple,
+    NoReturn,
+    Self,
+    TypeAlias,
+    TypeVar,
+    cast,
+    dataclass_transform,
+    overload,
+)
 
 from ._contract import SpecReader
 from .errors import InvalidResponseError, _unprintable
@@ -99,10 +112,13 @@ def is_terminal(status: str) -> bool:
     return status in _TERMINAL
 
 
+@dataclass_transform(frozen_default=True)
 class _Frozen:
     """Attributes are set once, in ``__init__`` (through :meth:`_set`), and never again.
 
     Pickle and copy restore the slots through ``__setstate__``, which bypasses the refusal.
+    ``dataclass_transform`` tells type checkers so: assigning a field is a type error, not only
+    the ``AttributeError`` it raises at run time (each subclass writes its own ``__init__``).
     """
 
     __slots__ = ()

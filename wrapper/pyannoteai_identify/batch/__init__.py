@@ -13,7 +13,7 @@ protocol, its one honest limit (a submission whose answer was lost), and the ari
 The command line is ``pyannoteai-identify batch`` (:func:`main`).
 """
 
-from ._api import aidentify_batch, identify_batch
+from ._api import BatchOptions, aidentify_batch, identify_batch
 from ._cli import add_arguments, main
 from ._inputs import AUDIO_EXTENSIONS
 from ._limiter import RateLimiter
@@ -22,6 +22,7 @@ from ._report import BatchProgress, BatchReport, InputReport
 
 __all__ = [
     "AUDIO_EXTENSIONS",
+    "BatchOptions",
     "BatchProgress",
     "BatchReport",
     "InputReport",

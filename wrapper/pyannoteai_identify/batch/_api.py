@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import anyio
 
@@ -32,7 +32,33 @@ from ._settings import DEFAULT_TIMEOUT, Options, Tuning, check_concurrency, chec
 if TYPE_CHECKING:
     from ..receiver import WebhookBroker
 
-__all__ = ["aidentify_batch", "identify_batch"]
+__all__ = ["BatchOptions", "aidentify_batch", "identify_batch"]
+
+
+class BatchOptions(TypedDict, total=False):
+    """The optional keywords of :func:`identify_batch`, for ``Client.identify_batch(**options)``.
+
+    A type checker then refuses a misspelt option or a wrong type there, as it does here. A test
+    holds these equal to :func:`identify_batch`'s own keywords.
+    """
+
+    concurrency: int
+    num_speakers: int | None
+    matching: Matching | Mapping[str, Any] | None
+    confidence: bool
+    exclusive: bool
+    turn_level_confidence: bool
+    webhook: str | None
+    broker: WebhookBroker | None
+    retry_failed: bool
+    resubmit_expired: bool
+    resubmit_uncertain: bool
+    adopt_uncertain: bool
+    poll_interval: float
+    status_share: float
+    timeout: float | None
+    limiter: RateLimiter | None
+    on_progress: ProgressCallback | None
 
 
 async def aidentify_batch(
