@@ -34,6 +34,7 @@ from datetime import datetime
 from itertools import chain, repeat
 from operator import eq, itemgetter
 from typing import (
+    TYPE_CHECKING,
     Any,
     ClassVar,
     Generic,
@@ -44,7 +45,6 @@ from typing import (
     TypeAlias,
     TypeVar,
     cast,
-    dataclass_transform,
     overload,
 )
 
@@ -112,13 +112,13 @@ def is_terminal(status: str) -> bool:
     return status in _TERMINAL
 
 
-@dataclass_transform(frozen_default=True)
 class _Frozen:
     """Attributes are set once, in ``__init__`` (through :meth:`_set`), and never again.
 
     Pickle and copy restore the slots through ``__setstate__``, which bypasses the refusal.
-    ``dataclass_transform`` tells type checkers so: assigning a field is a type error, not only
-    the ``AttributeError`` it raises at run time (each subclass writes its own ``__init__``).
+    Subclasses show type checkers their fields as read-only properties (and their slots only at
+    run time, as pyright reads a slot of the same name as the property object itself), so
+    assigning a field is a type error there too, not only an ``AttributeError`` at run time.
     """
 
     __slots__ = ()
@@ -237,11 +237,14 @@ class Confidence(_Frozen):
     ``memoryview`` of them (format ``"B"`` or ``"d"``): indexing, slicing, ``len``, ``tolist()``.
     """
 
-    __slots__ = ("_data", "_format", "resolution")
+    if TYPE_CHECKING:  # read-only fields (see _Frozen)
+        _data: bytes
+        _format: str
 
-    _data: bytes
-    _format: str
-    resolution: float
+        @property
+        def resolution(self) -> float: ...
+    else:
+        __slots__ = ("_data", "_format", "resolution")
 
     def __init__(self, scores: array[int] | array[float] | Sequence[float], resolution: float) -> None:
         """Keep a copy of *scores*; *resolution* is the frame length in seconds.
@@ -492,9 +495,13 @@ class _Output(_Frozen, ABC):
 
     __slots__ = ()
 
-    extra: Mapping[str, Any]
-    warning: str | None
     _kind: ClassVar[JobKind]
+    if TYPE_CHECKING:  # read-only fields (see _Frozen)
+
+        @property
+        def extra(self) -> Mapping[str, Any]: ...
+        @property
+        def warning(self) -> str | None: ...
 
     @classmethod
     def from_dict(cls, output: Mapping[str, Any]) -> Self:
@@ -550,13 +557,20 @@ class _Output(_Frozen, ABC):
 class DiarizationResult(_Output):
     """The output of a diarization job (also what a failed or unknown job's output parses to)."""
 
-    __slots__ = ("confidence", "diarization", "error", "exclusive_diarization", "extra", "warning")
     _kind = "diarization"
 
-    diarization: Sequence[Segment]
-    exclusive_diarization: Sequence[Segment] | None
-    confidence: Confidence | None
-    error: str | None
+    if TYPE_CHECKING:  # read-only fields (see _Frozen)
+
+        @property
+        def diarization(self) -> Sequence[Segment]: ...
+        @property
+        def exclusive_diarization(self) -> Sequence[Segment] | None: ...
+        @property
+        def confidence(self) -> Confidence | None: ...
+        @property
+        def error(self) -> str | None: ...
+    else:
+        __slots__ = ("confidence", "diarization", "error", "exclusive_diarization", "extra", "warning")
 
     def __init__(
         self,
@@ -606,24 +620,33 @@ class IdentifyResult(_Output):
         extra: output keys this version does not know, kept as sent (a deep copy).
     """
 
-    __slots__ = (
-        "confidence",
-        "diarization",
-        "error",
-        "exclusive_diarization",
-        "extra",
-        "identification",
-        "voiceprints",
-        "warning",
-    )
     _kind = "identify"
 
-    identification: Sequence[Identification]
-    voiceprints: tuple[VoiceprintMatch, ...]
-    diarization: Sequence[Segment]
-    exclusive_diarization: Sequence[Segment] | None
-    confidence: Confidence | None
-    error: str | None
+    if TYPE_CHECKING:  # read-only fields (see _Frozen)
+
+        @property
+        def identification(self) -> Sequence[Identification]: ...
+        @property
+        def voiceprints(self) -> tuple[VoiceprintMatch, ...]: ...
+        @property
+        def diarization(self) -> Sequence[Segment]: ...
+        @property
+        def exclusive_diarization(self) -> Sequence[Segment] | None: ...
+        @property
+        def confidence(self) -> Confidence | None: ...
+        @property
+        def error(self) -> str | None: ...
+    else:
+        __slots__ = (
+            "confidence",
+            "diarization",
+            "error",
+            "exclusive_diarization",
+            "extra",
+            "identification",
+            "voiceprints",
+            "warning",
+        )
 
     def __init__(
         self,
@@ -699,11 +722,16 @@ class IdentifyResult(_Output):
 class VoiceprintResult(_Output):
     """The output of a voiceprint job: the voiceprint string to pass to identify."""
 
-    __slots__ = ("error", "extra", "voiceprint", "warning")
     _kind = "voiceprint"
 
-    voiceprint: str
-    error: str | None
+    if TYPE_CHECKING:  # read-only fields (see _Frozen)
+
+        @property
+        def voiceprint(self) -> str: ...
+        @property
+        def error(self) -> str | None: ...
+    else:
+        __slots__ = ("error", "extra", "voiceprint", "warning")
 
     def __init__(
         self,
@@ -741,15 +769,24 @@ class Job(_Frozen, Generic[R]):
     Immutable; two jobs are equal when everything the API reported is equal, output included.
     """
 
-    __slots__ = ("created_at", "id", "kind", "output", "status", "updated_at", "warning")
+    if TYPE_CHECKING:  # read-only fields (see _Frozen)
 
-    id: str
-    status: JobStatus | str
-    kind: JobKind | None
-    output: R | Result | None
-    created_at: datetime | None
-    updated_at: datetime | None
-    warning: str | None
+        @property
+        def id(self) -> str: ...
+        @property
+        def status(self) -> JobStatus | str: ...
+        @property
+        def kind(self) -> JobKind | None: ...
+        @property
+        def output(self) -> R | Result | None: ...
+        @property
+        def created_at(self) -> datetime | None: ...
+        @property
+        def updated_at(self) -> datetime | None: ...
+        @property
+        def warning(self) -> str | None: ...
+    else:
+        __slots__ = ("created_at", "id", "kind", "output", "status", "updated_at", "warning")
 
     def __init__(
         self,
