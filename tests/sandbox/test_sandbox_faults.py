@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -90,6 +92,27 @@ def test_faults_hit_the_presigned_upload_too(sandbox: Sandbox, client: httpx.Cli
     with pytest.raises(httpx.RemoteProtocolError):
         httpx.put(target, content=b"RIFF", verify=TLS)
     assert sandbox.state.media("a") is None
+
+
+def test_a_request_held_by_a_delay_when_the_sandbox_is_reset_acts_on_nothing(
+    sandbox: Sandbox, raw_client: httpx.Client
+) -> None:
+    """reset() between tests releases a submission a delay still holds: 503, no job, nothing counted
+    (served after the reset, it created a job in whatever test came next)."""
+    sandbox.faults.next(1, "delay", seconds=1.0, operation="identify")
+    body = {"url": "media://a", "voiceprints": [{"label": "Bob", "voiceprint": voiceprint_for("Bob")}]}
+    with ThreadPoolExecutor(1) as pool:
+        held = pool.submit(raw_client.post, "/v1/identify", json=body)
+        for _ in range(500):  # until the sandbox holds it (at most 5 s)
+            if sandbox.stats.requests["identify"] or held.done():
+                break
+            time.sleep(0.01)
+        sandbox.reset()
+        answer = held.result(timeout=5)
+    assert answer.status_code == 503
+    assert "reset" in answer.json()["message"]
+    assert (sandbox.stats.submissions, sum(sandbox.stats.requests.values())) == (0, 0)
+    assert sandbox.state.list_jobs()[0] == []
 
 
 def test_faulted_submissions_create_no_job(sandbox: Sandbox, raw_client: httpx.Client) -> None:

@@ -140,7 +140,8 @@ async def _with_faults(
     ctx.stats.count_request(operation_id)
     fault = ctx.faults.take(operation_id)
     if fault is not None and fault.kind == "delay":
-        await anyio.sleep(fault.seconds)
+        if not await ctx.faults.hold(fault.seconds):
+            return _api_error(503, "The sandbox was reset while it held this request; nothing was done", request_id)
         fault = None
     if fault is not None and not fault.after:
         return _fault_response(ctx, fault, success, request_id)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, get_args
 
+import anyio
 import httpx
 
 from ._state import JobKind
@@ -25,6 +27,8 @@ _KINDS: tuple[str, ...] = get_args(FaultKind)
 _JOB_KINDS: tuple[str, ...] = get_args(JobKind)
 _MAX_COUNT = 10_000
 _MAX_DELAY = 300.0
+#: How often a held request looks whether the faults were cleared (by ``Sandbox.reset``).
+_HOLD_CHECK = 0.01
 
 
 class DroppedConnection(httpx.RemoteProtocolError):
@@ -56,6 +60,7 @@ class Faults:
         self._rules: list[Fault] = []
         self._job_failures: list[tuple[str, JobKind | None]] = []
         self._lock = threading.Lock()
+        self._clears = 0  # how many times clear() ran: a held request compares it before and after
 
     def next(
         self,
@@ -74,7 +79,8 @@ class Faults:
             n: how many requests, 1 to 10000.
             kind: ``"5xx"`` (an ``ApiError`` with *status*, default 503), ``"429"`` (with
                 ``Retry-After: retry_after``), ``"402"`` (subscription required), ``"delay"``
-                (wait *seconds* of real time, then answer normally), ``"drop"`` (close the
+                (wait *seconds* of real time, then answer normally; a ``clear()`` meanwhile, as
+                ``Sandbox.reset()`` does, ends the wait with a 503 and nothing done), ``"drop"`` (close the
                 connection in the middle of the response), ``"malformed"`` (the success status
                 with a body that is not JSON).
             status: the status of a ``"5xx"`` fault, 500 to 599.
@@ -119,10 +125,28 @@ class Faults:
             self._job_failures.append((error, kind))
 
     def clear(self) -> None:
-        """Forget every pending fault and job failure."""
+        """Forget every pending fault and job failure, and release the requests a delay holds."""
         with self._lock:
             self._rules.clear()
             self._job_failures.clear()
+            self._clears += 1
+
+    async def hold(self, seconds: float) -> bool:
+        """Wait *seconds* of real time for a ``"delay"`` fault; False if :meth:`clear` ran meanwhile.
+
+        A request still held when a test ends must not act on the sandbox once it has been reset
+        for the next test (it would create a job, or count a request, there); its caller answers
+        it without serving it instead.
+        """
+        with self._lock:
+            clears = self._clears
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            await anyio.sleep(min(left, _HOLD_CHECK))
+            with self._lock:
+                if self._clears != clears:
+                    return False
+        return True
 
     @property
     def pending(self) -> int:

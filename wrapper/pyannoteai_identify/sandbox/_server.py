@@ -186,6 +186,8 @@ class Sandbox:
         """Forget everything (uploads, jobs, counters, faults, rate-limit windows, pending webhooks).
 
         The server keeps running and the clock keeps its time, so one sandbox can serve many tests.
+        A request that a ``"delay"`` fault still holds (its client may have timed out) is answered
+        503 without being served, so it creates no job and counts nothing in the next test.
         """
         self.dispatcher.clear()
         self.state.clear()
