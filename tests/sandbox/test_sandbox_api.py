@@ -160,12 +160,13 @@ def test_invalid_bodies_get_400_with_readable_field_errors(
         (b"", "Required: a JSON object"),
         (b"{not json", "Must be valid JSON"),
         (b'{"url": NaN}', "Must be valid JSON"),
-        (b"[" * 3000 + b"]" * 3000, "Must be valid JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "Must be valid JSON"),
     ],
-    ids=["empty", "broken", "nan", "nested-3000-deep"],
+    ids=["empty", "broken", "nan", "nested-past-the-parser"],
 )
 def test_bodies_that_are_not_json_get_400(client: httpx.Client, content: bytes, message: str) -> None:
-    """An empty or non-JSON body (NaN included) is a 400 on the body itself."""
+    """An empty or non-JSON body (NaN included, or nested deeper than Python's parser goes) is a
+    400 on the body itself, not a 500. 100,000 levels: 3,000 parse on Python 3.13."""
     response = client.post("/v1/voiceprint", content=content, headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert response.json()["errors"] == [{"field": "body", "message": message}]
