@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import copy
+import multiprocessing
 import pickle
 
 import pytest
@@ -68,7 +69,10 @@ def _raise_in_worker() -> None:
 
 
 def test_an_exception_raised_in_a_worker_process_reaches_the_parent_whole() -> None:
-    with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
+    # Not fork: this process runs other tests' threads, and Python 3.12+ warns that a forked child of
+    # a threaded process may deadlock. The forkserver's child imports this module, as a user's would.
+    context = multiprocessing.get_context("forkserver")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         future = pool.submit(_raise_in_worker)
         with pytest.raises(errors.JobFailedError) as caught:
             future.result(timeout=60)
