@@ -23,7 +23,7 @@ from typing import Any
 import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -133,20 +133,49 @@ async def _json_body(request: Request) -> tuple[Any, FieldErrors]:
 
 
 async def _with_faults(
-    ctx: AppContext, operation_id: str, success: int, request_id: str, serve: Callable[[], Awaitable[Response]]
+    ctx: AppContext,
+    operation_id: str,
+    success: int,
+    request_id: str,
+    serve: Callable[[], Awaitable[Response]],
+    unread: Request | None = None,
 ) -> Response:
     """Count the request and apply the next injected fault: a delay is waited out, a fault answers
-    instead of *serve*, or (``after``) replaces the answer of the request *serve* handled."""
+    instead of *serve*, or (``after``) replaces the answer of the request *serve* handled.
+
+    *unread* is a request whose body *serve* would read: a fault answering instead reads it first.
+    """
     ctx.stats.count_request(operation_id)
-    fault = ctx.faults.take(operation_id)
+    fault, clears = ctx.faults.take(operation_id)
     if fault is not None and fault.kind == "delay":
-        if not await ctx.faults.hold(fault.seconds):
+        if not await ctx.faults.hold(fault.seconds, clears):
+            await _discard_body(unread, ctx.max_upload_bytes)
             return _api_error(503, "The sandbox was reset while it held this request; nothing was done", request_id)
         fault = None
     if fault is not None and not fault.after:
+        await _discard_body(unread, ctx.max_upload_bytes)
         return _fault_response(ctx, fault, success, request_id)
     response = await serve()
     return response if fault is None else _fault_response(ctx, fault, success, request_id)
+
+
+async def _discard_body(request: Request | None, limit: int) -> None:
+    """Read and drop what is left of *request*'s body, at most *limit* bytes.
+
+    A server that closes a connection with request bytes still unread makes the kernel reset it,
+    and the client then sees "connection reset" instead of the answer it was sent, at random
+    (a dropped upload raised ``ReadError`` 5 times in 100 under load, not ``RemoteProtocolError``).
+    """
+    if request is None:
+        return
+    seen = 0
+    try:
+        async for chunk in request.stream():
+            seen += len(chunk)
+            if seen > limit:
+                return
+    except ClientDisconnect:
+        return
 
 
 def _api(ctx: AppContext, operation_id: str, method: str, success: int, handler: Handler) -> Callable[..., Any]:
@@ -298,7 +327,8 @@ HANDLERS: dict[str, Handler] = {
 
 def _upload(ctx: AppContext) -> Callable[..., Any]:
     async def endpoint(request: Request) -> Response:
-        return await _with_faults(ctx, UPLOAD_OPERATION, 200, str(uuid.uuid4()), functools.partial(store, request))
+        serve = functools.partial(store, request)
+        return await _with_faults(ctx, UPLOAD_OPERATION, 200, str(uuid.uuid4()), serve, unread=request)
 
     async def store(request: Request) -> Response:
         key = ctx.state.upload_key(request.path_params["token"])

@@ -131,15 +131,14 @@ class Faults:
             self._job_failures.clear()
             self._clears += 1
 
-    async def hold(self, seconds: float) -> bool:
-        """Wait *seconds* of real time for a ``"delay"`` fault; False if :meth:`clear` ran meanwhile.
+    async def hold(self, seconds: float, clears: int) -> bool:
+        """Wait *seconds* of real time for a ``"delay"`` fault taken when :meth:`clear` had run
+        *clears* times; False if it has run since.
 
         A request still held when a test ends must not act on the sandbox once it has been reset
         for the next test (it would create a job, or count a request, there); its caller answers
         it without serving it instead.
         """
-        with self._lock:
-            clears = self._clears
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
             await anyio.sleep(min(left, _HOLD_CHECK))
@@ -154,16 +153,18 @@ class Faults:
         with self._lock:
             return sum(rule.remaining for rule in self._rules) + len(self._job_failures)
 
-    def take(self, operation: str) -> Fault | None:
-        """The fault for one request to *operation*, consuming it, or None."""
+    def take(self, operation: str) -> tuple[Fault | None, int]:
+        """The fault for one request to *operation*, consuming it, or None; with the count of
+        :meth:`clear` calls it was taken under, for :meth:`hold` (read under the same lock, so a
+        clear between the two cannot go unnoticed)."""
         with self._lock:
             for rule in self._rules:
                 if rule.operation in (None, operation):
                     rule.remaining -= 1
                     if rule.remaining == 0:
                         self._rules.remove(rule)
-                    return rule
-        return None
+                    return rule, self._clears
+            return None, self._clears
 
     def take_job_failure(self, kind: JobKind) -> str | None:
         """The error a new job of *kind* must fail with, consuming it, or None."""

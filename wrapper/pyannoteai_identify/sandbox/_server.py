@@ -189,9 +189,9 @@ class Sandbox:
         A request that a ``"delay"`` fault still holds (its client may have timed out) is answered
         503 without being served, so it creates no job and counts nothing in the next test.
         """
+        self.faults.clear()  # first: a request a delay holds is released before the state is emptied
         self.dispatcher.clear()
         self.state.clear()
-        self.faults.clear()
         self.limiter.clear()
         self.stats.reset()
 
