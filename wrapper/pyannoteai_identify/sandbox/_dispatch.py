@@ -250,10 +250,11 @@ class WebhookDispatcher:
             return
 
         def record(outcome: DeliveryOutcome, status: int | None, reason: str | None) -> None:
+            # Checked and recorded under one lock: a clear() (a reset between tests) in between
+            # would otherwise let this attempt be recorded in the next test's statistics.
             with self._lock:
-                if generation != self._generation:
-                    return
-            self._stats.record(Delivery(item.job_id, item.url, item.attempt, outcome, status, reason, body))
+                if generation == self._generation:
+                    self._stats.record(Delivery(item.job_id, item.url, item.attempt, outcome, status, reason, body))
 
         try:
             host = urlsplit(item.url).hostname
