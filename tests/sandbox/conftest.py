@@ -33,7 +33,12 @@ def _shared_sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
-    """A running, empty sandbox on a frozen clock (options from ``@pytest.mark.sandbox``)."""
+    """A running, empty sandbox on a frozen clock (options from ``@pytest.mark.sandbox``).
+
+    Without options, the session's shared sandbox, reset; with any (``own=True`` alone for the
+    defaults), one of the test's own, for tests that need state ``reset()`` leaves alone, such as an
+    idle job runner (jobs of earlier tests may still be deciding their outcome).
+    """
     marker = request.node.get_closest_marker("sandbox")
     if marker is None or not marker.kwargs:
         shared: Sandbox = request.getfixturevalue("_shared_sandbox")
@@ -41,6 +46,7 @@ def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
         yield shared
         return
     options = dict(marker.kwargs)
+    options.pop("own", None)  # own=True: a sandbox of the test's own, with default settings
     if not options.pop("real_time", False):
         options.setdefault("clock", _frozen_clock())
     with running_sandbox(**options) as running:

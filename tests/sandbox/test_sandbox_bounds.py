@@ -138,6 +138,7 @@ def test_a_submission_is_answered_before_its_audio_url_is_fetched(
     assert finished(sandbox, client, created.json()["jobId"])["status"] == "succeeded"
 
 
+@pytest.mark.sandbox(own=True)  # every fetch thread, or the pending bound, must be free at the start
 def test_urls_that_never_answer_do_not_hold_other_submissions(
     client: httpx.Client, sandbox: Sandbox, held: HeldAudio
 ) -> None:
@@ -168,6 +169,7 @@ def test_the_runner_refuses_work_past_max_pending() -> None:
     runner.close()
 
 
+@pytest.mark.sandbox(own=True)  # every fetch thread, or the pending bound, must be free at the start
 def test_a_submission_past_max_pending_is_429(
     client: httpx.Client, sandbox: Sandbox, held: HeldAudio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
