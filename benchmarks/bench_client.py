@@ -216,6 +216,8 @@ def loopback_server(succeeded_seconds: float) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait(timeout=10)
+        if child.stdout is not None:
+            child.stdout.close()
 
 
 # --- get_job -----------------------------------------------------------------------------------

@@ -154,8 +154,9 @@ def _start_command(*args: str) -> tuple[subprocess.Popen[str], queue.Queue[str]]
 
     def pump() -> None:
         assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
+        with process.stdout:  # closed at the child's end of output (left open, Python 3.13 warns)
+            for line in process.stdout:
+                lines.put(line)
 
     threading.Thread(target=pump, daemon=True).start()
     return process, lines
