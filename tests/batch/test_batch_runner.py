@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import json
 import os
 import sqlite3
 import stat
+import warnings
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -269,7 +272,7 @@ def test_results_written_before_a_crash_are_recovered_without_fetching(sandbox: 
     run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
     manifest_path = tmp_path / "manifest.sqlite"
     rows = manifest_rows(manifest_path)
-    with sqlite3.connect(manifest_path) as db:  # killed between writing the files and recording them
+    with closing(sqlite3.connect(manifest_path)) as db, db:  # killed between writing the files and recording them
         db.execute("UPDATE inputs SET status = 'submitted' WHERE id = ?", (rows[0]["id"],))
     Path(rows[1]["result_json"]).unlink()  # a recorded result whose file was deleted
     sandbox.stats.reset()
@@ -351,7 +354,7 @@ def test_an_upload_is_reused_for_20_hours_then_made_again(
     halted = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
     assert halted.counts["pending"] == 1 and requests_of(sandbox)["getMediaUploadUrl"] == 1
     aged = (datetime.now(UTC) - timedelta(hours=age_hours)).isoformat(timespec="milliseconds")
-    with sqlite3.connect(tmp_path / "manifest.sqlite") as db:
+    with closing(sqlite3.connect(tmp_path / "manifest.sqlite")) as db, db:
         db.execute("UPDATE inputs SET uploaded_at = ?", (aged,))
     sandbox.stats.reset()
 
@@ -564,3 +567,27 @@ def test_a_file_written_again_after_it_was_hashed_is_uploaded_under_the_hash_of_
     rows = {Path(row["source"]).name: row for row in manifest_rows(tmp_path / "manifest.sqlite")}
     assert rows["rec000.wav"]["sha256"] == hashlib.sha256(new_bytes).hexdigest()
     assert rows["rec000.wav"]["audio_url"] != rows["rec009.wav"]["audio_url"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_run_ended_by_an_error_leaves_none_of_its_streams_open(sandbox: Sandbox, tmp_path: Path, mode: str) -> None:
+    """An error out of a run (here the progress callback's) still closes the engine's streams: the
+    one feeding the fetchers was left open, a ResourceWarning when it was collected."""
+
+    calls: list[object] = []
+
+    def fail(progress: object) -> None:  # from the second call on: inside the workers' task group
+        calls.append(progress)
+        if len(calls) > 1:
+            raise RuntimeError("the progress callback failed")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        try:
+            run_batch(mode, sandbox, make_audio(tmp_path / "in", 2), tmp_path, on_progress=fail)
+        except RuntimeError as error:
+            assert str(error) == "the progress callback failed"
+        else:
+            raise AssertionError("the callback's error did not end the run")
+        gc.collect()
+    assert [str(w.message) for w in caught if "MemoryObject" in str(w.message)] == []

@@ -752,29 +752,34 @@ class Engine:
             submit_send.send_nowait(input_id)
         submit_send.close()
         finished = False
-        async with anyio.create_task_group() as group:
-            self._group = group
-            for job_id, active in list(self.active.items()):
-                self._start_watching(job_id, active.input_id, active.status)
-            for _ in range(self.tuning.concurrency):
-                group.start_soon(self._submit_worker, submit_receive.clone())
-                group.start_soon(self._fetch_worker, fetch_receive.clone())
-            submit_receive.close()
-            fetch_receive.close()
-            group.start_soon(self._poller)
-            while True:
-                self._wake = anyio.Event()
-                if self._idle():
-                    finished = True
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                with anyio.move_on_after(remaining):
-                    await self._wake.wait()
-            group.cancel_scope.cancel()
-        self._group = None
-        fetch_send.close()
+        try:
+            async with anyio.create_task_group() as group:
+                self._group = group
+                for job_id, active in list(self.active.items()):
+                    self._start_watching(job_id, active.input_id, active.status)
+                for _ in range(self.tuning.concurrency):
+                    group.start_soon(self._submit_worker, submit_receive.clone())
+                    group.start_soon(self._fetch_worker, fetch_receive.clone())
+                submit_receive.close()
+                fetch_receive.close()
+                group.start_soon(self._poller)
+                while True:
+                    self._wake = anyio.Event()
+                    if self._idle():
+                        finished = True
+                        break
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    with anyio.move_on_after(remaining):
+                        await self._wake.wait()
+                group.cancel_scope.cancel()
+        finally:
+            # However the round ends (a worker's error, a Ctrl-C), no stream is left open: an
+            # unclosed one is a ResourceWarning when it is collected.
+            self._group = None
+            for stream in (fetch_send, submit_receive, fetch_receive):
+                stream.close()
         return finished
 
     # --- the run -------------------------------------------------------------------------------
