@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ def run_batch(
 
 def manifest_rows(path: Path) -> list[dict[str, Any]]:
     """Every input row of a manifest, read with plain sqlite3 (as a user inspecting it would)."""
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         db.row_factory = sqlite3.Row
         return [dict(row) for row in db.execute("SELECT * FROM inputs ORDER BY id")]
 

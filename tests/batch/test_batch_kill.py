@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,7 @@ def kill_after(sandbox: Sandbox, tmp_path: Path, operation: str, count: int) -> 
 
 
 def jobs_per_input(manifest: Path) -> dict[int, int]:
-    with sqlite3.connect(manifest) as db:
+    with closing(sqlite3.connect(manifest)) as db, db:
         return dict(db.execute("SELECT input_id, COUNT(*) FROM jobs GROUP BY input_id").fetchall())
 
 

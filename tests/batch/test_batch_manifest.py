@@ -8,6 +8,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -114,7 +115,7 @@ def test_other_settings_and_other_schemas_are_refused(tmp_path: Path) -> None:
         manifest.bind_settings("one", "labels Alice")
         with pytest.raises(ManifestError, match="labels Alice"):
             manifest.bind_settings("two", "labels Bob")
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
     with pytest.raises(ManifestError, match="schema 99"):
         Manifest(path)
