@@ -320,7 +320,8 @@ def test_a_manifest_that_cannot_be_written_mid_run_exits_two_and_logs_the_job_it
     err = capsys.readouterr().err
     assert code == 2
     assert "the manifest could not be written (database or disk is full)" in err and "Traceback" not in err
-    (job,) = [job.id for job in Client(env.api_key, base_url=env.base_url).jobs()]
+    with Client(env.api_key, base_url=env.base_url) as client:
+        (job,) = [job.id for job in client.jobs()]
     assert any(job in record.getMessage() for record in caplog.records)
 
 
