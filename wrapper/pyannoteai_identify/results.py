@@ -502,6 +502,8 @@ class _Output(_Frozen, ABC):
         def extra(self) -> Mapping[str, Any]: ...
         @property
         def warning(self) -> str | None: ...
+        @property
+        def error(self) -> str | None: ...
 
     @classmethod
     def from_dict(cls, output: Mapping[str, Any]) -> Self:
@@ -532,6 +534,21 @@ class _Output(_Frozen, ABC):
         """The output as JSON, in the API's own field names."""
         return json.dumps(self.to_dict(), **kwargs)
 
+
+class _Diarized(_Output):
+    """The fields a diarization and an identify output share, and how they are set."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # read-only fields (see _Frozen)
+
+        @property
+        def diarization(self) -> Sequence[Segment]: ...
+        @property
+        def exclusive_diarization(self) -> Sequence[Segment] | None: ...
+        @property
+        def confidence(self) -> Confidence | None: ...
+
     def _set_diarization(
         self,
         diarization: Iterable[Segment],
@@ -554,22 +571,12 @@ class _Output(_Frozen, ABC):
         )
 
 
-class DiarizationResult(_Output):
+class DiarizationResult(_Diarized):
     """The output of a diarization job (also what a failed or unknown job's output parses to)."""
 
     _kind = "diarization"
 
-    if TYPE_CHECKING:  # read-only fields (see _Frozen)
-
-        @property
-        def diarization(self) -> Sequence[Segment]: ...
-        @property
-        def exclusive_diarization(self) -> Sequence[Segment] | None: ...
-        @property
-        def confidence(self) -> Confidence | None: ...
-        @property
-        def error(self) -> str | None: ...
-    else:
+    if not TYPE_CHECKING:  # type checkers see the fields as the bases' read-only properties
         __slots__ = ("confidence", "diarization", "error", "exclusive_diarization", "extra", "warning")
 
     def __init__(
@@ -606,7 +613,7 @@ class DiarizationResult(_Output):
         return f"DiarizationResult(segments={len(self.diarization)}, speakers={sorted(self.talk_time())})"
 
 
-class IdentifyResult(_Output):
+class IdentifyResult(_Diarized):
     """The output of an identify job: who spoke when, and how each speaker matched the voiceprints.
 
     Attributes:
@@ -628,14 +635,6 @@ class IdentifyResult(_Output):
         def identification(self) -> Sequence[Identification]: ...
         @property
         def voiceprints(self) -> tuple[VoiceprintMatch, ...]: ...
-        @property
-        def diarization(self) -> Sequence[Segment]: ...
-        @property
-        def exclusive_diarization(self) -> Sequence[Segment] | None: ...
-        @property
-        def confidence(self) -> Confidence | None: ...
-        @property
-        def error(self) -> str | None: ...
     else:
         __slots__ = (
             "confidence",
@@ -728,8 +727,6 @@ class VoiceprintResult(_Output):
 
         @property
         def voiceprint(self) -> str: ...
-        @property
-        def error(self) -> str | None: ...
     else:
         __slots__ = ("error", "extra", "voiceprint", "warning")
 
