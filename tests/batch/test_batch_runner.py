@@ -591,3 +591,25 @@ def test_a_run_ended_by_an_error_leaves_none_of_its_streams_open(sandbox: Sandbo
             raise AssertionError("the callback's error did not end the run")
         gc.collect()
     assert [str(w.message) for w in caught if "MemoryObject" in str(w.message)] == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_progress_callback_that_would_never_run_is_refused(sandbox: Sandbox, tmp_path: Path, mode: str) -> None:
+    """An async on_progress was called, never awaited, and showed nothing: it is refused before the
+    manifest or the output folder is made; a lambda around one is refused at its first call."""
+
+    async def show(progress: object) -> None:
+        """Never awaited by the run."""
+
+    audio = make_audio(tmp_path / "in", 1)
+    with pytest.raises(ValidationError, match="on_progress"):
+        run_batch(mode, sandbox, audio, tmp_path, on_progress=show)
+    assert not (tmp_path / "manifest.sqlite").exists() and not (tmp_path / "out").exists()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TypeError, match=r"^on_progress returned a coroutine"):
+            run_batch(mode, sandbox, audio, tmp_path, on_progress=lambda progress: show(progress))
+        gc.collect()
+    assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
+    assert sandbox.stats.submissions == 0

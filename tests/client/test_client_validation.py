@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import io
+import warnings
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import respx
-from clientkit import Api, write_wav
+from clientkit import JOB_ID, PRESIGNED_URL, Api, job_body, write_wav
 
 from pyannoteai_identify import Matching, ValidationError, Voiceprint
 from pyannoteai_identify._validation import (
@@ -334,6 +337,55 @@ async def test_a_callback_that_would_never_run_is_refused_before_anything_is_sen
         with pytest.raises(ValidationError, match="must be a"):
             await call()
     assert router.calls.call_count == 0
+
+
+def _returns_a_coroutine(*args: object) -> Any:
+    """A plain function around an async one (a lambda, a plain decorator): it returns the coroutine
+    instead of running it, and only its first call can tell."""
+    return _async_callback(*args)
+
+
+async def _refused_at_first_call(call: Callable[[], Awaitable[object]], field: str) -> str:
+    """Run *call*, expect the TypeError that names *field*, and check that the returned coroutine was
+    closed: Python's "coroutine ... was never awaited" warning does not follow the error."""
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        with pytest.raises(TypeError) as caught:
+            await call()
+        message = str(caught.value)
+        del caught  # its traceback holds the frame that holds the coroutine
+        gc.collect()
+    assert [str(warning.message) for warning in warned if "never awaited" in str(warning.message)] == []
+    assert message.startswith(f"{field} returned a coroutine")
+    assert "plain function" in message
+    return message
+
+
+async def test_a_status_callback_returning_a_coroutine_is_refused_at_its_first_call_naming_the_job(
+    api: Api, router: respx.Router
+) -> None:
+    """A lambda around an async function passes the check before the call; its first call raises a
+    TypeError that names on_status and the job to resume (the job is already billed), instead of a
+    body that silently never runs."""
+    router.get(f"/v1/jobs/{JOB_ID}").respond(200, json=job_body("running"))
+    message = await _refused_at_first_call(lambda: api.wait(JOB_ID, on_status=_returns_a_coroutine), "on_status")
+    assert f"wait({JOB_ID!r})" in message
+    assert router.calls.call_count == 1
+
+
+async def test_an_upload_progress_callback_returning_a_coroutine_stops_the_upload_at_its_first_call(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """upload() and identify() stop at the first chunk's report; identify submits no job."""
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    router.put(PRESIGNED_URL).respond(200)
+    identify = router.post("/v1/identify").respond(200, json={"jobId": JOB_ID, "status": "created"})
+    audio = write_wav(tmp_path / "a.wav", 1.0)
+    await _refused_at_first_call(lambda: api.upload(audio, on_progress=_returns_a_coroutine), "on_progress")
+    await _refused_at_first_call(
+        lambda: api.identify(audio, {"Alice": "QUJD"}, on_upload_progress=_returns_a_coroutine), "on_upload_progress"
+    )
+    assert identify.call_count == 0
 
 
 @pytest.mark.parametrize(

@@ -53,6 +53,7 @@ from ._validation import (
     check_num_speakers,
     check_voiceprints,
     check_webhook,
+    guarded_callback,
 )
 from ._version import __version__
 from .errors import ConfigurationError, InvalidResponseError, ValidationError
@@ -186,8 +187,8 @@ class _BaseClient:
         checked = check_audio(audio)
         if checked.url is not None:
             raise ValidationError("audio", audio, "must be a local path or a binary file object to upload")
-        check_callback("on_progress", on_progress)
-        return _flows.upload(self._ctx, checked, media_url_for(checked, key), on_progress)
+        progress = guarded_callback("on_progress", on_progress)
+        return _flows.upload(self._ctx, checked, media_url_for(checked, key), progress)
 
     @staticmethod
     def _media_url(audio: CheckedAudio, media_key: str | None) -> str | None:
@@ -235,11 +236,11 @@ class _BaseClient:
             webhook=check_webhook(webhook),
             webhook_status_only=check_bool("webhook_status_only", webhook_status_only),
         )
-        check_callback("on_upload_progress", on_upload_progress)
+        progress = guarded_callback("on_upload_progress", on_upload_progress)
         media_url = self._media_url(checked_audio, media_key)
 
         def flow() -> _flows.Flow[Job[IdentifyResult]]:
-            url = yield from self._audio_url_flow(checked_audio, media_url, on_upload_progress)
+            url = yield from self._audio_url_flow(checked_audio, media_url, progress)
             response = yield from _flows.call(self._ctx, build_request(url=url), creates_job=True)
             return cast(Job[IdentifyResult], _core.parse_created_job(response, "identify"))
 
@@ -258,11 +259,11 @@ class _BaseClient:
         check_voiceprint_duration(checked_audio)
         hook = check_webhook(webhook)
         status_only = check_bool("webhook_status_only", webhook_status_only)
-        check_callback("on_upload_progress", on_upload_progress)
+        progress = guarded_callback("on_upload_progress", on_upload_progress)
         media_url = self._media_url(checked_audio, media_key)
 
         def flow() -> _flows.Flow[Job[VoiceprintResult]]:
-            url = yield from self._audio_url_flow(checked_audio, media_url, on_upload_progress)
+            url = yield from self._audio_url_flow(checked_audio, media_url, progress)
             response = yield from _flows.call(
                 self._ctx,
                 _core.voiceprint_request(url=url, webhook=hook, webhook_status_only=status_only),

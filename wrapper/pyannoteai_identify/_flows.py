@@ -24,7 +24,7 @@ from ._config import Settings
 from ._polling import PollSchedule, quota_exhausted, rate_limit, rate_limit_gap
 from ._retry import RetryPolicy, describe
 from ._upload import ProgressCallback, retry_hint
-from ._validation import CheckedAudio
+from ._validation import CheckedAudio, call_plain
 from .errors import (
     APIConnectionError,
     APIError,
@@ -562,6 +562,7 @@ def wait(
     # Set by a failed/canceled delivery without a reason: the next poll looks for output.error,
     # and whatever it shows, the wait ends then (it never goes back to waiting for that job).
     reported: Job[Result] | None = None
+    resume = f"; job {job_id} goes on: call wait({job_id!r}) to resume"
     while True:
         headers: httpx.Headers | None = None
         held = False
@@ -598,14 +599,14 @@ def wait(
             if str(job.status) != last_status:
                 last_status = str(job.status)
                 if on_status is not None:
-                    on_status(job)
+                    call_plain("on_status", on_status, job, resume=resume)
             if job.is_terminal:
                 if broker is not None and callable(getattr(broker, "discard", None)):
                     broker.discard(job_id)  # a delivery kept meanwhile is not needed any more
                 return _finish(job)
         if reported is not None:
             if on_status is not None and str(reported.status) != last_status:
-                on_status(reported)
+                call_plain("on_status", on_status, reported, resume=resume)
             return _finish(reported)
         now = ctx.clock()
         remaining = deadline - now
@@ -631,7 +632,7 @@ def wait(
             finished = _from_event(event, kind)
             if finished is not None:
                 if on_status is not None and str(finished.status) != last_status:
-                    on_status(finished)
+                    call_plain("on_status", on_status, finished, resume=resume)
                 return _finish(finished)
             reported = _ended_without_reason(event, kind)
 

@@ -7,13 +7,14 @@ naming the field, the value and the rule: nothing is sent, nothing is billed.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import io
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, TypeAlias, get_args
+from typing import IO, TypeAlias, TypeVar, cast, get_args
 
 import httpx
 
@@ -28,6 +29,7 @@ __all__ = [
     "AudioSource",
     "Matching",
     "Voiceprint",
+    "call_plain",
     "check_audio",
     "check_bool",
     "check_callback",
@@ -37,7 +39,10 @@ __all__ = [
     "check_threshold",
     "check_voiceprints",
     "check_webhook",
+    "guarded_callback",
 ]
+
+CallbackT = TypeVar("CallbackT", bound=Callable[..., object])
 
 _SPEC = SpecReader(__name__)
 
@@ -142,6 +147,35 @@ def check_callback(field: str, value: object) -> None:
         raise ValidationError(
             field, value, "must be a plain function: an async one would never be awaited (schedule your task from it)"
         )
+
+
+def call_plain(field: str, callback: Callable[..., object], *args: object, resume: str = "") -> None:
+    """Call a callback that passed :func:`check_callback`, and refuse what only its call shows.
+
+    A plain function returning an awaitable (a lambda or a plain decorator around an async function)
+    looks plain beforehand; its first call raises ``TypeError`` instead of letting its body silently
+    never run. The awaitable is closed, so Python's "never awaited" warning does not follow the error.
+    *resume* says how to carry on when the call comes after a job was billed.
+    """
+    result = callback(*args)
+    if inspect.isawaitable(result):
+        close = getattr(result, "close", None)
+        if callable(close):
+            close()
+        returned = "a coroutine" if inspect.iscoroutine(result) else f"an awaitable ({type(result).__name__})"
+        raise TypeError(
+            f"{field} returned {returned}, which would never be awaited: pass a plain function "
+            f"(schedule your task from it){resume}"
+        )
+
+
+def guarded_callback(field: str, callback: CallbackT | None) -> CallbackT | None:
+    """*callback* checked now (:func:`check_callback`), wrapped so that each call is checked too
+    (:func:`call_plain`)."""
+    check_callback(field, callback)
+    if callback is None:
+        return None
+    return cast(CallbackT, functools.partial(call_plain, field, callback))
 
 
 def check_num_speakers(value: object) -> int | None:

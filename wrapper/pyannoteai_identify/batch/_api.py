@@ -20,6 +20,7 @@ from .._validation import (
     check_num_speakers,
     check_voiceprints,
     check_webhook,
+    guarded_callback,
 )
 from ..errors import ValidationError
 from ._inputs import discover
@@ -110,6 +111,7 @@ async def aidentify_batch(
         raise ValidationError("broker", broker, "must be a receiver.WebhookBroker (with wait_async)")
     if limiter is not None and not isinstance(limiter, RateLimiter):
         raise ValidationError("limiter", limiter, "must be a batch.RateLimiter")
+    progress = guarded_callback("on_progress", on_progress)
     if not isinstance(client, Client | AsyncClient):
         raise ValidationError("client", client, "must be a pyannoteai_identify Client or AsyncClient")
     found = discover(inputs)
@@ -120,7 +122,7 @@ async def aidentify_batch(
     with Manifest(manifest) as state:
         fingerprint, description = options.fingerprint()
         state.bind_settings(fingerprint, description)
-        engine = Engine(client, options, state, out_dir, tuning, limiter or RateLimiter(), broker, on_progress)
+        engine = Engine(client, options, state, out_dir, tuning, limiter or RateLimiter(), broker, progress)
         try:
             return await engine.run(found)
         except BaseExceptionGroup as group:
