@@ -20,7 +20,7 @@ import pytest
 from batchkit import MODES, VOICEPRINTS, make_audio, manifest_rows, requests_of, run_batch
 
 from pyannoteai_identify import Client, PaymentRequiredError, ValidationError
-from pyannoteai_identify.batch import InputStatus, Manifest, ManifestError, _runner
+from pyannoteai_identify.batch import InputStatus, Manifest, ManifestError, _runner, identify_batch
 from pyannoteai_identify.batch._manifest import NewInput
 from pyannoteai_identify.sandbox import Sandbox, demo_audio, voiceprint_for
 from pyannoteai_identify.sandbox._faults import FaultKind
@@ -613,3 +613,36 @@ def test_a_progress_callback_that_would_never_run_is_refused(sandbox: Sandbox, t
         gc.collect()
     assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
     assert sandbox.stats.submissions == 0
+
+
+class _PlainHttpStorage(httpx.HTTPTransport):
+    """The sandbox, except that its presigned upload URLs are plain http to a host off this machine."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.url.path != "/v1/media/input" or response.status_code != 201:
+            return response
+        response.read()
+        response.close()
+        return httpx.Response(201, json={"url": "http://storage.example.com/up?X-Signature=s1g"}, request=request)
+
+
+def test_a_presigned_url_in_clear_halts_the_run_at_the_first_answer(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The client refuses to send audio over plain http off loopback. That answer does not change
+    when asked again, and every input would get it: the run halts at the first one, inputs left
+    pending, instead of asking six times per input with backoff and marking each failed."""
+    make_audio(tmp_path / "audio", 3)
+    with Client(sandbox.api_key, base_url=sandbox.base_url, transport=_PlainHttpStorage()) as client:
+        report = identify_batch(
+            client,
+            [tmp_path / "audio"],
+            VOICEPRINTS,
+            manifest=tmp_path / "manifest.sqlite",
+            out=tmp_path / "out",
+            concurrency=1,
+        )
+
+    assert not report.ok and "plain http" in (report.halted or "")
+    assert report.counts["pending"] == 3
+    assert requests_of(sandbox)["getMediaUploadUrl"] == 1
+    assert requests_of(sandbox).get("upload", 0) == 0 and sandbox.stats.submissions == 0

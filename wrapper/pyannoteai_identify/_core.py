@@ -258,7 +258,7 @@ def ok(response: httpx.Response) -> Any:
 
 
 def _with_response(error: InvalidResponseError, response: httpx.Response, hint: str = "") -> InvalidResponseError:
-    return InvalidResponseError(error.message, hint=hint, **_response_fields(response))
+    return type(error)(error.message, hint=hint, **_response_fields(response))
 
 
 def parse_job_response(response: httpx.Response, kind: JobKind | None, job_id: str | None = None) -> Job[Result]:
@@ -291,6 +291,11 @@ def parse_created_job(response: httpx.Response, kind: JobKind) -> Job[Result]:
         raise _with_response(error, response, MAY_HAVE_CREATED_A_JOB) from None
 
 
+class InsecureUploadURLError(InvalidResponseError):
+    """A presigned URL in plain http off loopback: refused by this SDK's policy, not a garbled
+    answer, so asking again gets the same refusal (the batch runner halts on it instead of retrying)."""
+
+
 def parse_presigned_url(response: httpx.Response) -> str:
     data = ok(response)
     url = data.get("url") if isinstance(data, Mapping) else None
@@ -302,7 +307,7 @@ def parse_presigned_url(response: httpx.Response) -> str:
     if url.startswith("http://") and not is_loopback(_host_of(url)):
         # The audio would travel in clear; plain http is for loopback (the sandbox) only, as for the key.
         raise _with_response(
-            InvalidResponseError(
+            InsecureUploadURLError(
                 "the response's url is plain http to a host off this machine: refusing to send the audio in clear "
                 "(https expected)",
                 status_code=0,

@@ -394,7 +394,7 @@ class Engine:
                     "upload",
                 )
                 return media_url
-            except (AuthenticationError, PaymentRequiredError) as error:
+            except (AuthenticationError, PaymentRequiredError, _core.InsecureUploadURLError) as error:
                 raise _Halt(f"uploading was refused: {error}") from error
             except (APIError, APIConnectionError) as error:
                 # 429, 5xx (from the API or the media storage), lost connections, unreadable answers:
