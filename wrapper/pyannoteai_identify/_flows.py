@@ -22,6 +22,7 @@ import httpx
 from . import _core
 from ._config import Settings
 from ._polling import PollSchedule, quota_exhausted, rate_limit, rate_limit_gap
+from ._redact import hide_query
 from ._retry import RetryPolicy, describe
 from ._upload import ProgressCallback, retry_hint
 from ._validation import CheckedAudio, call_plain
@@ -429,7 +430,7 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
         raise error_type(
             f"uploading to the presigned URL failed ({describe(lost)}); {retry_hint(audio, media_url)}",
             method="PUT",
-            url=str(httpx.URL(presigned).copy_with(query=None)),
+            url=hide_query(presigned),
             request_sent=not isinstance(lost, httpx.ConnectError | httpx.ConnectTimeout),
         )
     if not 200 <= put.status_code < 300:

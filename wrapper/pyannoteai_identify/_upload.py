@@ -22,6 +22,7 @@ from typing import IO, TypeAlias
 import anyio.to_thread
 import httpx
 
+from ._redact import hide_query
 from ._validation import MAX_AUDIO_SECONDS, MAX_VOICEPRINT_AUDIO_SECONDS, CheckedAudio, check_media_url
 from .errors import ValidationError
 
@@ -141,7 +142,7 @@ class _PresignedQueryFilter(logging.Filter):
 
     def _redacted(self, arg: object) -> object:
         if isinstance(arg, httpx.URL | str) and str(arg) in self._hidden:
-            return str(httpx.URL(str(arg)).copy_with(query=None)) + "?<signature hidden>"
+            return hide_query(str(arg))
         return arg
 
 

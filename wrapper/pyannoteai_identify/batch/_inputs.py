@@ -22,8 +22,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
+from .._redact import hide_query
 from .._upload import check_identify_duration
 from .._validation import AUDIO_EXTENSIONS, MAX_AUDIO_BYTES, check_audio
 from ..errors import ValidationError
@@ -82,10 +83,7 @@ def shown_source(source: str) -> str:
     may carry a presigned URL's signature (the manifest, private to the run, keeps it whole)."""
     if not _is_url(source) or source.startswith("media://"):
         return source
-    parts = urlsplit(source)
-    if not parts.query and not parts.fragment:
-        return source
-    return urlunsplit(parts._replace(query="", fragment="")) + "?<query hidden>"
+    return hide_query(source)
 
 
 def _url_stem(url: str) -> str:
