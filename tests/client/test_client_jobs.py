@@ -260,3 +260,22 @@ async def test_a_failed_job_fetched_by_id_carries_the_api_error_text_as_job_erro
     assert job.error == "Could not load audio"
     router.get("/v1/jobs/other").mock(return_value=httpx.Response(200, json={"jobId": "other", "status": "running"}))
     assert (await api.get_job("other")).error is None
+
+
+async def test_job_result_is_the_output_of_a_succeeded_job_and_none_otherwise(api: Api, router: respx.Router) -> None:
+    """job.result is typed by the job's kind (IdentifyResult for Job[IdentifyResult]): the parsed
+    output once the job succeeded; None while it runs, and when it failed, although output then
+    holds the error."""
+    router.get(f"/v1/jobs/{JOB_ID}").mock(
+        side_effect=[
+            job_response("running"),
+            job_response("succeeded", IDENTIFY_OUTPUT),
+            job_response("failed", {"error": "Could not load audio"}),
+        ]
+    )
+    assert (await api.get_job(JOB_ID, kind="identify")).result is None
+    succeeded = await api.get_job(JOB_ID, kind="identify")
+    assert isinstance(succeeded.result, IdentifyResult) and succeeded.result is succeeded.output
+    assert succeeded.result.speakers == ["John", "Mary"]
+    failed = await api.get_job(JOB_ID, kind="identify")
+    assert failed.output is not None and failed.result is None

@@ -111,3 +111,11 @@ def results_are_not_dataclasses(result: IdentifyResult) -> dict[str, object]:
     """``dataclasses.asdict`` would raise at run time, so a type checker refuses it; ``to_dict`` is the way."""
     dataclasses.asdict(result)  # type: ignore[call-overload]
     return result.to_dict()
+
+
+def a_fetched_job_s_result_is_typed_by_its_kind(client: Client, job_id: str) -> None:
+    job = client.get_job(job_id, kind="identify")
+    assert_type(job.result, IdentifyResult | None)
+    if job.result is not None:
+        print(job.result.speakers)
+    assert_type(client.get_job(job_id).result, Result | None)

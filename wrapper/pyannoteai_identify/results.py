@@ -812,6 +812,15 @@ class Job(_Frozen, Generic[R]):
         return is_terminal(self.status)
 
     @property
+    def result(self) -> R | None:
+        """The parsed output of a succeeded job, typed by its kind (a ``Job[IdentifyResult]``'s is an
+        ``IdentifyResult``); None before it succeeds, and when it failed or was canceled, whose
+        ``output`` holds only the error (see :attr:`error`)."""
+        if self.status != JobStatus.SUCCEEDED:
+            return None
+        return cast(R, self.output)
+
+    @property
     def error(self) -> str | None:
         """The API's error text (``output.error``) of a failed or canceled job, else None.
 
