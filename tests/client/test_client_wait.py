@@ -512,3 +512,29 @@ async def test_wait_with_timeout_zero_polls_once(api: Api, router: respx.Router,
     assert caught.value.job_id == JOB_ID and route.call_count == 1
     assert isinstance(await api.wait(JOB_ID, timeout=0, kind="identify"), IdentifyResult)
     assert route.call_count == 2
+
+
+@pytest.mark.parametrize(
+    ("date", "first_gap"),
+    [
+        ("Tue, 20 Feb 2024 12:30:00 GMT", 180.0),  # created 30 min before: 10 % of that
+        ("Tue, 20 Feb 2024 12:00:00 GMT", 2.0),  # created the second before: the schedule's start
+        (None, 2.0),  # no Date header: the age is unknown
+        ("Tue, 20 Feb 2024 11:00:00 GMT", 2.0),  # created after its answer: not believed
+        ("Fri, 20 Nov 2026 12:00:00 GMT", 2.0),  # 2.7 years old: a fake server's fixed stamp, not believed
+        ("not a date", 2.0),
+    ],
+)
+async def test_a_wait_on_a_job_created_earlier_polls_at_the_pace_of_the_job_s_age(
+    steady: Api, router: respx.Router, fake_time: FakeTime, date: str | None, first_gap: float
+) -> None:
+    """A wait resumed after WaitTimeoutError, or attached after a restart, on a job created 30 min
+    ago went back to 2-second polls (about 47 requests before the first 60-second gap). The job's
+    age, by the server's clock alone (its Date header against createdAt, so no clock skew enters),
+    places the wait on the schedule at that age; an age that cannot be true is ignored."""
+    headers = {} if date is None else {"Date": date}
+    router.get(JOB_PATH).mock(
+        side_effect=[job_response("running", **headers), job_response("succeeded", IDENTIFY_OUTPUT, **headers)]
+    )
+    await steady.wait(IDENTIFY_JOB)
+    assert fake_time.sleeps == [first_gap]

@@ -21,7 +21,7 @@ import httpx
 
 from . import _core
 from ._config import Settings
-from ._polling import PollSchedule, quota_exhausted, rate_limit, rate_limit_gap
+from ._polling import PollSchedule, job_age, quota_exhausted, rate_limit, rate_limit_gap
 from ._redact import hide_query
 from ._retry import RetryPolicy, describe
 from ._upload import ProgressCallback, retry_hint
@@ -558,6 +558,7 @@ def wait(
     """Poll until the job ends (or its webhook arrives), then return its result or raise."""
     start = ctx.clock()
     deadline = start + timeout
+    origin: float | None = None  # when the job was created, on ctx.clock(): what the schedule counts from
     last_status: str | None = None
     invalid_polls = 0
     # Set by a failed/canceled delivery without a reason: the next poll looks for output.error,
@@ -597,6 +598,9 @@ def wait(
             if isinstance(error, RateLimitError):
                 headers = httpx.Headers(error.headers)
         if job is not None:
+            if origin is None:
+                age = job_age(headers, job.created_at) if headers is not None else None
+                origin = start if age is None else min(start, ctx.clock() - age)
             if str(job.status) != last_status:
                 last_status = str(job.status)
                 if on_status is not None:
@@ -619,7 +623,7 @@ def wait(
                 job_id=job_id,
                 last_status=last_status,
             )
-        gap = max(ctx.schedule.gap(now - start), ctx.throttle.pending(now))
+        gap = max(ctx.schedule.gap(now - (start if origin is None else origin)), ctx.throttle.pending(now))
         if headers is not None:
             server_gap = rate_limit_gap(headers, time.time())
             if server_gap is not None:

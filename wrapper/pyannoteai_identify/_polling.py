@@ -1,8 +1,9 @@
 """When to poll a job: a pure schedule that starts fast and backs off with the job's age.
 
-The gap between two polls is a fixed fraction of the time already waited (10 % by default, never
-less than *initial* and never more than *maximum*), so a finished job is noticed within about a
-tenth of its duration while a long job costs few requests. Jitter only shortens a gap, so it never
+The gap between two polls is a fixed fraction of the job's age (10 % by default, never less than
+*initial* and never more than *maximum*), so a finished job is noticed within about a tenth of its
+duration while a long job costs few requests. The age counts from the job's creation when the
+server's answers tell it (:func:`job_age`), else from the start of the wait. Jitter only shortens a gap, so it never
 breaks that bound, and it keeps many clients from polling in lockstep. The server can always slow
 us down: ``Retry-After`` and an exhausted ``X-RateLimit-Remaining`` stretch the next gap.
 """
@@ -13,13 +14,15 @@ import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 
 from ._retry import is_seconds, parse_retry_after, require
 
 
 @dataclass(frozen=True)
 class PollSchedule:
-    """Gaps between polls as a function of the time already waited.
+    """Gaps between polls as a function of the job's age (the time waited when it is unknown).
 
     Attributes:
         initial: the shortest gap, in seconds (also the first one).
@@ -42,9 +45,35 @@ class PollSchedule:
         require(self, "jitter", is_seconds(self.jitter) and self.jitter < 1, "must be from 0 up to (not including) 1")
 
     def gap(self, waited: float) -> float:
-        """Seconds until the next poll, after *waited* seconds of waiting."""
+        """Seconds until the next poll of a job *waited* seconds old."""
         base = min(self.maximum, max(self.initial, self.fraction * waited))
         return base * (1.0 - self.jitter * self.random())
+
+
+#: A job age past this is not believed (a fake server's fixed timestamp, a clock set wrong): no job
+#: runs longer than its 24-hour audio, and the API deletes a job 24 hours after it ends.
+MAX_BELIEVED_AGE = 48 * 3600.0
+
+
+def job_age(headers: Mapping[str, str], created_at: datetime | None) -> float | None:
+    """Seconds since the job was created, by the server's clock alone: its ``Date`` header against
+    the job's ``createdAt``, so a skew between the server's clock and ours cannot enter. None when
+    either is missing or the age cannot be true (negative, or over :data:`MAX_BELIEVED_AGE`).
+
+    A wait on a job created earlier (resumed after ``WaitTimeoutError``, attached after a restart)
+    then polls at the pace of the job's age instead of starting over at the shortest gap.
+    """
+    date = headers.get("date")
+    if created_at is None or created_at.tzinfo is None or date is None:
+        return None
+    try:
+        served = parsedate_to_datetime(date)
+    except (TypeError, ValueError):
+        return None
+    if served.tzinfo is None:  # "-0000": the RFC's "local time unknown"
+        return None
+    age = (served - created_at).total_seconds()
+    return age if 0 <= age <= MAX_BELIEVED_AGE else None
 
 
 def rate_limit_gap(headers: Mapping[str, str], now: float) -> float | None:
