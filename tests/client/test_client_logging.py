@@ -66,14 +66,18 @@ async def test_retries_are_logged_as_warnings_with_the_reason_and_delay(
     assert re.match(rf"^GET /v1/jobs/{JOB_ID} failed \(ConnectError: refused\); retry 2 in \d+\.\d\d s$", warnings[1])
 
 
-async def test_a_successful_call_is_silent_above_debug(
+async def test_a_successful_call_is_silent_above_debug_but_for_the_job_it_billed(
     api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Nothing is logged at INFO or above when all goes well."""
+    """When all goes well, the only line at INFO or above is the id of a job created (billed)."""
     router.post("/v1/identify").respond(200, json={"jobId": JOB_ID, "status": "created"})
+    router.get(f"/v1/jobs/{JOB_ID}").respond(200, json={"jobId": JOB_ID, "status": "running"})
     with caplog.at_level(logging.INFO, logger=LOGGER):
         await api.identify("https://files.example.com/a.wav", {"John": "vp"})
-    assert [r for r in caplog.records if r.name == LOGGER] == []
+        await api.get_job(JOB_ID)
+    assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name == LOGGER] == [
+        (logging.INFO, f"identify job {JOB_ID} created")
+    ]
 
 
 async def test_no_log_line_ever_contains_the_key_or_a_voiceprint(

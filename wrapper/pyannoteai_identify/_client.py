@@ -241,8 +241,9 @@ class _BaseClient:
 
         def flow() -> _flows.Flow[Job[IdentifyResult]]:
             url = yield from self._audio_url_flow(checked_audio, media_url, progress)
-            response = yield from _flows.call(self._ctx, build_request(url=url), creates_job=True)
-            return cast(Job[IdentifyResult], _core.parse_created_job(response, "identify"))
+            return cast(
+                Job[IdentifyResult], (yield from _flows.create_job(self._ctx, build_request(url=url), "identify"))
+            )
 
         return flow()
 
@@ -264,12 +265,8 @@ class _BaseClient:
 
         def flow() -> _flows.Flow[Job[VoiceprintResult]]:
             url = yield from self._audio_url_flow(checked_audio, media_url, progress)
-            response = yield from _flows.call(
-                self._ctx,
-                _core.voiceprint_request(url=url, webhook=hook, webhook_status_only=status_only),
-                creates_job=True,
-            )
-            return cast(Job[VoiceprintResult], _core.parse_created_job(response, "voiceprint"))
+            request = _core.voiceprint_request(url=url, webhook=hook, webhook_status_only=status_only)
+            return cast(Job[VoiceprintResult], (yield from _flows.create_job(self._ctx, request, "voiceprint")))
 
         return flow()
 
@@ -290,7 +287,20 @@ class _BaseClient:
 
         def flow() -> _flows.Flow[str]:
             job = yield from submit
-            result = yield from _flows.wait(self._ctx, job.id, "voiceprint", timeout=wait_timeout, on_status=on_status)
+            try:
+                result = yield from _flows.wait(
+                    self._ctx, job.id, "voiceprint", timeout=wait_timeout, on_status=on_status
+                )
+            except BaseException as error:
+                # The caller has no handle on this billed job: unless the SDK's error names it already
+                # (a timeout, a failed job), it is added, with the call that resumes the wait.
+                interrupted = not isinstance(error, Exception)  # cancelled by the caller, or Ctrl-C
+                if interrupted or job.id not in str(error):
+                    note = f"voiceprint job {job.id} was created (and billed): wait({job.id!r}) gives its voiceprint"
+                    error.add_note(note)
+                    if interrupted:
+                        _flows.logger.warning("%s", note)
+                raise
             return cast(VoiceprintResult, result).voiceprint
 
         return flow()

@@ -8,6 +8,7 @@ retries, polling, validation and parsing exist in one copy and are tested once f
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
@@ -106,6 +107,14 @@ Step: TypeAlias = Send | Sleep | Upload | Parse | AwaitWebhook
 Flow: TypeAlias = Generator[Step, Any, T]
 
 
+def _interrupt(flow: Flow[Any], interruption: BaseException) -> None:
+    """Throw a cancellation or Ctrl-C into *flow* at its pending step, so that it can say what it
+    leaves behind (a note on the exception, a log line). The caller re-raises *interruption*
+    whatever the flow does with it: a flow cannot swallow it, nor run another step."""
+    with contextlib.suppress(BaseException):
+        flow.throw(interruption)
+
+
 def drive(flow: Flow[T], perform: Callable[[Step], Any]) -> T:
     """Run *flow* to its end, performing each step with *perform* (blocking)."""
     outcome: Any = None
@@ -122,6 +131,10 @@ def drive(flow: Flow[T], perform: Callable[[Step], Any]) -> T:
                 outcome = perform(step)
             except httpx.RequestError as exc:
                 error = exc
+            except BaseException as exc:
+                if not isinstance(exc, Exception):
+                    _interrupt(flow, exc)
+                raise
     finally:
         flow.close()
 
@@ -142,6 +155,10 @@ async def adrive(flow: Flow[T], perform: Callable[[Step], Awaitable[Any]]) -> T:
                 outcome = await perform(step)
             except httpx.RequestError as exc:
                 error = exc
+            except BaseException as exc:
+                if not isinstance(exc, Exception):
+                    _interrupt(flow, exc)
+                raise
     finally:
         flow.close()
 
@@ -317,6 +334,16 @@ def send(
             response: httpx.Response = yield Send(request, _body_seconds(ctx, deadline, sent_at))
         except httpx.RequestError as error:
             lost = error
+        except BaseException as interrupted:  # cancelled by the caller, or Ctrl-C, mid-request
+            if creates_job and not isinstance(interrupted, Exception):
+                note = (
+                    f"{request.method} {request.url.path} was interrupted ({type(interrupted).__name__}) after it "
+                    "may have been sent: the job may exist and be billed. Look for it with client.jobs() before "
+                    "submitting again."
+                )
+                interrupted.add_note(note)
+                logger.warning("%s", note)
+            raise
         if lost is not None:
             delay = None
             if retryable and ctx.retry.should_retry(request.method, attempt, error=True):
@@ -412,6 +439,15 @@ def call(
 ) -> Flow[httpx.Response]:
     """Build the request from generated kwargs and send it."""
     return (yield from send(ctx, ctx.request(kwargs), creates_job=creates_job, deadline=deadline))
+
+
+def create_job(ctx: Context, kwargs: _core.RequestKwargs, kind: JobKind) -> Flow[Job[Result]]:
+    """Send a job-creating request exactly once and return the job, its id logged at INFO: whatever
+    becomes of the call afterwards, the service's logs name every job it was billed for."""
+    response = yield from call(ctx, kwargs, creates_job=True)
+    job = _core.parse_created_job(response, kind)
+    logger.info("%s job %s created", kind, job.id)
+    return job
 
 
 def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: ProgressCallback | None) -> Flow[str]:

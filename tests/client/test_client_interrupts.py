@@ -1,0 +1,138 @@
+"""A call cut off by the caller (an outer timeout, a cancel scope, Ctrl-C) says what it leaves behind.
+
+The API has no idempotency key: a job-creating POST interrupted after it may have gone out may
+have created a billed job, and a ``create_voiceprint()`` interrupted while it waits leaves one
+behind that the caller has no id for. The interruption still propagates as it was raised; the
+SDK adds a note to it (shown with its traceback) and logs a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import anyio
+import httpx
+import pytest
+import respx
+from clientkit import API_KEY, JOB_ID, Api, job_response
+
+from pyannoteai_identify import AsyncClient, AuthenticationError, JobFailedError
+
+pytestmark = pytest.mark.anyio
+
+AUDIO_URL = "https://files.example.com/meeting.wav"
+JOB_PATH = f"/v1/jobs/{JOB_ID}"
+
+
+def _interrupt(request: httpx.Request) -> httpx.Response:
+    """Ctrl-C while the request is in flight (after it was handed to the transport)."""
+    raise KeyboardInterrupt(request.url.path)
+
+
+def _notes(error: BaseException) -> list[str]:
+    return list(getattr(error, "__notes__", []))
+
+
+@pytest.mark.parametrize(
+    ("path", "submit"),
+    [
+        ("/v1/identify", lambda api: api.identify(AUDIO_URL, {"Alice": "QUJD"})),
+        ("/v1/voiceprint", lambda api: api.submit_voiceprint(AUDIO_URL)),
+    ],
+    ids=["identify", "voiceprint"],
+)
+async def test_a_job_creation_interrupted_in_flight_says_the_job_may_exist(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture, path: str, submit: Callable[[Api], object]
+) -> None:
+    """Ctrl-C while the POST is in flight: the KeyboardInterrupt carries a note, and a warning is
+    logged, that the job may exist and be billed and that client.jobs() finds it."""
+    router.post(path).mock(side_effect=_interrupt)
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"), pytest.raises(KeyboardInterrupt) as caught:
+        await submit(api)  # type: ignore[misc]
+    (note,) = _notes(caught.value)
+    assert f"POST {path} was interrupted" in note
+    assert "may exist and be billed" in note and "client.jobs()" in note
+    assert [record.getMessage() for record in caplog.records] == [note]
+    assert caught.value.args == (path,)  # raised by the transport, not before sending
+
+
+async def test_a_read_interrupted_in_flight_gets_no_note(api: Api, router: respx.Router) -> None:
+    """A GET creates nothing: its interruption is left as it is."""
+    router.get(JOB_PATH).mock(side_effect=_interrupt)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        await api.get_job(JOB_ID)
+    assert _notes(caught.value) == []
+
+
+async def test_an_outer_timeout_on_a_job_creation_logs_that_the_job_may_exist(
+    router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """AsyncClient under anyio.fail_after: the cancellation (the TimeoutError's cause) carries the
+    note, and the warning is logged even when the caller's scope swallows it (move_on_after)."""
+
+    async def hang(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(30)
+        raise AssertionError("the outer timeout did not cancel the request")
+
+    router.post("/v1/identify").mock(side_effect=hang)
+    async with AsyncClient(api_key=API_KEY, transport=httpx.MockTransport(router.async_handler)) as client:
+        with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"):
+            with pytest.raises(TimeoutError) as caught:
+                with anyio.fail_after(0.05):
+                    await client.identify(AUDIO_URL, {"Alice": "QUJD"})
+            cancelled = caught.value.__cause__ or caught.value.__context__
+            assert cancelled is not None and "may exist and be billed" in _notes(cancelled)[0]
+            with anyio.move_on_after(0.05):
+                await client.identify(AUDIO_URL, {"Alice": "QUJD"})
+    warnings = [record.getMessage() for record in caplog.records]
+    assert len(warnings) == 2 and all("POST /v1/identify was interrupted" in text for text in warnings)
+
+
+async def test_create_voiceprint_interrupted_while_waiting_names_the_job_it_created(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The voiceprint job was created and billed; the caller has no handle on it: the note and the
+    warning give its id and the call that resumes it."""
+    router.post("/v1/voiceprint").respond(200, json={"jobId": JOB_ID, "status": "created"})
+    polls: list[httpx.Request] = []
+
+    def running_then_interrupted(request: httpx.Request) -> httpx.Response:
+        polls.append(request)
+        return job_response("running") if len(polls) == 1 else _interrupt(request)
+
+    router.get(JOB_PATH).mock(side_effect=running_then_interrupted)
+    with caplog.at_level(logging.INFO, logger="pyannoteai_identify"), pytest.raises(KeyboardInterrupt) as caught:
+        await api.create_voiceprint(AUDIO_URL)
+    (note,) = _notes(caught.value)
+    assert f"voiceprint job {JOB_ID} was created" in note and f"wait({JOB_ID!r})" in note
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == [f"voiceprint job {JOB_ID} created", note]
+
+
+async def test_create_voiceprint_failing_while_waiting_names_the_job_it_created(
+    make_api: Callable[..., Api], router: respx.Router
+) -> None:
+    """A poll that fails for good (here 503 past the retries) loses the job the same way: its error
+    gets the note; an error that already names the job (a failed job) gets none."""
+    api = make_api(max_retries=0)
+    router.post("/v1/voiceprint").respond(200, json={"jobId": JOB_ID, "status": "created"})
+    router.get(JOB_PATH).mock(side_effect=[job_response("running"), httpx.Response(401, json={"message": "bad key"})])
+    with pytest.raises(AuthenticationError) as caught:
+        await api.create_voiceprint(AUDIO_URL)
+    assert any(f"wait({JOB_ID!r})" in note for note in _notes(caught.value))
+
+    router.get(JOB_PATH).mock(return_value=job_response("failed", {"error": "Could not load audio"}))
+    with pytest.raises(JobFailedError) as failed:
+        await api.create_voiceprint(AUDIO_URL)
+    assert JOB_ID in str(failed.value) and _notes(failed.value) == []
+
+
+async def test_a_created_job_is_logged_at_info_with_its_id(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Operators find the id of every job a service created in its logs, whatever became of the call."""
+    router.post("/v1/identify").respond(200, json={"jobId": JOB_ID, "status": "created"})
+    with caplog.at_level(logging.INFO, logger="pyannoteai_identify"):
+        await api.identify(AUDIO_URL, {"Alice": "QUJD"})
+    assert [record.getMessage() for record in caplog.records] == [f"identify job {JOB_ID} created"]
