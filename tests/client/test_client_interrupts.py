@@ -8,16 +8,24 @@ SDK adds a note to it (shown with its traceback) and logs a warning.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
-from collections.abc import Callable
+import socket
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import anyio
 import httpx
 import pytest
 import respx
-from clientkit import API_KEY, JOB_ID, Api, job_response
+from clientkit import API_KEY, BASE_URL, JOB_ID, Api, job_response
 
 from pyannoteai_identify import AsyncClient, AuthenticationError, JobFailedError
+from pyannoteai_identify._upload import CHUNK_SIZE
 
 pytestmark = pytest.mark.anyio
 
@@ -136,3 +144,53 @@ async def test_a_created_job_is_logged_at_info_with_its_id(
     with caplog.at_level(logging.INFO, logger="pyannoteai_identify"):
         await api.identify(AUDIO_URL, {"Alice": "QUJD"})
     assert [record.getMessage() for record in caplog.records] == [f"identify job {JOB_ID} created"]
+
+
+@contextmanager
+def _storage_that_stalls() -> Iterator[str]:
+    """A presigned-upload URL on 127.0.0.1 whose server reads the first bytes of the body, then
+    nothing more (for at most 5 s, or until the test is done)."""
+    done = threading.Event()
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(5)
+
+        def serve() -> None:
+            with contextlib.suppress(OSError), listener.accept()[0] as connection:
+                connection.recv(65536)
+                done.wait(5)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{listener.getsockname()[1]}/upload/a.wav?X-Signature=s1g"
+        finally:
+            done.set()
+            thread.join(10)
+
+
+def test_an_upload_cancelled_mid_body_under_trio_leaves_no_generator_to_finalise(tmp_path: Path) -> None:
+    """Under trio (which, unlike asyncio, does not finalise abandoned async generators), an upload
+    cut off mid-body left the chunk generator unclosed: a ResourceWarning when collected, an error
+    in a suite run with -W error::ResourceWarning. The body is read by an iterator object instead."""
+    audio = tmp_path / "a.wav"
+    audio.write_bytes(b"\0" * (3 * CHUNK_SIZE))
+    router = respx.Router(base_url=BASE_URL, assert_all_mocked=True)
+
+    async def upload(presigned: str) -> None:
+        router.post("/v1/media/input").respond(201, json={"url": presigned})
+        http = httpx.AsyncClient(
+            transport=httpx.MockTransport(router.async_handler),
+            mounts={presigned.split("/upload")[0]: httpx.AsyncHTTPTransport()},
+        )
+        async with http, AsyncClient(api_key=API_KEY, base_url=BASE_URL, http_client=http) as client:
+            with anyio.move_on_after(0.3) as scope:
+                await client.upload(audio)
+            assert scope.cancelled_caught
+
+    with warnings.catch_warnings(record=True) as caught, _storage_that_stalls() as presigned:
+        warnings.simplefilter("always")
+        anyio.run(upload, presigned, backend="trio")
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

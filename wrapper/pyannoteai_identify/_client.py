@@ -25,11 +25,10 @@ from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, Settings
 from ._polling import PollSchedule
 from ._retry import RetryPolicy
 from ._upload import (
+    FileChunks,
     ProgressCallback,
-    aiter_chunks,
     check_identify_duration,
     check_voiceprint_duration,
-    iter_chunks,
     media_url_for,
     opened,
     presigned_url_hidden,
@@ -168,13 +167,18 @@ class _BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._settings.base_url!r})"
 
-    def _upload_request(self, step: _flows.Upload, content: Iterator[bytes] | AsyncIterator[bytes]) -> httpx.Request:
-        """The streamed PUT of an upload step (the presigned URL carries its own authorisation)."""
+    def _upload_request(self, step: _flows.Upload, body: FileChunks) -> httpx.Request:
+        """The streamed PUT of an upload step (the presigned URL carries its own authorisation).
+
+        *body* is given as the request's stream (as ``content=``, an async iterable is wrapped in
+        a generator of httpx's own), so the Host header httpx would add is added here.
+        """
+        url = httpx.URL(step.url)
         return httpx.Request(
             "PUT",
-            step.url,
-            content=content,
-            headers=upload_headers(step.audio.size),
+            url,
+            stream=body,
+            headers={"Host": url.netloc.decode("ascii"), **upload_headers(step.audio.size)},
             extensions={"timeout": self._settings.timeout.as_dict()},
         )
 
@@ -532,8 +536,8 @@ class Client(_BaseClient):
             return None
         if isinstance(step, _flows.Upload):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
-                chunks = iter_chunks(file, step.audio.size, step.progress)
-                return self._read(self._http.send(self._upload_request(step, chunks), stream=True))
+                body = FileChunks(file, step.audio.size, step.progress)
+                return self._read(self._http.send(self._upload_request(step, body), stream=True))
         return step.broker.wait(step.job_id, step.timeout)
 
     def test(self) -> _core.KeyStatus:
@@ -968,8 +972,8 @@ class AsyncClient(_BaseClient):
             return None
         if isinstance(step, _flows.Upload):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
-                chunks = aiter_chunks(file, step.audio.size, step.progress)
-                return await self._aread(await self._http.send(self._upload_request(step, chunks), stream=True))
+                body = FileChunks(file, step.audio.size, step.progress)
+                return await self._aread(await self._http.send(self._upload_request(step, body), stream=True))
         return await step.broker.wait_async(step.job_id, step.timeout)
 
     @_doc_from(Client.test)

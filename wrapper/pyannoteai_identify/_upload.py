@@ -82,34 +82,55 @@ def retry_hint(audio: CheckedAudio, media_url: str) -> str:
     return f"{media_url} was not stored; upload again"
 
 
-def iter_chunks(
-    file: IO[bytes], total: int | None, progress: ProgressCallback | None, chunk_size: int = CHUNK_SIZE
-) -> Iterator[bytes]:
-    """Read *file* in chunks for a streamed request body, reporting progress after each."""
-    sent = 0
-    while True:
-        chunk = file.read(chunk_size)
-        if not chunk:
-            return
-        sent += len(chunk)
-        yield chunk
-        if progress is not None:
-            progress(sent, total)
+class FileChunks(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """The body of a streamed upload: *file* read in chunks, progress reported after each is sent.
 
+    An iterator object rather than a generator, passed to httpx as the request's stream: a request
+    cut off mid-body (an outer timeout, a cancel scope) leaves no generator to finalise, which trio
+    reports as a ``ResourceWarning`` (asyncio finalises them itself). The async side reads in a
+    worker thread so the event loop stays free.
+    """
 
-async def aiter_chunks(
-    file: IO[bytes], total: int | None, progress: ProgressCallback | None, chunk_size: int = CHUNK_SIZE
-) -> AsyncIterator[bytes]:
-    """The async twin of :func:`iter_chunks`: reads run in a worker thread so the event loop stays free."""
-    sent = 0
-    while True:
-        chunk = await anyio.to_thread.run_sync(file.read, chunk_size)
+    def __init__(
+        self, file: IO[bytes], total: int | None, progress: ProgressCallback | None, chunk_size: int = CHUNK_SIZE
+    ) -> None:
+        self._file = file
+        self._total = total
+        self._progress = progress
+        self._chunk_size = chunk_size
+        self._sent = 0
+        self._handed = 0  # the chunk handed out last: counted as sent when the next one is asked for
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        self._count_handed()
+        chunk = self._file.read(self._chunk_size)
+        return self._hand(chunk)
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self
+
+    async def __anext__(self) -> bytes:
+        self._count_handed()
+        chunk = await anyio.to_thread.run_sync(self._file.read, self._chunk_size)
+        try:
+            return self._hand(chunk)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    def _count_handed(self) -> None:
+        if self._handed:
+            self._sent, self._handed = self._sent + self._handed, 0
+            if self._progress is not None:
+                self._progress(self._sent, self._total)
+
+    def _hand(self, chunk: bytes) -> bytes:
         if not chunk:
-            return
-        sent += len(chunk)
-        yield chunk
-        if progress is not None:
-            progress(sent, total)
+            raise StopIteration
+        self._handed = len(chunk)
+        return chunk
 
 
 class _PresignedQueryFilter(logging.Filter):
@@ -168,8 +189,9 @@ def presigned_url_hidden(url: str) -> Iterator[None]:
 def upload_headers(total: int | None) -> dict[str, str]:
     """The headers of the presigned PUT: its length when known, and nothing else. Which headers the
     storage expects is undocumented; the official SDK sends no Content-Type, and a signature scheme
-    that covers Content-Type (S3 SigV2, GCS V2) refuses one the URL was not signed with."""
-    return {} if total is None else {"Content-Length": str(total)}
+    that covers Content-Type (S3 SigV2, GCS V2) refuses one the URL was not signed with. A body of
+    unknown length is sent chunked, as httpx frames one it is given as an iterator."""
+    return {"Transfer-Encoding": "chunked"} if total is None else {"Content-Length": str(total)}
 
 
 def check_voiceprint_duration(audio: CheckedAudio) -> None:
