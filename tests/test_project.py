@@ -54,3 +54,19 @@ def test_the_distribution_ships_its_licence_and_every_file_it_names() -> None:
     assert "LICENSE" in licence_files and "LICENSE" in sdist
     assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert [entry for entry in [*licence_files, *sdist] if not (ROOT / entry).exists()] == []
+
+
+def test_every_extra_with_jsonschema_installs_the_date_time_checker() -> None:
+    """jsonschema checks ``format: date-time`` (every ``createdAt`` of the contract) only when
+    rfc3339-validator is importable; without it, a malformed date passes silently. The project's
+    own environment had it by chance (through openapi-schema-validator), a consumer's did not:
+    ``check_response`` called ``createdAt: "yesterday"`` conforming."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    with_jsonschema = {
+        name for name, requirements in extras.items() if any(r.startswith("jsonschema") for r in requirements)
+    }
+    assert with_jsonschema, "no extra installs jsonschema any more: revisit this test"
+    for name in with_jsonschema:
+        assert any(r.startswith("rfc3339-validator") for r in extras[name]), f"extra {name!r}"
+    contract = (ROOT / "openapi.yaml").read_text()
+    assert set(re.findall(r"format: ([\w-]+)", contract)) <= {"date-time", "uuid"}, "a new format may need a checker"

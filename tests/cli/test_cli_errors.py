@@ -15,7 +15,7 @@ from clikit import API_KEY, FAST_POLL, WEBHOOK_SECRET, Audio, closed_port, run_c
 
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
 from pyannoteai_identify.cli import API_ERROR, CONNECTION, FAILED, INTERRUPTED, OK, TIMEOUT, USAGE
-from pyannoteai_identify.sandbox import Sandbox, voice_sample
+from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
 
 
 def _assert_one_error_line(err: str) -> str:
@@ -112,14 +112,24 @@ def test_a_bad_wait_timeout_exits_two_before_anything_is_sent(
 
 @pytest.mark.parametrize(
     ("source", "needle"),
-    [("alice-voiceprint.txt", "no such file"), ("{folder}", "is a folder")],
-    ids=["mistyped-file-name", "folder"],
+    [
+        ("alice-voiceprint.txt", "no such file"),
+        ("alice-vp", "no such file, and not a voiceprint"),
+        ("alice_vp", "no such file, and not a voiceprint"),
+        ("{folder}", "is a folder"),
+        ("{two_lines}", "holds 2 lines"),
+    ],
+    ids=["mistyped-file-name", "name-with-a-dash", "name-with-an-underscore", "folder", "text-file-of-two-lines"],
 )
 def test_a_voiceprint_source_that_cannot_be_a_voiceprint_exits_two_before_anything_is_sent(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, source: str, needle: str
 ) -> None:
-    """A missing file name (it has a '.', which base64 never has) or a folder is not sent as the voiceprint."""
-    given = source.format(folder=tmp_path)
+    """A missing file name (with a '.', '-' or '_', which a voiceprint given on the command line, in
+    standard base64, never has), a folder, or a text file of more than one line is not sent as the
+    voiceprint: it would be billed, and fail as "Invalid voiceprint"."""
+    two_lines = tmp_path / "alice.txt"
+    two_lines.write_text(f"{voiceprint_for('Alice')}\nstray line\n")
+    given = source.format(folder=tmp_path, two_lines=two_lines)
     run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={given}")
 
     assert run.code == USAGE

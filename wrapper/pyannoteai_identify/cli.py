@@ -13,6 +13,7 @@ import errno
 import json
 import math
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -312,9 +313,10 @@ def parse_voiceprint_arg(value: str) -> tuple[str, str]:
 def read_voiceprint_sources(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str | Path]]:
     """Each ``LABEL=SOURCE`` as (label, voiceprint): an audio file stays a path to enroll, a text file is read.
 
-    A source that is not a file is the voiceprint itself, unless it cannot be one: a folder, or a
-    name with a '.' (voiceprints are base64, which has none), most likely a mistyped file name that
-    would otherwise be sent, and billed, as a voiceprint.
+    A source that is not a file is the voiceprint itself, unless it cannot be one: a folder, or
+    anything but standard base64 (a '.', '-' or '_': most likely a mistyped file name, which would
+    otherwise be sent, billed, and fail as an invalid voiceprint). A voiceprint in another alphabet
+    can be given in a text file, which must hold it on one line.
     """
     sources: list[tuple[str, str | Path]] = []
     for label, source in pairs:
@@ -322,22 +324,41 @@ def read_voiceprint_sources(pairs: Sequence[tuple[str, str]]) -> list[tuple[str,
         if path.is_file() and path.suffix.lower() in AUDIO_EXTENSIONS:
             sources.append((label, path))
         elif path.is_file():
-            try:
-                sources.append((label, path.read_text(encoding="utf-8").strip()))
-            except UnicodeDecodeError:
-                raise CLIError(
-                    f"--voiceprint {label}={source}: neither audio ({', '.join(sorted(AUDIO_EXTENSIONS))}) "
-                    "nor a UTF-8 text file holding a voiceprint"
-                ) from None
+            sources.append((label, _voiceprint_in_text_file(label, source, path)))
         elif path.is_dir():
             raise CLIError(f"--voiceprint {label}={source}: is a folder, not audio, a text file or a voiceprint")
         elif "." in source:
             raise CLIError(
                 f"--voiceprint {label}={source}: no such file (and a voiceprint, base64, never contains '.')"
             )
+        elif not _STANDARD_BASE64.fullmatch(source):
+            raise CLIError(
+                f"--voiceprint {label}={source}: no such file, and not a voiceprint (standard base64: letters, "
+                "digits, '+', '/'); a voiceprint in another alphabet can be given in a text file"
+            )
         else:
             sources.append((label, source))
     return sources
+
+
+_STANDARD_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
+def _voiceprint_in_text_file(label: str, source: str, path: Path) -> str:
+    """The voiceprint a text file holds: its one non-empty line (two lines would be sent, and billed, as one)."""
+    try:
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except UnicodeDecodeError:
+        raise CLIError(
+            f"--voiceprint {label}={source}: neither audio ({', '.join(sorted(AUDIO_EXTENSIONS))}) "
+            "nor a UTF-8 text file holding a voiceprint"
+        ) from None
+    if len(lines) > 1:
+        raise CLIError(
+            f"--voiceprint {label}={source}: holds {len(lines)} lines; a voiceprint is one line "
+            "(if it was wrapped, join it: tr -d '\\n')"
+        )
+    return lines[0] if lines else ""
 
 
 def check_voiceprint_sources(sources: Sequence[tuple[str, str | Path]]) -> None:
