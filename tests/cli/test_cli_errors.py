@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -14,7 +17,7 @@ import pytest
 from clikit import API_KEY, FAST_POLL, WEBHOOK_SECRET, Audio, closed_port, run_cli
 
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
-from pyannoteai_identify.cli import API_ERROR, CONNECTION, FAILED, INTERRUPTED, OK, TIMEOUT, USAGE
+from pyannoteai_identify.cli import API_ERROR, CONNECTION, FAILED, INTERRUPTED, NOT_WRITTEN, OK, TIMEOUT, USAGE
 from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
 
 
@@ -544,3 +547,37 @@ def test_a_wav_over_24_hours_exits_two_before_a_voiceprint_is_enrolled(
     assert run.code == USAGE
     assert "lasts 90000.0 s" in _assert_one_error_line(run.err)
     assert sum(env.stats.requests.values()) == 0
+
+
+class _FullDisk(io.StringIO):
+    """A standard output on a full disk (`> /dev/full`): every write fails with ENOSPC."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("command", ["identify", "identify --no-wait", "voiceprint"])
+def test_a_result_that_cannot_be_written_after_a_billed_job_names_the_job_and_exits_six(
+    env: Sandbox,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    """The job succeeded and was billed; its result could not be written. Exit 1 ("the job failed")
+    with a bare errno told a script to submit again, and pay twice: the exit code is 6 and the error
+    names the job and the command that fetches its result again."""
+    argv = {
+        "identify": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--format", "json"],
+        "identify --no-wait": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--no-wait"],
+        "voiceprint": ["voiceprint", str(audio.alice_wav)],
+    }[command]
+    monkeypatch.setattr(sys, "stdout", _FullDisk())
+    run = run_cli(capsys, *FAST_POLL, *argv)
+
+    assert run.code == NOT_WRITTEN == 6
+    assert "Traceback" not in run.err
+    (line,) = [line for line in run.err_lines if line.startswith("error: ")]
+    (job_id,) = re.findall(r"job ([0-9a-f-]{36}) (?:succeeded|was submitted)", line)
+    assert "No space left on device" in line and f"pyannoteai-identify job {job_id} --wait" in line
+    assert env.stats.submissions == 1

@@ -47,7 +47,8 @@ from ._validation import (
 from ._version import __version__
 from .results import IdentifyResult, Job, JobStatus, Result, VoiceprintResult
 
-OK, FAILED, USAGE, API_ERROR, CONNECTION, TIMEOUT, INTERRUPTED, BROKEN_PIPE = 0, 1, 2, 3, 4, 5, 130, 141
+OK, FAILED, USAGE, API_ERROR, CONNECTION, TIMEOUT, NOT_WRITTEN = 0, 1, 2, 3, 4, 5, 6
+INTERRUPTED, BROKEN_PIPE = 130, 141
 EXIT_CODES = {
     OK: "success",
     FAILED: "the job failed, was canceled or expired; or a webhook failed verification",
@@ -56,6 +57,8 @@ EXIT_CODES = {
     CONNECTION: "the API could not be reached",
     TIMEOUT: "the job has not finished: still running at the --wait-timeout deadline, or no result yet for "
     "`job ID --format table|rttm` (resume with `job ID --wait`)",
+    NOT_WRITTEN: "the job exists but its result (with --no-wait, its id) could not be written (a full disk); "
+    "the message names the job and how to fetch its result, without submitting (and paying for) it again",
     INTERRUPTED: "interrupted",
     BROKEN_PIPE: "the reader of standard output went away (a pipe such as `| head`), as for SIGPIPE",
 }
@@ -63,6 +66,30 @@ EXIT_CODES = {
 
 class CLIError(Exception):
     """A usage problem to report in one line with exit code 2."""
+
+
+class ResultNotWrittenError(Exception):
+    """A job's result could not be written (exit code 6): the job exists, and was billed."""
+
+
+@contextlib.contextmanager
+def writing_result_of(job_id: str, output: str | None, *, submitted_only: bool = False) -> Iterator[None]:
+    """Write a job's result (or, *submitted_only*, its id) inside this block. A write that fails (a
+    full disk, a quota) names the job and how to fetch its result, so that a script does not submit
+    it again and pay twice; standard output is flushed here, where its failure shows. A reader that
+    went away (``BrokenPipeError``) is left to its own quiet exit code."""
+    try:
+        yield
+        if output is None or output == "-":
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        done, what = ("was submitted", "its id") if submitted_only else ("succeeded", "its result")
+        raise ResultNotWrittenError(
+            f"job {job_id} {done}, but writing {what} failed ({error}); fetch its result with: "
+            f"pyannoteai-identify job {job_id} --wait"
+        ) from error
 
 
 def has_rich() -> bool:
@@ -456,12 +483,14 @@ def cmd_identify(args: argparse.Namespace) -> int:
                 on_upload_progress=progress,
             )
         if args.no_wait:
-            print(job.id)
+            with writing_result_of(job.id, None, submitted_only=True):
+                print(job.id)
             return OK
         announce_submitted(args, job)
         with _status_spinner(live, job) as on_status:
             result = client.wait(job, timeout=args.wait_timeout, on_status=on_status)
-    _write_result(result, args.format, args.output, _file_id(args.audio))
+    with writing_result_of(job.id, args.output):
+        _write_result(result, args.format, args.output, _file_id(args.audio))
     return OK
 
 
@@ -475,11 +504,13 @@ def cmd_voiceprint(args: argparse.Namespace) -> int:
         announce_submitted(args, job, "voiceprint job")
         with _status_spinner(live, job) as on_status:
             voiceprint = client.wait(job, timeout=args.wait_timeout, on_status=on_status).voiceprint
+    with writing_result_of(job.id, args.output):
+        if args.output:
+            Path(args.output).write_text(voiceprint + "\n", encoding="utf-8")
+        else:
+            print(voiceprint)
     if args.output:
-        Path(args.output).write_text(voiceprint + "\n", encoding="utf-8")
         print(f"voiceprint written to {args.output}", file=sys.stderr)
-    else:
-        print(voiceprint)
     return OK
 
 
@@ -511,7 +542,8 @@ def cmd_job(args: argparse.Namespace) -> int:
         if args.wait:
             args.pending = f"job {args.job_id} keeps running: {_resume_hint(args.job_id)}"
             result = client.wait(args.job_id, timeout=args.wait_timeout)
-            _write_result(result, args.format, args.output, args.job_id)
+            with writing_result_of(args.job_id, args.output):
+                _write_result(result, args.format, args.output, args.job_id)
             return OK
         try:
             job = client.get_job(args.job_id)
@@ -759,9 +791,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def exit_code(error: BaseException) -> int:
-    """The documented exit code for *error* (2 usage, 3 API, 4 connection, 5 timeout, 1 otherwise)."""
+    """The documented exit code for *error* (2 usage, 3 API, 4 connection, 5 timeout, 6 result not
+    written, 1 otherwise)."""
     if isinstance(error, errors.ValidationError | errors.ConfigurationError | CLIError):
         return USAGE
+    if isinstance(error, ResultNotWrittenError):
+        return NOT_WRITTEN
     if isinstance(error, errors.JobError | errors.WebhookVerificationError):
         return FAILED
     if isinstance(error, errors.WaitTimeoutError):
@@ -849,7 +884,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {missing}", file=sys.stderr)
         return exit_code(missing)
-    except (errors.PyannoteAIError, CLIError, OSError) as error:
+    except (errors.PyannoteAIError, CLIError, ResultNotWrittenError, OSError) as error:
         if args.debug:
             traceback.print_exc()
         print(f"error: {_message(error)}", file=sys.stderr)
