@@ -24,6 +24,7 @@ from strategies import JOB_SCHEMAS, json_responses, response_body
 
 from pyannoteai_identify import (
     AsyncClient,
+    AuthenticationError,
     BadRequestError,
     Client,
     IdentifyResult,
@@ -288,6 +289,18 @@ def test_a_client_built_by_the_code_under_test_reaches_the_mock(pyannoteai_mock:
     assert request.headers["authorization"] == f"Bearer {MOCK_API_KEY}"
 
 
+def test_a_client_with_another_key_is_told_that_the_mock_answers(pyannoteai_mock: MockAPI) -> None:
+    """A client built before the fixture set PYANNOTEAI_API_KEY (a module-level Client() with the
+    team's staging key) got "check the key in the dashboard": the 401 says that the mock answered
+    and which key it takes, and never shows the key that was sent."""
+    other_key = "sk-team-staging-key-0123456789"
+    with Client(other_key) as client, pytest.raises(AuthenticationError) as caught:
+        client.test()
+    message = str(caught.value)
+    assert "pyannoteai_identify.testing" in message and "MOCK_API_KEY" in message
+    assert other_key not in message and other_key not in repr(caught.value)
+
+
 def test_a_full_session_gets_only_spec_valid_answers(pyannoteai_mock: MockAPI, tmp_path: Path) -> None:
     """Upload, voiceprint, identify, wait, list and a missing job: every mock response passes check_response."""
     pyannoteai_mock.pending_polls = 2
@@ -470,7 +483,10 @@ def test_the_example_in_the_docs_passes_as_a_consumer_would_run_it(pytester: pyt
 def test_the_plugin_is_registered_through_its_entry_point(pytester: pytest.Pytester) -> None:
     """pytest lists the plugin's fixtures with no conftest or import in the tested project."""
     result = pytester.runpytest_inprocess("--fixtures", "-p", "no:cacheprovider")
-    result.stdout.fnmatch_lines(["*pyannoteai_mock*", "*webhook_secret*"])
+    # One pattern at a time: pytest orders fixtures by their "file:line" as text, so a line number
+    # passing 1000 swaps them (fnmatch_lines wants its patterns in order).
+    for fixture in ("pyannoteai_mock", "webhook_secret"):
+        result.stdout.fnmatch_lines([f"{fixture} -- *"])
 
 
 def test_importing_the_plugin_pulls_in_neither_respx_nor_jsonschema() -> None:

@@ -776,7 +776,14 @@ class MockAPI:
         route, path_params = found
         token = bearer_token(request.headers.get("authorization"))
         if token != self.api_key:
-            unauthorized = _error(401, "Invalid or missing API key: send 'Authorization: Bearer <key>'")
+            # The usual cause is a client built before the fixture set PYANNOTEAI_API_KEY, with the
+            # team's real key: say that the mock answers, and which key it takes (never the key sent).
+            unauthorized = _error(
+                401,
+                "Invalid or missing API key: this is the mock API of pyannoteai_identify.testing, which "
+                "takes only its own key (MOCK_API_KEY; a client built before the fixture set "
+                "PYANNOTEAI_API_KEY keeps the key it had)",
+            )
             unauthorized.headers["WWW-Authenticate"] = "Bearer"  # as the sandbox (RFC 6750)
             return unauthorized
         canned = self._canned(route.operation_id)
