@@ -153,6 +153,20 @@ def test_signed_deliveries_are_spec_valid_and_verify(kind: str, status: str, sta
     assert (event.job_id, str(event.status), event.retry_num) == (payload["jobId"], status, 2)
 
 
+@pytest.mark.parametrize("status", ["failed", "canceled"])
+def test_a_delivery_of_an_ended_job_keeps_the_error_output_it_is_given(status: str) -> None:
+    """docs/webhooks.md: a failed delivery may carry output.error, read as event.error. The builder
+    dropped an output given for any status but succeeded, so that case could not be tested; an
+    output with status_only is a contradiction, refused."""
+    payload = make_delivery("identify", status, output={"error": "Could not load audio"})  # type: ignore[arg-type]
+    assert payload["output"] == {"error": "Could not load audio"}
+    assert schema_errors("component:WebhookDelivery", payload) == []
+    body, headers = signed_delivery(payload, "whsec_plugin_test")
+    assert webhooks.parse(body, headers, "whsec_plugin_test").error == "Could not load audio"
+    with pytest.raises(ValueError, match="status_only"):
+        make_delivery("identify", status, output={"error": "x"}, status_only=True)  # type: ignore[arg-type]
+
+
 def test_a_delivery_for_a_status_that_sends_no_webhook_is_refused() -> None:
     """Webhooks are sent only for terminal statuses, so make_delivery refuses the others by name."""
     with pytest.raises(ValueError, match="running"):

@@ -261,14 +261,23 @@ def make_delivery(
     output: Mapping[str, Any] | None = None,
     status_only: bool = False,
 ) -> dict[str, Any]:
-    """A webhook delivery body: ``{jobId, status, output}``; no output when failed, canceled or *status_only*."""
+    """A webhook delivery body: ``{jobId, status, output}``.
+
+    A succeeded job's output is *output*, or a default one of its kind; a failed or canceled job has
+    no output unless one is given (``{"error": ...}``, which the API may send); *status_only* has
+    none, and refuses an *output*.
+    """
     _check_kind(kind)
     if status not in _TERMINAL:
         ended = ", ".join(sorted(_TERMINAL))
         raise ValueError(f"status={status!r}: webhooks are sent only for jobs in a terminal status ({ended})")
+    if status_only and output is not None:
+        raise ValueError("output= with status_only=True: a status-only delivery carries no output")
     payload: dict[str, Any] = {"jobId": job_id or str(uuid.uuid4()), "status": status}
-    if status == "succeeded" and not status_only:
-        payload["output"] = dict(output) if output is not None else _default_output(kind)
+    if output is not None:
+        payload["output"] = dict(output)
+    elif status == "succeeded" and not status_only:
+        payload["output"] = _default_output(kind)
     return payload
 
 
@@ -707,7 +716,9 @@ class MockAPI:
             self._advance(job)
         if status_only is None:
             status_only = bool(job.request.get("webhookStatusOnly"))
-        output = None if job.output is None else dict(job.output)
+        # As the webhook docs describe deliveries: only a succeeded job's carries its output.
+        sends_output = job.status == "succeeded" and not status_only and job.output is not None
+        output = dict(job.output) if sends_output and job.output is not None else None
         payload = make_delivery(
             job.kind, cast(FinalStatus, job.status), job_id=job.job_id, output=output, status_only=status_only
         )
