@@ -537,3 +537,26 @@ def test_the_mock_coexists_with_respx_mock(pyannoteai_mock: MockAPI, respx_mock:
     with Client() as client:
         assert client.test().status == "OK"
     assert [request.operation_id for request in pyannoteai_mock.requests] == ["testKey"]
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: signed_delivery(make_delivery("identify"), retry_num=0), "retry_num"),
+        (lambda: signed_delivery(make_delivery("identify"), retry_num=4), "retry_num"),
+        (lambda: signed_delivery(make_delivery("identify"), retry_num=1, retry_reason="bogus"), "retry_reason"),
+        (lambda: make_identify_output(turn_seconds=-3), "turn_seconds"),
+        (lambda: make_identify_output(turn_seconds=float("nan")), "turn_seconds"),
+        (lambda: make_identify_output(unmatched=-1), "unmatched"),
+        (lambda: make_identify_output(turns_per_speaker=-1), "turns_per_speaker"),
+    ],
+    ids=["retry_num=0", "retry_num=4", "retry_reason", "negative-turns", "nan-turns", "unmatched", "turns"],
+)
+def test_a_builder_refuses_an_argument_that_would_break_the_contract(build: Callable[[], object], field: str) -> None:
+    """The builders' bodies and headers pass openapi.yaml: an argument that would make them break it
+    (an x-retry-num outside 1-3, an unknown x-retry-reason, a negative turn start) is a ValueError
+    naming it, not a body the real API never sends."""
+    with pytest.raises(ValueError, match=field):
+        build()
+    _, headers = signed_delivery(make_delivery("identify"), retry_num=3, retry_reason="http_timeout")
+    assert (headers["x-retry-num"], headers["x-retry-reason"]) == ("3", "http_timeout")

@@ -81,7 +81,20 @@ Kind: TypeAlias = Literal["identify", "voiceprint", "diarization"]
 #: The terminal statuses as a type; tests/contract/test_outputs_follow_spec.py checks that they are
 #: the contract's ``JobStatus.x-terminal``, which ``_TERMINAL`` reads at run time.
 FinalStatus: TypeAlias = Literal["succeeded", "failed", "canceled"]
-_TERMINAL: frozenset[str] = frozenset(SpecReader(__name__).schema("JobStatus", "x-terminal"))
+_SPEC = SpecReader(__name__)
+_TERMINAL: frozenset[str] = frozenset(_SPEC.schema("JobStatus", "x-terminal"))
+
+
+def _delivery_header_values(name: str) -> tuple[str, ...]:
+    """The values openapi.yaml allows in the webhook delivery's header *name* (its enum)."""
+    for parameter in _SPEC.get("webhooks", "jobCompleted", "post", "parameters"):
+        if parameter["name"].lower() == name:
+            return tuple(parameter["schema"]["enum"])
+    raise _SPEC.missing(f"webhooks.jobCompleted header {name}")
+
+
+_RETRY_NUMS = _delivery_header_values(webhooks.RETRY_NUM_HEADER)
+_RETRY_REASONS = _delivery_header_values(webhooks.RETRY_REASON_HEADER)
 _FAILURE = "Could not load audio"
 #: The ``X-RateLimit-Limit`` the mock reports (a nominal per-minute limit; the mock never enforces it).
 _RATE_LIMIT = 100
@@ -107,6 +120,9 @@ def make_voiceprint(seed: str = "speaker") -> str:
 
 def _turns(speakers: Sequence[str], turns_per_speaker: int, turn_seconds: float) -> list[tuple[str, float, float]]:
     """Alternating turns, half a second apart: A, B, A, B, ..."""
+    if not (isinstance(turn_seconds, int | float) and 0 < turn_seconds < math.inf):
+        raise ValueError(f"turn_seconds={turn_seconds!r}: must be a finite number of seconds > 0")
+    _check_count("turns_per_speaker", turns_per_speaker)
     turns = []
     cursor = 0.5
     for _ in range(turns_per_speaker):
@@ -114,6 +130,11 @@ def _turns(speakers: Sequence[str], turns_per_speaker: int, turn_seconds: float)
             turns.append((speaker, round(cursor, 3), round(cursor + turn_seconds, 3)))
             cursor += turn_seconds + 0.5
     return turns
+
+
+def _check_count(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name}={value!r}: must be a whole number ≥ 0")
 
 
 def _frame_confidence(turns: Sequence[tuple[str, float, float]], resolution: float = 0.1) -> dict[str, Any]:
@@ -139,6 +160,7 @@ def make_diarization_output(
     turn_level_confidence: bool = False,
 ) -> dict[str, Any]:
     """The ``output`` of a succeeded diarization job: *speakers* (SPEAKER_00, ...) taking turns."""
+    _check_count("speakers", speakers)
     labels = [f"SPEAKER_{index:02d}" for index in range(speakers)]
     turns = _turns(labels, turns_per_speaker, turn_seconds)
     scores = {label: 90.0 if index == 0 else 5.0 for index, label in enumerate(labels)}
@@ -168,6 +190,7 @@ def make_identify_output(
     *turns_per_speaker* turns of *turn_seconds*. The flags add what the request flags of the same
     names add: frame-level confidence, exclusive diarization and per-turn confidence maps.
     """
+    _check_count("unmatched", unmatched)
     speakers = [f"SPEAKER_{index:02d}" for index in range(len(labels) + unmatched)]
     match = {speaker: (labels[index] if index < len(labels) else None) for index, speaker in enumerate(speakers)}
     scores = {speaker: {label: (87.0 if match[speaker] == label else 12.0) for label in labels} for speaker in speakers}
@@ -294,8 +317,13 @@ def signed_delivery(
     body = json.dumps(dict(payload), separators=(",", ":")).encode("utf-8")
     headers = {"Content-Type": "application/json", **webhooks.sign(body, secret, timestamp, encoding)}
     if retry_num is not None:
+        if str(retry_num) not in _RETRY_NUMS or isinstance(retry_num, bool):
+            raise ValueError(f"retry_num={retry_num!r}: the API retries a delivery {', '.join(_RETRY_NUMS)} times")
+        reason = retry_reason or "http_error"
+        if reason not in _RETRY_REASONS:
+            raise ValueError(f"retry_reason={reason!r}: must be one of {', '.join(_RETRY_REASONS)}")
         headers[webhooks.RETRY_NUM_HEADER] = str(retry_num)
-        headers[webhooks.RETRY_REASON_HEADER] = retry_reason or "http_error"
+        headers[webhooks.RETRY_REASON_HEADER] = reason
     return body, headers
 
 
