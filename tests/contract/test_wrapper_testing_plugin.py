@@ -560,3 +560,24 @@ def test_a_builder_refuses_an_argument_that_would_break_the_contract(build: Call
         build()
     _, headers = signed_delivery(make_delivery("identify"), retry_num=3, retry_reason="http_timeout")
     assert (headers["x-retry-num"], headers["x-retry-reason"]) == ("3", "http_timeout")
+
+
+def test_an_unknown_operation_id_is_refused_naming_the_valid_ones(pyannoteai_mock: MockAPI) -> None:
+    """calls("getJob") (a typo of getJobById) returned [] and the test failed as `assert 0 == 1`:
+    calls() refuses it as respond_with() does, and both list the operation ids there are."""
+    for method in (pyannoteai_mock.calls, lambda name: pyannoteai_mock.respond_with(name, 500)):
+        with pytest.raises(ValueError, match="'getJob'") as caught:
+            method("getJob")
+        assert "getJobById" in str(caught.value) and "upload" in str(caught.value)
+
+
+def test_the_ids_of_the_jobs_the_mock_created_are_listed_oldest_first(pyannoteai_mock: MockAPI) -> None:
+    """A service that submits with a webhook and returns gives its test no job id: job_ids lists
+    the jobs the mock holds (submitted or added), for delivery(job_id) and the like."""
+    with Client() as client:
+        first = client.identify("https://example.com/a.wav", {"Alice": "QUJD"}).id
+        added = pyannoteai_mock.add_job("voiceprint")
+        last = client.submit_voiceprint("https://example.com/b.wav").id
+    assert pyannoteai_mock.job_ids == [first, added, last]
+    body, _ = pyannoteai_mock.delivery(pyannoteai_mock.job_ids[0])
+    assert json.loads(body)["jobId"] == first

@@ -132,6 +132,15 @@ def _turns(speakers: Sequence[str], turns_per_speaker: int, turn_seconds: float)
     return turns
 
 
+def _check_operation_id(operation_id: str) -> None:
+    known = [route.operation_id for route in _routes()]
+    if operation_id != _UPLOAD and operation_id not in known:
+        raise ValueError(
+            f"no operation {operation_id!r} in openapi.yaml: one of {', '.join(known)}, or {_UPLOAD!r} (the "
+            "presigned PUT)"
+        )
+
+
 def _check_count(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{name}={value!r}: must be a whole number ≥ 0")
@@ -655,7 +664,15 @@ class MockAPI:
 
     def calls(self, operation_id: str) -> list[RecordedRequest]:
         """The recorded requests of one operation (``identify``, ``getJobById``, ``upload``, ...)."""
+        _check_operation_id(operation_id)
         return [request for request in self.requests if request.operation_id == operation_id]
+
+    @property
+    def job_ids(self) -> list[str]:
+        """The ids of the jobs the mock holds, oldest first: submitted through it or added with
+        :meth:`add_job` (for :meth:`delivery` when the code under test does not return the id)."""
+        self._purge()
+        return list(self._jobs)
 
     def _add(self, job: _Job) -> None:
         self._purge()
@@ -710,8 +727,7 @@ class MockAPI:
         ``ApiError``; a 429 gets ``Retry-After: 1`` and the ``X-RateLimit-*`` headers of a refusal
         (limit, ``Remaining: 0``, reset time) unless *headers* say otherwise.
         """
-        if operation_id != _UPLOAD and not any(route.operation_id == operation_id for route in _routes()):
-            raise ValueError(f"no operation {operation_id!r} in openapi.yaml (nor {_UPLOAD!r}, the presigned PUT)")
+        _check_operation_id(operation_id)
         if json is None:
             json = (
                 {"message": "Invalid request", "errors": [{"field": "url", "message": "Invalid URL"}]}
