@@ -260,3 +260,22 @@ def test_an_unknown_job_id_exits_one_as_gone_with_or_without_wait(
 
     assert run.code == FAILED
     assert run.err_lines == [f"error: job {unknown} is gone (unknown id, or deleted 24 hours after completion)"]
+
+
+@pytest.mark.parametrize("wait", [False, True], ids=["fetched", "waited"])
+def test_job_as_rttm_names_the_file_id_given_else_the_job(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], wait: bool
+) -> None:
+    """Scorers match RTTM lines on their file id: `identify` writes the audio's name, `job ID` the
+    job id, and `--file-id` gives the name a resumed job's RTTM must carry (`identify --no-wait`
+    then `job ID --wait --file-id meeting` gives what `identify` would have)."""
+    job_id = _submit(audio)
+    env.advance(1)
+    waiting = ["--wait"] if wait else []
+
+    named = run_cli(capsys, *FAST_POLL, "job", job_id, *waiting, "--format", "rttm", "--file-id", "meeting")
+    plain = run_cli(capsys, *FAST_POLL, "job", job_id, *waiting, "--format", "rttm")
+
+    assert named.code == plain.code == 0, named.err + plain.err
+    assert named.out and {line.split()[1] for line in named.out.splitlines()} == {"meeting"}
+    assert {line.split()[1] for line in plain.out.splitlines()} == {job_id}

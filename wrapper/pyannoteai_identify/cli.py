@@ -543,7 +543,7 @@ def cmd_job(args: argparse.Namespace) -> int:
             args.pending = f"job {args.job_id} keeps running: {_resume_hint(args.job_id)}"
             result = client.wait(args.job_id, timeout=args.wait_timeout)
             with writing_result_of(args.job_id, args.output):
-                _write_result(result, args.format, args.output, args.job_id)
+                _write_result(result, args.format, args.output, args.file_id or args.job_id)
             return OK
         try:
             job = client.get_job(args.job_id)
@@ -564,7 +564,7 @@ def cmd_job(args: argparse.Namespace) -> int:
         wait = f"pyannoteai-identify job {job.id} --wait"
         print(f"job {job.id} is {job.status}: no result yet; wait with: {wait}", file=sys.stderr)
         return TIMEOUT
-    _write_result(job.output, args.format, args.output, args.job_id)
+    _write_result(job.output, args.format, args.output, args.file_id or args.job_id)
     return OK
 
 
@@ -743,6 +743,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "json", "rttm"), default="json", help="how to print the job (default: json)"
     )
     job.add_argument("-o", "--output", help="write the job or its result to this file, in --format")
+    job.add_argument(
+        "--file-id",
+        help="the file id of --format rttm lines (default: the job id; identify writes the audio's name)",
+    )
     job.set_defaults(func=cmd_job)
 
     jobs = sub.add_parser("jobs", help="list the team's jobs, newest first")
