@@ -432,9 +432,8 @@ def test_the_sandbox_module_without_its_extra_exits_two_naming_the_extra() -> No
             "matching",
         ),
         (["identify", "{meeting}", "--voiceprint", "Alice={long}"], "--voiceprint Alice='{long}': ", "audio="),
-        (["jobs", "--limit", "-1"], "--limit=-1: ", "max_items"),
     ],
-    ids=["threshold", "voiceprint-too-long", "limit"],
+    ids=["threshold", "voiceprint-too-long"],
 )
 def test_an_sdk_validation_error_names_the_option_the_user_typed(
     env: Sandbox,
@@ -445,7 +444,7 @@ def test_an_sdk_validation_error_names_the_option_the_user_typed(
     named: str,
     parameter: str,
 ) -> None:
-    """The one error line names the command-line option (--threshold, --voiceprint LABEL, --limit) with the value
+    """The one error line names the command-line option (--threshold, --voiceprint LABEL) with the value
     and rule, not the SDK's parameter (matching.threshold, audio, max_items); exit 2 and nothing is sent."""
     long = tmp_path / "long40.wav"
     long.write_bytes(voice_sample("Alice", 40.0))

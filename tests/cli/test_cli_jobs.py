@@ -240,12 +240,13 @@ def test_jobs_as_json_are_newest_first_and_filtered_by_status(
 def test_jobs_with_a_negative_limit_names_the_option_not_the_python_parameter(
     env: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`jobs --limit -1` is refused (exit 2, nothing sent) in terms of --limit, which the user typed."""
-    run = run_cli(capsys, "jobs", "--limit", "-1")
+    """`jobs --limit -1` is refused (exit 2, nothing sent) in terms of --limit, which the user typed,
+    and of what can be typed (not the SDK's "None for all"); `--limit 0`, an empty table, too."""
+    for limit in ("-1", "0"):
+        run = run_cli(capsys, "jobs", "--limit", limit)
 
-    assert run.code == USAGE and run.out == ""
-    assert len(run.err_lines) == 1 and run.err_lines[0].startswith("error: --limit=-1: ")
-    assert "max_items" not in run.err
+        assert run.code == USAGE and run.out == ""
+        assert run.err_lines == [f"error: --limit={limit}: must be a whole number ≥ 1"]
     assert sum(env.stats.requests.values()) == 0
 
 

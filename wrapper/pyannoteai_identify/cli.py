@@ -570,7 +570,9 @@ def cmd_job(args: argparse.Namespace) -> int:
 
 def cmd_jobs(args: argparse.Namespace) -> int:
     require_tables(args.format)
-    with _client(args) as client, _options({"max_items": "--limit", "status": "--status"}):
+    if args.limit < 1:  # the SDK's max_items would say "or None for all", which cannot be typed
+        raise CLIError(f"--limit={args.limit}: must be a whole number ≥ 1")
+    with _client(args) as client, _options({"status": "--status"}):
         rows = list(client.jobs(status=args.status, max_items=args.limit))
     if args.format == "json":
         print(
