@@ -129,7 +129,7 @@ def drive(flow: Flow[T], perform: Callable[[Step], Any]) -> T:
             outcome, error = None, None
             try:
                 outcome = perform(step)
-            except httpx.RequestError as exc:
+            except (httpx.RequestError, httpx.StreamConsumed) as exc:
                 error = exc
             except BaseException as exc:
                 if not isinstance(exc, Exception):
@@ -153,7 +153,7 @@ async def adrive(flow: Flow[T], perform: Callable[[Step], Awaitable[Any]]) -> T:
             outcome, error = None, None
             try:
                 outcome = await perform(step)
-            except httpx.RequestError as exc:
+            except (httpx.RequestError, httpx.StreamConsumed) as exc:
                 error = exc
             except BaseException as exc:
                 if not isinstance(exc, Exception):
@@ -459,6 +459,15 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
         put: httpx.Response = yield Upload(presigned, audio, progress)
     except httpx.RequestError as failure:
         lost = failure
+    except httpx.StreamConsumed:
+        # A redirect followed by the user's http_client: the file was streamed once and is read.
+        raise APIConnectionError(
+            "the storage redirected the upload and the audio, streamed, cannot be sent twice; "
+            f"{retry_hint(audio, media_url)} (with an http_client that does not follow redirects)",
+            method="PUT",
+            url=hide_query(presigned),
+            request_sent=True,
+        ) from None
     if lost is not None:
         # Raised outside the except block, and the URL without its query: the query of a presigned
         # URL is its signature, and the httpx error (not kept as a cause) holds it.

@@ -100,8 +100,10 @@ class FileChunks(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._chunk_size = chunk_size
         self._sent = 0
         self._handed = 0  # the chunk handed out last: counted as sent when the next one is asked for
+        self._started = False
 
     def __iter__(self) -> Iterator[bytes]:
+        self._start()
         return self
 
     def __next__(self) -> bytes:
@@ -110,7 +112,14 @@ class FileChunks(httpx.SyncByteStream, httpx.AsyncByteStream):
         return self._hand(chunk)
 
     def __aiter__(self) -> AsyncIterator[bytes]:
+        self._start()
         return self
+
+    def _start(self) -> None:
+        """Refuse a second pass (httpx following a redirect sends the stream again): the file was
+        read, and a second pass would send an empty or cut body that the storage may accept."""
+        if self._started:
+            raise httpx.StreamConsumed()
 
     async def __anext__(self) -> bytes:
         self._count_handed()
@@ -121,6 +130,7 @@ class FileChunks(httpx.SyncByteStream, httpx.AsyncByteStream):
             raise StopAsyncIteration from None
 
     def _count_handed(self) -> None:
+        self._started = True
         if self._handed:
             self._sent, self._handed = self._sent + self._handed, 0
             if self._progress is not None:
