@@ -8,6 +8,7 @@ SDK adds a note to it (shown with its traceback) and logs a warning.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -24,8 +25,9 @@ import pytest
 import respx
 from clientkit import API_KEY, BASE_URL, JOB_ID, Api, job_response
 
-from pyannoteai_identify import AsyncClient, AuthenticationError, JobFailedError
+from pyannoteai_identify import AsyncClient, AuthenticationError, Job, JobFailedError, VoiceprintResult
 from pyannoteai_identify._upload import CHUNK_SIZE
+from pyannoteai_identify.results import Result
 
 pytestmark = pytest.mark.anyio
 
@@ -194,3 +196,22 @@ def test_an_upload_cancelled_mid_body_under_trio_leaves_no_generator_to_finalise
         anyio.run(upload, presigned, backend="trio")
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+async def test_a_status_callback_that_schedules_a_task_is_accepted(router: respx.Router) -> None:
+    """`on_status=lambda job: asyncio.create_task(handle(job))` is what the refusal of an async
+    callback recommends: the Task it returns is already running, and is not refused as a coroutine
+    that would never run is."""
+    router.get(JOB_PATH).mock(side_effect=[job_response("running"), job_response("succeeded", {"voiceprint": "QUJD"})])
+    handled: list[str] = []
+
+    async def handle(job: Job[Result]) -> None:
+        handled.append(str(job.status))
+
+    async with AsyncClient(
+        api_key=API_KEY, transport=httpx.MockTransport(router.async_handler), sleep=lambda seconds: anyio.sleep(0)
+    ) as client:
+        result = await client.wait(JOB_ID, kind="voiceprint", on_status=lambda job: asyncio.create_task(handle(job)))
+        await anyio.sleep(0)
+    assert isinstance(result, VoiceprintResult)
+    assert handled == ["running", "succeeded"]

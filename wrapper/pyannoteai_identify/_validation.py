@@ -152,20 +152,19 @@ def check_callback(field: str, value: object) -> None:
 def call_plain(field: str, callback: Callable[..., object], *args: object, resume: str = "") -> None:
     """Call a callback that passed :func:`check_callback`, and refuse what only its call shows.
 
-    A plain function returning an awaitable (a lambda or a plain decorator around an async function)
+    A plain function returning a coroutine (a lambda or a plain decorator around an async function)
     looks plain beforehand; its first call raises ``TypeError`` instead of letting its body silently
-    never run. The awaitable is closed, so Python's "never awaited" warning does not follow the error.
-    *resume* says how to carry on when the call comes after a job was billed.
+    never run. The coroutine is closed, so Python's "never awaited" warning does not follow the
+    error. Another awaitable, such as the task ``asyncio.create_task`` returns, runs already: it is
+    what a callback should return, if anything. *resume* says how to carry on when the call comes
+    after a job was billed.
     """
     result = callback(*args)
-    if inspect.isawaitable(result):
-        close = getattr(result, "close", None)
-        if callable(close):
-            close()
-        returned = "a coroutine" if inspect.iscoroutine(result) else f"an awaitable ({type(result).__name__})"
+    if inspect.iscoroutine(result):
+        result.close()
         raise TypeError(
-            f"{field} returned {returned}, which would never be awaited: pass a plain function "
-            f"(schedule your task from it){resume}"
+            f"{field} returned a coroutine, which would never be awaited: pass a plain function "
+            f"(schedule your task from it, with asyncio.create_task){resume}"
         )
 
 
