@@ -14,6 +14,7 @@ import gc
 import logging
 import socket
 import threading
+import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,7 +26,14 @@ import pytest
 import respx
 from clientkit import API_KEY, BASE_URL, JOB_ID, Api, job_response
 
-from pyannoteai_identify import AsyncClient, AuthenticationError, Job, JobFailedError, VoiceprintResult
+from pyannoteai_identify import (
+    AsyncClient,
+    AuthenticationError,
+    ConfigurationError,
+    Job,
+    JobFailedError,
+    VoiceprintResult,
+)
 from pyannoteai_identify._upload import CHUNK_SIZE
 from pyannoteai_identify.results import Result
 
@@ -65,6 +73,9 @@ async def test_a_job_creation_interrupted_in_flight_says_the_job_may_exist(
     assert "may exist and be billed" in note and "client.jobs()" in note
     assert [record.getMessage() for record in caplog.records] == [note]
     assert caught.value.args == (path,)  # raised by the transport, not before sending
+    # The traceback is the one Ctrl-C had: passing through the flow to note it added no frames.
+    frames = traceback.extract_tb(caught.value.__traceback__)
+    assert [frame.name for frame in frames if frame.filename.endswith("_flows.py")] in (["drive"], ["adrive"])
 
 
 async def test_a_read_interrupted_in_flight_gets_no_note(api: Api, router: respx.Router) -> None:
@@ -215,3 +226,16 @@ async def test_a_status_callback_that_schedules_a_task_is_accepted(router: respx
         await anyio.sleep(0)
     assert isinstance(result, VoiceprintResult)
     assert handled == ["running", "succeeded"]
+
+
+async def test_a_job_creation_refused_before_sending_logs_nothing_about_a_job(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A closed client raises before anything is sent; the flow it ends is closed (GeneratorExit),
+    which is no interruption of a request in flight: no warning that a job may exist."""
+    await api.close()
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"), pytest.raises(ConfigurationError):
+        await api.identify(AUDIO_URL, {"Alice": "QUJD"})
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"), pytest.raises(ConfigurationError):
+        await api.create_voiceprint(AUDIO_URL)
+    assert caplog.records == []

@@ -295,6 +295,8 @@ class _BaseClient:
                 result = yield from _flows.wait(
                     self._ctx, job.id, "voiceprint", timeout=wait_timeout, on_status=on_status
                 )
+            except GeneratorExit:
+                raise  # the flow is closed after an error it never saw: there is nothing to add to
             except BaseException as error:
                 # The caller has no handle on this billed job: unless the SDK's error names it already
                 # (a timeout, a failed job), it is added, with the call that resumes the wait.

@@ -110,9 +110,12 @@ Flow: TypeAlias = Generator[Step, Any, T]
 def _interrupt(flow: Flow[Any], interruption: BaseException) -> None:
     """Throw a cancellation or Ctrl-C into *flow* at its pending step, so that it can say what it
     leaves behind (a note on the exception, a log line). The caller re-raises *interruption*
-    whatever the flow does with it: a flow cannot swallow it, nor run another step."""
+    whatever the flow does with it: a flow cannot swallow it, nor run another step. Its traceback
+    is kept as it was: passing through the flow would add the flow's frames to it."""
+    raised_at = interruption.__traceback__
     with contextlib.suppress(BaseException):
         flow.throw(interruption)
+    interruption.with_traceback(raised_at)
 
 
 def drive(flow: Flow[T], perform: Callable[[Step], Any]) -> T:
@@ -335,7 +338,8 @@ def send(
         except httpx.RequestError as error:
             lost = error
         except BaseException as interrupted:  # cancelled by the caller, or Ctrl-C, mid-request
-            if creates_job and not isinstance(interrupted, Exception):
+            # (GeneratorExit is no interruption: the flow is closed after an error raised before sending.)
+            if creates_job and not isinstance(interrupted, Exception | GeneratorExit):
                 note = (
                     f"{request.method} {request.url.path} was interrupted ({type(interrupted).__name__}) after it "
                     "may have been sent: the job may exist and be billed. Look for it with client.jobs() before "
