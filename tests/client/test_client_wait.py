@@ -6,12 +6,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import formatdate
 from typing import Any
 
 import httpx
 import pytest
 import respx
-from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, FakeTime, MakeApi, job_response
+from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, FakeTime, MakeApi, job_body, job_response
 
 from pyannoteai_identify import (
     AuthenticationError,
@@ -515,26 +517,39 @@ async def test_wait_with_timeout_zero_polls_once(api: Api, router: respx.Router,
 
 
 @pytest.mark.parametrize(
-    ("date", "first_gap"),
+    ("created_ago", "date_off", "first_gap"),
     [
-        ("Tue, 20 Feb 2024 12:30:00 GMT", 180.0),  # created 30 min before: 10 % of that
-        ("Tue, 20 Feb 2024 12:00:00 GMT", 2.0),  # created the second before: the schedule's start
-        (None, 2.0),  # no Date header: the age is unknown
-        ("Tue, 20 Feb 2024 11:00:00 GMT", 2.0),  # created after its answer: not believed
-        ("Fri, 20 Nov 2026 12:00:00 GMT", 2.0),  # 2.7 years old: a fake server's fixed stamp, not believed
-        ("not a date", 2.0),
+        (1800.0, 0.0, 180.0),  # created 30 min before: 10 % of that
+        (0.0, 0.0, 2.0),  # created just now: the schedule's start
+        (1800.0, None, 2.0),  # no Date header: the age is unknown
+        (-60.0, 0.0, 2.0),  # created after its answer: not believed
+        (3 * 86_400.0, 0.0, 2.0),  # 3 days old: a fake server's fixed stamp, not believed
+        (5.0, 3600.0, 2.0),  # a Date an hour fast (a proxy's clock): not believed
+        (1800.0, -120.0, 2.0),  # a Date two minutes slow: not believed either
     ],
+    ids=["30-min", "new", "no-date", "future", "3-days", "date-fast", "date-slow"],
 )
 async def test_a_wait_on_a_job_created_earlier_polls_at_the_pace_of_the_job_s_age(
-    steady: Api, router: respx.Router, fake_time: FakeTime, date: str | None, first_gap: float
+    steady: Api,
+    router: respx.Router,
+    fake_time: FakeTime,
+    created_ago: float,
+    date_off: float | None,
+    first_gap: float,
 ) -> None:
     """A wait resumed after WaitTimeoutError, or attached after a restart, on a job created 30 min
     ago went back to 2-second polls (about 47 requests before the first 60-second gap). The job's
-    age, by the server's clock alone (its Date header against createdAt, so no clock skew enters),
-    places the wait on the schedule at that age; an age that cannot be true is ignored."""
-    headers = {} if date is None else {"Date": date}
-    router.get(JOB_PATH).mock(
-        side_effect=[job_response("running", **headers), job_response("succeeded", IDENTIFY_OUTPUT, **headers)]
-    )
+    age, by the server's clock (its Date header against createdAt), places the wait on the
+    schedule at that age; an age that cannot be true, or a Date more than a minute off this
+    machine's clock (a proxy's), is ignored, and the wait starts at the shortest gap."""
+    now = time.time()
+    created = datetime.fromtimestamp(now - created_ago, UTC).isoformat(timespec="milliseconds")
+    headers = {} if date_off is None else {"Date": formatdate(now + date_off, usegmt=True)}
+
+    def answer(status: str, output: dict[str, Any] | None = None) -> httpx.Response:
+        body = {**job_body(status, output), "createdAt": created.replace("+00:00", "Z")}
+        return httpx.Response(200, json=body, headers=headers)
+
+    router.get(JOB_PATH).mock(side_effect=[answer("running"), answer("succeeded", IDENTIFY_OUTPUT)])
     await steady.wait(IDENTIFY_JOB)
-    assert fake_time.sleeps == [first_gap]
+    assert fake_time.sleeps == [pytest.approx(first_gap, abs=0.2)]  # the Date header counts whole seconds

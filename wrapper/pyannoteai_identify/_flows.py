@@ -648,7 +648,7 @@ def wait(
                 headers = httpx.Headers(error.headers)
         if job is not None:
             if origin is None:
-                age = job_age(headers, job.created_at) if headers is not None else None
+                age = job_age(headers, job.created_at, time.time()) if headers is not None else None
                 origin = start if age is None else min(start, ctx.clock() - age)
             if str(job.status) != last_status:
                 last_status = str(job.status)

@@ -53,12 +53,17 @@ class PollSchedule:
 #: A job age past this is not believed (a fake server's fixed timestamp, a clock set wrong): no job
 #: runs longer than its 24-hour audio, and the API deletes a job 24 hours after it ends.
 MAX_BELIEVED_AGE = 48 * 3600.0
+#: A ``Date`` header further than this from our clock is not believed (a proxy's or CDN's clock).
+MAX_DATE_SKEW = 60.0
 
 
-def job_age(headers: Mapping[str, str], created_at: datetime | None) -> float | None:
-    """Seconds since the job was created, by the server's clock alone: its ``Date`` header against
-    the job's ``createdAt``, so a skew between the server's clock and ours cannot enter. None when
-    either is missing or the age cannot be true (negative, or over :data:`MAX_BELIEVED_AGE`).
+def job_age(headers: Mapping[str, str], created_at: datetime | None, now: float) -> float | None:
+    """Seconds since the job was created, by the server's clock: its ``Date`` header against the
+    job's ``createdAt``. None when either is missing, when the ``Date`` is more than
+    :data:`MAX_DATE_SKEW` from *now* (our epoch seconds: a proxy or CDN may set a ``Date`` of its
+    own, whose clock the job's ``createdAt`` never saw), or when the age cannot be true (negative,
+    or over :data:`MAX_BELIEVED_AGE`). Whatever is not believed leaves the wait on its own count,
+    from its start: slower to catch up on an old job, never late on a new one.
 
     A wait on a job created earlier (resumed after ``WaitTimeoutError``, attached after a restart)
     then polls at the pace of the job's age instead of starting over at the shortest gap.
@@ -70,7 +75,7 @@ def job_age(headers: Mapping[str, str], created_at: datetime | None) -> float | 
         served = parsedate_to_datetime(date)
     except (TypeError, ValueError):
         return None
-    if served.tzinfo is None:  # "-0000": the RFC's "local time unknown"
+    if served.tzinfo is None or abs(served.timestamp() - now) > MAX_DATE_SKEW:  # "-0000": time unknown
         return None
     age = (served - created_at).total_seconds()
     return age if 0 <= age <= MAX_BELIEVED_AGE else None
