@@ -119,10 +119,20 @@ def test_a_bad_wait_timeout_exits_two_before_anything_is_sent(
         ("alice-voiceprint.txt", "no such file"),
         ("alice-vp", "no such file, and not a voiceprint"),
         ("alice_vp", "no such file, and not a voiceprint"),
+        ("{folder}/alice", "no such file in"),
+        ("alice", "no such file, and not a voiceprint"),
         ("{folder}", "is a folder"),
         ("{two_lines}", "holds 2 lines"),
     ],
-    ids=["mistyped-file-name", "name-with-a-dash", "name-with-an-underscore", "folder", "text-file-of-two-lines"],
+    ids=[
+        "mistyped-file-name",
+        "name-with-a-dash",
+        "name-with-an-underscore",
+        "missing-file-in-a-folder",
+        "length-base64-never-has",
+        "folder",
+        "text-file-of-two-lines",
+    ],
 )
 def test_a_voiceprint_source_that_cannot_be_a_voiceprint_exits_two_before_anything_is_sent(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, source: str, needle: str

@@ -341,9 +341,10 @@ def read_voiceprint_sources(pairs: Sequence[tuple[str, str]]) -> list[tuple[str,
     """Each ``LABEL=SOURCE`` as (label, voiceprint): an audio file stays a path to enroll, a text file is read.
 
     A source that is not a file is the voiceprint itself, unless it cannot be one: a folder, or
-    anything but standard base64 (a '.', '-' or '_': most likely a mistyped file name, which would
-    otherwise be sent, billed, and fail as an invalid voiceprint). A voiceprint in another alphabet
-    can be given in a text file, which must hold it on one line.
+    anything but standard base64 (a '.', '-' or '_', a length base64 never has, or a path into an
+    existing folder: most likely a mistyped file name, which would otherwise be sent, billed, and
+    fail as an invalid voiceprint). A voiceprint in another alphabet can be given in a text file,
+    which must hold it on one line.
     """
     sources: list[tuple[str, str | Path]] = []
     for label, source in pairs:
@@ -358,10 +359,13 @@ def read_voiceprint_sources(pairs: Sequence[tuple[str, str]]) -> list[tuple[str,
             raise CLIError(
                 f"--voiceprint {label}={source}: no such file (and a voiceprint, base64, never contains '.')"
             )
-        elif not _STANDARD_BASE64.fullmatch(source):
+        elif path.parent != Path(".") and path.parent.is_dir():  # base64 has '/', a path into a folder too
+            raise CLIError(f"--voiceprint {label}={source}: no such file in {path.parent}")
+        elif not _STANDARD_BASE64.fullmatch(source) or len(source.rstrip("=")) % 4 == 1:
             raise CLIError(
                 f"--voiceprint {label}={source}: no such file, and not a voiceprint (standard base64: letters, "
-                "digits, '+', '/'); a voiceprint in another alphabet can be given in a text file"
+                "digits, '+', '/', of a length base64 has); a voiceprint in another alphabet can be given in a "
+                "text file"
             )
         else:
             sources.append((label, source))
