@@ -577,10 +577,12 @@ def test_a_result_that_cannot_be_written_after_a_billed_job_names_the_job_and_ex
     with a bare errno told a script to submit again, and pay twice: the exit code is 6 and the error
     names the job and the command that fetches its result again."""
     argv = {
-        "identify": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--format", "json"],
+        "identify": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--format", "rttm"],
         "identify --no-wait": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--no-wait"],
         "voiceprint": ["voiceprint", str(audio.alice_wav)],
     }[command]
+    # The command that gets the result again, in the format and under the name the user asked for.
+    options = {"identify": " --format rttm --file-id meeting"}.get(command, " --format json")
     monkeypatch.setattr(sys, "stdout", _FullDisk())
     run = run_cli(capsys, *FAST_POLL, *argv)
 
@@ -588,5 +590,6 @@ def test_a_result_that_cannot_be_written_after_a_billed_job_names_the_job_and_ex
     assert "Traceback" not in run.err
     (line,) = [line for line in run.err_lines if line.startswith("error: ")]
     (job_id,) = re.findall(r"job ([0-9a-f-]{36}) (?:succeeded|was submitted)", line)
-    assert "No space left on device" in line and f"pyannoteai-identify job {job_id} --wait" in line
+    assert "No space left on device" in line
+    assert line.endswith(f"fetch its result with: pyannoteai-identify job {job_id} --wait{options}"), line
     assert env.stats.submissions == 1

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -72,12 +73,24 @@ class ResultNotWrittenError(Exception):
     """A job's result could not be written (exit code 6): the job exists, and was billed."""
 
 
+def fetch_command(job_id: str, fmt: str = "json", file_id: str | None = None, output: str | None = None) -> str:
+    """The command that prints a finished job's result as *fmt* (RTTM lines under *file_id*), to *output*."""
+    words = ["pyannoteai-identify", "job", job_id, "--wait", "--format", fmt]
+    if fmt == "rttm" and file_id is not None and file_id != job_id:
+        words += ["--file-id", file_id]
+    if output is not None and output != "-":
+        words += ["-o", output]
+    return shlex.join(words)
+
+
 @contextlib.contextmanager
-def writing_result_of(job_id: str, output: str | None, *, submitted_only: bool = False) -> Iterator[None]:
+def writing_result_of(
+    job_id: str, output: str | None, fetch: str | None = None, *, submitted_only: bool = False
+) -> Iterator[None]:
     """Write a job's result (or, *submitted_only*, its id) inside this block. A write that fails (a
-    full disk, a quota) names the job and how to fetch its result, so that a script does not submit
-    it again and pay twice; standard output is flushed here, where its failure shows. A reader that
-    went away (``BrokenPipeError``) is left to its own quiet exit code."""
+    full disk, a quota) names the job and *fetch*, the command that gets its result again, so that a
+    script does not submit it again and pay twice; standard output is flushed here, where its
+    failure shows. A reader that went away (``BrokenPipeError``) is left to its own quiet exit code."""
     try:
         yield
         if output is None or output == "-":
@@ -88,7 +101,7 @@ def writing_result_of(job_id: str, output: str | None, *, submitted_only: bool =
         done, what = ("was submitted", "its id") if submitted_only else ("succeeded", "its result")
         raise ResultNotWrittenError(
             f"job {job_id} {done}, but writing {what} failed ({error}); fetch its result with: "
-            f"pyannoteai-identify job {job_id} --wait"
+            f"{fetch or fetch_command(job_id)}"
         ) from error
 
 
@@ -493,8 +506,9 @@ def cmd_identify(args: argparse.Namespace) -> int:
         announce_submitted(args, job)
         with _status_spinner(live, job) as on_status:
             result = client.wait(job, timeout=args.wait_timeout, on_status=on_status)
-    with writing_result_of(job.id, args.output):
-        _write_result(result, args.format, args.output, _file_id(args.audio))
+    file_id = _file_id(args.audio)
+    with writing_result_of(job.id, args.output, fetch_command(job.id, args.format, file_id, args.output)):
+        _write_result(result, args.format, args.output, file_id)
     return OK
 
 
@@ -546,8 +560,11 @@ def cmd_job(args: argparse.Namespace) -> int:
         if args.wait:
             args.pending = f"job {args.job_id} keeps running: {_resume_hint(args.job_id)}"
             result = client.wait(args.job_id, timeout=args.wait_timeout)
-            with writing_result_of(args.job_id, args.output):
-                _write_result(result, args.format, args.output, args.file_id or args.job_id)
+            file_id = args.file_id or args.job_id
+            with writing_result_of(
+                args.job_id, args.output, fetch_command(args.job_id, args.format, file_id, args.output)
+            ):
+                _write_result(result, args.format, args.output, file_id)
             return OK
         try:
             job = client.get_job(args.job_id)
