@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import sqlite3
 import sys
 from pathlib import Path
@@ -335,3 +336,24 @@ def test_a_ctrl_c_among_teardown_errors_is_what_the_run_raises() -> None:
     group = BaseExceptionGroup("run", [anyio.BrokenResourceError(), BaseExceptionGroup("inner", [KeyboardInterrupt()])])
     assert isinstance(_first_error(group), KeyboardInterrupt)
     assert isinstance(_first_error(BaseExceptionGroup("run", [ValueError("x"), KeyError("y")])), ValueError)
+
+
+@pytest.mark.parametrize("path", ["/", "/hooks/pyannote"])
+def test_listen_receives_on_the_path_of_the_webhook_url(
+    env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """--listen served only "/": a --webhook URL with another path (behind a reverse proxy) got 404
+    for every delivery, and the run fell back to polling without a word. The receiver serves the
+    webhook URL's path: every result comes from its delivery, no job is fetched."""
+    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", env.webhook_secret)
+    make_audio(tmp_path / "audio", 2)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    webhook = f"http://127.0.0.1:{port}{path}"
+    argv = [str(tmp_path / "audio"), *voiceprint_args(), "--out", str(tmp_path / "out"), "--poll-interval", "30"]
+    code = main([*argv, "--webhook", webhook, "--listen", f"127.0.0.1:{port}"])
+
+    assert code == 0
+    assert "getJobById" not in requests_of(env)
+    assert {d.outcome for d in env.stats.deliveries} == {"delivered"} and len(env.stats.deliveries) == 2

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .. import errors
 from .._client import Client
@@ -128,7 +129,8 @@ def add_arguments(parser: argparse.ArgumentParser, *, standalone: bool = True) -
     parser.add_argument(
         "--listen",
         metavar="HOST:PORT",
-        help=f"receive the deliveries here (verified with {WEBHOOK_SECRET_ENV}); polling stays the fallback",
+        help=f"receive the deliveries here, on the --webhook URL's path (verified with {WEBHOOK_SECRET_ENV}); "
+        "polling stays the fallback",
     )
     parser.add_argument(
         "--deadline",
@@ -295,8 +297,9 @@ class Listening:
 
 
 @contextlib.contextmanager
-def receiving(listen: str | None) -> Iterator[Listening | None]:
-    """Serve the webhook receiver on HOST:PORT (port 0: any free one) in a thread; None without *listen*.
+def receiving(listen: str | None, path: str = "/") -> Iterator[Listening | None]:
+    """Serve the webhook receiver on HOST:PORT (port 0: any free one) and *path*, in a thread; None
+    without *listen*.
 
     Deliveries are verified with ``PYANNOTEAI_WEBHOOK_SECRET``; the server stops on exit.
     """
@@ -309,7 +312,7 @@ def receiving(listen: str | None) -> Iterator[Listening | None]:
 
     host, port = listen_address(listen)
     broker = WebhookBroker(max_pending=4096)
-    app = asgi_app(broker=broker)
+    app = asgi_app(broker=broker, path=path)
     server = uvicorn.Server(
         uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", log_config=None)
     )
@@ -363,7 +366,9 @@ def run(args: argparse.Namespace) -> int:
             Path(manifest).parent.mkdir(parents=True, exist_ok=True)
             voiceprints = _voiceprints(client, sources, manifest)
             live = interactive(args)
-            with receiving(args.listen) as listening, _progress_display(live) as on_progress:
+            # The receiver serves the path the API posts to (a reverse proxy in front keeps it).
+            path = (urlsplit(args.webhook).path or "/") if args.webhook else "/"
+            with receiving(args.listen, path) as listening, _progress_display(live) as on_progress:
                 report = identify_batch(
                     client,
                     args.inputs,
