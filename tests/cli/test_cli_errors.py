@@ -496,10 +496,36 @@ def test_a_wait_timeout_while_enrolling_a_voiceprint_says_nothing_was_identified
     )  # fmt: skip
 
     assert run.code == TIMEOUT and run.out == ""
-    line = _assert_one_error_line(run.err)
+    (submitted,) = [line for line in run.err_lines if not line.startswith("error: ")]
+    (job_id,) = re.findall(r"^voiceprint job (\S+) submitted \(enrolling Alice\)$", submitted)
+    (line,) = [line for line in run.err_lines if line.startswith("error: ")]
     assert "voiceprint enrollment of Alice did not finish" in line and "nothing was identified yet" in line
     assert "resume with" not in line
+    # The way on that bills nothing more: keep the voiceprint of the job already paid for.
+    save = f"pyannoteai-identify job {job_id} --wait --format table -o Alice.voiceprint.txt"
+    assert f"save its voiceprint with: {save}" in line and "--voiceprint Alice=Alice.voiceprint.txt" in line
     assert env.stats.requests["voiceprint"] == 1 and env.stats.requests["identify"] == 0
+
+
+def test_ctrl_c_while_enrolling_names_the_billed_voiceprint_job(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during the enrollment said "no identify job was submitted yet", true but silent on the
+    voiceprint job it had billed: the message names that job and how to keep its voiceprint."""
+    from pyannoteai_identify import Client
+
+    def interrupted(*_: object, **__: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Client, "wait", interrupted)
+    run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice_wav}")
+
+    assert run.code == INTERRUPTED
+    (job_id,) = re.findall(r"^voiceprint job (\S+) submitted \(enrolling Alice\)$", run.err_lines[0])
+    assert run.err_lines[1].startswith(f"interrupted; voiceprint job {job_id} (Alice) keeps running")
+    assert f"pyannoteai-identify job {job_id} --wait --format table -o Alice.voiceprint.txt" in run.err_lines[1]
+    assert "no identify job was submitted yet" in run.err_lines[1]
+    assert env.stats.requests["identify"] == 0
 
 
 def test_ctrl_c_after_the_job_was_submitted_names_that_job_in_the_resume_command(

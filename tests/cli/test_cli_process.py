@@ -46,7 +46,10 @@ def test_identify_in_a_process_prints_json_on_stdout_and_only_the_submission_on_
 
     assert run.code == OK, run.err
     assert turns_of(json.loads(run.out)) == [(label, start, end) for label, start, end in TRUTH]
-    assert len(run.err_lines) == 1 and run.err_lines[0].startswith("job ") and "submitted" in run.err
+    # The two billed jobs, each named once: the enrollment of Alice's clip, then the identify job.
+    assert len(run.err_lines) == 2 and run.err_lines[0].startswith("voiceprint job ")
+    assert run.err_lines[0].endswith(" submitted (enrolling Alice)")
+    assert run.err_lines[1].startswith("job ") and run.err_lines[1].endswith(" submitted")
     assert "\x1b[" not in run.err  # stderr is a pipe: no progress bar, no spinner
 
 
@@ -150,7 +153,7 @@ def test_on_a_terminal_the_upload_progress_and_the_job_status_are_drawn_on_stder
     )
     drawn = terminal.getvalue()
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", drawn)
-    job_id = re.findall(r"job (\S+) submitted", plain)[0]
+    job_id = re.findall(r"(?<!voiceprint )job (\S+) submitted", plain)[0]
 
     assert run.code == OK
     assert turns_of(json.loads(run.out))[0][0] == "Alice"
@@ -164,7 +167,7 @@ def test_on_a_terminal_the_upload_progress_and_the_job_status_are_drawn_on_stder
 def test_quiet_or_a_pipe_means_no_progress_display_even_on_a_terminal(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """-q turns the display off on a terminal; the only stderr line is the submitted job."""
+    """-q turns the display off on a terminal; the only stderr lines name the submitted jobs."""
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     run = run_cli(
@@ -182,7 +185,7 @@ def test_quiet_or_a_pipe_means_no_progress_display_even_on_a_terminal(
 
     assert run.code == OK
     assert "uploading" not in drawn and "\x1b[" not in drawn
-    assert [line.split()[0] for line in drawn.splitlines()] == ["job"]
+    assert [line.split()[0] for line in drawn.splitlines()] == ["voiceprint", "job"]
 
 
 def test_sandbox_takes_its_own_options_right_after_the_command_name(

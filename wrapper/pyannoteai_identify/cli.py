@@ -443,24 +443,41 @@ class EnrollmentTimeoutError(errors.WaitTimeoutError):
 
 
 def enroll_voiceprints(
-    client: Client, sources: Sequence[tuple[str, str | Path]], interactive: bool, timeout: float | None
+    args: argparse.Namespace, client: Client, sources: Sequence[tuple[str, str | Path]], interactive: bool
 ) -> dict[str, str]:
-    """Label → voiceprint, running a voiceprint job for each audio file.
+    """Label → voiceprint, running a voiceprint job for each audio file. Each is billed: it is named
+    on stderr when submitted, and a Ctrl-C while it runs says how to keep its voiceprint.
 
     Raises:
-        EnrollmentTimeoutError: a voiceprint job still running at *timeout*.
+        EnrollmentTimeoutError: a voiceprint job still running at ``--wait-timeout``.
     """
     voiceprints: dict[str, str] = {}
     for label, source in sources:
-        if isinstance(source, Path):
-            with _progress(interactive, f"uploading {source.name}") as progress:
-                try:
-                    voiceprints[label] = client.create_voiceprint(source, timeout=timeout, on_upload_progress=progress)
-                except errors.WaitTimeoutError as error:
-                    raise EnrollmentTimeoutError(label, error) from error
-        else:
+        if not isinstance(source, Path):
             voiceprints[label] = source
+            continue
+        with _progress(interactive, f"uploading {source.name}") as progress:
+            job = client.submit_voiceprint(source, on_upload_progress=progress)
+        print(f"voiceprint job {job.id} submitted (enrolling {label})", file=sys.stderr)
+        args.pending = (
+            f"voiceprint job {job.id} ({label}) keeps running; no identify job was submitted yet. "
+            f"{_keep_voiceprint_hint(job.id, label)}"
+        )
+        try:
+            voiceprints[label] = client.wait(job, timeout=args.wait_timeout).voiceprint
+        except errors.WaitTimeoutError as error:
+            raise EnrollmentTimeoutError(label, error) from error
+        args.pending = "no identify job was submitted yet"
     return voiceprints
+
+
+def _keep_voiceprint_hint(job_id: str, label: str) -> str:
+    """How to keep the voiceprint of an enrollment already paid for, instead of enrolling (and paying) again."""
+    saved = f"{label}.voiceprint.txt"
+    save = shlex.join(["pyannoteai-identify", "job", job_id, "--wait", "--format", "table", "-o", saved])
+    return (
+        f"To identify without enrolling again, save its voiceprint with: {save}, then pass --voiceprint {label}={saved}"
+    )
 
 
 def _resume_hint(job_id: str) -> str:
@@ -485,7 +502,7 @@ def cmd_identify(args: argparse.Namespace) -> int:
     check_output(args.output)
     with _client(args) as client:
         args.pending = "no identify job was submitted yet"
-        voiceprints = enroll_voiceprints(client, sources, live, args.wait_timeout)
+        voiceprints = enroll_voiceprints(args, client, sources, live)
         args.pending = None  # the identify job may or may not exist while it is being submitted
         with _progress(live and _is_local(args.audio), f"uploading {Path(args.audio).name}") as progress:
             job = client.identify(
@@ -841,7 +858,8 @@ def _message(error: BaseException) -> str:
         return (
             f"the voiceprint enrollment of {error.label} did not finish by the --wait-timeout deadline "
             f"(voiceprint job {error.job_id} is {error.last_status or 'not finished'}); nothing was identified "
-            "yet: run identify again with a longer --wait-timeout"
+            f"yet. {_keep_voiceprint_hint(error.job_id, error.label)} (running identify again enrolls, and bills, "
+            "again)"
         )
     if isinstance(error, errors.WaitTimeoutError):
         status = error.last_status or "not finished"
