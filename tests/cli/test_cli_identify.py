@@ -263,3 +263,28 @@ def test_rttm_of_a_presigned_url_is_named_after_its_path_and_never_shows_the_sig
     assert code == 0
     assert parse_rttm(out) == truth_rows("meeting")
     assert "Signature" not in out and "secret-signature" not in out and "AKIA" not in out
+
+
+@pytest.mark.parametrize(
+    ("flags", "exclusive"),
+    [
+        ([], None),
+        (["--exclusive-matching"], True),
+        (["--no-exclusive-matching"], False),
+        (["--non-exclusive-matching"], False),
+    ],
+)
+def test_identify_and_batch_take_the_same_job_options(tmp_path: Path, flags: list[str], exclusive: bool | None) -> None:
+    """docs/batch.md says batch's job options are identify's: one function defines them for both
+    (batch had --non-exclusive-matching, identify refused it)."""
+    from pyannoteai_identify.cli import build_parser
+
+    common = ["--num-speakers", "2", "--threshold", "40", "--confidence", "--exclusive", "--turn-level-confidence"]
+    identify = build_parser().parse_args(["identify", "a.wav", "--voiceprint", "A=QUJD", *common, *flags])
+    batch = build_parser().parse_args(
+        ["batch", "a.wav", "--voiceprint", "A=QUJD", "--out", str(tmp_path), *common, *flags]
+    )
+    for args in (identify, batch):
+        assert args.exclusive_matching == exclusive
+        assert (args.num_speakers, args.threshold, args.confidence, args.exclusive) == (2, 40.0, True, True)
+        assert args.turn_level_confidence is True

@@ -694,6 +694,34 @@ def cmd_batch(args: argparse.Namespace) -> int:
 WAIT_TIMEOUT_HELP = "seconds to wait for the job (default 24 h); checked before anything is sent"
 
 
+def add_job_options(parser: argparse.ArgumentParser) -> None:
+    """The options of an identify job, the same for ``identify`` and ``batch``."""
+    parser.add_argument(
+        "--num-speakers", type=int, choices=NUM_SPEAKERS_VALUES, help="number of speakers, if known (default: detected)"
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        help=f"do not match below this score, {THRESHOLD_MIN:g}-{THRESHOLD_MAX:g} (default: left to the API)",
+    )
+    parser.add_argument(
+        "--exclusive-matching",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="never match two speakers to one voiceprint (API default: on); --no-exclusive-matching allows it",
+    )
+    parser.add_argument(
+        "--non-exclusive-matching",
+        dest="exclusive_matching",
+        action="store_const",
+        const=False,
+        help="the same as --no-exclusive-matching",
+    )
+    parser.add_argument("--confidence", action="store_true", help="also return frame-level confidence")
+    parser.add_argument("--exclusive", action="store_true", help="also return exclusive diarization")
+    parser.add_argument("--turn-level-confidence", action="store_true", help="add a confidence map to each turn")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pyannoteai-identify",
@@ -736,23 +764,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LABEL=FILE_OR_STRING",
         help="an enrolled speaker: an audio file to enroll, a text file holding a voiceprint, or the voiceprint",
     )
-    identify.add_argument(
-        "--num-speakers", type=int, choices=NUM_SPEAKERS_VALUES, help="number of speakers, if known (default: detected)"
-    )
-    identify.add_argument(
-        "--threshold",
-        type=float,
-        help=f"matching threshold, {THRESHOLD_MIN:g}-{THRESHOLD_MAX:g} (default: left to the API)",
-    )
-    identify.add_argument(
-        "--exclusive-matching",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="never match two speakers to one voiceprint (API default: on)",
-    )
-    identify.add_argument("--confidence", action="store_true", help="request frame-level confidence")
-    identify.add_argument("--exclusive", action="store_true", help="request exclusive diarization")
-    identify.add_argument("--turn-level-confidence", action="store_true", help="add a confidence map to each turn")
+    add_job_options(identify)
     identify.add_argument("--webhook", help="http(s) URL that receives the result")
     identify.add_argument(
         "--format", choices=("table", "json", "rttm"), default="table", help="how to print the result (default: table)"

@@ -26,9 +26,6 @@ from .. import errors
 from .._client import Client
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, WEBHOOK_SECRET_ENV
 from .._validation import (
-    NUM_SPEAKERS_VALUES,
-    THRESHOLD_MAX,
-    THRESHOLD_MIN,
     Matching,
     ascii_int,
     check_matching,
@@ -43,6 +40,7 @@ from ..cli import (
     OK,
     USAGE,
     CLIError,
+    add_job_options,
     check_voiceprint_sources,
     exit_code,
     has_rich,
@@ -89,28 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, standalone: bool = True) -
     parser.add_argument("--out", required=True, help="folder for NAME.json, NAME.rttm and summary.csv")
     parser.add_argument("--manifest", help=f"the batch's state file (default: OUT/{DEFAULT_MANIFEST})")
     parser.add_argument("--concurrency", type=int, default=8, help="uploads in flight at once, 1-64 (default 8)")
-    parser.add_argument(
-        "--num-speakers", type=int, choices=NUM_SPEAKERS_VALUES, help="the number of speakers, when known"
-    )
-    parser.add_argument(
-        "--threshold", type=float, help=f"do not match below this score ({THRESHOLD_MIN:g}-{THRESHOLD_MAX:g})"
-    )
-    parser.add_argument(
-        "--exclusive-matching",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="never match two speakers to one voiceprint (API default: on); --no-exclusive-matching allows it",
-    )
-    parser.add_argument(
-        "--non-exclusive-matching",
-        dest="exclusive_matching",
-        action="store_const",
-        const=False,
-        help="the same as --no-exclusive-matching",
-    )
-    parser.add_argument("--confidence", action="store_true", help="also return frame-level confidence")
-    parser.add_argument("--exclusive", action="store_true", help="also return exclusive diarization")
-    parser.add_argument("--turn-level-confidence", action="store_true", help="add a confidence map to each turn")
+    add_job_options(parser)
     parser.add_argument("--retry-failed", action="store_true", help="submit again inputs whose job failed")
     parser.add_argument(
         "--resubmit-expired", action="store_true", help="submit again inputs whose results expired unfetched"

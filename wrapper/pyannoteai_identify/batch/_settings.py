@@ -58,7 +58,7 @@ class Options:
         text = (
             f"labels {', '.join(v.label for v in self.voiceprints)}; num_speakers={self.num_speakers}; "
             f"matching={data['matching']}; confidence={self.confidence}; exclusive={self.exclusive}; "
-            f"turn_level_confidence={self.turn_level_confidence}; voiceprints sha256 {digest[:12]}"
+            f"turn_level_confidence={self.turn_level_confidence}; settings sha256 {digest[:12]}"
         )
         return digest, text
 
