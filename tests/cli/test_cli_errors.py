@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import errno
 import io
 import json
@@ -619,3 +620,13 @@ def test_a_result_that_cannot_be_written_after_a_billed_job_names_the_job_and_ex
     assert "No space left on device" in line
     assert line.endswith(f"fetch its result with: pyannoteai-identify job {job_id} --wait{options}"), line
     assert env.stats.submissions == 1
+
+
+@pytest.mark.parametrize("size", [300, 3_000, 30_000])
+def test_a_long_voiceprint_on_the_command_line_is_taken_as_it_is(size: int) -> None:
+    """A real voiceprint is thousands of characters: looked up as a file name, it raised "File name
+    too long" (exit 1, the whole voiceprint in the message); it is the voiceprint."""
+    from pyannoteai_identify.cli import read_voiceprint_sources
+
+    voiceprint = base64.b64encode(bytes(size)).decode()
+    assert read_voiceprint_sources([("Alice", voiceprint)]) == [("Alice", voiceprint)]

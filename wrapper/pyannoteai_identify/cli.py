@@ -362,27 +362,39 @@ def read_voiceprint_sources(pairs: Sequence[tuple[str, str]]) -> list[tuple[str,
     sources: list[tuple[str, str | Path]] = []
     for label, source in pairs:
         path = Path(source)
-        if path.is_file() and path.suffix.lower() in AUDIO_EXTENSIONS:
+        given = f"--voiceprint {label}={_cut(source)}"
+        if _is(path.is_file) and path.suffix.lower() in AUDIO_EXTENSIONS:
             sources.append((label, path))
-        elif path.is_file():
+        elif _is(path.is_file):
             sources.append((label, _voiceprint_in_text_file(label, source, path)))
-        elif path.is_dir():
-            raise CLIError(f"--voiceprint {label}={source}: is a folder, not audio, a text file or a voiceprint")
+        elif _is(path.is_dir):
+            raise CLIError(f"{given}: is a folder, not audio, a text file or a voiceprint")
         elif "." in source:
-            raise CLIError(
-                f"--voiceprint {label}={source}: no such file (and a voiceprint, base64, never contains '.')"
-            )
-        elif path.parent != Path(".") and path.parent.is_dir():  # base64 has '/', a path into a folder too
-            raise CLIError(f"--voiceprint {label}={source}: no such file in {path.parent}")
+            raise CLIError(f"{given}: no such file (and a voiceprint, base64, never contains '.')")
+        elif path.parent != Path(".") and _is(path.parent.is_dir):  # base64 has '/', a path into a folder too
+            raise CLIError(f"{given}: no such file in {path.parent}")
         elif not _STANDARD_BASE64.fullmatch(source) or len(source.rstrip("=")) % 4 == 1:
             raise CLIError(
-                f"--voiceprint {label}={source}: no such file, and not a voiceprint (standard base64: letters, "
-                "digits, '+', '/', of a length base64 has); a voiceprint in another alphabet can be given in a "
-                "text file"
+                f"{given}: no such file, and not a voiceprint (standard base64: letters, digits, '+', '/', of a "
+                "length base64 has); a voiceprint in another alphabet can be given in a text file"
             )
         else:
             sources.append((label, source))
     return sources
+
+
+def _is(test: Callable[[], bool]) -> bool:
+    """``path.is_file()`` and the like, False where the name cannot be a path at all: a voiceprint
+    of thousands of characters is "File name too long" (Python 3.11 and 3.12 raise it)."""
+    try:
+        return test()
+    except OSError:
+        return False
+
+
+def _cut(text: str, limit: int = 80) -> str:
+    """*text* for a message, cut to *limit* characters (a voiceprint may be thousands long)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 _STANDARD_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
