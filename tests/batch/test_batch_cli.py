@@ -137,7 +137,8 @@ def test_voiceprints_come_from_strings_text_files_and_audio_enrolled_only_once(
         ["--webhook", "ftp://hooks.example.test/x"],
         ["--concurrency", "0"],
         ["--num-speakers", str(max(NUM_SPEAKERS_VALUES) + 1)],
-        ["--listen", "nonsense"],
+        ["--webhook", "https://hooks.example.test/x", "--listen", "nonsense"],
+        ["--listen", "127.0.0.1:0"],
         ["--deadline", "-1"],
         ["--voiceprint", "Alice=other-voiceprint.txt"],
         ["--voiceprint", "SPEAKER_00=dm9pY2U"],
@@ -148,6 +149,7 @@ def test_voiceprints_come_from_strings_text_files_and_audio_enrolled_only_once(
         "concurrency",
         "num-speakers",
         "listen",
+        "listen-without-webhook",
         "deadline",
         "duplicate-label",
         "reserved-label",
@@ -338,13 +340,14 @@ def test_a_ctrl_c_among_teardown_errors_is_what_the_run_raises() -> None:
     assert isinstance(_first_error(BaseExceptionGroup("run", [ValueError("x"), KeyError("y")])), ValueError)
 
 
-@pytest.mark.parametrize("path", ["/", "/hooks/pyannote"])
+@pytest.mark.parametrize("path", ["/", "/hooks/pyannote", "/hooks/caf%C3%A9?token=t"])
 def test_listen_receives_on_the_path_of_the_webhook_url(
     env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
     """--listen served only "/": a --webhook URL with another path (behind a reverse proxy) got 404
     for every delivery, and the run fell back to polling without a word. The receiver serves the
-    webhook URL's path: every result comes from its delivery, no job is fetched."""
+    webhook URL's path (decoded, as the server routes it; a query is not part of it): every result
+    comes from its delivery, no job is fetched."""
     monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", env.webhook_secret)
     make_audio(tmp_path / "audio", 2)
     with socket.socket() as probe:

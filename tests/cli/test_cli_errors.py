@@ -401,7 +401,19 @@ _WITHOUT_SERVER_EXTRAS = "import sys\nsys.modules['starlette'] = sys.modules['uv
     "argv",
     [
         ["sandbox", "--port", "0"],
-        ["-q", "batch", "--voiceprint", "Alice=eA==", "--out", "{out}", "--listen", "127.0.0.1:0", "{audio}"],
+        [
+            "-q",
+            "batch",
+            "--voiceprint",
+            "Alice=eA==",
+            "--out",
+            "{out}",
+            "--webhook",
+            "https://hooks.example.test/h",
+            "--listen",
+            "127.0.0.1:0",
+            "{audio}",
+        ],
     ],
     ids=["sandbox", "batch-listen"],
 )

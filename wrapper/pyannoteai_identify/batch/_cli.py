@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .. import errors
 from .._client import Client
@@ -174,6 +174,8 @@ def _check_args(args: argparse.Namespace, sources: Sequence[tuple[str, str | Pat
     check_concurrency(args.concurrency)
     if args.listen is not None:
         listen_address(args.listen)
+        if not args.webhook:
+            raise CLIError("--listen needs --webhook URL, where the API posts the deliveries: none would reach it")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CLIError(f"--out {args.out}: is a file; give a folder")
@@ -344,7 +346,7 @@ def run(args: argparse.Namespace) -> int:
             voiceprints = _voiceprints(client, sources, manifest)
             live = interactive(args)
             # The receiver serves the path the API posts to (a reverse proxy in front keeps it).
-            path = (urlsplit(args.webhook).path or "/") if args.webhook else "/"
+            path = unquote(urlsplit(args.webhook).path or "/") if args.webhook else "/"  # routed decoded
             with receiving(args.listen, path) as listening, _progress_display(live) as on_progress:
                 report = identify_batch(
                     client,
