@@ -515,29 +515,44 @@ def test_a_wait_timeout_while_enrolling_a_voiceprint_says_nothing_was_identified
     assert "voiceprint enrollment of Alice did not finish" in line and "nothing was identified yet" in line
     assert "resume with" not in line
     # The way on that bills nothing more: keep the voiceprint of the job already paid for.
-    save = f"pyannoteai-identify job {job_id} --wait --format table -o Alice.voiceprint.txt"
-    assert f"save its voiceprint with: {save}" in line and "--voiceprint Alice=Alice.voiceprint.txt" in line
+    save = f"pyannoteai-identify job {job_id} --wait --format table --output=Alice.voiceprint.txt"
+    assert f"save its voiceprint with: {save}, then pass --voiceprint Alice=Alice.voiceprint.txt" in line
     assert env.stats.requests["voiceprint"] == 1 and env.stats.requests["identify"] == 0
 
 
-def test_ctrl_c_while_enrolling_names_the_billed_voiceprint_job(
-    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+def test_ctrl_c_while_enrolling_names_every_billed_voiceprint_job(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Ctrl-C during the enrollment said "no identify job was submitted yet", true but silent on the
-    voiceprint job it had billed: the message names that job and how to keep its voiceprint."""
+    """Ctrl-C during the second enrollment said "no identify job was submitted yet", silent on the
+    voiceprint jobs it had billed: the message has a command for each (the one done and the one
+    running) and the --voiceprint values that use the saved files, quoted for the shell."""
     from pyannoteai_identify import Client
 
-    def interrupted(*_: object, **__: object) -> object:
-        raise KeyboardInterrupt
+    waits = 0
+    real_wait = Client.wait
 
-    monkeypatch.setattr(Client, "wait", interrupted)
-    run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice_wav}")
+    def interrupted_at_the_second(self: Client, *args: object, **kwargs: object) -> object:
+        nonlocal waits
+        waits += 1
+        if waits == 2:
+            raise KeyboardInterrupt
+        return real_wait(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Client, "wait", interrupted_at_the_second)
+    mary_ann = tmp_path / "mary.wav"
+    mary_ann.write_bytes(voice_sample("Bob", 3.0))
+    run = run_cli(
+        capsys, *FAST_POLL, "identify", str(audio.meeting),
+        "--voiceprint", f"Alice={audio.alice_wav}", "--voiceprint", f"Mary Ann={mary_ann}",
+    )  # fmt: skip
 
     assert run.code == INTERRUPTED
-    (job_id,) = re.findall(r"^voiceprint job (\S+) submitted \(enrolling Alice\)$", run.err_lines[0])
-    assert run.err_lines[1].startswith(f"interrupted; voiceprint job {job_id} (Alice) keeps running")
-    assert f"pyannoteai-identify job {job_id} --wait --format table -o Alice.voiceprint.txt" in run.err_lines[1]
-    assert "no identify job was submitted yet" in run.err_lines[1]
+    alice, mary = (re.findall(r"^voiceprint job (\S+) submitted", line)[0] for line in run.err_lines[:2])
+    (line,) = [line for line in run.err_lines if line.startswith("interrupted; ")]
+    assert line.startswith("interrupted; no identify job was submitted yet. ")
+    for job_id, saved in ((alice, "Alice.voiceprint.txt"), (mary, "Mary_Ann.voiceprint.txt")):
+        assert f"pyannoteai-identify job {job_id} --wait --format table --output={saved}" in line
+    assert "then pass --voiceprint Alice=Alice.voiceprint.txt --voiceprint 'Mary Ann=Mary_Ann.voiceprint.txt'" in line
     assert env.stats.requests["identify"] == 0
 
 
@@ -621,7 +636,9 @@ def test_a_result_that_cannot_be_written_after_a_billed_job_names_the_job_and_ex
         "voiceprint": ["voiceprint", str(audio.alice_wav)],
     }[command]
     # The command that gets the result again, in the format and under the name the user asked for.
-    options = {"identify": " --format rttm --file-id meeting"}.get(command, " --format json")
+    options = {"identify": " --format rttm --file-id=meeting", "voiceprint": " --format table"}.get(
+        command, " --format json"
+    )
     monkeypatch.setattr(sys, "stdout", _FullDisk())
     run = run_cli(capsys, *FAST_POLL, *argv)
 
@@ -642,3 +659,37 @@ def test_a_long_voiceprint_on_the_command_line_is_taken_as_it_is(size: int) -> N
 
     voiceprint = base64.b64encode(bytes(size)).decode()
     assert read_voiceprint_sources([("Alice", voiceprint)]) == [("Alice", voiceprint)]
+
+
+def test_an_identify_refused_after_an_enrollment_says_how_to_keep_the_voiceprint(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 402 on the identify job, after Alice's clip was enrolled (billed): the error line keeps the
+    way to her voiceprint, so that the next try does not enroll her again."""
+    env.faults.next(1, "402", operation="identify")
+    run = run_cli(capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice_wav}")
+
+    assert run.code == API_ERROR
+    (job_id,) = re.findall(r"^voiceprint job (\S+) submitted", run.err_lines[0])
+    (line,) = [line for line in run.err_lines if line.startswith("error: ")]
+    assert f"pyannoteai-identify job {job_id} --wait --format table --output=Alice.voiceprint.txt" in line
+    assert env.stats.requests["voiceprint"] == 1
+
+
+@pytest.mark.parametrize("fmt", ["json", "rttm"])
+def test_job_without_wait_that_cannot_write_exits_six_as_with_wait(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """`job ID > /dev/full` exited 1 ("the job failed") where `job ID --wait` exits 6."""
+    from pyannoteai_identify import Client
+
+    with Client() as client:
+        job_id = client.identify(audio.meeting, {"Alice": audio.alice}).id
+    env.advance(1)
+    monkeypatch.setattr(sys, "stdout", _FullDisk())
+    run = run_cli(capsys, "job", job_id, "--format", fmt)
+
+    assert run.code == NOT_WRITTEN
+    (line,) = run.err_lines
+    assert line.startswith(f"error: job {job_id} ") and "No space left on device" in line
+    assert f"fetch its result with: pyannoteai-identify job {job_id}" in line

@@ -77,20 +77,21 @@ def fetch_command(job_id: str, fmt: str = "json", file_id: str | None = None, ou
     """The command that prints a finished job's result as *fmt* (RTTM lines under *file_id*), to *output*."""
     words = ["pyannoteai-identify", "job", job_id, "--wait", "--format", fmt]
     if fmt == "rttm" and file_id is not None and file_id != job_id:
-        words += ["--file-id", file_id]
+        words.append(f"--file-id={file_id}")
     if output is not None and output != "-":
-        words += ["-o", output]
+        words.append(f"--output={output}")  # one word: a name that starts with '-' stays a value
     return shlex.join(words)
 
 
 @contextlib.contextmanager
 def writing_result_of(
-    job_id: str, output: str | None, fetch: str | None = None, *, submitted_only: bool = False
+    job_id: str, output: str | None, fetch: str | None = None, *, submitted_only: bool = False, done: str = ""
 ) -> Iterator[None]:
     """Write a job's result (or, *submitted_only*, its id) inside this block. A write that fails (a
-    full disk, a quota) names the job and *fetch*, the command that gets its result again, so that a
-    script does not submit it again and pay twice; standard output is flushed here, where its
-    failure shows. A reader that went away (``BrokenPipeError``) is left to its own quiet exit code."""
+    full disk, a quota) names the job (in status *done*, default succeeded) and *fetch*, the command
+    that gets its result again, so that a script does not submit it again and pay twice; standard
+    output is flushed here, where its failure shows. A reader that went away (``BrokenPipeError``)
+    is left to its own quiet exit code."""
     try:
         yield
         if output is None or output == "-":
@@ -98,9 +99,10 @@ def writing_result_of(
     except BrokenPipeError:
         raise
     except OSError as error:
-        done, what = ("was submitted", "its id") if submitted_only else ("succeeded", "its result")
+        state = "was submitted" if submitted_only else f"is {done}" if done else "succeeded"
+        what = "its id" if submitted_only else "its result"
         raise ResultNotWrittenError(
-            f"job {job_id} {done}, but writing {what} failed ({error}); fetch its result with: "
+            f"job {job_id} {state}, but writing {what} failed ({error}); fetch its result with: "
             f"{fetch or fetch_command(job_id)}"
         ) from error
 
@@ -458,7 +460,8 @@ def enroll_voiceprints(
     args: argparse.Namespace, client: Client, sources: Sequence[tuple[str, str | Path]], interactive: bool
 ) -> dict[str, str]:
     """Label → voiceprint, running a voiceprint job for each audio file. Each is billed: it is named
-    on stderr when submitted, and a Ctrl-C while it runs says how to keep its voiceprint.
+    on stderr when submitted and kept in ``args.enrolled``, so that a Ctrl-C or an error before the
+    identify job exists says how to keep every voiceprint already paid for.
 
     Raises:
         EnrollmentTimeoutError: a voiceprint job still running at ``--wait-timeout``.
@@ -471,24 +474,29 @@ def enroll_voiceprints(
         with _progress(interactive, f"uploading {source.name}") as progress:
             job = client.submit_voiceprint(source, on_upload_progress=progress)
         print(f"voiceprint job {job.id} submitted (enrolling {label})", file=sys.stderr)
-        args.pending = (
-            f"voiceprint job {job.id} ({label}) keeps running; no identify job was submitted yet. "
-            f"{_keep_voiceprint_hint(job.id, label)}"
-        )
+        args.enrolled.append((label, job.id))
+        args.pending = f"no identify job was submitted yet. {keep_voiceprints_hint(args.enrolled)}"
         try:
             voiceprints[label] = client.wait(job, timeout=args.wait_timeout).voiceprint
         except errors.WaitTimeoutError as error:
             raise EnrollmentTimeoutError(label, error) from error
-        args.pending = "no identify job was submitted yet"
     return voiceprints
 
 
-def _keep_voiceprint_hint(job_id: str, label: str) -> str:
-    """How to keep the voiceprint of an enrollment already paid for, instead of enrolling (and paying) again."""
-    saved = f"{label}.voiceprint.txt"
-    save = shlex.join(["pyannoteai-identify", "job", job_id, "--wait", "--format", "table", "-o", saved])
+def keep_voiceprints_hint(enrolled: Sequence[tuple[str, str]]) -> str:
+    """How to keep the voiceprints of enrollments already paid for, (label, job id) each, instead of
+    enrolling (and paying) again: commands to paste, quoted for a POSIX shell."""
+    saves, passes = [], []
+    for label, job_id in enrolled:
+        saved = (re.sub(r"[^\w.-]+", "_", label).strip("._-") or "voiceprint") + ".voiceprint.txt"
+        saves.append(
+            shlex.join(["pyannoteai-identify", "job", job_id, "--wait", "--format", "table", f"--output={saved}"])
+        )
+        passes.append("--voiceprint " + shlex.quote(f"{label}={saved}"))
+    what = "its voiceprint" if len(enrolled) == 1 else "their voiceprints"
     return (
-        f"To identify without enrolling again, save its voiceprint with: {save}, then pass --voiceprint {label}={saved}"
+        f"To identify without enrolling again, save {what} with: {'; '.join(saves)}, then pass {' '.join(passes)} "
+        "(running identify again enrolls, and bills, again)"
     )
 
 
@@ -514,6 +522,7 @@ def cmd_identify(args: argparse.Namespace) -> int:
     check_output(args.output)
     with _client(args) as client:
         args.pending = "no identify job was submitted yet"
+        args.enrolled = []
         voiceprints = enroll_voiceprints(args, client, sources, live)
         args.pending = None  # the identify job may or may not exist while it is being submitted
         with _progress(live and _is_local(args.audio), f"uploading {Path(args.audio).name}") as progress:
@@ -528,6 +537,7 @@ def cmd_identify(args: argparse.Namespace) -> int:
                 webhook=args.webhook,
                 on_upload_progress=progress,
             )
+        args.enrolled = []  # the identify job exists: its result is what to resume, not the enrollments
         if args.no_wait:
             with writing_result_of(job.id, None, submitted_only=True):
                 print(job.id)
@@ -551,7 +561,8 @@ def cmd_voiceprint(args: argparse.Namespace) -> int:
         announce_submitted(args, job, "voiceprint job")
         with _status_spinner(live, job) as on_status:
             voiceprint = client.wait(job, timeout=args.wait_timeout, on_status=on_status).voiceprint
-    with writing_result_of(job.id, args.output):
+    # `job ID --wait --format table` prints the voiceprint alone, as this command does.
+    with writing_result_of(job.id, args.output, fetch_command(job.id, "table", None, args.output)):
         if args.output:
             Path(args.output).write_text(voiceprint + "\n", encoding="utf-8")
         else:
@@ -603,7 +614,9 @@ def cmd_job(args: argparse.Namespace) -> int:
             raise errors.JobExpiredError(message, job_id=args.job_id, status="unknown") from None
     failed = job.status in (JobStatus.FAILED, JobStatus.CANCELED)
     if args.format == "json":
-        _write_text(json.dumps(_job_document(job), indent=2) + "\n", args.output)
+        fetch = shlex.join(["pyannoteai-identify", "job", job.id, "--format", "json"])
+        with writing_result_of(job.id, args.output, fetch, done=str(job.status)):
+            _write_text(json.dumps(_job_document(job), indent=2) + "\n", args.output)
     if failed:
         print(f"error: {_ended_without_result(job)}", file=sys.stderr)
         return FAILED
@@ -614,7 +627,9 @@ def cmd_job(args: argparse.Namespace) -> int:
         wait = f"pyannoteai-identify job {job.id} --wait"
         print(f"job {job.id} is {job.status}: no result yet; wait with: {wait}", file=sys.stderr)
         return TIMEOUT
-    _write_result(job.output, args.format, args.output, args.file_id or args.job_id)
+    file_id = args.file_id or args.job_id
+    with writing_result_of(job.id, args.output, fetch_command(job.id, args.format, file_id, args.output)):
+        _write_result(job.output, args.format, args.output, file_id)
     return OK
 
 
@@ -881,9 +896,7 @@ def _message(error: BaseException) -> str:
     if isinstance(error, EnrollmentTimeoutError):
         return (
             f"the voiceprint enrollment of {error.label} did not finish by the --wait-timeout deadline "
-            f"(voiceprint job {error.job_id} is {error.last_status or 'not finished'}); nothing was identified "
-            f"yet. {_keep_voiceprint_hint(error.job_id, error.label)} (running identify again enrolls, and bills, "
-            "again)"
+            f"(voiceprint job {error.job_id} is {error.last_status or 'not finished'}); nothing was identified yet"
         )
     if isinstance(error, errors.WaitTimeoutError):
         status = error.last_status or "not finished"
@@ -918,7 +931,7 @@ def _missing_extra(error: ModuleNotFoundError) -> CLIError | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (also for --help, --version and usage errors)."""
     parser = build_parser()
-    args = argparse.Namespace(debug=False, pending=None)
+    args = argparse.Namespace(debug=False, pending=None, enrolled=[])
     try:
         # `sandbox` parses its own arguments: whatever follows it is handed on as is. (A REMAINDER
         # positional would not do: argparse refuses it an option such as --port first.)
@@ -956,7 +969,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (errors.PyannoteAIError, CLIError, ResultNotWrittenError, OSError) as error:
         if args.debug:
             traceback.print_exc()
-        print(f"error: {_message(error)}", file=sys.stderr)
+        # Voiceprints enrolled (billed) before an identify job existed are not lost with the error.
+        kept = f". {keep_voiceprints_hint(args.enrolled)}" if args.enrolled else ""
+        print(f"error: {_message(error)}{kept}", file=sys.stderr)
         return exit_code(error)
 
 
