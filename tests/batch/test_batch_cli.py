@@ -15,7 +15,7 @@ from batchkit import make_audio, requests_of
 from pyannoteai_identify import Client
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
 from pyannoteai_identify.batch import add_arguments, main
-from pyannoteai_identify.batch._cli import _check_args, run
+from pyannoteai_identify.batch._cli import run
 from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
 
 
@@ -220,26 +220,6 @@ def test_setup_problems_exit_two_with_one_line_naming_the_option(
     assert code == 2
     assert err.startswith("error: ") and needle in err and "Traceback" not in err
     assert requests_of(env) == {}
-
-
-@pytest.mark.parametrize(
-    ("flags", "exclusive"),
-    [
-        ([], None),
-        (["--exclusive-matching"], True),
-        (["--no-exclusive-matching"], False),
-        (["--non-exclusive-matching"], False),
-    ],
-)
-def test_batch_takes_identifys_exclusive_matching_spellings(
-    tmp_path: Path, flags: list[str], exclusive: bool | None
-) -> None:
-    """--exclusive-matching / --no-exclusive-matching as for identify (the first was refused before)."""
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    args = parser.parse_args(["a.wav", *voiceprint_args(), "--out", str(tmp_path / "out"), *flags])
-    matching = _check_args(args, [("Alice", voiceprint_for("Alice"))])
-    assert (matching.exclusive if matching is not None else None) == exclusive
 
 
 def test_the_voiceprint_option_is_required() -> None:

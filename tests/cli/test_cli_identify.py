@@ -10,7 +10,7 @@ from clikit import FAST_POLL, TRUTH, WEBHOOK_SECRET, Audio, parse_rttm, run_cli,
 
 from pyannoteai_identify._background_server import BackgroundServer
 from pyannoteai_identify.receiver import WebhookBroker, asgi_app
-from pyannoteai_identify.sandbox import Sandbox, tone_for
+from pyannoteai_identify.sandbox import Sandbox, tone_for, voiceprint_for
 from pyannoteai_identify.sandbox._signal import encode_voiceprint
 
 TRUE_TURNS = [(label, start, end) for label, start, end in TRUTH]
@@ -277,6 +277,7 @@ def test_rttm_of_a_presigned_url_is_named_after_its_path_and_never_shows_the_sig
 def test_identify_and_batch_take_the_same_job_options(tmp_path: Path, flags: list[str], exclusive: bool | None) -> None:
     """docs/batch.md says batch's job options are identify's: one function defines them for both
     (batch had --non-exclusive-matching, identify refused it)."""
+    from pyannoteai_identify.batch._cli import _check_args
     from pyannoteai_identify.cli import build_parser
 
     common = ["--num-speakers", "2", "--threshold", "40", "--confidence", "--exclusive", "--turn-level-confidence"]
@@ -288,3 +289,5 @@ def test_identify_and_batch_take_the_same_job_options(tmp_path: Path, flags: lis
         assert args.exclusive_matching == exclusive
         assert (args.num_speakers, args.threshold, args.confidence, args.exclusive) == (2, 40.0, True, True)
         assert args.turn_level_confidence is True
+    matching = _check_args(batch, [("A", voiceprint_for("A"))])  # and batch sends what it parsed
+    assert matching is not None and (matching.exclusive, matching.threshold) == (exclusive, 40.0)
