@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -515,8 +516,8 @@ def test_a_wait_timeout_while_enrolling_a_voiceprint_says_nothing_was_identified
     assert "voiceprint enrollment of Alice did not finish" in line and "nothing was identified yet" in line
     assert "resume with" not in line
     # The way on that bills nothing more: keep the voiceprint of the job already paid for.
-    save = f"pyannoteai-identify job {job_id} --wait --format table --output=Alice.voiceprint.txt"
-    assert f"save its voiceprint with: {save}, then pass --voiceprint Alice=Alice.voiceprint.txt" in line
+    save = f"pyannoteai-identify job {job_id} --wait --format json --output=Alice.voiceprint.json"
+    assert f"save its voiceprint with: {save}, then pass --voiceprint Alice=Alice.voiceprint.json" in line
     assert env.stats.requests["voiceprint"] == 1 and env.stats.requests["identify"] == 0
 
 
@@ -550,9 +551,9 @@ def test_ctrl_c_while_enrolling_names_every_billed_voiceprint_job(
     alice, mary = (re.findall(r"^voiceprint job (\S+) submitted", line)[0] for line in run.err_lines[:2])
     (line,) = [line for line in run.err_lines if line.startswith("interrupted; ")]
     assert line.startswith("interrupted; no identify job was submitted yet. ")
-    for job_id, saved in ((alice, "Alice.voiceprint.txt"), (mary, "Mary_Ann.voiceprint.txt")):
-        assert f"pyannoteai-identify job {job_id} --wait --format table --output={saved}" in line
-    assert "then pass --voiceprint Alice=Alice.voiceprint.txt --voiceprint 'Mary Ann=Mary_Ann.voiceprint.txt'" in line
+    for job_id, saved in ((alice, "Alice.voiceprint.json"), (mary, "Mary_Ann.voiceprint.json")):
+        assert f"pyannoteai-identify job {job_id} --wait --format json --output={saved}" in line
+    assert "then pass --voiceprint Alice=Alice.voiceprint.json --voiceprint 'Mary Ann=Mary_Ann.voiceprint.json'" in line
     assert env.stats.requests["identify"] == 0
 
 
@@ -636,7 +637,7 @@ def test_a_result_that_cannot_be_written_after_a_billed_job_names_the_job_and_ex
         "voiceprint": ["voiceprint", str(audio.alice_wav)],
     }[command]
     # The command that gets the result again, in the format and under the name the user asked for.
-    options = {"identify": " --format rttm --file-id=meeting", "voiceprint": " --format table"}.get(
+    options = {"identify": " --format rttm --file-id=meeting", "voiceprint": " --format json"}.get(
         command, " --format json"
     )
     monkeypatch.setattr(sys, "stdout", _FullDisk())
@@ -662,18 +663,28 @@ def test_a_long_voiceprint_on_the_command_line_is_taken_as_it_is(size: int) -> N
 
 
 def test_an_identify_refused_after_an_enrollment_says_how_to_keep_the_voiceprint(
-    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A 402 on the identify job, after Alice's clip was enrolled (billed): the error line keeps the
-    way to her voiceprint, so that the next try does not enroll her again."""
+    way to her voiceprint, and its commands, run as given, identify without enrolling her again."""
+    monkeypatch.chdir(tmp_path)
     env.faults.next(1, "402", operation="identify")
     run = run_cli(capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice_wav}")
 
     assert run.code == API_ERROR
     (job_id,) = re.findall(r"^voiceprint job (\S+) submitted", run.err_lines[0])
     (line,) = [line for line in run.err_lines if line.startswith("error: ")]
-    assert f"pyannoteai-identify job {job_id} --wait --format table --output=Alice.voiceprint.txt" in line
-    assert env.stats.requests["voiceprint"] == 1
+    save = f"pyannoteai-identify job {job_id} --wait --format json --output=Alice.voiceprint.json"
+    assert f"{save}, then pass --voiceprint Alice=Alice.voiceprint.json" in line
+
+    saved = run_cli(capsys, *FAST_POLL, *shlex.split(save)[1:])
+    again = run_cli(
+        capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", "Alice=Alice.voiceprint.json",
+        "--format", "json",
+    )  # fmt: skip
+    assert saved.code == again.code == OK, saved.err + again.err
+    assert json.loads(again.out)["identification"][0]["match"] == "Alice"
+    assert env.stats.requests["voiceprint"] == 1  # enrolled once, in all
 
 
 @pytest.mark.parametrize("fmt", ["json", "rttm"])
@@ -693,3 +704,17 @@ def test_job_without_wait_that_cannot_write_exits_six_as_with_wait(
     (line,) = run.err_lines
     assert line.startswith(f"error: job {job_id} ") and "No space left on device" in line
     assert f"fetch its result with: pyannoteai-identify job {job_id}" in line
+
+
+def test_a_voiceprint_file_may_be_the_json_that_job_wait_prints(tmp_path: Path) -> None:
+    """`job ID --wait --format json -o F` of a voiceprint job writes {"voiceprint": ...}: F is read
+    as that voiceprint (no rich needed to save one, as --format table needs); JSON without it is refused."""
+    from pyannoteai_identify.cli import CLIError, read_voiceprint_sources
+
+    voiceprint = voiceprint_for("Alice")
+    saved = tmp_path / "alice.json"
+    saved.write_text(json.dumps({"voiceprint": voiceprint}, indent=2) + "\n")
+    assert read_voiceprint_sources([("Alice", str(saved))]) == [("Alice", voiceprint)]
+    saved.write_text(json.dumps({"jobId": "x", "status": "succeeded"}))
+    with pytest.raises(CLIError, match="no voiceprint"):
+        read_voiceprint_sources([("Alice", str(saved))])

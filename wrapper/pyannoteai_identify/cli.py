@@ -403,14 +403,25 @@ _STANDARD_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
 def _voiceprint_in_text_file(label: str, source: str, path: Path) -> str:
-    """The voiceprint a text file holds: its one non-empty line (two lines would be sent, and billed, as one)."""
+    """The voiceprint a text file holds: its one non-empty line (two lines would be sent, and billed,
+    as one), or the ``voiceprint`` of the JSON that ``job ID --wait --format json`` prints."""
     try:
-        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise CLIError(
             f"--voiceprint {label}={source}: neither audio ({', '.join(sorted(AUDIO_EXTENSIONS))}) "
             "nor a UTF-8 text file holding a voiceprint"
         ) from None
+    if text.lstrip().startswith("{"):
+        try:
+            document = json.loads(text)
+        except ValueError:
+            document = None
+        voiceprint = document.get("voiceprint") if isinstance(document, dict) else None
+        if not isinstance(voiceprint, str):
+            raise CLIError(f'--voiceprint {label}={source}: JSON with no voiceprint (a string at "voiceprint")')
+        return voiceprint
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     if len(lines) > 1:
         raise CLIError(
             f"--voiceprint {label}={source}: holds {len(lines)} lines; a voiceprint is one line "
@@ -488,10 +499,8 @@ def keep_voiceprints_hint(enrolled: Sequence[tuple[str, str]]) -> str:
     enrolling (and paying) again: commands to paste, quoted for a POSIX shell."""
     saves, passes = [], []
     for label, job_id in enrolled:
-        saved = (re.sub(r"[^\w.-]+", "_", label).strip("._-") or "voiceprint") + ".voiceprint.txt"
-        saves.append(
-            shlex.join(["pyannoteai-identify", "job", job_id, "--wait", "--format", "table", f"--output={saved}"])
-        )
+        saved = (re.sub(r"[^\w.-]+", "_", label).strip("._-") or "voiceprint") + ".voiceprint.json"
+        saves.append(fetch_command(job_id, "json", output=saved))  # read back by --voiceprint; no rich needed
         passes.append("--voiceprint " + shlex.quote(f"{label}={saved}"))
     what = "its voiceprint" if len(enrolled) == 1 else "their voiceprints"
     return (
@@ -561,8 +570,8 @@ def cmd_voiceprint(args: argparse.Namespace) -> int:
         announce_submitted(args, job, "voiceprint job")
         with _status_spinner(live, job) as on_status:
             voiceprint = client.wait(job, timeout=args.wait_timeout, on_status=on_status).voiceprint
-    # `job ID --wait --format table` prints the voiceprint alone, as this command does.
-    with writing_result_of(job.id, args.output, fetch_command(job.id, "table", None, args.output)):
+    # `job ID --wait --format json` prints {"voiceprint": ...}, which --voiceprint reads as this output.
+    with writing_result_of(job.id, args.output, fetch_command(job.id, "json", None, args.output)):
         if args.output:
             Path(args.output).write_text(voiceprint + "\n", encoding="utf-8")
         else:
