@@ -86,6 +86,11 @@ def _proxies(transport: object, depth: int = 3) -> bool:
     )
 
 
+def _resume(job_id: str) -> str:
+    """What an error of a callback during a wait says of the job (it goes on, billed)."""
+    return f"; job {job_id} goes on: call wait({job_id!r}) to resume"
+
+
 class _BaseClient:
     """Settings, policies and the argument checks shared by both clients."""
 
@@ -291,10 +296,9 @@ class _BaseClient:
 
         def flow() -> _flows.Flow[str]:
             job = yield from submit
+            status = guarded_callback("on_status", on_status, resume=_resume(job.id))
             try:
-                result = yield from _flows.wait(
-                    self._ctx, job.id, "voiceprint", timeout=wait_timeout, on_status=on_status
-                )
+                result = yield from _flows.wait(self._ctx, job.id, "voiceprint", timeout=wait_timeout, on_status=status)
             except GeneratorExit:
                 raise  # the flow is closed after an error it never saw: there is nothing to add to
             except BaseException as error:
@@ -330,13 +334,13 @@ class _BaseClient:
             raise ValidationError("kind", kind, f"contradicts the job handle, a {known_kind} job: leave kind out")
         if broker is not None and not callable(getattr(broker, "wait", None)):
             raise ValidationError("broker", broker, "must be a WebhookBroker (with wait and wait_async)")
-        check_callback("on_status", on_status)
+        status = guarded_callback("on_status", on_status, resume=_resume(job_id))
         return _flows.wait(
             self._ctx,
             job_id,
             kind or known_kind,
             timeout=self._check_timeout(timeout, zero_checks_once=True),
-            on_status=on_status,
+            on_status=status,
             broker=broker,
         )
 

@@ -26,7 +26,7 @@ from ._polling import PollSchedule, job_age, quota_exhausted, rate_limit, rate_l
 from ._redact import hide_query
 from ._retry import RetryPolicy, describe
 from ._upload import ProgressCallback, retry_hint
-from ._validation import CheckedAudio, call_plain
+from ._validation import CheckedAudio
 from .errors import (
     APIConnectionError,
     APIError,
@@ -613,7 +613,6 @@ def wait(
     # Set by a failed/canceled delivery without a reason: the next poll looks for output.error,
     # and whatever it shows, the wait ends then (it never goes back to waiting for that job).
     reported: Job[Result] | None = None
-    resume = f"; job {job_id} goes on: call wait({job_id!r}) to resume"
     while True:
         headers: httpx.Headers | None = None
         held = False
@@ -653,14 +652,14 @@ def wait(
             if str(job.status) != last_status:
                 last_status = str(job.status)
                 if on_status is not None:
-                    call_plain("on_status", on_status, job, resume=resume)
+                    on_status(job)
             if job.is_terminal:
                 if broker is not None and callable(getattr(broker, "discard", None)):
                     broker.discard(job_id)  # a delivery kept meanwhile is not needed any more
                 return _finish(job)
         if reported is not None:
             if on_status is not None and str(reported.status) != last_status:
-                call_plain("on_status", on_status, reported, resume=resume)
+                on_status(reported)
             return _finish(reported)
         now = ctx.clock()
         remaining = deadline - now
@@ -686,7 +685,7 @@ def wait(
             finished = _from_event(event, kind)
             if finished is not None:
                 if on_status is not None and str(finished.status) != last_status:
-                    call_plain("on_status", on_status, finished, resume=resume)
+                    on_status(finished)
                 return _finish(finished)
             reported = _ended_without_reason(event, kind)
 

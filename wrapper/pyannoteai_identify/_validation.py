@@ -168,13 +168,13 @@ def call_plain(field: str, callback: Callable[..., object], *args: object, resum
         )
 
 
-def guarded_callback(field: str, callback: CallbackT | None) -> CallbackT | None:
+def guarded_callback(field: str, callback: CallbackT | None, *, resume: str = "") -> CallbackT | None:
     """*callback* checked now (:func:`check_callback`), wrapped so that each call is checked too
-    (:func:`call_plain`)."""
+    (:func:`call_plain`, which says *resume* in its error)."""
     check_callback(field, callback)
     if callback is None:
         return None
-    return cast(CallbackT, functools.partial(call_plain, field, callback))
+    return cast(CallbackT, functools.partial(call_plain, field, callback, resume=resume))
 
 
 def check_num_speakers(value: object) -> int | None:
