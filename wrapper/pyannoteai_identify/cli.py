@@ -73,9 +73,12 @@ class ResultNotWrittenError(Exception):
     """A job's result could not be written (exit code 6): the job exists, and was billed."""
 
 
-def fetch_command(job_id: str, fmt: str = "json", file_id: str | None = None, output: str | None = None) -> str:
-    """The command that prints a finished job's result as *fmt* (RTTM lines under *file_id*), to *output*."""
-    words = ["pyannoteai-identify", "job", job_id, "--wait", "--format", fmt]
+def fetch_command(
+    job_id: str, fmt: str = "json", file_id: str | None = None, output: str | None = None, *, wait: bool = True
+) -> str:
+    """The command that prints a finished job's result as *fmt* (RTTM lines under *file_id*), to
+    *output*; without *wait*, the job as the API reports it."""
+    words = ["pyannoteai-identify", "job", job_id, *(["--wait"] if wait else []), "--format", fmt]
     if fmt == "rttm" and file_id is not None and file_id != job_id:
         words.append(f"--file-id={file_id}")
     if output is not None and output != "-":
@@ -85,13 +88,12 @@ def fetch_command(job_id: str, fmt: str = "json", file_id: str | None = None, ou
 
 @contextlib.contextmanager
 def writing_result_of(
-    job_id: str, output: str | None, fetch: str | None = None, *, submitted_only: bool = False, done: str = ""
+    job_id: str, output: str | None, fetch: str | None = None, *, state: str = "succeeded", what: str = "its result"
 ) -> Iterator[None]:
-    """Write a job's result (or, *submitted_only*, its id) inside this block. A write that fails (a
-    full disk, a quota) names the job (in status *done*, default succeeded) and *fetch*, the command
-    that gets its result again, so that a script does not submit it again and pay twice; standard
-    output is flushed here, where its failure shows. A reader that went away (``BrokenPipeError``)
-    is left to its own quiet exit code."""
+    """Write *what* of a job (in *state*) inside this block. A write that fails (a full disk, a
+    quota) names the job and *fetch*, the command that gets its result again, so that a script does
+    not submit it again and pay twice; standard output is flushed here, where its failure shows. A
+    reader that went away (``BrokenPipeError``) is left to its own quiet exit code."""
     try:
         yield
         if output is None or output == "-":
@@ -99,8 +101,6 @@ def writing_result_of(
     except BrokenPipeError:
         raise
     except OSError as error:
-        state = "was submitted" if submitted_only else f"is {done}" if done else "succeeded"
-        what = "its id" if submitted_only else "its result"
         raise ResultNotWrittenError(
             f"job {job_id} {state}, but writing {what} failed ({error}); fetch its result with: "
             f"{fetch or fetch_command(job_id)}"
@@ -248,6 +248,12 @@ def _write_result(result: Result, fmt: str, output: str | None, file_id: str) ->
     else:
         text = result.to_json(indent=2) + "\n"
     _write_text(text, output)
+
+
+def _write_job_result(job_id: str, result: Result, fmt: str, output: str | None, file_id: str) -> None:
+    """:func:`_write_result` of a job that exists: a failed write names the command that fetches it again."""
+    with writing_result_of(job_id, output, fetch_command(job_id, fmt, file_id, output)):
+        _write_result(result, fmt, output, file_id)
 
 
 def _write_text(text: str, output: str | None) -> None:
@@ -531,7 +537,6 @@ def cmd_identify(args: argparse.Namespace) -> int:
     check_output(args.output)
     with _client(args) as client:
         args.pending = "no identify job was submitted yet"
-        args.enrolled = []
         voiceprints = enroll_voiceprints(args, client, sources, live)
         args.pending = None  # the identify job may or may not exist while it is being submitted
         with _progress(live and _is_local(args.audio), f"uploading {Path(args.audio).name}") as progress:
@@ -548,15 +553,13 @@ def cmd_identify(args: argparse.Namespace) -> int:
             )
         args.enrolled = []  # the identify job exists: its result is what to resume, not the enrollments
         if args.no_wait:
-            with writing_result_of(job.id, None, submitted_only=True):
+            with writing_result_of(job.id, None, state="was submitted", what="its id"):
                 print(job.id)
             return OK
         announce_submitted(args, job)
         with _status_spinner(live, job) as on_status:
             result = client.wait(job, timeout=args.wait_timeout, on_status=on_status)
-    file_id = _file_id(args.audio)
-    with writing_result_of(job.id, args.output, fetch_command(job.id, args.format, file_id, args.output)):
-        _write_result(result, args.format, args.output, file_id)
+    _write_job_result(job.id, result, args.format, args.output, _file_id(args.audio))
     return OK
 
 
@@ -609,11 +612,7 @@ def cmd_job(args: argparse.Namespace) -> int:
         if args.wait:
             args.pending = f"job {args.job_id} keeps running: {_resume_hint(args.job_id)}"
             result = client.wait(args.job_id, timeout=args.wait_timeout)
-            file_id = args.file_id or args.job_id
-            with writing_result_of(
-                args.job_id, args.output, fetch_command(args.job_id, args.format, file_id, args.output)
-            ):
-                _write_result(result, args.format, args.output, file_id)
+            _write_job_result(args.job_id, result, args.format, args.output, args.file_id or args.job_id)
             return OK
         try:
             job = client.get_job(args.job_id)
@@ -623,8 +622,8 @@ def cmd_job(args: argparse.Namespace) -> int:
             raise errors.JobExpiredError(message, job_id=args.job_id, status="unknown") from None
     failed = job.status in (JobStatus.FAILED, JobStatus.CANCELED)
     if args.format == "json":
-        fetch = shlex.join(["pyannoteai-identify", "job", job.id, "--format", "json"])
-        with writing_result_of(job.id, args.output, fetch, done=str(job.status)):
+        fetch = fetch_command(job.id, "json", wait=False)
+        with writing_result_of(job.id, args.output, fetch, state=f"is {job.status}"):
             _write_text(json.dumps(_job_document(job), indent=2) + "\n", args.output)
     if failed:
         print(f"error: {_ended_without_result(job)}", file=sys.stderr)
@@ -636,9 +635,7 @@ def cmd_job(args: argparse.Namespace) -> int:
         wait = f"pyannoteai-identify job {job.id} --wait"
         print(f"job {job.id} is {job.status}: no result yet; wait with: {wait}", file=sys.stderr)
         return TIMEOUT
-    file_id = args.file_id or args.job_id
-    with writing_result_of(job.id, args.output, fetch_command(job.id, args.format, file_id, args.output)):
-        _write_result(job.output, args.format, args.output, file_id)
+    _write_job_result(job.id, job.output, args.format, args.output, args.file_id or args.job_id)
     return OK
 
 
