@@ -761,7 +761,7 @@ class MockAPI:
         if status_only is None:
             status_only = bool(job.request.get("webhookStatusOnly"))
         # As the webhook docs describe deliveries: only a succeeded job's carries its output.
-        sends_output = job.status == "succeeded" and not status_only and job.output is not None
+        sends_output = job.status == "succeeded" and not status_only
         output = dict(job.output) if sends_output and job.output is not None else None
         payload = make_delivery(
             job.kind, cast(FinalStatus, job.status), job_id=job.job_id, output=output, status_only=status_only
