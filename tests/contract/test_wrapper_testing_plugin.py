@@ -547,10 +547,20 @@ def test_the_mock_coexists_with_respx_mock(pyannoteai_mock: MockAPI, respx_mock:
         (lambda: signed_delivery(make_delivery("identify"), retry_num=1, retry_reason="bogus"), "retry_reason"),
         (lambda: make_identify_output(turn_seconds=-3), "turn_seconds"),
         (lambda: make_identify_output(turn_seconds=float("nan")), "turn_seconds"),
+        (lambda: make_identify_output(turn_seconds=True), "turn_seconds"),
         (lambda: make_identify_output(unmatched=-1), "unmatched"),
         (lambda: make_identify_output(turns_per_speaker=-1), "turns_per_speaker"),
     ],
-    ids=["retry_num=0", "retry_num=4", "retry_reason", "negative-turns", "nan-turns", "unmatched", "turns"],
+    ids=[
+        "retry_num=0",
+        "retry_num=4",
+        "retry_reason",
+        "negative-turns",
+        "nan-turns",
+        "bool-turns",
+        "unmatched",
+        "turns",
+    ],
 )
 def test_a_builder_refuses_an_argument_that_would_break_the_contract(build: Callable[[], object], field: str) -> None:
     """The builders' bodies and headers pass openapi.yaml: an argument that would make them break it

@@ -120,7 +120,7 @@ def make_voiceprint(seed: str = "speaker") -> str:
 
 def _turns(speakers: Sequence[str], turns_per_speaker: int, turn_seconds: float) -> list[tuple[str, float, float]]:
     """Alternating turns, half a second apart: A, B, A, B, ..."""
-    if not (isinstance(turn_seconds, int | float) and 0 < turn_seconds < math.inf):
+    if isinstance(turn_seconds, bool) or not (isinstance(turn_seconds, int | float) and 0 < turn_seconds < math.inf):
         raise ValueError(f"turn_seconds={turn_seconds!r}: must be a finite number of seconds > 0")
     _check_count("turns_per_speaker", turns_per_speaker)
     turns = []
