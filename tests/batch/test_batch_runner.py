@@ -7,7 +7,9 @@ import gc
 import hashlib
 import io
 import json
+import logging
 import os
+import re
 import sqlite3
 import stat
 import warnings
@@ -48,6 +50,22 @@ def test_every_input_gets_json_rttm_and_a_summary_row(mode: str, sandbox: Sandbo
         rows = list(csv.DictReader(handle))
     assert [row["status"] for row in rows] == ["succeeded"] * 5
     assert rows[0]["talk_time_Alice"] == f"{first.talk_time['Alice']:.3f}"
+
+
+def test_each_job_created_is_logged_at_info_with_its_input(
+    sandbox: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As Client.identify does, a batch logs the id of every job it was billed for, with the input
+    it came from, so that operators find them in a service's logs."""
+    make_audio(tmp_path / "audio", 2)
+    with caplog.at_level("INFO", logger="pyannoteai_identify"):
+        report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+
+    pattern = re.compile(r"input \d+ \((.+)\): identify job (\S+) created")
+    created = [pattern.fullmatch(r.getMessage()) for r in caplog.records if r.levelno == logging.INFO]
+    logged = sorted(match.groups() for match in created if match)
+    assert report.ok and len(logged) == 2
+    assert logged == sorted((item.source, item.job_id) for item in report.inputs)
 
 
 @pytest.mark.parametrize("mode", MODES)
