@@ -1,4 +1,5 @@
-"""A call cut off by the caller (an outer timeout, a cancel scope, Ctrl-C) says what it leaves behind.
+"""A call cut off by the caller (an outer timeout, a cancel scope, Ctrl-C, an exception of its own
+transport or event hooks) says what it leaves behind.
 
 The API has no idempotency key: a job-creating POST interrupted after it may have gone out may
 have created a billed job, and a ``create_voiceprint()`` interrupted while it waits leaves one
@@ -78,6 +79,37 @@ async def test_a_job_creation_interrupted_in_flight_says_the_job_may_exist(
     assert [frame.name for frame in frames if frame.filename.endswith("_flows.py")] in (["drive"], ["adrive"])
 
 
+async def test_a_job_creation_failing_in_the_callers_event_hook_says_the_job_may_exist(
+    mode: str,
+    make_api: Callable[..., Api],
+    make_transport: Callable[[], httpx.MockTransport],
+    router: respx.Router,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A response hook of the caller's own http_client that raises (raise_for_status, a metrics
+    hook's bug) after the POST was answered: the job exists and is billed, and the caller has no
+    id. The hook's exception carries the note and the warning is logged, as for an interruption."""
+    router.post("/v1/identify").respond(200, json={"jobId": JOB_ID, "status": "created"})
+
+    def broken_hook(response: httpx.Response) -> None:
+        raise LookupError("metrics registry is full")
+
+    async def abroken_hook(response: httpx.Response) -> None:
+        broken_hook(response)
+
+    http: httpx.Client | httpx.AsyncClient
+    if mode == "async":
+        http = httpx.AsyncClient(transport=make_transport(), event_hooks={"response": [abroken_hook]})
+    else:
+        http = httpx.Client(transport=make_transport(), event_hooks={"response": [broken_hook]})
+    api = make_api(http_client=http)
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"), pytest.raises(LookupError) as caught:
+        await api.identify(AUDIO_URL, {"Alice": "QUJD"})
+    (note,) = _notes(caught.value)
+    assert "POST /v1/identify was interrupted (LookupError)" in note and "client.jobs()" in note
+    assert [record.getMessage() for record in caplog.records] == [note]
+
+
 async def test_a_read_interrupted_in_flight_gets_no_note(api: Api, router: respx.Router) -> None:
     """A GET creates nothing: its interruption is left as it is."""
     router.get(JOB_PATH).mock(side_effect=_interrupt)
@@ -147,6 +179,27 @@ async def test_create_voiceprint_failing_while_waiting_names_the_job_it_created(
     with pytest.raises(JobFailedError) as failed:
         await api.create_voiceprint(AUDIO_URL)
     assert JOB_ID in str(failed.value) and _notes(failed.value) == []
+
+
+async def test_create_voiceprint_failing_in_the_callers_transport_names_the_job_it_created(
+    api: Api, router: respx.Router
+) -> None:
+    """An exception that the caller's own transport or event hook raises while a poll is in flight
+    (a proxy's client refusing, a hook's raise_for_status) left the billed voiceprint job without
+    an id: it gets the note too, and is raised as it was, with its own traceback."""
+    router.post("/v1/voiceprint").respond(200, json={"jobId": JOB_ID, "status": "created"})
+
+    def refused_by_a_hook(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("blocked by the egress policy")
+
+    router.get(JOB_PATH).mock(side_effect=refused_by_a_hook)
+    with pytest.raises(RuntimeError, match="egress policy") as caught:
+        await api.create_voiceprint(AUDIO_URL)
+    (note,) = _notes(caught.value)
+    assert f"voiceprint job {JOB_ID} was created" in note and f"wait({JOB_ID!r})" in note
+    frames = traceback.extract_tb(caught.value.__traceback__)
+    assert frames[-1].name == "refused_by_a_hook"
+    assert [frame.name for frame in frames if frame.filename.endswith("_flows.py")] in (["drive"], ["adrive"])
 
 
 async def test_a_created_job_is_logged_at_info_with_its_id(

@@ -300,7 +300,7 @@ class _BaseClient:
             try:
                 result = yield from _flows.wait(self._ctx, job.id, "voiceprint", timeout=wait_timeout, on_status=status)
             except GeneratorExit:
-                raise  # the flow is closed after an error it never saw: there is nothing to add to
+                raise  # the flow is closed unfinished, with no error to add a note to
             except BaseException as error:
                 # The caller has no handle on this billed job: unless the SDK's error names it already
                 # (a timeout, a failed job), it is added, with the call that resumes the wait.

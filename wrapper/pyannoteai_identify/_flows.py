@@ -36,6 +36,7 @@ from .errors import (
     JobExpiredError,
     JobFailedError,
     NotFoundError,
+    PyannoteAIError,
     RateLimitError,
     ServerError,
     WaitTimeoutError,
@@ -107,15 +108,16 @@ Step: TypeAlias = Send | Sleep | Upload | Parse | AwaitWebhook
 Flow: TypeAlias = Generator[Step, Any, T]
 
 
-def _interrupt(flow: Flow[Any], interruption: BaseException) -> None:
-    """Throw a cancellation or Ctrl-C into *flow* at its pending step, so that it can say what it
-    leaves behind (a note on the exception, a log line). The caller re-raises *interruption*
-    whatever the flow does with it: a flow cannot swallow it, nor run another step. Its traceback
-    is kept as it was: passing through the flow would add the flow's frames to it."""
-    raised_at = interruption.__traceback__
+def _raise_through(flow: Flow[Any], error: BaseException) -> None:
+    """Throw *error*, which ends the call, into *flow* at its pending step, so that it can say what
+    it leaves behind (a note on the exception, a log line): a cancellation, Ctrl-C, or an exception
+    of the caller's own transport or event hooks. The caller re-raises *error* whatever the flow
+    does with it: a flow cannot swallow it, nor run another step. Its traceback is kept as it was:
+    passing through the flow would add the flow's frames to it."""
+    raised_at = error.__traceback__
     with contextlib.suppress(BaseException):
-        flow.throw(interruption)
-    interruption.with_traceback(raised_at)
+        flow.throw(error)
+    error.with_traceback(raised_at)
 
 
 def drive(flow: Flow[T], perform: Callable[[Step], Any]) -> T:
@@ -135,8 +137,7 @@ def drive(flow: Flow[T], perform: Callable[[Step], Any]) -> T:
             except (httpx.RequestError, httpx.StreamConsumed) as exc:
                 error = exc
             except BaseException as exc:
-                if not isinstance(exc, Exception):
-                    _interrupt(flow, exc)
+                _raise_through(flow, exc)
                 raise
     finally:
         flow.close()
@@ -159,8 +160,7 @@ async def adrive(flow: Flow[T], perform: Callable[[Step], Awaitable[Any]]) -> T:
             except (httpx.RequestError, httpx.StreamConsumed) as exc:
                 error = exc
             except BaseException as exc:
-                if not isinstance(exc, Exception):
-                    _interrupt(flow, exc)
+                _raise_through(flow, exc)
                 raise
     finally:
         flow.close()
@@ -337,9 +337,9 @@ def send(
             response: httpx.Response = yield Send(request, _body_seconds(ctx, deadline, sent_at))
         except httpx.RequestError as error:
             lost = error
-        except BaseException as interrupted:  # cancelled by the caller, or Ctrl-C, mid-request
-            # (GeneratorExit is no interruption: the flow is closed after an error raised before sending.)
-            if creates_job and not isinstance(interrupted, Exception | GeneratorExit):
+        except BaseException as interrupted:  # cancelled, Ctrl-C, or the caller's transport or hooks raised
+            # The SDK's own errors here (a closed client) are raised before anything is sent.
+            if creates_job and not isinstance(interrupted, PyannoteAIError | GeneratorExit):
                 note = (
                     f"{request.method} {request.url.path} was interrupted ({type(interrupted).__name__}) after it "
                     "may have been sent: the job may exist and be billed. Look for it with client.jobs() before "
