@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -363,7 +364,7 @@ class _Event:
 
 
 class _Broker:
-    """A webhook broker that delivers *event* on the first wait and records the timeouts asked."""
+    """A webhook broker that delivers *event* at once (None: at once, nothing) and records the timeouts asked."""
 
     def __init__(self, event: _Event | None) -> None:
         self.event = event
@@ -377,27 +378,48 @@ class _Broker:
         return self.wait(job_id, timeout)
 
 
-async def test_a_webhook_delivery_ends_the_wait_without_another_poll(steady: Api, router: respx.Router) -> None:
+def _running_for_at_most(polls: int) -> Callable[[httpx.Request], httpx.Response]:
+    """A poll answer that says running, and fails the test past *polls* polls: a wait that never
+    reaches its deadline on the fake clock ends there instead of polling for ever."""
+    count = itertools.count(1)
+
+    def running(request: httpx.Request) -> httpx.Response:
+        assert next(count) <= polls, "the wait polled on past its deadline"
+        return job_response("running")
+
+    return running
+
+
+@pytest.fixture
+def real_clock(make_api: MakeApi) -> Api:
+    """``steady`` on the real clock: the broker itself is awaited for each gap (the fake brokers
+    below answer at once, so no test waits)."""
+    return make_api(
+        clock=None, poll_schedule=PollSchedule(random=lambda: 0.0), retry_policy=RetryPolicy(random=lambda: 1.0)
+    )
+
+
+async def test_a_webhook_delivery_ends_the_wait_without_another_poll(real_clock: Api, router: respx.Router) -> None:
     """With a broker, the job's webhook event gives the result as soon as it arrives."""
     route = router.get(JOB_PATH).mock(side_effect=lambda request: job_response("running"))
     broker = _Broker(_Event(JOB_ID, "succeeded", IdentifyResult.from_dict(IDENTIFY_OUTPUT)))
-    result = await steady.wait(IDENTIFY_JOB, broker=broker, timeout=600)
+    result = await real_clock.wait(IDENTIFY_JOB, broker=broker, timeout=600)
     assert isinstance(result, IdentifyResult)
     assert route.call_count == 1
     assert broker.timeouts == [2.0]
 
 
-async def test_a_failed_webhook_delivery_raises_job_failed_error(steady: Api, router: respx.Router) -> None:
+async def test_a_failed_webhook_delivery_raises_job_failed_error(real_clock: Api, router: respx.Router) -> None:
     """A failed event from the broker raises JobFailedError with the event's error."""
     router.get(JOB_PATH).mock(side_effect=lambda request: job_response("running"))
     broker = _Broker(_Event(JOB_ID, "failed", error="Audio too short"))
     with pytest.raises(JobFailedError, match="Audio too short"):
-        await steady.wait(IDENTIFY_JOB, broker=broker, timeout=600)
+        await real_clock.wait(IDENTIFY_JOB, broker=broker, timeout=600)
 
 
 @pytest.mark.parametrize(("status", "error"), [("failed", JobFailedError), ("canceled", JobCanceledError)])
 async def test_an_ended_delivery_without_a_reason_polls_once_for_the_api_reason(
-    steady: Api, router: respx.Router, status: str, error: type[Exception]
+    real_clock: Api, router: respx.Router, status: str, error: type[Exception]
 ) -> None:
     """A failed or canceled delivery has no output (as documented): one more poll fetches output.error."""
     route = router.get(JOB_PATH).mock(
@@ -405,7 +427,7 @@ async def test_an_ended_delivery_without_a_reason_polls_once_for_the_api_reason(
     )
     broker = _Broker(_Event(JOB_ID, status))
     with pytest.raises(error, match="Could not load audio") as caught:
-        await steady.wait(IDENTIFY_JOB, broker=broker, timeout=600)
+        await real_clock.wait(IDENTIFY_JOB, broker=broker, timeout=600)
     assert caught.value.api_message == "Could not load audio"  # type: ignore[attr-defined]
     assert route.call_count == 2
     assert broker.timeouts == [2.0]
@@ -413,14 +435,16 @@ async def test_an_ended_delivery_without_a_reason_polls_once_for_the_api_reason(
 
 @pytest.mark.parametrize("next_poll", ["failed", "running"])
 async def test_an_ended_delivery_whose_poll_adds_no_reason_raises_without_one_and_stops(
-    steady: Api, router: respx.Router, next_poll: str
+    real_clock: Api, router: respx.Router, next_poll: str
 ) -> None:
     """When the poll after a failed delivery has no error either (or still lags behind), the wait ends there."""
     seen: list[str] = []
     route = router.get(JOB_PATH).mock(side_effect=[job_response("running"), job_response(next_poll)])
     broker = _Broker(_Event(JOB_ID, "failed"))
     with pytest.raises(JobFailedError, match="no reason") as caught:
-        await steady.wait(IDENTIFY_JOB, broker=broker, timeout=600, on_status=lambda job: seen.append(str(job.status)))
+        await real_clock.wait(
+            IDENTIFY_JOB, broker=broker, timeout=600, on_status=lambda job: seen.append(str(job.status))
+        )
     assert caught.value.api_message is None
     assert route.call_count == 2
     assert broker.timeouts == [2.0]
@@ -430,19 +454,34 @@ async def test_an_ended_delivery_whose_poll_adds_no_reason_raises_without_one_an
 async def test_without_a_delivery_the_broker_wait_falls_back_to_polling(
     steady: Api, router: respx.Router, fake_time: FakeTime
 ) -> None:
-    """When no webhook arrives, the wait keeps polling and stops at the deadline."""
-
-    class SleepingBroker(_Broker):
-        def wait(self, job_id: str, timeout: float) -> _Event | None:
-            fake_time.sleep(timeout)
-            return super().wait(job_id, timeout)
-
-    route = router.get(JOB_PATH).mock(side_effect=lambda request: job_response("running"))
-    broker = SleepingBroker(None)
+    """When no webhook arrives, the wait keeps polling and stops at the deadline. On a clock of the
+    caller's, each gap is slept with the caller's sleep, the broker looked at before and after it:
+    awaited in real time, the gaps never brought the fake deadline nearer."""
+    route = router.get(JOB_PATH).mock(side_effect=_running_for_at_most(100))
+    broker = _Broker(None)
     with pytest.raises(WaitTimeoutError):
         await steady.wait(IDENTIFY_JOB, broker=broker, timeout=30)
-    assert sum(broker.timeouts) == pytest.approx(30.0)
-    assert route.call_count == len(broker.timeouts) + 1
+    assert sum(fake_time.sleeps) == pytest.approx(30.0)
+    assert route.call_count == len(fake_time.sleeps) + 1
+    assert broker.timeouts == [0] * (2 * len(fake_time.sleeps))
+
+
+async def test_on_the_callers_clock_a_delivery_kept_during_a_gap_ends_the_wait_at_its_end(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """The event published while the caller's sleep ran is taken when it returns, without a poll."""
+
+    class DeliversDuringTheFirstGap(_Broker):
+        def wait(self, job_id: str, timeout: float) -> _Event | None:
+            self.timeouts.append(timeout)
+            return self.event if fake_time.sleeps else None
+
+    route = router.get(JOB_PATH).mock(side_effect=_running_for_at_most(100))
+    broker = DeliversDuringTheFirstGap(_Event(JOB_ID, "succeeded", IdentifyResult.from_dict(IDENTIFY_OUTPUT)))
+    result = await steady.wait(IDENTIFY_JOB, broker=broker, timeout=600)
+    assert isinstance(result, IdentifyResult)
+    assert route.call_count == 1
+    assert broker.timeouts == [0, 0] and fake_time.sleeps == [2.0]
 
 
 async def test_retries_inside_a_poll_do_not_sleep_past_the_deadline(

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from hypothesis import given
@@ -34,11 +35,13 @@ from pyannoteai_identify import (
     PaymentRequiredError,
     RateLimitError,
     VoiceprintResult,
+    WaitTimeoutError,
     _schema,
     webhooks,
 )
 from pyannoteai_identify._spec import SPEC
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES as NUM_SPEAKERS
+from pyannoteai_identify.receiver import WebhookBroker
 from pyannoteai_identify.results import parse_job
 from pyannoteai_identify.testing import (
     MOCK_API_KEY,
@@ -349,6 +352,36 @@ async def test_the_async_client_gets_the_same_answers(pyannoteai_mock: MockAPI) 
     assert result.speakers == ["Ann"]
     assert isinstance(client, AsyncClient)
     _conforms(pyannoteai_mock)
+
+
+def test_a_wait_with_a_broker_sleeps_on_the_virtual_clock(pyannoteai_mock: MockAPI) -> None:
+    """A wait given a webhook broker slept each gap in real time, on the broker, and its deadline,
+    measured on the virtual clock, was never reached: the mock's clients wait on its clock with a
+    broker too."""
+    pyannoteai_mock.pending_polls = 2
+    broker = WebhookBroker()
+    with pyannoteai_mock.client() as client:
+        job = client.identify(AUDIO, voiceprints={"Ann": "QW5u"})
+        assert client.wait(job, broker=broker).speakers == ["Ann"]
+        assert len(pyannoteai_mock.sleeps) == 2
+        pyannoteai_mock.pending_polls = 100  # a bound: some 25 polls fit in the 60 s
+        late = client.identify(AUDIO, voiceprints={"Ann": "QW5u"})
+        with pytest.raises(WaitTimeoutError):
+            client.wait(late, timeout=60, broker=broker)
+        assert sum(pyannoteai_mock.sleeps[2:]) == pytest.approx(60)
+
+
+@pytest.mark.anyio
+async def test_an_async_wait_with_a_broker_sleeps_on_the_virtual_clock(pyannoteai_mock: MockAPI) -> None:
+    """The AsyncClient's twin: each gap is slept on the mock's clock (the wait's deadline is reached
+    on it), while a delivery published during the wait still ends it."""
+    pyannoteai_mock.pending_polls = 1_000
+    broker = WebhookBroker()
+    async with pyannoteai_mock.async_client() as client:
+        job = await client.identify(AUDIO, voiceprints={"Ann": "QW5u"})
+        with anyio.fail_after(30), pytest.raises(WaitTimeoutError):  # a bound, should the wait hang
+            await client.wait(job, timeout=60, broker=broker)
+        assert sum(pyannoteai_mock.sleeps) == pytest.approx(60)
 
 
 def test_a_storage_url_the_client_would_refuse_is_refused_by_the_mock() -> None:

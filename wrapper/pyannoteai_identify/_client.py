@@ -120,6 +120,9 @@ class _BaseClient:
             clock=clock or time.monotonic,
             user_agent=f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__}",
         )
+        # On a clock of the caller's, time passes by its sleep alone: a webhook broker's real-time
+        # wait would never bring a deadline on it nearer.
+        self._simulated = clock is not None
 
     @property
     def base_url(self) -> str:
@@ -444,7 +447,9 @@ class Client(_BaseClient):
             For a plain-http (loopback) base URL, one that would use a proxy is refused.
         transport: an httpx transport for the client this one creates (tests, mocks).
         retry_policy, poll_schedule: override the backoff and the polling schedule.
-        clock, sleep: a monotonic clock and a sleep function, for simulations and tests.
+        clock, sleep: a monotonic clock and a sleep function, for simulations and tests. With a
+            clock of yours, a wait with a webhook broker sleeps its gaps with *sleep* too, looking
+            at the broker before and after each (a delivery during a gap ends the wait at its end).
 
     One client may be shared by threads. In a process forked after it was made (gunicorn
     ``--preload``, multiprocessing's fork), a client that built its own connection pool starts a
@@ -544,7 +549,13 @@ class Client(_BaseClient):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
                 body = FileChunks(file, step.audio.size, step.progress)
                 return self._read(self._http.send(self._upload_request(step, body), stream=True))
-        return step.broker.wait(step.job_id, step.timeout)
+        if not self._simulated:
+            return step.broker.wait(step.job_id, step.timeout)
+        event = step.broker.wait(step.job_id, 0)
+        if event is None:
+            self._sleep(step.timeout)  # the gap passes on the simulation's clock, not on the broker's
+            event = step.broker.wait(step.job_id, 0)
+        return event
 
     def test(self) -> _core.KeyStatus:
         """Check the API key with ``GET /v1/test`` (bills nothing).
@@ -980,7 +991,13 @@ class AsyncClient(_BaseClient):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
                 body = FileChunks(file, step.audio.size, step.progress)
                 return await self._aread(await self._http.send(self._upload_request(step, body), stream=True))
-        return await step.broker.wait_async(step.job_id, step.timeout)
+        if not self._simulated:
+            return await step.broker.wait_async(step.job_id, step.timeout)
+        event = await step.broker.wait_async(step.job_id, 0)
+        if event is None:
+            await self._sleep(step.timeout)  # the gap passes on the simulation's clock, not on the broker's
+            event = await step.broker.wait_async(step.job_id, 0)
+        return event
 
     @_doc_from(Client.test)
     async def test(self) -> _core.KeyStatus:
