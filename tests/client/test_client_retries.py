@@ -301,11 +301,16 @@ async def test_a_read_timeout_on_identify_is_a_timeout_that_may_have_created_the
     assert route.call_count == 1
 
 
-@pytest.mark.parametrize("failure", [httpx.ConnectError("refused"), httpx.ConnectTimeout("connect timeout")])
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ConnectError("refused"), httpx.ConnectTimeout("connect timeout"), httpx.PoolTimeout("pool timeout")],
+)
 async def test_a_failed_connect_on_identify_says_nothing_was_sent(
     steady: Api, router: respx.Router, failure: Exception
 ) -> None:
-    """If the connection never opened, the message says nothing was sent and no job was created."""
+    """If the connection never opened, the message says nothing was sent and no job was created.
+    So it is when no connection of the pool came free in time (many concurrent calls): the
+    request never left, and no job can exist to look for."""
     route = router.post("/v1/identify").mock(side_effect=failure)
     with pytest.raises(APIConnectionError) as caught:
         await steady.identify(URL, {"John": "vp"})

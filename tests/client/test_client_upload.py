@@ -108,17 +108,28 @@ async def test_a_stream_of_unknown_size_is_sent_chunked_and_reports_no_total(api
     assert progress == [(1000, None)]
 
 
+@pytest.mark.parametrize(
+    ("failure", "sent"),
+    [
+        (httpx.WriteError("connection reset"), True),
+        (httpx.ConnectError("refused"), False),
+        (httpx.PoolTimeout("no connection came free"), False),
+    ],
+    ids=["write", "connect", "pool"],
+)
 async def test_a_lost_connection_during_the_put_raises_an_sdk_error(
-    api: Api, router: respx.Router, tmp_path: Path
+    api: Api, router: respx.Router, tmp_path: Path, failure: Exception, sent: bool
 ) -> None:
-    """A transport failure of the PUT becomes APIConnectionError (a PyannoteAIError), not a raw httpx error."""
+    """A transport failure of the PUT becomes APIConnectionError (a PyannoteAIError), not a raw httpx
+    error; request_sent says whether any of it left (not when no connection opened or came free)."""
     router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
-    router.put(PRESIGNED_URL).mock(side_effect=httpx.WriteError("connection reset"))
+    router.put(PRESIGNED_URL).mock(side_effect=failure)
     path = tmp_path / "a.wav"
     path.write_bytes(b"RIFF")
     with pytest.raises(APIConnectionError) as caught:
         await api.upload(path)
     assert isinstance(caught.value, PyannoteAIError)
+    assert caught.value.request_sent is sent
     assert "upload again" in str(caught.value)
     assert caught.value.method == "PUT"
     assert caught.value.url == PRESIGNED_URL.partition("?")[0] + "?<query hidden>"  # as logs and batch files show it

@@ -418,10 +418,15 @@ def _log(request: httpx.Request, response: httpx.Response, elapsed: float) -> No
         )
 
 
+#: Transport failures before any byte of the request left: no connection opened, or none of the
+#: pool's came free in time (httpx's pool timeout, under many concurrent calls).
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
 def _connection_error(
     request: httpx.Request, error: httpx.RequestError, creates_job: bool, attempts: int = 1
 ) -> APIConnectionError:
-    sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+    sent = not isinstance(error, NOT_SENT)
     what = f"{request.method} {request.url.path}"
     if attempts > 1:
         what += f" ({attempts} attempts)"
@@ -431,7 +436,7 @@ def _connection_error(
             "exist and be billed: it was not resent. Look for it with client.jobs() before submitting again."
         )
     elif creates_job:
-        message = f"{what} could not connect ({describe(error)}); nothing was sent, so no job was created"
+        message = f"{what} failed before sending ({describe(error)}); nothing was sent, so no job was created"
     else:
         message = f"{what} failed: {describe(error)}"
     error_type = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
@@ -480,7 +485,7 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
             f"uploading to the presigned URL failed ({describe(lost)}); {retry_hint(audio, media_url)}",
             method="PUT",
             url=hide_query(presigned),
-            request_sent=not isinstance(lost, httpx.ConnectError | httpx.ConnectTimeout),
+            request_sent=not isinstance(lost, NOT_SENT),
         )
     if not 200 <= put.status_code < 300:
         error = _core.error_for(put)
