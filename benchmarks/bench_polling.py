@@ -27,6 +27,7 @@ from collections.abc import Callable
 import httpx
 
 from pyannoteai_identify import Client, PollSchedule
+from pyannoteai_identify.receiver import WebhookBroker
 
 from ._harness import Metric, format_table, ratio_metric
 
@@ -61,8 +62,12 @@ def minimum_polls(duration: float) -> int:
     return 1 + 10 + math.ceil(math.log(duration / 20.0) / math.log(1.1))
 
 
-def simulate(schedule: PollSchedule, duration: float) -> tuple[int, float]:
-    """Run ``Client.wait`` on a job that succeeds after *duration* s; return (requests, detection delay)."""
+def simulate(schedule: PollSchedule, duration: float, broker: bool = False) -> tuple[int, float]:
+    """Run ``Client.wait`` on a job that succeeds after *duration* s; return (requests, detection delay).
+
+    With *broker*, the wait is given a webhook broker to which no delivery ever comes: the polls
+    are then the fallback, further apart (with a delivery, the wait ends when it arrives).
+    """
     now = 0.0
     requests = 0
 
@@ -86,7 +91,7 @@ def simulate(schedule: PollSchedule, duration: float) -> tuple[int, float]:
         clock=clock,
         sleep=sleep,
     ) as client:
-        client.wait(JOB_ID, kind="identify", timeout=2 * duration + 3600.0)
+        client.wait(JOB_ID, kind="identify", timeout=2 * duration + 3600.0, broker=WebhookBroker() if broker else None)
     return requests, now - duration
 
 
@@ -100,9 +105,9 @@ def _seeded(schedule: PollSchedule, seed: int) -> PollSchedule:
     )
 
 
-def worst_case(schedule: PollSchedule, duration: float, seeds: int) -> tuple[int, float]:
+def worst_case(schedule: PollSchedule, duration: float, seeds: int, broker: bool = False) -> tuple[int, float]:
     """The most requests and the longest delay over *seeds* jitter sequences."""
-    outcomes = [simulate(_seeded(schedule, seed), duration) for seed in range(seeds)]
+    outcomes = [simulate(_seeded(schedule, seed), duration, broker) for seed in range(seeds)]
     return max(count for count, _ in outcomes), max(delay for _, delay in outcomes)
 
 
@@ -114,12 +119,17 @@ def _label(duration: float) -> str:
 
 
 def measure(
-    schedule: PollSchedule, name: str, durations: tuple[float, ...], seeds: int, fixed: Callable[[float], int]
+    schedule: PollSchedule,
+    name: str,
+    durations: tuple[float, ...],
+    seeds: int,
+    fixed: Callable[[float], int],
+    broker: bool = False,
 ) -> list[Metric]:
     """Delay rows for every duration and request-count rows for durations of 10 minutes or more."""
     metrics = []
     for duration in durations:
-        count, delay = worst_case(schedule, duration, seeds)
+        count, delay = worst_case(schedule, duration, seeds, broker)
         bound = delay_bound(duration)
         job = f"poll {name}, {_label(duration)} job"
         metrics.append(ratio_metric(f"{job}: worst delay / max(2 s, 10 %)", delay, bound, 1.0))
@@ -160,6 +170,8 @@ def tradeoff(seeds: int = 20) -> list[Metric]:
     metrics = measure(PollSchedule(), "default", FULL_DURATIONS, seeds, fixed)
     for name, schedule in ALTERNATIVES.items():
         metrics += measure(schedule, name, FULL_DURATIONS, seeds, fixed)
+    # With a webhook broker the delivery ends the wait; these are the fallback polls when it never comes.
+    metrics += measure(PollSchedule(), "broker, no delivery", FULL_DURATIONS, seeds, fixed, broker=True)
     return metrics
 
 

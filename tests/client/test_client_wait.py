@@ -406,7 +406,7 @@ async def test_a_webhook_delivery_ends_the_wait_without_another_poll(real_clock:
     result = await real_clock.wait(IDENTIFY_JOB, broker=broker, timeout=600)
     assert isinstance(result, IdentifyResult)
     assert route.call_count == 1
-    assert broker.timeouts == [2.0]
+    assert broker.timeouts == [8.0]
 
 
 async def test_a_failed_webhook_delivery_raises_job_failed_error(real_clock: Api, router: respx.Router) -> None:
@@ -430,7 +430,7 @@ async def test_an_ended_delivery_without_a_reason_polls_once_for_the_api_reason(
         await real_clock.wait(IDENTIFY_JOB, broker=broker, timeout=600)
     assert caught.value.api_message == "Could not load audio"  # type: ignore[attr-defined]
     assert route.call_count == 2
-    assert broker.timeouts == [2.0]
+    assert broker.timeouts == [8.0]
 
 
 @pytest.mark.parametrize("next_poll", ["failed", "running"])
@@ -447,8 +447,28 @@ async def test_an_ended_delivery_whose_poll_adds_no_reason_raises_without_one_an
         )
     assert caught.value.api_message is None
     assert route.call_count == 2
-    assert broker.timeouts == [2.0]
+    assert broker.timeouts == [8.0]
     assert seen == ["running", "failed"]
+
+
+async def test_with_a_broker_the_polls_are_a_fallback_four_times_further_apart(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """The webhook ends the wait; the polls only catch a delivery that never comes (a receiver that
+    is down, a webhook URL the API cannot reach). Each gap is four times the schedule's, and no
+    more than its maximum: 200 waits with a broker polled as often as 200 without, and the 429s
+    they drew held back the client's submissions too."""
+    broker = _Broker(None)
+    answers = [job_response("running")] * 40 + [job_response("succeeded", IDENTIFY_OUTPUT)]
+    router.get(JOB_PATH).mock(side_effect=answers)
+    schedule = PollSchedule(random=lambda: 0.0)
+    await steady.wait(IDENTIFY_JOB, broker=broker, timeout=86_400)
+    assert fake_time.sleeps[:3] == [8.0, 8.0, 8.0] and len(fake_time.sleeps) == 40
+    waited = 0.0
+    for gap in fake_time.sleeps:
+        assert gap == pytest.approx(min(4 * schedule.gap(waited), schedule.maximum))
+        waited += gap
+    assert fake_time.sleeps[-1] == schedule.maximum
 
 
 async def test_without_a_delivery_the_broker_wait_falls_back_to_polling(
@@ -481,7 +501,7 @@ async def test_on_the_callers_clock_a_delivery_kept_during_a_gap_ends_the_wait_a
     result = await steady.wait(IDENTIFY_JOB, broker=broker, timeout=600)
     assert isinstance(result, IdentifyResult)
     assert route.call_count == 1
-    assert broker.timeouts == [0, 0] and fake_time.sleeps == [2.0]
+    assert broker.timeouts == [0, 0] and fake_time.sleeps == [8.0]
 
 
 async def test_retries_inside_a_poll_do_not_sleep_past_the_deadline(

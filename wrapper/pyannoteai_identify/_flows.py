@@ -22,7 +22,7 @@ import httpx
 
 from . import _core
 from ._config import Settings
-from ._polling import PollSchedule, job_age, quota_exhausted, rate_limit, rate_limit_gap
+from ._polling import WEBHOOK_POLL_FACTOR, PollSchedule, job_age, quota_exhausted, rate_limit, rate_limit_gap
 from ._redact import hide_query
 from ._retry import RetryPolicy, describe
 from ._upload import ProgressCallback, retry_hint
@@ -676,7 +676,10 @@ def wait(
                 job_id=job_id,
                 last_status=last_status,
             )
-        gap = max(ctx.schedule.gap(now - (start if origin is None else origin)), ctx.throttle.pending(now))
+        gap = ctx.schedule.gap(now - (start if origin is None else origin))
+        if broker is not None:
+            gap = min(gap * WEBHOOK_POLL_FACTOR, ctx.schedule.maximum)
+        gap = max(gap, ctx.throttle.pending(now))
         if headers is not None:
             server_gap = rate_limit_gap(headers, time.time())
             if server_gap is not None:

@@ -50,6 +50,11 @@ class PollSchedule:
         return base * (1.0 - self.jitter * self.random())
 
 
+#: With a webhook broker, the delivery ends a wait and polls only catch one that never comes (a
+#: receiver that is down, a webhook URL the API cannot reach): they are this many times further
+#: apart. The API itself retries a failed delivery after 1 and 5 minutes.
+WEBHOOK_POLL_FACTOR = 4.0
+
 #: A job age past this is not believed (a fake server's fixed timestamp, a clock set wrong): no job
 #: runs longer than its 24-hour audio, and the API deletes a job 24 hours after it ends.
 MAX_BELIEVED_AGE = 48 * 3600.0

@@ -40,6 +40,7 @@ import httpx
 
 from .. import _core, _flows
 from .._client import AsyncClient, Client
+from .._polling import WEBHOOK_POLL_FACTOR
 from .._validation import (
     PAGE_SIZE_MAX,
     CheckedAudio,
@@ -533,7 +534,7 @@ class Engine:
 
     async def _poller(self) -> None:
         pages = 1
-        factor = 4.0 if self.broker is not None else 1.0
+        factor = WEBHOOK_POLL_FACTOR if self.broker is not None else 1.0
         while True:
             while not self.active:
                 self._new_job = anyio.Event()
