@@ -11,7 +11,7 @@ import anyio
 import pytest
 
 from pyannoteai_identify.errors import ValidationError
-from pyannoteai_identify.receiver import WebhookBroker, _AsyncWaiter
+from pyannoteai_identify.receiver import DISCARDED_IDS, WebhookBroker, _AsyncWaiter
 from pyannoteai_identify.results import JobStatus
 from pyannoteai_identify.webhooks import WebhookEvent
 
@@ -220,6 +220,39 @@ def test_discard_drops_the_event_kept_for_a_job() -> None:
     broker.discard("a")
     broker.discard("unknown")
     assert broker.pending() == 1 and broker.wait("a", timeout=0) is None
+
+
+def test_a_delivery_arriving_after_its_job_was_discarded_is_not_kept() -> None:
+    """A poll often ends a wait before the webhook comes: the late delivery of a discarded job was
+    kept, holding its output, for max_age seconds; a busy service's broker stayed full of them
+    (177 after 200 jobs) and real waiters' events competed for the slots. It is dropped, for
+    max_age seconds after the discard, unless someone waits for that job again."""
+    now = [0.0]
+    broker = WebhookBroker(max_pending=2, max_age=60, clock=lambda: now[0])
+    broker.discard("settled")
+    broker.publish(event("settled"))
+    assert broker.pending() == 0
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(broker.wait, "settled", 5.0)
+        while not broker._waiters:  # the waiter is registered before the delivery comes
+            threading.Event().wait(0.001)
+        broker.publish(event("settled"))
+        got = waiting.result(timeout=10)
+    assert got is not None and got.job_id == "settled"
+    now[0] = 61.0
+    broker.publish(event("settled"))
+    assert broker.pending() == 1
+
+
+def test_the_discarded_job_ids_remembered_are_bounded() -> None:
+    """Each discard is remembered (an id, not an output), at most DISCARDED_IDS of them, oldest first out."""
+    broker = WebhookBroker()
+    for number in range(DISCARDED_IDS + 10):
+        broker.discard(f"job-{number}")
+    assert len(broker._discarded) == DISCARDED_IDS
+    broker.publish(event("job-0"))
+    broker.publish(event(f"job-{DISCARDED_IDS + 9}"))
+    assert broker.pending() == 1 and broker.wait("job-0", timeout=0) is not None
 
 
 @pytest.mark.parametrize("max_age", [0, -1, float("nan"), float("inf"), True, "60"])
