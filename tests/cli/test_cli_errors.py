@@ -687,6 +687,25 @@ def test_an_identify_refused_after_an_enrollment_says_how_to_keep_the_voiceprint
     assert env.stats.requests["voiceprint"] == 1  # enrolled once, in all
 
 
+def test_an_identify_refused_after_its_upload_names_the_media_url_to_submit_again(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 429 on the identify job after the meeting was uploaded: the error line says that no job
+    was created and where the audio now is; submitting that media:// URL uploads nothing again."""
+    env.faults.next(1, "429", operation="identify", retry_after=59)
+    alice = f"Alice={voiceprint_for('Alice')}"
+    run = run_cli(capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", alice)
+
+    assert run.code == API_ERROR
+    (line,) = [line for line in run.err_lines if line.startswith("error: ")]
+    assert "Retry after 59 s; no job was created" in line
+    (media_url,) = re.findall(r"the audio was uploaded to (media://\S+): pass that URL as audio", line)
+    again = run_cli(capsys, *FAST_POLL, "identify", media_url, "--voiceprint", alice, "--format", "json")
+    assert again.code == OK, again.err
+    assert json.loads(again.out)["identification"][0]["match"] == "Alice"
+    assert env.stats.requests["getMediaUploadUrl"] == 1 and env.stats.requests["identify"] == 2
+
+
 @pytest.mark.parametrize("fmt", ["json", "rttm"])
 def test_job_without_wait_that_cannot_write_exits_six_as_with_wait(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fmt: str

@@ -13,12 +13,16 @@ import pytest
 import respx
 from clientkit import API_KEY, JOB_ID, PRESIGNED_URL, Api
 
-from pyannoteai_identify import APIError, Job, Matching, ValidationError, Voiceprint
+from pyannoteai_identify import APIError, Job, Matching, RateLimitError, ValidationError, Voiceprint
 from pyannoteai_identify._validation import MAX_AUDIO_SECONDS
 
 pytestmark = pytest.mark.anyio
 
 AUDIO_BYTES = b"RIFF" + bytes(range(256)) * 40
+
+
+def _notes(error: BaseException) -> list[str]:
+    return list(getattr(error, "__notes__", []))
 
 
 def _mock_identify(router: respx.Router, status: str = "created") -> respx.Route:
@@ -76,6 +80,37 @@ async def test_identify_with_a_local_path_uploads_first_then_submits_the_media_u
     assert put_request.headers["Content-Length"] == str(len(AUDIO_BYTES))
     assert put_request.content == AUDIO_BYTES
     assert _body(identify)["url"] == media_url
+
+
+@pytest.mark.parametrize("submit", ["identify", "submit_voiceprint"])
+async def test_a_job_refused_after_its_upload_names_the_media_url_and_a_429_says_no_job_exists(
+    api: Api, router: respx.Router, tmp_path: Path, submit: str
+) -> None:
+    """The upload went through, then the API refused the job (a 429 from a burst of submissions):
+    the error said neither that submitting again is safe (a 429 creates nothing) nor where the
+    audio now is, so a retry uploaded the whole file again."""
+    audio = tmp_path / "meeting.wav"
+    audio.write_bytes(AUDIO_BYTES)
+    media, _ = _mock_upload(router)
+    path = "/v1/identify" if submit == "identify" else "/v1/voiceprint"
+    limited = {"requestId": "r-429", "message": "Too many requests"}
+    router.post(path).respond(429, json=limited, headers={"Retry-After": "59"})
+    args = (audio, {"John": "vp-john"}) if submit == "identify" else (audio,)
+    with pytest.raises(RateLimitError) as caught:
+        await getattr(api, submit)(*args)
+    media_url = _body(media)["url"]
+    assert "Retry after 59 s; no job was created, so submitting again then bills once" in str(caught.value)
+    assert _notes(caught.value) == [
+        f"the audio was uploaded to {media_url}: pass that URL as audio to submit again without uploading it again"
+    ]
+
+
+async def test_a_job_submitted_with_a_url_gets_no_upload_note(api: Api, router: respx.Router) -> None:
+    """Nothing was uploaded: the error is the API's alone."""
+    router.post("/v1/identify").respond(400, json={"requestId": "r", "message": "bad"})
+    with pytest.raises(APIError) as caught:
+        await api.identify("https://files.example.com/a.wav", {"John": "vp-john"})
+    assert _notes(caught.value) == []
 
 
 async def test_identify_with_a_binary_file_object_uploads_it_from_its_current_position(

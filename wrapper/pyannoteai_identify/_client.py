@@ -211,14 +211,31 @@ class _BaseClient:
             raise ValidationError("media_key", media_key, "applies only to audio that is uploaded (a path or a file)")
         return None
 
-    def _audio_url_flow(
-        self, audio: CheckedAudio, media_url: str | None, progress: ProgressCallback | None
-    ) -> _flows.Flow[str]:
-        """The URL the job reads the audio from: the one given, or the upload's ``media://`` URL."""
+    def _submit_flow(
+        self,
+        audio: CheckedAudio,
+        media_url: str | None,
+        progress: ProgressCallback | None,
+        request: Callable[[str], _core.RequestKwargs],
+        kind: JobKind,
+    ) -> _flows.Flow[Job[Any]]:
+        """Create the job of *kind* reading *audio*: from the URL given, or from its upload to *media_url*.
+
+        When the job is not created after the upload (refused, rate limited, cut off), the error
+        names the ``media://`` URL the audio now has: submitting it again uploads nothing.
+        """
         if audio.url is not None:
-            return audio.url
+            return (yield from _flows.create_job(self._ctx, request(audio.url), kind))
         assert media_url is not None, "_media_url gives every local audio one"
-        return (yield from _flows.upload(self._ctx, audio, media_url, progress))
+        uploaded = yield from _flows.upload(self._ctx, audio, media_url, progress)
+        try:
+            return (yield from _flows.create_job(self._ctx, request(uploaded), kind))
+        except GeneratorExit:
+            raise  # the flow is closed unfinished, with no error to add a note to
+        except BaseException as error:
+            again = "pass that URL as audio to submit again without uploading it again"
+            error.add_note(f"the audio was uploaded to {uploaded}: {again}")
+            raise
 
     def _identify_flow(
         self,
@@ -251,13 +268,7 @@ class _BaseClient:
         progress = guarded_callback("on_upload_progress", on_upload_progress)
         media_url = self._media_url(checked_audio, media_key)
 
-        def flow() -> _flows.Flow[Job[IdentifyResult]]:
-            url = yield from self._audio_url_flow(checked_audio, media_url, progress)
-            return cast(
-                Job[IdentifyResult], (yield from _flows.create_job(self._ctx, build_request(url=url), "identify"))
-            )
-
-        return flow()
+        return self._submit_flow(checked_audio, media_url, progress, lambda url: build_request(url=url), "identify")
 
     def _submit_voiceprint_flow(
         self,
@@ -275,12 +286,13 @@ class _BaseClient:
         progress = guarded_callback("on_upload_progress", on_upload_progress)
         media_url = self._media_url(checked_audio, media_key)
 
-        def flow() -> _flows.Flow[Job[VoiceprintResult]]:
-            url = yield from self._audio_url_flow(checked_audio, media_url, progress)
-            request = _core.voiceprint_request(url=url, webhook=hook, webhook_status_only=status_only)
-            return cast(Job[VoiceprintResult], (yield from _flows.create_job(self._ctx, request, "voiceprint")))
-
-        return flow()
+        return self._submit_flow(
+            checked_audio,
+            media_url,
+            progress,
+            lambda url: _core.voiceprint_request(url=url, webhook=hook, webhook_status_only=status_only),
+            "voiceprint",
+        )
 
     def _create_voiceprint_flow(
         self,

@@ -200,7 +200,8 @@ MAY_HAVE_CREATED_A_JOB = (
 def error_for(response: httpx.Response, *, creates_job: bool = False) -> APIError:
     """The exception that an error response stands for, with the API's message, request id and fields.
 
-    With *creates_job*, a 5xx says that the job may exist: the API may have failed after creating it.
+    With *creates_job*, a 5xx says that the job may exist: the API may have failed after creating it;
+    a 429 that none was.
     """
     body = error_body(response)
     status = response.status_code
@@ -221,6 +222,8 @@ def error_for(response: httpx.Response, *, creates_job: bool = False) -> APIErro
     if status == 429:
         retry_after = parse_retry_after(response.headers)
         hint = f"Retry after {retry_after:g} s" if retry_after is not None else "Slow down"
+        if creates_job:  # a refusal: sending again cannot bill twice
+            hint += "; no job was created, so submitting again then bills once"
         return RateLimitError(message, retry_after=retry_after, hint=hint, **common)
     if status >= 500:
         hint = MAY_HAVE_CREATED_A_JOB if creates_job else "The API failed; try again later"

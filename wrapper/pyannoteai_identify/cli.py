@@ -898,7 +898,8 @@ def exit_code(error: BaseException) -> int:
 
 
 def _message(error: BaseException) -> str:
-    """The one line that reports *error*; a wait timeout says how to resume from the command line."""
+    """The one line that reports *error*, its notes after it (where an uploaded audio is, that a job
+    may exist); a wait timeout says how to resume from the command line."""
     if isinstance(error, EnrollmentTimeoutError):
         return (
             f"the voiceprint enrollment of {error.label} did not finish by the --wait-timeout deadline "
@@ -907,7 +908,7 @@ def _message(error: BaseException) -> str:
     if isinstance(error, errors.WaitTimeoutError):
         status = error.last_status or "not finished"
         return f"job {error.job_id} is still {status} at the --wait-timeout deadline; {_resume_hint(error.job_id)}"
-    return str(error)
+    return "; ".join([str(error), *getattr(error, "__notes__", ())])
 
 
 def silence_stdout() -> None:
