@@ -7,6 +7,7 @@ import errno
 import io
 import json
 import os
+import random
 import re
 import shlex
 import socket
@@ -16,7 +17,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from clikit import API_KEY, FAST_POLL, WEBHOOK_SECRET, Audio, closed_port, run_cli
+from clikit import API_KEY, FAST_POLL, WEBHOOK_SECRET, Audio, closed_port, run_cli, turns_of
 
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
 from pyannoteai_identify.cli import API_ERROR, CONNECTION, FAILED, INTERRUPTED, NOT_WRITTEN, OK, TIMEOUT, USAGE
@@ -737,3 +738,82 @@ def test_a_voiceprint_file_may_be_the_json_that_job_wait_prints(tmp_path: Path) 
     saved.write_text(json.dumps({"jobId": "x", "status": "succeeded"}))
     with pytest.raises(CLIError, match="no voiceprint"):
         read_voiceprint_sources([("Alice", str(saved))])
+
+
+@pytest.mark.parametrize("size", [300, 3_000])
+def test_a_voiceprint_with_slashes_on_the_command_line_is_taken_as_it_is(size: int) -> None:
+    """Standard base64 has '/': a real voiceprint of thousands of characters has dozens. It is a path
+    only when its folder exists; otherwise it is the voiceprint, not refused as a missing file."""
+    from pyannoteai_identify.cli import read_voiceprint_sources
+
+    voiceprint = base64.b64encode(random.Random(size).randbytes(size)).decode()
+    assert "/" in voiceprint
+    assert read_voiceprint_sources([("Alice", voiceprint)]) == [("Alice", voiceprint)]
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ('{"voiceprint": "QUJD"', 'JSON with no voiceprint (a string at "voiceprint")'),
+        ('{"voiceprint": 123}', 'JSON with no voiceprint (a string at "voiceprint")'),
+        ("", "voiceprint='<0 chars>': must be 1 to"),
+        ("\n  \n", "voiceprint='<0 chars>': must be 1 to"),
+    ],
+    ids=["truncated-json", "voiceprint-not-a-string", "empty", "blank-lines"],
+)
+def test_a_voiceprint_file_with_no_voiceprint_in_it_exits_two_before_anything_is_sent(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, needle: str
+) -> None:
+    """JSON cut short (a copy interrupted), JSON whose voiceprint is not a string, or a file with no
+    line at all: one error line and exit 2, not a traceback, and Bob's clip is not enrolled (billed)."""
+    saved = tmp_path / "alice.voiceprint.json"
+    saved.write_text(content, encoding="utf-8")
+    run = run_cli(
+        capsys, "identify", str(audio.meeting), "--voiceprint", f"Bob={audio.bob_wav}", "--voiceprint", f"Alice={saved}"
+    )
+
+    assert run.code == USAGE
+    line = _assert_one_error_line(run.err)
+    assert needle in line
+    if content.startswith("{"):
+        assert line == f"error: --voiceprint Alice={saved}: {needle}"
+    assert sum(env.stats.requests.values()) == 0
+
+
+def test_a_voiceprint_json_file_that_starts_with_blank_space_is_read_as_json(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """JSON is recognised by its first character after any blank space (an editor's leading blank
+    line): the file's voiceprint is sent, not its text as a voiceprint or its lines refused."""
+    saved = tmp_path / "alice.voiceprint.json"
+    saved.write_text("  \n" + json.dumps({"voiceprint": audio.alice}, indent=2) + "\n", encoding="utf-8")
+    run = run_cli(
+        capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"Alice={saved}",
+        "--voiceprint", f"Bob={audio.bob}", "--format", "json",
+    )  # fmt: skip
+
+    assert run.code == OK, run.err
+    assert {turn[0] for turn in turns_of(json.loads(run.out))} == {"Alice", "Bob"}
+
+
+@pytest.mark.parametrize(
+    ("source", "needle"),
+    [
+        ("A" * 79 + "-", "no such file, and not a voiceprint"),
+        ("A" * 80 + "-", "no such file, and not a voiceprint"),
+        ("A" * 4_999 + "-", "no such file, and not a voiceprint"),
+        ("A" * 4_999 + ".", "no such file (and a voiceprint, base64, never contains '.')"),
+    ],
+    ids=["80", "81", "5000", "5000-with-a-dot"],
+)
+def test_a_long_bogus_voiceprint_is_quoted_cut_to_80_characters_in_the_error(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], source: str, needle: str
+) -> None:
+    """A bogus voiceprint can be thousands of characters (a wrong file pasted): the error line quotes
+    at most 80 of them, the last three '...' when it was cut, so that it stays one readable line."""
+    run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={source}")
+
+    shown = source if len(source) <= 80 else source[:77] + "..."
+    assert run.code == USAGE
+    assert _assert_one_error_line(run.err).startswith(f"error: --voiceprint Alice={shown}: {needle}")
+    assert sum(env.stats.requests.values()) == 0
