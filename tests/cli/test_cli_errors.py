@@ -522,6 +522,36 @@ def test_a_wait_timeout_while_enrolling_a_voiceprint_says_nothing_was_identified
     assert env.stats.requests["voiceprint"] == 1 and env.stats.requests["identify"] == 0
 
 
+@pytest.mark.sandbox(queue_seconds=0.0, job_seconds=3600.0, speed=1.0)
+def test_a_wait_timeout_of_the_identify_job_after_an_enrollment_says_to_resume_it_not_to_keep_the_voiceprint(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alice's clip was enrolled, then the identify job was still running at --wait-timeout: the way on is
+    to resume that job, which already holds her voiceprint; the hint to save the voiceprint and identify
+    again (a second identify job, billed again) belongs only to errors before the identify job exists."""
+    from pyannoteai_identify import Client
+
+    real_submit = Client.submit_voiceprint
+
+    def enrolled_at_once(self: Client, *args: object, **kwargs: object) -> object:
+        job = real_submit(self, *args, **kwargs)  # type: ignore[arg-type]
+        env.advance(3600)  # the voiceprint job ends; the identify job, submitted after, runs for an hour
+        return job
+
+    monkeypatch.setattr(Client, "submit_voiceprint", enrolled_at_once)
+    run = run_cli(
+        capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice_wav}",
+        "--wait-timeout", "0.3",
+    )  # fmt: skip
+
+    assert run.code == TIMEOUT and run.out == ""
+    (job_id,) = [line.split()[1] for line in run.err_lines if re.fullmatch(r"job \S+ submitted", line)]
+    (line,) = [line for line in run.err_lines if line.startswith("error: ")]
+    resume = f"resume with: pyannoteai-identify job {job_id} --wait"
+    assert line == f"error: job {job_id} is still running at the --wait-timeout deadline; {resume}"
+    assert env.stats.requests["voiceprint"] == 1 and env.stats.requests["identify"] == 1
+
+
 def test_ctrl_c_while_enrolling_names_every_billed_voiceprint_job(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
