@@ -667,19 +667,23 @@ def test_a_result_that_cannot_be_written_after_a_billed_job_names_the_job_and_ex
         "identify --no-wait": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--no-wait"],
         "voiceprint": ["voiceprint", str(audio.alice_wav)],
     }[command]
-    # The command that gets the result again, in the format and under the name the user asked for.
-    options = {"identify": " --format rttm --file-id=meeting", "voiceprint": " --format json"}.get(
-        command, " --format json"
+    # What happened to the job, what was lost, and the command that gets the result again, in the
+    # format and under the name the user asked for.
+    happened = (
+        "was submitted, but writing its id" if command.endswith("--no-wait") else "succeeded, but writing its result"
     )
+    options = {"identify": " --format rttm --file-id=meeting"}.get(command, " --format json")
     monkeypatch.setattr(sys, "stdout", _FullDisk())
     run = run_cli(capsys, *FAST_POLL, *argv)
 
     assert run.code == NOT_WRITTEN == 6
     assert "Traceback" not in run.err
     (line,) = [line for line in run.err_lines if line.startswith("error: ")]
-    (job_id,) = re.findall(r"job ([0-9a-f-]{36}) (?:succeeded|was submitted)", line)
-    assert "No space left on device" in line
-    assert line.endswith(f"fetch its result with: pyannoteai-identify job {job_id} --wait{options}"), line
+    job_id = line.split()[2]
+    assert line == (
+        f"error: job {job_id} {happened} failed ([Errno {errno.ENOSPC}] No space left on device); "
+        f"fetch its result with: pyannoteai-identify job {job_id} --wait{options}"
+    )
     assert env.stats.submissions == 1
 
 
@@ -737,11 +741,26 @@ def test_an_identify_refused_after_its_upload_names_the_media_url_to_submit_agai
     assert env.stats.requests["getMediaUploadUrl"] == 1 and env.stats.requests["identify"] == 2
 
 
-@pytest.mark.parametrize("fmt", ["json", "rttm"])
+@pytest.mark.parametrize(
+    ("fmt", "happened", "fetch"),
+    [
+        # json without --wait prints the job as it is: fetching it again must not wait for its end.
+        ("json", "is succeeded, but writing its result", "job {job_id} --format json"),
+        ("rttm", "succeeded, but writing its result", "job {job_id} --wait --format rttm"),
+    ],
+    ids=["json", "rttm"],
+)
 def test_job_without_wait_that_cannot_write_exits_six_as_with_wait(
-    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fmt: str
+    env: Sandbox,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str,
+    happened: str,
+    fetch: str,
 ) -> None:
-    """`job ID > /dev/full` exited 1 ("the job failed") where `job ID --wait` exits 6."""
+    """`job ID > /dev/full` exited 1 ("the job failed") where `job ID --wait` exits 6; the line names
+    the job, its status and the command that prints the same thing again."""
     from pyannoteai_identify import Client
 
     with Client() as client:
@@ -752,8 +771,49 @@ def test_job_without_wait_that_cannot_write_exits_six_as_with_wait(
 
     assert run.code == NOT_WRITTEN
     (line,) = run.err_lines
-    assert line.startswith(f"error: job {job_id} ") and "No space left on device" in line
-    assert f"fetch its result with: pyannoteai-identify job {job_id}" in line
+    assert line == (
+        f"error: job {job_id} {happened} failed ([Errno {errno.ENOSPC}] No space left on device); "
+        f"fetch its result with: pyannoteai-identify {fetch.format(job_id=job_id)}"
+    )
+
+
+@pytest.mark.sandbox(queue_seconds=0.0, job_seconds=3600.0, speed=1.0)
+def test_job_of_a_running_job_that_cannot_write_names_its_status_and_exits_six(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`job ID --format json > /dev/full` of a job still running says it "is running" (not that it
+    succeeded) and names the command that shows the job again, without --wait."""
+    from pyannoteai_identify import Client
+
+    with Client() as client:
+        job_id = client.identify(audio.meeting, {"Alice": audio.alice}).id
+    monkeypatch.setattr(sys, "stdout", _FullDisk())
+    run = run_cli(capsys, "job", job_id, "--format", "json")
+
+    assert run.code == NOT_WRITTEN
+    (line,) = run.err_lines
+    assert line == (
+        f"error: job {job_id} is running, but writing its result failed ([Errno {errno.ENOSPC}] No space left "
+        f"on device); fetch its result with: pyannoteai-identify job {job_id} --format json"
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a device whose every write fails")
+def test_voiceprint_to_an_output_file_on_a_full_disk_names_the_command_that_writes_it_there(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`voiceprint -o F` whose F cannot be written (a full disk: /dev/full) exits 6 with the command that
+    fetches the billed voiceprint into the same F, not to standard output, and does not claim it was written."""
+    run = run_cli(capsys, *FAST_POLL, "voiceprint", str(audio.alice_wav), "-o", "/dev/full")
+
+    assert run.code == NOT_WRITTEN
+    submitted, line = run.err_lines
+    job_id = submitted.removeprefix("voiceprint job ").removesuffix(" submitted")
+    assert line == (
+        f"error: job {job_id} succeeded, but writing its result failed ([Errno {errno.ENOSPC}] No space left "
+        f"on device); fetch its result with: pyannoteai-identify job {job_id} --wait --format json --output=/dev/full"
+    )
+    assert env.stats.submissions == 1
 
 
 def test_a_voiceprint_file_may_be_the_json_that_job_wait_prints(tmp_path: Path) -> None:
