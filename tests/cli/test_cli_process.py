@@ -313,16 +313,13 @@ def test_a_result_printed_to_a_full_disk_is_reported_naming_the_job_and_the_comm
 
 @_FULL_DISK
 @_WAIT_OR_NOT
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: the failed flush leaves the result in stdout's buffer; Python flushes it again at "
-    "exit, which fails too: 'Exception ignored ... OSError' on stderr and exit 120 instead of 6",
-)
 def test_a_result_printed_to_a_full_disk_exits_six_with_one_error_line(
     env: Sandbox, audio: Audio, wait: list[str], happened: str
 ) -> None:
     """Exit 6 ("the job exists, its result was not written") and the one error line, whatever is left
-    in the buffer of standard output when the command ends."""
+    in the buffer of standard output when the command ends: the failed flush left the result there,
+    Python's own flush at exit failed again ("Exception ignored ... OSError"), and the exit code
+    was 120."""
     _, code, err = _run_into_a_full_disk(env, audio, wait)
 
     assert (code, len(err)) == (NOT_WRITTEN, 1), err

@@ -101,6 +101,9 @@ def writing_result_of(
     except BrokenPipeError:
         raise
     except OSError as error:
+        if output is None or output == "-":
+            # What the failed flush left in the buffer would fail again at exit, and make it 120.
+            silence_stdout()
         raise ResultNotWrittenError(
             f"job {job_id} {state}, but writing {what} failed ({error}); fetch its result with: "
             f"{fetch or fetch_command(job_id)}"
@@ -428,12 +431,14 @@ def _voiceprint_in_text_file(label: str, source: str, path: Path) -> str:
             raise CLIError(f'--voiceprint {label}={source}: JSON with no voiceprint (a string at "voiceprint")')
         return voiceprint
     lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise CLIError(f"--voiceprint {label}={source}: holds no voiceprint (the file is empty or blank)")
     if len(lines) > 1:
         raise CLIError(
             f"--voiceprint {label}={source}: holds {len(lines)} lines; a voiceprint is one line "
             "(if it was wrapped, join it: tr -d '\\n')"
         )
-    return lines[0] if lines else ""
+    return lines[0]
 
 
 def check_voiceprint_sources(sources: Sequence[tuple[str, str | Path]]) -> None:
