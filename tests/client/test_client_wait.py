@@ -195,6 +195,21 @@ async def test_the_deadline_ends_the_wait_with_wait_timeout_error(
     assert route.call_count == len(fake_time.sleeps) + 1
 
 
+async def test_a_timeout_with_no_answer_read_gives_the_status_the_job_handle_had(
+    steady: Api, router: respx.Router
+) -> None:
+    """Every poll failed (503s past the retries): a wait on a Job handle said the job was "still
+    unknown" though its handle says created; a wait on a bare id knows nothing more."""
+    router.get(JOB_PATH).respond(503, json={"requestId": "r", "message": "down"})
+    with pytest.raises(WaitTimeoutError) as caught:
+        await steady.wait(IDENTIFY_JOB, timeout=30)
+    assert caught.value.last_status == "created"
+    assert f"job {JOB_ID} is still created after 30 s" in str(caught.value)
+    with pytest.raises(WaitTimeoutError) as bare:
+        await steady.wait(JOB_ID, timeout=30)
+    assert bare.value.last_status is None and "is still unknown" in str(bare.value)
+
+
 async def test_a_wait_can_be_resumed_after_a_timeout(steady: Api, router: respx.Router, fake_time: FakeTime) -> None:
     """Calling wait() again with the job id picks up where the timed-out wait stopped."""
     router.get(JOB_PATH).mock(side_effect=_finishes_after(fake_time, 100, job_response("succeeded", IDENTIFY_OUTPUT)))

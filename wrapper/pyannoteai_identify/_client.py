@@ -313,7 +313,9 @@ class _BaseClient:
             job = yield from submit
             status = guarded_callback("on_status", on_status, resume=_resume(job.id))
             try:
-                result = yield from _flows.wait(self._ctx, job.id, "voiceprint", timeout=wait_timeout, on_status=status)
+                result = yield from _flows.wait(
+                    self._ctx, job.id, "voiceprint", timeout=wait_timeout, on_status=status, status=str(job.status)
+                )
             except GeneratorExit:
                 raise  # the flow is closed unfinished, with no error to add a note to
             except BaseException as error:
@@ -340,9 +342,9 @@ class _BaseClient:
         kind: JobKind | None,
     ) -> _flows.Flow[Result]:
         if isinstance(job, Job):
-            job_id, known_kind = job.id, job.kind
+            job_id, known_kind, known_status = job.id, job.kind, str(job.status)
         else:
-            job_id, known_kind = check_job_id(job), None
+            job_id, known_kind, known_status = check_job_id(job), None, None
         check_job_kind(kind)
         if kind is not None and known_kind is not None and kind != known_kind:
             # Parsed as the wrong type, the output would be blamed on the API ("breaks the contract").
@@ -357,6 +359,7 @@ class _BaseClient:
             timeout=self._check_timeout(timeout, zero_checks_once=True),
             on_status=status,
             broker=broker,
+            status=known_status,
         )
 
     @staticmethod

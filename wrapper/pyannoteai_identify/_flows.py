@@ -608,8 +608,12 @@ def wait(
     timeout: float,
     on_status: Callable[[Job[Result]], object] | None,
     broker: Any = None,
+    status: str | None = None,
 ) -> Flow[Result]:
-    """Poll until the job ends (or its webhook arrives), then return its result or raise."""
+    """Poll until the job ends (or its webhook arrives), then return its result or raise.
+
+    *status* is what the caller's job handle says, for errors raised before any answer was read.
+    """
     start = ctx.clock()
     deadline = start + timeout
     origin: float | None = None  # when the job was created, on ctx.clock(): what the schedule counts from
@@ -628,7 +632,7 @@ def wait(
             raise JobExpiredError(
                 f"job {job_id} is gone (unknown id, or deleted 24 hours after completion)",
                 job_id=job_id,
-                status=last_status or "unknown",
+                status=last_status or status or "unknown",
             ) from None
         except InvalidResponseError as error:
             invalid_polls += 1
@@ -671,10 +675,10 @@ def wait(
         if remaining <= 0:
             unsent = " (the last poll was not sent: the API's rate limit holds this client back)" if held else ""
             raise WaitTimeoutError(
-                f"job {job_id} is still {last_status or 'unknown'} after {timeout:g} s{unsent}; "
+                f"job {job_id} is still {last_status or status or 'unknown'} after {timeout:g} s{unsent}; "
                 f"call wait({job_id!r}) again later to resume",
                 job_id=job_id,
-                last_status=last_status,
+                last_status=last_status or status,
             )
         gap = ctx.schedule.gap(now - (start if origin is None else origin))
         if broker is not None:
