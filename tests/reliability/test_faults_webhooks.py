@@ -58,8 +58,10 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def waiting_api(make_api: MakeApi) -> Api:
-    """A client whose wait awaits the broker for 30 s between polls (no jitter)."""
-    return make_api(poll_schedule=PollSchedule(initial=BROKER_GAP, jitter=0.0))
+    """A client whose wait awaits the broker for 30 s between polls (no jitter), on the real clock:
+    the sandbox delivers in real time, and on the sandbox's clock the wait would sleep each gap
+    with it (a simulation's sleep) and poll again before the delivery came."""
+    return make_api(clock=None, poll_schedule=PollSchedule(initial=BROKER_GAP, jitter=0.0))
 
 
 def finish_job_soon(sandbox: Sandbox) -> Any:
