@@ -137,6 +137,58 @@ async def test_a_lost_connection_during_the_put_raises_an_sdk_error(
     assert API_KEY not in str(caught.value)
 
 
+class LostAfterOneChunk(httpx.MockTransport):
+    """A transport whose connection is lost once it has taken one chunk of a PUT's body.
+
+    ``httpx.MockTransport`` reads the whole body before its handler runs, so a failure there comes
+    after every chunk was taken; this one stops at the first, as a reset socket does mid-upload.
+    """
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            assert isinstance(request.stream, httpx.SyncByteStream)
+            next(iter(request.stream))
+            raise httpx.WriteError("connection reset by peer")
+        return super().handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            assert isinstance(request.stream, httpx.AsyncByteStream)
+            await anext(aiter(request.stream))
+            raise httpx.WriteError("connection reset by peer")
+        return await super().handle_async_request(request)
+
+
+async def test_a_chunk_taken_but_not_sent_is_not_reported_as_progress(
+    make_api: MakeApi, make_transport: MakeTransport, router: respx.Router, tmp_path: Path
+) -> None:
+    """A chunk counts as sent only when the transport asks for the next one: the connection lost
+    while the first 1 MiB was being written reports no progress, not 1 MiB that never arrived."""
+    api = make_api(transport=make_transport(LostAfterOneChunk))
+    _mock_upload(router)
+    progress: list[int] = []
+
+    with pytest.raises(APIConnectionError, match="upload again"):
+        await api.upload(_sparse(tmp_path / "a.wav", 3 * CHUNK_SIZE), on_progress=lambda sent, _: progress.append(sent))
+    assert progress == []
+
+
+async def test_the_put_to_a_presigned_url_on_another_port_names_the_port_in_its_host_header(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """The streamed PUT sets its own Host header (httpx adds none to a request built with a stream):
+    for storage on a non-default port (MinIO's 9000) it is host:port, as HTTP requires and as a
+    signature over the host header (S3 SigV4) was computed; the host alone is refused by the storage."""
+    presigned = "https://minio.example:9000/bucket/a.wav?X-Amz-Signature=s1g"
+    router.post("/v1/media/input").respond(201, json={"url": presigned})
+    put = router.put(presigned).respond(200)
+    path = tmp_path / "a.wav"
+    path.write_bytes(b"RIFF")
+
+    await api.upload(path, "a.wav")
+    assert put.calls.last.request.headers["host"] == "minio.example:9000"
+
+
 async def test_a_file_object_is_sent_whole_again_after_a_failed_upload(api: Api, router: respx.Router) -> None:
     """A PUT that fails after reading the file leaves it where it was given: the retry sends every byte.
 
