@@ -456,6 +456,17 @@ def test_an_http_client_of_yours_that_would_proxy_a_plain_http_base_url_is_refus
     assert cls(API_KEY, base_url="https://api.example.com", http_client=tunnelled)._http is tunnelled  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+def test_an_http_client_of_yours_with_a_proxy_is_accepted_for_an_https_base_url(
+    cls: type[Client] | type[AsyncClient],
+) -> None:
+    """Over https the proxy sees a tunnel only (CONNECT), never the key: a proxy= of the caller's
+    own http_client, which serves every scheme, is theirs to use, not a configuration error."""
+    http_type = httpx.AsyncClient if cls is AsyncClient else httpx.Client
+    proxied = http_type(trust_env=False, proxy="http://127.0.0.1:3128")
+    assert cls(API_KEY, base_url="https://api.example.com", http_client=proxied)._http is proxied  # type: ignore[arg-type]
+
+
 class _KeepAlive(_Recorder):
     """A keep-alive server that records the client port of each request: one port, one connection."""
 
