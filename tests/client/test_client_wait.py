@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import formatdate
+from email.utils import format_datetime, formatdate
 from typing import Any
 
 import httpx
@@ -600,8 +600,11 @@ async def test_wait_with_timeout_zero_polls_once(api: Api, router: respx.Router,
         (3 * 86_400.0, 0.0, 2.0),  # 3 days old: a fake server's fixed stamp, not believed
         (5.0, 3600.0, 2.0),  # a Date an hour fast (a proxy's clock): not believed
         (1800.0, -120.0, 2.0),  # a Date two minutes slow: not believed either
+        (30 * 3600.0, 0.0, 300.0),  # 30 h old (a 24-hour recording, queued): believed, the gap at its maximum
+        (1800.0, 90.0, 2.0),  # a Date a minute and a half fast: past the skew allowed, not believed
+        (1800.0, 30.0, 183.0),  # a Date half a minute fast: within it, believed (age 30 min 30 s)
     ],
-    ids=["30-min", "new", "no-date", "future", "3-days", "date-fast", "date-slow"],
+    ids=["30-min", "new", "no-date", "future", "3-days", "date-fast", "date-slow", "30-hours", "date-90s", "date-30s"],
 )
 async def test_a_wait_on_a_job_created_earlier_polls_at_the_pace_of_the_job_s_age(
     steady: Api,
@@ -627,3 +630,36 @@ async def test_a_wait_on_a_job_created_earlier_polls_at_the_pace_of_the_job_s_ag
     router.get(JOB_PATH).mock(side_effect=[answer("running"), answer("succeeded", IDENTIFY_OUTPUT)])
     await steady.wait(IDENTIFY_JOB)
     assert fake_time.sleeps == [pytest.approx(first_gap, abs=0.2)]  # the Date header counts whole seconds
+
+
+@pytest.mark.parametrize(
+    ("created", "date"),
+    [
+        ("naive", "now"),  # createdAt without a time zone: the instant it names is unknown
+        ("aware", "-0000"),  # a Date "-0000" (RFC 5322: zone unknown), set to this machine's local time
+        ("aware", "not a date"),
+    ],
+    ids=["naive-created-at", "date-minus-0000", "unparsable-date"],
+)
+async def test_a_job_age_that_cannot_be_read_leaves_the_wait_at_the_shortest_gap(
+    steady: Api, router: respx.Router, fake_time: FakeTime, created: str, date: str
+) -> None:
+    """An age needs two instants: a createdAt without a zone, or a Date without one (or none that
+    parses), gives none. The wait goes on at the schedule's start instead of failing on a
+    comparison of a naive and an aware time, or on a Date it cannot parse."""
+    now = time.time()
+    created_at = datetime.fromtimestamp(now - 1800.0, UTC)
+    stamp = created_at.replace(tzinfo=None).isoformat() if created == "naive" else created_at.isoformat()
+    if date == "now":
+        date = formatdate(now, usegmt=True)
+    elif date == "-0000":
+        # Local time, so that only the missing zone (not the skew from this clock) stands against it.
+        date = format_datetime(datetime.fromtimestamp(now))
+        assert date.endswith("-0000")
+
+    def answer(status: str, output: dict[str, Any] | None = None) -> httpx.Response:
+        return httpx.Response(200, json={**job_body(status, output), "createdAt": stamp}, headers={"Date": date})
+
+    router.get(JOB_PATH).mock(side_effect=[answer("running"), answer("succeeded", IDENTIFY_OUTPUT)])
+    assert isinstance(await steady.wait(IDENTIFY_JOB), IdentifyResult)
+    assert fake_time.sleeps == [2.0]
