@@ -93,7 +93,7 @@ class _Pipe(io.RawIOBase):
 def test_a_redirected_upload_fails_instead_of_storing_an_empty_body(source: str) -> None:
     """The stream, already read, is not sent again as an empty (or cut) body that the storage
     accepts while upload() returns its media:// URL as stored: the upload fails with an SDK error
-    that says why (and hides the signature)."""
+    that says why (and hides the signature), that the request was sent, and how to upload again."""
     data = b"RIFF" + b"\0" * (3 * 1024 * 1024)
     audio = io.BytesIO(data) if source == "seekable" else io.BufferedReader(_Pipe(data))
     with _storage() as (storage, received):
@@ -110,3 +110,5 @@ def test_a_redirected_upload_fails_instead_of_storing_an_empty_body(source: str)
             client.upload(audio, "a.wav")
     assert [(path, size) for path, size, whole in received if whole] == [("/first", len(data))]
     assert "X-Signature" not in str(caught.value) + caught.value.url
+    assert caught.value.request_sent is True  # the body went out once: the storage may hold part of it
+    assert "(with an http_client that does not follow redirects)" in str(caught.value)
