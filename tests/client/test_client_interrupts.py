@@ -164,16 +164,21 @@ async def test_create_voiceprint_interrupted_while_waiting_names_the_job_it_crea
 
 
 async def test_create_voiceprint_failing_while_waiting_names_the_job_it_created(
-    make_api: Callable[..., Api], router: respx.Router
+    make_api: Callable[..., Api], router: respx.Router, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A poll that fails for good (here 503 past the retries) loses the job the same way: its error
-    gets the note; an error that already names the job (a failed job) gets none."""
+    """A poll that fails for good (here 401) loses the job the same way: its error gets the note;
+    an error that already names the job (a failed job) gets none. An ordinary error reaches the
+    caller, who logs it with its note: no warning is logged besides, only the job's INFO line
+    (the warning is for an interruption, which may never be logged by anyone)."""
     api = make_api(max_retries=0)
     router.post("/v1/voiceprint").respond(200, json={"jobId": JOB_ID, "status": "created"})
     router.get(JOB_PATH).mock(side_effect=[job_response("running"), httpx.Response(401, json={"message": "bad key"})])
-    with pytest.raises(AuthenticationError) as caught:
+    with caplog.at_level(logging.INFO, logger="pyannoteai_identify"), pytest.raises(AuthenticationError) as caught:
         await api.create_voiceprint(AUDIO_URL)
     assert any(f"wait({JOB_ID!r})" in note for note in _notes(caught.value))
+    assert [(record.levelname, record.getMessage()) for record in caplog.records] == [
+        ("INFO", f"voiceprint job {JOB_ID} created")
+    ]
 
     router.get(JOB_PATH).mock(return_value=job_response("failed", {"error": "Could not load audio"}))
     with pytest.raises(JobFailedError) as failed:
