@@ -8,6 +8,7 @@ rate-limit headers, one-shot upload URLs, jobs that never expired.
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -376,3 +377,23 @@ def test_the_mock_hands_out_the_signed_webhook_of_a_job_that_agrees_with_its_pol
     assert event is not None and str(event.status) == "failed" and event.result is None
     with pytest.raises(KeyError):
         pyannoteai_mock.delivery("no-such-job")
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status_only", "has_output"),
+    [("succeeded", False, True), ("succeeded", True, False), ("failed", False, False)],
+    ids=["succeeded", "succeeded-status-only", "failed"],
+)
+def test_only_a_succeeded_jobs_delivery_without_status_only_carries_the_output(
+    pyannoteai_mock: MockAPI, outcome: str, status_only: bool, has_output: bool
+) -> None:
+    """As the webhook docs describe deliveries (and make_delivery builds them): the output comes
+    with a succeeded job's delivery, unless the job was submitted with webhookStatusOnly; a failed
+    job's delivery has none, though a poll of it shows output.error."""
+    pyannoteai_mock.outcome = outcome  # type: ignore[assignment]
+    with pyannoteai_mock.client() as client:
+        job = client.submit_voiceprint(AUDIO, webhook_status_only=status_only)
+    body, _ = pyannoteai_mock.delivery(job.id)
+    delivered = json.loads(body)
+    assert (delivered["jobId"], delivered["status"]) == (job.id, outcome)
+    assert ("output" in delivered) is has_output
