@@ -11,6 +11,8 @@ import pytest
 import respx
 from clientkit import API_KEY, JOB_ID, Api, job_response
 
+from pyannoteai_identify._redact import hide_query
+
 pytestmark = pytest.mark.anyio
 
 LOGGER = "pyannoteai_identify"
@@ -119,3 +121,20 @@ async def test_httpx_logs_the_presigned_upload_url_without_its_signature(
     assert any("PUT https://storage.example.com/bucket/a.wav?<query hidden>" in line for line in lines)
     assert any("/v1/test" in line for line in lines)
     assert "SIGNATURE-SECRET" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://x.test/a.wav", "https://x.test/a.wav"),
+        ("https://x.test/a.wav?X-Signature=s1g", "https://x.test/a.wav?<query hidden>"),
+        ("https://x.test/a.wav#tok", "https://x.test/a.wav?<query hidden>"),
+        ("https://x.test/a?s=1#t", "https://x.test/a?<query hidden>"),
+    ],
+    ids=["plain", "query", "fragment-only", "query-and-fragment"],
+)
+def test_a_url_is_shown_without_its_query_or_its_fragment(url: str, shown: str) -> None:
+    """Logs, errors and batch files show a URL through hide_query: a query may be a signature, and a
+    fragment (never sent to a server) may hold a token too, so both go, even a fragment alone; a
+    URL with neither is shown as it is."""
+    assert hide_query(url) == shown
