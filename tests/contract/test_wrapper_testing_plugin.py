@@ -387,7 +387,14 @@ async def test_an_async_wait_with_a_broker_sleeps_on_the_virtual_clock(pyannotea
 def test_a_storage_url_the_client_would_refuse_is_refused_by_the_mock() -> None:
     """The client refuses a plain-http upload URL off the machine; a MockAPI built with one made
     every upload fail with InvalidResponseError instead of saying what was wrong."""
-    refused = ("http://storage.test", "HTTPS://storage.test", "https://Storage.Test", "https://s.test:443", "s.test")
+    refused = (
+        "http://storage.test",
+        "HTTPS://storage.test",
+        "https://Storage.Test",
+        "https://s.test:443",
+        "s.test",
+        "https://s.test#x",
+    )
     for storage_url in refused:
         with pytest.raises(ValueError, match=rf"storage_url={re.escape(repr(storage_url))}: must be an https URL"):
             MockAPI(storage_url=storage_url)
@@ -583,6 +590,8 @@ def test_the_mock_coexists_with_respx_mock(pyannoteai_mock: MockAPI, respx_mock:
         (lambda: make_identify_output(turn_seconds=True), "turn_seconds"),
         (lambda: make_identify_output(unmatched=-1), "unmatched"),
         (lambda: make_identify_output(turns_per_speaker=-1), "turns_per_speaker"),
+        (lambda: make_identify_output(turn_seconds=0), "turn_seconds"),
+        (lambda: make_diarization_output(speakers=-1), "speakers"),
     ],
     ids=[
         "retry_num=0",
@@ -593,6 +602,8 @@ def test_the_mock_coexists_with_respx_mock(pyannoteai_mock: MockAPI, respx_mock:
         "bool-turns",
         "unmatched",
         "turns",
+        "zero-turns",
+        "diarization-speakers",
     ],
 )
 def test_a_builder_refuses_an_argument_that_would_break_the_contract(build: Callable[[], object], field: str) -> None:
