@@ -424,6 +424,23 @@ async def test_a_webhook_delivery_ends_the_wait_without_another_poll(real_clock:
     assert broker.timeouts == [8.0]
 
 
+@pytest.mark.parametrize("given", ["clock", "sleep"])
+async def test_a_clock_or_a_sleep_alone_is_no_simulation_and_the_broker_is_awaited(
+    make_api: MakeApi, router: respx.Router, fake_time: FakeTime, given: str
+) -> None:
+    """Only a clock and a sleep given together make a simulation whose gaps are slept with that
+    sleep. With one alone, the broker is awaited for the gap, so a delivery ends the wait when it
+    comes: with a clock alone, it was looked at only after each gap had been slept in real time."""
+    router.get(JOB_PATH).mock(side_effect=lambda request: job_response("running"))
+    broker = _Broker(_Event(JOB_ID, "succeeded", IdentifyResult.from_dict(IDENTIFY_OUTPUT)))
+    api = make_api(
+        **{"clock": None} if given == "sleep" else {"sleep": None},
+        poll_schedule=PollSchedule(random=lambda: 0.0),
+    )
+    assert isinstance(await api.wait(IDENTIFY_JOB, broker=broker, timeout=600), IdentifyResult)
+    assert broker.timeouts == [8.0] and fake_time.sleeps == []
+
+
 async def test_a_failed_webhook_delivery_raises_job_failed_error(real_clock: Api, router: respx.Router) -> None:
     """A failed event from the broker raises JobFailedError with the event's error."""
     router.get(JOB_PATH).mock(side_effect=lambda request: job_response("running"))

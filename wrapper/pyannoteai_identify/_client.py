@@ -106,6 +106,7 @@ class _BaseClient:
         retry_policy: RetryPolicy | None,
         poll_schedule: PollSchedule | None,
         clock: Callable[[], float] | None,
+        sleep_given: bool,
     ) -> None:
         self._settings = Settings.resolve(api_key, base_url, timeout, max_retries)
         if retry_policy is not None and max_retries is not None and max_retries != retry_policy.max_retries:
@@ -120,9 +121,9 @@ class _BaseClient:
             clock=clock or time.monotonic,
             user_agent=f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__}",
         )
-        # On a clock of the caller's, time passes by its sleep alone: a webhook broker's real-time
-        # wait would never bring a deadline on it nearer.
-        self._simulated = clock is not None
+        # A simulation: time passes on its clock by its sleep alone, so a webhook broker's wait in
+        # real time would never bring a deadline on that clock nearer.
+        self._simulated = clock is not None and sleep_given
 
     @property
     def base_url(self) -> str:
@@ -462,9 +463,9 @@ class Client(_BaseClient):
             For a plain-http (loopback) base URL, one that would use a proxy is refused.
         transport: an httpx transport for the client this one creates (tests, mocks).
         retry_policy, poll_schedule: override the backoff and the polling schedule.
-        clock, sleep: a monotonic clock and a sleep function, for simulations and tests. With a
-            clock of yours, a wait with a webhook broker sleeps its gaps with *sleep* too, looking
-            at the broker before and after each (a delivery during a gap ends the wait at its end).
+        clock, sleep: a monotonic clock and a sleep function, for simulations and tests. Given
+            both, a wait with a webhook broker sleeps its gaps with *sleep* too, looking at the
+            broker before and after each (a delivery during a gap ends the wait at its end).
 
     One client may be shared by threads. In a process forked after it was made (gunicorn
     ``--preload``, multiprocessing's fork), a client that built its own connection pool starts a
@@ -495,6 +496,7 @@ class Client(_BaseClient):
             retry_policy=retry_policy,
             poll_schedule=poll_schedule,
             clock=clock,
+            sleep_given=sleep is not None,
         )
         self._check_http(http_client, transport, httpx.Client, httpx.BaseTransport)
         self._check_no_proxy(http_client, transport)
@@ -940,6 +942,7 @@ class AsyncClient(_BaseClient):
             retry_policy=retry_policy,
             poll_schedule=poll_schedule,
             clock=clock,
+            sleep_given=sleep is not None,
         )
         self._check_http(http_client, transport, httpx.AsyncClient, httpx.AsyncBaseTransport)
         self._check_no_proxy(http_client, transport)
