@@ -222,37 +222,70 @@ def test_discard_drops_the_event_kept_for_a_job() -> None:
     assert broker.pending() == 1 and broker.wait("a", timeout=0) is None
 
 
-def test_a_delivery_arriving_after_its_job_was_discarded_is_not_kept() -> None:
+def _succeeded(job_id: str) -> WebhookEvent:
+    """A signed, parsed delivery of a succeeded voiceprint job, its output and all."""
+    from pyannoteai_identify import webhooks
+
+    body = json.dumps({"jobId": job_id, "status": "succeeded", "output": {"voiceprint": "dm9pY2U="}}).encode()
+    headers = webhooks.sign(body, "whsec_broker", 1_700_000_000)
+    return webhooks.parse(body, headers, "whsec_broker", now=1_700_000_000)
+
+
+def test_a_delivery_arriving_after_its_job_was_discarded_keeps_its_envelope_only() -> None:
     """A poll often ends a wait before the webhook comes: the late delivery of a discarded job was
-    kept, holding its output, for max_age seconds; a busy service's broker stayed full of them
-    (177 after 200 jobs) and real waiters' events competed for the slots. It is dropped, for
-    max_age seconds after the discard, unless someone waits for that job again."""
-    now = [0.0]
-    broker = WebhookBroker(max_pending=2, max_age=60, clock=lambda: now[0])
+    kept, holding its output, for max_age seconds, and a busy service's broker stayed full of them
+    (177 after 200 jobs), its real waiters' events competing for the slots. Only its envelope is
+    kept now, outside those slots: a second waiter on the same job still learns at once that it
+    ended, without its output (so it polls for it), instead of sleeping a whole gap."""
+    broker = WebhookBroker(max_pending=1)
     broker.discard("settled")
-    broker.publish(event("settled"))
-    assert broker.pending() == 0
+    broker.publish(_succeeded("settled"))
+    broker.publish(event("other"))
+    assert broker.pending() == 1  # the slot is the other job's
+    late = broker.wait("settled", timeout=0)
+    assert late is not None and late.status == JobStatus.SUCCEEDED
+    assert late.result is None and dict(late.raw) == {"jobId": "settled", "status": "succeeded"}
+    assert broker.wait("settled", timeout=0) is None  # handed out once
+    assert broker.wait("other", timeout=0) is not None
+
+
+def test_a_discarded_job_is_waited_for_again_as_any_other() -> None:
+    """Someone waiting for a discarded job gets its delivery whole."""
+    broker = WebhookBroker()
+    broker.discard("settled")
     with ThreadPoolExecutor(1) as pool:
         waiting = pool.submit(broker.wait, "settled", 5.0)
         while not broker._waiters:  # the waiter is registered before the delivery comes
             threading.Event().wait(0.001)
-        broker.publish(event("settled"))
+        broker.publish(_succeeded("settled"))
         got = waiting.result(timeout=10)
-    assert got is not None and got.job_id == "settled"
-    now[0] = 61.0
-    broker.publish(event("settled"))
+    assert got is not None and got.result is not None
+
+
+def test_a_discard_is_forgotten_after_max_age() -> None:
+    """A delivery coming more than max_age seconds after its job was discarded is kept whole."""
+    now = [0.0]
+    broker = WebhookBroker(max_age=60, clock=lambda: now[0])
+    broker.discard("settled")
+    now[0] = 60.0
+    broker.publish(_succeeded("settled"))
     assert broker.pending() == 1
+    kept = broker.wait("settled", timeout=0)
+    assert kept is not None and kept.result is not None
 
 
 def test_the_discarded_job_ids_remembered_are_bounded() -> None:
-    """Each discard is remembered (an id, not an output), at most DISCARDED_IDS of them, oldest first out."""
+    """Each discard is remembered (an id, and at most an envelope), DISCARDED_IDS of them, oldest first out."""
     broker = WebhookBroker()
     for number in range(DISCARDED_IDS + 10):
         broker.discard(f"job-{number}")
     assert len(broker._discarded) == DISCARDED_IDS
-    broker.publish(event("job-0"))
-    broker.publish(event(f"job-{DISCARDED_IDS + 9}"))
-    assert broker.pending() == 1 and broker.wait("job-0", timeout=0) is not None
+    broker.publish(_succeeded("job-0"))
+    broker.publish(_succeeded(f"job-{DISCARDED_IDS + 9}"))
+    assert broker.pending() == 1
+    first, last = broker.wait("job-0", timeout=0), broker.wait(f"job-{DISCARDED_IDS + 9}", timeout=0)
+    assert first is not None and first.result is not None
+    assert last is not None and last.result is None
 
 
 @pytest.mark.parametrize("max_age", [0, -1, float("nan"), float("inf"), True, "60"])

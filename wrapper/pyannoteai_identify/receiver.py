@@ -531,7 +531,7 @@ class _AsyncWaiter:
 
 
 #: How many discarded job ids a :class:`WebhookBroker` remembers (each for its ``max_age``), so that
-#: the late delivery of a job whose wait a poll ended is dropped instead of kept.
+#: the late delivery of a job whose wait a poll ended keeps its envelope only, not its output.
 DISCARDED_IDS = 4096
 
 
@@ -546,8 +546,9 @@ class WebhookBroker:
     A kept event holds its job's parsed output (``result``, about a third of its JSON's size for a
     long identify output), so kept events are bounded in number and in age: one that nobody
     claimed within *max_age* seconds (its job was waited for by polling, or by nobody) is dropped.
-    ``Client.wait`` also calls :meth:`discard` when a poll ended the wait first, and a delivery for
-    that job arriving within *max_age* seconds after is dropped, not kept. A kept event
+    ``Client.wait`` also calls :meth:`discard` when a poll ended the wait first: a delivery for that
+    job arriving within *max_age* seconds after keeps its envelope only (its status, no output), and
+    outside the *max_pending* slots, for a second waiter on that job. A kept event
     keeps in ``raw`` the delivery's envelope only, without ``output``: the parsed JSON of a large
     output takes several times its size (twice over beside ``result``). An output that could not
     be read (``output_error``) is then fetched with the client, as ``Client.wait`` does.
@@ -570,7 +571,8 @@ class WebhookBroker:
         self._clock = clock
         self._lock = threading.Lock()
         self._pending: OrderedDict[str, tuple[float, WebhookEvent]] = OrderedDict()
-        self._discarded: OrderedDict[str, float] = OrderedDict()  # job id -> when, oldest first
+        # job id -> (when discarded, the envelope of its late delivery), the oldest first
+        self._discarded: OrderedDict[str, tuple[float, WebhookEvent | None]] = OrderedDict()
         self._waiters: dict[str, list[_ThreadWaiter | _AsyncWaiter]] = {}
 
     def publish(self, event: WebhookEvent) -> None:
@@ -586,18 +588,19 @@ class WebhookBroker:
         with self._lock:
             self._drop_expired()
             kept = self._pending.pop(job_id, None)
-            self._discarded.pop(job_id, None)  # waited for again: its delivery is wanted
-            if kept is None:
+            _, late = self._discarded.pop(job_id, (0.0, None))  # waited for again: its delivery is wanted
+            if kept is not None:
+                return kept[1]
+            if late is None:
                 self._waiters.setdefault(job_id, []).append(waiter)
-                return None
-            return kept[1]
+            return late
 
     def discard(self, job_id: str) -> None:
         """Drop the event kept for *job_id*, if any, and one that arrives within ``max_age`` seconds
         (unless someone waits for the job again): its job's result was obtained another way."""
         with self._lock:
             self._pending.pop(job_id, None)
-            self._discarded[job_id] = self._clock()
+            self._discarded[job_id] = (self._clock(), None)
             self._discarded.move_to_end(job_id)
             while len(self._discarded) > DISCARDED_IDS:
                 self._discarded.popitem(last=False)
@@ -648,12 +651,13 @@ class WebhookBroker:
 
     def _keep_locked(self, event: WebhookEvent) -> None:
         self._drop_expired()
-        if event.job_id in self._discarded:
-            logger.debug("dropped the webhook event of job %s: its wait ended without it", event.job_id)
-            return
         if "output" in event.raw:
             envelope = {key: value for key, value in event.raw.items() if key != "output"}
             event = dataclasses.replace(event, raw=_read_only(envelope))
+        discarded = self._discarded.get(event.job_id)
+        if discarded is not None:  # its wait ended without it: whether it ended is all still worth keeping
+            self._discarded[event.job_id] = (discarded[0], dataclasses.replace(event, result=None, output_error=None))
+            return
         self._pending[event.job_id] = (self._clock(), event)
         self._pending.move_to_end(event.job_id)
         while len(self._pending) > self.max_pending:
@@ -663,7 +667,7 @@ class WebhookBroker:
     def _drop_expired(self) -> None:
         """Drop kept events, and discarded job ids, older than ``max_age`` (the oldest come first)."""
         horizon = self._clock() - self.max_age
-        while self._discarded and next(iter(self._discarded.values())) <= horizon:
+        while self._discarded and next(iter(self._discarded.values()))[0] <= horizon:
             self._discarded.popitem(last=False)
         while self._pending:
             job_id, (kept_at, _) = next(iter(self._pending.items()))
