@@ -106,8 +106,23 @@ async def test_a_job_creation_failing_in_the_callers_event_hook_says_the_job_may
     with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"), pytest.raises(LookupError) as caught:
         await api.identify(AUDIO_URL, {"Alice": "QUJD"})
     (note,) = _notes(caught.value)
-    assert "POST /v1/identify was interrupted (LookupError)" in note and "client.jobs()" in note
+    assert note == (
+        "POST /v1/identify failed in the http_client's transport or event hooks (LookupError); if it was sent, "
+        "the job may exist and be billed. Look for it with client.jobs() before submitting again."
+    )
     assert [record.getMessage() for record in caplog.records] == [note]
+
+
+async def test_the_same_exception_raised_again_by_a_transport_gets_its_note_once(
+    api: Api, router: respx.Router
+) -> None:
+    """A mock's side_effect raises one exception object at every call: each call noted it again."""
+    refused = PermissionError("egress blocked")
+    router.post("/v1/identify").mock(side_effect=refused)
+    for _ in range(3):
+        with pytest.raises(PermissionError):
+            await api.identify(AUDIO_URL, {"Alice": "QUJD"})
+    assert len(_notes(refused)) == 1
 
 
 async def test_a_read_interrupted_in_flight_gets_no_note(api: Api, router: respx.Router) -> None:

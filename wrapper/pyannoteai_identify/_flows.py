@@ -340,12 +340,14 @@ def send(
         except BaseException as interrupted:  # cancelled, Ctrl-C, or the caller's transport or hooks raised
             # The SDK's own errors here (a closed client) are raised before anything is sent.
             if creates_job and not isinstance(interrupted, PyannoteAIError | GeneratorExit):
-                note = (
-                    f"{request.method} {request.url.path} was interrupted ({type(interrupted).__name__}) after it "
-                    "may have been sent: the job may exist and be billed. Look for it with client.jobs() before "
-                    "submitting again."
-                )
-                interrupted.add_note(note)
+                what, name = f"{request.method} {request.url.path}", type(interrupted).__name__
+                if isinstance(interrupted, Exception):  # it may have failed before sending (a request hook)
+                    said = f"{what} failed in the http_client's transport or event hooks ({name}); if it was sent,"
+                else:
+                    said = f"{what} was interrupted ({name}) after it may have been sent:"
+                note = f"{said} the job may exist and be billed. {LOOK_FOR_THE_JOB}"
+                if note not in getattr(interrupted, "__notes__", ()):  # the same object may be raised again
+                    interrupted.add_note(note)
                 logger.warning("%s", note)
             raise
         if lost is not None:
@@ -418,6 +420,8 @@ def _log(request: httpx.Request, response: httpx.Response, elapsed: float) -> No
         )
 
 
+LOOK_FOR_THE_JOB = "Look for it with client.jobs() before submitting again."
+
 #: Transport failures before any byte of the request left: no connection opened, or none of the
 #: pool's came free in time (httpx's pool timeout, under many concurrent calls).
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -433,7 +437,7 @@ def _connection_error(
     if creates_job and sent:
         message = (
             f"{what} lost its response ({describe(error)}). The request may have reached the API, so the job may "
-            "exist and be billed: it was not resent. Look for it with client.jobs() before submitting again."
+            f"exist and be billed: it was not resent. {LOOK_FOR_THE_JOB}"
         )
     elif creates_job:
         message = f"{what} failed before sending ({describe(error)}); nothing was sent, so no job was created"
