@@ -208,6 +208,10 @@ async def test_a_timeout_with_no_answer_read_gives_the_status_the_job_handle_had
     with pytest.raises(WaitTimeoutError) as bare:
         await steady.wait(JOB_ID, timeout=30)
     assert bare.value.last_status is None and "is still unknown" in str(bare.value)
+    # A handle that says the job ended is not "still succeeded": its status is not the wait's to give.
+    with pytest.raises(WaitTimeoutError) as ended:
+        await steady.wait(Job(JOB_ID, "succeeded", "identify"), timeout=30)
+    assert ended.value.last_status is None and "is still unknown" in str(ended.value)
 
 
 async def test_a_wait_can_be_resumed_after_a_timeout(steady: Api, router: respx.Router, fake_time: FakeTime) -> None:

@@ -343,7 +343,9 @@ class _BaseClient:
         kind: JobKind | None,
     ) -> _flows.Flow[Result]:
         if isinstance(job, Job):
-            job_id, known_kind, known_status = job.id, job.kind, str(job.status)
+            # An ended handle's status is no "still ..." for a wait that read no answer.
+            job_id, known_kind = job.id, job.kind
+            known_status = None if job.is_terminal else str(job.status)
         else:
             job_id, known_kind, known_status = check_job_id(job), None, None
         check_job_kind(kind)
