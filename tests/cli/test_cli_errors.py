@@ -741,6 +741,22 @@ def test_an_identify_refused_after_its_upload_names_the_media_url_to_submit_agai
     assert env.stats.requests["getMediaUploadUrl"] == 1 and env.stats.requests["identify"] == 2
 
 
+def test_an_error_line_joins_a_message_and_its_notes_without_a_stray_period(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The identify job's answer is lost after the upload: the message (a sentence) and the note
+    naming the media:// URL read as one line ("again; the audio ..."), not "again.; the audio"."""
+    env.faults.next(1, "drop", operation="identify", after=True)
+    run = run_cli(
+        capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"Alice={voiceprint_for('Alice')}"
+    )
+
+    assert run.code == CONNECTION
+    (line,) = [line for line in run.err_lines if line.startswith("error: ")]
+    assert ".;" not in line
+    assert re.search(r"before submitting again; the audio was uploaded to media://\S+: pass that URL", line), line
+
+
 @pytest.mark.parametrize(
     ("fmt", "happened", "fetch"),
     [

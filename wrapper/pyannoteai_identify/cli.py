@@ -913,7 +913,8 @@ def _message(error: BaseException) -> str:
     if isinstance(error, errors.WaitTimeoutError):
         status = error.last_status or "not finished"
         return f"job {error.job_id} is still {status} at the --wait-timeout deadline; {_resume_hint(error.job_id)}"
-    return "; ".join([str(error), *getattr(error, "__notes__", ())])
+    notes = getattr(error, "__notes__", ())
+    return "; ".join([str(error).rstrip(".") if notes else str(error), *notes])
 
 
 def silence_stdout() -> None:
