@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 from batchkit import make_audio, requests_of, run_batch
 
+from pyannoteai_identify import webhooks
 from pyannoteai_identify.batch._cli import receiving
+from pyannoteai_identify.receiver import WebhookBroker
 from pyannoteai_identify.sandbox import Sandbox
+from pyannoteai_identify.testing import make_delivery, signed_delivery
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
@@ -40,13 +43,17 @@ def test_webhook_deliveries_finish_jobs_without_polling_or_fetching(
 
 
 def test_a_receiver_that_is_never_reached_leaves_polling_to_finish_the_batch(sandbox: Sandbox, tmp_path: Path) -> None:
-    """A webhook URL nobody answers changes nothing: the job list and one fetch per job finish the run."""
+    """A webhook URL nobody answers changes nothing: the job list and one fetch per job finish the
+    run. The jobs it finished are discarded from the broker, as Client.wait discards them: their
+    deliveries, coming late, hold no slot and no output."""
     make_audio(tmp_path / "audio", 2)
-    from pyannoteai_identify.receiver import WebhookBroker
+    broker = WebhookBroker()
 
-    report = run_batch(
-        "sync", sandbox, [tmp_path / "audio"], tmp_path, webhook="http://127.0.0.1:9/", broker=WebhookBroker()
-    )
+    report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, webhook="http://127.0.0.1:9/", broker=broker)
 
     assert report.ok
     assert requests_of(sandbox)["getJobById"] == 2
+    for item in report.inputs:
+        body, headers = signed_delivery(make_delivery("identify", job_id=item.job_id), "whsec_late")
+        broker.publish(webhooks.parse(body, headers, "whsec_late"))
+    assert broker.pending() == 0

@@ -529,6 +529,8 @@ class Engine:
         scope = self._watchers.pop(job_id, None)
         if scope is not None:
             scope.cancel()
+        if self.broker is not None and callable(getattr(self.broker, "discard", None)):
+            self.broker.discard(job_id)  # a delivery that comes after is not kept with its output
 
     # Status: the job list, a page at a time, for every active job.
 
