@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import wave
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,27 @@ async def test_a_job_refused_after_its_upload_names_the_media_url_and_a_429_says
     assert _notes(caught.value) == [
         f"the audio was uploaded to {media_url}: pass that URL as audio to submit again without uploading it again"
     ]
+
+
+async def test_a_job_creation_interrupted_after_its_upload_logs_the_media_url(
+    api: Api, router: respx.Router, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ctrl-C (or a cancellation, which an outer timeout turns into a TimeoutError whose context
+    alone keeps the note) while the POST is in flight: the media:// URL is logged too, as the
+    job that may exist is, so that it is not lost with a swallowed exception."""
+    audio = tmp_path / "meeting.wav"
+    audio.write_bytes(AUDIO_BYTES)
+    media, _ = _mock_upload(router)
+
+    def interrupted(request: httpx.Request) -> httpx.Response:
+        raise KeyboardInterrupt
+
+    router.post("/v1/identify").mock(side_effect=interrupted)
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"), pytest.raises(KeyboardInterrupt):
+        await api.identify(audio, {"John": "vp-john"})
+    logged = [record.getMessage() for record in caplog.records]
+    assert len(logged) == 2 and "the job may exist" in logged[0]
+    assert logged[1].startswith(f"the audio was uploaded to {_body(media)['url']}: pass that URL")
 
 
 async def test_a_job_submitted_with_a_url_gets_no_upload_note(api: Api, router: respx.Router) -> None:

@@ -86,6 +86,9 @@ def _proxies(transport: object, depth: int = 3) -> bool:
     )
 
 
+SUBMIT_THE_UPLOAD = "pass that URL as audio to submit again without uploading it again"
+
+
 def _resume(job_id: str) -> str:
     """What an error of a callback during a wait says of the job (it goes on, billed)."""
     return f"; job {job_id} goes on: call wait({job_id!r}) to resume"
@@ -234,8 +237,10 @@ class _BaseClient:
         except GeneratorExit:
             raise  # the flow is closed unfinished, with no error to add a note to
         except BaseException as error:
-            again = "pass that URL as audio to submit again without uploading it again"
-            error.add_note(f"the audio was uploaded to {uploaded}: {again}")
+            note = f"the audio was uploaded to {uploaded}: {SUBMIT_THE_UPLOAD}"
+            error.add_note(note)
+            if not isinstance(error, Exception):  # a cancellation may end up swallowed, or as another's context
+                _flows.logger.warning("%s", note)
             raise
 
     def _identify_flow(
