@@ -13,8 +13,8 @@ advance. A job that ends just after poll *k* (at time p_k) is seen at poll *k* +
 bound for every duration forces p_{k+1} - p_k ≤ max(2, 0.1·p_k): 2-second steps up to 20 s, then
 growth by at most 1.1 per poll. Reaching T takes at least ``minimum_polls(T)`` requests: 47 for
 10 minutes, where fixed 10-second polling makes 61 and the target allows 12.2.
-:func:`tradeoff` measures the shipped schedule and two others; ``python -m
-benchmarks.bench_polling`` prints it.
+:func:`tradeoff` measures the shipped schedule, two others, and the shipped one's fallback polls
+with a webhook broker whose delivery never comes; ``python -m benchmarks.bench_polling`` prints it.
 """
 
 from __future__ import annotations
