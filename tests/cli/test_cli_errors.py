@@ -741,6 +741,20 @@ def test_an_identify_refused_after_its_upload_names_the_media_url_to_submit_agai
     assert env.stats.requests["getMediaUploadUrl"] == 1 and env.stats.requests["identify"] == 2
 
 
+def test_an_error_line_ends_each_part_but_the_last_without_its_own_period() -> None:
+    """A message and its notes are sentences or not: one closing period of each but the last gives
+    way to the "; " (a note ending in one left "again.; the audio"); an ellipsis or "e.g." stays."""
+    from pyannoteai_identify.cli import _message
+
+    error = OSError("disk full.")
+    error.add_note("the job may exist. Look for it before submitting again.")
+    error.add_note("wait...")
+    error.add_note("the audio was uploaded.")
+    assert _message(error) == (
+        "disk full; the job may exist. Look for it before submitting again; wait...; the audio was uploaded."
+    )
+
+
 def test_an_error_line_joins_a_message_and_its_notes_without_a_stray_period(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -127,6 +127,24 @@ async def test_a_job_creation_interrupted_after_its_upload_logs_the_media_url(
     assert logged[1].startswith(f"the audio was uploaded to {_body(media)['url']}: pass that URL")
 
 
+async def test_the_same_exception_raised_again_after_an_upload_gets_the_upload_note_once(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """A mock's side_effect raises one exception object at every call: each call noted it again."""
+    audio = tmp_path / "meeting.wav"
+    audio.write_bytes(AUDIO_BYTES)
+    _mock_upload(router)
+    refused = PermissionError("egress blocked")
+    router.post("/v1/identify").mock(side_effect=refused)
+    for _ in range(3):
+        with pytest.raises(PermissionError):
+            await api.identify(audio, {"John": "vp-john"}, media_key="meeting.wav")
+    notes = _notes(refused)
+    assert len(notes) == 2
+    assert notes[0].startswith("POST /v1/identify failed in the http_client's transport or event hooks")
+    assert notes[1].startswith("the audio was uploaded to media://meeting.wav: pass that URL")
+
+
 async def test_a_job_submitted_with_a_url_gets_no_upload_note(api: Api, router: respx.Router) -> None:
     """Nothing was uploaded: the error is the API's alone."""
     router.post("/v1/identify").respond(400, json={"requestId": "r", "message": "bad"})

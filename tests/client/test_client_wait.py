@@ -31,7 +31,10 @@ from pyannoteai_identify import (
     VoiceprintResult,
     WaitTimeoutError,
     _flows,
+    webhooks,
 )
+from pyannoteai_identify.receiver import WebhookBroker
+from pyannoteai_identify.testing import make_delivery, signed_delivery
 
 pytestmark = pytest.mark.anyio
 
@@ -443,6 +446,21 @@ async def test_a_clock_or_a_sleep_alone_is_no_simulation_and_the_broker_is_await
     )
     assert isinstance(await api.wait(IDENTIFY_JOB, broker=broker, timeout=600), IdentifyResult)
     assert broker.timeouts == [8.0] and fake_time.sleeps == []
+
+
+async def test_a_wait_on_a_job_discarded_before_gets_its_late_delivery_at_once(
+    real_clock: Api, router: respx.Router
+) -> None:
+    """Another wait on the job ended by its poll (discard), then the failed delivery came: this wait,
+    whose poll still said running, gets the kept envelope at once, its error text and all."""
+    router.get(JOB_PATH).mock(side_effect=lambda request: job_response("running"))
+    broker = WebhookBroker()
+    broker.discard(JOB_ID)
+    delivery = make_delivery("identify", "failed", job_id=JOB_ID, output={"error": "bad audio"})
+    broker.publish(webhooks.parse(*signed_delivery(delivery, "whsec_late"), "whsec_late"))
+    with pytest.raises(JobFailedError, match="bad audio"):
+        await real_clock.wait(IDENTIFY_JOB, broker=broker, timeout=600)
+    assert router.calls.call_count == 1
 
 
 async def test_a_failed_webhook_delivery_raises_job_failed_error(real_clock: Api, router: respx.Router) -> None:

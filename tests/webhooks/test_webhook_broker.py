@@ -249,6 +249,17 @@ def test_a_delivery_arriving_after_its_job_was_discarded_keeps_its_envelope_only
     assert broker.wait("other", timeout=0) is not None
 
 
+def test_a_second_discard_keeps_the_envelope_already_kept() -> None:
+    """Two waits ending by their polls discard the job twice: the late delivery's envelope, kept
+    after the first, is still there for a third waiter."""
+    broker = WebhookBroker()
+    broker.discard("settled")
+    broker.publish(_succeeded("settled"))
+    broker.discard("settled")
+    late = broker.wait("settled", timeout=0)
+    assert late is not None and late.status == JobStatus.SUCCEEDED and late.result is None
+
+
 def test_a_discarded_job_is_waited_for_again_as_any_other() -> None:
     """Someone waiting for a discarded job gets its delivery whole."""
     broker = WebhookBroker()

@@ -238,7 +238,8 @@ class _BaseClient:
             raise  # the flow is closed unfinished, with no error to add a note to
         except BaseException as error:
             note = f"the audio was uploaded to {uploaded}: {SUBMIT_THE_UPLOAD}"
-            error.add_note(note)
+            if note not in getattr(error, "__notes__", ()):  # the same object may be raised again
+                error.add_note(note)
             if not isinstance(error, Exception):  # a cancellation may end up swallowed, or as another's context
                 _flows.logger.warning("%s", note)
             raise

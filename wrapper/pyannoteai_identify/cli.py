@@ -913,8 +913,14 @@ def _message(error: BaseException) -> str:
     if isinstance(error, errors.WaitTimeoutError):
         status = error.last_status or "not finished"
         return f"job {error.job_id} is still {status} at the --wait-timeout deadline; {_resume_hint(error.job_id)}"
-    notes = getattr(error, "__notes__", ())
-    return "; ".join([str(error).rstrip(".") if notes else str(error), *notes])
+    notes: list[str] = getattr(error, "__notes__", [])
+    *parts, last = [str(error), *notes]
+    return "; ".join([*map(_without_a_closing_period, parts), last])
+
+
+def _without_a_closing_period(sentence: str) -> str:
+    """*sentence* without its one closing period, to go before a "; " (an ellipsis stays)."""
+    return sentence[:-1] if sentence.endswith(".") and not sentence.endswith("..") else sentence
 
 
 def silence_stdout() -> None:

@@ -596,11 +596,13 @@ class WebhookBroker:
             return late
 
     def discard(self, job_id: str) -> None:
-        """Drop the event kept for *job_id*, if any, and one that arrives within ``max_age`` seconds
-        (unless someone waits for the job again): its job's result was obtained another way."""
+        """Drop the event kept for *job_id*, if any: its job's result was obtained another way. Of a
+        delivery for it within ``max_age`` seconds, only the envelope is kept (its status, for
+        another wait on the job), outside the *max_pending* slots."""
         with self._lock:
             self._pending.pop(job_id, None)
-            self._discarded[job_id] = (self._clock(), None)
+            _, late = self._discarded.get(job_id, (0.0, None))  # discarded again: an envelope kept stays
+            self._discarded[job_id] = (self._clock(), late)
             self._discarded.move_to_end(job_id)
             while len(self._discarded) > DISCARDED_IDS:
                 self._discarded.popitem(last=False)
