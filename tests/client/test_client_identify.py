@@ -22,6 +22,13 @@ pytestmark = pytest.mark.anyio
 AUDIO_BYTES = b"RIFF" + bytes(range(256)) * 40
 
 
+def _audio_file(folder: Path, name: str) -> Path:
+    """A local audio file of AUDIO_BYTES, to be uploaded."""
+    path = folder / name
+    path.write_bytes(AUDIO_BYTES)
+    return path
+
+
 def _notes(error: BaseException) -> list[str]:
     return list(getattr(error, "__notes__", []))
 
@@ -65,8 +72,7 @@ async def test_identify_with_a_local_path_uploads_first_then_submits_the_media_u
     api: Api, router: respx.Router, tmp_path: Path
 ) -> None:
     """A path is uploaded (media/input, then PUT without the key) and identify gets the media:// URL."""
-    audio = tmp_path / "team meeting.wav"
-    audio.write_bytes(AUDIO_BYTES)
+    audio = _audio_file(tmp_path, "team meeting.wav")
     media, put = _mock_upload(router)
     identify = _mock_identify(router)
 
@@ -90,8 +96,7 @@ async def test_a_job_refused_after_its_upload_names_the_media_url_and_a_429_says
     """The upload went through, then the API refused the job (a 429 from a burst of submissions):
     the error said neither that submitting again is safe (a 429 creates nothing) nor where the
     audio now is, so a retry uploaded the whole file again."""
-    audio = tmp_path / "meeting.wav"
-    audio.write_bytes(AUDIO_BYTES)
+    audio = _audio_file(tmp_path, "meeting.wav")
     media, _ = _mock_upload(router)
     path = "/v1/identify" if submit == "identify" else "/v1/voiceprint"
     limited = {"requestId": "r-429", "message": "Too many requests"}
@@ -112,8 +117,7 @@ async def test_a_job_creation_interrupted_after_its_upload_logs_the_media_url(
     """Ctrl-C (or a cancellation, which an outer timeout turns into a TimeoutError whose context
     alone keeps the note) while the POST is in flight: the media:// URL is logged too, as the
     job that may exist is, so that it is not lost with a swallowed exception."""
-    audio = tmp_path / "meeting.wav"
-    audio.write_bytes(AUDIO_BYTES)
+    audio = _audio_file(tmp_path, "meeting.wav")
     media, _ = _mock_upload(router)
 
     def interrupted(request: httpx.Request) -> httpx.Response:
@@ -131,8 +135,7 @@ async def test_the_same_exception_raised_again_after_an_upload_gets_the_upload_n
     api: Api, router: respx.Router, tmp_path: Path
 ) -> None:
     """A mock's side_effect raises one exception object at every call: each call noted it again."""
-    audio = tmp_path / "meeting.wav"
-    audio.write_bytes(AUDIO_BYTES)
+    audio = _audio_file(tmp_path, "meeting.wav")
     _mock_upload(router)
     refused = PermissionError("egress blocked")
     router.post("/v1/identify").mock(side_effect=refused)
@@ -173,8 +176,7 @@ async def test_identify_with_a_binary_file_object_uploads_it_from_its_current_po
 
 async def test_media_key_names_the_uploaded_object(api: Api, router: respx.Router, tmp_path: Path) -> None:
     """media_key chooses the media:// URL of the upload (with or without the scheme)."""
-    audio = tmp_path / "a.wav"
-    audio.write_bytes(AUDIO_BYTES)
+    audio = _audio_file(tmp_path, "a.wav")
     media, _ = _mock_upload(router)
     identify = _mock_identify(router)
     await api.identify(audio, {"John": "vp"}, media_key="meetings/2024-01-15/call.wav")
@@ -186,8 +188,7 @@ async def test_upload_progress_of_identify_ends_at_the_file_size(
     api: Api, router: respx.Router, tmp_path: Path
 ) -> None:
     """on_upload_progress reports the bytes sent, ending at the total."""
-    audio = tmp_path / "a.wav"
-    audio.write_bytes(AUDIO_BYTES)
+    audio = _audio_file(tmp_path, "a.wav")
     _mock_upload(router)
     _mock_identify(router)
     progress: list[tuple[int, int | None]] = []
@@ -252,8 +253,7 @@ async def test_identify_returns_the_status_the_api_gave(api: Api, router: respx.
 
 async def test_failed_upload_raises_before_identify_is_sent(api: Api, router: respx.Router, tmp_path: Path) -> None:
     """A refused PUT raises an APIError that says the media was not stored; no identify job is created."""
-    audio = tmp_path / "a.wav"
-    audio.write_bytes(AUDIO_BYTES)
+    audio = _audio_file(tmp_path, "a.wav")
     router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
     router.put(PRESIGNED_URL).mock(return_value=httpx.Response(403, text="SignatureDoesNotMatch"))
     identify = _mock_identify(router)
