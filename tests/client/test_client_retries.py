@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,7 @@ from clientkit import API_KEY, JOB_ID, Api, FakeTime, MakeApi, job_response, wri
 from pyannoteai_identify import (
     APIConnectionError,
     APITimeoutError,
+    ConfigurationError,
     InvalidResponseError,
     RateLimitError,
     RetryPolicy,
@@ -363,3 +365,31 @@ async def test_a_hold_longer_than_the_retry_after_cap_is_cut_to_the_cap(
         await api.get_job(JOB_ID)
     await api.get_job(JOB_ID)
     assert fake_time.sleeps == [120.0]
+
+
+async def test_a_read_cut_off_by_closing_the_client_is_not_retried(
+    mode: str, make_api: MakeApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    """close() while a GET is in flight (a service shutting down): the read failed, was retried
+    with a WARNING and a backoff, and only then raised that the client is closed. It says so at
+    once, naming the request it cut off."""
+    sent: list[httpx.Request] = []
+    api: Api
+
+    class ClosedMidRequest(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            sent.append(request)
+            api.client.close()  # type: ignore[union-attr]
+            raise httpx.ReadError("connection closed by the pool", request=request)
+
+    class AsyncClosedMidRequest(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            sent.append(request)
+            await api.close()
+            raise httpx.ReadError("connection closed by the pool", request=request)
+
+    api = make_api(transport=AsyncClosedMidRequest() if mode == "async" else ClosedMidRequest())
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"), pytest.raises(ConfigurationError) as caught:
+        await api.get_job(JOB_ID)
+    assert str(caught.value) == f"the client was closed while GET /v1/jobs/{JOB_ID} was in flight: create a new one"
+    assert len(sent) == 1 and caplog.records == []

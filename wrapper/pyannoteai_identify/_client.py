@@ -123,6 +123,7 @@ class _BaseClient:
             schedule=poll_schedule or PollSchedule(),
             clock=clock or time.monotonic,
             user_agent=f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__}",
+            closed=lambda: self._closed,
         )
         # A simulation: time passes on its clock by its sleep alone, so a webhook broker's wait in
         # real time would never bring a deadline on that clock nearer.

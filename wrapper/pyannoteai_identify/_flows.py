@@ -31,6 +31,7 @@ from .errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    ConfigurationError,
     InvalidResponseError,
     JobCanceledError,
     JobExpiredError,
@@ -286,6 +287,8 @@ class Context:
     clock: Callable[[], float]
     user_agent: str
     throttle: Throttle = field(default_factory=Throttle)
+    #: Whether the client was closed (a request in flight then fails, and is not retried).
+    closed: Callable[[], bool] = lambda: False
 
     def request(self, kwargs: _core.RequestKwargs) -> httpx.Request:
         headers = {
@@ -351,6 +354,10 @@ def send(
                 logger.warning("%s", note)
             raise
         if lost is not None:
+            if ctx.closed() and not creates_job:  # a job-creating request's error says the job may exist
+                raise ConfigurationError(
+                    f"the client was closed while {request.method} {request.url.path} was in flight: create a new one"
+                )
             delay = None
             if retryable and ctx.retry.should_retry(request.method, attempt, error=True):
                 delay = ctx.retry.delay(attempt) or 0.0
