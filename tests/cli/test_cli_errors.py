@@ -828,7 +828,6 @@ def test_job_of_a_running_job_that_cannot_write_names_its_status_and_exits_six(
     )
 
 
-@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a device whose every write fails")
 def test_voiceprint_to_an_output_file_on_a_full_disk_names_the_command_that_writes_it_there(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -288,13 +288,11 @@ def _run_into_a_full_disk(env: Sandbox, audio: Audio, wait: list[str]) -> tuple[
     return job_id, completed.returncode, completed.stderr.decode().splitlines()
 
 
-_FULL_DISK = pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, whose every write fails")
 _WAIT_OR_NOT = pytest.mark.parametrize(
     ("wait", "happened"), [([], "is succeeded"), (["--wait"], "succeeded")], ids=["job", "job --wait"]
 )
 
 
-@_FULL_DISK
 @_WAIT_OR_NOT
 def test_a_result_printed_to_a_full_disk_is_reported_naming_the_job_and_the_command_that_fetches_it(
     env: Sandbox, audio: Audio, wait: list[str], happened: str
@@ -311,7 +309,6 @@ def test_a_result_printed_to_a_full_disk_is_reported_naming_the_job_and_the_comm
     )
 
 
-@_FULL_DISK
 @_WAIT_OR_NOT
 def test_a_result_printed_to_a_full_disk_exits_six_with_one_error_line(
     env: Sandbox, audio: Audio, wait: list[str], happened: str
