@@ -124,10 +124,8 @@ class _BaseClient:
             clock=clock or time.monotonic,
             user_agent=f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__}",
             closed=lambda: self._closed,
+            simulated=clock is not None and sleep_given,
         )
-        # A simulation: time passes on its clock by its sleep alone, so a webhook broker's wait in
-        # real time would never bring a deadline on that clock nearer.
-        self._simulated = clock is not None and sleep_given
 
     @property
     def base_url(self) -> str:
@@ -575,13 +573,7 @@ class Client(_BaseClient):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
                 body = FileChunks(file, step.audio.size, step.progress)
                 return self._read(self._http.send(self._upload_request(step, body), stream=True))
-        if not self._simulated:
-            return step.broker.wait(step.job_id, step.timeout)
-        event = step.broker.wait(step.job_id, 0)
-        if event is None:
-            self._sleep(step.timeout)  # the gap passes on the simulation's clock, not on the broker's
-            event = step.broker.wait(step.job_id, 0)
-        return event
+        return step.broker.wait(step.job_id, step.timeout)
 
     def test(self) -> _core.KeyStatus:
         """Check the API key with ``GET /v1/test`` (bills nothing).
@@ -1018,13 +1010,7 @@ class AsyncClient(_BaseClient):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
                 body = FileChunks(file, step.audio.size, step.progress)
                 return await self._aread(await self._http.send(self._upload_request(step, body), stream=True))
-        if not self._simulated:
-            return await step.broker.wait_async(step.job_id, step.timeout)
-        event = await step.broker.wait_async(step.job_id, 0)
-        if event is None:
-            await self._sleep(step.timeout)  # the gap passes on the simulation's clock, not on the broker's
-            event = await step.broker.wait_async(step.job_id, 0)
-        return event
+        return await step.broker.wait_async(step.job_id, step.timeout)
 
     @_doc_from(Client.test)
     async def test(self) -> _core.KeyStatus:
