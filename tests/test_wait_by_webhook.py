@@ -145,3 +145,21 @@ def test_a_wait_that_ends_by_polling_drops_the_delivery_kept_for_its_job() -> No
         assert isinstance(client.wait(Job("job-1", "created", "identify"), broker=broker, timeout=30), IdentifyResult)
     assert broker.pending() == 1  # job-2's event stays for its own waiter
     assert broker.wait("job-1", timeout=0) is None
+
+
+@pytest.mark.parametrize("answer", [{"status": "running"}, None], ids=["polls-as-running", "poll-refused-503"])
+def test_a_zero_timeout_wait_returns_the_delivery_the_broker_already_holds(answer: dict[str, Any] | None) -> None:
+    """wait(timeout=0) is a web handler's "done yet?": when the broker already holds the job's
+    delivery, that is the answer, whether the one poll lags behind it or is refused. It must not
+    raise WaitTimeoutError ("still running") with the finished job's output in hand."""
+    router = respx.Router(base_url=BASE)
+    route = router.get("/v1/jobs/job-1", name="getJobById")
+    if answer is None:
+        route.respond(503, json={"message": "Service Unavailable"})
+    else:
+        route.respond(200, json={"jobId": "job-1", **answer})
+    broker = WebhookBroker()
+    broker.publish(_event({"jobId": "job-1", "status": "succeeded", "output": OUTPUT}))
+    with Client("key", transport=httpx.MockTransport(router.handler), max_retries=0) as client:
+        result = client.wait(Job("job-1", "created", "identify"), broker=broker, timeout=0)
+    assert isinstance(result, IdentifyResult)

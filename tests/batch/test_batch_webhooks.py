@@ -57,3 +57,30 @@ def test_a_receiver_that_is_never_reached_leaves_polling_to_finish_the_batch(san
         body, headers = signed_delivery(make_delivery("identify", job_id=item.job_id), "whsec_late")
         broker.publish(webhooks.parse(body, headers, "whsec_late"))
     assert broker.pending() == 0
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_failed_jobs_delivery_records_the_apis_reason_as_polling_does(
+    mode: str, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed job's delivery carries no output, so no reason (as the webhook docs say): the
+    manifest must still record the API's output.error, as it does without a receiver (one fetch;
+    Client.wait polls once for it too), not "no reason given"."""
+    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", sandbox.webhook_secret)
+    make_audio(tmp_path / "audio", 1)
+    sandbox.faults.fail_next_job("Audio too short for identification")
+    with receiving("127.0.0.1:0") as listening:
+        assert listening is not None
+        report = run_batch(
+            mode,
+            sandbox,
+            [tmp_path / "audio"],
+            tmp_path,
+            webhook=f"http://127.0.0.1:{listening.port}/",
+            broker=listening.broker,
+            poll_interval=30.0,
+        )
+
+    (item,) = report.inputs
+    assert item.status == "failed"
+    assert item.reason is not None and "Audio too short for identification" in item.reason

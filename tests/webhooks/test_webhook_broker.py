@@ -10,6 +10,7 @@ from types import MappingProxyType
 import anyio
 import pytest
 
+from pyannoteai_identify import receiver
 from pyannoteai_identify.errors import ValidationError
 from pyannoteai_identify.receiver import DISCARDED_IDS, WebhookBroker, _AsyncWaiter
 from pyannoteai_identify.results import JobStatus
@@ -137,6 +138,33 @@ async def test_an_event_reaching_an_async_waiter_that_gave_up_is_kept_for_the_ne
             (waiter,) = broker._waiters["j1"]
         group.cancel_scope.cancel()
     waiter._resolve(event("j1"))  # the hand-over publish() scheduled on the loop runs only now
+    got = broker.wait("j1", timeout=0)
+    assert got is not None and got.job_id == "j1"
+
+
+def test_an_event_reaching_a_thread_waiter_interrupted_by_ctrl_c_is_kept_for_the_next_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sync twin of the test above: publish() handed the event to a blocking wait() just as
+    Ctrl-C reached it (KeyboardInterrupt raised in threading.Event.wait). The event must be kept for
+    the wait that resumes the job, as wait_async keeps one its cancellation interrupted."""
+    broker = WebhookBroker()
+
+    class Interrupted(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            broker.publish(event("j1"))  # the delivery arrives (it goes to this waiter)...
+            raise KeyboardInterrupt  # ...as the user presses Ctrl-C
+
+    class Waiter(receiver._ThreadWaiter):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ready = Interrupted()
+
+    monkeypatch.setattr(receiver, "_ThreadWaiter", Waiter)
+    with pytest.raises(KeyboardInterrupt):
+        broker.wait("j1", timeout=10)
+    monkeypatch.undo()
+    assert broker._waiters == {}
     got = broker.wait("j1", timeout=0)
     assert got is not None and got.job_id == "j1"
 

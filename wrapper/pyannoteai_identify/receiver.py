@@ -614,11 +614,15 @@ class WebhookBroker:
         kept = self._kept_or_register(job_id, waiter)
         if kept is not None:
             return kept
+        finished = False  # by the event or by the timeout; not by a KeyboardInterrupt
         try:
             waiter.ready.wait(timeout)
+            finished = True
         finally:
             with self._lock:
                 self._forget(job_id, waiter)
+                if not finished and waiter.event is not None:  # interrupted as it arrived: keep it
+                    self._keep_locked(waiter.event)
         return waiter.event
 
     async def wait_async(self, job_id: str, timeout: float) -> WebhookEvent | None:
