@@ -726,6 +726,9 @@ class Engine:
                 if status == JobStatus.SUCCEEDED and not isinstance(event.result, IdentifyResult):
                     self._queue_fetch(job_id)  # a status-only delivery: fetch the result
                     return
+                if status != JobStatus.SUCCEEDED and not event.error:
+                    self._queue_fetch(job_id)  # a failure's delivery carries no output: fetch its reason
+                    return
                 self._watchers.pop(job_id, None)
                 self.active.pop(job_id, None)
                 self._fetch_left += 1  # counted as work in progress, so the run does not end under it
