@@ -529,15 +529,16 @@ async def test_without_a_delivery_the_broker_wait_falls_back_to_polling(
     steady: Api, router: respx.Router, fake_time: FakeTime
 ) -> None:
     """When no webhook arrives, the wait keeps polling and stops at the deadline. On a clock of the
-    caller's, each gap is slept with the caller's sleep, the broker looked at before and after it:
-    awaited in real time, the gaps never brought the fake deadline nearer."""
+    caller's, each gap is slept with the caller's sleep, the broker looked at before and after it
+    (and once more after the last poll, at the deadline): awaited in real time, the gaps never
+    brought the fake deadline nearer."""
     route = router.get(JOB_PATH).mock(side_effect=_running_for_at_most(100))
     broker = _Broker(None)
     with pytest.raises(WaitTimeoutError):
         await steady.wait(IDENTIFY_JOB, broker=broker, timeout=30)
     assert sum(fake_time.sleeps) == pytest.approx(30.0)
     assert route.call_count == len(fake_time.sleeps) + 1
-    assert broker.timeouts == [0] * (2 * len(fake_time.sleeps))
+    assert broker.timeouts == [0] * (2 * len(fake_time.sleeps) + 1)
 
 
 async def test_on_the_callers_clock_a_delivery_kept_during_a_gap_ends_the_wait_at_its_end(

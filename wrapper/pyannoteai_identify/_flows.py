@@ -600,6 +600,13 @@ def _ended_without_reason(event: Any, kind: JobKind | None) -> Job[Result] | Non
     return None
 
 
+def _told(job: Job[Result], last_status: str | None, on_status: Callable[[Job[Result]], object] | None) -> Job[Result]:
+    """*job*, once *on_status* has heard of its status (unless that is the status it heard last)."""
+    if on_status is not None and str(job.status) != last_status:
+        on_status(job)
+    return job
+
+
 def _matches_kind(result: Result, kind: JobKind) -> bool:
     from .results import IdentifyResult, VoiceprintResult
 
@@ -681,11 +688,14 @@ def wait(
                     broker.discard(job_id)  # a delivery kept meanwhile is not needed any more
                 return _finish(job)
         if reported is not None:
-            if on_status is not None and str(reported.status) != last_status:
-                on_status(reported)
-            return _finish(reported)
+            return _finish(_told(reported, last_status, on_status))
         now = ctx.clock()
         remaining = deadline - now
+        if remaining <= 0 and broker is not None:  # the poll may lag behind a delivery already here
+            event = yield AwaitWebhook(broker, job_id, 0.0)
+            ended = None if event is None else _from_event(event, kind) or _ended_without_reason(event, kind)
+            if ended is not None:
+                return _finish(_told(ended, last_status, on_status))
         if remaining <= 0:
             unsent = " (the last poll was not sent: the API's rate limit holds this client back)" if held else ""
             raise WaitTimeoutError(
@@ -716,9 +726,7 @@ def wait(
         if event is not None:
             finished = _from_event(event, kind)
             if finished is not None:
-                if on_status is not None and str(finished.status) != last_status:
-                    on_status(finished)
-                return _finish(finished)
+                return _finish(_told(finished, last_status, on_status))
             reported = _ended_without_reason(event, kind)
 
 
