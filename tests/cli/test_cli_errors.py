@@ -257,6 +257,37 @@ def test_an_unreachable_server_exits_four_with_one_line(
     assert "/v1/jobs/abc" in _assert_one_error_line(run.err)
 
 
+def test_a_wait_on_an_api_it_cannot_reach_says_so_at_its_deadline(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wait whose every poll failed (a mistyped --base-url) ended saying only that the job was
+    "not finished": the timeout line now says the status is unknown, and why."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", API_KEY)
+    job_id = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+    base_url = f"http://127.0.0.1:{closed_port()}"
+    run = run_cli(
+        capsys,
+        "--base-url",
+        base_url,
+        "--max-retries",
+        "0",
+        *FAST_POLL,
+        "job",
+        job_id,
+        "--wait",
+        "--wait-timeout",
+        "0.3",
+    )
+
+    assert run.code == TIMEOUT
+    line = _assert_one_error_line(run.err)
+    assert line.startswith(f"error: job {job_id} has no known status at the --wait-timeout deadline (")
+    assert re.search(
+        rf"\(\d+ polls in a row failed, the last with: GET /v1/jobs/{job_id} failed: ConnectError: .*\); ", line
+    )
+    assert f"resume with: pyannoteai-identify job {job_id} --wait" in line
+
+
 def test_a_request_that_times_out_exits_four_not_five(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

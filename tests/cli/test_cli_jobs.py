@@ -149,6 +149,23 @@ def test_job_of_a_running_job_as_table_or_rttm_says_no_result_yet_writes_nothing
     assert not target.exists()
 
 
+@pytest.mark.sandbox(queue_seconds=0.0, job_seconds=3600.0, speed=1.0)
+def test_a_poll_interval_longer_than_the_default_longest_gap_is_obeyed(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--poll-interval 400 (beyond the 5-minute longest gap) was refused with an SDK error naming
+    PollSchedule(maximum=300.0): it is the caller's wish to poll that rarely, so the wait polls
+    at once, then not before its --wait-timeout deadline (a 400 s gap cut short by it)."""
+    job_id = _submit(audio)
+    polls = env.stats.requests["getJobById"]
+
+    run = run_cli(capsys, "--poll-interval", "400", "job", job_id, "--wait", "--wait-timeout", "0.5")
+
+    assert run.code == TIMEOUT, run.err
+    assert f"job {job_id} is still running at the --wait-timeout deadline" in run.err
+    assert env.stats.requests["getJobById"] - polls == 2  # at the start, and at the deadline
+
+
 def test_job_of_a_failed_job_exits_one_and_job_wait_says_why(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
 ) -> None:

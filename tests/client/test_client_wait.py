@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import respx
 from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, FakeTime, MakeApi, job_body, job_response
 
 from pyannoteai_identify import (
+    APIConnectionError,
     AuthenticationError,
     IdentifyResult,
     InvalidResponseError,
@@ -210,11 +212,48 @@ async def test_a_timeout_with_no_answer_read_gives_the_status_the_job_handle_had
     assert f"job {JOB_ID} is still created after 30 s" in str(caught.value)
     with pytest.raises(WaitTimeoutError) as bare:
         await steady.wait(JOB_ID, timeout=30)
-    assert bare.value.last_status is None and "is still unknown" in str(bare.value)
+    assert bare.value.last_status is None and f"job {JOB_ID} has no known status after 30 s" in str(bare.value)
     # A handle that says the job ended is not "still succeeded": its status is not the wait's to give.
     with pytest.raises(WaitTimeoutError) as ended:
         await steady.wait(Job(JOB_ID, "succeeded", "identify"), timeout=30)
-    assert ended.value.last_status is None and "is still unknown" in str(ended.value)
+    assert ended.value.last_status is None and "has no known status" in str(ended.value)
+
+
+async def test_a_timeout_after_polls_that_all_failed_says_so_and_how(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """An API that cannot be reached (a mistyped base URL, an outage) kept the wait silent until its
+    deadline, then looked like a job still running: the timeout now counts the polls that failed
+    in a row and gives the last error, which is also its cause."""
+    route = router.get(JOB_PATH).mock(side_effect=httpx.ConnectError("[Errno 111] Connection refused"))
+    with pytest.raises(WaitTimeoutError) as caught:
+        await steady.wait(IDENTIFY_JOB, timeout=30)
+    failing = caught.value.polls_failing
+    counted = re.fullmatch(rf"(\d+) polls in a row failed, the last with: GET {JOB_PATH}.* failed: (.*)", failing or "")
+    assert counted is not None and counted[2] == "ConnectError: [Errno 111] Connection refused"
+    assert 1 < int(counted[1]) < route.call_count  # each poll's own retries are not counted as polls
+    assert f"({caught.value.polls_failing}); call wait(" in str(caught.value)
+    assert isinstance(caught.value.__cause__, APIConnectionError)
+
+
+async def test_a_timeout_after_an_answer_does_not_blame_the_polls_that_failed_before_it(
+    steady: Api, router: respx.Router
+) -> None:
+    """Only the failures since the last answer count: a job read as running at the last poll timed
+    out because it runs, not because the API is down."""
+    failures = iter([httpx.ConnectError("refused")] * 2)
+
+    def refused_twice_then_running(request: httpx.Request) -> httpx.Response:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return job_response("running")
+
+    router.get(JOB_PATH).mock(side_effect=refused_twice_then_running)
+    with pytest.raises(WaitTimeoutError) as caught:
+        await steady.wait(IDENTIFY_JOB, timeout=60)
+    assert caught.value.polls_failing is None and caught.value.__cause__ is None
+    assert f"job {JOB_ID} is still running after 60 s; call wait(" in str(caught.value)
 
 
 async def test_a_wait_can_be_resumed_after_a_timeout(steady: Api, router: respx.Router, fake_time: FakeTime) -> None:

@@ -868,12 +868,12 @@ class Client(_BaseClient):
         """Wait for a job to end and return its typed result.
 
         Polls ``GET /v1/jobs/{id}`` often at first and less as the job ages (about a tenth of the
-        time waited, at most every 5 minutes), honouring ``Retry-After`` and ``X-RateLimit-*``. The
+        job's age, at most every 5 minutes), honouring ``Retry-After`` and ``X-RateLimit-*``. The
         rate limit is per key: after a 429 (or an exhausted quota) every request of this client,
         every concurrent wait included, waits for the server's reset, then goes at most
         ``X-RateLimit-Limit`` a minute.
         With a ``broker`` (a ``receiver.WebhookBroker`` fed by your webhook receiver) the wait ends
-        as soon as the job's webhook arrives, and polling remains the fallback.
+        as soon as the job's webhook arrives, and polling, four times less often, remains the fallback.
 
         Args:
             job: a handle from ``identify()``/``submit_voiceprint()``, or a job id.
@@ -884,12 +884,15 @@ class Client(_BaseClient):
 
         Raises:
             ValidationError: a bad job id, timeout or callback, before any request.
-            APIError, APIConnectionError: a poll failed for good (connection errors, 429 and
-                502-504 are retried first, as for any safe read).
+            APIError: a poll was refused for good (401, 403, …). Rate limits, server errors and
+                connection errors are not raised: polling goes on to the deadline, where the
+                ``WaitTimeoutError`` names them (``polls_failing``).
             JobFailedError, JobCanceledError: the job ended without a result.
             JobExpiredError: the job or its output is gone (kept 24 hours after completion), or the
                 id is unknown: the API answers 404 to both (``get_job`` raises ``NotFoundError``).
             WaitTimeoutError: the deadline passed; call ``wait`` again with the same job to resume.
+                When every poll since the last answer failed, ``polls_failing`` says how, and
+                the last error is its ``__cause__``.
         """
         return self._run(self._wait_flow(job, timeout=timeout, on_status=on_status, broker=broker, kind=kind))
 

@@ -600,6 +600,12 @@ def _ended_without_reason(event: Any, kind: JobKind | None) -> Job[Result] | Non
     return None
 
 
+def _failed(polls: list[BaseException]) -> str:
+    """What a timeout says of the polls that failed since the last answer: how many, and the last error."""
+    counted = "the one poll" if len(polls) == 1 else f"{len(polls)} polls in a row"
+    return f"{counted} failed, the last with: {polls[-1]}"
+
+
 def _told(job: Job[Result], last_status: str | None, on_status: Callable[[Job[Result]], object] | None) -> Job[Result]:
     """*job*, once *on_status* has heard of its status (unless that is the status it heard last)."""
     if on_status is not None and str(job.status) != last_status:
@@ -640,6 +646,7 @@ def wait(
     origin: float | None = None  # when the job was created, on ctx.clock(): what the schedule counts from
     last_status: str | None = None
     invalid_polls = 0
+    failed_polls: list[BaseException] = []  # the polls since the last answer that failed (transient errors)
     # Set by a failed/canceled delivery without a reason: the next poll looks for output.error,
     # and whatever it shows, the wait ends then (it never goes back to waiting for that job).
     reported: Job[Result] | None = None
@@ -649,6 +656,7 @@ def wait(
         try:
             job, headers = yield from get_job(ctx, job_id, kind, deadline)
             invalid_polls = 0
+            failed_polls.clear()
         except NotFoundError:
             raise JobExpiredError(
                 f"job {job_id} is gone (unknown id, or deleted 24 hours after completion)",
@@ -672,6 +680,7 @@ def wait(
             held = True
         except _TRANSIENT as error:
             logger.warning("polling job %s: %s; will keep waiting", job_id, error)
+            failed_polls.append(error)
             job = None
             if isinstance(error, RateLimitError):
                 headers = httpx.Headers(error.headers)
@@ -698,12 +707,16 @@ def wait(
                 return _finish(_told(ended, last_status, on_status))
         if remaining <= 0:
             unsent = " (the last poll was not sent: the API's rate limit holds this client back)" if held else ""
+            failing = None if held or not failed_polls else _failed(failed_polls)
+            known = last_status or status
+            state = f"is still {known}" if known else "has no known status"
             raise WaitTimeoutError(
-                f"job {job_id} is still {last_status or status or 'unknown'} after {timeout:g} s{unsent}; "
+                f"job {job_id} {state} after {timeout:g} s{unsent}{f' ({failing})' if failing else ''}; "
                 f"call wait({job_id!r}) again later to resume",
                 job_id=job_id,
-                last_status=last_status or status,
-            )
+                last_status=known,
+                polls_failing=failing,
+            ) from (failed_polls[-1] if failing else None)
         gap = ctx.schedule.gap(now - (start if origin is None else origin))
         if broker is not None:
             gap = min(gap * WEBHOOK_POLL_FACTOR, ctx.schedule.maximum)

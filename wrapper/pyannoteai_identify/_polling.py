@@ -26,7 +26,7 @@ class PollSchedule:
 
     Attributes:
         initial: the shortest gap, in seconds (also the first one).
-        fraction: the gap as a fraction of the time waited so far.
+        fraction: the gap as a fraction of the job's age (or of the time waited).
         maximum: the longest gap.
         jitter: the largest share a gap may be shortened by at random.
     """

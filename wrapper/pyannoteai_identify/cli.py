@@ -158,7 +158,12 @@ def warn_if_secret_in_argv(option: str, value: str | None, variable: str) -> Non
 
 def _client(args: argparse.Namespace) -> Client:
     warn_if_secret_in_argv("--api-key", args.api_key, API_KEY_ENV)
-    schedule = None if args.poll_interval is None else PollSchedule(initial=args.poll_interval)
+    # A first gap past the default longest one (5 minutes) is a caller's wish to poll that rarely.
+    schedule = (
+        None
+        if args.poll_interval is None
+        else PollSchedule(initial=args.poll_interval, maximum=max(args.poll_interval, PollSchedule.maximum))
+    )
     return Client(
         api_key=args.api_key,
         base_url=args.base_url,
@@ -781,7 +786,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=positive_seconds,
         default=None,
         metavar="S",
-        help="seconds between the first status checks of a job (default 2, then a tenth of the time waited; "
+        help="seconds between the first status checks of a job (default 2, then a tenth of the job's age; "
         "for batch, the seconds between sweeps of the job list, default 5)",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -911,8 +916,9 @@ def _message(error: BaseException) -> str:
             f"(voiceprint job {error.job_id} is {error.last_status or 'not finished'}); nothing was identified yet"
         )
     if isinstance(error, errors.WaitTimeoutError):
-        status = error.last_status or "not finished"
-        return f"job {error.job_id} is still {status} at the --wait-timeout deadline; {_resume_hint(error.job_id)}"
+        state = f"is still {error.last_status}" if error.last_status else "has no known status"
+        failing = f" ({error.polls_failing})" if error.polls_failing else ""
+        return f"job {error.job_id} {state} at the --wait-timeout deadline{failing}; {_resume_hint(error.job_id)}"
     notes: list[str] = getattr(error, "__notes__", [])
     *parts, last = [str(error), *notes]
     return "; ".join([*map(_without_a_closing_period, parts), last])

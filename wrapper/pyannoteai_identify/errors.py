@@ -241,11 +241,17 @@ class JobExpiredError(JobError):
 
 
 class WaitTimeoutError(PyannoteAIError):
-    """wait() reached its deadline before the job finished; resume later with the same ``job_id``."""
+    """wait() reached its deadline before the job finished; resume later with the same ``job_id``.
 
-    def __init__(self, message: str, *, job_id: str, last_status: str | None) -> None:
+    ``polls_failing`` says, when the polls since the last answer all failed (the API unreachable or
+    overloaded), how many and with what: "3 polls in a row failed, the last with: …". The last
+    error is also the exception's ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, job_id: str, last_status: str | None, polls_failing: str | None = None) -> None:
         self.job_id = job_id
         self.last_status = last_status
+        self.polls_failing = polls_failing
         super().__init__(message)
 
 
