@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import socket
 import sqlite3
 import sys
@@ -128,6 +129,87 @@ def test_voiceprints_come_from_strings_text_files_and_audio_enrolled_only_once(
 
     assert requests_of(env)["voiceprint"] == 1
     assert "Bob" in capsys.readouterr().out
+
+
+def _bob_batch(tmp_path: Path) -> list[str]:
+    """A batch of one input whose --voiceprint is an audio clip of Bob (enrolled: a billed job)."""
+    make_audio(tmp_path / "audio", 1)
+    (tmp_path / "bob.wav").write_bytes(voice_sample("Bob", 3.0))
+    return [str(tmp_path / "audio"), "--voiceprint", f"Bob={tmp_path / 'bob.wav'}", "--out", str(tmp_path / "out")]
+
+
+def test_an_enrollment_interrupted_while_waiting_is_resumed_not_billed_again(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while Bob's voiceprint job ran said "run the same command again to resume", but the
+    next run enrolled (and billed) Bob again: the job is announced and recorded in the manifest
+    when submitted, and the next run waits for it."""
+    args = _bob_batch(tmp_path)
+    real_wait = Client.wait
+
+    def interrupted(self: Client, *args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Client, "wait", interrupted)
+    assert main([*args, "-q"]) == 130
+    first = capsys.readouterr().err
+    monkeypatch.setattr(Client, "wait", real_wait)
+    assert main([*args, "-q", "--poll-interval", "0.05"]) == 0
+    second = capsys.readouterr().err
+
+    assert re.search(r"^voiceprint job \S+ submitted \(enrolling Bob\)$", first, re.MULTILINE)
+    assert "run the same command again to resume" in first
+    assert "submitted" not in second
+    assert requests_of(env)["voiceprint"] == 1
+
+
+def test_a_failed_enrollment_names_its_voiceprint_option(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The batch printed only the exception, without its notes: the failed enrollment's line names
+    the --voiceprint to change, as the identify command's does."""
+    env.faults.fail_next_job("No speech found in the audio", kind="voiceprint")
+    code = main([*_bob_batch(tmp_path), "-q"])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    (line,) = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert line.endswith(
+        f"failed: No speech found in the audio; that was the enrollment of --voiceprint Bob={tmp_path / 'bob.wav'}: "
+        "give another recording of Bob"
+    )
+    assert requests_of(env).get("identify", 0) == 0
+
+
+def test_listen_without_the_webhook_secret_exits_two_before_an_enrollment(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--listen without PYANNOTEAI_WEBHOOK_SECRET enrolled (billed) the voiceprint clip first, then
+    failed starting the receiver, saying "pass secret=..." (an option batch does not have)."""
+    monkeypatch.delenv("PYANNOTEAI_WEBHOOK_SECRET", raising=False)
+    code = main([*_bob_batch(tmp_path), "--webhook", "http://127.0.0.1:9/hook", "--listen", "127.0.0.1:0"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(
+        "error: --listen needs the webhook secret to verify deliveries: set PYANNOTEAI_WEBHOOK_SECRET"
+    )
+    assert requests_of(env) == {}
+
+
+def test_listen_on_an_address_in_use_exits_before_an_enrollment(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receiver starts listening before any voiceprint is enrolled: a port in use costs nothing."""
+    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", "whsec_test")
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        code = main([*_bob_batch(tmp_path), "--webhook", "http://127.0.0.1:9/hook", "--listen", f"127.0.0.1:{port}"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"--listen 127.0.0.1:{port}: the webhook receiver could not listen there" in err
+    assert requests_of(env) == {}
 
 
 @pytest.mark.parametrize(

@@ -753,6 +753,25 @@ def test_an_identify_refused_after_an_enrollment_says_how_to_keep_the_voiceprint
     assert env.stats.requests["voiceprint"] == 1  # enrolled once, in all
 
 
+def test_a_failed_enrollment_names_its_voiceprint_option_and_offers_no_voiceprint_to_keep(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Alice's voiceprint job failed: the error line said to save the voiceprint of that job (a
+    command that can only fail). It names the --voiceprint that failed, and the whole line is the
+    API's reason and that (no voiceprint to keep)."""
+    env.faults.fail_next_job("No speech found in the audio", kind="voiceprint")
+    run = run_cli(
+        capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice_wav}",
+    )  # fmt: skip
+    assert run.code == FAILED
+    (line,) = [line for line in run.err_lines if line.startswith("error: ")]
+    (job_id,) = re.findall(r"^voiceprint job (\S+) submitted \(enrolling Alice\)$", run.err_lines[0])
+    assert line == (
+        f"error: job {job_id} failed: No speech found in the audio; that was the enrollment of "
+        f"--voiceprint Alice={audio.alice_wav}: give another recording of Alice"
+    )
+
+
 def test_an_identify_refused_after_its_upload_names_the_media_url_to_submit_again(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -775,13 +794,13 @@ def test_an_identify_refused_after_its_upload_names_the_media_url_to_submit_agai
 def test_an_error_line_ends_each_part_but_the_last_without_its_own_period() -> None:
     """A message and its notes are sentences or not: one closing period of each but the last gives
     way to the "; " (a note ending in one left "again.; the audio"); an ellipsis or "e.g." stays."""
-    from pyannoteai_identify.cli import _message
+    from pyannoteai_identify.cli import error_message
 
     error = OSError("disk full.")
     error.add_note("the job may exist. Look for it before submitting again.")
     error.add_note("wait...")
     error.add_note("the audio was uploaded.")
-    assert _message(error) == (
+    assert error_message(error) == (
         "disk full; the job may exist. Look for it before submitting again; wait...; the audio was uploaded."
     )
 

@@ -507,7 +507,16 @@ def enroll_voiceprints(
             voiceprints[label] = client.wait(job, timeout=args.wait_timeout).voiceprint
         except errors.WaitTimeoutError as error:
             raise EnrollmentTimeoutError(label, error) from error
+        except (errors.JobFailedError, errors.JobCanceledError) as error:
+            args.enrolled.remove((label, job.id))  # no voiceprint to keep from it
+            error.add_note(enrollment_failed(label, source))
+            raise
     return voiceprints
+
+
+def enrollment_failed(label: str, source: Path) -> str:
+    """What an error of a voiceprint job that ended without a voiceprint adds: which option to change."""
+    return f"that was the enrollment of --voiceprint {label}={source}: give another recording of {label}"
 
 
 def keep_voiceprints_hint(enrolled: Sequence[tuple[str, str]]) -> str:
@@ -907,7 +916,7 @@ def exit_code(error: BaseException) -> int:
     return FAILED
 
 
-def _message(error: BaseException) -> str:
+def error_message(error: BaseException) -> str:
     """The one line that reports *error*, its notes after it (where an uploaded audio is, that a job
     may exist); a wait timeout says how to resume from the command line."""
     if isinstance(error, EnrollmentTimeoutError):
@@ -996,7 +1005,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         # Voiceprints enrolled (billed) before an identify job existed are not lost with the error.
         kept = f". {keep_voiceprints_hint(args.enrolled)}" if args.enrolled else ""
-        print(f"error: {_message(error)}{kept}", file=sys.stderr)
+        print(f"error: {error_message(error)}{kept}", file=sys.stderr)
         return exit_code(error)
 
 

@@ -42,6 +42,8 @@ from ..cli import (
     CLIError,
     add_job_options,
     check_voiceprint_sources,
+    enrollment_failed,
+    error_message,
     exit_code,
     has_rich,
     interactive,
@@ -153,12 +155,32 @@ def _voiceprints(client: Client, sources: Sequence[tuple[str, str | Path]], mani
             with Manifest(manifest_path) as state:
                 cached = state.get_meta(f"voiceprint:{digest}")
                 if cached is None:
-                    cached = client.create_voiceprint(source)
+                    cached = _enroll(client, state, label, source, digest)
                     state.set_meta(f"voiceprint:{digest}", cached)
             voiceprints[label] = cached
         else:
             voiceprints[label] = source
     return voiceprints
+
+
+def _enroll(client: Client, state: Manifest, label: str, source: Path, digest: str) -> str:
+    """The voiceprint of *source*, from the voiceprint job a run before this one submitted for it (an
+    interrupted run is resumed, not billed again) or from a new one, recorded before it is waited for."""
+    job_key = f"voiceprint-job:{digest}"
+    recorded = state.get_meta(job_key)
+    if recorded is not None:
+        try:
+            return client.wait(recorded, kind="voiceprint").voiceprint
+        except errors.JobError as ended:  # failed, canceled or gone: no voiceprint to get from it
+            print(f"voiceprint job {recorded} gave no voiceprint ({ended}); enrolling {label} again", file=sys.stderr)
+    job = client.submit_voiceprint(source)
+    state.set_meta(job_key, job.id)
+    print(f"voiceprint job {job.id} submitted (enrolling {label})", file=sys.stderr)
+    try:
+        return client.wait(job).voiceprint
+    except (errors.JobFailedError, errors.JobCanceledError) as error:
+        error.add_note(enrollment_failed(label, source))
+        raise
 
 
 def _check_args(args: argparse.Namespace, sources: Sequence[tuple[str, str | Path]]) -> Matching | None:
@@ -176,6 +198,11 @@ def _check_args(args: argparse.Namespace, sources: Sequence[tuple[str, str | Pat
         listen_address(args.listen)
         if not args.webhook:
             raise CLIError("--listen needs --webhook URL, where the API posts the deliveries: none would reach it")
+        if not os.environ.get(WEBHOOK_SECRET_ENV, "").strip():
+            raise CLIError(
+                f"--listen needs the webhook secret to verify deliveries: set {WEBHOOK_SECRET_ENV} "
+                "(the pyannoteAI dashboard shows it on the Webhooks page)"
+            )
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CLIError(f"--out {args.out}: is a file; give a folder")
@@ -295,7 +322,12 @@ def receiving(listen: str | None, path: str = "/") -> Iterator[Listening | None]
     server = uvicorn.Server(
         uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", log_config=None)
     )
-    thread = threading.Thread(target=server.run, name="pyannoteai-batch-receiver", daemon=True)
+
+    def serve() -> None:
+        with contextlib.suppress(SystemExit):  # uvicorn ends its thread so when it cannot listen: said below
+            server.run()
+
+    thread = threading.Thread(target=serve, name="pyannoteai-batch-receiver", daemon=True)
     thread.start()
     deadline = time.monotonic() + _LISTEN_TIMEOUT
     while not server.started and thread.is_alive() and time.monotonic() < deadline:
@@ -341,13 +373,14 @@ def run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             max_retries=getattr(args, "max_retries", DEFAULT_MAX_RETRIES),
         )
-        with client:
+        # The receiver serves the path the API posts to (a reverse proxy in front keeps it); it
+        # listens before any voiceprint is enrolled, so an address in use costs nothing.
+        path = unquote(urlsplit(args.webhook).path or "/") if args.webhook else "/"  # routed decoded
+        with client, receiving(args.listen, path) as listening:
             Path(manifest).parent.mkdir(parents=True, exist_ok=True)
             voiceprints = _voiceprints(client, sources, manifest)
             live = interactive(args)
-            # The receiver serves the path the API posts to (a reverse proxy in front keeps it).
-            path = unquote(urlsplit(args.webhook).path or "/") if args.webhook else "/"  # routed decoded
-            with receiving(args.listen, path) as listening, _progress_display(live) as on_progress:
+            with _progress_display(live) as on_progress:
                 report = identify_batch(
                     client,
                     args.inputs,
@@ -392,7 +425,7 @@ def run(args: argparse.Namespace) -> int:
     except (errors.PyannoteAIError, CLIError, OSError) as error:
         if args.debug:
             traceback.print_exc()
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error_message(error)}", file=sys.stderr)
         return _exit_code(error)
 
 
