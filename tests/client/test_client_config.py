@@ -228,6 +228,22 @@ def test_a_base_url_with_a_user_name_or_password_is_refused_without_showing_it(c
 
 
 @pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://api.pyannote.ai/?key=sk-SECRET", "carries a query or a fragment"),
+        ("https://api.pyannote.ai:bad/?key=sk-SECRET", "is not a valid URL"),
+        ("ftp://api.pyannote.ai/#sk-SECRET", "carries a query or a fragment"),
+    ],
+)
+def test_a_refused_base_url_is_shown_without_its_query(cls: type, url: str, problem: str) -> None:
+    """A key pasted into the base URL's query was echoed by the error that refused the URL."""
+    with pytest.raises(ConfigurationError, match=problem) as caught:
+        cls(API_KEY, base_url=url)
+    assert "?<query hidden>" in str(caught.value) and "SECRET" not in str(caught.value)
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
 @pytest.mark.parametrize("key", [None, "", "   "])
 def test_missing_api_key_raises_configuration_error_naming_the_variable(cls: type, key: str | None) -> None:
     """No key (argument or environment) fails at construction, saying to set PYANNOTEAI_API_KEY."""

@@ -11,7 +11,7 @@ import pytest
 import respx
 from clientkit import API_KEY, JOB_ID, Api, job_response
 
-from pyannoteai_identify._redact import hide_query
+from pyannoteai_identify._redact import hide_query, hide_secrets
 
 pytestmark = pytest.mark.anyio
 
@@ -138,3 +138,21 @@ def test_a_url_is_shown_without_its_query_or_its_fragment(url: str, shown: str) 
     fragment (never sent to a server) may hold a token too, so both go, even a fragment alone; a
     URL with neither is shown as it is."""
     assert hide_query(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://x.io/a.wav", "https://x.io/a.wav"),
+        ("https://u:pw@x.io/a?sig=1", "https://<credentials hidden>@x.io/a?<query hidden>"),
+        ("https://token@x.io", "https://<credentials hidden>@x.io"),
+        ("https://x.io/p@th?q=a@b", "https://x.io/p@th?<query hidden>"),
+        ("http://[::1/a#t", "http://[::1/a?<query hidden>"),
+        ("not a url?x=1", "not a url?<query hidden>"),
+    ],
+    ids=["plain", "password-and-query", "token-user", "at-in-path", "unparsable", "no-scheme"],
+)
+def test_an_error_shows_a_url_without_its_query_fragment_or_credentials(url: str, shown: str) -> None:
+    """hide_secrets reads the URL as text (the URL it shows may be one a parser refuses): the query
+    and fragment go, and so does user[:password]@ before the host, but an @ in the path stays."""
+    assert hide_secrets(url) == shown

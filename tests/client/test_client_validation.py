@@ -164,13 +164,38 @@ async def test_missing_local_file_is_rejected_before_any_request(
 
 
 async def test_a_directory_or_an_empty_file_is_rejected(api: Api, router: respx.Router, tmp_path: Path) -> None:
-    """A directory is not a file, and an empty file has nothing to identify."""
+    """A directory is not a file (and is not called a missing one), and an empty file has nothing to identify."""
     empty = tmp_path / "empty.wav"
     empty.touch()
-    for path in (tmp_path, empty):
+    for path, rule in ((tmp_path, "is a folder; give an audio file"), (empty, "the file is empty")):
         with pytest.raises(ValidationError) as caught:
             await api.identify(str(path), {"John": "vp"})
-        assert caught.value.field == "audio"
+        assert caught.value.field == "audio" and caught.value.rule == rule
+    assert router.calls.call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "url", "shown"),
+    [
+        ("audio", "https://x.com/a b.wav?X-Amz-Signature=SECRET", "https://x.com/a b.wav?<query hidden>"),
+        ("audio", "ftp://user:SECRET@files.example/a.wav", "ftp://<credentials hidden>@files.example/a.wav"),
+        ("webhook", "https://user:SECRET@:99999/hook", "https://<credentials hidden>@:99999/hook"),
+        ("webhook", "https://hooks.example:99999/h#token=SECRET", "https://hooks.example:99999/h?<query hidden>"),
+    ],
+    ids=["audio-signature", "audio-password", "webhook-password", "webhook-fragment"],
+)
+async def test_a_refused_url_is_shown_without_its_query_or_password(
+    api: Api, router: respx.Router, field: str, url: str, shown: str
+) -> None:
+    """A refused URL was echoed whole: a presigned URL's signature, a user:password@ or a token in
+    the fragment went into the message (and every log that keeps it). The message shows the URL
+    without them; the exception's ``value`` is still what was passed."""
+    arguments: dict[str, Any] = {"webhook": url} if field == "webhook" else {}
+    with pytest.raises(ValidationError) as caught:
+        await api.identify(url if field == "audio" else URL, {"John": "vp"}, **arguments)
+    assert caught.value.field == field and caught.value.value == url
+    assert str(caught.value).startswith(f"{field}={shown!r}: ")
+    assert "SECRET" not in str(caught.value) and "SECRET" not in repr(caught.value)
     assert router.calls.call_count == 0
 
 

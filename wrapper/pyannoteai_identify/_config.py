@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from ._redact import hide_secrets
 from .errors import ConfigurationError, _short_repr
 
 API_KEY_ENV = "PYANNOTEAI_API_KEY"
@@ -122,9 +123,7 @@ class Settings:
             # Read inside the try: httpx decodes an IDNA host lazily (idna.IDNAError is a ValueError).
             host, port = parsed.host, parsed.port
         except (httpx.InvalidURL, ValueError) as exc:
-            # Not echoed when it may hold a password (user:pass@host), which the check below refuses.
-            shown = "the base URL" if "@" in url else f"base URL {url!r}"
-            raise ConfigurationError(f"{shown} is not a valid URL: {exc}") from None
+            raise ConfigurationError(f"base URL {hide_secrets(url)!r} is not a valid URL: {exc}") from None
         if parsed.userinfo:
             # httpx would send Basic auth from it instead of the key, and the URL is shown in reprs
             # and errors: refused without echoing it.
@@ -134,11 +133,13 @@ class Settings:
             )
         if "?" in url or "#" in url:
             # Every path would be appended after it: requests to "/" with a mangled query.
-            raise ConfigurationError(f"base URL {url!r} carries a query or a fragment: give the API's root only")
+            raise ConfigurationError(
+                f"base URL {hide_secrets(url)!r} carries a query or a fragment: give the API's root only"
+            )
         if parsed.scheme not in ("http", "https") or not host:
-            raise ConfigurationError(f"base URL {url!r} must be an http(s) URL with a host")
+            raise ConfigurationError(f"base URL {hide_secrets(url)!r} must be an http(s) URL with a host")
         if port is not None and not 0 < port <= 65535:
-            raise ConfigurationError(f"base URL {url!r}: its port {port} is not a TCP port (1-65535)")
+            raise ConfigurationError(f"base URL {hide_secrets(url)!r}: its port {port} is not a TCP port (1-65535)")
         if parsed.scheme == "http" and not is_loopback(host):
             raise ConfigurationError(
                 f"refusing to send the API key over plain http to {host}: use https "

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["QUERY_HIDDEN", "hide_query"]
+__all__ = ["CREDENTIALS_HIDDEN", "QUERY_HIDDEN", "hide_query", "hide_secrets"]
 
 QUERY_HIDDEN = "?<query hidden>"
+CREDENTIALS_HIDDEN = "<credentials hidden>@"
 
 
 def hide_query(url: str) -> str:
@@ -20,3 +21,18 @@ def hide_query(url: str) -> str:
     if not parts.query and not parts.fragment:
         return url
     return urlunsplit(parts._replace(query="", fragment="")) + QUERY_HIDDEN
+
+
+def hide_secrets(url: str) -> str:
+    """*url* as an error may show it: its query and fragment hidden, and its ``user:password@`` too.
+
+    Read as plain text, not parsed: the URL being shown may be one that a parser refuses (a bad
+    port, a stray space), and its secrets must go all the same.
+    """
+    cut = min((index for index in (url.find("?"), url.find("#")) if index >= 0), default=-1)
+    shown = url if cut < 0 else url[:cut] + QUERY_HIDDEN
+    scheme, separator, rest = shown.partition("://")
+    authority, slash, path = rest.partition("/")
+    if separator and "@" in authority:
+        shown = f"{scheme}{separator}{CREDENTIALS_HIDDEN}{authority.rpartition('@')[2]}{slash}{path}"
+    return shown

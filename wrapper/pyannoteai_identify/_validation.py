@@ -19,6 +19,7 @@ from typing import IO, TypeAlias, TypeVar, cast, get_args
 import httpx
 
 from ._contract import SpecReader
+from ._redact import hide_secrets
 from .errors import ValidationError
 from .results import JobKind
 
@@ -278,19 +279,24 @@ def check_media_url(field: str, value: str) -> str:
     return value
 
 
+def _url_error(field: str, value: str, rule: str) -> ValidationError:
+    """The error for a refused URL, which shows it without its query or password (a signature, a token)."""
+    return ValidationError(field, value, rule, shown=hide_secrets(value))
+
+
 def _http_url(field: str, value: str) -> str:
     if any(c.isspace() for c in value):
-        raise ValidationError(field, value, "must be a URL without whitespace")
+        raise _url_error(field, value, "must be a URL without whitespace")
     try:
         url = httpx.URL(value)
         # Read inside the try: httpx decodes an IDNA host lazily (idna.IDNAError is a ValueError).
         host, port = url.host, url.port
     except (httpx.InvalidURL, ValueError):
-        raise ValidationError(field, value, "must be a well-formed http(s) URL") from None
+        raise _url_error(field, value, "must be a well-formed http(s) URL") from None
     if url.scheme not in ("http", "https") or not host:
-        raise ValidationError(field, value, "must be an http(s) URL with a host")
+        raise _url_error(field, value, "must be an http(s) URL with a host")
     if port is not None and not 0 < port <= 65535:
-        raise ValidationError(field, value, f"its port {port} is not a TCP port (1-65535)")
+        raise _url_error(field, value, f"its port {port} is not a TCP port (1-65535)")
     return value
 
 
@@ -359,12 +365,14 @@ def check_audio(value: object, *, field: str = "audio", max_bytes: int = MAX_AUD
             return CheckedAudio(url=check_media_url(field, value))
         if scheme in ("http", "https"):
             return CheckedAudio(url=_http_url(field, _text(field, value)))
-        raise ValidationError(field, value, "must be an http(s) URL, a media:// URL, a local path or a binary file")
+        raise _url_error(field, value, "must be an http(s) URL, a media:// URL, a local path or a binary file")
     if isinstance(value, str | os.PathLike):
         path = os.fspath(value)
         if not isinstance(path, str):
             raise ValidationError(field, value, "must be a text path, not bytes")
         _text(field, path)
+        if os.path.isdir(path):
+            raise ValidationError(field, path, "is a folder; give an audio file")
         if not os.path.isfile(path):
             raise ValidationError(field, path, "no such file")
         size = os.path.getsize(path)

@@ -82,11 +82,12 @@ def _rebuild(cls: type[PyannoteAIError], args: tuple[Any, ...], state: dict[str,
 class ValidationError(PyannoteAIError, ValueError):
     """An argument breaks a rule of the API; raised before anything is sent, so nothing is billed."""
 
-    def __init__(self, field: str, value: object, rule: str) -> None:
+    def __init__(self, field: str, value: object, rule: str, *, shown: str | None = None) -> None:
+        """*shown*, when given, stands for *value* in the message: a URL without its secrets."""
         self.field = field
         self.value = value
         self.rule = rule
-        super().__init__(f"{field}={_short_repr(value)}: {rule}")
+        super().__init__(f"{field}={_short_repr(value if shown is None else shown)}: {rule}")
 
 
 def _unprintable(value: object) -> str:
