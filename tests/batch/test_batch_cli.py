@@ -181,6 +181,39 @@ def test_a_failed_enrollment_names_its_voiceprint_option(
     assert requests_of(env).get("identify", 0) == 0
 
 
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--threshold", "200"], "--threshold=200.0: "),
+        (["--concurrency", "0"], "--concurrency=0: "),
+        (["--webhook", "ftp://hooks.example.test/x"], "--webhook='ftp://hooks.example.test/x': "),
+        (["--webhook", "https://hooks.example.test/x", "--listen", "nope"], "--listen='nope': "),
+        (["--voiceprint", "SPEAKER_1=dm9pY2U"], "--voiceprint label='SPEAKER_1': must not start with \"SPEAKER_\""),
+    ],
+    ids=["threshold", "concurrency", "webhook", "listen", "voiceprint-label"],
+)
+def test_a_bad_option_is_named_as_it_was_typed(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], said: str
+) -> None:
+    """The batch's errors named the SDK's parameters (matching.threshold=, concurrency=, listen=,
+    voiceprints[0].label=), which a command-line user never typed; identify named its options."""
+    make_audio(tmp_path / "audio", 1)
+    code = main([str(tmp_path / "audio"), *voiceprint_args(), "--out", str(tmp_path / "out"), *options])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: {said}"), err
+    assert requests_of(env) == {}
+
+
+def test_a_request_timeout_over_a_day_is_refused_by_the_batch_option(capsys: pytest.CaptureFixture[str]) -> None:
+    """The standalone batch command's --timeout has the same limit as the top-level one."""
+    code = _exit_code(["in.wav", *voiceprint_args(), "--out", "out", "--timeout", "999999"])
+
+    assert code == 2
+    assert "--timeout: '999999': must be at most 86400 seconds (one day)" in capsys.readouterr().err
+
+
 def test_listen_without_the_webhook_secret_exits_two_before_an_enrollment(
     env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -33,22 +33,23 @@ def _assert_one_error_line(err: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("voiceprint", "rule"),
+    ("voiceprint", "said"),
     [
-        ("SPEAKER_x={alice}", 'must not start with "SPEAKER_"'),
-        ("speaker_01={alice_wav}", 'must not start with "SPEAKER_"'),
-        ("Alice={alice_wav}", "duplicates the label"),
+        ("SPEAKER_x={alice}", "--voiceprint label='SPEAKER_x': must not start with \"SPEAKER_\""),
+        ("speaker_01={alice_wav}", "--voiceprint label='speaker_01': must not start with \"SPEAKER_\""),
+        ("Alice={alice_wav}", "--voiceprint label='Alice': duplicates the label of --voiceprint Alice"),
     ],
 )
 def test_a_validation_error_exits_two_with_one_line_and_nothing_is_sent(
-    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], voiceprint: str, rule: str
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], voiceprint: str, said: str
 ) -> None:
-    """A reserved or duplicate label exits 2 naming the rule; no request reaches the API (no enrollment either)."""
+    """A reserved or duplicate label exits 2 naming the rule, and the option as it was typed (not
+    the SDK's voiceprints[1].label); no request reaches the API (no enrollment either)."""
     given = voiceprint.format(alice=audio.alice, alice_wav=audio.alice_wav)
     run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--voiceprint", given)
 
     assert run.code == USAGE
-    assert rule in _assert_one_error_line(run.err)
+    assert _assert_one_error_line(run.err).startswith(f"error: {said}")
     assert run.out == ""
     assert sum(env.stats.requests.values()) == 0
 
@@ -229,7 +230,9 @@ def test_a_missing_api_key_exits_two_and_names_the_variable(
     run = run_cli(capsys, "--base-url", sandbox.base_url, "jobs")
 
     assert run.code == USAGE
-    assert "PYANNOTEAI_API_KEY" in _assert_one_error_line(run.err)
+    line = _assert_one_error_line(run.err)
+    assert "no API key: set the PYANNOTEAI_API_KEY environment variable or pass --api-key" in line
+    assert "api_key=" not in line  # the Python argument is not what a command-line user passes
     assert sum(sandbox.stats.requests.values()) == 0
 
 
@@ -242,7 +245,7 @@ def test_a_wrong_api_key_exits_three_and_points_at_the_variable(
 
     assert run.code == API_ERROR
     line = _assert_one_error_line(run.err)
-    assert "401" in line and "PYANNOTEAI_API_KEY" in line
+    assert "401" in line and "Check the API key (PYANNOTEAI_API_KEY or --api-key)" in line
     assert "wrong-" not in run.err
 
 
@@ -299,6 +302,16 @@ def test_a_request_that_times_out_exits_four_not_five(
 
     assert run.code == CONNECTION
     assert "ReadTimeout" in _assert_one_error_line(run.err)
+
+
+def test_a_request_timeout_over_a_day_is_refused_by_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    """--timeout 999999 reached the client, which refused it in Python's words ("an httpx.Timeout,
+    or None for the default"): the option's own check says the limit."""
+    run = run_cli(capsys, "--timeout", "999999", "jobs")
+
+    assert run.code == USAGE
+    assert "--timeout: '999999': must be at most 86400 seconds (one day)" in run.err
+    assert "httpx" not in run.err
 
 
 @pytest.mark.parametrize("retries", ["\u00b2", "\u0663", "-1", "9" * 5000])
@@ -819,6 +832,7 @@ def test_an_error_line_joins_a_message_and_its_notes_without_a_stray_period(
     (line,) = [line for line in run.err_lines if line.startswith("error: ")]
     assert ".;" not in line
     assert re.search(r"before submitting again; the audio was uploaded to media://\S+: pass that URL", line), line
+    assert "Look for it with `pyannoteai-identify jobs` before submitting again" in line  # not client.jobs()
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,9 @@ from ._redact import hide_secrets
 from .errors import ConfigurationError, _short_repr
 
 API_KEY_ENV = "PYANNOTEAI_API_KEY"
+#: Where the key comes from, as messages say it (the command line says it its own way: cli.py).
+KEY_SOURCES = f"argument api_key or {API_KEY_ENV}"
+PASS_A_KEY = f"pass api_key=... or set the {API_KEY_ENV} environment variable"
 BASE_URL_ENV = "PYANNOTEAI_BASE_URL"
 WEBHOOK_SECRET_ENV = "PYANNOTEAI_WEBHOOK_SECRET"
 DEFAULT_BASE_URL = "https://api.pyannote.ai"
@@ -107,14 +110,11 @@ class Settings:
         """Fill in what was not passed from the environment, and check the result is safe to use."""
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")
         if not key.strip():
-            raise ConfigurationError(
-                f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable "
-                "(create a key in the pyannoteAI dashboard)"
-            )
+            raise ConfigurationError(f"no API key: {PASS_A_KEY} (create a key in the pyannoteAI dashboard)")
         if not all("!" <= char <= "~" for char in key.strip()):
             # Said without showing the key: it may be a real one with a stray character.
             raise ConfigurationError(
-                f"the API key (argument api_key or {API_KEY_ENV}) contains spaces, control or non-ASCII characters, "
+                f"the API key ({KEY_SOURCES}) contains spaces, control or non-ASCII characters, "
                 "which cannot be sent in an HTTP header: copy it again from the pyannoteAI dashboard"
             )
         url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")

@@ -20,7 +20,7 @@ from uuid import UUID
 
 import httpx
 
-from ._config import API_KEY_ENV, is_loopback
+from ._config import KEY_SOURCES, is_loopback
 from ._json import loads_json
 from ._retry import parse_retry_after
 from ._validation import Matching, Voiceprint
@@ -211,7 +211,7 @@ def error_for(response: httpx.Response, *, creates_job: bool = False) -> APIErro
         return BadRequestError(message, field_errors=_field_errors(body), **common)
     if status == 401:
         return AuthenticationError(
-            message, hint=f"Check the API key (argument api_key or {API_KEY_ENV}) in the pyannoteAI dashboard", **common
+            message, hint=f"Check the API key ({KEY_SOURCES}) in the pyannoteAI dashboard", **common
         )
     if status == 402:
         return PaymentRequiredError(

@@ -24,7 +24,16 @@ from typing import IO, Any
 
 from . import errors
 from ._client import Client
-from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, WEBHOOK_SECRET_ENV
+from ._config import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_MAX_RETRIES,
+    KEY_SOURCES,
+    MAX_REQUEST_TIMEOUT,
+    PASS_A_KEY,
+    WEBHOOK_SECRET_ENV,
+)
+from ._flows import LOOK_FOR_THE_JOB
 from ._polling import PollSchedule
 from ._upload import check_identify_duration, check_voiceprint_duration
 from ._validation import (
@@ -52,7 +61,7 @@ OK, FAILED, USAGE, API_ERROR, CONNECTION, TIMEOUT, NOT_WRITTEN = 0, 1, 2, 3, 4, 
 INTERRUPTED, BROKEN_PIPE = 130, 141
 EXIT_CODES = {
     OK: "success",
-    FAILED: "the job failed, was canceled or expired; or a webhook failed verification",
+    FAILED: "the job failed, was canceled or expired, or its id is unknown; or a webhook failed verification",
     USAGE: "bad arguments or input (nothing was uploaded or billed)",
     API_ERROR: "the API refused the request (authentication, payment, rate limit, server error)",
     CONNECTION: "the API could not be reached",
@@ -181,6 +190,14 @@ def positive_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds") from None
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r}: must be a finite number of seconds above 0")
+    return value
+
+
+def request_seconds(text: str) -> float:
+    """An argparse type: a request timeout, above 0 and at most a day (what the client accepts)."""
+    value = positive_seconds(text)
+    if value > MAX_REQUEST_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be at most {MAX_REQUEST_TIMEOUT:g} seconds (one day)")
     return value
 
 
@@ -337,8 +354,12 @@ def _file_id(audio: str) -> str:
     return _url_stem(audio)
 
 
+#: The SDK's names of the job's fields, and the options that set them.
+JOB_OPTIONS = {"num_speakers": "--num-speakers", "matching.threshold": "--threshold", "webhook": "--webhook"}
+
+
 @contextlib.contextmanager
-def _options(names: Mapping[str, str]) -> Iterator[None]:
+def options_named(names: Mapping[str, str]) -> Iterator[None]:
     """Name the command-line option in a ValidationError of an SDK call the command made: the user
     typed ``--limit -1`` and knows no parameter ``max_items``. *names* maps SDK field to option."""
     try:
@@ -451,13 +472,35 @@ def check_voiceprint_sources(sources: Sequence[tuple[str, str | Path]]) -> None:
     before any audio voiceprint is enrolled, which is an upload and a billed job."""
     # An enrolled voiceprint is not known yet: a placeholder of the shortest valid length stands in for it.
     placeholder = "x" * VOICEPRINT_MIN
-    check_voiceprints([Voiceprint(label, placeholder if isinstance(s, Path) else s) for label, s in sources])
+    try:
+        check_voiceprints([Voiceprint(label, placeholder if isinstance(s, Path) else s) for label, s in sources])
+    except errors.ValidationError as error:
+        raise _as_voiceprint_options(error, [label for label, _ in sources]) from error
     for label, source in sources:
         if isinstance(source, Path):
             field = f"--voiceprint {label}"
             clip = check_audio(str(source), field=field, max_bytes=MAX_VOICEPRINT_AUDIO_BYTES)
-            with _options({"audio": field}):
+            with options_named({"audio": field}):
                 check_voiceprint_duration(clip)
+
+
+def _as_voiceprint_options(error: errors.ValidationError, labels: Sequence[str]) -> errors.ValidationError:
+    """*error* of ``voiceprints[i]…`` as the command line says it: ``--voiceprint LABEL``."""
+
+    def option(match: re.Match[str]) -> str:
+        return f"--voiceprint {labels[int(match[1])]}"
+
+    field = error.field
+    if field == "voiceprints":
+        field = "--voiceprint"
+    elif field.endswith("].label"):
+        field = "--voiceprint label"
+    else:
+        field = _VOICEPRINT_ITEM.sub(option, field)
+    return errors.ValidationError(field, error.value, _VOICEPRINT_ITEM.sub(option, error.rule))
+
+
+_VOICEPRINT_ITEM = re.compile(r"voiceprints\[(\d+)\](?:\.voiceprint)?")
 
 
 def check_identify_args(args: argparse.Namespace, sources: Sequence[tuple[str, str | Path]]) -> Matching | None:
@@ -467,7 +510,7 @@ def check_identify_args(args: argparse.Namespace, sources: Sequence[tuple[str, s
         matching = Matching(exclusive=args.exclusive_matching, threshold=args.threshold)
     check_identify_duration(check_audio(args.audio))  # before any voiceprint is enrolled (billed)
     check_voiceprint_sources(sources)
-    with _options({"num_speakers": "--num-speakers", "matching.threshold": "--threshold", "webhook": "--webhook"}):
+    with options_named(JOB_OPTIONS):
         check_num_speakers(args.num_speakers)
         check_matching(matching)
         check_webhook(args.webhook)
@@ -662,7 +705,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     require_tables(args.format)
     if args.limit < 1:  # the SDK's max_items would say "or None for all", which cannot be typed
         raise CLIError(f"--limit={args.limit}: must be a whole number ≥ 1")
-    with _client(args) as client, _options({"status": "--status"}):
+    with _client(args) as client, options_named({"status": "--status"}):
         rows = list(client.jobs(status=args.status, max_items=args.limit))
     if args.format == "json":
         print(
@@ -783,7 +826,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--base-url", help=f"API base URL (default: {BASE_URL_ENV} or https://api.pyannote.ai)")
     parser.add_argument("--api-key", help=f"API key (default: {API_KEY_ENV}; prefer the environment variable)")
-    parser.add_argument("--timeout", type=positive_seconds, default=None, help="seconds per HTTP request (default 30)")
+    parser.add_argument("--timeout", type=request_seconds, default=None, help="seconds per HTTP request (default 30)")
     parser.add_argument(
         "--max-retries",
         type=retry_count,
@@ -929,8 +972,22 @@ def error_message(error: BaseException) -> str:
         failing = f" ({error.polls_failing})" if error.polls_failing else ""
         return f"job {error.job_id} {state} at the --wait-timeout deadline{failing}; {_resume_hint(error.job_id)}"
     notes: list[str] = getattr(error, "__notes__", [])
-    *parts, last = [str(error), *notes]
+    *parts, last = [_for_the_command_line(text) for text in (str(error), *notes)]
     return "; ".join([*map(_without_a_closing_period, parts), last])
+
+
+#: What the SDK's messages tell a Python caller to do, and what a command-line user does instead.
+_COMMAND_LINE_WORDS = (
+    (PASS_A_KEY, f"set the {API_KEY_ENV} environment variable or pass --api-key"),
+    (KEY_SOURCES, f"{API_KEY_ENV} or --api-key"),
+    (LOOK_FOR_THE_JOB, "Look for it with `pyannoteai-identify jobs` before submitting again."),
+)
+
+
+def _for_the_command_line(text: str) -> str:
+    for python, command_line in _COMMAND_LINE_WORDS:
+        text = text.replace(python, command_line)
+    return text
 
 
 def _without_a_closing_period(sentence: str) -> str:

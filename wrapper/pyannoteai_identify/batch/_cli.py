@@ -37,6 +37,7 @@ from ..cli import (
     BROKEN_PIPE,
     FAILED,
     INTERRUPTED,
+    JOB_OPTIONS,
     OK,
     USAGE,
     CLIError,
@@ -47,9 +48,11 @@ from ..cli import (
     exit_code,
     has_rich,
     interactive,
+    options_named,
     parse_voiceprint_arg,
     positive_seconds,
     read_voiceprint_sources,
+    request_seconds,
     retry_count,
     rich_console,
     silence_stdout,
@@ -120,7 +123,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, standalone: bool = True) -
     if standalone:
         parser.add_argument("--base-url", help=f"API base URL (default: {BASE_URL_ENV} or https://api.pyannote.ai)")
         parser.add_argument("--api-key", help=f"API key (default: {API_KEY_ENV}; prefer the environment variable)")
-        parser.add_argument("--timeout", type=positive_seconds, help="seconds per HTTP request (default 30)")
+        parser.add_argument("--timeout", type=request_seconds, help="seconds per HTTP request (default 30)")
         parser.add_argument(
             "--max-retries", type=retry_count, default=DEFAULT_MAX_RETRIES, help="retries of a safe read (default 3)"
         )
@@ -190,12 +193,14 @@ def _check_args(args: argparse.Namespace, sources: Sequence[tuple[str, str | Pat
     matching = None
     if args.threshold is not None or args.exclusive_matching is not None:
         matching = Matching(exclusive=args.exclusive_matching, threshold=args.threshold)
-    check_matching(matching)
-    check_num_speakers(args.num_speakers)
-    check_webhook(args.webhook)
-    check_concurrency(args.concurrency)
+    with options_named({**JOB_OPTIONS, "concurrency": "--concurrency", "listen": "--listen"}):
+        check_matching(matching)
+        check_num_speakers(args.num_speakers)
+        check_webhook(args.webhook)
+        check_concurrency(args.concurrency)
+        if args.listen is not None:
+            listen_address(args.listen)
     if args.listen is not None:
-        listen_address(args.listen)
         if not args.webhook:
             raise CLIError("--listen needs --webhook URL, where the API posts the deliveries: none would reach it")
         if not os.environ.get(WEBHOOK_SECRET_ENV, "").strip():
