@@ -585,6 +585,8 @@ def test_the_mock_coexists_with_respx_mock(pyannoteai_mock: MockAPI, respx_mock:
         (lambda: signed_delivery(make_delivery("identify"), retry_num=0), "retry_num"),
         (lambda: signed_delivery(make_delivery("identify"), retry_num=4), "retry_num"),
         (lambda: signed_delivery(make_delivery("identify"), retry_num=1, retry_reason="bogus"), "retry_reason"),
+        # A reason without a retry number was dropped: the test got a first attempt, silently.
+        (lambda: signed_delivery(make_delivery("identify"), retry_reason="http_timeout"), "retry_reason"),
         (lambda: make_identify_output(turn_seconds=-3), "turn_seconds"),
         (lambda: make_identify_output(turn_seconds=float("nan")), "turn_seconds"),
         (lambda: make_identify_output(turn_seconds=True), "turn_seconds"),
@@ -597,6 +599,7 @@ def test_the_mock_coexists_with_respx_mock(pyannoteai_mock: MockAPI, respx_mock:
         "retry_num=0",
         "retry_num=4",
         "retry_reason",
+        "retry_reason-without-retry_num",
         "negative-turns",
         "nan-turns",
         "bool-turns",

@@ -547,7 +547,11 @@ class Client(_BaseClient):
         self.close()
 
     def close(self) -> None:
-        """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after."""
+        """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after.
+
+        A request blocked in another thread is not interrupted: it ends at its read timeout, then
+        raises ``ConfigurationError`` (``AsyncClient.aclose()`` cuts one at once).
+        """
         self._closed = True
         if self._owns_http:
             self._http.close()

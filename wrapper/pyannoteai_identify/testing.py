@@ -325,6 +325,11 @@ def signed_delivery(
     """A webhook delivery as pyannoteAI would send it: the raw body and its signed headers."""
     body = json.dumps(dict(payload), separators=(",", ":")).encode("utf-8")
     headers = {"Content-Type": "application/json", **webhooks.sign(body, secret, timestamp, encoding)}
+    if retry_reason is not None and retry_num is None:
+        raise ValueError(
+            f"retry_reason={retry_reason!r} without retry_num: a first attempt has no retry headers; "
+            "pass retry_num=1, 2 or 3 for a retry"
+        )
     if retry_num is not None:
         if str(retry_num) not in _RETRY_NUMS or isinstance(retry_num, bool):
             raise ValueError(f"retry_num={retry_num!r}: the API retries a delivery {', '.join(_RETRY_NUMS)} times")
