@@ -8,22 +8,19 @@ import pytest
 from batchkit import make_audio, requests_of, run_batch
 
 from pyannoteai_identify import webhooks
+from pyannoteai_identify.batch import BatchReport
 from pyannoteai_identify.batch._cli import receiving
 from pyannoteai_identify.receiver import WebhookBroker
 from pyannoteai_identify.sandbox import Sandbox
 from pyannoteai_identify.testing import make_delivery, signed_delivery
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
-def test_webhook_deliveries_finish_jobs_without_polling_or_fetching(
-    mode: str, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every result comes from its verified delivery: no GET /v1/jobs/{id} and no status sweep is sent."""
+def _run_with_a_receiver(mode: str, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> BatchReport:
+    """The batch of tmp_path/audio, its deliveries received by the batch's own receiver (polls 30 s apart)."""
     monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", sandbox.webhook_secret)
-    make_audio(tmp_path / "audio", 4)
     with receiving("127.0.0.1:0") as listening:
         assert listening is not None
-        report = run_batch(
+        return run_batch(
             mode,
             sandbox,
             [tmp_path / "audio"],
@@ -32,6 +29,15 @@ def test_webhook_deliveries_finish_jobs_without_polling_or_fetching(
             broker=listening.broker,
             poll_interval=30.0,
         )
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_webhook_deliveries_finish_jobs_without_polling_or_fetching(
+    mode: str, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every result comes from its verified delivery: no GET /v1/jobs/{id} and no status sweep is sent."""
+    make_audio(tmp_path / "audio", 4)
+    report = _run_with_a_receiver(mode, sandbox, tmp_path, monkeypatch)
 
     assert report.ok and report.counts["succeeded"] == 4
     served = requests_of(sandbox)
@@ -66,20 +72,9 @@ def test_a_failed_jobs_delivery_records_the_apis_reason_as_polling_does(
     """A failed job's delivery carries no output, so no reason (as the webhook docs say): the
     manifest must still record the API's output.error, as it does without a receiver (one fetch;
     Client.wait polls once for it too), not "no reason given"."""
-    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", sandbox.webhook_secret)
     make_audio(tmp_path / "audio", 1)
     sandbox.faults.fail_next_job("Audio too short for identification")
-    with receiving("127.0.0.1:0") as listening:
-        assert listening is not None
-        report = run_batch(
-            mode,
-            sandbox,
-            [tmp_path / "audio"],
-            tmp_path,
-            webhook=f"http://127.0.0.1:{listening.port}/",
-            broker=listening.broker,
-            poll_interval=30.0,
-        )
+    report = _run_with_a_receiver(mode, sandbox, tmp_path, monkeypatch)
 
     (item,) = report.inputs
     assert item.status == "failed"
