@@ -488,6 +488,39 @@ def test_unreadable_documents_exit_2_with_a_message(
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe\x00", "is not UTF-8 text"),
+        (b'{"openapi": "3.0.0", "paths": "nope"}', "is not a well-formed OpenAPI 3.x document (AttributeError"),
+        (b'{"openapi": "3.0.0", "paths": {"/x": {"get": "nope"}}}', "is not a well-formed OpenAPI 3.x document"),
+        (b"openapi: 3.0.0\npaths: [\n", "is not valid YAML: while parsing"),
+    ],
+    ids=["not-utf8", "paths-a-string", "operation-a-string", "broken-yaml"],
+)
+def test_a_document_of_the_wrong_shape_exits_2_not_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, message: str
+) -> None:
+    """A document spec-diff cannot read crashed with a traceback and exit 1, the code of a breaking
+    change, so CI reported a crash as an API break: it exits 2 with one line naming the file."""
+    other = tmp_path / ("other.json" if content.startswith(b"{") else "other.yaml")
+    other.write_bytes(content)
+    assert main([str(other), str(other)]) == 2  # compared with itself: every part of it is read
+    err = capsys.readouterr().err
+    assert err.startswith("spec-diff: ") and err.count("\n") == 1 and message in err and str(other) in err
+    assert "<unicode string>" not in err
+
+
+def test_a_dangling_ref_names_its_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """ "$ref points to nothing" did not say in which of the two documents."""
+    other = _base()
+    _schemas(other)["ThingOut"]["properties"]["x"] = {"$ref": "#/components/schemas/Nope"}
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps(other), encoding="utf-8")
+    assert main([str(path), str(path)]) == 2
+    assert f"$ref '#/components/schemas/Nope' in {path} points to nothing" in capsys.readouterr().err
+
+
 def test_self_referencing_schemas_are_compared_without_looping() -> None:
     """A recursive schema (a tree node whose children are nodes) is walked once and its changes found."""
     node = {

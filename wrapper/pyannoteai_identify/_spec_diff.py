@@ -90,6 +90,8 @@ def load_document(path: str | Path) -> dict[str, Any]:
         text = source.read_text(encoding="utf-8")
     except OSError as error:
         raise SpecDiffError(f"cannot read {source}: {error.strerror or error}") from error
+    except UnicodeDecodeError as error:
+        raise SpecDiffError(f"{source} is not UTF-8 text ({error.reason} at byte {error.start})") from error
     document: Any
     if source.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         try:
@@ -105,7 +107,8 @@ def load_document(path: str | Path) -> dict[str, Any]:
         try:
             document = yaml.safe_load(text)
         except yaml.YAMLError as error:
-            raise SpecDiffError(f"{source} is not valid YAML: {error}") from error
+            said = " ".join(str(error).replace('"<unicode string>"', str(source)).split())  # one line
+            raise SpecDiffError(f"{source} is not valid YAML: {said}") from error
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3."):
         raise SpecDiffError(f"{source} is not an OpenAPI 3.x document (no 'openapi: 3.x' field)")
     return document
@@ -114,8 +117,9 @@ def load_document(path: str | Path) -> dict[str, Any]:
 class _Document:
     """One OpenAPI document with ``$ref`` resolution and schema normalisation."""
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    def __init__(self, document: Mapping[str, Any], name: str = "the document") -> None:
         self.document = document
+        self.name = name
 
     def pointer(self, ref: str) -> Any:
         if not ref.startswith("#/"):
@@ -124,7 +128,7 @@ class _Document:
         for part in ref[2:].split("/"):
             key = part.replace("~1", "/").replace("~0", "~")
             if not isinstance(target, Mapping) or key not in target:
-                raise SpecDiffError(f"$ref {ref!r} points to nothing")
+                raise SpecDiffError(f"$ref {ref!r} in {self.name} points to nothing")
             target = target[key]
         return target
 
@@ -666,9 +670,11 @@ def _diff_headers(ctx: _Context, old: Mapping[str, Any], new: Mapping[str, Any],
     ctx.part = base
 
 
-def diff_documents(ours: Mapping[str, Any], other: Mapping[str, Any]) -> list[Change]:
-    """Every change from *ours* to *other*, sorted by location, part and path."""
-    ctx = _Context(_Document(ours), _Document(other), [])
+def diff_documents(
+    ours: Mapping[str, Any], other: Mapping[str, Any], *, names: tuple[str, str] = ("ours", "other")
+) -> list[Change]:
+    """Every change from *ours* to *other*, sorted by location, part and path (*names* name them in errors)."""
+    ctx = _Context(_Document(ours, names[0]), _Document(other, names[1]), [])
     old_operations = _operations(ctx.ours)
     new_operations = _operations(ctx.other)
     for key in [*old_operations, *(key for key in new_operations if key not in old_operations)]:
@@ -736,9 +742,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the changes as JSON")
     args = parser.parse_args(argv)
     try:
-        changes = diff_documents(load_document(args.ours), load_document(args.other))
+        changes = diff_documents(load_document(args.ours), load_document(args.other), names=(args.ours, args.other))
     except SpecDiffError as error:
         print(f"spec-diff: {error}", file=sys.stderr)
+        return 2
+    except (AttributeError, TypeError, IndexError, KeyError, ValueError) as error:
+        # A part of a document that is not the shape OpenAPI gives it ("paths": "nope"): a document
+        # that cannot be read, not a breaking change (exit 1 would say the API broke).
+        print(
+            f"spec-diff: {args.ours} or {args.other} is not a well-formed OpenAPI 3.x document "
+            f"({type(error).__name__}: {error})",
+            file=sys.stderr,
+        )
         return 2
     if args.json:
         sys.stdout.write(render_json(changes, args.ours, args.other) + "\n")
