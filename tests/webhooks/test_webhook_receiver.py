@@ -292,6 +292,47 @@ async def test_handle_request_gives_back_what_it_held_and_answers_503_past_the_b
     assert receiver._in_flight.held == 50
 
 
+@pytest.mark.anyio
+async def test_a_sender_that_disconnects_mid_body_is_answered_not_logged_as_a_server_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Well-formed signed headers, then a hang-up inside the body: Starlette's ClientDisconnect
+    escaped handle_request and uvicorn logged "Exception in ASGI application" at ERROR (anyone can
+    page an operator so). It is an INFO line and a 400, and the bytes held are given back."""
+    from starlette.requests import ClientDisconnect
+
+    receiver = WebhookReceiver(SECRET)
+    _, headers = delivery()
+
+    class HangsUp:
+        def __init__(self) -> None:
+            self.headers = headers
+
+        async def stream(self) -> Any:
+            yield b'{"jobId": "job-1"'
+            raise ClientDisconnect
+
+    with caplog.at_level(logging.DEBUG, logger="pyannoteai_identify"):
+        outcome = await receiver.handle_request(HangsUp())  # type: ignore[arg-type]
+    assert (outcome.status_code, outcome.reason, outcome.event) == (400, "disconnected", None)
+    assert receiver._in_flight.held == 0
+    assert [record.levelname for record in caplog.records] == ["INFO"]
+    assert "disconnected after 17 bytes" in caplog.records[0].getMessage()
+
+
+def test_an_accepted_delivery_whose_output_cannot_be_read_is_logged_as_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A signed succeeded delivery whose output no parser reads (the API changed?) is accepted (a
+    retry would not help), but said at DEBUG only: operators never saw the drift. It is a WARNING."""
+    body, headers = signed_delivery({"jobId": "job-1", "status": "succeeded", "output": {"weird": 1}}, SECRET)
+    with caplog.at_level(logging.DEBUG, logger="pyannoteai_identify"):
+        outcome = WebhookReceiver(SECRET).handle(body, headers)
+    assert outcome.reason == "accepted" and outcome.event is not None and outcome.event.output_error
+    (warning,) = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert warning.getMessage() == f"accepted the webhook delivery of job job-1, but {outcome.event.output_error}"
+
+
 def test_handle_stream_reads_at_most_one_byte_past_the_limit() -> None:
     """An endless-looking body without Content-Length is cut after max_body_bytes + 1 bytes: 413."""
     _, headers = delivery()

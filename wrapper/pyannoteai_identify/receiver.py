@@ -151,8 +151,9 @@ class DeliveryOutcome:
             verification, 413 for a body over the limit, 503 when the bodies being read at once
             would pass ``max_bytes_in_flight`` (the API tries the delivery again later).
         body: the JSON body to answer with (``media_type``).
-        reason: ``accepted``, ``duplicate``, ``too_large``, ``busy``, or the ``WebhookVerificationError``
-            reason (``signature_mismatch``, …).
+        reason: ``accepted``, ``ignored`` (a status that is not final), ``duplicate``, ``too_large``,
+            ``busy``, ``disconnected`` (the sender hung up inside the body), or the
+            ``WebhookVerificationError`` reason (``signature_mismatch``, …).
         event: the event to handle, set only for a new, verified delivery: a redelivery of a job
             already handled, or a refused delivery, leaves it None.
     """
@@ -298,7 +299,10 @@ class WebhookReceiver:
                 "ignored a redelivery of job %s (attempt %d, %s)", event.job_id, event.retry_num, event.retry_reason
             )
             return _outcome(200, "duplicate", jobId=event.job_id)
-        logger.debug("accepted a webhook delivery for job %s (%s)", event.job_id, event.status)
+        if event.output_error is not None:  # genuine (signed) but unreadable: the API may have changed
+            logger.warning("accepted the webhook delivery of job %s, but %s", event.job_id, event.output_error)
+        else:
+            logger.debug("accepted a webhook delivery for job %s (%s)", event.job_id, event.status)
         if self.broker is not None:
             self.broker.publish(event)
         return _outcome(200, "accepted", event, jobId=event.job_id)
@@ -359,17 +363,24 @@ class WebhookReceiver:
 
         Stops reading as soon as the body proves too long: the rest is never received.
         """
+        from starlette.requests import ClientDisconnect  # here: the receiver's extra, not the core's
+
         refused = self._refused_before_reading(request.headers, now)
         if refused is not None:
             return refused
         body = bytearray()  # one buffer: chunks then a joined copy held the body twice at the end
         try:
-            async for chunk in request.stream():
-                if len(body) + len(chunk) > self.max_body_bytes:
-                    return self.too_large()
-                if not self._in_flight.take(len(chunk)):
-                    return self.busy()
-                body += chunk
+            try:
+                async for chunk in request.stream():
+                    if len(body) + len(chunk) > self.max_body_bytes:
+                        return self.too_large()
+                    if not self._in_flight.take(len(chunk)):
+                        return self.busy()
+                    body += chunk
+            except ClientDisconnect:
+                # Anyone can do this (only the headers were checked): not an error of the server's.
+                logger.info("a webhook sender disconnected after %d bytes of its body: nothing to handle", len(body))
+                return _outcome(400, "disconnected", message="the sender disconnected before the body was read")
             return await self.handle_async(body, request.headers, now=now)
         finally:
             self._in_flight.give(len(body))
