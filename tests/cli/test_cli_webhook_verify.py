@@ -118,6 +118,33 @@ def test_without_a_secret_it_is_a_usage_error_that_names_the_variable_and_the_op
     assert "PYANNOTEAI_WEBHOOK_SECRET" in err and "--secret" in err
 
 
+def test_a_secret_that_is_not_text_is_a_usage_error_not_an_invalid_delivery(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secret with a lone surrogate (undecodable bytes in the environment) exited 1 ("invalid:"),
+    as if the delivery were forged: it is a setup problem, exit 2, without the secret shown."""
+    code, out, err = _verify(capsys, monkeypatch, BODY, webhooks.sign(BODY, WEBHOOK_SECRET), "--secret", "ab\udcffcd")
+
+    (line,) = [line for line in err.splitlines() if not line.startswith("warning: ")]  # --secret in argv
+    assert code == USAGE and out == ""
+    assert line.startswith("error: the webhook secret is not valid text") and "abcd" not in line
+
+
+def test_a_closed_standard_input_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run with standard input closed (`<&-`), the command died with an AttributeError traceback."""
+    monkeypatch.setattr(sys, "stdin", None)
+    headers = webhooks.sign(BODY, WEBHOOK_SECRET)
+    run = run_cli(
+        capsys, "webhook", "verify", "--signature", headers[webhooks.SIGNATURE_HEADER],
+        "--timestamp", headers[webhooks.TIMESTAMP_HEADER], "--secret", WEBHOOK_SECRET,
+    )  # fmt: skip
+
+    assert run.code == USAGE and run.out == ""
+    assert run.err_lines[-1] == "error: no body: pipe the raw delivery body to standard input"
+
+
 def test_no_tolerance_accepts_an_old_but_genuine_delivery_and_tolerance_zero_does_not(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

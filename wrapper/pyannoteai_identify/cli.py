@@ -744,12 +744,16 @@ def cmd_webhook_verify(args: argparse.Namespace) -> int:
     if not secret:
         # A missing secret is a setup problem (exit 2), not a delivery that failed verification (exit 1).
         raise CLIError(f"no webhook secret: pass --secret or set {WEBHOOK_SECRET_ENV}")
+    if sys.stdin is None:  # closed (`<&-`, some daemons): there is no body to verify
+        raise CLIError("no body: pipe the raw delivery body to standard input")
     body = sys.stdin.buffer.read()
     headers = {webhooks.SIGNATURE_HEADER: args.signature, webhooks.TIMESTAMP_HEADER: args.timestamp}
     tolerance = None if args.no_tolerance else args.tolerance
     try:
         webhooks.verify(body, headers, secret, tolerance=tolerance)
     except errors.WebhookVerificationError as error:
+        if error.reason == "no_secret":  # a secret that cannot be used: setup (2), not the delivery (1)
+            raise CLIError(str(error)) from error
         print(f"invalid: {error} ({error.reason})", file=sys.stderr)
         return FAILED
     print("valid")
