@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from pyannoteai_identify import AsyncClient, Client, IdentifyResult, Job, JobFailedError
+from pyannoteai_identify import AsyncClient, Client, IdentifyResult, Job, JobFailedError, WaitTimeoutError
 from pyannoteai_identify.receiver import WebhookBroker
 from pyannoteai_identify.testing import signed_delivery
 from pyannoteai_identify.webhooks import parse
@@ -163,3 +163,34 @@ def test_a_zero_timeout_wait_returns_the_delivery_the_broker_already_holds(answe
     with Client("key", transport=httpx.MockTransport(router.handler), max_retries=0) as client:
         result = client.wait(Job("job-1", "created", "identify"), broker=broker, timeout=0)
     assert isinstance(result, IdentifyResult)
+
+
+def test_a_zero_timeout_wait_with_a_status_only_delivery_polls_once_more_for_the_result() -> None:
+    """At the deadline the wait takes the job's delivery from the broker. A status-only one (no
+    output) cannot end it, and was dropped with a WaitTimeoutError ("still running") though the job
+    had ended: the wait polls once more for the output, and returns it when the API has it."""
+    answers = iter([{"status": "running"}, {"status": "succeeded", "output": OUTPUT}])
+    router = respx.Router(base_url=BASE)
+    router.get("/v1/jobs/job-1", name="getJobById").mock(
+        side_effect=lambda request: httpx.Response(200, json={"jobId": "job-1", **next(answers)})
+    )
+    broker = WebhookBroker()
+    broker.publish(_event({"jobId": "job-1", "status": "succeeded"}))
+    with Client("key", transport=httpx.MockTransport(router.handler), max_retries=0) as client:
+        result = client.wait(Job("job-1", "created", "identify"), broker=broker, timeout=0)
+    assert isinstance(result, IdentifyResult)
+    assert router.routes["getJobById"].call_count == 2
+
+
+def test_a_zero_timeout_wait_with_a_status_only_delivery_polls_once_more_and_no_more() -> None:
+    """The API still says running after the one more poll: the wait ends at its deadline."""
+    router = respx.Router(base_url=BASE)
+    router.get("/v1/jobs/job-1", name="getJobById").respond(200, json={"jobId": "job-1", "status": "running"})
+    broker = WebhookBroker()
+    broker.publish(_event({"jobId": "job-1", "status": "succeeded"}))
+    with (
+        Client("key", transport=httpx.MockTransport(router.handler), max_retries=0) as client,
+        pytest.raises(WaitTimeoutError),
+    ):
+        client.wait(Job("job-1", "created", "identify"), broker=broker, timeout=0)
+    assert router.routes["getJobById"].call_count == 2

@@ -157,9 +157,10 @@ def test_an_enrollment_interrupted_while_waiting_is_resumed_not_billed_again(
     assert main([*args, "-q", "--poll-interval", "0.05"]) == 0
     second = capsys.readouterr().err
 
-    assert re.search(r"^voiceprint job \S+ submitted \(enrolling Bob\)$", first, re.MULTILINE)
+    submitted = re.search(r"^voiceprint job (\S+) submitted \(enrolling Bob\)$", first, re.MULTILINE)
+    assert submitted is not None
     assert "run the same command again to resume" in first
-    assert "submitted" not in second
+    assert second == f"waiting for voiceprint job {submitted[1]} (enrolling Bob, submitted by an earlier run)\n"
     assert requests_of(env)["voiceprint"] == 1
 
 
@@ -212,6 +213,27 @@ def test_a_request_timeout_over_a_day_is_refused_by_the_batch_option(capsys: pyt
 
     assert code == 2
     assert "--timeout: '999999': must be at most 86400 seconds (one day)" in capsys.readouterr().err
+
+
+def test_a_rerun_after_a_failed_enrollment_enrolls_again(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The voiceprint job recorded by the run before failed: the rerun waits for it, learns it gave
+    no voiceprint, says so and submits a new one (the run was asked for again, with the same clip)."""
+    args = _bob_batch(tmp_path)
+    env.faults.fail_next_job("No speech found in the audio", kind="voiceprint")
+    assert main([*args, "-q"]) == 1
+    capsys.readouterr()
+    assert main([*args, "-q", "--poll-interval", "0.05"]) == 0
+
+    err = capsys.readouterr().err
+    assert re.search(
+        r"^voiceprint job \S+ gave no voiceprint \(job \S+ failed: No speech found in the audio\); "
+        r"enrolling Bob again$",
+        err,
+        re.MULTILINE,
+    ), err
+    assert requests_of(env)["voiceprint"] == 2
 
 
 def test_listen_without_the_webhook_secret_exits_two_before_an_enrollment(
@@ -455,3 +477,20 @@ def test_listen_receives_on_the_path_of_the_webhook_url(
     assert code == 0
     assert "getJobById" not in requests_of(env)
     assert {d.outcome for d in env.stats.deliveries} == {"delivered"} and len(env.stats.deliveries) == 2
+
+
+def test_an_enrollment_that_times_out_does_not_name_an_option_batch_lacks(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """batch waits for an enrollment up to the SDK's default (24 h); its error line now goes through
+    the identify command's error_message, which says "at the --wait-timeout deadline" and "resume
+    with: pyannoteai-identify job ID --wait": batch has no --wait-timeout, and it resumes the
+    recorded voiceprint job when run again."""
+    monkeypatch.setattr("pyannoteai_identify._client.DEFAULT_WAIT_TIMEOUT", 1e-6)
+    env.faults.next(50, "5xx", operation="getJobById")
+    code = _exit_code([*_bob_batch(tmp_path), "-q"])
+
+    err = capsys.readouterr().err
+    assert code != 0
+    (line,) = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert "--wait-timeout" not in line, line

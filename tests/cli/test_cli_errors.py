@@ -999,3 +999,52 @@ def test_a_long_bogus_voiceprint_is_quoted_cut_to_80_characters_in_the_error(
     assert run.code == USAGE
     assert _assert_one_error_line(run.err).startswith(f"error: --voiceprint Alice={shown}: {needle}")
     assert sum(env.stats.requests.values()) == 0
+
+
+@pytest.mark.sandbox(queue_seconds=0.0, job_seconds=3600.0, speed=1.0)
+def test_an_enrollment_timeout_whose_polls_all_failed_says_so(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A timeout whose polls all failed says how in the SDK and in the CLI's job line
+    (polls_failing), but EnrollmentTimeoutError drops polls_failing and its line says only that the
+    voiceprint job "is created", as if it were queued."""
+    env.faults.next(1000, "5xx", operation="getJobById")
+    run = run_cli(
+        capsys, "--max-retries", "0", *FAST_POLL, "identify", str(audio.meeting),
+        "--voiceprint", f"Alice={audio.alice_wav}", "--wait-timeout", "0.3",
+    )  # fmt: skip
+
+    assert run.code == TIMEOUT
+    (line,) = [line for line in run.err_lines if line.startswith("error: ")]
+    assert "voiceprint enrollment of Alice did not finish" in line
+    assert "polls in a row failed, the last with: HTTP 503" in line, line
+
+
+def test_a_refused_webhook_url_is_shown_without_its_token_or_password(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The SDK's error hides a refused URL's query and user:password@ (ValidationError(shown=)), but
+    options_named rebuilds the error under the option's name from .value, which is the whole URL:
+    --webhook's token and password are echoed to stderr (and CI logs)."""
+    url = "https://user:pw-SECRET@hooks.example.test:99999/x?token=tok-SECRET"
+    run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--webhook", url)
+
+    assert run.code == USAGE
+    line = _assert_one_error_line(run.err)
+    assert line.startswith("error: --webhook=") and "is not a TCP port" in line
+    assert "SECRET" not in line, line
+
+
+def test_a_server_error_on_submit_points_to_the_jobs_command_not_client_jobs(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hints say `pyannoteai-identify jobs`, not client.jobs() (CHANGELOG): LOOK_FOR_THE_JOB is
+    mapped for the command line, but the 5xx hint of a job-creating POST (MAY_HAVE_CREATED_A_JOB,
+    "look for it with client.jobs()") is another phrase, and is printed as the SDK says it."""
+    env.faults.next(1, "5xx", operation="identify", after=True)
+    run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}")
+
+    assert run.code == API_ERROR
+    line = _assert_one_error_line(run.err)
+    assert "may have been created" in line
+    assert "client.jobs()" not in line, line

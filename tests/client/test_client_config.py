@@ -594,3 +594,18 @@ def test_threads_of_a_forked_child_making_their_first_requests_at_once_all_use_t
         )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("failed trials: 0"), done.stdout
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize(
+    "url",
+    ["https://user:s3/cr-pw@api.pyannote.ai", "https://user:s3cr#t-pw@api.pyannote.ai"],
+)
+def test_a_base_url_whose_password_holds_a_url_delimiter_is_refused_without_showing_it(cls: type, url: str) -> None:
+    """A password typed unencoded with '/' or '#' makes the URL unparsable (httpx reads its start as
+    a port). The error hid such a URL when it held an '@'; hide_secrets looks for user:password@
+    only before the first '/' and after cutting at '#' or '?', so it shows the whole URL with its
+    password (with '/'), or the user name (with '#')."""
+    with pytest.raises(ConfigurationError, match="is not a valid URL") as caught:
+        cls(API_KEY, base_url=url)
+    assert "pw" not in str(caught.value) and "user:" not in str(caught.value)

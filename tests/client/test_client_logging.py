@@ -146,13 +146,24 @@ def test_a_url_is_shown_without_its_query_or_its_fragment(url: str, shown: str) 
         ("https://x.io/a.wav", "https://x.io/a.wav"),
         ("https://u:pw@x.io/a?sig=1", "https://<credentials hidden>@x.io/a?<query hidden>"),
         ("https://token@x.io", "https://<credentials hidden>@x.io"),
-        ("https://x.io/p@th?q=a@b", "https://x.io/p@th?<query hidden>"),
+        ("https://x.io/p@th?q=a@b", "https://<credentials hidden>@b"),  # too little rather than a password
+        ("https://user:s3/cr-pw@x.io/a", "https://<credentials hidden>@x.io/a"),
+        ("https://user:s3cr#t-pw@x.io", "https://<credentials hidden>@x.io"),
         ("http://[::1/a#t", "http://[::1/a?<query hidden>"),
         ("not a url?x=1", "not a url?<query hidden>"),
     ],
-    ids=["plain", "password-and-query", "token-user", "at-in-path", "unparsable", "no-scheme"],
+    ids=[
+        "plain",
+        "password-and-query",
+        "token-user",
+        "at-in-path",
+        "password-with-slash",
+        "password-with-hash",
+        "unparsable",
+        "no-scheme",
+    ],
 )
 def test_an_error_shows_a_url_without_its_query_fragment_or_credentials(url: str, shown: str) -> None:
     """hide_secrets reads the URL as text (the URL it shows may be one a parser refuses): the query
-    and fragment go, and so does user[:password]@ before the host, but an @ in the path stays."""
+    and fragment go, and so does everything up to the last @ (a password may hold / or #)."""
     assert hide_secrets(url) == shown

@@ -742,3 +742,23 @@ async def test_a_job_age_that_cannot_be_read_leaves_the_wait_at_the_shortest_gap
     router.get(JOB_PATH).mock(side_effect=[answer("running"), answer("succeeded", IDENTIFY_OUTPUT)])
     assert isinstance(await steady.wait(IDENTIFY_JOB), IdentifyResult)
     assert fake_time.sleeps == [2.0]
+
+
+async def test_a_timeout_after_a_malformed_answer_does_not_name_an_older_failure_as_the_last(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """A poll refused, then the last poll answered with truncated JSON: polls_failing said "the last
+    with: ConnectError", and the cause was that connection error, though the last poll reached the
+    API (an InvalidResponseError neither counts as a failure nor clears the ones before it)."""
+    start = fake_time.now
+
+    def refused_then_garbage(request: httpx.Request) -> httpx.Response:
+        if fake_time.now - start < 10:
+            raise httpx.ConnectError("[Errno 111] Connection refused")
+        return _truncated()
+
+    router.get(JOB_PATH).mock(side_effect=refused_then_garbage)
+    with pytest.raises(WaitTimeoutError) as caught:
+        await steady.wait(IDENTIFY_JOB, timeout=13)
+    assert "Connection refused" not in (caught.value.polls_failing or "")
+    assert not isinstance(caught.value.__cause__, APIConnectionError)

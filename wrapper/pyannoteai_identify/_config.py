@@ -123,13 +123,15 @@ class Settings:
             # Read inside the try: httpx decodes an IDNA host lazily (idna.IDNAError is a ValueError).
             host, port = parsed.host, parsed.port
         except (httpx.InvalidURL, ValueError) as exc:
-            raise ConfigurationError(f"base URL {hide_secrets(url)!r} is not a valid URL: {exc}") from None
+            # httpx's reason may quote a part of a password (a "port"): not shown when one may be there.
+            reason = "it holds an '@', so a user name or password, which the API does not take" if "@" in url else exc
+            raise ConfigurationError(f"base URL {hide_secrets(url)!r} is not a valid URL: {reason}") from None
         if parsed.userinfo:
             # httpx would send Basic auth from it instead of the key, and the URL is shown in reprs
             # and errors: refused without echoing it.
             raise ConfigurationError(
                 "the base URL carries a user name or password (user:pass@host): remove it; the API takes "
-                f"only the key (api_key or {API_KEY_ENV})"
+                f"only the key ({KEY_SOURCES})"
             )
         if "?" in url or "#" in url:
             # Every path would be appended after it: requests to "/" with a mangled query.

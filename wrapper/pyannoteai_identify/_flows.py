@@ -430,7 +430,7 @@ def _log(request: httpx.Request, response: httpx.Response, elapsed: float) -> No
         )
 
 
-LOOK_FOR_THE_JOB = "Look for it with client.jobs() before submitting again."
+LOOK_FOR_THE_JOB = f"Look for it with {_core.LIST_JOBS} before submitting again."
 
 #: Transport failures before any byte of the request left: no connection opened, or none of the
 #: pool's came free in time (httpx's pool timeout, under many concurrent calls).
@@ -600,10 +600,10 @@ def _ended_without_reason(event: Any, kind: JobKind | None) -> Job[Result] | Non
     return None
 
 
-def _failed(polls: list[BaseException]) -> str:
+def _failed(polls: int, last: BaseException) -> str:
     """What a timeout says of the polls that failed since the last answer: how many, and the last error."""
-    counted = "the one poll" if len(polls) == 1 else f"{len(polls)} polls in a row"
-    return f"{counted} failed, the last with: {polls[-1]}"
+    counted = "the one poll" if polls == 1 else f"{polls} polls in a row"
+    return f"{counted} failed, the last with: {last}"
 
 
 def _told(job: Job[Result], last_status: str | None, on_status: Callable[[Job[Result]], object] | None) -> Job[Result]:
@@ -646,7 +646,10 @@ def wait(
     origin: float | None = None  # when the job was created, on ctx.clock(): what the schedule counts from
     last_status: str | None = None
     invalid_polls = 0
-    failed_polls: list[BaseException] = []  # the polls since the last answer that failed (transient errors)
+    # The polls since the last good answer that failed (transient errors, malformed answers), and the last error.
+    failed_polls = 0
+    last_failure: BaseException | None = None
+    looked_at_deadline = False  # with a broker: once the deadline has passed, it is looked at once
     # Set by a failed/canceled delivery without a reason: the next poll looks for output.error,
     # and whatever it shows, the wait ends then (it never goes back to waiting for that job).
     reported: Job[Result] | None = None
@@ -655,8 +658,7 @@ def wait(
         held = False
         try:
             job, headers = yield from get_job(ctx, job_id, kind, deadline)
-            invalid_polls = 0
-            failed_polls.clear()
+            invalid_polls = failed_polls = 0
         except NotFoundError:
             raise JobExpiredError(
                 f"job {job_id} is gone (unknown id, or deleted 24 hours after completion)",
@@ -674,13 +676,14 @@ def wait(
                 invalid_polls,
                 MAX_INVALID_POLLS,
             )
+            failed_polls, last_failure = failed_polls + 1, error
             job = None
         except HeldPastDeadline:
             job = None  # the client's rate-limit hold outlasts the wait: it ends at its deadline unsent
             held = True
         except _TRANSIENT as error:
             logger.warning("polling job %s: %s; will keep waiting", job_id, error)
-            failed_polls.append(error)
+            failed_polls, last_failure = failed_polls + 1, error
             job = None
             if isinstance(error, RateLimitError):
                 headers = httpx.Headers(error.headers)
@@ -700,14 +703,17 @@ def wait(
             return _finish(_told(reported, last_status, on_status))
         now = ctx.clock()
         remaining = deadline - now
-        if remaining <= 0 and broker is not None:  # the poll may lag behind a delivery already here
+        if remaining <= 0 and broker is not None and not looked_at_deadline:
+            looked_at_deadline = True  # the poll may lag behind a delivery already here
             event = yield AwaitWebhook(broker, job_id, 0.0)
             ended = None if event is None else _from_event(event, kind) or _ended_without_reason(event, kind)
             if ended is not None:
                 return _finish(_told(ended, last_status, on_status))
+            if event is not None and str(event.status) == JobStatus.SUCCEEDED:
+                continue  # it ended, but its delivery has no output: one more poll, for the result
         if remaining <= 0:
             unsent = " (the last poll was not sent: the API's rate limit holds this client back)" if held else ""
-            failing = None if held or not failed_polls else _failed(failed_polls)
+            failing = None if held or not failed_polls or last_failure is None else _failed(failed_polls, last_failure)
             known = last_status or status
             state = f"is still {known}" if known else "has no known status"
             raise WaitTimeoutError(
@@ -716,7 +722,7 @@ def wait(
                 job_id=job_id,
                 last_status=known,
                 polls_failing=failing,
-            ) from (failed_polls[-1] if failing else None)
+            ) from (last_failure if failing else None)
         gap = ctx.schedule.gap(now - (start if origin is None else origin))
         if broker is not None:
             gap = min(gap * WEBHOOK_POLL_FACTOR, ctx.schedule.maximum)

@@ -24,15 +24,15 @@ def hide_query(url: str) -> str:
 
 
 def hide_secrets(url: str) -> str:
-    """*url* as an error may show it: its query and fragment hidden, and its ``user:password@`` too.
+    """*url* as an error may show it: its ``user:password@`` hidden, and its query and fragment.
 
-    Read as plain text, not parsed: the URL being shown may be one that a parser refuses (a bad
-    port, a stray space), and its secrets must go all the same.
+    Read as plain text, not parsed: the URL being shown may be one that a parser refuses (a
+    password typed with a ``/``, ``#`` or ``?`` in it), and its secrets must go all the same. So
+    everything up to the last ``@`` goes, even an ``@`` of the path or query: an error that shows
+    too little is better than one that shows a password.
     """
+    scheme, separator, rest = url.partition("://")
+    if separator and "@" in rest:
+        url = f"{scheme}{separator}{CREDENTIALS_HIDDEN}{rest.rpartition('@')[2]}"
     cut = min((index for index in (url.find("?"), url.find("#")) if index >= 0), default=-1)
-    shown = url if cut < 0 else url[:cut] + QUERY_HIDDEN
-    scheme, separator, rest = shown.partition("://")
-    authority, slash, path = rest.partition("/")
-    if separator and "@" in authority:
-        shown = f"{scheme}{separator}{CREDENTIALS_HIDDEN}{authority.rpartition('@')[2]}{slash}{path}"
-    return shown
+    return url if cut < 0 else url[:cut] + QUERY_HIDDEN

@@ -33,7 +33,7 @@ from ._config import (
     PASS_A_KEY,
     WEBHOOK_SECRET_ENV,
 )
-from ._flows import LOOK_FOR_THE_JOB
+from ._core import LIST_JOBS
 from ._polling import PollSchedule
 from ._upload import check_identify_duration, check_voiceprint_duration
 from ._validation import (
@@ -368,7 +368,7 @@ def options_named(names: Mapping[str, str]) -> Iterator[None]:
         option = names.get(error.field)
         if option is None:
             raise
-        raise errors.ValidationError(option, error.value, error.rule) from error
+        raise errors.ValidationError(option, error.value, error.rule, shown=error.shown) from error
 
 
 def interactive(args: argparse.Namespace) -> bool:
@@ -523,7 +523,9 @@ class EnrollmentTimeoutError(errors.WaitTimeoutError):
 
     def __init__(self, label: str, error: errors.WaitTimeoutError) -> None:
         self.label = label
-        super().__init__(str(error), job_id=error.job_id, last_status=error.last_status)
+        super().__init__(
+            str(error), job_id=error.job_id, last_status=error.last_status, polls_failing=error.polls_failing
+        )
 
 
 def enroll_voiceprints(
@@ -969,7 +971,8 @@ def error_message(error: BaseException) -> str:
     if isinstance(error, EnrollmentTimeoutError):
         return (
             f"the voiceprint enrollment of {error.label} did not finish by the --wait-timeout deadline "
-            f"(voiceprint job {error.job_id} is {error.last_status or 'not finished'}); nothing was identified yet"
+            f"(voiceprint job {error.job_id} is {error.last_status or 'not finished'}{_failing(error)}); "
+            "nothing was identified yet"
         )
     if isinstance(error, errors.WaitTimeoutError):
         state = f"is still {error.last_status}" if error.last_status else "has no known status"
@@ -980,11 +983,16 @@ def error_message(error: BaseException) -> str:
     return "; ".join([*map(_without_a_closing_period, parts), last])
 
 
+def _failing(error: errors.WaitTimeoutError) -> str:
+    """How the polls failed (after a semicolon), when they all did since the last answer; else nothing."""
+    return f"; {error.polls_failing}" if error.polls_failing else ""
+
+
 #: What the SDK's messages tell a Python caller to do, and what a command-line user does instead.
 _COMMAND_LINE_WORDS = (
     (PASS_A_KEY, f"set the {API_KEY_ENV} environment variable or pass --api-key"),
     (KEY_SOURCES, f"{API_KEY_ENV} or --api-key"),
-    (LOOK_FOR_THE_JOB, "Look for it with `pyannoteai-identify jobs` before submitting again."),
+    (LIST_JOBS, "`pyannoteai-identify jobs`"),
 )
 
 

@@ -87,6 +87,7 @@ class ValidationError(PyannoteAIError, ValueError):
         self.field = field
         self.value = value
         self.rule = rule
+        self.shown = shown
         super().__init__(f"{field}={_short_repr(value if shown is None else shown)}: {rule}")
 
 

@@ -172,9 +172,11 @@ def _enroll(client: Client, state: Manifest, label: str, source: Path, digest: s
     job_key = f"voiceprint-job:{digest}"
     recorded = state.get_meta(job_key)
     if recorded is not None:
+        resumed = f"waiting for voiceprint job {recorded} (enrolling {label}, submitted by an earlier run)"
+        print(resumed, file=sys.stderr)
         try:
             return client.wait(recorded, kind="voiceprint").voiceprint
-        except errors.JobError as ended:  # failed, canceled or gone: no voiceprint to get from it
+        except (errors.JobError, errors.ValidationError) as ended:  # ended without a voiceprint, or not a job id
             print(f"voiceprint job {recorded} gave no voiceprint ({ended}); enrolling {label} again", file=sys.stderr)
     job = client.submit_voiceprint(source)
     state.set_meta(job_key, job.id)
@@ -427,6 +429,16 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return USAGE
+    except errors.WaitTimeoutError as error:  # only an enrollment waits so (identify_batch has its --deadline)
+        if args.debug:
+            traceback.print_exc()
+        failing = f" ({error.polls_failing})" if error.polls_failing else ""
+        print(
+            f"error: voiceprint job {error.job_id} did not finish in time{failing}; nothing was identified yet: "
+            "run the same command again to resume (it waits for that job, without enrolling again)",
+            file=sys.stderr,
+        )
+        return _exit_code(error)
     except (errors.PyannoteAIError, CLIError, OSError) as error:
         if args.debug:
             traceback.print_exc()
