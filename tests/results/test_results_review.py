@@ -562,5 +562,25 @@ def test_a_huge_key_or_int_in_a_response_gives_a_short_invalid_response_error() 
 )
 def test_from_dict_refuses_another_types_output(cls: type[Any], output: dict[str, Any], kind: str) -> None:
     """An identify output given to DiarizationResult.from_dict gave an empty result, not an error."""
-    with pytest.raises(InvalidResponseError, match=rf"at output: its keys make it a {kind} output"):
+    with pytest.raises(InvalidResponseError, match=rf"at output: its keys make it an? {kind} output"):
+        cls.from_dict(output)
+
+
+@pytest.mark.parametrize("scores", [[float("nan")], [1.0, float("inf")], ["x"]], ids=["nan", "inf", "text"])
+def test_confidence_refuses_scores_that_are_not_finite_numbers_with_one_message(scores: list[Any]) -> None:
+    """A NaN gave the internal "not finite" (no field, no rule) while text gave the message below."""
+    with pytest.raises(ValueError, match=r"^scores must be finite numbers$"):
+        Confidence(scores, 0.02)
+
+
+@pytest.mark.parametrize(
+    ("cls", "output", "said"),
+    [
+        (VoiceprintResult, OUTPUT, "its keys make it an identify output, not a voiceprint one"),
+        (IdentifyResult, {"voiceprint": "vp"}, "its keys make it a voiceprint output, not an identify one"),
+    ],
+)
+def test_another_types_output_is_named_with_its_article(cls: type[Any], output: dict[str, Any], said: str) -> None:
+    """ "its keys make it an identify output": the article follows the type's name."""
+    with pytest.raises(InvalidResponseError, match=said):
         cls.from_dict(output)

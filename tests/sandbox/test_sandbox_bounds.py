@@ -446,3 +446,12 @@ def test_close_fails_every_job_not_decided_yet_so_none_reads_running_after_a_res
         sandbox.advance(5)  # past every job's end (speed 100), well within its retention
         answers = [client.get(f"/v1/jobs/{job_id}") for job_id in job_ids]
         assert {answer.json().get("status") for answer in answers} == {"failed"}, answers[0].text
+
+
+@pytest.mark.parametrize("speed", [0, -1, float("nan"), float("inf"), True])
+def test_a_speed_that_is_not_a_finite_factor_above_zero_is_refused_as_a_factor(speed: Any) -> None:
+    """speed=nan said "must be a finite number of seconds >= 0": speed is a factor, not seconds."""
+    from pyannoteai_identify.sandbox._clock import Timing
+
+    with pytest.raises(ValueError, match=r"^speed=.*: must be a finite factor > 0"):
+        Timing(speed=speed)

@@ -717,3 +717,10 @@ def test_receiver_module_imports_without_starlette() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "WebhookReceiver"
+
+
+@pytest.mark.parametrize("path", ["hook", "", None])
+def test_asgi_app_refuses_a_path_without_its_leading_slash(path: Any) -> None:
+    """Starlette refused it with a bare AssertionError (and not at all under python -O)."""
+    with pytest.raises(ValidationError, match=r"^path=.*: must be a route starting with '/'"):
+        asgi_app(SECRET, path=path)

@@ -465,6 +465,7 @@ def asgi_app(
 
     Raises:
         ConfigurationError: no secret is configured.
+        ValidationError: *path* does not start with ``/``.
         ImportError: Starlette is not installed (``pip install 'pyannoteai-identify[receiver]'``).
     """
     try:
@@ -474,6 +475,8 @@ def asgi_app(
         from starlette.routing import Route
     except ImportError as exc:
         raise ImportError("asgi_app needs Starlette: pip install 'pyannoteai-identify[receiver]'") from exc
+    if not isinstance(path, str) or not path.startswith("/"):  # Starlette asserts it (gone under python -O)
+        raise ValidationError("path", path, "must be a route starting with '/', e.g. '/webhooks/pyannote'")
 
     receiver = WebhookReceiver(
         secret,

@@ -339,7 +339,7 @@ def _packed_scores(scores: array[int] | array[float] | Sequence[float]) -> tuple
         return scores.tobytes(), scores.typecode
     try:
         return _compact_scores(list(scores))
-    except (TypeError, OverflowError):
+    except (TypeError, ValueError, OverflowError):  # ValueError: a NaN or an infinity
         raise ValueError("scores must be finite numbers") from None
 
 
@@ -515,7 +515,7 @@ class _Output(_Frozen, ABC):
         kind = infer_kind(output) if isinstance(output, Mapping) else None
         if kind is not None and kind != cls._kind:
             # Read as this type, another type's output would give an empty result, not an error.
-            raise _bad("output", f"its keys make it a {kind} output, not a {cls._kind} one")
+            raise _bad("output", f"its keys make it {_an(kind)} output, not {_an(cls._kind)} one")
         return cast(Self, _PARSERS[cls._kind](output, "output."))
 
     def __eq__(self, other: object) -> bool:
@@ -1128,6 +1128,11 @@ def _voiceprint_matches(items: list[Any], field: str) -> tuple[VoiceprintMatch, 
             )
         )
     return tuple(result)
+
+
+def _an(kind: str) -> str:
+    """*kind* after its article: "an identify", "a voiceprint"."""
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
 def _compact_scores(score: list[Any]) -> tuple[bytes, str]:

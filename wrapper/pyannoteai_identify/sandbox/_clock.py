@@ -84,8 +84,9 @@ class Timing:
         _non_negative("job_seconds", self.job_seconds)
         if _non_negative("retention_seconds", self.retention_seconds) == 0:
             raise ValueError("retention_seconds=0: must be > 0")
-        if _non_negative("speed", self.speed) == 0:
-            raise ValueError("speed=0: must be > 0")
+        speed = self.speed
+        if not (isinstance(speed, int | float) and not isinstance(speed, bool) and 0 < speed < math.inf):
+            raise ValueError(f"speed={speed!r}: must be a finite factor > 0 (2 runs the sandbox's time twice as fast)")
 
     def real(self, seconds: float) -> float:
         """How long *seconds* of simulated time last on the clock."""
