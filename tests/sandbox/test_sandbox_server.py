@@ -204,7 +204,18 @@ def test_the_command_prints_the_default_sandbox_key_and_stops_when_told() -> Non
     assert out.getvalue().endswith("sandbox stopped\n")
 
 
-def test_the_command_refuses_bad_options_with_status_2(capsys: pytest.CaptureFixture[str]) -> None:
-    """serve() with an out-of-range option prints why and returns 2 without serving."""
-    assert serve(["--speed", "0"], out=io.StringIO()) == 2
-    assert "speed" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--speed", "0"], "error: --speed=0.0: must be a finite factor > 0"),
+        (["--rate-limit", "-5"], "error: --rate-limit=-5: "),
+        (["--job-seconds", "-1"], "error: --job-seconds=-1.0: "),
+    ],
+)
+def test_the_command_refuses_bad_options_with_status_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    """serve() with an out-of-range option prints why, naming the option as typed (it said
+    rate_limit=, Sandbox's parameter), and returns 2 without serving."""
+    assert serve(argv, out=io.StringIO()) == 2
+    assert capsys.readouterr().err.startswith(said)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import signal
 import sys
 import threading
@@ -60,6 +61,10 @@ def _shown(value: str, default: str, option: str) -> str:
     return value if value == default else f"<as given with {option}>"
 
 
+def _as_option(match: re.Match[str]) -> str:
+    return f"--{match[1].replace('_', '-')}="
+
+
 def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop: threading.Event | None = None) -> int:
     """Run the sandbox until Ctrl-C, SIGTERM or *stop* is set; print where it listens. Returns the exit status:
     0 after SIGTERM or *stop*, 130 after Ctrl-C (as the other commands), 2 when it cannot start.
@@ -90,7 +95,8 @@ def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop:
         )
         sandbox.start()
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # "rate_limit=-5: …" names Sandbox's parameter: the user typed --rate-limit -5.
+        print(f"error: {re.sub(r'^([a-z_]+)=', _as_option, str(exc))}", file=sys.stderr)
         return 2
     except OSError as exc:
         # "[Errno 98] Address already in use" does not say which address: the user may have several.
