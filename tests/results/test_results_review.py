@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import pickle
 from array import array
 from collections import OrderedDict
@@ -101,6 +102,19 @@ def test_rttm_skips_turns_whose_rounded_duration_is_not_positive() -> None:
     assert all(_dscore_refusal(line) is None for line in lines)
     turn = {"diarizationSpeaker": "S", "match": None, "start": 1, "end": 1}
     assert IdentifyResult.from_dict({"identification": [turn], "voiceprints": []}).to_rttm() == ""
+
+
+def test_rttm_says_when_it_leaves_out_a_turn_that_ends_before_it_starts(caplog: pytest.LogCaptureFixture) -> None:
+    """A 4-second turn given as start 5, end 1 was left out silently (the docstring said each turn
+    left out held under a millisecond): it is logged as a WARNING; a zero-length one is not."""
+    turns = [{"speaker": "A", "start": 0, "end": 1}, {"speaker": "A", "start": 5, "end": 1}]
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"):
+        rttm = parse_output("diarization", {"diarization": turns}).to_rttm("meeting")
+        parse_output("diarization", {"diarization": [{"speaker": "A", "start": 2, "end": 2}]}).to_rttm("other")
+    assert rttm.count("\n") == 1
+    assert [record.getMessage() for record in caplog.records] == [
+        "RTTM of meeting: left out 1 turn(s) that end before they start"
+    ]
 
 
 # --- 2. Confidence.at -------------------------------------------------------------------------------

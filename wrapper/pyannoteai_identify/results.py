@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 import io
 import json
+import logging
 import math
 import re
 import reprlib
@@ -51,6 +52,7 @@ from typing import (
 from ._contract import SpecReader
 from .errors import InvalidResponseError, _unprintable
 
+logger = logging.getLogger("pyannoteai_identify")
 __all__ = [
     "Confidence",
     "DiarizationResult",
@@ -475,18 +477,23 @@ def _rttm(rows: Iterable[tuple[str, float, float]], file_id: str) -> str:
 
     Such turns (zero-length, end before start, shorter than half a millisecond: the contract does
     not forbid them) would make NIST-style scorers (dscore, md-eval) refuse the whole file with
-    "Turn duration <= 0 seconds"; skipping them loses less than a millisecond of speech each.
+    "Turn duration <= 0 seconds". A turn shorter than half a millisecond holds next to no speech; a
+    turn that ends before it starts holds an unknown amount, so leaving one out is logged (WARNING).
     """
     if not file_id:
         raise ValueError("file_id must not be empty: it is the second field of every RTTM line")
     file_field = _rttm_field(file_id)
     buffer = io.StringIO()
+    inverted = 0
     for label, start, end in rows:
         duration = f"{end - start:.3f}"
         if float(duration) <= 0:
+            inverted += float(duration) < 0
             continue
         name = _rttm_field(label) if label else _RTTM_EMPTY_LABEL
         buffer.write(f"SPEAKER {file_field} 1 {start + 0.0:.3f} {duration} <NA> <NA> {name} <NA> <NA>\n")
+    if inverted:
+        logger.warning("RTTM of %s: left out %d turn(s) that end before they start", file_id, inverted)
     return buffer.getvalue()
 
 
