@@ -312,3 +312,81 @@ async def test_a_job_creation_refused_before_sending_logs_nothing_about_a_job(
     with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"), pytest.raises(ConfigurationError):
         await api.create_voiceprint(AUDIO_URL)
     assert caplog.records == []
+
+
+# --- close() while another thread or task waits ---------------------------------------------------
+
+
+def _running_after_the_first_poll(first_poll: Callable[[], None]) -> httpx.MockTransport:
+    def running(request: httpx.Request) -> httpx.Response:
+        first_poll()
+        return job_response("running")
+
+    return httpx.MockTransport(running)
+
+
+def test_close_ends_a_wait_sleeping_in_another_thread_and_says_how_to_resume() -> None:
+    """A service shutting down closes its client while a thread waits for a job: the thread slept
+    out its gap (up to 5 minutes) before it saw the client closed. It ends at once, and the error
+    says how to take the wait up again."""
+    from pyannoteai_identify import Client, PollSchedule
+
+    polled = threading.Event()
+    client = Client(
+        API_KEY,
+        base_url=BASE_URL,
+        transport=_running_after_the_first_poll(polled.set),
+        poll_schedule=PollSchedule(initial=120, maximum=300),
+    )
+    raised: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            client.wait(JOB_ID, timeout=3600)
+        except BaseException as error:
+            raised.append(error)
+
+    waiter = threading.Thread(target=wait, daemon=True)
+    waiter.start()
+    assert polled.wait(10)
+    client.close()
+    waiter.join(30)  # a bound for a broken build; the 120 s gap is what it must not sleep out
+
+    assert not waiter.is_alive()
+    (error,) = raised
+    assert isinstance(error, ConfigurationError) and "is closed" in str(error)
+    assert f"job {JOB_ID} was being waited for: wait({JOB_ID!r}) on a new client resumes it" in error.__notes__
+
+
+@pytest.mark.parametrize("with_broker", [False, True], ids=["sleeping", "on-a-broker"])
+async def test_aclose_ends_a_wait_in_another_task_sleeping_or_on_a_broker(with_broker: bool) -> None:
+    """The async twin: aclose() ends a wait that sleeps between polls, or that waits on a webhook
+    broker (four times longer gaps), in another task, at once."""
+    from pyannoteai_identify import PollSchedule
+    from pyannoteai_identify.receiver import WebhookBroker
+
+    polled = anyio.Event()
+    client = AsyncClient(
+        API_KEY,
+        base_url=BASE_URL,
+        transport=_running_after_the_first_poll(polled.set),
+        poll_schedule=PollSchedule(initial=120, maximum=300),
+    )
+    raised: list[BaseException] = []
+
+    async def wait() -> None:
+        try:
+            await client.wait(JOB_ID, timeout=3600, broker=WebhookBroker() if with_broker else None)
+        except BaseException as error:
+            raised.append(error)
+
+    with anyio.fail_after(30):  # a bound for a broken build; the gap is 120 s or more
+        async with anyio.create_task_group() as group:
+            group.start_soon(wait)
+            await polled.wait()
+            await anyio.sleep(0.05)  # the wait is now in its gap
+            await client.aclose()
+
+    (error,) = raised
+    assert isinstance(error, ConfigurationError) and "is closed" in str(error)
+    assert f"job {JOB_ID} was being waited for: wait({JOB_ID!r}) on a new client resumes it" in error.__notes__

@@ -6,6 +6,7 @@ flows. They differ only in how a step is performed: blocking calls here, ``await
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -515,7 +516,8 @@ class Client(_BaseClient):
         self._pid = os.getpid()
         # Taken only in a forked child (the pid differs), never in the process that made the client.
         self._fork_lock = threading.Lock()
-        self._sleep = sleep or time.sleep
+        self._sleep = sleep
+        self._closing = threading.Event()  # set by close(): ends the waits of other threads
 
     def _new_http(self, transport: httpx.BaseTransport | None = None) -> httpx.Client:
         return httpx.Client(transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env)
@@ -549,10 +551,14 @@ class Client(_BaseClient):
     def close(self) -> None:
         """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after.
 
-        A request blocked in another thread is not interrupted: it ends at its read timeout, then
-        raises ``ConfigurationError`` (``AsyncClient.aclose()`` cuts one at once).
+        A ``wait`` sleeping between polls in another thread ends at once with
+        ``ConfigurationError`` (unless it sleeps with a ``sleep`` of yours); one waiting on a
+        webhook broker ends at the end of that gap, as the broker's own wait cannot be cut. A
+        request blocked in another thread is not interrupted either: it ends at its read timeout,
+        then raises ``ConfigurationError`` (``AsyncClient.aclose()`` cuts all three at once).
         """
         self._closed = True
+        self._closing.set()
         if self._owns_http:
             self._http.close()
 
@@ -571,7 +577,10 @@ class Client(_BaseClient):
         if isinstance(step, _flows.Parse):
             return step.run()
         if isinstance(step, _flows.Sleep):
-            self._sleep(step.seconds)
+            if self._sleep is None:
+                self._closing.wait(step.seconds)  # time.sleep that close() cuts short
+            else:
+                self._sleep(step.seconds)
             return None
         if isinstance(step, _flows.Upload):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
@@ -959,6 +968,7 @@ class AsyncClient(_BaseClient):
         self._rebuilds_per_loop = http_client is None and transport is None
         self._loop: object = None  # the event loop (asyncio) or run (trio) the pool's sockets belong to
         self._sleep = sleep or anyio.sleep
+        self._waiting: set[anyio.CancelScope] = set()  # the sleeps and broker waits aclose() ends
 
     def _new_http(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -987,8 +997,14 @@ class AsyncClient(_BaseClient):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after."""
+        """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after.
+
+        A ``wait`` in another task ends at once with ``ConfigurationError``, and so does a request
+        in flight.
+        """
         self._closed = True
+        for waiting in list(self._waiting):
+            waiting.cancel()
         if self._owns_http:
             if self._rebuilds_per_loop and self._loop not in (None, _current_loop()):
                 return  # the pool's sockets belong to an event loop that is gone: nothing to close from here
@@ -1011,13 +1027,27 @@ class AsyncClient(_BaseClient):
                 return await anyio.to_thread.run_sync(step.run)
             return step.run()
         if isinstance(step, _flows.Sleep):
-            await self._sleep(step.seconds)
+            with self._cut_short_by_aclose():
+                await self._sleep(step.seconds)
             return None
         if isinstance(step, _flows.Upload):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
                 body = FileChunks(file, step.audio.size, step.progress)
                 return await self._aread(await self._http.send(self._upload_request(step, body), stream=True))
-        return await step.broker.wait_async(step.job_id, step.timeout)
+        event = None  # unless the wait is cut short
+        with self._cut_short_by_aclose():
+            event = await step.broker.wait_async(step.job_id, step.timeout)
+        return event
+
+    @contextlib.contextmanager
+    def _cut_short_by_aclose(self) -> Iterator[None]:
+        """A cancel scope that aclose() cancels: what it waits for then ends at once, without an error."""
+        with anyio.CancelScope() as scope:
+            self._waiting.add(scope)
+            try:
+                yield
+            finally:
+                self._waiting.discard(scope)
 
     @_doc_from(Client.test)
     async def test(self) -> _core.KeyStatus:

@@ -659,6 +659,10 @@ def wait(
         try:
             job, headers = yield from get_job(ctx, job_id, kind, deadline)
             invalid_polls = failed_polls = 0
+        except ConfigurationError as error:
+            if ctx.closed():  # close() ended the wait: say how to take it up again
+                error.add_note(f"job {job_id} was being waited for: wait({job_id!r}) on a new client resumes it")
+            raise
         except NotFoundError:
             raise JobExpiredError(
                 f"job {job_id} is gone (unknown id, or deleted 24 hours after completion)",
