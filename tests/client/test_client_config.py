@@ -609,3 +609,12 @@ def test_a_base_url_whose_password_holds_a_url_delimiter_is_refused_without_show
     with pytest.raises(ConfigurationError, match="is not a valid URL") as caught:
         cls(API_KEY, base_url=url)
     assert "pw" not in str(caught.value) and "user:" not in str(caught.value)
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+def test_a_base_url_with_an_at_sign_in_its_query_is_refused_without_showing_its_query(cls: type) -> None:
+    """A base URL with a query is refused, the query hidden; an '@' inside the query made
+    hide_secrets cut there instead, and the key after it was shown."""
+    with pytest.raises(ConfigurationError, match="carries a query or a fragment") as caught:
+        cls(API_KEY, base_url="https://api.example.test/v1?user=ops@example.test&key=sk-SECRET")
+    assert "SECRET" not in str(caught.value), str(caught.value)

@@ -537,3 +537,16 @@ def test_self_referencing_schemas_are_compared_without_looping() -> None:
     _schemas(other)["Node"]["properties"].pop("name")
     summary = _summary(diff_documents(ours, other))
     assert (POST, "response 200", "$.tree.name", "field-removed", True) in summary
+
+
+def test_a_document_of_the_wrong_shape_is_named_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The CHANGELOG says a document of the wrong shape exits 2 "with one line naming the file", and
+    the test above compares a file with itself, so `str(other) in err` cannot tell; with a good and
+    a bad document, the line says "GOOD or BAD is not a well-formed OpenAPI 3.x document"."""
+    good = tmp_path / "ours.json"
+    good.write_text(json.dumps(_base()), encoding="utf-8")
+    bad = tmp_path / "other.json"
+    bad.write_text('{"openapi": "3.0.0", "paths": "nope"}', encoding="utf-8")
+    assert main([str(good), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and str(good) not in err, err

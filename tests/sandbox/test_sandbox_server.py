@@ -219,3 +219,20 @@ def test_the_command_refuses_bad_options_with_status_2(
     rate_limit=, Sandbox's parameter), and returns 2 without serving."""
     assert serve(argv, out=io.StringIO()) == 2
     assert capsys.readouterr().err.startswith(said)
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--api-key", ""], "error: --api-key"),
+        (["--host", ""], "error: --host"),
+        (["--webhook-secret", " s"], "error: --webhook-secret"),
+    ],
+)
+def test_the_command_names_every_refused_option_as_typed(
+    capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    """The option is named as typed for "rate_limit=-5: …", but Sandbox's text checks say
+    "api_key: …" (no '='), which the rewrite leaves as the parameter's name."""
+    assert serve(argv, out=io.StringIO()) == 2
+    assert capsys.readouterr().err.startswith(said)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["CREDENTIALS_HIDDEN", "QUERY_HIDDEN", "hide_query", "hide_secrets"]
+__all__ = ["ALL_HIDDEN", "CREDENTIALS_HIDDEN", "QUERY_HIDDEN", "hide_query", "hide_secrets"]
 
 QUERY_HIDDEN = "?<query hidden>"
 CREDENTIALS_HIDDEN = "<credentials hidden>@"
+ALL_HIDDEN = "<hidden>"
 
 
 def hide_query(url: str) -> str:
@@ -27,12 +28,22 @@ def hide_secrets(url: str) -> str:
     """*url* as an error may show it: its ``user:password@`` hidden, and its query and fragment.
 
     Read as plain text, not parsed: the URL being shown may be one that a parser refuses (a
-    password typed with a ``/``, ``#`` or ``?`` in it), and its secrets must go all the same. So
-    everything up to the last ``@`` goes, even an ``@`` of the path or query: an error that shows
-    too little is better than one that shows a password.
+    password typed with a ``/`` in it), and its secrets must go all the same. Everything up to the
+    last ``@`` before the query goes. An ``@`` after a ``?`` or ``#`` may be in the query, or in a
+    password holding a ``?`` or ``#``: there is no telling, so all after the scheme goes.
     """
     scheme, separator, rest = url.partition("://")
-    if separator and "@" in rest:
-        url = f"{scheme}{separator}{CREDENTIALS_HIDDEN}{rest.rpartition('@')[2]}"
-    cut = min((index for index in (url.find("?"), url.find("#")) if index >= 0), default=-1)
-    return url if cut < 0 else url[:cut] + QUERY_HIDDEN
+    if not separator:
+        return _without_query(url)
+    cut = min((index for index in (rest.find("?"), rest.find("#")) if index >= 0), default=len(rest))
+    at = rest.rfind("@")
+    if at < 0:
+        return f"{scheme}{separator}{_without_query(rest)}"
+    if at < cut:
+        return f"{scheme}{separator}{CREDENTIALS_HIDDEN}{_without_query(rest[at + 1 :])}"
+    return f"{scheme}{separator}{ALL_HIDDEN}"
+
+
+def _without_query(text: str) -> str:
+    cut = min((index for index in (text.find("?"), text.find("#")) if index >= 0), default=-1)
+    return text if cut < 0 else text[:cut] + QUERY_HIDDEN

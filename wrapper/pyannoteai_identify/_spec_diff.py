@@ -731,6 +731,19 @@ def render_json(changes: Sequence[Change], ours: str, other: str) -> str:
     )
 
 
+#: What reading a part of a document of another shape than OpenAPI's raises (a string for a map, …).
+_SHAPE_ERRORS = (AttributeError, TypeError, IndexError, KeyError, ValueError)
+
+
+def _well_formed(document: Mapping[str, Any]) -> bool:
+    """Whether *document* can be compared, with itself: every part of it is then read."""
+    try:
+        diff_documents(document, document)
+    except (SpecDiffError, *_SHAPE_ERRORS):
+        return False
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the comparison; 0 when nothing breaks, 1 when something does, 2 when a document is unreadable."""
     parser = argparse.ArgumentParser(
@@ -742,16 +755,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the changes as JSON")
     args = parser.parse_args(argv)
     try:
-        changes = diff_documents(load_document(args.ours), load_document(args.other), names=(args.ours, args.other))
+        documents = {args.ours: load_document(args.ours), args.other: load_document(args.other)}
+        changes = diff_documents(documents[args.ours], documents[args.other], names=(args.ours, args.other))
     except SpecDiffError as error:
         print(f"spec-diff: {error}", file=sys.stderr)
         return 2
-    except (AttributeError, TypeError, IndexError, KeyError, ValueError) as error:
+    except _SHAPE_ERRORS as error:
         # A part of a document that is not the shape OpenAPI gives it ("paths": "nope"): a document
         # that cannot be read, not a breaking change (exit 1 would say the API broke).
+        bad = [name for name, document in documents.items() if not _well_formed(document)] or list(documents)
         print(
-            f"spec-diff: {args.ours} or {args.other} is not a well-formed OpenAPI 3.x document "
-            f"({type(error).__name__}: {error})",
+            f"spec-diff: {' and '.join(bad)} {'is' if len(bad) == 1 else 'are'} not a well-formed OpenAPI 3.x "
+            f"document{'s' if len(bad) > 1 else ''} ({type(error).__name__}: {error})",
             file=sys.stderr,
         )
         return 2

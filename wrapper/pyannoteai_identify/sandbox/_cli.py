@@ -62,7 +62,7 @@ def _shown(value: str, default: str, option: str) -> str:
 
 
 def _as_option(match: re.Match[str]) -> str:
-    return f"--{match[1].replace('_', '-')}="
+    return f"--{match[1].replace('_', '-')}{match[2]}"
 
 
 def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop: threading.Event | None = None) -> int:
@@ -95,8 +95,8 @@ def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop:
         )
         sandbox.start()
     except ValueError as exc:
-        # "rate_limit=-5: …" names Sandbox's parameter: the user typed --rate-limit -5.
-        print(f"error: {re.sub(r'^([a-z_]+)=', _as_option, str(exc))}", file=sys.stderr)
+        # "rate_limit=-5: …" and "api_key: …" name Sandbox's parameters: the user typed --rate-limit -5.
+        print(f"error: {re.sub(r'^([a-z_]+)([=:])', _as_option, str(exc))}", file=sys.stderr)
         return 2
     except OSError as exc:
         # "[Errno 98] Address already in use" does not say which address: the user may have several.

@@ -11,6 +11,7 @@ compressed.
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -85,8 +86,11 @@ class Timing:
         if _non_negative("retention_seconds", self.retention_seconds) == 0:
             raise ValueError("retention_seconds=0: must be > 0")
         speed = self.speed
-        if not (isinstance(speed, int | float) and not isinstance(speed, bool) and 0 < speed < math.inf):
+        # Every duration is divided by it, as a float: it and its inverse must both be finite floats.
+        if not (isinstance(speed, int | float) and not isinstance(speed, bool) and 0 < speed <= sys.float_info.max):
             raise ValueError(f"speed={speed!r}: must be a finite factor > 0 (2 runs the sandbox's time twice as fast)")
+        if not math.isfinite(1 / speed):
+            raise ValueError(f"speed={speed!r}: must be a finite factor > 0, not so small that durations overflow")
 
     def real(self, seconds: float) -> float:
         """How long *seconds* of simulated time last on the clock."""
