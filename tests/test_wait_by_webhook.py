@@ -194,3 +194,21 @@ def test_a_zero_timeout_wait_with_a_status_only_delivery_polls_once_more_and_no_
     ):
         client.wait(Job("job-1", "created", "identify"), broker=broker, timeout=0)
     assert router.routes["getJobById"].call_count == 2
+
+
+def test_a_zero_timeout_wait_with_a_failure_delivery_without_reason_polls_once_more_for_it() -> None:
+    """A failed job's delivery carries no output, so no reason: at the deadline the wait ended
+    with "the API gave no reason" though one more poll gives it, as a succeeded delivery's does."""
+    answers = iter([{"status": "running"}, {"status": "failed", "output": {"error": "Bad audio"}}])
+    router = respx.Router(base_url=BASE)
+    router.get("/v1/jobs/job-1", name="getJobById").mock(
+        side_effect=lambda request: httpx.Response(200, json={"jobId": "job-1", **next(answers)})
+    )
+    broker = WebhookBroker()
+    broker.publish(_event({"jobId": "job-1", "status": "failed"}))
+    with (
+        Client("key", transport=httpx.MockTransport(router.handler), max_retries=0) as client,
+        pytest.raises(JobFailedError, match="Bad audio"),
+    ):
+        client.wait(Job("job-1", "created", "identify"), broker=broker, timeout=0)
+    assert router.routes["getJobById"].call_count == 2

@@ -710,11 +710,14 @@ def wait(
         if remaining <= 0 and broker is not None and not looked_at_deadline:
             looked_at_deadline = True  # the poll may lag behind a delivery already here
             event = yield AwaitWebhook(broker, job_id, 0.0)
-            ended = None if event is None else _from_event(event, kind) or _ended_without_reason(event, kind)
-            if ended is not None:
-                return _finish(_told(ended, last_status, on_status))
-            if event is not None and str(event.status) == JobStatus.SUCCEEDED:
-                continue  # it ended, but its delivery has no output: one more poll, for the result
+            finished = None if event is None else _from_event(event, kind)
+            if finished is not None:
+                return _finish(_told(finished, last_status, on_status))
+            if event is not None and str(event.status) in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED):
+                # It ended, but its delivery lacks the output, or the reason: one more poll, for it
+                # (a failure's delivery ends the wait after that poll, whatever it shows).
+                reported = _ended_without_reason(event, kind)
+                continue
         if remaining <= 0:
             unsent = " (the last poll was not sent: the API's rate limit holds this client back)" if held else ""
             failing = None if held or not failed_polls or last_failure is None else _failed(failed_polls, last_failure)
