@@ -618,3 +618,13 @@ def test_a_base_url_with_an_at_sign_in_its_query_is_refused_without_showing_its_
     with pytest.raises(ConfigurationError, match="carries a query or a fragment") as caught:
         cls(API_KEY, base_url="https://api.example.test/v1?user=ops@example.test&key=sk-SECRET")
     assert "SECRET" not in str(caught.value), str(caught.value)
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+def test_a_base_url_without_a_scheme_and_a_url_in_its_query_is_refused_without_showing_its_query(
+    cls: type,
+) -> None:
+    """The same, as the base URL's error shows it."""
+    with pytest.raises(ConfigurationError, match="carries a query or a fragment") as caught:
+        cls(API_KEY, base_url="api.example.test/v1?key=sk-SECRET&next=https://x")
+    assert "SECRET" not in str(caught.value), str(caught.value)

@@ -390,3 +390,26 @@ async def test_aclose_ends_a_wait_in_another_task_sleeping_or_on_a_broker(with_b
     (error,) = raised
     assert isinstance(error, ConfigurationError) and "is closed" in str(error)
     assert f"job {JOB_ID} was being waited for: wait({JOB_ID!r}) on a new client resumes it" in error.__notes__
+
+
+def test_aclose_on_a_new_loop_does_not_reach_into_a_wait_left_on_a_closed_loop() -> None:
+    """One client across event loops (a second asyncio.run, as the client supports): a wait left
+    pending on a loop that was closed kept its cancel scope registered, and aclose() on the next
+    loop cancelled it there: the dead task's loop answered RuntimeError('Event loop is closed')."""
+    from pyannoteai_identify import PollSchedule
+
+    client = AsyncClient(
+        API_KEY,
+        base_url=BASE_URL,
+        transport=_running_after_the_first_poll(lambda: None),
+        poll_schedule=PollSchedule(initial=120, maximum=300),
+    )
+    loop = asyncio.new_event_loop()
+    try:
+        task = loop.create_task(client.wait(JOB_ID, timeout=3600))
+        loop.run_until_complete(asyncio.sleep(0.1))  # the wait is now in its 120 s gap
+    finally:
+        loop.close()  # the wait is left pending with its loop
+    assert not task.done()
+
+    anyio.run(client.aclose)  # the loop of the abandoned wait is gone: nothing to end there

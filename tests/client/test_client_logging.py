@@ -184,3 +184,17 @@ def test_an_at_sign_in_the_query_does_not_show_the_rest_of_the_query(url: str) -
     query (an e-mail address, a note) moves the cut into the query, and the '?' that marked it is
     gone with the cut, so the parameters after the '@' (a token, a signature) are shown."""
     assert "SECRET" not in hide_secrets(url), hide_secrets(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "api.example.test/v1?key=sk-SECRET&next=https://x",
+        "hooks.example.test/in?token=tok-SECRET&back=https://u@x/y",
+    ],
+    ids=["scheme-in-query", "scheme-and-at-in-query"],
+)
+def test_a_url_without_a_scheme_but_with_one_in_its_query_does_not_show_its_query(url: str) -> None:
+    """A URL typed without its scheme whose query holds another URL: the '://' found was the
+    query's, the text before it was taken for a scheme and shown whole, token included."""
+    assert "SECRET" not in hide_secrets(url), hide_secrets(url)

@@ -762,3 +762,22 @@ async def test_a_timeout_after_a_malformed_answer_does_not_name_an_older_failure
         await steady.wait(IDENTIFY_JOB, timeout=13)
     assert "Connection refused" not in (caught.value.polls_failing or "")
     assert not isinstance(caught.value.__cause__, APIConnectionError)
+
+
+def test_a_client_made_after_time_sleep_is_patched_sleeps_with_the_patch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test suite that patches time.sleep (monkeypatch.setattr(time, "sleep", ...)) before making
+    the Client had its polls' gaps go through the patch: the default sleep was time.sleep. It now
+    waits on an Event that close() sets, and the patch is bypassed: the gaps are slept for real."""
+    from pyannoteai_identify import Client, PollSchedule
+
+    answers = iter([job_body("running"), job_body("succeeded", IDENTIFY_OUTPUT)])
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    client = Client(
+        "sk-test-key",
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, json=next(answers))),
+        poll_schedule=PollSchedule(initial=0.2, maximum=0.2),
+    )
+    with client:
+        assert isinstance(client.wait(JOB_ID, timeout=60), IdentifyResult)
+    assert len(slept) == 1 and 0 < slept[0] <= 0.2  # one gap, through the patch

@@ -74,6 +74,10 @@ OnStatus = Callable[[Job[Result]], object]
 _PROXY_POOLS = frozenset({"HTTPProxy", "AsyncHTTPProxy", "SOCKSProxy", "AsyncSOCKSProxy"})
 
 
+#: The real ``time.sleep``: a wait sleeps on an Event that close() sets instead, unless a test patched it.
+_TIME_SLEEP = time.sleep
+
+
 def _proxies(transport: object, depth: int = 3) -> bool:
     """Whether *transport*, or a transport it wraps (an attribute, *depth* levels down), sends
     through a proxy: holds one of httpcore's proxy pools."""
@@ -577,10 +581,12 @@ class Client(_BaseClient):
         if isinstance(step, _flows.Parse):
             return step.run()
         if isinstance(step, _flows.Sleep):
-            if self._sleep is None:
+            if self._sleep is not None:
+                self._sleep(step.seconds)
+            elif time.sleep is _TIME_SLEEP:
                 self._closing.wait(step.seconds)  # time.sleep that close() cuts short
             else:
-                self._sleep(step.seconds)
+                time.sleep(step.seconds)  # patched (a test's): its patch is obeyed
             return None
         if isinstance(step, _flows.Upload):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
@@ -968,7 +974,8 @@ class AsyncClient(_BaseClient):
         self._rebuilds_per_loop = http_client is None and transport is None
         self._loop: object = None  # the event loop (asyncio) or run (trio) the pool's sockets belong to
         self._sleep = sleep or anyio.sleep
-        self._waiting: set[anyio.CancelScope] = set()  # the sleeps and broker waits aclose() ends
+        # The sleeps and broker waits aclose() ends, with the event loop each runs on.
+        self._waiting: dict[anyio.CancelScope, object] = {}
 
     def _new_http(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -1003,8 +1010,11 @@ class AsyncClient(_BaseClient):
         in flight.
         """
         self._closed = True
-        for waiting in list(self._waiting):
-            waiting.cancel()
+        loop = _current_loop()
+        for waiting, on in list(self._waiting.items()):
+            if on is loop:  # a scope of another loop (gone, or in another thread) is not this one's to cancel
+                waiting.cancel()
+        self._waiting.clear()  # nor kept: one of a loop that is gone would hold its task to the end
         if self._owns_http:
             if self._rebuilds_per_loop and self._loop not in (None, _current_loop()):
                 return  # the pool's sockets belong to an event loop that is gone: nothing to close from here
@@ -1043,11 +1053,11 @@ class AsyncClient(_BaseClient):
     def _cut_short_by_aclose(self) -> Iterator[None]:
         """A cancel scope that aclose() cancels: what it waits for then ends at once, without an error."""
         with anyio.CancelScope() as scope:
-            self._waiting.add(scope)
+            self._waiting[scope] = _current_loop()
             try:
                 yield
             finally:
-                self._waiting.discard(scope)
+                self._waiting.pop(scope, None)
 
     @_doc_from(Client.test)
     async def test(self) -> _core.KeyStatus:

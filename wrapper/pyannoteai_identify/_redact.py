@@ -33,7 +33,7 @@ def hide_secrets(url: str) -> str:
     password holding a ``?`` or ``#``: there is no telling, so all after the scheme goes.
     """
     scheme, separator, rest = url.partition("://")
-    if not separator:
+    if not separator or any(mark in scheme for mark in "?#"):  # no scheme, or a "://" of the query's
         return _without_query(url)
     cut = min((index for index in (rest.find("?"), rest.find("#")) if index >= 0), default=len(rest))
     at = rest.rfind("@")
