@@ -465,3 +465,11 @@ def test_a_speed_too_large_for_a_float_is_refused_not_answered_with_500s() -> No
 
     with pytest.raises(ValueError, match=r"^speed=.*: must be a finite factor > 0"):
         Timing(speed=10**400)
+
+
+def test_a_speed_so_small_that_a_duration_would_be_infinite_is_refused() -> None:
+    """1e-305 passed (its inverse is finite) though the day of retention then lasted for ever."""
+    from pyannoteai_identify.sandbox._clock import Timing
+
+    with pytest.raises(ValueError, match=r"^speed=1e-305: so small that a 86400 s duration would last for ever"):
+        Timing(speed=1e-305)

@@ -89,8 +89,9 @@ class Timing:
         # Every duration is divided by it, as a float: it and its inverse must both be finite floats.
         if not (isinstance(speed, int | float) and not isinstance(speed, bool) and 0 < speed <= sys.float_info.max):
             raise ValueError(f"speed={speed!r}: must be a finite factor > 0 (2 runs the sandbox's time twice as fast)")
-        if not math.isfinite(1 / speed):
-            raise ValueError(f"speed={speed!r}: must be a finite factor > 0, not so small that durations overflow")
+        longest = max(self.queue_seconds, self.job_seconds, self.retention_seconds)
+        if not math.isfinite(longest / speed):
+            raise ValueError(f"speed={speed!r}: so small that a {longest:g} s duration would last for ever")
 
     def real(self, seconds: float) -> float:
         """How long *seconds* of simulated time last on the clock."""
