@@ -95,6 +95,21 @@ def test_a_failed_url_input_is_listed_without_its_query(
     assert "SECRETSIG123" not in errors
 
 
+def test_a_failed_url_input_is_listed_without_its_password(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The summary and the failures hid a URL's query, but not a user:password@ before its host."""
+    host = env.base_url.removeprefix("http://")
+    url = f"http://reader:PASSWORD-SECRET@{host}/_media/nothing-here.wav"
+    code = main([url, *voiceprint_args(), "--out", str(tmp_path / "out"), "-q", "--poll-interval", "0.05"])
+
+    errors = capsys.readouterr().err
+    assert code == 1
+    assert f"http://<credentials hidden>@{host}/_media/nothing-here.wav: failed" in errors
+    assert "PASSWORD-SECRET" not in errors
+    assert "PASSWORD-SECRET" not in (tmp_path / "out" / "summary.csv").read_text()
+
+
 def test_a_missing_input_exits_two_before_any_request(
     env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 import respx
 from clientkit import API_KEY, JOB_ID, Api, job_response
 
-from pyannoteai_identify._redact import hide_query, hide_secrets
+from pyannoteai_identify._redact import hide_secrets
 
 pytestmark = pytest.mark.anyio
 
@@ -134,10 +134,10 @@ async def test_httpx_logs_the_presigned_upload_url_without_its_signature(
     ids=["plain", "query", "fragment-only", "query-and-fragment"],
 )
 def test_a_url_is_shown_without_its_query_or_its_fragment(url: str, shown: str) -> None:
-    """Logs, errors and batch files show a URL through hide_query: a query may be a signature, and a
+    """Logs, errors and batch files show a URL through hide_secrets: a query may be a signature, and a
     fragment (never sent to a server) may hold a token too, so both go, even a fragment alone; a
     URL with neither is shown as it is."""
-    assert hide_query(url) == shown
+    assert hide_secrets(url) == shown
 
 
 @pytest.mark.parametrize(
@@ -151,6 +151,8 @@ def test_a_url_is_shown_without_its_query_or_its_fragment(url: str, shown: str) 
         ("https://user:s3cr#t-pw@x.io", "https://<hidden>"),
         ("http://[::1/a#t", "http://[::1/a?<query hidden>"),
         ("not a url?x=1", "not a url?<query hidden>"),
+        ("user:pw@api.example.com/x", "<credentials hidden>@api.example.com/x"),  # https:// left out
+        ("https:/u:p@h/x", "<credentials hidden>@h/x"),
     ],
     ids=[
         "plain",
@@ -161,6 +163,8 @@ def test_a_url_is_shown_without_its_query_or_its_fragment(url: str, shown: str) 
         "password-with-hash",
         "unparsable",
         "no-scheme",
+        "no-scheme-with-password",
+        "one-slash-scheme-with-password",
     ],
 )
 def test_an_error_shows_a_url_without_its_query_fragment_or_credentials(url: str, shown: str) -> None:

@@ -23,7 +23,7 @@ import httpx
 from . import _core
 from ._config import Settings
 from ._polling import WEBHOOK_POLL_FACTOR, PollSchedule, job_age, quota_exhausted, rate_limit, rate_limit_gap
-from ._redact import hide_query
+from ._redact import hide_secrets
 from ._retry import RetryPolicy, describe
 from ._upload import ProgressCallback, retry_hint
 from ._validation import CheckedAudio
@@ -488,7 +488,7 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
             "the storage redirected the upload and the audio, streamed, cannot be sent twice; "
             f"{retry_hint(audio, media_url)} (with an http_client that does not follow redirects)",
             method="PUT",
-            url=hide_query(presigned),
+            url=hide_secrets(presigned),
             request_sent=True,
         ) from None
     if lost is not None:
@@ -498,7 +498,7 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
         raise error_type(
             f"uploading to the presigned URL failed ({describe(lost)}); {retry_hint(audio, media_url)}",
             method="PUT",
-            url=hide_query(presigned),
+            url=hide_secrets(presigned),
             request_sent=not isinstance(lost, NOT_SENT),
         )
     if not 200 <= put.status_code < 300:

@@ -1,40 +1,33 @@
-"""One way to show a URL whose query may be a secret: logs, errors and batch files all use it.
+"""One way to show a URL that may hold a secret: logs, errors and batch files all use it.
 
 The query of a presigned URL is its signature (whoever reads it can overwrite the upload until it
 expires), and a user's signed input URL is the same; the fragment goes too, as it never reaches a
-server and may hold a token. What remains still says which file it was.
+server and may hold a token, and so does a ``user:password@``. What remains still says which file
+it was.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
-__all__ = ["ALL_HIDDEN", "CREDENTIALS_HIDDEN", "QUERY_HIDDEN", "hide_query", "hide_secrets"]
+__all__ = ["ALL_HIDDEN", "CREDENTIALS_HIDDEN", "QUERY_HIDDEN", "hide_secrets"]
 
 QUERY_HIDDEN = "?<query hidden>"
 CREDENTIALS_HIDDEN = "<credentials hidden>@"
 ALL_HIDDEN = "<hidden>"
 
 
-def hide_query(url: str) -> str:
-    """*url* with its query and fragment replaced by ``?<query hidden>``; unchanged if it has neither."""
-    parts = urlsplit(url)
-    if not parts.query and not parts.fragment:
-        return url
-    return urlunsplit(parts._replace(query="", fragment="")) + QUERY_HIDDEN
-
-
 def hide_secrets(url: str) -> str:
-    """*url* as an error may show it: its ``user:password@`` hidden, and its query and fragment.
+    """*url* as a log line, an error or a batch file may show it: its ``user:password@`` hidden,
+    and its query and fragment replaced by ``?<query hidden>``; unchanged if it has none of them.
 
     Read as plain text, not parsed: the URL being shown may be one that a parser refuses (a
-    password typed with a ``/`` in it), and its secrets must go all the same. Everything up to the
-    last ``@`` before the query goes. An ``@`` after a ``?`` or ``#`` may be in the query, or in a
-    password holding a ``?`` or ``#``: there is no telling, so all after the scheme goes.
+    password typed with a ``/`` in it, a missing ``https://``), and its secrets must go all the
+    same. Everything up to the last ``@`` before the query goes. An ``@`` after a ``?`` or ``#``
+    may be in the query, or in a password holding a ``?`` or ``#``: there is no telling, so all
+    after the scheme goes.
     """
     scheme, separator, rest = url.partition("://")
-    if not separator or any(mark in scheme for mark in "?#"):  # no scheme, or a "://" of the query's
-        return _without_query(url)
+    if not separator or any(mark in scheme for mark in "?#@"):  # no scheme, or a "://" further on
+        scheme, separator, rest = "", "", url
     cut = min((index for index in (rest.find("?"), rest.find("#")) if index >= 0), default=len(rest))
     at = rest.rfind("@")
     if at < 0:

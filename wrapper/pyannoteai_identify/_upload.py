@@ -22,7 +22,7 @@ from typing import IO, TypeAlias
 import anyio.to_thread
 import httpx
 
-from ._redact import hide_query
+from ._redact import hide_secrets
 from ._validation import MAX_AUDIO_SECONDS, MAX_VOICEPRINT_AUDIO_SECONDS, CheckedAudio, check_media_url
 from .errors import ValidationError
 
@@ -173,7 +173,7 @@ class _PresignedQueryFilter(logging.Filter):
 
     def _redacted(self, arg: object) -> object:
         if isinstance(arg, httpx.URL | str) and str(arg) in self._hidden:
-            return hide_query(str(arg))
+            return hide_secrets(str(arg))
         return arg
 
 

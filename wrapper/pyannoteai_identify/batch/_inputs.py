@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from .._redact import hide_query
+from .._redact import hide_secrets
 from .._upload import check_identify_duration
 from .._validation import AUDIO_EXTENSIONS, MAX_AUDIO_BYTES, check_audio
 from ..errors import ValidationError
@@ -80,10 +80,11 @@ def _strip_suffix(name: str) -> str:
 
 def shown_source(source: str) -> str:
     """*source* as the summary and result files show it: an http(s) URL without its query, which
-    may carry a presigned URL's signature (the manifest, private to the run, keeps it whole)."""
+    may carry a presigned URL's signature, or its ``user:password@`` (the manifest, private to the
+    run, keeps it whole)."""
     if not _is_url(source) or source.startswith("media://"):
         return source
-    return hide_query(source)
+    return hide_secrets(source)
 
 
 def _url_stem(url: str) -> str:
