@@ -497,10 +497,10 @@ def test_listen_receives_on_the_path_of_the_webhook_url(
 def test_an_enrollment_that_times_out_does_not_name_an_option_batch_lacks(
     env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """batch waits for an enrollment up to the SDK's default (24 h); its error line now goes through
-    the identify command's error_message, which says "at the --wait-timeout deadline" and "resume
-    with: pyannoteai-identify job ID --wait": batch has no --wait-timeout, and it resumes the
-    recorded voiceprint job when run again."""
+    """batch waits for an enrollment up to the SDK's default (24 h). Its error line went through the
+    identify command's error_message, which says "at the --wait-timeout deadline" and "resume with:
+    pyannoteai-identify job ID --wait": batch has no --wait-timeout, and it resumes the recorded
+    voiceprint job when run again, which is what its line says now."""
     monkeypatch.setattr("pyannoteai_identify._client.DEFAULT_WAIT_TIMEOUT", 1e-6)
     env.faults.next(50, "5xx", operation="getJobById")
     code = _exit_code([*_bob_batch(tmp_path), "-q"])

@@ -284,9 +284,11 @@ def test_a_wait_on_an_api_it_cannot_reach_says_so_at_its_deadline(
 
     assert run.code == TIMEOUT
     line = _assert_one_error_line(run.err)
-    assert line.startswith(f"error: job {job_id} has no known status at the --wait-timeout deadline (")
+    assert line.startswith(f"error: job {job_id} has no known status (")
     assert re.search(
-        rf"\(\d+ polls in a row failed, the last with: GET /v1/jobs/{job_id} failed: ConnectError: .*\); ", line
+        rf"\(\d+ polls in a row failed, the last with: GET /v1/jobs/{job_id} failed: ConnectError: .*\) "
+        "at the --wait-timeout deadline; ",
+        line,
     )
     assert f"resume with: pyannoteai-identify job {job_id} --wait" in line
 
@@ -1005,9 +1007,8 @@ def test_a_long_bogus_voiceprint_is_quoted_cut_to_80_characters_in_the_error(
 def test_an_enrollment_timeout_whose_polls_all_failed_says_so(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A timeout whose polls all failed says how in the SDK and in the CLI's job line
-    (polls_failing), but EnrollmentTimeoutError drops polls_failing and its line says only that the
-    voiceprint job "is created", as if it were queued."""
+    """A timeout whose polls all failed says how (polls_failing): EnrollmentTimeoutError dropped it,
+    and its line said only that the voiceprint job "is created", as if it were queued."""
     env.faults.next(1000, "5xx", operation="getJobById")
     run = run_cli(
         capsys, "--max-retries", "0", *FAST_POLL, "identify", str(audio.meeting),
@@ -1038,9 +1039,9 @@ def test_a_refused_webhook_url_is_shown_without_its_token_or_password(
 def test_a_server_error_on_submit_points_to_the_jobs_command_not_client_jobs(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The hints say `pyannoteai-identify jobs`, not client.jobs() (CHANGELOG): LOOK_FOR_THE_JOB is
-    mapped for the command line, but the 5xx hint of a job-creating POST (MAY_HAVE_CREATED_A_JOB,
-    "look for it with client.jobs()") is another phrase, and is printed as the SDK says it."""
+    """The hints say `pyannoteai-identify jobs`, not client.jobs(): the 5xx hint of a job-creating
+    POST (MAY_HAVE_CREATED_A_JOB) was another phrase than the one mapped, and was printed as the
+    SDK says it. Both now use LIST_JOBS, which the command line maps."""
     env.faults.next(1, "5xx", operation="identify", after=True)
     run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}")
 

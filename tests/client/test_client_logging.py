@@ -151,8 +151,9 @@ def test_a_url_is_shown_without_its_query_or_its_fragment(url: str, shown: str) 
         ("https://user:s3cr#t-pw@x.io", "https://<hidden>"),
         ("http://[::1/a#t", "http://[::1/a?<query hidden>"),
         ("not a url?x=1", "not a url?<query hidden>"),
-        ("user:pw@api.example.com/x", "<credentials hidden>@api.example.com/x"),  # https:// left out
-        ("https:/u:p@h/x", "<credentials hidden>@h/x"),
+        ("user:pw@api.example.com/x", "user:<credentials hidden>@api.example.com/x"),  # https:// left out
+        ("https:/u:p@h/x", "https:<credentials hidden>@h/x"),
+        ("mailto:a@example.com", "mailto:<credentials hidden>@example.com"),
     ],
     ids=[
         "plain",
@@ -165,6 +166,7 @@ def test_a_url_is_shown_without_its_query_or_its_fragment(url: str, shown: str) 
         "no-scheme",
         "no-scheme-with-password",
         "one-slash-scheme-with-password",
+        "mailto",
     ],
 )
 def test_an_error_shows_a_url_without_its_query_fragment_or_credentials(url: str, shown: str) -> None:

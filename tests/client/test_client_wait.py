@@ -765,9 +765,9 @@ async def test_a_timeout_after_a_malformed_answer_does_not_name_an_older_failure
 
 
 def test_a_client_made_after_time_sleep_is_patched_sleeps_with_the_patch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test suite that patches time.sleep (monkeypatch.setattr(time, "sleep", ...)) before making
-    the Client had its polls' gaps go through the patch: the default sleep was time.sleep. It now
-    waits on an Event that close() sets, and the patch is bypassed: the gaps are slept for real."""
+    """A test suite that patches time.sleep (monkeypatch.setattr(time, "sleep", ...)) has its
+    polls' gaps go through the patch. When the default sleep became an Event that close() sets,
+    the patch was bypassed and the gaps were slept for real; a patched time.sleep is obeyed."""
     from pyannoteai_identify import Client, PollSchedule
 
     answers = iter([job_body("running"), job_body("succeeded", IDENTIFY_OUTPUT)])

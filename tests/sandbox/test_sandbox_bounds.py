@@ -458,9 +458,8 @@ def test_a_speed_that_is_not_a_finite_factor_above_zero_is_refused_as_a_factor(s
 
 
 def test_a_speed_too_large_for_a_float_is_refused_not_answered_with_500s() -> None:
-    """speed=10**400 is an int below math.inf, so the new check lets it through; every duration is
-    then divided by it (int too large to convert to float) and each job-creating request answers
-    500 with a traceback. It was refused at construction before (math.isfinite raised)."""
+    """speed=10**400 is an int below math.inf: a check against infinity let it through, and every
+    job-creating request then answered 500 (int too large to convert to float). It is refused."""
     from pyannoteai_identify.sandbox._clock import Timing
 
     with pytest.raises(ValueError, match=r"^speed=.*: must be a finite factor > 0"):

@@ -232,7 +232,7 @@ def test_the_command_refuses_bad_options_with_status_2(
 def test_the_command_names_every_refused_option_as_typed(
     capsys: pytest.CaptureFixture[str], argv: list[str], said: str
 ) -> None:
-    """The option is named as typed for "rate_limit=-5: …", but Sandbox's text checks say
-    "api_key: …" (no '='), which the rewrite leaves as the parameter's name."""
+    """Sandbox's text checks say "api_key: …" (no '='): the rewrite of "rate_limit=" left them
+    named as its parameters. They are named as the options too."""
     assert serve(argv, out=io.StringIO()) == 2
     assert capsys.readouterr().err.startswith(said)

@@ -559,7 +559,8 @@ class Client(_BaseClient):
         ``ConfigurationError`` (unless it sleeps with a ``sleep`` of yours); one waiting on a
         webhook broker ends at the end of that gap, as the broker's own wait cannot be cut. A
         request blocked in another thread is not interrupted either: it ends at its read timeout,
-        then raises ``ConfigurationError`` (``AsyncClient.aclose()`` cuts all three at once).
+        then raises ``ConfigurationError`` (``AsyncClient.aclose()`` cuts all three at once, on its own
+        event loop).
         """
         self._closed = True
         self._closing.set()
@@ -906,6 +907,9 @@ class Client(_BaseClient):
             APIError: a poll was refused for good (401, 403, …). Rate limits, server errors and
                 connection errors are not raised: polling goes on to the deadline, where the
                 ``WaitTimeoutError`` names them (``polls_failing``).
+            InvalidResponseError: three malformed answers in a row (``MAX_INVALID_POLLS``).
+            ConfigurationError: the client was closed during the wait (a note says that
+                ``wait(ID)`` on a new client resumes it).
             JobFailedError, JobCanceledError: the job ended without a result.
             JobExpiredError: the job or its output is gone (kept 24 hours after completion), or the
                 id is unknown: the API answers 404 to both (``get_job`` raises ``NotFoundError``).
@@ -1006,8 +1010,10 @@ class AsyncClient(_BaseClient):
     async def aclose(self) -> None:
         """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after.
 
-        A ``wait`` in another task ends at once with ``ConfigurationError``, and so does a request
-        in flight.
+        A ``wait`` in another task of the same event loop ends at once with ``ConfigurationError``
+        (between polls or on a webhook broker), and so does a request in flight on that loop. A
+        wait on another event loop is not interrupted: it raises ``ConfigurationError`` at its
+        next step.
         """
         self._closed = True
         loop = _current_loop()
@@ -1044,14 +1050,15 @@ class AsyncClient(_BaseClient):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
                 body = FileChunks(file, step.audio.size, step.progress)
                 return await self._aread(await self._http.send(self._upload_request(step, body), stream=True))
-        event = None  # unless the wait is cut short
+        event = None  # stays None when aclose() cuts the wait short
         with self._cut_short_by_aclose():
             event = await step.broker.wait_async(step.job_id, step.timeout)
         return event
 
     @contextlib.contextmanager
     def _cut_short_by_aclose(self) -> Iterator[None]:
-        """A cancel scope that aclose() cancels: what it waits for then ends at once, without an error."""
+        """A cancel scope that an aclose() on this event loop cancels: what it waits for then ends at
+        once, without an error (the next step raises that the client is closed)."""
         with anyio.CancelScope() as scope:
             self._waiting[scope] = _current_loop()
             try:

@@ -14,6 +14,7 @@ from .errors import ConfigurationError, _short_repr
 API_KEY_ENV = "PYANNOTEAI_API_KEY"
 #: Where the key comes from, as messages say it (the command line says it its own way: cli.py).
 KEY_SOURCES = f"argument api_key or {API_KEY_ENV}"
+#: How a message tells a Python caller to give a key (cli.py says it for the command line).
 PASS_A_KEY = f"pass api_key=... or set the {API_KEY_ENV} environment variable"
 BASE_URL_ENV = "PYANNOTEAI_BASE_URL"
 WEBHOOK_SECRET_ENV = "PYANNOTEAI_WEBHOOK_SECRET"

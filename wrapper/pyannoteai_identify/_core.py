@@ -191,9 +191,9 @@ def _response_fields(response: httpx.Response, body: object = None) -> dict[str,
     }
 
 
-#: What a failed answer to a job-creating POST cannot rule out; such a POST is never resent.
 #: How a message tells a Python caller to list the jobs (the command line says `pyannoteai-identify jobs`).
 LIST_JOBS = "client.jobs()"
+#: What a failed answer to a job-creating POST cannot rule out; such a POST is never resent.
 MAY_HAVE_CREATED_A_JOB = (
     f"The job may have been created, and billed, anyway: look for it with {LIST_JOBS} before submitting again"
 )

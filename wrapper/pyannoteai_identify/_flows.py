@@ -602,8 +602,9 @@ def _ended_without_reason(event: Any, kind: JobKind | None) -> Job[Result] | Non
 
 def _failed(polls: int, last: BaseException) -> str:
     """What a timeout says of the polls that failed since the last answer: how many, and the last error."""
-    counted = "the one poll" if polls == 1 else f"{polls} polls in a row"
-    return f"{counted} failed, the last with: {last}"
+    if polls == 1:
+        return f"the one poll failed with: {last}"
+    return f"{polls} polls in a row failed, the last with: {last}"
 
 
 def _told(job: Job[Result], last_status: str | None, on_status: Callable[[Job[Result]], object] | None) -> Job[Result]:

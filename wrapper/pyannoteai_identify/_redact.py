@@ -26,8 +26,12 @@ def hide_secrets(url: str) -> str:
     after the scheme goes.
     """
     scheme, separator, rest = url.partition("://")
-    if not separator or any(mark in scheme for mark in "?#@"):  # no scheme, or a "://" further on
-        scheme, separator, rest = "", "", url
+    if not separator or any(mark in scheme for mark in "?#@"):  # no "://" before the query or the "@"
+        head, colon, tail = url.partition(":")
+        if colon and not any(mark in head for mark in "/?#@"):
+            scheme, separator, rest = head, colon, tail  # a user name or a scheme ("mailto:"): it stays
+        else:
+            scheme, separator, rest = "", "", url
     cut = min((index for index in (rest.find("?"), rest.find("#")) if index >= 0), default=len(rest))
     at = rest.rfind("@")
     if at < 0:

@@ -551,7 +551,7 @@ def enroll_voiceprints(
         try:
             voiceprints[label] = client.wait(job, timeout=args.wait_timeout).voiceprint
         except errors.WaitTimeoutError as error:
-            raise EnrollmentTimeoutError(label, error) from error
+            raise EnrollmentTimeoutError(label, error) from (error.__cause__ or error)
         except (errors.JobFailedError, errors.JobCanceledError) as error:
             args.enrolled.remove((label, job.id))  # no voiceprint to keep from it
             error.add_note(enrollment_failed(label, source))
@@ -971,21 +971,20 @@ def error_message(error: BaseException) -> str:
     if isinstance(error, EnrollmentTimeoutError):
         return (
             f"the voiceprint enrollment of {error.label} did not finish by the --wait-timeout deadline "
-            f"(voiceprint job {error.job_id} is {error.last_status or 'not finished'}{_failing(error)}); "
-            "nothing was identified yet"
+            f"(voiceprint job {error.job_id} {timeout_state(error, still=False)}); nothing was identified yet"
         )
     if isinstance(error, errors.WaitTimeoutError):
-        state = f"is still {error.last_status}" if error.last_status else "has no known status"
-        failing = f" ({error.polls_failing})" if error.polls_failing else ""
-        return f"job {error.job_id} {state} at the --wait-timeout deadline{failing}; {_resume_hint(error.job_id)}"
+        return f"job {error.job_id} {timeout_state(error)} at the --wait-timeout deadline; {_resume_hint(error.job_id)}"
     notes: list[str] = getattr(error, "__notes__", [])
     *parts, last = [_for_the_command_line(text) for text in (str(error), *notes)]
     return "; ".join([*map(_without_a_closing_period, parts), last])
 
 
-def _failing(error: errors.WaitTimeoutError) -> str:
-    """How the polls failed (after a semicolon), when they all did since the last answer; else nothing."""
-    return f"; {error.polls_failing}" if error.polls_failing else ""
+def timeout_state(error: errors.WaitTimeoutError, *, still: bool = True) -> str:
+    """What a wait timeout says of its job: "is still running", or "has no known status (3 polls in
+    a row failed, …)" when no answer was read or every poll since the last answer failed."""
+    state = f"is {'still ' if still else ''}{error.last_status}" if error.last_status else "has no known status"
+    return f"{state} ({error.polls_failing})" if error.polls_failing else state
 
 
 #: What the SDK's messages tell a Python caller to do, and what a command-line user does instead.
@@ -997,6 +996,9 @@ _COMMAND_LINE_WORDS = (
 
 
 def _for_the_command_line(text: str) -> str:
+    """*text* with the SDK's advice to a Python caller (``api_key=...``, ``client.jobs()``) said as a
+    command-line user acts on it. The SDK's messages use the constants above, so a test of each
+    pair (tests/cli/test_cli_errors.py) fails if one is spelled by hand."""
     for python, command_line in _COMMAND_LINE_WORDS:
         text = text.replace(python, command_line)
     return text

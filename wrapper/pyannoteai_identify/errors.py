@@ -80,7 +80,15 @@ def _rebuild(cls: type[PyannoteAIError], args: tuple[Any, ...], state: dict[str,
 
 
 class ValidationError(PyannoteAIError, ValueError):
-    """An argument breaks a rule of the API; raised before anything is sent, so nothing is billed."""
+    """An argument breaks a rule of the API; raised before anything is sent, so nothing is billed.
+
+    Attributes:
+        field: the argument (or, from the command line, the option).
+        value: the value as passed; a URL keeps its secrets here, so do not log it.
+        rule: what the value breaks.
+        shown: what the message shows instead of *value* (a URL without its query or
+            ``user:password@``), or None when it shows *value*.
+    """
 
     def __init__(self, field: str, value: object, rule: str, *, shown: str | None = None) -> None:
         """*shown*, when given, stands for *value* in the message: a URL without its secrets."""
@@ -245,7 +253,8 @@ class JobExpiredError(JobError):
 class WaitTimeoutError(PyannoteAIError):
     """wait() reached its deadline before the job finished; resume later with the same ``job_id``.
 
-    ``polls_failing`` says, when the polls since the last answer all failed (the API unreachable or
+    ``last_status`` is the status the last answer gave (or the job handle's), None when none is
+    known. ``polls_failing`` says, when the polls since the last answer all failed (the API unreachable or
     overloaded), how many and with what: "3 polls in a row failed, the last with: …". The last
     error is also the exception's ``__cause__``.
     """

@@ -606,7 +606,8 @@ class DiarizationResult(_Diarized):
         """The diarization as RTTM lines (whitespace, control characters and '%' in the file id
         and labels are percent-encoded, an empty label is a lone '%', so each line keeps its ten
         fields). Turns whose duration rounds to 0.000 s or less are left out: a scorer would
-        refuse the whole file for one of them."""
+        refuse the whole file for one of them (one that ends before it starts is logged as a
+        WARNING)."""
         table = _Segments.of(self.diarization)
         return _rttm(zip(table._values(0), table._values(1), table._values(2), strict=True), file_id)
 
@@ -703,7 +704,7 @@ class IdentifyResult(_Diarized):
         control characters and '%' in the file id and labels are percent-encoded and an empty
         label is a lone '%', so each line keeps its ten fields and distinct labels stay distinct.
         Turns whose duration rounds to 0.000 s or less are left out: a scorer would refuse the
-        whole file for one of them."""
+        whole file for one of them (one that ends before it starts is logged as a WARNING)."""
         table = _Identifications.of(self.identification)
         labels = (
             match if match is not None else speaker

@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from .. import errors
 from .._client import Client
-from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, WEBHOOK_SECRET_ENV
+from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, WEBHOOK_SECRET_ENV
 from .._validation import (
     Matching,
     ascii_int,
@@ -56,6 +56,7 @@ from ..cli import (
     retry_count,
     rich_console,
     silence_stdout,
+    timeout_state,
     warn_if_secret_in_argv,
 )
 from ._api import identify_batch
@@ -432,10 +433,10 @@ def run(args: argparse.Namespace) -> int:
     except errors.WaitTimeoutError as error:  # only an enrollment waits so (identify_batch has its --deadline)
         if args.debug:
             traceback.print_exc()
-        failing = f" ({error.polls_failing})" if error.polls_failing else ""
         print(
-            f"error: voiceprint job {error.job_id} did not finish in time{failing}; nothing was identified yet: "
-            "run the same command again to resume (it waits for that job, without enrolling again)",
+            f"error: voiceprint job {error.job_id} {timeout_state(error)} after {DEFAULT_WAIT_TIMEOUT / 3600:g} "
+            "hours; nothing was identified yet: run the same command again to resume (it waits for that job, "
+            "without enrolling again)",
             file=sys.stderr,
         )
         return _exit_code(error)

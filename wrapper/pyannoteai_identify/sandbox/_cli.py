@@ -62,6 +62,7 @@ def _shown(value: str, default: str, option: str) -> str:
 
 
 def _as_option(match: re.Match[str]) -> str:
+    """``rate_limit=`` (a parameter of Sandbox, at the start of its message) as ``--rate-limit=``."""
     return f"--{match[1].replace('_', '-')}{match[2]}"
 
 
