@@ -236,6 +236,16 @@ async def test_a_timeout_after_polls_that_all_failed_says_so_and_how(
     assert isinstance(caught.value.__cause__, APIConnectionError)
 
 
+async def test_a_zero_timeout_whose_one_poll_failed_says_so_in_the_singular(steady: Api, router: respx.Router) -> None:
+    """One poll, which failed: "the one poll failed with: …", not "…, the last with: …"."""
+    router.get(JOB_PATH).mock(side_effect=httpx.ConnectError("[Errno 111] Connection refused"))
+    with pytest.raises(WaitTimeoutError) as caught:
+        await steady.wait(IDENTIFY_JOB, timeout=0)
+    failing = caught.value.polls_failing or ""
+    assert failing.startswith(f"the one poll failed with: GET {JOB_PATH}"), failing
+    assert failing.endswith("ConnectError: [Errno 111] Connection refused")
+
+
 async def test_a_timeout_after_an_answer_does_not_blame_the_polls_that_failed_before_it(
     steady: Api, router: respx.Router
 ) -> None:
