@@ -15,12 +15,23 @@ import subprocess
 import sys
 import wave
 from pathlib import Path
+from typing import Any
 
 import pytest
 from clikit import API_KEY, FAST_POLL, WEBHOOK_SECRET, Audio, closed_port, run_cli, turns_of
 
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
-from pyannoteai_identify.cli import API_ERROR, CONNECTION, FAILED, INTERRUPTED, NOT_WRITTEN, OK, TIMEOUT, USAGE
+from pyannoteai_identify.cli import (
+    API_ERROR,
+    CONNECTION,
+    FAILED,
+    INTERRUPTED,
+    NOT_WRITTEN,
+    OK,
+    TIMEOUT,
+    USAGE,
+    error_message,
+)
 from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
 
 
@@ -1019,6 +1030,30 @@ def test_an_enrollment_timeout_whose_polls_all_failed_says_so(
     (line,) = [line for line in run.err_lines if line.startswith("error: ")]
     assert "voiceprint enrollment of Alice did not finish" in line
     assert "polls in a row failed, the last with: HTTP 503" in line, line
+
+
+def test_an_enrollment_timeout_keeps_the_last_poll_error_as_its_cause(
+    env: Sandbox, audio: Audio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EnrollmentTimeoutError's cause was the WaitTimeoutError it wraps, whose own cause is the last
+    poll error: it is now that error, as WaitTimeoutError's docstring promises."""
+    import argparse
+
+    from pyannoteai_identify import Client, ServerError, WaitTimeoutError
+    from pyannoteai_identify.cli import EnrollmentTimeoutError, enroll_voiceprints
+
+    last_poll = ServerError("down", status_code=503)
+
+    def timed_out(self: Client, job: Any, **options: Any) -> Any:
+        raise WaitTimeoutError("…", job_id=job.id, last_status=None, polls_failing="…") from last_poll
+
+    monkeypatch.setattr(Client, "wait", timed_out)
+    args = argparse.Namespace(wait_timeout=1.0, enrolled=[], pending=None)
+    with Client() as client, pytest.raises(EnrollmentTimeoutError) as caught:
+        enroll_voiceprints(args, client, [("Alice", audio.alice_wav)], False)
+    assert caught.value.__cause__ is last_poll
+    assert error_message(caught.value).startswith("the voiceprint enrollment of Alice did not finish")
+    assert "has no known status (…)" in error_message(caught.value)
 
 
 def test_a_refused_webhook_url_is_shown_without_its_token_or_password(
