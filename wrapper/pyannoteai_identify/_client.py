@@ -241,11 +241,7 @@ class _BaseClient:
         except GeneratorExit:
             raise  # the flow is closed unfinished, with no error to add a note to
         except BaseException as error:
-            note = f"the audio was uploaded to {uploaded}: {SUBMIT_THE_UPLOAD}"
-            if note not in getattr(error, "__notes__", ()):  # the same object may be raised again
-                error.add_note(note)
-            if not isinstance(error, Exception):  # a cancellation may end up swallowed, or as another's context
-                _flows.logger.warning("%s", note)
+            _flows.leave_note(error, f"the audio was uploaded to {uploaded}: {SUBMIT_THE_UPLOAD}")
             raise
 
     def _identify_flow(
@@ -332,12 +328,9 @@ class _BaseClient:
             except BaseException as error:
                 # The caller has no handle on this billed job: unless the SDK's error names it already
                 # (a timeout, a failed job), it is added, with the call that resumes the wait.
-                interrupted = not isinstance(error, Exception)  # cancelled by the caller, or Ctrl-C
-                if interrupted or job.id not in str(error):
+                if not isinstance(error, Exception) or job.id not in str(error):  # Ctrl-C, a cancellation
                     note = f"voiceprint job {job.id} was created (and billed): wait({job.id!r}) gives its voiceprint"
-                    error.add_note(note)
-                    if interrupted:
-                        _flows.logger.warning("%s", note)
+                    _flows.leave_note(error, note)
                 raise
             return cast(VoiceprintResult, result).voiceprint
 

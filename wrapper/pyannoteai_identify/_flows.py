@@ -351,10 +351,7 @@ def send(
                     said = f"{what} failed in the http_client's transport or event hooks ({name}); if it was sent,"
                 else:
                     said = f"{what} was interrupted ({name}) after it may have been sent:"
-                note = f"{said} the job may exist and be billed. {LOOK_FOR_THE_JOB}"
-                if note not in getattr(interrupted, "__notes__", ()):  # the same object may be raised again
-                    interrupted.add_note(note)
-                logger.warning("%s", note)
+                leave_note(interrupted, f"{said} the job may exist and be billed. {LOOK_FOR_THE_JOB}", log_always=True)
             raise
         if lost is not None:
             if ctx.closed() and not creates_job:  # a job-creating request's error says the job may exist
@@ -431,6 +428,17 @@ def _log(request: httpx.Request, response: httpx.Response, elapsed: float) -> No
 
 
 LOOK_FOR_THE_JOB = f"Look for it with {_core.LIST_JOBS} before submitting again."
+
+
+def leave_note(error: BaseException, note: str, *, log_always: bool = False) -> None:
+    """Add *note* to *error* (once: the same object may be raised again), and log it as a WARNING
+    when *error* is an interruption (a cancellation may end up swallowed, or as another's context)
+    or *log_always*: what a call leaves behind (a billed job, an upload) is said either way."""
+    if note not in getattr(error, "__notes__", ()):
+        error.add_note(note)
+    if log_always or not isinstance(error, Exception):
+        logger.warning("%s", note)
+
 
 #: Transport failures before any byte of the request left: no connection opened, or none of the
 #: pool's came free in time (httpx's pool timeout, under many concurrent calls).
