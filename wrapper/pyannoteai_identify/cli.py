@@ -544,24 +544,37 @@ def enroll_voiceprints(
             voiceprints[label] = source
             continue
         with _progress(interactive, f"uploading {source.name}") as progress:
-            job = client.submit_voiceprint(source, on_upload_progress=progress)
-        print(f"voiceprint job {job.id} submitted (enrolling {label})", file=sys.stderr)
+            job = submit_enrollment(client, label, source, progress)
         args.enrolled.append((label, job.id))
         args.pending = f"no identify job was submitted yet. {keep_voiceprints_hint(args.enrolled)}"
         try:
-            voiceprints[label] = client.wait(job, timeout=args.wait_timeout).voiceprint
+            voiceprints[label] = enrolled_voiceprint(client, job, label, source, timeout=args.wait_timeout)
         except errors.WaitTimeoutError as error:
             raise EnrollmentTimeoutError(label, error) from (error.__cause__ or error)
-        except (errors.JobFailedError, errors.JobCanceledError) as error:
+        except (errors.JobFailedError, errors.JobCanceledError):
             args.enrolled.remove((label, job.id))  # no voiceprint to keep from it
-            error.add_note(enrollment_failed(label, source))
             raise
     return voiceprints
 
 
-def enrollment_failed(label: str, source: Path) -> str:
-    """What an error of a voiceprint job that ended without a voiceprint adds: which option to change."""
-    return f"that was the enrollment of --voiceprint {label}={source}: give another recording of {label}"
+def submit_enrollment(
+    client: Client, label: str, source: Path, progress: Callable[[int, int | None], None] | None = None
+) -> Job[VoiceprintResult]:
+    """Submit the voiceprint job that enrolls *label* from *source* (billed), and name it on stderr."""
+    job = client.submit_voiceprint(source, on_upload_progress=progress)
+    print(f"voiceprint job {job.id} submitted (enrolling {label})", file=sys.stderr)
+    return job
+
+
+def enrolled_voiceprint(
+    client: Client, job: Job[VoiceprintResult] | str, label: str, source: Path, *, timeout: float | None = None
+) -> str:
+    """The voiceprint *job* gives; if the job ends without one, its error names the --voiceprint to change."""
+    try:
+        return client.wait(job, timeout=timeout, kind="voiceprint").voiceprint
+    except (errors.JobFailedError, errors.JobCanceledError) as error:
+        error.add_note(f"that was the enrollment of --voiceprint {label}={source}: give another recording of {label}")
+        raise
 
 
 def keep_voiceprints_hint(enrolled: Sequence[tuple[str, str]]) -> str:

@@ -43,7 +43,7 @@ from ..cli import (
     CLIError,
     add_job_options,
     check_voiceprint_sources,
-    enrollment_failed,
+    enrolled_voiceprint,
     error_message,
     exit_code,
     has_rich,
@@ -56,6 +56,7 @@ from ..cli import (
     retry_count,
     rich_console,
     silence_stdout,
+    submit_enrollment,
     timeout_state,
     warn_if_secret_in_argv,
 )
@@ -179,14 +180,9 @@ def _enroll(client: Client, state: Manifest, label: str, source: Path, digest: s
             return client.wait(recorded, kind="voiceprint").voiceprint
         except (errors.JobError, errors.ValidationError) as ended:  # ended without a voiceprint, or not a job id
             print(f"voiceprint job {recorded} gave no voiceprint ({ended}); enrolling {label} again", file=sys.stderr)
-    job = client.submit_voiceprint(source)
+    job = submit_enrollment(client, label, source)
     state.set_meta(job_key, job.id)
-    print(f"voiceprint job {job.id} submitted (enrolling {label})", file=sys.stderr)
-    try:
-        return client.wait(job).voiceprint
-    except (errors.JobFailedError, errors.JobCanceledError) as error:
-        error.add_note(enrollment_failed(label, source))
-        raise
+    return enrolled_voiceprint(client, job, label, source)
 
 
 def _check_args(args: argparse.Namespace, sources: Sequence[tuple[str, str | Path]]) -> Matching | None:
