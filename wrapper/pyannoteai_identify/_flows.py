@@ -615,6 +615,12 @@ def _failed(polls: int, last: BaseException) -> str:
     return f"{polls} polls in a row failed, the last with: {last}"
 
 
+def status_said(status: str | None, *, still: bool = True) -> str:
+    """What a wait timeout says of a job whose last known status is *status*: "is still running", or
+    "has no known status" when no answer (nor the job handle) gave one."""
+    return f"is {'still ' if still else ''}{status}" if status else "has no known status"
+
+
 def _told(job: Job[Result], last_status: str | None, on_status: Callable[[Job[Result]], object] | None) -> Job[Result]:
     """*job*, once *on_status* has heard of its status (unless that is the status it heard last)."""
     if on_status is not None and str(job.status) != last_status:
@@ -731,9 +737,8 @@ def wait(
             unsent = " (the last poll was not sent: the API's rate limit holds this client back)" if held else ""
             failing = None if held or not failed_polls or last_failure is None else _failed(failed_polls, last_failure)
             known = last_status or status
-            state = f"is still {known}" if known else "has no known status"
             raise WaitTimeoutError(
-                f"job {job_id} {state} after {timeout:g} s{unsent}{f' ({failing})' if failing else ''}; "
+                f"job {job_id} {status_said(known)} after {timeout:g} s{unsent}{f' ({failing})' if failing else ''}; "
                 f"call wait({job_id!r}) again later to resume",
                 job_id=job_id,
                 last_status=known,

@@ -34,6 +34,7 @@ from ._config import (
     WEBHOOK_SECRET_ENV,
 )
 from ._core import LIST_JOBS
+from ._flows import status_said
 from ._polling import PollSchedule
 from ._upload import check_identify_duration, check_voiceprint_duration
 from ._validation import (
@@ -996,7 +997,7 @@ def error_message(error: BaseException) -> str:
 def timeout_state(error: errors.WaitTimeoutError, *, still: bool = True) -> str:
     """What a wait timeout says of its job: "is still running", or "has no known status (3 polls in
     a row failed, …)" when no answer was read or every poll since the last answer failed."""
-    state = f"is {'still ' if still else ''}{error.last_status}" if error.last_status else "has no known status"
+    state = status_said(error.last_status, still=still)
     return f"{state} ({error.polls_failing})" if error.polls_failing else state
 
 
