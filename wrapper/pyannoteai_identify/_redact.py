@@ -32,15 +32,19 @@ def hide_secrets(url: str) -> str:
             scheme, separator, rest = head, colon, tail  # a user name or a scheme ("mailto:"): it stays
         else:
             scheme, separator, rest = "", "", url
-    cut = min((index for index in (rest.find("?"), rest.find("#")) if index >= 0), default=len(rest))
     at = rest.rfind("@")
     if at < 0:
         return f"{scheme}{separator}{_without_query(rest)}"
-    if at < cut:
+    if at < _query_start(rest):
         return f"{scheme}{separator}{CREDENTIALS_HIDDEN}{_without_query(rest[at + 1 :])}"
     return f"{scheme}{separator}{ALL_HIDDEN}"
 
 
+def _query_start(text: str) -> int:
+    """Where the query or the fragment of *text* starts (its first ``?`` or ``#``), or its length."""
+    return min((index for index in (text.find("?"), text.find("#")) if index >= 0), default=len(text))
+
+
 def _without_query(text: str) -> str:
-    cut = min((index for index in (text.find("?"), text.find("#")) if index >= 0), default=-1)
-    return text if cut < 0 else text[:cut] + QUERY_HIDDEN
+    cut = _query_start(text)
+    return text if cut == len(text) else text[:cut] + QUERY_HIDDEN
