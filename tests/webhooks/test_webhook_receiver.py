@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -168,10 +169,13 @@ def test_a_receiver_without_a_secret_fails_at_construction() -> None:
         ({"tolerance": -1}, "tolerance"),
         ({"max_body_bytes": 100, "max_bytes_in_flight": 99}, "max_bytes_in_flight"),
         ({"max_bytes_in_flight": 2.5e9}, "max_bytes_in_flight"),
+        ({"body_timeout": 0}, "body_timeout"),
+        ({"body_timeout": float("inf")}, "body_timeout"),
+        ({"body_timeout": True}, "body_timeout"),
     ],
 )
 def test_bad_receiver_settings_are_rejected_naming_the_field(kwargs: dict[str, Any], field: str) -> None:
-    """A non-positive body limit or a negative tolerance raises ValidationError naming it."""
+    """A non-positive body limit or body timeout, or a negative tolerance, raises ValidationError naming it."""
     with pytest.raises(ValidationError, match=field):
         WebhookReceiver(SECRET, **kwargs)
 
@@ -290,6 +294,31 @@ async def test_handle_request_gives_back_what_it_held_and_answers_503_past_the_b
     busy = await receiver.handle_request(Request())  # type: ignore[arg-type]
     assert (busy.status_code, busy.reason) == (503, "busy")
     assert receiver._in_flight.held == 50
+
+
+@pytest.mark.anyio
+async def test_a_sender_that_stalls_inside_its_body_is_answered_408_and_gives_back_the_bytes_it_held() -> None:
+    """Well-formed signature headers, then a body that stops one byte short and never ends: the
+    bytes read were held against max_bytes_in_flight until the sender hung up, which a sender that
+    stalls never does (uvicorn has no body timeout). Four such forged deliveries (4 x 64 MiB by
+    default, sent once) had every genuine delivery answered 503 "busy" for as long as they stayed
+    connected. The body must arrive within body_timeout; past it the sender is answered 408."""
+    receiver = WebhookReceiver(SECRET, max_body_bytes=100, max_bytes_in_flight=100, body_timeout=0.2)
+
+    class Stalls:
+        headers = _forged_headers()
+
+        async def stream(self) -> Any:
+            yield b"x" * 99
+            await anyio.sleep_forever()
+            yield b""  # pragma: no cover
+
+    with anyio.fail_after(5):
+        outcome = await receiver.handle_request(Stalls())  # type: ignore[arg-type]
+    assert (outcome.status_code, outcome.reason, outcome.event) == (408, "timeout", None)
+    assert receiver._in_flight.held == 0
+    body, headers = delivery()
+    assert (await receiver.handle_async(body, headers)).reason == "accepted"
 
 
 @pytest.mark.anyio

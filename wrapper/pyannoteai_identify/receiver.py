@@ -28,6 +28,7 @@ import dataclasses
 import inspect
 import json
 import logging
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -80,6 +81,9 @@ logger = logging.getLogger("pyannoteai_identify.webhooks")
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 #: Bodies read at once, across requests, by default: this many of the largest (see ``max_bytes_in_flight``).
 DEFAULT_BODIES_IN_FLIGHT = 4
+#: Seconds a body may take to arrive once its headers were checked. The API waits 10 s for an
+#: answer before it counts a delivery as failed, so a genuine body is never slower than that.
+DEFAULT_BODY_TIMEOUT = 30.0
 _CHUNK = 64 * 1024
 
 #: Your code that handles an event: a function or a coroutine function.
@@ -149,10 +153,12 @@ class DeliveryOutcome:
     Attributes:
         status_code: 200 for a delivery accepted or already handled, 400 for one that failed
             verification, 413 for a body over the limit, 503 when the bodies being read at once
-            would pass ``max_bytes_in_flight`` (the API tries the delivery again later).
+            would pass ``max_bytes_in_flight`` (the API tries the delivery again later), 408 for
+            a body still arriving after ``body_timeout``.
         body: the JSON body to answer with (``media_type``).
         reason: ``accepted``, ``ignored`` (a status that is not final), ``duplicate``, ``too_large``,
-            ``busy``, ``disconnected`` (the sender hung up inside the body), or the
+            ``busy``, ``disconnected`` (the sender hung up inside the body), ``timeout`` (its
+            body did not arrive within ``body_timeout``), or the
             ``WebhookVerificationError`` reason (``signature_mismatch``, …).
         event: the event to handle, set only for a new, verified delivery: a redelivery of a job
             already handled, or a refused delivery, leaves it None.
@@ -216,6 +222,9 @@ class WebhookReceiver:
             body is read no further. Anyone can send a body with well-formed signature headers,
             and only the body's signature tells it is forged, once read: without a bound, a flood
             of them holds ``max_body_bytes`` each. Default: 4 × ``max_body_bytes``.
+        body_timeout: seconds ``handle_request`` waits for a body after its headers (408 beyond), so
+            a sender that stalls inside its body gives back what it holds of ``max_bytes_in_flight``;
+            None: no limit. Default 30 s (the API itself gives up on an answer after 10 s).
 
     Raises:
         ConfigurationError: no secret was given and ``PYANNOTEAI_WEBHOOK_SECRET`` is not set, or a
@@ -231,6 +240,7 @@ class WebhookReceiver:
         tolerance: float | None = DEFAULT_TOLERANCE,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_bytes_in_flight: int | None = None,
+        body_timeout: float | None = DEFAULT_BODY_TIMEOUT,
     ) -> None:
         try:
             self._signers = _signers(resolve_secret(secret), cached=False)
@@ -251,6 +261,10 @@ class WebhookReceiver:
                 max_bytes_in_flight,
                 f"must be a whole number of bytes ≥ max_body_bytes ({max_body_bytes})",
             )
+        number = not isinstance(body_timeout, bool) and isinstance(body_timeout, int | float)
+        if body_timeout is not None and not (number and 0 < body_timeout < math.inf):
+            raise ValidationError("body_timeout", body_timeout, "must be a finite number of seconds > 0, or None")
+        self.body_timeout = body_timeout
         self.max_bytes_in_flight = max_bytes_in_flight
         self._in_flight = _Budget(max_bytes_in_flight)
         self.store: DeliveryStore = MemoryDeliveryStore() if store is None else store
@@ -371,12 +385,19 @@ class WebhookReceiver:
         body = bytearray()  # one buffer: chunks then a joined copy held the body twice at the end
         try:
             try:
-                async for chunk in request.stream():
-                    if len(body) + len(chunk) > self.max_body_bytes:
-                        return self.too_large()
-                    if not self._in_flight.take(len(chunk)):
-                        return self.busy()
-                    body += chunk
+                with anyio.move_on_after(math.inf if self.body_timeout is None else self.body_timeout) as read:
+                    async for chunk in request.stream():
+                        if len(body) + len(chunk) > self.max_body_bytes:
+                            return self.too_large()
+                        if not self._in_flight.take(len(chunk)):
+                            return self.busy()
+                        body += chunk
+                if read.cancelled_caught:
+                    # Anyone can stall (only the headers were checked): what it held is given back.
+                    logger.info(
+                        "a webhook sender sent %d bytes of its body in %g s, then stalled", len(body), self.body_timeout
+                    )
+                    return _outcome(408, "timeout", message=f"the body did not arrive within {self.body_timeout:g} s")
             except ClientDisconnect:
                 # Anyone can do this (only the headers were checked): not an error of the server's.
                 logger.info("a webhook sender disconnected after %d bytes of its body: nothing to handle", len(body))
@@ -442,6 +463,7 @@ def asgi_app(
     tolerance: float | None = DEFAULT_TOLERANCE,
     path: str = "/",
     max_bytes_in_flight: int | None = None,
+    body_timeout: float | None = DEFAULT_BODY_TIMEOUT,
 ) -> Starlette:
     """A ready Starlette app that receives pyannoteAI webhooks on ``POST {path}``.
 
@@ -462,6 +484,7 @@ def asgi_app(
         path: the route to serve.
         max_bytes_in_flight: the bytes of bodies read at once, across requests (503 beyond);
             default 4 × *max_body_bytes*. See :class:`WebhookReceiver`.
+        body_timeout: seconds a body may take after its headers (408 beyond); see :class:`WebhookReceiver`.
 
     Raises:
         ConfigurationError: no secret is configured.
@@ -485,6 +508,7 @@ def asgi_app(
         tolerance=tolerance,
         max_body_bytes=max_body_bytes,
         max_bytes_in_flight=max_bytes_in_flight,
+        body_timeout=body_timeout,
     )
 
     async def receive_webhook(request: Request) -> Response:
