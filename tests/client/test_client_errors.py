@@ -97,11 +97,16 @@ async def test_payment_required_explains_the_budget(api: Api, router: respx.Rout
     assert caught.value.request_id == "r-402"
 
 
-@pytest.mark.parametrize(("header", "seconds"), [("12", 12.0), ("0.5", 0.5), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("12", 12.0), ("0.5", 0.5), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), ("inf", None), ("1e400", None)],
+)
 async def test_rate_limit_error_carries_retry_after(
-    api: Api, router: respx.Router, header: str, seconds: float
+    api: Api, router: respx.Router, header: str, seconds: float | None
 ) -> None:
-    """A 429 on identify (never retried) gives RateLimitError.retry_after from the header."""
+    """A 429 on identify (never retried) gives RateLimitError.retry_after from the header; an
+    infinite one is no wait to follow (``time.sleep(inf)`` raises OverflowError, the message said
+    "Retry after inf s"): None, as for any other Retry-After that is not a wait."""
     router.post("/v1/identify").respond(
         429, json={"requestId": "r", "message": "Too many requests"}, headers={"Retry-After": header}
     )
@@ -109,6 +114,25 @@ async def test_rate_limit_error_carries_retry_after(
         await api.identify(URL, {"John": "vp"})
     assert caught.value.retry_after == seconds
     assert caught.value.headers["retry-after"] == header
+
+
+async def test_an_error_message_stays_short_whatever_the_size_of_the_body_it_comes_from(
+    api: Api, router: respx.Router
+) -> None:
+    """A non-JSON error body is cut to 200 characters in the message, but a JSON ``message``,
+    ``requestId`` or field error went into ``str(error)`` whole: a proxy or a broken API answering
+    a 1 MB message made a 1 MB exception, logged whole by wait() at every failed poll and printed
+    by the CLI. The message stays a line long; the whole body is still in ``error.body``."""
+    huge = "x" * 1_000_000
+    router.get(JOB_PATH).respond(503, json={"message": huge, "requestId": "r" * 1_000_000})
+    router.post("/v1/identify").respond(400, json={"message": "bad", "errors": [{"field": "url", "message": huge}] * 5})
+    with pytest.raises(ServerError) as server:
+        await api.get_job(JOB_ID)
+    with pytest.raises(BadRequestError) as bad:
+        await api.identify(URL, {"John": "vp"})
+    for error in (server.value, bad.value):
+        assert len(str(error)) < 2_000, len(str(error))
+        assert huge.encode() in error.body
 
 
 async def test_an_error_without_a_json_body_keeps_its_text(api: Api, router: respx.Router) -> None:
@@ -179,3 +203,39 @@ async def test_the_key_appears_in_no_exception_repr_or_log_line(
         texts += [str(error), repr(error), "".join(traceback.format_exception(error)), repr(vars(error))]
     for text in texts:
         assert API_KEY not in text
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+async def test_a_redirect_is_not_followed_and_its_error_names_where_it_points(
+    api: Api, router: respx.Router, status: int
+) -> None:
+    """A 3xx is an APIError whose message names the Location (without its query) and says to check the
+    base URL: the SDK does not follow it, so that the key is sent to the configured API only."""
+    location = "https://elsewhere.example.com/v1/jobs/x?token=s3cret"
+    route = router.get(JOB_PATH).respond(status, headers={"Location": location}, text="Moved")
+    with pytest.raises(APIError) as caught:
+        await api.get_job(JOB_ID)
+    message = str(caught.value)
+    assert "https://elsewhere.example.com/v1/jobs/x" in message
+    assert "s3cret" not in message
+    assert "PYANNOTEAI_BASE_URL" in message
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"status": {"a": 1}, "message": "valid"}, "status"),
+        ({"status": "OK", "message": None}, "message"),
+        ({"status": 3, "message": "valid"}, "status"),
+        ({"message": "valid"}, "status: expected a string, it is missing"),
+    ],
+)
+async def test_a_key_status_of_the_wrong_type_names_the_field(
+    api: Api, router: respx.Router, body: dict[str, Any], field: str
+) -> None:
+    """test() refuses a status or message that is not text with InvalidResponseError naming it, rather
+    than showing a dict's or None's repr as the API's words."""
+    router.get("/v1/test").respond(200, json=body)
+    with pytest.raises(InvalidResponseError, match=field):
+        await api.test()

@@ -82,6 +82,7 @@ def test_poll_gap_never_shrinks_as_the_job_ages(waits: list[float]) -> None:
         ({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "soon", "x-ratelimit-limit": "10"}, 6.0),
         ({"retry-after": "5", "x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 30)}, 5.0),
         ({"x-ratelimit-remaining": "0.0", "x-ratelimit-reset": "25"}, 25.0),
+        ({"x-ratelimit-remaining": "-1", "x-ratelimit-reset": "25"}, 25.0),
     ],
     ids=[
         "none",
@@ -95,6 +96,7 @@ def test_poll_gap_never_shrinks_as_the_job_ages(waits: list[float]) -> None:
         "bad-reset",
         "retry-after-wins",
         "remaining-as-a-float",
+        "remaining-negative",  # over the limit: less than none left, not plenty
     ],
 )
 def test_rate_limit_gap_reads_retry_after_and_the_exhausted_quota(headers: dict[str, str], gap: float | None) -> None:
@@ -270,7 +272,7 @@ def test_a_cancelled_async_call_held_by_the_throttle_gives_its_place_back() -> N
             router.get("/v1/test").mock(
                 side_effect=[
                     httpx.Response(429, headers={"Retry-After": "5", "X-RateLimit-Limit": "60"}, json={}),
-                    *[httpx.Response(200, json={"message": "ok"})] * 3,
+                    *[httpx.Response(200, json={"status": "OK", "message": "ok"})] * 3,
                 ]
             )
             client = AsyncClient(API_KEY, base_url=BASE_URL, max_retries=0, sleep=fake_sleep, clock=lambda: 0.0)

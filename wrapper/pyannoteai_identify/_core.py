@@ -20,8 +20,9 @@ from uuid import UUID
 
 import httpx
 
-from ._config import KEY_SOURCES, is_loopback
+from ._config import BASE_URL_SOURCES, KEY_SOURCES, is_loopback
 from ._json import loads_json
+from ._redact import hide_secrets
 from ._retry import parse_retry_after
 from ._validation import Matching, Voiceprint
 from .errors import (
@@ -34,6 +35,7 @@ from .errors import (
     PaymentRequiredError,
     RateLimitError,
     ServerError,
+    _short_repr,
 )
 from .results import Job, JobKind, JobStatus, Result, coerce_status, parse_job
 
@@ -227,10 +229,19 @@ def error_for(response: httpx.Response, *, creates_job: bool = False) -> APIErro
         if creates_job:  # a refusal: sending again cannot bill twice
             hint += "; no job was created, so submitting again then bills once"
         return RateLimitError(message, retry_after=retry_after, hint=hint, **common)
+    if 300 <= status < 400:
+        return APIError(message, hint=_redirect_hint(response), **common)
     if status >= 500:
         hint = MAY_HAVE_CREATED_A_JOB if creates_job else "The API failed; try again later"
         return ServerError(message, hint=hint, **common)
     return APIError(message, **common)
+
+
+def _redirect_hint(response: httpx.Response) -> str:
+    """What to do about a redirect, which the SDK does not follow: the key goes to the configured API only."""
+    location = response.headers.get("location", "")
+    where = f" to {hide_secrets(location[:300])}" if location else ""
+    return f"The API redirected{where}, which the SDK does not follow: check the base URL ({BASE_URL_SOURCES})"
 
 
 def json_of(response: httpx.Response) -> Any:
@@ -363,4 +374,14 @@ def parse_key_status(response: httpx.Response) -> KeyStatus:
         raise _with_response(
             InvalidResponseError("the response breaks the contract: expected an object", status_code=0), response
         )
-    return KeyStatus(str(data.get("status", "")), str(data.get("message", "")))
+    for name in ("status", "message"):
+        if not isinstance(data.get(name), str):
+            raise _with_response(
+                InvalidResponseError(
+                    f"the response breaks the contract at {name}: expected a string, "
+                    + (f"got {_short_repr(data[name])}" if name in data else "it is missing"),
+                    status_code=0,
+                ),
+                response,
+            )
+    return KeyStatus(data["status"], data["message"])

@@ -105,9 +105,14 @@ def rate_limit_gap(headers: Mapping[str, str], now: float) -> float | None:
 
 
 def quota_exhausted(headers: Mapping[str, str]) -> bool:
-    """Whether ``X-RateLimit-Remaining`` says no request is left in the window."""
+    """Whether ``X-RateLimit-Remaining`` says no request is left in the window (0, or below: over the limit)."""
     remaining = headers.get("x-ratelimit-remaining")
-    return remaining is not None and remaining.strip() in ("0", "0.0")
+    if remaining is None:
+        return False
+    try:
+        return float(remaining) <= 0
+    except ValueError:
+        return False
 
 
 def rate_limit(headers: Mapping[str, str], default: float) -> float:

@@ -37,7 +37,7 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
             seconds = email.utils.mktime_tz(parsed) - (time.time() if now is None else now)
         except (ValueError, OverflowError):  # a year the platform cannot represent
             return None
-    if seconds != seconds:  # NaN
+    if not math.isfinite(seconds):  # NaN, or infinity ("inf", "1e400"): no wait anyone can follow
         return None
     return max(0.0, seconds)
 

@@ -27,6 +27,7 @@ from ._client import Client
 from ._config import (
     API_KEY_ENV,
     BASE_URL_ENV,
+    BASE_URL_SOURCES,
     DEFAULT_MAX_RETRIES,
     KEY_SOURCES,
     MAX_REQUEST_TIMEOUT,
@@ -1005,6 +1006,7 @@ def timeout_state(error: errors.WaitTimeoutError, *, still: bool = True) -> str:
 _COMMAND_LINE_WORDS = (
     (PASS_A_KEY, f"set the {API_KEY_ENV} environment variable or pass --api-key"),
     (KEY_SOURCES, f"{API_KEY_ENV} or --api-key"),
+    (BASE_URL_SOURCES, f"{BASE_URL_ENV} or --base-url"),
     (LIST_JOBS, "`pyannoteai-identify jobs`"),
 )
 

@@ -186,14 +186,23 @@ class APIError(PyannoteAIError):
         self.field_errors = tuple(field_errors)
         self.headers: Mapping[str, str] = dict(headers or {})
         self.body = body
-        text = f"HTTP {status_code}: {message}"
+        # What the server sent is cut in the text (kept whole in the attributes and in body): a
+        # broken API or a proxy can send megabytes, and str(error) goes to logs and terminals.
+        text = f"HTTP {status_code}: {_cut(message, 500)}"
         if self.field_errors:
-            text += " (" + "; ".join(f"{e.field}: {e.message}" for e in self.field_errors) + ")"
+            shown = [f"{_cut(e.field, 100)}: {_cut(e.message, 200)}" for e in self.field_errors[:10]]
+            more = len(self.field_errors) - len(shown)
+            text += " (" + "; ".join(shown) + (f"; and {more} more" if more else "") + ")"
         if request_id:
-            text += f" [request id {request_id}]"
+            text += f" [request id {_cut(request_id, 100)}]"
         if hint:
             text += f". {hint}"
         super().__init__(text)
+
+
+def _cut(text: str, limit: int) -> str:
+    """*text*, or its first *limit* characters and an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class BadRequestError(APIError):
