@@ -26,6 +26,7 @@ import io
 import json
 import logging
 import math
+import numbers
 import re
 import reprlib
 from abc import ABC, abstractmethod
@@ -339,10 +340,22 @@ def _packed_scores(scores: array[int] | array[float] | Sequence[float]) -> tuple
         if scores.typecode == "d" and not _all_finite(scores):
             raise ValueError("scores must be finite numbers")
         return scores.tobytes(), scores.typecode
+    values = list(scores)
     try:
-        return _compact_scores(list(scores))
+        return _compact_scores(values)
     except (TypeError, ValueError, OverflowError):  # ValueError: a NaN or an infinity
+        pass
+    try:  # number subclasses and numpy scalars, as plain ints and floats (as from_dict reads them)
+        return _compact_scores([_plain_score(value) for value in values])
+    except (TypeError, ValueError, OverflowError):
         raise ValueError("scores must be finite numbers") from None
+
+
+def _plain_score(value: Any) -> int | float:
+    """*value* as a plain ``int`` or ``float``; TypeError unless it is a real number (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError("not a number")
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
 _RowT = TypeVar("_RowT", Segment, Identification)
@@ -475,6 +488,9 @@ _RTTM_EMPTY_LABEL = "%"
 def _rttm(rows: Iterable[tuple[str, float, float]], file_id: str) -> str:
     """RTTM lines for *rows*, leaving out every turn whose duration rounds to 0.000 s or less.
 
+    A turn that starts before 0 s (the contract says ``minimum: 0``; the parser does not refuse it)
+    is cut at 0 s: scorers refuse a negative onset too.
+
     Such turns (zero-length, end before start, shorter than half a millisecond: the contract does
     not forbid them) would make NIST-style scorers (dscore, md-eval) refuse the whole file with
     "Turn duration <= 0 seconds". A turn shorter than half a millisecond holds next to no speech; a
@@ -486,12 +502,13 @@ def _rttm(rows: Iterable[tuple[str, float, float]], file_id: str) -> str:
     buffer = io.StringIO()
     inverted = 0
     for label, start, end in rows:
-        duration = f"{end - start:.3f}"
+        onset = max(start, 0.0) + 0.0  # a scorer refuses a negative onset; + 0.0 turns -0.0 into 0.0
+        duration = f"{end - onset:.3f}"
         if float(duration) <= 0:
-            inverted += float(duration) < 0
+            inverted += end < start
             continue
         name = _rttm_field(label) if label else _RTTM_EMPTY_LABEL
-        buffer.write(f"SPEAKER {file_field} 1 {start + 0.0:.3f} {duration} <NA> <NA> {name} <NA> <NA>\n")
+        buffer.write(f"SPEAKER {file_field} 1 {onset:.3f} {duration} <NA> <NA> {name} <NA> <NA>\n")
     if inverted:
         logger.warning("RTTM of %s: left out %d turn(s) that end before they start", file_id, inverted)
     return buffer.getvalue()
@@ -538,7 +555,13 @@ class _Output(_Frozen, ABC):
         """The output as the API would send it (camelCase keys)."""
 
     def to_json(self, **kwargs: Any) -> str:
-        """The output as JSON, in the API's own field names."""
+        """The output as JSON, in the API's own field names.
+
+        Raises:
+            ValueError: a number is not finite (a result built directly, not parsed): NaN and
+                Infinity are not JSON, and from_dict would refuse them.
+        """
+        kwargs.setdefault("allow_nan", False)
         return json.dumps(self.to_dict(), **kwargs)
 
 
@@ -681,8 +704,12 @@ class IdentifyResult(_Diarized):
 
     @property
     def speakers(self) -> list[str]:
-        """The matched labels, in order of first appearance."""
-        seen = dict.fromkeys(_Identifications.of(self.identification)._values(4))
+        """The matched labels, in the order they first speak (by start time; turns that start
+        together keep the output's order), as the output need not be in time order."""
+        table = _Identifications.of(self.identification)
+        starts, matches = list(table._values(1)), list(table._values(4))
+        order = sorted(range(len(table)), key=starts.__getitem__)
+        seen = dict.fromkeys(matches[index] for index in order)
         seen.pop(None, None)
         return list(seen)
 
