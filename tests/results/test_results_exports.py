@@ -96,3 +96,21 @@ def test_speakers_are_listed_in_the_order_they_first_speak_even_when_the_output_
         }
     )
     assert result.speakers == ["Mary", "John"]
+
+
+def test_turns_with_per_turn_confidence_are_hashable_like_turns_without() -> None:
+    """A row is a tuple, so a set of turns deduplicates them; a per-turn score map (turnLevelConfidence)
+    is read-only and hashes by its items, so asking for confidence does not make set() raise."""
+    output = {
+        "diarization": [
+            {"speaker": "SPEAKER_00", "start": 0.0, "end": 1.0, "confidence": {"SPEAKER_00": 91}},
+            {"speaker": "SPEAKER_00", "start": 0.0, "end": 1.0, "confidence": {"SPEAKER_00": 91}},
+            {"speaker": "SPEAKER_01", "start": 1.0, "end": 2.0, "confidence": {"SPEAKER_01": 80}},
+        ],
+        "identification": [],
+    }
+    turns = IdentifyResult.from_dict(output).diarization
+    assert len(set(turns)) == 2
+    assert hash(turns[0].confidence) == hash(turns[1].confidence)
+    with pytest.raises(TypeError, match="read-only"):
+        turns[0].confidence["SPEAKER_00"] = 1  # type: ignore[index]

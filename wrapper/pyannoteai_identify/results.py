@@ -161,6 +161,10 @@ class _ReadOnlyDict(dict[str, Any]):
     def __reduce__(self) -> tuple[Any, ...]:
         return (_ReadOnlyDict, (dict(self),))
 
+    def __hash__(self) -> int:  # type: ignore[override]
+        """By its items, as it never changes: a turn holding a score map stays hashable, like a tuple."""
+        return hash(frozenset(self.items()))
+
 
 def _read_only(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     """*mapping* as a read-only copy (itself when it already is one)."""
