@@ -364,3 +364,74 @@ def test_max_retries_and_a_retry_policy_that_disagree_are_refused(cls: type) -> 
     assert cls(API_KEY, base_url=BASE_URL, retry_policy=RetryPolicy(max_retries=1))._ctx.retry.max_retries == 1
     assert cls(API_KEY, base_url=BASE_URL)._ctx.retry.max_retries == 3
     assert cls(API_KEY, base_url=BASE_URL, max_retries=0)._ctx.retry.max_retries == 0
+
+
+def test_a_request_queued_behind_a_hold_is_held_again_when_a_refusal_meanwhile_extends_it() -> None:
+    """Concurrent calls queued behind a Retry-After: 1 (spaced 1 s apart at 60 a minute) each slept to
+    its slot and sent, even when the first of them was refused meanwhile with Retry-After: 30: every
+    later call of the queue went out into the new hold (the throttle's "the next request of the
+    client waits" broken under concurrency). A queued call wakes, sees the longer hold, and waits it."""
+    import anyio
+
+    clock = [0.0]
+    sent_at: list[float] = []
+    sleeps: list[float] = []
+    gates: list[anyio.Event] = []
+
+    async def gated_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        gate = anyio.Event()
+        gates.append(gate)
+        await gate.wait()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent_at.append(clock[0])
+        if len(sent_at) == 1:
+            return httpx.Response(429, headers={"Retry-After": "1", "X-RateLimit-Limit": "60"}, json={})
+        if len(sent_at) == 2:
+            return httpx.Response(429, headers={"Retry-After": "30", "X-RateLimit-Limit": "60"}, json={})
+        return httpx.Response(200, json={"status": "OK", "message": "ok"})
+
+    async def scenario() -> None:
+        client = AsyncClient(
+            API_KEY,
+            base_url=BASE_URL,
+            max_retries=0,
+            transport=httpx.MockTransport(handler),
+            clock=lambda: clock[0],
+            sleep=gated_sleep,
+        )
+        with pytest.raises(RateLimitError):
+            await client.test()  # the budget is spent: hold 1 s, then one request a second
+        outcomes: list[object] = []
+
+        async def call() -> None:
+            try:
+                outcomes.append(await client.test())
+            except RateLimitError as error:
+                outcomes.append(error)
+
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as group:
+                group.start_soon(call)
+                group.start_soon(call)
+                while len(gates) < 2:
+                    await anyio.sleep(0)
+                assert sleeps == [pytest.approx(1.0), pytest.approx(2.0)]  # queued at slots 1 s and 2 s
+                clock[0] = 1.0
+                gates[0].set()  # the first wakes, is refused: Retry-After 30, held until 31 s
+                while len(outcomes) < 1:
+                    await anyio.sleep(0)
+                clock[0] = 2.0
+                gates[1].set()  # the second reaches its slot, inside the new hold
+                while len(outcomes) < 2 and len(gates) < 3:
+                    await anyio.sleep(0)
+                clock[0] = 31.0
+                for gate in gates[2:]:
+                    gate.set()
+        await client.aclose()
+        assert sent_at[:2] == [0.0, 1.0]
+        assert not [at for at in sent_at[2:] if at < 31.0], f"sent at {sent_at} inside the hold until 31 s"
+        assert sleeps[2:] == [pytest.approx(29.0)]  # the second waited out the rest of the new hold
+
+    anyio.run(scenario)

@@ -235,6 +235,11 @@ class Throttle:
             self._waiting.remove(slot)
             self._last_sent = max(self._last_sent, slot, at)
 
+    def extended_past(self, slot: float) -> bool:
+        """Whether a hold set after *slot* was reserved (a refusal meanwhile) ends after it."""
+        with self._lock:
+            return self._hold_until > slot
+
     def release(self, slot: float) -> None:
         """The request of *slot* was abandoned before it was sent: give its place back."""
         with self._lock:
@@ -335,6 +340,9 @@ def send(
             except BaseException:  # cancelled or interrupted while held: the slot is not used
                 ctx.throttle.release(slot)
                 raise
+            if ctx.throttle.extended_past(slot):  # refused meanwhile (another call): queue behind the new hold
+                ctx.throttle.release(slot)
+                continue
         sent_at = ctx.clock()
         ctx.throttle.sent(slot, sent_at)
         started = time.perf_counter()
