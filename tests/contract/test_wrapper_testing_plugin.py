@@ -543,6 +543,19 @@ def test_the_plugin_is_registered_through_its_entry_point(pytester: pytest.Pytes
         result.stdout.fnmatch_lines([f"{fixture} -- *"])
 
 
+def test_a_conftest_may_also_list_the_plugin_in_pytest_plugins(pytester: pytest.Pytester) -> None:
+    """``pytest_plugins = ["pyannoteai_identify.testing"]`` (pytest's documented way to require a plugin,
+    and what a team running with PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 writes) must not break the run
+    where the entry point also loads it. Under an entry point named ``pyannoteai_identify``, pytest
+    refuses the second name for the same module: "Plugin already registered under a different name",
+    and no test runs. Naming the entry point after its module (``pyannoteai_identify.testing``) makes
+    pytest see the conftest's request as already satisfied."""
+    pytester.makeconftest('pytest_plugins = ["pyannoteai_identify.testing"]\n')
+    pytester.makepyfile(test_consumer="def test_mock(pyannoteai_mock):\n    assert pyannoteai_mock.requests == []\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
 def test_importing_the_plugin_pulls_in_neither_respx_nor_jsonschema() -> None:
     """Every pytest run imports the plugin: it stays cheap, and without the testing extra it says what to install."""
     run = subprocess.run([sys.executable, "-c", WITHOUT_EXTRA], capture_output=True, text=True, timeout=60)
