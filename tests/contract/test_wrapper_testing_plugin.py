@@ -651,3 +651,22 @@ def test_the_ids_of_the_jobs_the_mock_created_are_listed_oldest_first(pyannoteai
     assert pyannoteai_mock.job_ids == [first, added, last]
     body, _ = pyannoteai_mock.delivery(pyannoteai_mock.job_ids[0])
     assert json.loads(body)["jobId"] == first
+
+
+def test_importing_the_plugin_without_pytest_names_the_extra_to_install() -> None:
+    """The plugin module is for pytest: imported where pytest is missing, it says to install the
+    testing extra, as a missing respx or jsonschema does, not a bare "No module named 'pytest'"."""
+    script = (
+        "import sys\n"
+        "sys.modules['pytest'] = None\n"
+        "try:\n"
+        "    import pyannoteai_identify.testing\n"
+        "except ModuleNotFoundError as error:\n"
+        "    print(error.name, '|', error)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == (
+        "pytest | pyannoteai_identify.testing is a pytest plugin and pytest is not installed: "
+        "pip install 'pyannoteai-identify[testing]'"
+    )

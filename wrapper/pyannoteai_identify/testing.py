@@ -37,7 +37,15 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 import httpx
-import pytest
+
+try:
+    import pytest
+except ModuleNotFoundError as missing:  # the plugin is for pytest; the rest of the package needs no pytest
+    raise ModuleNotFoundError(
+        "pyannoteai_identify.testing is a pytest plugin and pytest is not installed: "
+        "pip install 'pyannoteai-identify[testing]'",
+        name="pytest",
+    ) from missing
 
 from . import webhooks
 from ._client import AsyncClient, Client
