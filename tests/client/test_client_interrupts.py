@@ -15,6 +15,7 @@ import gc
 import logging
 import socket
 import threading
+import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
@@ -325,11 +326,13 @@ def _running_after_the_first_poll(first_poll: Callable[[], None]) -> httpx.MockT
     return httpx.MockTransport(running)
 
 
-def test_close_ends_a_wait_sleeping_in_another_thread_and_says_how_to_resume() -> None:
+@pytest.mark.parametrize("with_broker", [False, True], ids=["sleeping", "on-a-broker"])
+def test_close_ends_a_wait_in_another_thread_and_says_how_to_resume(with_broker: bool) -> None:
     """A service shutting down closes its client while a thread waits for a job: the thread slept
-    out its gap (up to 5 minutes) before it saw the client closed. It ends at once, and the error
-    says how to take the wait up again."""
+    out its gap (up to 5 minutes), between polls or on its webhook broker, before it saw the client
+    closed. It ends at once, and the error says how to take the wait up again."""
     from pyannoteai_identify import Client, PollSchedule
+    from pyannoteai_identify.receiver import WebhookBroker
 
     polled = threading.Event()
     client = Client(
@@ -340,15 +343,22 @@ def test_close_ends_a_wait_sleeping_in_another_thread_and_says_how_to_resume() -
     )
     raised: list[BaseException] = []
 
+    broker = WebhookBroker() if with_broker else None
+
     def wait() -> None:
         try:
-            client.wait(JOB_ID, timeout=3600)
+            client.wait(JOB_ID, timeout=3600, broker=broker)
         except BaseException as error:
             raised.append(error)
 
     waiter = threading.Thread(target=wait, daemon=True)
     waiter.start()
     assert polled.wait(10)
+    if broker is not None:
+        deadline = time.monotonic() + 10
+        while JOB_ID not in broker._waiters and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the thread waits on the broker, not before it
+        assert JOB_ID in broker._waiters
     client.close()
     waiter.join(30)  # a bound for a broken build; the 120 s gap is what it must not sleep out
 

@@ -61,7 +61,7 @@ from .results import DiarizationResult, IdentifyResult, Job, JobKind, JobStatus,
 
 if TYPE_CHECKING:
     from .batch import BatchOptions, BatchReport
-    from .receiver import WebhookBroker
+    from .receiver import WebhookBroker, _ThreadWaiter
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -515,6 +515,10 @@ class Client(_BaseClient):
         self._fork_lock = threading.Lock()
         self._sleep = sleep
         self._closing = threading.Event()  # set by close(): ends the waits of other threads
+        # The WebhookBroker waits of other threads, which close() wakes (under the lock, so that a
+        # wait starting as close() runs either is woken or sees the client closing).
+        self._broker_lock = threading.Lock()
+        self._broker_waiters: set[_ThreadWaiter] = set()
 
     def _new_http(self, transport: httpx.BaseTransport | None = None) -> httpx.Client:
         return httpx.Client(transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env)
@@ -548,15 +552,17 @@ class Client(_BaseClient):
     def close(self) -> None:
         """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after.
 
-        A ``wait`` sleeping between polls in another thread ends at once with
-        ``ConfigurationError`` (unless it sleeps with a ``sleep`` of yours); one waiting on a
-        webhook broker ends at the end of that gap, as the broker's own wait cannot be cut. A
-        request blocked in another thread is not interrupted either: it ends at its read timeout,
-        then raises ``ConfigurationError`` (``AsyncClient.aclose()`` cuts all three at once, on its own
-        event loop).
+        A ``wait`` sleeping between polls in another thread, or waiting on a ``WebhookBroker``,
+        ends at once with ``ConfigurationError`` (unless it sleeps with a ``sleep`` of yours, or its
+        broker's ``wait`` is your own: that one ends at the end of its gap). A request blocked in
+        another thread is not interrupted: it ends at its read timeout, then raises
+        ``ConfigurationError`` (``AsyncClient.aclose()`` cuts it too, on its own event loop).
         """
         self._closed = True
-        self._closing.set()
+        with self._broker_lock:
+            self._closing.set()
+            for waiter in self._broker_waiters:
+                waiter.wake()
         if self._owns_http:
             self._http.close()
 
@@ -586,7 +592,25 @@ class Client(_BaseClient):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
                 body = FileChunks(file, step.audio.size, step.progress)
                 return self._read(self._http.send(self._upload_request(step, body), stream=True))
-        return step.broker.wait(step.job_id, step.timeout)
+        return self._wait_on_broker(step)
+
+    def _wait_on_broker(self, step: _flows.AwaitWebhook) -> Any:
+        """A broker's wait, which close() ends at once when the broker is a ``WebhookBroker`` (a
+        broker of your own, or one whose ``wait`` is overridden, is waited for as it says)."""
+        from .receiver import WebhookBroker, _ThreadWaiter  # imported already: the broker is one
+
+        if not isinstance(step.broker, WebhookBroker) or type(step.broker).wait is not WebhookBroker.wait:
+            return step.broker.wait(step.job_id, step.timeout)
+        waiter = _ThreadWaiter()
+        with self._broker_lock:
+            if self._closing.is_set():
+                return None  # the next step says that the client is closed
+            self._broker_waiters.add(waiter)
+        try:
+            return step.broker._wait_as(waiter, step.job_id, step.timeout)
+        finally:
+            with self._broker_lock:
+                self._broker_waiters.discard(waiter)
 
     def test(self) -> _core.KeyStatus:
         """Check the API key with ``GET /v1/test`` (bills nothing).

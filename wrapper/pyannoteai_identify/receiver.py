@@ -533,6 +533,10 @@ class _ThreadWaiter:
         self.ready.set()
         return True
 
+    def wake(self) -> None:
+        """End the wait without an event (its client was closed)."""
+        self.ready.set()
+
 
 class _AsyncWaiter:
     """A coroutine's place in the broker, on any anyio backend (asyncio or trio).
@@ -647,8 +651,12 @@ class WebhookBroker:
 
     def wait(self, job_id: str, timeout: float) -> WebhookEvent | None:
         """Block until the event for *job_id* arrives (or was kept); None after *timeout* seconds."""
+        return self._wait_as(_ThreadWaiter(), job_id, timeout)
+
+    def _wait_as(self, waiter: _ThreadWaiter, job_id: str, timeout: float) -> WebhookEvent | None:
+        """:meth:`wait` as *waiter*, which its caller may wake early (``Client.close()``): then the
+        event, if it came meanwhile, else None."""
         _check_timeout(timeout)
-        waiter = _ThreadWaiter()
         kept = self._kept_or_register(job_id, waiter)
         if kept is not None:
             return kept
