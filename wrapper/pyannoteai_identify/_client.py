@@ -662,10 +662,10 @@ class Client(_BaseClient):
 
         Args:
             audio: an http(s) URL, a ``media://`` URL, a local path or a binary file object.
-            voiceprints: label → voiceprint, or a sequence of ``Voiceprint``: 1 to 50, the contract's
-                limits (``_validation.MIN_VOICEPRINTS`` to ``MAX_VOICEPRINTS``, from openapi.yaml).
-            num_speakers: one of the contract's ``numSpeakers`` values (1 or 2) when known; None detects
-                the number automatically.
+            voiceprints: label → voiceprint, or a sequence of ``Voiceprint``: as many as the contract's
+                limits allow (``_validation.MIN_VOICEPRINTS`` to ``MAX_VOICEPRINTS``, from openapi.yaml).
+            num_speakers: one of the contract's ``numSpeakers`` values (``_validation.NUM_SPEAKERS_VALUES``)
+                when known; None detects the number automatically.
             matching: ``Matching(exclusive=..., threshold=...)``; None keeps the API's defaults.
             confidence: also return frame-level diarization confidence.
             exclusive: also return exclusive (non-overlapping) diarization.

@@ -34,6 +34,7 @@ from .errors import (
     ConfigurationError,
     InvalidResponseError,
     JobCanceledError,
+    JobError,
     JobExpiredError,
     JobFailedError,
     NotFoundError,
@@ -42,7 +43,7 @@ from .errors import (
     ServerError,
     WaitTimeoutError,
 )
-from .results import DiarizationResult, Job, JobKind, JobStatus, Result, coerce_status, parse_output
+from .results import DiarizationResult, Job, JobKind, JobStatus, Result, coerce_status, is_terminal, parse_output
 
 logger = logging.getLogger("pyannoteai_identify")
 
@@ -559,8 +560,16 @@ def _finish(job: Job[Result]) -> Result:
             api_message=error_text,
         )
     reason = f": {error_text}" if error_text else ""
-    raise JobCanceledError(
-        f"job {job.id} was canceled{reason}", job_id=job.id, status=str(job.status), api_message=error_text
+    if job.status == JobStatus.CANCELED:
+        raise JobCanceledError(
+            f"job {job.id} was canceled{reason}", job_id=job.id, status=str(job.status), api_message=error_text
+        )
+    # A terminal status this version has no exception for (the contract's x-terminal gained it).
+    raise JobError(
+        f"job {job.id} ended with status {str(job.status)!r}{reason}",
+        job_id=job.id,
+        status=str(job.status),
+        api_message=error_text,
     )
 
 
@@ -587,7 +596,7 @@ def _from_event(event: Any, kind: JobKind | None) -> Job[Result] | None:
     reason, as the API documents): the poll that follows fetches ``output``/``output.error``.
     """
     status = coerce_status(str(event.status))
-    if status not in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED):
+    if not is_terminal(status):
         return None
     result = getattr(event, "result", None)
     if status == JobStatus.SUCCEEDED:
@@ -611,7 +620,7 @@ def _from_event(event: Any, kind: JobKind | None) -> Job[Result] | None:
 def _ended_without_reason(event: Any, kind: JobKind | None) -> Job[Result] | None:
     """The job a failed or canceled delivery without error text reports, to finish with if a poll adds nothing."""
     status = coerce_status(str(event.status))
-    if status in (JobStatus.FAILED, JobStatus.CANCELED) and not getattr(event, "error", None):
+    if is_terminal(status) and status != JobStatus.SUCCEEDED and not getattr(event, "error", None):
         return Job[Result](event.job_id, status, kind)
     return None
 
@@ -736,7 +745,7 @@ def wait(
             finished = None if event is None else _from_event(event, kind)
             if finished is not None:
                 return _finish(_told(finished, last_status, on_status))
-            if event is not None and str(event.status) in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED):
+            if event is not None and is_terminal(str(event.status)):
                 # It ended, but its delivery lacks the output, or the reason: one more poll, for it
                 # (a failure's delivery ends the wait after that poll, whatever it shows).
                 reported = _ended_without_reason(event, kind)

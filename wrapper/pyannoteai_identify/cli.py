@@ -680,7 +680,8 @@ def _job_document(job: Job[Result]) -> dict[str, Any]:
 
 def _ended_without_result(job: Job[Result]) -> str:
     """Why a failed or canceled job has no result, in the API's words when it gave some."""
-    what = f"job {job.id} {'failed' if job.status == JobStatus.FAILED else 'was canceled'}"
+    ended: dict[str, str] = {JobStatus.FAILED: "failed", JobStatus.CANCELED: "was canceled"}
+    what = f"job {job.id} {ended.get(job.status, f'ended with status {str(job.status)!r}')}"
     return f"{what}: {job.error}" if job.error else f"{what} (the API gave no reason)"
 
 
@@ -699,7 +700,7 @@ def cmd_job(args: argparse.Namespace) -> int:
             # As `job ID --wait` reports it (exit 1): an id never issued and results deleted look alike.
             message = f"job {args.job_id} is gone (unknown id, or deleted 24 hours after completion)"
             raise errors.JobExpiredError(message, job_id=args.job_id, status="unknown") from None
-    failed = job.status in (JobStatus.FAILED, JobStatus.CANCELED)
+    failed = job.is_terminal and job.status != JobStatus.SUCCEEDED
     if args.format == "json":
         fetch = fetch_command(job.id, "json", wait=False)
         with writing_result_of(job.id, args.output, fetch, state=f"is {job.status}"):

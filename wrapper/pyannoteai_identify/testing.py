@@ -53,7 +53,7 @@ from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET
 from ._contract import SpecReader
 from ._json import loads_stdlib
 from ._schema import deref, operations, response_schema
-from ._validation import ascii_int
+from ._validation import PAGE_SIZE_DEFAULT, ascii_int
 from .results import infer_kind
 from .sandbox.pytest_fixture import pytest_configure, running_sandbox, sandbox, sandbox_session
 
@@ -993,7 +993,7 @@ class MockAPI:
         values, problems = query_errors("getJobsByTeamV2", params)
         if problems:
             return _bad_request(problems)
-        limit, status = int(values.get("limit", 10)), values.get("status")
+        limit, status = int(values.get("limit", PAGE_SIZE_DEFAULT)), values.get("status")
         before = None
         if "cursor" in values:
             # A position in submission order, applied before the status filter (as the sandbox's

@@ -180,8 +180,7 @@ def identify_batch(
         inputs: local files, folders (searched recursively for audio), http(s)/media:// URLs, or
             ``.txt`` files listing them.
         voiceprints: label → voiceprint, the same for every input; as many as the contract's
-            ``IdentifyRequest.voiceprints`` allows (``MIN_VOICEPRINTS`` to ``MAX_VOICEPRINTS``: 1 to 50
-            in the contract at the time of writing).
+            ``IdentifyRequest.voiceprints`` allows (``MIN_VOICEPRINTS`` to ``MAX_VOICEPRINTS``).
         manifest: the SQLite file holding the batch's state (created if missing).
         out: the folder for results.
         concurrency: uploads, and result fetches, in flight at once (1–64); submissions are sent

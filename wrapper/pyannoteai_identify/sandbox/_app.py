@@ -31,7 +31,7 @@ from starlette.types import Receive, Scope, Send
 from .._config import bearer_token
 from .._json import loads_stdlib
 from .._spec import SPEC
-from .._validation import ascii_int
+from .._validation import PAGE_SIZE_DEFAULT, ascii_int
 from ._dispatch import WebhookDispatcher
 from ._faults import DroppedConnection, Fault, Faults
 from ._fetch import MEDIA_PATH, needs_fetch, resolve_audio
@@ -304,7 +304,7 @@ async def _page(ctx: AppContext, limit: int, cursor: str | None, status: str | N
 
 async def _list_jobs(request: Request, ctx: AppContext, data: Any) -> Response:
     try:
-        page, cursor = await _page(ctx, data.get("limit", 10), data.get("cursor"), data.get("status"))
+        page, cursor = await _page(ctx, data.get("limit", PAGE_SIZE_DEFAULT), data.get("cursor"), data.get("status"))
     except UnknownCursor:
         return _bad_request([{"field": "cursor", "message": "Unknown cursor: pass the nextCursor of a previous page"}])
     now = ctx.state.clock.now()

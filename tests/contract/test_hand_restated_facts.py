@@ -1,0 +1,170 @@
+"""Contract facts restated by hand: an edit of openapi.yaml, regenerated, must reach them too.
+
+design.md §4: enum values, bounds and field names are read from openapi.yaml, never retyped. Each
+test below edits the contract as a maintainer would and regenerates ``_spec.py`` (with the renderer
+``nox -s generate`` uses) in a copy of the package, then checks in a fresh interpreter that the part
+that restated the fact follows. Before these tests, each such edit passed the whole suite except
+the pins of ``test_spec.py``, which say nothing of the places below.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyannoteai_identify
+from pyannoteai_identify._spec import SPEC
+from tools.generate import render_spec_module
+
+GENERATED = Path(__file__).resolve().parents[2] / "generated"
+Edit = Callable[[dict[str, Any]], None]
+
+
+def _regenerated(tmp_path: Path, edit: Edit, script: str) -> Any:
+    """Run *script* against a copy of the package whose ``_spec.py`` is regenerated from the edited contract."""
+    package = tmp_path / "pyannoteai_identify"
+    shutil.copytree(Path(pyannoteai_identify.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    spec = copy.deepcopy(SPEC)
+    edit(spec)
+    (package / "_spec.py").write_text(render_spec_module(spec), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(GENERATED)])}
+    found = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert found.returncode == 0, found.stderr
+    return json.loads(found.stdout.strip().splitlines()[-1])
+
+
+def _default_page_size_3(spec: dict[str, Any]) -> None:
+    """GET /v2/jobs `limit` now defaults to 3 (was 10)."""
+    for parameter in spec["paths"]["/v2/jobs"]["get"]["parameters"]:
+        if parameter["name"] == "limit":
+            parameter["schema"]["default"] = 3
+
+
+def _terminal_status_expired(spec: dict[str, Any]) -> None:
+    """The API gains a terminal status, `expired`."""
+    status = spec["components"]["schemas"]["JobStatus"]
+    status["enum"].append("expired")
+    status["x-terminal"].append("expired")
+
+
+def _narrower_voiceprints_wider_speakers(spec: dict[str, Any]) -> None:
+    request = spec["components"]["schemas"]["IdentifyRequest"]["properties"]
+    request["voiceprints"]["maxItems"] = 20
+    request["numSpeakers"]["enum"] = [1, 2, 3]
+
+
+def test_the_sandbox_lists_a_page_of_the_contracts_default_size_when_no_limit_is_given(tmp_path: Path) -> None:
+    """sandbox/_app.py read ``data.get("limit", 10)``: the contract's default, retyped, so a new default
+    left the sandbox answering pages of 10."""
+    found = _regenerated(
+        tmp_path,
+        _default_page_size_3,
+        """
+        import json, warnings
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+        from pyannoteai_identify.sandbox import Sandbox
+
+        sandbox = Sandbox(rate_limit=0)
+        with TestClient(sandbox.app, base_url="http://127.0.0.1") as http:
+            headers = {"Authorization": f"Bearer {sandbox.api_key}"}
+            for _ in range(5):
+                assert http.post("/v1/voiceprint", json={"url": "media://a.wav"}, headers=headers).status_code == 200
+            print(json.dumps({"page": len(http.get("/v2/jobs", headers=headers).json()["items"])}))
+        """,
+    )
+    assert found == {"page": 3}
+
+
+def test_the_mock_api_lists_a_page_of_the_contracts_default_size_when_no_limit_is_given(tmp_path: Path) -> None:
+    """testing.MockAPI read ``values.get("limit", 10)``: the same default, retyped a second time."""
+    found = _regenerated(
+        tmp_path,
+        _default_page_size_3,
+        """
+        import json
+        import httpx
+        from pyannoteai_identify.testing import MockAPI
+
+        mock = MockAPI()
+        for _ in range(5):
+            mock.add_job("diarization")
+        auth = {"Authorization": f"Bearer {mock.api_key}"}
+        answer = mock.handle(httpx.Request("GET", f"{mock.base_url}/v2/jobs", headers=auth))
+        print(json.dumps({"page": len(answer.json()["items"])}))
+        """,
+    )
+    assert found == {"page": 3}
+
+
+def test_a_terminal_status_the_contract_gains_is_not_reported_as_a_cancelation(tmp_path: Path) -> None:
+    """The contract gains a terminal status (``expired`` in ``enum`` and ``x-terminal``): wait() raised
+    ``JobCanceledError("job … was canceled")`` for it, as ``_flows._finish`` took every terminal
+    status other than succeeded and failed for canceled; and once the maintainer adds the
+    ``JobStatus`` member test_spec.py asks for, no test fails."""
+    found = _regenerated(
+        tmp_path,
+        _terminal_status_expired,
+        """
+        import json
+        import httpx
+        from pyannoteai_identify import Client, JobCanceledError, JobError
+
+        def answer(request):
+            return httpx.Response(200, json={"jobId": "j1", "status": "expired", "output": {"error": "gone"}})
+
+        with Client(api_key="k", transport=httpx.MockTransport(answer)) as client:
+            try:
+                client.wait("j1", kind="identify", timeout=5)
+            except JobError as error:
+                print(json.dumps({
+                    "canceled": isinstance(error, JobCanceledError),
+                    "says_status": "expired" in str(error),
+                    "status": error.status,
+                }))
+        """,
+    )
+    assert found == {"canceled": False, "says_status": True, "status": "expired"}
+
+
+def test_docstrings_do_not_quote_voiceprint_and_speaker_limits_the_contract_no_longer_has(tmp_path: Path) -> None:
+    """Client.identify and identify_batch quoted "1 to 50" voiceprints and numSpeakers "(1 or 2)" by hand:
+    with maxItems 20 and numSpeakers [1, 2, 3] regenerated, help() still showed the old limits
+    (the validation itself follows the contract; only what users read of it did not)."""
+    found = _regenerated(
+        tmp_path,
+        _narrower_voiceprints_wider_speakers,
+        """
+        import inspect, json
+        from pyannoteai_identify import AsyncClient, Client
+        from pyannoteai_identify._validation import MAX_VOICEPRINTS, NUM_SPEAKERS_VALUES
+        from pyannoteai_identify.batch import _api
+
+        assert (MAX_VOICEPRINTS, NUM_SPEAKERS_VALUES) == (20, (1, 2, 3))  # the regenerated contract is read
+        docs = {
+            "Client.identify": inspect.getdoc(Client.identify) or "",
+            "AsyncClient.identify": inspect.getdoc(AsyncClient.identify) or "",
+            "identify_batch": inspect.getdoc(_api.identify_batch) or "",
+            "aidentify_batch": inspect.getdoc(_api.aidentify_batch) or "",
+        }
+        print(json.dumps(sorted(
+            f"{where}: {stale!r}" for where, text in docs.items() for stale in ("1 to 50", "(1 or 2)") if stale in text
+        )))
+        """,
+    )
+    assert found == []
