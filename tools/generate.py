@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import importlib.metadata
+import os
 import pprint
 import shutil
 import subprocess
@@ -97,11 +98,25 @@ def check_pins(installed: Callable[[str], str] = importlib.metadata.version) -> 
         )
 
 
+def _tools_environment() -> dict[str, str]:
+    """The environment to run the generator in: the interpreter's own scripts first on PATH, so
+    that the generator and its ruff post-hooks are the ones whose pins ``check_pins`` checked."""
+    scripts = str(Path(sys.executable).parent)
+    return {**os.environ, "PATH": os.pathsep.join([scripts, os.environ.get("PATH", "")])}
+
+
 def generate_into(workdir: Path) -> Path:
     """Run the pinned generator into *workdir* and return the package folder it wrote."""
     output = workdir / PACKAGE
+    env = _tools_environment()
+    generator = shutil.which("openapi-python-client", path=env["PATH"])
+    if generator is None:
+        raise SystemExit(
+            f"openapi-python-client is not installed beside {sys.executable}: run generation through "
+            "`nox -s generate`, which installs the pinned tools."
+        )
     command = [
-        "openapi-python-client",
+        generator,
         "generate",
         "--path",
         str(SPEC),
@@ -114,7 +129,7 @@ def generate_into(workdir: Path) -> Path:
         "--overwrite",
         "--fail-on-warning",
     ]
-    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, check=False, env=env)
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
         raise SystemExit(f"openapi-python-client failed on {SPEC.name}: fix the spec, then run `nox -s generate`")

@@ -89,3 +89,15 @@ def test_the_spec_module_is_rendered_from_the_spec() -> None:
     """_spec.py is exactly what generate.py renders from openapi.yaml (the same check CI runs)."""
     rendered = generate.render_spec_module(generate.validate_spec())
     assert generate.SPEC_MODULE.read_text(encoding="utf-8") == rendered, f"_spec.py is stale: {generate.FIX_HINT}"
+
+
+def test_a_generator_missing_from_the_interpreters_environment_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The generator is run from the environment of the interpreter running generate.py (where the
+    pins were checked), not whatever PATH finds first; missing there, the error says to run it through
+    nox instead of a FileNotFoundError traceback."""
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(SystemExit, match=r"openapi-python-client is not installed .*nox -s generate"):
+        generate.generate_into(tmp_path)
