@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from unittest import mock
 
 import httpx
 import pytest
@@ -212,3 +213,22 @@ def test_a_zero_timeout_wait_with_a_failure_delivery_without_reason_polls_once_m
     ):
         client.wait(Job("job-1", "created", "identify"), broker=broker, timeout=0)
     assert router.routes["getJobById"].call_count == 2
+
+
+@pytest.mark.parametrize("patched", ["instance", "class"])
+def test_a_test_that_patches_the_brokers_wait_has_its_patch_obeyed(patched: str) -> None:
+    """``mock.patch.object(broker, "wait")`` (or on ``WebhookBroker``) is how a test hands wait() a
+    delivery: the client called ``broker.wait``. Since close() wakes broker waits, a broker whose
+    class is WebhookBroker and whose ``type(broker).wait is WebhookBroker.wait`` (true under both
+    patches) is waited on through the broker's internals: the patch is never called and the wait
+    runs out its timeout on the real, empty broker (as a patched time.sleep is obeyed, this must be too)."""
+    event = _event({"jobId": "job-1", "status": "succeeded", "output": OUTPUT})
+    router, broker, sleeps = _router(), WebhookBroker(), []
+    target: Any = broker if patched == "instance" else WebhookBroker
+    with (
+        mock.patch.object(target, "wait", return_value=event) as fake,
+        Client("key", transport=httpx.MockTransport(router.handler), sleep=sleeps.append) as client,
+    ):
+        result = client.wait(Job("job-1", "created", "identify"), broker=broker, timeout=0.5)
+    assert isinstance(result, IdentifyResult)
+    assert fake.call_count >= 1

@@ -239,3 +239,14 @@ async def test_a_key_status_of_the_wrong_type_names_the_field(
     router.get("/v1/test").respond(200, json=body)
     with pytest.raises(InvalidResponseError, match=field):
         await api.test()
+
+
+async def test_a_redirect_to_a_long_location_never_shows_its_credentials(api: Api, router: respx.Router) -> None:
+    """The Location is cut to 300 characters before its secrets are hidden: a ``user:password@`` longer
+    than that loses its ``@`` to the cut, so hide_secrets sees no credentials and the error shows
+    the first 290 characters of the password (a proxy's redirect carrying a token as its user)."""
+    location = "https://apikey:" + "s3cret" * 60 + "@elsewhere.example.com/v1/jobs/x"
+    router.get(JOB_PATH).respond(302, headers={"Location": location}, text="Found")
+    with pytest.raises(APIError) as caught:
+        await api.get_job(JOB_ID)
+    assert "s3cret" not in str(caught.value)

@@ -168,3 +168,30 @@ def test_docstrings_do_not_quote_voiceprint_and_speaker_limits_the_contract_no_l
         """,
     )
     assert found == []
+
+
+def test_an_enrollment_that_ends_in_a_terminal_status_the_contract_gains_names_its_voiceprint(tmp_path: Path) -> None:
+    """The CLI's enrollment catches JobFailedError and JobCanceledError to add a note naming the
+    --voiceprint to record again (and to drop the enrollment from the "save their voiceprints"
+    hint). A new terminal status raised JobCanceledError and got that note; it now raises a plain
+    JobError, which the enrollment lets through without it."""
+    found = _regenerated(
+        tmp_path,
+        _terminal_status_expired,
+        """
+        import json
+        from pathlib import Path
+        import httpx
+        from pyannoteai_identify import Client, JobError, cli
+
+        def answer(request):
+            return httpx.Response(200, json={"jobId": "j1", "status": "expired", "output": {"error": "gone"}})
+
+        with Client(api_key="k", transport=httpx.MockTransport(answer)) as client:
+            try:
+                cli.enrolled_voiceprint(client, "j1", "John", Path("john.wav"), timeout=5)
+            except JobError as error:
+                print(json.dumps({"notes": getattr(error, "__notes__", [])}))
+        """,
+    )
+    assert any("--voiceprint John=john.wav" in note for note in found["notes"]), found

@@ -240,7 +240,7 @@ def error_for(response: httpx.Response, *, creates_job: bool = False) -> APIErro
 def _redirect_hint(response: httpx.Response) -> str:
     """What to do about a redirect, which the SDK does not follow: the key goes to the configured API only."""
     location = response.headers.get("location", "")
-    where = f" to {hide_secrets(location[:300])}" if location else ""
+    where = f" to {hide_secrets(location)[:300]}" if location else ""  # hidden, then cut (a cut splits user:pass@)
     return f"The API redirected{where}, which the SDK does not follow: check the base URL ({BASE_URL_SOURCES})"
 
 

@@ -553,8 +553,9 @@ def enroll_voiceprints(
             voiceprints[label] = enrolled_voiceprint(client, job, label, source, timeout=args.wait_timeout)
         except errors.WaitTimeoutError as error:
             raise EnrollmentTimeoutError(label, error) from (error.__cause__ or error)
-        except (errors.JobFailedError, errors.JobCanceledError):
-            args.enrolled.remove((label, job.id))  # no voiceprint to keep from it
+        except errors.JobError as error:  # failed, canceled, or a terminal status the contract gained
+            if not isinstance(error, errors.JobExpiredError):
+                args.enrolled.remove((label, job.id))  # no voiceprint to keep from it
             raise
     return voiceprints
 
@@ -574,7 +575,9 @@ def enrolled_voiceprint(
     """The voiceprint *job* gives; if the job ends without one, its error names the --voiceprint to change."""
     try:
         return client.wait(job, timeout=timeout, kind="voiceprint").voiceprint
-    except (errors.JobFailedError, errors.JobCanceledError) as error:
+    except errors.JobError as error:
+        if isinstance(error, errors.JobExpiredError):  # gone: not a recording to replace
+            raise
         error.add_note(f"that was the enrollment of --voiceprint {label}={source}: give another recording of {label}")
         raise
 

@@ -742,3 +742,8 @@ class WebhookBroker:
 def _check_timeout(timeout: float) -> None:
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 <= timeout < float("inf"):
         raise ValidationError("timeout", timeout, "must be a finite number of seconds ≥ 0")
+
+
+#: ``WebhookBroker.wait`` as defined: a broker whose ``wait`` is still this one (not overridden, not
+#: patched by a test) may be waited on through ``_wait_as``, which ``Client.close()`` can wake.
+_BROKER_WAIT = WebhookBroker.wait
