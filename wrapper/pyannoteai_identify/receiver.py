@@ -225,6 +225,8 @@ class WebhookReceiver:
         body_timeout: seconds ``handle_request`` waits for a body after its headers (408 beyond), so
             a sender that stalls inside its body gives back what it holds of ``max_bytes_in_flight``;
             None: no limit. Default 30 s (the API itself gives up on an answer after 10 s).
+            ``handle_stream`` reads a blocking stream and cannot apply it: the WSGI server's socket
+            timeout bounds a stalled body there.
 
     Raises:
         ConfigurationError: no secret was given and ``PYANNOTEAI_WEBHOOK_SECRET`` is not set, or a

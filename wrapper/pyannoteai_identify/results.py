@@ -562,8 +562,9 @@ class _Output(_Frozen, ABC):
         """The output as JSON, in the API's own field names.
 
         Raises:
-            ValueError: a number is not finite (a result built directly, not parsed): NaN and
-                Infinity are not JSON, and from_dict would refuse them.
+            ValueError: a number is not finite (in a result built directly, or in an unknown
+                output field, kept as parsed: ``1e400`` reads as infinity): NaN and Infinity are
+                not JSON.
         """
         kwargs.setdefault("allow_nan", False)
         return json.dumps(self.to_dict(), **kwargs)
@@ -711,11 +712,11 @@ class IdentifyResult(_Diarized):
         """The matched labels, in the order they first speak (by start time; turns that start
         together keep the output's order), as the output need not be in time order."""
         table = _Identifications.of(self.identification)
-        starts, matches = list(table._values(1)), list(table._values(4))
-        order = sorted(range(len(table)), key=starts.__getitem__)
-        seen = dict.fromkeys(matches[index] for index in order)
-        seen.pop(None, None)
-        return list(seen)
+        first: dict[str, float] = {}  # each label's earliest start; in the output's order of first sight
+        for match, start in zip(table._values(4), table._values(1), strict=True):
+            if match is not None and (match not in first or start < first[match]):
+                first[match] = start
+        return sorted(first, key=first.__getitem__)  # stable: labels that start together keep that order
 
     def talk_time(self) -> dict[str, float]:
         """Seconds of speech per matched label, longest first (unmatched turns are left out;
