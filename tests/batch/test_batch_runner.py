@@ -507,6 +507,19 @@ def test_a_presigned_urls_signature_stays_in_the_private_manifest(sandbox: Sandb
     assert stat.S_IMODE((tmp_path / "manifest.sqlite").stat().st_mode) == 0o600
 
 
+def test_the_reports_repr_hides_an_input_urls_signature(sandbox: Sandbox, tmp_path: Path) -> None:
+    """``source`` keeps the caller's URL whole, but ``print(report)`` or a log line of it showed
+    the signature too, while the CSV, the result files and the log lines hide it."""
+    with Client(api_key=sandbox.api_key, base_url=sandbox.base_url) as client:
+        media = client.upload(str(make_audio(tmp_path / "src", 1)[0]), key="shared/meeting.wav")
+    url = f"{sandbox.base_url}/_media/{media.removeprefix('media://')}?X-Amz-Signature=SIGSECRET42"
+
+    report = run_batch("sync", sandbox, [url], tmp_path)
+
+    assert report.ok and report.inputs[0].source == url
+    assert "SIGSECRET42" not in repr(report) and "SIGSECRET42" not in repr(report.inputs[0])
+
+
 def test_bad_inputs_are_refused_before_any_request(sandbox: Sandbox, tmp_path: Path) -> None:
     """A name that does not exist raises ValidationError naming it, and nothing is sent."""
     make_audio(tmp_path / "audio", 1)

@@ -9,7 +9,9 @@ import os
 import subprocess
 import sys
 import threading
+import traceback
 from collections.abc import Iterator
+from types import TracebackType
 from typing import Any
 
 import httpx
@@ -310,6 +312,45 @@ async def test_repr_of_the_client_never_shows_the_key(api: Api) -> None:
     assert "api.pyannote.ai" in text
     assert API_KEY not in text
     assert API_KEY not in repr(vars(api.client))
+
+
+def _sdk_locals(tb: TracebackType | None) -> list[str]:
+    """``name = repr`` of every local of the SDK's frames in *tb*, as a traceback showing locals
+    prints them (rich ``show_locals``, ``pytest --showlocals``, Sentry); a repr that fails is skipped."""
+    shown = []
+    while tb is not None:
+        if "pyannoteai_identify" in tb.tb_frame.f_code.co_filename:
+            for name, value in tb.tb_frame.f_locals.items():
+                with contextlib.suppress(Exception):
+                    shown.append(f"{tb.tb_frame.f_code.co_name}: {name} = {value!r}")
+        tb = tb.tb_next
+    return shown
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+def test_a_traceback_showing_locals_can_be_made_for_a_refused_configuration(cls: type) -> None:
+    """A client whose settings are refused is a local (``self``) of the frames that raise:
+    ``traceback.TracebackException(capture_locals=True)``, which ``python -m unittest --locals``
+    uses, calls its repr, which must not fail on the half-built object and replace the
+    ConfigurationError with an AttributeError."""
+    with pytest.raises(ConfigurationError) as caught:
+        cls(api_key=API_KEY, base_url="http://staging.example.com")
+    text = "".join(traceback.TracebackException.from_exception(caught.value, capture_locals=True).format())
+    assert "refusing to send the API key over plain http" in text
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+def test_a_key_from_the_environment_is_in_no_local_of_a_refused_configuration(
+    cls: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Client() with PYANNOTEAI_API_KEY and a bad PYANNOTEAI_BASE_URL: the caller's code never held
+    the key, so only the SDK's frames can show it in a traceback with locals (rich show_locals,
+    pytest --showlocals, Sentry, whose default scrubbing spares a variable named ``key``)."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", API_KEY)
+    monkeypatch.setenv("PYANNOTEAI_BASE_URL", "http://staging.example.com")
+    with pytest.raises(ConfigurationError) as caught:
+        cls()
+    assert [line for line in _sdk_locals(caught.value.__traceback__) if API_KEY in line] == []
 
 
 @pytest.mark.parametrize("cls", [Client, AsyncClient])

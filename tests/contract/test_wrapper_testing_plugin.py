@@ -318,6 +318,20 @@ def test_a_client_with_another_key_is_told_that_the_mock_answers(pyannoteai_mock
     assert other_key not in message and other_key not in repr(caught.value)
 
 
+def test_the_recorded_requests_never_show_a_key_the_mock_refused(pyannoteai_mock: MockAPI) -> None:
+    """A module-level Client() built with the team's real key before the fixture set
+    PYANNOTEAI_API_KEY sends that key to the mock: the recorded request, and the mock itself, are
+    what a failing assertion prints (pytest -vv shows them whole, in CI logs), so neither repr may
+    show the Authorization header; the header stays readable for a test that asserts on it."""
+    other_key = "sk-team-staging-key-0123456789"
+    with Client(other_key) as client, pytest.raises(AuthenticationError):
+        client.test()
+    (request,) = pyannoteai_mock.requests
+    assert request.headers["authorization"] == f"Bearer {other_key}"
+    assert other_key not in repr(request)
+    assert other_key not in repr(pyannoteai_mock)
+
+
 def test_a_full_session_gets_only_spec_valid_answers(pyannoteai_mock: MockAPI, tmp_path: Path) -> None:
     """Upload, voiceprint, identify, wait, list and a missing job: every mock response passes check_response."""
     pyannoteai_mock.pending_polls = 2

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -753,3 +754,24 @@ def test_asgi_app_refuses_a_path_without_its_leading_slash(path: Any) -> None:
     """Starlette refused it with a bare AssertionError (and not at all under python -O)."""
     with pytest.raises(ValidationError, match=r"^path=.*: must be a route starting with '/'"):
         asgi_app(SECRET, path=path)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: WebhookReceiver(),  # no secret configured
+        lambda: WebhookReceiver("whsec_test", tolerance=-1),
+        lambda: WebhookBroker(max_pending=-1),
+    ],
+)
+def test_a_traceback_showing_locals_can_be_made_for_a_refused_receiver_or_broker(
+    build: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The half-built object is ``self`` in the frame that raises: ``capture_locals=True`` (what
+    ``python -m unittest --locals`` uses) calls its repr, which must not raise AttributeError in
+    place of the configuration error."""
+    monkeypatch.delenv(webhooks.SECRET_ENV, raising=False)
+    with pytest.raises((ConfigurationError, ValidationError)) as caught:
+        build()
+    text = "".join(traceback.TracebackException.from_exception(caught.value, capture_locals=True).format())
+    assert type(caught.value).__name__ in text

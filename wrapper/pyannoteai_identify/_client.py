@@ -181,7 +181,9 @@ class _BaseClient:
             raise ConfigurationError(f"this {type(self).__name__} is closed: create a new one")
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._settings.base_url!r})"
+        # A traceback with locals shows a client whose settings were refused: it has none.
+        settings = getattr(self, "_settings", None)
+        return f"{type(self).__name__}(base_url={settings.base_url if settings else None!r})"
 
     def _upload_request(self, step: _flows.Upload, body: FileChunks) -> httpx.Request:
         """The streamed PUT of an upload step (the presigned URL carries its own authorisation).

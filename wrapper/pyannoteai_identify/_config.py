@@ -31,6 +31,17 @@ MAX_REQUEST_TIMEOUT = 86_400.0
 DEFAULT_WAIT_TIMEOUT = 24 * 3600.0
 
 
+class _HiddenKey(str):
+    """The key as a ``str`` whose repr hides it: tracebacks that show locals (rich ``show_locals``,
+    ``pytest --showlocals``, Sentry, whose default scrubbing spares a variable named ``key``) print
+    the placeholder. Sent and compared as the key it is."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<API key hidden>'"
+
+
 def is_loopback(host: str | None) -> bool:
     """True for ``localhost`` and IP literals in 127.0.0.0/8 or ::1; no other name, and nothing is resolved.
 
@@ -111,7 +122,7 @@ class Settings:
         max_retries: int | None,
     ) -> Settings:
         """Fill in what was not passed from the environment, and check the result is safe to use."""
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")
+        key = _HiddenKey(api_key if api_key is not None else os.environ.get(API_KEY_ENV, ""))
         if not key.strip():
             raise ConfigurationError(f"no API key: {PASS_A_KEY} (create a key in the pyannoteAI dashboard)")
         if not all("!" <= char <= "~" for char in key.strip()):
@@ -164,4 +175,4 @@ class Settings:
             if isinstance(timeout, httpx.Timeout)
             else httpx.Timeout(timeout)
         )
-        return cls(api_key=key.strip(), base_url=url, timeout=resolved_timeout)
+        return cls(api_key=_HiddenKey(key.strip()), base_url=url, timeout=resolved_timeout)

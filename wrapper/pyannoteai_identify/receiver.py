@@ -433,6 +433,8 @@ class WebhookReceiver:
         return len(digits) > len(limit) or (len(digits) == len(limit) and int(digits) > self.max_body_bytes)
 
     def __repr__(self) -> str:
+        if not hasattr(self, "max_body_bytes"):  # refused half-way through __init__ (a traceback's locals)
+            return "<WebhookReceiver (not configured)>"
         return (
             f"WebhookReceiver(secrets={len(self._signers)} hidden, store={self.store!r}, "
             f"tolerance={self.tolerance!r}, max_body_bytes={self.max_body_bytes}, "
@@ -738,6 +740,8 @@ class WebhookBroker:
                 del self._waiters[job_id]
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_pending"):  # refused half-way through __init__ (a traceback's locals)
+            return "<WebhookBroker (not configured)>"
         return f"WebhookBroker(max_pending={self.max_pending}, max_age={self.max_age:g}, pending={len(self._pending)})"
 
 

@@ -828,7 +828,9 @@ class MockAPI:
                 operation_id,
                 request.method,
                 str(request.url),
-                dict(request.headers),
+                # httpx.Headers: read like a dict, but its repr masks Authorization (a refused
+                # client may have sent the team's real key, and a failing assertion prints this).
+                httpx.Headers(request.headers),
                 content,
                 parsed,
                 response.status_code,

@@ -8,7 +8,7 @@ import io
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from ._inputs import shown_source
@@ -51,6 +51,13 @@ class InputReport:
     reason: str | None
     result_json: str | None
     result_rttm: str | None
+
+    def __repr__(self) -> str:
+        # ``source`` keeps the caller's value whole; shown, a URL's query (a presigned URL's
+        # signature) is hidden, as in the summary CSV and the log lines.
+        shown = {item.name: getattr(self, item.name) for item in fields(self)}
+        shown["source"] = shown_source(self.source)
+        return f"InputReport({', '.join(f'{name}={value!r}' for name, value in shown.items())})"
 
     @classmethod
     def from_row(cls, row: Row) -> InputReport:
