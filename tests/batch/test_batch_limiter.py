@@ -172,3 +172,14 @@ def test_threads_and_coroutines_draw_from_one_budget() -> None:
     assert order == ["thread", "thread", "coroutine"]
     assert budget.stats.granted == 3
     assert budget.stats.waited > 0
+
+
+def test_a_refused_limiter_can_be_shown_in_a_traceback_with_locals() -> None:
+    """The half-built limiter is ``self`` in the frame that raises: ``capture_locals=True`` (unittest
+    --locals) calls its repr, which must not raise AttributeError in place of the refusal."""
+    import traceback
+
+    with pytest.raises(ValidationError) as caught:
+        RateLimiter(-5)
+    text = "".join(traceback.TracebackException.from_exception(caught.value, capture_locals=True).format())
+    assert "ValidationError" in text and "<RateLimiter (not configured)>" in text

@@ -432,3 +432,33 @@ def test_the_stats_repr_shows_the_counts() -> None:
     stats.count_request("identify")
     stats.count_submission()
     assert repr(stats) == "Stats(requests={'identify': 1}, submissions=1, deliveries=0)"
+
+
+def test_a_refused_sandbox_can_be_shown_in_a_traceback_with_locals() -> None:
+    """Sandbox(port=-1) is refused in __init__, where the half-built sandbox is a local: its repr, which
+    capture_locals=True (unittest --locals) calls, must not raise in place of the refusal."""
+    import traceback
+
+    with pytest.raises(ValueError) as caught:
+        Sandbox(port=-1)
+    text = "".join(traceback.TracebackException.from_exception(caught.value, capture_locals=True).format())
+    assert "<Sandbox not serving>" in text
+
+
+def test_the_apps_shared_context_shows_no_key(sandbox: Sandbox) -> None:
+    """The handlers' AppContext (a dataclass) leaves the key out of its repr: a user-chosen key may be real."""
+    from pyannoteai_identify.sandbox._app import AppContext
+
+    key = "sk-team-real-looking-key-0123456789"
+    context = AppContext(
+        state=sandbox.state,
+        faults=sandbox.faults,
+        stats=sandbox.stats,
+        limiter=sandbox.limiter,
+        dispatcher=sandbox.dispatcher,
+        runner=sandbox.runner,
+        api_key=key,
+        max_upload_bytes=1,
+    )
+    assert key not in repr(context)
+    assert context.api_key == key

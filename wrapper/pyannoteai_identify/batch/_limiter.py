@@ -91,6 +91,8 @@ class RateLimiter:
         return self.limit / self.window
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_in_flight"):  # refused half-way through __init__ (a traceback's locals)
+            return "<RateLimiter (not configured)>"
         return f"RateLimiter(limit={self.limit}/{self.window:g}s, in_flight={self._in_flight})"
 
     # --- decisions (under the lock) ----------------------------------------------------------

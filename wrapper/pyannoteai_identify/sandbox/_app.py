@@ -17,7 +17,7 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -86,7 +86,7 @@ class AppContext:
     limiter: RateLimiter
     dispatcher: WebhookDispatcher
     runner: JobRunner
-    api_key: str
+    api_key: str = field(repr=False)  # a user-chosen key may be a real one: never shown
     max_upload_bytes: int
 
 

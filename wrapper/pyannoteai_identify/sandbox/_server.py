@@ -248,5 +248,6 @@ class Sandbox:
         self.close()
 
     def __repr__(self) -> str:
-        where = (self._server.base_url if self._server is not None else None) or "not serving"
+        server = getattr(self, "_server", None)  # None also when refused half-way through __init__
+        where = (server.base_url if server is not None else None) or "not serving"
         return f"<Sandbox {where}>"
