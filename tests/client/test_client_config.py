@@ -565,6 +565,7 @@ def test_in_a_forked_process_a_client_starts_its_own_connection_pool(
     assert (ports[2] == ports[1]) is own_transport
 
 
+@pytest.mark.needs_trio
 def test_an_async_client_used_on_a_new_event_loop_opens_a_pool_there() -> None:
     """Connections belong to the loop that opened them: after asyncio.run #1 closed its loop, run #2
     with the same client failed every other call ("Event loop is closed"), and trio could not use it

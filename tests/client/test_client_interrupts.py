@@ -257,6 +257,7 @@ def _storage_that_stalls() -> Iterator[str]:
             thread.join(10)
 
 
+@pytest.mark.needs_trio
 def test_an_upload_cancelled_mid_body_under_trio_leaves_no_generator_to_finalise(tmp_path: Path) -> None:
     """Under trio (which, unlike asyncio, does not finalise abandoned async generators), an upload
     cut off mid-body left the chunk generator unclosed: a ResourceWarning when collected, an error

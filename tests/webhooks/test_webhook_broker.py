@@ -17,7 +17,7 @@ from pyannoteai_identify.results import JobStatus
 from pyannoteai_identify.webhooks import WebhookEvent
 
 
-@pytest.fixture(params=["asyncio", "trio"])
+@pytest.fixture(params=["asyncio", pytest.param("trio", marks=pytest.mark.needs_trio)])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """The broker's async side works on either anyio backend: each async test runs on both."""
     backend: str = request.param
@@ -169,7 +169,7 @@ def test_an_event_reaching_a_thread_waiter_interrupted_by_ctrl_c_is_kept_for_the
     assert got is not None and got.job_id == "j1"
 
 
-@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+@pytest.mark.parametrize("backend", ["asyncio", pytest.param("trio", marks=pytest.mark.needs_trio)])
 def test_an_event_for_a_waiter_on_a_closed_event_loop_is_kept(backend: str) -> None:
     """A waiter whose event loop has closed cannot take the event, so the broker keeps it."""
     broker = WebhookBroker()
