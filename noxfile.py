@@ -6,11 +6,12 @@ import os
 from pathlib import Path
 
 import nox
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 
-nox.options.sessions = ["generate_check", "lint", "typecheck", "tests"]
+nox.options.sessions = ["generate_check", "lint", "typecheck", "tests", "lowest"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_external_run = True
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -57,6 +58,40 @@ def tests(session: nox.Session) -> None:
     session.install("-e", ".[all]")
     profile = "ci" if os.environ.get("CI") == "true" else "dev"
     session.run("pytest", f"--hypothesis-profile={profile}", *session.posargs)
+
+
+# What `lowest` pins to the declared lower bounds: the runtime requirements and these extras (`all` is their union).
+LOWEST_EXTRAS = ("sandbox", "receiver", "cli", "testing")
+# Test tools that cannot install at those bounds, left out of `lowest` with the tests that need them:
+# anyio 4.11's trio backend needs trio>=0.31, which needs attrs>=23.2 (the tests marked needs_trio), and
+# openapi-spec-validator 0.9.0 needs jsonschema>=4.26 (it validates openapi.yaml itself, not the package).
+LOWEST_DROPPED_TOOLS = ("trio", "openapi-spec-validator")
+LOWEST_SHOWN = ("anyio", "httpx", "attrs", "orjson", "starlette", "respx", "jsonschema", "uvicorn", "rich", "pytest")
+
+
+@nox.session(python="3.11")
+def lowest(session: nox.Session) -> None:
+    """The suite with every runtime requirement at its declared lower bound, so a bound the code outgrew fails."""
+    if session.venv_backend != "uv":
+        session.install("uv")
+    pins = Path(session.virtualenv.location) / "lowest-pins.txt"  # not create_tmp(): its TMPDIR lengthens tmp_path
+    pins.unlink(missing_ok=True)  # uv would keep the versions of an old output file that still satisfy pyproject.toml
+    # `pip install --resolution lowest-direct PACKAGE` would not lower the package's own requirements;
+    # compiling pyproject.toml does, as they are the direct ones here. The pins then constrain every install.
+    extras = [arg for extra in LOWEST_EXTRAS for arg in ("--extra", extra)]
+    session.run_install(
+        "uv", "pip", "compile", "pyproject.toml", *extras, "--resolution", "lowest-direct",
+        "--python", str(Path(session.bin) / "python"), "--no-header", "--quiet", "-o", str(pins),
+    )  # fmt: skip
+    tools = [req for req in _group("test") if Requirement(req).name not in LOWEST_DROPPED_TOOLS]
+    session.install("-c", str(pins), "-e", f".[{','.join(LOWEST_EXTRAS)}]", *tools)
+    shown = ", ".join(repr(name) for name in LOWEST_SHOWN)
+    session.run("python", "-c", f"from importlib.metadata import version\nfor n in ({shown}): print(n, version(n))")
+    session.run(
+        "pytest", "-m", "not needs_trio", "--hypothesis-profile=lowest",
+        "--ignore=tests/contract/test_spec.py", "--ignore=tests/contract/test_generation_guard.py",
+        *session.posargs,
+    )  # fmt: skip
 
 
 @nox.session

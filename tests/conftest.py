@@ -20,6 +20,9 @@ settings.register_profile(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+# `lowest` (nox -s lowest) is `ci` with dev's number of examples: that run checks the oldest declared
+# versions of the requirements, not more inputs, and must fit in CI's time beside the full suite.
+settings.register_profile("lowest", parent=settings.get_profile("ci"), max_examples=25)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
