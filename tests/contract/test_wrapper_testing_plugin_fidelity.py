@@ -22,6 +22,7 @@ from pyannoteai_identify.testing import MOCK_API_KEY, MockAPI, check_response
 API = "https://api.pyannote.ai"
 AUTH = {"Authorization": f"Bearer {MOCK_API_KEY}"}
 AUDIO = "https://example.com/meeting.wav"
+HOOK = "https://example.com/hook"  # a job delivers its webhook only when submitted with one
 VOICEPRINTS = [{"label": "Alice", "voiceprint": "QUFB"}]
 
 
@@ -360,7 +361,9 @@ def test_the_mock_hands_out_the_signed_webhook_of_a_job_that_agrees_with_its_pol
 
     pyannoteai_mock.pending_polls = 5
     with pyannoteai_mock.client() as client:
-        job = client.identify("https://files.example.com/a.wav", {"Ann": make_voiceprint("Ann")}, num_speakers=1)
+        job = client.identify(
+            "https://files.example.com/a.wav", {"Ann": make_voiceprint("Ann")}, num_speakers=1, webhook=HOOK
+        )
         outcome = WebhookReceiver().handle(*pyannoteai_mock.delivery(job.id))
         assert outcome.status_code == 200 and outcome.event is not None
         assert isinstance(outcome.event.result, IdentifyResult) and outcome.event.result.speakers == ["Ann"]
@@ -370,7 +373,7 @@ def test_the_mock_hands_out_the_signed_webhook_of_a_job_that_agrees_with_its_pol
     pyannoteai_mock.outcome = "failed"
     with pyannoteai_mock.client() as client:
         failed = client.identify(
-            "https://files.example.com/b.wav", {"Ann": make_voiceprint("Ann")}, webhook_status_only=True
+            "https://files.example.com/b.wav", {"Ann": make_voiceprint("Ann")}, webhook=HOOK, webhook_status_only=True
         )
     body, headers = pyannoteai_mock.delivery(failed.id)
     event = WebhookReceiver(webhook_secret).handle(body, headers).event
@@ -392,8 +395,61 @@ def test_only_a_succeeded_jobs_delivery_without_status_only_carries_the_output(
     job's delivery has none, though a poll of it shows output.error."""
     pyannoteai_mock.outcome = outcome  # type: ignore[assignment]
     with pyannoteai_mock.client() as client:
-        job = client.submit_voiceprint(AUDIO, webhook_status_only=status_only)
+        job = client.submit_voiceprint(AUDIO, webhook=HOOK, webhook_status_only=status_only)
     body, _ = pyannoteai_mock.delivery(job.id)
     delivered = json.loads(body)
     assert (delivered["jobId"], delivered["status"]) == (job.id, outcome)
     assert ("output" in delivered) is has_output
+
+
+# --- fidelity review: where the mock was kinder than the API and the sandbox ---------------------------
+
+
+def test_uploaded_media_expires_as_on_the_sandbox_and_the_api(pyannoteai_mock: MockAPI, tmp_path: Any) -> None:
+    """Media-API uploads are removed within 48 h (api-reference §3.2, §9; the sandbox keeps them
+    retention_seconds): a job on a media:// URL uploaded two days ago cannot load its audio. A
+    consumer that caches media:// keys for reuse must not pass here and fail in production."""
+    audio = tmp_path / "enrol.wav"
+    audio.write_bytes(b"RIFF....WAVE")
+    with pyannoteai_mock.client() as client:
+        url = client.upload(audio, "enrol/alice.wav")
+        pyannoteai_mock.advance(2 * pyannoteai_mock.retention_seconds)
+        with pytest.raises(JobFailedError) as caught:
+            client.wait(client.identify(url, voiceprints={"Alice": "QUFB"}))
+    assert caught.value.api_message == "Could not load audio"
+
+
+def test_a_score_below_the_requested_threshold_is_not_a_match(pyannoteai_mock: MockAPI) -> None:
+    """matching.threshold "prevents matching if confidence score is below this threshold" (api-reference
+    §3.6, as the sandbox applies it): the mock's own scores must not contradict the request it answers."""
+    with pyannoteai_mock.client() as client:
+        job = client.identify(AUDIO, voiceprints={"Alice": "QUFB", "Bob": "QkJC"}, matching={"threshold": 100})
+        result = client.wait(job)
+    scores = {v.speaker: v.confidence for v in result.voiceprints}
+    matched = [(t.diarization_speaker, t.match) for t in result.identification if t.match is not None]
+    assert [(speaker, label) for speaker, label in matched if scores[speaker][label] < 100] == []
+
+
+def test_an_unmatched_speakers_voiceprint_score_names_its_best_label_as_the_spec_and_sandbox_do() -> None:
+    """IdentificationVoiceprint.match is a required, non-nullable string upstream ([SPEC]); the sandbox
+    sends the best-scoring label there even when identification[].match is null. A builder that puts
+    null there lets a consumer read voiceprints[].match as "who this is" and name an unknown
+    speaker after the closest voiceprint in production."""
+    from pyannoteai_identify.testing import make_identify_output
+
+    output = make_identify_output(["Alice", "Bob"], unmatched=1)
+    unmatched = output["voiceprints"][-1]
+    assert next(t["match"] for t in output["identification"] if t["diarizationSpeaker"] == unmatched["speaker"]) is None
+    assert unmatched["match"] == max(unmatched["confidence"], key=unmatched["confidence"].__getitem__)
+
+
+def test_a_job_submitted_without_a_webhook_has_no_delivery(pyannoteai_mock: MockAPI) -> None:
+    """The API delivers only to a job's ``webhook`` (api-reference §7.1), and the sandbox sends
+    nothing for a job without one: delivery() must not hand a receiver the webhook of a job the
+    code under test forgot to subscribe."""
+    with pyannoteai_mock.client() as client:
+        subscribed = client.submit_voiceprint(AUDIO, webhook=HOOK)
+        forgotten = client.submit_voiceprint(AUDIO)
+    assert json.loads(pyannoteai_mock.delivery(subscribed.id)[0])["jobId"] == subscribed.id
+    with pytest.raises(ValueError, match="webhook"):
+        pyannoteai_mock.delivery(forgotten.id)

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import httpx
 import pytest
-from sandboxkit import finished, upload
+from sandboxkit import TLS, finished, upload
 
 from pyannoteai_identify._spec import SPEC
 from pyannoteai_identify.sandbox import Sandbox, demo_audio, synthesize_speech, voice_sample, voiceprint_for
@@ -462,3 +462,16 @@ def test_the_apps_shared_context_shows_no_key(sandbox: Sandbox) -> None:
     )
     assert key not in repr(context)
     assert context.api_key == key
+
+
+def test_a_presigned_put_with_an_authorization_header_is_refused_as_by_storage_and_the_mock(
+    sandbox: Sandbox, client: httpx.Client
+) -> None:
+    """A presigned URL carries its own signature: storage refuses a second auth mechanism (S3 answers
+    400 "Only one auth mechanism allowed"), and the testing plugin's mock answers 400. A consumer
+    that PUTs through a client with the API key as a default header must fail here, not first in
+    production, after sending its key to the storage host."""
+    target = client.post("/v1/media/input", json={"url": "media://keyed.wav"}).json()["url"]
+    put = httpx.put(target, content=b"x" * 10, headers={"Authorization": f"Bearer {sandbox.api_key}"}, verify=TLS)
+    assert put.status_code == 400
+    assert sandbox.state.media("keyed.wav") is None

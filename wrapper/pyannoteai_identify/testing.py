@@ -190,6 +190,22 @@ def make_diarization_output(
     return output
 
 
+def _unmatched_below(threshold: float | None, output: dict[str, Any]) -> dict[str, Any]:
+    """*output* with the turns of each speaker whose best score is below *threshold* left unmatched,
+    as the API's ``matching.threshold`` does (its ``voiceprints`` entry still names the best label)."""
+    if threshold is None:
+        return output
+    below = {
+        entry["speaker"]
+        for entry in output["voiceprints"]
+        if entry["match"] is not None and entry["confidence"][entry["match"]] < threshold
+    }
+    for turn in output["identification"]:
+        if turn["diarizationSpeaker"] in below:
+            turn["match"], turn["speaker"] = None, turn["diarizationSpeaker"]
+    return output
+
+
 def make_identify_output(
     labels: Sequence[str] = ("Alice", "Bob"),
     *,
@@ -203,7 +219,9 @@ def make_identify_output(
     """The ``output`` of a succeeded identify job.
 
     Diarized speaker *i* (SPEAKER_00, ...) is matched to ``labels[i]`` with a high score; the
-    *unmatched* extra speakers match no voiceprint (``match`` is null). Each speaker takes
+    *unmatched* extra speakers match no voiceprint (their turns' ``match`` is null), though their
+    ``voiceprints`` entry names the best-scoring label, with a low score, as the API and the
+    sandbox do (null only when there are no labels). Each speaker takes
     *turns_per_speaker* turns of *turn_seconds*. The flags add what the request flags of the same
     names add: frame-level confidence, exclusive diarization and per-turn confidence maps.
     """
@@ -230,7 +248,12 @@ def make_identify_output(
             for s, a, b in turns
         ],
         "voiceprints": [
-            {"speaker": speaker, "match": match[speaker], "confidence": dict(scores[speaker])} for speaker in speakers
+            {
+                "speaker": speaker,
+                "match": max(labels, key=scores[speaker].__getitem__, default=None),
+                "confidence": dict(scores[speaker]),
+            }
+            for speaker in speakers
         ],
     }
     if exclusive:
@@ -599,6 +622,7 @@ class MockAPI:
     router: respx.MockRouter | None = field(default=None, repr=False)
     _jobs: dict[str, _Job] = field(default_factory=dict, repr=False)
     _presigned: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)  # URL → (key, expiry)
+    _uploaded_at: dict[str, float] = field(default_factory=dict, repr=False)  # media:// URL → virtual time of its PUT
     _queued: dict[str, list[tuple[int, Any, dict[str, str]]]] = field(default_factory=dict, repr=False)
     _now: float = field(default=0.0, repr=False)
     _wall: float = field(default_factory=time.time, repr=False)  # epoch seconds at virtual time 0
@@ -766,9 +790,15 @@ class MockAPI:
 
         Raises:
             KeyError: no such job (or it was deleted after ``retention_seconds``).
+            ValueError: the job was submitted without a ``webhook``: the API delivers none.
         """
         self._purge()
         job = self._jobs[job_id]
+        if job.request and not job.request.get("webhook"):  # submitted (add_job's jobs have no request)
+            raise ValueError(
+                f"job {job_id} was submitted without a webhook, so the API delivers none: "
+                "the code under test must pass webhook=... (the API's 'webhook' field) to get one"
+            )
         while job.status not in _TERMINAL:
             self._advance(job)
         if status_only is None:
@@ -906,12 +936,16 @@ class MockAPI:
         if self._now >= expires:
             return httpx.Response(403, json={"message": "Expired upload URL: ask POST /v1/media/input for a new one"})
         self.uploads[key] = content
+        self._uploaded_at[key] = self._now
         return httpx.Response(200)
 
     def _create(self, operation_id: str, body: Mapping[str, Any]) -> httpx.Response:
         kind: Kind = "identify" if operation_id == "identify" else "voiceprint"
         url = str(body["url"])
-        unreadable = url.startswith("media://") and url not in self.uploads  # the API cannot load it
+        # The API cannot load media never uploaded, or uploaded more than retention_seconds ago (removed
+        # within 48 h upstream; the sandbox keeps it retention_seconds). An entry set by hand counts as fresh.
+        uploaded = self._uploaded_at.get(url, self._now)
+        unreadable = url.startswith("media://") and (url not in self.uploads or self._expired(uploaded))
         stamp = self._stamp()
         job = _Job(
             kind=kind,
@@ -937,12 +971,13 @@ class MockAPI:
         if job.kind == "voiceprint":
             return make_voiceprint_output(make_voiceprint(str(job.request.get("url", job.job_id))))
         labels = [voiceprint["label"] for voiceprint in job.request.get("voiceprints", [])]
-        return make_identify_output(
+        output = make_identify_output(
             labels[: job.request.get("numSpeakers") or len(labels)],
             confidence=bool(job.request.get("confidence")),
             exclusive=bool(job.request.get("exclusive")),
             turn_level_confidence=bool(job.request.get("turnLevelConfidence")),
         )
+        return _unmatched_below((job.request.get("matching") or {}).get("threshold"), output)
 
     def _purge(self) -> None:
         """Forget jobs finished more than ``retention_seconds`` ago, and expired presigned URLs."""

@@ -331,6 +331,11 @@ def _upload(ctx: AppContext) -> Callable[..., Any]:
         return await _with_faults(ctx, UPLOAD_OPERATION, 200, str(uuid.uuid4()), serve, unread=request)
 
     async def store(request: Request) -> Response:
+        if "authorization" in request.headers:
+            # The presigned URL is its own credential: storage refuses a second one (S3: 400 "Only one
+            # auth mechanism allowed"), as the testing plugin's mock does; the API key never goes there.
+            await _discard_body(request, ctx.max_upload_bytes)
+            return Json({"message": "A presigned upload URL takes no Authorization header"}, 400)
         key = ctx.state.upload_key(request.path_params["token"])
         if key is None:
             return Json({"message": "Unknown or expired upload URL: ask POST /v1/media/input for a new one"}, 403)
