@@ -195,3 +195,50 @@ def test_an_enrollment_that_ends_in_a_terminal_status_the_contract_gains_names_i
         """,
     )
     assert any("--voiceprint John=john.wav" in note for note in found["notes"]), found
+
+
+def _rate_limit_7(spec: dict[str, Any]) -> None:
+    """The documented rate limit is now 7 requests per minute (was 100)."""
+    spec["components"]["headers"]["X-RateLimit-Limit"]["x-default"] = 7
+
+
+def test_the_documented_rate_limit_reaches_the_sandbox_the_mock_the_batch_limiter_and_the_polling_guess(
+    tmp_path: Path,
+) -> None:
+    """100 requests a minute was typed by hand in five places (the sandbox's and its command's default,
+    the mock's headers, the batch limiter's budget, the spacing guessed without X-RateLimit-Limit);
+    they all read the contract's ``x-default`` on the X-RateLimit-Limit header now."""
+    found = _regenerated(
+        tmp_path,
+        _rate_limit_7,
+        """
+        import json, warnings
+        warnings.simplefilter("ignore")
+        import httpx
+        from starlette.testclient import TestClient
+        from pyannoteai_identify._polling import rate_limit_gap
+        from pyannoteai_identify.batch._limiter import DEFAULT_PER_MINUTE
+        from pyannoteai_identify.sandbox import Sandbox
+        from pyannoteai_identify.sandbox._cli import parser
+        from pyannoteai_identify.testing import MockAPI
+
+        sandbox = Sandbox()
+        with TestClient(sandbox.app, base_url="http://127.0.0.1") as http:
+            sandbox_limit = http.get("/v1/test", headers={"Authorization": f"Bearer {sandbox.api_key}"}).headers[
+                "X-RateLimit-Limit"
+            ]
+        mock = MockAPI()
+        auth = {"Authorization": f"Bearer {mock.api_key}"}
+        mock_limit = mock.handle(httpx.Request("GET", f"{mock.base_url}/v1/test", headers=auth)).headers[
+            "X-RateLimit-Limit"
+        ]
+        print(json.dumps({
+            "sandbox": int(sandbox_limit),
+            "command": parser().parse_args([]).rate_limit,
+            "mock": int(mock_limit),
+            "batch": DEFAULT_PER_MINUTE,
+            "guessed gap": rate_limit_gap({"x-ratelimit-remaining": "0"}, now=0.0),
+        }))
+        """,
+    )
+    assert found == {"sandbox": 7, "command": 7, "mock": 7, "batch": 7, "guessed gap": 60 / 7}

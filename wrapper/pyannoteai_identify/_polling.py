@@ -18,6 +18,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from ._retry import is_seconds, parse_retry_after, require
+from ._validation import DEFAULT_RATE_LIMIT
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def rate_limit_gap(headers: Mapping[str, str], now: float) -> float | None:
     except ValueError:
         reset_at = None
     if reset_at is None:
-        return 60.0 / max(1.0, rate_limit(headers, default=100.0))
+        return 60.0 / max(1.0, rate_limit(headers, default=DEFAULT_RATE_LIMIT))
     # The docs say epoch seconds; a small number is read as "seconds from now" for safety.
     return max(0.0, reset_at - now) if reset_at > 1e9 else max(0.0, reset_at)
 

@@ -19,8 +19,10 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                          '\n'
                          'Integers that upstream types as `number` (numSpeakers, limit) are `integer` here; the API\n'
                          'documents them as counts. Documented limits that JSON Schema cannot express are vendor\n'
-                         'extensions: `x-max-file-bytes` and `x-max-duration-seconds` on the audio `url` fields, and\n'
-                         '`x-terminal` on `JobStatus` (the statuses after which a job never changes).\n'},
+                         'extensions: `x-max-file-bytes` and `x-max-duration-seconds` on the audio `url` fields,\n'
+                         '`x-terminal` on `JobStatus` (the statuses after which a job never changes), and `x-default` '
+                         'on\n'
+                         'the `X-RateLimit-Limit` header (the documented limit, 100 requests per minute).\n'},
  'servers': [{'url': 'https://api.pyannote.ai'}],
  'security': [{'apiKey': []}],
  'tags': [{'name': 'test'}, {'name': 'media'}, {'name': 'jobs'}],
@@ -319,8 +321,10 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                'scheme': 'bearer',
                                                'description': '`Authorization: Bearer <API key>`; keys are created in '
                                                               'the pyannoteAI dashboard.'}},
-                'headers': {'X-RateLimit-Limit': {'description': 'Requests allowed per sliding one-minute window.',
-                                                  'schema': {'type': 'integer', 'minimum': 0}},
+                'headers': {'X-RateLimit-Limit': {'description': 'Requests allowed per sliding one-minute window (100 '
+                                                                 'by default, per the docs).',
+                                                  'schema': {'type': 'integer', 'minimum': 0},
+                                                  'x-default': 100},
                             'X-RateLimit-Remaining': {'description': 'Requests left in the current window.',
                                                       'schema': {'type': 'integer', 'minimum': 0}},
                             'X-RateLimit-Reset': {'description': 'When the window resets, in UTC epoch seconds.',

@@ -67,6 +67,9 @@ MAX_AUDIO_SECONDS: float = _SPEC.prop("IdentifyRequest", "url", "x-max-duration-
 #: The SDK lists jobs by pages of ``PAGE_SIZE_MAX`` (the largest page) unless told otherwise.
 PAGE_SIZE_MIN: int = _SPEC.query_parameter("getJobsByTeamV2", "limit", "minimum")
 PAGE_SIZE_MAX: int = _SPEC.query_parameter("getJobsByTeamV2", "limit", "maximum")
+#: Requests per minute the API allows a key by default (``X-RateLimit-Limit``'s ``x-default``): the
+#: sandbox's and the mock's limit, the batch limiter's budget, and the guess when the header is missing.
+DEFAULT_RATE_LIMIT: int = _SPEC.get("components", "headers", "X-RateLimit-Limit", "x-default")
 #: The page size ``GET /v2/jobs`` uses when no ``limit`` is given (the parameter's ``default``).
 PAGE_SIZE_DEFAULT: int = _SPEC.query_parameter("getJobsByTeamV2", "limit", "default")
 #: The statuses ``GET /v2/jobs`` filters by (a status the API gains is accepted once the contract has it).

@@ -53,7 +53,7 @@ from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET
 from ._contract import SpecReader
 from ._json import loads_stdlib
 from ._schema import deref, operations, response_schema
-from ._validation import PAGE_SIZE_DEFAULT, ascii_int
+from ._validation import DEFAULT_RATE_LIMIT, PAGE_SIZE_DEFAULT, ascii_int
 from .results import infer_kind
 from .sandbox.pytest_fixture import pytest_configure, running_sandbox, sandbox, sandbox_session
 
@@ -104,8 +104,8 @@ def _delivery_header_values(name: str) -> tuple[str, ...]:
 _RETRY_NUMS = _delivery_header_values(webhooks.RETRY_NUM_HEADER)
 _RETRY_REASONS = _delivery_header_values(webhooks.RETRY_REASON_HEADER)
 _FAILURE = "Could not load audio"
-#: The ``X-RateLimit-Limit`` the mock reports (a nominal per-minute limit; the mock never enforces it).
-_RATE_LIMIT = 100
+#: The ``X-RateLimit-Limit`` the mock reports (the contract's default; the mock never enforces it).
+_RATE_LIMIT = DEFAULT_RATE_LIMIT
 #: The operation id of the PUT to a presigned URL (not in openapi.yaml: storage, not the API).
 _UPLOAD = "upload"
 _SEQ_BITS = 48
@@ -1059,7 +1059,11 @@ class MockAPI:
 
 
 def _ok(status_code: int, body: Any) -> httpx.Response:
-    return httpx.Response(status_code, json=body, headers={"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "99"})
+    return httpx.Response(
+        status_code,
+        json=body,
+        headers={"X-RateLimit-Limit": str(_RATE_LIMIT), "X-RateLimit-Remaining": str(_RATE_LIMIT - 1)},
+    )
 
 
 def _api_error(message: str) -> dict[str, str]:

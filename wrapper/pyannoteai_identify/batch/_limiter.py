@@ -34,12 +34,13 @@ from dataclasses import dataclass
 import anyio
 
 from .._retry import parse_retry_after
+from .._validation import DEFAULT_RATE_LIMIT
 from ..errors import ValidationError
 
 __all__ = ["DEFAULT_PER_MINUTE", "LimiterStats", "RateLimiter"]
 
 #: The documented limit, assumed until the API's own header says otherwise.
-DEFAULT_PER_MINUTE = 100
+DEFAULT_PER_MINUTE = DEFAULT_RATE_LIMIT
 #: Longest single wait; a longer pause is re-checked after this (the state may have changed).
 _MAX_NAP = 5.0
 

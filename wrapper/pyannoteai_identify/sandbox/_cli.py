@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import TextIO
 
+from .._validation import DEFAULT_RATE_LIMIT
 from ._defaults import DEFAULT_API_KEY, DEFAULT_WEBHOOK_SECRET
 from ._server import Sandbox
 
@@ -33,7 +34,11 @@ def parser(prog: str = "pyannoteai-identify sandbox") -> argparse.ArgumentParser
         help=f"the secret webhooks are signed with (default: {DEFAULT_WEBHOOK_SECRET})",
     )
     p.add_argument(
-        "--rate-limit", type=int, default=100, metavar="N", help="requests per minute per key; 0 = off (default: 100)"
+        "--rate-limit",
+        type=int,
+        default=DEFAULT_RATE_LIMIT,
+        metavar="N",
+        help=f"requests per minute per key; 0 = off (default: {DEFAULT_RATE_LIMIT}, the API's)",
     )
     p.add_argument(
         "--queue-seconds", type=float, default=1.0, metavar="S", help="simulated seconds a job waits (default: 1)"

@@ -10,6 +10,7 @@ from typing import Self
 from starlette.applications import Starlette
 
 from .._background_server import BackgroundServer
+from .._validation import DEFAULT_RATE_LIMIT
 from ._app import UPLOAD_OPERATION, AppContext, create_app, operation_ids
 from ._clock import Clock, Timing
 from ._defaults import (
@@ -74,7 +75,8 @@ class Sandbox:
         webhook_secret: the key webhook deliveries are signed with.
         host: the address to listen on; keep a loopback address unless others must connect.
         port: the port, 0 for a free one.
-        rate_limit: requests per sliding minute per key (the API documents 100); 0 turns it off.
+        rate_limit: requests per sliding minute per key (default: the API's documented limit, from the
+            contract); 0 turns it off.
         queue_seconds: simulated seconds a job stays ``created``.
         job_seconds: simulated seconds a job stays ``running``.
         retention_seconds: simulated seconds a finished job and an upload are kept (24 h upstream).
@@ -105,7 +107,7 @@ class Sandbox:
         webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
         host: str = "127.0.0.1",
         port: int = 0,
-        rate_limit: int = 100,
+        rate_limit: int = DEFAULT_RATE_LIMIT,
         queue_seconds: float = 1.0,
         job_seconds: float = 4.0,
         retention_seconds: float = 86400.0,
