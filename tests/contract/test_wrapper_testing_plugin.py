@@ -668,6 +668,36 @@ def test_the_ids_of_the_jobs_the_mock_created_are_listed_oldest_first(pyannoteai
     assert json.loads(body)["jobId"] == first
 
 
+@pytest.mark.timeout(5)
+def test_a_delivery_of_an_added_running_job_ends_it_instead_of_looping_for_ever(
+    pyannoteai_mock: MockAPI, webhook_secret: str
+) -> None:
+    """docs/testing.md: ``add_job(kind, status, ...)`` creates a job "as if submitted earlier", and
+    ``delivery(job_id)`` returns the webhook sent "when that job ends; the job ends then". A job
+    added as ``running`` (the natural way to test a webhook that finishes a job in progress) kept
+    ``running`` as its outcome, so ``delivery()`` advanced it for ever: the test hung until the
+    suite's own timeout. It ends with the mock's ``outcome``, as a submitted job does."""
+    job_id = pyannoteai_mock.add_job("identify", "running")
+
+    body, headers = pyannoteai_mock.delivery(job_id)
+
+    event = webhooks.parse(body, headers, webhook_secret)
+    assert (event.job_id, event.status) == (job_id, "succeeded")
+    assert isinstance(event.result, IdentifyResult)
+
+
+@pytest.mark.timeout(5)
+def test_a_delivery_for_an_outcome_that_never_ends_a_job_is_refused_not_looped_on(pyannoteai_mock: MockAPI) -> None:
+    """``outcome = "cancelled"`` (the British spelling; the contract says ``canceled``) is no final
+    status: ``delivery()`` advanced the job for ever. It says what is wrong instead."""
+    pyannoteai_mock.outcome = "cancelled"  # type: ignore[assignment]
+    with pyannoteai_mock.client() as client:
+        job = client.identify("https://example.com/a.wav", {"Alice": "QUJD"}, webhook="https://example.com/hook")
+
+    with pytest.raises(ValueError, match="cancelled"):
+        pyannoteai_mock.delivery(job.id)
+
+
 def test_importing_the_plugin_without_pytest_names_the_extra_to_install() -> None:
     """The plugin module is for pytest: imported where pytest is missing, it says to install the
     testing extra, as a missing respx or jsonschema does, not a bare "No module named 'pytest'"."""

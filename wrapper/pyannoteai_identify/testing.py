@@ -799,6 +799,15 @@ class MockAPI:
                 f"job {job_id} was submitted without a webhook, so the API delivers none: "
                 "the code under test must pass webhook=... (the API's 'webhook' field) to get one"
             )
+        if job.status not in _TERMINAL and job.outcome not in _TERMINAL:
+            # A job added in a status that is not final (add_job("identify", "running")) ends with
+            # the mock's outcome, as a submitted one does; an outcome that is no final status would
+            # never end it.
+            if self.outcome not in _TERMINAL:
+                raise ValueError(
+                    f"job {job_id} cannot end: outcome {self.outcome!r} is not one of {', '.join(sorted(_TERMINAL))}"
+                )
+            job.outcome = self.outcome
         while job.status not in _TERMINAL:
             self._advance(job)
         if status_only is None:
