@@ -1,0 +1,51 @@
+"""The documentation's examples: the one that needs nothing but the package runs as printed, and the
+receiver examples the README repeats from docs/webhooks.md stay word for word the same."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _python_blocks(document: str) -> list[str]:
+    text = (ROOT / document).read_text(encoding="utf-8")
+    return [match.group(1) for match in re.finditer(r"```python\n(.*?)```", text, re.S)]
+
+
+def _block_starting(document: str, first_line: str) -> str:
+    (block,) = [block for block in _python_blocks(document) if block.splitlines()[0] == first_line]
+    return block
+
+
+def test_the_readmes_sandbox_example_prints_what_its_last_comment_says(tmp_path: Path) -> None:
+    """Pasted into a file and run in an empty folder, the README's sandbox example (synthesised audio,
+    an enrollment, an identify job) prints the line its closing comment shows."""
+    (block,) = [block for block in _python_blocks("README.md") if "with Sandbox() as sandbox" in block]
+    shown = block.rstrip().splitlines()[-1].strip()
+    assert shown.startswith("# "), "the example ends with a comment showing what it prints"
+    run = subprocess.run(
+        [sys.executable, "-c", block], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == shown.removeprefix("# ")
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        "from fastapi import BackgroundTasks, FastAPI, Request, Response",
+        "from concurrent.futures import ThreadPoolExecutor",
+        "# views.py",
+    ],
+    ids=["fastapi", "flask", "django"],
+)
+def test_the_readmes_webhook_examples_are_the_ones_in_docs_webhooks(first_line: str) -> None:
+    """The README repeats docs/webhooks.md's receivers for a first look: a fix made in one place only
+    would leave the other teaching the old code."""
+    assert _block_starting("README.md", first_line) == _block_starting("docs/webhooks.md", first_line)
