@@ -363,6 +363,45 @@ def test_a_key_that_cannot_be_sent_in_a_header_is_refused_without_showing_it(cls
     assert key.split()[0] not in str(caught.value)
 
 
+class _MaskedStr(str):
+    """A str subclass whose str() masks it, as secret-holding str types of settings libraries do."""
+
+    def __str__(self) -> str:
+        return "**********"
+
+
+class _SecretLike:
+    """The shape of pydantic's ``SecretStr`` (not a str; str() masks it, ``get_secret_value()`` gives it)."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+
+async def test_a_key_given_as_a_str_subclass_is_sent_as_its_characters(make_api: MakeApi, router: respx.Router) -> None:
+    """The key is a str: its characters go in the header, whatever its class's str() says.
+    Wrapping it in the SDK's hidden-repr str went through str() and sent "**********"."""
+    route = router.get("/v1/test").respond(200, json=TEST_BODY)
+    await make_api(api_key=_MaskedStr(API_KEY)).test()
+    assert route.calls.last.request.headers["Authorization"] == f"Bearer {API_KEY}"
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize("key", [_SecretLike(API_KEY), API_KEY.encode(), 12345], ids=["secret-like", "bytes", "int"])
+def test_a_key_that_is_not_a_str_is_refused_not_sent_as_its_str(cls: type, key: object) -> None:
+    """api_key=SecretStr(...) (a settings object's field passed as it is), bytes or a number:
+    refused at construction, as it was (with an AttributeError or a TypeError). Wrapping the key
+    in a str subclass turned it into str(key) — "**********", "b'sk-...'", "12345" — which the
+    client then sent, and the API answered 401 "Invalid API key" for a key that is right."""
+    with pytest.raises(ConfigurationError, match="api_key"):
+        cls(api_key=key)
+
+
 async def test_surrounding_whitespace_of_a_pasted_key_is_ignored(
     make_api: MakeApi, router: respx.Router, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -51,7 +51,8 @@ def test_key_check_answers_as_the_contract_says(live_client: Client, live_exchan
     try:
         status = live_client.test()
     finally:  # the schema names a contract break even when the client refused the answer first
-        live_exchanges.assert_conform()
+        if live_exchanges.responses:  # none: the client's own error (no connection) says what happened
+            live_exchanges.assert_conform()
     assert isinstance(status, KeyStatus)
 
 

@@ -331,6 +331,9 @@ def test_the_recorded_requests_never_show_a_key_the_mock_refused(pyannoteai_mock
     assert request.headers["authorization"] == f"Bearer {other_key}"
     assert other_key not in repr(request)
     assert other_key not in repr(pyannoteai_mock)
+    # Still the plain dict of lowercase names it was: a test may compare it or dump it as JSON.
+    assert isinstance(request.headers, dict)
+    assert json.loads(json.dumps(request.headers))["authorization"] == f"Bearer {other_key}"
 
 
 def test_a_full_session_gets_only_spec_valid_answers(pyannoteai_mock: MockAPI, tmp_path: Path) -> None:

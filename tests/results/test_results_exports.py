@@ -114,3 +114,20 @@ def test_turns_with_per_turn_confidence_are_hashable_like_turns_without() -> Non
     assert hash(turns[0].confidence) == hash(turns[1].confidence)
     with pytest.raises(TypeError, match="read-only"):
         turns[0].confidence["SPEAKER_00"] = 1  # type: ignore[index]
+
+
+def test_speakers_who_start_together_keep_the_order_of_those_turns_in_the_output() -> None:
+    """Mary's turn at 0 s comes before John's turn at 0 s in the output, so Mary is listed first,
+    as the docstring says ("turns that start together keep the output's order"). The one-pass
+    rewrite ordered tied labels by where each label was first seen anywhere in the output: John,
+    whose turn at 10 s comes first, was listed before Mary."""
+    result = IdentifyResult.from_dict(
+        {
+            "identification": [
+                {"diarizationSpeaker": "SPEAKER_00", "match": "John", "start": 10, "end": 12},
+                {"diarizationSpeaker": "SPEAKER_01", "match": "Mary", "start": 0, "end": 2},
+                {"diarizationSpeaker": "SPEAKER_00", "match": "John", "start": 0, "end": 1},
+            ]
+        }
+    )
+    assert result.speakers == ["Mary", "John"]

@@ -122,7 +122,14 @@ class Settings:
         max_retries: int | None,
     ) -> Settings:
         """Fill in what was not passed from the environment, and check the result is safe to use."""
-        key = _HiddenKey(api_key if api_key is not None else os.environ.get(API_KEY_ENV, ""))
+        if api_key is not None and not isinstance(api_key, str):
+            # str(api_key) would be sent: "**********" for a pydantic SecretStr, "b'sk-...'" for bytes.
+            raise ConfigurationError(
+                f"api_key must be a str, not {type(api_key).__name__}: pass the key's text "
+                "(for a pydantic SecretStr, its get_secret_value())"
+            )
+        # str.__str__: a str subclass's characters, whatever its own __str__ says (no local holds the bare key).
+        key = _HiddenKey(str.__str__(api_key) if api_key is not None else os.environ.get(API_KEY_ENV, ""))
         if not key.strip():
             raise ConfigurationError(f"no API key: {PASS_A_KEY} (create a key in the pyannoteAI dashboard)")
         if not all("!" <= char <= "~" for char in key.strip()):

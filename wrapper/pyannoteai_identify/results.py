@@ -712,11 +712,11 @@ class IdentifyResult(_Diarized):
         """The matched labels, in the order they first speak (by start time; turns that start
         together keep the output's order), as the output need not be in time order."""
         table = _Identifications.of(self.identification)
-        first: dict[str, float] = {}  # each label's earliest start; in the output's order of first sight
-        for match, start in zip(table._values(4), table._values(1), strict=True):
-            if match is not None and (match not in first or start < first[match]):
-                first[match] = start
-        return sorted(first, key=first.__getitem__)  # stable: labels that start together keep that order
+        first: dict[str, tuple[float, int]] = {}  # each label's earliest start, and that turn's index
+        for index, (match, start) in enumerate(zip(table._values(4), table._values(1), strict=True)):
+            if match is not None and (match not in first or start < first[match][0]):
+                first[match] = (start, index)
+        return sorted(first, key=first.__getitem__)  # labels that start together: in their turns' output order
 
     def talk_time(self) -> dict[str, float]:
         """Seconds of speech per matched label, longest first (unmatched turns are left out;

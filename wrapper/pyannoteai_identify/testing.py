@@ -190,6 +190,15 @@ def make_diarization_output(
     return output
 
 
+class _RecordedHeaders(dict[str, str]):
+    """A recorded request's headers (lowercase names), a plain dict whose repr masks Authorization,
+    as httpx's does: a client refused by the mock may have sent the team's real key, and a failing
+    assertion prints what it compares."""
+
+    def __repr__(self) -> str:
+        return repr({name: "[secure]" if name == "authorization" else value for name, value in self.items()})
+
+
 def _unmatched_below(threshold: float | None, output: dict[str, Any]) -> dict[str, Any]:
     """*output* with the turns of each speaker whose best score is below *threshold* left unmatched,
     as the API's ``matching.threshold`` does (its ``voiceprints`` entry still names the best label)."""
@@ -867,9 +876,7 @@ class MockAPI:
                 operation_id,
                 request.method,
                 str(request.url),
-                # httpx.Headers: read like a dict, but its repr masks Authorization (a refused
-                # client may have sent the team's real key, and a failing assertion prints this).
-                httpx.Headers(request.headers),
+                _RecordedHeaders(request.headers),
                 content,
                 parsed,
                 response.status_code,
