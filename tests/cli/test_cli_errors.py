@@ -214,6 +214,24 @@ def test_an_output_file_in_a_missing_folder_is_refused_before_a_billed_job_runs(
     assert sum(env.stats.requests.values()) == 0
 
 
+@pytest.mark.parametrize("command", ["identify", "voiceprint"])
+def test_an_output_file_in_a_folder_that_cannot_be_written_is_refused_before_a_billed_job_runs(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """-o into a folder that exists but cannot be written (/proc here; a read-only checkout or mount in
+    CI) was only found out after the job was billed (exit 6). It is refused, as a missing folder is,
+    before anything is sent."""
+    argv = {
+        "identify": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--format", "json"],
+        "voiceprint": ["voiceprint", str(audio.alice_wav)],
+    }[command]
+    run = run_cli(capsys, *FAST_POLL, *argv, "-o", "/proc/pyannoteai-result.json")
+
+    assert run.code == USAGE
+    _assert_one_error_line(run.err)
+    assert sum(env.stats.requests.values()) == 0
+
+
 def test_usage_errors_of_the_parser_return_two_instead_of_raising(capsys: pytest.CaptureFixture[str]) -> None:
     """main() returns 2 for an unknown command or a missing argument, as the exit code of the process would be."""
     unknown = run_cli(capsys, "no-such-command")
@@ -363,6 +381,35 @@ def test_a_wait_timeout_exits_five_with_the_command_that_resumes_the_wait(
     assert len(error) == 1 and f"resume with: pyannoteai-identify job {job_id} --wait" in error[0]
     assert env.stats.requests["identify"] == 1
     assert resumed.code == OK and resumed.out.count("SPEAKER ") == 4
+
+
+@pytest.mark.sandbox(queue_seconds=0.0, job_seconds=3600.0, speed=1.0)
+def test_a_wait_timeout_resume_command_keeps_the_format_file_id_and_output_file(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`identify ... --format rttm -o out.rttm` timed out: the resume command it printed was a bare
+    `job ID --wait`, which prints JSON to stdout; a script running it got neither RTTM nor out.rttm.
+    The command resumes what was asked, as the exit-6 message's command already does."""
+    target = str(tmp_path / "out.rttm")
+    run = run_cli(
+        capsys,
+        *FAST_POLL,
+        "identify",
+        str(audio.meeting),
+        "--voiceprint",
+        f"Alice={audio.alice}",
+        "--format",
+        "rttm",
+        "-o",
+        target,
+        "--wait-timeout",
+        "0.3",
+    )
+    (error,) = [line for line in run.err_lines if line.startswith("error: ")]
+    job_id = error.split()[2]
+
+    assert run.code == TIMEOUT
+    assert f"pyannoteai-identify job {job_id} --wait --format rttm --file-id=meeting --output={target}" in error
 
 
 def test_debug_shows_the_traceback_and_still_the_error_line(
@@ -604,7 +651,7 @@ def test_a_wait_timeout_of_the_identify_job_after_an_enrollment_says_to_resume_i
     assert run.code == TIMEOUT and run.out == ""
     (job_id,) = [line.split()[1] for line in run.err_lines if re.fullmatch(r"job \S+ submitted", line)]
     (line,) = [line for line in run.err_lines if line.startswith("error: ")]
-    resume = f"resume with: pyannoteai-identify job {job_id} --wait"
+    resume = f"resume with: pyannoteai-identify job {job_id} --wait --format table"  # identify's format
     assert line == f"error: job {job_id} is still running at the --wait-timeout deadline; {resume}"
     assert env.stats.requests["voiceprint"] == 1 and env.stats.requests["identify"] == 1
 
@@ -659,10 +706,8 @@ def test_ctrl_c_after_the_job_was_submitted_names_that_job_in_the_resume_command
     job_id = run.err_lines[0].removeprefix("job ").removesuffix(" submitted")
 
     assert run.code == INTERRUPTED
-    assert (
-        run.err_lines[-1]
-        == f"interrupted; job {job_id} keeps running: resume with: pyannoteai-identify job {job_id} --wait"
-    )
+    resume = f"pyannoteai-identify job {job_id} --wait --format table"  # the result as identify gives it
+    assert run.err_lines[-1] == f"interrupted; job {job_id} keeps running: resume with: {resume}"
     assert env.stats.requests["identify"] == 1
 
 

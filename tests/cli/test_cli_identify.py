@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
 from clikit import FAST_POLL, TRUTH, WEBHOOK_SECRET, Audio, parse_rttm, run_cli, truth_rows, turns_of
 
 from pyannoteai_identify._background_server import BackgroundServer
+from pyannoteai_identify.cli import NOT_WRITTEN, OK
 from pyannoteai_identify.receiver import WebhookBroker, asgi_app
 from pyannoteai_identify.sandbox import Sandbox, tone_for, voiceprint_for
 from pyannoteai_identify.sandbox._signal import encode_voiceprint
@@ -291,3 +294,51 @@ def test_identify_and_batch_take_the_same_job_options(tmp_path: Path, flags: lis
         assert args.turn_level_confidence is True
     matching = _check_args(batch, [("A", voiceprint_for("A"))])  # and batch sends what it parsed
     assert matching is not None and (matching.exclusive, matching.threshold) == (exclusive, 40.0)
+
+
+@pytest.mark.parametrize("suffix", [" [guest]", "[/b]"])
+def test_a_label_with_square_brackets_is_printed_as_typed_in_the_table(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    """A label is data, not rich markup: "Alice [guest]" lost its "[guest]" in the table (a TTY would
+    colour "[red]"), and "Bob[/b]" raised MarkupError after the job was billed (traceback, exit 1)."""
+    label = f"Alice{suffix}"
+    run = run_cli(capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"{label}={audio.alice}")
+
+    assert "Traceback" not in run.err
+    assert run.code == 0
+    assert run.out.count(label) == 3  # two turns and the talk-time row
+
+
+def test_a_long_label_is_printed_whole_in_a_table_written_to_a_pipe(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A table sent to a pipe or a file is not cut to 80 columns: a label of 70 characters (the API
+    allows 100) came out as "Alice_…_of_the…", losing the very data the table is for."""
+    label = "Alice_" + "x" * 64
+    run = run_cli(capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"{label}={audio.alice}")
+
+    assert run.code == 0
+    assert run.out.count(label) == 3  # two turns and the talk-time row
+    assert "…" not in run.out
+
+
+@pytest.mark.parametrize("fmt", ["rttm", "table"])
+def test_a_unicode_label_on_a_non_utf8_stdout_gives_no_traceback(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """Standard output in ASCII (LC_ALL=C with PYTHONUTF8=0, or a Latin-1 or cp1252 locale) and a label
+    it cannot encode: the job was billed, then UnicodeEncodeError came out as a traceback and exit 1,
+    which the documented codes say is "the job failed". The result is written (in UTF-8, as RTTM
+    files are), or reported in one line as not written (exit 6) with the command that fetches it."""
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="ascii"))
+    run = run_cli(
+        capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"Zoë={audio.alice}", "--format", fmt
+    )
+
+    assert "Traceback" not in run.err
+    assert run.code in (OK, NOT_WRITTEN)
+    if run.code == OK:
+        sys.stdout.flush()
+        assert "Zoë" in raw.getvalue().decode("utf-8")

@@ -297,3 +297,16 @@ def test_job_as_rttm_names_the_file_id_given_else_the_job(
     assert named.code == plain.code == 0, named.err + plain.err
     assert named.out and {line.split()[1] for line in named.out.splitlines()} == {"meeting"}
     assert {line.split()[1] for line in plain.out.splitlines()} == {job_id}
+
+
+def test_voiceprint_with_output_dash_prints_the_voiceprint_as_identify_and_job_do(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-o -` is standard output for identify and job; voiceprint wrote a file named "-" instead,
+    said "voiceprint written to -", and left a `voiceprint x.wav -o - | ...` pipe empty."""
+    monkeypatch.chdir(tmp_path)
+    run = run_cli(capsys, *FAST_POLL, "voiceprint", str(audio.alice_wav), "-o", "-")
+
+    assert run.code == 0
+    assert not (tmp_path / "-").exists()
+    assert run.out.strip() and len(run.out.splitlines()) == 1

@@ -8,6 +8,7 @@ The rich output needs the ``cli`` extra; without it the command says how to inst
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import errno
 import json
@@ -154,7 +155,57 @@ def rich_console(stream: IO[str] | None = None) -> Any:
             self.quiet = True  # nothing more is written to a pipe nobody reads
             raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
-    return _PipeConsole(file=stream or sys.stdout, highlight=False, soft_wrap=True)
+    target = stream or _text_stdout()
+    # To a pipe or a file, a table is as wide as its data (rich would cut it to 80 columns).
+    width = None if _is_terminal(target) else _DATA_WIDTH
+    return _PipeConsole(file=target, highlight=False, soft_wrap=True, width=width)
+
+
+#: The width of a table that goes to a pipe or a file: wide enough for any row, never cut.
+_DATA_WIDTH = 10_000
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or closed
+        return False
+
+
+class _Utf8Stdout:
+    """Standard output whose own encoding (ASCII under ``LC_ALL=C``, Latin-1) cannot hold every label:
+    text goes to its bytes in UTF-8, as RTTM files and ``jq`` write, instead of a traceback after
+    the job was billed."""
+
+    encoding = "utf-8"
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.flush()  # what was written through the stream itself goes first
+        self._stream.buffer.write(text.encode("utf-8"))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.buffer.flush()
+
+    def isatty(self) -> bool:
+        return _is_terminal(self._stream)
+
+    def fileno(self) -> int:
+        return int(self._stream.fileno())
+
+
+def _text_stdout() -> Any:
+    """Standard output for a result: itself, or a UTF-8 writer to its bytes when its encoding is not UTF-8."""
+    stream = sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        utf8 = False
+    return stream if utf8 or not hasattr(stream, "buffer") else _Utf8Stdout(stream)
 
 
 def warn_if_secret_in_argv(option: str, value: str | None, variable: str) -> None:
@@ -234,6 +285,7 @@ def _fmt_time(seconds: float) -> str:
 def render_table(result: Result, console: Any, title: str = "Who spoke when") -> None:
     """Print turns and per-speaker talk time as rich tables."""
     from rich.table import Table
+    from rich.text import Text  # a label is data: "[red]" or "[/b]" in it is not markup
 
     if isinstance(result, VoiceprintResult):
         console.print(result.voiceprint)
@@ -245,19 +297,19 @@ def render_table(result: Result, console: Any, title: str = "Who spoke when") ->
         table.add_column("diarization speaker")
         for turn in result.identification:
             label = turn.match if turn.match is not None else "(no match)"
-            table.add_row(_fmt_time(turn.start), _fmt_time(turn.end), label, turn.diarization_speaker)
+            table.add_row(_fmt_time(turn.start), _fmt_time(turn.end), Text(label), Text(turn.diarization_speaker))
     else:
         for segment in result.diarization:
-            table.add_row(_fmt_time(segment.start), _fmt_time(segment.end), segment.speaker)
+            table.add_row(_fmt_time(segment.start), _fmt_time(segment.end), Text(segment.speaker))
     console.print(table)
     totals = Table(title="Talk time")
     totals.add_column("speaker")
     totals.add_column("seconds", justify="right")
     for label, seconds in result.talk_time().items():
-        totals.add_row(label, f"{seconds:.1f}")
+        totals.add_row(Text(label), f"{seconds:.1f}")
     console.print(totals)
     if result.warning:
-        console.print(f"[yellow]warning:[/yellow] {result.warning}")
+        console.print(Text.assemble(("warning:", "yellow"), f" {result.warning}"))
 
 
 def _write_result(result: Result, fmt: str, output: str | None, file_id: str) -> None:
@@ -286,7 +338,7 @@ def _write_job_result(job_id: str, result: Result, fmt: str, output: str | None,
 def _write_text(text: str, output: str | None) -> None:
     """*text* to standard output, or to the file *output* (``-`` is standard output)."""
     if output is None or output == "-":
-        sys.stdout.write(text)
+        _text_stdout().write(text)
     else:
         Path(output).write_text(text, encoding="utf-8")
 
@@ -339,6 +391,14 @@ def check_output(output: str | None) -> None:
         raise CLIError(f"-o {output}: is a folder; give a file name")
     if not path.parent.is_dir():
         raise CLIError(f"-o {output}: the folder {path.parent} does not exist")
+    existed = path.exists()
+    try:  # a read-only folder or mount: os.access cannot tell (root may write anywhere it says)
+        with path.open("a"):
+            pass
+    except OSError as error:
+        raise CLIError(f"-o {output}: cannot be written ({error.strerror or error})") from None
+    if not existed:
+        path.unlink(missing_ok=True)  # only tried: the result is written once the job ends
 
 
 def _is_local(audio: str) -> bool:
@@ -597,15 +657,24 @@ def keep_voiceprints_hint(enrolled: Sequence[tuple[str, str]]) -> str:
     )
 
 
-def _resume_hint(job_id: str) -> str:
-    return f"resume with: pyannoteai-identify job {job_id} --wait"
+def _resume_hint(job_id: str, command: str | None = None) -> str:
+    """How to take up the wait for *job_id*: *command* (the result as it was asked for), or a bare wait."""
+    return f"resume with: {command or f'pyannoteai-identify job {job_id} --wait'}"
 
 
-def announce_submitted(args: argparse.Namespace, job: Job[Any], what: str = "job") -> None:
+def announce_submitted(args: argparse.Namespace, job: Job[Any], what: str = "job", resume: str | None = None) -> None:
     """Say on stderr that *job* was submitted (it is billed: its id must not be lost if writing the result
-    fails later), and remember it for the message of a Ctrl-C."""
+    fails later), and remember it, with *resume*, the command that gives its result as asked, for the
+    message of a Ctrl-C or of a wait timeout."""
     print(f"{what} {job.id} submitted", file=sys.stderr)
-    args.pending = f"{what} {job.id} keeps running: {_resume_hint(job.id)}"
+    remember_resume(args, job.id, f"{what} {job.id}", resume)
+
+
+def remember_resume(args: argparse.Namespace, job_id: str, what: str, resume: str | None) -> None:
+    """Keep *resume* for *job_id* (a wait timeout's message) and say it if Ctrl-C comes."""
+    args.pending = f"{what} keeps running: {_resume_hint(job_id, resume)}"
+    if resume is not None:
+        args.resume = {**getattr(args, "resume", {}), job_id: resume}
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -638,7 +707,7 @@ def cmd_identify(args: argparse.Namespace) -> int:
             with writing_result_of(job.id, None, state="was submitted", what="its id"):
                 print(job.id)
             return OK
-        announce_submitted(args, job)
+        announce_submitted(args, job, resume=fetch_command(job.id, args.format, _file_id(args.audio), args.output))
         with _status_spinner(live, job) as on_status:
             result = client.wait(job, timeout=args.wait_timeout, on_status=on_status)
     _write_job_result(job.id, result, args.format, args.output, _file_id(args.audio))
@@ -652,16 +721,16 @@ def cmd_voiceprint(args: argparse.Namespace) -> int:
     with _client(args) as client:
         with uploading as progress:
             job = client.submit_voiceprint(args.audio, on_upload_progress=progress)
-        announce_submitted(args, job, "voiceprint job")
+        announce_submitted(args, job, "voiceprint job", resume=fetch_command(job.id, "json", None, args.output))
         with _status_spinner(live, job) as on_status:
             voiceprint = client.wait(job, timeout=args.wait_timeout, on_status=on_status).voiceprint
     # `job ID --wait --format json` prints {"voiceprint": ...}, which --voiceprint reads as this output.
     with writing_result_of(job.id, args.output, fetch_command(job.id, "json", None, args.output)):
-        if args.output:
+        if args.output and args.output != "-":
             Path(args.output).write_text(voiceprint + "\n", encoding="utf-8")
         else:
             print(voiceprint)
-    if args.output:
+    if args.output and args.output != "-":
         print(f"voiceprint written to {args.output}", file=sys.stderr)
     return OK
 
@@ -693,7 +762,9 @@ def cmd_job(args: argparse.Namespace) -> int:
     check_output(args.output)
     with _client(args) as client:
         if args.wait:
-            args.pending = f"job {args.job_id} keeps running: {_resume_hint(args.job_id)}"
+            file_id = args.file_id or args.job_id
+            resume = fetch_command(args.job_id, args.format, file_id, args.output)
+            remember_resume(args, args.job_id, f"job {args.job_id}", resume)
             result = client.wait(args.job_id, timeout=args.wait_timeout)
             _write_job_result(args.job_id, result, args.format, args.output, args.file_id or args.job_id)
             return OK
@@ -984,16 +1055,18 @@ def exit_code(error: BaseException) -> int:
     return FAILED
 
 
-def error_message(error: BaseException) -> str:
+def error_message(error: BaseException, resume: Mapping[str, str] | None = None) -> str:
     """The one line that reports *error*, its notes after it (where an uploaded audio is, that a job
-    may exist); a wait timeout says how to resume from the command line."""
+    may exist); a wait timeout says how to resume from the command line (*resume*: the command of
+    each job id, that gives its result as it was asked for)."""
     if isinstance(error, EnrollmentTimeoutError):
         return (
             f"the voiceprint enrollment of {error.label} did not finish by the --wait-timeout deadline "
             f"(voiceprint job {error.job_id} {timeout_state(error, still=False)}); nothing was identified yet"
         )
     if isinstance(error, errors.WaitTimeoutError):
-        return f"job {error.job_id} {timeout_state(error)} at the --wait-timeout deadline; {_resume_hint(error.job_id)}"
+        hint = _resume_hint(error.job_id, (resume or {}).get(error.job_id))
+        return f"job {error.job_id} {timeout_state(error)} at the --wait-timeout deadline; {hint}"
     notes: list[str] = getattr(error, "__notes__", [])
     *parts, last = [_for_the_command_line(text) for text in (str(error), *notes)]
     return "; ".join([*map(_without_a_closing_period, parts), last])
@@ -1096,7 +1169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         # Voiceprints enrolled (billed) before an identify job existed are not lost with the error.
         kept = f". {keep_voiceprints_hint(args.enrolled)}" if args.enrolled else ""
-        print(f"error: {error_message(error)}{kept}", file=sys.stderr)
+        print(f"error: {error_message(error, getattr(args, 'resume', None))}{kept}", file=sys.stderr)
         return exit_code(error)
 
 

@@ -260,6 +260,7 @@ def _print_summary(report: BatchReport) -> None:
         _print_totals(report, print)
         return
     from rich.table import Table
+    from rich.text import Text  # names, labels and reasons are data, never markup
 
     console = rich_console()  # the command line's: a line is never wrapped, a broken pipe is quiet
     table = Table(title=f"pyannoteai-identify batch — {len(report.inputs)} inputs")
@@ -267,19 +268,19 @@ def _print_summary(report: BatchReport) -> None:
     table.add_column("status")
     table.add_column("speakers")
     for label in report.labels:
-        table.add_column(f"{label} (s)", justify="right")
+        table.add_column(Text(f"{label} (s)"), justify="right")
     table.add_column("reason", overflow="fold")
     for item in report.inputs:
         succeeded = item.status == InputStatus.SUCCEEDED
         table.add_row(
-            item.name,
+            Text(item.name),
             item.status.value,
-            ", ".join(item.speakers) if succeeded else "",
+            Text(", ".join(item.speakers) if succeeded else ""),
             *[f"{item.talk_time.get(label, 0.0):.1f}" if succeeded else "" for label in report.labels],
-            item.reason or "" if not succeeded else "",
+            Text(item.reason or "" if not succeeded else ""),
         )
     console.print(table)
-    _print_totals(report, console.print)
+    _print_totals(report, lambda line: console.print(Text(line)))
 
 
 def _print_totals(report: BatchReport, show: Callable[[str], object]) -> None:
