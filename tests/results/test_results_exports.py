@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from resultskit import dscore_refusal
 
 from pyannoteai_identify import Confidence, Identification, IdentifyResult, Segment
 from pyannoteai_identify.results import DiarizationResult, VoiceprintMatch
@@ -19,18 +20,6 @@ class _Float(float):
 
 class _Int(int):
     """An int subclass that is not bool."""
-
-
-def _scorer_refusal(line: str) -> str | None:
-    """What NIST-style scorers (dscore's RTTM reader) refuse a line for, or None when it is accepted."""
-    fields = line.split()
-    if len(fields) != 10:
-        return f"{len(fields)} fields"
-    if float(fields[3]) < 0:
-        return "onset < 0"
-    if float(fields[4]) <= 0:
-        return "Turn duration <= 0 seconds"
-    return None
 
 
 def test_rttm_never_writes_a_negative_onset_that_a_scorer_refuses() -> None:
@@ -49,7 +38,7 @@ def test_rttm_never_writes_a_negative_onset_that_a_scorer_refuses() -> None:
     for rttm in (identified.to_rttm("meeting"), diarized.to_rttm("meeting")):
         lines = rttm.splitlines()
         assert lines, "the turn that runs into the audio must not vanish"
-        assert [_scorer_refusal(line) for line in lines] == [None] * len(lines), rttm
+        assert [dscore_refusal(line) for line in lines] == [None] * len(lines), rttm
 
 
 @pytest.mark.parametrize(

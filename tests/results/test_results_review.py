@@ -17,6 +17,7 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from resultskit import dscore_refusal
 
 from pyannoteai_identify import Confidence, IdentifyResult, InvalidResponseError, Segment
 from pyannoteai_identify._spec import SPEC
@@ -58,18 +59,6 @@ def _fresh() -> dict[str, Any]:
     return result
 
 
-def _dscore_refusal(line: str) -> str | None:
-    """What NIST-style scorers (dscore's RTTM reader) refuse a line for, or None when it is accepted."""
-    fields = line.split()
-    if len(fields) != 10:
-        return f"{len(fields)} fields"
-    if float(fields[3]) < 0:
-        return "onset < 0"
-    if float(fields[4]) <= 0:
-        return "Turn duration <= 0 seconds"
-    return None
-
-
 # --- 1. RTTM ---------------------------------------------------------------------------------------
 
 
@@ -81,7 +70,7 @@ def test_rttm_writes_an_empty_label_as_a_lone_percent_sign_that_no_other_label_c
     )
     lines = diarization.to_rttm().splitlines()
     assert [line.split()[7] for line in lines] == ["%", "%25"]
-    assert all(_dscore_refusal(line) is None for line in lines)
+    assert all(dscore_refusal(line) is None for line in lines)
     turn = {"diarizationSpeaker": "SPEAKER_00", "match": "", "start": 0, "end": 1}
     identified = IdentifyResult.from_dict({"identification": [turn], "voiceprints": []})
     assert identified.to_rttm().split()[7] == "%"
@@ -99,7 +88,7 @@ def test_rttm_skips_turns_whose_rounded_duration_is_not_positive() -> None:
     ]
     lines = parse_output("diarization", {"diarization": turns}).to_rttm().splitlines()
     assert [(line.split()[3], line.split()[4]) for line in lines] == [("0.000", "1.000"), ("6.000", "0.001")]
-    assert all(_dscore_refusal(line) is None for line in lines)
+    assert all(dscore_refusal(line) is None for line in lines)
     turn = {"diarizationSpeaker": "S", "match": None, "start": 1, "end": 1}
     assert IdentifyResult.from_dict({"identification": [turn], "voiceprints": []}).to_rttm() == ""
 
