@@ -364,3 +364,39 @@ def test_sandbox_help_shows_the_default_webhook_secret(capsys: pytest.CaptureFix
 
     assert run.code == OK
     assert f"(default: {DEFAULT_WEBHOOK_SECRET})" in " ".join(run.out.split())
+
+
+@pytest.mark.sandbox(speed=0.01)  # the job runs for minutes: the command is still waiting when stopped
+def test_sigterm_while_waiting_exits_143_naming_the_job_and_how_to_resume(env: Sandbox, audio: Audio) -> None:
+    """CI cancellations and `timeout` send SIGTERM, not Ctrl-C: the process died of the signal with no
+    word of the billed job it was waiting for. It ends as Ctrl-C does, saying which job keeps running
+    and the command that resumes it, with 143 (128 + SIGTERM), the shell's code for it."""
+    process = subprocess.Popen(
+        [
+            *COMMAND,
+            *FAST_POLL,
+            "identify",
+            str(audio.meeting),
+            "--voiceprint",
+            f"Alice={audio.alice}",
+            "--format",
+            "json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=os.environ.copy(),
+    )
+    assert process.stderr is not None
+    try:
+        submitted = process.stderr.readline().decode()  # "job ID submitted": it waits now
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    job_id = submitted.split()[1]
+
+    assert submitted == f"job {job_id} submitted\n"
+    assert process.returncode == 143
+    assert out == b""
+    resume = f"pyannoteai-identify job {job_id} --wait --format json"
+    assert err.decode().splitlines() == [f"terminated; job {job_id} keeps running: resume with: {resume}"]

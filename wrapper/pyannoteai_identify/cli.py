@@ -16,7 +16,9 @@ import math
 import os
 import re
 import shlex
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC
@@ -61,7 +63,7 @@ from ._version import __version__
 from .results import IdentifyResult, Job, JobStatus, Result, VoiceprintResult
 
 OK, FAILED, USAGE, API_ERROR, CONNECTION, TIMEOUT, NOT_WRITTEN = 0, 1, 2, 3, 4, 5, 6
-INTERRUPTED, BROKEN_PIPE = 130, 141
+INTERRUPTED, BROKEN_PIPE, TERMINATED = 130, 141, 143
 EXIT_CODES = {
     OK: "success",
     FAILED: "the job failed, was canceled or expired, or its id is unknown; or a webhook failed verification",
@@ -74,6 +76,7 @@ EXIT_CODES = {
     "the message names the job and how to fetch its result, without submitting (and paying for) it again",
     INTERRUPTED: "interrupted",
     BROKEN_PIPE: "the reader of standard output went away (a pipe such as `| head`), as for SIGPIPE",
+    TERMINATED: "terminated by SIGTERM (a CI cancellation, `timeout`); the message names the submitted job",
 }
 
 
@@ -1126,6 +1129,34 @@ def _missing_extra(error: ModuleNotFoundError) -> CLIError | None:
     return CLIError(f"this command needs {module}, from the cli extra: pip install 'pyannoteai-identify[cli]'")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI cancellation, ``timeout``), raised where the command is, so that it ends as
+    Ctrl-C does: naming the billed job it waited for, with exit 143 (128 + SIGTERM)."""
+
+
+def stopped(interrupt: KeyboardInterrupt) -> tuple[str, int]:
+    """How a stop by *interrupt* is said, and its exit code: Ctrl-C (130) or SIGTERM (143)."""
+    return ("terminated", TERMINATED) if isinstance(interrupt, Terminated) else ("interrupted", INTERRUPTED)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM raises :class:`Terminated`: only in the main thread, and only
+    where SIGTERM has its default handler (a program that runs ``main`` keeps its own)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+
+    def terminated(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (also for --help, --version and usage errors)."""
     parser = build_parser()
@@ -1141,19 +1172,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             # A job id or result printed nowhere is a billed job lost (`... >&-`); the sandbox only logs there.
             raise CLIError("standard output is closed: nothing was sent; redirect it (> FILE) instead of closing it")
         args.passed = passed
-        code: int = args.func(args)
+        # `sandbox` stops on SIGTERM by itself (exit 0), as a server does.
+        with contextlib.nullcontext() if passes_through else sigterm_as_interrupt():
+            code: int = args.func(args)
         if sys.stdout is not None:
             sys.stdout.flush()  # a reader that went away shows here, not as a traceback at interpreter exit
         return code
     except SystemExit as exit_:  # argparse exits after printing help, the version or a usage error
         return OK if exit_.code is None else exit_.code if isinstance(exit_.code, int) else USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         # What was submitted, when the command knows it (args.pending); otherwise how to find it.
         pending = (
             args.pending or "a job already submitted keeps running: resume with `pyannoteai-identify job ID --wait`"
         )
-        print(f"interrupted; {pending}", file=sys.stderr)
-        return INTERRUPTED
+        word, stop_code = stopped(interrupt)
+        print(f"{word}; {pending}", file=sys.stderr)
+        return stop_code
     except BrokenPipeError:
         # Quiet, as for any command whose reader went away (`| head`): the exit status says it.
         silence_stdout()

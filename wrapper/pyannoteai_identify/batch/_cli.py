@@ -36,7 +36,6 @@ from ..cli import (
     API_ERROR,
     BROKEN_PIPE,
     FAILED,
-    INTERRUPTED,
     JOB_OPTIONS,
     OK,
     USAGE,
@@ -56,6 +55,7 @@ from ..cli import (
     retry_count,
     rich_console,
     silence_stdout,
+    stopped,
     submit_enrollment,
     timeout_state,
     warn_if_secret_in_argv,
@@ -412,9 +412,10 @@ def run(args: argparse.Namespace) -> int:
         if report.halted is not None:
             return API_ERROR
         return OK if report.ok else FAILED
-    except KeyboardInterrupt:
-        print("interrupted; run the same command again to resume", file=sys.stderr)
-        return INTERRUPTED
+    except KeyboardInterrupt as interrupt:
+        word, stop_code = stopped(interrupt)
+        print(f"{word}; run the same command again to resume", file=sys.stderr)
+        return stop_code
     except BrokenPipeError:  # the reader of the summary went away (`| head`); the manifest has it all
         silence_stdout()
         return BROKEN_PIPE
