@@ -552,25 +552,28 @@ def _finish(job: Job[Result]) -> Result:
                 status=str(job.status),
             )
         return job.output
+    what = f"job {job.id} {ended_as(job.status)}"
     if job.status == JobStatus.FAILED:
         raise JobFailedError(
-            f"job {job.id} failed: {error_text or 'the API gave no reason'}",
+            f"{what}: {error_text or 'the API gave no reason'}",
             job_id=job.id,
             status=str(job.status),
             api_message=error_text,
         )
+    # JobError: a terminal status this version has no exception for (the contract's x-terminal gained it).
+    error_type = JobCanceledError if job.status == JobStatus.CANCELED else JobError
     reason = f": {error_text}" if error_text else ""
-    if job.status == JobStatus.CANCELED:
-        raise JobCanceledError(
-            f"job {job.id} was canceled{reason}", job_id=job.id, status=str(job.status), api_message=error_text
-        )
-    # A terminal status this version has no exception for (the contract's x-terminal gained it).
-    raise JobError(
-        f"job {job.id} ended with status {str(job.status)!r}{reason}",
-        job_id=job.id,
-        status=str(job.status),
-        api_message=error_text,
-    )
+    raise error_type(f"{what}{reason}", job_id=job.id, status=str(job.status), api_message=error_text)
+
+
+def ended_as(status: str) -> str:
+    """How a job that ended without a result ended, as messages say it: "failed", "was canceled",
+    or "ended with status 'expired'" for a terminal status the contract gained."""
+    if status == JobStatus.FAILED:
+        return "failed"
+    if status == JobStatus.CANCELED:
+        return "was canceled"
+    return f"ended with status {str(status)!r}"
 
 
 #: The longest pause a poll's answer is obeyed for (unless the retry cap or the longest polling gap

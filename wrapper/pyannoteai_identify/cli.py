@@ -38,7 +38,7 @@ from ._config import (
     WEBHOOK_SECRET_ENV,
 )
 from ._core import LIST_JOBS
-from ._flows import status_said
+from ._flows import ended_as, status_said
 from ._polling import PollSchedule
 from ._upload import check_identify_duration, check_voiceprint_duration
 from ._validation import (
@@ -710,10 +710,11 @@ def cmd_identify(args: argparse.Namespace) -> int:
             with writing_result_of(job.id, None, state="was submitted", what="its id"):
                 print(job.id)
             return OK
-        announce_submitted(args, job, resume=fetch_command(job.id, args.format, _file_id(args.audio), args.output))
+        file_id = _file_id(args.audio)
+        announce_submitted(args, job, resume=fetch_command(job.id, args.format, file_id, args.output))
         with _status_spinner(live, job) as on_status:
             result = client.wait(job, timeout=args.wait_timeout, on_status=on_status)
-    _write_job_result(job.id, result, args.format, args.output, _file_id(args.audio))
+    _write_job_result(job.id, result, args.format, args.output, file_id)
     return OK
 
 
@@ -755,8 +756,7 @@ def _job_document(job: Job[Result]) -> dict[str, Any]:
 
 def _ended_without_result(job: Job[Result]) -> str:
     """Why a failed or canceled job has no result, in the API's words when it gave some."""
-    ended: dict[str, str] = {JobStatus.FAILED: "failed", JobStatus.CANCELED: "was canceled"}
-    what = f"job {job.id} {ended.get(job.status, f'ended with status {str(job.status)!r}')}"
+    what = f"job {job.id} {ended_as(job.status)}"
     return f"{what}: {job.error}" if job.error else f"{what} (the API gave no reason)"
 
 
@@ -769,7 +769,7 @@ def cmd_job(args: argparse.Namespace) -> int:
             resume = fetch_command(args.job_id, args.format, file_id, args.output)
             remember_resume(args, args.job_id, f"job {args.job_id}", resume)
             result = client.wait(args.job_id, timeout=args.wait_timeout)
-            _write_job_result(args.job_id, result, args.format, args.output, args.file_id or args.job_id)
+            _write_job_result(args.job_id, result, args.format, args.output, file_id)
             return OK
         try:
             job = client.get_job(args.job_id)
