@@ -40,7 +40,7 @@ def _one_of_each() -> list[errors.PyannoteAIError]:
     ]
     for cls in (errors.APIError, errors.BadRequestError, errors.AuthenticationError, errors.PaymentRequiredError):
         made.append(cls("refused", hint="check PYANNOTEAI_API_KEY", **api))
-    for cls in (errors.NotFoundError, errors.ServerError, errors.InvalidResponseError):
+    for cls in (errors.NotFoundError, errors.ServerError, errors.InvalidResponseError, errors.InvalidOutputError):
         made.append(cls("refused", **api))
     for cls in (errors.JobError, errors.JobFailedError, errors.JobCanceledError, errors.JobExpiredError):
         made.append(cls("ended", job_id="j2", status="failed", api_message="bad audio"))

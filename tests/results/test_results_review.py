@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from resultskit import dscore_refusal
 
-from pyannoteai_identify import Confidence, IdentifyResult, InvalidResponseError, Segment
+from pyannoteai_identify import Confidence, IdentifyResult, InvalidOutputError, InvalidResponseError, Segment
 from pyannoteai_identify._spec import SPEC
 from pyannoteai_identify.results import DiarizationResult, Job, VoiceprintResult, parse_job, parse_output
 
@@ -587,3 +587,34 @@ def test_another_types_output_is_named_with_its_article(cls: type[Any], output: 
     """ "its keys make it an identify output": the article follows the type's name."""
     with pytest.raises(InvalidResponseError, match=said):
         cls.from_dict(output)
+
+
+@pytest.mark.parametrize("cls", [IdentifyResult, DiarizationResult, VoiceprintResult])
+def test_from_dict_on_a_callers_mapping_raises_a_value_error_that_claims_no_http_response(cls: type[Any]) -> None:
+    """from_dict on a mapping the caller stored (a database row, a saved webhook body) said
+    "HTTP 200: the response breaks the contract", as if a request had been made, and was not a
+    ValueError, which is what ``except ValueError`` around any parser expects."""
+    with pytest.raises(InvalidOutputError) as caught:
+        cls.from_dict({"identification": "x", "diarization": "x", "voiceprint": 7})
+    error = caught.value
+    assert isinstance(error, ValueError) and isinstance(error, InvalidResponseError)
+    assert error.status_code == 0 and error.request_id is None
+    message = str(error)
+    assert "HTTP" not in message and "response" not in message
+    assert message.startswith("the output breaks the contract at output")
+
+
+def test_an_output_broken_in_a_response_keeps_the_responses_status_and_request_id() -> None:
+    """The same error raised from a poll's answer still says which answer: status and request id."""
+    import httpx
+
+    from pyannoteai_identify._core import parse_job_response
+
+    body = {"jobId": "j1", "status": "succeeded", "output": {"identification": "x"}, "requestId": "r-9"}
+    response = httpx.Response(
+        200, json=body, headers={"X-Request-Id": "r-9"}, request=httpx.Request("GET", "https://x/v1/jobs/j1")
+    )
+    with pytest.raises(InvalidOutputError) as caught:
+        parse_job_response(response, "identify", "j1")
+    assert caught.value.status_code == 200
+    assert str(caught.value).startswith("HTTP 200: the output breaks the contract at output.identification:")

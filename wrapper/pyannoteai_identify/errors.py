@@ -15,6 +15,7 @@ The hierarchy::
     │   ├── RateLimitError         429, with retry_after
     │   ├── ServerError            5xx
     │   └── InvalidResponseError   a response that breaks the contract (bad JSON, missing field, …)
+    │       └── InvalidOutputError a job or its output that breaks it (also a ValueError)
     ├── JobError                   a job ended without a result
     │   ├── JobFailedError         status "failed", with the API's error text
     │   ├── JobCanceledError       status "canceled"
@@ -42,6 +43,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "FieldError",
+    "InvalidOutputError",
     "InvalidResponseError",
     "JobCanceledError",
     "JobError",
@@ -161,7 +163,8 @@ class APIError(PyannoteAIError):
     """The API answered with an error status.
 
     Attributes:
-        status_code: the HTTP status.
+        status_code: the HTTP status; 0 when no response is involved (``InvalidOutputError`` from
+            ``from_dict`` on a mapping the caller passed).
         message: the API's message (or a description when the body had none).
         request_id: the API's ``requestId`` when the body carried one; quote it to support.
         field_errors: per-field problems of a 400 response.
@@ -188,7 +191,7 @@ class APIError(PyannoteAIError):
         self.body = body
         # What the server sent is cut in the text (kept whole in the attributes and in body): a
         # broken API or a proxy can send megabytes, and str(error) goes to logs and terminals.
-        text = f"HTTP {status_code}: {_cut(message, 500)}"
+        text = (f"HTTP {status_code}: " if status_code else "") + _cut(message, 500)
         if self.field_errors:
             shown = [f"{_cut(e.field, 100)}: {_cut(e.message, 200)}" for e in self.field_errors[:10]]
             more = len(self.field_errors) - len(shown)
@@ -235,6 +238,15 @@ class ServerError(APIError):
 
 class InvalidResponseError(APIError):
     """A response that breaks the contract: unparseable JSON, a wrong content type or a bad field."""
+
+
+class InvalidOutputError(InvalidResponseError, ValueError):
+    """A job or its output that breaks the contract, naming the field: from a poll's answer (with
+    its status and request id) or from ``from_dict`` on a mapping the caller passed (status 0), which
+    is why it is also a ValueError, like any parser's."""
+
+    def __init__(self, message: str, *, status_code: int = 0, **kwargs: Any) -> None:
+        super().__init__(message, status_code=status_code, **kwargs)
 
 
 class JobError(PyannoteAIError):

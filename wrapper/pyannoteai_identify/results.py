@@ -51,7 +51,7 @@ from typing import (
 )
 
 from ._contract import SpecReader
-from .errors import InvalidResponseError, _unprintable
+from .errors import InvalidOutputError, _unprintable
 
 logger = logging.getLogger("pyannoteai_identify")
 __all__ = [
@@ -537,8 +537,9 @@ class _Output(_Frozen, ABC):
     def from_dict(cls, output: Mapping[str, Any]) -> Self:
         """Parse the ``output`` mapping of a job of this type (from a poll, a webhook, or ``to_dict()``).
 
-        Raises InvalidResponseError naming the field when the mapping breaks the contract, or when
-        its keys show another type's output (which this type would read as an empty result).
+        Raises InvalidOutputError (a ValueError) naming the field when the mapping breaks the
+        contract, or when its keys show another type's output (which this type would read as an
+        empty result).
         """
         kind = infer_kind(output) if isinstance(output, Mapping) else None
         if kind is not None and kind != cls._kind:
@@ -909,13 +910,12 @@ def _shown(value: Any) -> str:
 _MAX_FIELD_CHARS = 200
 
 
-def _bad(field: str, problem: str) -> InvalidResponseError:
+def _bad(field: str, problem: str) -> InvalidOutputError:
+    """The error for *field*; a response's status and request id are added by whoever read the response."""
+    what = "output" if field.startswith("output") else "job"
     if len(field) > _MAX_FIELD_CHARS:  # the path quotes keys from the body, which may be megabytes long
         field = field[: _MAX_FIELD_CHARS - 3] + "..."
-    return InvalidResponseError(
-        f"the response breaks the contract at {field}: {problem}",
-        status_code=200,
-    )
+    return InvalidOutputError(f"the {what} breaks the contract at {field}: {problem}")
 
 
 def _segment_dict(segment: Segment) -> dict[str, Any]:
@@ -974,7 +974,7 @@ def _number(value: Any, field: str) -> float:
 
 def _json_number(value: Any, field: str) -> int | float:
     """*value* as a plain ``int`` or ``float`` (a subclass, such as numpy.float64, is converted), or
-    InvalidResponseError naming *field* unless it is a finite JSON number."""
+    InvalidOutputError naming *field* unless it is a finite JSON number."""
     number = _number(value, field)
     return int(value) if isinstance(value, int) else number
 
