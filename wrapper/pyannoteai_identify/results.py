@@ -889,8 +889,23 @@ class Job(_Frozen, Generic[R]):
 # the data again to name the offending field.
 
 
+class _ShortRepr(reprlib.Repr):
+    """reprlib's shortened repr, showing an int too long for ``str()`` by its size on every Python
+    (3.11 raised ValueError for it, 3.14 shows a memory address)."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        try:
+            return super().repr_int(x, level) if x.bit_length() <= _PRINTABLE_INT_BITS else _unprintable(x)
+        except ValueError:  # a lower sys.set_int_max_str_digits limit
+            return _unprintable(x)
+
+
+#: Every int of this many bits or fewer has at most 4,300 digits, Python's default limit for str().
+_PRINTABLE_INT_BITS = 14_000
+
+
 def _short_repr() -> reprlib.Repr:
-    shortened = reprlib.Repr()  # its keyword arguments are Python 3.12's
+    shortened = _ShortRepr()  # its keyword arguments are Python 3.12's
     shortened.maxlevel, shortened.maxdict, shortened.maxlist = 2, 4, 4
     shortened.maxstring = shortened.maxother = 60
     return shortened
