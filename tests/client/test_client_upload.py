@@ -289,3 +289,29 @@ async def test_a_file_object_closed_after_its_last_byte_was_read_is_not_an_error
     router.put(PRESIGNED_URL).mock(side_effect=storage)
     url = await api.upload(file, "a.wav")
     assert url.startswith("media://")
+
+
+# --- exceptions of the caller's own progress callback ------------------------------------------------
+
+
+async def test_an_httpx_error_raised_by_the_progress_callback_reaches_the_caller_as_it_was(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """A progress callback that reports to a dashboard with httpx fails with that request's error
+    (the dashboard is down). That error is the caller's, raised by the caller's code: it was taken
+    for a failure of the PUT, turned into "uploading to the presigned URL failed (ConnectError:
+    dashboard down) ... upload again", and itself dropped (no cause, no context)."""
+    _, put = _mock_upload(router)
+    dashboard_down = httpx.ConnectError("dashboard down", request=httpx.Request("POST", "http://dash.local/progress"))
+
+    def report(sent: int, total: int | None) -> None:
+        raise dashboard_down
+
+    with pytest.raises(httpx.ConnectError) as caught:
+        await api.upload(_sparse(tmp_path / "a.wav"), on_progress=report)
+    assert caught.value is dashboard_down
+    assert not isinstance(caught.value, PyannoteAIError)
+    # The client is still usable afterwards.
+    assert (await api.upload(_sparse(tmp_path / "b.wav"))).startswith("media://")
+    assert put.call_count == 1
+

@@ -25,7 +25,7 @@ from ._config import Settings
 from ._polling import WEBHOOK_POLL_FACTOR, PollSchedule, job_age, quota_exhausted, rate_limit, rate_limit_gap
 from ._redact import hide_secrets
 from ._retry import RetryPolicy, describe
-from ._upload import ProgressCallback, retry_hint
+from ._upload import ProgressCallback, raised_by_progress, retry_hint
 from ._validation import CheckedAudio
 from .errors import (
     APIConnectionError,
@@ -137,6 +137,9 @@ def drive(flow: Flow[T], perform: Callable[[Step], Any]) -> T:
             try:
                 outcome = perform(step)
             except (httpx.RequestError, httpx.StreamConsumed) as exc:
+                if raised_by_progress(exc):  # the caller's callback, not the transport: raised as it was
+                    _raise_through(flow, exc)
+                    raise
                 error = exc
             except BaseException as exc:
                 _raise_through(flow, exc)
@@ -160,6 +163,9 @@ async def adrive(flow: Flow[T], perform: Callable[[Step], Awaitable[Any]]) -> T:
             try:
                 outcome = await perform(step)
             except (httpx.RequestError, httpx.StreamConsumed) as exc:
+                if raised_by_progress(exc):  # the caller's callback, not the transport: raised as it was
+                    _raise_through(flow, exc)
+                    raise
                 error = exc
             except BaseException as exc:
                 _raise_through(flow, exc)

@@ -8,6 +8,7 @@ for a host other than the API's.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -134,13 +135,30 @@ class FileChunks(httpx.SyncByteStream, httpx.AsyncByteStream):
         if self._handed:
             self._sent, self._handed = self._sent + self._handed, 0
             if self._progress is not None:
-                self._progress(self._sent, self._total)
+                try:
+                    self._progress(self._sent, self._total)
+                except BaseException as error:
+                    raised_by_progress(error, mark=True)
+                    raise
 
     def _hand(self, chunk: bytes) -> bytes:
         if not chunk:
             raise StopIteration
         self._handed = len(chunk)
         return chunk
+
+
+_RAISED_BY_PROGRESS = "_pyannoteai_identify_raised_by_progress"
+
+
+def raised_by_progress(error: BaseException, *, mark: bool = False) -> bool:
+    """Whether *error* was raised by an upload's progress callback, the caller's own code (with
+    *mark*: say that it was). The clients raise such an error as it is: an httpx error of the
+    callback's own requests (a progress reporter's dashboard) is no failure of the upload's PUT."""
+    if mark:
+        with contextlib.suppress(AttributeError, TypeError):  # an exception type that refuses attributes
+            setattr(error, _RAISED_BY_PROGRESS, True)
+    return getattr(error, _RAISED_BY_PROGRESS, False) is True
 
 
 class _PresignedQueryFilter(logging.Filter):
