@@ -315,3 +315,18 @@ async def test_an_httpx_error_raised_by_the_progress_callback_reaches_the_caller
     assert (await api.upload(_sparse(tmp_path / "b.wav"))).startswith("media://")
     assert put.call_count == 1
 
+
+async def test_a_progress_callback_raising_stop_iteration_does_not_cut_the_upload_short(
+    api: Api, router: respx.Router
+) -> None:
+    """A progress callback that raises StopIteration (``lambda sent, total: next(ticks)`` on an
+    exhausted iterator) ended the chunk iterator of a synchronous upload as if the file had ended:
+    a stream of unknown size (sent chunked) was stored cut short, 1 of its 3 MiB, and upload()
+    returned its media:// URL as if it were whole. The callback's exception must end the upload."""
+    _, put = _mock_upload(router)
+    ticks = iter(())
+
+    with pytest.raises(RuntimeError) as caught:
+        await api.upload(Pipe(b"x" * (3 * CHUNK_SIZE)), "pipe.raw", on_progress=lambda sent, total: next(ticks))
+    assert isinstance(caught.value.__cause__, StopIteration)
+    assert not put.called

@@ -164,8 +164,15 @@ def call_plain(field: str, callback: Callable[..., object], *args: object, resum
     error. Another awaitable, such as the task ``asyncio.create_task`` returns, runs already: it is
     what a callback should return, if anything. *resume* says how to carry on when the call comes
     after a job was billed.
+
+    A ``StopIteration`` it raises (``next()`` on an exhausted iterator) becomes ``RuntimeError``, as
+    it does in a generator: raised where a chunk iterator reads its next chunk, it would end the
+    upload's body early, as if the file had ended, and the storage would keep it cut short.
     """
-    result = callback(*args)
+    try:
+        result = callback(*args)
+    except StopIteration as stop:
+        raise RuntimeError(f"{field} raised StopIteration") from stop
     if inspect.iscoroutine(result):
         result.close()
         raise TypeError(
