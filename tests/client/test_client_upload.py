@@ -11,7 +11,7 @@ import pytest
 import respx
 from clientkit import API_KEY, PRESIGNED_URL, Api, ChunkRecordingTransport, MakeApi, MakeTransport
 
-from pyannoteai_identify import APIConnectionError, APIError, InvalidResponseError, PyannoteAIError
+from pyannoteai_identify import APIConnectionError, APIError, ConfigurationError, InvalidResponseError, PyannoteAIError
 from pyannoteai_identify._upload import CHUNK_SIZE
 
 pytestmark = pytest.mark.anyio
@@ -330,3 +330,35 @@ async def test_a_progress_callback_raising_stop_iteration_does_not_cut_the_uploa
         await api.upload(Pipe(b"x" * (3 * CHUNK_SIZE)), "pipe.raw", on_progress=lambda sent, total: next(ticks))
     assert isinstance(caught.value.__cause__, StopIteration)
     assert not put.called
+
+
+async def test_an_upload_cut_off_by_closing_the_client_says_the_client_was_closed(mode: str, make_api: MakeApi) -> None:
+    """close() while the PUT is in flight (a service shutting down): as for any request cut off so,
+    the error says that the client was closed and a new one is needed (close()'s docstring), not
+    an APIConnectionError telling to "upload again" with a client that refuses every call now."""
+    api: Api
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/v1/media/input", request.url
+        return httpx.Response(201, json={"url": PRESIGNED_URL})
+
+    class ClosedMidUpload(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method != "PUT":
+                return answer(request)
+            api.client.close()  # type: ignore[union-attr]
+            raise httpx.ReadError("connection closed by the pool", request=request)
+
+    class AsyncClosedMidUpload(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method != "PUT":
+                return answer(request)
+            await api.close()
+            raise httpx.ReadError("connection closed by the pool", request=request)
+
+    api = make_api(transport=AsyncClosedMidUpload() if mode == "async" else ClosedMidUpload())
+    with pytest.raises(ConfigurationError) as caught:
+        await api.upload(io.BytesIO(b"RIFF" * 100), "a.wav")
+    assert "was closed" in str(caught.value) and "create a new one" in str(caught.value)
+    assert "media://a.wav was not stored" in str(caught.value)
+    assert "X-Signature" not in str(caught.value)

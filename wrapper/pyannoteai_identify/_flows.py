@@ -514,6 +514,11 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
             url=hide_secrets(presigned),
             request_sent=True,
         ) from None
+    if lost is not None and ctx.closed():  # close() cut it off: this client cannot upload again
+        raise ConfigurationError(
+            f"the client was closed while uploading to the presigned URL: create a new one "
+            f"({retry_hint(audio, media_url)})"
+        )
     if lost is not None:
         # Raised outside the except block, and the URL without its query: the query of a presigned
         # URL is its signature, and the httpx error (not kept as a cause) holds it.
