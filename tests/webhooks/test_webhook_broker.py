@@ -212,6 +212,19 @@ def test_timeout_must_be_a_finite_non_negative_number(timeout: float) -> None:
         WebhookBroker().wait("j1", timeout=timeout)
 
 
+def test_a_long_finite_timeout_is_waited_as_given() -> None:
+    """A finite timeout beyond what the platform's thread timers take (``threading.TIMEOUT_MAX``,
+    about 292 years) passes the check, then raised OverflowError: a wait that long is a wait
+    without end, and the event that arrives is handed over."""
+    broker = WebhookBroker()
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(broker.wait, "j1", 1e10)
+        wait_until_waiting(broker, "j1")
+        broker.publish(event("j1"))
+        got = future.result(timeout=10)
+    assert got is not None and got.job_id == "j1"
+
+
 def test_max_pending_must_be_positive() -> None:
     """max_pending below 1 is refused naming the field."""
     with pytest.raises(ValidationError, match="max_pending"):

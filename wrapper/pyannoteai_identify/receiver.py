@@ -666,7 +666,8 @@ class WebhookBroker:
             return kept
         finished = False  # by the event or by the timeout; not by a KeyboardInterrupt
         try:
-            waiter.ready.wait(timeout)
+            # A timeout past the thread timers' range (about 292 years) raised OverflowError: it waits without end.
+            waiter.ready.wait(min(timeout, threading.TIMEOUT_MAX))
             finished = True
         finally:
             with self._lock:
