@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import threading
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 import respx
 from clientkit import API_KEY, PRESIGNED_URL, Api, ChunkRecordingTransport, MakeApi, MakeTransport
 
-from pyannoteai_identify import APIConnectionError, APIError, ConfigurationError, InvalidResponseError, PyannoteAIError
+from pyannoteai_identify import (
+    APIConnectionError,
+    APIError,
+    AsyncClient,
+    ConfigurationError,
+    InvalidResponseError,
+    PyannoteAIError,
+)
 from pyannoteai_identify._upload import CHUNK_SIZE
 
 pytestmark = pytest.mark.anyio
@@ -362,3 +372,43 @@ async def test_an_upload_cut_off_by_closing_the_client_says_the_client_was_close
     assert "was closed" in str(caught.value) and "create a new one" in str(caught.value)
     assert "media://a.wav was not stored" in str(caught.value)
     assert "X-Signature" not in str(caught.value)
+
+
+async def test_an_upload_cancelled_natively_on_asyncio_puts_the_file_object_back_after_its_last_read(
+    router: respx.Router,
+) -> None:
+    """task.cancel() (asyncio.wait_for, asyncio.timeout) while a chunk is read in the worker thread:
+    anyio does not hold a native asyncio cancellation back until the thread is done, so upload()
+    put the file object back at its position at once, then the thread's read moved it 1 MiB on.
+    Uploading the same object again (as the docstring promises it can be) then stored the audio
+    without its first megabyte, silently. The position is restored after the read has ended."""
+    _mock_upload(router)
+    reading, release, read_done = threading.Event(), threading.Event(), threading.Event()
+
+    class SlowFile(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            if size != CHUNK_SIZE or read_done.is_set():
+                return super().read(size)
+            reading.set()
+            release.wait(10)  # bounded: a broken build fails instead of hanging
+            try:
+                return super().read(size)
+            finally:
+                read_done.set()
+
+    audio = SlowFile(b"x" * (2 * CHUNK_SIZE))
+    audio.seek(7)
+    async with AsyncClient(API_KEY, transport=httpx.MockTransport(router.async_handler)) as client:
+        task = asyncio.create_task(client.upload(audio, "a.wav"))
+        for _ in range(1000):
+            if reading.is_set():
+                break
+            await asyncio.sleep(0.01)
+        assert reading.is_set()
+        task.cancel()
+        # The thread's read ends a moment later, whether or not upload() waited for it.
+        threading.Timer(0.2, release.set).start()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await anyio.to_thread.run_sync(read_done.wait, 10)
+    assert audio.tell() == 7

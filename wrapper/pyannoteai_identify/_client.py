@@ -1069,7 +1069,11 @@ class AsyncClient(_BaseClient):
         if isinstance(step, _flows.Upload):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
                 body = FileChunks(file, step.audio.size, step.progress)
-                return await self._aread(await self._http.send(self._upload_request(step, body), stream=True))
+                try:
+                    return await self._aread(await self._http.send(self._upload_request(step, body), stream=True))
+                finally:
+                    if step.audio.start is not None:  # a seekable file object, put back where it was next
+                        body.settle()
         event = None  # stays None when aclose() cuts the wait short
         with self._cut_short_by_aclose():
             event = await step.broker.wait_async(step.job_id, step.timeout)

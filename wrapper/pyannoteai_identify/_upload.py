@@ -102,6 +102,10 @@ class FileChunks(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._sent = 0
         self._handed = 0  # the chunk handed out last: counted as sent when the next one is asked for
         self._started = False
+        # The async side reads in a worker thread under this lock; settle() takes it to wait for a
+        # read still running, and marks the body abandoned, so that a read starting after it reads nothing.
+        self._lock = threading.Lock()
+        self._abandoned = False
 
     def __iter__(self) -> Iterator[bytes]:
         self._start()
@@ -124,11 +128,31 @@ class FileChunks(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     async def __anext__(self) -> bytes:
         self._count_handed()
-        chunk = await anyio.to_thread.run_sync(self._file.read, self._chunk_size)
+        chunk = await anyio.to_thread.run_sync(self._read)
         try:
             return self._hand(chunk)
         except StopIteration:
             raise StopAsyncIteration from None
+
+    def _read(self) -> bytes:
+        with self._lock:
+            if self._abandoned:  # the upload ended before this worker thread began: the file is not read
+                return b""
+            return self._file.read(self._chunk_size)
+
+    def settle(self) -> None:
+        """Block until a read left running in a worker thread has ended; none starts after this.
+
+        anyio holds a cancel scope's cancellation back until the thread is done, but not a native
+        asyncio one (``task.cancel()``, ``asyncio.wait_for``, ``asyncio.timeout``): the upload ends
+        at once and the thread reads on. A file object put back at its position meanwhile would be
+        moved on by that read, and uploading it again would skip a chunk. Called for seekable file
+        objects only: the wait is one chunk's read, where a pipe's could last for ever. A read that
+        was queued for a worker thread but had not begun (a cancelled thread job may never run) is
+        not waited for: it reads nothing when it does run.
+        """
+        with self._lock:
+            self._abandoned = True
 
     def _count_handed(self) -> None:
         self._started = True
