@@ -443,6 +443,39 @@ async def test_the_request_timeout_reaches_every_request(
     assert route.calls.last.request.extensions["timeout"] == expected.as_dict()
 
 
+@pytest.mark.parametrize(
+    ("own", "passed", "expected"),
+    [
+        (httpx.Timeout(120.0, connect=3.0), None, httpx.Timeout(120.0, connect=3.0)),
+        (httpx.Timeout(120.0, connect=3.0), 12.5, httpx.Timeout(12.5)),
+        (None, None, httpx.Timeout(None)),
+        (httpx.Timeout(5.0), None, httpx.Timeout(30.0, connect=10.0)),
+    ],
+    ids=["its-own", "passed-wins", "its-own-none", "httpx-default-is-not-a-choice"],
+)
+async def test_an_http_client_keeps_the_timeout_it_was_given_unless_one_is_passed(
+    mode: str,
+    make_api: MakeApi,
+    make_transport: MakeTransport,
+    router: respx.Router,
+    own: httpx.Timeout | None,
+    passed: float | None,
+    expected: httpx.Timeout,
+) -> None:
+    """An http_client built with a timeout of its own (a proxy that needs two minutes) had it
+    replaced by the SDK's 30 s on every request, silently. As in openai-python, the client's own
+    timeout applies unless ``timeout=`` is passed; httpx's 5 s default is no choice, so the SDK's
+    default applies then."""
+    cls = httpx.AsyncClient if mode == "async" else httpx.Client
+    http_client = cls(transport=make_transport(), timeout=own)
+    route = router.get("/v1/test").respond(200, json=TEST_BODY)
+    try:
+        await make_api(http_client=http_client, timeout=passed).test()
+    finally:
+        await http_client.aclose() if isinstance(http_client, httpx.AsyncClient) else http_client.close()
+    assert route.calls.last.request.extensions["timeout"] == expected.as_dict()
+
+
 class _Recorder(http.server.BaseHTTPRequestHandler):
     """Answers every request with *answer* and records its request line and Authorization header."""
 

@@ -99,6 +99,28 @@ def _resume(job_id: str) -> str:
     return f"; job {job_id} goes on: call wait({job_id!r}) to resume"
 
 
+#: httpx's own default timeout, which an http_client has unless its builder chose one.
+_HTTPX_DEFAULT_TIMEOUT = httpx.Timeout(5.0)
+
+
+def _timeout_or_http_clients(
+    timeout: float | httpx.Timeout | None, http_client: object
+) -> float | httpx.Timeout | None:
+    """*timeout*; when none is passed, the timeout an ``http_client`` was built with, if any.
+
+    Each request carries its timeout, so without this an http_client's own (a proxy that needs two
+    minutes) would silently give way to the SDK's default. httpx's default of 5 s is no choice of
+    the caller's (as in openai-python, which does the same): the SDK's default applies then.
+    """
+    if (
+        timeout is None
+        and isinstance(http_client, httpx.Client | httpx.AsyncClient)
+        and http_client.timeout != _HTTPX_DEFAULT_TIMEOUT
+    ):
+        return http_client.timeout
+    return timeout
+
+
 class _BaseClient:
     """Settings, policies and the argument checks shared by both clients."""
 
@@ -462,7 +484,8 @@ class Client(_BaseClient):
         base_url: defaults to ``PYANNOTEAI_BASE_URL``, then ``https://api.pyannote.ai``. Plain http is
             accepted only for loopback hosts (the sandbox), so the key never travels in clear; for a
             loopback host, proxy variables (``HTTP_PROXY``, ...) are ignored for the same reason.
-        timeout: seconds (or an ``httpx.Timeout``) for each HTTP request; default 30 s, 10 s to connect.
+        timeout: seconds (or an ``httpx.Timeout``) for each HTTP request; default 30 s, 10 s to
+            connect, or the timeout an ``http_client`` was built with (other than httpx's 5 s default).
         max_retries: retries of a safe read on connection errors, timeouts, 429 and 502/503/504;
             default 3, or ``retry_policy.max_retries`` when a policy is given (a different value beside
             a policy is refused). Requests that create a job are never retried.
@@ -498,7 +521,7 @@ class Client(_BaseClient):
         super().__init__(
             api_key,
             base_url=base_url,
-            timeout=timeout,
+            timeout=_timeout_or_http_clients(timeout, http_client),
             max_retries=max_retries,
             retry_policy=retry_policy,
             poll_schedule=poll_schedule,
@@ -984,7 +1007,7 @@ class AsyncClient(_BaseClient):
         super().__init__(
             api_key,
             base_url=base_url,
-            timeout=timeout,
+            timeout=_timeout_or_http_clients(timeout, http_client),
             max_retries=max_retries,
             retry_policy=retry_policy,
             poll_schedule=poll_schedule,
