@@ -351,6 +351,29 @@ def test_a_policy_that_would_misbehave_is_refused_naming_its_field(make: Callabl
         make()
 
 
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: PollSchedule(initial=1e11, maximum=1e11), "initial"),
+        (lambda: PollSchedule(maximum=math.inf), "maximum"),
+        (lambda: PollSchedule(maximum=86_400.5), "maximum"),
+        (lambda: RetryPolicy(maximum=math.inf), "maximum"),
+        (lambda: RetryPolicy(retry_after_cap=math.inf), "retry_after_cap"),
+        (lambda: RetryPolicy(retry_after_cap=1e11), "retry_after_cap"),
+    ],
+)
+def test_a_policy_gap_over_a_day_is_refused_naming_its_field_and_the_limit(
+    make: Callable[[], object], field: str
+) -> None:
+    """PollSchedule(initial=1e11) made wait() raise OverflowError from time.sleep, and
+    RetryPolicy(retry_after_cap=inf) did on a server's "Retry-After: 99999999999": no timer takes
+    such a sleep. Like a request timeout, a gap is at most a day."""
+    with pytest.raises(ConfigurationError, match=rf"\({field}=.*at most 86400 s \(one day\)"):
+        make()
+    PollSchedule(initial=86_400, maximum=86_400)
+    RetryPolicy(maximum=86_400, retry_after_cap=86_400)
+
+
 @pytest.mark.parametrize("cls", [Client, AsyncClient])
 def test_max_retries_and_a_retry_policy_that_disagree_are_refused(cls: type) -> None:
     """max_retries=0 beside a RetryPolicy() of 3 retries was silently ignored (4 attempts)."""

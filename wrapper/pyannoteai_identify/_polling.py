@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-from ._retry import is_seconds, parse_retry_after, require
+from ._retry import AT_MOST_A_DAY, is_gap, is_seconds, parse_retry_after, require
 from ._validation import DEFAULT_RATE_LIMIT
 
 
@@ -40,9 +40,10 @@ class PollSchedule:
 
     def __post_init__(self) -> None:
         # A zero first gap would poll in a tight loop; a jitter of 1 could make any gap zero.
-        require(self, "initial", is_seconds(self.initial) and 0 < self.initial < math.inf, "must be finite seconds > 0")
+        require(self, "initial", is_gap(self.initial) and self.initial > 0, f"must be seconds > 0, {AT_MOST_A_DAY}")
         require(self, "fraction", is_seconds(self.fraction) and math.isfinite(self.fraction), "must be finite and ≥ 0")
-        require(self, "maximum", is_seconds(self.maximum) and self.maximum >= self.initial, "must be seconds ≥ initial")
+        fits = is_gap(self.maximum) and self.maximum >= self.initial
+        require(self, "maximum", fits, f"must be ≥ initial, {AT_MOST_A_DAY}")
         require(self, "jitter", is_seconds(self.jitter) and self.jitter < 1, "must be from 0 up to (not including) 1")
 
     def gap(self, waited: float) -> float:

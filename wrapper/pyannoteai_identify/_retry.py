@@ -61,9 +61,9 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         require(self, "max_retries", is_count(self.max_retries), "must be a whole number ≥ 0")
-        require(self, "initial", is_seconds(self.initial) and math.isfinite(self.initial), "must be finite seconds ≥ 0")
-        require(self, "maximum", is_seconds(self.maximum), "must be seconds ≥ 0")
-        require(self, "retry_after_cap", is_seconds(self.retry_after_cap), "must be seconds ≥ 0")
+        require(self, "initial", is_gap(self.initial), f"must be seconds ≥ 0, {AT_MOST_A_DAY}")
+        require(self, "maximum", is_gap(self.maximum), f"must be seconds ≥ 0, {AT_MOST_A_DAY}")
+        require(self, "retry_after_cap", is_gap(self.retry_after_cap), f"must be seconds ≥ 0, {AT_MOST_A_DAY}")
 
     def is_retryable_method(self, method: str) -> bool:
         return method.upper() in RETRYABLE_METHODS
@@ -83,6 +83,18 @@ class RetryPolicy:
         # 2.0 ** attempt overflows past attempt 1023; the cap is reached long before 64.
         ceiling = min(self.maximum, self.initial * 2.0 ** min(attempt, 64))
         return ceiling * self.random()
+
+
+#: The longest gap a policy may give, in seconds: one day. Far longer ones overflow the operating
+#: system's timers (``time.sleep(1e10)`` raises OverflowError), and no retry or poll needs more.
+MAX_GAP = 86_400.0
+#: The rule a gap breaks past MAX_GAP, as messages state it.
+AT_MOST_A_DAY = "at most 86400 s (one day)"
+
+
+def is_gap(value: object) -> bool:
+    """A number of seconds from 0 to MAX_GAP (not NaN, not a bool)."""
+    return is_seconds(value) and value <= MAX_GAP  # type: ignore[operator]
 
 
 def is_count(value: object) -> bool:
