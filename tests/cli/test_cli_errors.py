@@ -345,6 +345,26 @@ def test_a_request_timeout_over_a_day_is_refused_by_the_option(capsys: pytest.Ca
     assert "httpx" not in run.err
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--poll-interval", "1e11", "jobs"),
+        ("--poll-interval", "1e11", "batch", "--voiceprint", "A=dm9pY2U=", "--out", "out", "in.wav"),
+    ],
+    ids=["command", "batch"],
+)
+def test_a_poll_interval_over_a_day_is_refused_by_the_option(
+    capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+) -> None:
+    """--poll-interval 1e11 reached PollSchedule, which refused it in Python's words
+    ("PollSchedule(initial=100000000000.0)"): the option's own check says the limit."""
+    run = run_cli(capsys, *args)
+
+    assert run.code == USAGE
+    assert "--poll-interval: '1e11': must be at most 86400 seconds (one day)" in run.err
+    assert "PollSchedule" not in run.err
+
+
 @pytest.mark.parametrize("retries", ["\u00b2", "\u0663", "-1", "9" * 5000])
 def test_a_max_retries_that_is_not_plain_digits_exits_two(capsys: pytest.CaptureFixture[str], retries: str) -> None:
     """--max-retries takes ASCII digits only ("٣" used to be read as 3); a sign or 5,000 digits are refused too."""

@@ -249,8 +249,9 @@ def positive_seconds(text: str) -> float:
     return value
 
 
-def request_seconds(text: str) -> float:
-    """An argparse type: a request timeout, above 0 and at most a day (what the client accepts)."""
+def seconds_up_to_a_day(text: str) -> float:
+    """An argparse type: above 0 and at most a day, what the client accepts for a request timeout
+    and a poll interval (longer sleeps overflow the operating system's timers)."""
     value = positive_seconds(text)
     if value > MAX_REQUEST_TIMEOUT:
         raise argparse.ArgumentTypeError(f"{text!r}: must be at most {MAX_REQUEST_TIMEOUT:g} seconds (one day)")
@@ -925,7 +926,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--base-url", help=f"API base URL (default: {BASE_URL_ENV} or https://api.pyannote.ai)")
     parser.add_argument("--api-key", help=f"API key (default: {API_KEY_ENV}; prefer the environment variable)")
-    parser.add_argument("--timeout", type=request_seconds, default=None, help="seconds per HTTP request (default 30)")
+    parser.add_argument("--timeout", type=seconds_up_to_a_day, help="seconds per HTTP request (default 30)")
     parser.add_argument(
         "--max-retries",
         type=retry_count,
@@ -934,7 +935,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--poll-interval",
-        type=positive_seconds,
+        type=seconds_up_to_a_day,
         default=None,
         metavar="S",
         help="seconds between the first status checks of a job (default 2, then a tenth of the job's age; "

@@ -51,9 +51,9 @@ from ..cli import (
     parse_voiceprint_arg,
     positive_seconds,
     read_voiceprint_sources,
-    request_seconds,
     retry_count,
     rich_console,
+    seconds_up_to_a_day,
     silence_stdout,
     stopped,
     submit_enrollment,
@@ -125,12 +125,12 @@ def add_arguments(parser: argparse.ArgumentParser, *, standalone: bool = True) -
     if standalone:
         parser.add_argument("--base-url", help=f"API base URL (default: {BASE_URL_ENV} or https://api.pyannote.ai)")
         parser.add_argument("--api-key", help=f"API key (default: {API_KEY_ENV}; prefer the environment variable)")
-        parser.add_argument("--timeout", type=request_seconds, help="seconds per HTTP request (default 30)")
+        parser.add_argument("--timeout", type=seconds_up_to_a_day, help="seconds per HTTP request (default 30)")
         parser.add_argument(
             "--max-retries", type=retry_count, default=DEFAULT_MAX_RETRIES, help="retries of a safe read (default 3)"
         )
         parser.add_argument(
-            "--poll-interval", type=positive_seconds, metavar="S", help="shortest seconds between status sweeps"
+            "--poll-interval", type=seconds_up_to_a_day, metavar="S", help="shortest seconds between status sweeps"
         )
         parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
         parser.add_argument("--debug", action="store_true", help="show tracebacks")
