@@ -171,12 +171,27 @@ def _expand_list(path: Path, found: dict[str, Found], depth: int) -> None:
 
 
 def output_name(stem: str, taken: set[str]) -> str:
-    """*stem*, or *stem*-2, -3, … : the first name not in *taken* (which is updated)."""
-    name = stem
-    counter = 2
-    while name.casefold() in taken:
-        name = f"{stem}-{counter}"
-        counter += 1
+    """*stem*, or *stem*-2, -3, … : a name not in *taken* (which is updated).
+
+    The suffixes of one stem are handed out in order, so the taken ones are (almost always) the
+    run -2 … -k: the first free one is found by doubling then halving, in O(log k) lookups, not k
+    (thousands of inputs named ``<id>/audio.wav`` would otherwise cost n²/2 lookups).
+    """
+
+    def free(counter: int) -> bool:
+        return (stem if counter == 1 else f"{stem}-{counter}").casefold() not in taken
+
+    if free(1):
+        counter = 1
+    else:
+        low, high = 1, 2  # low is taken; look for a free high, then the first free one above low
+        while not free(high):
+            low, high = high, high * 2
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (low, middle) if free(middle) else (middle, high)
+        counter = high
+    name = stem if counter == 1 else f"{stem}-{counter}"
     taken.add(name.casefold())
     return name
 
