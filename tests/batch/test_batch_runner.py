@@ -677,3 +677,29 @@ def test_a_presigned_url_in_clear_halts_the_run_at_the_first_answer(sandbox: San
     assert report.counts["pending"] == 3
     assert requests_of(sandbox)["getMediaUploadUrl"] == 1
     assert requests_of(sandbox).get("upload", 0) == 0 and sandbox.stats.submissions == 0
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_file_whose_name_is_not_utf8_fails_on_its_own_and_the_others_go_on(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """On Linux a file name is bytes: a folder copied from an old Latin-1 system holds names that
+    are not UTF-8 (Python hands them over with surrogate escapes, which SQLite text cannot store).
+    As docs/batch.md says of a file that cannot be sent, it fails on its own and the others go on:
+    the run does not end with a UnicodeEncodeError from the manifest, the file is reported with a
+    reason naming its name, the summary stays UTF-8, and a rerun bills nothing."""
+    first, _ = make_audio(tmp_path / "audio", 2)
+    os.rename(bytes(first), os.fsencode(first.parent) + b"/caf\xe9.wav")
+
+    report = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert report.counts["succeeded"] == 1 and sandbox.stats.submissions == 1
+    (latin,) = report.failures
+    assert latin.source.endswith("/caf\udce9.wav") and latin.status == InputStatus.FAILED
+    assert "not valid UTF-8" in (latin.reason or "")
+    with open(report.summary_csv or "", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["input"].rsplit("/", 1)[1] for row in rows] == ["caf\\xe9.wav", "rec001.wav"]
+
+    again = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+    assert again.counts["succeeded"] == 1 and len(again.failures) == 1 and sandbox.stats.submissions == 1

@@ -81,8 +81,12 @@ def _strip_suffix(name: str) -> str:
 def shown_source(source: str) -> str:
     """*source* as the summary and result files show it: an http(s) URL without its query, which
     may carry a presigned URL's signature, or its ``user:password@`` (the manifest, private to the
-    run, keeps it whole)."""
-    if not _is_url(source) or source.startswith("media://"):
+    run, keeps it whole); a file name that is not UTF-8 with its bytes escaped."""
+    if not _is_url(source):
+        # A file name that is not UTF-8 (held as surrogate escapes) is shown with its bytes
+        # escaped (``caf\\xe9.wav``), so the CSV, the JSON and the terminal can encode it.
+        return source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if source.startswith("media://"):
         return source
     return hide_secrets(source)
 
@@ -206,7 +210,12 @@ def sha256_file(path: str, chunk_size: int = HASH_CHUNK) -> str:
 
 
 def refusal(path: str) -> str | None:
-    """Why the API would refuse this file before reading it (empty, too large, a WAV over 24 h), or None."""
+    """Why the API would refuse this file before reading it (empty, too large, a WAV over 24 h), or
+    why it cannot be sent (a name that is not UTF-8, which the client refuses), or None."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the file name is not valid UTF-8: rename it (for example with convmv) and run again"
     try:
         check_identify_duration(check_audio(path, max_bytes=MAX_AUDIO_BYTES))
     except ValidationError as error:

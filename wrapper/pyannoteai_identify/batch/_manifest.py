@@ -151,6 +151,28 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def _to_db(source: str) -> str | bytes:
+    """*source* as stored: text, or for a file name that is not UTF-8 (Python holds its bytes as
+    surrogate escapes, which SQLite text cannot store) the name's bytes, as a BLOB."""
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(source)
+    return source
+
+
+def _from_db(value: str | bytes) -> str:
+    """A stored source as the path Python opens (the inverse of ``_to_db``)."""
+    return os.fsdecode(value) if isinstance(value, bytes) else value
+
+
+def _text(reason: str | None) -> str | None:
+    """A reason that may quote a file name that is not UTF-8, as text SQLite can store."""
+    if reason is None:
+        return None
+    return reason.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _row(values: Sequence[Any]) -> Row:
     (
         id_,
@@ -178,7 +200,7 @@ def _row(values: Sequence[Any]) -> Row:
     ) = values
     return Row(
         id=id_,
-        source=source,
+        source=_from_db(source),
         kind=kind,
         name=name,
         size=size,
@@ -386,7 +408,7 @@ class Manifest:
         """Every known source → (id, size, mtime_ns, status), to tell new inputs from known ones."""
         with self._lock:
             rows = self._db.execute("SELECT source, id, size, mtime_ns, status FROM inputs").fetchall()
-        return {source: (id_, size, mtime, InputStatus(status)) for source, id_, size, mtime, status in rows}
+        return {_from_db(source): (id_, size, mtime, InputStatus(status)) for source, id_, size, mtime, status in rows}
 
     def names(self) -> set[str]:
         with self._lock:
@@ -403,7 +425,7 @@ class Manifest:
                     "INSERT OR IGNORE INTO inputs (source, kind, name, size, mtime_ns, sha256, audio_url, status, "
                     "reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        item.source,
+                        _to_db(item.source),
                         item.kind,
                         item.name,
                         item.size,
@@ -411,7 +433,7 @@ class Manifest:
                         item.sha256,
                         item.audio_url,
                         status.value,
-                        item.reason,
+                        _text(item.reason),
                         now,
                         now,
                     ),
@@ -523,13 +545,15 @@ class Manifest:
         with self._transaction() as db:
             db.execute(
                 "UPDATE inputs SET status = ?, reason = ?, updated_at = ? WHERE id = ? AND status = 'submitting'",
-                (status.value, reason, utc_now(), input_id),
+                (status.value, _text(reason), utc_now(), input_id),
             )
 
     def note(self, input_id: int, reason: str) -> None:
         """Keep the input in its status, with *reason* (shown in the summary)."""
         with self._transaction() as db:
-            db.execute("UPDATE inputs SET reason = ?, updated_at = ? WHERE id = ?", (reason, utc_now(), input_id))
+            db.execute(
+                "UPDATE inputs SET reason = ?, updated_at = ? WHERE id = ?", (_text(reason), utc_now(), input_id)
+            )
 
     def newest_job(self) -> str | None:
         """The job id the batch recorded last (an anchor for the next submissions)."""
@@ -582,7 +606,7 @@ class Manifest:
             cursor = db.execute(
                 "UPDATE inputs SET status = ?, job_status = ?, reason = ?, finished_at = ?, updated_at = ? "
                 "WHERE job_id = ? AND status = 'submitted'",
-                (status.value, job_status, reason, now, now, job_id),
+                (status.value, job_status, _text(reason), now, now, job_id),
             )
             db.execute("UPDATE jobs SET outcome = ? WHERE job_id = ?", (status.value, job_id))
             return cursor.rowcount == 1
@@ -601,7 +625,7 @@ class Manifest:
         with self._transaction() as db:
             db.execute(
                 "UPDATE inputs SET status = 'failed', reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
-                (reason, utc_now(), input_id),
+                (_text(reason), utc_now(), input_id),
             )
 
     def resolve_uncertain(self, decisions: Mapping[int, tuple[InputStatus, str, str | None]]) -> None:
