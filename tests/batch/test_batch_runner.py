@@ -16,6 +16,7 @@ import warnings
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -703,3 +704,30 @@ def test_a_file_whose_name_is_not_utf8_fails_on_its_own_and_the_others_go_on(
 
     again = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
     assert again.counts["succeeded"] == 1 and len(again.failures) == 1 and sandbox.stats.submissions == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_file_that_cannot_be_read_fails_on_its_own_and_the_others_go_on(
+    mode: str, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team's share holds a file this user may not read (mode 000, another owner). It exists, so
+    it is no typo: as docs/batch.md says of a file that cannot be sent, it fails on its own with
+    the reason and the other inputs are identified; the run does not end with a PermissionError
+    before a single submission. (Root reads a mode-000 file, so ``open`` is refused for it too.)"""
+    locked, _ = make_audio(tmp_path / "audio", 2)
+    locked.chmod(0)
+    real_open = open
+
+    def refusing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if os.fspath(file) == str(locked):
+            raise PermissionError(13, "Permission denied", os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", refusing_open)
+
+    report = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert report.counts["succeeded"] == 1 and sandbox.stats.submissions == 1
+    (failure,) = report.failures
+    assert failure.source == str(locked) and failure.status == InputStatus.FAILED
+    assert "Permission denied" in (failure.reason or "")

@@ -256,8 +256,13 @@ class Engine:
             reason = refusal(source)
             if reason is not None:
                 return None, None, None, reason
-            stat = os.stat(source)
-            digest = await anyio.to_thread.run_sync(sha256_file, source, limiter=self._threads)
+            try:
+                stat = os.stat(source)
+                digest = await anyio.to_thread.run_sync(sha256_file, source, limiter=self._threads)
+            except OSError as error:
+                # Unreadable (permissions, an I/O error) or gone since it was found: this input
+                # fails on its own; the others go on.
+                return None, None, None, f"the file could not be read: {error}"
             return stat.st_size, stat.st_mtime_ns, digest, None
 
         results: dict[str, tuple[int | None, int | None, str | None, str | None]] = {}
@@ -364,7 +369,11 @@ class Engine:
         stamp = _stamp(row.source)
         digest = row.sha256
         if digest is None or stamp != self.manifest.file_stamp(row.id):
-            digest = await anyio.to_thread.run_sync(sha256_file, row.source, limiter=self._threads)
+            try:
+                digest = await anyio.to_thread.run_sync(sha256_file, row.source, limiter=self._threads)
+            except OSError as error:
+                await self._fail_input(row.id, f"the file could not be read: {error}")
+                return None
             if stamp is not None:
                 await self._store(self.manifest.refresh_file, row.id, *stamp, digest, None)
         # One upload per content at a time: a second input with the same bytes waits and reuses it.
