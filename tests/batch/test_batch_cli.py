@@ -121,6 +121,25 @@ def test_a_missing_input_exits_two_before_any_request(
     assert requests_of(env) == {}
 
 
+@pytest.mark.parametrize("listed", ["folder", "list file"])
+def test_inputs_that_name_no_audio_at_all_exit_two_before_any_request(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], listed: str
+) -> None:
+    """A folder with no audio in it (a share that was not mounted, the wrong folder) or an empty
+    list file is the same mistake as an empty input list, which is refused: exit 2 and nothing sent,
+    not exit 0 ("every input succeeded") with a summary of 0 inputs that a pipeline takes as done."""
+    (tmp_path / "recordings").mkdir()
+    (tmp_path / "recordings" / "notes.pdf").write_bytes(b"%PDF")
+    (tmp_path / "todo.txt").write_text("# nothing yet\n")
+    named = tmp_path / ("recordings" if listed == "folder" else "todo.txt")
+
+    code = main([str(named), *voiceprint_args(), "--out", str(tmp_path / "out")])
+
+    assert code == 2
+    assert "no audio" in capsys.readouterr().err
+    assert requests_of(env) == {}
+
+
 def test_voiceprints_come_from_strings_text_files_and_audio_enrolled_only_once(
     env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

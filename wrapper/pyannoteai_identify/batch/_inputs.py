@@ -125,6 +125,15 @@ def discover(inputs: Sequence[str | os.PathLike[str]]) -> list[Found]:
     found: dict[str, Found] = {}
     for index, value in enumerate(inputs):
         _expand(value, f"inputs[{index}]", Path.cwd(), found, depth=0)
+    if not found:
+        # As for an empty list: a folder without audio (a share not mounted, the wrong folder) or an
+        # empty list file must not end as a batch of 0 inputs that "all succeeded".
+        extensions = " ".join(sorted(AUDIO_EXTENSIONS))
+        raise ValidationError(
+            "inputs",
+            [os.fspath(value) for value in inputs],
+            f"name no audio at all (folders are searched for {extensions})",
+        )
     return list(found.values())
 
 
