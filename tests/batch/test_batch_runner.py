@@ -12,6 +12,7 @@ import os
 import re
 import sqlite3
 import stat
+import tempfile
 import warnings
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -731,3 +732,32 @@ def test_a_file_that_cannot_be_read_fails_on_its_own_and_the_others_go_on(
     (failure,) = report.failures
     assert failure.source == str(locked) and failure.status == InputStatus.FAILED
     assert "Permission denied" in (failure.reason or "")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_output_folder_that_cannot_be_written_is_refused_before_anything_is_billed(
+    mode: str, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--out` on a read-only share (the manifest elsewhere): every result write would fail, so a run
+    would pay for every input and keep none of the results (each left 'submitted', to be fetched
+    within the 24 hours results are kept). As the identify command refuses an unwritable `-o` before
+    billing, the batch refuses the folder before its first request. (Root writes anywhere, so the
+    folder's refusal is simulated where files are created in it.)"""
+    make_audio(tmp_path / "audio", 2)
+    out = tmp_path / "readonly"
+    out.mkdir()
+    out.chmod(0o555)
+    real_mkstemp = tempfile.mkstemp
+
+    def refusing_mkstemp(*args: Any, **kwargs: Any) -> Any:
+        if Path(kwargs.get("dir") or ".").resolve() == out.resolve():
+            raise PermissionError(13, "Permission denied", str(out))
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refusing_mkstemp)
+
+    with pytest.raises(ValidationError, match="Permission denied") as refused:
+        run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, out=out)
+
+    assert refused.value.field == "out"
+    assert sandbox.stats.submissions == 0 and requests_of(sandbox) == {}

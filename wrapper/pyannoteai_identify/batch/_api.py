@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -116,9 +117,7 @@ async def aidentify_batch(
         raise ValidationError("client", client, "must be a pyannoteai_identify Client or AsyncClient")
     found = discover(inputs)
     out_dir = Path(os.fspath(out)).absolute()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ValidationError("out", os.fspath(out), "must be a folder (it is a file)")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_writable(out_dir, os.fspath(out))
     with Manifest(manifest) as state:
         fingerprint, description = options.fingerprint()
         state.bind_settings(fingerprint, description)
@@ -129,6 +128,20 @@ async def aidentify_batch(
             # The engine's tasks fail inside a task group; callers catch errors by type (the CLI maps
             # APIConnectionError to exit 4), so the first one is raised itself, the group as its cause.
             raise _first_error(group) from group
+
+
+def check_writable(out_dir: Path, given: str) -> None:
+    """Create *out_dir* and a file in it, as every result is written, before anything is billed: a
+    folder refusing results would see every input paid for and none of its results kept."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValidationError("out", given, "must be a folder (it is a file)")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".pyannoteai-", suffix=".tmp", dir=out_dir)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        raise ValidationError("out", given, f"cannot be written: {error}") from None
 
 
 def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:

@@ -60,7 +60,7 @@ from ..cli import (
     timeout_state,
     warn_if_secret_in_argv,
 )
-from ._api import identify_batch
+from ._api import check_writable, identify_batch
 from ._inputs import shown_source
 from ._manifest import InputStatus, Manifest, ManifestError
 from ._report import BatchProgress, BatchReport
@@ -383,6 +383,7 @@ def run(args: argparse.Namespace) -> int:
         path = unquote(urlsplit(args.webhook).path or "/") if args.webhook else "/"  # routed decoded
         with client, receiving(args.listen, path) as listening:
             Path(manifest).parent.mkdir(parents=True, exist_ok=True)
+            check_writable(out.absolute(), args.out)  # before a clip is enrolled (billed)
             voiceprints = _voiceprints(client, sources, manifest)
             live = interactive(args)
             with _progress_display(live) as on_progress:
