@@ -528,3 +528,16 @@ def test_an_enrollment_that_times_out_does_not_name_an_option_batch_lacks(
     assert code != 0
     (line,) = [line for line in err.splitlines() if line.startswith("error: ")]
     assert "--wait-timeout" not in line, line
+
+
+def test_the_help_lists_every_exit_code_the_batch_guide_lists(capsys: pytest.CaptureFixture[str]) -> None:
+    """`batch --help` named 0-4 and 130; docs/batch.md also lists 141 (the reader of standard
+    output went away) and 143 (SIGTERM), which the command does return."""
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "batch.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"\b(1[34]\d|[0-4])\b (?:the|bad|interrupted|terminated|every)", guide))
+    assert {"130", "141", "143"} <= listed
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    for code in sorted(listed):
+        assert re.search(rf"\b{code} [a-z]", shown), f"exit code {code} is missing from batch --help"

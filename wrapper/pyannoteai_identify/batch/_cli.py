@@ -143,7 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Identify known speakers in many files, resumably: run the same command again after any "
         "interruption; no input is ever submitted twice.",
         epilog="Exit codes: 0 every input succeeded; 1 some did not (listed); 2 bad arguments; "
-        "3 the API refused the key or account; 4 the API could not be reached; 130 interrupted.",
+        "3 the API refused the key or account; 4 the API could not be reached; 130 interrupted; "
+        "141 the reader of standard output went away; "
+        "143 terminated by SIGTERM (run the same command again to resume).",
     )
     return add_arguments(parser)
 
