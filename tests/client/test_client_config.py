@@ -287,6 +287,35 @@ def test_base_url_must_be_an_http_url_with_a_host(cls: type, url: str) -> None:
         cls(api_key=API_KEY, base_url=url)
 
 
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.pyannote.ai/v1",
+        "https://api.pyannote.ai/v1/",
+        "https://api.pyannote.ai/V2",
+        "http://127.0.0.1:8080/v1",
+    ],
+)
+@pytest.mark.parametrize("source", ["argument", "environment"])
+def test_a_base_url_ending_in_an_api_version_is_refused_naming_the_root(
+    cls: type, url: str, source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The official pyannoteAI SDK's API_URL is https://api.pyannote.ai/v1, so a team moving from it
+    sets that. The client adds /v1 to every path itself: every request then goes to /v1/v1/…, which
+    the API answers 404, and a newcomer is told "Not found" by identify(), and that an existing job
+    "is gone" by wait(job_id) and `job ID` (JobExpiredError). Refused at construction instead,
+    saying to give the API's root."""
+    if source == "environment":
+        monkeypatch.setenv("PYANNOTEAI_BASE_URL", url)
+        kwargs: dict[str, Any] = {}
+    else:
+        kwargs = {"base_url": url}
+    with pytest.raises(ConfigurationError, match=r"(?i)/v[12]\b.*root") as caught:
+        cls(API_KEY, **kwargs)
+    assert API_KEY not in str(caught.value)
+
+
 @pytest.mark.parametrize("base_url", ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"])
 async def test_plain_http_to_a_loopback_host_is_allowed(
     make_api: MakeApi, make_transport: MakeTransport, router: respx.Router, base_url: str

@@ -16,7 +16,7 @@ import anyio
 import httpx
 import pytest
 
-from pyannoteai_identify import APIError, AuthenticationError, JobFailedError, NotFoundError
+from pyannoteai_identify import APIError, AuthenticationError, ConfigurationError, JobFailedError, NotFoundError
 from pyannoteai_identify.testing import MOCK_API_KEY, MockAPI, check_response
 
 API = "https://api.pyannote.ai"
@@ -63,14 +63,15 @@ def test_the_bearer_scheme_is_case_insensitive_and_a_client_with_another_key_is_
 
 @pytest.mark.parametrize("path", ["/v1/v1/test", "/anything/v2/jobs", "/v1/v1/identify"])
 def test_a_path_under_another_prefix_is_404_as_from_the_api(pyannoteai_mock: MockAPI, path: str) -> None:
-    """The operation's path must follow the base URL exactly: a base URL ending in /v1 does not work."""
+    """The operation's path must follow the base URL exactly: a base URL ending in /v1 does not work
+    (the client refuses one at construction, naming the root, rather than meet these 404s)."""
     method = "POST" if path.endswith("identify") else "GET"
     body = {"url": AUDIO, "voiceprints": VOICEPRINTS} if method == "POST" else None
     response = httpx.request(method, f"{API}{path}", json=body, headers=AUTH)
     assert response.status_code == 404
     assert pyannoteai_mock.requests[-1].operation_id is None
-    with pyannoteai_mock.client(base_url=f"{API}/v1") as client, pytest.raises(NotFoundError):
-        client.test()
+    with pytest.raises(ConfigurationError, match="root"):
+        pyannoteai_mock.client(base_url=f"{API}/v1")
 
 
 def test_a_base_url_with_a_path_is_stripped_exactly() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass, field
 
 import httpx
@@ -163,6 +164,14 @@ class Settings:
             raise ConfigurationError(f"base URL {hide_secrets(url)!r} must be an http(s) URL with a host")
         if port is not None and not 0 < port <= 65535:
             raise ConfigurationError(f"base URL {hide_secrets(url)!r}: its port {port} is not a TCP port (1-65535)")
+        version = parsed.path.rstrip("/").rpartition("/")[2]
+        if re.fullmatch(r"[vV][0-9]+", version):
+            # The official SDK's API_URL is https://api.pyannote.ai/v1; this client adds /v1 (/v2) to
+            # each path, so every request would go to /v1/v1/… and answer 404 ("the job is gone").
+            raise ConfigurationError(
+                f"base URL {hide_secrets(url)!r} ends with the API version /{version}, which the client adds "
+                f"to every path itself: give the API's root ({DEFAULT_BASE_URL}, or your proxy's root)"
+            )
         if parsed.scheme == "http" and not is_loopback(host):
             raise ConfigurationError(
                 f"refusing to send the API key over plain http to {host}: use https "
