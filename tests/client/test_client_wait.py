@@ -349,6 +349,23 @@ async def test_a_failed_job_without_a_reason_says_so(api: Api, router: respx.Rou
     assert caught.value.api_message is None
 
 
+@pytest.mark.parametrize(("status", "error_type"), [("failed", JobFailedError), ("canceled", JobCanceledError)])
+async def test_a_huge_api_reason_is_cut_in_the_message_and_kept_whole_in_api_message(
+    api: Api, router: respx.Router, status: str, error_type: type[Exception]
+) -> None:
+    """str(JobFailedError) goes to logs and terminals (the CLI prints it): like APIError, which cuts
+    what the server sent at 500 characters, a job's output.error of 100 kB (a broken API, a stack
+    trace) is cut there, and kept whole in api_message."""
+    reason = "Could not load audio: " + "x" * 100_000
+    router.get(JOB_PATH).respond(200, json=job_response(status, {"error": reason}).json())
+    with pytest.raises(error_type) as caught:
+        await api.wait(IDENTIFY_JOB)
+    assert JOB_ID in str(caught.value) and "Could not load audio" in str(caught.value)
+    assert len(str(caught.value)) < 1_000, len(str(caught.value))
+    assert len(repr(caught.value)) < 1_000
+    assert getattr(caught.value, "api_message", None) == reason
+
+
 async def test_a_canceled_job_raises_job_canceled_error_with_the_api_reason(api: Api, router: respx.Router) -> None:
     """status canceled raises JobCanceledError carrying the API's text."""
     router.get(JOB_PATH).respond(200, json=job_response("canceled", {"error": "Canceled by the team"}).json())

@@ -42,6 +42,7 @@ from .errors import (
     RateLimitError,
     ServerError,
     WaitTimeoutError,
+    _cut,
 )
 from .results import DiarizationResult, Job, JobKind, JobStatus, Result, coerce_status, is_terminal, parse_output
 
@@ -564,16 +565,18 @@ def _finish(job: Job[Result]) -> Result:
             )
         return job.output
     what = f"job {job.id} {ended_as(job.status)}"
+    # Cut in the text as APIError cuts what the server sent (whole in api_message): str(error) goes to logs.
+    shown = _cut(error_text, 500) if error_text else None
     if job.status == JobStatus.FAILED:
         raise JobFailedError(
-            f"{what}: {error_text or 'the API gave no reason'}",
+            f"{what}: {shown or 'the API gave no reason'}",
             job_id=job.id,
             status=str(job.status),
             api_message=error_text,
         )
     # JobError: a terminal status this version has no exception for (the contract's x-terminal gained it).
     error_type = JobCanceledError if job.status == JobStatus.CANCELED else JobError
-    reason = f": {error_text}" if error_text else ""
+    reason = f": {shown}" if shown else ""
     raise error_type(f"{what}{reason}", job_id=job.id, status=str(job.status), api_message=error_text)
 
 
