@@ -73,6 +73,24 @@ async def test_get_job_with_a_kind_parses_the_output_as_that_kind(api: Api, rout
     assert job.output.talk_time() == {"John": 5.5, "Mary": 2.0}
 
 
+@pytest.mark.parametrize(
+    ("output", "kind", "actual"),
+    [(IDENTIFY_OUTPUT, "voiceprint", "identify"), ({"voiceprint": VOICEPRINT}, "identify", "voiceprint")],
+)
+async def test_a_kind_that_contradicts_the_output_is_named_as_the_likely_cause(
+    api: Api, router: respx.Router, output: dict[str, Any], kind: str, actual: str
+) -> None:
+    """get_job(id, kind=...) and wait(id, kind=...) with the wrong kind (the user's mistake, the
+    output being another job type's, by its keys) said only "the response breaks the contract at
+    output.voiceprint: missing required field": a newcomer reads that the API is broken. The error
+    names the kind passed and the kind the output's keys show, and says to leave kind out."""
+    router.get(f"/v1/jobs/{JOB_ID}").respond(200, json=job_body("succeeded", output))
+    with pytest.raises(InvalidResponseError) as caught:
+        await api.get_job(JOB_ID, kind=kind)
+    message = str(caught.value)
+    assert f"kind={kind!r}" in message and actual in message and "leave kind out" in message, message
+
+
 async def test_get_job_quotes_the_id_into_one_path_segment(api: Api, router: respx.Router) -> None:
     """An id with a slash or a question mark cannot reach another route."""
     route = router.route(method="GET").respond(200, json=job_body("running", job_id="a/b?c"))

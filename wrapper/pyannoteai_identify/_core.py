@@ -37,7 +37,7 @@ from .errors import (
     ServerError,
     _short_repr,
 )
-from .results import Job, JobKind, JobStatus, Result, coerce_status, parse_job
+from .results import Job, JobKind, JobStatus, Result, coerce_status, infer_kind, parse_job
 
 RequestKwargs = dict[str, Any]
 
@@ -293,7 +293,19 @@ def parse_job_response(response: httpx.Response, kind: JobKind | None, job_id: s
             )
         return job
     except InvalidResponseError as error:
-        raise _with_response(error, response) from None
+        raise _with_response(error, response, _kind_hint(data, kind)) from None
+
+
+def _kind_hint(data: object, kind: JobKind | None) -> str:
+    """When the caller's *kind* is not what the output's keys show, the likely cause of a parse error."""
+    output = data.get("output") if kind is not None and isinstance(data, Mapping) else None
+    shown = infer_kind(output) if isinstance(output, Mapping) else None
+    if shown is None or shown == kind:
+        return ""
+    return (
+        f"The output's keys are those of a job of kind {shown!r}, not {kind!r}: was kind={kind!r} right? "
+        "(leave kind out to infer it)"
+    )
 
 
 def parse_created_job(response: httpx.Response, kind: JobKind) -> Job[Result]:
