@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sandboxkit import TLS, Receiver, checked_client, eventually, upload
 
+from pyannoteai_identify import Client
 from pyannoteai_identify.sandbox import DroppedConnection, Sandbox, demo_audio, serve, voiceprint_for
 from pyannoteai_identify.sandbox.pytest_fixture import running_sandbox
 
@@ -203,6 +204,32 @@ def test_the_command_prints_the_default_sandbox_key_and_stops_when_told() -> Non
     assert "PYANNOTEAI_API_KEY=sandbox-key" in out.getvalue()
     assert "PYANNOTEAI_WEBHOOK_SECRET=whsec_sandbox" in out.getvalue()
     assert out.getvalue().endswith("sandbox stopped\n")
+
+
+def test_on_a_wildcard_address_the_banner_and_base_url_are_a_url_the_client_accepts() -> None:
+    """`sandbox --host 0.0.0.0` (to share the sandbox with a container or a VM) printed
+    PYANNOTEAI_BASE_URL=http://0.0.0.0:PORT, and Sandbox(host="0.0.0.0").base_url was that URL: a
+    client given it refuses it ("refusing to send the API key over plain http to 0.0.0.0 … plain
+    http is allowed only for loopback addresses such as the sandbox"). On this machine the sandbox
+    is reached on the loopback address: that is the URL to show."""
+    out, stop = io.StringIO(), threading.Event()
+    result: list[int] = []
+    worker = threading.Thread(target=lambda: result.append(serve(["--quiet", "--host", "0.0.0.0"], out=out, stop=stop)))
+    worker.start()
+    try:
+        eventually(lambda: "Ctrl-C" in out.getvalue(), timeout=20)
+        base_url = next(
+            line.split("=", 1)[1].strip() for line in out.getvalue().splitlines() if "PYANNOTEAI_BASE_URL=" in line
+        )
+        with Client("sandbox-key", base_url=base_url, max_retries=0, timeout=10) as client:
+            assert client.test().status == "OK"
+        assert "other machines can reach the sandbox" in out.getvalue()
+    finally:
+        stop.set()
+        worker.join(20)
+    assert result == [0]
+    with Sandbox(host="0.0.0.0") as sandbox, Client(sandbox.api_key, base_url=sandbox.base_url, timeout=10) as client:
+        assert client.test().status == "OK"
 
 
 @pytest.mark.parametrize(

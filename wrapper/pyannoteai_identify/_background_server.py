@@ -102,7 +102,10 @@ class BackgroundServer:
             sock.close()
             raise RuntimeError(f"the server did not start on {self._host}:{port} within {START_TIMEOUT:g} s")
         self._server, self._thread = server, thread
-        shown = f"[{self._host}]" if family == socket.AF_INET6 else self._host
+        # A wildcard address (0.0.0.0, ::) is no address to connect to, and the client refuses plain
+        # http to anything but loopback: this machine reaches the server on its loopback address.
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self._host, self._host)
+        shown = f"[{host}]" if family == socket.AF_INET6 else host
         self.base_url = f"http://{shown}:{port}"
         return self
 
