@@ -310,3 +310,24 @@ def test_voiceprint_with_output_dash_prints_the_voiceprint_as_identify_and_job_d
     assert run.code == 0
     assert not (tmp_path / "-").exists()
     assert run.out.strip() and len(run.out.splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [("--format", "table"), ("--wait",)])
+def test_a_huge_api_reason_is_cut_on_the_error_line_and_kept_whole_in_json(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+) -> None:
+    """The one `error:` line of a failed job shows the API's reason cut (as the SDK's exceptions cut
+    what the server sent, at 500 characters), not 100 kB on a terminal or in a CI log; --format json
+    still has it whole."""
+    reason = "Could not decode the audio: " + "x" * 100_000
+    env.faults.fail_next_job(reason, kind="identify")
+    job_id = _submit(audio)
+    env.advance(1)
+
+    run = run_cli(capsys, "job", job_id, *args)
+    document = run_cli(capsys, "job", job_id, "--format", "json")
+
+    assert run.code == FAILED
+    assert len(run.err_lines) == 1 and run.err.startswith(f"error: job {job_id} failed: Could not decode the audio")
+    assert len(run.err) < 1_000, len(run.err)
+    assert json.loads(document.out)["output"]["error"] == reason

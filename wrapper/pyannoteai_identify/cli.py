@@ -758,7 +758,8 @@ def _job_document(job: Job[Result]) -> dict[str, Any]:
 def _ended_without_result(job: Job[Result]) -> str:
     """Why a failed or canceled job has no result, in the API's words when it gave some."""
     what = f"job {job.id} {ended_as(job.status)}"
-    return f"{what}: {job.error}" if job.error else f"{what} (the API gave no reason)"
+    # Cut as wait()'s exceptions cut it (whole in --format json): one line, not 100 kB, on a terminal.
+    return f"{what}: {errors._cut(job.error, 500)}" if job.error else f"{what} (the API gave no reason)"
 
 
 def cmd_job(args: argparse.Namespace) -> int:
