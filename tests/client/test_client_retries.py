@@ -303,6 +303,25 @@ async def test_a_read_timeout_on_identify_is_a_timeout_that_may_have_created_the
     assert route.call_count == 1
 
 
+@pytest.mark.parametrize("operation", ["test", "identify"])
+async def test_a_failed_connect_names_the_host_and_where_the_base_url_comes_from(
+    steady: Api, router: respx.Router, operation: str
+) -> None:
+    """ "GET /v1/test failed: ConnectError: [Errno 111] Connection refused" named no host: a newcomer
+    whose shell still exports PYANNOTEAI_BASE_URL=http://127.0.0.1:PORT from the sandbox's banner
+    (the sandbox long stopped), or a mistyped host, could not tell where the client went. The
+    message names the host it could not reach and where the base URL comes from."""
+    router.route().mock(side_effect=httpx.ConnectError("[Errno 111] Connection refused"))
+    with pytest.raises(APIConnectionError) as caught:
+        if operation == "test":
+            await steady.test()
+        else:
+            await steady.identify(URL, {"John": "vp"})
+    message = str(caught.value)
+    assert "api.pyannote.ai" in message and "PYANNOTEAI_BASE_URL" in message, message
+    assert API_KEY not in message
+
+
 @pytest.mark.parametrize(
     "failure",
     [httpx.ConnectError("refused"), httpx.ConnectTimeout("connect timeout"), httpx.PoolTimeout("pool timeout")],

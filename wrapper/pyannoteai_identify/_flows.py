@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, TypeAlias, TypeVar
 import httpx
 
 from . import _core
-from ._config import Settings
+from ._config import BASE_URL_SOURCES, Settings
 from ._polling import WEBHOOK_POLL_FACTOR, PollSchedule, job_age, quota_exhausted, rate_limit, rate_limit_gap
 from ._redact import hide_secrets
 from ._retry import RetryPolicy, describe
@@ -477,6 +477,10 @@ def _connection_error(
         message = f"{what} failed before sending ({describe(error)}); nothing was sent, so no job was created"
     else:
         message = f"{what} failed: {describe(error)}"
+    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+        # The path alone does not say where the client went (a stale PYANNOTEAI_BASE_URL, a typo).
+        origin = f"{request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
+        message += f"; could not connect to {origin} (the base URL: {BASE_URL_SOURCES})"
     error_type = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
     return error_type(message, method=request.method, url=str(request.url), request_sent=sent)
 
