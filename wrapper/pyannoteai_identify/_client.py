@@ -481,7 +481,9 @@ class Client(_BaseClient):
 
     Args:
         api_key: the API key; defaults to ``PYANNOTEAI_API_KEY``.
-        base_url: defaults to ``PYANNOTEAI_BASE_URL``, then ``https://api.pyannote.ai``. Plain http is
+        base_url: the API's root, without a version (the client adds ``/v1``; a URL ending in one,
+            as the official SDK's ``API_URL`` does, is refused); defaults to ``PYANNOTEAI_BASE_URL``,
+            then ``https://api.pyannote.ai``. Plain http is
             accepted only for loopback hosts (the sandbox), so the key never travels in clear; for a
             loopback host, proxy variables (``HTTP_PROXY``, ...) are ignored for the same reason.
         timeout: seconds (or an ``httpx.Timeout``) for each HTTP request; default 30 s, 10 s to
@@ -496,6 +498,10 @@ class Client(_BaseClient):
         clock, sleep: a monotonic clock and a sleep function, for simulations and tests. Given
             both, a wait with a webhook broker sleeps its gaps with *sleep* too, looking at the
             broker before and after each (a delivery during a gap ends the wait at its end).
+
+    Raises:
+        ConfigurationError: no API key, a key that cannot be sent in a header, or a base URL,
+            timeout or retry setting that cannot be used (each message says which, never the key).
 
     One client may be shared by threads. In a process forked after it was made (gunicorn
     ``--preload``, multiprocessing's fork), a client that built its own connection pool starts a
