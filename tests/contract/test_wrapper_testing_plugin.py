@@ -336,6 +336,24 @@ def test_the_recorded_requests_never_show_a_key_the_mock_refused(pyannoteai_mock
     assert json.loads(json.dumps(request.headers))["authorization"] == f"Bearer {other_key}"
 
 
+def test_the_mock_and_its_recorded_requests_have_short_reprs(pyannoteai_mock: MockAPI, tmp_path: Path) -> None:
+    """The mock and its recorded requests are what a failing assertion prints (pytest -vv whole, in
+    CI logs; a debugger or a REPL too): MockAPI's repr held every recorded request with its raw
+    content and every uploaded file's bytes, 1.6 MB after one 200 kB upload. Each repr stays short,
+    saying how many requests and uploads there are and how long a body is; the data stays whole in
+    the attributes."""
+    audio = tmp_path / "meeting.wav"
+    audio.write_bytes(b"RIFF" + b"\0" * 200_000)
+    with pyannoteai_mock.client() as client:
+        for _ in range(3):
+            client.wait(client.identify(str(audio), {"John": make_voiceprint("John")}))
+    upload = pyannoteai_mock.calls("upload")[0]
+    assert len(upload.content) == 200_004 and len(next(iter(pyannoteai_mock.uploads.values()))) == 200_004
+    assert len(repr(upload)) < 2_000, len(repr(upload))
+    assert len(repr(pyannoteai_mock)) < 2_000, len(repr(pyannoteai_mock))
+    assert "MockAPI(" in repr(pyannoteai_mock) and "https://api.pyannote.ai" in repr(pyannoteai_mock)
+
+
 def test_a_full_session_gets_only_spec_valid_answers(pyannoteai_mock: MockAPI, tmp_path: Path) -> None:
     """Upload, voiceprint, identify, wait, list and a missing job: every mock response passes check_response."""
     pyannoteai_mock.pending_polls = 2

@@ -569,6 +569,20 @@ class RecordedRequest:
     json: Any
     status_code: int
 
+    def __repr__(self) -> str:
+        # What a failing assertion prints: an upload's bytes or a large body are told by their size.
+        content = repr(self.content) if len(self.content) <= _REPR_BODY else f"<{len(self.content)} bytes>"
+        shown = repr(self.json)
+        body = shown if len(shown) <= _REPR_BODY else shown[: _REPR_BODY - 1] + "…"
+        return (
+            f"RecordedRequest(operation_id={self.operation_id!r}, method={self.method!r}, url={self.url!r}, "
+            f"headers={self.headers!r}, content={content}, json={body}, status_code={self.status_code})"
+        )
+
+
+#: The longest body a RecordedRequest's repr shows as it is.
+_REPR_BODY = 300
+
 
 @dataclass
 class _Job:
@@ -639,6 +653,22 @@ class MockAPI:
     # Cursors are UUIDs whose low bits carry a job's position and whose high bits are this mock's own
     # (as the sandbox's), so they survive a job changing status and foreign ones are recognised.
     _cursor_base: int = field(default_factory=lambda: uuid.uuid4().int & ~_SEQ_MASK, repr=False)
+
+    def __repr__(self) -> str:
+        # Short whatever the test did: the requests (uploads included) and the uploaded bytes are
+        # counted here, and kept whole in their attributes.
+        def factory(value: _BodyFactory) -> str:
+            return "None" if value is None else f"<{type(value).__name__}>"
+
+        return (
+            f"MockAPI(base_url={self.base_url!r}, storage_url={self.storage_url!r}, "
+            f"pending_polls={self.pending_polls!r}, outcome={self.outcome!r}, "
+            f"identify_output={factory(self.identify_output)}, voiceprint_output={factory(self.voiceprint_output)}, "
+            f"failure_message={_cut(self.failure_message, _REPR_BODY)!r}, "
+            f"retention_seconds={self.retention_seconds!r}, "
+            f"requests=<{len(self.requests)} recorded>, uploads=<{len(self.uploads)}>, jobs=<{len(self._jobs)}>, "
+            f"sleeps=<{len(self.sleeps)}>)"
+        )
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
