@@ -392,6 +392,20 @@ def test_a_key_that_cannot_be_sent_in_a_header_is_refused_without_showing_it(cls
     assert key.split()[0] not in str(caught.value)
 
 
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize("quoted", ['"sk-abc123"', "'sk-abc123'", '"sk-abc123'])
+def test_a_key_wrapped_in_quotes_is_refused_saying_so_without_showing_it(
+    cls: type, quoted: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docker's --env-file and systemd's EnvironmentFile= keep the quotes of PYANNOTEAI_API_KEY="sk-…"
+    in the value: the key was sent with them and the API's 401 said only that the key is wrong."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", quoted)
+    with pytest.raises(ConfigurationError, match=r"quote") as caught:
+        cls()
+    assert "sk-abc123" not in str(caught.value)
+    assert "PYANNOTEAI_API_KEY" in str(caught.value)
+
+
 class _MaskedStr(str):
     """A str subclass whose str() masks it, as secret-holding str types of settings libraries do."""
 

@@ -139,6 +139,12 @@ class Settings:
                 f"the API key ({KEY_SOURCES}) contains spaces, control or non-ASCII characters, "
                 "which cannot be sent in an HTTP header: copy it again from the pyannoteAI dashboard"
             )
+        if key.strip()[:1] in ("'", '"') or key.strip()[-1:] in ("'", '"'):
+            # docker --env-file and systemd EnvironmentFile= keep the quotes of KEY="..." in the value.
+            raise ConfigurationError(
+                f"the API key ({KEY_SOURCES}) starts or ends with a quote: remove the quotes around it "
+                "(docker --env-file and systemd EnvironmentFile= keep them as part of the value)"
+            )
         url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
         try:
             parsed = httpx.URL(url)
