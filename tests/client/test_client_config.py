@@ -406,6 +406,17 @@ def test_a_key_wrapped_in_quotes_is_refused_saying_so_without_showing_it(
     assert "PYANNOTEAI_API_KEY" in str(caught.value)
 
 
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+def test_surrounding_whitespace_of_a_base_url_is_ignored_as_a_keys_is(
+    cls: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PYANNOTEAI_BASE_URL read from a file with its newline was refused ("not a valid URL")
+    while the key beside it, read the same way, was taken without its newline."""
+    monkeypatch.setenv("PYANNOTEAI_BASE_URL", " https://api.example.com/ \n")
+    assert cls(api_key=API_KEY).base_url == "https://api.example.com"
+    assert cls(api_key=API_KEY, base_url="\thttp://127.0.0.1:8080\n").base_url == "http://127.0.0.1:8080"
+
+
 class _MaskedStr(str):
     """A str subclass whose str() masks it, as secret-holding str types of settings libraries do."""
 

@@ -145,7 +145,8 @@ class Settings:
                 f"the API key ({KEY_SOURCES}) starts or ends with a quote: remove the quotes around it "
                 "(docker --env-file and systemd EnvironmentFile= keep them as part of the value)"
             )
-        url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+        # Stripped as the key is: a value read from a file keeps its newline.
+        url = ((base_url or "").strip() or os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL).rstrip("/")
         try:
             parsed = httpx.URL(url)
             # Read inside the try: httpx decodes an IDNA host lazily (idna.IDNAError is a ValueError).
