@@ -197,6 +197,15 @@ def test_unpadded_base64_signature_verifies() -> None:
     webhooks.verify(b"{}", headers, SECRET, now=T0)
 
 
+@pytest.mark.parametrize("pad", [" {}", "{} ", "\t{}", "{}\t"])
+def test_unpadded_base64_signature_with_whitespace_on_one_side_verifies(pad: str) -> None:
+    """Whitespace on one side of a 43-character unpadded base64 signature is ignored, as for every
+    other spelling: padded with it, the value is 44 characters long, the length of padded base64."""
+    headers = webhooks.sign(b"{}", SECRET, T0, "base64")
+    headers["X-Signature"] = pad.format(headers["X-Signature"].rstrip("="))
+    webhooks.verify(b"{}", headers, SECRET, now=T0)
+
+
 @pytest.mark.parametrize("missing", ["X-Signature", "X-Request-Timestamp"])
 def test_missing_header_is_named(missing: str) -> None:
     """A delivery without one of the two headers is refused as missing_header, naming it."""

@@ -314,7 +314,8 @@ def _checked_headers(
                 "check this server's clock",
             )
     encode = _ENCODERS.get(len(signature))
-    if encode is None or not signature.isascii():
+    # Whitespace on one side of an unpadded base64 value (43) makes it as long as a padded one (44).
+    if encode is None or not signature.isascii() or signature[0].isspace() or signature[-1].isspace():
         signature = signature.strip()
         encode = _ENCODERS.get(len(signature))
         if encode is None or not signature.isascii():
