@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from clikit import FAST_POLL, Audio, run_cli
+from clikit import API_KEY, FAST_POLL, Audio, run_cli
 
 from pyannoteai_identify import Client
 from pyannoteai_identify.cli import FAILED, TIMEOUT, USAGE
@@ -331,3 +331,71 @@ def test_a_huge_api_reason_is_cut_on_the_error_line_and_kept_whole_in_json(
     assert len(run.err_lines) == 1 and run.err.startswith(f"error: job {job_id} failed: Could not decode the audio")
     assert len(run.err) < 1_000, len(run.err)
     assert json.loads(document.out)["output"]["error"] == reason
+
+
+def test_connection_options_work_after_the_command_too(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pyannoteai-identify jobs --base-url URL` failed with "unrecognized arguments: --base-url":
+    the connection options were taken before the command only, where git, gh and aws take them
+    anywhere. After the command they work, and win over the same option before it."""
+    job_id = _submit(audio)
+    env.advance(1)
+    monkeypatch.delenv("PYANNOTEAI_BASE_URL")
+    monkeypatch.delenv("PYANNOTEAI_API_KEY")
+
+    run = run_cli(
+        capsys,
+        "--base-url",
+        "http://127.0.0.1:9",
+        "jobs",
+        "--format",
+        "json",
+        "--base-url",
+        env.base_url,
+        "--api-key",
+        env.api_key,
+        "--timeout",
+        "10",
+        "--max-retries",
+        "1",
+        "-q",
+    )
+    assert run.code == 0, run.err
+    assert job_id in [job["id"] for job in json.loads(run.out)]
+
+    run = run_cli(
+        capsys,
+        "job",
+        job_id,
+        "--wait",
+        "--format",
+        "json",
+        "--poll-interval",
+        "0.05",
+        "--debug",
+        "--base-url",
+        env.base_url,
+        "--api-key",
+        env.api_key,
+    )
+    assert run.code == 0, run.err
+    # Not given after the command, an option keeps its value from before it (or its default).
+    run = run_cli(capsys, "--base-url", env.base_url, "--api-key", env.api_key, "jobs", "--format", "json")
+    assert run.code == 0, run.err
+
+
+def test_an_unrecognized_option_does_not_echo_the_secret_after_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`jobs --api-kye KEY` (a typo) answered "unrecognized arguments: --api-kye KEY": the key in the
+    CI log. A value that could be a secret is told by its length; options, paths and URLs are shown."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", "unused")
+    run = run_cli(capsys, "jobs", "--api-kye", API_KEY, "extra.wav", "https://example.com/a.wav")
+    assert run.code == USAGE
+    line = run.err.splitlines()[-1]
+    assert "unrecognized arguments: --api-kye <a value of 23 characters, not shown> extra.wav" in line
+    assert "https://example.com/a.wav" in line
+    run = run_cli(capsys, "jobs", f"--api-kye={API_KEY}")
+    assert run.code == USAGE
+    assert "unrecognized arguments: --api-kye=<a value of 23 characters, not shown>" in run.err

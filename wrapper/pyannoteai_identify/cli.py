@@ -918,6 +918,41 @@ def add_job_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--turn-level-confidence", action="store_true", help="add a confidence map to each turn")
 
 
+def add_connection_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, defaults: bool = True) -> None:
+    """The options every command shares; without *defaults*, an option not given sets nothing."""
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--base-url",
+        default=default(None),
+        help=f"API base URL (default: {BASE_URL_ENV} or https://api.pyannote.ai)",
+    )
+    parser.add_argument(
+        "--api-key", default=default(None), help=f"API key (default: {API_KEY_ENV}; prefer the environment variable)"
+    )
+    parser.add_argument(
+        "--timeout", type=seconds_up_to_a_day, default=default(None), help="seconds per HTTP request (default 30)"
+    )
+    parser.add_argument(
+        "--max-retries",
+        type=retry_count,
+        default=default(DEFAULT_MAX_RETRIES),
+        help=f"retries of a safe request on connection errors, 429 and 502-504 (default {DEFAULT_MAX_RETRIES})",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=seconds_up_to_a_day,
+        default=default(None),
+        metavar="S",
+        help="seconds between the first status checks of a job (default 2, then a tenth of the job's age; "
+        "for batch, the seconds between sweeps of the job list, default 5)",
+    )
+    parser.add_argument("--debug", action="store_true", default=default(False), help="show tracebacks")
+    parser.add_argument("-q", "--quiet", action="store_true", default=default(False), help="no progress display")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pyannoteai-identify",
@@ -925,32 +960,18 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_CODES.items()),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--base-url", help=f"API base URL (default: {BASE_URL_ENV} or https://api.pyannote.ai)")
-    parser.add_argument("--api-key", help=f"API key (default: {API_KEY_ENV}; prefer the environment variable)")
-    parser.add_argument("--timeout", type=seconds_up_to_a_day, help="seconds per HTTP request (default 30)")
-    parser.add_argument(
-        "--max-retries",
-        type=retry_count,
-        default=DEFAULT_MAX_RETRIES,
-        help=f"retries of a safe request on connection errors, 429 and 502-504 (default {DEFAULT_MAX_RETRIES})",
-    )
-    parser.add_argument(
-        "--poll-interval",
-        type=seconds_up_to_a_day,
-        default=None,
-        metavar="S",
-        help="seconds between the first status checks of a job (default 2, then a tenth of the job's age; "
-        "for batch, the seconds between sweeps of the job list, default 5)",
-    )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    add_connection_options(parser)
+    # The same options after the command too (`jobs --base-url URL`), as git and gh take theirs:
+    # with no default there, one not given after the command keeps its value from before it.
+    after = argparse.ArgumentParser(add_help=False)
+    add_connection_options(after.add_argument_group("connection and display options"), defaults=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="run the whole identify flow against the embedded sandbox")
+    demo = sub.add_parser("demo", help="run the whole identify flow against the embedded sandbox", parents=[after])
     demo.add_argument("--real", action="store_true", help=f"run against the real API with {API_KEY_ENV} (bills)")
     demo.set_defaults(func=cmd_demo)
 
-    identify = sub.add_parser("identify", help="identify known speakers in AUDIO")
+    identify = sub.add_parser("identify", help="identify known speakers in AUDIO", parents=[after])
     identify.add_argument("audio", help="a local file, an http(s) URL or a media:// URL")
     identify.add_argument(
         "--voiceprint",
@@ -971,14 +992,16 @@ def build_parser() -> argparse.ArgumentParser:
     identify.set_defaults(func=cmd_identify)
 
     voiceprint = sub.add_parser(
-        "voiceprint", help=f"create a voiceprint from at most {MAX_VOICEPRINT_AUDIO_SECONDS:g} s of one speaker"
+        "voiceprint",
+        help=f"create a voiceprint from at most {MAX_VOICEPRINT_AUDIO_SECONDS:g} s of one speaker",
+        parents=[after],
     )
     voiceprint.add_argument("audio", help="one speaker's recording: a local file, an http(s) URL or a media:// URL")
     voiceprint.add_argument("-o", "--output", help="write the voiceprint to this file")
     voiceprint.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)
     voiceprint.set_defaults(func=cmd_voiceprint)
 
-    job = sub.add_parser("job", help="show a job (with --wait, wait for its result)")
+    job = sub.add_parser("job", help="show a job (with --wait, wait for its result)", parents=[after])
     job.add_argument("job_id", help="the job's id, as printed by identify, voiceprint or jobs")
     job.add_argument(
         "--wait",
@@ -997,7 +1020,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     job.set_defaults(func=cmd_job)
 
-    jobs = sub.add_parser("jobs", help="list the team's jobs, newest first")
+    jobs = sub.add_parser("jobs", help="list the team's jobs, newest first", parents=[after])
     jobs.add_argument("--status", choices=STATUS_FILTER_VALUES, help="only the jobs with this status (default: all)")
     jobs.add_argument("--limit", type=int, default=50, help="at most this many jobs (default 50)")
     jobs.add_argument("--format", choices=("table", "json"), default="table", help="default: table")
@@ -1012,15 +1035,17 @@ def build_parser() -> argparse.ArgumentParser:
         "batch",
         help="identify a whole collection, resumably",
         description="Identify known speakers in many files, resumably: run the same command again after any "
-        "interruption; no input is ever submitted twice. Connection options (--base-url, --api-key, --timeout, "
-        "--max-retries, --poll-interval, -q, --debug) go before `batch`.",
+        "interruption; no input is ever submitted twice.",
+        parents=[after],
     )
     add_batch_arguments(batch, standalone=False)
     batch.set_defaults(func=cmd_batch)
 
-    webhook = sub.add_parser("webhook", help="webhook tools")
+    webhook = sub.add_parser("webhook", help="webhook tools", parents=[after])
     webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True, metavar="ACTION")
-    verify = webhook_sub.add_parser("verify", help="verify a delivery: body on stdin, headers as options")
+    verify = webhook_sub.add_parser(
+        "verify", help="verify a delivery: body on stdin, headers as options", parents=[after]
+    )
     verify.add_argument("--signature", required=True, help="the X-Signature header")
     verify.add_argument("--timestamp", required=True, help="the X-Request-Timestamp header")
     verify.add_argument(
@@ -1159,6 +1184,17 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def shown_argument(argument: str) -> str:
+    """*argument* as a usage error may echo it: an option, a path or a URL as it is, and any other
+    long value by its length, as it may be the secret after a mistyped option (``--api-kye KEY``)."""
+    option, equals, value = argument.partition("=")
+    if argument.startswith("-") and equals:  # --api-kye=KEY
+        return f"{option}={shown_argument(value)}"
+    if argument.startswith("-") or len(argument) < 16 or any(mark in argument for mark in "/\\.:"):
+        return argument
+    return f"<a value of {len(argument)} characters, not shown>"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (also for --help, --version and usage errors)."""
     parser = build_parser()
@@ -1169,7 +1205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, passed = parser.parse_known_args(argv, namespace=args)
         passes_through = getattr(args, "passes_through", False)
         if passed and not passes_through:
-            parser.error(f"unrecognized arguments: {' '.join(passed)}")
+            parser.error(f"unrecognized arguments: {' '.join(map(shown_argument, passed))}")
         if sys.stdout is None and not passes_through:
             # A job id or result printed nowhere is a billed job lost (`... >&-`); the sandbox only logs there.
             raise CLIError("standard output is closed: nothing was sent; redirect it (> FILE) instead of closing it")
