@@ -110,3 +110,25 @@ def test_demo_real_takes_the_key_timeout_and_retries_of_the_global_options(
     assert run.code == OK, run.err
     assert settings == [{"api_key": API_KEY, "timeout": 7.0, "max_retries": 1}]
     assert sandbox.stats.requests["voiceprint"] == 2 and sandbox.stats.requests["identify"] == 1
+
+
+@pytest.mark.parametrize("mode", [(), ("--real",)], ids=["sandbox", "real"])
+def test_a_poll_interval_past_the_longest_default_gap_reaches_the_demos_client(
+    env: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, mode: tuple[str, ...]
+) -> None:
+    """`--poll-interval 400 demo` stopped at "PollSchedule(maximum=300.0): must be ≥ initial", where
+    every other command takes a first gap past the 5-minute longest one as the caller's wish."""
+    from pyannoteai_identify import _demo, errors
+
+    schedules: list[object] = []
+
+    def recording_client(**kwargs: object) -> Client:
+        schedules.append(kwargs.get("poll_schedule"))
+        raise errors.ConfigurationError("stopped by the test once the client's settings were seen")
+
+    monkeypatch.setattr(_demo, "Client", recording_client)
+    run = run_cli(capsys, "--poll-interval", "400", "demo", *mode)
+
+    assert run.code == USAGE and "stopped by the test" in run.err, run.err
+    [schedule] = schedules
+    assert (schedule.initial, schedule.maximum) == (400, 400)  # type: ignore[attr-defined]

@@ -112,7 +112,7 @@ def run_demo(
         broker: _RecordingBroker | None = None
         webhook: str | None = None
         if real:
-            schedule = None if poll_interval is None else PollSchedule(initial=poll_interval)
+            schedule = None if poll_interval is None else PollSchedule.starting_at(poll_interval)
             client = stack.enter_context(
                 Client(
                     api_key=api_key,
@@ -134,7 +134,7 @@ def run_demo(
                 BackgroundServer(asgi_app(sandbox.webhook_secret, broker=broker), name="pyannoteai-demo-receiver")
             )
             webhook = f"{receiver.base_url}/"
-            schedule = PollSchedule(initial=poll_interval or SANDBOX_POLL_INTERVAL)
+            schedule = PollSchedule.starting_at(poll_interval or SANDBOX_POLL_INTERVAL)
             client = stack.enter_context(
                 Client(api_key=sandbox.api_key, base_url=sandbox.base_url, poll_schedule=schedule)
             )

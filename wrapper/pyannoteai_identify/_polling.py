@@ -46,6 +46,15 @@ class PollSchedule:
         require(self, "maximum", fits, f"must be ≥ initial, {AT_MOST_A_DAY}")
         require(self, "jitter", is_seconds(self.jitter) and self.jitter < 1, "must be from 0 up to (not including) 1")
 
+    @classmethod
+    def starting_at(cls, initial: float) -> PollSchedule:
+        """The default schedule with a first gap of *initial* seconds (a command's ``--poll-interval``).
+
+        A first gap past the default longest one is the caller's wish to poll that rarely: it is
+        the longest gap too, instead of a refusal.
+        """
+        return cls(initial=initial, maximum=max(initial, cls.maximum))
+
     def gap(self, waited: float) -> float:
         """Seconds until the next poll of a job *waited* seconds old."""
         base = min(self.maximum, max(self.initial, self.fraction * waited))

@@ -223,12 +223,7 @@ def warn_if_secret_in_argv(option: str, value: str | None, variable: str) -> Non
 
 def _client(args: argparse.Namespace) -> Client:
     warn_if_secret_in_argv("--api-key", args.api_key, API_KEY_ENV)
-    # A first gap past the default longest one (5 minutes) is a caller's wish to poll that rarely.
-    schedule = (
-        None
-        if args.poll_interval is None
-        else PollSchedule(initial=args.poll_interval, maximum=max(args.poll_interval, PollSchedule.maximum))
-    )
+    schedule = None if args.poll_interval is None else PollSchedule.starting_at(args.poll_interval)
     return Client(
         api_key=args.api_key,
         base_url=args.base_url,
