@@ -244,6 +244,7 @@ CLIENT_CASES = [
     Bad("identify webhook an int", _identify(webhook=443), "webhook"),
     Bad("identify webhook bad IDNA host", _identify(webhook="https://xn--.example/x"), "webhook"),
     Bad("identify webhook port 0", _identify(webhook="https://hooks.example.com:0/x"), "webhook"),
+    Bad("identify webhook port 65536", _identify(webhook="https://hooks.example.com:65536/x"), "webhook"),
     Bad(
         "identify webhook over the URL limit", _identify(webhook="https://hooks.example.com/" + "a" * 70_000), "webhook"
     ),
@@ -262,6 +263,7 @@ CLIENT_CASES = [
     Bad("identify https URL without host", _identify(audio="https://"), "audio"),
     Bad("identify https URL bad IDNA host", _identify(audio="https://xn--.com/a.wav"), "audio"),
     Bad("identify https URL port 99999", _identify(audio="https://files.example.com:99999/a.wav"), "audio"),
+    Bad("identify https URL port 65536", _identify(audio="https://files.example.com:65536/a.wav"), "audio"),
     Bad("identify https URL with a space", _identify(audio="https://files.example.com/a b.wav"), "audio"),
     Bad("identify https URL lone surrogate", _identify(audio="https://files.example.com/" + LONE_SURROGATE), "audio"),
     Bad("identify audio None", _identify(audio=None), "audio"),
