@@ -214,6 +214,28 @@ async def test_local_file_over_1_gib_is_rejected_before_any_request(
     assert router.calls.call_count == 0
 
 
+class _FirstChunkSent(Exception):
+    """Raised by a progress callback: the upload started, so validation let the file through."""
+
+
+def _stop_at_first_chunk(*_: object) -> None:
+    raise _FirstChunkSent
+
+
+async def test_local_file_of_exactly_1_gib_is_accepted(api: Api, router: respx.Router, tmp_path: Path) -> None:
+    """The limit is "at most 1 GiB": a (sparse) file of exactly 2**30 bytes is not refused, its upload
+    starts (stopped by the progress callback at its first chunk, so nothing near 1 GiB is read)."""
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    router.put(PRESIGNED_URL).respond(200)
+    identify = router.post("/v1/identify").respond(200, json={"jobId": JOB_ID, "status": "created"})
+    edge = tmp_path / "edge.wav"
+    with edge.open("wb") as file:
+        file.truncate(MAX_AUDIO_BYTES)
+    with pytest.raises(_FirstChunkSent):
+        await api.identify(edge, {"John": "vp"}, on_upload_progress=_stop_at_first_chunk)
+    assert identify.call_count == 0
+
+
 async def test_file_object_over_1_gib_is_rejected_before_any_request(
     api: Api, router: respx.Router, tmp_path: Path
 ) -> None:
