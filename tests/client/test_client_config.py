@@ -393,7 +393,7 @@ def test_a_key_that_cannot_be_sent_in_a_header_is_refused_without_showing_it(cls
 
 
 @pytest.mark.parametrize("cls", [Client, AsyncClient])
-@pytest.mark.parametrize("quoted", ['"sk-abc123"', "'sk-abc123'", '"sk-abc123'])
+@pytest.mark.parametrize("quoted", ['"sk-abc123"', "'sk-abc123'", '"sk-abc123', "sk-abc123'"])
 def test_a_key_wrapped_in_quotes_is_refused_saying_so_without_showing_it(
     cls: type, quoted: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
