@@ -176,6 +176,20 @@ async def test_a_success_that_breaks_the_contract_is_an_invalid_response(
     assert caught.value.status_code == 200
 
 
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=utf-8", "Application/JSON", "application/vnd.pyannote+json"]
+)
+async def test_a_json_body_is_read_whatever_json_media_type_labels_it(
+    api: Api, router: respx.Router, content_type: str
+) -> None:
+    """A JSON answer is read whether its media type has parameters, another case, or is a structured
+    ``+json`` type (RFC 6839), as a gateway or proxy in front of the API may relabel it."""
+    body = b'{"jobId": "%s", "status": "running"}' % JOB_ID.encode()
+    router.get(JOB_PATH).respond(200, content=body, headers={"Content-Type": content_type})
+    job = await api.get_job(JOB_ID)
+    assert job.id == JOB_ID and job.status == "running"
+
+
 async def test_the_key_appears_in_no_exception_repr_or_log_line(
     make_api: MakeApi, router: respx.Router, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -205,7 +219,7 @@ async def test_the_key_appears_in_no_exception_repr_or_log_line(
         assert API_KEY not in text
 
 
-@pytest.mark.parametrize("status", [301, 302, 307, 308])
+@pytest.mark.parametrize("status", [300, 301, 302, 303, 307, 308])
 async def test_a_redirect_is_not_followed_and_its_error_names_where_it_points(
     api: Api, router: respx.Router, status: int
 ) -> None:
