@@ -156,6 +156,13 @@ def test_retry_headers_are_exposed() -> None:
     assert (event.retry_num, event.retry_reason, event.is_retry) == (2, "http_timeout", True)
 
 
+def test_the_first_retry_is_a_retry() -> None:
+    """x-retry-num 1 (the first retry, sent at once after a failed attempt) makes is_retry True."""
+    body, headers = delivery({"jobId": "j", "status": "canceled"}, retry_num=1, retry_reason="http_error")
+    event = webhooks.parse(body, headers, SECRET, now=T0)
+    assert (event.retry_num, event.is_retry) == (1, True)
+
+
 def test_retry_headers_are_found_in_any_case() -> None:
     """Retry header names are case-insensitive too."""
     body, headers = delivery({"jobId": "j", "status": "canceled"})
