@@ -10,7 +10,7 @@ import pytest
 import respx
 from clientkit import IDENTIFY_OUTPUT, JOB_ID, Api, job_body, job_response
 
-from pyannoteai_identify import Identification, IdentifyResult, InvalidResponseError
+from pyannoteai_identify import Identification, IdentifyResult, InvalidOutputError, InvalidResponseError
 
 pytestmark = pytest.mark.anyio
 
@@ -53,6 +53,35 @@ def test_segments_of_returns_a_labels_turns_in_time_order() -> None:
 def test_speakers_lists_matched_labels_in_order_of_appearance() -> None:
     """speakers names each matched label once, first appearance first."""
     assert IdentifyResult.from_dict(IDENTIFY_OUTPUT).speakers == ["John", "Mary"]
+
+
+def _turn(label: str, start: float, end: float) -> dict[str, Any]:
+    return {"speaker": label, "diarizationSpeaker": "SPEAKER_00", "match": label, "start": start, "end": end}
+
+
+def test_speakers_are_ordered_by_first_start_when_the_output_is_not_in_time_order() -> None:
+    """The output need not be in time order: a label whose first turn starts earlier comes first,
+    even when a later turn of another label is listed before it."""
+    output = {"identification": [_turn("Mary", 30.0, 31.0), _turn("John", 40.0, 41.0), _turn("John", 1.0, 2.0)]}
+    assert IdentifyResult.from_dict(output).speakers == ["John", "Mary"]
+
+
+def test_speakers_that_start_together_keep_the_order_of_their_first_turns_in_the_output() -> None:
+    """Labels whose first turns start at the same time are listed as the output lists those turns;
+    a later turn of one label at that same time does not move it behind the other."""
+    output = {"identification": [_turn("John", 0.0, 1.0), _turn("Mary", 0.0, 1.0), _turn("John", 0.0, 2.0)]}
+    assert IdentifyResult.from_dict(output).speakers == ["John", "Mary"]
+
+
+@pytest.mark.parametrize("resolution", [0, 0.0, -0.02])
+def test_a_confidence_resolution_that_is_not_positive_is_an_invalid_output_naming_the_field(
+    resolution: float,
+) -> None:
+    """A resolution of 0 is refused while parsing, as InvalidOutputError naming the field (what
+    get_job turns into InvalidResponseError), not as a bare ValueError from Confidence."""
+    output = copy.deepcopy(IDENTIFY_OUTPUT) | {"confidence": {"score": [1, 2], "resolution": resolution}}
+    with pytest.raises(InvalidOutputError, match=r"confidence\.resolution"):
+        IdentifyResult.from_dict(output)
 
 
 def test_to_rttm_writes_one_line_per_turn_with_the_match_or_the_diarization_label() -> None:
