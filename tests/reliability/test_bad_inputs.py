@@ -240,6 +240,7 @@ CLIENT_CASES = [
     Bad("identify webhook without scheme", _identify(webhook="hooks.example.com/x"), "webhook"),
     Bad("identify webhook javascript", _identify(webhook="javascript://hooks.example.com/%0aalert(1)"), "webhook"),
     Bad("identify webhook with a newline", _identify(webhook="https://hooks.example.com/x\nHost: evil"), "webhook"),
+    Bad("identify webhook with a no-break space", _identify(webhook="https://hooks.example.com/a\u00a0b"), "webhook"),
     Bad("identify webhook lone surrogate", _identify(webhook="https://hooks.example.com/" + LONE_SURROGATE), "webhook"),
     Bad("identify webhook an int", _identify(webhook=443), "webhook"),
     Bad("identify webhook bad IDNA host", _identify(webhook="https://xn--.example/x"), "webhook"),
