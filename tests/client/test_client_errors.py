@@ -143,6 +143,17 @@ async def test_an_error_without_a_json_body_keeps_its_text(api: Api, router: res
     assert caught.value.request_id is None
 
 
+async def test_a_long_non_json_error_body_is_cut_short_in_the_message(api: Api, router: respx.Router) -> None:
+    """A proxy's 10 kB HTML error page is not pasted whole into the exception's message: its start
+    is (the whole body stays on the error's ``body``)."""
+    page = "<html>" + "x" * 10_000 + "</html>"
+    router.get(JOB_PATH).respond(404, text=page)
+    with pytest.raises(NotFoundError) as caught:
+        await api.get_job(JOB_ID)
+    assert caught.value.message.startswith("<html>xxx") and len(caught.value.message) <= 200
+    assert caught.value.body == page.encode()
+
+
 async def test_an_error_body_nested_too_deeply_to_parse_still_gives_the_status_error(
     api: Api, router: respx.Router
 ) -> None:
