@@ -204,3 +204,36 @@ def test_a_url_without_a_scheme_but_with_one_in_its_query_does_not_show_its_quer
     """A URL typed without its scheme whose query holds another URL: the '://' found was the
     query's, the text before it was taken for a scheme and shown whole, token included."""
     assert "SECRET" not in hide_secrets(url), hide_secrets(url)
+
+
+async def test_each_response_record_carries_structured_fields_for_json_formatters(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A JSON log formatter reads a record's attributes, not its message: the per-response DEBUG
+    record carries method, path, status_code, elapsed and request_id as ``extra`` fields, and a
+    retry WARNING the same request fields with its attempt and delay."""
+    router.get(f"/v1/jobs/{JOB_ID}").mock(
+        side_effect=[
+            httpx.Response(503, json={"requestId": "body-789", "message": "down"}),
+            job_response("running", **{"X-Request-Id": "hdr-123"}),
+        ]
+    )
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        await api.get_job(JOB_ID)
+    responses = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.DEBUG]
+    assert [
+        (r.__dict__.get("method"), r.__dict__.get("path"), r.__dict__.get("status_code"), r.__dict__.get("request_id"))
+        for r in responses
+    ] == [
+        ("GET", f"/v1/jobs/{JOB_ID}", 503, "body-789"),
+        ("GET", f"/v1/jobs/{JOB_ID}", 200, "hdr-123"),
+    ]
+    assert all(isinstance(r.__dict__.get("elapsed"), float) for r in responses)
+    (retry,) = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.WARNING]
+    assert (retry.__dict__.get("method"), retry.__dict__.get("path"), retry.__dict__.get("status_code")) == (
+        "GET",
+        f"/v1/jobs/{JOB_ID}",
+        503,
+    )
+    assert retry.__dict__.get("attempt") == 1
+    assert isinstance(retry.__dict__.get("delay"), float)

@@ -385,6 +385,7 @@ def send(
                     describe(lost),
                     attempt + 1,
                     delay,
+                    extra=_fields(request, attempt=attempt + 1, delay=float(delay), error=type(lost).__name__),
                 )
                 yield Sleep(delay)
                 attempt += 1
@@ -404,6 +405,7 @@ def send(
                     response.status_code,
                     attempt + 1,
                     backoff,
+                    extra=_fields(request, status_code=response.status_code, attempt=attempt + 1, delay=float(backoff)),
                 )
                 yield Sleep(backoff)
                 attempt += 1
@@ -433,14 +435,23 @@ def _log(request: httpx.Request, response: httpx.Response, elapsed: float) -> No
     if logger.isEnabledFor(logging.DEBUG):
         # The API documents its request id only in error bodies (requestId); a header wins when present.
         body = _core.error_body(response) if response.status_code >= 400 else None
+        request_id = _core.request_id_of(response, body)
         logger.debug(
             "%s %s -> %d in %.3f s (request id %s)",
             request.method,
             request.url.path,
             response.status_code,
             elapsed,
-            _core.request_id_of(response, body) or "-",
+            request_id or "-",
+            extra=_fields(request, status_code=response.status_code, elapsed=elapsed, request_id=request_id),
         )
+
+
+def _fields(request: httpx.Request, **more: object) -> dict[str, object]:
+    """The ``extra`` fields of a request's log records, for structured (JSON) log formatters: the
+    same names on every record (``method``, ``path``, then ``status_code``, ``elapsed``,
+    ``request_id``, ``attempt``, ``delay``, ``error`` as they apply); never a header or a query."""
+    return {"method": request.method, "path": request.url.path, **more}
 
 
 LOOK_FOR_THE_JOB = f"Look for it with {_core.LIST_JOBS} before submitting again."
