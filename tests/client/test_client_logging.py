@@ -237,3 +237,26 @@ async def test_each_response_record_carries_structured_fields_for_json_formatter
     )
     assert retry.__dict__.get("attempt") == 1
     assert isinstance(retry.__dict__.get("delay"), float)
+
+
+async def test_the_presigned_upload_is_logged_at_debug_with_its_status_and_elapsed_time(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """The upload is most of an identify call's time, yet the PUT to the presigned URL was the one
+    request without a DEBUG line: it is logged like the others (method, status, elapsed), without
+    the URL's query (its signature)."""
+    signed = "https://storage.example.com/bucket/a.wav?X-Signature=SIGNATURE-SECRET-123&X-Expires=600"
+    router.post("/v1/media/input").respond(201, json={"url": signed})
+    router.put(signed).respond(200)
+    path = tmp_path / "a.wav"
+    path.write_bytes(b"RIFF")
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        await api.upload(path)
+    puts = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.DEBUG and "PUT" in r.getMessage()]
+    assert len(puts) == 1, [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert re.match(
+        r"^PUT https://storage.example.com/bucket/a.wav\?<query hidden> -> 200 in \d+\.\d{3} s \(request id -\)$",
+        puts[0].getMessage(),
+    )
+    assert puts[0].__dict__.get("status_code") == 200
+    assert "SIGNATURE-SECRET" not in caplog.text

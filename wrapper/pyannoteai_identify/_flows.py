@@ -431,7 +431,9 @@ def _in_time(ctx: Context, deadline: float | None, delay: float) -> bool:
     return deadline is None or ctx.clock() + delay <= deadline
 
 
-def _log(request: httpx.Request, response: httpx.Response, elapsed: float) -> None:
+def _log(request: httpx.Request, response: httpx.Response, elapsed: float, *, shown: str | None = None) -> None:
+    """One DEBUG line per response; *shown* stands for the path in the message (a presigned URL
+    without its query)."""
     if logger.isEnabledFor(logging.DEBUG):
         # The API documents its request id only in error bodies (requestId); a header wins when present.
         body = _core.error_body(response) if response.status_code >= 400 else None
@@ -439,7 +441,7 @@ def _log(request: httpx.Request, response: httpx.Response, elapsed: float) -> No
         logger.debug(
             "%s %s -> %d in %.3f s (request id %s)",
             request.method,
-            request.url.path,
+            request.url.path if shown is None else shown,
             response.status_code,
             elapsed,
             request_id or "-",
@@ -517,6 +519,7 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
     response = yield from call(ctx, _core.media_upload_request(media_url))
     presigned = _core.parse_presigned_url(response)
     lost: httpx.RequestError | None = None
+    started = time.perf_counter()
     try:
         put: httpx.Response = yield Upload(presigned, audio, progress)
     except httpx.RequestError as failure:
@@ -545,6 +548,7 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
             url=hide_secrets(presigned),
             request_sent=not isinstance(lost, NOT_SENT),
         )
+    _log(put.request, put, time.perf_counter() - started, shown=hide_secrets(presigned))
     if not 200 <= put.status_code < 300:
         error = _core.error_for(put)
         raise APIError(
