@@ -70,6 +70,25 @@ def test_each_job_created_is_logged_at_info_with_its_input(
     assert logged == sorted((item.source, item.job_id) for item in report.inputs)
 
 
+def test_each_job_created_record_carries_its_job_id_and_input_as_extra_fields(
+    sandbox: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As Client.identify's line does, the batch's "job created" record carries ``job_id`` (and
+    the ``input_id`` of the manifest) as extra fields, for JSON log formatters."""
+    make_audio(tmp_path / "audio", 2)
+    with caplog.at_level("INFO", logger="pyannoteai_identify"):
+        report = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
+
+    created = [
+        r
+        for r in caplog.records
+        if r.levelno == logging.INFO and "job" in r.getMessage() and "created" in r.getMessage()
+    ]
+    assert report.ok and len(created) == 2
+    assert sorted(r.__dict__.get("job_id") for r in created) == sorted(item.job_id for item in report.inputs)
+    assert all(isinstance(r.__dict__.get("input_id"), int) for r in created)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_a_finished_batch_resumes_with_only_the_key_check(mode: str, sandbox: Sandbox, tmp_path: Path) -> None:
     """Running a finished batch again sends one request, GET /v1/test, and rewrites nothing."""

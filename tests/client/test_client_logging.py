@@ -260,3 +260,16 @@ async def test_the_presigned_upload_is_logged_at_debug_with_its_status_and_elaps
     )
     assert puts[0].__dict__.get("status_code") == 200
     assert "SIGNATURE-SECRET" not in caplog.text
+
+
+async def test_the_job_created_record_carries_the_job_id_and_kind_as_extra_fields(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The INFO line naming a billed job is the one a service's log pipeline indexes: a JSON
+    formatter finds its id in ``job_id`` (and ``kind``), as it finds ``method`` and ``path`` on
+    the request lines, without parsing the message."""
+    router.post("/v1/identify").respond(200, json={"jobId": JOB_ID, "status": "created"})
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        await api.identify("https://files.example.com/a.wav", {"John": "vp"})
+    (created,) = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.INFO]
+    assert (created.__dict__.get("job_id"), created.__dict__.get("kind")) == (JOB_ID, "identify")

@@ -510,7 +510,7 @@ def create_job(ctx: Context, kwargs: _core.RequestKwargs, kind: JobKind) -> Flow
     becomes of the call afterwards, the service's logs name every job it was billed for."""
     response = yield from call(ctx, kwargs, creates_job=True)
     job = _core.parse_created_job(response, kind)
-    logger.info("%s job %s created", kind, job.id)
+    logger.info("%s job %s created", kind, job.id, extra={"job_id": job.id, "kind": kind})
     return job
 
 
