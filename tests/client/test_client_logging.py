@@ -273,3 +273,32 @@ async def test_the_job_created_record_carries_the_job_id_and_kind_as_extra_field
         await api.identify("https://files.example.com/a.wav", {"John": "vp"})
     (created,) = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.INFO]
     assert (created.__dict__.get("job_id"), created.__dict__.get("kind")) == (JOB_ID, "identify")
+
+
+async def test_a_log_record_factory_that_sets_the_same_attributes_does_not_break_a_call(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A service's record factory often stamps each record with its own ``request_id`` (a
+    correlation id): ``extra`` fields of the same name make ``Logger.makeRecord`` raise KeyError,
+    which must not turn a successful call into a crash; the SDK's values are kept under
+    ``pyannoteai_<name>`` instead."""
+    original = logging.getLogRecordFactory()
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = original(*args, **kwargs)
+        record.request_id = "svc-corr-1"
+        return record
+
+    router.post("/v1/identify").respond(200, json={"jobId": JOB_ID, "status": "created"})
+    router.get(f"/v1/jobs/{JOB_ID}").mock(return_value=job_response("running", **{"X-Request-Id": "hdr-123"}))
+    logging.setLogRecordFactory(factory)
+    try:
+        with caplog.at_level(logging.DEBUG, logger=LOGGER):
+            await api.identify("https://files.example.com/a.wav", {"John": "vp"})
+            await api.get_job(JOB_ID)
+    finally:
+        logging.setLogRecordFactory(original)
+    (line,) = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.DEBUG and "GET" in r.getMessage()]
+    assert line.__dict__["request_id"] == "svc-corr-1"
+    assert line.__dict__.get("pyannoteai_request_id") == "hdr-123"
+    assert line.__dict__.get("status_code") == 200

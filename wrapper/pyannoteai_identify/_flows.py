@@ -378,14 +378,16 @@ def send(
             if retryable and ctx.retry.should_retry(request.method, attempt, error=True):
                 delay = ctx.retry.delay(attempt) or 0.0
             if delay is not None and _in_time(ctx, deadline, delay):
-                logger.warning(
+                log_with(
+                    logger,
+                    logging.WARNING,
+                    _fields(request, attempt=attempt + 1, delay=float(delay), error=type(lost).__name__),
                     "%s %s failed (%s); retry %d in %.2f s",
                     request.method,
                     request.url.path,
                     describe(lost),
                     attempt + 1,
                     delay,
-                    extra=_fields(request, attempt=attempt + 1, delay=float(delay), error=type(lost).__name__),
                 )
                 yield Sleep(delay)
                 attempt += 1
@@ -398,14 +400,16 @@ def send(
         if retryable and ctx.retry.should_retry(request.method, attempt, status=response.status_code):
             backoff = ctx.retry.delay(attempt, response.headers)
             if backoff is not None and _in_time(ctx, deadline, backoff):
-                logger.warning(
+                log_with(
+                    logger,
+                    logging.WARNING,
+                    _fields(request, status_code=response.status_code, attempt=attempt + 1, delay=float(backoff)),
                     "%s %s answered %d; retry %d in %.2f s",
                     request.method,
                     request.url.path,
                     response.status_code,
                     attempt + 1,
                     backoff,
-                    extra=_fields(request, status_code=response.status_code, attempt=attempt + 1, delay=float(backoff)),
                 )
                 yield Sleep(backoff)
                 attempt += 1
@@ -438,14 +442,16 @@ def _log(request: httpx.Request, response: httpx.Response, elapsed: float, *, sh
         # The API documents its request id only in error bodies (requestId); a header wins when present.
         body = _core.error_body(response) if response.status_code >= 400 else None
         request_id = _core.request_id_of(response, body)
-        logger.debug(
+        log_with(
+            logger,
+            logging.DEBUG,
+            _fields(request, status_code=response.status_code, elapsed=elapsed, request_id=request_id),
             "%s %s -> %d in %.3f s (request id %s)",
             request.method,
             request.url.path if shown is None else shown,
             response.status_code,
             elapsed,
             request_id or "-",
-            extra=_fields(request, status_code=response.status_code, elapsed=elapsed, request_id=request_id),
         )
 
 
@@ -454,6 +460,18 @@ def _fields(request: httpx.Request, **more: object) -> dict[str, object]:
     same names on every record (``method``, ``path``, then ``status_code``, ``elapsed``,
     ``request_id``, ``attempt``, ``delay``, ``error`` as they apply); never a header or a query."""
     return {"method": request.method, "path": request.url.path, **more}
+
+
+def log_with(log: logging.Logger, level: int, fields: dict[str, object], message: str, *args: object) -> None:
+    """Log *message* with *fields* as ``extra``. A record factory (or an adapter) of the service's
+    that already sets one of these names (a correlation ``request_id``) makes ``makeRecord`` raise
+    KeyError: the record is made again with each such field as ``pyannoteai_<name>``, never an error."""
+    try:
+        log.log(level, message, *args, extra=fields)
+    except KeyError:
+        taken = log.makeRecord(log.name, level, "", 0, message, args, None).__dict__
+        renamed = {(f"pyannoteai_{key}" if key in taken else key): value for key, value in fields.items()}
+        log.log(level, message, *args, extra=renamed)
 
 
 LOOK_FOR_THE_JOB = f"Look for it with {_core.LIST_JOBS} before submitting again."
@@ -510,7 +528,7 @@ def create_job(ctx: Context, kwargs: _core.RequestKwargs, kind: JobKind) -> Flow
     becomes of the call afterwards, the service's logs name every job it was billed for."""
     response = yield from call(ctx, kwargs, creates_job=True)
     job = _core.parse_created_job(response, kind)
-    logger.info("%s job %s created", kind, job.id, extra={"job_id": job.id, "kind": kind})
+    log_with(logger, logging.INFO, {"job_id": job.id, "kind": kind}, "%s job %s created", kind, job.id)
     return job
 
 

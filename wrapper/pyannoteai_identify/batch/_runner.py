@@ -491,12 +491,14 @@ class Engine:
                     job.id,
                 )
                 raise
-            logger.info(
+            _flows.log_with(
+                logger,
+                logging.INFO,
+                {"job_id": job.id, "kind": "identify", "input_id": row.id},
                 "input %d (%s): identify job %s created",
                 row.id,
                 shown_source(row.source),
                 job.id,
-                extra={"job_id": job.id, "kind": "identify", "input_id": row.id},
             )
             self._last_job = job.id
             self._start_watching(job.id, row.id, str(job.status))
