@@ -530,6 +530,21 @@ async def test_an_http_client_keeps_the_timeout_it_was_given_unless_one_is_passe
     assert route.calls.last.request.extensions["timeout"] == expected.as_dict()
 
 
+@pytest.mark.parametrize("cls", [httpx.Client, httpx.AsyncClient])
+def test_an_http_clients_own_timeout_over_a_day_is_refused_naming_the_http_client(
+    cls: type[httpx.Client] | type[httpx.AsyncClient],
+) -> None:
+    """Since the http_client's own timeout is used when ``timeout=`` is not passed, one over the
+    SDK's one-day limit is refused at construction. The caller never passed ``timeout=``: the
+    message must say the value is the http_client's (and that ``timeout=`` overrides it), not
+    start with ``timeout=Timeout(...)`` as if the caller had passed it."""
+    http_client = cls(timeout=2 * 86400)
+    client_cls = AsyncClient if cls is httpx.AsyncClient else Client
+    with pytest.raises(ConfigurationError, match="http_client") as caught:
+        client_cls(api_key=API_KEY, base_url=BASE_URL, http_client=http_client)  # type: ignore[arg-type]
+    assert not str(caught.value).startswith("timeout=")
+
+
 class _Recorder(http.server.BaseHTTPRequestHandler):
     """Answers every request with *answer* and records its request line and Authorization header."""
 

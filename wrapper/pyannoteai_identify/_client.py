@@ -22,7 +22,7 @@ import httpx
 
 from . import _core, _flows
 from ._bounded import aread_body, body_budget, read_body
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, Settings
+from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, Settings, _timeout_problem
 from ._polling import PollSchedule
 from ._retry import RetryPolicy
 from ._upload import (
@@ -117,6 +117,13 @@ def _timeout_or_http_clients(
         and isinstance(http_client, httpx.Client | httpx.AsyncClient)
         and http_client.timeout != _HTTPX_DEFAULT_TIMEOUT
     ):
+        problem = _timeout_problem(http_client.timeout)
+        if problem is not None:
+            # Said as the http_client's: the caller passed no timeout= and would not know where it came from.
+            raise ConfigurationError(
+                f"the http_client's own timeout ({http_client.timeout!r}), used as timeout= was not passed: "
+                f"{problem}; pass timeout= to use another"
+            )
         return http_client.timeout
     return timeout
 
