@@ -780,3 +780,21 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_anything_is_b
 
     assert refused.value.field == "out"
     assert sandbox.stats.submissions == 0 and requests_of(sandbox) == {}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_retry_failed_keeps_a_file_whose_name_is_not_utf8_failed_on_its_own(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """--retry-failed reopens every failed input, the one whose name is not UTF-8 included: it must
+    fail on its own again with the same reason (the others going on), not end the run with a
+    UnicodeEncodeError or bill anything."""
+    first, _ = make_audio(tmp_path / "audio", 2)
+    os.rename(bytes(first), os.fsencode(first.parent) + b"/caf\xe9.wav")
+    run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+
+    again = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, retry_failed=True)
+
+    assert again.counts["succeeded"] == 1 and sandbox.stats.submissions == 1
+    (latin,) = again.failures
+    assert latin.status == InputStatus.FAILED and "not valid UTF-8" in (latin.reason or "")

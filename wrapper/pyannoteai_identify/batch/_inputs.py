@@ -34,6 +34,7 @@ __all__ = [
     "LIST_EXTENSIONS",
     "Found",
     "discover",
+    "name_refusal",
     "output_name",
     "refusal",
     "sha256_file",
@@ -218,13 +219,21 @@ def sha256_file(path: str, chunk_size: int = HASH_CHUNK) -> str:
     return digest.hexdigest()
 
 
-def refusal(path: str) -> str | None:
-    """Why the API would refuse this file before reading it (empty, too large, a WAV over 24 h), or
-    why it cannot be sent (a name that is not UTF-8, which the client refuses), or None."""
+def name_refusal(path: str) -> str | None:
+    """Why the client cannot send a file of this name (one that is not UTF-8), or None."""
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
         return "the file name is not valid UTF-8: rename it (for example with convmv) and run again"
+    return None
+
+
+def refusal(path: str) -> str | None:
+    """Why the API would refuse this file before reading it (empty, too large, a WAV over 24 h), or
+    why it cannot be sent (a name that is not UTF-8, which the client refuses), or None."""
+    reason = name_refusal(path)
+    if reason is not None:
+        return reason
     try:
         check_identify_duration(check_audio(path, max_bytes=MAX_AUDIO_BYTES))
     except ValidationError as error:

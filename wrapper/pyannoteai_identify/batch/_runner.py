@@ -58,7 +58,7 @@ from ..errors import (
     ValidationError,
 )
 from ..results import IdentifyResult, Job, JobStatus, Result, is_terminal
-from ._inputs import Found, output_name, refusal, sha256_file, shown_source
+from ._inputs import Found, name_refusal, output_name, refusal, sha256_file, shown_source
 from ._limiter import RateLimiter
 from ._manifest import InputStatus, Manifest, NewInput, Row
 from ._reconcile import Listed, Pending, decide, has_passed
@@ -359,6 +359,10 @@ class Engine:
         fresh_after = (datetime.now(UTC) - UPLOAD_REUSE).isoformat(timespec="milliseconds")
         if row.audio_url and row.uploaded_at and row.uploaded_at > fresh_after:
             return row.audio_url
+        reason = name_refusal(row.source)  # reopened by --retry-failed: the same reason as on discovery
+        if reason is not None:
+            await self._fail_input(row.id, reason)
+            return None
         try:
             checked = check_audio(row.source)
         except ValidationError as error:
