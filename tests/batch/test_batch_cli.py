@@ -140,6 +140,24 @@ def test_inputs_that_name_no_audio_at_all_exit_two_before_any_request(
     assert requests_of(env) == {}
 
 
+@pytest.mark.parametrize("inputs", ["no audio", "missing"])
+def test_inputs_that_cannot_run_exit_two_before_an_audio_voiceprint_is_enrolled(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], inputs: str
+) -> None:
+    """docs/batch.md: a name that does not exist, or inputs that name no audio at all, stop the command
+    "before anything is sent". With an audio clip as --voiceprint, the clip was enrolled (uploaded,
+    a billed voiceprint job) first and only then were the inputs expanded and refused (exit 2)."""
+    (tmp_path / "recordings").mkdir()
+    (tmp_path / "recordings" / "notes.pdf").write_bytes(b"%PDF")
+    (tmp_path / "alice.wav").write_bytes(voice_sample("Alice", 3.0))
+    named = tmp_path / ("recordings" if inputs == "no audio" else "not-there")
+
+    code = main([str(named), "--voiceprint", f"Alice={tmp_path / 'alice.wav'}", "--out", str(tmp_path / "out")])
+
+    assert code == 2, capsys.readouterr().err
+    assert requests_of(env) == {}
+
+
 def test_voiceprints_come_from_strings_text_files_and_audio_enrolled_only_once(
     env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
