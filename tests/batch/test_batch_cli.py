@@ -158,6 +158,24 @@ def test_inputs_that_cannot_run_exit_two_before_an_audio_voiceprint_is_enrolled(
     assert requests_of(env) == {}
 
 
+def test_batch_main_does_not_echo_the_value_after_a_mistyped_option(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``pyannoteai-identify batch --api-kye KEY`` hides KEY in its usage error (cli.shown_argument);
+    ``pyannoteai_identify.batch.main``, the same command as a function, printed
+    "unrecognized arguments: --api-kye KEY", the key in clear on stderr."""
+    make_audio(tmp_path / "audio", 1)
+    secret = "sk_" + "Q" * 40
+    code = _exit_code(
+        [str(tmp_path / "audio"), *voiceprint_args(), "--out", str(tmp_path / "out"), "--api-kye", secret]
+    )
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--api-kye" in err and secret not in err
+    assert requests_of(env) == {}
+
+
 def test_voiceprints_come_from_strings_text_files_and_audio_enrolled_only_once(
     env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

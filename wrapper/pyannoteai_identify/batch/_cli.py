@@ -54,6 +54,7 @@ from ..cli import (
     retry_count,
     rich_console,
     seconds_up_to_a_day,
+    shown_argument,
     silence_stdout,
     stopped,
     submit_enrollment,
@@ -451,4 +452,8 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``pyannoteai-identify batch ARGS``: parse *argv* (the arguments after ``batch``) and run."""
-    return run(build_parser().parse_args(argv))
+    parser = build_parser()
+    args, passed = parser.parse_known_args(argv)
+    if passed:  # as the main command says it: the value after a mistyped --api-key may be the key
+        parser.error(f"unrecognized arguments: {' '.join(map(shown_argument, passed))}")
+    return run(args)
