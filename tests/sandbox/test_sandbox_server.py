@@ -232,6 +232,15 @@ def test_on_a_wildcard_address_the_banner_and_base_url_are_a_url_the_client_acce
         assert client.test().status == "OK"
 
 
+@pytest.mark.parametrize("host", ["::0", "0:0:0:0:0:0:0:0"])
+def test_every_spelling_of_the_wildcard_address_gives_a_base_url_the_client_accepts(host: str) -> None:
+    """The wildcard fix mapped the strings "0.0.0.0" and "::" only: ``Sandbox(host="::0")`` (the same
+    IPv6 wildcard, spelled otherwise) still gave http://[::0]:PORT, which the client refuses as plain
+    http off loopback."""
+    with Sandbox(host=host) as sandbox, Client(sandbox.api_key, base_url=sandbox.base_url, timeout=10) as client:
+        assert client.test().status == "OK"
+
+
 @pytest.mark.parametrize(
     ("argv", "said"),
     [

@@ -7,6 +7,8 @@ or ``cli`` extra), imported on first use.
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import logging
 import socket
 import threading
@@ -104,7 +106,10 @@ class BackgroundServer:
         self._server, self._thread = server, thread
         # A wildcard address (0.0.0.0, ::) is no address to connect to, and the client refuses plain
         # http to anything but loopback: this machine reaches the server on its loopback address.
-        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self._host, self._host)
+        host = self._host
+        with contextlib.suppress(ValueError):  # a name, not an address
+            if ipaddress.ip_address(host).is_unspecified:  # every spelling: "::0" and "0:0::0" too
+                host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
         shown = f"[{host}]" if family == socket.AF_INET6 else host
         self.base_url = f"http://{shown}:{port}"
         return self
