@@ -412,3 +412,48 @@ async def test_an_upload_cancelled_natively_on_asyncio_puts_the_file_object_back
             await task
         assert await anyio.to_thread.run_sync(read_done.wait, 10)
     assert audio.tell() == 7
+
+
+async def test_an_upload_cancelled_natively_waits_for_its_last_read_without_blocking_the_event_loop(
+    router: respx.Router,
+) -> None:
+    """The fix above waits for the worker thread's read with a blocking lock taken on the event loop
+    thread: while a chunk's read lasts (a seekable object over a network: s3fs, smb), every other task
+    of the application is frozen, and a read that needs the loop to finish never does. Here the read
+    ends when another task of the loop says so: that task must get to run while upload() waits."""
+    _mock_upload(router)
+    reading, release, read_done = threading.Event(), threading.Event(), threading.Event()
+    released_in_time: list[bool] = []
+
+    class SlowFile(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            if size != CHUNK_SIZE or read_done.is_set():
+                return super().read(size)
+            reading.set()
+            released_in_time.append(release.wait(5))  # bounded: a blocked loop never sets it
+            try:
+                return super().read(size)
+            finally:
+                read_done.set()
+
+    async def release_from_the_loop() -> None:
+        await asyncio.sleep(0)
+        release.set()
+
+    audio = SlowFile(b"x" * (2 * CHUNK_SIZE))
+    audio.seek(7)
+    async with AsyncClient(API_KEY, transport=httpx.MockTransport(router.async_handler)) as client:
+        task = asyncio.create_task(client.upload(audio, "a.wav"))
+        for _ in range(1000):
+            if reading.is_set():
+                break
+            await asyncio.sleep(0.01)
+        assert reading.is_set()
+        task.cancel()
+        releaser = asyncio.create_task(release_from_the_loop())
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await releaser
+        assert await anyio.to_thread.run_sync(read_done.wait, 10)
+    assert released_in_time == [True]
+    assert audio.tell() == 7

@@ -1109,7 +1109,10 @@ class AsyncClient(_BaseClient):
                     return await self._aread(await self._http.send(self._upload_request(step, body), stream=True))
                 finally:
                     if step.audio.start is not None:  # a seekable file object, put back where it was next
-                        body.settle()
+                        # Waited for in a worker thread: the read may last (a file over a network),
+                        # and the event loop's other tasks run meanwhile.
+                        with anyio.CancelScope(shield=True):
+                            await anyio.to_thread.run_sync(body.settle)
         event = None  # stays None when aclose() cuts the wait short
         with self._cut_short_by_aclose():
             event = await step.broker.wait_async(step.job_id, step.timeout)
