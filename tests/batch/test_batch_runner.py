@@ -798,3 +798,24 @@ def test_retry_failed_keeps_a_file_whose_name_is_not_utf8_failed_on_its_own(
     assert again.counts["succeeded"] == 1 and sandbox.stats.submissions == 1
     (latin,) = again.failures
     assert latin.status == InputStatus.FAILED and "not valid UTF-8" in (latin.reason or "")
+
+
+@pytest.mark.sandbox(speed=20.0)
+@pytest.mark.parametrize("mode", MODES)
+def test_a_batch_whose_audio_was_removed_after_submission_resumes_to_collect_its_jobs(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Inputs that name no audio at all are refused (a batch of 0 that "all succeeded"), but a run
+    that resumes a manifest is no batch of 0: its jobs were submitted (billed) by an earlier run,
+    and "run the same command again" is how their results are collected. Once the uploaded audio
+    was cleaned from the folder, the same command was refused ("name no audio at all") and the
+    billed results could no longer be fetched by it."""
+    make_audio(tmp_path / "audio", 2)
+    first = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, timeout=0.3)
+    assert sandbox.stats.submissions == 2 and first.counts["succeeded"] < 2
+    for path in (tmp_path / "audio").iterdir():
+        path.unlink()
+
+    again = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert again.counts["succeeded"] == 2 and sandbox.stats.submissions == 2

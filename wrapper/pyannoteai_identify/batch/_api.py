@@ -24,7 +24,7 @@ from .._validation import (
     guarded_callback,
 )
 from ..errors import ValidationError
-from ._inputs import discover
+from ._inputs import Found, NoAudioError, discover
 from ._limiter import RateLimiter
 from ._manifest import Manifest
 from ._report import BatchReport
@@ -115,7 +115,7 @@ async def aidentify_batch(
     progress = guarded_callback("on_progress", on_progress)
     if not isinstance(client, Client | AsyncClient):
         raise ValidationError("client", client, "must be a pyannoteai_identify Client or AsyncClient")
-    found = discover(inputs)
+    found = discover_inputs(inputs, manifest)
     out_dir = Path(os.fspath(out)).absolute()
     check_writable(out_dir, os.fspath(out))
     with Manifest(manifest) as state:
@@ -128,6 +128,22 @@ async def aidentify_batch(
             # The engine's tasks fail inside a task group; callers catch errors by type (the CLI maps
             # APIConnectionError to exit 4), so the first one is raised itself, the group as its cause.
             raise _first_error(group) from group
+
+
+def discover_inputs(inputs: Sequence[str | os.PathLike[str]], manifest: str | os.PathLike[str]) -> list[Found]:
+    """The inputs (:func:`discover`); none at all is refused, unless *manifest* holds the inputs of
+    an earlier run: its jobs, submitted and billed, are collected by running the same command again,
+    also once the uploaded audio was removed."""
+    try:
+        return discover(inputs)
+    except NoAudioError:
+        path = os.fspath(manifest)
+        if path == ":memory:" or not os.path.isfile(path):
+            raise
+        with Manifest(path) as state:
+            if not any(state.counts().values()):
+                raise
+        return []
 
 
 def check_writable(out_dir: Path, given: str) -> None:

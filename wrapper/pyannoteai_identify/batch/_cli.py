@@ -61,8 +61,8 @@ from ..cli import (
     timeout_state,
     warn_if_secret_in_argv,
 )
-from ._api import check_writable, identify_batch
-from ._inputs import discover, shown_source
+from ._api import check_writable, discover_inputs, identify_batch
+from ._inputs import shown_source
 from ._manifest import InputStatus, Manifest, ManifestError
 from ._report import BatchProgress, BatchReport
 from ._settings import check_concurrency
@@ -387,7 +387,7 @@ def run(args: argparse.Namespace) -> int:
         with client, receiving(args.listen, path) as listening:
             Path(manifest).parent.mkdir(parents=True, exist_ok=True)
             check_writable(out.absolute(), args.out)  # before a clip is enrolled (billed)
-            discover(args.inputs)  # likewise: a missing input, or none that is audio, stops it here
+            discover_inputs(args.inputs, manifest)  # likewise: a missing input, or none that is audio
             voiceprints = _voiceprints(client, sources, manifest)
             live = interactive(args)
             with _progress_display(live) as on_progress:

@@ -33,6 +33,7 @@ __all__ = [
     "AUDIO_EXTENSIONS",
     "LIST_EXTENSIONS",
     "Found",
+    "NoAudioError",
     "discover",
     "name_refusal",
     "output_name",
@@ -117,6 +118,10 @@ def _walk(folder: Path) -> list[Path]:
     return found
 
 
+class NoAudioError(ValidationError):
+    """Inputs that name no audio at all (a resumed batch, whose manifest holds its inputs, may go on)."""
+
+
 def discover(inputs: Sequence[str | os.PathLike[str]]) -> list[Found]:
     """Expand what the user named into distinct inputs, in order; raise for a name that does not exist."""
     if isinstance(inputs, str | bytes | os.PathLike) or not isinstance(inputs, Sequence):
@@ -130,7 +135,7 @@ def discover(inputs: Sequence[str | os.PathLike[str]]) -> list[Found]:
         # As for an empty list: a folder without audio (a share not mounted, the wrong folder) or an
         # empty list file must not end as a batch of 0 inputs that "all succeeded".
         extensions = " ".join(sorted(AUDIO_EXTENSIONS))
-        raise ValidationError(
+        raise NoAudioError(
             "inputs",
             [os.fspath(value) for value in inputs],
             f"name no audio at all (folders are searched for {extensions})",
