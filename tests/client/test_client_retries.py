@@ -13,6 +13,7 @@ from clientkit import API_KEY, JOB_ID, Api, FakeTime, MakeApi, job_response, wri
 from pyannoteai_identify import (
     APIConnectionError,
     APITimeoutError,
+    Client,
     ConfigurationError,
     InvalidResponseError,
     RateLimitError,
@@ -412,3 +413,30 @@ async def test_a_read_cut_off_by_closing_the_client_is_not_retried(
         await api.get_job(JOB_ID)
     assert str(caught.value) == f"the client was closed while GET /v1/jobs/{JOB_ID} was in flight: create a new one"
     assert len(sent) == 1 and caplog.records == []
+
+
+def _closed_loopback_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("variable", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY"])
+def test_a_failed_connect_to_the_proxy_does_not_blame_the_base_url(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """Behind a proxy (HTTPS_PROXY, which the client follows for an https base URL) the connection
+    that fails is the one to the proxy. The message said "could not connect to
+    https://api.pyannote.ai (the base URL: argument base_url or PYANNOTEAI_BASE_URL)": the user
+    checks a base URL that is right, while the proxy is the address that refused."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    port = _closed_loopback_port()
+    monkeypatch.setenv(variable, f"http://127.0.0.1:{port}")
+    with Client(API_KEY, max_retries=0, timeout=5) as client, pytest.raises(APIConnectionError) as caught:
+        client.test()
+    message = str(caught.value)
+    assert "the base URL" not in message, message
+    assert f"127.0.0.1:{port}" in message, message

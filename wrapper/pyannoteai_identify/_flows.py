@@ -14,6 +14,7 @@ import logging
 import math
 import threading
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeAlias, TypeVar
@@ -21,7 +22,7 @@ from typing import Any, NamedTuple, TypeAlias, TypeVar
 import httpx
 
 from . import _core
-from ._config import BASE_URL_SOURCES, Settings
+from ._config import BASE_URL_SOURCES, Settings, is_loopback
 from ._polling import WEBHOOK_POLL_FACTOR, PollSchedule, job_age, quota_exhausted, rate_limit, rate_limit_gap
 from ._redact import hide_secrets
 from ._retry import RetryPolicy, describe
@@ -511,9 +512,28 @@ def _connection_error(
     if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
         # The path alone does not say where the client went (a stale PYANNOTEAI_BASE_URL, a typo).
         origin = f"{request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
-        message += f"; could not connect to {origin} (the base URL: {BASE_URL_SOURCES})"
+        proxy = _environment_proxy(request.url)
+        if proxy is None:
+            message += f"; could not connect to {origin} (the base URL: {BASE_URL_SOURCES})"
+        else:
+            # Through a proxy, the connection that failed may be the one to the proxy: both are named.
+            message += f"; could not connect to {origin} through the proxy {hide_secrets(proxy)} (from the environment)"
     error_type = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
     return error_type(message, method=request.method, url=str(request.url), request_sent=sent)
+
+
+def _environment_proxy(url: httpx.URL) -> str | None:
+    """The proxy the environment (HTTPS_PROXY, ALL_PROXY, ... less NO_PROXY) names for *url*, or None.
+
+    Not for a loopback host: the client's own httpx client ignores proxy variables there."""
+    host = url.host
+    if is_loopback(host):
+        return None
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass_environment(host, proxies):  # type: ignore[attr-defined]
+        return None
+    return proxy
 
 
 def call(
