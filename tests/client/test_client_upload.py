@@ -374,6 +374,39 @@ async def test_an_upload_cut_off_by_closing_the_client_says_the_client_was_close
     assert "X-Signature" not in str(caught.value)
 
 
+class _FirstChunkReadHeld(io.BytesIO):
+    """A file whose first full-chunk read, in upload()'s worker thread, waits for ``release`` (at
+    most *hold* s, so a broken build fails instead of hanging): upload() can be cancelled mid-read."""
+
+    def __init__(self, data: bytes, *, hold: float) -> None:
+        super().__init__(data)
+        self.reading, self.release, self.read_done = threading.Event(), threading.Event(), threading.Event()
+        self.hold = hold
+        self.released_in_time: list[bool] = []
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size != CHUNK_SIZE or self.read_done.is_set():
+            return super().read(size)
+        self.reading.set()
+        self.released_in_time.append(self.release.wait(self.hold))
+        try:
+            return super().read(size)
+        finally:
+            self.read_done.set()
+
+
+async def _upload_cancelled_mid_read(client: AsyncClient, audio: _FirstChunkReadHeld) -> asyncio.Task[str]:
+    """Start ``client.upload(audio)``, wait (bounded) until its first chunk is being read, cancel it."""
+    task = asyncio.create_task(client.upload(audio, "a.wav"))
+    for _ in range(1000):
+        if audio.reading.is_set():
+            break
+        await asyncio.sleep(0.01)
+    assert audio.reading.is_set()
+    task.cancel()
+    return task
+
+
 async def test_an_upload_cancelled_natively_on_asyncio_puts_the_file_object_back_after_its_last_read(
     router: respx.Router,
 ) -> None:
@@ -383,34 +416,15 @@ async def test_an_upload_cancelled_natively_on_asyncio_puts_the_file_object_back
     Uploading the same object again (as the docstring promises it can be) then stored the audio
     without its first megabyte, silently. The position is restored after the read has ended."""
     _mock_upload(router)
-    reading, release, read_done = threading.Event(), threading.Event(), threading.Event()
-
-    class SlowFile(io.BytesIO):
-        def read(self, size: int | None = -1) -> bytes:
-            if size != CHUNK_SIZE or read_done.is_set():
-                return super().read(size)
-            reading.set()
-            release.wait(10)  # bounded: a broken build fails instead of hanging
-            try:
-                return super().read(size)
-            finally:
-                read_done.set()
-
-    audio = SlowFile(b"x" * (2 * CHUNK_SIZE))
+    audio = _FirstChunkReadHeld(b"x" * (2 * CHUNK_SIZE), hold=10)
     audio.seek(7)
     async with AsyncClient(API_KEY, transport=httpx.MockTransport(router.async_handler)) as client:
-        task = asyncio.create_task(client.upload(audio, "a.wav"))
-        for _ in range(1000):
-            if reading.is_set():
-                break
-            await asyncio.sleep(0.01)
-        assert reading.is_set()
-        task.cancel()
+        task = await _upload_cancelled_mid_read(client, audio)
         # The thread's read ends a moment later, whether or not upload() waited for it.
-        threading.Timer(0.2, release.set).start()
+        threading.Timer(0.2, audio.release.set).start()
         with pytest.raises(asyncio.CancelledError):
             await task
-        assert await anyio.to_thread.run_sync(read_done.wait, 10)
+        assert await anyio.to_thread.run_sync(audio.read_done.wait, 10)
     assert audio.tell() == 7
 
 
@@ -422,38 +436,19 @@ async def test_an_upload_cancelled_natively_waits_for_its_last_read_without_bloc
     of the application is frozen, and a read that needs the loop to finish never does. Here the read
     ends when another task of the loop says so: that task must get to run while upload() waits."""
     _mock_upload(router)
-    reading, release, read_done = threading.Event(), threading.Event(), threading.Event()
-    released_in_time: list[bool] = []
-
-    class SlowFile(io.BytesIO):
-        def read(self, size: int | None = -1) -> bytes:
-            if size != CHUNK_SIZE or read_done.is_set():
-                return super().read(size)
-            reading.set()
-            released_in_time.append(release.wait(5))  # bounded: a blocked loop never sets it
-            try:
-                return super().read(size)
-            finally:
-                read_done.set()
+    audio = _FirstChunkReadHeld(b"x" * (2 * CHUNK_SIZE), hold=5)  # bounded: a blocked loop never releases it
 
     async def release_from_the_loop() -> None:
         await asyncio.sleep(0)
-        release.set()
+        audio.release.set()
 
-    audio = SlowFile(b"x" * (2 * CHUNK_SIZE))
     audio.seek(7)
     async with AsyncClient(API_KEY, transport=httpx.MockTransport(router.async_handler)) as client:
-        task = asyncio.create_task(client.upload(audio, "a.wav"))
-        for _ in range(1000):
-            if reading.is_set():
-                break
-            await asyncio.sleep(0.01)
-        assert reading.is_set()
-        task.cancel()
+        task = await _upload_cancelled_mid_read(client, audio)
         releaser = asyncio.create_task(release_from_the_loop())
         with pytest.raises(asyncio.CancelledError):
             await task
         await releaser
-        assert await anyio.to_thread.run_sync(read_done.wait, 10)
-    assert released_in_time == [True]
+        assert await anyio.to_thread.run_sync(audio.read_done.wait, 10)
+    assert audio.released_in_time == [True]
     assert audio.tell() == 7
