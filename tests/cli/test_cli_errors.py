@@ -293,7 +293,8 @@ def test_a_wait_on_an_api_it_cannot_reach_says_so_at_its_deadline(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A wait whose every poll failed (a mistyped --base-url) ended saying only that the job was
-    "not finished": the timeout line now says the status is unknown, and why."""
+    "not finished": the timeout line now says the status is unknown, and why; each failed poll is a
+    warning line before it, in the command line's words (--base-url)."""
     monkeypatch.setenv("PYANNOTEAI_API_KEY", API_KEY)
     job_id = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
     base_url = f"http://127.0.0.1:{closed_port()}"
@@ -312,7 +313,11 @@ def test_a_wait_on_an_api_it_cannot_reach_says_so_at_its_deadline(
     )
 
     assert run.code == TIMEOUT
-    line = _assert_one_error_line(run.err)
+    # Each failed poll is said as it happens (a warning of the library), the error last, once.
+    *warnings, _ = run.err_lines
+    assert warnings and all(w.startswith(f"warning: polling job {job_id}: ") for w in warnings), run.err
+    assert all(w.endswith("; will keep waiting") and "--base-url" in w for w in warnings), run.err
+    line = _assert_one_error_line(run.err_lines[-1])
     assert line.startswith(f"error: job {job_id} has no known status (")
     assert re.search(
         rf"\(\d+ polls in a row failed, the last with: GET /v1/jobs/{job_id} failed: ConnectError: .*\) "

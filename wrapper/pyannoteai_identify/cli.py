@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import errors
+from ._cli_logging import VERBOSE_HELP, command_logging
 from ._client import Client
 from ._config import (
     API_KEY_ENV,
@@ -945,7 +946,19 @@ def add_connection_options(parser: argparse.ArgumentParser | argparse._ArgumentG
         "for batch, the seconds between sweeps of the job list, default 5)",
     )
     parser.add_argument("--debug", action="store_true", default=default(False), help="show tracebacks")
-    parser.add_argument("-q", "--quiet", action="store_true", default=default(False), help="no progress display")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", default=default(False), help="no progress display (warnings still show)"
+    )
+    # Counted on each side of the command into its own name (`-v job ID -v` is -vv): a subcommand
+    # parses into a namespace of its own, whose count would replace the one given before it.
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        dest="verbose" if defaults else "verbose_after",
+        default=0 if defaults else argparse.SUPPRESS,
+        help=VERBOSE_HELP,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1205,8 +1218,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             # A job id or result printed nowhere is a billed job lost (`... >&-`); the sandbox only logs there.
             raise CLIError("standard output is closed: nothing was sent; redirect it (> FILE) instead of closing it")
         args.passed = passed
-        # `sandbox` stops on SIGTERM by itself (exit 0), as a server does.
-        with contextlib.nullcontext() if passes_through else sigterm_as_interrupt():
+        args.verbose += getattr(args, "verbose_after", 0)
+        with contextlib.ExitStack() as running:
+            # `sandbox` stops on SIGTERM by itself (exit 0), as a server does, and logs each request itself.
+            if not passes_through:
+                running.enter_context(sigterm_as_interrupt())
+                running.enter_context(command_logging(args.verbose, tracebacks=args.debug, words=_for_the_command_line))
             code: int = args.func(args)
         if sys.stdout is not None:
             sys.stdout.flush()  # a reader that went away shows here, not as a traceback at interpreter exit

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .. import errors
+from .._cli_logging import VERBOSE_HELP, command_logging
 from .._client import Client
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, WEBHOOK_SECRET_ENV
 from .._validation import (
@@ -40,6 +41,7 @@ from ..cli import (
     OK,
     USAGE,
     CLIError,
+    _for_the_command_line,
     add_job_options,
     check_voiceprint_sources,
     enrolled_voiceprint,
@@ -78,7 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, standalone: bool = True) -
     """Add the batch command's arguments to *parser*.
 
     With ``standalone=False`` the connection and display options (``--base-url``, ``--api-key``,
-    ``--timeout``, ``--max-retries``, ``--poll-interval``, ``-q``, ``--debug``) are left to the
+    ``--timeout``, ``--max-retries``, ``--poll-interval``, ``-q``, ``-v``, ``--debug``) are left to the
     parent parser, which must define them with the same names (the top-level command does).
     """
     parser.add_argument(
@@ -133,7 +135,8 @@ def add_arguments(parser: argparse.ArgumentParser, *, standalone: bool = True) -
         parser.add_argument(
             "--poll-interval", type=seconds_up_to_a_day, metavar="S", help="shortest seconds between status sweeps"
         )
-        parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+        parser.add_argument("-q", "--quiet", action="store_true", help="no progress display (warnings still show)")
+        parser.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
         parser.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
@@ -456,4 +459,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, passed = parser.parse_known_args(argv)
     if passed:  # as the main command says it: the value after a mistyped --api-key may be the key
         parser.error(f"unrecognized arguments: {' '.join(map(shown_argument, passed))}")
-    return run(args)
+    # Run by the top-level command, run() is inside that command's own command_logging.
+    with command_logging(args.verbose, tracebacks=args.debug, words=_for_the_command_line):
+        return run(args)

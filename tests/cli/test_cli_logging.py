@@ -1,0 +1,273 @@
+"""The library's log records on the command line: warnings by default, ``-v``/``-vv`` for more, one
+line each on stderr, never on stdout, never a secret, and no handler left behind."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from clikit import API_KEY, FAST_POLL, Audio, run_cli
+
+from pyannoteai_identify import Client, _core
+from pyannoteai_identify._cli_logging import command_logging
+from pyannoteai_identify.batch import main as batch_main
+from pyannoteai_identify.cli import API_ERROR, OK, USAGE, build_parser
+from pyannoteai_identify.sandbox import Sandbox
+
+#: The loggers the command may give a handler to while it runs.
+LOGGERS = ("pyannoteai_identify", "pyannoteai_identify.batch", "pyannoteai_identify.webhooks", "httpx", "httpcore")
+
+#: What httpx logs of each request at INFO: "HTTP Request: GET http://… "HTTP/1.1 200 OK"".
+HTTPX_LINE = re.compile(r'^info: httpx: HTTP Request: (GET|POST|PUT) http://127\.0\.0\.1:\d+/.+ "HTTP/1\.1 \d{3} ')
+
+
+def _state() -> dict[str, tuple[list[logging.Handler], int, bool]]:
+    """Each logger's handlers, level and propagation, and the root logger's."""
+    names = (*LOGGERS, "")
+    return {
+        name: (list(logging.getLogger(name).handlers), logging.getLogger(name).level, logging.getLogger(name).propagate)
+        for name in names
+    }
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_behind() -> Iterator[None]:
+    """Every test here: the loggers are as they were once the commands returned."""
+    before = _state()
+    yield
+    assert _state() == before
+
+
+def _job(audio: Audio) -> str:
+    with Client() as client:
+        return client.identify(audio.meeting, {"Alice": audio.alice, "Bob": audio.bob}).id
+
+
+def test_a_library_warning_shows_on_stderr_by_default_one_prefixed_line_and_info_does_not(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A poll answered with a broken body is polled again, and the library says so at WARNING:
+    without -v the user sees that line, as ``warning: …``, while the INFO "job … created" of the
+    identify stays hidden; the result on stdout is untouched."""
+    env.faults.next(1, "malformed", operation="getJobById")
+    run = run_cli(
+        capsys,
+        *FAST_POLL,
+        "identify",
+        str(audio.meeting),
+        "--voiceprint",
+        f"Alice={audio.alice}",
+        "--voiceprint",
+        f"Bob={audio.bob}",
+        "--format",
+        "json",
+    )
+
+    warnings = [line for line in run.err_lines if line.startswith("warning: polling job ")]
+    assert run.code == OK and json.loads(run.out)["identification"]
+    assert len(warnings) == 1 and "will poll again" in warnings[0], run.err
+    assert not any(line.startswith(("info:", "debug:")) for line in run.err_lines), run.err
+    assert not any(" created" in line for line in run.err_lines), run.err
+
+
+def test_verbose_shows_the_job_created_info_line(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-v shows the library's INFO records: the identify job the command created, named once."""
+    run = run_cli(
+        capsys,
+        *FAST_POLL,
+        "-v",
+        "identify",
+        str(audio.meeting),
+        "--voiceprint",
+        f"Alice={audio.alice}",
+        "--voiceprint",
+        f"Bob={audio.bob}",
+        "--format",
+        "rttm",
+    )
+
+    job_id = next(line for line in run.err_lines if line.endswith(" submitted")).split()[1]
+    assert run.code == OK and run.out.startswith("SPEAKER ")
+    assert f"info: identify job {job_id} created" in run.err_lines, run.err
+    assert not any(line.startswith("debug:") or "HTTP Request" in line for line in run.err_lines), run.err
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_double_verbose_shows_each_http_request_and_the_json_on_stdout_stays_valid(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """-vv, before or after the command, shows httpx's line for each request and the library's
+    DEBUG lines, all on stderr: `job ID --format json` still prints nothing but the JSON."""
+    job_id = _job(audio)
+    argv = ["-vv", "job", job_id, "--wait", "--format", "json"] if where == "before" else ["job", job_id, "-vv"]
+
+    run = run_cli(capsys, *FAST_POLL, *argv, "--format", "json")
+
+    document = json.loads(run.out)
+    assert run.code == OK and document
+    assert any(HTTPX_LINE.match(line) and f"/v1/jobs/{job_id}" in line for line in run.err_lines), run.err
+    assert any(line.startswith(f"debug: GET /v1/jobs/{job_id} -> 200 in ") for line in run.err_lines), run.err
+    assert all(re.match(r"(warning|info|debug|error): ", line) for line in run.err_lines), run.err
+
+
+def test_verbose_counts_add_up_before_and_after_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """`-v job ID -v` is -vv, as `pip -v install -v` is; -v alone is 1, and nothing is 0."""
+    parser = build_parser()
+
+    def verbosity(*argv: str) -> int:
+        args = parser.parse_args(list(argv))
+        return int(args.verbose + getattr(args, "verbose_after", 0))
+
+    assert verbosity("job", "ID") == 0
+    assert verbosity("-v", "job", "ID") == 1
+    assert verbosity("job", "ID", "--verbose") == 1
+    assert verbosity("-v", "job", "ID", "-vv") == 3
+    assert "--verbose" in parser.format_help()
+
+
+def test_the_key_never_shows_even_at_the_most_verbose(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At -vvv (httpcore's trace included), an enrollment, an upload, a job and its polls name
+    neither the key (given on the command line too) nor the webhook secret (run_cli checks both),
+    and the presigned upload URL's signature is hidden in httpx's request line."""
+    parse_presigned_url = _core.parse_presigned_url
+
+    def signed(response: object) -> str:  # as a storage service's URL: its query is its signature
+        return parse_presigned_url(response) + "?X-Amz-Signature=SIGNATURE-SECRET-5e1d"  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_core, "parse_presigned_url", signed)
+    run = run_cli(
+        capsys,
+        *FAST_POLL,
+        "-vvv",
+        "--api-key",
+        API_KEY,
+        "identify",
+        str(audio.meeting),
+        "--voiceprint",
+        f"Alice={audio.alice_wav}",
+        "--voiceprint",
+        f"Bob={audio.bob}",
+        "--format",
+        "json",
+    )
+
+    assert run.code == OK and json.loads(run.out)["identification"]
+    assert any(line.startswith("debug: httpcore.") for line in run.err_lines), run.err
+    uploads = [line for line in run.err_lines if HTTPX_LINE.match(line) and " PUT " in line]
+    assert len(uploads) == 2 and all("?<query hidden>" in line for line in uploads), run.err
+    assert "SIGNATURE-SECRET" not in run.err and "SIGNATURE-SECRET" not in run.out
+    assert API_KEY not in run.err and API_KEY not in run.out
+
+
+def test_no_handler_is_left_after_an_error_exit_nor_after_a_usage_error(
+    env: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main() may run many times in one process: a command that fails (the API answers 503, exit 3)
+    and one refused by the parser leave every logger, and the root logger, as they were, so the
+    same failing command run again prints the same lines, none twice."""
+    before = _state()
+
+    env.faults.next(1, "5xx", operation="getJobsByTeamV2")
+    failed = run_cli(capsys, "-vv", "jobs", "--max-retries", "0", "--format", "json")
+    after_failure = _state()
+    refused = run_cli(capsys, "-v", "jobs", "--limit", "many")
+    env.faults.next(1, "5xx", operation="getJobsByTeamV2")
+    again = run_cli(capsys, "jobs", "--max-retries", "0", "--format", "json", "-vv")
+
+    assert failed.code == API_ERROR and failed.out == "" and failed.err_lines[-1].startswith("error: ")
+    assert sum(bool(HTTPX_LINE.match(line)) for line in failed.err_lines) == 1, failed.err
+    assert after_failure == before and _state() == before
+    assert refused.code == USAGE
+    assert list(map(_shape, again.err_lines)) == list(map(_shape, failed.err_lines))
+
+
+def _shape(line: str) -> str:
+    """*line* without what changes from run to run: request ids, durations."""
+    return re.sub(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|\d+\.\d+ s", "…", line)
+
+
+def test_the_standalone_batch_command_takes_verbose_and_quiet_hides_only_the_progress(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The standalone batch command (`python -m pyannoteai_identify.batch`) takes -v as the
+    top-level one does: its INFO records show with it, not without; -q, which only turns the
+    progress display off, does not silence them; nothing stays behind."""
+    out = tmp_path
+    common = [str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--voiceprint", f"Bob={audio.bob}"]
+    capsys.readouterr()
+    quiet_code = batch_main([*common, "--out", str(out / "a"), "--poll-interval", "0.05", "-q"])
+    quiet = capsys.readouterr()
+    verbose_code = batch_main([*common, "--out", str(out / "b"), "--poll-interval", "0.05", "-q", "-v"])
+    verbose = capsys.readouterr()
+
+    assert quiet_code == OK and verbose_code == OK
+    assert not any(line.startswith("info: ") for line in quiet.err.splitlines()), quiet.err
+    assert any(line.startswith("info: ") for line in verbose.err.splitlines()), verbose.err
+    assert API_KEY not in verbose.err + verbose.out
+
+
+def test_a_record_during_a_progress_display_is_printed_above_it_not_through_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """While rich draws a progress bar or a spinner on a terminal (the CLI's run with
+    redirect_stderr, rich's default), a record goes through rich's console, above the display,
+    instead of being written over it on the raw stream; after the display, to stderr itself."""
+    from rich.console import Console
+    from rich.live import Live
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=80)
+    capsys.readouterr()
+    with command_logging(0):
+        with Live("uploading meeting.wav", console=console, transient=True):
+            logging.getLogger("pyannoteai_identify").warning("GET /v1/jobs/x held 3.00 s: rate limited")
+        logging.getLogger("pyannoteai_identify.batch").warning("input 2: refused")
+        logging.getLogger("pyannoteai_identify").info("not shown without -v")
+
+    assert "warning: GET /v1/jobs/x held 3.00 s: rate limited" in screen.getvalue()
+    assert capsys.readouterr().err == "warning: input 2: refused\n"
+
+
+def test_a_record_is_one_line_whatever_its_message_or_exception_holds(capsys: pytest.CaptureFixture[str]) -> None:
+    """A message with a line break (an API's error text) and a record with an exception stay one
+    record: the lines they add are indented, the exception is its type and message (its traceback
+    with --debug); another library's record names its logger; the SDK's advice is said in options."""
+    from pyannoteai_identify._config import BASE_URL_SOURCES
+    from pyannoteai_identify.cli import _for_the_command_line
+
+    library = logging.getLogger("pyannoteai_identify.webhooks")
+    capsys.readouterr()
+    with command_logging(2, words=_for_the_command_line):
+        library.warning("refused a delivery: %s", "bad\nwarning: forged line")
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            library.exception("the handler failed")
+        library.warning("could not connect (the base URL: %s)", BASE_URL_SOURCES)
+        logging.getLogger("httpx").info("HTTP Request: GET http://127.0.0.1/v1/test")
+    plain = capsys.readouterr().err
+    with command_logging(0, tracebacks=True):
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            library.exception("the handler failed")
+    debug = capsys.readouterr().err
+
+    assert plain.splitlines() == [
+        "warning: refused a delivery: bad",
+        "  warning: forged line",
+        "error: the handler failed (ValueError: boom)",
+        "warning: could not connect (the base URL: PYANNOTEAI_BASE_URL or --base-url)",
+        "info: httpx: HTTP Request: GET http://127.0.0.1/v1/test",
+    ]
+    assert debug.startswith("error: the handler failed\n  Traceback (most recent call last):\n")
+    assert all(line.startswith("  ") for line in debug.splitlines()[1:])

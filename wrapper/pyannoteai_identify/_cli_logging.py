@@ -1,0 +1,112 @@
+"""The command line's log lines: the library's records on standard error while a command runs.
+
+A library never configures logging (``__init__`` gives its logger a ``NullHandler``), so the
+command does it, for the run of one command only: :func:`command_logging` adds a handler to each
+logger that ``-v`` shows and takes it away again, with its level, when the command ends. The
+root logger is never touched, so a program that calls ``main()`` keeps its own logging as it was.
+
+Each record is one line, ``warning: <message>`` (``info:``, ``debug:``, ``error:``), with no
+timestamp: the level word keeps it apart from a result, which goes to standard output anyway. A
+record of another library (httpx, httpcore) names its logger after the level word.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Callable, Iterator
+
+__all__ = ["LIBRARY", "VERBOSE_HELP", "command_logging", "shown_levels"]
+
+#: The library's logger; its children (``.batch``, ``.webhooks``, ``.sandbox``) follow it.
+LIBRARY = "pyannoteai_identify"
+
+VERBOSE_HELP = (
+    "more log lines on stderr (warnings and errors always show): -v info lines (each job created), "
+    "-vv also debug lines (each response) and httpx's line per request, -vvv also httpcore's connection "
+    "trace; counted before and after the command; independent of -q (-q -v: log lines without a progress "
+    "display). Keys and secrets are never shown"
+)
+
+
+def shown_levels(verbosity: int) -> dict[str, int]:
+    """The loggers a command shows at *verbosity* (how many ``-v``), and the lowest level of each."""
+    if verbosity <= 0:
+        return {LIBRARY: logging.WARNING}
+    if verbosity == 1:
+        return {LIBRARY: logging.INFO}
+    if verbosity == 2:
+        return {LIBRARY: logging.DEBUG, "httpx": logging.INFO}  # httpx logs each request at INFO
+    return {LIBRARY: logging.DEBUG, "httpx": logging.DEBUG, "httpcore": logging.DEBUG}
+
+
+class _LineFormatter(logging.Formatter):
+    """``level: message`` on one line; lines that a message (or a traceback) adds are indented, so
+    that none of them can pass for a record of its own, or for a result."""
+
+    def __init__(self, *, tracebacks: bool, words: Callable[[str], str]) -> None:
+        super().__init__()
+        self._tracebacks = tracebacks
+        self._words = words
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = self._words(record.getMessage())
+        if record.name != LIBRARY and not record.name.startswith(f"{LIBRARY}."):
+            text = f"{record.name}: {text}"
+        if record.exc_info and record.exc_info[1] is not None:
+            if self._tracebacks:  # --debug
+                text = f"{text}\n{self.formatException(record.exc_info)}"
+            else:
+                error = record.exc_info[1]
+                text = f"{text} ({type(error).__name__}: {error})" if str(error) else f"{text} ({type(error).__name__})"
+        return f"{record.levelname.lower()}: " + "\n  ".join(text.splitlines() or [""])
+
+
+class _StderrHandler(logging.Handler):
+    """Writes each record to ``sys.stderr`` as it is when the record comes, as Python's last-resort
+    handler does. While rich draws a progress bar or a spinner there, ``sys.stderr`` is rich's proxy,
+    which prints the line above the display instead of through it; without rich, the stream itself."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+            stream = sys.stderr
+            if stream is None:  # closed (`2>&-`): nowhere to say it
+                return
+            stream.write(line + "\n")
+            stream.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def command_logging(
+    verbosity: int = 0, *, tracebacks: bool = False, words: Callable[[str], str] = str
+) -> Iterator[None]:
+    """Show the records of :func:`shown_levels` (*verbosity*) on standard error inside this block;
+    *tracebacks* (``--debug``): a record's exception with its traceback, not just its message;
+    *words*: a message as the command line says it (``--base-url`` for the SDK's ``base_url``).
+
+    The handler and the loggers' levels are put back as they were on the way out, whatever ends the
+    block: ``main()`` may run many times in one process.
+    """
+    formatter = _LineFormatter(tracebacks=tracebacks, words=words)
+    changed: list[tuple[logging.Logger, _StderrHandler, int]] = []
+    try:
+        for name, level in shown_levels(verbosity).items():
+            logger = logging.getLogger(name)
+            handler = _StderrHandler(level)
+            handler.setFormatter(formatter)
+            changed.append((logger, handler, logger.level))
+            if logger.getEffectiveLevel() > level:  # never raised: a program's own handlers keep what they get
+                logger.setLevel(level)
+            logger.addHandler(handler)
+        yield
+    finally:
+        for logger, added, was in reversed(changed):
+            logger.removeHandler(added)
+            logger.setLevel(was)
+            added.close()
