@@ -325,6 +325,7 @@ def test_a_wait_on_an_api_it_cannot_reach_says_so_at_its_deadline(
         line,
     )
     assert f"resume with: pyannoteai-identify job {job_id} --wait" in line
+    assert "--base-url" in line and "argument base_url" not in line  # the command line's words here too
 
 
 def test_a_request_that_times_out_exits_four_not_five(

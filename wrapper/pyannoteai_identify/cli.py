@@ -1098,13 +1098,15 @@ def error_message(error: BaseException, resume: Mapping[str, str] | None = None)
     may exist); a wait timeout says how to resume from the command line (*resume*: the command of
     each job id, that gives its result as it was asked for)."""
     if isinstance(error, EnrollmentTimeoutError):
-        return (
+        return _for_the_command_line(
             f"the voiceprint enrollment of {error.label} did not finish by the --wait-timeout deadline "
             f"(voiceprint job {error.job_id} {timeout_state(error, still=False)}); nothing was identified yet"
         )
     if isinstance(error, errors.WaitTimeoutError):
         hint = _resume_hint(error.job_id, (resume or {}).get(error.job_id))
-        return f"job {error.job_id} {timeout_state(error)} at the --wait-timeout deadline; {hint}"
+        return _for_the_command_line(
+            f"job {error.job_id} {timeout_state(error)} at the --wait-timeout deadline; {hint}"
+        )
     notes: list[str] = getattr(error, "__notes__", [])
     *parts, last = [_for_the_command_line(text) for text in (str(error), *notes)]
     return "; ".join([*map(_without_a_closing_period, parts), last])
