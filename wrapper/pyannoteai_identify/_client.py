@@ -615,7 +615,8 @@ class Client(_BaseClient):
         self._check_open()
         self._check_process()
         if isinstance(step, _flows.Send):
-            return self._read(self._http.send(step.request, stream=True), step.body_seconds)
+            request = _flows.with_client_headers(step.request, self._http.headers)
+            return self._read(self._http.send(request, stream=True), step.body_seconds)
         if isinstance(step, _flows.Parse):
             return step.run()
         if isinstance(step, _flows.Sleep):
@@ -1093,7 +1094,8 @@ class AsyncClient(_BaseClient):
         self._check_open()
         self._check_loop()
         if isinstance(step, _flows.Send):
-            return await self._aread(await self._http.send(step.request, stream=True), step.body_seconds)
+            request = _flows.with_client_headers(step.request, self._http.headers)
+            return await self._aread(await self._http.send(request, stream=True), step.body_seconds)
         if isinstance(step, _flows.Parse):
             if step.size > PARSE_OFF_LOOP_BYTES:
                 return await anyio.to_thread.run_sync(step.run)

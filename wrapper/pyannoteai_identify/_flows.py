@@ -324,6 +324,17 @@ class Context:
         )
 
 
+def with_client_headers(request: httpx.Request, client_headers: httpx.Headers) -> httpx.Request:
+    """*request* (to the API) with each header of the httpx client that sends it which it does not
+    set itself: a caller's ``http_client=httpx.Client(headers=...)`` (a gateway's tenant header, a
+    trace id) and httpx's defaults (``Accept-Encoding``), as ``httpx.Client.build_request`` adds
+    them. The SDK's own (the key, User-Agent, Accept) win. Not for the PUT to storage, another host."""
+    for name in client_headers:
+        if name not in request.headers:
+            request.headers[name] = client_headers[name]
+    return request
+
+
 def send(
     ctx: Context, request: httpx.Request, *, creates_job: bool = False, deadline: float | None = None
 ) -> Flow[httpx.Response]:
