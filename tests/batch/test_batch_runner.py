@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from batchkit import MODES, VOICEPRINTS, make_audio, manifest_rows, requests_of, run_batch
+from batchkit import HELD_RUN_TIMEOUT, MODES, VOICEPRINTS, make_audio, manifest_rows, requests_of, run_batch
 
 from pyannoteai_identify import Client, PaymentRequiredError, ValidationError
 from pyannoteai_identify.batch import InputStatus, Manifest, ManifestError, _runner, identify_batch
@@ -289,7 +289,7 @@ def test_adopting_an_uncertain_input_uses_its_one_candidate_job_without_paying_a
 def test_expired_results_are_reported_and_resubmitted_only_with_the_flag(sandbox: Sandbox, tmp_path: Path) -> None:
     """Jobs whose results were deleted before being fetched become 'expired'; only the flag resubmits them."""
     make_audio(tmp_path / "audio", 2)
-    unfinished = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, timeout=0.3)
+    unfinished = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, timeout=HELD_RUN_TIMEOUT)
     assert [i.status for i in unfinished.inputs] == [InputStatus.SUBMITTED] * 2
     assert "still running" in (unfinished.inputs[0].reason or "")
 
@@ -301,7 +301,9 @@ def test_expired_results_are_reported_and_resubmitted_only_with_the_flag(sandbox
     plain = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path)
     assert plain.counts["expired"] == 2 and sandbox.stats.submissions == 2
 
-    flagged = run_batch("sync", sandbox, [tmp_path / "audio"], tmp_path, resubmit_expired=True, timeout=0.3)
+    flagged = run_batch(
+        "sync", sandbox, [tmp_path / "audio"], tmp_path, resubmit_expired=True, timeout=HELD_RUN_TIMEOUT
+    )
     assert flagged.counts["submitted"] == 2 and sandbox.stats.submissions == 4
 
 
