@@ -813,7 +813,7 @@ def test_a_batch_whose_audio_was_removed_after_submission_resumes_to_collect_its
     was cleaned from the folder, the same command was refused ("name no audio at all") and the
     billed results could no longer be fetched by it."""
     make_audio(tmp_path / "audio", 2)
-    first = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, timeout=0.3)
+    first = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, timeout=HELD_RUN_TIMEOUT)
     assert sandbox.stats.submissions == 2 and first.counts["submitted"] == 2  # queued for 36 s
     for path in (tmp_path / "audio").iterdir():
         path.unlink()
