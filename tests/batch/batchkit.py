@@ -17,10 +17,11 @@ VOICEPRINTS = {"Alice": voiceprint_for("Alice"), "Bob": voiceprint_for("Bob")}
 MODES = ["sync", "async"]
 #: The ``timeout`` of a run that must end with every input submitted and no job finished, against a
 #: sandbox that holds its jobs in the queue (``queue_seconds=3600`` at ``speed=100``: 36 s of real
-#: time). The deadline counts from the start of the run, so it must cover the key check, the hashing,
-#: the anchor read, the uploads and the submissions: about 0.05 s on an idle machine, up to 0.35 s
-#: beside busy processes, and up to 2 s for the first batch of a process. A 0.3 s deadline ended
-#: such runs with an input still pending. 5 s is far above the first and far below the 36 s queue.
+#: time), or a submission (a ``delay`` fault this long). The deadline counts from the start of the run,
+#: so it must cover the key check, the hashing, the anchor read, the uploads and the submissions: about
+#: 0.05 s on an idle machine, up to 0.35 s beside busy processes, and up to 2 s for the first batch of a
+#: process. A 0.3 s deadline ended such runs with an input still pending. 5 s is far above the first
+#: and far below the 36 s queue.
 HELD_RUN_TIMEOUT = 5.0
 
 
