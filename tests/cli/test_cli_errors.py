@@ -1092,9 +1092,10 @@ def test_an_enrollment_timeout_whose_polls_all_failed_says_so(
     """A timeout whose polls all failed says how (polls_failing): EnrollmentTimeoutError dropped it,
     and its line said only that the voiceprint job "is created", as if it were queued."""
     env.faults.next(1000, "5xx", operation="getJobById")
+    # Two polls at least before the deadline (one is "the one poll failed"): 2 s holds dozens 0.05 s apart.
     run = run_cli(
         capsys, "--max-retries", "0", *FAST_POLL, "identify", str(audio.meeting),
-        "--voiceprint", f"Alice={audio.alice_wav}", "--wait-timeout", "0.3",
+        "--voiceprint", f"Alice={audio.alice_wav}", "--wait-timeout", "2",
     )  # fmt: skip
 
     assert run.code == TIMEOUT
