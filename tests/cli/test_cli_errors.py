@@ -504,6 +504,54 @@ def test_ctrl_c_exits_130_with_a_line_saying_how_to_resume(
     assert "interrupted" in err and "job ID --wait" in err and API_KEY not in err
 
 
+@pytest.mark.parametrize("command", ["identify", "voiceprint"])
+def test_ctrl_c_just_after_the_submitted_line_names_the_job(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """Ctrl-C (or CI's SIGTERM) that comes as soon as `job ID submitted` is on stderr: the job was
+    remembered for the interrupt's message only after that line was printed, so a signal in between
+    said "a job already submitted keeps running: resume with `... job ID --wait`", without the id (the
+    SIGTERM process test, which signals on reading the line, saw it under load)."""
+    from pyannoteai_identify import cli
+
+    def print_then_interrupted(*args: Any, **kwargs: Any) -> None:
+        print(*args, **kwargs)
+        if re.fullmatch(r"(voiceprint )?job \S+ submitted", " ".join(map(str, args))):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "print", print_then_interrupted, raising=False)
+    argv = ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}"]
+    run = run_cli(capsys, *FAST_POLL, *(argv if command == "identify" else ["voiceprint", str(audio.alice_wav)]))
+
+    assert run.code == cli.INTERRUPTED
+    submitted, stopped = run.err_lines
+    job_id = submitted.split()[-2]
+    assert stopped.startswith(f"interrupted; {submitted.removesuffix(' submitted')} keeps running: resume with: ")
+    assert f"pyannoteai-identify job {job_id} --wait" in stopped
+
+
+def test_ctrl_c_just_after_the_enrollment_line_names_the_voiceprint_job(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same race for an audio --voiceprint: `voiceprint job ID submitted (enrolling Alice)` was
+    printed before the job was kept for the interrupt's message, so a signal sent on reading it said
+    nothing of that billed voiceprint job."""
+    from pyannoteai_identify import cli
+
+    def print_then_interrupted(*args: Any, **kwargs: Any) -> None:
+        print(*args, **kwargs)
+        if re.fullmatch(r"voiceprint job \S+ submitted \(enrolling Alice\)", " ".join(map(str, args))):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "print", print_then_interrupted, raising=False)
+    run = run_cli(capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice_wav}")
+
+    assert run.code == cli.INTERRUPTED
+    submitted, stopped = run.err_lines
+    job_id = submitted.split()[2]
+    assert stopped.startswith("interrupted; no identify job was submitted yet") and job_id in stopped, run.err
+
+
 def test_a_key_or_secret_given_on_the_command_line_is_warned_about_without_being_shown(
     env: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

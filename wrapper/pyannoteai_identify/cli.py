@@ -609,6 +609,7 @@ def enroll_voiceprints(
             job = submit_enrollment(client, label, source, progress)
         args.enrolled.append((label, job.id))
         args.pending = f"no identify job was submitted yet. {keep_voiceprints_hint(args.enrolled)}"
+        announce_enrollment(job, label)  # after it is remembered: a Ctrl-C on reading the line names it
         try:
             voiceprints[label] = enrolled_voiceprint(client, job, label, source, timeout=args.wait_timeout)
         except errors.WaitTimeoutError as error:
@@ -623,10 +624,15 @@ def enroll_voiceprints(
 def submit_enrollment(
     client: Client, label: str, source: Path, progress: Callable[[int, int | None], None] | None = None
 ) -> Job[VoiceprintResult]:
-    """Submit the voiceprint job that enrolls *label* from *source* (billed), and name it on stderr."""
-    job = client.submit_voiceprint(source, on_upload_progress=progress)
+    """Submit the voiceprint job that enrolls *label* from *source* (billed); the caller records it,
+    then names it on stderr with :func:`announce_enrollment`."""
+    return client.submit_voiceprint(source, on_upload_progress=progress)
+
+
+def announce_enrollment(job: Job[VoiceprintResult], label: str) -> None:
+    """Name the enrollment's voiceprint job on stderr; called once it is recorded, so that a signal
+    sent as soon as the line is read (as a script may) finds it recorded."""
     print(f"voiceprint job {job.id} submitted (enrolling {label})", file=sys.stderr)
-    return job
 
 
 def enrolled_voiceprint(
@@ -665,9 +671,10 @@ def _resume_hint(job_id: str, command: str | None = None) -> str:
 def announce_submitted(args: argparse.Namespace, job: Job[Any], what: str = "job", resume: str | None = None) -> None:
     """Say on stderr that *job* was submitted (it is billed: its id must not be lost if writing the result
     fails later), and remember it, with *resume*, the command that gives its result as asked, for the
-    message of a Ctrl-C or of a wait timeout."""
-    print(f"{what} {job.id} submitted", file=sys.stderr)
+    message of a Ctrl-C or of a wait timeout. Remembered first: a Ctrl-C (or SIGTERM) that comes as soon as the
+    line is out, as a script reading it may send, names the job too."""
     remember_resume(args, job.id, f"{what} {job.id}", resume)
+    print(f"{what} {job.id} submitted", file=sys.stderr)
 
 
 def remember_resume(args: argparse.Namespace, job_id: str, what: str, resume: str | None) -> None:

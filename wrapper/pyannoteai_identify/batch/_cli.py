@@ -43,6 +43,7 @@ from ..cli import (
     CLIError,
     _for_the_command_line,
     add_job_options,
+    announce_enrollment,
     check_voiceprint_sources,
     enrolled_voiceprint,
     error_message,
@@ -188,6 +189,7 @@ def _enroll(client: Client, state: Manifest, label: str, source: Path, digest: s
             print(f"voiceprint job {recorded} gave no voiceprint ({ended}); enrolling {label} again", file=sys.stderr)
     job = submit_enrollment(client, label, source)
     state.set_meta(job_key, job.id)
+    announce_enrollment(job, label)
     return enrolled_voiceprint(client, job, label, source)
 
 
