@@ -17,15 +17,19 @@ import os
 import re
 import shlex
 import signal
+import stat
 import sys
+import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeAlias, overload
 
-from . import errors
+from . import _validation, errors
 from ._cli_logging import VERBOSE_HELP, command_logging
 from ._client import Client
 from ._config import (
@@ -41,7 +45,7 @@ from ._config import (
 from ._core import LIST_JOBS
 from ._flows import ended_as, status_said
 from ._polling import PollSchedule
-from ._upload import check_identify_duration, check_voiceprint_duration
+from ._upload import CHUNK_SIZE, check_identify_duration, check_voiceprint_duration, media_url_for
 from ._validation import (
     AUDIO_EXTENSIONS,
     MAX_VOICEPRINT_AUDIO_BYTES,
@@ -51,6 +55,8 @@ from ._validation import (
     THRESHOLD_MAX,
     THRESHOLD_MIN,
     VOICEPRINT_MIN,
+    AudioSource,
+    CheckedAudio,
     Matching,
     Voiceprint,
     ascii_int,
@@ -408,12 +414,194 @@ def _is_local(audio: str) -> bool:
 
 def _file_id(audio: str) -> str:
     """The RTTM file id of *audio*: a local file's stem; for a URL, its last path segment without the
-    query, as batch names its results, so a presigned URL's signature never lands in the output."""
+    query, as batch names its results, so a presigned URL's signature never lands in the output;
+    ``stdin`` for standard input (``-``)."""
+    if audio == STDIN:
+        return StdinAudio.name
     if _is_local(audio):
         return Path(audio).stem or "audio"
     from .batch._inputs import _url_stem  # here, not at the top: batch imports this module
 
     return _url_stem(audio)
+
+
+# --- standard input as audio ---------------------------------------------------------------------
+
+#: The AUDIO (or ``--voiceprint LABEL=`` clip) that means standard input, as curl, ffmpeg and sox take it.
+STDIN = "-"
+
+#: What the help of an AUDIO argument says of ``-``.
+STDIN_HELP = "- reads the audio from standard input (a pipe or a redirected file)"
+
+
+def _size_text(size: int) -> str:
+    """*size* bytes as a person reads a limit: ``1 GiB``, ``100 MiB``, else the bytes themselves."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size} bytes"
+
+
+@dataclass
+class StdinAudio:
+    """Audio read from standard input (``-``), for identify's AUDIO, one ``--voiceprint`` clip, or
+    ``voiceprint -``.
+
+    :meth:`load` makes :attr:`file` ready before anything is sent: a redirected regular file
+    (``< call.wav``) is used as it is, from its current position; a pipe is copied to an anonymous
+    temporary file first, in the system's temporary folder, so that the upload declares its
+    Content-Length (presigned object-storage URLs refuse a chunked body) and a WAV header's duration
+    can be checked. Reading stops past *max_bytes*, the API's limit, and the command is refused:
+    nothing was sent. The copy is deleted when the command ends (:meth:`close`).
+    """
+
+    #: The name of the upload (its ``media://`` key ends with it), its progress line and its RTTM file id.
+    name = "stdin"
+
+    #: What messages call it: the option the user typed (``-`` or ``--voiceprint LABEL=-``).
+    given: str = STDIN
+    file: IO[bytes] | None = None
+    size: int = 0
+    spooled: bool = False
+    #: A fresh ``media://pyannoteai-identify/<unique>/stdin``, as the SDK names an upload after its file.
+    media_key: str = dataclass_field(default_factory=lambda: media_url_for(CheckedAudio(path=StdinAudio.name), None))
+
+    def __str__(self) -> str:
+        return STDIN
+
+    @property
+    def audio(self) -> IO[bytes]:
+        """The binary file to upload; :meth:`load` must have run."""
+        if self.file is None:
+            raise RuntimeError("standard input was not read yet")
+        return self.file
+
+    def load(self, max_bytes: int, what: str) -> None:
+        """Make :attr:`file` ready: the redirected file itself, or a copy of the pipe.
+
+        Raises:
+            CLIError: standard input is closed, a terminal, empty, or larger than *max_bytes* (the
+                API's limit for *what*); nothing was sent.
+        """
+        where = f"{self.given} (standard input)"
+        stream = sys.stdin
+        buffer: IO[bytes] | None = getattr(stream, "buffer", None) if stream is not None else None
+        if stream is None or buffer is None:
+            raise CLIError(f"{where}: standard input is closed; pipe or redirect the audio in")
+        if _is_terminal(stream):
+            raise CLIError(
+                f"{where} is a terminal: pipe or redirect the audio in "
+                "(`curl -s URL | pyannoteai-identify identify - ...`, or `... identify - < call.wav`)"
+            )
+        rule = f"the API accepts at most {_size_text(max_bytes)} ({max_bytes} bytes) for {what}; nothing was sent"
+        size = _regular_file_left(buffer)
+        if size is not None:
+            if size > max_bytes:
+                raise CLIError(f"{where}: holds {size} bytes; {rule}")
+            self.file, self.size = buffer, size
+        else:
+            self.file = _spooled(buffer, max_bytes, where, f"{where}: holds more than {max_bytes} bytes; {rule}")
+            self.spooled = True
+            self.size = self.file.seek(0, os.SEEK_END)
+            self.file.seek(0)
+        if self.size == 0:
+            raise CLIError(f"{where} is empty: pipe or redirect the audio in; nothing was sent")
+
+    def close(self) -> None:
+        """Delete the copy of a pipe (the redirected file itself is left to its owner)."""
+        if self.spooled and self.file is not None:
+            self.file.close()
+
+
+def _regular_file_left(buffer: IO[bytes]) -> int | None:
+    """The bytes left from the current position of *buffer* when it is a seekable regular file (or
+    an in-memory one with no file descriptor); None for a pipe, a socket or a device (``/dev/zero``
+    "seeks" but has no end), which are copied instead."""
+    try:
+        if not buffer.seekable():
+            return None
+    except (OSError, ValueError, AttributeError):
+        return None
+    try:
+        descriptor = buffer.fileno()
+    except (OSError, ValueError, AttributeError):  # io.BytesIO and the like: seekable, with an end
+        descriptor = None
+    try:
+        if descriptor is not None and not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        position = buffer.tell()
+        end = buffer.seek(0, os.SEEK_END)
+        buffer.seek(position)
+    except (OSError, ValueError):
+        return None
+    return max(end - position, 0)
+
+
+def _spooled(buffer: IO[bytes], max_bytes: int, where: str, too_large: str) -> IO[bytes]:
+    """A temporary file holding what *buffer* gives until its end, read in chunks; reading stops
+    past *max_bytes* (refused with *too_large*). On Linux the file has no name at all, and is gone
+    whenever the command ends, even killed."""
+    try:
+        copy = tempfile.TemporaryFile(prefix="pyannoteai-identify-stdin-")  # noqa: SIM115 (returned, closed by the caller)
+    except OSError as error:
+        raise CLIError(
+            f"{where}: could not create a temporary file in {tempfile.gettempdir()} to hold it "
+            f"({error.strerror or error}); set TMPDIR to a folder with room, or pass a file instead"
+        ) from None
+    try:
+        held = 0
+        while True:
+            chunk = buffer.read(min(CHUNK_SIZE, max_bytes + 1 - held))
+            if not chunk:
+                return copy
+            held += len(chunk)
+            if held > max_bytes:
+                raise CLIError(too_large)
+            try:
+                copy.write(chunk)
+            except OSError as error:
+                raise CLIError(
+                    f"{where}: could not copy it to a temporary file in {tempfile.gettempdir()} "
+                    f"({error.strerror or error}); set TMPDIR to a folder with room, or pass a file instead"
+                ) from None
+    except BaseException:
+        copy.close()
+        raise
+
+
+#: A clip of a ``--voiceprint LABEL=SOURCE``: an audio file, or standard input.
+Clip: TypeAlias = Path | StdinAudio
+#: What a ``--voiceprint LABEL=SOURCE`` gives: a voiceprint, or a clip to enroll.
+Source: TypeAlias = str | Path | StdinAudio
+
+
+def check_one_stdin(audio: str | None, pairs: Sequence[tuple[str, str]]) -> None:
+    """Refuse ``-`` (standard input) given more than once: it can be read only once."""
+    uses = ["AUDIO -"] if audio == STDIN else []
+    uses += [f"--voiceprint {label}=-" for label, source in pairs if source == STDIN]
+    if len(uses) > 1:
+        raise CLIError(
+            f"- (standard input) is given {len(uses)} times ({', '.join(uses)}): it can be read only once; "
+            "give the other audio as a file"
+        )
+
+
+@contextlib.contextmanager
+def stdin_named(stdin: StdinAudio | None) -> Iterator[None]:
+    """Say a ValidationError about the file object of standard input (a WAV too long) as the user typed it."""
+    try:
+        yield
+    except errors.ValidationError as error:
+        if stdin is None or stdin.file is None or error.value is not stdin.file:
+            raise
+        raise CLIError(f"{stdin.given} (standard input): {error.rule}; nothing was sent") from error
+
+
+def _upload_source(source: str | Clip) -> tuple[AudioSource, str | None]:
+    """What the SDK uploads for *source*, and the media key it names the upload with (None: its own)."""
+    if isinstance(source, StdinAudio):
+        return source.audio, source.media_key
+    return source, None
 
 
 #: The SDK's names of the job's fields, and the options that set them.
@@ -449,8 +637,15 @@ def parse_voiceprint_arg(value: str) -> tuple[str, str]:
     return label, source
 
 
-def read_voiceprint_sources(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str | Path]]:
-    """Each ``LABEL=SOURCE`` as (label, voiceprint): an audio file stays a path to enroll, a text file is read.
+@overload
+def read_voiceprint_sources(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str | Path]]: ...
+@overload
+def read_voiceprint_sources(pairs: Sequence[tuple[str, str]], stdin: StdinAudio) -> list[tuple[str, Source]]: ...
+def read_voiceprint_sources(
+    pairs: Sequence[tuple[str, str]], stdin: StdinAudio | None = None
+) -> list[tuple[str, Any]]:  # Any: a list of either overload's items
+    """Each ``LABEL=SOURCE`` as (label, voiceprint): an audio file stays a path to enroll, a text file is read,
+    ``-`` is *stdin* (audio to enroll, read later by :meth:`StdinAudio.load`; refused without *stdin*).
 
     A source that is not a file is the voiceprint itself, unless it cannot be one: a folder, or
     anything but standard base64 (a '.', '-' or '_', a length base64 never has, or a path into an
@@ -458,11 +653,16 @@ def read_voiceprint_sources(pairs: Sequence[tuple[str, str]]) -> list[tuple[str,
     fail as an invalid voiceprint). A voiceprint in another alphabet can be given in a text file,
     which must hold it on one line.
     """
-    sources: list[tuple[str, str | Path]] = []
+    sources: list[tuple[str, Source]] = []
     for label, source in pairs:
         path = Path(source)
         given = f"--voiceprint {label}={_cut(source)}"
-        if _is(path.is_file) and path.suffix.lower() in AUDIO_EXTENSIONS:
+        if source == STDIN:
+            if stdin is None:
+                raise CLIError(f"{given}: standard input is not read here; give the audio as a file")
+            stdin.given = given
+            sources.append((label, stdin))
+        elif _is(path.is_file) and path.suffix.lower() in AUDIO_EXTENSIONS:
             sources.append((label, path))
         elif _is(path.is_file):
             sources.append((label, _voiceprint_in_text_file(label, source, path)))
@@ -529,20 +729,29 @@ def _voiceprint_in_text_file(label: str, source: str, path: Path) -> str:
     return lines[0]
 
 
-def check_voiceprint_sources(sources: Sequence[tuple[str, str | Path]]) -> None:
-    """Refuse what identify would refuse of the voiceprints (labels, duplicates, sizes, clip length)
-    before any audio voiceprint is enrolled, which is an upload and a billed job."""
+def check_voiceprint_labels(sources: Sequence[tuple[str, Source]]) -> None:
+    """Refuse what identify would refuse of the voiceprints' labels, number and sizes; a clip to
+    enroll (not read yet, standard input perhaps) is not looked at."""
     # An enrolled voiceprint is not known yet: a placeholder of the shortest valid length stands in for it.
     placeholder = "x" * VOICEPRINT_MIN
     try:
-        check_voiceprints([Voiceprint(label, placeholder if isinstance(s, Path) else s) for label, s in sources])
+        check_voiceprints([Voiceprint(label, s if isinstance(s, str) else placeholder) for label, s in sources])
     except errors.ValidationError as error:
         raise _as_voiceprint_options(error, [label for label, _ in sources]) from error
+
+
+def check_voiceprint_sources(sources: Sequence[tuple[str, Source]]) -> None:
+    """Refuse what identify would refuse of the voiceprints (labels, duplicates, sizes, clip length)
+    before any audio voiceprint is enrolled, which is an upload and a billed job."""
+    check_voiceprint_labels(sources)
     for label, source in sources:
-        if isinstance(source, Path):
-            field = f"--voiceprint {label}"
-            clip = check_audio(str(source), field=field, max_bytes=MAX_VOICEPRINT_AUDIO_BYTES)
-            with options_named({"audio": field}):
+        if isinstance(source, StdinAudio):
+            with stdin_named(source):
+                check_voiceprint_duration(check_audio(source.audio, max_bytes=MAX_VOICEPRINT_AUDIO_BYTES))
+        elif isinstance(source, Path):
+            option = f"--voiceprint {label}"
+            clip = check_audio(str(source), field=option, max_bytes=MAX_VOICEPRINT_AUDIO_BYTES)
+            with options_named({"audio": option}):
                 check_voiceprint_duration(clip)
 
 
@@ -565,13 +774,23 @@ def _as_voiceprint_options(error: errors.ValidationError, labels: Sequence[str])
 _VOICEPRINT_ITEM = re.compile(r"voiceprints\[(\d+)\](?:\.voiceprint)?")
 
 
-def check_identify_args(args: argparse.Namespace, sources: Sequence[tuple[str, str | Path]]) -> Matching | None:
-    """Refuse what identify would refuse, before an audio voiceprint is enrolled (an upload and a billed job)."""
+def check_identify_args(
+    args: argparse.Namespace, sources: Sequence[tuple[str, Source]], stdin: StdinAudio | None = None
+) -> Matching | None:
+    """Refuse what identify would refuse, before an audio voiceprint is enrolled (an upload and a billed job).
+    An AUDIO of ``-`` is *stdin*, loaded already."""
+    matching = check_job_options(args)
+    with stdin_named(stdin):  # before any voiceprint is enrolled (billed)
+        check_identify_duration(check_audio(stdin.audio if stdin is not None else args.audio))
+    check_voiceprint_sources(sources)
+    return matching
+
+
+def check_job_options(args: argparse.Namespace) -> Matching | None:
+    """Refuse identify's job options the API would refuse; the matching they make."""
     matching = None
     if args.threshold is not None or args.exclusive_matching is not None:
         matching = Matching(exclusive=args.exclusive_matching, threshold=args.threshold)
-    check_identify_duration(check_audio(args.audio))  # before any voiceprint is enrolled (billed)
-    check_voiceprint_sources(sources)
     with options_named(JOB_OPTIONS):
         check_num_speakers(args.num_speakers)
         check_matching(matching)
@@ -591,7 +810,7 @@ class EnrollmentTimeoutError(errors.WaitTimeoutError):
 
 
 def enroll_voiceprints(
-    args: argparse.Namespace, client: Client, sources: Sequence[tuple[str, str | Path]], interactive: bool
+    args: argparse.Namespace, client: Client, sources: Sequence[tuple[str, Source]], interactive: bool
 ) -> dict[str, str]:
     """Label → voiceprint, running a voiceprint job for each audio file. Each is billed: it is named
     on stderr when submitted and kept in ``args.enrolled``, so that a Ctrl-C or an error before the
@@ -602,7 +821,7 @@ def enroll_voiceprints(
     """
     voiceprints: dict[str, str] = {}
     for label, source in sources:
-        if not isinstance(source, Path):
+        if isinstance(source, str):
             voiceprints[label] = source
             continue
         with _progress(interactive, f"uploading {source.name}") as progress:
@@ -622,11 +841,12 @@ def enroll_voiceprints(
 
 
 def submit_enrollment(
-    client: Client, label: str, source: Path, progress: Callable[[int, int | None], None] | None = None
+    client: Client, label: str, source: Clip, progress: Callable[[int, int | None], None] | None = None
 ) -> Job[VoiceprintResult]:
     """Submit the voiceprint job that enrolls *label* from *source* (billed); the caller records it,
     then names it on stderr with :func:`announce_enrollment`."""
-    return client.submit_voiceprint(source, on_upload_progress=progress)
+    audio, media_key = _upload_source(source)
+    return client.submit_voiceprint(audio, media_key=media_key, on_upload_progress=progress)
 
 
 def announce_enrollment(job: Job[VoiceprintResult], label: str) -> None:
@@ -636,7 +856,7 @@ def announce_enrollment(job: Job[VoiceprintResult], label: str) -> None:
 
 
 def enrolled_voiceprint(
-    client: Client, job: Job[VoiceprintResult] | str, label: str, source: Path, *, timeout: float | None = None
+    client: Client, job: Job[VoiceprintResult] | str, label: str, source: Clip, *, timeout: float | None = None
 ) -> str:
     """The voiceprint *job* gives; if the job ends without one, its error names the --voiceprint to change."""
     try:
@@ -688,18 +908,37 @@ def remember_resume(args: argparse.Namespace, job_id: str, what: str, resume: st
 
 
 def cmd_identify(args: argparse.Namespace) -> int:
+    with contextlib.ExitStack() as stack:
+        return _identify(args, stack)
+
+
+def _identify(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     live = interactive(args)
     require_tables(args.format)
-    sources = read_voiceprint_sources(args.voiceprint)
-    matching = check_identify_args(args, sources)
+    check_one_stdin(args.audio, args.voiceprint)
+    stdin = StdinAudio()
+    stack.callback(stdin.close)
+    sources = read_voiceprint_sources(args.voiceprint, stdin)
     check_output(args.output)
+    # Standard input (a download, perhaps) is read once every argument checked without it is right.
+    if args.audio == STDIN or any(source is stdin for _, source in sources):
+        check_job_options(args)
+        check_voiceprint_labels(sources)
+        args.pending = "nothing was sent"
+        if args.audio == STDIN:
+            stdin.load(_validation.MAX_AUDIO_BYTES, "the audio to identify")
+        else:
+            stdin.load(_validation.MAX_VOICEPRINT_AUDIO_BYTES, "a voiceprint's audio")
+    matching = check_identify_args(args, sources, stdin if args.audio == STDIN else None)
+    audio, media_key = _upload_source(stdin if args.audio == STDIN else args.audio)
+    name = StdinAudio.name if args.audio == STDIN else Path(args.audio).name
     with _client(args) as client:
         args.pending = "no identify job was submitted yet"
         voiceprints = enroll_voiceprints(args, client, sources, live)
         args.pending = None  # the identify job may or may not exist while it is being submitted
-        with _progress(live and _is_local(args.audio), f"uploading {Path(args.audio).name}") as progress:
+        with _progress(live and _is_local(args.audio), f"uploading {name}") as progress:
             job = client.identify(
-                args.audio,
+                audio,
                 voiceprints,
                 num_speakers=args.num_speakers,
                 matching=matching,
@@ -707,6 +946,7 @@ def cmd_identify(args: argparse.Namespace) -> int:
                 exclusive=args.exclusive,
                 turn_level_confidence=args.turn_level_confidence,
                 webhook=args.webhook,
+                media_key=media_key,
                 on_upload_progress=progress,
             )
         args.enrolled = []  # the identify job exists: its result is what to resume, not the enrollments
@@ -723,12 +963,27 @@ def cmd_identify(args: argparse.Namespace) -> int:
 
 
 def cmd_voiceprint(args: argparse.Namespace) -> int:
+    with contextlib.ExitStack() as stack:
+        return _voiceprint(args, stack)
+
+
+def _voiceprint(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     live = interactive(args)
     check_output(args.output)
-    uploading = _progress(live and _is_local(args.audio), f"uploading {Path(args.audio).name}")
+    stdin = StdinAudio() if args.audio == STDIN else None
+    if stdin is not None:
+        stack.callback(stdin.close)
+        args.pending = "nothing was sent"
+        stdin.load(_validation.MAX_VOICEPRINT_AUDIO_BYTES, "a voiceprint's audio")
+        args.pending = None
+        with stdin_named(stdin):
+            check_voiceprint_duration(check_audio(stdin.audio, max_bytes=_validation.MAX_VOICEPRINT_AUDIO_BYTES))
+    audio, media_key = _upload_source(stdin or args.audio)
+    name = StdinAudio.name if stdin is not None else Path(args.audio).name
+    uploading = _progress(live and _is_local(args.audio), f"uploading {name}")
     with _client(args) as client:
         with uploading as progress:
-            job = client.submit_voiceprint(args.audio, on_upload_progress=progress)
+            job = client.submit_voiceprint(audio, media_key=media_key, on_upload_progress=progress)
         announce_submitted(args, job, "voiceprint job", resume=fetch_command(job.id, "json", None, args.output))
         with _status_spinner(live, job) as on_status:
             voiceprint = client.wait(job, timeout=args.wait_timeout, on_status=on_status).voiceprint
@@ -987,14 +1242,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     identify = sub.add_parser("identify", help="identify known speakers in AUDIO", parents=[after])
-    identify.add_argument("audio", help="a local file, an http(s) URL or a media:// URL")
+    identify.add_argument("audio", help=f"a local file, an http(s) URL or a media:// URL; {STDIN_HELP}")
     identify.add_argument(
         "--voiceprint",
         action="append",
         required=True,
         type=parse_voiceprint_arg,
         metavar="LABEL=FILE_OR_STRING",
-        help="an enrolled speaker: an audio file to enroll, a text file holding a voiceprint, or the voiceprint",
+        help="an enrolled speaker: an audio file to enroll, a text file holding a voiceprint, or the voiceprint; "
+        "LABEL=- enrolls audio read from standard input (- is read once: for AUDIO or for one --voiceprint)",
     )
     add_job_options(identify)
     identify.add_argument("--webhook", help="http(s) URL that receives the result")
@@ -1011,7 +1267,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"create a voiceprint from at most {MAX_VOICEPRINT_AUDIO_SECONDS:g} s of one speaker",
         parents=[after],
     )
-    voiceprint.add_argument("audio", help="one speaker's recording: a local file, an http(s) URL or a media:// URL")
+    voiceprint.add_argument(
+        "audio", help=f"one speaker's recording: a local file, an http(s) URL or a media:// URL; {STDIN_HELP}"
+    )
     voiceprint.add_argument("-o", "--output", help="write the voiceprint to this file")
     voiceprint.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)
     voiceprint.set_defaults(func=cmd_voiceprint)

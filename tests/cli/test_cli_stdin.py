@@ -1,0 +1,368 @@
+"""``-`` as AUDIO (identify, voiceprint, or one ``--voiceprint LABEL=-`` clip) reads standard input:
+a pipe is copied to a temporary file first (so the upload declares its Content-Length, and the WAV
+duration rules apply), a redirected regular file is uploaded as it is; a terminal, an empty input,
+one over the API's size limit and ``-`` given twice are refused before anything is sent."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import pytest
+from clikit import FAST_POLL, Audio, parse_rttm, run_cli, run_process, truth_rows
+
+from pyannoteai_identify import _validation
+from pyannoteai_identify._client import Client
+from pyannoteai_identify.cli import USAGE
+from pyannoteai_identify.sandbox import Sandbox, voice_sample
+
+
+class _Stdin:
+    """What ``sys.stdin`` is to the command: a text stream with its binary ``buffer`` and ``isatty()``."""
+
+    def __init__(self, buffer: IO[bytes], *, tty: bool = False) -> None:
+        self.buffer = buffer
+        self._tty = tty
+
+    def isatty(self) -> bool:
+        return self._tty
+
+    def fileno(self) -> int:
+        return self.buffer.fileno()
+
+
+class _Unreadable(io.RawIOBase):
+    """A binary stream whose every read fails the test: what must not be read (a terminal, a second ``-``)."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        raise AssertionError("standard input was read")
+
+
+@contextmanager
+def _piped(monkeypatch: pytest.MonkeyPatch, data: bytes) -> Iterator[dict[str, int]]:
+    """Standard input is a real pipe (it cannot seek) that a thread feeds *data* into, then closes.
+
+    Yields how many bytes the writer has handed to the pipe so far (``written``). On exit the read
+    end is closed, which ends a writer the command stopped reading from (a broken pipe), and the
+    writer is joined with a bound.
+    """
+    read_fd, write_fd = os.pipe()
+    reader = open(read_fd, "rb")  # noqa: SIM115 (closed below)
+    progress = {"written": 0}
+
+    def feed() -> None:
+        try:
+            with open(write_fd, "wb", buffering=0) as writer:
+                view = memoryview(data)
+                while view:
+                    sent = writer.write(view[: 64 * 1024])
+                    progress["written"] += sent or 0
+                    view = view[sent or 0 :]
+        except (BrokenPipeError, OSError):
+            pass  # the command stopped reading: the rest is not wanted
+
+    writer = threading.Thread(target=feed, name="stdin-feeder", daemon=True)
+    monkeypatch.setattr(sys, "stdin", _Stdin(reader))
+    writer.start()
+    try:
+        yield progress
+    finally:
+        reader.close()
+        writer.join(timeout=10)
+        assert not writer.is_alive(), "the pipe's writer did not end"
+
+
+@pytest.fixture
+def uploads(env: Sandbox, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bytes]]:
+    """(media key, bytes) of each upload the sandbox stored, as it received them."""
+    stored: list[tuple[str, bytes]] = []
+    put_media = env.state.put_media
+
+    def recording(key: str, data: bytes | bytearray) -> None:
+        stored.append((key, bytes(data)))
+        put_media(key, data)
+
+    monkeypatch.setattr(env.state, "put_media", recording)
+    return stored
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Request]:
+    """Every request the command's httpx client sent (its headers as they went out)."""
+    requests: list[httpx.Request] = []
+    send = httpx.Client.send
+
+    def recording(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        requests.append(request)
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "send", recording)
+    return requests
+
+
+def _puts(requests: list[httpx.Request]) -> list[httpx.Request]:
+    return [request for request in requests if request.method == "PUT"]
+
+
+def _identify(capsys: pytest.CaptureFixture[str], audio: Audio, source: str, *options: str) -> Any:
+    return run_cli(
+        capsys,
+        *FAST_POLL,
+        "identify",
+        source,
+        "--voiceprint",
+        f"Alice={audio.alice}",
+        "--voiceprint",
+        f"Bob={audio.bob}",
+        *options,
+    )
+
+
+def test_identify_of_piped_audio_uploads_every_byte_with_a_content_length_and_names_it_stdin(
+    env: Sandbox,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    uploads: list[tuple[str, bytes]],
+    sent: list[httpx.Request],
+) -> None:
+    """``curl … | pyannoteai-identify identify - …``: the pipe is copied first, so the presigned PUT
+    declares its length (storage refuses a chunked body); its key and RTTM file id are ``stdin``."""
+    meeting = audio.meeting.read_bytes()
+    with _piped(monkeypatch, meeting):
+        run = _identify(capsys, audio, "-", "--format", "rttm")
+
+    assert run.code == 0, run.err
+    assert parse_rttm(run.out) == truth_rows("stdin")
+    assert len(uploads) == 1
+    key, data = uploads[0]
+    assert data == meeting
+    assert key.endswith("/stdin")
+    (put,) = _puts(sent)
+    assert put.headers.get("content-length") == str(len(meeting))
+    assert "transfer-encoding" not in put.headers
+    assert env.stats.requests["identify"] == 1
+
+
+def test_a_redirected_regular_file_is_uploaded_as_it_is_without_a_temporary_copy(
+    env: Sandbox,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    uploads: list[tuple[str, bytes]],
+    sent: list[httpx.Request],
+) -> None:
+    """``identify - < call.wav``: standard input can seek, so it is the file uploaded, read from its
+    position, with its size; no temporary file is made."""
+    given: list[object] = []
+    identify = Client.identify
+
+    def recording(self: Client, audio_source: object, *args: Any, **kwargs: Any) -> Any:
+        given.append(audio_source)
+        return identify(self, audio_source, *args, **kwargs)  # type: ignore[arg-type]
+
+    def no_copy(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a redirected file was copied to a temporary file")
+
+    monkeypatch.setattr(Client, "identify", recording)
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_copy)
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", no_copy)
+    meeting = audio.meeting.read_bytes()
+    with audio.meeting.open("rb") as redirected:
+        monkeypatch.setattr(sys, "stdin", _Stdin(redirected))
+        run = _identify(capsys, audio, "-", "--format", "json")
+
+        assert run.code == 0, run.err
+        assert given == [redirected]
+    assert [data for _, data in uploads] == [meeting]
+    (put,) = _puts(sent)
+    assert put.headers.get("content-length") == str(len(meeting))
+
+
+def test_a_piped_clip_enrolls_its_voiceprint_in_identify(
+    env: Sandbox,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    uploads: list[tuple[str, bytes]],
+) -> None:
+    """``--voiceprint Alice=-`` enrolls the audio piped in (one voiceprint job), then identifies."""
+    clip = audio.alice_wav.read_bytes()
+    with _piped(monkeypatch, clip):
+        run = run_cli(
+            capsys,
+            *FAST_POLL,
+            "identify",
+            str(audio.meeting),
+            "--voiceprint",
+            "Alice=-",
+            "--voiceprint",
+            f"Bob={audio.bob}",
+            "--format",
+            "rttm",
+        )
+
+    assert run.code == 0, run.err
+    assert parse_rttm(run.out) == truth_rows("meeting")
+    assert env.stats.requests["voiceprint"] == 1
+    assert (uploads[0][0].endswith("/stdin"), uploads[0][1]) == (True, clip)
+
+
+def test_voiceprint_of_piped_audio_prints_the_voiceprint(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``voiceprint -`` reads the clip from a pipe; standard output holds the voiceprint alone, the
+    one the same clip given as a file gives."""
+    with _piped(monkeypatch, audio.alice_wav.read_bytes()):
+        run = run_cli(capsys, *FAST_POLL, "voiceprint", "-")
+    from_file = run_cli(capsys, *FAST_POLL, "voiceprint", str(audio.alice_wav))
+
+    assert run.code == 0, run.err
+    assert from_file.code == 0, from_file.err
+    assert run.out == from_file.out and len(run.out.splitlines()) == 1
+
+
+@pytest.mark.parametrize("where", ["identify AUDIO", "voiceprint AUDIO", "identify --voiceprint"])
+def test_a_terminal_as_standard_input_exits_two_and_sends_nothing(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """``-`` with standard input at the keyboard is a mistake: the user is told to pipe or redirect audio in."""
+    monkeypatch.setattr(sys, "stdin", _Stdin(io.BufferedReader(_Unreadable()), tty=True))
+    argv = {
+        "identify AUDIO": ["identify", "-", "--voiceprint", f"Alice={audio.alice}"],
+        "voiceprint AUDIO": ["voiceprint", "-"],
+        "identify --voiceprint": ["identify", str(audio.meeting), "--voiceprint", "Alice=-"],
+    }[where]
+    run = run_cli(capsys, *argv)
+
+    assert run.code == USAGE
+    assert "standard input" in run.err and "terminal" in run.err and "pipe or redirect" in run.err
+    assert run.out == ""
+    assert sum(env.stats.requests.values()) == 0
+
+
+@pytest.mark.parametrize("kind", ["pipe", "regular file"])
+def test_an_empty_standard_input_exits_two_and_sends_nothing(
+    env: Sandbox,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    kind: str,
+) -> None:
+    """Nothing piped in (a failed ``curl -s``) or an empty file redirected: refused, not uploaded."""
+    if kind == "pipe":
+        with _piped(monkeypatch, b""):
+            run = _identify(capsys, audio, "-")
+    else:
+        (tmp_path / "empty.wav").write_bytes(b"")
+        with (tmp_path / "empty.wav").open("rb") as empty:
+            monkeypatch.setattr(sys, "stdin", _Stdin(empty))
+            run = _identify(capsys, audio, "-")
+
+    assert run.code == USAGE
+    assert "- (standard input) is empty" in run.err
+    assert sum(env.stats.requests.values()) == 0
+
+
+def test_a_pipe_over_the_size_limit_stops_being_read_and_exits_two_before_anything_is_sent(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the API's limit (made 1000 bytes here) the copy stops, the rest of the pipe is left
+    unread, and the error names standard input, the limit and the rule."""
+    monkeypatch.setattr(_validation, "MAX_AUDIO_BYTES", 1000)
+    data = b"\0" * (4 * 1024 * 1024)  # far more than a pipe holds: the writer waits on the reader
+    with _piped(monkeypatch, data) as progress:
+        run = _identify(capsys, audio, "-")
+        written = progress["written"]
+
+    assert run.code == USAGE
+    assert "- (standard input): holds more than 1000 bytes" in run.err
+    assert "the API accepts at most 1000 bytes" in run.err and "nothing was sent" in run.err
+    assert written < len(data), "the whole input was read though the limit was passed"
+    assert sum(env.stats.requests.values()) == 0
+
+
+def test_a_redirected_file_over_the_size_limit_exits_two_naming_its_size(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A redirected file's size is known without reading it: it is named in the error."""
+    monkeypatch.setattr(_validation, "MAX_AUDIO_BYTES", 1000)
+    size = audio.meeting.stat().st_size
+    with audio.meeting.open("rb") as redirected:
+        monkeypatch.setattr(sys, "stdin", _Stdin(redirected))
+        run = _identify(capsys, audio, "-")
+
+    assert run.code == USAGE
+    assert f"- (standard input): holds {size} bytes" in run.err and "at most 1000 bytes" in run.err
+    assert sum(env.stats.requests.values()) == 0
+
+
+def test_a_piped_voiceprint_clip_over_30_seconds_exits_two_before_anything_is_sent(
+    env: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy of a pipe can seek, so the WAV duration rule of a voiceprint applies to it too."""
+    with _piped(monkeypatch, voice_sample("Alice", 31.0)):
+        run = run_cli(capsys, "voiceprint", "-")
+
+    assert run.code == USAGE
+    assert "- (standard input)" in run.err and "31.0 s" in run.err
+    assert sum(env.stats.requests.values()) == 0
+
+
+def test_standard_input_given_twice_exits_two_without_reading_it(
+    env: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-`` can be read once: as AUDIO or as one ``--voiceprint`` clip, not both."""
+    monkeypatch.setattr(sys, "stdin", _Stdin(io.BufferedReader(_Unreadable())))
+    run = run_cli(capsys, "identify", "-", "--voiceprint", "Alice=-", "--voiceprint", "Bob=-")
+
+    assert run.code == USAGE
+    assert "given 3 times" in run.err and "read only once" in run.err
+    assert sum(env.stats.requests.values()) == 0
+
+
+def test_identify_dash_in_a_process_reads_the_audio_piped_to_it(env: Sandbox, audio: Audio) -> None:
+    """As a shell runs it (``… | pyannoteai-identify identify - …``): the real standard input, a pipe."""
+    run = run_process(
+        [
+            *FAST_POLL,
+            "identify",
+            "-",
+            "--format",
+            "rttm",
+            "--voiceprint",
+            f"Alice={audio.alice}",
+            "--voiceprint",
+            f"Bob={audio.bob}",
+        ],
+        {"PYANNOTEAI_API_KEY": env.api_key, "PYANNOTEAI_BASE_URL": env.base_url},
+        stdin=audio.meeting.read_bytes(),
+    )
+
+    assert run.code == 0, run.err
+    assert parse_rttm(run.out) == truth_rows("stdin")
+    assert env.stats.requests["identify"] == 1
+
+
+def test_a_bad_option_is_refused_before_standard_input_is_read(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A download piped in may be long: an option the API would refuse is said before it is read."""
+    monkeypatch.setattr(sys, "stdin", _Stdin(io.BufferedReader(_Unreadable())))
+    run = run_cli(capsys, "identify", "-", "--threshold", "1000", "--voiceprint", f"Alice={audio.alice}")
+
+    assert run.code == USAGE
+    assert "--threshold" in run.err
+    assert sum(env.stats.requests.values()) == 0
