@@ -132,6 +132,8 @@ class _BaseClient:
     """Settings, policies and the argument checks shared by both clients."""
 
     _closed: bool = False
+    #: The httpx client that sends the requests (set by each client; replaced after a fork or on a new loop).
+    _http: httpx.Client | httpx.AsyncClient
 
     def __init__(
         self,
@@ -159,6 +161,7 @@ class _BaseClient:
             user_agent=f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__}",
             closed=lambda: self._closed,
             simulated=clock is not None and sleep_given,
+            client_headers=lambda: self._http.headers,
         )
 
     @property
@@ -517,6 +520,8 @@ class Client(_BaseClient):
     refused (``InvalidResponseError``), never returned as that job's.
     """
 
+    _http: httpx.Client
+
     def __init__(
         self,
         api_key: str | None = None,
@@ -615,8 +620,7 @@ class Client(_BaseClient):
         self._check_open()
         self._check_process()
         if isinstance(step, _flows.Send):
-            request = _flows.with_client_headers(step.request, self._http.headers)
-            return self._read(self._http.send(request, stream=True), step.body_seconds)
+            return self._read(self._http.send(step.request, stream=True), step.body_seconds)
         if isinstance(step, _flows.Parse):
             return step.run()
         if isinstance(step, _flows.Sleep):
@@ -1004,6 +1008,8 @@ class AsyncClient(_BaseClient):
     at a time: one shared by loops running at once in several threads is not supported.
     """
 
+    _http: httpx.AsyncClient
+
     def __init__(
         self,
         api_key: str | None = None,
@@ -1094,8 +1100,7 @@ class AsyncClient(_BaseClient):
         self._check_open()
         self._check_loop()
         if isinstance(step, _flows.Send):
-            request = _flows.with_client_headers(step.request, self._http.headers)
-            return await self._aread(await self._http.send(request, stream=True), step.body_seconds)
+            return await self._aread(await self._http.send(step.request, stream=True), step.body_seconds)
         if isinstance(step, _flows.Parse):
             if step.size > PARSE_OFF_LOOP_BYTES:
                 return await anyio.to_thread.run_sync(step.run)

@@ -306,33 +306,30 @@ class Context:
     #: A simulation (the caller's clock and sleep): time passes on its clock by its sleep alone, so
     #: a webhook broker's wait in real time would never bring a deadline on that clock nearer.
     simulated: bool = False
+    #: The headers of the httpx client that sends the requests (it can be replaced: a fork, a new loop).
+    client_headers: Callable[[], httpx.Headers] = httpx.Headers
 
     def request(self, kwargs: _core.RequestKwargs) -> httpx.Request:
-        headers = {
+        """The API request of generated *kwargs*: the SDK's headers (key, User-Agent, Accept) over
+        the sending httpx client's own, as ``httpx.Client.build_request`` merges them: a caller's
+        ``http_client=httpx.Client(headers=...)`` (a gateway's tenant header, a trace id) and httpx's
+        defaults (``Accept-Encoding``). Never used for the PUT to storage, another host."""
+        own = {
             "Authorization": f"Bearer {self.settings.api_key}",
             "User-Agent": self.user_agent,
             "Accept": "application/json",
             **kwargs.get("headers", {}),
         }
+        names = {name.lower().encode("ascii") for name in own}
+        inherited = [(name, value) for name, value in self.client_headers().raw if name.lower() not in names]
         return httpx.Request(
             kwargs["method"].upper(),
             self.settings.base_url + kwargs["url"],
             params=kwargs.get("params"),
             json=kwargs.get("json"),
-            headers=headers,
+            headers=[*inherited, *own.items()],
             extensions={"timeout": self.settings.timeout.as_dict()},
         )
-
-
-def with_client_headers(request: httpx.Request, client_headers: httpx.Headers) -> httpx.Request:
-    """*request* (to the API) with each header of the httpx client that sends it which it does not
-    set itself: a caller's ``http_client=httpx.Client(headers=...)`` (a gateway's tenant header, a
-    trace id) and httpx's defaults (``Accept-Encoding``), as ``httpx.Client.build_request`` adds
-    them. The SDK's own (the key, User-Agent, Accept) win. Not for the PUT to storage, another host."""
-    for name in client_headers:
-        if name not in request.headers:
-            request.headers[name] = client_headers[name]
-    return request
 
 
 def send(
