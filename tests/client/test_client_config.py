@@ -210,6 +210,46 @@ async def test_the_headers_of_a_callers_http_client_go_with_each_api_request_but
     await http.aclose() if isinstance(http, httpx.AsyncClient) else http.close()
 
 
+async def test_the_auth_of_a_callers_http_client_never_replaces_the_key_nor_goes_to_storage(
+    mode: str, make_api: MakeApi, router: respx.Router
+) -> None:
+    """``http_client=httpx.Client(auth=...)`` (a corporate gateway's credentials): ``send()`` applies
+    the client's auth to every request it sends, so its ``Authorization: Basic ...`` took the place
+    of the API key on each API request, and went, with the caller's credentials, to the presigned
+    storage host too. The key must be what the API gets; storage gets no Authorization at all."""
+    test = router.get("/v1/test").respond(200, json=TEST_BODY)
+    media = router.post("/v1/media/input").respond(201, json={"url": "https://storage.example/a.wav?X-Amz-Signature=s"})
+    put = router.put("https://storage.example/a.wav").respond(200)
+    http = _own_http_client(mode, router)
+    http.auth = ("gateway-user", "gateway-password")
+    api = make_api(http_client=http)
+    async with api.session():
+        await api.test()
+        await api.upload(io.BytesIO(b"RIFF" * 10), "a.wav")
+    for route in (test, media):
+        assert route.calls.last.request.headers["Authorization"] == f"Bearer {API_KEY}"
+    assert "Authorization" not in put.calls.last.request.headers
+    await http.aclose() if isinstance(http, httpx.AsyncClient) else http.close()
+
+
+async def test_a_callers_http_client_headers_go_as_build_request_sends_them_each_value_and_its_name(
+    mode: str, make_api: MakeApi, router: respx.Router
+) -> None:
+    """The headers of a caller's http_client go with an API request as ``httpx.Client.build_request``
+    would send them: a header given twice (two ``X-Forwarded-For`` hops) as its two values, not
+    folded into one ``a, b`` value, and each name as the caller spelled it, not lowercased."""
+    test = router.get("/v1/test").respond(200, json=TEST_BODY)
+    http = _own_http_client(mode, router)
+    http.headers = httpx.Headers([("X-Hop", "a"), ("X-Hop", "b"), ("X-Tenant-Id", "team-7")])
+    api = make_api(http_client=http)
+    async with api.session():
+        await api.test()
+    raw = test.calls.last.request.headers.raw
+    assert [value for name, value in raw if name == b"X-Hop"] == [b"a", b"b"], raw
+    assert (b"X-Tenant-Id", b"team-7") in raw, raw
+    await http.aclose() if isinstance(http, httpx.AsyncClient) else http.close()
+
+
 async def test_key_and_base_url_are_read_from_the_environment(
     make_api: MakeApi, router: respx.Router, monkeypatch: pytest.MonkeyPatch
 ) -> None:

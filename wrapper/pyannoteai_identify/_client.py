@@ -620,7 +620,8 @@ class Client(_BaseClient):
         self._check_open()
         self._check_process()
         if isinstance(step, _flows.Send):
-            return self._read(self._http.send(step.request, stream=True), step.body_seconds)
+            # auth=None: the key authenticates; a caller's http_client auth would replace it.
+            return self._read(self._http.send(step.request, stream=True, auth=None), step.body_seconds)
         if isinstance(step, _flows.Parse):
             return step.run()
         if isinstance(step, _flows.Sleep):
@@ -634,7 +635,8 @@ class Client(_BaseClient):
         if isinstance(step, _flows.Upload):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
                 body = FileChunks(file, step.audio.size, step.progress)
-                return self._read(self._http.send(self._upload_request(step, body), stream=True))
+                # auth=None: the presigned URL carries its own; the caller's credentials stay off storage.
+                return self._read(self._http.send(self._upload_request(step, body), stream=True, auth=None))
         return self._wait_on_broker(step)
 
     def _wait_on_broker(self, step: _flows.AwaitWebhook) -> Any:
@@ -1100,7 +1102,8 @@ class AsyncClient(_BaseClient):
         self._check_open()
         self._check_loop()
         if isinstance(step, _flows.Send):
-            return await self._aread(await self._http.send(step.request, stream=True), step.body_seconds)
+            # auth=None: the key authenticates; a caller's http_client auth would replace it.
+            return await self._aread(await self._http.send(step.request, stream=True, auth=None), step.body_seconds)
         if isinstance(step, _flows.Parse):
             if step.size > PARSE_OFF_LOOP_BYTES:
                 return await anyio.to_thread.run_sync(step.run)
@@ -1113,7 +1116,9 @@ class AsyncClient(_BaseClient):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
                 body = FileChunks(file, step.audio.size, step.progress)
                 try:
-                    return await self._aread(await self._http.send(self._upload_request(step, body), stream=True))
+                    # auth=None: the presigned URL carries its own; the caller's credentials stay off storage.
+                    request = self._upload_request(step, body)
+                    return await self._aread(await self._http.send(request, stream=True, auth=None))
                 finally:
                     if step.audio.start is not None:  # a seekable file object, put back where it was next
                         # Waited for in a worker thread: the read may last (a file over a network),
