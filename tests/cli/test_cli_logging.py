@@ -271,3 +271,25 @@ def test_a_record_is_one_line_whatever_its_message_or_exception_holds(capsys: py
     ]
     assert debug.startswith("error: the handler failed\n  Traceback (most recent call last):\n")
     assert all(line.startswith("  ") for line in debug.splitlines()[1:])
+
+
+def test_two_commands_that_overlap_leave_the_levels_as_they_were_and_each_keeps_its_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """main() may run in threads of one program (SIGTERM is left alone off the main thread), so two
+    commands' blocks can end in either order: the first to end must not take away the level the
+    other still runs with (its -v lines were lost), and once both ended each logger is at the level
+    it had before either began (the second put back the first's INFO for good)."""
+    library = logging.getLogger("pyannoteai_identify")
+    before = _state()
+    capsys.readouterr()
+    first = command_logging(1)
+    second = command_logging(1)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    library.info("job of the second command created")
+    second.__exit__(None, None, None)
+
+    assert capsys.readouterr().err == "info: job of the second command created\n"
+    assert _state() == before

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import threading
 from collections.abc import Callable, Iterator
 
 __all__ = ["LIBRARY", "VERBOSE_HELP", "command_logging", "shown_levels"]
@@ -94,19 +95,53 @@ def command_logging(
     block: ``main()`` may run many times in one process.
     """
     formatter = _LineFormatter(tracebacks=tracebacks, words=words)
-    changed: list[tuple[logging.Logger, _StderrHandler, int]] = []
+    added: list[tuple[str, _StderrHandler]] = []
     try:
         for name, level in shown_levels(verbosity).items():
-            logger = logging.getLogger(name)
             handler = _StderrHandler(level)
             handler.setFormatter(formatter)
-            changed.append((logger, handler, logger.level))
-            if logger.getEffectiveLevel() > level:  # never raised: a program's own handlers keep what they get
-                logger.setLevel(level)
-            logger.addHandler(handler)
+            _hold(name, handler)
+            added.append((name, handler))
         yield
     finally:
-        for logger, added, was in reversed(changed):
-            logger.removeHandler(added)
+        for name, handler in reversed(added):
+            _release(name, handler)
+            handler.close()
+
+
+#: Each logger a running command holds: its level before the first of them began, and the handler
+#: of each command running (main() may run in threads: their blocks may end in any order).
+_held: dict[str, tuple[int, list[_StderrHandler]]] = {}
+_held_lock = threading.Lock()
+
+
+def _hold(name: str, handler: _StderrHandler) -> None:
+    logger = logging.getLogger(name)
+    with _held_lock:
+        _, handlers = _held.setdefault(name, (logger.level, []))
+        handlers.append(handler)
+        _set_level(logger, name)
+        logger.addHandler(handler)
+
+
+def _release(name: str, handler: _StderrHandler) -> None:
+    logger = logging.getLogger(name)
+    with _held_lock:
+        logger.removeHandler(handler)
+        was, handlers = _held[name]
+        handlers.remove(handler)
+        if handlers:
+            _set_level(logger, name)  # what the commands still running need, no less
+        else:
+            del _held[name]
             logger.setLevel(was)
-            added.close()
+
+
+def _set_level(logger: logging.Logger, name: str) -> None:
+    """The level *logger* had before any command, lowered to what the running commands show; never raised:
+    a program's own handlers keep what they get."""
+    was, handlers = _held[name]
+    logger.setLevel(was)
+    lowest = min(handler.level for handler in handlers)
+    if logger.getEffectiveLevel() > lowest:
+        logger.setLevel(lowest)
