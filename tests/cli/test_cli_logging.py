@@ -293,3 +293,33 @@ def test_two_commands_that_overlap_leave_the_levels_as_they_were_and_each_keeps_
 
     assert capsys.readouterr().err == "info: job of the second command created\n"
     assert _state() == before
+
+
+def test_a_programs_own_root_logging_gets_no_more_records_while_a_verbose_command_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A program that configured its root logging at WARNING and calls main() "keeps its own
+    logging as it was" (the module's promise): -vv lowers the library's and httpx's levels so that
+    the command's own handler sees their DEBUG and INFO records, but those records propagated to the
+    program's root handler too, which printed (or filed) every request and response it never asked for."""
+    root = logging.getLogger()
+    theirs = logging.StreamHandler(io.StringIO())
+    was = root.level
+    root.addHandler(theirs)
+    root.setLevel(logging.WARNING)
+    try:
+        capsys.readouterr()
+        with command_logging(2):
+            logging.getLogger("pyannoteai_identify").debug("GET /v1/test -> 200 in 0.002 s")
+            logging.getLogger("httpx").info('HTTP Request: GET http://127.0.0.1/v1/test "HTTP/1.1 200 OK"')
+            logging.getLogger("pyannoteai_identify").warning("polling job x: will poll again")
+    finally:
+        root.removeHandler(theirs)
+        root.setLevel(was)
+
+    assert capsys.readouterr().err.splitlines() == [
+        "debug: GET /v1/test -> 200 in 0.002 s",
+        'info: httpx: HTTP Request: GET http://127.0.0.1/v1/test "HTTP/1.1 200 OK"',
+        "warning: polling job x: will poll again",
+    ]
+    assert theirs.stream.getvalue().splitlines() == ["polling job x: will poll again"]

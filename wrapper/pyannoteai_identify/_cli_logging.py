@@ -3,7 +3,9 @@
 A library never configures logging (``__init__`` gives its logger a ``NullHandler``), so the
 command does it, for the run of one command only: :func:`command_logging` adds a handler to each
 logger that ``-v`` shows and takes it away again, with its level, when the command ends. The
-root logger is never touched, so a program that calls ``main()`` keeps its own logging as it was.
+root logger is never touched, and a program that calls ``main()`` keeps its own logging as it was:
+its handlers get the records they got before, no more (the levels ``-v`` lowers are for the
+command's own handler).
 
 Each record is one line, ``warning: <message>`` (``info:``, ``debug:``, ``error:``), with no
 timestamp: the level word keeps it apart from a result, which goes to standard output anyway. A
@@ -17,6 +19,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 __all__ = ["LIBRARY", "VERBOSE_HELP", "command_logging", "shown_levels"]
 
@@ -109,18 +112,51 @@ def command_logging(
             handler.close()
 
 
-#: Each logger a running command holds: its level before the first of them began, and the handler
-#: of each command running (main() may run in threads: their blocks may end in any order).
-_held: dict[str, tuple[int, list[_StderrHandler]]] = {}
+@dataclass
+class _Held:
+    """A logger some running command holds: what it was before the first of them began (its level,
+    whether it propagated), the handler of each command running (main() may run in threads: their
+    blocks may end in any order), and the handler that passes records on to the program's own."""
+
+    level: int
+    propagate: bool
+    forward: _Forward
+    handlers: list[_StderrHandler] = field(default_factory=list)
+
+
+class _Forward(logging.Handler):
+    """Passes a record on to the handlers of the logger's parents, as propagation does, from the
+    level the logger had before the command: lowering it for ``-v`` must not hand a program's own
+    (root) handlers the debug records it never asked for."""
+
+    def __init__(self, logger: logging.Logger, level: int) -> None:
+        super().__init__(level)
+        self._parent = logger.parent
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logger = self._parent
+        while logger is not None:
+            for handler in logger.handlers:
+                if record.levelno >= handler.level:
+                    handler.handle(record)
+            logger = logger.parent if logger.propagate else None
+
+
+_held: dict[str, _Held] = {}
 _held_lock = threading.Lock()
 
 
 def _hold(name: str, handler: _StderrHandler) -> None:
     logger = logging.getLogger(name)
     with _held_lock:
-        _, handlers = _held.setdefault(name, (logger.level, []))
-        handlers.append(handler)
-        _set_level(logger, name)
+        held = _held.get(name)
+        if held is None:
+            held = _held[name] = _Held(logger.level, logger.propagate, _Forward(logger, logger.getEffectiveLevel()))
+            if held.propagate:  # records go on to the parents through the forward, from the old level
+                logger.propagate = False
+                logger.addHandler(held.forward)
+        held.handlers.append(handler)
+        _set_level(logger, held)
         logger.addHandler(handler)
 
 
@@ -128,20 +164,21 @@ def _release(name: str, handler: _StderrHandler) -> None:
     logger = logging.getLogger(name)
     with _held_lock:
         logger.removeHandler(handler)
-        was, handlers = _held[name]
-        handlers.remove(handler)
-        if handlers:
-            _set_level(logger, name)  # what the commands still running need, no less
+        held = _held[name]
+        held.handlers.remove(handler)
+        if held.handlers:
+            _set_level(logger, held)  # what the commands still running need, no less
         else:
             del _held[name]
-            logger.setLevel(was)
+            logger.removeHandler(held.forward)
+            logger.propagate = held.propagate
+            logger.setLevel(held.level)
 
 
-def _set_level(logger: logging.Logger, name: str) -> None:
+def _set_level(logger: logging.Logger, held: _Held) -> None:
     """The level *logger* had before any command, lowered to what the running commands show; never raised:
     a program's own handlers keep what they get."""
-    was, handlers = _held[name]
-    logger.setLevel(was)
-    lowest = min(handler.level for handler in handlers)
+    logger.setLevel(held.level)
+    lowest = min(handler.level for handler in held.handlers)
     if logger.getEffectiveLevel() > lowest:
         logger.setLevel(lowest)
