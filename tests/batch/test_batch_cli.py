@@ -15,7 +15,7 @@ from batchkit import make_audio, requests_of
 
 from pyannoteai_identify import Client
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
-from pyannoteai_identify.batch import add_arguments, main
+from pyannoteai_identify.batch import Manifest, add_arguments, main
 from pyannoteai_identify.batch._cli import run
 from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
 
@@ -232,6 +232,30 @@ def test_an_enrollment_interrupted_while_waiting_is_resumed_not_billed_again(
     assert "run the same command again to resume" in first
     assert second == f"waiting for voiceprint job {submitted[1]} (enrolling Bob, submitted by an earlier run)\n"
     assert requests_of(env)["voiceprint"] == 1
+
+
+def test_an_enrollment_the_manifest_could_not_record_is_still_named_on_stderr(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The voiceprint job's line is printed once the manifest records the job (so a signal sent on
+    reading it finds the job recorded); but when recording it fails (a full disk, a locked database),
+    the line was never printed: the billed job was named nowhere, and "run the same command again"
+    enrolled, and billed, Bob again. It must be named whether or not the manifest took it."""
+    args = _bob_batch(tmp_path)
+    real_set_meta = Manifest.set_meta
+
+    def full_disk(self: Manifest, key: str, value: str) -> None:
+        if key.startswith("voiceprint-job:"):
+            raise sqlite3.OperationalError("database or disk is full")
+        real_set_meta(self, key, value)
+
+    monkeypatch.setattr(Manifest, "set_meta", full_disk)
+    code = main([*args, "-q"])
+    err = capsys.readouterr().err
+
+    assert requests_of(env)["voiceprint"] == 1 and code != 0
+    assert re.search(r"^voiceprint job \S+ submitted \(enrolling Bob\)$", err, re.MULTILINE), err
+    assert "the manifest could not be written" in err
 
 
 def test_a_failed_enrollment_names_its_voiceprint_option(

@@ -188,8 +188,10 @@ def _enroll(client: Client, state: Manifest, label: str, source: Path, digest: s
         except (errors.JobError, errors.ValidationError) as ended:  # ended without a voiceprint, or not a job id
             print(f"voiceprint job {recorded} gave no voiceprint ({ended}); enrolling {label} again", file=sys.stderr)
     job = submit_enrollment(client, label, source)
-    state.set_meta(job_key, job.id)
-    announce_enrollment(job, label)
+    try:
+        state.set_meta(job_key, job.id)
+    finally:  # recorded first (a signal sent on reading the line finds it), said even if it could not be
+        announce_enrollment(job, label)
     return enrolled_voiceprint(client, job, label, source)
 
 
