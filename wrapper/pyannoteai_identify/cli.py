@@ -560,15 +560,26 @@ def check_voiceprint_sources(sources: Sequence[tuple[str, Source]]) -> None:
     """Refuse what identify would refuse of the voiceprints (labels, duplicates, sizes, clip length)
     before any audio voiceprint is enrolled, which is an upload and a billed job."""
     check_voiceprint_labels(sources)
+    check_voiceprint_clips(sources)
+
+
+def check_voiceprint_clips(sources: Sequence[tuple[str, Source]]) -> None:
+    """Refuse a clip to enroll that the API would refuse (its size, a WAV's length); standard input
+    must be loaded already."""
     for label, source in sources:
         if isinstance(source, StdinAudio):
-            with stdin_named(source):
-                check_voiceprint_duration(check_audio(source.audio, max_bytes=MAX_VOICEPRINT_AUDIO_BYTES))
+            check_stdin_clip(source)
         elif isinstance(source, Path):
             option = f"--voiceprint {label}"
             clip = check_audio(str(source), field=option, max_bytes=MAX_VOICEPRINT_AUDIO_BYTES)
             with options_named({"audio": option}):
                 check_voiceprint_duration(clip)
+
+
+def check_stdin_clip(stdin: StdinAudio) -> None:
+    """Refuse audio read from standard input that cannot make a voiceprint (its size, a WAV's length)."""
+    with stdin_named(stdin):
+        check_voiceprint_duration(check_audio(stdin.audio, max_bytes=MAX_VOICEPRINT_AUDIO_BYTES))
 
 
 def _as_voiceprint_options(error: errors.ValidationError, labels: Sequence[str]) -> errors.ValidationError:
@@ -590,16 +601,23 @@ def _as_voiceprint_options(error: errors.ValidationError, labels: Sequence[str])
 _VOICEPRINT_ITEM = re.compile(r"voiceprints\[(\d+)\](?:\.voiceprint)?")
 
 
-def check_identify_args(
-    args: argparse.Namespace, sources: Sequence[tuple[str, Source]], stdin: StdinAudio | None = None
-) -> Matching | None:
-    """Refuse what identify would refuse, before an audio voiceprint is enrolled (an upload and a billed job).
-    An AUDIO of ``-`` is *stdin*, loaded already."""
+def check_identify_args(args: argparse.Namespace, sources: Sequence[tuple[str, Source]]) -> Matching | None:
+    """Refuse what identify would refuse of its options and voiceprint labels: the checks that need
+    no audio, run before standard input is read and before anything is enrolled (billed)."""
     matching = check_job_options(args)
-    with stdin_named(stdin):  # before any voiceprint is enrolled (billed)
-        check_identify_duration(check_audio(stdin.audio if stdin is not None else args.audio))
-    check_voiceprint_sources(sources)
+    check_voiceprint_labels(sources)
     return matching
+
+
+def check_identify_audio(
+    args: argparse.Namespace, sources: Sequence[tuple[str, Source]], stdin: StdinAudio | None = None
+) -> None:
+    """Refuse the audio and the clips to enroll that identify would refuse (sizes, a WAV's length),
+    before an audio voiceprint is enrolled (an upload and a billed job). An AUDIO of ``-`` is
+    *stdin*, loaded already."""
+    with stdin_named(stdin):
+        check_identify_duration(check_audio(stdin.audio if stdin is not None else args.audio))
+    check_voiceprint_clips(sources)
 
 
 def check_job_options(args: argparse.Namespace) -> Matching | None:
@@ -736,16 +754,15 @@ def _identify(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     stack.callback(stdin.close)
     sources = read_voiceprint_sources(args.voiceprint, stdin)
     check_output(args.output)
+    matching = check_identify_args(args, sources)
     # Standard input (a download, perhaps) is read once every argument checked without it is right.
     if args.audio == STDIN or any(source is stdin for _, source in sources):
-        check_job_options(args)
-        check_voiceprint_labels(sources)
         args.pending = "nothing was sent"
         if args.audio == STDIN:
             stdin.load(_validation.MAX_AUDIO_BYTES, "the audio to identify")
         else:
             stdin.load(_validation.MAX_VOICEPRINT_AUDIO_BYTES, "a voiceprint's audio")
-    matching = check_identify_args(args, sources, stdin if args.audio == STDIN else None)
+    check_identify_audio(args, sources, stdin if args.audio == STDIN else None)
     audio, media_key = upload_source(stdin if args.audio == STDIN else args.audio)
     name = StdinAudio.name if args.audio == STDIN else Path(args.audio).name
     with _client(args) as client:
@@ -792,8 +809,7 @@ def _voiceprint(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
         args.pending = "nothing was sent"
         stdin.load(_validation.MAX_VOICEPRINT_AUDIO_BYTES, "a voiceprint's audio")
         args.pending = None
-        with stdin_named(stdin):
-            check_voiceprint_duration(check_audio(stdin.audio, max_bytes=_validation.MAX_VOICEPRINT_AUDIO_BYTES))
+        check_stdin_clip(stdin)
     audio, media_key = upload_source(stdin or args.audio)
     name = StdinAudio.name if stdin is not None else Path(args.audio).name
     uploading = _progress(live and _is_local(args.audio), f"uploading {name}")
