@@ -226,6 +226,7 @@ async def test_jobs_stops_when_the_server_sends_empty_pages_with_new_cursors(api
     [
         ({"items": "none", "nextCursor": None}, "items"),
         ({"items": [{"status": "running"}], "nextCursor": None}, "items[0].id"),
+        ({"items": [_item(0), {"id": "", "status": "running"}], "nextCursor": None}, "items[1].id: expected a job id"),
         ({"items": [_item(0), {"id": "x", "status": 3}], "nextCursor": None}, "items[1].status"),
         ({"items": [{"id": "x", "status": "running", "createdAt": "yesterday"}], "nextCursor": None}, "createdAt"),
         ({"items": [], "nextCursor": 7}, "nextCursor"),

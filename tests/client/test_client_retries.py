@@ -208,6 +208,17 @@ async def test_an_unreadable_2xx_answer_to_identify_says_the_job_was_probably_cr
     assert "client.jobs()" in str(caught.value)
 
 
+async def test_an_empty_job_id_in_the_answer_to_identify_is_refused_naming_where_to_find_the_job(
+    steady: Api, router: respx.Router
+) -> None:
+    """An id that GET /v1/jobs/{jobId} cannot take is a broken contract, said at once with where to
+    find the billed job, rather than returned as a job whose first poll fails."""
+    router.post("/v1/identify").mock(return_value=httpx.Response(200, json={"jobId": "", "status": "created"}))
+    with pytest.raises(InvalidResponseError, match="at jobId: expected a job id of 1 or more characters") as caught:
+        await steady.identify(URL, {"John": "vp"})
+    assert "client.jobs()" in str(caught.value)
+
+
 def _undecodable(status: int = 200) -> httpx.Response:
     """A response whose body says gzip but is not: httpx raises DecodingError while reading it."""
     return httpx.Response(status, headers={"Content-Encoding": "gzip"}, content=b"not gzip at all")

@@ -193,6 +193,7 @@ def test_parse_verifies_first() -> None:
         (b"\xff\xfe\x00", "not JSON"),
         (b"[1, 2]", "body"),
         (b'{"status": "succeeded"}', "jobId"),
+        (b'{"jobId": "", "status": "succeeded"}', "jobId: expected a job id"),
         (b'{"jobId": 5, "status": "succeeded", "output": {"identification": 5, "voiceprints": []}}', "jobId"),
         (b"[" * 100_000, "not JSON"),
         (b"\xef\xbb\xbfnot json", "not JSON"),

@@ -37,7 +37,7 @@ from .errors import (
     ServerError,
     _short_repr,
 )
-from .results import Job, JobKind, JobStatus, Result, coerce_status, infer_kind, parse_job
+from .results import Job, JobKind, JobStatus, Result, coerce_status, empty_job_id, infer_kind, parse_job
 
 RequestKwargs = dict[str, Any]
 
@@ -369,6 +369,9 @@ def parse_job_page(response: httpx.Response) -> tuple[list[JobSummary], str | No
     for index, item in enumerate(data["items"]):
         if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
             raise bad(f"items[{index}].id", "expected a string")
+        problem = empty_job_id(item["id"])
+        if problem is not None:
+            raise bad(f"items[{index}].id", problem)
         if not isinstance(item.get("status"), str):
             raise bad(f"items[{index}].status", "expected a string")
         created = item.get("createdAt")

@@ -1359,6 +1359,21 @@ def _datetime(value: Any, field: str) -> datetime | None:
         raise _bad(field, f"expected an ISO 8601 date-time, got {_shown(value)}") from None
 
 
+#: The shortest job id (openapi.yaml: 1, as for the ``jobId`` path parameter that every id must fill).
+JOB_ID_MIN_LENGTH: int = _SPEC.prop("JobCreated", "jobId", "minLength")
+
+
+def empty_job_id(job_id: str) -> str | None:
+    """Why *job_id*, from a response, cannot name a job in ``GET /v1/jobs/{jobId}``, or None.
+
+    Refused as a broken contract, rather than handed back as a job that nobody can look up again:
+    for a job just created, the id of a billed job, kept only to fail at the first poll.
+    """
+    if len(job_id) < JOB_ID_MIN_LENGTH:
+        return f"expected a job id of {JOB_ID_MIN_LENGTH} or more characters, got {_shown(job_id)}"
+    return None
+
+
 def parse_job(data: Any, kind: JobKind | None = None) -> Job[Result]:
     """Parse a ``GET /v1/jobs/{id}`` body (or a webhook body) into a Job.
 
@@ -1373,6 +1388,9 @@ def parse_job(data: Any, kind: JobKind | None = None) -> Job[Result]:
         if key not in data:
             raise _bad(key, "missing required field")
     job_id = _string(data["jobId"], "jobId")
+    problem = empty_job_id(job_id)
+    if problem is not None:
+        raise _bad("jobId", problem)
     status = coerce_status(_string(data["status"], "status"))
     raw_output = data.get("output")
     output: Result | None = None
