@@ -47,6 +47,15 @@ def _assert_no_credentials(run: Run) -> None:
         assert secret not in run.out and secret not in run.err, "a credential was printed"
 
 
+def identify_argv(audio: str | Path, voiceprints: Mapping[str, str | Path], *options: str) -> list[str]:
+    """``identify AUDIO --voiceprint LABEL=SOURCE …``, one option for each of *voiceprints* in their order,
+    then *options*."""
+    argv = ["identify", str(audio)]
+    for label, source in voiceprints.items():
+        argv += ["--voiceprint", f"{label}={source}"]
+    return [*argv, *options]
+
+
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> Run:
     """``main(argv)`` in-process; the credentials must appear in neither stream."""
     capsys.readouterr()

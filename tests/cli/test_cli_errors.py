@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clikit import API_KEY, FAST_POLL, WEBHOOK_SECRET, Audio, closed_port, run_cli, turns_of
+from clikit import API_KEY, FAST_POLL, WEBHOOK_SECRET, Audio, closed_port, identify_argv, run_cli, turns_of
 
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
 from pyannoteai_identify.cli import (
@@ -388,14 +388,7 @@ def test_a_wait_timeout_exits_five_with_the_command_that_resumes_the_wait(
     run = run_cli(
         capsys,
         *FAST_POLL,
-        "identify",
-        str(audio.meeting),
-        "--voiceprint",
-        f"Alice={audio.alice}",
-        "--voiceprint",
-        f"Bob={audio.bob}",
-        "--wait-timeout",
-        "0.5",
+        *identify_argv(audio.meeting, {"Alice": audio.alice, "Bob": audio.bob}, "--wait-timeout", "0.5"),
     )
     job_id = run.err.split("job ", 1)[1].split()[0]
     error = [line for line in run.err_lines if line.startswith("error: ")]
@@ -751,10 +744,7 @@ def test_ctrl_c_while_enrolling_names_every_billed_voiceprint_job(
     monkeypatch.setattr(Client, "wait", interrupted_at_the_second)
     mary_ann = tmp_path / "mary.wav"
     mary_ann.write_bytes(voice_sample("Bob", 3.0))
-    run = run_cli(
-        capsys, *FAST_POLL, "identify", str(audio.meeting),
-        "--voiceprint", f"Alice={audio.alice_wav}", "--voiceprint", f"Mary Ann={mary_ann}",
-    )  # fmt: skip
+    run = run_cli(capsys, *FAST_POLL, *identify_argv(audio.meeting, {"Alice": audio.alice_wav, "Mary Ann": mary_ann}))
 
     assert run.code == INTERRUPTED
     alice, mary = (re.findall(r"^voiceprint job (\S+) submitted", line)[0] for line in run.err_lines[:2])
@@ -1084,9 +1074,7 @@ def test_a_voiceprint_file_with_no_voiceprint_in_it_exits_two_before_anything_is
     SDK's voiceprints[0].voiceprint), exit 2, not a traceback, and Bob's clip is not enrolled (billed)."""
     saved = tmp_path / "alice.voiceprint.json"
     saved.write_text(content, encoding="utf-8")
-    run = run_cli(
-        capsys, "identify", str(audio.meeting), "--voiceprint", f"Bob={audio.bob_wav}", "--voiceprint", f"Alice={saved}"
-    )
+    run = run_cli(capsys, *identify_argv(audio.meeting, {"Bob": audio.bob_wav, "Alice": saved}))
 
     assert run.code == USAGE
     line = _assert_one_error_line(run.err)
@@ -1102,9 +1090,8 @@ def test_a_voiceprint_json_file_that_starts_with_blank_space_is_read_as_json(
     saved = tmp_path / "alice.voiceprint.json"
     saved.write_text("  \n" + json.dumps({"voiceprint": audio.alice}, indent=2) + "\n", encoding="utf-8")
     run = run_cli(
-        capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"Alice={saved}",
-        "--voiceprint", f"Bob={audio.bob}", "--format", "json",
-    )  # fmt: skip
+        capsys, *FAST_POLL, *identify_argv(audio.meeting, {"Alice": saved, "Bob": audio.bob}, "--format", "json")
+    )
 
     assert run.code == OK, run.err
     assert {turn[0] for turn in turns_of(json.loads(run.out))} == {"Alice", "Bob"}

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from clikit import FAST_POLL, TRUTH, WEBHOOK_SECRET, Audio, parse_rttm, run_cli, truth_rows, turns_of
+from clikit import FAST_POLL, TRUTH, WEBHOOK_SECRET, Audio, identify_argv, parse_rttm, run_cli, truth_rows, turns_of
 
 from pyannoteai_identify._background_server import BackgroundServer
 from pyannoteai_identify.cli import NOT_WRITTEN, OK
@@ -24,15 +24,7 @@ def _identify(
 ) -> tuple[int, str, str]:
     """identify of *source* (default: the meeting file) with both voiceprints as strings."""
     run = run_cli(
-        capsys,
-        *FAST_POLL,
-        "identify",
-        source or str(audio.meeting),
-        "--voiceprint",
-        f"Alice={audio.alice}",
-        "--voiceprint",
-        f"Bob={audio.bob}",
-        *options,
+        capsys, *FAST_POLL, *identify_argv(source or audio.meeting, {"Alice": audio.alice, "Bob": audio.bob}, *options)
     )
     return run.code, run.out, run.err
 
@@ -51,18 +43,8 @@ def test_voiceprints_given_as_string_text_file_or_audio_to_enroll_identify_the_s
         "text file": {"Alice": str(tmp_path / "alice.txt"), "Bob": str(audio.bob_txt)},
         "audio file": {"Alice": str(audio.alice_wav), "Bob": str(audio.bob_wav)},
     }
-    run = run_cli(
-        capsys,
-        *FAST_POLL,
-        "identify",
-        str(audio.meeting),
-        "--voiceprint",
-        f"Alice={sources[alice_source]['Alice']}",
-        "--voiceprint",
-        f"Bob={sources[bob_source]['Bob']}",
-        "--format",
-        "json",
-    )
+    voiceprints = {"Alice": sources[alice_source]["Alice"], "Bob": sources[bob_source]["Bob"]}
+    run = run_cli(capsys, *FAST_POLL, *identify_argv(audio.meeting, voiceprints, "--format", "json"))
 
     assert run.code == 0, run.err
     assert turns_of(json.loads(run.out)) == TRUE_TURNS
@@ -148,15 +130,7 @@ def test_a_high_threshold_leaves_turns_whose_best_score_is_below_it_unmatched(
 ) -> None:
     """Voiceprints a fifth of a semitone off score about 78: matched by default, unmatched at --threshold 90."""
     off = {label: encode_voiceprint(tone_for(label) * 2 ** (0.2 / 12)) for label in ("Alice", "Bob")}
-    base = [
-        *FAST_POLL,
-        "identify",
-        str(audio.meeting),
-        "--voiceprint",
-        f"Alice={off['Alice']}",
-        "--voiceprint",
-        f"Bob={off['Bob']}",
-    ]
+    base = [*FAST_POLL, *identify_argv(audio.meeting, off)]
 
     default = run_cli(capsys, *base, "--format", "json")
     strict = run_cli(capsys, *base, "--format", "json", "--threshold", "90")
@@ -233,16 +207,7 @@ def test_a_url_given_as_audio_is_passed_on_without_an_upload(
         media_url = client.upload(audio.meeting)
     uploads = env.stats.requests["upload"]
 
-    run = run_cli(
-        capsys,
-        *FAST_POLL,
-        "identify",
-        media_url,
-        "--voiceprint",
-        f"Alice={audio.alice}",
-        "--voiceprint",
-        f"Bob={audio.bob}",
-    )
+    run = run_cli(capsys, *FAST_POLL, *identify_argv(media_url, {"Alice": audio.alice, "Bob": audio.bob}))
 
     assert run.code == 0, run.err
     assert env.stats.requests["upload"] == uploads

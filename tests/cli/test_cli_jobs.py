@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from clikit import API_KEY, FAST_POLL, Audio, run_cli
+from clikit import API_KEY, FAST_POLL, Audio, identify_argv, run_cli
 
 from pyannoteai_identify import Client
 from pyannoteai_identify.cli import FAILED, TIMEOUT, USAGE
@@ -29,16 +29,7 @@ def test_voiceprint_prints_the_voiceprint_of_the_enrollment_clip(
     voiceprint = run.out.strip()
 
     identified = run_cli(
-        capsys,
-        *FAST_POLL,
-        "identify",
-        str(audio.meeting),
-        "--voiceprint",
-        f"Alice={voiceprint}",
-        "--voiceprint",
-        f"Bob={audio.bob}",
-        "--format",
-        "json",
+        capsys, *FAST_POLL, *identify_argv(audio.meeting, {"Alice": voiceprint, "Bob": audio.bob}, "--format", "json")
     )
 
     assert run.code == 0 and run.out == f"{voiceprint}\n" and voiceprint

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clikit import API_KEY, FAST_POLL, Audio, run_cli
+from clikit import API_KEY, FAST_POLL, Audio, identify_argv, run_cli
 
 from pyannoteai_identify import Client, _core
 from pyannoteai_identify._cli_logging import command_logging
@@ -56,16 +56,7 @@ def test_a_library_warning_shows_on_stderr_by_default_one_prefixed_line_and_info
     identify stays hidden; the result on stdout is untouched."""
     env.faults.next(1, "malformed", operation="getJobById")
     run = run_cli(
-        capsys,
-        *FAST_POLL,
-        "identify",
-        str(audio.meeting),
-        "--voiceprint",
-        f"Alice={audio.alice}",
-        "--voiceprint",
-        f"Bob={audio.bob}",
-        "--format",
-        "json",
+        capsys, *FAST_POLL, *identify_argv(audio.meeting, {"Alice": audio.alice, "Bob": audio.bob}, "--format", "json")
     )
 
     warnings = [line for line in run.err_lines if line.startswith("warning: polling job ")]
@@ -83,14 +74,7 @@ def test_verbose_shows_the_job_created_info_line(
         capsys,
         *FAST_POLL,
         "-v",
-        "identify",
-        str(audio.meeting),
-        "--voiceprint",
-        f"Alice={audio.alice}",
-        "--voiceprint",
-        f"Bob={audio.bob}",
-        "--format",
-        "rttm",
+        *identify_argv(audio.meeting, {"Alice": audio.alice, "Bob": audio.bob}, "--format", "rttm"),
     )
 
     job_id = next(line for line in run.err_lines if line.endswith(" submitted")).split()[1]
@@ -150,14 +134,7 @@ def test_the_key_never_shows_even_at_the_most_verbose(
         "-vvv",
         "--api-key",
         API_KEY,
-        "identify",
-        str(audio.meeting),
-        "--voiceprint",
-        f"Alice={audio.alice_wav}",
-        "--voiceprint",
-        f"Bob={audio.bob}",
-        "--format",
-        "json",
+        *identify_argv(audio.meeting, {"Alice": audio.alice_wav, "Bob": audio.bob}, "--format", "json"),
     )
 
     assert run.code == OK and json.loads(run.out)["identification"]

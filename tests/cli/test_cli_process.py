@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clikit import API_KEY, COMMAND, FAST_POLL, TRUTH, Audio, run_cli, run_process, turns_of
+from clikit import API_KEY, COMMAND, FAST_POLL, TRUTH, Audio, identify_argv, run_cli, run_process, turns_of
 
 from pyannoteai_identify.cli import BROKEN_PIPE, INTERRUPTED, NOT_WRITTEN, OK, USAGE
 from pyannoteai_identify.sandbox import Sandbox, voiceprint_for
@@ -31,20 +31,8 @@ def test_identify_in_a_process_prints_json_on_stdout_and_only_the_submission_on_
     env: Sandbox, audio: Audio
 ) -> None:
     """`python -m pyannoteai_identify.cli identify … --format json`: exit 0, the truth on stdout, a clean stderr."""
-    run = run_process(
-        [
-            *FAST_POLL,
-            "identify",
-            str(audio.meeting),
-            "--voiceprint",
-            f"Alice={audio.alice_wav}",
-            "--voiceprint",
-            f"Bob={audio.bob_txt}",
-            "--format",
-            "json",
-        ],
-        {},
-    )
+    voiceprints = {"Alice": audio.alice_wav, "Bob": audio.bob_txt}
+    run = run_process([*FAST_POLL, *identify_argv(audio.meeting, voiceprints, "--format", "json")], {})
 
     assert run.code == OK, run.err
     assert turns_of(json.loads(run.out)) == [(label, start, end) for label, start, end in TRUTH]
@@ -144,14 +132,7 @@ def test_on_a_terminal_the_upload_progress_and_the_job_status_are_drawn_on_stder
     run = run_cli(
         capsys,
         *FAST_POLL,
-        "identify",
-        str(audio.meeting),
-        "--voiceprint",
-        f"Alice={audio.alice_wav}",
-        "--voiceprint",
-        f"Bob={audio.bob}",
-        "--format",
-        "json",
+        *identify_argv(audio.meeting, {"Alice": audio.alice_wav, "Bob": audio.bob}, "--format", "json"),
     )
     drawn = terminal.getvalue()
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", drawn)

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import httpx
 import pytest
-from clikit import FAST_POLL, Audio, parse_rttm, run_cli, run_process, truth_rows
+from clikit import FAST_POLL, Audio, identify_argv, parse_rttm, run_cli, run_process, truth_rows
 
 from pyannoteai_identify import _validation
 from pyannoteai_identify._client import Client
@@ -116,17 +116,7 @@ def _puts(requests: list[httpx.Request]) -> list[httpx.Request]:
 
 
 def _identify(capsys: pytest.CaptureFixture[str], audio: Audio, source: str, *options: str) -> Any:
-    return run_cli(
-        capsys,
-        *FAST_POLL,
-        "identify",
-        source,
-        "--voiceprint",
-        f"Alice={audio.alice}",
-        "--voiceprint",
-        f"Bob={audio.bob}",
-        *options,
-    )
+    return run_cli(capsys, *FAST_POLL, *identify_argv(source, {"Alice": audio.alice, "Bob": audio.bob}, *options))
 
 
 def test_identify_of_piped_audio_uploads_every_byte_with_a_content_length_and_names_it_stdin(
