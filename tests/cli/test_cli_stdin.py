@@ -356,3 +356,33 @@ def test_a_bad_option_is_refused_before_standard_input_is_read(
     assert run.code == USAGE
     assert "--threshold" in run.err
     assert sum(env.stats.requests.values()) == 0
+
+
+def _streamed(wav: bytes) -> bytes:
+    """*wav* as ffmpeg writes a WAV to a pipe (``ffmpeg -i call.mp4 -f wav -``): it cannot seek back
+    to fill in the RIFF and data chunk sizes, so both stay at their 0xFFFFFFFF placeholder."""
+    data = wav.index(b"data")
+    streamed = bytearray(wav)
+    streamed[4:8] = streamed[data + 4 : data + 8] = b"\xff\xff\xff\xff"
+    return bytes(streamed)
+
+
+@pytest.mark.parametrize("command", ["voiceprint", "identify"])
+def test_a_wav_streamed_into_the_pipe_is_not_refused_as_lasting_what_its_placeholder_size_says(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """``ffmpeg … -f wav - | pyannoteai-identify voiceprint -``: a WAV written to a pipe has no
+    length in its header (0xFFFFFFFF, read as 37 h of 16 kHz audio), so its duration is bounded by
+    the bytes that follow: a 5 s clip (a 1-minute meeting) must not be refused as over the 30 s
+    voiceprint (24 h identify) limit."""
+    if command == "voiceprint":
+        data, argv = _streamed(voice_sample("Alice", 5.0)), ["voiceprint", "-"]
+    else:
+        data = _streamed(audio.meeting.read_bytes())
+        argv = ["identify", "-", "--voiceprint", f"Alice={audio.alice}", "--voiceprint", f"Bob={audio.bob}"]
+        argv += ["--format", "json"]
+    with _piped(monkeypatch, data):
+        run = run_cli(capsys, *FAST_POLL, *argv)
+
+    assert "the recording lasts" not in run.err, run.err
+    assert run.code == 0, run.err
