@@ -280,9 +280,14 @@ def wav_seconds(audio: CheckedAudio) -> float | None:
     try:
         with wave.open(source, "rb") as reader:
             frames, rate = reader.getnframes(), reader.getframerate()
+            frame_bytes = reader.getnchannels() * reader.getsampwidth()
     except (wave.Error, EOFError, OSError, ValueError):
         return None
     finally:
         if audio.file is not None and audio.start is not None:
             audio.file.seek(audio.start)  # the header was read from the caller's position: put it back
+    if audio.size is not None and frame_bytes > 0:
+        # A WAV written to a pipe (ffmpeg, sox) cannot go back to fill in its data size: the header keeps
+        # a placeholder (0xFFFFFFFF, 37 h at 16 kHz). No more frames than the bytes there are can follow.
+        frames = min(frames, audio.size // frame_bytes)
     return frames / rate if rate > 0 else None
