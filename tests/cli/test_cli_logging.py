@@ -300,3 +300,62 @@ def test_a_programs_own_root_logging_gets_no_more_records_while_a_verbose_comman
         "warning: polling job x: will poll again",
     ]
     assert theirs.stream.getvalue().splitlines() == ["polling job x: will poll again"]
+
+
+def test_a_programs_own_handler_on_the_librarys_logger_gets_no_more_records_while_a_verbose_command_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A program that calls main() and files the library's records at INFO with a handler of its own
+    on ``pyannoteai_identify`` (its job ids, for billing) keeps its logging as it was: -vv lowers
+    that logger to DEBUG for the command's own handler, and the program's handler, on the same
+    logger, got every DEBUG line of every response as well."""
+    library = logging.getLogger("pyannoteai_identify")
+    theirs = logging.StreamHandler(io.StringIO())
+    was = library.level
+    library.addHandler(theirs)
+    library.setLevel(logging.INFO)
+    try:
+        capsys.readouterr()
+        with command_logging(2):
+            library.debug("GET /v1/test -> 200 in 0.002 s")
+            library.info("identify job x created")
+    finally:
+        library.removeHandler(theirs)
+        library.setLevel(was)
+
+    assert capsys.readouterr().err.splitlines() == [
+        "debug: GET /v1/test -> 200 in 0.002 s",
+        "info: identify job x created",
+    ]
+    assert theirs.stream.getvalue().splitlines() == ["identify job x created"]
+
+
+def test_a_programs_root_handler_keeps_the_records_of_a_child_logger_it_set_lower_while_a_command_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A program that shows the batch's INFO lines (each job created, with its input) by setting
+    ``pyannoteai_identify.batch`` to INFO, its handler on the root logger, keeps getting them while
+    main() runs a command: the records passed on to the program from the library's logger were cut
+    at that logger's level (WARNING), not at the level of the logger that made them."""
+    root = logging.getLogger()
+    batch = logging.getLogger("pyannoteai_identify.batch")
+    theirs = logging.StreamHandler(io.StringIO())
+    root.addHandler(theirs)
+    batch.setLevel(logging.INFO)
+    try:
+        batch.info("input 1: identify job a created")
+        capsys.readouterr()
+        with command_logging(0):
+            batch.info("input 2: identify job b created")
+            batch.debug("not asked for")
+        batch.info("input 3: identify job c created")
+    finally:
+        root.removeHandler(theirs)
+        batch.setLevel(logging.NOTSET)
+
+    assert capsys.readouterr().err == ""
+    assert theirs.stream.getvalue().splitlines() == [
+        "input 1: identify job a created",
+        "input 2: identify job b created",
+        "input 3: identify job c created",
+    ]
