@@ -125,21 +125,42 @@ class _Held:
 
 
 class _Forward(logging.Handler):
-    """Passes a record on to the handlers of the logger's parents, as propagation does, from the
-    level the logger had before the command: lowering it for ``-v`` must not hand a program's own
-    (root) handlers the debug records it never asked for."""
+    """Stands for the program's own handlers of a held logger (*own*, taken off it while commands
+    run) and, when it propagated, those of its parents: passes each record on to them as logging
+    would have before the command, from the level of the logger that made it as it was then.
+    Lowering a level for ``-v`` must not hand a program's own handlers (on the logger or the root)
+    the debug records they never asked for, and a child logger the program set lower keeps its records."""
 
-    def __init__(self, logger: logging.Logger, level: int) -> None:
-        super().__init__(level)
-        self._parent = logger.parent
+    def __init__(self, logger: logging.Logger, own: list[logging.Handler], propagate: bool) -> None:
+        super().__init__()
+        self._logger = logger
+        self.own = own
+        self._propagate = propagate
 
     def emit(self, record: logging.LogRecord) -> None:
-        logger = self._parent
+        if record.levelno < _level_before(record.name, self._logger):
+            return
+        handlers = list(self.own)
+        logger = self._logger.parent if self._propagate else None
         while logger is not None:
-            for handler in logger.handlers:
-                if record.levelno >= handler.level:
-                    handler.handle(record)
+            handlers += logger.handlers
             logger = logger.parent if logger.propagate else None
+        for handler in handlers:
+            if record.levelno >= handler.level:
+                handler.handle(record)
+
+
+def _level_before(name: str, held: logging.Logger) -> int:
+    """The effective level the logger *name* (*held* or one under it) had before any command ran."""
+    found = logging.Logger.manager.loggerDict.get(name)
+    logger: logging.Logger | None = found if isinstance(found, logging.Logger) else held
+    while logger is not None:
+        before = _held.get(logger.name)
+        level = before.level if before is not None else logger.level
+        if level:
+            return level
+        logger = logger.parent
+    return logging.WARNING
 
 
 _held: dict[str, _Held] = {}
@@ -151,10 +172,13 @@ def _hold(name: str, handler: _StderrHandler) -> None:
     with _held_lock:
         held = _held.get(name)
         if held is None:
-            held = _held[name] = _Held(logger.level, logger.propagate, _Forward(logger, logger.getEffectiveLevel()))
-            if held.propagate:  # records go on to the parents through the forward, from the old level
-                logger.propagate = False
-                logger.addHandler(held.forward)
+            # The program's own handlers, and the parents', get records through the forward, from the old levels.
+            own = list(logger.handlers)
+            held = _held[name] = _Held(logger.level, logger.propagate, _Forward(logger, own, logger.propagate))
+            for theirs in own:
+                logger.removeHandler(theirs)
+            logger.propagate = False
+            logger.addHandler(held.forward)
         held.handlers.append(handler)
         _set_level(logger, held)
         logger.addHandler(handler)
@@ -171,6 +195,8 @@ def _release(name: str, handler: _StderrHandler) -> None:
         else:
             del _held[name]
             logger.removeHandler(held.forward)
+            for theirs in held.forward.own:
+                logger.addHandler(theirs)
             logger.propagate = held.propagate
             logger.setLevel(held.level)
 
