@@ -386,3 +386,24 @@ def test_a_wav_streamed_into_the_pipe_is_not_refused_as_lasting_what_its_placeho
 
     assert "the recording lasts" not in run.err, run.err
     assert run.code == 0, run.err
+
+
+@pytest.mark.parametrize(
+    "module", [False, True], ids=["python -m pyannoteai_identify.cli", "python -m pyannoteai_identify"]
+)
+def test_a_refused_standard_input_in_a_process_is_one_usage_error_line_not_a_traceback(
+    env: Sandbox, audio: Audio, module: bool
+) -> None:
+    """``… | python -m pyannoteai_identify.cli identify - --voiceprint Alice=-`` (``-`` twice) and an
+    empty pipe: exit 2 with one ``error:`` line, however the command is started. Run as the module
+    ``pyannoteai_identify.cli`` the running code is ``__main__``, and a CLIError made by the stdin
+    module (``from .cli import CLIError``, the package's module) is another class, which main()
+    did not catch: a traceback and exit 1."""
+    environment = {"PYANNOTEAI_API_KEY": env.api_key, "PYANNOTEAI_BASE_URL": env.base_url}
+    twice = run_process(["identify", "-", "--voiceprint", "Alice=-"], environment, stdin=b"RIFF", module=module)
+    empty = run_process(["voiceprint", "-"], environment, stdin=b"", module=module)
+
+    for run, said in ((twice, "given 2 times"), (empty, "is empty")):
+        assert (run.code, run.err_lines) == (USAGE, [run.err_lines[0]]), run.err
+        assert run.err_lines[0].startswith("error: - (standard input)") and said in run.err
+    assert sum(env.stats.requests.values()) == 0
