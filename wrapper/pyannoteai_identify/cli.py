@@ -1357,4 +1357,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run as `python -m pyannoteai_identify.cli`, this file is `__main__`, a second copy of the module:
+    # the errors that other modules raise are the package module's classes (`from .cli import CLIError`),
+    # which this copy's main() would not catch. The package module's main() runs instead.
+    from pyannoteai_identify.cli import main as _package_main
+
+    raise SystemExit(_package_main())
