@@ -358,6 +358,29 @@ def test_a_bad_option_is_refused_before_standard_input_is_read(
     assert sum(env.stats.requests.values()) == 0
 
 
+@pytest.mark.parametrize("wrong", ["audio", "clip"])
+def test_an_audio_file_identify_refuses_is_said_before_a_piped_clip_is_read(
+    env: Sandbox,
+    audio: Audio,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    wrong: str,
+) -> None:
+    """A clip piped in may be a long download: a mistyped AUDIO, or a ``--voiceprint`` clip file over
+    the 30 s limit, is said before standard input is read, not after all of it."""
+    too_long = tmp_path / "long-clip.wav"
+    too_long.write_bytes(voice_sample("Bob", 31.0))
+    meeting, clip = (tmp_path / "no-such.wav", audio.bob) if wrong == "audio" else (audio.meeting, too_long)
+    monkeypatch.setattr(sys, "stdin", _Stdin(io.BufferedReader(_Unreadable())))
+    run = run_cli(capsys, "identify", str(meeting), "--voiceprint", "Alice=-", "--voiceprint", f"Bob={clip}")
+
+    assert run.code == USAGE
+    assert ("no-such.wav" if wrong == "audio" else "31.0 s") in run.err
+    assert "standard input was read" not in run.err
+    assert sum(env.stats.requests.values()) == 0
+
+
 def _streamed(wav: bytes) -> bytes:
     """*wav* as ffmpeg writes a WAV to a pipe (``ffmpeg -i call.mp4 -f wav -``): it cannot seek back
     to fill in the RIFF and data chunk sizes, so both stay at their 0xFFFFFFFF placeholder."""

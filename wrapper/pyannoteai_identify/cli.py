@@ -609,15 +609,11 @@ def check_identify_args(args: argparse.Namespace, sources: Sequence[tuple[str, S
     return matching
 
 
-def check_identify_audio(
-    args: argparse.Namespace, sources: Sequence[tuple[str, Source]], stdin: StdinAudio | None = None
-) -> None:
-    """Refuse the audio and the clips to enroll that identify would refuse (sizes, a WAV's length),
-    before an audio voiceprint is enrolled (an upload and a billed job). An AUDIO of ``-`` is
-    *stdin*, loaded already."""
+def check_identify_audio(audio: str, stdin: StdinAudio | None = None) -> None:
+    """Refuse the audio to identify that identify would refuse (its size, a WAV's length): the path
+    *audio*, or for ``-`` standard input (*stdin*, loaded already)."""
     with stdin_named(stdin):
-        check_identify_duration(check_audio(stdin.audio if stdin is not None else args.audio))
-    check_voiceprint_clips(sources)
+        check_identify_duration(check_audio(stdin.audio if stdin is not None else audio))
 
 
 def check_job_options(args: argparse.Namespace) -> Matching | None:
@@ -755,14 +751,19 @@ def _identify(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     sources = read_voiceprint_sources(args.voiceprint, stdin)
     check_output(args.output)
     matching = check_identify_args(args, sources)
-    # Standard input (a download, perhaps) is read once every argument checked without it is right.
-    if args.audio == STDIN or any(source is stdin for _, source in sources):
+    # Standard input (a download, perhaps) is read once every argument checked without it is right:
+    # the audio files too, so a mistyped path is not reported only after the whole download.
+    if args.audio != STDIN:
+        check_identify_audio(args.audio)
+    check_voiceprint_clips([(label, source) for label, source in sources if source is not stdin])
+    if args.audio == STDIN:
         args.pending = "nothing was sent"
-        if args.audio == STDIN:
-            stdin.load(_validation.MAX_AUDIO_BYTES, "the audio to identify")
-        else:
-            stdin.load(_validation.MAX_VOICEPRINT_AUDIO_BYTES, "a voiceprint's audio")
-    check_identify_audio(args, sources, stdin if args.audio == STDIN else None)
+        stdin.load(_validation.MAX_AUDIO_BYTES, "the audio to identify")
+        check_identify_audio(args.audio, stdin)
+    elif any(source is stdin for _, source in sources):
+        args.pending = "nothing was sent"
+        stdin.load(_validation.MAX_VOICEPRINT_AUDIO_BYTES, "a voiceprint's audio")
+        check_stdin_clip(stdin)
     audio, media_key = upload_source(stdin if args.audio == STDIN else args.audio)
     name = StdinAudio.name if args.audio == STDIN else Path(args.audio).name
     with _client(args) as client:
