@@ -1061,8 +1061,8 @@ def test_a_voiceprint_with_slashes_on_the_command_line_is_taken_as_it_is(size: i
     [
         ('{"voiceprint": "QUJD"', 'JSON with no voiceprint (a string at "voiceprint")'),
         ('{"voiceprint": 123}', 'JSON with no voiceprint (a string at "voiceprint")'),
-        ("", "holds no voiceprint (the file is empty or blank)"),
-        ("\n  \n", "holds no voiceprint (the file is empty or blank)"),
+        ("", "holds no voiceprint (empty or blank)"),
+        ("\n  \n", "holds no voiceprint (empty or blank)"),
     ],
     ids=["truncated-json", "voiceprint-not-a-string", "empty", "blank-lines"],
 )

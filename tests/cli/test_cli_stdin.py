@@ -6,6 +6,7 @@ one over the API's size limit and ``-`` given twice are refused before anything 
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 import tempfile
@@ -207,6 +208,50 @@ def test_a_piped_clip_enrolls_its_voiceprint_in_identify(
     assert parse_rttm(run.out) == truth_rows("meeting")
     assert env.stats.requests["voiceprint"] == 1
     assert (uploads[0][0].endswith("/stdin"), uploads[0][1]) == (True, clip)
+
+
+@pytest.mark.parametrize("shape", ["line", "json", "redirected"])
+def test_a_voiceprint_piped_to_a_voiceprint_option_is_used_as_it_is_not_enrolled(
+    env: Sandbox,
+    audio: Audio,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    uploads: list[tuple[str, bytes]],
+    shape: str,
+) -> None:
+    """``vault read -field=vp ... | ... --voiceprint Alice=-``: text piped in is the voiceprint itself
+    (its one line, or the JSON ``job ID --wait --format json`` prints), not a clip to upload, enroll,
+    and pay for."""
+    text = json.dumps({"status": "succeeded", "voiceprint": audio.alice}) if shape == "json" else f"{audio.alice}\n"
+    argv = [*FAST_POLL, *identify_argv(audio.meeting, {"Alice": "-", "Bob": audio.bob}, "--format", "rttm")]
+    if shape == "redirected":
+        saved = tmp_path / "alice.vp"
+        saved.write_bytes(b"ignored before the position\n" + text.encode())
+        with saved.open("rb") as redirected:
+            redirected.readline()  # standard input is read from where it stands
+            monkeypatch.setattr(sys, "stdin", _Stdin(redirected))
+            run = run_cli(capsys, *argv)
+    else:
+        with _piped(monkeypatch, text.encode()):
+            run = run_cli(capsys, *argv)
+
+    assert run.code == 0, run.err
+    assert parse_rttm(run.out) == truth_rows("meeting")
+    assert env.stats.requests["voiceprint"] == 0
+    assert [data for _, data in uploads] == [audio.meeting.read_bytes()]
+
+
+def test_text_piped_to_a_voiceprint_option_that_is_no_voiceprint_exits_two_and_sends_nothing(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two lines piped in are refused as a voiceprint, as in a text file, rather than enrolled as audio."""
+    with _piped(monkeypatch, f"{audio.alice}\n{audio.bob}\n".encode()):
+        run = run_cli(capsys, *identify_argv(audio.meeting, {"Alice": "-", "Bob": audio.bob}))
+
+    assert run.code == USAGE
+    assert "--voiceprint Alice=-: holds 2 lines" in run.err
+    assert sum(env.stats.requests.values()) == 0
 
 
 def test_voiceprint_of_piped_audio_prints_the_voiceprint(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -123,10 +124,36 @@ class StdinAudio:
         if self.size == 0:
             raise _usage_error(f"{where} is empty: pipe or redirect the audio in; nothing was sent")
 
+    def text(self) -> str | None:
+        """What was read, when it is text rather than audio: at most :data:`MAX_TEXT_BYTES` of UTF-8
+        with no control character but whitespace (every audio format's header holds some: a NUL
+        byte at least). ``--voiceprint LABEL=-`` takes such text as the voiceprint itself rather
+        than a clip to enroll, which would be uploaded and billed, and fail. None: audio.
+        :meth:`load` must have run; the file is left where it was.
+        """
+        if self.size > MAX_TEXT_BYTES:
+            return None
+        start = self.audio.tell()
+        try:
+            data = self.audio.read(self.size)
+        finally:
+            self.audio.seek(start)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return None if _CONTROL.search(text) else text
+
     def close(self) -> None:
         """Delete the copy of a pipe (the redirected file itself is left to its owner)."""
         if self.spooled and self.file is not None:
             self.file.close()
+
+
+#: The most that standard input may hold to be read as text (a voiceprint, or the JSON that
+#: ``job ID --wait --format json`` prints: a few tens of kB) rather than as audio.
+MAX_TEXT_BYTES = 1 << 20
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _regular_file_left(buffer: IO[bytes]) -> int | None:

@@ -516,8 +516,7 @@ _STANDARD_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
 def _voiceprint_in_text_file(label: str, source: str, path: Path) -> str:
-    """The voiceprint a text file holds: its one non-empty line (two lines would be sent, and billed,
-    as one), or the ``voiceprint`` of the JSON that ``job ID --wait --format json`` prints."""
+    """The voiceprint a text file holds (see :func:`voiceprint_in_text`)."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -525,6 +524,13 @@ def _voiceprint_in_text_file(label: str, source: str, path: Path) -> str:
             f"--voiceprint {label}={source}: neither audio ({', '.join(sorted(AUDIO_EXTENSIONS))}) "
             "nor a UTF-8 text file holding a voiceprint"
         ) from None
+    return voiceprint_in_text(f"--voiceprint {label}={source}", text)
+
+
+def voiceprint_in_text(given: str, text: str) -> str:
+    """The voiceprint *text* holds (a text file, or what was piped to ``--voiceprint LABEL=-``): its
+    one non-empty line (two lines would be sent, and billed, as one), or the ``voiceprint`` of the
+    JSON that ``job ID --wait --format json`` prints. *given*: the option, for messages."""
     if text.lstrip().startswith("{"):
         try:
             document = json.loads(text)
@@ -532,15 +538,14 @@ def _voiceprint_in_text_file(label: str, source: str, path: Path) -> str:
             document = None
         voiceprint = document.get("voiceprint") if isinstance(document, dict) else None
         if not isinstance(voiceprint, str):
-            raise CLIError(f'--voiceprint {label}={source}: JSON with no voiceprint (a string at "voiceprint")')
+            raise CLIError(f'{given}: JSON with no voiceprint (a string at "voiceprint")')
         return voiceprint
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
-        raise CLIError(f"--voiceprint {label}={source}: holds no voiceprint (the file is empty or blank)")
+        raise CLIError(f"{given}: holds no voiceprint (empty or blank)")
     if len(lines) > 1:
         raise CLIError(
-            f"--voiceprint {label}={source}: holds {len(lines)} lines; a voiceprint is one line "
-            "(if it was wrapped, join it: tr -d '\\n')"
+            f"{given}: holds {len(lines)} lines; a voiceprint is one line (if it was wrapped, join it: tr -d '\\n')"
         )
     return lines[0]
 
@@ -763,7 +768,13 @@ def _identify(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     elif any(source is stdin for _, source in sources):
         args.pending = "nothing was sent"
         stdin.load(_validation.MAX_VOICEPRINT_AUDIO_BYTES, "a voiceprint's audio")
-        check_stdin_clip(stdin)
+        piped = stdin.text()
+        if piped is None:
+            check_stdin_clip(stdin)
+        else:  # a voiceprint piped in (`vault read -field=vp ... | ... --voiceprint Alice=-`), not a clip
+            voiceprint = voiceprint_in_text(stdin.given, piped)
+            sources = [(label, voiceprint if source is stdin else source) for label, source in sources]
+            check_voiceprint_labels(sources)
     audio, media_key = upload_source(stdin if args.audio == STDIN else args.audio)
     name = StdinAudio.name if args.audio == STDIN else Path(args.audio).name
     with _client(args) as client:
@@ -1083,7 +1094,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=parse_voiceprint_arg,
         metavar="LABEL=FILE_OR_STRING",
         help="an enrolled speaker: an audio file to enroll, a text file holding a voiceprint, or the voiceprint; "
-        "LABEL=- enrolls audio read from standard input (- is read once: for AUDIO or for one --voiceprint)",
+        "LABEL=- reads standard input: audio to enroll, or text holding the voiceprint "
+        "(- is read once: for AUDIO or for one --voiceprint)",
     )
     add_job_options(identify)
     identify.add_argument("--webhook", help="http(s) URL that receives the result")
