@@ -21,8 +21,17 @@ def test_a_validation_error_about_an_int_too_long_to_print_shows_its_size() -> N
 def test_a_long_value_is_shortened_in_the_message() -> None:
     """Values are cut to 80 characters so a 20,000-character voiceprint does not flood a log line."""
     error = ValidationError("voiceprints[0].voiceprint", "x" * 500, "too long")
-    assert str(error) == f"voiceprints[0].voiceprint={('x' * 500)!r:.77}...: too long"
+    assert str(error) == f"voiceprints[0].voiceprint='{'x' * 37}...{'x' * 38}': too long"
     assert error.value == "x" * 500
+
+
+def test_a_long_path_keeps_its_file_name_in_the_message() -> None:
+    """A value is cut in its middle: the end of a deep path, its file name, is what the reader needs."""
+    path = "/srv/" + "deeply-nested-folder/" * 8 + "meeting-2026-11-27.wav"
+    error = ValidationError("audio", path, "no such file")
+    assert str(error).startswith("audio='/srv/deeply-nested-folder/")
+    assert str(error).endswith("/meeting-2026-11-27.wav': no such file")
+    assert len(str(error)) == len("audio=") + 80 + len(": no such file")
 
 
 def _one_of_each() -> list[errors.PyannoteAIError]:

@@ -150,14 +150,21 @@ def test_a_bad_wait_timeout_exits_two_before_anything_is_sent(
     ],
 )
 def test_a_voiceprint_source_that_cannot_be_a_voiceprint_exits_two_before_anything_is_sent(
-    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, source: str, needle: str
+    env: Sandbox,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    source: str,
+    needle: str,
 ) -> None:
     """A missing file name (with a '.', '-' or '_', which a voiceprint given on the command line, in
     standard base64, never has), a folder, or a text file of more than one line is not sent as the
     voiceprint: it would be billed, and fail as "Invalid voiceprint"."""
-    two_lines = tmp_path / "alice.txt"
-    two_lines.write_text(f"{voiceprint_for('Alice')}\nstray line\n")
-    given = source.format(folder=tmp_path, two_lines=two_lines)
+    (tmp_path / "voiceprints").mkdir()
+    (tmp_path / "alice.txt").write_text(f"{voiceprint_for('Alice')}\nstray line\n")
+    monkeypatch.chdir(tmp_path)  # short relative paths, quoted whole (a long one is cut in its middle)
+    given = source.format(folder="voiceprints", two_lines="alice.txt")
     run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={given}")
 
     assert run.code == USAGE
@@ -636,15 +643,16 @@ def test_an_sdk_validation_error_names_the_option_the_user_typed(
     audio: Audio,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     argv: list[str],
     named: str,
     parameter: str,
 ) -> None:
     """The one error line names the command-line option (--threshold, --voiceprint LABEL) with the value
     and rule, not the SDK's parameter (matching.threshold, audio, max_items); exit 2 and nothing is sent."""
-    long = tmp_path / "long40.wav"
-    long.write_bytes(voice_sample("Alice", 40.0))
-    values = {"meeting": audio.meeting, "alice": audio.alice, "long": long}
+    (tmp_path / "long40.wav").write_bytes(voice_sample("Alice", 40.0))
+    monkeypatch.chdir(tmp_path)  # a short relative path, quoted whole (a long one is cut in its middle)
+    values = {"meeting": audio.meeting, "alice": audio.alice, "long": "long40.wav"}
     run = run_cli(capsys, *[arg.format(**values) for arg in argv])
 
     assert run.code == USAGE and run.out == ""
@@ -1111,10 +1119,11 @@ def test_a_long_bogus_voiceprint_is_quoted_cut_to_80_characters_in_the_error(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], source: str, needle: str
 ) -> None:
     """A bogus voiceprint can be thousands of characters (a wrong file pasted): the error line quotes
-    at most 80 of them, the last three '...' when it was cut, so that it stays one readable line."""
+    at most 80 of them, its beginning and end around a '...' when it was cut, so that it stays one
+    readable line."""
     run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={source}")
 
-    shown = source if len(source) <= 80 else source[:77] + "..."
+    shown = source if len(source) <= 80 else source[:38] + "..." + source[-39:]
     assert run.code == USAGE
     assert _assert_one_error_line(run.err).startswith(f"error: --voiceprint Alice={shown}: {needle}")
     assert sum(env.stats.requests.values()) == 0

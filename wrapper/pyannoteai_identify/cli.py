@@ -508,8 +508,9 @@ def _is(test: Callable[[], bool]) -> bool:
 
 
 def _cut(text: str, limit: int = 80) -> str:
-    """*text* for a message, cut to *limit* characters (a voiceprint may be thousands long)."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    """*text* for a message, cut to *limit* characters around its middle (a voiceprint may be
+    thousands long; a long path keeps its file name)."""
+    return errors._elided(text, limit)
 
 
 _STANDARD_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")

@@ -108,12 +108,21 @@ def _unprintable(value: object) -> str:
 
 def _short_repr(value: object) -> str:
     """``repr(value)`` for a message, cut to 80 characters (a 20,000-character voiceprint must not
-    flood a log line)."""
+    flood a log line) by :func:`_elided`."""
     try:
         shown = repr(value)
     except ValueError:
         return _unprintable(value)
-    return shown if len(shown) <= 80 else shown[:77] + "..."
+    return _elided(shown, 80)
+
+
+def _elided(text: str, limit: int) -> str:
+    """*text*, or its beginning and its end around a ``...``, *limit* characters in all: a value's end
+    says as much as its beginning (a long path's file name, a URL's last segment)."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 3) // 2
+    return text[:head] + "..." + text[len(text) - (limit - 3 - head) :]
 
 
 class ConfigurationError(PyannoteAIError):
