@@ -239,6 +239,25 @@ async def test_each_response_record_carries_structured_fields_for_json_formatter
     assert isinstance(retry.__dict__.get("delay"), float)
 
 
+async def test_a_retry_warning_after_an_answer_carries_its_request_id_and_elapsed_time(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The CHANGELOG promises that each retry's WARNING carries ``elapsed`` and ``request_id`` as
+    the DEBUG line does: a service logging at WARNING sees only this record of a 503, and its
+    request id is what support asks for."""
+    router.get(f"/v1/jobs/{JOB_ID}").mock(
+        side_effect=[
+            httpx.Response(503, json={"requestId": "body-789", "message": "down"}),
+            job_response("running"),
+        ]
+    )
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        await api.get_job(JOB_ID)
+    (retry,) = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.WARNING]
+    assert retry.__dict__.get("request_id") == "body-789"
+    assert isinstance(retry.__dict__.get("elapsed"), float)
+
+
 async def test_the_presigned_upload_is_logged_at_debug_with_its_status_and_elapsed_time(
     api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
