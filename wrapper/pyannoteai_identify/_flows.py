@@ -404,15 +404,26 @@ def send(
             # Raised outside the except block: neither __cause__ nor __context__ keeps the httpx
             # error, which holds the request and so its Authorization header.
             raise _connection_error(request, lost, creates_job, attempt + 1)
-        _log(request, response, time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        _log(request, response, elapsed)
         ctx.throttle.observe(response.status_code, response.headers, ctx.clock(), ctx.retry.retry_after_cap, generation)
         if retryable and ctx.retry.should_retry(request.method, attempt, status=response.status_code):
             backoff = ctx.retry.delay(attempt, response.headers)
             if backoff is not None and _in_time(ctx, deadline, backoff):
+                # The same request fields as the DEBUG line: at WARNING this is the only record of
+                # the refused answer, and its request id is what support asks for.
+                request_id = _core.request_id_of(response, _core.error_body(response))
                 log_with(
                     logger,
                     logging.WARNING,
-                    _fields(request, status_code=response.status_code, attempt=attempt + 1, delay=float(backoff)),
+                    _fields(
+                        request,
+                        status_code=response.status_code,
+                        elapsed=elapsed,
+                        request_id=request_id,
+                        attempt=attempt + 1,
+                        delay=float(backoff),
+                    ),
                     "%s %s answered %d; retry %d in %.2f s",
                     request.method,
                     request.url.path,
