@@ -1175,7 +1175,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--tolerance",
         type=seconds_or_zero,
         default=600.0,
-        help="seconds the timestamp may be off (default 600), as tolerance= in Python (0: this second only)",
+        help=(
+            "seconds the timestamp may be off (default 600), as tolerance= in Python; the age is not "
+            "rounded, so 0 refuses even a delivery signed a moment ago"
+        ),
     )
     window.add_argument(
         "--no-tolerance",
