@@ -197,6 +197,24 @@ def test_no_wait_prints_only_the_job_id_and_job_wait_then_returns_the_result(
     assert parse_rttm((tmp_path / "r.rttm").read_text(encoding="utf-8")) == truth_rows(job_id)
 
 
+def test_no_wait_with_an_output_file_writes_the_job_id_there(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`-o FILE` is where the command's output goes ("write the result to this file"; exit 6 says
+    "its result (with --no-wait, its id) could not be written"): with --no-wait the output is the
+    id of the billed job, which must not be dropped because a script looks for it in FILE."""
+    target = tmp_path / "job.txt"
+
+    code, out, _ = _identify(capsys, audio, "--no-wait", "-o", str(target))
+
+    assert code == OK
+    assert env.stats.requests["identify"] == 1
+    assert target.exists(), "the job id went to standard output only; -o was ignored"
+    job_id = target.read_text(encoding="utf-8").strip()
+    assert job_id and out == ""
+    assert run_cli(capsys, *FAST_POLL, "job", job_id, "--wait", "--format", "json").code == OK
+
+
 def test_a_url_given_as_audio_is_passed_on_without_an_upload(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
 ) -> None:
