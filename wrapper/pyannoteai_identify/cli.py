@@ -797,8 +797,9 @@ def _identify(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
             )
         args.enrolled = []  # the identify job exists: its result is what to resume, not the enrollments
         if args.no_wait:
-            with writing_result_of(job.id, None, state="was submitted", what="its id"):
-                print(job.id)
+            # The job's id is this command's output: it goes where -o says, as a result would.
+            with writing_result_of(job.id, args.output, state="was submitted", what="its id"):
+                _write_text(f"{job.id}\n", args.output)
             return OK
         file_id = _file_id(args.audio)
         announce_submitted(args, job, resume=fetch_command(job.id, args.format, file_id, args.output))
@@ -1104,7 +1105,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "json", "rttm"), default="table", help="how to print the result (default: table)"
     )
     identify.add_argument("-o", "--output", help="write the result to this file, in --format")
-    identify.add_argument("--no-wait", action="store_true", help="print the job id and exit")
+    identify.add_argument("--no-wait", action="store_true", help="print the job id (to -o OUTPUT when given) and exit")
     identify.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)
     identify.set_defaults(func=cmd_identify)
 
