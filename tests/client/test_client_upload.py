@@ -21,6 +21,7 @@ from pyannoteai_identify import (
     ConfigurationError,
     InvalidResponseError,
     PyannoteAIError,
+    ServerError,
 )
 from pyannoteai_identify._upload import CHUNK_SIZE
 
@@ -249,6 +250,23 @@ async def test_a_refused_put_raises_api_error_with_the_storage_message(
     with pytest.raises(APIError, match="AccessDenied") as caught:
         await api.upload(path)
     assert caught.value.status_code == 403
+
+
+@pytest.mark.parametrize(("status", "error_type"), [(500, ServerError), (503, ServerError), (403, APIError)])
+async def test_a_put_the_storage_failed_is_a_server_error_and_a_refused_one_a_plain_api_error(
+    api: Api, router: respx.Router, tmp_path: Path, status: int, error_type: type[APIError]
+) -> None:
+    """A 5xx of the storage is a ServerError, as the API's own are, so code that catches ServerError
+    to try again later catches it too; a refusal (an expired signature) stays a plain APIError, not
+    an AuthenticationError that would send the caller to check the API key."""
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    router.put(PRESIGNED_URL).respond(status, text="<Error>storage</Error>")
+    path = tmp_path / "a.wav"
+    path.write_bytes(b"RIFF")
+    with pytest.raises(APIError) as caught:
+        await api.upload(path)
+    assert type(caught.value) is error_type
+    assert caught.value.status_code == status
 
 
 @pytest.mark.parametrize(

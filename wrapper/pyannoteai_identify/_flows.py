@@ -608,7 +608,9 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
     _log(put.request, put, time.perf_counter() - started, shown=hide_secrets(presigned))
     if not 200 <= put.status_code < 300:
         error = _core.error_for(put)
-        raise APIError(
+        # A storage 5xx is a ServerError like the API's (try again later); a refusal (an expired
+        # signature) stays a plain APIError: error_for's type would blame the API key for a 401/403.
+        raise (ServerError if put.status_code >= 500 else APIError)(
             f"uploading to the presigned URL failed: {error.message}",
             status_code=put.status_code,
             headers=dict(put.headers),

@@ -242,7 +242,7 @@ class RateLimitError(APIError):
 
 
 class ServerError(APIError):
-    """5xx: the API failed; safe reads were already retried."""
+    """5xx: the API (or, for an upload, its storage) failed; safe reads were already retried."""
 
 
 class InvalidResponseError(APIError):
