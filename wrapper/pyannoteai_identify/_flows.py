@@ -264,13 +264,20 @@ class Throttle:
         a batch with its own limiter, is not slowed down for good by one exhausted window. Only a
         request reserved under the current *generation* (``None``: the current one) can lift it.
         """
-        if status != 429 and _refilled(headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-limit")):
-            with self._lock:
-                if generation is None or generation == self._generation:
-                    self._spacing = 0.0
-            return
-        if status != 429 and not quota_exhausted(headers):
-            return
+        if status != 429:
+            remaining = headers.get("x-ratelimit-remaining")
+            if remaining is None:
+                # Nothing said about the budget (most responses): neither refilled nor exhausted, so
+                # nothing to learn. Returning here spares the other header look-ups (httpx scans every
+                # header for each), a few µs of every request.
+                return
+            if _refilled(remaining, headers.get("x-ratelimit-limit")):
+                with self._lock:
+                    if generation is None or generation == self._generation:
+                        self._spacing = 0.0
+                return
+            if not quota_exhausted(headers):
+                return
         hold = rate_limit_gap(headers, time.time())
         limit = rate_limit(headers, default=math.nan)
         with self._lock:
