@@ -454,3 +454,18 @@ def test_a_job_submitted_without_a_webhook_has_no_delivery(pyannoteai_mock: Mock
     assert json.loads(pyannoteai_mock.delivery(subscribed.id)[0])["jobId"] == subscribed.id
     with pytest.raises(ValueError, match="webhook"):
         pyannoteai_mock.delivery(forgotten.id)
+
+
+@pytest.mark.parametrize("outcome", ["expired", "succeded", "cancelled"])
+def test_an_outcome_that_is_no_job_status_is_refused_when_set_not_answered_as_a_status(
+    pyannoteai_mock: MockAPI, outcome: str
+) -> None:
+    """A job's status is one of the contract's JobStatus values (api-reference §4.1): the API never
+    answers ``"expired"`` (an expired job is a 404) nor a misspelt ``"succeded"``. The mock took any
+    string as ``outcome`` and answered it as the job's status on every poll, so the code under test
+    saw a status the API never sends and a wait ran into its 24 h timeout (hundreds of polls) with
+    "is still expired", far from the line that set it. The assignment says what is wrong instead."""
+    with pytest.raises(ValueError, match=outcome):
+        pyannoteai_mock.outcome = outcome  # type: ignore[assignment]
+    with pytest.raises(ValueError, match=outcome):
+        MockAPI(outcome=outcome)  # type: ignore[arg-type]
