@@ -709,13 +709,14 @@ def test_a_delivery_of_an_added_running_job_ends_it_instead_of_looping_for_ever(
 
 @pytest.mark.timeout(5)
 def test_a_delivery_for_an_outcome_that_never_ends_a_job_is_refused_not_looped_on(pyannoteai_mock: MockAPI) -> None:
-    """``outcome = "cancelled"`` (the British spelling; the contract says ``canceled``) is no final
-    status: ``delivery()`` advanced the job for ever. It says what is wrong instead."""
-    pyannoteai_mock.outcome = "cancelled"  # type: ignore[assignment]
+    """``outcome = "running"`` (a job that never ends) is no final status: ``delivery()`` advanced the
+    job for ever. It says what is wrong instead. (An outcome that is no status at all, such as
+    ``"cancelled"``, is refused when set: test_wrapper_testing_plugin_fidelity.py.)"""
+    pyannoteai_mock.outcome = "running"  # type: ignore[assignment]
     with pyannoteai_mock.client() as client:
         job = client.identify("https://example.com/a.wav", {"Alice": "QUJD"}, webhook="https://example.com/hook")
 
-    with pytest.raises(ValueError, match="cancelled"):
+    with pytest.raises(ValueError, match="running"):
         pyannoteai_mock.delivery(job.id)
 
 

@@ -91,6 +91,8 @@ Kind: TypeAlias = Literal["identify", "voiceprint", "diarization"]
 FinalStatus: TypeAlias = Literal["succeeded", "failed", "canceled"]
 _SPEC = SpecReader(__name__)
 _TERMINAL: frozenset[str] = frozenset(_SPEC.schema("JobStatus", "x-terminal"))
+#: Every status the API answers (the contract's ``JobStatus`` enum): what ``MockAPI.outcome`` may be.
+_STATUSES: tuple[str, ...] = tuple(_SPEC.schema("JobStatus", "enum"))
 
 
 def _delivery_header_values(name: str) -> tuple[str, ...]:
@@ -669,6 +671,16 @@ class MockAPI:
             f"requests=<{len(self.requests)} recorded>, uploads=<{len(self.uploads)}>, jobs=<{len(self._jobs)}>, "
             f"sleeps=<{len(self.sleeps)}>)"
         )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Checked when set (the constructor too): a job's outcome becomes the status its polls answer,
+        # and the API answers none but JobStatus ("expired" is a 404; a typo never ends the job).
+        if name == "outcome" and value not in _STATUSES:
+            raise ValueError(
+                f"outcome={value!r}: must be a job status of the contract, {', '.join(_STATUSES)} "
+                "(a job that expired answers 404: advance() past retention_seconds)"
+            )
+        super().__setattr__(name, value)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
