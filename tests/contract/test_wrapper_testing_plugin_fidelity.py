@@ -469,3 +469,16 @@ def test_an_outcome_that_is_no_job_status_is_refused_when_set_not_answered_as_a_
         pyannoteai_mock.outcome = outcome  # type: ignore[assignment]
     with pytest.raises(ValueError, match=outcome):
         MockAPI(outcome=outcome)  # type: ignore[arg-type]
+
+
+def test_num_speakers_beyond_the_voiceprints_gives_that_many_diarized_speakers(pyannoteai_mock: MockAPI) -> None:
+    """numSpeakers is the exact number of speakers (api-reference §3.4, §3.6: "Equivalent to sending
+    minSpeakers==maxSpeakers"): with two speakers and only one enrolled voiceprint, the API diarizes
+    two speakers and the second one matches nobody. The mock answered a single speaker, so a test of
+    how the code under test reports an unknown speaker could not be written against it."""
+    with pyannoteai_mock.client() as client:
+        job = client.identify(AUDIO, voiceprints={"Alice": "QUFB"}, num_speakers=2)
+        result = client.wait(job)
+    assert len({segment.speaker for segment in result.diarization}) == 2
+    matches = {turn.diarization_speaker: turn.match for turn in result.identification}
+    assert sorted(matches.values(), key=str) == ["Alice", None]
