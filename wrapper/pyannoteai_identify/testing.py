@@ -1029,8 +1029,11 @@ class MockAPI:
         if job.kind == "voiceprint":
             return make_voiceprint_output(make_voiceprint(str(job.request.get("url", job.job_id))))
         labels = [voiceprint["label"] for voiceprint in job.request.get("voiceprints", [])]
+        # numSpeakers is the exact number of diarized speakers: those beyond the voiceprints match none.
+        speakers = job.request.get("numSpeakers") or len(labels)
         output = make_identify_output(
-            labels[: job.request.get("numSpeakers") or len(labels)],
+            labels[:speakers],
+            unmatched=max(0, speakers - len(labels)),
             confidence=bool(job.request.get("confidence")),
             exclusive=bool(job.request.get("exclusive")),
             turn_level_confidence=bool(job.request.get("turnLevelConfidence")),
