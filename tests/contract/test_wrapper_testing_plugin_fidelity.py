@@ -9,6 +9,7 @@ rate-limit headers, one-shot upload URLs, jobs that never expired.
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from typing import Any
 
@@ -482,3 +483,33 @@ def test_num_speakers_beyond_the_voiceprints_gives_that_many_diarized_speakers(p
     assert len({segment.speaker for segment in result.diarization}) == 2
     matches = {turn.diarization_speaker: turn.match for turn in result.identification}
     assert sorted(matches.values(), key=str) == ["Alice", None]
+
+
+@pytest.mark.timeout(60)
+def test_a_client_shared_by_threads_gets_answers_not_errors_from_the_mock(pyannoteai_mock: MockAPI) -> None:
+    """README: "One ``Client`` may be shared by threads" (and ``identify_batch`` on a ``Client`` runs its
+    requests on worker threads). The mock's handler read and changed its job table with no lock, so
+    a listing or a purge iterating it while another thread submitted raised ``RuntimeError:
+    dictionary changed size during iteration`` out of the client: the code under test failed at
+    random. Thread switches are made frequent here so the race shows on every run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    errors: list[BaseException] = []
+
+    def work(_: int) -> None:
+        try:
+            job = client.submit_voiceprint(AUDIO)
+            client.get_job(job.id)
+            list(client.jobs(page_size=100))
+        except Exception as error:  # collected, asserted on below
+            errors.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with pyannoteai_mock.client() as client, ThreadPoolExecutor(8) as pool:
+            list(pool.map(work, range(300)))
+    finally:
+        sys.setswitchinterval(interval)
+    assert [repr(error) for error in errors] == []
+    assert len(pyannoteai_mock.calls("voiceprint")) == 300
