@@ -28,6 +28,7 @@ import json
 import math
 import os
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -655,6 +656,9 @@ class MockAPI:
     # Cursors are UUIDs whose low bits carry a job's position and whose high bits are this mock's own
     # (as the sandbox's), so they survive a job changing status and foreign ones are recognised.
     _cursor_base: int = field(default_factory=lambda: uuid.uuid4().int & ~_SEQ_MASK, repr=False)
+    # One Client may be shared by threads (README), and identify_batch on a Client sends from worker
+    # threads: requests, and the test's own calls, read and change the mock's state one at a time.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __repr__(self) -> str:
         # Short whatever the test did: the requests (uploads included) and the uploaded bytes are
@@ -699,8 +703,9 @@ class MockAPI:
         return self._now
 
     def _sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self._now += seconds
+        with self._lock:
+            self.sleeps.append(seconds)
+            self._now += seconds
 
     async def _async_sleep(self, seconds: float) -> None:
         import anyio.lowlevel  # httpx's own dependency; imported late to keep the plugin's import cheap
@@ -717,7 +722,8 @@ class MockAPI:
         """
         if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not seconds >= 0:
             raise ValueError(f"seconds={seconds!r}: must be a number of seconds >= 0")
-        self._now += seconds
+        with self._lock:
+            self._now += seconds
 
     def _stamp(self) -> str:
         """The current time on the virtual clock, as the API writes ``createdAt``."""
@@ -759,15 +765,17 @@ class MockAPI:
     def job_ids(self) -> list[str]:
         """The ids of the jobs the mock holds, oldest first: submitted through it or added with
         :meth:`add_job` (for :meth:`delivery` when the code under test does not return the id)."""
-        self._purge()
-        return list(self._jobs)
+        with self._lock:
+            self._purge()
+            return list(self._jobs)
 
     def _add(self, job: _Job) -> None:
-        self._purge()
-        self._seq += 1
-        job.seq = self._seq
-        self._jobs.pop(job.job_id, None)  # a reused id: the job moves to the newest position
-        self._jobs[job.job_id] = job
+        with self._lock:
+            self._purge()
+            self._seq += 1
+            job.seq = self._seq
+            self._jobs.pop(job.job_id, None)  # a reused id: the job moves to the newest position
+            self._jobs[job.job_id] = job
 
     def add_job(
         self,
@@ -823,7 +831,8 @@ class MockAPI:
                 else _api_error(httpx.codes.get_reason_phrase(status_code) or "Error")
             )
         canned = (status_code, json, dict(headers or {}))
-        self._queued.setdefault(operation_id, []).extend([canned] * times)
+        with self._lock:
+            self._queued.setdefault(operation_id, []).extend([canned] * times)
 
     def delivery(
         self, job_id: str, secret: str | None = None, *, status_only: bool | None = None
@@ -843,6 +852,10 @@ class MockAPI:
             KeyError: no such job (or it was deleted after ``retention_seconds``).
             ValueError: the job was submitted without a ``webhook``: the API delivers none.
         """
+        with self._lock:
+            return self._delivery(job_id, secret, status_only)
+
+    def _delivery(self, job_id: str, secret: str | None, status_only: bool | None) -> tuple[bytes, dict[str, str]]:
         self._purge()
         job = self._jobs[job_id]
         if job.request and not job.request.get("webhook"):  # submitted (add_job's jobs have no request)
@@ -896,8 +909,12 @@ class MockAPI:
     # the handler
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        """Answer *request* as the API would; record it."""
+        """Answer *request* as the API would; record it (one request at a time, whatever the thread)."""
         content = request.read()
+        with self._lock:
+            return self._handle(request, content)
+
+    def _handle(self, request: httpx.Request, content: bytes) -> httpx.Response:
         operation_id: str | None
         if request.method == "PUT" and str(request.url) in self._presigned:
             response, operation_id = self._upload(request, content), _UPLOAD
