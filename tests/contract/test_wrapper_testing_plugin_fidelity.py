@@ -513,3 +513,17 @@ def test_a_client_shared_by_threads_gets_answers_not_errors_from_the_mock(pyanno
         sys.setswitchinterval(interval)
     assert [repr(error) for error in errors] == []
     assert len(pyannoteai_mock.calls("voiceprint")) == 300
+
+
+def test_a_recorded_requests_headers_are_looked_up_whatever_the_case_as_in_httpx(pyannoteai_mock: MockAPI) -> None:
+    """HTTP header names are case-insensitive, and httpx's (and respx's recorded) ``request.headers``
+    find ``"User-Agent"`` as ``"user-agent"``. A RecordedRequest's headers were a plain dict of
+    lowercase names, so the natural ``request.headers["Content-Type"]`` raised KeyError, and
+    ``"Authorization" not in request.headers`` passed for a request that sent one."""
+    with pyannoteai_mock.client() as client:
+        client.submit_voiceprint(AUDIO)
+    (request,) = pyannoteai_mock.calls("voiceprint")
+    assert request.headers["Content-Type"] == request.headers["content-type"] == "application/json"
+    assert "Authorization" in request.headers
+    assert request.headers.get("User-Agent", "").startswith("pyannoteai-identify/")
+    assert "[secure]" in repr(request.headers)
