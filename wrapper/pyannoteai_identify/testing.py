@@ -196,7 +196,16 @@ def make_diarization_output(
 class _RecordedHeaders(dict[str, str]):
     """A recorded request's headers (lowercase names), a plain dict whose repr masks Authorization,
     as httpx's does: a client refused by the mock may have sent the team's real key, and a failing
-    assertion prints what it compares."""
+    assertion prints what it compares. Names are looked up whatever their case, as in httpx."""
+
+    def __getitem__(self, name: str) -> str:
+        return super().__getitem__(name.lower() if isinstance(name, str) else name)
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name.lower() if isinstance(name, str) else name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return super().get(name.lower() if isinstance(name, str) else name, default)
 
     def __repr__(self) -> str:
         return repr({name: "[secure]" if name == "authorization" else value for name, value in self.items()})
