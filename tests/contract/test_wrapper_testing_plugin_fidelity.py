@@ -527,3 +527,20 @@ def test_a_recorded_requests_headers_are_looked_up_whatever_the_case_as_in_httpx
     assert "Authorization" in request.headers
     assert request.headers.get("User-Agent", "").startswith("pyannoteai-identify/")
     assert "[secure]" in repr(request.headers)
+
+
+def test_num_speakers_sent_as_a_float_that_the_mock_accepted_is_answered_not_crashed_on(
+    pyannoteai_mock: MockAPI,
+) -> None:
+    """numSpeakers is a JSON number upstream (api-reference §1.3), and the contract's integer admits
+    ``2.0`` (JSON Schema), so the mock accepts it, as code that is not this package's client may send
+    it. Its first poll then crashed the mock's handler (``labels[:2.0]``: TypeError, surfacing as
+    respx's SideEffectError) instead of answering the job."""
+    body = {"url": AUDIO, "voiceprints": [*VOICEPRINTS, {"label": "Bob", "voiceprint": "QkJC"}], "numSpeakers": 1.0}
+    created = httpx.post(f"{API}/v1/identify", json=body, headers=AUTH)
+    assert created.status_code == 200
+
+    polled = httpx.get(f"{API}/v1/jobs/{created.json()['jobId']}", headers=AUTH)
+
+    assert polled.status_code == 200
+    assert {turn["match"] for turn in polled.json()["output"]["identification"]} == {"Alice"}
