@@ -1056,7 +1056,8 @@ class MockAPI:
             return make_voiceprint_output(make_voiceprint(str(job.request.get("url", job.job_id))))
         labels = [voiceprint["label"] for voiceprint in job.request.get("voiceprints", [])]
         # numSpeakers is the exact number of diarized speakers: those beyond the voiceprints match none.
-        speakers = job.request.get("numSpeakers") or len(labels)
+        # A JSON number (2.0 is the integer 2 to the contract's schema, and the API types it `number`).
+        speakers = int(job.request.get("numSpeakers") or len(labels))
         output = make_identify_output(
             labels[:speakers],
             unmatched=max(0, speakers - len(labels)),
