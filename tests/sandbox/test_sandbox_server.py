@@ -273,3 +273,18 @@ def test_the_command_names_every_refused_option_as_typed(
     named as its parameters. They are named as the options too."""
     assert serve(argv, out=io.StringIO()) == 2
     assert capsys.readouterr().err.startswith(said)
+
+
+def test_no_thread_of_a_closed_sandbox_outlives_its_close() -> None:
+    """A test that gets a sandbox of its own (``@pytest.mark.sandbox(...)``, ``running_sandbox()``)
+    ends with ``close()``: a suite that checks for leaked threads between tests (as demanding ones
+    do) must find none of the sandbox's. The job runner's idle workers only noticed the stop flag at
+    their next half-second poll, so an analysis thread was still alive after close() returned."""
+    before = set(threading.enumerate())
+    with running_sandbox() as sandbox, checked_client(sandbox) as client:
+        url = upload(client, "leak/check.wav", demo_audio())
+        created = client.post("/v1/voiceprint", json={"url": url})
+        assert created.status_code == 200
+        eventually(lambda: sandbox.runner.pending == 0)
+    left = [thread.name for thread in set(threading.enumerate()) - before if thread.is_alive()]
+    assert left == []
