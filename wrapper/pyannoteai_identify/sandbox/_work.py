@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 from ._fetch import FETCH_TIMEOUT, Connections
@@ -35,6 +36,9 @@ MAX_PENDING = 1000
 #: or trickling) is answered ``running``, as it is, rather than holding the client until it times out.
 DECIDE_TIMEOUT = FETCH_TIMEOUT + 2.0
 _POLL = 0.5  # how often an idle worker checks for close()
+#: Real seconds close() waits at most for the workers to end (an analysis in progress is bounded and
+#: typically takes tens of milliseconds; idle workers are woken at once).
+_JOIN_TIMEOUT = 0.5
 
 logger = logging.getLogger("pyannoteai_identify.sandbox")
 
@@ -67,7 +71,20 @@ class _Pool:
                 task = self._tasks.get(timeout=_POLL)
             except queue.Empty:
                 continue
+            if self._stop.is_set():  # woken by join(), or a task left queued at close(): its job is decided
+                return
             task()
+
+    def join(self, deadline: float) -> None:
+        """Wake the idle workers (the stop flag is set) and wait for every worker to end, until
+        *deadline* (``time.monotonic()``), so that none outlives close()."""
+        with self._lock:
+            threads = list(self._threads)
+        for _ in threads:
+            self._tasks.put(lambda: None)
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class _Run:
@@ -161,7 +178,8 @@ class JobRunner:
         job handed over and not decided yet fails ("Could not load audio"), as an aborted fetch
         does: one left undecided would read ``running`` for ever, after a restart too, and hold
         each GET or list covering it for DECIDE_TIMEOUT. An analysis in progress finishes (it is
-        bounded); its outcome comes second and is ignored."""
+        bounded); its outcome comes second and is ignored. close() waits for the workers to end
+        (_JOIN_TIMEOUT at most), so that none outlives it: idle ones are woken at once."""
         with self._lock:
             current = self._run
             current.stop.set()  # under the lock: run() hands nothing more to this span
@@ -169,3 +187,6 @@ class JobRunner:
         current.connections.abort()
         for decision in abandoned:
             decision.decide(failed(CANNOT_LOAD))
+        deadline = time.monotonic() + _JOIN_TIMEOUT
+        current.fetchers.join(deadline)
+        current.analysers.join(deadline)
