@@ -8,6 +8,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -272,6 +273,20 @@ def test_two_commands_that_overlap_leave_the_levels_as_they_were_and_each_keeps_
     assert _state() == before
 
 
+@contextmanager
+def _their_handler(logger: logging.Logger, level: int) -> Iterator[io.StringIO]:
+    """A program's own logging: a handler of its own on *logger*, set to *level*; both put back after."""
+    theirs = logging.StreamHandler(io.StringIO())
+    was = logger.level
+    logger.addHandler(theirs)
+    logger.setLevel(level)
+    try:
+        yield theirs.stream
+    finally:
+        logger.removeHandler(theirs)
+        logger.setLevel(was)
+
+
 def test_a_programs_own_root_logging_gets_no_more_records_while_a_verbose_command_runs(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -279,27 +294,19 @@ def test_a_programs_own_root_logging_gets_no_more_records_while_a_verbose_comman
     logging as it was" (the module's promise): -vv lowers the library's and httpx's levels so that
     the command's own handler sees their DEBUG and INFO records, but those records propagated to the
     program's root handler too, which printed (or filed) every request and response it never asked for."""
-    root = logging.getLogger()
-    theirs = logging.StreamHandler(io.StringIO())
-    was = root.level
-    root.addHandler(theirs)
-    root.setLevel(logging.WARNING)
-    try:
+    with _their_handler(logging.getLogger(), logging.WARNING) as theirs:
         capsys.readouterr()
         with command_logging(2):
             logging.getLogger("pyannoteai_identify").debug("GET /v1/test -> 200 in 0.002 s")
             logging.getLogger("httpx").info('HTTP Request: GET http://127.0.0.1/v1/test "HTTP/1.1 200 OK"')
             logging.getLogger("pyannoteai_identify").warning("polling job x: will poll again")
-    finally:
-        root.removeHandler(theirs)
-        root.setLevel(was)
 
     assert capsys.readouterr().err.splitlines() == [
         "debug: GET /v1/test -> 200 in 0.002 s",
         'info: httpx: HTTP Request: GET http://127.0.0.1/v1/test "HTTP/1.1 200 OK"',
         "warning: polling job x: will poll again",
     ]
-    assert theirs.stream.getvalue().splitlines() == ["polling job x: will poll again"]
+    assert theirs.getvalue().splitlines() == ["polling job x: will poll again"]
 
 
 def test_a_programs_own_handler_on_the_librarys_logger_gets_no_more_records_while_a_verbose_command_runs(
@@ -310,24 +317,17 @@ def test_a_programs_own_handler_on_the_librarys_logger_gets_no_more_records_whil
     that logger to DEBUG for the command's own handler, and the program's handler, on the same
     logger, got every DEBUG line of every response as well."""
     library = logging.getLogger("pyannoteai_identify")
-    theirs = logging.StreamHandler(io.StringIO())
-    was = library.level
-    library.addHandler(theirs)
-    library.setLevel(logging.INFO)
-    try:
+    with _their_handler(library, logging.INFO) as theirs:
         capsys.readouterr()
         with command_logging(2):
             library.debug("GET /v1/test -> 200 in 0.002 s")
             library.info("identify job x created")
-    finally:
-        library.removeHandler(theirs)
-        library.setLevel(was)
 
     assert capsys.readouterr().err.splitlines() == [
         "debug: GET /v1/test -> 200 in 0.002 s",
         "info: identify job x created",
     ]
-    assert theirs.stream.getvalue().splitlines() == ["identify job x created"]
+    assert theirs.getvalue().splitlines() == ["identify job x created"]
 
 
 def test_a_programs_root_handler_keeps_the_records_of_a_child_logger_it_set_lower_while_a_command_runs(
@@ -337,24 +337,21 @@ def test_a_programs_root_handler_keeps_the_records_of_a_child_logger_it_set_lowe
     ``pyannoteai_identify.batch`` to INFO, its handler on the root logger, keeps getting them while
     main() runs a command: the records passed on to the program from the library's logger were cut
     at that logger's level (WARNING), not at the level of the logger that made them."""
-    root = logging.getLogger()
     batch = logging.getLogger("pyannoteai_identify.batch")
-    theirs = logging.StreamHandler(io.StringIO())
-    root.addHandler(theirs)
-    batch.setLevel(logging.INFO)
-    try:
-        batch.info("input 1: identify job a created")
-        capsys.readouterr()
-        with command_logging(0):
-            batch.info("input 2: identify job b created")
-            batch.debug("not asked for")
-        batch.info("input 3: identify job c created")
-    finally:
-        root.removeHandler(theirs)
-        batch.setLevel(logging.NOTSET)
+    with _their_handler(logging.getLogger(), logging.getLogger().level) as theirs:
+        batch.setLevel(logging.INFO)
+        try:
+            batch.info("input 1: identify job a created")
+            capsys.readouterr()
+            with command_logging(0):
+                batch.info("input 2: identify job b created")
+                batch.debug("not asked for")
+            batch.info("input 3: identify job c created")
+        finally:
+            batch.setLevel(logging.NOTSET)
 
     assert capsys.readouterr().err == ""
-    assert theirs.stream.getvalue().splitlines() == [
+    assert theirs.getvalue().splitlines() == [
         "input 1: identify job a created",
         "input 2: identify job b created",
         "input 3: identify job c created",
