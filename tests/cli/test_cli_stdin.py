@@ -475,3 +475,35 @@ def test_a_refused_standard_input_in_a_process_is_one_usage_error_line_not_a_tra
         assert (run.code, run.err_lines) == (USAGE, [run.err_lines[0]]), run.err
         assert run.err_lines[0].startswith("error: - (standard input)") and said in run.err
     assert sum(env.stats.requests.values()) == 0
+
+
+@pytest.mark.parametrize("given", ["piped", "file"])
+@pytest.mark.parametrize("shape", ["line", "json"])
+def test_a_voiceprint_with_a_byte_order_mark_and_crlf_is_used_as_it_is(
+    env: Sandbox,
+    audio: Audio,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    uploads: list[tuple[str, bytes]],
+    shape: str,
+    given: str,
+) -> None:
+    """``type alice.vp | ... --voiceprint Alice=-`` (or ``--voiceprint Alice=alice.vp``) on Windows: a
+    file Notepad or PowerShell saved as UTF-8 starts with a byte order mark and ends its lines with
+    CRLF. The mark is no part of the voiceprint (nor of the JSON): it must not be sent as the
+    voiceprint's first character (a failed, billed job), nor make the JSON read as 4 lines."""
+    document = json.dumps({"status": "succeeded", "voiceprint": audio.alice}, indent=2)
+    text = document if shape == "json" else audio.alice
+    data = "\ufeff".encode() + text.replace("\n", "\r\n").encode() + b"\r\n"
+    saved = tmp_path / "alice.vp"
+    saved.write_bytes(data)
+    source = "-" if given == "piped" else str(saved)
+    argv = [*FAST_POLL, *identify_argv(audio.meeting, {"Alice": source, "Bob": audio.bob}, "--format", "rttm")]
+    with _piped(monkeypatch, data):
+        run = run_cli(capsys, *argv)
+
+    assert run.code == 0, run.err
+    assert parse_rttm(run.out) == truth_rows("meeting")
+    assert env.stats.requests["voiceprint"] == 0
+    assert [data for _, data in uploads] == [audio.meeting.read_bytes()]
