@@ -531,7 +531,9 @@ def _voiceprint_in_text_file(label: str, source: str, path: Path) -> str:
 def voiceprint_in_text(given: str, text: str) -> str:
     """The voiceprint *text* holds (a text file, or what was piped to ``--voiceprint LABEL=-``): its
     one non-empty line (two lines would be sent, and billed, as one), or the ``voiceprint`` of the
-    JSON that ``job ID --wait --format json`` prints. *given*: the option, for messages."""
+    JSON that ``job ID --wait --format json`` prints. *given*: the option, for messages. A UTF-8
+    byte order mark (Notepad's, PowerShell's) is no part of it."""
+    text = text.removeprefix("\ufeff")
     if text.lstrip().startswith("{"):
         try:
             document = json.loads(text)
