@@ -507,3 +507,29 @@ def test_a_voiceprint_with_a_byte_order_mark_and_crlf_is_used_as_it_is(
     assert parse_rttm(run.out) == truth_rows("meeting")
     assert env.stats.requests["voiceprint"] == 0
     assert [data for _, data in uploads] == [audio.meeting.read_bytes()]
+
+
+@pytest.mark.parametrize("given", ["piped", "saved"])
+def test_a_streamed_wav_of_exactly_the_voiceprint_limit_is_not_refused_as_over_it(
+    env: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    given: str,
+) -> None:
+    """``ffmpeg -i talk.mp4 -t 30 -f wav - | pyannoteai-identify voiceprint -``: a clip cut to the API's
+    limit (at most 30 s: 30 s is accepted) streamed with a placeholder data size. Its duration is
+    bounded by the bytes that follow its header, not by every byte of the file: counting the header
+    (44 bytes or more, 22 frames of 16-bit mono) as samples made it 30.001 s, refused as "lasts
+    30.0 s; a voiceprint takes at most 30 s" although the API takes it."""
+    data = _streamed(voice_sample("Alice", 30.0))
+    if given == "saved":
+        saved = tmp_path / "alice.wav"
+        saved.write_bytes(data)
+        run = run_cli(capsys, *FAST_POLL, "voiceprint", str(saved))
+    else:
+        with _piped(monkeypatch, data):
+            run = run_cli(capsys, *FAST_POLL, "voiceprint", "-")
+
+    assert "the recording lasts" not in run.err, run.err
+    assert run.code == 0, run.err
