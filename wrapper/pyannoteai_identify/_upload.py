@@ -270,24 +270,33 @@ def _check_duration(audio: CheckedAudio, limit: float, rule: str) -> None:
 
 def wav_seconds(audio: CheckedAudio) -> float | None:
     """How long a WAV file or seekable file object lasts, from its header; None for anything else."""
-    source: str | IO[bytes]
     if audio.path is not None:
-        source = audio.path
-    elif audio.file is not None and audio.start is not None:
-        source = audio.file
-    else:
-        return None
+        try:
+            with open(audio.path, "rb") as file:
+                return _wav_seconds(file, 0, audio.size)
+        except OSError:
+            return None
+    if audio.file is not None and audio.start is not None:
+        try:
+            return _wav_seconds(audio.file, audio.start, audio.size)
+        finally:
+            audio.file.seek(audio.start)  # the header was read from the caller's position: put it back
+    return None
+
+
+def _wav_seconds(source: IO[bytes], start: int, size: int | None) -> float | None:
+    """:func:`wav_seconds` of the WAV that *source* holds from *start*: *size* bytes, when known."""
     try:
         with wave.open(source, "rb") as reader:
             frames, rate = reader.getnframes(), reader.getframerate()
             frame_bytes = reader.getnchannels() * reader.getsampwidth()
+            # wave reads up to the data chunk's own header: the samples start where it stopped.
+            header = source.tell() - start
     except (wave.Error, EOFError, OSError, ValueError):
         return None
-    finally:
-        if audio.file is not None and audio.start is not None:
-            audio.file.seek(audio.start)  # the header was read from the caller's position: put it back
-    if audio.size is not None and frame_bytes > 0:
+    if size is not None and frame_bytes > 0:
         # A WAV written to a pipe (ffmpeg, sox) cannot go back to fill in its data size: the header keeps
-        # a placeholder (0xFFFFFFFF, 37 h at 16 kHz). No more frames than the bytes there are can follow.
-        frames = min(frames, audio.size // frame_bytes)
+        # a placeholder (0xFFFFFFFF, 37 h at 16 kHz). No more frames than the bytes after the header can
+        # follow (counting the header's bytes as samples made a clip of exactly 30 s last 30.001 s).
+        frames = min(frames, max(0, size - header) // frame_bytes)
     return frames / rate if rate > 0 else None
