@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from batchkit import make_audio, requests_of
+from batchkit import HELD_RUN_TIMEOUT, make_audio, requests_of
 
 from pyannoteai_identify import Client
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
@@ -38,6 +38,39 @@ def _exit_code(argv: list[str]) -> int | str | None:
 
 def voiceprint_args() -> list[str]:
     return ["--voiceprint", f"Alice={voiceprint_for('Alice')}", "--voiceprint", f"Bob={voiceprint_for('Bob')}"]
+
+
+@pytest.mark.sandbox(speed=100.0, queue_seconds=3600.0)
+def test_exit_code_is_five_when_inputs_are_still_running_at_the_deadline_and_none_failed(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Still running at --deadline is "not finished, run again" (5, as identify's --wait-timeout), not "failed" (1):
+    a CI script resumes the one and reports the other."""
+    make_audio(tmp_path / "audio", 2)
+    out = str(tmp_path / "out")
+
+    code = main([str(tmp_path / "audio"), *voiceprint_args(), "--out", out, "-q", "--deadline", str(HELD_RUN_TIMEOUT)])
+
+    errors = capsys.readouterr().err
+    assert code == 5
+    assert "2 of 2 inputs did not succeed" in errors and "run again to resume" in errors
+    assert env.stats.submissions == 2
+
+
+@pytest.mark.sandbox(speed=100.0, queue_seconds=3600.0)
+def test_exit_code_is_one_when_an_input_failed_even_if_others_are_still_running_at_the_deadline(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A failure needs a person: it outranks "run again" (5) when both happen in one run."""
+    make_audio(tmp_path / "audio", 2)
+    (tmp_path / "audio" / "empty.wav").write_bytes(b"")  # refused locally: failed, with its reason
+    out = str(tmp_path / "out")
+
+    code = main([str(tmp_path / "audio"), *voiceprint_args(), "--out", out, "-q", "--deadline", str(HELD_RUN_TIMEOUT)])
+
+    errors = capsys.readouterr().err
+    assert code == 1
+    assert "empty.wav: failed" in errors and "run again to resume" in errors
 
 
 def test_exit_code_is_zero_when_every_input_succeeds_and_the_summary_is_printed_and_saved(
