@@ -2,7 +2,8 @@
 
 ``main(argv) -> int`` parses the batch's own arguments (everything after ``batch``). To let the
 top-level parser own them instead, call ``add_arguments(subparser, standalone=False)`` and run
-the parsed namespace with ``run(args)``. The exit code is 0 only when every input succeeded.
+the parsed namespace with ``run(args)``. The exit code is 0 only when every input succeeded, 5 when
+the others were only cut short by ``--deadline``, 1 when one failed.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from ..cli import (
     FAILED,
     JOB_OPTIONS,
     OK,
+    TIMEOUT,
     USAGE,
     CLIError,
     _for_the_command_line,
@@ -124,7 +126,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, standalone: bool = True) -
         "--deadline",
         type=positive_seconds,
         metavar="S",
-        help="stop after this many seconds (default 48 h); run again to resume",
+        help="stop after this many seconds (default 48 h); exit 5 if inputs were still running: run again to resume",
     )
     if standalone:
         parser.add_argument("--base-url", help=f"API base URL (default: {BASE_URL_ENV} or https://api.pyannote.ai)")
@@ -374,6 +376,20 @@ def _exit_code(error: BaseException) -> int:
     return USAGE if isinstance(error, ManifestError) else exit_code(error)
 
 
+#: Where an input stands when the run ended before it did (the --deadline): the next run resumes it.
+_UNFINISHED = frozenset({InputStatus.PENDING, InputStatus.SUBMITTED})
+
+
+def _outcome(report: BatchReport) -> int:
+    """The exit code of a finished run: a halt, then a failure (which needs a person), then inputs the
+    --deadline cut short (5, as identify's --wait-timeout: run again to resume)."""
+    if report.halted is not None:
+        return API_ERROR
+    if report.ok:
+        return OK
+    return TIMEOUT if all(item.status in _UNFINISHED for item in report.failures) else FAILED
+
+
 def run(args: argparse.Namespace) -> int:
     """Run a parsed batch command line; return the exit code."""
     try:
@@ -421,9 +437,7 @@ def run(args: argparse.Namespace) -> int:
                     on_progress=on_progress,
                 )
         _print_summary(report)
-        if report.halted is not None:
-            return API_ERROR
-        return OK if report.ok else FAILED
+        return _outcome(report)
     except KeyboardInterrupt as interrupt:
         word, stop_code = stopped(interrupt)
         print(f"{word}; run the same command again to resume", file=sys.stderr)
