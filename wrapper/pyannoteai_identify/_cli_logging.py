@@ -175,10 +175,8 @@ def _hold(name: str, handler: _StderrHandler) -> None:
             # The program's own handlers, and the parents', get records through the forward, from the old levels.
             own = list(logger.handlers)
             held = _held[name] = _Held(logger.level, logger.propagate, _Forward(logger, own, logger.propagate))
-            for theirs in own:
-                logger.removeHandler(theirs)
+            logger.handlers = [held.forward]  # one assignment: another thread's record meets one or the other
             logger.propagate = False
-            logger.addHandler(held.forward)
         held.handlers.append(handler)
         _set_level(logger, held)
         logger.addHandler(handler)
@@ -193,12 +191,12 @@ def _release(name: str, handler: _StderrHandler) -> None:
         if held.handlers:
             _set_level(logger, held)  # what the commands still running need, no less
         else:
-            del _held[name]
-            logger.removeHandler(held.forward)
-            for theirs in held.forward.own:
-                logger.addHandler(theirs)
-            logger.propagate = held.propagate
+            # Other threads log meanwhile: the level goes back first, so that a record below it never
+            # reaches the program's handlers, then those replace the forward in one assignment.
             logger.setLevel(held.level)
+            del _held[name]
+            logger.handlers = [*(h for h in logger.handlers if h is not held.forward), *held.forward.own]
+            logger.propagate = held.propagate
 
 
 def _set_level(logger: logging.Logger, held: _Held) -> None:
