@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import sys
 import tempfile
 import threading
@@ -533,3 +534,126 @@ def test_a_streamed_wav_of_exactly_the_voiceprint_limit_is_not_refused_as_over_i
 
     assert "the recording lasts" not in run.err, run.err
     assert run.code == 0, run.err
+
+
+@pytest.mark.parametrize("given", ["piped", "file"])
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_a_voiceprint_in_utf16_or_utf32_text_is_refused_naming_its_encoding_whether_piped_or_a_file(
+    env: Sandbox,
+    audio: Audio,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    uploads: list[tuple[str, bytes]],
+    encoding: str,
+    given: str,
+) -> None:
+    """``pyannoteai-identify voiceprint clip.wav > alice.vp`` in Windows PowerShell 5 writes UTF-16LE
+    with a byte order mark (FF FE). Its NUL bytes made ``type alice.vp | ... --voiceprint Alice=-``
+    take it for audio: uploaded, enrolled and billed as a clip, and failed. A text file of it
+    (``--voiceprint Alice=alice.vp``) is refused as not UTF-8; piped, it must be refused the same
+    way, and both must name the encoding and how to convert it rather than leave the user guessing."""
+    family = encoding[:6].upper()  # UTF-16 or UTF-32
+    data = ("\ufeff" + audio.alice + "\r\n").encode(encoding)
+    saved = tmp_path / "alice.vp"
+    saved.write_bytes(data)
+    source = "-" if given == "piped" else str(saved)
+    argv = identify_argv(audio.meeting, {"Alice": source, "Bob": audio.bob})
+    with _piped(monkeypatch, data):
+        run = run_cli(capsys, *argv)
+
+    assert run.code == USAGE, run.err
+    assert f"--voiceprint Alice={source}: " in run.err
+    assert f"{family} ({'little' if encoding.endswith('le') else 'big'}-endian) text" in run.err
+    assert f"iconv -f {family} -t UTF-8" in run.err and "Set-Content -Encoding utf8" in run.err
+    assert audio.alice not in run.err
+    assert uploads == []
+    assert sum(env.stats.requests.values()) == 0
+
+
+_PIPED_TEXT = {
+    "a voiceprint": lambda vp: f"{vp}\n".encode(),
+    "job --format json": lambda vp: json.dumps({"status": "succeeded", "voiceprint": vp}, indent=2).encode(),
+    "utf-8 with a byte order mark": lambda vp: "\ufeff".encode() + f"{vp}\r\n".encode(),
+    "a text file": lambda vp: b"meeting notes\n\tAlice: hello\n" * 400,  # more than the first few KiB looked at
+    "utf-16 from powershell": lambda vp: f"\ufeff{vp}\r\n".encode("utf-16-le"),
+}
+
+
+@pytest.mark.parametrize("kind", ["pipe", "redirected file"])
+@pytest.mark.parametrize("text", list(_PIPED_TEXT))
+@pytest.mark.parametrize("command", ["identify", "voiceprint"])
+def test_text_piped_as_the_audio_is_refused_before_anything_is_uploaded(
+    env: Sandbox,
+    audio: Audio,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    uploads: list[tuple[str, bytes]],
+    command: str,
+    text: str,
+    kind: str,
+) -> None:
+    """``cat alice.vp | pyannoteai-identify identify - --voiceprint …`` (a voiceprint piped where the
+    audio goes, or a text file, by mistake): text is no audio; it was uploaded and submitted as the
+    audio (billed), and failed. It is refused before any request, naming what was read and the rule,
+    and without printing what was read (a mistaken pipe may hold a key)."""
+    data = _PIPED_TEXT[text](audio.alice)
+    argv = ["identify", "-", "--voiceprint", f"Alice={audio.alice}"] if command == "identify" else ["voiceprint", "-"]
+    if kind == "pipe":
+        with _piped(monkeypatch, data):
+            run = run_cli(capsys, *FAST_POLL, *argv)
+    else:
+        saved = tmp_path / "piped.txt"
+        saved.write_bytes(data)
+        with saved.open("rb") as redirected:
+            monkeypatch.setattr(sys, "stdin", _Stdin(redirected))
+            run = run_cli(capsys, *FAST_POLL, *argv)
+
+    assert run.code == USAGE, run.err
+    assert "- (standard input) looks like text, not audio: " in run.err
+    assert "nothing was sent" in run.err
+    assert ("UTF-16 (little-endian) text" if text.startswith("utf-16") else "UTF-8 text") in run.err
+    assert audio.alice not in run.err and "meeting notes" not in run.err
+    assert uploads == []
+    assert sum(env.stats.requests.values()) == 0
+
+
+def _bytes(seed: int, size: int) -> bytes:
+    """*size* bytes of deterministic noise: what follows an audio format's header."""
+    return random.Random(seed).randbytes(size)
+
+
+#: The first bytes of audio in each format the API takes, as a pipe would give them (its header,
+#: then data); none may be refused as text.
+_AUDIO_HEADS = {
+    "flac": b"fLaC\x00\x00\x00\x22\x10\x00\x10\x00" + _bytes(1, 4000),
+    "ogg": b"OggS\x00\x02" + b"\x00" * 8 + _bytes(2, 4000),
+    "mp3 with id3": b"ID3\x04\x00\x00\x00\x00\x00\x0a" + _bytes(3, 4000),
+    "mp3 frame": b"\xff\xfb\x90\x64" + b"\x00" * 32 + _bytes(4, 4000),
+    "mpeg layer i frame (ff fe, as utf-16's mark)": b"\xff\xfe\x90\x00" + _bytes(5, 4000),
+    "aac adts": b"\xff\xf1\x50\x80\x02\x1f\xfc" + _bytes(6, 4000),
+    "m4a": b"\x00\x00\x00\x20ftypM4A \x00\x00\x02\x00" + _bytes(7, 4000),
+    "webm": b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01" + _bytes(8, 4000),
+    "a signature before printable bytes": b"OggS" + b"printable after the signature " * 100,
+}
+
+
+@pytest.mark.parametrize("head", list(_AUDIO_HEADS))
+def test_audio_piped_as_the_audio_is_uploaded_whatever_its_format(
+    env: Sandbox,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    uploads: list[tuple[str, bytes]],
+    head: str,
+) -> None:
+    """The refusal of text is conservative: audio of every format (its header has an audio format's
+    signature, or bytes no text has) is uploaded as it is, not refused as text. A WAV is tested above."""
+    data = _AUDIO_HEADS[head]
+    with _piped(monkeypatch, data):
+        run = run_cli(capsys, "identify", "-", "--voiceprint", f"Alice={audio.alice}", "--no-wait")
+
+    assert run.code == 0, run.err
+    assert [data for _, data in uploads] == [data]
+    assert env.stats.requests["identify"] == 1
