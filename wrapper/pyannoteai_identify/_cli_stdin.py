@@ -7,6 +7,7 @@ header's duration can be checked before anything is sent.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import re
@@ -30,6 +31,7 @@ __all__ = [
     "Source",
     "StdinAudio",
     "check_one_stdin",
+    "not_utf8_text",
     "stdin_named",
     "upload_source",
 ]
@@ -130,19 +132,51 @@ class StdinAudio:
         byte at least). ``--voiceprint LABEL=-`` takes such text as the voiceprint itself rather
         than a clip to enroll, which would be uploaded and billed, and fail. None: audio.
         :meth:`load` must have run; the file is left where it was.
+
+        Raises:
+            CLIError: it is UTF-16 or UTF-32 text (a byte order mark, then printable text: what
+                Windows PowerShell 5's ``>`` writes), refused as a text file of it is.
         """
         if self.size > MAX_TEXT_BYTES:
             return None
+        found = _text_in(self._head(self.size), complete=True)
+        if found is None:
+            return None
+        encoding, text = found
+        if encoding != "UTF-8":
+            raise _usage_error(_wide_text_error(self.given, "standard input", encoding, None) + "; nothing was sent")
+        return text
+
+    def refuse_text(self) -> None:
+        """Refuse, before anything is sent, standard input that is text where audio is read (``identify -``,
+        ``voiceprint -``): a voiceprint or a text file piped in by mistake would be uploaded and billed
+        as audio, and fail. Text is what its first :data:`HEAD_BYTES` are: UTF-8 with no control
+        character but whitespace, or UTF-16/32 after its byte order mark with only printable
+        characters, and no audio format's signature first. Every audio format's header holds bytes no
+        such text has, so audio is never refused. :meth:`load` must have run; the file is left where it was.
+
+        Raises:
+            CLIError: standard input looks like text.
+        """
+        head = self._head(min(self.size, HEAD_BYTES))
+        found = None if _wide_bom(head) is None and _audio_signature(head) else _text_in(head, self.size <= HEAD_BYTES)
+        if found is None:
+            return
+        encoding, text = found
+        raise _usage_error(
+            f"{self.given} (standard input) looks like text, not audio: {self.size} bytes of {encoding} text"
+            f"{_text_kind(text)}, without an audio format's header (WAV, FLAC, MP3, Ogg, MP4, WebM...) and with "
+            "no control byte, which audio has; pipe or redirect the audio itself (a voiceprint in text goes to "
+            "`identify AUDIO --voiceprint LABEL=-`); nothing was sent"
+        )
+
+    def _head(self, size: int) -> bytes:
+        """The first *size* bytes of :attr:`audio` from its position, which is left where it was."""
         start = self.audio.tell()
         try:
-            data = self.audio.read(self.size)
+            return self.audio.read(size)
         finally:
             self.audio.seek(start)
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        return None if _CONTROL.search(text) else text
 
     def close(self) -> None:
         """Delete the copy of a pipe (the redirected file itself is left to its owner)."""
@@ -154,6 +188,114 @@ class StdinAudio:
 #: ``job ID --wait --format json`` prints: a few tens of kB) rather than as audio.
 MAX_TEXT_BYTES = 1 << 20
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: How much of standard input :meth:`StdinAudio.refuse_text` looks at: an audio header is in the
+#: first bytes, and so is the start of text piped by mistake.
+HEAD_BYTES = 4096
+
+#: The byte order marks of UTF-32 and UTF-16 (UTF-32LE's first, as it starts with UTF-16LE's), the
+#: codec that reads what follows, and the encoding's name in messages.
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32 (little-endian)"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32 (big-endian)"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 (little-endian)"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 (big-endian)"),
+)
+
+#: How audio files start: WAV (RIFF, RIFX, RF64), FLAC, Ogg, MP3's ID3 tag, Matroska/WebM (EBML),
+#: AIFF, CAF, AU, AMR, Monkey's Audio, WavPack, TTA, MIDI, ASF/WMA; and, tested apart, MPEG frame
+#: sync (MP3, ADTS AAC) and ``ftyp`` at offset 4 (MP4, M4A, 3GP).
+_AUDIO_SIGNATURES = (
+    b"RIFF",
+    b"RIFX",
+    b"RF64",
+    b"fLaC",
+    b"OggS",
+    b"ID3",
+    b"\x1a\x45\xdf\xa3",
+    b"FORM",
+    b"caff",
+    b".snd",
+    b"#!AMR",
+    b"MAC ",
+    b"wvpk",
+    b"TTA1",
+    b"MThd",
+    b"\x30\x26\xb2\x75\x8e\x66\xcf\x11",
+)
+
+
+def _wide_bom(data: bytes) -> tuple[bytes, str, str] | None:
+    """The UTF-32 or UTF-16 byte order mark *data* starts with, its codec and its encoding's name."""
+    for bom, codec, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            return bom, codec, name
+    return None
+
+
+def _audio_signature(head: bytes) -> bool:
+    """Whether *head* starts as an audio file does (see :data:`_AUDIO_SIGNATURES`)."""
+    frame_sync = len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
+    return head.startswith(_AUDIO_SIGNATURES) or frame_sync or head[4:8] == b"ftyp"
+
+
+def _text_in(data: bytes, complete: bool) -> tuple[str, str] | None:
+    """(encoding's name, text) when *data* is text: UTF-16 or UTF-32 after its byte order mark, all
+    of it printable characters or whitespace (an MPEG frame may start ``FF FE`` as UTF-16LE does,
+    and what follows is no such text); else UTF-8 with no control character but whitespace. None:
+    not text. *complete*: *data* is all there is, else it may end inside a character."""
+    wide = _wide_bom(data)
+    if wide is not None:
+        bom, codec, name = wide
+        try:
+            text = codecs.getincrementaldecoder(codec)().decode(data[len(bom) :], final=complete)
+        except UnicodeDecodeError:
+            return None
+        return (name, text) if all(char.isprintable() or char.isspace() for char in text) else None
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(data, final=complete)
+    except UnicodeDecodeError:
+        return None
+    return None if _CONTROL.search(text) else ("UTF-8", text)
+
+
+_BASE64_LINE = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+
+
+def _text_kind(text: str) -> str:
+    """What *text* (the start of standard input) seems to be, as ``" (JSON)"``, for a message that does
+    not quote it (a mistaken pipe may hold a key); empty if nothing more can be said."""
+    text = text.removeprefix("\ufeff").strip()
+    if text.startswith("{"):
+        return " (JSON)"
+    if _BASE64_LINE.fullmatch(text):
+        return " (one line of base64, as a voiceprint is)"
+    return "" if text else " (blank)"
+
+
+def not_utf8_text(given: str, what: str, data: bytes, file_name: str) -> str | None:
+    """Why *data*, a voiceprint's text file (*what*: ``the file``), is not read, when it is UTF-16 or
+    UTF-32 text (a byte order mark, then printable characters), as :meth:`StdinAudio.text` refuses it
+    piped; None otherwise."""
+    found = _text_in(data, complete=True) if _wide_bom(data) is not None else None
+    return None if found is None else _wide_text_error(given, what, found[0], file_name)
+
+
+def _wide_text_error(given: str, what: str, encoding: str, file_name: str | None) -> str:
+    """Why a voiceprint in UTF-16 or UTF-32 text (*encoding*) is refused, and how to convert the file
+    *file_name* (None: what is piped to standard input)."""
+    family = encoding.split()[0]
+    made_by = " (what Windows PowerShell 5's > writes)" if encoding == "UTF-16 (little-endian)" else ""
+    if file_name is None:
+        how = (
+            "convert what is piped (PowerShell: Get-Content FILE | Set-Content -Encoding utf8 FILE.utf8, then pipe "
+            f"FILE.utf8; a POSIX shell: pipe it through iconv -f {family} -t UTF-8)"
+        )
+    else:
+        how = (
+            f"convert it (PowerShell: Get-Content {file_name} | Set-Content -Encoding utf8 {file_name}.utf8; "
+            f"a POSIX shell: iconv -f {family} -t UTF-8 {file_name} > {file_name}.utf8)"
+        )
+    return f"{given}: {what} is {encoding} text{made_by}; a voiceprint in text is read as UTF-8: {how}"
 
 
 def _regular_file_left(buffer: IO[bytes]) -> int | None:

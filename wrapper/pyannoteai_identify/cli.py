@@ -27,7 +27,17 @@ from typing import IO, Any, overload
 
 from . import _validation, errors
 from ._cli_logging import VERBOSE_HELP, command_logging
-from ._cli_stdin import STDIN, STDIN_HELP, Clip, Source, StdinAudio, check_one_stdin, stdin_named, upload_source
+from ._cli_stdin import (
+    STDIN,
+    STDIN_HELP,
+    Clip,
+    Source,
+    StdinAudio,
+    check_one_stdin,
+    not_utf8_text,
+    stdin_named,
+    upload_source,
+)
 from ._client import Client
 from ._config import (
     API_KEY_ENV,
@@ -518,15 +528,20 @@ _STANDARD_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
 def _voiceprint_in_text_file(label: str, source: str, path: Path) -> str:
-    """The voiceprint a text file holds (see :func:`voiceprint_in_text`)."""
+    """The voiceprint a text file holds (see :func:`voiceprint_in_text`); one in UTF-16 or UTF-32 is
+    refused naming its encoding, as it is piped to ``--voiceprint LABEL=-``."""
+    given = f"--voiceprint {label}={source}"
+    data = path.read_bytes()
+    wide = not_utf8_text(given, "the file", data, source)
+    if wide is not None:
+        raise CLIError(wide)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise CLIError(
-            f"--voiceprint {label}={source}: neither audio ({', '.join(sorted(AUDIO_EXTENSIONS))}) "
-            "nor a UTF-8 text file holding a voiceprint"
+            f"{given}: neither audio ({', '.join(sorted(AUDIO_EXTENSIONS))}) nor a UTF-8 text file holding a voiceprint"
         ) from None
-    return voiceprint_in_text(f"--voiceprint {label}={source}", text)
+    return voiceprint_in_text(given, text.replace("\r\n", "\n").replace("\r", "\n"))  # as read_text() reads it
 
 
 def voiceprint_in_text(given: str, text: str) -> str:
@@ -768,6 +783,7 @@ def _identify(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     if args.audio == STDIN:
         args.pending = "nothing was sent"
         stdin.load(_validation.MAX_AUDIO_BYTES, "the audio to identify")
+        stdin.refuse_text()
         check_identify_audio(args.audio, stdin)
     elif any(source is stdin for _, source in sources):
         args.pending = "nothing was sent"
@@ -825,6 +841,7 @@ def _voiceprint(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
         stack.callback(stdin.close)
         args.pending = "nothing was sent"
         stdin.load(_validation.MAX_VOICEPRINT_AUDIO_BYTES, "a voiceprint's audio")
+        stdin.refuse_text()
         args.pending = None
         check_stdin_clip(stdin)
     audio, media_key = upload_source(stdin or args.audio)
