@@ -544,3 +544,38 @@ def test_num_speakers_sent_as_a_float_that_the_mock_accepted_is_answered_not_cra
 
     assert polled.status_code == 200
     assert {turn["match"] for turn in polled.json()["output"]["identification"]} == {"Alice"}
+
+
+def test_a_recorded_requests_headers_are_case_insensitive_for_every_mapping_operation(
+    pyannoteai_mock: MockAPI,
+) -> None:
+    """httpx.Headers is case-insensitive for every operation, not only lookup: ``pop("Content-Type")``,
+    ``del headers["User-Agent"]``, ``setdefault``, ``update`` and ``==`` take any case. The recorded
+    headers found ``"Content-Type"`` but ``pop("Content-Type")`` raised KeyError, ``setdefault`` and
+    ``update`` added a second, capitalised entry beside the lowercase one, and a ``bytes`` name was
+    never found."""
+    with pyannoteai_mock.client() as client:
+        client.submit_voiceprint(AUDIO)
+    (request,) = pyannoteai_mock.calls("voiceprint")
+    headers = request.headers
+    assert isinstance(headers, dict)  # still the plain dict the docs promise (json.dumps, dict(...))
+    assert b"Content-Type" in headers and headers[b"content-type"] == "application/json"
+    assert headers.pop("Content-Type") == "application/json"
+    assert "content-type" not in headers
+    assert headers.pop("Content-Type", None) is None
+    del headers["User-Agent"]
+    assert "user-agent" not in headers
+    assert headers.setdefault("X-Team", "a") == "a"
+    assert headers.setdefault("x-team", "b") == "a"
+    headers.update({"X-TEAM": "c"}, ACCEPT="text/plain")
+    headers["Accept-Encoding"] = "identity"
+    headers |= {"X-Other": "d"}
+    assert (headers["x-team"], headers["accept"], headers["accept-encoding"], headers["x-other"]) == (
+        "c",
+        "text/plain",
+        "identity",
+        "d",
+    )
+    assert all(name == name.lower() for name in headers)
+    assert headers == {name.upper(): value for name, value in headers.items()}
+    assert "[secure]" in repr(headers.copy()) and "Bearer" not in repr(headers.copy())
