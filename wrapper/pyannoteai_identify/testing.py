@@ -193,19 +193,70 @@ def make_diarization_output(
     return output
 
 
+def _header_name(name: object) -> object:
+    """*name* as a recorded header's key: lowercase (a ``bytes`` name decoded as latin-1, as HTTP
+    header bytes are); anything else as it is, so that it is simply not found."""
+    if isinstance(name, bytes):
+        name = name.decode("latin-1")
+    return name.lower() if isinstance(name, str) else name
+
+
 class _RecordedHeaders(dict[str, str]):
     """A recorded request's headers (lowercase names), a plain dict whose repr masks Authorization,
     as httpx's does: a client refused by the mock may have sent the team's real key, and a failing
-    assertion prints what it compares. Names are looked up whatever their case, as in httpx."""
+    assertion prints what it compares. As in ``httpx.Headers``, a name is taken whatever its case
+    everywhere: lookup, ``in``, ``pop``, ``del``, ``setdefault``, assignment, ``update``, ``|=`` and
+    ``==`` (with another mapping, whatever the case of its names); a ``bytes`` name is found too."""
+
+    def __init__(self, *args: Any, **kwargs: str) -> None:
+        super().__init__()
+        self.update(*args, **kwargs)
 
     def __getitem__(self, name: str) -> str:
-        return super().__getitem__(name.lower() if isinstance(name, str) else name)
+        return super().__getitem__(cast(str, _header_name(name)))
+
+    def __setitem__(self, name: str, value: str) -> None:
+        super().__setitem__(cast(str, _header_name(name)), value)
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(cast(str, _header_name(name)))
 
     def __contains__(self, name: object) -> bool:
-        return super().__contains__(name.lower() if isinstance(name, str) else name)
+        return super().__contains__(_header_name(name))
 
     def get(self, name: str, default: Any = None) -> Any:
-        return super().get(name.lower() if isinstance(name, str) else name, default)
+        return super().get(cast(str, _header_name(name)), default)
+
+    def pop(self, name: str, *default: Any) -> Any:
+        return super().pop(cast(str, _header_name(name)), *default)
+
+    def setdefault(self, name: str, default: str = "") -> str:
+        return super().setdefault(cast(str, _header_name(name)), default)
+
+    def update(self, *args: Any, **kwargs: str) -> None:
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def __ior__(self, other: Any) -> _RecordedHeaders:  # type: ignore[override]
+        self.update(other)
+        return self
+
+    def __or__(self, other: Any) -> _RecordedHeaders:  # type: ignore[override]
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def copy(self) -> _RecordedHeaders:
+        return _RecordedHeaders(self)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return dict(self) == {_header_name(name): value for name, value in other.items()}
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
     def __repr__(self) -> str:
         return repr({name: "[secure]" if name == "authorization" else value for name, value in self.items()})
