@@ -480,6 +480,86 @@ def test_respond_with_makes_the_next_requests_fail_with_spec_valid_errors(pyanno
         pyannoteai_mock.respond_with("cancelJob", 500)
 
 
+@pytest.mark.parametrize("times", [0, -1, True, 1.5, "2"])
+def test_respond_with_refuses_a_times_that_is_no_whole_number_of_at_least_one(
+    pyannoteai_mock: MockAPI, times: Any
+) -> None:
+    """``times=0`` queued nothing and answered every request normally: a test scripting a failure with
+    a computed count of 0 passed without the failure ever happening. ``times`` is refused as the
+    module's other arguments are: a ValueError naming it, its value and the rule."""
+    with pytest.raises(ValueError, match=re.escape(f"times={times!r}: must be a whole number ≥ 1")):
+        pyannoteai_mock.respond_with("identify", 429, times=times)
+    with pyannoteai_mock.client() as client:
+        assert client.identify(AUDIO, voiceprints={"Ann": "QW5u"}).status == "created"
+    pyannoteai_mock.assert_all_used()
+
+
+def test_assert_all_used_fails_while_a_scripted_answer_was_not_used() -> None:
+    """As respx's ``assert_all_called`` and responses' ``assert_all_requests_are_fired``: an answer
+    scripted with respond_with() that no request received means the test did not exercise what it
+    scripted. ``assert_all_used()`` says which, for a MockAPI used without the fixture."""
+    mock = MockAPI()
+    mock.respond_with("identify", 402)
+    mock.respond_with("upload", 503, times=2)
+    with pytest.raises(AssertionError) as caught:
+        mock.assert_all_used()
+    message = str(caught.value)
+    assert "3 answers scripted with respond_with() were never used" in message
+    assert "identify 402 (1)" in message and "upload 503 (2)" in message
+    auth = {"Authorization": f"Bearer {mock.api_key}"}
+    body = {"url": AUDIO, "voiceprints": [{"label": "Ann", "voiceprint": "QW5u"}]}
+    assert (
+        mock.handle(httpx.Request("POST", f"{mock.base_url}/v1/identify", json=body, headers=auth)).status_code == 402
+    )
+    with pytest.raises(AssertionError, match=re.escape("upload 503 (2)")):
+        mock.assert_all_used()
+
+
+UNUSED_ANSWERS = """
+import httpx
+import pytest
+
+from pyannoteai_identify.testing import MOCK_API_KEY
+
+AUTH = {"Authorization": f"Bearer {MOCK_API_KEY}"}
+
+
+def test_scripts_an_answer_it_never_triggers(pyannoteai_mock):
+    pyannoteai_mock.respond_with("testKey", 503)
+
+
+def test_uses_every_answer_it_scripts(pyannoteai_mock):
+    pyannoteai_mock.respond_with("testKey", 503)
+    assert httpx.get("https://api.pyannote.ai/v1/test", headers=AUTH).status_code == 503
+
+
+@pytest.mark.pyannoteai_mock(assert_all_used=False)
+def test_opts_out_of_the_check(pyannoteai_mock):
+    pyannoteai_mock.respond_with("testKey", 503)
+
+
+def test_fails_before_using_its_answer(pyannoteai_mock):
+    pyannoteai_mock.respond_with("testKey", 503)
+    assert False, "the test's own failure"
+"""
+
+
+def test_the_fixture_fails_a_test_that_left_a_scripted_answer_unused(pytester: pytest.Pytester) -> None:
+    """The ``pyannoteai_mock`` fixture checks at teardown that every answer scripted with respond_with()
+    was used (respx's fixture does so for its routes); ``@pytest.mark.pyannoteai_mock(assert_all_used=False)``
+    turns it off, and a test that already failed is not reported a second time for it."""
+    pytester.makepyfile(test_consumer=UNUSED_ANSWERS)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--strict-markers")
+    result.assert_outcomes(passed=3, failed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_scripts_an_answer_it_never_triggers*",
+            "*1 answer scripted with respond_with() was never used: testKey 503 (1)*",
+        ]
+    )
+    assert "ERROR at teardown of test_fails_before_using_its_answer" not in result.stdout.str()
+
+
 def test_requests_that_break_the_contract_get_a_400_naming_the_field(pyannoteai_mock: MockAPI) -> None:
     """A body the contract refuses (sent around the wrapper) answers 400 with the field, as the API does."""
     response = httpx.post(
