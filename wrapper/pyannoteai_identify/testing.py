@@ -7,7 +7,8 @@ makes the fixtures available with no import:
   request to ``https://api.pyannote.ai``. It answers each operation of openapi.yaml with
   spec-valid responses (jobs succeed with an identify or voiceprint output after
   ``pending_polls`` polls), validates and records every request, and builds clients whose
-  waits take no real time.
+  waits take no real time. A test that leaves an answer scripted with ``respond_with`` unused
+  fails at teardown (``@pytest.mark.pyannoteai_mock(assert_all_used=False)`` to allow it).
 - ``webhook_secret``: a webhook secret, also exported as ``PYANNOTEAI_WEBHOOK_SECRET``.
 
 Builders (``make_job``, ``make_identify_output``, ``make_voiceprint_output``,
@@ -31,7 +32,8 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -56,7 +58,8 @@ from ._json import loads_stdlib
 from ._schema import deref, operations, response_schema
 from ._validation import DEFAULT_RATE_LIMIT, PAGE_SIZE_DEFAULT, ascii_int
 from .results import infer_kind
-from .sandbox.pytest_fixture import pytest_configure, running_sandbox, sandbox, sandbox_session
+from .sandbox.pytest_fixture import pytest_configure as _sandbox_configure
+from .sandbox.pytest_fixture import running_sandbox, sandbox, sandbox_session
 
 if TYPE_CHECKING:
     import respx
@@ -882,8 +885,16 @@ class MockAPI:
         URL. Without *json*, a 400 carries a ``ValidationErrorResponse`` and any other status an
         ``ApiError``; a 429 gets ``Retry-After: 1`` and the ``X-RateLimit-*`` headers of a refusal
         (limit, ``Remaining: 0``, reset time) unless *headers* say otherwise.
+
+        *times* is a whole number ≥ 1. Every answer scripted here must be used by the end of the
+        test: the ``pyannoteai_mock`` fixture fails it otherwise (see :meth:`assert_all_used`).
         """
         _check_operation_id(operation_id)
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise ValueError(
+                f"times={times!r}: must be a whole number ≥ 1, the number of requests of {operation_id!r} "
+                "to answer this way"
+            )
         if json is None:
             json = (
                 {"message": "Invalid request", "errors": [{"field": "url", "message": "Invalid URL"}]}
@@ -893,6 +904,31 @@ class MockAPI:
         canned = (status_code, json, dict(headers or {}))
         with self._lock:
             self._queued.setdefault(operation_id, []).extend([canned] * times)
+
+    def assert_all_used(self) -> None:
+        """Fail (``AssertionError``) if an answer scripted with :meth:`respond_with` was never used.
+
+        As respx's ``assert_all_called``: an answer no request received means the test did not
+        exercise what it scripted (a retry that never happened, an operation the code does not call).
+        The ``pyannoteai_mock`` fixture calls it when a test that passed ends, unless the test is
+        marked ``@pytest.mark.pyannoteai_mock(assert_all_used=False)``; call it yourself with a
+        ``MockAPI`` of your own.
+        """
+        with self._lock:
+            unused = Counter(
+                (operation_id, status_code)
+                for operation_id, queued in self._queued.items()
+                for status_code, _, _ in queued
+            )
+        if unused:
+            total = sum(unused.values())
+            listed = ", ".join(f"{operation_id} {status} ({count})" for (operation_id, status), count in unused.items())
+            raise AssertionError(
+                f"{total} answer{'s' if total != 1 else ''} scripted with respond_with() "
+                f"{'were' if total != 1 else 'was'} never used: {listed} (operation, status, how many left). "
+                "The test never sent the requests it scripted; if that is intended, mark it "
+                "@pytest.mark.pyannoteai_mock(assert_all_used=False)"
+            )
 
     def delivery(
         self, job_id: str, secret: str | None = None, *, status_only: bool | None = None
@@ -1221,15 +1257,53 @@ def _bad_request(errors: Sequence[Mapping[str, str]]) -> httpx.Response:
 # --- fixtures ---------------------------------------------------------------------------------
 
 
+_MARKER = "pyannoteai_mock"
+_TEST_FAILED = pytest.StashKey[bool]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``sandbox`` and ``pyannoteai_mock`` markers."""
+    _sandbox_configure(config)
+    config.addinivalue_line(
+        "markers",
+        f"{_MARKER}(assert_all_used=True): options of the pyannoteai_mock fixture; assert_all_used=False "
+        "lets a test end with answers scripted by respond_with() unused",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Note a test that failed, so that the fixture's teardown check does not report it a second time."""
+    report = yield
+    if report.failed and call.when in ("setup", "call"):
+        item.stash[_TEST_FAILED] = True
+    return report
+
+
 @pytest.fixture
-def pyannoteai_mock(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockAPI]:
+def pyannoteai_mock(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[MockAPI]:
     """A :class:`MockAPI` that every httpx client in the test reaches (through respx).
 
     ``PYANNOTEAI_API_KEY`` is set to the mock's key and ``PYANNOTEAI_BASE_URL`` removed, so a
     ``Client()`` built by the code under test talks to the mock. A request to any other host
     fails the test unless another respx router (``respx_mock``) or a pass-through route on
     ``pyannoteai_mock.router`` takes it.
+
+    A test that passed but left an answer scripted with :meth:`MockAPI.respond_with` unused
+    errors at teardown (:meth:`MockAPI.assert_all_used`), unless it is marked
+    ``@pytest.mark.pyannoteai_mock(assert_all_used=False)``.
     """
+    marker = request.node.get_closest_marker(_MARKER)
+    options = dict(marker.kwargs) if marker is not None else {}
+    check_all_used = options.pop("assert_all_used", True)
+    if marker is not None and (marker.args or options):
+        pytest.fail(
+            f"@pytest.mark.{_MARKER} takes only assert_all_used=True/False, not "
+            f"{', '.join([*map(repr, marker.args), *(f'{name}=' for name in options)])}",
+            pytrace=False,
+        )
     try:
         _need("respx")
         _need("jsonschema")
@@ -1246,6 +1320,8 @@ def pyannoteai_mock(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockAPI]:
     api.router = router
     with router:
         yield api
+    if check_all_used and not request.node.stash.get(_TEST_FAILED, False):
+        api.assert_all_used()
 
 
 @pytest.fixture
