@@ -800,6 +800,59 @@ def test_a_delivery_for_an_outcome_that_never_ends_a_job_is_refused_not_looped_o
         pyannoteai_mock.delivery(job.id)
 
 
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("status", ["created", "pending", "running"])
+def test_a_job_added_before_it_ends_ends_on_a_poll_as_a_submitted_one_does(
+    pyannoteai_mock: MockAPI, status: str
+) -> None:
+    """docs/testing.md: ``add_job(kind, status, ...)`` creates a job "as if submitted earlier". A job
+    added as ``running`` (or ``created``, ``pending``) kept that status on every poll, for ever: only
+    ``delivery()`` ended it, so ``wait()`` on it timed out. It moves as a submitted job does: its
+    first ``pending_polls`` polls answer ``running``, the next one the mock's ``outcome``."""
+    pyannoteai_mock.pending_polls = 2
+    job_id = pyannoteai_mock.add_job("identify", status)
+    seen: list[str] = []
+    with pyannoteai_mock.client() as client:
+        result = client.wait(job_id, kind="identify", on_status=lambda job: seen.append(str(job.status)), timeout=600)
+    assert result.speakers == ["Alice", "Bob"]
+    assert seen == ["running", "succeeded"]
+    assert len(pyannoteai_mock.calls("getJobById")) == 3
+
+
+@pytest.mark.anyio
+@pytest.mark.timeout(10)
+async def test_an_added_running_job_ends_with_its_own_outcome_for_the_async_client_too(
+    pyannoteai_mock: MockAPI,
+) -> None:
+    """``add_job(..., outcome=..., pending_polls=...)`` sets how that one job ends, as the mock's knobs
+    do for submitted jobs; ``outcome="running"`` keeps it running (until a delivery ends it)."""
+    pyannoteai_mock.failure_message = "Audio too short"
+    failing = pyannoteai_mock.add_job("voiceprint", "running", outcome="failed", pending_polls=1)
+    canceled = pyannoteai_mock.add_job("voiceprint", "created", outcome="canceled")
+    kept = pyannoteai_mock.add_job("voiceprint", "running", outcome="running")
+    async with pyannoteai_mock.async_client() as client:
+        with pytest.raises(JobFailedError) as caught:
+            await client.wait(failing, kind="voiceprint", timeout=600)
+        with pytest.raises(JobCanceledError):
+            await client.wait(canceled, kind="voiceprint", timeout=600)
+        with pytest.raises(WaitTimeoutError):
+            await client.wait(kept, kind="voiceprint", timeout=60)
+    assert caught.value.api_message == "Audio too short"
+    assert [call.status_code for call in pyannoteai_mock.calls("getJobById")][:3] == [200, 200, 200]
+    _conforms(pyannoteai_mock)
+
+
+@pytest.mark.parametrize(
+    ("options", "refused"),
+    [({"outcome": "expired"}, "outcome='expired'"), ({"pending_polls": -1}, "pending_polls=-1")],
+)
+def test_add_job_refuses_an_outcome_or_pending_polls_the_mock_would_refuse(
+    pyannoteai_mock: MockAPI, options: dict[str, Any], refused: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(refused)):
+        pyannoteai_mock.add_job("identify", "running", **options)
+
+
 def test_importing_the_plugin_without_pytest_names_the_extra_to_install() -> None:
     """The plugin module is for pytest: imported where pytest is missing, it says to install the
     testing extra, as a missing respx or jsonschema does, not a bare "No module named 'pytest'"."""
