@@ -616,7 +616,9 @@ def test_turn_level_confidence_is_keyed_by_diarized_speaker_as_the_api_documents
 
 def test_add_job_and_paging_list_jobs_newest_first(pyannoteai_mock: MockAPI) -> None:
     """Seeded jobs come back from get_job, and jobs() pages through them newest first, filtered by status."""
-    ids = [pyannoteai_mock.add_job("diarization", "succeeded" if n % 2 else "running") for n in range(7)]
+    ids = [
+        pyannoteai_mock.add_job("diarization", "succeeded" if n % 2 else "running", outcome="running") for n in range(7)
+    ]
     with pyannoteai_mock.client() as client:
         every = [item.id for item in client.jobs(page_size=3)]
         running = [item.id for item in client.jobs("running", page_size=2)]

@@ -847,11 +847,30 @@ class MockAPI:
         *,
         output: Mapping[str, Any] | None = None,
         job_id: str | None = None,
+        outcome: str | None = None,
+        pending_polls: int | None = None,
     ) -> str:
         """Create a job in the given status (as if submitted earlier) and return its id.
 
-        It is the newest job; one in a final status counts as just finished for retention.
+        It is the newest job; one in a final status counts as just finished for retention. One in
+        another status (``created``, ``pending``, ``running``) moves on as a submitted job does: its
+        first *pending_polls* observations (polls, or listings that read it) answer ``running``, the
+        next one *outcome* (``succeeded`` with *output*, else the kind's default output as for a job
+        added ``succeeded``; ``failed`` with ``failure_message``; ``canceled``), and :meth:`delivery`
+        ends it at once. *outcome* and *pending_polls* default to the mock's ``outcome`` and
+        ``pending_polls`` when the job is added; ``outcome="running"`` keeps the job running (a
+        delivery then ends it with the mock's ``outcome``). They are ignored for a job added in a
+        final status.
+
+        Raises:
+            ValueError: *outcome* is no job status of the contract, or *pending_polls* is no whole
+                number ≥ 0.
         """
+        if outcome is not None and outcome not in _STATUSES:
+            raise ValueError(f"outcome={outcome!r}: must be a job status of the contract, {', '.join(_STATUSES)}")
+        if pending_polls is not None:
+            _check_count("pending_polls", pending_polls)
+        ended = status in _TERMINAL
         stamp = self._stamp()
         body = make_job(kind, status, job_id=job_id, output=output, error=self.failure_message, created_at=stamp)
         job = _Job(
@@ -861,11 +880,11 @@ class MockAPI:
             created_at=stamp,
             updated_at=stamp,
             request={},
-            pending_polls=0,
-            outcome=status,
+            pending_polls=max(0, self.pending_polls if pending_polls is None else pending_polls),
+            outcome=status if ended else (self.outcome if outcome is None else outcome),
             output=body.get("output"),
             status=status,
-            ended=self._now if status in _TERMINAL else None,
+            ended=self._now if ended else None,
         )
         self._add(job)
         return job.job_id
@@ -1134,6 +1153,8 @@ class MockAPI:
         return _ok(200, {"jobId": job.job_id, "status": job.status})
 
     def _output(self, job: _Job) -> Mapping[str, Any]:
+        if not job.request:  # added with add_job: no request to answer, the kind's default as make_job's
+            return _default_output(job.kind)
         factory = self.identify_output if job.kind == "identify" else self.voiceprint_output
         if callable(factory):
             return factory(job.request)
