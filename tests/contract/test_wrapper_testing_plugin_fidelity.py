@@ -8,16 +8,28 @@ rate-limit headers, one-shot upload URLs, jobs that never expired.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
+import threading
 import uuid
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
 import httpx
 import pytest
 
-from pyannoteai_identify import APIError, AuthenticationError, ConfigurationError, JobFailedError, NotFoundError
+from pyannoteai_identify import (
+    APIError,
+    AuthenticationError,
+    ConfigurationError,
+    Job,
+    JobFailedError,
+    NotFoundError,
+    WaitTimeoutError,
+)
 from pyannoteai_identify.testing import MOCK_API_KEY, MockAPI, check_response
 
 API = "https://api.pyannote.ai"
@@ -197,6 +209,63 @@ async def test_the_async_clients_virtual_sleeps_let_other_tasks_run_and_be_cance
         with anyio.move_on_after(0):
             await client.wait(second)
     assert len(pyannoteai_mock.calls("getJobById")) - before <= 1
+
+
+#: Concurrent waiters, and the polls that answer ``running`` before each job succeeds: one wait alone
+#: sleeps PENDING gaps of at most 2 s (the schedule's first gaps), 10 s of virtual time.
+WAITERS = 30
+PENDING = 5
+
+
+def _span(jobs: Sequence[Job[Any]]) -> float:
+    """Virtual seconds from the first job's creation to the last one's end, by their stamps (whole seconds)."""
+    created = min(job.created_at for job in jobs if job.created_at is not None)
+    ended = max(job.updated_at for job in jobs if job.updated_at is not None)
+    return (ended - created).total_seconds()
+
+
+@pytest.mark.timeout(60)
+def test_waits_in_threads_sharing_a_client_overlap_on_the_virtual_clock(pyannoteai_mock: MockAPI) -> None:
+    """README: one ``Client`` may be shared by threads. Thirty threads each waiting (timeout=60) for a
+    job that ends after five 2 s gaps take 10 s together, as they would for real: their sleeps
+    overlap. The mock moved its one clock by every sleep of every thread, so it ran thirty times too
+    fast and the waits raised WaitTimeoutError after 60 virtual seconds, with every job still running.
+    Each thread polls once before any sleeps (a barrier in on_status), so they all start together."""
+    pyannoteai_mock.pending_polls = PENDING
+    started = threading.Barrier(WAITERS)
+
+    def first_poll(job: Job[Any]) -> None:
+        if str(job.status) == "running":
+            started.wait(timeout=30)  # a bound, should a thread never come
+
+    def wait(job: Job[Any]) -> object:
+        try:
+            return client.wait(job, timeout=60, on_status=first_poll)
+        except WaitTimeoutError as error:
+            return error
+
+    with pyannoteai_mock.client() as client:
+        jobs = [client.submit_voiceprint(AUDIO) for _ in range(WAITERS)]
+        with ThreadPoolExecutor(WAITERS) as pool:
+            outcomes = list(pool.map(wait, jobs))
+        assert [type(outcome).__name__ for outcome in outcomes] == ["VoiceprintResult"] * WAITERS
+        assert len(pyannoteai_mock.sleeps) == WAITERS * PENDING  # each thread slept its own gaps
+        assert _span([client.get_job(job.id) for job in jobs]) <= 2 * PENDING + 1  # one wait's time, not 30
+
+
+@pytest.mark.anyio
+async def test_waits_in_concurrent_tasks_overlap_on_the_virtual_clock(pyannoteai_mock: MockAPI) -> None:
+    """The AsyncClient's twin: thirty waits run with ``asyncio.gather`` (timeout=60) on jobs that end
+    after five 2 s gaps all return, 10 virtual seconds after they began. Each task's sleep moved the
+    mock's one clock, so the first round of polls had spent 60 s and the waits timed out."""
+    pyannoteai_mock.pending_polls = PENDING
+    async with pyannoteai_mock.async_client() as client:
+        jobs = [await client.submit_voiceprint(AUDIO) for _ in range(WAITERS)]
+        with anyio.fail_after(30):  # a bound, should the waits hang
+            outcomes = await asyncio.gather(*(client.wait(job, timeout=60) for job in jobs), return_exceptions=True)
+        assert [type(outcome).__name__ for outcome in outcomes] == ["VoiceprintResult"] * WAITERS
+        assert len(pyannoteai_mock.sleeps) == WAITERS * PENDING
+        assert _span([await client.get_job(job.id) for job in jobs]) <= 2 * PENDING + 1
 
 
 # --- 8. rate-limit headers ------------------------------------------------------------------------------
