@@ -213,6 +213,11 @@ class Throttle:
 
     def _earliest(self) -> float:
         """The next free slot: after the hold, and one spacing after the latest slot sent or reserved."""
+        if not self._generation:
+            # Never held back: every slot is free. On one clock the latest slot sent or reserved is
+            # not later than now anyway; on a simulation's clock per caller (MockAPI's: concurrent
+            # sleeps overlap) it is another caller's time, which must not hold this one back.
+            return -math.inf
         return max(self._hold_until, max([self._last_sent, *self._waiting]) + self._spacing)
 
     @property

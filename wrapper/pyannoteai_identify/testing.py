@@ -23,6 +23,7 @@ imported when a fixture or check first needs them.
 from __future__ import annotations
 
 import base64
+import contextvars
 import hashlib
 import importlib.util
 import json
@@ -693,7 +694,18 @@ class MockAPI:
             ``GET`` answers 404 and listings skip it (24 h, as the API). See :meth:`advance`.
         uploads: the bytes PUT to each ``media://`` URL (set an entry to pretend an upload).
         sleeps: the delays that clients from :meth:`client` and :meth:`async_client` slept, in
-            virtual time (they return at once, and move the virtual clock).
+            virtual time (they return at once, and move the sleeper's virtual clock).
+
+    Virtual time: the clients from :meth:`client` and :meth:`async_client` sleep no real time.
+    Each caller (a thread, or an asyncio or trio task) has its own virtual clock, which its own
+    sleeps move and the others' do not, so concurrent sleeps overlap as real ones do: 50 tasks
+    (``asyncio.gather``) or threads sharing a ``Client`` that each sleep 2 s take 2 s, not 100 s,
+    and each wait's timeout counts its own time. One caller sleeping 5 s then 5 s sees 10 s pass.
+    A caller that has not slept yet starts at the time of its creator (a task's context is a copy
+    of its parent's) or else of the last :meth:`advance` (0 at first). The mock's own clock, which
+    stamps ``createdAt``/``updatedAt`` and counts retention, upload URL expiry and a 429's reset
+    time, is the latest time a caller has reached; :meth:`advance` moves it and brings every
+    caller's clock up to it. With a single caller, all of these are one clock.
     """
 
     base_url: str = DEFAULT_BASE_URL
@@ -713,7 +725,12 @@ class MockAPI:
     _presigned: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)  # URL → (key, expiry)
     _uploaded_at: dict[str, float] = field(default_factory=dict, repr=False)  # media:// URL → virtual time of its PUT
     _queued: dict[str, list[tuple[int, Any, dict[str, str]]]] = field(default_factory=dict, repr=False)
-    _now: float = field(default=0.0, repr=False)
+    _now: float = field(default=0.0, repr=False)  # the mock's clock: the latest virtual time a caller reached
+    _floor: float = field(default=0.0, repr=False)  # the time of the last advance(): where callers start
+    # Each caller's own virtual time (a thread's, a task's), once it has slept: see "Virtual time" above.
+    _own: contextvars.ContextVar[float] = field(
+        default_factory=lambda: contextvars.ContextVar("pyannoteai_mock_time"), repr=False
+    )
     _wall: float = field(default_factory=time.time, repr=False)  # epoch seconds at virtual time 0
     _seq: int = field(default=0, repr=False)
     # Cursors are UUIDs whose low bits carry a job's position and whose high bits are this mock's own
@@ -763,12 +780,17 @@ class MockAPI:
     # clients
 
     def _clock(self) -> float:
-        return self._now
+        """The calling thread's (or task's) virtual time: its last wake-up, or the last advance()."""
+        return max(self._own.get(self._floor), self._floor)
 
     def _sleep(self, seconds: float) -> None:
+        """Move the caller's virtual clock by *seconds*, and the mock's to it if that is later: the
+        sleeps of concurrent callers overlap, they do not add up."""
         with self._lock:
             self.sleeps.append(seconds)
-            self._now += seconds
+            wake = self._clock() + seconds
+            self._own.set(wake)
+            self._now = max(self._now, wake)
 
     async def _async_sleep(self, seconds: float) -> None:
         import anyio.lowlevel  # httpx's own dependency; imported late to keep the plugin's import cheap
@@ -781,12 +803,15 @@ class MockAPI:
     def advance(self, seconds: float) -> None:
         """Move the mock's virtual clock forward without waiting: finished jobs and presigned URLs expire.
 
-        The clients from :meth:`client` and :meth:`async_client` move it too, by each delay they sleep.
+        Every caller's clock reads the mock's then, however far behind it was. The clients from
+        :meth:`client` and :meth:`async_client` move the clock too, by each delay they sleep (a
+        caller's own clock; the mock's only as far as the latest of them, see the class's docstring).
         """
         if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not seconds >= 0:
             raise ValueError(f"seconds={seconds!r}: must be a number of seconds >= 0")
         with self._lock:
             self._now += seconds
+            self._floor = self._now
 
     def _stamp(self) -> str:
         """The current time on the virtual clock, as the API writes ``createdAt``."""
