@@ -127,7 +127,7 @@ def test_the_key_never_shows_even_at_the_most_verbose(
     parse_presigned_url = _core.parse_presigned_url
 
     def signed(response: object) -> str:  # as a storage service's URL: its query is its signature
-        return parse_presigned_url(response) + "?X-Amz-Signature=SIGNATURE-SECRET-5e1d"  # type: ignore[arg-type]
+        return parse_presigned_url(response) + "&X-Amz-Signature=SIGNATURE-SECRET-5e1d"  # type: ignore[arg-type]
 
     monkeypatch.setattr(_core, "parse_presigned_url", signed)
     run = run_cli(
@@ -145,6 +145,19 @@ def test_the_key_never_shows_even_at_the_most_verbose(
     assert len(uploads) == 2 and all("?<query hidden>" in line for line in uploads), run.err
     assert "SIGNATURE-SECRET" not in run.err and "SIGNATURE-SECRET" not in run.out
     assert API_KEY not in run.err and API_KEY not in run.out
+
+
+def test_the_sandboxs_upload_token_never_shows_in_a_verbose_request_line(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sandbox signs its presigned upload URLs as storage does, in the query, which the request
+    lines hide: its token was the URL's last path segment, printed in every -vv PUT line."""
+    run = run_cli(capsys, *FAST_POLL, "-vv", *identify_argv(audio.meeting, {"Alice": audio.alice_wav}))
+
+    assert run.code == OK
+    uploads = [line for line in run.err_lines if HTTPX_LINE.match(line) and " PUT " in line]
+    assert len(uploads) == 2, run.err
+    assert all(re.search(r"/_upload/[\w./-]+\?<query hidden> ", line) for line in uploads), uploads
 
 
 def test_no_handler_is_left_after_an_error_exit_nor_after_a_usage_error(

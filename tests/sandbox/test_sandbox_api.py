@@ -382,9 +382,11 @@ def test_jobs_can_be_listed_by_status(client: httpx.Client, sandbox: Sandbox) ->
 def test_presigned_put_needs_a_live_token_and_respects_the_size_cap(
     sandbox: Sandbox, client: httpx.Client, anonymous: httpx.Client
 ) -> None:
-    """PUT to an unknown token is 403; an upload over max_upload_bytes is 413 and stores nothing."""
-    assert anonymous.put("/_upload/not-a-token", content=b"x").status_code == 403
+    """PUT to an unknown token is 403, and so is a live token on another object's path; an upload
+    over max_upload_bytes is 413 and stores nothing."""
+    assert anonymous.put("/_upload/big?X-Signature=not-a-token", content=b"x").status_code == 403
     target = client.post("/v1/media/input", json={"url": "media://big"}).json()["url"]
+    assert anonymous.put(target.replace("/_upload/big?", "/_upload/other?"), content=b"x").status_code == 403
     assert anonymous.put(target, content=b"x" * 1001).status_code == 413
     chunks = (b"x" * 400 for _ in range(3))  # streamed, no Content-Length
     assert anonymous.put(target, content=chunks).status_code == 413
