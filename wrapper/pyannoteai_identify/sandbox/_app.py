@@ -4,7 +4,7 @@ Routes are built from the contract: each operation in ``openapi.yaml`` must have
 or building the app fails. Every API request goes through the same steps, in the order a real
 deployment applies them: count it, apply an injected fault, check the bearer key (401), apply
 the rate limit (429), validate the request against the contract (400), then handle it. Two
-extra routes serve the media store: ``PUT /_upload/{token}`` (the presigned URL; no key needed,
+extra routes serve the media store: ``PUT /_upload/{key}?X-Signature={token}`` (the presigned URL; no key needed,
 as with a real bucket) and ``GET /_media/{key}`` (read back an upload).
 """
 
@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import anyio
 from starlette.applications import Starlette
@@ -46,6 +47,8 @@ __all__ = ["AppContext", "create_app", "operation_ids"]
 
 MAX_JSON_BYTES = 4 * 1024 * 1024
 UPLOAD_OPERATION = "upload"
+#: The query parameter of a presigned upload URL that holds its token.
+UPLOAD_SIGNATURE = "X-Signature"
 MEDIA_OPERATION = "media"
 _DECIDE_POLL = 0.005
 UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}
@@ -221,9 +224,13 @@ async def _test_key(request: Request, ctx: AppContext, data: Any) -> Response:
 
 
 async def _upload_url(request: Request, ctx: AppContext, data: Any) -> Response:
-    token = ctx.state.new_upload(data["url"].removeprefix("media://"))
+    key = data["url"].removeprefix("media://")
+    token = ctx.state.new_upload(key)
     base = str(request.base_url).rstrip("/")
-    return Json({"url": f"{base}/_upload/{token}"}, status_code=201)
+    # As a storage service signs: the object's name in the path, the credential in the query (which
+    # the SDK's log lines hide; a token in the path showed in every -vv request line).
+    query = urlencode({UPLOAD_SIGNATURE: token})
+    return Json({"url": f"{base}/_upload/{quote(key, safe='/')}?{query}"}, status_code=201)
 
 
 async def _submit(kind: JobKind, request: Request, ctx: AppContext, data: Any) -> Response:
@@ -336,8 +343,8 @@ def _upload(ctx: AppContext) -> Callable[..., Any]:
             # auth mechanism allowed"), as the testing plugin's mock does; the API key never goes there.
             await _discard_body(request, ctx.max_upload_bytes)
             return Json({"message": "A presigned upload URL takes no Authorization header"}, 400)
-        key = ctx.state.upload_key(request.path_params["token"])
-        if key is None:
+        key = ctx.state.upload_key(request.query_params.get(UPLOAD_SIGNATURE, ""))
+        if key is None or key != request.path_params["key"]:
             return Json({"message": "Unknown or expired upload URL: ask POST /v1/media/input for a new one"}, 403)
         too_large = Json({"message": f"The file is larger than {ctx.max_upload_bytes} bytes"}, 413)
         declared = ascii_int(request.headers.get("content-length", ""))
@@ -392,7 +399,7 @@ def create_app(ctx: AppContext) -> Starlette:
             success = min(int(code) for code in operation["responses"] if str(code).startswith("2"))
             endpoint = _api(ctx, operation_id, method, success, handler)
             routes.append(Route(path, endpoint, methods=[method.upper()], name=operation_id))
-    routes.append(Route("/_upload/{token}", _upload(ctx), methods=["PUT"], name=UPLOAD_OPERATION))
+    routes.append(Route("/_upload/{key:path}", _upload(ctx), methods=["PUT"], name=UPLOAD_OPERATION))
     routes.append(Route(MEDIA_PATH + "{key:path}", _media(ctx), methods=["GET"], name=MEDIA_OPERATION))
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
     app.router.redirect_slashes = False  # the API has no redirects: a stray slash is a plain 404
