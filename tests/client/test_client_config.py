@@ -7,6 +7,7 @@ import gc
 import http.server
 import inspect
 import io
+import json
 import os
 import subprocess
 import sys
@@ -248,6 +249,88 @@ async def test_a_callers_http_client_headers_go_as_build_request_sends_them_each
     assert [value for name, value in raw if name == b"X-Hop"] == [b"a", b"b"], raw
     assert (b"X-Tenant-Id", b"team-7") in raw, raw
     await http.aclose() if isinstance(http, httpx.AsyncClient) else http.close()
+
+
+async def test_a_json_body_goes_as_application_json_whatever_content_type_a_callers_http_client_sets(
+    mode: str, make_api: MakeApi, router: respx.Router
+) -> None:
+    """``httpx.Client.build_request`` lets a client's default ``Content-Type`` (set for another API
+    of the caller's) win over the one the JSON body implies. The SDK's JSON bodies must go as
+    ``application/json`` whatever the caller's defaults say, the caller's other headers with them."""
+    media = router.post("/v1/media/input").respond(201, json={"url": "https://storage.example/a.wav?X-Amz-Signature=s"})
+    router.put("https://storage.example/a.wav").respond(200)
+    identify = router.post("/v1/identify").respond(200, json={"jobId": "j1", "status": "created"})
+    voiceprint = router.post("/v1/voiceprint").respond(200, json={"jobId": "j2", "status": "created"})
+    http = _own_http_client(mode, router)
+    http.headers.update({"Content-Type": "text/plain; charset=latin-1", "X-Tenant": "team-7"})
+    api = make_api(http_client=http)
+    async with api.session():
+        await api.upload(io.BytesIO(b"RIFF" * 10), "a.wav")
+        await api.identify("https://files.example.com/a.wav", {"John": "vp"})
+        await api.submit_voiceprint("https://files.example.com/a.wav")
+    for route in (media, identify, voiceprint):
+        sent = route.calls.last.request
+        assert sent.headers.get_list("Content-Type") == ["application/json"], route
+        assert sent.headers["X-Tenant"] == "team-7"
+        assert json.loads(sent.content)["url"]
+    await http.aclose() if isinstance(http, httpx.AsyncClient) else http.close()
+
+
+async def test_the_cookies_and_query_params_of_a_callers_http_client_go_with_each_api_request_but_not_to_storage(
+    mode: str, make_api: MakeApi, router: respx.Router
+) -> None:
+    """``http_client=httpx.Client(cookies=..., params=...)`` (an API gateway's session cookie, its
+    ``?tenant=``) had both dropped, though its headers went: requests are built apart from the httpx
+    client and sent with ``send()``, which merges neither, where ``build_request`` merges both. They
+    now go with every API request, as ``build_request`` sends them (the SDK's own query parameters
+    win on a name both set); the PUT to the presigned storage URL, another host, gets neither."""
+    test = router.get("/v1/test").respond(200, json=TEST_BODY)
+    media = router.post("/v1/media/input").respond(201, json={"url": "https://storage.example/a.wav?X-Amz-Signature=s"})
+    put = router.put("https://storage.example/a.wav").respond(200)
+    job = router.get("/v1/jobs/j1").respond(200, json={"jobId": "j1", "status": "running"})
+    listed = router.get("/v2/jobs").respond(200, json={"items": [], "nextCursor": None})
+    http = _own_http_client(mode, router)
+    http.cookies.set("gateway-session", "c00k1e")
+    http.params = httpx.QueryParams({"tenant": "team-7", "limit": "1"})
+    api = make_api(http_client=http)
+    async with api.session():
+        await api.test()
+        await api.upload(io.BytesIO(b"RIFF" * 10), "a.wav")
+        await api.get_job("j1")
+        await api.jobs(page_size=20)
+    for route in (test, media, job, listed):
+        sent = route.calls.last.request
+        assert sent.headers.get("Cookie") == "gateway-session=c00k1e", route
+        assert sent.url.params.get_list("tenant") == ["team-7"], route
+    assert listed.calls.last.request.url.params.get_list("limit") == ["20"]
+    stored = put.calls.last.request
+    assert "Cookie" not in stored.headers
+    assert str(stored.url) == "https://storage.example/a.wav?X-Amz-Signature=s"
+    await http.aclose() if isinstance(http, httpx.AsyncClient) else http.close()
+
+
+async def test_a_cookie_the_api_sets_goes_back_with_later_api_requests_but_not_to_storage(
+    make_api: MakeApi, router: respx.Router
+) -> None:
+    """A load balancer's affinity cookie (``Set-Cookie`` on an answer) is kept by the httpx client
+    that received it, and ``build_request`` sends it back: the SDK's requests dropped it, so each
+    one could land on another backend. It goes back with later API requests; storage never gets it."""
+    test = router.get("/v1/test").mock(
+        side_effect=[
+            httpx.Response(200, json=TEST_BODY, headers={"Set-Cookie": "AWSALB=backend-3; Path=/"}),
+            httpx.Response(200, json=TEST_BODY),
+        ]
+    )
+    media = router.post("/v1/media/input").respond(201, json={"url": "https://storage.example/a.wav?X-Amz-Signature=s"})
+    put = router.put("https://storage.example/a.wav").respond(200)
+    api = make_api()
+    await api.test()
+    await api.test()
+    await api.upload(io.BytesIO(b"RIFF" * 10), "a.wav")
+    assert "Cookie" not in test.calls[0].request.headers
+    assert test.calls[1].request.headers.get("Cookie") == "AWSALB=backend-3"
+    assert media.calls.last.request.headers.get("Cookie") == "AWSALB=backend-3"
+    assert "Cookie" not in put.calls.last.request.headers
 
 
 async def test_key_and_base_url_are_read_from_the_environment(
