@@ -258,6 +258,26 @@ async def test_a_retry_warning_after_an_answer_carries_its_request_id_and_elapse
     assert isinstance(retry.__dict__.get("elapsed"), float)
 
 
+async def test_a_retry_warning_after_a_lost_connection_carries_the_elapsed_time_too(
+    api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every retry WARNING carries the same fields: one after an answer (a 503) had ``elapsed``, one
+    after a failure without an answer (a reset connection, a read timeout) had none, so a JSON log
+    pipeline could not tell how long a request hung before it failed. It carries the seconds from
+    sending to the failure, as the other carries those from sending to the answer."""
+    router.get(f"/v1/jobs/{JOB_ID}").mock(
+        side_effect=[httpx.ReadTimeout("timed out"), httpx.Response(503), job_response("running")]
+    )
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        await api.get_job(JOB_ID)
+    lost, answered = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.WARNING]
+    assert lost.__dict__.get("error") == "ReadTimeout"
+    assert answered.__dict__.get("status_code") == 503
+    for retry in (lost, answered):
+        elapsed = retry.__dict__.get("elapsed")
+        assert isinstance(elapsed, float) and elapsed >= 0.0, retry.__dict__
+
+
 async def test_the_presigned_upload_is_logged_at_debug_with_its_status_and_elapsed_time(
     api: Api, router: respx.Router, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
