@@ -5,7 +5,9 @@ from __future__ import annotations
 import concurrent.futures
 import copy
 import multiprocessing
+import os
 import pickle
+import tempfile
 
 import pytest
 
@@ -77,9 +79,16 @@ def _raise_in_worker() -> None:
     raise errors.JobFailedError("job j3 failed: bad audio", job_id="j3", status="failed", api_message="bad audio")
 
 
-def test_an_exception_raised_in_a_worker_process_reaches_the_parent_whole() -> None:
+def test_an_exception_raised_in_a_worker_process_reaches_the_parent_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     # Not fork: this process runs other tests' threads, and Python 3.12+ warns that a forked child of
     # a threaded process may deadlock. The forkserver's child imports this module, as a user's would.
+    # The forkserver listens on a socket file under multiprocessing's temporary directory, made under
+    # tempfile.gettempdir(): a long TMPDIR (a CI runner's) breaks the AF_UNIX path limit (108 bytes
+    # on Linux) and the server never starts. That directory is made under /tmp, whatever TMPDIR
+    # says, if the server is not running yet (multiprocessing removes it when this process exits).
+    if os.path.isdir("/tmp"):
+        monkeypatch.setattr(tempfile, "tempdir", "/tmp")
+        monkeypatch.delitem(multiprocessing.current_process()._config, "tempdir", raising=False)  # type: ignore[attr-defined]
     context = multiprocessing.get_context("forkserver")
     with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         future = pool.submit(_raise_in_worker)
