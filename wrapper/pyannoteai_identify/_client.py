@@ -161,7 +161,7 @@ class _BaseClient:
             user_agent=f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__}",
             closed=lambda: self._closed,
             simulated=clock is not None and sleep_given,
-            client_headers=lambda: self._http.headers,
+            http_client=lambda: self._http,
         )
 
     @property

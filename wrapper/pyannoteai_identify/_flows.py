@@ -17,7 +17,7 @@ import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeAlias, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeAlias, TypeVar
 
 import httpx
 
@@ -318,14 +318,18 @@ class Context:
     #: A simulation (the caller's clock and sleep): time passes on its clock by its sleep alone, so
     #: a webhook broker's wait in real time would never bring a deadline on that clock nearer.
     simulated: bool = False
-    #: The headers of the httpx client that sends the requests (it can be replaced: a fork, a new loop).
-    client_headers: Callable[[], httpx.Headers] = httpx.Headers
+    #: The httpx client that sends the requests (it can be replaced: a fork, a new loop): its
+    #: headers, cookies and query parameters go with each API request.
+    http_client: Callable[[], ClientDefaults] = lambda: _NO_DEFAULTS
 
     def request(self, kwargs: _core.RequestKwargs) -> httpx.Request:
-        """The API request of generated *kwargs*: the SDK's headers (key, User-Agent, Accept) over
-        the sending httpx client's own, as ``httpx.Client.build_request`` merges them: a caller's
-        ``http_client=httpx.Client(headers=...)`` (a gateway's tenant header, a trace id) and httpx's
-        defaults (``Accept-Encoding``). Never used for the PUT to storage, another host."""
+        """The API request of generated *kwargs*, with what ``httpx.Client.build_request`` merges
+        from the sending httpx client: its headers under the SDK's own (key, User-Agent, Accept, the
+        body's Content-Type win), as a caller's ``http_client=httpx.Client(headers=...)`` (a
+        gateway's tenant header, a trace id) and httpx's defaults (``Accept-Encoding``); its query
+        parameters under the request's own (a gateway's ``?tenant=``); its cookies (a gateway's
+        session, a load balancer's affinity cookie the API set). Never used for the PUT to storage,
+        another host."""
         own = {
             "Authorization": f"Bearer {self.settings.api_key}",
             "User-Agent": self.user_agent,
@@ -333,15 +337,43 @@ class Context:
             **kwargs.get("headers", {}),
         }
         names = {name.lower().encode("ascii") for name in own}
-        inherited = [(name, value) for name, value in self.client_headers().raw if name.lower() not in names]
+        client = self.http_client()
+        inherited = [(name, value) for name, value in client.headers.raw if name.lower() not in names]
+        params = kwargs.get("params")
+        # Emptiness first: most clients have neither, and merging costs µs on every request (get_job's hot path).
+        if client.params:
+            params = client.params.merge(params)
         return httpx.Request(
             kwargs["method"].upper(),
             self.settings.base_url + kwargs["url"],
-            params=kwargs.get("params"),
+            params=params,
             json=kwargs.get("json"),
             headers=[*inherited, *own.items()],
+            cookies=client.cookies,  # applied only when there are some, as build_request does
             extensions={"timeout": self.settings.timeout.as_dict()},
         )
+
+
+class ClientDefaults(Protocol):
+    """What :meth:`Context.request` reads of the httpx client (sync or async) that sends the requests."""
+
+    @property
+    def headers(self) -> httpx.Headers: ...
+    @property
+    def cookies(self) -> httpx.Cookies: ...
+    @property
+    def params(self) -> httpx.QueryParams: ...
+
+
+@dataclass(frozen=True)
+class _Defaults:
+    headers: httpx.Headers = field(default_factory=httpx.Headers)
+    cookies: httpx.Cookies = field(default_factory=httpx.Cookies)
+    params: httpx.QueryParams = field(default_factory=httpx.QueryParams)
+
+
+#: No headers, cookies nor query parameters: a Context not told which httpx client sends.
+_NO_DEFAULTS: ClientDefaults = _Defaults()
 
 
 def send(
