@@ -423,6 +423,7 @@ def send(
                 leave_note(interrupted, f"{said} the job may exist and be billed. {LOOK_FOR_THE_JOB}", log_always=True)
             raise
         if lost is not None:
+            failed_after = time.perf_counter() - started  # from sending to the failure, as elapsed is to the answer
             if ctx.closed() and not creates_job:  # a job-creating request's error says the job may exist
                 raise ConfigurationError(
                     f"the client was closed while {request.method} {request.url.path} was in flight: create a new one"
@@ -434,7 +435,13 @@ def send(
                 log_with(
                     logger,
                     logging.WARNING,
-                    _fields(request, attempt=attempt + 1, delay=float(delay), error=type(lost).__name__),
+                    _fields(
+                        request,
+                        elapsed=failed_after,
+                        attempt=attempt + 1,
+                        delay=float(delay),
+                        error=type(lost).__name__,
+                    ),
                     "%s %s failed (%s); retry %d in %.2f s",
                     request.method,
                     request.url.path,
