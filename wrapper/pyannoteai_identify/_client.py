@@ -725,9 +725,15 @@ class Client(_BaseClient):
             ValidationError: before any request, for any argument the API would refuse.
             BadRequestError, AuthenticationError, PaymentRequiredError, RateLimitError: the API
                 refused the job (400, 401, 402, 429); no job was created.
-            ServerError: a 5xx; the job may exist (see ``jobs()``): it is not resubmitted.
-            APIConnectionError: if the response was lost; the job may exist (see ``jobs()``), so
-                this request is never retried automatically.
+            ServerError: a 5xx answer to the job's request: the job may exist (see ``jobs()``), so
+                it is not resubmitted (its ``hint`` says so). A 5xx while local audio is uploaded
+                first (from the media API, or from the storage to the PUT) comes before the job is
+                asked for: no job exists; submit again later (the ``hint`` of a failed PUT says how).
+            APIError: the media API or the storage refused the upload of local audio (an expired
+                signature); no job exists.
+            APIConnectionError: if the job's request lost its response; the job may exist (see
+                ``jobs()``), so this request is never retried automatically. When it was not sent
+                (``request_sent`` is False), or the upload of local audio was cut, no job exists.
         """
         return self._run(
             self._identify_flow(
