@@ -494,6 +494,17 @@ def test_respond_with_refuses_a_times_that_is_no_whole_number_of_at_least_one(
     pyannoteai_mock.assert_all_used()
 
 
+@pytest.mark.parametrize("status_code", [True, 99, 600, 200.0, "503", None])
+def test_respond_with_refuses_a_status_code_that_is_no_http_status(pyannoteai_mock: MockAPI, status_code: Any) -> None:
+    """``respond_with("identify", True)`` was queued and failed later, inside the client's request,
+    far from the line that scripted it (a 999 or a "503" likewise): the status is checked where it
+    is given, as ``times`` is, naming it, its value and the rule."""
+    with pytest.raises(ValueError, match=re.escape(f"status_code={status_code!r}: must be an HTTP status")):
+        pyannoteai_mock.respond_with("identify", status_code)
+    with pyannoteai_mock.client() as client:
+        assert client.identify(AUDIO, voiceprints={"Ann": "QW5u"}).status == "created"
+
+
 def test_assert_all_used_fails_while_a_scripted_answer_was_not_used() -> None:
     """As respx's ``assert_all_called`` and responses' ``assert_all_requests_are_fired``: an answer
     scripted with respond_with() that no request received means the test did not exercise what it
