@@ -930,10 +930,16 @@ class MockAPI:
         ``ApiError``; a 429 gets ``Retry-After: 1`` and the ``X-RateLimit-*`` headers of a refusal
         (limit, ``Remaining: 0``, reset time) unless *headers* say otherwise.
 
-        *times* is a whole number ≥ 1. Every answer scripted here must be used by the end of the
+        *status_code* is a final HTTP status (200 to 599) and *times* a whole number ≥ 1, both
+        checked here. Every answer scripted here must be used by the end of the
         test: the ``pyannoteai_mock`` fixture fails it otherwise (see :meth:`assert_all_used`).
         """
         _check_operation_id(operation_id)
+        if isinstance(status_code, bool) or not isinstance(status_code, int) or not 200 <= status_code <= 599:
+            raise ValueError(
+                f"status_code={status_code!r}: must be an HTTP status from 200 to 599 (a whole number), the "
+                f"answer to {operation_id!r}"
+            )
         if isinstance(times, bool) or not isinstance(times, int) or times < 1:
             raise ValueError(
                 f"times={times!r}: must be a whole number ≥ 1, the number of requests of {operation_id!r} "
