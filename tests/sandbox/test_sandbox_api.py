@@ -395,6 +395,18 @@ def test_presigned_put_needs_a_live_token_and_respects_the_size_cap(
     assert sandbox.state.media("big") == b"x" * 1000
 
 
+@pytest.mark.parametrize("key", ["a/../b.wav", "./call.wav", "calls/./call.wav", "x/..", ".."])
+def test_presigned_put_takes_a_key_with_dot_segments(
+    sandbox: Sandbox, client: httpx.Client, anonymous: httpx.Client, key: str
+) -> None:
+    """The contract's media key pattern allows ``.`` and ``/``, so ``..`` and ``.`` segments: its
+    presigned URL stores the upload under that very key, as an HTTP client that removes dot segments
+    from a path (httpx does, RFC 3986) sends it."""
+    target = client.post("/v1/media/input", json={"url": f"media://{key}"}).json()["url"]
+    assert anonymous.put(target, content=b"RIFF").status_code == 200
+    assert sandbox.state.media(key) == b"RIFF"
+
+
 def test_unknown_paths_and_methods_answer_json(anonymous: httpx.Client) -> None:
     """A path outside the API is a JSON 404; a wrong method a JSON 405 with the ``Allow`` header
     RFC 9110 requires (the methods the path has)."""
