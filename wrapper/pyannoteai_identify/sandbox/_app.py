@@ -230,7 +230,16 @@ async def _upload_url(request: Request, ctx: AppContext, data: Any) -> Response:
     # As a storage service signs: the object's name in the path, the credential in the query (which
     # the SDK's log lines hide; a token in the path showed in every -vv request line).
     query = urlencode({UPLOAD_SIGNATURE: token})
-    return Json({"url": f"{base}/_upload/{quote(key, safe='/')}?{query}"}, status_code=201)
+    return Json({"url": f"{base}/_upload/{_key_path(key)}?{query}"}, status_code=201)
+
+
+def _key_path(key: str) -> str:
+    """*key* as a URL path, each segment percent-encoded; a ``.`` or ``..`` segment (the contract's
+    key pattern allows them) as ``%2E``, so that no HTTP client removes it (RFC 3986 5.2.4, as httpx
+    does) and the server, which decodes it, reads the key back."""
+    return "/".join(
+        segment.replace(".", "%2E") if segment in (".", "..") else quote(segment, safe="") for segment in key.split("/")
+    )
 
 
 async def _submit(kind: JobKind, request: Request, ctx: AppContext, data: Any) -> Response:
