@@ -1327,9 +1327,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Note a test that failed, so that the fixture's teardown check does not report it a second time."""
+    """Note a test that did not pass (it failed, skipped itself or xfailed), so that the fixture's
+    teardown check does not report a test that never ran to its end, or report it a second time."""
     report = yield
-    if report.failed and call.when in ("setup", "call"):
+    if not report.passed and call.when in ("setup", "call"):
         item.stash[_TEST_FAILED] = True
     return report
 
