@@ -268,6 +268,26 @@ async def test_waits_in_concurrent_tasks_overlap_on_the_virtual_clock(pyannoteai
         assert _span([await client.get_job(job.id) for job in jobs]) <= 2 * PENDING + 1
 
 
+@pytest.mark.timeout(60)
+def test_a_thread_started_after_a_long_wait_is_not_held_back_by_an_old_429(pyannoteai_mock: MockAPI) -> None:
+    """A 429 answered at the start of a long wait (2 min of virtual polls) is long over when the
+    test then waits in a new thread (a ThreadPoolExecutor): the throttle's hold and its latest
+    request are on the first caller's clock, 2 min ahead of the new thread's, which starts at 0.
+    The thread slept 2 min "for the rate limit" before its first poll and raised WaitTimeoutError
+    (timeout=60) on a job that ends on its second poll; on a real clock it returns at once."""
+    pyannoteai_mock.pending_polls = 30
+    pyannoteai_mock.respond_with("getJobById", 429)
+    with pyannoteai_mock.client() as client:
+        client.wait(client.submit_voiceprint(AUDIO), timeout=3600)
+        pyannoteai_mock.pending_polls = 1
+        job = client.submit_voiceprint(AUDIO)
+        before = len(pyannoteai_mock.sleeps)
+        with ThreadPoolExecutor(1) as pool:
+            outcome = pool.submit(client.wait, job, timeout=60).exception(timeout=30)
+    assert outcome is None
+    assert max(pyannoteai_mock.sleeps[before:]) <= 2  # the schedule's first gap, no rate-limit pause
+
+
 # --- 8. rate-limit headers ------------------------------------------------------------------------------
 
 
