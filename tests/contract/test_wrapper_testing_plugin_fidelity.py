@@ -288,6 +288,28 @@ def test_a_thread_started_after_a_long_wait_is_not_held_back_by_an_old_429(pyann
     assert max(pyannoteai_mock.sleeps[before:]) <= 2  # the schedule's first gap, no rate-limit pause
 
 
+@pytest.mark.timeout(60)
+def test_a_thread_that_waited_on_another_is_not_held_back_by_its_old_429(pyannoteai_mock: MockAPI) -> None:
+    """The reverse of the test above: the test's thread submits two jobs (so its clock is pinned at
+    0), a pool thread then waits 2 min of virtual polls after a 429, and the test's thread waits for
+    its second job (timeout=60), which ends on its second poll. In real time the test's thread is
+    2 min later by then and the 429 long over; on its own virtual clock, still at 0, the throttle's
+    latest request (on the pool thread's clock) lay 2 min ahead, so it slept "for the rate limit"
+    and raised WaitTimeoutError."""
+    pyannoteai_mock.pending_polls = 30
+    pyannoteai_mock.respond_with("getJobById", 429)
+    with pyannoteai_mock.client() as client:
+        first = client.submit_voiceprint(AUDIO)
+        pyannoteai_mock.pending_polls = 1
+        job = client.submit_voiceprint(AUDIO)
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(client.wait, first, timeout=3600).exception(timeout=30) is None
+        before = len(pyannoteai_mock.sleeps)
+        outcome = client.wait(job, timeout=60)
+    assert type(outcome).__name__ == "VoiceprintResult"
+    assert max(pyannoteai_mock.sleeps[before:]) <= 2  # the schedule's first gap, no rate-limit pause
+
+
 # --- 8. rate-limit headers ------------------------------------------------------------------------------
 
 
