@@ -701,12 +701,8 @@ class MockAPI:
     sleeps move and the others' do not, so concurrent sleeps overlap as real ones do: 50 tasks
     (``asyncio.gather``) or threads sharing a ``Client`` that each sleep 2 s take 2 s, not 100 s,
     and each wait's timeout counts its own time. One caller sleeping 5 s then 5 s sees 10 s pass.
-    A task that has not slept yet starts at the time of its parent (its context is a copy of its
-    parent's) or else of the last :meth:`advance` (0 at first); a thread, at the mock's time when
-    it first asks (a thread that starts after others have slept starts later, as in real time:
-    the client's rate-limit hold, set on another caller's clock, is then not minutes ahead of it;
-    threads of a pool that each run to their first sleep before the next begins overlap less than
-    real ones would). The mock's own clock, which
+    A caller that has not slept yet starts at the time of its creator (a task's context is a copy
+    of its parent's) or else of the last :meth:`advance` (0 at first). The mock's own clock, which
     stamps ``createdAt``/``updatedAt`` and counts retention, upload URL expiry and a 429's reset
     time, is the latest time a caller has reached; :meth:`advance` moves it and brings every
     caller's clock up to it. With a single caller, all of these are one clock.
@@ -784,36 +780,22 @@ class MockAPI:
     # clients
 
     def _clock(self) -> float:
-        """A task's virtual time (the async client's): its last wake-up, else its parent's (a task
-        starts with a copy of its parent's context), else the last advance()."""
+        """The calling thread's (or task's) virtual time: its last wake-up, or the last advance()."""
         return max(self._own.get(self._floor), self._floor)
 
-    def _thread_clock(self) -> float:
-        """A thread's virtual time (the sync client's): its last wake-up, else the mock's time when it
-        first asked. A thread started after another caller's long wait starts after it, as it would
-        in real time: starting at 0, it was minutes behind a rate-limit hold the client set on that
-        caller's clock, and slept them "for the rate limit". (Tasks are not pinned so: those that
-        ``gather`` starts together would then start one after another's first sleep.)"""
-        own = self._own.get(None)
-        if own is None:
-            with self._lock:
-                own = self._now
-            self._own.set(own)
-        return max(own, self._floor)
-
-    def _sleep(self, seconds: float, clock: Callable[[], float] | None = None) -> None:
+    def _sleep(self, seconds: float) -> None:
         """Move the caller's virtual clock by *seconds*, and the mock's to it if that is later: the
         sleeps of concurrent callers overlap, they do not add up."""
         with self._lock:
             self.sleeps.append(seconds)
-            wake = (clock or self._thread_clock)() + seconds
+            wake = self._clock() + seconds
             self._own.set(wake)
             self._now = max(self._now, wake)
 
     async def _async_sleep(self, seconds: float) -> None:
         import anyio.lowlevel  # httpx's own dependency; imported late to keep the plugin's import cheap
 
-        self._sleep(seconds, self._clock)
+        self._sleep(seconds)
         # A real sleep yields to the event loop: so does this one, or other tasks starve and a
         # cancelled wait polls on until its job ends.
         await anyio.lowlevel.checkpoint()
@@ -844,7 +826,7 @@ class MockAPI:
             "api_key": self.api_key,
             "base_url": self.base_url,
             "sleep": self._sleep,
-            "clock": self._thread_clock,
+            "clock": self._clock,
             **kwargs,
         }
         return Client(**options)
