@@ -314,9 +314,9 @@ def test_requests_sent_out_of_order_space_the_next_from_the_latest_slot() -> Non
     throttle.observe(429, {"x-ratelimit-limit": "60", "retry-after": "1"}, now=0.0, cap=120.0)
     first = throttle.reserve(0.0)  # slot 1.0
     second = throttle.reserve(0.0)  # slot 2.0
-    throttle.sent(second.slot)
-    throttle.sent(first.slot)
-    assert throttle.reserve(0.0).pause == pytest.approx(3.0)  # 1 s after slot 2.0, not after slot 1.0
+    throttle.sent(second.slot, at=2.0)
+    throttle.sent(first.slot, at=2.0)
+    assert throttle.reserve(2.0).pause == pytest.approx(1.0)  # 1 s after slot 2.0, not after slot 1.0
 
 
 def test_a_sent_request_leaves_no_reservation_behind() -> None:

@@ -210,6 +210,10 @@ class Throttle:
         self._generation = 0
         self._waiting: list[float] = []  # slots reserved, neither sent nor released yet
         self._last_sent = -math.inf
+        # The longest hold and spacing ever set: on one clock, no request waits longer than the
+        # hold plus a spacing per request ahead of it (see reserve()).
+        self._longest_hold = 0.0
+        self._longest_spacing = 0.0
 
     def _earliest(self) -> float:
         """The next free slot: after the hold, and one spacing after the latest slot sent or reserved."""
@@ -220,6 +224,14 @@ class Throttle:
             return -math.inf
         return max(self._hold_until, max([self._last_sent, *self._waiting]) + self._spacing)
 
+    def _next_slot(self, now: float) -> float:
+        """The slot a request ready at *now* gets: the earliest free one, at most the longest hold
+        plus a spacing per request ahead of it away. On one clock it is never further off, so the
+        bound changes nothing there; callers each on a clock of their own (a test double's virtual
+        time per thread) would otherwise wait out the gap between their clocks "for the rate limit"."""
+        bound = self._longest_hold + (len(self._waiting) + 1) * self._longest_spacing
+        return max(min(self._earliest(), now + bound), now)
+
     @property
     def generation(self) -> int:
         """How many times the budget was seen spent; a request reserved now carries this number."""
@@ -229,7 +241,7 @@ class Throttle:
     def pending(self, now: float) -> float:
         """Seconds until a request may be sent, without taking the slot."""
         with self._lock:
-            return max(0.0, self._earliest() - now)
+            return max(0.0, self._next_slot(now) - now)
 
     def reserve(self, now: float) -> Reservation:
         """Take the next slot for a request ready at *now*.
@@ -239,7 +251,7 @@ class Throttle:
         hold back the requests after it.
         """
         with self._lock:
-            slot = max(self._earliest(), now)
+            slot = self._next_slot(now)
             self._waiting.append(slot)
             return Reservation(slot - now, self._generation, slot)
 
@@ -249,10 +261,10 @@ class Throttle:
             self._waiting.remove(slot)
             self._last_sent = max(self._last_sent, slot, at)
 
-    def extended_past(self, slot: float) -> bool:
-        """Whether a hold set after *slot* was reserved (a refusal meanwhile) ends after it."""
+    def extended_past(self, slot: float, generation: int) -> bool:
+        """Whether a hold set after *slot* was reserved under *generation* (a refusal meanwhile) ends after it."""
         with self._lock:
-            return self._hold_until > slot
+            return self._generation != generation and self._hold_until > slot
 
     def release(self, slot: float) -> None:
         """The request of *slot* was abandoned before it was sent: give its place back."""
@@ -289,9 +301,11 @@ class Throttle:
             self._generation += 1
             if hold is not None:
                 self._hold_until = max(self._hold_until, now + min(hold, cap))
+                self._longest_hold = max(self._longest_hold, min(hold, cap))
             if 0 < limit < math.inf:
                 # Capped as the hold is: a limit of 0.0001 a minute would space requests a week apart.
                 self._spacing = min(60.0 / limit, cap)
+                self._longest_spacing = max(self._longest_spacing, self._spacing)
 
 
 def _refilled(remaining: str | None, limit: str | None) -> bool:
@@ -401,7 +415,7 @@ def send(
             except BaseException:  # cancelled or interrupted while held: the slot is not used
                 ctx.throttle.release(slot)
                 raise
-            if ctx.throttle.extended_past(slot):  # refused meanwhile (another call): queue behind the new hold
+            if ctx.throttle.extended_past(slot, generation):  # refused meanwhile: queue behind the new hold
                 ctx.throttle.release(slot)
                 continue
         sent_at = ctx.clock()
