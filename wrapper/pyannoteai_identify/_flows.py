@@ -217,11 +217,6 @@ class Throttle:
 
     def _earliest(self) -> float:
         """The next free slot: after the hold, and one spacing after the latest slot sent or reserved."""
-        if not self._generation:
-            # Never held back: every slot is free. On one clock the latest slot sent or reserved is
-            # not later than now anyway; on a simulation's clock per caller (MockAPI's: concurrent
-            # sleeps overlap) it is another caller's time, which must not hold this one back.
-            return -math.inf
         return max(self._hold_until, max([self._last_sent, *self._waiting]) + self._spacing)
 
     def _next_slot(self, now: float) -> float:
@@ -230,6 +225,8 @@ class Throttle:
         bound changes nothing there; callers each on a clock of their own (a test double's virtual
         time per thread) would otherwise wait out the gap between their clocks "for the rate limit"."""
         bound = self._longest_hold + (len(self._waiting) + 1) * self._longest_spacing
+        if not bound:  # never held back nor spaced (most clients, on every request): *now*, exactly
+            return now
         return max(min(self._earliest(), now + bound), now)
 
     @property
