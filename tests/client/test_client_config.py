@@ -571,6 +571,43 @@ def test_surrounding_whitespace_of_a_base_url_is_ignored_as_a_keys_is(
     assert cls(api_key=API_KEY, base_url="\thttp://127.0.0.1:8080\n").base_url == "http://127.0.0.1:8080"
 
 
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize("url", ["", "   ", "\n"])
+def test_an_empty_base_url_argument_is_refused_not_taken_as_the_production_default(
+    cls: type, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``base_url=os.getenv("STAGING_URL", "")`` with the variable unset fell back to
+    PYANNOTEAI_BASE_URL, then to https://api.pyannote.ai: the key and the billed jobs went to the
+    API the caller meant to avoid. An explicit empty api_key is refused too (it does not fall back)."""
+    monkeypatch.setenv("PYANNOTEAI_BASE_URL", "https://eu.pyannote.example")
+    with pytest.raises(
+        ConfigurationError, match=r"base_url=.* is empty: give the API's root, or leave it out \(None\)"
+    ):
+        cls(api_key=API_KEY, base_url=url)
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+def test_an_empty_base_url_variable_counts_as_unset(cls: type, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``PYANNOTEAI_BASE_URL=`` in an env file is the variable unset, as an empty key variable is."""
+    monkeypatch.setenv("PYANNOTEAI_BASE_URL", " ")
+    assert cls(api_key=API_KEY).base_url == "https://api.pyannote.ai"
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+def test_a_base_url_may_be_an_httpx_url(cls: type) -> None:
+    """httpx, openai-python and the official SDK's users hold URLs as ``httpx.URL``: taken as its text
+    (it failed with an AttributeError on ``.strip``)."""
+    assert cls(api_key=API_KEY, base_url=httpx.URL("http://127.0.0.1:8080/")).base_url == "http://127.0.0.1:8080"
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize("url", [b"https://api.pyannote.ai", 8080], ids=["bytes", "int"])
+def test_a_base_url_of_another_type_is_refused_naming_the_types_taken(cls: type, url: object) -> None:
+    """bytes (a value read in binary) or a port number: a ConfigurationError, not an AttributeError."""
+    with pytest.raises(ConfigurationError, match=r"base_url must be a str or an httpx.URL, not (bytes|int)"):
+        cls(api_key=API_KEY, base_url=url)
+
+
 class _MaskedStr(str):
     """A str subclass whose str() masks it, as secret-holding str types of settings libraries do."""
 

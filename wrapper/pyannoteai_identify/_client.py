@@ -139,7 +139,7 @@ class _BaseClient:
         self,
         api_key: str | None,
         *,
-        base_url: str | None,
+        base_url: str | httpx.URL | None,
         timeout: float | httpx.Timeout | None,
         max_retries: int | None,
         retry_policy: RetryPolicy | None,
@@ -491,9 +491,10 @@ class Client(_BaseClient):
 
     Args:
         api_key: the API key; defaults to ``PYANNOTEAI_API_KEY``.
-        base_url: the API's root, without a version (the client adds ``/v1``; a URL ending in one,
-            as the official SDK's ``API_URL`` does, is refused); defaults to ``PYANNOTEAI_BASE_URL``,
-            then ``https://api.pyannote.ai``. Plain http is
+        base_url: the API's root (a str or an ``httpx.URL``), without a version (the client adds
+            ``/v1``; a URL ending in one, as the official SDK's ``API_URL`` does, is refused); defaults
+            to ``PYANNOTEAI_BASE_URL``, then ``https://api.pyannote.ai`` (an empty one is refused, not
+            taken as the default). Plain http is
             accepted only for loopback hosts (the sandbox), so the key never travels in clear; for a
             loopback host, proxy variables (``HTTP_PROXY``, ...) are ignored for the same reason.
         timeout: seconds (or an ``httpx.Timeout``) for each HTTP request; default 30 s, 10 s to
@@ -526,7 +527,7 @@ class Client(_BaseClient):
         self,
         api_key: str | None = None,
         *,
-        base_url: str | None = None,
+        base_url: str | httpx.URL | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         http_client: httpx.Client | None = None,
@@ -1022,7 +1023,7 @@ class AsyncClient(_BaseClient):
         self,
         api_key: str | None = None,
         *,
-        base_url: str | None = None,
+        base_url: str | httpx.URL | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         http_client: httpx.AsyncClient | None = None,

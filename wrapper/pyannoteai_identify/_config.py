@@ -118,7 +118,7 @@ class Settings:
     def resolve(
         cls,
         api_key: str | None,
-        base_url: str | None,
+        base_url: str | httpx.URL | None,
         timeout: float | httpx.Timeout | None,
         max_retries: int | None,
     ) -> Settings:
@@ -145,8 +145,18 @@ class Settings:
                 f"the API key ({KEY_SOURCES}) starts or ends with a quote: remove the quotes around it "
                 "(docker --env-file and systemd EnvironmentFile= keep them as part of the value)"
             )
-        # Stripped as the key is: a value read from a file keeps its newline.
-        url = ((base_url or "").strip() or os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL).rstrip("/")
+        if base_url is not None and not isinstance(base_url, (str, httpx.URL)):
+            raise ConfigurationError(f"base_url must be a str or an httpx.URL, not {type(base_url).__name__}")
+        if base_url is not None and not str(base_url).strip():
+            # base_url=os.getenv("STAGING_URL", "") with the variable unset: falling back would send
+            # the key, and bill the jobs, to the production API the caller meant to avoid.
+            raise ConfigurationError(
+                f"base_url={str(base_url)!r} is empty: give the API's root, or leave it out (None) for {BASE_URL_ENV} "
+                f"or {DEFAULT_BASE_URL}"
+            )
+        # Stripped as the key is: a value read from a file keeps its newline. A variable set to
+        # nothing (PYANNOTEAI_BASE_URL= in an env file) counts as unset, as an empty key variable does.
+        url = (str(base_url or "").strip() or os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL).rstrip("/")
         try:
             parsed = httpx.URL(url)
             # Read inside the try: httpx decodes an IDNA host lazily (idna.IDNAError is a ValueError).
