@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import warnings
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 import respx
-from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, job_body, job_response
+from clientkit import API_KEY, BASE_URL, IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, job_body, job_response
 
 from pyannoteai_identify import (
+    AsyncClient,
     DiarizationResult,
     IdentifyResult,
     InvalidResponseError,
@@ -298,3 +302,30 @@ async def test_job_result_is_the_output_of_a_succeeded_job_and_none_otherwise(ap
     assert succeeded.result.speakers == ["John", "Mary"]
     failed = await api.get_job(JOB_ID, kind="identify")
     assert failed.output is not None and failed.result is None
+
+
+@pytest.mark.needs_trio
+def test_an_async_jobs_iteration_left_early_under_trio_leaves_no_generator_to_finalise() -> None:
+    """``async for job in client.jobs(): if job.id == wanted: break`` is how the SDK's own errors
+    say to find a job that may exist. Under trio (which, unlike asyncio, does not finalise
+    abandoned async generators) the iterator was an async generator: left early, it warned
+    (ResourceWarning) when collected, an error in a suite run with -W error::ResourceWarning."""
+    router = respx.Router(base_url=BASE_URL, assert_all_mocked=True)
+    router.get("/v2/jobs").mock(side_effect=[_page([_item(0), _item(1)], CURSOR_1), _page([_item(2)], None)])
+    found: list[str] = []
+
+    async def look_for_a_job() -> None:
+        transport = httpx.MockTransport(router.async_handler)
+        async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, transport=transport) as client:
+            async for job in client.jobs(page_size=2):
+                if job.id == "job-0":
+                    found.append(job.id)
+                    break
+
+    gc.collect()  # what earlier tests left to the collector is not this test's to answer for
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        anyio.run(look_for_a_job, backend="trio")
+        gc.collect()
+    assert found == ["job-0"]
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
