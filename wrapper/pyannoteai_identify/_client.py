@@ -6,6 +6,7 @@ flows. They differ only in how a step is performed: blocking calls here, ``await
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import math
@@ -1243,22 +1244,7 @@ class AsyncClient(_BaseClient):
         self, status: JobStatus | str | None = None, *, page_size: int = PAGE_SIZE_MAX, max_items: int | None = None
     ) -> AsyncIterator[_core.JobSummary]:
         self._check_list_args(status, page_size, max_items)
-        return self._iterate_jobs(status, page_size, max_items)
-
-    async def _iterate_jobs(
-        self, status: JobStatus | str | None, page_size: int, max_items: int | None
-    ) -> AsyncIterator[_core.JobSummary]:
-        cursor: str | None = None
-        pages = _Pages()
-        count = 0
-        while max_items is None or count < max_items:
-            items, next_cursor = await self._run(self._page_flow(status, page_size, cursor))
-            for item in items[: None if max_items is None else max_items - count]:
-                count += 1
-                yield item
-            cursor = pages.next_cursor(len(items), next_cursor)
-            if cursor is None:
-                return
+        return _AsyncJobs(self, status, page_size, max_items)
 
     async def identify_batch(
         self,
@@ -1340,6 +1326,62 @@ class AsyncClient(_BaseClient):
         kind: JobKind | None = None,
     ) -> Any:
         return await self._run(self._wait_flow(job, timeout=timeout, on_status=on_status, broker=broker, kind=kind))
+
+
+class _AsyncJobs:
+    """What ``AsyncClient.jobs()`` returns: the jobs, page after page, as ``Client.jobs()`` yields them.
+
+    An iterator object rather than an async generator: a loop that breaks on the job it looked for
+    (what the SDK's errors advise) leaves no generator to finalise, which trio reports as a
+    ``ResourceWarning`` (asyncio finalises them itself). ``aclose()`` is kept, for ``aclosing()``.
+    """
+
+    def __init__(
+        self, client: AsyncClient, status: JobStatus | str | None, page_size: int, max_items: int | None
+    ) -> None:
+        self._client = client
+        self._status = status
+        self._page_size = page_size
+        self._max_items = max_items
+        self._cursor: str | None = None
+        self._pages = _Pages()
+        self._count = 0
+        self._items: collections.deque[_core.JobSummary] = collections.deque()
+        # The page whose items are being handed out: its size and nextCursor, followed once they are.
+        self._page: tuple[int, str | None] | None = None
+        self._finished = False
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> _core.JobSummary:
+        try:
+            while not self._items:
+                if self._page is not None:  # every item of the page handed out: its cursor is followed now
+                    size, next_cursor = self._page
+                    self._page = None
+                    self._cursor = self._pages.next_cursor(size, next_cursor)
+                    self._finished = self._finished or self._cursor is None
+                if self._finished or (self._max_items is not None and self._count >= self._max_items):
+                    self._finished = True
+                    raise StopAsyncIteration
+                client = self._client
+                page, next_cursor = await client._run(client._page_flow(self._status, self._page_size, self._cursor))
+                left = None if self._max_items is None else self._max_items - self._count
+                self._items.extend(page[:left])
+                self._page = (len(page), next_cursor)
+        except BaseException:
+            self._finished = True  # as a generator that raised: nothing more comes
+            self._items.clear()
+            raise
+        self._count += 1
+        return self._items.popleft()
+
+    async def aclose(self) -> None:
+        """Stop: no more pages are asked for."""
+        self._finished = True
+        self._items.clear()
+        self._page = None
 
 
 def _current_loop() -> object:
