@@ -489,3 +489,30 @@ def test_ascii_int_reads_only_plain_ascii_digits_that_int_can_read(text: str, ex
 
     assert ascii_int(text) == expected
     assert ascii_int(text, max_digits=3) == (expected if len(text) <= 3 else None)
+
+
+class _AsyncFile:
+    """A file object with an async read(), as FastAPI's UploadFile or aiofiles' files have."""
+
+    filename = "a.wav"
+
+    async def read(self, size: int = -1) -> bytes:
+        return b"RIFF"[: max(size, 0)]
+
+
+async def test_an_async_file_object_is_refused_without_leaving_its_read_coroutine_unawaited(
+    api: Api, router: respx.Router
+) -> None:
+    """An UploadFile passed as it is (instead of its .file) was refused, but the coroutine its read(0)
+    returned was left unawaited: Python's "coroutine ... was never awaited" warning followed the
+    ValidationError, an error in a suite run with -W error (as for a coroutine returned by a callback)."""
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        for submit in (lambda: api.upload(_AsyncFile()), lambda: api.identify(_AsyncFile(), {"John": "vp"})):
+            with pytest.raises(ValidationError) as caught:
+                await submit()
+            assert caught.value.field == "audio"
+            del caught  # its traceback holds the frame that holds the coroutine
+        gc.collect()
+    assert [str(warning.message) for warning in warned if "never awaited" in str(warning.message)] == []
+    assert router.calls.call_count == 0
