@@ -404,6 +404,15 @@ def check_audio(value: object, *, field: str = "audio", max_bytes: int = MAX_AUD
             probe = read(0)  # reads nothing; shows whether read() works and gives bytes
         except (OSError, ValueError) as exc:
             raise ValidationError(field, value, f"cannot be read ({type(exc).__name__}: {exc})") from None
+        if inspect.isawaitable(probe):
+            if inspect.iscoroutine(probe):
+                probe.close()  # not awaited: closed, so no "never awaited" warning follows the error
+            raise ValidationError(
+                field,
+                value,
+                "must be a binary file with a plain read(), not an async one: pass the file it wraps "
+                "(an UploadFile's .file) or a path",
+            )
         if not isinstance(probe, bytes | bytearray | memoryview):
             raise ValidationError(field, value, f"must be a binary file: read() gave {type(probe).__name__}, not bytes")
         file: IO[bytes] = value  # type: ignore[assignment]
