@@ -86,7 +86,9 @@ class Parse:
 
     The outcome comes back as ``(value, None)`` or ``(None, error)``, so that the flow raises the
     error where it can handle it. ``AsyncClient`` parses a large body in a worker thread: a 30 MB
-    output (24 hours, with confidence) kept the event loop busy for about half a second.
+    output (24 hours, with confidence) kept the event loop busy for about half a second. The thread
+    halves that, not more: the JSON decoder (orjson or the standard library's) is one C call that
+    holds the GIL throughout, so other tasks run only while the decoded mapping becomes a result.
     """
 
     parse: Callable[[], Any]
