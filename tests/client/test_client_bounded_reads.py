@@ -174,3 +174,43 @@ async def test_without_a_read_timeout_a_slow_last_answer_is_read_whole(
 
     router.get(f"/v1/jobs/{JOB_ID}").mock(side_effect=lambda request: _streamed(api_mode(api), slow()))
     assert isinstance(await api.wait(Job(JOB_ID, "created", "identify"), timeout=0.1), IdentifyResult)
+
+
+def _gzip_stream(chunks: Iterator[bytes]) -> bytes:
+    """The gzip of the concatenated *chunks*, compressed as they come (never all in memory)."""
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    return b"".join(packer.compress(chunk) for chunk in chunks) + packer.flush()
+
+
+async def test_a_body_with_stacked_gzip_encodings_is_not_expanded_past_the_cap(
+    api: Api, mode: str, router: respx.Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The maintainers accept that one raw chunk of a gzip body expands about 1000-fold before the
+    cap is checked (64 KiB read -> ~64 MB). ``Content-Encoding: gzip, gzip`` multiplies that again:
+    httpx decodes every layer of a chunk at once, so a body of about a kilobyte became 128 MiB in
+    memory here (64 KiB of raw bytes -> ~64 GiB), far past a 1 MiB cap, before the cap saw it."""
+    import tracemalloc
+
+    monkeypatch.setattr(_bounded, "MAX_RESPONSE_BYTES", 1024 * 1024)
+    expanded = 128 * 1024 * 1024
+    inner = _gzip_stream(bytes(1024 * 1024) for _ in range(expanded // (1024 * 1024)))
+    bomb = _gzip_stream(iter([inner]))
+    assert len(bomb) < 4096  # one small raw chunk: at most ~4 MB by the single-layer ratio
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        # Streamed as a server sends it: respx decodes a bytes body itself when it is mocked.
+        response = _streamed(mode, iter([bomb]))
+        response.headers["Content-Encoding"] = "gzip, gzip"
+        return response
+
+    router.get("/v1/test").mock(side_effect=answer)
+    tracemalloc.start()
+    try:
+        with pytest.raises(APIConnectionError):
+            await api.test()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 1024 * 1024, f"{peak / 2**20:.0f} MiB held while reading a {len(bomb)}-byte body"
