@@ -31,6 +31,28 @@ class ResponseTooLarge(httpx.DecodingError):
     """The response body is over :data:`MAX_RESPONSE_BYTES`."""
 
 
+class StackedEncoding(httpx.DecodingError):
+    """The response is compressed more than once (``Content-Encoding: gzip, gzip``)."""
+
+
+#: The codings httpx decodes (``br`` and ``zstd`` when their packages are installed).
+_COMPRESSIONS = frozenset({"gzip", "deflate", "br", "zstd"})
+
+
+def _check_encoding(response: httpx.Response) -> None:
+    """Refuse a body compressed more than once before any of it is decoded.
+
+    httpx decodes every layer of a raw chunk at once, before the size cap sees the result: one
+    layer expands a 64 KiB read to about 64 MB, two to about 64 GB. The API compresses once at most.
+    """
+    codings = response.headers.get_list("content-encoding", split_commas=True)
+    if sum(coding.strip().lower() in _COMPRESSIONS for coding in codings) > 1:
+        raise StackedEncoding(
+            f"the response body is compressed more than once ({', '.join(codings)}); not decoded",
+            request=response.request,
+        )
+
+
 class ResponseTooSlow(httpx.ReadTimeout):
     """The response body did not arrive within its time budget, though bytes kept coming."""
 
@@ -92,6 +114,7 @@ def read_body(
     limits = _Limits(response.request, MAX_RESPONSE_BYTES if max_bytes is None else max_bytes, budget, clock)
     chunks: list[bytes] = []
     try:
+        _check_encoding(response)
         stream: Iterator[bytes] = response.iter_bytes()
         for chunk in stream:
             limits.count(chunk)
@@ -112,6 +135,7 @@ async def aread_body(
     limits = _Limits(response.request, MAX_RESPONSE_BYTES if max_bytes is None else max_bytes, budget, clock)
     chunks: list[bytes] = []
     try:
+        _check_encoding(response)
         stream: AsyncIterator[bytes] = response.aiter_bytes()
         async for chunk in stream:
             limits.count(chunk)
