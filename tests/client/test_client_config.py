@@ -23,7 +23,7 @@ import pytest
 import respx
 from clientkit import API_KEY, BASE_URL, Api, MakeApi, MakeTransport
 
-from pyannoteai_identify import AsyncClient, Client, ConfigurationError
+from pyannoteai_identify import APIError, AsyncClient, Client, ConfigurationError
 
 pytestmark = pytest.mark.anyio
 
@@ -1007,3 +1007,24 @@ def test_a_base_url_without_a_scheme_and_a_url_in_its_query_is_refused_without_s
     with pytest.raises(ConfigurationError, match="carries a query or a fragment") as caught:
         cls(API_KEY, base_url="api.example.test/v1?key=sk-SECRET&next=https://x")
     assert "SECRET" not in str(caught.value), str(caught.value)
+
+
+async def test_a_callers_http_client_that_follows_redirects_does_not_follow_the_apis(
+    mode: str, make_api: MakeApi, router: respx.Router
+) -> None:
+    """The SDK does not follow a redirect from the API (its APIError says so): only the configured API
+    gets the request. ``send()`` follows the http_client's own ``follow_redirects`` though, so with
+    ``httpx.Client(follow_redirects=True)`` a 307 from POST /v1/identify sent the body, voiceprints
+    and webhook included, to the other host, and its answer was taken for the API's job."""
+    router.post("/v1/identify").respond(307, headers={"Location": "https://elsewhere.example/v1/identify"})
+    elsewhere = router.post("https://elsewhere.example/v1/identify").respond(
+        200, json={"jobId": "x", "status": "created"}
+    )
+    http = _own_http_client(mode, router)
+    http.follow_redirects = True
+    api = make_api(http_client=http)
+    async with api.session():
+        with pytest.raises(APIError, match="does not follow"):
+            await api.identify("https://example.com/a.wav", {"John": "vp-john"})
+    assert elsewhere.call_count == 0
+    await http.aclose() if isinstance(http, httpx.AsyncClient) else http.close()
