@@ -623,7 +623,9 @@ class Client(_BaseClient):
         self._check_process()
         if isinstance(step, _flows.Send):
             # auth=None: the key authenticates; a caller's http_client auth would replace it.
-            return self._read(self._http.send(step.request, stream=True, auth=None), step.body_seconds)
+            # follow_redirects=False: the API's redirect is an error, whatever the http_client follows.
+            response = self._http.send(step.request, stream=True, auth=None, follow_redirects=False)
+            return self._read(response, step.body_seconds)
         if isinstance(step, _flows.Parse):
             return step.run()
         if isinstance(step, _flows.Sleep):
@@ -1112,7 +1114,9 @@ class AsyncClient(_BaseClient):
         self._check_loop()
         if isinstance(step, _flows.Send):
             # auth=None: the key authenticates; a caller's http_client auth would replace it.
-            return await self._aread(await self._http.send(step.request, stream=True, auth=None), step.body_seconds)
+            # follow_redirects=False: the API's redirect is an error, whatever the http_client follows.
+            response = await self._http.send(step.request, stream=True, auth=None, follow_redirects=False)
+            return await self._aread(response, step.body_seconds)
         if isinstance(step, _flows.Parse):
             if step.size > PARSE_OFF_LOOP_BYTES:
                 return await anyio.to_thread.run_sync(step.run)
