@@ -909,3 +909,35 @@ def test_importing_the_plugin_without_pytest_names_the_extra_to_install() -> Non
         "pytest | pyannoteai_identify.testing is a pytest plugin and pytest is not installed: "
         "pip install 'pyannoteai-identify[testing]'"
     )
+
+
+HEADERS_IN_A_FAILED_ASSERTION = """
+import pytest
+
+from pyannoteai_identify import AuthenticationError
+
+
+def test_compares_the_headers_it_recorded(pyannoteai_mock):
+    key = "-".join(["sk", "REAL", "TEAM", "KEY", "0123456789"])  # not shown whole in the source listing
+    with pyannoteai_mock.client(api_key=key) as client:
+        with pytest.raises(AuthenticationError):
+            client.test()
+    (request,) = pyannoteai_mock.calls("testKey")
+    assert request.headers == {"content-type": "application/json"}
+"""
+
+
+@pytest.mark.parametrize("verbosity", [[], ["-vv"]])
+def test_a_failed_assertion_on_recorded_headers_never_prints_the_key(
+    pytester: pytest.Pytester, verbosity: list[str]
+) -> None:
+    """A recorded request's headers mask Authorization in their repr, because a failing assertion
+    prints what it compares and the client the mock refused may have sent the team's real key. But
+    they are a dict, and pytest explains a failed ``==`` between dicts item by item ("Differing
+    items", "Left contains 4 more items: {...}") from plain dicts it builds, without that repr."""
+    pytester.makepyfile(test_consumer=HEADERS_IN_A_FAILED_ASSERTION)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", *verbosity)
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert "[secure]" in output or "authorization" in output.lower()
+    assert "sk-REAL-TEAM-KEY-0123456789" not in output
