@@ -205,6 +205,16 @@ def _header_name(name: object) -> object:
     return name.lower() if isinstance(name, str) else name
 
 
+class _MaskedValue(str):
+    """An Authorization value as recorded: the same text, with a repr that masks it. pytest explains a
+    failed ``==`` between dicts from plain dicts of their items, which the headers' repr does not cover."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'[secure]'"
+
+
 class _RecordedHeaders(dict[str, str]):
     """A recorded request's headers (lowercase names), a plain dict whose repr masks Authorization,
     as httpx's does: a client refused by the mock may have sent the team's real key, and a failing
@@ -220,7 +230,10 @@ class _RecordedHeaders(dict[str, str]):
         return super().__getitem__(cast(str, _header_name(name)))
 
     def __setitem__(self, name: str, value: str) -> None:
-        super().__setitem__(cast(str, _header_name(name)), value)
+        key = cast(str, _header_name(name))
+        if key == "authorization" and isinstance(value, str):
+            value = _MaskedValue(value)
+        super().__setitem__(key, value)
 
     def __delitem__(self, name: str) -> None:
         super().__delitem__(cast(str, _header_name(name)))
