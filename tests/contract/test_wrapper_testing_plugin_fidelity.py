@@ -690,3 +690,23 @@ def test_a_recorded_requests_headers_are_case_insensitive_for_every_mapping_oper
     assert all(name == name.lower() for name in headers)
     assert headers == {name.upper(): value for name, value in headers.items()}
     assert "[secure]" in repr(headers.copy()) and "Bearer" not in repr(headers.copy())
+
+
+def test_an_authorization_value_put_back_into_recorded_headers_is_masked_however_it_is_put(
+    pyannoteai_mock: MockAPI,
+) -> None:
+    """The recorded Authorization value masks its own repr (pytest's dict diff shows the items, not
+    the headers' repr); a value put back with ``setdefault`` kept the bare str and showed the key."""
+    with pyannoteai_mock.client() as client:
+        client.submit_voiceprint(AUDIO)
+    (request,) = pyannoteai_mock.calls("voiceprint")
+    for put_back in (
+        lambda headers: headers.setdefault("Authorization", "Bearer sk-PUT-BACK"),
+        lambda headers: headers.update({"AUTHORIZATION": "Bearer sk-PUT-BACK"}),
+        lambda headers: headers.__setitem__("authorization", "Bearer sk-PUT-BACK"),
+    ):
+        headers = request.headers.copy()
+        del headers["authorization"]
+        put_back(headers)
+        assert headers["authorization"] == "Bearer sk-PUT-BACK"
+        assert "sk-PUT-BACK" not in repr(dict(headers)) and "sk-PUT-BACK" not in repr(list(headers.values()))

@@ -248,7 +248,9 @@ class _RecordedHeaders(dict[str, str]):
         return super().pop(cast(str, _header_name(name)), *default)
 
     def setdefault(self, name: str, default: str = "") -> str:
-        return super().setdefault(cast(str, _header_name(name)), default)
+        if name not in self:
+            self[name] = default  # through __setitem__: an Authorization value is masked as assigned
+        return self[name]
 
     def update(self, *args: Any, **kwargs: str) -> None:
         for name, value in dict(*args, **kwargs).items():
