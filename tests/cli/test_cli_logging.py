@@ -417,3 +417,65 @@ def test_the_programs_handler_is_never_on_the_librarys_logger_while_a_command_ha
     assert states[-1] == (True, logging.WARNING)
     assert (False, logging.DEBUG) in states  # the command did lower it, with the program's handler off
     assert [state for state in states if state[0] and state[1] < logging.WARNING] == []
+
+
+class _Torn(logging.Logger):
+    """A logger on which another thread logs at each change a command makes to it: one record handled
+    whole between two changes, and one whose handler list was read before the change and whose
+    ``propagate`` and ``parent`` were read after it (``Logger.callHandlers`` reads the handlers
+    first, then ``propagate``, then ``parent``, with no lock)."""
+
+    logging_on_change: bool
+    changes: list[str]
+
+    def __setattr__(self, name: str, value: object) -> None:
+        read_before = list(self.__dict__.get("handlers", ()))
+        super().__setattr__(name, value)
+        if self.__dict__.get("logging_on_change") and name in ("handlers", "propagate", "parent"):
+            self.logging_on_change = False  # the records below change nothing; no recursion
+            try:
+                change = f"change {len(self.changes)} ({name})"
+                self.changes.append(change)
+                logging.getLogger("pyannoteai_identify.batch").warning(f"whole after {change}")
+                self._torn(logging.makeLogRecord({"msg": f"torn at {change}", "levelno": logging.WARNING}), read_before)
+            finally:
+                self.logging_on_change = True
+
+    def _torn(self, record: logging.LogRecord, handlers: list[logging.Handler]) -> None:
+        """``callHandlers`` with the handler list read before the change."""
+        for handler in handlers:
+            if record.levelno >= handler.level:
+                handler.handle(record)
+        logger: logging.Logger | None = self.parent if self.propagate else None
+        while logger is not None:
+            for handler in logger.handlers:
+                if record.levelno >= handler.level:
+                    handler.handle(record)
+            logger = logger.parent if logger.propagate else None
+
+
+def test_a_record_logged_while_a_command_switches_the_librarys_logger_reaches_the_root_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Another thread of a program that calls main() logs while a command starts or ends: the
+    library's logger got the forward to the program's handlers and ``propagate = False`` in two
+    steps, so a record handled between them reached the program's root handler twice (the forward,
+    then propagation) when the command started, and not at all when it ended (neither). Each
+    record must reach it once, whichever step it meets, even torn across one."""
+    library = logging.getLogger("pyannoteai_identify")
+    with _their_handler(logging.getLogger(), logging.WARNING) as theirs:
+        library.__class__ = _Torn
+        torn = cast(_Torn, library)
+        try:
+            torn.changes = []
+            torn.logging_on_change = True
+            with command_logging(2):
+                pass
+        finally:
+            del torn.logging_on_change
+            object.__setattr__(library, "__class__", logging.Logger)
+    capsys.readouterr()
+
+    assert torn.changes, "the command changed nothing on the library's logger"
+    expected = [line for change in torn.changes for line in (f"whole after {change}", f"torn at {change}")]
+    assert theirs.getvalue().splitlines() == expected
