@@ -114,40 +114,63 @@ def command_logging(
 
 @dataclass
 class _Held:
-    """A logger some running command holds: what it was before the first of them began (its level,
-    whether it propagated), the handler of each command running (main() may run in threads: their
-    blocks may end in any order), and the handler that passes records on to the program's own."""
+    """A logger some running command holds: what it was before the first of them began (its level),
+    the handler of each command running (main() may run in threads: their blocks may end in any
+    order), the handler that passes records on to the program's own handlers of the logger, and the
+    stand-in parent that passes them on to its parents' (None when the logger did not propagate)."""
 
     level: int
-    propagate: bool
     forward: _Forward
+    parent: _Parent | None
     handlers: list[_StderrHandler] = field(default_factory=list)
 
 
 class _Forward(logging.Handler):
     """Stands for the program's own handlers of a held logger (*own*, taken off it while commands
-    run) and, when it propagated, those of its parents: passes each record on to them as logging
-    would have before the command, from the level of the logger that made it as it was then.
-    Lowering a level for ``-v`` must not hand a program's own handlers (on the logger or the root)
-    the debug records they never asked for, and a child logger the program set lower keeps its records."""
+    run), or, on a :class:`_Parent`, for those of the logger's parents (*parent*, where the records
+    go on): passes each record on to them as logging would have before the command, from the level
+    of the logger that made it as it was then. Lowering a level for ``-v`` must not hand a program's
+    own handlers (on the logger or the root) the debug records they never asked for, and a child
+    logger the program set lower keeps its records."""
 
-    def __init__(self, logger: logging.Logger, own: list[logging.Handler], propagate: bool) -> None:
+    def __init__(self, logger: logging.Logger, own: list[logging.Handler], parent: logging.Logger | None) -> None:
         super().__init__()
         self._logger = logger
         self.own = own
-        self._propagate = propagate
+        self._parent = parent
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.levelno < _level_before(record.name, self._logger):
             return
         handlers = list(self.own)
-        logger = self._logger.parent if self._propagate else None
+        logger = self._parent
         while logger is not None:
             handlers += logger.handlers
             logger = logger.parent if logger.propagate else None
         for handler in handlers:
             if record.levelno >= handler.level:
                 handler.handle(record)
+
+
+class _Parent(logging.Logger):
+    """The parent a held logger that propagates has while commands run, in place of its own: a record
+    that propagates meets only its forward, which passes it on to the real parents from the levels of
+    before the command, and goes no further itself.
+
+    Why a stand-in, rather than ``propagate = False`` and a forward on the logger: ``callHandlers``
+    reads a logger's handler list, then its ``propagate``, then its ``parent``, without a lock, so a
+    switch of two of them let another thread's record meet one old and one new (it reached the root
+    twice when a command started, never when it ended). Each switch here is one assignment that
+    leaves every record one way to each handler, before it or after it: the held logger's handler
+    list, and its parent; ``propagate`` is never touched. Not registered with the logging manager,
+    it is found only through the held logger; its level is NOTSET, so effective levels are read
+    through it from the real parent."""
+
+    def __init__(self, held: logging.Logger, parent: logging.Logger) -> None:
+        super().__init__(f"{held.name} (while a command runs)")
+        self.parent = parent
+        self.propagate = False
+        self.handlers = [_Forward(held, [], parent)]
 
 
 def _level_before(name: str, held: logging.Logger) -> int:
@@ -172,11 +195,13 @@ def _hold(name: str, handler: _StderrHandler) -> None:
     with _held_lock:
         held = _held.get(name)
         if held is None:
-            # The program's own handlers, and the parents', get records through the forward, from the old levels.
+            # The program's own handlers, and the parents', get records through the forwards, from the old levels.
             own = list(logger.handlers)
-            held = _held[name] = _Held(logger.level, logger.propagate, _Forward(logger, own, logger.propagate))
+            parent = _Parent(logger, logger.parent) if logger.propagate and logger.parent is not None else None
+            held = _held[name] = _Held(logger.level, _Forward(logger, own, None), parent)
             logger.handlers = [held.forward]  # one assignment: another thread's record meets one or the other
-            logger.propagate = False
+            if parent is not None:
+                logger.parent = parent  # one assignment too: the parents' handlers get each record once either way
         held.handlers.append(handler)
         _set_level(logger, held)
         logger.addHandler(handler)
@@ -192,11 +217,13 @@ def _release(name: str, handler: _StderrHandler) -> None:
             _set_level(logger, held)  # what the commands still running need, no less
         else:
             # Other threads log meanwhile: the level goes back first, so that a record below it never
-            # reaches the program's handlers, then those replace the forward in one assignment.
+            # reaches the program's handlers, then the real parent and the program's handlers come
+            # back, each in one assignment.
             logger.setLevel(held.level)
             del _held[name]
+            if held.parent is not None and logger.parent is held.parent:
+                logger.parent = held.parent.parent
             logger.handlers = [*(h for h in logger.handlers if h is not held.forward), *held.forward.own]
-            logger.propagate = held.propagate
 
 
 def _set_level(logger: logging.Logger, held: _Held) -> None:
