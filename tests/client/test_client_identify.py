@@ -68,6 +68,21 @@ async def test_identify_with_a_url_sends_it_as_is_and_returns_an_identify_job(
     assert route.calls.last.request.headers["Authorization"] == f"Bearer {API_KEY}"
 
 
+@pytest.mark.parametrize("model", ["precision-2", "precision-1", "a-model-of-next-year"])
+async def test_identify_sends_the_model_as_given_and_none_leaves_it_to_the_api(
+    api: Api, router: respx.Router, model: str
+) -> None:
+    """``model`` is a field of the identify request (api-reference §3.6), whose enum the sources do
+    not agree on (§11: precision-2 only, or precision-1 and precision-2) and have changed twice: any
+    model name is passed on as it is, as openai-python passes ``model``, and the API judges it;
+    without one the request has no ``model`` and the API picks its default."""
+    route = _mock_identify(router)
+    await api.identify("https://files.example.com/meeting.wav", {"John": "vp-john"}, model=model)
+    assert _body(route)["model"] == model
+    await api.identify("https://files.example.com/meeting.wav", {"John": "vp-john"}, model=None)
+    assert "model" not in _body(route)
+
+
 async def test_identify_with_a_local_path_uploads_first_then_submits_the_media_url(
     api: Api, router: respx.Router, tmp_path: Path
 ) -> None:

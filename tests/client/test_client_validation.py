@@ -87,6 +87,9 @@ IDENTIFY_CASES = [
     pytest.param({"matching": {"treshold": 5}}, "matching", "treshold", id="matching-unknown-key"),
     pytest.param({"matching": Matching(exclusive=1)}, "matching.exclusive", "1", id="matching-exclusive-int"),  # type: ignore[arg-type]
     pytest.param({"matching": 50}, "matching", "50", id="matching-a-number"),
+    pytest.param({"model": 2}, "model", "2", id="model-a-number"),
+    pytest.param({"model": ""}, "model", "''", id="model-empty"),
+    pytest.param({"model": b"precision-2"}, "model", "b'precision-2'", id="model-bytes"),
     pytest.param({"confidence": 1}, "confidence", "1", id="confidence=1"),
     pytest.param({"exclusive": "true"}, "exclusive", "'true'", id="exclusive='true'"),
     pytest.param({"turn_level_confidence": None}, "turn_level_confidence", "None", id="turn_level_confidence=None"),
