@@ -418,7 +418,7 @@ UPSTREAM_KNOWN = {
     ("POST /v1/identify", "request body", "$.numSpeakers", "enum-removed", False),
     ("POST /v1/identify", "request body", "$.numSpeakers", "bound-tightened", False),
     ("POST /v1/identify", "request body", "$.url", "required-removed", False),
-    ("POST /v1/identify", "request body", "$.model", "field-added", False),
+    ("POST /v1/identify", "request body", "$.model", "enum-added", True),
     ("POST /v1/identify", "request body", "$.voiceprints[*].label", "pattern-changed", True),
     ("POST /v1/media/input", "request body", "$.url", "pattern-changed", True),
     ("POST /v1/media/input", "", "", "operation-id-changed", False),
@@ -476,12 +476,12 @@ def test_cli_groups_text_output_by_severity_and_exits_1_on_breaking(capsys: pyte
 def test_cli_exits_0_when_only_compatible_changes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """An added optional request field alone exits 0 and is listed as compatible."""
     other = _mutated_contract(
-        lambda schemas: schemas["IdentifyRequest"]["properties"].update(model={"type": "string"}), tmp_path
+        lambda schemas: schemas["IdentifyRequest"]["properties"].update(minSpeakers={"type": "integer"}), tmp_path
     )
     assert main([str(OPENAPI_YAML), str(other)]) == 0
     out = capsys.readouterr().out
     assert "BREAKING (0)" in out
-    assert "compatible (1)\n  POST /v1/identify  request body  $.model: optional request field added" in out
+    assert "compatible (1)\n  POST /v1/identify  request body  $.minSpeakers: optional request field added" in out
 
 
 @pytest.mark.parametrize(

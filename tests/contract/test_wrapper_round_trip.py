@@ -83,6 +83,8 @@ def identify_arguments(body: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str,
         kwargs["num_speakers"] = body["numSpeakers"]
     if "webhook" in body:
         kwargs["webhook"] = body["webhook"]
+    if "model" in body:
+        kwargs["model"] = body["model"]
     if "matching" in body:
         kwargs["matching"] = Matching(body["matching"].get("exclusive"), body["matching"].get("threshold"))
     voiceprints = [Voiceprint(v["label"], v["voiceprint"]) for v in body["voiceprints"]]

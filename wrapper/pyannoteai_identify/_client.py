@@ -51,6 +51,7 @@ from ._validation import (
     check_job_id,
     check_job_kind,
     check_matching,
+    check_model,
     check_num_speakers,
     check_voiceprints,
     check_webhook,
@@ -291,6 +292,7 @@ class _BaseClient:
         turn_level_confidence: bool,
         webhook: str | None,
         webhook_status_only: bool,
+        model: str | None,
         media_key: str | None,
         on_upload_progress: ProgressCallback | None,
     ) -> _flows.Flow[Job[IdentifyResult]]:
@@ -306,6 +308,7 @@ class _BaseClient:
             turn_level_confidence=check_bool("turn_level_confidence", turn_level_confidence),
             webhook=check_webhook(webhook),
             webhook_status_only=check_bool("webhook_status_only", webhook_status_only),
+            model=check_model(model),
         )
         progress = guarded_callback("on_upload_progress", on_upload_progress)
         media_url = self._media_url(checked_audio, media_key)
@@ -705,6 +708,7 @@ class Client(_BaseClient):
         turn_level_confidence: bool = False,
         webhook: str | None = None,
         webhook_status_only: bool = False,
+        model: str | None = None,
         media_key: str | None = None,
         on_upload_progress: ProgressCallback | None = None,
     ) -> Job[IdentifyResult]:
@@ -722,6 +726,8 @@ class Client(_BaseClient):
             turn_level_confidence: add a confidence map to each turn.
             webhook: an http(s) URL that receives the result when the job ends.
             webhook_status_only: deliver only the job id and status to the webhook.
+            model: the diarization model, such as ``"precision-2"``; None leaves the choice to the
+                API (its default: ``precision-2``). Any non-empty name is sent as given: the API judges it.
             media_key: the object key of the upload, for local audio.
             on_upload_progress: upload progress callback (bytes sent, total).
 
@@ -750,6 +756,7 @@ class Client(_BaseClient):
                 turn_level_confidence=turn_level_confidence,
                 webhook=webhook,
                 webhook_status_only=webhook_status_only,
+                model=model,
                 media_key=media_key,
                 on_upload_progress=on_upload_progress,
             )
@@ -1177,6 +1184,7 @@ class AsyncClient(_BaseClient):
         turn_level_confidence: bool = False,
         webhook: str | None = None,
         webhook_status_only: bool = False,
+        model: str | None = None,
         media_key: str | None = None,
         on_upload_progress: ProgressCallback | None = None,
     ) -> Job[IdentifyResult]:
@@ -1191,6 +1199,7 @@ class AsyncClient(_BaseClient):
                 turn_level_confidence=turn_level_confidence,
                 webhook=webhook,
                 webhook_status_only=webhook_status_only,
+                model=model,
                 media_key=media_key,
                 on_upload_progress=on_upload_progress,
             )

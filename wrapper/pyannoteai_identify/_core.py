@@ -76,6 +76,7 @@ def identify_request(
     turn_level_confidence: bool,
     webhook: str | None,
     webhook_status_only: bool,
+    model: str | None = None,
 ) -> RequestKwargs:
     from pyannoteai_api.api.jobs import identify as _identify
     from pyannoteai_api.models.identify_request import IdentifyRequest
@@ -88,6 +89,7 @@ def identify_request(
         voiceprints=[_GenVoiceprint(label=v.label, voiceprint=v.voiceprint) for v in voiceprints],
         webhook=UNSET if webhook is None else webhook,
         webhook_status_only=webhook_status_only,
+        model=UNSET if model is None else model,
         num_speakers=UNSET if num_speakers is None else cast(Any, num_speakers),
         exclusive=exclusive,
         turn_level_confidence=turn_level_confidence,

@@ -489,6 +489,24 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                                                      'default': False,
                                                                                      'description': 'Deliver only '
                                                                                                     '{jobId, status}.'},
+                                                               'model': {'type': 'string',
+                                                                         'minLength': 1,
+                                                                         'description': 'The diarization model; absent '
+                                                                                        '(or null) leaves the choice '
+                                                                                        'to the API, whose default is\n'
+                                                                                        '`precision-2`. Deliberately '
+                                                                                        'an open string, without '
+                                                                                        "upstream's enum: the sources "
+                                                                                        'disagree\n'
+                                                                                        "on it (upstream's spec: "
+                                                                                        '`precision-2` only; its '
+                                                                                        'rendered docs: `precision-1` '
+                                                                                        'and\n'
+                                                                                        '`precision-2`) and it has '
+                                                                                        'changed twice, so the API, '
+                                                                                        'not a client or a fake of '
+                                                                                        'it,\n'
+                                                                                        'judges a model name.\n'},
                                                                'numSpeakers': {'type': 'integer',
                                                                                'enum': [1, 2],
                                                                                'description': 'Number of speakers, '

@@ -36,6 +36,7 @@ __all__ = [
     "check_callback",
     "check_job_id",
     "check_media_url",
+    "check_model",
     "check_num_speakers",
     "check_threshold",
     "check_voiceprints",
@@ -57,6 +58,7 @@ VOICEPRINT_MIN: int = _SPEC.prop("Voiceprint", "voiceprint", "minLength")
 VOICEPRINT_MAX: int = _SPEC.prop("Voiceprint", "voiceprint", "maxLength")
 THRESHOLD_MIN: float = _SPEC.prop("Matching", "threshold", "minimum")
 THRESHOLD_MAX: float = _SPEC.prop("Matching", "threshold", "maximum")
+MODEL_MIN: int = _SPEC.prop("IdentifyRequest", "model", "minLength")
 MEDIA_URL_MAX: int = _SPEC.prop("MediaUploadRequest", "url", "maxLength")
 MEDIA_URL_PATTERN = re.compile(_SPEC.prop("MediaUploadRequest", "url", "pattern"))
 MAX_AUDIO_BYTES: int = _SPEC.prop("IdentifyRequest", "url", "x-max-file-bytes")
@@ -199,6 +201,23 @@ def check_num_speakers(value: object) -> int | None:
     if type(value) is not int or value not in NUM_SPEAKERS_VALUES:
         raise ValidationError("num_speakers", value, f"must be the integer {allowed}, or None to detect automatically")
     return value
+
+
+def check_model(value: object) -> str | None:
+    """None (the API's default model) or a model name: any non-empty string, passed on as it is.
+
+    The contract types ``model`` as an open string: the sources disagree on its values and they
+    have changed, so the API judges the name (a 400 naming ``model``), as openai-python leaves it to
+    its API. Only what cannot be a name is refused here: a number, bytes, an empty string.
+    """
+    if value is None:
+        return None
+    model = _text("model", value)
+    if len(model) < MODEL_MIN:
+        raise ValidationError(
+            "model", value, "must be a model name such as 'precision-2', or None for the API's default"
+        )
+    return model
 
 
 def check_threshold(value: object) -> float | None:

@@ -32,6 +32,11 @@ class IdentifyRequest:
             voiceprints (list[Voiceprint]):
             webhook (str | Unset): URL that receives the result when the job ends.
             webhook_status_only (bool | Unset): Deliver only {jobId, status}. Default: False.
+            model (str | Unset): The diarization model; absent (or null) leaves the choice to the API, whose default is
+                `precision-2`. Deliberately an open string, without upstream's enum: the sources disagree
+                on it (upstream's spec: `precision-2` only; its rendered docs: `precision-1` and
+                `precision-2`) and it has changed twice, so the API, not a client or a fake of it,
+                judges a model name.
             num_speakers (IdentifyRequestNumSpeakers | Unset): Number of speakers, when known. Absent means detect
                 automatically. Deliberately narrower
                 than upstream (a number of at least 1, no documented maximum): this project's identify
@@ -46,6 +51,7 @@ class IdentifyRequest:
     voiceprints: list[Voiceprint]
     webhook: str | Unset = UNSET
     webhook_status_only: bool | Unset = False
+    model: str | Unset = UNSET
     num_speakers: IdentifyRequestNumSpeakers | Unset = UNSET
     exclusive: bool | Unset = False
     turn_level_confidence: bool | Unset = False
@@ -64,6 +70,8 @@ class IdentifyRequest:
         webhook = self.webhook
 
         webhook_status_only = self.webhook_status_only
+
+        model = self.model
 
         num_speakers: int | Unset = UNSET
         if not isinstance(self.num_speakers, Unset):
@@ -91,6 +99,8 @@ class IdentifyRequest:
             field_dict["webhook"] = webhook
         if webhook_status_only is not UNSET:
             field_dict["webhookStatusOnly"] = webhook_status_only
+        if model is not UNSET:
+            field_dict["model"] = model
         if num_speakers is not UNSET:
             field_dict["numSpeakers"] = num_speakers
         if exclusive is not UNSET:
@@ -123,6 +133,8 @@ class IdentifyRequest:
 
         webhook_status_only = d.pop("webhookStatusOnly", UNSET)
 
+        model = d.pop("model", UNSET)
+
         _num_speakers = d.pop("numSpeakers", UNSET)
         num_speakers: IdentifyRequestNumSpeakers | Unset
         if isinstance(_num_speakers, Unset):
@@ -148,6 +160,7 @@ class IdentifyRequest:
             voiceprints=voiceprints,
             webhook=webhook,
             webhook_status_only=webhook_status_only,
+            model=model,
             num_speakers=num_speakers,
             exclusive=exclusive,
             turn_level_confidence=turn_level_confidence,
