@@ -24,6 +24,7 @@ import httpx
 from . import _core, _flows
 from ._bounded import aread_body, body_budget, read_body
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, Settings, _timeout_problem
+from ._numbers import real
 from ._polling import PollSchedule
 from ._retry import RetryPolicy
 from ._upload import (
@@ -412,19 +413,15 @@ class _BaseClient:
         ``WaitTimeoutError`` (a web handler's "done yet?")."""
         if timeout is None:
             return DEFAULT_WAIT_TIMEOUT
-        number = not isinstance(timeout, bool) and isinstance(timeout, int | float)
-        if not number or not (timeout >= 0 if zero_checks_once else timeout > 0):
+        seconds = real(timeout)
+        if seconds is None or not (seconds >= 0 if zero_checks_once else seconds > 0):
             rule = (
                 "must be a number of seconds ≥ 0 (0: poll once)"
                 if zero_checks_once
                 else "must be a positive number of seconds"
             )
             raise ValidationError("timeout", timeout, f"{rule}, or None for 24 hours")
-        try:
-            seconds = float(timeout)
-        except OverflowError:  # an int beyond the range of a float, such as 10**400
-            seconds = math.inf
-        if not math.isfinite(seconds):
+        if not math.isfinite(seconds):  # infinity, or an int beyond the range of a float, such as 10**400
             raise ValidationError("timeout", timeout, "must be finite: every wait has a deadline")
         return seconds
 

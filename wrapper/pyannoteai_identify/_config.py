@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from ._numbers import real
 from ._redact import hide_secrets
 from .errors import ConfigurationError, _short_repr
 
@@ -76,7 +77,8 @@ def bearer_token(header: str | None) -> str | None:
 def _timeout_problem(value: object) -> str | None:
     """Why *value* cannot be a request timeout, or None for None, a number of seconds or an ``httpx.Timeout``.
 
-    A number must be positive and at most a day (not a bool); each part of an ``httpx.Timeout``
+    A number (any real number, :func:`._numbers.real`) must be positive and at most a day (not a
+    bool); each part of an ``httpx.Timeout``
     (connect, read, write, pool) must be None or, likewise, positive and at most a day. Python compares ints with floats
     exactly, so ``10**400`` and NaN fail the range check like infinity does.
     """
@@ -88,7 +90,8 @@ def _timeout_problem(value: object) -> str | None:
             if seconds is not None and not 0 < seconds <= MAX_REQUEST_TIMEOUT:
                 return f"its {part} timeout is {seconds!r} s; each part must be positive and {limit}, or None"
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_REQUEST_TIMEOUT:
+    seconds = real(value)
+    if seconds is None or not 0 < seconds <= MAX_REQUEST_TIMEOUT:
         return (
             f"must be a positive number of seconds {limit}, an httpx.Timeout, or None for "
             "the default (30 s, 10 s to connect)"
@@ -206,6 +209,6 @@ class Settings:
             if timeout is None
             else timeout
             if isinstance(timeout, httpx.Timeout)
-            else httpx.Timeout(timeout)
+            else httpx.Timeout(real(timeout))
         )
         return cls(api_key=_HiddenKey(key.strip()), base_url=url, timeout=resolved_timeout)

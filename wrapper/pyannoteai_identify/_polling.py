@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-from ._retry import AT_MOST_A_DAY, is_gap, is_seconds, parse_retry_after, require
+from ._numbers import real
+from ._retry import AT_MOST_A_DAY, as_floats, is_gap, is_seconds, parse_retry_after, require
 from ._validation import DEFAULT_RATE_LIMIT
 
 
@@ -40,6 +41,7 @@ class PollSchedule:
 
     def __post_init__(self) -> None:
         # A zero first gap would poll in a tight loop; a jitter of 1 could make any gap zero.
+        as_floats(self, "initial", "fraction", "maximum", "jitter")
         require(self, "initial", is_gap(self.initial) and self.initial > 0, f"must be seconds > 0, {AT_MOST_A_DAY}")
         require(self, "fraction", is_seconds(self.fraction) and math.isfinite(self.fraction), "must be finite and ≥ 0")
         fits = is_gap(self.maximum) and self.maximum >= self.initial
@@ -53,7 +55,8 @@ class PollSchedule:
         A first gap past the default longest one is the caller's wish to poll that rarely: it is
         the longest gap too, instead of a refusal.
         """
-        return cls(initial=initial, maximum=max(initial, cls.maximum))
+        seconds = real(initial)
+        return cls(initial=initial, maximum=seconds if seconds is not None and seconds > cls.maximum else cls.maximum)
 
     def gap(self, waited: float) -> float:
         """Seconds until the next poll of a job *waited* seconds old."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from ._numbers import real
 from .errors import ConfigurationError
 
 RETRYABLE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -60,6 +61,7 @@ class RetryPolicy:
     random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        as_floats(self, "initial", "maximum", "retry_after_cap")
         require(self, "max_retries", is_count(self.max_retries), "must be a whole number ≥ 0")
         require(self, "initial", is_gap(self.initial), f"must be seconds ≥ 0, {AT_MOST_A_DAY}")
         require(self, "maximum", is_gap(self.maximum), f"must be seconds ≥ 0, {AT_MOST_A_DAY}")
@@ -105,6 +107,16 @@ def is_count(value: object) -> bool:
 def is_seconds(value: object) -> bool:
     """A number of seconds ≥ 0, not NaN (not a bool); infinity passes."""
     return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def as_floats(policy: object, *names: str) -> None:
+    """Each field *names* of a frozen policy that is a real number (:func:`._numbers.real`:
+    ``numpy.int64``, ``Fraction``, ``Decimal``) as a plain float; any other value is left for
+    :func:`require` to refuse, as it was given."""
+    for name in names:
+        seconds = real(getattr(policy, name))
+        if seconds is not None:
+            object.__setattr__(policy, name, seconds)
 
 
 def require(policy: object, name: str, holds: bool, rule: str) -> None:

@@ -19,6 +19,7 @@ from typing import IO, TypeAlias, TypeVar, cast, get_args
 import httpx
 
 from ._contract import SpecReader
+from ._numbers import real
 from ._redact import hide_secrets
 from .errors import ValidationError
 from .results import JobKind
@@ -221,20 +222,22 @@ def check_model(value: object) -> str | None:
 
 
 def check_threshold(value: object) -> float | None:
-    """None, or a number within the contract's bounds.
+    """None, or a number within the contract's bounds, as a float: any real number
+    (:func:`._numbers.real`: ``numpy.int64``, ``Fraction``, ``Decimal``), not a bool.
 
-    Python compares an int with a float exactly, whatever its size, and NaN compares false, so the
-    one range check refuses NaN, infinities and ints too large for a float (``10**400``) alike.
+    NaN compares false and a number too large for a float reads as infinite, so the one range
+    check refuses NaN, infinities and ``10**400`` alike.
     """
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    threshold = real(value)
+    if threshold is None:
         raise ValidationError(
             "matching.threshold", value, f"must be a number from {THRESHOLD_MIN:g} to {THRESHOLD_MAX:g}"
         )
-    if not THRESHOLD_MIN <= value <= THRESHOLD_MAX:
+    if not THRESHOLD_MIN <= threshold <= THRESHOLD_MAX:
         raise ValidationError("matching.threshold", value, f"must be from {THRESHOLD_MIN:g} to {THRESHOLD_MAX:g}")
-    return float(value)
+    return threshold
 
 
 def check_matching(value: object) -> Matching | None:

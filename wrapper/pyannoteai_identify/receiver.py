@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, runtime_ch
 import anyio
 import anyio.to_thread
 
+from ._numbers import real
 from ._validation import is_async_callable
 from .errors import ConfigurationError, ValidationError, WebhookVerificationError
 from .results import _read_only, is_terminal
@@ -248,7 +249,7 @@ class WebhookReceiver:
             self._signers = _signers(resolve_secret(secret), cached=False)
         except WebhookVerificationError as exc:
             raise ConfigurationError(str(exc)) from None
-        _check_tolerance(tolerance)
+        tolerance = _check_tolerance(tolerance)
         if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) or max_body_bytes < 1:
             raise ValidationError("max_body_bytes", max_body_bytes, "must be a whole number of bytes ≥ 1")
         if max_bytes_in_flight is None:
@@ -263,10 +264,10 @@ class WebhookReceiver:
                 max_bytes_in_flight,
                 f"must be a whole number of bytes ≥ max_body_bytes ({max_body_bytes})",
             )
-        number = not isinstance(body_timeout, bool) and isinstance(body_timeout, int | float)
-        if body_timeout is not None and not (number and 0 < body_timeout < math.inf):
+        seconds = None if body_timeout is None else real(body_timeout)
+        if body_timeout is not None and not (seconds is not None and 0 < seconds < math.inf):
             raise ValidationError("body_timeout", body_timeout, "must be a finite number of seconds > 0, or None")
-        self.body_timeout = body_timeout
+        self.body_timeout = seconds
         self.max_bytes_in_flight = max_bytes_in_flight
         self._in_flight = _Budget(max_bytes_in_flight)
         self.store: DeliveryStore = MemoryDeliveryStore() if store is None else store
@@ -297,7 +298,7 @@ class WebhookReceiver:
             now: the current Unix time, for tests.
         """
         _check_body(body)
-        _check_now(now)
+        now = _check_now(now)
         if memoryview(body).nbytes > self.max_body_bytes:  # len() of a cast view counts items
             return self.too_large()
         try:
@@ -414,7 +415,7 @@ class WebhookReceiver:
         window. Anyone can send a body; none is read (up to 64 MiB) for a request that cannot verify."""
         if self._declared_too_large(headers):
             return self.too_large()
-        _check_now(now)
+        now = _check_now(now)
         try:
             _checked_headers(headers, self.tolerance, now)
         except WebhookVerificationError as exc:
@@ -610,10 +611,11 @@ class WebhookBroker:
     ) -> None:
         if isinstance(max_pending, bool) or not isinstance(max_pending, int) or max_pending < 1:
             raise ValidationError("max_pending", max_pending, "must be a whole number ≥ 1")
-        if isinstance(max_age, bool) or not isinstance(max_age, int | float) or not 0 < max_age < float("inf"):
+        age = real(max_age)
+        if age is None or not 0 < age < math.inf:
             raise ValidationError("max_age", max_age, "must be a finite number of seconds > 0")
         self.max_pending = max_pending
-        self.max_age = float(max_age)
+        self.max_age = age
         self._clock = clock
         self._lock = threading.Lock()
         self._pending: OrderedDict[str, tuple[float, WebhookEvent]] = OrderedDict()
@@ -660,7 +662,7 @@ class WebhookBroker:
     def _wait_as(self, waiter: _ThreadWaiter, job_id: str, timeout: float) -> WebhookEvent | None:
         """:meth:`wait` as *waiter*, which its caller may wake early (``Client.close()``): then the
         event, if it came meanwhile, else None."""
-        _check_timeout(timeout)
+        timeout = _check_timeout(timeout)
         kept = self._kept_or_register(job_id, waiter)
         if kept is not None:
             return kept
@@ -678,7 +680,7 @@ class WebhookBroker:
 
     async def wait_async(self, job_id: str, timeout: float) -> WebhookEvent | None:
         """Await the event for *job_id* (asyncio or trio); None after *timeout* seconds."""
-        _check_timeout(timeout)
+        timeout = _check_timeout(timeout)
         waiter = _AsyncWaiter(self)
         kept = self._kept_or_register(job_id, waiter)
         if kept is not None:
@@ -746,9 +748,12 @@ class WebhookBroker:
         return f"WebhookBroker(max_pending={self.max_pending}, max_age={self.max_age:g}, pending={len(self._pending)})"
 
 
-def _check_timeout(timeout: float) -> None:
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 <= timeout < float("inf"):
+def _check_timeout(timeout: float) -> float:
+    """*timeout* as a float: finite seconds ≥ 0, any real number (:func:`._numbers.real`)."""
+    seconds = real(timeout)
+    if seconds is None or not 0 <= seconds < math.inf:
         raise ValidationError("timeout", timeout, "must be a finite number of seconds ≥ 0")
+    return seconds
 
 
 #: ``WebhookBroker.wait`` as defined: a broker whose ``wait`` is still this one (not overridden, not

@@ -51,6 +51,7 @@ from typing import (
 )
 
 from ._contract import SpecReader
+from ._numbers import real
 from .errors import InvalidOutputError, _unprintable
 
 logger = logging.getLogger("pyannoteai_identify")
@@ -260,12 +261,13 @@ class Confidence(_Frozen):
             ValueError: *resolution* is not a positive finite number, or a score is not finite
                 (refused here rather than as a division by zero or overflow in ``at()``).
         """
-        if isinstance(resolution, bool) or not isinstance(resolution, int | float):
+        seconds = real(resolution)
+        if seconds is None:
             raise ValueError(f"resolution must be a number of seconds, got {_shown(resolution)}")
-        if not (math.isfinite(resolution) and resolution > 0):
+        if not (math.isfinite(seconds) and seconds > 0):
             raise ValueError(f"resolution must be a positive, finite number of seconds, got {_shown(resolution)}")
         data, kind = _packed_scores(scores)
-        self._set(_data=data, _format=kind, resolution=float(resolution))
+        self._set(_data=data, _format=kind, resolution=seconds)
 
     @property
     def scores(self) -> memoryview[int] | memoryview[float]:

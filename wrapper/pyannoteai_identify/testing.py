@@ -56,6 +56,7 @@ from ._client import AsyncClient, Client
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV, bearer_token, is_loopback
 from ._contract import SpecReader
 from ._json import loads_stdlib
+from ._numbers import real
 from ._schema import deref, operations, response_schema
 from ._validation import DEFAULT_RATE_LIMIT, PAGE_SIZE_DEFAULT, ascii_int
 from .results import infer_kind
@@ -135,8 +136,10 @@ def make_voiceprint(seed: str = "speaker") -> str:
 
 def _turns(speakers: Sequence[str], turns_per_speaker: int, turn_seconds: float) -> list[tuple[str, float, float]]:
     """Alternating turns, half a second apart: A, B, A, B, ..."""
-    if isinstance(turn_seconds, bool) or not (isinstance(turn_seconds, int | float) and 0 < turn_seconds < math.inf):
+    seconds = real(turn_seconds)
+    if seconds is None or not 0 < seconds < math.inf:
         raise ValueError(f"turn_seconds={turn_seconds!r}: must be a finite number of seconds > 0")
+    turn_seconds = seconds
     _check_count("turns_per_speaker", turns_per_speaker)
     turns = []
     cursor = 0.5
@@ -822,10 +825,11 @@ class MockAPI:
         :meth:`client` and :meth:`async_client` move the clock too, by each delay they sleep (a
         caller's own clock; the mock's only as far as the latest of them, see the class's docstring).
         """
-        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not seconds >= 0:
+        step = real(seconds)
+        if step is None or not step >= 0:
             raise ValueError(f"seconds={seconds!r}: must be a number of seconds >= 0")
         with self._lock:
-            self._now += seconds
+            self._now += step
             self._floor = self._now
 
     def _stamp(self) -> str:

@@ -31,6 +31,7 @@ from typing import Any, Literal, TypeAlias
 
 from ._config import WEBHOOK_SECRET_ENV
 from ._json import loads_json
+from ._numbers import real
 from ._validation import ascii_int, check_job_kind
 from .errors import InvalidResponseError, ValidationError, WebhookVerificationError
 from .results import (
@@ -236,21 +237,27 @@ def _check_body(body: object) -> None:
         )
 
 
-def _check_tolerance(tolerance: float | None) -> None:
-    if tolerance is not None and (
-        isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not tolerance >= 0
-    ):
+def _check_tolerance(tolerance: float | None) -> float | None:
+    """None, or seconds ≥ 0 (any real number, :func:`._numbers.real`) as a float; infinity passes."""
+    if tolerance is None:
+        return None
+    seconds = real(tolerance)
+    if seconds is None or not seconds >= 0:
         raise ValidationError("tolerance", tolerance, "must be a number of seconds ≥ 0, or None to disable the window")
+    return seconds
 
 
-def _check_now(now: float | None) -> None:
-    """None, or Unix seconds that a timestamp header could hold: NaN would make every age comparison false."""
-    if now is not None and (
-        isinstance(now, bool) or not isinstance(now, int | float) or not 0 <= now < 10**_MAX_TIMESTAMP_DIGITS
-    ):
+def _check_now(now: float | None) -> float | None:
+    """None, or Unix seconds that a timestamp header could hold, as a float: NaN would make every age
+    comparison false."""
+    if now is None:
+        return None
+    seconds = real(now)
+    if seconds is None or not 0 <= seconds < 10**_MAX_TIMESTAMP_DIGITS:
         raise ValidationError(
             "now", now, f"must be Unix seconds from 0 to 10**{_MAX_TIMESTAMP_DIGITS} (finite), or None for the clock"
         )
+    return seconds
 
 
 def _malformed_timestamp() -> WebhookVerificationError:
@@ -360,9 +367,9 @@ def verify(
     """
     _check_body(body)
     if tolerance is not DEFAULT_TOLERANCE:
-        _check_tolerance(tolerance)
+        tolerance = _check_tolerance(tolerance)
     if now is not None:
-        _check_now(now)
+        now = _check_now(now)
     _verify(body, headers, _signers(resolve_secret(secret)), tolerance, now)
 
 
@@ -533,8 +540,8 @@ def parse(
         ValidationError: *tolerance*, *now* or *kind* is not one the function accepts.
     """
     _check_body(body)
-    _check_tolerance(tolerance)
-    _check_now(now)
+    tolerance = _check_tolerance(tolerance)
+    now = _check_now(now)
     check_job_kind(kind)
     return _parse_with(_signers(resolve_secret(secret)), body, headers, tolerance, now, kind)
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import anyio
 
+from .._numbers import real
 from .._retry import parse_retry_after
 from .._validation import DEFAULT_RATE_LIMIT
 from ..errors import ValidationError
@@ -73,10 +74,11 @@ class RateLimiter:
     ) -> None:
         if isinstance(per_minute, bool) or not isinstance(per_minute, int) or per_minute < 1:
             raise ValidationError("per_minute", per_minute, "must be a whole number of requests ≥ 1")
-        if isinstance(window, bool) or not isinstance(window, int | float) or not 0 < window < math.inf:
+        seconds = real(window)
+        if seconds is None or not 0 < seconds < math.inf:
             raise ValidationError("window", window, "must be a positive, finite number of seconds")
         self.limit = per_minute
-        self.window = float(window)
+        self.window = seconds
         self._clock = clock
         self._wall = wall
         self._done: deque[float] = deque()  # times requests ended (responses arrived), oldest first

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 from .. import _core
+from .._numbers import real
 from .._validation import Matching, Voiceprint
 from ..errors import ValidationError
 
@@ -78,13 +79,15 @@ class Tuning:
 
 
 def check_positive(field: str, value: object, *, maximum: float = math.inf) -> float:
-    """*value* as a float when it is a finite number above 0 (and at most *maximum*)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= maximum:
+    """*value* as a float when it is a finite number above 0 (and at most *maximum*): any real
+    number (:func:`.._numbers.real`), not a bool."""
+    number = real(value)
+    if number is None or not 0 < number <= maximum:
         bound = "" if maximum == math.inf else f" ≤ {maximum:g}"
         raise ValidationError(field, value, f"must be a positive number{bound}")
-    if not math.isfinite(value):
+    if not math.isfinite(number):
         raise ValidationError(field, value, "must be finite: every wait has a bound")
-    return float(value)
+    return number
 
 
 def check_concurrency(value: object) -> int:

@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .._numbers import real
+
 __all__ = ["Clock", "Timing"]
 
 
@@ -44,10 +46,11 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         """Jump forward: jobs finish, results expire and rate-limit windows pass as if time went by."""
-        if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds >= 0):
+        step = real(seconds)
+        if not (step is not None and math.isfinite(step) and step >= 0):
             raise ValueError(f"seconds={seconds!r}: must be a finite number >= 0")
         with self._lock:
-            self._offset += float(seconds)
+            self._offset += step
             listeners = list(self._listeners)
         for listener in listeners:
             listener()
@@ -59,9 +62,10 @@ class Clock:
 
 
 def _non_negative(name: str, value: float) -> float:
-    if not (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0):
+    seconds = real(value)
+    if not (seconds is not None and math.isfinite(seconds) and seconds >= 0):
         raise ValueError(f"{name}={value!r}: must be a finite number of seconds >= 0")
-    return float(value)
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -81,14 +85,17 @@ class Timing:
     speed: float = 1.0
 
     def __post_init__(self) -> None:
-        _non_negative("queue_seconds", self.queue_seconds)
-        _non_negative("job_seconds", self.job_seconds)
-        if _non_negative("retention_seconds", self.retention_seconds) == 0:
+        for name in ("queue_seconds", "job_seconds", "retention_seconds"):  # kept as floats
+            object.__setattr__(self, name, _non_negative(name, getattr(self, name)))
+        if self.retention_seconds == 0:
             raise ValueError("retention_seconds=0: must be > 0")
-        speed = self.speed
+        speed = real(self.speed)
         # Every duration is divided by it, as a float: it and its inverse must both be finite floats.
-        if not (isinstance(speed, int | float) and not isinstance(speed, bool) and 0 < speed <= sys.float_info.max):
-            raise ValueError(f"speed={speed!r}: must be a finite factor > 0 (2 runs the sandbox's time twice as fast)")
+        if not (speed is not None and 0 < speed <= sys.float_info.max):
+            raise ValueError(
+                f"speed={self.speed!r}: must be a finite factor > 0 (2 runs the sandbox's time twice as fast)"
+            )
+        object.__setattr__(self, "speed", speed)
         longest = max(self.queue_seconds, self.job_seconds, self.retention_seconds)
         if not math.isfinite(longest / speed):
             raise ValueError(f"speed={speed!r}: so small that a {longest:g} s duration would last for ever")

@@ -17,6 +17,7 @@ from typing import Literal, TypeAlias, get_args
 import anyio
 import httpx
 
+from .._numbers import real
 from ._state import JobKind
 
 __all__ = ["DroppedConnection", "Fault", "FaultKind", "Faults"]
@@ -103,8 +104,10 @@ class Faults:
             raise ValueError(f"status={status!r}: a 5xx fault needs a status from 500 to 599")
         if kind != "5xx" and status is not None:
             raise ValueError(f"status={status!r}: only a 5xx fault takes a status")
-        if not (isinstance(seconds, int | float) and math.isfinite(seconds) and 0 < seconds <= _MAX_DELAY):
+        delay = real(seconds)
+        if not (delay is not None and math.isfinite(delay) and 0 < delay <= _MAX_DELAY):
             raise ValueError(f"seconds={seconds!r}: must be above 0 and at most {_MAX_DELAY:g}")
+        seconds = delay
         if not isinstance(retry_after, int) or isinstance(retry_after, bool) or retry_after < 0:
             raise ValueError(f"retry_after={retry_after!r}: must be a whole number of seconds >= 0")
         if after is not False and (after is not True or kind not in ("5xx", "malformed", "drop")):

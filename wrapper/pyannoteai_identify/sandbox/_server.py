@@ -10,6 +10,7 @@ from typing import Self
 from starlette.applications import Starlette
 
 from .._background_server import BackgroundServer
+from .._numbers import real
 from .._validation import DEFAULT_RATE_LIMIT
 from ._app import UPLOAD_OPERATION, AppContext, create_app, operation_ids
 from ._clock import Clock, Timing
@@ -56,9 +57,10 @@ def _count(name: str, value: int, unit: str) -> int:
 
 
 def _seconds(name: str, value: float) -> float:
-    if not (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0):
+    seconds = real(value)
+    if not (seconds is not None and math.isfinite(seconds) and seconds > 0):
         raise ValueError(f"{name}={value!r}: must be a finite number of seconds > 0")
-    return float(value)
+    return seconds
 
 
 class Sandbox:
