@@ -24,6 +24,7 @@ from pyannoteai_identify import (
 )
 from pyannoteai_identify.receiver import WebhookBroker
 from pyannoteai_identify.results import Result
+from pyannoteai_identify.testing import MockAPI
 from pyannoteai_identify.webhooks import Reason
 
 
@@ -119,3 +120,10 @@ def a_fetched_job_s_result_is_typed_by_its_kind(client: Client, job_id: str) -> 
     if job.result is not None:
         print(job.result.speakers)
     assert_type(client.get_job(job_id).result, Result | None)
+
+
+def a_mock_s_outcome_is_any_status_the_docs_allow(mock: MockAPI) -> None:
+    """docs/testing.md: ``outcome`` is a job status of the contract, a final one ends the job and
+    ``running`` keeps it running; the mock takes each at run time, so a type checker must too."""
+    mock.outcome = "running"
+    mock.outcome = "failed"
