@@ -339,8 +339,10 @@ def test_each_status_is_terminal_exactly_when_the_contract_says_so(status: str) 
 
 
 def test_the_plugin_final_statuses_are_the_contract_terminal_statuses() -> None:
-    """``testing.FinalStatus`` (a type, so written out) is the contract's ``x-terminal``."""
+    """``testing.FinalStatus`` and ``testing.Status`` (types, so written out) are the contract's
+    ``x-terminal`` and its enum."""
     assert set(get_args(testing.FinalStatus)) == set(STATUS_SCHEMA["x-terminal"])
+    assert set(get_args(testing.Status)) == set(STATUS_SCHEMA["enum"])
     for status in STATUS_SCHEMA["enum"]:
         if status in STATUS_SCHEMA["x-terminal"]:
             testing.make_delivery("identify", status)  # type: ignore[arg-type]

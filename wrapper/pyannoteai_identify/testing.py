@@ -95,6 +95,9 @@ Kind: TypeAlias = Literal["identify", "voiceprint", "diarization"]
 #: The terminal statuses as a type; tests/contract/test_outputs_follow_spec.py checks that they are
 #: the contract's ``JobStatus.x-terminal``, which ``_TERMINAL`` reads at run time.
 FinalStatus: TypeAlias = Literal["succeeded", "failed", "canceled"]
+#: Every status of the contract's ``JobStatus`` enum as a type: what ``MockAPI.outcome`` may be (a final
+#: one ends a job, another keeps it there); the same test checks it against the enum.
+Status: TypeAlias = Literal["pending", "created", "running", "succeeded", "failed", "canceled"]
 _SPEC = SpecReader(__name__)
 _TERMINAL: frozenset[str] = frozenset(_SPEC.schema("JobStatus", "x-terminal"))
 #: Every status the API answers (the contract's ``JobStatus`` enum): what ``MockAPI.outcome`` may be.
@@ -701,7 +704,8 @@ class MockAPI:
 
     Attributes:
         pending_polls: how many polls of a new job answer ``running`` before it ends.
-        outcome: how new jobs end: ``succeeded`` (with an output), ``failed`` or ``canceled``.
+        outcome: how new jobs end: ``succeeded`` (with an output), ``failed`` or ``canceled``; a status
+            that is not final (``running``) keeps them in it.
         identify_output: the output of succeeded identify jobs: a dict, a function of the request
             body, or None for :func:`make_identify_output` over the request's labels (honouring
             ``numSpeakers``, ``confidence``, ``exclusive`` and ``turnLevelConfidence``).
@@ -730,7 +734,7 @@ class MockAPI:
     storage_url: str = _STORAGE_URL
     api_key: str = MOCK_API_KEY
     pending_polls: int = 0
-    outcome: FinalStatus = "succeeded"
+    outcome: Status = "succeeded"
     identify_output: _BodyFactory = None
     voiceprint_output: _BodyFactory = None
     failure_message: str = _FAILURE
