@@ -70,3 +70,24 @@ def test_every_extra_with_jsonschema_installs_the_date_time_checker() -> None:
         assert any(r.startswith("rfc3339-validator") for r in extras[name]), f"extra {name!r}"
     contract = (ROOT / "openapi.yaml").read_text()
     assert set(re.findall(r"format: ([\w-]+)", contract)) <= {"date-time", "uuid"}, "a new format may need a checker"
+
+
+def test_the_sdist_takes_each_included_folder_from_the_root_only() -> None:
+    """hatch reads ``include`` as gitignore patterns: an entry with no slash but a trailing one
+    (``docs/``) matches a folder of that name at any depth, so the sdist carried
+    ``tests/docs/test_doc_examples.py`` although the tests stay in the repository."""
+    sdist = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]["targets"][
+        "sdist"
+    ]["include"]
+
+    def anywhere(entry: str) -> bool:  # gitignore: a slash only at the end leaves a pattern unanchored
+        return not entry.startswith("/") and "/" not in entry.rstrip("/")
+
+    nested = sorted(
+        str(path.relative_to(ROOT))
+        for entry in sdist
+        if anywhere(entry)
+        for path in ROOT.glob(f"*/**/{entry.rstrip('/')}")
+        if not {".git", ".nox", ".venv", "node_modules"} & set(path.relative_to(ROOT).parts)
+    )
+    assert nested == []
