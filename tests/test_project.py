@@ -51,9 +51,9 @@ def test_the_distribution_ships_its_licence_and_every_file_it_names() -> None:
     licence_files = project["project"]["license-files"]
     sdist = project["tool"]["hatch"]["build"]["targets"]["sdist"]["include"]
 
-    assert "LICENSE" in licence_files and "LICENSE" in sdist
+    assert "LICENSE" in licence_files and "/LICENSE" in sdist
     assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
-    assert [entry for entry in [*licence_files, *sdist] if not (ROOT / entry).exists()] == []
+    assert [entry for entry in [*licence_files, *sdist] if not (ROOT / entry.lstrip("/")).exists()] == []
 
 
 def test_every_extra_with_jsonschema_installs_the_date_time_checker() -> None:
