@@ -127,3 +127,8 @@ def a_mock_s_outcome_is_any_status_the_docs_allow(mock: MockAPI) -> None:
     ``running`` keeps it running; the mock takes each at run time, so a type checker must too."""
     mock.outcome = "running"
     mock.outcome = "failed"
+
+
+def the_mock_s_router_takes_a_pass_through_route(mock: MockAPI) -> None:
+    """docs/testing.md: ``pyannoteai_mock.router.route(host="localhost").pass_through()`` lets traffic through."""
+    mock.router.route(host="localhost").pass_through()
