@@ -742,7 +742,7 @@ class MockAPI:
     requests: list[RecordedRequest] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)
     sleeps: list[float] = field(default_factory=list)
-    router: respx.MockRouter | None = field(default=None, repr=False)
+    _router: respx.MockRouter | None = field(default=None, repr=False)
     _jobs: dict[str, _Job] = field(default_factory=dict, repr=False)
     _presigned: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)  # URL → (key, expiry)
     _uploaded_at: dict[str, float] = field(default_factory=dict, repr=False)  # media:// URL → virtual time of its PUT
@@ -777,6 +777,22 @@ class MockAPI:
             f"requests=<{len(self.requests)} recorded>, uploads=<{len(self.uploads)}>, jobs=<{len(self._jobs)}>, "
             f"sleeps=<{len(self.sleeps)}>)"
         )
+
+    @property
+    def router(self) -> respx.MockRouter:
+        """The respx router the ``pyannoteai_mock`` fixture answers through: add a route to it to let
+        some traffic pass, e.g. ``router.route(host="localhost").pass_through()``.
+
+        Raises:
+            RuntimeError: a ``MockAPI()`` of your own, which no router serves.
+        """
+        if self._router is None:
+            raise RuntimeError("this MockAPI has no router: only the pyannoteai_mock fixture's is served by one")
+        return self._router
+
+    @router.setter
+    def router(self, router: respx.MockRouter) -> None:
+        self._router = router
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Checked when set (the constructor too): a job's outcome becomes the status its polls answer,
