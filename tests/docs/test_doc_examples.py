@@ -3,6 +3,7 @@ receiver examples the README repeats from docs/webhooks.md stay word for word th
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -49,3 +50,25 @@ def test_the_readmes_webhook_examples_are_the_ones_in_docs_webhooks(first_line: 
     """The README repeats docs/webhooks.md's receivers for a first look: a fix made in one place only
     would leave the other teaching the old code."""
     assert _block_starting("README.md", first_line) == _block_starting("docs/webhooks.md", first_line)
+
+
+@pytest.mark.parametrize("number", range(len(_python_blocks("docs/testing.md"))))
+def test_the_testing_guide_s_examples_pass_under_pytest(tmp_path: Path, number: int) -> None:
+    """Each example of docs/testing.md, saved as the file its first line names, passes under pytest
+    with nothing but the plugin (which the installed package registers) and the SDK."""
+    block = _python_blocks("docs/testing.md")[number]
+    name = block.splitlines()[0].removeprefix("# ").strip()
+    assert name.startswith("test_") and name.endswith(".py"), "the example's first line names its file"
+    (tmp_path / name).write_text(block, encoding="utf-8")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYANNOTEAI_")}
+    environment["PYTHONPATH"] = os.pathsep.join([str(ROOT / "wrapper"), str(ROOT / "generated")])
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "pyannoteai_identify.testing", name],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
