@@ -8,7 +8,7 @@ loosens a public return type, fails CI. Each function is one way users write the
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import assert_type
 
 from pyannoteai_identify import (
@@ -21,11 +21,12 @@ from pyannoteai_identify import (
     UploadProgressCallback,
     VoiceprintResult,
     WebhookVerificationError,
+    webhooks,
 )
-from pyannoteai_identify.receiver import WebhookBroker
+from pyannoteai_identify.receiver import SupportsRead, WebhookBroker, WebhookReceiver
 from pyannoteai_identify.results import Result
 from pyannoteai_identify.testing import MockAPI
-from pyannoteai_identify.webhooks import Reason
+from pyannoteai_identify.webhooks import Reason, WebhookEvent
 
 
 def track(job: Job[Result]) -> None:
@@ -132,3 +133,22 @@ def a_mock_s_outcome_is_any_status_the_docs_allow(mock: MockAPI) -> None:
 def the_mock_s_router_takes_a_pass_through_route(mock: MockAPI) -> None:
     """docs/testing.md: ``pyannoteai_mock.router.route(host="localhost").pass_through()`` lets traffic through."""
     mock.router.route(host="localhost").pass_through()
+
+
+class FlaskHeaders:
+    """What Flask's ``request.headers`` is (werkzeug's ``Headers``, as typed there): no ``Mapping``,
+    but ``get`` and ``items``. docs/webhooks.md passes it to the receiver and to ``webhooks.parse``."""
+
+    def get(self, key: str) -> str | None:
+        return None
+
+    def items(self, lower: bool = False) -> Iterable[tuple[str, str]]:
+        return []
+
+
+def flask_s_headers_are_taken_as_they_are(
+    receiver: WebhookReceiver, stream: SupportsRead, body: bytes, headers: FlaskHeaders
+) -> WebhookEvent | None:
+    webhooks.verify(body, headers, "secret")
+    assert_type(webhooks.parse(body, headers, "secret"), WebhookEvent)
+    return receiver.handle_stream(stream, headers).event
