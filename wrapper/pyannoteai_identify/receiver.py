@@ -32,7 +32,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, runtime_checkable
@@ -47,6 +47,7 @@ from .results import _read_only, is_terminal
 from .webhooks import (
     DEFAULT_TOLERANCE,
     Body,
+    Headers,
     Secret,
     WebhookEvent,
     _check_body,
@@ -285,7 +286,7 @@ class WebhookReceiver:
         logger.warning("refused a webhook delivery: over %d bytes of bodies are being read", self.max_bytes_in_flight)
         return _outcome(503, "busy", message="too many deliveries are being read at once: try again later")
 
-    def handle(self, body: Body, headers: Mapping[str, str], *, now: float | None = None) -> DeliveryOutcome:
+    def handle(self, body: Body, headers: Headers, *, now: float | None = None) -> DeliveryOutcome:
         """Verify, parse and de-duplicate one delivery; answer with the outcome's status and body.
 
         Handle ``outcome.event`` only when it is not None, and preferably after answering. The job
@@ -343,15 +344,11 @@ class WebhookReceiver:
             )
         release(job_id)
 
-    async def handle_async(
-        self, body: Body, headers: Mapping[str, str], *, now: float | None = None
-    ) -> DeliveryOutcome:
+    async def handle_async(self, body: Body, headers: Headers, *, now: float | None = None) -> DeliveryOutcome:
         """:meth:`handle` in a worker thread, so hashing and parsing a large body never blocks the event loop."""
         return await anyio.to_thread.run_sync(partial(self.handle, body, headers, now=now))
 
-    def handle_stream(
-        self, stream: SupportsRead, headers: Mapping[str, str], *, now: float | None = None
-    ) -> DeliveryOutcome:
+    def handle_stream(self, stream: SupportsRead, headers: Headers, *, now: float | None = None) -> DeliveryOutcome:
         """Read a file-like body (Flask ``request.stream``, Django ``request``) up to the limit, and handle it.
 
         A declared ``Content-Length`` over the limit is refused before anything is read; otherwise at
@@ -409,7 +406,7 @@ class WebhookReceiver:
         finally:
             self._in_flight.give(len(body))
 
-    def _refused_before_reading(self, headers: Mapping[str, str], now: float | None) -> DeliveryOutcome | None:
+    def _refused_before_reading(self, headers: Headers, now: float | None) -> DeliveryOutcome | None:
         """The answer to a delivery refused on its headers alone, before its body is read: a body over
         the limit by its Content-Length, or signature headers missing, malformed or out of the time
         window. Anyone can send a body; none is read (up to 64 MiB) for a request that cannot verify."""
@@ -423,7 +420,7 @@ class WebhookReceiver:
             return _outcome(400, exc.reason, message=str(exc))
         return None
 
-    def _declared_too_large(self, headers: Mapping[str, str]) -> bool:
+    def _declared_too_large(self, headers: Headers) -> bool:
         """Whether a well-formed ``Content-Length`` exceeds the limit; a malformed one is left to the read."""
         declared = _header(headers, "Content-Length", "content-length")
         if declared is None or not (declared.isascii() and declared.isdigit()):

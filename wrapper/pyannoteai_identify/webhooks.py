@@ -24,10 +24,10 @@ import hashlib
 import hmac
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias
 
 from ._config import WEBHOOK_SECRET_ENV
 from ._json import loads_json
@@ -53,6 +53,7 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "Body",
     "Encoding",
+    "Headers",
     "Reason",
     "Secret",
     "WebhookEvent",
@@ -67,6 +68,17 @@ Encoding: TypeAlias = Literal["hex", "base64"]
 Secret: TypeAlias = str | bytes | Sequence[str | bytes]
 #: A delivery's raw body: the bytes as received, or a bytes-like view of them.
 Body: TypeAlias = bytes | bytearray | memoryview
+
+
+class Headers(Protocol):
+    """A delivery's request headers: a ``Mapping[str, str]`` (a dict, Starlette's or Django's headers)
+    or anything with a mapping's ``get`` and ``items`` (werkzeug's ``Headers``: Flask's ``request.headers``)."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
+
+
 #: Why a delivery was refused: ``WebhookVerificationError.reason`` is one of these.
 Reason: TypeAlias = Literal[
     "no_secret",
@@ -190,7 +202,7 @@ def resolve_secret(secret: Secret | None) -> Secret:
     return value
 
 
-def _header(headers: Mapping[str, str], name: str, lowered: str) -> str | None:
+def _header(headers: Headers, name: str, lowered: str) -> str | None:
     value = headers.get(name)
     if value is None:
         value = headers.get(lowered)
@@ -268,7 +280,7 @@ def _malformed_timestamp() -> WebhookVerificationError:
 
 def _verify(
     body: Body,
-    headers: Mapping[str, str],
+    headers: Headers,
     signers: tuple[_Signer, ...],
     tolerance: float | None,
     now: float | None,
@@ -290,7 +302,7 @@ def _verify(
 
 
 def _checked_headers(
-    headers: Mapping[str, str], tolerance: float | None, now: float | None
+    headers: Headers, tolerance: float | None, now: float | None
 ) -> tuple[str, int, str, Callable[[bytes], str]]:
     """What can be checked before the body is read: both headers present, the timestamp well formed
     and within *tolerance*, the signature of a known length. Returns (timestamp text, its seconds,
@@ -339,7 +351,7 @@ def _malformed_signature() -> WebhookVerificationError:
 
 def verify(
     body: Body,
-    headers: Mapping[str, str],
+    headers: Headers,
     secret: Secret | None = None,
     *,
     tolerance: float | None = DEFAULT_TOLERANCE,
@@ -464,7 +476,7 @@ def _retry_num(value: str | None) -> int:
     return (ascii_int(value.strip(), max_digits=6) or 0) if value is not None else 0
 
 
-def _event(body: Body, headers: Mapping[str, str], timestamp: int, kind: JobKind | None) -> WebhookEvent:
+def _event(body: Body, headers: Headers, timestamp: int, kind: JobKind | None) -> WebhookEvent:
     try:
         data = loads_json(body)
     except (ValueError, RecursionError) as exc:
@@ -515,7 +527,7 @@ def _envelope(data: Any, kind: JobKind | None, error: InvalidResponseError) -> J
 
 def parse(
     body: Body,
-    headers: Mapping[str, str],
+    headers: Headers,
     secret: Secret | None = None,
     *,
     tolerance: float | None = DEFAULT_TOLERANCE,
@@ -549,7 +561,7 @@ def parse(
 def _parse_with(
     signers: tuple[_Signer, ...],
     body: Body,
-    headers: Mapping[str, str],
+    headers: Headers,
     tolerance: float | None,
     now: float | None,
     kind: JobKind | None = None,
