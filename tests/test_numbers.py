@@ -98,3 +98,28 @@ def test_an_infinite_real_number_is_taken_or_refused_as_float_inf_is(
     """Decimal("Infinity") or a Fraction past the largest float is what float("inf") is: refused
     where a bound is needed (a timeout, a window), taken where none is (a webhook tolerance)."""
     assert _outcome(call, seconds) == _outcome(call, math.inf), place
+
+
+@pytest.mark.parametrize(("seconds", "expected"), SECONDS)
+def test_confidence_at_takes_a_time_of_any_real_number(seconds: object, expected: float) -> None:
+    """Confidence(resolution=Decimal("0.5")) is taken, yet .at(Decimal("2.5")) raised TypeError
+    (Decimal / float): the time read back takes what the resolution takes."""
+    scores = Confidence([float(i) for i in range(10)], 0.5)
+    assert scores.at(seconds) == scores.at(expected)
+
+
+@pytest.mark.parametrize(("seconds", "expected"), SECONDS)
+def test_the_mock_retention_takes_seconds_of_any_real_number(seconds: object, expected: float) -> None:
+    """MockAPI(retention_seconds=Decimal(...)) was kept as given, and the first presigned URL or
+    finished job added it to the float clock: a TypeError inside the mock's handler. The sandbox's
+    retention_seconds takes it as a float."""
+    api = MockAPI(retention_seconds=seconds)  # type: ignore[arg-type]
+    assert api.retention_seconds == expected and type(api.retention_seconds) is float
+    api.retention_seconds = seconds  # type: ignore[assignment]
+    assert api.retention_seconds == expected and type(api.retention_seconds) is float
+
+
+@pytest.mark.parametrize("seconds", NOT_SECONDS)
+def test_the_mock_retention_refuses_what_is_no_number_of_seconds(seconds: object) -> None:
+    with pytest.raises(ValueError, match="retention_seconds"):
+        MockAPI(retention_seconds=seconds)  # type: ignore[arg-type]
