@@ -103,3 +103,20 @@ def test_retry_and_poll_policies_still_refuse_what_is_no_number_of_seconds(secon
         RetryPolicy(initial=seconds)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="initial"):
         PollSchedule(initial=seconds)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(-1, "initial=-1)"), (Decimal("-2"), "initial=Decimal('-2'))"), (Int64(-3), "initial=Int64(-3))")],
+    ids=["int", "Decimal", "numpy.int64-like"],
+)
+def test_a_refused_policy_field_is_named_with_the_value_given(seconds: object, shown: str) -> None:
+    """RetryPolicy(initial=-1) said "initial=-1.0" (the float it was turned into before the check),
+    and RetryPolicy(initial=10**400) "initial=inf": the message names the value as given, as the
+    client's ValidationError does."""
+    with pytest.raises(ConfigurationError) as retry:
+        RetryPolicy(initial=seconds)  # type: ignore[arg-type]
+    assert shown in str(retry.value)
+    with pytest.raises(ConfigurationError) as poll:
+        PollSchedule(initial=seconds)  # type: ignore[arg-type]
+    assert shown in str(poll.value)
