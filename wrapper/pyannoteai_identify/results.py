@@ -290,6 +290,9 @@ class Confidence(_Frozen):
         """
         if not self._data:
             raise ValueError("this confidence has no scores (the output's score list is empty)")
+        number = real(seconds)  # numpy.int64, Decimal: read as the resolution is (a bool stays as given)
+        if number is not None:
+            seconds = number
         if seconds != seconds:  # NaN (math.isnan would overflow on an int past the float range)
             raise ValueError(f"seconds must be a time in seconds, got {seconds!r}")
         last = len(self) - 1

@@ -802,6 +802,12 @@ class MockAPI:
                 f"outcome={value!r}: must be a job status of the contract, {', '.join(_STATUSES)} "
                 "(a job that expired answers 404: advance() past retention_seconds)"
             )
+        if name == "retention_seconds":
+            # Added to the float clock: any real number ≥ 0 (infinity keeps everything), as a float.
+            seconds = real(value)
+            if seconds is None or not seconds >= 0:
+                raise ValueError(f"retention_seconds={value!r}: must be a number of seconds >= 0")
+            value = seconds
         super().__setattr__(name, value)
 
     def __post_init__(self) -> None:
