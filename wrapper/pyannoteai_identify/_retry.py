@@ -115,7 +115,9 @@ def as_floats(policy: object, *names: str) -> None:
     :func:`require` to refuse, as it was given."""
     for name in names:
         seconds = real(getattr(policy, name))
-        if seconds is not None:
+        # A negative, NaN or infinite one is left as given, so that its refusal names it (-1, not
+        # -1.0; 10**400, not inf; Decimal('-2'), not -2.0).
+        if seconds is not None and math.isfinite(seconds) and seconds >= 0:
             object.__setattr__(policy, name, seconds)
 
 
