@@ -329,3 +329,35 @@ def test_an_async_jobs_iteration_left_early_under_trio_leaves_no_generator_to_fi
         gc.collect()
     assert found == ["job-0"]
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+async def test_an_async_jobs_iterator_refuses_a_second_concurrent_step_as_an_async_generator_does() -> None:
+    """Two tasks stepping one ``AsyncClient.jobs()`` iterator at once: the async generator it was
+    raised "already running" for the second; the iterator object fetched the first page twice and
+    yielded its first job twice. The second step is refused; the first one's job comes once."""
+    requests = 0
+    release = anyio.Event()
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal requests
+        requests += 1
+        if requests == 1:  # the first step's page arrives when the test says so
+            await release.wait()
+        return _page([_item(0), _item(1)], None)
+
+    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, transport=httpx.MockTransport(answer)) as client:
+        jobs = client.jobs()
+        first: list[str] = []
+
+        async def step() -> None:
+            first.append((await anext(jobs)).id)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(step)
+            await anyio.wait_all_tasks_blocked()
+            with pytest.raises(RuntimeError, match="already running"):
+                await anext(jobs)
+            release.set()
+        assert first == ["job-0"]
+        assert [job.id async for job in jobs] == ["job-1"]
+    assert requests == 1
