@@ -361,3 +361,30 @@ async def test_an_async_jobs_iterator_refuses_a_second_concurrent_step_as_an_asy
         assert first == ["job-0"]
         assert [job.id async for job in jobs] == ["job-1"]
     assert requests == 1
+
+
+async def test_an_async_jobs_iterator_closed_while_a_page_is_on_its_way_hands_out_nothing_more() -> None:
+    """``aclose()`` from another task while a step waits for its page (a handler giving up on a
+    search): the step ended by handing out the page's first job anyway. It ends the iteration."""
+    release = anyio.Event()
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return _page([_item(0), _item(1)], CURSOR_1)
+
+    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, transport=httpx.MockTransport(answer)) as client:
+        jobs = client.jobs()
+        ended: list[bool] = []
+
+        async def step() -> None:
+            with pytest.raises(StopAsyncIteration):
+                await anext(jobs)
+            ended.append(True)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(step)
+            await anyio.wait_all_tasks_blocked()
+            await jobs.aclose()
+            release.set()
+        assert ended == [True]
+        assert [job.id async for job in jobs] == []
