@@ -1361,11 +1361,21 @@ class _AsyncJobs:
         # The page whose items are being handed out: its size and nextCursor, followed once they are.
         self._page: tuple[int, str | None] | None = None
         self._finished = False
+        self._running = False
 
     def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> _core.JobSummary:
+        if self._running:  # as an async generator stepped by two tasks at once
+            raise RuntimeError("anext(): this jobs() iterator is already running (another task is stepping it)")
+        self._running = True
+        try:
+            return await self._step()
+        finally:
+            self._running = False
+
+    async def _step(self) -> _core.JobSummary:
         try:
             while not self._items:
                 if self._page is not None:  # every item of the page handed out: its cursor is followed now
@@ -1378,6 +1388,8 @@ class _AsyncJobs:
                     raise StopAsyncIteration
                 client = self._client
                 page, next_cursor = await client._run(client._page_flow(self._status, self._page_size, self._cursor))
+                if self._finished:  # closed by aclose() while the page was on its way
+                    raise StopAsyncIteration
                 left = None if self._max_items is None else self._max_items - self._count
                 self._items.extend(page[:left])
                 self._page = (len(page), next_cursor)
