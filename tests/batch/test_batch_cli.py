@@ -317,8 +317,9 @@ def test_a_failed_enrollment_names_its_voiceprint_option(
         (["--webhook", "ftp://hooks.example.test/x"], "--webhook='ftp://hooks.example.test/x': "),
         (["--webhook", "https://hooks.example.test/x", "--listen", "nope"], "--listen='nope': "),
         (["--voiceprint", "SPEAKER_1=dm9pY2U"], "--voiceprint label='SPEAKER_1': must not start with \"SPEAKER_\""),
+        (["--model", ""], "--model='': must be a model name"),
     ],
-    ids=["threshold", "concurrency", "webhook", "listen", "voiceprint-label"],
+    ids=["threshold", "concurrency", "webhook", "listen", "voiceprint-label", "model"],
 )
 def test_a_bad_option_is_named_as_it_was_typed(
     env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], said: str
@@ -406,6 +407,7 @@ def test_listen_on_an_address_in_use_exits_before_an_enrollment(
         ["--deadline", "-1"],
         ["--voiceprint", "Alice=other-voiceprint.txt"],
         ["--voiceprint", "SPEAKER_00=dm9pY2U"],
+        ["--model", ""],
     ],
     ids=[
         "threshold",
@@ -417,6 +419,7 @@ def test_listen_on_an_address_in_use_exits_before_an_enrollment(
         "deadline",
         "duplicate-label",
         "reserved-label",
+        "model",
     ],
 )
 def test_bad_arguments_exit_two_before_an_audio_voiceprint_is_enrolled(
@@ -634,3 +637,25 @@ def test_the_help_lists_every_exit_code_the_batch_guide_lists(capsys: pytest.Cap
     shown = " ".join(capsys.readouterr().out.split())
     for code in sorted(listed):
         assert re.search(rf"\b{code} [a-z]", shown), f"exit code {code} is missing from batch --help"
+
+
+def test_model_is_part_of_the_batch_settings_and_another_one_on_resume_exits_two(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``batch --model NAME`` is identify_batch's ``model``: the manifest is bound to it, so running the
+    same command again resumes (nothing submitted twice), and another --model, or none, is refused as
+    another --threshold is (exit 2, the manifest's settings named, nothing sent)."""
+    make_audio(tmp_path / "audio", 2)
+    argv = [str(tmp_path / "audio"), *voiceprint_args(), "--out", str(tmp_path / "out"), "-q"]
+    argv += ["--poll-interval", "0.05"]
+    assert main([*argv, "--model", "precision-1"]) == 0
+    assert main([*argv, "--model", "precision-1"]) == 0
+    assert env.stats.submissions == 2
+    capsys.readouterr()
+
+    for other in (["--model", "precision-2"], [], ["--threshold", "10", "--model", "precision-1"]):
+        env.stats.reset()
+        assert main([*argv, *other]) == 2
+        err = capsys.readouterr().err
+        assert "was started with other voiceprints or options" in err and "model='precision-1'" in err, err
+        assert requests_of(env) == {}

@@ -72,17 +72,33 @@ def test_a_validation_error_exits_two_with_one_line_and_nothing_is_sent(
         ["--webhook", "ftp://example.test/hook"],
         # Not one of the contract's values (openapi.yaml's numSpeakers enum), whatever they are.
         ["--num-speakers", str(max(NUM_SPEAKERS_VALUES) + 1)],
+        ["--model", ""],
     ],
-    ids=["threshold", "webhook", "num-speakers"],
+    ids=["threshold", "webhook", "num-speakers", "model"],
 )
 def test_out_of_range_options_exit_two_before_an_audio_voiceprint_is_enrolled(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], options: list[str]
 ) -> None:
-    """A bad threshold, webhook or speaker count is refused with exit 2 before any upload or job."""
+    """A bad threshold, webhook, speaker count or model is refused with exit 2 before any upload or job."""
     run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice_wav}", *options)
 
     assert run.code == USAGE
     assert run.err.strip() and "Traceback" not in run.err
+    assert sum(env.stats.requests.values()) == 0
+
+
+@pytest.mark.parametrize("voiceprint", ["alice", "alice_wav"])
+def test_an_empty_model_exits_two_naming_the_option_and_nothing_is_sent(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], voiceprint: str
+) -> None:
+    """``--model ""`` (an unset shell variable: ``--model "$MODEL"``) cannot be a model name: one error
+    line naming --model as typed, exit 2, and no upload, enrollment or job (nothing billed); it was not
+    left to the API, nor taken as "the API's default"."""
+    source = getattr(audio, voiceprint)
+    run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", f"Alice={source}", "--model", "")
+
+    assert run.code == USAGE and run.out == ""
+    assert _assert_one_error_line(run.err).startswith("error: --model='': must be a model name"), run.err
     assert sum(env.stats.requests.values()) == 0
 
 

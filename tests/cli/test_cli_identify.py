@@ -15,6 +15,7 @@ from pyannoteai_identify.cli import NOT_WRITTEN, OK
 from pyannoteai_identify.receiver import WebhookBroker, asgi_app
 from pyannoteai_identify.sandbox import Sandbox, tone_for, voiceprint_for
 from pyannoteai_identify.sandbox._signal import encode_voiceprint
+from pyannoteai_identify.testing import MockAPI
 
 TRUE_TURNS = [(label, start, end) for label, start, end in TRUTH]
 
@@ -267,6 +268,7 @@ def test_identify_and_batch_take_the_same_job_options(tmp_path: Path, flags: lis
     from pyannoteai_identify.cli import build_parser
 
     common = ["--num-speakers", "2", "--threshold", "40", "--confidence", "--exclusive", "--turn-level-confidence"]
+    common += ["--model", "precision-1"]
     identify = build_parser().parse_args(["identify", "a.wav", "--voiceprint", "A=QUJD", *common, *flags])
     batch = build_parser().parse_args(
         ["batch", "a.wav", "--voiceprint", "A=QUJD", "--out", str(tmp_path), *common, *flags]
@@ -275,6 +277,7 @@ def test_identify_and_batch_take_the_same_job_options(tmp_path: Path, flags: lis
         assert args.exclusive_matching == exclusive
         assert (args.num_speakers, args.threshold, args.confidence, args.exclusive) == (2, 40.0, True, True)
         assert args.turn_level_confidence is True
+        assert args.model == "precision-1"
     matching = _check_args(batch, [("A", voiceprint_for("A"))])  # and batch sends what it parsed
     assert matching is not None and (matching.exclusive, matching.threshold) == (exclusive, 40.0)
 
@@ -325,3 +328,25 @@ def test_a_unicode_label_on_a_non_utf8_stdout_gives_no_traceback(
     if run.code == OK:
         sys.stdout.flush()
         assert "Zoë" in raw.getvalue().decode("utf-8")
+
+
+@pytest.mark.parametrize("model", [["--model", "precision-1"], ["--model=a-model-of-next-year"], []])
+def test_model_is_sent_with_the_identify_job_as_typed_and_left_out_without_it(
+    pyannoteai_mock: MockAPI,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    model: list[str],
+) -> None:
+    """``--model NAME`` is identify's ``model``: sent as typed (the API judges the name, as the SDK
+    leaves it to the API); without it the request has no ``model`` and the API picks its default."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", pyannoteai_mock.api_key)
+    monkeypatch.setenv("PYANNOTEAI_BASE_URL", pyannoteai_mock.base_url)
+    run = run_cli(capsys, *FAST_POLL, *identify_argv(audio.meeting, {"Alice": audio.alice}, "--format", "json", *model))
+
+    assert run.code == OK, run.err
+    (call,) = pyannoteai_mock.calls("identify")
+    if model:
+        assert call.json["model"] == model[-1].removeprefix("--model=")
+    else:
+        assert "model" not in call.json
