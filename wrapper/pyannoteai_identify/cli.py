@@ -67,6 +67,7 @@ from ._validation import (
     ascii_int,
     check_audio,
     check_matching,
+    check_model,
     check_num_speakers,
     check_voiceprints,
     check_webhook,
@@ -432,7 +433,12 @@ def _file_id(audio: str) -> str:
 
 
 #: The SDK's names of the job's fields, and the options that set them.
-JOB_OPTIONS = {"num_speakers": "--num-speakers", "matching.threshold": "--threshold", "webhook": "--webhook"}
+JOB_OPTIONS = {
+    "num_speakers": "--num-speakers",
+    "matching.threshold": "--threshold",
+    "webhook": "--webhook",
+    "model": "--model",
+}
 
 
 @contextlib.contextmanager
@@ -641,7 +647,8 @@ def check_identify_audio(audio: str, stdin: StdinAudio | None = None) -> None:
 
 
 def check_job_options(args: argparse.Namespace) -> Matching | None:
-    """Refuse identify's job options the API would refuse; the matching they make."""
+    """Refuse identify's job options the API would refuse (``identify``'s and ``batch``'s); the
+    matching they make."""
     matching = None
     if args.threshold is not None or args.exclusive_matching is not None:
         matching = Matching(exclusive=args.exclusive_matching, threshold=args.threshold)
@@ -649,6 +656,11 @@ def check_job_options(args: argparse.Namespace) -> Matching | None:
         check_num_speakers(args.num_speakers)
         check_matching(matching)
         check_webhook(args.webhook)
+    try:
+        check_model(args.model)
+    except errors.ValidationError as error:  # the SDK's "or None" is "leave the option out" here
+        rule = "must be a model name such as 'precision-2'; leave --model out for the API's default"
+        raise errors.ValidationError("--model", error.value, rule) from error
     return matching
 
 
@@ -811,6 +823,7 @@ def _identify(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
                 exclusive=args.exclusive,
                 turn_level_confidence=args.turn_level_confidence,
                 webhook=args.webhook,
+                model=args.model,
                 media_key=media_key,
                 on_upload_progress=progress,
             )
@@ -1040,6 +1053,11 @@ def add_job_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--confidence", action="store_true", help="also return frame-level confidence")
     parser.add_argument("--exclusive", action="store_true", help="also return exclusive diarization")
     parser.add_argument("--turn-level-confidence", action="store_true", help="add a confidence map to each turn")
+    parser.add_argument(
+        "--model",
+        metavar="NAME",
+        help="the diarization model, e.g. precision-2 (default: left to the API); sent as typed, the API judges it",
+    )
 
 
 def add_connection_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, defaults: bool = True) -> None:

@@ -18,6 +18,7 @@ from .._validation import (
     Voiceprint,
     check_bool,
     check_matching,
+    check_model,
     check_num_speakers,
     check_voiceprints,
     check_webhook,
@@ -51,6 +52,7 @@ class BatchOptions(TypedDict, total=False):
     exclusive: bool
     turn_level_confidence: bool
     webhook: str | None
+    model: str | None
     broker: WebhookBroker | None
     retry_failed: bool
     resubmit_expired: bool
@@ -77,6 +79,7 @@ async def aidentify_batch(
     exclusive: bool = False,
     turn_level_confidence: bool = False,
     webhook: str | None = None,
+    model: str | None = None,
     broker: WebhookBroker | None = None,
     retry_failed: bool = False,
     resubmit_expired: bool = False,
@@ -97,6 +100,7 @@ async def aidentify_batch(
         exclusive=check_bool("exclusive", exclusive),
         turn_level_confidence=check_bool("turn_level_confidence", turn_level_confidence),
         webhook=check_webhook(webhook),
+        model=check_model(model),
     )
     tuning = Tuning(
         concurrency=check_concurrency(concurrency),
@@ -187,6 +191,7 @@ def identify_batch(
     exclusive: bool = False,
     turn_level_confidence: bool = False,
     webhook: str | None = None,
+    model: str | None = None,
     broker: WebhookBroker | None = None,
     retry_failed: bool = False,
     resubmit_expired: bool = False,
@@ -217,6 +222,8 @@ def identify_batch(
         num_speakers, matching, confidence, exclusive, turn_level_confidence: as for ``identify``.
         webhook: a URL every job reports to; with *broker* (a ``receiver.WebhookBroker`` your
             receiver publishes to) deliveries finish jobs early and polling is the fallback.
+        model: the diarization model of every job, as for ``identify`` (None: the API's default).
+            Part of the settings the manifest is bound to: resuming with another model is refused.
         retry_failed: submit again the inputs whose job failed (or that were refused).
         resubmit_expired: submit again inputs whose results were deleted before being fetched.
         resubmit_uncertain: submit again inputs whose interrupted submission may have created a
@@ -245,6 +252,7 @@ def identify_batch(
         "exclusive": exclusive,
         "turn_level_confidence": turn_level_confidence,
         "webhook": webhook,
+        "model": model,
         "broker": broker,
         "retry_failed": retry_failed,
         "resubmit_expired": resubmit_expired,

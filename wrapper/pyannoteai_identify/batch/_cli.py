@@ -27,18 +27,11 @@ from .. import errors
 from .._cli_logging import VERBOSE_HELP, command_logging
 from .._client import Client
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, WEBHOOK_SECRET_ENV
-from .._validation import (
-    Matching,
-    ascii_int,
-    check_matching,
-    check_num_speakers,
-    check_webhook,
-)
+from .._validation import Matching, ascii_int
 from ..cli import (
     API_ERROR,
     BROKEN_PIPE,
     FAILED,
-    JOB_OPTIONS,
     OK,
     TIMEOUT,
     USAGE,
@@ -46,6 +39,7 @@ from ..cli import (
     _for_the_command_line,
     add_job_options,
     announce_enrollment,
+    check_job_options,
     check_voiceprint_sources,
     enrolled_voiceprint,
     error_message,
@@ -201,13 +195,8 @@ def _check_args(args: argparse.Namespace, sources: Sequence[tuple[str, str | Pat
     """Refuse bad arguments before an audio voiceprint is enrolled (an upload and a billed job);
     ``identify_batch`` checks them again, but only after that."""
     check_voiceprint_sources(sources)
-    matching = None
-    if args.threshold is not None or args.exclusive_matching is not None:
-        matching = Matching(exclusive=args.exclusive_matching, threshold=args.threshold)
-    with options_named({**JOB_OPTIONS, "concurrency": "--concurrency", "listen": "--listen"}):
-        check_matching(matching)
-        check_num_speakers(args.num_speakers)
-        check_webhook(args.webhook)
+    matching = check_job_options(args)  # identify's job options, checked as identify checks them
+    with options_named({"concurrency": "--concurrency", "listen": "--listen"}):
         check_concurrency(args.concurrency)
         if args.listen is not None:
             listen_address(args.listen)
@@ -427,6 +416,7 @@ def run(args: argparse.Namespace) -> int:
                     exclusive=args.exclusive,
                     turn_level_confidence=args.turn_level_confidence,
                     webhook=args.webhook,
+                    model=args.model,
                     broker=None if listening is None else listening.broker,
                     retry_failed=args.retry_failed,
                     resubmit_expired=args.resubmit_expired,

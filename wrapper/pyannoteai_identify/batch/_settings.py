@@ -31,6 +31,7 @@ class Options:
     exclusive: bool
     turn_level_confidence: bool
     webhook: str | None
+    model: str | None = None
 
     def request(self, url: str) -> _core.RequestKwargs:
         return _core.identify_request(
@@ -43,11 +44,12 @@ class Options:
             turn_level_confidence=self.turn_level_confidence,
             webhook=self.webhook,
             webhook_status_only=False,
+            model=self.model,
         )
 
     def fingerprint(self) -> tuple[str, str]:
         """A hash of what decides a job's result (not the webhook), and a description without secrets."""
-        data = {
+        data: dict[str, object] = {
             "voiceprints": [[v.label, v.voiceprint] for v in self.voiceprints],
             "num_speakers": self.num_speakers,
             "matching": None if self.matching is None else [self.matching.exclusive, self.matching.threshold],
@@ -55,11 +57,15 @@ class Options:
             "exclusive": self.exclusive,
             "turn_level_confidence": self.turn_level_confidence,
         }
+        if self.model is not None:
+            # Only when given: without a model the digest stays the one manifests written before
+            # ``model`` existed hold, so they resume; any model, the API's default too, is another.
+            data["model"] = self.model
         digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
         text = (
             f"labels {', '.join(v.label for v in self.voiceprints)}; num_speakers={self.num_speakers}; "
             f"matching={data['matching']}; confidence={self.confidence}; exclusive={self.exclusive}; "
-            f"turn_level_confidence={self.turn_level_confidence}; settings sha256 {digest[:12]}"
+            f"turn_level_confidence={self.turn_level_confidence}; model={self.model!r}; settings sha256 {digest[:12]}"
         )
         return digest, text
 
