@@ -242,3 +242,27 @@ def test_the_documented_rate_limit_reaches_the_sandbox_the_mock_the_batch_limite
         """,
     )
     assert found == {"sandbox": 7, "command": 7, "mock": 7, "batch": 7, "guessed gap": 60 / 7}
+
+
+def _threshold_0_to_1(spec: dict[str, Any]) -> None:
+    """Matching scores are now fractions: ``matching.threshold`` runs from 0 to 1 (was 0 to 100)."""
+    spec["components"]["schemas"]["Matching"]["properties"]["threshold"]["maximum"] = 1
+
+
+def test_the_matching_docstring_does_not_quote_threshold_bounds_the_contract_no_longer_has(tmp_path: Path) -> None:
+    """``Matching``'s docstring (what help(Matching) and an IDE show) quoted "0–100" by hand: with the
+    threshold's maximum regenerated as 1, check_threshold refused 50 while the docstring still
+    offered 0 to 100, and no test failed (test_spec.py pins no threshold bound)."""
+    found = _regenerated(
+        tmp_path,
+        _threshold_0_to_1,
+        """
+        import inspect, json
+        from pyannoteai_identify import Matching
+        from pyannoteai_identify._validation import THRESHOLD_MAX
+
+        assert THRESHOLD_MAX == 1  # the regenerated contract is read
+        print(json.dumps({"doc": inspect.getdoc(Matching) or ""}))
+        """,
+    )
+    assert "100" not in found["doc"], found["doc"]
