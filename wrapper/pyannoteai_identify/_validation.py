@@ -96,7 +96,9 @@ class Matching:
 
     Attributes:
         exclusive: never match two speakers to the same voiceprint (the API's default: True).
-        threshold: do not match below this score, 0–100 (the API's default: 0, match everyone).
+        threshold: do not match below this score, within the contract's bounds of ``Matching.threshold``
+            (``_validation.THRESHOLD_MIN`` to ``THRESHOLD_MAX``, from openapi.yaml; the API's default:
+            the minimum, which matches everyone).
     """
 
     exclusive: bool | None = None
