@@ -266,3 +266,31 @@ def test_the_matching_docstring_does_not_quote_threshold_bounds_the_contract_no_
         """,
     )
     assert "100" not in found["doc"], found["doc"]
+
+
+def _media_keys_take_equals(spec: dict[str, Any]) -> None:
+    """Media keys may now hold ``=`` too (a key-value folder name such as ``date=2024-01-15``)."""
+    url = spec["components"]["schemas"]["MediaUploadRequest"]["properties"]["url"]
+    url["pattern"] = url["pattern"].replace("./]", "./=]")
+
+
+def test_a_refused_media_key_is_told_the_characters_the_contract_allows(tmp_path: Path) -> None:
+    """check_media_url's error listed the allowed characters by hand ("letters, digits, '-', '_', '.'
+    and '/' only"): with ``=`` added to the contract's pattern, a refused key was told that ``=``
+    is not allowed either, and no test failed."""
+    found = _regenerated(
+        tmp_path,
+        _media_keys_take_equals,
+        """
+        import json
+        from pyannoteai_identify import ValidationError
+        from pyannoteai_identify._validation import check_media_url
+
+        assert check_media_url("key", "media://calls/date=2024-01-15/a.wav")  # the regenerated contract is read
+        try:
+            check_media_url("key", "media://calls/a b.wav")
+        except ValidationError as error:
+            print(json.dumps({"rule": error.rule}))
+        """,
+    )
+    assert "'='" in found["rule"], found["rule"]
