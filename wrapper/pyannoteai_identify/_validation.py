@@ -79,6 +79,43 @@ PAGE_SIZE_DEFAULT: int = _SPEC.query_parameter("getJobsByTeamV2", "limit", "defa
 STATUS_FILTER_VALUES: tuple[str, ...] = tuple(_SPEC.query_parameter("getJobsByTeamV2", "status", "enum"))
 
 
+_RANGE_WORDS = {("a", "z"): "lowercase letters", ("A", "Z"): "uppercase letters", ("0", "9"): "digits"}
+
+
+def describe_media_url_pattern(pattern: str) -> str:
+    """The rule of a ``media://`` URL in words, read from the contract's *pattern*.
+
+    ``^media://[a-zA-Z0-9\\-_./]+$`` reads "media:// followed by letters, digits, '-', '_', '.' and '/'
+    only"; a pattern of another shape is quoted as it is, so the message never lists characters
+    the contract does not (or no longer) allows.
+    """
+    shape = re.fullmatch(r"\^media://\[((?:\\.|[^\\\]])+)\]\+\$", pattern)
+    if shape is None:
+        return f"must match the pattern {pattern}"
+    tokens = re.findall(r"\\.|.", shape.group(1))
+    if tokens[0] == "^" or any(re.fullmatch(r"\\[A-Za-z]", token) for token in tokens):
+        return f"must match the pattern {pattern}"  # a negated class, or a class escape such as \\w
+    chars = [token[-1] for token in tokens]  # an escaped character stands for itself
+    words: list[str] = []
+    index = 0
+    while index < len(chars):
+        if index + 2 < len(chars) and tokens[index + 1] == "-":  # an unescaped '-' between two: a range
+            first, last = chars[index], chars[index + 2]
+            words.append(_RANGE_WORDS.get((first, last), f"'{first}' to '{last}'"))
+            index += 3
+        else:
+            words.append(f"'{chars[index]}'")
+            index += 1
+    if "lowercase letters" in words and "uppercase letters" in words:
+        words[words.index("lowercase letters")] = "letters"
+        words.remove("uppercase letters")
+    listed = f"{', '.join(words[:-1])} and {words[-1]}" if len(words) > 1 else words[0]
+    return f"must be media:// followed by {listed} only"
+
+
+MEDIA_URL_RULE = describe_media_url_pattern(MEDIA_URL_PATTERN.pattern)
+
+
 @dataclass(frozen=True, slots=True)
 class Voiceprint:
     """An enrolled speaker: the *label* identify reports, and the *voiceprint* string of a voiceprint job."""
@@ -308,7 +345,7 @@ def check_media_url(field: str, value: str) -> str:
     if len(value) > MEDIA_URL_MAX:
         raise ValidationError(field, value, f"must be at most {MEDIA_URL_MAX} characters long")
     if not MEDIA_URL_PATTERN.fullmatch(value):
-        raise ValidationError(field, value, "must be media:// followed by letters, digits, '-', '_', '.' and '/' only")
+        raise ValidationError(field, value, MEDIA_URL_RULE)
     segments = value.removeprefix("media://").split("/")
     if any(segment in ("", ".", "..") for segment in segments):
         raise ValidationError(field, value, "must not contain empty, '.' or '..' path segments")
