@@ -1,0 +1,103 @@
+"""The contract's limits the documentation quotes in words are the ones openapi.yaml states.
+
+README.md and docs/batch.md say "1 GiB", "100 MiB", "30 s", "24 hours" and "1 or 2" where users
+read them; the code reads the same facts from the contract (``_spec.SPEC``), so an edit of
+openapi.yaml changes what the SDK does. These tests make the same edit fail until the prose is
+updated too, naming the document and the words to change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyannoteai_identify._spec import SPEC
+
+ROOT = Path(__file__).resolve().parents[2]
+UNITS = {"GiB": 1 << 30, "MiB": 1 << 20, "hours": 3600, "h": 3600, "s": 1}
+
+
+def _url_limit(schema: str, key: str) -> Any:
+    return SPEC["components"]["schemas"][schema]["properties"]["url"][key]
+
+
+def _amount(number: str, unit: str) -> int:
+    return int(number) * UNITS[unit]
+
+
+def _integers(words: str) -> list[int]:
+    return [int(number) for number in re.findall(r"\d+", words)]
+
+
+NUM_SPEAKERS = SPEC["components"]["schemas"]["IdentifyRequest"]["properties"]["numSpeakers"]["enum"]
+
+# (document, the words around the quoted limit with the limit as group(s), how the groups read, the contract's value)
+QUOTES: list[tuple[str, str, Callable[..., Any], Any]] = [
+    ("README.md", r"(\d+) (GiB|MiB) to identify", _amount, _url_limit("IdentifyRequest", "x-max-file-bytes")),
+    (
+        "README.md",
+        r"(\d+) (GiB|MiB) for a voiceprint's audio",
+        _amount,
+        _url_limit("VoiceprintRequest", "x-max-file-bytes"),
+    ),
+    (
+        "README.md",
+        r"\((\d+) (hours); \d+ s for a voiceprint\)",
+        _amount,
+        _url_limit("IdentifyRequest", "x-max-duration-seconds"),
+    ),
+    (
+        "README.md",
+        r"\(\d+ hours; (\d+) (s) for a voiceprint\)",
+        _amount,
+        _url_limit("VoiceprintRequest", "x-max-duration-seconds"),
+    ),
+    (
+        "README.md",
+        r"\((\d+) (s) for a voiceprint, \d+ h for identify\)",
+        _amount,
+        _url_limit("VoiceprintRequest", "x-max-duration-seconds"),
+    ),
+    (
+        "README.md",
+        r"\(\d+ s for a voiceprint, (\d+) (h) for identify\)",
+        _amount,
+        _url_limit("IdentifyRequest", "x-max-duration-seconds"),
+    ),
+    ("docs/batch.md", r"over (\d+) (GiB|MiB), a WAV", _amount, _url_limit("IdentifyRequest", "x-max-file-bytes")),
+    (
+        "docs/batch.md",
+        r"a WAV longer than (\d+) (hours)",
+        _amount,
+        _url_limit("IdentifyRequest", "x-max-duration-seconds"),
+    ),
+    (
+        "docs/batch.md",
+        r"file of the speaker \(at most (\d+) (s)\)",
+        _amount,
+        _url_limit("VoiceprintRequest", "x-max-duration-seconds"),
+    ),
+    ("README.md", r"num_speakers=\d+, # ([\d, or]+); None", _integers, NUM_SPEAKERS),
+    ("README.md", r"num_speakers=True: must be the integer ([\d, or]+), or None", _integers, NUM_SPEAKERS),
+    ("README.md", r"\[--num-speakers ([\d|]+)\]", _integers, NUM_SPEAKERS),
+]
+
+
+@pytest.mark.parametrize(
+    ("document", "words", "read", "contract"), QUOTES, ids=[f"{quote[0]}-{index}" for index, quote in enumerate(QUOTES)]
+)
+def test_the_docs_quote_the_contracts_limits(
+    document: str, words: str, read: Callable[..., Any], contract: Any
+) -> None:
+    """Each limit the README and docs/batch.md quote in words equals openapi.yaml's (a changed limit
+    regenerated fails here, naming the words to update, instead of leaving the old number in the docs)."""
+    text = " ".join((ROOT / document).read_text(encoding="utf-8").split())  # a quote may wrap a line
+    found = [read(*match.groups()) for match in re.finditer(words, text)]
+    assert found, f"{document} no longer says {words!r}: update this test with its new wording"
+    assert all(value == contract for value in found), (
+        f"{document} quotes {found} where openapi.yaml now says {contract} ({words!r}): update the document"
+    )
