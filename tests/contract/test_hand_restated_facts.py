@@ -294,3 +294,33 @@ def test_a_refused_media_key_is_told_the_characters_the_contract_allows(tmp_path
         """,
     )
     assert "'='" in found["rule"], found["rule"]
+
+
+def _identify_audio_up_to_4_gib(spec: dict[str, Any]) -> None:
+    """The API now takes identify audio up to 4 GiB (was 1 GiB)."""
+    spec["components"]["schemas"]["IdentifyRequest"]["properties"]["url"]["x-max-file-bytes"] = 4 << 30
+
+
+def test_the_sandbox_starts_when_the_contract_raises_the_audio_size_limit(tmp_path: Path) -> None:
+    """The sandbox's largest upload is the contract's ``x-max-file-bytes``, but its media store's
+    capacity was typed by hand (2 GiB) and must hold one largest upload: with the limit raised to
+    4 GiB, ``Sandbox()`` raised ValueError ("max_upload_bytes=…: must be at most max_media_bytes"),
+    so every sandbox, the demo and the pytest fixture failed until a hand edit of sandbox/_defaults.py."""
+    found = _regenerated(
+        tmp_path,
+        _identify_audio_up_to_4_gib,
+        """
+        import json
+        from pyannoteai_identify.sandbox import Sandbox
+        from pyannoteai_identify.sandbox._defaults import MAX_MEDIA_BYTES, MAX_UPLOAD_BYTES
+
+        assert MAX_UPLOAD_BYTES == 4 << 30  # the regenerated contract is read
+        try:
+            Sandbox()
+        except ValueError as error:
+            print(json.dumps({"error": str(error)}))
+        else:
+            print(json.dumps({"holds_one_largest_upload": MAX_MEDIA_BYTES >= MAX_UPLOAD_BYTES}))
+        """,
+    )
+    assert found == {"holds_one_largest_upload": True}
