@@ -90,7 +90,7 @@ class Sandbox:
         max_jobs: jobs kept at most (default 10,000). Past it the oldest job is forgotten: GET
             answers 404 and lists skip it, as after its retention. The API has no such bound; it
             keeps a long session (fuzzing, a demo left running) from growing without end.
-        max_media_bytes: bytes of uploads kept at most (default 2 GiB, at least
+        max_media_bytes: bytes of uploads kept at most (default twice the contract's limit, at least
             ``max_upload_bytes``). Past it the oldest uploads are forgotten (a job on one fails
             with "Could not load audio", as on expired media).
         max_upload_tokens: presigned upload URLs kept at most (default 10,000); past it the
