@@ -941,3 +941,27 @@ def test_a_failed_assertion_on_recorded_headers_never_prints_the_key(
     output = result.stdout.str()
     assert "[secure]" in output or "authorization" in output.lower()
     assert "sk-REAL-TEAM-KEY-0123456789" not in output
+
+
+def test_a_mock_of_your_own_has_no_router_and_introspection_still_works() -> None:
+    """``MockAPI.router`` was an attribute that a ``MockAPI()`` of your own held as None; it became a
+    property raising RuntimeError, so ``hasattr(mock, "router")``, ``getattr(mock, "router", None)``,
+    ``inspect.getmembers(mock)`` and ``unittest.mock.Mock(spec=mock)`` (all of which stop only at an
+    AttributeError) raised out of the property. The missing router reads as a missing attribute to
+    them, and is still the documented RuntimeError to the code that asks for it."""
+    import inspect
+    from unittest import mock as unittest_mock
+
+    mock = MockAPI()
+    with pytest.raises(RuntimeError, match="only the pyannoteai_mock fixture's is served by one"):
+        mock.router  # noqa: B018
+    assert not hasattr(mock, "router")
+    assert getattr(mock, "router", None) is None
+    assert "handle" in dict(inspect.getmembers(mock))
+    assert unittest_mock.Mock(spec=mock).handle is not None
+
+
+def test_the_fixtures_mock_has_its_router(pyannoteai_mock: MockAPI) -> None:
+    """The fixture's mock keeps answering ``router`` with the respx router it routes through."""
+    assert hasattr(pyannoteai_mock, "router")
+    assert pyannoteai_mock.router.routes
