@@ -689,6 +689,11 @@ class _Job:
     status: str = "created"
 
 
+class _NoRouterError(RuntimeError, AttributeError):
+    """``MockAPI.router`` of a mock no fixture serves: a RuntimeError as documented, and an
+    AttributeError so that introspection (``hasattr``, ``getattr`` with a default) is not broken."""
+
+
 _BodyFactory: TypeAlias = Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]] | None
 
 
@@ -784,10 +789,13 @@ class MockAPI:
         some traffic pass, e.g. ``router.route(host="localhost").pass_through()``.
 
         Raises:
-            RuntimeError: a ``MockAPI()`` of your own, which no router serves.
+            RuntimeError: a ``MockAPI()`` of your own, which no router serves (an ``AttributeError``
+                too, so that ``hasattr``, ``getattr(mock, "router", None)``, ``inspect.getmembers``
+                and ``unittest.mock.Mock(spec=mock)`` read it as no router, as they read the None
+                the attribute held before it was a property).
         """
         if self._router is None:
-            raise RuntimeError("this MockAPI has no router: only the pyannoteai_mock fixture's is served by one")
+            raise _NoRouterError("this MockAPI has no router: only the pyannoteai_mock fixture's is served by one")
         return self._router
 
     @router.setter
