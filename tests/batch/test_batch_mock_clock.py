@@ -1,0 +1,113 @@
+"""identify_batch against the ``pyannoteai_mock`` fixture waits on the mock's virtual clock, as
+``Client.wait`` does: with the default settings (the status sweeps spaced 12 s apart by the mock's
+100 requests a minute at ``status_share=0.05``), a batch takes no real time, and the mock's
+``sleeps`` shows its waits."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from batchkit import MODES, VOICEPRINTS
+
+from pyannoteai_identify.batch import BatchReport
+from pyannoteai_identify.testing import MockAPI
+
+INPUTS = [f"https://example.com/meeting-{index}.wav" for index in range(3)]
+#: The spacing of status sweeps at the default share of the mock's limit: one page per 5% of 100/min.
+SWEEP_GAP = 1 / (0.05 * 100 / 60)
+#: A real sleep longer than this is a wait that bypassed the mock's clock (a checkpoint is 0 s).
+REAL_SLEEP_ALLOWED = 0.05
+
+
+@pytest.fixture
+def real_sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """Every real sleep longer than a blink fails the run at once (the batch raises the error) and is listed."""
+    seen: list[float] = []
+    real_time_sleep, real_anyio_sleep = time.sleep, anyio.sleep
+
+    def check(seconds: float) -> None:
+        if seconds > REAL_SLEEP_ALLOWED:
+            seen.append(seconds)
+            raise AssertionError(f"a real sleep of {seconds} s under the mock's virtual clock")
+
+    def patched_time_sleep(seconds: float) -> None:
+        check(seconds)
+        real_time_sleep(seconds)
+
+    async def patched_anyio_sleep(seconds: float, *args: Any, **kwargs: Any) -> Any:
+        check(seconds)
+        return await real_anyio_sleep(seconds, *args, **kwargs)
+
+    monkeypatch.setattr(time, "sleep", patched_time_sleep)
+    monkeypatch.setattr(anyio, "sleep", patched_anyio_sleep)
+    yield seen
+
+
+def _run(mode: str, mock: MockAPI, tmp_path: Path, **options: Any) -> BatchReport:
+    """``identify_batch`` with the default settings, on the mock's own client (sync or async)."""
+    options = {"manifest": tmp_path / "m.sqlite", "out": tmp_path / "out", **options}
+    if mode == "sync":
+        with mock.client() as client:
+            return client.identify_batch(INPUTS, VOICEPRINTS, **options)
+
+    async def main() -> BatchReport:
+        async with mock.async_client() as client:
+            return await client.identify_batch(INPUTS, VOICEPRINTS, **options)
+
+    return anyio.run(main)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_batch_sweeps_job_statuses_on_the_mocks_virtual_clock(
+    pyannoteai_mock: MockAPI, tmp_path: Path, real_sleeps: list[float], mode: str
+) -> None:
+    pyannoteai_mock.pending_polls = 1  # one sweep sees every job running, the next one its end
+
+    report = _run(mode, pyannoteai_mock, tmp_path)
+
+    assert real_sleeps == []
+    assert report.ok, report.failures
+    assert len(report.inputs) == 3
+    sweeps = report.requests["status"]
+    assert sweeps >= 2
+    # Each sweep waited its share of the rate limit, on the virtual clock.
+    assert [s for s in pyannoteai_mock.sleeps if s == pytest.approx(SWEEP_GAP)] == [pytest.approx(SWEEP_GAP)] * sweeps
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_refused_submission_waits_out_its_retry_after_on_the_mocks_virtual_clock(
+    pyannoteai_mock: MockAPI, tmp_path: Path, real_sleeps: list[float], mode: str
+) -> None:
+    """A 429 pauses the batch's rate limiter and its submission until Retry-After: virtual seconds too."""
+    pyannoteai_mock.respond_with("identify", 429, headers={"Retry-After": "30"})
+
+    report = _run(mode, pyannoteai_mock, tmp_path)
+
+    assert real_sleeps == []
+    assert report.ok, report.failures
+    assert report.throttled == 1
+    assert len(pyannoteai_mock.calls("identify")) == 4
+    # The 30 s pause is waited out (the limiter naps at most 5 s at a time, then looks again).
+    assert sum(pyannoteai_mock.sleeps) >= 30
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_runs_timeout_counts_on_the_mocks_virtual_clock(
+    pyannoteai_mock: MockAPI, tmp_path: Path, real_sleeps: list[float], mode: str
+) -> None:
+    """Jobs that never end: the run stops at its timeout of virtual time (after a few sweeps), rather
+    than sweeping for that long in real time."""
+    pyannoteai_mock.outcome = "running"
+
+    report = _run(mode, pyannoteai_mock, tmp_path, timeout=60)
+
+    assert real_sleeps == []
+    assert not report.ok
+    assert [item.status for item in report.inputs] == ["submitted"] * 3
+    assert 60 <= sum(pyannoteai_mock.sleeps) <= 60 + 2 * SWEEP_GAP
+    assert report.requests["status"] <= 60 / SWEEP_GAP + 1
