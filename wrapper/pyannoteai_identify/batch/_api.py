@@ -29,7 +29,7 @@ from ._inputs import Found, NoAudioError, discover
 from ._limiter import RateLimiter
 from ._manifest import Manifest
 from ._report import BatchReport
-from ._runner import Engine, ProgressCallback
+from ._runner import Engine, ProgressCallback, simulated_sleep
 from ._settings import DEFAULT_TIMEOUT, Options, Tuning, check_concurrency, check_positive
 
 if TYPE_CHECKING:
@@ -122,10 +122,14 @@ async def aidentify_batch(
     found = discover_inputs(inputs, manifest)
     out_dir = Path(os.fspath(out)).absolute()
     check_writable(out_dir, os.fspath(out))
+    if limiter is None:
+        # On a simulated client's clock (MockAPI.client()), the budget's waits take no real time either.
+        sleep = simulated_sleep(client)
+        limiter = RateLimiter() if sleep is None else RateLimiter(clock=client._ctx.clock, async_sleep=sleep)
     with Manifest(manifest) as state:
         fingerprint, description = options.fingerprint()
         state.bind_settings(fingerprint, description)
-        engine = Engine(client, options, state, out_dir, tuning, limiter or RateLimiter(), broker, progress)
+        engine = Engine(client, options, state, out_dir, tuning, limiter, broker, progress)
         try:
             return await engine.run(found)
         except BaseExceptionGroup as group:

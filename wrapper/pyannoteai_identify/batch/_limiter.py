@@ -27,7 +27,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
@@ -62,6 +62,9 @@ class RateLimiter:
         per_minute: the limit assumed before the API reports one (``X-RateLimit-Limit``).
         window: the window length in seconds (the API's is one minute).
         clock: a monotonic clock; *wall* the Unix time, to read ``X-RateLimit-Reset``.
+        sleep, async_sleep: how :meth:`slot` and :meth:`slot_async` wait on *clock* (default:
+            ``time.sleep`` and ``anyio.sleep``); a simulated clock needs its own sleeps, or a wait
+            for a slot would never see its time pass.
     """
 
     def __init__(
@@ -71,6 +74,8 @@ class RateLimiter:
         window: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] | None = None,
+        async_sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         if isinstance(per_minute, bool) or not isinstance(per_minute, int) or per_minute < 1:
             raise ValidationError("per_minute", per_minute, "must be a whole number of requests ≥ 1")
@@ -81,6 +86,8 @@ class RateLimiter:
         self.window = seconds
         self._clock = clock
         self._wall = wall
+        self._sleep = sleep
+        self._async_sleep = async_sleep
         self._done: deque[float] = deque()  # times requests ended (responses arrived), oldest first
         self._in_flight = 0
         self._pause_until = 0.0
@@ -170,7 +177,10 @@ class RateLimiter:
         while (delay := self._reserve()) > 0:
             nap = min(delay, _MAX_NAP)
             self.stats.waited += nap
-            time.sleep(nap)
+            if self._sleep is not None:
+                self._sleep(nap)
+            else:
+                time.sleep(nap)
         try:
             yield
         finally:
@@ -182,7 +192,10 @@ class RateLimiter:
         while (delay := self._reserve()) > 0:
             nap = min(delay, _MAX_NAP)
             self.stats.waited += nap
-            await anyio.sleep(nap)
+            if self._async_sleep is not None:
+                await self._async_sleep(nap)
+            else:
+                await anyio.sleep(nap)
         try:
             yield
         finally:

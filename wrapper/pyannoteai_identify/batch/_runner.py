@@ -28,13 +28,14 @@ import math
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 import httpx
 
@@ -99,6 +100,25 @@ def settle_seconds(timeout: httpx.Timeout) -> float:
 
 
 ProgressCallback = Callable[[BatchProgress], None]
+
+
+def simulated_sleep(client: Client | AsyncClient) -> Callable[[float], Awaitable[None]] | None:
+    """The client's own sleep, as a coroutine, when the client was given a clock and a sleep of its
+    own (a simulation, such as ``MockAPI.client()`` of the testing plugin): the batch then waits on
+    that clock as ``Client.wait`` does. None for a client on real time, whose batch sleeps for real."""
+    if not client._ctx.simulated:
+        return None
+    if isinstance(client, AsyncClient):
+        return client._sleep
+    sleep = client._sleep
+    if sleep is None:  # pragma: no cover - a simulated Client has both a clock and a sleep
+        return None
+
+    async def wait(seconds: float) -> None:
+        sleep(seconds)  # a simulation's sleep moves its clock and returns at once
+        await anyio.lowlevel.checkpoint()  # as a real sleep, it lets the other tasks run
+
+    return wait
 
 
 # --- I/O: running flows under the shared limiter -----------------------------------------------
@@ -166,6 +186,25 @@ class Engine:
         self._stages: dict[int, str] = {}
         self._last_progress = 0.0
         self.total = 0
+        # A simulated client (its own clock and sleep): every wait of the batch sleeps with it, and the
+        # run's timeout counts on its clock. Each task may have a clock of its own there (the testing
+        # plugin's mock keeps one per task), so the run's time is the latest any of them reached.
+        self._simulated = simulated_sleep(client)
+        self._clock: Callable[[], float] = self.ctx.clock if self._simulated is not None else time.monotonic
+        self._reached = self._clock()
+
+    def _now(self) -> float:
+        """The run's time: real (monotonic), or for a simulated client the latest time of its clock."""
+        return max(self._clock(), self._reached)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Wait *seconds*: for real, or on a simulated client's clock with its sleep."""
+        if self._simulated is None:
+            await anyio.sleep(seconds)
+            return
+        await self._simulated(seconds)
+        self._reached = max(self._reached, self._clock())
+        self._wake.set()  # the run's time moved: the round looks at its deadline again
 
     # Running one flow: the engine performs its steps, each request inside a limiter slot.
 
@@ -176,7 +215,7 @@ class Engine:
         """Do one step. API requests wait for a slot of the limiter; the presigned PUT goes to
         media storage, which the API's rate limit does not cover, so it does not."""
         if isinstance(step, _flows.Sleep):
-            await anyio.sleep(step.seconds)
+            await self._sleep(step.seconds)
             return None
         if isinstance(step, _flows.Upload):
             self.counters.add(kind)
@@ -306,7 +345,7 @@ class Engine:
             logger.info(
                 "waiting up to %.0f s for an interrupted submission to land before reading the job list", settle
             )
-        await anyio.sleep(max(0.0, min(newest + settle - time.time(), settle)))
+        await self._sleep(max(0.0, min(newest + settle - time.time(), settle)))
         anchors = {row.anchor or "" for row in rows}
         listed: list[Listed] = []
         complete = False
@@ -421,7 +460,7 @@ class Engine:
                 if attempt + 1 == MAX_ATTEMPTS:
                     await self._fail_input(row.id, f"upload failed {MAX_ATTEMPTS} times: {error}")
                     return None
-                await anyio.sleep(_backoff(attempt, error))
+                await self._sleep(_backoff(attempt, error))
             except OSError as error:
                 await self._fail_input(row.id, f"the file could not be read: {error}")
                 return None
@@ -441,7 +480,7 @@ class Engine:
             retry_in = await self._send_once(row, url)
             if retry_in is None:
                 return
-            await anyio.sleep(retry_in)
+            await self._sleep(retry_in)
         logger.warning("input %d: still refused after %d attempts; it stays pending", input_id, MAX_ATTEMPTS)
 
     async def _send_once(self, row: Row, url: str) -> float | None:
@@ -563,7 +602,7 @@ class Engine:
                 self._new_job = anyio.Event()
                 await self._new_job.wait()
             budget_gap = pages / (self.tuning.status_share * self.limiter.per_second)
-            await anyio.sleep(max(self.tuning.poll_interval, budget_gap) * factor)
+            await self._sleep(max(self.tuning.poll_interval, budget_gap) * factor)
             if not self.active:
                 continue
             try:
@@ -796,7 +835,7 @@ class Engine:
                     if self._idle():
                         finished = True
                         break
-                    remaining = deadline - time.monotonic()
+                    remaining = deadline - self._now()
                     if remaining <= 0:
                         break
                     with anyio.move_on_after(remaining):
@@ -816,7 +855,7 @@ class Engine:
     _unreadable: dict[str, str]
 
     async def run(self, found: Sequence[Found]) -> BatchReport:
-        started = time.monotonic()
+        started = self._now()
         deadline = started + self.tuning.timeout
         self._unreadable = {}
         await self.run_flow(self._key_flow(), "key")
@@ -853,7 +892,7 @@ class Engine:
             if rounds == MAX_ROUNDS:
                 await self.reconcile()
                 break
-        return self._report(time.monotonic() - started)
+        return self._report(self._now() - started)
 
     def _key_flow(self) -> _flows.Flow[_core.KeyStatus]:
         response = yield from _flows.call(self.ctx, _core.test_key_request())
