@@ -254,8 +254,9 @@ def check_model(value: object) -> str | None:
         return None
     model = _text("model", value)
     if len(model) < MODEL_MIN:
+        # Worded for the SDK and the command line alike: None there is leaving --model out.
         raise ValidationError(
-            "model", value, "must be a model name such as 'precision-2', or None for the API's default"
+            "model", value, "must be a model name such as 'precision-2' (leave it out for the API's default)"
         )
     return model
 
