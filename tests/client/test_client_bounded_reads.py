@@ -214,3 +214,97 @@ async def test_a_body_with_stacked_gzip_encodings_is_not_expanded_past_the_cap(
     finally:
         tracemalloc.stop()
     assert peak < 32 * 1024 * 1024, f"{peak / 2**20:.0f} MiB held while reading a {len(bomb)}-byte body"
+
+
+#: 64 MiB of zeros, gzipped: about 64 KiB, what httpx reads from the network in one go.
+BOMB_SIZE = 64 * 1024 * 1024
+
+
+def _compressed(coding: str, body: bytes) -> bytes:
+    """*body* as a server sends it with ``Content-Encoding: gzip``, ``deflate`` (zlib-wrapped) or
+    ``raw-deflate`` (``deflate`` without the zlib wrapper, which httpx accepts too)."""
+    import zlib
+
+    wbits = {"gzip": 31, "deflate": 15, "raw-deflate": -15}[coding]
+    packer = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    return packer.compress(body) + packer.flush()
+
+
+def _encoded(mode: str, raw: bytes, coding: str, chunk: int) -> httpx.Response:
+    """A 200 whose *raw* (compressed) body is streamed in *chunk*-byte pieces, as a server sends it."""
+    response = _streamed(mode, iter([raw[i : i + chunk] for i in range(0, len(raw), chunk)]))
+    response.headers["Content-Encoding"] = coding
+    return response
+
+
+async def test_a_gzip_bomb_is_not_expanded_past_the_cap(
+    api: Api, mode: str, router: respx.Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One gzip layer: httpx decoded each raw chunk whole before the cap counted it, so a 64 KiB
+    read of zeros became 64 MiB in memory with a 1 MiB cap. The decoded size is now bounded by the
+    cap plus one decoding step."""
+    import tracemalloc
+
+    monkeypatch.setattr(_bounded, "MAX_RESPONSE_BYTES", 1024 * 1024)
+    bomb = _gzip_stream(bytes(1024 * 1024) for _ in range(BOMB_SIZE // (1024 * 1024)))
+    router.get("/v1/test").mock(side_effect=lambda request: _encoded(mode, bomb, "gzip", len(bomb)))
+    tracemalloc.start()
+    try:
+        with pytest.raises(APIConnectionError, match="over 1048576 bytes"):
+            await api.test()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024, f"{peak / 2**20:.0f} MiB held while reading a {len(bomb)}-byte body"
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "raw-deflate"])
+@pytest.mark.parametrize("chunk", [1, 700, 1 << 20], ids=["byte-by-byte", "700-byte-chunks", "one-chunk"])
+async def test_a_compressed_body_under_the_cap_is_decoded_exactly(
+    mode: str, monkeypatch: pytest.MonkeyPatch, coding: str, chunk: int
+) -> None:
+    """gzip, zlib-wrapped deflate and raw deflate (httpx accepts both deflates) decode to the very
+    bytes sent, however the raw body is cut, up to exactly the cap."""
+    monkeypatch.setattr(_bounded, "MAX_RESPONSE_BYTES", 300_000)
+    body = b"".join(b"%d," % (i * i) for i in range(100_000))[:300_000]
+    header = "deflate" if coding == "raw-deflate" else coding
+    response = _encoded(mode, _compressed(coding, body), header, chunk)
+    response.request = httpx.Request("GET", "https://api.example.test/v1/test")
+    assert (await _read(mode, response)).content == body
+    assert response.is_closed
+
+
+@pytest.mark.parametrize("coding", ["br", "zstd", "gzip, br"])
+async def test_a_coding_the_sdk_cannot_bound_is_refused_before_decoding(
+    api: Api, mode: str, router: respx.Router, coding: str
+) -> None:
+    """brotli and zstd bodies (httpx decodes them when their packages are installed) cannot be
+    decoded a step at a time with the standard library: they are refused as a transport failure,
+    as stacked codings are, and never handed over still compressed."""
+    router.get("/v1/test").mock(side_effect=lambda request: _encoded(mode, b"\x00" * 64, coding, 64))
+    with pytest.raises(APIConnectionError, match="cannot be decoded within"):
+        await api.test()
+
+
+def test_api_requests_advertise_only_the_codings_the_sdk_decodes_within_the_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """httpx's default Accept-Encoding lists br and zstd when brotli/zstandard are installed; the
+    SDK asks only for what it can bound (a caller's own header keeps its other codings out too)."""
+    from pyannoteai_identify import Client
+
+    monkeypatch.setattr(httpx._client, "ACCEPT_ENCODING", "gzip, deflate, br, zstd")
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"status": "OK", "message": "ok"})
+
+    for accept in (None, "br, gzip;q=0.9, zstd"):
+        http = httpx.Client(transport=httpx.MockTransport(answer))
+        if accept is not None:
+            http.headers["Accept-Encoding"] = accept
+        with Client(api_key="k", http_client=http) as client:
+            client.test()
+        http.close()
+    assert [request.headers["Accept-Encoding"] for request in sent] == ["gzip, deflate", "gzip;q=0.9"]

@@ -220,3 +220,79 @@ def test_the_unspecified_address_counts_as_external_by_default(sandbox: Sandbox,
     _end_jobs(sandbox)
     eventually(lambda: len(sandbox.stats.deliveries) == 1)
     assert sandbox.stats.deliveries[0].outcome == "refused"
+
+
+def _gzip_bomb() -> bytes:
+    """64 MiB of zeros gzipped (about 64 KiB, one network read), compressed a MiB at a time."""
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    return b"".join(packer.compress(bytes(1 << 20)) for _ in range(64)) + packer.flush()
+
+
+def _bomb_client(bomb: bytes, *, status: int = 200) -> httpx.Client:
+    """An offline client whose every answer is *bomb*, streamed with ``Content-Encoding: gzip``."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers={"Content-Encoding": "gzip"}, content=iter([bomb]))
+
+    return httpx.Client(transport=httpx.MockTransport(answer))
+
+
+def test_a_receivers_gzip_bomb_answer_is_not_expanded_in_memory(
+    sandbox: Sandbox, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The delivery read the receiver's whole answer, decoded a raw chunk at a time: a 64 KiB gzip
+    answer became 64 MiB in the sandbox's memory. It is now read within a small cap, decoded a step
+    at a time, and an answer over the cap fails the attempt."""
+    import tracemalloc
+
+    bomb = _gzip_bomb()
+    monkeypatch.setattr(_dispatch, "loopback_client", lambda timeout, *, loopback_only=True: _bomb_client(bomb))
+    _submit(client, "http://127.0.0.1:9/hook")
+    tracemalloc.start()
+    try:
+        _end_jobs(sandbox)
+        eventually(lambda: len(sandbox.stats.deliveries) >= 1)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024, f"{peak / 2**20:.0f} MiB held while reading a {len(bomb)}-byte answer"
+    assert sandbox.stats.deliveries[0].outcome == "failed"
+
+
+def test_a_gzip_bomb_at_a_job_url_is_not_expanded_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audio fetch counted decoded chunks against the upload cap after httpx had decoded each
+    raw chunk whole: a 64 KiB gzip file became 64 MiB in memory with a 1 MiB cap. It is now
+    decoded a step at a time and given up past the cap."""
+    import tracemalloc
+
+    bomb = _gzip_bomb()
+    monkeypatch.setattr(_fetch, "loopback_client", lambda timeout, *, loopback_only=True: _bomb_client(bomb))
+    tracemalloc.start()
+    try:
+        fetched = _fetch._fetch("http://127.0.0.1:9/a.wav", 1024 * 1024)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert fetched is None
+    assert peak < 8 * 1024 * 1024, f"{peak / 2**20:.0f} MiB held while reading a {len(bomb)}-byte file"
+
+
+@pytest.mark.parametrize("wbits", [31, 15, -15], ids=["gzip", "deflate", "raw-deflate"])
+def test_a_compressed_job_url_under_the_cap_is_fetched_exactly(monkeypatch: pytest.MonkeyPatch, wbits: int) -> None:
+    """gzip and both deflates (zlib-wrapped and raw, as httpx accepts) decode to the bytes sent."""
+    import zlib
+
+    audio = voice_sample("Bob", 1.0)
+    packer = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    raw = packer.compress(audio) + packer.flush()
+    coding = "gzip" if wbits == 31 else "deflate"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        chunks = iter([raw[i : i + 500] for i in range(0, len(raw), 500)])
+        return httpx.Response(200, headers={"Content-Encoding": coding}, content=chunks)
+
+    offline = httpx.Client(transport=httpx.MockTransport(answer))
+    monkeypatch.setattr(_fetch, "loopback_client", lambda timeout, *, loopback_only=True: offline)
+    assert bytes(_fetch._fetch("http://127.0.0.1:9/a.wav", len(audio)) or b"") == audio
