@@ -3,7 +3,9 @@
 httpx's read timeout restarts with every byte, so a body that trickles in (one byte every few
 seconds) or never ends is read for ever, and held whole in memory. The clients stream each
 response and read its body through :func:`read_body` / :func:`aread_body`: at most
-:data:`MAX_RESPONSE_BYTES`, within :func:`body_budget` seconds of the headers' arrival. Past
+:data:`MAX_RESPONSE_BYTES` decoded bytes, within :func:`body_budget` seconds of the headers'
+arrival; the body is read raw and decoded :data:`DECODE_STEP` bytes at a time (:func:`iter_decoded`),
+so a compressed body never expands past the cap in memory. Past
 either bound the read fails with an ``httpx.RequestError`` subclass, so the caller's retry policy
 and messages apply as to any transport failure (a safe read is retried; a request that creates a
 job says the job may exist, and is not resent).
@@ -15,8 +17,11 @@ a call (the README says so, and how to bound it from outside).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+import zlib
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 
 import httpx
 
@@ -35,22 +40,122 @@ class StackedEncoding(httpx.DecodingError):
     """The response is compressed more than once (``Content-Encoding: gzip, gzip``)."""
 
 
-#: The codings httpx decodes (``br`` and ``zstd`` when their packages are installed).
-_COMPRESSIONS = frozenset({"gzip", "deflate", "br", "zstd"})
+class UnboundedEncoding(httpx.DecodingError):
+    """The response is compressed with a coding the SDK cannot decode a step at a time (br, zstd)."""
 
 
-def _check_encoding(response: httpx.Response) -> None:
-    """Refuse a body compressed more than once before any of it is decoded.
+#: The codings decoded here, a bounded step at a time (the standard library's zlib).
+BOUNDED_CODINGS = ("gzip", "deflate")
+#: The other codings httpx decodes (when the brotli/zstandard packages are installed): refused.
+_UNBOUNDED = frozenset({"br", "zstd"})
+#: The most decoded bytes one decoding step produces.
+DECODE_STEP = 64 * 1024
 
-    httpx decodes every layer of a raw chunk at once, before the size cap sees the result: one
-    layer expands a 64 KiB read to about 64 MB, two to about 64 GB. The API compresses once at most.
+
+def _coding(response: httpx.Response) -> str | None:
+    """The one compression of *response* (None: none), refused when the SDK cannot bound its
+    decoding: ``br``/``zstd``, or more than one layer. Other codings are ignored, as httpx does.
+
+    httpx decodes a whole raw chunk at once, before any cap sees the result: one gzip layer expands
+    a 64 KiB read to about 64 MB, two to about 64 GB. The API compresses once at most.
     """
-    codings = response.headers.get_list("content-encoding", split_commas=True)
-    if sum(coding.strip().lower() in _COMPRESSIONS for coding in codings) > 1:
+    codings = [coding.strip().lower() for coding in response.headers.get_list("content-encoding", split_commas=True)]
+    if any(coding in _UNBOUNDED for coding in codings):
+        raise UnboundedEncoding(
+            f"the response body is compressed with {', '.join(codings)}, which cannot be decoded within "
+            "the size cap; not decoded",
+            request=response.request,
+        )
+    compressions = [coding for coding in codings if coding in BOUNDED_CODINGS]
+    if len(compressions) > 1:
         raise StackedEncoding(
             f"the response body is compressed more than once ({', '.join(codings)}); not decoded",
             request=response.request,
         )
+    return compressions[0] if compressions else None
+
+
+class _Inflater:
+    """Decodes a gzip or deflate body, at most :data:`DECODE_STEP` bytes per step.
+
+    ``deflate`` is zlib-wrapped or raw, as httpx accepts: zlib is tried first and, if it fails
+    before anything was decoded, the raw bytes seen so far are decoded again as raw deflate.
+    """
+
+    def __init__(self, coding: str, request: httpx.Request):
+        self.request = request
+        self.inflater = zlib.decompressobj(zlib.MAX_WBITS | 16 if coding == "gzip" else zlib.MAX_WBITS)
+        #: The raw bytes read before the first decoded byte, kept while raw deflate may still be it.
+        self.seen: list[bytes] | None = [] if coding == "deflate" else None
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        if self.seen is not None:
+            self.seen.append(data)
+        while True:
+            try:
+                out = self.inflater.decompress(data, DECODE_STEP)
+            except zlib.error as exc:
+                if not self.seen:
+                    raise httpx.DecodingError(str(exc), request=self.request) from exc
+                data, self.seen = b"".join(self.seen), None
+                self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                continue
+            data = self.inflater.unconsumed_tail
+            if out:
+                self.seen = None
+                yield out
+            if not data and len(out) < DECODE_STEP:
+                return
+
+    def flush(self) -> bytes:
+        # Every input byte was decoded by decode(): what is left is under a step.
+        try:
+            return self.inflater.flush()
+        except zlib.error as exc:  # pragma: no cover - zlib raises nothing here for truncated data
+            raise httpx.DecodingError(str(exc), request=self.request) from exc
+
+
+def iter_decoded(response: httpx.Response) -> Generator[bytes]:
+    """The decoded body of a streamed *response*, read raw and decoded at most
+    :data:`DECODE_STEP` bytes at a time, so a caller that stops at a cap holds at most the cap and
+    one step, however compressed the body is. Raises :class:`StackedEncoding` or
+    :class:`UnboundedEncoding` before reading a body the SDK cannot decode within a bound."""
+    coding = _coding(response)
+    if response.is_stream_consumed:  # read already (a mocked response): httpx decoded it
+        yield response.content
+        return
+    if coding is None:
+        yield from response.iter_raw()
+        return
+    inflater = _Inflater(coding, response.request)
+    for raw in response.iter_raw():
+        yield from inflater.decode(raw)
+    yield inflater.flush()
+
+
+async def aiter_decoded(response: httpx.Response) -> AsyncGenerator[bytes]:
+    """The async twin of :func:`iter_decoded`."""
+    coding = _coding(response)
+    if response.is_stream_consumed:
+        yield response.content
+        return
+    if coding is None:
+        async for raw in response.aiter_raw():
+            yield raw
+        return
+    inflater = _Inflater(coding, response.request)
+    async for raw in response.aiter_raw():
+        for out in inflater.decode(raw):
+            yield out
+    yield inflater.flush()
+
+
+@functools.lru_cache(maxsize=16)
+def accept_encoding(value: str) -> str:
+    """An ``Accept-Encoding`` *value* without the codings the SDK refuses (br, zstd); ``identity``
+    if nothing else is left."""
+    kept = [part.strip() for part in value.split(",") if part.split(";")[0].strip().lower() not in _UNBOUNDED]
+    return ", ".join(part for part in kept if part) or "identity"
 
 
 class ResponseTooSlow(httpx.ReadTimeout):
@@ -114,11 +219,10 @@ def read_body(
     limits = _Limits(response.request, MAX_RESPONSE_BYTES if max_bytes is None else max_bytes, budget, clock)
     chunks: list[bytes] = []
     try:
-        _check_encoding(response)
-        stream: Iterator[bytes] = response.iter_bytes()
-        for chunk in stream:
-            limits.count(chunk)
-            chunks.append(chunk)
+        with contextlib.closing(iter_decoded(response)) as stream:
+            for chunk in stream:
+                limits.count(chunk)
+                chunks.append(chunk)
     finally:
         response.close()
     return _complete(response, b"".join(chunks))
@@ -135,11 +239,10 @@ async def aread_body(
     limits = _Limits(response.request, MAX_RESPONSE_BYTES if max_bytes is None else max_bytes, budget, clock)
     chunks: list[bytes] = []
     try:
-        _check_encoding(response)
-        stream: AsyncIterator[bytes] = response.aiter_bytes()
-        async for chunk in stream:
-            limits.count(chunk)
-            chunks.append(chunk)
+        async with contextlib.aclosing(aiter_decoded(response)) as astream:
+            async for chunk in astream:
+                limits.count(chunk)
+                chunks.append(chunk)
     finally:
         await response.aclose()
     return _complete(response, b"".join(chunks))

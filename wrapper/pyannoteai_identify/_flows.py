@@ -22,6 +22,7 @@ from typing import Any, NamedTuple, Protocol, TypeAlias, TypeVar
 import httpx
 
 from . import _core
+from ._bounded import accept_encoding
 from ._config import BASE_URL_SOURCES, Settings, is_loopback
 from ._polling import WEBHOOK_POLL_FACTOR, PollSchedule, job_age, quota_exhausted, rate_limit, rate_limit_gap
 from ._redact import hide_secrets
@@ -351,7 +352,11 @@ class Context:
         }
         names = {name.lower().encode("ascii") for name in own}
         client = self.http_client()
-        inherited = [(name, value) for name, value in client.headers.raw if name.lower() not in names]
+        inherited = [
+            (name, _accepted(value) if name.lower() == b"accept-encoding" else value)
+            for name, value in client.headers.raw
+            if name.lower() not in names
+        ]
         params = kwargs.get("params")
         # Emptiness first: most clients have neither, and merging costs µs on every request (get_job's hot path).
         if client.params:
@@ -365,6 +370,12 @@ class Context:
             cookies=client.cookies,  # applied only when there are some, as build_request does
             extensions={"timeout": self.settings.timeout.as_dict()},
         )
+
+
+def _accepted(value: bytes) -> bytes:
+    """An inherited ``Accept-Encoding`` without the codings the SDK cannot decode within its body
+    cap (httpx lists br and zstd when their packages are installed)."""
+    return accept_encoding(value.decode("latin-1")).encode("latin-1")
 
 
 class ClientDefaults(Protocol):

@@ -3,10 +3,12 @@
 When a job with a ``webhook`` ends, the worker POSTs ``{jobId, status, output?}`` signed with
 :func:`pyannoteai_identify.webhooks.sign` (``X-Signature``, ``X-Request-Timestamp``, signed
 afresh on every attempt with the real time, so receivers verify against their own clock). A
-non-2xx answer, a timeout (10 s by default) or a connection error is retried up to 3 times: at
-once, then 60 s and 300 s later, divided by ``speed``; retries carry ``x-retry-num`` (1-3) and
-``x-retry-reason``. Only loopback hosts are contacted unless external webhooks are allowed;
-other deliveries are recorded as ``refused`` and never sent.
+non-2xx answer, a timeout (10 s by default, also for the answer's whole body), an answer body over
+64 KiB (decoded a bounded step at a time, so a compressed one never expands in memory) or a
+connection error is retried up to 3 times: at once, then 60 s and 300 s later, divided by
+``speed``; retries carry ``x-retry-num`` (1-3) and ``x-retry-reason``. Only loopback hosts are
+contacted unless external webhooks are allowed; other deliveries are recorded as ``refused``
+and never sent.
 
 The worker starts with the first webhook job, delivers one request at a time, keeps at most 1000
 pending deliveries and stops when the sandbox closes: an attempt in flight is then aborted, its
@@ -35,6 +37,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .. import webhooks
+from .._bounded import read_body
 from ._clock import Clock, Timing
 from ._fetch import NotLoopback, connection_handle, is_loopback, loopback_client
 from ._state import EPSILON, Job
@@ -45,6 +48,8 @@ __all__ = ["CLOSE_TIMEOUT", "RETRY_DELAYS", "WebhookDispatcher"]
 #: Simulated seconds before retries 1, 2 and 3.
 RETRY_DELAYS = (0.0, 60.0, 300.0)
 _MAX_PENDING = 1000
+#: The largest answer body read from a receiver; a larger one fails the attempt.
+MAX_ANSWER_BYTES = 64 * 1024
 #: Seconds close() waits for the worker (an attempt in flight is aborted, so it stops at once).
 CLOSE_TIMEOUT = 1.0
 _IDLE_WAIT = 0.5
@@ -280,8 +285,12 @@ class WebhookDispatcher:
             headers[webhooks.RETRY_REASON_HEADER] = item.reason or "unknown_error"
         status: int | None = None
         try:
-            response = client.post(item.url, content=body, headers=headers, extensions={"trace": self._trace})
-            status = response.status_code
+            with client.stream(
+                "POST", item.url, content=body, headers=headers, extensions={"trace": self._trace}
+            ) as response:
+                status = response.status_code
+                # Read, not kept: within a small cap and the timeout, decoded a bounded step at a time.
+                read_body(response, max_bytes=MAX_ANSWER_BYTES, budget=self._timeout)
             reason = None if response.is_success else "http_error"
         except NotLoopback:
             logger.warning("webhook of job %s redirected off this machine: not followed", item.job_id)

@@ -6,7 +6,9 @@ The sandbox never reaches the internet. A job URL is read from:
 * ``http(s)://<the sandbox's own host>/_media/key``: the same store, without a request;
 * any other ``http(s)`` URL whose host is a loopback address (``127.0.0.0/8``, ``::1``,
   ``localhost``): fetched, with a 10 s timeout (per read and in all), at most 2 redirects (each to
-  loopback) and the upload size cap; the fetch runs after the job was created (see :mod:`._work`);
+  loopback) and the upload size cap (a gzip or deflate file is decoded a step at a time, so it never
+  expands past the cap in memory; br and zstd are refused); the fetch runs after the job was
+  created (see :mod:`._work`);
 * anything else: nothing, and the job fails with "Could not load audio".
 """
 
@@ -23,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from .._bounded import iter_decoded
 from .._config import is_loopback
 from ._state import SandboxState
 
@@ -144,10 +147,11 @@ def _fetch(url: str, max_bytes: int, connections: Connections | None = None) -> 
             if response.status_code != 200:
                 return None
             data = bytearray()
-            for chunk in response.iter_bytes():
-                data += chunk
-                if len(data) > max_bytes or time.monotonic() > deadline:
-                    return None
+            with contextlib.closing(iter_decoded(response)) as chunks:  # decoded a bounded step at a time
+                for chunk in chunks:
+                    data += chunk
+                    if len(data) > max_bytes or time.monotonic() > deadline:
+                        return None
             return data  # not copied into bytes: the audio may be as large as max_bytes
     except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is not an HTTPError
         logger.info("could not fetch job audio from a loopback URL: %s", type(exc).__name__)
