@@ -111,3 +111,36 @@ def test_the_runs_timeout_counts_on_the_mocks_virtual_clock(
     assert [item.status for item in report.inputs] == ["submitted"] * 3
     assert 60 <= sum(pyannoteai_mock.sleeps) <= 60 + 2 * SWEEP_GAP
     assert report.requests["status"] <= 60 / SWEEP_GAP + 1
+
+
+def _run_on_own_client(mode: str, tmp_path: Path) -> BatchReport:
+    """``identify_batch`` on a ``Client()`` (or ``AsyncClient()``) the code under test builds itself."""
+    from pyannoteai_identify import AsyncClient, Client
+
+    options: dict[str, Any] = {"manifest": tmp_path / "m.sqlite", "out": tmp_path / "out"}
+    if mode == "sync":
+        with Client() as client:
+            return client.identify_batch(INPUTS, VOICEPRINTS, **options)
+
+    async def main() -> BatchReport:
+        async with AsyncClient() as client:
+            return await client.identify_batch(INPUTS, VOICEPRINTS, **options)
+
+    return anyio.run(main)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_batch_on_a_client_the_code_under_test_builds_sweeps_on_the_mocks_virtual_clock(
+    pyannoteai_mock: MockAPI, tmp_path: Path, real_sleeps: list[float], mode: str
+) -> None:
+    """docs/testing.md said such a batch waits for real, 12 s between status sweeps: it waits on the
+    mock's clock now, as one on ``pyannoteai_mock.client()`` does."""
+    pyannoteai_mock.pending_polls = 1
+
+    report = _run_on_own_client(mode, tmp_path)
+
+    assert real_sleeps == []
+    assert report.ok, report.failures
+    sweeps = report.requests["status"]
+    assert sweeps >= 2
+    assert [s for s in pyannoteai_mock.sleeps if s == pytest.approx(SWEEP_GAP)] == [pytest.approx(SWEEP_GAP)] * sweeps

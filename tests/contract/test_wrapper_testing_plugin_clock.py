@@ -1,0 +1,173 @@
+"""A ``Client()`` or ``AsyncClient()`` the code under test builds itself, while the ``pyannoteai_mock``
+fixture is active, waits on the mock's virtual clock as ``pyannoteai_mock.client()`` does: its polls
+sleep no real time and ``pyannoteai_mock.sleeps`` lists them. A client given its own ``sleep=`` keeps
+it, and the fixture's teardown gives real time back to the clients built after it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import pytest
+
+from pyannoteai_identify import AsyncClient, Client
+from pyannoteai_identify.batch import RateLimiter
+from pyannoteai_identify.testing import MockAPI
+
+pytest_plugins = ["pytester"]
+
+VOICEPRINTS = {"Ann": "QW5u", "Bo": "Qm8"}
+AUDIO = "https://example.com/meeting.wav"
+
+
+@pytest.fixture
+def real_sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """Every real sleep of more than 0 s, recorded: none is slept (each is cut to 0 s), so a test that
+    fails here fails at once rather than after the delays it should not have waited."""
+    seen: list[float] = []
+    real_time_sleep, real_asyncio_sleep, real_anyio_sleep = time.sleep, asyncio.sleep, anyio.sleep
+
+    def patched_time_sleep(seconds: float) -> None:
+        if seconds > 0:
+            seen.append(seconds)
+        real_time_sleep(0)
+
+    async def patched_asyncio_sleep(seconds: float, *args: Any, **kwargs: Any) -> Any:
+        if seconds > 0:
+            seen.append(seconds)
+        return await real_asyncio_sleep(0, *args, **kwargs)
+
+    async def patched_anyio_sleep(seconds: float, *args: Any, **kwargs: Any) -> Any:
+        if seconds > 0:
+            seen.append(seconds)
+        return await real_anyio_sleep(0, *args, **kwargs)
+
+    monkeypatch.setattr(time, "sleep", patched_time_sleep)
+    monkeypatch.setattr(asyncio, "sleep", patched_asyncio_sleep)
+    monkeypatch.setattr(anyio, "sleep", patched_anyio_sleep)
+    yield seen
+
+
+def who_spoke(audio_url: str) -> list[str]:
+    """Code under test that builds its own client, as a service does."""
+    with Client() as client:
+        job = client.identify(audio_url, voiceprints=VOICEPRINTS)
+        return client.wait(job).speakers
+
+
+async def who_spoke_async(audio_url: str) -> list[str]:
+    async with AsyncClient() as client:
+        job = await client.identify(audio_url, voiceprints=VOICEPRINTS)
+        return (await client.wait(job)).speakers
+
+
+def test_a_client_the_code_under_test_builds_waits_on_the_mocks_virtual_clock(
+    pyannoteai_mock: MockAPI, real_sleeps: list[float]
+) -> None:
+    """docs/testing.md said such a client waits for real between polls (2 s at first): three polls
+    answering ``running`` took some 6 s of real time. They are virtual seconds now."""
+    pyannoteai_mock.pending_polls = 3
+
+    assert who_spoke(AUDIO) == ["Ann", "Bo"]
+
+    assert len(pyannoteai_mock.calls("getJobById")) == 4
+    assert len(pyannoteai_mock.sleeps) == 3
+    assert all(delay > 0 for delay in pyannoteai_mock.sleeps)
+    assert real_sleeps == []
+
+
+@pytest.mark.anyio
+async def test_an_async_client_the_code_under_test_builds_waits_on_the_mocks_virtual_clock(
+    pyannoteai_mock: MockAPI, real_sleeps: list[float]
+) -> None:
+    pyannoteai_mock.pending_polls = 3
+
+    with anyio.fail_after(30):  # a bound, should the wait hang
+        assert await who_spoke_async(AUDIO) == ["Ann", "Bo"]
+
+    assert len(pyannoteai_mock.calls("getJobById")) == 4
+    assert len(pyannoteai_mock.sleeps) == 3
+    assert real_sleeps == []
+
+
+def test_a_client_given_its_own_sleep_keeps_it(pyannoteai_mock: MockAPI, real_sleeps: list[float]) -> None:
+    """``sleep=`` (or ``clock=``) of the caller's is theirs: the mock's clock is not put in its place."""
+    pyannoteai_mock.pending_polls = 2
+    slept: list[float] = []
+    with Client(sleep=slept.append) as client:
+        client.wait(client.identify(AUDIO, voiceprints=VOICEPRINTS))
+    assert len(slept) == 2
+    assert pyannoteai_mock.sleeps == []
+    assert real_sleeps == []
+
+
+def test_threads_sharing_a_client_of_the_code_under_test_each_keep_their_own_virtual_time(
+    pyannoteai_mock: MockAPI, real_sleeps: list[float]
+) -> None:
+    """As with ``pyannoteai_mock.client()``: each thread's waits move its own clock, so three waits of
+    10 s and more, each with a timeout of 60 s, all end, whatever the others slept."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pyannoteai_mock.pending_polls = 4
+    with Client() as client:
+        jobs = [client.identify(AUDIO, voiceprints=VOICEPRINTS) for _ in range(3)]
+        with ThreadPoolExecutor(3) as pool:
+            results = list(pool.map(lambda job: client.wait(job, timeout=60), jobs))
+    assert [result.speakers for result in results] == [["Ann", "Bo"]] * 3
+    assert len(pyannoteai_mock.sleeps) == 12
+    assert real_sleeps == []
+
+
+def test_a_rate_limiter_built_without_a_clock_during_the_test_waits_on_the_mocks_clock(
+    pyannoteai_mock: MockAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``RateLimiter()`` the code under test builds (to share between its batches) follows the mock's
+    clock as its clients do: a full budget is waited out in virtual seconds."""
+
+    def no_real_sleep(seconds: float) -> None:
+        raise AssertionError(f"a real sleep of {seconds} s")  # at once: on real time the loop would spin
+
+    limiter = RateLimiter(1, window=60)
+    monkeypatch.setattr(time, "sleep", no_real_sleep)
+    with limiter.slot():
+        pass
+    with limiter.slot():  # the window must pass first
+        pass
+    assert sum(pyannoteai_mock.sleeps) == pytest.approx(60)
+
+
+AFTER_THE_FIXTURE = """
+import time
+
+import httpx
+
+from pyannoteai_identify import Client
+
+ANSWERS = iter([{"jobId": "j", "status": "running"}, {"jobId": "j", "status": "succeeded", "output": {}}])
+
+
+def test_with_the_mock(pyannoteai_mock):
+    pyannoteai_mock.pending_polls = 1
+    with Client() as client:
+        client.wait(client.identify("https://example.com/a.wav", voiceprints={"Ann": "QW5u"}))
+    assert len(pyannoteai_mock.sleeps) == 1
+
+
+def test_after_it(monkeypatch):
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=next(ANSWERS)))
+    with Client("key", transport=transport) as client:
+        client.wait("j")
+    assert len(slept) == 1
+"""
+
+
+def test_the_fixtures_teardown_gives_real_time_back(pytester: pytest.Pytester) -> None:
+    """A client built after the test that used the fixture sleeps for real again (time.sleep, here patched)."""
+    pytester.makepyfile(test_consumer=AFTER_THE_FIXTURE)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
