@@ -21,7 +21,7 @@ import anyio
 import anyio.to_thread
 import httpx
 
-from . import _core, _flows
+from . import _core, _flows, _timing
 from ._bounded import aread_body, body_budget, read_body
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, Settings, _timeout_problem
 from ._numbers import real
@@ -510,6 +510,9 @@ class Client(_BaseClient):
         clock, sleep: a monotonic clock and a sleep function, for simulations and tests. Given
             both, a wait with a webhook broker sleeps its gaps with *sleep* too, looking at the
             broker before and after each (a delivery during a gap ends the wait at its end).
+            Given neither, a client built while the testing plugin's ``pyannoteai_mock`` fixture
+            is active takes the mock's virtual clock and sleep (its waits take no real time);
+            otherwise it waits in real time (``time.monotonic``, ``time.sleep``).
 
     Raises:
         ConfigurationError: no API key, a key that cannot be sent in a header, or a base URL,
@@ -538,6 +541,8 @@ class Client(_BaseClient):
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
+        if clock is None and sleep is None and (timing := _timing.current()) is not None:
+            clock, sleep = timing.clock, timing.sleep  # a test double's virtual time (pyannoteai_mock)
         super().__init__(
             api_key,
             base_url=base_url,
@@ -1041,6 +1046,8 @@ class AsyncClient(_BaseClient):
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
+        if clock is None and sleep is None and (timing := _timing.current()) is not None:
+            clock, sleep = timing.clock, timing.async_sleep  # a test double's virtual time (pyannoteai_mock)
         super().__init__(
             api_key,
             base_url=base_url,

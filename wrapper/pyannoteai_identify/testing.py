@@ -7,8 +7,9 @@ makes the fixtures available with no import:
   request to ``https://api.pyannote.ai``. It answers each operation of openapi.yaml with
   spec-valid responses (jobs succeed with an identify or voiceprint output after
   ``pending_polls`` polls), validates and records every request, and builds clients whose
-  waits take no real time. A test that leaves an answer scripted with ``respond_with`` unused
-  fails at teardown (``@pytest.mark.pyannoteai_mock(assert_all_used=False)`` to allow it).
+  waits take no real time (as do those the code under test builds during the test). A test
+  that leaves an answer scripted with ``respond_with`` unused fails at teardown
+  (``@pytest.mark.pyannoteai_mock(assert_all_used=False)`` to allow it).
 - ``webhook_secret``: a webhook secret, also exported as ``PYANNOTEAI_WEBHOOK_SECRET``.
 
 Builders (``make_job``, ``make_identify_output``, ``make_voiceprint_output``,
@@ -51,7 +52,7 @@ except ModuleNotFoundError as missing:  # the plugin is for pytest; the rest of 
         name="pytest",
     ) from missing
 
-from . import webhooks
+from . import _timing, webhooks
 from ._client import AsyncClient, Client
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV, bearer_token, is_loopback
 from ._contract import SpecReader
@@ -720,10 +721,12 @@ class MockAPI:
         retention_seconds: virtual seconds a finished job (and a presigned URL) is kept: then
             ``GET`` answers 404 and listings skip it (24 h, as the API). See :meth:`advance`.
         uploads: the bytes PUT to each ``media://`` URL (set an entry to pretend an upload).
-        sleeps: the delays that clients from :meth:`client` and :meth:`async_client` slept, in
-            virtual time (they return at once, and move the sleeper's virtual clock).
+        sleeps: the delays that clients on the mock's clock slept, in virtual time (they return at
+            once, and move the sleeper's virtual clock).
 
-    Virtual time: the clients from :meth:`client` and :meth:`async_client` sleep no real time.
+    Virtual time: the clients from :meth:`client` and :meth:`async_client` sleep no real time, nor,
+    while the ``pyannoteai_mock`` fixture is active, do the ``Client()``, ``AsyncClient()`` and batch
+    ``RateLimiter()`` built then with no ``clock=`` and no sleep of their own (by the code under test).
     Each caller (a thread, or an asyncio or trio task) has its own virtual clock, which its own
     sleeps move and the others' do not, so concurrent sleeps overlap as real ones do: 50 tasks
     (``asyncio.gather``) or threads sharing a ``Client`` that each sleep 2 s take 2 s, not 100 s,
@@ -855,8 +858,8 @@ class MockAPI:
     def advance(self, seconds: float) -> None:
         """Move the mock's virtual clock forward without waiting: finished jobs and presigned URLs expire.
 
-        Every caller's clock reads the mock's then, however far behind it was. The clients from
-        :meth:`client` and :meth:`async_client` move the clock too, by each delay they sleep (a
+        Every caller's clock reads the mock's then, however far behind it was. The clients on the
+        mock's clock (see the class's docstring) move the clock too, by each delay they sleep (a
         caller's own clock; the mock's only as far as the latest of them, see the class's docstring).
         """
         step = real(seconds)
@@ -1393,7 +1396,11 @@ def pyannoteai_mock(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequ
     """A :class:`MockAPI` that every httpx client in the test reaches (through respx).
 
     ``PYANNOTEAI_API_KEY`` is set to the mock's key and ``PYANNOTEAI_BASE_URL`` removed, so a
-    ``Client()`` built by the code under test talks to the mock. A request to any other host
+    ``Client()`` built by the code under test talks to the mock. Until the test ends, a ``Client``,
+    ``AsyncClient`` or batch ``RateLimiter`` built with no ``clock=`` and no sleep of its own waits
+    on the mock's virtual clock (see :class:`MockAPI`), as those of :meth:`MockAPI.client` do; one
+    given its own keeps it, and one built before the test (or after it) waits in real time.
+    A request to any other host
     fails the test unless another respx router (``respx_mock``) or a pass-through route on
     ``pyannoteai_mock.router`` takes it.
 
@@ -1424,7 +1431,9 @@ def pyannoteai_mock(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequ
     router.route(url__startswith=api.base_url + "/").mock(side_effect=api.handle)
     router.route(method="PUT", url__startswith=api.storage_url + "/").mock(side_effect=api.handle)
     api.router = router
-    with router:
+    # Clients and rate limiters the code under test builds without a clock or sleep of their own wait
+    # on the mock's virtual clock, as those of api.client() do; teardown gives real time back.
+    with router, _timing.installed(_timing.Timing(api._clock, api._sleep, api._async_sleep)):
         yield api
     if check_all_used and not request.node.stash.get(_TEST_FAILED, False):
         api.assert_all_used()

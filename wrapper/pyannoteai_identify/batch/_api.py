@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -123,9 +124,15 @@ async def aidentify_batch(
     out_dir = Path(os.fspath(out)).absolute()
     check_writable(out_dir, os.fspath(out))
     if limiter is None:
-        # On a simulated client's clock (MockAPI.client()), the budget's waits take no real time either.
+        # The budget waits on its client's clock: a simulated one's (MockAPI.client(), or a Client() built
+        # under the pyannoteai_mock fixture) takes no real time; a client on real time keeps real time,
+        # even one given its own sleep= under that fixture (which a RateLimiter() would otherwise follow).
         sleep = simulated_sleep(client)
-        limiter = RateLimiter() if sleep is None else RateLimiter(clock=client._ctx.clock, async_sleep=sleep)
+        limiter = (
+            RateLimiter(clock=time.monotonic)
+            if sleep is None
+            else RateLimiter(clock=client._ctx.clock, async_sleep=sleep)
+        )
     with Manifest(manifest) as state:
         fingerprint, description = options.fingerprint()
         state.bind_settings(fingerprint, description)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import anyio
 
+from .. import _timing
 from .._numbers import real
 from .._retry import parse_retry_after
 from .._validation import DEFAULT_RATE_LIMIT
@@ -61,10 +62,16 @@ class RateLimiter:
     Args:
         per_minute: the limit assumed before the API reports one (``X-RateLimit-Limit``).
         window: the window length in seconds (the API's is one minute).
-        clock: a monotonic clock; *wall* the Unix time, to read ``X-RateLimit-Reset``.
+        clock: a monotonic clock (default: ``time.monotonic``); *wall* the Unix time, to read
+            ``X-RateLimit-Reset``.
         sleep, async_sleep: how :meth:`slot` and :meth:`slot_async` wait on *clock* (default:
             ``time.sleep`` and ``anyio.sleep``); a simulated clock needs its own sleeps, or a wait
             for a slot would never see its time pass.
+
+    Given none of *clock*, *sleep* and *async_sleep*, a limiter built while the testing plugin's
+    ``pyannoteai_mock`` fixture is active takes the mock's virtual clock and sleeps, as a
+    ``Client()`` built then does: its waits for a slot take no real time. One given any of them
+    keeps what it was given (and real time for the others).
     """
 
     def __init__(
@@ -72,7 +79,7 @@ class RateLimiter:
         per_minute: int = DEFAULT_PER_MINUTE,
         *,
         window: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
         wall: Callable[[], float] = time.time,
         sleep: Callable[[float], None] | None = None,
         async_sleep: Callable[[float], Awaitable[None]] | None = None,
@@ -84,7 +91,9 @@ class RateLimiter:
             raise ValidationError("window", window, "must be a positive, finite number of seconds")
         self.limit = per_minute
         self.window = seconds
-        self._clock = clock
+        if clock is None and sleep is None and async_sleep is None and (timing := _timing.current()) is not None:
+            clock, sleep, async_sleep = timing.clock, timing.sleep, timing.async_sleep  # pyannoteai_mock's
+        self._clock = clock or time.monotonic
         self._wall = wall
         self._sleep = sleep
         self._async_sleep = async_sleep
