@@ -171,3 +171,11 @@ def test_the_fixtures_teardown_gives_real_time_back(pytester: pytest.Pytester) -
     pytester.makepyfile(test_consumer=AFTER_THE_FIXTURE)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
     result.assert_outcomes(passed=2)
+
+
+def test_the_status_types_are_exported() -> None:
+    """``testing.Status`` and ``testing.FinalStatus`` are public type aliases (docs/testing.md, README.md):
+    ``from pyannoteai_identify.testing import *`` and API listings read ``__all__``."""
+    from pyannoteai_identify import testing
+
+    assert {"Status", "FinalStatus"} <= set(testing.__all__)
