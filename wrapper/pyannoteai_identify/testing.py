@@ -69,8 +69,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MOCK_API_KEY",
+    "FinalStatus",
     "MockAPI",
     "RecordedRequest",
+    "Status",
     "check_response",
     "make_delivery",
     "make_diarization_output",
