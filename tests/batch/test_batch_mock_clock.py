@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,32 +18,6 @@ from pyannoteai_identify.testing import MockAPI
 INPUTS = [f"https://example.com/meeting-{index}.wav" for index in range(3)]
 #: The spacing of status sweeps at the default share of the mock's limit: one page per 5% of 100/min.
 SWEEP_GAP = 1 / (0.05 * 100 / 60)
-#: A real sleep longer than this is a wait that bypassed the mock's clock (a checkpoint is 0 s).
-REAL_SLEEP_ALLOWED = 0.05
-
-
-@pytest.fixture
-def real_sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
-    """Every real sleep longer than a blink fails the run at once (the batch raises the error) and is listed."""
-    seen: list[float] = []
-    real_time_sleep, real_anyio_sleep = time.sleep, anyio.sleep
-
-    def check(seconds: float) -> None:
-        if seconds > REAL_SLEEP_ALLOWED:
-            seen.append(seconds)
-            raise AssertionError(f"a real sleep of {seconds} s under the mock's virtual clock")
-
-    def patched_time_sleep(seconds: float) -> None:
-        check(seconds)
-        real_time_sleep(seconds)
-
-    async def patched_anyio_sleep(seconds: float, *args: Any, **kwargs: Any) -> Any:
-        check(seconds)
-        return await real_anyio_sleep(seconds, *args, **kwargs)
-
-    monkeypatch.setattr(time, "sleep", patched_time_sleep)
-    monkeypatch.setattr(anyio, "sleep", patched_anyio_sleep)
-    yield seen
 
 
 def _run(mode: str, mock: MockAPI, tmp_path: Path, **options: Any) -> BatchReport:

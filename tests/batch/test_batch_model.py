@@ -23,10 +23,9 @@ from pyannoteai_identify.testing import MockAPI
 
 
 def _run_on_mock(mode: str, mock: MockAPI, inputs: list[Path], tmp_path: Path, **options: Any) -> BatchReport:
-    """``Client.identify_batch`` (sync) or ``AsyncClient.identify_batch`` (async) against *mock*, whose
-    rate limit (100 a minute) would space status sweeps 12 s apart at the default share: all of it here."""
+    """``Client.identify_batch`` (sync) or ``AsyncClient.identify_batch`` (async) against *mock*, with the
+    default share of its rate limit: the status sweeps, 12 s apart, are waited on the mock's virtual clock."""
     options = {"manifest": tmp_path / "m.sqlite", "out": tmp_path / "out", "poll_interval": 0.05, **options}
-    options.setdefault("status_share", 1.0)
     if mode == "sync":
         with mock.client() as client:
             return client.identify_batch(inputs, VOICEPRINTS, **options)
@@ -41,13 +40,14 @@ def _run_on_mock(mode: str, mock: MockAPI, inputs: list[Path], tmp_path: Path, *
 @pytest.mark.parametrize("model", ["precision-1", "a-model-of-next-year", None])
 @pytest.mark.parametrize("mode", MODES)
 def test_every_submission_of_the_batch_sends_its_model_and_none_leaves_it_out(
-    pyannoteai_mock: MockAPI, tmp_path: Path, mode: str, model: str | None
+    pyannoteai_mock: MockAPI, tmp_path: Path, real_sleeps: list[float], mode: str, model: str | None
 ) -> None:
     """``identify_batch(model=...)`` is identify's ``model`` for every input: sent as given (the API
     judges the name); without one, no submission has a ``model`` and the API picks its default."""
     inputs = make_audio(tmp_path / "in", 2)
     report = _run_on_mock(mode, pyannoteai_mock, inputs, tmp_path, model=model)
 
+    assert real_sleeps == []  # every wait of the batch is on the mock's virtual clock
     assert report.ok, report.failures
     bodies = [call.json for call in pyannoteai_mock.calls("identify")]
     assert len(bodies) == 2
