@@ -404,6 +404,49 @@ async def test_aclose_ends_a_wait_in_another_task_sleeping_or_on_a_broker(with_b
     assert f"job {JOB_ID} was being waited for: wait({JOB_ID!r}) on a new client resumes it" in error.__notes__
 
 
+@pytest.mark.parametrize("call", ["get_job", "identify", "upload"])
+def test_close_by_another_thread_just_before_a_request_is_sent_raises_the_sdks_error(
+    call: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A service shutting down closes the client its thread pool shares: a thread that had checked
+    the client open, and was about to send, got httpx's bare ``RuntimeError('Cannot send a request,
+    as the client has been closed.')``, which an ``except PyannoteAIError`` does not catch; for a
+    job-creating request it came with a note that the job may exist and be billed, though nothing
+    was sent. It is the SDK's ConfigurationError, saying nothing was sent."""
+    import os
+
+    from pyannoteai_identify import Client, PyannoteAIError
+
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(500)
+
+    client = Client(API_KEY, base_url=BASE_URL, transport=httpx.MockTransport(answer))
+    real_getpid = os.getpid
+
+    def closed_by_another_thread() -> int:
+        client.close()  # as another thread does, right after this one checked the client open
+        return real_getpid()
+
+    audio = tmp_path / "a.wav"
+    audio.write_bytes(b"RIFF" + b"\0" * 100)
+    calls: dict[str, Callable[[], object]] = {
+        "get_job": lambda: client.get_job(JOB_ID),
+        "identify": lambda: client.identify("https://example.com/a.wav", {"alice": "x" * 20}),
+        "upload": lambda: client.upload(audio),
+    }
+    monkeypatch.setattr(os, "getpid", closed_by_another_thread)
+    with pytest.raises(PyannoteAIError) as raised:
+        calls[call]()
+    monkeypatch.undo()
+
+    assert isinstance(raised.value, ConfigurationError) and "closed" in str(raised.value)
+    assert not any("billed" in note for note in getattr(raised.value, "__notes__", ()))
+    assert sent == []
+
+
 def test_aclose_on_a_new_loop_does_not_reach_into_a_wait_left_on_a_closed_loop() -> None:
     """One client across event loops (a second asyncio.run, as the client supports): a wait left
     pending on a loop that was closed kept its cancel scope registered, and aclose() on the next
