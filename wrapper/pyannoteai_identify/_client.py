@@ -606,7 +606,8 @@ class Client(_BaseClient):
         ends at once with ``ConfigurationError`` (unless it sleeps with a ``sleep`` of yours, or its
         broker's ``wait`` is your own: that one ends at the end of its gap). A request blocked in
         another thread is not interrupted: it ends at its read timeout, then raises
-        ``ConfigurationError`` (``AsyncClient.aclose()`` cuts it too, on its own event loop).
+        ``ConfigurationError`` (``AsyncClient.aclose()`` cuts it too, on its own event loop); one
+        about to be sent is not sent, and raises ``ConfigurationError`` too.
         """
         self._closed = True
         with self._broker_lock:
@@ -629,7 +630,7 @@ class Client(_BaseClient):
         if isinstance(step, _flows.Send):
             # auth=None: the key authenticates; a caller's http_client auth would replace it.
             # follow_redirects=False: the API's redirect is an error, whatever the http_client follows.
-            response = self._http.send(step.request, stream=True, auth=None, follow_redirects=False)
+            response = self._send(step.request, follow_redirects=False)
             return self._read(response, step.body_seconds)
         if isinstance(step, _flows.Parse):
             return step.run()
@@ -645,8 +646,24 @@ class Client(_BaseClient):
             with opened(step.audio) as file, presigned_url_hidden(step.url):
                 body = FileChunks(file, step.audio.size, step.progress)
                 # auth=None: the presigned URL carries its own; the caller's credentials stay off storage.
-                return self._read(self._http.send(self._upload_request(step, body), stream=True, auth=None))
+                return self._read(self._send(self._upload_request(step, body)))
         return self._wait_on_broker(step)
+
+    def _send(self, request: httpx.Request, **options: Any) -> httpx.Response:
+        """Send *request* streamed, with no auth of the http_client's.
+
+        close() in another thread after this one checked the client open makes httpx refuse to
+        send (a bare RuntimeError): that is the SDK's ConfigurationError, and nothing was sent.
+        """
+        try:
+            return self._http.send(request, stream=True, auth=None, **options)
+        except RuntimeError:
+            if not self._closed:
+                raise
+        raise ConfigurationError(
+            f"this Client was closed by another thread before {request.method} {request.url.path} was sent "
+            "(nothing was sent): create a new one"
+        )
 
     def _wait_on_broker(self, step: _flows.AwaitWebhook) -> Any:
         """A broker's wait, which close() ends at once when the broker is a ``WebhookBroker`` (a
