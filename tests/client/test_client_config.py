@@ -1028,3 +1028,23 @@ async def test_a_callers_http_client_that_follows_redirects_does_not_follow_the_
             await api.identify("https://example.com/a.wav", {"John": "vp-john"})
     assert elsewhere.call_count == 0
     await http.aclose() if isinstance(http, httpx.AsyncClient) else http.close()
+
+
+@pytest.mark.parametrize("how", ["pickle", "copy", "deepcopy"])
+async def test_a_client_cannot_be_copied_or_pickled_and_says_so_without_the_key(how: str, make_api: MakeApi) -> None:
+    """A client holds a connection pool, locks and its key: handed to a process pool (pickled) or
+    deep-copied, it failed with ``cannot pickle '_thread.lock' object``, which names neither the
+    client nor what to do; ``copy.copy`` even succeeded, with a twin sharing the original's pool and
+    state, whose close() closed the original's pool behind its back (its next call: httpx's
+    RuntimeError). Each is a TypeError naming the client and saying to create one per process."""
+    import copy
+    import pickle
+
+    client = make_api().client
+    copies = {"pickle": pickle.dumps, "copy": copy.copy, "deepcopy": copy.deepcopy}
+    with pytest.raises(TypeError) as raised:
+        copies[how](client)
+
+    message = str(raised.value)
+    assert type(client).__name__ in message and "create" in message
+    assert API_KEY not in message and API_KEY not in repr(raised.value)
