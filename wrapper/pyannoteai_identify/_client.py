@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, Self, SupportsIndex, TypeVar, Unpack, cast, overload
 
 import anyio
 import anyio.to_thread
@@ -214,6 +214,14 @@ class _BaseClient:
     def _check_open(self) -> None:
         if self._closed:
             raise ConfigurationError(f"this {type(self).__name__} is closed: create a new one")
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        """Refuse pickle, ``copy.copy`` and ``copy.deepcopy`` (all go through here): a copy would share,
+        or fail on, the connection pool and locks, and a pickle would carry the key."""
+        raise TypeError(
+            f"a {type(self).__name__} cannot be copied or pickled (it holds a connection pool and locks): share "
+            f"this one within the process, or create a {type(self).__name__} in each process or worker"
+        )
 
     def __repr__(self) -> str:
         # A traceback with locals shows a client whose settings were refused: it has none.
@@ -522,7 +530,8 @@ class Client(_BaseClient):
     ``--preload``, multiprocessing's fork), a client that built its own connection pool starts a
     new one before its first request there; with an ``http_client`` or ``transport`` of yours, the
     pool is yours to replace. Either way, an answer about another job than the one asked for is
-    refused (``InvalidResponseError``), never returned as that job's.
+    refused (``InvalidResponseError``), never returned as that job's. A client cannot be pickled
+    or copied (``TypeError``): create one in each process.
     """
 
     _http: httpx.Client
