@@ -11,6 +11,7 @@ import argparse
 import codecs
 import contextlib
 import errno
+import io
 import json
 import math
 import os
@@ -26,7 +27,9 @@ from pathlib import Path
 from typing import IO, Any, overload
 
 from . import _validation, errors
+from ._atomic import write_atomic
 from ._cli_logging import VERBOSE_HELP, command_logging
+from ._cli_numbers import ASCII_DIGITS, number, whole_number
 from ._cli_stdin import (
     STDIN,
     STDIN_HELP,
@@ -122,14 +125,15 @@ def writing_result_of(
     """Write *what* of a job (in *state*) inside this block. A write that fails (a full disk, a
     quota) names the job and *fetch*, the command that gets its result again, so that a script does
     not submit it again and pay twice; standard output is flushed here, where its failure shows. A
-    reader that went away (``BrokenPipeError``) is left to its own quiet exit code."""
+    reader that went away (``BrokenPipeError``) is left to its own quiet exit code. A file is written
+    with :func:`write_atomic`: a failed write leaves the previous file as it was."""
     try:
         yield
         if output is None or output == "-":
             sys.stdout.flush()
     except BrokenPipeError:
         raise
-    except OSError as error:
+    except (OSError, UnicodeEncodeError) as error:  # a full disk; a text with no UTF-8 bytes
         if output is None or output == "-":
             # What the failed flush left in the buffer would fail again at exit, and make it 120.
             silence_stdout()
@@ -247,12 +251,19 @@ def _client(args: argparse.Namespace) -> Client:
     )
 
 
+def number_of_seconds(text: str) -> float:
+    """An argparse type: a number of seconds, in ASCII digits."""
+    if text.isascii():
+        try:
+            return float(text)
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds in {ASCII_DIGITS}")
+
+
 def positive_seconds(text: str) -> float:
     """An argparse type: a finite number of seconds above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds") from None
+    value = number_of_seconds(text)
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r}: must be a finite number of seconds above 0")
     return value
@@ -269,10 +280,7 @@ def seconds_up_to_a_day(text: str) -> float:
 
 def seconds_or_zero(text: str) -> float:
     """An argparse type: a finite number of seconds, 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds") from None
+    value = number_of_seconds(text)
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"{text!r}: must be a finite number of seconds, 0 or more")
     return value
@@ -282,7 +290,7 @@ def retry_count(text: str) -> int:
     """An argparse type: a whole number of retries, 0 or more."""
     value = ascii_int(text)
     if value is None:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number >= 0")
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number >= 0 in {ASCII_DIGITS}")
     return value
 
 
@@ -330,8 +338,9 @@ def _write_result(result: Result, fmt: str, output: str | None, file_id: str) ->
         if output is None or output == "-":
             render_table(result, rich_console())
             return
-        with Path(output).open("w", encoding="utf-8") as file:
-            render_table(result, rich_console(file))
+        table = io.StringIO()
+        render_table(result, rich_console(table))
+        write_atomic(output, table.getvalue())
         return
     if fmt == "rttm":
         if isinstance(result, VoiceprintResult):
@@ -353,7 +362,7 @@ def _write_text(text: str, output: str | None) -> None:
     if output is None or output == "-":
         _text_stdout().write(text)
     else:
-        Path(output).write_text(text, encoding="utf-8")
+        write_atomic(output, text)
 
 
 @contextlib.contextmanager
@@ -865,7 +874,7 @@ def _voiceprint(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     # `job ID --wait --format json` prints {"voiceprint": ...}, which --voiceprint reads as this output.
     with writing_result_of(job.id, args.output, fetch_command(job.id, "json", None, args.output)):
         if args.output and args.output != "-":
-            Path(args.output).write_text(voiceprint + "\n", encoding="utf-8")
+            write_atomic(args.output, voiceprint + "\n")
         else:
             print(voiceprint)
     if args.output and args.output != "-":
@@ -1026,11 +1035,14 @@ WAIT_TIMEOUT_HELP = "seconds to wait for the job (default 24 h); checked before 
 def add_job_options(parser: argparse.ArgumentParser) -> None:
     """The options of an identify job, the same for ``identify`` and ``batch``."""
     parser.add_argument(
-        "--num-speakers", type=int, choices=NUM_SPEAKERS_VALUES, help="number of speakers, if known (default: detected)"
+        "--num-speakers",
+        type=whole_number,
+        choices=NUM_SPEAKERS_VALUES,
+        help="number of speakers, if known (default: detected)",
     )
     parser.add_argument(
         "--threshold",
-        type=float,
+        type=number,
         help=f"do not match below this score, {THRESHOLD_MIN:g}-{THRESHOLD_MAX:g} (default: left to the API)",
     )
     parser.add_argument(
@@ -1176,7 +1188,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     jobs = sub.add_parser("jobs", help="list the team's jobs, newest first", parents=[after])
     jobs.add_argument("--status", choices=STATUS_FILTER_VALUES, help="only the jobs with this status (default: all)")
-    jobs.add_argument("--limit", type=int, default=50, help="at most this many jobs (default 50)")
+    jobs.add_argument("--limit", type=whole_number, default=50, help="at most this many jobs (default 50)")
     jobs.add_argument("--format", choices=("table", "json"), default="table", help="default: table")
     jobs.set_defaults(func=cmd_jobs)
 

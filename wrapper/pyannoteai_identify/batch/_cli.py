@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from .. import errors
 from .._cli_logging import VERBOSE_HELP, command_logging
+from .._cli_numbers import whole_number
 from .._client import Client
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, WEBHOOK_SECRET_ENV
 from .._validation import Matching, ascii_int
@@ -93,7 +94,9 @@ def add_arguments(parser: argparse.ArgumentParser, *, standalone: bool = True) -
     )
     parser.add_argument("--out", required=True, help="folder for NAME.json, NAME.rttm and summary.csv")
     parser.add_argument("--manifest", help=f"the batch's state file (default: OUT/{DEFAULT_MANIFEST})")
-    parser.add_argument("--concurrency", type=int, default=8, help="uploads in flight at once, 1-64 (default 8)")
+    parser.add_argument(
+        "--concurrency", type=whole_number, default=8, help="uploads in flight at once, 1-64 (default 8)"
+    )
     add_job_options(parser)
     parser.add_argument("--retry-failed", action="store_true", help="submit again inputs whose job failed")
     parser.add_argument(

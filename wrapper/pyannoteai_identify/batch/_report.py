@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from .._atomic import write_atomic as _write_atomic
 from ._inputs import shown_source
 from ._manifest import InputStatus, Row
 
@@ -20,22 +18,12 @@ __all__ = ["BatchProgress", "BatchReport", "InputReport", "write_atomic"]
 def write_atomic(path: Path, text: str) -> None:
     """Write *text* to *path* so that a reader (or a crash) sees the old file or the new one, never half.
 
-    The bytes go to a temporary file in the same folder, are flushed to disk, then renamed over
-    *path* (``os.replace`` is atomic on POSIX and Windows).
+    The folder is created if needed; then :func:`pyannoteai_identify._atomic.write_atomic`: a
+    temporary file beside *path*, flushed to disk and renamed over it, with the mode ``open(path,
+    "w")`` gives (an existing file keeps its own), through a symlink to its target.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    # A short temporary name: the final name may already be near the 255-byte limit of a file name.
-    handle, temporary = tempfile.mkstemp(prefix=".pyannoteai-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    _write_atomic(path, text)
 
 
 @dataclass(frozen=True, slots=True)

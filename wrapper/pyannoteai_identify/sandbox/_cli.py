@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import TextIO
 
+from .._cli_numbers import number, whole_number
 from .._validation import DEFAULT_RATE_LIMIT
 from ._defaults import DEFAULT_API_KEY, DEFAULT_WEBHOOK_SECRET
 from ._server import Sandbox
@@ -26,7 +27,7 @@ def parser(prog: str = "pyannoteai-identify sandbox") -> argparse.ArgumentParser
         description="Serve a local, stateful fake of the pyannoteAI API (no real key, nothing leaves the machine).",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=0, help="port (default: 0, a free one)")
+    p.add_argument("--port", type=whole_number, default=0, help="port (default: 0, a free one)")
     p.add_argument("--api-key", default=DEFAULT_API_KEY, help=f"the key clients must send (default: {DEFAULT_API_KEY})")
     p.add_argument(
         "--webhook-secret",
@@ -35,26 +36,26 @@ def parser(prog: str = "pyannoteai-identify sandbox") -> argparse.ArgumentParser
     )
     p.add_argument(
         "--rate-limit",
-        type=int,
+        type=whole_number,
         default=DEFAULT_RATE_LIMIT,
         metavar="N",
         help=f"requests per minute per key; 0 = off (default: {DEFAULT_RATE_LIMIT}, the API's)",
     )
     p.add_argument(
-        "--queue-seconds", type=float, default=1.0, metavar="S", help="simulated seconds a job waits (default: 1)"
+        "--queue-seconds", type=number, default=1.0, metavar="S", help="simulated seconds a job waits (default: 1)"
     )
     p.add_argument(
-        "--job-seconds", type=float, default=4.0, metavar="S", help="simulated seconds a job runs (default: 4)"
+        "--job-seconds", type=number, default=4.0, metavar="S", help="simulated seconds a job runs (default: 4)"
     )
     p.add_argument(
         "--retention-seconds",
-        type=float,
+        type=number,
         default=86400.0,
         metavar="S",
         help="how long results are kept (default: 86400, 24 h)",
     )
     p.add_argument(
-        "--speed", type=float, default=1.0, metavar="X", help="divide every simulated duration by X (default: 1)"
+        "--speed", type=number, default=1.0, metavar="X", help="divide every simulated duration by X (default: 1)"
     )
     p.add_argument("--allow-external-webhooks", action="store_true", help="also deliver webhooks to non-loopback hosts")
     p.add_argument("--quiet", action="store_true", help="do not log each request")

@@ -1,0 +1,85 @@
+"""Writing a result file so that a failure never leaves it cut: the old file whole, or the new one.
+
+The text goes to a temporary file in the target's folder, is flushed to disk (``fsync``) and
+renamed over the target (``os.replace``, atomic on POSIX and Windows). On any failure, a
+``KeyboardInterrupt`` included, the temporary file is removed and the target is left as it was.
+
+As ``open(path, "w")`` and shell redirection do:
+
+- a new file's mode is ``0o666 & ~umask`` (``tempfile.mkstemp`` would give 0o600), and an existing
+  file keeps its mode;
+- a symlink is written through: its target is replaced, the link stays a link;
+- what is not a regular file (``/dev/null``, ``/dev/stdout``, a FIFO) is written in place;
+- a folder where no file can be created, but whose existing file may be written, is written in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+import stat
+
+__all__ = ["write_atomic"]
+
+#: Tries at a free temporary name; a clash of 32 random bits is already rare.
+_NAME_TRIES = 100
+
+#: Errors of creating the temporary file that writing the target in place may avoid.
+_NO_NEW_FILE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write *text* (UTF-8, newlines as given) to *path*: a reader or a crash sees the old file or the new one."""
+    target = os.path.realpath(path)  # through a symlink (of the file or its folders), as `>` writes
+    try:
+        existing: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        _write_in_place(target, text)
+        return
+    data = text.encode("utf-8")  # a text with no UTF-8 bytes fails here, before any file is touched
+    try:
+        handle, temporary = _create_beside(target)
+    except OSError as error:
+        if existing is None or error.errno not in _NO_NEW_FILE:
+            raise
+        _write_in_place(target, text)
+        return
+    try:
+        try:
+            if existing is not None:
+                os.chmod(temporary, stat.S_IMODE(existing.st_mode))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _create_beside(target: str) -> tuple[int, str]:
+    """A new, empty file in *target*'s folder, opened for writing; its mode is 0o666 less the umask,
+    which ``os.open`` applies (reading the umask would change it for every thread)."""
+    folder, name = os.path.split(target)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(_NAME_TRIES):
+        # A short name: the target's may already be near the 255-byte limit of a file name.
+        temporary = os.path.join(folder, f".pyannoteai-{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, f"no free temporary file name in {folder or '.'} for {name}")
+
+
+def _write_in_place(target: str, text: str) -> None:
+    with open(target, "w", encoding="utf-8", newline="") as file:
+        file.write(text)
