@@ -297,3 +297,21 @@ def test_a_numeric_sandbox_option_in_non_ascii_digits_is_a_usage_error(
     line = capsys.readouterr().err.splitlines()[-1]
     assert exited.value.code == USAGE
     assert option in line and repr(value) in line and "ASCII" in line, line
+
+
+@pytest.mark.parametrize("command", ["identify json", "voiceprint"])
+def test_an_output_file_that_is_a_dangling_symlink_creates_its_target_and_keeps_the_link(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
+) -> None:
+    """`-o link` whose target does not exist yet: `> link` creates the target. The check made before
+    the job (can F be written?) created the target and then removed the link, not the file it made:
+    the result went to a regular file in the link's place."""
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "result.out"
+    link = tmp_path / "link.out"
+    link.symlink_to(target)
+
+    run = run_cli(capsys, *FAST_POLL, *_commands(audio, link)[command])
+
+    assert run.code == OK, run.err
+    assert link.is_symlink() and target.is_file() and target.read_text(encoding="utf-8").strip()
