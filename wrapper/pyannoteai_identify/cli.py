@@ -419,8 +419,9 @@ def check_output(output: str | None) -> None:
             pass
     except OSError as error:
         raise CLIError(f"-o {output}: cannot be written ({error.strerror or error})") from None
-    if not existed:
-        path.unlink(missing_ok=True)  # only tried: the result is written once the job ends
+    if not existed:  # only tried: the result is written once the job ends
+        # The file the try made: a dangling symlink's target, not the link, which `>` would keep.
+        Path(os.path.realpath(path)).unlink(missing_ok=True)
 
 
 def _is_local(audio: str) -> bool:
