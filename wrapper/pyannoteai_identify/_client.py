@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, NoReturn, Self, SupportsIndex, TypeVar, Unpack, cast, overload
+from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn, Self, SupportsIndex, TypeVar, Unpack, cast, overload
 
 import anyio
 import anyio.to_thread
@@ -30,6 +30,7 @@ from ._retry import RetryPolicy
 from ._upload import (
     FileChunks,
     ProgressCallback,
+    aopened,
     check_identify_duration,
     check_voiceprint_duration,
     media_url_for,
@@ -714,6 +715,8 @@ class Client(_BaseClient):
                 failed upload can be made again with the same object. A stream that cannot seek (a
                 pipe, a socket) is sent without Content-Length, cannot be sent again, and with
                 ``AsyncClient`` is read in a worker thread that a cancellation does not interrupt.
+                ``AsyncClient`` checks, opens, reads and closes local audio in worker threads,
+                never on the event loop.
             key: the object key (``meetings/call.wav`` or ``media://meetings/call.wav``); default: unique.
             on_progress: called with (bytes sent, total bytes or None) after each chunk.
 
@@ -1044,6 +1047,16 @@ def _doc_from(source: Callable[..., Any], note: str = "A coroutine: ``await`` it
 PARSE_OFF_LOOP_BYTES = 1024 * 1024
 
 
+async def _checked_off_loop(audio: object, check: Callable[..., _flows.Flow[T]], *args: Any) -> _flows.Flow[T]:
+    """``check(*args)`` (an argument check that returns the flow to run) in a worker thread, unless
+    *audio* is a URL: local audio is checked on the file system (``os.stat``, the WAV header, a file
+    object's ``read(0)``, ``tell`` and ``seek``), which must not hold up the event loop's other tasks.
+    The checks and their order are those of ``Client``'s: the thread runs the same function."""
+    if isinstance(audio, str) and "://" in audio:
+        return check(*args)
+    return await anyio.to_thread.run_sync(check, *args)
+
+
 class AsyncClient(_BaseClient):
     """Asynchronous twin of :class:`Client`: the same methods, as coroutines, on asyncio or trio.
 
@@ -1163,22 +1176,29 @@ class AsyncClient(_BaseClient):
                 await self._sleep(step.seconds)
             return None
         if isinstance(step, _flows.Upload):
-            with opened(step.audio) as file, presigned_url_hidden(step.url):
-                body = FileChunks(file, step.audio.size, step.progress)
-                try:
-                    # auth=None: the presigned URL carries its own; the caller's credentials stay off storage.
-                    request = self._upload_request(step, body)
-                    return await self._aread(await self._http.send(request, stream=True, auth=None))
-                finally:
-                    if step.audio.start is not None:  # a seekable file object, put back where it was next
-                        # Waited for in a worker thread: the read may last (a file over a network),
-                        # and the event loop's other tasks run meanwhile.
-                        with anyio.CancelScope(shield=True):
-                            await anyio.to_thread.run_sync(body.settle)
+            # Opened (and put back, and closed) in worker threads, as its chunks are read: a disk's wait
+            # never holds up the event loop's other tasks.
+            async with aopened(step.audio) as file:
+                with presigned_url_hidden(step.url):
+                    return await self._upload_body(step, file)
         event = None  # stays None when aclose() cuts the wait short
         with self._cut_short_by_aclose():
             event = await step.broker.wait_async(step.job_id, step.timeout)
         return event
+
+    async def _upload_body(self, step: _flows.Upload, file: IO[bytes]) -> httpx.Response:
+        """Stream *file* to the presigned URL; its chunks are read in worker threads (:class:`FileChunks`)."""
+        body = FileChunks(file, step.audio.size, step.progress)
+        try:
+            # auth=None: the presigned URL carries its own; the caller's credentials stay off storage.
+            request = self._upload_request(step, body)
+            return await self._aread(await self._http.send(request, stream=True, auth=None))
+        finally:
+            if step.audio.start is not None:  # a seekable file object, put back where it was next
+                # Waited for in a worker thread: the read may last (a file over a network),
+                # and the event loop's other tasks run meanwhile.
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(body.settle)
 
     @contextlib.contextmanager
     def _cut_short_by_aclose(self) -> Iterator[None]:
@@ -1199,7 +1219,7 @@ class AsyncClient(_BaseClient):
     async def upload(
         self, audio: AudioSource, key: str | None = None, *, on_progress: ProgressCallback | None = None
     ) -> str:
-        return await self._run(self._upload_call_flow(audio, key, on_progress))
+        return await self._run(await _checked_off_loop(audio, self._upload_call_flow, audio, key, on_progress))
 
     @_doc_from(Client.identify)
     async def identify(
@@ -1219,19 +1239,23 @@ class AsyncClient(_BaseClient):
         on_upload_progress: ProgressCallback | None = None,
     ) -> Job[IdentifyResult]:
         return await self._run(
-            self._identify_flow(
+            await _checked_off_loop(
                 audio,
-                voiceprints,
-                num_speakers=num_speakers,
-                matching=matching,
-                confidence=confidence,
-                exclusive=exclusive,
-                turn_level_confidence=turn_level_confidence,
-                webhook=webhook,
-                webhook_status_only=webhook_status_only,
-                model=model,
-                media_key=media_key,
-                on_upload_progress=on_upload_progress,
+                functools.partial(
+                    self._identify_flow,
+                    audio,
+                    voiceprints,
+                    num_speakers=num_speakers,
+                    matching=matching,
+                    confidence=confidence,
+                    exclusive=exclusive,
+                    turn_level_confidence=turn_level_confidence,
+                    webhook=webhook,
+                    webhook_status_only=webhook_status_only,
+                    model=model,
+                    media_key=media_key,
+                    on_upload_progress=on_upload_progress,
+                ),
             )
         )
 
@@ -1246,12 +1270,16 @@ class AsyncClient(_BaseClient):
         on_upload_progress: ProgressCallback | None = None,
     ) -> Job[VoiceprintResult]:
         return await self._run(
-            self._submit_voiceprint_flow(
+            await _checked_off_loop(
                 audio,
-                webhook=webhook,
-                webhook_status_only=webhook_status_only,
-                media_key=media_key,
-                on_upload_progress=on_upload_progress,
+                functools.partial(
+                    self._submit_voiceprint_flow,
+                    audio,
+                    webhook=webhook,
+                    webhook_status_only=webhook_status_only,
+                    media_key=media_key,
+                    on_upload_progress=on_upload_progress,
+                ),
             )
         )
 
@@ -1266,8 +1294,16 @@ class AsyncClient(_BaseClient):
         on_upload_progress: ProgressCallback | None = None,
     ) -> str:
         return await self._run(
-            self._create_voiceprint_flow(
-                audio, timeout=timeout, on_status=on_status, media_key=media_key, on_upload_progress=on_upload_progress
+            await _checked_off_loop(
+                audio,
+                functools.partial(
+                    self._create_voiceprint_flow,
+                    audio,
+                    timeout=timeout,
+                    on_status=on_status,
+                    media_key=media_key,
+                    on_upload_progress=on_upload_progress,
+                ),
             )
         )
 

@@ -17,7 +17,7 @@ import uuid
 import wave
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import IO, TypeAlias
 
 import anyio.to_thread
@@ -71,6 +71,38 @@ def opened(audio: CheckedAudio) -> Iterator[IO[bytes]]:
                 audio.file.seek(audio.start)
     else:
         raise ValueError("nothing to upload: the audio is a URL")
+
+
+@asynccontextmanager
+async def aopened(audio: CheckedAudio) -> AsyncIterator[IO[bytes]]:
+    """:func:`opened` for ``AsyncClient``: the open, the seeks and the close run in a worker thread.
+
+    On the event loop's thread they would hold up every other task while the disk (or a network
+    file system) answers. The close and the seek back run whatever the outcome, a cancellation too.
+    """
+    if audio.path is not None:
+        handle = await anyio.to_thread.run_sync(_open_binary, audio.path)
+        try:
+            yield handle
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(handle.close)
+    elif audio.file is not None:
+        file, start = audio.file, audio.start
+        if start is not None:
+            await anyio.to_thread.run_sync(file.seek, start)
+        try:
+            yield file
+        finally:
+            if start is not None and not getattr(file, "closed", False):
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(file.seek, start)
+    else:
+        raise ValueError("nothing to upload: the audio is a URL")
+
+
+def _open_binary(path: str) -> IO[bytes]:
+    return open(path, "rb")  # closed by aopened
 
 
 def retry_hint(audio: CheckedAudio, media_url: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import anyio
+import anyio.to_thread
 
 from .._client import AsyncClient, Client
 from .._validation import (
@@ -120,9 +121,11 @@ async def aidentify_batch(
     progress = guarded_callback("on_progress", on_progress)
     if not isinstance(client, Client | AsyncClient):
         raise ValidationError("client", client, "must be a pyannoteai_identify Client or AsyncClient")
-    found = discover_inputs(inputs, manifest)
+    # Finding the inputs (folders searched, lists read) and probing the output folder are file system
+    # work: in a worker thread, so that the event loop's other tasks keep running meanwhile.
+    found = await anyio.to_thread.run_sync(discover_inputs, inputs, manifest)
     out_dir = Path(os.fspath(out)).absolute()
-    check_writable(out_dir, os.fspath(out))
+    await anyio.to_thread.run_sync(check_writable, out_dir, os.fspath(out))
     if limiter is None:
         # The budget waits on its client's clock: a simulated one's (MockAPI.client(), or a Client() built
         # under the pyannoteai_mock fixture) takes no real time; a client on real time keeps real time,

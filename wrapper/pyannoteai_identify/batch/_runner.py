@@ -282,32 +282,24 @@ class Engine:
         known = self.manifest.sources()
         taken = {name.casefold() for name in self.manifest.names()}
         fresh: list[Found] = [item for item in found if item.source not in known]
-        changed: list[tuple[int, str]] = []
-        for item in found:
-            entry = known.get(item.source)
-            if entry is None or item.kind != "file" or entry[3] not in (InputStatus.PENDING, InputStatus.FAILED):
-                continue
-            stamp = _stamp(item.source)
-            if stamp is not None and stamp != (entry[1], entry[2]):
-                changed.append((entry[0], item.source))
-
-        async def fingerprint(source: str) -> tuple[int | None, int | None, str | None, str | None]:
-            reason = refusal(source)
-            if reason is not None:
-                return None, None, None, reason
-            try:
-                stat = os.stat(source)
-                digest = await anyio.to_thread.run_sync(sha256_file, source, limiter=self._threads)
-            except OSError as error:
-                # Unreadable (permissions, an I/O error) or gone since it was found: this input
-                # fails on its own; the others go on.
-                return None, None, None, f"the file could not be read: {error}"
-            return stat.st_size, stat.st_mtime_ns, digest, None
-
+        reopened = {
+            item.source: entry
+            for item in found
+            if (entry := known.get(item.source)) is not None
+            and item.kind == "file"
+            and entry[3] in (InputStatus.PENDING, InputStatus.FAILED)
+        }
+        # Every file system call runs in a worker thread: the event loop's other tasks keep running.
+        stamps = await anyio.to_thread.run_sync(_stamps, list(reopened), limiter=self._threads)
+        changed: list[tuple[int, str]] = [
+            (entry[0], source)
+            for source, entry in reopened.items()
+            if (stamp := stamps[source]) is not None and stamp != (entry[1], entry[2])
+        ]
         results: dict[str, tuple[int | None, int | None, str | None, str | None]] = {}
 
         async def one(source: str) -> None:
-            results[source] = await fingerprint(source)
+            results[source] = await anyio.to_thread.run_sync(_fingerprint, source, limiter=self._threads)
 
         async with anyio.create_task_group() as group:
             for item in fresh:
@@ -403,13 +395,14 @@ class Engine:
             await self._fail_input(row.id, reason)
             return None
         try:
-            checked = check_audio(row.source)
+            # In a worker thread, as every stat, open and read of an input file (hashing, uploading).
+            checked = await anyio.to_thread.run_sync(check_audio, row.source, limiter=self._threads)
         except ValidationError as error:
             await self._fail_input(row.id, f"{error.rule}")
             return None
         # Uploads are named by content: the hash must be of the bytes sent. A file written again
         # since it was hashed (its size or mtime moved) is hashed again first.
-        stamp = _stamp(row.source)
+        stamp = await anyio.to_thread.run_sync(_stamp, row.source, limiter=self._threads)
         digest = row.sha256
         if digest is None or stamp != self.manifest.file_stamp(row.id):
             try:
@@ -425,7 +418,7 @@ class Engine:
             media_url = reused or await self._upload(row, checked, f"media://pyannoteai-identify/batch/{digest}")
             if media_url is None:
                 return None
-            if reused is None and _stamp(row.source) != stamp:
+            if reused is None and await anyio.to_thread.run_sync(_stamp, row.source, limiter=self._threads) != stamp:
                 # Written during the upload: what was stored may be neither version. Not recorded;
                 # the next run hashes and uploads it again.
                 logger.warning(
@@ -947,6 +940,26 @@ def _replace_reason(item: InputReport, reason: str) -> InputReport:
     from dataclasses import replace
 
     return replace(item, reason=reason)
+
+
+def _fingerprint(source: str) -> tuple[int | None, int | None, str | None, str | None]:
+    """A new input file's (size, mtime in ns, SHA-256, None), or why it is refused (blocking: run in a thread)."""
+    reason = refusal(source)
+    if reason is not None:
+        return None, None, None, reason
+    try:
+        stat = os.stat(source)
+        digest = sha256_file(source)
+    except OSError as error:
+        # Unreadable (permissions, an I/O error) or gone since it was found: this input
+        # fails on its own; the others go on.
+        return None, None, None, f"the file could not be read: {error}"
+    return stat.st_size, stat.st_mtime_ns, digest, None
+
+
+def _stamps(paths: list[str]) -> dict[str, tuple[int, int] | None]:
+    """:func:`_stamp` of each of *paths* (blocking: run in a thread)."""
+    return {path: _stamp(path) for path in paths}
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
