@@ -6,6 +6,7 @@ it, and the fixture's teardown gives real time back to the clients built after i
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -25,25 +26,32 @@ AUDIO = "https://example.com/meeting.wav"
 
 @pytest.fixture
 def real_sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
-    """Every real sleep of more than 0 s, recorded: none is slept (each is cut to 0 s), so a test that
-    fails here fails at once rather than after the delays it should not have waited."""
+    """Every real sleep of more than 0 s by the test's threads, recorded: none is slept (each is cut to
+    0 s), so a test that fails here fails at once rather than after the delays it should not have waited.
+
+    Threads that were running before the test (a session sandbox's server polls with
+    ``asyncio.sleep(0.1)``) sleep as usual and are not recorded: they are not the code under test.
+    """
     seen: list[float] = []
     real_time_sleep, real_asyncio_sleep, real_anyio_sleep = time.sleep, asyncio.sleep, anyio.sleep
+    others = {thread.ident for thread in threading.enumerate()} - {threading.get_ident()}
+
+    def slept(seconds: float) -> float:
+        """The time to sleep for real: all of it in a thread from before the test, none in the test's."""
+        if threading.get_ident() in others:
+            return seconds
+        if seconds > 0:
+            seen.append(seconds)
+        return 0
 
     def patched_time_sleep(seconds: float) -> None:
-        if seconds > 0:
-            seen.append(seconds)
-        real_time_sleep(0)
+        real_time_sleep(slept(seconds))
 
     async def patched_asyncio_sleep(seconds: float, *args: Any, **kwargs: Any) -> Any:
-        if seconds > 0:
-            seen.append(seconds)
-        return await real_asyncio_sleep(0, *args, **kwargs)
+        return await real_asyncio_sleep(slept(seconds), *args, **kwargs)
 
     async def patched_anyio_sleep(seconds: float, *args: Any, **kwargs: Any) -> Any:
-        if seconds > 0:
-            seen.append(seconds)
-        return await real_anyio_sleep(0, *args, **kwargs)
+        return await real_anyio_sleep(slept(seconds), *args, **kwargs)
 
     monkeypatch.setattr(time, "sleep", patched_time_sleep)
     monkeypatch.setattr(asyncio, "sleep", patched_asyncio_sleep)
