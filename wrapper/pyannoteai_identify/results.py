@@ -12,8 +12,8 @@ smaller than its JSON.
 Immutable means: attributes cannot be set or deleted, score maps are read-only copies (changing
 the parsed JSON afterwards changes nothing), frame scores cannot be written, and results compare
 by value (two parses of the same JSON are equal) and are unhashable, like the dicts they mirror.
-Pickle and copy keep working. ``extra`` is a read-only deep copy of the unknown keys: their values
-are plain JSON values (dicts, lists), which this result alone holds.
+Pickle (with every protocol) and copy keep working. ``extra`` is a read-only deep copy of the
+unknown keys: their values are plain JSON values (dicts, lists), which this result alone holds.
 
 Unknown keys from a newer API never cause an error: unknown output keys are kept in ``extra``,
 unknown keys inside segments are ignored, and an unknown job status is kept as a plain string.
@@ -137,6 +137,12 @@ class _Frozen:
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable: {name!r} cannot be deleted")
+
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        """The slots, as ``object.__getstate__`` gives them; defined here so that pickle's protocols
+        0 and 1 also work (``copyreg`` refuses a class with slots that relies on the default)."""
+        names = (name for cls in type(self).__mro__ for name in vars(cls).get("__slots__", ()))
+        return None, {name: getattr(self, name) for name in names if hasattr(self, name)}
 
     def __setstate__(self, state: Any) -> None:
         dict_state, slot_state = state if isinstance(state, tuple) else (state, None)
