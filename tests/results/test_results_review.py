@@ -22,6 +22,7 @@ from resultskit import dscore_refusal
 from pyannoteai_identify import Confidence, IdentifyResult, InvalidOutputError, InvalidResponseError, Segment
 from pyannoteai_identify._spec import SPEC
 from pyannoteai_identify.results import DiarizationResult, Job, VoiceprintResult, parse_job, parse_output
+from pyannoteai_identify.testing import make_identify_output
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -651,3 +652,44 @@ def test_results_and_jobs_pickle_with_every_protocol(protocol: int) -> None:
     cloned_result = pickle.loads(pickle.dumps(result, protocol))
     with pytest.raises(AttributeError):
         cloned_result.warning = "x"
+
+
+def test_talk_time_counts_overlapping_turns_of_one_label_once_in_any_order() -> None:
+    """IdentifyResult.talk_time's docstring: unmatched turns are left out, overlapping turns of one
+    label (two diarized speakers matched to one voiceprint) count once; the output need not be sorted,
+    and a zero-length turn adds nothing."""
+    turns = [
+        {"diarizationSpeaker": "SPEAKER_01", "match": "Ann Lee", "start": 5, "end": 15},
+        {"diarizationSpeaker": "SPEAKER_02", "match": None, "start": 0, "end": 30},
+        {"diarizationSpeaker": "SPEAKER_00", "match": "Ann Lee", "start": 0, "end": 10},
+        {"diarizationSpeaker": "SPEAKER_03", "match": "Bo", "start": 20, "end": 20},
+        {"diarizationSpeaker": "SPEAKER_03", "match": "Bo", "start": 16, "end": 18},
+    ]
+    result = IdentifyResult.from_dict({"identification": turns})
+    assert result.talk_time() == {"Ann Lee": 15.0, "Bo": 2.0}
+    assert list(result.talk_time()) == ["Ann Lee", "Bo"]  # longest first
+    assert [(t.start, t.end) for t in result.segments_of("Bo")] == [(16.0, 18.0), (20.0, 20.0)]
+
+
+def test_rttm_keeps_ten_fields_for_labels_with_spaces_and_keeps_non_ascii_labels() -> None:
+    """RTTM fields are separated by whitespace: a label with a space (or a no-break space) is written
+    percent-encoded, so that "Ann Lee" and "Ann_Lee" stay distinct; non-ASCII letters are kept."""
+    turns = [
+        {"diarizationSpeaker": "SPEAKER_00", "match": "Ann Lee", "start": 0, "end": 1},
+        {"diarizationSpeaker": "SPEAKER_01", "match": "Ann_Lee", "start": 1, "end": 2},
+        {"diarizationSpeaker": "SPEAKER_02", "match": "José\u00a0Núñez", "start": 2, "end": 3},
+    ]
+    lines = IdentifyResult.from_dict({"identification": turns}).to_rttm("my meeting").splitlines()
+    assert [dscore_refusal(line) for line in lines] == [None, None, None]
+    assert [line.split()[1] for line in lines] == ["my%20meeting"] * 3
+    assert [line.split()[7] for line in lines] == ["Ann%20Lee", "Ann_Lee", "José%C2%A0Núñez"]
+
+
+def test_the_repr_of_a_24_hour_result_is_short() -> None:
+    """A 30,000-turn result (24 hours) in a log line or a debugger: a short summary, not megabytes."""
+    output = make_identify_output([f"Label {i}" for i in range(10)], turns_per_speaker=3_000, confidence=True)
+    result = IdentifyResult.from_dict(output)
+    assert len(result.identification) == 30_000
+    for value in (result, result.identification, result.diarization, result.confidence):
+        assert len(repr(value)) < 1_000, type(value)
+    assert "30000" in repr(result.identification)
