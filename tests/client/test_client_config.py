@@ -112,6 +112,24 @@ async def test_a_closed_client_refuses_calls_with_an_sdk_error_and_sends_nothing
         injected.close()
 
 
+async def test_entering_a_client_already_open_in_a_with_block_is_refused_and_the_outer_block_keeps_it(
+    mode: str, make_api: MakeApi, router: respx.Router
+) -> None:
+    """A nested ``with client:`` on a client already entered: the inner block's exit closed it, so the
+    outer block's next call failed ("is closed"). As httpx refuses a second ``__enter__``, the SDK
+    refuses it with ConfigurationError naming the problem, and the client stays open for the outer block."""
+    route = router.get("/v1/test").respond(200, json=TEST_BODY)
+    api = make_api()
+    async with api.session():
+        with pytest.raises(ConfigurationError, match="already open in a 'with' block"):
+            async with api.session():
+                pass
+        await api.test()  # the outer block's client is still open
+    with pytest.raises(ConfigurationError, match="is closed: create a new one"):
+        await api.test()
+    assert route.call_count == 1
+
+
 @pytest.mark.parametrize(
     ("cls", "argument"),
     [
