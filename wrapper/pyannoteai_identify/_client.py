@@ -136,6 +136,7 @@ class _BaseClient:
     """Settings, policies and the argument checks shared by both clients."""
 
     _closed: bool = False
+    _entered: bool = False  # inside a ``with`` block (entered and not yet exited)
     #: The httpx client that sends the requests (set by each client; replaced after a fork or on a new loop).
     _http: httpx.Client | httpx.AsyncClient
 
@@ -215,6 +216,18 @@ class _BaseClient:
     def _check_open(self) -> None:
         if self._closed:
             raise ConfigurationError(f"this {type(self).__name__} is closed: create a new one")
+
+    def _enter(self) -> None:
+        """Enter a ``with`` block once: a nested one's end would close the client under the outer
+        block (httpx refuses a second ``__enter__`` too)."""
+        self._check_open()
+        if self._entered:
+            name = type(self).__name__
+            raise ConfigurationError(
+                f"this {name} is already open in a 'with' block: entering it again would close it at the "
+                f"inner block's end, under the outer one; use it as it is inside the outer block"
+            )
+        self._entered = True
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
         """Refuse pickle, ``copy.copy`` and ``copy.deepcopy`` (all go through here): a copy would share,
@@ -533,6 +546,10 @@ class Client(_BaseClient):
     pool is yours to replace. Either way, an answer about another job than the one asked for is
     refused (``InvalidResponseError``), never returned as that job's. A client cannot be pickled
     or copied (``TypeError``): create one in each process.
+
+    ``with client:`` closes the client at the block's end. Entering a client already open in a
+    ``with`` block again (a nested ``with``) is refused with ``ConfigurationError``, as httpx refuses
+    it: the inner block's end would close the client under the outer one.
     """
 
     _http: httpx.Client
@@ -601,7 +618,7 @@ class Client(_BaseClient):
         inherited.close()  # closes this process's copies of the sockets; the parent's stay open
 
     def __enter__(self) -> Self:
-        self._check_open()
+        self._enter()
         return self
 
     def __exit__(
@@ -1066,7 +1083,8 @@ class AsyncClient(_BaseClient):
     Pooled connections belong to the event loop that opened them. Used on another loop later (a
     second ``asyncio.run``, a forked child), a client that built its own pool starts a new one; with
     an ``http_client`` or ``transport`` of yours, that is yours to do. Use one client per event loop
-    at a time: one shared by loops running at once in several threads is not supported.
+    at a time: one shared by loops running at once in several threads is not supported. A nested
+    ``async with`` on a client already entered is refused (``ConfigurationError``), as with ``Client``.
     """
 
     _http: httpx.AsyncClient
@@ -1125,7 +1143,7 @@ class AsyncClient(_BaseClient):
         self._loop = loop
 
     async def __aenter__(self) -> Self:
-        self._check_open()
+        self._enter()
         return self
 
     async def __aexit__(
