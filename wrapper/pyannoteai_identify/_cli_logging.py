@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -188,6 +189,16 @@ def _level_before(name: str, held: logging.Logger) -> int:
 
 _held: dict[str, _Held] = {}
 _held_lock = threading.Lock()
+
+
+def _new_held_lock() -> None:
+    """In a forked child: a new lock (a command of another thread may have held it at the fork)."""
+    global _held_lock
+    _held_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_new_held_lock)
 
 
 def _hold(name: str, handler: _StderrHandler) -> None:

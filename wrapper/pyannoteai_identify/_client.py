@@ -21,7 +21,7 @@ import anyio
 import anyio.to_thread
 import httpx
 
-from . import _core, _flows, _timing
+from . import _core, _flows, _fork, _timing
 from ._bounded import aread_body, body_budget, read_body
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, Settings, _timeout_problem
 from ._numbers import real
@@ -168,6 +168,10 @@ class _BaseClient:
             simulated=clock is not None and sleep_given,
             http_client=lambda: self._http,
         )
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: locks another thread of the parent may have held at the fork, made anew."""
+        self._ctx.throttle.after_fork_in_child()
 
     @property
     def base_url(self) -> str:
@@ -543,8 +547,10 @@ class Client(_BaseClient):
     One client may be shared by threads. In a process forked after it was made (gunicorn
     ``--preload``, multiprocessing's fork), a client that built its own connection pool starts a
     new one before its first request there; with an ``http_client`` or ``transport`` of yours, the
-    pool is yours to replace. Either way, an answer about another job than the one asked for is
-    refused (``InvalidResponseError``), never returned as that job's. A client cannot be pickled
+    pool is yours to replace. The client's locks are made anew there too, so a fork while another
+    thread holds one (a request in flight) cannot leave the child waiting for it. Either way, an
+    answer about another job than the one asked for is refused (``InvalidResponseError``), never
+    returned as that job's. A client cannot be pickled
     or copied (``TypeError``): create one in each process.
 
     ``with client:`` closes the client at the block's end. Entering a client already open in a
@@ -596,6 +602,17 @@ class Client(_BaseClient):
         # wait starting as close() runs either is woken or sees the client closing).
         self._broker_lock = threading.Lock()
         self._broker_waiters: set[_ThreadWaiter] = set()
+        _fork.register(self)  # last: a forked child makes these locks anew (see _after_fork_in_child)
+
+    def _after_fork_in_child(self) -> None:
+        super()._after_fork_in_child()
+        self._fork_lock = threading.Lock()
+        self._broker_lock = threading.Lock()
+        self._broker_waiters = set()  # the waits of the parent's other threads, which do not run here
+        closing = threading.Event()  # its inner lock too (close() in another thread sets it under that lock)
+        if self._closing.is_set():
+            closing.set()
+        self._closing = closing
 
     def _new_http(self, transport: httpx.BaseTransport | None = None) -> httpx.Client:
         return httpx.Client(transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env)
@@ -1124,6 +1141,7 @@ class AsyncClient(_BaseClient):
         self._sleep = sleep or anyio.sleep
         # The sleeps and broker waits aclose() ends, with the event loop each runs on.
         self._waiting: dict[anyio.CancelScope, object] = {}
+        _fork.register(self)  # last: a forked child makes the throttle's lock anew (see _after_fork_in_child)
 
     def _new_http(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
         return httpx.AsyncClient(

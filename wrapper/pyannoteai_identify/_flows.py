@@ -232,6 +232,12 @@ class Throttle:
             return now
         return max(min(self._earliest(), now + bound), now)
 
+    def after_fork_in_child(self) -> None:
+        """In a forked child: a new lock (another thread of the parent may have held this one at the
+        fork), and none of the parent's reserved slots, whose threads do not run here."""
+        self._lock = threading.Lock()
+        self._waiting.clear()
+
     @property
     def generation(self) -> int:
         """How many times the budget was seen spent; a request reserved now carries this number."""
@@ -258,7 +264,7 @@ class Throttle:
     def sent(self, slot: float, at: float = -math.inf) -> None:
         """The request of *slot* went out (*at*, when that is after its slot): later slots are spaced from it."""
         with self._lock:
-            self._waiting.remove(slot)
+            self._forget(slot)
             self._last_sent = max(self._last_sent, slot, at)
 
     def extended_past(self, slot: float, generation: int) -> bool:
@@ -269,6 +275,12 @@ class Throttle:
     def release(self, slot: float) -> None:
         """The request of *slot* was abandoned before it was sent: give its place back."""
         with self._lock:
+            self._forget(slot)
+
+    def _forget(self, slot: float) -> None:
+        # A slot reserved before a fork by the forking thread itself (from a callback of its own) is
+        # gone from a child's throttle (see after_fork_in_child): nothing to remove then.
+        with contextlib.suppress(ValueError):
             self._waiting.remove(slot)
 
     def observe(

@@ -23,6 +23,7 @@ from typing import IO, TypeAlias
 import anyio.to_thread
 import httpx
 
+from . import _fork
 from ._redact import hide_secrets
 from ._validation import MAX_AUDIO_SECONDS, MAX_VOICEPRINT_AUDIO_SECONDS, CheckedAudio, check_media_url
 from .errors import ValidationError
@@ -229,6 +230,11 @@ class _PresignedQueryFilter(logging.Filter):
         super().__init__()
         self._lock = threading.Lock()
         self._hidden: Counter[str] = Counter()
+        _fork.register(self)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: a new lock (an upload of another thread may have held it at the fork)."""
+        self._lock = threading.Lock()
 
     def hide(self, url: str) -> None:
         with self._lock:

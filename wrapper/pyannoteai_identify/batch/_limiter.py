@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import anyio
 
-from .. import _timing
+from .. import _fork, _timing
 from .._numbers import real
 from .._retry import parse_retry_after
 from .._validation import DEFAULT_RATE_LIMIT
@@ -103,6 +103,11 @@ class RateLimiter:
         self._reported = False
         self._lock = threading.Lock()
         self.stats = LimiterStats()
+        _fork.register(self)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: a new lock (a request of another thread may have held it at the fork)."""
+        self._lock = threading.Lock()
 
     @property
     def per_second(self) -> float:
