@@ -116,3 +116,28 @@ def test_a_batch_on_a_client_the_code_under_test_builds_sweeps_on_the_mocks_virt
     sweeps = report.requests["status"]
     assert sweeps >= 2
     assert [s for s in pyannoteai_mock.sleeps if s == pytest.approx(SWEEP_GAP)] == [pytest.approx(SWEEP_GAP)] * sweeps
+
+
+def test_a_limiter_on_the_mocks_clock_reads_the_reset_time_on_the_mocks_wall_time(
+    pyannoteai_mock: MockAPI, real_sleeps: list[float]
+) -> None:
+    """The mock stamps its X-RateLimit-Reset (epoch seconds) on its virtual wall time, which advance()
+    moves; the limiter read it against time.time(), so after ten virtual minutes a refusal with only
+    the reset time (no Retry-After) paused the batch for its whole window (60 s) instead of ~1 s."""
+    from pyannoteai_identify import RateLimitError
+    from pyannoteai_identify.batch import RateLimiter
+
+    limiter = RateLimiter()  # built under the fixture: on the mock's clock
+    pyannoteai_mock.advance(600)
+    pyannoteai_mock.respond_with("testKey", 429)  # Retry-After: 1, and the reset one second ahead
+    with pyannoteai_mock.client(max_retries=0) as client, pytest.raises(RateLimitError) as caught:
+        client.test()
+    headers = {name: value for name, value in caught.value.headers.items() if name.lower() != "retry-after"}
+    slept = len(pyannoteai_mock.sleeps)
+
+    limiter.observe(429, headers)
+    with limiter.slot():
+        pass
+
+    assert real_sleeps == []
+    assert 0 < sum(pyannoteai_mock.sleeps[slept:]) <= 2  # until the reset: at most its rounding up
