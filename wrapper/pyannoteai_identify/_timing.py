@@ -11,6 +11,7 @@ a context variable set by the test.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,11 +21,13 @@ __all__ = ["Timing", "current", "installed"]
 
 @dataclass(frozen=True)
 class Timing:
-    """A monotonic clock and the sleeps (blocking and async) that move it."""
+    """A monotonic clock, the sleeps (blocking and async) that move it, and the Unix time on it
+    (*wall*: what an ``X-RateLimit-Reset`` of the test double is read against)."""
 
     clock: Callable[[], float]
     sleep: Callable[[float], None]
     async_sleep: Callable[[float], Awaitable[None]]
+    wall: Callable[[], float] = time.time
 
 
 _current: Timing | None = None

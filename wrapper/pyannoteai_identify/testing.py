@@ -840,6 +840,10 @@ class MockAPI:
         """The calling thread's (or task's) virtual time: its last wake-up, or the last advance()."""
         return max(self._own.get(self._floor), self._floor)
 
+    def _wall_clock(self) -> float:
+        """The Unix time on the caller's virtual clock, as the mock stamps ``createdAt`` and ``X-RateLimit-Reset``."""
+        return self._wall + self._clock()
+
     def _sleep(self, seconds: float) -> None:
         """Move the caller's virtual clock by *seconds*, and the mock's to it if that is later: the
         sleeps of concurrent callers overlap, they do not add up."""
@@ -1435,7 +1439,7 @@ def pyannoteai_mock(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequ
     api.router = router
     # Clients and rate limiters the code under test builds without a clock or sleep of their own wait
     # on the mock's virtual clock, as those of api.client() do; teardown gives real time back.
-    with router, _timing.installed(_timing.Timing(api._clock, api._sleep, api._async_sleep)):
+    with router, _timing.installed(_timing.Timing(api._clock, api._sleep, api._async_sleep, api._wall_clock)):
         yield api
     if check_all_used and not request.node.stash.get(_TEST_FAILED, False):
         api.assert_all_used()

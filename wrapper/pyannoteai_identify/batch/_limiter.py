@@ -63,15 +63,17 @@ class RateLimiter:
         per_minute: the limit assumed before the API reports one (``X-RateLimit-Limit``).
         window: the window length in seconds (the API's is one minute).
         clock: a monotonic clock (default: ``time.monotonic``); *wall* the Unix time, to read
-            ``X-RateLimit-Reset``.
+            ``X-RateLimit-Reset`` (default: ``time.time``).
         sleep, async_sleep: how :meth:`slot` and :meth:`slot_async` wait on *clock* (default:
             ``time.sleep`` and ``anyio.sleep``); a simulated clock needs its own sleeps, or a wait
             for a slot would never see its time pass.
 
     Given none of *clock*, *sleep* and *async_sleep*, a limiter built while the testing plugin's
     ``pyannoteai_mock`` fixture is active takes the mock's virtual clock and sleeps, as a
-    ``Client()`` built then does: its waits for a slot take no real time. One given any of them
-    keeps what it was given (and real time for the others).
+    ``Client()`` built then does: its waits for a slot take no real time, and, given no *wall*, it
+    reads the mock's ``X-RateLimit-Reset`` against the mock's wall time (which ``advance()`` moves).
+    One given any of *clock*, *sleep* and *async_sleep* keeps what it was given (and real time for
+    the others).
     """
 
     def __init__(
@@ -80,7 +82,7 @@ class RateLimiter:
         *,
         window: float = 60.0,
         clock: Callable[[], float] | None = None,
-        wall: Callable[[], float] = time.time,
+        wall: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
         async_sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
@@ -93,8 +95,9 @@ class RateLimiter:
         self.window = seconds
         if clock is None and sleep is None and async_sleep is None and (timing := _timing.current()) is not None:
             clock, sleep, async_sleep = timing.clock, timing.sleep, timing.async_sleep  # pyannoteai_mock's
+            wall = wall or timing.wall  # its reset times are on its own (virtual) wall time
         self._clock = clock or time.monotonic
-        self._wall = wall
+        self._wall = wall or time.time
         self._sleep = sleep
         self._async_sleep = async_sleep
         self._done: deque[float] = deque()  # times requests ended (responses arrived), oldest first
