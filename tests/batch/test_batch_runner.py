@@ -828,3 +828,98 @@ def test_a_batch_whose_audio_was_removed_after_submission_resumes_to_collect_its
     again = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
 
     assert again.counts["succeeded"] == 2 and sandbox.stats.submissions == 2
+
+
+class _SurrogateLabels:
+    """Rewrites the first job read back (``GET /v1/jobs/{id}``) so that its label "Alice" holds a lone
+    surrogate, as JSON may carry one (``"\\udcff"``): the SDK decodes it, and UTF-8 cannot encode it."""
+
+    def __init__(self) -> None:
+        self.rewritten: list[str] = []
+
+    def rewrite(self, request: httpx.Request, response: httpx.Response, body: bytes) -> httpx.Response:
+        path = request.url.path
+        if request.method != "GET" or not path.startswith("/v1/jobs/") or self.rewritten:
+            return response
+        if b'"succeeded"' not in body:
+            return response
+        self.rewritten.append(path.rsplit("/", 1)[1])
+        headers = [(k, v) for k, v in response.headers.items() if k not in ("content-length", "content-encoding")]
+        return httpx.Response(
+            response.status_code, headers=headers, content=body.replace(b'"Alice"', b'"Al\\udcffice"')
+        )
+
+
+class _SyncRewriting(httpx.BaseTransport):
+    def __init__(self, labels: _SurrogateLabels) -> None:
+        self._inner, self._labels = httpx.HTTPTransport(), labels
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        body = response.read()
+        return self._labels.rewrite(request, response, body)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _AsyncRewriting(httpx.AsyncBaseTransport):
+    def __init__(self, labels: _SurrogateLabels) -> None:
+        self._inner, self._labels = httpx.AsyncHTTPTransport(), labels
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        body = await response.aread()
+        return self._labels.rewrite(request, response, body)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _run_rewriting(mode: str, sandbox: Sandbox, inputs: list[Any], tmp_path: Path, labels: _SurrogateLabels) -> Any:
+    options: dict[str, Any] = {"manifest": tmp_path / "manifest.sqlite", "out": tmp_path / "out", "poll_interval": 0.05}
+    if mode == "sync":
+        with Client(
+            sandbox.api_key, base_url=sandbox.base_url, timeout=1.0, transport=_SyncRewriting(labels)
+        ) as client:
+            return identify_batch(client, inputs, VOICEPRINTS, **options)
+
+    async def main() -> Any:
+        from pyannoteai_identify import AsyncClient
+        from pyannoteai_identify.batch import aidentify_batch
+
+        async with AsyncClient(
+            sandbox.api_key, base_url=sandbox.base_url, timeout=1.0, transport=_AsyncRewriting(labels)
+        ) as client:
+            return await aidentify_batch(client, inputs, VOICEPRINTS, **options)
+
+    import anyio
+
+    return anyio.run(main)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_result_that_cannot_be_written_as_utf8_fails_its_input_and_the_others_go_on(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A job's output with a lone surrogate in a label (valid JSON, decoded as such) cannot be
+    written as UTF-8: write_atomic raised UnicodeEncodeError, which ended the whole run. That input
+    now fails on its own with a reason saying so (no half-written result file), the other inputs
+    are identified, the summary is written, and a rerun does not submit the billed job again."""
+    make_audio(tmp_path / "audio", 3)
+    labels = _SurrogateLabels()
+
+    report = _run_rewriting(mode, sandbox, [tmp_path / "audio"], tmp_path, labels)
+
+    assert len(labels.rewritten) == 1
+    assert report.counts["succeeded"] == 2 and sandbox.stats.submissions == 3
+    (failed,) = report.failures
+    assert failed.status == InputStatus.FAILED and failed.job_id == labels.rewritten[0]
+    assert "cannot be written as UTF-8" in (failed.reason or "")
+    name = Path(failed.source).stem
+    assert not (tmp_path / "out" / f"{name}.json").exists() and not (tmp_path / "out" / f"{name}.rttm").exists()
+    with open(report.summary_csv or "", newline="", encoding="utf-8") as handle:
+        assert [row["status"] for row in csv.DictReader(handle)].count("failed") == 1
+
+    again = _run_rewriting(mode, sandbox, [tmp_path / "audio"], tmp_path, labels)
+    assert again.counts["succeeded"] == 2 and len(again.failures) == 1 and sandbox.stats.submissions == 3
