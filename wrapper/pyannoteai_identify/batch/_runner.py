@@ -745,10 +745,23 @@ class Engine:
         shown = shown_source(row.source)
         document = {"input": shown, "jobId": job_id, "status": "succeeded", "output": result.to_dict()}
         file_id = row.name.replace("/", "__")
+        json_text, rttm_text = json.dumps(document, ensure_ascii=False), result.to_rttm(file_id)
+        unwritable = _not_utf8(json_text) or _not_utf8(rttm_text)
+        if unwritable is not None:
+            # Checked before either file is written: no half result on disk. Fetching it again would
+            # give the same text, and submitting it again would bill it again: the input fails for good.
+            self._finish_watching(job_id)
+            reason = (
+                f"the job succeeded but its result cannot be written as UTF-8: its text holds {unwritable} "
+                "(an unpaired surrogate, in a label or another string of the output); read it with get_job"
+            )
+            await self._store(self.manifest.record_job_end, job_id, InputStatus.FAILED, JobStatus.SUCCEEDED, reason)
+            self._stage(input_id, "failed")
+            return
 
         def write() -> None:
-            write_atomic(json_path, json.dumps(document, ensure_ascii=False))
-            write_atomic(rttm_path, result.to_rttm(file_id))
+            write_atomic(json_path, json_text)
+            write_atomic(rttm_path, rttm_text)
 
         try:
             await anyio.to_thread.run_sync(write, limiter=self._threads)
@@ -934,6 +947,15 @@ class Engine:
             halted=self.halted,
             throttled=self.limiter.stats.throttled,
         )
+
+
+def _not_utf8(text: str) -> str | None:
+    """None when *text* can be written as UTF-8; else its first character that cannot, escaped (ASCII)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return ascii(error.object[error.start : error.end])
+    return None
 
 
 def _replace_reason(item: InputReport, reason: str) -> InputReport:
