@@ -98,3 +98,41 @@ async def test_a_refused_path_is_checked_off_the_event_loop_and_nothing_is_sent(
     assert not router.calls
     assert work.kinds() == {"stat"}
     assert work.on(threading.get_ident()) == []
+
+
+async def test_aclose_in_another_task_while_the_upload_opens_its_file_raises_the_sdks_error(
+    router: respx.Router,
+) -> None:
+    """The file is now opened (and seeked back) in a worker thread, after the client was checked
+    open: an ``aclose()`` by another task meanwhile (a service shutting down) left the upload to
+    send on a closed httpx client, and the caller got httpx's bare ``RuntimeError('Cannot send a
+    request, as the client has been closed.')``, which an ``except PyannoteAIError`` does not catch.
+    It is the SDK's ConfigurationError, as with ``Client``, and nothing reaches storage."""
+    import io
+
+    import anyio.from_thread
+
+    from pyannoteai_identify import ConfigurationError, PyannoteAIError
+
+    presigned = threading.Event()
+
+    def media_input(request: httpx.Request) -> httpx.Response:
+        presigned.set()
+        return httpx.Response(201, json={"url": PRESIGNED_URL})
+
+    router.post("/v1/media/input").mock(side_effect=media_input)
+    put = router.put(PRESIGNED_URL).respond(200)
+    client = _client(router)
+    closed: list[bool] = []
+
+    class ClosedWhileOpening(io.BytesIO):
+        def seek(self, offset: int, whence: int = 0) -> int:
+            if presigned.is_set() and not closed:  # the upload's own seek, in its worker thread
+                closed.append(True)
+                anyio.from_thread.run(client.aclose)  # another task of the loop closes the client
+            return super().seek(offset, whence)
+
+    with pytest.raises(PyannoteAIError) as raised:
+        await client.upload(ClosedWhileOpening(b"x" * 3000))
+    assert isinstance(raised.value, ConfigurationError) and "closed" in str(raised.value)
+    assert not put.called
