@@ -1201,7 +1201,7 @@ class AsyncClient(_BaseClient):
         if isinstance(step, _flows.Send):
             # auth=None: the key authenticates; a caller's http_client auth would replace it.
             # follow_redirects=False: the API's redirect is an error, whatever the http_client follows.
-            response = await self._http.send(step.request, stream=True, auth=None, follow_redirects=False)
+            response = await self._asend(step.request, follow_redirects=False)
             return await self._aread(response, step.body_seconds)
         if isinstance(step, _flows.Parse):
             if step.size > PARSE_OFF_LOOP_BYTES:
@@ -1228,13 +1228,30 @@ class AsyncClient(_BaseClient):
         try:
             # auth=None: the presigned URL carries its own; the caller's credentials stay off storage.
             request = self._upload_request(step, body)
-            return await self._aread(await self._http.send(request, stream=True, auth=None))
+            return await self._aread(await self._asend(request))
         finally:
             if step.audio.start is not None:  # a seekable file object, put back where it was next
                 # Waited for in a worker thread: the read may last (a file over a network),
                 # and the event loop's other tasks run meanwhile.
                 with anyio.CancelScope(shield=True):
                     await anyio.to_thread.run_sync(body.settle)
+
+    async def _asend(self, request: httpx.Request, **options: Any) -> httpx.Response:
+        """Send *request* streamed, with no auth of the http_client's.
+
+        aclose() in another task while this one waited on a worker thread (the upload's file opened
+        there) makes httpx refuse to send (a bare RuntimeError): that is the SDK's
+        ConfigurationError, and nothing was sent.
+        """
+        try:
+            return await self._http.send(request, stream=True, auth=None, **options)
+        except RuntimeError:
+            if not self._closed:
+                raise
+        raise ConfigurationError(
+            f"this AsyncClient was closed by another task before {request.method} {request.url.path} was sent "
+            "(nothing was sent): create a new one"
+        )
 
     @contextlib.contextmanager
     def _cut_short_by_aclose(self) -> Iterator[None]:
