@@ -296,3 +296,51 @@ def test_a_compressed_job_url_under_the_cap_is_fetched_exactly(monkeypatch: pyte
     offline = httpx.Client(transport=httpx.MockTransport(answer))
     monkeypatch.setattr(_fetch, "loopback_client", lambda timeout, *, loopback_only=True: offline)
     assert bytes(_fetch._fetch("http://127.0.0.1:9/a.wav", len(audio)) or b"") == audio
+
+
+def test_webhook_deliveries_advertise_only_the_codings_the_sandbox_decodes(
+    sandbox: Sandbox, client: httpx.Client, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """httpx's default Accept-Encoding lists br and zstd when brotli/zstandard are installed (as
+    the SDK's own API requests strip them): a receiver that honours it answers br or zstd, which the
+    delivery now refuses to decode, so a 200 became a failed attempt, retried three times."""
+    monkeypatch.setattr(httpx._client, "ACCEPT_ENCODING", "gzip, deflate, br, zstd")
+    _submit(client, receiver.url)
+    _end_jobs(sandbox)
+    (delivery,) = receiver.wait(1)
+    accepted = {coding.split(";")[0].strip() for coding in delivery.headers["Accept-Encoding"].split(",")}
+    assert accepted <= {"gzip", "deflate", "identity"}, delivery.headers["Accept-Encoding"]
+
+
+def test_a_job_url_fetch_advertises_only_the_codings_the_sandbox_decodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audio fetch's twin: a loopback media server that honours ``br`` (httpx lists it when
+    brotli is installed) answered with a body the fetch refuses, and the job failed with "Could not
+    load audio"."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    monkeypatch.setattr(httpx._client, "ACCEPT_ENCODING", "gzip, deflate, br, zstd")
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.headers.get("Accept-Encoding", ""))
+            self.send_response(200)
+            self.send_header("Content-Length", "5")
+            self.end_headers()
+            self.wfile.write(b"audio")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        assert _fetch._fetch(f"http://127.0.0.1:{server.server_address[1]}/a.wav", 1024) == b"audio"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    (accept,) = asked
+    assert {coding.split(";")[0].strip() for coding in accept.split(",")} <= {"gzip", "deflate", "identity"}, accept
