@@ -7,8 +7,8 @@ The sandbox never reaches the internet. A job URL is read from:
 * any other ``http(s)`` URL whose host is a loopback address (``127.0.0.0/8``, ``::1``,
   ``localhost``): fetched, with a 10 s timeout (per read and in all), at most 2 redirects (each to
   loopback) and the upload size cap (a gzip or deflate file is decoded a step at a time, so it never
-  expands past the cap in memory; br and zstd are refused); the fetch runs after the job was
-  created (see :mod:`._work`);
+  expands past the cap in memory; only gzip and deflate are asked for, br and zstd are refused); the
+  fetch runs after the job was created (see :mod:`._work`);
 * anything else: nothing, and the job fails with "Could not load audio".
 """
 
@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from .._bounded import iter_decoded
+from .._bounded import accept_encoding, iter_decoded
 from .._config import is_loopback
 from ._state import SandboxState
 
@@ -60,15 +60,19 @@ def loopback_client(timeout: float, *, loopback_only: bool = True) -> httpx.Clie
     """An httpx client for the sandbox's own outgoing requests (job audio, webhook deliveries).
 
     Proxy settings from the environment are ignored and at most 2 redirects are followed; unless
-    *loopback_only* is False, every host, redirects included, must be a loopback address.
+    *loopback_only* is False, every host, redirects included, must be a loopback address. Its
+    ``Accept-Encoding`` lists only the codings the sandbox decodes a bounded step at a time (httpx's
+    lists br and zstd too when brotli/zstandard are installed, which the reads refuse).
     """
-    return httpx.Client(
+    client = httpx.Client(
         timeout=timeout,
         follow_redirects=True,
         max_redirects=2,
         trust_env=False,
         event_hooks={"request": [loopback_guard] if loopback_only else []},
     )
+    client.headers["Accept-Encoding"] = accept_encoding(client.headers["Accept-Encoding"])
+    return client
 
 
 Trace = Callable[[str, dict[str, Any]], None]
