@@ -308,3 +308,39 @@ def test_api_requests_advertise_only_the_codings_the_sdk_decodes_within_the_cap(
             client.test()
         http.close()
     assert [request.headers["Accept-Encoding"] for request in sent] == ["gzip, deflate", "gzip;q=0.9"]
+
+
+def _codings_allowed(accept: str, offered: tuple[str, ...]) -> set[str]:
+    """The codings of *offered* a server may pick under *accept* (RFC 9110 §12.5.3: a listed coding
+    with q=0 is refused, ``*`` stands for every coding not listed)."""
+    weights: dict[str, float] = {}
+    for part in accept.split(","):
+        name, _, params = part.strip().partition(";")
+        q = float(params.strip().removeprefix("q=")) if params.strip().startswith("q=") else 1.0
+        weights[name.strip().lower()] = q
+    star = weights.get("*", 0.0)
+    return {coding for coding in offered if weights.get(coding, star) > 0}
+
+
+@pytest.mark.parametrize("accept", ["*", "gzip, *;q=0.5"])
+def test_a_callers_wildcard_accept_encoding_does_not_let_the_api_pick_br_or_zstd(
+    monkeypatch: pytest.MonkeyPatch, accept: str
+) -> None:
+    """A caller's ``Accept-Encoding: *`` (any coding) was passed on as it was: a server (a CDN in front
+    of the API) may then answer br or zstd, which the SDK refuses undecoded, so every call failed as a
+    transport failure. The SDK keeps the caller's choice but rules the two out explicitly."""
+    from pyannoteai_identify import Client
+
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"status": "OK", "message": "ok"})
+
+    http = httpx.Client(transport=httpx.MockTransport(answer), headers={"Accept-Encoding": accept})
+    with Client(api_key="k", http_client=http) as client:
+        client.test()
+    http.close()
+    (request,) = sent
+    allowed = _codings_allowed(request.headers["Accept-Encoding"], ("gzip", "deflate", "br", "zstd"))
+    assert allowed == {"gzip", "deflate"}, request.headers["Accept-Encoding"]
