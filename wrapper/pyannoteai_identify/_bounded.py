@@ -153,9 +153,13 @@ async def aiter_decoded(response: httpx.Response) -> AsyncGenerator[bytes]:
 @functools.lru_cache(maxsize=16)
 def accept_encoding(value: str) -> str:
     """An ``Accept-Encoding`` *value* without the codings the SDK refuses (br, zstd); ``identity``
-    if nothing else is left."""
+    if nothing else is left. A ``*`` (any coding not listed) is kept with the refused ones listed
+    after it at ``q=0``, so that it cannot stand for them."""
     kept = [part.strip() for part in value.split(",") if part.split(";")[0].strip().lower() not in _UNBOUNDED]
-    return ", ".join(part for part in kept if part) or "identity"
+    kept = [part for part in kept if part]
+    if any(part.split(";")[0].strip() == "*" for part in kept):
+        kept += [f"{coding};q=0" for coding in sorted(_UNBOUNDED)]
+    return ", ".join(kept) or "identity"
 
 
 class ResponseTooSlow(httpx.ReadTimeout):
