@@ -390,3 +390,18 @@ def test_an_unrecognized_option_does_not_echo_the_secret_after_it(
     run = run_cli(capsys, "jobs", f"--api-kye={API_KEY}")
     assert run.code == USAGE
     assert "unrecognized arguments: --api-kye=<a value of 23 characters, not shown>" in run.err
+
+
+def test_job_as_json_keeps_every_key_of_a_failed_jobs_output(
+    env: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`job ID --format json` of a failed job wrote only `error` and `warning` of its output: a newer
+    API's `errorCode` was dropped, though the document is the output as the API sent it."""
+    sent = {"error": "Could not decode the audio", "errorCode": "AUDIO_DECODE", "warning": "short"}
+    failed = parse_job({"jobId": "job-failed", "status": "failed", "output": sent})
+    monkeypatch.setattr(Client, "get_job", lambda self, job_id, **_: failed)
+
+    run = run_cli(capsys, "job", "job-failed", "--format", "json")
+
+    assert run.code == FAILED
+    assert json.loads(run.out) == {"jobId": "job-failed", "status": "failed", "output": sent}
