@@ -43,3 +43,23 @@ def test_a_failed_jobs_unknown_output_keys_are_kept_in_extra(status: str) -> Non
     )
     assert job.output is not None and job.error == "Could not decode the audio"
     assert dict(job.output.extra) == {"errorCode": "AUDIO_DECODE", "details": {"at": 3}}
+
+
+@pytest.mark.parametrize("kind", ["identify", "voiceprint", "diarization"])
+def test_from_dict_refuses_a_whole_job_document_saying_to_pass_its_output(kind: str) -> None:
+    """DiarizationResult.from_dict of ``{jobId, status, output}`` (the CLI's ``job --format json``)
+    gave an empty result; IdentifyResult.from_dict named a missing field. Every one now says what was
+    passed and what to pass instead."""
+    document = {"jobId": "job-1", "status": "succeeded", "output": _OUTPUTS[kind]}
+    cls = _CLASSES[kind]
+    with pytest.raises(InvalidOutputError, match=r"a whole job document .*pass job\[\"output\"\]"):
+        cls.from_dict(document)
+    assert cls.from_dict(document["output"]) == cls.from_dict(json.loads(json.dumps(_OUTPUTS[kind])))
+
+
+@pytest.mark.parametrize("kind", ["identify", "voiceprint", "diarization"])
+def test_from_dict_keeps_reading_an_output_whose_unknown_keys_are_those_of_a_job_document(kind: str) -> None:
+    """An output that has its own keys is an output, whatever unknown keys it also carries."""
+    output = {**_OUTPUTS[kind], "jobId": "job-1", "status": "done", "output": {}}
+    result = _CLASSES[kind].from_dict(output)
+    assert dict(result.extra) == {"jobId": "job-1", "status": "done", "output": {}}
