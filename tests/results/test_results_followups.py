@@ -63,3 +63,12 @@ def test_from_dict_keeps_reading_an_output_whose_unknown_keys_are_those_of_a_job
     output = {**_OUTPUTS[kind], "jobId": "job-1", "status": "done", "output": {}}
     result = _CLASSES[kind].from_dict(output)
     assert dict(result.extra) == {"jobId": "job-1", "status": "done", "output": {}}
+
+
+def test_the_repr_of_a_failed_jobs_output_shows_its_error_cut_short() -> None:
+    """repr(job.output) of a failed job was ``DiarizationResult(segments=0, speakers=[])``: the error,
+    which is all that output holds, was hidden."""
+    job = parse_job({"jobId": "job-1", "status": "failed", "output": {"error": "Could not decode the audio"}})
+    assert "error='Could not decode the audio'" in repr(job.output)
+    long = parse_job({"jobId": "job-1", "status": "failed", "output": {"error": "x" * 100_000}})
+    assert "error='xxx" in repr(long.output) and len(repr(long.output)) < 200
