@@ -72,3 +72,25 @@ def test_the_repr_of_a_failed_jobs_output_shows_its_error_cut_short() -> None:
     assert "error='Could not decode the audio'" in repr(job.output)
     long = parse_job({"jobId": "job-1", "status": "failed", "output": {"error": "x" * 100_000}})
     assert "error='xxx" in repr(long.output) and len(repr(long.output)) < 200
+
+
+@pytest.mark.parametrize("forced", ["identify", "voiceprint", "diarization"])
+@pytest.mark.parametrize("sent", ["identify", "voiceprint", "diarization"])
+def test_a_result_parsed_with_a_forced_kind_reads_back_its_own_dict(forced: JobKind, sent: str) -> None:
+    """``get_job(kind="diarization")`` on an output with ``voiceprint`` kept it in ``extra``, and
+    ``DiarizationResult.from_dict(result.to_dict())`` then refused it as a voiceprint output."""
+    output = {**_OUTPUTS[forced], **{key: value for key, value in _OUTPUTS[sent].items() if key != "diarization"}}
+    job = parse_job({"jobId": "job-1", "status": "succeeded", "output": output}, kind=forced)
+    result = job.output
+    assert type(result) is _CLASSES[forced]
+    assert type(result).from_dict(result.to_dict()) == result
+    assert type(result).from_dict(json.loads(result.to_json())) == result
+
+
+@pytest.mark.parametrize("status", ["failed", "canceled"])
+def test_a_failed_jobs_output_reads_back_its_own_dict(status: str) -> None:
+    """A failed job's output, with unknown keys of any output type, reads back from its own dict."""
+    output = {"error": "boom", "errorCode": "E1", "voiceprint": "partial", "identification": []}
+    result = parse_job({"jobId": "job-1", "status": status, "output": output}).output
+    assert isinstance(result, DiarizationResult)
+    assert DiarizationResult.from_dict(result.to_dict()) == result
