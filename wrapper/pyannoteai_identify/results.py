@@ -877,7 +877,8 @@ class Job(_Frozen, Generic[R]):
         """The API's error text (``output.error``) of a failed or canceled job, else None.
 
         The API puts it in ``output`` even for a job that has no result, so ``output`` of such a
-        job holds only ``error`` and ``warning``; this reads it without looking there.
+        job holds only ``error`` and ``warning`` (and any other key the API sent, in its ``extra``);
+        this reads it without looking there.
         """
         return None if self.output is None else self.output.error
 
@@ -1390,8 +1391,9 @@ def parse_job(data: Any, kind: JobKind | None = None) -> Job[Result]:
 
     *kind* is what the caller knows about the job (the client remembers what it submitted); it wins
     over the output keys, so an identify job always comes back as an identify job. Output is parsed
-    only for a succeeded job; a failed job's ``output.error`` is kept as ``DiarizationResult.error``
-    of a generic output when its kind is unknown.
+    only for a succeeded job; the output of a job that has not succeeded (a failed job's
+    ``output.error``) is a ``DiarizationResult`` whatever its kind, holding its ``error`` and
+    ``warning``, and every other key it has in ``extra``.
     """
     if not isinstance(data, Mapping):
         raise _bad("body", f"expected a JSON object, got {type(data).__name__}")
@@ -1414,6 +1416,7 @@ def parse_job(data: Any, kind: JobKind | None = None) -> Job[Result]:
             output = DiarizationResult(
                 warning=_optional_text(raw_output, "warning", "output."),
                 error=_optional_text(raw_output, "error", "output."),
+                extra={k: v for k, v in raw_output.items() if k not in _SHARED_KEYS},
             )
     # Job(...), not Job[Result](...): calling the subscripted alias only adds an attempt to set
     # __orig_class__, which a _Frozen object refuses (AttributeError, swallowed by typing), so the
