@@ -549,9 +549,14 @@ class _Output(_Frozen, ABC):
         """Parse the ``output`` mapping of a job of this type (from a poll, a webhook, or ``to_dict()``).
 
         Raises InvalidOutputError (a ValueError) naming the field when the mapping breaks the
-        contract, or when its keys show another type's output (which this type would read as an
-        empty result).
+        contract, when its keys show another type's output (which this type would read as an
+        empty result), or when it is a whole job document (``jobId``, ``status`` and ``output``,
+        and no key of any output: pass ``job["output"]``).
         """
+        if isinstance(output, Mapping) and _is_job_document(output):
+            raise _bad(
+                "output", 'this is a whole job document (jobId, status, output), not an output: pass job["output"]'
+            )
         kind = infer_kind(output) if isinstance(output, Mapping) else None
         if kind is not None and kind != cls._kind:
             # Read as this type, another type's output would give an empty result, not an error.
@@ -1268,6 +1273,16 @@ def _kind_markers() -> tuple[tuple[JobKind, frozenset[str]], ...]:
 
 
 _KIND_MARKERS = _kind_markers()
+
+#: Every key of every output shape, from the parsers' lists (checked against the contract).
+_OUTPUT_KEYS = _IDENTIFY_KEYS | _VOICEPRINT_KEYS
+
+
+def _is_job_document(data: Mapping[str, Any]) -> bool:
+    """True for a whole job (``GET /v1/jobs/{id}``'s body, the CLI's ``job --format json``): it has
+    ``jobId``, ``status`` and ``output`` and no key of any output, so an output carrying those as
+    unknown keys next to its own is still an output."""
+    return "jobId" in data and "status" in data and "output" in data and _OUTPUT_KEYS.isdisjoint(data)
 
 
 def _common(output: Mapping[str, Any], prefix: str, labels: dict[Any, Any]) -> dict[str, Any]:
