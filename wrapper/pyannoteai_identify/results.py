@@ -52,7 +52,7 @@ from typing import (
 
 from ._contract import SpecReader
 from ._numbers import real
-from .errors import InvalidOutputError, _unprintable
+from .errors import InvalidOutputError, _cut, _unprintable
 
 logger = logging.getLogger("pyannoteai_identify")
 __all__ = [
@@ -529,6 +529,16 @@ def _rttm(rows: Iterable[tuple[str, float, float]], file_id: str) -> str:
     return buffer.getvalue()
 
 
+#: How many characters of an output's error its repr shows.
+_REPR_ERROR_CHARS = 80
+
+
+def _error_shown(error: str | None) -> str:
+    """The error part of a result's repr: nothing without one, else its text cut short. The output of
+    a failed job holds its error alone, which a repr without it hid."""
+    return "" if error is None else f", error={_cut(error, _REPR_ERROR_CHARS)!r}"
+
+
 class _Output(_Frozen, ABC):
     """Behaviour shared by the three output types: immutable, equal when every field is equal."""
 
@@ -663,7 +673,8 @@ class DiarizationResult(_Diarized):
         return data
 
     def __repr__(self) -> str:
-        return f"DiarizationResult(segments={len(self.diarization)}, speakers={sorted(self.talk_time())})"
+        shown = f"segments={len(self.diarization)}, speakers={sorted(self.talk_time())}"
+        return f"DiarizationResult({shown}{_error_shown(self.error)})"
 
 
 class IdentifyResult(_Diarized):
@@ -772,7 +783,7 @@ class IdentifyResult(_Diarized):
         return data
 
     def __repr__(self) -> str:
-        return f"IdentifyResult(turns={len(self.identification)}, speakers={self.speakers})"
+        return f"IdentifyResult(turns={len(self.identification)}, speakers={self.speakers}{_error_shown(self.error)})"
 
 
 class VoiceprintResult(_Output):
@@ -806,7 +817,7 @@ class VoiceprintResult(_Output):
         return data
 
     def __repr__(self) -> str:
-        return f"VoiceprintResult(voiceprint=<{len(self.voiceprint)} chars>)"
+        return f"VoiceprintResult(voiceprint=<{len(self.voiceprint)} chars>{_error_shown(self.error)})"
 
 
 Result: TypeAlias = IdentifyResult | VoiceprintResult | DiarizationResult
