@@ -564,7 +564,7 @@ def test_a_huge_key_or_int_in_a_response_gives_a_short_invalid_response_error() 
 @pytest.mark.parametrize(
     ("cls", "output", "kind"),
     [
-        (VoiceprintResult, {"voiceprint": "vp", "identification": []}, "identify"),
+        (VoiceprintResult, {"identification": []}, "identify"),
         (DiarizationResult, {"identification": [], "voiceprints": []}, "identify"),
         (DiarizationResult, {"voiceprint": "vp"}, "voiceprint"),
         (IdentifyResult, {"voiceprint": "vp"}, "voiceprint"),

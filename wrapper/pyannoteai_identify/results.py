@@ -559,8 +559,8 @@ class _Output(_Frozen, ABC):
         """Parse the ``output`` mapping of a job of this type (from a poll, a webhook, or ``to_dict()``).
 
         Raises InvalidOutputError (a ValueError) naming the field when the mapping breaks the
-        contract, when its keys show another type's output (which this type would read as an
-        empty result), or when it is a whole job document (``jobId``, ``status`` and ``output``,
+        contract, when its keys show another type's output and none of this type's (which this type
+        would read as an empty result), or when it is a whole job document (``jobId``, ``status`` and ``output``,
         and no key of any output: pass ``job["output"]``).
         """
         if isinstance(output, Mapping) and _is_job_document(output):
@@ -568,8 +568,11 @@ class _Output(_Frozen, ABC):
                 "output", 'this is a whole job document (jobId, status, output), not an output: pass job["output"]'
             )
         kind = infer_kind(output) if isinstance(output, Mapping) else None
-        if kind is not None and kind != cls._kind:
-            # Read as this type, another type's output would give an empty result, not an error.
+        if kind is not None and kind != cls._kind and _OWN_MARKERS[cls._kind].isdisjoint(output):
+            # Read as this type, another type's output would give an empty result, not an error. One
+            # that also has a key of this type is read as this type, the other's keys kept in `extra`:
+            # that is what to_dict() writes for a result parsed as this type (a kind the caller
+            # forced) from an output with those keys, which must read back.
             raise _bad("output", f"its keys make it {_an(kind)} output, not {_an(cls._kind)} one")
         return cast(Self, _PARSERS[cls._kind](output, "output."))
 
@@ -1284,6 +1287,7 @@ def _kind_markers() -> tuple[tuple[JobKind, frozenset[str]], ...]:
 
 
 _KIND_MARKERS = _kind_markers()
+_OWN_MARKERS = dict(_KIND_MARKERS)
 
 #: Every key of every output shape, from the parsers' lists (checked against the contract).
 _OUTPUT_KEYS = _IDENTIFY_KEYS | _VOICEPRINT_KEYS
