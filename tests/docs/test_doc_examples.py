@@ -3,6 +3,7 @@ receiver examples the README repeats from docs/webhooks.md stay word for word th
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -72,3 +73,33 @@ def test_the_testing_guide_s_examples_pass_under_pytest(tmp_path: Path, number: 
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _text_writes_without_encoding(block: str) -> list[str]:
+    """The calls in *block* that write text in the locale's encoding: ``write_text`` or a text-mode
+    ``open(..., "w"/"a"/"x")`` without ``encoding=``."""
+    found = []
+    for node in ast.walk(ast.parse(block)):
+        if not isinstance(node, ast.Call) or any(keyword.arg == "encoding" for keyword in node.keywords):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        modes = [*node.args, *(keyword.value for keyword in node.keywords if keyword.arg == "mode")]
+        text_mode = any(
+            isinstance(mode, ast.Constant)
+            and isinstance(mode.value, str)
+            and bool(set(mode.value) & set("wax"))
+            and "b" not in mode.value
+            for mode in modes
+        )
+        if name == "write_text" or (name == "open" and text_mode):
+            found.append(ast.unparse(node))
+    return found
+
+
+@pytest.mark.parametrize(
+    "document", ["README.md", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))]
+)
+def test_the_documentations_examples_write_text_files_as_utf_8(document: str) -> None:
+    """The README wrote RTTM with ``Path(...).write_text(...)``, in the locale's encoding: a non-ASCII
+    label (``José``) raised UnicodeEncodeError on Windows (cp1252 and the like)."""
+    assert [call for block in _python_blocks(document) for call in _text_writes_without_encoding(block)] == []
