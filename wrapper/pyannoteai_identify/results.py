@@ -886,7 +886,7 @@ class Job(_Frozen, Generic[R]):
     def result(self) -> R | None:
         """The parsed output of a succeeded job, typed by its kind (a ``Job[IdentifyResult]``'s is an
         ``IdentifyResult``); None before it succeeds, and when it failed or was canceled, whose
-        ``output`` holds only the error (see :attr:`error`)."""
+        ``output`` holds the error (see :attr:`error`) and any other key the API sent in its ``extra``."""
         if self.status != JobStatus.SUCCEEDED:
             return None
         return cast(R, self.output)
