@@ -1,8 +1,10 @@
-"""Which thread touches a local file: ``os.stat``, ``open`` and the file's reads, seeks and closes.
+"""Which thread touches a local file: ``os.stat``, ``open`` and the file's reads, seeks and closes;
+and which thread talks to an SQLite database (opening it, each statement, closing it).
 
 An async call must leave this work to a worker thread, so that the event loop's other tasks keep
 running while a disk (or a network file system) answers. :class:`FileWork` records, for the files it
-watches, the thread of each such call; a test compares them to the event loop's thread.
+watches, the thread of each such call, and :class:`SqliteWork` that of every SQLite call of the
+connections opened after it; a test compares them to the event loop's thread.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import builtins
 import io
 import os
+import sqlite3
 import threading
 from typing import Any
 
@@ -106,3 +109,40 @@ class RecordedBytes(io.BytesIO):
     def tell(self) -> int:
         self._work.record("file.tell")
         return super().tell()
+
+
+class SqliteWork:
+    """Records ``(what, thread id)`` for every ``sqlite3.connect``, every statement run (``BEGIN``,
+    ``COMMIT``, ``SELECT``, ``PRAGMA``... as SQLite's trace callback reports them, on the thread that
+    runs them) and every ``close`` of the connections opened while it is installed."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self._lock = threading.Lock()
+        real_connect = sqlite3.connect
+        work = self
+
+        class RecordedConnection(sqlite3.Connection):
+            def close(self) -> None:
+                work.record("close")
+                super().close()
+
+        def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+            self.record("connect")
+            kwargs.setdefault("factory", RecordedConnection)
+            db = real_connect(*args, **kwargs)
+            db.set_trace_callback(lambda statement: self.record(" ".join(statement.split()[:2])))
+            return db
+
+        monkeypatch.setattr(sqlite3, "connect", connect)
+
+    def record(self, what: str) -> None:
+        with self._lock:
+            self.calls.append((what, threading.get_ident()))
+
+    def on(self, thread: int) -> list[str]:
+        """The calls made on *thread* (the event loop's): what an async call must not do there."""
+        return [what for what, ident in self.calls if ident == thread]
+
+    def kinds(self) -> set[str]:
+        return {what.split()[0] for what, _ in self.calls}
