@@ -136,9 +136,12 @@ async def aidentify_batch(
             if sleep is None
             else RateLimiter(clock=client._ctx.clock, async_sleep=sleep)
         )
-    with Manifest(manifest) as state:
+    # Opening the manifest (its lock file, the database, its schema), every call to it and closing it
+    # run in worker threads too: SQLite reads, commits and syncs the file meanwhile.
+    state = await anyio.to_thread.run_sync(Manifest, manifest)
+    try:
         fingerprint, description = options.fingerprint()
-        state.bind_settings(fingerprint, description)
+        await anyio.to_thread.run_sync(state.bind_settings, fingerprint, description)
         engine = Engine(client, options, state, out_dir, tuning, limiter, broker, progress)
         try:
             return await engine.run(found)
@@ -146,6 +149,10 @@ async def aidentify_batch(
             # The engine's tasks fail inside a task group; callers catch errors by type (the CLI maps
             # APIConnectionError to exit 4), so the first one is raised itself, the group as its cause.
             raise _first_error(group) from group
+    finally:
+        # Shielded: a cancelled run still closes its manifest and releases its lock.
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(state.close)
 
 
 def discover_inputs(inputs: Sequence[str | os.PathLike[str]], manifest: str | os.PathLike[str]) -> list[Found]:

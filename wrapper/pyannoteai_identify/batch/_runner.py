@@ -174,6 +174,7 @@ class Engine:
         self._anchor: str | None = None
         self._anchor_lock = anyio.Lock()
         self._submit_lock = anyio.Lock()
+        # Every manifest call (read or write) runs in a worker thread, one at a time: see ``_store``.
         self._writer = anyio.CapacityLimiter(1)
         self._last_job: str | None = None
         self._wake = anyio.Event()
@@ -279,8 +280,8 @@ class Engine:
     # --- phase 1: inputs ---------------------------------------------------------------------
 
     async def add_inputs(self, found: Sequence[Found]) -> None:
-        known = self.manifest.sources()
-        taken = {name.casefold() for name in self.manifest.names()}
+        known = await self._store(self.manifest.sources)
+        taken = {name.casefold() for name in await self._store(self.manifest.names)}
         fresh: list[Found] = [item for item in found if item.source not in known]
         reopened = {
             item.source: entry
@@ -315,19 +316,19 @@ class Engine:
                 continue
             size, mtime, digest, reason = results[item.source]
             new_rows.append(NewInput(item.source, "file", name, size, mtime, digest, reason=reason))
-        self.manifest.add_inputs(new_rows)
+        await self._store(self.manifest.add_inputs, new_rows)
         for input_id, source in changed:
             size, mtime, digest, reason = results[source]
             if size is not None and mtime is not None and digest is not None:
-                self.manifest.refresh_file(input_id, size, mtime, digest, reason)
+                await self._store(self.manifest.refresh_file, input_id, size, mtime, digest, reason)
             elif reason is not None:
-                self.manifest.record_input_failure(input_id, reason)
+                await self._store(self.manifest.record_input_failure, input_id, reason)
 
     # --- phase 3: reconcile ------------------------------------------------------------------
 
     async def reconcile(self) -> None:
         """Settle every input left in ``submitting``: back to pending if proven job-less, else uncertain."""
-        rows = self.manifest.rows(InputStatus.SUBMITTING)
+        rows = await self._store(self.manifest.rows, InputStatus.SUBMITTING)
         if not rows:
             return
         # A request sent just before a crash may still be in the API's hands: let it land first.
@@ -363,10 +364,11 @@ class Engine:
                 break
             seen.add(next_cursor)
             cursor = next_cursor
-        decisions = decide(
-            [Pending(row.id, row.anchor) for row in rows], listed, self.manifest.claimed_jobs(), complete=complete
+        claimed = await self._store(self.manifest.claimed_jobs)
+        decisions = decide([Pending(row.id, row.anchor) for row in rows], listed, claimed, complete=complete)
+        await self._store(
+            self.manifest.resolve_uncertain, {key: (d.status, d.reason, d.candidate) for key, d in decisions.items()}
         )
-        self.manifest.resolve_uncertain({key: (d.status, d.reason, d.candidate) for key, d in decisions.items()})
         for input_id, decision in decisions.items():
             logger.warning("input %d: %s", input_id, decision.reason)
             self._stage(input_id, "failed" if decision.status == InputStatus.UNCERTAIN else "pending")
@@ -404,7 +406,7 @@ class Engine:
         # since it was hashed (its size or mtime moved) is hashed again first.
         stamp = await anyio.to_thread.run_sync(_stamp, row.source, limiter=self._threads)
         digest = row.sha256
-        if digest is None or stamp != self.manifest.file_stamp(row.id):
+        if digest is None or stamp != await self._store(self.manifest.file_stamp, row.id):
             try:
                 digest = await anyio.to_thread.run_sync(sha256_file, row.source, limiter=self._threads)
             except OSError as error:
@@ -414,7 +416,7 @@ class Engine:
                 await self._store(self.manifest.refresh_file, row.id, *stamp, digest, None)
         # One upload per content at a time: a second input with the same bytes waits and reuses it.
         async with self._upload_locks.setdefault(digest, anyio.Lock()):
-            reused = self.manifest.reusable_upload(digest, fresh_after)
+            reused = await self._store(self.manifest.reusable_upload, digest, fresh_after)
             media_url = reused or await self._upload(row, checked, f"media://pyannoteai-identify/batch/{digest}")
             if media_url is None:
                 return None
@@ -464,7 +466,7 @@ class Engine:
         for _ in range(MAX_ATTEMPTS):
             if self.halted is not None:
                 return
-            row = self.manifest.get(input_id)
+            row = await self._store(self.manifest.get, input_id)
             if row.status != InputStatus.PENDING:
                 return
             url = await self._ensure_audio_url(row)
@@ -729,9 +731,14 @@ class Engine:
         await self._store(self.manifest.record_job_end, job_id, status, job_status, reason)
         self._stage(active.input_id, "failed")
 
-    async def _store(self, write: Callable[..., T], *args: Any) -> T:
-        """Run a manifest write in a worker thread, so the event loop keeps other requests moving."""
-        return await anyio.to_thread.run_sync(functools.partial(write, *args), limiter=self._writer)
+    async def _store(self, call: Callable[..., T], *args: Any) -> T:
+        """Run a manifest call (a read or a write) in a worker thread, so the event loop keeps other
+        requests moving while SQLite reads, commits or syncs the file.
+
+        One call at a time (the manifest serializes them anyway), awaited to its end: a write is
+        committed when this returns, and a cancellation waits for the thread (never half a call).
+        """
+        return await anyio.to_thread.run_sync(functools.partial(call, *args), limiter=self._writer)
 
     async def _fail_input(self, input_id: int, reason: str) -> None:
         """Record that *input_id* failed for good, and show it."""
@@ -739,7 +746,7 @@ class Engine:
         self._stage(input_id, "failed")
 
     async def _write_result(self, job_id: str, input_id: int, result: IdentifyResult) -> None:
-        row = self.manifest.get(input_id)
+        row = await self._store(self.manifest.get, input_id)
         json_path = self.out / f"{row.name}.json"
         rttm_path = self.out / f"{row.name}.rttm"
         shown = shown_source(row.source)
@@ -816,7 +823,7 @@ class Engine:
 
     async def work(self, deadline: float) -> bool:
         """Run workers, poller and fetchers until idle; False if the deadline came first."""
-        pending = [row.id for row in self.manifest.rows(InputStatus.PENDING)]
+        pending = [row.id for row in await self._store(self.manifest.rows, InputStatus.PENDING)]
         submit_send, submit_receive = anyio.create_memory_object_stream[int](max_buffer_size=math.inf)
         fetch_send, fetch_receive = anyio.create_memory_object_stream[tuple[str, _Active]](max_buffer_size=math.inf)
         self._fetch_send = fetch_send
@@ -876,11 +883,11 @@ class Engine:
             if wanted
         ]
         if self.tuning.adopt_uncertain:
-            for input_id, job_id in self.manifest.candidates().items():
-                self.manifest.adopt(input_id, job_id)
-        self.manifest.requeue(requeue)
-        self._recover_results()
-        rows = self.manifest.rows()
+            for input_id, job_id in (await self._store(self.manifest.candidates)).items():
+                await self._store(self.manifest.adopt, input_id, job_id)
+        await self._store(self.manifest.requeue, requeue)
+        await self._store(self._recover_results)
+        rows = await self._store(self.manifest.rows)
         self.total = len(rows)
         for row in rows:
             self._stages[row.id] = self._stage_of(row)
@@ -892,20 +899,25 @@ class Engine:
             await self.reconcile()
             finished = await self.work(deadline)
             rounds += 1
-            if not finished or self.halted is not None or not self.manifest.rows(InputStatus.SUBMITTING):
+            if (
+                not finished
+                or self.halted is not None
+                or not await self._store(self.manifest.rows, InputStatus.SUBMITTING)
+            ):
                 break
             # Answers were lost in this run: settle them against the job list, resubmit the job-less.
             if rounds == MAX_ROUNDS:
                 await self.reconcile()
                 break
-        return self._report(self._now() - started)
+        return await self._store(self._report, self._now() - started)
 
     def _key_flow(self) -> _flows.Flow[_core.KeyStatus]:
         response = yield from _flows.call(self.ctx, _core.test_key_request())
         return _core.parse_key_status(response)
 
     def _recover_results(self) -> None:
-        """Settle what a killed run left between writing results and recording them, and the reverse."""
+        """Settle what a killed run left between writing results and recording them, and the reverse
+        (manifest and file work: run in a worker thread)."""
         for row in self.manifest.rows(InputStatus.SUBMITTED):
             path = self.out / f"{row.name}.json"
             if row.job_id is None or not path.is_file():
@@ -925,6 +937,7 @@ class Engine:
                 self.manifest.reopen(row.id)
 
     def _report(self, elapsed: float) -> BatchReport:
+        """The run's report, from the manifest, with ``summary.csv`` written (run in a worker thread)."""
         labels = tuple(v.label for v in self.options.voiceprints)
         rows = self.manifest.rows()
         inputs = []
