@@ -315,3 +315,27 @@ def test_an_output_file_that_is_a_dangling_symlink_creates_its_target_and_keeps_
 
     assert run.code == OK, run.err
     assert link.is_symlink() and target.is_file() and target.read_text(encoding="utf-8").strip()
+
+
+def test_an_output_that_is_a_pipe_named_by_dev_fd_is_written_in_place(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-o /dev/stdout` with standard output piped (`| jq`), or `-o >(gzip > r.gz)` (bash gives
+    `/dev/fd/63`), names a pipe through /proc's links, which point to `pipe:[INODE]`: resolving the
+    path first (os.path.realpath) gave `/proc/PID/fd/pipe:[INODE]`, a name that does not exist, and
+    the billed result was lost (exit 6, "No such file or directory"). Written in place, as before."""
+    read_end, write_end = os.pipe()
+    try:
+        run = run_cli(capsys, *FAST_POLL, *_commands(audio, Path(f"/dev/fd/{write_end}"))["identify rttm"])
+        os.close(write_end)
+        write_end = -1
+        os.set_blocking(read_end, False)
+        received = os.read(read_end, 1 << 16)
+    finally:
+        for fd in (read_end, write_end):
+            if fd >= 0:
+                os.close(fd)
+
+    assert run.code == OK, run.err
+    assert received.startswith(b"SPEAKER "), received
+
