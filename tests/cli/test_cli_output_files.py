@@ -339,3 +339,23 @@ def test_an_output_that_is_a_pipe_named_by_dev_fd_is_written_in_place(
     assert run.code == OK, run.err
     assert received.startswith(b"SPEAKER "), received
 
+
+@pytest.mark.parametrize("command", ["identify json", "voiceprint"])
+def test_an_output_file_with_another_hard_link_is_written_in_place_as_the_shell_does(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
+) -> None:
+    """`-o F` where F has a second name (a hard link, as `cp -l` or a backup tool makes): `> F` and
+    the previous `open(F, "w")` write the file both names share. A rename over F makes F a new file
+    and leaves the other name on the old result, silently."""
+    target = tmp_path / "result.out"
+    target.write_text(PREVIOUS, encoding="utf-8")
+    other = tmp_path / "other-name.out"
+    os.link(target, other)
+
+    run = run_cli(capsys, *FAST_POLL, *_commands(audio, target)[command])
+
+    assert run.code == OK, run.err
+    assert target.read_text(encoding="utf-8") not in ("", PREVIOUS)
+    assert os.path.samefile(target, other)
+    assert _only(tmp_path) == ["other-name.out", "result.out"]
+
