@@ -359,3 +359,22 @@ def test_an_output_file_with_another_hard_link_is_written_in_place_as_the_shell_
     assert os.path.samefile(target, other)
     assert _only(tmp_path) == ["other-name.out", "result.out"]
 
+
+@pytest.mark.parametrize("command", ["identify json", "voiceprint"])
+def test_an_output_file_of_another_owner_keeps_its_owner_and_group(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
+) -> None:
+    """`sudo pyannoteai-identify ... -o ~user/result.json` over the user's own file: `> F` and the
+    previous `open(F, "w")` kept F the user's. A rename puts a file of root's in its place, which
+    the user can no longer write (their next `-o` is refused). The owner and group are kept.
+    (Making a file of another owner needs root, which the test suite runs as.)"""
+    target = tmp_path / "result.out"
+    target.write_text(PREVIOUS, encoding="utf-8")
+    os.chown(target, 65534, 65534)
+
+    run = run_cli(capsys, *FAST_POLL, *_commands(audio, target)[command])
+
+    assert run.code == OK, run.err
+    assert target.read_text(encoding="utf-8") not in ("", PREVIOUS)
+    assert (target.stat().st_uid, target.stat().st_gid) == (65534, 65534)
+    assert _only(tmp_path) == ["result.out"]
