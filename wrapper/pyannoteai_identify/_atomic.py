@@ -9,7 +9,8 @@ As ``open(path, "w")`` and shell redirection do:
 - a new file's mode is ``0o666 & ~umask`` (``tempfile.mkstemp`` would give 0o600), and an existing
   file keeps its mode;
 - a symlink is written through: its target is replaced, the link stays a link;
-- what is not a regular file (``/dev/null``, ``/dev/stdout``, a FIFO) is written in place;
+- what is not a regular file (``/dev/null``, a FIFO, ``/dev/stdout`` or ``/dev/fd/N`` leading to a
+  pipe or a socket) is written in place;
 - a folder where no file can be created, but whose existing file may be written, is written in place.
 """
 
@@ -32,14 +33,16 @@ _NO_NEW_FILE = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write *text* (UTF-8, newlines as given) to *path*: a reader or a crash sees the old file or the new one."""
-    target = os.path.realpath(path)  # through a symlink (of the file or its folders), as `>` writes
     try:
-        existing: os.stat_result | None = os.stat(target)
+        # Through every link, /proc's too: /dev/stdout or /dev/fd/63 (bash's `>(...)`) may lead to a
+        # pipe or a socket, whose link reads `pipe:[INODE]`, a name that os.path.realpath cannot resolve.
+        existing: os.stat_result | None = os.stat(path)
     except FileNotFoundError:
         existing = None
     if existing is not None and not stat.S_ISREG(existing.st_mode):
-        _write_in_place(target, text)
+        _write_in_place(path, text)
         return
+    target = os.path.realpath(path)  # through a symlink (of the file or its folders), as `>` writes
     data = text.encode("utf-8")  # a text with no UTF-8 bytes fails here, before any file is touched
     try:
         handle, temporary = _create_beside(target)
@@ -80,6 +83,6 @@ def _create_beside(target: str) -> tuple[int, str]:
     raise FileExistsError(errno.EEXIST, f"no free temporary file name in {folder or '.'} for {name}")
 
 
-def _write_in_place(target: str, text: str) -> None:
+def _write_in_place(target: str | os.PathLike[str], text: str) -> None:
     with open(target, "w", encoding="utf-8", newline="") as file:
         file.write(text)
