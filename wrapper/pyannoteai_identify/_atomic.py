@@ -11,7 +11,10 @@ As ``open(path, "w")`` and shell redirection do:
 - a symlink is written through: its target is replaced, the link stays a link;
 - what is not a regular file (``/dev/null``, a FIFO, ``/dev/stdout`` or ``/dev/fd/N`` leading to a
   pipe or a socket) is written in place;
+- a file with more than one name (a hard link) is written in place, which all its names share;
 - a folder where no file can be created, but whose existing file may be written, is written in place.
+
+Written in place, a file is not safe from a failure halfway, as with ``>``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ _NO_NEW_FILE = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write *text* (UTF-8, newlines as given) to *path*: a reader or a crash sees the old file or the new one."""
+    data = text.encode("utf-8")  # a text with no UTF-8 bytes fails here, before any file is touched
     try:
         # Through every link, /proc's too: /dev/stdout or /dev/fd/63 (bash's `>(...)`) may lead to a
         # pipe or a socket, whose link reads `pipe:[INODE]`, a name that os.path.realpath cannot resolve.
@@ -40,16 +44,19 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     except FileNotFoundError:
         existing = None
     if existing is not None and not stat.S_ISREG(existing.st_mode):
-        _write_in_place(path, text)
+        _write_in_place(path, data)
         return
     target = os.path.realpath(path)  # through a symlink (of the file or its folders), as `>` writes
-    data = text.encode("utf-8")  # a text with no UTF-8 bytes fails here, before any file is touched
+    if existing is not None and existing.st_nlink > 1:
+        # Another name shares the file (a hard link): `>` writes it for both; a rename would part them.
+        _write_in_place(target, data)
+        return
     try:
         handle, temporary = _create_beside(target)
     except OSError as error:
         if existing is None or error.errno not in _NO_NEW_FILE:
             raise
-        _write_in_place(target, text)
+        _write_in_place(target, data)
         return
     try:
         try:
@@ -83,6 +90,6 @@ def _create_beside(target: str) -> tuple[int, str]:
     raise FileExistsError(errno.EEXIST, f"no free temporary file name in {folder or '.'} for {name}")
 
 
-def _write_in_place(target: str | os.PathLike[str], text: str) -> None:
-    with open(target, "w", encoding="utf-8", newline="") as file:
-        file.write(text)
+def _write_in_place(target: str | os.PathLike[str], data: bytes) -> None:
+    with open(target, "wb") as file:
+        file.write(data)
