@@ -11,6 +11,8 @@ As ``open(path, "w")`` and shell redirection do:
 - a symlink is written through: its target is replaced, the link stays a link;
 - what is not a regular file (``/dev/null``, a FIFO, ``/dev/stdout`` or ``/dev/fd/N`` leading to a
   pipe or a socket) is written in place;
+- an existing file keeps its owner and group (root writing a user's file), or, when this process
+  may not give them to a new file, is written in place;
 - a file with more than one name (a hard link) is written in place, which all its names share;
 - a folder where no file can be created, but whose existing file may be written, is written in place.
 
@@ -60,19 +62,39 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         return
     try:
         try:
-            if existing is not None:
-                os.chmod(temporary, stat.S_IMODE(existing.st_mode))
-            view = memoryview(data)
-            while view:
-                view = view[os.write(handle, view) :]
-            os.fsync(handle)
+            kept = existing is None or _take_owner(handle, existing)
+            if kept:
+                if existing is not None:
+                    os.chmod(temporary, stat.S_IMODE(existing.st_mode))  # after fchown, which may clear bits
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(handle, view) :]
+                os.fsync(handle)
         finally:
             os.close(handle)
-        os.replace(temporary, target)
+        if kept:
+            os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+    if not kept:  # a rename would change the file's owner or group: written as `>` writes it
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        _write_in_place(target, data)
+
+
+def _take_owner(handle: int, existing: os.stat_result) -> bool:
+    """Give the new file *existing*'s owner and group (root writing a user's file; a file of a shared
+    group); False when this process may not."""
+    mine = os.fstat(handle)
+    if (mine.st_uid, mine.st_gid) == (existing.st_uid, existing.st_gid):
+        return True
+    try:
+        os.fchown(handle, existing.st_uid, existing.st_gid)
+    except OSError:  # EPERM: not root, nor a member of the group
+        return False
+    return True
 
 
 def _create_beside(target: str) -> tuple[int, str]:
