@@ -187,3 +187,49 @@ def test_the_status_types_are_exported() -> None:
     from pyannoteai_identify import testing
 
     assert {"Status", "FinalStatus"} <= set(testing.__all__)
+
+
+CACHED_ACROSS_TESTS = """
+import functools
+import time
+
+import httpx
+import respx
+
+from pyannoteai_identify import Client
+
+
+@functools.cache
+def service_client():
+    # A service's client, built on first use and kept for the process (as a web app's dependency).
+    return Client()
+
+
+def test_first_with_the_mock(pyannoteai_mock):
+    pyannoteai_mock.pending_polls = 1
+    client = service_client()
+    client.wait(client.identify("https://example.com/a.wav", voiceprints={"Ann": "QW5u"}))
+    assert len(pyannoteai_mock.sleeps) == 1
+
+
+def test_then_without_it(monkeypatch):
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    answers = iter([{"jobId": "j", "status": "running"}, {"jobId": "j", "status": "succeeded", "output": {}}])
+    with respx.mock(assert_all_called=False) as router:
+        router.get(url__startswith="https://api.pyannote.ai/").mock(
+            side_effect=lambda request: httpx.Response(200, json=next(answers))
+        )
+        service_client().wait("j")
+    assert len(slept) == 1
+"""
+
+
+def test_a_client_built_during_the_test_and_kept_waits_in_real_time_after_it(pytester: pytest.Pytester) -> None:
+    """A service's client built on first use (functools.cache) during a test under pyannoteai_mock, and
+    kept for the session: after that test, its waits still went to the torn-down mock's virtual clock
+    and took no time, so in the tests after (another mock's, a sandbox's) it polled and retried without
+    pause. Before the fixture lent its clock, such a client slept for real, in every test."""
+    pytester.makepyfile(test_cached=CACHED_ACROSS_TESTS)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
