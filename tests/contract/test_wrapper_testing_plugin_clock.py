@@ -233,3 +233,61 @@ def test_a_client_built_during_the_test_and_kept_waits_in_real_time_after_it(pyt
     pytester.makepyfile(test_cached=CACHED_ACROSS_TESTS)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
     result.assert_outcomes(passed=2)
+
+
+CACHED_ASYNC_ACROSS_TESTS = """
+import anyio
+import httpx
+import pytest
+import respx
+
+from pyannoteai_identify import AsyncClient
+
+CACHE = []
+
+
+def service_client():
+    if not CACHE:
+        CACHE.append(AsyncClient())
+    return CACHE[0]
+
+
+@pytest.mark.anyio
+async def test_first_with_the_mock(pyannoteai_mock):
+    pyannoteai_mock.pending_polls = 1
+    client = service_client()
+    await client.wait(await client.identify("https://example.com/a.wav", voiceprints={"Ann": "QW5u"}))
+    assert len(pyannoteai_mock.sleeps) == 1
+
+
+@pytest.mark.anyio
+async def test_then_without_it(monkeypatch):
+    slept = []
+
+    async def recorded(seconds, *args, **kwargs):
+        slept.append(seconds)
+
+    monkeypatch.setattr(anyio, "sleep", recorded)
+    answers = iter([{"jobId": "j", "status": "running"}, {"jobId": "j", "status": "succeeded", "output": {}}])
+    with respx.mock(assert_all_called=False) as router:
+        router.get(url__startswith="https://api.pyannote.ai/").mock(
+            side_effect=lambda request: httpx.Response(200, json=next(answers))
+        )
+        await service_client().wait("j")
+    assert len(slept) == 1
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+"""
+
+
+def test_an_async_client_built_during_the_test_and_kept_waits_in_real_time_after_it(
+    pytester: pytest.Pytester,
+) -> None:
+    """As for a Client: an AsyncClient kept past the test that built it under pyannoteai_mock sleeps
+    for real (anyio.sleep, here recorded) in the tests after."""
+    pytester.makepyfile(test_cached=CACHED_ASYNC_ACROSS_TESTS)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
