@@ -7,6 +7,10 @@ the code under test builds then, given no ``clock=`` and no sleep of its own, wa
 virtual clock as ``MockAPI.client()`` does. One setting for the whole process, not per context: code
 under test may build its client in a thread of its own (a web server's worker), which would not see
 a context variable set by the test.
+
+What is built inside the block keeps its clock after it, but its sleeps then wait in real time too
+(and still move that clock): a client kept past the test (a service's cached client) does not poll
+and retry without pause in the tests after, as it did not before the fixture lent its clock.
 """
 
 from __future__ import annotations
@@ -40,10 +44,36 @@ def current() -> Timing | None:
 
 @contextmanager
 def installed(timing: Timing) -> Iterator[None]:
-    """Make *timing* the default of what is built inside the block; the previous one is restored after."""
+    """Make *timing* the default of what is built inside the block; the previous one is restored
+    after, and the sleeps of what was built inside wait in real time as well from then on."""
     global _current
-    previous, _current = _current, timing
+    lent = _Lent(timing)
+    previous, _current = _current, lent.timing()
     try:
         yield
     finally:
         _current = previous
+        lent.over = True
+
+
+class _Lent:
+    """*timing*'s sleeps, which also sleep for real once the block that lent them is over."""
+
+    def __init__(self, timing: Timing) -> None:
+        self._timing = timing
+        self.over = False
+
+    def timing(self) -> Timing:
+        return Timing(self._timing.clock, self._sleep, self._async_sleep, self._timing.wall)
+
+    def _sleep(self, seconds: float) -> None:
+        if self.over and seconds > 0:
+            time.sleep(seconds)
+        self._timing.sleep(seconds)
+
+    async def _async_sleep(self, seconds: float) -> None:
+        if self.over and seconds > 0:
+            import anyio  # httpx's dependency; imported late, as the plugin's async sleep does
+
+            await anyio.sleep(seconds)
+        await self._timing.async_sleep(seconds)

@@ -1405,7 +1405,8 @@ def pyannoteai_mock(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequ
     ``Client()`` built by the code under test talks to the mock. Until the test ends, a ``Client``,
     ``AsyncClient`` or batch ``RateLimiter`` built with no ``clock=`` and no sleep of its own waits
     on the mock's virtual clock (see :class:`MockAPI`), as those of :meth:`MockAPI.client` do; one
-    given its own keeps it, and one built before the test (or after it) waits in real time.
+    given its own keeps it, and one built before the test (or after it) waits in real time, as one
+    built during the test and kept after it (a cached client) does from the test's end.
     A request to any other host
     fails the test unless another respx router (``respx_mock``) or a pass-through route on
     ``pyannoteai_mock.router`` takes it.
