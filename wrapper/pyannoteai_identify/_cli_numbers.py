@@ -9,28 +9,37 @@ they read what ``float`` and ``int`` read.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TypeVar
 
-__all__ = ["ASCII_DIGITS", "number", "whole_number"]
+__all__ = ["ASCII_DIGITS", "number", "number_of_seconds", "whole_number"]
+
+N = TypeVar("N", int, float)
 
 #: The rule, as the usage errors state it.
 ASCII_DIGITS = "ASCII digits (0-9)"
 
 
-def number(text: str) -> float:
-    """An argparse type: a number (``float``) written in ASCII."""
+def _ascii(text: str, parse: Callable[[str], N], what: str) -> N:
+    """*text* read by *parse* (``float`` or ``int``) when it is ASCII; a usage error naming *what* otherwise."""
     if text.isascii():
         try:
-            return float(text)
+            return parse(text)
         except ValueError:
             pass
-    raise argparse.ArgumentTypeError(f"{text!r}: expected a number in {ASCII_DIGITS}")
+    raise argparse.ArgumentTypeError(f"{text!r}: expected {what} in {ASCII_DIGITS}")
+
+
+def number(text: str) -> float:
+    """An argparse type: a number (``float``) written in ASCII."""
+    return _ascii(text, float, "a number")
+
+
+def number_of_seconds(text: str) -> float:
+    """An argparse type: a number of seconds (``float``) written in ASCII."""
+    return _ascii(text, float, "a number of seconds")
 
 
 def whole_number(text: str) -> int:
     """An argparse type: a whole number (``int``) written in ASCII."""
-    if text.isascii():
-        try:
-            return int(text)
-        except ValueError:
-            pass
-    raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number in {ASCII_DIGITS}")
+    return _ascii(text, int, "a whole number")

@@ -29,7 +29,7 @@ from typing import IO, Any, overload
 from . import _validation, errors
 from ._atomic import write_atomic
 from ._cli_logging import VERBOSE_HELP, command_logging
-from ._cli_numbers import ASCII_DIGITS, number, whole_number
+from ._cli_numbers import ASCII_DIGITS, number, number_of_seconds, whole_number
 from ._cli_stdin import (
     STDIN,
     STDIN_HELP,
@@ -249,16 +249,6 @@ def _client(args: argparse.Namespace) -> Client:
         max_retries=args.max_retries,
         poll_schedule=schedule,
     )
-
-
-def number_of_seconds(text: str) -> float:
-    """An argparse type: a number of seconds, in ASCII digits."""
-    if text.isascii():
-        try:
-            return float(text)
-        except ValueError:
-            pass
-    raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds in {ASCII_DIGITS}")
 
 
 def positive_seconds(text: str) -> float:
