@@ -291,3 +291,80 @@ def test_an_async_client_built_during_the_test_and_kept_waits_in_real_time_after
     pytester.makepyfile(test_cached=CACHED_ASYNC_ACROSS_TESTS)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
     result.assert_outcomes(passed=2)
+
+
+def _retry_after_date(mock: MockAPI, seconds: float) -> str:
+    """An HTTP date *seconds* after the mock's current (virtual) Unix time, as a server's Retry-After."""
+    import email.utils
+    import math
+
+    return email.utils.formatdate(math.ceil(mock._wall_clock() + seconds), usegmt=True)
+
+
+def _client_on_the_mock(how: str, mock: MockAPI, **options: Any) -> Any:
+    if how == "client":
+        return mock.client(**options)
+    if how == "async_client":
+        return mock.async_client(**options)
+    return Client(**options) if how == "built" else AsyncClient(**options)  # built under the fixture
+
+
+@pytest.mark.parametrize("how", ["client", "async_client", "built", "async-built"])
+def test_a_retry_after_http_date_is_read_on_the_mocks_wall_time(
+    pyannoteai_mock: MockAPI, real_sleeps: list[float], how: str
+) -> None:
+    """A client on the mock's virtual clock read a ``Retry-After`` HTTP date (and the throttle its
+    ``X-RateLimit-Reset``) against ``time.time()``: ten virtual minutes on, a 429 asking for 2 s
+    read as ~602 s, past the retry cap, and the call failed (RateLimitError) instead of retrying
+    after ~2 virtual seconds."""
+    pyannoteai_mock.advance(600)
+    pyannoteai_mock.respond_with("testKey", 429, headers={"Retry-After": _retry_after_date(pyannoteai_mock, 2)})
+    client = _client_on_the_mock(how, pyannoteai_mock)
+    if isinstance(client, Client):
+        with client:
+            client.test()
+    else:
+
+        async def main() -> None:
+            async with client:
+                with anyio.fail_after(30):
+                    await client.test()
+
+        anyio.run(main)
+
+    assert len(pyannoteai_mock.calls("testKey")) == 2
+    assert 0 < sum(pyannoteai_mock.sleeps) <= 5, pyannoteai_mock.sleeps
+    assert real_sleeps == []
+
+
+@pytest.mark.parametrize("how", ["client", "async_client"])
+def test_a_polls_retry_after_http_date_is_read_on_the_mocks_wall_time(
+    pyannoteai_mock: MockAPI, real_sleeps: list[float], how: str
+) -> None:
+    """The same for ``wait``: a poll refused with a ``Retry-After`` date 2 s ahead of the mock's
+    time held the next poll ~602 virtual seconds (the whole timeout here) instead of ~2."""
+    pyannoteai_mock.advance(600)
+    client = _client_on_the_mock(how, pyannoteai_mock, max_retries=0)
+    if isinstance(client, Client):
+        with client:
+            job = client.identify(AUDIO, voiceprints=VOICEPRINTS)
+            pyannoteai_mock.respond_with(
+                "getJobById", 429, headers={"Retry-After": _retry_after_date(pyannoteai_mock, 2)}
+            )
+            result = client.wait(job, timeout=60)
+    else:
+
+        async def main() -> Any:
+            async with client:
+                with anyio.fail_after(30):
+                    job = await client.identify(AUDIO, voiceprints=VOICEPRINTS)
+                    pyannoteai_mock.respond_with(
+                        "getJobById", 429, headers={"Retry-After": _retry_after_date(pyannoteai_mock, 2)}
+                    )
+                    return await client.wait(job, timeout=60)
+
+        result = anyio.run(main)
+
+    assert result.speakers == ["Ann", "Bo"]
+    assert 0 < sum(pyannoteai_mock.sleeps) <= 5, pyannoteai_mock.sleeps
+    assert real_sleeps == []
