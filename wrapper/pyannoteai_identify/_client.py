@@ -151,6 +151,7 @@ class _BaseClient:
         poll_schedule: PollSchedule | None,
         clock: Callable[[], float] | None,
         sleep_given: bool,
+        wall: Callable[[], float] | None = None,
     ) -> None:
         self._settings = Settings.resolve(api_key, base_url, timeout, max_retries)
         if retry_policy is not None and max_retries is not None and max_retries != retry_policy.max_retries:
@@ -163,6 +164,7 @@ class _BaseClient:
             retry=retry_policy or RetryPolicy(max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries),
             schedule=poll_schedule or PollSchedule(),
             clock=clock or time.monotonic,
+            wall=wall or time.time,
             user_agent=f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__}",
             closed=lambda: self._closed,
             simulated=clock is not None and sleep_given,
@@ -539,6 +541,10 @@ class Client(_BaseClient):
             Given neither, a client built while the testing plugin's ``pyannoteai_mock`` fixture
             is active takes the mock's virtual clock and sleep (its waits take no real time);
             otherwise it waits in real time (``time.monotonic``, ``time.sleep``).
+        wall: the Unix time (default ``time.time``) a server's dates are read against: a
+            ``Retry-After`` given as an HTTP date, ``X-RateLimit-Reset``, ``Date``. For a simulation
+            whose server stamps its own (virtual) time; a client on the ``pyannoteai_mock`` fixture's
+            clock, as ``MockAPI.client()`` builds, reads them on the mock's wall time.
 
     Raises:
         ConfigurationError: no API key, a key that cannot be sent in a header, or a base URL,
@@ -573,9 +579,11 @@ class Client(_BaseClient):
         poll_schedule: PollSchedule | None = None,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
+        wall: Callable[[], float] | None = None,
     ) -> None:
         if clock is None and sleep is None and (timing := _timing.current()) is not None:
             clock, sleep = timing.clock, timing.sleep  # a test double's virtual time (pyannoteai_mock)
+            wall = wall or timing.wall  # its server dates are on its own (virtual) wall time
         super().__init__(
             api_key,
             base_url=base_url,
@@ -585,6 +593,7 @@ class Client(_BaseClient):
             poll_schedule=poll_schedule,
             clock=clock,
             sleep_given=sleep is not None,
+            wall=wall,
         )
         self._check_http(http_client, transport, httpx.Client, httpx.BaseTransport)
         self._check_no_proxy(http_client, transport)
@@ -1119,9 +1128,11 @@ class AsyncClient(_BaseClient):
         poll_schedule: PollSchedule | None = None,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        wall: Callable[[], float] | None = None,
     ) -> None:
         if clock is None and sleep is None and (timing := _timing.current()) is not None:
             clock, sleep = timing.clock, timing.async_sleep  # a test double's virtual time (pyannoteai_mock)
+            wall = wall or timing.wall  # its server dates are on its own (virtual) wall time
         super().__init__(
             api_key,
             base_url=base_url,
@@ -1131,6 +1142,7 @@ class AsyncClient(_BaseClient):
             poll_schedule=poll_schedule,
             clock=clock,
             sleep_given=sleep is not None,
+            wall=wall,
         )
         self._check_http(http_client, transport, httpx.AsyncClient, httpx.AsyncBaseTransport)
         self._check_no_proxy(http_client, transport)

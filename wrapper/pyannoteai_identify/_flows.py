@@ -284,7 +284,13 @@ class Throttle:
             self._waiting.remove(slot)
 
     def observe(
-        self, status: int, headers: Mapping[str, str], now: float, cap: float, generation: int | None = None
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        now: float,
+        cap: float,
+        generation: int | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         """Learn from a response: a 429 or an exhausted quota holds back the client's next requests.
 
@@ -307,7 +313,7 @@ class Throttle:
                 return
             if not quota_exhausted(headers):
                 return
-        hold = rate_limit_gap(headers, time.time())
+        hold = rate_limit_gap(headers, wall())
         limit = rate_limit(headers, default=math.nan)
         with self._lock:
             self._generation += 1
@@ -339,6 +345,9 @@ class Context:
     clock: Callable[[], float]
     user_agent: str
     throttle: Throttle = field(default_factory=Throttle)
+    #: The Unix time a server's dates (``Retry-After`` as an HTTP date, ``X-RateLimit-Reset``,
+    #: ``Date``) are read against: a test double's virtual wall time on its clock.
+    wall: Callable[[], float] = time.time
     #: Whether the client was closed (a request in flight then fails, and is not retried).
     closed: Callable[[], bool] = lambda: False
     #: A simulation (the caller's clock and sleep): time passes on its clock by its sleep alone, so
@@ -493,9 +502,11 @@ def send(
             raise _connection_error(request, lost, creates_job, attempt + 1)
         elapsed = time.perf_counter() - started
         _log(request, response, elapsed)
-        ctx.throttle.observe(response.status_code, response.headers, ctx.clock(), ctx.retry.retry_after_cap, generation)
+        ctx.throttle.observe(
+            response.status_code, response.headers, ctx.clock(), ctx.retry.retry_after_cap, generation, ctx.wall
+        )
         if retryable and ctx.retry.should_retry(request.method, attempt, status=response.status_code):
-            backoff = ctx.retry.delay(attempt, response.headers)
+            backoff = ctx.retry.delay(attempt, response.headers, ctx.wall())
             if backoff is not None and _in_time(ctx, deadline, backoff):
                 # The same request fields as the DEBUG line: at WARNING this is the only record of
                 # the refused answer, and its request id is what support asks for.
@@ -907,7 +918,7 @@ def wait(
                 headers = httpx.Headers(error.headers)
         if job is not None:
             if origin is None:
-                age = job_age(headers, job.created_at, time.time()) if headers is not None else None
+                age = job_age(headers, job.created_at, ctx.wall()) if headers is not None else None
                 origin = start if age is None else min(start, ctx.clock() - age)
             if str(job.status) != last_status:
                 last_status = str(job.status)
@@ -948,7 +959,7 @@ def wait(
             gap = min(gap * WEBHOOK_POLL_FACTOR, ctx.schedule.maximum)
         gap = max(gap, ctx.throttle.pending(now))
         if headers is not None:
-            server_gap = rate_limit_gap(headers, time.time())
+            server_gap = rate_limit_gap(headers, ctx.wall())
             if server_gap is not None:
                 gap = max(gap, _bounded_server_gap(ctx, job_id, server_gap))
         gap = min(gap, remaining)

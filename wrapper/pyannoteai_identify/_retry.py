@@ -76,10 +76,13 @@ class RetryPolicy:
             return False
         return error or status in RETRYABLE_STATUSES
 
-    def delay(self, attempt: int, headers: Mapping[str, str] | None = None) -> float | None:
-        """Seconds to wait before retry number *attempt* + 1; None when the server asks for too long."""
+    def delay(self, attempt: int, headers: Mapping[str, str] | None = None, now: float | None = None) -> float | None:
+        """Seconds to wait before retry number *attempt* + 1; None when the server asks for too long.
+
+        *now* is the Unix time a ``Retry-After`` HTTP date is read against (default: ``time.time()``).
+        """
         if headers is not None:
-            retry_after = parse_retry_after(headers)
+            retry_after = parse_retry_after(headers, now)
             if retry_after is not None:
                 return retry_after if retry_after <= self.retry_after_cap else None
         # 2.0 ** attempt overflows past attempt 1023; the cap is reached long before 64.

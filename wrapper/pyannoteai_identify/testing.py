@@ -882,6 +882,9 @@ class MockAPI:
     def client(self, **kwargs: Any) -> Client:
         """A ``Client`` for this mock whose waits take no real time (extra arguments go to ``Client``).
 
+        It reads the mock's dates (a ``Retry-After`` HTTP date, ``X-RateLimit-Reset``) against the
+        mock's wall time, which :meth:`advance` moves, as the mock writes them.
+
         ``api_key`` may be given too: the mock answers 401 to any key but its own.
         """
         options: dict[str, Any] = {
@@ -889,6 +892,7 @@ class MockAPI:
             "base_url": self.base_url,
             "sleep": self._sleep,
             "clock": self._clock,
+            "wall": self._wall_clock,
             **kwargs,
         }
         return Client(**options)
@@ -900,6 +904,7 @@ class MockAPI:
             "base_url": self.base_url,
             "sleep": self._async_sleep,
             "clock": self._clock,
+            "wall": self._wall_clock,
             **kwargs,
         }
         return AsyncClient(**options)
