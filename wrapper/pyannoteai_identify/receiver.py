@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, runtime_ch
 import anyio
 import anyio.to_thread
 
+from . import _fork
 from ._numbers import real
 from ._validation import is_async_callable
 from .errors import ConfigurationError, ValidationError, WebhookVerificationError
@@ -125,6 +126,11 @@ class MemoryDeliveryStore:
         self.max_size = max_size
         self._ids: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
+        _fork.register(self)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: a new lock (a delivery of another thread may have held it at the fork)."""
+        self._lock = threading.Lock()
 
     def claim(self, job_id: str) -> bool:
         with self._lock:
@@ -182,12 +188,18 @@ def _outcome(status_code: int, reason: str, event: WebhookEvent | None = None, *
 class _Budget:
     """A thread-safe count of bytes held, against a limit."""
 
-    __slots__ = ("_held", "_limit", "_lock")
+    __slots__ = ("__weakref__", "_held", "_limit", "_lock")
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
         self._held = 0
         self._lock = threading.Lock()
+        _fork.register(self)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: a new lock, and none of the bytes the parent's other threads were reading."""
+        self._lock = threading.Lock()
+        self._held = 0
 
     def take(self, size: int) -> bool:
         """Hold *size* more bytes, or refuse (False) if that would pass the limit."""
@@ -198,8 +210,8 @@ class _Budget:
             return True
 
     def give(self, size: int) -> None:
-        with self._lock:
-            self._held -= size
+        with self._lock:  # never below 0: bytes taken before a fork by the forking thread (see above)
+            self._held = max(0, self._held - size)
 
     @property
     def held(self) -> int:
@@ -619,6 +631,13 @@ class WebhookBroker:
         # job id -> (when discarded, the envelope of its late delivery), the oldest first
         self._discarded: OrderedDict[str, tuple[float, WebhookEvent | None]] = OrderedDict()
         self._waiters: dict[str, list[_ThreadWaiter | _AsyncWaiter]] = {}
+        _fork.register(self)  # last: a forked child makes the lock anew (see _after_fork_in_child)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: a new lock (a publish or wait of another thread may have held it at the
+        fork), and none of the parent's waiters, whose threads and event loops do not run here."""
+        self._lock = threading.Lock()
+        self._waiters = {}
 
     def publish(self, event: WebhookEvent) -> None:
         """Hand *event* to everyone waiting for its job, or keep it for the first one who will."""

@@ -52,7 +52,7 @@ except ModuleNotFoundError as missing:  # the plugin is for pytest; the rest of 
         name="pytest",
     ) from missing
 
-from . import _timing, webhooks
+from . import _fork, _timing, webhooks
 from ._client import AsyncClient, Client
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV, bearer_token, is_loopback
 from ._contract import SpecReader
@@ -833,6 +833,11 @@ class MockAPI:
                 "refuses other upload URLs and the mock's routes match that form"
             )
         self._base_path = httpx.URL(self.base_url).path.rstrip("/")
+        _fork.register(self)  # a forked child makes the lock anew (see _after_fork_in_child)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: a new lock (a request of another thread may have held it at the fork)."""
+        object.__setattr__(self, "_lock", threading.RLock())
 
     # clients
 

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from .. import _fork
 from ..errors import PyannoteAIError
 
 __all__ = ["InputStatus", "Manifest", "ManifestError", "NewInput", "Row"]
@@ -281,8 +282,36 @@ def _create_private(path: str) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
+class _Forked:
+    """The lock of a manifest in a process forked after it was opened: every use is refused.
+
+    SQLite's connection must not be used across a fork (its file locks belong to the parent), and
+    the parent's run still holds the manifest: a child writing it too would break the one-run rule.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def __enter__(self) -> None:
+        raise ManifestError(
+            f"the manifest {self._path} was opened by the process this one was forked from: its SQLite "
+            "connection cannot be used after a fork; open the manifest in one process only"
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+#: The SQLite connections of manifests a forked child inherited: never closed there (closing one
+#: could checkpoint or remove the write-ahead log under the parent), and kept from the collector.
+_inherited: list[sqlite3.Connection] = []
+
+
 class Manifest:
     """The state of a batch in one SQLite file; every method is one transaction and thread-safe.
+
+    In a process forked after it was opened, every method raises ``ManifestError`` (SQLite's
+    connection cannot cross a fork), and ``close()`` leaves the parent's database and lock alone.
 
     Args:
         path: the database file (created if missing), or ``":memory:"`` for a throw-away manifest.
@@ -293,8 +322,9 @@ class Manifest:
         if not self.path.strip():
             # SQLite would open a private temporary database: nothing kept, no resume, a double bill.
             raise ManifestError("the manifest path is empty: name a file (or ':memory:' for a throw-away one)")
-        self._lock = threading.Lock()
+        self._lock: threading.Lock | _Forked = threading.Lock()
         self._process_lock: _ProcessLock | None = None
+        _fork.register(self)
         if self.path != ":memory:":
             parent = Path(self.path).parent
             parent.mkdir(parents=True, exist_ok=True)
@@ -328,8 +358,18 @@ class Manifest:
                     f"the manifest {self.path} has schema {found[0]}; this version reads schema {SCHEMA_VERSION}"
                 )
 
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: refuse every use (see :class:`_Forked`), rather than wait for ever on a
+        lock another thread of the parent held at the fork, or share the parent's connection."""
+        self._lock = _Forked(self.path)
+        db = getattr(self, "_db", None)
+        if db is not None:
+            _inherited.append(db)
+            self._db = None  # type: ignore[assignment]
+
     def close(self) -> None:
-        """Close the database and release the process lock."""
+        """Close the database and release the process lock (in a forked child, only this process's
+        copy of the lock file's descriptor, which leaves the parent's lock held)."""
         db = getattr(self, "_db", None)
         if db is not None:
             db.close()
