@@ -1,0 +1,193 @@
+"""The TLS context of the pools the clients build: loaded once per process and shared, while
+SSL_CERT_FILE, SSL_CERT_DIR and SSLKEYLOGFILE (read as httpx reads them) are honoured as they change.
+
+tls/ holds a test CA (ca.pem) and a certificate it signed for api.tls.test, localhost and
+127.0.0.1 (server.pem, server.key), valid until 2126; the CA's key was not kept. ``api.tls.test``
+is resolved to 127.0.0.1 here: a non-loopback name, so the client reads the environment
+(``trust_env``), while the connection stays on the machine.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import certifi
+import httpx
+import pytest
+
+from pyannoteai_identify import APIConnectionError, AsyncClient, Client
+
+pytestmark = pytest.mark.anyio
+
+TLS = Path(__file__).parent / "tls"
+TEST_BODY = {"status": "OK", "message": "Test connection successful"}
+ENV = ("SSL_CERT_FILE", "SSL_CERT_DIR", "SSLKEYLOGFILE")
+#: ``openssl x509 -noout -subject_hash -in tls/ca.pem``: the name OpenSSL looks the CA up by in a directory.
+CA_SUBJECT_HASH = "c17f8851"
+PROXY_ENV = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    timeout = 5
+
+    def do_GET(self) -> None:
+        body = json.dumps(TEST_BODY).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def https_port() -> Iterator[int]:
+    """A loopback HTTPS server answering GET /v1/test, with the test CA's certificate."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(TLS / "server.pem", TLS / "server.key")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No TLS or proxy settings from the machine running the tests; api.tls.test is 127.0.0.1."""
+    for name in ENV + PROXY_ENV:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    getaddrinfo = socket.getaddrinfo
+
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        return getaddrinfo("127.0.0.1" if host in ("api.tls.test", b"api.tls.test") else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+
+def _context(client: Client | AsyncClient) -> ssl.SSLContext:
+    """The SSL context of the pool the client's httpx client sends through (httpcore's)."""
+    context = client._http._transport._pool._ssl_context  # type: ignore[union-attr]
+    assert isinstance(context, ssl.SSLContext)
+    return context
+
+
+def _client(port: int, host: str = "api.tls.test") -> Client:
+    return Client("k", base_url=f"https://{host}:{port}", max_retries=0, timeout=5)
+
+
+def _refused_as_untrusted(port: int, host: str = "api.tls.test") -> bool:
+    with _client(port, host) as client:
+        try:
+            client.test()
+        except APIConnectionError as error:
+            return "CERTIFICATE_VERIFY_FAILED" in str(error)
+    return False
+
+
+def test_clients_share_one_ssl_context() -> None:
+    """Building a client does not load the CA bundle again: the pools of two clients (sync or async)
+    hold the same SSL context."""
+    with (
+        Client("k", base_url="https://api.example.test") as one,
+        Client("k", base_url="https://api.example.test") as two,
+    ):
+        assert _context(one) is _context(two)
+        assert _context(AsyncClient("k", base_url="https://api.example.test")) is _context(one)
+
+
+async def test_an_async_client_on_a_new_event_loop_reuses_the_ssl_context() -> None:
+    """The pool an AsyncClient starts on another event loop has the same context (no CA bundle load
+    on the loop's thread)."""
+    client = AsyncClient("k", base_url="https://api.example.test")
+    before = _context(client)
+    client._check_loop()  # this loop
+    client._loop = object()  # as if the pool had been opened on a loop that is gone
+    client._check_loop()
+    assert _context(client) is before
+
+
+def test_the_shared_context_keeps_http11_as_its_only_alpn_protocol() -> None:
+    """httpcore sets the ALPN protocols of the context at every connection: on the shared context
+    that is a no-op for http/1.1 (what every pool of the SDK asks for), and any other list is refused
+    rather than changing what every other client's connections would offer."""
+    with Client("k", base_url="https://api.example.test") as client:
+        assert client._http._transport._pool._http2 is False  # type: ignore[union-attr]
+        context = _context(client)
+        context.set_alpn_protocols(["http/1.1"])
+        with pytest.raises(ValueError, match=r"http/1\.1"):
+            context.set_alpn_protocols(["h2", "http/1.1"])
+
+
+def test_ssl_cert_file_is_honoured_and_its_changes_too(
+    https_port: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A custom CA in SSL_CERT_FILE is trusted; setting, changing, rewriting or unsetting it between
+    clients is honoured by the next client."""
+    assert _refused_as_untrusted(https_port)  # certifi's bundle: the test CA is not in it
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "ca.pem"))
+    with _client(https_port) as client:
+        assert client.test().status == "OK"
+    bundle = tmp_path / "bundle.pem"
+    shutil.copyfile(certifi.where(), bundle)
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    assert _refused_as_untrusted(https_port)
+    shutil.copyfile(TLS / "ca.pem", bundle)  # the same path, rewritten
+    with _client(https_port) as client:
+        assert client.test().status == "OK"
+    monkeypatch.delenv("SSL_CERT_FILE")
+    assert _refused_as_untrusted(https_port)
+
+
+def test_ssl_cert_dir_is_honoured(https_port: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A directory of CAs in SSL_CERT_DIR (under OpenSSL's hashed names) is trusted, as httpx trusts it."""
+    assert _refused_as_untrusted(https_port)
+    shutil.copyfile(TLS / "ca.pem", tmp_path / f"{CA_SUBJECT_HASH}.0")
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path))
+    with _client(https_port) as client:
+        assert client.test().status == "OK"
+
+
+def test_without_trust_env_ssl_cert_file_is_ignored(https_port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loopback base URL builds its pool without trust_env: SSL_CERT_FILE does not apply to it,
+    even after a client with trust_env loaded a context from it."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "ca.pem"))
+    with _client(https_port) as client:
+        assert client.test().status == "OK"
+    assert _refused_as_untrusted(https_port, "127.0.0.1")
+    assert _refused_as_untrusted(https_port, "localhost")
+
+
+def test_sslkeylogfile_changes_are_honoured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """SSLKEYLOGFILE set after a client was built applies to the next client's connections."""
+    with Client("k", base_url="https://api.example.test") as client:
+        assert _context(client).keylog_filename is None
+    monkeypatch.setenv("SSLKEYLOGFILE", str(tmp_path / "keys.log"))
+    with Client("k", base_url="https://api.example.test") as client:
+        assert _context(client).keylog_filename == str(tmp_path / "keys.log")
+
+
+def test_a_callers_http_client_keeps_its_own_ssl_context() -> None:
+    """The shared context is for the SDK's own pools only: an http_client passed in is used as it is."""
+    mine = httpx.Client(trust_env=False)
+    with Client("k", base_url="https://api.example.test") as sdk, Client("k", http_client=mine) as client:
+        assert client._http is mine
+        assert _context(client) is not _context(sdk)
+        _context(client).set_alpn_protocols(["h2", "http/1.1"])  # the caller's to change
+    mine.close()
