@@ -11,6 +11,7 @@ import contextlib
 import functools
 import math
 import os
+import ssl
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
@@ -21,7 +22,7 @@ import anyio
 import anyio.to_thread
 import httpx
 
-from . import _core, _flows, _fork, _timing
+from . import _core, _flows, _fork, _timing, _tls
 from ._bounded import aread_body, body_budget, read_body
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, Settings, _timeout_problem
 from ._numbers import real
@@ -178,6 +179,12 @@ class _BaseClient:
     @property
     def base_url(self) -> str:
         return self._settings.base_url
+
+    def _verify(self, transport: object) -> ssl.SSLContext | bool:
+        """``verify=`` for a pool this client builds itself: the SSL context all such pools share
+        (loaded once per process, see ``_tls``), which httpx would otherwise load for each one.
+        httpx's default (True) with a *transport* of the caller's, which httpx uses as it is."""
+        return True if transport is not None else _tls.shared_context(self._settings.trust_env)
 
     @staticmethod
     def _check_http(http_client: object, transport: object, client_type: type, transport_type: type) -> None:
@@ -624,7 +631,12 @@ class Client(_BaseClient):
         self._closing = closing
 
     def _new_http(self, transport: httpx.BaseTransport | None = None) -> httpx.Client:
-        return httpx.Client(transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env)
+        return httpx.Client(
+            transport=transport,
+            timeout=self._settings.timeout,
+            trust_env=self._settings.trust_env,
+            verify=self._verify(transport),
+        )
 
     def _check_process(self) -> None:
         """In a process forked from the one that made this client, start a pool of its own.
@@ -1157,7 +1169,10 @@ class AsyncClient(_BaseClient):
 
     def _new_http(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            transport=transport, timeout=self._settings.timeout, trust_env=self._settings.trust_env
+            transport=transport,
+            timeout=self._settings.timeout,
+            trust_env=self._settings.trust_env,
+            verify=self._verify(transport),
         )
 
     def _check_loop(self) -> None:
