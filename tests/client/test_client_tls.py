@@ -14,6 +14,8 @@ import json
 import shutil
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -191,3 +193,38 @@ def test_a_callers_http_client_keeps_its_own_ssl_context() -> None:
         assert _context(client) is not _context(sdk)
         _context(client).set_alpn_protocols(["h2", "http/1.1"])  # the caller's to change
     mine.close()
+
+
+_FORK_WHILE_BUILDING = """
+import os, sys, threading
+from pyannoteai_identify import Client, _tls
+
+held, release = threading.Event(), threading.Event()
+
+def build():  # another thread, in the middle of building the shared context at the fork
+    with _tls._lock:
+        held.set()
+        release.wait(10)
+
+thread = threading.Thread(target=build)
+thread.start()
+held.wait(10)
+pid = os.fork()
+if pid == 0:
+    done = threading.Event()
+    threading.Thread(target=lambda: (Client("k", base_url="https://api.example.test"), done.set()), daemon=True).start()
+    os._exit(0 if done.wait(5) else 1)
+release.set()
+thread.join(10)
+_, status = os.waitpid(pid, 0)
+print("child built a client" if os.waitstatus_to_exitcode(status) == 0 else "child stuck")
+"""
+
+
+def test_a_child_forked_while_another_thread_builds_the_context_can_build_a_client() -> None:
+    """gunicorn --preload: a fork while another thread of the parent holds the lock that builds the
+    shared SSL context does not leave the child's first client waiting for ever on that lock."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_WHILE_BUILDING], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout.strip() == "child built a client", done.stderr
