@@ -17,6 +17,8 @@ SDK never enables); that write would free the list another thread's handshake ma
 list is refused (``ValueError``): it would change what every other client's connections offer. Only
 a context of the standard library's own class is shared; another (a truststore context) is built
 per client as httpx would.
+
+The lock that builds it is made anew in a forked child (another thread of the parent may hold it).
 """
 
 from __future__ import annotations
@@ -47,6 +49,16 @@ class _Http11Context(ssl.SSLContext):
 _lock = threading.Lock()
 #: The context last built for each trust_env, with the key it was built for.
 _cache: dict[bool, tuple[tuple[object, ...], ssl.SSLContext]] = {}
+
+
+def _new_lock() -> None:
+    """In a forked child: the lock made anew (another thread of the parent may have held it at the fork)."""
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_new_lock)
 
 
 def _identity(path: str | None) -> tuple[object, ...] | None:
