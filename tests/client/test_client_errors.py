@@ -275,3 +275,24 @@ async def test_a_redirect_to_a_long_location_never_shows_its_credentials(api: Ap
     with pytest.raises(APIError) as caught:
         await api.get_job(JOB_ID)
     assert "s3cret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type"), [(403, APIError), (502, ServerError), (401, AuthenticationError)], ids=str
+)
+async def test_an_html_error_page_says_it_is_not_the_apis_answer(
+    make_api: MakeApi, router: respx.Router, status: int, error_type: type[APIError]
+) -> None:
+    """The API's errors are JSON (``ApiError``, ``ValidationErrorResponse``). A TLS-inspecting
+    corporate proxy, a firewall or a gateway answers with its own HTML page, and the error read
+    "HTTP 403: <html><head><title>Access Denied</title>...", worded like the API's refusal (a 502
+    even said "The API failed"): on-call blamed the API or the key. The message now says the answer
+    is not the API's JSON error and names the network path as the likely sender."""
+    page = "<html><head><title>Access Denied</title></head><body>Blocked by policy</body></html>"
+    router.get("/v1/test").respond(status, text=page, headers={"Content-Type": "text/html; charset=utf-8"})
+    with pytest.raises(error_type) as caught:
+        await make_api(max_retries=0).test()
+    message = str(caught.value)
+    assert "not the API's" in message and "proxy" in message, message
+    assert "text/html" in message, message
+    assert caught.value.status_code == status and "Access Denied" in caught.value.message
