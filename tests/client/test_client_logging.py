@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
-from clientkit import API_KEY, JOB_ID, Api, job_response
+from clientkit import API_KEY, JOB_ID, Api, MakeApi, job_response
 
 from pyannoteai_identify._redact import hide_secrets
 
@@ -341,3 +341,26 @@ async def test_a_log_record_factory_that_sets_the_same_attributes_does_not_break
     assert line.__dict__["request_id"] == "svc-corr-1"
     assert line.__dict__.get("pyannoteai_request_id") == "hdr-123"
     assert line.__dict__.get("status_code") == 200
+
+
+async def test_a_failed_poll_warning_carries_the_job_id_and_the_answer_as_extra_fields(
+    make_api: MakeApi, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    """README: retries log at WARNING and "these records carry the same as extra fields". The
+    WARNING of a poll that failed ("polling job <id>: HTTP 503: ...; will keep waiting") carried
+    none: a JSON log pipeline could not group a wait's failures by job_id nor find their
+    request_id and status_code, though it is the only record of them a service logging at
+    WARNING keeps (the retries inside get_job are spent by then)."""
+    router.get(f"/v1/jobs/{JOB_ID}").mock(
+        side_effect=[
+            httpx.Response(503, json={"requestId": "body-503", "message": "down"}),
+            job_response("succeeded", {"diarization": []}),
+        ]
+    )
+    api = make_api(max_retries=0)
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        await api.wait(JOB_ID, kind="diarization", timeout=600)
+    (record,) = [r for r in caplog.records if r.name == LOGGER and r.levelno == logging.WARNING]
+    assert record.getMessage().startswith(f"polling job {JOB_ID}: "), record.getMessage()
+    fields = {name: record.__dict__.get(name) for name in ("job_id", "status_code", "request_id", "error")}
+    assert fields == {"job_id": JOB_ID, "status_code": 503, "request_id": "body-503", "error": "ServerError"}
