@@ -605,9 +605,10 @@ def leave_note(error: BaseException, note: str, *, log_always: bool = False) -> 
         logger.warning("%s", note)
 
 
-#: Transport failures before any byte of the request left: no connection opened, or none of the
-#: pool's came free in time (httpx's pool timeout, under many concurrent calls).
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+#: Transport failures before any byte of the request left: no connection opened, none of the
+#: pool's came free in time (httpx's pool timeout, under many concurrent calls), or the proxy
+#: refused the tunnel (httpx's ProxyError: a CONNECT or SOCKS handshake that failed, such as a 407).
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 
 
 def _connection_error(
@@ -626,9 +627,18 @@ def _connection_error(
         message = f"{what} failed before sending ({describe(error)}); nothing was sent, so no job was created"
     else:
         message = f"{what} failed: {describe(error)}"
+    origin = f"{request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
+    if isinstance(error, httpx.ProxyError):
+        # The proxy answered its handshake with a refusal (407: its credentials; 403: its allow list):
+        # the API was never reached, and the proxy, not the base URL, is what to look at.
+        proxy = _environment_proxy(request.url)
+        which = f"the proxy {hide_secrets(proxy)} (from the environment)" if proxy else "the http_client's proxy"
+        message += (
+            f"; {which} refused the tunnel to {origin}, so the API was not reached: check the proxy's "
+            "credentials (user:password@ in its URL) and that it lets this host through"
+        )
     if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
         # The path alone does not say where the client went (a stale PYANNOTEAI_BASE_URL, a typo).
-        origin = f"{request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
         proxy = _environment_proxy(request.url)
         if proxy is None:
             message += f"; could not connect to {origin} (the base URL: {BASE_URL_SOURCES})"
