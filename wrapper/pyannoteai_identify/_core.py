@@ -213,30 +213,53 @@ def error_for(response: httpx.Response, *, creates_job: bool = False) -> APIErro
     status = response.status_code
     common = _response_fields(response, body)
     message = _message(response, body)
+    sender = _not_the_apis(response)
     if status == 400:
-        return BadRequestError(message, field_errors=_field_errors(body), **common)
+        return BadRequestError(message, field_errors=_field_errors(body), hint=sender, **common)
     if status == 401:
         return AuthenticationError(
-            message, hint=f"Check the API key ({KEY_SOURCES}) in the pyannoteAI dashboard", **common
+            message, hint=_hints(sender, f"Check the API key ({KEY_SOURCES}) in the pyannoteAI dashboard"), **common
         )
     if status == 402:
         return PaymentRequiredError(
-            message, hint="A subscription is required, or the team's budget is exhausted", **common
+            message, hint=_hints(sender, "A subscription is required, or the team's budget is exhausted"), **common
         )
     if status == 404:
-        return NotFoundError(message, **common)
+        return NotFoundError(message, hint=sender, **common)
     if status == 429:
         retry_after = parse_retry_after(response.headers)
         hint = f"Retry after {retry_after:g} s" if retry_after is not None else "Slow down"
         if creates_job:  # a refusal: sending again cannot bill twice
             hint += "; no job was created, so submitting again then bills once"
-        return RateLimitError(message, retry_after=retry_after, hint=hint, **common)
+        return RateLimitError(message, retry_after=retry_after, hint=_hints(sender, hint), **common)
     if 300 <= status < 400:
         return APIError(message, hint=_redirect_hint(response), **common)
     if status >= 500:
         hint = MAY_HAVE_CREATED_A_JOB if creates_job else "The API failed; try again later"
-        return ServerError(message, hint=hint, **common)
-    return APIError(message, **common)
+        return ServerError(message, hint=_hints(sender, hint), **common)
+    return APIError(message, hint=sender, **common)
+
+
+def _not_the_apis(response: httpx.Response) -> str:
+    """What to say of an error response with a body that is not JSON, or "" for one that is (or has none).
+
+    The API's errors are JSON documents (``ApiError``, ``ValidationErrorResponse``); an HTML or text
+    page comes from something on the way: a TLS-inspecting proxy, a firewall, a load balancer.
+    """
+    if not response.content:
+        return ""
+    media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "application/json" or media_type.endswith("+json"):
+        return ""
+    return (
+        f"The answer ({media_type or 'no content type'}) is not the API's JSON error: a proxy, firewall or "
+        "gateway between this machine and the API may have sent it"
+    )
+
+
+def _hints(*hints: str) -> str:
+    """The non-empty *hints*, as one hint."""
+    return ". ".join(hint for hint in hints if hint)
 
 
 def _redirect_hint(response: httpx.Response) -> str:
