@@ -828,6 +828,15 @@ def _ended_without_reason(event: Any, kind: JobKind | None) -> Job[Result] | Non
     return None
 
 
+def _poll_fields(job_id: str, error: PyannoteAIError) -> dict[str, object]:
+    """The ``extra`` fields of a failed poll's WARNING, for JSON formatters: ``job_id`` and ``error``
+    (the exception's type), and ``status_code`` and ``request_id`` when the API answered."""
+    fields: dict[str, object] = {"job_id": job_id, "error": type(error).__name__}
+    if isinstance(error, APIError):
+        fields.update(status_code=error.status_code, request_id=error.request_id)
+    return fields
+
+
 def _failed(polls: int, last: BaseException) -> str:
     """What a timeout says of the polls that failed since the last answer: how many, and the last error."""
     if polls == 1:
@@ -908,7 +917,10 @@ def wait(
             invalid_polls += 1
             if invalid_polls >= MAX_INVALID_POLLS:
                 raise
-            logger.warning(
+            log_with(
+                logger,
+                logging.WARNING,
+                _poll_fields(job_id, error),
                 "polling job %s: %s; will poll again (%d of %d malformed answers in a row)",
                 job_id,
                 error,
@@ -921,7 +933,14 @@ def wait(
             job = None  # the client's rate-limit hold outlasts the wait: it ends at its deadline unsent
             held = True
         except _TRANSIENT as error:
-            logger.warning("polling job %s: %s; will keep waiting", job_id, error)
+            log_with(
+                logger,
+                logging.WARNING,
+                _poll_fields(job_id, error),
+                "polling job %s: %s; will keep waiting",
+                job_id,
+                error,
+            )
             failed_polls, last_failure = failed_polls + 1, error
             job = None
             if isinstance(error, RateLimitError):
