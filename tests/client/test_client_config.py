@@ -1140,3 +1140,52 @@ async def test_a_client_cannot_be_copied_or_pickled_and_says_so_without_the_key(
     message = str(raised.value)
     assert type(client).__name__ in message and "create" in message
     assert API_KEY not in message and API_KEY not in repr(raised.value)
+
+
+#: A self-signed certificate for localhost and 127.0.0.1 (valid for a century), and its key: the
+#: CA a company's local TLS endpoint would be signed by.
+_LOCAL_CERT = os.path.join(os.path.dirname(__file__), "data", "localhost-cert.pem")
+_LOCAL_KEY = os.path.join(os.path.dirname(__file__), "data", "localhost-key.pem")
+
+
+@contextlib.contextmanager
+def _serving_tls(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve *handler* over TLS on 127.0.0.1 in a thread; yield the base URL; stop on exit."""
+    import ssl
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(_LOCAL_CERT, _LOCAL_KEY)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.socket.settimeout(5)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+async def test_a_loopback_https_base_url_trusts_the_ca_of_ssl_cert_file(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """httpx trusts the CA bundle SSL_CERT_FILE names (trust_env), as a corporate setup with its own CA
+    relies on. The client turns trust_env off for a loopback base URL, to keep proxies away from it,
+    and so ignored SSL_CERT_FILE there too: a local TLS endpoint (a sidecar or egress gateway on
+    https://127.0.0.1, signed by the company's CA) failed with CERTIFICATE_VERIFY_FAILED, where
+    httpx.get() and any other host trust it. Proxy variables stay ignored for it."""
+    test_body = b'{"status": "OK", "message": "Test connection successful"}'
+    seen: list[tuple[str, str | None]] = []
+    handler = type("Handler", (_Recorder,), {"answer": (200, test_body), "seen": seen})
+    monkeypatch.setenv("SSL_CERT_FILE", _LOCAL_CERT)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with _serving_tls(handler) as api_url:
+        if mode == "async":
+            async with AsyncClient(api_key=API_KEY, base_url=api_url, max_retries=0, timeout=5) as client:
+                await client.test()
+        else:
+            with Client(api_key=API_KEY, base_url=api_url, max_retries=0, timeout=5) as client:
+                client.test()
+    assert seen == [("GET /v1/test HTTP/1.1", f"Bearer {API_KEY}")]
