@@ -166,14 +166,26 @@ def test_ssl_cert_dir_is_honoured(https_port: int, monkeypatch: pytest.MonkeyPat
         assert client.test().status == "OK"
 
 
-def test_without_trust_env_ssl_cert_file_is_ignored(https_port: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A loopback base URL builds its pool without trust_env: SSL_CERT_FILE does not apply to it,
-    even after a client with trust_env loaded a context from it."""
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+async def test_a_loopback_base_url_trusts_ssl_cert_file_and_ignores_proxy_variables(
+    https_port: int, monkeypatch: pytest.MonkeyPatch, host: str, mode: str
+) -> None:
+    """httpx trusts the CA bundle SSL_CERT_FILE names (trust_env), as a corporate setup with its own CA
+    relies on. The client turns trust_env off for a loopback base URL, to keep proxies away from it,
+    and so ignored SSL_CERT_FILE there too: a local TLS endpoint (a sidecar or egress gateway on
+    https://127.0.0.1, signed by the company's CA) failed with CERTIFICATE_VERIFY_FAILED, where
+    httpx.get() and any other host trust it. The pool trusts it now; a proxy variable naming a port
+    where nothing listens is still not used for it."""
+    assert _refused_as_untrusted(https_port, host)
     monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "ca.pem"))
-    with _client(https_port) as client:
-        assert client.test().status == "OK"
-    assert _refused_as_untrusted(https_port, "127.0.0.1")
-    assert _refused_as_untrusted(https_port, "localhost")
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    base_url = f"https://{host}:{https_port}"
+    if mode == "async":
+        async with AsyncClient("k", base_url=base_url, max_retries=0, timeout=5) as client:
+            assert (await client.test()).status == "OK"
+    else:
+        with Client("k", base_url=base_url, max_retries=0, timeout=5) as client:
+            assert client.test().status == "OK"
 
 
 def test_sslkeylogfile_changes_are_honoured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -183,8 +183,12 @@ class _BaseClient:
     def _verify(self, transport: object) -> ssl.SSLContext | bool:
         """``verify=`` for a pool this client builds itself: the SSL context all such pools share
         (loaded once per process, see ``_tls``), which httpx would otherwise load for each one.
-        httpx's default (True) with a *transport* of the caller's, which httpx uses as it is."""
-        return True if transport is not None else _tls.shared_context(self._settings.trust_env)
+        httpx's default (True) with a *transport* of the caller's, which httpx uses as it is.
+
+        The context reads ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` as httpx does with ``trust_env``, for
+        every base URL: a loopback one's pool has ``trust_env`` off to keep proxies away, not the
+        CA a company's local TLS endpoint (a sidecar, an egress gateway) is signed by."""
+        return True if transport is not None else _tls.shared_context(trust_env=True)
 
     @staticmethod
     def _check_http(http_client: object, transport: object, client_type: type, transport_type: type) -> None:
@@ -532,7 +536,8 @@ class Client(_BaseClient):
             to ``PYANNOTEAI_BASE_URL``, then ``https://api.pyannote.ai`` (an empty one is refused, not
             taken as the default). Plain http is
             accepted only for loopback hosts (the sandbox), so the key never travels in clear; for a
-            loopback host, proxy variables (``HTTP_PROXY``, ...) are ignored for the same reason.
+            loopback host, proxy variables (``HTTP_PROXY``, ...) are ignored for the same reason
+            (``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` are still read, as for any other host).
         timeout: seconds (or an ``httpx.Timeout``) for each HTTP request; default 30 s, 10 s to
             connect, or the timeout an ``http_client`` was built with (other than httpx's 5 s default).
         max_retries: retries of a safe read on connection errors, timeouts, 429 and 502/503/504;
