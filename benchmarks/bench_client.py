@@ -12,7 +12,8 @@ Each figure is a ratio against a baseline measured in the same run:
   each in a fresh child process that reports its peak RSS growth, after one 1 KiB transfer made
   the same way (the first call's one-time imports are not throughput). The server drains the body.
 
-Run ``python -m benchmarks bench_client`` (or ``--quick``). The child processes are this module:
+Run ``python -m benchmarks bench_client`` (or ``--quick``); bench_client_async measures ``AsyncClient``
+the same way. The child processes are this module:
 ``python -m benchmarks.bench_client serve`` and ``... upload-case``.
 """
 
@@ -444,9 +445,10 @@ def upload_case(mode: str, path: str, base_url: str) -> None:
     print(json.dumps({"seconds": seconds, "rss_growth": growth, "received": received}), flush=True)
 
 
-def _run_upload_case(mode: str, path: Path, base_url: str) -> dict[str, float]:
+def _run_upload_case(mode: str, path: Path, base_url: str, module: str = "benchmarks.bench_client") -> dict[str, float]:
+    """Run ``python -m MODULE upload-case MODE PATH BASE_URL`` in a fresh child process; its figures."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_client", "upload-case", mode, str(path), base_url],
+        [sys.executable, "-m", module, "upload-case", mode, str(path), base_url],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -464,30 +466,44 @@ def _write_file(path: Path, size: int) -> None:
             file.write(block)
 
 
-def bench_upload(base_url: str, quick: bool) -> list[Metric]:
-    """Client.upload(path) against the faster of two raw httpx streaming PUTs; peak RSS growth."""
+def bench_upload(
+    base_url: str,
+    quick: bool,
+    *,
+    module: str = "benchmarks.bench_client",
+    client_mode: str = "client",
+    raw_modes: tuple[str, ...] = ("raw-chunks", "raw-file"),
+    subject: str = "upload",
+    raw_name: str = "raw httpx",
+) -> list[Metric]:
+    """The client's upload of a path against the faster of the raw httpx streaming PUTs; peak RSS growth.
+
+    Each mode is an ``upload-case`` of *module* run in a fresh child process; *client_mode* is the
+    wrapper's, *raw_modes* the baselines' (bench_client_async passes its AsyncClient modes).
+    """
     # A 1 GiB upload over loopback takes about a third of a second, so one descheduling on a shared
     # machine moves a single figure by a third: each mode runs in several rounds, in a rotating order,
     # and its best round counts.
     size, rounds, label = (32 * MIB, 1, "32 MiB") if quick else (1024 * MIB, 5, "1 GiB")
-    modes = ("raw-chunks", "raw-file", "client")
+    modes = (*raw_modes, client_mode)
     best: dict[str, float] = {}
     growth: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-upload-") as folder:
         path = Path(folder) / "audio.wav"
         _write_file(path, size)
         for round_number in range(rounds):
-            for mode in modes[round_number % 3 :] + modes[: round_number % 3]:
-                outcome = _run_upload_case(mode, path, base_url)
-                if mode != "client" and outcome["received"] != size:
+            shift = round_number % len(modes)
+            for mode in modes[shift:] + modes[:shift]:
+                outcome = _run_upload_case(mode, path, base_url, module)
+                if mode != client_mode and outcome["received"] != size:
                     raise RuntimeError(f"{mode}: the server received {outcome['received']} of {size} bytes")
                 best[mode] = min(best.get(mode, math.inf), outcome["seconds"])
                 growth[mode] = max(growth.get(mode, 0.0), outcome["rss_growth"] / MIB)
-    raw_mode = min(("raw-chunks", "raw-file"), key=lambda mode: best[mode])
-    ours_rate, raw_rate = size / MIB / best["client"], size / MIB / best[raw_mode]
+    raw_mode = min(raw_modes, key=lambda mode: best[mode])
+    ours_rate, raw_rate = size / MIB / best[client_mode], size / MIB / best[raw_mode]
     return [
         ratio_metric(
-            f"upload {label}: throughput / raw httpx streaming PUT ({raw_mode})",
+            f"{subject} {label}: throughput / {raw_name} streaming PUT ({raw_mode})",
             ours_rate,
             raw_rate,
             0.8,
@@ -495,10 +511,10 @@ def bench_upload(base_url: str, quick: bool) -> list[Metric]:
             unit="MiB/s",
         ),
         Metric(
-            f"upload {label}: peak RSS growth in MiB (baseline: raw httpx)",
-            growth["client"],
+            f"{subject} {label}: peak RSS growth in MiB (baseline: {raw_name})",
+            growth[client_mode],
             growth[raw_mode],
-            growth["client"],
+            growth[client_mode],
             64.0,
             unit="MiB",
             zero_ok=True,
