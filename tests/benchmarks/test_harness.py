@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import types
 
 import pytest
 
+from benchmarks import __main__ as bench_main
 from benchmarks._harness import Metric, check_sane, ratio_metric
 
 
@@ -30,3 +32,25 @@ def test_metric_names_must_be_unique_and_the_list_not_empty() -> None:
         check_sane([row, row])
     with pytest.raises(AssertionError, match="at least one"):
         check_sane([])
+
+
+def test_a_module_named_exactly_runs_alone_and_a_partial_name_runs_every_module_containing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``python -m benchmarks bench_client`` runs the sync client benchmarks only, not bench_client_async
+    too (whose name contains it); ``client`` still runs both."""
+    ran: list[str] = []
+
+    def fake_import(name: str) -> types.SimpleNamespace:
+        return types.SimpleNamespace(run=lambda quick: ran.append(name.rsplit(".", 1)[-1]) or [])
+
+    monkeypatch.setattr(bench_main.importlib, "import_module", fake_import)
+    for only, expected in (
+        (["bench_client"], ["bench_client"]),
+        (["bench_client_async"], ["bench_client_async"]),
+        (["client"], ["bench_client", "bench_client_async"]),
+        (["bench_client", "batch"], ["bench_batch", "bench_client"]),
+    ):
+        ran.clear()
+        bench_main.run_all(True, only)
+        assert ran == expected, only
