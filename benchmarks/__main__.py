@@ -22,11 +22,18 @@ def modules() -> list[str]:
     return sorted(p.stem for p in HERE.glob("bench_*.py"))
 
 
+def selected(names: list[str], only: list[str] | None) -> list[str]:
+    """The modules of *names* to run: all without *only*; else each one a term of *only* names
+    exactly, or contains when that term is no module's whole name (``bench_client`` runs that
+    module alone, not ``bench_client_async`` too; ``client`` runs both)."""
+    if not only:
+        return names
+    return [name for name in names if any(o == name or (o in name and o not in names) for o in only)]
+
+
 def run_all(quick: bool, only: list[str] | None = None) -> list[Metric]:
     metrics: list[Metric] = []
-    for name in modules():
-        if only and not any(o in name for o in only):
-            continue
+    for name in selected(modules(), only):
         module = importlib.import_module(f"benchmarks.{name}")
         print(f"running {name} ...", file=sys.stderr, flush=True)
         metrics.extend(module.run(quick=quick))
@@ -36,7 +43,12 @@ def run_all(quick: bool, only: list[str] | None = None) -> list[Metric]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smoke sizes; do not write RESULTS.md")
-    parser.add_argument("only", nargs="*", help="run only modules whose name contains one of these")
+    parser.add_argument(
+        "only",
+        nargs="*",
+        help="run only these modules (a whole name, e.g. bench_client, runs that one; a part, e.g. client, "
+        "every module containing it)",
+    )
     args = parser.parse_args(argv)
     metrics = run_all(args.quick, args.only)
     table = format_table(metrics)
