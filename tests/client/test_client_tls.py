@@ -240,3 +240,34 @@ def test_a_child_forked_while_another_thread_builds_the_context_can_build_a_clie
         [sys.executable, "-c", _FORK_WHILE_BUILDING], capture_output=True, text=True, timeout=60, check=False
     )
     assert done.stdout.strip() == "child built a client", done.stderr
+
+
+@pytest.fixture
+def http_port() -> Iterator[int]:
+    """A loopback plain-HTTP server answering GET /v1/test (the sandbox's kind of base URL)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+async def test_a_plain_http_loopback_base_url_ignores_an_unreadable_ssl_cert_file(
+    http_port: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, mode: str
+) -> None:
+    """A client for the sandbox (http://127.0.0.1) never read SSL_CERT_FILE: its pool had trust_env
+    off. Since the shared SSL context is always built as with trust_env, an SSL_CERT_FILE naming a
+    missing file (a stale CI setting) made Client() itself raise FileNotFoundError for a base URL
+    that uses no TLS at all. It is built, and talks to the server, as before."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    base_url = f"http://127.0.0.1:{http_port}"
+    if mode == "async":
+        async with AsyncClient("k", base_url=base_url, max_retries=0, timeout=5) as client:
+            assert (await client.test()).status == "OK"
+    else:
+        with Client("k", base_url=base_url, max_retries=0, timeout=5) as client:
+            assert client.test().status == "OK"
