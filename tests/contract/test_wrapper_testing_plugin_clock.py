@@ -368,3 +368,53 @@ def test_a_polls_retry_after_http_date_is_read_on_the_mocks_wall_time(
     assert result.speakers == ["Ann", "Bo"]
     assert 0 < sum(pyannoteai_mock.sleeps) <= 5, pyannoteai_mock.sleeps
     assert real_sleeps == []
+
+
+CACHED_READS_DATES_ON_REAL_TIME_AFTER = """
+import email.utils
+import functools
+import time
+
+import httpx
+import respx
+
+from pyannoteai_identify import Client
+
+
+@functools.cache
+def service_client():
+    return Client()
+
+
+def test_first_with_the_mock(pyannoteai_mock):
+    service_client().test()
+    pyannoteai_mock.advance(3600)  # the mock's wall time is an hour ahead of this machine's now
+
+
+def test_then_without_it(monkeypatch):
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    retry_at = email.utils.formatdate(time.time() + 30, usegmt=True)  # 30 s from now, on the real clock
+    answers = iter([
+        httpx.Response(429, headers={"Retry-After": retry_at}, json={"message": "slow down"}),
+        httpx.Response(200, json={"status": "OK", "message": "Test connection successful"}),
+    ])
+    with respx.mock(assert_all_called=False) as router:
+        router.get(url__startswith="https://api.pyannote.ai/").mock(side_effect=lambda request: next(answers))
+        service_client().test()
+    assert slept and 15 < max(slept) <= 30, slept
+"""
+
+
+def test_a_client_built_during_the_test_and_kept_reads_server_dates_on_real_time_after_it(
+    pytester: pytest.Pytester,
+) -> None:
+    """A client built under pyannoteai_mock and kept past the test sleeps for real from the test's end
+    (its waits are real waits then), but it kept reading a server's dates (a Retry-After HTTP date,
+    X-RateLimit-Reset, Date) against the torn-down mock's wall time, which stands where the mock
+    left it (an hour ahead after advance(3600), or behind by the real time since): a Retry-After
+    date 30 s away read as already past, and the retry came at once. After the test it reads them on
+    this machine's clock, as its sleeps are."""
+    pytester.makepyfile(test_cached=CACHED_READS_DATES_ON_REAL_TIME_AFTER)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
