@@ -9,8 +9,9 @@ under test may build its client in a thread of its own (a web server's worker), 
 a context variable set by the test.
 
 What is built inside the block keeps its clock after it, but its sleeps then wait in real time too
-(and still move that clock): a client kept past the test (a service's cached client) does not poll
-and retry without pause in the tests after, as it did not before the fixture lent its clock.
+(and still move that clock), and it reads a server's dates (``wall``) on this machine's clock: a
+client kept past the test (a service's cached client) does not poll and retry without pause in the
+tests after, as it did not before the fixture lent its clock.
 """
 
 from __future__ import annotations
@@ -64,7 +65,12 @@ class _Lent:
         self.over = False
 
     def timing(self) -> Timing:
-        return Timing(self._timing.clock, self._sleep, self._async_sleep, self._timing.wall)
+        return Timing(self._timing.clock, self._sleep, self._async_sleep, self._wall)
+
+    def _wall(self) -> float:
+        """The mock's wall time during the block; this machine's after it, when the sleeps are real
+        (the mock's stands where the test left it, while the server now stamps real dates)."""
+        return time.time() if self.over else self._timing.wall()
 
     def _sleep(self, seconds: float) -> None:
         if self.over and seconds > 0:

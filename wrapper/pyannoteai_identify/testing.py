@@ -1416,7 +1416,8 @@ def pyannoteai_mock(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequ
     ``AsyncClient`` or batch ``RateLimiter`` built with no ``clock=`` and no sleep of its own waits
     on the mock's virtual clock (see :class:`MockAPI`), as those of :meth:`MockAPI.client` do; one
     given its own keeps it, and one built before the test (or after it) waits in real time, as one
-    built during the test and kept after it (a cached client) does from the test's end.
+    built during the test and kept after it (a cached client) does from the test's end (reading a
+    server's dates on this machine's clock then, too).
     A request to any other host
     fails the test unless another respx router (``respx_mock``) or a pass-through route on
     ``pyannoteai_mock.router`` takes it.
