@@ -25,7 +25,7 @@ import certifi
 import httpx
 import pytest
 
-from pyannoteai_identify import APIConnectionError, AsyncClient, Client
+from pyannoteai_identify import APIConnectionError, AsyncClient, Client, ConfigurationError
 
 pytestmark = pytest.mark.anyio
 
@@ -271,3 +271,21 @@ async def test_a_plain_http_loopback_base_url_ignores_an_unreadable_ssl_cert_fil
     else:
         with Client("k", base_url=base_url, max_retries=0, timeout=5) as client:
             assert client.test().status == "OK"
+
+
+@pytest.mark.parametrize("bundle", ["missing.pem", "malformed.pem"])
+def test_a_ca_bundle_that_cannot_be_loaded_is_a_configuration_error_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, bundle: str
+) -> None:
+    """For an https host the pool reads SSL_CERT_FILE, as httpx does, and a bundle that cannot be
+    loaded fails the constructor. It failed with httpx's bare FileNotFoundError ("No such file or
+    directory", naming neither the variable nor the path) or an ssl.SSLError: a ConfigurationError
+    now names the variable and its value, and says to fix or unset it."""
+    (tmp_path / "malformed.pem").write_text("not a certificate")
+    path = str(tmp_path / bundle)
+    monkeypatch.setenv("SSL_CERT_FILE", path)
+    for cls in (Client, AsyncClient):
+        with pytest.raises(ConfigurationError) as raised:
+            cls("k", base_url="https://api.tls.test")
+        message = str(raised.value)
+        assert f"SSL_CERT_FILE={path!r}" in message and "unset" in message, message
