@@ -195,9 +195,9 @@ class _BaseClient:
             return True
         try:
             return _tls.shared_context(trust_env=True)
-        except OSError:  # ssl.SSLError too: a missing, unreadable or malformed bundle
+        except OSError as error:  # ssl.SSLError too: a missing, unreadable or malformed bundle
             if self._settings.trust_env:
-                raise
+                raise ConfigurationError(_tls.unloadable_bundle(error)) from error
             return _tls.shared_context(trust_env=False)
 
     @staticmethod

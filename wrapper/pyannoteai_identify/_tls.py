@@ -30,7 +30,7 @@ from collections.abc import Iterable
 
 import httpx
 
-__all__ = ["shared_context"]
+__all__ = ["shared_context", "unloadable_bundle"]
 
 _ALPN = ["http/1.1"]
 _STDLIB_CONTEXT = ssl.SSLContext  # the standard library's own class (unless truststore replaced it before this import)
@@ -101,3 +101,14 @@ def shared_context(trust_env: bool) -> ssl.SSLContext:
         context.__class__ = _Http11Context  # the same object layout: a subclass that adds no field
         _cache[trust_env] = (key, context)
         return context
+
+
+def unloadable_bundle(error: OSError) -> str:
+    """What to say when the CA bundle the environment names could not be loaded (*error*)."""
+    named = [f"{name}={os.environ[name]!r}" for name in ("SSL_CERT_FILE", "SSL_CERT_DIR") if os.environ.get(name)]
+    source = " and ".join(named) or "the environment's CA settings"
+    verb = "name" if len(named) > 1 else "names"
+    return (
+        f"the CA certificates that {source} {verb} could not be loaded ({type(error).__name__}: {error}): "
+        "fix the path or the file, or unset the variable to use the default CA bundle"
+    )
