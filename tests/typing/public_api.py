@@ -18,6 +18,7 @@ from pyannoteai_identify import (
     DiarizationResult,
     IdentifyResult,
     Job,
+    JobStatus,
     UploadProgressCallback,
     VoiceprintResult,
     WebhookVerificationError,
@@ -152,3 +153,20 @@ def flask_s_headers_are_taken_as_they_are(
     webhooks.verify(body, headers, "secret")
     assert_type(webhooks.parse(body, headers, "secret"), WebhookEvent)
     return receiver.handle_stream(stream, headers).event
+
+
+def a_jobs_status_filter_is_one_of_the_documented_statuses(client: Client, async_client: AsyncClient) -> None:
+    """``jobs(status=...)`` refuses any other string at run time (ValidationError), so a type checker
+    refuses it first; the status names and ``JobStatus`` members are taken (each ignore is needed)."""
+    client.jobs("running")
+    client.jobs(JobStatus.SUCCEEDED)
+    client.jobs("runing")  # type: ignore[arg-type]
+    async_client.jobs("canceled")
+    async_client.jobs("cancelled")  # type: ignore[arg-type]
+
+
+def a_mock_job_s_outcome_is_a_status_as_the_mock_s_is(mock: MockAPI) -> None:
+    """``add_job(outcome=...)`` raises ValueError for a string that is no job status of the contract,
+    as ``MockAPI.outcome`` is typed (each ignore is needed)."""
+    mock.add_job("identify", "running", outcome="failed")
+    mock.add_job("identify", "running", outcome="suceeded")  # type: ignore[arg-type]
