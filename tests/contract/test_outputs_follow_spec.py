@@ -25,6 +25,7 @@ from strategies import closed
 from pyannoteai_identify import _schema, testing
 from pyannoteai_identify._contract import ContractMismatchError, SpecReader
 from pyannoteai_identify._spec import SPEC
+from pyannoteai_identify._validation import STATUS_FILTER_VALUES, StatusFilter
 from pyannoteai_identify.results import JobStatus, infer_kind, is_terminal, parse_job, parse_output
 from pyannoteai_identify.sandbox import demo_audio, voice_sample, voiceprint_for
 from pyannoteai_identify.sandbox._jobs import identify_outcome, voiceprint_outcome
@@ -336,6 +337,11 @@ def test_each_status_is_terminal_exactly_when_the_contract_says_so(status: str) 
     assert JobStatus(status).is_terminal is expected
     assert is_terminal(status) is expected
     assert parse_job({"jobId": "j", "status": status}).is_terminal is expected
+
+
+def test_the_jobs_status_filter_type_is_the_contract_filter_enum() -> None:
+    """``jobs(status=...)`` is typed with ``StatusFilter`` (written out): the values ``GET /v2/jobs`` filters by."""
+    assert get_args(StatusFilter) == STATUS_FILTER_VALUES
 
 
 def test_the_plugin_final_statuses_are_the_contract_terminal_statuses() -> None:

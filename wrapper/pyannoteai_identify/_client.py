@@ -47,6 +47,7 @@ from ._validation import (
     AudioSource,
     CheckedAudio,
     Matching,
+    StatusFilter,
     Voiceprint,
     check_audio,
     check_bool,
@@ -494,7 +495,7 @@ class _BaseClient:
             raise ValidationError("max_items", max_items, "must be a whole number ≥ 0, or None for all")
 
     def _page_flow(
-        self, status: JobStatus | str | None, page_size: int, cursor: str | None
+        self, status: JobStatus | StatusFilter | None, page_size: int, cursor: str | None
     ) -> _flows.Flow[tuple[list[_core.JobSummary], str | None]]:
         return _flows.list_page(
             self._ctx, limit=page_size, cursor=cursor, status=None if status is None else str(status)
@@ -956,12 +957,16 @@ class Client(_BaseClient):
         return self._run(self._get_job_flow(job_id, kind))
 
     def jobs(
-        self, status: JobStatus | str | None = None, *, page_size: int = PAGE_SIZE_MAX, max_items: int | None = None
+        self,
+        status: JobStatus | StatusFilter | None = None,
+        *,
+        page_size: int = PAGE_SIZE_MAX,
+        max_items: int | None = None,
     ) -> Iterator[_core.JobSummary]:
         """Every job of the team, newest first, following ``nextCursor`` page by page.
 
         Args:
-            status: only jobs with this status.
+            status: only jobs with this status: a ``JobStatus`` or its value (``"running"``, …).
             page_size: jobs per request, within the bounds of the contract's ``limit`` parameter of
                 ``GET /v2/jobs`` (``PAGE_SIZE_MIN`` to ``PAGE_SIZE_MAX``); the largest page by default.
             max_items: stop after this many jobs.
@@ -974,7 +979,7 @@ class Client(_BaseClient):
         return self._iterate_jobs(status, page_size, max_items)
 
     def _iterate_jobs(
-        self, status: JobStatus | str | None, page_size: int, max_items: int | None
+        self, status: JobStatus | StatusFilter | None, page_size: int, max_items: int | None
     ) -> Iterator[_core.JobSummary]:
         cursor: str | None = None
         pages = _Pages()
@@ -1416,7 +1421,11 @@ class AsyncClient(_BaseClient):
 
     @_doc_from(Client.jobs, note="An async iterator: ``async for job in client.jobs(): ...``.")
     def jobs(
-        self, status: JobStatus | str | None = None, *, page_size: int = PAGE_SIZE_MAX, max_items: int | None = None
+        self,
+        status: JobStatus | StatusFilter | None = None,
+        *,
+        page_size: int = PAGE_SIZE_MAX,
+        max_items: int | None = None,
     ) -> AsyncIterator[_core.JobSummary]:
         self._check_list_args(status, page_size, max_items)
         return _AsyncJobs(self, status, page_size, max_items)
@@ -1512,7 +1521,7 @@ class _AsyncJobs:
     """
 
     def __init__(
-        self, client: AsyncClient, status: JobStatus | str | None, page_size: int, max_items: int | None
+        self, client: AsyncClient, status: JobStatus | StatusFilter | None, page_size: int, max_items: int | None
     ) -> None:
         self._client = client
         self._status = status

@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, TypeAlias, TypeVar, cast, get_args
+from typing import IO, Literal, TypeAlias, TypeVar, cast, get_args
 
 import httpx
 
@@ -77,6 +77,9 @@ DEFAULT_RATE_LIMIT: int = _SPEC.get("components", "headers", "X-RateLimit-Limit"
 PAGE_SIZE_DEFAULT: int = _SPEC.query_parameter("getJobsByTeamV2", "limit", "default")
 #: The statuses ``GET /v2/jobs`` filters by (a status the API gains is accepted once the contract has it).
 STATUS_FILTER_VALUES: tuple[str, ...] = tuple(_SPEC.query_parameter("getJobsByTeamV2", "status", "enum"))
+#: The same statuses as a type, for ``jobs(status=...)`` (written out: tests/contract checks it
+#: against the contract's enum, so a status the contract gains is added here too).
+StatusFilter: TypeAlias = Literal["pending", "created", "running", "succeeded", "failed", "canceled"]
 
 
 _RANGE_WORDS = {("a", "z"): "lowercase letters", ("A", "Z"): "uppercase letters", ("0", "9"): "digits"}

@@ -944,7 +944,7 @@ class MockAPI:
         *,
         output: Mapping[str, Any] | None = None,
         job_id: str | None = None,
-        outcome: str | None = None,
+        outcome: Status | None = None,
         pending_polls: int | None = None,
     ) -> str:
         """Create a job in the given status (as if submitted earlier) and return its id.
