@@ -170,3 +170,26 @@ def a_mock_job_s_outcome_is_a_status_as_the_mock_s_is(mock: MockAPI) -> None:
     as ``MockAPI.outcome`` is typed (each ignore is needed)."""
     mock.add_job("identify", "running", outcome="failed")
     mock.add_job("identify", "running", outcome="suceeded")  # type: ignore[arg-type]
+
+
+def status_callbacks_of_a_known_kind_take_that_kind_s_job(client: Client, job_id: str) -> None:
+    """``create_voiceprint`` only waits for a voiceprint job, and ``wait(job_id, kind=...)`` parses the
+    job as *kind*: a callback typed for that kind's job is what each calls, as ``wait(job)`` takes one."""
+
+    def on_voiceprint_status(seen: Job[VoiceprintResult]) -> None:
+        print(seen.status)
+
+    def on_identify_status(seen: Job[IdentifyResult]) -> None:
+        print(seen.status)
+
+    client.create_voiceprint("john.wav", on_status=on_voiceprint_status)
+    assert_type(client.wait(job_id, kind="identify", on_status=on_identify_status), IdentifyResult)
+    assert_type(client.wait(job_id, kind="voiceprint", on_status=on_voiceprint_status), VoiceprintResult)
+
+
+async def async_status_callbacks_of_a_known_kind_alike(client: AsyncClient, job_id: str) -> None:
+    def on_voiceprint_status(seen: Job[VoiceprintResult]) -> None:
+        print(seen.status)
+
+    await client.create_voiceprint("john.wav", on_status=on_voiceprint_status)
+    assert_type(await client.wait(job_id, kind="voiceprint", on_status=on_voiceprint_status), VoiceprintResult)
