@@ -74,6 +74,11 @@ __all__ = ["AsyncClient", "Client"]
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 OnStatus = Callable[[Job[Result]], object]
+# A status callback of a job whose kind is known (create_voiceprint, wait(job_id, kind=...)): it gets
+# the job parsed as that kind, so a callback typed for that kind's job is taken, as wait(job) takes one.
+OnIdentifyStatus = Callable[[Job[IdentifyResult]], object]
+OnVoiceprintStatus = Callable[[Job[VoiceprintResult]], object]
+OnDiarizationStatus = Callable[[Job[DiarizationResult]], object]
 
 
 #: httpcore's pools that send through a proxy (what an httpx transport with ``proxy=`` holds).
@@ -395,7 +400,7 @@ class _BaseClient:
         audio: AudioSource,
         *,
         timeout: float | None,
-        on_status: OnStatus | None,
+        on_status: OnVoiceprintStatus | None,
         media_key: str | None,
         on_upload_progress: ProgressCallback | None,
     ) -> _flows.Flow[str]:
@@ -407,7 +412,8 @@ class _BaseClient:
 
         def flow() -> _flows.Flow[str]:
             job = yield from submit
-            status = guarded_callback("on_status", on_status, resume=_resume(job.id))
+            # The wait parses the job as "voiceprint", so the callback only ever gets a Job[VoiceprintResult].
+            status = cast("OnStatus | None", guarded_callback("on_status", on_status, resume=_resume(job.id)))
             try:
                 result = yield from _flows.wait(
                     self._ctx, job.id, "voiceprint", timeout=wait_timeout, on_status=status, status=str(job.status)
@@ -904,7 +910,7 @@ class Client(_BaseClient):
         audio: AudioSource,
         *,
         timeout: float | None = None,
-        on_status: OnStatus | None = None,
+        on_status: OnVoiceprintStatus | None = None,
         media_key: str | None = None,
         on_upload_progress: ProgressCallback | None = None,
     ) -> str:
@@ -917,7 +923,7 @@ class Client(_BaseClient):
         Args:
             audio: an http(s) URL, a ``media://`` URL, a local path or a binary file object.
             timeout: seconds to wait for the job (None: 24 hours).
-            on_status: called with the job each time its status changes.
+            on_status: called with the job (a ``Job[VoiceprintResult]``) each time its status changes.
             media_key: the object key of the upload, for local audio.
             on_upload_progress: upload progress callback (bytes sent, total).
 
@@ -1028,7 +1034,7 @@ class Client(_BaseClient):
         job: str,
         *,
         timeout: float | None = ...,
-        on_status: OnStatus | None = ...,
+        on_status: OnIdentifyStatus | None = ...,
         broker: WebhookBroker | None = ...,
         kind: Literal["identify"],
     ) -> IdentifyResult: ...
@@ -1038,7 +1044,7 @@ class Client(_BaseClient):
         job: str,
         *,
         timeout: float | None = ...,
-        on_status: OnStatus | None = ...,
+        on_status: OnVoiceprintStatus | None = ...,
         broker: WebhookBroker | None = ...,
         kind: Literal["voiceprint"],
     ) -> VoiceprintResult: ...
@@ -1048,7 +1054,7 @@ class Client(_BaseClient):
         job: str,
         *,
         timeout: float | None = ...,
-        on_status: OnStatus | None = ...,
+        on_status: OnDiarizationStatus | None = ...,
         broker: WebhookBroker | None = ...,
         kind: Literal["diarization"],
     ) -> DiarizationResult: ...
@@ -1389,7 +1395,7 @@ class AsyncClient(_BaseClient):
         audio: AudioSource,
         *,
         timeout: float | None = None,
-        on_status: OnStatus | None = None,
+        on_status: OnVoiceprintStatus | None = None,
         media_key: str | None = None,
         on_upload_progress: ProgressCallback | None = None,
     ) -> str:
@@ -1465,7 +1471,7 @@ class AsyncClient(_BaseClient):
         job: str,
         *,
         timeout: float | None = ...,
-        on_status: OnStatus | None = ...,
+        on_status: OnIdentifyStatus | None = ...,
         broker: WebhookBroker | None = ...,
         kind: Literal["identify"],
     ) -> IdentifyResult: ...
@@ -1475,7 +1481,7 @@ class AsyncClient(_BaseClient):
         job: str,
         *,
         timeout: float | None = ...,
-        on_status: OnStatus | None = ...,
+        on_status: OnVoiceprintStatus | None = ...,
         broker: WebhookBroker | None = ...,
         kind: Literal["voiceprint"],
     ) -> VoiceprintResult: ...
@@ -1485,7 +1491,7 @@ class AsyncClient(_BaseClient):
         job: str,
         *,
         timeout: float | None = ...,
-        on_status: OnStatus | None = ...,
+        on_status: OnDiarizationStatus | None = ...,
         broker: WebhookBroker | None = ...,
         kind: Literal["diarization"],
     ) -> DiarizationResult: ...
