@@ -296,3 +296,29 @@ async def test_an_html_error_page_says_it_is_not_the_apis_answer(
     assert "not the API's" in message and "proxy" in message, message
     assert "text/html" in message, message
     assert caught.value.status_code == status and "Access Denied" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(
+            404, text="<html><body>404 Not Found (nginx)</body></html>", headers={"Content-Type": "text/html"}
+        ),
+        httpx.Response(404, content=b""),
+    ],
+    ids=["html", "empty"],
+)
+async def test_a_404_that_is_not_the_apis_json_error_is_no_not_found_error(
+    api: Api, router: respx.Router, response: httpx.Response
+) -> None:
+    """Only the API's own 404 (its ``ApiError`` JSON) says that the job does not exist or was
+    deleted. A gateway or proxy answering 404 with its own page (a route missing during a deploy,
+    a mistyped base path) raised NotFoundError, which the docs, ``wait`` and the command line read
+    as "the job is gone": the user was told a billed result was lost. It is now a plain APIError
+    whose message says that the answer is not the API's."""
+    router.get(JOB_PATH).mock(return_value=response)
+    with pytest.raises(APIError) as caught:
+        await api.get_job(JOB_ID)
+    assert not isinstance(caught.value, NotFoundError), repr(caught.value)
+    assert caught.value.status_code == 404
+    assert "not the API's" in str(caught.value), str(caught.value)

@@ -19,6 +19,7 @@ from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, FakeTime, MakeAp
 
 from pyannoteai_identify import (
     APIConnectionError,
+    APIError,
     AuthenticationError,
     IdentifyResult,
     InvalidResponseError,
@@ -26,6 +27,7 @@ from pyannoteai_identify import (
     JobCanceledError,
     JobExpiredError,
     JobFailedError,
+    NotFoundError,
     PollSchedule,
     RateLimitError,
     RetryPolicy,
@@ -385,6 +387,42 @@ async def test_a_job_that_is_gone_raises_job_expired_error(api: Api, router: res
         await api.wait(IDENTIFY_JOB)
     assert caught.value.job_id == JOB_ID
     assert "24 hours" in str(caught.value)
+
+
+def _gateway_404() -> httpx.Response:
+    return httpx.Response(404, text="<html><body>404 Not Found</body></html>", headers={"Content-Type": "text/html"})
+
+
+async def test_a_gateway_404_while_polling_is_polled_through(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """A 404 page from a gateway or proxy (HTML, not the API's JSON error) is not the API saying the
+    job is gone: it ended the wait with JobExpiredError ("the job is gone"), though the job was
+    running and its result would be billed. It is now polled through, as a malformed answer is."""
+    route = router.get(JOB_PATH).mock(
+        side_effect=[
+            _gateway_404(),
+            job_response("running"),
+            _gateway_404(),
+            job_response("succeeded", IDENTIFY_OUTPUT),
+        ]
+    )
+    assert isinstance(await steady.wait(IDENTIFY_JOB, timeout=600), IdentifyResult)
+    assert route.call_count == 4
+
+
+async def test_a_gateway_that_always_answers_404_ends_the_wait_with_an_api_error_not_job_expired(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """Three non-JSON 404s in a row (a wrong base path, a gateway that lost its route) end the wait
+    with the last one's APIError, which says it is not the API's answer, long before the deadline:
+    never JobExpiredError, which the API's own 404 alone may mean."""
+    route = router.get(JOB_PATH).mock(side_effect=lambda request: _gateway_404())
+    with pytest.raises(APIError) as caught:
+        await steady.wait(IDENTIFY_JOB, timeout=3600)
+    assert not isinstance(caught.value, JobExpiredError | NotFoundError), repr(caught.value)
+    assert caught.value.status_code == 404 and "not the API's" in str(caught.value)
+    assert route.call_count == 3
 
 
 async def test_succeeded_without_output_raises_job_expired_error(api: Api, router: respx.Router) -> None:
