@@ -148,7 +148,7 @@ async def test_a_long_non_json_error_body_is_cut_short_in_the_message(api: Api, 
     is (the whole body stays on the error's ``body``)."""
     page = "<html>" + "x" * 10_000 + "</html>"
     router.get(JOB_PATH).respond(404, text=page)
-    with pytest.raises(NotFoundError) as caught:
+    with pytest.raises(APIError) as caught:
         await api.get_job(JOB_ID)
     assert caught.value.message.startswith("<html>xxx") and len(caught.value.message) <= 200
     assert caught.value.body == page.encode()

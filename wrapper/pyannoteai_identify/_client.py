@@ -955,7 +955,8 @@ class Client(_BaseClient):
                 keys tell.
 
         Raises:
-            NotFoundError: no such job, or it was deleted (24 hours after it ended).
+            NotFoundError: no such job, or it was deleted (24 hours after it ended): the API's own
+                (JSON) 404; a gateway's or proxy's 404 page is a plain ``APIError`` saying so.
             AuthenticationError: 401, the key is wrong (check ``PYANNOTEAI_API_KEY``).
             APIError: another refusal after the retries.
             APIConnectionError: no response after the retries.
@@ -1099,12 +1100,14 @@ class Client(_BaseClient):
             APIError: a poll was refused for good (401, 403, …). Rate limits, server errors and
                 connection errors are not raised: polling goes on to the deadline, where the
                 ``WaitTimeoutError`` names them (``polls_failing``).
-            InvalidResponseError: three malformed answers in a row (``MAX_INVALID_POLLS``).
+            InvalidResponseError: three malformed answers in a row (``MAX_INVALID_POLLS``); a 404
+                that is not the API's JSON error (a gateway's page) is polled through likewise, and
+                raised as an ``APIError`` after three in a row, never as ``JobExpiredError``.
             ConfigurationError: the client was closed during the wait (a note says that
                 ``wait(ID)`` on a new client resumes it).
             JobFailedError, JobCanceledError: the job ended without a result.
             JobExpiredError: the job or its output is gone (kept 24 hours after completion), or the
-                id is unknown: the API answers 404 to both (``get_job`` raises ``NotFoundError``).
+                id is unknown: the API answers its JSON 404 to both (``get_job`` raises ``NotFoundError``).
             WaitTimeoutError: the deadline passed; call ``wait`` again with the same job to resume.
                 When every poll since the last answer failed, ``polls_failing`` says how, and
                 the last error is its ``__cause__``.

@@ -225,6 +225,10 @@ def error_for(response: httpx.Response, *, creates_job: bool = False) -> APIErro
             message, hint=_hints(sender, "A subscription is required, or the team's budget is exhausted"), **common
         )
     if status == 404:
+        if not _is_json(response):
+            # Only the API's own 404 (its ApiError JSON) says the job is unknown or deleted: a
+            # gateway's or proxy's page must not read as "the job is gone".
+            return APIError(message, hint=sender or _NO_BODY_404, **common)
         return NotFoundError(message, hint=sender, **common)
     if status == 429:
         retry_after = parse_retry_after(response.headers)
@@ -240,17 +244,28 @@ def error_for(response: httpx.Response, *, creates_job: bool = False) -> APIErro
     return APIError(message, hint=sender, **common)
 
 
+#: What a 404 without a body says: not the API's answer, so not that the job is gone.
+_NO_BODY_404 = (
+    "The answer (no body) is not the API's JSON error: a proxy, firewall or gateway between this machine and "
+    "the API may have sent it, so it does not say that the job is gone"
+)
+
+
+def _is_json(response: httpx.Response) -> bool:
+    """Whether *response* says its body is JSON (``application/json`` or ``+json``)."""
+    media_type: str = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
 def _not_the_apis(response: httpx.Response) -> str:
     """What to say of an error response with a body that is not JSON, or "" for one that is (or has none).
 
     The API's errors are JSON documents (``ApiError``, ``ValidationErrorResponse``); an HTML or text
     page comes from something on the way: a TLS-inspecting proxy, a firewall, a load balancer.
     """
-    if not response.content:
+    if not response.content or _is_json(response):
         return ""
     media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "application/json" or media_type.endswith("+json"):
-        return ""
     return (
         f"The answer ({media_type or 'no content type'}) is not the API's JSON error: a proxy, firewall or "
         "gateway between this machine and the API may have sent it"

@@ -913,22 +913,6 @@ def wait(
                 job_id=job_id,
                 status=last_status or status or "unknown",
             ) from None
-        except InvalidResponseError as error:
-            invalid_polls += 1
-            if invalid_polls >= MAX_INVALID_POLLS:
-                raise
-            log_with(
-                logger,
-                logging.WARNING,
-                _poll_fields(job_id, error),
-                "polling job %s: %s; will poll again (%d of %d malformed answers in a row)",
-                job_id,
-                error,
-                invalid_polls,
-                MAX_INVALID_POLLS,
-            )
-            failed_polls, last_failure = failed_polls + 1, error
-            job = None
         except HeldPastDeadline:
             job = None  # the client's rate-limit hold outlasts the wait: it ends at its deadline unsent
             held = True
@@ -945,6 +929,28 @@ def wait(
             job = None
             if isinstance(error, RateLimitError):
                 headers = httpx.Headers(error.headers)
+        except APIError as error:
+            # A malformed answer, or a 404 that is not the API's JSON error (a gateway's or proxy's
+            # page; the API's own is NotFoundError, above): no proof the job is gone, so polled again
+            # like a transient fault, but at most MAX_INVALID_POLLS in a row (a wrong base path 404s
+            # for ever). Any other error status (401, 402) cannot heal by waiting.
+            if not isinstance(error, InvalidResponseError) and error.status_code != 404:
+                raise
+            invalid_polls += 1
+            if invalid_polls >= MAX_INVALID_POLLS:
+                raise
+            log_with(
+                logger,
+                logging.WARNING,
+                _poll_fields(job_id, error),
+                "polling job %s: %s; will poll again (%d of %d malformed answers in a row)",
+                job_id,
+                error,
+                invalid_polls,
+                MAX_INVALID_POLLS,
+            )
+            failed_polls, last_failure = failed_polls + 1, error
+            job = None
         if job is not None:
             if origin is None:
                 age = job_age(headers, job.created_at, ctx.wall()) if headers is not None else None

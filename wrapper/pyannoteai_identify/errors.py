@@ -230,7 +230,8 @@ class PaymentRequiredError(APIError):
 
 
 class NotFoundError(APIError):
-    """404: no such job (or its results were deleted)."""
+    """404 in the API's own JSON error: no such job (or its results were deleted). A 404 that is
+    not the API's JSON (a gateway's or proxy's page) is a plain ``APIError`` instead."""
 
 
 class RateLimitError(APIError):
