@@ -7,10 +7,12 @@ test that "waits an hour" records its sleeps and returns at once.
 
 from __future__ import annotations
 
+import http.server
 import inspect
+import threading
 import wave
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,3 +186,38 @@ class Api:
 MakeApi = Callable[..., Api]
 #: Builds a MockTransport of the router for the current mode (the ``make_transport`` fixture).
 MakeTransport = Callable[..., httpx.MockTransport]
+
+
+class _RefusingProxy(http.server.BaseHTTPRequestHandler):
+    """A proxy that refuses every CONNECT with *status* (407: its credentials), recording each request line."""
+
+    status = 407
+    seen: list[str]
+
+    def do_CONNECT(self) -> None:
+        self.seen.append(self.requestline)
+        self.send_response(self.status)
+        if self.status == 407:
+            self.send_header("Proxy-Authenticate", 'Basic realm="corp"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the test reads ``seen``."""
+
+
+@contextmanager
+def refusing_proxy(status: int = 407) -> Iterator[tuple[str, list[str]]]:
+    """A local CONNECT proxy on 127.0.0.1 that refuses every tunnel with *status*; yields its URL and
+    the request lines it received. Nothing goes past it: no request reaches a network."""
+    seen: list[str] = []
+    handler = type("Handler", (_RefusingProxy,), {"status": status, "seen": seen})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

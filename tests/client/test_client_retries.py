@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
-from clientkit import API_KEY, JOB_ID, Api, FakeTime, MakeApi, job_response, write_wav
+from clientkit import API_KEY, JOB_ID, Api, FakeTime, MakeApi, job_response, refusing_proxy, write_wav
 
 from pyannoteai_identify import (
     APIConnectionError,
@@ -494,3 +494,28 @@ async def test_a_proxy_refusing_the_tunnel_on_a_read_names_the_proxy(
     message = str(caught.value)
     assert "proxy.corp.example:3128" in message and "api.pyannote.ai" in message, message
     assert caught.value.request_sent is False
+
+
+def _proxied_http_client(mode: str, proxy: str) -> httpx.Client | httpx.AsyncClient:
+    """An httpx client of the test's flavour that sends through *proxy* alone (no environment)."""
+    http_type = httpx.AsyncClient if mode == "async" else httpx.Client
+    return http_type(trust_env=False, proxy=proxy, timeout=5)
+
+
+@pytest.mark.parametrize("status", [407, 403])
+async def test_a_proxy_refusing_the_tunnel_is_not_retried(
+    mode: str, make_api: MakeApi, fake_time: FakeTime, status: int
+) -> None:
+    """A proxy's 407 (Proxy Authentication Required) or 403 (its allow list) to the CONNECT of a
+    safe GET was retried three times, with backoff: the same credentials get the same refusal, so
+    the retries only delayed the error (and, with a lockout policy, counted as failed logins).
+    It is raised at the first refusal."""
+    with refusing_proxy(status) as (proxy, seen):
+        http_client = _proxied_http_client(mode, proxy)
+        api = make_api(http_client=http_client)
+        with pytest.raises(APIConnectionError) as caught:
+            await api.test()
+        await api.close()
+    assert len(seen) == 1, seen
+    assert f"{status} " in str(caught.value) and caught.value.request_sent is False
+    assert fake_time.sleeps == []
