@@ -519,3 +519,39 @@ async def test_a_proxy_refusing_the_tunnel_is_not_retried(
     assert len(seen) == 1, seen
     assert f"{status} " in str(caught.value) and caught.value.request_sent is False
     assert fake_time.sleeps == []
+
+
+async def test_a_proxy_error_names_the_http_clients_proxy_not_the_environments(
+    mode: str, make_api: MakeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proxy a ProxyError named came from the environment (HTTPS_PROXY) even when the caller's
+    http_client (trust_env=False, its own proxy=) never used it: on-call checked the credentials of
+    a proxy the request never went through. The error names the proxy the request went through."""
+    for name in _PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://env-proxy.corp.example:3128")
+    with refusing_proxy(407) as (proxy, _seen):
+        api = make_api(http_client=_proxied_http_client(mode, proxy), max_retries=0)
+        with pytest.raises(APIConnectionError) as caught:
+            await api.test()
+        await api.close()
+    message = str(caught.value)
+    assert "env-proxy.corp.example" not in message, message
+    assert proxy.removeprefix("http://") in message, message
+
+
+async def test_a_proxy_error_from_a_transport_without_a_known_proxy_names_none(
+    make_api: MakeApi, router: respx.Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transport of the caller's (a ``transport=``: httpx then reads no proxy variables) raising
+    ProxyError: which proxy it used cannot be known, and HTTPS_PROXY, which it ignores, is not the
+    one. The message says "the proxy" and names none."""
+    for name in _PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://env-proxy.corp.example:3128")
+    router.get("/v1/test").mock(side_effect=httpx.ProxyError("407 Proxy Authentication Required"))
+    with pytest.raises(APIConnectionError) as caught:
+        await make_api(max_retries=0).test()
+    message = str(caught.value)
+    assert "env-proxy.corp.example" not in message, message
+    assert "the proxy" in message and "api.pyannote.ai" in message, message
