@@ -25,6 +25,7 @@ from . import _core
 from ._bounded import accept_encoding
 from ._config import BASE_URL_SOURCES, Settings, is_loopback
 from ._polling import WEBHOOK_POLL_FACTOR, PollSchedule, job_age, quota_exhausted, rate_limit, rate_limit_gap
+from ._proxy import refused_by_proxy
 from ._redact import hide_secrets
 from ._retry import RetryPolicy, describe
 from ._upload import ProgressCallback, raised_by_progress, retry_hint
@@ -474,7 +475,8 @@ def send(
                     f"the client was closed while {request.method} {request.url.path} was in flight: create a new one"
                 )
             delay = None
-            if retryable and ctx.retry.should_retry(request.method, attempt, error=True):
+            # A proxy's refusal of the tunnel (407, 403) is the same on every try: not retried.
+            if retryable and not refused_by_proxy(lost) and ctx.retry.should_retry(request.method, attempt, error=True):
                 delay = ctx.retry.delay(attempt) or 0.0
             if delay is not None and _in_time(ctx, deadline, delay):
                 log_with(
