@@ -457,42 +457,36 @@ _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_
 
 
 @pytest.mark.parametrize("path", ["/v1/identify", "/v1/voiceprint"])
-async def test_a_proxy_refusing_the_tunnel_says_no_job_was_created(
-    steady: Api, router: respx.Router, monkeypatch: pytest.MonkeyPatch, path: str
-) -> None:
+async def test_a_proxy_refusing_the_tunnel_says_no_job_was_created(mode: str, make_api: MakeApi, path: str) -> None:
     """Behind a corporate proxy that refuses the CONNECT (407 Proxy Authentication Required, 403 by
     its allow list), httpx raises ProxyError before a byte of the request reaches the API. The error
     said "lost its response ... The request may have reached the API, so the job may exist and be
     billed" with request_sent=True: on-call hunts through client.jobs() for a job that cannot exist,
     and nothing named the proxy or its credentials as the thing to fix."""
-    for name in _PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTPS_PROXY", "http://svc:proxy-pw-9d1@proxy.corp.example:3128")
-    route = router.post(path).mock(side_effect=httpx.ProxyError("407 Proxy Authentication Required"))
-    with pytest.raises(APIConnectionError) as caught:
-        await _create_job(steady, path)
+    with refusing_proxy(407) as (proxy, seen):
+        with_credentials = proxy.replace("http://", "http://svc:proxy-pw-9d1@")
+        api = make_api(http_client=_proxied_http_client(mode, with_credentials))
+        with pytest.raises(APIConnectionError) as caught:
+            await _create_job(api, path)
+        await api.close()
     message = str(caught.value)
     assert caught.value.request_sent is False
     assert "may exist" not in message and "nothing was sent" in message, message
-    assert "proxy.corp.example:3128" in message and "407 Proxy Authentication Required" in message, message
+    assert proxy.removeprefix("http://") in message and "407 Proxy Authentication Required" in message, message
     assert "proxy-pw-9d1" not in message and API_KEY not in message
-    assert route.call_count == 1
+    assert len(seen) == 1
 
 
-async def test_a_proxy_refusing_the_tunnel_on_a_read_names_the_proxy(
-    make_api: MakeApi, router: respx.Router, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_proxy_refusing_the_tunnel_on_a_read_names_the_proxy(mode: str, make_api: MakeApi) -> None:
     """A GET refused by the proxy said only "GET /v1/test failed: ProxyError: 407 Proxy
-    Authentication Required": which proxy (the environment's, from which variable), and that the
-    API was never reached, were left to guess."""
-    for name in _PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp.example:3128")
-    router.get("/v1/test").mock(side_effect=httpx.ProxyError("407 Proxy Authentication Required"))
-    with pytest.raises(APIConnectionError) as caught:
-        await make_api(max_retries=0).test()
+    Authentication Required": which proxy, and that the API was never reached, were left to guess."""
+    with refusing_proxy(407) as (proxy, _seen):
+        api = make_api(http_client=_proxied_http_client(mode, proxy), max_retries=0)
+        with pytest.raises(APIConnectionError) as caught:
+            await api.test()
+        await api.close()
     message = str(caught.value)
-    assert "proxy.corp.example:3128" in message and "api.pyannote.ai" in message, message
+    assert proxy.removeprefix("http://") in message and "api.pyannote.ai" in message, message
     assert caught.value.request_sent is False
 
 

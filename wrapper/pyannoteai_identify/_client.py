@@ -27,6 +27,7 @@ from ._bounded import aread_body, body_budget, read_body
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, Settings, _timeout_problem
 from ._numbers import real
 from ._polling import PollSchedule
+from ._proxy import proxy_pool
 from ._retry import RetryPolicy
 from ._upload import (
     FileChunks,
@@ -81,25 +82,8 @@ OnVoiceprintStatus = Callable[[Job[VoiceprintResult]], object]
 OnDiarizationStatus = Callable[[Job[DiarizationResult]], object]
 
 
-#: httpcore's pools that send through a proxy (what an httpx transport with ``proxy=`` holds).
-_PROXY_POOLS = frozenset({"HTTPProxy", "AsyncHTTPProxy", "SOCKSProxy", "AsyncSOCKSProxy"})
-
-
 #: The real ``time.sleep``: a wait sleeps on an Event that close() sets instead, unless a test patched it.
 _TIME_SLEEP = time.sleep
-
-
-def _proxies(transport: object, depth: int = 3) -> bool:
-    """Whether *transport*, or a transport it wraps (an attribute, *depth* levels down), sends
-    through a proxy: holds one of httpcore's proxy pools."""
-    if type(getattr(transport, "_pool", None)).__name__ in _PROXY_POOLS:
-        return True
-    inner = vars(transport).values() if depth > 0 and hasattr(transport, "__dict__") else ()
-    return any(
-        _proxies(value, depth - 1)
-        for value in inner
-        if isinstance(value, httpx.BaseTransport | httpx.AsyncBaseTransport)
-    )
 
 
 SUBMIT_THE_UPLOAD = "pass that URL as audio to submit again without uploading it again"
@@ -239,7 +223,7 @@ class _BaseClient:
             return
         route = getattr(http_client, "_transport_for_url", None)
         serving = route(base) if callable(route) else transport
-        if serving is not None and _proxies(serving):
+        if serving is not None and proxy_pool(serving) is not None:
             raise ConfigurationError(
                 f"the http_client or transport would send requests for {self._settings.base_url} through a proxy "
                 "(HTTP_PROXY or ALL_PROXY in the environment, or a proxy= of its own), with the API key in clear "

@@ -25,7 +25,7 @@ from . import _core
 from ._bounded import accept_encoding
 from ._config import BASE_URL_SOURCES, Settings, is_loopback
 from ._polling import WEBHOOK_POLL_FACTOR, PollSchedule, job_age, quota_exhausted, rate_limit, rate_limit_gap
-from ._proxy import refused_by_proxy
+from ._proxy import proxy_of, refused_by_proxy
 from ._redact import hide_secrets
 from ._retry import RetryPolicy, describe
 from ._upload import ProgressCallback, raised_by_progress, retry_hint
@@ -501,7 +501,7 @@ def send(
                 continue
             # Raised outside the except block: neither __cause__ nor __context__ keeps the httpx
             # error, which holds the request and so its Authorization header.
-            raise _connection_error(request, lost, creates_job, attempt + 1)
+            raise _connection_error(request, lost, creates_job, attempt + 1, ctx.http_client())
         elapsed = time.perf_counter() - started
         _log(request, response, elapsed)
         ctx.throttle.observe(
@@ -614,7 +614,7 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.P
 
 
 def _connection_error(
-    request: httpx.Request, error: httpx.RequestError, creates_job: bool, attempts: int = 1
+    request: httpx.Request, error: httpx.RequestError, creates_job: bool, attempts: int = 1, http_client: object = None
 ) -> APIConnectionError:
     sent = not isinstance(error, NOT_SENT)
     what = f"{request.method} {request.url.path}"
@@ -630,25 +630,49 @@ def _connection_error(
     else:
         message = f"{what} failed: {describe(error)}"
     origin = f"{request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
+    # The proxy the request went through, as the sending httpx client's pool has it (not the
+    # environment's: an http_client with trust_env=False or its own proxy= ignores that), or None.
+    proxy = proxy_of(http_client, request.url)
     if isinstance(error, httpx.ProxyError):
         # The proxy answered its handshake with a refusal (407: its credentials; 403: its allow list):
         # the API was never reached, and the proxy, not the base URL, is what to look at.
-        proxy = _environment_proxy(request.url)
-        which = f"the proxy {hide_secrets(proxy)} (from the environment)" if proxy else "the http_client's proxy"
+        which = (
+            f"the proxy {hide_secrets(proxy)}{_from_environment(http_client, request.url, proxy)}"
+            if proxy
+            else "the proxy"
+        )
         message += (
             f"; {which} refused the tunnel to {origin}, so the API was not reached: check the proxy's "
             "credentials (user:password@ in its URL) and that it lets this host through"
         )
     if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
         # The path alone does not say where the client went (a stale PYANNOTEAI_BASE_URL, a typo).
-        proxy = _environment_proxy(request.url)
         if proxy is None:
             message += f"; could not connect to {origin} (the base URL: {BASE_URL_SOURCES})"
         else:
             # Through a proxy, the connection that failed may be the one to the proxy: both are named.
-            message += f"; could not connect to {origin} through the proxy {hide_secrets(proxy)} (from the environment)"
+            where = f"{hide_secrets(proxy)}{_from_environment(http_client, request.url, proxy)}"
+            message += f"; could not connect to {origin} through the proxy {where}"
     error_type = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
     return error_type(message, method=request.method, url=str(request.url), request_sent=sent)
+
+
+def _from_environment(http_client: object, url: httpx.URL, proxy: str) -> str:
+    """ " (from the environment)" when *proxy* is the one the environment names for *url* and
+    *http_client* reads the environment (``trust_env``), else ""."""
+    if not getattr(http_client, "trust_env", False):
+        return ""
+    named = _environment_proxy(url)
+    try:
+        same = named is not None and _netloc(httpx.URL(named)) == _netloc(httpx.URL(proxy))
+    except (httpx.InvalidURL, ValueError):
+        same = False
+    return " (from the environment)" if same else ""
+
+
+def _netloc(url: httpx.URL) -> tuple[str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.host, url.port if url.port is not None else default
 
 
 def _environment_proxy(url: httpx.URL) -> str | None:
