@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 import threading
 from pathlib import Path
 
@@ -267,6 +268,36 @@ async def test_a_put_the_storage_failed_is_a_server_error_and_a_refused_one_a_pl
         await api.upload(path)
     assert type(caught.value) is error_type
     assert caught.value.status_code == status
+
+
+@pytest.mark.parametrize("status", [403, 503])
+async def test_a_storage_error_carries_the_s3_request_id(
+    make_api: MakeApi, router: respx.Router, tmp_path: Path, caplog: pytest.LogCaptureFixture, status: int
+) -> None:
+    """S3 (and S3-compatible storage) names its answer with ``x-amz-request-id`` and
+    ``x-amz-id-2``, the two ids AWS support asks for; it sends no ``x-request-id``. A refused or
+    failed PUT had ``request_id`` None, nothing in the message and "request id -" in the log: the
+    one answer that identifies the failed upload was thrown away. They are read for storage answers."""
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    router.put(PRESIGNED_URL).respond(
+        status,
+        text="<Error><Code>AccessDenied</Code><RequestId>4442587FB7D0A2F9</RequestId></Error>",
+        headers={
+            "Content-Type": "application/xml",
+            "x-amz-request-id": "4442587FB7D0A2F9",
+            "x-amz-id-2": "vlR7PnpV2Ce81pKgjbu",
+        },
+    )
+    path = tmp_path / "a.wav"
+    path.write_bytes(b"RIFF")
+    caplog.set_level(logging.DEBUG, logger="pyannoteai_identify")
+    with pytest.raises(APIError) as caught:
+        await make_api(max_retries=0).upload(path)
+    assert caught.value.request_id == "4442587FB7D0A2F9"
+    message = str(caught.value)
+    assert "4442587FB7D0A2F9" in message and "vlR7PnpV2Ce81pKgjbu" in message, message
+    puts = [record.getMessage() for record in caplog.records if record.getMessage().startswith("PUT ")]
+    assert puts and all("request id 4442587FB7D0A2F9" in line for line in puts), puts
 
 
 @pytest.mark.parametrize(
