@@ -160,6 +160,19 @@ def request_id_of(response: httpx.Response, body: object = None) -> str | None:
     return None
 
 
+def storage_request_id(response: httpx.Response) -> str | None:
+    """The id a storage service gave its answer to a PUT: S3's ``x-amz-request-id`` (S3-compatible
+    storage sends it too), else an ``x-request-id``."""
+    return response.headers.get("x-amz-request-id") or response.headers.get("x-request-id") or None
+
+
+def storage_host_id(response: httpx.Response) -> str:
+    """What an error says of S3's extended request id (``x-amz-id-2``), which AWS support asks for
+    with ``x-amz-request-id``; "" when there is none."""
+    host_id = response.headers.get("x-amz-id-2")
+    return f"S3 extended request id (x-amz-id-2) {host_id[:200]}" if host_id else ""
+
+
 def error_body(response: httpx.Response) -> object:
     """The parsed JSON of an error response, or None when it has none."""
     try:

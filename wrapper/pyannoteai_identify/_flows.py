@@ -555,13 +555,21 @@ def _in_time(ctx: Context, deadline: float | None, delay: float) -> bool:
     return deadline is None or ctx.clock() + delay <= deadline
 
 
-def _log(request: httpx.Request, response: httpx.Response, elapsed: float, *, shown: str | None = None) -> None:
+def _log(
+    request: httpx.Request,
+    response: httpx.Response,
+    elapsed: float,
+    *,
+    shown: str | None = None,
+    request_id: str | None = None,
+) -> None:
     """One DEBUG line per response; *shown* stands for the path in the message (a presigned URL
-    without its query)."""
+    without its query), *request_id* for the API's request id (a storage service's own)."""
     if logger.isEnabledFor(logging.DEBUG):
-        # The API documents its request id only in error bodies (requestId); a header wins when present.
-        body = _core.error_body(response) if response.status_code >= 400 else None
-        request_id = _core.request_id_of(response, body)
+        if request_id is None and shown is None:
+            # The API documents its request id only in error bodies (requestId); a header wins when present.
+            body = _core.error_body(response) if response.status_code >= 400 else None
+            request_id = _core.request_id_of(response, body)
         log_with(
             logger,
             logging.DEBUG,
@@ -739,7 +747,8 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
             url=hide_secrets(presigned),
             request_sent=not isinstance(lost, NOT_SENT),
         )
-    _log(put.request, put, time.perf_counter() - started, shown=hide_secrets(presigned))
+    storage_id = _core.storage_request_id(put)
+    _log(put.request, put, time.perf_counter() - started, shown=hide_secrets(presigned), request_id=storage_id)
     if not 200 <= put.status_code < 300:
         error = _core.error_for(put)
         # A storage 5xx is a ServerError like the API's (try again later); a refusal (an expired
@@ -747,9 +756,10 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
         raise (ServerError if put.status_code >= 500 else APIError)(
             f"uploading to the presigned URL failed: {error.message}",
             status_code=put.status_code,
+            request_id=storage_id,
             headers=dict(put.headers),
             body=put.content,
-            hint=retry_hint(audio, media_url),
+            hint=_core._hints(retry_hint(audio, media_url), _core.storage_host_id(put)),
         )
     return media_url
 

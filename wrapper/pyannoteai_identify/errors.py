@@ -175,7 +175,9 @@ class APIError(PyannoteAIError):
         status_code: the HTTP status; 0 when no response is involved (``InvalidOutputError`` from
             ``from_dict`` on a mapping the caller passed).
         message: the API's message (or a description when the body had none).
-        request_id: the API's ``requestId`` when the body carried one; quote it to support.
+        request_id: the API's ``requestId`` when the body carried one; quote it to support. For a
+            failed upload, the storage's id of its answer (S3's ``x-amz-request-id``; the message
+            adds its ``x-amz-id-2``), which the storage provider's support asks for.
         field_errors: per-field problems of a 400 response.
         headers: the response headers (rate-limit headers included).
         body: the raw response body.
