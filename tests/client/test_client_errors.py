@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from email.utils import formatdate
 from typing import Any
 
 import httpx
@@ -322,3 +323,30 @@ async def test_a_404_that_is_not_the_apis_json_error_is_no_not_found_error(
     assert not isinstance(caught.value, NotFoundError), repr(caught.value)
     assert caught.value.status_code == 404
     assert "not the API's" in str(caught.value), str(caught.value)
+
+
+@pytest.mark.parametrize("operation", ["get", "create"])
+async def test_a_rate_limit_error_reads_an_http_date_retry_after_on_the_clients_wall_time(
+    make_api: MakeApi, router: respx.Router, operation: str
+) -> None:
+    """A client on another wall time (``wall=``: the testing plugin's mock clock, a replay) reads
+    the server's dates on it, and the polls and the rate-limit hold did; but the RateLimitError of a
+    429 with ``Retry-After: <HTTP date>`` read the date against ``time.time()``: its ``retry_after``
+    and its hint ("Retry after 1700000000 s", or 0 s) were wrong by the gap between the two clocks.
+    They now read it on the client's wall time."""
+    wall = 1_000_000_000.0  # 2001-09-09, far from time.time()
+    limited = httpx.Response(
+        429,
+        json={"requestId": "req-429", "message": "Too many requests"},
+        headers={"Retry-After": formatdate(wall + 602, usegmt=True)},
+    )
+    router.get(JOB_PATH).mock(return_value=limited)
+    router.post("/v1/identify").mock(return_value=limited)
+    api = make_api(wall=lambda: wall, max_retries=0)
+    with pytest.raises(RateLimitError) as caught:
+        if operation == "get":
+            await api.get_job(JOB_ID)
+        else:
+            await api.identify(URL, {"John": "vp"})
+    assert caught.value.retry_after == 602
+    assert "Retry after 602 s" in str(caught.value), str(caught.value)
