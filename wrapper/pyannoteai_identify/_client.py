@@ -555,7 +555,8 @@ class Client(_BaseClient):
             is active takes the mock's virtual clock and sleep (its waits take no real time);
             otherwise it waits in real time (``time.monotonic``, ``time.sleep``).
         wall: the Unix time (default ``time.time``) a server's dates are read against: a
-            ``Retry-After`` given as an HTTP date, ``X-RateLimit-Reset``, ``Date``. For a simulation
+            ``Retry-After`` given as an HTTP date (the waits, and ``RateLimitError.retry_after``),
+            ``X-RateLimit-Reset``, ``Date``. For a simulation
             whose server stamps its own (virtual) time; a client on the ``pyannoteai_mock`` fixture's
             clock, as ``MockAPI.client()`` builds, reads them on the mock's wall time.
 

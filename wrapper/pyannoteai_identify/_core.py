@@ -216,6 +216,17 @@ MAY_HAVE_CREATED_A_JOB = (
 )
 
 
+#: The ``response.extensions`` key under which the flows note the client's wall time (its ``wall``
+#: clock: the testing plugin's mock time) when the answer arrived: a server's dates are read on it.
+WALL_TIME = "pyannoteai_identify.wall_time"
+
+
+def wall_time_of(response: httpx.Response) -> float | None:
+    """The client's wall time noted on *response* when it arrived, or None (then ``time.time()``)."""
+    now = response.extensions.get(WALL_TIME)
+    return now if isinstance(now, float | int) else None
+
+
 def error_for(response: httpx.Response, *, creates_job: bool = False) -> APIError:
     """The exception that an error response stands for, with the API's message, request id and fields.
 
@@ -244,7 +255,7 @@ def error_for(response: httpx.Response, *, creates_job: bool = False) -> APIErro
             return APIError(message, hint=sender or _NO_BODY_404, **common)
         return NotFoundError(message, hint=sender, **common)
     if status == 429:
-        retry_after = parse_retry_after(response.headers)
+        retry_after = parse_retry_after(response.headers, wall_time_of(response))
         hint = f"Retry after {retry_after:g} s" if retry_after is not None else "Slow down"
         if creates_job:  # a refusal: sending again cannot bill twice
             hint += "; no job was created, so submitting again then bills once"

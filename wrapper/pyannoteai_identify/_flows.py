@@ -503,6 +503,9 @@ def send(
             # error, which holds the request and so its Authorization header.
             raise _connection_error(request, lost, creates_job, attempt + 1, ctx.http_client())
         elapsed = time.perf_counter() - started
+        # The client's wall time at the answer, which error_for reads an HTTP-date Retry-After on.
+        with contextlib.suppress(TypeError):  # a transport's read-only mapping: time.time() then
+            response.extensions[_core.WALL_TIME] = ctx.wall()
         _log(request, response, elapsed)
         ctx.throttle.observe(
             response.status_code, response.headers, ctx.clock(), ctx.retry.retry_after_cap, generation, ctx.wall
