@@ -390,6 +390,35 @@ async def test_every_api_request_carries_the_bearer_key_and_a_user_agent(api: Ap
     assert headers["User-Agent"].startswith("pyannoteai-identify/")
 
 
+async def test_the_user_agent_names_the_python_and_the_platform_but_no_host_or_user(
+    make_api: MakeApi, router: respx.Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The User-Agent was ``pyannoteai-identify/<v> python-httpx/<v>``: support could not tell a
+    PyPy or a Python 3.10 client, nor Windows from Linux, as openai-python's and stripe-python's
+    headers let theirs. It now adds the Python implementation and version and the operating system
+    and machine, as RFC 9110 product tokens and a comment, and never the host or user name."""
+    import getpass
+    import platform
+    import socket
+
+    from pyannoteai_identify import __version__
+
+    monkeypatch.setattr(platform, "python_implementation", lambda: "PyPy")
+    monkeypatch.setattr(platform, "python_version", lambda: "3.11.9")
+    monkeypatch.setattr(platform, "system", lambda: "Windows")
+    monkeypatch.setattr(platform, "machine", lambda: "AMD64")
+    monkeypatch.setattr(platform, "node", lambda: "build-host-7")
+    monkeypatch.setattr(socket, "gethostname", lambda: "build-host-7")
+    monkeypatch.setattr(getpass, "getuser", lambda: "jdoe")
+    route = router.get("/v1/test").respond(200, json=TEST_BODY)
+    await make_api().test()
+    user_agent = route.calls.last.request.headers["User-Agent"]
+    assert user_agent == (
+        f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__} PyPy/3.11.9 (Windows; AMD64)"
+    )
+    assert "build-host-7" not in user_agent and "jdoe" not in user_agent
+
+
 @pytest.mark.parametrize("cls", [Client, AsyncClient])
 @pytest.mark.parametrize(
     "url", ["https://user:s3cr3t-pw@api.pyannote.ai", "http://user:s3cr3t-pw@127.0.0.1:8000", "https://token@x.io"]
