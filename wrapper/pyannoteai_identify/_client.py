@@ -11,6 +11,7 @@ import contextlib
 import functools
 import math
 import os
+import platform
 import ssl
 import threading
 import time
@@ -86,6 +87,20 @@ OnDiarizationStatus = Callable[[Job[DiarizationResult]], object]
 _TIME_SLEEP = time.sleep
 
 
+def _user_agent() -> str:
+    """The SDK and httpx as product tokens, then the Python (implementation/version) and, as a
+    comment, the operating system and machine, as openai-python and stripe-python tell theirs:
+    ``pyannoteai-identify/1.0.0 python-httpx/0.28.1 CPython/3.12.3 (Linux; x86_64)``. Never the host
+    name or the user name (``platform.uname()`` and ``platform.platform()`` hold the host name)."""
+    system = " ".join(platform.system().split())  # one token each: no stray space or newline
+    machine = " ".join(platform.machine().split())
+    about = "; ".join(part for part in (system, machine) if part)
+    python = f"{platform.python_implementation()}/{platform.python_version()}"
+    return f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__} {python}" + (
+        f" ({about})" if about else ""
+    )
+
+
 SUBMIT_THE_UPLOAD = "pass that URL as audio to submit again without uploading it again"
 
 
@@ -156,7 +171,7 @@ class _BaseClient:
             schedule=poll_schedule or PollSchedule(),
             clock=clock or time.monotonic,
             wall=wall or time.time,
-            user_agent=f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__}",
+            user_agent=_user_agent(),
             closed=lambda: self._closed,
             simulated=clock is not None and sleep_given,
             http_client=lambda: self._http,
