@@ -585,3 +585,37 @@ async def test_an_upload_cancelled_natively_between_the_chunks_of_one_hop_reads_
         router.put(PRESIGNED_URL).mock(side_effect=storage)
         await client.upload(audio, "a.wav")
     assert received == [data[7:]]
+
+
+class _FailsOnRead(io.BytesIO):
+    """A file whose *nth* read raises OSError (a disk error, a network file system gone)."""
+
+    def __init__(self, data: bytes, *, nth: int) -> None:
+        super().__init__(data)
+        self.nth, self.reads = nth, 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is not None and size >= CHUNK_SIZE:
+            self.reads += 1
+            if self.reads == self.nth:
+                raise OSError(5, "Input/output error")
+        return super().read(size)
+
+
+async def test_a_read_that_fails_mid_file_comes_after_the_chunks_read_before_it(
+    make_api: MakeApi, make_transport: MakeTransport, router: respx.Router
+) -> None:
+    """The 3rd MiB's read fails: the two chunks read before it are sent and reported as progress
+    first, then the read's error ends the upload, as on the sync side (AsyncClient reads several
+    chunks in one worker-thread hop: the error is not raised ahead of the chunks read before it)."""
+    transport = make_transport(ChunkRecordingTransport)
+    assert isinstance(transport, ChunkRecordingTransport)
+    api = make_api(transport=transport)
+    _mock_upload(router)
+    progress: list[int] = []
+
+    with pytest.raises(OSError, match="Input/output error"):
+        await api.upload(
+            _FailsOnRead(b"x" * (5 * CHUNK_SIZE), nth=3), "a.wav", on_progress=lambda sent, _: progress.append(sent)
+        )
+    assert progress == [CHUNK_SIZE, 2 * CHUNK_SIZE]
