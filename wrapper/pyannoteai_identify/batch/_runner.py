@@ -699,6 +699,13 @@ class Engine:
         except InvalidResponseError as error:
             self._keep_active(job_id, f"the job's answer breaks the contract: {error}")
             return
+        except APIError as error:
+            if error.status_code != 404:
+                raise
+            # A 404 that is not the API's JSON error (a gateway's or proxy's page; the API's own is
+            # NotFoundError, above) proves nothing about the job: read again by the next run.
+            self._keep_active(job_id, f"reading the job failed: {error}")
+            return
         await self._settle(job_id, active, job)
 
     def _keep_active(self, job_id: str, reason: str) -> None:
