@@ -172,6 +172,12 @@ def a_mock_job_s_outcome_is_a_status_as_the_mock_s_is(mock: MockAPI) -> None:
     mock.add_job("identify", "running", outcome="suceeded")  # type: ignore[arg-type]
 
 
+def a_mock_job_s_outcome_may_be_a_job_status_member(mock: MockAPI) -> None:
+    """``add_job(outcome=...)`` takes a ``JobStatus`` member at run time (a ``str`` enum), as
+    ``jobs(status=...)`` does; it took one to a type checker too while it was typed ``str``."""
+    mock.add_job("identify", "running", outcome=JobStatus.FAILED)
+
+
 def status_callbacks_of_a_known_kind_take_that_kind_s_job(client: Client, job_id: str) -> None:
     """``create_voiceprint`` only waits for a voiceprint job, and ``wait(job_id, kind=...)`` parses the
     job as *kind*: a callback typed for that kind's job is what each calls, as ``wait(job)`` takes one."""
