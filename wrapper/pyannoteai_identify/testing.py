@@ -60,7 +60,7 @@ from ._json import loads_stdlib
 from ._numbers import real
 from ._schema import deref, operations, response_schema
 from ._validation import DEFAULT_RATE_LIMIT, PAGE_SIZE_DEFAULT, ascii_int
-from .results import infer_kind
+from .results import JobStatus, infer_kind
 from .sandbox.pytest_fixture import pytest_configure as _sandbox_configure
 from .sandbox.pytest_fixture import running_sandbox, sandbox, sandbox_session
 
@@ -944,7 +944,7 @@ class MockAPI:
         *,
         output: Mapping[str, Any] | None = None,
         job_id: str | None = None,
-        outcome: Status | None = None,
+        outcome: Status | JobStatus | None = None,
         pending_polls: int | None = None,
     ) -> str:
         """Create a job in the given status (as if submitted earlier) and return its id.
