@@ -239,6 +239,9 @@ def _bomb_client(bomb: bytes, *, status: int = 200) -> httpx.Client:
     return httpx.Client(transport=httpx.MockTransport(answer))
 
 
+# A sandbox of its own: the shared one's webhook worker may have started, with its client, before
+# the monkeypatch below (the worker builds its client when it starts, with the first webhook job).
+@pytest.mark.sandbox(own=True)
 def test_a_receivers_gzip_bomb_answer_is_not_expanded_in_memory(
     sandbox: Sandbox, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -298,6 +301,9 @@ def test_a_compressed_job_url_under_the_cap_is_fetched_exactly(monkeypatch: pyte
     assert bytes(_fetch._fetch("http://127.0.0.1:9/a.wav", len(audio)) or b"") == audio
 
 
+# A sandbox of its own: the shared one's webhook worker may have started, with its client, before
+# the monkeypatch below (the worker builds its client when it starts, with the first webhook job).
+@pytest.mark.sandbox(own=True)
 def test_webhook_deliveries_advertise_only_the_codings_the_sandbox_decodes(
     sandbox: Sandbox, client: httpx.Client, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
