@@ -289,3 +289,18 @@ def test_a_ca_bundle_that_cannot_be_loaded_is_a_configuration_error_naming_the_v
             cls("k", base_url="https://api.tls.test")
         message = str(raised.value)
         assert f"SSL_CERT_FILE={path!r}" in message and "unset" in message, message
+
+
+def test_a_loopback_https_base_url_with_an_unloadable_ssl_cert_file_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A loopback https base URL (a local TLS sidecar) trusts SSL_CERT_FILE as other hosts do, so a
+    bundle that cannot be loaded is refused there too, naming the variable; it fell back to the
+    default CA bundle silently, and every request then failed certificate verification instead.
+    (A plain-http loopback base URL, the sandbox's, uses no TLS: it is still built, see above.)"""
+    path = str(tmp_path / "missing.pem")
+    monkeypatch.setenv("SSL_CERT_FILE", path)
+    for cls in (Client, AsyncClient):
+        with pytest.raises(ConfigurationError) as raised:
+            cls("k", base_url="https://127.0.0.1:8443")
+        assert f"SSL_CERT_FILE={path!r}" in str(raised.value)
