@@ -193,17 +193,17 @@ class _BaseClient:
         The context reads ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` as httpx does with ``trust_env``, for
         every base URL: a loopback one's pool has ``trust_env`` off to keep proxies away, not the
         CA a company's local TLS endpoint (a sidecar, an egress gateway) is signed by. A bundle
-        that cannot be loaded (an ``SSL_CERT_FILE`` naming a missing file) fails the constructor, as
-        httpx's does, only where the pool reads the environment: a loopback one's gets the context
-        httpx builds without ``trust_env``, which it had before the context was shared."""
+        that cannot be loaded (an ``SSL_CERT_FILE`` naming a missing file) fails the constructor
+        (``ConfigurationError`` naming the variable) for an https base URL; a plain-http one (the
+        sandbox's, on loopback) uses no TLS, and gets the context httpx builds without ``trust_env``."""
         if transport is not None:
             return True
         try:
             return _tls.shared_context(trust_env=True)
         except OSError as error:  # ssl.SSLError too: a missing, unreadable or malformed bundle
-            if self._settings.trust_env:
+            if httpx.URL(self._settings.base_url).scheme == "https":
                 raise ConfigurationError(_tls.unloadable_bundle(error)) from error
-            return _tls.shared_context(trust_env=False)
+            return _tls.shared_context(trust_env=False)  # plain http (the sandbox's): no TLS to trust
 
     @staticmethod
     def _check_http(http_client: object, transport: object, client_type: type, transport_type: type) -> None:
