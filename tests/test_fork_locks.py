@@ -4,14 +4,13 @@ held, and that thread does not exist in the child, whose first use of the lock w
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.forkkit import fork_while_held
+
 _FORK_WHILE_A_LOCK_IS_HELD = """
-import os, signal, sys, threading, time
 from pyannoteai_identify.batch import Manifest, ManifestError
 from pyannoteai_identify.receiver import MemoryDeliveryStore, WebhookBroker, WebhookReceiver
 from pyannoteai_identify.testing import MockAPI
@@ -29,50 +28,24 @@ lock = {
     "mock-api": mock._lock,
     "manifest": manifest._lock,
 }[which]
-held, release = threading.Event(), threading.Event()
 
-def hold():
-    with lock:
-        held.set()
-        release.wait(10)
+def first_steps():
+    broker.discard("job-1")
+    assert broker.wait("job-1", 0.01) is None and broker.pending() == 0
+    assert store.claim("job-2") and not store.claim("job-2")
+    assert receiver._in_flight.take(10)
+    receiver._in_flight.give(10)
+    mock.advance(1)
+    try:  # SQLite's connection cannot be used in a forked child: refused at once, not a hang
+        manifest.get_meta("schema")
+    except ManifestError as error:
+        assert "fork" in str(error), error
+    else:
+        raise AssertionError("the parent's manifest was used in the child")
+    manifest.close()
+"""
 
-holder = threading.Thread(target=hold, daemon=True)
-holder.start()
-assert held.wait(5)
-pid = os.fork()
-if pid == 0:
-    def first_steps():
-        broker.discard("job-1")
-        assert broker.wait("job-1", 0.01) is None and broker.pending() == 0
-        assert store.claim("job-2") and not store.claim("job-2")
-        assert receiver._in_flight.take(10)
-        receiver._in_flight.give(10)
-        mock.advance(1)
-        try:  # SQLite's connection cannot be used in a forked child: refused at once, not a hang
-            manifest.get_meta("schema")
-        except ManifestError as error:
-            assert "fork" in str(error), error
-        else:
-            raise AssertionError("the parent's manifest was used in the child")
-        manifest.close()
-        done.set()
-
-    done = threading.Event()
-    threading.Thread(target=first_steps, daemon=True).start()
-    os._exit(0 if done.wait(10) else 3)
-release.set()
-deadline = time.monotonic() + 20
-while True:
-    ended, status = os.waitpid(pid, os.WNOHANG)
-    if ended:
-        print("child exit code:", os.waitstatus_to_exitcode(status))
-        break
-    if time.monotonic() > deadline:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        print("child hung: killed")
-        break
-    time.sleep(0.05)
+_AFTER_THE_CHILD = """
 # The child's close() left the parent's manifest and its process lock alone.
 assert manifest.get_meta("schema") is not None
 try:
@@ -94,12 +67,6 @@ def test_a_child_forked_while_another_thread_holds_a_lock_of_an_sdk_object_uses_
     ``Manifest`` (every method) each take a lock; forked while another thread held it, the child's
     first use of the object waited for ever. The child must finish its first steps within 10 s: a
     manifest, whose SQLite connection cannot cross a fork, refuses use there with ManifestError."""
-    done = subprocess.run(
-        [sys.executable, "-c", _FORK_WHILE_A_LOCK_IS_HELD, lock, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = fork_while_held(_FORK_WHILE_A_LOCK_IS_HELD, lock, str(tmp_path), after=_AFTER_THE_CHILD)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "child exit code: 0", done.stdout + done.stderr

@@ -24,6 +24,7 @@ import respx
 from clientkit import API_KEY, BASE_URL, Api, MakeApi, MakeTransport
 
 from pyannoteai_identify import APIError, AsyncClient, Client, ConfigurationError
+from tests.forkkit import fork_while_held
 
 pytestmark = pytest.mark.anyio
 
@@ -1023,7 +1024,7 @@ def test_threads_of_a_forked_child_making_their_first_requests_at_once_all_use_t
 
 
 _FORK_WHILE_A_LOCK_IS_HELD = """
-import os, signal, sys, threading, time
+import anyio
 from pyannoteai_identify import AsyncClient, Client
 from pyannoteai_identify import _upload
 
@@ -1038,43 +1039,13 @@ lock = {
     "broker": client._broker_lock,
     "presigned-filter": _upload._PRESIGNED_FILTER._lock,
 }[which]
-held, release = threading.Event(), threading.Event()
 
-def hold():
-    with lock:
-        held.set()
-        release.wait(10)
-
-holder = threading.Thread(target=hold, daemon=True)
-holder.start()
-assert held.wait(5)
-pid = os.fork()
-if pid == 0:
-    def first_steps():
-        import anyio
-        client.test()
-        with _upload.presigned_url_hidden("https://storage.example/object?X-Signature=s3cr3t"):
-            pass
-        anyio.run(async_client.test)
-        client.close()
-        done.set()
-
-    done = threading.Event()
-    threading.Thread(target=first_steps, daemon=True).start()
-    os._exit(0 if done.wait(10) else 3)
-release.set()
-deadline = time.monotonic() + 20
-while True:
-    ended, status = os.waitpid(pid, os.WNOHANG)
-    if ended:
-        print("child exit code:", os.waitstatus_to_exitcode(status))
-        break
-    if time.monotonic() > deadline:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        print("child hung: killed")
-        break
-    time.sleep(0.05)
+def first_steps():
+    client.test()
+    with _upload.presigned_url_hidden("https://storage.example/object?X-Signature=s3cr3t"):
+        pass
+    anyio.run(async_client.test)
+    client.close()
 """
 
 
@@ -1085,13 +1056,7 @@ def test_a_child_forked_while_another_thread_holds_a_lock_of_the_client_makes_it
     (the broker lock) or its first upload (the presigned-URL log filter's lock) waited for ever. The
     locks are made anew in the child; it must finish its first steps within 10 s."""
     with _keep_alive_server() as (url, _):
-        done = subprocess.run(
-            [sys.executable, "-c", _FORK_WHILE_A_LOCK_IS_HELD, url, lock],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = fork_while_held(_FORK_WHILE_A_LOCK_IS_HELD, url, lock)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "child exit code: 0", done.stdout + done.stderr
 
