@@ -52,13 +52,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def https_port() -> Iterator[int]:
-    """A loopback HTTPS server answering GET /v1/test, with the test CA's certificate."""
+def _serving(*, tls: bool) -> Iterator[int]:
+    """A loopback server answering GET /v1/test, over TLS with the test CA's certificate or plain;
+    yields its port, stops on exit."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(TLS / "server.pem", TLS / "server.key")
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    if tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(TLS / "server.pem", TLS / "server.key")
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
@@ -67,6 +68,12 @@ def https_port() -> Iterator[int]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def https_port() -> Iterator[int]:
+    """A loopback HTTPS server answering GET /v1/test, with the test CA's certificate."""
+    yield from _serving(tls=True)
 
 
 @pytest.fixture(autouse=True)
@@ -245,15 +252,7 @@ def test_a_child_forked_while_another_thread_builds_the_context_can_build_a_clie
 @pytest.fixture
 def http_port() -> Iterator[int]:
     """A loopback plain-HTTP server answering GET /v1/test (the sandbox's kind of base URL)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    yield from _serving(tls=False)
 
 
 async def test_a_plain_http_loopback_base_url_ignores_an_unreadable_ssl_cert_file(
