@@ -263,6 +263,19 @@ def _paired_median(
     return statistics.median(firsts), statistics.median(seconds), ratio
 
 
+def get_job_cases(quick: bool) -> tuple[int, list[tuple[str, str, int, str]]]:
+    """The rounds and the cases (job id, label, calls per round, decoder) of the get_job benchmarks,
+    sync and async: a running job and a succeeded one, the latter also with the standard library's
+    decoder where orjson is installed."""
+    cases = [
+        (JOB_RUNNING, "running job", 20 if quick else 100, _json.decoder()),
+        (JOB_SUCCEEDED, "succeeded job, 1-h output", 2 if quick else 10, _json.decoder()),
+    ]
+    if _json.decoder() != "json":
+        cases.append((JOB_SUCCEEDED, "succeeded job, 1-h output", 2 if quick else 10, "json"))
+    return (10 if quick else 100), cases
+
+
 def bench_get_job(base_url: str, quick: bool) -> list[Metric]:
     """``Client.get_job`` against ``httpx.Client.get`` + ``json.loads``, sequential calls, one keep-alive connection.
 
@@ -271,13 +284,7 @@ def bench_get_job(base_url: str, quick: bool) -> list[Metric]:
     is installed (on CPython): the succeeded job is then measured twice, with the decoder installed
     and with the standard library's alone (the path of Pythons orjson does not support).
     """
-    rounds = 10 if quick else 100
-    cases = [
-        (JOB_RUNNING, "running job", 20 if quick else 100, _json.decoder()),
-        (JOB_SUCCEEDED, "succeeded job, 1-h output", 2 if quick else 10, _json.decoder()),
-    ]
-    if _json.decoder() != "json":
-        cases.append((JOB_SUCCEEDED, "succeeded job, 1-h output", 2 if quick else 10, "json"))
+    rounds, cases = get_job_cases(quick)
     metrics = []
     with Client(base_url=base_url, api_key="k") as client, httpx.Client() as http:
         headers = {"Authorization": "Bearer k"}

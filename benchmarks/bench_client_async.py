@@ -31,17 +31,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import anyio.to_thread
 import httpx
 
-from pyannoteai_identify import AsyncClient, _json
+from pyannoteai_identify import AsyncClient
 
 from ._harness import Metric
 from .bench_client import (
-    JOB_RUNNING,
-    JOB_SUCCEEDED,
     MIB,
     UPLOAD_PATH,
     _decoding_with,
     _PeakRSS,
     bench_upload,
+    get_job_cases,
     loopback_server,
 )
 
@@ -68,13 +67,7 @@ async def _apaired_median(
 
 
 async def _aget_job_metrics(base_url: str, quick: bool) -> list[Metric]:
-    rounds = 10 if quick else 100
-    cases = [
-        (JOB_RUNNING, "running job", 20 if quick else 100, _json.decoder()),
-        (JOB_SUCCEEDED, "succeeded job, 1-h output", 2 if quick else 10, _json.decoder()),
-    ]
-    if _json.decoder() != "json":
-        cases.append((JOB_SUCCEEDED, "succeeded job, 1-h output", 2 if quick else 10, "json"))
+    rounds, cases = get_job_cases(quick)
     metrics = []
     async with AsyncClient(base_url=base_url, api_key="k") as client, httpx.AsyncClient() as http:
         headers = {"Authorization": "Bearer k"}
