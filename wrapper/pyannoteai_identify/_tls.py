@@ -23,6 +23,7 @@ The lock that builds it is made anew in a forked child (another thread of the pa
 
 from __future__ import annotations
 
+import errno
 import os
 import ssl
 import threading
@@ -92,6 +93,9 @@ def shared_context(trust_env: bool) -> ssl.SSLContext:
         cached = _cache.get(trust_env)
         if cached is not None and cached[0] == key:
             return cached[1]
+        cafile = os.environ.get("SSL_CERT_FILE") if trust_env else None
+        if cafile and not os.path.isfile(cafile):  # httpx 0.28 raises; 0.27 silently uses its default
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), cafile)
         context = httpx.create_ssl_context(trust_env=trust_env)
         if type(context) is not _STDLIB_CONTEXT or _STDLIB_CONTEXT.__module__ != "ssl":
             return context  # not the standard library's own class (truststore's): built per client
