@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+
+from . import _fork
 
 __all__ = ["LIBRARY", "VERBOSE_HELP", "command_logging", "shown_levels"]
 
@@ -197,8 +198,7 @@ def _new_held_lock() -> None:
     _held_lock = threading.Lock()
 
 
-if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
-    os.register_at_fork(after_in_child=_new_held_lock)
+_fork.in_child(_new_held_lock)
 
 
 def _hold(name: str, handler: _StderrHandler) -> None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import weakref
+from collections.abc import Callable
 from typing import Protocol
 
-__all__ = ["ForkSafe", "register"]
+__all__ = ["ForkSafe", "in_child", "register"]
 
 
 class ForkSafe(Protocol):
@@ -38,5 +39,11 @@ def _in_child() -> None:
         obj._after_fork_in_child()
 
 
-if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
-    os.register_at_fork(after_in_child=_in_child)
+def in_child(function: Callable[[], None]) -> None:
+    """Run *function* in each forked child before anything else: for a module's own locks, which
+    no object holds (nothing on Windows, which has no fork)."""
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=function)
+
+
+in_child(_in_child)

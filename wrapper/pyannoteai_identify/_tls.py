@@ -31,6 +31,8 @@ from collections.abc import Iterable
 
 import httpx
 
+from . import _fork
+
 __all__ = ["shared_context", "unloadable_bundle"]
 
 _ALPN = ["http/1.1"]
@@ -58,8 +60,7 @@ def _new_lock() -> None:
     _lock = threading.Lock()
 
 
-if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
-    os.register_at_fork(after_in_child=_new_lock)
+_fork.in_child(_new_lock)
 
 
 def _identity(path: str | None) -> tuple[object, ...] | None:
