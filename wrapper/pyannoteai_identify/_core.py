@@ -275,9 +275,15 @@ _NO_BODY_404 = (
 )
 
 
+def _media_type(response: httpx.Response) -> str:
+    """The media type *response*'s ``Content-Type`` names, without its parameters ("" if none)."""
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.split(";")[0].strip().lower()
+
+
 def _is_json(response: httpx.Response) -> bool:
     """Whether *response* says its body is JSON (``application/json`` or ``+json``)."""
-    media_type: str = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    media_type = _media_type(response)
     return media_type == "application/json" or media_type.endswith("+json")
 
 
@@ -289,9 +295,8 @@ def _not_the_apis(response: httpx.Response) -> str:
     """
     if not response.content or _is_json(response):
         return ""
-    media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     return (
-        f"The answer ({media_type or 'no content type'}) is not the API's JSON error: a proxy, firewall or "
+        f"The answer ({_media_type(response) or 'no content type'}) is not the API's JSON error: a proxy, firewall or "
         "gateway between this machine and the API may have sent it"
     )
 
