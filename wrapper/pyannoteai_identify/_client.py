@@ -261,6 +261,14 @@ class _BaseClient:
             )
         self._entered = True
 
+    def _closed_before_sending(self, request: httpx.Request, closer: str) -> ConfigurationError:
+        """The error for *request*, which httpx refused to send (a bare RuntimeError) because close()
+        in another thread or task came after this one checked the client open: nothing was sent."""
+        return ConfigurationError(
+            f"this {type(self).__name__} was closed by another {closer} before {request.method} "
+            f"{request.url.path} was sent (nothing was sent): create a new one"
+        )
+
     def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
         """Refuse pickle, ``copy.copy`` and ``copy.deepcopy`` (all go through here): a copy would share,
         or fail on, the connection pool and locks, and a pickle would carry the key."""
@@ -747,10 +755,7 @@ class Client(_BaseClient):
         except RuntimeError:
             if not self._closed:
                 raise
-        raise ConfigurationError(
-            f"this Client was closed by another thread before {request.method} {request.url.path} was sent "
-            "(nothing was sent): create a new one"
-        )
+        raise self._closed_before_sending(request, "thread")
 
     def _wait_on_broker(self, step: _flows.AwaitWebhook) -> Any:
         """A broker's wait, which close() ends at once when the broker is a ``WebhookBroker`` (a
@@ -1304,10 +1309,7 @@ class AsyncClient(_BaseClient):
         except RuntimeError:
             if not self._closed:
                 raise
-        raise ConfigurationError(
-            f"this AsyncClient was closed by another task before {request.method} {request.url.path} was sent "
-            "(nothing was sent): create a new one"
-        )
+        raise self._closed_before_sending(request, "task")
 
     @contextlib.contextmanager
     def _cut_short_by_aclose(self) -> Iterator[None]:
