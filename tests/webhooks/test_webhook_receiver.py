@@ -781,3 +781,18 @@ def test_a_traceback_showing_locals_can_be_made_for_a_refused_receiver_or_broker
         build()
     text = "".join(traceback.TracebackException.from_exception(caught.value, capture_locals=True).format())
     assert type(caught.value).__name__ in text
+
+
+def test_a_flood_of_forged_deliveries_does_not_log_a_warning_for_each(caplog: pytest.LogCaptureFixture) -> None:
+    """Anyone can post to a public webhook URL: each forged delivery was a WARNING line, so an attacker
+    sending many decided the size of the operator's logs (and any alerting on warnings). The
+    refusals are logged at WARNING up to a burst, the rest at DEBUG, and a later WARNING counts them."""
+    receiver = WebhookReceiver(SECRET)
+    body, headers = delivery()
+    forged = {**headers, "X-Signature": "0" * 64}
+    with caplog.at_level(logging.DEBUG, logger="pyannoteai_identify"):
+        for _ in range(1000):
+            assert receiver.handle(body, forged).reason == "signature_mismatch"
+    warnings = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert 1 <= len(warnings) <= 20
+    assert len(caplog.records) == 1000  # nothing lost: the rest are DEBUG lines
