@@ -796,3 +796,29 @@ def test_a_flood_of_forged_deliveries_does_not_log_a_warning_for_each(caplog: py
     warnings = [record for record in caplog.records if record.levelno >= logging.WARNING]
     assert 1 <= len(warnings) <= 20
     assert len(caplog.records) == 1000  # nothing lost: the rest are DEBUG lines
+
+
+def test_refusals_held_back_are_counted_in_one_warning_once_their_window_has_passed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What the burst held back is not silent: the first refusal after the window says how many, and why."""
+    from pyannoteai_identify._refusal_log import RefusalLog
+
+    clock = [0.0]
+    receiver = WebhookReceiver(SECRET)
+    receiver._refusals = RefusalLog(logging.getLogger("pyannoteai_identify.webhooks"), clock=lambda: clock[0])
+    body, headers = delivery()
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"):
+        for _ in range(25):
+            receiver.handle(body, {**headers, "X-Signature": "0" * 64})
+        receiver.handle(body, {})
+        assert len(caplog.records) == 10
+        clock[0] = 61.0
+        receiver.handle(body, {})
+    summary, refusal = caplog.records[10:]
+    assert summary.levelno == logging.WARNING
+    assert summary.getMessage() == (
+        "16 more refused webhook deliveries in the last 61 s were logged at DEBUG only "
+        "(signature_mismatch: 15, missing_header: 1)"
+    )
+    assert "missing_header" in refusal.getMessage()

@@ -42,6 +42,7 @@ import anyio.to_thread
 
 from . import _fork
 from ._numbers import real
+from ._refusal_log import RefusalLog
 from ._validation import is_async_callable
 from .errors import ConfigurationError, ValidationError, WebhookVerificationError
 from .results import _read_only, is_terminal
@@ -242,6 +243,10 @@ class WebhookReceiver:
             ``handle_stream`` reads a blocking stream and cannot apply it: the WSGI server's socket
             timeout bounds a stalled body there.
 
+    Refusals (400, 408, 413, 503) are logged on the ``pyannoteai_identify.webhooks`` logger, the
+    first 10 of each minute at their level and the rest at DEBUG, counted in a WARNING after: anyone
+    can send them, and a flood of them must not flood the logs.
+
     Raises:
         ConfigurationError: no secret was given and ``PYANNOTEAI_WEBHOOK_SECRET`` is not set, or a
             secret is empty or not valid text.
@@ -287,15 +292,24 @@ class WebhookReceiver:
         self.broker = broker
         self.tolerance = tolerance
         self.max_body_bytes = max_body_bytes
+        # Anyone can send a refused delivery: a flood of them must not flood the logs with warnings.
+        self._refusals = RefusalLog(logger)
 
     def too_large(self) -> DeliveryOutcome:
         """The answer to a body over ``max_body_bytes`` (for frameworks that stop reading early)."""
-        logger.warning("refused a webhook delivery: the body is over %d bytes", self.max_body_bytes)
+        self._refusals.log(
+            logging.WARNING, "too_large", "refused a webhook delivery: the body is over %d bytes", self.max_body_bytes
+        )
         return _outcome(413, "too_large", message=f"the body is over {self.max_body_bytes} bytes")
 
     def busy(self) -> DeliveryOutcome:
         """The answer to a delivery whose body would pass ``max_bytes_in_flight``: 503, so the API retries."""
-        logger.warning("refused a webhook delivery: over %d bytes of bodies are being read", self.max_bytes_in_flight)
+        self._refusals.log(
+            logging.WARNING,
+            "busy",
+            "refused a webhook delivery: over %d bytes of bodies are being read",
+            self.max_bytes_in_flight,
+        )
         return _outcome(503, "busy", message="too many deliveries are being read at once: try again later")
 
     def handle(self, body: Body, headers: Headers, *, now: float | None = None) -> DeliveryOutcome:
@@ -317,7 +331,7 @@ class WebhookReceiver:
         try:
             event = _parse_with(self._signers, body, headers, self.tolerance, now)
         except WebhookVerificationError as exc:
-            logger.warning("refused a webhook delivery: %s (%s)", exc.reason, exc)
+            self._refusals.log(logging.WARNING, exc.reason, "refused a webhook delivery: %s (%s)", exc.reason, exc)
             return _outcome(400, exc.reason, message=str(exc))
         if not is_terminal(str(event.status)):
             # Only an ended job's delivery is kept and handed on; an unknown status counts as not
@@ -406,13 +420,22 @@ class WebhookReceiver:
                         body += chunk
                 if read.cancelled_caught:
                     # Anyone can stall (only the headers were checked): what it held is given back.
-                    logger.info(
-                        "a webhook sender sent %d bytes of its body in %g s, then stalled", len(body), self.body_timeout
+                    self._refusals.log(
+                        logging.INFO,
+                        "timeout",
+                        "a webhook sender sent %d bytes of its body in %g s, then stalled",
+                        len(body),
+                        self.body_timeout,
                     )
                     return _outcome(408, "timeout", message=f"the body did not arrive within {self.body_timeout:g} s")
             except ClientDisconnect:
                 # Anyone can do this (only the headers were checked): not an error of the server's.
-                logger.info("a webhook sender disconnected after %d bytes of its body: nothing to handle", len(body))
+                self._refusals.log(
+                    logging.INFO,
+                    "disconnected",
+                    "a webhook sender disconnected after %d bytes of its body: nothing to handle",
+                    len(body),
+                )
                 return _outcome(400, "disconnected", message="the sender disconnected before the body was read")
             return await self.handle_async(body, request.headers, now=now)
         finally:
@@ -428,7 +451,9 @@ class WebhookReceiver:
         try:
             _checked_headers(headers, self.tolerance, now)
         except WebhookVerificationError as exc:
-            logger.warning("refused a webhook delivery before reading it: %s (%s)", exc.reason, exc)
+            self._refusals.log(
+                logging.WARNING, exc.reason, "refused a webhook delivery before reading it: %s (%s)", exc.reason, exc
+            )
             return _outcome(400, exc.reason, message=str(exc))
         return None
 

@@ -1,0 +1,82 @@
+"""Log refused webhook deliveries without letting their senders decide the size of the logs.
+
+Anyone can post to a public webhook URL, and every refusal used to be a WARNING line: a flood of
+forged deliveries became a flood of warnings (and of alerts, where warnings page someone). A
+:class:`RefusalLog` logs the first *burst* refusals of each *interval* at their own level, the rest
+at DEBUG (nothing is lost where DEBUG is kept), and the first refusal after a window with some
+held back says, in one WARNING, how many there were and why.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+
+from . import _fork
+
+#: Refusals logged at their own level in each window; the rest of the window's go to DEBUG.
+DEFAULT_BURST = 10
+#: Seconds of a window.
+DEFAULT_INTERVAL = 60.0
+
+
+class RefusalLog:
+    """Rate-limited logging of refused deliveries, thread-safe.
+
+    Args:
+        logger: where the lines go.
+        burst: refusals logged at their own level per window.
+        interval: seconds of a window.
+        clock: a monotonic clock in seconds, for tests.
+    """
+
+    __slots__ = ("__weakref__", "_burst", "_clock", "_held_back", "_interval", "_lock", "_logged", "_logger", "_start")
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        *,
+        burst: int = DEFAULT_BURST,
+        interval: float = DEFAULT_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._logger = logger
+        self._burst = burst
+        self._interval = interval
+        self._clock = clock
+        self._start = clock()
+        self._logged = 0
+        self._held_back: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        _fork.register(self)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: a new lock (a refusal of another thread may have held it at the fork)."""
+        self._lock = threading.Lock()
+
+    def log(self, level: int, reason: str, message: str, *args: object) -> None:
+        """Log one refusal (*reason* counts it when it is held back) as ``logger.log(level, message, *args)``."""
+        summary: tuple[float, Counter[str]] | None = None
+        with self._lock:
+            now = self._clock()
+            if now - self._start >= self._interval:
+                if self._held_back:
+                    summary = (now - self._start, self._held_back)
+                self._start, self._logged, self._held_back = now, 0, Counter()
+            loud = self._logged < self._burst
+            if loud:
+                self._logged += 1
+            else:
+                self._held_back[reason] += 1
+        if summary is not None:
+            elapsed, held_back = summary
+            self._logger.warning(
+                "%d more refused webhook deliveries in the last %.0f s were logged at DEBUG only (%s)",
+                sum(held_back.values()),
+                elapsed,
+                ", ".join(f"{name}: {count}" for name, count in held_back.most_common()),
+            )
+        self._logger.log(level if loud else logging.DEBUG, message, *args)
