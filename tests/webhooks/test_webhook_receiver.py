@@ -822,3 +822,12 @@ def test_refusals_held_back_are_counted_in_one_warning_once_their_window_has_pas
         "(signature_mismatch: 15, missing_header: 1)"
     )
     assert "missing_header" in refusal.getMessage()
+
+
+def test_handle_stream_of_a_body_read_before_says_it_was_empty() -> None:
+    """Flask: request.get_json() before handle_stream(request.stream, ...) leaves an empty stream.
+    The 400 says the body was empty, not only "a wrong secret"."""
+    _, headers = delivery()
+    outcome = WebhookReceiver(SECRET).handle_stream(io.BytesIO(b""), headers)
+    assert (outcome.status_code, outcome.reason) == (400, "signature_mismatch")
+    assert "body is empty" in json.loads(outcome.body)["message"]

@@ -369,3 +369,19 @@ def test_verify_reads_the_secret_from_the_environment_when_none_is_passed(monkey
     monkeypatch.setenv(webhooks.SECRET_ENV, "whsec_from_env")
     body, headers = signed_delivery({"jobId": "j", "status": "succeeded"}, "whsec_from_env")
     webhooks.verify(body, headers)
+
+
+def test_an_empty_body_is_refused_saying_it_is_empty_and_why_it_may_be() -> None:
+    """A genuine delivery read as no bytes (Flask's request.stream after request.get_json() or
+    get_data() consumed it; a chunked body a WSGI server or Django hands over as empty) was refused
+    as "a wrong secret, or a body that is not the raw bytes received": the operator rotates a secret
+    that was right. The reason is the same; the message says the body was empty and what empties it."""
+    raw = b'{"jobId":"j-1","status":"failed"}'
+    headers = webhooks.sign(raw, SECRET, T0)
+    with pytest.raises(WebhookVerificationError) as caught:
+        webhooks.verify(b"", headers, SECRET, now=T0)
+    assert caught.value.reason == "signature_mismatch"
+    message = str(caught.value)
+    assert "body is empty" in message
+    assert "already read" in message and "chunked" in message
+    assert SECRET not in message and headers["X-Signature"] not in message
