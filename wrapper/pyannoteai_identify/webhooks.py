@@ -294,6 +294,14 @@ def _verify(
     if not matched:
         if not _is_well_formed(signature):
             raise _malformed_signature()
+        if not memoryview(body).nbytes:
+            # Every delivery has a JSON body: no bytes means they were lost on the way in, not a wrong secret.
+            raise WebhookVerificationError(
+                "signature_mismatch",
+                "the signature does not match: the body is empty. Was it already read (Flask's request.json, "
+                "get_json() or get_data() consume request.stream)? Or sent chunked without a Content-Length, "
+                "which Django and some WSGI servers hand over as no bytes?",
+            )
         raise WebhookVerificationError(
             "signature_mismatch",
             "the signature does not match: a wrong secret, or a body that is not the raw bytes received",
