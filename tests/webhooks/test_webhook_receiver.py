@@ -831,3 +831,21 @@ def test_handle_stream_of_a_body_read_before_says_it_was_empty() -> None:
     outcome = WebhookReceiver(SECRET).handle_stream(io.BytesIO(b""), headers)
     assert (outcome.status_code, outcome.reason) == (400, "signature_mismatch")
     assert "body is empty" in json.loads(outcome.body)["message"]
+
+
+@pytest.mark.anyio
+async def test_app_answers_its_path_with_a_trailing_slash_itself_never_redirecting_by_the_host_header() -> None:
+    """Behind a reverse proxy: a webhook URL with a trailing slash got Starlette's 307 to a URL built
+    from the Host header and the scheme uvicorn saw, here http://internal:8000/... for a delivery
+    that came to https://hooks.example.com: the API (which follows up to two redirects) was sent
+    to plain http or an internal name, or gave up. The app answers both spellings itself."""
+    app = asgi_app(SECRET, path="/hooks/pyannoteai")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://internal:8000") as client:
+        body, headers = delivery()
+        response = await client.post(
+            "/hooks/pyannoteai/", content=body, headers={**headers, "X-Forwarded-Proto": "https"}
+        )
+        assert "location" not in response.headers
+        assert (response.status_code, response.json()["status"]) == (200, "accepted")
+        again = await client.post("/hooks/pyannoteai", content=body, headers=headers)
+        assert (again.status_code, again.json()["status"]) == (200, "duplicate")
