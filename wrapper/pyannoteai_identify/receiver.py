@@ -504,7 +504,8 @@ def asgi_app(
     max_bytes_in_flight: int | None = None,
     body_timeout: float | None = DEFAULT_BODY_TIMEOUT,
 ) -> Starlette:
-    """A ready Starlette app that receives pyannoteAI webhooks on ``POST {path}``.
+    """A ready Starlette app that receives pyannoteAI webhooks on ``POST {path}`` (with or without a
+    trailing slash: both are served, neither redirected).
 
     It reads at most *max_body_bytes* (413 beyond), at most *max_bytes_in_flight* across requests
     (503 beyond), refuses a delivery that fails verification
@@ -557,7 +558,14 @@ def asgi_app(
             background = BackgroundTask(_run_handler, on_event, outcome.event)
         return Response(outcome.body, outcome.status_code, media_type=outcome.media_type, background=background)
 
-    return Starlette(routes=[Route(path, receive_webhook, methods=["POST"])])
+    # Both spellings are served, and nothing is redirected: Starlette's redirect to the other one
+    # builds its URL from the Host header and the scheme the server saw, which behind a reverse proxy
+    # can be an internal name or plain http (and the API follows redirects).
+    twin = path.rstrip("/") if path.endswith("/") else path + "/"
+    routes = [Route(route, receive_webhook, methods=["POST"]) for route in dict.fromkeys((path, twin or "/"))]
+    app = Starlette(routes=routes)
+    app.router.redirect_slashes = False
+    return app
 
 
 class _ThreadWaiter:
