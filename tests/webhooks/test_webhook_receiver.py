@@ -849,3 +849,28 @@ async def test_app_answers_its_path_with_a_trailing_slash_itself_never_redirecti
         assert (response.status_code, response.json()["status"]) == (200, "accepted")
         again = await client.post("/hooks/pyannoteai", content=body, headers=headers)
         assert (again.status_code, again.json()["status"]) == (200, "duplicate")
+
+
+@pytest.mark.anyio
+async def test_a_handler_cancelled_at_shutdown_is_logged_naming_the_job(caplog: pytest.LogCaptureFixture) -> None:
+    """The delivery was acknowledged before on_event ran: a server shutting down (uvicorn's
+    --timeout-graceful-shutdown) that cancels the handler lost the job without a word, where a
+    handler that raises is logged. A cancelled one is a WARNING naming the job, then still cancelled."""
+    from pyannoteai_identify.receiver import _run_handler
+
+    started = anyio.Event()
+
+    async def slow(event: webhooks.WebhookEvent) -> None:
+        started.set()
+        await anyio.sleep_forever()
+
+    body, headers = delivery("job-cut")
+    event = webhooks.parse(body, headers, SECRET)
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"):
+        async with anyio.create_task_group() as group:
+            group.start_soon(_run_handler, slow, event)
+            await started.wait()
+            group.cancel_scope.cancel()
+    (warning,) = caplog.records
+    assert warning.levelno == logging.WARNING
+    assert "job-cut" in warning.getMessage() and "cancelled" in warning.getMessage()
