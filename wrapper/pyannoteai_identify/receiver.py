@@ -483,6 +483,8 @@ async def _run_handler(on_event: EventHandler, event: WebhookEvent) -> None:
     A plain function runs in a worker thread; whatever it returns that is awaitable (an async
     function behind a plain decorator, a lambda returning a coroutine) is then awaited here, so
     that no acknowledged delivery is dropped unhandled.
+    A cancellation (a server's graceful shutdown running out of time) is logged as a WARNING
+    naming the job, then goes on.
     """
     try:
         result = on_event(event) if is_async_callable(on_event) else await anyio.to_thread.run_sync(on_event, event)
@@ -490,6 +492,14 @@ async def _run_handler(on_event: EventHandler, event: WebhookEvent) -> None:
             await result
     except Exception:
         logger.exception("the webhook handler failed for job %s (the delivery was already acknowledged)", event.job_id)
+    except anyio.get_cancelled_exc_class():
+        # A server shutting down cut it: the API will not retry an acknowledged delivery.
+        logger.warning(
+            "the webhook handler for job %s was cancelled (the server shutting down?); the delivery was already "
+            "acknowledged: fetch the job with the client",
+            event.job_id,
+        )
+        raise
 
 
 def asgi_app(
