@@ -360,6 +360,18 @@ def test_the_plugin_final_statuses_are_the_contract_terminal_statuses() -> None:
 # --- reading the contract ------------------------------------------------------------------------
 
 
+def test_the_mock_s_operation_id_type_is_the_contract_s_operation_ids() -> None:
+    """``testing.OperationId`` (a type, so written out), what ``MockAPI.calls``/``respond_with`` take, is
+    every operationId of openapi.yaml's paths, and ``upload`` (the PUT to a presigned URL)."""
+    operation_ids = {
+        operation["operationId"]
+        for path in SPEC["paths"].values()
+        for method, operation in path.items()
+        if method in ("get", "put", "post", "delete", "patch")
+    }
+    assert set(get_args(testing.OperationId)) == operation_ids | {"upload"}
+
+
 def test_a_missing_schema_is_named_with_the_module_that_reads_it() -> None:
     """A renamed schema fails the import with a message naming it and the reader, not a bare KeyError."""
     spec = copy.deepcopy(SPEC)

@@ -199,3 +199,13 @@ async def async_status_callbacks_of_a_known_kind_alike(client: AsyncClient, job_
 
     await client.create_voiceprint("john.wav", on_status=on_voiceprint_status)
     assert_type(await client.wait(job_id, kind="voiceprint", on_status=on_voiceprint_status), VoiceprintResult)
+
+
+def a_mock_s_operation_ids_are_the_contract_s(mock: MockAPI) -> None:
+    """``calls`` and ``respond_with`` take an operation id of openapi.yaml (or ``upload``) and raise
+    ValueError for any other at run time, so a type checker refuses a typo first (each ignore is needed)."""
+    mock.calls("getJobById")
+    mock.calls("upload")
+    mock.respond_with("identify", 429)
+    mock.calls("get_jobs")  # type: ignore[arg-type]
+    mock.respond_with("getJob", 500)  # type: ignore[arg-type]
