@@ -71,6 +71,7 @@ __all__ = [
     "MOCK_API_KEY",
     "FinalStatus",
     "MockAPI",
+    "OperationId",
     "RecordedRequest",
     "Status",
     "check_response",
@@ -101,6 +102,11 @@ FinalStatus: TypeAlias = Literal["succeeded", "failed", "canceled"]
 #: Every status of the contract's ``JobStatus`` enum as a type: what ``MockAPI.outcome`` may be (a final
 #: one ends a job, another keeps it there); the same test checks it against the enum.
 Status: TypeAlias = Literal["pending", "created", "running", "succeeded", "failed", "canceled"]
+#: What :meth:`MockAPI.calls` and :meth:`MockAPI.respond_with` take: every operationId of openapi.yaml's
+#: paths, and ``upload`` (the PUT to a presigned URL); the same test checks it against the contract.
+OperationId: TypeAlias = Literal[
+    "testKey", "getMediaUploadUrl", "voiceprint", "identify", "getJobById", "getJobsByTeamV2", "upload"
+]
 _SPEC = SpecReader(__name__)
 _TERMINAL: frozenset[str] = frozenset(_SPEC.schema("JobStatus", "x-terminal"))
 #: Every status the API answers (the contract's ``JobStatus`` enum): what ``MockAPI.outcome`` may be.
@@ -916,8 +922,12 @@ class MockAPI:
 
     # scripting
 
-    def calls(self, operation_id: str) -> list[RecordedRequest]:
-        """The recorded requests of one operation (``identify``, ``getJobById``, ``upload``, ...)."""
+    def calls(self, operation_id: OperationId) -> list[RecordedRequest]:
+        """The recorded requests of one operation (``identify``, ``getJobById``, ``upload``, ...).
+
+        Raises:
+            ValueError: *operation_id* is no :data:`OperationId` (the error lists them).
+        """
         _check_operation_id(operation_id)
         return [request for request in self.requests if request.operation_id == operation_id]
 
@@ -988,7 +998,7 @@ class MockAPI:
 
     def respond_with(
         self,
-        operation_id: str,
+        operation_id: OperationId,
         status_code: int,
         json: Any = None,
         *,
@@ -998,9 +1008,10 @@ class MockAPI:
         """Answer the next *times* requests of *operation_id* with this status (and body, or a spec-valid one).
 
         *operation_id* is an operationId of openapi.yaml, or ``upload`` for the PUT to a presigned
-        URL. Without *json*, a 400 carries a ``ValidationErrorResponse`` and any other status an
-        ``ApiError``; a 429 gets ``Retry-After: 1`` and the ``X-RateLimit-*`` headers of a refusal
-        (limit, ``Remaining: 0``, reset time) unless *headers* say otherwise.
+        URL (an :data:`OperationId`; another is a ValueError listing them). Without *json*, a 400
+        carries a ``ValidationErrorResponse`` and any other status an ``ApiError``; a 429 gets
+        ``Retry-After: 1`` and the ``X-RateLimit-*`` headers of a refusal (limit, ``Remaining: 0``,
+        reset time) unless *headers* say otherwise.
 
         *status_code* is a final HTTP status (200 to 599) and *times* a whole number ≥ 1, both
         checked here. Every answer scripted here must be used by the end of the
