@@ -7,6 +7,7 @@ consumer team would run it.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import subprocess
@@ -965,3 +966,19 @@ def test_the_fixtures_mock_has_its_router(pyannoteai_mock: MockAPI) -> None:
     """The fixture's mock keeps answering ``router`` with the respx router it routes through."""
     assert hasattr(pyannoteai_mock, "router")
     assert pyannoteai_mock.router.routes
+
+
+@pytest.mark.parametrize(("options", "client"), [("ClientOptions", Client), ("AsyncClientOptions", AsyncClient)])
+def test_the_mock_s_client_keywords_are_the_client_s(options: str, client: type[Any]) -> None:
+    """``MockAPI.client(**kwargs)``/``async_client`` were typed ``**kwargs: Any``: a misspelt keyword
+    reached the client only at run time. They take ``Unpack[testing.ClientOptions]`` (and
+    ``AsyncClientOptions``), written out, so each must be the client's keywords, typed as the client types them."""
+    from pyannoteai_identify import testing
+
+    typed = getattr(testing, options)
+    parameters = dict(inspect.signature(client.__init__).parameters)
+    del parameters["self"]
+    assert set(typed.__annotations__) == set(parameters)
+    assert typed.__required_keys__ == frozenset()
+    for name, parameter in parameters.items():
+        assert typed.__annotations__[name].__forward_arg__ == parameter.annotation, name

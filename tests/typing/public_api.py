@@ -209,3 +209,13 @@ def a_mock_s_operation_ids_are_the_contract_s(mock: MockAPI) -> None:
     mock.respond_with("identify", 429)
     mock.calls("get_jobs")  # type: ignore[arg-type]
     mock.respond_with("getJob", 500)  # type: ignore[arg-type]
+
+
+def a_mock_s_clients_take_the_client_s_keywords(mock: MockAPI) -> None:
+    """``MockAPI.client``/``async_client`` pass their keywords to ``Client``/``AsyncClient``: a misspelt
+    keyword or a wrong type is a type error, as it is to the client itself (each ignore is needed)."""
+    mock.client(timeout=5.0, max_retries=0)
+    mock.async_client(max_retries=0)
+    mock.client(max_retry=0)  # type: ignore[call-arg]
+    mock.client(timeout="1h")  # type: ignore[arg-type]
+    mock.async_client(max_retry=0)  # type: ignore[call-arg]
