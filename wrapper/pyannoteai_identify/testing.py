@@ -39,7 +39,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Unpack, cast
 
 import httpx
 
@@ -54,6 +54,7 @@ except ModuleNotFoundError as missing:  # the plugin is for pytest; the rest of 
 
 from . import _fork, _timing, webhooks
 from ._client import AsyncClient, Client
+from ._client_options import AsyncClientOptions, ClientOptions
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV, bearer_token, is_loopback
 from ._contract import SpecReader
 from ._json import loads_stdlib
@@ -69,6 +70,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MOCK_API_KEY",
+    "AsyncClientOptions",
+    "ClientOptions",
     "FinalStatus",
     "MockAPI",
     "OperationId",
@@ -890,34 +893,36 @@ class MockAPI:
         """The current time on the virtual clock, as the API writes ``createdAt``."""
         return _now(self._wall + self._now)
 
-    def client(self, **kwargs: Any) -> Client:
-        """A ``Client`` for this mock whose waits take no real time (extra arguments go to ``Client``).
+    def client(self, **kwargs: Unpack[ClientOptions]) -> Client:
+        """A ``Client`` for this mock whose waits take no real time (keyword arguments go to ``Client``,
+        typed as its own: :class:`ClientOptions`).
 
         It reads the mock's dates (a ``Retry-After`` HTTP date, ``X-RateLimit-Reset``) against the
         mock's wall time, which :meth:`advance` moves, as the mock writes them.
 
         ``api_key`` may be given too: the mock answers 401 to any key but its own.
         """
-        options: dict[str, Any] = {
+        options: ClientOptions = {
             "api_key": self.api_key,
             "base_url": self.base_url,
             "sleep": self._sleep,
             "clock": self._clock,
             "wall": self._wall_clock,
-            **kwargs,
         }
+        options.update(kwargs)
         return Client(**options)
 
-    def async_client(self, **kwargs: Any) -> AsyncClient:
-        """An ``AsyncClient`` for this mock whose waits take no real time."""
-        options: dict[str, Any] = {
+    def async_client(self, **kwargs: Unpack[AsyncClientOptions]) -> AsyncClient:
+        """An ``AsyncClient`` for this mock whose waits take no real time (keyword arguments go to
+        ``AsyncClient``, typed as its own: :class:`AsyncClientOptions`)."""
+        options: AsyncClientOptions = {
             "api_key": self.api_key,
             "base_url": self.base_url,
             "sleep": self._async_sleep,
             "clock": self._clock,
             "wall": self._wall_clock,
-            **kwargs,
         }
+        options.update(kwargs)
         return AsyncClient(**options)
 
     # scripting
