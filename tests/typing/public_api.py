@@ -24,7 +24,7 @@ from pyannoteai_identify import (
     WebhookVerificationError,
     webhooks,
 )
-from pyannoteai_identify.receiver import SupportsRead, WebhookBroker, WebhookReceiver
+from pyannoteai_identify.receiver import DeliveryOutcome, DeliveryReason, SupportsRead, WebhookBroker, WebhookReceiver
 from pyannoteai_identify.results import Result
 from pyannoteai_identify.testing import MockAPI
 from pyannoteai_identify.webhooks import Reason, WebhookEvent
@@ -219,3 +219,9 @@ def a_mock_s_clients_take_the_client_s_keywords(mock: MockAPI) -> None:
     mock.client(max_retry=0)  # type: ignore[call-arg]
     mock.client(timeout="1h")  # type: ignore[arg-type]
     mock.async_client(max_retry=0)  # type: ignore[call-arg]
+
+
+def a_delivery_outcome_s_reason_is_a_literal(outcome: DeliveryOutcome) -> str:
+    """``DeliveryOutcome.reason`` is one of the reasons the receiver produces, so a ``match`` on it can be checked."""
+    assert_type(outcome.reason, DeliveryReason)
+    return outcome.reason

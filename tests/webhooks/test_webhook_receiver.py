@@ -874,3 +874,31 @@ async def test_a_handler_cancelled_at_shutdown_is_logged_naming_the_job(caplog: 
     (warning,) = caplog.records
     assert warning.levelno == logging.WARNING
     assert "job-cut" in warning.getMessage() and "cancelled" in warning.getMessage()
+
+
+def test_every_reason_the_receiver_produces_is_a_delivery_reason() -> None:
+    """``DeliveryOutcome.reason`` was typed ``str``: it is ``receiver.DeliveryReason``, the reasons the
+    receiver produces. Every ``_outcome(status, reason, ...)`` of receiver.py passes a literal of it, or
+    a ``WebhookVerificationError``'s ``reason`` (each ``webhooks.Reason`` is one too)."""
+    import ast
+    import inspect
+    from typing import get_args
+
+    from pyannoteai_identify import receiver
+
+    reasons = set(get_args(receiver.DeliveryReason))
+    assert set(get_args(webhooks.Reason)) <= reasons
+    produced = set()
+    for node in ast.walk(ast.parse(inspect.getsource(receiver))):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("_outcome", "DeliveryOutcome")
+        ):
+            argument = node.args[1] if node.func.id == "_outcome" else node.args[2]
+            if isinstance(argument, ast.Constant):
+                produced.add(argument.value)
+            else:
+                assert ast.unparse(argument) in ("exc.reason", "reason"), ast.unparse(argument)
+    assert produced == {"accepted", "ignored", "duplicate", "too_large", "busy", "disconnected", "timeout"}
+    assert reasons == produced | set(get_args(webhooks.Reason))
