@@ -35,7 +35,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeAlias, runtime_checkable
 
 import anyio
 import anyio.to_thread
@@ -50,6 +50,7 @@ from .webhooks import (
     DEFAULT_TOLERANCE,
     Body,
     Headers,
+    Reason,
     Secret,
     WebhookEvent,
     _check_body,
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "DeliveryOutcome",
+    "DeliveryReason",
     "DeliveryStore",
     "EventHandler",
     "MemoryDeliveryStore",
@@ -155,6 +157,14 @@ class MemoryDeliveryStore:
         return f"MemoryDeliveryStore(max_size={self.max_size}, size={len(self._ids)})"
 
 
+#: Every ``DeliveryOutcome.reason``: what the receiver decided, or the ``WebhookVerificationError``
+#: reason (``webhooks.Reason``) of a delivery that failed verification. tests/webhooks checks that it is
+#: every reason receiver.py produces.
+DeliveryReason: TypeAlias = Literal[
+    "accepted", "ignored", "duplicate", "too_large", "busy", "disconnected", "timeout", Reason
+]
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryOutcome:
     """What to answer a delivery, and what (if anything) to handle.
@@ -168,20 +178,22 @@ class DeliveryOutcome:
         reason: ``accepted``, ``ignored`` (a status that is not final), ``duplicate``, ``too_large``,
             ``busy``, ``disconnected`` (the sender hung up inside the body), ``timeout`` (its
             body did not arrive within ``body_timeout``), or the
-            ``WebhookVerificationError`` reason (``signature_mismatch``, …).
+            ``WebhookVerificationError`` reason (``signature_mismatch``, …): a :data:`DeliveryReason`.
         event: the event to handle, set only for a new, verified delivery: a redelivery of a job
             already handled, or a refused delivery, leaves it None.
     """
 
     status_code: int
     body: bytes
-    reason: str
+    reason: DeliveryReason
     event: WebhookEvent | None = None
 
     media_type: ClassVar[str] = "application/json"
 
 
-def _outcome(status_code: int, reason: str, event: WebhookEvent | None = None, **fields: object) -> DeliveryOutcome:
+def _outcome(
+    status_code: int, reason: DeliveryReason, event: WebhookEvent | None = None, **fields: object
+) -> DeliveryOutcome:
     body = json.dumps({"status": reason, **fields}, separators=(",", ":")).encode("utf-8")
     return DeliveryOutcome(status_code, body, reason, event)
 
