@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
+import collections.abc
+import importlib
+import importlib.util
+import inspect
 import re
+import sys
 import tomllib
+import typing
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pyannoteai_identify
+from pyannoteai_identify import results
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +54,110 @@ def test_public_names_are_sorted_and_complete() -> None:
     assert exported == sorted(exported)
     submodules = {"cli", "results", "receiver", "testing", "sandbox", "batch"}
     assert set(public) - submodules == set(exported)
+
+
+#: The submodules the docs name, whose ``__all__`` a type of a public signature may come from.
+PUBLIC_MODULES = ("errors", "webhooks", "results", "receiver", "batch", "testing")
+#: Types the top level exports under another name than the one the signatures use.
+RENAMED = {"ProgressCallback": "UploadProgressCallback"}
+
+
+def _imported_names(module: ModuleType) -> dict[str, tuple[object, str]]:
+    """Each ``from X import name`` of *module*'s source (``TYPE_CHECKING`` ones too): the object, and X."""
+    found: dict[str, tuple[object, str]] = {}
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        name = "." * node.level + (node.module or "")
+        try:
+            source = importlib.import_module(importlib.util.resolve_name(name, module.__package__))
+        except ImportError:  # an extra that is not installed: nothing of ours
+            continue
+        for alias in node.names:
+            if hasattr(source, alias.name):
+                found[alias.asname or alias.name] = (getattr(source, alias.name), source.__name__)
+    return found
+
+
+def _classes_in(alias: object) -> list[type]:
+    """The classes of the package that a type alias (``Callable[[Job[IdentifyResult]], object]``) names."""
+    if inspect.isclass(alias):
+        return [alias] if alias.__module__.startswith("pyannoteai_identify") else []
+    if isinstance(alias, list):  # a Callable's parameters
+        return [found for item in alias for found in _classes_in(item)]
+    origin = typing.get_origin(alias)
+    return [found for part in (origin, *typing.get_args(alias)) if part is not None for found in _classes_in(part)]
+
+
+def _signature_annotations(obj: object) -> list[tuple[str, ModuleType]]:
+    """The annotations (as written) of *obj*'s public signatures and fields, with the module they are written in."""
+    found: list[tuple[str, ModuleType]] = []
+
+    def of_function(function: Any, module: ModuleType) -> None:
+        for signature in (function, *typing.get_overloads(function)):  # what a type checker reads
+            found.extend((text, module) for text in inspect.unwrap(signature).__annotations__.values())
+
+    if inspect.isclass(obj):
+        for klass in obj.__mro__:
+            module = sys.modules[klass.__module__]
+            if not module.__name__.startswith("pyannoteai_identify"):
+                continue
+            found.extend((text, module) for text in vars(klass).get("__annotations__", {}).values())
+            for name, member in vars(klass).items():
+                if name.startswith("_") and name != "__init__":
+                    continue
+                member = member.fget if isinstance(member, property) else member
+                member = member.__func__ if isinstance(member, classmethod | staticmethod) else member
+                if inspect.isfunction(member):
+                    of_function(member, module)
+    elif inspect.isfunction(obj):
+        of_function(obj, sys.modules[obj.__module__])
+    return [(text, module) for text, module in found if isinstance(text, str)]
+
+
+def test_every_type_in_a_public_signature_is_importable() -> None:
+    """A user's own helper that passes an argument through names its type: each type the package defines
+    that a signature of a top-level name uses (``Client.jobs(status: JobStatus | StatusFilter | None)``)
+    is importable from the top level or from the ``__all__`` of a public submodule, under the name the
+    signature uses (or its documented rename); a callback alias is shorthand for a ``Callable`` of such types.
+    ``JobKind`` was only in ``results`` and ``StatusFilter`` nowhere public."""
+    reachable = {(name, id(value)) for name, value in vars(pyannoteai_identify).items()}
+    for submodule in PUBLIC_MODULES:
+        public = importlib.import_module(f"pyannoteai_identify.{submodule}")
+        reachable |= {(name, id(getattr(public, name))) for name in public.__all__}
+    missing: dict[str, set[str]] = {}
+    for export in pyannoteai_identify.__all__:
+        for text, module in _signature_annotations(getattr(pyannoteai_identify, export)):
+            imported = _imported_names(module)
+            for node in ast.walk(ast.parse(text, mode="eval")):
+                if not isinstance(node, ast.Name) or node.id in vars(builtins):
+                    continue
+                if node.id in imported:
+                    target, origin = imported[node.id]
+                else:
+                    target, origin = vars(module)[node.id], module.__name__
+                if inspect.ismodule(target) or isinstance(target, typing.TypeVar):
+                    continue
+                if inspect.isclass(target):
+                    ours = target.__module__.startswith("pyannoteai_identify")
+                    found = any(value == id(target) for _, value in reachable)
+                elif typing.get_origin(target) is collections.abc.Callable:
+                    # A callback alias (``OnStatus``) is shorthand: a user writes the ``Callable`` out,
+                    # so each class it names must be importable, not the alias.
+                    ours = True
+                    found = all(any(value == id(part) for _, value in reachable) for part in _classes_in(target))
+                else:  # an alias (a Literal): typing caches equal ones, so the name counts too
+                    ours = origin.startswith("pyannoteai_identify")
+                    found = (RENAMED.get(node.id, node.id), id(target)) in reachable
+                if ours and not found:
+                    missing.setdefault(f"{module.__name__}.{node.id}", set()).add(export)
+    assert missing == {}
+
+
+def test_the_job_kind_is_exported_from_the_top_level() -> None:
+    """``Client.get_job``/``wait`` take ``kind: JobKind | None``; ``JobKind`` was only in ``results``."""
+    assert "JobKind" in pyannoteai_identify.__all__
+    assert vars(pyannoteai_identify)["JobKind"] is results.JobKind
 
 
 def test_the_distribution_ships_its_licence_and_every_file_it_names() -> None:

@@ -18,6 +18,7 @@ from pyannoteai_identify import (
     DiarizationResult,
     IdentifyResult,
     Job,
+    JobKind,
     JobStatus,
     UploadProgressCallback,
     VoiceprintResult,
@@ -225,3 +226,8 @@ def a_delivery_outcome_s_reason_is_a_literal(outcome: DeliveryOutcome) -> str:
     """``DeliveryOutcome.reason`` is one of the reasons the receiver produces, so a ``match`` on it can be checked."""
     assert_type(outcome.reason, DeliveryReason)
     return outcome.reason
+
+
+def a_job_kind_is_importable_from_the_top_level(client: Client, job_id: str, kind: JobKind) -> None:
+    """``get_job``/``wait`` take ``kind: JobKind | None``: a user's helper names the type from the top level."""
+    client.get_job(job_id, kind=kind)
