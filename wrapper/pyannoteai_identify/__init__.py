@@ -20,7 +20,7 @@ from ._core import JobSummary, KeyStatus
 from ._polling import PollSchedule
 from ._retry import RetryPolicy
 from ._upload import ProgressCallback as UploadProgressCallback
-from ._validation import AudioSource, Matching, Voiceprint
+from ._validation import AudioSource, Matching, StatusFilter, Voiceprint
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -51,6 +51,7 @@ from .results import (
     Identification,
     IdentifyResult,
     Job,
+    JobKind,
     JobStatus,
     Result,
     Segment,
@@ -83,6 +84,7 @@ __all__ = [
     "JobError",
     "JobExpiredError",
     "JobFailedError",
+    "JobKind",
     "JobStatus",
     "JobSummary",
     "KeyStatus",
@@ -96,6 +98,7 @@ __all__ = [
     "RetryPolicy",
     "Segment",
     "ServerError",
+    "StatusFilter",
     "UploadProgressCallback",
     "ValidationError",
     "Voiceprint",
