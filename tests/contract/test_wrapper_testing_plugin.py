@@ -982,3 +982,13 @@ def test_the_mock_s_client_keywords_are_the_client_s(options: str, client: type[
     assert typed.__required_keys__ == frozenset()
     for name, parameter in parameters.items():
         assert typed.__annotations__[name].__forward_arg__ == parameter.annotation, name
+
+
+@pytest.mark.parametrize("status", ["suceeded", "expired", "cancelled"])
+def test_add_job_refuses_a_status_that_is_no_job_status(pyannoteai_mock: MockAPI, status: str) -> None:
+    """``add_job("identify", "suceeded")`` (a typo) was taken: the job counted as not final, and polls
+    answered ``running`` and then the mock's outcome, so a test meant to see a finished job saw it
+    finish later, or, with ``outcome="failed"``, fail. A status is one of the contract's, as ``outcome`` is."""
+    with pytest.raises(ValueError, match=re.escape(f"status={status!r}")):
+        pyannoteai_mock.add_job("identify", status)  # type: ignore[arg-type]
+    assert pyannoteai_mock.job_ids == []

@@ -167,10 +167,12 @@ def a_jobs_status_filter_is_one_of_the_documented_statuses(client: Client, async
 
 
 def a_mock_job_s_outcome_is_a_status_as_the_mock_s_is(mock: MockAPI) -> None:
-    """``add_job(outcome=...)`` raises ValueError for a string that is no job status of the contract,
+    """``add_job(status, outcome=...)`` raise ValueError for a string that is no job status of the contract,
     as ``MockAPI.outcome`` is typed (each ignore is needed)."""
     mock.add_job("identify", "running", outcome="failed")
     mock.add_job("identify", "running", outcome="suceeded")  # type: ignore[arg-type]
+    mock.add_job("identify", "suceeded")  # type: ignore[arg-type]
+    mock.add_job("identify", JobStatus.CANCELED)
 
 
 def a_mock_job_s_outcome_may_be_a_job_status_member(mock: MockAPI) -> None:
