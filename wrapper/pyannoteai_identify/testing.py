@@ -955,7 +955,7 @@ class MockAPI:
     def add_job(
         self,
         kind: Kind,
-        status: str = "succeeded",
+        status: Status | JobStatus = "succeeded",
         *,
         output: Mapping[str, Any] | None = None,
         job_id: str | None = None,
@@ -975,9 +975,12 @@ class MockAPI:
         final status.
 
         Raises:
-            ValueError: *outcome* is no job status of the contract, or *pending_polls* is no whole
-                number ≥ 0.
+            ValueError: *status* or *outcome* is no job status of the contract, or *pending_polls*
+                is no whole number ≥ 0.
         """
+        if status not in _STATUSES:
+            raise ValueError(f"status={status!r}: must be a job status of the contract, {', '.join(_STATUSES)}")
+        status = JobStatus(status).value  # a plain string in the job's body, as the API answers it
         if outcome is not None and outcome not in _STATUSES:
             raise ValueError(f"outcome={outcome!r}: must be a job status of the contract, {', '.join(_STATUSES)}")
         if pending_polls is not None:
