@@ -291,7 +291,7 @@ class Engine:
             and entry[3] in (InputStatus.PENDING, InputStatus.FAILED)
         }
         # Every file system call runs in a worker thread: the event loop's other tasks keep running.
-        stamps = await anyio.to_thread.run_sync(_stamps, list(reopened), limiter=self._threads)
+        stamps = await self._file_work(_stamps, list(reopened))
         changed: list[tuple[int, str]] = [
             (entry[0], source)
             for source, entry in reopened.items()
@@ -300,7 +300,7 @@ class Engine:
         results: dict[str, tuple[int | None, int | None, str | None, str | None]] = {}
 
         async def one(source: str) -> None:
-            results[source] = await anyio.to_thread.run_sync(_fingerprint, source, limiter=self._threads)
+            results[source] = await self._file_work(_fingerprint, source)
 
         async with anyio.create_task_group() as group:
             for item in fresh:
@@ -398,17 +398,17 @@ class Engine:
             return None
         try:
             # In a worker thread, as every stat, open and read of an input file (hashing, uploading).
-            checked = await anyio.to_thread.run_sync(check_audio, row.source, limiter=self._threads)
+            checked = await self._file_work(check_audio, row.source)
         except ValidationError as error:
             await self._fail_input(row.id, f"{error.rule}")
             return None
         # Uploads are named by content: the hash must be of the bytes sent. A file written again
         # since it was hashed (its size or mtime moved) is hashed again first.
-        stamp = await anyio.to_thread.run_sync(_stamp, row.source, limiter=self._threads)
+        stamp = await self._file_work(_stamp, row.source)
         digest = row.sha256
         if digest is None or stamp != await self._store(self.manifest.file_stamp, row.id):
             try:
-                digest = await anyio.to_thread.run_sync(sha256_file, row.source, limiter=self._threads)
+                digest = await self._file_work(sha256_file, row.source)
             except OSError as error:
                 await self._fail_input(row.id, f"the file could not be read: {error}")
                 return None
@@ -420,7 +420,7 @@ class Engine:
             media_url = reused or await self._upload(row, checked, f"media://pyannoteai-identify/batch/{digest}")
             if media_url is None:
                 return None
-            if reused is None and await anyio.to_thread.run_sync(_stamp, row.source, limiter=self._threads) != stamp:
+            if reused is None and await self._file_work(_stamp, row.source) != stamp:
                 # Written during the upload: what was stored may be neither version. Not recorded;
                 # the next run hashes and uploads it again.
                 logger.warning(
@@ -747,6 +747,15 @@ class Engine:
         """
         return await anyio.to_thread.run_sync(functools.partial(call, *args), limiter=self._writer)
 
+    async def _file_work(self, call: Callable[..., T], *args: Any) -> T:
+        """Run a file system call (a stat, a hash, a check of an audio file, a result written) in a
+        worker thread, so the event loop keeps other requests moving; at most as many at once as the
+        run's thread budget (``concurrency * 2 + 2``, shared with a sync client's requests).
+
+        The twin of :meth:`_store`, which runs manifest calls one at a time instead.
+        """
+        return await anyio.to_thread.run_sync(functools.partial(call, *args), limiter=self._threads)
+
     async def _fail_input(self, input_id: int, reason: str) -> None:
         """Record that *input_id* failed for good, and show it."""
         await self._store(self.manifest.record_input_failure, input_id, reason)
@@ -778,7 +787,7 @@ class Engine:
             write_atomic(rttm_path, rttm_text)
 
         try:
-            await anyio.to_thread.run_sync(write, limiter=self._threads)
+            await self._file_work(write)
         except OSError as error:
             # A full disk or a refused name must not end the run: the job stays submitted, and the
             # next run fetches and writes it again (fetching bills nothing).
