@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 import respx
@@ -129,6 +130,59 @@ async def test_entering_a_client_already_open_in_a_with_block_is_refused_and_the
     with pytest.raises(ConfigurationError, match="is closed: create a new one"):
         await api.test()
     assert route.call_count == 1
+
+
+def _client_checked_at_a_barrier(cls: type[Client] | type[AsyncClient]) -> Client | AsyncClient:
+    """A client whose nested-``with`` check reads ``_entered``, then waits for a second thread to read it
+    too (at most 2 s: with the check under a lock, the second thread waits for the first to set it)."""
+    barrier = threading.Barrier(2, timeout=2)
+
+    class Checked(cls):  # type: ignore[valid-type,misc]
+        @property
+        def _entered(self) -> bool:
+            entered = bool(self.__dict__.get("_entered_value", False))
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait()
+            return entered
+
+        @_entered.setter
+        def _entered(self, value: bool) -> None:
+            self.__dict__["_entered_value"] = value
+
+    return Checked(API_KEY, base_url=BASE_URL)
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+def test_two_threads_entering_one_client_at_once_let_only_one_in(cls: type[Client] | type[AsyncClient]) -> None:
+    """``with client:`` in two threads at the same instant: both read ``_entered`` before either set it,
+    so both entered and the first block's end closed the client under the other. The check and the
+    set are one step under the client's lock: one thread enters, the other gets ConfigurationError."""
+    client = _client_checked_at_a_barrier(cls)
+    outcomes: list[str] = []
+
+    def enter() -> None:
+        try:
+            if isinstance(client, AsyncClient):
+                anyio.run(client.__aenter__)
+            else:
+                client.__enter__()
+        except ConfigurationError as error:
+            outcomes.append(f"refused: {error}")
+        else:
+            outcomes.append("entered")
+
+    threads = [threading.Thread(target=enter) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert not any(thread.is_alive() for thread in threads)
+    assert sorted(outcomes)[0] == "entered" and sorted(outcomes)[1].startswith("refused: "), outcomes
+    assert "already open in a 'with' block" in sorted(outcomes)[1]
+    if isinstance(client, AsyncClient):
+        anyio.run(client.aclose)
+    else:
+        client.close()
 
 
 @pytest.mark.parametrize(
