@@ -1092,6 +1092,8 @@ lock = {
     "fork": client._fork_lock,
     "broker": client._broker_lock,
     "presigned-filter": _upload._PRESIGNED_FILTER._lock,
+    "enter": client._enter_lock,
+    "async-enter": async_client._enter_lock,
 }[which]
 
 def first_steps():
@@ -1099,16 +1101,21 @@ def first_steps():
     with _upload.presigned_url_hidden("https://storage.example/object?X-Signature=s3cr3t"):
         pass
     anyio.run(async_client.test)
-    client.close()
+    anyio.run(async_client.__aenter__)
+    with client:  # closed at the block's end
+        pass
 """
 
 
-@pytest.mark.parametrize("lock", ["throttle", "async-throttle", "fork", "broker", "presigned-filter"])
+@pytest.mark.parametrize(
+    "lock", ["throttle", "async-throttle", "fork", "broker", "presigned-filter", "enter", "async-enter"]
+)
 def test_a_child_forked_while_another_thread_holds_a_lock_of_the_client_makes_its_requests(lock: str) -> None:
     """A fork copies a lock held by another thread of the parent as held, and that thread does not
     exist in the child: the child's first request (the throttle's lock, the fork lock), its close()
-    (the broker lock) or its first upload (the presigned-URL log filter's lock) waited for ever. The
-    locks are made anew in the child; it must finish its first steps within 10 s."""
+    (the broker lock), its ``with`` (the nested-``with`` check's lock) or its first upload (the
+    presigned-URL log filter's lock) waited for ever. The locks are made anew in the child; it must
+    finish its first steps within 10 s."""
     with _keep_alive_server() as (url, _):
         done = fork_while_held(_FORK_WHILE_A_LOCK_IS_HELD, url, lock)
     assert done.returncode == 0, done.stderr

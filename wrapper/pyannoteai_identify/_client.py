@@ -176,9 +176,12 @@ class _BaseClient:
             simulated=clock is not None and sleep_given,
             http_client=lambda: self._http,
         )
+        # The nested-``with`` check and its mark, one step (two threads entering at once: one gets in).
+        self._enter_lock = threading.Lock()
 
     def _after_fork_in_child(self) -> None:
         """In a forked child: locks another thread of the parent may have held at the fork, made anew."""
+        self._enter_lock = threading.Lock()
         self._ctx.throttle.after_fork_in_child()
 
     @property
@@ -251,15 +254,17 @@ class _BaseClient:
 
     def _enter(self) -> None:
         """Enter a ``with`` block once: a nested one's end would close the client under the outer
-        block (httpx refuses a second ``__enter__`` too)."""
+        block (httpx refuses a second ``__enter__`` too). The check and the mark are one step under
+        a lock: of two threads entering the client at once, one gets in and the other is refused."""
         self._check_open()
-        if self._entered:
-            name = type(self).__name__
-            raise ConfigurationError(
-                f"this {name} is already open in a 'with' block: entering it again would close it at the "
-                f"inner block's end, under the outer one; use it as it is inside the outer block"
-            )
-        self._entered = True
+        with self._enter_lock:
+            if self._entered:
+                name = type(self).__name__
+                raise ConfigurationError(
+                    f"this {name} is already open in a 'with' block: entering it again would close it at the "
+                    f"inner block's end, under the outer one; use it as it is inside the outer block"
+                )
+            self._entered = True
 
     def _closed_before_sending(self, request: httpx.Request, closer: str) -> ConfigurationError:
         """The error for *request*, which httpx refused to send (a bare RuntimeError) because close()
