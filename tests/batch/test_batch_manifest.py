@@ -8,6 +8,8 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -177,3 +179,39 @@ def test_an_empty_manifest_path_is_refused(path: str) -> None:
     """SQLite opens a private temporary database for "": a rerun could not resume and billed again."""
     with pytest.raises(ManifestError, match="the manifest path is empty"):
         Manifest(path)
+
+
+def test_close_in_another_thread_waits_for_a_write_in_progress(tmp_path: Path) -> None:
+    """The manifest says every method is thread-safe, but ``close()`` took no lock: called while another
+    thread was inside a write transaction, it closed the connection under it, the write failed and
+    its inputs were lost. ``close()`` now waits for the write to commit, then closes."""
+    path = tmp_path / "m.sqlite"
+    manifest = Manifest(path)
+    in_transaction, go_on = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def items() -> Iterator[NewInput]:
+        yield new("a")
+        in_transaction.set()  # add_inputs is now inside its transaction
+        go_on.wait(10)
+        yield new("b")
+
+    def write() -> None:
+        try:
+            outcome.append(manifest.add_inputs(items()))
+        except Exception as error:
+            outcome.append(error)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert in_transaction.wait(10)
+    closer = threading.Thread(target=manifest.close)
+    closer.start()
+    closer.join(1)  # bounded: a close() that does not wait for the write is done by now
+    go_on.set()
+    writer.join(10)
+    closer.join(10)
+    assert not writer.is_alive() and not closer.is_alive()
+    assert outcome == [2], outcome
+    with Manifest(path) as reopened:  # closed (its lock released), and the write committed
+        assert [row.name for row in reopened.rows()] == ["a", "b"]
