@@ -369,11 +369,17 @@ class Manifest:
 
     def close(self) -> None:
         """Close the database and release the process lock (in a forked child, only this process's
-        copy of the lock file's descriptor, which leaves the parent's lock held)."""
-        db = getattr(self, "_db", None)
-        if db is not None:
-            db.close()
-            self._db = None  # type: ignore[assignment]
+        copy of the lock file's descriptor, which leaves the parent's lock held).
+
+        A call of another thread in progress (a write's transaction) ends first: close() waits for it.
+        """
+        # In a forked child the lock refuses every use (_Forked), and there is no connection to close.
+        lock = self._lock
+        with contextlib.nullcontext() if isinstance(lock, _Forked) else lock:
+            db = getattr(self, "_db", None)
+            if db is not None:
+                db.close()
+                self._db = None  # type: ignore[assignment]
         if self._process_lock is not None:
             self._process_lock.release()
             self._process_lock = None
