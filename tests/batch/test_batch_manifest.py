@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -215,3 +216,23 @@ def test_close_in_another_thread_waits_for_a_write_in_progress(tmp_path: Path) -
     assert outcome == [2], outcome
     with Manifest(path) as reopened:  # closed (its lock released), and the write committed
         assert [row.name for row in reopened.rows()] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        pytest.param(lambda manifest: manifest.rows(), id="rows"),
+        pytest.param(lambda manifest: manifest.get_meta("schema"), id="get_meta"),
+        pytest.param(lambda manifest: manifest.set_meta("k", "v"), id="set_meta"),
+        pytest.param(lambda manifest: manifest.add_inputs([new("a")]), id="add_inputs"),
+    ],
+)
+def test_a_closed_manifest_refuses_use_with_a_manifest_error_naming_it(tmp_path: Path, use: Any) -> None:
+    """A call after close() (or one that waited on a close() in another thread) raised a bare
+    ``AttributeError: 'NoneType' object has no attribute 'execute'``: now a ``ManifestError`` that says
+    the manifest is closed and names it."""
+    path = tmp_path / "m.sqlite"
+    manifest = Manifest(path)
+    manifest.close()
+    with pytest.raises(ManifestError, match=r"m\.sqlite is closed"):
+        use(manifest)
