@@ -324,6 +324,7 @@ class Manifest:
             raise ManifestError("the manifest path is empty: name a file (or ':memory:' for a throw-away one)")
         self._lock: threading.Lock | _Forked = threading.Lock()
         self._process_lock: _ProcessLock | None = None
+        self._db: sqlite3.Connection | None = None
         _fork.register(self)
         if self.path != ":memory:":
             parent = Path(self.path).parent
@@ -334,10 +335,10 @@ class Manifest:
         try:
             if self.path != ":memory:":
                 _create_private(os.path.realpath(self.path))
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db = db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
             self._create()
         except (sqlite3.Error, OSError) as error:
             self.close()
@@ -347,12 +348,12 @@ class Manifest:
             raise
 
     def _create(self) -> None:
-        with self._lock:
-            self._db.executescript(_SCHEMA)
-            found = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        with self._connection() as db:
+            db.executescript(_SCHEMA)
+            found = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             if found is None:
-                self._db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
-                self._db.execute("INSERT INTO meta (key, value) VALUES ('created_at', ?)", (utc_now(),))
+                db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+                db.execute("INSERT INTO meta (key, value) VALUES ('created_at', ?)", (utc_now(),))
             elif found[0] != SCHEMA_VERSION:
                 raise ManifestError(
                     f"the manifest {self.path} has schema {found[0]}; this version reads schema {SCHEMA_VERSION}"
@@ -362,10 +363,10 @@ class Manifest:
         """In a forked child: refuse every use (see :class:`_Forked`), rather than wait for ever on a
         lock another thread of the parent held at the fork, or share the parent's connection."""
         self._lock = _Forked(self.path)
-        db = getattr(self, "_db", None)
+        db = self._db
         if db is not None:
             _inherited.append(db)
-            self._db = None  # type: ignore[assignment]
+            self._db = None
 
     def close(self) -> None:
         """Close the database and release the process lock (in a forked child, only this process's
@@ -376,10 +377,10 @@ class Manifest:
         # In a forked child the lock refuses every use (_Forked), and there is no connection to close.
         lock = self._lock
         with contextlib.nullcontext() if isinstance(lock, _Forked) else lock:
-            db = getattr(self, "_db", None)
+            db = self._db
             if db is not None:
                 db.close()
-                self._db = None  # type: ignore[assignment]
+                self._db = None
         if self._process_lock is not None:
             self._process_lock.release()
             self._process_lock = None
@@ -404,26 +405,39 @@ class Manifest:
         'uncertain' with that job as its candidate (never a second submission); anything else
         is redone. Skipping those flushes keeps the manifest off a run's critical path.
         """
-        with self._lock:
+        with self._connection() as db:
             if durable:
-                self._db.execute("PRAGMA synchronous=FULL")
+                db.execute("PRAGMA synchronous=FULL")
             try:
-                self._db.execute("BEGIN IMMEDIATE")
+                db.execute("BEGIN IMMEDIATE")
                 try:
-                    yield self._db
+                    yield db
                 except BaseException:
-                    self._db.execute("ROLLBACK")
+                    db.execute("ROLLBACK")
                     raise
-                self._db.execute("COMMIT")
+                db.execute("COMMIT")
             finally:
                 if durable:
-                    self._db.execute("PRAGMA synchronous=NORMAL")
+                    db.execute("PRAGMA synchronous=NORMAL")
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """The open connection, for one call at a time (the manifest's lock held).
+
+        Raises:
+            ManifestError: the manifest is closed (also when this call waited on a ``close()`` in
+                another thread), or this process was forked after it was opened.
+        """
+        with self._lock:
+            if self._db is None:
+                raise ManifestError(f"the manifest {self.path} is closed: open it again to use it")
+            yield self._db
 
     # --- settings ------------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        with self._lock:
-            found = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        with self._connection() as db:
+            found = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if found is None else str(found[0])
 
     def set_meta(self, key: str, value: str) -> None:
@@ -452,13 +466,13 @@ class Manifest:
 
     def sources(self) -> dict[str, tuple[int, int | None, int | None, InputStatus]]:
         """Every known source → (id, size, mtime_ns, status), to tell new inputs from known ones."""
-        with self._lock:
-            rows = self._db.execute("SELECT source, id, size, mtime_ns, status FROM inputs").fetchall()
+        with self._connection() as db:
+            rows = db.execute("SELECT source, id, size, mtime_ns, status FROM inputs").fetchall()
         return {_from_db(source): (id_, size, mtime, InputStatus(status)) for source, id_, size, mtime, status in rows}
 
     def names(self) -> set[str]:
-        with self._lock:
-            return {name for (name,) in self._db.execute("SELECT name FROM inputs")}
+        with self._connection() as db:
+            return {name for (name,) in db.execute("SELECT name FROM inputs")}
 
     def add_inputs(self, items: Iterable[NewInput]) -> int:
         """Insert inputs not seen before (one transaction); return how many were new."""
@@ -517,31 +531,31 @@ class Manifest:
         if statuses:
             query += f" WHERE status IN ({', '.join('?' * len(statuses))})"
             params = tuple(s.value for s in statuses)
-        with self._lock:
-            return [_row(values) for values in self._db.execute(query + " ORDER BY id", params)]
+        with self._connection() as db:
+            return [_row(values) for values in db.execute(query + " ORDER BY id", params)]
 
     def get(self, input_id: int) -> Row:
-        with self._lock:
-            values = self._db.execute(f"SELECT {_COLUMNS} FROM inputs WHERE id = ?", (input_id,)).fetchone()
+        with self._connection() as db:
+            values = db.execute(f"SELECT {_COLUMNS} FROM inputs WHERE id = ?", (input_id,)).fetchone()
         if values is None:
             raise KeyError(input_id)
         return _row(values)
 
     def counts(self) -> dict[InputStatus, int]:
-        with self._lock:
-            found = dict(self._db.execute("SELECT status, COUNT(*) FROM inputs GROUP BY status").fetchall())
+        with self._connection() as db:
+            found = dict(db.execute("SELECT status, COUNT(*) FROM inputs GROUP BY status").fetchall())
         return {status: int(found.get(status.value, 0)) for status in InputStatus}
 
     def file_stamp(self, input_id: int) -> tuple[int | None, int | None]:
         """The size and modification time (ns) recorded when the file was hashed."""
-        with self._lock:
-            found = self._db.execute("SELECT size, mtime_ns FROM inputs WHERE id = ?", (input_id,)).fetchone()
+        with self._connection() as db:
+            found = db.execute("SELECT size, mtime_ns FROM inputs WHERE id = ?", (input_id,)).fetchone()
         return (None, None) if found is None else (found[0], found[1])
 
     def reusable_upload(self, sha256: str, fresh_after: str) -> str | None:
         """A ``media://`` URL of the same content uploaded after *fresh_after* (ISO time), if any."""
-        with self._lock:
-            found = self._db.execute(
+        with self._connection() as db:
+            found = db.execute(
                 "SELECT audio_url FROM inputs WHERE sha256 = ? AND kind = 'file' AND uploaded_at > ? "
                 "ORDER BY uploaded_at DESC LIMIT 1",
                 (sha256, fresh_after),
@@ -603,14 +617,14 @@ class Manifest:
 
     def newest_job(self) -> str | None:
         """The job id the batch recorded last (an anchor for the next submissions)."""
-        with self._lock:
-            found = self._db.execute("SELECT job_id FROM jobs ORDER BY rowid DESC LIMIT 1").fetchone()
+        with self._connection() as db:
+            found = db.execute("SELECT job_id FROM jobs ORDER BY rowid DESC LIMIT 1").fetchone()
         return None if found is None else str(found[0])
 
     def claimed_jobs(self) -> set[str]:
         """Every job id the batch ever received, including those of earlier attempts."""
-        with self._lock:
-            return {job_id for (job_id,) in self._db.execute("SELECT job_id FROM jobs")}
+        with self._connection() as db:
+            return {job_id for (job_id,) in db.execute("SELECT job_id FROM jobs")}
 
     # --- job progress and outcomes --------------------------------------------------------------
 
@@ -689,8 +703,8 @@ class Manifest:
 
     def candidates(self) -> dict[int, str]:
         """Uncertain inputs with exactly one candidate job, when no two inputs share it."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._connection() as db:
+            rows = db.execute(
                 "SELECT id, candidate FROM inputs WHERE status = 'uncertain' AND candidate IS NOT NULL"
             ).fetchall()
         shared = {job for job in (c for _, c in rows) if sum(1 for _, other in rows if other == job) > 1}
