@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
 import anyio
 import anyio.lowlevel
@@ -70,6 +70,7 @@ __all__ = ["Engine", "ProgressCallback"]
 
 logger = logging.getLogger("pyannoteai_identify.batch")
 T = TypeVar("T")
+Args = TypeVarTuple("Args")
 
 #: Jobs per ``GET /v2/jobs`` page: the largest the contract's ``limit`` parameter allows.
 PAGE_SIZE = PAGE_SIZE_MAX
@@ -738,23 +739,23 @@ class Engine:
         await self._store(self.manifest.record_job_end, job_id, status, job_status, reason)
         self._stage(active.input_id, "failed")
 
-    async def _store(self, call: Callable[..., T], *args: Any) -> T:
+    async def _store(self, call: Callable[[*Args], T], *args: *Args) -> T:
         """Run a manifest call (a read or a write) in a worker thread, so the event loop keeps other
         requests moving while SQLite reads, commits or syncs the file.
 
         One call at a time (the manifest serializes them anyway), awaited to its end: a write is
         committed when this returns, and a cancellation waits for the thread (never half a call).
         """
-        return await anyio.to_thread.run_sync(functools.partial(call, *args), limiter=self._writer)
+        return await anyio.to_thread.run_sync(call, *args, limiter=self._writer)
 
-    async def _file_work(self, call: Callable[..., T], *args: Any) -> T:
+    async def _file_work(self, call: Callable[[*Args], T], *args: *Args) -> T:
         """Run a file system call (a stat, a hash, a check of an audio file, a result written) in a
         worker thread, so the event loop keeps other requests moving; at most as many at once as the
         run's thread budget (``concurrency * 2 + 2``, shared with a sync client's requests).
 
         The twin of :meth:`_store`, which runs manifest calls one at a time instead.
         """
-        return await anyio.to_thread.run_sync(functools.partial(call, *args), limiter=self._threads)
+        return await anyio.to_thread.run_sync(call, *args, limiter=self._threads)
 
     async def _fail_input(self, input_id: int, reason: str) -> None:
         """Record that *input_id* failed for good, and show it."""
