@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import os
 import queue
 import signal
@@ -288,3 +290,38 @@ def test_no_thread_of_a_closed_sandbox_outlives_its_close() -> None:
         eventually(lambda: sandbox.runner.pending == 0)
     left = [thread.name for thread in set(threading.enumerate()) - before if thread.is_alive()]
     assert left == []
+
+
+def test_closing_while_an_upload_streams_logs_no_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    """Ctrl-C on ``pyannoteai-identify sandbox`` (or the end of a test) while a client's PUT to a
+    presigned URL is still streaming: uvicorn cancels the request after its 1 s grace and logged
+    "Exception in ASGI application" with a whole CancelledError traceback (about 40 lines through
+    starlette and uvicorn) for what is an expected cut-off, not a sandbox error."""
+    caplog.set_level(logging.INFO)  # the command's level
+    sandbox = Sandbox().start()
+    with checked_client(sandbox) as client:
+        created = client.post("/v1/media/input", json={"url": "media://slow/upload.wav"})
+    assert created.status_code == 201
+    streaming, done = threading.Event(), threading.Event()
+
+    def body() -> Any:
+        for _ in range(400):  # at most 20 s; done ends it as soon as the sandbox is closed
+            yield b"\0" * 1024
+            streaming.set()
+            if done.wait(0.05):
+                return
+
+    def put() -> None:
+        with contextlib.suppress(httpx.HTTPError):  # cut off by the close: whatever it answers
+            httpx.put(created.json()["url"], content=body(), timeout=10, verify=TLS)
+
+    sender = threading.Thread(target=put, daemon=True)
+    sender.start()
+    try:
+        assert streaming.wait(10)
+        sandbox.close()
+    finally:
+        done.set()
+        sender.join(10)
+    tracebacks = [record.getMessage() for record in caplog.records if record.exc_info]
+    assert tracebacks == []
