@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from types import TracebackType
@@ -35,10 +36,21 @@ logger = logging.getLogger("pyannoteai_identify.sandbox")
 
 
 class _HideDrops(logging.Filter):
-    """Keep uvicorn from logging the tracebacks of intentional ``drop`` faults as errors."""
+    """Keep uvicorn from logging the tracebacks of intentional ``drop`` faults as errors, and tell
+    of a request cut off by the sandbox's stop (uvicorn cancels what is left after its 1 s grace,
+    an upload still streaming say) in one line instead of a CancelledError's traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, DroppedConnection):
+            return False
+        if isinstance(error, asyncio.CancelledError):
+            record.msg, record.args, record.exc_info, record.exc_text = _CUT_OFF, (), None, None
+            record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        return True
+
+
+_CUT_OFF = "a request still in progress when the sandbox stopped was cut off"
 
 
 _HIDE_DROPS = _HideDrops()
