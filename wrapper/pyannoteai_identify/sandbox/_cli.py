@@ -74,7 +74,8 @@ def _as_option(match: re.Match[str]) -> str:
 
 def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop: threading.Event | None = None) -> int:
     """Run the sandbox until Ctrl-C, SIGTERM or *stop* is set; print where it listens. Returns the exit status:
-    0 after SIGTERM or *stop*, 130 after Ctrl-C (as the other commands), 2 when it cannot start.
+    0 after SIGTERM or *stop*, 130 after Ctrl-C (as the other commands), 2 when it cannot start. A
+    second Ctrl-C while it stops (up to about 2 s) ends the wait for requests in flight at once.
 
     Args:
         argv: the command's arguments (default: ``sys.argv[1:]``).
@@ -135,6 +136,16 @@ def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        closed = _close(sandbox)
+    print("sandbox stopped" if closed else "sandbox stopped (forced)", file=stream, flush=True)
+    return code if closed else 130
+
+
+def _close(sandbox: Sandbox) -> bool:
+    """Close *sandbox*; False if a second Ctrl-C came meanwhile (it stops the wait: the server's
+    threads are daemons, which end with the process)."""
+    try:
         sandbox.close()
-    print("sandbox stopped", file=stream, flush=True)
-    return code
+    except KeyboardInterrupt:
+        return False
+    return True
