@@ -425,6 +425,29 @@ async def test_a_gateway_that_always_answers_404_ends_the_wait_with_an_api_error
     assert route.call_count == 3
 
 
+def _poll_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What each "will poll again" WARNING says of itself, after the error's own text."""
+    said = (record.getMessage() for record in caplog.records if record.levelname == "WARNING")
+    return [message.rpartition("; will poll again")[2] for message in said if "; will poll again" in message]
+
+
+async def test_the_warning_for_a_gateway_404_while_polling_says_what_it_was_not_a_malformed_answer(
+    steady: Api, router: respx.Router, fake_time: FakeTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The WARNING logged for a gateway's (non-JSON) 404 counted it among "malformed answers in a
+    row", though the answer was well formed: it now says it was a 404 that is not the API's, and
+    counts the answers that were malformed or not the API's; a malformed answer's still says so."""
+    route = router.get(JOB_PATH).mock(
+        side_effect=[_gateway_404(), _truncated(), job_response("succeeded", IDENTIFY_OUTPUT)]
+    )
+    assert isinstance(await steady.wait(IDENTIFY_JOB, timeout=600), IdentifyResult)
+    assert route.call_count == 3
+    after_404, after_garbage = _poll_warnings(caplog)
+    assert "404" in after_404 and "not the API's" in after_404 and "malformed answer" not in after_404, after_404
+    assert "1 of 3" in after_404, after_404
+    assert "malformed answer" in after_garbage and "2 of 3" in after_garbage, after_garbage
+
+
 async def test_succeeded_without_output_raises_job_expired_error(api: Api, router: respx.Router) -> None:
     """A succeeded job whose output is gone cannot give a result: JobExpiredError."""
     router.get(JOB_PATH).respond(200, json=job_response("succeeded").json())
