@@ -47,7 +47,17 @@ from .errors import (
     WaitTimeoutError,
     _cut,
 )
-from .results import DiarizationResult, Job, JobKind, JobStatus, Result, coerce_status, is_terminal, parse_output
+from .results import (
+    DiarizationResult,
+    Job,
+    JobKind,
+    JobStatus,
+    Result,
+    coerce_status,
+    failed_output,
+    is_terminal,
+    parse_output,
+)
 
 logger = logging.getLogger("pyannoteai_identify")
 
@@ -856,7 +866,7 @@ def _from_event(event: Any, kind: JobKind | None) -> Job[Result] | None:
     error = getattr(event, "error", None)
     if not error:
         return None
-    return Job[Result](event.job_id, status, kind, output=DiarizationResult(error=error))
+    return Job[Result](event.job_id, status, kind, output=failed_output(error))
 
 
 def _ended_without_reason(event: Any, kind: JobKind | None) -> Job[Result] | None:

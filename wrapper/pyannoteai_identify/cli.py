@@ -874,17 +874,11 @@ def _voiceprint(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
 
 
 def _job_document(job: Job[Result]) -> dict[str, Any]:
-    """The job's id, status and output as JSON, as the API sent them. The output of a job that has not
-    succeeded holds only what the API sent (``error``, ``warning`` and any other key, from ``extra``):
-    ``to_dict()`` of its placeholder result would add an empty ``diarization`` the API never sent."""
+    """The job's id, status and output as JSON, as the API sent them (the output of a job that has not
+    succeeded holds only what the API sent: ``error``, ``warning`` and any other key, as sent)."""
     data: dict[str, Any] = {"jobId": job.id, "status": str(job.status)}
-    if job.output is None:
-        return data
-    if job.status == JobStatus.SUCCEEDED:
+    if job.output is not None:
         data["output"] = job.output.to_dict()
-    else:
-        sent = {"error": job.output.error, "warning": job.output.warning}
-        data["output"] = dict(job.output.extra) | {key: value for key, value in sent.items() if value is not None}
     return data
 
 

@@ -680,6 +680,38 @@ class DiarizationResult(_Diarized):
         return f"DiarizationResult({shown}{_error_shown(self.error)})"
 
 
+class _NotSucceededOutput(DiarizationResult):
+    """The output of a job that has not succeeded (failed, canceled): ``error``, ``warning`` and every
+    other key the API sent, in ``extra`` as sent, known keys (``diarization``, ``identification``)
+    included, unparsed. A ``DiarizationResult`` with no segments, whose ``to_dict()`` gives back
+    what the API sent, adding no empty ``diarization`` (``from_dict`` reads that back)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_dict(cls, output: Mapping[str, Any]) -> Self:
+        output = _require_mapping(output, "output.")
+        return cls(
+            warning=_optional_text(output, "warning", "output."),
+            error=_optional_text(output, "error", "output."),
+            extra={k: v for k, v in output.items() if k not in _SHARED_KEYS},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = dict(self.extra)
+        if self.warning is not None:
+            data["warning"] = self.warning
+        if self.error is not None:
+            data["error"] = self.error
+        return data
+
+
+def failed_output(error: str | None, warning: str | None = None) -> DiarizationResult:
+    """The output of a job that has not succeeded, holding only *error* and *warning* (what a webhook
+    delivery says of it): the type ``parse_job`` gives such a job's output, so both compare equal."""
+    return _NotSucceededOutput(warning=warning, error=error)
+
+
 class IdentifyResult(_Diarized):
     """The output of an identify job: who spoke when, and how each speaker matched the voiceprints.
 
@@ -1423,7 +1455,8 @@ def parse_job(data: Any, kind: JobKind | None = None) -> Job[Result]:
     over the output keys, so an identify job always comes back as an identify job. Output is parsed
     only for a succeeded job; the output of a job that has not succeeded (a failed job's
     ``output.error``) is a ``DiarizationResult`` whatever its kind, holding its ``error`` and
-    ``warning``, and every other key it has in ``extra``.
+    ``warning``, and every other key it has in ``extra`` (as sent: its ``to_dict()`` gives the
+    output back as the API sent it).
     """
     if not isinstance(data, Mapping):
         raise _bad("body", f"expected a JSON object, got {type(data).__name__}")
@@ -1443,11 +1476,7 @@ def parse_job(data: Any, kind: JobKind | None = None) -> Job[Result]:
         if status == JobStatus.SUCCEEDED:
             output = parse_output(kind, raw_output)
         else:
-            output = DiarizationResult(
-                warning=_optional_text(raw_output, "warning", "output."),
-                error=_optional_text(raw_output, "error", "output."),
-                extra={k: v for k, v in raw_output.items() if k not in _SHARED_KEYS},
-            )
+            output = _NotSucceededOutput.from_dict(raw_output)
     # Job(...), not Job[Result](...): calling the subscripted alias only adds an attempt to set
     # __orig_class__, which a _Frozen object refuses (AttributeError, swallowed by typing), so the
     # job is the same; the refusal cost about 3 µs of every get_job.

@@ -35,12 +35,12 @@ from ._numbers import real
 from ._validation import ascii_int, check_job_kind
 from .errors import InvalidResponseError, ValidationError, WebhookVerificationError
 from .results import (
-    DiarizationResult,
     Job,
     JobKind,
     JobStatus,
     Result,
     _read_only,
+    failed_output,
     parse_job,
 )
 
@@ -469,7 +469,7 @@ class WebhookEvent:
         """The event as a ``Job``, the shape polling returns (a failed job's error text included)."""
         output = self.result
         if output is None and self.status != JobStatus.SUCCEEDED and (self.error or self.warning):
-            output = DiarizationResult(error=self.error, warning=self.warning)
+            output = failed_output(self.error, self.warning)
         return Job(self.job_id, self.status, self.kind, output=output, warning=self.warning)
 
     def __repr__(self) -> str:
