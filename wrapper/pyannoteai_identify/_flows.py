@@ -886,6 +886,14 @@ def _poll_fields(job_id: str, error: PyannoteAIError) -> dict[str, object]:
     return fields
 
 
+def _unusable(error: APIError) -> str:
+    """What a poll's answer that wait() polls through was: malformed, or an error status (a 404) that is
+    not the API's JSON error (a gateway's or proxy's page)."""
+    if isinstance(error, InvalidResponseError):
+        return "a malformed answer"
+    return f"a {error.status_code} that is not the API's JSON error"
+
+
 def _failed(polls: int, last: BaseException) -> str:
     """What a timeout says of the polls that failed since the last answer: how many, and the last error."""
     if polls == 1:
@@ -992,9 +1000,11 @@ def wait(
                 logger,
                 logging.WARNING,
                 _poll_fields(job_id, error),
-                "polling job %s: %s; will poll again (%d of %d malformed answers in a row)",
+                "polling job %s: %s; will poll again "
+                "(%s; %d of %d answers in a row that were malformed or not the API's)",
                 job_id,
                 error,
+                _unusable(error),
                 invalid_polls,
                 MAX_INVALID_POLLS,
             )
