@@ -15,7 +15,17 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from clientkit import IDENTIFY_OUTPUT, JOB_ID, VOICEPRINT, Api, FakeTime, MakeApi, job_body, job_response
+from clientkit import (
+    IDENTIFY_OUTPUT,
+    JOB_ID,
+    VOICEPRINT,
+    Api,
+    FakeTime,
+    MakeApi,
+    job_body,
+    job_response,
+    refusing_proxy,
+)
 
 from pyannoteai_identify import (
     APIConnectionError,
@@ -502,6 +512,44 @@ async def test_an_authentication_error_while_polling_ends_the_wait(api: Api, rou
     router.get(JOB_PATH).respond(401, json={"requestId": "r", "message": "Invalid API key"})
     with pytest.raises(AuthenticationError):
         await api.wait(IDENTIFY_JOB)
+
+
+def _resumes(error: BaseException) -> bool:
+    """Whether *error* says which job the wait was for, and how to take it up again."""
+    said = " ".join([str(error), *getattr(error, "__notes__", ())])
+    return JOB_ID in said and f"wait({JOB_ID!r})" in said
+
+
+async def test_an_authentication_error_while_polling_names_the_job_to_resume(api: Api, router: respx.Router) -> None:
+    """The 401 that ends a wait did not say which job was being waited for: a caller waiting on many
+    jobs could not tell which to wait for again once the key is fixed. A note names it."""
+    router.get(JOB_PATH).respond(401, json={"requestId": "r", "message": "Invalid API key"})
+    with pytest.raises(AuthenticationError) as caught:
+        await api.wait(IDENTIFY_JOB, timeout=600)
+    assert _resumes(caught.value), caught.value.__notes__ if hasattr(caught.value, "__notes__") else caught.value
+
+
+@pytest.mark.parametrize("status", [407, 403])
+async def test_a_proxy_refusing_the_tunnel_while_polling_ends_the_wait_at_once(
+    mode: str, make_api: MakeApi, fake_time: FakeTime, status: int
+) -> None:
+    """A proxy's 407 (its credentials) or 403 (its allow list) to the CONNECT of a poll was taken for
+    a transient connection error: wait() polled through the refusals until its deadline (an hour here)
+    and ended with WaitTimeoutError. The refusal does not heal by waiting: like a 401, it is raised at
+    the first poll, naming the job to wait for again once the proxy lets it through."""
+    with refusing_proxy(status) as (proxy, seen):
+        http_type = httpx.AsyncClient if mode == "async" else httpx.Client
+        api = make_api(http_client=http_type(trust_env=False, proxy=proxy, timeout=5))
+        try:
+            with pytest.raises(APIConnectionError) as caught:
+                await api.wait(IDENTIFY_JOB, timeout=3600)
+        finally:
+            await api.close()
+    assert not isinstance(caught.value, WaitTimeoutError), caught.value
+    assert f"{status} " in str(caught.value) and caught.value.request_sent is False
+    assert len(seen) == 1, seen
+    assert fake_time.sleeps == []
+    assert _resumes(caught.value), caught.value
 
 
 @dataclass
