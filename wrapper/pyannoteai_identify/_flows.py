@@ -675,7 +675,9 @@ def _connection_error(
             where = f"{hide_secrets(proxy)}{_from_environment(http_client, request.url, proxy)}"
             message += f"; could not connect to {origin} through the proxy {where}"
     error_type = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
-    return error_type(message, method=request.method, url=str(request.url), request_sent=sent)
+    return error_type(
+        message, method=request.method, url=str(request.url), request_sent=sent, proxy_refused=refused_by_proxy(error)
+    )
 
 
 def _from_environment(http_client: object, url: httpx.URL, proxy: str) -> str:
@@ -886,6 +888,11 @@ def _poll_fields(job_id: str, error: PyannoteAIError) -> dict[str, object]:
     return fields
 
 
+def _resume(job_id: str) -> str:
+    """The note of an error that ended a wait before its deadline: which job, and how to take it up again."""
+    return f"job {job_id} was being waited for: once this is fixed, wait({job_id!r}) resumes it"
+
+
 def _unusable(error: APIError) -> str:
     """What a poll's answer that wait() polls through was: malformed, or an error status (a 404) that is
     not the API's JSON error (a gateway's or proxy's page)."""
@@ -974,6 +981,10 @@ def wait(
             job = None  # the client's rate-limit hold outlasts the wait: it ends at its deadline unsent
             held = True
         except _TRANSIENT as error:
+            if isinstance(error, APIConnectionError) and error.proxy_refused:
+                # The proxy refuses the tunnel (its credentials, its allow list): that does not heal by waiting.
+                leave_note(error, _resume(job_id))
+                raise
             log_with(
                 logger,
                 logging.WARNING,
@@ -992,9 +1003,11 @@ def wait(
             # like a transient fault, but at most MAX_INVALID_POLLS in a row (a wrong base path 404s
             # for ever). Any other error status (401, 402) cannot heal by waiting.
             if not isinstance(error, InvalidResponseError) and error.status_code != 404:
+                leave_note(error, _resume(job_id))
                 raise
             invalid_polls += 1
             if invalid_polls >= MAX_INVALID_POLLS:
+                leave_note(error, _resume(job_id))
                 raise
             log_with(
                 logger,

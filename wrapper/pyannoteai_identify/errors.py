@@ -135,13 +135,18 @@ class APIConnectionError(PyannoteAIError):
 
     *request_sent* tells whether the request may have reached the API. For a request that creates
     a job, that means the job may exist (and be billed): find it with ``client.jobs()`` rather than
-    submitting again.
+    submitting again. *proxy_refused* is True when a proxy refused the tunnel with a 4xx (407: its
+    credentials; 403: its allow list), which the same request gets again: it is neither retried nor
+    polled through by ``wait()``.
     """
 
-    def __init__(self, message: str, *, method: str = "", url: str = "", request_sent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, method: str = "", url: str = "", request_sent: bool = False, proxy_refused: bool = False
+    ) -> None:
         self.method = method
         self.url = url
         self.request_sent = request_sent
+        self.proxy_refused = proxy_refused
         super().__init__(message)
 
 
