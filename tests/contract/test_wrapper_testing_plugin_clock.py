@@ -418,3 +418,44 @@ def test_a_client_built_during_the_test_and_kept_reads_server_dates_on_real_time
     pytester.makepyfile(test_cached=CACHED_READS_DATES_ON_REAL_TIME_AFTER)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
     result.assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize("how", ["client", "async_client"])
+def test_a_storage_429s_retry_after_http_date_is_read_on_the_mocks_wall_time(
+    pyannoteai_mock: MockAPI, tmp_path: Any, how: str
+) -> None:
+    """The presigned PUT's 429 (the media storage's) read its ``Retry-After`` HTTP date against
+    ``time.time()``, where the API's own 429 reads it on the client's wall time (the mock's), and then
+    dropped it: the upload raised a plain APIError without ``retry_after``, so a caller (the batch
+    runner's backoff) could not wait as asked. Ten virtual minutes on, a date 30 s ahead of the
+    mock's time is a RateLimitError with ``retry_after`` ~30 s, which its hint says."""
+    from pyannoteai_identify import RateLimitError
+
+    audio = tmp_path / "a.wav"
+    audio.write_bytes(b"RIFF....WAVE")
+    pyannoteai_mock.advance(600)
+    pyannoteai_mock.respond_with("upload", 429, headers={"Retry-After": _retry_after_date(pyannoteai_mock, 30)})
+    client = _client_on_the_mock(how, pyannoteai_mock)
+    caught: list[BaseException] = []
+    if isinstance(client, Client):
+        with client:
+            try:
+                client.upload(audio, "k/a.wav")
+            except Exception as error:
+                caught.append(error)
+    else:
+
+        async def main() -> None:
+            async with client:
+                with anyio.fail_after(30):
+                    try:
+                        await client.upload(audio, "k/a.wav")
+                    except Exception as error:
+                        caught.append(error)
+
+        anyio.run(main)
+
+    [error] = caught
+    assert isinstance(error, RateLimitError), repr(error)
+    assert error.status_code == 429 and error.retry_after is not None and 29 <= error.retry_after <= 31, error
+    assert "Retry after" in str(error) and "media://k/a.wav" in str(error), error
