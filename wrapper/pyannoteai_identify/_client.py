@@ -809,7 +809,9 @@ class Client(_BaseClient):
 
         Raises:
             ValidationError: before any request: a missing, empty or oversized file, a bad key.
-            APIError: the media API or the storage refused (the object was not stored).
+            APIError: the media API or the storage refused (the object was not stored); a 429
+                of either is a ``RateLimitError`` whose ``retry_after`` is the server's
+                ``Retry-After`` (an HTTP date read on the client's ``wall`` time).
             APIConnectionError: the upload was cut; upload again.
         """
         return self._run(self._upload_call_flow(audio, key, on_progress))

@@ -765,17 +765,24 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
     storage_id = _core.storage_request_id(put)
     _log(put.request, put, time.perf_counter() - started, shown=hide_secrets(presigned), request_id=storage_id)
     if not 200 <= put.status_code < 300:
+        # The client's wall time at the answer, which error_for reads an HTTP-date Retry-After on.
+        with contextlib.suppress(TypeError):  # a transport's read-only mapping: time.time() then
+            put.extensions[_core.WALL_TIME] = ctx.wall()
         error = _core.error_for(put)
+        hint = _core._hints(retry_hint(audio, media_url), _core.storage_host_id(put))
+        message = f"uploading to the presigned URL failed: {error.message}"
+        fields: dict[str, Any] = {
+            "status_code": put.status_code,
+            "request_id": storage_id,
+            "headers": dict(put.headers),
+            "body": put.content,
+        }
+        if isinstance(error, RateLimitError):  # the storage's, with its Retry-After (it holds no API request back)
+            wait = f"Retry after {error.retry_after:g} s" if error.retry_after is not None else "Slow down"
+            raise RateLimitError(message, retry_after=error.retry_after, hint=_core._hints(wait, hint), **fields)
         # A storage 5xx is a ServerError like the API's (try again later); a refusal (an expired
         # signature) stays a plain APIError: error_for's type would blame the API key for a 401/403.
-        raise (ServerError if put.status_code >= 500 else APIError)(
-            f"uploading to the presigned URL failed: {error.message}",
-            status_code=put.status_code,
-            request_id=storage_id,
-            headers=dict(put.headers),
-            body=put.content,
-            hint=_core._hints(retry_hint(audio, media_url), _core.storage_host_id(put)),
-        )
+        raise (ServerError if put.status_code >= 500 else APIError)(message, hint=hint, **fields)
     return media_url
 
 
