@@ -301,9 +301,12 @@ class Throttle:
         now: float,
         cap: float,
         generation: int | None = None,
-        wall: Callable[[], float] = time.time,
+        wall_now: float | None = None,
     ) -> None:
         """Learn from a response: a 429 or an exhausted quota holds back the client's next requests.
+
+        *wall_now* is the Unix time its dates (``Retry-After``, ``X-RateLimit-Reset``) are read against
+        (None: ``time.time()``), as for ``parse_retry_after``.
 
         Spacing lasts only while the budget is short: a response that shows at least a tenth of
         the limit left (the window has refilled) lifts it, so a client that paces itself, such as
@@ -324,7 +327,7 @@ class Throttle:
                 return
             if not quota_exhausted(headers):
                 return
-        hold = rate_limit_gap(headers, wall())
+        hold = rate_limit_gap(headers, time.time() if wall_now is None else wall_now)
         limit = rate_limit(headers, default=math.nan)
         with self._lock:
             self._generation += 1
@@ -513,15 +516,13 @@ def send(
             # error, which holds the request and so its Authorization header.
             raise _connection_error(request, lost, creates_job, attempt + 1, ctx.http_client())
         elapsed = time.perf_counter() - started
-        # The client's wall time at the answer, which error_for reads an HTTP-date Retry-After on.
-        with contextlib.suppress(TypeError):  # a transport's read-only mapping: time.time() then
-            response.extensions[_core.WALL_TIME] = ctx.wall()
+        wall_now = _note_wall_time(ctx, response)
         _log(request, response, elapsed)
         ctx.throttle.observe(
-            response.status_code, response.headers, ctx.clock(), ctx.retry.retry_after_cap, generation, ctx.wall
+            response.status_code, response.headers, ctx.clock(), ctx.retry.retry_after_cap, generation, wall_now
         )
         if retryable and ctx.retry.should_retry(request.method, attempt, status=response.status_code):
-            backoff = ctx.retry.delay(attempt, response.headers, ctx.wall())
+            backoff = ctx.retry.delay(attempt, response.headers, wall_now)
             if backoff is not None and _in_time(ctx, deadline, backoff):
                 # The same request fields as the DEBUG line: at WARNING this is the only record of
                 # the refused answer, and its request id is what support asks for.
@@ -712,6 +713,16 @@ def _environment_proxy(url: httpx.URL) -> str | None:
     return proxy
 
 
+def _note_wall_time(ctx: Context, response: httpx.Response) -> float:
+    """The client's wall time at *response*, read once: returned for what reads the response's dates
+    now, and noted on the response for ``_core.error_for``, which has nothing else (a transport's
+    read-only mapping keeps no note: ``time.time()`` then)."""
+    wall_now = ctx.wall()
+    with contextlib.suppress(TypeError):
+        response.extensions[_core.WALL_TIME] = wall_now
+    return wall_now
+
+
 def call(
     ctx: Context, kwargs: _core.RequestKwargs, *, creates_job: bool = False, deadline: float | None = None
 ) -> Flow[httpx.Response]:
@@ -765,9 +776,7 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
     storage_id = _core.storage_request_id(put)
     _log(put.request, put, time.perf_counter() - started, shown=hide_secrets(presigned), request_id=storage_id)
     if not 200 <= put.status_code < 300:
-        # The client's wall time at the answer, which error_for reads an HTTP-date Retry-After on.
-        with contextlib.suppress(TypeError):  # a transport's read-only mapping: time.time() then
-            put.extensions[_core.WALL_TIME] = ctx.wall()
+        _note_wall_time(ctx, put)
         error = _core.error_for(put)
         hint = _core._hints(retry_hint(audio, media_url), _core.storage_host_id(put))
         message = f"uploading to the presigned URL failed: {error.message}"
