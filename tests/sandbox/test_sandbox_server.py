@@ -234,6 +234,24 @@ def test_on_a_wildcard_address_the_banner_and_base_url_are_a_url_the_client_acce
         assert client.test().status == "OK"
 
 
+@pytest.mark.parametrize("host", ["127.0.0.2", "0:0:0:0:0:0:0:1", "LOCALHOST"])
+def test_a_loopback_address_is_not_announced_as_reachable_by_other_machines(host: str) -> None:
+    """The banner's warning compared --host with "127.0.0.1", "::1" and "localhost" as strings:
+    `--host 127.0.0.2` (all of 127.0.0.0/8 is loopback), ::1 spelled out, or LOCALHOST printed
+    "other machines can reach the sandbox", which they cannot."""
+    out, stop = io.StringIO(), threading.Event()
+    result: list[int] = []
+    worker = threading.Thread(target=lambda: result.append(serve(["--quiet", "--host", host], out=out, stop=stop)))
+    worker.start()
+    try:
+        eventually(lambda: "Ctrl-C" in out.getvalue(), timeout=20)
+    finally:
+        stop.set()
+        worker.join(20)
+    assert result == [0]
+    assert "other machines" not in out.getvalue()
+
+
 @pytest.mark.parametrize("host", ["::0", "0:0:0:0:0:0:0:0"])
 def test_every_spelling_of_the_wildcard_address_gives_a_base_url_the_client_accepts(host: str) -> None:
     """The wildcard fix mapped the strings "0.0.0.0" and "::" only: ``Sandbox(host="::0")`` (the same
