@@ -13,6 +13,7 @@ from types import FrameType
 from typing import TextIO
 
 from .._cli_numbers import number, whole_number
+from .._config import is_loopback
 from .._validation import DEFAULT_RATE_LIMIT
 from ._defaults import DEFAULT_API_KEY, DEFAULT_WEBHOOK_SECRET
 from ._server import Sandbox
@@ -124,7 +125,7 @@ def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop:
         print(f"  PYANNOTEAI_API_KEY={_shown(sandbox.api_key, DEFAULT_API_KEY, '--api-key')}", file=stream)
         secret = _shown(sandbox.webhook_secret, DEFAULT_WEBHOOK_SECRET, "--webhook-secret")
         print(f"  PYANNOTEAI_WEBHOOK_SECRET={secret}", file=stream)
-        if args.host not in ("127.0.0.1", "::1", "localhost"):
+        if not is_loopback(args.host):  # 127.0.0.0/8, ::1 in any spelling, localhost; a wildcard is not
             print(f"  warning: listening on {args.host}: other machines can reach the sandbox", file=stream)
         print("Press Ctrl-C to stop.", file=stream, flush=True)
         while not stop.wait(0.5):
