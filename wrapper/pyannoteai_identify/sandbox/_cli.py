@@ -76,7 +76,8 @@ def _as_option(match: re.Match[str]) -> str:
 def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop: threading.Event | None = None) -> int:
     """Run the sandbox until Ctrl-C, SIGTERM or *stop* is set; print where it listens. Returns the exit status:
     0 after SIGTERM or *stop*, 130 after Ctrl-C (as the other commands), 2 when it cannot start. A
-    second Ctrl-C while it stops (up to about 2 s) ends the wait for requests in flight at once.
+    second Ctrl-C, or a SIGTERM, while it stops (up to about 2 s) ends the wait for requests in flight
+    at once ("sandbox stopped (forced)"; 130, or 143 after SIGTERM).
 
     Args:
         argv: the command's arguments (default: ``sys.argv[1:]``).
@@ -113,8 +114,11 @@ def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop:
         print(f"error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 2
     stop = stop or threading.Event()
+    closing = False
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        if closing:  # a second SIGTERM while close() waits: stop waiting, as a second Ctrl-C does
+            raise _Forced(128 + signum)
         stop.set()
 
     in_main_thread = threading.current_thread() is threading.main_thread()
@@ -135,18 +139,28 @@ def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop:
     else:
         code = 0
     finally:
+        closing = True  # the handler stays until close() returns: a second SIGTERM must not kill it
+        forced = _close(sandbox)
+        closing = False  # one more now only sets *stop*, already set
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-        closed = _close(sandbox)
-    print("sandbox stopped" if closed else "sandbox stopped (forced)", file=stream, flush=True)
-    return code if closed else 130
+    print("sandbox stopped" if forced is None else "sandbox stopped (forced)", file=stream, flush=True)
+    return code if forced is None else forced
 
 
-def _close(sandbox: Sandbox) -> bool:
-    """Close *sandbox*; False if a second Ctrl-C came meanwhile (it stops the wait: the server's
-    threads are daemons, which end with the process)."""
+class _Forced(BaseException):
+    """Raised by the SIGTERM handler while the sandbox closes (a BaseException, as KeyboardInterrupt
+    is, so that no ``except Exception`` on the way swallows it); ``args[0]`` is the exit status."""
+
+
+def _close(sandbox: Sandbox) -> int | None:
+    """Close *sandbox*; the exit status if a second Ctrl-C (130) or a SIGTERM (143) came meanwhile,
+    which stops the wait (the server's threads are daemons, which end with the process), else None."""
     try:
         sandbox.close()
     except KeyboardInterrupt:
-        return False
-    return True
+        return 130
+    except _Forced as forced:
+        status: int = forced.args[0]
+        return status
+    return None
