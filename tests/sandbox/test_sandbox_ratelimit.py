@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email.utils
+
 import httpx
 import pytest
 
@@ -88,3 +90,24 @@ def test_bad_limits_are_refused() -> None:
     for bad in (-1, 2.5, True):
         with pytest.raises(ValueError, match="rate_limit"):
             RateLimiter(bad, Clock())  # type: ignore[arg-type]
+
+
+@pytest.mark.sandbox(rate_limit=1, real_time=True)
+def test_after_advance_the_reset_header_agrees_with_retry_after_and_date(
+    sandbox: Sandbox, raw_client: httpx.Client
+) -> None:
+    """``X-RateLimit-Reset`` is "the time at which the current rate limit window resets in UTC epoch
+    seconds" (api-reference §8): a raw client compares it with its own clock, or with ``Date``. After
+    ``sandbox.advance(N)`` it was N seconds later than ``Date`` + ``Retry-After`` (both on real time),
+    so such a client waited N seconds too long. All three are on real time now."""
+    assert raw_client.get("/v1/test").status_code == 200
+    sandbox.advance(3600)  # the window slid by an hour: the request above has left it
+    assert raw_client.get("/v1/test").status_code == 200
+    sandbox.advance(20)
+    refused = raw_client.get("/v1/test")
+    assert refused.status_code == 429
+    retry_after = int(refused.headers["Retry-After"])
+    assert retry_after == 40
+    date = email.utils.parsedate_to_datetime(refused.headers["Date"]).timestamp()
+    reset = int(refused.headers["X-RateLimit-Reset"])
+    assert date + retry_after - 2 <= reset <= date + retry_after + 2  # Date has whole seconds, Reset is rounded up
