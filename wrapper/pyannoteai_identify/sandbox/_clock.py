@@ -5,7 +5,7 @@ default) and a wall-clock source, both shifted by :meth:`Clock.advance`, so a te
 day of retention without sleeping. :class:`Timing` is *how long*: the simulated durations (time
 a job waits, runs, is kept; webhook retry delays), each divided by ``speed``. Wall times the
 outside world checks against its own clock (rate-limit resets, webhook signatures) are never
-compressed.
+compressed, nor moved by :meth:`Clock.advance` (:meth:`Clock.real_wall`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,14 @@ class Clock:
     def wall(self) -> float:
         """Unix time (plus every :meth:`advance`)."""
         return self._wall() + self._offset
+
+    def real_wall(self) -> float:
+        """Unix time as the clients' clocks read it: :meth:`advance` does not move it.
+
+        For the times a client compares with its own clock or the ``Date`` header (a rate-limit
+        window's ``X-RateLimit-Reset``), which must agree with ``Retry-After``, a number of seconds.
+        """
+        return self._wall()
 
     def advance(self, seconds: float) -> None:
         """Jump forward: jobs finish, results expire and rate-limit windows pass as if time went by."""

@@ -40,7 +40,10 @@ class RateLimiter:
     """A sliding-window log: a request passes if fewer than *per_minute* passed in the last 60 s.
 
     Refused requests do not count. The window is real time (never compressed by ``speed``):
-    clients wait ``Retry-After`` seconds on their own clock. ``per_minute=0`` turns it off.
+    clients wait ``Retry-After`` seconds on their own clock. ``Clock.advance`` slides the window
+    (the wait left shrinks), but ``X-RateLimit-Reset``, an epoch time a client compares with its own
+    clock and ``Date``, is now plus that wait on the real wall clock, so that it agrees with
+    ``Retry-After`` and ``Date``. ``per_minute=0`` turns it off.
     """
 
     def __init__(self, per_minute: int, clock: Clock) -> None:
@@ -68,7 +71,7 @@ class RateLimiter:
             False,
             self.per_minute,
             0,
-            reset=math.ceil(self._clock.wall() + wait),
+            reset=math.ceil(self._clock.real_wall() + wait),
             retry_after=max(1, math.ceil(wait)),
         )
 
@@ -83,6 +86,6 @@ class RateLimiter:
             False,
             self.per_minute or None,
             0,
-            reset=math.ceil(self._clock.wall() + retry_after),
+            reset=math.ceil(self._clock.real_wall() + retry_after),
             retry_after=retry_after,
         )

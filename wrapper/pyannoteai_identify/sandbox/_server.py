@@ -212,7 +212,9 @@ class Sandbox:
         self.stats.reset()
 
     def advance(self, seconds: float) -> None:
-        """Move the sandbox's clock forward (jobs end, results expire) without waiting."""
+        """Move the sandbox's clock forward (jobs end, results expire, rate-limit windows slide)
+        without waiting. Jobs' ``createdAt``/``updatedAt`` move with it; ``X-RateLimit-Reset``,
+        ``Retry-After`` and ``Date`` stay on real time, and agree."""
         self.clock.advance(seconds)
 
     def start(self) -> Self:
