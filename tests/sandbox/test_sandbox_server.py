@@ -441,3 +441,21 @@ def test_a_second_sigterm_while_the_command_stops_ends_it_as_forced_not_killed()
     assert "Traceback" not in output
     assert code == 143
     assert "sandbox stopped (forced)" in output
+
+
+def test_the_access_log_hides_the_signature_of_a_presigned_upload_url(caplog: pytest.LogCaptureFixture) -> None:
+    """uvicorn's access log (on at the command's level, info) printed each PUT's whole path, the
+    presigned URL's X-Signature token included: whoever reads the log could upload in its place
+    until it expires. The SDK's own log lines show such a URL without its query
+    (``?<query hidden>``); the sandbox's access log does the same."""
+    caplog.set_level(logging.INFO)
+    with Sandbox(log_level="info") as sandbox, checked_client(sandbox) as client:
+        url = client.post("/v1/media/input", json={"url": "media://logged.wav"}).json()["url"]
+        token = httpx.URL(url).params["X-Signature"]
+        assert httpx.put(url, content=b"RIFF", timeout=10, verify=TLS).status_code == 200
+        assert client.get("/v2/jobs", params={"limit": "3"}).status_code == 200
+        eventually(lambda: any("limit=3" in record.getMessage() for record in caplog.records), timeout=10)
+    lines = [record.getMessage() for record in caplog.records if record.name == "uvicorn.access"]
+    assert any("/_upload/logged.wav?<query hidden>" in line for line in lines), lines
+    assert not any(token in line for line in lines)
+    assert any("/v2/jobs?limit=3" in line for line in lines)  # other queries hold no secret: kept
