@@ -35,6 +35,7 @@ class BackgroundServer:
         log_level: uvicorn's log level; access logs are on only from ``"info"`` down.
         name: the thread's name, for debugging.
         log_filter: a filter added to uvicorn's error logger (e.g. to hide expected noise).
+        access_filter: a filter added to uvicorn's access logger (e.g. to hide a secret in a path).
     """
 
     def __init__(
@@ -46,6 +47,7 @@ class BackgroundServer:
         log_level: str = "warning",
         name: str = "pyannoteai-server",
         log_filter: logging.Filter | None = None,
+        access_filter: logging.Filter | None = None,
     ) -> None:
         self._app = app
         self._host = host
@@ -53,6 +55,7 @@ class BackgroundServer:
         self._log_level = log_level
         self._name = name
         self._log_filter = log_filter
+        self._access_filter = access_filter
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.base_url: str | None = None
@@ -92,6 +95,8 @@ class BackgroundServer:
         )
         if self._log_filter is not None:
             logging.getLogger("uvicorn.error").addFilter(self._log_filter)
+        if self._access_filter is not None:
+            logging.getLogger("uvicorn.access").addFilter(self._access_filter)
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=self._name, daemon=True)
         thread.start()

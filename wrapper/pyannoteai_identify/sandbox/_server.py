@@ -12,8 +12,9 @@ from starlette.applications import Starlette
 
 from .._background_server import BackgroundServer
 from .._numbers import real
+from .._redact import hide_secrets
 from .._validation import DEFAULT_RATE_LIMIT
-from ._app import UPLOAD_OPERATION, AppContext, create_app, operation_ids
+from ._app import UPLOAD_OPERATION, UPLOAD_SIGNATURE, AppContext, create_app, operation_ids
 from ._clock import Clock, Timing
 from ._defaults import (
     DEFAULT_API_KEY,
@@ -54,6 +55,27 @@ _CUT_OFF = "a request still in progress when the sandbox stopped was cut off"
 
 
 _HIDE_DROPS = _HideDrops()
+
+
+class _HideUploadSignatures(logging.Filter):
+    """Show a presigned upload's path in uvicorn's access log without its query, the token that
+    lets anyone upload in its place, as the SDK's own log lines show a presigned URL
+    (:func:`hide_secrets`: ``/_upload/key?<query hidden>``); every other path is kept whole."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(arg, str) and _signed(arg) for arg in record.args):
+            record.args = tuple(
+                hide_secrets(arg) if isinstance(arg, str) and _signed(arg) else arg for arg in record.args
+            )
+        return True
+
+
+def _signed(path: str) -> bool:
+    """Whether *path*'s query holds an upload token (wherever in the query)."""
+    return UPLOAD_SIGNATURE in path.partition("?")[2]
+
+
+_HIDE_UPLOAD_SIGNATURES = _HideUploadSignatures()
 
 
 def _text(name: str, value: str) -> str:
@@ -236,6 +258,7 @@ class Sandbox:
             log_level=self._log_level,
             name="pyannoteai-sandbox",
             log_filter=_HIDE_DROPS,
+            access_filter=_HIDE_UPLOAD_SIGNATURES,
         )
         # Ready to decide jobs and deliver webhooks before the first request can arrive.
         self.runner.start()
