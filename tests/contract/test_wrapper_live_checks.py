@@ -200,3 +200,14 @@ def test_allow_billing_without_base_url_is_a_usage_error(live_suite: pytest.Pyte
     result = run(live_suite, "--allow-billing")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--allow-billing only makes sense with --base-url URL*"])
+
+
+def test_a_plain_http_base_url_off_loopback_is_one_usage_error_up_front(live_suite: pytest.Pytester) -> None:
+    """``--base-url http://staging.example`` (no https) ran every live check, and each failed alone
+    with the client's ConfigurationError "refusing to send the API key over plain http …": a page of
+    the same error for one wrong option. It is now one usage error before any test, naming the rule
+    (nothing is sent)."""
+    result = run(live_suite, "--base-url", "http://staging.example")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--base-url*plain http is allowed only for loopback addresses*"])
+    assert KEY not in result.stdout.str() + result.stderr.str()
