@@ -22,6 +22,7 @@ import pytest
 import respx
 
 from pyannoteai_identify import AsyncClient, Client
+from pyannoteai_identify.errors import ConfigurationError
 from pyannoteai_identify.testing import check_response
 
 BASE_URL = "https://api.pyannote.ai"
@@ -146,6 +147,10 @@ def pytest_configure(config: pytest.Config) -> None:
     timeout = config.getoption("--live-timeout")
     if not timeout > 0:
         raise pytest.UsageError("--live-timeout must be a positive number of seconds")
+    try:  # the client's own checks (https off loopback, no /v1 suffix…), once, before any test; nothing is sent
+        Client(api_key, base_url=base_url).close()
+    except ConfigurationError as error:
+        raise pytest.UsageError(f"--base-url (with PYANNOTEAI_API_KEY) cannot be used: {error}") from None
     config.pluginmanager.register(LiveConformance(base_url, api_key, timeout), "pyannoteai-live-conformance")
 
 
