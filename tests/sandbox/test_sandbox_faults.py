@@ -9,10 +9,13 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import anyio
 import httpx
 import pytest
 from sandboxkit import TLS, check_response, finished, upload
 
+from pyannoteai_identify import AsyncClient, Client
+from pyannoteai_identify.errors import JobCanceledError
 from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
 from pyannoteai_identify.sandbox._faults import FaultKind
 
@@ -175,6 +178,33 @@ def test_fail_next_job_fails_exactly_one_job_with_the_error(sandbox: Sandbox, cl
     assert finished(sandbox, client, voiceprint_job)["status"] == "succeeded"
     assert finished(sandbox, client, failing)["output"] == {"error": "GPU on fire"}
     assert finished(sandbox, client, after)["status"] == "succeeded"
+
+
+def test_cancel_next_job_ends_one_job_canceled_which_the_clients_raise(sandbox: Sandbox, client: httpx.Client) -> None:
+    """cancel_next_job() makes the next job of that kind end ``canceled`` (the MockAPI's
+    ``outcome = "canceled"``, which the sandbox had no way to produce): wait() raises
+    JobCanceledError, sync and async, and the next job runs as usual."""
+    url = upload(client, "c.wav", voice_sample("Bob", 1.0))
+    sandbox.faults.cancel_next_job(kind="voiceprint")
+    body = {"url": url, "voiceprints": [{"label": "Bob", "voiceprint": voiceprint_for("Bob")}]}
+    identify = client.post("/v1/identify", json=body).json()["jobId"]
+    canceled = client.post("/v1/voiceprint", json={"url": url}).json()["jobId"]
+    after = client.post("/v1/voiceprint", json={"url": url}).json()["jobId"]
+    sandbox.advance(sandbox.timing.real(sandbox.timing.queue_seconds + sandbox.timing.job_seconds) + 1e-6)
+    assert client.get(f"/v1/jobs/{identify}").json()["status"] == "succeeded"
+    assert client.get(f"/v1/jobs/{after}").json()["status"] == "succeeded"
+    with (
+        Client(sandbox.api_key, base_url=sandbox.base_url, max_retries=0, timeout=10) as sdk,
+        pytest.raises(JobCanceledError),
+    ):
+        sdk.wait(canceled, timeout=0)
+
+    async def wait_async() -> None:
+        async with AsyncClient(sandbox.api_key, base_url=sandbox.base_url, max_retries=0, timeout=10) as sdk:
+            await sdk.wait(canceled, timeout=0)
+
+    with pytest.raises(JobCanceledError):
+        anyio.run(wait_async)
 
 
 def test_faults_can_be_cleared(sandbox: Sandbox, raw_client: httpx.Client) -> None:

@@ -350,3 +350,31 @@ def test_a_job_url_fetch_advertises_only_the_codings_the_sandbox_decodes(monkeyp
         thread.join(5)
     (accept,) = asked
     assert {coding.split(";")[0].strip() for coding in accept.split(",")} <= {"gzip", "deflate", "identity"}, accept
+
+
+def test_a_canceled_job_can_be_asked_for_and_is_delivered_without_output(
+    sandbox: Sandbox, client: httpx.Client, receiver: Receiver
+) -> None:
+    """``testing.MockAPI`` can end a job ``canceled``; the sandbox could not, so a team could not see
+    its code handle a canceled job, or its webhook, end to end. ``faults.cancel_next_job()`` does it
+    as ``fail_next_job()`` fails one: the job ends ``canceled`` with no output (GET and list), and
+    its delivery is ``{jobId, status: "canceled"}`` (api-reference §7.2), signed."""
+    sandbox.faults.cancel_next_job(kind="identify")
+    canceled = _submit(client, receiver.url)
+    succeeded = _submit(client, receiver.url)
+    _end_jobs(sandbox)
+    body = client.get(f"/v1/jobs/{canceled}").json()
+    assert body["status"] == "canceled" and "output" not in body
+    assert client.get(f"/v1/jobs/{succeeded}").json()["status"] == "succeeded"
+    assert [i["id"] for i in client.get("/v2/jobs", params={"status": "canceled"}).json()["items"]] == [canceled]
+    deliveries = {d.json()["jobId"]: d for d in receiver.wait(2)}
+    webhooks.verify(deliveries[canceled].body, deliveries[canceled].headers, sandbox.webhook_secret)
+    assert deliveries[canceled].json() == {"jobId": canceled, "status": "canceled"}
+    _valid_delivery(deliveries[canceled].json())
+    assert sandbox.faults.pending == 0
+
+
+def test_cancel_next_job_refuses_an_unknown_kind(sandbox: Sandbox) -> None:
+    """As fail_next_job: a kind that is no job kind is a ValueError naming it, not a rule never taken."""
+    with pytest.raises(ValueError, match="kind="):
+        sandbox.faults.cancel_next_job(kind="diarize")  # type: ignore[arg-type]
