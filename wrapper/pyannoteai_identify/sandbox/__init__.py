@@ -2,8 +2,8 @@
 
 Every operation of ``openapi.yaml`` is served with bearer auth, contract validation (400 field
 errors), presigned uploads to a ``media://`` store, jobs that move created → running → succeeded
-or failed, result retention, cursor paging, the sliding-window rate limit, signed webhooks with
-retries, and fault injection. Results are computed, not canned: under the signal model of
+or failed (or canceled, when asked for), result retention, cursor paging, the sliding-window rate
+limit, signed webhooks with retries, and fault injection. Results are computed, not canned: under the signal model of
 :mod:`._signal` each speaker is a pure tone, so identification follows the audio.
 
     from pyannoteai_identify.sandbox import Sandbox, demo_audio
@@ -11,6 +11,8 @@ retries, and fault injection. Results are computed, not canned: under the signal
     with Sandbox(speed=60) as sandbox:           # a simulated minute lasts a second
         ...                                      # point a client at sandbox.base_url / sandbox.api_key
         sandbox.faults.next(2, "5xx")            # the next two requests fail with 503
+        sandbox.faults.fail_next_job("boom")     # the next job fails with output.error "boom"
+        sandbox.faults.cancel_next_job()         # the next one ends canceled (no output, webhook too)
         assert sandbox.stats.requests["identify"] == 1
 
 :class:`Sandbox` and :func:`serve` need the ``sandbox`` extra (starlette, uvicorn, jsonschema)

@@ -36,7 +36,7 @@ from .._validation import PAGE_SIZE_DEFAULT, ascii_int
 from ._dispatch import WebhookDispatcher
 from ._faults import DroppedConnection, Fault, Faults
 from ._fetch import MEDIA_PATH, needs_fetch, resolve_audio
-from ._jobs import Outcome, failed, identify_outcome, voiceprint_outcome
+from ._jobs import Outcome, identify_outcome, voiceprint_outcome
 from ._ratelimit import RateLimiter
 from ._state import Decision, Job, JobKind, SandboxState, UnknownCursor, iso
 from ._stats import Stats
@@ -246,8 +246,8 @@ async def _submit(kind: JobKind, request: Request, ctx: AppContext, data: Any) -
     """Create the job and answer JobCreated at once, as the API does; the outcome is decided after,
     on the runner's own threads (a URL that cannot be fetched then fails the job, never the request).
     Media-store audio is looked up now, so the job reads the media as it was at submission."""
-    forced = ctx.faults.take_job_failure(kind)
-    decision = Decision(None if forced is None else failed(forced))
+    forced = ctx.faults.take_job_outcome(kind)
+    decision = Decision(forced)
     if forced is None:
         analyse: Callable[[Audio], Outcome] = (
             functools.partial(identify_outcome, request=data) if kind == "identify" else voiceprint_outcome

@@ -1,4 +1,4 @@
-"""Fault injection: make the next requests fail in a chosen way, or the next job fail.
+"""Fault injection: make the next requests fail in a chosen way, or the next job fail or be canceled.
 
 Faults are queued in the order they are added; each incoming request takes one from the first
 rule whose scope matches it. They act before authentication, as a network or an overloaded
@@ -18,6 +18,7 @@ import anyio
 import httpx
 
 from .._numbers import real
+from ._jobs import CANCELED, Outcome, failed
 from ._state import JobKind
 
 __all__ = ["DroppedConnection", "Fault", "FaultKind", "Faults"]
@@ -54,12 +55,12 @@ class Fault:
 
 
 class Faults:
-    """The queue of injected faults and job failures; every method is thread-safe."""
+    """The queue of injected faults and forced job outcomes; every method is thread-safe."""
 
     def __init__(self, operations: Collection[str]) -> None:
         self._operations = frozenset(operations)
         self._rules: list[Fault] = []
-        self._job_failures: list[tuple[str, JobKind | None]] = []
+        self._job_outcomes: list[tuple[Outcome, JobKind | None]] = []
         self._lock = threading.Lock()
         self._clears = 0  # how many times clear() ran: a held request compares it before and after
 
@@ -122,16 +123,25 @@ class Faults:
         """Make the next job (of *kind*, or any) fail with ``output.error = error``."""
         if not isinstance(error, str) or not error:
             raise ValueError(f"error={error!r}: must be a non-empty string")
+        self._force(failed(error), kind)
+
+    def cancel_next_job(self, *, kind: JobKind | None = None) -> None:
+        """Make the next job (of *kind*, or any) end ``canceled`` when its processing time is over:
+        no output in ``GET /v1/jobs/{id}``, and a webhook of ``{jobId, status: "canceled"}``. The API
+        has no cancel operation; this is how a canceled job looks once it has happened."""
+        self._force(CANCELED, kind)
+
+    def _force(self, outcome: Outcome, kind: JobKind | None) -> None:
         if kind is not None and kind not in _JOB_KINDS:
             raise ValueError(f"kind={kind!r}: must be 'identify', 'voiceprint' or None")
         with self._lock:
-            self._job_failures.append((error, kind))
+            self._job_outcomes.append((outcome, kind))
 
     def clear(self) -> None:
-        """Forget every pending fault and job failure, and release the requests a delay holds."""
+        """Forget every pending fault and forced job outcome, and release the requests a delay holds."""
         with self._lock:
             self._rules.clear()
-            self._job_failures.clear()
+            self._job_outcomes.clear()
             self._clears += 1
 
     async def hold(self, seconds: float, clears: int) -> bool:
@@ -154,7 +164,7 @@ class Faults:
     def pending(self) -> int:
         """How many requests and jobs are still due to be affected."""
         with self._lock:
-            return sum(rule.remaining for rule in self._rules) + len(self._job_failures)
+            return sum(rule.remaining for rule in self._rules) + len(self._job_outcomes)
 
     def take(self, operation: str) -> tuple[Fault | None, int]:
         """The fault for one request to *operation*, consuming it, or None; with the count of
@@ -169,11 +179,11 @@ class Faults:
                     return rule, self._clears
             return None, self._clears
 
-    def take_job_failure(self, kind: JobKind) -> str | None:
-        """The error a new job of *kind* must fail with, consuming it, or None."""
+    def take_job_outcome(self, kind: JobKind) -> Outcome | None:
+        """The outcome a new job of *kind* must end with (failed or canceled), consuming it, or None."""
         with self._lock:
-            for index, (error, scope) in enumerate(self._job_failures):
+            for index, (outcome, scope) in enumerate(self._job_outcomes):
                 if scope in (None, kind):
-                    del self._job_failures[index]
-                    return error
+                    del self._job_outcomes[index]
+                    return outcome
         return None

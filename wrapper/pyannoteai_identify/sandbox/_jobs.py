@@ -15,6 +15,7 @@ from .._validation import MAX_AUDIO_SECONDS, MAX_VOICEPRINT_AUDIO_BYTES, MAX_VOI
 from ._signal import Analysis, AudioError, analyse, decode_voiceprint, encode_voiceprint, similarity
 
 __all__ = [
+    "CANCELED",
     "CANNOT_LOAD",
     "MAX_VOICEPRINT_SECONDS",
     "Outcome",
@@ -30,15 +31,19 @@ MAX_VOICEPRINT_SECONDS = MAX_VOICEPRINT_AUDIO_SECONDS
 
 @dataclass(frozen=True)
 class Outcome:
-    """A job's terminal status and its output (``{"error": …}`` when it failed)."""
+    """A job's terminal status and its output (``{"error": …}`` when it failed; none when canceled)."""
 
-    status: Literal["succeeded", "failed"]
+    status: Literal["succeeded", "failed", "canceled"]
     output: dict[str, Any]
 
 
 def failed(message: str) -> Outcome:
     """A failed outcome whose output carries *message* as ``error``."""
     return Outcome("failed", {"error": message})
+
+
+#: A canceled job: neither its body nor its webhook carries an output (api-reference §7.2).
+CANCELED = Outcome("canceled", {})
 
 
 def _analyse(audio: bytes | bytearray | memoryview | None, num_speakers: int | None = None) -> Analysis | Outcome:

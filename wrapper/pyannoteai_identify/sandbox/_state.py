@@ -124,7 +124,8 @@ class Job:
         return body
 
     def delivery(self) -> dict[str, Any] | None:
-        """The webhook payload (no output for failed jobs or with ``webhookStatusOnly``); None while undecided."""
+        """The webhook payload (no output for failed or canceled jobs, or with ``webhookStatusOnly``);
+        None while undecided."""
         outcome = self.decision.outcome
         if outcome is None:
             return None
