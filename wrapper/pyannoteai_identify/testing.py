@@ -26,7 +26,6 @@ from __future__ import annotations
 import base64
 import contextvars
 import hashlib
-import importlib.util
 import json
 import math
 import os
@@ -58,6 +57,7 @@ from ._client_options import AsyncClientOptions, ClientOptions
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV, bearer_token, is_loopback
 from ._contract import SpecReader
 from ._json import loads_stdlib
+from ._mock_extra import _need
 from ._numbers import real
 from ._schema import deref, operations, response_schema
 from ._validation import DEFAULT_RATE_LIMIT, PAGE_SIZE_DEFAULT, ascii_int
@@ -526,12 +526,6 @@ def _where(path: Sequence[Any]) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else f".{part}"
     return text
-
-
-def _need(module: str) -> None:
-    """Fail with an install hint when a package of the ``testing`` extra is missing."""
-    if importlib.util.find_spec(module) is None:
-        raise ModuleNotFoundError(f"{module} is not installed: pip install 'pyannoteai-identify[testing]'", name=module)
 
 
 _MAX_PATH_CHARS = 200
