@@ -29,7 +29,6 @@ import hashlib
 import json
 import math
 import os
-import re
 import threading
 import time
 import uuid
@@ -37,7 +36,6 @@ from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Unpack, cast
 
 import httpx
@@ -58,8 +56,9 @@ from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, WEBHOOK_SECRET
 from ._contract import SpecReader
 from ._json import loads_stdlib
 from ._mock_extra import _need
+from ._mock_routes import _UPLOAD, OperationId, _check_operation_id, _exact_route, _Route, _route_for
 from ._numbers import real
-from ._schema import deref, operations, response_schema
+from ._schema import deref, response_schema
 from ._validation import DEFAULT_RATE_LIMIT, PAGE_SIZE_DEFAULT, ascii_int
 from .results import JobStatus, infer_kind
 from .sandbox.pytest_fixture import pytest_configure as _sandbox_configure
@@ -105,11 +104,6 @@ FinalStatus: TypeAlias = Literal["succeeded", "failed", "canceled"]
 #: Every status of the contract's ``JobStatus`` enum as a type: what ``MockAPI.outcome`` may be (a final
 #: one ends a job, another keeps it there); the same test checks it against the enum.
 Status: TypeAlias = Literal["pending", "created", "running", "succeeded", "failed", "canceled"]
-#: What :meth:`MockAPI.calls` and :meth:`MockAPI.respond_with` take: every operationId of openapi.yaml's
-#: paths, and ``upload`` (the PUT to a presigned URL); the same test checks it against the contract.
-OperationId: TypeAlias = Literal[
-    "testKey", "getMediaUploadUrl", "voiceprint", "identify", "getJobById", "getJobsByTeamV2", "upload"
-]
 _SPEC = SpecReader(__name__)
 _TERMINAL: frozenset[str] = frozenset(_SPEC.schema("JobStatus", "x-terminal"))
 #: Every status the API answers (the contract's ``JobStatus`` enum): what ``MockAPI.outcome`` may be.
@@ -129,8 +123,6 @@ _RETRY_REASONS = _delivery_header_values(webhooks.RETRY_REASON_HEADER)
 _FAILURE = "Could not load audio"
 #: The ``X-RateLimit-Limit`` the mock reports (the contract's default; the mock never enforces it).
 _RATE_LIMIT = DEFAULT_RATE_LIMIT
-#: The operation id of the PUT to a presigned URL (not in openapi.yaml: storage, not the API).
-_UPLOAD = "upload"
 _SEQ_BITS = 48
 _SEQ_MASK = (1 << _SEQ_BITS) - 1
 
@@ -163,15 +155,6 @@ def _turns(speakers: Sequence[str], turns_per_speaker: int, turn_seconds: float)
             turns.append((speaker, round(cursor, 3), round(cursor + turn_seconds, 3)))
             cursor += turn_seconds + 0.5
     return turns
-
-
-def _check_operation_id(operation_id: str) -> None:
-    known = [route.operation_id for route in _routes()]
-    if operation_id != _UPLOAD and operation_id not in known:
-        raise ValueError(
-            f"no operation {operation_id!r} in openapi.yaml: one of {', '.join(known)}, or {_UPLOAD!r} (the "
-            "presigned PUT)"
-        )
 
 
 def _check_count(name: str, value: object) -> None:
@@ -482,42 +465,6 @@ def signed_delivery(
 
 
 # --- conformance checks -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Route:
-    operation_id: str
-    method: str
-    template: str
-    pattern: re.Pattern[str]
-    operation: Mapping[str, Any]
-
-
-@cache
-def _routes() -> tuple[_Route, ...]:
-    routes = []
-    for template, method, op in operations():
-        if not template.startswith("webhook:"):
-            regex = re.sub(r"\\\{[^}]+\\\}", "([^/]+)", re.escape(template))
-            routes.append(_Route(op["operationId"], method.upper(), template, re.compile(regex + "$"), op))
-    return tuple(routes)
-
-
-def _route_for(method: str, path: str) -> _Route | None:
-    """The operation of a request; the path may carry a prefix (a base URL with a path)."""
-    for route in _routes():
-        if route.method == method.upper() and route.pattern.search(path):
-            return route
-    return None
-
-
-def _exact_route(method: str, path: str) -> tuple[_Route, tuple[str, ...]] | None:
-    """The operation whose path template matches all of *path* (below the base URL), and its path parameters."""
-    for route in _routes():
-        found = route.pattern.fullmatch(path)
-        if route.method == method.upper() and found:
-            return route, found.groups()
-    return None
 
 
 def _where(path: Sequence[Any]) -> str:
