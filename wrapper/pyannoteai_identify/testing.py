@@ -71,9 +71,10 @@ from ._mock_builders import (
 from ._mock_check import _cut, check_response
 from ._mock_extra import _need
 from ._mock_requests import _REPR_BODY, RecordedRequest, _RecordedHeaders
+from ._mock_responses import _RATE_LIMIT, _api_error, _bad_request, _error, _ok
 from ._mock_routes import _UPLOAD, OperationId, _check_operation_id, _exact_route, _Route
 from ._numbers import real
-from ._validation import DEFAULT_RATE_LIMIT, PAGE_SIZE_DEFAULT, ascii_int
+from ._validation import PAGE_SIZE_DEFAULT, ascii_int
 from .results import JobStatus
 from .sandbox.pytest_fixture import pytest_configure as _sandbox_configure
 from .sandbox.pytest_fixture import running_sandbox, sandbox, sandbox_session
@@ -116,8 +117,6 @@ Status: TypeAlias = Literal["pending", "created", "running", "succeeded", "faile
 _SPEC = SpecReader(__name__)
 #: Every status the API answers (the contract's ``JobStatus`` enum): what ``MockAPI.outcome`` may be.
 _STATUSES: tuple[str, ...] = tuple(_SPEC.schema("JobStatus", "enum"))
-#: The ``X-RateLimit-Limit`` the mock reports (the contract's default; the mock never enforces it).
-_RATE_LIMIT = DEFAULT_RATE_LIMIT
 _SEQ_BITS = 48
 _SEQ_MASK = (1 << _SEQ_BITS) - 1
 
@@ -843,27 +842,6 @@ class MockAPI:
             page.append(job)
         items = [{"id": job.job_id, "status": job.status, "createdAt": job.created_at} for job in page]
         return _ok(200, {"items": items, "nextCursor": cursor})
-
-
-def _ok(status_code: int, body: Any) -> httpx.Response:
-    return httpx.Response(
-        status_code,
-        json=body,
-        headers={"X-RateLimit-Limit": str(_RATE_LIMIT), "X-RateLimit-Remaining": str(_RATE_LIMIT - 1)},
-    )
-
-
-def _api_error(message: str) -> dict[str, str]:
-    return {"requestId": str(uuid.uuid4()), "message": message}
-
-
-def _error(status_code: int, message: str) -> httpx.Response:
-    return httpx.Response(status_code, json=_api_error(message))
-
-
-def _bad_request(errors: Sequence[Mapping[str, str]]) -> httpx.Response:
-    """A 400 with field errors ``[{field, message}]``, as the API (and the sandbox) answer."""
-    return httpx.Response(400, json={"message": "Invalid request", "errors": [dict(error) for error in errors]})
 
 
 # --- fixtures ---------------------------------------------------------------------------------
