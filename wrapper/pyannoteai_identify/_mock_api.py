@@ -1,0 +1,789 @@
+"""``MockAPI``: the stand-in for the pyannoteAI API behind the ``pyannoteai_mock`` fixture.
+
+It answers every operation of openapi.yaml from its own state (jobs, presigned URLs, uploads),
+answers scripted with ``respond_with``, records every request, and keeps the virtual clock that
+the clients it serves wait on.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import math
+import os
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Unpack, cast
+
+import httpx
+
+from . import _fork
+from ._client import AsyncClient, Client
+from ._client_options import AsyncClientOptions, ClientOptions
+from ._config import DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV, bearer_token, is_loopback
+from ._contract import SpecReader
+from ._json import loads_stdlib
+from ._mock_builders import (
+    _FAILURE,
+    _TERMINAL,
+    _TEST_SECRET,
+    FinalStatus,
+    Kind,
+    _check_count,
+    _default_output,
+    _now,
+    make_delivery,
+    make_identify_output,
+    make_job,
+    make_voiceprint,
+    make_voiceprint_output,
+    signed_delivery,
+)
+from ._mock_check import _cut
+from ._mock_extra import _need
+from ._mock_requests import _REPR_BODY, RecordedRequest, _RecordedHeaders
+from ._mock_responses import _RATE_LIMIT, _api_error, _bad_request, _error, _ok
+from ._mock_routes import _UPLOAD, OperationId, _check_operation_id, _exact_route, _Route
+from ._numbers import real
+from ._validation import PAGE_SIZE_DEFAULT, ascii_int
+from .results import JobStatus
+
+if TYPE_CHECKING:
+    import respx
+
+__all__ = ["MOCK_API_KEY", "MockAPI", "Status"]
+
+_SPEC = SpecReader(__name__)
+#: The API key the mock expects and exports as ``PYANNOTEAI_API_KEY``; it is not a real key.
+MOCK_API_KEY = "pyannoteai-mock-key"
+_STORAGE_URL = "https://storage.mock.pyannote.ai"
+#: Every status of the contract's ``JobStatus`` enum as a type: what ``MockAPI.outcome`` may be (a final
+#: one ends a job, another keeps it there); the same test checks it against the enum.
+Status: TypeAlias = Literal["pending", "created", "running", "succeeded", "failed", "canceled"]
+#: Every status the API answers (the contract's ``JobStatus`` enum): what ``MockAPI.outcome`` may be.
+_STATUSES: tuple[str, ...] = tuple(_SPEC.schema("JobStatus", "enum"))
+_SEQ_BITS = 48
+_SEQ_MASK = (1 << _SEQ_BITS) - 1
+
+
+def _unmatched_below(threshold: float | None, output: dict[str, Any]) -> dict[str, Any]:
+    """*output* with the turns of each speaker whose best score is below *threshold* left unmatched,
+    as the API's ``matching.threshold`` does (its ``voiceprints`` entry still names the best label)."""
+    if threshold is None:
+        return output
+    below = {
+        entry["speaker"]
+        for entry in output["voiceprints"]
+        if entry["match"] is not None and entry["confidence"][entry["match"]] < threshold
+    }
+    for turn in output["identification"]:
+        if turn["diarizationSpeaker"] in below:
+            turn["match"], turn["speaker"] = None, turn["diarizationSpeaker"]
+    return output
+
+
+def _usable_storage_url(url: str) -> bool:
+    """Whether the client accepts *url* as a presigned upload URL's base, and the mock's routes
+    (which match the URL httpx sends) match it."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return False
+    if str(parsed) != url or parsed.fragment:
+        return False
+    return url.startswith("https://") or (url.startswith("http://") and is_loopback(parsed.host))
+
+
+@dataclass
+class _Job:
+    kind: Kind
+    job_id: str
+    seq: int  # position in submission order: what list cursors encode
+    created_at: str
+    updated_at: str  # the time of the last status change
+    request: Mapping[str, Any]
+    pending_polls: int
+    outcome: str
+    output: Mapping[str, Any] | None
+    error: str | None = None  # output.error if it fails, instead of failure_message
+    ended: float | None = None  # virtual time it reached a final status: retention counts from here
+    polls: int = 0
+    status: str = "created"
+
+
+class _NoRouterError(RuntimeError, AttributeError):
+    """``MockAPI.router`` of a mock no fixture serves: a RuntimeError as documented, and an
+    AttributeError so that introspection (``hasattr``, ``getattr`` with a default) is not broken."""
+
+
+_BodyFactory: TypeAlias = Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]] | None
+
+
+@dataclass(eq=False)
+class MockAPI:
+    """A stand-in for the pyannoteAI API that answers every operation of openapi.yaml.
+
+    ``handle(request)`` is a pure ``httpx.Request`` → ``httpx.Response`` function; the
+    ``pyannoteai_mock`` fixture routes every httpx request to ``base_url`` (and to the presigned
+    upload URLs it hands out) through it with respx, so clients built anywhere in the code under
+    test reach the mock. Requests are validated against openapi.yaml (a broken body answers 400
+    with field errors, as the API does) and recorded in ``requests``.
+
+    Attributes:
+        pending_polls: how many polls of a new job answer ``running`` before it ends.
+        outcome: how new jobs end: ``succeeded`` (with an output), ``failed`` or ``canceled``; a status
+            that is not final (``running``) keeps them in it.
+        identify_output: the output of succeeded identify jobs: a dict, a function of the request
+            body, or None for :func:`make_identify_output` over the request's labels (honouring
+            ``numSpeakers``, ``confidence``, ``exclusive`` and ``turnLevelConfidence``).
+        voiceprint_output: the same for voiceprint jobs (default: a voiceprint derived from the URL).
+        failure_message: ``output.error`` of failed jobs. A job on a ``media://`` URL nothing was
+            uploaded to fails with "Could not load audio" instead, as the API's do.
+        retention_seconds: virtual seconds a finished job (and a presigned URL) is kept: then
+            ``GET`` answers 404 and listings skip it (24 h, as the API). See :meth:`advance`.
+        uploads: the bytes PUT to each ``media://`` URL (set an entry to pretend an upload).
+        sleeps: the delays that clients on the mock's clock slept, in virtual time (they return at
+            once, and move the sleeper's virtual clock).
+
+    Virtual time: the clients from :meth:`client` and :meth:`async_client` sleep no real time, nor,
+    while the ``pyannoteai_mock`` fixture is active, do the ``Client()``, ``AsyncClient()`` and batch
+    ``RateLimiter()`` built then with no ``clock=`` and no sleep of their own (by the code under test).
+    Each caller (a thread, or an asyncio or trio task) has its own virtual clock, which its own
+    sleeps move and the others' do not, so concurrent sleeps overlap as real ones do: 50 tasks
+    (``asyncio.gather``) or threads sharing a ``Client`` that each sleep 2 s take 2 s, not 100 s,
+    and each wait's timeout counts its own time. One caller sleeping 5 s then 5 s sees 10 s pass.
+    A caller that has not slept yet starts at the time of its creator (a task's context is a copy
+    of its parent's) or else of the last :meth:`advance` (0 at first). The mock's own clock, which
+    stamps ``createdAt``/``updatedAt`` and counts retention, upload URL expiry and a 429's reset
+    time, is the latest time a caller has reached; :meth:`advance` moves it and brings every
+    caller's clock up to it. With a single caller, all of these are one clock.
+    """
+
+    base_url: str = DEFAULT_BASE_URL
+    storage_url: str = _STORAGE_URL
+    api_key: str = MOCK_API_KEY
+    pending_polls: int = 0
+    outcome: Status = "succeeded"
+    identify_output: _BodyFactory = None
+    voiceprint_output: _BodyFactory = None
+    failure_message: str = _FAILURE
+    retention_seconds: float = 24 * 3600.0
+    requests: list[RecordedRequest] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    sleeps: list[float] = field(default_factory=list)
+    _router: respx.MockRouter | None = field(default=None, repr=False)
+    _jobs: dict[str, _Job] = field(default_factory=dict, repr=False)
+    _presigned: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)  # URL → (key, expiry)
+    _uploaded_at: dict[str, float] = field(default_factory=dict, repr=False)  # media:// URL → virtual time of its PUT
+    _queued: dict[str, list[tuple[int, Any, dict[str, str]]]] = field(default_factory=dict, repr=False)
+    _now: float = field(default=0.0, repr=False)  # the mock's clock: the latest virtual time a caller reached
+    _floor: float = field(default=0.0, repr=False)  # the time of the last advance(): where callers start
+    # Each caller's own virtual time (a thread's, a task's), once it has slept: see "Virtual time" above.
+    _own: contextvars.ContextVar[float] = field(
+        default_factory=lambda: contextvars.ContextVar("pyannoteai_mock_time"), repr=False
+    )
+    _wall: float = field(default_factory=time.time, repr=False)  # epoch seconds at virtual time 0
+    _seq: int = field(default=0, repr=False)
+    # Cursors are UUIDs whose low bits carry a job's position and whose high bits are this mock's own
+    # (as the sandbox's), so they survive a job changing status and foreign ones are recognised.
+    _cursor_base: int = field(default_factory=lambda: uuid.uuid4().int & ~_SEQ_MASK, repr=False)
+    # One Client may be shared by threads (README), and identify_batch on a Client sends from worker
+    # threads: requests, and the test's own calls, read and change the mock's state one at a time.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def __repr__(self) -> str:
+        # Short whatever the test did: the requests (uploads included) and the uploaded bytes are
+        # counted here, and kept whole in their attributes.
+        def factory(value: _BodyFactory) -> str:
+            return "None" if value is None else f"<{type(value).__name__}>"
+
+        return (
+            f"MockAPI(base_url={self.base_url!r}, storage_url={self.storage_url!r}, "
+            f"pending_polls={self.pending_polls!r}, outcome={self.outcome!r}, "
+            f"identify_output={factory(self.identify_output)}, voiceprint_output={factory(self.voiceprint_output)}, "
+            f"failure_message={_cut(self.failure_message, _REPR_BODY)!r}, "
+            f"retention_seconds={self.retention_seconds!r}, "
+            f"requests=<{len(self.requests)} recorded>, uploads=<{len(self.uploads)}>, jobs=<{len(self._jobs)}>, "
+            f"sleeps=<{len(self.sleeps)}>)"
+        )
+
+    @property
+    def router(self) -> respx.MockRouter:
+        """The respx router the ``pyannoteai_mock`` fixture answers through: add a route to it to let
+        some traffic pass, e.g. ``router.route(host="localhost").pass_through()``.
+
+        Raises:
+            RuntimeError: a ``MockAPI()`` of your own, which no router serves (an ``AttributeError``
+                too, so that ``hasattr``, ``getattr(mock, "router", None)``, ``inspect.getmembers``
+                and ``unittest.mock.Mock(spec=mock)`` read it as no router, as they read the None
+                the attribute held before it was a property).
+        """
+        if self._router is None:
+            raise _NoRouterError("this MockAPI has no router: only the pyannoteai_mock fixture's is served by one")
+        return self._router
+
+    @router.setter
+    def router(self, router: respx.MockRouter) -> None:
+        self._router = router
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Checked when set (the constructor too): a job's outcome becomes the status its polls answer,
+        # and the API answers none but JobStatus ("expired" is a 404; a typo never ends the job).
+        if name == "outcome" and value not in _STATUSES:
+            raise ValueError(
+                f"outcome={value!r}: must be a job status of the contract, {', '.join(_STATUSES)} "
+                "(a job that expired answers 404: advance() past retention_seconds)"
+            )
+        if name == "retention_seconds":
+            # Added to the float clock: any real number ≥ 0 (infinity keeps everything), as a float.
+            seconds = real(value)
+            if seconds is None or not seconds >= 0:
+                raise ValueError(f"retention_seconds={value!r}: must be a number of seconds >= 0")
+            value = seconds
+        super().__setattr__(name, value)
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self.storage_url = self.storage_url.rstrip("/")
+        if not _usable_storage_url(self.storage_url):
+            raise ValueError(
+                f"storage_url={self.storage_url!r}: must be an https URL (or plain http to a loopback host) in "
+                "httpx's normal form (lower-case scheme and host, no default port, no fragment), as the client "
+                "refuses other upload URLs and the mock's routes match that form"
+            )
+        self._base_path = httpx.URL(self.base_url).path.rstrip("/")
+        _fork.register(self)  # a forked child makes the lock anew (see _after_fork_in_child)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: a new lock (a request of another thread may have held it at the fork)."""
+        object.__setattr__(self, "_lock", threading.RLock())
+
+    # clients
+
+    def _clock(self) -> float:
+        """The calling thread's (or task's) virtual time: its last wake-up, or the last advance()."""
+        return max(self._own.get(self._floor), self._floor)
+
+    def _wall_clock(self) -> float:
+        """The Unix time on the caller's virtual clock, as the mock stamps ``createdAt`` and ``X-RateLimit-Reset``."""
+        return self._wall + self._clock()
+
+    def _sleep(self, seconds: float) -> None:
+        """Move the caller's virtual clock by *seconds*, and the mock's to it if that is later: the
+        sleeps of concurrent callers overlap, they do not add up."""
+        with self._lock:
+            self.sleeps.append(seconds)
+            wake = self._clock() + seconds
+            self._own.set(wake)
+            self._now = max(self._now, wake)
+
+    async def _async_sleep(self, seconds: float) -> None:
+        import anyio.lowlevel  # httpx's own dependency; imported late to keep the plugin's import cheap
+
+        self._sleep(seconds)
+        # A real sleep yields to the event loop: so does this one, or other tasks starve and a
+        # cancelled wait polls on until its job ends.
+        await anyio.lowlevel.checkpoint()
+
+    def advance(self, seconds: float) -> None:
+        """Move the mock's virtual clock forward without waiting: finished jobs and presigned URLs expire.
+
+        Every caller's clock reads the mock's then, however far behind it was. The clients on the
+        mock's clock (see the class's docstring) move the clock too, by each delay they sleep (a
+        caller's own clock; the mock's only as far as the latest of them, see the class's docstring).
+        """
+        step = real(seconds)
+        if step is None or not step >= 0:
+            raise ValueError(f"seconds={seconds!r}: must be a number of seconds >= 0")
+        with self._lock:
+            self._now += step
+            self._floor = self._now
+
+    def _stamp(self) -> str:
+        """The current time on the virtual clock, as the API writes ``createdAt``."""
+        return _now(self._wall + self._now)
+
+    def client(self, **kwargs: Unpack[ClientOptions]) -> Client:
+        """A ``Client`` for this mock whose waits take no real time (keyword arguments go to ``Client``,
+        typed as its own: :class:`ClientOptions`).
+
+        It reads the mock's dates (a ``Retry-After`` HTTP date, ``X-RateLimit-Reset``) against the
+        mock's wall time, which :meth:`advance` moves, as the mock writes them.
+
+        ``api_key`` may be given too: the mock answers 401 to any key but its own.
+        """
+        options: ClientOptions = {
+            "api_key": self.api_key,
+            "base_url": self.base_url,
+            "sleep": self._sleep,
+            "clock": self._clock,
+            "wall": self._wall_clock,
+        }
+        options.update(kwargs)
+        return Client(**options)
+
+    def async_client(self, **kwargs: Unpack[AsyncClientOptions]) -> AsyncClient:
+        """An ``AsyncClient`` for this mock whose waits take no real time (keyword arguments go to
+        ``AsyncClient``, typed as its own: :class:`AsyncClientOptions`)."""
+        options: AsyncClientOptions = {
+            "api_key": self.api_key,
+            "base_url": self.base_url,
+            "sleep": self._async_sleep,
+            "clock": self._clock,
+            "wall": self._wall_clock,
+        }
+        options.update(kwargs)
+        return AsyncClient(**options)
+
+    # scripting
+
+    def calls(self, operation_id: OperationId) -> list[RecordedRequest]:
+        """The recorded requests of one operation (``identify``, ``getJobById``, ``upload``, ...).
+
+        Raises:
+            ValueError: *operation_id* is no :data:`OperationId` (the error lists them).
+        """
+        _check_operation_id(operation_id)
+        return [request for request in self.requests if request.operation_id == operation_id]
+
+    @property
+    def job_ids(self) -> list[str]:
+        """The ids of the jobs the mock holds, oldest first: submitted through it or added with
+        :meth:`add_job` (for :meth:`delivery` when the code under test does not return the id)."""
+        with self._lock:
+            self._purge()
+            return list(self._jobs)
+
+    def _add(self, job: _Job) -> None:
+        with self._lock:
+            self._purge()
+            self._seq += 1
+            job.seq = self._seq
+            self._jobs.pop(job.job_id, None)  # a reused id: the job moves to the newest position
+            self._jobs[job.job_id] = job
+
+    def add_job(
+        self,
+        kind: Kind,
+        status: Status | JobStatus = "succeeded",
+        *,
+        output: Mapping[str, Any] | None = None,
+        job_id: str | None = None,
+        outcome: Status | JobStatus | None = None,
+        pending_polls: int | None = None,
+    ) -> str:
+        """Create a job in the given status (as if submitted earlier) and return its id.
+
+        It is the newest job; one in a final status counts as just finished for retention. One in
+        another status (``created``, ``pending``, ``running``) moves on as a submitted job does: its
+        first *pending_polls* observations (polls, or listings that read it) answer ``running``, the
+        next one *outcome* (``succeeded`` with *output*, else the kind's default output as for a job
+        added ``succeeded``; ``failed`` with ``failure_message``; ``canceled``), and :meth:`delivery`
+        ends it at once. *outcome* and *pending_polls* default to the mock's ``outcome`` and
+        ``pending_polls`` when the job is added; ``outcome="running"`` keeps the job running (a
+        delivery then ends it with the mock's ``outcome``). They are ignored for a job added in a
+        final status.
+
+        Raises:
+            ValueError: *status* or *outcome* is no job status of the contract, or *pending_polls*
+                is no whole number ≥ 0.
+        """
+        if status not in _STATUSES:
+            raise ValueError(f"status={status!r}: must be a job status of the contract, {', '.join(_STATUSES)}")
+        status = JobStatus(status).value  # a plain string in the job's body, as the API answers it
+        if outcome is not None and outcome not in _STATUSES:
+            raise ValueError(f"outcome={outcome!r}: must be a job status of the contract, {', '.join(_STATUSES)}")
+        if pending_polls is not None:
+            _check_count("pending_polls", pending_polls)
+        ended = status in _TERMINAL
+        stamp = self._stamp()
+        body = make_job(kind, status, job_id=job_id, output=output, error=self.failure_message, created_at=stamp)
+        job = _Job(
+            kind=kind,
+            job_id=body["jobId"],
+            seq=0,
+            created_at=stamp,
+            updated_at=stamp,
+            request={},
+            pending_polls=max(0, self.pending_polls if pending_polls is None else pending_polls),
+            outcome=status if ended else (self.outcome if outcome is None else outcome),
+            output=body.get("output"),
+            status=status,
+            ended=self._now if ended else None,
+        )
+        self._add(job)
+        return job.job_id
+
+    def respond_with(
+        self,
+        operation_id: OperationId,
+        status_code: int,
+        json: Any = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next *times* requests of *operation_id* with this status (and body, or a spec-valid one).
+
+        *operation_id* is an operationId of openapi.yaml, or ``upload`` for the PUT to a presigned
+        URL (an :data:`OperationId`; another is a ValueError listing them). Without *json*, a 400
+        carries a ``ValidationErrorResponse`` and any other status an ``ApiError``; a 429 gets
+        ``Retry-After: 1`` and the ``X-RateLimit-*`` headers of a refusal (limit, ``Remaining: 0``,
+        reset time) unless *headers* say otherwise.
+
+        *status_code* is a final HTTP status (200 to 599) and *times* a whole number ≥ 1, both
+        checked here. Every answer scripted here must be used by the end of the
+        test: the ``pyannoteai_mock`` fixture fails it otherwise (see :meth:`assert_all_used`).
+        """
+        _check_operation_id(operation_id)
+        if isinstance(status_code, bool) or not isinstance(status_code, int) or not 200 <= status_code <= 599:
+            raise ValueError(
+                f"status_code={status_code!r}: must be an HTTP status from 200 to 599 (a whole number), the "
+                f"answer to {operation_id!r}"
+            )
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise ValueError(
+                f"times={times!r}: must be a whole number ≥ 1, the number of requests of {operation_id!r} "
+                "to answer this way"
+            )
+        if json is None:
+            json = (
+                {"message": "Invalid request", "errors": [{"field": "url", "message": "Invalid URL"}]}
+                if status_code == 400
+                else _api_error(httpx.codes.get_reason_phrase(status_code) or "Error")
+            )
+        canned = (status_code, json, dict(headers or {}))
+        with self._lock:
+            self._queued.setdefault(operation_id, []).extend([canned] * times)
+
+    def assert_all_used(self) -> None:
+        """Fail (``AssertionError``) if an answer scripted with :meth:`respond_with` was never used.
+
+        As respx's ``assert_all_called``: an answer no request received means the test did not
+        exercise what it scripted (a retry that never happened, an operation the code does not call).
+        The ``pyannoteai_mock`` fixture calls it when a test that passed ends, unless the test is
+        marked ``@pytest.mark.pyannoteai_mock(assert_all_used=False)``; call it yourself with a
+        ``MockAPI`` of your own.
+        """
+        with self._lock:
+            unused = Counter(
+                (operation_id, status_code)
+                for operation_id, queued in self._queued.items()
+                for status_code, _, _ in queued
+            )
+        if unused:
+            total = sum(unused.values())
+            listed = ", ".join(f"{operation_id} {status} ({count})" for (operation_id, status), count in unused.items())
+            raise AssertionError(
+                f"{total} answer{'s' if total != 1 else ''} scripted with respond_with() "
+                f"{'were' if total != 1 else 'was'} never used: {listed} (operation, status, how many left). "
+                "The test never sent the requests it scripted; if that is intended, mark it "
+                "@pytest.mark.pyannoteai_mock(assert_all_used=False)"
+            )
+
+    def delivery(
+        self, job_id: str, secret: str | None = None, *, status_only: bool | None = None
+    ) -> tuple[bytes, dict[str, str]]:
+        """The signed webhook the API sends when job *job_id* ends: ``(body, headers)`` to hand to
+        your receiver. The job ends now, with the outcome it was given, and its output is the one
+        ``GET /v1/jobs/{id}`` then returns, so the delivery and a later poll agree.
+
+        Args:
+            job_id: a job submitted to (or added to) this mock.
+            secret: the signing secret; default ``PYANNOTEAI_WEBHOOK_SECRET``, else the
+                ``webhook_secret`` fixture's value.
+            status_only: leave the output out; default: what the job was submitted with
+                (``webhookStatusOnly``).
+
+        Raises:
+            KeyError: no such job (or it was deleted after ``retention_seconds``).
+            ValueError: the job was submitted without a ``webhook``: the API delivers none.
+        """
+        with self._lock:
+            return self._delivery(job_id, secret, status_only)
+
+    def _delivery(self, job_id: str, secret: str | None, status_only: bool | None) -> tuple[bytes, dict[str, str]]:
+        self._purge()
+        job = self._jobs[job_id]
+        if job.request and not job.request.get("webhook"):  # submitted (add_job's jobs have no request)
+            raise ValueError(
+                f"job {job_id} was submitted without a webhook, so the API delivers none: "
+                "the code under test must pass webhook=... (the API's 'webhook' field) to get one"
+            )
+        if job.status not in _TERMINAL and job.outcome not in _TERMINAL:
+            # A job added in a status that is not final (add_job("identify", "running")) ends with
+            # the mock's outcome, as a submitted one does; an outcome that is no final status would
+            # never end it.
+            if self.outcome not in _TERMINAL:
+                raise ValueError(
+                    f"job {job_id} cannot end: outcome {self.outcome!r} is not one of {', '.join(sorted(_TERMINAL))}"
+                )
+            job.outcome = self.outcome
+        while job.status not in _TERMINAL:
+            self._advance(job)
+        if status_only is None:
+            status_only = bool(job.request.get("webhookStatusOnly"))
+        # As the webhook docs describe deliveries: only a succeeded job's carries its output.
+        sends_output = job.status == "succeeded" and not status_only
+        output = dict(job.output) if sends_output and job.output is not None else None
+        payload = make_delivery(
+            job.kind, cast(FinalStatus, job.status), job_id=job.job_id, output=output, status_only=status_only
+        )
+        return signed_delivery(payload, secret or os.environ.get(WEBHOOK_SECRET_ENV) or _TEST_SECRET)
+
+    def _canned(self, operation_id: str) -> httpx.Response | None:
+        """The next answer queued by :meth:`respond_with` for *operation_id*, if any."""
+        queued = self._queued.get(operation_id)
+        if not queued:
+            return None
+        status_code, body, overrides = queued.pop(0)
+        headers = httpx.Headers()
+        if status_code == 429:
+            # The headers of a refusal (api-reference §8, as the sandbox sends them), computed when
+            # answered so the reset time follows the clock; the caller's headers replace any of them.
+            wait = ascii_int(httpx.Headers(overrides).get("retry-after", "1").strip())
+            headers = httpx.Headers(
+                {
+                    "Retry-After": "1",
+                    "X-RateLimit-Limit": str(_RATE_LIMIT),
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": str(math.ceil(self._wall + self._now + (wait if wait is not None else 1))),
+                }
+            )
+        headers.update(overrides)
+        return httpx.Response(status_code, json=body, headers=headers)
+
+    # the handler
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Answer *request* as the API would; record it (one request at a time, whatever the thread)."""
+        content = request.read()
+        with self._lock:
+            return self._handle(request, content)
+
+    def _handle(self, request: httpx.Request, content: bytes) -> httpx.Response:
+        operation_id: str | None
+        if request.method == "PUT" and str(request.url) in self._presigned:
+            response, operation_id = self._upload(request, content), _UPLOAD
+        else:
+            path = request.url.path
+            # Only the base URL's own path is stripped: ".../v1/v1/test" is no operation (the API 404s).
+            found = (
+                _exact_route(request.method, path[len(self._base_path) :]) if path.startswith(self._base_path) else None
+            )
+            operation_id = found[0].operation_id if found else None
+            response = self._answer(found, request, content)
+        try:
+            parsed = loads_stdlib(content) if content and operation_id != _UPLOAD else None
+        except (ValueError, RecursionError):
+            parsed = None
+        self.requests.append(
+            RecordedRequest(
+                operation_id,
+                request.method,
+                str(request.url),
+                _RecordedHeaders(request.headers),
+                content,
+                parsed,
+                response.status_code,
+            )
+        )
+        return response
+
+    def _answer(
+        self, found: tuple[_Route, Sequence[str]] | None, request: httpx.Request, content: bytes
+    ) -> httpx.Response:
+        if found is None:
+            return _error(404, f"{request.method} {request.url.path} does not exist")
+        route, path_params = found
+        token = bearer_token(request.headers.get("authorization"))
+        if token != self.api_key:
+            # The usual cause is a client built before the fixture set PYANNOTEAI_API_KEY, with the
+            # team's real key: say that the mock answers, and which key it takes (never the key sent).
+            unauthorized = _error(
+                401,
+                "Invalid or missing API key: this is the mock API of pyannoteai_identify.testing, which "
+                "takes only its own key (MOCK_API_KEY; a client built before the fixture set "
+                "PYANNOTEAI_API_KEY keeps the key it had)",
+            )
+            unauthorized.headers["WWW-Authenticate"] = "Bearer"  # as the sandbox (RFC 6750)
+            return unauthorized
+        canned = self._canned(route.operation_id)
+        if canned is not None:
+            return canned
+        body: Any = None
+        if "requestBody" in route.operation:
+            _need("jsonschema")
+            # The sandbox's reading of the contract, so both fakes answer a bad body alike.
+            from .sandbox._validation import body_errors, drop_null_options
+
+            if not content.strip():
+                return _bad_request([{"field": "body", "message": "Required: a JSON object"}])
+            try:
+                body = loads_stdlib(content)  # strict, as the API: NaN and Infinity are not JSON
+            except (ValueError, RecursionError):
+                return _bad_request([{"field": "body", "message": "Must be valid JSON"}])
+            # The official SDK sends null for unset options and the API accepts it.
+            body = drop_null_options(route.operation_id, body)
+            problems = body_errors(route.operation_id, body)
+            if problems:
+                return _bad_request(problems)
+        return self._operation(route.operation_id, body, request.url.params, path_params)
+
+    def _operation(
+        self, operation_id: str, body: Any, params: httpx.QueryParams, path_params: Sequence[str]
+    ) -> httpx.Response:
+        if operation_id == "testKey":
+            return _ok(200, {"status": "OK", "message": "Test connection successful"})
+        if operation_id == "getMediaUploadUrl":
+            presigned = f"{self.storage_url}/upload/{uuid.uuid4().hex}?signature=mock"
+            self._presigned[presigned] = (body["url"], self._now + self.retention_seconds)
+            return _ok(201, {"url": presigned})
+        if operation_id in ("identify", "voiceprint"):
+            return self._create(operation_id, body)
+        if operation_id == "getJobById":
+            return self._poll(path_params[0])
+        if operation_id == "getJobsByTeamV2":
+            return self._list(params)
+        return _error(404, f"the mock does not implement {operation_id}")  # pragma: no cover - every path is
+
+    def _upload(self, request: httpx.Request, content: bytes) -> httpx.Response:
+        """A PUT to a presigned URL: stored (again, like storage, until the URL expires)."""
+        if "authorization" in request.headers:
+            return httpx.Response(400, text="presigned URLs take no Authorization header")
+        canned = self._canned(_UPLOAD)
+        if canned is not None:
+            return canned
+        key, expires = self._presigned[str(request.url)]
+        if self._now >= expires:
+            return httpx.Response(403, json={"message": "Expired upload URL: ask POST /v1/media/input for a new one"})
+        self.uploads[key] = content
+        self._uploaded_at[key] = self._now
+        return httpx.Response(200)
+
+    def _create(self, operation_id: str, body: Mapping[str, Any]) -> httpx.Response:
+        kind: Kind = "identify" if operation_id == "identify" else "voiceprint"
+        url = str(body["url"])
+        # The API cannot load media never uploaded, or uploaded more than retention_seconds ago (removed
+        # within 48 h upstream; the sandbox keeps it retention_seconds). An entry set by hand counts as fresh.
+        uploaded = self._uploaded_at.get(url, self._now)
+        unreadable = url.startswith("media://") and (url not in self.uploads or self._expired(uploaded))
+        stamp = self._stamp()
+        job = _Job(
+            kind=kind,
+            job_id=str(uuid.uuid4()),
+            seq=0,
+            created_at=stamp,
+            updated_at=stamp,
+            request=body,
+            pending_polls=max(0, self.pending_polls),
+            outcome="failed" if unreadable else self.outcome,
+            output=None,
+            error=_FAILURE if unreadable else None,
+        )
+        self._add(job)
+        return _ok(200, {"jobId": job.job_id, "status": job.status})
+
+    def _output(self, job: _Job) -> Mapping[str, Any]:
+        if not job.request:  # added with add_job: no request to answer, the kind's default as make_job's
+            return _default_output(job.kind)
+        factory = self.identify_output if job.kind == "identify" else self.voiceprint_output
+        if callable(factory):
+            return factory(job.request)
+        if factory is not None:
+            return factory
+        if job.kind == "voiceprint":
+            return make_voiceprint_output(make_voiceprint(str(job.request.get("url", job.job_id))))
+        labels = [voiceprint["label"] for voiceprint in job.request.get("voiceprints", [])]
+        # numSpeakers is the exact number of diarized speakers: those beyond the voiceprints match none.
+        # A JSON number (2.0 is the integer 2 to the contract's schema, and the API types it `number`).
+        speakers = int(job.request.get("numSpeakers") or len(labels))
+        output = make_identify_output(
+            labels[:speakers],
+            unmatched=max(0, speakers - len(labels)),
+            confidence=bool(job.request.get("confidence")),
+            exclusive=bool(job.request.get("exclusive")),
+            turn_level_confidence=bool(job.request.get("turnLevelConfidence")),
+        )
+        return _unmatched_below((job.request.get("matching") or {}).get("threshold"), output)
+
+    def _purge(self) -> None:
+        """Forget jobs finished more than ``retention_seconds`` ago, and expired presigned URLs."""
+        for job_id in [i for i, job in self._jobs.items() if job.ended is not None and self._expired(job.ended)]:
+            del self._jobs[job_id]
+        for url in [u for u, (_, expires) in self._presigned.items() if self._now >= expires + self.retention_seconds]:
+            del self._presigned[url]  # kept a while past expiry, to answer 403 rather than 404
+
+    def _expired(self, ended: float) -> bool:
+        return self._now >= ended + self.retention_seconds
+
+    def _advance(self, job: _Job) -> None:
+        """One observation of *job* (a poll, or a listing that reads it): it moves one step towards its outcome."""
+        if job.status in _TERMINAL:
+            return
+        job.polls += 1
+        status = "running" if job.polls <= job.pending_polls else job.outcome
+        if status != job.status:
+            job.status = status
+            job.updated_at = self._stamp()
+        if status in _TERMINAL:
+            job.ended = self._now
+            if status == "succeeded" and job.output is None:
+                job.output = self._output(job)
+            elif status == "failed" and job.output is None:
+                job.output = {"error": job.error or self.failure_message}
+
+    def _poll(self, job_id: str) -> httpx.Response:
+        self._purge()
+        job = self._jobs.get(job_id)
+        if job is None:
+            message = "Job not found: it does not exist, or its results were deleted after the retention period"
+            return _error(404, message)
+        self._advance(job)
+        body: dict[str, Any] = {
+            "jobId": job.job_id,
+            "status": job.status,
+            "createdAt": job.created_at,
+            "updatedAt": job.updated_at,
+        }
+        if job.output is not None:
+            body["output"] = dict(job.output)
+        elif job.status == "failed":
+            body["output"] = {"error": self.failure_message}
+        return _ok(200, body)
+
+    def _list(self, params: httpx.QueryParams) -> httpx.Response:
+        from .sandbox._validation import query_errors  # the sandbox's reading of the contract's query schema
+
+        values, problems = query_errors("getJobsByTeamV2", params)
+        if problems:
+            return _bad_request(problems)
+        limit, status = int(values.get("limit", PAGE_SIZE_DEFAULT)), values.get("status")
+        before = None
+        if "cursor" in values:
+            # A position in submission order, applied before the status filter (as the sandbox's
+            # cursor), so a job changing status between two pages does not break the listing.
+            before = uuid.UUID(values["cursor"]).int  # a valid uuid: query_errors checked its format
+            if before & ~_SEQ_MASK != self._cursor_base:
+                return _bad_request(
+                    [{"field": "cursor", "message": "Unknown cursor: pass the nextCursor of a previous page"}]
+                )
+            before &= _SEQ_MASK
+        self._purge()
+        page: list[_Job] = []
+        cursor = None
+        for job in sorted(self._jobs.values(), key=lambda job: job.seq, reverse=True):
+            if before is not None and job.seq >= before:
+                continue
+            self._advance(job)  # a listing shows progress, as polls do
+            if status is not None and job.status != status:
+                continue
+            if len(page) == limit:
+                cursor = str(uuid.UUID(int=self._cursor_base | page[-1].seq))
+                break
+            page.append(job)
+        items = [{"id": job.job_id, "status": job.status, "createdAt": job.created_at} for job in page]
+        return _ok(200, {"items": items, "nextCursor": cursor})
