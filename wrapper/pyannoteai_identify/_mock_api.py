@@ -34,7 +34,6 @@ from ._mock_builders import (
     Kind,
     _check_count,
     _default_output,
-    _now,
     make_delivery,
     make_identify_output,
     make_job,
@@ -43,6 +42,7 @@ from ._mock_builders import (
     signed_delivery,
 )
 from ._mock_check import _cut
+from ._mock_clock import _VirtualClock
 from ._mock_extra import _need
 from ._mock_requests import _REPR_BODY, RecordedRequest, _RecordedHeaders
 from ._mock_responses import _RATE_LIMIT, _api_error, _bad_request, _error, _ok
@@ -123,7 +123,7 @@ _BodyFactory: TypeAlias = Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapp
 
 
 @dataclass(eq=False)
-class MockAPI:
+class MockAPI(_VirtualClock):
     """A stand-in for the pyannoteAI API that answers every operation of openapi.yaml.
 
     ``handle(request)`` is a pure ``httpx.Request`` → ``httpx.Response`` function; the
@@ -262,49 +262,6 @@ class MockAPI:
         object.__setattr__(self, "_lock", threading.RLock())
 
     # clients
-
-    def _clock(self) -> float:
-        """The calling thread's (or task's) virtual time: its last wake-up, or the last advance()."""
-        return max(self._own.get(self._floor), self._floor)
-
-    def _wall_clock(self) -> float:
-        """The Unix time on the caller's virtual clock, as the mock stamps ``createdAt`` and ``X-RateLimit-Reset``."""
-        return self._wall + self._clock()
-
-    def _sleep(self, seconds: float) -> None:
-        """Move the caller's virtual clock by *seconds*, and the mock's to it if that is later: the
-        sleeps of concurrent callers overlap, they do not add up."""
-        with self._lock:
-            self.sleeps.append(seconds)
-            wake = self._clock() + seconds
-            self._own.set(wake)
-            self._now = max(self._now, wake)
-
-    async def _async_sleep(self, seconds: float) -> None:
-        import anyio.lowlevel  # httpx's own dependency; imported late to keep the plugin's import cheap
-
-        self._sleep(seconds)
-        # A real sleep yields to the event loop: so does this one, or other tasks starve and a
-        # cancelled wait polls on until its job ends.
-        await anyio.lowlevel.checkpoint()
-
-    def advance(self, seconds: float) -> None:
-        """Move the mock's virtual clock forward without waiting: finished jobs and presigned URLs expire.
-
-        Every caller's clock reads the mock's then, however far behind it was. The clients on the
-        mock's clock (see the class's docstring) move the clock too, by each delay they sleep (a
-        caller's own clock; the mock's only as far as the latest of them, see the class's docstring).
-        """
-        step = real(seconds)
-        if step is None or not step >= 0:
-            raise ValueError(f"seconds={seconds!r}: must be a number of seconds >= 0")
-        with self._lock:
-            self._now += step
-            self._floor = self._now
-
-    def _stamp(self) -> str:
-        """The current time on the virtual clock, as the API writes ``createdAt``."""
-        return _now(self._wall + self._now)
 
     def client(self, **kwargs: Unpack[ClientOptions]) -> Client:
         """A ``Client`` for this mock whose waits take no real time (keyword arguments go to ``Client``,
