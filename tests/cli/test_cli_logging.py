@@ -233,12 +233,12 @@ def test_a_record_is_one_line_whatever_its_message_or_exception_holds(capsys: py
     """A message with a line break (an API's error text) and a record with an exception stay one
     record: the lines they add are indented, the exception is its type and message (its traceback
     with --debug); another library's record names its logger; the SDK's advice is said in options."""
+    from pyannoteai_identify._cli_errors import for_the_command_line
     from pyannoteai_identify._config import BASE_URL_SOURCES
-    from pyannoteai_identify.cli import _for_the_command_line
 
     library = logging.getLogger("pyannoteai_identify.webhooks")
     capsys.readouterr()
-    with command_logging(2, words=_for_the_command_line):
+    with command_logging(2, words=for_the_command_line):
         library.warning("refused a delivery: %s", "bad\nwarning: forged line")
         try:
             raise ValueError("boom")

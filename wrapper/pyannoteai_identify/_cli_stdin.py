@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, TypeAlias
 
 from . import errors
+from ._cli_errors import CLIError
 from ._upload import CHUNK_SIZE, media_url_for
 from ._validation import AudioSource, CheckedAudio
 
@@ -38,9 +39,7 @@ __all__ = [
 
 
 def _usage_error(message: str) -> Exception:
-    """The command line's one-line usage error (exit 2); imported here, not at the top: cli imports this module."""
-    from .cli import CLIError
-
+    """The command line's one-line usage error (exit 2)."""
     return CLIError(message)
 
 

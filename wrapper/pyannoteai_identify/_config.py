@@ -14,12 +14,12 @@ from ._redact import hide_secrets
 from .errors import ConfigurationError, _short_repr
 
 API_KEY_ENV = "PYANNOTEAI_API_KEY"
-#: Where the key comes from, as messages say it (the command line says it its own way: cli.py).
+#: Where the key comes from, as messages say it (the command line says it its own way: _cli_errors.py).
 KEY_SOURCES = f"argument api_key or {API_KEY_ENV}"
-#: How a message tells a Python caller to give a key (cli.py says it for the command line).
+#: How a message tells a Python caller to give a key (_cli_errors.py says it for the command line).
 PASS_A_KEY = f"pass api_key=... or set the {API_KEY_ENV} environment variable"
 BASE_URL_ENV = "PYANNOTEAI_BASE_URL"
-#: Where the base URL comes from, as messages say it (cli.py says it for the command line).
+#: Where the base URL comes from, as messages say it (_cli_errors.py says it for the command line).
 BASE_URL_SOURCES = f"argument base_url or {BASE_URL_ENV}"
 WEBHOOK_SECRET_ENV = "PYANNOTEAI_WEBHOOK_SECRET"
 DEFAULT_BASE_URL = "https://api.pyannote.ai"

@@ -99,7 +99,8 @@ def run_demo(
         api_key, timeout, max_retries: the client's settings with *real*, as the command line's
             global options give them (the key defaults to ``PYANNOTEAI_API_KEY``).
     """
-    from .cli import CLIError, render_table
+    from ._cli_errors import CLIError
+    from .cli import render_table
 
     started = time.perf_counter()
     key_set = bool(os.environ.get(API_KEY_ENV, "").strip())

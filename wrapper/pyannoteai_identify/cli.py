@@ -17,17 +17,40 @@ import math
 import os
 import re
 import shlex
-import signal
 import sys
-import threading
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import IO, Any, overload
 
 from . import _validation, errors
 from ._atomic import write_atomic
+from ._cli_errors import (
+    API_ERROR,
+    BROKEN_PIPE,
+    CONNECTION,
+    EXIT_CODES,
+    FAILED,
+    INTERRUPTED,
+    NOT_WRITTEN,
+    OK,
+    TERMINATED,
+    TIMEOUT,
+    USAGE,
+    CLIError,
+    EnrollmentTimeoutError,
+    ResultNotWrittenError,
+    error_message,
+    exit_code,
+    for_the_command_line,
+    missing_extra,
+    options_named,
+    resume_hint,
+    shown_argument,
+    sigterm_as_interrupt,
+    stopped,
+)
 from ._cli_logging import VERBOSE_HELP, command_logging
 from ._cli_numbers import ASCII_DIGITS, number, number_of_seconds, whole_number
 from ._cli_stdin import (
@@ -45,15 +68,11 @@ from ._client import Client
 from ._config import (
     API_KEY_ENV,
     BASE_URL_ENV,
-    BASE_URL_SOURCES,
     DEFAULT_MAX_RETRIES,
-    KEY_SOURCES,
     MAX_REQUEST_TIMEOUT,
-    PASS_A_KEY,
     WEBHOOK_SECRET_ENV,
 )
-from ._core import LIST_JOBS
-from ._flows import ended_as, status_said
+from ._flows import ended_as
 from ._polling import PollSchedule
 from ._upload import check_identify_duration, check_voiceprint_duration
 from ._validation import (
@@ -78,31 +97,28 @@ from ._validation import (
 from ._version import __version__
 from .results import IdentifyResult, Job, JobStatus, Result, VoiceprintResult
 
-OK, FAILED, USAGE, API_ERROR, CONNECTION, TIMEOUT, NOT_WRITTEN = 0, 1, 2, 3, 4, 5, 6
-INTERRUPTED, BROKEN_PIPE, TERMINATED = 130, 141, 143
-EXIT_CODES = {
-    OK: "success",
-    FAILED: "the job failed, was canceled or expired, or its id is unknown; or a webhook failed verification",
-    USAGE: "bad arguments or input (nothing was uploaded or billed)",
-    API_ERROR: "the API refused the request (authentication, payment, rate limit, server error)",
-    CONNECTION: "the API could not be reached",
-    TIMEOUT: "the job has not finished: still running at the --wait-timeout deadline, or no result yet for "
-    "`job ID --format table|rttm` (resume with `job ID --wait`); for batch, inputs still running at --deadline "
-    "and none failed (run the same command again)",
-    NOT_WRITTEN: "the job exists but its result (with --no-wait, its id) could not be written (a full disk); "
-    "the message names the job and how to fetch its result, without submitting (and paying for) it again",
-    INTERRUPTED: "interrupted",
-    BROKEN_PIPE: "the reader of standard output went away (a pipe such as `| head`), as for SIGPIPE",
-    TERMINATED: "terminated by SIGTERM (a CI cancellation, `timeout`); the message names the submitted job",
-}
-
-
-class CLIError(Exception):
-    """A usage problem to report in one line with exit code 2."""
-
-
-class ResultNotWrittenError(Exception):
-    """A job's result could not be written (exit code 6): the job exists, and was billed."""
+__all__ = [
+    "API_ERROR",
+    "BROKEN_PIPE",
+    "CONNECTION",
+    "EXIT_CODES",
+    "FAILED",
+    "INTERRUPTED",
+    "NOT_WRITTEN",
+    "OK",
+    "TERMINATED",
+    "TIMEOUT",
+    "USAGE",
+    "CLIError",
+    "EnrollmentTimeoutError",
+    "ResultNotWrittenError",
+    "build_parser",
+    "enroll_voiceprints",
+    "enrolled_voiceprint",
+    "error_message",
+    "main",
+    "read_voiceprint_sources",
+]
 
 
 def fetch_command(
@@ -441,19 +457,6 @@ JOB_OPTIONS = {
 }
 
 
-@contextlib.contextmanager
-def options_named(names: Mapping[str, str]) -> Iterator[None]:
-    """Name the command-line option in a ValidationError of an SDK call the command made: the user
-    typed ``--limit -1`` and knows no parameter ``max_items``. *names* maps SDK field to option."""
-    try:
-        yield
-    except errors.ValidationError as error:
-        option = names.get(error.field)
-        if option is None:
-            raise
-        raise errors.ValidationError(option, error.value, error.rule, shown=error.shown) from error
-
-
 def interactive(args: argparse.Namespace) -> bool:
     """Whether to draw progress: not --quiet, stderr is a terminal, and rich is installed."""
     return not args.quiet and sys.stderr.isatty() and has_rich()
@@ -660,17 +663,6 @@ def check_job_options(args: argparse.Namespace) -> Matching | None:
     return matching
 
 
-class EnrollmentTimeoutError(errors.WaitTimeoutError):
-    """The voiceprint job of *label* was still running at --wait-timeout, inside identify: the identify
-    job was never submitted, so `job ID --wait` of the voiceprint job would not give its result."""
-
-    def __init__(self, label: str, error: errors.WaitTimeoutError) -> None:
-        self.label = label
-        super().__init__(
-            str(error), job_id=error.job_id, last_status=error.last_status, polls_failing=error.polls_failing
-        )
-
-
 def enroll_voiceprints(
     args: argparse.Namespace, client: Client, sources: Sequence[tuple[str, Source]], interactive: bool
 ) -> dict[str, str]:
@@ -745,11 +737,6 @@ def keep_voiceprints_hint(enrolled: Sequence[tuple[str, str]]) -> str:
     )
 
 
-def _resume_hint(job_id: str, command: str | None = None) -> str:
-    """How to take up the wait for *job_id*: *command* (the result as it was asked for), or a bare wait."""
-    return f"resume with: {command or f'pyannoteai-identify job {job_id} --wait'}"
-
-
 def announce_submitted(args: argparse.Namespace, job: Job[Any], what: str = "job", resume: str | None = None) -> None:
     """Say on stderr that *job* was submitted (it is billed: its id must not be lost if writing the result
     fails later), and remember it, with *resume*, the command that gives its result as asked, for the
@@ -761,7 +748,7 @@ def announce_submitted(args: argparse.Namespace, job: Job[Any], what: str = "job
 
 def remember_resume(args: argparse.Namespace, job_id: str, what: str, resume: str | None) -> None:
     """Keep *resume* for *job_id* (a wait timeout's message) and say it if Ctrl-C comes."""
-    args.pending = f"{what} keeps running: {_resume_hint(job_id, resume)}"
+    args.pending = f"{what} keeps running: {resume_hint(job_id, resume)}"
     if resume is not None:
         args.resume = {**getattr(args, "resume", {}), job_id: resume}
 
@@ -1221,73 +1208,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def exit_code(error: BaseException) -> int:
-    """The documented exit code for *error* (2 usage, 3 API, 4 connection, 5 timeout, 6 result not
-    written, 1 otherwise)."""
-    if isinstance(error, errors.ValidationError | errors.ConfigurationError | CLIError):
-        return USAGE
-    if isinstance(error, ResultNotWrittenError):
-        return NOT_WRITTEN
-    if isinstance(error, errors.JobError | errors.WebhookVerificationError):
-        return FAILED
-    if isinstance(error, errors.WaitTimeoutError):
-        return TIMEOUT
-    if isinstance(error, errors.APIConnectionError):
-        return CONNECTION
-    if isinstance(error, errors.APIError):
-        return API_ERROR
-    return FAILED
-
-
-def error_message(error: BaseException, resume: Mapping[str, str] | None = None) -> str:
-    """The one line that reports *error*, its notes after it (where an uploaded audio is, that a job
-    may exist); a wait timeout says how to resume from the command line (*resume*: the command of
-    each job id, that gives its result as it was asked for)."""
-    if isinstance(error, EnrollmentTimeoutError):
-        return _for_the_command_line(
-            f"the voiceprint enrollment of {error.label} did not finish by the --wait-timeout deadline "
-            f"(voiceprint job {error.job_id} {timeout_state(error, still=False)}); nothing was identified yet"
-        )
-    if isinstance(error, errors.WaitTimeoutError):
-        hint = _resume_hint(error.job_id, (resume or {}).get(error.job_id))
-        return _for_the_command_line(
-            f"job {error.job_id} {timeout_state(error)} at the --wait-timeout deadline; {hint}"
-        )
-    notes: list[str] = getattr(error, "__notes__", [])
-    *parts, last = [_for_the_command_line(text) for text in (str(error), *notes)]
-    return "; ".join([*map(_without_a_closing_period, parts), last])
-
-
-def timeout_state(error: errors.WaitTimeoutError, *, still: bool = True) -> str:
-    """What a wait timeout says of its job: "is still running", or "has no known status (3 polls in
-    a row failed, …)" when no answer was read or every poll since the last answer failed."""
-    state = status_said(error.last_status, still=still)
-    return f"{state} ({error.polls_failing})" if error.polls_failing else state
-
-
-#: What the SDK's messages tell a Python caller to do, and what a command-line user does instead.
-_COMMAND_LINE_WORDS = (
-    (PASS_A_KEY, f"set the {API_KEY_ENV} environment variable or pass --api-key"),
-    (KEY_SOURCES, f"{API_KEY_ENV} or --api-key"),
-    (BASE_URL_SOURCES, f"{BASE_URL_ENV} or --base-url"),
-    (LIST_JOBS, "`pyannoteai-identify jobs`"),
-)
-
-
-def _for_the_command_line(text: str) -> str:
-    """*text* with the SDK's advice to a Python caller (``api_key=...``, ``client.jobs()``) said as a
-    command-line user acts on it. The SDK's messages use the constants above, so a test of each
-    pair (tests/cli/test_cli_errors.py) fails if one is spelled by hand."""
-    for python, command_line in _COMMAND_LINE_WORDS:
-        text = text.replace(python, command_line)
-    return text
-
-
-def _without_a_closing_period(sentence: str) -> str:
-    """*sentence* without its one closing period, to go before a "; " (an ellipsis stays)."""
-    return sentence[:-1] if sentence.endswith(".") and not sentence.endswith("..") else sentence
-
-
 def silence_stdout() -> None:
     """Point standard output at /dev/null after a broken pipe, as the Python docs advise (signal module,
     "Note on SIGPIPE"): the interpreter's last flush of what is still buffered then cannot fail again."""
@@ -1298,57 +1218,6 @@ def silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, fd)
     os.close(devnull)
-
-
-# What the `cli` extra brings: a command reaching one of them without it gets one line, not a traceback.
-_EXTRA_MODULES = frozenset({"rich", "starlette", "uvicorn", "jsonschema"})
-
-
-def _missing_extra(error: ModuleNotFoundError) -> CLIError | None:
-    """The usage error for an optional dependency that is not installed; None for any other missing module."""
-    module = (error.name or "").partition(".")[0]
-    if module not in _EXTRA_MODULES:
-        return None
-    return CLIError(f"this command needs {module}, from the cli extra: pip install 'pyannoteai-identify[cli]'")
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (a CI cancellation, ``timeout``), raised where the command is, so that it ends as
-    Ctrl-C does: naming the billed job it waited for, with exit 143 (128 + SIGTERM)."""
-
-
-def stopped(interrupt: KeyboardInterrupt) -> tuple[str, int]:
-    """How a stop by *interrupt* is said, and its exit code: Ctrl-C (130) or SIGTERM (143)."""
-    return ("terminated", TERMINATED) if isinstance(interrupt, Terminated) else ("interrupted", INTERRUPTED)
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """While a command runs, SIGTERM raises :class:`Terminated`: only in the main thread, and only
-    where SIGTERM has its default handler (a program that runs ``main`` keeps its own)."""
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
-        yield
-        return
-
-    def terminated(signum: int, frame: object) -> None:
-        raise Terminated
-
-    previous = signal.signal(signal.SIGTERM, terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def shown_argument(argument: str) -> str:
-    """*argument* as a usage error may echo it: an option, a path or a URL as it is, and any other
-    long value by its length, as it may be the secret after a mistyped option (``--api-kye KEY``)."""
-    option, equals, value = argument.partition("=")
-    if argument.startswith("-") and equals:  # --api-kye=KEY
-        return f"{option}={shown_argument(value)}"
-    if argument.startswith("-") or len(argument) < 16 or any(mark in argument for mark in "/\\.:"):
-        return argument
-    return f"<a value of {len(argument)} characters, not shown>"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1371,7 +1240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # `sandbox` stops on SIGTERM by itself (exit 0), as a server does, and logs each request itself.
             if not passes_through:
                 running.enter_context(sigterm_as_interrupt())
-                running.enter_context(command_logging(args.verbose, tracebacks=args.debug, words=_for_the_command_line))
+                running.enter_context(command_logging(args.verbose, tracebacks=args.debug, words=for_the_command_line))
             code: int = args.func(args)
         if sys.stdout is not None:
             sys.stdout.flush()  # a reader that went away shows here, not as a traceback at interpreter exit
@@ -1391,7 +1260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         silence_stdout()
         return BROKEN_PIPE
     except ModuleNotFoundError as error:
-        missing = _missing_extra(error)
+        missing = missing_extra(error)
         if missing is None:
             raise
         print(f"error: {missing}", file=sys.stderr)

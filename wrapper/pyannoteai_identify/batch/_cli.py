@@ -24,12 +24,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .. import errors
-from .._cli_logging import VERBOSE_HELP, command_logging
-from .._cli_numbers import whole_number
-from .._client import Client
-from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, WEBHOOK_SECRET_ENV
-from .._validation import Matching, ascii_int
-from ..cli import (
+from .._cli_errors import (
     API_ERROR,
     BROKEN_PIPE,
     FAILED,
@@ -37,28 +32,35 @@ from ..cli import (
     TIMEOUT,
     USAGE,
     CLIError,
-    _for_the_command_line,
+    error_message,
+    exit_code,
+    for_the_command_line,
+    options_named,
+    shown_argument,
+    stopped,
+    timeout_state,
+)
+from .._cli_logging import VERBOSE_HELP, command_logging
+from .._cli_numbers import whole_number
+from .._client import Client
+from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, WEBHOOK_SECRET_ENV
+from .._validation import Matching, ascii_int
+from ..cli import (
     add_job_options,
     announce_enrollment,
     check_job_options,
     check_voiceprint_sources,
     enrolled_voiceprint,
-    error_message,
-    exit_code,
     has_rich,
     interactive,
-    options_named,
     parse_voiceprint_arg,
     positive_seconds,
     read_voiceprint_sources,
     retry_count,
     rich_console,
     seconds_up_to_a_day,
-    shown_argument,
     silence_stdout,
-    stopped,
     submit_enrollment,
-    timeout_state,
     warn_if_secret_in_argv,
 )
 from ._api import check_writable, discover_inputs, identify_batch
@@ -471,5 +473,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if passed:  # as the main command says it: the value after a mistyped --api-key may be the key
         parser.error(f"unrecognized arguments: {' '.join(map(shown_argument, passed))}")
     # Run by the top-level command, run() is inside that command's own command_logging.
-    with command_logging(args.verbose, tracebacks=args.debug, words=_for_the_command_line):
+    with command_logging(args.verbose, tracebacks=args.debug, words=for_the_command_line):
         return run(args)
