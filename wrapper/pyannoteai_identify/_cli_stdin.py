@@ -22,6 +22,7 @@ from typing import IO, TypeAlias
 
 from . import errors
 from ._cli_errors import CLIError
+from ._cli_output import is_terminal
 from ._upload import CHUNK_SIZE, media_url_for
 from ._validation import AudioSource, CheckedAudio
 
@@ -104,9 +105,7 @@ class StdinAudio:
         buffer: IO[bytes] | None = getattr(stream, "buffer", None) if stream is not None else None
         if stream is None or buffer is None:
             raise _usage_error(f"{where}: standard input is closed; pipe or redirect the audio in")
-        from .cli import _is_terminal  # here, not at the top: cli imports this module
-
-        if _is_terminal(stream):
+        if is_terminal(stream):
             raise _usage_error(
                 f"{where} is a terminal: pipe or redirect the audio in "
                 "(`curl -s URL | pyannoteai-identify identify - ...`, or `... identify - < call.wav`)"

@@ -100,7 +100,7 @@ def run_demo(
             global options give them (the key defaults to ``PYANNOTEAI_API_KEY``).
     """
     from ._cli_errors import CLIError
-    from .cli import render_table
+    from ._cli_output import render_table
 
     started = time.perf_counter()
     key_set = bool(os.environ.get(API_KEY_ENV, "").strip())

@@ -8,10 +8,7 @@ The rich output needs the ``cli`` extra; without it the command says how to inst
 from __future__ import annotations
 
 import argparse
-import codecs
 import contextlib
-import errno
-import io
 import json
 import math
 import os
@@ -19,10 +16,10 @@ import re
 import shlex
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import IO, Any, overload
+from typing import Any, overload
 
 from . import _validation, errors
 from ._atomic import write_atomic
@@ -53,6 +50,19 @@ from ._cli_errors import (
 )
 from ._cli_logging import VERBOSE_HELP, command_logging
 from ._cli_numbers import ASCII_DIGITS, number, number_of_seconds, whole_number
+from ._cli_output import (
+    check_output,
+    fetch_command,
+    interactive,
+    require_tables,
+    rich_console,
+    silence_stdout,
+    status_spinner,
+    upload_progress,
+    write_job_result,
+    write_text,
+    writing_result_of,
+)
 from ._cli_stdin import (
     STDIN,
     STDIN_HELP,
@@ -95,7 +105,7 @@ from ._validation import (
     check_webhook,
 )
 from ._version import __version__
-from .results import IdentifyResult, Job, JobStatus, Result, VoiceprintResult
+from .results import Job, JobStatus, Result, VoiceprintResult
 
 __all__ = [
     "API_ERROR",
@@ -119,130 +129,6 @@ __all__ = [
     "main",
     "read_voiceprint_sources",
 ]
-
-
-def fetch_command(
-    job_id: str, fmt: str = "json", file_id: str | None = None, output: str | None = None, *, wait: bool = True
-) -> str:
-    """The command that prints a finished job's result as *fmt* (RTTM lines under *file_id*), to
-    *output*; without *wait*, the job as the API reports it."""
-    words = ["pyannoteai-identify", "job", job_id, *(["--wait"] if wait else []), "--format", fmt]
-    if fmt == "rttm" and file_id is not None and file_id != job_id:
-        words.append(f"--file-id={file_id}")
-    if output is not None and output != "-":
-        words.append(f"--output={output}")  # one word: a name that starts with '-' stays a value
-    return shlex.join(words)
-
-
-@contextlib.contextmanager
-def writing_result_of(
-    job_id: str, output: str | None, fetch: str | None = None, *, state: str = "succeeded", what: str = "its result"
-) -> Iterator[None]:
-    """Write *what* of a job (in *state*) inside this block. A write that fails (a full disk, a
-    quota) names the job and *fetch*, the command that gets its result again, so that a script does
-    not submit it again and pay twice; standard output is flushed here, where its failure shows. A
-    reader that went away (``BrokenPipeError``) is left to its own quiet exit code. A file is written
-    with :func:`write_atomic`: a failed write leaves the previous file as it was."""
-    try:
-        yield
-        if output is None or output == "-":
-            sys.stdout.flush()
-    except BrokenPipeError:
-        raise
-    except (OSError, UnicodeEncodeError) as error:  # a full disk; a text with no UTF-8 bytes
-        if output is None or output == "-":
-            # What the failed flush left in the buffer would fail again at exit, and make it 120.
-            silence_stdout()
-        raise ResultNotWrittenError(
-            f"job {job_id} {state}, but writing {what} failed ({error}); fetch its result with: "
-            f"{fetch or fetch_command(job_id)}"
-        ) from error
-
-
-def has_rich() -> bool:
-    """Whether rich (the ``cli`` extra) is installed: tables need it, progress is drawn only with it."""
-    try:
-        import rich  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def require_tables(fmt: str) -> None:
-    """Refuse ``--format table`` without rich *before* anything is sent: a billed job's result is not lost."""
-    if fmt == "table" and not has_rich():
-        raise CLIError(
-            "--format table needs the cli extra: pip install 'pyannoteai-identify[cli]' (or use --format json)"
-        )
-
-
-def rich_console(stream: IO[str] | None = None) -> Any:
-    """A rich console on *stream* (default: standard output) whose broken pipe raises BrokenPipeError.
-
-    rich's own answer to a reader that went away is ``SystemExit(1)``, which would look like a failed
-    job; ``main`` turns BrokenPipeError into the quiet exit 141 instead, for tables and text alike.
-    """
-    try:
-        from rich.console import Console
-    except ImportError:
-        raise CLIError("the command line needs the cli extra: pip install 'pyannoteai-identify[cli]'") from None
-
-    class _PipeConsole(Console):
-        def on_broken_pipe(self) -> None:
-            self.quiet = True  # nothing more is written to a pipe nobody reads
-            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
-
-    target = stream or _text_stdout()
-    # To a pipe or a file, a table is as wide as its data (rich would cut it to 80 columns).
-    width = None if _is_terminal(target) else _DATA_WIDTH
-    return _PipeConsole(file=target, highlight=False, soft_wrap=True, width=width)
-
-
-#: The width of a table that goes to a pipe or a file: wide enough for any row, never cut.
-_DATA_WIDTH = 10_000
-
-
-def _is_terminal(stream: IO[str]) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):  # no isatty, or closed
-        return False
-
-
-class _Utf8Stdout:
-    """Standard output whose own encoding (ASCII under ``LC_ALL=C``, Latin-1) cannot hold every label:
-    text goes to its bytes in UTF-8, as RTTM files and ``jq`` write, instead of a traceback after
-    the job was billed."""
-
-    encoding = "utf-8"
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        self._stream.flush()  # what was written through the stream itself goes first
-        self._stream.buffer.write(text.encode("utf-8"))
-        return len(text)
-
-    def flush(self) -> None:
-        self._stream.buffer.flush()
-
-    def isatty(self) -> bool:
-        return _is_terminal(self._stream)
-
-    def fileno(self) -> int:
-        return int(self._stream.fileno())
-
-
-def _text_stdout() -> Any:
-    """Standard output for a result: itself, or a UTF-8 writer to its bytes when its encoding is not UTF-8."""
-    stream = sys.stdout
-    encoding = getattr(stream, "encoding", None) or "utf-8"
-    try:
-        utf8 = codecs.lookup(encoding).name == "utf-8"
-    except LookupError:
-        utf8 = False
-    return stream if utf8 or not hasattr(stream, "buffer") else _Utf8Stdout(stream)
 
 
 def warn_if_secret_in_argv(option: str, value: str | None, variable: str) -> None:
@@ -300,136 +186,6 @@ def retry_count(text: str) -> int:
     return value
 
 
-# --- output -------------------------------------------------------------------------------------
-
-
-def _fmt_time(seconds: float) -> str:
-    minutes, secs = divmod(seconds, 60.0)
-    hours, minutes = divmod(int(minutes), 60)
-    return f"{hours}:{minutes:02d}:{secs:06.3f}" if hours else f"{minutes:d}:{secs:06.3f}"
-
-
-def render_table(result: Result, console: Any, title: str = "Who spoke when") -> None:
-    """Print turns and per-speaker talk time as rich tables."""
-    from rich.table import Table
-    from rich.text import Text  # a label is data: "[red]" or "[/b]" in it is not markup
-
-    if isinstance(result, VoiceprintResult):
-        console.print(result.voiceprint)
-        return
-    table = Table(title=title)
-    for column in ("start", "end", "speaker"):
-        table.add_column(column, justify="right" if column != "speaker" else "left")
-    if isinstance(result, IdentifyResult):
-        table.add_column("diarization speaker")
-        for turn in result.identification:
-            label = turn.match if turn.match is not None else "(no match)"
-            table.add_row(_fmt_time(turn.start), _fmt_time(turn.end), Text(label), Text(turn.diarization_speaker))
-    else:
-        for segment in result.diarization:
-            table.add_row(_fmt_time(segment.start), _fmt_time(segment.end), Text(segment.speaker))
-    console.print(table)
-    totals = Table(title="Talk time")
-    totals.add_column("speaker")
-    totals.add_column("seconds", justify="right")
-    for label, seconds in result.talk_time().items():
-        totals.add_row(Text(label), f"{seconds:.1f}")
-    console.print(totals)
-    if result.warning:
-        console.print(Text.assemble(("warning:", "yellow"), f" {result.warning}"))
-
-
-def _write_result(result: Result, fmt: str, output: str | None, file_id: str) -> None:
-    if fmt == "table":
-        if output is None or output == "-":
-            render_table(result, rich_console())
-            return
-        table = io.StringIO()
-        render_table(result, rich_console(table))
-        write_atomic(output, table.getvalue())
-        return
-    if fmt == "rttm":
-        if isinstance(result, VoiceprintResult):
-            raise CLIError("--format rttm needs a diarization or identify result")
-        text = result.to_rttm(file_id)
-    else:
-        text = result.to_json(indent=2) + "\n"
-    _write_text(text, output)
-
-
-def _write_job_result(job_id: str, result: Result, fmt: str, output: str | None, file_id: str) -> None:
-    """:func:`_write_result` of a job that exists: a failed write names the command that fetches it again."""
-    with writing_result_of(job_id, output, fetch_command(job_id, fmt, file_id, output)):
-        _write_result(result, fmt, output, file_id)
-
-
-def _write_text(text: str, output: str | None) -> None:
-    """*text* to standard output, or to the file *output* (``-`` is standard output)."""
-    if output is None or output == "-":
-        _text_stdout().write(text)
-    else:
-        write_atomic(output, text)
-
-
-@contextlib.contextmanager
-def _progress(enabled: bool, description: str) -> Iterator[Callable[[int, int | None], None] | None]:
-    """A rich progress bar for an upload, or nothing when output is not a terminal."""
-    if not enabled:
-        yield None
-        return
-    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        console=rich_console(sys.stderr),
-        transient=True,
-    ) as progress:
-        task = progress.add_task(description, total=None)
-
-        def update(sent: int, total: int | None) -> None:
-            progress.update(task, completed=sent, total=total)
-
-        yield update
-
-
-@contextlib.contextmanager
-def _status_spinner(enabled: bool, job: Job[Any]) -> Iterator[Callable[[Job[Result]], object] | None]:
-    """A spinner showing the job's status while waiting, or nothing when output is not a terminal."""
-    if not enabled:
-        yield None
-        return
-    console = rich_console(sys.stderr)
-    with console.status(f"job {job.id}: {job.status}") as status:
-
-        def update(current: Job[Result]) -> None:
-            status.update(f"job {current.id}: {current.status}")
-
-        yield update
-
-
-def check_output(output: str | None) -> None:
-    """Refuse an output file that cannot be written, before a billed job runs and its result is lost."""
-    if output is None or output == "-":
-        return
-    path = Path(output)
-    if path.is_dir():
-        raise CLIError(f"-o {output}: is a folder; give a file name")
-    if not path.parent.is_dir():
-        raise CLIError(f"-o {output}: the folder {path.parent} does not exist")
-    existed = path.exists()
-    try:  # a read-only folder or mount: os.access cannot tell (root may write anywhere it says)
-        with path.open("a"):
-            pass
-    except OSError as error:
-        raise CLIError(f"-o {output}: cannot be written ({error.strerror or error})") from None
-    if not existed:  # only tried: the result is written once the job ends
-        # The file the try made: a dangling symlink's target, not the link, which `>` would keep.
-        Path(os.path.realpath(path)).unlink(missing_ok=True)
-
-
 def _is_local(audio: str) -> bool:
     """A path to upload, not a URL (a file named ``http-call.wav`` is local too)."""
     return "://" not in audio
@@ -455,11 +211,6 @@ JOB_OPTIONS = {
     "webhook": "--webhook",
     "model": "--model",
 }
-
-
-def interactive(args: argparse.Namespace) -> bool:
-    """Whether to draw progress: not --quiet, stderr is a terminal, and rich is installed."""
-    return not args.quiet and sys.stderr.isatty() and has_rich()
 
 
 # --- voiceprint arguments -----------------------------------------------------------------------
@@ -678,7 +429,7 @@ def enroll_voiceprints(
         if isinstance(source, str):
             voiceprints[label] = source
             continue
-        with _progress(interactive, f"uploading {source.name}") as progress:
+        with upload_progress(interactive, f"uploading {source.name}") as progress:
             job = submit_enrollment(client, label, source, progress)
         args.enrolled.append((label, job.id))
         args.pending = f"no identify job was submitted yet. {keep_voiceprints_hint(args.enrolled)}"
@@ -796,7 +547,7 @@ def _identify(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
         args.pending = "no identify job was submitted yet"
         voiceprints = enroll_voiceprints(args, client, sources, live)
         args.pending = None  # the identify job may or may not exist while it is being submitted
-        with _progress(live and _is_local(args.audio), f"uploading {name}") as progress:
+        with upload_progress(live and _is_local(args.audio), f"uploading {name}") as progress:
             job = client.identify(
                 audio,
                 voiceprints,
@@ -814,13 +565,13 @@ def _identify(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
         if args.no_wait:
             # The job's id is this command's output: it goes where -o says, as a result would.
             with writing_result_of(job.id, args.output, state="was submitted", what="its id"):
-                _write_text(f"{job.id}\n", args.output)
+                write_text(f"{job.id}\n", args.output)
             return OK
         file_id = _file_id(args.audio)
         announce_submitted(args, job, resume=fetch_command(job.id, args.format, file_id, args.output))
-        with _status_spinner(live, job) as on_status:
+        with status_spinner(live, job) as on_status:
             result = client.wait(job, timeout=args.wait_timeout, on_status=on_status)
-    _write_job_result(job.id, result, args.format, args.output, file_id)
+    write_job_result(job.id, result, args.format, args.output, file_id)
     return OK
 
 
@@ -842,12 +593,12 @@ def _voiceprint(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
         check_stdin_clip(stdin)
     audio, media_key = upload_source(stdin or args.audio)
     name = StdinAudio.name if stdin is not None else Path(args.audio).name
-    uploading = _progress(live and _is_local(args.audio), f"uploading {name}")
+    uploading = upload_progress(live and _is_local(args.audio), f"uploading {name}")
     with _client(args) as client:
         with uploading as progress:
             job = client.submit_voiceprint(audio, media_key=media_key, on_upload_progress=progress)
         announce_submitted(args, job, "voiceprint job", resume=fetch_command(job.id, "json", None, args.output))
-        with _status_spinner(live, job) as on_status:
+        with status_spinner(live, job) as on_status:
             voiceprint = client.wait(job, timeout=args.wait_timeout, on_status=on_status).voiceprint
     # `job ID --wait --format json` prints {"voiceprint": ...}, which --voiceprint reads as this output.
     with writing_result_of(job.id, args.output, fetch_command(job.id, "json", None, args.output)):
@@ -885,7 +636,7 @@ def cmd_job(args: argparse.Namespace) -> int:
             resume = fetch_command(args.job_id, args.format, file_id, args.output)
             remember_resume(args, args.job_id, f"job {args.job_id}", resume)
             result = client.wait(args.job_id, timeout=args.wait_timeout)
-            _write_job_result(args.job_id, result, args.format, args.output, file_id)
+            write_job_result(args.job_id, result, args.format, args.output, file_id)
             return OK
         try:
             job = client.get_job(args.job_id)
@@ -897,7 +648,7 @@ def cmd_job(args: argparse.Namespace) -> int:
     if args.format == "json":
         fetch = fetch_command(job.id, "json", wait=False)
         with writing_result_of(job.id, args.output, fetch, state=f"is {job.status}"):
-            _write_text(json.dumps(_job_document(job), indent=2) + "\n", args.output)
+            write_text(json.dumps(_job_document(job), indent=2) + "\n", args.output)
     if failed:
         print(f"error: {_ended_without_result(job)}", file=sys.stderr)
         return FAILED
@@ -908,7 +659,7 @@ def cmd_job(args: argparse.Namespace) -> int:
         wait = f"pyannoteai-identify job {job.id} --wait"
         print(f"job {job.id} is {job.status}: no result yet; wait with: {wait}", file=sys.stderr)
         return TIMEOUT
-    _write_job_result(job.id, job.output, args.format, args.output, args.file_id or args.job_id)
+    write_job_result(job.id, job.output, args.format, args.output, args.file_id or args.job_id)
     return OK
 
 
@@ -1206,18 +957,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.set_defaults(func=cmd_webhook_verify)
     return parser
-
-
-def silence_stdout() -> None:
-    """Point standard output at /dev/null after a broken pipe, as the Python docs advise (signal module,
-    "Note on SIGPIPE"): the interpreter's last flush of what is still buffered then cannot fail again."""
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # no real file behind it (closed, or a test's capture)
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, fd)
-    os.close(devnull)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -42,6 +42,12 @@ from .._cli_errors import (
 )
 from .._cli_logging import VERBOSE_HELP, command_logging
 from .._cli_numbers import whole_number
+from .._cli_output import (
+    has_rich,
+    interactive,
+    rich_console,
+    silence_stdout,
+)
 from .._client import Client
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, WEBHOOK_SECRET_ENV
 from .._validation import Matching, ascii_int
@@ -51,15 +57,11 @@ from ..cli import (
     check_job_options,
     check_voiceprint_sources,
     enrolled_voiceprint,
-    has_rich,
-    interactive,
     parse_voiceprint_arg,
     positive_seconds,
     read_voiceprint_sources,
     retry_count,
-    rich_console,
     seconds_up_to_a_day,
-    silence_stdout,
     submit_enrollment,
     warn_if_secret_in_argv,
 )
