@@ -552,14 +552,15 @@ def test_ctrl_c_just_after_the_enrollment_line_names_the_voiceprint_job(
     """The same race for an audio --voiceprint: `voiceprint job ID submitted (enrolling Alice)` was
     printed before the job was kept for the interrupt's message, so a signal sent on reading it said
     nothing of that billed voiceprint job."""
-    from pyannoteai_identify import cli
+    from pyannoteai_identify import _cli_voiceprints, cli
 
     def print_then_interrupted(*args: Any, **kwargs: Any) -> None:
         print(*args, **kwargs)
         if re.fullmatch(r"voiceprint job \S+ submitted \(enrolling Alice\)", " ".join(map(str, args))):
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "print", print_then_interrupted, raising=False)
+    # The enrollment's line is printed by _cli_voiceprints (announce_enrollment), not by cli itself.
+    monkeypatch.setattr(_cli_voiceprints, "print", print_then_interrupted, raising=False)
     run = run_cli(capsys, *FAST_POLL, "identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice_wav}")
 
     assert run.code == cli.INTERRUPTED
