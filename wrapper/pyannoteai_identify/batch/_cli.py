@@ -48,6 +48,12 @@ from .._cli_output import (
     rich_console,
     silence_stdout,
 )
+from .._cli_parser import (
+    add_job_options,
+    positive_seconds,
+    retry_count,
+    seconds_up_to_a_day,
+)
 from .._cli_voiceprints import (
     announce_enrollment,
     check_voiceprint_sources,
@@ -60,11 +66,7 @@ from .._client import Client
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, WEBHOOK_SECRET_ENV
 from .._validation import Matching, ascii_int
 from ..cli import (
-    add_job_options,
     check_job_options,
-    positive_seconds,
-    retry_count,
-    seconds_up_to_a_day,
     warn_if_secret_in_argv,
 )
 from ._api import check_writable, discover_inputs, identify_batch
