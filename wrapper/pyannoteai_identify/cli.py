@@ -3,6 +3,11 @@
 ``main(argv) -> int`` is the entry point (``[project.scripts]``), testable in-process. Errors are
 one clear line on stderr (``--debug`` shows the traceback); exit codes are listed in ``EXIT_CODES``.
 The rich output needs the ``cli`` extra; without it the command says how to install it.
+
+This module holds the commands and ``main``; the rest is beside it, one job each: ``_cli_errors``
+(exit codes, error messages, signals), ``_cli_output`` (writing results, tables, progress),
+``_cli_voiceprints`` (``--voiceprint`` sources, their checks, enrollment), ``_cli_parser`` (the
+parser and option types), ``_cli_stdin``, ``_cli_numbers`` and ``_cli_logging``.
 """
 
 from __future__ import annotations
@@ -533,8 +538,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     # Run as `python -m pyannoteai_identify.cli`, this file is `__main__`, a second copy of the module:
-    # the errors that other modules raise are the package module's classes (`from .cli import CLIError`),
-    # which this copy's main() would not catch. The package module's main() runs instead.
+    # the package module's main() runs instead, the one copy that the rest of the package imports
+    # (batch takes functions from it) and that a test's monkeypatch of `cli` reaches.
     from pyannoteai_identify.cli import main as _package_main
 
     raise SystemExit(_package_main())
