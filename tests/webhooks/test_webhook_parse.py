@@ -294,3 +294,15 @@ def test_as_job_of_a_canceled_delivery_with_only_a_warning_keeps_it_as_polling_d
     polled = parse_job(payload)
     assert polled.output is not None and polled.output.warning == "audio was cut"
     assert job.output is not None and job.output.warning == polled.output.warning
+
+
+@pytest.mark.parametrize("status", ["failed", "canceled"])
+def test_as_job_of_a_delivery_that_did_not_succeed_keeps_every_output_key_as_polling_does(status: str) -> None:
+    """as_job() built a failed output from ``error``/``warning`` alone, dropping the other keys the
+    delivery's output carried (a partial ``diarization``, a key of a newer API): it differed from
+    the job polling gives for the same body. Now it is that job's output, key for key."""
+    output = {"error": "out of memory", "diarization": [{"speaker": "A", "start": 0.0, "end": 1.0}], "stage": 2}
+    payload = {"jobId": "j", "status": status, "output": output}
+    job = parse(payload).as_job()
+    assert job.output == parse_job(payload).output
+    assert job.output is not None and job.output.to_dict() == output
