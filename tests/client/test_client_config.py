@@ -1026,6 +1026,31 @@ def test_an_async_client_used_on_a_new_event_loop_opens_a_pool_there() -> None:
     assert len({ports[i] for i in range(0, 8, 2)}) == 4  # a new connection on each loop
 
 
+@pytest.mark.needs_trio
+def test_an_async_client_closes_the_pool_of_a_loop_that_ends() -> None:
+    """A client used on several event loops (a second ``asyncio.run``, a test per loop) left each
+    ended loop's connections to the garbage collector, with a ``ResourceWarning: unclosed
+    transport`` (or socket) for each. The pool a loop opened is now closed as that loop ends
+    (asyncio.run's and trio.run's end of async generators), so none is left unclosed."""
+    import anyio
+
+    with _keep_alive_server() as (url, ports):
+        client = AsyncClient(API_KEY, base_url=url, max_retries=0)
+
+        async def twice() -> None:
+            await client.test()
+            await client.test()
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            for backend in ("asyncio", "asyncio", "trio", "asyncio"):
+                anyio.run(twice, backend=backend)
+            anyio.run(client.aclose)
+            gc.collect()
+    assert len(ports) == 8  # four loops, keep-alive within each
+    assert [str(warning.message) for warning in caught if warning.category is ResourceWarning] == []
+
+
 _FORKED_THREADS = """
 import os, sys, threading
 from pyannoteai_identify import Client
