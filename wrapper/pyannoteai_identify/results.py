@@ -28,7 +28,6 @@ import logging
 import math
 import numbers
 import re
-import reprlib
 from abc import ABC, abstractmethod
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -52,7 +51,15 @@ from typing import (
 
 from ._contract import SpecReader
 from ._numbers import real
-from .errors import InvalidOutputError, _cut, _unprintable
+from ._results_shown import _MAX_FIELD_CHARS as _MAX_FIELD_CHARS
+from ._results_shown import _PRINTABLE_INT_BITS as _PRINTABLE_INT_BITS
+from ._results_shown import _REPR_ERROR_CHARS as _REPR_ERROR_CHARS
+from ._results_shown import _SHOWN as _SHOWN
+from ._results_shown import _bad as _bad
+from ._results_shown import _error_shown as _error_shown
+from ._results_shown import _short_repr as _short_repr
+from ._results_shown import _ShortRepr as _ShortRepr
+from ._results_shown import _shown as _shown
 
 logger = logging.getLogger("pyannoteai_identify")
 __all__ = [
@@ -529,16 +536,6 @@ def _rttm(rows: Iterable[tuple[str, float, float]], file_id: str) -> str:
     return buffer.getvalue()
 
 
-#: How many characters of an output's error its repr shows.
-_REPR_ERROR_CHARS = 80
-
-
-def _error_shown(error: str | None) -> str:
-    """The error part of a result's repr: nothing without one, else its text cut short. The output of
-    a failed job holds its error alone, which a repr without it hid."""
-    return "" if error is None else f", error={_cut(error, _REPR_ERROR_CHARS)!r}"
-
-
 class _Output(_Frozen, ABC):
     """Behaviour shared by the three output types: immutable, equal when every field is equal."""
 
@@ -950,50 +947,6 @@ class Job(_Frozen, Generic[R]):
 # ---------------------------------------------------------------------------------------------
 # Parsing. The fast path trusts the shape and lets Python raise; on any error the slow path walks
 # the data again to name the offending field.
-
-
-class _ShortRepr(reprlib.Repr):
-    """reprlib's shortened repr, showing an int too long for ``str()`` by its size on every Python
-    (3.11 raised ValueError for it, 3.14 shows a memory address)."""
-
-    def repr_int(self, x: int, level: int) -> str:
-        try:
-            return super().repr_int(x, level) if x.bit_length() <= _PRINTABLE_INT_BITS else _unprintable(x)
-        except ValueError:  # a lower sys.set_int_max_str_digits limit
-            return _unprintable(x)
-
-
-#: Every int of this many bits or fewer has at most 4,300 digits, Python's default limit for str().
-_PRINTABLE_INT_BITS = 14_000
-
-
-def _short_repr() -> reprlib.Repr:
-    shortened = _ShortRepr()  # its keyword arguments are Python 3.12's
-    shortened.maxlevel, shortened.maxdict, shortened.maxlist = 2, 4, 4
-    shortened.maxstring = shortened.maxother = 60
-    return shortened
-
-
-_SHOWN = _short_repr()
-
-
-def _shown(value: Any) -> str:
-    """*value* for an error message, cut short: a delivery or response may hold megabytes there."""
-    try:
-        return _SHOWN.repr(value)
-    except ValueError:  # an int over Python's 4,300-digit limit for str()
-        return _unprintable(value)
-
-
-_MAX_FIELD_CHARS = 200
-
-
-def _bad(field: str, problem: str) -> InvalidOutputError:
-    """The error for *field*; a response's status and request id are added by whoever read the response."""
-    what = "output" if field.startswith("output") else "job"
-    if len(field) > _MAX_FIELD_CHARS:  # the path quotes keys from the body, which may be megabytes long
-        field = field[: _MAX_FIELD_CHARS - 3] + "..."
-    return InvalidOutputError(f"the {what} breaks the contract at {field}: {problem}")
 
 
 def _segment_dict(segment: Segment) -> dict[str, Any]:
