@@ -21,7 +21,6 @@ unknown keys inside segments are ignored, and an unknown job status is kept as a
 
 from __future__ import annotations
 
-import enum
 import io
 import json
 import logging
@@ -39,7 +38,6 @@ from typing import (
     Any,
     ClassVar,
     Generic,
-    Literal,
     NamedTuple,
     NoReturn,
     Self,
@@ -51,6 +49,21 @@ from typing import (
 
 from ._contract import SpecReader
 from ._numbers import real
+from ._results_kinds import _DIARIZATION_KEYS as _DIARIZATION_KEYS
+from ._results_kinds import _IDENTIFY_KEYS as _IDENTIFY_KEYS
+from ._results_kinds import _KIND_MARKERS as _KIND_MARKERS
+from ._results_kinds import _OUTPUT_KEYS as _OUTPUT_KEYS
+from ._results_kinds import _OWN_MARKERS as _OWN_MARKERS
+from ._results_kinds import _SHARED_KEYS as _SHARED_KEYS
+from ._results_kinds import _STATUS_BY_VALUE as _STATUS_BY_VALUE
+from ._results_kinds import _TERMINAL as _TERMINAL
+from ._results_kinds import _VOICEPRINT_KEYS as _VOICEPRINT_KEYS
+from ._results_kinds import JobKind, JobStatus, infer_kind
+from ._results_kinds import _an as _an
+from ._results_kinds import _is_job_document as _is_job_document
+from ._results_kinds import _kind_markers as _kind_markers
+from ._results_kinds import coerce_status as coerce_status
+from ._results_kinds import is_terminal as is_terminal
 from ._results_shown import _MAX_FIELD_CHARS as _MAX_FIELD_CHARS
 from ._results_shown import _PRINTABLE_INT_BITS as _PRINTABLE_INT_BITS
 from ._results_shown import _REPR_ERROR_CHARS as _REPR_ERROR_CHARS
@@ -79,48 +92,17 @@ __all__ = [
     "parse_output",
 ]
 
-JobKind: TypeAlias = Literal["identify", "voiceprint", "diarization"]
+
+# A pickle names a class (and the function that rebuilds an object) by its module and name. These are
+# defined in the ``_results_*.py`` modules, yet report this public module, as they did before it was
+# split, so that a pickle written by any version loads in any other (a test keeps pickles written
+# before the split).
+for _pickled in (JobStatus,):
+    _pickled.__module__ = __name__
+del _pickled
+
 
 _SPEC = SpecReader(__name__)
-
-
-class JobStatus(enum.StrEnum):
-    """The documented job statuses (openapi.yaml's ``JobStatus`` enum, in its order).
-
-    The terminal ones (``succeeded``, ``failed`` and ``canceled``) are those the contract lists in
-    ``JobStatus.x-terminal``; ``is_terminal`` reads that list. A status from a newer API that is
-    not listed here is kept as a plain ``str`` and counts as not finished. A test checks these
-    members against the contract's enum.
-    """
-
-    PENDING = "pending"
-    CREATED = "created"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELED = "canceled"
-
-    @property
-    def is_terminal(self) -> bool:
-        """True for the contract's terminal statuses (``x-terminal``: succeeded, failed and canceled)."""
-        return self in _TERMINAL
-
-
-#: The terminal statuses, from the contract (``components.schemas.JobStatus.x-terminal``).
-_TERMINAL: frozenset[str] = frozenset(_SPEC.schema("JobStatus", "x-terminal"))
-
-
-_STATUS_BY_VALUE = {status.value: status for status in JobStatus}
-
-
-def coerce_status(value: str) -> JobStatus | str:
-    """Map a status string to ``JobStatus``, keeping an unknown value as the plain string."""
-    return _STATUS_BY_VALUE.get(value, value)
-
-
-def is_terminal(status: str) -> bool:
-    """True when *status* is terminal by the contract (``x-terminal``); unknown statuses are not."""
-    return status in _TERMINAL
 
 
 class _Frozen:
@@ -1201,11 +1183,6 @@ def _voiceprint_matches(items: list[Any], field: str) -> tuple[VoiceprintMatch, 
     return tuple(result)
 
 
-def _an(kind: str) -> str:
-    """*kind* after its article: "an identify", "a voiceprint"."""
-    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
-
-
 def _compact_scores(score: list[Any]) -> tuple[bytes, str]:
     """Whole scores from 0 to 255 as one byte each (``bytes()`` converts them in C), others as
     doubles; the bytes and their ``memoryview`` format.
@@ -1242,47 +1219,6 @@ def _confidence(value: Any, field: str) -> Confidence:
 def _optional_text(output: Mapping[str, Any], key: str, prefix: str) -> str | None:
     value = output.get(key)
     return None if value is None else _string(value, f"{prefix}{key}")
-
-
-# The keys each parser below reads, by name: any other key is kept in ``extra``, so a key the
-# contract gains before a parser reads it is kept, never dropped. These are the parsers' own lists,
-# not copies of the contract: tests/contract/test_outputs_follow_spec.py checks that they are the
-# properties of each output schema, so a key added to or renamed in openapi.yaml fails a test,
-# naming the key, until the parser reads it.
-_SHARED_KEYS = frozenset({"warning", "error"})
-_DIARIZATION_KEYS = _SHARED_KEYS | {"diarization", "exclusiveDiarization", "confidence"}
-_IDENTIFY_KEYS = _DIARIZATION_KEYS | {"identification", "voiceprints"}
-_VOICEPRINT_KEYS = _SHARED_KEYS | {"voiceprint"}
-
-
-def _kind_markers() -> tuple[tuple[JobKind, frozenset[str]], ...]:
-    """The keys that tell the output shapes apart, from the contract, tried in the order of the
-    ``anyOf`` of ``WebhookDelivery.output``. The diarization shape, which requires nothing, refuses
-    (``not``) the keys that make an output one of the other two; each of those marks the shape
-    that declares it. Any other diarization key but the shared ones marks a diarization output."""
-    branches = _SPEC.schema("DiarizationJobOutput", "not", "anyOf")
-    refused = frozenset(key for branch in branches for key in branch["required"])
-    identify = refused & frozenset(_SPEC.properties("IdentifyJobOutput"))
-    voiceprint = (refused & frozenset(_SPEC.properties("VoiceprintJobOutput"))) - identify
-    shared = frozenset(_SPEC.properties("DiarizationJobOutput")).intersection(
-        _SPEC.properties("IdentifyJobOutput"), _SPEC.properties("VoiceprintJobOutput")
-    )
-    diarization = frozenset(_SPEC.properties("DiarizationJobOutput")) - shared - refused
-    return (("identify", identify), ("voiceprint", voiceprint), ("diarization", diarization))
-
-
-_KIND_MARKERS = _kind_markers()
-_OWN_MARKERS = dict(_KIND_MARKERS)
-
-#: Every key of every output shape, from the parsers' lists (checked against the contract).
-_OUTPUT_KEYS = _IDENTIFY_KEYS | _VOICEPRINT_KEYS
-
-
-def _is_job_document(data: Mapping[str, Any]) -> bool:
-    """True for a whole job (``GET /v1/jobs/{id}``'s body, the CLI's ``job --format json``): it has
-    ``jobId``, ``status`` and ``output`` and no key of any output, so an output carrying those as
-    unknown keys next to its own is still an output."""
-    return "jobId" in data and "status" in data and "output" in data and _OUTPUT_KEYS.isdisjoint(data)
 
 
 def _common(output: Mapping[str, Any], prefix: str, labels: dict[Any, Any]) -> dict[str, Any]:
@@ -1351,22 +1287,6 @@ _PARSERS: dict[JobKind, Callable[[Any, str], Result]] = {
     "voiceprint": _parse_voiceprint,
     "diarization": _parse_diarization,
 }
-
-
-def infer_kind(output: Mapping[str, Any] | None) -> JobKind | None:
-    """Tell the job type from its output keys: the API sends no type field.
-
-    The keys come from the contract's output schemas: a key only ``IdentifyJobOutput`` has
-    (``identification``, ``voiceprints``) → identify; a key only ``VoiceprintJobOutput`` has
-    (``voiceprint``) → voiceprint; another key of ``DiarizationJobOutput`` (``diarization``, …) →
-    diarization; anything else (no output, a warning or an error only) → None.
-    """
-    if not output:
-        return None
-    for kind, markers in _KIND_MARKERS:
-        if not markers.isdisjoint(output):
-            return kind
-    return None
 
 
 def parse_output(kind: JobKind | None, output: Mapping[str, Any], prefix: str = "output.") -> Result:
