@@ -22,7 +22,6 @@ unknown keys inside segments are ignored, and an unknown job status is kept as a
 from __future__ import annotations
 
 import json
-import math
 from abc import ABC, abstractmethod
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -56,6 +55,16 @@ from ._results_export import _rttm as _rttm
 from ._results_export import _rttm_field as _rttm_field
 from ._results_export import _talk_time as _talk_time
 from ._results_export import logger as logger
+from ._results_fields import _NUMBER as _NUMBER
+from ._results_fields import _datetime as _datetime
+from ._results_fields import _json_number as _json_number
+from ._results_fields import _list as _list
+from ._results_fields import _number as _number
+from ._results_fields import _object as _object
+from ._results_fields import _optional_text as _optional_text
+from ._results_fields import _require_mapping as _require_mapping
+from ._results_fields import _score_map as _score_map
+from ._results_fields import _string as _string
 from ._results_frozen import _extra_copy as _extra_copy
 from ._results_frozen import _Frozen as _Frozen
 from ._results_frozen import _json_copy as _json_copy
@@ -558,57 +567,6 @@ def _put_common(data: dict[str, Any], output: DiarizationResult | IdentifyResult
         data["error"] = output.error
 
 
-_NUMBER = (int, float)
-
-
-def _number(value: Any, field: str) -> float:
-    try:
-        number = float(value) if isinstance(value, _NUMBER) and not isinstance(value, bool) else math.nan
-    except OverflowError:
-        number = math.nan
-    if not math.isfinite(number):
-        raise _bad(field, f"expected a finite number, got {_shown(value)}")
-    return number
-
-
-def _json_number(value: Any, field: str) -> int | float:
-    """*value* as a plain ``int`` or ``float`` (a subclass, such as numpy.float64, is converted), or
-    InvalidOutputError naming *field* unless it is a finite JSON number."""
-    number = _number(value, field)
-    return int(value) if isinstance(value, int) else number
-
-
-def _string(value: Any, field: str, *, nullable: bool = False) -> Any:
-    if value is None and nullable:
-        return None
-    if not isinstance(value, str):
-        raise _bad(field, f"expected a string, got {_shown(value)}")
-    return value
-
-
-def _score_map(value: Any, field: str) -> Mapping[str, float]:
-    """A read-only copy of a map of scores, each a plain finite number."""
-    if not isinstance(value, Mapping):
-        raise _bad(field, f"expected an object of scores, got {_shown(value)}")
-    return _ReadOnlyDict({key: _json_number(score, f"{field}.{key}") for key, score in value.items()})
-
-
-def _object(item: Any, field: str, required: Iterable[str]) -> Mapping[str, Any]:
-    if not isinstance(item, Mapping):
-        raise _bad(field, f"expected an object, got {_shown(item)}")
-    for key in required:
-        if key not in item:
-            raise _bad(f"{field}.{key}", "missing required field")
-    return item
-
-
-def _list(output: Mapping[str, Any], key: str, prefix: str) -> list[Any]:
-    value = output[key]
-    if not isinstance(value, list):
-        raise _bad(f"{prefix}{key}", f"expected an array, got {type(value).__name__}")
-    return value
-
-
 # The fast paths cut columns with C-level map() calls: a getter per field, then ``labels.setdefault``
 # so that equal labels share one string. Types are checked in C too: the set of value types of a
 # number column must be within {int, float} (JSON true is not a number), and labels are checked
@@ -784,11 +742,6 @@ def _confidence(value: Any, field: str) -> Confidence:
     return _restore_confidence(data, kind, resolution)
 
 
-def _optional_text(output: Mapping[str, Any], key: str, prefix: str) -> str | None:
-    value = output.get(key)
-    return None if value is None else _string(value, f"{prefix}{key}")
-
-
 def _common(output: Mapping[str, Any], prefix: str, labels: dict[Any, Any]) -> dict[str, Any]:
     exclusive = None
     if output.get("exclusiveDiarization") is not None:
@@ -806,12 +759,6 @@ def _common(output: Mapping[str, Any], prefix: str, labels: dict[Any, Any]) -> d
         "warning": _optional_text(output, "warning", prefix),
         "error": _optional_text(output, "error", prefix),
     }
-
-
-def _require_mapping(output: Any, prefix: str) -> Mapping[str, Any]:
-    if not isinstance(output, Mapping):
-        raise _bad(prefix.rstrip(".") or "output", f"expected an object, got {type(output).__name__}")
-    return output
 
 
 def _parse_identify(output: Any, prefix: str = "output.") -> IdentifyResult:
@@ -861,17 +808,6 @@ def parse_output(kind: JobKind | None, output: Mapping[str, Any], prefix: str = 
     """Parse an output mapping as *kind*, or as whatever its keys show when *kind* is None."""
     resolved = kind or infer_kind(output) or "diarization"
     return _PARSERS[resolved](output, prefix)
-
-
-def _datetime(value: Any, field: str) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _bad(field, f"expected a date-time string, got {_shown(value)}")
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise _bad(field, f"expected an ISO 8601 date-time, got {_shown(value)}") from None
 
 
 #: The shortest job id (openapi.yaml: 1, as for the ``jobId`` path parameter that every id must fill).
