@@ -13,6 +13,7 @@ import base64
 import copy
 import pickle
 import pickletools
+import typing
 from typing import Any
 
 import pytest
@@ -380,3 +381,14 @@ def test_every_public_class_reports_the_public_module() -> None:
         value = getattr(results, name)
         if isinstance(value, type):
             assert value.__module__ == "pyannoteai_identify.results", name
+
+
+@pytest.mark.parametrize("name", [*results.__all__, "_ReadOnlyDict", "_Segments", "_Identifications"])
+def test_the_annotations_of_a_class_reporting_the_public_module_resolve(name: str) -> None:
+    """``typing.get_type_hints`` (what pydantic, cattrs and typeguard call) reads a class's annotations
+    in the module the class reports: the names they use must be there (``Segment``'s ``Mapping``)."""
+    value = getattr(results, name)
+    if isinstance(value, type):
+        for klass in value.__mro__:
+            if klass.__module__ == "pyannoteai_identify.results":
+                typing.get_type_hints(klass)
