@@ -1016,11 +1016,6 @@ def test_an_async_client_used_on_a_new_event_loop_opens_a_pool_there() -> None:
         for backend in ("asyncio", "asyncio", "trio", "asyncio"):
             anyio.run(twice, backend=backend)
         anyio.run(client.aclose)
-    with warnings.catch_warnings():
-        # The connections of the loops left behind go with the garbage collector, as the README
-        # says: collected here, not in whichever later test happens to run the collector.
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
     assert len(ports) == 8
     assert [ports[i] == ports[i + 1] for i in range(0, 8, 2)] == [True] * 4  # keep-alive within a loop
     assert len({ports[i] for i in range(0, 8, 2)}) == 4  # a new connection on each loop

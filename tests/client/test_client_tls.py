@@ -126,9 +126,9 @@ async def test_an_async_client_on_a_new_event_loop_reuses_the_ssl_context() -> N
     on the loop's thread)."""
     client = AsyncClient("k", base_url="https://api.example.test")
     before = _context(client)
-    client._check_loop()  # this loop
+    await client._check_loop()  # this loop
     client._loop = object()  # as if the pool had been opened on a loop that is gone
-    client._check_loop()
+    await client._check_loop()
     assert _context(client) is before
 
 

@@ -15,7 +15,7 @@ import platform
 import ssl
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn, Self, SupportsIndex, TypeVar, Unpack, cast, overload
 
@@ -26,6 +26,7 @@ import httpx
 from . import _core, _flows, _fork, _timing, _tls
 from ._bounded import aread_body, body_budget, read_body
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, Settings, _timeout_problem
+from ._loop_end import close_when_the_loop_ends
 from ._numbers import real
 from ._polling import PollSchedule
 from ._proxy import proxy_pool
@@ -1205,6 +1206,7 @@ class AsyncClient(_BaseClient):
         self._http = http_client or self._new_http(transport)
         self._rebuilds_per_loop = http_client is None and transport is None
         self._loop: object = None  # the event loop (asyncio) or run (trio) the pool's sockets belong to
+        self._loop_closer: AsyncGenerator[None, None] | None = None  # closes the pool as that loop ends
         self._sleep = sleep or anyio.sleep
         # The sleeps and broker waits aclose() ends, with the event loop each runs on.
         self._waiting: dict[anyio.CancelScope, object] = {}
@@ -1218,17 +1220,19 @@ class AsyncClient(_BaseClient):
             verify=self._verify(transport),
         )
 
-    def _check_loop(self) -> None:
-        """On another event loop than the pool's, start a pool of its own (when this client built it)."""
+    async def _check_loop(self) -> None:
+        """On another event loop than the pool's, start a pool of its own (when this client built it),
+        closed as that loop ends (see ``_loop_end``)."""
         if not self._rebuilds_per_loop:
             return
         loop = _current_loop()
         if loop is self._loop:
             return
         if self._loop is not None:
-            # The old pool's sockets belong to a loop that is gone: they cannot be closed from here.
+            # The old pool's sockets belong to a loop that is gone: it closed them as it ended.
             self._http = self._new_http()
         self._loop = loop
+        self._loop_closer = await close_when_the_loop_ends(self._http)
 
     async def __aenter__(self) -> Self:
         self._enter()
@@ -1267,7 +1271,7 @@ class AsyncClient(_BaseClient):
 
     async def _perform(self, step: _flows.Step) -> Any:
         self._check_open()
-        self._check_loop()
+        await self._check_loop()
         if isinstance(step, _flows.Send):
             # auth=None: the key authenticates; a caller's http_client auth would replace it.
             # follow_redirects=False: the API's redirect is an error, whatever the http_client follows.
