@@ -466,10 +466,20 @@ class WebhookEvent:
         return self.retry_num > 0
 
     def as_job(self) -> Job[Result]:
-        """The event as a ``Job``, the shape polling returns (a failed job's error text included)."""
+        """The event as a ``Job``, the shape polling returns (a failed job's error text included, and
+        every key of the output a job that did not succeed was delivered with, as polling reads it)."""
         output = self.result
-        if output is None and self.status != JobStatus.SUCCEEDED and (self.error or self.warning):
-            output = failed_output(self.error, self.warning)
+        if output is None and self.status != JobStatus.SUCCEEDED:
+            sent = self.raw.get("output")
+            if (
+                isinstance(sent, Mapping)
+                and sent
+                and self.output_error is None
+                and (self.error is None or "error" in sent)
+            ):
+                output = parse_job(self.raw, self.kind).output  # read already once, so it reads
+            elif self.error or self.warning:
+                output = failed_output(self.error, self.warning)
         return Job(self.job_id, self.status, self.kind, output=output, warning=self.warning)
 
     def __repr__(self) -> str:
