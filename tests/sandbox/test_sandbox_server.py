@@ -345,10 +345,16 @@ def test_closing_while_an_upload_streams_logs_no_traceback(caplog: pytest.LogCap
     assert tracebacks == []
 
 
-def test_a_second_ctrl_c_while_the_command_stops_ends_it_without_a_traceback() -> None:
-    """An impatient user presses Ctrl-C again while the sandbox is still stopping (its 1 s grace for
-    an upload still streaming): the KeyboardInterrupt came out of ``close()`` as a traceback through
-    threading.join and the process died of SIGINT, where a second Ctrl-C should just stop at once."""
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_a_second_signal_while_the_command_stops_ends_it_as_forced_without_a_traceback(
+    signum: signal.Signals, code: int
+) -> None:
+    """An impatient user presses Ctrl-C again, or a supervisor (a user's second `kill`) sends SIGTERM
+    again, while the sandbox is still stopping (its 1 s grace for an upload still streaming). A
+    second Ctrl-C came out of ``close()`` as a KeyboardInterrupt traceback through threading.join and
+    the process died of SIGINT; the first SIGTERM's handler had been put back before ``close()``, so a
+    second one killed the process (exit -15) without "sandbox stopped". Either now ends the wait at
+    once, "sandbox stopped (forced)", with 128 + the signal."""
     process, lines = _start_command("--speed", "1000")  # not --quiet: uvicorn says when it waits
     streaming, done = threading.Event(), threading.Event()
     try:
@@ -376,10 +382,10 @@ def test_a_second_ctrl_c_while_the_command_stops_ends_it_without_a_traceback() -
 
         threading.Thread(target=put, daemon=True).start()
         assert streaming.wait(10)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         seen = _read_until(lines, "Waiting for connections to close")  # close() is under way
-        process.send_signal(signal.SIGINT)
-        code = process.wait(timeout=20)
+        process.send_signal(signum)
+        exit_status = process.wait(timeout=20)
         with contextlib.suppress(queue.Empty):  # all it printed (its last line, or the end of output)
             while not seen[-1].startswith("sandbox stopped"):
                 seen.append(lines.get(timeout=5))
@@ -390,56 +396,7 @@ def test_a_second_ctrl_c_while_the_command_stops_ends_it_without_a_traceback() -
             process.wait(timeout=10)
     output = "".join(seen)
     assert "Traceback" not in output
-    assert code == 130
-
-
-def test_a_second_sigterm_while_the_command_stops_ends_it_as_forced_not_killed() -> None:
-    """A supervisor (or a user's second `kill`) sends SIGTERM again while the sandbox is still
-    stopping (its 1 s grace for an upload still streaming): the handler of the first one had been
-    put back before ``close()``, so the process died of the signal (exit -15) without "sandbox
-    stopped". As a second Ctrl-C does, it now ends the wait at once, with 143 (128 + SIGTERM)."""
-    process, lines = _start_command("--speed", "1000")  # not --quiet: uvicorn says when it waits
-    streaming, done = threading.Event(), threading.Event()
-    try:
-        banner = _read_until(lines, "Ctrl-C")
-        base_url = next(line.split("=", 1)[1].strip() for line in banner if "PYANNOTEAI_BASE_URL=" in line)
-        created = httpx.post(
-            f"{base_url}/v1/media/input",
-            json={"url": "media://slow/upload.wav"},
-            headers={"Authorization": "Bearer sandbox-key"},
-            verify=TLS,
-        )
-        assert created.status_code == 201
-
-        def body() -> Any:
-            for sent in range(400):  # at most 20 s; done ends it with the test
-                yield b"\0" * 1024
-                if sent == 1:  # a chunk after the first: the server is reading the body
-                    streaming.set()
-                if done.wait(0.05):
-                    return
-
-        def put() -> None:
-            with contextlib.suppress(httpx.HTTPError):
-                httpx.put(created.json()["url"], content=body(), timeout=20, verify=TLS)
-
-        threading.Thread(target=put, daemon=True).start()
-        assert streaming.wait(10)
-        process.send_signal(signal.SIGTERM)
-        seen = _read_until(lines, "Waiting for connections to close")  # close() is under way
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=20)
-        with contextlib.suppress(queue.Empty):  # all it printed (its last line, or the end of output)
-            while not seen[-1].startswith("sandbox stopped"):
-                seen.append(lines.get(timeout=5))
-    finally:
-        done.set()
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-    output = "".join(seen)
-    assert "Traceback" not in output
-    assert code == 143
+    assert exit_status == code
     assert "sandbox stopped (forced)" in output
 
 
