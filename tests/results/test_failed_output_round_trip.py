@@ -41,3 +41,18 @@ def test_a_failed_jobs_output_to_dict_is_what_the_api_sent(status: str, sent: st
     assert type(job.output).from_dict(output).to_dict() == output
     assert pickle.loads(pickle.dumps(job.output)).to_dict() == output
     assert copy.deepcopy(job.output).to_dict() == output
+
+
+@pytest.mark.parametrize("status", ["failed", "canceled"])
+def test_failed_jobs_outputs_that_differ_are_not_equal(status: str) -> None:
+    """The not-succeeded output's class declares no slots of its own, and equality compared only the
+    concrete class's slots: every two failed outputs were equal (an empty ``all()``), whatever their
+    error, warning or other keys, and so were two failed jobs of one id with different errors."""
+    outputs = list(_FAILED_OUTPUTS.values())
+    jobs = [parse_job({"jobId": "job-1", "status": status, "output": copy.deepcopy(output)}) for output in outputs]
+    for i, job in enumerate(jobs):
+        for j, other in enumerate(jobs):
+            assert (job.output == other.output) is (i == j), (outputs[i], outputs[j])
+            assert (job == other) is (i == j), (outputs[i], outputs[j])
+    same = parse_job({"jobId": "job-1", "status": status, "output": copy.deepcopy(outputs[0])})
+    assert same.output == jobs[0].output and same == jobs[0]
