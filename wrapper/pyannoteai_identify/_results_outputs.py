@@ -72,7 +72,9 @@ class _Output(_Frozen, ABC):
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        names: Iterable[str] = type(self).__slots__  # every field of the concrete class
+        # Every field of the concrete class, its bases' too: a subclass adding none (the output of
+        # a job that did not succeed) declares empty slots, and an empty all() is True.
+        names: Iterable[str] = (name for cls in type(self).__mro__ for name in vars(cls).get("__slots__", ()))
         return all(getattr(self, name) == getattr(other, name) for name in names)
 
     __hash__: ClassVar[None] = None  # type: ignore[assignment]
