@@ -405,3 +405,20 @@ def test_job_as_json_keeps_every_key_of_a_failed_jobs_output(
 
     assert run.code == FAILED
     assert json.loads(run.out) == {"jobId": "job-failed", "status": "failed", "output": sent}
+
+
+def test_job_wait_ended_by_a_refusal_says_how_to_resume_as_a_command_not_a_python_call(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal that ends a wait (a 401 at the first poll) carries the SDK's note naming the job and
+    ``wait('ID')`` to resume with: the command's one line said that Python call to a command-line
+    user, where every other hint of the SDK is said as the command-line user acts on it."""
+    job_id = _submit(audio)
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", "cli-test-wrong-key-0000")
+
+    run = run_cli(capsys, *FAST_POLL, "job", job_id, "--wait")
+
+    assert run.code == 3, run.err
+    assert len(run.err_lines) == 1
+    assert "wait(" not in run.err
+    assert f"resume with: pyannoteai-identify job {job_id} --wait" in run.err
