@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import threading
 from collections.abc import Iterator, Mapping
@@ -11,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from . import errors
 from ._config import API_KEY_ENV, BASE_URL_ENV, BASE_URL_SOURCES, KEY_SOURCES, PASS_A_KEY
 from ._core import LIST_JOBS
-from ._flows import status_said
+from ._flows import resume_note, status_said
 
 OK, FAILED, USAGE, API_ERROR, CONNECTION, TIMEOUT, NOT_WRITTEN = 0, 1, 2, 3, 4, 5, 6
 INTERRUPTED, BROKEN_PIPE, TERMINATED = 130, 141, 143
@@ -99,9 +100,22 @@ def error_message(error: BaseException, resume: Mapping[str, str] | None = None)
     if isinstance(error, errors.WaitTimeoutError):
         hint = resume_hint(error.job_id, (resume or {}).get(error.job_id))
         return for_the_command_line(f"job {error.job_id} {timeout_state(error)} at the --wait-timeout deadline; {hint}")
-    notes: list[str] = getattr(error, "__notes__", [])
+    notes = [_resume_as_a_command(note, resume or {}) for note in getattr(error, "__notes__", [])]
     *parts, last = [for_the_command_line(text) for text in (str(error), *notes)]
     return "; ".join([*map(_without_a_closing_period, parts), last])
+
+
+#: The job id in the SDK's note on an error that ended a wait early (``_flows.resume_note``).
+_WAITED_FOR = re.compile(r"job (\S+) was being waited for: ")
+
+
+def _resume_as_a_command(note: str, resume: Mapping[str, str]) -> str:
+    """*note* itself, or, when it is the SDK's note naming the ``wait()`` call that resumes a job, the
+    command that does (the result as it was asked for, from *resume*)."""
+    found = _WAITED_FOR.match(note)
+    if found is None or note != resume_note(job_id := found[1]):
+        return note
+    return f"job {job_id} was being waited for: once this is fixed, {resume_hint(job_id, resume.get(job_id))}"
 
 
 def timeout_state(error: errors.WaitTimeoutError, *, still: bool = True) -> str:

@@ -904,8 +904,9 @@ def _poll_fields(job_id: str, error: PyannoteAIError) -> dict[str, object]:
     return fields
 
 
-def _resume(job_id: str) -> str:
-    """The note of an error that ended a wait before its deadline: which job, and how to take it up again."""
+def resume_note(job_id: str) -> str:
+    """The note of an error that ended a wait before its deadline: which job, and how to take it up
+    again (the command line says the call as its command: ``_cli_errors``)."""
     return f"job {job_id} was being waited for: once this is fixed, wait({job_id!r}) resumes it"
 
 
@@ -999,7 +1000,7 @@ def wait(
         except _TRANSIENT as error:
             if isinstance(error, APIConnectionError) and error.proxy_refused:
                 # The proxy refuses the tunnel (its credentials, its allow list): that does not heal by waiting.
-                leave_note(error, _resume(job_id))
+                leave_note(error, resume_note(job_id))
                 raise
             log_with(
                 logger,
@@ -1019,11 +1020,11 @@ def wait(
             # like a transient fault, but at most MAX_INVALID_POLLS in a row (a wrong base path 404s
             # for ever). Any other error status (401, 402) cannot heal by waiting.
             if not isinstance(error, InvalidResponseError) and error.status_code != 404:
-                leave_note(error, _resume(job_id))
+                leave_note(error, resume_note(job_id))
                 raise
             invalid_polls += 1
             if invalid_polls >= MAX_INVALID_POLLS:
-                leave_note(error, _resume(job_id))
+                leave_note(error, resume_note(job_id))
                 raise
             log_with(
                 logger,
