@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import logging
@@ -416,3 +417,26 @@ def test_the_access_log_hides_the_signature_of_a_presigned_upload_url(caplog: py
     assert any("/_upload/logged.wav?<query hidden>" in line for line in lines), lines
     assert not any(token in line for line in lines)
     assert any("/v2/jobs?limit=3" in line for line in lines)  # other queries hold no secret: kept
+
+
+def test_a_cancelled_request_of_another_uvicorn_server_keeps_its_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    """The filter that tells of a request cut off by the sandbox's stop in one line sits on uvicorn's
+    shared ``uvicorn.error`` logger: once a sandbox had started, a CancelledError that the test's own
+    uvicorn app (a webhook receiver beside the sandbox, as the demo runs one) logged lost its
+    traceback and was said to be "cut off when the sandbox stopped"."""
+    caplog.set_level(logging.INFO)
+    with Sandbox():
+        pass  # its filters are on uvicorn's loggers from now on
+
+    def own_server() -> None:
+        try:
+            raise asyncio.CancelledError
+        except asyncio.CancelledError:
+            logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
+
+    thread = threading.Thread(target=own_server, name="my-app-server")
+    thread.start()
+    thread.join(10)
+    records = [record for record in caplog.records if record.name == "uvicorn.error"]
+    assert [record.getMessage() for record in records] == ["Exception in ASGI application"]
+    assert records[0].exc_info is not None and records[0].levelno == logging.ERROR
