@@ -45,13 +45,17 @@ class _HideDrops(logging.Filter):
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, DroppedConnection):
             return False
-        if isinstance(error, asyncio.CancelledError):
+        # uvicorn's loggers are the process's: only the sandbox's own server thread is told of (another
+        # uvicorn server's cancelled request, a receiver's beside the sandbox say, keeps its traceback).
+        if isinstance(error, asyncio.CancelledError) and record.threadName == _THREAD_NAME:
             record.msg, record.args, record.exc_info, record.exc_text = _CUT_OFF, (), None, None
             record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
         return True
 
 
 _CUT_OFF = "a request still in progress when the sandbox stopped was cut off"
+#: The name of the thread the sandbox's uvicorn server (and its event loop) runs in.
+_THREAD_NAME = "pyannoteai-sandbox"
 
 
 _HIDE_DROPS = _HideDrops()
@@ -256,7 +260,7 @@ class Sandbox:
             host=self._host,
             port=self._port,
             log_level=self._log_level,
-            name="pyannoteai-sandbox",
+            name=_THREAD_NAME,
             log_filter=_HIDE_DROPS,
             access_filter=_HIDE_UPLOAD_SIGNATURES,
         )
