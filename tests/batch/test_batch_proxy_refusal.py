@@ -1,0 +1,120 @@
+"""A proxy refusing the tunnel (407: its credentials; 403: its allow list) does not heal by waiting:
+during a status sweep or a result fetch it ends the run as a 401 there does, inputs kept for a rerun."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+from batchkit import MODES, VOICEPRINTS, make_audio, manifest_rows, run_batch
+
+from pyannoteai_identify import AsyncClient, Client
+from pyannoteai_identify.batch import BatchReport, InputStatus, aidentify_batch, identify_batch
+from pyannoteai_identify.errors import APIConnectionError
+from pyannoteai_identify.sandbox import Sandbox
+
+#: What a request does to the proxy's refusals so far: True refuses it.
+Refuse = Callable[[httpx.Request], bool]
+
+
+class _Proxy:
+    """Refuses (as httpcore says a CONNECT answered 407) the requests *refuse* picks; the rest reach the sandbox."""
+
+    def __init__(self, refuse: Refuse) -> None:
+        self.refuse = refuse
+        self.refused: list[str] = []
+        self.identified = False
+
+    def check(self, request: httpx.Request) -> None:
+        if self.refuse(request):
+            self.refused.append(f"{request.method} {request.url.path}")
+            raise httpx.ProxyError("407 Proxy Authentication Required", request=request)
+
+    def saw(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if request.method == "POST" and request.url.path == "/v1/identify" and response.status_code < 300:
+            self.identified = True
+        return response
+
+
+class _Transport(httpx.BaseTransport):
+    def __init__(self, proxy: _Proxy) -> None:
+        self._proxy, self._inner = proxy, httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._proxy.check(request)
+        return self._proxy.saw(request, self._inner.handle_request(request))
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _AsyncTransport(httpx.AsyncBaseTransport):
+    def __init__(self, proxy: _Proxy) -> None:
+        self._proxy, self._inner = proxy, httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._proxy.check(request)
+        return self._proxy.saw(request, await self._inner.handle_async_request(request))
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _run(mode: str, sandbox: Sandbox, tmp_path: Path, proxy: _Proxy) -> BatchReport:
+    # A deadline far above the run's own work: without the refusal the job ends within milliseconds.
+    options = {"manifest": tmp_path / "manifest.sqlite", "out": tmp_path / "out", "poll_interval": 0.05, "timeout": 5}
+    if mode == "sync":
+        with (
+            httpx.Client(transport=_Transport(proxy), timeout=5.0) as http,
+            Client(sandbox.api_key, base_url=sandbox.base_url, max_retries=1, http_client=http) as client,
+        ):
+            return identify_batch(client, [tmp_path / "audio"], VOICEPRINTS, **options)
+
+    async def main() -> BatchReport:
+        async with (
+            httpx.AsyncClient(transport=_AsyncTransport(proxy), timeout=5.0) as http,
+            AsyncClient(sandbox.api_key, base_url=sandbox.base_url, max_retries=1, http_client=http) as client,
+        ):
+            return await aidentify_batch(client, [tmp_path / "audio"], VOICEPRINTS, **options)
+
+    return anyio.run(main)
+
+
+def _sweeps_after_the_submission(proxy: _Proxy) -> Refuse:
+    return lambda request: proxy.identified and request.method == "GET" and request.url.path == "/v2/jobs"
+
+
+def _result_reads(proxy: _Proxy) -> Refuse:
+    return lambda request: request.method == "GET" and request.url.path.startswith("/v1/jobs/")
+
+
+@pytest.mark.parametrize("refused", [_sweeps_after_the_submission, _result_reads], ids=["sweep", "fetch"])
+@pytest.mark.parametrize("mode", MODES)
+def test_a_proxy_refusing_the_tunnel_ends_the_run_and_a_rerun_resumes(
+    mode: str, refused: Callable[[_Proxy], Refuse], sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A proxy's refusal of a sweep's ``GET /v2/jobs`` was taken for an outage of the job list: the run
+    warned at every sweep until its deadline and returned as if the jobs were still running; one of a
+    result's ``GET /v1/jobs/{id}`` left the job for the next run, which the proxy refuses again. Like a
+    401 there, the refusal now ends the run at once with the client's error (naming the proxy); the
+    input stays submitted with its job, and a rerun through an accepting proxy collects it unbilled."""
+    make_audio(tmp_path / "audio", 1)
+    proxy = _Proxy(lambda request: False)
+    proxy.refuse = refused(proxy)
+
+    with pytest.raises(APIConnectionError) as caught:
+        _run(mode, sandbox, tmp_path, proxy)
+
+    assert caught.value.proxy_refused is True
+    assert "proxy" in str(caught.value) and "407" in str(caught.value)
+    assert len(proxy.refused) == 1, proxy.refused  # ended at the first refusal, not retried per sweep
+    [row] = manifest_rows(tmp_path / "manifest.sqlite")
+    assert row["status"] == InputStatus.SUBMITTED and row["job_id"] is not None
+
+    again = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert again.counts["succeeded"] == 1
+    assert sandbox.stats.submissions == 1
