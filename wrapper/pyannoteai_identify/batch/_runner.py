@@ -604,6 +604,8 @@ class Engine:
             try:
                 pages = await self._sweep()
             except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
+                if isinstance(error, APIConnectionError) and error.proxy_refused:
+                    raise  # a proxy's refusal of the tunnel does not heal by waiting: it ends the run, as a 401
                 # The client already retried; an outage of the job list only delays the next sweep.
                 logger.warning("reading the job list failed (%s); trying again at the next sweep", error)
                 pages = 1
@@ -686,7 +688,8 @@ class Engine:
     async def _fetch_one(self, job_id: str, active: _Active) -> None:
         """Read one finished job and settle it. The read is retried by the client's own policy (429,
         502-504, lost connections, ``Retry-After``), once: a job still unreadable after that stays
-        ``submitted`` with the reason, and the next run reads it again."""
+        ``submitted`` with the reason, and the next run reads it again. A proxy's refusal of the tunnel
+        (which the next read gets too) and a 401 end the run instead, the job still ``submitted``."""
         try:
             response = await self.run_flow(_flows.call(self.ctx, _core.get_job_request(job_id)), "fetch")
             job = _core.parse_job_response(response, "identify", job_id)
@@ -695,6 +698,8 @@ class Engine:
             await self._end(job_id, active, InputStatus.EXPIRED, "expired", gone)
             return
         except (RateLimitError, ServerError, APIConnectionError) as error:
+            if isinstance(error, APIConnectionError) and error.proxy_refused:
+                raise  # the next read gets the same refusal: it ends the run, as a 401; the job stays submitted
             self._keep_active(job_id, f"reading the job failed: {error}")
             return
         except InvalidResponseError as error:
