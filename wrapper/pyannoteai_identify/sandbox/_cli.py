@@ -114,10 +114,11 @@ def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop:
         print(f"error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 2
     stop = stop or threading.Event()
-    closing = False
+    closing = _Closing()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        if closing:  # a second SIGTERM while close() waits: stop waiting, as a second Ctrl-C does
+        if closing.active:  # a second SIGTERM while close() waits: stop waiting, as a second Ctrl-C does
+            closing.active = False  # raised once: _close catches it, and one more only sets *stop*
             raise _Forced(128 + signum)
         stop.set()
 
@@ -139,13 +140,19 @@ def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stop:
     else:
         code = 0
     finally:
-        closing = True  # the handler stays until close() returns: a second SIGTERM must not kill it
-        forced = _close(sandbox)
-        closing = False  # one more now only sets *stop*, already set
+        # The handler stays until close() returns: a second SIGTERM must not kill it.
+        forced = _close(sandbox, closing)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     print("sandbox stopped" if forced is None else "sandbox stopped (forced)", file=stream, flush=True)
     return code if forced is None else forced
+
+
+class _Closing:
+    """Whether a SIGTERM now forces the close: true only inside the ``try`` of :func:`_close` that
+    catches what the handler then raises, so that no SIGTERM escapes serve() as ``_Forced``."""
+
+    active: bool = False
 
 
 class _Forced(BaseException):
@@ -153,11 +160,19 @@ class _Forced(BaseException):
     is, so that no ``except Exception`` on the way swallows it); ``args[0]`` is the exit status."""
 
 
-def _close(sandbox: Sandbox) -> int | None:
+def _close(sandbox: Sandbox, closing: _Closing) -> int | None:
     """Close *sandbox*; the exit status if a second Ctrl-C (130) or a SIGTERM (143) came meanwhile,
-    which stops the wait (the server's threads are daemons, which end with the process), else None."""
+    which stops the wait (the server's threads are daemons, which end with the process), else None.
+
+    *closing* is set and reset within the outer ``try``: a SIGTERM raises ``_Forced`` only while it
+    is set (and resets it), so wherever one lands, before, during or after ``close()``, it is caught.
+    """
     try:
-        sandbox.close()
+        try:
+            closing.active = True
+            sandbox.close()
+        finally:
+            closing.active = False  # one more now only sets *stop*, already set
     except KeyboardInterrupt:
         return 130
     except _Forced as forced:
