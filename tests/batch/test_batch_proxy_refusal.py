@@ -1,10 +1,15 @@
 """A proxy refusing the tunnel (407: its credentials; 403: its allow list) does not heal by waiting:
-during a status sweep or a result fetch it ends the run as a 401 there does, inputs kept for a rerun."""
+wherever the batch meets it (an upload, the anchor read before a submission, a submission, the
+reconciliation's read of the job list, a status sweep, a result fetch) it ends the run as a 401
+there does, every input kept in a state a rerun resumes from without --retry-failed or a second job."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx
@@ -63,9 +68,10 @@ class _AsyncTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-def _run(mode: str, sandbox: Sandbox, tmp_path: Path, proxy: _Proxy) -> BatchReport:
+def _run(mode: str, sandbox: Sandbox, tmp_path: Path, proxy: _Proxy, **extra: Any) -> BatchReport:
     # A deadline far above the run's own work: without the refusal the job ends within milliseconds.
     options = {"manifest": tmp_path / "manifest.sqlite", "out": tmp_path / "out", "poll_interval": 0.05, "timeout": 5}
+    options.update(extra)
     if mode == "sync":
         with (
             httpx.Client(transport=_Transport(proxy), timeout=5.0) as http,
@@ -118,3 +124,117 @@ def test_a_proxy_refusing_the_tunnel_ends_the_run_and_a_rerun_resumes(
 
     assert again.counts["succeeded"] == 1
     assert sandbox.stats.submissions == 1
+
+
+def _uploads(request: httpx.Request) -> bool:
+    return request.method == "POST" and request.url.path == "/v1/media/input"
+
+
+def _submissions(request: httpx.Request) -> bool:
+    return request.method == "POST" and request.url.path == "/v1/identify"
+
+
+def _job_list(request: httpx.Request) -> bool:
+    return request.method == "GET" and request.url.path == "/v2/jobs"
+
+
+def _assert_refused_once(proxy: _Proxy, said: str) -> None:
+    assert len(proxy.refused) == 1, proxy.refused  # not tried again (per input, after a pause)
+    assert "proxy" in said and "407" in said, said
+
+
+def _assert_a_rerun_resumes(mode: str, sandbox: Sandbox, tmp_path: Path, inputs: int, billed: int) -> None:
+    again = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)  # no retry_failed, no resubmit_uncertain
+    assert again.counts["succeeded"] == inputs, again.inputs
+    assert sandbox.stats.submissions == billed
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_proxy_refusing_an_upload_stops_submitting_and_keeps_the_input_pending(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A refused ``POST /v1/media/input`` was taken for a transient fault: tried MAX_ATTEMPTS times
+    with pauses, then the input was marked failed ("upload failed ... times"), so a rerun skipped it
+    without --retry-failed although nothing reached storage. Like a 401 there, it now stops
+    submitting for the run at the first refusal; the input stays pending and a rerun uploads it."""
+    make_audio(tmp_path / "audio", 2)
+    proxy = _Proxy(_uploads)
+
+    report = _run(mode, sandbox, tmp_path, proxy, concurrency=1)
+
+    _assert_refused_once(proxy, report.halted or "")
+    assert [row["status"] for row in manifest_rows(tmp_path / "manifest.sqlite")] == [InputStatus.PENDING] * 2
+    assert sandbox.stats.submissions == 0
+    _assert_a_rerun_resumes(mode, sandbox, tmp_path, inputs=2, billed=2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_proxy_refusing_a_submission_stops_submitting_and_keeps_the_inputs_pending(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A refused ``POST /v1/identify`` (not sent: the tunnel never opened) was tried again after a
+    pause, MAX_ATTEMPTS times for every input. Like a 401 there, the first refusal now stops
+    submitting for the whole run; the inputs stay pending, and a rerun submits each once."""
+    make_audio(tmp_path / "audio", 2)
+    proxy = _Proxy(_submissions)
+
+    report = _run(mode, sandbox, tmp_path, proxy, concurrency=1)
+
+    _assert_refused_once(proxy, report.halted or "")
+    assert [row["status"] for row in manifest_rows(tmp_path / "manifest.sqlite")] == [InputStatus.PENDING] * 2
+    assert sandbox.stats.submissions == 0
+    _assert_a_rerun_resumes(mode, sandbox, tmp_path, inputs=2, billed=2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_proxy_refusing_the_anchor_read_before_a_submission_ends_the_run(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The job list read before the first submission (its anchor) backed off and was read again for
+    every input, MAX_ATTEMPTS times each. Like a 401 there, the refusal now ends the run with the
+    client's error; nothing was marked, so the input stays pending for a rerun."""
+    make_audio(tmp_path / "audio", 1)
+    proxy = _Proxy(_job_list)
+
+    with pytest.raises(APIConnectionError) as caught:
+        _run(mode, sandbox, tmp_path, proxy)
+
+    assert caught.value.proxy_refused is True
+    _assert_refused_once(proxy, str(caught.value))
+    [row] = manifest_rows(tmp_path / "manifest.sqlite")
+    assert row["status"] == InputStatus.PENDING and row["job_id"] is None
+    assert sandbox.stats.submissions == 0
+    _assert_a_rerun_resumes(mode, sandbox, tmp_path, inputs=1, billed=1)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_proxy_refusing_the_reconciliations_read_ends_the_run_with_the_input_still_submitting(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """An interrupted submission is settled against the job list; a refused read of it was noted
+    ("could not be read ...; run again") and read again in every round of the run. Like a 401
+    there, the refusal now ends the run with the client's error, the input still ``submitting`` (never
+    resent unproven), and a rerun through an accepting proxy settles and submits it once."""
+    make_audio(tmp_path / "audio", 1)
+    run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+    with closing(sqlite3.connect(tmp_path / "manifest.sqlite")) as db, db:
+        # What a run killed after committing the mark (long ago) leaves: no job since its anchor.
+        newest = db.execute("SELECT job_id FROM jobs ORDER BY rowid DESC LIMIT 1").fetchone()[0]
+        db.execute("DELETE FROM jobs")
+        db.execute(
+            "UPDATE inputs SET status = 'submitting', job_id = NULL, anchor = ?, "
+            "submit_started_at = '2000-01-01T00:00:00.000+00:00'",
+            (newest,),
+        )
+    (tmp_path / "out" / "rec000.json").unlink(missing_ok=True)
+    proxy = _Proxy(_job_list)
+
+    with pytest.raises(APIConnectionError) as caught:
+        _run(mode, sandbox, tmp_path, proxy)
+
+    assert caught.value.proxy_refused is True
+    _assert_refused_once(proxy, str(caught.value))
+    [row] = manifest_rows(tmp_path / "manifest.sqlite")
+    assert row["status"] == InputStatus.SUBMITTING
+    assert sandbox.stats.submissions == 1
+    _assert_a_rerun_resumes(mode, sandbox, tmp_path, inputs=1, billed=2)
