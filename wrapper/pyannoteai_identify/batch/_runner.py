@@ -77,8 +77,8 @@ PAGE_SIZE = PAGE_SIZE_MAX
 #: An uploaded file is reused this long; the API keeps uploads at least 24 hours.
 UPLOAD_REUSE = timedelta(hours=20)
 #: Attempts per input and run, for uploads and submissions, after answers that prove nothing was
-#: created (429, refused connections). They are POSTs, which the client's retry policy never repeats,
-#: so this is their only retry layer.
+#: created (429, refused connections; not a proxy's refusal of the tunnel, which stops submitting).
+#: They are POSTs, which the client's retry policy never repeats, so this is their only retry layer.
 MAX_ATTEMPTS = 6
 #: Rounds of "reconcile lost submissions, submit the job-less ones again" within one run.
 MAX_ROUNDS = 3
@@ -144,7 +144,17 @@ class _Counters:
 
 
 class _Halt(Exception):
-    """Submitting must stop for the whole run (the key or the account was refused)."""
+    """Submitting must stop for the whole run (the key or the account was refused, or a proxy the tunnel)."""
+
+
+def _ends_the_run(error: BaseException) -> bool:
+    """Whether *error* is a proxy's refusal of the tunnel (407: its credentials; 403: its allow list).
+
+    Every later request gets it too, so waiting and trying again cannot help: wherever the batch
+    meets it, it stops as a 401 there does (submitting halts; a read of the job list or of a job ends
+    the run with the error). Nothing reached the API, so every input keeps a state a rerun resumes from.
+    """
+    return isinstance(error, APIConnectionError) and error.proxy_refused
 
 
 class Engine:
@@ -352,6 +362,8 @@ class Engine:
                     _flows.list_page(self.ctx, limit=PAGE_SIZE, cursor=cursor, status=None), "reconcile"
                 )
             except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
+                if _ends_the_run(error):
+                    raise  # as a 401: the inputs stay submitting for the next run
                 # Nothing can be proven without the list: the inputs stay submitting, never resent.
                 for row in rows:
                     note = f"the job list could not be read to settle an interrupted submission ({error}); run again"
@@ -446,6 +458,8 @@ class Engine:
             except (AuthenticationError, PaymentRequiredError, _core.InsecureUploadURLError) as error:
                 raise _Halt(f"uploading was refused: {error}") from error
             except (APIError, APIConnectionError) as error:
+                if _ends_the_run(error):
+                    raise _Halt(f"uploading was refused: {error}") from error
                 # 429, 5xx (from the API or the media storage), lost connections, unreadable answers:
                 # nothing billable happened, so the upload is simply tried again.
                 status = getattr(error, "status_code", None)
@@ -499,6 +513,8 @@ class Engine:
         try:
             anchor = self._last_job or await self._team_anchor()
         except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
+            if _ends_the_run(error):
+                raise  # as a 401: nothing was marked, the input stays pending
             # Nothing was marked or sent: the input stays pending and is tried again after a pause.
             logger.warning("input %d: the job list could not be read before submitting (%s)", row.id, error)
             return _backoff(row.attempts, error)
@@ -509,6 +525,8 @@ class Engine:
         except APIConnectionError as error:
             if not error.request_sent:
                 await self._store(self.manifest.unmark_submitting, row.id, InputStatus.PENDING, f"not sent: {error}")
+                if _ends_the_run(error):
+                    raise _Halt(f"submitting was refused: {error}") from error
                 return _backoff(row.attempts, error)
             await self._store(self.manifest.note, row.id, f"the answer was lost: {error}")
             return None
@@ -604,7 +622,7 @@ class Engine:
             try:
                 pages = await self._sweep()
             except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
-                if isinstance(error, APIConnectionError) and error.proxy_refused:
+                if _ends_the_run(error):
                     raise  # a proxy's refusal of the tunnel does not heal by waiting: it ends the run, as a 401
                 # The client already retried; an outage of the job list only delays the next sweep.
                 logger.warning("reading the job list failed (%s); trying again at the next sweep", error)
@@ -698,7 +716,7 @@ class Engine:
             await self._end(job_id, active, InputStatus.EXPIRED, "expired", gone)
             return
         except (RateLimitError, ServerError, APIConnectionError) as error:
-            if isinstance(error, APIConnectionError) and error.proxy_refused:
+            if _ends_the_run(error):
                 raise  # the next read gets the same refusal: it ends the run, as a 401; the job stays submitted
             self._keep_active(job_id, f"reading the job failed: {error}")
             return
