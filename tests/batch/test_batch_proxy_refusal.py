@@ -238,3 +238,19 @@ def test_a_proxy_refusing_the_reconciliations_read_ends_the_run_with_the_input_s
     assert row["status"] == InputStatus.SUBMITTING
     assert sandbox.stats.submissions == 1
     _assert_a_rerun_resumes(mode, sandbox, tmp_path, inputs=1, billed=2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_after_a_refused_submission_no_input_waiting_to_submit_is_sent(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Submissions are sent one at a time; with several workers, the inputs already uploaded and
+    waiting for their turn were sent after the refusal had stopped submitting for the run (one more
+    refused POST each). Once submitting stops, no waiting input is sent."""
+    make_audio(tmp_path / "audio", 4)
+    proxy = _Proxy(_submissions)
+
+    report = _run(mode, sandbox, tmp_path, proxy, concurrency=4)
+
+    _assert_refused_once(proxy, report.halted or "")
+    assert [row["status"] for row in manifest_rows(tmp_path / "manifest.sqlite")] == [InputStatus.PENDING] * 4
