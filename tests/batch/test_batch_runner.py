@@ -353,6 +353,22 @@ def test_a_402_stops_submitting_and_leaves_the_inputs_pending_for_the_next_run(
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_after_a_402_no_input_waiting_for_its_turn_to_submit_is_billed(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """With several workers, inputs already uploaded wait for their turn to submit; after a one-off
+    402 had stopped submitting ("no more inputs are submitted in this run"), they were still sent
+    and billed. Once submitting stops, none of them is sent: all stay pending for the next run."""
+    make_audio(tmp_path / "audio", 4)
+    sandbox.faults.next(1, "402", operation="identify")
+
+    halted = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, concurrency=4)
+
+    assert "submitting was refused" in (halted.halted or "")
+    assert halted.counts["pending"] == 4 and sandbox.stats.submissions == 0
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_a_result_read_that_keeps_failing_is_retried_by_the_client_policy_only_then_left_for_the_next_run(
     mode: str, sandbox: Sandbox, tmp_path: Path
 ) -> None:
