@@ -504,6 +504,8 @@ class Engine:
         # Shielded: a deadline or Ctrl-C waits for the answer (bounded by the request timeout), so
         # a job id that arrives is always recorded.
         async with self._submit_lock:
+            if self.halted is not None:
+                return None  # submitting stopped while this input waited for its turn
             with anyio.CancelScope(shield=True):
                 retry_in = await self._mark_send_record(row, url)
         return retry_in
