@@ -1,6 +1,6 @@
 """``Client`` and ``AsyncClient``: thin I/O shells that run the flows of ``_flows``.
 
-Both classes share ``_BaseClient``, which validates arguments (before any I/O) and builds the
+Both classes share ``_BaseClient`` (``_client_base``), which validates arguments (before any I/O) and builds the
 flows. They differ only in how a step is performed: blocking calls here, ``await`` there.
 """
 
@@ -9,520 +9,48 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
-import math
 import os
-import platform
-import ssl
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn, Self, SupportsIndex, TypeVar, Unpack, cast, overload
+from typing import IO, TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, overload
 
 import anyio
 import anyio.to_thread
 import httpx
 
-from . import _core, _flows, _fork, _timing, _tls
+from . import _core, _flows, _fork, _timing
 from ._bounded import aread_body, body_budget, read_body
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, Settings, _timeout_problem
+from ._client_base import (
+    OnDiarizationStatus,
+    OnIdentifyStatus,
+    OnStatus,
+    OnVoiceprintStatus,
+    _BaseClient,
+    _timeout_or_http_clients,
+)
 from ._loop_end import close_when_the_loop_ends
-from ._numbers import real
 from ._polling import PollSchedule
-from ._proxy import proxy_pool
 from ._retry import RetryPolicy
-from ._upload import (
-    FileChunks,
-    ProgressCallback,
-    aopened,
-    check_identify_duration,
-    check_voiceprint_duration,
-    media_url_for,
-    opened,
-    presigned_url_hidden,
-    upload_headers,
-)
-from ._validation import (
-    MAX_VOICEPRINT_AUDIO_BYTES,
-    PAGE_SIZE_MAX,
-    PAGE_SIZE_MIN,
-    STATUS_FILTER_VALUES,
-    AudioSource,
-    CheckedAudio,
-    Matching,
-    StatusFilter,
-    Voiceprint,
-    check_audio,
-    check_bool,
-    check_callback,
-    check_job_id,
-    check_job_kind,
-    check_matching,
-    check_model,
-    check_num_speakers,
-    check_voiceprints,
-    check_webhook,
-    guarded_callback,
-)
-from ._version import __version__
-from .errors import ConfigurationError, InvalidResponseError, ValidationError
+from ._upload import FileChunks, ProgressCallback, aopened, opened, presigned_url_hidden
+from ._validation import PAGE_SIZE_MAX, AudioSource, Matching, StatusFilter, Voiceprint
+from .errors import InvalidResponseError
 from .results import DiarizationResult, IdentifyResult, Job, JobKind, JobStatus, R, Result, VoiceprintResult
 
 if TYPE_CHECKING:
     from .batch import BatchOptions, BatchReport
     from .receiver import WebhookBroker, _ThreadWaiter
 
+
 __all__ = ["AsyncClient", "Client"]
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
-OnStatus = Callable[[Job[Result]], object]
-# A status callback of a job whose kind is known (create_voiceprint, wait(job_id, kind=...)): it gets
-# the job parsed as that kind, so a callback typed for that kind's job is taken, as wait(job) takes one.
-OnIdentifyStatus = Callable[[Job[IdentifyResult]], object]
-OnVoiceprintStatus = Callable[[Job[VoiceprintResult]], object]
-OnDiarizationStatus = Callable[[Job[DiarizationResult]], object]
 
 
 #: The real ``time.sleep``: a wait sleeps on an Event that close() sets instead, unless a test patched it.
 _TIME_SLEEP = time.sleep
-
-
-def _user_agent() -> str:
-    """The SDK and httpx as product tokens, then the Python (implementation/version) and, as a
-    comment, the operating system and machine, as openai-python and stripe-python tell theirs:
-    ``pyannoteai-identify/1.0.0 python-httpx/0.28.1 CPython/3.12.3 (Linux; x86_64)``. Never the host
-    name or the user name (``platform.uname()`` and ``platform.platform()`` hold the host name)."""
-    system = " ".join(platform.system().split())  # one token each: no stray space or newline
-    machine = " ".join(platform.machine().split())
-    about = "; ".join(part for part in (system, machine) if part)
-    python = f"{platform.python_implementation()}/{platform.python_version()}"
-    return f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__} {python}" + (
-        f" ({about})" if about else ""
-    )
-
-
-SUBMIT_THE_UPLOAD = "pass that URL as audio to submit again without uploading it again"
-
-
-def _resume(job_id: str) -> str:
-    """What an error of a callback during a wait says of the job (it goes on, billed)."""
-    return f"; job {job_id} goes on: call wait({job_id!r}) to resume"
-
-
-#: httpx's own default timeout, which an http_client has unless its builder chose one.
-_HTTPX_DEFAULT_TIMEOUT = httpx.Timeout(5.0)
-
-
-def _timeout_or_http_clients(
-    timeout: float | httpx.Timeout | None, http_client: object
-) -> float | httpx.Timeout | None:
-    """*timeout*; when none is passed, the timeout an ``http_client`` was built with, if any.
-
-    Each request carries its timeout, so without this an http_client's own (a proxy that needs two
-    minutes) would silently give way to the SDK's default. httpx's default of 5 s is no choice of
-    the caller's (as in openai-python, which does the same): the SDK's default applies then.
-    """
-    if (
-        timeout is None
-        and isinstance(http_client, httpx.Client | httpx.AsyncClient)
-        and http_client.timeout != _HTTPX_DEFAULT_TIMEOUT
-    ):
-        problem = _timeout_problem(http_client.timeout)
-        if problem is not None:
-            # Said as the http_client's: the caller passed no timeout= and would not know where it came from.
-            raise ConfigurationError(
-                f"the http_client's own timeout ({http_client.timeout!r}), used as timeout= was not passed: "
-                f"{problem}; pass timeout= to use another"
-            )
-        return http_client.timeout
-    return timeout
-
-
-class _BaseClient:
-    """Settings, policies and the argument checks shared by both clients."""
-
-    _closed: bool = False
-    _entered: bool = False  # inside a ``with`` block (entered and not yet exited)
-    #: The httpx client that sends the requests (set by each client; replaced after a fork or on a new loop).
-    _http: httpx.Client | httpx.AsyncClient
-
-    def __init__(
-        self,
-        api_key: str | None,
-        *,
-        base_url: str | httpx.URL | None,
-        timeout: float | httpx.Timeout | None,
-        max_retries: int | None,
-        retry_policy: RetryPolicy | None,
-        poll_schedule: PollSchedule | None,
-        clock: Callable[[], float] | None,
-        sleep_given: bool,
-        wall: Callable[[], float] | None = None,
-    ) -> None:
-        self._settings = Settings.resolve(api_key, base_url, timeout, max_retries)
-        if retry_policy is not None and max_retries is not None and max_retries != retry_policy.max_retries:
-            raise ConfigurationError(
-                f"max_retries={max_retries!r} and retry_policy.max_retries={retry_policy.max_retries!r} disagree: "
-                "pass one (the policy's own max_retries applies)"
-            )
-        self._ctx = _flows.Context(
-            settings=self._settings,
-            retry=retry_policy or RetryPolicy(max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries),
-            schedule=poll_schedule or PollSchedule(),
-            clock=clock or time.monotonic,
-            wall=wall or time.time,
-            user_agent=_user_agent(),
-            closed=lambda: self._closed,
-            simulated=clock is not None and sleep_given,
-            http_client=lambda: self._http,
-        )
-        # The nested-``with`` check and its mark, one step (two threads entering at once: one gets in).
-        self._enter_lock = threading.Lock()
-
-    def _after_fork_in_child(self) -> None:
-        """In a forked child: locks another thread of the parent may have held at the fork, made anew."""
-        self._enter_lock = threading.Lock()
-        self._ctx.throttle.after_fork_in_child()
-
-    @property
-    def base_url(self) -> str:
-        return self._settings.base_url
-
-    def _verify(self, transport: object) -> ssl.SSLContext | bool:
-        """``verify=`` for a pool this client builds itself: the SSL context all such pools share
-        (loaded once per process, see ``_tls``), which httpx would otherwise load for each one.
-        httpx's default (True) with a *transport* of the caller's, which httpx uses as it is.
-
-        The context reads ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` as httpx does with ``trust_env``, for
-        every base URL: a loopback one's pool has ``trust_env`` off to keep proxies away, not the
-        CA a company's local TLS endpoint (a sidecar, an egress gateway) is signed by. A bundle
-        that cannot be loaded (an ``SSL_CERT_FILE`` naming a missing file) fails the constructor
-        (``ConfigurationError`` naming the variable) for an https base URL; a plain-http one (the
-        sandbox's, on loopback) uses no TLS, and gets the context httpx builds without ``trust_env``."""
-        if transport is not None:
-            return True
-        try:
-            return _tls.shared_context(trust_env=True)
-        except OSError as error:  # ssl.SSLError too: a missing, unreadable or malformed bundle
-            if httpx.URL(self._settings.base_url).scheme == "https":
-                raise ConfigurationError(_tls.unloadable_bundle(error)) from error
-            return _tls.shared_context(trust_env=False)  # plain http (the sandbox's): no TLS to trust
-
-    @staticmethod
-    def _check_http(http_client: object, transport: object, client_type: type, transport_type: type) -> None:
-        """Refuse an httpx client or transport of the other kind (sync for async), and both at once."""
-        if http_client is not None and transport is not None:
-            raise ConfigurationError(
-                "pass http_client or transport, not both: the transport of an http_client you build is its own"
-            )
-        for name, value, expected in (
-            ("http_client", http_client, client_type),
-            ("transport", transport, transport_type),
-        ):
-            if value is not None and not isinstance(value, expected):
-                raise ConfigurationError(
-                    f"{name} must be an {expected.__module__}.{expected.__qualname__}, not "
-                    f"{type(value).__module__}.{type(value).__qualname__} (Client takes httpx.Client and "
-                    "httpx.BaseTransport, AsyncClient httpx.AsyncClient and httpx.AsyncBaseTransport)"
-                )
-
-    def _check_no_proxy(self, http_client: object, transport: object) -> None:
-        """Refuse an http_client or transport that would send a plain-http base URL's requests
-        through a proxy.
-
-        The client this one builds ignores proxy variables for such a (loopback) URL; an httpx
-        client of the caller's reads them by default (``trust_env``), or has a ``proxy=`` (or a
-        transport with one, maybe inside a wrapper transport), and the key would travel to the
-        proxy in clear. httpx offers no public way to ask which transport serves a URL and whether
-        it proxies: its ``_transport_for_url`` and the transports' httpcore pools are read.
-        """
-        base = httpx.URL(self._settings.base_url)
-        if base.scheme != "http":
-            return
-        route = getattr(http_client, "_transport_for_url", None)
-        serving = route(base) if callable(route) else transport
-        if serving is not None and proxy_pool(serving) is not None:
-            raise ConfigurationError(
-                f"the http_client or transport would send requests for {self._settings.base_url} through a proxy "
-                "(HTTP_PROXY or ALL_PROXY in the environment, or a proxy= of its own), with the API key in clear "
-                "over plain http: build it with trust_env=False and no proxy, or use an https base URL"
-            )
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise ConfigurationError(f"this {type(self).__name__} is closed: create a new one")
-
-    def _enter(self) -> None:
-        """Enter a ``with`` block once: a nested one's end would close the client under the outer
-        block (httpx refuses a second ``__enter__`` too). The check and the mark are one step under
-        a lock: of two threads entering the client at once, one gets in and the other is refused."""
-        self._check_open()
-        with self._enter_lock:
-            if self._entered:
-                name = type(self).__name__
-                raise ConfigurationError(
-                    f"this {name} is already open in a 'with' block: entering it again would close it at the "
-                    f"inner block's end, under the outer one; use it as it is inside the outer block"
-                )
-            self._entered = True
-
-    def _closed_before_sending(self, request: httpx.Request, closer: str) -> ConfigurationError:
-        """The error for *request*, which httpx refused to send (a bare RuntimeError) because close()
-        in another thread or task came after this one checked the client open: nothing was sent."""
-        return ConfigurationError(
-            f"this {type(self).__name__} was closed by another {closer} before {request.method} "
-            f"{request.url.path} was sent (nothing was sent): create a new one"
-        )
-
-    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
-        """Refuse pickle, ``copy.copy`` and ``copy.deepcopy`` (all go through here): a copy would share,
-        or fail on, the connection pool and locks, and a pickle would carry the key."""
-        raise TypeError(
-            f"a {type(self).__name__} cannot be copied or pickled (it holds a connection pool and locks): share "
-            f"this one within the process, or create a {type(self).__name__} in each process or worker"
-        )
-
-    def __repr__(self) -> str:
-        # A traceback with locals shows a client whose settings were refused: it has none.
-        settings = getattr(self, "_settings", None)
-        return f"{type(self).__name__}(base_url={settings.base_url if settings else None!r})"
-
-    def _upload_request(self, step: _flows.Upload, body: FileChunks) -> httpx.Request:
-        """The streamed PUT of an upload step (the presigned URL carries its own authorisation).
-
-        *body* is given as the request's stream (as ``content=``, an async iterable is wrapped in
-        a generator of httpx's own), so the Host header httpx would add is added here.
-        """
-        url = httpx.URL(step.url)
-        return httpx.Request(
-            "PUT",
-            url,
-            stream=body,
-            headers={"Host": url.netloc.decode("ascii"), **upload_headers(step.audio.size)},
-            extensions={"timeout": self._settings.timeout.as_dict()},
-        )
-
-    # Each _*_flow method validates eagerly, then returns the flow to run.
-
-    def _upload_call_flow(
-        self, audio: object, key: str | None, on_progress: ProgressCallback | None
-    ) -> _flows.Flow[str]:
-        """What ``upload()`` runs, its arguments checked first."""
-        checked = check_audio(audio)
-        if checked.url is not None:
-            raise ValidationError("audio", audio, "must be a local path or a binary file object to upload")
-        progress = guarded_callback("on_progress", on_progress)
-        return _flows.upload(self._ctx, checked, media_url_for(checked, key), progress)
-
-    @staticmethod
-    def _media_url(audio: CheckedAudio, media_key: str | None) -> str | None:
-        """The ``media://`` URL local audio will be uploaded to (checked now); None for audio given as a URL."""
-        if audio.url is None:
-            return media_url_for(audio, media_key, field="media_key")
-        if media_key is not None:
-            raise ValidationError("media_key", media_key, "applies only to audio that is uploaded (a path or a file)")
-        return None
-
-    def _submit_flow(
-        self,
-        audio: CheckedAudio,
-        media_url: str | None,
-        progress: ProgressCallback | None,
-        request: Callable[[str], _core.RequestKwargs],
-        kind: JobKind,
-    ) -> _flows.Flow[Job[Any]]:
-        """Create the job of *kind* reading *audio*: from the URL given, or from its upload to *media_url*.
-
-        When the job is not created after the upload (refused, rate limited, cut off), the error
-        names the ``media://`` URL the audio now has: submitting it again uploads nothing.
-        """
-        if audio.url is not None:
-            return (yield from _flows.create_job(self._ctx, request(audio.url), kind))
-        assert media_url is not None, "_media_url gives every local audio one"
-        uploaded = yield from _flows.upload(self._ctx, audio, media_url, progress)
-        try:
-            return (yield from _flows.create_job(self._ctx, request(uploaded), kind))
-        except GeneratorExit:
-            raise  # the flow is closed unfinished, with no error to add a note to
-        except BaseException as error:
-            _flows.leave_note(error, f"the audio was uploaded to {uploaded}: {SUBMIT_THE_UPLOAD}")
-            raise
-
-    def _identify_flow(
-        self,
-        audio: AudioSource,
-        voiceprints: Mapping[str, str] | Sequence[Voiceprint],
-        *,
-        num_speakers: int | None,
-        matching: Matching | Mapping[str, Any] | None,
-        confidence: bool,
-        exclusive: bool,
-        turn_level_confidence: bool,
-        webhook: str | None,
-        webhook_status_only: bool,
-        model: str | None,
-        media_key: str | None,
-        on_upload_progress: ProgressCallback | None,
-    ) -> _flows.Flow[Job[IdentifyResult]]:
-        checked_audio = check_audio(audio)
-        check_identify_duration(checked_audio)
-        build_request = functools.partial(
-            _core.identify_request,
-            voiceprints=check_voiceprints(voiceprints),
-            num_speakers=check_num_speakers(num_speakers),
-            matching=check_matching(matching),
-            confidence=check_bool("confidence", confidence),
-            exclusive=check_bool("exclusive", exclusive),
-            turn_level_confidence=check_bool("turn_level_confidence", turn_level_confidence),
-            webhook=check_webhook(webhook),
-            webhook_status_only=check_bool("webhook_status_only", webhook_status_only),
-            model=check_model(model),
-        )
-        progress = guarded_callback("on_upload_progress", on_upload_progress)
-        media_url = self._media_url(checked_audio, media_key)
-
-        return self._submit_flow(checked_audio, media_url, progress, lambda url: build_request(url=url), "identify")
-
-    def _submit_voiceprint_flow(
-        self,
-        audio: AudioSource,
-        *,
-        webhook: str | None,
-        webhook_status_only: bool,
-        media_key: str | None,
-        on_upload_progress: ProgressCallback | None,
-    ) -> _flows.Flow[Job[VoiceprintResult]]:
-        checked_audio = check_audio(audio, max_bytes=MAX_VOICEPRINT_AUDIO_BYTES)
-        check_voiceprint_duration(checked_audio)
-        hook = check_webhook(webhook)
-        status_only = check_bool("webhook_status_only", webhook_status_only)
-        progress = guarded_callback("on_upload_progress", on_upload_progress)
-        media_url = self._media_url(checked_audio, media_key)
-
-        return self._submit_flow(
-            checked_audio,
-            media_url,
-            progress,
-            lambda url: _core.voiceprint_request(url=url, webhook=hook, webhook_status_only=status_only),
-            "voiceprint",
-        )
-
-    def _create_voiceprint_flow(
-        self,
-        audio: AudioSource,
-        *,
-        timeout: float | None,
-        on_status: OnVoiceprintStatus | None,
-        media_key: str | None,
-        on_upload_progress: ProgressCallback | None,
-    ) -> _flows.Flow[str]:
-        submit = self._submit_voiceprint_flow(
-            audio, webhook=None, webhook_status_only=False, media_key=media_key, on_upload_progress=on_upload_progress
-        )
-        wait_timeout = self._check_timeout(timeout)
-        check_callback("on_status", on_status)
-
-        def flow() -> _flows.Flow[str]:
-            job = yield from submit
-            # The wait parses the job as "voiceprint", so the callback only ever gets a Job[VoiceprintResult].
-            status = cast("OnStatus | None", guarded_callback("on_status", on_status, resume=_resume(job.id)))
-            try:
-                result = yield from _flows.wait(
-                    self._ctx, job.id, "voiceprint", timeout=wait_timeout, on_status=status, status=str(job.status)
-                )
-            except GeneratorExit:
-                raise  # the flow is closed unfinished, with no error to add a note to
-            except BaseException as error:
-                # The caller has no handle on this billed job: unless the SDK's error names it already
-                # (a timeout, a failed job), it is added, with the call that resumes the wait.
-                if not isinstance(error, Exception) or job.id not in str(error):  # Ctrl-C, a cancellation
-                    note = f"voiceprint job {job.id} was created (and billed): wait({job.id!r}) gives its voiceprint"
-                    _flows.leave_note(error, note)
-                raise
-            return cast(VoiceprintResult, result).voiceprint
-
-        return flow()
-
-    def _wait_flow(
-        self,
-        job: Job[Any] | str,
-        *,
-        timeout: float | None,
-        on_status: OnStatus | None,
-        broker: Any,
-        kind: JobKind | None,
-    ) -> _flows.Flow[Result]:
-        if isinstance(job, Job):
-            # An ended handle's status is no "still ..." for a wait that read no answer.
-            job_id, known_kind = job.id, job.kind
-            known_status = None if job.is_terminal else str(job.status)
-        else:
-            job_id, known_kind, known_status = check_job_id(job), None, None
-        check_job_kind(kind)
-        if kind is not None and known_kind is not None and kind != known_kind:
-            # Parsed as the wrong type, the output would be blamed on the API ("breaks the contract").
-            raise ValidationError("kind", kind, f"contradicts the job handle, a {known_kind} job: leave kind out")
-        if broker is not None and not callable(getattr(broker, "wait", None)):
-            raise ValidationError("broker", broker, "must be a WebhookBroker (with wait and wait_async)")
-        status = guarded_callback("on_status", on_status, resume=_resume(job_id))
-        return _flows.wait(
-            self._ctx,
-            job_id,
-            kind or known_kind,
-            timeout=self._check_timeout(timeout, zero_checks_once=True),
-            on_status=status,
-            broker=broker,
-            status=known_status,
-        )
-
-    @staticmethod
-    def _check_timeout(timeout: float | None, *, zero_checks_once: bool = False) -> float:
-        """A wait's timeout in seconds; with *zero_checks_once*, 0 means one poll, then the result or
-        ``WaitTimeoutError`` (a web handler's "done yet?")."""
-        if timeout is None:
-            return DEFAULT_WAIT_TIMEOUT
-        seconds = real(timeout)
-        if seconds is None or not (seconds >= 0 if zero_checks_once else seconds > 0):
-            rule = (
-                "must be a number of seconds ≥ 0 (0: poll once)"
-                if zero_checks_once
-                else "must be a positive number of seconds"
-            )
-            raise ValidationError("timeout", timeout, f"{rule}, or None for 24 hours")
-        if not math.isfinite(seconds):  # infinity, or an int beyond the range of a float, such as 10**400
-            raise ValidationError("timeout", timeout, "must be finite: every wait has a deadline")
-        return seconds
-
-    def _get_job_flow(self, job_id: str, kind: JobKind | None) -> _flows.Flow[Job[Result]]:
-        checked = check_job_id(job_id)
-        check_job_kind(kind)
-
-        def flow() -> _flows.Flow[Job[Result]]:
-            job, _ = yield from _flows.get_job(self._ctx, checked, kind)
-            return job
-
-        return flow()
-
-    @staticmethod
-    def _check_list_args(status: JobStatus | str | None, page_size: int, max_items: int | None) -> None:
-        if status is not None and (not isinstance(status, str) or str(status) not in STATUS_FILTER_VALUES):
-            raise ValidationError("status", status, f"must be one of {sorted(STATUS_FILTER_VALUES)} or None")
-        if type(page_size) is not int or not PAGE_SIZE_MIN <= page_size <= PAGE_SIZE_MAX:
-            raise ValidationError("page_size", page_size, f"must be an integer from {PAGE_SIZE_MIN} to {PAGE_SIZE_MAX}")
-        if max_items is not None and (type(max_items) is not int or max_items < 0):
-            raise ValidationError("max_items", max_items, "must be a whole number ≥ 0, or None for all")
-
-    def _page_flow(
-        self, status: JobStatus | StatusFilter | None, page_size: int, cursor: str | None
-    ) -> _flows.Flow[tuple[list[_core.JobSummary], str | None]]:
-        return _flows.list_page(
-            self._ctx, limit=page_size, cursor=cursor, status=None if status is None else str(status)
-        )
-
-    def _test_flow(self) -> _flows.Flow[_core.KeyStatus]:
-        response = yield from _flows.call(self._ctx, _core.test_key_request())
-        return _core.parse_key_status(response)
 
 
 #: Empty pages in a row, each with a new cursor, after which the job list counts as broken: a server
