@@ -6,7 +6,6 @@ flows. They differ only in how a step is performed: blocking calls here, ``await
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import functools
 import os
@@ -31,11 +30,11 @@ from ._client_base import (
     _timeout_or_http_clients,
 )
 from ._loop_end import close_when_the_loop_ends
+from ._pagers import _AsyncJobs, _Pages
 from ._polling import PollSchedule
 from ._retry import RetryPolicy
 from ._upload import FileChunks, ProgressCallback, aopened, opened, presigned_url_hidden
 from ._validation import PAGE_SIZE_MAX, AudioSource, Matching, StatusFilter, Voiceprint
-from .errors import InvalidResponseError
 from .results import DiarizationResult, IdentifyResult, Job, JobKind, JobStatus, R, Result, VoiceprintResult
 
 if TYPE_CHECKING:
@@ -51,37 +50,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: The real ``time.sleep``: a wait sleeps on an Event that close() sets instead, unless a test patched it.
 _TIME_SLEEP = time.sleep
-
-
-#: Empty pages in a row, each with a new cursor, after which the job list counts as broken: a server
-#: that answers that way forever would otherwise be followed forever, even with max_items.
-MAX_EMPTY_PAGES = 3
-
-
-class _Pages:
-    """What the job list has shown so far: the cursors followed and the empty pages in a row."""
-
-    def __init__(self) -> None:
-        self.seen: set[str] = set()
-        self.empty = 0
-
-    def next_cursor(self, items: int, cursor: str | None) -> str | None:
-        """The cursor of the next page (None or empty: the last page); raise on a loop or a run of empty pages."""
-        if not cursor:
-            return None
-        if cursor in self.seen:
-            raise InvalidResponseError(
-                f"the job list repeated the cursor {cursor!r}; stopping instead of looping", status_code=200
-            )
-        self.empty = 0 if items else self.empty + 1
-        if self.empty >= MAX_EMPTY_PAGES:
-            raise InvalidResponseError(
-                f"the job list sent {self.empty} empty pages in a row, each pointing to another; "
-                "stopping instead of following it forever",
-                status_code=200,
-            )
-        self.seen.add(cursor)
-        return cursor
 
 
 class Client(_BaseClient):
@@ -1062,74 +1030,6 @@ class AsyncClient(_BaseClient):
         kind: JobKind | None = None,
     ) -> Any:
         return await self._run(self._wait_flow(job, timeout=timeout, on_status=on_status, broker=broker, kind=kind))
-
-
-class _AsyncJobs:
-    """What ``AsyncClient.jobs()`` returns: the jobs, page after page, as ``Client.jobs()`` yields them.
-
-    An iterator object rather than an async generator: a loop that breaks on the job it looked for
-    (what the SDK's errors advise) leaves no generator to finalise, which trio reports as a
-    ``ResourceWarning`` (asyncio finalises them itself). ``aclose()`` is kept, for ``aclosing()``.
-    """
-
-    def __init__(
-        self, client: AsyncClient, status: JobStatus | StatusFilter | None, page_size: int, max_items: int | None
-    ) -> None:
-        self._client = client
-        self._status = status
-        self._page_size = page_size
-        self._max_items = max_items
-        self._cursor: str | None = None
-        self._pages = _Pages()
-        self._count = 0
-        self._items: collections.deque[_core.JobSummary] = collections.deque()
-        # The page whose items are being handed out: its size and nextCursor, followed once they are.
-        self._page: tuple[int, str | None] | None = None
-        self._finished = False
-        self._running = False
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> _core.JobSummary:
-        if self._running:  # as an async generator stepped by two tasks at once
-            raise RuntimeError("anext(): this jobs() iterator is already running (another task is stepping it)")
-        self._running = True
-        try:
-            return await self._step()
-        finally:
-            self._running = False
-
-    async def _step(self) -> _core.JobSummary:
-        try:
-            while not self._items:
-                if self._page is not None:  # every item of the page handed out: its cursor is followed now
-                    size, next_cursor = self._page
-                    self._page = None
-                    self._cursor = self._pages.next_cursor(size, next_cursor)
-                    self._finished = self._finished or self._cursor is None
-                if self._finished or (self._max_items is not None and self._count >= self._max_items):
-                    self._finished = True
-                    raise StopAsyncIteration
-                client = self._client
-                page, next_cursor = await client._run(client._page_flow(self._status, self._page_size, self._cursor))
-                if self._finished:  # closed by aclose() while the page was on its way
-                    raise StopAsyncIteration
-                left = None if self._max_items is None else self._max_items - self._count
-                self._items.extend(page[:left])
-                self._page = (len(page), next_cursor)
-        except BaseException:
-            self._finished = True  # as a generator that raised: nothing more comes
-            self._items.clear()
-            raise
-        self._count += 1
-        return self._items.popleft()
-
-    async def aclose(self) -> None:
-        """Stop: no more pages are asked for."""
-        self._finished = True
-        self._items.clear()
-        self._page = None
 
 
 def _current_loop() -> object:
