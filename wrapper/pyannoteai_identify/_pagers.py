@@ -12,7 +12,7 @@ from .errors import InvalidResponseError
 from .results import JobStatus
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient
+    from ._async_client import AsyncClient
 
 __all__ = ["MAX_EMPTY_PAGES"]
 

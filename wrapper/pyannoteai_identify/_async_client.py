@@ -1,0 +1,457 @@
+"""``AsyncClient``: the asynchronous client, a thin I/O shell that runs the flows of ``_flows`` with
+``await``, on asyncio or trio (its checks and flows are those of ``_BaseClient``, in ``_client_base``)."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, overload
+
+import anyio
+import anyio.to_thread
+import httpx
+
+from . import _core, _flows, _fork, _timing
+from ._bounded import aread_body, body_budget
+from ._client_base import (
+    OnDiarizationStatus,
+    OnIdentifyStatus,
+    OnStatus,
+    OnVoiceprintStatus,
+    _BaseClient,
+    _timeout_or_http_clients,
+)
+from ._loop_end import close_when_the_loop_ends
+from ._pagers import _AsyncJobs
+from ._polling import PollSchedule
+from ._retry import RetryPolicy
+from ._sync_client import Client
+from ._upload import FileChunks, ProgressCallback, aopened, presigned_url_hidden
+from ._validation import PAGE_SIZE_MAX, AudioSource, Matching, StatusFilter, Voiceprint
+from .results import DiarizationResult, IdentifyResult, Job, JobKind, JobStatus, R, Result, VoiceprintResult
+
+if TYPE_CHECKING:
+    from .batch import BatchOptions, BatchReport
+    from .receiver import WebhookBroker
+
+
+__all__ = ["AsyncClient"]
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _doc_from(source: Callable[..., Any], note: str = "A coroutine: ``await`` it.") -> Callable[[F], F]:
+    """Give an ``AsyncClient`` method the docstring of its ``Client`` twin, so ``help()`` shows one text."""
+
+    def apply(method: F) -> F:
+        method.__doc__ = f"{source.__doc__.rstrip()}\n\n        {note}\n" if source.__doc__ else note
+        return method
+
+    return apply
+
+
+#: Response bodies larger than this are parsed by AsyncClient in a worker thread (a thread hop costs
+#: ~0.1 ms; parsing 1 MiB of output, a few ms). Only the Python-level part leaves the event loop
+#: free: the JSON decoder holds the GIL for its whole call (~17 ms per MB with orjson).
+PARSE_OFF_LOOP_BYTES = 1024 * 1024
+
+
+async def _checked_off_loop(audio: object, check: Callable[..., _flows.Flow[T]], *args: Any) -> _flows.Flow[T]:
+    """``check(*args)`` (an argument check that returns the flow to run) in a worker thread, unless
+    *audio* is a URL: local audio is checked on the file system (``os.stat``, the WAV header, a file
+    object's ``read(0)``, ``tell`` and ``seek``), which must not hold up the event loop's other tasks.
+    The checks and their order are those of ``Client``'s: the thread runs the same function."""
+    if isinstance(audio, str) and "://" in audio:
+        return check(*args)
+    return await anyio.to_thread.run_sync(check, *args)
+
+
+class AsyncClient(_BaseClient):
+    """Asynchronous twin of :class:`Client`: the same methods, as coroutines, on asyncio or trio.
+
+    Args are those of :class:`Client`, with an ``httpx.AsyncClient``, an async transport and an
+    async *sleep*.
+
+    Pooled connections belong to the event loop that opened them. Used on another loop later (a
+    second ``asyncio.run``, a forked child), a client that built its own pool starts a new one; with
+    an ``http_client`` or ``transport`` of yours, that is yours to do. Use one client per event loop
+    at a time: one shared by loops running at once in several threads is not supported. A nested
+    ``async with`` on a client already entered is refused (``ConfigurationError``), as with ``Client``.
+    """
+
+    _http: httpx.AsyncClient
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | httpx.URL | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry_policy: RetryPolicy | None = None,
+        poll_schedule: PollSchedule | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        wall: Callable[[], float] | None = None,
+    ) -> None:
+        if clock is None and sleep is None and (timing := _timing.current()) is not None:
+            clock, sleep = timing.clock, timing.async_sleep  # a test double's virtual time (pyannoteai_mock)
+            wall = wall or timing.wall  # its server dates are on its own (virtual) wall time
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            timeout=_timeout_or_http_clients(timeout, http_client),
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            poll_schedule=poll_schedule,
+            clock=clock,
+            sleep_given=sleep is not None,
+            wall=wall,
+        )
+        self._check_http(http_client, transport, httpx.AsyncClient, httpx.AsyncBaseTransport)
+        self._check_no_proxy(http_client, transport)
+        self._owns_http = http_client is None
+        self._http = http_client or self._new_http(transport)
+        self._rebuilds_per_loop = http_client is None and transport is None
+        self._loop: object = None  # the event loop (asyncio) or run (trio) the pool's sockets belong to
+        self._loop_closer: AsyncGenerator[None, None] | None = None  # closes the pool as that loop ends
+        self._sleep = sleep or anyio.sleep
+        # The sleeps and broker waits aclose() ends, with the event loop each runs on.
+        self._waiting: dict[anyio.CancelScope, object] = {}
+        _fork.register(self)  # last: a forked child makes the throttle's lock anew (see _after_fork_in_child)
+
+    def _new_http(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=transport,
+            timeout=self._settings.timeout,
+            trust_env=self._settings.trust_env,
+            verify=self._verify(transport),
+        )
+
+    async def _check_loop(self) -> None:
+        """On another event loop than the pool's, start a pool of its own (when this client built it),
+        closed as that loop ends (see ``_loop_end``)."""
+        if not self._rebuilds_per_loop:
+            return
+        loop = _current_loop()
+        if loop is self._loop:
+            return
+        if self._loop is not None:
+            # The old pool's sockets belong to a loop that is gone: it closed them as it ended.
+            self._http = self._new_http()
+        self._loop = loop
+        self._loop_closer = await close_when_the_loop_ends(self._http)
+
+    async def __aenter__(self) -> Self:
+        self._enter()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after.
+
+        A ``wait`` in another task of the same event loop ends at once with ``ConfigurationError``
+        (between polls or on a webhook broker), and so does a request in flight on that loop. A
+        wait on another event loop is not interrupted: it raises ``ConfigurationError`` at its
+        next step.
+        """
+        self._closed = True
+        loop = _current_loop()
+        for waiting, on in list(self._waiting.items()):
+            if on is loop:  # a scope of another loop (gone, or in another thread) is not this one's to cancel
+                waiting.cancel()
+        self._waiting.clear()  # nor kept: one of a loop that is gone would hold its task to the end
+        if self._owns_http:
+            if self._rebuilds_per_loop and self._loop not in (None, _current_loop()):
+                return  # the pool's sockets belong to an event loop that is gone: nothing to close from here
+            await self._http.aclose()
+
+    async def _run(self, flow: _flows.Flow[T]) -> T:
+        return await _flows.adrive(flow, self._perform)
+
+    async def _aread(self, response: httpx.Response, seconds: float | None = None) -> httpx.Response:
+        """The body of a streamed response, read within the size cap and the time budget (at most *seconds*)."""
+        return await aread_body(response, budget=body_budget(self._settings.timeout, seconds), clock=self._ctx.clock)
+
+    async def _perform(self, step: _flows.Step) -> Any:
+        self._check_open()
+        await self._check_loop()
+        if isinstance(step, _flows.Send):
+            # auth=None: the key authenticates; a caller's http_client auth would replace it.
+            # follow_redirects=False: the API's redirect is an error, whatever the http_client follows.
+            response = await self._asend(step.request, follow_redirects=False)
+            return await self._aread(response, step.body_seconds)
+        if isinstance(step, _flows.Parse):
+            if step.size > PARSE_OFF_LOOP_BYTES:
+                return await anyio.to_thread.run_sync(step.run)
+            return step.run()
+        if isinstance(step, _flows.Sleep):
+            with self._cut_short_by_aclose():
+                await self._sleep(step.seconds)
+            return None
+        if isinstance(step, _flows.Upload):
+            # Opened (and put back, and closed) in worker threads, as its chunks are read: a disk's wait
+            # never holds up the event loop's other tasks.
+            async with aopened(step.audio) as file:
+                with presigned_url_hidden(step.url):
+                    return await self._upload_body(step, file)
+        event = None  # stays None when aclose() cuts the wait short
+        with self._cut_short_by_aclose():
+            event = await step.broker.wait_async(step.job_id, step.timeout)
+        return event
+
+    async def _upload_body(self, step: _flows.Upload, file: IO[bytes]) -> httpx.Response:
+        """Stream *file* to the presigned URL; its chunks are read in worker threads (:class:`FileChunks`)."""
+        body = FileChunks(file, step.audio.size, step.progress)
+        try:
+            # auth=None: the presigned URL carries its own; the caller's credentials stay off storage.
+            request = self._upload_request(step, body)
+            return await self._aread(await self._asend(request))
+        finally:
+            if step.audio.start is not None:  # a seekable file object, put back where it was next
+                # Waited for in a worker thread: the read may last (a file over a network),
+                # and the event loop's other tasks run meanwhile.
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(body.settle)
+
+    async def _asend(self, request: httpx.Request, **options: Any) -> httpx.Response:
+        """Send *request* streamed, with no auth of the http_client's.
+
+        aclose() in another task while this one waited on a worker thread (the upload's file opened
+        there) makes httpx refuse to send (a bare RuntimeError): that is the SDK's
+        ConfigurationError, and nothing was sent.
+        """
+        try:
+            return await self._http.send(request, stream=True, auth=None, **options)
+        except RuntimeError:
+            if not self._closed:
+                raise
+        raise self._closed_before_sending(request, "task")
+
+    @contextlib.contextmanager
+    def _cut_short_by_aclose(self) -> Iterator[None]:
+        """A cancel scope that an aclose() on this event loop cancels: what it waits for then ends at
+        once, without an error (the next step raises that the client is closed)."""
+        with anyio.CancelScope() as scope:
+            self._waiting[scope] = _current_loop()
+            try:
+                yield
+            finally:
+                self._waiting.pop(scope, None)
+
+    @_doc_from(Client.test)
+    async def test(self) -> _core.KeyStatus:
+        return await self._run(self._test_flow())
+
+    @_doc_from(Client.upload)
+    async def upload(
+        self, audio: AudioSource, key: str | None = None, *, on_progress: ProgressCallback | None = None
+    ) -> str:
+        return await self._run(await _checked_off_loop(audio, self._upload_call_flow, audio, key, on_progress))
+
+    @_doc_from(Client.identify)
+    async def identify(
+        self,
+        audio: AudioSource,
+        voiceprints: Mapping[str, str] | Sequence[Voiceprint],
+        *,
+        num_speakers: int | None = None,
+        matching: Matching | Mapping[str, Any] | None = None,
+        confidence: bool = False,
+        exclusive: bool = False,
+        turn_level_confidence: bool = False,
+        webhook: str | None = None,
+        webhook_status_only: bool = False,
+        model: str | None = None,
+        media_key: str | None = None,
+        on_upload_progress: ProgressCallback | None = None,
+    ) -> Job[IdentifyResult]:
+        return await self._run(
+            await _checked_off_loop(
+                audio,
+                functools.partial(
+                    self._identify_flow,
+                    audio,
+                    voiceprints,
+                    num_speakers=num_speakers,
+                    matching=matching,
+                    confidence=confidence,
+                    exclusive=exclusive,
+                    turn_level_confidence=turn_level_confidence,
+                    webhook=webhook,
+                    webhook_status_only=webhook_status_only,
+                    model=model,
+                    media_key=media_key,
+                    on_upload_progress=on_upload_progress,
+                ),
+            )
+        )
+
+    @_doc_from(Client.submit_voiceprint)
+    async def submit_voiceprint(
+        self,
+        audio: AudioSource,
+        *,
+        webhook: str | None = None,
+        webhook_status_only: bool = False,
+        media_key: str | None = None,
+        on_upload_progress: ProgressCallback | None = None,
+    ) -> Job[VoiceprintResult]:
+        return await self._run(
+            await _checked_off_loop(
+                audio,
+                functools.partial(
+                    self._submit_voiceprint_flow,
+                    audio,
+                    webhook=webhook,
+                    webhook_status_only=webhook_status_only,
+                    media_key=media_key,
+                    on_upload_progress=on_upload_progress,
+                ),
+            )
+        )
+
+    @_doc_from(Client.create_voiceprint)
+    async def create_voiceprint(
+        self,
+        audio: AudioSource,
+        *,
+        timeout: float | None = None,
+        on_status: OnVoiceprintStatus | None = None,
+        media_key: str | None = None,
+        on_upload_progress: ProgressCallback | None = None,
+    ) -> str:
+        return await self._run(
+            await _checked_off_loop(
+                audio,
+                functools.partial(
+                    self._create_voiceprint_flow,
+                    audio,
+                    timeout=timeout,
+                    on_status=on_status,
+                    media_key=media_key,
+                    on_upload_progress=on_upload_progress,
+                ),
+            )
+        )
+
+    @overload
+    async def get_job(self, job_id: str, *, kind: Literal["identify"]) -> Job[IdentifyResult]: ...
+    @overload
+    async def get_job(self, job_id: str, *, kind: Literal["voiceprint"]) -> Job[VoiceprintResult]: ...
+    @overload
+    async def get_job(self, job_id: str, *, kind: Literal["diarization"]) -> Job[DiarizationResult]: ...
+    @overload
+    async def get_job(self, job_id: str, *, kind: None = ...) -> Job[Result]: ...
+    @_doc_from(Client.get_job)
+    async def get_job(self, job_id: str, *, kind: JobKind | None = None) -> Job[Any]:
+        return await self._run(self._get_job_flow(job_id, kind))
+
+    @_doc_from(Client.jobs, note="An async iterator: ``async for job in client.jobs(): ...``.")
+    def jobs(
+        self,
+        status: JobStatus | StatusFilter | None = None,
+        *,
+        page_size: int = PAGE_SIZE_MAX,
+        max_items: int | None = None,
+    ) -> AsyncIterator[_core.JobSummary]:
+        self._check_list_args(status, page_size, max_items)
+        return _AsyncJobs(self, status, page_size, max_items)
+
+    async def identify_batch(
+        self,
+        inputs: Sequence[str | os.PathLike[str]],
+        voiceprints: Mapping[str, str] | Sequence[Voiceprint],
+        *,
+        manifest: str | os.PathLike[str],
+        out: str | os.PathLike[str],
+        **options: Unpack[BatchOptions],
+    ) -> BatchReport:
+        """Identify speakers in many inputs, resumably and never billing an input twice.
+
+        Inputs are files, folders (searched for audio), URLs or text files listing them; state
+        lives in the SQLite *manifest*, results go to *out*. Options and resume semantics are
+        those of :func:`pyannoteai_identify.batch.identify_batch` (docs/batch.md).
+        """
+        from .batch import aidentify_batch
+
+        return await aidentify_batch(self, inputs, voiceprints, manifest=manifest, out=out, **options)
+
+    @overload
+    async def wait(
+        self,
+        job: Job[R],
+        *,
+        timeout: float | None = ...,
+        on_status: Callable[[Job[R]], object] | None = ...,
+        broker: WebhookBroker | None = ...,
+        kind: JobKind | None = ...,
+    ) -> R: ...
+    @overload
+    async def wait(
+        self,
+        job: str,
+        *,
+        timeout: float | None = ...,
+        on_status: OnIdentifyStatus | None = ...,
+        broker: WebhookBroker | None = ...,
+        kind: Literal["identify"],
+    ) -> IdentifyResult: ...
+    @overload
+    async def wait(
+        self,
+        job: str,
+        *,
+        timeout: float | None = ...,
+        on_status: OnVoiceprintStatus | None = ...,
+        broker: WebhookBroker | None = ...,
+        kind: Literal["voiceprint"],
+    ) -> VoiceprintResult: ...
+    @overload
+    async def wait(
+        self,
+        job: str,
+        *,
+        timeout: float | None = ...,
+        on_status: OnDiarizationStatus | None = ...,
+        broker: WebhookBroker | None = ...,
+        kind: Literal["diarization"],
+    ) -> DiarizationResult: ...
+    @overload
+    async def wait(
+        self,
+        job: str,
+        *,
+        timeout: float | None = ...,
+        on_status: OnStatus | None = ...,
+        broker: WebhookBroker | None = ...,
+        kind: JobKind | None = ...,
+    ) -> Result: ...
+    @_doc_from(Client.wait)
+    async def wait(
+        self,
+        job: Job[Any] | str,
+        *,
+        timeout: float | None = None,
+        on_status: Callable[[Job[Any]], object] | None = None,
+        broker: WebhookBroker | None = None,
+        kind: JobKind | None = None,
+    ) -> Any:
+        return await self._run(self._wait_flow(job, timeout=timeout, on_status=on_status, broker=broker, kind=kind))
+
+
+def _current_loop() -> object:
+    """The running event loop (asyncio) or run token (trio)."""
+    import anyio.lowlevel  # here, not at the top: importing the package must not import asyncio
+
+    return anyio.lowlevel.current_token().native_token
