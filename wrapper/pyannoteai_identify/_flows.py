@@ -15,15 +15,16 @@ import math
 import threading
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol, TypeAlias, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import httpx
 
 from . import _core
 from ._bounded import accept_encoding
 from ._config import BASE_URL_SOURCES, Settings, is_loopback
+from ._flows_steps import AwaitWebhook, Flow, Parse, Send, Sleep, Step, Upload
 from ._polling import WEBHOOK_POLL_FACTOR, PollSchedule, job_age, quota_exhausted, rate_limit, rate_limit_gap
 from ._proxy import proxy_of, refused_by_proxy
 from ._redact import hide_secrets
@@ -63,67 +64,7 @@ logger = logging.getLogger("pyannoteai_identify")
 
 T = TypeVar("T")
 
-
-@dataclass(frozen=True, slots=True)
-class Send:
-    """Send *request* and return the ``httpx.Response`` (body read).
-
-    *body_seconds*, when set, shortens the client's time budget for reading the body, so that a
-    body trickling in does not hold a call past its caller's deadline.
-    """
-
-    request: httpx.Request
-    body_seconds: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Sleep:
-    """Wait *seconds*."""
-
-    seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class Upload:
-    """PUT the audio to the presigned *url*, streaming it; return the ``httpx.Response``."""
-
-    url: str
-    audio: CheckedAudio
-    progress: ProgressCallback | None
-
-
-@dataclass(frozen=True, slots=True)
-class Parse:
-    """Decode and parse a response body of *size* bytes with *parse* (pure, CPU-bound).
-
-    The outcome comes back as ``(value, None)`` or ``(None, error)``, so that the flow raises the
-    error where it can handle it. ``AsyncClient`` parses a large body in a worker thread: a 30 MB
-    output (24 hours, with confidence) kept the event loop busy for about half a second. The thread
-    halves that, not more: the JSON decoder (orjson or the standard library's) is one C call that
-    holds the GIL throughout, so other tasks run only while the decoded mapping becomes a result.
-    """
-
-    parse: Callable[[], Any]
-    size: int
-
-    def run(self) -> tuple[Any, Exception | None]:
-        try:
-            return self.parse(), None
-        except Exception as error:  # handed to the flow, which raises it
-            return None, error
-
-
-@dataclass(frozen=True, slots=True)
-class AwaitWebhook:
-    """Wait up to *timeout* seconds for the webhook of *job_id*; return the event or None."""
-
-    broker: Any
-    job_id: str
-    timeout: float
-
-
-Step: TypeAlias = Send | Sleep | Upload | Parse | AwaitWebhook
-Flow: TypeAlias = Generator[Step, Any, T]
+__all__ = ["AwaitWebhook", "Flow", "Parse", "Send", "Sleep", "Step", "Upload"]
 
 
 def _raise_through(flow: Flow[Any], error: BaseException) -> None:
