@@ -1,0 +1,83 @@
+"""The upload flow: a presigned URL from the API, then the audio streamed to the storage."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from . import _core
+from ._flows_connection import NOT_SENT
+from ._flows_context import Context
+from ._flows_log import _log
+from ._flows_send import _note_wall_time, call
+from ._flows_steps import Flow, Upload
+from ._redact import hide_secrets
+from ._retry import describe
+from ._upload import ProgressCallback, retry_hint
+from ._validation import CheckedAudio
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ConfigurationError,
+    RateLimitError,
+    ServerError,
+)
+
+
+def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: ProgressCallback | None) -> Flow[str]:
+    """Ask for a presigned URL for *media_url*, stream the audio to it, and return *media_url*."""
+    response = yield from call(ctx, _core.media_upload_request(media_url))
+    presigned = _core.parse_presigned_url(response)
+    lost: httpx.RequestError | None = None
+    started = time.perf_counter()
+    try:
+        put: httpx.Response = yield Upload(presigned, audio, progress)
+    except httpx.RequestError as failure:
+        lost = failure
+    except httpx.StreamConsumed:
+        # A redirect followed by the user's http_client: the file was streamed once and is read.
+        raise APIConnectionError(
+            "the storage redirected the upload and the audio, streamed, cannot be sent twice; "
+            f"{retry_hint(audio, media_url)} (with an http_client that does not follow redirects)",
+            method="PUT",
+            url=hide_secrets(presigned),
+            request_sent=True,
+        ) from None
+    if lost is not None and ctx.closed():  # close() cut it off: this client cannot upload again
+        raise ConfigurationError(
+            f"the client was closed while uploading to the presigned URL: create a new one "
+            f"({retry_hint(audio, media_url)})"
+        )
+    if lost is not None:
+        # Raised outside the except block, and the URL without its query: the query of a presigned
+        # URL is its signature, and the httpx error (not kept as a cause) holds it.
+        error_type = APITimeoutError if isinstance(lost, httpx.TimeoutException) else APIConnectionError
+        raise error_type(
+            f"uploading to the presigned URL failed ({describe(lost)}); {retry_hint(audio, media_url)}",
+            method="PUT",
+            url=hide_secrets(presigned),
+            request_sent=not isinstance(lost, NOT_SENT),
+        )
+    storage_id = _core.storage_request_id(put)
+    _log(put.request, put, time.perf_counter() - started, shown=hide_secrets(presigned), request_id=storage_id)
+    if not 200 <= put.status_code < 300:
+        _note_wall_time(ctx, put)
+        error = _core.error_for(put)
+        hint = _core._hints(retry_hint(audio, media_url), _core.storage_host_id(put))
+        message = f"uploading to the presigned URL failed: {error.message}"
+        fields: dict[str, Any] = {
+            "status_code": put.status_code,
+            "request_id": storage_id,
+            "headers": dict(put.headers),
+            "body": put.content,
+        }
+        if isinstance(error, RateLimitError):  # the storage's, with its Retry-After (it holds no API request back)
+            wait = f"Retry after {error.retry_after:g} s" if error.retry_after is not None else "Slow down"
+            raise RateLimitError(message, retry_after=error.retry_after, hint=_core._hints(wait, hint), **fields)
+        # A storage 5xx is a ServerError like the API's (try again later); a refusal (an expired
+        # signature) stays a plain APIError: error_for's type would blame the API key for a 401/403.
+        raise (ServerError if put.status_code >= 500 else APIError)(message, hint=hint, **fields)
+    return media_url
