@@ -9,16 +9,15 @@ retries, polling, validation and parsing exist in one copy and are tested once f
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
 
-from . import _core
 from ._flows_connection import NOT_SENT
 from ._flows_context import ClientDefaults, Context
+from ._flows_jobs import create_job, get_job, list_page
 from ._flows_log import LOOK_FOR_THE_JOB, leave_note, log_with
 from ._flows_send import HeldPastDeadline, call, send
 from ._flows_steps import AwaitWebhook, Flow, Parse, Send, Sleep, Step, Upload
@@ -74,7 +73,10 @@ __all__ = [
     "Throttle",
     "Upload",
     "call",
+    "create_job",
+    "get_job",
     "leave_note",
+    "list_page",
     "log_with",
     "send",
     "upload",
@@ -143,26 +145,6 @@ async def adrive(flow: Flow[T], perform: Callable[[Step], Awaitable[Any]]) -> T:
                 raise
     finally:
         flow.close()
-
-
-def create_job(ctx: Context, kwargs: _core.RequestKwargs, kind: JobKind) -> Flow[Job[Result]]:
-    """Send a job-creating request exactly once and return the job, its id logged at INFO: whatever
-    becomes of the call afterwards, the service's logs name every job it was billed for."""
-    response = yield from call(ctx, kwargs, creates_job=True)
-    job = _core.parse_created_job(response, kind)
-    log_with(logger, logging.INFO, {"job_id": job.id, "kind": kind}, "%s job %s created", kind, job.id)
-    return job
-
-
-def get_job(
-    ctx: Context, job_id: str, kind: JobKind | None, deadline: float | None = None
-) -> Flow[tuple[Job[Result], httpx.Headers]]:
-    response = yield from call(ctx, _core.get_job_request(job_id), deadline=deadline)
-    parse = functools.partial(_core.parse_job_response, response, kind, job_id)
-    job, error = yield Parse(parse, len(response.content))
-    if error is not None:
-        raise error
-    return job, response.headers
 
 
 def _finish(job: Job[Result]) -> Result:
@@ -461,10 +443,3 @@ def wait(
             if finished is not None:
                 return _finish(_told(finished, last_status, on_status))
             reported = _ended_without_reason(event, kind)
-
-
-def list_page(
-    ctx: Context, *, limit: int, cursor: str | None, status: str | None
-) -> Flow[tuple[list[_core.JobSummary], str | None]]:
-    response = yield from call(ctx, _core.list_jobs_request(limit=limit, cursor=cursor, status=status))
-    return _core.parse_job_page(response)
