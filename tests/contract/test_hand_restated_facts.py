@@ -114,7 +114,7 @@ def test_the_mock_api_lists_a_page_of_the_contracts_default_size_when_no_limit_i
 
 def test_a_terminal_status_the_contract_gains_is_not_reported_as_a_cancelation(tmp_path: Path) -> None:
     """The contract gains a terminal status (``expired`` in ``enum`` and ``x-terminal``): wait() raised
-    ``JobCanceledError("job … was canceled")`` for it, as ``_flows._finish`` took every terminal
+    ``JobCanceledError("job … was canceled")`` for it, as ``_flows_wait._finish`` took every terminal
     status other than succeeded and failed for canceled; and once the maintainer adds the
     ``JobStatus`` member test_spec.py asks for, no test fails."""
     found = _regenerated(

@@ -105,7 +105,7 @@ def error_message(error: BaseException, resume: Mapping[str, str] | None = None)
     return "; ".join([*map(_without_a_closing_period, parts), last])
 
 
-#: The job id in the SDK's note on an error that ended a wait early (``_flows.resume_note``).
+#: The job id in the SDK's note on an error that ended a wait early (``_flows_wait.resume_note``).
 _WAITED_FOR = re.compile(r"job (\S+) was being waited for: ")
 
 
