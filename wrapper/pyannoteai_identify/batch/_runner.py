@@ -64,6 +64,7 @@ from ._limiter import RateLimiter
 from ._manifest import InputStatus, Manifest, NewInput, Row
 from ._reconcile import Listed, Pending, decide, has_passed
 from ._report import BatchProgress, BatchReport, InputReport, summary_csv, write_atomic
+from ._retry import Halt, backoff, ends_the_run
 from ._settings import Options, Tuning
 
 __all__ = ["Engine", "ProgressCallback"]
@@ -141,20 +142,6 @@ class _Counters:
 
     def add(self, kind: str) -> None:
         self.requests[kind] = self.requests.get(kind, 0) + 1
-
-
-class _Halt(Exception):
-    """Submitting must stop for the whole run (the key or the account was refused, or a proxy the tunnel)."""
-
-
-def _ends_the_run(error: BaseException) -> bool:
-    """Whether *error* is a proxy's refusal of the tunnel (407: its credentials; 403: its allow list).
-
-    Every later request gets it too, so waiting and trying again cannot help: wherever the batch
-    meets it, it stops as a 401 there does (submitting halts; a read of the job list or of a job ends
-    the run with the error). Nothing reached the API, so every input keeps a state a rerun resumes from.
-    """
-    return isinstance(error, APIConnectionError) and error.proxy_refused
 
 
 class Engine:
@@ -362,7 +349,7 @@ class Engine:
                     _flows.list_page(self.ctx, limit=PAGE_SIZE, cursor=cursor, status=None), "reconcile"
                 )
             except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
-                if _ends_the_run(error):
+                if ends_the_run(error):
                     raise  # as a 401: the inputs stay submitting for the next run
                 # Nothing can be proven without the list: the inputs stay submitting, never resent.
                 for row in rows:
@@ -456,10 +443,10 @@ class Engine:
                 )
                 return media_url
             except (AuthenticationError, PaymentRequiredError, _core.InsecureUploadURLError) as error:
-                raise _Halt(f"uploading was refused: {error}") from error
+                raise Halt(f"uploading was refused: {error}") from error
             except (APIError, APIConnectionError) as error:
-                if _ends_the_run(error):
-                    raise _Halt(f"uploading was refused: {error}") from error
+                if ends_the_run(error):
+                    raise Halt(f"uploading was refused: {error}") from error
                 # 429, 5xx (from the API or the media storage), lost connections, unreadable answers:
                 # nothing billable happened, so the upload is simply tried again.
                 status = getattr(error, "status_code", None)
@@ -470,7 +457,7 @@ class Engine:
                 if attempt + 1 == MAX_ATTEMPTS:
                     await self._fail_input(row.id, f"upload failed {MAX_ATTEMPTS} times: {error}")
                     return None
-                await self._sleep(_backoff(attempt, error))
+                await self._sleep(backoff(attempt, error))
             except OSError as error:
                 await self._fail_input(row.id, f"the file could not be read: {error}")
                 return None
@@ -515,11 +502,11 @@ class Engine:
         try:
             anchor = self._last_job or await self._team_anchor()
         except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
-            if _ends_the_run(error):
+            if ends_the_run(error):
                 raise  # as a 401: nothing was marked, the input stays pending
             # Nothing was marked or sent: the input stays pending and is tried again after a pause.
             logger.warning("input %d: the job list could not be read before submitting (%s)", row.id, error)
-            return _backoff(row.attempts, error)
+            return backoff(row.attempts, error)
         if not await self._store(self.manifest.mark_submitting, row.id, anchor):
             return None
         try:
@@ -527,9 +514,9 @@ class Engine:
         except APIConnectionError as error:
             if not error.request_sent:
                 await self._store(self.manifest.unmark_submitting, row.id, InputStatus.PENDING, f"not sent: {error}")
-                if _ends_the_run(error):
-                    raise _Halt(f"submitting was refused: {error}") from error
-                return _backoff(row.attempts, error)
+                if ends_the_run(error):
+                    raise Halt(f"submitting was refused: {error}") from error
+                return backoff(row.attempts, error)
             await self._store(self.manifest.note, row.id, f"the answer was lost: {error}")
             return None
         if 200 <= response.status_code < 300:
@@ -566,10 +553,10 @@ class Engine:
         if isinstance(rejected, RateLimitError):
             # A 429 is a refusal: no job exists, so sending again cannot bill twice.
             await self._store(self.manifest.unmark_submitting, row.id, InputStatus.PENDING, f"rate limited: {rejected}")
-            return _backoff(row.attempts, rejected)
+            return backoff(row.attempts, rejected)
         if isinstance(rejected, AuthenticationError | PaymentRequiredError):
             await self._store(self.manifest.unmark_submitting, row.id, InputStatus.PENDING, str(rejected))
-            raise _Halt(f"submitting was refused: {rejected}")
+            raise Halt(f"submitting was refused: {rejected}")
         if isinstance(rejected, ServerError):
             await self._store(self.manifest.note, row.id, f"the API failed ({rejected}); the job may exist")
             return None
@@ -584,7 +571,7 @@ class Engine:
                 try:
                     if self.halted is None:
                         await self._submit_one(input_id)
-                except _Halt as halt:
+                except Halt as halt:
                     self.halted = str(halt)
                     logger.error("%s; no more inputs are submitted in this run", halt)
                 finally:
@@ -624,7 +611,7 @@ class Engine:
             try:
                 pages = await self._sweep()
             except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
-                if _ends_the_run(error):
+                if ends_the_run(error):
                     raise  # a proxy's refusal of the tunnel does not heal by waiting: it ends the run, as a 401
                 # The client already retried; an outage of the job list only delays the next sweep.
                 logger.warning("reading the job list failed (%s); trying again at the next sweep", error)
@@ -718,7 +705,7 @@ class Engine:
             await self._end(job_id, active, InputStatus.EXPIRED, "expired", gone)
             return
         except (RateLimitError, ServerError, APIConnectionError) as error:
-            if _ends_the_run(error):
+            if ends_the_run(error):
                 raise  # the next read gets the same refusal: it ends the run, as a 401; the job stays submitted
             self._keep_active(job_id, f"reading the job failed: {error}")
             return
@@ -1060,11 +1047,3 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 def _aware_or(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _backoff(attempt: int, error: BaseException) -> float:
-    """Seconds before trying again: the server's Retry-After when it gave one, else capped exponential."""
-    retry_after = getattr(error, "retry_after", None)
-    if isinstance(retry_after, int | float) and retry_after >= 0:
-        return min(float(retry_after), 120.0)
-    return min(0.5 * 2.0**attempt, 30.0)

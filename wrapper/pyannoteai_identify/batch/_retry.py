@@ -1,0 +1,34 @@
+"""When the batch stops, and how long it waits before trying again (pure).
+
+A proxy's refusal of the tunnel ends the run wherever it is met (:func:`ends_the_run`); a refused
+key or account stops submitting (:class:`Halt`); every other transient answer is tried again after
+:func:`backoff`.
+"""
+
+from __future__ import annotations
+
+from ..errors import APIConnectionError
+
+__all__ = ["Halt", "backoff", "ends_the_run"]
+
+
+class Halt(Exception):
+    """Submitting must stop for the whole run (the key or the account was refused, or a proxy the tunnel)."""
+
+
+def ends_the_run(error: BaseException) -> bool:
+    """Whether *error* is a proxy's refusal of the tunnel (407: its credentials; 403: its allow list).
+
+    Every later request gets it too, so waiting and trying again cannot help: wherever the batch
+    meets it, it stops as a 401 there does (submitting halts; a read of the job list or of a job ends
+    the run with the error). Nothing reached the API, so every input keeps a state a rerun resumes from.
+    """
+    return isinstance(error, APIConnectionError) and error.proxy_refused
+
+
+def backoff(attempt: int, error: BaseException) -> float:
+    """Seconds before trying again: the server's Retry-After when it gave one, else capped exponential."""
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(retry_after, int | float) and retry_after >= 0:
+        return min(float(retry_after), 120.0)
+    return min(0.5 * 2.0**attempt, 30.0)
