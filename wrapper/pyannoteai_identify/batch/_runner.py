@@ -28,14 +28,12 @@ import math
 import os
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar, TypeVarTuple
 
 import anyio
-import anyio.lowlevel
 import anyio.to_thread
 import httpx
 
@@ -59,6 +57,7 @@ from ..errors import (
     ValidationError,
 )
 from ..results import IdentifyResult, Job, JobStatus, Result, is_terminal
+from ._clock import simulated_sleep
 from ._inputs import Found, name_refusal, output_name, refusal, sha256_file, shown_source
 from ._limiter import RateLimiter
 from ._manifest import InputStatus, Manifest, NewInput, Row
@@ -66,8 +65,9 @@ from ._reconcile import Listed, Pending, decide, has_passed
 from ._report import BatchProgress, BatchReport, InputReport, summary_csv, write_atomic
 from ._retry import Halt, backoff, ends_the_run
 from ._settings import Options, Tuning
+from ._state import Active, Counters, stage_of
 
-__all__ = ["Engine", "ProgressCallback"]
+__all__ = ["Engine", "ProgressCallback", "simulated_sleep"]
 
 logger = logging.getLogger("pyannoteai_identify.batch")
 T = TypeVar("T")
@@ -104,44 +104,7 @@ def settle_seconds(timeout: httpx.Timeout) -> float:
 ProgressCallback = Callable[[BatchProgress], None]
 
 
-def simulated_sleep(client: Client | AsyncClient) -> Callable[[float], Awaitable[None]] | None:
-    """The client's own sleep, as a coroutine, when the client was given a clock and a sleep of its
-    own (a simulation, such as ``MockAPI.client()`` of the testing plugin): the batch then waits on
-    that clock as ``Client.wait`` does. None for a client on real time, whose batch sleeps for real."""
-    if not client._ctx.simulated:
-        return None
-    if isinstance(client, AsyncClient):
-        return client._sleep
-    sleep = client._sleep
-    if sleep is None:  # pragma: no cover - a simulated Client has both a clock and a sleep
-        return None
-
-    async def wait(seconds: float) -> None:
-        sleep(seconds)  # a simulation's sleep moves its clock and returns at once
-        await anyio.lowlevel.checkpoint()  # as a real sleep, it lets the other tasks run
-
-    return wait
-
-
 # --- I/O: running flows under the shared limiter -----------------------------------------------
-
-
-@dataclass
-class _Active:
-    """A job the batch waits for."""
-
-    input_id: int
-    status: str
-    created_at: datetime | None = None
-    misses: int = 0
-
-
-@dataclass
-class _Counters:
-    requests: dict[str, int] = field(default_factory=dict)
-
-    def add(self, kind: str) -> None:
-        self.requests[kind] = self.requests.get(kind, 0) + 1
 
 
 class Engine:
@@ -165,8 +128,8 @@ class Engine:
         self.limiter = limiter
         self.broker = broker
         self.on_progress = on_progress
-        self.counters = _Counters()
-        self.active: dict[str, _Active] = {}
+        self.counters = Counters()
+        self.active: dict[str, Active] = {}
         self.halted: str | None = None
         self._threads = anyio.CapacityLimiter(tuning.concurrency * 2 + 2)
         self._anchor: str | None = None
@@ -264,16 +227,6 @@ class Engine:
             eta=left * (1 + self.tuning.status_share) / self.limiter.per_second,
             requests=sum(self.counters.requests.values()),
         )
-
-    @staticmethod
-    def _stage_of(row: Row) -> str:
-        if row.status == InputStatus.SUCCEEDED:
-            return "done"
-        if row.status in (InputStatus.FAILED, InputStatus.EXPIRED, InputStatus.UNCERTAIN):
-            return "failed"
-        if row.status == InputStatus.SUBMITTED:
-            return "running" if row.job_status == JobStatus.RUNNING else "submitted"
-        return "uploaded" if row.audio_url else "pending"
 
     # --- phase 1: inputs ---------------------------------------------------------------------
 
@@ -579,7 +532,7 @@ class Engine:
                     self._notify()
 
     def _start_watching(self, job_id: str, input_id: int, status: str) -> None:
-        self.active[job_id] = _Active(input_id, status)
+        self.active[job_id] = Active(input_id, status)
         self._stage(input_id, "running" if status == JobStatus.RUNNING else "submitted")
         self._new_job.set()
         if self.broker is not None and self._group is not None:
@@ -692,7 +645,7 @@ class Engine:
                     self._fetch_left -= 1
                     self._notify()
 
-    async def _fetch_one(self, job_id: str, active: _Active) -> None:
+    async def _fetch_one(self, job_id: str, active: Active) -> None:
         """Read one finished job and settle it. The read is retried by the client's own policy (429,
         502-504, lost connections, ``Retry-After``), once: a job still unreadable after that stays
         ``submitted`` with the reason, and the next run reads it again. A proxy's refusal of the tunnel
@@ -726,7 +679,7 @@ class Engine:
         logger.warning("job %s: %s", job_id, reason)
         self._unreadable[job_id] = reason
 
-    async def _settle(self, job_id: str, active: _Active, job: Job[Result]) -> None:
+    async def _settle(self, job_id: str, active: Active, job: Job[Result]) -> None:
         status = str(job.status)
         if not is_terminal(status):
             active.status = status
@@ -746,7 +699,7 @@ class Engine:
             job_id, active, InputStatus.FAILED, status, f"the job {what}: {error_text or 'no reason given'}"
         )
 
-    async def _end(self, job_id: str, active: _Active, status: InputStatus, job_status: str, reason: str) -> None:
+    async def _end(self, job_id: str, active: Active, status: InputStatus, job_status: str, reason: str) -> None:
         self._finish_watching(job_id)
         await self._store(self.manifest.record_job_end, job_id, status, job_status, reason)
         self._stage(active.input_id, "failed")
@@ -854,7 +807,7 @@ class Engine:
         """Run workers, poller and fetchers until idle; False if the deadline came first."""
         pending = [row.id for row in await self._store(self.manifest.rows, InputStatus.PENDING)]
         submit_send, submit_receive = anyio.create_memory_object_stream[int](max_buffer_size=math.inf)
-        fetch_send, fetch_receive = anyio.create_memory_object_stream[tuple[str, _Active]](max_buffer_size=math.inf)
+        fetch_send, fetch_receive = anyio.create_memory_object_stream[tuple[str, Active]](max_buffer_size=math.inf)
         self._fetch_send = fetch_send
         self._submit_left = len(pending)
         for input_id in pending:
@@ -919,9 +872,9 @@ class Engine:
         rows = await self._store(self.manifest.rows)
         self.total = len(rows)
         for row in rows:
-            self._stages[row.id] = self._stage_of(row)
+            self._stages[row.id] = stage_of(row)
             if row.status == InputStatus.SUBMITTED and row.job_id is not None:
-                self.active[row.job_id] = _Active(row.id, row.job_status or "created")
+                self.active[row.job_id] = Active(row.id, row.job_status or "created")
         self._notify()
         rounds = 0
         while True:
