@@ -25,7 +25,6 @@ import functools
 import json
 import logging
 import math
-import os
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -57,8 +56,9 @@ from ..errors import (
     ValidationError,
 )
 from ..results import IdentifyResult, Job, JobStatus, Result, is_terminal
+from . import _files
 from ._clock import simulated_sleep
-from ._inputs import Found, name_refusal, output_name, refusal, sha256_file, shown_source
+from ._inputs import Found, name_refusal, output_name, sha256_file, shown_source
 from ._limiter import RateLimiter
 from ._manifest import InputStatus, Manifest, NewInput, Row
 from ._reconcile import Listed, Pending, decide, has_passed
@@ -242,7 +242,7 @@ class Engine:
             and entry[3] in (InputStatus.PENDING, InputStatus.FAILED)
         }
         # Every file system call runs in a worker thread: the event loop's other tasks keep running.
-        stamps = await self._file_work(_stamps, list(reopened))
+        stamps = await self._file_work(_files.stamps, list(reopened))
         changed: list[tuple[int, str]] = [
             (entry[0], source)
             for source, entry in reopened.items()
@@ -251,7 +251,7 @@ class Engine:
         results: dict[str, tuple[int | None, int | None, str | None, str | None]] = {}
 
         async def one(source: str) -> None:
-            results[source] = await self._file_work(_fingerprint, source)
+            results[source] = await self._file_work(_files.fingerprint, source)
 
         async with anyio.create_task_group() as group:
             for item in fresh:
@@ -357,7 +357,7 @@ class Engine:
             return None
         # Uploads are named by content: the hash must be of the bytes sent. A file written again
         # since it was hashed (its size or mtime moved) is hashed again first.
-        stamp = await self._file_work(_stamp, row.source)
+        stamp = await self._file_work(_files.stamp, row.source)
         digest = row.sha256
         if digest is None or stamp != await self._store(self.manifest.file_stamp, row.id):
             try:
@@ -373,7 +373,7 @@ class Engine:
             media_url = reused or await self._upload(row, checked, f"media://pyannoteai-identify/batch/{digest}")
             if media_url is None:
                 return None
-            if reused is None and await self._file_work(_stamp, row.source) != stamp:
+            if reused is None and await self._file_work(_files.stamp, row.source) != stamp:
                 # Written during the upload: what was stored may be neither version. Not recorded;
                 # the next run hashes and uploads it again.
                 logger.warning(
@@ -957,35 +957,6 @@ def _replace_reason(item: InputReport, reason: str) -> InputReport:
     from dataclasses import replace
 
     return replace(item, reason=reason)
-
-
-def _fingerprint(source: str) -> tuple[int | None, int | None, str | None, str | None]:
-    """A new input file's (size, mtime in ns, SHA-256, None), or why it is refused (blocking: run in a thread)."""
-    reason = refusal(source)
-    if reason is not None:
-        return None, None, None, reason
-    try:
-        stat = os.stat(source)
-        digest = sha256_file(source)
-    except OSError as error:
-        # Unreadable (permissions, an I/O error) or gone since it was found: this input
-        # fails on its own; the others go on.
-        return None, None, None, f"the file could not be read: {error}"
-    return stat.st_size, stat.st_mtime_ns, digest, None
-
-
-def _stamps(paths: list[str]) -> dict[str, tuple[int, int] | None]:
-    """:func:`_stamp` of each of *paths* (blocking: run in a thread)."""
-    return {path: _stamp(path) for path in paths}
-
-
-def _stamp(path: str) -> tuple[int, int] | None:
-    """A file's (size, mtime in ns), or None when it cannot be read."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return found.st_size, found.st_mtime_ns
 
 
 def _epoch(iso: str | None) -> float:
