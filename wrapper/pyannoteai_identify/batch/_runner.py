@@ -22,7 +22,6 @@ flows of ``_flows`` build and parse every request; this module only schedules th
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import math
 import sqlite3
@@ -56,7 +55,7 @@ from ..errors import (
     ValidationError,
 )
 from ..results import IdentifyResult, Job, JobStatus, Result, is_terminal
-from . import _files
+from . import _files, _results
 from ._clock import simulated_sleep
 from ._inputs import Found, name_refusal, output_name, sha256_file, shown_source
 from ._limiter import RateLimiter
@@ -729,13 +728,9 @@ class Engine:
 
     async def _write_result(self, job_id: str, input_id: int, result: IdentifyResult) -> None:
         row = await self._store(self.manifest.get, input_id)
-        json_path = self.out / f"{row.name}.json"
-        rttm_path = self.out / f"{row.name}.rttm"
-        shown = shown_source(row.source)
-        document = {"input": shown, "jobId": job_id, "status": "succeeded", "output": result.to_dict()}
-        file_id = row.name.replace("/", "__")
-        json_text, rttm_text = json.dumps(document, ensure_ascii=False), result.to_rttm(file_id)
-        unwritable = _not_utf8(json_text) or _not_utf8(rttm_text)
+        json_path, rttm_path = _results.result_paths(self.out, row)
+        json_text, rttm_text = _results.result_texts(row, job_id, result)
+        unwritable = _results.not_utf8(json_text) or _results.not_utf8(rttm_text)
         if unwritable is not None:
             # Checked before either file is written: no half result on disk. Fetching it again would
             # give the same text, and submitting it again would bill it again: the input fails for good.
@@ -747,13 +742,8 @@ class Engine:
             await self._store(self.manifest.record_job_end, job_id, InputStatus.FAILED, JobStatus.SUCCEEDED, reason)
             self._stage(input_id, "failed")
             return
-
-        def write() -> None:
-            write_atomic(json_path, json_text)
-            write_atomic(rttm_path, rttm_text)
-
         try:
-            await self._file_work(write)
+            await self._file_work(_results.write_results, json_path, json_text, rttm_path, rttm_text)
         except OSError as error:
             # A full disk or a refused name must not end the run: the job stays submitted, and the
             # next run fetches and writes it again (fetching bills nothing).
@@ -868,7 +858,7 @@ class Engine:
             for input_id, job_id in (await self._store(self.manifest.candidates)).items():
                 await self._store(self.manifest.adopt, input_id, job_id)
         await self._store(self.manifest.requeue, requeue)
-        await self._store(self._recover_results)
+        await self._store(_results.recover_results, self.manifest, self.out)
         rows = await self._store(self.manifest.rows)
         self.total = len(rows)
         for row in rows:
@@ -897,27 +887,6 @@ class Engine:
         response = yield from _flows.call(self.ctx, _core.test_key_request())
         return _core.parse_key_status(response)
 
-    def _recover_results(self) -> None:
-        """Settle what a killed run left between writing results and recording them, and the reverse
-        (manifest and file work: run in a worker thread)."""
-        for row in self.manifest.rows(InputStatus.SUBMITTED):
-            path = self.out / f"{row.name}.json"
-            if row.job_id is None or not path.is_file():
-                continue
-            try:
-                document = json.loads(path.read_text(encoding="utf-8"))
-                result = IdentifyResult.from_dict(document["output"])
-            except (ValueError, KeyError, TypeError, APIError):
-                continue
-            if document.get("jobId") == row.job_id and (self.out / f"{row.name}.rttm").is_file():
-                self.manifest.record_success(
-                    row.job_id, str(path), str(self.out / f"{row.name}.rttm"), result.speakers, result.talk_time()
-                )
-        for row in self.manifest.rows(InputStatus.SUCCEEDED):
-            written = [row.result_json, row.result_rttm]
-            if not all(path is not None and Path(path).is_file() for path in written):
-                self.manifest.reopen(row.id)
-
     def _report(self, elapsed: float) -> BatchReport:
         """The run's report, from the manifest, with ``summary.csv`` written (run in a worker thread)."""
         labels = tuple(v.label for v in self.options.voiceprints)
@@ -942,15 +911,6 @@ class Engine:
             halted=self.halted,
             throttled=self.limiter.stats.throttled,
         )
-
-
-def _not_utf8(text: str) -> str | None:
-    """None when *text* can be written as UTF-8; else its first character that cannot, escaped (ASCII)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        return ascii(error.object[error.start : error.end])
-    return None
 
 
 def _replace_reason(item: InputReport, reason: str) -> InputReport:
