@@ -1,18 +1,19 @@
-"""What a batch run hands back: per-input outcomes, request counts, the CSV summary, atomic writes."""
+"""What a batch run hands back: per-input outcomes, request counts, the CSV summary (built from the
+manifest at the end of a run by :func:`run_report`), atomic writes."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from .._atomic import write_atomic as _write_atomic
 from ._inputs import shown_source
-from ._manifest import InputStatus, Row
+from ._manifest import InputStatus, Manifest, Row
 
-__all__ = ["BatchProgress", "BatchReport", "InputReport", "write_atomic"]
+__all__ = ["BatchProgress", "BatchReport", "InputReport", "run_report", "write_atomic"]
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -144,3 +145,41 @@ def summary_csv(inputs: Sequence[InputReport], labels: Sequence[str]) -> str:
             ]
         )
     return buffer.getvalue()
+
+
+def run_report(
+    manifest: Manifest,
+    out: Path,
+    labels: tuple[str, ...],
+    requests: Mapping[str, int],
+    halted: str | None,
+    unreadable: Mapping[str, str],
+    throttled: int,
+    elapsed: float,
+) -> BatchReport:
+    """A run's report, from the manifest, with ``summary.csv`` written (run in a worker thread).
+
+    *unreadable* gives the reason of each job the run could not read (it stays submitted);
+    *halted*, why submitting stopped, is the reason of inputs left pending without one of their own.
+    """
+    rows = manifest.rows()
+    inputs = []
+    for row in rows:
+        item = InputReport.from_row(row)
+        if row.status == InputStatus.SUBMITTED:
+            note = unreadable.get(row.job_id or "", "still running when the run ended; run again to resume")
+            item = replace(item, reason=note)
+        elif row.status == InputStatus.PENDING:
+            item = replace(item, reason=row.reason or halted or "not submitted in this run")
+        inputs.append(item)
+    csv_path = out / "summary.csv"
+    write_atomic(csv_path, summary_csv(inputs, labels))
+    return BatchReport(
+        inputs=tuple(inputs),
+        labels=labels,
+        requests=dict(requests),
+        elapsed=elapsed,
+        summary_csv=str(csv_path),
+        halted=halted,
+        throttled=throttled,
+    )

@@ -61,7 +61,7 @@ from ._inputs import Found, name_refusal, output_name, sha256_file, shown_source
 from ._limiter import RateLimiter
 from ._manifest import InputStatus, Manifest, NewInput, Row
 from ._reconcile import Listed, Pending, decide, has_passed
-from ._report import BatchProgress, BatchReport, InputReport, summary_csv, write_atomic
+from ._report import BatchProgress, BatchReport, run_report
 from ._retry import Halt, backoff, ends_the_run
 from ._settings import Options, Tuning
 from ._state import Active, Counters, stage_of
@@ -881,42 +881,21 @@ class Engine:
             if rounds == MAX_ROUNDS:
                 await self.reconcile()
                 break
-        return await self._store(self._report, self._now() - started)
+        return await self._store(
+            run_report,
+            self.manifest,
+            self.out,
+            tuple(v.label for v in self.options.voiceprints),
+            self.counters.requests,
+            self.halted,
+            self._unreadable,
+            self.limiter.stats.throttled,
+            self._now() - started,
+        )
 
     def _key_flow(self) -> _flows.Flow[_core.KeyStatus]:
         response = yield from _flows.call(self.ctx, _core.test_key_request())
         return _core.parse_key_status(response)
-
-    def _report(self, elapsed: float) -> BatchReport:
-        """The run's report, from the manifest, with ``summary.csv`` written (run in a worker thread)."""
-        labels = tuple(v.label for v in self.options.voiceprints)
-        rows = self.manifest.rows()
-        inputs = []
-        for row in rows:
-            item = InputReport.from_row(row)
-            if row.status == InputStatus.SUBMITTED:
-                note = self._unreadable.get(row.job_id or "", "still running when the run ended; run again to resume")
-                item = _replace_reason(item, note)
-            elif row.status == InputStatus.PENDING:
-                item = _replace_reason(item, row.reason or self.halted or "not submitted in this run")
-            inputs.append(item)
-        csv_path = self.out / "summary.csv"
-        write_atomic(csv_path, summary_csv(inputs, labels))
-        return BatchReport(
-            inputs=tuple(inputs),
-            labels=labels,
-            requests=dict(self.counters.requests),
-            elapsed=elapsed,
-            summary_csv=str(csv_path),
-            halted=self.halted,
-            throttled=self.limiter.stats.throttled,
-        )
-
-
-def _replace_reason(item: InputReport, reason: str) -> InputReport:
-    from dataclasses import replace
-
-    return replace(item, reason=reason)
 
 
 def _epoch(iso: str | None) -> float:
