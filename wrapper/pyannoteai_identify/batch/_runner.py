@@ -55,12 +55,12 @@ from ..errors import (
     ValidationError,
 )
 from ..results import IdentifyResult, Job, JobStatus, Result, is_terminal
-from . import _files, _results
+from . import _files, _joblist, _results
 from ._clock import simulated_sleep
 from ._inputs import Found, name_refusal, output_name, sha256_file, shown_source
 from ._limiter import RateLimiter
 from ._manifest import InputStatus, Manifest, NewInput, Row
-from ._reconcile import Listed, Pending, decide, has_passed
+from ._reconcile import Pending, decide
 from ._report import BatchProgress, BatchReport, run_report
 from ._retry import Halt, backoff, ends_the_run
 from ._settings import Options, Tuning
@@ -171,6 +171,14 @@ class Engine:
 
     async def run_flow(self, flow: _flows.Flow[T], kind: str) -> T:
         return await _flows.adrive(flow, functools.partial(self._perform, kind=kind))
+
+    def _list_reader(self, kind: str) -> _joblist.ReadPage:
+        """Reads one page of the job list (the largest the contract allows), counted as *kind*."""
+
+        async def read_page(cursor: str | None) -> tuple[list[_core.JobSummary], str | None]:
+            return await self.run_flow(_flows.list_page(self.ctx, limit=PAGE_SIZE, cursor=cursor, status=None), kind)
+
+        return read_page
 
     async def _perform(self, step: _flows.Step, kind: str) -> Any:
         """Do one step. API requests wait for a slot of the limiter; the presigned PUT goes to
@@ -290,32 +298,17 @@ class Engine:
             )
         await self._sleep(max(0.0, min(newest + settle - time.time(), settle)))
         anchors = {row.anchor or "" for row in rows}
-        listed: list[Listed] = []
-        complete = False
-        cursor: str | None = None
-        seen: set[str] = set()
         max_pages = math.ceil(max(self.total, 1) / PAGE_SIZE) + 10
-        for _ in range(max_pages):
-            try:
-                items, next_cursor = await self.run_flow(
-                    _flows.list_page(self.ctx, limit=PAGE_SIZE, cursor=cursor, status=None), "reconcile"
-                )
-            except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
-                if ends_the_run(error):
-                    raise  # as a 401: the inputs stay submitting for the next run
-                # Nothing can be proven without the list: the inputs stay submitting, never resent.
-                for row in rows:
-                    note = f"the job list could not be read to settle an interrupted submission ({error}); run again"
-                    await self._store(self.manifest.note, row.id, note)
-                return
-            listed.extend(Listed(item.id, item.created_at) for item in items)
-            if next_cursor is None or next_cursor in seen:
-                complete = next_cursor is None
-                break
-            if has_passed(listed, anchors, complete=False):
-                break
-            seen.add(next_cursor)
-            cursor = next_cursor
+        try:
+            listed, complete = await _joblist.read_past_anchors(self._list_reader("reconcile"), anchors, max_pages)
+        except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
+            if ends_the_run(error):
+                raise  # as a 401: the inputs stay submitting for the next run
+            # Nothing can be proven without the list: the inputs stay submitting, never resent.
+            for row in rows:
+                note = f"the job list could not be read to settle an interrupted submission ({error}); run again"
+                await self._store(self.manifest.note, row.id, note)
+            return
         claimed = await self._store(self.manifest.claimed_jobs)
         decisions = decide([Pending(row.id, row.anchor) for row in rows], listed, claimed, complete=complete)
         await self._store(
@@ -572,31 +565,7 @@ class Engine:
     async def _sweep(self) -> int:
         """Read the job list until every active job was seen (or cannot be on later pages); return pages read."""
         targets = dict(self.active)
-        floors = [a.created_at for a in targets.values() if a.created_at is not None]
-        floor = min(floors) if floors else None
-        never_seen = {job_id for job_id, a in targets.items() if a.created_at is None}
-        seen: dict[str, _core.JobSummary] = {}
-        cursor: str | None = None
-        cursors: set[str] = set()
-        pages = 0
-        max_pages = math.ceil(len(targets) / PAGE_SIZE) + 3
-        while pages < max_pages:
-            items, next_cursor = await self.run_flow(
-                _flows.list_page(self.ctx, limit=PAGE_SIZE, cursor=cursor, status=None), "status"
-            )
-            pages += 1
-            for item in items:
-                if item.id in targets:
-                    seen[item.id] = item
-            if len(seen) == len(targets) or next_cursor is None or next_cursor in cursors:
-                break
-            oldest = _aware(items[-1].created_at) if items else None
-            # Every target was seen before and the list is now older than all of them: stop.
-            past_floor = floor is not None and oldest is not None and oldest < _aware_or(floor) - timedelta(seconds=1)
-            if past_floor and not (never_seen - seen.keys()):
-                break
-            cursors.add(next_cursor)
-            cursor = next_cursor
+        seen, pages = await _joblist.read_targets(self._list_reader("status"), targets, PAGE_SIZE)
         changes: dict[str, str] = {}
         for job_id, active in targets.items():
             if job_id not in self.active:
@@ -900,13 +869,3 @@ class Engine:
 
 def _epoch(iso: str | None) -> float:
     return datetime.fromisoformat(iso).timestamp() if iso else 0.0
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
-def _aware_or(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
