@@ -64,7 +64,7 @@ from ._reconcile import Pending, decide
 from ._report import BatchProgress, BatchReport, run_report
 from ._retry import Halt, backoff, ends_the_run
 from ._settings import Options, Tuning
-from ._state import Active, Counters, stage_of
+from ._state import Active, Counters, progress_of, stage_of
 
 __all__ = ["Engine", "ProgressCallback", "simulated_sleep"]
 
@@ -219,20 +219,12 @@ class Engine:
         self.on_progress(self.progress())
 
     def progress(self) -> BatchProgress:
-        stages = list(self._stages.values())
-        count = {stage: stages.count(stage) for stage in ("pending", "uploaded", "submitted", "running", "done")}
-        in_job = count["submitted"] + count["running"]
-        # Limited requests still needed: upload URL + submit + fetch, submit + fetch, then fetch.
-        left = 3 * count["pending"] + 2 * count["uploaded"] + in_job
-        return BatchProgress(
-            total=self.total,
-            uploaded=count["uploaded"] + in_job + count["done"],
-            submitted=in_job + count["done"],
-            running=in_job,
-            done=count["done"],
-            failed=stages.count("failed"),
-            eta=left * (1 + self.tuning.status_share) / self.limiter.per_second,
-            requests=sum(self.counters.requests.values()),
+        return progress_of(
+            self._stages.values(),
+            self.total,
+            self.tuning.status_share,
+            self.limiter.per_second,
+            sum(self.counters.requests.values()),
         )
 
     # --- phase 1: inputs ---------------------------------------------------------------------
