@@ -2,14 +2,14 @@
 
 A proxy's refusal of the tunnel ends the run wherever it is met (:func:`ends_the_run`); a refused
 key or account stops submitting (:class:`Halt`); every other transient answer is tried again after
-:func:`backoff`.
+:func:`backoff`; an upload refused for good (:func:`refused_for_good`) fails its input.
 """
 
 from __future__ import annotations
 
-from ..errors import APIConnectionError
+from ..errors import APIConnectionError, APIError, InvalidResponseError
 
-__all__ = ["Halt", "backoff", "ends_the_run"]
+__all__ = ["Halt", "backoff", "ends_the_run", "refused_for_good"]
 
 
 class Halt(Exception):
@@ -24,6 +24,17 @@ def ends_the_run(error: BaseException) -> bool:
     the run with the error). Nothing reached the API, so every input keeps a state a rerun resumes from.
     """
     return isinstance(error, APIConnectionError) and error.proxy_refused
+
+
+def refused_for_good(error: APIError | APIConnectionError) -> bool:
+    """Whether an upload's *error* is a refusal that trying again cannot change (a 4xx other than 429).
+
+    429, 5xx (from the API or the media storage), lost connections and unreadable answers are not:
+    nothing billable happened, so the upload is simply tried again.
+    """
+    status = getattr(error, "status_code", None)
+    transient = not isinstance(error, APIError) or isinstance(error, InvalidResponseError)
+    return not transient and status != 429 and (status is None or status < 500)
 
 
 def backoff(attempt: int, error: BaseException) -> float:

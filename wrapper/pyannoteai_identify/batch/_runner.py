@@ -62,7 +62,7 @@ from ._limiter import RateLimiter
 from ._manifest import InputStatus, Manifest, NewInput, Row
 from ._reconcile import Pending, decide
 from ._report import BatchProgress, BatchReport, run_report
-from ._retry import Halt, backoff, ends_the_run
+from ._retry import Halt, backoff, ends_the_run, refused_for_good
 from ._settings import Options, Tuning
 from ._state import Active, Counters, progress_of, stage_of
 
@@ -386,9 +386,7 @@ class Engine:
                     raise Halt(f"uploading was refused: {error}") from error
                 # 429, 5xx (from the API or the media storage), lost connections, unreadable answers:
                 # nothing billable happened, so the upload is simply tried again.
-                status = getattr(error, "status_code", None)
-                transient = not isinstance(error, APIError) or isinstance(error, InvalidResponseError)
-                if not transient and status != 429 and (status is None or status < 500):
+                if refused_for_good(error):
                     await self._fail_input(row.id, f"upload refused: {error}")
                     return None
                 if attempt + 1 == MAX_ATTEMPTS:
