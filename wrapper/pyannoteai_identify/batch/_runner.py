@@ -16,7 +16,10 @@ One run goes through these phases (``docs/batch.md`` tells the story with the re
    submitted again (a bounded number of rounds). Then the summary CSV is written.
 
 Every request of the run, including the retries of the flows, passes one ``RateLimiter``. The
-flows of ``_flows`` build and parse every request; this module only schedules them.
+flows of ``_flows`` build and parse every request; this module only schedules them. The work it
+calls lives beside it: ``_files`` (the input files' stamps and fingerprints), ``_results`` (the
+result files), ``_joblist`` (reading the job list), ``_retry`` (halting and backing off),
+``_state`` (the records of the work in progress, the progress) and ``_report`` (the report).
 """
 
 from __future__ import annotations
