@@ -82,7 +82,9 @@ def drifted(method: str, path: str, status: int, body: Any) -> Any:
 @contextmanager
 def serving(app: ASGIApp) -> Iterator[str]:
     """Serve *app* on a free loopback port in a thread; yield its base URL; stop it on exit."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", log_config=None)
+    )
     thread = threading.Thread(target=server.run, name="live-check-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

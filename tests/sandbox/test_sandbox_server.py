@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -401,19 +402,42 @@ def test_a_second_signal_while_the_command_stops_ends_it_as_forced_without_a_tra
     assert "sandbox stopped (forced)" in output
 
 
+@contextlib.contextmanager
+def _captured(caplog: pytest.LogCaptureFixture, name: str) -> Iterator[None]:
+    """caplog records of the logger *name* whatever uvicorn's logging setup did to it: an earlier
+    ``uvicorn.Config`` without ``log_config=None`` (uvicorn's own dictConfig), or a server run with
+    its access log off, stops ``uvicorn``/``uvicorn.access`` records from reaching the root logger."""
+    logger = logging.getLogger(name)
+    propagate, logger.propagate = logger.propagate, False  # each record once: here, not also at the root
+    logger.addHandler(caplog.handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(caplog.handler)
+        logger.propagate = propagate
+
+
 def test_the_access_log_hides_the_signature_of_a_presigned_upload_url(caplog: pytest.LogCaptureFixture) -> None:
     """uvicorn's access log (on at the command's level, info) printed each PUT's whole path, the
     presigned URL's X-Signature token included: whoever reads the log could upload in its place
     until it expires. The SDK's own log lines show such a URL without its query
     (``?<query hidden>``); the sandbox's access log does the same."""
     caplog.set_level(logging.INFO)
-    with Sandbox(log_level="info") as sandbox, checked_client(sandbox) as client:
+    with (
+        _captured(caplog, "uvicorn.access"),
+        Sandbox(log_level="info") as sandbox,
+        checked_client(sandbox) as client,
+    ):
         url = client.post("/v1/media/input", json={"url": "media://logged.wav"}).json()["url"]
         token = httpx.URL(url).params["X-Signature"]
         assert httpx.put(url, content=b"RIFF", timeout=10, verify=TLS).status_code == 200
         assert client.get("/v2/jobs", params={"limit": "3"}).status_code == 200
-        eventually(lambda: any("limit=3" in record.getMessage() for record in caplog.records), timeout=10)
-    lines = [record.getMessage() for record in caplog.records if record.name == "uvicorn.access"]
+
+        def access_lines() -> list[str]:
+            return [record.getMessage() for record in caplog.records if record.name == "uvicorn.access"]
+
+        eventually(lambda: any("limit=3" in line for line in access_lines()), timeout=10)
+    lines = access_lines()
     assert any("/_upload/logged.wav?<query hidden>" in line for line in lines), lines
     assert not any(token in line for line in lines)
     assert any("/v2/jobs?limit=3" in line for line in lines)  # other queries hold no secret: kept
@@ -435,8 +459,9 @@ def test_a_cancelled_request_of_another_uvicorn_server_keeps_its_traceback(caplo
             logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
 
     thread = threading.Thread(target=own_server, name="my-app-server")
-    thread.start()
-    thread.join(10)
+    with _captured(caplog, "uvicorn.error"):
+        thread.start()
+        thread.join(10)
     records = [record for record in caplog.records if record.name == "uvicorn.error"]
     assert [record.getMessage() for record in records] == ["Exception in ASGI application"]
     assert records[0].exc_info is not None and records[0].levelno == logging.ERROR
