@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from .. import _core
-from ._reconcile import Listed, has_passed
+from ._reconcile import Listed, aware, has_passed
 from ._state import Active
 
 __all__ = ["ReadPage", "read_past_anchors", "read_targets"]
@@ -63,21 +63,11 @@ async def read_targets(
                 seen[item.id] = item
         if len(seen) == len(targets) or next_cursor is None or next_cursor in cursors:
             break
-        oldest = _aware(items[-1].created_at) if items else None
+        oldest = aware(items[-1].created_at) if items else None
         # Every target was seen before and the list is now older than all of them: stop.
-        past_floor = floor is not None and oldest is not None and oldest < _aware_or(floor) - timedelta(seconds=1)
+        past_floor = floor is not None and oldest is not None and oldest < aware(floor) - timedelta(seconds=1)
         if past_floor and not (never_seen - seen.keys()):
             break
         cursors.add(next_cursor)
         cursor = next_cursor
     return seen, pages
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
-def _aware_or(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

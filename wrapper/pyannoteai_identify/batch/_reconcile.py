@@ -30,10 +30,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import overload
 
 from ._manifest import InputStatus
 
-__all__ = ["Decision", "Listed", "Pending", "decide", "has_passed"]
+__all__ = ["Decision", "Listed", "Pending", "aware", "decide", "has_passed"]
 
 #: Jobs created this close before the anchor might still be listed after it (timestamp ties).
 TIE_TOLERANCE = timedelta(seconds=1)
@@ -55,7 +56,12 @@ class Pending:
     anchor: str | None
 
 
-def _aware(moment: datetime | None) -> datetime | None:
+@overload
+def aware(moment: datetime) -> datetime: ...
+@overload
+def aware(moment: datetime | None) -> datetime | None: ...
+def aware(moment: datetime | None) -> datetime | None:
+    """*moment* with UTC as its zone when it has none (the API's times are UTC)."""
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
@@ -71,11 +77,11 @@ def has_passed(listed: Sequence[Listed], anchors: Collection[str], complete: boo
     if any(anchor not in positions for anchor in anchors):
         return False
     for anchor in anchors:
-        anchor_time = _aware(listed[positions[anchor]].created_at)
+        anchor_time = aware(listed[positions[anchor]].created_at)
         later = listed[positions[anchor] + 1 :]
         if anchor_time is None:
             return False
-        if not any((t := _aware(item.created_at)) is not None and t < anchor_time - TIE_TOLERANCE for item in later):
+        if not any((t := aware(item.created_at)) is not None and t < anchor_time - TIE_TOLERANCE for item in later):
             return False
     return True
 
@@ -88,9 +94,9 @@ def _candidates(listed: Sequence[Listed], anchor: str, claimed: Collection[str])
     if index is None:
         return None
     found = [item.id for item in listed[:index] if item.id not in claimed]
-    anchor_time = _aware(listed[index].created_at)
+    anchor_time = aware(listed[index].created_at)
     for item in listed[index + 1 :]:
-        created = _aware(item.created_at)
+        created = aware(item.created_at)
         if anchor_time is not None and created is not None and created < anchor_time - TIE_TOLERANCE:
             break
         if item.id not in claimed:
