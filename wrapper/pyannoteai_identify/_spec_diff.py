@@ -31,52 +31,19 @@ import json
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
+
+from ._spec_diff_change import Change, Direction, SpecDiffError
 
 __all__ = ["Change", "SpecDiffError", "diff_documents", "load_document", "main", "render_json", "render_text"]
 
-Direction = Literal["request", "response"]
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
 _UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
 _FLIP: dict[Direction, Direction] = {"request": "response", "response": "request"}
-
-
-class SpecDiffError(Exception):
-    """A document could not be read as OpenAPI 3.x (missing file, bad syntax, wrong version, bad $ref)."""
-
-
-@dataclass(frozen=True, order=True)
-class Change:
-    """One difference between OURS and OTHER.
-
-    Attributes:
-        location: the operation (``POST /v1/identify``) or webhook (``WEBHOOK jobCompleted POST``).
-        part: where in the operation: ``request body``, ``response 200``, ``parameter query limit``, …
-        path: the JSON path inside that part (``$.voiceprints[*].label``); ``""`` for the part itself.
-        kind: a stable identifier of the sort of change (``field-removed``, ``enum-values-added``, …).
-        breaking: True when a client built on OURS can fail against OTHER.
-        message: the change in words.
-    """
-
-    location: str
-    part: str
-    path: str
-    kind: str
-    breaking: bool = field(compare=False)
-    message: str = field(compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The change as a JSON-ready mapping."""
-        return asdict(self)
-
-    def describe(self) -> str:
-        """One line: where, then what."""
-        where = "  ".join(item for item in (self.location, self.part, self.path) if item)
-        return f"{where}: {self.message}"
 
 
 # ---------------------------------------------------------------------------------------------
