@@ -21,56 +21,26 @@ whatever their parameters are called (``/v1/jobs/{jobId}`` is ``/v1/jobs/{id}``)
 Exit code: 0 when nothing breaks, 1 when something does, 2 when a document cannot be read.
 Standard library only; PyYAML is imported when a YAML document is read. ``nox -s spec-diff --
 OTHER`` runs it against openapi.yaml.
+
+This module is the command line (re-exporting the names of ``__all__``); the work is done by ``_spec_diff_load``
+(reading a file), ``_spec_diff_document`` (``$ref``s and normalisation), ``_spec_diff_operations``,
+``_spec_diff_schema`` and ``_spec_diff_bounds`` (comparing), ``_spec_diff_context`` (recording a
+change and whether it breaks) and ``_spec_diff_report`` (text and JSON).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._spec_diff_change import Change, SpecDiffError
 from ._spec_diff_load import load_document
-from ._spec_diff_operations import (
-    diff_documents,
-)
+from ._spec_diff_operations import diff_documents
+from ._spec_diff_report import render_json, render_text
 
 __all__ = ["Change", "SpecDiffError", "diff_documents", "load_document", "main", "render_json", "render_text"]
-
-
-# ---------------------------------------------------------------------------------------------
-# Command line
-
-
-def render_text(changes: Sequence[Change], ours: str, other: str) -> str:
-    """The changes grouped by severity, breaking first."""
-    lines = [f"spec-diff: {ours} → {other}"]
-    for title, group in (
-        ("BREAKING", [c for c in changes if c.breaking]),
-        ("compatible", [c for c in changes if not c.breaking]),
-    ):
-        lines.append(f"{title} ({len(group)})")
-        lines.extend(f"  {change.describe()}" for change in group)
-    if not changes:
-        lines.append("no differences")
-    return "\n".join(lines) + "\n"
-
-
-def render_json(changes: Sequence[Change], ours: str, other: str) -> str:
-    """The changes as a JSON document with a "breaking" and a "compatible" list."""
-    return json.dumps(
-        {
-            "ours": ours,
-            "other": other,
-            "breaking": [change.to_dict() for change in changes if change.breaking],
-            "compatible": [change.to_dict() for change in changes if not change.breaking],
-        },
-        indent=2,
-        ensure_ascii=False,
-    )
-
 
 #: What reading a part of a document of another shape than OpenAPI's raises (a string for a map, …).
 _SHAPE_ERRORS = (AttributeError, TypeError, IndexError, KeyError, ValueError)
