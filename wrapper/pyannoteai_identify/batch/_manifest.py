@@ -24,82 +24,22 @@ would submit the same pending inputs. The operating system drops it when the pro
 from __future__ import annotations
 
 import contextlib
-import enum
 import json
 import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from .. import _fork
-from ..errors import PyannoteAIError
+from ._manifest_records import InputStatus, ManifestError, NewInput, Row
 
 __all__ = ["InputStatus", "Manifest", "ManifestError", "NewInput", "Row"]
 
 SCHEMA_VERSION = "1"
-
-
-class ManifestError(PyannoteAIError):
-    """The manifest cannot be used: locked by another run, from another version, or for other settings."""
-
-
-class InputStatus(enum.StrEnum):
-    """Where an input stands; see the module docstring for the transitions."""
-
-    PENDING = "pending"
-    SUBMITTING = "submitting"
-    UNCERTAIN = "uncertain"
-    SUBMITTED = "submitted"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    EXPIRED = "expired"
-
-
-@dataclass(frozen=True, slots=True)
-class NewInput:
-    """An input seen for the first time: its source, output name, and for a file its size and hash."""
-
-    source: str
-    kind: str  # "file" or "url"
-    name: str
-    size: int | None = None
-    mtime_ns: int | None = None
-    sha256: str | None = None
-    audio_url: str | None = None  # for a URL input, the URL itself
-    reason: str | None = None  # set when the input is refused locally (empty, too large)
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One input's state, as stored."""
-
-    id: int
-    source: str
-    kind: str
-    name: str
-    size: int | None
-    sha256: str | None
-    audio_url: str | None
-    uploaded_at: str | None
-    status: InputStatus
-    job_id: str | None
-    job_status: str | None
-    anchor: str | None
-    attempts: int
-    reason: str | None
-    submit_started_at: str | None
-    submitted_at: str | None
-    finished_at: str | None
-    result_json: str | None
-    result_rttm: str | None
-    speakers: tuple[str, ...]
-    talk_time: Mapping[str, float]
-    updated_at: str
 
 
 _SCHEMA = """
