@@ -31,61 +31,13 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 from .. import _fork
+from ._manifest_lock import _Forked, _ProcessLock
 from ._manifest_records import InputStatus, ManifestError, NewInput, Row
 from ._manifest_schema import _COLUMNS, _SCHEMA, SCHEMA_VERSION, _from_db, _row, _text, _to_db, utc_now
 
 __all__ = ["InputStatus", "Manifest", "ManifestError", "NewInput", "Row"]
-
-
-class _ProcessLock:
-    """An exclusive, non-blocking lock on a file, released by the OS when the process ends."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._file: IO[str] | None = None
-
-    def acquire(self) -> None:
-        try:
-            handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
-        except OSError as error:
-            raise ManifestError(
-                f"cannot create the manifest's lock file {self.path} ({error.strerror or error}): "
-                "give a --manifest in a folder this user can write"
-            ) from None
-        try:
-            _lock_file(handle)
-        except OSError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise ManifestError(
-                f"the manifest is in use by {holder} (lock {self.path}); two runs on one manifest would submit "
-                "the same inputs twice. Wait for that run to end, or use another --manifest"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        self._file = handle
-
-    def release(self) -> None:
-        if self._file is not None:
-            self._file.close()  # closing the descriptor drops the lock
-            self._file = None
-
-
-def _lock_file(handle: IO[str]) -> None:
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        import msvcrt
-
-        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-        return
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _create_private(path: str) -> None:
@@ -95,26 +47,6 @@ def _create_private(path: str) -> None:
     dangling symlink, ``O_EXCL`` would refuse and SQLite would create the target with the umask."""
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-
-
-class _Forked:
-    """The lock of a manifest in a process forked after it was opened: every use is refused.
-
-    SQLite's connection must not be used across a fork (its file locks belong to the parent), and
-    the parent's run still holds the manifest: a child writing it too would break the one-run rule.
-    """
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-
-    def __enter__(self) -> None:
-        raise ManifestError(
-            f"the manifest {self._path} was opened by the process this one was forked from: its SQLite "
-            "connection cannot be used after a fork; open the manifest in one process only"
-        )
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 #: The SQLite connections of manifests a forked child inherited: never closed there (closing one
