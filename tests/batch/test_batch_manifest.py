@@ -161,12 +161,12 @@ def test_a_manifest_file_the_system_refuses_to_create_is_a_manifest_error(
 ) -> None:
     """A read-only folder (which does not stop root, so the refusal is simulated) raised a bare
     PermissionError past the ManifestError that callers catch, and kept the lock."""
-    from pyannoteai_identify.batch import _manifest
+    from pyannoteai_identify.batch import _manifest_db
 
     def refuse(path: str) -> None:
         raise PermissionError(13, "Permission denied", path)
 
-    monkeypatch.setattr(_manifest, "_create_private", refuse)
+    monkeypatch.setattr(_manifest_db, "_create_private", refuse)
     path = tmp_path / "batch.sqlite"
     with pytest.raises(ManifestError, match=r"cannot be opened .*Permission denied"):
         Manifest(path)
