@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import pytest
 from batchkit import MODES, VOICEPRINTS, make_audio, manifest_rows, run_batch
 
 from pyannoteai_identify import AsyncClient, Client
-from pyannoteai_identify.batch import BatchReport, InputStatus, aidentify_batch, identify_batch
+from pyannoteai_identify.batch import BatchReport, InputStatus, aidentify_batch, identify_batch, main
 from pyannoteai_identify.errors import APIConnectionError
 from pyannoteai_identify.sandbox import Sandbox
 
@@ -254,3 +254,47 @@ def test_after_a_refused_submission_no_input_waiting_to_submit_is_sent(
 
     _assert_refused_once(proxy, report.halted or "")
     assert [row["status"] for row in manifest_rows(tmp_path / "manifest.sqlite")] == [InputStatus.PENDING] * 4
+
+
+def _cli_through(proxy: _Proxy, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, stack: ExitStack) -> None:
+    """The command's client sends through *proxy* (the key and URL from the environment, as a user sets them)."""
+    from pyannoteai_identify.batch import _cli
+
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", sandbox.api_key)
+    monkeypatch.setenv("PYANNOTEAI_BASE_URL", sandbox.base_url)
+
+    def client(**options: Any) -> Client:
+        http = stack.enter_context(httpx.Client(transport=_Transport(proxy), timeout=5.0))
+        return Client(**options, http_client=http)
+
+    monkeypatch.setattr(_cli, "Client", client)
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [lambda proxy: _uploads, lambda proxy: _submissions, _sweeps_after_the_submission, _result_reads],
+    ids=["upload", "submission", "sweep", "fetch"],
+)
+def test_the_command_exits_four_for_a_proxy_refusal_wherever_it_is_met(
+    refused: Callable[[_Proxy], Refuse],
+    sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The same cause gave two exit codes: a refused upload or submission halted the run and exited 3
+    ("the API refused the key or the account"), a refused sweep or fetch exited 4 ("the API could not
+    be reached"). Nothing reached the API in either case: exit 4 wherever it is met, with the proxy's
+    refusal named on stderr."""
+    make_audio(tmp_path / "audio", 1)
+    proxy = _Proxy(lambda request: False)
+    proxy.refuse = refused(proxy)
+    with ExitStack() as stack:
+        _cli_through(proxy, sandbox, monkeypatch, stack)
+        argv = [str(tmp_path / "audio"), "--out", str(tmp_path / "out"), "--poll-interval", "0.05", "-q"]
+        code = main([*argv, "--voiceprint", f"Alice={VOICEPRINTS['Alice']}", "--deadline", "10"])
+
+    err = capsys.readouterr().err
+    assert len(proxy.refused) == 1, proxy.refused
+    assert "proxy" in err and "407" in err, err
+    assert code == 4, err
