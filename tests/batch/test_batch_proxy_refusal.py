@@ -298,3 +298,51 @@ def test_the_command_exits_four_for_a_proxy_refusal_wherever_it_is_met(
     assert len(proxy.refused) == 1, proxy.refused
     assert "proxy" in err and "407" in err, err
     assert code == 4, err
+
+
+_HALTS = {
+    # cause: (error, status, step, reached_api, a word of its message)
+    "402": ("PaymentRequiredError", 402, "submit", True, "402"),
+    "proxy": ("APIConnectionError", None, "upload", False, "407"),
+}
+
+
+@pytest.mark.parametrize("cause", list(_HALTS))
+@pytest.mark.parametrize("mode", MODES)
+def test_the_report_says_why_submitting_halted_and_at_which_input(
+    mode: str, cause: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A halted run's report gave only ``halted``, a sentence: no error type, no status, no input it
+    was met at, so a program could not tell a 402 (pay) from a 401 (key) from a proxy's refusal
+    without parsing text. ``report.halt`` says each: the error, its HTTP status (none for a proxy's
+    refusal: the API was not reached), its message (no key in it) and the input it was met at."""
+    make_audio(tmp_path / "audio", 2)
+    if cause == "402":
+        sandbox.faults.next(1, "402", operation="identify")
+        report = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, concurrency=1)
+    else:
+        report = _run(mode, sandbox, tmp_path, _Proxy(_uploads), concurrency=1)
+
+    halt = report.halt
+    assert halt is not None
+    error, status, step, reached_api, word = _HALTS[cause]
+    assert (halt.error, halt.status_code, halt.step, halt.reached_api) == (error, status, step, reached_api)
+    assert halt.name == "rec000" and halt.source == str(tmp_path / "audio" / "rec000.wav")
+    assert word in halt.message and sandbox.api_key not in halt.message + str(halt) + repr(halt)
+    assert "rec000" in str(halt) and error in str(halt)
+
+
+def test_the_command_names_the_halt_cause_and_the_input_it_was_met_at(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``stopped submitting: ...`` said the refusal but not where it was met: the input, the step
+    (upload or submission) and the error's type are now named on the lines after it."""
+    make_audio(tmp_path / "audio", 2)
+    with ExitStack() as stack:
+        _cli_through(_Proxy(_uploads), sandbox, monkeypatch, stack)
+        argv = [str(tmp_path / "audio"), "--out", str(tmp_path / "out"), "--concurrency", "1", "-q"]
+        main([*argv, "--voiceprint", f"Alice={VOICEPRINTS['Alice']}", "--deadline", "10"])
+
+    err = capsys.readouterr().err
+    block = err[err.index("stopped submitting") :].split("inputs did not succeed")[0]
+    assert "rec000.wav" in block and "upload" in block and "APIConnectionError" in block, err
