@@ -18,13 +18,14 @@ from ._cli import add_arguments, main
 from ._inputs import AUDIO_EXTENSIONS
 from ._limiter import RateLimiter
 from ._manifest import InputStatus, Manifest, ManifestError
-from ._report import BatchProgress, BatchReport, InputReport
+from ._report import BatchProgress, BatchReport, HaltCause, InputReport
 
 __all__ = [
     "AUDIO_EXTENSIONS",
     "BatchOptions",
     "BatchProgress",
     "BatchReport",
+    "HaltCause",
     "InputReport",
     "InputStatus",
     "Manifest",

@@ -301,6 +301,11 @@ def _print_totals(report: BatchReport, show: Callable[[str], object]) -> None:
     failures = report.failures
     if report.halted:
         print(f"stopped submitting: {report.halted}", file=sys.stderr)
+    if report.halt is not None:
+        halt = report.halt
+        status = f", HTTP {halt.status_code}" if halt.status_code else ""
+        what = "upload" if halt.step == "upload" else "submission"
+        print(f"  met at the {what} of {halt.source} ({halt.error}{status})", file=sys.stderr)
     if failures:
         print(f"{len(failures)} of {len(report.inputs)} inputs did not succeed:", file=sys.stderr)
         for item in failures:

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from .._atomic import write_atomic as _write_atomic
+from ..errors import APIConnectionError, APIError
 from ._inputs import shown_source
 from ._manifest import InputStatus, Manifest, Row
 
-__all__ = ["BatchProgress", "BatchReport", "InputReport", "run_report", "write_atomic"]
+__all__ = ["BatchProgress", "BatchReport", "HaltCause", "InputReport", "halt_cause", "run_report", "write_atomic"]
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -64,6 +65,51 @@ class InputReport:
 
 
 @dataclass(frozen=True, slots=True)
+class HaltCause:
+    """Why a run stopped submitting, and where: the first refusal that halted it.
+
+    Attributes:
+        error: the error's type, as the SDK names it (``AuthenticationError`` for a 401,
+            ``PaymentRequiredError`` for a 402, ``APIConnectionError`` for a proxy refusing the
+            tunnel, ``InsecureUploadURLError`` for a plain-http upload URL).
+        status_code: the API's HTTP status; None when no answer of the API was involved.
+        message: the error's message (the SDK's errors never hold the key).
+        reached_api: False when the request never reached the API (a proxy refused the tunnel):
+            the command exits 4 ("the API could not be reached") then, 3 otherwise.
+        step: where it was met: ``"upload"`` or ``"submit"``.
+        name: the input it was met at, as ``InputReport.name`` and ``summary.csv`` name it.
+        source: that input's source, a URL's query hidden (as in ``summary.csv``).
+    """
+
+    error: str
+    status_code: int | None
+    message: str
+    reached_api: bool
+    step: str
+    name: str
+    source: str
+
+    def __str__(self) -> str:
+        status = f", HTTP {self.status_code}" if self.status_code else ""
+        what = "the upload" if self.step == "upload" else "the submission"
+        return f"{self.error}{status} at {what} of {self.source}: {self.message}"
+
+
+def halt_cause(error: Exception, step: str, row: Row) -> HaltCause:
+    """The :class:`HaltCause` of *error*, met at *step* of the input *row*."""
+    status = error.status_code if isinstance(error, APIError) and error.status_code else None
+    return HaltCause(
+        error=type(error).__name__,
+        status_code=status,
+        message=str(error),
+        reached_api=not isinstance(error, APIConnectionError),
+        step=step,
+        name=row.name,
+        source=shown_source(row.source),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class BatchProgress:
     """A snapshot for a progress display: counts per stage and a rate-limit-bound ETA in seconds."""
 
@@ -88,7 +134,9 @@ class BatchReport:
             ``status``, ``fetch``, ``reconcile``).
         elapsed: seconds the run took.
         summary_csv: where the summary table was written.
-        halted: why submitting stopped early (e.g. payment required), if it did.
+        halted: why submitting stopped early (e.g. payment required), if it did, in a sentence.
+        halt: the same, in fields (:class:`HaltCause`: the error's type, its HTTP status, its
+            message and the input it was met at); None when submitting did not stop.
     """
 
     inputs: tuple[InputReport, ...]
@@ -98,6 +146,7 @@ class BatchReport:
     summary_csv: str | None
     halted: str | None = None
     throttled: int = field(default=0)
+    halt: HaltCause | None = None
 
     @property
     def ok(self) -> bool:
@@ -153,6 +202,7 @@ def run_report(
     labels: tuple[str, ...],
     requests: Mapping[str, int],
     halted: str | None,
+    halt: HaltCause | None,
     unreadable: Mapping[str, str],
     throttled: int,
     elapsed: float,
@@ -160,7 +210,8 @@ def run_report(
     """A run's report, from the manifest, with ``summary.csv`` written (run in a worker thread).
 
     *unreadable* gives the reason of each job the run could not read (it stays submitted);
-    *halted*, why submitting stopped, is the reason of inputs left pending without one of their own.
+    *halted*, why submitting stopped, is the reason of inputs left pending without one of their own;
+    *halt* says the same in fields.
     """
     rows = manifest.rows()
     inputs = []
@@ -182,4 +233,5 @@ def run_report(
         summary_csv=str(csv_path),
         halted=halted,
         throttled=throttled,
+        halt=halt,
     )

@@ -13,7 +13,16 @@ __all__ = ["Halt", "backoff", "ends_the_run", "refused_for_good"]
 
 
 class Halt(Exception):
-    """Submitting must stop for the whole run (the key or the account was refused, or a proxy the tunnel)."""
+    """Submitting must stop for the whole run (the key or the account was refused, or a proxy the tunnel).
+
+    *error* is what the API (or the proxy) answered, *step* where it was met (``"upload"`` or
+    ``"submit"``): the run's report gives both (``BatchReport.halt``).
+    """
+
+    def __init__(self, message: str, *, error: Exception, step: str) -> None:
+        super().__init__(message)
+        self.error = error
+        self.step = step
 
 
 def ends_the_run(error: BaseException) -> bool:

@@ -64,7 +64,7 @@ from ._inputs import Found, name_refusal, output_name, sha256_file, shown_source
 from ._limiter import RateLimiter
 from ._manifest import InputStatus, Manifest, NewInput, Row
 from ._reconcile import Pending, decide
-from ._report import BatchProgress, BatchReport, run_report
+from ._report import BatchProgress, BatchReport, HaltCause, halt_cause, run_report
 from ._retry import Halt, backoff, ends_the_run, refused_for_good
 from ._settings import Options, Tuning
 from ._state import Active, Counters, progress_of, stage_of
@@ -133,6 +133,7 @@ class Engine:
         self.counters = Counters()
         self.active: dict[str, Active] = {}
         self.halted: str | None = None
+        self.halt: HaltCause | None = None
         self._threads = anyio.CapacityLimiter(tuning.concurrency * 2 + 2)
         self._anchor: str | None = None
         self._anchor_lock = anyio.Lock()
@@ -383,10 +384,10 @@ class Engine:
                 )
                 return media_url
             except (AuthenticationError, PaymentRequiredError, _core.InsecureUploadURLError) as error:
-                raise Halt(f"uploading was refused: {error}") from error
+                raise Halt(f"uploading was refused: {error}", error=error, step="upload") from error
             except (APIError, APIConnectionError) as error:
                 if ends_the_run(error):
-                    raise Halt(f"uploading was refused: {error}") from error
+                    raise Halt(f"uploading was refused: {error}", error=error, step="upload") from error
                 # 429, 5xx (from the API or the media storage), lost connections, unreadable answers:
                 # nothing billable happened, so the upload is simply tried again.
                 if refused_for_good(error):
@@ -453,7 +454,7 @@ class Engine:
             if not error.request_sent:
                 await self._store(self.manifest.unmark_submitting, row.id, InputStatus.PENDING, f"not sent: {error}")
                 if ends_the_run(error):
-                    raise Halt(f"submitting was refused: {error}") from error
+                    raise Halt(f"submitting was refused: {error}", error=error, step="submit") from error
                 return backoff(row.attempts, error)
             await self._store(self.manifest.note, row.id, f"the answer was lost: {error}")
             return None
@@ -494,7 +495,7 @@ class Engine:
             return backoff(row.attempts, rejected)
         if isinstance(rejected, AuthenticationError | PaymentRequiredError):
             await self._store(self.manifest.unmark_submitting, row.id, InputStatus.PENDING, str(rejected))
-            raise Halt(f"submitting was refused: {rejected}")
+            raise Halt(f"submitting was refused: {rejected}", error=rejected, step="submit")
         if isinstance(rejected, ServerError):
             await self._store(self.manifest.note, row.id, f"the API failed ({rejected}); the job may exist")
             return None
@@ -510,7 +511,9 @@ class Engine:
                     if self.halted is None:
                         await self._submit_one(input_id)
                 except Halt as halt:
-                    self.halted = str(halt)
+                    if self.halted is None:  # the first refusal is the cause; another worker's is the same
+                        self.halted = str(halt)
+                        self.halt = halt_cause(halt.error, halt.step, await self._store(self.manifest.get, input_id))
                     logger.error("%s; no more inputs are submitted in this run", halt)
                 finally:
                     self._submit_left -= 1
@@ -850,6 +853,7 @@ class Engine:
             tuple(v.label for v in self.options.voiceprints),
             self.counters.requests,
             self.halted,
+            self.halt,
             self._unreadable,
             self.limiter.stats.throttled,
             self._now() - started,
