@@ -3,7 +3,8 @@
 ``main(argv) -> int`` parses the batch's own arguments (everything after ``batch``). To let the
 top-level parser own them instead, call ``add_arguments(subparser, standalone=False)`` and run
 the parsed namespace with ``run(args)``. The exit code is 0 only when every input succeeded, 5 when
-the others were only cut short by ``--deadline``, 1 when one failed.
+the others were only cut short by ``--deadline``, 1 when one failed; a halted run exits 3 (the API
+refused the key or the account) or 4 (a proxy refused the tunnel: the API was not reached).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .. import errors
 from .._cli_errors import (
     API_ERROR,
     BROKEN_PIPE,
+    CONNECTION,
     FAILED,
     OK,
     TIMEOUT,
@@ -155,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Identify known speakers in many files, resumably: run the same command again after any "
         "interruption; no input is ever submitted twice.",
         epilog="Exit codes: 0 every input succeeded; 1 some did not (listed); 2 bad arguments; "
-        "3 the API refused the key or account; 4 the API could not be reached; 130 interrupted; "
+        "3 the API refused the key or account; 4 the API could not be reached (a proxy refused the tunnel); "
+        "130 interrupted; "
         "141 the reader of standard output went away; "
         "143 terminated by SIGTERM (run the same command again to resume).",
     )
@@ -387,9 +390,13 @@ _UNFINISHED = frozenset({InputStatus.PENDING, InputStatus.SUBMITTED})
 
 def _outcome(report: BatchReport) -> int:
     """The exit code of a finished run: a halt, then a failure (which needs a person), then inputs the
-    --deadline cut short (5, as identify's --wait-timeout: run again to resume)."""
+    --deadline cut short (5, as identify's --wait-timeout: run again to resume).
+
+    A halt exits as its error would anywhere else in the run: 3 when the API refused (a 401, a 402),
+    4 when the API was not reached (a proxy refused the tunnel, as at a sweep or a fetch, which end
+    the run with that error)."""
     if report.halted is not None:
-        return API_ERROR
+        return CONNECTION if report.halt is not None and not report.halt.reached_api else API_ERROR
     if report.ok:
         return OK
     return TIMEOUT if all(item.status in _UNFINISHED for item in report.failures) else FAILED
