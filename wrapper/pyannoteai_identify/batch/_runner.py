@@ -19,7 +19,8 @@ Every request of the run, including the retries of the flows, passes one ``RateL
 flows of ``_flows`` build and parse every request; this module only schedules them. The work it
 calls lives beside it: ``_files`` (the input files' stamps and fingerprints), ``_results`` (the
 result files), ``_joblist`` (reading the job list), ``_retry`` (halting and backing off),
-``_state`` (the records of the work in progress, the progress) and ``_report`` (the report).
+``_state`` (the records of the work in progress, the progress), ``_submission`` (what a
+submission's answer means for its input) and ``_report`` (the report).
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ from ._report import BatchProgress, BatchReport, HaltCause, halt_cause, run_repo
 from ._retry import Halt, backoff, ends_the_run, refused_for_good
 from ._settings import Options, Tuning
 from ._state import Active, Counters, progress_of, stage_of
+from ._submission import Action, after_submission
 
 __all__ = ["Engine", "ProgressCallback", "simulated_sleep"]
 
@@ -448,61 +450,65 @@ class Engine:
             return backoff(row.attempts, error)
         if not await self._store(self.manifest.mark_submitting, row.id, anchor):
             return None
+        job: Job[Result] | None = None
+        outcome: APIConnectionError | APIError | None = None
+        answered = False
         try:
             response = await self.run_flow(_flows.call(self.ctx, self.options.request(url), creates_job=True), "submit")
-        except APIConnectionError as error:
-            if not error.request_sent:
-                await self._store(self.manifest.unmark_submitting, row.id, InputStatus.PENDING, f"not sent: {error}")
-                if ends_the_run(error):
-                    raise Halt(f"submitting was refused: {error}", error=error, step="submit") from error
-                return backoff(row.attempts, error)
-            await self._store(self.manifest.note, row.id, f"the answer was lost: {error}")
+        except APIConnectionError as lost:
+            outcome = lost
+        else:
+            answered = 200 <= response.status_code < 300
+            if not answered:
+                outcome = _core.error_for(response)
+            else:
+                try:
+                    job = _core.parse_job_response(response, "identify")
+                except InvalidResponseError as unreadable:
+                    outcome = unreadable
+        decision = after_submission(outcome, answered=answered)
+        if decision.action == Action.SUBMITTED and job is not None:
+            await self._record_job(row, job)
             return None
-        if 200 <= response.status_code < 300:
-            try:
-                job = _core.parse_job_response(response, "identify")
-            except InvalidResponseError as error:
-                await self._store(self.manifest.note, row.id, f"the answer could not be read: {error}")
-                return None
-            try:
-                await self._store(self.manifest.record_job, row.id, job.id, str(job.status))
-            except sqlite3.Error:
-                # The job exists and is billed; say which it is, so that the input (left
-                # 'submitting', then 'uncertain') can be adopted with certainty.
-                logger.error(
-                    "input %d (%s): job %s was created but the manifest could not record it",
-                    row.id,
-                    shown_source(row.source),
-                    job.id,
-                )
-                raise
-            _flows.log_with(
-                logger,
-                logging.INFO,
-                {"job_id": job.id, "kind": "identify", "input_id": row.id},
-                "input %d (%s): identify job %s created",
+        if outcome is None:  # a job read from a 2xx answer is SUBMITTED, above
+            return None
+        if decision.action == Action.IN_DOUBT:
+            await self._store(self.manifest.note, row.id, decision.reason)
+            return None
+        status = InputStatus.FAILED if decision.action == Action.FAILED else InputStatus.PENDING
+        await self._store(self.manifest.unmark_submitting, row.id, status, decision.reason)
+        if decision.action == Action.HALT:
+            raise Halt(f"submitting was refused: {outcome}", error=outcome, step="submit") from outcome
+        if decision.action == Action.FAILED:
+            self._stage(row.id, "failed")
+            return None
+        return backoff(row.attempts, outcome)
+
+    async def _record_job(self, row: Row, job: Job[Result]) -> None:
+        """Commit the job id a submission's answer carried, before anything else is done with it."""
+        try:
+            await self._store(self.manifest.record_job, row.id, job.id, str(job.status))
+        except sqlite3.Error:
+            # The job exists and is billed; say which it is, so that the input (left
+            # 'submitting', then 'uncertain') can be adopted with certainty.
+            logger.error(
+                "input %d (%s): job %s was created but the manifest could not record it",
                 row.id,
                 shown_source(row.source),
                 job.id,
             )
-            self._last_job = job.id
-            self._start_watching(job.id, row.id, str(job.status))
-            return None
-        rejected = _core.error_for(response)
-        if isinstance(rejected, RateLimitError):
-            # A 429 is a refusal: no job exists, so sending again cannot bill twice.
-            await self._store(self.manifest.unmark_submitting, row.id, InputStatus.PENDING, f"rate limited: {rejected}")
-            return backoff(row.attempts, rejected)
-        if isinstance(rejected, AuthenticationError | PaymentRequiredError):
-            await self._store(self.manifest.unmark_submitting, row.id, InputStatus.PENDING, str(rejected))
-            raise Halt(f"submitting was refused: {rejected}", error=rejected, step="submit")
-        if isinstance(rejected, ServerError):
-            await self._store(self.manifest.note, row.id, f"the API failed ({rejected}); the job may exist")
-            return None
-        reason = f"refused by the API: {rejected}"
-        await self._store(self.manifest.unmark_submitting, row.id, InputStatus.FAILED, reason)
-        self._stage(row.id, "failed")
-        return None
+            raise
+        _flows.log_with(
+            logger,
+            logging.INFO,
+            {"job_id": job.id, "kind": "identify", "input_id": row.id},
+            "input %d (%s): identify job %s created",
+            row.id,
+            shown_source(row.source),
+            job.id,
+        )
+        self._last_job = job.id
+        self._start_watching(job.id, row.id, str(job.status))
 
     async def _submit_worker(self, receive: Any) -> None:
         async with receive:

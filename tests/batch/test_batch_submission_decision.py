@@ -1,0 +1,67 @@
+"""The table of what a ``POST /v1/identify``'s outcome means for its input (``batch._submission``):
+back to pending only when the answer proves no job was created; left submitting when one may exist."""
+
+from __future__ import annotations
+
+import pytest
+
+from pyannoteai_identify.batch._submission import Action, after_submission
+from pyannoteai_identify.errors import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    InvalidResponseError,
+    PaymentRequiredError,
+    RateLimitError,
+    ServerError,
+)
+
+_NOT_SENT = APIConnectionError("connection refused", request_sent=False)
+_LOST = APIConnectionError("read timed out", request_sent=True)
+_PROXY = APIConnectionError("407 Proxy Authentication Required", proxy_refused=True)
+
+TABLE: list[tuple[str, APIConnectionError | APIError | None, bool, Action, str]] = [
+    # name, outcome, answered (2xx), action, the start of the reason recorded
+    ("a job id", None, True, Action.SUBMITTED, ""),
+    (
+        "an unreadable 2xx",
+        InvalidResponseError("not JSON", status_code=200),
+        True,
+        Action.IN_DOUBT,
+        "the answer could not be read: ",
+    ),
+    ("not sent", _NOT_SENT, False, Action.RETRY, "not sent: "),
+    ("a proxy's refusal", _PROXY, False, Action.HALT, "not sent: "),
+    ("an answer lost", _LOST, False, Action.IN_DOUBT, "the answer was lost: "),
+    ("429", RateLimitError("slow down", status_code=429, retry_after=3.0), False, Action.RETRY, "rate limited: "),
+    ("401", AuthenticationError("bad key", status_code=401), False, Action.HALT, "HTTP 401: bad key"),
+    ("402", PaymentRequiredError("pay", status_code=402), False, Action.HALT, "HTTP 402: pay"),
+    ("500", ServerError("boom", status_code=500), False, Action.IN_DOUBT, "the API failed (HTTP 500: boom)"),
+    ("503", ServerError("busy", status_code=503), False, Action.IN_DOUBT, "the API failed (HTTP 503: busy)"),
+    ("400", BadRequestError("bad url", status_code=400), False, Action.FAILED, "refused by the API: HTTP 400"),
+    ("a gateway's 404", APIError("page", status_code=404), False, Action.FAILED, "refused by the API: HTTP 404"),
+]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "answered", "action", "reason"), [row[1:] for row in TABLE], ids=[row[0] for row in TABLE]
+)
+def test_each_outcome_of_a_submission_decides_its_input(
+    outcome: APIConnectionError | APIError | None, answered: bool, action: Action, reason: str
+) -> None:
+    decision = after_submission(outcome, answered=answered)
+
+    assert decision.action == action
+    assert decision.reason.startswith(reason), decision.reason
+    assert (decision.reason == "") == (action == Action.SUBMITTED)
+
+
+def test_an_input_goes_back_to_pending_only_when_no_job_can_exist() -> None:
+    """The billing rule: RETRY and HALT send the input back to pending (it may be sent again), so no
+    outcome after which the request may have reached the API (sent, or answered 5xx) may give them."""
+    for _name, outcome, answered, _action, _reason in TABLE:
+        decision = after_submission(outcome, answered=answered)
+        may_exist = answered or isinstance(outcome, ServerError) or getattr(outcome, "request_sent", False)
+        if may_exist and decision.action != Action.SUBMITTED:
+            assert decision.action == Action.IN_DOUBT, _name

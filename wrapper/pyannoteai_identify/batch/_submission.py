@@ -1,0 +1,66 @@
+"""What a submission's outcome means for its input (pure): the table of ``POST /v1/identify``'s answers.
+
+The engine (``_runner``) sends the request and performs the decision; this module only decides, so
+every row of the table can be checked without a server. The rule behind it: an input goes back to
+``pending`` only when the answer proves that no job was created; when a job may exist, it stays
+``submitting`` for the reconciliation (``_reconcile``) to settle, and is never sent again unproven.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from ..errors import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    PaymentRequiredError,
+    RateLimitError,
+    ServerError,
+)
+from ._retry import ends_the_run
+
+__all__ = ["Action", "Decision", "after_submission"]
+
+
+class Action(enum.StrEnum):
+    """What the engine does with the input."""
+
+    SUBMITTED = "submitted"  #: record the job and watch it
+    RETRY = "retry"  #: no job was created: back to pending, sent again after a pause in this run
+    HALT = "halt"  #: no job was created: back to pending, and submitting stops for the run
+    FAILED = "failed"  #: the API refused the input for good: no job, it fails with the reason
+    IN_DOUBT = "in_doubt"  #: a job may exist: stays submitting, for the reconciliation to settle
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The *action*, and the *reason* to record with it (empty for a submitted input)."""
+
+    action: Action
+    reason: str = ""
+
+
+def after_submission(error: APIConnectionError | APIError | None, *, answered: bool = False) -> Decision:
+    """Decide what the outcome of one ``POST /v1/identify`` means for its input.
+
+    *error* is None when a 2xx answer was read (a job id arrived); an ``APIConnectionError`` when
+    no answer arrived; the ``APIError`` of an error answer; or, with *answered* (a 2xx came), the
+    ``InvalidResponseError`` of an answer that could not be read.
+    """
+    if error is None:
+        return Decision(Action.SUBMITTED)
+    if answered:
+        return Decision(Action.IN_DOUBT, f"the answer could not be read: {error}")
+    if isinstance(error, APIConnectionError):
+        if error.request_sent:
+            return Decision(Action.IN_DOUBT, f"the answer was lost: {error}")
+        return Decision(Action.HALT if ends_the_run(error) else Action.RETRY, f"not sent: {error}")
+    if isinstance(error, RateLimitError):  # a refusal: no job exists, so sending again cannot bill twice
+        return Decision(Action.RETRY, f"rate limited: {error}")
+    if isinstance(error, AuthenticationError | PaymentRequiredError):
+        return Decision(Action.HALT, str(error))
+    if isinstance(error, ServerError):  # the API may have failed after creating the job
+        return Decision(Action.IN_DOUBT, f"the API failed ({error}); the job may exist")
+    return Decision(Action.FAILED, f"refused by the API: {error}")
