@@ -45,15 +45,17 @@ def test_client_and_async_client_offer_the_same_methods_with_the_same_parameters
     sync_methods = _public_methods(Client) - {"close"}
     async_methods = _public_methods(AsyncClient) - {"aclose"}
     assert sync_methods == async_methods
-    assert {"identify", "upload", "create_voiceprint", "get_job", "jobs", "wait", "test"} <= sync_methods
+    expected = {"identify", "upload", "create_voiceprint", "get_job", "jobs", "wait", "test", "with_options"}
+    assert expected <= sync_methods
     for name in sorted(sync_methods | {"__init__"}):
         assert _parameters(getattr(Client, name)) == _parameters(getattr(AsyncClient, name)), name
     for name in sorted(sync_methods):  # __init__ differs on purpose: httpx.Client vs httpx.AsyncClient, sleep
         sync_types = [p.annotation for p in inspect.signature(getattr(Client, name)).parameters.values()]
         async_types = [p.annotation for p in inspect.signature(getattr(AsyncClient, name)).parameters.values()]
         assert sync_types == async_types, name
-    for name in sorted(async_methods - {"jobs"}):
+    for name in sorted(async_methods - {"jobs", "with_options"}):
         assert inspect.iscoroutinefunction(getattr(AsyncClient, name)), name
+    assert not inspect.iscoroutinefunction(AsyncClient.with_options)  # it sends nothing: a client, not a coroutine
 
 
 def test_every_async_method_documents_what_its_sync_twin_does() -> None:
@@ -999,6 +1001,54 @@ def test_in_a_forked_process_a_client_starts_its_own_connection_pool(
     assert (ports[2] == ports[1]) is own_transport
 
 
+def test_in_a_forked_process_a_derived_client_sends_on_the_new_pool_of_its_original(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A client made by with_options shares its original's pool; in a forked child it must not send
+    on the sockets inherited from the parent either: its first request there opens a new connection,
+    which the original then uses too (one pool per process)."""
+    with _keep_alive_server() as (url, ports), Client(API_KEY, base_url=url) as client:
+        derived = client.with_options(timeout=5.0, max_retries=0)
+        client.test()
+        derived.test()
+        parent = os.getpid()
+        monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # as in a forked child
+        derived.test()
+        client.test()
+        derived.test()
+    assert ports[0] == ports[1]  # the derived client sent on the original's connection
+    assert ports[2] != ports[1]  # not on the parent's after the fork
+    assert ports[2] == ports[3] == ports[4]  # and the child's one pool serves both
+
+
+@pytest.mark.needs_trio
+def test_a_derived_async_client_used_on_a_new_event_loop_sends_on_its_originals_pool_of_that_loop() -> None:
+    """An AsyncClient made by with_options, used on several event loops, sends on the pool its
+    original starts on each loop (a new connection per loop, shared with the original there), and
+    no pool is left to the garbage collector (no ResourceWarning)."""
+    import anyio
+
+    with _keep_alive_server() as (url, ports):
+        client = AsyncClient(API_KEY, base_url=url, max_retries=0)
+        derived = client.with_options(timeout=5.0)
+
+        async def both() -> None:
+            await derived.test()
+            await client.test()
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            for backend in ("asyncio", "trio", "asyncio"):
+                anyio.run(both, backend=backend)
+            anyio.run(derived.aclose)
+            anyio.run(client.aclose)
+            gc.collect()
+    assert len(ports) == 6
+    assert [ports[i] == ports[i + 1] for i in range(0, 6, 2)] == [True] * 3  # one pool on each loop
+    assert len({ports[i] for i in range(0, 6, 2)}) == 3  # a new connection on each loop
+    assert [str(warning.message) for warning in caught if warning.category is ResourceWarning] == []
+
+
 @pytest.mark.needs_trio
 def test_an_async_client_used_on_a_new_event_loop_opens_a_pool_there() -> None:
     """Connections belong to the loop that opened them: after asyncio.run #1 closed its loop, run #2
@@ -1106,6 +1156,8 @@ which = sys.argv[2]
 client = Client("sk-test-key", base_url=sys.argv[1], max_retries=0, timeout=5)
 client.test()
 async_client = AsyncClient("sk-test-key", base_url=sys.argv[1], max_retries=0, timeout=5)
+derived = client.with_options(timeout=4)
+async_derived = async_client.with_options(timeout=4)
 lock = {
     "throttle": client._ctx.throttle._lock,
     "async-throttle": async_client._ctx.throttle._lock,
@@ -1114,6 +1166,11 @@ lock = {
     "presigned-filter": _upload._PRESIGNED_FILTER._lock,
     "enter": client._enter_lock,
     "async-enter": async_client._enter_lock,
+    "derive": client._derive_lock,
+    "async-derive": async_client._derive_lock,
+    "derived-enter": derived._enter_lock,
+    "derived-broker": derived._broker_lock,
+    "derived-derive": derived._derive_lock,
 }[which]
 
 def first_steps():
@@ -1121,21 +1178,43 @@ def first_steps():
     with _upload.presigned_url_hidden("https://storage.example/object?X-Signature=s3cr3t"):
         pass
     anyio.run(async_client.test)
+    derived.test()
+    anyio.run(async_derived.test)
+    with derived.with_options(timeout=3):  # its close() ends what was made from it: its lock
+        pass
+    async_client.with_options(timeout=3)
     anyio.run(async_client.__aenter__)
-    with client:  # closed at the block's end
+    with derived:  # closed at the block's end
+        pass
+    with client:  # closed at the block's end, and ends what was made from it
         pass
 """
 
 
 @pytest.mark.parametrize(
-    "lock", ["throttle", "async-throttle", "fork", "broker", "presigned-filter", "enter", "async-enter"]
+    "lock",
+    [
+        "throttle",
+        "async-throttle",
+        "fork",
+        "broker",
+        "presigned-filter",
+        "enter",
+        "async-enter",
+        "derive",
+        "async-derive",
+        "derived-enter",
+        "derived-broker",
+        "derived-derive",
+    ],
 )
 def test_a_child_forked_while_another_thread_holds_a_lock_of_the_client_makes_its_requests(lock: str) -> None:
     """A fork copies a lock held by another thread of the parent as held, and that thread does not
     exist in the child: the child's first request (the throttle's lock, the fork lock), its close()
     (the broker lock), its ``with`` (the nested-``with`` check's lock) or its first upload (the
-    presigned-URL log filter's lock) waited for ever. The locks are made anew in the child; it must
-    finish its first steps within 10 s."""
+    presigned-URL log filter's lock) waited for ever. The locks are made anew in the child, those of
+    a client made by ``with_options`` (and the lock that registers one) too; it must finish its
+    first steps within 10 s."""
     with _keep_alive_server() as (url, _):
         done = fork_while_held(_FORK_WHILE_A_LOCK_IS_HELD, url, lock)
     assert done.returncode == 0, done.stderr

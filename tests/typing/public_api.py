@@ -90,6 +90,12 @@ def results_read_back_as_their_own_type(identify: IdentifyResult, voiceprint: Vo
     assert_type(DiarizationResult.from_dict({"diarization": []}), DiarizationResult)
 
 
+def per_call_options_keep_the_clients_type(client: Client, async_client: AsyncClient) -> None:
+    """``with_options`` gives a client of the same class (a subclass's own methods stay callable)."""
+    assert_type(client.with_options(timeout=120, max_retries=0), Client)
+    assert_type(async_client.with_options(timeout=120).with_options(max_retries=0), AsyncClient)
+
+
 async def async_client_alike(client: AsyncClient, audio: str) -> None:
     job = await client.identify(audio, {"Alice": "vp"})
     assert_type(job, Job[IdentifyResult])
