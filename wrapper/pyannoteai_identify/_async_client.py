@@ -81,9 +81,12 @@ class AsyncClient(_BaseClient):
     an ``http_client`` or ``transport`` of yours, that is yours to do. Use one client per event loop
     at a time: one shared by loops running at once in several threads is not supported. A nested
     ``async with`` on a client already entered is refused (``ConfigurationError``), as with ``Client``.
+    ``with_options`` (not awaited) gives a client sharing this one's pool of each loop, as
+    ``Client.with_options`` does.
     """
 
     _http: httpx.AsyncClient
+    _root: AsyncClient
 
     def __init__(
         self,
@@ -126,6 +129,27 @@ class AsyncClient(_BaseClient):
         self._waiting: dict[anyio.CancelScope, object] = {}
         _fork.register(self)  # last: a forked child makes the throttle's lock anew (see _after_fork_in_child)
 
+    @_doc_from(Client.with_options, note="Not a coroutine: it sends nothing (``aclose()`` ends the new client).")
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+        poll_schedule: PollSchedule | None = None,
+    ) -> Self:
+        settings, retry, schedule = self._derived_options(timeout, max_retries, retry_policy, poll_schedule)
+        derived = object.__new__(type(self))
+        derived._adopt(self, settings, retry, schedule)
+        derived._owns_http = False
+        derived._rebuilds_per_loop = False  # the root starts the pool of each loop, which both send on
+        derived._loop = None
+        derived._loop_closer = None
+        derived._sleep = self._sleep
+        derived._waiting = {}
+        derived._register_with(self)
+        return derived
+
     def _new_http(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
         return httpx.AsyncClient(
             transport=transport,
@@ -136,7 +160,11 @@ class AsyncClient(_BaseClient):
 
     async def _check_loop(self) -> None:
         """On another event loop than the pool's, start a pool of its own (when this client built it),
-        closed as that loop ends (see ``_loop_end``)."""
+        closed as that loop ends (see ``_loop_end``). A client made by ``with_options`` has its root
+        do it: their one pool per loop."""
+        if self._root is not self:
+            await self._root._check_loop()
+            return
         if not self._rebuilds_per_loop:
             return
         loop = _current_loop()
@@ -160,21 +188,26 @@ class AsyncClient(_BaseClient):
     async def aclose(self) -> None:
         """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after.
 
+        The clients made from this one by ``with_options`` are ended too (their waits on this event
+        loop at once). Closing one of those ends it (and those made from it), never the pool it shares.
+
         A ``wait`` in another task of the same event loop ends at once with ``ConfigurationError``
         (between polls or on a webhook broker), and so does a request in flight on that loop. A
         wait on another event loop is not interrupted: it raises ``ConfigurationError`` at its
         next step.
         """
-        self._closed = True
+        self._end()
+        if self._owns_http:
+            if self._rebuilds_per_loop and self._loop not in (None, _current_loop()):
+                return  # the pool's sockets belong to an event loop that is gone: nothing to close from here
+            await self._http.aclose()
+
+    def _wake_waits(self) -> None:
         loop = _current_loop()
         for waiting, on in list(self._waiting.items()):
             if on is loop:  # a scope of another loop (gone, or in another thread) is not this one's to cancel
                 waiting.cancel()
         self._waiting.clear()  # nor kept: one of a loop that is gone would hold its task to the end
-        if self._owns_http:
-            if self._rebuilds_per_loop and self._loop not in (None, _current_loop()):
-                return  # the pool's sockets belong to an event loop that is gone: nothing to close from here
-            await self._http.aclose()
 
     async def _run(self, flow: _flows.Flow[T]) -> T:
         return await _flows.adrive(flow, self._perform)
@@ -232,7 +265,7 @@ class AsyncClient(_BaseClient):
         ConfigurationError, and nothing was sent.
         """
         try:
-            return await self._http.send(request, stream=True, auth=None, **options)
+            return await self._root._http.send(request, stream=True, auth=None, **options)
         except RuntimeError:
             if not self._closed:
                 raise

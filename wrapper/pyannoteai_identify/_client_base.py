@@ -3,19 +3,28 @@ checks made before any I/O, and the flows each public method runs (see ``_flows`
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import platform
 import ssl
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, SupportsIndex, cast
 
 import httpx
 
-from . import _core, _flows, _tls
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, Settings, _timeout_problem
+from . import _core, _flows, _fork, _tls
+from ._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_WAIT_TIMEOUT,
+    Settings,
+    _timeout_problem,
+    check_max_retries,
+    resolve_timeout,
+)
 from ._numbers import real
 from ._polling import PollSchedule
 from ._proxy import proxy_pool
@@ -115,12 +124,26 @@ def _timeout_or_http_clients(
     return timeout
 
 
+def _chosen_retry(max_retries: int | None, retry_policy: RetryPolicy | None, current: RetryPolicy) -> RetryPolicy:
+    """The retry policy of ``max_retries=`` and ``retry_policy=``: the policy given, or *current*
+    with *max_retries* retries (*current* itself when neither is given)."""
+    if retry_policy is not None and max_retries is not None and max_retries != retry_policy.max_retries:
+        raise ConfigurationError(
+            f"max_retries={max_retries!r} and retry_policy.max_retries={retry_policy.max_retries!r} disagree: "
+            "pass one (the policy's own max_retries applies)"
+        )
+    if retry_policy is not None:
+        return retry_policy
+    return current if max_retries is None else dataclasses.replace(current, max_retries=max_retries)
+
+
 class _BaseClient:
     """Settings, policies and the argument checks shared by both clients."""
 
     _closed: bool = False
     _entered: bool = False  # inside a ``with`` block (entered and not yet exited)
     #: The httpx client that sends the requests (set by each client; replaced after a fork or on a new loop).
+    #: Only the client that owns the pool (``_root``) has one: one made by ``with_options`` sends on its root's.
     _http: httpx.Client | httpx.AsyncClient
 
     def __init__(
@@ -137,14 +160,9 @@ class _BaseClient:
         wall: Callable[[], float] | None = None,
     ) -> None:
         self._settings = Settings.resolve(api_key, base_url, timeout, max_retries)
-        if retry_policy is not None and max_retries is not None and max_retries != retry_policy.max_retries:
-            raise ConfigurationError(
-                f"max_retries={max_retries!r} and retry_policy.max_retries={retry_policy.max_retries!r} disagree: "
-                "pass one (the policy's own max_retries applies)"
-            )
         self._ctx = _flows.Context(
             settings=self._settings,
-            retry=retry_policy or RetryPolicy(max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries),
+            retry=_chosen_retry(max_retries, retry_policy, RetryPolicy(max_retries=DEFAULT_MAX_RETRIES)),
             schedule=poll_schedule or PollSchedule(),
             clock=clock or time.monotonic,
             wall=wall or time.time,
@@ -153,13 +171,78 @@ class _BaseClient:
             simulated=clock is not None and sleep_given,
             http_client=lambda: self._http,
         )
+        #: The client whose pool this one sends on: itself, or the one ``with_options`` was first called on.
+        self._root: _BaseClient = self
+        self._own_locks()
+
+    def _own_locks(self) -> None:
         # The nested-``with`` check and its mark, one step (two threads entering at once: one gets in).
         self._enter_lock = threading.Lock()
+        # The clients made from this one by ``with_options``, which its close() ends too; the lock
+        # makes "open? then register" one step against a close() in another thread.
+        self._derived: weakref.WeakSet[_BaseClient] = weakref.WeakSet()
+        self._derive_lock = threading.Lock()
 
     def _after_fork_in_child(self) -> None:
         """In a forked child: locks another thread of the parent may have held at the fork, made anew."""
         self._enter_lock = threading.Lock()
+        self._derive_lock = threading.Lock()
         self._ctx.throttle.after_fork_in_child()
+
+    def _derived_options(
+        self,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+        retry_policy: RetryPolicy | None,
+        poll_schedule: PollSchedule | None,
+    ) -> tuple[Settings, RetryPolicy, PollSchedule]:
+        """The settings and policies of a client made by ``with_options``: this client's, with the
+        options given instead, checked as the constructor checks them (the same errors), before
+        anything is made."""
+        self._check_open()
+        check_max_retries(max_retries)
+        settings = (
+            self._settings if timeout is None else dataclasses.replace(self._settings, timeout=resolve_timeout(timeout))
+        )
+        retry = _chosen_retry(max_retries, retry_policy, self._ctx.retry)
+        return settings, retry, poll_schedule or self._ctx.schedule
+
+    def _adopt(self, parent: _BaseClient, settings: Settings, retry: RetryPolicy, schedule: PollSchedule) -> None:
+        """Make this client (made without ``__init__``) one that sends on *parent*'s pool, with the
+        key, base URL, clock, wall time and throttle of *parent* and these settings and policies."""
+        root = parent._root
+        self._root = root
+        self._settings = settings
+        self._ctx = dataclasses.replace(
+            parent._ctx,
+            settings=settings,
+            retry=retry,
+            schedule=schedule,
+            closed=lambda: self._closed,
+            http_client=lambda: root._http,
+        )
+        self._own_locks()
+
+    def _register_with(self, parent: _BaseClient) -> None:
+        """Last step of ``with_options``: *parent*'s close() now ends this client too (refused, as a
+        closed client's calls are, when *parent* was closed meanwhile)."""
+        with parent._derive_lock:
+            parent._check_open()
+            parent._derived.add(self)
+        _fork.register(self)
+
+    def _end(self) -> None:
+        """Mark this client closed and end what waits on it, then the same for each client made from it
+        by ``with_options``. The pool is not touched here: only its owner's close() closes it."""
+        with self._derive_lock:
+            self._closed = True
+            derived = list(self._derived)
+        self._wake_waits()
+        for client in derived:
+            client._end()
+
+    def _wake_waits(self) -> None:
+        """End the sleeps and webhook waits of this client's waits (each client does it its way)."""
 
     @property
     def base_url(self) -> str:

@@ -197,18 +197,23 @@ class Settings:
                 f"refusing to send the API key over plain http to {host}: use https "
                 "(plain http is allowed only for loopback addresses such as the sandbox)"
             )
-        if max_retries is not None and (
-            isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
-        ):
-            raise ConfigurationError(f"max_retries={max_retries!r}: must be a whole number ≥ 0")
-        problem = _timeout_problem(timeout)
-        if problem is not None:
-            raise ConfigurationError(f"timeout={_short_repr(timeout)}: {problem}")
-        resolved_timeout = (
-            DEFAULT_TIMEOUT
-            if timeout is None
-            else timeout
-            if isinstance(timeout, httpx.Timeout)
-            else httpx.Timeout(real(timeout))
-        )
-        return cls(api_key=_HiddenKey(key.strip()), base_url=url, timeout=resolved_timeout)
+        check_max_retries(max_retries)
+        return cls(api_key=_HiddenKey(key.strip()), base_url=url, timeout=resolve_timeout(timeout))
+
+
+def check_max_retries(max_retries: object) -> None:
+    """Refuse a ``max_retries=`` that is neither None nor a whole number ≥ 0 (a bool included)."""
+    if max_retries is not None and (
+        isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
+    ):
+        raise ConfigurationError(f"max_retries={max_retries!r}: must be a whole number ≥ 0")
+
+
+def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    """The request timeout of ``timeout=`` (None: the default), or ``ConfigurationError`` saying why not."""
+    problem = _timeout_problem(timeout)
+    if problem is not None:
+        raise ConfigurationError(f"timeout={_short_repr(timeout)}: {problem}")
+    if timeout is None:
+        return DEFAULT_TIMEOUT
+    return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(real(timeout))

@@ -91,9 +91,14 @@ class Client(_BaseClient):
     ``with client:`` closes the client at the block's end. Entering a client already open in a
     ``with`` block again (a nested ``with``) is refused with ``ConfigurationError``, as httpx refuses
     it: the inner block's end would close the client under the outer one.
+
+    ``client.with_options(timeout=..., max_retries=...)`` gives a client for calls with other
+    settings that shares this one's connections, key, clock and rate-limit throttle (see
+    :meth:`with_options`); closing this client ends it too.
     """
 
     _http: httpx.Client
+    _root: Client
 
     def __init__(
         self,
@@ -131,6 +136,11 @@ class Client(_BaseClient):
         # A forked child must not read its parent's answers from the pooled sockets both hold: a
         # pool this client built entirely is replaced in the child before its first request.
         self._rebuilds_after_fork = http_client is None and transport is None
+        self._own_state(sleep)
+        _fork.register(self)  # last: a forked child makes these locks anew (see _after_fork_in_child)
+
+    def _own_state(self, sleep: Callable[[float], None] | None) -> None:
+        """The state each client has of its own, one made by ``with_options`` too."""
         self._pid = os.getpid()
         # Taken only in a forked child (the pid differs), never in the process that made the client.
         self._fork_lock = threading.Lock()
@@ -140,7 +150,45 @@ class Client(_BaseClient):
         # wait starting as close() runs either is woken or sees the client closing).
         self._broker_lock = threading.Lock()
         self._broker_waiters: set[_ThreadWaiter] = set()
-        _fork.register(self)  # last: a forked child makes these locks anew (see _after_fork_in_child)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+        poll_schedule: PollSchedule | None = None,
+    ) -> Self:
+        """A client of the same class with other settings for its calls, sharing this one's connections.
+
+        ``client.with_options(timeout=120).upload(path)``, as ``with_options`` of openai-python: the
+        new client sends on this client's connection pool (no new connections; after a fork, or
+        on a new event loop, the pool this client replaces), with its key, base URL, clock, sleep,
+        wall time and rate-limit throttle (a 429 seen by either holds back both). An option not
+        given keeps this client's value; made from a client itself made so, the options of the
+        last call win over the earlier ones.
+
+        Args:
+            timeout: seconds (or an ``httpx.Timeout``) for each HTTP request.
+            max_retries: retries of a safe read, with this client's backoff (or ``retry_policy``'s).
+            retry_policy, poll_schedule: the backoff and the polling schedule.
+
+        Closing this client (or leaving its ``with`` block) ends the new one too: its calls then
+        raise ``ConfigurationError`` as a closed client's do. Closing the new one ends it and the
+        clients made from it, never the shared pool. It cannot be copied or pickled either.
+
+        Raises:
+            ConfigurationError: an option the constructor would refuse (the same message), or this
+                client is closed; checked before anything is made or sent.
+        """
+        settings, retry, schedule = self._derived_options(timeout, max_retries, retry_policy, poll_schedule)
+        derived = object.__new__(type(self))
+        derived._adopt(self, settings, retry, schedule)
+        derived._owns_http = False
+        derived._rebuilds_after_fork = False  # the root rebuilds the pool both send on
+        derived._own_state(self._sleep)
+        derived._register_with(self)
+        return derived
 
     def _after_fork_in_child(self) -> None:
         super()._after_fork_in_child()
@@ -165,8 +213,12 @@ class Client(_BaseClient):
 
         Threads of the child making their first requests at once must all wait for the new pool:
         the pid is updated only after the pool is replaced, under a lock, so no thread sees the new
-        pid with the inherited pool, and none sends on a pool another is closing.
+        pid with the inherited pool, and none sends on a pool another is closing. A client made by
+        ``with_options`` has its root do it: their one pool is replaced once.
         """
+        if self._root is not self:
+            self._root._check_process()
+            return
         if os.getpid() == self._pid or not self._rebuilds_after_fork:
             return
         with self._fork_lock:
@@ -189,6 +241,9 @@ class Client(_BaseClient):
     def close(self) -> None:
         """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after.
 
+        The clients made from this one by ``with_options`` are ended too. Closing one of those ends
+        it (and those made from it) but leaves the pool it shares open: the pool's owner closes it.
+
         A ``wait`` sleeping between polls in another thread, or waiting on a ``WebhookBroker``,
         ends at once with ``ConfigurationError`` (unless it sleeps with a ``sleep`` of yours, or its
         broker's ``wait`` is your own: that one ends at the end of its gap). A request blocked in
@@ -196,13 +251,15 @@ class Client(_BaseClient):
         ``ConfigurationError`` (``AsyncClient.aclose()`` cuts it too, on its own event loop); one
         about to be sent is not sent, and raises ``ConfigurationError`` too.
         """
-        self._closed = True
+        self._end()
+        if self._owns_http:
+            self._http.close()
+
+    def _wake_waits(self) -> None:
         with self._broker_lock:
             self._closing.set()
             for waiter in self._broker_waiters:
                 waiter.wake()
-        if self._owns_http:
-            self._http.close()
 
     def _run(self, flow: _flows.Flow[T]) -> T:
         return _flows.drive(flow, self._perform)
@@ -243,7 +300,7 @@ class Client(_BaseClient):
         send (a bare RuntimeError): that is the SDK's ConfigurationError, and nothing was sent.
         """
         try:
-            return self._http.send(request, stream=True, auth=None, **options)
+            return self._root._http.send(request, stream=True, auth=None, **options)
         except RuntimeError:
             if not self._closed:
                 raise
