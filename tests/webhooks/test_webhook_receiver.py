@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -822,6 +823,118 @@ def test_refusals_held_back_are_counted_in_one_warning_once_their_window_has_pas
         "(signature_mismatch: 15, missing_header: 1)"
     )
     assert "missing_header" in refusal.getMessage()
+
+
+def _receiver_with_clock(clock: list[float]) -> WebhookReceiver:
+    from pyannoteai_identify._refusal_log import RefusalLog
+
+    receiver = WebhookReceiver(SECRET)
+    receiver._refusals = RefusalLog(logging.getLogger("pyannoteai_identify.webhooks"), clock=lambda: clock[0])
+    return receiver
+
+
+def _held_back_summaries(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if " more " in record.getMessage()]
+
+
+@pytest.mark.parametrize("way", ["handle", "handle_stream"])
+def test_refusals_held_back_are_counted_at_the_next_delivery_of_any_kind_after_their_window(
+    caplog: pytest.LogCaptureFixture, way: str
+) -> None:
+    """The count of refusals held back was logged only when a later *refusal* arrived: once a flood of
+    forged deliveries stopped, the operator never learned how many there were. The next delivery of
+    any kind after the window (here a genuine one) logs it."""
+    clock = [0.0]
+    receiver = _receiver_with_clock(clock)
+    body, headers = delivery()
+    with caplog.at_level(logging.DEBUG, logger="pyannoteai_identify"):
+        for _ in range(25):
+            receiver.handle(body, {**headers, "X-Signature": "0" * 64})
+        clock[0] = 61.0
+        if way == "handle":
+            outcome = receiver.handle(body, headers)
+        else:
+            outcome = receiver.handle_stream(io.BytesIO(body), headers)
+    assert outcome.reason == "accepted"
+    assert _held_back_summaries(caplog) == [
+        "15 more refused webhook deliveries in the last 61 s were logged at DEBUG only (signature_mismatch: 15)"
+    ]
+
+
+@pytest.mark.anyio
+async def test_refusals_held_back_are_counted_at_the_next_request_after_their_window(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """handle_request (ASGI) logs the count at the next delivery too, whatever it is."""
+    clock = [0.0]
+    receiver = _receiver_with_clock(clock)
+    body, headers = delivery()
+
+    class Request:
+        def __init__(self, headers: dict[str, str]) -> None:
+            self.headers = headers
+
+        async def stream(self) -> Any:
+            yield body
+
+    with caplog.at_level(logging.DEBUG, logger="pyannoteai_identify"):
+        for _ in range(25):
+            await receiver.handle_request(Request({**headers, "X-Signature": "0" * 64}))  # type: ignore[arg-type]
+        clock[0] = 61.0
+        outcome = await receiver.handle_request(Request(headers))  # type: ignore[arg-type]
+    assert outcome.reason == "accepted"
+    assert _held_back_summaries(caplog) == [
+        "15 more refused webhook deliveries in the last 61 s were logged at DEBUG only (signature_mismatch: 15)"
+    ]
+
+
+def test_closing_the_receiver_counts_the_refusals_held_back_so_far(caplog: pytest.LogCaptureFixture) -> None:
+    """A receiver shut down during or just after a flood logs, at close, how many refusals it held back;
+    closing again (or with none held back) logs nothing more."""
+    receiver = WebhookReceiver(SECRET)
+    body, headers = delivery()
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"):
+        for _ in range(25):
+            receiver.handle(body, {**headers, "X-Signature": "0" * 64})
+        receiver.close()
+        receiver.close()
+    (summary,) = _held_back_summaries(caplog)
+    assert summary.startswith("15 more refused webhook deliveries in the last ")
+    assert summary.endswith(" s were logged at DEBUG only (signature_mismatch: 15)")
+    assert [record.levelno for record in caplog.records] == [logging.WARNING] * 11
+
+
+async def _lifespan(app: Any, during: Callable[[], Awaitable[None]]) -> None:
+    """Run *app*'s ASGI lifespan (startup, *during*, shutdown), as a server does, within 10 s."""
+    to_app, app_receives = anyio.create_memory_object_stream[dict[str, Any]](4)
+    app_sends, from_app = anyio.create_memory_object_stream[dict[str, Any]](4)
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(app, scope, app_receives.receive, app_sends.send)
+            await to_app.send({"type": "lifespan.startup"})
+            assert (await from_app.receive())["type"] == "lifespan.startup.complete"
+            await during()
+            await to_app.send({"type": "lifespan.shutdown"})
+            assert (await from_app.receive())["type"] == "lifespan.shutdown.complete"
+
+
+@pytest.mark.anyio
+async def test_the_asgi_app_counts_the_refusals_held_back_when_it_shuts_down(caplog: pytest.LogCaptureFixture) -> None:
+    """A server shutting the app down (ASGI lifespan) logs the count of refusals held back."""
+    app = asgi_app(SECRET)
+    body, headers = delivery()
+
+    async def flood() -> None:
+        async with client_for(app) as client:
+            for _ in range(25):
+                answer = await client.post("/", content=body, headers={**headers, "X-Signature": "0" * 64})
+                assert answer.status_code == 400
+
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"):
+        await _lifespan(app, flood)
+    (summary,) = _held_back_summaries(caplog)
+    assert summary.startswith("15 more refused webhook deliveries in the last ")
 
 
 def test_handle_stream_of_a_body_read_before_says_it_was_empty() -> None:
