@@ -3,8 +3,9 @@
 Anyone can post to a public webhook URL, and every refusal used to be a WARNING line: a flood of
 forged deliveries became a flood of warnings (and of alerts, where warnings page someone). A
 :class:`RefusalLog` logs the first *burst* refusals of each *interval* at their own level, the rest
-at DEBUG (nothing is lost where DEBUG is kept), and the first refusal after a window with some
-held back says, in one WARNING, how many there were and why.
+at DEBUG (nothing is lost where DEBUG is kept), and says, in one WARNING, how many were held back
+and why: at the first delivery of any kind after their window (:meth:`RefusalLog.tick`), or when
+the receiver is closed or its app shut down (:meth:`RefusalLog.flush`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,17 @@ class RefusalLog:
         clock: a monotonic clock in seconds, for tests.
     """
 
-    __slots__ = ("__weakref__", "_burst", "_clock", "_held_back", "_interval", "_lock", "_logged", "_logger", "_start")
+    __slots__ = (
+        "__weakref__",
+        "_burst",
+        "_clock",
+        "_held_back",
+        "_interval",
+        "_lock",
+        "_logged",
+        "_logger",
+        "_start",
+    )
 
     def __init__(
         self,
@@ -59,24 +70,45 @@ class RefusalLog:
 
     def log(self, level: int, reason: str, message: str, *args: object) -> None:
         """Log one refusal (*reason* counts it when it is held back) as ``logger.log(level, message, *args)``."""
-        summary: tuple[float, Counter[str]] | None = None
         with self._lock:
-            now = self._clock()
-            if now - self._start >= self._interval:
-                if self._held_back:
-                    summary = (now - self._start, self._held_back)
-                self._start, self._logged, self._held_back = now, 0, Counter()
+            summary = self._roll_locked(self._clock())
             loud = self._logged < self._burst
             if loud:
                 self._logged += 1
             else:
                 self._held_back[reason] += 1
-        if summary is not None:
-            elapsed, held_back = summary
-            self._logger.warning(
-                "%d more refused webhook deliveries in the last %.0f s were logged at DEBUG only (%s)",
-                sum(held_back.values()),
-                elapsed,
-                ", ".join(f"{name}: {count}" for name, count in held_back.most_common()),
-            )
+        self._summarise(summary)
         self._logger.log(level if loud else logging.DEBUG, message, *args)
+
+    def tick(self) -> None:
+        """Log the count held back if their window has ended: call it at every delivery, of any kind."""
+        with self._lock:
+            summary = self._roll_locked(self._clock())
+        self._summarise(summary)
+
+    def flush(self) -> None:
+        """Log the count held back so far, window ended or not (at shutdown), and start a new window."""
+        with self._lock:
+            now = self._clock()
+            summary = (now - self._start, self._held_back) if self._held_back else None
+            self._start, self._logged, self._held_back = now, 0, Counter()
+        self._summarise(summary)
+
+    def _roll_locked(self, now: float) -> tuple[float, Counter[str]] | None:
+        """Start a new window if the current one has ended; what it held back, if anything."""
+        if now - self._start < self._interval:
+            return None
+        summary = (now - self._start, self._held_back) if self._held_back else None
+        self._start, self._logged, self._held_back = now, 0, Counter()
+        return summary
+
+    def _summarise(self, summary: tuple[float, Counter[str]] | None) -> None:
+        if summary is None:
+            return
+        elapsed, held_back = summary
+        self._logger.warning(
+            "%d more refused webhook deliveries in the last %.0f s were logged at DEBUG only (%s)",
+            sum(held_back.values()),
+            elapsed,
+            ", ".join(f"{name}: {count}" for name, count in held_back.most_common()),
+        )

@@ -24,6 +24,7 @@ Starlette is needed only by :func:`asgi_app` (extra ``receiver``) and is importe
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 import json
@@ -32,7 +33,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeAlias, runtime_checkable
@@ -256,8 +257,9 @@ class WebhookReceiver:
             timeout bounds a stalled body there.
 
     Refusals (400, 408, 413, 503) are logged on the ``pyannoteai_identify.webhooks`` logger, the
-    first 10 of each minute at their level and the rest at DEBUG, counted in a WARNING after: anyone
-    can send them, and a flood of them must not flood the logs.
+    first 10 of each minute at their level and the rest at DEBUG, counted in a WARNING at the first
+    delivery after that minute or at :meth:`close`: anyone can send them, and a flood of them must
+    not flood the logs.
 
     Raises:
         ConfigurationError: no secret was given and ``PYANNOTEAI_WEBHOOK_SECRET`` is not set, or a
@@ -338,6 +340,7 @@ class WebhookReceiver:
         """
         _check_body(body)
         now = _check_now(now)
+        self._refusals.tick()
         if memoryview(body).nbytes > self.max_body_bytes:  # len() of a cast view counts items
             return self.too_large()
         try:
@@ -382,6 +385,14 @@ class WebhookReceiver:
             )
         release(job_id)
 
+    def close(self) -> None:
+        """Log how many refusals the rate limit held back and has not counted yet (see the class).
+
+        Call it when your server shuts down (``asgi_app`` does, in its lifespan), so the count of a
+        flood that stopped is not lost. The receiver still works after.
+        """
+        self._refusals.flush()
+
     async def handle_async(self, body: Body, headers: Headers, *, now: float | None = None) -> DeliveryOutcome:
         """:meth:`handle` in a worker thread, so hashing and parsing a large body never blocks the event loop."""
         return await anyio.to_thread.run_sync(partial(self.handle, body, headers, now=now))
@@ -392,6 +403,7 @@ class WebhookReceiver:
         A declared ``Content-Length`` over the limit is refused before anything is read; otherwise at
         most one byte more than the limit is read.
         """
+        self._refusals.tick()
         refused = self._refused_before_reading(headers, now)
         if refused is not None:
             return refused
@@ -417,6 +429,7 @@ class WebhookReceiver:
         """
         from starlette.requests import ClientDisconnect  # here: the receiver's extra, not the core's
 
+        self._refusals.tick()
         refused = self._refused_before_reading(request.headers, now)
         if refused is not None:
             return refused
@@ -534,7 +547,9 @@ def asgi_app(
     with 400, answers a redelivery with 200 without handling it again, and answers a new delivery
     with 200 *before* running *on_event* (a coroutine function runs on the event loop, a plain
     function in a worker thread, and an awaitable it returns is awaited). An exception from
-    *on_event* is logged, not sent back: the delivery was already acknowledged.
+    *on_event* is logged, not sent back: the delivery was already acknowledged. When the server
+    shuts the app down (ASGI lifespan), it logs the count of refusals held back
+    (:meth:`WebhookReceiver.close`).
 
     Args:
         secret: the webhook secret(s); None reads ``PYANNOTEAI_WEBHOOK_SECRET``.
@@ -585,7 +600,13 @@ def asgi_app(
     # can be an internal name or plain http (and the API follows redirects).
     twin = path.rstrip("/") if path.endswith("/") else path + "/"
     routes = [Route(route, receive_webhook, methods=["POST"]) for route in dict.fromkeys((path, twin or "/"))]
-    app = Starlette(routes=routes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        receiver.close()  # the count of refusals held back, if a flood stopped before the shutdown
+
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.router.redirect_slashes = False
     return app
 
