@@ -937,6 +937,28 @@ async def test_the_asgi_app_counts_the_refusals_held_back_when_it_shuts_down(cap
     assert summary.startswith("15 more refused webhook deliveries in the last ")
 
 
+def test_a_flood_of_replayed_deliveries_does_not_log_an_info_line_for_each(caplog: pytest.LogCaptureFixture) -> None:
+    """A captured genuine delivery replayed within the time window verifies, and each replay was an
+    INFO line "ignored a redelivery": cheap for an attacker to repeat, so it decided the size of the
+    logs. Duplicates are rate-limited like refusals: the first of each window at INFO, the rest at
+    DEBUG, counted in one INFO line (here at close)."""
+    receiver = WebhookReceiver(SECRET)
+    body, headers = delivery(retry_num=1, retry_reason="http_timeout")
+    with caplog.at_level(logging.DEBUG, logger="pyannoteai_identify"):
+        assert receiver.handle(body, headers).reason == "accepted"
+        for _ in range(1000):
+            assert receiver.handle(body, headers).reason == "duplicate"
+        lines = len(caplog.records)
+        receiver.close()
+    infos = [record for record in caplog.records if record.levelno >= logging.INFO]
+    assert lines == 1001  # nothing lost: the rest are DEBUG lines
+    assert 1 <= len(infos) <= 21
+    assert all(record.levelno == logging.INFO for record in infos)
+    assert "ignored a redelivery of job job-1" in infos[0].getMessage()
+    held_back = sum(1 for record in caplog.records[:lines] if "redelivery" in record.getMessage()) - (len(infos) - 1)
+    assert infos[-1].getMessage().startswith(f"{held_back} more duplicate webhook deliveries in the last ")
+
+
 def test_handle_stream_of_a_body_read_before_says_it_was_empty() -> None:
     """Flask: request.get_json() before handle_stream(request.stream, ...) leaves an empty stream.
     The 400 says the body was empty, not only "a wrong secret"."""
