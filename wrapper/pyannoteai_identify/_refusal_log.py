@@ -6,6 +6,9 @@ forged deliveries became a flood of warnings (and of alerts, where warnings page
 at DEBUG (nothing is lost where DEBUG is kept), and says, in one WARNING, how many were held back
 and why: at the first delivery of any kind after their window (:meth:`RefusalLog.tick`), or when
 the receiver is closed or its app shut down (:meth:`RefusalLog.flush`).
+
+The receiver also logs duplicate deliveries through one: a captured genuine delivery can be replayed
+(it verifies within the time window), and each replay must not be an INFO line either.
 """
 
 from __future__ import annotations
@@ -25,13 +28,15 @@ DEFAULT_INTERVAL = 60.0
 
 
 class RefusalLog:
-    """Rate-limited logging of refused deliveries, thread-safe.
+    """Rate-limited logging of refused (or duplicate) deliveries, thread-safe.
 
     Args:
         logger: where the lines go.
-        burst: refusals logged at their own level per window.
+        burst: lines logged at their own level per window.
         interval: seconds of a window.
         clock: a monotonic clock in seconds, for tests.
+        what: what the lines are about, in the line counting those held back.
+        summary_level: the level of that line.
     """
 
     __slots__ = (
@@ -44,6 +49,8 @@ class RefusalLog:
         "_logged",
         "_logger",
         "_start",
+        "_summary_level",
+        "_what",
     )
 
     def __init__(
@@ -53,7 +60,11 @@ class RefusalLog:
         burst: int = DEFAULT_BURST,
         interval: float = DEFAULT_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
+        what: str = "refused webhook deliveries",
+        summary_level: int = logging.WARNING,
     ) -> None:
+        self._what = what
+        self._summary_level = summary_level
         self._logger = logger
         self._burst = burst
         self._interval = interval
@@ -106,9 +117,11 @@ class RefusalLog:
         if summary is None:
             return
         elapsed, held_back = summary
-        self._logger.warning(
-            "%d more refused webhook deliveries in the last %.0f s were logged at DEBUG only (%s)",
+        self._logger.log(
+            self._summary_level,
+            "%d more %s in the last %.0f s were logged at DEBUG only (%s)",
             sum(held_back.values()),
+            self._what,
             elapsed,
             ", ".join(f"{name}: {count}" for name, count in held_back.most_common()),
         )

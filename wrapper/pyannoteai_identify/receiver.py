@@ -259,7 +259,8 @@ class WebhookReceiver:
     Refusals (400, 408, 413, 503) are logged on the ``pyannoteai_identify.webhooks`` logger, the
     first 10 of each minute at their level and the rest at DEBUG, counted in a WARNING at the first
     delivery after that minute or at :meth:`close`: anyone can send them, and a flood of them must
-    not flood the logs.
+    not flood the logs. Duplicates (a redelivery, or a replay of a captured delivery) are logged the
+    same way at INFO, and counted in an INFO line.
 
     Raises:
         ConfigurationError: no secret was given and ``PYANNOTEAI_WEBHOOK_SECRET`` is not set, or a
@@ -308,6 +309,8 @@ class WebhookReceiver:
         self.max_body_bytes = max_body_bytes
         # Anyone can send a refused delivery: a flood of them must not flood the logs with warnings.
         self._refusals = RefusalLog(logger)
+        # A captured genuine delivery verifies again when replayed within the tolerance: nor that.
+        self._duplicates = RefusalLog(logger, what="duplicate webhook deliveries", summary_level=logging.INFO)
 
     def too_large(self) -> DeliveryOutcome:
         """The answer to a body over ``max_body_bytes`` (for frameworks that stop reading early)."""
@@ -340,7 +343,7 @@ class WebhookReceiver:
         """
         _check_body(body)
         now = _check_now(now)
-        self._refusals.tick()
+        self._tick()
         if memoryview(body).nbytes > self.max_body_bytes:  # len() of a cast view counts items
             return self.too_large()
         try:
@@ -354,8 +357,13 @@ class WebhookReceiver:
             logger.info("ignored a webhook delivery for job %s: status %s is not final", event.job_id, event.status)
             return _outcome(200, "ignored", jobId=event.job_id, message=f"status {event.status} is not final")
         if not self.store.claim(event.job_id):
-            logger.info(
-                "ignored a redelivery of job %s (attempt %d, %s)", event.job_id, event.retry_num, event.retry_reason
+            self._duplicates.log(
+                logging.INFO,
+                "duplicate",
+                "ignored a redelivery of job %s (attempt %d, %s)",
+                event.job_id,
+                event.retry_num,
+                event.retry_reason,
             )
             return _outcome(200, "duplicate", jobId=event.job_id)
         if event.output_error is not None:  # genuine (signed) but unreadable: the API may have changed
@@ -386,12 +394,19 @@ class WebhookReceiver:
         release(job_id)
 
     def close(self) -> None:
-        """Log how many refusals the rate limit held back and has not counted yet (see the class).
+        """Log how many refusals and duplicates the rate limit held back and has not counted yet (see
+        the class).
 
         Call it when your server shuts down (``asgi_app`` does, in its lifespan), so the count of a
         flood that stopped is not lost. The receiver still works after.
         """
         self._refusals.flush()
+        self._duplicates.flush()
+
+    def _tick(self) -> None:
+        """At every delivery: count what the rate limits held back in a window that has ended."""
+        self._refusals.tick()
+        self._duplicates.tick()
 
     async def handle_async(self, body: Body, headers: Headers, *, now: float | None = None) -> DeliveryOutcome:
         """:meth:`handle` in a worker thread, so hashing and parsing a large body never blocks the event loop."""
@@ -403,7 +418,7 @@ class WebhookReceiver:
         A declared ``Content-Length`` over the limit is refused before anything is read; otherwise at
         most one byte more than the limit is read.
         """
-        self._refusals.tick()
+        self._tick()
         refused = self._refused_before_reading(headers, now)
         if refused is not None:
             return refused
@@ -429,7 +444,7 @@ class WebhookReceiver:
         """
         from starlette.requests import ClientDisconnect  # here: the receiver's extra, not the core's
 
-        self._refusals.tick()
+        self._tick()
         refused = self._refused_before_reading(request.headers, now)
         if refused is not None:
             return refused
