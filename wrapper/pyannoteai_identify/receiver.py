@@ -27,22 +27,31 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import inspect
-import json
 import logging
 import math
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeAlias, runtime_checkable
+
+# Names the annotations of the classes re-exported below use (their fields and methods): each class
+# reports this module as its own, where typing.get_type_hints and tests/test_project.py look them up.
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,  # noqa: F401
+    Protocol,
+    TypeAlias,
+)
 
 import anyio
 import anyio.to_thread
 
 from . import _fork
+from ._delivery_store import DeliveryStore, MemoryDeliveryStore
 from ._numbers import real
+from ._receiver_outcome import DeliveryOutcome, DeliveryReason, _outcome
 from ._refusal_log import RefusalLog
 from ._validation import is_async_callable
 from .errors import ConfigurationError, ValidationError, WebhookVerificationError
@@ -51,7 +60,6 @@ from .webhooks import (
     DEFAULT_TOLERANCE,
     Body,
     Headers,
-    Reason,
     Secret,
     WebhookEvent,
     _check_body,
@@ -101,102 +109,6 @@ class SupportsRead(Protocol):
     """A file-like request body: Flask's ``request.stream``, a Django ``HttpRequest``, ``io.BytesIO``."""
 
     def read(self, size: int, /) -> bytes: ...
-
-
-@runtime_checkable
-class DeliveryStore(Protocol):
-    """Remembers which jobs were already handled, to drop redeliveries.
-
-    ``claim`` must be atomic: with several processes, back it by something shared, such as Redis
-    ``SET key 1 NX EX 86400`` (the key exists for the day a job's results are kept). A store may
-    also have ``release(job_id)`` (Redis: ``DEL key``), which :meth:`WebhookReceiver.release` needs.
-    """
-
-    def claim(self, job_id: str) -> bool:
-        """Record *job_id*; True the first time, False if it was claimed before."""
-        ...
-
-
-class MemoryDeliveryStore:
-    """A thread-safe, bounded in-memory :class:`DeliveryStore`: the *max_size* most recent job ids.
-
-    The API retries within about six minutes, so a few thousand ids cover any realistic rate; the
-    oldest id is forgotten first.
-    """
-
-    def __init__(self, max_size: int = 10_000) -> None:
-        if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
-            raise ValidationError("max_size", max_size, "must be a whole number ≥ 1")
-        self.max_size = max_size
-        self._ids: OrderedDict[str, None] = OrderedDict()
-        self._lock = threading.Lock()
-        _fork.register(self)
-
-    def _after_fork_in_child(self) -> None:
-        """In a forked child: a new lock (a delivery of another thread may have held it at the fork)."""
-        self._lock = threading.Lock()
-
-    def claim(self, job_id: str) -> bool:
-        with self._lock:
-            if job_id in self._ids:
-                self._ids.move_to_end(job_id)
-                return False
-            self._ids[job_id] = None
-            if len(self._ids) > self.max_size:
-                self._ids.popitem(last=False)
-            return True
-
-    def release(self, job_id: str) -> None:
-        """Forget *job_id*, so its next delivery is claimed again (nothing happens if it is not held)."""
-        with self._lock:
-            self._ids.pop(job_id, None)
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __repr__(self) -> str:
-        return f"MemoryDeliveryStore(max_size={self.max_size}, size={len(self._ids)})"
-
-
-#: Every ``DeliveryOutcome.reason``: what the receiver decided, or the ``WebhookVerificationError``
-#: reason (``webhooks.Reason``) of a delivery that failed verification. tests/webhooks checks that it is
-#: every reason receiver.py produces.
-DeliveryReason: TypeAlias = Literal[
-    "accepted", "ignored", "duplicate", "too_large", "busy", "disconnected", "timeout", Reason
-]
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryOutcome:
-    """What to answer a delivery, and what (if anything) to handle.
-
-    Attributes:
-        status_code: 200 for a delivery accepted or already handled, 400 for one that failed
-            verification, 413 for a body over the limit, 503 when the bodies being read at once
-            would pass ``max_bytes_in_flight`` (the API tries the delivery again later), 408 for
-            a body still arriving after ``body_timeout``.
-        body: the JSON body to answer with (``media_type``).
-        reason: ``accepted``, ``ignored`` (a status that is not final), ``duplicate``, ``too_large``,
-            ``busy``, ``disconnected`` (the sender hung up inside the body), ``timeout`` (its
-            body did not arrive within ``body_timeout``), or the
-            ``WebhookVerificationError`` reason (``signature_mismatch``, …): a :data:`DeliveryReason`.
-        event: the event to handle, set only for a new, verified delivery: a redelivery of a job
-            already handled, or a refused delivery, leaves it None.
-    """
-
-    status_code: int
-    body: bytes
-    reason: DeliveryReason
-    event: WebhookEvent | None = None
-
-    media_type: ClassVar[str] = "application/json"
-
-
-def _outcome(
-    status_code: int, reason: DeliveryReason, event: WebhookEvent | None = None, **fields: object
-) -> DeliveryOutcome:
-    body = json.dumps({"status": reason, **fields}, separators=(",", ":")).encode("utf-8")
-    return DeliveryOutcome(status_code, body, reason, event)
 
 
 class _Budget:
@@ -866,3 +778,11 @@ def _check_timeout(timeout: float) -> float:
 #: ``WebhookBroker.wait`` as defined: a broker whose ``wait`` is still this one (not overridden, not
 #: patched by a test) may be waited on through ``_wait_as``, which ``Client.close()`` can wake.
 _BROKER_WAIT = WebhookBroker.wait
+
+
+# A pickle names a class by its module and name, and typing.get_type_hints reads a class's annotations
+# in the module it reports: the public classes defined in the private modules report this one, as
+# they did before receiver.py was split.
+for _public in (DeliveryStore, MemoryDeliveryStore, DeliveryOutcome):
+    _public.__module__ = __name__
+del _public
