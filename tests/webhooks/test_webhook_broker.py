@@ -10,7 +10,7 @@ from types import MappingProxyType
 import anyio
 import pytest
 
-from pyannoteai_identify import receiver
+from pyannoteai_identify import _webhook_broker, receiver
 from pyannoteai_identify.errors import ValidationError
 from pyannoteai_identify.receiver import DISCARDED_IDS, WebhookBroker, _AsyncWaiter
 from pyannoteai_identify.results import JobStatus
@@ -160,7 +160,7 @@ def test_an_event_reaching_a_thread_waiter_interrupted_by_ctrl_c_is_kept_for_the
             super().__init__()
             self.ready = Interrupted()
 
-    monkeypatch.setattr(receiver, "_ThreadWaiter", Waiter)
+    monkeypatch.setattr(_webhook_broker, "_ThreadWaiter", Waiter)  # where WebhookBroker.wait looks it up
     with pytest.raises(KeyboardInterrupt):
         broker.wait("j1", timeout=10)
     monkeypatch.undo()
