@@ -1013,18 +1013,27 @@ async def test_a_handler_cancelled_at_shutdown_is_logged_naming_the_job(caplog: 
 
 def test_every_reason_the_receiver_produces_is_a_delivery_reason() -> None:
     """``DeliveryOutcome.reason`` was typed ``str``: it is ``receiver.DeliveryReason``, the reasons the
-    receiver produces. Every ``_outcome(status, reason, ...)`` of receiver.py passes a literal of it, or
-    a ``WebhookVerificationError``'s ``reason`` (each ``webhooks.Reason`` is one too)."""
+    receiver produces. Every ``_outcome(status, reason, ...)`` of the receiver's modules (receiver.py and
+    the private ``_receiver*.py`` it is made of) passes a literal of it, or a ``WebhookVerificationError``'s
+    ``reason`` (each ``webhooks.Reason`` is one too)."""
     import ast
+    import importlib
     import inspect
+    import pkgutil
     from typing import get_args
 
+    import pyannoteai_identify
     from pyannoteai_identify import receiver
 
     reasons = set(get_args(receiver.DeliveryReason))
     assert set(get_args(webhooks.Reason)) <= reasons
+    modules = [receiver] + [
+        importlib.import_module(f"pyannoteai_identify.{info.name}")
+        for info in pkgutil.iter_modules(pyannoteai_identify.__path__)
+        if info.name.startswith("_receiver")
+    ]
     produced = set()
-    for node in ast.walk(ast.parse(inspect.getsource(receiver))):
+    for node in (node for module in modules for node in ast.walk(ast.parse(inspect.getsource(module)))):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
