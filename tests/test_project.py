@@ -206,3 +206,45 @@ def test_the_sdist_takes_each_included_folder_from_the_root_only() -> None:
         if not {".git", ".nox", ".venv", "node_modules"} & set(path.relative_to(ROOT).parts)
     )
     assert nested == []
+
+
+def _hinted(module: ModuleType) -> list[tuple[str, Any]]:
+    """The public classes and functions of *module*'s ``__all__``, with their public methods (and
+    ``__init__``) and properties: what ``typing.get_type_hints`` is asked about by pydantic, cattrs,
+    typeguard or sphinx-autodoc-typehints. Type aliases (``Status``) are no classes: left out."""
+    found: list[tuple[str, Any]] = []
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if inspect.isclass(obj):
+            found.append((name, obj))
+            for attribute in dir(obj):
+                if attribute.startswith("_") and attribute != "__init__":
+                    continue
+                member = inspect.getattr_static(obj, attribute)
+                member = member.fget if isinstance(member, property) else member
+                member = member.__func__ if isinstance(member, classmethod | staticmethod) else member
+                if inspect.isfunction(member):
+                    found.append((f"{name}.{attribute}", member))
+        elif inspect.isfunction(inspect.unwrap(obj)):  # a pytest fixture's definition wraps its function
+            found.append((name, inspect.unwrap(obj)))
+    return found
+
+
+def _unresolvable_hints(module: ModuleType) -> list[str]:
+    failures = []
+    for name, obj in _hinted(module):
+        try:
+            typing.get_type_hints(obj)
+        except Exception as error:  # each failure is listed
+            failures.append(f"{name}: {type(error).__name__}: {error}")
+    return failures
+
+
+def test_the_type_hints_of_the_testing_plugin_resolve_at_runtime() -> None:
+    """``typing.get_type_hints`` of every public class and function of ``testing`` (and of their public
+    methods) resolves: ``MockAPI`` (its router is a ``respx.MockRouter``, imported only under
+    TYPE_CHECKING) and the sandbox fixtures (``Iterator[Sandbox]``) raised NameError, which breaks
+    pydantic, cattrs, typeguard and sphinx-autodoc-typehints."""
+    from pyannoteai_identify import testing
+
+    assert _unresolvable_hints(testing) == []
