@@ -26,6 +26,7 @@ from ._client_options import AsyncClientOptions, ClientOptions
 from ._config import DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV, bearer_token, is_loopback
 from ._contract import SpecReader
 from ._json import loads_stdlib
+from ._lazy_module import lazy_module
 from ._mock_builders import (
     _FAILURE,
     _TERMINAL,
@@ -53,6 +54,8 @@ from .results import JobStatus
 
 if TYPE_CHECKING:
     import respx
+else:  # bound for typing.get_type_hints; respx (the testing extra) is imported when a hint is resolved
+    respx = lazy_module("respx")
 
 __all__ = ["MOCK_API_KEY", "MockAPI", "Status"]
 

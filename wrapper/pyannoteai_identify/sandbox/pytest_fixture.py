@@ -18,8 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .._lazy_module import lazy_module
+
 if TYPE_CHECKING:
-    from ._server import Sandbox
+    from . import _server
+else:  # bound for typing.get_type_hints; the sandbox extra (starlette, uvicorn) is imported when a hint is resolved
+    _server = lazy_module("pyannoteai_identify.sandbox._server")
 
 __all__ = ["FIXTURE_DEFAULTS", "pytest_configure", "running_sandbox", "sandbox", "sandbox_session"]
 
@@ -27,7 +31,7 @@ FIXTURE_DEFAULTS: dict[str, Any] = {"speed": 100.0}
 
 
 @contextmanager
-def running_sandbox(**options: Any) -> Iterator[Sandbox]:
+def running_sandbox(**options: Any) -> Iterator[_server.Sandbox]:
     """A started :class:`Sandbox` with the fixture's fast defaults, closed on exit."""
     from . import Sandbox
 
@@ -45,21 +49,21 @@ def _started(**options: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def sandbox_session() -> Iterator[Sandbox]:
+def sandbox_session() -> Iterator[_server.Sandbox]:
     """The session's shared sandbox (prefer ``sandbox``, which also resets it)."""
     with _started() as running:
         yield running
 
 
 @pytest.fixture
-def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+def sandbox(request: pytest.FixtureRequest) -> Iterator[_server.Sandbox]:
     """A running sandbox, empty at the start of the test; ``@pytest.mark.sandbox(**options)`` for options."""
     marker = request.node.get_closest_marker("sandbox")
     if marker is not None and marker.kwargs:
         with _started(**marker.kwargs) as running:
             yield running
         return
-    shared: Sandbox = request.getfixturevalue("sandbox_session")
+    shared: _server.Sandbox = request.getfixturevalue("sandbox_session")
     shared.reset()
     yield shared
 

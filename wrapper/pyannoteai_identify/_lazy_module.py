@@ -1,0 +1,31 @@
+"""A module imported on first attribute access, for the annotations that name an optional extra's types.
+
+``typing.get_type_hints`` (and pydantic, cattrs, typeguard, sphinx-autodoc-typehints) evaluates an
+annotation such as ``respx.MockRouter`` in its module's globals, so the name must be bound at runtime;
+importing the extra at import time would make every import pay for it (and fail without it). A
+:func:`lazy_module` stand-in is bound instead: reading one of its attributes imports the real module
+(not before), and it is never put in ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import types
+from typing import Any
+
+__all__ = ["lazy_module"]
+
+
+class _LazyModule(types.ModuleType):
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # introspection (copy, pickle, inspect) does not import the module
+            raise AttributeError(name)
+        return getattr(importlib.import_module(self.__name__), name)
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self.__name__!r}>"
+
+
+def lazy_module(name: str) -> types.ModuleType:
+    """A stand-in for module *name* (absolute) whose attributes are those of the module, imported when first read."""
+    return _LazyModule(name)
