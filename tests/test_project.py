@@ -248,3 +248,15 @@ def test_the_type_hints_of_the_testing_plugin_resolve_at_runtime() -> None:
     from pyannoteai_identify import testing
 
     assert _unresolvable_hints(testing) == []
+
+
+def test_the_type_hints_of_the_public_modules_resolve_at_runtime() -> None:
+    """As for ``testing``: ``get_type_hints`` of ``Client.wait``/``identify_batch`` (``WebhookBroker``,
+    ``BatchOptions``, ``BatchReport``), ``WebhookVerificationError`` (``Reason``), ``WebhookReceiver.handle_request``
+    and ``asgi_app`` (starlette's ``Request``, ``Starlette``), ``BatchOptions`` and the batch functions
+    (``WebhookBroker``) and ``Confidence`` (``array.array[float]``, ``memoryview[float]``) raised."""
+    failures = {
+        name: _unresolvable_hints(importlib.import_module(name))
+        for name in ("pyannoteai_identify", *(f"pyannoteai_identify.{module}" for module in PUBLIC_MODULES))
+    }
+    assert {name: found for name, found in failures.items() if found} == {}
