@@ -24,6 +24,7 @@ from ._client_base import (
     _BaseClient,
     _timeout_or_http_clients,
 )
+from ._lazy_module import lazy_module
 from ._loop_end import close_when_the_loop_ends
 from ._pagers import _AsyncJobs
 from ._polling import PollSchedule
@@ -31,11 +32,13 @@ from ._retry import RetryPolicy
 from ._sync_client import Client
 from ._upload import FileChunks, ProgressCallback, aopened, presigned_url_hidden
 from ._validation import PAGE_SIZE_MAX, AudioSource, Matching, StatusFilter, Voiceprint
+from .receiver import WebhookBroker
 from .results import DiarizationResult, IdentifyResult, Job, JobKind, JobStatus, R, Result, VoiceprintResult
 
 if TYPE_CHECKING:
-    from .batch import BatchOptions, BatchReport
-    from .receiver import WebhookBroker
+    from . import batch as _batch
+else:  # bound for typing.get_type_hints: batch imports the clients, so it is imported when a hint is resolved
+    _batch = lazy_module("pyannoteai_identify.batch")
 
 
 __all__ = ["AsyncClient"]
@@ -408,8 +411,8 @@ class AsyncClient(_BaseClient):
         *,
         manifest: str | os.PathLike[str],
         out: str | os.PathLike[str],
-        **options: Unpack[BatchOptions],
-    ) -> BatchReport:
+        **options: Unpack[_batch.BatchOptions],
+    ) -> _batch.BatchReport:
         """Identify speakers in many inputs, resumably and never billing an input twice.
 
         Inputs are files, folders (searched for audio), URLs or text files listing them; state

@@ -4,7 +4,8 @@
 annotation such as ``respx.MockRouter`` in its module's globals, so the name must be bound at runtime;
 importing the extra at import time would make every import pay for it (and fail without it). A
 :func:`lazy_module` stand-in is bound instead: reading one of its attributes imports the real module
-(not before), and it is never put in ``sys.modules``.
+(not before; a submodule such as ``starlette.requests`` too), and the stand-in is never put in
+``sys.modules``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ class _LazyModule(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # introspection (copy, pickle, inspect) does not import the module
             raise AttributeError(name)
-        return getattr(importlib.import_module(self.__name__), name)
+        module = importlib.import_module(self.__name__)
+        try:
+            return getattr(module, name)
+        except AttributeError:  # a submodule not imported yet (starlette.requests)
+            return importlib.import_module(f"{self.__name__}.{name}")
 
     def __repr__(self) -> str:
         return f"<lazy module {self.__name__!r}>"

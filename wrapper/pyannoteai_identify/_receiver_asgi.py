@@ -11,14 +11,17 @@ from typing import TYPE_CHECKING
 
 from ._delivery_store import DeliveryStore
 from ._event_handler import EventHandler, _run_handler
+from ._lazy_module import lazy_module
 from ._receiver_core import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, WebhookReceiver
 from ._webhook_broker import WebhookBroker
 from .errors import ValidationError
 from .webhooks import DEFAULT_TOLERANCE, Secret
 
 if TYPE_CHECKING:
-    from starlette.applications import Starlette
-    from starlette.requests import Request
+    import starlette.applications
+    import starlette.requests
+else:  # bound for typing.get_type_hints; starlette (the receiver extra) is imported when a hint is resolved
+    starlette = lazy_module("starlette")
 
 
 def asgi_app(
@@ -32,7 +35,7 @@ def asgi_app(
     path: str = "/",
     max_bytes_in_flight: int | None = None,
     body_timeout: float | None = DEFAULT_BODY_TIMEOUT,
-) -> Starlette:
+) -> starlette.applications.Starlette:
     """A ready Starlette app that receives pyannoteAI webhooks on ``POST {path}`` (with or without a
     trailing slash: both are served, neither redirected).
 
@@ -82,7 +85,7 @@ def asgi_app(
         body_timeout=body_timeout,
     )
 
-    async def receive_webhook(request: Request) -> Response:
+    async def receive_webhook(request: starlette.requests.Request) -> Response:
         outcome = await receiver.handle_request(request)
         background = None
         if on_event is not None and outcome.event is not None:
@@ -96,7 +99,7 @@ def asgi_app(
     routes = [Route(route, receive_webhook, methods=["POST"]) for route in dict.fromkeys((path, twin or "/"))]
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: starlette.applications.Starlette) -> AsyncIterator[None]:
         yield
         receiver.close()  # the count of refusals held back, if a flood stopped before the shutdown
 

@@ -15,6 +15,7 @@ import anyio.to_thread
 
 from ._byte_budget import _Budget
 from ._delivery_store import DeliveryStore, MemoryDeliveryStore
+from ._lazy_module import lazy_module
 from ._numbers import real
 from ._receiver_outcome import DeliveryOutcome, _outcome
 from ._refusal_log import RefusalLog
@@ -36,7 +37,9 @@ from .webhooks import (
 )
 
 if TYPE_CHECKING:
-    from starlette.requests import Request
+    import starlette.requests
+else:  # bound for typing.get_type_hints; starlette (the receiver extra) is imported when a hint is resolved
+    starlette = lazy_module("starlette")
 
     from ._webhook_broker import WebhookBroker
 
@@ -264,7 +267,7 @@ class WebhookReceiver:
         finally:
             self._in_flight.give(len(body))
 
-    async def handle_request(self, request: Request, *, now: float | None = None) -> DeliveryOutcome:
+    async def handle_request(self, request: starlette.requests.Request, *, now: float | None = None) -> DeliveryOutcome:
         """Read a Starlette or FastAPI request's raw body up to the limit, and handle it off the event loop.
 
         Stops reading as soon as the body proves too long: the rest is never received.

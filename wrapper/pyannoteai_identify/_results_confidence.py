@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from array import array
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -113,6 +114,14 @@ class Confidence(_Frozen):
 
 #: How close (relative to the frame number) a time must be to a frame start to count as it: far
 #: above the error of one division of two decimal numbers (a few units in the last place).
+# typing.get_type_hints (pydantic, cattrs, sphinx-autodoc-typehints) evaluates the annotations above,
+# and array takes [...] at runtime only from Python 3.12, memoryview from 3.14: before, it reads the
+# unparametrized types (type checkers read the annotations as written).
+if sys.version_info < (3, 12):
+    vars(Confidence)["__init__"].__annotations__["scores"] = array | Sequence[float]
+if sys.version_info < (3, 14):
+    vars(Confidence)["scores"].fget.__annotations__["return"] = memoryview
+
 _SNAP = 1e-12
 
 

@@ -22,16 +22,19 @@ from ._client_base import (
     _BaseClient,
     _timeout_or_http_clients,
 )
+from ._lazy_module import lazy_module
 from ._pagers import _Pages
 from ._polling import PollSchedule
 from ._retry import RetryPolicy
 from ._upload import FileChunks, ProgressCallback, opened, presigned_url_hidden
 from ._validation import PAGE_SIZE_MAX, AudioSource, Matching, StatusFilter, Voiceprint
+from .receiver import WebhookBroker, _ThreadWaiter
 from .results import DiarizationResult, IdentifyResult, Job, JobKind, JobStatus, R, Result, VoiceprintResult
 
 if TYPE_CHECKING:
-    from .batch import BatchOptions, BatchReport
-    from .receiver import WebhookBroker, _ThreadWaiter
+    from . import batch as _batch
+else:  # bound for typing.get_type_hints: batch imports the clients, so it is imported when a hint is resolved
+    _batch = lazy_module("pyannoteai_identify.batch")
 
 
 __all__ = ["Client"]
@@ -563,8 +566,8 @@ class Client(_BaseClient):
         *,
         manifest: str | os.PathLike[str],
         out: str | os.PathLike[str],
-        **options: Unpack[BatchOptions],
-    ) -> BatchReport:
+        **options: Unpack[_batch.BatchOptions],
+    ) -> _batch.BatchReport:
         """Identify speakers in many inputs, resumably and never billing an input twice.
 
         Inputs are files, folders (searched for audio), URLs or text files listing them; state

@@ -30,10 +30,9 @@ secret.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .webhooks import Reason
+from ._webhook_reason import Reason
 
 __all__ = [
     "APIConnectionError",

@@ -33,6 +33,7 @@ from ._config import WEBHOOK_SECRET_ENV
 from ._json import loads_json
 from ._numbers import real
 from ._validation import ascii_int, check_job_kind
+from ._webhook_reason import Reason
 from .errors import InvalidResponseError, ValidationError, WebhookVerificationError
 from .results import (
     Job,
@@ -78,17 +79,6 @@ class Headers(Protocol):
 
     def items(self) -> Iterable[tuple[str, str]]: ...
 
-
-#: Why a delivery was refused: ``WebhookVerificationError.reason`` is one of these.
-Reason: TypeAlias = Literal[
-    "no_secret",
-    "missing_header",
-    "malformed_timestamp",
-    "timestamp_out_of_tolerance",
-    "malformed_signature",
-    "signature_mismatch",
-    "malformed_body",
-]
 
 SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Request-Timestamp"

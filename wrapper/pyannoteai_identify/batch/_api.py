@@ -9,7 +9,7 @@ import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import Any, TypedDict
 
 import anyio
 import anyio.to_thread
@@ -27,15 +27,13 @@ from .._validation import (
     guarded_callback,
 )
 from ..errors import ValidationError
+from ..receiver import WebhookBroker
 from ._inputs import Found, NoAudioError, discover
 from ._limiter import RateLimiter
 from ._manifest import Manifest
 from ._report import BatchReport
 from ._runner import Engine, ProgressCallback, simulated_sleep
 from ._settings import DEFAULT_TIMEOUT, Options, Tuning, check_concurrency, check_positive
-
-if TYPE_CHECKING:
-    from ..receiver import WebhookBroker
 
 __all__ = ["BatchOptions", "aidentify_batch", "identify_batch"]
 
