@@ -14,9 +14,9 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Unpack, cast
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
 import httpx
 
@@ -24,7 +24,6 @@ from . import _fork
 from ._client import AsyncClient, Client
 from ._client_options import AsyncClientOptions, ClientOptions
 from ._config import DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV, bearer_token, is_loopback
-from ._contract import SpecReader
 from ._json import loads_stdlib
 from ._lazy_module import lazy_module
 from ._mock_builders import (
@@ -34,17 +33,14 @@ from ._mock_builders import (
     FinalStatus,
     Kind,
     _check_count,
-    _default_output,
     make_delivery,
-    make_identify_output,
     make_job,
-    make_voiceprint,
-    make_voiceprint_output,
     signed_delivery,
 )
 from ._mock_check import _cut
 from ._mock_clock import _VirtualClock
 from ._mock_extra import _need
+from ._mock_jobs import _STATUSES, Status, _BodyFactory, _Job, _job_output
 from ._mock_requests import _REPR_BODY, RecordedRequest, _RecordedHeaders
 from ._mock_responses import _RATE_LIMIT, _api_error, _bad_request, _error, _ok
 from ._mock_routes import _UPLOAD, OperationId, _check_operation_id, _exact_route, _Route
@@ -59,33 +55,11 @@ else:  # bound for typing.get_type_hints; respx (the testing extra) is imported 
 
 __all__ = ["MOCK_API_KEY", "MockAPI", "Status"]
 
-_SPEC = SpecReader(__name__)
 #: The API key the mock expects and exports as ``PYANNOTEAI_API_KEY``; it is not a real key.
 MOCK_API_KEY = "pyannoteai-mock-key"
 _STORAGE_URL = "https://storage.mock.pyannote.ai"
-#: Every status of the contract's ``JobStatus`` enum as a type: what ``MockAPI.outcome`` may be (a final
-#: one ends a job, another keeps it there); the same test checks it against the enum.
-Status: TypeAlias = Literal["pending", "created", "running", "succeeded", "failed", "canceled"]
-#: Every status the API answers (the contract's ``JobStatus`` enum): what ``MockAPI.outcome`` may be.
-_STATUSES: tuple[str, ...] = tuple(_SPEC.schema("JobStatus", "enum"))
 _SEQ_BITS = 48
 _SEQ_MASK = (1 << _SEQ_BITS) - 1
-
-
-def _unmatched_below(threshold: float | None, output: dict[str, Any]) -> dict[str, Any]:
-    """*output* with the turns of each speaker whose best score is below *threshold* left unmatched,
-    as the API's ``matching.threshold`` does (its ``voiceprints`` entry still names the best label)."""
-    if threshold is None:
-        return output
-    below = {
-        entry["speaker"]
-        for entry in output["voiceprints"]
-        if entry["match"] is not None and entry["confidence"][entry["match"]] < threshold
-    }
-    for turn in output["identification"]:
-        if turn["diarizationSpeaker"] in below:
-            turn["match"], turn["speaker"] = None, turn["diarizationSpeaker"]
-    return output
 
 
 def _usable_storage_url(url: str) -> bool:
@@ -100,29 +74,9 @@ def _usable_storage_url(url: str) -> bool:
     return url.startswith("https://") or (url.startswith("http://") and is_loopback(parsed.host))
 
 
-@dataclass
-class _Job:
-    kind: Kind
-    job_id: str
-    seq: int  # position in submission order: what list cursors encode
-    created_at: str
-    updated_at: str  # the time of the last status change
-    request: Mapping[str, Any]
-    pending_polls: int
-    outcome: str
-    output: Mapping[str, Any] | None
-    error: str | None = None  # output.error if it fails, instead of failure_message
-    ended: float | None = None  # virtual time it reached a final status: retention counts from here
-    polls: int = 0
-    status: str = "created"
-
-
 class _NoRouterError(RuntimeError, AttributeError):
     """``MockAPI.router`` of a mock no fixture serves: a RuntimeError as documented, and an
     AttributeError so that introspection (``hasattr``, ``getattr`` with a default) is not broken."""
-
-
-_BodyFactory: TypeAlias = Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]] | None
 
 
 @dataclass(eq=False)
@@ -648,27 +602,7 @@ class MockAPI(_VirtualClock):
         return _ok(200, {"jobId": job.job_id, "status": job.status})
 
     def _output(self, job: _Job) -> Mapping[str, Any]:
-        if not job.request:  # added with add_job: no request to answer, the kind's default as make_job's
-            return _default_output(job.kind)
-        factory = self.identify_output if job.kind == "identify" else self.voiceprint_output
-        if callable(factory):
-            return factory(job.request)
-        if factory is not None:
-            return factory
-        if job.kind == "voiceprint":
-            return make_voiceprint_output(make_voiceprint(str(job.request.get("url", job.job_id))))
-        labels = [voiceprint["label"] for voiceprint in job.request.get("voiceprints", [])]
-        # numSpeakers is the exact number of diarized speakers: those beyond the voiceprints match none.
-        # A JSON number (2.0 is the integer 2 to the contract's schema, and the API types it `number`).
-        speakers = int(job.request.get("numSpeakers") or len(labels))
-        output = make_identify_output(
-            labels[:speakers],
-            unmatched=max(0, speakers - len(labels)),
-            confidence=bool(job.request.get("confidence")),
-            exclusive=bool(job.request.get("exclusive")),
-            turn_level_confidence=bool(job.request.get("turnLevelConfidence")),
-        )
-        return _unmatched_below((job.request.get("matching") or {}).get("threshold"), output)
+        return _job_output(job, self.identify_output, self.voiceprint_output)
 
     def _purge(self) -> None:
         """Forget jobs finished more than ``retention_seconds`` ago, and expired presigned URLs."""
