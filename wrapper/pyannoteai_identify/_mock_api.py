@@ -8,12 +8,10 @@ the clients it serves wait on.
 from __future__ import annotations
 
 import contextvars
-import math
 import os
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Unpack, cast
@@ -42,10 +40,11 @@ from ._mock_clock import _VirtualClock
 from ._mock_extra import _need
 from ._mock_jobs import _STATUSES, Status, _BodyFactory, _Job, _job_output
 from ._mock_requests import _REPR_BODY, RecordedRequest, _RecordedHeaders
-from ._mock_responses import _RATE_LIMIT, _api_error, _bad_request, _error, _ok
+from ._mock_responses import _bad_request, _error, _ok
 from ._mock_routes import _UPLOAD, OperationId, _check_operation_id, _exact_route, _Route
+from ._mock_script import _Canned, _canned_response, _scripted, _unused_error
 from ._numbers import real
-from ._validation import PAGE_SIZE_DEFAULT, ascii_int
+from ._validation import PAGE_SIZE_DEFAULT
 from .results import JobStatus
 
 if TYPE_CHECKING:
@@ -135,7 +134,7 @@ class MockAPI(_VirtualClock):
     _jobs: dict[str, _Job] = field(default_factory=dict, repr=False)
     _presigned: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)  # URL → (key, expiry)
     _uploaded_at: dict[str, float] = field(default_factory=dict, repr=False)  # media:// URL → virtual time of its PUT
-    _queued: dict[str, list[tuple[int, Any, dict[str, str]]]] = field(default_factory=dict, repr=False)
+    _queued: dict[str, list[_Canned]] = field(default_factory=dict, repr=False)
     _now: float = field(default=0.0, repr=False)  # the mock's clock: the latest virtual time a caller reached
     _floor: float = field(default=0.0, repr=False)  # the time of the last advance(): where callers start
     # Each caller's own virtual time (a thread's, a task's), once it has slept: see "Virtual time" above.
@@ -352,26 +351,9 @@ class MockAPI(_VirtualClock):
         checked here. Every answer scripted here must be used by the end of the
         test: the ``pyannoteai_mock`` fixture fails it otherwise (see :meth:`assert_all_used`).
         """
-        _check_operation_id(operation_id)
-        if isinstance(status_code, bool) or not isinstance(status_code, int) or not 200 <= status_code <= 599:
-            raise ValueError(
-                f"status_code={status_code!r}: must be an HTTP status from 200 to 599 (a whole number), the "
-                f"answer to {operation_id!r}"
-            )
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise ValueError(
-                f"times={times!r}: must be a whole number ≥ 1, the number of requests of {operation_id!r} "
-                "to answer this way"
-            )
-        if json is None:
-            json = (
-                {"message": "Invalid request", "errors": [{"field": "url", "message": "Invalid URL"}]}
-                if status_code == 400
-                else _api_error(httpx.codes.get_reason_phrase(status_code) or "Error")
-            )
-        canned = (status_code, json, dict(headers or {}))
+        answers = _scripted(operation_id, status_code, json, headers, times)
         with self._lock:
-            self._queued.setdefault(operation_id, []).extend([canned] * times)
+            self._queued.setdefault(operation_id, []).extend(answers)
 
     def assert_all_used(self) -> None:
         """Fail (``AssertionError``) if an answer scripted with :meth:`respond_with` was never used.
@@ -383,20 +365,9 @@ class MockAPI(_VirtualClock):
         ``MockAPI`` of your own.
         """
         with self._lock:
-            unused = Counter(
-                (operation_id, status_code)
-                for operation_id, queued in self._queued.items()
-                for status_code, _, _ in queued
-            )
-        if unused:
-            total = sum(unused.values())
-            listed = ", ".join(f"{operation_id} {status} ({count})" for (operation_id, status), count in unused.items())
-            raise AssertionError(
-                f"{total} answer{'s' if total != 1 else ''} scripted with respond_with() "
-                f"{'were' if total != 1 else 'was'} never used: {listed} (operation, status, how many left). "
-                "The test never sent the requests it scripted; if that is intended, mark it "
-                "@pytest.mark.pyannoteai_mock(assert_all_used=False)"
-            )
+            error = _unused_error(self._queued)
+        if error is not None:
+            raise error
 
     def delivery(
         self, job_id: str, secret: str | None = None, *, status_only: bool | None = None
@@ -453,22 +424,7 @@ class MockAPI(_VirtualClock):
         queued = self._queued.get(operation_id)
         if not queued:
             return None
-        status_code, body, overrides = queued.pop(0)
-        headers = httpx.Headers()
-        if status_code == 429:
-            # The headers of a refusal (api-reference §8, as the sandbox sends them), computed when
-            # answered so the reset time follows the clock; the caller's headers replace any of them.
-            wait = ascii_int(httpx.Headers(overrides).get("retry-after", "1").strip())
-            headers = httpx.Headers(
-                {
-                    "Retry-After": "1",
-                    "X-RateLimit-Limit": str(_RATE_LIMIT),
-                    "X-RateLimit-Remaining": "0",
-                    "X-RateLimit-Reset": str(math.ceil(self._wall + self._now + (wait if wait is not None else 1))),
-                }
-            )
-        headers.update(overrides)
-        return httpx.Response(status_code, json=body, headers=headers)
+        return _canned_response(queued.pop(0), self._wall + self._now)
 
     # the handler
 

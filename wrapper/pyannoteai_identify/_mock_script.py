@@ -1,0 +1,83 @@
+"""The answers a test scripts with ``MockAPI.respond_with``: their checks and default bodies, the
+response each becomes when a request takes it, and the error for those no request took.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any, TypeAlias
+
+import httpx
+
+from ._mock_responses import _RATE_LIMIT, _api_error
+from ._mock_routes import _check_operation_id
+from ._validation import ascii_int
+
+__all__: list[str] = []
+
+#: A scripted answer: its status, its body and the headers that replace the default ones.
+_Canned: TypeAlias = tuple[int, Any, dict[str, str]]
+
+
+def _scripted(
+    operation_id: str, status_code: int, json: Any, headers: Mapping[str, str] | None, times: int
+) -> list[_Canned]:
+    """The *times* answers ``respond_with`` queues, its arguments checked (``ValueError`` names the bad one)."""
+    _check_operation_id(operation_id)
+    if isinstance(status_code, bool) or not isinstance(status_code, int) or not 200 <= status_code <= 599:
+        raise ValueError(
+            f"status_code={status_code!r}: must be an HTTP status from 200 to 599 (a whole number), the "
+            f"answer to {operation_id!r}"
+        )
+    if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+        raise ValueError(
+            f"times={times!r}: must be a whole number ≥ 1, the number of requests of {operation_id!r} "
+            "to answer this way"
+        )
+    if json is None:
+        json = (
+            {"message": "Invalid request", "errors": [{"field": "url", "message": "Invalid URL"}]}
+            if status_code == 400
+            else _api_error(httpx.codes.get_reason_phrase(status_code) or "Error")
+        )
+    canned = (status_code, json, dict(headers or {}))
+    return [canned] * times
+
+
+def _canned_response(canned: _Canned, now: float) -> httpx.Response:
+    """The response of a scripted answer taken at *now* (epoch seconds on the mock's clock)."""
+    status_code, body, overrides = canned
+    headers = httpx.Headers()
+    if status_code == 429:
+        # The headers of a refusal (api-reference §8, as the sandbox sends them), computed when
+        # answered so the reset time follows the clock; the caller's headers replace any of them.
+        wait = ascii_int(httpx.Headers(overrides).get("retry-after", "1").strip())
+        headers = httpx.Headers(
+            {
+                "Retry-After": "1",
+                "X-RateLimit-Limit": str(_RATE_LIMIT),
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": str(math.ceil(now + (wait if wait is not None else 1))),
+            }
+        )
+    headers.update(overrides)
+    return httpx.Response(status_code, json=body, headers=headers)
+
+
+def _unused_error(queued: Mapping[str, list[_Canned]]) -> AssertionError | None:
+    """The error for the scripted answers still *queued* (by operation), or None if every one was taken."""
+    unused = Counter(
+        (operation_id, status_code) for operation_id, answers in queued.items() for status_code, _, _ in answers
+    )
+    if not unused:
+        return None
+    total = sum(unused.values())
+    listed = ", ".join(f"{operation_id} {status} ({count})" for (operation_id, status), count in unused.items())
+    return AssertionError(
+        f"{total} answer{'s' if total != 1 else ''} scripted with respond_with() "
+        f"{'were' if total != 1 else 'was'} never used: {listed} (operation, status, how many left). "
+        "The test never sent the requests it scripted; if that is intended, mark it "
+        "@pytest.mark.pyannoteai_mock(assert_all_used=False)"
+    )
