@@ -39,12 +39,12 @@ from ._mock_check import _cut
 from ._mock_clock import _VirtualClock
 from ._mock_extra import _need
 from ._mock_jobs import _STATUSES, Status, _BodyFactory, _Job, _job_output
+from ._mock_listing import _listing_page, _listing_query, _new_cursor_base
 from ._mock_requests import _REPR_BODY, RecordedRequest, _RecordedHeaders
 from ._mock_responses import _bad_request, _error, _ok
 from ._mock_routes import _UPLOAD, OperationId, _check_operation_id, _exact_route, _Route
 from ._mock_script import _Canned, _canned_response, _scripted, _unused_error
 from ._numbers import real
-from ._validation import PAGE_SIZE_DEFAULT
 from .results import JobStatus
 
 if TYPE_CHECKING:
@@ -57,8 +57,6 @@ __all__ = ["MOCK_API_KEY", "MockAPI", "Status"]
 #: The API key the mock expects and exports as ``PYANNOTEAI_API_KEY``; it is not a real key.
 MOCK_API_KEY = "pyannoteai-mock-key"
 _STORAGE_URL = "https://storage.mock.pyannote.ai"
-_SEQ_BITS = 48
-_SEQ_MASK = (1 << _SEQ_BITS) - 1
 
 
 def _usable_storage_url(url: str) -> bool:
@@ -143,9 +141,8 @@ class MockAPI(_VirtualClock):
     )
     _wall: float = field(default_factory=time.time, repr=False)  # epoch seconds at virtual time 0
     _seq: int = field(default=0, repr=False)
-    # Cursors are UUIDs whose low bits carry a job's position and whose high bits are this mock's own
-    # (as the sandbox's), so they survive a job changing status and foreign ones are recognised.
-    _cursor_base: int = field(default_factory=lambda: uuid.uuid4().int & ~_SEQ_MASK, repr=False)
+    # The high bits of this mock's list cursors (see _mock_listing).
+    _cursor_base: int = field(default_factory=_new_cursor_base, repr=False)
     # One Client may be shared by threads (README), and identify_batch on a Client sends from worker
     # threads: requests, and the test's own calls, read and change the mock's state one at a time.
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -606,34 +603,8 @@ class MockAPI(_VirtualClock):
         return _ok(200, body)
 
     def _list(self, params: httpx.QueryParams) -> httpx.Response:
-        from .sandbox._validation import query_errors  # the sandbox's reading of the contract's query schema
-
-        values, problems = query_errors("getJobsByTeamV2", params)
-        if problems:
-            return _bad_request(problems)
-        limit, status = int(values.get("limit", PAGE_SIZE_DEFAULT)), values.get("status")
-        before = None
-        if "cursor" in values:
-            # A position in submission order, applied before the status filter (as the sandbox's
-            # cursor), so a job changing status between two pages does not break the listing.
-            before = uuid.UUID(values["cursor"]).int  # a valid uuid: query_errors checked its format
-            if before & ~_SEQ_MASK != self._cursor_base:
-                return _bad_request(
-                    [{"field": "cursor", "message": "Unknown cursor: pass the nextCursor of a previous page"}]
-                )
-            before &= _SEQ_MASK
+        query = _listing_query(params, self._cursor_base)
+        if isinstance(query, httpx.Response):
+            return query
         self._purge()
-        page: list[_Job] = []
-        cursor = None
-        for job in sorted(self._jobs.values(), key=lambda job: job.seq, reverse=True):
-            if before is not None and job.seq >= before:
-                continue
-            self._advance(job)  # a listing shows progress, as polls do
-            if status is not None and job.status != status:
-                continue
-            if len(page) == limit:
-                cursor = str(uuid.UUID(int=self._cursor_base | page[-1].seq))
-                break
-            page.append(job)
-        items = [{"id": job.job_id, "status": job.status, "createdAt": job.created_at} for job in page]
-        return _ok(200, {"items": items, "nextCursor": cursor})
+        return _listing_page(self._jobs.values(), *query, self._cursor_base, self._advance)
