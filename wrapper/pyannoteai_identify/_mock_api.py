@@ -37,11 +37,11 @@ from ._mock_builders import (
 )
 from ._mock_check import _cut
 from ._mock_clock import _VirtualClock
-from ._mock_extra import _need
+from ._mock_gate import _read_body, _unauthorized
 from ._mock_jobs import _STATUSES, Status, _BodyFactory, _Job, _job_output
 from ._mock_listing import _listing_page, _listing_query, _new_cursor_base
 from ._mock_requests import _REPR_BODY, RecordedRequest, _RecordedHeaders
-from ._mock_responses import _bad_request, _error, _ok
+from ._mock_responses import _error, _ok
 from ._mock_routes import _UPLOAD, OperationId, _check_operation_id, _exact_route, _Route
 from ._mock_script import _Canned, _canned_response, _scripted, _unused_error
 from ._numbers import real
@@ -468,36 +468,15 @@ class MockAPI(_VirtualClock):
         route, path_params = found
         token = bearer_token(request.headers.get("authorization"))
         if token != self.api_key:
-            # The usual cause is a client built before the fixture set PYANNOTEAI_API_KEY, with the
-            # team's real key: say that the mock answers, and which key it takes (never the key sent).
-            unauthorized = _error(
-                401,
-                "Invalid or missing API key: this is the mock API of pyannoteai_identify.testing, which "
-                "takes only its own key (MOCK_API_KEY; a client built before the fixture set "
-                "PYANNOTEAI_API_KEY keeps the key it had)",
-            )
-            unauthorized.headers["WWW-Authenticate"] = "Bearer"  # as the sandbox (RFC 6750)
-            return unauthorized
+            return _unauthorized()
         canned = self._canned(route.operation_id)
         if canned is not None:
             return canned
         body: Any = None
         if "requestBody" in route.operation:
-            _need("jsonschema")
-            # The sandbox's reading of the contract, so both fakes answer a bad body alike.
-            from .sandbox._validation import body_errors, drop_null_options
-
-            if not content.strip():
-                return _bad_request([{"field": "body", "message": "Required: a JSON object"}])
-            try:
-                body = loads_stdlib(content)  # strict, as the API: NaN and Infinity are not JSON
-            except (ValueError, RecursionError):
-                return _bad_request([{"field": "body", "message": "Must be valid JSON"}])
-            # The official SDK sends null for unset options and the API accepts it.
-            body = drop_null_options(route.operation_id, body)
-            problems = body_errors(route.operation_id, body)
-            if problems:
-                return _bad_request(problems)
+            body, refused = _read_body(route.operation_id, content)
+            if refused is not None:
+                return refused
         return self._operation(route.operation_id, body, request.url.params, path_params)
 
     def _operation(
