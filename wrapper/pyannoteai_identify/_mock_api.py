@@ -8,35 +8,31 @@ the clients it serves wait on.
 from __future__ import annotations
 
 import contextvars
-import os
 import threading
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Unpack, cast
+from typing import TYPE_CHECKING, Any, Unpack
 
 import httpx
 
 from . import _fork
 from ._client import AsyncClient, Client
 from ._client_options import AsyncClientOptions, ClientOptions
-from ._config import DEFAULT_BASE_URL, WEBHOOK_SECRET_ENV, bearer_token, is_loopback
+from ._config import DEFAULT_BASE_URL, bearer_token, is_loopback
 from ._json import loads_stdlib
 from ._lazy_module import lazy_module
 from ._mock_builders import (
     _FAILURE,
     _TERMINAL,
-    _TEST_SECRET,
-    FinalStatus,
     Kind,
     _check_count,
-    make_delivery,
     make_job,
-    signed_delivery,
 )
 from ._mock_check import _cut
 from ._mock_clock import _VirtualClock
+from ._mock_delivery import _delivery_of
 from ._mock_gate import _read_body, _unauthorized
 from ._mock_jobs import _STATUSES, Status, _BodyFactory, _Job, _job_output
 from ._mock_listing import _listing_page, _listing_query, _new_cursor_base
@@ -389,32 +385,7 @@ class MockAPI(_VirtualClock):
 
     def _delivery(self, job_id: str, secret: str | None, status_only: bool | None) -> tuple[bytes, dict[str, str]]:
         self._purge()
-        job = self._jobs[job_id]
-        if job.request and not job.request.get("webhook"):  # submitted (add_job's jobs have no request)
-            raise ValueError(
-                f"job {job_id} was submitted without a webhook, so the API delivers none: "
-                "the code under test must pass webhook=... (the API's 'webhook' field) to get one"
-            )
-        if job.status not in _TERMINAL and job.outcome not in _TERMINAL:
-            # A job added in a status that is not final (add_job("identify", "running")) ends with
-            # the mock's outcome, as a submitted one does; an outcome that is no final status would
-            # never end it.
-            if self.outcome not in _TERMINAL:
-                raise ValueError(
-                    f"job {job_id} cannot end: outcome {self.outcome!r} is not one of {', '.join(sorted(_TERMINAL))}"
-                )
-            job.outcome = self.outcome
-        while job.status not in _TERMINAL:
-            self._advance(job)
-        if status_only is None:
-            status_only = bool(job.request.get("webhookStatusOnly"))
-        # As the webhook docs describe deliveries: only a succeeded job's carries its output.
-        sends_output = job.status == "succeeded" and not status_only
-        output = dict(job.output) if sends_output and job.output is not None else None
-        payload = make_delivery(
-            job.kind, cast(FinalStatus, job.status), job_id=job.job_id, output=output, status_only=status_only
-        )
-        return signed_delivery(payload, secret or os.environ.get(WEBHOOK_SECRET_ENV) or _TEST_SECRET)
+        return _delivery_of(self._jobs[job_id], self.outcome, self._advance, secret, status_only)
 
     def _canned(self, operation_id: str) -> httpx.Response | None:
         """The next answer queued by :meth:`respond_with` for *operation_id*, if any."""
