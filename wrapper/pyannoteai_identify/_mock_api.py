@@ -3,6 +3,11 @@
 It answers every operation of openapi.yaml from its own state (jobs, presigned URLs, uploads),
 answers scripted with ``respond_with``, records every request, and keeps the virtual clock that
 the clients it serves wait on.
+
+Here are its state, its public methods and the routing of each request to an operation; the parts
+with one job each are beside it: the job record, statuses and outputs (``_mock_jobs``), the key and
+body checks (``_mock_gate``), the listing (``_mock_listing``), the scripted answers (``_mock_script``),
+the webhook deliveries (``_mock_delivery``) and the virtual clock (``_mock_clock``).
 """
 
 from __future__ import annotations
