@@ -32,6 +32,14 @@ from ._results_shown import _bad, _error_shown
 _PARSERS: dict[JobKind, Callable[[Any, str], Result]] = {}
 
 
+#: What a parsed output left out that ``to_dict()`` would otherwise write: the optional list keys
+#: (``diarization``, ``voiceprints``) it did not have, and the index of each identification turn
+#: without its optional ``speaker`` (which the result fills in). A plain tuple, so that a pickle
+#: names no new class.
+_Unsent: TypeAlias = tuple[frozenset[str], tuple[int, ...]]
+_NOTHING_UNSENT: _Unsent = (frozenset(), ())
+
+
 class _Output(_Frozen, ABC):
     """Behaviour shared by the three output types: immutable, equal when every field is equal."""
 
@@ -74,14 +82,20 @@ class _Output(_Frozen, ABC):
             return NotImplemented
         # Every field of the concrete class, its bases' too: a subclass adding none (the output of
         # a job that did not succeed) declares empty slots, and an empty all() is True.
-        names: Iterable[str] = (name for cls in type(self).__mro__ for name in vars(cls).get("__slots__", ()))
+        # A private slot (``_unsent``: how to_dict() writes the output back) is not a field.
+        names: Iterable[str] = (
+            name for cls in type(self).__mro__ for name in vars(cls).get("__slots__", ()) if name[0] != "_"
+        )
         return all(getattr(self, name) == getattr(other, name) for name in names)
 
     __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     @abstractmethod
     def to_dict(self) -> dict[str, Any]:
-        """The output as the API would send it (camelCase keys)."""
+        """The output as the API would send it (camelCase keys); for a parsed result, the mapping it
+        was parsed from: an optional key the output did not have (``diarization``, ``voiceprints``, a
+        turn's ``speaker``) is left out, not written empty or filled in. Unknown keys inside a
+        segment are not kept; a number comes back as a float."""
 
     def to_json(self, **kwargs: Any) -> str:
         """The output as JSON, in the API's own field names.
@@ -108,6 +122,19 @@ class _Diarized(_Output):
         def exclusive_diarization(self) -> Sequence[Segment] | None: ...
         @property
         def confidence(self) -> Confidence | None: ...
+
+    def _unsent_parts(self) -> _Unsent:
+        """What the parsed output left out (nothing for a result built directly, or unpickled from a
+        version before this slot): its top-level keys, and the turns whose ``speaker`` it did not send."""
+        unsent: _Unsent = getattr(self, "_unsent", _NOTHING_UNSENT)
+        return unsent
+
+    def _as_sent(self, unsent: _Unsent) -> Self:
+        """This new result, remembering what its output left out (set only when something was, so a
+        pickle of a complete output has no new slot, and loads in a version without it)."""
+        if unsent != _NOTHING_UNSENT:
+            self._set(_unsent=unsent)
+        return self
 
     def _set_diarization(
         self,
@@ -137,7 +164,7 @@ class DiarizationResult(_Diarized):
     _kind = "diarization"
 
     if not TYPE_CHECKING:  # type checkers see the fields as the bases' read-only properties
-        __slots__ = ("confidence", "diarization", "error", "exclusive_diarization", "extra", "warning")
+        __slots__ = ("_unsent", "confidence", "diarization", "error", "exclusive_diarization", "extra", "warning")
 
     def __init__(
         self,
@@ -166,7 +193,8 @@ class DiarizationResult(_Diarized):
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.extra)
-        data["diarization"] = [_segment_dict(s) for s in self.diarization]
+        if "diarization" not in self._unsent_parts()[0]:
+            data["diarization"] = [_segment_dict(s) for s in self.diarization]
         _put_common(data, self)
         return data
 
@@ -231,6 +259,7 @@ class IdentifyResult(_Diarized):
         def voiceprints(self) -> tuple[VoiceprintMatch, ...]: ...
     else:
         __slots__ = (
+            "_unsent",
             "confidence",
             "diarization",
             "error",
@@ -304,11 +333,17 @@ class IdentifyResult(_Diarized):
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.extra)
-        data["identification"] = [_turn_dict(turn) for turn in self.identification]
-        data["voiceprints"] = [
-            {"speaker": v.speaker, "match": v.match, "confidence": dict(v.confidence)} for v in self.voiceprints
-        ]
-        data["diarization"] = [_segment_dict(s) for s in self.diarization]
+        keys, speakers = self._unsent_parts()
+        turns = [_turn_dict(turn) for turn in self.identification]
+        for index in speakers:
+            del turns[index]["speaker"]
+        data["identification"] = turns
+        if "voiceprints" not in keys:
+            data["voiceprints"] = [
+                {"speaker": v.speaker, "match": v.match, "confidence": dict(v.confidence)} for v in self.voiceprints
+            ]
+        if "diarization" not in keys:
+            data["diarization"] = [_segment_dict(s) for s in self.diarization]
         _put_common(data, self)
         return data
 

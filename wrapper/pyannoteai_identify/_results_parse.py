@@ -43,6 +43,10 @@ from ._results_shown import _bad, _shown
 
 _SPEC = SpecReader(__name__)
 
+# The optional lists to_dict() writes (empty) when the output did not have them, unless told it did not.
+_DIARIZATION_LISTS = frozenset({"diarization"})
+_IDENTIFY_LISTS = frozenset({"diarization", "voiceprints"})
+
 
 # The fast paths cut columns with C-level map() calls: a getter per field, then ``labels.setdefault``
 # so that equal labels share one string. Types are checked in C too: the set of value types of a
@@ -139,14 +143,17 @@ def _segments(items: list[Any], field: str, labels: dict[Any, Any]) -> _Segments
     return _segment_columns(plain, labels)
 
 
-def _identification_columns(items: list[Any], labels: dict[Any, Any]) -> _Identifications:
-    """The fast path: TypeError (or another of ``_FAST_PATH_ERRORS``) unless every turn is plain and valid."""
+def _identification_columns(items: list[Any], labels: dict[Any, Any]) -> tuple[_Identifications, tuple[int, ...]]:
+    """The fast path: TypeError (or another of ``_FAST_PATH_ERRORS``) unless every turn is plain and
+    valid. With the table, the index of each turn that has no ``speaker`` (filled in here)."""
     diarization_speakers = _shared(list(map(_DIARIZATION_SPEAKER, items)), labels)
     matches = _shared(list(map(_MATCH, items)), labels)
     # ``speaker`` is optional in the contract: "the matched label, or the diarization label when
     # unmatched". A null one is read as missing, as every other optional field's null is.
     speakers = list(map(_get, items, repeat("speaker"), repeat(None)))
+    unsent: tuple[int, ...] = ()
     if None in speakers:
+        unsent = tuple(index for index, speaker in enumerate(speakers) if speaker is None)
         speakers = [
             (match if match is not None else diarization) if speaker is None else speaker
             for speaker, match, diarization in zip(speakers, matches, diarization_speakers, strict=True)
@@ -161,10 +168,10 @@ def _identification_columns(items: list[Any], labels: dict[Any, Any]) -> _Identi
     )
     if None in diarization_speakers or None in columns[0] or not _labels_are_text(labels):
         raise TypeError("a label is not a string")
-    return _Identifications(columns)
+    return _Identifications(columns), unsent
 
 
-def _identifications(items: list[Any], field: str, labels: dict[Any, Any]) -> _Identifications:
+def _identifications(items: list[Any], field: str, labels: dict[Any, Any]) -> tuple[_Identifications, tuple[int, ...]]:
     try:
         return _identification_columns(items, labels)
     except _FAST_PATH_ERRORS:
@@ -245,12 +252,17 @@ def _parse_identify(output: Any, prefix: str = "output.") -> IdentifyResult:
     # Without `voiceprints` (upstream does not promise it), or with null there, the result keeps its
     # turns, with no scores.
     voiceprints = _list(output, "voiceprints", prefix) if output.get("voiceprints") is not None else []
-    return IdentifyResult(
-        identification=_identifications(_list(output, "identification", prefix), f"{prefix}identification", labels),
+    turns, unsent_speakers = _identifications(
+        _list(output, "identification", prefix), f"{prefix}identification", labels
+    )
+    result = IdentifyResult(
+        identification=turns,
         voiceprints=_voiceprint_matches(voiceprints, f"{prefix}voiceprints"),
         extra={k: v for k, v in output.items() if k not in _IDENTIFY_KEYS},
         **_common(output, prefix, labels),
     )
+    # to_dict() gives back what was sent: no list the output did not have, no speaker a turn did not have.
+    return result._as_sent((_IDENTIFY_LISTS.difference(output), unsent_speakers))
 
 
 def _parse_voiceprint(output: Any, prefix: str = "output.") -> VoiceprintResult:
@@ -267,10 +279,11 @@ def _parse_voiceprint(output: Any, prefix: str = "output.") -> VoiceprintResult:
 
 def _parse_diarization(output: Any, prefix: str = "output.") -> DiarizationResult:
     output = _require_mapping(output, prefix)
-    return DiarizationResult(
+    result = DiarizationResult(
         extra={k: v for k, v in output.items() if k not in _DIARIZATION_KEYS},
         **_common(output, prefix, {}),
     )
+    return result if "diarization" in output else result._as_sent((_DIARIZATION_LISTS, ()))
 
 
 # Registered with the output classes, whose ``from_dict`` looks the parser up by kind.
