@@ -94,8 +94,11 @@ def _signature_annotations(obj: object) -> list[tuple[str, ModuleType]]:
     found: list[tuple[str, ModuleType]] = []
 
     def of_function(function: Any, module: ModuleType) -> None:
+        # A function's annotations are read in the module it was written in (its globals, as
+        # typing.get_type_hints reads them), which a class reporting a public module may not be.
         for signature in (function, *typing.get_overloads(function)):  # what a type checker reads
-            found.extend((text, module) for text in inspect.unwrap(signature).__annotations__.values())
+            written_in = sys.modules[inspect.unwrap(signature).__globals__["__name__"]]
+            found.extend((text, written_in) for text in inspect.unwrap(signature).__annotations__.values())
 
     if inspect.isclass(obj):
         for klass in obj.__mro__:

@@ -19,6 +19,7 @@ from ._lazy_module import lazy_module
 from ._numbers import real
 from ._receiver_outcome import DeliveryOutcome, _outcome
 from ._refusal_log import RefusalLog
+from ._webhook_broker import WebhookBroker
 from .errors import ConfigurationError, ValidationError, WebhookVerificationError
 from .results import is_terminal
 from .webhooks import (
@@ -40,8 +41,6 @@ if TYPE_CHECKING:
     import starlette.requests
 else:  # bound for typing.get_type_hints; starlette (the receiver extra) is imported when a hint is resolved
     starlette = lazy_module("starlette")
-
-    from ._webhook_broker import WebhookBroker
 
 logger = logging.getLogger("pyannoteai_identify.webhooks")
 
