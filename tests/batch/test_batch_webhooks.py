@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import httpx
 import pytest
 from batchkit import make_audio, requests_of, run_batch
 
@@ -79,3 +81,24 @@ def test_a_failed_jobs_delivery_records_the_apis_reason_as_polling_does(
     (item,) = report.inputs
     assert item.status == "failed"
     assert item.reason is not None and "Audio too short for identification" in item.reason
+
+
+def test_the_batch_receiver_logs_the_count_of_refusals_held_back_when_it_stops(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The batch's receiver ran its app with the ASGI lifespan off, so the app's shutdown never closed
+    the receiver: the count of a flood of forged deliveries held back by the rate limit was never
+    logged. It is logged when the receiver stops."""
+    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", "whsec_batch_receiver")
+    body, headers = signed_delivery(
+        {"jobId": "job-1", "status": "succeeded", "output": {"voiceprint": "abc"}}, "whsec_batch_receiver"
+    )
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"), receiving("127.0.0.1:0") as listening:
+        assert listening is not None
+        with httpx.Client(base_url=f"http://127.0.0.1:{listening.port}", timeout=10) as client:
+            for _ in range(25):
+                answer = client.post("/", content=body, headers={**headers, "X-Signature": "0" * 64})
+                assert answer.status_code == 400
+    summaries = [record.getMessage() for record in caplog.records if " more refused " in record.getMessage()]
+    assert len(summaries) == 1
+    assert summaries[0].startswith("15 more refused webhook deliveries in the last ")

@@ -40,6 +40,27 @@ def test_demo_without_a_key_runs_the_whole_flow_on_the_sandbox_and_matches_the_t
     assert "bills" not in run.out
 
 
+def test_demo_closes_its_webhook_receiver_when_it_stops(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo ran its receiver's app with the ASGI lifespan off: its receiver was never closed, so
+    the count of refusals the rate limit held back was never logged. It is closed at the demo's end."""
+    from pyannoteai_identify.receiver import WebhookReceiver
+
+    closed: list[WebhookReceiver] = []
+    close = WebhookReceiver.close
+
+    def recording(self: WebhookReceiver) -> None:
+        closed.append(self)
+        close(self)
+
+    monkeypatch.setattr(WebhookReceiver, "close", recording)
+    run = run_cli(capsys, "demo")
+
+    assert run.code == OK, run.err
+    assert len(closed) == 1
+
+
 def test_demo_with_a_key_but_without_real_explains_the_billing_and_still_uses_the_sandbox() -> None:
     """With PYANNOTEAI_API_KEY set and no --real, a process run prints the billing notice, then the sandbox run."""
     run = run_process(["demo"], {"PYANNOTEAI_API_KEY": API_KEY}, timeout=60)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import io
@@ -12,7 +13,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -934,6 +935,38 @@ async def test_the_asgi_app_counts_the_refusals_held_back_when_it_shuts_down(cap
 
     with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"):
         await _lifespan(app, flood)
+    (summary,) = _held_back_summaries(caplog)
+    assert summary.startswith("15 more refused webhook deliveries in the last ")
+
+
+@pytest.mark.anyio
+async def test_an_app_mounted_in_yours_can_have_its_count_logged_at_your_shutdown(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Mounted (``app.mount("/hooks", asgi_app(...))``, as the docs show), the app's lifespan is never
+    run: Starlette runs only the outer app's. The count of a flood held back was lost at shutdown,
+    and the receiver inside the app could not be reached to close it. It is ``app.state.receiver``."""
+    from starlette.applications import Starlette
+
+    hooks = asgi_app(SECRET)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        hooks.state.receiver.close()
+
+    parent = Starlette(lifespan=lifespan)
+    parent.mount("/hooks", hooks)
+    body, headers = delivery()
+
+    async def flood() -> None:
+        async with client_for(parent) as client:
+            for _ in range(25):
+                answer = await client.post("/hooks/", content=body, headers={**headers, "X-Signature": "0" * 64})
+                assert answer.status_code == 400
+
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"):
+        await _lifespan(parent, flood)
     (summary,) = _held_back_summaries(caplog)
     assert summary.startswith("15 more refused webhook deliveries in the last ")
 
