@@ -131,9 +131,10 @@ def run_demo(
 
             sandbox = stack.enter_context(Sandbox(queue_seconds=0.2, job_seconds=1.0, speed=1.0))
             broker = _RecordingBroker()
-            receiver = stack.enter_context(
-                BackgroundServer(asgi_app(sandbox.webhook_secret, broker=broker), name="pyannoteai-demo-receiver")
-            )
+            app = asgi_app(sandbox.webhook_secret, broker=broker)
+            # BackgroundServer runs no lifespan: the receiver is closed after the server stops.
+            stack.callback(app.state.receiver.close)
+            receiver = stack.enter_context(BackgroundServer(app, name="pyannoteai-demo-receiver"))
             webhook = f"{receiver.base_url}/"
             schedule = PollSchedule.starting_at(poll_interval or SANDBOX_POLL_INTERVAL)
             client = stack.enter_context(

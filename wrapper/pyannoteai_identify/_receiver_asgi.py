@@ -46,7 +46,10 @@ def asgi_app(
     function in a worker thread, and an awaitable it returns is awaited). An exception from
     *on_event* is logged, not sent back: the delivery was already acknowledged. When the server
     shuts the app down (ASGI lifespan), it logs the count of refusals held back
-    (:meth:`WebhookReceiver.close`).
+    (:meth:`WebhookReceiver.close`). Its receiver is ``app.state.receiver``: mounted in your app
+    (``app.mount("/hooks", hooks)``), its lifespan is not run (Starlette runs only the outer app's),
+    and neither is it under a server with the lifespan off: call ``hooks.state.receiver.close()``
+    at your shutdown.
 
     Args:
         secret: the webhook secret(s); None reads ``PYANNOTEAI_WEBHOOK_SECRET``.
@@ -105,4 +108,5 @@ def asgi_app(
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.router.redirect_slashes = False
+    app.state.receiver = receiver  # to close where the lifespan is not run (mounted, or lifespan off)
     return app

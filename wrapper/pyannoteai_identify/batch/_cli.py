@@ -365,6 +365,7 @@ def receiving(listen: str | None, path: str = "/") -> Iterator[Listening | None]
     finally:
         server.should_exit = True
         thread.join(_LISTEN_TIMEOUT)
+        app.state.receiver.close()  # the lifespan is off: the count of refusals held back, logged here
 
 
 def listen_address(listen: str) -> tuple[str, int]:
