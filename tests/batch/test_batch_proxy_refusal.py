@@ -346,3 +346,27 @@ def test_the_command_names_the_halt_cause_and_the_input_it_was_met_at(
     err = capsys.readouterr().err
     block = err[err.index("stopped submitting") :].split("inputs did not succeed")[0]
     assert "rec000.wav" in block and "upload" in block and "APIConnectionError" in block, err
+
+
+def _storage_puts(request: httpx.Request) -> bool:
+    return request.method == "PUT"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_proxy_refusing_the_tunnel_to_the_storage_stops_submitting_and_keeps_the_input_pending(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A proxy whose allow list lets the API through but not the media storage refuses each PUT to a
+    presigned URL. That refusal was not marked as a proxy's (``proxy_refused`` False): taken for a lost
+    connection, it was tried MAX_ATTEMPTS times per input with pauses, then the input was marked failed,
+    so a rerun skipped it without --retry-failed. It stops submitting at the first refusal, as the
+    same refusal of ``POST /v1/media/input`` does, and the halt says the API was not reached."""
+    make_audio(tmp_path / "audio", 2)
+    proxy = _Proxy(_storage_puts)
+
+    report = _run(mode, sandbox, tmp_path, proxy, concurrency=1)
+
+    _assert_refused_once(proxy, report.halted or "")
+    assert report.halt is not None and report.halt.reached_api is False
+    assert [row["status"] for row in manifest_rows(tmp_path / "manifest.sqlite")] == [InputStatus.PENDING] * 2
+    assert sandbox.stats.submissions == 0
