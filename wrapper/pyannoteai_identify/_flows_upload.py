@@ -13,6 +13,7 @@ from ._flows_context import Context
 from ._flows_log import _log
 from ._flows_send import _note_wall_time, call
 from ._flows_steps import Flow, Upload
+from ._proxy import refused_by_proxy
 from ._redact import hide_secrets
 from ._retry import describe
 from ._upload import ProgressCallback, retry_hint
@@ -55,11 +56,15 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
         # Raised outside the except block, and the URL without its query: the query of a presigned
         # URL is its signature, and the httpx error (not kept as a cause) holds it.
         error_type = APITimeoutError if isinstance(lost, httpx.TimeoutException) else APIConnectionError
+        refused = refused_by_proxy(lost)
+        # A proxy that lets the API through but not the storage (its allow list) refuses every upload.
+        which = "; the proxy refused the tunnel to the storage, so the audio was not sent" if refused else ""
         raise error_type(
-            f"uploading to the presigned URL failed ({describe(lost)}); {retry_hint(audio, media_url)}",
+            f"uploading to the presigned URL failed ({describe(lost)}){which}; {retry_hint(audio, media_url)}",
             method="PUT",
             url=hide_secrets(presigned),
             request_sent=not isinstance(lost, NOT_SENT),
+            proxy_refused=refused,
         )
     storage_id = _core.storage_request_id(put)
     _log(put.request, put, time.perf_counter() - started, shown=hide_secrets(presigned), request_id=storage_id)
