@@ -1104,3 +1104,25 @@ def test_the_receivers_public_names_report_the_public_module_since_its_split() -
         named = {str(arg) for op, arg, _ in pickletools.genops(dumped) if arg is not None and "receiver" in str(arg)}
         assert named and all("_receiver" not in text for text in named), named
         assert pickle.loads(dumped) == dataclasses.replace(outcome, event=None)
+
+
+@pytest.mark.anyio
+async def test_the_asgi_app_counts_the_refusals_held_back_when_its_lifespan_ends_by_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A lifespan left by an exception (a server's shutdown cancelled, an error in an app that
+    enters this one's lifespan within its own) still logs the count: the close is not skipped."""
+    app = asgi_app(SECRET)
+    body, headers = delivery()
+    with (
+        caplog.at_level(logging.WARNING, logger="pyannoteai_identify"),
+        pytest.raises(RuntimeError, match="the server stopped"),
+    ):
+        async with app.router.lifespan_context(app):
+            async with client_for(app) as client:
+                for _ in range(25):
+                    answer = await client.post("/", content=body, headers={**headers, "X-Signature": "0" * 64})
+                    assert answer.status_code == 400
+            raise RuntimeError("the server stopped")
+    (summary,) = _held_back_summaries(caplog)
+    assert summary.startswith("15 more refused webhook deliveries in the last ")
