@@ -103,8 +103,10 @@ def asgi_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: starlette.applications.Starlette) -> AsyncIterator[None]:
-        yield
-        receiver.close()  # the count of refusals held back, if a flood stopped before the shutdown
+        try:
+            yield
+        finally:  # the count of refusals held back, if a flood stopped before the shutdown, however it ends
+            receiver.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.router.redirect_slashes = False
