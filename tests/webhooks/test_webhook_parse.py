@@ -143,6 +143,28 @@ def test_an_event_pickles_and_copies_for_a_task_queue() -> None:
             copied.raw["jobId"] = "other"  # type: ignore[index]
 
 
+def test_the_public_names_of_webhooks_report_the_public_module() -> None:
+    """``webhooks`` is the public face of private modules: each public class and function reports
+    ``pyannoteai_identify.webhooks`` (a pickled event names its class's module, so a task queue's
+    pickle loads in any version), and ``typing.get_type_hints`` resolves each class's annotations there."""
+    import pickletools
+    import typing
+
+    for name in webhooks.__all__:
+        value = getattr(webhooks, name)
+        if isinstance(value, type) or (callable(value) and hasattr(value, "__code__")):
+            assert value.__module__ == "pyannoteai_identify.webhooks", name
+        if isinstance(value, type):
+            typing.get_type_hints(value)
+    event = parse({"jobId": "job-1", "status": "succeeded", "output": IDENTIFY_OUTPUT})
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        dumped = pickle.dumps(event, protocol)
+        named = {str(arg) for op, arg, _ in pickletools.genops(dumped) if arg is not None and "webhook" in str(arg)}
+        assert named and all("_webhook" not in text for text in named), named
+        loaded = pickle.loads(dumped)
+        assert type(loaded) is webhooks.WebhookEvent and loaded.result == event.result
+
+
 def test_first_attempt_has_retry_num_zero() -> None:
     """Without retry headers, retry_num is 0 and retry_reason None."""
     event = parse({"jobId": "j", "status": "canceled"})
