@@ -24,15 +24,25 @@ import hashlib
 import hmac
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal, Protocol, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from ._config import WEBHOOK_SECRET_ENV
 from ._json import loads_json
 from ._numbers import real
 from ._validation import ascii_int, check_job_kind
+from ._webhook_headers import _SIGNATURE_LOWER as _SIGNATURE_LOWER
+from ._webhook_headers import _TIMESTAMP_LOWER as _TIMESTAMP_LOWER
+from ._webhook_headers import (
+    RETRY_NUM_HEADER,
+    RETRY_REASON_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    Headers,
+)
+from ._webhook_headers import _header as _header
 from ._webhook_reason import Reason
 from .errors import InvalidResponseError, ValidationError, WebhookVerificationError
 from .results import (
@@ -71,19 +81,6 @@ Secret: TypeAlias = str | bytes | Sequence[str | bytes]
 Body: TypeAlias = bytes | bytearray | memoryview
 
 
-class Headers(Protocol):
-    """A delivery's request headers: a ``Mapping[str, str]`` (a dict, Starlette's or Django's headers)
-    or anything with a mapping's ``get`` and ``items`` (werkzeug's ``Headers``: Flask's ``request.headers``)."""
-
-    def get(self, key: str, /) -> str | None: ...
-
-    def items(self) -> Iterable[tuple[str, str]]: ...
-
-
-SIGNATURE_HEADER = "X-Signature"
-TIMESTAMP_HEADER = "X-Request-Timestamp"
-RETRY_NUM_HEADER = "x-retry-num"
-RETRY_REASON_HEADER = "x-retry-reason"
 SECRET_ENV = WEBHOOK_SECRET_ENV
 
 #: Seconds a delivery's timestamp may differ from now, in the past or the future. The API retries
@@ -91,8 +88,6 @@ SECRET_ENV = WEBHOOK_SECRET_ENV
 #: first attempt's timestamp, and leaves room for clock skew.
 DEFAULT_TOLERANCE = 600.0
 
-_SIGNATURE_LOWER = SIGNATURE_HEADER.lower()
-_TIMESTAMP_LOWER = TIMESTAMP_HEADER.lower()
 _MAX_TIMESTAMP_DIGITS = 12
 _SHA256_BLOCK = 64
 _INNER_PAD = bytes(x ^ 0x36 for x in range(256))
@@ -189,17 +184,6 @@ def resolve_secret(secret: Secret | None) -> Secret:
             f"no webhook secret: pass secret=... or set the {SECRET_ENV} environment variable "
             "(the pyannoteAI dashboard shows it on the Webhooks page)",
         )
-    return value
-
-
-def _header(headers: Headers, name: str, lowered: str) -> str | None:
-    value = headers.get(name)
-    if value is None:
-        value = headers.get(lowered)
-        if value is None:
-            for key, candidate in headers.items():
-                if key.lower() == lowered:
-                    return candidate
     return value
 
 
@@ -576,3 +560,11 @@ def _parse_with(
 ) -> WebhookEvent:
     """parse() with keys prepared once, for the receiver (which never keeps the secret itself)."""
     return _event(body, headers, _verify(body, headers, signers, tolerance, now), kind)
+
+
+# A pickle names a class (and help() and a traceback a function) by its module, and
+# typing.get_type_hints reads annotations in the module a class reports: what is public here, though
+# defined in the private modules, reports this one, as before webhooks.py was split.
+for _public in (Headers,):
+    _public.__module__ = __name__
+del _public
