@@ -31,7 +31,6 @@ from typing import Any, Literal, TypeAlias
 
 from ._config import WEBHOOK_SECRET_ENV
 from ._json import loads_json
-from ._numbers import real
 from ._validation import ascii_int, check_job_kind
 from ._webhook_headers import _SIGNATURE_LOWER as _SIGNATURE_LOWER
 from ._webhook_headers import _TIMESTAMP_LOWER as _TIMESTAMP_LOWER
@@ -44,6 +43,11 @@ from ._webhook_headers import (
 )
 from ._webhook_headers import _header as _header
 from ._webhook_reason import Reason
+from ._webhook_window import _MAX_TIMESTAMP_DIGITS as _MAX_TIMESTAMP_DIGITS
+from ._webhook_window import DEFAULT_TOLERANCE
+from ._webhook_window import _check_now as _check_now
+from ._webhook_window import _check_tolerance as _check_tolerance
+from ._webhook_window import _malformed_timestamp as _malformed_timestamp
 from .errors import InvalidResponseError, ValidationError, WebhookVerificationError
 from .results import (
     Job,
@@ -83,12 +87,6 @@ Body: TypeAlias = bytes | bytearray | memoryview
 
 SECRET_ENV = WEBHOOK_SECRET_ENV
 
-#: Seconds a delivery's timestamp may differ from now, in the past or the future. The API retries
-#: at once, after 1 minute and after 5 minutes; 600 s accepts the last retry even if it reuses the
-#: first attempt's timestamp, and leaves room for clock skew.
-DEFAULT_TOLERANCE = 600.0
-
-_MAX_TIMESTAMP_DIGITS = 12
 _SHA256_BLOCK = 64
 _INNER_PAD = bytes(x ^ 0x36 for x in range(256))
 _OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
@@ -221,35 +219,6 @@ def _check_body(body: object) -> None:
             "Flask: request.get_data(); Django: request.body, or receiver.WebhookReceiver.handle_stream(request), "
             "which caps what it reads)"
         )
-
-
-def _check_tolerance(tolerance: float | None) -> float | None:
-    """None, or seconds ≥ 0 (any real number, :func:`._numbers.real`) as a float; infinity passes."""
-    if tolerance is None:
-        return None
-    seconds = real(tolerance)
-    if seconds is None or not seconds >= 0:
-        raise ValidationError("tolerance", tolerance, "must be a number of seconds ≥ 0, or None to disable the window")
-    return seconds
-
-
-def _check_now(now: float | None) -> float | None:
-    """None, or Unix seconds that a timestamp header could hold, as a float: NaN would make every age
-    comparison false."""
-    if now is None:
-        return None
-    seconds = real(now)
-    if seconds is None or not 0 <= seconds < 10**_MAX_TIMESTAMP_DIGITS:
-        raise ValidationError(
-            "now", now, f"must be Unix seconds from 0 to 10**{_MAX_TIMESTAMP_DIGITS} (finite), or None for the clock"
-        )
-    return seconds
-
-
-def _malformed_timestamp() -> WebhookVerificationError:
-    return WebhookVerificationError(
-        "malformed_timestamp", f"{TIMESTAMP_HEADER} must be whole seconds since the Unix epoch"
-    )
 
 
 def _verify(
