@@ -32,6 +32,8 @@ from typing import Any, Literal, TypeAlias
 from ._config import WEBHOOK_SECRET_ENV
 from ._json import loads_json
 from ._validation import ascii_int, check_job_kind
+from ._webhook_body import Body
+from ._webhook_body import _check_body as _check_body
 from ._webhook_headers import _SIGNATURE_LOWER as _SIGNATURE_LOWER
 from ._webhook_headers import _TIMESTAMP_LOWER as _TIMESTAMP_LOWER
 from ._webhook_headers import (
@@ -81,8 +83,6 @@ __all__ = [
 Encoding: TypeAlias = Literal["hex", "base64"]
 #: One secret, or several during a rotation (any one that matches passes).
 Secret: TypeAlias = str | bytes | Sequence[str | bytes]
-#: A delivery's raw body: the bytes as received, or a bytes-like view of them.
-Body: TypeAlias = bytes | bytearray | memoryview
 
 
 SECRET_ENV = WEBHOOK_SECRET_ENV
@@ -209,16 +209,6 @@ def _is_well_formed(signature: str) -> bool:
     except (binascii.Error, ValueError):
         return False
     return len(raw) == 32 and _b64(raw) == padded
-
-
-def _check_body(body: object) -> None:
-    if type(body) is not bytes and not isinstance(body, bytes | bytearray | memoryview):
-        raise TypeError(
-            f"body must be the raw request bytes as received, not {type(body).__name__}: a parsed or "
-            "re-serialised body has other bytes and never verifies (FastAPI/Starlette: await request.body(); "
-            "Flask: request.get_data(); Django: request.body, or receiver.WebhookReceiver.handle_stream(request), "
-            "which caps what it reads)"
-        )
 
 
 def _verify(
