@@ -20,7 +20,6 @@ documented attempt while still refusing a delivery replayed later. The retry hea
 from __future__ import annotations
 
 import binascii
-import hashlib
 import hmac
 import os
 import time
@@ -44,6 +43,7 @@ from ._webhook_headers import (
     Headers,
 )
 from ._webhook_headers import _header as _header
+from ._webhook_hmac import _Signer as _Signer
 from ._webhook_reason import Reason
 from ._webhook_window import _MAX_TIMESTAMP_DIGITS as _MAX_TIMESTAMP_DIGITS
 from ._webhook_window import DEFAULT_TOLERANCE
@@ -86,40 +86,6 @@ Secret: TypeAlias = str | bytes | Sequence[str | bytes]
 
 
 SECRET_ENV = WEBHOOK_SECRET_ENV
-
-_SHA256_BLOCK = 64
-_INNER_PAD = bytes(x ^ 0x36 for x in range(256))
-_OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
-
-
-class _Signer:
-    """HMAC-SHA256 for one key, with the padded key states hashed once (RFC 2104).
-
-    ``hmac.new`` hashes both padded keys and builds a Python object on every call; copying the
-    two precomputed SHA-256 states instead halves the cost of verifying a small body. The key
-    itself is not kept, and the repr shows nothing of it.
-    """
-
-    __slots__ = ("_inner", "_outer")
-
-    def __init__(self, key: bytes) -> None:
-        if len(key) > _SHA256_BLOCK:
-            key = hashlib.sha256(key).digest()
-        key = key.ljust(_SHA256_BLOCK, b"\0")
-        self._inner = hashlib.sha256(key.translate(_INNER_PAD))
-        self._outer = hashlib.sha256(key.translate(_OUTER_PAD))
-
-    def digest(self, prefix: bytes, body: Body) -> bytes:
-        """HMAC-SHA256 of ``prefix + body``, without copying *body*."""
-        inner = self._inner.copy()
-        inner.update(prefix)
-        inner.update(body)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.digest()
-
-    def __repr__(self) -> str:
-        return "<webhook signer (secret hidden)>"
 
 
 def _signer_of(key: str | bytes) -> tuple[_Signer, ...]:
