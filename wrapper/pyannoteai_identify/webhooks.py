@@ -19,12 +19,11 @@ documented attempt while still refusing a delivery replayed later. The retry hea
 
 from __future__ import annotations
 
-import binascii
 import hmac
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Any
 
 from ._json import loads_json
 from ._validation import ascii_int, check_job_kind
@@ -46,12 +45,18 @@ from ._webhook_secret import SECRET_ENV, Secret, resolve_secret
 from ._webhook_secret import _cached_signer_of as _cached_signer_of
 from ._webhook_secret import _signer_of as _signer_of
 from ._webhook_secret import _signers as _signers
+from ._webhook_signature import _ENCODERS as _ENCODERS
+from ._webhook_signature import Encoding, sign
+from ._webhook_signature import _b64 as _b64
+from ._webhook_signature import _b64_unpadded as _b64_unpadded
+from ._webhook_signature import _is_well_formed as _is_well_formed
+from ._webhook_signature import _malformed_signature as _malformed_signature
 from ._webhook_window import _MAX_TIMESTAMP_DIGITS as _MAX_TIMESTAMP_DIGITS
 from ._webhook_window import DEFAULT_TOLERANCE
 from ._webhook_window import _check_now as _check_now
 from ._webhook_window import _check_tolerance as _check_tolerance
 from ._webhook_window import _malformed_timestamp as _malformed_timestamp
-from .errors import InvalidResponseError, ValidationError, WebhookVerificationError
+from .errors import InvalidResponseError, WebhookVerificationError
 from .results import (
     Job,
     JobKind,
@@ -80,34 +85,6 @@ __all__ = [
     "sign",
     "verify",
 ]
-
-Encoding: TypeAlias = Literal["hex", "base64"]
-
-
-def _b64(digest: bytes) -> str:
-    return binascii.b2a_base64(digest, newline=False).decode("ascii")
-
-
-def _b64_unpadded(digest: bytes) -> str:
-    return _b64(digest)[:-1]
-
-
-#: How a received signature is spelled, by its length: lowercase hex as ``hexdigest()`` gives,
-#: or base64 with or without its one ``=``. Comparing against the canonical spelling of the
-#: expected digest means no two different headers stand for the same signature.
-_ENCODERS: dict[int, Callable[[bytes], str]] = {64: bytes.hex, 44: _b64, 43: _b64_unpadded}
-
-
-def _is_well_formed(signature: str) -> bool:
-    """Whether *signature* is a canonical hex or base64 spelling of 32 bytes (checked only on failure)."""
-    try:
-        if len(signature) == 64:
-            return bytes.fromhex(signature).hex() == signature
-        padded = signature + "=" * (44 - len(signature))
-        raw = binascii.a2b_base64(padded, strict_mode=True)
-    except (binascii.Error, ValueError):
-        return False
-    return len(raw) == 32 and _b64(raw) == padded
 
 
 def _verify(
@@ -182,13 +159,6 @@ def _checked_headers(
     return timestamp, seconds, signature, encode
 
 
-def _malformed_signature() -> WebhookVerificationError:
-    return WebhookVerificationError(
-        "malformed_signature",
-        f"{SIGNATURE_HEADER} is neither a lowercase hex nor a base64 HMAC-SHA256 (64, 44 or 43 characters)",
-    )
-
-
 def verify(
     body: Body,
     headers: Headers,
@@ -223,37 +193,6 @@ def verify(
     if now is not None:
         now = _check_now(now)
     _verify(body, headers, _signers(resolve_secret(secret)), tolerance, now)
-
-
-def sign(
-    body: Body,
-    secret: str | bytes,
-    timestamp: int | None = None,
-    encoding: Encoding = "hex",
-) -> dict[str, str]:
-    """The signature headers a delivery of *body* would carry, for tests and the sandbox.
-
-    Args:
-        body: the exact bytes that will be sent.
-        secret: the webhook secret.
-        timestamp: Unix seconds to sign with; now when None.
-        encoding: ``hex`` (what receivers in the wild compare) or ``base64`` (what the API's prose says).
-    """
-    _check_body(body)
-    if not isinstance(secret, str | bytes | bytearray | memoryview):
-        raise TypeError(
-            f"sign() takes one secret (str or bytes), not {type(secret).__name__}: during a rotation, "
-            "sign with the new secret"
-        )
-    if encoding not in ("hex", "base64"):
-        raise ValidationError("encoding", encoding, "must be 'hex' or 'base64'")
-    stamp = int(time.time()) if timestamp is None else timestamp
-    if isinstance(stamp, bool) or not isinstance(stamp, int) or not 0 <= stamp < 10**_MAX_TIMESTAMP_DIGITS:
-        raise ValidationError("timestamp", timestamp, "must be whole Unix seconds ≥ 0")
-    text = str(stamp)
-    digest = _signers(secret)[0].digest(("v0:" + text + ":").encode("ascii"), body)
-    encoded = digest.hex() if encoding == "hex" else _b64(digest)
-    return {SIGNATURE_HEADER: encoded, TIMESTAMP_HEADER: text}
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -423,6 +362,6 @@ def _parse_with(
 # A pickle names a class (and help() and a traceback a function) by its module, and
 # typing.get_type_hints reads annotations in the module a class reports: what is public here, though
 # defined in the private modules, reports this one, as before webhooks.py was split.
-for _public in (Headers, resolve_secret):
+for _public in (Headers, resolve_secret, sign):
     _public.__module__ = __name__
 del _public
