@@ -1,0 +1,75 @@
+"""The event a verified delivery becomes: ``WebhookEvent`` (public in
+:mod:`pyannoteai_identify.webhooks`, which it reports as its module), with the job it stands for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .results import Job, JobKind, JobStatus, Result, failed_output, parse_job
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class WebhookEvent:
+    """A verified delivery: which job finished, how, and its output parsed as polling would.
+
+    Attributes:
+        job_id: the job's id.
+        status: ``JobStatus`` (``succeeded``, ``failed`` or ``canceled`` for a real delivery), or
+            the plain string of a status this version does not know.
+        result: the parsed output of a succeeded job; None for a failed or canceled job, and for a
+            status-only delivery (``webhookStatusOnly``): fetch the output with the client then.
+        error: the API's error text for a failed job, when it sent one.
+        warning: the API's warning, if any.
+        kind: ``identify``, ``voiceprint`` or ``diarization`` when known or inferable from the output.
+        retry_num: 0 for the first attempt, else the ``x-retry-num`` header (1, 2 or 3).
+        retry_reason: why the previous attempt failed (``x-retry-reason``: ``http_timeout``,
+            ``http_error``, …), or None. Retry headers are not signed: use them as hints only.
+        timestamp: the signed ``X-Request-Timestamp`` (Unix seconds).
+        raw: the parsed JSON body, as a read-only mapping that pickles (events go to task queues and
+            process pools); the values inside it are the JSON values as sent.
+        output_error: why a succeeded job's output could not be read (it breaks the contract, or
+            its keys show no known job type); ``result`` is None then, and ``raw`` holds what
+            came: fetch the job with the client (``Client.wait`` does). None when it was read.
+    """
+
+    job_id: str
+    status: JobStatus | str
+    result: Result | None
+    error: str | None
+    warning: str | None
+    kind: JobKind | None
+    retry_num: int
+    retry_reason: str | None
+    timestamp: int
+    raw: Mapping[str, Any]
+    output_error: str | None = None
+
+    @property
+    def is_retry(self) -> bool:
+        """True when the API says an earlier attempt of this delivery failed."""
+        return self.retry_num > 0
+
+    def as_job(self) -> Job[Result]:
+        """The event as a ``Job``, the shape polling returns (a failed job's error text included, and
+        every key of the output a job that did not succeed was delivered with, as polling reads it)."""
+        output = self.result
+        if output is None and self.status != JobStatus.SUCCEEDED:
+            sent = self.raw.get("output")
+            if (
+                isinstance(sent, Mapping)
+                and sent
+                and self.output_error is None
+                and (self.error is None or "error" in sent)
+            ):
+                output = parse_job(self.raw, self.kind).output  # read already once, so it reads
+            elif self.error or self.warning:
+                output = failed_output(self.error, self.warning)
+        return Job(self.job_id, self.status, self.kind, output=output, warning=self.warning)
+
+    def __repr__(self) -> str:
+        return (
+            f"WebhookEvent(job_id={self.job_id!r}, status={str(self.status)!r}, kind={self.kind!r}, "
+            f"result={self.result!r}, retry_num={self.retry_num})"
+        )
