@@ -15,6 +15,19 @@ minutes. Whether a retry is signed afresh or reuses the first attempt's timestam
 carries a timestamp at most about 6 minutes old, so the default window of 600 s accepts every
 documented attempt while still refusing a delivery replayed later. The retry headers
 (``x-retry-num``, ``x-retry-reason``) are not covered by the signature: treat them as hints.
+
+The code lives in private modules, one job each, and this module is their public face (every
+public class and function here reports it as its module, so pickles and ``typing.get_type_hints``
+name it):
+
+- ``_webhook_headers``: the header names, the ``Headers`` protocol, reading a header in any case;
+- ``_webhook_body``: the raw body's type (``Body``) and the check that it is bytes;
+- ``_webhook_window``: ``DEFAULT_TOLERANCE`` and the checks of ``tolerance`` and ``now``;
+- ``_webhook_secret``: ``Secret``, ``resolve_secret`` and the signers prepared (and cached) from
+  one secret or several, with ``_webhook_hmac`` (HMAC-SHA256 with its key states hashed once);
+- ``_webhook_signature``: how ``X-Signature`` is spelled (``Encoding``) and ``sign``;
+- ``_webhook_verify``: ``verify``, the checks of the headers and the constant-time comparison;
+- ``_webhook_event``: ``WebhookEvent``; ``_webhook_parse``: ``parse``, a body read into an event.
 """
 
 from __future__ import annotations
