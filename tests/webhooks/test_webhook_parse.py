@@ -328,3 +328,11 @@ def test_as_job_of_a_delivery_that_did_not_succeed_keeps_every_output_key_as_pol
     job = parse(payload).as_job()
     assert job.output == parse_job(payload).output
     assert job.output is not None and job.output.to_dict() == output
+
+
+def test_the_error_verify_raises_is_still_importable_from_webhooks() -> None:
+    """``from pyannoteai_identify.webhooks import WebhookVerificationError`` worked before webhooks.py
+    was split into private modules (it imported the error), and users' code does it."""
+    from pyannoteai_identify import errors, webhooks
+
+    assert webhooks.WebhookVerificationError is errors.WebhookVerificationError

@@ -76,6 +76,9 @@ from ._webhook_window import DEFAULT_TOLERANCE
 from ._webhook_window import _check_now as _check_now
 from ._webhook_window import _check_tolerance as _check_tolerance
 from ._webhook_window import _malformed_timestamp as _malformed_timestamp
+
+# Importable here before the split, as the error verify() and parse() raise: a user's import keeps working.
+from .errors import WebhookVerificationError as WebhookVerificationError
 from .results import JobKind, JobStatus, Result  # noqa: F401
 
 __all__ = [
