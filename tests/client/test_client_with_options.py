@@ -4,6 +4,7 @@ key, clock, throttle and closing (as openai-python's ``client.with_options(timeo
 from __future__ import annotations
 
 import copy
+import gc
 import pickle
 import threading
 import time
@@ -13,7 +14,7 @@ import anyio
 import httpx
 import pytest
 import respx
-from clientkit import API_KEY, BASE_URL, JOB_ID, Api, FakeTime, MakeApi, job_response
+from clientkit import API_KEY, BASE_URL, JOB_ID, Api, FakeTime, MakeApi, MakeTransport, job_response
 
 from pyannoteai_identify import (
     AsyncClient,
@@ -178,6 +179,29 @@ async def test_closing_the_original_ends_the_derived_clients(make_api: MakeApi, 
         with pytest.raises(ConfigurationError, match="is closed: create a new one"):
             client.with_options(timeout=5.0)
     assert router.calls.call_count == 0
+
+
+async def test_closing_the_original_ends_a_client_derived_from_a_derived_client_no_longer_referenced(
+    mode: str, make_api: MakeApi, make_transport: MakeTransport, router: respx.Router
+) -> None:
+    """``client.with_options(timeout=5).with_options(max_retries=0)`` keeps only the last client: the
+    one in between is garbage. Closing the original must still end the last one (its calls refused
+    as a closed client's, nothing sent), not leave it sending on an http_client of the caller's."""
+    router.get("/v1/test").respond(200, json=TEST_BODY)
+    http_client: httpx.Client | httpx.AsyncClient = (
+        httpx.AsyncClient(transport=make_transport()) if mode == "async" else httpx.Client(transport=make_transport())
+    )
+    api = make_api(http_client=http_client)
+    nested = api.client.with_options(timeout=5.0).with_options(max_retries=0)
+    gc.collect()  # the client in between is gone
+    await api.close()
+    with pytest.raises(ConfigurationError, match="is closed: create a new one"):
+        await Api(nested).test()
+    assert router.calls.call_count == 0
+    if isinstance(http_client, httpx.AsyncClient):
+        await http_client.aclose()
+    else:
+        http_client.close()
 
 
 async def test_closing_a_derived_client_or_leaving_its_with_block_leaves_the_shared_pool_open(
