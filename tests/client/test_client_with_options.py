@@ -308,3 +308,19 @@ async def test_a_derived_client_cannot_be_copied_or_pickled_either(how: str, api
     with pytest.raises(TypeError, match="cannot be copied or pickled") as raised:
         copies[how](derived)
     assert API_KEY not in str(raised.value)
+
+
+async def test_closing_the_original_ends_a_long_chain_of_derived_clients(
+    make_api: MakeApi, router: respx.Router
+) -> None:
+    """Clients each made by ``with_options`` from the one before, all kept: closing the original ends
+    every one of them (a RecursionError once the chain was deeper than Python's stack allowed)."""
+    router.get("/v1/test").respond(200, json=TEST_BODY)
+    api = make_api()
+    chain = [api.client]
+    for _ in range(3000):
+        chain.append(chain[-1].with_options(max_retries=0))
+    await api.close()
+    with pytest.raises(ConfigurationError, match="is closed: create a new one"):
+        await Api(chain[-1]).test()
+    assert router.calls.call_count == 0
