@@ -224,22 +224,30 @@ class _BaseClient:
         self._own_locks()
 
     def _register_with(self, parent: _BaseClient) -> None:
-        """Last step of ``with_options``: *parent*'s close() now ends this client too (refused, as a
-        closed client's calls are, when *parent* was closed meanwhile)."""
-        with parent._derive_lock:
-            parent._check_open()
-            parent._derived.add(self)
+        """Last step of ``with_options``: *parent*'s close() now ends this client too, and so does
+        the root's (refused, as a closed client's calls are, when either was closed meanwhile).
+
+        Both hold it weakly; the root holds it itself because *parent* may be garbage long before
+        it (``client.with_options(...).with_options(...)`` keeps only the last client)."""
+        for holder in dict.fromkeys((self._root, parent)):
+            with holder._derive_lock:
+                holder._check_open()
+                holder._derived.add(self)
         _fork.register(self)
 
     def _end(self) -> None:
         """Mark this client closed and end what waits on it, then the same for each client made from it
-        by ``with_options``. The pool is not touched here: only its owner's close() closes it."""
-        with self._derive_lock:
-            self._closed = True
-            derived = list(self._derived)
-        self._wake_waits()
-        for client in derived:
-            client._end()
+        by ``with_options`` (one after another, not nested: a long chain of them needs no deep stack).
+        The pool is not touched here: only its owner's close() closes it."""
+        pending: list[_BaseClient] = [self]
+        while pending:
+            client = pending.pop()
+            with client._derive_lock:
+                if client._closed and client is not self:
+                    continue  # ended already, with those made from it
+                client._closed = True
+                pending.extend(client._derived)
+            client._wake_waits()
 
     def _wake_waits(self) -> None:
         """End the sleeps and webhook waits of this client's waits (each client does it its way)."""
