@@ -132,26 +132,13 @@ class AsyncClient(_BaseClient):
         self._waiting: dict[anyio.CancelScope, object] = {}
         _fork.register(self)  # last: a forked child makes the throttle's lock anew (see _after_fork_in_child)
 
-    @_doc_from(Client.with_options, note="Not a coroutine: it sends nothing (``aclose()`` ends the new client).")
-    def with_options(
-        self,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        retry_policy: RetryPolicy | None = None,
-        poll_schedule: PollSchedule | None = None,
-    ) -> Self:
-        settings, retry, schedule = self._derived_options(timeout, max_retries, retry_policy, poll_schedule)
-        derived = object.__new__(type(self))
-        derived._adopt(self, settings, retry, schedule)
-        derived._owns_http = False
-        derived._rebuilds_per_loop = False  # the root starts the pool of each loop, which both send on
-        derived._loop = None
-        derived._loop_closer = None
-        derived._sleep = self._sleep
-        derived._waiting = {}
-        derived._register_with(self)
-        return derived
+    def _share_from(self, parent: Self) -> None:
+        self._owns_http = False
+        self._rebuilds_per_loop = False  # the root starts the pool of each loop, which both send on
+        self._loop = None
+        self._loop_closer = None
+        self._sleep = parent._sleep
+        self._waiting = {}
 
     def _new_http(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
         return httpx.AsyncClient(

@@ -154,44 +154,10 @@ class Client(_BaseClient):
         self._broker_lock = threading.Lock()
         self._broker_waiters: set[_ThreadWaiter] = set()
 
-    def with_options(
-        self,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        retry_policy: RetryPolicy | None = None,
-        poll_schedule: PollSchedule | None = None,
-    ) -> Self:
-        """A client of the same class with other settings for its calls, sharing this one's connections.
-
-        ``client.with_options(timeout=120).upload(path)``, as ``with_options`` of openai-python: the
-        new client sends on this client's connection pool (no new connections; after a fork, or
-        on a new event loop, the pool this client replaces), with its key, base URL, clock, sleep,
-        wall time and rate-limit throttle (a 429 seen by either holds back both). An option not
-        given keeps this client's value; made from a client itself made so, the options of the
-        last call win over the earlier ones.
-
-        Args:
-            timeout: seconds (or an ``httpx.Timeout``) for each HTTP request.
-            max_retries: retries of a safe read, with this client's backoff (or ``retry_policy``'s).
-            retry_policy, poll_schedule: the backoff and the polling schedule.
-
-        Closing this client (or leaving its ``with`` block) ends the new one too: its calls then
-        raise ``ConfigurationError`` as a closed client's do. Closing the new one ends it and the
-        clients made from it, never the shared pool. It cannot be copied or pickled either.
-
-        Raises:
-            ConfigurationError: an option the constructor would refuse (the same message), or this
-                client is closed; checked before anything is made or sent.
-        """
-        settings, retry, schedule = self._derived_options(timeout, max_retries, retry_policy, poll_schedule)
-        derived = object.__new__(type(self))
-        derived._adopt(self, settings, retry, schedule)
-        derived._owns_http = False
-        derived._rebuilds_after_fork = False  # the root rebuilds the pool both send on
-        derived._own_state(self._sleep)
-        derived._register_with(self)
-        return derived
+    def _share_from(self, parent: Self) -> None:
+        self._owns_http = False
+        self._rebuilds_after_fork = False  # the root rebuilds the pool both send on
+        self._own_state(parent._sleep)
 
     def _after_fork_in_child(self) -> None:
         super()._after_fork_in_child()
