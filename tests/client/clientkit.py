@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
+import pytest
+import respx
 
 from pyannoteai_identify import AsyncClient, Client, JobSummary
 
@@ -65,6 +68,83 @@ def job_body(status: str, output: dict[str, Any] | None = None, job_id: str = JO
 def job_response(status: str, output: dict[str, Any] | None = None, /, **headers: str) -> httpx.Response:
     """A ``GET /v1/jobs/{id}`` response, with *headers* (e.g. rate-limit headers)."""
     return httpx.Response(200, json=job_body(status, output), headers=headers)
+
+
+def running_after_the_first_poll(first_poll: Callable[[], None]) -> httpx.MockTransport:
+    """A transport answering every poll with a running job, calling *first_poll* as each comes in."""
+
+    def running(request: httpx.Request) -> httpx.Response:
+        first_poll()
+        return job_response("running")
+
+    return httpx.MockTransport(running)
+
+
+class ClosingTransport(httpx.MockTransport):
+    """A mock transport that records in ``closed`` each close() (``"close"``) and aclose() (``"aclose"``)."""
+
+    def __init__(self, handler: Callable[[httpx.Request], Any]) -> None:
+        super().__init__(handler)
+        self.closed: list[str] = []
+
+    def close(self) -> None:
+        self.closed.append("close")
+
+    async def aclose(self) -> None:
+        self.closed.append("aclose")
+
+
+def count_http_clients(mode: str, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The httpx clients of *mode*'s flavour (``httpx.Client`` or ``httpx.AsyncClient``) made from now
+    on in the test, each added to the list as it is made."""
+    created: list[object] = []
+    base = httpx.AsyncClient if mode == "async" else httpx.Client
+
+    class CountingClient(base):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            created.append(self)
+
+    monkeypatch.setattr(httpx, base.__name__, CountingClient)
+    return created
+
+
+def own_http_client(mode: str, router: respx.Router) -> httpx.Client | httpx.AsyncClient:
+    """A caller's own httpx client of the test's flavour, answering from *router*."""
+    if mode == "async":
+        return httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler))
+    return httpx.Client(transport=httpx.MockTransport(router.handler))
+
+
+async def close_http_client(http: httpx.Client | httpx.AsyncClient) -> None:
+    """Close a caller's own httpx client (the SDK client never does), of either flavour."""
+    if isinstance(http, httpx.AsyncClient):
+        await http.aclose()
+    else:
+        http.close()
+
+
+async def aclose_in_the_gap_of(
+    client: AsyncClient, wait: Callable[[], Awaitable[object]], polled: anyio.Event
+) -> BaseException:
+    """Run *wait* in another task and, once *polled* is set (the wait then sleeps out its gap, of
+    120 s or more), ``aclose()`` *client*: what the wait raised (it must raise, and not sleep its gap)."""
+    raised: list[BaseException] = []
+
+    async def waiting() -> None:
+        try:
+            await wait()
+        except BaseException as error:
+            raised.append(error)
+
+    with anyio.fail_after(30):  # a bound for a broken build; the gap is 120 s or more
+        async with anyio.create_task_group() as group:
+            group.start_soon(waiting)
+            await polled.wait()
+            await anyio.sleep(0.05)  # the wait is now in its gap
+            await client.aclose()
+    (error,) = raised
+    return error
 
 
 def write_wav(path: Path, seconds: float, rate: int = 8000) -> Path:

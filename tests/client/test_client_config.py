@@ -22,7 +22,17 @@ import anyio
 import httpx
 import pytest
 import respx
-from clientkit import API_KEY, BASE_URL, Api, MakeApi, MakeTransport
+from clientkit import (
+    API_KEY,
+    BASE_URL,
+    Api,
+    ClosingTransport,
+    MakeApi,
+    MakeTransport,
+    close_http_client,
+    count_http_clients,
+    own_http_client,
+)
 
 from pyannoteai_identify import APIError, AsyncClient, Client, ConfigurationError
 from tests.forkkit import fork_while_held
@@ -67,30 +77,14 @@ def test_every_async_method_documents_what_its_sync_twin_does() -> None:
         assert async_doc.startswith(sync_doc.rstrip()), name
 
 
-def _own_http_client(mode: str, router: respx.Router) -> httpx.Client | httpx.AsyncClient:
-    """A caller's own httpx client of the test's flavour, answering from *router*."""
-    if mode == "async":
-        return httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler))
-    return httpx.Client(transport=httpx.MockTransport(router.handler))
-
-
 async def test_context_manager_closes_the_http_client_it_created(mode: str, make_api: MakeApi) -> None:
     """Leaving the (async) with block closes the client's own connection pool."""
-    closed: list[str] = []
-
-    class ClosingTransport(httpx.MockTransport):
-        def close(self) -> None:
-            closed.append("close")
-
-        async def aclose(self) -> None:
-            closed.append("aclose")
-
     transport = ClosingTransport(lambda request: httpx.Response(200, json=TEST_BODY))
     api = make_api(transport=transport)
     async with api.session() as client:
         assert client is api.client
-        assert closed == []
-    assert closed == (["aclose"] if mode == "async" else ["close"])
+        assert transport.closed == []
+    assert transport.closed == (["aclose"] if mode == "async" else ["close"])
 
 
 async def test_a_closed_client_refuses_calls_with_an_sdk_error_and_sends_nothing(
@@ -99,7 +93,7 @@ async def test_a_closed_client_refuses_calls_with_an_sdk_error_and_sends_nothing
     """After close, a call raises ConfigurationError saying so (not httpx's bare RuntimeError), also
     for a client whose httpx client was passed in and is still open; entering it again is refused."""
     route = router.get("/v1/test").respond(200, json=TEST_BODY)
-    injected = _own_http_client(mode, router)
+    injected = own_http_client(mode, router)
     for api in (make_api(), make_api(http_client=injected)):
         async with api.session():
             await api.test()
@@ -110,10 +104,7 @@ async def test_a_closed_client_refuses_calls_with_an_sdk_error_and_sends_nothing
                 pass
     assert route.call_count == 2
     assert not injected.is_closed
-    if isinstance(injected, httpx.AsyncClient):
-        await injected.aclose()
-    else:
-        injected.close()
+    await close_http_client(injected)
 
 
 async def test_entering_a_client_already_open_in_a_with_block_is_refused_and_the_outer_block_keeps_it(
@@ -223,15 +214,7 @@ async def test_one_pooled_http_client_serves_every_request(
     mode: str, make_api: MakeApi, router: respx.Router, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A client creates exactly one httpx client and sends all its requests through it."""
-    created: list[object] = []
-    base = httpx.AsyncClient if mode == "async" else httpx.Client
-
-    class CountingClient(base):  # type: ignore[valid-type,misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            created.append(self)
-
-    monkeypatch.setattr(httpx, base.__name__, CountingClient)
+    created = count_http_clients(mode, monkeypatch)
     router.get("/v1/test").respond(200, json=TEST_BODY)
     api = make_api()
     for _ in range(3):
@@ -245,17 +228,14 @@ async def test_an_injected_http_client_is_used_and_left_open(
 ) -> None:
     """A caller's httpx client carries the requests and is not closed by the SDK client."""
     route = router.get("/v1/test").respond(200, json=TEST_BODY)
-    http = _own_http_client(mode, router)
+    http = own_http_client(mode, router)
     api = make_api(http_client=http)
     async with api.session():
         status = await api.test()
     assert (status.status, status.message) == ("OK", "Test connection successful")
     assert route.call_count == 1
     assert not http.is_closed
-    if isinstance(http, httpx.AsyncClient):
-        await http.aclose()
-    else:
-        http.close()
+    await close_http_client(http)
 
 
 async def test_the_headers_of_a_callers_http_client_go_with_each_api_request_but_not_to_storage(
@@ -269,7 +249,7 @@ async def test_the_headers_of_a_callers_http_client_go_with_each_api_request_but
     test = router.get("/v1/test").respond(200, json=TEST_BODY)
     media = router.post("/v1/media/input").respond(201, json={"url": "https://storage.example/a.wav?X-Amz-Signature=s"})
     put = router.put("https://storage.example/a.wav").respond(200)
-    http = _own_http_client(mode, router)
+    http = own_http_client(mode, router)
     http.headers.update({"X-Tenant": "team-7", "Authorization": "Bearer gateway", "User-Agent": "theirs"})
     api = make_api(http_client=http)
     async with api.session():
@@ -296,7 +276,7 @@ async def test_the_auth_of_a_callers_http_client_never_replaces_the_key_nor_goes
     test = router.get("/v1/test").respond(200, json=TEST_BODY)
     media = router.post("/v1/media/input").respond(201, json={"url": "https://storage.example/a.wav?X-Amz-Signature=s"})
     put = router.put("https://storage.example/a.wav").respond(200)
-    http = _own_http_client(mode, router)
+    http = own_http_client(mode, router)
     http.auth = ("gateway-user", "gateway-password")
     api = make_api(http_client=http)
     async with api.session():
@@ -315,7 +295,7 @@ async def test_a_callers_http_client_headers_go_as_build_request_sends_them_each
     would send them: a header given twice (two ``X-Forwarded-For`` hops) as its two values, not
     folded into one ``a, b`` value, and each name as the caller spelled it, not lowercased."""
     test = router.get("/v1/test").respond(200, json=TEST_BODY)
-    http = _own_http_client(mode, router)
+    http = own_http_client(mode, router)
     http.headers = httpx.Headers([("X-Hop", "a"), ("X-Hop", "b"), ("X-Tenant-Id", "team-7")])
     api = make_api(http_client=http)
     async with api.session():
@@ -336,7 +316,7 @@ async def test_a_json_body_goes_as_application_json_whatever_content_type_a_call
     router.put("https://storage.example/a.wav").respond(200)
     identify = router.post("/v1/identify").respond(200, json={"jobId": "j1", "status": "created"})
     voiceprint = router.post("/v1/voiceprint").respond(200, json={"jobId": "j2", "status": "created"})
-    http = _own_http_client(mode, router)
+    http = own_http_client(mode, router)
     http.headers.update({"Content-Type": "text/plain; charset=latin-1", "X-Tenant": "team-7"})
     api = make_api(http_client=http)
     async with api.session():
@@ -364,7 +344,7 @@ async def test_the_cookies_and_query_params_of_a_callers_http_client_go_with_eac
     put = router.put("https://storage.example/a.wav").respond(200)
     job = router.get("/v1/jobs/j1").respond(200, json={"jobId": "j1", "status": "running"})
     listed = router.get("/v2/jobs").respond(200, json={"items": [], "nextCursor": None})
-    http = _own_http_client(mode, router)
+    http = own_http_client(mode, router)
     http.cookies.set("gateway-session", "c00k1e")
     http.params = httpx.QueryParams({"tenant": "team-7", "limit": "1"})
     api = make_api(http_client=http)
@@ -1266,7 +1246,7 @@ async def test_a_callers_http_client_that_follows_redirects_does_not_follow_the_
     elsewhere = router.post("https://elsewhere.example/v1/identify").respond(
         200, json={"jobId": "x", "status": "created"}
     )
-    http = _own_http_client(mode, router)
+    http = own_http_client(mode, router)
     http.follow_redirects = True
     api = make_api(http_client=http)
     async with api.session():

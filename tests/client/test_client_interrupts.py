@@ -26,7 +26,7 @@ import anyio
 import httpx
 import pytest
 import respx
-from clientkit import API_KEY, BASE_URL, JOB_ID, Api, job_response
+from clientkit import API_KEY, BASE_URL, JOB_ID, Api, aclose_in_the_gap_of, job_response, running_after_the_first_poll
 
 from pyannoteai_identify import (
     AsyncClient,
@@ -320,14 +320,6 @@ async def test_a_job_creation_refused_before_sending_logs_nothing_about_a_job(
 # --- close() while another thread or task waits ---------------------------------------------------
 
 
-def _running_after_the_first_poll(first_poll: Callable[[], None]) -> httpx.MockTransport:
-    def running(request: httpx.Request) -> httpx.Response:
-        first_poll()
-        return job_response("running")
-
-    return httpx.MockTransport(running)
-
-
 @pytest.mark.parametrize("with_broker", [False, True], ids=["sleeping", "on-a-broker"])
 def test_close_ends_a_wait_in_another_thread_and_says_how_to_resume(with_broker: bool) -> None:
     """A service shutting down closes its client while a thread waits for a job: the thread slept
@@ -340,7 +332,7 @@ def test_close_ends_a_wait_in_another_thread_and_says_how_to_resume(with_broker:
     client = Client(
         API_KEY,
         base_url=BASE_URL,
-        transport=_running_after_the_first_poll(polled.set),
+        transport=running_after_the_first_poll(polled.set),
         poll_schedule=PollSchedule(initial=120, maximum=300),
     )
     raised: list[BaseException] = []
@@ -381,25 +373,12 @@ async def test_aclose_ends_a_wait_in_another_task_sleeping_or_on_a_broker(with_b
     client = AsyncClient(
         API_KEY,
         base_url=BASE_URL,
-        transport=_running_after_the_first_poll(polled.set),
+        transport=running_after_the_first_poll(polled.set),
         poll_schedule=PollSchedule(initial=120, maximum=300),
     )
-    raised: list[BaseException] = []
+    broker = WebhookBroker() if with_broker else None
 
-    async def wait() -> None:
-        try:
-            await client.wait(JOB_ID, timeout=3600, broker=WebhookBroker() if with_broker else None)
-        except BaseException as error:
-            raised.append(error)
-
-    with anyio.fail_after(30):  # a bound for a broken build; the gap is 120 s or more
-        async with anyio.create_task_group() as group:
-            group.start_soon(wait)
-            await polled.wait()
-            await anyio.sleep(0.05)  # the wait is now in its gap
-            await client.aclose()
-
-    (error,) = raised
+    error = await aclose_in_the_gap_of(client, lambda: client.wait(JOB_ID, timeout=3600, broker=broker), polled)
     assert isinstance(error, ConfigurationError) and "is closed" in str(error)
     assert f"job {JOB_ID} was being waited for: wait({JOB_ID!r}) on a new client resumes it" in error.__notes__
 
@@ -456,7 +435,7 @@ def test_aclose_on_a_new_loop_does_not_reach_into_a_wait_left_on_a_closed_loop()
     client = AsyncClient(
         API_KEY,
         base_url=BASE_URL,
-        transport=_running_after_the_first_poll(lambda: None),
+        transport=running_after_the_first_poll(lambda: None),
         poll_schedule=PollSchedule(initial=120, maximum=300),
     )
     loop = asyncio.new_event_loop()

@@ -14,7 +14,21 @@ import anyio
 import httpx
 import pytest
 import respx
-from clientkit import API_KEY, BASE_URL, JOB_ID, Api, FakeTime, MakeApi, MakeTransport, job_response
+from clientkit import (
+    API_KEY,
+    BASE_URL,
+    JOB_ID,
+    Api,
+    ClosingTransport,
+    FakeTime,
+    MakeApi,
+    aclose_in_the_gap_of,
+    close_http_client,
+    count_http_clients,
+    job_response,
+    own_http_client,
+    running_after_the_first_poll,
+)
 
 from pyannoteai_identify import (
     AsyncClient,
@@ -42,15 +56,7 @@ async def test_a_derived_client_sends_on_the_originals_pool_with_its_own_timeout
     """No httpx client (so no connection pool) is made for the derived client: it sends on the
     original's, with its key and base URL, and each of its requests carries its timeout while the
     original's keep theirs."""
-    created: list[object] = []
-    base = httpx.AsyncClient if mode == "async" else httpx.Client
-
-    class CountingClient(base):  # type: ignore[valid-type,misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            created.append(self)
-
-    monkeypatch.setattr(httpx, base.__name__, CountingClient)
+    created = count_http_clients(mode, monkeypatch)
     route = router.get("/v1/test").respond(200, json=TEST_BODY)
     job = router.get(f"/v1/jobs/{JOB_ID}").mock(return_value=job_response("running"))
     api = make_api()
@@ -182,15 +188,13 @@ async def test_closing_the_original_ends_the_derived_clients(make_api: MakeApi, 
 
 
 async def test_closing_the_original_ends_a_client_derived_from_a_derived_client_no_longer_referenced(
-    mode: str, make_api: MakeApi, make_transport: MakeTransport, router: respx.Router
+    mode: str, make_api: MakeApi, router: respx.Router
 ) -> None:
     """``client.with_options(timeout=5).with_options(max_retries=0)`` keeps only the last client: the
     one in between is garbage. Closing the original must still end the last one (its calls refused
     as a closed client's, nothing sent), not leave it sending on an http_client of the caller's."""
     router.get("/v1/test").respond(200, json=TEST_BODY)
-    http_client: httpx.Client | httpx.AsyncClient = (
-        httpx.AsyncClient(transport=make_transport()) if mode == "async" else httpx.Client(transport=make_transport())
-    )
+    http_client = own_http_client(mode, router)
     api = make_api(http_client=http_client)
     nested = api.client.with_options(timeout=5.0).with_options(max_retries=0)
     gc.collect()  # the client in between is gone
@@ -198,10 +202,7 @@ async def test_closing_the_original_ends_a_client_derived_from_a_derived_client_
     with pytest.raises(ConfigurationError, match="is closed: create a new one"):
         await Api(nested).test()
     assert router.calls.call_count == 0
-    if isinstance(http_client, httpx.AsyncClient):
-        await http_client.aclose()
-    else:
-        http_client.close()
+    await close_http_client(http_client)
 
 
 async def test_closing_a_derived_client_or_leaving_its_with_block_leaves_the_shared_pool_open(
@@ -209,17 +210,9 @@ async def test_closing_a_derived_client_or_leaving_its_with_block_leaves_the_sha
 ) -> None:
     """The derived client ends (its calls refused as a closed client's), the original goes on over
     its pool, which was not closed."""
-    closed: list[str] = []
-
-    class ClosingTransport(httpx.MockTransport):
-        def close(self) -> None:
-            closed.append("close")
-
-        async def aclose(self) -> None:
-            closed.append("aclose")
-
     route = router.get("/v1/test").respond(200, json=TEST_BODY)
-    api = make_api(transport=ClosingTransport(router.async_handler if mode == "async" else router.handler))
+    transport = ClosingTransport(router.async_handler if mode == "async" else router.handler)
+    api = make_api(transport=transport)
     derived = Api(api.client.with_options(timeout=5.0))
     async with derived.session():
         await derived.test()
@@ -231,21 +224,16 @@ async def test_closing_a_derived_client_or_leaving_its_with_block_leaves_the_sha
         await other.test()
     await api.test()
     assert route.call_count == 2
-    assert closed == []
+    assert transport.closed == []
     await api.close()
-    assert closed == (["aclose"] if mode == "async" else ["close"])
+    assert transport.closed == (["aclose"] if mode == "async" else ["close"])
 
 
 def test_closing_the_original_ends_a_derived_clients_wait_in_another_thread() -> None:
     """A wait of a derived client sleeping its gap in another thread ends at once when the
     original is closed (not at its next poll, 120 s later)."""
     polled = threading.Event()
-
-    def running(request: httpx.Request) -> httpx.Response:
-        polled.set()
-        return job_response("running")
-
-    client = Client(API_KEY, base_url=BASE_URL, transport=httpx.MockTransport(running))
+    client = Client(API_KEY, base_url=BASE_URL, transport=running_after_the_first_poll(polled.set))
     derived = client.with_options(poll_schedule=PollSchedule(initial=120, maximum=300))
     raised: list[BaseException] = []
 
@@ -269,28 +257,9 @@ def test_closing_the_original_ends_a_derived_clients_wait_in_another_thread() ->
 async def test_closing_the_original_ends_a_derived_clients_wait_in_another_task() -> None:
     """The async twin: aclose() of the original ends a derived client's wait in another task at once."""
     polled = anyio.Event()
-
-    def running(request: httpx.Request) -> httpx.Response:
-        polled.set()
-        return job_response("running")
-
-    client = AsyncClient(API_KEY, base_url=BASE_URL, transport=httpx.MockTransport(running))
+    client = AsyncClient(API_KEY, base_url=BASE_URL, transport=running_after_the_first_poll(polled.set))
     derived = client.with_options(poll_schedule=PollSchedule(initial=120, maximum=300))
-    raised: list[BaseException] = []
-
-    async def wait() -> None:
-        try:
-            await derived.wait(JOB_ID, timeout=3600)
-        except BaseException as error:
-            raised.append(error)
-
-    with anyio.fail_after(30):  # a bound for a broken build; the gap is 120 s
-        async with anyio.create_task_group() as group:
-            group.start_soon(wait)
-            await polled.wait()
-            await anyio.sleep(0.05)  # the wait is now in its gap
-            await client.aclose()
-    (error,) = raised
+    error = await aclose_in_the_gap_of(client, lambda: derived.wait(JOB_ID, timeout=3600), polled)
     assert isinstance(error, ConfigurationError) and "is closed" in str(error)
 
 
