@@ -18,6 +18,7 @@ from . import errors, webhooks
 from ._client import AsyncClient, Client
 from ._core import JobSummary, KeyStatus
 from ._polling import PollSchedule
+from ._rate_limit_info import RateLimit
 from ._retry import RetryPolicy
 from ._upload import ProgressCallback as UploadProgressCallback
 from ._validation import AudioSource, Matching, StatusFilter, Voiceprint
@@ -93,6 +94,7 @@ __all__ = [
     "PaymentRequiredError",
     "PollSchedule",
     "PyannoteAIError",
+    "RateLimit",
     "RateLimitError",
     "Result",
     "RetryPolicy",

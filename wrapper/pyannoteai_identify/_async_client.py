@@ -85,7 +85,7 @@ class AsyncClient(_BaseClient):
     at a time: one shared by loops running at once in several threads is not supported. A nested
     ``async with`` on a client already entered is refused (``ConfigurationError``), as with ``Client``.
     ``with_options`` (not awaited) gives a client sharing this one's pool of each loop, as
-    ``Client.with_options`` does.
+    ``Client.with_options`` does. ``rate_limit`` (a property, not awaited) is ``Client.rate_limit``.
     """
 
     _http: httpx.AsyncClient

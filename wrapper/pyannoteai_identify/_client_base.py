@@ -28,6 +28,7 @@ from ._config import (
 from ._numbers import real
 from ._polling import PollSchedule
 from ._proxy import proxy_pool
+from ._rate_limit_info import RateLimit
 from ._retry import RetryPolicy
 from ._upload import (
     FileChunks,
@@ -299,6 +300,17 @@ class _BaseClient:
     @property
     def base_url(self) -> str:
         return self._settings.base_url
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The API's rate-limit headers (``X-RateLimit-Limit``, ``-Remaining``, ``-Reset``) of the latest
+        answer that carried them, a success or an error; None before any did.
+
+        Shared with the clients ``with_options`` makes from this one (the budget is the key's); of
+        answers arriving together (threads, tasks), the last one read wins. The storage's answer to
+        an upload is not the API's and is not read. Reading it sends nothing.
+        """
+        return self._ctx.rate_limit_seen.latest
 
     def _verify(self, transport: object) -> ssl.SSLContext | bool:
         """``verify=`` for a pool this client builds itself: the SSL context all such pools share

@@ -14,6 +14,7 @@ from . import _core
 from ._bounded import accept_encoding
 from ._config import Settings
 from ._polling import PollSchedule
+from ._rate_limit_info import RateLimitSeen
 from ._retry import RetryPolicy
 from ._throttle import Throttle
 
@@ -28,6 +29,9 @@ class Context:
     clock: Callable[[], float]
     user_agent: str
     throttle: Throttle = field(default_factory=Throttle)
+    #: The rate-limit headers of the latest API answer that carried them (``client.rate_limit``);
+    #: shared, as the throttle is, with the clients ``with_options`` makes.
+    rate_limit_seen: RateLimitSeen = field(default_factory=RateLimitSeen)
     #: The Unix time a server's dates (``Retry-After`` as an HTTP date, ``X-RateLimit-Reset``,
     #: ``Date``) are read against: a test double's virtual wall time on its clock.
     wall: Callable[[], float] = time.time

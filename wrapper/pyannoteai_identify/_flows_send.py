@@ -107,6 +107,7 @@ def send(
         elapsed = time.perf_counter() - started
         wall_now = _note_wall_time(ctx, response)
         _log(request, response, elapsed)
+        ctx.rate_limit_seen.observe(response.headers)
         ctx.throttle.observe(
             response.status_code, response.headers, ctx.clock(), ctx.retry.retry_after_cap, generation, wall_now
         )

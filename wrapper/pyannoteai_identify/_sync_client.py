@@ -98,6 +98,9 @@ class Client(_BaseClient):
     ``client.with_options(timeout=..., max_retries=...)`` gives a client for calls with other
     settings that shares this one's connections, key, clock and rate-limit throttle (see
     :meth:`with_options`); closing this client ends it too.
+
+    ``client.rate_limit`` is the API's rate-limit headers (limit, remaining, reset) of the latest
+    answer that carried them, a success's too (see :attr:`rate_limit`).
     """
 
     _http: httpx.Client

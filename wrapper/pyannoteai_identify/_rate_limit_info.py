@@ -1,0 +1,69 @@
+"""``RateLimit``: the API's rate-limit headers of an answer, and ``RateLimitSeen``, which keeps those of
+the latest answer that carried them for ``client.rate_limit``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = ["RateLimit", "RateLimitSeen"]
+
+# As the SDK reads numbers from headers: ASCII digits only (str.isdigit and int() take any script's).
+_WHOLE = re.compile(r"-?[0-9]+", re.ASCII)
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """The API's rate-limit headers of an answer (api-reference §8); a field is None when the header
+    was missing or not a number in ASCII digits.
+
+    Attributes:
+        limit: ``X-RateLimit-Limit``, the requests allowed per minute.
+        remaining: ``X-RateLimit-Remaining``, the requests left in the window (0 or below: none).
+        reset: ``X-RateLimit-Reset`` as sent, usually only on a refusal: the docs say the Unix time
+            the window resets at; a third-party source says the seconds until then (the client's own
+            back-off reads a number under 10⁹ as seconds from now).
+    """
+
+    limit: int | None
+    remaining: int | None
+    reset: float | None
+
+
+def _number(value: str | None, pattern: re.Pattern[str]) -> str | None:
+    return value if value is not None and pattern.fullmatch(value.strip()) else None
+
+
+def read_rate_limit(headers: Mapping[str, str]) -> RateLimit | None:
+    """The rate-limit headers of *headers*, or None when it has no ``X-RateLimit-Remaining`` (the
+    API sends it with the limit on every answer, api-reference §8). One look-up on an answer without
+    it: httpx scans every header for each, a few µs of every request (``get_job``'s hot path)."""
+    remaining = headers.get("x-ratelimit-remaining")
+    if remaining is None:
+        return None
+    whole_limit, whole_remaining = _number(headers.get("x-ratelimit-limit"), _WHOLE), _number(remaining, _WHOLE)
+    reset = _number(headers.get("x-ratelimit-reset"), _SECONDS)
+    return RateLimit(
+        limit=None if whole_limit is None else int(whole_limit),
+        remaining=None if whole_remaining is None else int(whole_remaining),
+        reset=None if reset is None else float(reset),
+    )
+
+
+class RateLimitSeen:
+    """The :class:`RateLimit` of the latest API answer that carried one, shared by a client and the
+    clients ``with_options`` makes from it (the budget is the key's). Thread-safe: one reference is
+    replaced at a time; of answers arriving together, the last one read wins."""
+
+    __slots__ = ("latest",)
+
+    def __init__(self) -> None:
+        self.latest: RateLimit | None = None
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Keep the rate-limit headers of *headers*, if it has any (an answer without keeps the last)."""
+        seen = read_rate_limit(headers)
+        if seen is not None:
+            self.latest = seen
