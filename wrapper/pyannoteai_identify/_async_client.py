@@ -105,6 +105,7 @@ class AsyncClient(_BaseClient):
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         wall: Callable[[], float] | None = None,
+        app_info: str | None = None,
     ) -> None:
         if clock is None and sleep is None and (timing := _timing.current()) is not None:
             clock, sleep = timing.clock, timing.async_sleep  # a test double's virtual time (pyannoteai_mock)
@@ -119,6 +120,7 @@ class AsyncClient(_BaseClient):
             clock=clock,
             sleep_given=sleep is not None,
             wall=wall,
+            app_info=app_info,
         )
         self._check_http(http_client, transport, httpx.AsyncClient, httpx.AsyncBaseTransport)
         self._check_no_proxy(http_client, transport)

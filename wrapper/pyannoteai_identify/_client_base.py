@@ -22,6 +22,7 @@ from ._config import (
     DEFAULT_WAIT_TIMEOUT,
     Settings,
     _timeout_problem,
+    check_app_info,
     check_max_retries,
     resolve_timeout,
 )
@@ -74,17 +75,20 @@ OnVoiceprintStatus = Callable[[Job[VoiceprintResult]], object]
 OnDiarizationStatus = Callable[[Job[DiarizationResult]], object]
 
 
-def _user_agent() -> str:
+def _user_agent(app_info: str | None = None) -> str:
     """The SDK and httpx as product tokens, then the Python (implementation/version) and, as a
     comment, the operating system and machine, as openai-python and stripe-python tell theirs:
     ``pyannoteai-identify/1.0.0 python-httpx/0.28.1 CPython/3.12.3 (Linux; x86_64)``. Never the host
-    name or the user name (``platform.uname()`` and ``platform.platform()`` hold the host name)."""
+    name or the user name (``platform.uname()`` and ``platform.platform()`` hold the host name).
+    The caller's *app_info* (checked product tokens) follows, as stripe-python's ``set_app_info``."""
     system = " ".join(platform.system().split())  # one token each: no stray space or newline
     machine = " ".join(platform.machine().split())
     about = "; ".join(part for part in (system, machine) if part)
     python = f"{platform.python_implementation()}/{platform.python_version()}"
-    return f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__} {python}" + (
-        f" ({about})" if about else ""
+    return (
+        f"pyannoteai-identify/{__version__} python-httpx/{httpx.__version__} {python}"
+        + (f" ({about})" if about else "")
+        + (f" {app_info}" if app_info else "")
     )
 
 
@@ -159,15 +163,17 @@ class _BaseClient:
         clock: Callable[[], float] | None,
         sleep_given: bool,
         wall: Callable[[], float] | None = None,
+        app_info: str | None = None,
     ) -> None:
         self._settings = Settings.resolve(api_key, base_url, timeout, max_retries)
+        app_info = check_app_info(app_info)
         self._ctx = _flows.Context(
             settings=self._settings,
             retry=_chosen_retry(max_retries, retry_policy, RetryPolicy(max_retries=DEFAULT_MAX_RETRIES)),
             schedule=poll_schedule or PollSchedule(),
             clock=clock or time.monotonic,
             wall=wall or time.time,
-            user_agent=_user_agent(),
+            user_agent=_user_agent(app_info),
             closed=lambda: self._closed,
             simulated=clock is not None and sleep_given,
             http_client=lambda: self._http,

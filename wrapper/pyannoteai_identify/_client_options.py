@@ -33,6 +33,7 @@ class ClientOptions(TypedDict, total=False):
     clock: Callable[[], float] | None
     sleep: Callable[[float], None] | None
     wall: Callable[[], float] | None
+    app_info: str | None
 
 
 class AsyncClientOptions(TypedDict, total=False):
@@ -49,3 +50,4 @@ class AsyncClientOptions(TypedDict, total=False):
     clock: Callable[[], float] | None
     sleep: Callable[[float], Awaitable[None]] | None
     wall: Callable[[], float] | None
+    app_info: str | None

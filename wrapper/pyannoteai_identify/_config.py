@@ -217,3 +217,24 @@ def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     if timeout is None:
         return DEFAULT_TIMEOUT
     return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(real(timeout))
+
+
+#: The longest ``app_info=``: a User-Agent is no place for a paragraph.
+MAX_APP_INFO = 200
+# RFC 9110 product tokens, one or more separated by single spaces: ``name`` or ``name/version``,
+# each of tchar (ASCII letters and digits and ``!#$%&'*+-.^_`|~``). No comment: the SDK writes that.
+_TOKEN = r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+"
+_PRODUCTS = re.compile(rf"{_TOKEN}(?:/{_TOKEN})?(?: {_TOKEN}(?:/{_TOKEN})?)*")
+
+
+def check_app_info(app_info: object) -> str | None:
+    """*app_info* (None: none), or ``ConfigurationError`` when it is not product tokens a User-Agent takes."""
+    if app_info is None:
+        return None
+    if not isinstance(app_info, str) or len(app_info) > MAX_APP_INFO or not _PRODUCTS.fullmatch(app_info):
+        raise ConfigurationError(
+            f"app_info={_short_repr(app_info)}: must be a str of product tokens as a User-Agent takes them "
+            f"(name or name/version, separated by single spaces; ASCII letters, digits and !#$%&'*+-.^_`|~), "
+            f"{MAX_APP_INFO} characters at most, such as 'acme-dubbing/2.1'"
+        )
+    return app_info

@@ -77,10 +77,15 @@ class Client(_BaseClient):
             ``X-RateLimit-Reset``, ``Date``. For a simulation
             whose server stamps its own (virtual) time; a client on the ``pyannoteai_mock`` fixture's
             clock, as ``MockAPI.client()`` builds, reads them on the mock's wall time.
+        app_info: your application, named in the User-Agent of every API request after the SDK's
+            own tokens, as stripe-python's ``set_app_info``: product tokens such as
+            ``"acme-dubbing/2.1"`` (``name`` or ``name/version``, separated by single spaces, 200
+            characters at most), so the API's support can tell your integration's requests apart.
+            Kept by the clients ``with_options`` makes.
 
     Raises:
         ConfigurationError: no API key, a key that cannot be sent in a header, or a base URL,
-            timeout or retry setting that cannot be used (each message says which, never the key).
+            timeout, retry setting or app_info that cannot be used (each message says which, never the key).
 
     One client may be shared by threads. In a process forked after it was made (gunicorn
     ``--preload``, multiprocessing's fork), a client that built its own connection pool starts a
@@ -120,6 +125,7 @@ class Client(_BaseClient):
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
         wall: Callable[[], float] | None = None,
+        app_info: str | None = None,
     ) -> None:
         if clock is None and sleep is None and (timing := _timing.current()) is not None:
             clock, sleep = timing.clock, timing.sleep  # a test double's virtual time (pyannoteai_mock)
@@ -134,6 +140,7 @@ class Client(_BaseClient):
             clock=clock,
             sleep_given=sleep is not None,
             wall=wall,
+            app_info=app_info,
         )
         self._check_http(http_client, transport, httpx.Client, httpx.BaseTransport)
         self._check_no_proxy(http_client, transport)
