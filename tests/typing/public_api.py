@@ -20,6 +20,7 @@ from pyannoteai_identify import (
     Job,
     JobKind,
     JobStatus,
+    RateLimit,
     UploadProgressCallback,
     VoiceprintResult,
     WebhookVerificationError,
@@ -94,6 +95,17 @@ def per_call_options_keep_the_clients_type(client: Client, async_client: AsyncCl
     """``with_options`` gives a client of the same class (a subclass's own methods stay callable)."""
     assert_type(client.with_options(timeout=120, max_retries=0), Client)
     assert_type(async_client.with_options(timeout=120).with_options(max_retries=0), AsyncClient)
+
+
+def rate_limit_and_app_info(client: Client, async_client: AsyncClient) -> None:
+    """``rate_limit`` is a plain property on both clients (not awaited); ``app_info`` takes a str."""
+    assert_type(client.rate_limit, RateLimit | None)
+    assert_type(async_client.with_options(max_retries=0).rate_limit, RateLimit | None)
+    seen = client.rate_limit
+    if seen is not None and seen.remaining is not None:
+        assert_type(seen.remaining, int)
+    Client(app_info="acme-dubbing/2.1")
+    AsyncClient(app_info=None)
 
 
 async def async_client_alike(client: AsyncClient, audio: str) -> None:
