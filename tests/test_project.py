@@ -15,6 +15,7 @@ import typing
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from unittest import mock
 
 import pyannoteai_identify
 from pyannoteai_identify import results
@@ -263,3 +264,29 @@ def test_the_type_hints_of_the_public_modules_resolve_at_runtime() -> None:
         for name in ("pyannoteai_identify", *(f"pyannoteai_identify.{module}" for module in PUBLIC_MODULES))
     }
     assert {name: found for name, found in failures.items() if found} == {}
+
+
+#: The module globals bound to a lazy stand-in (``_lazy_module``) for ``typing.get_type_hints``.
+LAZY_STAND_INS = (
+    ("pyannoteai_identify._receiver_core", "starlette"),
+    ("pyannoteai_identify._receiver_asgi", "starlette"),
+    ("pyannoteai_identify._mock_api", "respx"),
+    ("pyannoteai_identify.sandbox.pytest_fixture", "_server"),
+    ("pyannoteai_identify._sync_client", "_batch"),
+    ("pyannoteai_identify._async_client", "_batch"),
+)
+
+
+def test_a_lazy_stand_in_answers_a_missing_attribute_as_a_module_does() -> None:
+    """``hasattr(stand_in, name)`` and ``getattr(stand_in, name, default)`` of a name the module does not
+    have raised ModuleNotFoundError ("No module named 'starlette.nope'": the stand-in tried a submodule)
+    instead of giving False and the default, so ``unittest.mock.patch`` of the global (which asks for
+    ``_is_coroutine``), doctest's and other introspection that probes attributes failed."""
+    for module_name, name in LAZY_STAND_INS:
+        module = importlib.import_module(module_name)
+        stand_in = getattr(module, name)
+        assert not hasattr(stand_in, "no_such_attribute"), module_name
+        assert getattr(stand_in, "no_such_attribute", None) is None, module_name
+        with mock.patch.object(module, name) as patched:
+            assert getattr(module, name) is patched
+        assert getattr(module, name) is stand_in
