@@ -4,8 +4,9 @@
 annotation such as ``respx.MockRouter`` in its module's globals, so the name must be bound at runtime;
 importing the extra at import time would make every import pay for it (and fail without it). A
 :func:`lazy_module` stand-in is bound instead: reading one of its attributes imports the real module
-(not before; a submodule such as ``starlette.requests`` too), and the stand-in is never put in
-``sys.modules``.
+(not before; a submodule such as ``starlette.requests`` too), a name that is neither raises
+``AttributeError`` as a module's would (``hasattr``, ``unittest.mock.patch``), and the stand-in is never
+put in ``sys.modules``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ class _LazyModule(types.ModuleType):
         try:
             return getattr(module, name)
         except AttributeError:  # a submodule not imported yet (starlette.requests)
-            return importlib.import_module(f"{self.__name__}.{name}")
+            pass
+        submodule = f"{self.__name__}.{name}"
+        try:
+            return importlib.import_module(submodule)
+        except ModuleNotFoundError as error:
+            if error.name != submodule:  # the submodule exists, and an import of its own failed
+                raise
+        # neither an attribute nor a submodule: hasattr() is False, getattr(..., default) gives the default
+        raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}", name=name, obj=self)
 
     def __repr__(self) -> str:
         return f"<lazy module {self.__name__!r}>"
