@@ -9,6 +9,7 @@ import importlib
 import importlib.util
 import inspect
 import re
+import subprocess
 import sys
 import tomllib
 import typing
@@ -290,3 +291,25 @@ def test_a_lazy_stand_in_answers_a_missing_attribute_as_a_module_does() -> None:
         with mock.patch.object(module, name) as patched:
             assert getattr(module, name) is patched
         assert getattr(module, name) is stand_in
+
+
+def test_resolving_a_hint_without_its_extra_names_the_extra_to_install() -> None:
+    """Without the extra, ``get_type_hints`` of a function whose annotation names one of its types failed
+    with a plain "import of starlette halted" / "No module named 'respx'": it names the extra to install
+    now, and is still a ModuleNotFoundError for the missing module."""
+    code = """
+import sys, typing
+sys.modules["starlette"] = sys.modules["respx"] = sys.modules["uvicorn"] = None
+from pyannoteai_identify.receiver import WebhookReceiver, asgi_app
+from pyannoteai_identify.testing import MockAPI, running_sandbox
+for function in (WebhookReceiver.handle_request, asgi_app, MockAPI.__init__, running_sandbox.__wrapped__):
+    try:
+        typing.get_type_hints(function)
+    except ModuleNotFoundError as error:
+        print(error.name.split(".")[0], "|", error)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    lines = done.stdout.splitlines()
+    assert [line.split(" | ")[0] for line in lines] == ["starlette", "starlette", "respx", "starlette"], done.stdout
+    for line, extra in zip(lines, ("receiver", "receiver", "testing", "sandbox"), strict=True):
+        assert f"pip install 'pyannoteai-identify[{extra}]'" in line, line
