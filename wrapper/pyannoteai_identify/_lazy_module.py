@@ -19,10 +19,21 @@ __all__ = ["lazy_module"]
 
 
 class _LazyModule(types.ModuleType):
+    def __init__(self, name: str, extra: str | None) -> None:
+        super().__init__(name)
+        self.__extra = extra
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # introspection (copy, pickle, inspect) does not import the module
             raise AttributeError(name)
-        module = importlib.import_module(self.__name__)
+        try:
+            module = importlib.import_module(self.__name__)
+        except ModuleNotFoundError as error:
+            if self.__extra is None:
+                raise
+            hint = f"pip install 'pyannoteai-identify[{self.__extra}]'"
+            message = f"{error}; an annotation naming {self.__name__} needs the {self.__extra} extra: {hint}"
+            raise ModuleNotFoundError(message, name=error.name) from error
         try:
             return getattr(module, name)
         except AttributeError:  # a submodule not imported yet (starlette.requests)
@@ -40,6 +51,10 @@ class _LazyModule(types.ModuleType):
         return f"<lazy module {self.__name__!r}>"
 
 
-def lazy_module(name: str) -> types.ModuleType:
-    """A stand-in for module *name* (absolute) whose attributes are those of the module, imported when first read."""
-    return _LazyModule(name)
+def lazy_module(name: str, *, extra: str | None = None) -> types.ModuleType:
+    """A stand-in for module *name* (absolute) whose attributes are those of the module, imported when first read.
+
+    Where the module comes with an *extra* (``receiver``, ``testing``), failing to import it raises a
+    ``ModuleNotFoundError`` that says to install the extra.
+    """
+    return _LazyModule(name, extra)

@@ -51,7 +51,7 @@ from .results import JobStatus
 if TYPE_CHECKING:
     import respx
 else:  # bound for typing.get_type_hints; respx (the testing extra) is imported when a hint is resolved
-    respx = lazy_module("respx")
+    respx = lazy_module("respx", extra="testing")
 
 __all__ = ["MOCK_API_KEY", "MockAPI", "Status"]
 

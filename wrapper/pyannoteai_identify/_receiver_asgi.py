@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import starlette.applications
     import starlette.requests
 else:  # bound for typing.get_type_hints; starlette (the receiver extra) is imported when a hint is resolved
-    starlette = lazy_module("starlette")
+    starlette = lazy_module("starlette", extra="receiver")
 
 
 def asgi_app(

@@ -40,7 +40,7 @@ from .webhooks import (
 if TYPE_CHECKING:
     import starlette.requests
 else:  # bound for typing.get_type_hints; starlette (the receiver extra) is imported when a hint is resolved
-    starlette = lazy_module("starlette")
+    starlette = lazy_module("starlette", extra="receiver")
 
 logger = logging.getLogger("pyannoteai_identify.webhooks")
 

@@ -23,7 +23,7 @@ from .._lazy_module import lazy_module
 if TYPE_CHECKING:
     from . import _server
 else:  # bound for typing.get_type_hints; the sandbox extra (starlette, uvicorn) is imported when a hint is resolved
-    _server = lazy_module("pyannoteai_identify.sandbox._server")
+    _server = lazy_module("pyannoteai_identify.sandbox._server", extra="sandbox")
 
 __all__ = ["FIXTURE_DEFAULTS", "pytest_configure", "running_sandbox", "sandbox", "sandbox_session"]
 
