@@ -40,3 +40,26 @@ def test_the_generated_client_is_imported_when_the_first_request_is_built() -> N
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert json.loads(done.stdout) == ["get", "/v1/jobs/fb16c565", True]
+
+
+#: Optional extras (testing, sandbox, receiver, cli): importing the package's public modules loads none.
+EXTRAS = ("respx", "starlette", "uvicorn", "rich", "jsonschema")
+
+
+def test_importing_the_public_modules_and_the_plugin_leaves_the_extras_unimported() -> None:
+    """The package, ``testing`` (the pytest plugin entry point, imported by every pytest run),
+    ``receiver``, ``webhooks`` and ``batch`` bind the extras' types to lazy stand-ins for
+    ``typing.get_type_hints``: each, imported alone in a fresh interpreter, loads no extra (httpx's
+    command line and trio are hidden, as above: their costs are httpx's and httpcore's)."""
+    modules = ("pyannoteai_identify", "testing", "receiver", "webhooks", "batch", "sandbox.pytest_fixture")
+    for module in modules:
+        name = module if module == "pyannoteai_identify" else f"pyannoteai_identify.{module}"
+        code = (
+            "import json, sys\n"
+            "sys.modules['trio'] = None\n"
+            "sys.modules['httpx._main'] = None\n"
+            f"import {name}\n"
+            f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({EXTRAS!r}))))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        assert (name, json.loads(done.stdout)) == (name, [])
