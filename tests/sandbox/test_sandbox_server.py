@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -134,6 +135,43 @@ def test_importing_the_sdk_does_not_import_the_sandbox_dependencies() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_session_with_the_fixture_module_as_its_plugin_does_not_import_the_sandbox_dependencies(
+    tmp_path: Path,
+) -> None:
+    """The fixture module's docstring: "a plugin can expose the fixtures to every test session, and only a
+    test that uses them needs the sandbox extra". pytest registers a plugin by probing each of its
+    globals (``_mock_name``, ``__wrapped__``), and the stand-in bound to the sandbox server for
+    ``typing.get_type_hints`` imported the server, and starlette with it, at that probe: in every session."""
+    (tmp_path / "conftest.py").write_text(
+        "import sys\n"
+        "def pytest_sessionfinish(session):\n"
+        "    heavy = sorted({m.split('.')[0] for m in sys.modules} & {'starlette', 'uvicorn', 'jsonschema'})\n"
+        "    print('extras imported:', heavy)\n"
+    )
+    (tmp_path / "test_plain.py").write_text("def test_plain():\n    pass\n")
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-s",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "pyannoteai_identify.sandbox.pytest_fixture",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "extras imported: []" in result.stdout, result.stdout
 
 
 def test_a_missing_extra_is_named_with_the_install_command() -> None:
