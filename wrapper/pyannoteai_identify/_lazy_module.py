@@ -5,8 +5,9 @@ annotation such as ``respx.MockRouter`` in its module's globals, so the name mus
 importing the extra at import time would make every import pay for it (and fail without it). A
 :func:`lazy_module` stand-in is bound instead: reading one of its attributes imports the real module
 (not before; a submodule such as ``starlette.requests`` too), a name that is neither raises
-``AttributeError`` as a module's would (``hasattr``, ``unittest.mock.patch``), and the stand-in is never
-put in ``sys.modules``.
+``AttributeError`` as a module's would (``hasattr``, ``unittest.mock.patch``), a name starting with ``_``
+raises it without importing anything (pytest probes every global of a plugin module for ``_mock_name``),
+and the stand-in is never put in ``sys.modules``.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ class _LazyModule(types.ModuleType):
         self.__extra = extra
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):  # introspection (copy, pickle, inspect) does not import the module
-            raise AttributeError(name)
+        # Introspection (copy, pickle, inspect; pytest's and mock's probes such as _mock_name and
+        # _is_coroutine) does not import the module: an annotation names only public types.
+        if name.startswith("_"):
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}", name=name, obj=self)
         try:
             module = importlib.import_module(self.__name__)
         except ModuleNotFoundError as error:
