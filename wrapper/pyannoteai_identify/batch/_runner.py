@@ -21,29 +21,28 @@ calls lives beside it: ``_files`` (the input files' stamps and fingerprints), ``
 result files), ``_joblist`` (reading the job list), ``_retry`` (halting and backing off),
 ``_state`` (the records of the work in progress, the progress), ``_submission`` (what a
 submission's answer means for its input) and ``_report`` (the report).
+
+``Engine`` joins the parts of the run, each in a module of its own: ``_runner_core`` (the run's
+state, its I/O under the limiter, its clock and progress); this module drives the phases and the
+rounds.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, TypeVar, TypeVarTuple
+from typing import Any
 
 import anyio
-import anyio.to_thread
 import httpx
 
 from .. import _core, _flows
-from .._client import AsyncClient, Client
 from .._polling import WEBHOOK_POLL_FACTOR
 from .._validation import (
-    PAGE_SIZE_MAX,
     CheckedAudio,
     check_audio,
 )
@@ -62,23 +61,18 @@ from ..results import IdentifyResult, Job, JobStatus, Result, is_terminal
 from . import _files, _joblist, _results
 from ._clock import simulated_sleep
 from ._inputs import Found, name_refusal, output_name, sha256_file, shown_source
-from ._limiter import RateLimiter
-from ._manifest import InputStatus, Manifest, NewInput, Row
+from ._manifest import InputStatus, NewInput, Row
 from ._reconcile import Pending, decide
-from ._report import BatchProgress, BatchReport, HaltCause, halt_cause, run_report
+from ._report import BatchReport, halt_cause, run_report
 from ._retry import Halt, backoff, ends_the_run, refused_for_good
-from ._settings import Options, Tuning
-from ._state import Active, Counters, progress_of, stage_of
+from ._runner_core import PAGE_SIZE, EngineCore, ProgressCallback
+from ._state import Active, stage_of
 from ._submission import Action, after_submission
 
 __all__ = ["Engine", "ProgressCallback", "simulated_sleep"]
 
 logger = logging.getLogger("pyannoteai_identify.batch")
-T = TypeVar("T")
-Args = TypeVarTuple("Args")
 
-#: Jobs per ``GET /v2/jobs`` page: the largest the contract's ``limit`` parameter allows.
-PAGE_SIZE = PAGE_SIZE_MAX
 #: An uploaded file is reused this long; the API keeps uploads at least 24 hours.
 UPLOAD_REUSE = timedelta(hours=20)
 #: Attempts per input and run, for uploads and submissions, after answers that prove nothing was
@@ -105,133 +99,8 @@ def settle_seconds(timeout: httpx.Timeout) -> float:
     return min(read, MAX_RECONCILE_SETTLE) + RECONCILE_MARGIN
 
 
-ProgressCallback = Callable[[BatchProgress], None]
-
-
-# --- I/O: running flows under the shared limiter -----------------------------------------------
-
-
-class Engine:
-    def __init__(
-        self,
-        client: Client | AsyncClient,
-        options: Options,
-        manifest: Manifest,
-        out: Path,
-        tuning: Tuning,
-        limiter: RateLimiter,
-        broker: Any,
-        on_progress: ProgressCallback | None,
-    ) -> None:
-        self.client = client
-        self.ctx: _flows.Context = client._ctx
-        self.options = options
-        self.manifest = manifest
-        self.out = out
-        self.tuning = tuning
-        self.limiter = limiter
-        self.broker = broker
-        self.on_progress = on_progress
-        self.counters = Counters()
-        self.active: dict[str, Active] = {}
-        self.halted: str | None = None
-        self.halt: HaltCause | None = None
-        self._threads = anyio.CapacityLimiter(tuning.concurrency * 2 + 2)
-        self._anchor: str | None = None
-        self._anchor_lock = anyio.Lock()
-        self._submit_lock = anyio.Lock()
-        # Every manifest call (read or write) runs in a worker thread, one at a time: see ``_store``.
-        self._writer = anyio.CapacityLimiter(1)
-        self._last_job: str | None = None
-        self._wake = anyio.Event()
-        self._new_job = anyio.Event()
-        self._submit_left = 0
-        self._fetch_left = 0
-        self._fetch_send: Any = None
-        self._watchers: dict[str, anyio.CancelScope] = {}
-        self._upload_locks: dict[str, anyio.Lock] = {}
-        self._stages: dict[int, str] = {}
-        self._last_progress = 0.0
-        self.total = 0
-        # A simulated client (its own clock and sleep): every wait of the batch sleeps with it, and the
-        # run's timeout counts on its clock. Each task may have a clock of its own there (the testing
-        # plugin's mock keeps one per task), so the run's time is the latest any of them reached.
-        self._simulated = simulated_sleep(client)
-        self._clock: Callable[[], float] = self.ctx.clock if self._simulated is not None else time.monotonic
-        self._reached = self._clock()
-
-    def _now(self) -> float:
-        """The run's time: real (monotonic), or for a simulated client the latest time of its clock."""
-        return max(self._clock(), self._reached)
-
-    async def _sleep(self, seconds: float) -> None:
-        """Wait *seconds*: for real, or on a simulated client's clock with its sleep."""
-        if self._simulated is None:
-            await anyio.sleep(seconds)
-            return
-        await self._simulated(seconds)
-        self._reached = max(self._reached, self._clock())
-        self._wake.set()  # the run's time moved: the round looks at its deadline again
-
-    # Running one flow: the engine performs its steps, each request inside a limiter slot.
-
-    async def run_flow(self, flow: _flows.Flow[T], kind: str) -> T:
-        return await _flows.adrive(flow, functools.partial(self._perform, kind=kind))
-
-    def _list_reader(self, kind: str) -> _joblist.ReadPage:
-        """Reads one page of the job list (the largest the contract allows), counted as *kind*."""
-
-        async def read_page(cursor: str | None) -> tuple[list[_core.JobSummary], str | None]:
-            return await self.run_flow(_flows.list_page(self.ctx, limit=PAGE_SIZE, cursor=cursor, status=None), kind)
-
-        return read_page
-
-    async def _perform(self, step: _flows.Step, kind: str) -> Any:
-        """Do one step. API requests wait for a slot of the limiter; the presigned PUT goes to
-        media storage, which the API's rate limit does not cover, so it does not."""
-        if isinstance(step, _flows.Sleep):
-            await self._sleep(step.seconds)
-            return None
-        if isinstance(step, _flows.Upload):
-            self.counters.add(kind)
-            return await self._io(step)
-        if not isinstance(step, _flows.Send):
-            raise TypeError(f"a batch flow cannot perform {type(step).__name__}")
-        async with self.limiter.slot_async():
-            self.counters.add(kind)
-            response: httpx.Response = await self._io(step)
-            self.limiter.observe(response.status_code, response.headers)
-            return response
-
-    async def _io(self, step: _flows.Send | _flows.Upload) -> Any:
-        if isinstance(self.client, AsyncClient):
-            return await self.client._perform(step)
-        return await anyio.to_thread.run_sync(self.client._perform, step, limiter=self._threads)
-
-    # --- progress ----------------------------------------------------------------------------
-
-    def _stage(self, input_id: int, stage: str) -> None:
-        self._stages[input_id] = stage
-        self._notify()
-
-    def _notify(self) -> None:
-        self._wake.set()
-        if self.on_progress is None:
-            return
-        now = time.monotonic()
-        if now - self._last_progress < 0.1 and self._submit_left + self._fetch_left + len(self.active) > 0:
-            return
-        self._last_progress = now
-        self.on_progress(self.progress())
-
-    def progress(self) -> BatchProgress:
-        return progress_of(
-            self._stages.values(),
-            self.total,
-            self.tuning.status_share,
-            self.limiter.per_second,
-            sum(self.counters.requests.values()),
-        )
+class Engine(EngineCore):
+    """One batch run: its phases (the bases) driven in order, then the report."""
 
     # --- phase 1: inputs ---------------------------------------------------------------------
 
@@ -534,14 +403,6 @@ class Engine:
             self._watchers[job_id] = scope
             self._group.start_soon(self._watch, job_id, scope)
 
-    def _finish_watching(self, job_id: str) -> None:
-        self.active.pop(job_id, None)
-        scope = self._watchers.pop(job_id, None)
-        if scope is not None:
-            scope.cancel()
-        if self.broker is not None and callable(getattr(self.broker, "discard", None)):
-            self.broker.discard(job_id)  # a delivery that comes after is not kept with its output
-
     # Status: the job list, a page at a time, for every active job.
 
     async def _poller(self) -> None:
@@ -674,29 +535,6 @@ class Engine:
         await self._store(self.manifest.record_job_end, job_id, status, job_status, reason)
         self._stage(active.input_id, "failed")
 
-    async def _store(self, call: Callable[[*Args], T], *args: *Args) -> T:
-        """Run a manifest call (a read or a write) in a worker thread, so the event loop keeps other
-        requests moving while SQLite reads, commits or syncs the file.
-
-        One call at a time (the manifest serializes them anyway), awaited to its end: a write is
-        committed when this returns, and a cancellation waits for the thread (never half a call).
-        """
-        return await anyio.to_thread.run_sync(call, *args, limiter=self._writer)
-
-    async def _file_work(self, call: Callable[[*Args], T], *args: *Args) -> T:
-        """Run a file system call (a stat, a hash, a check of an audio file, a result written) in a
-        worker thread, so the event loop keeps other requests moving; at most as many at once as the
-        run's thread budget (``concurrency * 2 + 2``, shared with a sync client's requests).
-
-        The twin of :meth:`_store`, which runs manifest calls one at a time instead.
-        """
-        return await anyio.to_thread.run_sync(call, *args, limiter=self._threads)
-
-    async def _fail_input(self, input_id: int, reason: str) -> None:
-        """Record that *input_id* failed for good, and show it."""
-        await self._store(self.manifest.record_input_failure, input_id, reason)
-        self._stage(input_id, "failed")
-
     async def _write_result(self, job_id: str, input_id: int, result: IdentifyResult) -> None:
         row = await self._store(self.manifest.get, input_id)
         json_path, rttm_path = _results.result_paths(self.out, row)
@@ -806,9 +644,6 @@ class Engine:
         return finished
 
     # --- the run -------------------------------------------------------------------------------
-
-    _group: Any = None
-    _unreadable: dict[str, str]
 
     async def run(self, found: Sequence[Found]) -> BatchReport:
         started = self._now()
