@@ -23,8 +23,8 @@ result files), ``_joblist`` (reading the job list), ``_retry`` (halting and back
 submission's answer means for its input) and ``_report`` (the report).
 
 ``Engine`` joins the parts of the run, each in a module of its own: ``_runner_core`` (the run's
-state, its I/O under the limiter, its clock and progress); this module drives the phases and the
-rounds.
+state, its I/O under the limiter, its clock and progress) and ``_runner_inputs`` (phase 1); this
+module drives the phases and the rounds.
 """
 
 from __future__ import annotations
@@ -60,12 +60,13 @@ from ..errors import (
 from ..results import IdentifyResult, Job, JobStatus, Result, is_terminal
 from . import _files, _joblist, _results
 from ._clock import simulated_sleep
-from ._inputs import Found, name_refusal, output_name, sha256_file, shown_source
-from ._manifest import InputStatus, NewInput, Row
+from ._inputs import Found, name_refusal, sha256_file, shown_source
+from ._manifest import InputStatus, Row
 from ._reconcile import Pending, decide
 from ._report import BatchReport, halt_cause, run_report
 from ._retry import Halt, backoff, ends_the_run, refused_for_good
-from ._runner_core import PAGE_SIZE, EngineCore, ProgressCallback
+from ._runner_core import PAGE_SIZE, ProgressCallback
+from ._runner_inputs import InputAdding
 from ._state import Active, stage_of
 from ._submission import Action, after_submission
 
@@ -99,55 +100,8 @@ def settle_seconds(timeout: httpx.Timeout) -> float:
     return min(read, MAX_RECONCILE_SETTLE) + RECONCILE_MARGIN
 
 
-class Engine(EngineCore):
+class Engine(InputAdding):
     """One batch run: its phases (the bases) driven in order, then the report."""
-
-    # --- phase 1: inputs ---------------------------------------------------------------------
-
-    async def add_inputs(self, found: Sequence[Found]) -> None:
-        known = await self._store(self.manifest.sources)
-        taken = {name.casefold() for name in await self._store(self.manifest.names)}
-        fresh: list[Found] = [item for item in found if item.source not in known]
-        reopened = {
-            item.source: entry
-            for item in found
-            if (entry := known.get(item.source)) is not None
-            and item.kind == "file"
-            and entry[3] in (InputStatus.PENDING, InputStatus.FAILED)
-        }
-        # Every file system call runs in a worker thread: the event loop's other tasks keep running.
-        stamps = await self._file_work(_files.stamps, list(reopened))
-        changed: list[tuple[int, str]] = [
-            (entry[0], source)
-            for source, entry in reopened.items()
-            if (stamp := stamps[source]) is not None and stamp != (entry[1], entry[2])
-        ]
-        results: dict[str, tuple[int | None, int | None, str | None, str | None]] = {}
-
-        async def one(source: str) -> None:
-            results[source] = await self._file_work(_files.fingerprint, source)
-
-        async with anyio.create_task_group() as group:
-            for item in fresh:
-                if item.kind == "file":
-                    group.start_soon(one, item.source)
-            for _, source in changed:
-                group.start_soon(one, source)
-        new_rows = []
-        for item in fresh:
-            name = output_name(item.stem, taken)
-            if item.kind == "url":
-                new_rows.append(NewInput(item.source, "url", name, audio_url=item.source))
-                continue
-            size, mtime, digest, reason = results[item.source]
-            new_rows.append(NewInput(item.source, "file", name, size, mtime, digest, reason=reason))
-        await self._store(self.manifest.add_inputs, new_rows)
-        for input_id, source in changed:
-            size, mtime, digest, reason = results[source]
-            if size is not None and mtime is not None and digest is not None:
-                await self._store(self.manifest.refresh_file, input_id, size, mtime, digest, reason)
-            elif reason is not None:
-                await self._store(self.manifest.record_input_failure, input_id, reason)
 
     # --- phase 3: reconcile ------------------------------------------------------------------
 
