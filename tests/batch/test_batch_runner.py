@@ -24,7 +24,7 @@ import pytest
 from batchkit import HELD_RUN_TIMEOUT, MODES, VOICEPRINTS, make_audio, manifest_rows, requests_of, run_batch
 
 from pyannoteai_identify import Client, PaymentRequiredError, ValidationError
-from pyannoteai_identify.batch import InputStatus, Manifest, ManifestError, _runner, identify_batch
+from pyannoteai_identify.batch import InputStatus, Manifest, ManifestError, _runner, _runner_reconcile, identify_batch
 from pyannoteai_identify.batch._manifest import NewInput
 from pyannoteai_identify.sandbox import Sandbox, demo_audio, voiceprint_for
 from pyannoteai_identify.sandbox._faults import FaultKind
@@ -149,7 +149,7 @@ def test_a_429_on_submission_is_sent_again_and_billed_once(sandbox: Sandbox, tmp
 def quick_settle(monkeypatch: pytest.MonkeyPatch) -> None:
     """Read the job list back 0.05 s after a submission instead of a read timeout plus 2 s: for the
     tests whose subject is what the list shows, not how long the batch waits for it."""
-    monkeypatch.setattr(_runner, "settle_seconds", lambda timeout: 0.05)
+    monkeypatch.setattr(_runner_reconcile, "settle_seconds", lambda timeout: 0.05)
 
 
 @pytest.mark.usefixtures("quick_settle")

@@ -23,8 +23,8 @@ result files), ``_joblist`` (reading the job list), ``_retry`` (halting and back
 submission's answer means for its input) and ``_report`` (the report).
 
 ``Engine`` joins the parts of the run, each in a module of its own: ``_runner_core`` (the run's
-state, its I/O under the limiter, its clock and progress) and ``_runner_inputs`` (phase 1); this
-module drives the phases and the rounds.
+state, its I/O under the limiter, its clock and progress), ``_runner_inputs`` (phase 1) and
+``_runner_reconcile`` (phase 3); this module drives the phases and the rounds.
 """
 
 from __future__ import annotations
@@ -32,13 +32,11 @@ from __future__ import annotations
 import logging
 import math
 import sqlite3
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
-import httpx
 
 from .. import _core, _flows
 from .._polling import WEBHOOK_POLL_FACTOR
@@ -62,11 +60,14 @@ from . import _files, _joblist, _results
 from ._clock import simulated_sleep
 from ._inputs import Found, name_refusal, sha256_file, shown_source
 from ._manifest import InputStatus, Row
-from ._reconcile import Pending, decide
 from ._report import BatchReport, halt_cause, run_report
 from ._retry import Halt, backoff, ends_the_run, refused_for_good
 from ._runner_core import PAGE_SIZE, ProgressCallback
 from ._runner_inputs import InputAdding
+from ._runner_reconcile import MAX_RECONCILE_SETTLE as MAX_RECONCILE_SETTLE
+from ._runner_reconcile import RECONCILE_MARGIN as RECONCILE_MARGIN
+from ._runner_reconcile import Reconciling
+from ._runner_reconcile import settle_seconds as settle_seconds
 from ._state import Active, stage_of
 from ._submission import Action, after_submission
 
@@ -82,62 +83,10 @@ UPLOAD_REUSE = timedelta(hours=20)
 MAX_ATTEMPTS = 6
 #: Rounds of "reconcile lost submissions, submit the job-less ones again" within one run.
 MAX_ROUNDS = 3
-#: Seconds added to the client's read timeout to give an interrupted submission time to land.
-RECONCILE_MARGIN = 2.0
-#: The settle time when the client has no read timeout.
-MAX_RECONCILE_SETTLE = 300.0
 
 
-def settle_seconds(timeout: httpx.Timeout) -> float:
-    """How long after an interrupted submission began the job list can prove it created nothing.
-
-    The API may create the job at any moment until it answers, and the client waits for that
-    answer up to its read timeout: a request older than that plus a margin has landed or never
-    will. (A fixed 2 s was too short: a POST the API took 5 s to answer was proven absent and
-    billed twice.)
-    """
-    read = timeout.read if timeout.read is not None else MAX_RECONCILE_SETTLE
-    return min(read, MAX_RECONCILE_SETTLE) + RECONCILE_MARGIN
-
-
-class Engine(InputAdding):
+class Engine(Reconciling, InputAdding):
     """One batch run: its phases (the bases) driven in order, then the report."""
-
-    # --- phase 3: reconcile ------------------------------------------------------------------
-
-    async def reconcile(self) -> None:
-        """Settle every input left in ``submitting``: back to pending if proven job-less, else uncertain."""
-        rows = await self._store(self.manifest.rows, InputStatus.SUBMITTING)
-        if not rows:
-            return
-        # A request sent just before a crash may still be in the API's hands: let it land first.
-        newest = max(_epoch(row.submit_started_at) for row in rows)
-        settle = settle_seconds(self.ctx.settings.timeout)
-        if newest + settle > time.time():
-            logger.info(
-                "waiting up to %.0f s for an interrupted submission to land before reading the job list", settle
-            )
-        await self._sleep(max(0.0, min(newest + settle - time.time(), settle)))
-        anchors = {row.anchor or "" for row in rows}
-        max_pages = math.ceil(max(self.total, 1) / PAGE_SIZE) + 10
-        try:
-            listed, complete = await _joblist.read_past_anchors(self._list_reader("reconcile"), anchors, max_pages)
-        except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
-            if ends_the_run(error):
-                raise  # as a 401: the inputs stay submitting for the next run
-            # Nothing can be proven without the list: the inputs stay submitting, never resent.
-            for row in rows:
-                note = f"the job list could not be read to settle an interrupted submission ({error}); run again"
-                await self._store(self.manifest.note, row.id, note)
-            return
-        claimed = await self._store(self.manifest.claimed_jobs)
-        decisions = decide([Pending(row.id, row.anchor) for row in rows], listed, claimed, complete=complete)
-        await self._store(
-            self.manifest.resolve_uncertain, {key: (d.status, d.reason, d.candidate) for key, d in decisions.items()}
-        )
-        for input_id, decision in decisions.items():
-            logger.warning("input %d: %s", input_id, decision.reason)
-            self._stage(input_id, "failed" if decision.status == InputStatus.UNCERTAIN else "pending")
 
     # --- phase 4: the work ---------------------------------------------------------------------
 
@@ -657,7 +606,3 @@ class Engine(InputAdding):
     def _key_flow(self) -> _flows.Flow[_core.KeyStatus]:
         response = yield from _flows.call(self.ctx, _core.test_key_request())
         return _core.parse_key_status(response)
-
-
-def _epoch(iso: str | None) -> float:
-    return datetime.fromisoformat(iso).timestamp() if iso else 0.0
