@@ -24,8 +24,8 @@ submission's answer means for its input) and ``_report`` (the report).
 
 ``Engine`` joins the parts of the run, each in a module of its own: ``_runner_core`` (the run's
 state, its I/O under the limiter, its clock and progress), ``_runner_inputs`` (phase 1),
-``_runner_reconcile`` (phase 3) and ``_runner_fetch`` (the results); this module drives the phases
-and the rounds.
+``_runner_reconcile`` (phase 3), ``_runner_watch`` (the status sweeps and webhook deliveries) and
+``_runner_fetch`` (the results); this module drives the phases and the rounds.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from typing import Any
 import anyio
 
 from .. import _core, _flows
-from .._polling import WEBHOOK_POLL_FACTOR
 from .._validation import (
     CheckedAudio,
     check_audio,
@@ -55,20 +54,20 @@ from ..errors import (
     ServerError,
     ValidationError,
 )
-from ..results import IdentifyResult, Job, JobStatus, Result, is_terminal
-from . import _files, _joblist, _results
+from ..results import Job, Result
+from . import _files, _results
 from ._clock import simulated_sleep
 from ._inputs import Found, name_refusal, sha256_file, shown_source
 from ._manifest import InputStatus, Row
 from ._report import BatchReport, halt_cause, run_report
 from ._retry import Halt, backoff, ends_the_run, refused_for_good
-from ._runner_core import PAGE_SIZE, ProgressCallback
-from ._runner_fetch import Fetching
+from ._runner_core import ProgressCallback
 from ._runner_inputs import InputAdding
 from ._runner_reconcile import MAX_RECONCILE_SETTLE as MAX_RECONCILE_SETTLE
 from ._runner_reconcile import RECONCILE_MARGIN as RECONCILE_MARGIN
 from ._runner_reconcile import Reconciling
 from ._runner_reconcile import settle_seconds as settle_seconds
+from ._runner_watch import Watching
 from ._state import Active, stage_of
 from ._submission import Action, after_submission
 
@@ -86,7 +85,7 @@ MAX_ATTEMPTS = 6
 MAX_ROUNDS = 3
 
 
-class Engine(Fetching, Reconciling, InputAdding):
+class Engine(Watching, Reconciling, InputAdding):
     """One batch run: its phases (the bases) driven in order, then the report."""
 
     # --- phase 4: the work ---------------------------------------------------------------------
@@ -297,96 +296,6 @@ class Engine(Fetching, Reconciling, InputAdding):
                 finally:
                     self._submit_left -= 1
                     self._notify()
-
-    def _start_watching(self, job_id: str, input_id: int, status: str) -> None:
-        self.active[job_id] = Active(input_id, status)
-        self._stage(input_id, "running" if status == JobStatus.RUNNING else "submitted")
-        self._new_job.set()
-        if self.broker is not None and self._group is not None:
-            scope = anyio.CancelScope()
-            self._watchers[job_id] = scope
-            self._group.start_soon(self._watch, job_id, scope)
-
-    # Status: the job list, a page at a time, for every active job.
-
-    async def _poller(self) -> None:
-        pages = 1
-        factor = WEBHOOK_POLL_FACTOR if self.broker is not None else 1.0
-        while True:
-            while not self.active:
-                self._new_job = anyio.Event()
-                await self._new_job.wait()
-            budget_gap = pages / (self.tuning.status_share * self.limiter.per_second)
-            await self._sleep(max(self.tuning.poll_interval, budget_gap) * factor)
-            if not self.active:
-                continue
-            try:
-                pages = await self._sweep()
-            except (RateLimitError, ServerError, APIConnectionError, InvalidResponseError) as error:
-                if ends_the_run(error):
-                    raise  # a proxy's refusal of the tunnel does not heal by waiting: it ends the run, as a 401
-                # The client already retried; an outage of the job list only delays the next sweep.
-                logger.warning("reading the job list failed (%s); trying again at the next sweep", error)
-                pages = 1
-
-    async def _sweep(self) -> int:
-        """Read the job list until every active job was seen (or cannot be on later pages); return pages read."""
-        targets = dict(self.active)
-        seen, pages = await _joblist.read_targets(self._list_reader("status"), targets, PAGE_SIZE)
-        changes: dict[str, str] = {}
-        for job_id, active in targets.items():
-            if job_id not in self.active:
-                continue
-            summary = seen.get(job_id)
-            if summary is None:
-                active.misses += 1
-                if active.misses >= 2:
-                    active.misses = 0
-                    self._queue_fetch(job_id)
-                continue
-            active.misses = 0
-            active.created_at = summary.created_at
-            status = str(summary.status)
-            if status != active.status:
-                active.status = status
-                changes[job_id] = status
-                self._stage(active.input_id, "running" if status == JobStatus.RUNNING else "submitted")
-            if is_terminal(status):
-                self._queue_fetch(job_id)
-        await self._store(self.manifest.set_job_status, changes)
-        return pages
-
-    # Webhooks: a delivery finishes a job without a poll (and often without a fetch).
-
-    async def _watch(self, job_id: str, scope: anyio.CancelScope) -> None:
-        with scope:
-            while job_id in self.active:
-                event = await self.broker.wait_async(job_id, 3600.0)
-                if event is None or job_id not in self.active:
-                    continue
-                status = str(event.status)
-                if not is_terminal(status):
-                    continue
-                active = self.active[job_id]
-                if status == JobStatus.SUCCEEDED and not isinstance(event.result, IdentifyResult):
-                    self._queue_fetch(job_id)  # a status-only delivery: fetch the result
-                    return
-                if status != JobStatus.SUCCEEDED and not event.error:
-                    self._queue_fetch(job_id)  # a failure's delivery carries no output: fetch its reason
-                    return
-                self._watchers.pop(job_id, None)
-                self.active.pop(job_id, None)
-                self._fetch_left += 1  # counted as work in progress, so the run does not end under it
-                try:
-                    if isinstance(event.result, IdentifyResult):
-                        await self._write_result(job_id, active.input_id, event.result)
-                    else:
-                        reason = f"the job {status}: {event.error or 'no reason given'}"
-                        await self._end(job_id, active, InputStatus.FAILED, status, reason)
-                finally:
-                    self._fetch_left -= 1
-                    self._notify()
-                return
 
     # The round: everything at once, until nothing is left to do.
 
