@@ -1,6 +1,6 @@
 """What a submission's outcome means for its input (pure): the table of ``POST /v1/identify``'s answers.
 
-The engine (``_runner``) sends the request and performs the decision; this module only decides, so
+The engine (``_runner_submit``) sends the request and performs the decision; this module only decides, so
 every row of the table can be checked without a server. The rule behind it: an input goes back to
 ``pending`` only when the answer proves that no job was created; when a job may exist, it stays
 ``submitting`` for the reconciliation (``_reconcile``) to settle, and is never sent again unproven.
