@@ -28,6 +28,7 @@ from pyannoteai_identify import (
     Job,
     JobFailedError,
     NotFoundError,
+    RateLimit,
     WaitTimeoutError,
 )
 from pyannoteai_identify.testing import MOCK_API_KEY, MockAPI, check_response
@@ -326,6 +327,33 @@ def test_a_scripted_429_carries_the_rate_limit_headers_unless_overridden(pyannot
     overridden = httpx.get(f"{API}/v1/test", headers=AUTH)
     assert overridden.headers.get_list("X-RateLimit-Limit") == ["7"]
     assert overridden.headers["Retry-After"] == "1"
+
+
+def test_a_scripted_success_carries_the_rate_limit_headers_of_the_mock_s_own_successes(
+    pyannoteai_mock: MockAPI,
+) -> None:
+    """The API sends ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining`` on its answers (api-reference
+    §8; the contract declares them on every 2xx), as the mock's own successes do. A success scripted
+    with ``respond_with`` carried neither: ``client.rate_limit`` kept the previous answer's, and one
+    scripted with only ``X-RateLimit-Remaining: 0`` (to test code pacing itself) showed
+    ``limit=None``, which the API never sends. ``headers`` replace the defaults, as for a 429; the
+    storage's answer to the upload PUT is not the API's and gets none."""
+    ok = {"status": "OK", "message": "fine"}
+    own = httpx.get(f"{API}/v1/test", headers=AUTH)
+    pyannoteai_mock.respond_with("testKey", 200, ok)
+    pyannoteai_mock.respond_with("testKey", 200, ok, headers={"x-ratelimit-remaining": "0"})
+    scripted = httpx.get(f"{API}/v1/test", headers=AUTH)
+    assert scripted.json() == ok
+    for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining"):
+        assert scripted.headers.get_list(name) == own.headers.get_list(name), name
+    with pyannoteai_mock.client() as client:
+        client.test()
+        assert client.rate_limit == RateLimit(limit=int(own.headers["X-RateLimit-Limit"]), remaining=0, reset=None)
+    presigned = httpx.post(f"{API}/v1/media/input", json={"url": "media://probe.wav"}, headers=AUTH).json()["url"]
+    pyannoteai_mock.respond_with("upload", 200)
+    stored = httpx.put(presigned, content=b"RIFF")
+    assert stored.status_code == 200
+    assert "X-RateLimit-Remaining" not in stored.headers
 
 
 # --- 9. uploads ---------------------------------------------------------------------------------------
