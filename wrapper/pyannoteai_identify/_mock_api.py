@@ -343,7 +343,9 @@ class MockAPI(_VirtualClock):
         URL (an :data:`OperationId`; another is a ValueError listing them). Without *json*, a 400
         carries a ``ValidationErrorResponse`` and any other status an ``ApiError``; a 429 gets
         ``Retry-After: 1`` and the ``X-RateLimit-*`` headers of a refusal (limit, ``Remaining: 0``,
-        reset time) unless *headers* say otherwise.
+        reset time), and a success of an API operation (not ``upload``, the storage's) the
+        ``X-RateLimit-Limit`` and ``-Remaining`` of the mock's own successes, unless *headers* say
+        otherwise.
 
         *status_code* is a final HTTP status (200 to 599) and *times* a whole number ≥ 1, both
         checked here. Every answer scripted here must be used by the end of the

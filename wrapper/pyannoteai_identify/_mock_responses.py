@@ -14,19 +14,20 @@ import httpx
 
 from ._validation import DEFAULT_RATE_LIMIT
 
-__all__ = ["_RATE_LIMIT", "_api_error", "_bad_request", "_error", "_ok"]
+__all__ = ["_RATE_LIMIT", "_api_error", "_bad_request", "_error", "_ok", "_success_headers"]
 
 
 #: The ``X-RateLimit-Limit`` the mock reports (the contract's default; the mock never enforces it).
 _RATE_LIMIT = DEFAULT_RATE_LIMIT
 
 
+def _success_headers() -> dict[str, str]:
+    """The rate-limit headers of a success (api-reference §8): the limit, and one request of it used."""
+    return {"X-RateLimit-Limit": str(_RATE_LIMIT), "X-RateLimit-Remaining": str(_RATE_LIMIT - 1)}
+
+
 def _ok(status_code: int, body: Any) -> httpx.Response:
-    return httpx.Response(
-        status_code,
-        json=body,
-        headers={"X-RateLimit-Limit": str(_RATE_LIMIT), "X-RateLimit-Remaining": str(_RATE_LIMIT - 1)},
-    )
+    return httpx.Response(status_code, json=body, headers=_success_headers())
 
 
 def _api_error(message: str) -> dict[str, str]:

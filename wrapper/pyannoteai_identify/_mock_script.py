@@ -11,8 +11,8 @@ from typing import Any, TypeAlias
 
 import httpx
 
-from ._mock_responses import _RATE_LIMIT, _api_error
-from ._mock_routes import _check_operation_id
+from ._mock_responses import _RATE_LIMIT, _api_error, _success_headers
+from ._mock_routes import _UPLOAD, _check_operation_id
 from ._validation import ascii_int
 
 __all__: list[str] = []
@@ -42,8 +42,19 @@ def _scripted(
             if status_code == 400
             else _api_error(httpx.codes.get_reason_phrase(status_code) or "Error")
         )
-    canned = (status_code, json, dict(headers or {}))
+    canned = (status_code, json, _headers_of(operation_id, status_code, headers))
     return [canned] * times
+
+
+def _headers_of(operation_id: str, status_code: int, headers: Mapping[str, str] | None) -> dict[str, str]:
+    """The headers of a scripted answer: for a success of an API operation, the rate-limit headers
+    the mock's own successes carry (as the API's do), which *headers* replace; otherwise *headers*
+    (a 429's are computed when it is answered). The storage's answer to ``upload`` is not the API's."""
+    if operation_id == _UPLOAD or not 200 <= status_code < 300:
+        return dict(headers or {})
+    merged = httpx.Headers(_success_headers())
+    merged.update(headers or {})
+    return dict(merged)
 
 
 def _canned_response(canned: _Canned, now: float) -> httpx.Response:
