@@ -55,3 +55,26 @@ def test_an_app_info_that_is_not_product_tokens_is_refused_before_anything_is_ma
     with pytest.raises(ConfigurationError, match="app_info") as raised:
         cls(API_KEY, app_info=app_info)
     assert API_KEY not in str(raised.value)
+
+
+@pytest.mark.parametrize("cls", [Client, AsyncClient])
+@pytest.mark.parametrize(
+    "app_info",
+    [
+        f"acme/2.1 (key {API_KEY})",  # refused as no product tokens: its message quoted the key
+        API_KEY,  # product tokens: it went out in every User-Agent, which servers and proxies log
+        f"acme/{API_KEY}",
+    ],
+    ids=["in-a-comment", "the-key-alone", "as-a-version"],
+)
+def test_an_app_info_holding_the_api_key_is_refused_without_showing_it(
+    cls: type[Client] | type[AsyncClient], app_info: str
+) -> None:
+    """The key is sent in ``Authorization`` only: an app_info holding it (a variable mixed up, a
+    key pasted as the app's name) is a ``ConfigurationError`` naming app_info, whose message never
+    shows the key ("each message says which, never the key"), rather than a User-Agent carrying it
+    to every log on the way."""
+    with pytest.raises(ConfigurationError, match="app_info") as raised:
+        cls(API_KEY, app_info=app_info)
+    assert API_KEY not in str(raised.value)
+    assert "FAKE-KEY" not in str(raised.value)
