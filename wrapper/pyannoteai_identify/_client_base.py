@@ -166,7 +166,7 @@ class _BaseClient:
         app_info: str | None = None,
     ) -> None:
         self._settings = Settings.resolve(api_key, base_url, timeout, max_retries)
-        app_info = check_app_info(app_info)
+        app_info = check_app_info(app_info, self._settings.api_key)
         self._ctx = _flows.Context(
             settings=self._settings,
             retry=_chosen_retry(max_retries, retry_policy, RetryPolicy(max_retries=DEFAULT_MAX_RETRIES)),

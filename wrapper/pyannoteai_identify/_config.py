@@ -227,10 +227,16 @@ _TOKEN = r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+"
 _PRODUCTS = re.compile(rf"{_TOKEN}(?:/{_TOKEN})?(?: {_TOKEN}(?:/{_TOKEN})?)*")
 
 
-def check_app_info(app_info: object) -> str | None:
-    """*app_info* (None: none), or ``ConfigurationError`` when it is not product tokens a User-Agent takes."""
+def check_app_info(app_info: object, api_key: str) -> str | None:
+    """*app_info* (None: none), or ``ConfigurationError`` when it is not product tokens a User-Agent
+    takes, or holds *api_key* (said without showing it: the User-Agent goes to every log on the way)."""
     if app_info is None:
         return None
+    if _holds(app_info, api_key):
+        raise ConfigurationError(
+            "app_info holds the API key: name your application there (such as 'acme-dubbing/2.1'), never "
+            "the key, which would be sent in every User-Agent; the key is sent in Authorization only"
+        )
     if not isinstance(app_info, str) or len(app_info) > MAX_APP_INFO or not _PRODUCTS.fullmatch(app_info):
         raise ConfigurationError(
             f"app_info={_short_repr(app_info)}: must be a str of product tokens as a User-Agent takes them "
@@ -238,3 +244,13 @@ def check_app_info(app_info: object) -> str | None:
             f"{MAX_APP_INFO} characters at most, such as 'acme-dubbing/2.1'"
         )
     return app_info
+
+
+def _holds(value: object, api_key: str) -> bool:
+    """Whether *value*, or its repr (which a message would show), has *api_key* in it."""
+    if isinstance(value, str) and api_key in value:
+        return True
+    try:
+        return api_key in repr(value)
+    except ValueError:  # as _short_repr: a value whose repr fails is not shown
+        return False

@@ -80,8 +80,8 @@ class Client(_BaseClient):
         app_info: your application, named in the User-Agent of every API request after the SDK's
             own tokens, as stripe-python's ``set_app_info``: product tokens such as
             ``"acme-dubbing/2.1"`` (``name`` or ``name/version``, separated by single spaces, 200
-            characters at most), so the API's support can tell your integration's requests apart.
-            Kept by the clients ``with_options`` makes.
+            characters at most), so the API's support can tell your integration's requests apart;
+            never the API key (refused). Kept by the clients ``with_options`` makes.
 
     Raises:
         ConfigurationError: no API key, a key that cannot be sent in a header, or a base URL,
