@@ -57,6 +57,17 @@ async def test_a_header_that_is_not_a_number_in_ascii_digits_is_none(api: Api, r
     assert api.client.rate_limit == RateLimit(limit=None, remaining=None, reset=25.0)
 
 
+async def test_a_header_too_long_to_read_is_none_and_the_call_still_succeeds(api: Api, router: respx.Router) -> None:
+    """``int()`` refuses more than 4,300 digits (a ``ValueError``): a success whose rate-limit header
+    was that long (a broken gateway's) made the call raise a bare ValueError once ``rate_limit``
+    read it, where it returned before. Such a header is None, as the SDK's other header numbers are."""
+    headers = {"X-RateLimit-Limit": "1" + "0" * 5000, "X-RateLimit-Remaining": "9" * 5000}
+    router.get(JOB_ROUTE).mock(return_value=job_response("running", **headers))
+    job = await api.get_job(JOB_ID)
+    assert job.status == "running"
+    assert api.client.rate_limit == RateLimit(limit=None, remaining=None, reset=None)
+
+
 async def test_a_client_made_by_with_options_shares_what_its_original_sees(api: Api, router: respx.Router) -> None:
     """The budget is the key's: an answer to a call on a derived client shows on the original, and back."""
     router.get(JOB_ROUTE).mock(
