@@ -3,6 +3,7 @@ the latest answer that carried them for ``client.rate_limit``."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
 @dataclass(frozen=True, slots=True)
 class RateLimit:
     """The API's rate-limit headers of an answer (api-reference §8); a field is None when the header
-    was missing or not a number in ASCII digits.
+    was missing, not a number in ASCII digits, or more digits than ``int()`` reads.
 
     Attributes:
         limit: ``X-RateLimit-Limit``, the requests allowed per minute.
@@ -43,13 +44,25 @@ def read_rate_limit(headers: Mapping[str, str]) -> RateLimit | None:
     remaining = headers.get("x-ratelimit-remaining")
     if remaining is None:
         return None
-    whole_limit, whole_remaining = _number(headers.get("x-ratelimit-limit"), _WHOLE), _number(remaining, _WHOLE)
     reset = _number(headers.get("x-ratelimit-reset"), _SECONDS)
+    seconds = None if reset is None else float(reset)
     return RateLimit(
-        limit=None if whole_limit is None else int(whole_limit),
-        remaining=None if whole_remaining is None else int(whole_remaining),
-        reset=None if reset is None else float(reset),
+        limit=_whole(headers.get("x-ratelimit-limit")),
+        remaining=_whole(remaining),
+        reset=seconds if seconds is not None and math.isfinite(seconds) else None,
     )
+
+
+def _whole(value: str | None) -> int | None:
+    """*value* as a whole number, or None; None too for more digits than ``int()`` reads
+    (``sys.get_int_max_str_digits()``, 4,300 by default): its ``ValueError`` would fail the call."""
+    text = _number(value, _WHOLE)
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 class RateLimitSeen:
