@@ -245,6 +245,21 @@ class Api:
             return items, error
         return items, None
 
+    async def job_pages_until_error(self, *args: Any, **kwargs: Any) -> tuple[list[Any], Exception | None]:
+        """The pages ``job_pages()`` yields before it ends or raises, and what it raised."""
+        iterator = self.client.job_pages(*args, **kwargs)
+        pages: list[Any] = []
+        try:
+            if isinstance(iterator, AsyncIterator):
+                async for page in iterator:
+                    pages.append(page)
+            else:
+                for page in iterator:
+                    pages.append(page)
+        except Exception as error:
+            return pages, error
+        return pages, None
+
     async def close(self) -> None:
         if isinstance(self.client, AsyncClient):
             await self.client.aclose()

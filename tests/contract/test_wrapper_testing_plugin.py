@@ -35,6 +35,7 @@ from pyannoteai_identify import (
     NotFoundError,
     PaymentRequiredError,
     RateLimitError,
+    ServerError,
     VoiceprintResult,
     WaitTimeoutError,
     _schema,
@@ -666,6 +667,43 @@ def test_add_job_and_paging_list_jobs_newest_first(pyannoteai_mock: MockAPI) -> 
     assert str(seeded.status) == "succeeded"
     assert len(pyannoteai_mock.calls("getJobsByTeamV2")) == 3 + 2
     _conforms(pyannoteai_mock)
+
+
+def test_a_listing_that_fails_half_way_resumes_from_the_cursor_of_the_last_page_read(pyannoteai_mock: MockAPI) -> None:
+    """The mock honours a cursor given back: job_pages() fails after the retries on its second page,
+    and job_pages(cursor=...) from the first page's next_cursor lists every other job exactly once;
+    a well-formed UUID the mock never issued is a 400 on cursor. (No _conforms: the scripted 503 is
+    a status the contract does not declare.)"""
+    ids = [pyannoteai_mock.add_job("diarization", "succeeded") for _ in range(7)]
+    with pyannoteai_mock.client() as client:
+        pages = client.job_pages(page_size=3)
+        first = next(pages)
+        pyannoteai_mock.respond_with("getJobsByTeamV2", 503, times=4)  # the first try and its 3 retries
+        with pytest.raises(ServerError) as caught:
+            next(pages)
+        assert caught.value.status_code == 503
+        rest = list(client.job_pages(page_size=3, cursor=first.next_cursor))
+        resumed = [item.id for item in client.jobs(page_size=2, cursor=first.next_cursor)]
+        with pytest.raises(BadRequestError) as caught:
+            client.job_page(cursor="a1b2c3d4-e5f6-7890-abcd-ef1234567890")
+    listed = [item.id for page in [first, *rest] for item in page.items]
+    assert listed == ids[::-1]
+    assert resumed == ids[::-1][3:]
+    assert [len(page.items) for page in rest] == [3, 1] and rest[-1].next_cursor is None
+    assert caught.value.status_code == 400 and "cursor" in str(caught.value)
+
+
+@pytest.mark.anyio
+async def test_the_async_client_resumes_a_listing_from_a_cursor_too(pyannoteai_mock: MockAPI) -> None:
+    """AsyncClient.job_pages()/job_page()/jobs() with cursor=, against the mock, as the sync test does."""
+    ids = [pyannoteai_mock.add_job("diarization", "succeeded") for _ in range(5)]
+    async with pyannoteai_mock.async_client() as client:
+        first = await client.job_page(page_size=2)
+        pyannoteai_mock.respond_with("getJobsByTeamV2", 503, times=4)
+        with pytest.raises(ServerError):
+            [item async for item in client.jobs(page_size=2, cursor=first.next_cursor)]
+        rest = [page async for page in client.job_pages(page_size=2, cursor=first.next_cursor)]
+    assert [item.id for page in [first, *rest] for item in page.items] == ids[::-1]
 
 
 def test_requests_to_other_hosts_fail_instead_of_reaching_the_network(pyannoteai_mock: MockAPI) -> None:

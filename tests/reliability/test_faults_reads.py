@@ -9,7 +9,7 @@ a proxy's HTML error page, status values outside the enum, unknown fields, and a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -446,6 +446,24 @@ async def test_listing_jobs_recovers_from_5xx_and_dropped_pages(api: Api, sandbo
     sandbox.faults.next(1, "drop", operation="getJobsByTeamV2")
     listed = await api.jobs(page_size=2)
     assert sorted(item.id for item in listed) == sorted(ids)
+
+
+async def test_a_listing_that_fails_half_way_resumes_from_its_last_page_and_lists_every_job_once(
+    api: Api, sandbox: Sandbox
+) -> None:
+    """The sandbox fails the second page past the retries; the next_cursor of the page read before
+    resumes the listing there (job_pages(cursor=...)): every job once, newest first, none skipped."""
+    ids = [await submit(api) for _ in range(5)]
+    pages = api.client.job_pages(page_size=2)
+    read = []
+    with pytest.raises(ServerError):
+        for _ in range(5):  # bounded: three pages, the second fails
+            read.append(await anext(pages) if isinstance(pages, AsyncIterator) else next(pages))
+            sandbox.faults.next(4, "5xx", operation="getJobsByTeamV2")  # the first try and its 3 retries
+    assert len(read) == 1 and sandbox.faults.pending == 0
+    resumed = api.client.job_pages(page_size=2, cursor=read[-1].next_cursor)
+    rest = [page async for page in resumed] if isinstance(resumed, AsyncIterator) else list(resumed)
+    assert [item.id for page in [*read, *rest] for item in page.items] == ids[::-1]
 
 
 # --- everything at once --------------------------------------------------------------------------

@@ -19,7 +19,9 @@ from pyannoteai_identify import (
     IdentifyResult,
     Job,
     JobKind,
+    JobPage,
     JobStatus,
+    JobSummary,
     RateLimit,
     UploadProgressCallback,
     VoiceprintResult,
@@ -182,6 +184,20 @@ def a_jobs_status_filter_is_one_of_the_documented_statuses(client: Client, async
     client.jobs("runing")  # type: ignore[arg-type]
     async_client.jobs("canceled")
     async_client.jobs("cancelled")  # type: ignore[arg-type]
+
+
+async def a_listing_resumes_from_a_page_s_cursor(client: Client, async_client: AsyncClient) -> None:
+    """``job_page()``/``job_pages()`` give ``JobPage``s whose ``next_cursor`` ``jobs(cursor=...)`` takes."""
+    page = client.job_page("running", page_size=10)
+    assert_type(page, JobPage)
+    assert_type(page.items, tuple[JobSummary, ...])
+    for later in client.job_pages(cursor=page.next_cursor):
+        assert_type(later.next_cursor, str | None)
+    assert_type(await async_client.job_page(cursor=page.next_cursor), JobPage)
+    async for other in async_client.job_pages(cursor=page.next_cursor):
+        assert_type(other, JobPage)
+    client.jobs(cursor=page.next_cursor)
+    client.jobs(cursor=3)  # type: ignore[arg-type]
 
 
 def a_mock_job_s_outcome_is_a_status_as_the_mock_s_is(mock: MockAPI) -> None:
