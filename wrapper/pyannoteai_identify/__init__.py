@@ -16,7 +16,7 @@ import logging as _logging
 
 from . import errors, webhooks
 from ._client import AsyncClient, Client
-from ._core import JobSummary, KeyStatus
+from ._core import JobPage, JobSummary, KeyStatus
 from ._polling import PollSchedule
 from ._rate_limit_info import RateLimit
 from ._retry import RetryPolicy
@@ -86,6 +86,7 @@ __all__ = [
     "JobExpiredError",
     "JobFailedError",
     "JobKind",
+    "JobPage",
     "JobStatus",
     "JobSummary",
     "KeyStatus",

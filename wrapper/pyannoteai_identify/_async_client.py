@@ -26,7 +26,7 @@ from ._client_base import (
 )
 from ._lazy_module import lazy_module
 from ._loop_end import close_when_the_loop_ends
-from ._pagers import _AsyncJobs
+from ._pagers import _AsyncJobPages, _AsyncJobs
 from ._polling import PollSchedule
 from ._retry import RetryPolicy
 from ._sync_client import Client
@@ -389,9 +389,32 @@ class AsyncClient(_BaseClient):
         *,
         page_size: int = PAGE_SIZE_MAX,
         max_items: int | None = None,
+        cursor: str | None = None,
     ) -> AsyncIterator[_core.JobSummary]:
-        self._check_list_args(status, page_size, max_items)
-        return _AsyncJobs(self, status, page_size, max_items)
+        self._check_list_args(status, page_size, max_items, cursor)
+        return _AsyncJobs(self, status, page_size, max_items, cursor)
+
+    @_doc_from(Client.job_page)
+    async def job_page(
+        self,
+        status: JobStatus | StatusFilter | None = None,
+        *,
+        page_size: int = PAGE_SIZE_MAX,
+        cursor: str | None = None,
+    ) -> _core.JobPage:
+        self._check_list_args(status, page_size, None, cursor)
+        return await self._run(self._job_page_flow(status, page_size, cursor))
+
+    @_doc_from(Client.job_pages, note="An async iterator: ``async for page in client.job_pages(): ...``.")
+    def job_pages(
+        self,
+        status: JobStatus | StatusFilter | None = None,
+        *,
+        page_size: int = PAGE_SIZE_MAX,
+        cursor: str | None = None,
+    ) -> AsyncIterator[_core.JobPage]:
+        self._check_list_args(status, page_size, None, cursor)
+        return _AsyncJobPages(self, status, page_size, cursor)
 
     async def identify_batch(
         self,

@@ -52,6 +52,7 @@ from ._validation import (
     check_audio,
     check_bool,
     check_callback,
+    check_cursor,
     check_job_id,
     check_job_kind,
     check_matching,
@@ -634,13 +635,16 @@ class _BaseClient:
         return flow()
 
     @staticmethod
-    def _check_list_args(status: JobStatus | str | None, page_size: int, max_items: int | None) -> None:
+    def _check_list_args(
+        status: JobStatus | str | None, page_size: int, max_items: int | None, cursor: object = None
+    ) -> None:
         if status is not None and (not isinstance(status, str) or str(status) not in STATUS_FILTER_VALUES):
             raise ValidationError("status", status, f"must be one of {sorted(STATUS_FILTER_VALUES)} or None")
         if type(page_size) is not int or not PAGE_SIZE_MIN <= page_size <= PAGE_SIZE_MAX:
             raise ValidationError("page_size", page_size, f"must be an integer from {PAGE_SIZE_MIN} to {PAGE_SIZE_MAX}")
         if max_items is not None and (type(max_items) is not int or max_items < 0):
             raise ValidationError("max_items", max_items, "must be a whole number ≥ 0, or None for all")
+        check_cursor(cursor)
 
     def _page_flow(
         self, status: JobStatus | StatusFilter | None, page_size: int, cursor: str | None
@@ -648,6 +652,12 @@ class _BaseClient:
         return _flows.list_page(
             self._ctx, limit=page_size, cursor=cursor, status=None if status is None else str(status)
         )
+
+    def _job_page_flow(
+        self, status: JobStatus | StatusFilter | None, page_size: int, cursor: str | None
+    ) -> _flows.Flow[_core.JobPage]:
+        items, next_cursor = yield from self._page_flow(status, page_size, cursor)
+        return _core.JobPage(tuple(items), next_cursor or None)  # an empty nextCursor ends the list too
 
     def _test_flow(self) -> _flows.Flow[_core.KeyStatus]:
         response = yield from _flows.call(self._ctx, _core.test_key_request())

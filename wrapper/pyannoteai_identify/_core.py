@@ -55,6 +55,21 @@ class JobSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class JobPage:
+    """One page of the job list (one ``GET /v2/jobs``), from ``job_page()`` or ``job_pages()``.
+
+    Attributes:
+        items: the page's jobs, newest first (none on an empty page, which may still point on).
+        next_cursor: the ``cursor`` of the page after this one, or None on the last page. It resumes
+            the listing right after this page's last job: keep it once the page's jobs are handled,
+            and pass it back as ``cursor=`` after an error, in another process or on a later request.
+    """
+
+    items: tuple[JobSummary, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class KeyStatus:
     """The answer of ``GET /v1/test``: the API's status and message, as free text."""
 

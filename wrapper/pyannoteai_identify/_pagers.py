@@ -1,5 +1,6 @@
-"""The job list's pagers: the cursor bookkeeping both clients' ``jobs()`` share, and the async
-iterator ``AsyncClient.jobs()`` returns (``Client.jobs()`` is a generator of its own)."""
+"""The job list's pagers: the cursor bookkeeping both clients' ``jobs()`` and ``job_pages()`` share,
+and the async iterators ``AsyncClient.jobs()`` and ``AsyncClient.job_pages()`` return (``Client``'s
+are generators of its own)."""
 
 from __future__ import annotations
 
@@ -23,10 +24,11 @@ MAX_EMPTY_PAGES = 3
 
 
 class _Pages:
-    """What the job list has shown so far: the cursors followed and the empty pages in a row."""
+    """What the job list has shown so far: the cursors followed (the one it started from too) and the
+    empty pages in a row."""
 
-    def __init__(self) -> None:
-        self.seen: set[str] = set()
+    def __init__(self, start: str | None = None) -> None:
+        self.seen: set[str] = set() if start is None else {start}
         self.empty = 0
 
     def next_cursor(self, items: int, cursor: str | None) -> str | None:
@@ -57,14 +59,19 @@ class _AsyncJobs:
     """
 
     def __init__(
-        self, client: AsyncClient, status: JobStatus | StatusFilter | None, page_size: int, max_items: int | None
+        self,
+        client: AsyncClient,
+        status: JobStatus | StatusFilter | None,
+        page_size: int,
+        max_items: int | None,
+        cursor: str | None,
     ) -> None:
         self._client = client
         self._status = status
         self._page_size = page_size
         self._max_items = max_items
-        self._cursor: str | None = None
-        self._pages = _Pages()
+        self._cursor = cursor
+        self._pages = _Pages(cursor)
         self._count = 0
         self._items: collections.deque[_core.JobSummary] = collections.deque()
         # The page whose items are being handed out: its size and nextCursor, followed once they are.
@@ -113,4 +120,58 @@ class _AsyncJobs:
         """Stop: no more pages are asked for."""
         self._finished = True
         self._items.clear()
+        self._page = None
+
+
+class _AsyncJobPages:
+    """What ``AsyncClient.job_pages()`` returns: the pages, one request each, as ``Client.job_pages()``
+    yields them (an iterator object for the reasons ``_AsyncJobs`` gives)."""
+
+    def __init__(
+        self, client: AsyncClient, status: JobStatus | StatusFilter | None, page_size: int, cursor: str | None
+    ) -> None:
+        self._client = client
+        self._status = status
+        self._page_size = page_size
+        self._cursor = cursor
+        self._pages = _Pages(cursor)
+        # The page handed out last: its size and nextCursor, followed when the next page is asked for.
+        self._page: tuple[int, str | None] | None = None
+        self._finished = False
+        self._running = False
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> _core.JobPage:
+        if self._running:  # as an async generator stepped by two tasks at once
+            raise RuntimeError("anext(): this job_pages() iterator is already running (another task is stepping it)")
+        self._running = True
+        try:
+            return await self._step()
+        finally:
+            self._running = False
+
+    async def _step(self) -> _core.JobPage:
+        try:
+            if self._page is not None:
+                size, next_cursor = self._page
+                self._page = None
+                self._cursor = self._pages.next_cursor(size, next_cursor)
+                self._finished = self._finished or self._cursor is None
+            if self._finished:
+                raise StopAsyncIteration
+            client = self._client
+            page = await client._run(client._job_page_flow(self._status, self._page_size, self._cursor))
+            if self._finished:  # closed by aclose() while the page was on its way
+                raise StopAsyncIteration
+        except BaseException:
+            self._finished = True  # as a generator that raised: nothing more comes
+            raise
+        self._page = (len(page.items), page.next_cursor)
+        return page
+
+    async def aclose(self) -> None:
+        """Stop: no more pages are asked for."""
+        self._finished = True
         self._page = None

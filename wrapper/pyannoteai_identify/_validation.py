@@ -35,6 +35,7 @@ __all__ = [
     "check_audio",
     "check_bool",
     "check_callback",
+    "check_cursor",
     "check_job_id",
     "check_media_url",
     "check_model",
@@ -77,6 +78,9 @@ DEFAULT_RATE_LIMIT: int = _SPEC.get("components", "headers", "X-RateLimit-Limit"
 PAGE_SIZE_DEFAULT: int = _SPEC.query_parameter("getJobsByTeamV2", "limit", "default")
 #: The statuses ``GET /v2/jobs`` filters by (a status the API gains is accepted once the contract has it).
 STATUS_FILTER_VALUES: tuple[str, ...] = tuple(_SPEC.query_parameter("getJobsByTeamV2", "status", "enum"))
+# ``GET /v2/jobs``'s ``cursor`` (string, format uuid) in RFC 4122's text form, hex digits of either
+# case: what JSON Schema's format uuid accepts, and the form of every nextCursor the API issues.
+_UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: The same statuses as a type, for ``jobs(status=...)`` (written out: tests/contract checks it
 #: against the contract's enum, so a status the contract gains is added here too).
 StatusFilter: TypeAlias = Literal["pending", "created", "running", "succeeded", "failed", "canceled"]
@@ -386,6 +390,25 @@ def check_webhook(value: object) -> str | None:
 #: Job ids are UUIDs (36 characters); a far longer "id" is a mistake, and past about 65,000
 #: characters it no longer fits in a URL (httpx raised InvalidURL).
 MAX_JOB_ID_LENGTH = 1024
+
+
+def check_cursor(value: object) -> str | None:
+    """A job list's ``cursor`` (the ``nextCursor`` of a page read before), or None for the newest job.
+
+    Raises:
+        ValidationError: on ``cursor``, for anything but a UUID string (the contract's format), so a
+            mistyped cursor fails at the call rather than as the API's 400 on the first page.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or _UUID_TEXT.fullmatch(value) is None:
+        raise ValidationError(
+            "cursor",
+            value,
+            "must be the next_cursor of a page read before (a UUID such as "
+            "'a1b2c3d4-e5f6-7890-abcd-ef1234567890'), or None to start at the newest job",
+        )
+    return value
 
 
 def check_job_id(value: object) -> str:
