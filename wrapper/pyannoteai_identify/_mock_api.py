@@ -7,7 +7,9 @@ the clients it serves wait on.
 Here are its state, its public methods and the routing of each request to an operation; the parts
 with one job each are beside it: the job record, statuses and outputs (``_mock_jobs``), the key and
 body checks (``_mock_gate``), the listing (``_mock_listing``), the scripted answers (``_mock_script``),
-the webhook deliveries (``_mock_delivery``) and the virtual clock (``_mock_clock``).
+the webhook deliveries (``_mock_delivery``), the virtual clock (``_mock_clock``) and the clients
+on it that ``client()`` and ``async_client()`` build (``_mock_clients``, a base class of ``MockAPI``
+as the clock's is).
 """
 
 from __future__ import annotations
@@ -18,13 +20,11 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from . import _fork
-from ._client import AsyncClient, Client
-from ._client_options import AsyncClientOptions, ClientOptions
 from ._config import DEFAULT_BASE_URL, bearer_token, is_loopback
 from ._json import loads_stdlib
 from ._lazy_module import lazy_module
@@ -36,7 +36,7 @@ from ._mock_builders import (
     make_job,
 )
 from ._mock_check import _cut
-from ._mock_clock import _VirtualClock
+from ._mock_clients import _MockClients
 from ._mock_delivery import _delivery_of
 from ._mock_gate import _read_body, _unauthorized
 from ._mock_jobs import _STATUSES, Status, _BodyFactory, _Job, _job_output
@@ -78,7 +78,7 @@ class _NoRouterError(RuntimeError, AttributeError):
 
 
 @dataclass(eq=False)
-class MockAPI(_VirtualClock):
+class MockAPI(_MockClients):
     """A stand-in for the pyannoteAI API that answers every operation of openapi.yaml.
 
     ``handle(request)`` is a pure ``httpx.Request`` → ``httpx.Response`` function; the
@@ -214,40 +214,6 @@ class MockAPI(_VirtualClock):
     def _after_fork_in_child(self) -> None:
         """In a forked child: a new lock (a request of another thread may have held it at the fork)."""
         object.__setattr__(self, "_lock", threading.RLock())
-
-    # clients
-
-    def client(self, **kwargs: Unpack[ClientOptions]) -> Client:
-        """A ``Client`` for this mock whose waits take no real time (keyword arguments go to ``Client``,
-        typed as its own: :class:`ClientOptions`).
-
-        It reads the mock's dates (a ``Retry-After`` HTTP date, ``X-RateLimit-Reset``) against the
-        mock's wall time, which :meth:`advance` moves, as the mock writes them.
-
-        ``api_key`` may be given too: the mock answers 401 to any key but its own.
-        """
-        options: ClientOptions = {
-            "api_key": self.api_key,
-            "base_url": self.base_url,
-            "sleep": self._sleep,
-            "clock": self._clock,
-            "wall": self._wall_clock,
-        }
-        options.update(kwargs)
-        return Client(**options)
-
-    def async_client(self, **kwargs: Unpack[AsyncClientOptions]) -> AsyncClient:
-        """An ``AsyncClient`` for this mock whose waits take no real time (keyword arguments go to
-        ``AsyncClient``, typed as its own: :class:`AsyncClientOptions`)."""
-        options: AsyncClientOptions = {
-            "api_key": self.api_key,
-            "base_url": self.base_url,
-            "sleep": self._async_sleep,
-            "clock": self._clock,
-            "wall": self._wall_clock,
-        }
-        options.update(kwargs)
-        return AsyncClient(**options)
 
     # scripting
 
