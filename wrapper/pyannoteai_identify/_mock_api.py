@@ -7,7 +7,8 @@ the clients it serves wait on.
 Here are its state, its public methods and the routing of each request to an operation; the parts
 with one job each are beside it: the job record, statuses and outputs (``_mock_jobs``), the key and
 body checks (``_mock_gate``), the listing (``_mock_listing``), the scripted answers (``_mock_script``),
-the webhook deliveries (``_mock_delivery``), the virtual clock (``_mock_clock``) and the clients
+the presigned URLs, uploads and the jobs a submission creates (``_mock_submit``), the webhook
+deliveries (``_mock_delivery``), the virtual clock (``_mock_clock``) and the clients
 on it that ``client()`` and ``async_client()`` build (``_mock_clients``, a base class of ``MockAPI``
 as the clock's is).
 """
@@ -17,15 +18,15 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from . import _fork
-from ._config import DEFAULT_BASE_URL, bearer_token, is_loopback
+from ._config import DEFAULT_BASE_URL, bearer_token
 from ._json import loads_stdlib
 from ._lazy_module import lazy_module
 from ._mock_builders import (
@@ -45,6 +46,7 @@ from ._mock_requests import _REPR_BODY, RecordedRequest, _RecordedHeaders
 from ._mock_responses import _error, _ok
 from ._mock_routes import _UPLOAD, OperationId, _check_operation_id, _exact_route, _Route
 from ._mock_script import _Canned, _canned_response, _scripted, _unused_error
+from ._mock_submit import _presign, _put_upload, _submitted_job, _usable_storage_url
 from ._numbers import real
 from .results import JobStatus
 
@@ -58,18 +60,6 @@ __all__ = ["MOCK_API_KEY", "MockAPI", "Status"]
 #: The API key the mock expects and exports as ``PYANNOTEAI_API_KEY``; it is not a real key.
 MOCK_API_KEY = "pyannoteai-mock-key"
 _STORAGE_URL = "https://storage.mock.pyannote.ai"
-
-
-def _usable_storage_url(url: str) -> bool:
-    """Whether the client accepts *url* as a presigned upload URL's base, and the mock's routes
-    (which match the URL httpx sends) match it."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError):
-        return False
-    if str(parsed) != url or parsed.fragment:
-        return False
-    return url.startswith("https://") or (url.startswith("http://") and is_loopback(parsed.host))
 
 
 class _NoRouterError(RuntimeError, AttributeError):
@@ -429,9 +419,8 @@ class MockAPI(_MockClients):
         if operation_id == "testKey":
             return _ok(200, {"status": "OK", "message": "Test connection successful"})
         if operation_id == "getMediaUploadUrl":
-            presigned = f"{self.storage_url}/upload/{uuid.uuid4().hex}?signature=mock"
-            self._presigned[presigned] = (body["url"], self._now + self.retention_seconds)
-            return _ok(201, {"url": presigned})
+            expires = self._now + self.retention_seconds
+            return _ok(201, {"url": _presign(self.storage_url, self._presigned, body["url"], expires)})
         if operation_id in ("identify", "voiceprint"):
             return self._create(operation_id, body)
         if operation_id == "getJobById":
@@ -441,38 +430,28 @@ class MockAPI(_MockClients):
         return _error(404, f"the mock does not implement {operation_id}")  # pragma: no cover - every path is
 
     def _upload(self, request: httpx.Request, content: bytes) -> httpx.Response:
-        """A PUT to a presigned URL: stored (again, like storage, until the URL expires)."""
-        if "authorization" in request.headers:
-            return httpx.Response(400, text="presigned URLs take no Authorization header")
-        canned = self._canned(_UPLOAD)
-        if canned is not None:
-            return canned
-        key, expires = self._presigned[str(request.url)]
-        if self._now >= expires:
-            return httpx.Response(403, json={"message": "Expired upload URL: ask POST /v1/media/input for a new one"})
-        self.uploads[key] = content
-        self._uploaded_at[key] = self._now
-        return httpx.Response(200)
+        """A PUT to a presigned URL (see ``_mock_submit``)."""
+        return _put_upload(
+            request,
+            content,
+            presigned=self._presigned,
+            uploads=self.uploads,
+            uploaded_at=self._uploaded_at,
+            now=self._now,
+            canned=partial(self._canned, _UPLOAD),
+        )
 
     def _create(self, operation_id: str, body: Mapping[str, Any]) -> httpx.Response:
-        kind: Kind = "identify" if operation_id == "identify" else "voiceprint"
-        url = str(body["url"])
-        # The API cannot load media never uploaded, or uploaded more than retention_seconds ago (removed
-        # within 48 h upstream; the sandbox keeps it retention_seconds). An entry set by hand counts as fresh.
-        uploaded = self._uploaded_at.get(url, self._now)
-        unreadable = url.startswith("media://") and (url not in self.uploads or self._expired(uploaded))
-        stamp = self._stamp()
-        job = _Job(
-            kind=kind,
-            job_id=str(uuid.uuid4()),
-            seq=0,
-            created_at=stamp,
-            updated_at=stamp,
-            request=body,
-            pending_polls=max(0, self.pending_polls),
-            outcome="failed" if unreadable else self.outcome,
-            output=None,
-            error=_FAILURE if unreadable else None,
+        job = _submitted_job(
+            operation_id,
+            body,
+            uploads=self.uploads,
+            uploaded_at=self._uploaded_at,
+            now=self._now,
+            retention_seconds=self.retention_seconds,
+            stamp=self._stamp(),
+            pending_polls=self.pending_polls,
+            outcome=self.outcome,
         )
         self._add(job)
         return _ok(200, {"jobId": job.job_id, "status": job.status})
