@@ -278,6 +278,7 @@ def test_the_type_hints_of_the_public_modules_resolve_at_runtime() -> None:
 #: The module globals bound to a lazy stand-in (``_lazy_module``) for ``typing.get_type_hints``.
 LAZY_STAND_INS = (
     ("pyannoteai_identify._receiver_core", "starlette"),
+    ("pyannoteai_identify._receiver_read", "starlette"),
     ("pyannoteai_identify._receiver_asgi", "starlette"),
     ("pyannoteai_identify._mock_api", "respx"),
     ("pyannoteai_identify.sandbox.pytest_fixture", "_server"),

@@ -1,14 +1,15 @@
 """The framework-neutral webhook receiver: :class:`WebhookReceiver` (public in
 :mod:`pyannoteai_identify.receiver`) reads a body with caps, verifies, parses and de-duplicates a
 delivery, and says what to answer in a ``DeliveryOutcome``; it logs refusals and duplicates
-rate-limited."""
+rate-limited. The capped reading of a file-like body and of a Starlette request is in
+``_receiver_read``."""
 
 from __future__ import annotations
 
 import logging
 import math
 from functools import partial
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio.to_thread
@@ -18,6 +19,9 @@ from ._delivery_store import DeliveryStore, MemoryDeliveryStore
 from ._lazy_module import lazy_module
 from ._numbers import real
 from ._receiver_outcome import DeliveryOutcome, _outcome
+from ._receiver_read import _CHUNK as _CHUNK
+from ._receiver_read import SupportsRead as SupportsRead
+from ._receiver_read import _read_request, _read_stream, _RequestStop
 from ._refusal_log import RefusalLog
 from ._webhook_broker import WebhookBroker
 from .errors import ConfigurationError, ValidationError, WebhookVerificationError
@@ -52,13 +56,6 @@ DEFAULT_BODIES_IN_FLIGHT = 4
 #: Seconds a body may take to arrive once its headers were checked. The API waits 10 s for an
 #: answer before it counts a delivery as failed, so a genuine body is never slower than that.
 DEFAULT_BODY_TIMEOUT = 30.0
-_CHUNK = 64 * 1024
-
-
-class SupportsRead(Protocol):
-    """A file-like request body: Flask's ``request.stream``, a Django ``HttpRequest``, ``io.BytesIO``."""
-
-    def read(self, size: int, /) -> bytes: ...
 
 
 class WebhookReceiver:
@@ -251,17 +248,11 @@ class WebhookReceiver:
         refused = self._refused_before_reading(headers, now)
         if refused is not None:
             return refused
-        body = bytearray()  # one buffer: chunks then a joined copy held the body twice at the end
+        body = bytearray()
         try:
-            while len(body) <= self.max_body_bytes:
-                chunk = stream.read(min(_CHUNK, self.max_body_bytes + 1 - len(body)))
-                if not chunk:
-                    break
-                if not self._in_flight.take(len(chunk)):
-                    return self.busy()
-                body += chunk
-            if len(body) > self.max_body_bytes:
-                return self.too_large()
+            stop = _read_stream(stream, body, self.max_body_bytes, self._in_flight)
+            if stop is not None:
+                return self._stopped(stop, len(body))
             return self.handle(body, headers, now=now)
         finally:
             self._in_flight.give(len(body))
@@ -271,44 +262,43 @@ class WebhookReceiver:
 
         Stops reading as soon as the body proves too long: the rest is never received.
         """
-        from starlette.requests import ClientDisconnect  # here: the receiver's extra, not the core's
-
         self._tick()
         refused = self._refused_before_reading(request.headers, now)
         if refused is not None:
             return refused
-        body = bytearray()  # one buffer: chunks then a joined copy held the body twice at the end
+        body = bytearray()
         try:
-            try:
-                with anyio.move_on_after(math.inf if self.body_timeout is None else self.body_timeout) as read:
-                    async for chunk in request.stream():
-                        if len(body) + len(chunk) > self.max_body_bytes:
-                            return self.too_large()
-                        if not self._in_flight.take(len(chunk)):
-                            return self.busy()
-                        body += chunk
-                if read.cancelled_caught:
-                    # Anyone can stall (only the headers were checked): what it held is given back.
-                    self._refusals.log(
-                        logging.INFO,
-                        "timeout",
-                        "a webhook sender sent %d bytes of its body in %g s, then stalled",
-                        len(body),
-                        self.body_timeout,
-                    )
-                    return _outcome(408, "timeout", message=f"the body did not arrive within {self.body_timeout:g} s")
-            except ClientDisconnect:
-                # Anyone can do this (only the headers were checked): not an error of the server's.
-                self._refusals.log(
-                    logging.INFO,
-                    "disconnected",
-                    "a webhook sender disconnected after %d bytes of its body: nothing to handle",
-                    len(body),
-                )
-                return _outcome(400, "disconnected", message="the sender disconnected before the body was read")
+            stop = await _read_request(request, body, self.max_body_bytes, self._in_flight, self.body_timeout)
+            if stop is not None:
+                return self._stopped(stop, len(body))
             return await self.handle_async(body, request.headers, now=now)
         finally:
             self._in_flight.give(len(body))
+
+    def _stopped(self, stop: _RequestStop, read: int) -> DeliveryOutcome:
+        """The answer to a body whose reading stopped short (see ``_receiver_read``) after *read* bytes."""
+        if stop == "too_large":
+            return self.too_large()
+        if stop == "busy":
+            return self.busy()
+        if stop == "timeout":
+            # Anyone can stall (only the headers were checked): what it held is given back.
+            self._refusals.log(
+                logging.INFO,
+                "timeout",
+                "a webhook sender sent %d bytes of its body in %g s, then stalled",
+                read,
+                self.body_timeout,
+            )
+            return _outcome(408, "timeout", message=f"the body did not arrive within {self.body_timeout:g} s")
+        # Anyone can hang up (only the headers were checked): not an error of the server's.
+        self._refusals.log(
+            logging.INFO,
+            "disconnected",
+            "a webhook sender disconnected after %d bytes of its body: nothing to handle",
+            read,
+        )
+        return _outcome(400, "disconnected", message="the sender disconnected before the body was read")
 
     def _refused_before_reading(self, headers: Headers, now: float | None) -> DeliveryOutcome | None:
         """The answer to a delivery refused on its headers alone, before its body is read: a body over

@@ -25,8 +25,9 @@ The code lives in private modules, one job each, and this module is their public
 public class here reports it as its module, so pickles and ``typing.get_type_hints`` name it):
 
 - ``_receiver_outcome``: the reasons (``DeliveryReason``) and the answer (``DeliveryOutcome``);
-- ``_receiver_core``: the framework-neutral ``WebhookReceiver`` (reading with caps, verifying,
-  de-duplicating), with ``_byte_budget`` (the bytes of bodies read at once) and ``_refusal_log``
+- ``_receiver_core``: the framework-neutral ``WebhookReceiver`` (verifying, de-duplicating, what to
+  answer), with ``_receiver_read`` (reading a file-like body and a Starlette request with caps;
+  ``SupportsRead``), ``_byte_budget`` (the bytes of bodies read at once) and ``_refusal_log``
   (refusals and duplicates logged rate-limited);
 - ``_delivery_store``: ``DeliveryStore`` and ``MemoryDeliveryStore``, the job ids already handled;
 - ``_receiver_asgi``: ``asgi_app``, the ready Starlette app; ``_event_handler``: running your
