@@ -370,3 +370,33 @@ def test_a_proxy_refusing_the_tunnel_to_the_storage_stops_submitting_and_keeps_t
     assert report.halt is not None and report.halt.reached_api is False
     assert [row["status"] for row in manifest_rows(tmp_path / "manifest.sqlite")] == [InputStatus.PENDING] * 2
     assert sandbox.stats.submissions == 0
+
+
+def test_a_deadline_met_as_submitting_halts_still_exits_four_for_a_proxy_refusal(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The halt's sentence (``halted``) was set, then the manifest was read for the input it was met
+    at, and only then its cause (``halt``): a deadline or a Ctrl-C landing on that read left ``halt``
+    None, and the command exited 3 ("the API refused") for a proxy's refusal, which never reached
+    the API. The cause is set with the sentence, at once: the command exits 4 and names the input."""
+    from pyannoteai_identify.batch import _runner
+    from pyannoteai_identify.batch._manifest import Manifest
+
+    store = _runner.Engine._store
+
+    async def cancelled_once_halted(self: _runner.Engine, call: Callable[..., Any], *args: Any) -> Any:
+        if self.halted is not None and getattr(call, "__func__", None) is Manifest.get and self._group is not None:
+            self._group.cancel_scope.cancel()  # what the deadline does, landing here
+            await anyio.sleep(0)
+        return await store(self, call, *args)
+
+    monkeypatch.setattr(_runner.Engine, "_store", cancelled_once_halted)
+    make_audio(tmp_path / "audio", 2)
+    with ExitStack() as stack:
+        _cli_through(_Proxy(_uploads), sandbox, monkeypatch, stack)
+        argv = [str(tmp_path / "audio"), "--out", str(tmp_path / "out"), "--concurrency", "1", "-q"]
+        code = main([*argv, "--voiceprint", f"Alice={VOICEPRINTS['Alice']}", "--deadline", "10"])
+
+    err = capsys.readouterr().err
+    assert code == 4, err
+    assert "met at the upload of" in err and "APIConnectionError" in err, err
