@@ -8,6 +8,7 @@ key or account stops submitting (:class:`Halt`); every other transient answer is
 from __future__ import annotations
 
 from ..errors import APIConnectionError, APIError, InvalidResponseError
+from ._manifest_records import Row
 
 __all__ = ["Halt", "backoff", "ends_the_run", "refused_for_good"]
 
@@ -16,13 +17,15 @@ class Halt(Exception):
     """Submitting must stop for the whole run (the key or the account was refused, or a proxy the tunnel).
 
     *error* is what the API (or the proxy) answered, *step* where it was met (``"upload"`` or
-    ``"submit"``): the run's report gives both (``BatchReport.halt``).
+    ``"submit"``), *row* the input it was met at: the run's report gives all three
+    (``BatchReport.halt``), built from them at once, with no manifest read in between.
     """
 
-    def __init__(self, message: str, *, error: Exception, step: str) -> None:
+    def __init__(self, message: str, *, error: Exception, step: str, row: Row) -> None:
         super().__init__(message)
         self.error = error
         self.step = step
+        self.row = row
 
 
 def ends_the_run(error: BaseException) -> bool:

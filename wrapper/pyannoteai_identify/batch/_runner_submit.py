@@ -121,10 +121,10 @@ class Submitting(Watching):
                 )
                 return media_url
             except (AuthenticationError, PaymentRequiredError, _core.InsecureUploadURLError) as error:
-                raise Halt(f"uploading was refused: {error}", error=error, step="upload") from error
+                raise Halt(f"uploading was refused: {error}", error=error, step="upload", row=row) from error
             except (APIError, APIConnectionError) as error:
                 if ends_the_run(error):
-                    raise Halt(f"uploading was refused: {error}", error=error, step="upload") from error
+                    raise Halt(f"uploading was refused: {error}", error=error, step="upload", row=row) from error
                 # 429, 5xx (from the API or the media storage), lost connections, unreadable answers:
                 # nothing billable happened, so the upload is simply tried again.
                 if refused_for_good(error):
@@ -213,7 +213,7 @@ class Submitting(Watching):
         status = InputStatus.FAILED if decision.action == Action.FAILED else InputStatus.PENDING
         await self._store(self.manifest.unmark_submitting, row.id, status, decision.reason)
         if decision.action == Action.HALT:
-            raise Halt(f"submitting was refused: {outcome}", error=outcome, step="submit") from outcome
+            raise Halt(f"submitting was refused: {outcome}", error=outcome, step="submit", row=row) from outcome
         if decision.action == Action.FAILED:
             self._stage(row.id, "failed")
             return None
@@ -253,8 +253,10 @@ class Submitting(Watching):
                         await self._submit_one(input_id)
                 except Halt as halt:
                     if self.halted is None:  # the first refusal is the cause; another worker's is the same
+                        # Both at once, with no await between: a deadline or a Ctrl-C cannot leave
+                        # the sentence without its cause (the command's exit code reads the cause).
+                        self.halt = halt_cause(halt.error, halt.step, halt.row)
                         self.halted = str(halt)
-                        self.halt = halt_cause(halt.error, halt.step, await self._store(self.manifest.get, input_id))
                     logger.error("%s; no more inputs are submitted in this run", halt)
                 finally:
                     self._submit_left -= 1
