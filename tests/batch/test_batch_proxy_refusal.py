@@ -400,3 +400,29 @@ def test_a_deadline_met_as_submitting_halts_still_exits_four_for_a_proxy_refusal
     err = capsys.readouterr().err
     assert code == 4, err
     assert "met at the upload of" in err and "APIConnectionError" in err, err
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_input_a_halted_run_never_tried_shows_this_runs_halt_not_an_earlier_runs_reason(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Yesterday's run met a 402 at rec001 (rec000, empty, failed); today rec000 is fixed and a
+    proxy refuses its upload, so submitting halts before rec001 is tried. rec001's reason in the
+    report and ``summary.csv`` was still yesterday's 402 (its stored reason won over the run's halt),
+    sending the operator to pay when the proxy is what stopped it. An input this run never tried
+    shows why this run did not send it: the halt."""
+    (tmp_path / "audio").mkdir()
+    (tmp_path / "audio" / "rec000.wav").write_bytes(b"")
+    make_audio(tmp_path / "audio", 1, start=1)
+    sandbox.faults.next(1, "402", operation="identify")
+    yesterday = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, concurrency=1)
+    assert yesterday.halt is not None and yesterday.halt.status_code == 402 and yesterday.halt.name == "rec001"
+    make_audio(tmp_path / "audio", 1)  # rec000 fixed: pending again, tried first
+
+    report = _run(mode, sandbox, tmp_path, _Proxy(_uploads), concurrency=1)
+
+    assert report.halt is not None and report.halt.name == "rec000" and report.halted is not None
+    reasons = {item.name: item.reason for item in report.inputs}
+    assert reasons == {"rec000": report.halted, "rec001": report.halted}, reasons
+    summary = (tmp_path / "out" / "summary.csv").read_text()
+    assert "402" not in summary, summary
