@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -203,6 +203,7 @@ def run_report(
     requests: Mapping[str, int],
     halted: str | None,
     halt: HaltCause | None,
+    noted: Collection[int],
     unreadable: Mapping[str, str],
     throttled: int,
     elapsed: float,
@@ -211,7 +212,9 @@ def run_report(
 
     *unreadable* gives the reason of each job the run could not read (it stays submitted);
     *halted*, why submitting stopped, is the reason of inputs left pending without one of their own;
-    *halt* says the same in fields.
+    *halt* says the same in fields. *noted* are the ids of the inputs whose reason this run recorded:
+    a pending input's stored reason is shown only for these, as another's is an earlier run's (a 402
+    met yesterday), and what kept it pending in this run is the halt (or that it was not reached).
     """
     rows = manifest.rows()
     inputs = []
@@ -221,7 +224,8 @@ def run_report(
             note = unreadable.get(row.job_id or "", "still running when the run ended; run again to resume")
             item = replace(item, reason=note)
         elif row.status == InputStatus.PENDING:
-            item = replace(item, reason=row.reason or halted or "not submitted in this run")
+            own = row.reason if row.id in noted else None
+            item = replace(item, reason=own or halted or "not submitted in this run")
         inputs.append(item)
     csv_path = out / "summary.csv"
     write_atomic(csv_path, summary_csv(inputs, labels))

@@ -159,6 +159,7 @@ class Engine(Submitting, Reconciling, InputAdding):
             self.counters.requests,
             self.halted,
             self.halt,
+            frozenset(self._noted),
             self._unreadable,
             self.limiter.stats.throttled,
             self._now() - started,

@@ -75,6 +75,9 @@ class EngineCore:
         self.active: dict[str, Active] = {}
         self.halted: str | None = None
         self.halt: HaltCause | None = None
+        # The inputs whose reason this run recorded: a pending input's stored reason is shown only
+        # for these; another's is an earlier run's, and the report gives this run's halt instead.
+        self._noted: set[int] = set()
         self._threads = anyio.CapacityLimiter(tuning.concurrency * 2 + 2)
         self._anchor: str | None = None
         self._anchor_lock = anyio.Lock()

@@ -74,12 +74,14 @@ class Reconciling(EngineCore):
             for row in rows:
                 note = f"the job list could not be read to settle an interrupted submission ({error}); run again"
                 await self._store(self.manifest.note, row.id, note)
+                self._noted.add(row.id)
             return
         claimed = await self._store(self.manifest.claimed_jobs)
         decisions = decide([Pending(row.id, row.anchor) for row in rows], listed, claimed, complete=complete)
         await self._store(
             self.manifest.resolve_uncertain, {key: (d.status, d.reason, d.candidate) for key, d in decisions.items()}
         )
+        self._noted.update(decisions)
         for input_id, decision in decisions.items():
             logger.warning("input %d: %s", input_id, decision.reason)
             self._stage(input_id, "failed" if decision.status == InputStatus.UNCERTAIN else "pending")

@@ -105,6 +105,7 @@ class Submitting(Watching):
                     "input %d: %s changed while it was uploaded; it will be uploaded again", row.id, row.source
                 )
                 await self._store(self.manifest.note, row.id, "the file changed while it was uploaded: run again")
+                self._noted.add(row.id)
                 return None
             # Recorded before the lock is released, so the next input with the same bytes reuses it.
             await self._store(self.manifest.record_upload, row.id, media_url)
@@ -209,9 +210,11 @@ class Submitting(Watching):
             return None
         if decision.action == Action.IN_DOUBT:
             await self._store(self.manifest.note, row.id, decision.reason)
+            self._noted.add(row.id)
             return None
         status = InputStatus.FAILED if decision.action == Action.FAILED else InputStatus.PENDING
         await self._store(self.manifest.unmark_submitting, row.id, status, decision.reason)
+        self._noted.add(row.id)
         if decision.action == Action.HALT:
             raise Halt(f"submitting was refused: {outcome}", error=outcome, step="submit", row=row) from outcome
         if decision.action == Action.FAILED:
