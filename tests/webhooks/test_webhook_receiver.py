@@ -993,6 +993,38 @@ def test_a_flood_of_replayed_deliveries_does_not_log_an_info_line_for_each(caplo
     assert infos[-1].getMessage().startswith(f"{held_back} more duplicate webhook deliveries in the last ")
 
 
+def test_held_back_duplicates_are_counted_by_the_retry_reason_of_the_delivery(caplog: pytest.LogCaptureFixture) -> None:
+    """The duplicates the rate limit held back were counted under one name, ``duplicate``, so the
+    summary line did not say why the API kept retrying: an ``http_timeout`` (the server answers
+    after the API's 10 s) needs another fix than a ``connection_failed``. They are counted by the
+    delivery's ``X-Retry-Reason``; a replay of a first attempt (no header) and a value the contract
+    does not list (the header is not signed: anyone replaying can set it) each count under one name
+    of their own, so a sender cannot grow the line or the counter."""
+    receiver = WebhookReceiver(SECRET)
+    body, headers = delivery(retry_num=1, retry_reason="http_timeout")
+    plain = {key: value for key, value in headers.items() if key.lower() not in ("x-retry-num", "x-retry-reason")}
+    with caplog.at_level(logging.DEBUG, logger="pyannoteai_identify"):
+        assert receiver.handle(body, headers).reason == "accepted"
+        sent = [("http_timeout", 30), ("connection_failed", 7)]
+        for reason, count in sent:
+            for _ in range(count):
+                retry = {**plain, webhooks.RETRY_NUM_HEADER: "2", webhooks.RETRY_REASON_HEADER: reason}
+                assert receiver.handle(body, retry).reason == "duplicate"
+        for _ in range(2):
+            assert receiver.handle(body, plain).reason == "duplicate"
+        for index in range(3):
+            forged = {**plain, webhooks.RETRY_NUM_HEADER: "1", webhooks.RETRY_REASON_HEADER: f"made-up-{index}"}
+            assert receiver.handle(body, forged).reason == "duplicate"
+        receiver.close()
+    summary = caplog.records[-1].getMessage()
+    assert summary.startswith("32 more duplicate webhook deliveries in the last "), summary
+    # The first 10 duplicates (all http_timeout) were logged at INFO; 20 + 7 + 2 + 3 held back.
+    assert summary.endswith("(http_timeout: 20, connection_failed: 7, unknown_retry_reason: 3, no_retry_reason: 2)"), (
+        summary
+    )
+    assert "made-up" not in summary and "duplicate:" not in summary
+
+
 def test_handle_stream_of_a_body_read_before_says_it_was_empty() -> None:
     """Flask: request.get_json() before handle_stream(request.stream, ...) leaves an empty stream.
     The 400 says the body was empty, not only "a wrong secret"."""
