@@ -91,6 +91,13 @@ class SpecReader:
                 raise self.missing(where)
         raise self.missing(f"operation with operationId {operation_id}")
 
+    def delivery_header_values(self, name: str) -> tuple[str, ...]:
+        """The values the contract allows in the webhook delivery's header *name* (its enum)."""
+        for parameter in self.get("webhooks", "jobCompleted", "post", "parameters"):
+            if parameter["name"].lower() == name:
+                return tuple(parameter["schema"]["enum"])
+        raise self.missing(f"webhooks.jobCompleted header {name}")
+
     def _deref(self, node: Any) -> Any:
         while isinstance(node, dict) and "$ref" in node:
             ref: str = node["$ref"]

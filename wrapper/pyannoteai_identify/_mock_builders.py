@@ -46,16 +46,8 @@ FinalStatus: TypeAlias = Literal["succeeded", "failed", "canceled"]
 _TERMINAL: frozenset[str] = frozenset(_SPEC.schema("JobStatus", "x-terminal"))
 
 
-def _delivery_header_values(name: str) -> tuple[str, ...]:
-    """The values openapi.yaml allows in the webhook delivery's header *name* (its enum)."""
-    for parameter in _SPEC.get("webhooks", "jobCompleted", "post", "parameters"):
-        if parameter["name"].lower() == name:
-            return tuple(parameter["schema"]["enum"])
-    raise _SPEC.missing(f"webhooks.jobCompleted header {name}")
-
-
-_RETRY_NUMS = _delivery_header_values(webhooks.RETRY_NUM_HEADER)
-_RETRY_REASONS = _delivery_header_values(webhooks.RETRY_REASON_HEADER)
+_RETRY_NUMS = _SPEC.delivery_header_values(webhooks.RETRY_NUM_HEADER)
+_RETRY_REASONS = _SPEC.delivery_header_values(webhooks.RETRY_REASON_HEADER)
 _FAILURE = "Could not load audio"
 
 

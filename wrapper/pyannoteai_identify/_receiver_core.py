@@ -15,6 +15,7 @@ import anyio
 import anyio.to_thread
 
 from ._byte_budget import _Budget
+from ._contract import SpecReader
 from ._delivery_store import DeliveryStore, MemoryDeliveryStore
 from ._lazy_module import lazy_module
 from ._numbers import real
@@ -28,6 +29,7 @@ from .errors import ConfigurationError, ValidationError, WebhookVerificationErro
 from .results import is_terminal
 from .webhooks import (
     DEFAULT_TOLERANCE,
+    RETRY_REASON_HEADER,
     Body,
     Headers,
     Secret,
@@ -40,6 +42,20 @@ from .webhooks import (
     _signers,
     resolve_secret,
 )
+
+#: The ``X-Retry-Reason`` values the contract lists: a held-back duplicate is counted under its own.
+_RETRY_REASONS = frozenset(SpecReader(__name__).delivery_header_values(RETRY_REASON_HEADER))
+
+
+def _duplicate_count_name(retry_reason: str | None) -> str:
+    """The name a held-back duplicate is counted under: its delivery's retry reason (``http_timeout``:
+    the server answered too slowly), ``no_retry_reason`` for a first attempt's (a replay), and
+    ``unknown_retry_reason`` for a value the contract does not list (the header is not signed, so
+    a sender cannot add names to the count)."""
+    if retry_reason is None:
+        return "no_retry_reason"
+    return retry_reason if retry_reason in _RETRY_REASONS else "unknown_retry_reason"
+
 
 if TYPE_CHECKING:
     import starlette.requests
@@ -185,7 +201,7 @@ class WebhookReceiver:
         if not self.store.claim(event.job_id):
             self._duplicates.log(
                 logging.INFO,
-                "duplicate",
+                _duplicate_count_name(event.retry_reason),
                 "ignored a redelivery of job %s (attempt %d, %s)",
                 event.job_id,
                 event.retry_num,
