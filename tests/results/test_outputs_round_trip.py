@@ -130,3 +130,44 @@ def test_a_succeeded_jobs_output_to_dict_is_what_the_api_sent(case: tuple[str, d
     job = parse_job({"jobId": "job-1", "status": "succeeded", "output": copy.deepcopy(output)}, kind)  # type: ignore[arg-type]
     assert job.output is not None
     assert job.output.to_dict() == output
+
+
+#: Outputs with a null where the contract allows none (an optional list, a turn's ``speaker``, a
+#: ``warning``): each is read as absent, as README's "What the contract cannot express" says.
+_NULLS = {
+    "identify: null voiceprints": (
+        "identify",
+        {"identification": [{**_ID_TURN, "speaker": "Ann"}], "voiceprints": None, "diarization": [_TURN]},
+    ),
+    "identify: null diarization": ("identify", {"identification": [_ID_TURN], "voiceprints": [], "diarization": None}),
+    "identify: a null turn speaker": (
+        "identify",
+        {"identification": [{**_ID_TURN, "speaker": None}], "voiceprints": []},
+    ),
+    "identify: null warning": ("identify", {"identification": [_ID_TURN], "voiceprints": [], "warning": None}),
+    "diarization: null diarization": ("diarization", {"diarization": None}),
+}
+
+
+def _without_nulls(output: dict[str, Any]) -> dict[str, Any]:
+    def clean(value: Any) -> Any:
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        if isinstance(value, dict):
+            return {key: clean(item) for key, item in value.items() if item is not None or key == "match"}
+        return value
+
+    return {key: clean(value) for key, value in output.items() if value is not None}
+
+
+@pytest.mark.parametrize("name", list(_NULLS))
+def test_a_null_the_contract_does_not_allow_is_written_back_as_absent_wherever_it_is(name: str) -> None:
+    """``"voiceprints": null`` (or ``"diarization": null``) came back from ``to_dict()`` as ``[]``,
+    while a turn's ``"speaker": null`` and a ``"warning": null`` were left out: two answers to one
+    question. Every null where the contract allows none is read as absent, and written back as
+    absent: ``to_dict()`` leaves the key out, and a second round trip gives the same."""
+    kind, output = _NULLS[name]
+    result = _CLASSES[kind].from_dict(copy.deepcopy(output))
+    assert result.to_dict() == _without_nulls(output)
+    assert _CLASSES[kind].from_dict(result.to_dict()) == result
+    assert pickle.loads(pickle.dumps(result)).to_dict() == _without_nulls(output)
