@@ -33,8 +33,9 @@ _PARSERS: dict[JobKind, Callable[[Any, str], Result]] = {}
 
 
 #: What a parsed output left out that ``to_dict()`` would otherwise write: the optional list keys
-#: (``diarization``, ``voiceprints``) it did not have, and the index of each identification turn
-#: without its optional ``speaker`` (which the result fills in). A plain tuple, so that a pickle
+#: (``diarization``, ``voiceprints``) it did not have (or had as null, read as absent), and the
+#: index of each identification turn without its optional ``speaker`` (or with a null one), which
+#: the result fills in. A plain tuple, so that a pickle
 #: names no new class.
 _Unsent: TypeAlias = tuple[frozenset[str], tuple[int, ...]]
 _NOTHING_UNSENT: _Unsent = (frozenset(), ())
@@ -94,8 +95,9 @@ class _Output(_Frozen, ABC):
     def to_dict(self) -> dict[str, Any]:
         """The output as the API would send it (camelCase keys); for a parsed result, the mapping it
         was parsed from: an optional key the output did not have (``diarization``, ``voiceprints``, a
-        turn's ``speaker``) is left out, not written empty or filled in. Unknown keys inside a
-        segment are not kept; a number comes back as a float."""
+        turn's ``speaker``) is left out, not written empty or filled in, and so is one that was null
+        where the contract allows none (read as absent). Unknown keys inside a segment are not kept;
+        a number comes back as a float."""
 
     def to_json(self, **kwargs: Any) -> str:
         """The output as JSON, in the API's own field names.

@@ -244,6 +244,11 @@ def _common(output: Mapping[str, Any], prefix: str, labels: dict[Any, Any]) -> d
     }
 
 
+def _unsent_lists(lists: frozenset[str], output: Mapping[str, Any]) -> frozenset[str]:
+    """The optional lists among *lists* that *output* did not send: absent, or null (read as absent)."""
+    return frozenset(key for key in lists if output.get(key) is None)
+
+
 def _parse_identify(output: Any, prefix: str = "output.") -> IdentifyResult:
     output = _require_mapping(output, prefix)
     labels: dict[Any, Any] = {}  # one string per distinct label, shared by every segment list
@@ -261,8 +266,9 @@ def _parse_identify(output: Any, prefix: str = "output.") -> IdentifyResult:
         extra={k: v for k, v in output.items() if k not in _IDENTIFY_KEYS},
         **_common(output, prefix, labels),
     )
-    # to_dict() gives back what was sent: no list the output did not have, no speaker a turn did not have.
-    return result._as_sent((_IDENTIFY_LISTS.difference(output), unsent_speakers))
+    # to_dict() gives back what was sent: no list the output did not have, no speaker a turn did not
+    # have; a null one (which the contract does not allow) was read as absent, and is written so.
+    return result._as_sent((_unsent_lists(_IDENTIFY_LISTS, output), unsent_speakers))
 
 
 def _parse_voiceprint(output: Any, prefix: str = "output.") -> VoiceprintResult:
@@ -283,7 +289,7 @@ def _parse_diarization(output: Any, prefix: str = "output.") -> DiarizationResul
         extra={k: v for k, v in output.items() if k not in _DIARIZATION_KEYS},
         **_common(output, prefix, {}),
     )
-    return result if "diarization" in output else result._as_sent((_DIARIZATION_LISTS, ()))
+    return result if output.get("diarization") is not None else result._as_sent((_DIARIZATION_LISTS, ()))
 
 
 # Registered with the output classes, whose ``from_dict`` looks the parser up by kind.
