@@ -189,3 +189,22 @@ async def test_a_server_pointing_back_to_the_starting_cursor_ends_the_listing(ap
     assert [_ids(page.items) for page in pages] == [["job-0"]]
     assert isinstance(error, InvalidResponseError) and CURSOR_1 in str(error)
     assert route.call_count == 2
+
+
+@pytest.mark.parametrize("next_cursor", ["opaque-token", "a1b2c3d4e5f67890abcdef1234567890"])
+async def test_a_next_cursor_that_is_not_a_uuid_is_a_response_breaking_the_contract(
+    api: Api, router: respx.Router, next_cursor: str
+) -> None:
+    """A page whose nextCursor is not a UUID (the format of the cursor it is to be sent back as) was
+    handed out as next_cursor, which job_pages(cursor=...) then refused as "must be the next_cursor
+    of a page read before": a listing that could never be resumed; and jobs() sent it back, a
+    cursor the contract's format uuid forbids. The page raises InvalidResponseError naming
+    nextCursor instead, and the cursor is never sent."""
+    route = router.get("/v2/jobs").mock(return_value=_page([_item(0)], next_cursor))
+    with pytest.raises(InvalidResponseError, match="nextCursor"):
+        await api.job_page()
+    pages, error = await api.job_pages_until_error()
+    assert pages == [] and isinstance(error, InvalidResponseError)
+    items, error = await api.jobs_until_error()
+    assert items == [] and isinstance(error, InvalidResponseError)
+    assert [call.request.url.params.get("cursor") for call in route.calls] == [None, None, None]
