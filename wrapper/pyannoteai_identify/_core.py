@@ -24,7 +24,7 @@ from ._config import BASE_URL_SOURCES, KEY_SOURCES, is_loopback
 from ._json import loads_json
 from ._redact import hide_secrets
 from ._retry import parse_retry_after
-from ._validation import Matching, Voiceprint
+from ._validation import Matching, Voiceprint, is_cursor
 from .errors import (
     APIError,
     AuthenticationError,
@@ -60,9 +60,11 @@ class JobPage:
 
     Attributes:
         items: the page's jobs, newest first (none on an empty page, which may still point on).
-        next_cursor: the ``cursor`` of the page after this one, or None on the last page. It resumes
-            the listing right after this page's last job: keep it once the page's jobs are handled,
-            and pass it back as ``cursor=`` after an error, in another process or on a later request.
+        next_cursor: the ``cursor`` of the page after this one, or None on the last page: a UUID
+            string, which ``cursor=`` takes (a page whose ``nextCursor`` is not one raises
+            ``InvalidResponseError``). It resumes the listing right after this page's last job: keep
+            it once the page's jobs are handled, and pass it back as ``cursor=`` after an error, in
+            another process or on a later request.
     """
 
     items: tuple[JobSummary, ...]
@@ -449,6 +451,10 @@ def parse_job_page(response: httpx.Response) -> tuple[list[JobSummary], str | No
     cursor = data.get("nextCursor")
     if cursor is not None and not isinstance(cursor, str):
         raise bad("nextCursor", f"expected a string or null, got {cursor!r}")
+    if cursor and not is_cursor(cursor):
+        # Sent back as the cursor parameter, whose format is uuid: followed, the API would refuse it,
+        # and handed out as a JobPage's next_cursor, job_pages(cursor=...) would refuse it.
+        raise bad("nextCursor", f"expected a UUID (the cursor parameter's format), null or empty, got {cursor!r}")
     items = []
     for index, item in enumerate(data["items"]):
         if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):

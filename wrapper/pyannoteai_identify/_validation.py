@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Literal, TypeAlias, TypeVar, cast, get_args
+from typing import IO, Literal, TypeAlias, TypeGuard, TypeVar, cast, get_args
 
 import httpx
 
@@ -44,6 +44,7 @@ __all__ = [
     "check_voiceprints",
     "check_webhook",
     "guarded_callback",
+    "is_cursor",
 ]
 
 CallbackT = TypeVar("CallbackT", bound=Callable[..., object])
@@ -392,6 +393,11 @@ def check_webhook(value: object) -> str | None:
 MAX_JOB_ID_LENGTH = 1024
 
 
+def is_cursor(value: object) -> TypeGuard[str]:
+    """Whether *value* is a cursor ``GET /v2/jobs`` takes: a UUID string (its ``cursor``'s format)."""
+    return isinstance(value, str) and _UUID_TEXT.fullmatch(value) is not None
+
+
 def check_cursor(value: object) -> str | None:
     """A job list's ``cursor`` (the ``nextCursor`` of a page read before), or None for the newest job.
 
@@ -401,7 +407,7 @@ def check_cursor(value: object) -> str | None:
     """
     if value is None:
         return None
-    if not isinstance(value, str) or _UUID_TEXT.fullmatch(value) is None:
+    if not is_cursor(value):
         raise ValidationError(
             "cursor",
             value,
