@@ -222,6 +222,11 @@ def build_parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
     jobs = sub.add_parser("jobs", help="list the team's jobs, newest first", parents=[after])
     jobs.add_argument("--status", choices=STATUS_FILTER_VALUES, help="only the jobs with this status (default: all)")
     jobs.add_argument("--limit", type=whole_number, default=50, help="at most this many jobs (default 50)")
+    jobs.add_argument(
+        "--cursor",
+        metavar="UUID",
+        help="start after the jobs a listing that stopped early wrote (the cursor it said to resume with)",
+    )
     jobs.add_argument("--format", choices=("table", "json"), default="table", help="default: table")
     jobs.set_defaults(func=commands["jobs"])
 

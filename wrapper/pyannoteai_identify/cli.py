@@ -6,8 +6,9 @@ The rich output needs the ``cli`` extra; without it the command says how to inst
 
 This module holds the commands and ``main``; the rest is beside it, one job each: ``_cli_errors``
 (exit codes, error messages, signals), ``_cli_output`` (writing results, tables, progress),
-``_cli_voiceprints`` (``--voiceprint`` sources, their checks, enrollment), ``_cli_parser`` (the
-parser and option types), ``_cli_stdin``, ``_cli_numbers`` and ``_cli_logging``.
+``_cli_voiceprints`` (``--voiceprint`` sources, their checks, enrollment), ``_cli_jobs`` (the
+``jobs`` listing and the command that resumes it), ``_cli_parser`` (the parser and option types),
+``_cli_stdin``, ``_cli_numbers`` and ``_cli_logging``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ from ._cli_errors import (
     sigterm_as_interrupt,
     stopped,
 )
+from ._cli_jobs import JobListing, check_cursor_option, write_jobs
 from ._cli_logging import command_logging
 from ._cli_output import (
     check_output,
@@ -381,34 +382,24 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     require_tables(args.format)
     if args.limit < 1:  # the SDK's max_items would say "or None for all", which cannot be typed
         raise CLIError(f"--limit={args.limit}: must be a whole number ≥ 1")
-    with _client(args) as client, options_named({"status": "--status"}):
-        rows = list(client.jobs(status=args.status, max_items=args.limit))
-    if args.format == "json":
-        print(
-            json.dumps(
-                [
-                    {
-                        "id": r.id,
-                        "status": str(r.status),
-                        "createdAt": r.created_at.isoformat() if r.created_at else None,
-                    }
-                    for r in rows
-                ],
-                indent=2,
-            )
-        )
-        return OK
-    from rich.table import Table
-
-    table = Table(title=f"{len(rows)} jobs")
-    # An id is only useful whole (to copy into `job ID`), so it is never cut or wrapped.
-    table.add_column("id", no_wrap=True, min_width=max((len(row.id) for row in rows), default=2))
-    table.add_column("status")
-    table.add_column("created (UTC)")
-    for row in rows:
-        created = row.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if row.created_at else ""
-        table.add_row(row.id, str(row.status), created)
-    rich_console().print(table)
+    cursor = check_cursor_option(args.cursor)
+    listing = JobListing(args.status, args.limit, args.format)
+    try:
+        with _client(args) as client, options_named({"status": "--status"}):
+            listing.read(client, cursor)
+    except (errors.PyannoteAIError, KeyboardInterrupt) as stop:
+        if not listing.rows:
+            raise
+        # The whole pages read are written, and the command that goes on right after them is said.
+        write_jobs(listing.rows, args.format)
+        if isinstance(stop, KeyboardInterrupt):
+            args.pending = listing.stopped_hint()
+        else:
+            stop.add_note(listing.stopped_hint())
+        raise
+    write_jobs(listing.rows, args.format)
+    if listing.more:
+        print(listing.limit_hint(), file=sys.stderr)
     return OK
 
 
