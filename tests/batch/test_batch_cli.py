@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from batchkit import HELD_RUN_TIMEOUT, make_audio, requests_of
 
-from pyannoteai_identify import Client
+from pyannoteai_identify import Client, __version__
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
 from pyannoteai_identify.batch import Manifest, add_arguments, main
 from pyannoteai_identify.batch._cli import run
 from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
+from pyannoteai_identify.testing import MockAPI
 
 
 @pytest.fixture
@@ -659,3 +660,18 @@ def test_model_is_part_of_the_batch_settings_and_another_one_on_resume_exits_two
         err = capsys.readouterr().err
         assert "was started with other voiceprints or options" in err and "model='precision-1'" in err, err
         assert requests_of(env) == {}
+
+
+def test_the_batch_cli_sends_the_clis_product_token_in_its_user_agent(
+    pyannoteai_mock: MockAPI, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pyannoteai-identify batch` names itself in the User-Agent as the other commands do
+    (``pyannoteai-identify-cli/<version>`` after the SDK's own), on every request it makes."""
+    monkeypatch.setenv("PYANNOTEAI_BASE_URL", pyannoteai_mock.base_url)
+    make_audio(tmp_path / "audio", 1)
+
+    code = main([str(tmp_path / "audio"), *voiceprint_args(), "--out", str(tmp_path / "out"), "-q"])
+
+    assert code == 0, capsys.readouterr().err
+    agents = {request.headers["User-Agent"] for request in pyannoteai_mock.requests if request.operation_id != "upload"}
+    assert agents and all(agent.endswith(f" pyannoteai-identify-cli/{__version__}") for agent in agents), agents
