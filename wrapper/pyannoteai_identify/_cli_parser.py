@@ -26,6 +26,10 @@ from ._version import __version__
 #: A command's function: it runs the parsed arguments and returns the exit code.
 Command = Callable[[argparse.Namespace], int]
 
+#: The command line's product token, after the SDK's own in the User-Agent of every request it sends
+#: (``app_info``): pyannoteAI's support tells the command's traffic from an application's.
+CLI_APP_INFO = f"pyannoteai-identify-cli/{__version__}"
+
 
 def positive_seconds(text: str) -> float:
     """An argparse type: a finite number of seconds above 0."""

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ._cli_parser import CLI_APP_INFO
 from ._client import Client
 from ._config import API_KEY_ENV, DEFAULT_MAX_RETRIES
 from ._polling import PollSchedule
@@ -121,6 +122,7 @@ def run_demo(
                     timeout=timeout,
                     max_retries=max_retries,
                     poll_schedule=schedule,
+                    app_info=CLI_APP_INFO,
                 )
             )
             console.print(f"[bold]Real API[/bold] at {client.base_url}")
@@ -138,7 +140,9 @@ def run_demo(
             webhook = f"{receiver.base_url}/"
             schedule = PollSchedule.starting_at(poll_interval or SANDBOX_POLL_INTERVAL)
             client = stack.enter_context(
-                Client(api_key=sandbox.api_key, base_url=sandbox.base_url, poll_schedule=schedule)
+                Client(
+                    api_key=sandbox.api_key, base_url=sandbox.base_url, poll_schedule=schedule, app_info=CLI_APP_INFO
+                )
             )
             console.print(f"[bold]Sandbox[/bold] at {sandbox.base_url}; webhook receiver at {webhook}")
         console.print(

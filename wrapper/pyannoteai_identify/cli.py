@@ -144,6 +144,7 @@ def _client(args: argparse.Namespace) -> Client:
         timeout=args.timeout,
         max_retries=args.max_retries,
         poll_schedule=schedule,
+        app_info=_cli_parser.CLI_APP_INFO,
     )
 
 

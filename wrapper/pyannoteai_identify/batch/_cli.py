@@ -51,6 +51,7 @@ from .._cli_output import (
     silence_stdout,
 )
 from .._cli_parser import (
+    CLI_APP_INFO,
     add_job_options,
     positive_seconds,
     retry_count,
@@ -416,6 +417,7 @@ def run(args: argparse.Namespace) -> int:
             base_url=args.base_url,
             timeout=args.timeout,
             max_retries=getattr(args, "max_retries", DEFAULT_MAX_RETRIES),
+            app_info=CLI_APP_INFO,
         )
         # The receiver serves the path the API posts to (a reverse proxy in front keeps it); it
         # listens before any voiceprint is enrolled, so an address in use costs nothing.
