@@ -470,7 +470,7 @@ def parse_job_page(response: httpx.Response) -> tuple[list[JobSummary], str | No
         except ValueError:
             raise bad(f"items[{index}].createdAt", f"expected a date-time, got {created!r}") from None
         items.append(JobSummary(item["id"], coerce_status(item["status"]), created_at))
-    return items, cursor
+    return items, cursor or None  # an empty cursor ends the list, as null does, for every reader
 
 
 def parse_key_status(response: httpx.Response) -> KeyStatus:
