@@ -1158,3 +1158,25 @@ async def test_the_asgi_app_counts_the_refusals_held_back_when_its_lifespan_ends
             raise RuntimeError("the server stopped")
     (summary,) = _held_back_summaries(caplog)
     assert summary.startswith("15 more refused webhook deliveries in the last ")
+
+
+def test_a_duplicates_unsigned_retry_reason_is_not_written_raw_into_its_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The line of each held-back duplicate (INFO for the first ones, DEBUG after) gave its
+    X-Retry-Reason as sent. The header is not signed: anyone replaying a genuine delivery could put
+    forged log lines (a line break) or kilobytes into the receiver's log. The line names the reason
+    as the summary counts it: a value the contract lists, else ``unknown_retry_reason``."""
+    receiver = WebhookReceiver(SECRET)
+    body, headers = delivery(retry_num=1, retry_reason="http_timeout")
+    forged = "http_timeout\nERROR forged line " + "x" * 20_000
+    replay = {**headers, webhooks.RETRY_REASON_HEADER: forged}
+    with caplog.at_level(logging.DEBUG, logger="pyannoteai_identify"):
+        assert receiver.handle(body, headers).reason == "accepted"
+        for _ in range(30):  # beyond the burst: some at INFO, the rest at DEBUG
+            assert receiver.handle(body, replay).reason == "duplicate"
+        receiver.close()
+    lines = [record.getMessage() for record in caplog.records if "redelivery" in record.getMessage()]
+    assert len(lines) == 30
+    assert all("forged" not in line and "\n" not in line and len(line) < 200 for line in lines), lines[0][:300]
+    assert lines[0].endswith("(attempt 1, unknown_retry_reason)"), lines[0][:300]
