@@ -51,7 +51,8 @@ def _duplicate_count_name(retry_reason: str | None) -> str:
     """The name a held-back duplicate is counted under: its delivery's retry reason (``http_timeout``:
     the server answered too slowly), ``no_retry_reason`` for a first attempt's (a replay), and
     ``unknown_retry_reason`` for a value the contract does not list (the header is not signed, so
-    a sender cannot add names to the count)."""
+    a sender cannot add names to the count). Each duplicate's own line gives this name too, so an
+    unsigned value (a line break, kilobytes) never reaches the log."""
     if retry_reason is None:
         return "no_retry_reason"
     return retry_reason if retry_reason in _RETRY_REASONS else "unknown_retry_reason"
@@ -199,13 +200,15 @@ class WebhookReceiver:
             logger.info("ignored a webhook delivery for job %s: status %s is not final", event.job_id, event.status)
             return _outcome(200, "ignored", jobId=event.job_id, message=f"status {event.status} is not final")
         if not self.store.claim(event.job_id):
+            # The header is not signed: the line gives the name it is counted under, never its raw value.
+            retry_reason = _duplicate_count_name(event.retry_reason)
             self._duplicates.log(
                 logging.INFO,
-                _duplicate_count_name(event.retry_reason),
+                retry_reason,
                 "ignored a redelivery of job %s (attempt %d, %s)",
                 event.job_id,
                 event.retry_num,
-                event.retry_reason,
+                retry_reason,
             )
             return _outcome(200, "duplicate", jobId=event.job_id)
         if event.output_error is not None:  # genuine (signed) but unreadable: the API may have changed
