@@ -156,3 +156,27 @@ def test_a_listing_interrupted_by_ctrl_c_writes_the_pages_read_and_says_how_to_r
     assert _ids(stopped) == ids[:100]
     assert stopped.err_lines[-1].startswith("interrupted")
     assert resumed.code == OK and _ids(resumed) == ids[100:]
+
+
+def test_a_listing_interrupted_before_its_first_page_says_nothing_was_listed_not_that_a_job_keeps_running(
+    mock: MockAPI, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C before the first page: `jobs` submits nothing, yet the message was the generic one of
+    the commands that submit ("a job already submitted keeps running: resume with `pyannoteai-identify
+    job ID --wait`"). It says no job was listed, and the command to run again (its --cursor kept)."""
+    _newest_first(mock, 3)
+    cursor = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+
+    def interrupted(self: Client, *args: Any, **kwargs: Any) -> Iterator[JobPage]:
+        raise KeyboardInterrupt
+        yield  # a generator, as job_pages is
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Client, "job_pages", interrupted)
+        stopped = run_cli(capsys, "jobs", "--format", "json", "--limit", "7", "--cursor", cursor)
+
+    assert stopped.code == INTERRUPTED and stopped.out == ""
+    (line,) = stopped.err_lines
+    assert line.startswith("interrupted; ") and "job ID --wait" not in line and "submitted" not in line, line
+    assert "no job was listed" in line, line
+    assert _resume_argv(stopped) == ["jobs", "--cursor", cursor, "--limit", "7", "--format", "json"]
