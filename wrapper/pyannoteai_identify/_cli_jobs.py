@@ -82,6 +82,8 @@ class JobListing:
     def stopped_hint(self) -> str:
         """What a listing stopped by an error or Ctrl-C says: what was written, and how to go on."""
         left = self.limit - len(self.rows)
+        if not self.rows:  # stopped before its first page: the same listing, from its own --cursor
+            return f"no job was listed; resume with: {self.resume_command(left)}"
         return f"the {len(self.rows)} jobs listed before it were written; resume with: {self.resume_command(left)}"
 
     def limit_hint(self) -> str:

@@ -389,13 +389,13 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         with _client(args) as client, options_named({"status": "--status"}):
             listing.read(client, cursor)
     except (errors.PyannoteAIError, KeyboardInterrupt) as stop:
+        if isinstance(stop, KeyboardInterrupt):  # not the message of the commands that submit a job
+            args.pending = listing.stopped_hint()
         if not listing.rows:
             raise
         # The whole pages read are written, and the command that goes on right after them is said.
         write_jobs(listing.rows, args.format)
-        if isinstance(stop, KeyboardInterrupt):
-            args.pending = listing.stopped_hint()
-        else:
+        if not isinstance(stop, KeyboardInterrupt):
             stop.add_note(listing.stopped_hint())
         raise
     write_jobs(listing.rows, args.format)
