@@ -5,12 +5,13 @@ answers scripted with ``respond_with``, records every request, and keeps the vir
 the clients it serves wait on.
 
 Here are its state, its public methods and the routing of each request to an operation; the parts
-with one job each are beside it: the job record, statuses and outputs (``_mock_jobs``), the key and
-body checks (``_mock_gate``), the listing (``_mock_listing``), the scripted answers (``_mock_script``),
-the presigned URLs, uploads and the jobs a submission creates (``_mock_submit``), the webhook
-deliveries (``_mock_delivery``), the virtual clock (``_mock_clock``) and the clients
-on it that ``client()`` and ``async_client()`` build (``_mock_clients``, a base class of ``MockAPI``
-as the clock's is).
+with one job each are beside it: the job record, statuses and outputs (``_mock_jobs``), the jobs'
+lifecycle (a job entering, moving on when observed, a poll's answer, retention: ``_mock_lifecycle``),
+the key and body checks (``_mock_gate``), the listing (``_mock_listing``), the scripted answers
+(``_mock_script``), the presigned URLs, uploads and the jobs a submission creates (``_mock_submit``),
+the webhook deliveries (``_mock_delivery``), the virtual clock (``_mock_clock``) and the clients on it
+that ``client()`` and ``async_client()`` build (``_mock_clients``); the clock, the lifecycle and the
+clients are base classes of ``MockAPI``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ from ._mock_check import _cut
 from ._mock_clients import _MockClients
 from ._mock_delivery import _delivery_of
 from ._mock_gate import _read_body, _unauthorized
-from ._mock_jobs import _STATUSES, Status, _BodyFactory, _Job, _job_output
+from ._mock_jobs import _STATUSES, Status, _BodyFactory, _Job
+from ._mock_lifecycle import _JobLifecycle
 from ._mock_listing import _listing_page, _listing_query, _new_cursor_base
 from ._mock_requests import _REPR_BODY, RecordedRequest, _RecordedHeaders
 from ._mock_responses import _error, _ok
@@ -68,7 +70,7 @@ class _NoRouterError(RuntimeError, AttributeError):
 
 
 @dataclass(eq=False)
-class MockAPI(_MockClients):
+class MockAPI(_MockClients, _JobLifecycle):
     """A stand-in for the pyannoteAI API that answers every operation of openapi.yaml.
 
     ``handle(request)`` is a pure ``httpx.Request`` → ``httpx.Response`` function; the
@@ -223,14 +225,6 @@ class MockAPI(_MockClients):
         with self._lock:
             self._purge()
             return list(self._jobs)
-
-    def _add(self, job: _Job) -> None:
-        with self._lock:
-            self._purge()
-            self._seq += 1
-            job.seq = self._seq
-            self._jobs.pop(job.job_id, None)  # a reused id: the job moves to the newest position
-            self._jobs[job.job_id] = job
 
     def add_job(
         self,
@@ -455,54 +449,6 @@ class MockAPI(_MockClients):
         )
         self._add(job)
         return _ok(200, {"jobId": job.job_id, "status": job.status})
-
-    def _output(self, job: _Job) -> Mapping[str, Any]:
-        return _job_output(job, self.identify_output, self.voiceprint_output)
-
-    def _purge(self) -> None:
-        """Forget jobs finished more than ``retention_seconds`` ago, and expired presigned URLs."""
-        for job_id in [i for i, job in self._jobs.items() if job.ended is not None and self._expired(job.ended)]:
-            del self._jobs[job_id]
-        for url in [u for u, (_, expires) in self._presigned.items() if self._now >= expires + self.retention_seconds]:
-            del self._presigned[url]  # kept a while past expiry, to answer 403 rather than 404
-
-    def _expired(self, ended: float) -> bool:
-        return self._now >= ended + self.retention_seconds
-
-    def _advance(self, job: _Job) -> None:
-        """One observation of *job* (a poll, or a listing that reads it): it moves one step towards its outcome."""
-        if job.status in _TERMINAL:
-            return
-        job.polls += 1
-        status = "running" if job.polls <= job.pending_polls else job.outcome
-        if status != job.status:
-            job.status = status
-            job.updated_at = self._stamp()
-        if status in _TERMINAL:
-            job.ended = self._now
-            if status == "succeeded" and job.output is None:
-                job.output = self._output(job)
-            elif status == "failed" and job.output is None:
-                job.output = {"error": job.error or self.failure_message}
-
-    def _poll(self, job_id: str) -> httpx.Response:
-        self._purge()
-        job = self._jobs.get(job_id)
-        if job is None:
-            message = "Job not found: it does not exist, or its results were deleted after the retention period"
-            return _error(404, message)
-        self._advance(job)
-        body: dict[str, Any] = {
-            "jobId": job.job_id,
-            "status": job.status,
-            "createdAt": job.created_at,
-            "updatedAt": job.updated_at,
-        }
-        if job.output is not None:
-            body["output"] = dict(job.output)
-        elif job.status == "failed":
-            body["output"] = {"error": self.failure_message}
-        return _ok(200, body)
 
     def _list(self, params: httpx.QueryParams) -> httpx.Response:
         query = _listing_query(params, self._cursor_base)
