@@ -4,14 +4,15 @@ It answers every operation of openapi.yaml from its own state (jobs, presigned U
 answers scripted with ``respond_with``, records every request, and keeps the virtual clock that
 the clients it serves wait on.
 
-Here are its state, its public methods and the routing of each request to an operation; the parts
-with one job each are beside it: the job record, statuses and outputs (``_mock_jobs``), the jobs'
-lifecycle (a job entering, moving on when observed, a poll's answer, retention: ``_mock_lifecycle``),
-the key and body checks (``_mock_gate``), the listing (``_mock_listing``), the scripted answers
-(``_mock_script``), the presigned URLs, uploads and the jobs a submission creates (``_mock_submit``),
-the webhook deliveries (``_mock_delivery``), the virtual clock (``_mock_clock``) and the clients on it
-that ``client()`` and ``async_client()`` build (``_mock_clients``); the clock, the lifecycle and the
-clients are base classes of ``MockAPI``.
+Here are its state and its public methods; the parts with one job each are beside it: the routing
+of each request to an operation and its record (``_mock_handler``), the job record, statuses and
+outputs (``_mock_jobs``), the jobs' lifecycle (a job entering, moving on when observed, a poll's
+answer, retention: ``_mock_lifecycle``), the key and body checks (``_mock_gate``), the listing
+(``_mock_listing``), the scripted answers (``_mock_script``), the presigned URLs, uploads and the jobs
+a submission creates (``_mock_submit``), the webhook deliveries (``_mock_delivery``), the virtual
+clock (``_mock_clock``) and the clients on it that ``client()`` and ``async_client()`` build
+(``_mock_clients``); the clock, the lifecycle, the routing and the clients are base classes of
+``MockAPI``.
 """
 
 from __future__ import annotations
@@ -19,16 +20,14 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from . import _fork
-from ._config import DEFAULT_BASE_URL, bearer_token
-from ._json import loads_stdlib
+from ._config import DEFAULT_BASE_URL
 from ._lazy_module import lazy_module
 from ._mock_builders import (
     _FAILURE,
@@ -40,15 +39,13 @@ from ._mock_builders import (
 from ._mock_check import _cut
 from ._mock_clients import _MockClients
 from ._mock_delivery import _delivery_of
-from ._mock_gate import _read_body, _unauthorized
+from ._mock_handler import _MockHandler
 from ._mock_jobs import _STATUSES, Status, _BodyFactory, _Job
-from ._mock_lifecycle import _JobLifecycle
-from ._mock_listing import _listing_page, _listing_query, _new_cursor_base
-from ._mock_requests import _REPR_BODY, RecordedRequest, _RecordedHeaders
-from ._mock_responses import _error, _ok
-from ._mock_routes import _UPLOAD, OperationId, _check_operation_id, _exact_route, _Route
-from ._mock_script import _Canned, _canned_response, _scripted, _unused_error
-from ._mock_submit import _presign, _put_upload, _submitted_job, _usable_storage_url
+from ._mock_listing import _new_cursor_base
+from ._mock_requests import _REPR_BODY, RecordedRequest
+from ._mock_routes import OperationId, _check_operation_id
+from ._mock_script import _Canned, _scripted, _unused_error
+from ._mock_submit import _usable_storage_url
 from ._numbers import real
 from .results import JobStatus
 
@@ -70,7 +67,7 @@ class _NoRouterError(RuntimeError, AttributeError):
 
 
 @dataclass(eq=False)
-class MockAPI(_MockClients, _JobLifecycle):
+class MockAPI(_MockClients, _MockHandler):
     """A stand-in for the pyannoteAI API that answers every operation of openapi.yaml.
 
     ``handle(request)`` is a pure ``httpx.Request`` → ``httpx.Response`` function; the
@@ -344,13 +341,6 @@ class MockAPI(_MockClients, _JobLifecycle):
         self._purge()
         return _delivery_of(self._jobs[job_id], self.outcome, self._advance, secret, status_only)
 
-    def _canned(self, operation_id: str) -> httpx.Response | None:
-        """The next answer queued by :meth:`respond_with` for *operation_id*, if any."""
-        queued = self._queued.get(operation_id)
-        if not queued:
-            return None
-        return _canned_response(queued.pop(0), self._wall + self._now)
-
     # the handler
 
     def handle(self, request: httpx.Request) -> httpx.Response:
@@ -358,101 +348,3 @@ class MockAPI(_MockClients, _JobLifecycle):
         content = request.read()
         with self._lock:
             return self._handle(request, content)
-
-    def _handle(self, request: httpx.Request, content: bytes) -> httpx.Response:
-        operation_id: str | None
-        if request.method == "PUT" and str(request.url) in self._presigned:
-            response, operation_id = self._upload(request, content), _UPLOAD
-        else:
-            path = request.url.path
-            # Only the base URL's own path is stripped: ".../v1/v1/test" is no operation (the API 404s).
-            found = (
-                _exact_route(request.method, path[len(self._base_path) :]) if path.startswith(self._base_path) else None
-            )
-            operation_id = found[0].operation_id if found else None
-            response = self._answer(found, request, content)
-        try:
-            parsed = loads_stdlib(content) if content and operation_id != _UPLOAD else None
-        except (ValueError, RecursionError):
-            parsed = None
-        self.requests.append(
-            RecordedRequest(
-                operation_id,
-                request.method,
-                str(request.url),
-                _RecordedHeaders(request.headers),
-                content,
-                parsed,
-                response.status_code,
-            )
-        )
-        return response
-
-    def _answer(
-        self, found: tuple[_Route, Sequence[str]] | None, request: httpx.Request, content: bytes
-    ) -> httpx.Response:
-        if found is None:
-            return _error(404, f"{request.method} {request.url.path} does not exist")
-        route, path_params = found
-        token = bearer_token(request.headers.get("authorization"))
-        if token != self.api_key:
-            return _unauthorized()
-        canned = self._canned(route.operation_id)
-        if canned is not None:
-            return canned
-        body: Any = None
-        if "requestBody" in route.operation:
-            body, refused = _read_body(route.operation_id, content)
-            if refused is not None:
-                return refused
-        return self._operation(route.operation_id, body, request.url.params, path_params)
-
-    def _operation(
-        self, operation_id: str, body: Any, params: httpx.QueryParams, path_params: Sequence[str]
-    ) -> httpx.Response:
-        if operation_id == "testKey":
-            return _ok(200, {"status": "OK", "message": "Test connection successful"})
-        if operation_id == "getMediaUploadUrl":
-            expires = self._now + self.retention_seconds
-            return _ok(201, {"url": _presign(self.storage_url, self._presigned, body["url"], expires)})
-        if operation_id in ("identify", "voiceprint"):
-            return self._create(operation_id, body)
-        if operation_id == "getJobById":
-            return self._poll(path_params[0])
-        if operation_id == "getJobsByTeamV2":
-            return self._list(params)
-        return _error(404, f"the mock does not implement {operation_id}")  # pragma: no cover - every path is
-
-    def _upload(self, request: httpx.Request, content: bytes) -> httpx.Response:
-        """A PUT to a presigned URL (see ``_mock_submit``)."""
-        return _put_upload(
-            request,
-            content,
-            presigned=self._presigned,
-            uploads=self.uploads,
-            uploaded_at=self._uploaded_at,
-            now=self._now,
-            canned=partial(self._canned, _UPLOAD),
-        )
-
-    def _create(self, operation_id: str, body: Mapping[str, Any]) -> httpx.Response:
-        job = _submitted_job(
-            operation_id,
-            body,
-            uploads=self.uploads,
-            uploaded_at=self._uploaded_at,
-            now=self._now,
-            retention_seconds=self.retention_seconds,
-            stamp=self._stamp(),
-            pending_polls=self.pending_polls,
-            outcome=self.outcome,
-        )
-        self._add(job)
-        return _ok(200, {"jobId": job.job_id, "status": job.status})
-
-    def _list(self, params: httpx.QueryParams) -> httpx.Response:
-        query = _listing_query(params, self._cursor_base)
-        if isinstance(query, httpx.Response):
-            return query
-        self._purge()
-        return _listing_page(self._jobs.values(), *query, self._cursor_base, self._advance)
