@@ -15,7 +15,7 @@ from ._client import Client
 from ._core import JobSummary
 from ._validation import PAGE_SIZE_MAX, StatusFilter, check_cursor
 
-__all__ = ["JobListing", "check_cursor_option", "write_jobs"]
+__all__ = ["JobListing", "ReadSoFar", "check_cursor_option", "write_jobs"]
 
 
 def check_cursor_option(value: str | None) -> str | None:
@@ -31,9 +31,11 @@ def check_cursor_option(value: str | None) -> str | None:
         ) from error
 
 
-@dataclass
-class JobListing:
-    """The jobs of ``jobs [--status S] [--limit N] [--cursor C]`` read so far, and where to resume.
+@dataclass(frozen=True)
+class ReadSoFar:
+    """The jobs a listing read and where it resumes, as one value: replaced whole, in one assignment,
+    so that a Ctrl-C between two bytecodes never leaves a page's jobs read with the cursor from
+    before that page (written, then listed again on resume) or the reverse (skipped).
 
     Attributes:
         rows: the jobs read, newest first: whole pages, but for the last one at ``--limit``.
@@ -41,30 +43,60 @@ class JobListing:
             before any), so a page cut by ``--limit`` is listed again from its start, never skipped.
         more: the listing stopped at ``--limit`` with jobs (perhaps) left after it.
         cut: ``--limit`` ended inside a page, which the resumed listing shows from its start.
+        ended: the last page of the list was read: there is nothing to resume.
     """
+
+    rows: tuple[JobSummary, ...] = ()
+    resume: str | None = None
+    more: bool = False
+    cut: bool = False
+    ended: bool = False
+
+
+@dataclass
+class JobListing:
+    """The jobs of ``jobs [--status S] [--limit N] [--cursor C]`` read so far (:class:`ReadSoFar`:
+    ``rows``, ``resume``, ``more`` and ``cut`` are its), and where to resume."""
 
     status: StatusFilter | None
     limit: int
     fmt: str
-    rows: list[JobSummary] = field(default_factory=list)
-    resume: str | None = None
-    more: bool = False
-    cut: bool = False
+    read_so_far: ReadSoFar = field(default_factory=ReadSoFar)
+
+    @property
+    def rows(self) -> list[JobSummary]:
+        return list(self.read_so_far.rows)
+
+    @property
+    def resume(self) -> str | None:
+        return self.read_so_far.resume
+
+    @property
+    def more(self) -> bool:
+        return self.read_so_far.more
+
+    @property
+    def cut(self) -> bool:
+        return self.read_so_far.cut
 
     def read(self, client: Client, cursor: str | None) -> None:
-        """Read pages from *cursor* until the list ends or ``--limit`` jobs are read."""
-        self.resume = cursor
+        """Read pages from *cursor* until the list ends or ``--limit`` jobs are read. Each page
+        changes ``read_so_far`` in one assignment: interrupted anywhere, the rows and the resume
+        cursor agree (each job is in the rows or after the cursor, never both, never neither)."""
+        self.read_so_far = ReadSoFar(resume=cursor)
         # Pages no larger than the limit: a limit up to the largest page ends on a page's end.
         pages = client.job_pages(self.status, page_size=min(self.limit, PAGE_SIZE_MAX), cursor=cursor)
         for page in pages:
-            room = self.limit - len(self.rows)
-            self.rows.extend(page.items[:room])
+            before = self.read_so_far
+            room = self.limit - len(before.rows)
+            rows = before.rows + page.items[:room]
             if len(page.items) > room:  # cut: resume at this page's start (its jobs taken show again)
-                self.more = self.cut = True
+                self.read_so_far = ReadSoFar(rows, before.resume, more=True, cut=True)
                 return
-            self.resume = page.next_cursor
-            if len(self.rows) >= self.limit:
-                self.more = page.next_cursor is not None
+            more = len(rows) >= self.limit and page.next_cursor is not None
+            ended = page.next_cursor is None
+            self.read_so_far = ReadSoFar(rows, page.next_cursor, more=more, ended=ended)
+            if len(rows) >= self.limit:
                 return
 
     def resume_command(self, limit: int) -> str:
@@ -82,6 +114,8 @@ class JobListing:
     def stopped_hint(self) -> str:
         """What a listing stopped by an error or Ctrl-C says: what was written, and how to go on."""
         left = self.limit - len(self.rows)
+        if self.read_so_far.ended:  # stopped once the list was read to its end: nothing to resume
+            return f"the list had ended: its {len(self.rows)} jobs were written" if self.rows else "the list is empty"
         if not self.rows:  # stopped before its first page: the same listing, from its own --cursor
             return f"no job was listed; resume with: {self.resume_command(left)}"
         return f"the {len(self.rows)} jobs listed before it were written; resume with: {self.resume_command(left)}"
