@@ -1,0 +1,136 @@
+"""The commands the CLI prints to go on (resume a wait, a listing, keep a voiceprint) keep the
+``--base-url`` given on the command line, so that they talk to the same server; never the API key.
+
+Each test points ``PYANNOTEAI_BASE_URL`` at a port nothing listens on: a printed command without the
+``--base-url`` it was run with would talk to that other server."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+import pytest
+from clikit import API_KEY, FAST_POLL, Audio, Run, closed_port, identify_argv, run_cli
+
+from pyannoteai_identify import Client
+from pyannoteai_identify.cli import INTERRUPTED, OK, TIMEOUT
+from pyannoteai_identify.sandbox import Sandbox
+from pyannoteai_identify.testing import MockAPI
+
+
+@pytest.fixture
+def elsewhere(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The environment's base URL: another server than the one given with --base-url."""
+    url = f"http://127.0.0.1:{closed_port()}"
+    monkeypatch.setenv("PYANNOTEAI_BASE_URL", url)
+    return url
+
+
+def _command_after(line: str, marker: str = "resume with: ") -> list[str]:
+    """The words of the command that *line* gives after *marker*, without the program's name."""
+    words = shlex.split(line.split(marker, 1)[1].strip().strip("`"))
+    assert words[0] == "pyannoteai-identify", line
+    return words[1:]
+
+
+@pytest.mark.sandbox(queue_seconds=0.0, job_seconds=3600.0, speed=1.0)
+def test_a_wait_timeout_resume_command_keeps_the_base_url_given_as_an_option_and_works(
+    sandbox: Sandbox, audio: Audio, elsewhere: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--base-url URL identify … --wait-timeout` said `resume with: pyannoteai-identify job ID --wait …`,
+    which waits on the environment's (or the default) server: there the job is unknown."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", sandbox.api_key)
+    argv = identify_argv(audio.meeting, {"Alice": audio.alice}, "--wait-timeout", "0.3")
+    run = run_cli(capsys, *FAST_POLL, "--base-url", sandbox.base_url, *argv)
+    (error,) = [line for line in run.err_lines if line.startswith("error: ")]
+    resume = _command_after(error)
+    assert run.code == TIMEOUT
+    assert resume[-2:] == ["--base-url", sandbox.base_url], error  # before following it: no wait elsewhere
+
+    sandbox.advance(3600)
+    resumed = run_cli(capsys, *FAST_POLL, *resume, "--wait-timeout", "30")
+
+    assert resumed.code == OK, resumed.err
+
+
+def test_ctrl_c_while_waiting_with_an_api_key_option_resumes_with_the_base_url_and_never_the_key(
+    sandbox: Sandbox, audio: Audio, elsewhere: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during `job ID --wait` given --base-url and --api-key: the command said keeps the URL,
+    and leaves the key out (it is in neither stream: run_cli checks)."""
+    monkeypatch.delenv("PYANNOTEAI_API_KEY", raising=False)
+    with Client(api_key=sandbox.api_key, base_url=sandbox.base_url) as client:
+        job_id = client.identify(audio.meeting, {"Alice": audio.alice}).id
+
+    def interrupted(*_: object, **__: object) -> object:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Client, "wait", interrupted)
+        run = run_cli(capsys, "job", job_id, "--wait", "--base-url", sandbox.base_url, "--api-key", API_KEY)
+
+    assert run.code == INTERRUPTED
+    line = run.err_lines[-1]
+    resume = f"pyannoteai-identify job {job_id} --wait --format json --base-url {sandbox.base_url}"
+    assert line == f"interrupted; job {job_id} keeps running: resume with: {resume}"
+    assert "--api-key" not in line
+
+
+def _mock_ids(run: Run) -> list[str]:
+    return [row["id"] for row in json.loads(run.out)]
+
+
+def test_a_jobs_listing_resume_command_keeps_the_base_url_and_lists_the_rest(
+    pyannoteai_mock: MockAPI, elsewhere: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`jobs --base-url URL --limit 2` said `resume with: pyannoteai-identify jobs --cursor C --limit 2 …`,
+    which lists the environment's server from a cursor it never issued."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", pyannoteai_mock.api_key)
+    ids = [pyannoteai_mock.add_job("diarization", "succeeded") for _ in range(3)][::-1]
+
+    first = run_cli(capsys, "jobs", "--format", "json", "--limit", "2", "--base-url", pyannoteai_mock.base_url)
+    (hint,) = [line for line in first.err_lines if "resume with: " in line]
+    resume = _command_after(hint)
+    assert first.code == OK
+    assert resume[-2:] == ["--base-url", pyannoteai_mock.base_url], hint
+
+    second = run_cli(capsys, *resume)
+
+    assert second.code == OK, second.err
+    assert _mock_ids(first) + _mock_ids(second) == ids
+
+
+def test_an_enrollment_cut_short_says_to_keep_its_voiceprint_from_the_same_server(
+    sandbox: Sandbox, audio: Audio, elsewhere: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while enrolling: the `job ID --wait --format json --output=…` that keeps the voiceprint
+    (billed) asks the server the job was submitted to."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", sandbox.api_key)
+
+    def interrupted(*_: object, **__: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Client, "wait", interrupted)
+    run = run_cli(capsys, "--base-url", sandbox.base_url, *identify_argv(audio.meeting, {"Alice": audio.alice_wav}))
+
+    assert run.code == INTERRUPTED, run
+    line = run.err_lines[-1]
+    saved = line.split("save its voiceprint with: ", 1)[1].split(", then pass ", 1)[0]
+    assert shlex.split(saved)[-2:] == ["--base-url", sandbox.base_url], line
+
+
+@pytest.mark.sandbox(queue_seconds=0.0, job_seconds=3600.0, speed=1.0)
+def test_a_job_with_no_result_yet_says_to_wait_on_the_same_server(
+    sandbox: Sandbox, audio: Audio, elsewhere: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`job ID --format rttm --base-url URL` of a running job: the `job ID --wait` it says to wait with
+    asks the same server."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", sandbox.api_key)
+    with Client(base_url=sandbox.base_url) as client:
+        job_id = client.identify(audio.meeting, {"Alice": audio.alice}).id
+
+    run = run_cli(capsys, "job", job_id, "--format", "rttm", "--base-url", sandbox.base_url)
+
+    assert run.code == TIMEOUT
+    (line,) = run.err_lines
+    assert _command_after(line, "wait with: ")[-2:] == ["--base-url", sandbox.base_url], line
