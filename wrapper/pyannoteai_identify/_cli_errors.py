@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator, Mapping
 
 from . import errors
+from ._cli_command import command_line
 from ._config import API_KEY_ENV, BASE_URL_ENV, BASE_URL_SOURCES, KEY_SOURCES, PASS_A_KEY
 from ._core import LIST_JOBS
 from ._flows import resume_note, status_said
@@ -65,9 +66,10 @@ class EnrollmentTimeoutError(errors.WaitTimeoutError):
         )
 
 
-def resume_hint(job_id: str, command: str | None = None) -> str:
-    """How to take up the wait for *job_id*: *command* (the result as it was asked for), or a bare wait."""
-    return f"resume with: {command or f'pyannoteai-identify job {job_id} --wait'}"
+def resume_hint(job_id: str, command: str | None = None, base_url: str | None = None) -> str:
+    """How to take up the wait for *job_id*: *command* (the result as it was asked for), or a bare
+    wait on *base_url* (the ``--base-url`` given as an option)."""
+    return f"resume with: {command or command_line(['job', job_id, '--wait'], base_url)}"
 
 
 def exit_code(error: BaseException) -> int:
@@ -88,19 +90,20 @@ def exit_code(error: BaseException) -> int:
     return FAILED
 
 
-def error_message(error: BaseException, resume: Mapping[str, str] | None = None) -> str:
+def error_message(error: BaseException, resume: Mapping[str, str] | None = None, base_url: str | None = None) -> str:
     """The one line that reports *error*, its notes after it (where an uploaded audio is, that a job
     may exist); a wait timeout says how to resume from the command line (*resume*: the command of
-    each job id, that gives its result as it was asked for)."""
+    each job id, that gives its result as it was asked for; any other job is waited for on
+    *base_url*, the ``--base-url`` given as an option)."""
     if isinstance(error, EnrollmentTimeoutError):
         return for_the_command_line(
             f"the voiceprint enrollment of {error.label} did not finish by the --wait-timeout deadline "
             f"(voiceprint job {error.job_id} {timeout_state(error, still=False)}); nothing was identified yet"
         )
     if isinstance(error, errors.WaitTimeoutError):
-        hint = resume_hint(error.job_id, (resume or {}).get(error.job_id))
+        hint = resume_hint(error.job_id, (resume or {}).get(error.job_id), base_url)
         return for_the_command_line(f"job {error.job_id} {timeout_state(error)} at the --wait-timeout deadline; {hint}")
-    notes = [_resume_as_a_command(note, resume or {}) for note in getattr(error, "__notes__", [])]
+    notes = [_resume_as_a_command(note, resume or {}, base_url) for note in getattr(error, "__notes__", [])]
     *parts, last = [for_the_command_line(text) for text in (str(error), *notes)]
     return "; ".join([*map(_without_a_closing_period, parts), last])
 
@@ -109,13 +112,13 @@ def error_message(error: BaseException, resume: Mapping[str, str] | None = None)
 _WAITED_FOR = re.compile(r"job (\S+) was being waited for: ")
 
 
-def _resume_as_a_command(note: str, resume: Mapping[str, str]) -> str:
+def _resume_as_a_command(note: str, resume: Mapping[str, str], base_url: str | None = None) -> str:
     """*note* itself, or, when it is the SDK's note naming the ``wait()`` call that resumes a job, the
     command that does (the result as it was asked for, from *resume*)."""
     found = _WAITED_FOR.match(note)
     if found is None or note != resume_note(job_id := found[1]):
         return note
-    return f"job {job_id} was being waited for: once this is fixed, {resume_hint(job_id, resume.get(job_id))}"
+    return f"job {job_id} was being waited for: once this is fixed, {resume_hint(job_id, resume.get(job_id), base_url)}"
 
 
 def timeout_state(error: errors.WaitTimeoutError, *, still: bool = True) -> str:
@@ -138,8 +141,8 @@ def for_the_command_line(text: str) -> str:
     """*text* with the SDK's advice to a Python caller (``api_key=...``, ``client.jobs()``) said as a
     command-line user acts on it. The SDK's messages use the constants above, so a test of each
     pair (tests/cli/test_cli_errors.py) fails if one is spelled by hand."""
-    for python, command_line in _COMMAND_LINE_WORDS:
-        text = text.replace(python, command_line)
+    for python, said in _COMMAND_LINE_WORDS:
+        text = text.replace(python, said)
     return text
 
 

@@ -5,11 +5,11 @@ after the retries, on Ctrl-C) right after the last page written, so that no job 
 from __future__ import annotations
 
 import json
-import shlex
 from dataclasses import dataclass, field
 from datetime import UTC
 
 from . import errors
+from ._cli_command import command_line
 from ._cli_output import rich_console
 from ._client import Client
 from ._core import JobSummary
@@ -61,6 +61,7 @@ class JobListing:
     status: StatusFilter | None
     limit: int
     fmt: str
+    base_url: str | None = None  # the --base-url given as an option, which the resume command keeps
     read_so_far: ReadSoFar = field(default_factory=ReadSoFar)
 
     @property
@@ -101,7 +102,7 @@ class JobListing:
 
     def resume_command(self, limit: int) -> str:
         """The ``jobs`` command that goes on after the pages written, listing at most *limit* jobs."""
-        words = ["pyannoteai-identify", "jobs"]
+        words = ["jobs"]
         if self.resume is not None:
             words += ["--cursor", self.resume]
         if self.status is not None:
@@ -109,7 +110,7 @@ class JobListing:
         words += ["--limit", str(limit)]
         if self.fmt != "table":
             words += ["--format", self.fmt]
-        return shlex.join(words)
+        return command_line(words, self.base_url)
 
     def stopped_hint(self) -> str:
         """What a listing stopped by an error or Ctrl-C says: what was written, and how to go on."""

@@ -9,28 +9,35 @@ import contextlib
 import errno
 import io
 import os
-import shlex
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from ._atomic import write_atomic
+from ._cli_command import command_line
 from ._cli_errors import CLIError, ResultNotWrittenError
 from .results import IdentifyResult, Job, Result, VoiceprintResult
 
 
 def fetch_command(
-    job_id: str, fmt: str = "json", file_id: str | None = None, output: str | None = None, *, wait: bool = True
+    job_id: str,
+    fmt: str = "json",
+    file_id: str | None = None,
+    output: str | None = None,
+    *,
+    wait: bool = True,
+    base_url: str | None = None,
 ) -> str:
     """The command that prints a finished job's result as *fmt* (RTTM lines under *file_id*), to
-    *output*; without *wait*, the job as the API reports it."""
-    words = ["pyannoteai-identify", "job", job_id, *(["--wait"] if wait else []), "--format", fmt]
+    *output*; without *wait*, the job as the API reports it. It asks *base_url*, the ``--base-url``
+    given as an option (:func:`command_line`)."""
+    words = ["job", job_id, *(["--wait"] if wait else []), "--format", fmt]
     if fmt == "rttm" and file_id is not None and file_id != job_id:
         words.append(f"--file-id={file_id}")
     if output is not None and output != "-":
         words.append(f"--output={output}")  # one word: a name that starts with '-' stays a value
-    return shlex.join(words)
+    return command_line(words, base_url)
 
 
 @contextlib.contextmanager
@@ -198,9 +205,12 @@ def _write_result(result: Result, fmt: str, output: str | None, file_id: str) ->
     write_text(text, output)
 
 
-def write_job_result(job_id: str, result: Result, fmt: str, output: str | None, file_id: str) -> None:
-    """:func:`_write_result` of a job that exists: a failed write names the command that fetches it again."""
-    with writing_result_of(job_id, output, fetch_command(job_id, fmt, file_id, output)):
+def write_job_result(
+    job_id: str, result: Result, fmt: str, output: str | None, file_id: str, *, base_url: str | None = None
+) -> None:
+    """:func:`_write_result` of a job that exists: a failed write names the command that fetches it
+    again (from *base_url*, the ``--base-url`` given as an option)."""
+    with writing_result_of(job_id, output, fetch_command(job_id, fmt, file_id, output, base_url=base_url)):
         _write_result(result, fmt, output, file_id)
 
 

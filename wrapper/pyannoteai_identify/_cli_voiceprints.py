@@ -217,7 +217,8 @@ def enroll_voiceprints(
         with upload_progress(interactive, f"uploading {source.name}") as progress:
             job = submit_enrollment(client, label, source, progress)
         args.enrolled.append((label, job.id))
-        args.pending = f"no identify job was submitted yet. {keep_voiceprints_hint(args.enrolled)}"
+        kept = keep_voiceprints_hint(args.enrolled, getattr(args, "base_url", None))
+        args.pending = f"no identify job was submitted yet. {kept}"
         announce_enrollment(job, label)  # after it is remembered: a Ctrl-C on reading the line names it
         try:
             voiceprints[label] = enrolled_voiceprint(client, job, label, source, timeout=args.wait_timeout)
@@ -258,13 +259,15 @@ def enrolled_voiceprint(
         raise
 
 
-def keep_voiceprints_hint(enrolled: Sequence[tuple[str, str]]) -> str:
+def keep_voiceprints_hint(enrolled: Sequence[tuple[str, str]], base_url: str | None = None) -> str:
     """How to keep the voiceprints of enrollments already paid for, (label, job id) each, instead of
-    enrolling (and paying) again: commands to paste, quoted for a POSIX shell."""
+    enrolling (and paying) again: commands to paste, quoted for a POSIX shell, that ask *base_url*
+    (the ``--base-url`` given as an option)."""
     saves, passes = [], []
     for label, job_id in enrolled:
         saved = (re.sub(r"[^\w.-]+", "_", label).strip("._-") or "voiceprint") + ".voiceprint.json"
-        saves.append(fetch_command(job_id, "json", output=saved))  # read back by --voiceprint; no rich needed
+        # JSON, read back by --voiceprint (no rich needed), from the server that enrolled it
+        saves.append(fetch_command(job_id, "json", output=saved, base_url=base_url))
         passes.append("--voiceprint " + shlex.quote(f"{label}={saved}"))
     what = "its voiceprint" if len(enrolled) == 1 else "their voiceprints"
     return (

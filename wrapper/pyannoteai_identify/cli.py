@@ -8,7 +8,8 @@ This module holds the commands and ``main``; the rest is beside it, one job each
 (exit codes, error messages, signals), ``_cli_output`` (writing results, tables, progress),
 ``_cli_voiceprints`` (``--voiceprint`` sources, their checks, enrollment), ``_cli_jobs`` (the
 ``jobs`` listing and the command that resumes it), ``_cli_parser`` (the parser and option types),
-``_cli_stdin``, ``_cli_numbers`` and ``_cli_logging``.
+``_cli_stdin``, ``_cli_numbers``, ``_cli_logging`` and ``_cli_command`` (the commands it prints
+to run next, on the same ``--base-url``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 from . import _cli_parser, _validation, errors
 from ._atomic import write_atomic
+from ._cli_command import command_line
 from ._cli_errors import (
     API_ERROR,
     BROKEN_PIPE,
@@ -215,7 +217,8 @@ def announce_submitted(args: argparse.Namespace, job: Job[Any], what: str = "job
 
 def remember_resume(args: argparse.Namespace, job_id: str, what: str, resume: str | None) -> None:
     """Keep *resume* for *job_id* (a wait timeout's message) and say it if Ctrl-C comes."""
-    args.pending = f"{what} keeps running: {resume_hint(job_id, resume)}"
+    hint = resume_hint(job_id, resume, getattr(args, "base_url", None))
+    args.pending = f"{what} keeps running: {hint}"
     if resume is not None:
         args.resume = {**getattr(args, "resume", {}), job_id: resume}
 
@@ -280,14 +283,16 @@ def _identify(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
         args.enrolled = []  # the identify job exists: its result is what to resume, not the enrollments
         if args.no_wait:
             # The job's id is this command's output: it goes where -o says, as a result would.
-            with writing_result_of(job.id, args.output, state="was submitted", what="its id"):
+            fetch = fetch_command(job.id, base_url=args.base_url)
+            with writing_result_of(job.id, args.output, fetch, state="was submitted", what="its id"):
                 write_text(f"{job.id}\n", args.output)
             return OK
         file_id = _file_id(args.audio)
-        announce_submitted(args, job, resume=fetch_command(job.id, args.format, file_id, args.output))
+        resume = fetch_command(job.id, args.format, file_id, args.output, base_url=args.base_url)
+        announce_submitted(args, job, resume=resume)
         with status_spinner(live, job) as on_status:
             result = client.wait(job, timeout=args.wait_timeout, on_status=on_status)
-    write_job_result(job.id, result, args.format, args.output, file_id)
+    write_job_result(job.id, result, args.format, args.output, file_id, base_url=args.base_url)
     return OK
 
 
@@ -313,11 +318,12 @@ def _voiceprint(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     with _client(args) as client:
         with uploading as progress:
             job = client.submit_voiceprint(audio, media_key=media_key, on_upload_progress=progress)
-        announce_submitted(args, job, "voiceprint job", resume=fetch_command(job.id, "json", None, args.output))
+        fetch = fetch_command(job.id, "json", None, args.output, base_url=args.base_url)
+        announce_submitted(args, job, "voiceprint job", resume=fetch)
         with status_spinner(live, job) as on_status:
             voiceprint = client.wait(job, timeout=args.wait_timeout, on_status=on_status).voiceprint
     # `job ID --wait --format json` prints {"voiceprint": ...}, which --voiceprint reads as this output.
-    with writing_result_of(job.id, args.output, fetch_command(job.id, "json", None, args.output)):
+    with writing_result_of(job.id, args.output, fetch):
         if args.output and args.output != "-":
             write_atomic(args.output, voiceprint + "\n")
         else:
@@ -349,10 +355,10 @@ def cmd_job(args: argparse.Namespace) -> int:
     with _client(args) as client:
         if args.wait:
             file_id = args.file_id or args.job_id
-            resume = fetch_command(args.job_id, args.format, file_id, args.output)
+            resume = fetch_command(args.job_id, args.format, file_id, args.output, base_url=args.base_url)
             remember_resume(args, args.job_id, f"job {args.job_id}", resume)
             result = client.wait(args.job_id, timeout=args.wait_timeout)
-            write_job_result(args.job_id, result, args.format, args.output, file_id)
+            write_job_result(args.job_id, result, args.format, args.output, file_id, base_url=args.base_url)
             return OK
         try:
             job = client.get_job(args.job_id)
@@ -362,7 +368,7 @@ def cmd_job(args: argparse.Namespace) -> int:
             raise errors.JobExpiredError(message, job_id=args.job_id, status="unknown") from None
     failed = job.is_terminal and job.status != JobStatus.SUCCEEDED
     if args.format == "json":
-        fetch = fetch_command(job.id, "json", wait=False)
+        fetch = fetch_command(job.id, "json", wait=False, base_url=args.base_url)
         with writing_result_of(job.id, args.output, fetch, state=f"is {job.status}"):
             write_text(json.dumps(_job_document(job), indent=2) + "\n", args.output)
     if failed:
@@ -372,10 +378,10 @@ def cmd_job(args: argparse.Namespace) -> int:
         return OK
     if job.status != JobStatus.SUCCEEDED or job.output is None:
         # A table or RTTM of no result would be an empty file that looks like silence: say so instead.
-        wait = f"pyannoteai-identify job {job.id} --wait"
+        wait = command_line(["job", job.id, "--wait"], args.base_url)
         print(f"job {job.id} is {job.status}: no result yet; wait with: {wait}", file=sys.stderr)
         return TIMEOUT
-    write_job_result(job.id, job.output, args.format, args.output, args.file_id or args.job_id)
+    write_job_result(job.id, job.output, args.format, args.output, args.file_id or args.job_id, base_url=args.base_url)
     return OK
 
 
@@ -384,7 +390,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     if args.limit < 1:  # the SDK's max_items would say "or None for all", which cannot be typed
         raise CLIError(f"--limit={args.limit}: must be a whole number ≥ 1")
     cursor = check_cursor_option(args.cursor)
-    listing = JobListing(args.status, args.limit, args.format)
+    listing = JobListing(args.status, args.limit, args.format, args.base_url)
     try:
         with _client(args) as client, options_named({"status": "--status"}):
             listing.read(client, cursor)
@@ -503,8 +509,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return OK if exit_.code is None else exit_.code if isinstance(exit_.code, int) else USAGE
     except KeyboardInterrupt as interrupt:
         # What was submitted, when the command knows it (args.pending); otherwise how to find it.
+        base_url = getattr(args, "base_url", None)  # the --base-url given, once the command line is parsed
         pending = (
-            args.pending or "a job already submitted keeps running: resume with `pyannoteai-identify job ID --wait`"
+            args.pending
+            or f"a job already submitted keeps running: resume with `{command_line(['job', 'ID', '--wait'], base_url)}`"
         )
         word, stop_code = stopped(interrupt)
         print(f"{word}; {pending}", file=sys.stderr)
@@ -523,8 +531,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         # Voiceprints enrolled (billed) before an identify job existed are not lost with the error.
-        kept = f". {keep_voiceprints_hint(args.enrolled)}" if args.enrolled else ""
-        print(f"error: {error_message(error, getattr(args, 'resume', None))}{kept}", file=sys.stderr)
+        base_url = getattr(args, "base_url", None)
+        kept = f". {keep_voiceprints_hint(args.enrolled, base_url)}" if args.enrolled else ""
+        print(f"error: {error_message(error, getattr(args, 'resume', None), base_url)}{kept}", file=sys.stderr)
         return exit_code(error)
 
 

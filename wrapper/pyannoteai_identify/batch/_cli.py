@@ -483,7 +483,7 @@ def run(args: argparse.Namespace) -> int:
     except (errors.PyannoteAIError, CLIError, OSError) as error:
         if args.debug:
             traceback.print_exc()
-        print(f"error: {error_message(error)}", file=sys.stderr)
+        print(f"error: {error_message(error, base_url=args.base_url)}", file=sys.stderr)
         return _exit_code(error)
 
 
