@@ -617,7 +617,7 @@ def test_an_enrollment_that_times_out_does_not_name_an_option_batch_lacks(
     identify command's error_message, which says "at the --wait-timeout deadline" and "resume with:
     pyannoteai-identify job ID --wait": batch has no --wait-timeout, and it resumes the recorded
     voiceprint job when run again, which is what its line says now."""
-    monkeypatch.setattr("pyannoteai_identify._client_base.DEFAULT_WAIT_TIMEOUT", 1e-6)
+    monkeypatch.setattr("pyannoteai_identify._client_checks.DEFAULT_WAIT_TIMEOUT", 1e-6)
     env.faults.next(50, "5xx", operation="getJobById")
     code = _exit_code([*_bob_batch(tmp_path), "-q"])
 

@@ -22,8 +22,8 @@ from ._client_base import (
     OnStatus,
     OnVoiceprintStatus,
     _BaseClient,
-    _timeout_or_http_clients,
 )
+from ._client_checks import timeout_or_http_clients
 from ._lazy_module import lazy_module
 from ._loop_end import close_when_the_loop_ends
 from ._pagers import _AsyncJobPages, _AsyncJobs
@@ -113,7 +113,7 @@ class AsyncClient(_BaseClient):
         super().__init__(
             api_key,
             base_url=base_url,
-            timeout=_timeout_or_http_clients(timeout, http_client),
+            timeout=timeout_or_http_clients(timeout, http_client),
             max_retries=max_retries,
             retry_policy=retry_policy,
             poll_schedule=poll_schedule,

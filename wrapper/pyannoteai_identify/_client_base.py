@@ -1,11 +1,11 @@
-"""The shared base of ``Client`` and ``AsyncClient``: their settings and policies, the argument
-checks made before any I/O, and the flows each public method runs (see ``_flows``)."""
+"""The shared base of ``Client`` and ``AsyncClient``: their settings and policies, and the flows
+each public method runs (see ``_flows``), its arguments checked first (the constructor's, ``wait()``'s
+and the job list's checks are in ``_client_checks``)."""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import platform
 import ssl
 import threading
@@ -17,18 +17,15 @@ from typing import Any, NoReturn, Self, SupportsIndex, cast
 import httpx
 
 from . import _core, _flows, _fork, _tls
+from ._client_checks import check_http, check_list_args, check_no_proxy, check_wait_timeout, chosen_retry
 from ._config import (
     DEFAULT_MAX_RETRIES,
-    DEFAULT_WAIT_TIMEOUT,
     Settings,
-    _timeout_problem,
     check_app_info,
     check_max_retries,
     resolve_timeout,
 )
-from ._numbers import real
 from ._polling import PollSchedule
-from ._proxy import proxy_pool
 from ._rate_limit_info import RateLimit
 from ._retry import RetryPolicy
 from ._upload import (
@@ -41,9 +38,6 @@ from ._upload import (
 )
 from ._validation import (
     MAX_VOICEPRINT_AUDIO_BYTES,
-    PAGE_SIZE_MAX,
-    PAGE_SIZE_MIN,
-    STATUS_FILTER_VALUES,
     AudioSource,
     CheckedAudio,
     Matching,
@@ -52,7 +46,6 @@ from ._validation import (
     check_audio,
     check_bool,
     check_callback,
-    check_cursor,
     check_job_id,
     check_job_kind,
     check_matching,
@@ -101,50 +94,8 @@ def _resume(job_id: str) -> str:
     return f"; job {job_id} goes on: call wait({job_id!r}) to resume"
 
 
-#: httpx's own default timeout, which an http_client has unless its builder chose one.
-_HTTPX_DEFAULT_TIMEOUT = httpx.Timeout(5.0)
-
-
-def _timeout_or_http_clients(
-    timeout: float | httpx.Timeout | None, http_client: object
-) -> float | httpx.Timeout | None:
-    """*timeout*; when none is passed, the timeout an ``http_client`` was built with, if any.
-
-    Each request carries its timeout, so without this an http_client's own (a proxy that needs two
-    minutes) would silently give way to the SDK's default. httpx's default of 5 s is no choice of
-    the caller's (as in openai-python, which does the same): the SDK's default applies then.
-    """
-    if (
-        timeout is None
-        and isinstance(http_client, httpx.Client | httpx.AsyncClient)
-        and http_client.timeout != _HTTPX_DEFAULT_TIMEOUT
-    ):
-        problem = _timeout_problem(http_client.timeout)
-        if problem is not None:
-            # Said as the http_client's: the caller passed no timeout= and would not know where it came from.
-            raise ConfigurationError(
-                f"the http_client's own timeout ({http_client.timeout!r}), used as timeout= was not passed: "
-                f"{problem}; pass timeout= to use another"
-            )
-        return http_client.timeout
-    return timeout
-
-
-def _chosen_retry(max_retries: int | None, retry_policy: RetryPolicy | None, current: RetryPolicy) -> RetryPolicy:
-    """The retry policy of ``max_retries=`` and ``retry_policy=``: the policy given, or *current*
-    with *max_retries* retries (*current* itself when neither is given)."""
-    if retry_policy is not None and max_retries is not None and max_retries != retry_policy.max_retries:
-        raise ConfigurationError(
-            f"max_retries={max_retries!r} and retry_policy.max_retries={retry_policy.max_retries!r} disagree: "
-            "pass one (the policy's own max_retries applies)"
-        )
-    if retry_policy is not None:
-        return retry_policy
-    return current if max_retries is None else dataclasses.replace(current, max_retries=max_retries)
-
-
 class _BaseClient:
-    """Settings, policies and the argument checks shared by both clients."""
+    """Settings, policies and the flows (their arguments checked) shared by both clients."""
 
     _closed: bool = False
     _entered: bool = False  # inside a ``with`` block (entered and not yet exited)
@@ -170,7 +121,7 @@ class _BaseClient:
         app_info = check_app_info(app_info, self._settings.api_key)
         self._ctx = _flows.Context(
             settings=self._settings,
-            retry=_chosen_retry(max_retries, retry_policy, RetryPolicy(max_retries=DEFAULT_MAX_RETRIES)),
+            retry=chosen_retry(max_retries, retry_policy, RetryPolicy(max_retries=DEFAULT_MAX_RETRIES)),
             schedule=poll_schedule or PollSchedule(),
             clock=clock or time.monotonic,
             wall=wall or time.time,
@@ -256,7 +207,7 @@ class _BaseClient:
         settings = (
             self._settings if timeout is None else dataclasses.replace(self._settings, timeout=resolve_timeout(timeout))
         )
-        retry = _chosen_retry(max_retries, retry_policy, self._ctx.retry)
+        retry = chosen_retry(max_retries, retry_policy, self._ctx.retry)
         return settings, retry, poll_schedule or self._ctx.schedule
 
     def _adopt(self, parent: _BaseClient, settings: Settings, retry: RetryPolicy, schedule: PollSchedule) -> None:
@@ -339,45 +290,10 @@ class _BaseClient:
                 raise ConfigurationError(_tls.unloadable_bundle(error)) from error
             return _tls.shared_context(trust_env=False)  # plain http (the sandbox's): no TLS to trust
 
-    @staticmethod
-    def _check_http(http_client: object, transport: object, client_type: type, transport_type: type) -> None:
-        """Refuse an httpx client or transport of the other kind (sync for async), and both at once."""
-        if http_client is not None and transport is not None:
-            raise ConfigurationError(
-                "pass http_client or transport, not both: the transport of an http_client you build is its own"
-            )
-        for name, value, expected in (
-            ("http_client", http_client, client_type),
-            ("transport", transport, transport_type),
-        ):
-            if value is not None and not isinstance(value, expected):
-                raise ConfigurationError(
-                    f"{name} must be an {expected.__module__}.{expected.__qualname__}, not "
-                    f"{type(value).__module__}.{type(value).__qualname__} (Client takes httpx.Client and "
-                    "httpx.BaseTransport, AsyncClient httpx.AsyncClient and httpx.AsyncBaseTransport)"
-                )
+    _check_http = staticmethod(check_http)
 
     def _check_no_proxy(self, http_client: object, transport: object) -> None:
-        """Refuse an http_client or transport that would send a plain-http base URL's requests
-        through a proxy.
-
-        The client this one builds ignores proxy variables for such a (loopback) URL; an httpx
-        client of the caller's reads them by default (``trust_env``), or has a ``proxy=`` (or a
-        transport with one, maybe inside a wrapper transport), and the key would travel to the
-        proxy in clear. httpx offers no public way to ask which transport serves a URL and whether
-        it proxies: its ``_transport_for_url`` and the transports' httpcore pools are read.
-        """
-        base = httpx.URL(self._settings.base_url)
-        if base.scheme != "http":
-            return
-        route = getattr(http_client, "_transport_for_url", None)
-        serving = route(base) if callable(route) else transport
-        if serving is not None and proxy_pool(serving) is not None:
-            raise ConfigurationError(
-                f"the http_client or transport would send requests for {self._settings.base_url} through a proxy "
-                "(HTTP_PROXY or ALL_PROXY in the environment, or a proxy= of its own), with the API key in clear "
-                "over plain http: build it with trust_env=False and no proxy, or use an https base URL"
-            )
+        check_no_proxy(self._settings.base_url, http_client, transport)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -606,23 +522,7 @@ class _BaseClient:
             status=known_status,
         )
 
-    @staticmethod
-    def _check_timeout(timeout: float | None, *, zero_checks_once: bool = False) -> float:
-        """A wait's timeout in seconds; with *zero_checks_once*, 0 means one poll, then the result or
-        ``WaitTimeoutError`` (a web handler's "done yet?")."""
-        if timeout is None:
-            return DEFAULT_WAIT_TIMEOUT
-        seconds = real(timeout)
-        if seconds is None or not (seconds >= 0 if zero_checks_once else seconds > 0):
-            rule = (
-                "must be a number of seconds ≥ 0 (0: poll once)"
-                if zero_checks_once
-                else "must be a positive number of seconds"
-            )
-            raise ValidationError("timeout", timeout, f"{rule}, or None for 24 hours")
-        if not math.isfinite(seconds):  # infinity, or an int beyond the range of a float, such as 10**400
-            raise ValidationError("timeout", timeout, "must be finite: every wait has a deadline")
-        return seconds
+    _check_timeout = staticmethod(check_wait_timeout)
 
     def _get_job_flow(self, job_id: str, kind: JobKind | None) -> _flows.Flow[Job[Result]]:
         checked = check_job_id(job_id)
@@ -634,17 +534,7 @@ class _BaseClient:
 
         return flow()
 
-    @staticmethod
-    def _check_list_args(
-        status: JobStatus | str | None, page_size: int, max_items: int | None, cursor: object = None
-    ) -> None:
-        if status is not None and (not isinstance(status, str) or str(status) not in STATUS_FILTER_VALUES):
-            raise ValidationError("status", status, f"must be one of {sorted(STATUS_FILTER_VALUES)} or None")
-        if type(page_size) is not int or not PAGE_SIZE_MIN <= page_size <= PAGE_SIZE_MAX:
-            raise ValidationError("page_size", page_size, f"must be an integer from {PAGE_SIZE_MIN} to {PAGE_SIZE_MAX}")
-        if max_items is not None and (type(max_items) is not int or max_items < 0):
-            raise ValidationError("max_items", max_items, "must be a whole number ≥ 0, or None for all")
-        check_cursor(cursor)
+    _check_list_args = staticmethod(check_list_args)
 
     def _page_flow(
         self, status: JobStatus | StatusFilter | None, page_size: int, cursor: str | None
