@@ -1,12 +1,13 @@
 """``AsyncClient``: the asynchronous client, a thin I/O shell that runs the flows of ``_flows`` with
-``await``, on asyncio or trio (its checks and flows are those of ``_BaseClient``, in ``_client_base``)."""
+``await``, on asyncio or trio (its checks and flows are those of ``_BaseClient``, in ``_client_base``;
+its job list, ``_AsyncListing``'s, in ``_listing``)."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import os
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, overload
 
@@ -25,15 +26,16 @@ from ._client_base import (
 )
 from ._client_checks import timeout_or_http_clients
 from ._lazy_module import lazy_module
+from ._listing import _AsyncListing
 from ._loop_end import close_when_the_loop_ends
-from ._pagers import _AsyncJobPages, _AsyncJobs
 from ._polling import PollSchedule
 from ._retry import RetryPolicy
 from ._sync_client import Client
+from ._twin_doc import _doc_from
 from ._upload import FileChunks, ProgressCallback, aopened, presigned_url_hidden
-from ._validation import PAGE_SIZE_MAX, AudioSource, Matching, StatusFilter, Voiceprint
+from ._validation import AudioSource, Matching, Voiceprint
 from .receiver import WebhookBroker
-from .results import DiarizationResult, IdentifyResult, Job, JobKind, JobStatus, R, Result, VoiceprintResult
+from .results import DiarizationResult, IdentifyResult, Job, JobKind, R, Result, VoiceprintResult
 
 if TYPE_CHECKING:
     from . import batch as _batch
@@ -44,17 +46,6 @@ else:  # bound for typing.get_type_hints: batch imports the clients, so it is im
 __all__ = ["AsyncClient"]
 
 T = TypeVar("T")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _doc_from(source: Callable[..., Any], note: str = "A coroutine: ``await`` it.") -> Callable[[F], F]:
-    """Give an ``AsyncClient`` method the docstring of its ``Client`` twin, so ``help()`` shows one text."""
-
-    def apply(method: F) -> F:
-        method.__doc__ = f"{source.__doc__.rstrip()}\n\n        {note}\n" if source.__doc__ else note
-        return method
-
-    return apply
 
 
 #: Response bodies larger than this are parsed by AsyncClient in a worker thread (a thread hop costs
@@ -73,7 +64,7 @@ async def _checked_off_loop(audio: object, check: Callable[..., _flows.Flow[T]],
     return await anyio.to_thread.run_sync(check, *args)
 
 
-class AsyncClient(_BaseClient):
+class AsyncClient(_AsyncListing, _BaseClient):
     """Asynchronous twin of :class:`Client`: the same methods, as coroutines, on asyncio or trio.
 
     Args are those of :class:`Client`, with an ``httpx.AsyncClient``, an async transport and an
@@ -381,40 +372,6 @@ class AsyncClient(_BaseClient):
     @_doc_from(Client.get_job)
     async def get_job(self, job_id: str, *, kind: JobKind | None = None) -> Job[Any]:
         return await self._run(self._get_job_flow(job_id, kind))
-
-    @_doc_from(Client.jobs, note="An async iterator: ``async for job in client.jobs(): ...``.")
-    def jobs(
-        self,
-        status: JobStatus | StatusFilter | None = None,
-        *,
-        page_size: int = PAGE_SIZE_MAX,
-        max_items: int | None = None,
-        cursor: str | None = None,
-    ) -> AsyncIterator[_core.JobSummary]:
-        self._check_list_args(status, page_size, max_items, cursor)
-        return _AsyncJobs(self, status, page_size, max_items, cursor)
-
-    @_doc_from(Client.job_page)
-    async def job_page(
-        self,
-        status: JobStatus | StatusFilter | None = None,
-        *,
-        page_size: int = PAGE_SIZE_MAX,
-        cursor: str | None = None,
-    ) -> _core.JobPage:
-        self._check_list_args(status, page_size, None, cursor)
-        return await self._run(self._job_page_flow(status, page_size, cursor))
-
-    @_doc_from(Client.job_pages, note="An async iterator: ``async for page in client.job_pages(): ...``.")
-    def job_pages(
-        self,
-        status: JobStatus | StatusFilter | None = None,
-        *,
-        page_size: int = PAGE_SIZE_MAX,
-        cursor: str | None = None,
-    ) -> AsyncIterator[_core.JobPage]:
-        self._check_list_args(status, page_size, None, cursor)
-        return _AsyncJobPages(self, status, page_size, cursor)
 
     async def identify_batch(
         self,

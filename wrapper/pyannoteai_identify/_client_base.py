@@ -16,7 +16,7 @@ from typing import Any, NoReturn, SupportsIndex, cast
 import httpx
 
 from . import _core, _flows, _tls
-from ._client_checks import check_http, check_list_args, check_no_proxy, check_wait_timeout, chosen_retry
+from ._client_checks import check_http, check_no_proxy, check_wait_timeout, chosen_retry
 from ._client_derive import _Derivable
 from ._config import (
     DEFAULT_MAX_RETRIES,
@@ -39,7 +39,6 @@ from ._validation import (
     AudioSource,
     CheckedAudio,
     Matching,
-    StatusFilter,
     Voiceprint,
     check_audio,
     check_bool,
@@ -55,7 +54,7 @@ from ._validation import (
 )
 from ._version import __version__
 from .errors import ConfigurationError, ValidationError
-from .results import DiarizationResult, IdentifyResult, Job, JobKind, JobStatus, Result, VoiceprintResult
+from .results import DiarizationResult, IdentifyResult, Job, JobKind, Result, VoiceprintResult
 
 __all__ = ["OnDiarizationStatus", "OnIdentifyStatus", "OnStatus", "OnVoiceprintStatus"]
 
@@ -424,21 +423,6 @@ class _BaseClient(_Derivable):
             return job
 
         return flow()
-
-    _check_list_args = staticmethod(check_list_args)
-
-    def _page_flow(
-        self, status: JobStatus | StatusFilter | None, page_size: int, cursor: str | None
-    ) -> _flows.Flow[tuple[list[_core.JobSummary], str | None]]:
-        return _flows.list_page(
-            self._ctx, limit=page_size, cursor=cursor, status=None if status is None else str(status)
-        )
-
-    def _job_page_flow(
-        self, status: JobStatus | StatusFilter | None, page_size: int, cursor: str | None
-    ) -> _flows.Flow[_core.JobPage]:
-        items, next_cursor = yield from self._page_flow(status, page_size, cursor)
-        return _core.JobPage(tuple(items), next_cursor or None)  # an empty nextCursor ends the list too
 
     def _test_flow(self) -> _flows.Flow[_core.KeyStatus]:
         response = yield from _flows.call(self._ctx, _core.test_key_request())

@@ -1,6 +1,6 @@
 """The job list's pagers: the cursor bookkeeping both clients' ``jobs()`` and ``job_pages()`` share,
 and the async iterators ``AsyncClient.jobs()`` and ``AsyncClient.job_pages()`` return (``Client``'s
-are generators of its own)."""
+are generators of ``_SyncListing``, in ``_listing``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .errors import InvalidResponseError
 from .results import JobStatus
 
 if TYPE_CHECKING:
-    from ._async_client import AsyncClient
+    from ._listing import _AsyncListing
 
 __all__ = ["MAX_EMPTY_PAGES"]
 
@@ -60,7 +60,7 @@ class _AsyncJobs:
 
     def __init__(
         self,
-        client: AsyncClient,
+        client: _AsyncListing,
         status: JobStatus | StatusFilter | None,
         page_size: int,
         max_items: int | None,
@@ -128,7 +128,7 @@ class _AsyncJobPages:
     yields them (an iterator object for the reasons ``_AsyncJobs`` gives)."""
 
     def __init__(
-        self, client: AsyncClient, status: JobStatus | StatusFilter | None, page_size: int, cursor: str | None
+        self, client: _AsyncListing, status: JobStatus | StatusFilter | None, page_size: int, cursor: str | None
     ) -> None:
         self._client = client
         self._status = status

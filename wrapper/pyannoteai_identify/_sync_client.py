@@ -1,12 +1,13 @@
 """``Client``: the synchronous client, a thin I/O shell that runs the flows of ``_flows`` with
-blocking calls (its checks and flows are those of ``_BaseClient``, in ``_client_base``)."""
+blocking calls (its checks and flows are those of ``_BaseClient``, in ``_client_base``; its job list,
+``_SyncListing``'s, in ``_listing``)."""
 
 from __future__ import annotations
 
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, overload
 
@@ -23,13 +24,13 @@ from ._client_base import (
 )
 from ._client_checks import timeout_or_http_clients
 from ._lazy_module import lazy_module
-from ._pagers import _Pages
+from ._listing import _SyncListing
 from ._polling import PollSchedule
 from ._retry import RetryPolicy
 from ._upload import FileChunks, ProgressCallback, opened, presigned_url_hidden
-from ._validation import PAGE_SIZE_MAX, AudioSource, Matching, StatusFilter, Voiceprint
+from ._validation import AudioSource, Matching, Voiceprint
 from .receiver import WebhookBroker, _ThreadWaiter
-from .results import DiarizationResult, IdentifyResult, Job, JobKind, JobStatus, R, Result, VoiceprintResult
+from .results import DiarizationResult, IdentifyResult, Job, JobKind, R, Result, VoiceprintResult
 
 if TYPE_CHECKING:
     from . import batch as _batch
@@ -45,7 +46,7 @@ T = TypeVar("T")
 _TIME_SLEEP = time.sleep
 
 
-class Client(_BaseClient):
+class Client(_SyncListing, _BaseClient):
     """Synchronous pyannoteAI client: identify speakers, manage voiceprints, wait for jobs.
 
     Args:
@@ -497,120 +498,6 @@ class Client(_BaseClient):
             APIConnectionError: no response after the retries.
         """
         return self._run(self._get_job_flow(job_id, kind))
-
-    def jobs(
-        self,
-        status: JobStatus | StatusFilter | None = None,
-        *,
-        page_size: int = PAGE_SIZE_MAX,
-        max_items: int | None = None,
-        cursor: str | None = None,
-    ) -> Iterator[_core.JobSummary]:
-        """Every job of the team, newest first, following ``nextCursor`` page by page.
-
-        A listing that fails half-way starts again at the newest job; to resume it where it
-        stopped, read it with ``job_pages()``, which gives each page's ``next_cursor``.
-
-        Args:
-            status: only jobs with this status: a ``JobStatus`` or its value (``"running"``, …).
-            page_size: jobs per request, within the bounds of the contract's ``limit`` parameter of
-                ``GET /v2/jobs`` (``PAGE_SIZE_MIN`` to ``PAGE_SIZE_MAX``); the largest page by default.
-            max_items: stop after this many jobs.
-            cursor: start after the page whose ``next_cursor`` this is (from ``job_page()`` or
-                ``job_pages()``), with the same *status*; None starts at the newest job.
-
-        Raises:
-            ValidationError: before any request, for a bad status, page size, limit or cursor (a
-                cursor is a UUID string).
-            APIError, APIConnectionError: while reading a page, after the retries; a
-                ``BadRequestError`` on ``cursor`` for a cursor the API did not issue.
-        """
-        self._check_list_args(status, page_size, max_items, cursor)
-        return self._iterate_jobs(status, page_size, max_items, cursor)
-
-    def _iterate_jobs(
-        self, status: JobStatus | StatusFilter | None, page_size: int, max_items: int | None, cursor: str | None
-    ) -> Iterator[_core.JobSummary]:
-        pages = _Pages(cursor)
-        count = 0
-        while max_items is None or count < max_items:
-            items, next_cursor = self._run(self._page_flow(status, page_size, cursor))
-            for item in items[: None if max_items is None else max_items - count]:
-                count += 1
-                yield item
-            cursor = pages.next_cursor(len(items), next_cursor)
-            if cursor is None:
-                return
-
-    def job_page(
-        self,
-        status: JobStatus | StatusFilter | None = None,
-        *,
-        page_size: int = PAGE_SIZE_MAX,
-        cursor: str | None = None,
-    ) -> _core.JobPage:
-        """One page of the team's jobs, newest first: one request, for a caller that pages itself
-        (a web page showing one page at a time, its "next" link carrying ``next_cursor``).
-
-        Args:
-            status: only jobs with this status: a ``JobStatus`` or its value (``"running"``, …).
-            page_size: jobs on the page (``PAGE_SIZE_MIN`` to ``PAGE_SIZE_MAX``); the largest by default.
-            cursor: the ``next_cursor`` of the page before, read with the same *status*; None for
-                the first page (the newest jobs).
-
-        Returns:
-            A ``JobPage``: its ``items`` and the ``next_cursor`` of the page after it (None on the
-            last page). A page may be empty and still have a ``next_cursor``.
-
-        Raises:
-            ValidationError: before any request, for a bad status, page size or cursor (a cursor is a
-                UUID string).
-            BadRequestError: on ``cursor``, for a cursor the API did not issue.
-            APIError, APIConnectionError: after the retries.
-        """
-        self._check_list_args(status, page_size, None, cursor)
-        return self._run(self._job_page_flow(status, page_size, cursor))
-
-    def job_pages(
-        self,
-        status: JobStatus | StatusFilter | None = None,
-        *,
-        page_size: int = PAGE_SIZE_MAX,
-        cursor: str | None = None,
-    ) -> Iterator[_core.JobPage]:
-        """The team's jobs page by page, newest first, following ``next_cursor``: the listing to use
-        when it must survive an error, a restart or a deploy without reading a job twice or missing one.
-
-        Handle a page's ``items``, then keep its ``next_cursor``; after an error (raised while the
-        next page was read, after the retries), ``job_pages(cursor=kept)`` (with the same *status*)
-        goes on right after the last page handled. Empty pages that point on are yielded too, so
-        the cursor kept moves past them; a cursor sent twice or a run of empty pages raises
-        ``InvalidResponseError`` (a server that would be followed forever).
-
-        Args:
-            status: only jobs with this status: a ``JobStatus`` or its value (``"running"``, …).
-            page_size: jobs per page (``PAGE_SIZE_MIN`` to ``PAGE_SIZE_MAX``); the largest by default.
-            cursor: start after the page whose ``next_cursor`` this is; None starts at the newest job.
-
-        Raises:
-            ValidationError: before any request, for a bad status, page size or cursor (a cursor is a
-                UUID string).
-            APIError, APIConnectionError: while reading a page, after the retries; a
-                ``BadRequestError`` on ``cursor`` for a cursor the API did not issue.
-        """
-        self._check_list_args(status, page_size, None, cursor)
-        return self._iterate_job_pages(status, page_size, cursor)
-
-    def _iterate_job_pages(
-        self, status: JobStatus | StatusFilter | None, page_size: int, cursor: str | None
-    ) -> Iterator[_core.JobPage]:
-        pages = _Pages(cursor)
-        while True:
-            page = self._run(self._job_page_flow(status, page_size, cursor))
-            yield page
-            cursor = pages.next_cursor(len(page.items), page.next_cursor)
-            if cursor is None:
-                return
 
     def identify_batch(
         self,
