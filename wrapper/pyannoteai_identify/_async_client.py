@@ -1,33 +1,31 @@
 """``AsyncClient``: the asynchronous client, a thin I/O shell that runs the flows of ``_flows`` with
 ``await``, on asyncio or trio (its checks and flows are those of ``_BaseClient``, in ``_client_base``;
-its job list, ``_AsyncListing``'s, in ``_listing``)."""
+its job list, ``_AsyncListing``'s, in ``_listing``; its lifecycle, ``_AsyncLifecycle``'s, in
+``_async_lifecycle``)."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping, Sequence
-from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, overload
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
 
 import anyio
 import anyio.to_thread
 import httpx
 
 from . import _core, _flows, _fork, _timing
+from ._async_lifecycle import _AsyncLifecycle
 from ._bounded import aread_body, body_budget
 from ._client_base import (
     OnDiarizationStatus,
     OnIdentifyStatus,
     OnStatus,
     OnVoiceprintStatus,
-    _BaseClient,
 )
 from ._client_checks import timeout_or_http_clients
 from ._lazy_module import lazy_module
 from ._listing import _AsyncListing
-from ._loop_end import close_when_the_loop_ends
 from ._polling import PollSchedule
 from ._retry import RetryPolicy
 from ._sync_client import Client
@@ -64,7 +62,7 @@ async def _checked_off_loop(audio: object, check: Callable[..., _flows.Flow[T]],
     return await anyio.to_thread.run_sync(check, *args)
 
 
-class AsyncClient(_AsyncListing, _BaseClient):
+class AsyncClient(_AsyncListing, _AsyncLifecycle):
     """Asynchronous twin of :class:`Client`: the same methods, as coroutines, on asyncio or trio.
 
     Args are those of :class:`Client`, with an ``httpx.AsyncClient``, an async transport and an
@@ -124,73 +122,6 @@ class AsyncClient(_AsyncListing, _BaseClient):
         # The sleeps and broker waits aclose() ends, with the event loop each runs on.
         self._waiting: dict[anyio.CancelScope, object] = {}
         _fork.register(self)  # last: a forked child makes the throttle's lock anew (see _after_fork_in_child)
-
-    def _share_from(self, parent: Self) -> None:
-        self._owns_http = False
-        self._rebuilds_per_loop = False  # the root starts the pool of each loop, which both send on
-        self._loop = None
-        self._loop_closer = None
-        self._sleep = parent._sleep
-        self._waiting = {}
-
-    def _new_http(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            transport=transport,
-            timeout=self._settings.timeout,
-            trust_env=self._settings.trust_env,
-            verify=self._verify(transport),
-        )
-
-    async def _check_loop(self) -> None:
-        """On another event loop than the pool's, start a pool of its own (when this client built it),
-        closed as that loop ends (see ``_loop_end``). A client made by ``with_options`` has its root
-        do it: their one pool per loop."""
-        if self._root is not self:
-            await self._root._check_loop()
-            return
-        if not self._rebuilds_per_loop:
-            return
-        loop = _current_loop()
-        if loop is self._loop:
-            return
-        if self._loop is not None:
-            # The old pool's sockets belong to a loop that is gone: it closed them as it ended.
-            self._http = self._new_http()
-        self._loop = loop
-        self._loop_closer = await close_when_the_loop_ends(self._http)
-
-    async def __aenter__(self) -> Self:
-        self._enter()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after.
-
-        The clients made from this one by ``with_options`` are ended too (their waits on this event
-        loop at once). Closing one of those ends it (and those made from it), never the pool it shares.
-
-        A ``wait`` in another task of the same event loop ends at once with ``ConfigurationError``
-        (between polls or on a webhook broker), and so does a request in flight on that loop. A
-        wait on another event loop is not interrupted: it raises ``ConfigurationError`` at its
-        next step.
-        """
-        self._end()
-        if self._owns_http:
-            if self._rebuilds_per_loop and self._loop not in (None, _current_loop()):
-                return  # the pool's sockets belong to an event loop that is gone: nothing to close from here
-            await self._http.aclose()
-
-    def _wake_waits(self) -> None:
-        loop = _current_loop()
-        for waiting, on in list(self._waiting.items()):
-            if on is loop:  # a scope of another loop (gone, or in another thread) is not this one's to cancel
-                waiting.cancel()
-        self._waiting.clear()  # nor kept: one of a loop that is gone would hold its task to the end
 
     async def _run(self, flow: _flows.Flow[T]) -> T:
         return await _flows.adrive(flow, self._perform)
@@ -253,17 +184,6 @@ class AsyncClient(_AsyncListing, _BaseClient):
             if not self._closed:
                 raise
         raise self._closed_before_sending(request, "task")
-
-    @contextlib.contextmanager
-    def _cut_short_by_aclose(self) -> Iterator[None]:
-        """A cancel scope that an aclose() on this event loop cancels: what it waits for then ends at
-        once, without an error (the next step raises that the client is closed)."""
-        with anyio.CancelScope() as scope:
-            self._waiting[scope] = _current_loop()
-            try:
-                yield
-            finally:
-                self._waiting.pop(scope, None)
 
     @_doc_from(Client.test)
     async def test(self) -> _core.KeyStatus:
@@ -453,10 +373,3 @@ class AsyncClient(_AsyncListing, _BaseClient):
         kind: JobKind | None = None,
     ) -> Any:
         return await self._run(self._wait_flow(job, timeout=timeout, on_status=on_status, broker=broker, kind=kind))
-
-
-def _current_loop() -> object:
-    """The running event loop (asyncio) or run token (trio)."""
-    import anyio.lowlevel  # here, not at the top: importing the package must not import asyncio
-
-    return anyio.lowlevel.current_token().native_token

@@ -1,8 +1,15 @@
-"""Where the two clients are imported from (the package, the CLI, batch, the test double):
-``Client`` lives in ``_sync_client``, ``AsyncClient`` in ``_async_client``, the base they share
-(settings, the flows each method runs) in ``_client_base``, the argument checks made before any
-I/O in ``_client_checks``, ``with_options`` (its clients, and their ending) in ``_client_derive``, and the job list
-(``jobs``, ``job_page``, ``job_pages``) in ``_listing``."""
+"""Where the two clients are imported from (the package, the CLI, batch, the test double).
+
+``Client`` lives in ``_sync_client``, ``AsyncClient`` in ``_async_client``; their parts:
+
+- ``_client_base``: the base both share (settings, the flows each method runs);
+- ``_client_checks``: the argument checks made before any I/O (constructor, ``wait``, job list);
+- ``_client_derive``: ``with_options`` (its clients, and their ending);
+- ``_listing``: the job list (``jobs``, ``job_page``, ``job_pages``), its pagers in ``_pagers``;
+- ``_sync_lifecycle``, ``_async_lifecycle``: ``with``/``close()``, the pool after a fork or on a
+  new event loop;
+- ``_twin_doc``: ``AsyncClient``'s methods take ``Client``'s docstrings.
+"""
 
 from __future__ import annotations
 

@@ -1,15 +1,13 @@
 """``Client``: the synchronous client, a thin I/O shell that runs the flows of ``_flows`` with
 blocking calls (its checks and flows are those of ``_BaseClient``, in ``_client_base``; its job list,
-``_SyncListing``'s, in ``_listing``)."""
+``_SyncListing``'s, in ``_listing``; its lifecycle, ``_SyncLifecycle``'s, in ``_sync_lifecycle``)."""
 
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
 
 import httpx
 
@@ -20,13 +18,13 @@ from ._client_base import (
     OnIdentifyStatus,
     OnStatus,
     OnVoiceprintStatus,
-    _BaseClient,
 )
 from ._client_checks import timeout_or_http_clients
 from ._lazy_module import lazy_module
 from ._listing import _SyncListing
 from ._polling import PollSchedule
 from ._retry import RetryPolicy
+from ._sync_lifecycle import _SyncLifecycle
 from ._upload import FileChunks, ProgressCallback, opened, presigned_url_hidden
 from ._validation import AudioSource, Matching, Voiceprint
 from .receiver import WebhookBroker, _ThreadWaiter
@@ -46,7 +44,7 @@ T = TypeVar("T")
 _TIME_SLEEP = time.sleep
 
 
-class Client(_SyncListing, _BaseClient):
+class Client(_SyncListing, _SyncLifecycle):
     """Synchronous pyannoteAI client: identify speakers, manage voiceprints, wait for jobs.
 
     Args:
@@ -153,94 +151,6 @@ class Client(_SyncListing, _BaseClient):
         self._own_state(sleep)
         _fork.register(self)  # last: a forked child makes these locks anew (see _after_fork_in_child)
 
-    def _own_state(self, sleep: Callable[[float], None] | None) -> None:
-        """The state each client has of its own, one made by ``with_options`` too."""
-        self._pid = os.getpid()
-        # Taken only in a forked child (the pid differs), never in the process that made the client.
-        self._fork_lock = threading.Lock()
-        self._sleep = sleep
-        self._closing = threading.Event()  # set by close(): ends the waits of other threads
-        # The WebhookBroker waits of other threads, which close() wakes (under the lock, so that a
-        # wait starting as close() runs either is woken or sees the client closing).
-        self._broker_lock = threading.Lock()
-        self._broker_waiters: set[_ThreadWaiter] = set()
-
-    def _share_from(self, parent: Self) -> None:
-        self._owns_http = False
-        self._rebuilds_after_fork = False  # the root rebuilds the pool both send on
-        self._own_state(parent._sleep)
-
-    def _after_fork_in_child(self) -> None:
-        super()._after_fork_in_child()
-        self._fork_lock = threading.Lock()
-        self._broker_lock = threading.Lock()
-        self._broker_waiters = set()  # the waits of the parent's other threads, which do not run here
-        closing = threading.Event()  # its inner lock too (close() in another thread sets it under that lock)
-        if self._closing.is_set():
-            closing.set()
-        self._closing = closing
-
-    def _new_http(self, transport: httpx.BaseTransport | None = None) -> httpx.Client:
-        return httpx.Client(
-            transport=transport,
-            timeout=self._settings.timeout,
-            trust_env=self._settings.trust_env,
-            verify=self._verify(transport),
-        )
-
-    def _check_process(self) -> None:
-        """In a process forked from the one that made this client, start a pool of its own.
-
-        Threads of the child making their first requests at once must all wait for the new pool:
-        the pid is updated only after the pool is replaced, under a lock, so no thread sees the new
-        pid with the inherited pool, and none sends on a pool another is closing. A client made by
-        ``with_options`` has its root do it: their one pool is replaced once.
-        """
-        if self._root is not self:
-            self._root._check_process()
-            return
-        if os.getpid() == self._pid or not self._rebuilds_after_fork:
-            return
-        with self._fork_lock:
-            pid = os.getpid()
-            if pid == self._pid:
-                return
-            inherited, self._http = self._http, self._new_http()
-            self._pid = pid
-        inherited.close()  # closes this process's copies of the sockets; the parent's stay open
-
-    def __enter__(self) -> Self:
-        self._enter()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the pooled connections (unless the httpx client was passed in); the client cannot be used after.
-
-        The clients made from this one by ``with_options`` are ended too. Closing one of those ends
-        it (and those made from it) but leaves the pool it shares open: the pool's owner closes it.
-
-        A ``wait`` sleeping between polls in another thread, or waiting on a ``WebhookBroker``,
-        ends at once with ``ConfigurationError`` (unless it sleeps with a ``sleep`` of yours, or its
-        broker's ``wait`` is your own: that one ends at the end of its gap). A request blocked in
-        another thread is not interrupted: it ends at its read timeout, then raises
-        ``ConfigurationError`` (``AsyncClient.aclose()`` cuts it too, on its own event loop); one
-        about to be sent is not sent, and raises ``ConfigurationError`` too.
-        """
-        self._end()
-        if self._owns_http:
-            self._http.close()
-
-    def _wake_waits(self) -> None:
-        with self._broker_lock:
-            self._closing.set()
-            for waiter in self._broker_waiters:
-                waiter.wake()
-
     def _run(self, flow: _flows.Flow[T]) -> T:
         return _flows.drive(flow, self._perform)
 
@@ -289,7 +199,7 @@ class Client(_SyncListing, _BaseClient):
     def _wait_on_broker(self, step: _flows.AwaitWebhook) -> Any:
         """A broker's wait, which close() ends at once when the broker is a ``WebhookBroker`` (a
         broker of your own, or one whose ``wait`` is overridden, is waited for as it says)."""
-        from .receiver import _BROKER_WAIT, _ThreadWaiter
+        from .receiver import _BROKER_WAIT
 
         wait = step.broker.wait
         if getattr(wait, "__func__", None) is not _BROKER_WAIT:  # overridden, or patched (a test's): obeyed
