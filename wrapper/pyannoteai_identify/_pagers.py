@@ -5,7 +5,7 @@ are generators of ``_SyncListing``, in ``_listing``)."""
 from __future__ import annotations
 
 import collections
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, ClassVar, Generic, Self, TypeVar
 
 from . import _core
 from ._validation import StatusFilter
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from ._listing import _AsyncListing
 
 __all__ = ["MAX_EMPTY_PAGES"]
+
+T = TypeVar("T")
 
 
 #: Empty pages in a row, each with a new cursor, after which the job list counts as broken: a server
@@ -50,13 +52,39 @@ class _Pages:
         return cursor
 
 
-class _AsyncJobs:
+class _SteppedOnce(Generic[T]):
+    """An async iterator that one task steps at a time, as an async generator is: a second task
+    stepping it meanwhile gets the ``RuntimeError`` an async generator raises. Subclasses give
+    ``_step()`` and ``_what`` (their method's name, for that error)."""
+
+    _what: ClassVar[str]
+    _running = False
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> T:
+        if self._running:
+            raise RuntimeError(f"anext(): this {self._what} iterator is already running (another task is stepping it)")
+        self._running = True
+        try:
+            return await self._step()
+        finally:
+            self._running = False
+
+    async def _step(self) -> T:
+        raise NotImplementedError
+
+
+class _AsyncJobs(_SteppedOnce[_core.JobSummary]):
     """What ``AsyncClient.jobs()`` returns: the jobs, page after page, as ``Client.jobs()`` yields them.
 
     An iterator object rather than an async generator: a loop that breaks on the job it looked for
     (what the SDK's errors advise) leaves no generator to finalise, which trio reports as a
     ``ResourceWarning`` (asyncio finalises them itself). ``aclose()`` is kept, for ``aclosing()``.
     """
+
+    _what = "jobs()"
 
     def __init__(
         self,
@@ -77,19 +105,6 @@ class _AsyncJobs:
         # The page whose items are being handed out: its size and nextCursor, followed once they are.
         self._page: tuple[int, str | None] | None = None
         self._finished = False
-        self._running = False
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> _core.JobSummary:
-        if self._running:  # as an async generator stepped by two tasks at once
-            raise RuntimeError("anext(): this jobs() iterator is already running (another task is stepping it)")
-        self._running = True
-        try:
-            return await self._step()
-        finally:
-            self._running = False
 
     async def _step(self) -> _core.JobSummary:
         try:
@@ -123,9 +138,11 @@ class _AsyncJobs:
         self._page = None
 
 
-class _AsyncJobPages:
+class _AsyncJobPages(_SteppedOnce[_core.JobPage]):
     """What ``AsyncClient.job_pages()`` returns: the pages, one request each, as ``Client.job_pages()``
     yields them (an iterator object for the reasons ``_AsyncJobs`` gives)."""
+
+    _what = "job_pages()"
 
     def __init__(
         self, client: _AsyncListing, status: JobStatus | StatusFilter | None, page_size: int, cursor: str | None
@@ -138,19 +155,6 @@ class _AsyncJobPages:
         # The page handed out last: its size and nextCursor, followed when the next page is asked for.
         self._page: tuple[int, str | None] | None = None
         self._finished = False
-        self._running = False
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> _core.JobPage:
-        if self._running:  # as an async generator stepped by two tasks at once
-            raise RuntimeError("anext(): this job_pages() iterator is already running (another task is stepping it)")
-        self._running = True
-        try:
-            return await self._step()
-        finally:
-            self._running = False
 
     async def _step(self) -> _core.JobPage:
         try:
