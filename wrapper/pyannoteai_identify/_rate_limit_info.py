@@ -8,10 +8,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ._validation import ascii_int
+
 __all__ = ["RateLimit", "RateLimitSeen"]
 
 # As the SDK reads numbers from headers: ASCII digits only (str.isdigit and int() take any script's).
-_WHOLE = re.compile(r"-?[0-9]+", re.ASCII)
 _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
 
 
@@ -54,15 +55,15 @@ def read_rate_limit(headers: Mapping[str, str]) -> RateLimit | None:
 
 
 def _whole(value: str | None) -> int | None:
-    """*value* as a whole number, or None; None too for more digits than ``int()`` reads
-    (``sys.get_int_max_str_digits()``, 4,300 by default): its ``ValueError`` would fail the call."""
-    text = _number(value, _WHOLE)
-    if text is None:
+    """*value* as a whole number in ASCII digits, perhaps negative (``remaining`` below 0: over the
+    limit), or None; None too for more digits than ``int()`` reads (its ``ValueError`` would fail the
+    call), as :func:`ascii_int` reads every number of a header."""
+    if value is None:
         return None
-    try:
-        return int(text)
-    except ValueError:
-        return None
+    text = value.strip()
+    negative = text.startswith("-")
+    number = ascii_int(text[1:] if negative else text)
+    return None if number is None else -number if negative else number
 
 
 class RateLimitSeen:
