@@ -100,14 +100,13 @@ class RefusalLog:
     def flush(self) -> None:
         """Log the count held back so far, window ended or not (at shutdown), and start a new window."""
         with self._lock:
-            now = self._clock()
-            summary = (now - self._start, self._held_back) if self._held_back else None
-            self._start, self._logged, self._held_back = now, 0, Counter()
+            summary = self._roll_locked(self._clock(), ended=True)
         self._summarise(summary)
 
-    def _roll_locked(self, now: float) -> tuple[float, Counter[str]] | None:
-        """Start a new window if the current one has ended; what it held back, if anything."""
-        if now - self._start < self._interval:
+    def _roll_locked(self, now: float, *, ended: bool = False) -> tuple[float, Counter[str]] | None:
+        """Start a new window if the current one has ended (or *ended* says to end it now); what it
+        held back, if anything."""
+        if not ended and now - self._start < self._interval:
             return None
         summary = (now - self._start, self._held_back) if self._held_back else None
         self._start, self._logged, self._held_back = now, 0, Counter()
