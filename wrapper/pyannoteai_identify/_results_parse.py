@@ -289,7 +289,7 @@ def _parse_diarization(output: Any, prefix: str = "output.") -> DiarizationResul
         extra={k: v for k, v in output.items() if k not in _DIARIZATION_KEYS},
         **_common(output, prefix, {}),
     )
-    return result if output.get("diarization") is not None else result._as_sent((_DIARIZATION_LISTS, ()))
+    return result._as_sent((_unsent_lists(_DIARIZATION_LISTS, output), ()))
 
 
 # Registered with the output classes, whose ``from_dict`` looks the parser up by kind.
