@@ -5,6 +5,7 @@ are generators of ``_SyncListing``, in ``_listing``)."""
 from __future__ import annotations
 
 import collections
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar, Generic, Self, TypeVar
 
 from . import _core
@@ -52,7 +53,7 @@ class _Pages:
         return cursor
 
 
-class _SteppedOnce(Generic[T]):
+class _SteppedOnce(ABC, Generic[T]):
     """An async iterator that one task steps at a time, as an async generator is: a second task
     stepping it meanwhile gets the ``RuntimeError`` an async generator raises. Subclasses give
     ``_step()`` and ``_what`` (their method's name, for that error)."""
@@ -72,8 +73,9 @@ class _SteppedOnce(Generic[T]):
         finally:
             self._running = False
 
+    @abstractmethod
     async def _step(self) -> T:
-        raise NotImplementedError
+        """The next item, or ``StopAsyncIteration``."""
 
 
 class _AsyncJobs(_SteppedOnce[_core.JobSummary]):
