@@ -43,6 +43,10 @@ class _Derivable:
 
         def _after_fork_in_child(self) -> None: ...
 
+        # defined by each client class (``_sync_lifecycle``, ``_async_lifecycle``): the state a client
+        # made by ``with_options`` keeps of its own (no pool of its own, and *parent*'s sleep)
+        def _share_from(self, parent: Self) -> None: ...
+
     def with_options(
         self,
         *,
@@ -81,11 +85,6 @@ class _Derivable:
         derived._share_from(self)
         derived._register_with(self)
         return derived
-
-    def _share_from(self, parent: Self) -> None:
-        """The state of a client made by ``with_options`` that each client class keeps of its own:
-        no pool of its own, and *parent*'s sleep."""
-        raise NotImplementedError
 
     def _derived_options(
         self,
