@@ -22,6 +22,7 @@ from clientkit import (
     ClosingTransport,
     FakeTime,
     MakeApi,
+    MakeTransport,
     aclose_in_the_gap_of,
     close_http_client,
     count_http_clients,
@@ -293,3 +294,44 @@ async def test_closing_the_original_ends_a_long_chain_of_derived_clients(
     with pytest.raises(ConfigurationError, match="is closed: create a new one"):
         await Api(chain[-1]).test()
     assert router.calls.call_count == 0
+
+
+class TenantClient(Client):
+    """A user's subclass with an attribute of its own, set by its ``__init__``."""
+
+    def __init__(self, *args: Any, tenant: str = "default", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+        self._calls_seen: list[str] = []
+
+
+class AsyncTenantClient(AsyncClient):
+    def __init__(self, *args: Any, tenant: str = "default", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+        self._calls_seen: list[str] = []
+
+
+async def test_a_derived_client_of_a_subclass_has_the_attributes_its_original_has(
+    mode: str, make_transport: MakeTransport, router: respx.Router
+) -> None:
+    """A subclass's own attributes (set by its ``__init__``, which ``with_options`` does not run) are
+    the original's on a derived client, and on one derived from it: the original's values, not the
+    defaults of ``__init__`` (an AttributeError once). The SDK's own state stays the derived
+    client's: its timeout, a ``with`` block of its own while the original is in one, the shared pool."""
+    route = router.get("/v1/test").respond(200, json=TEST_BODY)
+    cls = AsyncTenantClient if mode == "async" else TenantClient
+    original = Api(cls(API_KEY, base_url=BASE_URL, transport=make_transport(), tenant="acme"))
+    async with original.session() as entered:
+        client: Any = entered
+        derived = client.with_options(timeout=5.0)
+        nested = derived.with_options(max_retries=0)
+        for made in (nested, derived):  # the nested one first: closing derived ends it too
+            assert type(made) is cls
+            assert made.tenant == "acme"
+            assert made._calls_seen is client._calls_seen
+            async with Api(made).session():
+                await Api(made).test()
+        assert _timeouts(route) == [httpx.Timeout(5.0).as_dict()] * 2
+    with pytest.raises(ConfigurationError, match="is closed: create a new one"):
+        await Api(nested).test()
