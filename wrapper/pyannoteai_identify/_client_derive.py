@@ -17,6 +17,10 @@ from ._config import Settings, check_max_retries, resolve_timeout
 from ._polling import PollSchedule
 from ._retry import RetryPolicy
 
+#: A client's state that ``with_options`` does not give the client it makes (beside the state that
+#: client sets itself): the pool only the root holds, and the marks of its own ``with`` block and close().
+_NOT_COPIED = frozenset({"_http", "_entered", "_closed"})
+
 
 class _Derivable:
     """``with_options`` and the ending of the clients it made (``_end``), for ``_BaseClient``, which
@@ -73,6 +77,12 @@ class _Derivable:
         raise ``ConfigurationError`` as a closed client's do. Closing the new one ends it and the
         clients made from it, never the shared pool. It cannot be copied or pickled either.
 
+        The new client is made without running ``__init__``: the attributes a subclass of yours set
+        on this client (``self.tenant = tenant`` in its ``__init__``) are this client's on the new
+        one too, the same objects (a shallow copy, as ``copy.copy``'s). To give the new client
+        others, override ``with_options``: call ``super().with_options(...)`` and set them on the
+        client it returns.
+
         On an ``AsyncClient`` it is no coroutine: it sends nothing (``aclose()`` ends the new client).
 
         Raises:
@@ -83,6 +93,7 @@ class _Derivable:
         derived = object.__new__(type(self))
         derived._adopt(self, settings, retry, schedule)
         derived._share_from(self)
+        derived._copy_extras(self)
         derived._register_with(self)
         return derived
 
@@ -119,6 +130,14 @@ class _Derivable:
             http_client=lambda: root._http,
         )
         self._own_locks()
+
+    def _copy_extras(self, parent: _Derivable) -> None:
+        """Give this client (made without ``__init__``) the attributes the SDK does not set that *parent*
+        has: a subclass's own (its ``__init__``'s), the same objects, as ``copy.copy`` gives them. Put in
+        its ``__dict__`` as ``copy.copy`` puts them, not through a ``__setattr__`` of the subclass's."""
+        own = vars(self)
+        given = dict(vars(parent))  # one step: another thread's close() or ``with`` may add to it meanwhile
+        own.update((name, value) for name, value in given.items() if name not in own and name not in _NOT_COPIED)
 
     def _register_with(self, parent: _Derivable) -> None:
         """Last step of ``with_options``: *parent*'s close() now ends this client too, and so does
