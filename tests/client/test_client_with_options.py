@@ -8,6 +8,8 @@ import gc
 import pickle
 import threading
 import time
+import weakref
+from collections.abc import Iterator
 from typing import Any
 
 import anyio
@@ -335,3 +337,30 @@ async def test_a_derived_client_of_a_subclass_has_the_attributes_its_original_ha
         assert _timeouts(route) == [httpx.Timeout(5.0).as_dict()] * 2
     with pytest.raises(ConfigurationError, match="is closed: create a new one"):
         await Api(nested).test()
+
+
+@pytest.fixture
+def no_cycle_collector() -> Iterator[None]:
+    """The cycle collector off: what the test sees freed was freed by reference counting alone."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@pytest.mark.usefixtures("no_cycle_collector")
+async def test_a_derived_client_no_longer_referenced_is_freed_at_once(make_api: MakeApi, router: respx.Router) -> None:
+    """A derived client (and one derived from it) that was used and is no longer referenced is freed
+    when its last reference goes, not at the cycle collector's next run; the original goes on."""
+    router.get("/v1/test").respond(200, json=TEST_BODY)
+    api = make_api()
+    derived = api.client.with_options(timeout=5.0)
+    nested = derived.with_options(max_retries=0)
+    await Api(nested).test()
+    freed = [weakref.ref(derived), weakref.ref(nested)]
+    del derived, nested
+    assert [ref() for ref in freed] == [None, None]
+    await api.test()
