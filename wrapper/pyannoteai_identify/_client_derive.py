@@ -5,6 +5,7 @@ of the client it was made from, and is ended by that client's close() (``_Deriva
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import weakref
 from typing import TYPE_CHECKING, Self
@@ -126,7 +127,7 @@ class _Derivable:
             settings=settings,
             retry=retry,
             schedule=schedule,
-            closed=lambda: self._closed,
+            closed=functools.partial(_is_closed, weakref.ref(self)),
             http_client=lambda: root._http,
         )
         self._own_locks()
@@ -167,3 +168,11 @@ class _Derivable:
 
     def _wake_waits(self) -> None:
         """End the sleeps and webhook waits of this client's waits (each client does it its way)."""
+
+
+def _is_closed(client: weakref.ref[_Derivable]) -> bool:
+    """``Context.closed`` of a client made by ``with_options``, which holds it weakly: its context is
+    its own, so a closure holding it would keep it alive until the cycle collector's next run, not
+    freed as its last reference goes. (Its flows run only while it lives: gone, it is closed.)"""
+    alive = client()
+    return alive is None or alive._closed
