@@ -3,12 +3,14 @@ successful call too (what openai-python's raw responses and stripe-python's ``la
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
+
 import httpx
 import pytest
 import respx
 from clientkit import JOB_ID, Api, MakeApi, job_body, job_response
 
-from pyannoteai_identify import RateLimit, RateLimitError
+from pyannoteai_identify import APIConnectionError, RateLimit, RateLimitError
 
 pytestmark = pytest.mark.anyio
 
@@ -43,6 +45,62 @@ async def test_a_refusal_shows_its_reset_and_an_answer_without_headers_keeps_it(
     assert api.client.rate_limit == seen
     await api.get_job(JOB_ID)
     assert api.client.rate_limit == seen
+
+
+async def test_an_answer_with_the_limit_and_reset_but_no_remaining_is_shown(
+    make_api: MakeApi, router: respx.Router
+) -> None:
+    """An answer carrying ``X-RateLimit-Limit`` and ``-Reset`` but no ``-Remaining`` (a gateway's 429)
+    was ignored: ``rate_limit`` kept an older answer's ``remaining=5`` as if it were the latest. The
+    latest rate-limit headers seen are shown, the missing one as None (openai/stripe: the last headers)."""
+    api = make_api(max_retries=0)
+    refused = httpx.Response(
+        429,
+        json={"requestId": "r-1", "message": "Too many requests"},
+        headers={"X-RateLimit-Limit": "100", "X-RateLimit-Reset": "1700000030"},
+    )
+    router.get(JOB_ROUTE).mock(
+        side_effect=[job_response("running", **{"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "5"}), refused]
+    )
+    await api.get_job(JOB_ID)
+    with pytest.raises(RateLimitError):
+        await api.get_job(JOB_ID)
+    assert api.client.rate_limit == RateLimit(limit=100, remaining=None, reset=1700000030.0)
+
+
+async def test_an_answer_with_only_the_limit_is_shown(api: Api, router: respx.Router) -> None:
+    """A first answer with ``X-RateLimit-Limit`` alone left ``rate_limit`` None, as if no answer had said anything."""
+    router.get(JOB_ROUTE).mock(return_value=job_response("running", **{"X-RateLimit-Limit": "300"}))
+    await api.get_job(JOB_ID)
+    assert api.client.rate_limit == RateLimit(limit=300, remaining=None, reset=None)
+
+
+async def test_an_answer_whose_body_could_not_be_read_is_shown(
+    make_api: MakeApi, mode: str, router: respx.Router
+) -> None:
+    """The rate-limit headers had arrived when the body broke off (a dropped connection): the call
+    fails, but they were the latest the API sent, and ``rate_limit`` kept the answer before's."""
+    api = make_api(max_retries=0)
+    headers = {"Content-Type": "application/json", "X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "41"}
+
+    def broken() -> Iterator[bytes]:
+        yield b'{"jobId": '
+        raise httpx.ReadError("connection reset by peer")
+
+    async def abroken() -> AsyncIterator[bytes]:
+        for chunk in broken():
+            yield chunk
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers=headers, content=broken() if mode == "sync" else abroken())
+
+    router.get(JOB_ROUTE).mock(
+        side_effect=[job_response("running", **{"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "42"}), answer]
+    )
+    await api.get_job(JOB_ID)
+    with pytest.raises(APIConnectionError):
+        await api.get_job(JOB_ID)
+    assert api.client.rate_limit == RateLimit(limit=100, remaining=41, reset=None)
 
 
 async def test_a_header_that_is_not_a_number_in_ascii_digits_is_none(api: Api, router: respx.Router) -> None:
