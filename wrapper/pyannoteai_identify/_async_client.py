@@ -137,7 +137,11 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
             # auth=None: the key authenticates; a caller's http_client auth would replace it.
             # follow_redirects=False: the API's redirect is an error, whatever the http_client follows.
             response = await self._asend(step.request, follow_redirects=False)
-            return await self._aread(response, step.body_seconds)
+            try:
+                return await self._aread(response, step.body_seconds)
+            except BaseException:  # the body is lost, but its rate-limit headers had arrived
+                self._ctx.rate_limit_seen.observe(response.headers)
+                raise
         if isinstance(step, _flows.Parse):
             if step.size > PARSE_OFF_LOOP_BYTES:
                 return await anyio.to_thread.run_sync(step.run)

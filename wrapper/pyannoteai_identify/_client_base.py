@@ -152,7 +152,8 @@ class _BaseClient(_Derivable):
     @property
     def rate_limit(self) -> RateLimit | None:
         """The API's rate-limit headers (``X-RateLimit-Limit``, ``-Remaining``, ``-Reset``) of the latest
-        answer that carried them, a success or an error; None before any did.
+        answer that carried any of them, a success or an error, its body read or not (a connection
+        lost half-way through it); a header that answer lacked is None. None before any answer did.
 
         Shared with the clients ``with_options`` makes from this one (the budget is the key's); of
         answers arriving together (threads, tasks), the last one read wins. The storage's answer to

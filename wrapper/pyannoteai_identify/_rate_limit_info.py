@@ -18,8 +18,9 @@ _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
 
 @dataclass(frozen=True, slots=True)
 class RateLimit:
-    """The API's rate-limit headers of an answer (api-reference §8); a field is None when the header
-    was missing, not a number in ASCII digits, or more digits than ``int()`` reads.
+    """The API's rate-limit headers of an answer (api-reference §8), which carried at least one of the
+    three; a field is None when its header was missing, not a number in ASCII digits, or more digits
+    than ``int()`` reads.
 
     Attributes:
         limit: ``X-RateLimit-Limit``, the requests allowed per minute.
@@ -39,16 +40,18 @@ def _number(value: str | None, pattern: re.Pattern[str]) -> str | None:
 
 
 def read_rate_limit(headers: Mapping[str, str]) -> RateLimit | None:
-    """The rate-limit headers of *headers*, or None when it has no ``X-RateLimit-Remaining`` (the
-    API sends it with the limit on every answer, api-reference §8). One look-up on an answer without
-    it: httpx scans every header for each, a few µs of every request (``get_job``'s hot path)."""
+    """The rate-limit headers of *headers*, or None when it has none of the three. The API sends the
+    limit and remaining on every answer (api-reference §8), but an answer with only some of them (a
+    gateway's 429 with a limit and reset) is still the latest word on the budget: what is missing is None."""
     remaining = headers.get("x-ratelimit-remaining")
-    if remaining is None:
+    limit = headers.get("x-ratelimit-limit")
+    reset_sent = headers.get("x-ratelimit-reset")
+    if remaining is None and limit is None and reset_sent is None:
         return None
-    reset = _number(headers.get("x-ratelimit-reset"), _SECONDS)
+    reset = _number(reset_sent, _SECONDS)
     seconds = None if reset is None else float(reset)
     return RateLimit(
-        limit=_whole(headers.get("x-ratelimit-limit")),
+        limit=_whole(limit),
         remaining=_whole(remaining),
         reset=seconds if seconds is not None and math.isfinite(seconds) else None,
     )
@@ -67,9 +70,10 @@ def _whole(value: str | None) -> int | None:
 
 
 class RateLimitSeen:
-    """The :class:`RateLimit` of the latest API answer that carried one, shared by a client and the
-    clients ``with_options`` makes from it (the budget is the key's). Thread-safe: one reference is
-    replaced at a time; of answers arriving together, the last one read wins."""
+    """The :class:`RateLimit` of the latest API answer that carried any rate-limit header (its body
+    read or not), shared by a client and the clients ``with_options`` makes from it (the budget is
+    the key's). Thread-safe: one reference is replaced at a time; of answers arriving together, the
+    last one read wins."""
 
     __slots__ = ("latest",)
 

@@ -104,7 +104,7 @@ class Client(_SyncListing, _SyncLifecycle):
     :meth:`with_options`); closing this client ends it too.
 
     ``client.rate_limit`` is the API's rate-limit headers (limit, remaining, reset) of the latest
-    answer that carried them, a success's too (see :attr:`rate_limit`).
+    answer that carried any of them, a success's too (see :attr:`rate_limit`).
     """
 
     _http: httpx.Client
@@ -165,7 +165,11 @@ class Client(_SyncListing, _SyncLifecycle):
             # auth=None: the key authenticates; a caller's http_client auth would replace it.
             # follow_redirects=False: the API's redirect is an error, whatever the http_client follows.
             response = self._send(step.request, follow_redirects=False)
-            return self._read(response, step.body_seconds)
+            try:
+                return self._read(response, step.body_seconds)
+            except BaseException:  # the body is lost, but its rate-limit headers had arrived
+                self._ctx.rate_limit_seen.observe(response.headers)
+                raise
         if isinstance(step, _flows.Parse):
             return step.run()
         if isinstance(step, _flows.Sleep):
