@@ -27,6 +27,7 @@ from ._client_checks import timeout_or_http_clients
 from ._lazy_module import lazy_module
 from ._listing import _AsyncListing
 from ._polling import PollSchedule
+from ._rate_limit_info import RateLimitHeaders
 from ._retry import RetryPolicy
 from ._sync_client import Client
 from ._twin_doc import _doc_from
@@ -140,7 +141,7 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
             try:
                 return await self._aread(response, step.body_seconds)
             except BaseException:  # the body is lost, but its rate-limit headers had arrived
-                self._ctx.rate_limit_seen.observe(response.headers)
+                self._ctx.rate_limit_seen.observe(RateLimitHeaders.of(response.headers))
                 raise
         if isinstance(step, _flows.Parse):
             if step.size > PARSE_OFF_LOOP_BYTES:

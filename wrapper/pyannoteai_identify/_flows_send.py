@@ -15,6 +15,7 @@ from ._flows_context import Context
 from ._flows_log import LOOK_FOR_THE_JOB, _fields, _log, leave_note, log_with
 from ._flows_steps import Flow, Send, Sleep
 from ._proxy import refused_by_proxy
+from ._rate_limit_info import RateLimitHeaders
 from ._retry import describe
 from .errors import (
     ConfigurationError,
@@ -107,9 +108,16 @@ def send(
         elapsed = time.perf_counter() - started
         wall_now = _note_wall_time(ctx, response)
         _log(request, response, elapsed)
-        ctx.rate_limit_seen.observe(response.headers)
+        sent = RateLimitHeaders.of(response.headers)  # read once, for client.rate_limit and the throttle
+        ctx.rate_limit_seen.observe(sent)
         ctx.throttle.observe(
-            response.status_code, response.headers, ctx.clock(), ctx.retry.retry_after_cap, generation, wall_now
+            response.status_code,
+            response.headers,
+            ctx.clock(),
+            ctx.retry.retry_after_cap,
+            generation,
+            wall_now,
+            sent=sent,
         )
         if retryable and ctx.retry.should_retry(request.method, attempt, status=response.status_code):
             backoff = ctx.retry.delay(attempt, response.headers, wall_now)

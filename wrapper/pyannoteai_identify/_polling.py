@@ -18,6 +18,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from ._numbers import real
+from ._rate_limit_info import RateLimitHeaders
 from ._retry import AT_MOST_A_DAY, as_floats, is_gap, is_seconds, parse_retry_after, require
 from ._validation import DEFAULT_RATE_LIMIT
 
@@ -100,27 +101,28 @@ def job_age(headers: Mapping[str, str], created_at: datetime | None, now: float)
     return age if 0 <= age <= MAX_BELIEVED_AGE else None
 
 
-def rate_limit_gap(headers: Mapping[str, str], now: float) -> float | None:
-    """The wait the server imposes, if any: ``Retry-After``, or until ``X-RateLimit-Reset`` when none remain."""
+def rate_limit_gap(headers: Mapping[str, str], now: float, sent: RateLimitHeaders | None = None) -> float | None:
+    """The wait the server imposes, if any: ``Retry-After``, or until ``X-RateLimit-Reset`` when none
+    remain. *sent*: the rate-limit headers of *headers*, when the caller has read them already."""
     retry_after = parse_retry_after(headers, now)
     if retry_after is not None:
         return retry_after
-    if not quota_exhausted(headers):
+    sent = RateLimitHeaders.of(headers) if sent is None else sent
+    if not exhausted(sent.remaining):
         return None
-    reset = headers.get("x-ratelimit-reset")
     try:
-        reset_at = float(reset) if reset is not None else None
+        reset_at = float(sent.reset) if sent.reset is not None else None
     except ValueError:
         reset_at = None
     if reset_at is None:
-        return 60.0 / max(1.0, rate_limit(headers, default=DEFAULT_RATE_LIMIT))
+        return 60.0 / max(1.0, limit_of(sent.limit, default=DEFAULT_RATE_LIMIT))
     # The docs say epoch seconds; a small number is read as "seconds from now" for safety.
     return max(0.0, reset_at - now) if reset_at > 1e9 else max(0.0, reset_at)
 
 
-def quota_exhausted(headers: Mapping[str, str]) -> bool:
-    """Whether ``X-RateLimit-Remaining`` says no request is left in the window (0, or below: over the limit)."""
-    remaining = headers.get("x-ratelimit-remaining")
+def exhausted(remaining: str | None) -> bool:
+    """Whether an ``X-RateLimit-Remaining`` of *remaining* (None: not sent) says no request is left in
+    the window (0, or below: over the limit)."""
     if remaining is None:
         return False
     try:
@@ -129,9 +131,11 @@ def quota_exhausted(headers: Mapping[str, str]) -> bool:
         return False
 
 
-def rate_limit(headers: Mapping[str, str], default: float) -> float:
-    """``X-RateLimit-Limit`` as a number, or *default* when it is missing or not a number."""
+def limit_of(limit: str | None, default: float) -> float:
+    """An ``X-RateLimit-Limit`` of *limit* as a number, or *default* when it is None or not a number."""
+    if limit is None:
+        return default
     try:
-        return float(headers.get("x-ratelimit-limit", default))
+        return float(limit)
     except ValueError:
         return default

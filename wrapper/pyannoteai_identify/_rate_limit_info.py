@@ -1,5 +1,6 @@
-"""``RateLimit``: the API's rate-limit headers of an answer, and ``RateLimitSeen``, which keeps those of
-the latest answer that carried them for ``client.rate_limit``."""
+"""``RateLimit``: the API's rate-limit headers of an answer; ``RateLimitHeaders``, those headers as sent,
+looked up once per answer for both ``client.rate_limit`` and the throttle; and ``RateLimitSeen``, which
+keeps those of the latest answer that carried any for ``client.rate_limit``."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ._validation import ascii_int
 
-__all__ = ["RateLimit", "RateLimitSeen"]
+__all__ = ["RateLimit", "RateLimitHeaders", "RateLimitSeen"]
 
 # As the SDK reads numbers from headers: ASCII digits only (str.isdigit and int() take any script's).
 _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
@@ -39,22 +41,36 @@ def _number(value: str | None, pattern: re.Pattern[str]) -> str | None:
     return value if value is not None and pattern.fullmatch(value.strip()) else None
 
 
-def read_rate_limit(headers: Mapping[str, str]) -> RateLimit | None:
-    """The rate-limit headers of *headers*, or None when it has none of the three. The API sends the
-    limit and remaining on every answer (api-reference §8), but an answer with only some of them (a
-    gateway's 429 with a limit and reset) is still the latest word on the budget: what is missing is None."""
-    remaining = headers.get("x-ratelimit-remaining")
-    limit = headers.get("x-ratelimit-limit")
-    reset_sent = headers.get("x-ratelimit-reset")
-    if remaining is None and limit is None and reset_sent is None:
-        return None
-    reset = _number(reset_sent, _SECONDS)
-    seconds = None if reset is None else float(reset)
-    return RateLimit(
-        limit=_whole(limit),
-        remaining=_whole(remaining),
-        reset=seconds if seconds is not None and math.isfinite(seconds) else None,
-    )
+class RateLimitHeaders(NamedTuple):
+    """The ``X-RateLimit-*`` headers of one answer as sent (None: missing), looked up once (httpx scans
+    every header for each look-up, a few µs of every request) for both ``client.rate_limit``
+    (:meth:`parsed`) and the client's throttle, which reads them as numbers of its own."""
+
+    limit: str | None
+    remaining: str | None
+    reset: str | None
+
+    @classmethod
+    def of(cls, headers: Mapping[str, str]) -> RateLimitHeaders:
+        """The rate-limit headers of *headers*."""
+        return cls(
+            headers.get("x-ratelimit-limit"), headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset")
+        )
+
+    def parsed(self) -> RateLimit | None:
+        """These headers as a :class:`RateLimit`, or None when none of the three was sent. The API sends
+        the limit and remaining on every answer (api-reference §8), but an answer with only some of
+        them (a gateway's 429 with a limit and reset) is still the latest word on the budget: what is
+        missing is None."""
+        if self.remaining is None and self.limit is None and self.reset is None:
+            return None
+        reset = _number(self.reset, _SECONDS)
+        seconds = None if reset is None else float(reset)
+        return RateLimit(
+            limit=_whole(self.limit),
+            remaining=_whole(self.remaining),
+            reset=seconds if seconds is not None and math.isfinite(seconds) else None,
+        )
 
 
 def _whole(value: str | None) -> int | None:
@@ -80,8 +96,8 @@ class RateLimitSeen:
     def __init__(self) -> None:
         self.latest: RateLimit | None = None
 
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Keep the rate-limit headers of *headers*, if it has any (an answer without keeps the last)."""
-        seen = read_rate_limit(headers)
+    def observe(self, sent: RateLimitHeaders) -> None:
+        """Keep the rate-limit headers an answer *sent*, if it sent any (an answer without keeps the last)."""
+        seen = sent.parsed()
         if seen is not None:
             self.latest = seen

@@ -23,6 +23,7 @@ from ._client_checks import timeout_or_http_clients
 from ._lazy_module import lazy_module
 from ._listing import _SyncListing
 from ._polling import PollSchedule
+from ._rate_limit_info import RateLimitHeaders
 from ._retry import RetryPolicy
 from ._sync_lifecycle import _SyncLifecycle
 from ._upload import FileChunks, ProgressCallback, opened, presigned_url_hidden
@@ -168,7 +169,7 @@ class Client(_SyncListing, _SyncLifecycle):
             try:
                 return self._read(response, step.body_seconds)
             except BaseException:  # the body is lost, but its rate-limit headers had arrived
-                self._ctx.rate_limit_seen.observe(response.headers)
+                self._ctx.rate_limit_seen.observe(RateLimitHeaders.of(response.headers))
                 raise
         if isinstance(step, _flows.Parse):
             return step.run()

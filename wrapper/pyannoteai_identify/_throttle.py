@@ -9,7 +9,8 @@ import time
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from ._polling import quota_exhausted, rate_limit, rate_limit_gap
+from ._polling import exhausted, limit_of, rate_limit_gap
+from ._rate_limit_info import RateLimitHeaders
 
 
 class Reservation(NamedTuple):
@@ -124,6 +125,8 @@ class Throttle:
         cap: float,
         generation: int | None = None,
         wall_now: float | None = None,
+        *,
+        sent: RateLimitHeaders | None = None,
     ) -> None:
         """Learn from a response: a 429 or an exhausted quota holds back the client's next requests.
 
@@ -134,23 +137,25 @@ class Throttle:
         the limit left (the window has refilled) lifts it, so a client that paces itself, such as
         a batch with its own limiter, is not slowed down for good by one exhausted window. Only a
         request reserved under the current *generation* (``None``: the current one) can lift it.
+
+        *sent* is the response's rate-limit headers when the caller has read them already (the client
+        reads them once for ``client.rate_limit`` and here); None: they are read from *headers*.
         """
+        sent = RateLimitHeaders.of(headers) if sent is None else sent
         if status != 429:
-            remaining = headers.get("x-ratelimit-remaining")
-            if remaining is None:
+            if sent.remaining is None:
                 # Nothing said about the budget (most responses): neither refilled nor exhausted, so
-                # nothing to learn. Returning here spares the other header look-ups (httpx scans every
-                # header for each), a few µs of every request.
+                # nothing to learn.
                 return
-            if _refilled(remaining, headers.get("x-ratelimit-limit")):
+            if _refilled(sent.remaining, sent.limit):
                 with self._lock:
                     if generation is None or generation == self._generation:
                         self._spacing = 0.0
                 return
-            if not quota_exhausted(headers):
+            if not exhausted(sent.remaining):
                 return
-        hold = rate_limit_gap(headers, time.time() if wall_now is None else wall_now)
-        limit = rate_limit(headers, default=math.nan)
+        hold = rate_limit_gap(headers, time.time() if wall_now is None else wall_now, sent)
+        limit = limit_of(sent.limit, default=math.nan)
         with self._lock:
             self._generation += 1
             if hold is not None:
