@@ -187,6 +187,11 @@ class WebhookReceiver:
         _check_body(body)
         now = _check_now(now)
         self._tick()
+        return self._handle_ticked(body, headers, now)
+
+    def _handle_ticked(self, body: Body, headers: Headers, now: float | None) -> DeliveryOutcome:
+        """:meth:`handle` of a delivery whose tick was taken (``handle_stream`` and ``handle_request``
+        take it as the delivery comes in, before reading its body: one per delivery)."""
         if memoryview(body).nbytes > self.max_body_bytes:  # len() of a cast view counts items
             return self.too_large()
         try:
@@ -249,7 +254,7 @@ class WebhookReceiver:
         self._duplicates.flush()
 
     def _tick(self) -> None:
-        """At every delivery: count what the rate limits held back in a window that has ended."""
+        """Once per delivery, as it comes in: count what the rate limits held back in a window that has ended."""
         self._refusals.tick()
         self._duplicates.tick()
 
@@ -272,7 +277,7 @@ class WebhookReceiver:
             stop = _read_stream(stream, body, self.max_body_bytes, self._in_flight)
             if stop is not None:
                 return self._stopped(stop, len(body))
-            return self.handle(body, headers, now=now)
+            return self._handle_ticked(body, headers, _check_now(now))
         finally:
             self._in_flight.give(len(body))
 
@@ -290,7 +295,8 @@ class WebhookReceiver:
             stop = await _read_request(request, body, self.max_body_bytes, self._in_flight, self.body_timeout)
             if stop is not None:
                 return self._stopped(stop, len(body))
-            return await self.handle_async(body, request.headers, now=now)
+            handle = partial(self._handle_ticked, body, request.headers, _check_now(now))
+            return await anyio.to_thread.run_sync(handle)
         finally:
             self._in_flight.give(len(body))
 
