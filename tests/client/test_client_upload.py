@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -106,6 +107,23 @@ async def test_each_upload_without_a_key_gets_a_unique_media_url(
     path.write_bytes(b"RIFF")
     first, second = await api.upload(path), await api.upload(path)
     assert first != second
+
+
+async def test_a_file_object_opened_from_a_descriptor_is_not_named_after_its_number(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """A file object opened on a descriptor (``open(fd, "rb")``, ``os.fdopen``, and
+    ``tempfile.TemporaryFile()`` on Linux) has the descriptor's number as its ``name``: the default
+    key must not end with that number (``media://…/7``), which names nothing, but with ``audio`` as
+    for any file object without a file name."""
+    _mock_upload(router)
+    path = tmp_path / "call.wav"
+    path.write_bytes(b"RIFF" * 100)
+    with open(os.open(path, os.O_RDONLY), "rb") as file:
+        assert isinstance(file.name, int)
+        url = await api.upload(file)
+    assert url.startswith("media://pyannoteai-identify/")
+    assert url.rsplit("/", 1)[1] == "audio"
 
 
 async def test_a_stream_of_unknown_size_is_sent_chunked_and_reports_no_total(api: Api, router: respx.Router) -> None:
