@@ -243,7 +243,8 @@ class Client(_SyncListing, _SyncLifecycle):
                 ``AsyncClient`` is read in a worker thread that a cancellation does not interrupt.
                 ``AsyncClient`` checks, opens, reads and closes local audio in worker threads,
                 never on the event loop.
-            key: the object key (``meetings/call.wav`` or ``media://meetings/call.wav``); default: unique.
+            key: the object key (``meetings/call.wav`` or ``media://meetings/call.wav``); default: unique,
+                ending with the file's name (``audio`` for a file object with none, or opened on a descriptor).
             on_progress: called with (bytes sent, total bytes or None) after each chunk.
 
         Raises:

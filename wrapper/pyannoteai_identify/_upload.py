@@ -49,9 +49,19 @@ def media_url_for(audio: CheckedAudio, key: str | None, *, field: str = "key") -
         if not isinstance(key, str):
             raise ValidationError(field, key, "must be a string such as 'meetings/call.wav'")
         return check_media_url(field, key if key.startswith("media://") else f"media://{key}")
-    name = os.path.basename(audio.path) if audio.path else os.path.basename(str(getattr(audio.file, "name", "")))
+    name = os.path.basename(audio.path) if audio.path else _file_name(audio.file)
     safe = _UNSAFE.sub("-", name).strip("-.")[:80] or "audio"
     return check_media_url("key", f"media://pyannoteai-identify/{uuid.uuid4().hex}/{safe}")
+
+
+def _file_name(file: object) -> str:
+    """The base name of a file object's ``name`` when it is a path; "" for one opened on a
+    descriptor (``open(fd)``, ``os.fdopen``, ``tempfile.TemporaryFile()`` on Linux), whose ``name``
+    is the descriptor's number, and for one with no name."""
+    name = getattr(file, "name", "")
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    return os.path.basename(name) if isinstance(name, str) else ""
 
 
 @contextmanager
