@@ -1030,3 +1030,42 @@ def test_add_job_refuses_a_status_that_is_no_job_status(pyannoteai_mock: MockAPI
     with pytest.raises(ValueError, match=re.escape(f"status={status!r}")):
         pyannoteai_mock.add_job("identify", status)  # type: ignore[arg-type]
     assert pyannoteai_mock.job_ids == []
+
+
+def test_the_clients_of_a_mock_of_your_own_reach_it_not_the_network(tmp_path: Path) -> None:
+    """``MockAPI().client()`` is documented as "a Client for this mock", and a ``MockAPI()`` of your
+    own as usable without the fixture; but no router serves such a mock, so its client sent every
+    request to https://api.pyannote.ai itself (a DNS lookup and a connection to the real API, with
+    the mock's key). Here respx refuses any request that reaches httpx's network transport: the
+    mock's client must answer from the mock, the upload to its presigned URL included."""
+    import respx
+
+    mock = MockAPI()
+    mock.pending_polls = 1
+    audio = tmp_path / "call.wav"
+    audio.write_bytes(b"RIFF" + bytes(100))
+    with respx.mock(assert_all_mocked=True, assert_all_called=False), mock.client() as client:
+        job = client.identify(audio, voiceprints={"Ann": "QW5u"}, num_speakers=1)
+        assert client.wait(job).speakers == ["Ann"]
+    assert [request.operation_id for request in mock.requests] == [
+        "getMediaUploadUrl",
+        "upload",
+        "identify",
+        "getJobById",
+        "getJobById",
+    ]
+
+
+@pytest.mark.anyio
+async def test_the_async_clients_of_a_mock_of_your_own_reach_it_not_the_network(tmp_path: Path) -> None:
+    """The AsyncClient's twin: ``MockAPI().async_client()`` answers from the mock, never the network."""
+    import respx
+
+    mock = MockAPI()
+    audio = tmp_path / "call.wav"
+    audio.write_bytes(b"RIFF" + bytes(100))
+    with respx.mock(assert_all_mocked=True, assert_all_called=False):
+        async with mock.async_client() as client:
+            job = await client.identify(audio, voiceprints={"Ann": "QW5u"}, num_speakers=1)
+            assert (await client.wait(job)).speakers == ["Ann"]
+    assert len(mock.calls("upload")) == 1 and len(mock.calls("identify")) == 1
