@@ -119,6 +119,25 @@ def test_a_bad_signature_is_refused_with_400_and_the_reason() -> None:
     assert json.loads(outcome.body)["status"] == "signature_mismatch"
 
 
+def test_an_uppercase_hex_signature_is_accepted() -> None:
+    """Hex is case-insensitive: a delivery whose X-Signature is uppercase hex is accepted."""
+    body, headers = delivery()
+    outcome = WebhookReceiver(SECRET).handle(body, {**headers, "X-Signature": headers["X-Signature"].upper()})
+    assert (outcome.status_code, outcome.reason) == (200, "accepted")
+
+
+@pytest.mark.anyio
+async def test_an_uppercase_hex_signature_is_accepted_by_handle_async_and_the_asgi_app() -> None:
+    """handle_async and the ASGI app (handle_request) accept an uppercase hex signature too."""
+    body, headers = delivery()
+    upper = {**headers, "X-Signature": headers["X-Signature"].upper()}
+    outcome = await WebhookReceiver(SECRET).handle_async(body, upper)
+    assert (outcome.status_code, outcome.reason) == (200, "accepted")
+    async with client_for(asgi_app(SECRET)) as client:
+        response = await client.post("/", content=body, headers=upper)
+    assert (response.status_code, response.json()["status"]) == (200, "accepted")
+
+
 def test_a_forged_delivery_does_not_block_the_genuine_one() -> None:
     """Job ids are claimed only after verification, so a forgery cannot make the real delivery a duplicate."""
     receiver = WebhookReceiver(SECRET)

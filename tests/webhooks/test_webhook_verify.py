@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 
 import pytest
 from hypothesis import assume, example, given
@@ -100,14 +101,17 @@ def test_any_change_of_the_timestamp_fails(
 def test_any_single_change_of_the_signature_fails(
     body: bytes, timestamp: int, encoding: webhooks.Encoding, data: st.DataObject
 ) -> None:
-    """Replacing any one character of X-Signature by any other character is refused."""
+    """Replacing any one character of X-Signature by any other character (in hex, other than the
+    same digit in the other case) is refused."""
     headers = webhooks.sign(body, SECRET, timestamp, encoding)
     signature = headers["X-Signature"]
     index = data.draw(st.integers(0, len(signature) - 1))
     alphabet = (
         "0123456789abcdefABCDEF" if encoding == "hex" else "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/="
     )
-    replacement = data.draw(st.sampled_from(alphabet).filter(lambda c: c != signature[index]))
+    # Hex is case-insensitive: changing the case of one hex digit spells the same signature.
+    same = (lambda c: c.lower() == signature[index]) if encoding == "hex" else (lambda c: c == signature[index])
+    replacement = data.draw(st.sampled_from(alphabet).filter(lambda c: not same(c)))
     headers["X-Signature"] = signature[:index] + replacement + signature[index + 1 :]
     assert reason_of(body, headers, now=timestamp) in {"signature_mismatch", "malformed_signature"}
 
@@ -235,11 +239,29 @@ def test_malformed_signature_is_refused(value: str) -> None:
     assert reason_of(b"{}", headers, now=T0) == "malformed_signature"
 
 
-def test_uppercase_hex_signature_is_refused() -> None:
-    """Only lowercase hex is accepted, so two spellings never stand for one signature."""
-    headers = webhooks.sign(b"{}", SECRET, T0)
-    headers["X-Signature"] = headers["X-Signature"].upper()
-    assert reason_of(b"{}", headers, now=T0) == "malformed_signature"
+def _mixed_case(text: str) -> str:
+    return "".join(c.upper() if i % 2 else c for i, c in enumerate(text))
+
+
+@pytest.mark.parametrize("spell", [str.upper, _mixed_case])
+def test_uppercase_and_mixed_case_hex_signatures_verify(spell: Callable[[str], str]) -> None:
+    """Hex is case-insensitive (the API reference says to accept hex or base64): an uppercase or
+    mixed-case hex signature verifies and parses, as a lowercase one does."""
+    body = b'{"jobId": "j", "status": "canceled"}'
+    headers = webhooks.sign(body, SECRET, T0)
+    headers["X-Signature"] = spell(headers["X-Signature"])
+    assert headers["X-Signature"] != headers["X-Signature"].lower()
+    webhooks.verify(body, headers, SECRET, now=T0)
+    webhooks.verify(body, headers, ["other", SECRET], now=T0)
+    assert webhooks.parse(body, headers, SECRET, now=T0).job_id == "j"
+
+
+@pytest.mark.parametrize("spell", [str.upper, _mixed_case])
+def test_uppercase_hex_of_another_signature_is_still_a_mismatch(spell: Callable[[str], str]) -> None:
+    """Accepting either case does not loosen the check: the uppercase hex of a wrong digest is refused."""
+    headers = webhooks.sign(b"{}", "not-the-secret", T0)
+    headers["X-Signature"] = spell(headers["X-Signature"])
+    assert reason_of(b"{}", headers, now=T0) == "signature_mismatch"
 
 
 def test_mismatch_message_is_the_same_whichever_byte_differs() -> None:
