@@ -29,7 +29,7 @@ def failures_of_verify_and_parse() -> list[tuple[BaseException, bytes]]:
         (good_body, {**good, "X-Request-Timestamp": "x"}, {}),
         (good_body, good, {"now": T0 + 10_000}),
         (good_body, {**good, "X-Signature": "zz"}, {}),
-        # Of a valid length but not a valid encoding (upper-case hex), and a valid encoding that mismatches.
+        # Of a valid length but not a valid encoding (a non-hex "Z"), and a valid encoding that mismatches.
         (good_body, {**good, "X-Signature": "Z" + good["X-Signature"][1:].upper()}, {}),
         (
             good_body,

@@ -1,5 +1,5 @@
-"""The signature scheme: how ``X-Signature`` spells an HMAC-SHA256 (lowercase hex, or base64 with
-or without its padding; ``Encoding``, public in :mod:`pyannoteai_identify.webhooks`), which
+"""The signature scheme: how ``X-Signature`` spells an HMAC-SHA256 (hex in either case, or base64
+with or without its padding; ``Encoding``, public in :mod:`pyannoteai_identify.webhooks`), which
 spellings are well formed, and ``sign``, which gives the headers a delivery would carry."""
 
 from __future__ import annotations
@@ -26,14 +26,15 @@ def _b64_unpadded(digest: bytes) -> str:
     return _b64(digest)[:-1]
 
 
-#: How a received signature is spelled, by its length: lowercase hex as ``hexdigest()`` gives,
-#: or base64 with or without its one ``=``. Comparing against the canonical spelling of the
-#: expected digest means no two different headers stand for the same signature.
+#: How a received signature is spelled, by its length: hex (lowercased before the comparison, as
+#: hex is case-insensitive), or base64 with or without its one ``=``. Comparing against the
+#: canonical spelling of the expected digest means no two base64 headers stand for one signature.
 _ENCODERS: dict[int, Callable[[bytes], str]] = {64: bytes.hex, 44: _b64, 43: _b64_unpadded}
 
 
 def _is_well_formed(signature: str) -> bool:
-    """Whether *signature* is a canonical hex or base64 spelling of 32 bytes (checked only on failure)."""
+    """Whether *signature* (hex already lowercased) is a hex or canonical base64 spelling of 32 bytes
+    (checked only on failure)."""
     try:
         if len(signature) == 64:
             return bytes.fromhex(signature).hex() == signature
@@ -47,7 +48,7 @@ def _is_well_formed(signature: str) -> bool:
 def _malformed_signature() -> WebhookVerificationError:
     return WebhookVerificationError(
         "malformed_signature",
-        f"{SIGNATURE_HEADER} is neither a lowercase hex nor a base64 HMAC-SHA256 (64, 44 or 43 characters)",
+        f"{SIGNATURE_HEADER} is neither a hex nor a base64 HMAC-SHA256 (64, 44 or 43 characters)",
     )
 
 

@@ -59,7 +59,7 @@ def _checked_headers(
 ) -> tuple[str, int, str, Callable[[bytes], str]]:
     """What can be checked before the body is read: both headers present, the timestamp well formed
     and within *tolerance*, the signature of a known length. Returns (timestamp text, its seconds,
-    signature, the encoder of that length)."""
+    signature (hex lowercased), the encoder of that length)."""
     timestamp = headers.get(TIMESTAMP_HEADER) or _header(headers, TIMESTAMP_HEADER, _TIMESTAMP_LOWER)
     if timestamp is None:
         raise WebhookVerificationError("missing_header", f"the {TIMESTAMP_HEADER} header is missing")
@@ -92,6 +92,8 @@ def _checked_headers(
         encode = _ENCODERS.get(len(signature))
         if encode is None or not signature.isascii():
             raise _malformed_signature()
+    if len(signature) == 64:  # hex is case-insensitive: compared as the lowercase hexdigest() gives
+        signature = signature.lower()
     return timestamp, seconds, signature, encode
 
 
