@@ -322,3 +322,38 @@ for function in (WebhookReceiver.handle_request, asgi_app, MockAPI.__init__, run
     assert [line.split(" | ")[0] for line in lines] == ["starlette", "starlette", "respx", "starlette"], done.stdout
     for line, extra in zip(lines, ("receiver", "receiver", "testing", "sandbox"), strict=True):
         assert f"pip install 'pyannoteai-identify[{extra}]'" in line, line
+
+
+#: Every public module: the package and each submodule the docs name, whose ``__all__`` is its surface.
+SURFACE_MODULES = ("", *PUBLIC_MODULES, "sandbox", "cli")
+
+
+def _is_private(module: str) -> bool:
+    return any(part.startswith("_") for part in module.split("."))
+
+
+#: Top-level classes that keep their private module: ``typing.get_type_hints`` resolves a class's
+#: field annotations in the module it reports, and theirs name ``httpx``, ``datetime`` and
+#: ``Callable``, which the package's namespace does not hold (it holds ``__all__`` and nothing more).
+KEEP_PRIVATE_MODULE = {"Client", "AsyncClient", "JobSummary", "PollSchedule", "RetryPolicy"}
+
+
+def test_every_public_name_reports_a_public_module() -> None:
+    """A class's repr, ``help()``, a pickle, Sphinx and a traceback name a class or function by its
+    ``__module__``: each class and function in a public module's ``__all__`` reports a public module
+    (``pyannoteai_identify.testing.MockAPI``, not ``pyannoteai_identify._mock_api.MockAPI``), and
+    ``typing.get_type_hints`` still resolves each class's annotations in the module it reports."""
+    private: dict[str, str] = {}
+    for submodule in SURFACE_MODULES:
+        module = importlib.import_module(f"pyannoteai_identify.{submodule}".rstrip("."))
+        for name in module.__all__:
+            value = getattr(module, name)
+            if not (inspect.isclass(value) or inspect.isfunction(value)):
+                continue
+            if _is_private(value.__module__) and not (submodule == "" and name in KEEP_PRIVATE_MODULE):
+                private[f"{module.__name__}.{name}"] = value.__module__
+            elif inspect.isclass(value):
+                for klass in value.__mro__:
+                    if klass.__module__.startswith("pyannoteai_identify") and not _is_private(klass.__module__):
+                        typing.get_type_hints(klass)
+    assert private == {}
