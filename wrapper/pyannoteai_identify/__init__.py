@@ -61,6 +61,14 @@ from .results import (
 )
 from .webhooks import WebhookEvent
 
+# A class's repr, help(), a pickle and Sphinx name it by its module: what is public here, though
+# defined in a private module, reports this one. Not Client, AsyncClient, JobSummary, PollSchedule
+# nor RetryPolicy: typing.get_type_hints resolves a class's field annotations in the module it
+# reports, and theirs name httpx, datetime and Callable, which this module does not export.
+for _public in (JobPage, KeyStatus, Matching, RateLimit, Voiceprint):
+    _public.__module__ = __name__
+del _public
+
 # A library never configures logging; this keeps Python's last-resort handler quiet.
 _logging.getLogger("pyannoteai_identify").addHandler(_logging.NullHandler())
 

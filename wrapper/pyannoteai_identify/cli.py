@@ -126,6 +126,21 @@ __all__ = [
     "read_voiceprint_sources",
 ]
 
+# A class's repr, help(), a pickle and Sphinx name it by its module, and a traceback a function:
+# what is public here, though defined in the private _cli_* modules, reports this module (by its
+# name, not __name__, which is "__main__" when this file is run with python -m).
+for _public in (
+    CLIError,
+    EnrollmentTimeoutError,
+    ResultNotWrittenError,
+    enroll_voiceprints,
+    enrolled_voiceprint,
+    error_message,
+    read_voiceprint_sources,
+):
+    _public.__module__ = "pyannoteai_identify.cli"
+del _public
+
 
 def warn_if_secret_in_argv(option: str, value: str | None, variable: str) -> None:
     """Say on stderr that a secret given as *option* is visible to every user of this machine

@@ -106,3 +106,7 @@ for _pickled in (
 ):
     _pickled.__module__ = __name__
 del _pickled
+# help() and a traceback name a function by its module too.
+for _function in (infer_kind, parse_job, parse_output):
+    _function.__module__ = __name__
+del _function

@@ -38,6 +38,13 @@ except ModuleNotFoundError as missing:  # the plugin is for pytest; the rest of 
         name="pytest",
     ) from missing
 
+# The names the annotations of the classes re-exported below use: each reports this module as its
+# own, where typing.get_type_hints (what pydantic and cattrs call) looks those names up.
+import contextvars  # noqa: F401
+import threading  # noqa: F401
+from collections.abc import Mapping  # noqa: F401
+from typing import TYPE_CHECKING, Any  # noqa: F401
+
 from . import _timing
 from ._client_options import AsyncClientOptions, ClientOptions
 from ._config import API_KEY_ENV, BASE_URL_ENV, WEBHOOK_SECRET_ENV
@@ -55,10 +62,20 @@ from ._mock_builders import (
 )
 from ._mock_check import check_response
 from ._mock_extra import _need
+from ._mock_jobs import _BodyFactory as _BodyFactory
+from ._mock_jobs import _Job as _Job
 from ._mock_requests import RecordedRequest
 from ._mock_routes import OperationId
+from ._mock_script import _Canned as _Canned
 from .sandbox.pytest_fixture import pytest_configure as _sandbox_configure
 from .sandbox.pytest_fixture import running_sandbox, sandbox, sandbox_session
+
+if TYPE_CHECKING:
+    import respx
+else:  # bound for typing.get_type_hints (MockAPI's router); respx is imported when a hint is resolved
+    from ._lazy_module import lazy_module as _lazy_module
+
+    respx = _lazy_module("respx", extra="testing")
 
 __all__ = [
     "MOCK_API_KEY",
@@ -85,6 +102,25 @@ __all__ = [
     "webhook_secret",
 ]
 
+
+# A class's repr, help(), a pickle and Sphinx name it by its module, and a traceback a function:
+# what is public here, though defined in the private _mock_* modules, reports this one.
+for _public in (
+    AsyncClientOptions,
+    ClientOptions,
+    MockAPI,
+    RecordedRequest,
+    check_response,
+    make_delivery,
+    make_diarization_output,
+    make_identify_output,
+    make_job,
+    make_voiceprint,
+    make_voiceprint_output,
+    signed_delivery,
+):
+    _public.__module__ = __name__
+del _public
 
 _MARKER = "pyannoteai_mock"
 _TEST_FAILED = pytest.StashKey[bool]()

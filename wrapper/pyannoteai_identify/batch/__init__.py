@@ -13,6 +13,10 @@ protocol, its one honest limit (a submission whose answer was lost), and the ari
 The command line is ``pyannoteai-identify batch`` (:func:`main`).
 """
 
+# The names the annotations of the classes re-exported below use: each reports this module as its
+# own, where typing.get_type_hints (what pydantic and cattrs call) looks those names up.
+from collections.abc import Mapping  # noqa: F401
+
 from ._api import BatchOptions, aidentify_batch, identify_batch
 from ._cli import add_arguments, main
 from ._inputs import AUDIO_EXTENSIONS
@@ -36,3 +40,23 @@ __all__ = [
     "identify_batch",
     "main",
 ]
+
+# A class's repr, help(), a pickle and Sphinx name it by its module, and a traceback a function:
+# what is public here, though defined in the private modules, reports this one.
+for _public in (
+    BatchOptions,
+    BatchProgress,
+    BatchReport,
+    HaltCause,
+    InputReport,
+    InputStatus,
+    Manifest,
+    ManifestError,
+    RateLimiter,
+    add_arguments,
+    aidentify_batch,
+    identify_batch,
+    main,
+):
+    _public.__module__ = __name__
+del _public

@@ -30,7 +30,9 @@ from ._defaults import DEFAULT_API_KEY, DEFAULT_WEBHOOK_SECRET
 from ._demo import DEMO_TURNS, demo_audio, voice_sample, voiceprint_for
 from ._faults import DroppedConnection, Fault, FaultKind, Faults
 from ._signal import Analysis, AudioError, analyse, similarity, synthesize_speech, tone_for
-from ._stats import Delivery, Stats
+from ._signal import Speaker as Speaker  # the names annotations use, for typing.get_type_hints
+from ._signal import ToneSegment as ToneSegment
+from ._stats import Delivery, DeliveryOutcome, Stats  # noqa: F401
 
 if TYPE_CHECKING:
     from ._cli import serve
@@ -61,6 +63,30 @@ __all__ = [
     "voiceprint_for",
 ]
 
+# A class's repr, help(), a pickle and Sphinx name it by its module, and a traceback a function:
+# what is public here, though defined in the private modules, reports this one (the server parts
+# when first read, below).
+for _public in (
+    Analysis,
+    AudioError,
+    Clock,
+    Delivery,
+    DroppedConnection,
+    Fault,
+    Faults,
+    Stats,
+    Timing,
+    analyse,
+    demo_audio,
+    similarity,
+    synthesize_speech,
+    tone_for,
+    voice_sample,
+    voiceprint_for,
+):
+    _public.__module__ = __name__
+del _public
+
 _LAZY = {"Sandbox": "._server", "serve": "._cli"}
 _EXTRA_HINT = "the sandbox server needs its extra: pip install 'pyannoteai-identify[sandbox]'"
 
@@ -74,5 +100,6 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(module, __name__), name)
     except ModuleNotFoundError as error:
         raise ModuleNotFoundError(f"{error}; {_EXTRA_HINT}", name=error.name) from error
+    value.__module__ = __name__
     globals()[name] = value
     return value
