@@ -52,3 +52,23 @@ def test_batch_options_type_exactly_the_optional_keywords_of_the_batch_functions
     }
     assert declared == keywords
     assert BatchOptions.__required_keys__ == frozenset()
+
+
+@pytest.mark.parametrize("client_class", [Client, AsyncClient])
+def test_help_of_identify_batch_names_the_public_batch_module(client_class: type[Client | AsyncClient]) -> None:
+    """``help(Client.identify_batch)`` showed ``Unpack[_batch.BatchOptions]`` and ``'_batch.BatchReport'``,
+    a module alias private to the client's module: it names ``pyannoteai_identify.batch``, where the
+    user imports them from, and ``typing.get_type_hints`` still resolves both to the classes."""
+    import pydoc
+    import typing
+
+    from pyannoteai_identify.batch import BatchReport
+
+    method = client_class.identify_batch
+    shown = pydoc.render_doc(method, renderer=pydoc.plaintext)
+    assert "_batch." not in shown
+    assert "Unpack[pyannoteai_identify.batch.BatchOptions]" in shown
+    assert "pyannoteai_identify.batch.BatchReport" in shown
+    hints = typing.get_type_hints(method)
+    assert hints["options"] == typing.Unpack[BatchOptions]
+    assert hints["return"] is BatchReport
