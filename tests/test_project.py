@@ -120,6 +120,14 @@ def _signature_annotations(obj: object) -> list[tuple[str, ModuleType]]:
     return [(text, module) for text, module in found if isinstance(text, str)]
 
 
+def _dotted(node: ast.expr, module: ModuleType, imported: dict[str, tuple[object, str]]) -> object:
+    """What a name or a dotted chain of attributes (``pyannoteai_identify.batch``) reads in *module*."""
+    if isinstance(node, ast.Attribute):
+        return getattr(_dotted(node.value, module, imported), node.attr, None)
+    assert isinstance(node, ast.Name)
+    return imported[node.id][0] if node.id in imported else vars(module)[node.id]
+
+
 def test_every_type_in_a_public_signature_is_importable() -> None:
     """A user's own helper that passes an argument through names its type: each type the package defines
     that a signature of a top-level name uses (``Client.jobs(status: JobStatus | StatusFilter | None)``)
@@ -135,9 +143,9 @@ def test_every_type_in_a_public_signature_is_importable() -> None:
         for text, module in _signature_annotations(getattr(pyannoteai_identify, export)):
             imported = _imported_names(module)
             for node in ast.walk(ast.parse(text, mode="eval")):
-                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-                    # ``_batch.BatchOptions``: a name read from a module bound for get_type_hints
-                    base = imported[node.value.id][0] if node.value.id in imported else vars(module)[node.value.id]
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name | ast.Attribute):
+                    # ``pyannoteai_identify.batch.BatchOptions``: a name read from a module bound for get_type_hints
+                    base = _dotted(node.value, module, imported)
                     if not inspect.ismodule(base) or not base.__name__.startswith("pyannoteai_identify"):
                         continue
                     name, target, origin = node.attr, getattr(base, node.attr), base.__name__
@@ -282,8 +290,8 @@ LAZY_STAND_INS = (
     ("pyannoteai_identify._receiver_asgi", "starlette"),
     ("pyannoteai_identify._mock_api", "respx"),
     ("pyannoteai_identify.sandbox.pytest_fixture", "_server"),
-    ("pyannoteai_identify._sync_client", "_batch"),
-    ("pyannoteai_identify._async_client", "_batch"),
+    ("pyannoteai_identify._sync_client", "pyannoteai_identify"),
+    ("pyannoteai_identify._async_client", "pyannoteai_identify"),
 )
 
 

@@ -31,10 +31,13 @@ from ._validation import AudioSource, Matching, Voiceprint
 from .receiver import WebhookBroker, _ThreadWaiter
 from .results import DiarizationResult, IdentifyResult, Job, JobKind, R, Result, VoiceprintResult
 
+# identify_batch's annotations spell out pyannoteai_identify.batch, where its types are imported
+# from, so help() and Sphinx show that path. Bound for typing.get_type_hints: batch imports the
+# clients, so a stand-in for the package reads pyannoteai_identify.batch when a hint is resolved.
 if TYPE_CHECKING:
-    from . import batch as _batch
-else:  # bound for typing.get_type_hints: batch imports the clients, so it is imported when a hint is resolved
-    _batch = lazy_module("pyannoteai_identify.batch")
+    import pyannoteai_identify.batch
+else:
+    pyannoteai_identify = lazy_module("pyannoteai_identify")
 
 
 __all__ = ["Client"]
@@ -422,8 +425,8 @@ class Client(_SyncListing, _SyncLifecycle):
         *,
         manifest: str | os.PathLike[str],
         out: str | os.PathLike[str],
-        **options: Unpack[_batch.BatchOptions],
-    ) -> _batch.BatchReport:
+        **options: Unpack[pyannoteai_identify.batch.BatchOptions],
+    ) -> pyannoteai_identify.batch.BatchReport:
         """Identify speakers in many inputs, resumably and never billing an input twice.
 
         Inputs are files, folders (searched for audio), URLs or text files listing them; state
