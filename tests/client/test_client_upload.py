@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from pyannoteai_identify import (
     InvalidResponseError,
     PyannoteAIError,
     ServerError,
+    _validation,
 )
 from pyannoteai_identify._upload import CHUNK_SIZE
 
@@ -124,6 +126,35 @@ async def test_a_file_object_opened_from_a_descriptor_is_not_named_after_its_num
         url = await api.upload(file)
     assert url.startswith("media://pyannoteai-identify/")
     assert url.rsplit("/", 1)[1] == "audio"
+
+
+async def test_a_key_made_from_the_file_name_keeps_what_the_contract_allows_but_slashes(
+    api: Api, router: respx.Router, tmp_path: Path
+) -> None:
+    """The file-name part of a key made for an upload keeps every character openapi.yaml's media key
+    pattern allows except '/' (which would add a path segment), each run of others becoming '-'."""
+    media, _ = _mock_upload(router)
+    path = tmp_path / "Call 2024_final (v2).wav"
+    path.write_bytes(b"RIFF")
+    url = await api.upload(path)
+    assert url.startswith("media://pyannoteai-identify/") and url.endswith("/Call-2024_final-v2-.wav")
+    assert json.loads(media.calls.last.request.content)["url"] == url
+
+
+async def test_a_key_made_from_the_file_name_follows_the_contracts_pattern_when_it_changes(
+    api: Api, router: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The characters a made key keeps are read from the contract's media key pattern, as every other
+    rule is, not typed a second time: under a narrower pattern (lowercase letters, digits, '-' and
+    '/'), an upload without a key still gets a valid key, where it was refused as a ValidationError
+    on the key the SDK made itself."""
+    monkeypatch.setattr(_validation, "MEDIA_URL_PATTERN", re.compile(r"^media://[a-z0-9\-/]+$"))
+    media, _ = _mock_upload(router)
+    path = tmp_path / "Call 2024_final.WAV"
+    path.write_bytes(b"RIFF")
+    url = await api.upload(path)
+    assert url.startswith("media://pyannoteai-identify/") and url.endswith("/all-2024-final")
+    assert json.loads(media.calls.last.request.content)["url"] == url
 
 
 async def test_a_stream_of_unknown_size_is_sent_chunked_and_reports_no_total(api: Api, router: respx.Router) -> None:
