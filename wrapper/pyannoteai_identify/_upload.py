@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import threading
 import uuid
 import wave
@@ -23,7 +22,7 @@ from typing import IO, TypeAlias
 import anyio.to_thread
 import httpx
 
-from . import _fork
+from . import _fork, _validation
 from ._redact import hide_secrets
 from ._validation import MAX_AUDIO_SECONDS, MAX_VOICEPRINT_AUDIO_SECONDS, CheckedAudio, check_media_url
 from .errors import ValidationError
@@ -36,7 +35,22 @@ CHUNKS_PER_READ_AHEAD = 4
 #: returns is ignored, so ``tqdm``'s ``update``-style callables fit. Exported as ``UploadProgressCallback``.
 ProgressCallback: TypeAlias = Callable[[int, int | None], object]
 
-_UNSAFE = re.compile(r"[^a-zA-Z0-9\-_.]+")
+
+def _key_safe(name: str) -> str:
+    """*name* with each run of characters a media key may not hold replaced by one ``-``.
+
+    What a key may hold is read from the contract (``MediaUploadRequest.url``'s pattern, as
+    :func:`check_media_url` reads it), one character at a time, not typed a second time; ``/`` is
+    replaced too, as it would add a path segment to the key.
+    """
+    kept: list[str] = []
+    replacing = False
+    for char in name:
+        allowed = char != "/" and _validation.MEDIA_URL_PATTERN.fullmatch("media://" + char) is not None
+        if allowed or not replacing:
+            kept.append(char if allowed else "-")
+        replacing = not allowed
+    return "".join(kept)
 
 
 def media_url_for(audio: CheckedAudio, key: str | None, *, field: str = "key") -> str:
@@ -50,7 +64,7 @@ def media_url_for(audio: CheckedAudio, key: str | None, *, field: str = "key") -
             raise ValidationError(field, key, "must be a string such as 'meetings/call.wav'")
         return check_media_url(field, key if key.startswith("media://") else f"media://{key}")
     name = os.path.basename(audio.path) if audio.path else _file_name(audio.file)
-    safe = _UNSAFE.sub("-", name).strip("-.")[:80] or "audio"
+    safe = _key_safe(name).strip("-.")[:80] or "audio"
     return check_media_url("key", f"media://pyannoteai-identify/{uuid.uuid4().hex}/{safe}")
 
 
