@@ -482,6 +482,36 @@ def test_touching_the_file_of_a_failed_job_does_not_submit_it_again(sandbox: San
     assert [item.status for item in again.inputs].count(InputStatus.FAILED) == 1
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_a_file_that_vanished_after_it_was_hashed_is_sent_once_it_is_back_unchanged(
+    mode: str, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file found and hashed, then gone before its upload (a share unmounted, a file moved away and
+    back: hours may pass between the two in a long run), fails that run with nothing sent. Once it is
+    back, its size and mtime unchanged, the next run judges it anew and sends it: it stayed failed
+    ("no such file", though the file is there), and only --retry-failed, which bills the failed jobs
+    of the batch again, could send it."""
+    _, second = make_audio(tmp_path / "audio", 2)
+    away = tmp_path / "away.wav"
+    found_and_hashed = _runner.Engine.add_inputs
+
+    async def then_moved_away(self: _runner.Engine, found: Any) -> None:
+        await found_and_hashed(self, found)
+        second.rename(away)
+
+    monkeypatch.setattr(_runner.Engine, "add_inputs", then_moved_away)
+    gone = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+    assert [item.status for item in gone.inputs] == [InputStatus.SUCCEEDED, InputStatus.FAILED]
+    assert sandbox.stats.submissions == 1
+    monkeypatch.undo()
+    away.rename(second)  # back as it was: same bytes, same size and mtime
+
+    back = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert back.ok, [item.reason for item in back.inputs]
+    assert sandbox.stats.submissions == 2
+
+
 def test_inputs_with_the_same_bytes_share_one_upload(sandbox: Sandbox, tmp_path: Path) -> None:
     """Six copies of one recording, uploaded with concurrency 8: one upload, reused by the others."""
     (original,) = make_audio(tmp_path / "audio", 1)
