@@ -294,11 +294,18 @@ class Manifest(_Database):
                 (utc_now(), input_id),
             )
 
-    def record_input_failure(self, input_id: int, reason: str) -> None:
-        """The input could not be sent (unreadable file, refused upload): failed, with the reason."""
+    def record_input_failure(self, input_id: int, reason: str, *, recheck: bool = False) -> None:
+        """The input could not be sent (unreadable file, refused upload): failed, with the reason.
+
+        With *recheck* (its file was gone or unreadable when it was to be uploaded, after it was
+        hashed) the recorded size and mtime are forgotten: the next run finds the file changed and
+        judges it anew, so a file that is back as it was is sent without ``--retry-failed``.
+        """
+        stamp = ", size = NULL, mtime_ns = NULL" if recheck else ""
         with self._transaction() as db:
             db.execute(
-                "UPDATE inputs SET status = 'failed', reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+                f"UPDATE inputs SET status = 'failed', reason = ?, updated_at = ?{stamp} "
+                "WHERE id = ? AND status = 'pending'",
                 (_text(reason), utc_now(), input_id),
             )
 

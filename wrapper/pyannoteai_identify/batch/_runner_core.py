@@ -202,7 +202,8 @@ class EngineCore:
         """
         return await anyio.to_thread.run_sync(call, *args, limiter=self._threads)
 
-    async def _fail_input(self, input_id: int, reason: str) -> None:
-        """Record that *input_id* failed for good, and show it."""
-        await self._store(self.manifest.record_input_failure, input_id, reason)
+    async def _fail_input(self, input_id: int, reason: str, *, recheck: bool = False) -> None:
+        """Record that *input_id* failed, and show it; with *recheck* (its file could not be read) the
+        next run judges its file anew (``Manifest.record_input_failure``)."""
+        await self._store(functools.partial(self.manifest.record_input_failure, recheck=recheck), input_id, reason)
         self._stage(input_id, "failed")

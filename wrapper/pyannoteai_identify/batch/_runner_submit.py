@@ -78,7 +78,7 @@ class Submitting(Watching):
             # In a worker thread, as every stat, open and read of an input file (hashing, uploading).
             checked = await self._file_work(check_audio, row.source)
         except ValidationError as error:
-            await self._fail_input(row.id, f"{error.rule}")
+            await self._fail_input(row.id, f"{error.rule}", recheck=True)
             return None
         # Uploads are named by content: the hash must be of the bytes sent. A file written again
         # since it was hashed (its size or mtime moved) is hashed again first.
@@ -88,7 +88,7 @@ class Submitting(Watching):
             try:
                 digest = await self._file_work(sha256_file, row.source)
             except OSError as error:
-                await self._fail_input(row.id, f"the file could not be read: {error}")
+                await self._fail_input(row.id, f"the file could not be read: {error}", recheck=True)
                 return None
             if stamp is not None:
                 await self._store(self.manifest.refresh_file, row.id, *stamp, digest, None)
@@ -136,7 +136,7 @@ class Submitting(Watching):
                     return None
                 await self._sleep(backoff(attempt, error))
             except OSError as error:
-                await self._fail_input(row.id, f"the file could not be read: {error}")
+                await self._fail_input(row.id, f"the file could not be read: {error}", recheck=True)
                 return None
         return None
 
