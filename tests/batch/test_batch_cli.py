@@ -675,3 +675,42 @@ def test_the_batch_cli_sends_the_clis_product_token_in_its_user_agent(
     assert code == 0, capsys.readouterr().err
     agents = {request.headers["User-Agent"] for request in pyannoteai_mock.requests if request.operation_id != "upload"}
     assert agents and all(agent.endswith(f" pyannoteai-identify-cli/{__version__}") for agent in agents), agents
+
+
+def test_a_file_named_directly_that_vanishes_while_a_voiceprint_is_enrolled_fails_on_its_own(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command finds its inputs twice: before enrolling (so a typo bills nothing) and again in
+    identify_batch, after the enrollment, which may take minutes. A file named directly that is gone
+    by then stopped the whole run with exit 2, "bad arguments (nothing sent)", after the enrollment
+    was billed, where the same file named through its folder is simply left out and one gone at its
+    upload fails on its own: the others must go on, and the vanished one be reported failed (exit 1)."""
+    from pyannoteai_identify.batch import _cli
+
+    first, second = make_audio(tmp_path / "audio", 2)
+    (tmp_path / "alice.wav").write_bytes(voice_sample("Alice", 3.0))
+    enroll = _cli._voiceprints
+
+    def enrolled_then_gone(*args: Any) -> dict[str, str]:
+        voiceprints = enroll(*args)
+        second.unlink()  # deleted (or moved away) while the voiceprint job ran
+        return voiceprints
+
+    monkeypatch.setattr(_cli, "_voiceprints", enrolled_then_gone)
+
+    code = main(
+        [
+            str(first),
+            str(second),
+            "--voiceprint",
+            f"Alice={tmp_path / 'alice.wav'}",
+            "--out",
+            str(tmp_path / "out"),
+            "-q",
+        ]
+    )
+
+    errors = capsys.readouterr().err
+    assert env.stats.submissions == 2  # the voiceprint job and the one input left
+    assert code == 1, errors
+    assert "rec001.wav: failed" in errors
