@@ -425,13 +425,15 @@ def run(args: argparse.Namespace) -> int:
         with client, receiving(args.listen, path) as listening:
             Path(manifest).parent.mkdir(parents=True, exist_ok=True)
             check_writable(out.absolute(), args.out)  # before a clip is enrolled (billed)
-            discover_inputs(args.inputs, manifest)  # likewise: a missing input, or none that is audio
+            # Likewise: a missing input, or none that is audio. The batch runs on what is found here:
+            # an input gone while a voiceprint is enrolled fails on its own, and the others go on.
+            found = discover_inputs(args.inputs, manifest)
             voiceprints = _voiceprints(client, sources, manifest)
             live = interactive(args)
             with _progress_display(live) as on_progress:
                 report = identify_batch(
                     client,
-                    args.inputs,
+                    found or args.inputs,  # none: the manifest's inputs, of an earlier run
                     voiceprints,
                     manifest=manifest,
                     out=out,

@@ -55,6 +55,11 @@ class Found:
     kind: str  # "file" or "url"
     stem: str  # the preferred output name, before collisions are resolved
 
+    def __fspath__(self) -> str:
+        """An input found already may be named again (the command finds its inputs before it enrolls
+        a voiceprint, then runs the batch on them): :func:`discover` keeps it as it was found."""
+        return self.source
+
 
 #: The longest output name part, in UTF-8 bytes: NAME.json, a -N suffix and the rest of a file
 #: name must stay under the usual 255-byte limit of one path component.
@@ -144,6 +149,10 @@ def discover(inputs: Sequence[str | os.PathLike[str]]) -> list[Found]:
 
 
 def _expand(value: object, field: str, base: Path, found: dict[str, Found], depth: int) -> None:
+    if isinstance(value, Found):
+        # Found before (a file gone since then fails on its own when it is hashed, the others go on).
+        found.setdefault(value.source, value)
+        return
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     if not isinstance(value, str) or not value.strip():
