@@ -714,3 +714,36 @@ def test_a_file_named_directly_that_vanishes_while_a_voiceprint_is_enrolled_fail
     assert env.stats.submissions == 2  # the voiceprint job and the one input left
     assert code == 1, errors
     assert "rec001.wav: failed" in errors
+
+
+def test_an_interrupted_submission_the_job_list_cannot_settle_exits_five_run_again(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An interrupted submission is settled against the job list; while the list cannot be read the
+    input stays `submitting`, noted "run again", and nothing is resent: nothing failed and nothing
+    needs a person, the rerun settles it (docs/batch.md: an outage of the job list only delays). The
+    command exited 1 ("failed"), as for a failed job, where the docs' table gives 5 to inputs only
+    unfinished: run the same command again to resume."""
+    make_audio(tmp_path / "audio", 1)
+    out = tmp_path / "out"
+    argv = [str(tmp_path / "audio"), *voiceprint_args(), "--out", str(out), "-q", "--max-retries", "0"]
+    assert main(argv) == 0
+    with sqlite3.connect(out / "batch-manifest.sqlite") as db:
+        # What a run killed after committing the mark (long ago) leaves, its job not recorded.
+        newest = db.execute("SELECT job_id FROM jobs ORDER BY rowid DESC LIMIT 1").fetchone()[0]
+        db.execute("DELETE FROM jobs")
+        db.execute(
+            "UPDATE inputs SET status = 'submitting', job_id = NULL, anchor = ?, "
+            "submit_started_at = '2000-01-01T00:00:00.000+00:00'",
+            (newest,),
+        )
+    db.close()
+    env.faults.next(1000, "5xx", operation="getJobsByTeamV2")
+    capsys.readouterr()
+
+    code = main(argv)
+
+    errors = capsys.readouterr().err
+    assert "submitting — the job list could not be read" in errors and "run again" in errors
+    assert env.stats.submissions == 1
+    assert code == 5, errors
