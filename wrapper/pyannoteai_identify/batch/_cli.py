@@ -386,8 +386,9 @@ def _exit_code(error: BaseException) -> int:
     return USAGE if isinstance(error, ManifestError) else exit_code(error)
 
 
-#: Where an input stands when the run ended before it did (the --deadline): the next run resumes it.
-_UNFINISHED = frozenset({InputStatus.PENDING, InputStatus.SUBMITTED})
+#: Where an input stands when the run ended before it did (the --deadline, or an interrupted
+#: submission the job list could not settle yet): the next run resumes it.
+_UNFINISHED = frozenset({InputStatus.PENDING, InputStatus.SUBMITTING, InputStatus.SUBMITTED})
 
 
 def _outcome(report: BatchReport) -> int:
