@@ -133,10 +133,13 @@ def test_job_of_a_running_job_as_table_or_rttm_says_no_result_yet_writes_nothing
     printed = run_cli(capsys, "job", job_id, "--format", fmt)
     to_file = run_cli(capsys, "job", job_id, "--format", fmt, "-o", str(target))
 
-    expected = f"job {job_id} is running: no result yet; wait with: pyannoteai-identify job {job_id} --wait"
+    # The wait said gives the result as this command asked for it: in --format, to -o FILE.
+    wait = f"pyannoteai-identify job {job_id} --wait --format {fmt}"
+    expected = f"job {job_id} is running: no result yet; wait with: {wait}"
     assert printed.code == to_file.code == TIMEOUT
     assert printed.out == to_file.out == ""
-    assert printed.err_lines == to_file.err_lines == [expected]
+    assert printed.err_lines == [expected]
+    assert to_file.err_lines == [f"{expected} --output={target}"]
     assert not target.exists()
 
 

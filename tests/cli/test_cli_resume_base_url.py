@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import shlex
+from pathlib import Path
 
 import pytest
-from clikit import API_KEY, FAST_POLL, Audio, Run, closed_port, identify_argv, run_cli
+from clikit import API_KEY, FAST_POLL, Audio, Run, closed_port, identify_argv, parse_rttm, run_cli
 
 from pyannoteai_identify import Client
 from pyannoteai_identify.cli import INTERRUPTED, OK, TIMEOUT
@@ -134,3 +135,41 @@ def test_a_job_with_no_result_yet_says_to_wait_on_the_same_server(
     assert run.code == TIMEOUT
     (line,) = run.err_lines
     assert _command_after(line, "wait with: ")[-2:] == ["--base-url", sandbox.base_url], line
+
+
+@pytest.mark.sandbox(queue_seconds=0.0, job_seconds=3600.0, speed=1.0)
+@pytest.mark.parametrize("fmt", ["rttm", "table"])
+def test_a_job_with_no_result_yet_says_to_wait_for_the_result_as_it_was_asked_for(
+    sandbox: Sandbox,
+    audio: Audio,
+    elsewhere: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    fmt: str,
+) -> None:
+    """`job ID --format rttm --file-id call -o FILE --base-url URL` of a running job said `wait with:
+    pyannoteai-identify job ID --wait --base-url URL`: followed, it printed JSON on stdout instead of
+    writing the RTTM (or table) to FILE. The command said keeps every option that shaped the output."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", sandbox.api_key)
+    with Client(base_url=sandbox.base_url) as client:
+        job_id = client.identify(audio.meeting, {"Alice": audio.alice}).id
+    target = tmp_path / f"result.{fmt}"
+    asked = ["--format", fmt, "--file-id", "call", "-o", str(target), "--base-url", sandbox.base_url]
+
+    run = run_cli(capsys, "job", job_id, *asked)
+    assert run.code == TIMEOUT
+    (line,) = run.err_lines
+    wait = _command_after(line, "wait with: ")
+    assert wait[:3] == ["job", job_id, "--wait"], line
+    assert wait[-2:] == ["--base-url", sandbox.base_url], line
+
+    sandbox.advance(3600)
+    waited = run_cli(capsys, *FAST_POLL, *wait, "--wait-timeout", "30")
+
+    assert waited.code == OK, waited.err
+    assert waited.out == ""  # the result went to FILE, as asked, not to stdout
+    if fmt == "rttm":
+        assert {row[0] for row in parse_rttm(target.read_text())} == {"call"}
+    else:
+        assert "Alice" in target.read_text()
