@@ -24,8 +24,8 @@ EXIT_CODES = {
     API_ERROR: "the API refused the request (authentication, payment, rate limit, server error)",
     CONNECTION: "the API could not be reached",
     TIMEOUT: "the job has not finished: still running at the --wait-timeout deadline, or no result yet for "
-    "`job ID --format table|rttm` (resume with `job ID --wait`); for batch, inputs still running at --deadline "
-    "and none failed (run the same command again)",
+    "`job ID --format table|rttm` (the message says the `job ID --wait …` that gives it as asked); for batch, "
+    "inputs still running at --deadline and none failed (run the same command again)",
     NOT_WRITTEN: "the job exists but its result (with --no-wait, its id) could not be written (a full disk); "
     "the message names the job and how to fetch its result, without submitting (and paying for) it again",
     INTERRUPTED: "interrupted",

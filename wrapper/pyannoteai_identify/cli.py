@@ -392,8 +392,9 @@ def cmd_job(args: argparse.Namespace) -> int:
     if args.format == "json":
         return OK
     if job.status != JobStatus.SUCCEEDED or job.output is None:
-        # A table or RTTM of no result would be an empty file that looks like silence: say so instead.
-        wait = command_line(["job", job.id, "--wait"], args.base_url)
+        # A table or RTTM of no result would be an empty file that looks like silence: say so instead,
+        # and the wait that gives the result as this command asked for it (--format, --file-id, -o).
+        wait = fetch_command(job.id, args.format, args.file_id or args.job_id, args.output, base_url=args.base_url)
         print(f"job {job.id} is {job.status}: no result yet; wait with: {wait}", file=sys.stderr)
         return TIMEOUT
     write_job_result(job.id, job.output, args.format, args.output, args.file_id or args.job_id, base_url=args.base_url)
