@@ -10,6 +10,7 @@ import json
 import shlex
 from pathlib import Path
 
+import httpx
 import pytest
 from clikit import API_KEY, FAST_POLL, Audio, Run, closed_port, identify_argv, parse_rttm, run_cli
 
@@ -173,3 +174,52 @@ def test_a_job_with_no_result_yet_says_to_wait_for_the_result_as_it_was_asked_fo
         assert {row[0] for row in parse_rttm(target.read_text())} == {"call"}
     else:
         assert "Alice" in target.read_text()
+
+
+def _jobs_command(line: str) -> list[str]:
+    """The words of the `pyannoteai-identify jobs …` that *line* says to look for a job with, without the
+    program's name."""
+    words = shlex.split(line.split("ook for it with `", 1)[1].split("`", 1)[0])
+    assert words[:2] == ["pyannoteai-identify", "jobs"], line
+    return words[1:]
+
+
+def test_a_job_that_may_exist_after_a_server_error_is_looked_for_on_the_same_server(
+    sandbox: Sandbox, audio: Audio, elsewhere: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--base-url URL identify …` whose job-creating POST got a 5xx said "look for it with
+    `pyannoteai-identify jobs`", which lists the jobs of the environment's (or the default) server:
+    not the one where the job may have been created, and billed."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", sandbox.api_key)
+    sandbox.faults.next(1, "5xx", operation="identify", after=True)
+    run = run_cli(capsys, "--base-url", sandbox.base_url, *identify_argv(audio.meeting, {"Alice": audio.alice}))
+
+    (error,) = [line for line in run.err_lines if line.startswith("error: ")]
+    listing = _jobs_command(error)
+    assert listing[-2:] == ["--base-url", sandbox.base_url], error
+
+    listed = run_cli(capsys, *listing, "--format", "json")
+
+    assert listed.code == OK, listed.err
+    assert len(json.loads(listed.out)) == 1  # the job the 5xx hid, created anyway
+
+
+def test_a_warning_that_a_job_may_exist_says_to_look_for_it_on_the_same_server(
+    sandbox: Sandbox, audio: Audio, elsewhere: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the identify job was being sent: the warning logged that it may exist named
+    `pyannoteai-identify jobs` without the --base-url the command was given."""
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", sandbox.api_key)
+    send = httpx.HTTPTransport.handle_request
+
+    def interrupted_on_identify(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path == "/v1/identify":
+            raise KeyboardInterrupt
+        return send(self, request)
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", interrupted_on_identify)
+    run = run_cli(capsys, "--base-url", sandbox.base_url, *identify_argv(audio.meeting, {"Alice": audio.alice}))
+
+    assert run.code == INTERRUPTED, run
+    (warning,) = [line for line in run.err_lines if line.startswith("warning: ") and "Look for it with" in line]
+    assert _jobs_command(warning)[-2:] == ["--base-url", sandbox.base_url], warning
