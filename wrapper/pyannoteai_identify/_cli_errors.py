@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from . import errors
 from ._cli_command import command_line
@@ -98,13 +99,15 @@ def error_message(error: BaseException, resume: Mapping[str, str] | None = None,
     if isinstance(error, EnrollmentTimeoutError):
         return for_the_command_line(
             f"the voiceprint enrollment of {error.label} did not finish by the --wait-timeout deadline "
-            f"(voiceprint job {error.job_id} {timeout_state(error, still=False)}); nothing was identified yet"
+            f"(voiceprint job {error.job_id} {timeout_state(error, still=False)}); nothing was identified yet",
+            base_url,
         )
     if isinstance(error, errors.WaitTimeoutError):
         hint = resume_hint(error.job_id, (resume or {}).get(error.job_id), base_url)
-        return for_the_command_line(f"job {error.job_id} {timeout_state(error)} at the --wait-timeout deadline; {hint}")
+        said = f"job {error.job_id} {timeout_state(error)} at the --wait-timeout deadline; {hint}"
+        return for_the_command_line(said, base_url)
     notes = [_resume_as_a_command(note, resume or {}, base_url) for note in getattr(error, "__notes__", [])]
-    *parts, last = [for_the_command_line(text) for text in (str(error), *notes)]
+    *parts, last = [for_the_command_line(text, base_url) for text in (str(error), *notes)]
     return "; ".join([*map(_without_a_closing_period, parts), last])
 
 
@@ -128,22 +131,29 @@ def timeout_state(error: errors.WaitTimeoutError, *, still: bool = True) -> str:
     return f"{state} ({error.polls_failing})" if error.polls_failing else state
 
 
-#: What the SDK's messages tell a Python caller to do, and what a command-line user does instead.
+#: What the SDK's messages tell a Python caller to do, and what a command-line user does instead
+#: (``client.jobs()`` too: :func:`for_the_command_line` says the ``jobs`` command on the same server).
 _COMMAND_LINE_WORDS = (
     (PASS_A_KEY, f"set the {API_KEY_ENV} environment variable or pass --api-key"),
     (KEY_SOURCES, f"{API_KEY_ENV} or --api-key"),
     (BASE_URL_SOURCES, f"{BASE_URL_ENV} or --base-url"),
-    (LIST_JOBS, "`pyannoteai-identify jobs`"),
 )
 
 
-def for_the_command_line(text: str) -> str:
+def for_the_command_line(text: str, base_url: str | None = None) -> str:
     """*text* with the SDK's advice to a Python caller (``api_key=...``, ``client.jobs()``) said as a
-    command-line user acts on it. The SDK's messages use the constants above, so a test of each
-    pair (tests/cli/test_cli_errors.py) fails if one is spelled by hand."""
-    for python, said in _COMMAND_LINE_WORDS:
+    command-line user acts on it: ``client.jobs()`` as the ``jobs`` command that lists the server of
+    *base_url*, the ``--base-url`` given as an option (:func:`command_line`). The SDK's messages use
+    the constants above, so a test of each pair (tests/cli/test_cli_errors.py) fails if one is
+    spelled by hand."""
+    for python, said in (*_COMMAND_LINE_WORDS, (LIST_JOBS, f"`{command_line(['jobs'], base_url)}`")):
         text = text.replace(python, said)
     return text
+
+
+def words_for(base_url: str | None) -> Callable[[str], str]:
+    """:func:`for_the_command_line` for the messages of a command given *base_url* (its log lines)."""
+    return functools.partial(for_the_command_line, base_url=base_url)
 
 
 def _without_a_closing_period(sentence: str) -> str:

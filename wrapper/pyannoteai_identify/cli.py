@@ -44,13 +44,13 @@ from ._cli_errors import (
     ResultNotWrittenError,
     error_message,
     exit_code,
-    for_the_command_line,
     missing_extra,
     options_named,
     resume_hint,
     shown_argument,
     sigterm_as_interrupt,
     stopped,
+    words_for,
 )
 from ._cli_jobs import JobListing, check_cursor_option, write_jobs
 from ._cli_logging import command_logging
@@ -516,7 +516,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # `sandbox` stops on SIGTERM by itself (exit 0), as a server does, and logs each request itself.
             if not passes_through:
                 running.enter_context(sigterm_as_interrupt())
-                running.enter_context(command_logging(args.verbose, tracebacks=args.debug, words=for_the_command_line))
+                words = words_for(getattr(args, "base_url", None))  # `jobs` advised on the same server
+                running.enter_context(command_logging(args.verbose, tracebacks=args.debug, words=words))
             code: int = args.func(args)
         if sys.stdout is not None:
             sys.stdout.flush()  # a reader that went away shows here, not as a traceback at interpreter exit

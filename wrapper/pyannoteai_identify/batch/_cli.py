@@ -36,11 +36,11 @@ from .._cli_errors import (
     CLIError,
     error_message,
     exit_code,
-    for_the_command_line,
     options_named,
     shown_argument,
     stopped,
     timeout_state,
+    words_for,
 )
 from .._cli_logging import VERBOSE_HELP, command_logging
 from .._cli_numbers import whole_number
@@ -497,5 +497,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if passed:  # as the main command says it: the value after a mistyped --api-key may be the key
         parser.error(f"unrecognized arguments: {' '.join(map(shown_argument, passed))}")
     # Run by the top-level command, run() is inside that command's own command_logging.
-    with command_logging(args.verbose, tracebacks=args.debug, words=for_the_command_line):
+    with command_logging(args.verbose, tracebacks=args.debug, words=words_for(args.base_url)):
         return run(args)
