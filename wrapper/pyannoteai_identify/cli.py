@@ -26,6 +26,7 @@ from typing import Any
 
 from . import _cli_parser, _validation, errors
 from ._atomic import write_atomic
+from ._cli_client import client_for, warn_if_secret_in_argv
 from ._cli_command import command_line
 from ._cli_errors import (
     API_ERROR,
@@ -85,13 +86,11 @@ from ._cli_voiceprints import (
     read_voiceprint_sources,
     voiceprint_in_text,
 )
-from ._client import Client
 from ._config import (
     API_KEY_ENV,
     WEBHOOK_SECRET_ENV,
 )
 from ._flows import ended_as
-from ._polling import PollSchedule
 from ._upload import check_identify_duration
 from ._validation import (
     Matching,
@@ -124,6 +123,7 @@ __all__ = [
     "error_message",
     "main",
     "read_voiceprint_sources",
+    "warn_if_secret_in_argv",
 ]
 
 # A class's repr, help(), a pickle and Sphinx name it by its module, and a traceback a function:
@@ -140,29 +140,6 @@ for _public in (
 ):
     _public.__module__ = "pyannoteai_identify.cli"
 del _public
-
-
-def warn_if_secret_in_argv(option: str, value: str | None, variable: str) -> None:
-    """Say on stderr that a secret given as *option* is visible to every user of this machine
-    (``ps``, ``/proc/PID/cmdline``), and which environment variable keeps it private."""
-    if value and value.strip():
-        print(
-            f"warning: {option} is visible to other users of this machine (ps, /proc); set {variable} instead",
-            file=sys.stderr,
-        )
-
-
-def _client(args: argparse.Namespace) -> Client:
-    warn_if_secret_in_argv("--api-key", args.api_key, API_KEY_ENV)
-    schedule = None if args.poll_interval is None else PollSchedule.starting_at(args.poll_interval)
-    return Client(
-        api_key=args.api_key,
-        base_url=args.base_url,
-        timeout=args.timeout,
-        max_retries=args.max_retries,
-        poll_schedule=schedule,
-        app_info=_cli_parser.CLI_APP_INFO,
-    )
 
 
 def _is_local(audio: str) -> bool:
@@ -277,7 +254,7 @@ def _identify(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
             check_voiceprint_labels(sources)
     audio, media_key = upload_source(stdin if args.audio == STDIN else args.audio)
     name = StdinAudio.name if args.audio == STDIN else Path(args.audio).name
-    with _client(args) as client:
+    with client_for(args) as client:
         args.pending = "no identify job was submitted yet"
         voiceprints = enroll_voiceprints(args, client, sources, live)
         args.pending = None  # the identify job may or may not exist while it is being submitted
@@ -330,7 +307,7 @@ def _voiceprint(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     audio, media_key = upload_source(stdin or args.audio)
     name = StdinAudio.name if stdin is not None else Path(args.audio).name
     uploading = upload_progress(live and _is_local(args.audio), f"uploading {name}")
-    with _client(args) as client:
+    with client_for(args) as client:
         with uploading as progress:
             job = client.submit_voiceprint(audio, media_key=media_key, on_upload_progress=progress)
         fetch = fetch_command(job.id, "json", None, args.output, base_url=args.base_url)
@@ -367,7 +344,7 @@ def _ended_without_result(job: Job[Result]) -> str:
 def cmd_job(args: argparse.Namespace) -> int:
     require_tables(args.format)
     check_output(args.output)
-    with _client(args) as client:
+    with client_for(args) as client:
         if args.wait:
             file_id = args.file_id or args.job_id
             resume = fetch_command(args.job_id, args.format, file_id, args.output, base_url=args.base_url)
@@ -408,7 +385,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     cursor = check_cursor_option(args.cursor)
     listing = JobListing(args.status, args.limit, args.format, args.base_url)
     try:
-        with _client(args) as client, options_named({"status": "--status"}):
+        with client_for(args) as client, options_named({"status": "--status"}):
             listing.read(client, cursor)
     except (errors.PyannoteAIError, KeyboardInterrupt) as stop:
         if isinstance(stop, KeyboardInterrupt):  # not the message of the commands that submit a job
