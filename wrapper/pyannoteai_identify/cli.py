@@ -26,6 +26,7 @@ from typing import Any
 
 from . import _cli_parser, _validation, errors
 from ._atomic import write_atomic
+from ._cli_checks import JOB_OPTIONS, check_identify_args, check_identify_audio, check_job_options
 from ._cli_client import client_for, warn_if_secret_in_argv
 from ._cli_command import command_line
 from ._cli_errors import (
@@ -70,10 +71,8 @@ from ._cli_output import (
 )
 from ._cli_stdin import (
     STDIN,
-    Source,
     StdinAudio,
     check_one_stdin,
-    stdin_named,
     upload_source,
 )
 from ._cli_voiceprints import (
@@ -91,15 +90,6 @@ from ._config import (
     WEBHOOK_SECRET_ENV,
 )
 from ._flows import ended_as
-from ._upload import check_identify_duration
-from ._validation import (
-    Matching,
-    check_audio,
-    check_matching,
-    check_model,
-    check_num_speakers,
-    check_webhook,
-)
 from .results import Job, JobStatus, Result
 
 __all__ = [
@@ -109,6 +99,7 @@ __all__ = [
     "EXIT_CODES",
     "FAILED",
     "INTERRUPTED",
+    "JOB_OPTIONS",
     "NOT_WRITTEN",
     "OK",
     "TERMINATED",
@@ -118,6 +109,9 @@ __all__ = [
     "EnrollmentTimeoutError",
     "ResultNotWrittenError",
     "build_parser",
+    "check_identify_args",
+    "check_identify_audio",
+    "check_job_options",
     "enroll_voiceprints",
     "enrolled_voiceprint",
     "error_message",
@@ -158,44 +152,6 @@ def _file_id(audio: str) -> str:
     from .batch._inputs import _url_stem  # here, not at the top: batch imports this module
 
     return _url_stem(audio)
-
-
-#: The SDK's names of the job's fields, and the options that set them.
-JOB_OPTIONS = {
-    "num_speakers": "--num-speakers",
-    "matching.threshold": "--threshold",
-    "webhook": "--webhook",
-    "model": "--model",
-}
-
-
-def check_identify_args(args: argparse.Namespace, sources: Sequence[tuple[str, Source]]) -> Matching | None:
-    """Refuse what identify would refuse of its options and voiceprint labels: the checks that need
-    no audio, run before standard input is read and before anything is enrolled (billed)."""
-    matching = check_job_options(args)
-    check_voiceprint_labels(sources)
-    return matching
-
-
-def check_identify_audio(audio: str, stdin: StdinAudio | None = None) -> None:
-    """Refuse the audio to identify that identify would refuse (its size, a WAV's length): the path
-    *audio*, or for ``-`` standard input (*stdin*, loaded already)."""
-    with stdin_named(stdin):
-        check_identify_duration(check_audio(stdin.audio if stdin is not None else audio))
-
-
-def check_job_options(args: argparse.Namespace) -> Matching | None:
-    """Refuse identify's job options the API would refuse (``identify``'s and ``batch``'s); the
-    matching they make."""
-    matching = None
-    if args.threshold is not None or args.exclusive_matching is not None:
-        matching = Matching(exclusive=args.exclusive_matching, threshold=args.threshold)
-    with options_named(JOB_OPTIONS):
-        check_num_speakers(args.num_speakers)
-        check_matching(matching)
-        check_webhook(args.webhook)
-        check_model(args.model)
-    return matching
 
 
 def announce_submitted(args: argparse.Namespace, job: Job[Any], what: str = "job", resume: str | None = None) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .. import errors
+from .._cli_checks import check_job_options
 from .._cli_client import warn_if_secret_in_argv
 from .._cli_errors import (
     API_ERROR,
@@ -69,7 +70,6 @@ from .._cli_voiceprints import (
 from .._client import Client
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, WEBHOOK_SECRET_ENV
 from .._validation import Matching, ascii_int
-from ..cli import check_job_options
 from ._api import check_writable, discover_inputs, identify_batch
 from ._inputs import shown_source
 from ._manifest import InputStatus, Manifest, ManifestError
