@@ -528,14 +528,15 @@ def test_ctrl_c_just_after_the_submitted_line_names_the_job(
     remembered for the interrupt's message only after that line was printed, so a signal in between
     said "a job already submitted keeps running: resume with `... job ID --wait`", without the id (the
     SIGTERM process test, which signals on reading the line, saw it under load)."""
-    from pyannoteai_identify import cli
+    from pyannoteai_identify import _cli_submitted, cli
 
     def print_then_interrupted(*args: Any, **kwargs: Any) -> None:
         print(*args, **kwargs)
         if re.fullmatch(r"(voiceprint )?job \S+ submitted", " ".join(map(str, args))):
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "print", print_then_interrupted, raising=False)
+    # The line is printed by _cli_submitted (announce_submitted), not by cli itself.
+    monkeypatch.setattr(_cli_submitted, "print", print_then_interrupted, raising=False)
     argv = ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}"]
     run = run_cli(capsys, *FAST_POLL, *(argv if command == "identify" else ["voiceprint", str(audio.alice_wav)]))
 

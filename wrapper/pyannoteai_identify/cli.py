@@ -48,7 +48,6 @@ from ._cli_errors import (
     exit_code,
     missing_extra,
     options_named,
-    resume_hint,
     shown_argument,
     sigterm_as_interrupt,
     stopped,
@@ -75,6 +74,7 @@ from ._cli_stdin import (
     check_one_stdin,
     upload_source,
 )
+from ._cli_submitted import announce_submitted, remember_resume
 from ._cli_voiceprints import (
     check_stdin_clip,
     check_voiceprint_clips,
@@ -108,6 +108,7 @@ __all__ = [
     "CLIError",
     "EnrollmentTimeoutError",
     "ResultNotWrittenError",
+    "announce_submitted",
     "build_parser",
     "check_identify_args",
     "check_identify_audio",
@@ -117,6 +118,7 @@ __all__ = [
     "error_message",
     "main",
     "read_voiceprint_sources",
+    "remember_resume",
     "warn_if_secret_in_argv",
 ]
 
@@ -152,23 +154,6 @@ def _file_id(audio: str) -> str:
     from .batch._inputs import _url_stem  # here, not at the top: batch imports this module
 
     return _url_stem(audio)
-
-
-def announce_submitted(args: argparse.Namespace, job: Job[Any], what: str = "job", resume: str | None = None) -> None:
-    """Say on stderr that *job* was submitted (it is billed: its id must not be lost if writing the result
-    fails later), and remember it, with *resume*, the command that gives its result as asked, for the
-    message of a Ctrl-C or of a wait timeout. Remembered first: a Ctrl-C (or SIGTERM) that comes as soon as the
-    line is out, as a script reading it may send, names the job too."""
-    remember_resume(args, job.id, f"{what} {job.id}", resume)
-    print(f"{what} {job.id} submitted", file=sys.stderr)
-
-
-def remember_resume(args: argparse.Namespace, job_id: str, what: str, resume: str | None) -> None:
-    """Keep *resume* for *job_id* (a wait timeout's message) and say it if Ctrl-C comes."""
-    hint = resume_hint(job_id, resume, getattr(args, "base_url", None))
-    args.pending = f"{what} keeps running: {hint}"
-    if resume is not None:
-        args.resume = {**getattr(args, "resume", {}), job_id: resume}
 
 
 # --- commands -----------------------------------------------------------------------------------
