@@ -4,19 +4,23 @@
 one clear line on stderr (``--debug`` shows the traceback); exit codes are listed in ``EXIT_CODES``.
 The rich output needs the ``cli`` extra; without it the command says how to install it.
 
-This module holds the commands and ``main``; the rest is beside it, one job each: ``_cli_errors``
-(exit codes, error messages, signals), ``_cli_output`` (writing results, tables, progress),
-``_cli_voiceprints`` (``--voiceprint`` sources, their checks, enrollment), ``_cli_jobs`` (the
-``jobs`` listing and the command that resumes it), ``_cli_parser`` (the parser and option types),
-``_cli_stdin``, ``_cli_numbers``, ``_cli_logging`` and ``_cli_command`` (the commands it prints
-to run next, on the same ``--base-url``).
+This module holds ``main`` and the table of commands (``build_parser``); the rest is beside it, one
+job each: ``_cli_submit`` (the ``identify`` and ``voiceprint`` commands), ``_cli_job`` (``job`` and
+``jobs``), ``_cli_webhook`` (``webhook verify``), ``_cli_client`` (the client made from the
+connection options), ``_cli_checks`` (identify's checks that need no upload), ``_cli_submitted``
+(a submitted job said, and kept for the resume message), ``_cli_errors`` (exit codes, error
+messages, signals), ``_cli_output`` (writing results, tables, progress), ``_cli_voiceprints``
+(``--voiceprint`` sources, their checks, enrollment), ``_cli_jobs`` (the ``jobs`` listing and the
+command that resumes it), ``_cli_parser`` (the parser and option types), ``_cli_stdin``,
+``_cli_numbers``, ``_cli_logging`` and ``_cli_command`` (the commands it prints to run next, on the
+same ``--base-url``). The names other code imports from here (``main``, the exit codes,
+``check_job_options``, …) stay importable from here.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -62,9 +66,9 @@ from ._cli_voiceprints import (
     keep_voiceprints_hint,
     read_voiceprint_sources,
 )
+from ._cli_webhook import cmd_webhook_verify
 from ._config import (
     API_KEY_ENV,
-    WEBHOOK_SECRET_ENV,
 )
 
 __all__ = [
@@ -116,30 +120,6 @@ del _public
 # --- commands -----------------------------------------------------------------------------------
 
 
-def cmd_webhook_verify(args: argparse.Namespace) -> int:
-    from . import webhooks
-
-    warn_if_secret_in_argv("--secret", args.secret, WEBHOOK_SECRET_ENV)
-    secret = (args.secret or os.environ.get(WEBHOOK_SECRET_ENV, "")).strip()
-    if not secret:
-        # A missing secret is a setup problem (exit 2), not a delivery that failed verification (exit 1).
-        raise CLIError(f"no webhook secret: pass --secret or set {WEBHOOK_SECRET_ENV}")
-    if sys.stdin is None:  # closed (`<&-`, some daemons): there is no body to verify
-        raise CLIError("no body: pipe the raw delivery body to standard input")
-    body = sys.stdin.buffer.read()
-    headers = {webhooks.SIGNATURE_HEADER: args.signature, webhooks.TIMESTAMP_HEADER: args.timestamp}
-    tolerance = None if args.no_tolerance else args.tolerance
-    try:
-        webhooks.verify(body, headers, secret, tolerance=tolerance)
-    except errors.WebhookVerificationError as error:
-        if error.reason == "no_secret":  # a secret that cannot be used: setup (2), not the delivery (1)
-            raise CLIError(str(error)) from error
-        print(f"invalid: {error} ({error.reason})", file=sys.stderr)
-        return FAILED
-    print("valid")
-    return OK
-
-
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import serve
 
@@ -171,7 +151,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line's parser, each command's ``func`` one of this module's ``cmd_*`` functions."""
+    """The command line's parser, each command's ``func`` one of the ``cmd_*`` functions as this module
+    holds them (a test may replace one here)."""
     return _cli_parser.build_parser(
         {
             "demo": cmd_demo,

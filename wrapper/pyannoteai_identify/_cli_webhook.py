@@ -1,0 +1,40 @@
+"""``pyannoteai-identify webhook verify``: check a delivery's signature as the receiver would, the
+raw body on standard input and the secret from ``PYANNOTEAI_WEBHOOK_SECRET`` (or ``--secret``).
+Exit 0 and ``valid``; 1 and the reason for a delivery that fails; 2 for no usable secret, or no body."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import errors
+from ._cli_client import warn_if_secret_in_argv
+from ._cli_errors import FAILED, OK, CLIError
+from ._config import WEBHOOK_SECRET_ENV
+
+__all__ = ["cmd_webhook_verify"]
+
+
+def cmd_webhook_verify(args: argparse.Namespace) -> int:
+    from . import webhooks
+
+    warn_if_secret_in_argv("--secret", args.secret, WEBHOOK_SECRET_ENV)
+    secret = (args.secret or os.environ.get(WEBHOOK_SECRET_ENV, "")).strip()
+    if not secret:
+        # A missing secret is a setup problem (exit 2), not a delivery that failed verification (exit 1).
+        raise CLIError(f"no webhook secret: pass --secret or set {WEBHOOK_SECRET_ENV}")
+    if sys.stdin is None:  # closed (`<&-`, some daemons): there is no body to verify
+        raise CLIError("no body: pipe the raw delivery body to standard input")
+    body = sys.stdin.buffer.read()
+    headers = {webhooks.SIGNATURE_HEADER: args.signature, webhooks.TIMESTAMP_HEADER: args.timestamp}
+    tolerance = None if args.no_tolerance else args.tolerance
+    try:
+        webhooks.verify(body, headers, secret, tolerance=tolerance)
+    except errors.WebhookVerificationError as error:
+        if error.reason == "no_secret":  # a secret that cannot be used: setup (2), not the delivery (1)
+            raise CLIError(str(error)) from error
+        print(f"invalid: {error} ({error.reason})", file=sys.stderr)
+        return FAILED
+    print("valid")
+    return OK
