@@ -181,3 +181,29 @@ def test_a_negative_or_non_finite_tolerance_is_a_usage_error(
     code, out, err = _verify(capsys, monkeypatch, BODY, headers, "--secret", WEBHOOK_SECRET, "--tolerance", tolerance)
 
     assert code == USAGE and out == "" and "--tolerance" in err
+
+
+class _InterruptedRead(io.RawIOBase):
+    """A standard input whose reader is interrupted by Ctrl-C while it waits for the body."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: object) -> int:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_the_body_is_read_does_not_speak_of_a_submitted_job(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`webhook verify` sends nothing to the API; Ctrl-C while it waits for the body on stdin (a
+    forgotten `< body.json`) exits 130, but said "a job already submitted keeps running: resume with
+    `pyannoteai-identify job ID --wait`", sending the user to look for a job that never existed."""
+    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(_InterruptedRead())))
+
+    run = run_cli(capsys, "webhook", "verify", "--signature", "0" * 64, "--timestamp", str(int(time.time())))
+
+    assert run.code == 130
+    assert "interrupted" in run.err
+    assert "job" not in run.err, run.err
