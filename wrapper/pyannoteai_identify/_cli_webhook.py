@@ -26,6 +26,7 @@ def cmd_webhook_verify(args: argparse.Namespace) -> int:
         raise CLIError(f"no webhook secret: pass --secret or set {WEBHOOK_SECRET_ENV}")
     if sys.stdin is None:  # closed (`<&-`, some daemons): there is no body to verify
         raise CLIError("no body: pipe the raw delivery body to standard input")
+    args.pending = "nothing was sent"  # Ctrl-C while the body is read: this command submits no job
     body = sys.stdin.buffer.read()
     headers = {webhooks.SIGNATURE_HEADER: args.signature, webhooks.TIMESTAMP_HEADER: args.timestamp}
     tolerance = None if args.no_tolerance else args.tolerance

@@ -123,6 +123,7 @@ del _public
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import serve
 
+    args.pending = "the sandbox stopped"  # Ctrl-C before it serves (after, it says so itself): no job to name
     return serve(args.passed)
 
 
