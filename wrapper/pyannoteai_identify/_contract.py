@@ -5,7 +5,7 @@ openapi.yaml is changed (a schema renamed, a bound dropped) and a module still r
 the import fails here with a message naming the missing part of openapi.yaml and the module that
 reads it, rather than with a bare ``KeyError: 'Matching'`` from deep inside a dict lookup::
 
-    openapi.yaml has no components.schemas.Matching, which pyannoteai_identify/_validation.py
+    openapi.yaml has no components.schemas.Matching, which pyannoteai_identify/_validation_limits.py
     reads: update the wrapper (or openapi.yaml)
 
 Pure and cheap: nothing but ``_spec`` is imported, so any module (``results`` included) can use it.

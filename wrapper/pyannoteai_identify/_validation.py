@@ -14,13 +14,35 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Literal, TypeAlias, TypeGuard, TypeVar, cast, get_args
+from typing import IO, TypeAlias, TypeGuard, TypeVar, cast, get_args
 
 import httpx
 
-from ._contract import SpecReader
 from ._numbers import real
 from ._redact import hide_secrets
+from ._validation_limits import DEFAULT_RATE_LIMIT as DEFAULT_RATE_LIMIT
+from ._validation_limits import LABEL_MAX as LABEL_MAX
+from ._validation_limits import LABEL_MIN as LABEL_MIN
+from ._validation_limits import LABEL_PATTERN as LABEL_PATTERN
+from ._validation_limits import MAX_AUDIO_BYTES as MAX_AUDIO_BYTES
+from ._validation_limits import MAX_AUDIO_SECONDS as MAX_AUDIO_SECONDS
+from ._validation_limits import MAX_VOICEPRINT_AUDIO_BYTES as MAX_VOICEPRINT_AUDIO_BYTES
+from ._validation_limits import MAX_VOICEPRINT_AUDIO_SECONDS as MAX_VOICEPRINT_AUDIO_SECONDS
+from ._validation_limits import MAX_VOICEPRINTS as MAX_VOICEPRINTS
+from ._validation_limits import MEDIA_URL_MAX as MEDIA_URL_MAX
+from ._validation_limits import MEDIA_URL_PATTERN as MEDIA_URL_PATTERN
+from ._validation_limits import MIN_VOICEPRINTS as MIN_VOICEPRINTS
+from ._validation_limits import MODEL_MIN as MODEL_MIN
+from ._validation_limits import NUM_SPEAKERS_VALUES as NUM_SPEAKERS_VALUES
+from ._validation_limits import PAGE_SIZE_DEFAULT as PAGE_SIZE_DEFAULT
+from ._validation_limits import PAGE_SIZE_MAX as PAGE_SIZE_MAX
+from ._validation_limits import PAGE_SIZE_MIN as PAGE_SIZE_MIN
+from ._validation_limits import STATUS_FILTER_VALUES as STATUS_FILTER_VALUES
+from ._validation_limits import THRESHOLD_MAX as THRESHOLD_MAX
+from ._validation_limits import THRESHOLD_MIN as THRESHOLD_MIN
+from ._validation_limits import VOICEPRINT_MAX as VOICEPRINT_MAX
+from ._validation_limits import VOICEPRINT_MIN as VOICEPRINT_MIN
+from ._validation_limits import StatusFilter as StatusFilter
 from .errors import ValidationError
 from .results import JobKind
 
@@ -49,42 +71,10 @@ __all__ = [
 
 CallbackT = TypeVar("CallbackT", bound=Callable[..., object])
 
-_SPEC = SpecReader(__name__)
 
-NUM_SPEAKERS_VALUES: tuple[int, ...] = tuple(_SPEC.prop("IdentifyRequest", "numSpeakers", "enum"))
-MIN_VOICEPRINTS: int = _SPEC.prop("IdentifyRequest", "voiceprints", "minItems")
-MAX_VOICEPRINTS: int = _SPEC.prop("IdentifyRequest", "voiceprints", "maxItems")
-LABEL_MIN: int = _SPEC.prop("Voiceprint", "label", "minLength")
-LABEL_MAX: int = _SPEC.prop("Voiceprint", "label", "maxLength")
-LABEL_PATTERN = re.compile(_SPEC.prop("Voiceprint", "label", "pattern"))
-VOICEPRINT_MIN: int = _SPEC.prop("Voiceprint", "voiceprint", "minLength")
-VOICEPRINT_MAX: int = _SPEC.prop("Voiceprint", "voiceprint", "maxLength")
-THRESHOLD_MIN: float = _SPEC.prop("Matching", "threshold", "minimum")
-THRESHOLD_MAX: float = _SPEC.prop("Matching", "threshold", "maximum")
-MODEL_MIN: int = _SPEC.prop("IdentifyRequest", "model", "minLength")
-MEDIA_URL_MAX: int = _SPEC.prop("MediaUploadRequest", "url", "maxLength")
-MEDIA_URL_PATTERN = re.compile(_SPEC.prop("MediaUploadRequest", "url", "pattern"))
-MAX_AUDIO_BYTES: int = _SPEC.prop("IdentifyRequest", "url", "x-max-file-bytes")
-MAX_VOICEPRINT_AUDIO_BYTES: int = _SPEC.prop("VoiceprintRequest", "url", "x-max-file-bytes")
-MAX_VOICEPRINT_AUDIO_SECONDS: float = _SPEC.prop("VoiceprintRequest", "url", "x-max-duration-seconds")
-MAX_AUDIO_SECONDS: float = _SPEC.prop("IdentifyRequest", "url", "x-max-duration-seconds")
-#: The page sizes ``GET /v2/jobs`` accepts: its ``limit`` query parameter's minimum and maximum.
-#: The SDK lists jobs by pages of ``PAGE_SIZE_MAX`` (the largest page) unless told otherwise.
-PAGE_SIZE_MIN: int = _SPEC.query_parameter("getJobsByTeamV2", "limit", "minimum")
-PAGE_SIZE_MAX: int = _SPEC.query_parameter("getJobsByTeamV2", "limit", "maximum")
-#: Requests per minute the API allows a key by default (``X-RateLimit-Limit``'s ``x-default``): the
-#: sandbox's and the mock's limit, the batch limiter's budget, and the guess when the header is missing.
-DEFAULT_RATE_LIMIT: int = _SPEC.get("components", "headers", "X-RateLimit-Limit", "x-default")
-#: The page size ``GET /v2/jobs`` uses when no ``limit`` is given (the parameter's ``default``).
-PAGE_SIZE_DEFAULT: int = _SPEC.query_parameter("getJobsByTeamV2", "limit", "default")
-#: The statuses ``GET /v2/jobs`` filters by (a status the API gains is accepted once the contract has it).
-STATUS_FILTER_VALUES: tuple[str, ...] = tuple(_SPEC.query_parameter("getJobsByTeamV2", "status", "enum"))
 # ``GET /v2/jobs``'s ``cursor`` (string, format uuid) in RFC 4122's text form, hex digits of either
 # case: what JSON Schema's format uuid accepts, and the form of every nextCursor the API issues.
 _UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-#: The same statuses as a type, for ``jobs(status=...)`` (written out: tests/contract checks it
-#: against the contract's enum, so a status the contract gains is added here too).
-StatusFilter: TypeAlias = Literal["pending", "created", "running", "succeeded", "failed", "canceled"]
 
 
 _RANGE_WORDS = {("a", "z"): "lowercase letters", ("A", "Z"): "uppercase letters", ("0", "9"): "digits"}
