@@ -20,6 +20,9 @@ import httpx
 
 from ._numbers import real
 from ._redact import hide_secrets
+from ._validation_basics import _text as _text
+from ._validation_basics import ascii_int as ascii_int
+from ._validation_basics import check_bool as check_bool
 from ._validation_limits import DEFAULT_RATE_LIMIT as DEFAULT_RATE_LIMIT
 from ._validation_limits import LABEL_MAX as LABEL_MAX
 from ._validation_limits import LABEL_MIN as LABEL_MIN
@@ -138,34 +141,6 @@ class Matching:
 
     exclusive: bool | None = None
     threshold: float | None = None
-
-
-def _text(field: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise ValidationError(field, value, f"must be a string, not {type(value).__name__}")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError(field, value, "must be valid Unicode text (it contains a lone surrogate)") from None
-    return value
-
-
-def ascii_int(text: str, *, max_digits: int = 4300) -> int | None:
-    """The whole number *text* spells in ASCII digits (at most *max_digits* of them), else None.
-
-    For numbers read from headers and command lines: ``str.isdigit`` also passes ``"²"``, which
-    ``int`` refuses, and ``"٣"``, which it reads as 3; ``int`` refuses more than 4,300 digits.
-    """
-    if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
-        return int(text)
-    return None
-
-
-def check_bool(field: str, value: object) -> bool:
-    """A real ``bool``: 0, 1 and "true" are refused so that a typo cannot change a billed request."""
-    if not isinstance(value, bool):
-        raise ValidationError(field, value, "must be True or False")
-    return value
 
 
 _JOB_KINDS: tuple[str, ...] = get_args(JobKind)
