@@ -7,14 +7,13 @@ naming the field, the value and the rule: nothing is sent, nothing is billed.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import io
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, TypeAlias, TypeGuard, TypeVar, cast, get_args
+from typing import IO, TypeAlias, TypeGuard, get_args
 
 import httpx
 
@@ -23,6 +22,11 @@ from ._redact import hide_secrets
 from ._validation_basics import _text as _text
 from ._validation_basics import ascii_int as ascii_int
 from ._validation_basics import check_bool as check_bool
+from ._validation_callbacks import CallbackT as CallbackT
+from ._validation_callbacks import call_plain as call_plain
+from ._validation_callbacks import check_callback as check_callback
+from ._validation_callbacks import guarded_callback as guarded_callback
+from ._validation_callbacks import is_async_callable as is_async_callable
 from ._validation_limits import DEFAULT_RATE_LIMIT as DEFAULT_RATE_LIMIT
 from ._validation_limits import LABEL_MAX as LABEL_MAX
 from ._validation_limits import LABEL_MIN as LABEL_MIN
@@ -71,8 +75,6 @@ __all__ = [
     "guarded_callback",
     "is_cursor",
 ]
-
-CallbackT = TypeVar("CallbackT", bound=Callable[..., object])
 
 
 # ``GET /v2/jobs``'s ``cursor`` (string, format uuid) in RFC 4122's text form, hex digits of either
@@ -150,59 +152,6 @@ def check_job_kind(kind: object) -> None:
     """None or a job kind; the type is checked first, so a list is refused rather than unhashable."""
     if kind is not None and (not isinstance(kind, str) or kind not in _JOB_KINDS):
         raise ValidationError("kind", kind, f"must be one of {', '.join(map(repr, _JOB_KINDS))}, or None to infer it")
-
-
-def is_async_callable(function: object) -> bool:
-    """True for a coroutine function, or an object whose ``__call__`` is one."""
-    call = inspect.getattr_static(type(function), "__call__", None)
-    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call)
-
-
-def check_callback(field: str, value: object) -> None:
-    """None or a plain function: a callback is checked before the upload starts or the job is billed,
-    not when it is first called. A coroutine function is refused: it is called, never awaited, so
-    its body would silently never run."""
-    if value is not None and not callable(value):
-        raise ValidationError(field, value, f"must be a function (or None), not {type(value).__name__}")
-    if is_async_callable(value):
-        raise ValidationError(
-            field, value, "must be a plain function: an async one would never be awaited (schedule your task from it)"
-        )
-
-
-def call_plain(field: str, callback: Callable[..., object], *args: object, resume: str = "") -> None:
-    """Call a callback that passed :func:`check_callback`, and refuse what only its call shows.
-
-    A plain function returning a coroutine (a lambda or a plain decorator around an async function)
-    looks plain beforehand; its first call raises ``TypeError`` instead of letting its body silently
-    never run. The coroutine is closed, so Python's "never awaited" warning does not follow the
-    error. Another awaitable, such as the task ``asyncio.create_task`` returns, runs already: it is
-    what a callback should return, if anything. *resume* says how to carry on when the call comes
-    after a job was billed.
-
-    A ``StopIteration`` it raises (``next()`` on an exhausted iterator) becomes ``RuntimeError``, as
-    it does in a generator: raised where a chunk iterator reads its next chunk, it would end the
-    upload's body early, as if the file had ended, and the storage would keep it cut short.
-    """
-    try:
-        result = callback(*args)
-    except StopIteration as stop:
-        raise RuntimeError(f"{field} raised StopIteration") from stop
-    if inspect.iscoroutine(result):
-        result.close()
-        raise TypeError(
-            f"{field} returned a coroutine, which would never be awaited: pass a plain function "
-            f"(schedule your task from it, with asyncio.create_task){resume}"
-        )
-
-
-def guarded_callback(field: str, callback: CallbackT | None, *, resume: str = "") -> CallbackT | None:
-    """*callback* checked now (:func:`check_callback`), wrapped so that each call is checked too
-    (:func:`call_plain`, which says *resume* in its error)."""
-    check_callback(field, callback)
-    if callback is None:
-        return None
-    return cast(CallbackT, functools.partial(call_plain, field, callback, resume=resume))
 
 
 def check_num_speakers(value: object) -> int | None:
