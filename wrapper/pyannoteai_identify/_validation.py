@@ -7,15 +7,17 @@ naming the field, the value and the rule: nothing is sent, nothing is billed.
 
 from __future__ import annotations
 
-import inspect
-import io
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, TypeAlias, TypeGuard, get_args
+from typing import TypeGuard, get_args
 
 from ._numbers import real
+from ._validation_audio import AUDIO_EXTENSIONS as AUDIO_EXTENSIONS
+from ._validation_audio import AudioSource as AudioSource
+from ._validation_audio import CheckedAudio as CheckedAudio
+from ._validation_audio import _position_and_size as _position_and_size
+from ._validation_audio import check_audio as check_audio
 from ._validation_basics import _text as _text
 from ._validation_basics import ascii_int as ascii_int
 from ._validation_basics import check_bool as check_bool
@@ -268,93 +270,3 @@ def check_job_id(value: object) -> str:
         # Quoting leaves dot segments alone, and URL normalisation would turn them into another route.
         raise ValidationError("job_id", value, "must be a job id, not a '.' or '..' path segment")
     return job_id
-
-
-#: What ``identify``, ``upload`` and ``create_voiceprint`` take as audio: an https or ``media://``
-#: URL, a local path, or a binary file object (read from its current position).
-AudioSource: TypeAlias = str | os.PathLike[str] | IO[bytes]
-
-#: File name extensions read as audio: by ``batch`` when it searches folders, and by the command
-#: line when a ``--voiceprint`` names a file (audio is enrolled, anything else read as text).
-AUDIO_EXTENSIONS = frozenset(
-    {".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".webm", ".wma", ".aiff", ".aif"}
-)
-
-
-@dataclass(frozen=True, slots=True)
-class CheckedAudio:
-    """Where the audio is: a URL to pass as is, or a local file / file object to upload first."""
-
-    url: str | None = None
-    path: str | None = None
-    file: IO[bytes] | None = None
-    size: int | None = None
-    start: int | None = None
-    """Where reading a seekable file object starts: each upload attempt rewinds to it."""
-
-
-def _position_and_size(file: IO[bytes]) -> tuple[int, int] | tuple[None, None]:
-    """The current position of a seekable file and the bytes left from it; (None, None) when it cannot seek."""
-    try:
-        position = file.tell()
-        end = file.seek(0, os.SEEK_END)
-        file.seek(position)
-        return position, end - position
-    except (OSError, ValueError, AttributeError):
-        return None, None
-
-
-def check_audio(value: object, *, field: str = "audio", max_bytes: int = MAX_AUDIO_BYTES) -> CheckedAudio:
-    """An http(s) URL, a ``media://`` URL, a local path, or a binary file object open for reading."""
-    if isinstance(value, str) and "://" in value:
-        scheme = value.split("://", 1)[0].lower()
-        if scheme == "media":
-            return CheckedAudio(url=check_media_url(field, value))
-        if scheme in ("http", "https"):
-            return CheckedAudio(url=_http_url(field, _text(field, value)))
-        raise _url_error(field, value, "must be an http(s) URL, a media:// URL, a local path or a binary file")
-    if isinstance(value, str | os.PathLike):
-        path = os.fspath(value)
-        if not isinstance(path, str):
-            raise ValidationError(field, value, "must be a text path, not bytes")
-        _text(field, path)
-        if os.path.isdir(path):
-            raise ValidationError(field, path, "is a folder; give an audio file")
-        if not os.path.isfile(path):
-            raise ValidationError(field, path, "no such file")
-        size = os.path.getsize(path)
-        if size == 0:
-            raise ValidationError(field, path, "the file is empty")
-        if size > max_bytes:
-            raise ValidationError(field, path, f"the file has {size} bytes; the API accepts at most {max_bytes}")
-        return CheckedAudio(path=path, size=size)
-    read = getattr(value, "read", None)
-    if callable(read):
-        mode = getattr(value, "mode", "rb")
-        if isinstance(value, io.TextIOBase) or (isinstance(mode, str) and "b" not in mode):
-            raise ValidationError(field, value, "must be opened in binary mode ('rb')")
-        if getattr(value, "closed", False) is True:
-            raise ValidationError(field, value, "the file is closed")
-        try:
-            probe = read(0)  # reads nothing; shows whether read() works and gives bytes
-        except (OSError, ValueError) as exc:
-            raise ValidationError(field, value, f"cannot be read ({type(exc).__name__}: {exc})") from None
-        if inspect.isawaitable(probe):
-            if inspect.iscoroutine(probe):
-                probe.close()  # not awaited: closed, so no "never awaited" warning follows the error
-            raise ValidationError(
-                field,
-                value,
-                "must be a binary file with a plain read(), not an async one: pass the file it wraps "
-                "(an UploadFile's .file) or a path",
-            )
-        if not isinstance(probe, bytes | bytearray | memoryview):
-            raise ValidationError(field, value, f"must be a binary file: read() gave {type(probe).__name__}, not bytes")
-        file: IO[bytes] = value  # type: ignore[assignment]
-        start, file_size = _position_and_size(file)
-        if file_size == 0:
-            raise ValidationError(field, value, "nothing left to read: the file is empty or already read to its end")
-        if file_size is not None and file_size > max_bytes:
-            raise ValidationError(field, value, f"the file has {file_size} bytes; the API accepts at most {max_bytes}")
-        return CheckedAudio(file=file, size=file_size, start=start)
-    raise ValidationError(field, value, "must be an http(s) URL, a media:// URL, a local path or a binary file object")
