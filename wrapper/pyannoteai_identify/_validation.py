@@ -8,7 +8,7 @@ naming the field, the value and the rule: nothing is sent, nothing is billed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeGuard, get_args
 
@@ -56,6 +56,8 @@ from ._validation_urls import _url_error as _url_error
 from ._validation_urls import check_media_url as check_media_url
 from ._validation_urls import check_webhook as check_webhook
 from ._validation_urls import describe_media_url_pattern as describe_media_url_pattern
+from ._validation_voiceprints import Voiceprint as Voiceprint
+from ._validation_voiceprints import check_voiceprints as check_voiceprints
 from .errors import ValidationError
 from .results import JobKind
 
@@ -86,17 +88,6 @@ __all__ = [
 # ``GET /v2/jobs``'s ``cursor`` (string, format uuid) in RFC 4122's text form, hex digits of either
 # case: what JSON Schema's format uuid accepts, and the form of every nextCursor the API issues.
 _UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-@dataclass(frozen=True, slots=True)
-class Voiceprint:
-    """An enrolled speaker: the *label* identify reports, and the *voiceprint* string of a voiceprint job."""
-
-    label: str
-    voiceprint: str
-
-    def __repr__(self) -> str:
-        return f"Voiceprint(label={self.label!r}, voiceprint=<{len(self.voiceprint)} chars>)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,51 +175,6 @@ def check_matching(value: object) -> Matching | None:
     if value.exclusive is not None:
         check_bool("matching.exclusive", value.exclusive)
     return Matching(exclusive=value.exclusive, threshold=check_threshold(value.threshold))
-
-
-def check_voiceprints(value: object) -> list[Voiceprint]:
-    """A mapping label → voiceprint, or a sequence of ``Voiceprint``; checked against the contract."""
-    if isinstance(value, Mapping):
-        items = [Voiceprint(label, voiceprint) for label, voiceprint in value.items()]
-    elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        items = list(value)
-    else:
-        raise ValidationError(
-            "voiceprints", value, "must be a mapping of label to voiceprint, or a sequence of Voiceprint"
-        )
-    if not MIN_VOICEPRINTS <= len(items) <= MAX_VOICEPRINTS:
-        raise ValidationError(
-            "voiceprints",
-            f"<{len(items)} voiceprints>",
-            f"must hold {MIN_VOICEPRINTS} to {MAX_VOICEPRINTS} voiceprints",
-        )
-    seen: dict[str, int] = {}
-    for index, item in enumerate(items):
-        if not isinstance(item, Voiceprint):
-            raise ValidationError(f"voiceprints[{index}]", item, "must be a Voiceprint(label, voiceprint)")
-        label = _text(f"voiceprints[{index}].label", item.label)
-        if not LABEL_MIN <= len(label) <= LABEL_MAX:
-            raise ValidationError(
-                f"voiceprints[{index}].label", label, f"must be {LABEL_MIN} to {LABEL_MAX} characters long"
-            )
-        if not LABEL_PATTERN.search(label):
-            raise ValidationError(
-                f"voiceprints[{index}].label", label, 'must not start with "SPEAKER_" (in any case): reserved'
-            )
-        folded = label.casefold()
-        if folded in seen:
-            raise ValidationError(
-                f"voiceprints[{index}].label", label, f"duplicates the label of voiceprints[{seen[folded]}]"
-            )
-        seen[folded] = index
-        voiceprint = _text(f"voiceprints[{index}].voiceprint", item.voiceprint)
-        if not VOICEPRINT_MIN <= len(voiceprint) <= VOICEPRINT_MAX:
-            raise ValidationError(
-                f"voiceprints[{index}].voiceprint",
-                f"<{len(voiceprint)} chars>",
-                f"must be {VOICEPRINT_MIN} to {VOICEPRINT_MAX} characters long",
-            )
-    return items
 
 
 #: Job ids are UUIDs (36 characters); a far longer "id" is a mistake, and past about 65,000
