@@ -8,11 +8,8 @@ naming the field, the value and the rule: nothing is sent, nothing is billed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TypeGuard, get_args
 
-from ._numbers import real
 from ._validation_audio import AUDIO_EXTENSIONS as AUDIO_EXTENSIONS
 from ._validation_audio import AudioSource as AudioSource
 from ._validation_audio import CheckedAudio as CheckedAudio
@@ -49,6 +46,11 @@ from ._validation_limits import THRESHOLD_MIN as THRESHOLD_MIN
 from ._validation_limits import VOICEPRINT_MAX as VOICEPRINT_MAX
 from ._validation_limits import VOICEPRINT_MIN as VOICEPRINT_MIN
 from ._validation_limits import StatusFilter as StatusFilter
+from ._validation_options import Matching as Matching
+from ._validation_options import check_matching as check_matching
+from ._validation_options import check_model as check_model
+from ._validation_options import check_num_speakers as check_num_speakers
+from ._validation_options import check_threshold as check_threshold
 from ._validation_urls import _RANGE_WORDS as _RANGE_WORDS
 from ._validation_urls import MEDIA_URL_RULE as MEDIA_URL_RULE
 from ._validation_urls import _http_url as _http_url
@@ -90,21 +92,6 @@ __all__ = [
 _UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
-@dataclass(frozen=True, slots=True)
-class Matching:
-    """How voiceprints are matched to speakers.
-
-    Attributes:
-        exclusive: never match two speakers to the same voiceprint (the API's default: True).
-        threshold: do not match below this score, within the contract's bounds of ``Matching.threshold``
-            (``_validation.THRESHOLD_MIN`` to ``THRESHOLD_MAX``, from openapi.yaml; the API's default:
-            the minimum, which matches everyone).
-    """
-
-    exclusive: bool | None = None
-    threshold: float | None = None
-
-
 _JOB_KINDS: tuple[str, ...] = get_args(JobKind)
 
 
@@ -112,69 +99,6 @@ def check_job_kind(kind: object) -> None:
     """None or a job kind; the type is checked first, so a list is refused rather than unhashable."""
     if kind is not None and (not isinstance(kind, str) or kind not in _JOB_KINDS):
         raise ValidationError("kind", kind, f"must be one of {', '.join(map(repr, _JOB_KINDS))}, or None to infer it")
-
-
-def check_num_speakers(value: object) -> int | None:
-    """None (detect automatically) or one of the contract's values; ``True``, ``2.0`` and ``"2"`` are refused."""
-    if value is None:
-        return None
-    *others, last = map(str, NUM_SPEAKERS_VALUES)
-    allowed = f"{', '.join(others)} or {last}" if others else last
-    if type(value) is not int or value not in NUM_SPEAKERS_VALUES:
-        raise ValidationError("num_speakers", value, f"must be the integer {allowed}, or None to detect automatically")
-    return value
-
-
-def check_model(value: object) -> str | None:
-    """None (the API's default model) or a model name: any non-empty string, passed on as it is.
-
-    The contract types ``model`` as an open string: the sources disagree on its values and they
-    have changed, so the API judges the name (a 400 naming ``model``), as openai-python leaves it to
-    its API. Only what cannot be a name is refused here: a number, bytes, an empty string.
-    """
-    if value is None:
-        return None
-    model = _text("model", value)
-    if len(model) < MODEL_MIN:
-        # Worded for the SDK and the command line alike: None there is leaving --model out.
-        raise ValidationError(
-            "model", value, "must be a model name such as 'precision-2' (leave it out for the API's default)"
-        )
-    return model
-
-
-def check_threshold(value: object) -> float | None:
-    """None, or a number within the contract's bounds, as a float: any real number
-    (:func:`._numbers.real`: ``numpy.int64``, ``Fraction``, ``Decimal``), not a bool.
-
-    NaN compares false and a number too large for a float reads as infinite, so the one range
-    check refuses NaN, infinities and ``10**400`` alike.
-    """
-    if value is None:
-        return None
-    threshold = real(value)
-    if threshold is None:
-        raise ValidationError(
-            "matching.threshold", value, f"must be a number from {THRESHOLD_MIN:g} to {THRESHOLD_MAX:g}"
-        )
-    if not THRESHOLD_MIN <= threshold <= THRESHOLD_MAX:
-        raise ValidationError("matching.threshold", value, f"must be from {THRESHOLD_MIN:g} to {THRESHOLD_MAX:g}")
-    return threshold
-
-
-def check_matching(value: object) -> Matching | None:
-    if value is None:
-        return None
-    if isinstance(value, Mapping):
-        unknown = set(value) - {"exclusive", "threshold"}
-        if unknown:
-            raise ValidationError("matching", value, f"unknown keys {sorted(unknown)}; use exclusive and threshold")
-        value = Matching(exclusive=value.get("exclusive"), threshold=value.get("threshold"))
-    if not isinstance(value, Matching):
-        raise ValidationError("matching", value, "must be a Matching(exclusive=..., threshold=...) or a mapping")
-    if value.exclusive is not None:
-        check_bool("matching.exclusive", value.exclusive)
-    return Matching(exclusive=value.exclusive, threshold=check_threshold(value.threshold))
 
 
 #: Job ids are UUIDs (36 characters); a far longer "id" is a mistake, and past about 65,000
