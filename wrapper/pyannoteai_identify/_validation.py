@@ -3,6 +3,13 @@
 Every limit is read from the contract (``_spec.SPEC``, written from openapi.yaml by ``nox -s
 generate``), so a change of the spec changes the checks. Each failure raises ``ValidationError``
 naming the field, the value and the rule: nothing is sent, nothing is billed.
+
+This module gathers the checks, each kind in a module of its own, under the names the package
+imports them by: ``_validation_limits`` (the contract's bounds, enums and defaults),
+``_validation_basics`` (text, bools, ASCII whole numbers), ``_validation_callbacks``,
+``_validation_urls`` (``media://`` and http(s) URLs), ``_validation_audio`` (audio sources),
+``_validation_voiceprints``, ``_validation_options`` (identify's options) and ``_validation_jobs``
+(job ids, kinds and cursors).
 """
 
 from __future__ import annotations
