@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import httpx
 
@@ -23,13 +22,15 @@ from ._core_errors import LIST_JOBS as LIST_JOBS
 from ._core_errors import MAY_HAVE_CREATED_A_JOB as MAY_HAVE_CREATED_A_JOB
 from ._core_errors import WALL_TIME as WALL_TIME
 from ._core_errors import _hints as _hints
-from ._core_errors import _response_fields
 from ._core_errors import error_body as error_body
 from ._core_errors import error_for as error_for
 from ._core_errors import request_id_of as request_id_of
 from ._core_errors import storage_host_id as storage_host_id
 from ._core_errors import storage_request_id as storage_request_id
 from ._core_errors import wall_time_of as wall_time_of
+from ._core_json import _with_response as _with_response
+from ._core_json import json_of as json_of
+from ._core_json import ok as ok
 from ._core_requests import RequestKwargs as RequestKwargs
 from ._core_requests import get_job_request as get_job_request
 from ._core_requests import identify_request as identify_request
@@ -37,7 +38,6 @@ from ._core_requests import list_jobs_request as list_jobs_request
 from ._core_requests import media_upload_request as media_upload_request
 from ._core_requests import test_key_request as test_key_request
 from ._core_requests import voiceprint_request as voiceprint_request
-from ._json import loads_json
 from ._validation import is_cursor
 from .errors import (
     InvalidResponseError,
@@ -87,39 +87,6 @@ class KeyStatus:
 
 
 # --- responses --------------------------------------------------------------------------------
-
-
-def json_of(response: httpx.Response) -> Any:
-    """The JSON body of a successful response, or ``InvalidResponseError`` saying what is wrong with it."""
-    content_type = response.headers.get("content-type", "")
-    if not response.content:
-        raise InvalidResponseError("the response body is empty; expected JSON", **_response_fields(response))
-    media_type = content_type.split(";")[0].strip().lower()
-    if media_type != "application/json" and not media_type.endswith("+json"):
-        raise InvalidResponseError(
-            f"expected application/json, got {content_type or 'no content type'}", **_response_fields(response)
-        )
-    try:
-        return loads_json(response.content)
-    except ValueError as exc:
-        raise InvalidResponseError(
-            f"the response body is not valid JSON ({exc})", **_response_fields(response)
-        ) from None
-    except RecursionError:
-        raise InvalidResponseError(
-            "the response body nests JSON arrays or objects too deeply to parse", **_response_fields(response)
-        ) from None
-
-
-def ok(response: httpx.Response) -> Any:
-    """The JSON of a 2xx response; any other status raises its ``APIError``."""
-    if not 200 <= response.status_code < 300:
-        raise error_for(response)
-    return json_of(response)
-
-
-def _with_response(error: InvalidResponseError, response: httpx.Response, hint: str = "") -> InvalidResponseError:
-    return type(error)(error.message, hint=hint, **_response_fields(response))
 
 
 def parse_job_response(response: httpx.Response, kind: JobKind | None, job_id: str | None = None) -> Job[Result]:
