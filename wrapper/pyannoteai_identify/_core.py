@@ -17,7 +17,6 @@ from datetime import datetime
 
 import httpx
 
-from ._config import is_loopback
 from ._core_errors import LIST_JOBS as LIST_JOBS
 from ._core_errors import MAY_HAVE_CREATED_A_JOB as MAY_HAVE_CREATED_A_JOB
 from ._core_errors import WALL_TIME as WALL_TIME
@@ -33,6 +32,8 @@ from ._core_jobs import parse_job_response as parse_job_response
 from ._core_json import _with_response as _with_response
 from ._core_json import json_of as json_of
 from ._core_json import ok as ok
+from ._core_media import InsecureUploadURLError as InsecureUploadURLError
+from ._core_media import parse_presigned_url as parse_presigned_url
 from ._core_requests import RequestKwargs as RequestKwargs
 from ._core_requests import get_job_request as get_job_request
 from ._core_requests import identify_request as identify_request
@@ -89,39 +90,6 @@ class KeyStatus:
 
 
 # --- responses --------------------------------------------------------------------------------
-
-
-class InsecureUploadURLError(InvalidResponseError):
-    """A presigned URL in plain http off loopback: refused by this SDK's policy, not a garbled
-    answer, so asking again gets the same refusal (the batch runner halts on it instead of retrying)."""
-
-
-def parse_presigned_url(response: httpx.Response) -> str:
-    data = ok(response)
-    url = data.get("url") if isinstance(data, Mapping) else None
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise _with_response(
-            InvalidResponseError("the response breaks the contract at url: expected an http(s) URL", status_code=0),
-            response,
-        )
-    if url.startswith("http://") and not is_loopback(_host_of(url)):
-        # The audio would travel in clear; plain http is for loopback (the sandbox) only, as for the key.
-        raise _with_response(
-            InsecureUploadURLError(
-                "the response's url is plain http to a host off this machine: refusing to send the audio in clear "
-                "(https expected)",
-                status_code=0,
-            ),
-            response,
-        )
-    return url
-
-
-def _host_of(url: str) -> str | None:
-    try:
-        return httpx.URL(url).host
-    except (httpx.InvalidURL, ValueError):
-        return None
 
 
 def parse_job_page(response: httpx.Response) -> tuple[list[JobSummary], str | None]:
