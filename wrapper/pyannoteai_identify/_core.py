@@ -11,11 +11,6 @@ its parser raises on a status value it does not know and returns None for undecl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
-import httpx
-
 from ._core_errors import LIST_JOBS as LIST_JOBS
 from ._core_errors import MAY_HAVE_CREATED_A_JOB as MAY_HAVE_CREATED_A_JOB
 from ._core_errors import WALL_TIME as WALL_TIME
@@ -31,6 +26,8 @@ from ._core_jobs import parse_job_response as parse_job_response
 from ._core_json import _with_response as _with_response
 from ._core_json import json_of as json_of
 from ._core_json import ok as ok
+from ._core_key import KeyStatus as KeyStatus
+from ._core_key import parse_key_status as parse_key_status
 from ._core_media import InsecureUploadURLError as InsecureUploadURLError
 from ._core_media import parse_presigned_url as parse_presigned_url
 from ._core_pages import JobPage as JobPage
@@ -43,40 +40,9 @@ from ._core_requests import list_jobs_request as list_jobs_request
 from ._core_requests import media_upload_request as media_upload_request
 from ._core_requests import test_key_request as test_key_request
 from ._core_requests import voiceprint_request as voiceprint_request
-from .errors import (
-    InvalidResponseError,
-    _short_repr,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class KeyStatus:
-    """The answer of ``GET /v1/test``: the API's status and message, as free text."""
-
-    status: str
-    message: str
 
 
 # --- requests ---------------------------------------------------------------------------------
 
 
 # --- responses --------------------------------------------------------------------------------
-
-
-def parse_key_status(response: httpx.Response) -> KeyStatus:
-    data = ok(response)
-    if not isinstance(data, Mapping):
-        raise _with_response(
-            InvalidResponseError("the response breaks the contract: expected an object", status_code=0), response
-        )
-    for name in ("status", "message"):
-        if not isinstance(data.get(name), str):
-            raise _with_response(
-                InvalidResponseError(
-                    f"the response breaks the contract at {name}: expected a string, "
-                    + (f"got {_short_repr(data[name])}" if name in data else "it is missing"),
-                    status_code=0,
-                ),
-                response,
-            )
-    return KeyStatus(data["status"], data["message"])
