@@ -1,12 +1,12 @@
 """Sans-I/O core: validated arguments → request kwargs, and HTTP responses → results or exceptions.
 
-Request bodies are built with the generated models and routes come from the generated operation
-modules, so paths, field names and serialisation follow openapi.yaml. Each builder imports what it
-uses when first called: the generated package and attrs take about as long to import as httpx, and
-``import pyannoteai_identify`` (a webhook receiver, the CLI's help) should not pay for them. Later
-calls find the modules in ``sys.modules``. Responses are parsed here, not by the generated client:
-its parser raises on a status value it does not know and returns None for undeclared statuses
-(401, 404, 5xx), which must become precise exceptions.
+Responses are parsed here, not by the generated client: its parser raises on a status value it
+does not know and returns None for undeclared statuses (401, 404, 5xx), which must become precise
+exceptions. Each job is in a module of its own, gathered here under the names the package imports
+them by: ``_core_requests`` (the request builders), ``_core_errors`` (error responses →
+exceptions), ``_core_json`` (a 2xx response's JSON), ``_core_jobs`` (job responses → jobs),
+``_core_media`` (the presigned upload URL), ``_core_pages`` (job-list pages) and ``_core_key``
+(``GET /v1/test``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from ._core_errors import storage_request_id as storage_request_id
 from ._core_errors import wall_time_of as wall_time_of
 from ._core_jobs import parse_created_job as parse_created_job
 from ._core_jobs import parse_job_response as parse_job_response
-from ._core_json import _with_response as _with_response
 from ._core_json import json_of as json_of
 from ._core_json import ok as ok
 from ._core_key import KeyStatus as KeyStatus
@@ -40,9 +39,3 @@ from ._core_requests import list_jobs_request as list_jobs_request
 from ._core_requests import media_upload_request as media_upload_request
 from ._core_requests import test_key_request as test_key_request
 from ._core_requests import voiceprint_request as voiceprint_request
-
-
-# --- requests ---------------------------------------------------------------------------------
-
-
-# --- responses --------------------------------------------------------------------------------
