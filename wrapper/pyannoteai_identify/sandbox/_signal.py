@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import io
 import itertools
 import json
@@ -46,6 +45,13 @@ import wave
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+
+from ._signal_pitch import BASE_HZ as BASE_HZ
+from ._signal_pitch import NOTES as NOTES
+from ._signal_pitch import _similarity_st as _similarity_st
+from ._signal_pitch import semitones as semitones
+from ._signal_pitch import similarity as similarity
+from ._signal_pitch import tone_for as tone_for
 
 __all__ = [
     "FRAME_SECONDS",
@@ -63,8 +69,6 @@ __all__ = [
 ]
 
 FRAME_SECONDS = 0.02
-BASE_HZ = 220.0
-NOTES = 48
 MIN_HZ = 200.0
 MAX_HZ = 4000.0
 MAX_SYNTH_SECONDS = 3600.0
@@ -73,7 +77,6 @@ _CLUSTER_GAP = 0.25  # semitones between sorted frame pitches that start a new s
 _CLEAN_SPREAD = 0.3  # semitones the two halves of a frame may disagree by and still be clean
 _LABEL_RADIUS = 0.5  # semitones a frame may be from a speaker's pitch and still be given to it
 _MIN_CLUSTER_FRAMES = 3
-_SIGMA = 0.4  # semitones: the width of the similarity score
 _NYQUIST_SHARE = 0.45  # highest tone, as a share of the sample rate (every note of the grid fits 8 kHz)
 
 _UP = b"\x00\x01"
@@ -88,27 +91,6 @@ _UNSIGNED_TO_SIGNED = bytes(b ^ 0x80 for b in range(256))
 
 class AudioError(ValueError):
     """The bytes are not audio this model can read (not a PCM or float WAV, or truncated)."""
-
-
-def tone_for(label: str) -> int:
-    """The frequency (Hz) of *label*'s voice: one of 48 notes from 220 Hz, chosen by a hash."""
-    index = int.from_bytes(hashlib.sha256(label.encode("utf-8")).digest()[:4], "big") % NOTES
-    return round(BASE_HZ * 2 ** (index / 12))
-
-
-def semitones(hz: float) -> float:
-    """The pitch of *hz* in semitones above 220 Hz (the scale on which pitches are compared)."""
-    return 12.0 * math.log2(hz / BASE_HZ)
-
-
-def similarity(a_hz: float, b_hz: float) -> float:
-    """A 0-100 score for how alike two pitches are: 100 when equal, about 0 a semitone apart."""
-    return _similarity_st(semitones(a_hz), semitones(b_hz))
-
-
-def _similarity_st(a: float, b: float) -> float:
-    """:func:`similarity` of two pitches already in semitones."""
-    return round(100.0 * math.exp(-(((a - b) / _SIGMA) ** 2)), 1)
 
 
 # --- voiceprints -----------------------------------------------------------------------------
