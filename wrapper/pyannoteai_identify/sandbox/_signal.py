@@ -29,6 +29,10 @@ The sandbox cannot recognise voices, so it uses a model simple enough to be exac
 
 Everything here is pure standard library and fast: sample-level work is done by ``bytes``
 methods in C (a 60 s clip analyses in a few tens of milliseconds).
+
+This module gathers the model's parts, each in a module of its own, under the names the sandbox
+imports them by: ``_signal_pitch`` (notes, semitones, similarity), ``_signal_voiceprints``,
+``_signal_synth`` (synthesis), ``_signal_wav`` (reading WAV) and ``_signal_analysis`` (analysis).
 """
 
 from __future__ import annotations
@@ -40,7 +44,6 @@ from ._signal_analysis import ToneSegment as ToneSegment
 from ._signal_analysis import analyse as analyse
 from ._signal_pitch import BASE_HZ as BASE_HZ
 from ._signal_pitch import NOTES as NOTES
-from ._signal_pitch import _similarity_st as _similarity_st
 from ._signal_pitch import semitones as semitones
 from ._signal_pitch import similarity as similarity
 from ._signal_pitch import tone_for as tone_for
@@ -66,15 +69,3 @@ __all__ = [
     "synthesize_speech",
     "tone_for",
 ]
-
-
-# --- voiceprints -----------------------------------------------------------------------------
-
-
-# --- synthesis ---------------------------------------------------------------------------------
-
-
-# --- reading WAV -------------------------------------------------------------------------------
-
-
-# --- analysis ----------------------------------------------------------------------------------
