@@ -623,15 +623,10 @@ WEBHOOK_CASES = [
         id="verify non-ASCII signature",
     ),
     pytest.param(
-        lambda: webhooks.verify(
-            BODY,
-            _headers(X_Signature=webhooks.sign(BODY, SECRET, timestamp=NOW)["X-Signature"].upper()),
-            SECRET,
-            now=NOW,
-        ),
+        lambda: webhooks.verify(BODY, _headers(X_Signature="G" * 64), SECRET, now=NOW),
         WebhookVerificationError,
         "malformed_signature",
-        id="verify upper-case hex",
+        id="verify 64 characters, not hex in any case",
     ),
     pytest.param(
         lambda: webhooks.verify(BODY + b" ", _headers(), SECRET, now=NOW),
