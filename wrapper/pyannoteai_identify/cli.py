@@ -13,8 +13,8 @@ messages, signals), ``_cli_output`` (writing results, tables, progress), ``_cli_
 (``--voiceprint`` sources, their checks, enrollment), ``_cli_jobs`` (the ``jobs`` listing and the
 command that resumes it), ``_cli_parser`` (the parser and option types), ``_cli_stdin``,
 ``_cli_numbers``, ``_cli_logging`` and ``_cli_command`` (the commands it prints to run next, on the
-same ``--base-url``). The names other code imports from here (``main``, the exit codes,
-``check_job_options``, …) stay importable from here.
+same ``--base-url``). The names other code imports from here (``main``, the exit codes, the
+errors, ``build_parser``) stay importable from here.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import traceback
 from collections.abc import Sequence
 
 from . import _cli_parser, errors
-from ._cli_checks import JOB_OPTIONS, check_identify_args, check_identify_audio, check_job_options
 from ._cli_client import warn_if_secret_in_argv
 from ._cli_command import command_line
 from ._cli_errors import (
@@ -59,7 +58,6 @@ from ._cli_output import (
     silence_stdout,
 )
 from ._cli_submit import cmd_identify, cmd_voiceprint
-from ._cli_submitted import announce_submitted, remember_resume
 from ._cli_voiceprints import (
     enroll_voiceprints,
     enrolled_voiceprint,
@@ -78,7 +76,6 @@ __all__ = [
     "EXIT_CODES",
     "FAILED",
     "INTERRUPTED",
-    "JOB_OPTIONS",
     "NOT_WRITTEN",
     "OK",
     "TERMINATED",
@@ -87,18 +84,12 @@ __all__ = [
     "CLIError",
     "EnrollmentTimeoutError",
     "ResultNotWrittenError",
-    "announce_submitted",
     "build_parser",
-    "check_identify_args",
-    "check_identify_audio",
-    "check_job_options",
     "enroll_voiceprints",
     "enrolled_voiceprint",
     "error_message",
     "main",
     "read_voiceprint_sources",
-    "remember_resume",
-    "warn_if_secret_in_argv",
 ]
 
 # A class's repr, help(), a pickle and Sphinx name it by its module, and a traceback a function:
