@@ -15,7 +15,7 @@ from batchkit import HELD_RUN_TIMEOUT, make_audio, requests_of
 
 from pyannoteai_identify import Client, __version__
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
-from pyannoteai_identify.batch import Manifest, add_arguments, main
+from pyannoteai_identify.batch import Manifest, _runner_submit, add_arguments, main
 from pyannoteai_identify.batch._cli import run
 from pyannoteai_identify.sandbox import Sandbox, voice_sample, voiceprint_for
 from pyannoteai_identify.testing import MockAPI
@@ -72,6 +72,28 @@ def test_exit_code_is_one_when_an_input_failed_even_if_others_are_still_running_
     errors = capsys.readouterr().err
     assert code == 1
     assert "empty.wav: failed" in errors and "run again to resume" in errors
+
+
+def test_an_upload_that_met_only_temporary_errors_exits_five_and_the_next_run_sends_it(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Storage that answered 503 to every attempt of an upload marked its input failed (exit 1), and a
+    plain rerun skipped it: only --retry-failed sent it. Nothing was sent for it, so it stays pending,
+    the command says the next run tries it again and exits 5 (run again to resume), and the next run
+    sends it without --retry-failed."""
+    monkeypatch.setattr(_runner_submit, "backoff", lambda attempt, error: 0.0)  # no pauses between attempts
+    (source,) = make_audio(tmp_path / "audio", 1)
+    env.faults.next(_runner_submit.MAX_ATTEMPTS, "5xx", operation="upload")
+    argv = [str(tmp_path / "audio"), *voiceprint_args(), "--out", str(tmp_path / "out"), "-q"]
+    argv += ["--poll-interval", "0.05", "--max-retries", "0"]
+
+    code = main(argv)
+
+    errors = capsys.readouterr().err
+    assert f"{source}: pending — upload failed {_runner_submit.MAX_ATTEMPTS} times" in errors, errors
+    assert "the next run tries it again" in errors
+    assert code == 5 and env.stats.submissions == 0
+    assert main(argv) == 0 and env.stats.submissions == 1
 
 
 def test_exit_code_is_zero_when_every_input_succeeds_and_the_summary_is_printed_and_saved(

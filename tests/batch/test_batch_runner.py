@@ -24,7 +24,15 @@ import pytest
 from batchkit import HELD_RUN_TIMEOUT, MODES, VOICEPRINTS, make_audio, manifest_rows, requests_of, run_batch
 
 from pyannoteai_identify import Client, PaymentRequiredError, ValidationError
-from pyannoteai_identify.batch import InputStatus, Manifest, ManifestError, _runner, _runner_reconcile, identify_batch
+from pyannoteai_identify.batch import (
+    InputStatus,
+    Manifest,
+    ManifestError,
+    _runner,
+    _runner_reconcile,
+    _runner_submit,
+    identify_batch,
+)
 from pyannoteai_identify.batch._manifest import NewInput
 from pyannoteai_identify.sandbox import Sandbox, demo_audio, voiceprint_for
 from pyannoteai_identify.sandbox._faults import FaultKind
@@ -541,6 +549,34 @@ def test_a_storage_failure_during_the_upload_is_retried(sandbox: Sandbox, tmp_pa
 
     assert report.ok
     assert requests_of(sandbox)["upload"] == 2 and sandbox.stats.submissions == 1
+
+
+@pytest.mark.parametrize("fault", ["5xx", "drop"])
+@pytest.mark.parametrize("mode", MODES)
+def test_an_upload_that_met_only_temporary_errors_is_sent_by_the_next_run_and_a_failed_job_is_not(
+    mode: str, fault: FaultKind, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An input whose upload failed MAX_ATTEMPTS times on temporary errors (storage 503s, dropped
+    connections) was marked failed for good: a plain rerun skipped it, and only --retry-failed sent
+    it, which also bills every failed job of the batch again. Nothing was sent for it (no job): it
+    now stays pending with its reason, and the next run uploads and submits it on its own, while
+    the input of a failed job stays failed."""
+    monkeypatch.setattr(_runner_submit, "backoff", lambda attempt, error: 0.0)  # no pauses between attempts
+    make_audio(tmp_path / "audio", 2)
+    sandbox.faults.next(_runner_submit.MAX_ATTEMPTS, fault, operation="upload")
+    sandbox.faults.fail_next_job("Could not load audio", kind="identify")
+    first = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, concurrency=1, max_retries=0)
+
+    assert [item.status for item in first.inputs] == [InputStatus.PENDING, InputStatus.FAILED]
+    assert requests_of(sandbox)["upload"] == _runner_submit.MAX_ATTEMPTS + 1
+    reason = first.inputs[0].reason or ""
+    assert f"upload failed {_runner_submit.MAX_ATTEMPTS} times" in reason and "next run" in reason
+    assert sandbox.stats.submissions == 1
+
+    again = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert [item.status for item in again.inputs] == [InputStatus.SUCCEEDED, InputStatus.FAILED]
+    assert sandbox.stats.submissions == 2
 
 
 def test_url_inputs_are_passed_to_the_api_without_uploading(sandbox: Sandbox, tmp_path: Path) -> None:
