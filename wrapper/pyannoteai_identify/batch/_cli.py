@@ -3,7 +3,8 @@
 ``main(argv) -> int`` parses the batch's own arguments (everything after ``batch``). To let the
 top-level parser own them instead, call ``add_arguments(subparser, standalone=False)`` and run
 the parsed namespace with ``run(args)``. The exit code is 0 only when every input succeeded, 5 when
-the others were only cut short by ``--deadline``, 1 when one failed; a halted run exits 3 (the API
+the others were only left unfinished (``--deadline``, an interrupted submission not settled yet, an
+upload that met only temporary errors), 1 when one failed; a halted run exits 3 (the API
 refused the key or the account) or 4 (a proxy refused the tunnel: the API was not reached).
 """
 
@@ -384,14 +385,15 @@ def _exit_code(error: BaseException) -> int:
     return USAGE if isinstance(error, ManifestError) else exit_code(error)
 
 
-#: Where an input stands when the run ended before it did (the --deadline, or an interrupted
-#: submission the job list could not settle yet): the next run resumes it.
+#: Where an input stands when the run ended before it did (the --deadline, an interrupted
+#: submission the job list could not settle yet, an upload that met only temporary errors): the
+#: next run resumes it.
 _UNFINISHED = frozenset({InputStatus.PENDING, InputStatus.SUBMITTING, InputStatus.SUBMITTED})
 
 
 def _outcome(report: BatchReport) -> int:
-    """The exit code of a finished run: a halt, then a failure (which needs a person), then inputs the
-    --deadline cut short (5, as identify's --wait-timeout: run again to resume).
+    """The exit code of a finished run: a halt, then a failure (which needs a person), then inputs left
+    unfinished (5, as identify's --wait-timeout: run again to resume).
 
     A halt exits as its error would anywhere else in the run: 3 when the API refused (a 401, a 402),
     4 when the API was not reached (a proxy refused the tunnel, as at a sweep or a fetch, which end

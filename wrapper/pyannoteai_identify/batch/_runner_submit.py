@@ -113,7 +113,8 @@ class Submitting(Watching):
         return media_url
 
     async def _upload(self, row: Row, checked: CheckedAudio, media_url: str) -> str | None:
-        """Upload the file (retrying answers that prove nothing was stored); None if it failed for good."""
+        """Upload the file (retrying answers that prove nothing was stored); None if it was refused for
+        good (failed), or if every attempt met a temporary error (it stays pending for the next run)."""
         for attempt in range(MAX_ATTEMPTS):
             try:
                 await self.run_flow(
@@ -132,7 +133,12 @@ class Submitting(Watching):
                     await self._fail_input(row.id, f"upload refused: {error}")
                     return None
                 if attempt + 1 == MAX_ATTEMPTS:
-                    await self._fail_input(row.id, f"upload failed {MAX_ATTEMPTS} times: {error}")
+                    # Nothing was stored or billed, and no job exists: the input stays pending (as a
+                    # submission refused as many times does), and the next run tries it again.
+                    logger.warning("input %d: upload failed %d times; it stays pending", row.id, MAX_ATTEMPTS)
+                    reason = f"upload failed {MAX_ATTEMPTS} times: {error}; the next run tries it again"
+                    await self._store(self.manifest.note, row.id, reason)
+                    self._noted.add(row.id)
                     return None
                 await self._sleep(backoff(attempt, error))
             except OSError as error:
