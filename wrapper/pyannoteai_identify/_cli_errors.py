@@ -18,6 +18,13 @@ from ._flows import resume_note, status_said
 
 OK, FAILED, USAGE, API_ERROR, CONNECTION, TIMEOUT, NOT_WRITTEN = 0, 1, 2, 3, 4, 5, 6
 INTERRUPTED, BROKEN_PIPE, TERMINATED = 130, 141, 143
+#: What exit 5 means for ``batch``: said by its own table (``batch._cli.EXIT_CODES``, docs/batch.md)
+#: and by this one, from here.
+BATCH_UNFINISHED = (
+    "inputs left unfinished and none failed: still queued or running at --deadline, an interrupted "
+    "submission the job list could not settle yet, or an upload that met only temporary errors (run the "
+    "same command again to resume)"
+)
 EXIT_CODES = {
     OK: "success",
     FAILED: "the job failed, was canceled or expired, or its id is unknown; or a webhook failed verification",
@@ -26,13 +33,18 @@ EXIT_CODES = {
     CONNECTION: "the API could not be reached",
     TIMEOUT: "the job has not finished: still running at the --wait-timeout deadline, or no result yet for "
     "`job ID --format table|rttm` (the message says the `job ID --wait …` that gives it as asked); for batch, "
-    "inputs still running at --deadline and none failed (run the same command again)",
+    + BATCH_UNFINISHED,
     NOT_WRITTEN: "the job exists but its result (with --no-wait, its id) could not be written (a full disk); "
     "the message names the job and how to fetch its result, without submitting (and paying for) it again",
     INTERRUPTED: "interrupted",
     BROKEN_PIPE: "the reader of standard output went away (a pipe such as `| head`), as for SIGPIPE",
     TERMINATED: "terminated by SIGTERM (a CI cancellation, `timeout`); the message names the submitted job",
 }
+
+
+def exit_codes_help(codes: Mapping[int, str]) -> str:
+    """A ``--help`` epilog listing *codes* (code → meaning), one source for the help and the docs."""
+    return "Exit codes: " + "; ".join(f"{code} {text}" for code, text in codes.items())
 
 
 class CLIError(Exception):

@@ -7,7 +7,7 @@ import argparse
 import math
 from collections.abc import Callable, Mapping
 
-from ._cli_errors import EXIT_CODES
+from ._cli_errors import EXIT_CODES, exit_codes_help
 from ._cli_logging import VERBOSE_HELP
 from ._cli_numbers import ASCII_DIGITS, number, number_of_seconds, whole_number
 from ._cli_stdin import STDIN_HELP
@@ -156,7 +156,7 @@ def build_parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pyannoteai-identify",
         description="Identify known speakers in audio with the pyannoteAI API (or the local sandbox).",
-        epilog="Exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_CODES.items()),
+        epilog=exit_codes_help(EXIT_CODES),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     add_connection_options(parser)
@@ -237,13 +237,16 @@ def build_parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="run the local fake API", add_help=False)
     sandbox.set_defaults(func=commands["sandbox"], passes_through=True)
 
-    from .batch import add_arguments as add_batch_arguments  # here, not at the top: batch imports this module
+    # Here, not at the top: batch imports this module.
+    from .batch import add_arguments as add_batch_arguments
+    from .batch._cli import EXIT_CODES as BATCH_EXIT_CODES
 
     batch = sub.add_parser(
         "batch",
         help="identify a whole collection, resumably",
         description="Identify known speakers in many files, resumably: run the same command again after any "
         "interruption; no input is ever submitted twice.",
+        epilog=exit_codes_help(BATCH_EXIT_CODES),
         parents=[after],
     )
     add_batch_arguments(batch, standalone=False)

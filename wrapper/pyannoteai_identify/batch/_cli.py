@@ -30,15 +30,19 @@ from .._cli_checks import check_job_options
 from .._cli_client import warn_if_secret_in_argv
 from .._cli_errors import (
     API_ERROR,
+    BATCH_UNFINISHED,
     BROKEN_PIPE,
     CONNECTION,
     FAILED,
+    INTERRUPTED,
     OK,
+    TERMINATED,
     TIMEOUT,
     USAGE,
     CLIError,
     error_message,
     exit_code,
+    exit_codes_help,
     options_named,
     shown_argument,
     stopped,
@@ -77,8 +81,22 @@ from ._manifest import InputStatus, Manifest, ManifestError
 from ._report import BatchProgress, BatchReport
 from ._settings import check_concurrency
 
-__all__ = ["Listening", "add_arguments", "main", "receiving", "run"]
+__all__ = ["EXIT_CODES", "Listening", "add_arguments", "main", "receiving", "run"]
 
+#: The command's exit codes, said so by its ``--help`` (and ``pyannoteai-identify batch --help``) and
+#: by docs/batch.md's table (tests/batch/test_batch_cli.py keeps the three alike).
+EXIT_CODES = {
+    OK: "every input succeeded",
+    FAILED: "an input failed, expired or is uncertain (each input that did not succeed is listed with its reason)",
+    USAGE: "bad arguments (nothing sent), or a manifest in use, started with other settings or that cannot be written",
+    API_ERROR: "the API refused the key or the account",
+    CONNECTION: "the API could not be reached (a proxy refused the tunnel, wherever the run met it)",
+    TIMEOUT: BATCH_UNFINISHED,
+    INTERRUPTED: "interrupted (run the same command again to resume)",
+    BROKEN_PIPE: "the reader of standard output went away (a pipe such as head; the manifest and the results "
+    "are complete)",
+    TERMINATED: "terminated by SIGTERM (run the same command again to resume)",
+}
 DEFAULT_MANIFEST = "batch-manifest.sqlite"
 DEFAULT_POLL_INTERVAL = 5.0
 _LISTEN_TIMEOUT = 10.0
@@ -156,11 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pyannoteai-identify batch",
         description="Identify known speakers in many files, resumably: run the same command again after any "
         "interruption; no input is ever submitted twice.",
-        epilog="Exit codes: 0 every input succeeded; 1 some did not (listed); 2 bad arguments; "
-        "3 the API refused the key or account; 4 the API could not be reached (a proxy refused the tunnel); "
-        "130 interrupted; "
-        "141 the reader of standard output went away; "
-        "143 terminated by SIGTERM (run the same command again to resume).",
+        epilog=exit_codes_help(EXIT_CODES),
     )
     return add_arguments(parser)
 
