@@ -7,6 +7,7 @@ import contextlib
 import re
 import socket
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -416,6 +417,27 @@ def test_listen_on_an_address_in_use_exits_before_an_enrollment(
     err = capsys.readouterr().err
     assert code == 2
     assert f"--listen 127.0.0.1:{port}: the webhook receiver could not listen there" in err
+    assert requests_of(env) == {}
+
+
+def test_listen_on_an_address_in_use_prints_only_the_commands_error(
+    env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn's own line ("[Errno 98] error while attempting to bind on address …") came on stderr
+    before the command's error, which says the same for --listen: only the command's line is printed.
+    The command runs as a process of its own, where no test harness holds the log records."""
+    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", "whsec_test")
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        argv = [*_bob_batch(tmp_path), "--webhook", "http://127.0.0.1:9/hook", "--listen", f"127.0.0.1:{port}"]
+        done = subprocess.run(
+            [sys.executable, "-m", "pyannoteai_identify", "batch", *argv], capture_output=True, timeout=60, check=False
+        )
+
+    lines = done.stderr.decode().splitlines()
+    assert done.returncode == 2
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: --listen 127.0.0.1:{port}: the webhook receiver could not listen there")
     assert requests_of(env) == {}
 
 
