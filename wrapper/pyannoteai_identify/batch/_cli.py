@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import logging
 import os
 import sqlite3
 import sys
@@ -367,19 +368,42 @@ def receiving(listen: str | None, path: str = "/") -> Iterator[Listening | None]
             server.run()
 
     thread = threading.Thread(target=serve, name="pyannoteai-batch-receiver", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + _LISTEN_TIMEOUT
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    # uvicorn logs why it could not start ("[Errno 98] error while attempting to bind on address …")
+    # before ending its thread; the command says it once, in its own error, so it is held back here.
+    held = _StartupErrors()
+    uvicorn_logger = logging.getLogger("uvicorn.error")
+    uvicorn_logger.addFilter(held)
+    try:
+        thread.start()
+        deadline = time.monotonic() + _LISTEN_TIMEOUT
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        uvicorn_logger.removeFilter(held)
     try:
         if not server.started:
-            raise errors.ConfigurationError(f"--listen {listen}: the webhook receiver could not listen there (in use?)")
+            why = held.messages[-1] if held.messages else "in use?"
+            raise errors.ConfigurationError(f"--listen {listen}: the webhook receiver could not listen there ({why})")
         bound = server.servers[0].sockets[0].getsockname()[1]
         yield Listening(broker, int(bound))
     finally:
         server.should_exit = True
         thread.join(_LISTEN_TIMEOUT)
         app.state.receiver.close()  # the lifespan is off: the count of refusals held back, logged here
+
+
+class _StartupErrors(logging.Filter):
+    """Keeps the messages of the error records uvicorn logs while it starts, instead of printing them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.ERROR:
+            return True
+        self.messages.append(record.getMessage())
+        return False
 
 
 def listen_address(listen: str) -> tuple[str, int]:
