@@ -9,19 +9,22 @@ neither ``identify_batch`` nor ``pyannoteai-identify identify``/``batch``, and n
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
 import re
 
 import pytest
 
-from pyannoteai_identify import AsyncClient, Client, cli
+from pyannoteai_identify import AsyncClient, Client, Matching, cli
 from pyannoteai_identify._spec import SPEC
+from pyannoteai_identify._validation import check_matching
 from pyannoteai_identify.batch import _api
 
 #: Request fields each front takes in another form: the audio and the voiceprints are positional
 #: arguments, and batch asks the webhook for whole results (its reconciliation reads them).
 NOT_OPTIONS = {"url", "voiceprints", "webhookStatusOnly"}
 OPTIONAL_FIELDS = sorted(set(SPEC["components"]["schemas"]["IdentifyRequest"]["properties"]) - NOT_OPTIONS)
+MATCHING_FIELDS = sorted(SPEC["components"]["schemas"]["Matching"]["properties"])
 
 
 def _snake(name: str) -> str:
@@ -60,3 +63,16 @@ def test_each_optional_identify_field_is_an_option_of_the_commands_that_submit_i
     if field == "matching":  # set through --threshold and --exclusive-matching
         wanted = {"threshold", "exclusive_matching"}
     assert wanted <= _cli_options(command), f"`{command}` has no option for IdentifyRequest.{field}"
+
+
+@pytest.mark.parametrize("field", MATCHING_FIELDS)
+def test_each_matching_field_is_a_field_of_matching_and_a_key_of_its_mapping_form(field: str) -> None:
+    """``Matching`` has a field for each property of the contract's ``Matching``, and ``identify(matching=
+    {...})`` takes it as a key: a property the contract gains fails here by name, not only as an
+    unexplained ``{'matching': {}}`` difference in test_wrapper_round_trip.py's generated bodies."""
+    keyword = _snake(field)
+    fields = {item.name for item in dataclasses.fields(Matching)}
+    assert keyword in fields, (
+        f"openapi.yaml's Matching.{field} is no field of pyannoteai_identify.Matching {sorted(fields)}"
+    )
+    assert check_matching({keyword: None}) == Matching(), f"matching={{{keyword!r}: None}} is refused"
