@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ._numbers import real
@@ -74,16 +75,25 @@ def check_threshold(value: object) -> float | None:
     return threshold
 
 
+def _and(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return f"{', '.join(words[:-1])} and {words[-1]}" if len(words) > 1 else "".join(words)
+
+
 def check_matching(value: object) -> Matching | None:
     if value is None:
         return None
+    # The keys are Matching's fields (one per property of the contract's Matching, which
+    # tests/contract checks), so a field added there is taken here with no other edit.
+    keys = [item.name for item in dataclasses.fields(Matching)]
     if isinstance(value, Mapping):
-        unknown = set(value) - {"exclusive", "threshold"}
+        unknown = set(value) - set(keys)
         if unknown:
-            raise ValidationError("matching", value, f"unknown keys {sorted(unknown)}; use exclusive and threshold")
-        value = Matching(exclusive=value.get("exclusive"), threshold=value.get("threshold"))
+            raise ValidationError("matching", value, f"unknown keys {sorted(unknown)}; use {_and(keys)}")
+        value = Matching(**{key: value.get(key) for key in keys})
     if not isinstance(value, Matching):
-        raise ValidationError("matching", value, "must be a Matching(exclusive=..., threshold=...) or a mapping")
+        shown = ", ".join(f"{key}=..." for key in keys)
+        raise ValidationError("matching", value, f"must be a Matching({shown}) or a mapping")
     if value.exclusive is not None:
         check_bool("matching.exclusive", value.exclusive)
-    return Matching(exclusive=value.exclusive, threshold=check_threshold(value.threshold))
+    return dataclasses.replace(value, threshold=check_threshold(value.threshold))
