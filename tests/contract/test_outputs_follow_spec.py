@@ -109,7 +109,22 @@ def test_every_output_property_is_read_by_the_parser(kind: str) -> None:
     output = _full_output(kind)
     result = parse_output(kind, output)  # type: ignore[arg-type]
     assert dict(result.extra) == {}, f"{sorted(result.extra)} of {OUTPUT_SCHEMAS[kind]} are not read by the parser"
-    assert json.loads(json.dumps(result.to_dict())) == output
+    back = json.loads(json.dumps(result.to_dict()))
+    lost = _lost_keys(output, back)
+    assert not lost, f"{lost} of {OUTPUT_SCHEMAS[kind]} are not read by the parser (to_dict() drops them)"
+    assert back == output
+
+
+def _lost_keys(sent: Any, back: Any, path: str = "") -> list[str]:
+    """The keys of *sent*, at any depth (``identification[].overlap``), that *back* does not have."""
+    if isinstance(sent, dict) and isinstance(back, dict):
+        lost = [f"{path}{key}" for key in sent if key not in back]
+        for key in sent.keys() & back.keys():
+            lost += _lost_keys(sent[key], back[key], f"{path}{key}.")
+        return sorted(lost)
+    if isinstance(sent, list) and isinstance(back, list) and sent and back:
+        return _lost_keys(sent[0], back[0], f"{path[:-1]}[].")
+    return []
 
 
 @pytest.mark.parametrize("kind", OUTPUT_SCHEMAS)
