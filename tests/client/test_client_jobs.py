@@ -95,6 +95,16 @@ async def test_a_kind_that_contradicts_the_output_is_named_as_the_likely_cause(
     assert f"kind={kind!r}" in message and actual in message and "leave kind out" in message, message
 
 
+async def test_get_job_takes_a_job_summary_of_the_job_list(api: Api, router: respx.Router) -> None:
+    """``get_job(summary)`` was refused ("must be a string, not JobSummary"): it fetches the summary's job."""
+    router.get("/v2/jobs").mock(return_value=_page([{**_item(0), "id": JOB_ID}], None))
+    route = router.get(f"/v1/jobs/{JOB_ID}").respond(200, json=job_body("succeeded", IDENTIFY_OUTPUT))
+    (summary,) = await api.jobs()
+    job = await api.get_job(summary, kind="identify")
+    assert route.call_count == 1
+    assert job.id == JOB_ID and isinstance(job.result, IdentifyResult)
+
+
 async def test_get_job_quotes_the_id_into_one_path_segment(api: Api, router: respx.Router) -> None:
     """An id with a slash or a question mark cannot reach another route."""
     route = router.route(method="GET").respond(200, json=job_body("running", job_id="a/b?c"))

@@ -37,6 +37,8 @@ from pyannoteai_identify import (
     JobCanceledError,
     JobExpiredError,
     JobFailedError,
+    JobStatus,
+    JobSummary,
     NotFoundError,
     PollSchedule,
     RateLimitError,
@@ -314,6 +316,31 @@ async def test_wait_returns_the_typed_result_of_each_job_kind(api: Api, router: 
     assert voiceprint.voiceprint == VOICEPRINT
     inferred = await api.wait(JOB_ID)
     assert isinstance(inferred, VoiceprintResult)
+
+
+async def test_wait_takes_the_job_summaries_of_the_job_list(steady: Api, router: respx.Router) -> None:
+    """``for s in client.jobs(status="running"): client.wait(s)`` was refused ("must be a string, not
+    JobSummary") though wait takes a Job handle: a summary is waited for by its id, its status
+    standing in for the handle's (a timeout with no answer read gives it), and kind= types the result."""
+    item = {"id": JOB_ID, "status": "running", "createdAt": "2024-02-20T12:00:00Z"}
+    router.get("/v2/jobs").respond(200, json={"items": [item], "nextCursor": None})
+    polls = router.get(JOB_PATH).mock(
+        side_effect=[job_response("succeeded", IDENTIFY_OUTPUT), job_response("succeeded", {"voiceprint": VOICEPRINT})]
+    )
+    (summary,) = await steady.jobs(status="running")
+    identified = await steady.wait(summary, kind="identify")
+    assert isinstance(identified, IdentifyResult) and identified.speakers == ["John", "Mary"]
+    assert isinstance(await steady.wait(summary), VoiceprintResult)  # no kind: the output's keys tell
+    assert polls.call_count == 2
+    polls.mock(side_effect=None, return_value=httpx.Response(503, json={"requestId": "r", "message": "down"}))
+    with pytest.raises(WaitTimeoutError) as caught:
+        await steady.wait(summary, timeout=30)
+    assert caught.value.job_id == JOB_ID and caught.value.last_status == "running"
+    assert f"job {JOB_ID} is still running after 30 s" in str(caught.value)
+    ended = JobSummary(JOB_ID, JobStatus.SUCCEEDED, None)  # an ended summary's status is not "still" anything
+    with pytest.raises(WaitTimeoutError) as caught:
+        await steady.wait(ended, timeout=30)
+    assert caught.value.last_status is None and "has no known status" in str(caught.value)
 
 
 async def test_on_status_is_called_once_per_status_change(

@@ -87,6 +87,21 @@ def waits_by_id_are_typed_by_kind(client: Client, job_id: str) -> None:
     assert_type(client.wait(job_id), Result)
 
 
+def listed_jobs_are_waited_for_and_fetched(client: Client) -> None:
+    """A ``JobSummary`` of the job list is taken where a job id is, typed by ``kind=`` as an id is."""
+    for summary in client.jobs(status="running"):
+        assert_type(client.wait(summary), Result)
+        assert_type(client.wait(summary, kind="identify", timeout=60), IdentifyResult)
+        assert_type(client.get_job(summary, kind="voiceprint"), Job[VoiceprintResult])
+        assert_type(client.get_job(summary), Job[Result])
+
+
+async def async_listed_jobs_are_waited_for_and_fetched(client: AsyncClient) -> None:
+    async for summary in client.jobs(status="running"):
+        assert_type(await client.wait(summary, kind="diarization"), DiarizationResult)
+        assert_type(await client.get_job(summary), Job[Result])
+
+
 def results_read_back_as_their_own_type(identify: IdentifyResult, voiceprint: VoiceprintResult) -> None:
     assert_type(IdentifyResult.from_dict(identify.to_dict()), IdentifyResult)
     assert_type(VoiceprintResult.from_dict(voiceprint.to_dict()), VoiceprintResult)
