@@ -24,6 +24,7 @@ from ._client_base import (
     OnVoiceprintStatus,
 )
 from ._client_checks import timeout_or_http_clients
+from ._core import JobSummary
 from ._lazy_module import lazy_module
 from ._listing import _AsyncListing
 from ._polling import PollSchedule
@@ -290,15 +291,15 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
         )
 
     @overload
-    async def get_job(self, job_id: str, *, kind: Literal["identify"]) -> Job[IdentifyResult]: ...
+    async def get_job(self, job_id: JobSummary | str, *, kind: Literal["identify"]) -> Job[IdentifyResult]: ...
     @overload
-    async def get_job(self, job_id: str, *, kind: Literal["voiceprint"]) -> Job[VoiceprintResult]: ...
+    async def get_job(self, job_id: JobSummary | str, *, kind: Literal["voiceprint"]) -> Job[VoiceprintResult]: ...
     @overload
-    async def get_job(self, job_id: str, *, kind: Literal["diarization"]) -> Job[DiarizationResult]: ...
+    async def get_job(self, job_id: JobSummary | str, *, kind: Literal["diarization"]) -> Job[DiarizationResult]: ...
     @overload
-    async def get_job(self, job_id: str, *, kind: None = ...) -> Job[Result]: ...
+    async def get_job(self, job_id: JobSummary | str, *, kind: None = ...) -> Job[Result]: ...
     @_doc_from(Client.get_job)
-    async def get_job(self, job_id: str, *, kind: JobKind | None = None) -> Job[Any]:
+    async def get_job(self, job_id: JobSummary | str, *, kind: JobKind | None = None) -> Job[Any]:
         return await self._run(self._get_job_flow(job_id, kind))
 
     async def identify_batch(
@@ -333,7 +334,7 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
     @overload
     async def wait(
         self,
-        job: str,
+        job: JobSummary | str,
         *,
         timeout: float | None = ...,
         on_status: OnIdentifyStatus | None = ...,
@@ -343,7 +344,7 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
     @overload
     async def wait(
         self,
-        job: str,
+        job: JobSummary | str,
         *,
         timeout: float | None = ...,
         on_status: OnVoiceprintStatus | None = ...,
@@ -353,7 +354,7 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
     @overload
     async def wait(
         self,
-        job: str,
+        job: JobSummary | str,
         *,
         timeout: float | None = ...,
         on_status: OnDiarizationStatus | None = ...,
@@ -363,7 +364,7 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
     @overload
     async def wait(
         self,
-        job: str,
+        job: JobSummary | str,
         *,
         timeout: float | None = ...,
         on_status: OnStatus | None = ...,
@@ -373,7 +374,7 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
     @_doc_from(Client.wait)
     async def wait(
         self,
-        job: Job[Any] | str,
+        job: Job[Any] | JobSummary | str,
         *,
         timeout: float | None = None,
         on_status: Callable[[Job[Any]], object] | None = None,

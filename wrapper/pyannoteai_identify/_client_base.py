@@ -16,7 +16,7 @@ from typing import Any, NoReturn, SupportsIndex, cast
 import httpx
 
 from . import _core, _flows, _tls
-from ._client_checks import check_http, check_no_proxy, check_wait_timeout, chosen_retry
+from ._client_checks import check_http, check_job, check_no_proxy, check_wait_timeout, chosen_retry
 from ._client_derive import _Derivable
 from ._config import (
     DEFAULT_MAX_RETRIES,
@@ -43,7 +43,6 @@ from ._validation import (
     check_audio,
     check_bool,
     check_callback,
-    check_job_id,
     check_job_kind,
     check_matching,
     check_model,
@@ -383,19 +382,14 @@ class _BaseClient(_Derivable):
 
     def _wait_flow(
         self,
-        job: Job[Any] | str,
+        job: Job[Any] | _core.JobSummary | str,
         *,
         timeout: float | None,
         on_status: OnStatus | None,
         broker: Any,
         kind: JobKind | None,
     ) -> _flows.Flow[Result]:
-        if isinstance(job, Job):
-            # An ended handle's status is no "still ..." for a wait that read no answer.
-            job_id, known_kind = job.id, job.kind
-            known_status = None if job.is_terminal else str(job.status)
-        else:
-            job_id, known_kind, known_status = check_job_id(job), None, None
+        job_id, known_kind, known_status = check_job(job)
         check_job_kind(kind)
         if kind is not None and known_kind is not None and kind != known_kind:
             # Parsed as the wrong type, the output would be blamed on the API ("breaks the contract").
@@ -415,8 +409,8 @@ class _BaseClient(_Derivable):
 
     _check_timeout = staticmethod(check_wait_timeout)
 
-    def _get_job_flow(self, job_id: str, kind: JobKind | None) -> _flows.Flow[Job[Result]]:
-        checked = check_job_id(job_id)
+    def _get_job_flow(self, job_id: _core.JobSummary | str, kind: JobKind | None) -> _flows.Flow[Job[Result]]:
+        checked, _, _ = check_job(job_id)
         check_job_kind(kind)
 
         def flow() -> _flows.Flow[Job[Result]]:

@@ -1,23 +1,27 @@
 """The argument checks of ``Client`` and ``AsyncClient`` made before any I/O: the constructor's
-(timeout, retries, http_client or transport, proxies) and those of ``wait()`` and the job list."""
+(timeout, retries, http_client or transport, proxies) and those of ``wait()``, ``get_job()`` and the
+job list."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 import httpx
 
 from ._config import DEFAULT_WAIT_TIMEOUT, _timeout_problem
+from ._core_pages import JobSummary
 from ._numbers import real
 from ._proxy import proxy_pool
 from ._retry import RetryPolicy
-from ._validation import PAGE_SIZE_MAX, PAGE_SIZE_MIN, STATUS_FILTER_VALUES, check_cursor
+from ._validation import PAGE_SIZE_MAX, PAGE_SIZE_MIN, STATUS_FILTER_VALUES, check_cursor, check_job_id
 from .errors import ConfigurationError, ValidationError
-from .results import JobStatus
+from .results import Job, JobKind, JobStatus, is_terminal
 
 __all__ = [
     "check_http",
+    "check_job",
     "check_list_args",
     "check_no_proxy",
     "check_wait_timeout",
@@ -104,6 +108,18 @@ def check_no_proxy(base_url: str, http_client: object, transport: object) -> Non
             "(HTTP_PROXY or ALL_PROXY in the environment, or a proxy= of its own), with the API key in clear "
             "over plain http: build it with trust_env=False and no proxy, or use an https base URL"
         )
+
+
+def check_job(job: Job[Any] | JobSummary | str) -> tuple[str, JobKind | None, str | None]:
+    """The id of *job* (a ``Job`` handle, a ``JobSummary`` of the job list, or a job id), its kind
+    when the handle knows it, and its status while not ended: an ended one's is no "still ..." for
+    a wait that read no answer. A summary's id and a bare id are checked as ids."""
+    if isinstance(job, Job):
+        return job.id, job.kind, None if job.is_terminal else str(job.status)
+    if isinstance(job, JobSummary):
+        status = str(job.status)
+        return check_job_id(job.id), None, None if is_terminal(status) else status
+    return check_job_id(job), None, None
 
 
 def check_wait_timeout(timeout: float | None, *, zero_checks_once: bool = False) -> float:

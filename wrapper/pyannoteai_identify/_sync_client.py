@@ -20,6 +20,7 @@ from ._client_base import (
     OnVoiceprintStatus,
 )
 from ._client_checks import timeout_or_http_clients
+from ._core import JobSummary
 from ._lazy_module import lazy_module
 from ._listing import _SyncListing
 from ._polling import PollSchedule
@@ -394,18 +395,18 @@ class Client(_SyncListing, _SyncLifecycle):
         )
 
     @overload
-    def get_job(self, job_id: str, *, kind: Literal["identify"]) -> Job[IdentifyResult]: ...
+    def get_job(self, job_id: JobSummary | str, *, kind: Literal["identify"]) -> Job[IdentifyResult]: ...
     @overload
-    def get_job(self, job_id: str, *, kind: Literal["voiceprint"]) -> Job[VoiceprintResult]: ...
+    def get_job(self, job_id: JobSummary | str, *, kind: Literal["voiceprint"]) -> Job[VoiceprintResult]: ...
     @overload
-    def get_job(self, job_id: str, *, kind: Literal["diarization"]) -> Job[DiarizationResult]: ...
+    def get_job(self, job_id: JobSummary | str, *, kind: Literal["diarization"]) -> Job[DiarizationResult]: ...
     @overload
-    def get_job(self, job_id: str, *, kind: None = ...) -> Job[Result]: ...
-    def get_job(self, job_id: str, *, kind: JobKind | None = None) -> Job[Any]:
+    def get_job(self, job_id: JobSummary | str, *, kind: None = ...) -> Job[Result]: ...
+    def get_job(self, job_id: JobSummary | str, *, kind: JobKind | None = None) -> Job[Any]:
         """Fetch a job; its output is parsed once it has succeeded (as *kind* when given).
 
         Args:
-            job_id: the job's id.
+            job_id: the job's id, or a ``JobSummary`` of :meth:`jobs`.
             kind: ``identify``, ``voiceprint`` or ``diarization`` when known; otherwise the output's
                 keys tell.
 
@@ -450,7 +451,7 @@ class Client(_SyncListing, _SyncLifecycle):
     @overload
     def wait(
         self,
-        job: str,
+        job: JobSummary | str,
         *,
         timeout: float | None = ...,
         on_status: OnIdentifyStatus | None = ...,
@@ -460,7 +461,7 @@ class Client(_SyncListing, _SyncLifecycle):
     @overload
     def wait(
         self,
-        job: str,
+        job: JobSummary | str,
         *,
         timeout: float | None = ...,
         on_status: OnVoiceprintStatus | None = ...,
@@ -470,7 +471,7 @@ class Client(_SyncListing, _SyncLifecycle):
     @overload
     def wait(
         self,
-        job: str,
+        job: JobSummary | str,
         *,
         timeout: float | None = ...,
         on_status: OnDiarizationStatus | None = ...,
@@ -480,7 +481,7 @@ class Client(_SyncListing, _SyncLifecycle):
     @overload
     def wait(
         self,
-        job: str,
+        job: JobSummary | str,
         *,
         timeout: float | None = ...,
         on_status: OnStatus | None = ...,
@@ -489,7 +490,7 @@ class Client(_SyncListing, _SyncLifecycle):
     ) -> Result: ...
     def wait(
         self,
-        job: Job[Any] | str,
+        job: Job[Any] | JobSummary | str,
         *,
         timeout: float | None = None,
         on_status: Callable[[Job[Any]], object] | None = None,
@@ -507,11 +508,12 @@ class Client(_SyncListing, _SyncLifecycle):
         as soon as the job's webhook arrives, and polling, four times less often, remains the fallback.
 
         Args:
-            job: a handle from ``identify()``/``submit_voiceprint()``, or a job id.
+            job: a handle from ``identify()``/``submit_voiceprint()``, a ``JobSummary`` of
+                :meth:`jobs` (``for s in client.jobs(status="running"): client.wait(s)``), or a job id.
             timeout: seconds before ``WaitTimeoutError``; None means 24 hours, 0 polls once.
             on_status: called with the job each time its status changes.
             broker: a webhook broker to finish early on the job's delivery.
-            kind: the job type, when passing a bare id (otherwise inferred from the output).
+            kind: the job type, when passing a bare id or a summary (otherwise inferred from the output).
 
         Raises:
             ValidationError: a bad job id, timeout or callback, before any request.
