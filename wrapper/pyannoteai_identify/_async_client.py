@@ -28,7 +28,6 @@ from ._core import JobSummary
 from ._lazy_module import lazy_module
 from ._listing import _AsyncListing
 from ._polling import PollSchedule
-from ._rate_limit_info import RateLimitHeaders
 from ._retry import RetryPolicy
 from ._sync_client import Client
 from ._twin_doc import _doc_from
@@ -144,9 +143,8 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
             response = await self._asend(step.request, follow_redirects=False)
             try:
                 return await self._aread(response, step.body_seconds)
-            except BaseException:  # the body is lost, but its rate-limit headers had arrived
-                self._ctx.rate_limit_seen.observe(RateLimitHeaders.of(response.headers))
-                raise
+            finally:  # its headers had arrived, whether its body was read or lost
+                step.heard(response)
         if isinstance(step, _flows.Parse):
             if step.size > PARSE_OFF_LOOP_BYTES:
                 return await anyio.to_thread.run_sync(step.run)

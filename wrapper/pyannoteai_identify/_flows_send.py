@@ -58,7 +58,8 @@ def send(
         started = time.perf_counter()
         lost: httpx.RequestError | None = None
         try:
-            response: httpx.Response = yield Send(request, _body_seconds(ctx, deadline, sent_at))
+            heard = _Heard(ctx, generation)
+            response: httpx.Response = yield Send(request, _body_seconds(ctx, deadline, sent_at), heard)
         except httpx.RequestError as error:
             lost = error
         except BaseException as interrupted:  # cancelled, Ctrl-C, or the caller's transport or hooks raised
@@ -106,19 +107,8 @@ def send(
             # error, which holds the request and so its Authorization header.
             raise _connection_error(request, lost, creates_job, attempt + 1, ctx.http_client())
         elapsed = time.perf_counter() - started
-        wall_now = _note_wall_time(ctx, response)
+        wall_now = heard.wall_now if heard.wall_now is not None else heard(response)
         _log(request, response, elapsed)
-        sent = RateLimitHeaders.of(response.headers)  # read once, for client.rate_limit and the throttle
-        ctx.rate_limit_seen.observe(sent)
-        ctx.throttle.observe(
-            response.status_code,
-            response.headers,
-            ctx.clock(),
-            ctx.retry.retry_after_cap,
-            generation,
-            wall_now,
-            sent=sent,
-        )
         if retryable and ctx.retry.should_retry(request.method, attempt, status=response.status_code):
             backoff = ctx.retry.delay(attempt, response.headers, wall_now)
             if backoff is not None and _in_time(ctx, deadline, backoff):
@@ -147,6 +137,37 @@ def send(
                 attempt += 1
                 continue
         return response
+
+
+class _Heard:
+    """What learns from an answer's headers, in one place: ``Send.answered``, which the client calls
+    once the body was read or lost (a 429 whose body broke off still holds the client back by its
+    ``Retry-After``, and the retry after it waits that long too)."""
+
+    __slots__ = ("ctx", "generation", "wall_now")
+
+    def __init__(self, ctx: Context, generation: int) -> None:
+        self.ctx = ctx
+        self.generation = generation  # of the throttle the request was reserved under
+        self.wall_now: float | None = None  # the client's wall time at the answer, once heard
+
+    def __call__(self, response: httpx.Response) -> float:
+        """Note the wall time of *response*, and its rate-limit headers (read once) for
+        ``client.rate_limit`` and the throttle; return that wall time."""
+        ctx = self.ctx
+        wall_now = self.wall_now = _note_wall_time(ctx, response)
+        sent = RateLimitHeaders.of(response.headers)
+        ctx.rate_limit_seen.observe(sent)
+        ctx.throttle.observe(
+            response.status_code,
+            response.headers,
+            ctx.clock(),
+            ctx.retry.retry_after_cap,
+            self.generation,
+            wall_now,
+            sent=sent,
+        )
+        return wall_now
 
 
 class HeldPastDeadline(Exception):

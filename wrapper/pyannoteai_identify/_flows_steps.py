@@ -21,10 +21,20 @@ class Send:
 
     *body_seconds*, when set, shortens the client's time budget for reading the body, so that a
     body trickling in does not hold a call past its caller's deadline.
+
+    *answered*, when set, is called with the response once its body was read or could not be (its
+    headers had arrived, a dropped connection lost the rest): what learns from an answer's headers
+    (``client.rate_limit``, the throttle) learns from them either way, in one place.
     """
 
     request: httpx.Request
     body_seconds: float | None = None
+    answered: Callable[[httpx.Response], object] | None = None
+
+    def heard(self, response: httpx.Response) -> None:
+        """Hand *response*, its body read or lost, to *answered*."""
+        if self.answered is not None:
+            self.answered(response)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,6 @@ from ._core import JobSummary
 from ._lazy_module import lazy_module
 from ._listing import _SyncListing
 from ._polling import PollSchedule
-from ._rate_limit_info import RateLimitHeaders
 from ._retry import RetryPolicy
 from ._sync_lifecycle import _SyncLifecycle
 from ._upload import FileChunks, ProgressCallback, opened, presigned_url_hidden
@@ -172,9 +171,8 @@ class Client(_SyncListing, _SyncLifecycle):
             response = self._send(step.request, follow_redirects=False)
             try:
                 return self._read(response, step.body_seconds)
-            except BaseException:  # the body is lost, but its rate-limit headers had arrived
-                self._ctx.rate_limit_seen.observe(RateLimitHeaders.of(response.headers))
-                raise
+            finally:  # its headers had arrived, whether its body was read or lost
+                step.heard(response)
         if isinstance(step, _flows.Parse):
             return step.run()
         if isinstance(step, _flows.Sleep):
