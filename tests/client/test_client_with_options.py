@@ -364,3 +364,40 @@ async def test_a_derived_client_no_longer_referenced_is_freed_at_once(make_api: 
     del derived, nested
     assert [ref() for ref in freed] == [None, None]
     await api.test()
+
+
+class SlottedTenantClient(Client):
+    """A user's subclass that keeps its attribute in a slot (``__slots__``), not in ``__dict__``."""
+
+    __slots__ = ("tenant",)
+
+    def __init__(self, *args: Any, tenant: str = "default", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+
+
+class AsyncSlottedTenantClient(AsyncClient):
+    __slots__ = ("tenant",)
+
+    def __init__(self, *args: Any, tenant: str = "default", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+
+
+async def test_a_derived_client_of_a_subclass_with_slots_has_the_slots_its_original_has(
+    mode: str, make_transport: MakeTransport, router: respx.Router
+) -> None:
+    """``with_options`` gives a subclass's attributes "as ``copy.copy`` gives them", and copy.copy
+    copies the values of ``__slots__`` too: a subclass keeping ``tenant`` in a slot must not get a
+    derived client that raises AttributeError on it (only ``__dict__`` was copied)."""
+    router.get("/v1/test").respond(200, json=TEST_BODY)
+    cls = AsyncSlottedTenantClient if mode == "async" else SlottedTenantClient
+    original = Api(cls(API_KEY, base_url=BASE_URL, transport=make_transport(), tenant="acme"))
+    async with original.session() as entered:
+        client: Any = entered
+        derived = client.with_options(timeout=5.0)
+        nested = derived.with_options(max_retries=0)
+        for made in (nested, derived):
+            assert type(made) is cls
+            assert made.tenant == "acme"
+            await Api(made).test()
