@@ -79,8 +79,8 @@ class _Derivable:
         clients made from it, never the shared pool. It cannot be copied or pickled either.
 
         The new client is made without running ``__init__``: the attributes a subclass of yours set
-        on this client (``self.tenant = tenant`` in its ``__init__``) are this client's on the new
-        one too, the same objects (a shallow copy, as ``copy.copy``'s). To give the new client
+        on this client (``self.tenant = tenant`` in its ``__init__``, in ``__slots__`` too) are this
+        client's on the new one too, the same objects (a shallow copy, as ``copy.copy``'s). To give the new client
         others, override ``with_options``: call ``super().with_options(...)`` and set them on the
         client it returns.
 
@@ -134,11 +134,13 @@ class _Derivable:
 
     def _copy_extras(self, parent: _Derivable) -> None:
         """Give this client (made without ``__init__``) the attributes the SDK does not set that *parent*
-        has: a subclass's own (its ``__init__``'s), the same objects, as ``copy.copy`` gives them. Put in
-        its ``__dict__`` as ``copy.copy`` puts them, not through a ``__setattr__`` of the subclass's."""
+        has: a subclass's own (its ``__init__``'s), the same objects, as ``copy.copy`` gives them, its
+        ``__slots__``' values too. Put in its ``__dict__`` (and slots) as ``copy.copy`` puts them, not
+        through a ``__setattr__`` of the subclass's."""
         own = vars(self)
         given = dict(vars(parent))  # one step: another thread's close() or ``with`` may add to it meanwhile
         own.update((name, value) for name, value in given.items() if name not in own and name not in _NOT_COPIED)
+        _copy_slots(parent, self)
 
     def _register_with(self, parent: _Derivable) -> None:
         """Last step of ``with_options``: *parent*'s close() now ends this client too, and so does
@@ -168,6 +170,32 @@ class _Derivable:
 
     def _wake_waits(self) -> None:
         """End the sleeps and webhook waits of this client's waits (each client does it its way)."""
+
+
+def _copy_slots(parent: object, derived: object) -> None:
+    """The values of the ``__slots__`` a subclass declares, as ``copy.copy`` copies them: each one
+    *parent* has set and *derived* has not, through the slot itself (not a ``__setattr__`` of the
+    subclass's)."""
+    for cls in type(parent).__mro__:
+        slots = cls.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name in ("__dict__", "__weakref__"):
+                continue
+            if name.startswith("__") and not name.endswith("__"):
+                name = f"_{cls.__name__.lstrip('_')}{name}"  # a private name, as Python mangles it
+            slot = cls.__dict__.get(name)
+            if slot is None or not hasattr(slot, "__set__"):
+                continue
+            try:
+                slot.__get__(derived, cls)
+                continue  # set already: the SDK's own state, or given by with_options
+            except AttributeError:
+                pass
+            try:
+                value = slot.__get__(parent, cls)
+            except AttributeError:
+                continue  # never set on parent: left unset, as copy.copy leaves it
+            slot.__set__(derived, value)
 
 
 def _is_closed(client: weakref.ref[_Derivable]) -> bool:
