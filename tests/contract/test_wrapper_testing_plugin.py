@@ -1069,3 +1069,40 @@ async def test_the_async_clients_of_a_mock_of_your_own_reach_it_not_the_network(
             job = await client.identify(audio, voiceprints={"Ann": "QW5u"}, num_speakers=1)
             assert (await client.wait(job)).speakers == ["Ann"]
     assert len(mock.calls("upload")) == 1 and len(mock.calls("identify")) == 1
+
+
+def test_a_mock_of_your_own_given_httpx_transport_answers_through_your_own_respx_router() -> None:
+    """A ``MockAPI()`` of your own answers its clients itself (an ``httpx.MockTransport``); a test
+    that serves it through its own respx router instead (a route on the mock's base URL calling
+    ``mock.handle``, with a route in front scripting a 503) gives its client httpx's own transport,
+    as docs/testing.md says: respx then sees every request, and the route in front answers first."""
+    import respx
+
+    mock = MockAPI()
+    with respx.mock(assert_all_called=True) as router:
+        refused = router.get(mock.base_url + "/v1/test").respond(503, json={"message": "down"})
+        served = router.route(url__startswith=mock.base_url + "/").mock(side_effect=mock.handle)
+        with mock.client(max_retries=0, transport=httpx.HTTPTransport()) as client:
+            with pytest.raises(ServerError):
+                client.test()
+            assert list(client.jobs(page_size=1, max_items=1)) == []
+        assert refused.call_count == 1
+        assert served.call_count == 1
+
+
+@pytest.mark.anyio
+async def test_the_async_client_of_a_mock_of_your_own_given_httpx_transport_answers_through_your_respx_router() -> None:
+    """The AsyncClient's twin: given ``httpx.AsyncHTTPTransport()``, ``MockAPI().async_client()`` is
+    answered through the test's own respx router."""
+    import respx
+
+    mock = MockAPI()
+    with respx.mock(assert_all_called=True) as router:
+        refused = router.get(mock.base_url + "/v1/test").respond(503, json={"message": "down"})
+        served = router.route(url__startswith=mock.base_url + "/").mock(side_effect=mock.handle)
+        async with mock.async_client(max_retries=0, transport=httpx.AsyncHTTPTransport()) as client:
+            with pytest.raises(ServerError):
+                await client.test()
+            assert [job async for job in client.jobs(page_size=1, max_items=1)] == []
+        assert refused.call_count == 1
+        assert served.call_count == 1
