@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import io
+import json
 import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -152,6 +153,19 @@ async def test_limits_that_are_allowed_pass_validation(api: Api, router: respx.R
     await api.identify(URL, {"x" * LABEL_MAX: "v" * VOICEPRINT_MAX}, matching={"threshold": 100, "exclusive": True})
     await api.identify(URL, {"Speaker 1": "vp", "speakers_room": "vp"}, num_speakers=2)
     assert router.calls.call_count == 3
+
+
+async def test_a_subclass_of_matching_is_sent_as_the_fields_of_matching(api: Api, router: respx.Router) -> None:
+    """A user's Matching preset (a subclass with its own ``__init__``) raised a bare TypeError ("unexpected
+    keyword argument 'threshold'") once the check rebuilt it by its own class: its fields are sent."""
+
+    class Strict(Matching):
+        def __init__(self) -> None:
+            super().__init__(exclusive=True, threshold=80)
+
+    route = router.post("/v1/identify").respond(200, json={"jobId": "j", "status": "created"})
+    await api.identify(URL, {"John": "vp"}, matching=Strict())
+    assert json.loads(route.calls.last.request.content)["matching"] == {"exclusive": True, "threshold": 80}
 
 
 async def test_missing_local_file_is_rejected_before_any_request(
