@@ -96,4 +96,7 @@ def check_matching(value: object) -> Matching | None:
         raise ValidationError("matching", value, f"must be a Matching({shown}) or a mapping")
     if value.exclusive is not None:
         check_bool("matching.exclusive", value.exclusive)
-    return dataclasses.replace(value, threshold=check_threshold(value.threshold))
+    # A fresh Matching of its fields, not dataclasses.replace: a user's subclass may have its own
+    # __init__ (a preset taking no arguments), which replace would call with every field.
+    fields = {key: getattr(value, key) for key in keys}
+    return Matching(**{**fields, "threshold": check_threshold(value.threshold)})
