@@ -14,23 +14,27 @@ import sqlite3
 import stat
 import tempfile
 import warnings
+from collections.abc import AsyncIterator, Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from batchkit import HELD_RUN_TIMEOUT, MODES, VOICEPRINTS, make_audio, manifest_rows, requests_of, run_batch
 
-from pyannoteai_identify import Client, PaymentRequiredError, ValidationError
+from pyannoteai_identify import AsyncClient, Client, PaymentRequiredError, ValidationError
 from pyannoteai_identify.batch import (
+    BatchReport,
     InputStatus,
     Manifest,
     ManifestError,
     _runner,
     _runner_reconcile,
     _runner_submit,
+    aidentify_batch,
     identify_batch,
 )
 from pyannoteai_identify.batch._manifest import NewInput
@@ -529,6 +533,80 @@ def test_inputs_with_the_same_bytes_share_one_upload(sandbox: Sandbox, tmp_path:
 
     assert report.ok
     assert requests_of(sandbox)["getMediaUploadUrl"] == 1 and requests_of(sandbox)["upload"] == 1
+
+
+class _BrokenOff429:
+    """The first ``GET /v1/jobs/{id}`` is answered 429 (``Retry-After: 0``) by a body that breaks off
+    after its headers (a dropped connection); every other request goes to the sandbox."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def broken_off(self, request: httpx.Request, mode: str) -> httpx.Response | None:
+        if self.sent or request.method != "GET" or not request.url.path.startswith("/v1/jobs/"):
+            return None
+        self.sent += 1
+
+        def chunks() -> Iterator[bytes]:
+            yield b'{"requestId": '
+            raise httpx.ReadError("connection reset by peer")
+
+        async def achunks() -> AsyncIterator[bytes]:
+            for chunk in chunks():
+                yield chunk
+
+        body = chunks() if mode == "sync" else achunks()
+        headers = {"Content-Type": "application/json", "Retry-After": "0"}
+        return httpx.Response(429, headers=headers, content=body, request=request)
+
+
+class _SyncBrokenOff429(httpx.BaseTransport):
+    def __init__(self, fault: _BrokenOff429) -> None:
+        self._inner, self._fault = httpx.HTTPTransport(), fault
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._fault.broken_off(request, "sync") or self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _AsyncBrokenOff429(httpx.AsyncBaseTransport):
+    def __init__(self, fault: _BrokenOff429) -> None:
+        self._inner, self._fault = httpx.AsyncHTTPTransport(), fault
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return self._fault.broken_off(request, "async") or await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_429_whose_body_broke_off_is_counted_by_the_runs_limiter(mode: str, sandbox: Sandbox, tmp_path: Path) -> None:
+    """The run's limiter learned only from answers whose body was read: a 429 whose body broke off
+    after its headers held the client (its throttle heard it) but not the limiter, and
+    ``report.throttled`` left it out. The limiter hears every answer whose headers arrived."""
+    make_audio(tmp_path / "audio", 1)
+    fault = _BrokenOff429()
+    options: dict[str, Any] = {"manifest": tmp_path / "manifest.sqlite", "out": tmp_path / "out", "poll_interval": 0.05}
+    if mode == "sync":
+        with Client(
+            sandbox.api_key, base_url=sandbox.base_url, timeout=1.0, transport=_SyncBrokenOff429(fault)
+        ) as client:
+            report = identify_batch(client, [tmp_path / "audio"], VOICEPRINTS, **options)
+    else:
+
+        async def main() -> BatchReport:
+            async with AsyncClient(
+                sandbox.api_key, base_url=sandbox.base_url, timeout=1.0, transport=_AsyncBrokenOff429(fault)
+            ) as client:
+                return await aidentify_batch(client, [tmp_path / "audio"], VOICEPRINTS, **options)
+
+        report = anyio.run(main)
+
+    assert fault.sent == 1
+    assert report.ok and report.throttled == 1
 
 
 def test_retry_after_on_an_upload_is_followed_then_the_upload_is_repeated(sandbox: Sandbox, tmp_path: Path) -> None:
