@@ -10,6 +10,7 @@ run's clock and sleep (real, or a simulated client's). The phases are its subcla
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from collections.abc import Callable
@@ -141,9 +142,21 @@ class EngineCore:
             raise TypeError(f"a batch flow cannot perform {type(step).__name__}")
         async with self.limiter.slot_async():
             self.counters.add(kind)
-            response: httpx.Response = await self._io(step)
+            # The limiter hears the answer where the client's throttle does (Send.answered): once its
+            # headers arrived, its body read or broken off (a 429's Retry-After still pauses the run).
+            return await self._io(dataclasses.replace(step, answered=self._heard_by_the_limiter(step.answered)))
+
+    def _heard_by_the_limiter(
+        self, answered: Callable[[httpx.Response], object] | None
+    ) -> Callable[[httpx.Response], None]:
+        """*answered* (the client's own hearing of an answer), after the run's limiter has heard it."""
+
+        def heard(response: httpx.Response) -> None:
             self.limiter.observe(response.status_code, response.headers)
-            return response
+            if answered is not None:
+                answered(response)
+
+        return heard
 
     async def _io(self, step: _flows.Send | _flows.Upload) -> Any:
         if isinstance(self.client, AsyncClient):
