@@ -32,6 +32,23 @@ def test_the_table_is_found() -> None:
 @pytest.mark.parametrize(("name", "parameters"), CALLS, ids=[name for name, _ in CALLS])
 @pytest.mark.parametrize("client", [Client, AsyncClient], ids=["sync", "async"])
 def test_each_method_row_lists_the_methods_parameters(client: type, name: str, parameters: str) -> None:
-    listed = [part.strip().split("=")[0] for part in parameters.split(",") if part.strip() not in ("", "*")]
-    actual = [p for p in inspect.signature(getattr(client, name)).parameters if p != "self"]
+    """The names in order, the ``*`` before the first keyword-only one, and each default the row shows."""
+    parts = [part.strip() for part in parameters.split(",") if part.strip()]
+    listed = [part.split("=")[0] for part in parts]
+    actual: list[str] = []
+    defaults: dict[str, str] = {}
+    for parameter in inspect.signature(getattr(client, name)).parameters.values():
+        if parameter.name == "self":
+            continue
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and "*" not in actual:
+            actual.append("*")
+        actual.append(parameter.name)
+        if parameter.default is not inspect.Parameter.empty:
+            defaults[parameter.name] = repr(parameter.default)
     assert listed == actual, f"README.md lists {name}({', '.join(listed)}); {client.__name__}.{name} takes {actual}"
+    for part in parts:
+        key, shown, default = part.partition("=")
+        if shown:
+            assert default == defaults.get(key), (
+                f"README.md lists {name}(..., {part}, ...); {client.__name__}.{name} has {key}={defaults.get(key)}"
+            )
