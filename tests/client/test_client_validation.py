@@ -86,6 +86,7 @@ IDENTIFY_CASES = [
     pytest.param({"matching": {"threshold": True}}, "matching.threshold", "True", id="threshold-True"),
     pytest.param({"matching": {"threshold": "50"}}, "matching.threshold", "'50'", id="threshold-str"),
     pytest.param({"matching": {"treshold": 5}}, "matching", "treshold", id="matching-unknown-key"),
+    pytest.param({"matching": {"treshold": 5, 1: True}}, "matching", "keys [1, 'treshold']", id="matching-int-key"),
     pytest.param({"matching": Matching(exclusive=1)}, "matching.exclusive", "1", id="matching-exclusive-int"),  # type: ignore[arg-type]
     pytest.param({"matching": 50}, "matching", "50", id="matching-a-number"),
     pytest.param({"model": 2}, "model", "2", id="model-a-number"),
