@@ -89,7 +89,9 @@ def check_matching(value: object) -> Matching | None:
     if isinstance(value, Mapping):
         unknown = set(value) - set(keys)
         if unknown:
-            raise ValidationError("matching", value, f"unknown keys {sorted(unknown)}; use {_and(keys)}")
+            # Sorted as text: a key that is not a string (1) cannot be compared with one that is.
+            named = sorted(unknown, key=str)
+            raise ValidationError("matching", value, f"unknown keys {named}; use {_and(keys)}")
         value = Matching(**{key: value.get(key) for key in keys})
     if not isinstance(value, Matching):
         shown = ", ".join(f"{key}=..." for key in keys)
