@@ -706,6 +706,26 @@ def test_the_batch_help_says_what_the_guides_exit_code_table_says(
         assert f"{code} {meaning}" in shown, f"batch --help does not say exit {code}: {meaning}"
 
 
+def test_a_key_check_answered_with_a_server_error_exits_three_as_the_help_says(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run whose key check met a 503 on every try exits 3, which `batch --help` and docs/batch.md
+    said meant only "the API refused the key or the account" (a script would ask for another key);
+    the top-level table says 3 covers a server error too. The batch's row says so as well."""
+    make_audio(tmp_path / "audio", 1)
+    env.faults.next(100, "5xx", operation="testKey", status=503)
+    argv = [str(tmp_path / "audio"), *voiceprint_args(), "--out", str(tmp_path / "out"), "-q", "--max-retries", "0"]
+
+    code = main(argv)
+
+    errors = capsys.readouterr().err
+    assert code == 3 and "503" in errors, errors
+    assert env.stats.submissions == 0
+    meaning = _guide_exit_codes().get("3", "docs/batch.md has no row for exit 3")
+    assert "server error" in meaning, f"docs/batch.md: exit 3 {meaning}"
+    assert f"3 {meaning}" in _help(["--help"], capsys, main)
+
+
 def test_the_top_level_help_says_what_exit_five_means_for_batch(capsys: pytest.CaptureFixture[str]) -> None:
     """`pyannoteai-identify --help` said exit 5 meant, for batch, inputs still running at --deadline
     only; it also covers an interrupted submission the job list could not settle yet and an upload
