@@ -5,7 +5,8 @@ top-level parser own them instead, call ``add_arguments(subparser, standalone=Fa
 the parsed namespace with ``run(args)``. The exit code is 0 only when every input succeeded, 5 when
 the others were only left unfinished (``--deadline``, an interrupted submission not settled yet, an
 upload that met only temporary errors), 1 when one failed; a halted run exits 3 (the API
-refused the key or the account) or 4 (a proxy refused the tunnel: the API was not reached).
+refused the key or the account) or 4 (a proxy refused the tunnel: the API was not reached), and
+a key check that met only server errors or 429s exits 3 too (``EXIT_CODES`` says each code).
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ EXIT_CODES = {
     OK: "every input succeeded",
     FAILED: "an input failed, expired or is uncertain (each input that did not succeed is listed with its reason)",
     USAGE: "bad arguments (nothing sent), or a manifest in use, started with other settings or that cannot be written",
-    API_ERROR: "the API refused the key or the account",
+    API_ERROR: "the API refused the key or the account, or answered a server error or a 429 that outlasted the "
+    "retries where the run cannot go on without it (the key check): run again later",
     CONNECTION: "the API could not be reached (a proxy refused the tunnel, wherever the run met it)",
     TIMEOUT: BATCH_UNFINISHED,
     INTERRUPTED: "interrupted (run the same command again to resume)",
