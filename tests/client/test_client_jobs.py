@@ -19,9 +19,11 @@ from pyannoteai_identify import (
     DiarizationResult,
     IdentifyResult,
     InvalidResponseError,
+    Job,
     JobStatus,
     KeyStatus,
     NotFoundError,
+    ValidationError,
     VoiceprintResult,
 )
 
@@ -103,6 +105,37 @@ async def test_get_job_takes_a_job_summary_of_the_job_list(api: Api, router: res
     job = await api.get_job(summary, kind="identify")
     assert route.call_count == 1
     assert job.id == JOB_ID and isinstance(job.result, IdentifyResult)
+
+
+async def test_get_job_refreshes_a_job_handle_keeping_its_kind(api: Api, router: respx.Router) -> None:
+    """``get_job(job)`` with the handle ``identify()`` returns fetched the job by its id but forgot its
+    kind (and type checkers refused the handle): a running job came back with ``kind`` None, so the
+    refreshed handle typed no later ``wait()``, and a succeeded one was parsed by its output's keys.
+    The handle's kind is kept and parses the output, as in ``wait(job)``."""
+    route = router.get(f"/v1/jobs/{JOB_ID}").mock(
+        side_effect=[
+            httpx.Response(200, json=job_body("running")),
+            httpx.Response(200, json=job_body("succeeded", {"voiceprint": VOICEPRINT})),
+        ]
+    )
+    handle: Job[IdentifyResult] = Job(JOB_ID, "created", "identify")
+    running = await api.get_job(handle)
+    assert running.id == JOB_ID and running.status is JobStatus.RUNNING and running.kind == "identify"
+    with pytest.raises(InvalidResponseError) as caught:  # parsed as the handle's kind, not its keys
+        await api.get_job(running)
+    assert "'voiceprint', not 'identify'" in str(caught.value), str(caught.value)
+    assert route.call_count == 2
+
+
+async def test_get_job_refuses_a_kind_that_contradicts_the_job_handle(api: Api, router: respx.Router) -> None:
+    """As ``wait(job, kind=...)`` does, before any request: the output would be parsed as the wrong type."""
+    route = router.get(f"/v1/jobs/{JOB_ID}").respond(200, json=job_body("succeeded", IDENTIFY_OUTPUT))
+    with pytest.raises(ValidationError) as caught:
+        await api.get_job(Job(JOB_ID, "created", "voiceprint"), kind="identify")
+    assert "contradicts the job handle" in str(caught.value)
+    assert route.call_count == 0
+    job = await api.get_job(Job(JOB_ID, "created", "identify"), kind="identify")
+    assert isinstance(job.result, IdentifyResult)
 
 
 async def test_get_job_quotes_the_id_into_one_path_segment(api: Api, router: respx.Router) -> None:

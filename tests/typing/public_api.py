@@ -102,6 +102,18 @@ async def async_listed_jobs_are_waited_for_and_fetched(client: AsyncClient) -> N
         assert_type(await client.get_job(summary), Job[Result])
 
 
+def job_handles_are_refreshed_as_their_kind(client: Client, job: Job[IdentifyResult], any_job: Job[Result]) -> None:
+    """``get_job(job)`` refreshes a ``Job`` handle, typed by its kind as ``wait(job)`` is."""
+    assert_type(client.get_job(job), Job[IdentifyResult])
+    assert_type(client.get_job(client.submit_voiceprint("a.wav")), Job[VoiceprintResult])
+    assert_type(client.get_job(any_job), Job[Result])
+
+
+async def async_job_handles_are_refreshed_as_their_kind(client: AsyncClient, job: Job[IdentifyResult]) -> None:
+    assert_type(await client.get_job(job), Job[IdentifyResult])
+    assert_type(await client.get_job(job, kind="identify"), Job[IdentifyResult])
+
+
 def results_read_back_as_their_own_type(identify: IdentifyResult, voiceprint: VoiceprintResult) -> None:
     assert_type(IdentifyResult.from_dict(identify.to_dict()), IdentifyResult)
     assert_type(VoiceprintResult.from_dict(voiceprint.to_dict()), VoiceprintResult)
