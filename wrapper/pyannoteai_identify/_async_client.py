@@ -289,6 +289,8 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
         )
 
     @overload
+    async def get_job(self, job_id: Job[R], *, kind: JobKind | None = ...) -> Job[R]: ...
+    @overload
     async def get_job(self, job_id: JobSummary | str, *, kind: Literal["identify"]) -> Job[IdentifyResult]: ...
     @overload
     async def get_job(self, job_id: JobSummary | str, *, kind: Literal["voiceprint"]) -> Job[VoiceprintResult]: ...
@@ -297,7 +299,7 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
     @overload
     async def get_job(self, job_id: JobSummary | str, *, kind: None = ...) -> Job[Result]: ...
     @_doc_from(Client.get_job)
-    async def get_job(self, job_id: JobSummary | str, *, kind: JobKind | None = None) -> Job[Any]:
+    async def get_job(self, job_id: Job[Any] | JobSummary | str, *, kind: JobKind | None = None) -> Job[Any]:
         return await self._run(self._get_job_flow(job_id, kind))
 
     async def identify_batch(

@@ -16,7 +16,14 @@ from typing import Any, NoReturn, SupportsIndex, cast
 import httpx
 
 from . import _core, _flows, _tls
-from ._client_checks import check_http, check_job, check_no_proxy, check_wait_timeout, chosen_retry
+from ._client_checks import (
+    check_http,
+    check_job,
+    check_kind_of_handle,
+    check_no_proxy,
+    check_wait_timeout,
+    chosen_retry,
+)
 from ._client_derive import _Derivable
 from ._config import (
     DEFAULT_MAX_RETRIES,
@@ -43,7 +50,6 @@ from ._validation import (
     check_audio,
     check_bool,
     check_callback,
-    check_job_kind,
     check_matching,
     check_model,
     check_num_speakers,
@@ -390,17 +396,14 @@ class _BaseClient(_Derivable):
         kind: JobKind | None,
     ) -> _flows.Flow[Result]:
         job_id, known_kind, known_status = check_job(job)
-        check_job_kind(kind)
-        if kind is not None and known_kind is not None and kind != known_kind:
-            # Parsed as the wrong type, the output would be blamed on the API ("breaks the contract").
-            raise ValidationError("kind", kind, f"contradicts the job handle, a {known_kind} job: leave kind out")
+        kind = check_kind_of_handle(kind, known_kind)
         if broker is not None and not callable(getattr(broker, "wait", None)):
             raise ValidationError("broker", broker, "must be a WebhookBroker (with wait and wait_async)")
         status = guarded_callback("on_status", on_status, resume=_resume(job_id))
         return _flows.wait(
             self._ctx,
             job_id,
-            kind or known_kind,
+            kind,
             timeout=self._check_timeout(timeout, zero_checks_once=True),
             on_status=status,
             broker=broker,
@@ -409,9 +412,11 @@ class _BaseClient(_Derivable):
 
     _check_timeout = staticmethod(check_wait_timeout)
 
-    def _get_job_flow(self, job_id: _core.JobSummary | str, kind: JobKind | None) -> _flows.Flow[Job[Result]]:
-        checked, _, _ = check_job(job_id)
-        check_job_kind(kind)
+    def _get_job_flow(
+        self, job_id: Job[Any] | _core.JobSummary | str, kind: JobKind | None
+    ) -> _flows.Flow[Job[Result]]:
+        checked, known_kind, _ = check_job(job_id)
+        kind = check_kind_of_handle(kind, known_kind)
 
         def flow() -> _flows.Flow[Job[Result]]:
             job, _ = yield from _flows.get_job(self._ctx, checked, kind)

@@ -15,13 +15,21 @@ from ._core_pages import JobSummary
 from ._numbers import real
 from ._proxy import proxy_pool
 from ._retry import RetryPolicy
-from ._validation import PAGE_SIZE_MAX, PAGE_SIZE_MIN, STATUS_FILTER_VALUES, check_cursor, check_job_id
+from ._validation import (
+    PAGE_SIZE_MAX,
+    PAGE_SIZE_MIN,
+    STATUS_FILTER_VALUES,
+    check_cursor,
+    check_job_id,
+    check_job_kind,
+)
 from .errors import ConfigurationError, ValidationError
 from .results import Job, JobKind, JobStatus, is_terminal
 
 __all__ = [
     "check_http",
     "check_job",
+    "check_kind_of_handle",
     "check_list_args",
     "check_no_proxy",
     "check_wait_timeout",
@@ -120,6 +128,16 @@ def check_job(job: Job[Any] | JobSummary | str) -> tuple[str, JobKind | None, st
         status = str(job.status)
         return check_job_id(job.id), None, None if is_terminal(status) else status
     return check_job_id(job), None, None
+
+
+def check_kind_of_handle(kind: JobKind | None, known_kind: JobKind | None) -> JobKind | None:
+    """The kind a job is parsed as: *kind* (checked), else the kind its handle knows (*known_kind*,
+    from :func:`check_job`). A *kind* that contradicts the handle's is refused: parsed as the wrong
+    type, the output would be blamed on the API ("breaks the contract")."""
+    check_job_kind(kind)
+    if kind is not None and known_kind is not None and kind != known_kind:
+        raise ValidationError("kind", kind, f"contradicts the job handle, a {known_kind} job: leave kind out")
+    return kind or known_kind
 
 
 def check_wait_timeout(timeout: float | None, *, zero_checks_once: bool = False) -> float:

@@ -393,6 +393,8 @@ class Client(_SyncListing, _SyncLifecycle):
         )
 
     @overload
+    def get_job(self, job_id: Job[R], *, kind: JobKind | None = ...) -> Job[R]: ...
+    @overload
     def get_job(self, job_id: JobSummary | str, *, kind: Literal["identify"]) -> Job[IdentifyResult]: ...
     @overload
     def get_job(self, job_id: JobSummary | str, *, kind: Literal["voiceprint"]) -> Job[VoiceprintResult]: ...
@@ -400,12 +402,15 @@ class Client(_SyncListing, _SyncLifecycle):
     def get_job(self, job_id: JobSummary | str, *, kind: Literal["diarization"]) -> Job[DiarizationResult]: ...
     @overload
     def get_job(self, job_id: JobSummary | str, *, kind: None = ...) -> Job[Result]: ...
-    def get_job(self, job_id: JobSummary | str, *, kind: JobKind | None = None) -> Job[Any]:
+    def get_job(self, job_id: Job[Any] | JobSummary | str, *, kind: JobKind | None = None) -> Job[Any]:
         """Fetch a job; its output is parsed once it has succeeded (as *kind* when given).
 
         Args:
-            job_id: the job's id, or a ``JobSummary`` of :meth:`jobs`.
-            kind: ``identify``, ``voiceprint`` or ``diarization`` when known; otherwise the output's
+            job_id: the job's id, a ``JobSummary`` of :meth:`jobs`, or a ``Job`` handle (what
+                :meth:`identify` and :meth:`submit_voiceprint` return, or an earlier ``get_job``):
+                refreshed, it keeps the handle's kind and type, as in :meth:`wait`.
+            kind: ``identify``, ``voiceprint`` or ``diarization`` when known (the handle's by
+                default; one that contradicts it is a ``ValidationError``); otherwise the output's
                 keys tell.
 
         Raises:
