@@ -3,6 +3,7 @@ which proxy)."""
 
 from __future__ import annotations
 
+import ssl
 import urllib.request
 
 import httpx
@@ -21,6 +22,24 @@ from .errors import (
 #: pool's came free in time (httpx's pool timeout, under many concurrent calls), or the proxy
 #: refused the tunnel (httpx's ProxyError: a CONNECT or SOCKS handshake that failed, such as a 407).
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+
+#: How many links of an exception's chain :func:`certificate_failed` follows (httpx's error, then
+#: httpcore's, then the ``ssl`` module's: a few more for a transport that wraps them).
+_CHAIN_DEPTH = 8
+
+
+def certificate_failed(error: BaseException) -> bool:
+    """Whether the server's TLS certificate could not be verified: an ``ssl.SSLCertVerificationError``
+    in *error*'s chain (``__cause__``, else ``__context__``; a bounded walk, not the message's text).
+    The same handshake fails again however long one waits."""
+    link: BaseException | None = error
+    for _ in range(_CHAIN_DEPTH):
+        if link is None:
+            return False
+        if isinstance(link, ssl.SSLCertVerificationError):
+            return True
+        link = link.__cause__ or link.__context__
+    return False
 
 
 def _connection_error(
@@ -55,6 +74,9 @@ def _connection_error(
             f"; {which} refused the tunnel to {origin}, so the API was not reached: check the proxy's "
             "credentials (user:password@ in its URL) and that it lets this host through"
         )
+    certificate = certificate_failed(error)
+    if certificate:
+        message += f"; the TLS certificate of {origin} could not be verified"
     if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
         # The path alone does not say where the client went (a stale PYANNOTEAI_BASE_URL, a typo).
         if proxy is None:
@@ -65,7 +87,12 @@ def _connection_error(
             message += f"; could not connect to {origin} through the proxy {where}"
     error_type = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
     return error_type(
-        message, method=request.method, url=str(request.url), request_sent=sent, proxy_refused=refused_by_proxy(error)
+        message,
+        method=request.method,
+        url=str(request.url),
+        request_sent=sent,
+        proxy_refused=refused_by_proxy(error),
+        certificate_failed=certificate,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from . import _core
-from ._flows_connection import NOT_SENT
+from ._flows_connection import NOT_SENT, certificate_failed
 from ._flows_context import Context
 from ._flows_log import _log
 from ._flows_send import _note_wall_time, call
@@ -59,12 +59,21 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
         refused = refused_by_proxy(lost)
         # A proxy that lets the API through but not the storage (its allow list) refuses every upload.
         which = "; the proxy refused the tunnel to the storage, so the audio was not sent" if refused else ""
+        # A storage certificate this client cannot verify (its CA certificates, or a TLS-inspecting
+        # proxy's CA missing from them) fails every upload the same way, however long one waits.
+        certificate = certificate_failed(lost)
+        if certificate:
+            which += (
+                "; the media storage's TLS certificate could not be verified, so the audio was not sent: "
+                "check the CA certificates this client trusts (SSL_CERT_FILE, a TLS-inspecting proxy's CA)"
+            )
         raise error_type(
             f"uploading to the presigned URL failed ({describe(lost)}){which}; {retry_hint(audio, media_url)}",
             method="PUT",
             url=hide_secrets(presigned),
             request_sent=not isinstance(lost, NOT_SENT),
             proxy_refused=refused,
+            certificate_failed=certificate,
         )
     storage_id = _core.storage_request_id(put)
     _log(put.request, put, time.perf_counter() - started, shown=hide_secrets(presigned), request_id=storage_id)

@@ -136,16 +136,26 @@ class APIConnectionError(PyannoteAIError):
     a job, that means the job may exist (and be billed): find it with ``client.jobs()`` rather than
     submitting again. *proxy_refused* is True when a proxy refused the tunnel with a 4xx (407: its
     credentials; 403: its allow list), which the same request gets again: it is neither retried nor
-    polled through by ``wait()``.
+    polled through by ``wait()``. *certificate_failed* is True when the server's TLS certificate
+    could not be verified (an ``ssl.SSLCertVerificationError`` caused the failure): nothing was sent,
+    and waiting does not change it.
     """
 
     def __init__(
-        self, message: str, *, method: str = "", url: str = "", request_sent: bool = False, proxy_refused: bool = False
+        self,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        request_sent: bool = False,
+        proxy_refused: bool = False,
+        certificate_failed: bool = False,
     ) -> None:
         self.method = method
         self.url = url
         self.request_sent = request_sent
         self.proxy_refused = proxy_refused
+        self.certificate_failed = certificate_failed
         super().__init__(message)
 
 

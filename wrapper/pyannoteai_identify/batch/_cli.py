@@ -5,7 +5,8 @@ top-level parser own them instead, call ``add_arguments(subparser, standalone=Fa
 the parsed namespace with ``run(args)``. The exit code is 0 only when every input succeeded, 5 when
 the others were only left unfinished (``--deadline``, an interrupted submission not settled yet, an
 upload that met only temporary errors), 1 when one failed; a halted run exits 3 (the API
-refused the key or the account) or 4 (a proxy refused the tunnel: the API was not reached), and
+refused the key or the account) or 4 (a proxy refused the tunnel, or a TLS certificate could not
+be verified: the API or the media storage was not reached), and
 a key check that met only server errors or 429s exits 3 too (``EXIT_CODES`` says each code).
 """
 
@@ -93,7 +94,8 @@ EXIT_CODES = {
     USAGE: "bad arguments (nothing sent), or a manifest in use, started with other settings or that cannot be written",
     API_ERROR: "the API refused the key or the account, or answered a server error or a 429 that outlasted the "
     "retries where the run cannot go on without it (the key check): run again later",
-    CONNECTION: "the API could not be reached (a proxy refused the tunnel, wherever the run met it)",
+    CONNECTION: "the API or the media storage could not be reached (a proxy refused the tunnel, or a TLS certificate "
+    "could not be verified, wherever the run met it)",
     TIMEOUT: BATCH_UNFINISHED,
     INTERRUPTED: "interrupted (run the same command again to resume)",
     BROKEN_PIPE: "the reader of standard output went away (a pipe such as head; the manifest and the results "
@@ -437,7 +439,8 @@ def _outcome(report: BatchReport) -> int:
 
     A halt exits as its error would anywhere else in the run: 3 when the API refused (a 401, a 402),
     4 when the API was not reached (a proxy refused the tunnel, as at a sweep or a fetch, which end
-    the run with that error)."""
+    the run with that error, or a TLS certificate could not be verified, as the media storage's at
+    an upload)."""
     if report.halted is not None:
         return CONNECTION if report.halt is not None and not report.halt.reached_api else API_ERROR
     if report.ok:

@@ -71,11 +71,13 @@ class HaltCause:
     Attributes:
         error: the error's type, as the SDK names it (``AuthenticationError`` for a 401,
             ``PaymentRequiredError`` for a 402, ``APIConnectionError`` for a proxy refusing the
-            tunnel, ``InsecureUploadURLError`` for a plain-http upload URL).
+            tunnel or a TLS certificate that could not be verified, ``InsecureUploadURLError`` for a
+            plain-http upload URL).
         status_code: the API's HTTP status; None when no answer of the API was involved.
         message: the error's message (the SDK's errors never hold the key).
-        reached_api: False when the request never reached the API (a proxy refused the tunnel):
-            the command exits 4 ("the API could not be reached") then, 3 otherwise.
+        reached_api: False when the request never reached the API or the media storage (a proxy
+            refused the tunnel, or a TLS certificate could not be verified):
+            the command exits 4 ("could not be reached") then, 3 otherwise.
         step: where it was met: ``"upload"`` or ``"submit"``.
         name: the input it was met at, as ``InputReport.name`` and ``summary.csv`` name it.
         source: that input's source, a URL's query hidden (as in ``summary.csv``).

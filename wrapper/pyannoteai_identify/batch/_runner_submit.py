@@ -45,7 +45,8 @@ logger = logging.getLogger("pyannoteai_identify.batch")
 #: An uploaded file is reused this long; the API keeps uploads at least 24 hours.
 UPLOAD_REUSE = timedelta(hours=20)
 #: Attempts per input and run, for uploads and submissions, after answers that prove nothing was
-#: created (429, refused connections; not a proxy's refusal of the tunnel, which stops submitting).
+#: created (429, refused connections; not a proxy's refusal of the tunnel or a TLS certificate that
+#: cannot be verified, which stop submitting).
 #: They are POSTs, which the client's retry policy never repeats, so this is their only retry layer.
 MAX_ATTEMPTS = 6
 
@@ -114,7 +115,9 @@ class Submitting(Watching):
 
     async def _upload(self, row: Row, checked: CheckedAudio, media_url: str) -> str | None:
         """Upload the file (retrying answers that prove nothing was stored); None if it was refused for
-        good (failed), or if every attempt met a temporary error (it stays pending for the next run)."""
+        good (failed), or if every attempt met a temporary error (it stays pending for the next run).
+        A refusal that waiting cannot change (the key, the account, a proxy's refusal of the tunnel, a
+        storage certificate that cannot be verified) raises :class:`Halt`."""
         for attempt in range(MAX_ATTEMPTS):
             try:
                 await self.run_flow(
