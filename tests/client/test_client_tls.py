@@ -24,8 +24,9 @@ from typing import Any
 import certifi
 import httpx
 import pytest
+from clientkit import FakeTime, MakeApi
 
-from pyannoteai_identify import APIConnectionError, AsyncClient, Client, ConfigurationError
+from pyannoteai_identify import APIConnectionError, AsyncClient, Client, ConfigurationError, WaitTimeoutError
 
 pytestmark = pytest.mark.anyio
 
@@ -303,3 +304,44 @@ def test_a_loopback_https_base_url_with_an_unloadable_ssl_cert_file_is_a_configu
         with pytest.raises(ConfigurationError) as raised:
             cls("k", base_url="https://127.0.0.1:8443")
         assert f"SSL_CERT_FILE={path!r}" in str(raised.value)
+
+
+JOB_ID = "4b1c4c1a-6a2e-4c0e-9d5e-1f0b2a3c4d5e"
+
+
+async def test_an_unverifiable_certificate_is_not_retried_and_says_so(
+    https_port: int, make_api: MakeApi, fake_time: FakeTime
+) -> None:
+    """A server whose TLS certificate cannot be verified (no trusted CA signed it: here the test CA,
+    not in the default bundle) fails every handshake alike, however long one waits: a safe GET was
+    retried with backoff all the same, delaying the error. It is raised at once, with
+    ``certificate_failed`` set, as a proxy's refusal of the tunnel is."""
+    api = make_api(base_url=f"https://api.tls.test:{https_port}", transport=None, timeout=5)
+    try:
+        with pytest.raises(APIConnectionError) as caught:
+            await api.test()
+    finally:
+        await api.close()
+    assert caught.value.certificate_failed is True
+    assert caught.value.request_sent is False
+    assert "certificate" in str(caught.value), caught.value
+    assert fake_time.sleeps == []
+
+
+async def test_an_unverifiable_certificate_while_polling_ends_the_wait_at_once(
+    https_port: int, make_api: MakeApi, fake_time: FakeTime
+) -> None:
+    """wait() took an unverifiable certificate for a transient connection error and polled through
+    it until its deadline (an hour here), ending with WaitTimeoutError. Like a proxy's refusal, it is
+    raised at the first poll, naming the job to wait for again once the certificate is trusted."""
+    api = make_api(base_url=f"https://api.tls.test:{https_port}", transport=None, timeout=5)
+    try:
+        with pytest.raises(APIConnectionError) as caught:
+            await api.wait(JOB_ID, timeout=3600)
+    finally:
+        await api.close()
+    assert not isinstance(caught.value, WaitTimeoutError), caught.value
+    assert caught.value.certificate_failed is True
+    assert fake_time.sleeps == []
+    said = " ".join([str(caught.value), *getattr(caught.value, "__notes__", ())])
+    assert f"wait({JOB_ID!r})" in said, said
