@@ -10,7 +10,7 @@ import time
 import httpx
 
 from . import _core
-from ._flows_connection import _connection_error
+from ._flows_connection import _connection_error, certificate_failed
 from ._flows_context import Context
 from ._flows_log import LOOK_FOR_THE_JOB, _fields, _log, leave_note, log_with
 from ._flows_steps import Flow, Send, Sleep
@@ -79,8 +79,10 @@ def send(
                     f"the client was closed while {request.method} {request.url.path} was in flight: create a new one"
                 )
             delay = None
-            # A proxy's refusal of the tunnel (407, 403) is the same on every try: not retried.
-            if retryable and not refused_by_proxy(lost) and ctx.retry.should_retry(request.method, attempt, error=True):
+            # A proxy's refusal of the tunnel (407, 403) and a certificate that cannot be verified are
+            # the same on every try: not retried.
+            may_heal = not refused_by_proxy(lost) and not certificate_failed(lost)
+            if retryable and may_heal and ctx.retry.should_retry(request.method, attempt, error=True):
                 delay = ctx.retry.delay(attempt) or 0.0
             if delay is not None and _in_time(ctx, deadline, delay):
                 log_with(

@@ -238,8 +238,9 @@ def wait(
             job = None  # the client's rate-limit hold outlasts the wait: it ends at its deadline unsent
             held = True
         except _TRANSIENT as error:
-            if isinstance(error, APIConnectionError) and error.proxy_refused:
-                # The proxy refuses the tunnel (its credentials, its allow list): that does not heal by waiting.
+            if isinstance(error, APIConnectionError) and (error.proxy_refused or error.certificate_failed):
+                # The proxy refuses the tunnel (its credentials, its allow list), or the server's TLS
+                # certificate cannot be verified: neither heals by waiting.
                 leave_note(error, resume_note(job_id))
                 raise
             log_with(

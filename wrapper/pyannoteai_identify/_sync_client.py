@@ -523,8 +523,9 @@ class Client(_SyncListing, _SyncLifecycle):
             APIError: a poll was refused for good (401, 403, …); a note names the job to wait for
                 again. Rate limits, server errors and connection errors are not raised: polling goes
                 on to the deadline, where the ``WaitTimeoutError`` names them (``polls_failing``).
-            APIConnectionError: a proxy refused the tunnel (407, 403: ``proxy_refused``), which
-                waiting does not heal: raised at the first refusal, with a note naming the job.
+            APIConnectionError: a proxy refused the tunnel (407, 403: ``proxy_refused``), or the
+                server's TLS certificate could not be verified (``certificate_failed``), which
+                waiting does not heal: raised at the first such poll, with a note naming the job.
             InvalidResponseError: three malformed answers in a row (``MAX_INVALID_POLLS``); a 404
                 that is not the API's JSON error (a gateway's page) is polled through likewise, and
                 raised as an ``APIError`` after three in a row, never as ``JobExpiredError``.

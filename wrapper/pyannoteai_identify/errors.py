@@ -138,7 +138,7 @@ class APIConnectionError(PyannoteAIError):
     credentials; 403: its allow list), which the same request gets again: it is neither retried nor
     polled through by ``wait()``. *certificate_failed* is True when the server's TLS certificate
     could not be verified (an ``ssl.SSLCertVerificationError`` caused the failure): nothing was sent,
-    and waiting does not change it.
+    and waiting does not change it, so it is neither retried nor polled through by ``wait()`` either.
     """
 
     def __init__(
