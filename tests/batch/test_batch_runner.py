@@ -14,7 +14,6 @@ import sqlite3
 import stat
 import tempfile
 import warnings
-from collections.abc import AsyncIterator, Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ import anyio
 import httpx
 import pytest
 from batchkit import HELD_RUN_TIMEOUT, MODES, VOICEPRINTS, make_audio, manifest_rows, requests_of, run_batch
+from brokenbody import broken_off
 
 from pyannoteai_identify import AsyncClient, Client, PaymentRequiredError, ValidationError
 from pyannoteai_identify.batch import (
@@ -547,17 +547,7 @@ class _BrokenOff429:
             return None
         self.sent += 1
 
-        def chunks() -> Iterator[bytes]:
-            yield b'{"requestId": '
-            raise httpx.ReadError("connection reset by peer")
-
-        async def achunks() -> AsyncIterator[bytes]:
-            for chunk in chunks():
-                yield chunk
-
-        body = chunks() if mode == "sync" else achunks()
-        headers = {"Content-Type": "application/json", "Retry-After": "0"}
-        return httpx.Response(429, headers=headers, content=body, request=request)
+        return broken_off(mode, 429, {"Retry-After": "0"}, request)
 
 
 class _SyncBrokenOff429(httpx.BaseTransport):

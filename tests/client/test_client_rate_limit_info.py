@@ -3,11 +3,10 @@ successful call too (what openai-python's raw responses and stripe-python's ``la
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import httpx
 import pytest
 import respx
+from brokenbody import broken_off
 from clientkit import JOB_ID, Api, MakeApi, job_body, job_response
 
 from pyannoteai_identify import APIConnectionError, RateLimit, RateLimitError
@@ -81,18 +80,10 @@ async def test_an_answer_whose_body_could_not_be_read_is_shown(
     """The rate-limit headers had arrived when the body broke off (a dropped connection): the call
     fails, but they were the latest the API sent, and ``rate_limit`` kept the answer before's."""
     api = make_api(max_retries=0)
-    headers = {"Content-Type": "application/json", "X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "41"}
-
-    def broken() -> Iterator[bytes]:
-        yield b'{"jobId": '
-        raise httpx.ReadError("connection reset by peer")
-
-    async def abroken() -> AsyncIterator[bytes]:
-        for chunk in broken():
-            yield chunk
+    headers = {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "41"}
 
     def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers=headers, content=broken() if mode == "sync" else abroken())
+        return broken_off(mode, 200, headers)
 
     router.get(JOB_ROUTE).mock(
         side_effect=[job_response("running", **{"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "42"}), answer]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import respx
+from brokenbody import broken_off
 from clientkit import API_KEY, JOB_ID, Api, FakeTime, MakeApi, job_response, refusing_proxy, write_wav
 
 from pyannoteai_identify import (
@@ -387,28 +387,13 @@ async def test_a_429_holds_the_clients_next_request_and_then_spaces_requests_at_
     assert route.call_count == 4
 
 
-def _broken_off(mode: str, status: int, **headers: str) -> httpx.Response:
-    """An answer whose headers arrived and whose body then broke off (a dropped connection)."""
-
-    def chunks() -> Iterator[bytes]:
-        yield b'{"requestId": '
-        raise httpx.ReadError("connection reset by peer")
-
-    async def achunks() -> AsyncIterator[bytes]:
-        for chunk in chunks():
-            yield chunk
-
-    body = chunks() if mode == "sync" else achunks()
-    return httpx.Response(status, headers={"Content-Type": "application/json", **headers}, content=body)
-
-
 async def test_a_429_whose_body_broke_off_is_retried_after_its_retry_after(
     steady: Api, mode: str, router: respx.Router, fake_time: FakeTime
 ) -> None:
     """A 429 whose body was lost after its headers was retried on the normal backoff (0.5 s), not
     after the Retry-After its headers carried: the throttle never saw them, so the retry went
     straight back into the refusal."""
-    limited = _broken_off(mode, 429, **{"Retry-After": "30", "X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0"})
+    limited = broken_off(mode, 429, {"Retry-After": "30", "X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0"})
     route = router.get(JOB_PATH).mock(side_effect=[limited, job_response("running")])
     assert str((await steady.get_job(JOB_ID)).status) == "running"
     assert route.call_count == 2
@@ -421,7 +406,7 @@ async def test_a_429_whose_body_broke_off_holds_the_clients_next_requests(
     """As for a 429 read whole: after one whose body was lost (no retries left), the client's next
     request waits out Retry-After, and later ones are spaced at X-RateLimit-Limit a minute."""
     api = make_api(max_retries=0)
-    limited = _broken_off(mode, 429, **{"Retry-After": "30", "X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0"})
+    limited = broken_off(mode, 429, {"Retry-After": "30", "X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0"})
     route = router.get(JOB_PATH).mock(side_effect=[limited, *(job_response("running") for _ in range(3))])
     with pytest.raises(APIConnectionError):
         await api.get_job(JOB_ID)
