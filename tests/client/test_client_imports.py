@@ -7,8 +7,9 @@ import subprocess
 import sys
 
 #: Imported only on first use: the generated package (and attrs, which it needs) when the first
-#: request is built, asyncio when a broker is first awaited.
-DEFERRED = ("pyannoteai_api", "attr", "attrs", "asyncio")
+#: request is built, asyncio when a broker is first awaited, the webhook receiver when one of its
+#: classes is first named (``pyannoteai_identify.WebhookBroker``) or a wait is given a broker.
+DEFERRED = ("pyannoteai_api", "attr", "attrs", "asyncio", "pyannoteai_identify.receiver")
 
 
 def test_importing_the_package_leaves_the_generated_client_attrs_and_asyncio_unimported() -> None:
