@@ -46,10 +46,11 @@ def test_ci_runs_the_readmes_test_command() -> None:
 
 
 def test_public_names_are_sorted_and_complete() -> None:
-    """__all__ is sorted and lists every public name the package defines (httpx's habit)."""
+    """__all__ is sorted and lists every public name the package defines (httpx's habit), those it
+    imports on first use (``dir()`` lists them) too."""
     public = sorted(
         # "@py_*" names come from pytest's assertion rewriting of the plugin's package.
-        (name for name in vars(pyannoteai_identify) if name[0] not in "_@" or name == "__version__"),
+        (name for name in dir(pyannoteai_identify) if name[0] not in "_@" or name == "__version__"),
         key=str.casefold,
     )
     exported = list(pyannoteai_identify.__all__)

@@ -13,6 +13,7 @@ Quick start::
 """
 
 import logging as _logging
+import typing as _typing
 
 from . import errors, webhooks
 from ._client import AsyncClient, Client
@@ -45,7 +46,6 @@ from .errors import (
     WaitTimeoutError,
     WebhookVerificationError,
 )
-from .receiver import WebhookBroker, WebhookReceiver
 from .results import (
     Confidence,
     DiarizationResult,
@@ -124,3 +124,26 @@ __all__ = [
     "errors",
     "webhooks",
 ]
+
+
+if _typing.TYPE_CHECKING:
+    from .receiver import WebhookBroker, WebhookReceiver
+
+#: Imported on first use (``pyannoteai_identify.WebhookBroker``, ``from pyannoteai_identify import
+#: WebhookReceiver``): the receiver is a server's part, and importing it made every ``import
+#: pyannoteai_identify`` pay for it (a tenth of its import time).
+_FROM_RECEIVER = frozenset({"WebhookBroker", "WebhookReceiver"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _FROM_RECEIVER:
+        from . import receiver
+
+        value = getattr(receiver, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}", name=name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FROM_RECEIVER})

@@ -33,7 +33,6 @@ from ._sync_client import Client
 from ._twin_doc import _doc_from
 from ._upload import FileChunks, ProgressCallback, aopened, presigned_url_hidden
 from ._validation import AudioSource, Matching, Voiceprint
-from .receiver import WebhookBroker
 from .results import DiarizationResult, IdentifyResult, Job, JobKind, R, Result, VoiceprintResult
 
 # identify_batch's annotations spell out pyannoteai_identify.batch, where its types are imported
@@ -41,6 +40,7 @@ from .results import DiarizationResult, IdentifyResult, Job, JobKind, R, Result,
 # clients, so a stand-in for the package reads pyannoteai_identify.batch when a hint is resolved.
 if TYPE_CHECKING:
     import pyannoteai_identify.batch
+    import pyannoteai_identify.receiver
 else:
     pyannoteai_identify = lazy_module("pyannoteai_identify")
 
@@ -328,7 +328,7 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
         *,
         timeout: float | None = ...,
         on_status: Callable[[Job[R]], object] | None = ...,
-        broker: WebhookBroker | None = ...,
+        broker: pyannoteai_identify.receiver.WebhookBroker | None = ...,
         kind: JobKind | None = ...,
     ) -> R: ...
     @overload
@@ -338,7 +338,7 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
         *,
         timeout: float | None = ...,
         on_status: OnIdentifyStatus | None = ...,
-        broker: WebhookBroker | None = ...,
+        broker: pyannoteai_identify.receiver.WebhookBroker | None = ...,
         kind: Literal["identify"],
     ) -> IdentifyResult: ...
     @overload
@@ -348,7 +348,7 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
         *,
         timeout: float | None = ...,
         on_status: OnVoiceprintStatus | None = ...,
-        broker: WebhookBroker | None = ...,
+        broker: pyannoteai_identify.receiver.WebhookBroker | None = ...,
         kind: Literal["voiceprint"],
     ) -> VoiceprintResult: ...
     @overload
@@ -358,7 +358,7 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
         *,
         timeout: float | None = ...,
         on_status: OnDiarizationStatus | None = ...,
-        broker: WebhookBroker | None = ...,
+        broker: pyannoteai_identify.receiver.WebhookBroker | None = ...,
         kind: Literal["diarization"],
     ) -> DiarizationResult: ...
     @overload
@@ -368,7 +368,7 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
         *,
         timeout: float | None = ...,
         on_status: OnStatus | None = ...,
-        broker: WebhookBroker | None = ...,
+        broker: pyannoteai_identify.receiver.WebhookBroker | None = ...,
         kind: JobKind | None = ...,
     ) -> Result: ...
     @_doc_from(Client.wait)
@@ -378,7 +378,7 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
         *,
         timeout: float | None = None,
         on_status: Callable[[Job[Any]], object] | None = None,
-        broker: WebhookBroker | None = None,
+        broker: pyannoteai_identify.receiver.WebhookBroker | None = None,
         kind: JobKind | None = None,
     ) -> Any:
         return await self._run(self._wait_flow(job, timeout=timeout, on_status=on_status, broker=broker, kind=kind))

@@ -13,6 +13,7 @@ import httpx
 
 from . import _core, _flows, _fork, _timing
 from ._bounded import body_budget, read_body
+from ._broker_waiters import _ThreadWaiter
 from ._client_base import (
     OnDiarizationStatus,
     OnIdentifyStatus,
@@ -28,7 +29,6 @@ from ._retry import RetryPolicy
 from ._sync_lifecycle import _SyncLifecycle
 from ._upload import FileChunks, ProgressCallback, opened, presigned_url_hidden
 from ._validation import AudioSource, Matching, Voiceprint
-from .receiver import WebhookBroker, _ThreadWaiter
 from .results import DiarizationResult, IdentifyResult, Job, JobKind, R, Result, VoiceprintResult
 
 # identify_batch's annotations spell out pyannoteai_identify.batch, where its types are imported
@@ -36,6 +36,7 @@ from .results import DiarizationResult, IdentifyResult, Job, JobKind, R, Result,
 # clients, so a stand-in for the package reads pyannoteai_identify.batch when a hint is resolved.
 if TYPE_CHECKING:
     import pyannoteai_identify.batch
+    import pyannoteai_identify.receiver
 else:
     pyannoteai_identify = lazy_module("pyannoteai_identify")
 
@@ -448,7 +449,7 @@ class Client(_SyncListing, _SyncLifecycle):
         *,
         timeout: float | None = ...,
         on_status: Callable[[Job[R]], object] | None = ...,
-        broker: WebhookBroker | None = ...,
+        broker: pyannoteai_identify.receiver.WebhookBroker | None = ...,
         kind: JobKind | None = ...,
     ) -> R: ...
     @overload
@@ -458,7 +459,7 @@ class Client(_SyncListing, _SyncLifecycle):
         *,
         timeout: float | None = ...,
         on_status: OnIdentifyStatus | None = ...,
-        broker: WebhookBroker | None = ...,
+        broker: pyannoteai_identify.receiver.WebhookBroker | None = ...,
         kind: Literal["identify"],
     ) -> IdentifyResult: ...
     @overload
@@ -468,7 +469,7 @@ class Client(_SyncListing, _SyncLifecycle):
         *,
         timeout: float | None = ...,
         on_status: OnVoiceprintStatus | None = ...,
-        broker: WebhookBroker | None = ...,
+        broker: pyannoteai_identify.receiver.WebhookBroker | None = ...,
         kind: Literal["voiceprint"],
     ) -> VoiceprintResult: ...
     @overload
@@ -478,7 +479,7 @@ class Client(_SyncListing, _SyncLifecycle):
         *,
         timeout: float | None = ...,
         on_status: OnDiarizationStatus | None = ...,
-        broker: WebhookBroker | None = ...,
+        broker: pyannoteai_identify.receiver.WebhookBroker | None = ...,
         kind: Literal["diarization"],
     ) -> DiarizationResult: ...
     @overload
@@ -488,7 +489,7 @@ class Client(_SyncListing, _SyncLifecycle):
         *,
         timeout: float | None = ...,
         on_status: OnStatus | None = ...,
-        broker: WebhookBroker | None = ...,
+        broker: pyannoteai_identify.receiver.WebhookBroker | None = ...,
         kind: JobKind | None = ...,
     ) -> Result: ...
     def wait(
@@ -497,7 +498,7 @@ class Client(_SyncListing, _SyncLifecycle):
         *,
         timeout: float | None = None,
         on_status: Callable[[Job[Any]], object] | None = None,
-        broker: WebhookBroker | None = None,
+        broker: pyannoteai_identify.receiver.WebhookBroker | None = None,
         kind: JobKind | None = None,
     ) -> Any:
         """Wait for a job to end and return its typed result.

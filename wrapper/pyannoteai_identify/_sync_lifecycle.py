@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Self
 
 import httpx
 
+from ._broker_waiters import _ThreadWaiter
 from ._client_base import _BaseClient
-from .receiver import _ThreadWaiter
 
 
 class _SyncLifecycle(_BaseClient):
