@@ -64,3 +64,22 @@ def test_importing_the_public_modules_and_the_plugin_leaves_the_extras_unimporte
         )
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
         assert (name, json.loads(done.stdout)) == (name, [])
+
+
+def test_the_receiver_module_is_an_attribute_of_the_package_when_first_named() -> None:
+    """``import pyannoteai_identify`` then ``pyannoteai_identify.receiver.WebhookReceiver`` (the dotted
+    path docs/webhooks.md names) worked while the package imported the receiver: it still does,
+    importing it on first use, and ``dir()`` lists it. Until then it stays unimported."""
+    code = (
+        "import json, sys\n"
+        "import pyannoteai_identify\n"
+        "before = 'pyannoteai_identify.receiver' in sys.modules\n"
+        "listed = 'receiver' in dir(pyannoteai_identify)\n"
+        "receiver = pyannoteai_identify.receiver\n"
+        "print(json.dumps([before, listed, receiver is sys.modules['pyannoteai_identify.receiver'],\n"
+        "    receiver.WebhookReceiver is pyannoteai_identify.WebhookReceiver,\n"
+        "    hasattr(pyannoteai_identify, 'no_such_module')]))\n"
+    )
+    done = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stderr.splitlines()[-1:] == []
+    assert json.loads(done.stdout) == [False, True, True, True, False]
