@@ -12,6 +12,7 @@ Quick start::
             print(turn.start, turn.end, turn.match)
 """
 
+import importlib as _importlib
 import logging as _logging
 import typing as _typing
 
@@ -131,15 +132,17 @@ if _typing.TYPE_CHECKING:
 
 #: Imported on first use (``pyannoteai_identify.WebhookBroker``, ``from pyannoteai_identify import
 #: WebhookReceiver``): the receiver is a server's part, and importing it made every ``import
-#: pyannoteai_identify`` pay for it (a tenth of its import time).
-_FROM_RECEIVER = frozenset({"WebhookBroker", "WebhookReceiver"})
+#: pyannoteai_identify`` pay for it (a tenth of its import time). The module itself too
+#: (``pyannoteai_identify.receiver.WebhookReceiver`` after ``import pyannoteai_identify``), an
+#: attribute of the package while the package imported it.
+_FROM_RECEIVER = frozenset({"WebhookBroker", "WebhookReceiver", "receiver"})
 
 
 def __getattr__(name: str) -> object:
     if name in _FROM_RECEIVER:
-        from . import receiver
-
-        value = getattr(receiver, name)
+        # Not ``from . import receiver``: its look-up of the attribute first would land here again.
+        receiver = _importlib.import_module(".receiver", __name__)
+        value = receiver if name == "receiver" else getattr(receiver, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}", name=name)
