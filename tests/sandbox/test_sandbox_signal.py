@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import math
+import pickle
+import pickletools
 import random
 import struct
+import typing
 import wave
 
 import pytest
@@ -266,3 +269,31 @@ def test_any_wav_header_analyses_or_raises_audio_error(
         return
     samples = len(data) // (bits // 8 * channels)
     assert len(analysis.scores) == math.ceil(samples / max(1, round(rate * 0.02)))
+
+
+#: The modules of this package an analysis named in a pickle before ``_signal`` was split into
+#: ``_signal_*.py`` modules (``Analysis``, ``Speaker`` and ``ToneSegment`` were ``_signal``'s), and
+#: the public ``sandbox``, which reports ``Analysis`` now and had it too: a version from before the
+#: split has each of them.
+_MODULES_BEFORE_THE_SPLIT = {"pyannoteai_identify.sandbox", "pyannoteai_identify.sandbox._signal"}
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_an_analysis_pickled_now_names_only_modules_from_before_the_split(protocol: int) -> None:
+    """So that it loads in a version from before the split (``_signal_analysis`` is not there), and
+    ``typing.get_type_hints`` resolves its speakers' and segments' annotations where they report."""
+    analysis = analyse(synthesize_speech([("Alice", 0.0, 0.5), ("Bob", 0.5, 1.0)]))
+    data = pickle.dumps(analysis, protocol)
+    strings: list[str] = []
+    named: set[str] = set()
+    for opcode, argument, _ in pickletools.genops(data):
+        if opcode.name == "GLOBAL":
+            named.add(str(argument).split(" ")[0])
+        elif opcode.name == "STACK_GLOBAL":
+            named.add(strings[-2])
+        if isinstance(argument, str):
+            strings.append(argument)
+    assert {module for module in named if module.startswith("pyannoteai_identify")} <= _MODULES_BEFORE_THE_SPLIT
+    assert pickle.loads(data) == analysis
+    for klass in (type(analysis.speakers[0]), type(analysis.segments[0])):
+        assert typing.get_type_hints(klass)
