@@ -11,6 +11,10 @@ exceptions), ``_core_json`` (a 2xx response's JSON), ``_core_jobs`` (job respons
 
 from __future__ import annotations
 
+# The names JobSummary's annotations use, which typing.get_type_hints looks up in the module it
+# reports (this one, below).
+from datetime import datetime  # noqa: F401
+
 from ._core_errors import LIST_JOBS as LIST_JOBS
 from ._core_errors import MAY_HAVE_CREATED_A_JOB as MAY_HAVE_CREATED_A_JOB
 from ._core_errors import WALL_TIME as WALL_TIME
@@ -39,3 +43,8 @@ from ._core_requests import list_jobs_request as list_jobs_request
 from ._core_requests import media_upload_request as media_upload_request
 from ._core_requests import test_key_request as test_key_request
 from ._core_requests import voiceprint_request as voiceprint_request
+from .results import JobStatus as JobStatus
+
+# A pickle names a class by its module: JobSummary reported this one before the split and keeps
+# reporting it, so that a job list pickled now loads in a version without ``_core_pages``.
+JobSummary.__module__ = __name__

@@ -69,3 +69,10 @@ __all__ = [
     "synthesize_speech",
     "tone_for",
 ]
+
+# A pickle names a class by its module: an analysis's speakers and segments reported this one before
+# the split and keep reporting it, so that an analysis pickled now loads in a version without
+# ``_signal_analysis`` (``Analysis`` itself reports the public ``sandbox``, which that version has too).
+for _pickled in (Speaker, ToneSegment):
+    _pickled.__module__ = __name__
+del _pickled
