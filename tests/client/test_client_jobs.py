@@ -127,6 +127,23 @@ async def test_get_job_refreshes_a_job_handle_keeping_its_kind(api: Api, router:
     assert route.call_count == 2
 
 
+@pytest.mark.parametrize("job_id", ["", ".", "..", " " + JOB_ID])
+async def test_a_job_handle_whose_id_names_no_job_is_refused_before_any_request(
+    api: Api, router: respx.Router, job_id: str
+) -> None:
+    """``get_job(job)`` and ``wait(job)`` with a handle (``Job`` is public, built from a stored id) whose
+    id is empty or a dot segment sent ``GET /v1/jobs/`` or ``GET /v1/`` (another route, the id
+    quoted away or normalised out), and blamed its answer on the job ("is gone"); one with surrounding
+    whitespace asked for a job no API issues. The handle's id is checked as a bare id (and a job-list
+    summary's) is, naming ``job_id``, before any request."""
+    route = router.route().respond(404, json={"message": "not found"})
+    for call in (api.get_job, api.wait):
+        with pytest.raises(ValidationError) as caught:
+            await call(Job(job_id, "created", "identify"))
+        assert caught.value.field == "job_id"
+    assert route.call_count == 0
+
+
 async def test_get_job_refuses_a_kind_that_contradicts_the_job_handle(api: Api, router: respx.Router) -> None:
     """As ``wait(job, kind=...)`` does, before any request: the output would be parsed as the wrong type."""
     route = router.get(f"/v1/jobs/{JOB_ID}").respond(200, json=job_body("succeeded", IDENTIFY_OUTPUT))
