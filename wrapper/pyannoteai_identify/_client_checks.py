@@ -121,9 +121,10 @@ def check_no_proxy(base_url: str, http_client: object, transport: object) -> Non
 def check_job(job: Job[Any] | JobSummary | str) -> tuple[str, JobKind | None, str | None]:
     """The id of *job* (a ``Job`` handle, a ``JobSummary`` of the job list, or a job id), its kind
     when the handle knows it, and its status while not ended: an ended one's is no "still ..." for
-    a wait that read no answer. A summary's id and a bare id are checked as ids."""
+    a wait that read no answer. Each is checked as an id: a ``Job`` is public, built from a stored id
+    too, and an empty or dot-segment one would address another route (``GET /v1/jobs/``)."""
     if isinstance(job, Job):
-        return job.id, job.kind, None if job.is_terminal else str(job.status)
+        return check_job_id(job.id), job.kind, None if job.is_terminal else str(job.status)
     if isinstance(job, JobSummary):
         status = str(job.status)
         return check_job_id(job.id), None, None if is_terminal(status) else status
