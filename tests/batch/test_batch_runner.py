@@ -536,14 +536,16 @@ def test_inputs_with_the_same_bytes_share_one_upload(sandbox: Sandbox, tmp_path:
 
 
 class _BrokenOff429:
-    """The first ``GET /v1/jobs/{id}`` is answered 429 (``Retry-After: 0``) by a body that breaks off
-    after its headers (a dropped connection); every other request goes to the sandbox."""
+    """The first request of *method* to a path under *path* (by default the first ``GET
+    /v1/jobs/{id}``) is answered 429 (``Retry-After: 0``) by a body that breaks off after its headers
+    (a dropped connection); every other request goes to the sandbox."""
 
-    def __init__(self) -> None:
+    def __init__(self, method: str = "GET", path: str = "/v1/jobs/") -> None:
         self.sent = 0
+        self.method, self.path = method, path
 
     def broken_off(self, request: httpx.Request, mode: str) -> httpx.Response | None:
-        if self.sent or request.method != "GET" or not request.url.path.startswith("/v1/jobs/"):
+        if self.sent or request.method != self.method or not request.url.path.startswith(self.path):
             return None
         self.sent += 1
 
@@ -597,6 +599,43 @@ def test_a_429_whose_body_broke_off_is_counted_by_the_runs_limiter(mode: str, sa
 
     assert fault.sent == 1
     assert report.ok and report.throttled == 1
+
+
+def _run_with_fault(mode: str, sandbox: Sandbox, tmp_path: Path, fault: _BrokenOff429) -> BatchReport:
+    """A batch of the inputs under ``tmp_path/audio`` through a client whose transport plays *fault*."""
+    options: dict[str, Any] = {"manifest": tmp_path / "manifest.sqlite", "out": tmp_path / "out", "poll_interval": 0.05}
+    if mode == "sync":
+        with Client(
+            sandbox.api_key, base_url=sandbox.base_url, timeout=1.0, transport=_SyncBrokenOff429(fault)
+        ) as client:
+            return identify_batch(client, [tmp_path / "audio"], VOICEPRINTS, **options)
+
+    async def main() -> BatchReport:
+        async with AsyncClient(
+            sandbox.api_key, base_url=sandbox.base_url, timeout=1.0, transport=_AsyncBrokenOff429(fault)
+        ) as client:
+            return await aidentify_batch(client, [tmp_path / "audio"], VOICEPRINTS, **options)
+
+    return anyio.run(main)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_submission_answered_429_whose_body_broke_off_is_throttled_not_in_doubt(
+    mode: str, sandbox: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A POST /v1/identify answered 429 whose body broke off after its headers was taken for a lost
+    answer: the input was left "submitting" (the job may exist) for the reconciliation to settle.
+    The 429 proves that no job was made: the input is throttled and sent again in the same run."""
+    make_audio(tmp_path / "audio", 1)
+    fault = _BrokenOff429("POST", "/v1/identify")
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"):
+        report = _run_with_fault(mode, sandbox, tmp_path, fault)
+
+    assert fault.sent == 1
+    assert report.ok and report.counts["succeeded"] == 1 and report.throttled == 1
+    assert sandbox.stats.submissions == 1
+    said = [record.getMessage() for record in caplog.records]
+    assert not any("interrupted submission" in line or "may exist" in line for line in said), said
 
 
 def test_retry_after_on_an_upload_is_followed_then_the_upload_is_repeated(sandbox: Sandbox, tmp_path: Path) -> None:

@@ -13,10 +13,14 @@ from clientkit import API_KEY, JOB_ID, Api, FakeTime, MakeApi, job_response, ref
 
 from pyannoteai_identify import (
     APIConnectionError,
+    APIError,
     APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
     Client,
     ConfigurationError,
     InvalidResponseError,
+    PaymentRequiredError,
     RateLimitError,
     RetryPolicy,
     ServerError,
@@ -415,6 +419,72 @@ async def test_a_429_whose_body_broke_off_holds_the_clients_next_requests(
         assert str((await api.get_job(JOB_ID)).status) == "running"
     assert fake_time.sleeps == pytest.approx([30.0, 0.6, 0.6])
     assert route.call_count == 4
+
+
+@pytest.mark.parametrize("path", ["/v1/identify", "/v1/voiceprint"])
+async def test_a_job_creating_post_answered_429_whose_body_broke_off_is_a_rate_limit_error(
+    steady: Api, mode: str, router: respx.Router, fake_time: FakeTime, path: str
+) -> None:
+    """A 429 whose body broke off after its headers was raised as APIConnectionError saying the job
+    "may exist and be billed", although the status proves that the API refused the request. It is
+    the RateLimitError of a 429 read whole: its Retry-After, and no job was created."""
+    limited = broken_off(mode, 429, {"Retry-After": "30", "X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0"})
+    route = router.post(path).mock(return_value=limited)
+    with pytest.raises(RateLimitError) as caught:
+        await _create_job(steady, path)
+    message = str(caught.value)
+    assert caught.value.status_code == 429 and caught.value.retry_after == 30.0
+    assert "no job was created" in message and "broke off" in message
+    assert "may exist" not in message and "may have been created" not in message
+    assert route.call_count == 1
+    assert fake_time.sleeps == []
+    assert API_KEY not in message
+
+
+@pytest.mark.parametrize("path", ["/v1/identify", "/v1/voiceprint"])
+@pytest.mark.parametrize(
+    ("status", "error_type"),
+    [(400, BadRequestError), (401, AuthenticationError), (402, PaymentRequiredError)],
+)
+async def test_a_job_creating_post_refused_by_a_declared_4xx_whose_body_broke_off_says_no_job_was_created(
+    steady: Api, mode: str, router: respx.Router, path: str, status: int, error_type: type[APIError]
+) -> None:
+    """The other refusals openapi.yaml declares for the job-creating operations (failed validation, a
+    missing or invalid key, no subscription) prove no job either, whether their body arrived or not."""
+    route = router.post(path).mock(return_value=broken_off(mode, status, {}))
+    with pytest.raises(error_type) as caught:
+        await _create_job(steady, path)
+    assert caught.value.status_code == status
+    assert "no job was created" in str(caught.value) and "may exist" not in str(caught.value)
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize("status", [403, 404, 413, 422, 500, 503])
+async def test_a_job_creating_post_whose_undeclared_status_broke_off_still_says_the_job_may_exist(
+    steady: Api, mode: str, router: respx.Router, status: int
+) -> None:
+    """A status the contract does not declare for the job-creating operations (a proxy's or a
+    gateway's, or a 5xx the API may send after creating the job) proves nothing: its lost body
+    leaves the job in doubt, as any lost answer does."""
+    route = router.post("/v1/identify").mock(return_value=broken_off(mode, status, {}))
+    with pytest.raises(APIConnectionError) as caught:
+        await steady.identify(URL, {"John": "vp"})
+    assert "may exist" in str(caught.value) and caught.value.request_sent is True
+    assert route.call_count == 1
+
+
+async def test_create_voiceprint_whose_submit_is_answered_a_429_that_broke_off_is_a_rate_limit_error(
+    steady: Api, mode: str, router: respx.Router, tmp_path: Path
+) -> None:
+    """create_voiceprint uploads, then submits once: a 429 on the submit whose body broke off is the
+    RateLimitError of its Retry-After, not a job that "may exist"."""
+    router.post("/v1/media/input").respond(201, json={"url": "https://storage.example.com/put"})
+    router.put("https://storage.example.com/put").respond(200)
+    submit = router.post("/v1/voiceprint").mock(return_value=broken_off(mode, 429, {"Retry-After": "12"}))
+    with pytest.raises(RateLimitError) as caught:
+        await steady.create_voiceprint(write_wav(tmp_path / "john.wav", 2.0))
+    assert caught.value.retry_after == 12.0 and "no job was created" in str(caught.value)
+    assert submit.call_count == 1
 
 
 async def test_a_hold_longer_than_the_retry_after_cap_is_cut_to_the_cap(
