@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import http.server
 import io
 import json
 import os
@@ -13,6 +14,7 @@ import shlex
 import socket
 import subprocess
 import sys
+import threading
 import wave
 from pathlib import Path
 from typing import Any
@@ -1218,3 +1220,52 @@ def test_a_server_error_on_submit_points_to_the_jobs_command_not_client_jobs(
     line = _assert_one_error_line(run.err)
     assert "may have been created" in line
     assert "client.jobs()" not in line, line
+
+
+class _RefusedMidBody(http.server.BaseHTTPRequestHandler):
+    """Answers every request 429 (``Retry-After: 17``) and hangs up after the first bytes of its
+    body: the status and headers arrive, the body breaks off."""
+
+    seen: list[str]
+
+    def do_POST(self) -> None:
+        self.seen.append(self.requestline)
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send_response(429)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "80")
+        self.send_header("Retry-After", "17")
+        self.end_headers()
+        self.wfile.write(b'{"requestId": ')
+        self.close_connection = True
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the test reads ``seen``."""
+
+
+def test_identify_answered_429_whose_body_broke_off_says_no_job_was_created(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 429 whose connection closed inside its body exited as a lost connection saying the job "may
+    exist and be billed", though the status proves the API refused it. It is the 429's API error
+    (its Retry-After, no job was created), as when its body arrives."""
+    seen: list[str] = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_RefusedMidBody,), {"seen": seen}))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("PYANNOTEAI_API_KEY", API_KEY)
+        monkeypatch.setenv("PYANNOTEAI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
+        argv = identify_argv("https://files.example.com/meeting.wav", {"Alice": voiceprint_for("Alice")})
+        run = run_cli(capsys, *FAST_POLL, *argv)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    assert seen == ["POST /v1/identify HTTP/1.1"]
+    assert run.code == API_ERROR, run.err
+    line = _assert_one_error_line(run.err)
+    assert "Retry after 17 s; no job was created" in line and "may exist" not in line
