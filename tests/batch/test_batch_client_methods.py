@@ -6,11 +6,13 @@ import inspect
 from pathlib import Path
 from typing import ForwardRef
 
+import anyio
 import pytest
 from batchkit import VOICEPRINTS, make_audio
 
-from pyannoteai_identify import AsyncClient, Client
+from pyannoteai_identify import AsyncClient, Client, ValidationError
 from pyannoteai_identify.batch import BatchOptions, aidentify_batch, identify_batch
+from pyannoteai_identify.batch._inputs import Found
 from pyannoteai_identify.sandbox import Sandbox
 
 
@@ -72,3 +74,27 @@ def test_help_of_identify_batch_names_the_public_batch_module(client_class: type
     hints = typing.get_type_hints(method)
     assert hints["options"] == typing.Unpack[BatchOptions]
     assert hints["return"] is BatchReport
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_found_record_with_an_output_name_outside_the_out_folder_is_refused_before_anything_is_sent(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A hand-built ``Found`` whose stem climbs out of the out folder ran: its results were written
+    next to the out folder, not in it. It is a ValidationError naming the field, before any request."""
+    (audio,) = make_audio(tmp_path / "in", 1)
+    found = Found(str(audio.resolve()), "file", "../escaped")
+    options = {"manifest": tmp_path / "m.sqlite", "out": tmp_path / "out", "poll_interval": 0.05}
+    with pytest.raises(ValidationError, match=r"inputs\[0\]\.stem='\.\./escaped'"):
+        if mode == "sync":
+            with Client(api_key=sandbox.api_key, base_url=sandbox.base_url) as client:
+                client.identify_batch([found], VOICEPRINTS, **options)
+        else:
+
+            async def main() -> None:
+                async with AsyncClient(api_key=sandbox.api_key, base_url=sandbox.base_url) as client:
+                    await client.identify_batch([found], VOICEPRINTS, **options)
+
+            anyio.run(main)
+    assert sum(sandbox.stats.requests.values()) == 0
+    assert not (tmp_path / "escaped.json").exists() and not (tmp_path / "m.sqlite").exists()

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pyannoteai_identify import ValidationError
-from pyannoteai_identify.batch._inputs import discover, output_name, sha256_file
+from pyannoteai_identify.batch._inputs import Found, discover, output_name, sha256_file
 
 
 def touch(path: Path, data: bytes = b"RIFF") -> Path:
@@ -144,3 +144,44 @@ def test_naming_many_inputs_with_the_same_stem_is_not_quadratic() -> None:
     names = [output_name("audio", taken) for _ in range(2000)]
     assert names[:3] == ["audio", "audio-2", "audio-3"] and len(set(names)) == 2000
     assert _CountingSet.lookups < 40 * 2000
+
+
+def _found_cases(tmp_path: Path) -> list[tuple[Found, str, object, str]]:
+    """Hand-built ``Found`` records that break what :func:`discover` guarantees: (record, field,
+    value, a part of the rule)."""
+    wav = str(touch(tmp_path / "a.wav").resolve())
+    return [
+        (Found(wav, "folder", "a"), "inputs[0].kind", "folder", 'must be "file" or "url"'),
+        (Found("a.wav", "file", "a"), "inputs[0].source", "a.wav", "absolute, resolved path"),
+        (Found(f"{tmp_path}/x/../a.wav", "file", "a"), "inputs[0].source", f"{tmp_path}/x/../a.wav", "resolved"),
+        (Found("https://host/a.wav", "file", "a"), "inputs[0].source", "https://host/a.wav", 'kind "file"'),
+        (Found(wav, "url", "a"), "inputs[0].source", wav, 'kind "url"'),
+        (Found("ftp://host/a.wav", "url", "a"), "inputs[0].source", "ftp://host/a.wav", "http"),
+        (Found(Path(wav), "file", "a"), "inputs[0].source", Path(wav), "must be a string"),  # type: ignore[arg-type]
+        (Found(wav, "file", "../outside"), "inputs[0].stem", "../outside", "output name"),
+        (Found(wav, "file", "/etc/a"), "inputs[0].stem", "/etc/a", "output name"),
+        (Found(wav, "file", ""), "inputs[0].stem", "", "output name"),
+        (Found(wav, "file", "a b"), "inputs[0].stem", "a b", "output name"),
+        (Found(wav, "file", 3), "inputs[0].stem", 3, "output name"),  # type: ignore[arg-type]
+    ]
+
+
+@pytest.mark.parametrize("case", range(12))
+def test_a_found_record_built_by_hand_is_checked_like_any_input(case: int, tmp_path: Path) -> None:
+    """A ``Found`` (what discover gives, passed on by the command) was taken as given: a stem of
+    "../outside" wrote results outside the out folder, a relative source meant another file in
+    another folder, a kind other than file or url was sent as a file. Each field is checked as
+    discover makes it, naming the field, its value and the rule."""
+    found, field, value, rule = _found_cases(tmp_path)[case]
+    with pytest.raises(ValidationError) as caught:
+        discover([found])
+    assert (caught.value.field, caught.value.value) == (field, value)
+    assert rule in caught.value.rule
+
+
+def test_the_records_discover_gives_are_taken_again_unchanged(tmp_path: Path) -> None:
+    """The command finds its inputs, then runs the batch on them: each passes the checks as it is."""
+    touch(tmp_path / "a" / "one.wav")
+    touch(tmp_path / ("x" * 247 + ".wav"))
+    found = discover([tmp_path, "https://host/call.wav?sig=1", "media://calls/two.wav"])
+    assert discover(found) == found
