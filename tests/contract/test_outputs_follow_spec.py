@@ -426,3 +426,21 @@ def test_a_missing_bound_or_parameter_is_named() -> None:
         reader.query_parameter("listJobs", "limit")
     minimum = SPEC["paths"]["/v2/jobs"]["get"]["parameters"][0]["schema"]["minimum"]
     assert reader.query_parameter("getJobsByTeamV2", "limit", "minimum") == minimum
+
+
+def test_the_refusals_of_a_job_creating_post_are_the_4xx_every_such_operation_declares() -> None:
+    """What proves that a job-creating POST made no job, even when its answer's body was lost, is
+    read from the contract: the 4xx that every operation answering JobCreated declares."""
+    spec = copy.deepcopy(SPEC)
+    assert SpecReader("pyannoteai_identify._core_jobs", spec).job_refusals() == {400, 401, 402, 429}
+    spec["paths"]["/v1/voiceprint"]["post"]["responses"]["413"] = {"$ref": "#/components/responses/BadRequest"}
+    spec["paths"]["/v1/identify"]["post"]["responses"].pop("401")
+    assert SpecReader("pyannoteai_identify._core_jobs", spec).job_refusals() == {400, 402, 429}
+    for item in spec["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict):
+                operation.get("responses", {}).pop("200", None)
+    with pytest.raises(
+        ContractMismatchError, match=re.escape("has no operation that answers components.responses.JobCreated")
+    ):
+        SpecReader("pyannoteai_identify._core_jobs", spec).job_refusals()

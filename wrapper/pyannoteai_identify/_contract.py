@@ -98,6 +98,20 @@ class SpecReader:
                 return tuple(parameter["schema"]["enum"])
         raise self.missing(f"webhooks.jobCompleted header {name}")
 
+    def job_refusals(self) -> frozenset[int]:
+        """The 4xx statuses that every job-creating operation (one that answers
+        ``components.responses.JobCreated``) declares: the contract's refusals of such a request."""
+        created = {"$ref": "#/components/responses/JobCreated"}
+        declared = [
+            frozenset(int(status) for status in operation["responses"] if str(status).startswith("4"))
+            for item in self.get("paths").values()
+            for operation in item.values()
+            if isinstance(operation, dict) and created in operation.get("responses", {}).values()
+        ]
+        if not declared:
+            raise self.missing("operation that answers components.responses.JobCreated")
+        return frozenset.intersection(*declared)
+
     def _deref(self, node: Any) -> Any:
         while isinstance(node, dict) and "$ref" in node:
             ref: str = node["$ref"]

@@ -21,10 +21,12 @@ from ._core_errors import WALL_TIME as WALL_TIME
 from ._core_errors import _hints as _hints
 from ._core_errors import error_body as error_body
 from ._core_errors import error_for as error_for
+from ._core_errors import headers_only as headers_only
 from ._core_errors import request_id_of as request_id_of
 from ._core_errors import storage_host_id as storage_host_id
 from ._core_errors import storage_request_id as storage_request_id
 from ._core_errors import wall_time_of as wall_time_of
+from ._core_jobs import REFUSED_WITHOUT_A_JOB as REFUSED_WITHOUT_A_JOB
 from ._core_jobs import parse_created_job as parse_created_job
 from ._core_jobs import parse_job_response as parse_job_response
 from ._core_json import json_of as json_of

@@ -96,6 +96,25 @@ MAY_HAVE_CREATED_A_JOB = (
 WALL_TIME = "pyannoteai_identify.wall_time"
 
 
+#: The ``response.extensions`` key of an answer whose body broke off after its headers, kept as
+#: its status and headers only (:func:`headers_only`): what broke the body off.
+BODY_LOST = "pyannoteai_identify.body_lost"
+
+
+def headers_only(
+    response: httpx.Response, request: httpx.Request, lost: str, wall_now: float | None = None
+) -> httpx.Response:
+    """*response*'s status and headers, with no body: an answer whose body broke off (*lost* says
+    how), for :func:`error_for` to raise as the error of its status. *wall_now* is the client's wall
+    time at the answer (see :data:`WALL_TIME`)."""
+    extensions: dict[str, Any] = {BODY_LOST: lost}
+    if wall_now is not None:
+        extensions[WALL_TIME] = wall_now
+    return httpx.Response(
+        response.status_code, headers=response.headers, content=b"", request=request, extensions=extensions
+    )
+
+
 def wall_time_of(response: httpx.Response) -> float | None:
     """The client's wall time noted on *response* when it arrived, or None (then ``time.time()``)."""
     now = response.extensions.get(WALL_TIME)
@@ -113,6 +132,11 @@ def error_for(response: httpx.Response, *, creates_job: bool = False) -> APIErro
     common = _response_fields(response, body)
     message = _message(response, body)
     sender = _not_the_apis(response)
+    lost = response.extensions.get(BODY_LOST)
+    if isinstance(lost, str):  # only the status and headers arrived (see headers_only)
+        message = f"{message} (the answer's body broke off after its headers: {lost})"
+        if creates_job and status != 429:  # a 429's own hint says it
+            sender = _hints(sender, _REFUSED)
     if status == 400:
         return BadRequestError(message, field_errors=_field_errors(body), hint=sender, **common)
     if status == 401:
@@ -141,6 +165,10 @@ def error_for(response: httpx.Response, *, creates_job: bool = False) -> APIErro
         hint = MAY_HAVE_CREATED_A_JOB if creates_job else "The API failed; try again later"
         return ServerError(message, hint=_hints(sender, hint), **common)
     return APIError(message, hint=sender, **common)
+
+
+#: What a refusal of a job-creating POST whose body was lost says (its status alone is known).
+_REFUSED = "Its status refuses the request: no job was created"
 
 
 #: What a 404 without a body says: not the API's answer, so not that the job is gone.

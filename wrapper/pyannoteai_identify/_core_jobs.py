@@ -6,10 +6,15 @@ from collections.abc import Mapping
 
 import httpx
 
+from ._contract import SpecReader
 from ._core_errors import MAY_HAVE_CREATED_A_JOB, error_for
 from ._core_json import _with_response, json_of, ok
 from .errors import InvalidResponseError
 from .results import Job, JobKind, Result, infer_kind, parse_job
+
+#: The statuses that refuse a job-creating POST (the 4xx openapi.yaml declares for every such
+#: operation): no job was created, so an answer of one of them says so even when its body was lost.
+REFUSED_WITHOUT_A_JOB = SpecReader(__name__).job_refusals()
 
 
 def parse_job_response(response: httpx.Response, kind: JobKind | None, job_id: str | None = None) -> Job[Result]:

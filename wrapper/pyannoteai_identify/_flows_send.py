@@ -72,6 +72,10 @@ def send(
                     said = f"{what} was interrupted ({name}) after it may have been sent:"
                 leave_note(interrupted, f"{said} the job may exist and be billed. {LOOK_FOR_THE_JOB}", log_always=True)
             raise
+        if lost is not None and creates_job and (refusal := heard.refusal()) is not None:
+            # Its status arrived, and refuses the request: no job exists, whatever became of the body.
+            response = _core.headers_only(refusal, request, describe(lost), heard.wall_now)
+            lost = None
         if lost is not None:
             failed_after = time.perf_counter() - started  # from sending to the failure, as elapsed is to the answer
             if ctx.closed() and not creates_job:  # a job-creating request's error says the job may exist
@@ -146,17 +150,24 @@ class _Heard:
     once the body was read or lost (a 429 whose body broke off still holds the client back by its
     ``Retry-After``, and the retry after it waits that long too)."""
 
-    __slots__ = ("ctx", "generation", "wall_now")
+    __slots__ = ("answer", "ctx", "generation", "wall_now")
 
     def __init__(self, ctx: Context, generation: int) -> None:
         self.ctx = ctx
         self.generation = generation  # of the throttle the request was reserved under
         self.wall_now: float | None = None  # the client's wall time at the answer, once heard
+        self.answer: httpx.Response | None = None  # the answer heard, its body read or lost
+
+    def refusal(self) -> httpx.Response | None:
+        """The answer heard if its status refuses a job-creating request (no job exists), else None."""
+        answer = self.answer
+        return answer if answer is not None and answer.status_code in _core.REFUSED_WITHOUT_A_JOB else None
 
     def __call__(self, response: httpx.Response) -> float:
         """Note the wall time of *response*, and its rate-limit headers (read once) for
         ``client.rate_limit`` and the throttle; return that wall time."""
         ctx = self.ctx
+        self.answer = response
         wall_now = self.wall_now = _note_wall_time(ctx, response)
         sent = RateLimitHeaders.of(response.headers)
         ctx.rate_limit_seen.observe(sent)
