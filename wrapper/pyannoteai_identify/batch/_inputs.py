@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from .._redact import hide_secrets
 from .._upload import check_identify_duration
 from .._validation import AUDIO_EXTENSIONS, MAX_AUDIO_BYTES, check_audio
+from .._validation_urls import _url_error
 from ..errors import ValidationError
 
 __all__ = [
@@ -151,7 +152,7 @@ def discover(inputs: Sequence[str | os.PathLike[str]]) -> list[Found]:
 def _expand(value: object, field: str, base: Path, found: dict[str, Found], depth: int) -> None:
     if isinstance(value, Found):
         # Found before (a file gone since then fails on its own when it is hashed, the others go on).
-        found.setdefault(value.source, value)
+        found.setdefault(value.source, _checked_found(value, field))
         return
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
@@ -183,6 +184,40 @@ def _expand(value: object, field: str, base: Path, found: dict[str, Found], dept
         _expand_list(resolved, found, depth)
         return
     found.setdefault(str(resolved), Found(str(resolved), "file", _safe_parts([_strip_suffix(resolved.name)])))
+
+
+def _checked_found(item: Found, field: str) -> Found:
+    """*item* if it is as :func:`discover` makes a ``Found``, else a ``ValidationError`` naming the
+    field that is not. A caller may build one by hand: its source keys the input in the manifest
+    (one file, one input), and its stem names the result files inside the out folder."""
+    if item.kind not in ("file", "url"):
+        raise ValidationError(f"{field}.kind", item.kind, 'must be "file" or "url"')
+    source = item.source
+    where = f"{field}.source"
+    if not isinstance(source, str):
+        raise ValidationError(where, source, "must be a string")
+    if item.kind == "url":
+        if source != source.strip() or not _is_url(source):
+            raise _url_error(
+                where, source, 'must be an http(s) or media:// URL for kind "url", without surrounding space'
+            )
+        check_audio(source, field=where)  # a well-formed http(s) or media:// URL
+    elif _is_url(source):
+        raise _url_error(where, source, 'must be a file\'s path for kind "file", not a URL')
+    elif "\0" in source or not os.path.isabs(source) or os.path.realpath(source) != source:
+        # A relative path names another file in another folder; another spelling of the path, an
+        # input of its own (the file named directly is keyed by its resolved path).
+        raise ValidationError(where, source, 'must be the absolute, resolved path of the file for kind "file"')
+    stem = item.stem
+    if not isinstance(stem, str) or _safe_parts(stem.split("/")) != stem:
+        raise ValidationError(
+            f"{field}.stem",
+            stem,
+            "must be an output name inside the out folder, as discover makes it: parts of letters, digits, "
+            f"'.', '_' and '-' joined by '/', each at most {MAX_PART_BYTES} bytes and neither starting nor "
+            "ending with '.' or '_'",
+        )
+    return item
 
 
 def _expand_list(path: Path, found: dict[str, Found], depth: int) -> None:
