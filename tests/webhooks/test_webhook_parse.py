@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pyannoteai_identify import webhooks
+from pyannoteai_identify._spec import SPEC
 from pyannoteai_identify.errors import WebhookVerificationError
 from pyannoteai_identify.results import (
     DiarizationResult,
@@ -191,6 +192,49 @@ def test_retry_headers_are_found_in_any_case() -> None:
     headers.update({"X-Retry-Num": "3", "X-RETRY-REASON": "http_error"})
     event = webhooks.parse(body, headers, SECRET, now=T0)
     assert (event.retry_num, event.retry_reason) == (3, "http_error")
+
+
+#: The ``x-retry-reason`` values openapi.yaml lists (api-reference.md 7.3: the failure codes).
+_CONTRACT_RETRY_REASONS = next(
+    parameter["schema"]["enum"]
+    for parameter in SPEC["webhooks"]["jobCompleted"]["post"]["parameters"]
+    if parameter["name"] == "x-retry-reason"
+)
+
+
+def test_the_retry_reason_type_has_exactly_the_contract_values_in_order() -> None:
+    assert [reason.value for reason in webhooks.RetryReason] == _CONTRACT_RETRY_REASONS
+    assert "RetryReason" in webhooks.__all__
+    assert webhooks.RetryReason.__module__ == "pyannoteai_identify.webhooks"
+
+
+@pytest.mark.parametrize("reason", _CONTRACT_RETRY_REASONS)
+def test_a_retry_reason_the_contract_lists_is_typed_and_the_raw_value_kept(reason: str) -> None:
+    """``retry_reason`` was only the raw header string: a handler had to compare it with names it
+    copied from the docs. ``known_retry_reason`` is the ``RetryReason`` member the contract lists,
+    ``retry_reason`` still the header as sent; the event still pickles naming the public module."""
+    body, headers = delivery({"jobId": "j", "status": "canceled"}, retry_num=1, retry_reason=reason)
+    event = webhooks.parse(body, headers, SECRET, now=T0)
+    assert event.known_retry_reason is webhooks.RetryReason(reason)
+    assert event.retry_reason == reason and type(event.retry_reason) is str
+    loaded = pickle.loads(pickle.dumps(event))
+    assert loaded.known_retry_reason is webhooks.RetryReason(reason)
+    assert "pyannoteai_identify._" not in str(pickle.dumps(webhooks.RetryReason(reason), 0))
+
+
+@pytest.mark.parametrize("raw", ["HTTP_TIMEOUT", "bogus", "http_timeout\x00", "\u212a"])
+def test_a_retry_reason_the_contract_does_not_list_is_kept_raw_and_not_typed(raw: str) -> None:
+    """The header is not signed: a value the contract does not list is no ``RetryReason`` (None),
+    and ``retry_reason`` keeps it as sent (without surrounding whitespace), for logs that want it."""
+    body, headers = delivery({"jobId": "j", "status": "canceled"})
+    headers.update({"x-retry-num": "1", "x-retry-reason": f" {raw} "})
+    event = webhooks.parse(body, headers, SECRET, now=T0)
+    assert (event.retry_reason, event.known_retry_reason) == (raw, None)
+
+
+def test_a_first_attempt_has_no_retry_reason_typed_or_raw() -> None:
+    event = parse({"jobId": "j", "status": "canceled"})
+    assert (event.retry_reason, event.known_retry_reason) == (None, None)
 
 
 def test_a_malformed_retry_num_counts_as_a_first_attempt() -> None:
