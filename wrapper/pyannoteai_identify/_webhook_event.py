@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ._webhook_retry import RetryReason, known_retry_reason
 from .results import Job, JobKind, JobStatus, Result, failed_output, parse_job
 
 
@@ -24,8 +25,9 @@ class WebhookEvent:
         warning: the API's warning, if any.
         kind: ``identify``, ``voiceprint`` or ``diarization`` when known or inferable from the output.
         retry_num: 0 for the first attempt, else the ``x-retry-num`` header (1, 2 or 3).
-        retry_reason: why the previous attempt failed (``x-retry-reason``: ``http_timeout``,
-            ``http_error``, …), or None. Retry headers are not signed: use them as hints only.
+        retry_reason: why the previous attempt failed, as the ``x-retry-reason`` header said it
+            (surrounding whitespace removed), or None; :attr:`known_retry_reason` is its typed
+            value. Retry headers are not signed: use them as hints only.
         timestamp: the signed ``X-Request-Timestamp`` (Unix seconds).
         raw: the parsed JSON body, as a read-only mapping that pickles (events go to task queues and
             process pools); the values inside it are the JSON values as sent.
@@ -50,6 +52,13 @@ class WebhookEvent:
     def is_retry(self) -> bool:
         """True when the API says an earlier attempt of this delivery failed."""
         return self.retry_num > 0
+
+    @property
+    def known_retry_reason(self) -> RetryReason | None:
+        """``retry_reason`` as a ``RetryReason`` (``RetryReason.HTTP_TIMEOUT``...), when it is one of
+        the values the contract lists; None for a first attempt and for any other value (kept raw
+        in ``retry_reason``)."""
+        return known_retry_reason(self.retry_reason)
 
     def as_job(self) -> Job[Result]:
         """The event as a ``Job``, the shape polling returns (a failed job's error text included, and

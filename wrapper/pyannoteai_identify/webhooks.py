@@ -27,7 +27,8 @@ name it):
   one secret or several, with ``_webhook_hmac`` (HMAC-SHA256 with its key states hashed once);
 - ``_webhook_signature``: how ``X-Signature`` is spelled (``Encoding``) and ``sign``;
 - ``_webhook_verify``: ``verify``, the checks of the headers and the constant-time comparison;
-- ``_webhook_event``: ``WebhookEvent``; ``_webhook_parse``: ``parse``, a body read into an event.
+- ``_webhook_event``: ``WebhookEvent``; ``_webhook_parse``: ``parse``, a body read into an event;
+- ``_webhook_retry``: ``RetryReason``, the ``x-retry-reason`` values the contract lists.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from ._webhook_parse import _parse_with as _parse_with
 from ._webhook_parse import _retry_num as _retry_num
 from ._webhook_parse import parse
 from ._webhook_reason import Reason
+from ._webhook_retry import RetryReason
 from ._webhook_secret import SECRET_ENV, Secret, resolve_secret
 from ._webhook_secret import _cached_signer_of as _cached_signer_of
 from ._webhook_secret import _signer_of as _signer_of
@@ -92,6 +94,7 @@ __all__ = [
     "Encoding",
     "Headers",
     "Reason",
+    "RetryReason",
     "Secret",
     "WebhookEvent",
     "parse",
@@ -104,6 +107,6 @@ __all__ = [
 # A pickle names a class (and help() and a traceback a function) by its module, and
 # typing.get_type_hints reads annotations in the module a class reports: what is public here, though
 # defined in the private modules, reports this one, as before webhooks.py was split.
-for _public in (Headers, WebhookEvent, parse, resolve_secret, sign, verify):
+for _public in (Headers, RetryReason, WebhookEvent, parse, resolve_secret, sign, verify):
     _public.__module__ = __name__
 del _public
