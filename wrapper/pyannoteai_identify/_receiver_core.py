@@ -15,7 +15,6 @@ import anyio
 import anyio.to_thread
 
 from ._byte_budget import _Budget
-from ._contract import SpecReader
 from ._delivery_store import DeliveryStore, MemoryDeliveryStore
 from ._lazy_module import lazy_module
 from ._numbers import real
@@ -29,10 +28,10 @@ from .errors import ConfigurationError, ValidationError, WebhookVerificationErro
 from .results import is_terminal
 from .webhooks import (
     DEFAULT_TOLERANCE,
-    RETRY_REASON_HEADER,
     Body,
     Headers,
     Secret,
+    WebhookEvent,
     _check_body,
     _check_now,
     _check_tolerance,
@@ -43,19 +42,17 @@ from .webhooks import (
     resolve_secret,
 )
 
-#: The ``X-Retry-Reason`` values the contract lists: a held-back duplicate is counted under its own.
-_RETRY_REASONS = frozenset(SpecReader(__name__).delivery_header_values(RETRY_REASON_HEADER))
 
-
-def _duplicate_count_name(retry_reason: str | None) -> str:
+def _duplicate_count_name(event: WebhookEvent) -> str:
     """The name a held-back duplicate is counted under: its delivery's retry reason (``http_timeout``:
     the server answered too slowly), ``no_retry_reason`` for a first attempt's (a replay), and
     ``unknown_retry_reason`` for a value the contract does not list (the header is not signed, so
     a sender cannot add names to the count). Each duplicate's own line gives this name too, so an
     unsigned value (a line break, kilobytes) never reaches the log."""
-    if retry_reason is None:
+    if event.retry_reason is None:
         return "no_retry_reason"
-    return retry_reason if retry_reason in _RETRY_REASONS else "unknown_retry_reason"
+    known = event.known_retry_reason
+    return "unknown_retry_reason" if known is None else known.value
 
 
 if TYPE_CHECKING:
@@ -206,7 +203,7 @@ class WebhookReceiver:
             return _outcome(200, "ignored", jobId=event.job_id, message=f"status {event.status} is not final")
         if not self.store.claim(event.job_id):
             # The header is not signed: the line gives the name it is counted under, never its raw value.
-            retry_reason = _duplicate_count_name(event.retry_reason)
+            retry_reason = _duplicate_count_name(event)
             self._duplicates.log(
                 logging.INFO,
                 retry_reason,
