@@ -96,6 +96,35 @@ def test_jobs_that_stop_at_their_limit_say_the_command_that_lists_the_next_ones(
     assert not [line for line in third.err_lines if "resume" in line]
 
 
+def test_the_resume_command_of_a_status_listing_keeps_its_status_and_lists_only_those_jobs(
+    mock: MockAPI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cursor belongs to the listing it came from: the command said to resume a `--status failed`
+    listing carries `--status failed`, and following it lists the next failed jobs, each once."""
+    failed = []
+    for _ in range(3):
+        mock.add_job("diarization", "succeeded")
+        failed.append(mock.add_job("diarization", "failed"))
+    failed.reverse()
+
+    first = run_cli(capsys, "jobs", "--status", "failed", "--format", "json", "--limit", "2")
+    argv = _resume_argv(first)
+    second = run_cli(capsys, *argv)
+
+    assert first.code == second.code == OK
+    assert argv[argv.index("--status") + 1] == "failed"
+    assert [_ids(first), _ids(second)] == [failed[:2], failed[2:]]
+
+
+def test_the_cursor_help_says_a_cursor_goes_with_the_status_of_its_listing(capsys: pytest.CaptureFixture[str]) -> None:
+    """The API's cursor is an opaque UUID that carries no status: a cursor reused with another
+    `--status` cannot be refused, so `jobs --help` says the rule (README too)."""
+    run = run_cli(capsys, "jobs", "--help")
+
+    assert run.code == OK
+    assert "with the --status of the listing that gave it" in " ".join(run.out.split())
+
+
 def test_a_limit_that_cuts_a_page_resumes_from_that_page_so_no_job_is_skipped(
     mock: MockAPI, capsys: pytest.CaptureFixture[str]
 ) -> None:
