@@ -229,7 +229,10 @@ def build_parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
     jobs.add_argument(
         "--cursor",
         metavar="UUID",
-        help="start after the jobs a listing that stopped early wrote (the cursor it said to resume with)",
+        help=(
+            "start after the jobs a listing that stopped early wrote (the cursor it said to resume with), "
+            "with the --status of the listing that gave it: a cursor carries no status, so another is not refused"
+        ),
     )
     jobs.add_argument("--format", choices=("table", "json"), default="table", help="default: table")
     jobs.set_defaults(func=commands["jobs"])

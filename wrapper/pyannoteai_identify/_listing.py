@@ -65,7 +65,9 @@ class _SyncListing(_Listing):
                 ``GET /v2/jobs`` (``PAGE_SIZE_MIN`` to ``PAGE_SIZE_MAX``); the largest page by default.
             max_items: stop after this many jobs.
             cursor: start after the page whose ``next_cursor`` this is (from ``job_page()`` or
-                ``job_pages()``), with the same *status*; None starts at the newest job.
+                ``job_pages()``), with the same *status*; None starts at the newest job. A cursor
+                is the API's, an opaque UUID that carries no status: one reused with another
+                *status* cannot be told apart, and is sent as is.
 
         Raises:
             ValidationError: before any request, for a bad status, page size, limit or cursor (a
@@ -138,7 +140,8 @@ class _SyncListing(_Listing):
         Args:
             status: only jobs with this status: a ``JobStatus`` or its value (``"running"``, …).
             page_size: jobs per page (``PAGE_SIZE_MIN`` to ``PAGE_SIZE_MAX``); the largest by default.
-            cursor: start after the page whose ``next_cursor`` this is; None starts at the newest job.
+            cursor: start after the page whose ``next_cursor`` this is, read with the same *status*
+                (not checked: a cursor carries no status); None starts at the newest job.
 
         Raises:
             ValidationError: before any request, for a bad status, page size or cursor (a cursor is a
