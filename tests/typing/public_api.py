@@ -203,6 +203,15 @@ def flask_s_headers_are_taken_as_they_are(
     return receiver.handle_stream(stream, headers).event
 
 
+def a_retry_reason_is_typed_when_the_contract_lists_it(event: WebhookEvent) -> None:
+    """``known_retry_reason`` is a ``RetryReason`` or None; ``retry_reason`` the header as sent."""
+    assert_type(event.retry_reason, str | None)
+    assert_type(event.known_retry_reason, webhooks.RetryReason | None)
+    counts = dict.fromkeys(webhooks.RetryReason, 0)
+    if event.known_retry_reason is not None:
+        counts[event.known_retry_reason] += 1
+
+
 def a_jobs_status_filter_is_one_of_the_documented_statuses(client: Client, async_client: AsyncClient) -> None:
     """``jobs(status=...)`` refuses any other string at run time (ValidationError), so a type checker
     refuses it first; the status names and ``JobStatus`` members are taken (each ignore is needed)."""
