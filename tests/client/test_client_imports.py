@@ -8,8 +8,19 @@ import sys
 
 #: Imported only on first use: the generated package (and attrs, which it needs) when the first
 #: request is built, asyncio when a broker is first awaited, the webhook receiver when one of its
-#: classes is first named (``pyannoteai_identify.WebhookBroker``) or a wait is given a broker.
-DEFERRED = ("pyannoteai_api", "attr", "attrs", "asyncio", "pyannoteai_identify.receiver")
+#: classes is first named (``pyannoteai_identify.WebhookBroker``) or a wait is given a broker, the
+#: webhook parser when ``webhooks`` or ``WebhookEvent`` is first named, ``wave`` when a local WAV's
+#: duration is first checked.
+DEFERRED = (
+    "pyannoteai_api",
+    "attr",
+    "attrs",
+    "asyncio",
+    "pyannoteai_identify.receiver",
+    "pyannoteai_identify.webhooks",
+    "pyannoteai_identify._webhook_parse",
+    "wave",
+)
 
 
 def test_importing_the_package_leaves_the_generated_client_attrs_and_asyncio_unimported() -> None:
@@ -29,6 +40,37 @@ def test_importing_the_package_leaves_the_generated_client_attrs_and_asyncio_uni
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert json.loads(done.stdout) == []
+
+
+def test_the_names_imported_on_first_use_are_those_of_the_modules_that_define_them() -> None:
+    """``dir()`` lists ``webhooks``, ``WebhookEvent``, ``WebhookBroker`` and ``WebhookReceiver`` before
+    they are imported; reading one (as an attribute, by ``from ... import`` or ``import *``) gives the
+    defining module's object, the same each time, and imports that module then, not before."""
+    code = (
+        "import json, sys\n"
+        "import pyannoteai_identify as package\n"
+        "lazy = ['WebhookBroker', 'WebhookEvent', 'WebhookReceiver', 'webhooks']\n"
+        "listed = [name for name in lazy if name in dir(package)]\n"
+        "before = 'pyannoteai_identify.webhooks' in sys.modules\n"
+        "from pyannoteai_identify import WebhookEvent, webhooks\n"
+        "from pyannoteai_identify.receiver import WebhookBroker, WebhookReceiver\n"
+        "found = {}\n"
+        "exec('from pyannoteai_identify import *', found)\n"
+        "print(json.dumps([listed, before, 'pyannoteai_identify.webhooks' in sys.modules,\n"
+        "    webhooks is sys.modules['pyannoteai_identify.webhooks'], WebhookEvent is webhooks.WebhookEvent,\n"
+        "    package.WebhookEvent is WebhookEvent, package.WebhookBroker is WebhookBroker,\n"
+        "    package.WebhookReceiver is WebhookReceiver, found['webhooks'] is webhooks,\n"
+        "    sorted(set(package.__all__) - set(found))]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    listed, before, after, *same, missing = json.loads(done.stdout)
+    assert (listed, before, after, missing) == (
+        ["WebhookBroker", "WebhookEvent", "WebhookReceiver", "webhooks"],
+        False,
+        True,
+        [],
+    )
+    assert same == [True] * 6
 
 
 def test_the_generated_client_is_imported_when_the_first_request_is_built() -> None:
