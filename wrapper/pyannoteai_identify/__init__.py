@@ -16,7 +16,7 @@ import importlib as _importlib
 import logging as _logging
 import typing as _typing
 
-from . import errors, webhooks
+from . import errors
 from ._client import AsyncClient, Client
 from ._core import JobPage, JobSummary, KeyStatus
 from ._polling import PollSchedule
@@ -60,7 +60,6 @@ from .results import (
     VoiceprintMatch,
     VoiceprintResult,
 )
-from .webhooks import WebhookEvent
 
 # A class's repr, help(), a pickle and Sphinx name it by its module: what is public here, though
 # defined in a private module, reports this one. Not Client, AsyncClient, JobSummary, PollSchedule
@@ -128,25 +127,32 @@ __all__ = [
 
 
 if _typing.TYPE_CHECKING:
+    from . import webhooks
     from .receiver import WebhookBroker, WebhookReceiver
+    from .webhooks import WebhookEvent
 
 #: Imported on first use (``pyannoteai_identify.WebhookBroker``, ``from pyannoteai_identify import
-#: WebhookReceiver``): the receiver is a server's part, and importing it made every ``import
-#: pyannoteai_identify`` pay for it (a tenth of its import time). The module itself too
-#: (``pyannoteai_identify.receiver.WebhookReceiver`` after ``import pyannoteai_identify``), an
-#: attribute of the package while the package imported it.
-_FROM_RECEIVER = frozenset({"WebhookBroker", "WebhookReceiver", "receiver"})
+#: WebhookEvent``), by name: the submodule that defines each, and whether the name is the submodule
+#: itself. The receiver is a server's part and the webhook parser a receiver's: importing them made
+#: every ``import pyannoteai_identify`` pay for them, though a client that polls never uses them.
+_LAZY: dict[str, tuple[str, bool]] = {
+    "WebhookBroker": ("receiver", False),
+    "WebhookReceiver": ("receiver", False),
+    "WebhookEvent": ("webhooks", False),
+    "webhooks": ("webhooks", True),
+    "receiver": ("receiver", True),
+}
 
 
 def __getattr__(name: str) -> object:
-    if name in _FROM_RECEIVER:
-        # Not ``from . import receiver``: its look-up of the attribute first would land here again.
-        receiver = _importlib.import_module(".receiver", __name__)
-        value = receiver if name == "receiver" else getattr(receiver, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}", name=name)
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}", name=name)
+    submodule, is_module = _LAZY[name]
+    module = _importlib.import_module(f"{__name__}.{submodule}")
+    value = module if is_module else getattr(module, name)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_FROM_RECEIVER})
+    return sorted({*globals(), *_LAZY})

@@ -7,10 +7,9 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .webhooks import WebhookEvent
-
 if TYPE_CHECKING:
     from ._webhook_broker import WebhookBroker
+    from .webhooks import WebhookEvent
 
 
 class _ThreadWaiter:

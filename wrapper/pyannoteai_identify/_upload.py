@@ -13,7 +13,6 @@ import logging
 import os
 import threading
 import uuid
-import wave
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -385,6 +384,8 @@ def wav_seconds(audio: CheckedAudio) -> float | None:
 
 def _wav_seconds(source: IO[bytes], start: int, size: int | None) -> float | None:
     """:func:`wav_seconds` of the WAV that *source* holds from *start*: *size* bytes, when known."""
+    import wave  # here, not at the top: only a local WAV's duration check reads one
+
     try:
         with wave.open(source, "rb") as reader:
             frames, rate = reader.getnframes(), reader.getframerate()
