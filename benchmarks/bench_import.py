@@ -38,8 +38,12 @@ CHILD_TIMEOUT = 120.0
 
 
 def _env() -> dict[str, str]:
+    """The children's environment: no import profiling, and bytecode caches written (an environment
+    with ``PYTHONDONTWRITEBYTECODE`` set, as CI's may be, would have every timed run compile this
+    package's source, while httpx, installed by pip, loads its compiled bytecode)."""
     env = dict(os.environ)
     env.pop("PYTHONPROFILEIMPORTTIME", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
