@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import re
 import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -533,4 +534,18 @@ async def test_an_async_file_object_is_refused_without_leaving_its_read_coroutin
             del caught  # its traceback holds the frame that holds the coroutine
         gc.collect()
     assert [str(warning.message) for warning in warned if "never awaited" in str(warning.message)] == []
+    assert router.calls.call_count == 0
+
+
+@pytest.mark.parametrize("audio", [b"RIFF....WAVE", bytearray(b"RIFF....WAVE"), memoryview(b"RIFF....WAVE")])
+async def test_audio_held_in_memory_as_bytes_is_refused_with_how_to_pass_it(
+    api: Api, router: respx.Router, audio: bytes | bytearray | memoryview
+) -> None:
+    """A web service has an upload's body as bytes (Starlette's ``await request.body()``); passed as is,
+    it was refused with the rule alone ("must be ... a binary file object"), not saying that wrapping
+    it in ``io.BytesIO`` is all it takes, as openai-python and httpx take bytes where this takes a file."""
+    for submit in (lambda: api.upload(audio), lambda: api.identify(audio, {"John": "vp"})):
+        with pytest.raises(ValidationError, match=re.escape("io.BytesIO(")) as caught:
+            await submit()
+        assert caught.value.field == "audio"
     assert router.calls.call_count == 0

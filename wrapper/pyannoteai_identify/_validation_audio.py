@@ -100,4 +100,11 @@ def check_audio(value: object, *, field: str = "audio", max_bytes: int = MAX_AUD
         if file_size is not None and file_size > max_bytes:
             raise ValidationError(field, value, f"the file has {file_size} bytes; the API accepts at most {max_bytes}")
         return CheckedAudio(file=file, size=file_size, start=start)
+    if isinstance(value, bytes | bytearray | memoryview):
+        raise ValidationError(
+            field,
+            value,
+            "must be an http(s) URL, a media:// URL, a local path or a binary file object, not bytes: "
+            "wrap audio held in memory in io.BytesIO(data) (a path is given as str)",
+        )
     raise ValidationError(field, value, "must be an http(s) URL, a media:// URL, a local path or a binary file object")
