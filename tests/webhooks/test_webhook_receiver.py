@@ -1199,3 +1199,26 @@ def test_a_duplicates_unsigned_retry_reason_is_not_written_raw_into_its_log_line
     assert len(lines) == 30
     assert all("forged" not in line and "\n" not in line and len(line) < 200 for line in lines), lines[0][:300]
     assert lines[0].endswith("(attempt 1, unknown_retry_reason)"), lines[0][:300]
+
+
+@pytest.mark.anyio
+async def test_mounted_above_its_path_the_app_answers_but_at_its_whole_path_starlette_redirects() -> None:
+    """docs/webhooks.md: mounted at the folder above the webhook with the last segment as ``path``, the
+    app answers both spellings itself; mounted at the webhook's whole path (the natural first try), the
+    outer app's router answers the path without its slash with Starlette's 307, built from the Host
+    header, which no code of the SDK can prevent. Should Starlette stop redirecting, the docs' warning
+    goes."""
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    documented = Starlette(routes=[Mount("/webhooks", asgi_app(SECRET, path="/pyannoteai"))])
+    whole_path = Starlette(routes=[Mount("/webhooks/pyannoteai", asgi_app(SECRET))])
+    body, headers = delivery()
+    async with client_for(documented) as client:
+        for url in ("/webhooks/pyannoteai", "/webhooks/pyannoteai/"):
+            answer = await client.post(url, content=body, headers=headers)
+            assert "location" not in answer.headers
+            assert answer.status_code == 200
+    async with client_for(whole_path) as client:
+        answer = await client.post("/webhooks/pyannoteai", content=body, headers=headers)
+        assert (answer.status_code, answer.headers["location"]) == (307, "http://127.0.0.1/webhooks/pyannoteai/")
