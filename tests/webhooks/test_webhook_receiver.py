@@ -1222,3 +1222,27 @@ async def test_mounted_above_its_path_the_app_answers_but_at_its_whole_path_star
     async with client_for(whole_path) as client:
         answer = await client.post("/webhooks/pyannoteai", content=body, headers=headers)
         assert (answer.status_code, answer.headers["location"]) == (307, "http://127.0.0.1/webhooks/pyannoteai/")
+
+
+@pytest.mark.parametrize(
+    ("reason", "payload"),
+    [
+        ("accepted", {"jobId": "job-1", "status": "succeeded", "output": {"voiceprint": "abc"}}),
+        ("duplicate", {"jobId": "job-1", "status": "succeeded", "output": {"voiceprint": "abc"}}),
+        ("ignored", {"jobId": "job-2", "status": "running"}),
+    ],
+)
+def test_the_answers_docs_webhooks_shows_have_the_keys_the_receiver_sends(reason: str, payload: Any) -> None:
+    """docs/webhooks.md showed the answers as ``{"status": "accepted"}`` (and ``duplicate``, ``ignored``)
+    while the receiver also sends the ``jobId`` (and an ``ignored`` delivery a ``message``): a test of a
+    user's service that compared the answer with the documented one failed."""
+    import re
+    from pathlib import Path
+
+    receiver = WebhookReceiver(SECRET)
+    if reason == "duplicate":
+        receiver.handle(*signed_delivery(payload, SECRET))
+    answer = json.loads(receiver.handle(*signed_delivery(payload, SECRET)).body)
+    page = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    (shown,) = set(re.findall(r"`(\{\"status\": \"" + reason + r"\"[^`]*\})`", page))
+    assert re.findall(r"\"(\w+)\":", shown) == list(answer)
