@@ -26,6 +26,7 @@ from batchkit import HELD_RUN_TIMEOUT, MODES, VOICEPRINTS, make_audio, manifest_
 from brokenbody import broken_off
 
 from pyannoteai_identify import AsyncClient, Client, PaymentRequiredError, ValidationError
+from pyannoteai_identify._core import MAY_HAVE_CREATED_A_JOB
 from pyannoteai_identify.batch import (
     BatchReport,
     InputStatus,
@@ -235,6 +236,31 @@ def test_a_5xx_before_any_job_was_created_is_checked_against_the_job_list_then_s
     assert requests_of(sandbox)["identify"] == 3
     assert sandbox.stats.submissions == 2
     assert report.requests["reconcile"] >= 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_submission_answered_5xx_says_what_client_identify_says_and_waits_for_the_job_list(
+    mode: str, sandbox: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A POST /v1/identify answered 503 recorded "The API failed; try again later); the job may exist":
+    a safe read's hint, which the rest contradicts, and nothing was logged. Its reason and its WARNING
+    now carry the error Client.identify raises (the job may have been created, and billed) and say
+    what the batch does: it is sent again only once the job list shows that no job was created. The
+    next input's 402 stops the run before that check, so the input stays submitting, not resent."""
+    make_audio(tmp_path / "audio", 2)
+    sandbox.faults.next(1, "5xx", operation="identify")
+    sandbox.faults.next(1, "402", operation="identify")
+    with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"):
+        report = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, concurrency=1)
+
+    assert [item.status for item in report.inputs] == [InputStatus.SUBMITTING, InputStatus.PENDING]
+    assert requests_of(sandbox)["identify"] == 2 and sandbox.stats.submissions == 0
+    reason = report.inputs[0].reason or ""
+    assert "try again later" not in reason and MAY_HAVE_CREATED_A_JOB in reason, reason
+    assert reason.startswith("the API failed: HTTP 503: ") and "sent again only once the job list shows" in reason
+    said = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    first_id = manifest_rows(tmp_path / "manifest.sqlite")[0]["id"]
+    assert f"input {first_id}: {reason}" in said, said
 
 
 @pytest.mark.usefixtures("quick_settle")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pyannoteai_identify.batch._submission import Action, after_submission
+from pyannoteai_identify.batch._submission import SETTLED_BY_THE_JOB_LIST, Action, after_submission
 from pyannoteai_identify.errors import (
     APIConnectionError,
     APIError,
@@ -37,8 +37,8 @@ TABLE: list[tuple[str, APIConnectionError | APIError | None, bool, Action, str]]
     ("429", RateLimitError("slow down", status_code=429, retry_after=3.0), False, Action.RETRY, "rate limited: "),
     ("401", AuthenticationError("bad key", status_code=401), False, Action.HALT, "HTTP 401: bad key"),
     ("402", PaymentRequiredError("pay", status_code=402), False, Action.HALT, "HTTP 402: pay"),
-    ("500", ServerError("boom", status_code=500), False, Action.IN_DOUBT, "the API failed (HTTP 500: boom)"),
-    ("503", ServerError("busy", status_code=503), False, Action.IN_DOUBT, "the API failed (HTTP 503: busy)"),
+    ("500", ServerError("boom", status_code=500), False, Action.IN_DOUBT, "the API failed: HTTP 500: boom"),
+    ("503", ServerError("busy", status_code=503), False, Action.IN_DOUBT, "the API failed: HTTP 503: busy"),
     ("400", BadRequestError("bad url", status_code=400), False, Action.FAILED, "refused by the API: HTTP 400"),
     ("a gateway's 404", APIError("page", status_code=404), False, Action.FAILED, "refused by the API: HTTP 404"),
 ]
@@ -65,3 +65,11 @@ def test_an_input_goes_back_to_pending_only_when_no_job_can_exist() -> None:
         may_exist = answered or isinstance(outcome, ServerError) or getattr(outcome, "request_sent", False)
         if may_exist and decision.action != Action.SUBMITTED:
             assert decision.action == Action.IN_DOUBT, _name
+
+
+def test_an_input_left_submitting_says_that_the_job_list_settles_it() -> None:
+    """The client's error of an outcome in doubt tells a caller to look for the job before submitting
+    again; the batch's reason adds that it does so itself, whatever the outcome was."""
+    for name, outcome, answered, action, _reason in TABLE:
+        reason = after_submission(outcome, answered=answered).reason
+        assert reason.endswith(f"; {SETTLED_BY_THE_JOB_LIST}") == (action == Action.IN_DOUBT), name

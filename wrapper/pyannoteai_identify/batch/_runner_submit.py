@@ -204,13 +204,11 @@ class Submitting(Watching):
             outcome = lost
         else:
             answered = 200 <= response.status_code < 300
-            if not answered:
-                outcome = _core.error_for(response)
-            else:
-                try:
-                    job = _core.parse_job_response(response, "identify")
-                except InvalidResponseError as unreadable:
-                    outcome = unreadable
+            try:
+                # Read as Client.identify reads it: a 5xx or an unreadable 2xx says the job may exist.
+                job = _core.parse_created_job(response, "identify")
+            except APIError as failed:
+                outcome = failed
         decision = after_submission(outcome, answered=answered)
         if decision.action == Action.SUBMITTED and job is not None:
             await self._record_job(row, job)
@@ -218,6 +216,7 @@ class Submitting(Watching):
         if outcome is None:  # a job read from a 2xx answer is SUBMITTED, above
             return None
         if decision.action == Action.IN_DOUBT:
+            logger.warning("input %d: %s", row.id, decision.reason)
             await self._store(self.manifest.note, row.id, decision.reason)
             self._noted.add(row.id)
             return None

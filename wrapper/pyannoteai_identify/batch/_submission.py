@@ -21,7 +21,11 @@ from ..errors import (
 )
 from ._retry import ends_the_run
 
-__all__ = ["Action", "Decision", "after_submission"]
+__all__ = ["SETTLED_BY_THE_JOB_LIST", "Action", "Decision", "after_submission"]
+
+#: What the batch does with an input whose job may exist: what the client's error tells a caller to
+#: do (look for the job before submitting again), the reconciliation does (``_reconcile``).
+SETTLED_BY_THE_JOB_LIST = "it stays submitting, and is sent again only once the job list shows that no job was created"
 
 
 class Action(enum.StrEnum):
@@ -52,15 +56,21 @@ def after_submission(error: APIConnectionError | APIError | None, *, answered: b
     if error is None:
         return Decision(Action.SUBMITTED)
     if answered:
-        return Decision(Action.IN_DOUBT, f"the answer could not be read: {error}")
+        return _in_doubt(f"the answer could not be read: {error}")
     if isinstance(error, APIConnectionError):
         if error.request_sent:
-            return Decision(Action.IN_DOUBT, f"the answer was lost: {error}")
+            return _in_doubt(f"the answer was lost: {error}")
         return Decision(Action.HALT if ends_the_run(error) else Action.RETRY, f"not sent: {error}")
     if isinstance(error, RateLimitError):  # a refusal: no job exists, so sending again cannot bill twice
         return Decision(Action.RETRY, f"rate limited: {error}")
     if isinstance(error, AuthenticationError | PaymentRequiredError):
         return Decision(Action.HALT, str(error))
-    if isinstance(error, ServerError):  # the API may have failed after creating the job
-        return Decision(Action.IN_DOUBT, f"the API failed ({error}); the job may exist")
+    if isinstance(error, ServerError):  # the API may have failed after creating the job (its error says so)
+        return _in_doubt(f"the API failed: {error}")
     return Decision(Action.FAILED, f"refused by the API: {error}")
+
+
+def _in_doubt(what: str) -> Decision:
+    """Left submitting: *what* happened (the client's error, which says that the job may exist), then
+    what the batch does about it."""
+    return Decision(Action.IN_DOUBT, f"{what.removesuffix('.')}; {SETTLED_BY_THE_JOB_LIST}")
