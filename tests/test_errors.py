@@ -95,3 +95,42 @@ def test_an_exception_raised_in_a_worker_process_reaches_the_parent_whole(monkey
         with pytest.raises(errors.JobFailedError) as caught:
             future.result(timeout=60)
     assert (caught.value.job_id, caught.value.api_message) == ("j3", "bad audio")
+
+
+#: Attributes added after exceptions began to pickle with their ``__dict__`` (and, for each, one
+#: error of its class): a pickle written before lacks them, and loads without calling ``__init__``.
+ADDED_LATER = [
+    (errors.APIConnectionError("reset", request_sent=True), "proxy_refused", False),
+    (errors.APIConnectionError("reset", request_sent=True), "certificate_failed", False),
+    (errors.APITimeoutError("slow", request_sent=False), "certificate_failed", False),
+    (errors.ValidationError("audio", "/a.wav", "no such file"), "shown", None),
+    (errors.WaitTimeoutError("deadline", job_id="j1", last_status="running"), "polls_failing", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("error", "name", "default"), ADDED_LATER, ids=[f"{type(e).__name__}.{n}" for e, n, _ in ADDED_LATER]
+)
+def test_an_error_pickled_before_an_attribute_existed_reads_it_as_its_default(
+    error: errors.PyannoteAIError, name: str, default: object
+) -> None:
+    """An ``APIConnectionError`` pickled by a version before ``certificate_failed`` loaded without it,
+    and ``wait()`` and the batch raised AttributeError reading it. The pickle such a version wrote is
+    this one's without the attribute in its ``__dict__``; loaded, it reads as the default."""
+    del error.__dict__[name]  # what that version's __init__ set
+    loaded = pickle.loads(pickle.dumps(error))
+
+    assert name not in vars(loaded)
+    assert getattr(loaded, name) == default
+
+
+def test_the_batch_reads_an_old_pickled_connection_error_as_one_that_may_heal() -> None:
+    """``batch._retry.ends_the_run`` reads ``proxy_refused`` and ``certificate_failed``: an error
+    pickled before they existed is neither, so it does not end the run."""
+    from pyannoteai_identify.batch._retry import ends_the_run
+
+    error = errors.APIConnectionError("reset", request_sent=True)
+    for name in ("proxy_refused", "certificate_failed"):
+        del error.__dict__[name]
+
+    assert ends_the_run(pickle.loads(pickle.dumps(error))) is False

@@ -65,7 +65,8 @@ class PyannoteAIError(Exception):
     Every one pickles with its attributes, as long as they pickle (a ``ValidationError`` keeps the
     value it refused, which may be an open file): a worker process of a pool sends its exception
     back pickled, and pickle's default rebuilds an exception by calling its class with ``args``
-    alone, which the subclasses' keyword-only arguments refuse.
+    alone, which the subclasses' keyword-only arguments refuse. Loading does not call ``__init__``,
+    so an attribute added since a pickle was written has a class-level default, which it reads as.
     """
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -90,6 +91,9 @@ class ValidationError(PyannoteAIError, ValueError):
         shown: what the message shows instead of *value* (a URL without its query or
             ``user:password@``), or None when it shows *value*.
     """
+
+    #: Added after errors first pickled: an older pickle loads without it (see PyannoteAIError).
+    shown: str | None = None
 
     def __init__(self, field: str, value: object, rule: str, *, shown: str | None = None) -> None:
         """*shown*, when given, stands for *value* in the message: a URL without its secrets."""
@@ -140,6 +144,10 @@ class APIConnectionError(PyannoteAIError):
     could not be verified (an ``ssl.SSLCertVerificationError`` caused the failure): nothing was sent,
     and waiting does not change it, so it is neither retried nor polled through by ``wait()`` either.
     """
+
+    #: Added after errors first pickled: an older pickle loads without them (see PyannoteAIError).
+    proxy_refused: bool = False
+    certificate_failed: bool = False
 
     def __init__(
         self,
@@ -305,6 +313,9 @@ class WaitTimeoutError(PyannoteAIError):
     overloaded), how many and with what: "3 polls in a row failed, the last with: …". The last
     error is also the exception's ``__cause__``.
     """
+
+    #: Added after errors first pickled: an older pickle loads without it (see PyannoteAIError).
+    polls_failing: str | None = None
 
     def __init__(self, message: str, *, job_id: str, last_status: str | None, polls_failing: str | None = None) -> None:
         self.job_id = job_id
