@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 
 from pyannoteai_identify import AsyncClient, Client
 from pyannoteai_identify.batch import BatchReport, aidentify_batch, identify_batch
@@ -45,24 +46,34 @@ def run_batch(
     *,
     max_retries: int = 3,
     request_timeout: float = 1.0,
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     **options: Any,
 ) -> BatchReport:
     """Run a batch against *sandbox* with ``identify_batch`` (sync) or ``aidentify_batch`` (async),
     through a client with *max_retries* and a *request_timeout* (short: the sandbox answers at once,
-    and an interrupted submission is given the read timeout plus a margin to land)."""
+    and an interrupted submission is given the read timeout plus a margin to land), and the
+    *transport* of that mode's client when given (one that plays a fault)."""
     options.setdefault("manifest", tmp_path / "manifest.sqlite")
     options.setdefault("out", tmp_path / "out")
     options.setdefault("poll_interval", 0.05)
     voiceprints = options.pop("voiceprints", VOICEPRINTS)
     if mode == "sync":
         with Client(
-            sandbox.api_key, base_url=sandbox.base_url, max_retries=max_retries, timeout=request_timeout
+            sandbox.api_key,
+            base_url=sandbox.base_url,
+            max_retries=max_retries,
+            timeout=request_timeout,
+            transport=transport,
         ) as client:
             return identify_batch(client, inputs, voiceprints, **options)
 
     async def main() -> BatchReport:
         async with AsyncClient(
-            sandbox.api_key, base_url=sandbox.base_url, max_retries=max_retries, timeout=request_timeout
+            sandbox.api_key,
+            base_url=sandbox.base_url,
+            max_retries=max_retries,
+            timeout=request_timeout,
+            transport=transport,
         ) as client:
             return await aidentify_batch(client, inputs, voiceprints, **options)
 

@@ -19,23 +19,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 from batchkit import HELD_RUN_TIMEOUT, MODES, VOICEPRINTS, make_audio, manifest_rows, requests_of, run_batch
-from brokenbody import broken_off
+from brokenbody import BrokenOff429
 
-from pyannoteai_identify import AsyncClient, Client, PaymentRequiredError, ValidationError
+from pyannoteai_identify import Client, PaymentRequiredError, ValidationError
 from pyannoteai_identify._core import MAY_HAVE_CREATED_A_JOB
 from pyannoteai_identify.batch import (
-    BatchReport,
     InputStatus,
     Manifest,
     ManifestError,
     _runner,
     _runner_reconcile,
     _runner_submit,
-    aidentify_batch,
     identify_batch,
 )
 from pyannoteai_identify.batch._manifest import NewInput
@@ -263,6 +260,18 @@ def test_a_submission_answered_5xx_says_what_client_identify_says_and_waits_for_
     assert f"input {first_id}: {reason}" in said, said
 
 
+def _killed_while_submitting(manifest_path: Path, audio: Path) -> None:
+    """What a run killed just after committing the mark leaves behind: *audio* added to the manifest
+    and 'submitting', anchored on the newest job the manifest recorded."""
+    with Manifest(manifest_path) as manifest:
+        anchor = manifest.newest_job()
+        found = audio.stat()
+        digest = hashlib.sha256(audio.read_bytes()).hexdigest()
+        manifest.add_inputs([NewInput(str(audio), "file", audio.stem, found.st_size, found.st_mtime_ns, digest)])
+        row = next(row for row in manifest.rows() if row.source == str(audio))
+        assert manifest.mark_submitting(row.id, anchor)
+
+
 @pytest.mark.usefixtures("quick_settle")
 @pytest.mark.parametrize("foreign_job", [False, True], ids=["no-unknown-job", "unknown-job"])
 def test_an_interrupted_submission_is_resent_only_when_the_job_list_proves_it_created_nothing(
@@ -271,14 +280,7 @@ def test_an_interrupted_submission_is_resent_only_when_the_job_list_proves_it_cr
     """A killed run's 'submitting' input is resent if no unknown job is newer than its anchor, else uncertain."""
     audio = make_audio(tmp_path / "audio", 3)
     run_batch("sync", sandbox, audio[:2], tmp_path)
-    # What a run killed just after committing the mark leaves behind: the third input, 'submitting'.
-    with Manifest(tmp_path / "manifest.sqlite") as manifest:
-        anchor = manifest.newest_job()
-        stat = audio[2].stat()
-        digest = hashlib.sha256(audio[2].read_bytes()).hexdigest()
-        manifest.add_inputs([NewInput(str(audio[2]), "file", "rec002", stat.st_size, stat.st_mtime_ns, digest)])
-        third = next(row for row in manifest.rows() if row.source == str(audio[2]))
-        assert manifest.mark_submitting(third.id, anchor)
+    _killed_while_submitting(tmp_path / "manifest.sqlite", audio[2])
     if foreign_job:
         with Client(api_key=sandbox.api_key, base_url=sandbox.base_url) as other:
             other.identify(io.BytesIO(demo_audio()), VOICEPRINTS)
@@ -303,13 +305,7 @@ def test_adopting_an_uncertain_input_uses_its_one_candidate_job_without_paying_a
     """--adopt-uncertain gives the input the single unknown job created after its mark; nothing is submitted."""
     audio = make_audio(tmp_path / "audio", 2)
     run_batch("sync", sandbox, audio[:1], tmp_path)
-    with Manifest(tmp_path / "manifest.sqlite") as manifest:
-        anchor = manifest.newest_job()
-        stat = audio[1].stat()
-        digest = hashlib.sha256(audio[1].read_bytes()).hexdigest()
-        manifest.add_inputs([NewInput(str(audio[1]), "file", "rec001", stat.st_size, stat.st_mtime_ns, digest)])
-        second = next(row for row in manifest.rows() if row.source == str(audio[1]))
-        assert manifest.mark_submitting(second.id, anchor)
+    _killed_while_submitting(tmp_path / "manifest.sqlite", audio[1])
     with Client(api_key=sandbox.api_key, base_url=sandbox.base_url) as other:  # the request that got through
         orphan = other.identify(str(audio[1]), VOICEPRINTS)
     uncertain = run_batch("sync", sandbox, audio, tmp_path)
@@ -561,88 +557,17 @@ def test_inputs_with_the_same_bytes_share_one_upload(sandbox: Sandbox, tmp_path:
     assert requests_of(sandbox)["getMediaUploadUrl"] == 1 and requests_of(sandbox)["upload"] == 1
 
 
-class _BrokenOff429:
-    """The first request of *method* to a path under *path* (by default the first ``GET
-    /v1/jobs/{id}``) is answered 429 (``Retry-After: 0``) by a body that breaks off after its headers
-    (a dropped connection); every other request goes to the sandbox."""
-
-    def __init__(self, method: str = "GET", path: str = "/v1/jobs/") -> None:
-        self.sent = 0
-        self.method, self.path = method, path
-
-    def broken_off(self, request: httpx.Request, mode: str) -> httpx.Response | None:
-        if self.sent or request.method != self.method or not request.url.path.startswith(self.path):
-            return None
-        self.sent += 1
-
-        return broken_off(mode, 429, {"Retry-After": "0"}, request)
-
-
-class _SyncBrokenOff429(httpx.BaseTransport):
-    def __init__(self, fault: _BrokenOff429) -> None:
-        self._inner, self._fault = httpx.HTTPTransport(), fault
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._fault.broken_off(request, "sync") or self._inner.handle_request(request)
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-class _AsyncBrokenOff429(httpx.AsyncBaseTransport):
-    def __init__(self, fault: _BrokenOff429) -> None:
-        self._inner, self._fault = httpx.AsyncHTTPTransport(), fault
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return self._fault.broken_off(request, "async") or await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
 @pytest.mark.parametrize("mode", MODES)
 def test_a_429_whose_body_broke_off_is_counted_by_the_runs_limiter(mode: str, sandbox: Sandbox, tmp_path: Path) -> None:
     """The run's limiter learned only from answers whose body was read: a 429 whose body broke off
     after its headers held the client (its throttle heard it) but not the limiter, and
     ``report.throttled`` left it out. The limiter hears every answer whose headers arrived."""
     make_audio(tmp_path / "audio", 1)
-    fault = _BrokenOff429()
-    options: dict[str, Any] = {"manifest": tmp_path / "manifest.sqlite", "out": tmp_path / "out", "poll_interval": 0.05}
-    if mode == "sync":
-        with Client(
-            sandbox.api_key, base_url=sandbox.base_url, timeout=1.0, transport=_SyncBrokenOff429(fault)
-        ) as client:
-            report = identify_batch(client, [tmp_path / "audio"], VOICEPRINTS, **options)
-    else:
-
-        async def main() -> BatchReport:
-            async with AsyncClient(
-                sandbox.api_key, base_url=sandbox.base_url, timeout=1.0, transport=_AsyncBrokenOff429(fault)
-            ) as client:
-                return await aidentify_batch(client, [tmp_path / "audio"], VOICEPRINTS, **options)
-
-        report = anyio.run(main)
+    fault = BrokenOff429()
+    report = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, transport=fault.transport(mode))
 
     assert fault.sent == 1
     assert report.ok and report.throttled == 1
-
-
-def _run_with_fault(mode: str, sandbox: Sandbox, tmp_path: Path, fault: _BrokenOff429) -> BatchReport:
-    """A batch of the inputs under ``tmp_path/audio`` through a client whose transport plays *fault*."""
-    options: dict[str, Any] = {"manifest": tmp_path / "manifest.sqlite", "out": tmp_path / "out", "poll_interval": 0.05}
-    if mode == "sync":
-        with Client(
-            sandbox.api_key, base_url=sandbox.base_url, timeout=1.0, transport=_SyncBrokenOff429(fault)
-        ) as client:
-            return identify_batch(client, [tmp_path / "audio"], VOICEPRINTS, **options)
-
-    async def main() -> BatchReport:
-        async with AsyncClient(
-            sandbox.api_key, base_url=sandbox.base_url, timeout=1.0, transport=_AsyncBrokenOff429(fault)
-        ) as client:
-            return await aidentify_batch(client, [tmp_path / "audio"], VOICEPRINTS, **options)
-
-    return anyio.run(main)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -653,9 +578,9 @@ def test_a_submission_answered_429_whose_body_broke_off_is_throttled_not_in_doub
     answer: the input was left "submitting" (the job may exist) for the reconciliation to settle.
     The 429 proves that no job was made: the input is throttled and sent again in the same run."""
     make_audio(tmp_path / "audio", 1)
-    fault = _BrokenOff429("POST", "/v1/identify")
+    fault = BrokenOff429("POST", "/v1/identify")
     with caplog.at_level(logging.WARNING, logger="pyannoteai_identify"):
-        report = _run_with_fault(mode, sandbox, tmp_path, fault)
+        report = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, transport=fault.transport(mode))
 
     assert fault.sent == 1
     assert report.ok and report.counts["succeeded"] == 1 and report.throttled == 1
@@ -1064,6 +989,10 @@ class _SurrogateLabels:
             response.status_code, headers=headers, content=body.replace(b'"Alice"', b'"Al\\udcffice"')
         )
 
+    def transport(self, mode: str) -> httpx.BaseTransport | httpx.AsyncBaseTransport:
+        """The transport of a client of *mode* (``"sync"`` or ``"async"``) whose answers this rewrites."""
+        return _SyncRewriting(self) if mode == "sync" else _AsyncRewriting(self)
+
 
 class _SyncRewriting(httpx.BaseTransport):
     def __init__(self, labels: _SurrogateLabels) -> None:
@@ -1091,28 +1020,6 @@ class _AsyncRewriting(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-def _run_rewriting(mode: str, sandbox: Sandbox, inputs: list[Any], tmp_path: Path, labels: _SurrogateLabels) -> Any:
-    options: dict[str, Any] = {"manifest": tmp_path / "manifest.sqlite", "out": tmp_path / "out", "poll_interval": 0.05}
-    if mode == "sync":
-        with Client(
-            sandbox.api_key, base_url=sandbox.base_url, timeout=1.0, transport=_SyncRewriting(labels)
-        ) as client:
-            return identify_batch(client, inputs, VOICEPRINTS, **options)
-
-    async def main() -> Any:
-        from pyannoteai_identify import AsyncClient
-        from pyannoteai_identify.batch import aidentify_batch
-
-        async with AsyncClient(
-            sandbox.api_key, base_url=sandbox.base_url, timeout=1.0, transport=_AsyncRewriting(labels)
-        ) as client:
-            return await aidentify_batch(client, inputs, VOICEPRINTS, **options)
-
-    import anyio
-
-    return anyio.run(main)
-
-
 @pytest.mark.parametrize("mode", MODES)
 def test_a_result_that_cannot_be_written_as_utf8_fails_its_input_and_the_others_go_on(
     mode: str, sandbox: Sandbox, tmp_path: Path
@@ -1124,7 +1031,7 @@ def test_a_result_that_cannot_be_written_as_utf8_fails_its_input_and_the_others_
     make_audio(tmp_path / "audio", 3)
     labels = _SurrogateLabels()
 
-    report = _run_rewriting(mode, sandbox, [tmp_path / "audio"], tmp_path, labels)
+    report = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, transport=labels.transport(mode))
 
     assert len(labels.rewritten) == 1
     assert report.counts["succeeded"] == 2 and sandbox.stats.submissions == 3
@@ -1136,5 +1043,5 @@ def test_a_result_that_cannot_be_written_as_utf8_fails_its_input_and_the_others_
     with open(report.summary_csv or "", newline="", encoding="utf-8") as handle:
         assert [row["status"] for row in csv.DictReader(handle)].count("failed") == 1
 
-    again = _run_rewriting(mode, sandbox, [tmp_path / "audio"], tmp_path, labels)
+    again = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path, transport=labels.transport(mode))
     assert again.counts["succeeded"] == 2 and len(again.failures) == 1 and sandbox.stats.submissions == 3
