@@ -843,3 +843,24 @@ def test_an_interrupted_submission_the_job_list_cannot_settle_exits_five_run_aga
     assert "submitting — the job list could not be read" in errors and "run again" in errors
     assert env.stats.submissions == 1
     assert code == 5, errors
+
+
+def test_the_reasons_the_summary_prints_say_the_jobs_command_not_client_jobs(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A submission answered 503 leaves its input submitting with the client's error, which tells a
+    Python caller to look for the job with client.jobs(); the command printed that reason as it was,
+    though its log lines already said the ``jobs`` command. The printed reasons say it as its log does."""
+    make_audio(tmp_path / "audio", 2)
+    env.faults.next(1, "5xx", operation="identify")
+    env.faults.next(1, "402", operation="identify")  # stops the run before the job list settles the first
+
+    argv = [str(tmp_path / "audio"), *voiceprint_args(), "--out", str(tmp_path / "out"), "-q", "--concurrency", "1"]
+
+    code = main(argv)
+
+    shown = capsys.readouterr()
+    assert code == 3, shown.err
+    assert "rec000.wav: submitting — the API failed: HTTP 503" in shown.err, shown.err
+    assert "client.jobs()" not in shown.out + shown.err
+    assert "look for it with `pyannoteai-identify jobs` before submitting again" in shown.err

@@ -287,11 +287,13 @@ def _progress_display(enabled: bool) -> Iterator[Callable[[BatchProgress], None]
         yield update
 
 
-def _print_summary(report: BatchReport) -> None:
-    """The summary table on stdout (rich when installed, else the CSV), then the failures on stderr."""
+def _print_summary(report: BatchReport, words: Callable[[str], str]) -> None:
+    """The summary table on stdout (rich when installed, else the CSV, which is data: as written to
+    summary.csv), then the failures on stderr; *words* says a reason's advice to a Python caller
+    (``client.jobs()``) as this command's user acts on it, as its log lines do."""
     if not has_rich():
         sys.stdout.write(report.to_csv())
-        _print_totals(report, print)
+        _print_totals(report, print, words)
         return
     from rich.table import Table
     from rich.text import Text  # names, labels and reasons are data, never markup
@@ -311,18 +313,18 @@ def _print_summary(report: BatchReport) -> None:
             item.status.value,
             Text(", ".join(item.speakers) if succeeded else ""),
             *[f"{item.talk_time.get(label, 0.0):.1f}" if succeeded else "" for label in report.labels],
-            Text(item.reason or "" if not succeeded else ""),
+            Text(words(item.reason or "") if not succeeded else ""),
         )
     console.print(table)
-    _print_totals(report, lambda line: console.print(Text(line)))
+    _print_totals(report, lambda line: console.print(Text(line)), words)
 
 
-def _print_totals(report: BatchReport, show: Callable[[str], object]) -> None:
+def _print_totals(report: BatchReport, show: Callable[[str], object], words: Callable[[str], str]) -> None:
     counts = ", ".join(f"{count} {status}" for status, count in report.counts.items() if count)
     show(f"{counts}; {report.total_requests} API requests in {report.elapsed:.1f} s; summary: {report.summary_csv}")
     failures = report.failures
     if report.halted:
-        print(f"stopped submitting: {report.halted}", file=sys.stderr)
+        print(f"stopped submitting: {words(report.halted)}", file=sys.stderr)
     if report.halt is not None:
         halt = report.halt
         status = f", HTTP {halt.status_code}" if halt.status_code else ""
@@ -332,7 +334,7 @@ def _print_totals(report: BatchReport, show: Callable[[str], object]) -> None:
         print(f"{len(failures)} of {len(report.inputs)} inputs did not succeed:", file=sys.stderr)
         for item in failures:
             shown = shown_source(item.source)
-            print(f"  {shown}: {item.status.value} — {item.reason or 'no reason recorded'}", file=sys.stderr)
+            print(f"  {shown}: {item.status.value} — {words(item.reason or 'no reason recorded')}", file=sys.stderr)
 
 
 # --- webhook receiver ----------------------------------------------------------------------------
@@ -498,7 +500,7 @@ def run(args: argparse.Namespace) -> int:
                     timeout=args.deadline,
                     on_progress=on_progress,
                 )
-        _print_summary(report)
+        _print_summary(report, words_for(args.base_url))
         return _outcome(report)
     except KeyboardInterrupt as interrupt:
         word, stop_code = stopped(interrupt)
