@@ -385,6 +385,39 @@ def test_closing_while_an_upload_streams_logs_no_traceback(caplog: pytest.LogCap
     assert tracebacks == []
 
 
+class _CutOff(Exception):
+    """Raised by an upload's progress callback: the uploader gives up half-way through the body."""
+
+
+def test_an_uploader_hanging_up_mid_body_logs_no_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    """Ctrl-C (or a cancelled task, or ``close()`` from another thread) while the SDK streams an
+    upload to the sandbox: the client hangs up half-way through the PUT's body, and the sandbox
+    logged "Exception in ASGI application" with a whole ClientDisconnect traceback (about 40 lines
+    through starlette and uvicorn) at ERROR, for what is the client's own choice, not a sandbox error.
+    Nothing is stored, and an upload to the same URL afterwards is kept whole."""
+
+    def give_up(sent: int, total: int | None) -> None:
+        raise _CutOff  # after the first chunk: headers and 1 MiB sent, the rest never is
+
+    data = demo_audio(duration=120)  # about 3.8 MB: several chunks
+    with _captured(caplog, "uvicorn.error"), caplog.at_level(logging.INFO):
+        sandbox = Sandbox().start()
+        try:
+            with Client(sandbox.api_key, base_url=sandbox.base_url) as client:
+                with pytest.raises(_CutOff):
+                    client.upload(io.BytesIO(data), "cut/off.wav", on_progress=give_up)
+                eventually(lambda: sandbox.stats.requests["upload"] == 1)  # the sandbox is reading it
+                assert sandbox.state.media("cut/off.wav") is None
+                assert client.upload(io.BytesIO(data), "cut/off.wav") == "media://cut/off.wav"
+                assert bytes(sandbox.state.media("cut/off.wav") or b"") == data
+        finally:
+            sandbox.close()  # every request handled: whatever the cut-off logs is logged by now
+    tracebacks = [record.getMessage() for record in caplog.records if record.exc_info]
+    assert tracebacks == []
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert any("media://cut/off.wav was cut off by its client" in record.getMessage() for record in caplog.records)
+
+
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
 def test_a_second_signal_while_the_command_stops_ends_it_as_forced_without_a_traceback(
     signum: signal.Signals, code: int
