@@ -14,6 +14,7 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -42,6 +43,8 @@ from ._state import Decision, Job, JobKind, SandboxState, UnknownCursor, iso
 from ._stats import Stats
 from ._validation import FieldErrors, body_errors, drop_null_options, query_errors
 from ._work import DECIDE_TIMEOUT, Audio, JobRunner
+
+logger = logging.getLogger("pyannoteai_identify.sandbox")
 
 __all__ = ["AppContext", "create_app", "operation_ids"]
 
@@ -360,10 +363,16 @@ def _upload(ctx: AppContext) -> Callable[..., Any]:
         if declared is not None and declared > ctx.max_upload_bytes:
             return too_large
         data = bytearray()
-        async for chunk in request.stream():
-            data += chunk
-            if len(data) > ctx.max_upload_bytes:
-                return too_large
+        try:
+            async for chunk in request.stream():
+                data += chunk
+                if len(data) > ctx.max_upload_bytes:
+                    return too_large
+        except ClientDisconnect:
+            # The uploader hung up half-way (its Ctrl-C, a cancelled task, a closed client): its own
+            # choice, not a sandbox error. Nothing is stored, and no one reads this answer.
+            logger.info("an upload to media://%s was cut off by its client after %d bytes: not stored", key, len(data))
+            return Json({"message": "The upload was cut off before its end: nothing was stored"}, 400)
         etag = hashlib.md5(data).hexdigest()
         ctx.state.put_media(key, data)  # stored as received: bytes(data) would double the peak memory
         return Response(status_code=200, headers={"ETag": f'"{etag}"'})
