@@ -15,7 +15,17 @@ import anyio
 import httpx
 import pytest
 import respx
-from clientkit import API_KEY, PRESIGNED_URL, Api, ChunkRecordingTransport, MakeApi, MakeTransport
+from clientkit import (
+    API_KEY,
+    JOB_ID,
+    PRESIGNED_URL,
+    VOICEPRINT,
+    Api,
+    ChunkRecordingTransport,
+    MakeApi,
+    MakeTransport,
+    write_wav,
+)
 
 from pyannoteai_identify import (
     APIConnectionError,
@@ -634,6 +644,56 @@ async def test_an_upload_cancelled_natively_between_the_chunks_of_one_hop_reads_
         router.put(PRESIGNED_URL).mock(side_effect=storage)
         await client.upload(audio, "a.wav")
     assert received == [data[7:]]
+
+
+class _HeaderReadHeld(io.BytesIO):
+    """A WAV file object whose first read of its header (identify()'s duration check, in a worker
+    thread) waits for ``release``, at most *hold* s: identify() can be cancelled while it is checked."""
+
+    def __init__(self, data: bytes, *, hold: float) -> None:
+        super().__init__(data)
+        self.reading, self.release, self.read_done = threading.Event(), threading.Event(), threading.Event()
+        self.hold = hold
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size == 0 or self.reading.is_set():  # read(0): the probe that the object gives bytes
+            return super().read(size)
+        self.reading.set()
+        self.release.wait(self.hold)
+        try:
+            return super().read(size)
+        finally:
+            self.read_done.set()
+
+
+async def test_an_identify_cancelled_natively_while_its_file_object_is_checked_leaves_it_alone_after(
+    router: respx.Router, tmp_path: Path
+) -> None:
+    """task.cancel() (asyncio.timeout around identify() in a web service) while the argument check
+    reads the WAV header of the caller's file object in a worker thread: identify() ended at once,
+    and the thread then read the header and put the object back, under the caller's next use of it
+    (an identify() again, whose upload it moved, or a close() that failed the check's seek). The
+    cancelled call returns once the check is done with the object, at the position it was given at."""
+    data = write_wav(tmp_path / "call.wav", 1.0).read_bytes()
+    audio = _HeaderReadHeld(b"junk" + data, hold=10)
+    audio.seek(4)
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    put = router.put(PRESIGNED_URL).respond(200)
+    router.post("/v1/identify").respond(200, json={"jobId": JOB_ID, "status": "created"})
+    async with AsyncClient(API_KEY, transport=httpx.MockTransport(router.async_handler)) as client:
+        task = asyncio.create_task(client.identify(audio, {"John": VOICEPRINT}))
+        assert await anyio.to_thread.run_sync(audio.reading.wait, 10)
+        task.cancel()
+        # The header's read ends a moment later, whether or not identify() waited for it.
+        threading.Timer(0.2, audio.release.set).start()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert audio.read_done.is_set()  # nothing of the SDK's reads the object any more
+        assert audio.tell() == 4
+        assert put.call_count == 0
+        job = await client.identify(audio, {"John": VOICEPRINT})
+    assert job.id == JOB_ID
+    assert put.calls.last.request.content == data
 
 
 class _FailsOnRead(io.BytesIO):
