@@ -696,6 +696,49 @@ async def test_an_identify_cancelled_natively_while_its_file_object_is_checked_l
     assert put.calls.last.request.content == data
 
 
+class _ReadsRecorded(io.BytesIO):
+    """A file object that records its reads."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.reads: list[int | None] = []
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.reads.append(size)
+        return super().read(size)
+
+
+async def test_an_identify_cancelled_natively_before_its_check_began_returns_at_once_and_never_checks(
+    router: respx.Router, tmp_path: Path
+) -> None:
+    """Every worker thread busy (the default limiter's tokens taken by the application's own work):
+    identify() of a file object waits for one to check it. Cancelled then, it ends at once, without
+    waiting for a worker thread to settle a check that never began, and the check never runs after."""
+    audio = _ReadsRecorded(write_wav(tmp_path / "call.wav", 1.0).read_bytes())
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = 1  # this event loop's, for this test only
+    busy, done = threading.Event(), threading.Event()
+
+    def other_work() -> None:
+        busy.set()
+        done.wait(10)
+
+    async with AsyncClient(API_KEY, transport=httpx.MockTransport(router.async_handler)) as client:
+        work = asyncio.create_task(anyio.to_thread.run_sync(other_work))
+        # Waited for off anyio's limiter, whose one token the other work holds.
+        assert await asyncio.get_running_loop().run_in_executor(None, busy.wait, 10)
+        task = asyncio.create_task(client.identify(audio, {"John": VOICEPRINT}))
+        await anyio.wait_all_tasks_blocked()  # identify() waits for the limiter's one token
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert limiter.borrowed_tokens == 1  # only the other work's
+        done.set()
+        await work
+        await anyio.to_thread.run_sync(lambda: None)  # a worker thread free again: a queued check would run by now
+    assert audio.reads == []
+
+
 class _FailsOnRead(io.BytesIO):
     """A file whose *nth* read raises OSError (a disk error, a network file system gone)."""
 

@@ -60,10 +60,18 @@ async def _checked_off_loop(audio: object, check: Callable[..., _flows.Flow[T]],
     """``check(*args)`` (an argument check that returns the flow to run) in a worker thread, unless
     *audio* is a URL: local audio is checked on the file system (``os.stat``, the WAV header, a file
     object's ``read(0)``, ``tell`` and ``seek``), which must not hold up the event loop's other tasks.
-    The checks and their order are those of ``Client``'s: the thread runs the same function."""
+    The checks and their order are those of ``Client``'s: the thread runs the same function.
+
+    A file object is the caller's: a cancelled call returns once the check is done with it
+    (``run_settled``), never while a worker thread still reads and seeks it. A path is opened by
+    the check itself, and a cancellation does not wait for it (a network file system may hang)."""
     if isinstance(audio, str) and "://" in audio:
         return check(*args)
-    return await anyio.to_thread.run_sync(check, *args)
+    if isinstance(audio, str | os.PathLike):
+        return await anyio.to_thread.run_sync(check, *args)
+    from ._settled_call import run_settled  # here, not at the top: importing the package must stay lean
+
+    return await run_settled(functools.partial(check, *args))
 
 
 class AsyncClient(_AsyncListing, _AsyncLifecycle):
