@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import signal
+import threading
+import time
 from pathlib import Path
 from typing import ForwardRef
 
 import anyio
 import pytest
-from batchkit import VOICEPRINTS, make_audio
+from batchkit import HELD_RUN_TIMEOUT, VOICEPRINTS, make_audio
 
 from pyannoteai_identify import AsyncClient, Client, ValidationError
 from pyannoteai_identify.batch import BatchOptions, aidentify_batch, identify_batch
@@ -26,6 +30,49 @@ def test_the_sync_method_identifies_every_input_and_a_rerun_submits_nothing(sand
         assert len(report.inputs) == 2
         again = client.identify_batch(inputs, VOICEPRINTS, **options)
     assert again.ok
+    assert sandbox.stats.submissions == 2
+
+
+@pytest.mark.sandbox(speed=100.0, queue_seconds=3600.0)  # jobs held in the queue for 36 s
+def test_ctrl_c_stops_a_sync_batch_run_from_inside_an_event_loop_at_once_and_a_rerun_resumes(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """``identify_batch`` called where an event loop runs (a notebook's cell) runs its own loop in a
+    worker thread. Ctrl-C there (the kernel's KeyboardInterrupt, in the caller's thread) reached the
+    caller, whose thread pool then waited for the whole run to end in that thread, polling on to its
+    deadline (hours, by default) before the interruption was raised. Ctrl-C now cancels the run, as on
+    the caller's own loop: nothing is sent after it, the manifest is closed, and a rerun resumes."""
+    inputs = make_audio(tmp_path / "in", 2)
+    options = {"manifest": tmp_path / "m.sqlite", "out": tmp_path / "out", "poll_interval": 0.05}
+    main_thread = threading.get_ident()
+    sent_at_interrupt: list[int] = []
+
+    def interrupt_once_submitted() -> None:  # Ctrl-C, once both jobs exist (within 10 s)
+        deadline = time.monotonic() + 10
+        while sandbox.stats.submissions < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        sent_at_interrupt.append(sum(sandbox.stats.requests.values()))
+        signal.pthread_kill(main_thread, signal.SIGINT)
+
+    async def notebook_cell(client: Client) -> object:
+        threading.Thread(target=interrupt_once_submitted, daemon=True).start()
+        return client.identify_batch(inputs, VOICEPRINTS, **options, timeout=HELD_RUN_TIMEOUT)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    loop = asyncio.new_event_loop()
+    try:
+        with Client(api_key=sandbox.api_key, base_url=sandbox.base_url) as client:
+            with pytest.raises(KeyboardInterrupt):
+                loop.run_until_complete(notebook_cell(client))
+            sent_after_return = sum(sandbox.stats.requests.values())
+            assert [thread.name for thread in threading.enumerate() if thread.name.startswith("pyannoteai-batch")] == []
+            assert sent_after_return - sent_at_interrupt[0] <= 1  # at most the request in flight at Ctrl-C
+            sandbox.advance(36 + 1)  # the queued jobs (36 s at speed 100) run and end
+            report = client.identify_batch(inputs, VOICEPRINTS, **options)
+    finally:
+        loop.close()
+        signal.signal(signal.SIGINT, previous)
+    assert report.ok
     assert sandbox.stats.submissions == 2
 
 
