@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypedDict
@@ -294,5 +296,42 @@ def identify_batch(
     except RuntimeError:
         return anyio.run(main)
     # Called from inside an event loop (a notebook): run the batch's own loop in a thread.
+    run = _CancellableRun(main)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyannoteai-batch") as pool:
-        return pool.submit(anyio.run, main).result()
+        future = pool.submit(anyio.run, run)
+        try:
+            return future.result()
+        except BaseException:
+            # Ctrl-C (a notebook kernel's KeyboardInterrupt) in this thread: the run is cancelled, as
+            # Ctrl-C cancels it on this thread's own loop; leaving the block waits for its teardown.
+            run.cancel()
+            raise
+
+
+class _CancellableRun:
+    """A batch run on an event loop of its own (in a worker thread) that another thread can cancel."""
+
+    def __init__(self, main: Callable[[], Awaitable[BatchReport]]) -> None:
+        self._main = main
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._scope: anyio.CancelScope | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def __call__(self) -> BatchReport:
+        with anyio.CancelScope() as scope:
+            with self._lock:
+                if self._cancelled:
+                    scope.cancel()
+                self._scope, self._loop = scope, asyncio.get_running_loop()
+            return await self._main()
+        raise anyio.get_cancelled_exc_class()  # cancelled by cancel(): the caller raises its interruption
+
+    def cancel(self) -> None:
+        """Cancel the run from another thread: at once if it has begun, else as soon as it begins."""
+        with self._lock:
+            self._cancelled = True
+            scope, loop = self._scope, self._loop
+        if scope is not None and loop is not None:
+            with contextlib.suppress(RuntimeError):  # the run has ended and its loop is closed
+                loop.call_soon_threadsafe(scope.cancel)
