@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import io
 import json
 import logging
@@ -10,6 +11,7 @@ import os
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx
@@ -737,6 +739,53 @@ async def test_an_identify_cancelled_natively_before_its_check_began_returns_at_
         await work
         await anyio.to_thread.run_sync(lambda: None)  # a worker thread free again: a queued check would run by now
     assert audio.reads == []
+
+
+class _TrackedReader(io.BufferedReader):
+    """A file opened for reading that says when it is closed."""
+
+    def __init__(self, path: Path, closed: threading.Event) -> None:
+        super().__init__(io.FileIO(path, "rb"))
+        self.closed_event = closed
+
+    def close(self) -> None:
+        super().close()
+        self.closed_event.set()
+
+
+async def test_an_upload_of_a_path_cancelled_natively_while_its_file_opens_closes_it_once_opened(
+    router: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """task.cancel() (asyncio.timeout around upload() in a service) while the worker thread opens the
+    path (a network file system answering slowly): upload() ended at once, and the handle the thread
+    then opened was handed to no one, left to the garbage collector ("ResourceWarning: unclosed
+    file"), and held a descriptor until then (for ever while anything refers to it: here, the test).
+    It is closed as soon as it is opened."""
+    path = tmp_path / "call.wav"
+    path.write_bytes(b"x" * 3000)
+    opening, release, closed = threading.Event(), threading.Event(), threading.Event()
+    handles: list[_TrackedReader] = []  # kept: not closed by the garbage collector meanwhile
+    real_open = builtins.open
+
+    def slow_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if file != str(path):
+            return real_open(file, *args, **kwargs)
+        opening.set()
+        release.wait(10)
+        handles.append(_TrackedReader(path, closed))
+        return handles[-1]
+
+    _mock_upload(router)
+    monkeypatch.setattr(builtins, "open", slow_open)
+    async with AsyncClient(API_KEY, transport=httpx.MockTransport(router.async_handler)) as client:
+        task = asyncio.create_task(client.upload(path, "a.wav"))
+        assert await anyio.to_thread.run_sync(opening.wait, 10)
+        task.cancel()
+        # The open ends a moment later, whether or not upload() waited for it.
+        threading.Timer(0.2, release.set).start()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await anyio.to_thread.run_sync(closed.wait, 5)
 
 
 class _FailsOnRead(io.BytesIO):
