@@ -1,9 +1,12 @@
-"""``run_settled``: a call on the caller's file object, in a worker thread that a cancellation waits for.
+"""Calls in worker threads that a cancellation leaves nothing behind: ``run_settled``, a call on the
+caller's file object that a cancellation waits for, and ``run_disposing``, a call making something
+to close (a file the SDK opens) that a cancellation does not wait for, but whose result is closed.
 
 anyio holds a cancel scope's cancellation back until a worker thread is done, but not a native
 asyncio one (``task.cancel()``, ``asyncio.wait_for``, ``asyncio.timeout``): the awaiting call ends
 at once and the thread goes on. On a file object of the caller's, that thread then reads and seeks
-it after the call has returned, under the caller's next use of it (an upload of it again, a close).
+it after the call has returned, under the caller's next use of it (an upload of it again, a close);
+a file it opens is then handed to no one, and left open until the garbage collector finds it.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from typing import Generic, TypeVar
 import anyio
 import anyio.to_thread
 
-__all__ = ["run_settled"]
+__all__ = ["run_disposing", "run_settled"]
 
 T = TypeVar("T")
 
 
 class _Abandoned(Exception):
-    """A settled call's thread job that began after its caller had gone: nothing was run."""
+    """What a worker thread's call raises once its caller has gone: nothing more to hand over (a
+    settled call not run at all, a disposed call's result closed)."""
 
 
 class _SettledCall(Generic[T]):
@@ -72,3 +76,51 @@ async def run_settled(function: Callable[[], T]) -> T:
         if not call.finished and not call.settled_at_once():
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(call.settle)
+
+
+class _DisposedCall(Generic[T]):
+    """*function* run once in a worker thread; its result, once its caller is gone, goes to *dispose*."""
+
+    def __init__(self, function: Callable[[], T], dispose: Callable[[T], object]) -> None:
+        self._function = function
+        self._dispose = dispose
+        self._lock = threading.Lock()
+        self._gone = False
+        self._made: list[T] = []  # the result, until its caller takes it (or gives it up)
+
+    def run(self) -> T:
+        result = self._function()
+        with self._lock:
+            if not self._gone:
+                self._made.append(result)
+                return result
+        self._dispose(result)  # its caller was cancelled while it ran: no one else will
+        raise _Abandoned
+
+    def take(self) -> None:
+        with self._lock:
+            self._made.clear()
+
+    def give_up(self) -> list[T]:
+        """Mark the caller gone; return the result made and not handed over (a list of at most one)."""
+        with self._lock:
+            self._gone = True
+            made, self._made = self._made, []
+        return made
+
+
+async def run_disposing(function: Callable[[], T], dispose: Callable[[T], object]) -> T:
+    """``function()`` in a worker thread; cancelled, this does not wait for it (an open on a network
+    file system may hang), but what it makes is passed to ``dispose`` (in a worker thread): by the
+    call's own thread when it ends after the cancellation, or here when it had ended and its result
+    was not handed over yet."""
+    call = _DisposedCall(function, dispose)
+    try:
+        result = await anyio.to_thread.run_sync(call.run)
+    except BaseException:
+        for made in call.give_up():
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(dispose, made)
+        raise
+    call.take()
+    return result

@@ -9,6 +9,7 @@ for a host other than the API's.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import threading
@@ -108,7 +109,10 @@ async def aopened(audio: CheckedAudio) -> AsyncIterator[IO[bytes]]:
     file system) answers. The close and the seek back run whatever the outcome, a cancellation too.
     """
     if audio.path is not None:
-        handle = await anyio.to_thread.run_sync(_open_binary, audio.path)
+        from ._settled_call import run_disposing  # here, not at the top: importing the package must stay lean
+
+        # Cancelled while the file opens, the handle is closed as soon as it is opened, not left open.
+        handle = await run_disposing(functools.partial(_open_binary, audio.path), _close)
         try:
             yield handle
         finally:
@@ -130,6 +134,10 @@ async def aopened(audio: CheckedAudio) -> AsyncIterator[IO[bytes]]:
 
 def _open_binary(path: str) -> IO[bytes]:
     return open(path, "rb")  # closed by aopened
+
+
+def _close(handle: IO[bytes]) -> None:
+    handle.close()
 
 
 def retry_hint(audio: CheckedAudio, media_url: str) -> str:
