@@ -184,6 +184,31 @@ def test_sandbox_takes_its_own_options_right_after_the_command_name(
     assert other.code == USAGE and "unrecognized arguments: --bogus" in other.err
 
 
+@pytest.mark.parametrize(
+    "before",
+    [["-v"], ["--api-key", API_KEY], [f"--api-key={API_KEY}"], ["--base-url", "sandbox"], ["--quiet", "--debug"]],
+    ids=["-v", "--api-key KEY", "--api-key=KEY", "--base-url sandbox", "--quiet --debug"],
+)
+def test_an_option_given_before_sandbox_is_a_usage_error_not_ignored(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, before: list[str]
+) -> None:
+    """`pyannoteai-identify --api-key KEY sandbox` started a sandbox that accepted only `sandbox-key`,
+    and `-v sandbox` one that logged as without it: an option before `sandbox` went to the command
+    line's client options, which the sandbox never reads, silently. It is a usage error (exit 2)
+    naming the option (never its value) and where the sandbox's own options go; no server starts."""
+    from pyannoteai_identify import cli
+
+    served: list[str] = []
+    monkeypatch.setattr(cli, "cmd_sandbox", lambda args: served.append("started") or OK)
+
+    run = run_cli(capsys, *before, "sandbox", "--port", "0")
+
+    assert (run.code, served) == (USAGE, []), run
+    option = before[0].partition("=")[0]
+    assert option in run.err and "pyannoteai-identify sandbox --help" in run.err, run.err
+    assert "sandbox-key" not in run.err
+
+
 def test_batch_uses_the_global_connection_options_and_takes_its_own_before_its_inputs(
     sandbox: Sandbox,
     audio: Audio,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
-from ._cli_errors import EXIT_CODES, exit_codes_help
+from ._cli_errors import EXIT_CODES, CLIError, exit_codes_help
 from ._cli_logging import VERBOSE_HELP
 from ._cli_numbers import ASCII_DIGITS, number, number_of_seconds, whole_number
 from ._cli_stdin import STDIN_HELP
@@ -148,6 +148,19 @@ def add_connection_options(parser: argparse.ArgumentParser | argparse._ArgumentG
         default=0 if defaults else argparse.SUPPRESS,
         help=VERBOSE_HELP,
     )
+
+
+def refuse_options_before_sandbox(argv: Sequence[str]) -> None:
+    """Refuse an option given before ``sandbox`` (``-v sandbox``, ``--api-key KEY sandbox``): it is one of
+    the client's options, which the sandbox never reads, so the server would start without it. Named,
+    never its value (``--api-key=KEY``), with where the sandbox's own options go."""
+    words = list(argv)
+    before = [word.partition("=")[0] for word in words[: words.index("sandbox")] if word.startswith("-")]
+    if before:
+        raise CLIError(
+            f"{' '.join(before)} before `sandbox`: the sandbox reads only its own options, after its name "
+            "(`pyannoteai-identify sandbox --help` lists them); nothing was started"
+        )
 
 
 def build_parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:

@@ -168,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # positional would not do: argparse refuses it an option such as --port first.)
         args, passed = parser.parse_known_args(argv, namespace=args)
         passes_through = getattr(args, "passes_through", False)
+        if passes_through:
+            _cli_parser.refuse_options_before_sandbox(sys.argv[1:] if argv is None else argv)
         if passed and not passes_through:
             parser.error(f"unrecognized arguments: {' '.join(map(shown_argument, passed))}")
         if sys.stdout is None and not passes_through:
