@@ -25,20 +25,23 @@ BATCH_UNFINISHED = (
     "submission the job list could not settle yet, or an upload that met only temporary errors (run the "
     "same command again to resume)"
 )
+#: The command line's exit codes, one source for ``pyannoteai-identify --help`` and README's table
+#: (tests/docs/test_doc_exit_codes.py keeps them alike and runs a situation of each row).
 EXIT_CODES = {
     OK: "success",
-    FAILED: "the job failed, was canceled or expired, or its id is unknown; or a webhook failed verification",
-    USAGE: "bad arguments or input (nothing was uploaded or billed)",
+    FAILED: "the job failed, was canceled or is gone (expired, or an unknown id); or a webhook failed verification",
+    USAGE: "bad arguments or input, refused before anything was uploaded or billed (a closed standard output too)",
     API_ERROR: "the API refused the request (authentication, payment, rate limit, server error)",
-    CONNECTION: "the API could not be reached",
-    TIMEOUT: "the job has not finished: still running at the --wait-timeout deadline, or no result yet for "
-    "`job ID --format table|rttm` (the message says the `job ID --wait …` that gives it as asked); for batch, "
-    + BATCH_UNFINISHED,
+    CONNECTION: "the API could not be reached (a proxy refusing the tunnel or a TLS certificate that cannot be "
+    "verified included)",
+    TIMEOUT: "the job has not finished: still running (or of no known status, every poll having failed) at the "
+    "--wait-timeout deadline, or no result yet for `job ID --format table` or `rttm` (the message says the "
+    "`job ID --wait …` that gives it as asked); for batch, " + BATCH_UNFINISHED,
     NOT_WRITTEN: "the job exists but its result (with --no-wait, its id) could not be written (a full disk); "
-    "the message names the job and how to fetch its result, without submitting (and paying for) it again",
-    INTERRUPTED: "interrupted",
-    BROKEN_PIPE: "the reader of standard output went away (a pipe such as `| head`), as for SIGPIPE",
-    TERMINATED: "terminated by SIGTERM (a CI cancellation, `timeout`); the message names the submitted job",
+    "the message names the job and the command that fetches it, without submitting (and paying for) it again",
+    INTERRUPTED: "interrupted (Ctrl-C); the message names the job submitted, if any, and how to resume it",
+    BROKEN_PIPE: "the reader of standard output went away (a pipe into `head`), quietly, as for SIGPIPE",
+    TERMINATED: "terminated by SIGTERM (a CI cancellation, `timeout`); said as for Ctrl-C",
 }
 
 
