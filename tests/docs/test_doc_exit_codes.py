@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import io
 import os
+import queue
 import re
 import signal
+import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from pyannoteai_identify import Client, _validation, cli
+from pyannoteai_identify import Client, _demo, _validation, cli
 from pyannoteai_identify.cli import EXIT_CODES, main
 from pyannoteai_identify.sandbox import Sandbox, demo_audio, voiceprint_for
 from pyannoteai_identify.sandbox.pytest_fixture import running_sandbox
@@ -183,6 +186,42 @@ def _webhook_refused(env: Env) -> int:
     env.monkeypatch.setattr(sys, "stdin", _Stdin(io.BytesIO(b'{"jobId": "x", "status": "succeeded"}')))
     code = env.run("webhook", "verify", "--signature", "0" * 64, "--timestamp", str(int(time.time())))
     assert env.out == "" and env.err.startswith("invalid: "), (env.out, env.err)
+    return code
+
+
+def _demo_mismatch(env: Env) -> int:
+    """The demo, its result compared with what it synthesised by a comparison that finds no turn right."""
+    env.monkeypatch.setattr(_demo, "check_against_truth", lambda result, truth: (0, 0.0))
+    code = env.run("demo")
+    assert "does not match the synthesised truth" in env.out, env.out
+    return code
+
+
+def _sandbox_stopped_by_sigterm(env: Env) -> int:
+    """`pyannoteai-identify sandbox` in a process of its own, sent SIGTERM once it serves."""
+    command = [sys.executable, "-m", "pyannoteai_identify.cli", "sandbox", "--port", "0", "--quiet"]
+    lines: queue.Queue[bytes] = queue.Queue()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+        output = process.stdout
+        assert output is not None
+
+        def read() -> None:
+            for line in output:
+                lines.put(line)
+            lines.put(b"")
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            while b"Press Ctrl-C to stop." not in (line := lines.get(timeout=30)):
+                assert line, "the sandbox ended before it served"
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+        reader.join(timeout=10)
     return code
 
 
@@ -349,7 +388,8 @@ def _parser_error(env: Env) -> int:
 class Claim:
     """*quote* of README's "Command line" section (spaces joined) says *code*; *run* is that situation.
 
-    A claim of a table row quotes words of the row of *code*; one of the prose quotes the sentence
+    A claim of a table row quotes words of the row of *code* (or of the row *quoted_row*, for an
+    exception a row states: `sandbox` stops with 0 on SIGTERM); one of the prose quotes the sentence
     (or the part of it) that states the code. *run* returns the exit code, or the codes of its runs.
     """
 
@@ -358,6 +398,7 @@ class Claim:
     code: int
     run: Callable[[Env], int | list[int]]
     row: bool = True
+    quoted_row: int | None = None
 
 
 CLAIMS = [
@@ -366,6 +407,7 @@ CLAIMS = [
     Claim("job canceled", "was canceled", cli.FAILED, _canceled),
     Claim("unknown id", "is gone (expired, or an unknown id)", cli.FAILED, _gone),
     Claim("webhook refused", "a webhook failed verification", cli.FAILED, _webhook_refused),
+    Claim("demo mismatch", "the demo's result did not match the audio it synthesised", cli.FAILED, _demo_mismatch),
     Claim("bad input", "bad arguments or input, refused before anything was uploaded", cli.USAGE, _bad_input),
     Claim("closed stdout", "a closed standard output too", cli.USAGE, _closed_stdout),
     Claim("key refused", "the API refused the request (authentication", cli.API_ERROR, _refused),
@@ -381,6 +423,13 @@ CLAIMS = [
     Claim("ctrl-c", "interrupted (Ctrl-C); the message names the job submitted", cli.INTERRUPTED, _ctrl_c),
     Claim("reader gone", "the reader of standard output went away", cli.BROKEN_PIPE, _reader_gone),
     Claim("sigterm", "terminated by SIGTERM", cli.TERMINATED, _sigterm),
+    Claim(
+        "sandbox sigterm",
+        "(`sandbox`, a server, stops with 0)",
+        cli.OK,
+        _sandbox_stopped_by_sigterm,
+        quoted_row=cli.TERMINATED,
+    ),
     Claim(
         "option before sandbox",
         "takes only its own options, after its name: one before it (`-v sandbox`, `--api-key KEY sandbox`) is a "
@@ -463,9 +512,9 @@ def test_the_help_lists_each_row_of_the_table(
 def test_each_claim_quotes_the_readme(claim: Claim) -> None:
     """A claim quotes the row of its code, or prose that states no other code than its."""
     if claim.row:
-        assert claim.quote in readme_table().get(claim.code, ""), (
-            f"README's row {claim.code} does not say {claim.quote!r}"
-        )
+        number = claim.code if claim.quoted_row is None else claim.quoted_row
+        row = readme_table().get(number, "")
+        assert claim.quote in row, f"README's row {number} does not say {claim.quote!r}"
         return
     assert claim.quote in readme_prose(), f"README's Command line section no longer says {claim.quote!r}"
     stated = {int(code) for code in _MENTION.findall(claim.quote)}
@@ -475,7 +524,7 @@ def test_each_claim_quotes_the_readme(claim: Claim) -> None:
 def test_every_exit_code_the_readme_states_is_a_checked_claim() -> None:
     """Each row has a claim, and each mention of an exit code in the prose is inside the quote of a
     claim of that code: an exit code written by hand in a new sentence fails here until a run checks it."""
-    rows = {claim.code for claim in CLAIMS if claim.row}
+    rows = {claim.code for claim in CLAIMS if claim.row and claim.quoted_row is None}
     assert set(readme_table()) <= rows, f"rows with no claim run: {sorted(set(readme_table()) - rows)}"
     prose = readme_prose()
     covered = [

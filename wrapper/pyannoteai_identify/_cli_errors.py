@@ -29,7 +29,8 @@ BATCH_UNFINISHED = (
 #: (tests/docs/test_doc_exit_codes.py keeps them alike and runs a situation of each row).
 EXIT_CODES = {
     OK: "success",
-    FAILED: "the job failed, was canceled or is gone (expired, or an unknown id); or a webhook failed verification",
+    FAILED: "the job failed, was canceled or is gone (expired, or an unknown id); a webhook failed verification; "
+    "or the demo's result did not match the audio it synthesised",
     USAGE: "bad arguments or input, refused before anything was uploaded or billed (a closed standard output too)",
     API_ERROR: "the API refused the request (authentication, payment, rate limit, server error)",
     CONNECTION: "the API could not be reached (a proxy refusing the tunnel or a TLS certificate that cannot be "
@@ -41,7 +42,8 @@ EXIT_CODES = {
     "the message names the job and the command that fetches it, without submitting (and paying for) it again",
     INTERRUPTED: "interrupted (Ctrl-C); the message names the job submitted, if any, and how to resume it",
     BROKEN_PIPE: "the reader of standard output went away (a pipe into `head`), quietly, as for SIGPIPE",
-    TERMINATED: "terminated by SIGTERM (a CI cancellation, `timeout`); said as for Ctrl-C",
+    TERMINATED: "terminated by SIGTERM (a CI cancellation, `timeout`); said as for Ctrl-C (`sandbox`, a server, "
+    "stops with 0)",
 }
 
 
