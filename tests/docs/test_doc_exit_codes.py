@@ -16,6 +16,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -32,6 +33,7 @@ from pyannoteai_identify import Client, _demo, _validation, cli
 from pyannoteai_identify.cli import EXIT_CODES, main
 from pyannoteai_identify.sandbox import Sandbox, demo_audio, voiceprint_for
 from pyannoteai_identify.sandbox.pytest_fixture import running_sandbox
+from tests.client.clientkit import refusing_proxy
 from tests.docs.examplekit import ROOT
 
 API_KEY = "exit-codes-test-key-5c81d7"
@@ -141,8 +143,6 @@ class _Stdout(io.StringIO):
 
 
 def _closed_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -238,22 +238,50 @@ def _closed_stdout(env: Env) -> int:
     return code
 
 
-def _refused(env: Env) -> int:
-    env.monkeypatch.setenv("PYANNOTEAI_API_KEY", "not-the-sandbox-key")
-    code = env.run("jobs")
+def _refused(env: Env) -> list[int]:
+    """A key refused (401); then, retries outlasted, a payment refusal, a rate limit, a server error."""
+    with env.monkeypatch.context() as patch:
+        patch.setenv("PYANNOTEAI_API_KEY", "not-the-sandbox-key")
+        codes = [env.run("jobs")]
     assert [line[:7] for line in env.err.splitlines()] == ["error: "], env.err  # one line
-    return code
+    for kind, status in [("402", "402"), ("429", "429"), ("5xx", "503")]:
+        env.sandbox.faults.next(1, kind, retry_after=0)
+        codes.append(env.run("--max-retries", "0", "jobs"))
+        assert f"HTTP {status}" in env.err, env.err
+    return codes
 
 
-def _unreachable(env: Env) -> int:
-    return env.run("--base-url", f"http://127.0.0.1:{_closed_port()}", "--max-retries", "0", "jobs")
+def _unreachable(env: Env) -> list[int]:
+    """Nothing listening at --base-url; a proxy that refuses the tunnel to the API (407)."""
+    codes = [env.run("--base-url", f"http://127.0.0.1:{_closed_port()}", "--max-retries", "0", "jobs")]
+    with refusing_proxy(407) as (proxy, seen), env.monkeypatch.context() as patch:
+        for name in (
+            "PYANNOTEAI_BASE_URL",
+            "HTTP_PROXY",
+            "ALL_PROXY",
+            "NO_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+            "no_proxy",
+        ):
+            patch.delenv(name, raising=False)
+        patch.setenv("HTTPS_PROXY", proxy)  # the default base URL, https://api.pyannote.ai, through it
+        codes.append(env.run("jobs"))
+    assert seen and "407" in env.err, env.err
+    return codes
 
 
-def _wait_timeout(env: Env) -> int:
+def _wait_timeout(env: Env) -> list[int]:
+    """A job still running at the deadline, and one of no known status: every poll failed (an API
+    that cannot be reached while waiting is this, not 4)."""
     job_id = env.submit()
-    code = env.run("--poll-interval", "0.05", "job", job_id, "--wait", "--wait-timeout", "0.2")
-    assert f"resume with: pyannoteai-identify job {job_id} --wait" in env.err, env.err
-    return code
+    codes = [env.run("--poll-interval", "0.05", "job", job_id, "--wait", "--wait-timeout", "0.2")]
+    assert f"job {job_id} is still running" in env.err, env.err
+    unreachable = ["--base-url", f"http://127.0.0.1:{_closed_port()}", "--max-retries", "0"]
+    codes.append(env.run(*unreachable, "--poll-interval", "0.05", "job", job_id, "--wait", "--wait-timeout", "0.2"))
+    assert f"job {job_id} has no known status (" in env.err, env.err
+    return codes
 
 
 def _no_result_yet(env: Env) -> int:
@@ -410,7 +438,12 @@ CLAIMS = [
     Claim("demo mismatch", "the demo's result did not match the audio it synthesised", cli.FAILED, _demo_mismatch),
     Claim("bad input", "bad arguments or input, refused before anything was uploaded", cli.USAGE, _bad_input),
     Claim("closed stdout", "a closed standard output too", cli.USAGE, _closed_stdout),
-    Claim("key refused", "the API refused the request (authentication", cli.API_ERROR, _refused),
+    Claim(
+        "api refused",
+        "the API refused the request (authentication, payment, rate limit, server error)",
+        cli.API_ERROR,
+        _refused,
+    ),
     Claim("unreachable", "the API could not be reached", cli.CONNECTION, _unreachable),
     Claim("wait timeout", "still running (or of no known status", cli.TIMEOUT, _wait_timeout),
     Claim("no result yet", "no result yet for `job ID --format table` or `rttm`", cli.TIMEOUT, _no_result_yet),
