@@ -1274,3 +1274,19 @@ async def test_a_client_cannot_be_copied_or_pickled_and_says_so_without_the_key(
     message = str(raised.value)
     assert type(client).__name__ in message and "create" in message
     assert API_KEY not in message and API_KEY not in repr(raised.value)
+
+
+async def test_polls_of_one_job_through_clients_of_two_base_urls_each_reach_their_own(
+    make_api: MakeApi, router: respx.Router
+) -> None:
+    """An API request's parsed URL is reused while the same URL is asked for again (a wait polls
+    one job): it is the whole URL's, base included, so two clients of two bases asking for the same
+    job, turn about, each keep reaching their own server."""
+    body = {"jobId": "j1", "status": "running"}
+    first = router.get("http://127.0.0.1:8001/v1/jobs/j1").respond(200, json=body)
+    second = router.get("http://127.0.0.1:8002/gateway/v1/jobs/j1").respond(200, json=body)
+    apis = [make_api(base_url="http://127.0.0.1:8001"), make_api(base_url="http://127.0.0.1:8002/gateway")]
+    for _ in range(3):
+        for api in apis:
+            assert (await api.get_job("j1")).id == "j1"
+    assert first.call_count == second.call_count == 3

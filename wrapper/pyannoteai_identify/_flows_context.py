@@ -3,6 +3,7 @@ an API request."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,15 +70,25 @@ class Context:
         # Emptiness first: most clients have neither, and merging costs µs on every request (get_job's hot path).
         if client.params:
             params = client.params.merge(params)
+        url = self.settings.base_url + kwargs["url"]
         return httpx.Request(
             kwargs["method"].upper(),
-            self.settings.base_url + kwargs["url"],
+            url if params is not None else parsed_url(url),
             params=params,
             json=kwargs.get("json"),
             headers=[*inherited, *own.items()],
             cookies=client.cookies,  # applied only when there are some, as build_request does
             extensions={"timeout": self.settings.timeout.as_dict()},
         )
+
+
+@functools.lru_cache(maxsize=256)
+def parsed_url(url: str) -> httpx.URL:
+    """*url* parsed, once for as long as it stays among the latest few hundred used: the same
+    request is sent again and again (a wait polls one job), and httpx parses a URL string anew each
+    time, about a seventh of a ``get_job`` over loopback. An ``httpx.URL`` is immutable, so one
+    object serves every request; a URL httpx refuses raises each time, as it is never cached."""
+    return httpx.URL(url)
 
 
 def _accepted(value: bytes) -> bytes:
