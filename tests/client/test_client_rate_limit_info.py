@@ -10,6 +10,7 @@ from brokenbody import broken_off
 from clientkit import JOB_ID, Api, MakeApi, job_body, job_response
 
 from pyannoteai_identify import APIConnectionError, RateLimit, RateLimitError
+from pyannoteai_identify._rate_limit_info import RateLimitHeaders
 
 pytestmark = pytest.mark.anyio
 
@@ -138,3 +139,25 @@ def test_rate_limit_repr_and_immutability() -> None:
     assert repr(seen) == "RateLimit(limit=100, remaining=3, reset=None)"
     with pytest.raises(AttributeError):
         seen.remaining = 2  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [("Content-Type", "application/json")],
+        [("x-RATELIMIT-limit", "300"), ("X-RateLimit-Remaining", " 297 "), ("X-RATELIMIT-RESET", "1700000030")],
+        [("X-RateLimit-Limit", "300"), ("X-RateLimit-Limit", "100"), ("X-RateLimit-Remaining", "7")],
+        [("X-RateLimit-Remaining", "é".encode()), ("X-RateLimit-Limit", b"3\xe9")],
+    ],
+)
+def test_the_rate_limit_headers_are_read_as_httpx_reads_each(headers: list[tuple[str, str | bytes]]) -> None:
+    """``RateLimitHeaders.of`` reads httpx headers in one pass rather than one ``get`` per name: any
+    case of the names, a repeated header joined by ", " and values decoded as httpx decodes them give
+    what ``get`` gives; a plain mapping is read with ``get``."""
+    sent = httpx.Headers(headers)
+    expected = RateLimitHeaders(
+        sent.get("x-ratelimit-limit"), sent.get("x-ratelimit-remaining"), sent.get("x-ratelimit-reset")
+    )
+    assert RateLimitHeaders.of(sent) == expected
+    assert RateLimitHeaders.of(dict(sent.items())) == expected

@@ -10,9 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import httpx
+
 from ._validation import ascii_int
 
 __all__ = ["RateLimit", "RateLimitHeaders", "RateLimitSeen"]
+
+#: The rate-limit headers' names as httpx keeps them (lowercased bytes), in the order of :class:`RateLimitHeaders`.
+_NAMES = (b"x-ratelimit-limit", b"x-ratelimit-remaining", b"x-ratelimit-reset")
 
 # As the SDK reads numbers from headers: ASCII digits only (str.isdigit and int() take any script's).
 _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
@@ -52,10 +57,30 @@ class RateLimitHeaders(NamedTuple):
 
     @classmethod
     def of(cls, headers: Mapping[str, str]) -> RateLimitHeaders:
-        """The rate-limit headers of *headers*."""
+        """The rate-limit headers of *headers*: of ``httpx.Headers``, read in one pass over them
+        (each ``get`` scans them all, and one that finds nothing raises and catches a KeyError)."""
+        if isinstance(headers, httpx.Headers):
+            return cls._of_httpx(headers)
         return cls(
             headers.get("x-ratelimit-limit"), headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset")
         )
+
+    @classmethod
+    def _of_httpx(cls, headers: httpx.Headers) -> RateLimitHeaders:
+        """What ``headers.get`` gives for each name: the values of a repeated header joined by ", ",
+        decoded as httpx decodes them."""
+        found: dict[bytes, list[bytes]] = {}
+        for name, value in headers.raw:
+            lowered = name.lower()
+            if lowered in _NAMES:
+                found.setdefault(lowered, []).append(value)
+        if not found:
+            return _NONE_SENT
+        encoding = headers.encoding
+        limit, remaining, reset = (
+            ", ".join(value.decode(encoding) for value in found[name]) if name in found else None for name in _NAMES
+        )
+        return cls(limit, remaining, reset)
 
     def parsed(self) -> RateLimit | None:
         """These headers as a :class:`RateLimit`, or None when none of the three was sent. The API sends
@@ -71,6 +96,10 @@ class RateLimitHeaders(NamedTuple):
             remaining=_whole(self.remaining),
             reset=seconds if seconds is not None and math.isfinite(seconds) else None,
         )
+
+
+#: An answer without any rate-limit header (most answers but the API's own).
+_NONE_SENT = RateLimitHeaders(None, None, None)
 
 
 def _whole(value: str | None) -> int | None:
