@@ -9,6 +9,7 @@ import logging
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -416,6 +417,39 @@ def test_an_uploader_hanging_up_mid_body_logs_no_traceback(caplog: pytest.LogCap
     assert tracebacks == []
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert any("media://cut/off.wav was cut off by its client" in record.getMessage() for record in caplog.records)
+
+
+def test_a_client_hanging_up_mid_json_body_logs_no_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    """A client that hangs up half-way through a JSON POST's body (Ctrl-C, a cancelled task, a closed
+    client): the sandbox logged "Exception in ASGI application" with a whole ClientDisconnect
+    traceback at ERROR, as it did for an upload's body. It is now one INFO line; the request is not
+    served (no job, no fault taken), and the next one is answered as usual."""
+    body = b'{"url": "media://cut/json.wav", "voiceprints": []}'
+    with _captured(caplog, "uvicorn.error"), caplog.at_level(logging.INFO):
+        sandbox = Sandbox().start()
+        try:
+            host, port = sandbox.base_url.removeprefix("http://").rsplit(":", 1)
+            with socket.create_connection((host, int(port)), timeout=10) as raw:
+                raw.sendall(
+                    b"POST /v1/identify HTTP/1.1\r\n"
+                    + f"Host: {host}\r\nAuthorization: Bearer {sandbox.api_key}\r\n".encode()
+                    + f"Content-Type: application/json\r\nContent-Length: {len(body) + 100}\r\n\r\n".encode()
+                    + body[:20]
+                )
+
+            def logged() -> bool:
+                return any("cut off" in r.getMessage() or r.levelno >= logging.ERROR for r in caplog.records)
+
+            eventually(logged)
+            with checked_client(sandbox) as client:
+                assert client.get("/v1/test").status_code == 200
+        finally:
+            sandbox.close()
+    tracebacks = [record.getMessage() for record in caplog.records if record.exc_info]
+    assert tracebacks == []
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert any("/v1/identify was cut off by its client" in record.getMessage() for record in caplog.records)
+    assert sandbox.stats.requests.get("identify", 0) == 0
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])

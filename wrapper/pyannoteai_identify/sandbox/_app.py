@@ -189,7 +189,14 @@ def _api(ctx: AppContext, operation_id: str, method: str, success: int, handler:
         request_id = str(uuid.uuid4())
         # The body is received before any fault: a "delay" then models an API slow to act on a
         # request it has (a client that gives up meanwhile does not stop the job being created).
-        body = await _json_body(request) if method == "post" else (None, [])
+        try:
+            body = await _json_body(request) if method == "post" else (None, [])
+        except ClientDisconnect:
+            # The client hung up half-way through the body (its Ctrl-C, a cancelled task, a closed
+            # client): its own choice, not a sandbox error. The API never had the request: not
+            # counted, no fault taken, nothing done; and no one reads this answer.
+            logger.info("a request to %s was cut off by its client before its body's end: not served", request.url.path)
+            return _api_error(400, "The request was cut off before its body's end: nothing was done", request_id)
         return await _with_faults(
             ctx, operation_id, success, request_id, functools.partial(serve, request, request_id, body)
         )
