@@ -39,7 +39,9 @@ logger = logging.getLogger("pyannoteai_identify.sandbox")
 class _HideDrops(logging.Filter):
     """Keep uvicorn from logging the tracebacks of intentional ``drop`` faults as errors, and tell
     of a request cut off by the sandbox's stop (uvicorn cancels what is left after its 1 s grace,
-    an upload still streaming say) in one line instead of a CancelledError's traceback."""
+    an upload still streaming say) in one line instead of a CancelledError's traceback. uvicorn's own
+    line before those cancellations ("Cancel N running task(s), timeout graceful shutdown exceeded")
+    is a WARNING too: that cut-off is the stop ``Sandbox.close()`` documents, not a sandbox error."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
@@ -47,13 +49,23 @@ class _HideDrops(logging.Filter):
             return False
         # uvicorn's loggers are the process's: only the sandbox's own server thread is told of (another
         # uvicorn server's cancelled request, a receiver's beside the sandbox say, keeps its traceback).
-        if isinstance(error, asyncio.CancelledError) and record.threadName == _THREAD_NAME:
+        if record.threadName != _THREAD_NAME:
+            return True
+        if isinstance(error, asyncio.CancelledError):
             record.msg, record.args, record.exc_info, record.exc_text = _CUT_OFF, (), None, None
-            record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+            _as_warning(record)
+        elif isinstance(record.msg, str) and _GRACE_EXCEEDED in record.msg:
+            _as_warning(record)
         return True
 
 
+def _as_warning(record: logging.LogRecord) -> None:
+    record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+
+
 _CUT_OFF = "a request still in progress when the sandbox stopped was cut off"
+#: The end of uvicorn's line when its graceful-shutdown timeout has passed and it cancels what is left.
+_GRACE_EXCEEDED = "timeout graceful shutdown exceeded"
 #: The name of the thread the sandbox's uvicorn server (and its event loop) runs in.
 _THREAD_NAME = "pyannoteai-sandbox"
 
@@ -274,9 +286,10 @@ class Sandbox:
     def close(self) -> None:
         """Stop serving, delivering webhooks and deciding job outcomes.
 
-        Bounded by about 2 s: requests in flight get 1 s to finish, a webhook attempt and the audio
-        fetches in flight are aborted, and the threads deciding outcomes stop after their current
-        (bounded) task; typically it returns within 0.2 s. :meth:`start` may follow.
+        Bounded by about 2 s: requests in flight get 1 s to finish, then are cut off (told of at
+        WARNING on ``uvicorn.error``: the designed stop, not an error); a webhook attempt and the
+        audio fetches in flight are aborted, and the threads deciding outcomes stop after their
+        current (bounded) task; typically it returns within 0.2 s. :meth:`start` may follow.
         """
         if self._server is not None:
             self._server.close()
