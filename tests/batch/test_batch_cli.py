@@ -864,3 +864,40 @@ def test_the_reasons_the_summary_prints_say_the_jobs_command_not_client_jobs(
     assert "rec000.wav: submitting — the API failed: HTTP 503" in shown.err, shown.err
     assert "client.jobs()" not in shown.out + shown.err
     assert "look for it with `pyannoteai-identify jobs` before submitting again" in shown.err
+
+
+def test_a_key_refused_mid_run_is_printed_with_the_command_lines_words_not_api_key(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 401 on a submission halts the run; the printed reasons ("stopped submitting: ...", the
+    input's line) say the key's sources as a command-line user gives them (``PYANNOTEAI_API_KEY or
+    --api-key``), as the log line does, never the Python caller's ``argument api_key``."""
+    import httpx
+
+    from pyannoteai_identify.batch import _cli
+
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", sandbox.api_key)
+    monkeypatch.setenv("PYANNOTEAI_BASE_URL", sandbox.base_url)
+    inner = httpx.HTTPTransport()
+
+    def refuse_submissions(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path == "/v1/identify":
+            return httpx.Response(401, json={"message": "Invalid API key", "requestId": "r-401"})
+        return inner.handle_request(request)
+
+    with contextlib.ExitStack() as stack:
+        stack.callback(inner.close)
+
+        def client(**options: Any) -> Client:
+            http = stack.enter_context(httpx.Client(transport=httpx.MockTransport(refuse_submissions), timeout=5.0))
+            return Client(**options, http_client=http)
+
+        monkeypatch.setattr(_cli, "Client", client)
+        make_audio(tmp_path / "audio", 1)
+        code = main([str(tmp_path / "audio"), *voiceprint_args(), "--out", str(tmp_path / "out"), "-q"])
+
+    errors = capsys.readouterr().err
+    assert code == 3, errors
+    assert "stopped submitting" in errors and "met at the submission of" in errors, errors
+    assert "argument api_key" not in errors and "api_key=" not in errors, errors
+    assert errors.count("PYANNOTEAI_API_KEY or --api-key") >= 2, errors
