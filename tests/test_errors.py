@@ -134,3 +134,36 @@ def test_the_batch_reads_an_old_pickled_connection_error_as_one_that_may_heal() 
         del error.__dict__[name]
 
     assert ends_the_run(pickle.loads(pickle.dumps(error))) is False
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_an_insecure_upload_url_error_pickled_now_names_the_module_it_had_before_the_core_split(
+    protocol: int,
+) -> None:
+    """``upload()`` raises ``InsecureUploadURLError`` (an ``InvalidResponseError``) for a presigned URL in
+    plain http. It was ``pyannoteai_identify._core``'s until ``_core`` was split, then reported
+    ``_core_media``, a module an earlier version lacks: an error a process pool's worker sent back
+    pickled failed to load there (``ModuleNotFoundError``), as a job-list page did before it kept
+    ``_core``. It keeps ``_core``, which still exports it, so pickles of either load in both."""
+    import pickletools
+
+    from pyannoteai_identify import _core
+
+    error = _core.InsecureUploadURLError("the response's url is plain http", status_code=0)
+    data = pickle.dumps(error, protocol)
+    strings: list[str] = []
+    named: set[str] = set()
+    for opcode, argument, _ in pickletools.genops(data):
+        if opcode.name == "GLOBAL":
+            named.add(str(argument).split(" ")[0])
+        elif opcode.name == "STACK_GLOBAL":
+            named.add(strings[-2])
+        if isinstance(argument, str):
+            strings.append(argument)
+
+    ours = {module for module in named if module.startswith("pyannoteai_identify")}
+    assert "pyannoteai_identify._core" in ours
+    assert ours <= {"pyannoteai_identify._core", "pyannoteai_identify.errors"}  # errors: its __reduce__
+    loaded = pickle.loads(data)
+    assert type(loaded) is _core.InsecureUploadURLError and isinstance(loaded, errors.InvalidResponseError)
+    assert str(loaded) == str(error)
