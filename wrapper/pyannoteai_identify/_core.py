@@ -47,6 +47,9 @@ from ._core_requests import test_key_request as test_key_request
 from ._core_requests import voiceprint_request as voiceprint_request
 from .results import JobStatus as JobStatus
 
-# A pickle names a class by its module: JobSummary reported this one before the split and keeps
-# reporting it, so that a job list pickled now loads in a version without ``_core_pages``.
-JobSummary.__module__ = __name__
+# A pickle names a class by its module: JobSummary and InsecureUploadURLError reported this one before
+# the split and keep reporting it, so that a job list, or the error a process pool's worker sends back,
+# pickled now loads in a version without ``_core_pages`` or ``_core_media``.
+for _pickled in (JobSummary, InsecureUploadURLError):
+    _pickled.__module__ = __name__
+del _pickled
