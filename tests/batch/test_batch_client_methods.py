@@ -33,6 +33,33 @@ def test_the_sync_method_identifies_every_input_and_a_rerun_submits_nothing(sand
     assert sandbox.stats.submissions == 2
 
 
+def test_a_ctrl_c_before_the_batchs_own_loop_has_begun_cancels_the_run_as_it_begins() -> None:
+    """Ctrl-C may reach the caller's thread after the batch's worker thread was started and before its
+    loop ran the batch: the run is then cancelled at its first checkpoint, not run to its end; a
+    cancellation after the run ended changes nothing (its loop is closed)."""
+    from pyannoteai_identify.batch._api import _CancellableRun
+
+    reached: list[str] = []
+
+    async def main() -> object:
+        reached.append("began")
+        await anyio.sleep(0)  # the first checkpoint: a cancelled run stops here
+        reached.append("finished")
+        return "report"
+
+    run = _CancellableRun(main)  # type: ignore[arg-type]
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        anyio.run(run)
+    assert reached == ["began"]
+
+    reached.clear()
+    finished = _CancellableRun(main)  # type: ignore[arg-type]
+    assert anyio.run(finished) == "report"
+    finished.cancel()
+    assert reached == ["began", "finished"]
+
+
 @pytest.mark.sandbox(speed=100.0, queue_seconds=3600.0)  # jobs held in the queue for 36 s
 def test_ctrl_c_stops_a_sync_batch_run_from_inside_an_event_loop_at_once_and_a_rerun_resumes(
     sandbox: Sandbox, tmp_path: Path
