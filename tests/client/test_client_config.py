@@ -15,6 +15,7 @@ import threading
 import traceback
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -105,6 +106,40 @@ async def test_a_closed_client_refuses_calls_with_an_sdk_error_and_sends_nothing
     assert route.call_count == 2
     assert not injected.is_closed
     await close_http_client(injected)
+
+
+async def test_the_readme_says_that_closing_the_client_closes_a_transport_passed_to_it() -> None:
+    """README said that an ``http_client`` stays the caller's to close, "close() ... close only a pool the
+    client built itself", right after naming ``transport`` beside it: a caller's transport read as
+    left open too, as the fork paragraph calls it yours. The client builds its own httpx client on a
+    transport and closing it closes that transport (as httpx's own ``Client.close()`` does), sync and
+    async: README says so beside the sentence on ``http_client``."""
+
+    class SyncTransport(httpx.MockTransport):
+        closed = False
+
+        def close(self) -> None:
+            SyncTransport.closed = True
+
+    class AsyncTransport(httpx.MockTransport):
+        closed = False
+
+        async def aclose(self) -> None:
+            AsyncTransport.closed = True
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=TEST_BODY)
+
+    with Client(api_key="k" * 40, base_url="http://127.0.0.1:9", transport=SyncTransport(answer)):
+        pass
+    async with AsyncClient(api_key="k" * 40, base_url="http://127.0.0.1:9", transport=AsyncTransport(answer)):
+        pass
+    assert SyncTransport.closed and AsyncTransport.closed
+
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8").split())
+    start = readme.index("It stays yours to close")
+    paragraph = readme[start : readme.index("API requests name the SDK", start)]
+    assert "a `transport` you pass is closed with the client" in paragraph, paragraph
 
 
 async def test_entering_a_client_already_open_in_a_with_block_is_refused_and_the_outer_block_keeps_it(
