@@ -2,13 +2,16 @@
 
 ``Api`` lets a single ``async`` test drive either client: a method of ``Client`` is called, one of
 ``AsyncClient`` is awaited. ``FakeTime`` is the clock and the sleep both clients are given, so a
-test that "waits an hour" records its sleeps and returns at once.
+test that "waits an hour" records its sleeps and returns at once. ``OneClock`` is one such clock for
+several threads or tasks at once, moved in the order a real clock would wake them.
 """
 
 from __future__ import annotations
 
+import heapq
 import http.server
 import inspect
+import itertools
 import threading
 import wave
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -177,6 +180,59 @@ class FakeTime:
 
     async def async_sleep(self, seconds: float) -> None:
         self.sleep(seconds)
+
+
+class OneClock:
+    """One clock for a known number of callers (the threads sharing a ``Client``, or the tasks of one
+    event loop sharing an ``AsyncClient``), moved in the order a real clock would wake them.
+
+    A sleep returns only once every other caller sleeps too (or has called :meth:`ended`) and none
+    wakes earlier (ties: first asleep, first woken). So one caller runs at a time, in the order of
+    their wake-ups, and a run is the same every time and takes no real time: what a rate-limit hold
+    shared by the callers does on a real clock (the mock's virtual clock gives each caller a clock
+    of its own, see docs/testing.md). Each caller sleeps once (``sleep(0)``) before its first
+    request, so none starts before all are there.
+    """
+
+    def __init__(self, callers: int) -> None:
+        self.now = 0.0
+        self._running = callers
+        self._sleepers: list[tuple[float, int, Callable[[], object]]] = []  # a heap: (wake-up, order, wake)
+        self._order = itertools.count()
+        self._lock = threading.Lock()
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        woken = threading.Event()
+        self._fall_asleep(seconds, woken.set)
+        assert woken.wait(timeout=30), "a caller neither slept nor ended"  # a bound, should one hang
+
+    async def async_sleep(self, seconds: float) -> None:
+        woken = anyio.Event()
+        self._fall_asleep(seconds, woken.set)
+        with anyio.fail_after(30):  # a bound, should a task hang
+            await woken.wait()
+
+    def ended(self) -> None:
+        """The caller is done: it no longer holds back the others' wake-ups."""
+        with self._lock:
+            self._running -= 1
+            self._wake_next()
+
+    def _fall_asleep(self, seconds: float, wake: Callable[[], object]) -> None:
+        with self._lock:
+            heapq.heappush(self._sleepers, (self.now + seconds, next(self._order), wake))
+            self._running -= 1
+            self._wake_next()
+
+    def _wake_next(self) -> None:
+        if self._running == 0 and self._sleepers:
+            wake_up, _, wake = heapq.heappop(self._sleepers)
+            self.now = max(self.now, wake_up)
+            self._running = 1
+            wake()
 
 
 class ChunkRecordingTransport(httpx.MockTransport):
