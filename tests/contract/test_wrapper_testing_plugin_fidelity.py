@@ -311,6 +311,67 @@ def test_a_thread_that_waited_on_another_is_not_held_back_by_its_old_429(pyannot
     assert max(pyannoteai_mock.sleeps[before:]) <= 2  # the schedule's first gap, no rate-limit pause
 
 
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("waits", "refusals", "timeout", "first_polls", "returned"),
+    [(32, 32, 30, 25, 31), (3, 6, 3, 4, 0), (2, 2, 2, 3, 2)],
+    ids=["32-waits-one-429-each", "3-waits-two-429s-each", "2-waits-one-429-each"],
+)
+def test_threads_that_wait_in_turn_on_the_virtual_clock_meet_the_scripted_429s_in_turn_not_in_time(
+    pyannoteai_mock: MockAPI, waits: int, refusals: int, timeout: float, first_polls: int, returned: int
+) -> None:
+    """docs/testing.md, "What the virtual clock does not model", with its figures. A thread's virtual
+    sleep returns at once without yielding, so threads sharing a client run their waits in whatever
+    order the interpreter switches between them, typically one whole wait after another, as here: the
+    first takes the scripted 429s one retry after another on its own clock (25 of 32 polls refused
+    by 30 s, 4 of 6 by 3 s), and a later one is held back by that thread's hold, on a clock ahead of
+    its own, by at most the hold plus a spacing (its first poll at 1.6 s). On one clock, as in
+    production, none of the first two cases' waits returns (tests/client/test_client_shared_hold.py),
+    and on a real clock neither of the last (the second 429 comes at 1 s, its hold lasts to their
+    deadline)."""
+    outcomes: list[tuple[bool, int]] = []
+    with pyannoteai_mock.client() as client:
+        jobs = [client.submit_voiceprint(AUDIO) for _ in range(waits)]
+        pyannoteai_mock.respond_with("getJobById", 429, times=refusals)
+
+        def wait(job: Job[Any]) -> None:
+            before = len(pyannoteai_mock.calls("getJobById"))
+            try:
+                client.wait(job, timeout=timeout)
+                outcomes.append((True, len(pyannoteai_mock.calls("getJobById")) - before))
+            except WaitTimeoutError:
+                outcomes.append((False, len(pyannoteai_mock.calls("getJobById")) - before))
+
+        for job in jobs:  # a new thread each, on a virtual clock of its own from 0
+            thread = threading.Thread(target=wait, args=(job,))
+            thread.start()
+            thread.join(timeout=30)  # a bound, should one hang
+    assert len(outcomes) == waits
+    assert outcomes[0][1] == first_polls
+    assert sum(ok for ok, _ in outcomes) == returned
+
+
+@pytest.mark.anyio
+@pytest.mark.pyannoteai_mock(assert_all_used=False)  # as in production, the deadline comes before the last 429s
+@pytest.mark.parametrize(
+    ("waits", "refusals", "timeout"), [(32, 32, 30), (3, 6, 3)], ids=["32-waits-one-429-each", "3-waits-two-429s-each"]
+)
+async def test_tasks_that_wait_together_on_the_virtual_clock_take_the_scripted_429s_in_rounds(
+    pyannoteai_mock: MockAPI, waits: int, refusals: int, timeout: float
+) -> None:
+    """The AsyncClient's twin of the test above: a task's virtual sleep yields, so the waits take
+    turns at each sleep and the scripted 429s go round them, as in production: none of these waits
+    returns in time (docs/testing.md, "What the virtual clock does not model")."""
+    async with pyannoteai_mock.async_client() as client:
+        jobs = [await client.submit_voiceprint(AUDIO) for _ in range(waits)]
+        pyannoteai_mock.respond_with("getJobById", 429, times=refusals)
+        with anyio.fail_after(30):  # a bound, should the waits hang
+            outcomes = await asyncio.gather(
+                *(client.wait(job, timeout=timeout) for job in jobs), return_exceptions=True
+            )
+    assert [type(outcome).__name__ for outcome in outcomes] == ["WaitTimeoutError"] * waits
+
+
 # --- 8. rate-limit headers ------------------------------------------------------------------------------
 
 
