@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from clikit import API_KEY, FAST_POLL, WEBHOOK_SECRET, Audio, closed_port, identify_argv, run_cli, turns_of
 
+from pyannoteai_identify._upload import CHUNK_SIZE
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
 from pyannoteai_identify.cli import (
     API_ERROR,
@@ -31,6 +32,7 @@ from pyannoteai_identify.cli import (
     NOT_WRITTEN,
     OK,
     TIMEOUT,
+    UNREADABLE,
     USAGE,
     error_message,
 )
@@ -572,6 +574,13 @@ def test_ctrl_c_just_after_the_enrollment_line_names_the_voiceprint_job(
     assert stopped.startswith("interrupted; no identify job was submitted yet") and job_id in stopped, run.err
 
 
+class _BodyOnStdin:
+    """``sys.stdin`` with *body* piped in, as `webhook verify` reads it (its binary ``buffer``)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.buffer = io.BytesIO(body)
+
+
 def test_a_key_or_secret_given_on_the_command_line_is_warned_about_without_being_shown(
     env: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -589,6 +598,8 @@ def test_a_key_or_secret_given_on_the_command_line_is_warned_about_without_being
     assert cli.main(["--base-url", env.base_url, "jobs", "--format", "json"]) == OK
     assert "warning" not in capsys.readouterr().err
 
+    # A body to verify (pytest's own stdin refuses a read: an OS error, exit 7, not the delivery's 1).
+    monkeypatch.setattr(sys, "stdin", _BodyOnStdin(b'{"jobId": "x", "status": "succeeded"}'))
     code = cli.main(["webhook", "verify", "--signature", "ab", "--timestamp", "1", "--secret", "whsec_argv"])
     err = capsys.readouterr().err
     assert code == FAILED and "--secret is visible to other users" in err and "whsec_argv" not in err
@@ -879,6 +890,64 @@ def test_a_result_that_cannot_be_written_after_a_billed_job_names_the_job_and_ex
         f"fetch its result with: pyannoteai-identify job {job_id} --wait{options}"
     )
     assert env.stats.submissions == 1
+
+
+class _UnreadableFile(io.BytesIO):
+    """A file whose reads of a whole upload chunk fail as a disk's would (its header reads work)."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is not None and size >= CHUNK_SIZE:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return super().read(size)
+
+
+def _unreadable_while_uploaded(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """*path* opens, and its header reads, but the first chunk of its upload fails (root reads a
+    file whatever its permission bits, and a FIFO or a folder is refused before any upload)."""
+    from pyannoteai_identify import _upload
+
+    real_open = open
+
+    def opened(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if os.fspath(file) == str(path):
+            return _UnreadableFile(path.read_bytes())
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(_upload, "open", opened, raising=False)
+
+
+@pytest.mark.parametrize("command", ["identify", "voiceprint"])
+def test_a_file_that_cannot_be_read_while_uploaded_exits_seven_naming_it_and_what_was_billed(
+    env: Sandbox,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    """An I/O error while the meeting was read for its upload, after Alice's clip was enrolled
+    (billed), exited 1 ("the job failed") with a bare "[Errno 5] Input/output error": no file named,
+    and a script would look for a job that never existed. It exits 7, and its line names the file,
+    the OS error, the media URL not stored and that no job was created, then how to keep Alice's
+    voiceprint, as the other errors after an enrollment do."""
+    uploaded = audio.meeting if command == "identify" else audio.bob_wav
+    _unreadable_while_uploaded(monkeypatch, uploaded)
+    argv = {
+        "identify": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice_wav}"],
+        "voiceprint": ["voiceprint", str(audio.bob_wav)],
+    }[command]
+    run = run_cli(capsys, *FAST_POLL, *argv)
+
+    assert run.code == UNREADABLE == 7
+    assert "Traceback" not in run.err
+    (line,) = [line for line in run.err_lines if line.startswith("error: ")]
+    said = f"error: [Errno {errno.EIO}] {os.strerror(errno.EIO)}; {uploaded} could not be read for its upload: media://"
+    assert line.startswith(said), line
+    assert " was not stored; upload again; no job was created" in line, line
+    if command == "identify":
+        (job_id,) = re.findall(r"^voiceprint job (\S+) submitted \(enrolling Alice\)$", run.err_lines[0])
+        keep = f"save its voiceprint with: pyannoteai-identify job {job_id} --wait --format json"
+        assert line.endswith("(running identify again enrolls, and bills, again)") and keep in line, line
+    assert env.stats.requests.get(command, 0) == 0
 
 
 @pytest.mark.parametrize("size", [300, 3_000, 30_000])

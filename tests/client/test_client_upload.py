@@ -820,3 +820,37 @@ async def test_a_read_that_fails_mid_file_comes_after_the_chunks_read_before_it(
             _FailsOnRead(b"x" * (5 * CHUNK_SIZE), nth=3), "a.wav", on_progress=lambda sent, _: progress.append(sent)
         )
     assert progress == [CHUNK_SIZE, 2 * CHUNK_SIZE]
+
+
+@pytest.mark.parametrize("call", ["upload", "identify", "submit_voiceprint"])
+async def test_a_file_that_cannot_be_read_while_uploaded_is_named_with_what_was_lost(
+    make_api: MakeApi, router: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: str
+) -> None:
+    """A disk error while a path was read for its upload came out as a bare "[Errno 5] Input/output
+    error": no file named, nothing said of the upload, nor whether identify() created a job. It is
+    raised as it is (an OSError), with notes naming the file, that its media URL was not stored,
+    and, for a call that submits a job, that none was created: the job's request was never sent."""
+    path = write_wav(tmp_path / "meeting.wav", 3.0)
+    real_open = builtins.open
+
+    def failing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if os.fspath(file) == str(path):
+            return _FailsOnRead(path.read_bytes(), nth=1)  # the header reads; the first chunk's read fails
+        return real_open(file, *args, **kwargs)
+
+    from pyannoteai_identify import _upload
+
+    monkeypatch.setattr(_upload, "open", failing_open, raising=False)
+    _mock_upload(router)
+    submit = router.post(path__regex=r"^/v1/(identify|voiceprint)$").respond(200, json={"jobId": JOB_ID})
+    api = make_api()
+    arguments: dict[str, tuple[Any, ...]] = {"identify": ({"Alice": VOICEPRINT},), "upload": ("meetings/a.wav",)}
+
+    with pytest.raises(OSError, match="Input/output error") as raised:
+        await getattr(api, call)(path, *arguments.get(call, ()))
+
+    notes = getattr(raised.value, "__notes__", [])
+    assert notes[0].startswith(f"{path} could not be read for its upload: media://"), notes
+    assert notes[0].endswith(" was not stored; upload again"), notes
+    assert notes[1:] == ([] if call == "upload" else ["no job was created"])
+    assert not submit.called

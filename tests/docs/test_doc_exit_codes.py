@@ -11,6 +11,7 @@ a claim whose quote is no longer in the README, or a run that gives another code
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import queue
@@ -29,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from pyannoteai_identify import Client, _demo, _validation, cli
+from pyannoteai_identify import Client, _demo, _upload, _validation, cli
 from pyannoteai_identify.cli import EXIT_CODES, main
 from pyannoteai_identify.sandbox import Sandbox, demo_audio, voiceprint_for
 from pyannoteai_identify.sandbox.pytest_fixture import running_sandbox
@@ -302,6 +303,31 @@ def _not_written(env: Env) -> int:
     return code
 
 
+class _UnreadableFile(io.BytesIO):
+    """A file whose reads of a whole upload chunk fail as a disk's would (its header reads work)."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is not None and size >= _upload.CHUNK_SIZE:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return super().read(size)
+
+
+def _unreadable(env: Env) -> int:
+    """The meeting opens, but the first chunk of its upload fails to read (an I/O error)."""
+    meeting, real_open = env.meeting, open
+
+    def opened(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if os.fspath(file) == str(meeting):
+            return _UnreadableFile(meeting.read_bytes())
+        return real_open(file, *args, **kwargs)
+
+    env.monkeypatch.setattr(_upload, "open", opened, raising=False)
+    code = env.run(*env.identify_argv(str(meeting)))
+    assert f"{meeting} could not be read for its upload" in env.err and "no job was created" in env.err, env.err
+    assert env.sandbox.stats.submissions == 0
+    return code
+
+
 def _stopped_in_wait(env: Env, stop: Callable[[], None]) -> int:
     """`job ID --wait` stopped by *stop* while it waits: the message names the job."""
     job_id = env.submit()
@@ -452,6 +478,13 @@ CLAIMS = [
         "could not be written (a full disk); the message names the job and the command that fetches it",
         cli.NOT_WRITTEN,
         _not_written,
+    ),
+    Claim(
+        "unreadable",
+        "a local file or standard input could not be read (an I/O error, a permission refused): the message says "
+        "the OS error and, for a file read for its upload, names the file and says that no job was created for it",
+        cli.UNREADABLE,
+        _unreadable,
     ),
     Claim("ctrl-c", "interrupted (Ctrl-C); the message names the job submitted", cli.INTERRUPTED, _ctrl_c),
     Claim("reader gone", "the reader of standard output went away", cli.BROKEN_PIPE, _reader_gone),

@@ -16,7 +16,7 @@ from ._config import API_KEY_ENV, BASE_URL_ENV, BASE_URL_SOURCES, KEY_SOURCES, P
 from ._core import LIST_JOBS
 from ._flows import resume_note, status_said
 
-OK, FAILED, USAGE, API_ERROR, CONNECTION, TIMEOUT, NOT_WRITTEN = 0, 1, 2, 3, 4, 5, 6
+OK, FAILED, USAGE, API_ERROR, CONNECTION, TIMEOUT, NOT_WRITTEN, UNREADABLE = 0, 1, 2, 3, 4, 5, 6, 7
 INTERRUPTED, BROKEN_PIPE, TERMINATED = 130, 141, 143
 #: What exit 5 means for ``batch``: said by its own table (``batch._cli.EXIT_CODES``, docs/batch.md)
 #: and by this one, from here.
@@ -40,6 +40,9 @@ EXIT_CODES = {
     "`job ID --wait …` that gives it as asked); for batch, " + BATCH_UNFINISHED,
     NOT_WRITTEN: "the job exists but its result (with --no-wait, its id) could not be written (a full disk); "
     "the message names the job and the command that fetches it, without submitting (and paying for) it again",
+    UNREADABLE: "a local file or standard input could not be read (an I/O error, a permission refused): the message "
+    "says the OS error and, for a file read for its upload, names the file and says that no job was created for it "
+    "(a voiceprint enrolled before it, billed, is named with the command that keeps it)",
     INTERRUPTED: "interrupted (Ctrl-C); the message names the job submitted, if any, and how to resume it",
     BROKEN_PIPE: "the reader of standard output went away (a pipe into `head`), quietly, as for SIGPIPE",
     TERMINATED: "terminated by SIGTERM (a CI cancellation, `timeout`); said as for Ctrl-C (`sandbox`, a server, "
@@ -92,7 +95,7 @@ def resume_hint(job_id: str, command: str | None = None, base_url: str | None = 
 
 def exit_code(error: BaseException) -> int:
     """The documented exit code for *error* (2 usage, 3 API, 4 connection, 5 timeout, 6 result not
-    written, 1 otherwise)."""
+    written, 7 a local file or standard input that could not be read, 1 otherwise)."""
     if isinstance(error, errors.ValidationError | errors.ConfigurationError | CLIError):
         return USAGE
     if isinstance(error, ResultNotWrittenError):
@@ -105,6 +108,8 @@ def exit_code(error: BaseException) -> int:
         return CONNECTION
     if isinstance(error, errors.APIError):
         return API_ERROR
+    if isinstance(error, OSError):  # the local machine's, not the job's: BrokenPipeError is said before
+        return UNREADABLE
     return FAILED
 
 

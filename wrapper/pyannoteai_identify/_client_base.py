@@ -282,7 +282,11 @@ class _BaseClient(_Derivable):
         if audio.url is not None:
             return (yield from _flows.create_job(self._ctx, request(audio.url), kind))
         assert media_url is not None, "_media_url gives every local audio one"
-        uploaded = yield from _flows.upload(self._ctx, audio, media_url, progress)
+        try:
+            uploaded = yield from _flows.upload(self._ctx, audio, media_url, progress)
+        except OSError as error:  # the local file's: the job's request was never sent
+            _flows.leave_note(error, "no job was created")
+            raise
         try:
             return (yield from _flows.create_job(self._ctx, request(uploaded), kind))
         except GeneratorExit:

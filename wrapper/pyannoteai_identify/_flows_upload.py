@@ -10,13 +10,13 @@ import httpx
 from . import _core
 from ._flows_connection import NOT_SENT, certificate_failed
 from ._flows_context import Context
-from ._flows_log import _log
+from ._flows_log import _log, leave_note
 from ._flows_send import _note_wall_time, call
 from ._flows_steps import Flow, Upload
 from ._proxy import refused_by_proxy
 from ._redact import hide_secrets
 from ._retry import describe
-from ._upload import ProgressCallback, retry_hint
+from ._upload import ProgressCallback, audio_named, raised_by_progress, retry_hint
 from ._validation import CheckedAudio
 from .errors import (
     APIConnectionError,
@@ -38,6 +38,12 @@ def upload(ctx: Context, audio: CheckedAudio, media_url: str, progress: Progress
         put: httpx.Response = yield Upload(presigned, audio, progress)
     except httpx.RequestError as failure:
         lost = failure
+    except OSError as unread:
+        # The local file's (an I/O error, a permission refused, a file gone since it was checked),
+        # raised as it is; its message names no file, and nothing says that the upload is lost.
+        if not raised_by_progress(unread):
+            leave_note(unread, f"{audio_named(audio)} could not be read for its upload: {retry_hint(audio, media_url)}")
+        raise
     except httpx.StreamConsumed:
         # A redirect followed by the user's http_client: the file was streamed once and is read.
         raise APIConnectionError(

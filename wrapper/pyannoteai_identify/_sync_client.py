@@ -256,6 +256,8 @@ class Client(_SyncListing, _SyncLifecycle):
                 of either is a ``RateLimitError`` whose ``retry_after`` is the server's
                 ``Retry-After`` (an HTTP date read on the client's ``wall`` time).
             APIConnectionError: the upload was cut; upload again.
+            OSError: the file could not be read (a disk error): raised as it is, a note naming the
+                file and saying that it was not stored (``identify()`` adds that no job was created).
         """
         return self._run(self._upload_call_flow(audio, key, on_progress))
 

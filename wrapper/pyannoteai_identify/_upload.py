@@ -140,6 +140,14 @@ def _close(handle: IO[bytes]) -> None:
     handle.close()
 
 
+def audio_named(audio: CheckedAudio) -> str:
+    """*audio* as a message names it: its path, or the name of its file object (``the file object``
+    when it has none that is a path)."""
+    if audio.path is not None:
+        return audio.path
+    return _file_name(audio.file) or "the file object"
+
+
 def retry_hint(audio: CheckedAudio, media_url: str) -> str:
     """What to do after an upload of *audio* to *media_url* failed."""
     if audio.file is not None and audio.start is None:

@@ -425,8 +425,12 @@ def listen_address(listen: str) -> tuple[str, int]:
 
 
 def _exit_code(error: BaseException) -> int:
-    """The command's exit codes, plus 2 for a manifest in use or started with other settings."""
-    return USAGE if isinstance(error, ManifestError) else exit_code(error)
+    """The command's exit codes, plus 2 for a manifest in use or started with other settings. An
+    OS error that ends the run exits 1 as it did: the identify command's 7 (a file unreadable while
+    uploaded) is no row of this command's table, where an unreadable input fails on its own."""
+    if isinstance(error, ManifestError):
+        return USAGE
+    return FAILED if isinstance(error, OSError) else exit_code(error)
 
 
 #: Where an input stands when the run ended before it did (the --deadline, an interrupted
