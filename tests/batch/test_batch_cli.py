@@ -845,12 +845,13 @@ def test_an_interrupted_submission_the_job_list_cannot_settle_exits_five_run_aga
     assert code == 5, errors
 
 
-def test_the_reasons_the_summary_prints_say_the_jobs_command_not_client_jobs(
+def test_the_reason_the_summary_prints_for_a_submission_in_doubt_says_what_the_batch_does(
     env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A submission answered 503 leaves its input submitting with the client's error, which tells a
     Python caller to look for the job with client.jobs(); the command printed that reason as it was,
-    though its log lines already said the ``jobs`` command. The printed reasons say it as its log does."""
+    then in the ``jobs`` command's words, beside the batch's own "sent again only once the job list
+    shows that no job was created": two ways to act. The reason says only what the batch does."""
     make_audio(tmp_path / "audio", 2)
     env.faults.next(1, "5xx", operation="identify")
     env.faults.next(1, "402", operation="identify")  # stops the run before the job list settles the first
@@ -863,7 +864,8 @@ def test_the_reasons_the_summary_prints_say_the_jobs_command_not_client_jobs(
     assert code == 3, shown.err
     assert "rec000.wav: submitting — the API failed: HTTP 503" in shown.err, shown.err
     assert "client.jobs()" not in shown.out + shown.err
-    assert "look for it with `pyannoteai-identify jobs` before submitting again" in shown.err
+    assert "look for it" not in shown.err.lower(), shown.err
+    assert "it stays submitting until the batch reads the job list" in shown.err, shown.err
 
 
 def test_a_key_refused_mid_run_is_printed_with_the_command_lines_words_not_api_key(

@@ -25,7 +25,7 @@ from batchkit import HELD_RUN_TIMEOUT, MODES, VOICEPRINTS, make_audio, manifest_
 from brokenbody import BrokenOff429
 
 from pyannoteai_identify import Client, PaymentRequiredError, ValidationError
-from pyannoteai_identify._core import MAY_HAVE_CREATED_A_JOB
+from pyannoteai_identify._core import JOB_MAY_EXIST, LIST_JOBS
 from pyannoteai_identify.batch import (
     InputStatus,
     Manifest,
@@ -36,6 +36,7 @@ from pyannoteai_identify.batch import (
     identify_batch,
 )
 from pyannoteai_identify.batch._manifest import NewInput
+from pyannoteai_identify.batch._submission import SETTLED_BY_THE_JOB_LIST
 from pyannoteai_identify.sandbox import Sandbox, demo_audio, voiceprint_for
 from pyannoteai_identify.sandbox._faults import FaultKind
 
@@ -236,14 +237,15 @@ def test_a_5xx_before_any_job_was_created_is_checked_against_the_job_list_then_s
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_a_submission_answered_5xx_says_what_client_identify_says_and_waits_for_the_job_list(
+def test_a_submission_answered_5xx_says_the_job_may_exist_and_only_what_the_batch_does(
     mode: str, sandbox: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A POST /v1/identify answered 503 recorded "The API failed; try again later); the job may exist":
     a safe read's hint, which the rest contradicts, and nothing was logged. Its reason and its WARNING
-    now carry the error Client.identify raises (the job may have been created, and billed) and say
-    what the batch does: it is sent again only once the job list shows that no job was created. The
-    next input's 402 stops the run before that check, so the input stays submitting, not resent."""
+    carry the error Client.identify raises, that the job may have been created, and billed, but not
+    its advice to look for it with client.jobs() before submitting again: they say what the batch
+    does instead (it is sent again only if the job list shows that no job was created, uncertain
+    otherwise). The next input's 402 stops the run before that check, so the input stays submitting."""
     make_audio(tmp_path / "audio", 2)
     sandbox.faults.next(1, "5xx", operation="identify")
     sandbox.faults.next(1, "402", operation="identify")
@@ -253,8 +255,9 @@ def test_a_submission_answered_5xx_says_what_client_identify_says_and_waits_for_
     assert [item.status for item in report.inputs] == [InputStatus.SUBMITTING, InputStatus.PENDING]
     assert requests_of(sandbox)["identify"] == 2 and sandbox.stats.submissions == 0
     reason = report.inputs[0].reason or ""
-    assert "try again later" not in reason and MAY_HAVE_CREATED_A_JOB in reason, reason
-    assert reason.startswith("the API failed: HTTP 503: ") and "sent again only once the job list shows" in reason
+    assert "try again later" not in reason and f"{JOB_MAY_EXIST}; " in reason, reason
+    assert LIST_JOBS not in reason and "look for it" not in reason.lower(), reason
+    assert reason.startswith("the API failed: HTTP 503: ") and reason.endswith(f"; {SETTLED_BY_THE_JOB_LIST}")
     said = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
     first_id = manifest_rows(tmp_path / "manifest.sqlite")[0]["id"]
     assert f"input {first_id}: {reason}" in said, said

@@ -3,8 +3,11 @@ back to pending only when the answer proves no job was created; left submitting 
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
+from pyannoteai_identify import _core
+from pyannoteai_identify._flows_connection import _connection_error
 from pyannoteai_identify.batch._submission import SETTLED_BY_THE_JOB_LIST, Action, after_submission
 from pyannoteai_identify.errors import (
     APIConnectionError,
@@ -73,3 +76,36 @@ def test_an_input_left_submitting_says_that_the_job_list_settles_it() -> None:
     for name, outcome, answered, action, _reason in TABLE:
         reason = after_submission(outcome, answered=answered).reason
         assert reason.endswith(f"; {SETTLED_BY_THE_JOB_LIST}") == (action == Action.IN_DOUBT), name
+
+
+_SUBMISSION = httpx.Request("POST", "https://api.pyannote.ai/v1/identify")
+
+
+def _client_error(outcome: str) -> APIConnectionError | APIError:
+    """The error Client.identify raises for *outcome*, built as the client builds it."""
+    if outcome == "lost":
+        return _connection_error(_SUBMISSION, httpx.ReadTimeout("read timed out", request=_SUBMISSION), True)
+    if outcome == "unreadable":
+        with pytest.raises(InvalidResponseError) as raised:
+            _core.parse_created_job(httpx.Response(200, content=b"<html>", request=_SUBMISSION), "identify")
+        return raised.value
+    return _core.error_for(httpx.Response(503, json={"message": "busy"}, request=_SUBMISSION), creates_job=True)
+
+
+@pytest.mark.parametrize(("outcome", "answered"), [("5xx", False), ("unreadable", True), ("lost", False)])
+def test_an_input_left_submitting_says_only_what_the_batch_does_about_the_job(outcome: str, answered: bool) -> None:
+    """The reason of an input in doubt said both the client's advice ("look for it with
+    client.jobs() before submitting again") and the batch's own ("sent again only once the job list
+    shows that no job was created"): two ways for a batch user, the first one wrong, as the batch
+    reads the job list itself. It says that the job may exist, and only what the batch does, which
+    ends in uncertain when the list shows no proof; Client.identify's error keeps its advice."""
+    error = _client_error(outcome)
+    assert _core.LIST_JOBS in str(error)  # the advice to a caller of Client.identify
+
+    decision = after_submission(error, answered=answered)
+
+    assert decision.action == Action.IN_DOUBT
+    reason = decision.reason
+    assert _core.LIST_JOBS not in reason and "look for it" not in reason.lower(), reason
+    assert "may have been created" in reason or "the job may exist" in reason, reason
+    assert reason.endswith(f"; {SETTLED_BY_THE_JOB_LIST}") and "becomes uncertain" in reason, reason

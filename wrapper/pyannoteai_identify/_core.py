@@ -15,7 +15,9 @@ from __future__ import annotations
 # reports (this one, below).
 from datetime import datetime  # noqa: F401
 
+from ._core_errors import JOB_MAY_EXIST as JOB_MAY_EXIST
 from ._core_errors import LIST_JOBS as LIST_JOBS
+from ._core_errors import LOOK_FOR_THE_JOB as LOOK_FOR_THE_JOB
 from ._core_errors import MAY_HAVE_CREATED_A_JOB as MAY_HAVE_CREATED_A_JOB
 from ._core_errors import WALL_TIME as WALL_TIME
 from ._core_errors import _hints as _hints

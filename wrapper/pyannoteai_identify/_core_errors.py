@@ -86,9 +86,10 @@ def _response_fields(response: httpx.Response, body: object = None) -> dict[str,
 #: How a message tells a Python caller to list the jobs (the command line says `pyannoteai-identify jobs`).
 LIST_JOBS = "client.jobs()"
 #: What a failed answer to a job-creating POST cannot rule out; such a POST is never resent.
-MAY_HAVE_CREATED_A_JOB = (
-    f"The job may have been created, and billed, anyway: look for it with {LIST_JOBS} before submitting again"
-)
+JOB_MAY_EXIST = "The job may have been created, and billed, anyway"
+#: What a caller is told to do about a job that may exist (a batch does it itself: it reads the job list).
+LOOK_FOR_THE_JOB = f"Look for it with {LIST_JOBS} before submitting again."
+MAY_HAVE_CREATED_A_JOB = f"{JOB_MAY_EXIST}: look for it with {LIST_JOBS} before submitting again"
 
 
 #: The ``response.extensions`` key under which the flows note the client's wall time (its ``wall``

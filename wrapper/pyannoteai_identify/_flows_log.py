@@ -59,7 +59,7 @@ def log_with(log: logging.Logger, level: int, fields: dict[str, object], message
         log.log(level, message, *args, extra=renamed)
 
 
-LOOK_FOR_THE_JOB = f"Look for it with {_core.LIST_JOBS} before submitting again."
+LOOK_FOR_THE_JOB = _core.LOOK_FOR_THE_JOB
 
 
 def leave_note(error: BaseException, note: str, *, log_always: bool = False) -> None:
