@@ -67,20 +67,20 @@ class _Pending:
     url: str = field(compare=False)
     body: bytes | Job = field(compare=False)  # the job until its outcome is known, then the payload
     attempt: int = field(compare=False, default=0)
-    reason: str | None = field(compare=False, default=None)
+    reason: webhooks.RetryReason | None = field(compare=False, default=None)
 
 
-def _reason(exc: Exception) -> str:
-    """The ``x-retry-reason`` for a failed attempt."""
+def _reason(exc: Exception) -> webhooks.RetryReason:
+    """The ``x-retry-reason`` for a failed attempt (one of the values the contract lists)."""
     if isinstance(exc, httpx.TimeoutException):
-        return "http_timeout"
+        return webhooks.RetryReason.HTTP_TIMEOUT
     if isinstance(exc, httpx.TooManyRedirects):
-        return "too_many_redirects"
+        return webhooks.RetryReason.TOO_MANY_REDIRECTS
     if isinstance(exc, httpx.ConnectError) and isinstance(exc.__cause__ or exc.__context__, ssl.SSLError):
-        return "ssl_error"
+        return webhooks.RetryReason.SSL_ERROR
     if isinstance(exc, httpx.NetworkError):
-        return "connection_failed"
-    return "unknown_error"
+        return webhooks.RetryReason.CONNECTION_FAILED
+    return webhooks.RetryReason.UNKNOWN_ERROR
 
 
 def _ready(item: _Pending) -> bool:
@@ -254,12 +254,13 @@ class WebhookDispatcher:
         if body is None:  # not reached: _next_due hands out only deliveries with a payload
             return
 
-        def record(outcome: DeliveryOutcome, status: int | None, reason: str | None) -> None:
+        def record(outcome: DeliveryOutcome, status: int | None, reason: webhooks.RetryReason | None) -> None:
             # Checked and recorded under one lock: a clear() (a reset between tests) in between
             # would otherwise let this attempt be recorded in the next test's statistics.
+            said = None if reason is None else reason.value  # recorded as the header's plain string
             with self._lock:
                 if generation == self._generation:
-                    self._stats.record(Delivery(item.job_id, item.url, item.attempt, outcome, status, reason, body))
+                    self._stats.record(Delivery(item.job_id, item.url, item.attempt, outcome, status, said, body))
 
         try:
             host = urlsplit(item.url).hostname
@@ -282,7 +283,7 @@ class WebhookDispatcher:
         headers.update(webhooks.sign(body, self._secret, timestamp=int(self._wall())))
         if item.attempt:
             headers[webhooks.RETRY_NUM_HEADER] = str(item.attempt)
-            headers[webhooks.RETRY_REASON_HEADER] = item.reason or "unknown_error"
+            headers[webhooks.RETRY_REASON_HEADER] = (item.reason or webhooks.RetryReason.UNKNOWN_ERROR).value
         status: int | None = None
         try:
             with client.stream(
@@ -291,7 +292,7 @@ class WebhookDispatcher:
                 status = response.status_code
                 # Read, not kept: within a small cap and the timeout, decoded a bounded step at a time.
                 read_body(response, max_bytes=MAX_ANSWER_BYTES, budget=self._timeout)
-            reason = None if response.is_success else "http_error"
+            reason = None if response.is_success else webhooks.RetryReason.HTTP_ERROR
         except NotLoopback:
             logger.warning("webhook of job %s redirected off this machine: not followed", item.job_id)
             record("refused", None, None)
