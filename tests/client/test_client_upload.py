@@ -648,6 +648,54 @@ async def test_an_upload_cancelled_natively_between_the_chunks_of_one_hop_reads_
     assert received == [data[7:]]
 
 
+class _HandleRecorded(_ChunkReadsHeld):
+    """The handle upload() opens on a path: a :class:`_ChunkReadsHeld` that records when a read
+    ends and when it is closed."""
+
+    def __init__(self, data: bytes, *, nth: int, hold: float) -> None:
+        super().__init__(data, nth=nth, hold=hold)
+        self.events: list[str] = []
+
+    def read(self, size: int | None = -1) -> bytes:
+        try:
+            return super().read(size)
+        finally:
+            self.events.append("read")
+
+    def close(self) -> None:
+        self.events.append("close")
+        super().close()
+
+
+@pytest.mark.parametrize("nth", [2, 3])
+async def test_an_upload_of_a_path_cancelled_natively_closes_the_file_after_its_last_read(
+    router: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nth: int
+) -> None:
+    """task.cancel() while a chunk of a path's file is read in a worker thread (the 2nd or 3rd, in the
+    first hop of reads): upload() closed the file at once, under the read still running. It is closed
+    once that read has ended, and nothing reads it after."""
+    data = b"x" * (8 * CHUNK_SIZE)
+    path = tmp_path / "a.wav"
+    path.write_bytes(data)
+    handle = _HandleRecorded(data, nth=nth, hold=10)
+    monkeypatch.setattr("pyannoteai_identify._upload._open_binary", lambda _: handle)
+    _mock_upload(router)
+    async with AsyncClient(API_KEY, transport=httpx.MockTransport(router.async_handler)) as client:
+        task = asyncio.create_task(client.upload(path, "a.wav"))
+        for _ in range(1000):
+            if handle.reading.is_set():
+                break
+            await asyncio.sleep(0.01)
+        assert handle.reading.is_set()
+        task.cancel()
+        threading.Timer(0.2, handle.release.set).start()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.3)  # a thread still reading would record its reads meanwhile
+    assert handle.events[-2:] == ["read", "close"]
+    assert handle.events.count("read") == nth
+
+
 class _HeaderReadHeld(io.BytesIO):
     """A WAV file object whose first read of its header (identify()'s duration check, in a worker
     thread) waits for ``release``, at most *hold* s: identify() can be cancelled while it is checked."""
