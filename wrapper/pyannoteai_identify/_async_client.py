@@ -180,7 +180,9 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
             request = self._upload_request(step, body)
             return await self._aread(await self._asend(request))
         finally:
-            if step.audio.start is not None:  # a seekable file object, put back where it was next
+            # A read still running ends first: a seekable file object is put back where it was next, a
+            # path's file is closed next. A pipe's read could last for ever: it is not waited for.
+            if step.audio.start is not None or step.audio.path is not None:
                 # Waited for in a worker thread: the read may last (a file over a network),
                 # and the event loop's other tasks run meanwhile.
                 with anyio.CancelScope(shield=True):

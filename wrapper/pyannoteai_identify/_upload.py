@@ -253,9 +253,10 @@ class FileChunks(httpx.SyncByteStream, httpx.AsyncByteStream):
         anyio holds a cancel scope's cancellation back until the thread is done, but not a native
         asyncio one (``task.cancel()``, ``asyncio.wait_for``, ``asyncio.timeout``): the upload ends
         at once and the thread reads on. A file object put back at its position meanwhile would be
-        moved on by that read, and uploading it again would skip a chunk. Called for seekable file
-        objects only: the wait is one chunk's read, where a pipe's could last for ever (the other
-        chunks of that hop are not read: each read takes the lock and finds the body abandoned).
+        moved on by that read, and uploading it again would skip a chunk (a path's file would be
+        closed under it). Called for seekable file objects and paths only: the wait is one chunk's
+        read, where a pipe's could last for ever (the other chunks of that hop are not read: each
+        read takes the lock and finds the body abandoned).
         A read that was queued for a worker thread but had not begun (a cancelled thread job may
         never run) is not waited for: it reads nothing when it does run.
         """
