@@ -10,6 +10,7 @@ import pickle
 import tempfile
 
 import pytest
+from picklekit import modules_named
 
 from pyannoteai_identify import ValidationError, errors
 
@@ -145,21 +146,11 @@ def test_an_insecure_upload_url_error_pickled_now_names_the_module_it_had_before
     ``_core_media``, a module an earlier version lacks: an error a process pool's worker sent back
     pickled failed to load there (``ModuleNotFoundError``), as a job-list page did before it kept
     ``_core``. It keeps ``_core``, which still exports it, so pickles of either load in both."""
-    import pickletools
-
     from pyannoteai_identify import _core
 
     error = _core.InsecureUploadURLError("the response's url is plain http", status_code=0)
     data = pickle.dumps(error, protocol)
-    strings: list[str] = []
-    named: set[str] = set()
-    for opcode, argument, _ in pickletools.genops(data):
-        if opcode.name == "GLOBAL":
-            named.add(str(argument).split(" ")[0])
-        elif opcode.name == "STACK_GLOBAL":
-            named.add(strings[-2])
-        if isinstance(argument, str):
-            strings.append(argument)
+    named = modules_named(data)
 
     ours = {module for module in named if module.startswith("pyannoteai_identify")}
     assert "pyannoteai_identify._core" in ours

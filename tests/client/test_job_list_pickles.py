@@ -15,10 +15,10 @@ from __future__ import annotations
 import base64
 import datetime
 import pickle
-import pickletools
 import typing
 
 import pytest
+from picklekit import globals_named
 
 from pyannoteai_identify import JobPage, JobStatus, JobSummary
 
@@ -85,27 +85,12 @@ def test_a_page_pickled_before_the_split_still_loads(protocol: int) -> None:
     assert loaded.items[0].status is JobStatus.SUCCEEDED
 
 
-def _globals_named(data: bytes) -> set[tuple[str, str]]:
-    """The (module, name) of each class and function a pickle names (GLOBAL, or STACK_GLOBAL after two strings)."""
-    named: set[tuple[str, str]] = set()
-    strings: list[str] = []
-    for opcode, argument, _ in pickletools.genops(data):
-        if opcode.name == "GLOBAL":
-            module, name = str(argument).split(" ")
-            named.add((module, name))
-        elif opcode.name == "STACK_GLOBAL":
-            named.add((strings[-2], strings[-1]))
-        if isinstance(argument, str):
-            strings.append(argument)
-    return named
-
-
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
 def test_a_page_pickled_now_names_only_modules_from_before_the_split(protocol: int) -> None:
     """So that it loads in a version from before the split (``_core_pages`` is not there)."""
     page = _page()
     ours = {
-        module for module, _ in _globals_named(pickle.dumps(page, protocol)) if module.startswith("pyannoteai_identify")
+        module for module, _ in globals_named(pickle.dumps(page, protocol)) if module.startswith("pyannoteai_identify")
     }
     assert ours <= _MODULES_BEFORE_THE_SPLIT
     assert pickle.loads(pickle.dumps(page, protocol)) == page

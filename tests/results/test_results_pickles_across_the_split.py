@@ -12,11 +12,11 @@ from __future__ import annotations
 import base64
 import copy
 import pickle
-import pickletools
 import typing
 from typing import Any
 
 import pytest
+from picklekit import modules_named
 
 from pyannoteai_identify import results
 from pyannoteai_identify.results import (
@@ -354,24 +354,10 @@ def test_a_pickle_made_before_the_split_still_loads(protocol: int) -> None:
         identify.extra["futureKey"] = 1  # still a read-only mapping
 
 
-def _globals_named(data: bytes) -> set[str]:
-    """The modules of the classes and functions a pickle names (GLOBAL, or STACK_GLOBAL after two strings)."""
-    modules: set[str] = set()
-    strings: list[str] = []
-    for opcode, argument, _ in pickletools.genops(data):
-        if opcode.name == "GLOBAL":
-            modules.add(str(argument).split(" ")[0])
-        elif opcode.name == "STACK_GLOBAL":
-            modules.add(strings[-2])
-        if isinstance(argument, str):
-            strings.append(argument)
-    return modules
-
-
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
 def test_a_new_pickle_names_only_the_public_module(protocol: int) -> None:
     """So that it loads in a version from before the split (and after a later reshuffle)."""
-    named = _globals_named(pickle.dumps(_values(), protocol))
+    named = modules_named(pickle.dumps(_values(), protocol))
     ours = {module for module in named if module.startswith("pyannoteai_identify")}
     assert ours == {"pyannoteai_identify.results"}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import math
 import pickle
-import pickletools
 import random
 import struct
 import typing
@@ -14,6 +13,7 @@ import wave
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from picklekit import modules_named
 
 from pyannoteai_identify.sandbox import (
     AudioError,
@@ -284,15 +284,7 @@ def test_an_analysis_pickled_now_names_only_modules_from_before_the_split(protoc
     ``typing.get_type_hints`` resolves its speakers' and segments' annotations where they report."""
     analysis = analyse(synthesize_speech([("Alice", 0.0, 0.5), ("Bob", 0.5, 1.0)]))
     data = pickle.dumps(analysis, protocol)
-    strings: list[str] = []
-    named: set[str] = set()
-    for opcode, argument, _ in pickletools.genops(data):
-        if opcode.name == "GLOBAL":
-            named.add(str(argument).split(" ")[0])
-        elif opcode.name == "STACK_GLOBAL":
-            named.add(strings[-2])
-        if isinstance(argument, str):
-            strings.append(argument)
+    named = modules_named(data)
     assert {module for module in named if module.startswith("pyannoteai_identify")} <= _MODULES_BEFORE_THE_SPLIT
     assert pickle.loads(data) == analysis
     for klass in (type(analysis.speakers[0]), type(analysis.segments[0])):
