@@ -182,7 +182,7 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
         finally:
             # A read still running ends first: a seekable file object is put back where it was next, a
             # path's file is closed next. A pipe's read could last for ever: it is not waited for.
-            if step.audio.start is not None or step.audio.path is not None:
+            if (step.audio.start is not None or step.audio.path is not None) and not body.settled_at_once():
                 # Waited for in a worker thread: the read may last (a file over a network),
                 # and the event loop's other tasks run meanwhile.
                 with anyio.CancelScope(shield=True):

@@ -264,6 +264,15 @@ class FileChunks(httpx.SyncByteStream, httpx.AsyncByteStream):
         with self._lock:
             self._abandoned = True
 
+    def settled_at_once(self) -> bool:
+        """Settle without blocking when no read is under way (True: none will begin); False when one
+        is, to wait for with :meth:`settle` (in a worker thread: it may last)."""
+        self._abandoned = True
+        if not self._lock.acquire(blocking=False):
+            return False
+        self._lock.release()
+        return True
+
     def _count_handed(self) -> None:
         self._started = True
         if self._handed:
