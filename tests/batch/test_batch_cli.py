@@ -535,6 +535,28 @@ def test_setup_problems_exit_two_with_one_line_naming_the_option(
     assert requests_of(env) == {}
 
 
+@pytest.mark.parametrize("where", ["manifest-under-a-file", "out-under-a-file"])
+def test_a_folder_that_cannot_be_created_exits_seven_naming_the_path_and_the_os_error(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """A --manifest (or an --out holding the default manifest) under a regular file could not have its
+    folder created: the run exited 1, which the batch's table says means an input failed. It exits 7
+    (a local file or folder the command could not use), in one line naming the path and the OS error."""
+    make_audio(tmp_path / "audio", 1)
+    (tmp_path / "taken").write_text("a file")
+    out, options = str(tmp_path / "out"), ["--manifest", str(tmp_path / "taken" / "batch.sqlite")]
+    if where == "out-under-a-file":
+        out, options = str(tmp_path / "taken" / "out"), []
+    code = main([str(tmp_path / "audio"), *voiceprint_args(), "--out", out, *options, "-q"])
+
+    err = capsys.readouterr().err
+    assert code == 7, err
+    assert err.startswith("error: ") and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert str(tmp_path / "taken") in err and ("Not a directory" in err or "File exists" in err), err
+    assert _guide_exit_codes().get("7", "").startswith("a local file or folder"), "docs/batch.md: no row for exit 7"
+    assert requests_of(env) == {}
+
+
 def test_the_voiceprint_option_is_required() -> None:
     """Without --voiceprint argparse stops with its usage message (exit 2)."""
     with pytest.raises(SystemExit) as stopped:
@@ -673,7 +695,7 @@ def test_an_enrollment_that_times_out_does_not_name_an_option_batch_lacks(
 
 
 #: Every code the batch command returns.
-BATCH_CODES = {"0", "1", "2", "3", "4", "5", "130", "141", "143"}
+BATCH_CODES = {"0", "1", "2", "3", "4", "5", "7", "130", "141", "143"}
 
 
 def _guide_exit_codes() -> dict[str, str]:

@@ -328,6 +328,18 @@ def _unreadable(env: Env) -> int:
     return code
 
 
+def _batch_folder_not_created(env: Env) -> int:
+    """`batch` with a --manifest under a regular file: its folder cannot be created (exit 1 before,
+    "an input failed")."""
+    taken = env.folder / "taken"
+    taken.write_text("a file")
+    argv = ["batch", str(env.meeting), "--voiceprint", f"Alice={voiceprint_for('Alice')}", "-q"]
+    code = env.run(*argv, "--out", str(env.folder / "out"), "--manifest", str(taken / "batch.sqlite"))
+    assert str(taken) in env.err and "File exists" in env.err and "Traceback" not in env.err, env.err
+    assert env.requests == 0
+    return code
+
+
 def _stopped_in_wait(env: Env, stop: Callable[[], None]) -> int:
     """`job ID --wait` stopped by *stop* while it waits: the message names the job."""
     job_id = env.submit()
@@ -485,6 +497,13 @@ CLAIMS = [
         "the OS error and, for a file read for its upload, names the file and says that no job was created for it",
         cli.UNREADABLE,
         _unreadable,
+    ),
+    Claim(
+        "batch folder not created",
+        "for batch, a local file or folder could not be read, written or created (an I/O error, a permission "
+        "refused, a folder under a regular file): the message names the path and says the OS error",
+        cli.UNREADABLE,
+        _batch_folder_not_created,
     ),
     Claim("ctrl-c", "interrupted (Ctrl-C); the message names the job submitted", cli.INTERRUPTED, _ctrl_c),
     Claim("reader gone", "the reader of standard output went away", cli.BROKEN_PIPE, _reader_gone),

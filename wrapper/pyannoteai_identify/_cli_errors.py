@@ -25,6 +25,13 @@ BATCH_UNFINISHED = (
     "submission the job list could not settle yet, or an upload that met only temporary errors (run the "
     "same command again to resume)"
 )
+#: What exit 7 means for ``batch``: said by its own table (``batch._cli.EXIT_CODES``, docs/batch.md)
+#: and by this one, from here.
+BATCH_LOCAL_ERROR = (
+    "a local file or folder could not be read, written or created (an I/O error, a permission refused, "
+    "a folder under a regular file): the message names the path and says the OS error (fix it, then run "
+    "the same command again to resume)"
+)
 #: The command line's exit codes, one source for ``pyannoteai-identify --help`` and README's table
 #: (tests/docs/test_doc_exit_codes.py keeps them alike and runs a situation of each row).
 EXIT_CODES = {
@@ -42,7 +49,8 @@ EXIT_CODES = {
     "the message names the job and the command that fetches it, without submitting (and paying for) it again",
     UNREADABLE: "a local file or standard input could not be read (an I/O error, a permission refused): the message "
     "says the OS error and, for a file read for its upload, names the file and says that no job was created for it "
-    "(a voiceprint enrolled before it, billed, is named with the command that keeps it)",
+    "(a voiceprint enrolled before it, billed, is named with the command that keeps it); for batch, "
+    + BATCH_LOCAL_ERROR,
     INTERRUPTED: "interrupted (Ctrl-C); the message names the job submitted, if any, and how to resume it",
     BROKEN_PIPE: "the reader of standard output went away (a pipe into `head`), quietly, as for SIGPIPE",
     TERMINATED: "terminated by SIGTERM (a CI cancellation, `timeout`); said as for Ctrl-C (`sandbox`, a server, "

@@ -7,7 +7,9 @@ the others were only left unfinished (``--deadline``, an interrupted submission 
 upload that met only temporary errors), 1 when one failed; a halted run exits 3 (the API
 refused the key or the account) or 4 (a proxy refused the tunnel, or a TLS certificate could not
 be verified: the API or the media storage was not reached), and
-a key check that met only server errors or 429s exits 3 too (``EXIT_CODES`` says each code).
+a key check that met only server errors or 429s exits 3 too; a run ended by the local machine (an
+OS error: a folder that cannot be created, a file that cannot be read) exits 7, as the other
+commands do (``EXIT_CODES`` says each code).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .._cli_checks import check_job_options
 from .._cli_client import warn_if_secret_in_argv
 from .._cli_errors import (
     API_ERROR,
+    BATCH_LOCAL_ERROR,
     BATCH_UNFINISHED,
     BROKEN_PIPE,
     CONNECTION,
@@ -41,6 +44,7 @@ from .._cli_errors import (
     OK,
     TERMINATED,
     TIMEOUT,
+    UNREADABLE,
     USAGE,
     CLIError,
     error_message,
@@ -97,6 +101,7 @@ EXIT_CODES = {
     CONNECTION: "the API or the media storage could not be reached (a proxy refused the tunnel, or a TLS certificate "
     "could not be verified, wherever the run met it)",
     TIMEOUT: BATCH_UNFINISHED,
+    UNREADABLE: BATCH_LOCAL_ERROR,
     INTERRUPTED: "interrupted (run the same command again to resume)",
     BROKEN_PIPE: "the reader of standard output went away (a pipe such as head; the manifest and the results "
     "are complete)",
@@ -425,12 +430,12 @@ def listen_address(listen: str) -> tuple[str, int]:
 
 
 def _exit_code(error: BaseException) -> int:
-    """The command's exit codes, plus 2 for a manifest in use or started with other settings. An
-    OS error that ends the run exits 1 as it did: the identify command's 7 (a file unreadable while
-    uploaded) is no row of this command's table, where an unreadable input fails on its own."""
+    """The command's exit codes, plus 2 for a manifest in use or started with other settings. An OS
+    error that ends the run is the local machine's, not an input's (an unreadable input fails on its
+    own): 7, as for the other commands, never 1, which says that an input failed."""
     if isinstance(error, ManifestError):
         return USAGE
-    return FAILED if isinstance(error, OSError) else exit_code(error)
+    return exit_code(error)
 
 
 #: Where an input stands when the run ended before it did (the --deadline, an interrupted
