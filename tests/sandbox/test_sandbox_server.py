@@ -453,22 +453,48 @@ def test_a_client_hanging_up_mid_json_body_logs_no_traceback(caplog: pytest.LogC
 
 
 def test_closing_with_a_request_held_open_logs_no_error(caplog: pytest.LogCaptureFixture) -> None:
-    """close() while a request is still in progress (a "delay" fault holds it, or its client streams a
-    body slowly): uvicorn cancels it after the 1 s grace close() documents, and logged "Cancel 1
-    running task(s), timeout graceful shutdown exceeded" at ERROR, for the sandbox's designed stop,
-    which failed a suite that checks its logs for errors. It is now a WARNING, beside the one-line
-    WARNING that tells of the request cut off."""
+    """close() while a request is still in progress (its client streams a body slowly): uvicorn
+    cancels it after the 1 s grace close() documents, and logged "Cancel 1 running task(s), timeout
+    graceful shutdown exceeded" at ERROR, for the sandbox's designed stop, which failed a suite that
+    checks its logs for errors. It is now a WARNING, beside the one-line WARNING that tells of the
+    request cut off."""
+    sandbox = Sandbox().start()
+    with checked_client(sandbox) as client:
+        url = httpx.URL(client.post("/v1/media/input", json={"url": "media://held/upload.wav"}).json()["url"])
+    with _captured(caplog, "uvicorn.error"), caplog.at_level(logging.INFO):
+        try:
+            with socket.create_connection((url.host, url.port or 80), timeout=10) as raw:
+                raw.sendall(
+                    f"PUT {url.raw_path.decode()} HTTP/1.1\r\nHost: {url.host}\r\n".encode()
+                    + b"Content-Type: audio/wav\r\nContent-Length: 100000\r\n\r\n"
+                    + bytes(1000)
+                )
+                eventually(lambda: sandbox.stats.requests["upload"] == 1)  # reading the rest of the body
+                sandbox.close()  # the client is still connected, its body unfinished
+        finally:
+            sandbox.close()
+    records = [record for record in caplog.records if record.name == "uvicorn.error"]
+    assert not [record.getMessage() for record in records if record.levelno >= logging.ERROR or record.exc_info]
+    warnings = [record.getMessage() for record in records if record.levelno == logging.WARNING]
+    assert any("graceful shutdown exceeded" in message for message in warnings), warnings
+    assert any("still in progress when the sandbox stopped was cut off" in message for message in warnings)
+
+
+def test_closing_answers_a_request_a_delay_holds_with_a_503_at_once(caplog: pytest.LogCaptureFixture) -> None:
+    """close() while a "delay" fault holds a request left it to uvicorn's 1 s grace, then cut it off
+    with a WARNING (the client saw its connection dropped), where reset() answers such a request 503
+    without serving it. close() now releases it the same way: the client gets the 503, the request
+    does nothing, and the stop logs no WARNING (it does not wait for the grace)."""
     sandbox = Sandbox().start()
     sandbox.faults.next(1, "delay", seconds=30, operation="testKey")
+    answers: queue.Queue[httpx.Response | Exception] = queue.Queue()
 
     def held() -> None:
-        with contextlib.suppress(httpx.HTTPError):  # cut off by the close: whatever it answers
-            httpx.get(
-                f"{sandbox.base_url}/v1/test",
-                headers={"Authorization": f"Bearer {sandbox.api_key}"},
-                timeout=10,
-                verify=TLS,
-            )
+        try:
+            headers = {"Authorization": f"Bearer {sandbox.api_key}"}
+            answers.put(httpx.get(f"{sandbox.base_url}/v1/test", headers=headers, timeout=10, verify=TLS))
+        except Exception as error:  # the test asserts on it below
+            answers.put(error)
 
     caller = threading.Thread(target=held, daemon=True)
     with _captured(caplog, "uvicorn.error"), caplog.at_level(logging.INFO):
@@ -478,11 +504,11 @@ def test_closing_with_a_request_held_open_logs_no_error(caplog: pytest.LogCaptur
         finally:
             sandbox.close()
             caller.join(10)
-    records = [record for record in caplog.records if record.name == "uvicorn.error"]
-    assert not [record.getMessage() for record in records if record.levelno >= logging.ERROR or record.exc_info]
-    warnings = [record.getMessage() for record in records if record.levelno == logging.WARNING]
-    assert any("graceful shutdown exceeded" in message for message in warnings), warnings
-    assert any("still in progress when the sandbox stopped was cut off" in message for message in warnings)
+    answer = answers.get(timeout=10)
+    assert isinstance(answer, httpx.Response), repr(answer)
+    assert answer.status_code == 503 and "stopped while it held this request" in answer.text, answer.text
+    records = [record for record in caplog.records if record.name.startswith(("uvicorn", "pyannoteai_identify"))]
+    assert not [record.getMessage() for record in records if record.levelno >= logging.WARNING]
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])

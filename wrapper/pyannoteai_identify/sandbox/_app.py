@@ -152,11 +152,13 @@ async def _with_faults(
     *unread* is a request whose body *serve* would read: a fault answering instead reads it first.
     """
     ctx.stats.count_request(operation_id)
-    fault, clears = ctx.faults.take(operation_id)
+    fault, releases = ctx.faults.take(operation_id)
     if fault is not None and fault.kind == "delay":
-        if not await ctx.faults.hold(fault.seconds, clears):
+        released_by = await ctx.faults.hold(fault.seconds, releases)
+        if released_by is not None:
             await _discard_body(unread, ctx.max_upload_bytes)
-            return _api_error(503, "The sandbox was reset while it held this request; nothing was done", request_id)
+            said = f"The sandbox was {released_by} while it held this request; nothing was done"
+            return _api_error(503, said, request_id)
         fault = None
     if fault is not None and not fault.after:
         await _discard_body(unread, ctx.max_upload_bytes)

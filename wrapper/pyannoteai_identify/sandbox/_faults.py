@@ -29,7 +29,7 @@ _KINDS: tuple[str, ...] = get_args(FaultKind)
 _JOB_KINDS: tuple[str, ...] = get_args(JobKind)
 _MAX_COUNT = 10_000
 _MAX_DELAY = 300.0
-#: How often a held request looks whether the faults were cleared (by ``Sandbox.reset``).
+#: How often a held request looks whether it was released (by ``Sandbox.reset`` or ``Sandbox.close``).
 _HOLD_CHECK = 0.01
 
 
@@ -62,7 +62,8 @@ class Faults:
         self._rules: list[Fault] = []
         self._job_outcomes: list[tuple[Outcome, JobKind | None]] = []
         self._lock = threading.Lock()
-        self._clears = 0  # how many times clear() ran: a held request compares it before and after
+        self._releases = 0  # how many times held requests were released: one compares it before and after
+        self._released_by = "reset"  # what the last release was, said to the requests it ended
 
     def next(
         self,
@@ -82,7 +83,8 @@ class Faults:
             kind: ``"5xx"`` (an ``ApiError`` with *status*, default 503), ``"429"`` (with
                 ``Retry-After: retry_after``), ``"402"`` (subscription required), ``"delay"``
                 (wait *seconds* of real time, then answer normally; a ``clear()`` meanwhile, as
-                ``Sandbox.reset()`` does, ends the wait with a 503 and nothing done), ``"drop"`` (close the
+                ``Sandbox.reset()`` does, or ``Sandbox.close()``, ends the wait with a 503 and nothing
+                done), ``"drop"`` (close the
                 connection in the middle of the response), ``"malformed"`` (the success status
                 with a body that is not JSON).
             status: the status of a ``"5xx"`` fault, 500 to 599.
@@ -142,23 +144,35 @@ class Faults:
         with self._lock:
             self._rules.clear()
             self._job_outcomes.clear()
-            self._clears += 1
+            self._release("reset")
 
-    async def hold(self, seconds: float, clears: int) -> bool:
-        """Wait *seconds* of real time for a ``"delay"`` fault taken when :meth:`clear` had run
-        *clears* times; False if it has run since.
+    def release_held(self, by: str) -> None:
+        """End the wait of every request a ``"delay"`` fault holds now: each is answered 503, not
+        served, and told that the sandbox was *by* ("stopped") meanwhile. The pending faults stay."""
+        with self._lock:
+            self._release(by)
+
+    def _release(self, by: str) -> None:
+        """Release the held requests (called with the lock held)."""
+        self._releases += 1
+        self._released_by = by
+
+    async def hold(self, seconds: float, releases: int) -> str | None:
+        """Wait *seconds* of real time for a ``"delay"`` fault taken when the held requests had been
+        released *releases* times; None once waited out, or what released it (``"reset"``, by
+        :meth:`clear`, or the word given to :meth:`release_held`).
 
         A request still held when a test ends must not act on the sandbox once it has been reset
-        for the next test (it would create a job, or count a request, there); its caller answers
-        it without serving it instead.
+        for the next test (it would create a job, or count a request, there), nor keep a stopping
+        sandbox waiting; its caller answers it without serving it instead.
         """
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
             await anyio.sleep(min(left, _HOLD_CHECK))
             with self._lock:
-                if self._clears != clears:
-                    return False
-        return True
+                if self._releases != releases:
+                    return self._released_by
+        return None
 
     @property
     def pending(self) -> int:
@@ -168,16 +182,16 @@ class Faults:
 
     def take(self, operation: str) -> tuple[Fault | None, int]:
         """The fault for one request to *operation*, consuming it, or None; with the count of
-        :meth:`clear` calls it was taken under, for :meth:`hold` (read under the same lock, so a
-        clear between the two cannot go unnoticed)."""
+        releases it was taken under, for :meth:`hold` (read under the same lock, so a release
+        between the two cannot go unnoticed)."""
         with self._lock:
             for rule in self._rules:
                 if rule.operation in (None, operation):
                     rule.remaining -= 1
                     if rule.remaining == 0:
                         self._rules.remove(rule)
-                    return rule, self._clears
-            return None, self._clears
+                    return rule, self._releases
+            return None, self._releases
 
     def take_job_outcome(self, kind: JobKind) -> Outcome | None:
         """The outcome a new job of *kind* must end with (failed or canceled), consuming it, or None."""

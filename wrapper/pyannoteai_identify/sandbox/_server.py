@@ -286,12 +286,15 @@ class Sandbox:
     def close(self) -> None:
         """Stop serving, delivering webhooks and deciding job outcomes.
 
-        Bounded by about 2 s: requests in flight get 1 s to finish, then are cut off (told of at
-        WARNING on ``uvicorn.error``: the designed stop, not an error); a webhook attempt and the
-        audio fetches in flight are aborted, and the threads deciding outcomes stop after their
-        current (bounded) task; typically it returns within 0.2 s. :meth:`start` may follow.
+        Bounded by about 2 s: a request a ``"delay"`` fault holds is answered 503 at once, without
+        being served (as :meth:`reset` answers it); other requests in flight get 1 s to finish, then
+        are cut off (told of at WARNING on ``uvicorn.error``: the designed stop, not an error); a
+        webhook attempt and the audio fetches in flight are aborted, and the threads deciding
+        outcomes stop after their current (bounded) task; typically it returns within 0.2 s.
+        :meth:`start` may follow, with the faults still pending.
         """
         if self._server is not None:
+            self.faults.release_held("stopped")  # first: answered before the server waits for them
             self._server.close()
         self._server = None
         self.dispatcher.close()
