@@ -31,7 +31,9 @@ from pyannoteai_identify import (
     RateLimit,
     WaitTimeoutError,
 )
+from pyannoteai_identify.receiver import WebhookReceiver
 from pyannoteai_identify.testing import MOCK_API_KEY, MockAPI, check_response
+from pyannoteai_identify.webhooks import RetryReason
 
 API = "https://api.pyannote.ai"
 AUTH = {"Authorization": f"Bearer {MOCK_API_KEY}"}
@@ -655,6 +657,59 @@ def test_a_job_submitted_without_a_webhook_has_no_delivery(pyannoteai_mock: Mock
     assert json.loads(pyannoteai_mock.delivery(subscribed.id)[0])["jobId"] == subscribed.id
     with pytest.raises(ValueError, match="webhook"):
         pyannoteai_mock.delivery(forgotten.id)
+
+
+@pytest.mark.parametrize(
+    ("options", "retry_num", "reason"),
+    [
+        ({"retry_num": 2, "retry_reason": "http_timeout"}, 2, RetryReason.HTTP_TIMEOUT),
+        ({"retry_num": 3, "retry_reason": RetryReason.SSL_ERROR}, 3, RetryReason.SSL_ERROR),
+        ({"retry_num": 1}, 1, RetryReason.HTTP_ERROR),  # signed_delivery's default reason
+        ({}, 0, None),  # a first attempt
+    ],
+    ids=["reason-string", "reason-member", "default-reason", "first-attempt"],
+)
+def test_a_delivery_can_be_a_retry_attempt_that_a_receiver_sees(
+    pyannoteai_mock: MockAPI, webhook_secret: str, options: dict[str, Any], retry_num: int, reason: Any
+) -> None:
+    """The API redelivers a webhook whose attempt failed, with ``x-retry-num`` and ``x-retry-reason``
+    (api-reference §7): ``signed_delivery(..., retry_num=1)`` builds one, but ``delivery(job_id)`` of
+    a job the code under test submitted could not, so a test of a receiver's retry handling had to
+    rebuild the body by hand. It takes the same options, with the same rules."""
+    with pyannoteai_mock.client() as client:
+        job = client.submit_voiceprint(AUDIO, webhook=HOOK)
+    body, headers = pyannoteai_mock.delivery(job.id, **options)
+
+    outcome = WebhookReceiver().handle(body, headers)
+
+    assert outcome.status_code == 200 and outcome.event is not None, outcome
+    assert (outcome.event.job_id, outcome.event.retry_num) == (job.id, retry_num)
+    assert outcome.event.known_retry_reason == reason
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"retry_num": 0}, "retry_num"),
+        ({"retry_num": 4}, "retry_num"),
+        ({"retry_num": True}, "retry_num"),
+        ({"retry_num": 1, "retry_reason": "bogus"}, "retry_reason"),
+        ({"retry_reason": "http_timeout"}, "retry_reason"),  # a reason without a retry number
+    ],
+    ids=["retry_num=0", "retry_num=4", "retry_num=True", "unknown-reason", "reason-without-retry_num"],
+)
+def test_a_delivery_refuses_a_retry_the_api_never_sends_before_the_job_ends(
+    pyannoteai_mock: MockAPI, options: dict[str, Any], field: str
+) -> None:
+    """delivery()'s retry options follow signed_delivery's rules (1 to 3 retries, a reason openapi.yaml
+    lists, no reason without a number), refused with a ValueError naming the option before the job
+    is ended: a poll afterwards still finds it running."""
+    pyannoteai_mock.pending_polls = 1
+    with pyannoteai_mock.client() as client:
+        job = client.submit_voiceprint(AUDIO, webhook=HOOK)
+        with pytest.raises(ValueError, match=field):
+            pyannoteai_mock.delivery(job.id, **options)
+        assert client.get_job(job.id).status == "running"
 
 
 @pytest.mark.parametrize("outcome", ["expired", "succeded", "cancelled"])

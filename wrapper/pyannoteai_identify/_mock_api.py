@@ -317,7 +317,13 @@ class MockAPI(_MockClients, _MockHandler):
             raise error
 
     def delivery(
-        self, job_id: str, secret: str | None = None, *, status_only: bool | None = None
+        self,
+        job_id: str,
+        secret: str | None = None,
+        *,
+        status_only: bool | None = None,
+        retry_num: int | None = None,
+        retry_reason: str | None = None,
     ) -> tuple[bytes, dict[str, str]]:
         """The signed webhook the API sends when job *job_id* ends: ``(body, headers)`` to hand to
         your receiver. The job ends now, with the outcome it was given, and its output is the one
@@ -329,17 +335,30 @@ class MockAPI(_MockClients, _MockHandler):
                 ``webhook_secret`` fixture's value.
             status_only: leave the output out; default: what the job was submitted with
                 (``webhookStatusOnly``).
+            retry_num: make it the API's retry number 1 to 3 of the delivery (``x-retry-num``);
+                default: the first attempt, without retry headers. As :func:`signed_delivery`.
+            retry_reason: why the attempt before it failed (``x-retry-reason``), one of
+                ``webhooks.RetryReason``; default ``http_error``. Only with *retry_num*.
 
         Raises:
             KeyError: no such job (or it was deleted after ``retention_seconds``).
-            ValueError: the job was submitted without a ``webhook``: the API delivers none.
+            ValueError: the job was submitted without a ``webhook``: the API delivers none; or a
+                *retry_num* or *retry_reason* the API never sends (refused before the job ends).
         """
         with self._lock:
-            return self._delivery(job_id, secret, status_only)
+            return self._delivery(job_id, secret, status_only, retry_num, retry_reason)
 
-    def _delivery(self, job_id: str, secret: str | None, status_only: bool | None) -> tuple[bytes, dict[str, str]]:
+    def _delivery(
+        self,
+        job_id: str,
+        secret: str | None,
+        status_only: bool | None,
+        retry_num: int | None,
+        retry_reason: str | None,
+    ) -> tuple[bytes, dict[str, str]]:
         self._purge()
-        return _delivery_of(self._jobs[job_id], self.outcome, self._advance, secret, status_only)
+        job = self._jobs[job_id]
+        return _delivery_of(job, self.outcome, self._advance, secret, status_only, retry_num, retry_reason)
 
     # the handler
 

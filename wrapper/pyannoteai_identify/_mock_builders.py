@@ -267,19 +267,29 @@ def signed_delivery(
     retry_reason: str | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """A webhook delivery as pyannoteAI would send it: the raw body and its signed headers."""
+    retry = _retry_headers(retry_num, retry_reason)
     body = json.dumps(dict(payload), separators=(",", ":")).encode("utf-8")
     headers = {"Content-Type": "application/json", **webhooks.sign(body, secret, timestamp, encoding)}
+    return body, {**headers, **retry}
+
+
+def _retry_headers(retry_num: int | None, retry_reason: str | None) -> dict[str, str]:
+    """The unsigned headers that make a delivery the API's retry number *retry_num* (1 to 3, for
+    *retry_reason*, default ``http_error``; openapi.yaml lists both); none for a first attempt.
+
+    Raises:
+        ValueError: a number or reason the API never sends, or a reason without a number.
+    """
     if retry_reason is not None and retry_num is None:
         raise ValueError(
             f"retry_reason={retry_reason!r} without retry_num: a first attempt has no retry headers; "
             "pass retry_num=1, 2 or 3 for a retry"
         )
-    if retry_num is not None:
-        if str(retry_num) not in _RETRY_NUMS or isinstance(retry_num, bool):
-            raise ValueError(f"retry_num={retry_num!r}: the API retries a delivery {', '.join(_RETRY_NUMS)} times")
-        reason = retry_reason or "http_error"
-        if reason not in _RETRY_REASONS:
-            raise ValueError(f"retry_reason={reason!r}: must be one of {', '.join(_RETRY_REASONS)}")
-        headers[webhooks.RETRY_NUM_HEADER] = str(retry_num)
-        headers[webhooks.RETRY_REASON_HEADER] = reason
-    return body, headers
+    if retry_num is None:
+        return {}
+    if str(retry_num) not in _RETRY_NUMS or isinstance(retry_num, bool):
+        raise ValueError(f"retry_num={retry_num!r}: the API retries a delivery {', '.join(_RETRY_NUMS)} times")
+    reason = retry_reason or "http_error"
+    if reason not in _RETRY_REASONS:
+        raise ValueError(f"retry_reason={reason!r}: must be one of {', '.join(_RETRY_REASONS)}")
+    return {webhooks.RETRY_NUM_HEADER: str(retry_num), webhooks.RETRY_REASON_HEADER: str(reason)}

@@ -9,17 +9,25 @@ from collections.abc import Callable
 from typing import cast
 
 from ._config import WEBHOOK_SECRET_ENV
-from ._mock_builders import _TERMINAL, _TEST_SECRET, FinalStatus, make_delivery, signed_delivery
+from ._mock_builders import _TERMINAL, _TEST_SECRET, FinalStatus, _retry_headers, make_delivery, signed_delivery
 from ._mock_jobs import _Job
 
 __all__: list[str] = []
 
 
 def _delivery_of(
-    job: _Job, outcome: str, advance: Callable[[_Job], None], secret: str | None, status_only: bool | None
+    job: _Job,
+    outcome: str,
+    advance: Callable[[_Job], None],
+    secret: str | None,
+    status_only: bool | None,
+    retry_num: int | None,
+    retry_reason: str | None,
 ) -> tuple[bytes, dict[str, str]]:
     """End *job* (with *outcome*, the mock's, if it was added in a status that is not final) by
-    observing it with *advance*, and sign its delivery (see ``MockAPI.delivery``)."""
+    observing it with *advance*, and sign its delivery (see ``MockAPI.delivery``); a retry number
+    the API never sends is refused before the job ends."""
+    retry = _retry_headers(retry_num, retry_reason)
     job_id = job.job_id
     if job.request and not job.request.get("webhook"):  # submitted (add_job's jobs have no request)
         raise ValueError(
@@ -45,4 +53,5 @@ def _delivery_of(
     payload = make_delivery(
         job.kind, cast(FinalStatus, job.status), job_id=job.job_id, output=output, status_only=status_only
     )
-    return signed_delivery(payload, secret or os.environ.get(WEBHOOK_SECRET_ENV) or _TEST_SECRET)
+    body, headers = signed_delivery(payload, secret or os.environ.get(WEBHOOK_SECRET_ENV) or _TEST_SECRET)
+    return body, {**headers, **retry}
