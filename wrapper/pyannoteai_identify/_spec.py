@@ -119,9 +119,14 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                    '429': {'$ref': '#/components/responses/TooManyRequests'}}}},
            '/v1/jobs/{jobId}': {'get': {'operationId': 'getJobById',
                                         'summary': 'Get a job (status, and output once succeeded)',
-                                        'description': '`output` is present only when the job has succeeded, and is '
+                                        'description': '`output` holds the results once the job has succeeded, and is '
                                                        'deleted 24 hours after the\n'
-                                                       'job completes. An unknown or expired job answers 404.\n',
+                                                       'job completes. The docs say it is available only then, yet a '
+                                                       'failed job may carry\n'
+                                                       '`output.error` (the official SDK reads it), so `output` is '
+                                                       'optional in every status. An\n'
+                                                       'unknown or expired job answers 404: undocumented upstream, '
+                                                       'modelled so (see `NotFound`).\n',
                                         'tags': ['jobs'],
                                         'parameters': [{'name': 'jobId',
                                                         'in': 'path',
@@ -231,10 +236,12 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                {'name': 'cursor',
                                                 'in': 'query',
                                                 'required': False,
-                                                'description': 'The `nextCursor` of the previous page. A cursor the '
-                                                               'API did not issue (even a\n'
-                                                               'well-formed UUID) answers 400 with a field error on '
-                                                               '`cursor`.\n',
+                                                'description': 'The `nextCursor` of the previous page. What the API '
+                                                               'answers to a cursor it\n'
+                                                               'did not issue is undocumented; this contract models a '
+                                                               '400 with a field error on\n'
+                                                               '`cursor` (even for a well-formed UUID), as the sandbox '
+                                                               'and the mock answer.\n',
                                                 'schema': {'type': 'string', 'format': 'uuid'}},
                                                {'name': 'status',
                                                 'in': 'query',
@@ -285,8 +292,9 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                        {'name': 'x-retry-num',
                                                         'in': 'header',
                                                         'required': False,
-                                                        'description': 'Absent on the first attempt; 1, 2 or 3 on a '
-                                                                       'retry.',
+                                                        'description': '1, 2 or 3 on a retry; absent on the first '
+                                                                       'attempt (inferred: the docs describe the\n'
+                                                                       'header on retries only).\n',
                                                         'schema': {'type': 'string', 'enum': ['1', '2', '3']}},
                                                        {'name': 'x-retry-reason',
                                                         'in': 'header',
@@ -358,8 +366,10 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                               '`WWW-Authenticate: Bearer` (RFC 6750), clients must\n'
                                                               'accept any body.\n',
                                                'content': {'application/json': {'schema': {}}}},
-                              'PaymentRequired': {'description': 'A subscription is required, or the monthly budget is '
-                                                                 'exhausted.',
+                              'PaymentRequired': {'description': 'A subscription is required. A team over its monthly '
+                                                                 'budget has its requests rejected too,\n'
+                                                                 'with a status that is undocumented; this contract '
+                                                                 'takes it for this 402.\n',
                                                   'content': {'application/json': {'schema': {'$ref': '#/components/schemas/ApiError'},
                                                                                    'examples': {'subscription': {'value': {'requestId': '37a4c3a0-b034-4e8c-9ed9-76da6645544a',
                                                                                                                            'message': 'Subscription '
@@ -582,7 +592,13 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                       'properties': {'speaker': {'type': 'string',
                                                                                  'description': 'The matched label, or '
                                                                                                 'the diarization label '
-                                                                                                'when unmatched.'},
+                                                                                                'when unmatched: the '
+                                                                                                'rule is undocumented\n'
+                                                                                                'upstream (both are '
+                                                                                                '"Speaker label" '
+                                                                                                'there), but every '
+                                                                                                'documented example '
+                                                                                                'follows it.\n'},
                                                                      'start': {'type': 'number', 'minimum': 0},
                                                                      'end': {'type': 'number', 'minimum': 0},
                                                                      'confidence': {'type': 'object',

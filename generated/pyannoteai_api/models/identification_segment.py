@@ -26,7 +26,8 @@ class IdentificationSegment:
             end (float):
             diarization_speaker (str):
             match (None | str): The matched voiceprint label, null when none matched.
-            speaker (str | Unset): The matched label, or the diarization label when unmatched.
+            speaker (str | Unset): The matched label, or the diarization label when unmatched: the rule is undocumented
+                upstream (both are "Speaker label" there), but every documented example follows it.
             confidence (IdentificationSegmentConfidence | Unset):
     """
 

@@ -108,8 +108,10 @@ def sync_detailed(
 ) -> Response[Any | ApiError | DiarizationJob | IdentifyJob | VoiceprintJob | ValidationErrorResponse]:
     """Get a job (status, and output once succeeded)
 
-     `output` is present only when the job has succeeded, and is deleted 24 hours after the
-    job completes. An unknown or expired job answers 404.
+     `output` holds the results once the job has succeeded, and is deleted 24 hours after the
+    job completes. The docs say it is available only then, yet a failed job may carry
+    `output.error` (the official SDK reads it), so `output` is optional in every status. An
+    unknown or expired job answers 404: undocumented upstream, modelled so (see `NotFound`).
 
     Args:
         job_id (str):
@@ -140,8 +142,10 @@ def sync(
 ) -> Any | ApiError | DiarizationJob | IdentifyJob | VoiceprintJob | ValidationErrorResponse | None:
     """Get a job (status, and output once succeeded)
 
-     `output` is present only when the job has succeeded, and is deleted 24 hours after the
-    job completes. An unknown or expired job answers 404.
+     `output` holds the results once the job has succeeded, and is deleted 24 hours after the
+    job completes. The docs say it is available only then, yet a failed job may carry
+    `output.error` (the official SDK reads it), so `output` is optional in every status. An
+    unknown or expired job answers 404: undocumented upstream, modelled so (see `NotFound`).
 
     Args:
         job_id (str):
@@ -167,8 +171,10 @@ async def asyncio_detailed(
 ) -> Response[Any | ApiError | DiarizationJob | IdentifyJob | VoiceprintJob | ValidationErrorResponse]:
     """Get a job (status, and output once succeeded)
 
-     `output` is present only when the job has succeeded, and is deleted 24 hours after the
-    job completes. An unknown or expired job answers 404.
+     `output` holds the results once the job has succeeded, and is deleted 24 hours after the
+    job completes. The docs say it is available only then, yet a failed job may carry
+    `output.error` (the official SDK reads it), so `output` is optional in every status. An
+    unknown or expired job answers 404: undocumented upstream, modelled so (see `NotFound`).
 
     Args:
         job_id (str):
@@ -197,8 +203,10 @@ async def asyncio(
 ) -> Any | ApiError | DiarizationJob | IdentifyJob | VoiceprintJob | ValidationErrorResponse | None:
     """Get a job (status, and output once succeeded)
 
-     `output` is present only when the job has succeeded, and is deleted 24 hours after the
-    job completes. An unknown or expired job answers 404.
+     `output` holds the results once the job has succeeded, and is deleted 24 hours after the
+    job completes. The docs say it is available only then, yet a failed job may carry
+    `output.error` (the official SDK reads it), so `output` is optional in every status. An
+    unknown or expired job answers 404: undocumented upstream, modelled so (see `NotFound`).
 
     Args:
         job_id (str):
