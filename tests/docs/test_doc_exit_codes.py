@@ -548,7 +548,7 @@ CLAIMS = [
     ),
     Claim(
         "cursor not issued",
-        "one the API did not issue is its 400 (exit 3)",
+        "one the API refuses is its 400 (exit 3), as the sandbox refuses one it did not issue",
         cli.API_ERROR,
         _cursor_not_issued,
         row=False,

@@ -101,3 +101,16 @@ def test_the_docs_quote_the_contracts_limits(
     assert all(value == contract for value in found), (
         f"{document} quotes {found} where openapi.yaml now says {contract} ({words!r}): update the document"
     )
+
+
+def test_the_docs_do_not_state_the_apis_answer_to_a_foreign_cursor() -> None:
+    """What the API answers to a list cursor it did not issue is undocumented (openapi.yaml's
+    ``cursor`` says so; api-reference §3.9 says nothing of it): a sentence of the docs on such a
+    cursor names who answers it as it says (the sandbox, the mock), or says it is undocumented."""
+    cursor = next(p for p in SPEC["paths"]["/v2/jobs"]["get"]["parameters"] if p["name"] == "cursor")
+    assert "undocumented" in cursor["description"]
+    for document in ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]:
+        text = " ".join((ROOT / document).read_text(encoding="utf-8").split())
+        for sentence in re.split(r"(?<=[.;])\s", text):
+            if "did not issue" in sentence:
+                assert re.search(r"sandbox|mock|undocumented", sentence), f"{document}: {sentence}"

@@ -73,7 +73,8 @@ class _SyncListing(_Listing):
             ValidationError: before any request, for a bad status, page size, limit or cursor (a
                 cursor is a UUID string).
             APIError, APIConnectionError: while reading a page, after the retries; a
-                ``BadRequestError`` on ``cursor`` for a cursor the API did not issue.
+                ``BadRequestError`` on ``cursor`` for a cursor the API refuses (the sandbox and
+                the mock refuse one they did not issue; the API's answer is undocumented).
         """
         self._check_list_args(status, page_size, max_items, cursor)
         return self._iterate_jobs(status, page_size, max_items, cursor)
@@ -115,7 +116,8 @@ class _SyncListing(_Listing):
         Raises:
             ValidationError: before any request, for a bad status, page size or cursor (a cursor is a
                 UUID string).
-            BadRequestError: on ``cursor``, for a cursor the API did not issue.
+            BadRequestError: on ``cursor``, for a cursor the API refuses (the sandbox and the mock
+                refuse one they did not issue; the API's answer is undocumented).
             APIError, APIConnectionError: after the retries.
         """
         self._check_list_args(status, page_size, None, cursor)
@@ -147,7 +149,8 @@ class _SyncListing(_Listing):
             ValidationError: before any request, for a bad status, page size or cursor (a cursor is a
                 UUID string).
             APIError, APIConnectionError: while reading a page, after the retries; a
-                ``BadRequestError`` on ``cursor`` for a cursor the API did not issue.
+                ``BadRequestError`` on ``cursor`` for a cursor the API refuses (the sandbox and
+                the mock refuse one they did not issue; the API's answer is undocumented).
         """
         self._check_list_args(status, page_size, None, cursor)
         return self._iterate_job_pages(status, page_size, cursor)
