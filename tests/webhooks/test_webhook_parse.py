@@ -330,6 +330,49 @@ def test_an_output_breaking_the_contract_gives_an_event_without_result_naming_th
     assert event.raw["output"]["identification"] == 5
 
 
+_UNDECLARED = {
+    "createdAt-epoch": {"createdAt": 1708430400},
+    "createdAt-prose": {"createdAt": "20 Feb 2024, noon"},
+    "updatedAt-empty": {"updatedAt": ""},
+    "warning-number": {"warning": 5},
+}
+
+
+@pytest.mark.parametrize("extra", list(_UNDECLARED.values()), ids=list(_UNDECLARED))
+@pytest.mark.parametrize("output", [IDENTIFY_OUTPUT, {"identification": 5}], ids=["readable", "unreadable"])
+def test_a_key_the_delivery_schema_does_not_declare_never_refuses_a_signed_delivery(
+    extra: dict[str, Any], output: dict[str, Any]
+) -> None:
+    """The contract's WebhookDelivery declares jobId, status and output only (api-reference §7.2:
+    no createdAt or updatedAt in a delivery). A signed delivery with another key, whatever its
+    value, is genuine: it is read as without that key (kept in raw), its output as any other, not
+    refused as malformed_body, which would have the API retry and then drop the job's only delivery."""
+    assert set(SPEC["components"]["schemas"]["WebhookDelivery"]["properties"]) == {"jobId", "status", "output"}
+    event = parse({"jobId": "j", "status": "succeeded", "output": output, **extra})
+    assert (event.job_id, event.status, event.warning) == ("j", JobStatus.SUCCEEDED, None)
+    assert all(event.raw[key] == value for key, value in extra.items())
+    if output is IDENTIFY_OUTPUT:
+        assert isinstance(event.result, IdentifyResult) and event.output_error is None
+        assert event.as_job().output == event.result
+    else:
+        assert event.result is None and event.output_error is not None and "identification" in event.output_error
+
+
+@pytest.mark.parametrize("extra", list(_UNDECLARED.values()), ids=list(_UNDECLARED))
+def test_a_failed_delivery_with_an_undeclared_key_keeps_its_error_text(extra: dict[str, Any]) -> None:
+    """as_job() of such a delivery reads its output as polling does, without the undeclared key."""
+    event = parse({"jobId": "j", "status": "failed", "output": {"error": "Could not load audio"}, **extra})
+    assert event.error == "Could not load audio"
+    job = event.as_job()
+    assert job.output is not None and job.output.error == "Could not load audio"
+
+
+def test_a_top_level_warning_string_is_still_the_events_warning() -> None:
+    """A warning sent beside the output (as JobCreated carries one) is kept, as before."""
+    event = parse({"jobId": "j", "status": "succeeded", "output": {"voiceprint": "abc"}, "warning": "short audio"})
+    assert event.warning == "short audio"
+
+
 @pytest.mark.parametrize("output", [{"separation": [1]}, {}, {"warning": "odd"}])
 def test_an_output_of_no_known_job_type_is_not_read_as_an_empty_diarization(output: dict[str, Any]) -> None:
     """Before, any unknown output became DiarizationResult(segments=0): a handler stored "no speech"."""

@@ -110,6 +110,17 @@ def test_a_signed_delivery_whose_output_cannot_be_read_is_accepted_without_a_res
     assert outcome.event.raw["output"] == {"identification": "not a list"}
 
 
+def test_a_signed_delivery_with_a_key_its_schema_does_not_declare_is_accepted_with_its_result() -> None:
+    """WebhookDelivery declares jobId, status and output only: a delivery that also carries, say, a
+    ``createdAt`` in epoch seconds is genuine. Answered 400 (malformed_body), the API would retry
+    it and then drop the job's only delivery; it is accepted, read as without that key."""
+    payload = {"jobId": "job-1", "status": "succeeded", "output": {"voiceprint": "abc"}, "createdAt": 1708430400}
+    outcome = WebhookReceiver(SECRET).handle(*signed_delivery(payload, SECRET))
+    assert (outcome.status_code, outcome.reason) == (200, "accepted")
+    assert outcome.event is not None and outcome.event.output_error is None
+    assert outcome.event.result is not None and outcome.event.raw["createdAt"] == 1708430400
+
+
 def test_a_bad_signature_is_refused_with_400_and_the_reason() -> None:
     """A delivery signed with another secret answers 400 naming the reason; nothing is handed out."""
     receiver = WebhookReceiver(SECRET)

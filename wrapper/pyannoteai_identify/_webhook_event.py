@@ -7,8 +7,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ._contract import SpecReader
 from ._webhook_retry import RetryReason, known_retry_reason
 from .results import Job, JobKind, JobStatus, Result, failed_output, parse_job
+
+#: The keys of a delivery the contract declares (``WebhookDelivery``: ``jobId``, ``status``, ``output``).
+DELIVERY_KEYS: frozenset[str] = frozenset(SpecReader(__name__).properties("WebhookDelivery"))
+
+
+def declared(data: Any) -> Any:
+    """A delivery's JSON *data* with only the keys the contract declares for a delivery (anything but
+    an object as it is): what is parsed. Another key (a job envelope's ``createdAt``) stays in ``raw``
+    only, so that a value this version does not expect there never refuses a signed delivery."""
+    if not isinstance(data, Mapping):
+        return data
+    return {key: value for key, value in data.items() if key in DELIVERY_KEYS}
+
+
+def sent_warning(data: Any) -> str | None:
+    """A ``warning`` string sent beside the output (as a created job's), else None."""
+    warning = data.get("warning") if isinstance(data, Mapping) else None
+    return warning if isinstance(warning, str) else None
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -72,7 +91,7 @@ class WebhookEvent:
                 and self.output_error is None
                 and (self.error is None or "error" in sent)
             ):
-                output = parse_job(self.raw, self.kind).output  # read already once, so it reads
+                output = parse_job(declared(self.raw), self.kind).output  # read already once, so it reads
             elif self.error or self.warning:
                 output = failed_output(self.error, self.warning)
         return Job(self.job_id, self.status, self.kind, output=output, warning=self.warning)

@@ -9,7 +9,7 @@ from typing import Any
 from ._json import loads_json
 from ._validation import ascii_int, check_job_kind
 from ._webhook_body import Body, _check_body
-from ._webhook_event import WebhookEvent
+from ._webhook_event import WebhookEvent, declared, sent_warning
 from ._webhook_headers import RETRY_NUM_HEADER, RETRY_REASON_HEADER, Headers, _header
 from ._webhook_hmac import _Signer
 from ._webhook_secret import Secret, _signers, resolve_secret
@@ -33,7 +33,7 @@ def _event(body: Body, headers: Headers, timestamp: int, kind: JobKind | None) -
         ) from None
     output_error: str | None = None
     try:
-        job = parse_job(data, kind)
+        job = parse_job(declared(data), kind)
     except InvalidResponseError as exc:
         # Signed, so genuine: an output this version cannot read (API drift) is handed on without
         # its result rather than refused, which would have the API retry and then drop the job's
@@ -46,7 +46,9 @@ def _event(body: Body, headers: Headers, timestamp: int, kind: JobKind | None) -
     error = output.error if output is not None else None
     if error is None and isinstance(data.get("error"), str):
         error = data["error"]
-    warning = job.warning if job.warning is not None else (output.warning if output is not None else None)
+    warning = sent_warning(data)
+    if warning is None and output is not None:
+        warning = output.warning
     reason = _header(headers, RETRY_REASON_HEADER, RETRY_REASON_HEADER)
     return WebhookEvent(
         job_id=job.id,
@@ -66,7 +68,7 @@ def _event(body: Body, headers: Headers, timestamp: int, kind: JobKind | None) -
 def _envelope(data: Any, kind: JobKind | None, error: InvalidResponseError) -> Job[Result]:
     """The job of a delivery whose output cannot be read: its id and status, without the output."""
     try:
-        return parse_job({key: value for key, value in data.items() if key != "output"}, kind)
+        return parse_job({key: value for key, value in declared(data).items() if key != "output"}, kind)
     except (InvalidResponseError, AttributeError):
         raise WebhookVerificationError(
             "malformed_body", f"the delivery is signed but its body breaks the contract: {error.message}"
