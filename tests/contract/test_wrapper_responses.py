@@ -121,6 +121,27 @@ async def test_unknown_keys_in_a_job_never_break_parsing(mode: str, wrapper_api:
     assert fetched.id == body["jobId"]
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "extra",
+    [{"createdAt": 1708430400}, {"updatedAt": ""}, {"output": 5}],
+    ids=["createdAt-epoch", "updatedAt-empty", "output-a-number"],
+)
+async def test_keys_job_created_does_not_declare_never_break_identifys_answer(
+    mode: str, wrapper_api: Any, extra: dict[str, Any]
+) -> None:
+    """JobCreated declares jobId, status and warning only. An answer that also carries a key of a
+    polled job's envelope, with a value that envelope would refuse, is still the created job:
+    refused, it told the caller that a job created and billed may not exist, and to look for it."""
+    assert set(SPEC["components"]["schemas"]["JobCreated"]["properties"]) == {"jobId", "status", "warning"}
+    api = wrapper_api(mode)
+    route(api, "identify").respond(200, json={**RICH_JOB_CREATED, **extra})
+    created = await perform(api, "identify")
+    assert (created.id, str(created.status), created.kind) == (JOB_ID, "created", "identify")
+    assert created.warning == RICH_JOB_CREATED["warning"]
+    assert len(api.requests) == 1
+
+
 # --- declared errors --------------------------------------------------------------------------------
 
 
