@@ -142,6 +142,21 @@ async def test_keys_job_created_does_not_declare_never_break_identifys_answer(
     assert len(api.requests) == 1
 
 
+@pytest.mark.anyio
+async def test_a_key_no_job_shape_declares_never_breaks_get_job(mode: str, wrapper_api: Any) -> None:
+    """The job shapes of GET /v1/jobs/{jobId} declare no top-level ``warning`` (JobCreated does): a
+    job that carries one that is no string is still the job, read without it."""
+    alternatives = SPEC["paths"]["/v1/jobs/{jobId}"]["get"]["responses"]["200"]["content"]["application/json"]
+    for alternative in alternatives["schema"]["anyOf"]:
+        assert "warning" not in SPEC["components"]["schemas"][alternative["$ref"].rpartition("/")[2]]["properties"]
+    api = wrapper_api(mode)
+    body = {"jobId": JOB_ID, "status": "succeeded", "output": {"voiceprint": "abc"}, "warning": 5}
+    route(api, "getJobById").respond(200, json=body)
+    fetched = await perform(api, "getJobById")
+    assert (fetched.id, str(fetched.status), fetched.kind, fetched.warning) == (JOB_ID, "succeeded", "voiceprint", None)
+    assert len(api.requests) == 1
+
+
 # --- declared errors --------------------------------------------------------------------------------
 
 

@@ -18,6 +18,29 @@ _SPEC = SpecReader(__name__)
 REFUSED_WITHOUT_A_JOB = _SPEC.job_refusals()
 #: The keys of the answer to a job-creating POST that the contract declares (``JobCreated``).
 _CREATED_KEYS = frozenset(_SPEC.properties("JobCreated"))
+#: The keys the job shapes of ``GET /v1/jobs/{jobId}`` declare (its 200's ``anyOf``).
+_JOB_KEYS = frozenset().union(
+    *(
+        _SPEC.properties(shape["$ref"].rpartition("/")[2])
+        for shape in _SPEC.get(
+            "paths", "/v1/jobs/{jobId}", "get", "responses", "200", "content", "application/json", "schema", "anyOf"
+        )
+    )
+)
+
+
+def _parse_declared(data: object, kind: JobKind | None, keys: frozenset[str]) -> Job[Result]:
+    """``parse_job(data)``, or, when that fails on a body with keys its schema does not declare (not
+    in *keys*), ``parse_job`` of the body without them: a key one of the API's job bodies has but this
+    one does not declare (a polled job's ``createdAt`` in an answer to a POST, a created job's
+    ``warning`` in a polled one), with a value the other body would refuse, breaks nothing. What
+    breaks a declared key is still the error."""
+    try:
+        return parse_job(data, kind)
+    except InvalidResponseError:
+        if not isinstance(data, Mapping) or keys.issuperset(data):
+            raise
+        return parse_job({key: value for key, value in data.items() if key in keys}, kind)
 
 
 def parse_job_response(response: httpx.Response, kind: JobKind | None, job_id: str | None = None) -> Job[Result]:
@@ -28,7 +51,7 @@ def parse_job_response(response: httpx.Response, kind: JobKind | None, job_id: s
     """
     data = ok(response)
     try:
-        job = parse_job(data, kind)
+        job = _parse_declared(data, kind, _JOB_KEYS)
         if job_id is not None and job.id.lower() != job_id.lower():
             raise InvalidResponseError(
                 f"the response breaks the contract at jobId: asked for job {job_id}, the answer is about job {job.id}",
@@ -57,16 +80,7 @@ def parse_created_job(response: httpx.Response, kind: JobKind) -> Job[Result]:
     if not 200 <= response.status_code < 300:
         raise error_for(response, creates_job=True)
     try:
-        data = json_of(response)
-        try:
-            return parse_job(data, kind)
-        except InvalidResponseError:
-            # A key JobCreated does not declare (a polled job's createdAt or output, with a value
-            # that envelope refuses) must not turn a created, billed job into an error: read
-            # without them; what breaks a declared key is still the error.
-            if not isinstance(data, Mapping) or _CREATED_KEYS.issuperset(data):
-                raise
-            job = parse_job({key: value for key, value in data.items() if key in _CREATED_KEYS}, kind)
+        # A key JobCreated does not declare must not turn a created, billed job into an error.
+        return _parse_declared(json_of(response), kind, _CREATED_KEYS)
     except InvalidResponseError as error:
         raise _with_response(error, response, MAY_HAVE_CREATED_A_JOB) from None
-    return job
