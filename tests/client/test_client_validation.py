@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import os
 import re
 import warnings
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 import respx
 from clientkit import JOB_ID, PRESIGNED_URL, Api, job_body, write_wav
+from filekit import refuse_every_open
 
 from pyannoteai_identify import Matching, ValidationError, Voiceprint
 from pyannoteai_identify._validation import (
@@ -190,6 +192,79 @@ async def test_a_directory_or_an_empty_file_is_rejected(api: Api, router: respx.
         with pytest.raises(ValidationError) as caught:
             await api.identify(str(path), {"John": "vp"})
         assert caught.value.field == "audio" and caught.value.rule == rule
+    assert router.calls.call_count == 0
+
+
+#: Each call that takes local audio, with the arguments it needs besides the audio.
+LOCAL_AUDIO_CALLS = [
+    pytest.param("identify", ({"John": "vp"},), id="identify"),
+    pytest.param("upload", (), id="upload"),
+    pytest.param("submit_voiceprint", (), id="submit_voiceprint"),
+    pytest.param("create_voiceprint", (), id="create_voiceprint"),
+]
+
+
+@pytest.mark.parametrize(("call", "arguments"), LOCAL_AUDIO_CALLS)
+async def test_a_local_file_that_cannot_be_read_is_refused_before_any_request(
+    api: Api,
+    router: respx.Router,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    call: str,
+    arguments: tuple[Any, ...],
+) -> None:
+    """A file this user may not read passed the check (``isfile`` and ``getsize`` need no read right)
+    and failed only at its upload, after the presigned-URL request was sent. It is refused first,
+    naming the field, the path and why, as a missing file is."""
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    router.put(PRESIGNED_URL).respond(200)
+    locked = write_wav(tmp_path / "locked.wav", 1)
+    refuse_every_open(monkeypatch, locked)
+    with pytest.raises(ValidationError) as caught:
+        await getattr(api, call)(locked, *arguments)
+    _check(caught.value, "audio", "locked.wav")
+    assert caught.value.rule == "cannot be read: Permission denied"
+    assert router.calls.call_count == 0
+
+
+async def test_a_file_that_can_no_longer_be_read_at_its_upload_still_fails_naming_it(
+    api: Api, router: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check opens the file, then closes it; the upload opens it again. Its rights taken away in
+    between (only the upload's ``open`` is refused here), the upload fails as it did before the check
+    opened the file: the OSError itself, naming the file, and no job is created."""
+    router.post("/v1/media/input").respond(201, json={"url": PRESIGNED_URL})
+    router.put(PRESIGNED_URL).respond(200)
+    identify = router.post("/v1/identify").respond(200, json={"jobId": JOB_ID, "status": "created"})
+    locked = write_wav(tmp_path / "locked.wav", 1)
+    real_open = open
+
+    def refusing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(file, str | os.PathLike) and os.fspath(file) == str(locked):
+            raise PermissionError(13, "Permission denied", os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", refusing_open)
+    with pytest.raises(PermissionError) as caught:
+        await api.identify(locked, {"John": "vp"})
+    notes = " ".join(getattr(caught.value, "__notes__", []))
+    assert f"{locked} could not be read for its upload" in notes and "no job was created" in notes, notes
+    assert identify.call_count == 0
+
+
+@pytest.mark.parametrize(("call", "arguments"), LOCAL_AUDIO_CALLS)
+async def test_a_fifo_or_a_device_is_said_to_be_what_it_is_before_any_request(
+    api: Api, router: respx.Router, tmp_path: Path, call: str, arguments: tuple[Any, ...]
+) -> None:
+    """A FIFO or a device given as audio was refused as "no such file", though it is there: it is
+    said to be what it is. The FIFO is never opened (opening it waits for a writer: the call would hang)."""
+    fifo = tmp_path / "recording.wav"
+    os.mkfifo(fifo)
+    for path, kind in ((fifo, "a FIFO"), (Path(os.devnull), "a character device")):
+        with pytest.raises(ValidationError) as caught:
+            await getattr(api, call)(path, *arguments)
+        _check(caught.value, "audio", str(path))
+        assert caught.value.rule == f"is not a regular file ({kind}); give an audio file"
     assert router.calls.call_count == 0
 
 

@@ -8,8 +8,8 @@ This module gathers the checks, each kind in a module of its own, under the name
 imports them by: ``_validation_limits`` (the contract's bounds, enums and defaults),
 ``_validation_basics`` (text, bools, ASCII whole numbers), ``_validation_callbacks``,
 ``_validation_urls`` (``media://`` and http(s) URLs), ``_validation_audio`` (audio sources),
-``_validation_voiceprints``, ``_validation_options`` (identify's options) and ``_validation_jobs``
-(job ids, kinds and cursors).
+``_validation_files`` (a local file to upload), ``_validation_voiceprints``, ``_validation_options``
+(identify's options) and ``_validation_jobs`` (job ids, kinds and cursors).
 """
 
 from __future__ import annotations

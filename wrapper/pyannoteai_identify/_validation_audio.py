@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import IO, TypeAlias
 
 from ._validation_basics import _text
+from ._validation_files import readable_file_size
 from ._validation_limits import MAX_AUDIO_BYTES
 from ._validation_urls import _http_url, _url_error, check_media_url
 from .errors import ValidationError
@@ -61,11 +62,7 @@ def check_audio(value: object, *, field: str = "audio", max_bytes: int = MAX_AUD
         if not isinstance(path, str):
             raise ValidationError(field, value, "must be a text path, not bytes")
         _text(field, path)
-        if os.path.isdir(path):
-            raise ValidationError(field, path, "is a folder; give an audio file")
-        if not os.path.isfile(path):
-            raise ValidationError(field, path, "no such file")
-        size = os.path.getsize(path)
+        size = readable_file_size(field, path)
         if size == 0:
             raise ValidationError(field, path, "the file is empty")
         if size > max_bytes:
