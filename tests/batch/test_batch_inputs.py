@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,16 @@ def test_bad_names_are_refused_naming_the_input(inputs: object, match: str, tmp_
     """A missing path, an empty list, a bare string or a non-http URL raises ValidationError before any I/O."""
     with pytest.raises(ValidationError, match=match):
         discover(inputs)  # type: ignore[arg-type]
+
+
+def test_a_fifo_named_as_an_input_is_said_to_be_one(tmp_path: Path) -> None:
+    """A FIFO named as an input stopped the command as "no such file or folder", though it is there:
+    it is said to be what it is, before any I/O (it is never opened: that would wait for a writer)."""
+    fifo = tmp_path / "call.wav"
+    os.mkfifo(fifo)
+    with pytest.raises(ValidationError) as caught:
+        discover([fifo])
+    assert caught.value.field == "inputs[0]" and caught.value.rule == "is not a regular file (a FIFO)"
 
 
 @given(st.lists(st.sampled_from(["call", "Call", "call-2", "a/b", "x"]), max_size=30))

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from clikit import API_KEY, FAST_POLL, WEBHOOK_SECRET, Audio, closed_port, identify_argv, run_cli, turns_of
+from filekit import refuse_every_open
 
 from pyannoteai_identify._upload import CHUNK_SIZE
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
@@ -190,6 +191,71 @@ def test_a_voiceprint_source_that_cannot_be_a_voiceprint_exits_two_before_anythi
     assert run.code == USAGE
     line = _assert_one_error_line(run.err)
     assert f"--voiceprint Alice={given}" in line and needle in line
+    assert sum(env.stats.requests.values()) == 0
+
+
+def _audio_argv(where: str, audio: Audio, given: str) -> list[str]:
+    """A command that reads the audio file *given* as *where* says: identify's AUDIO (after an audio
+    voiceprint that would be enrolled, billed, first), voiceprint's AUDIO, or a --voiceprint clip."""
+    return {
+        "identify": ["identify", given, "--voiceprint", f"Alice={audio.alice_wav}"],
+        "voiceprint": ["voiceprint", given],
+        "--voiceprint": ["identify", str(audio.meeting), "--voiceprint", f"Alice={given}"],
+    }[where]
+
+
+@pytest.mark.parametrize("where", ["identify", "voiceprint", "--voiceprint"])
+def test_an_audio_file_that_cannot_be_read_exits_two_before_anything_is_sent(
+    env: Sandbox,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+) -> None:
+    """An audio file this user may not read passed the checks and failed at its upload, after the
+    presigned-URL request (and, for identify, after Alice's clip was enrolled and billed): exit 7. It
+    is a usage error (exit 2) naming the option, the file and why, before anything is sent."""
+    monkeypatch.chdir(tmp_path)  # a short relative path, quoted whole
+    locked = Path("locked.wav")
+    locked.write_bytes(Path(audio.bob_wav).read_bytes())
+    refuse_every_open(monkeypatch, locked)
+    run = run_cli(capsys, *FAST_POLL, *_audio_argv(where, audio, str(locked)))
+
+    assert run.code == USAGE, run.err
+    field = "--voiceprint Alice" if where == "--voiceprint" else "audio"
+    assert _assert_one_error_line(run.err) == f"error: {field}='locked.wav': cannot be read: Permission denied"
+    assert sum(env.stats.requests.values()) == 0
+
+
+@pytest.mark.parametrize("where", ["identify", "voiceprint", "--voiceprint"])
+@pytest.mark.parametrize("name", ["call.wav", "alice"])
+def test_a_fifo_given_as_audio_exits_two_saying_it_is_one(
+    env: Sandbox,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+    name: str,
+) -> None:
+    """A FIFO (a named pipe, or a shell's ``<(command)``) given as audio or as a --voiceprint was said
+    to be missing ("no such file", "no such file, and not a voiceprint"), though it is there. It is
+    said to be a FIFO, before anything is sent, and is never opened (that would wait for a writer);
+    a --voiceprint says how to pass what a pipe holds."""
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(name)
+    run = run_cli(capsys, *FAST_POLL, *_audio_argv(where, audio, name))
+
+    assert run.code == USAGE, run.err
+    line = _assert_one_error_line(run.err)
+    if where == "--voiceprint":
+        assert line == (
+            f"error: --voiceprint Alice={name}: is not a regular file (a FIFO), not audio, a text file or a "
+            "voiceprint (pipe what it holds to --voiceprint Alice=- instead)"
+        )
+    else:
+        assert line == f"error: audio={name!r}: is not a regular file (a FIFO); give an audio file"
     assert sum(env.stats.requests.values()) == 0
 
 

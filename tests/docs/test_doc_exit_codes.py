@@ -36,6 +36,7 @@ from pyannoteai_identify.sandbox import Sandbox, demo_audio, voiceprint_for
 from pyannoteai_identify.sandbox.pytest_fixture import running_sandbox
 from tests.client.clientkit import refusing_proxy
 from tests.docs.examplekit import ROOT
+from tests.filekit import refuse_every_open
 
 API_KEY = "exit-codes-test-key-5c81d7"
 WEBHOOK_SECRET = "whsec_exit-codes-test-93ab"
@@ -229,6 +230,16 @@ def _sandbox_stopped_by_sigterm(env: Env) -> int:
 def _bad_input(env: Env) -> int:
     code = env.run(*env.identify_argv(str(env.folder / "missing.wav")))
     assert env.requests == 0 and "no such file" in env.err, env.err
+    return code
+
+
+def _unreadable_audio(env: Env) -> int:
+    """An audio file this user may not read is refused at its check, as a missing one is."""
+    locked = env.folder / "locked.wav"
+    locked.write_bytes(env.meeting.read_bytes())
+    refuse_every_open(env.monkeypatch, locked)
+    code = env.run(*env.identify_argv(str(locked)))
+    assert env.requests == 0 and "cannot be read: Permission denied" in env.err, env.err
     return code
 
 
@@ -492,9 +503,16 @@ CLAIMS = [
         _not_written,
     ),
     Claim(
+        "unreadable audio",
+        "an audio file that is missing, not a regular file or that may not be read",
+        cli.USAGE,
+        _unreadable_audio,
+    ),
+    Claim(
         "unreadable",
-        "a local file or standard input could not be read (an I/O error, a permission refused): the message says "
-        "the OS error and, for a file read for its upload, names the file and says that no job was created for it",
+        "a local file or standard input could not be read (an I/O error, a permission refused to a `--voiceprint` "
+        "text file or to audio after its check): the message says the OS error and, for a file read for its upload, "
+        "names the file and says that no job was created for it",
         cli.UNREADABLE,
         _unreadable,
     ),

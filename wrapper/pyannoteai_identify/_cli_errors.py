@@ -38,7 +38,8 @@ EXIT_CODES = {
     OK: "success",
     FAILED: "the job failed, was canceled or is gone (expired, or an unknown id); a webhook failed verification; "
     "or the demo's result did not match the audio it synthesised",
-    USAGE: "bad arguments or input, refused before anything was uploaded or billed (a closed standard output too)",
+    USAGE: "bad arguments or input, refused before anything was uploaded or billed (an audio file that is missing, "
+    "not a regular file or that may not be read; a closed standard output too)",
     API_ERROR: "the API refused the request (authentication, payment, rate limit, server error)",
     CONNECTION: "the API could not be reached (a proxy refusing the tunnel or a TLS certificate that cannot be "
     "verified included)",
@@ -47,8 +48,9 @@ EXIT_CODES = {
     "`job ID --wait …` that gives it as asked); for batch, " + BATCH_UNFINISHED,
     NOT_WRITTEN: "the job exists but its result (with --no-wait, its id) could not be written (a full disk); "
     "the message names the job and the command that fetches it, without submitting (and paying for) it again",
-    UNREADABLE: "a local file or standard input could not be read (an I/O error, a permission refused): the message "
-    "says the OS error and, for a file read for its upload, names the file and says that no job was created for it "
+    UNREADABLE: "a local file or standard input could not be read (an I/O error, a permission refused to a "
+    "`--voiceprint` text file or to audio after its check): the message says the OS error and, for a file read for "
+    "its upload, names the file and says that no job was created for it "
     "(a voiceprint enrolled before it, billed, is named with the command that keeps it); for batch, "
     + BATCH_LOCAL_ERROR,
     INTERRUPTED: "interrupted (Ctrl-C); the message names the job submitted, if any, and how to resume it",

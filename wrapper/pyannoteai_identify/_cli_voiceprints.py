@@ -8,6 +8,7 @@ import argparse
 import json
 import re
 import shlex
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ from ._validation import (
     check_audio,
     check_voiceprints,
 )
+from ._validation_files import special_kind
 from .results import Job, VoiceprintResult
 
 
@@ -69,6 +71,8 @@ def read_voiceprint_sources(
             sources.append((label, _voiceprint_in_text_file(label, source, path)))
         elif _is(path.is_dir):
             raise CLIError(f"{given}: is a folder, not audio, a text file or a voiceprint")
+        elif (refusal := _not_a_regular_file(path, label)) is not None:
+            raise CLIError(f"{given}: {refusal}")
         elif "." in source:
             raise CLIError(f"{given}: no such file (and a voiceprint, base64, never contains '.')")
         elif path.parent != Path(".") and _is(path.parent.is_dir):  # base64 has '/', a path into a folder too
@@ -90,6 +94,22 @@ def _is(test: Callable[[], bool]) -> bool:
         return test()
     except OSError:
         return False
+
+
+def _not_a_regular_file(path: Path, label: str) -> str | None:
+    """Why *path* is refused when it is there but is neither a regular file nor a folder (a FIFO, a
+    socket, a device): said as what it is, not as a missing file; for a FIFO (a shell's
+    ``<(command)`` too), how to pass what it holds. None otherwise (a voiceprint too long to be a
+    file name included)."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return None
+    kind = special_kind(mode)
+    if kind is None:
+        return None
+    pipe = f" (pipe what it holds to --voiceprint {label}=- instead)" if stat.S_ISFIFO(mode) else ""
+    return f"is not a regular file ({kind}), not audio, a text file or a voiceprint{pipe}"
 
 
 def _cut(text: str, limit: int = 80) -> str:

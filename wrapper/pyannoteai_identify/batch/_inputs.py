@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from .._redact import hide_secrets
 from .._upload import check_identify_duration
 from .._validation import AUDIO_EXTENSIONS, MAX_AUDIO_BYTES, check_audio
+from .._validation_files import special_kind
 from .._validation_urls import _url_error
 from ..errors import ValidationError
 
@@ -176,7 +177,9 @@ def _expand(value: object, field: str, base: Path, found: dict[str, Found], dept
             found.setdefault(source, Found(source, "file", stem))
         return
     if not path.is_file():
-        raise ValidationError(field, text, "no such file or folder")
+        kind = _special_kind(path)
+        rule = "no such file or folder" if kind is None else f"is not a regular file ({kind})"
+        raise ValidationError(field, text, rule)
     resolved = path.resolve()
     if resolved.suffix.lower() in LIST_EXTENSIONS:
         if depth >= _MAX_LIST_DEPTH:
@@ -184,6 +187,15 @@ def _expand(value: object, field: str, base: Path, found: dict[str, Found], dept
         _expand_list(resolved, found, depth)
         return
     found.setdefault(str(resolved), Found(str(resolved), "file", _safe_parts([_strip_suffix(resolved.name)])))
+
+
+def _special_kind(path: Path) -> str | None:
+    """What *path* is when it is there but is neither a regular file nor a folder (a FIFO, a socket,
+    a device), which is no missing file; None when nothing is there."""
+    try:
+        return special_kind(path.stat().st_mode)
+    except (OSError, ValueError):
+        return None
 
 
 def _checked_found(item: Found, field: str) -> Found:
