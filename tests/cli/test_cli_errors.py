@@ -1016,6 +1016,23 @@ def test_a_file_that_cannot_be_read_while_uploaded_exits_seven_naming_it_and_wha
     assert env.stats.requests.get(command, 0) == 0
 
 
+def test_a_voiceprint_text_file_that_fails_to_read_exits_seven_naming_it(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An I/O error reading a --voiceprint text file exited 7 with "[Errno 5] Input/output error"
+    alone: an OSError of a read (EIO) carries no file name, so nothing said which file. The line
+    names the option and the file. (``/proc/self/mem`` is a regular file whose read at its start
+    fails with EIO, from the kernel itself.)"""
+    run = run_cli(capsys, "identify", str(audio.meeting), "--voiceprint", "Alice=/proc/self/mem")
+
+    assert run.code == UNREADABLE == 7
+    assert _assert_one_error_line(run.err) == (
+        f"error: [Errno {errno.EIO}] {os.strerror(errno.EIO)}; --voiceprint Alice=/proc/self/mem: "
+        "the file could not be read"
+    )
+    assert sum(env.stats.requests.values()) == 0
+
+
 @pytest.mark.parametrize("size", [300, 3_000, 30_000])
 def test_a_long_voiceprint_on_the_command_line_is_taken_as_it_is(size: int) -> None:
     """A real voiceprint is thousands of characters: looked up as a file name, it raised "File name

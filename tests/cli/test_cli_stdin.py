@@ -5,6 +5,7 @@ one over the API's size limit and ``-`` given twice are refused before anything 
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -366,6 +367,45 @@ def test_standard_input_given_twice_exits_two_without_reading_it(
 
     assert run.code == USAGE
     assert "given 3 times" in run.err and "read only once" in run.err
+    assert sum(env.stats.requests.values()) == 0
+
+
+class _FailingPipe(io.RawIOBase):
+    """A pipe whose reads fail as a failing device's do: an OSError with EIO, which names no file."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+
+@pytest.mark.parametrize(
+    ("argv", "given"),
+    [
+        (["identify", "-", "--voiceprint", "Alice={alice}"], "-"),
+        (["voiceprint", "-"], "-"),
+        (["identify", "{meeting}", "--voiceprint", "Alice=-"], "--voiceprint Alice=-"),
+    ],
+    ids=["identify", "voiceprint", "voiceprint-clip"],
+)
+def test_standard_input_that_fails_to_read_exits_seven_naming_it(
+    env: Sandbox,
+    audio: Audio,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    given: str,
+) -> None:
+    """An I/O error reading standard input exited 7 with "[Errno 5] Input/output error" alone, which
+    did not say what could not be read: the line names standard input, as the user typed it."""
+    monkeypatch.setattr(sys, "stdin", _Stdin(io.BufferedReader(_FailingPipe())))
+    run = run_cli(capsys, *[arg.format(meeting=audio.meeting, alice=audio.alice) for arg in argv])
+
+    assert run.code == 7, run.err
+    lines = [line for line in run.err.splitlines() if line.strip()]
+    said = f"[Errno {errno.EIO}] {os.strerror(errno.EIO)}; {given} (standard input): could not be read"
+    assert lines == [f"error: {said}"]
     assert sum(env.stats.requests.values()) == 0
 
 

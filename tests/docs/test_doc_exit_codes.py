@@ -511,8 +511,8 @@ CLAIMS = [
     Claim(
         "unreadable",
         "a local file or standard input could not be read (an I/O error, a permission refused to a `--voiceprint` "
-        "text file or to audio after its check): the message says the OS error and, for a file read for its upload, "
-        "names the file and says that no job was created for it",
+        "text file or to audio after its check): the message says the OS error and names the file (or standard "
+        "input) and, for a file read for its upload, says that no job was created for it",
         cli.UNREADABLE,
         _unreadable,
     ),

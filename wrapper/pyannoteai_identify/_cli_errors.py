@@ -49,8 +49,8 @@ EXIT_CODES = {
     NOT_WRITTEN: "the job exists but its result (with --no-wait, its id) could not be written (a full disk); "
     "the message names the job and the command that fetches it, without submitting (and paying for) it again",
     UNREADABLE: "a local file or standard input could not be read (an I/O error, a permission refused to a "
-    "`--voiceprint` text file or to audio after its check): the message says the OS error and, for a file read for "
-    "its upload, names the file and says that no job was created for it "
+    "`--voiceprint` text file or to audio after its check): the message says the OS error and names the file (or "
+    "standard input) and, for a file read for its upload, says that no job was created for it "
     "(a voiceprint enrolled before it, billed, is named with the command that keeps it); for batch, "
     + BATCH_LOCAL_ERROR,
     INTERRUPTED: "interrupted (Ctrl-C); the message names the job submitted, if any, and how to resume it",

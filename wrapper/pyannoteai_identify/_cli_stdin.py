@@ -117,7 +117,8 @@ class StdinAudio:
                 raise _usage_error(f"{where}: holds {size} bytes; {rule}")
             self.file, self.size = buffer, size
         else:
-            self.file = _spooled(buffer, max_bytes, where, f"{where}: holds more than {max_bytes} bytes; {rule}")
+            with _read_as(where):
+                self.file = _spooled(buffer, max_bytes, where, f"{where}: holds more than {max_bytes} bytes; {rule}")
             self.spooled = True
             self.size = self.file.seek(0, os.SEEK_END)
             self.file.seek(0)
@@ -170,16 +171,28 @@ class StdinAudio:
 
     def _head(self, size: int) -> bytes:
         """The first *size* bytes of :attr:`audio` from its position, which is left where it was."""
-        start = self.audio.tell()
-        try:
-            return self.audio.read(size)
-        finally:
-            self.audio.seek(start)
+        with _read_as(f"{self.given} (standard input)"):
+            start = self.audio.tell()
+            try:
+                return self.audio.read(size)
+            finally:
+                self.audio.seek(start)
 
     def close(self) -> None:
         """Delete the copy of a pipe (the redirected file itself is left to its owner)."""
         if self.spooled and self.file is not None:
             self.file.close()
+
+
+@contextlib.contextmanager
+def _read_as(where: str) -> Iterator[None]:
+    """Name *where* (standard input, as the user typed it) in an OSError of reading it: an I/O error
+    (EIO) carries no file name, and the message would not say what could not be read."""
+    try:
+        yield
+    except OSError as error:
+        error.add_note(f"{where}: could not be read")
+        raise
 
 
 #: The most that standard input may hold to be read as text (a voiceprint, or the JSON that

@@ -125,7 +125,11 @@ def _voiceprint_in_text_file(label: str, source: str, path: Path) -> str:
     """The voiceprint a text file holds (see :func:`voiceprint_in_text`); one in UTF-16 or UTF-32 is
     refused naming its encoding, as it is piped to ``--voiceprint LABEL=-``."""
     given = f"--voiceprint {label}={source}"
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as error:  # an I/O error (EIO) names no file: the message would not say which
+        error.add_note(f"{given}: the file could not be read")
+        raise
     wide = not_utf8_text(given, "the file", data, source)
     if wide is not None:
         raise CLIError(wide)
