@@ -8,7 +8,7 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -623,4 +623,39 @@ async def test_audio_held_in_memory_as_bytes_is_refused_with_how_to_pass_it(
         with pytest.raises(ValidationError, match=re.escape("io.BytesIO(")) as caught:
             await submit()
         assert caught.value.field == "audio"
+    assert router.calls.call_count == 0
+
+
+async def _async_chunks() -> AsyncIterator[bytes]:
+    yield b"RIFF"
+
+
+def _chunks() -> Iterator[bytes]:
+    yield b"RIFF"
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        pytest.param(_async_chunks, "not an async iterable of chunks", id="async-generator"),
+        pytest.param(_chunks, "not an iterator of chunks", id="generator"),
+    ],
+)
+async def test_audio_given_as_a_generator_of_chunks_is_refused_with_how_to_pass_it(
+    api: Api, router: respx.Router, make: Callable[[], object], said: str
+) -> None:
+    """A web service's upload body as a stream (Starlette's ``request.stream()``, an async generator,
+    or a generator of chunks) got the rule alone, as bytes once did: it is refused saying what to
+    pass instead (a spooled temporary file holding the chunks, or the file object they come from),
+    and the chunks are left unread."""
+    for submit in (api.upload, lambda audio: api.identify(audio, {"John": "vp"})):
+        chunks = make()
+        with pytest.raises(ValidationError) as caught:
+            await submit(chunks)
+        assert caught.value.field == "audio" and caught.value.value is chunks
+        assert said in caught.value.rule and "tempfile.SpooledTemporaryFile(), seek(0) and pass it" in caught.value.rule
+        if isinstance(chunks, AsyncIterator):
+            assert [chunk async for chunk in chunks] == [b"RIFF"]
+        else:
+            assert list(chunks) == [b"RIFF"]  # type: ignore[call-overload]
     assert router.calls.call_count == 0

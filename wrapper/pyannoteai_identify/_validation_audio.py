@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import io
 import os
+from collections.abc import AsyncIterable, Iterator
 from dataclasses import dataclass
 from typing import IO, TypeAlias
 
@@ -103,5 +104,18 @@ def check_audio(value: object, *, field: str = "audio", max_bytes: int = MAX_AUD
             value,
             "must be an http(s) URL, a media:// URL, a local path or a binary file object, not bytes: "
             "wrap audio held in memory in io.BytesIO(data) (a path is given as str)",
+        )
+    if isinstance(value, AsyncIterable | Iterator):
+        chunks = (
+            "an async iterable of chunks (an async generator, Starlette's request.stream())"
+            if isinstance(value, AsyncIterable)
+            else "an iterator of chunks (a generator)"
+        )
+        raise ValidationError(
+            field,
+            value,
+            f"must be an http(s) URL, a media:// URL, a local path or a binary file object, not {chunks}: "
+            "write the chunks to a tempfile.SpooledTemporaryFile(), seek(0) and pass it, or pass the file "
+            "object they are read from",
         )
     raise ValidationError(field, value, "must be an http(s) URL, a media:// URL, a local path or a binary file object")
