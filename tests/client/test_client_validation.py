@@ -7,6 +7,9 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
+import tempfile
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -225,6 +228,41 @@ async def test_a_local_file_that_cannot_be_read_is_refused_before_any_request(
     _check(caught.value, "audio", "locked.wav")
     assert caught.value.rule == "cannot be read: Permission denied"
     assert router.calls.call_count == 0
+
+
+#: Checks two files of *folder* as a user without the right to read ``locked.wav`` (mode 000): as
+#: nobody (65534) when run as root, who reads any file, and as the user it is run as otherwise.
+_CHECK_AS_ANOTHER_USER = """
+import os, sys
+from pyannoteai_identify._validation import check_audio
+from pyannoteai_identify.errors import ValidationError
+if os.geteuid() == 0:
+    os.setgid(65534)
+    os.setuid(65534)
+for name in ("locked.wav", "readable.wav"):
+    try:
+        print(name, "accepted:", check_audio(os.path.join(sys.argv[1], name)).size, "bytes")
+    except ValidationError as error:
+        print(name, "refused:", error.rule)
+"""
+
+
+def test_a_file_the_system_refuses_to_open_is_refused_by_the_check(tmp_path: Path) -> None:
+    """Without a stand-in for ``open``: the system itself refuses the read (the tests run as root,
+    so the check runs in a process that becomes another user first). The file of mode 000 is refused,
+    one of mode 644 beside it accepted: the refusal is the file's, not its folder's."""
+    with tempfile.TemporaryDirectory() as folder:  # not under tmp_path: pytest's root folder is 0700
+        os.chmod(folder, 0o711)
+        for name, mode in (("locked.wav", 0), ("readable.wav", 0o644)):
+            write_wav(Path(folder, name), 0.5).chmod(mode)
+        run = subprocess.run(
+            [sys.executable, "-c", _CHECK_AS_ANOTHER_USER, folder], capture_output=True, text=True, timeout=60
+        )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        "locked.wav refused: cannot be read: Permission denied",
+        "readable.wav accepted: 8044 bytes",
+    ]
 
 
 async def test_a_file_that_can_no_longer_be_read_at_its_upload_still_fails_naming_it(
