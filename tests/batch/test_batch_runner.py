@@ -894,6 +894,25 @@ def test_a_file_that_cannot_be_read_fails_on_its_own_and_the_others_go_on(
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_a_fifo_in_a_folder_fails_on_its_own_saying_what_it_is_and_the_others_go_on(
+    mode: str, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A FIFO named like audio in a searched folder is found with the files; as docs/batch.md says of
+    a file that cannot be sent, it fails on its own, said to be a FIFO (not "no such file"), and is
+    never opened (hashing it would wait for a writer)."""
+    make_audio(tmp_path / "audio", 1)
+    fifo = tmp_path / "audio" / "live.wav"
+    os.mkfifo(fifo)
+
+    report = run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
+
+    assert report.counts["succeeded"] == 1 and sandbox.stats.submissions == 1
+    (failure,) = report.failures
+    assert failure.source == str(fifo) and failure.status == InputStatus.FAILED
+    assert failure.reason == "is not a regular file (a FIFO); give an audio file"
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_an_output_folder_that_cannot_be_written_is_refused_before_anything_is_billed(
     mode: str, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
