@@ -49,8 +49,11 @@ def _resumed(hint: str) -> list[str]:
     return [row.id for row in rest.rows]
 
 
-def _read_interrupted_at(step: int, limit: int) -> tuple[JobListing, bool]:
-    """``read`` from the start with Ctrl-C at its *step*-th bytecode; whether it was interrupted."""
+def _read_interrupted_at(step: int, limit: int) -> tuple[JobListing, bool, bool]:
+    """``read`` from the start with Ctrl-C at its *step*-th bytecode: the listing, whether the
+    reading got that far, and whether the interrupt stopped it. On Python 3.12 and later (tracing on
+    ``sys.monitoring``) an exception raised at the first opcode event, the function's ``RESUME``, is
+    not delivered: the reading then runs to its end, as a signal landing there would let it."""
     listing = JobListing(None, limit, "json")
     code = JobListing.read.__code__
     count = 0
@@ -74,10 +77,10 @@ def _read_interrupted_at(step: int, limit: int) -> tuple[JobListing, bool]:
     try:
         listing.read(_PagedJobs(), None)  # type: ignore[arg-type]
     except KeyboardInterrupt:
-        return listing, True
+        return listing, True, True
     finally:
         sys.settrace(previous)
-    return listing, False
+    return listing, count >= step, False
 
 
 @pytest.mark.parametrize("limit", [6, 100])
@@ -90,15 +93,19 @@ def test_ctrl_c_at_any_point_of_the_reading_leaves_every_job_listed_once_by_the_
     and the listing the message's command resumes hold each job once (a Ctrl-C once the list has
     ended too: the command said then listed it all again, from the start)."""
     interrupted_at = []
+    wanted = [job.id for job in _JOBS][:limit]
     for step in range(1, 10_000):
-        listing, interrupted = _read_interrupted_at(step, limit)
-        if not interrupted:
+        listing, reached, interrupted = _read_interrupted_at(step, limit)
+        if not reached:
             break
-        interrupted_at.append(step)
         written = [row.id for row in listing.rows]
+        if not interrupted:  # the interpreter did not deliver it there: the reading ran to its end
+            assert written == wanted, f"Ctrl-C at bytecode {step}, not delivered: wrote {written}"
+            continue
+        interrupted_at.append(step)
         resumed = _resumed(listing.stopped_hint())
-        wanted = [job.id for job in _JOBS][:limit]
         assert written + resumed == wanted, f"Ctrl-C at bytecode {step}: wrote {written}, resumed {resumed}"
     else:
         pytest.fail("the reading never finished")
-    assert interrupted_at  # the interrupt was injected, at every bytecode of the reading
+    # The interrupt stopped the reading at every bytecode it reached, but for 3.12's first one.
+    assert len(interrupted_at) >= step - 2, f"interrupted at {len(interrupted_at)} of {step - 1} bytecodes"
