@@ -324,3 +324,68 @@ def test_the_sandbox_starts_when_the_contract_raises_the_audio_size_limit(tmp_pa
         """,
     )
     assert found == {"holds_one_largest_upload": True}
+
+
+def _identify_conflict_and_reworded_bad_request(spec: dict[str, Any]) -> None:
+    """POST /v1/identify now declares a 409 whose body names the job already running (no ``ApiError``),
+    a 423 of that shape with no example, and the contract's example of a 400 says "Unreadable URL"
+    (was "Invalid URL")."""
+    spec["components"]["schemas"]["Conflict"] = {
+        "type": "object",
+        "required": ["message", "jobId"],
+        "properties": {"message": {"type": "string"}, "jobId": {"type": "string", "minLength": 1}},
+    }
+    spec["paths"]["/v1/identify"]["post"]["responses"]["409"] = {
+        "description": "The same audio is already being identified.",
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/Conflict"},
+                "examples": {"running": {"value": {"message": "Already running", "jobId": "j0"}}},
+            }
+        },
+    }
+    spec["paths"]["/v1/identify"]["post"]["responses"]["423"] = {
+        "description": "The team is locked (a body of the same shape, with no example).",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Conflict"}}},
+    }
+    example = spec["components"]["responses"]["BadRequest"]["content"]["application/json"]["examples"]
+    example["invalid_url"]["value"]["errors"][0]["message"] = "Unreadable URL"
+
+
+def test_the_mock_s_default_bodies_are_the_ones_the_contract_declares(tmp_path: Path) -> None:
+    """``MockAPI.respond_with`` without a body answered a 400 with the contract's example retyped by
+    hand, and every other status with an ``ApiError``: a 409 the contract gains with a body of its
+    own was answered with a body that breaks the contract, and a reworded example was not followed.
+    Such a status with no example in the contract is refused where it is scripted, asking for ``json=``."""
+    found = _regenerated(
+        tmp_path,
+        _identify_conflict_and_reworded_bad_request,
+        """
+        import json
+        import httpx
+        from pyannoteai_identify.testing import MockAPI, check_response
+
+        mock = MockAPI()
+        answers = {}
+        for status in (409, 400):
+            mock.respond_with("identify", status)
+            request = httpx.Request(
+                "POST", f"{mock.base_url}/v1/identify", headers={"Authorization": f"Bearer {mock.api_key}"}
+            )
+            response = mock.handle(request)
+            response.request = request
+            answers[status] = {"problems": check_response(response), "body": response.json()}
+        try:
+            mock.respond_with("identify", 423)
+        except ValueError as error:
+            answers[423] = str(error)
+        print(json.dumps({
+            "423 refused": answers.get(423, ""),
+            "409 problems": answers[409]["problems"],
+            "400 problems": answers[400]["problems"],
+            "400 field message": answers[400]["body"]["errors"][0]["message"],
+        }))
+        """,
+    )
+    assert found.pop("423 refused").startswith("status_code=423: openapi.yaml declares a body"), found
+    assert found == {"409 problems": [], "400 problems": [], "400 field message": "Unreadable URL"}

@@ -482,6 +482,25 @@ def test_respond_with_makes_the_next_requests_fail_with_spec_valid_errors(pyanno
         pyannoteai_mock.respond_with("cancelJob", 500)
 
 
+@pytest.mark.parametrize(("operation_id", "status"), json_responses())
+def test_respond_with_without_a_body_answers_one_the_contract_declares(
+    pyannoteai_mock: MockAPI, operation_id: Any, status: str
+) -> None:
+    """``respond_with(operation, status)`` promises a spec-valid body when given none, but made every
+    status other than 400 an ``ApiError``: ``respond_with("identify", 200)`` answered
+    ``{requestId, message: "OK"}``, which the client refused as a broken job, and a status the
+    contract gains with a body of its own would be answered likewise. Every declared answer is
+    spec-valid, whatever the contract declares."""
+    pyannoteai_mock.respond_with(operation_id, int(status))
+    method, path = _path_of(operation_id)
+    auth = {"Authorization": f"Bearer {pyannoteai_mock.api_key}"}
+    request = httpx.Request(method, f"{pyannoteai_mock.base_url}{path}", headers=auth)
+    response = pyannoteai_mock.handle(request)
+    response.request = request
+    assert response.status_code == int(status)
+    assert check_response(response) == []
+
+
 @pytest.mark.parametrize("times", [0, -1, True, 1.5, "2"])
 def test_respond_with_refuses_a_times_that_is_no_whole_number_of_at_least_one(
     pyannoteai_mock: MockAPI, times: Any
