@@ -287,8 +287,10 @@ class MockAPI(_MockClients, _MockHandler):
         """Answer the next *times* requests of *operation_id* with this status (and body, or a spec-valid one).
 
         *operation_id* is an operationId of openapi.yaml, or ``upload`` for the PUT to a presigned
-        URL (an :data:`OperationId`; another is a ValueError listing them). Without *json*, a 400
-        carries a ``ValidationErrorResponse`` and any other status an ``ApiError``; a 429 gets
+        URL (an :data:`OperationId`; another is a ValueError listing them). Without *json*, the body
+        is what openapi.yaml declares for this answer: an ``ApiError``, or where the declared body is
+        no ``ApiError`` (a 400's ``ValidationErrorResponse``, a success) the contract's first example
+        of it (a ValueError when it gives none); a 429 gets
         ``Retry-After: 1`` and the ``X-RateLimit-*`` headers of a refusal (limit, ``Remaining: 0``,
         reset time), and a success of an API operation (not ``upload``, the storage's) the
         ``X-RateLimit-Limit`` and ``-Remaining`` of the mock's own successes, unless *headers* say

@@ -4,6 +4,7 @@ response each becomes when a request takes it, and the error for those no reques
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import Counter
 from collections.abc import Mapping
@@ -11,8 +12,10 @@ from typing import Any, TypeAlias
 
 import httpx
 
+from ._mock_extra import _need
 from ._mock_responses import _RATE_LIMIT, _api_error, _success_headers
 from ._mock_routes import _UPLOAD, _check_operation_id
+from ._schema import deref, operation, validator_for
 from ._validation import ascii_int
 
 __all__: list[str] = []
@@ -37,13 +40,38 @@ def _scripted(
             "to answer this way"
         )
     if json is None:
-        json = (
-            {"message": "Invalid request", "errors": [{"field": "url", "message": "Invalid URL"}]}
-            if status_code == 400
-            else _api_error(httpx.codes.get_reason_phrase(status_code) or "Error")
-        )
+        json = _default_body(operation_id, status_code)
     canned = (status_code, json, _headers_of(operation_id, status_code, headers))
     return [canned] * times
+
+
+def _default_body(operation_id: str, status_code: int) -> Any:
+    """The body of a scripted answer given none: what the contract declares for it.
+
+    An ``ApiError`` when the contract declares no JSON body of another shape for this answer (an
+    undeclared status, a 5xx, the storage's ``upload``); otherwise the contract's first example of
+    the declared body (a 400's field error, a 200's job). A declared body that is no ``ApiError``
+    and has no example is a ``ValueError`` asking for ``json=``.
+    """
+    api_error = _api_error(httpx.codes.get_reason_phrase(status_code) or "Error")
+    if operation_id == _UPLOAD:
+        return api_error
+    declared = operation(operation_id)[2]["responses"].get(str(status_code))
+    media = deref(declared).get("content", {}).get("application/json") if declared is not None else None
+    if media is None:
+        return api_error
+    _need("jsonschema")
+    if validator_for(f"response:{operation_id}:{status_code}").is_valid(api_error):
+        return api_error
+    for example in media.get("examples", {}).values():
+        if "value" in deref(example):
+            return copy.deepcopy(deref(example)["value"])
+    if "example" in media:
+        return copy.deepcopy(media["example"])
+    raise ValueError(
+        f"status_code={status_code}: openapi.yaml declares a body for the {status_code} answer to "
+        f"{operation_id!r} that is no ApiError and gives no example of it; pass the body with json="
+    )
 
 
 def _headers_of(operation_id: str, status_code: int, headers: Mapping[str, str] | None) -> dict[str, str]:
