@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from pyannoteai_identify._contract import SpecReader
 from pyannoteai_identify._spec import SPEC
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +35,8 @@ def _integers(words: str) -> list[int]:
 
 
 NUM_SPEAKERS = SPEC["components"]["schemas"]["IdentifyRequest"]["properties"]["numSpeakers"]["enum"]
+# The 4xx that refuse a job-creating POST without creating a job, but 429, which README.md names apart.
+REFUSALS_BUT_429 = sorted(SpecReader("pyannoteai_identify._core_jobs").job_refusals() - {429})
 
 # (document, the words around the quoted limit with the limit as group(s), how the groups read, the contract's value)
 QUOTES: list[tuple[str, str, Callable[..., Any], Any]] = [
@@ -84,6 +87,7 @@ QUOTES: list[tuple[str, str, Callable[..., Any], Any]] = [
     ("README.md", r"num_speakers=\d+, # ([\d, or]+); None", _integers, NUM_SPEAKERS),
     ("README.md", r"num_speakers=True: must be the integer ([\d, or]+), or None", _integers, NUM_SPEAKERS),
     ("README.md", r"\[--num-speakers ([\d|]+)\]", _integers, NUM_SPEAKERS),
+    ("README.md", r"another 4xx the contract declares for it: ([\d, ]+)\)", _integers, REFUSALS_BUT_429),
 ]
 
 
