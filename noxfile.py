@@ -11,12 +11,17 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 
-nox.options.sessions = ["generate_check", "lint", "typecheck", "tests", "lowest"]
+#: The newer Pythons the classifiers name whose suite CI runs too, each as its own session (`tests-3.12`).
+NEWER_PYTHONS = ("3.12", "3.13")
+
+nox.options.sessions = ["generate_check", "lint", "typecheck", "tests", *(f"tests-{v}" for v in NEWER_PYTHONS)]
+nox.options.sessions.append("lowest")
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_external_run = True
 nox.options.default_venv_backend = "uv|virtualenv"
-# `lowest` runs on Python 3.11 only (the oldest supported, where orjson 3.9.0 has wheels): on a machine
-# without it, that session is skipped with a message, on CI too, and the others run.
+# `lowest` runs on Python 3.11 only (the oldest supported, where orjson 3.9.0 has wheels), `tests-3.12`
+# and `tests-3.13` on theirs: on a machine without one, its session is skipped with a message, on CI
+# too, and the others run.
 nox.options.error_on_missing_interpreters = False
 
 
@@ -61,6 +66,21 @@ def tests(session: nox.Session) -> None:
     session.install("-e", ".[all]")
     profile = "ci" if os.environ.get("CI") == "true" else "dev"
     session.run("pytest", f"--hypothesis-profile={profile}", *session.posargs)
+
+
+def _interpreter(version: str) -> str:
+    """The interpreter of Python *version* for a session: the newest one pyenv installed, by its path
+    (pyenv's ``pythonX.Y`` shim fails for a version it does not select, and nox then finds none), or
+    else the version itself, which nox looks for on PATH."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    installed = [path for path in root.glob(f"versions/{version}.*/bin/python{version}") if path.is_file()]
+    if not installed:
+        return version
+    return str(max(installed, key=lambda path: [int(part) for part in path.parts[-3].split(".") if part.isdigit()]))
+
+
+for _version in NEWER_PYTHONS:
+    nox.session(python=_interpreter(_version), name=f"tests-{_version}")(tests.func)
 
 
 # What `lowest` pins to the declared lower bounds: the runtime requirements and these extras (`all` is their union).
