@@ -31,12 +31,13 @@ from ._cli_stdin import (
     check_one_stdin,
     upload_source,
 )
-from ._cli_submitted import announce_submitted
+from ._cli_submitted import announce_submitted, submitting
 from ._cli_voiceprints import (
     check_stdin_clip,
     check_voiceprint_clips,
     check_voiceprint_labels,
     enroll_voiceprints,
+    keep_voiceprints_hint,
     read_voiceprint_sources,
     voiceprint_in_text,
 )
@@ -47,6 +48,14 @@ __all__ = ["cmd_identify", "cmd_voiceprint"]
 def _is_local(audio: str) -> bool:
     """A path to upload, not a URL (a file named ``http-call.wav`` is local too)."""
     return "://" not in audio
+
+
+def _uploaded(audio: str) -> str | None:
+    """What of *audio* is uploaded, as a message names it: a local file's path, standard input; None
+    for a URL, which the job is given as it is."""
+    if audio == STDIN:
+        return "standard input"
+    return audio if _is_local(audio) else None
 
 
 def _file_id(audio: str) -> str:
@@ -101,8 +110,9 @@ def _identify(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     with client_for(args) as client:
         args.pending = "no identify job was submitted yet"
         voiceprints = enroll_voiceprints(args, client, sources, live)
-        args.pending = None  # the identify job may or may not exist while it is being submitted
-        with upload_progress(live and _is_local(args.audio), f"uploading {name}") as progress:
+        kept = keep_voiceprints_hint(args.enrolled, args.base_url) if args.enrolled else ""
+        with upload_progress(live and _is_local(args.audio), f"uploading {name}") as shown:
+            progress = submitting(args, "identify job", _uploaded(args.audio), shown, kept)
             job = client.identify(
                 audio,
                 voiceprints,
@@ -152,7 +162,8 @@ def _voiceprint(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     name = StdinAudio.name if stdin is not None else Path(args.audio).name
     uploading = upload_progress(live and _is_local(args.audio), f"uploading {name}")
     with client_for(args) as client:
-        with uploading as progress:
+        with uploading as shown:
+            progress = submitting(args, "voiceprint job", _uploaded(args.audio), shown)
             job = client.submit_voiceprint(audio, media_key=media_key, on_upload_progress=progress)
         fetch = fetch_command(job.id, "json", None, args.output, base_url=args.base_url)
         announce_submitted(args, job, "voiceprint job", resume=fetch)

@@ -6,12 +6,47 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
+from ._cli_command import command_line
 from ._cli_errors import resume_hint
 from .results import Job
 
-__all__ = ["announce_submitted", "remember_resume"]
+__all__ = ["announce_submitted", "remember_resume", "submitting"]
+
+#: An upload's progress callback, as ``on_upload_progress`` takes it: (bytes sent, total or None).
+Progress = Callable[[int, int | None], object]
+
+
+def submitting(
+    args: argparse.Namespace, what: str, upload: str | None, show: Progress | None, kept: str = ""
+) -> Progress | None:
+    """Keep what a Ctrl-C (or SIGTERM) says while *what* ("identify job") is submitted, and return
+    the upload's progress callback that keeps it (calling *show*, the progress display, if any).
+
+    Until the last byte of *upload* (the audio's name; None when a URL is passed on, uploading
+    nothing) is sent, no job exists: it says so, with *kept* (how to keep voiceprints enrolled
+    before it), rather than send the user looking for a job. From then until the job's id is
+    known, the job may or may not exist: it says to look with ``jobs`` before submitting again."""
+    base_url = getattr(args, "base_url", None)
+    after = f". {kept}" if kept else ""
+    not_yet = f"no {what} was submitted yet (the upload of {upload} was stopped){after}"
+    maybe = (
+        f"the {what} may have been submitted: look for it with `{command_line(['jobs'], base_url)}` "
+        f"before running the command again, which would bill it again{after}"
+    )
+    if upload is None:
+        args.pending = maybe
+        return show
+    args.pending = not_yet
+
+    def progress(sent: int, total: int | None) -> None:
+        args.pending = not_yet if total is not None and sent < total else maybe
+        if show is not None:
+            show(sent, total)
+
+    return progress
 
 
 def announce_submitted(args: argparse.Namespace, job: Job[Any], what: str = "job", resume: str | None = None) -> None:
