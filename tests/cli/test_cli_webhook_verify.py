@@ -207,3 +207,34 @@ def test_ctrl_c_while_the_body_is_read_does_not_speak_of_a_submitted_job(
     assert run.code == 130
     assert "interrupted" in run.err
     assert "job" not in run.err, run.err
+
+
+class _UnreadTerminal(io.RawIOBase):
+    """The terminal behind standard input (a forgotten `< body.json`); reading it fails the test."""
+
+    def readable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return True
+
+    def readinto(self, buffer: object) -> int:
+        raise AssertionError("the terminal was read: the command would wait there in silence")
+
+
+def test_a_body_awaited_from_the_terminal_is_a_usage_error_rather_than_a_silent_wait(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`webhook verify --signature S --timestamp T` run without `< body.json` waited, silent, for a
+    body typed at the terminal (which, ended by its newline, no signature covers), as `identify -`
+    refuses to: it is a usage error (exit 2) that says how to give the body."""
+    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(_UnreadTerminal())))
+
+    run = run_cli(capsys, "webhook", "verify", "--signature", "0" * 64, "--timestamp", str(int(time.time())))
+
+    assert (run.code, run.out) == (USAGE, "")
+    assert run.err_lines == [
+        "error: no body: standard input is a terminal; pipe or redirect the raw delivery body in "
+        "(`pyannoteai-identify webhook verify ... < body.json`)"
+    ]

@@ -1,6 +1,7 @@
 """``pyannoteai-identify webhook verify``: check a delivery's signature as the receiver would, the
 raw body on standard input and the secret from ``PYANNOTEAI_WEBHOOK_SECRET`` (or ``--secret``).
-Exit 0 and ``valid``; 1 and the reason for a delivery that fails; 2 for no usable secret, or no body."""
+Exit 0 and ``valid``; 1 and the reason for a delivery that fails; 2 for no usable secret, or no body
+(standard input closed, or a terminal)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 from . import errors
 from ._cli_client import warn_if_secret_in_argv
 from ._cli_errors import FAILED, OK, CLIError
+from ._cli_output import is_terminal
 from ._config import WEBHOOK_SECRET_ENV
 
 __all__ = ["cmd_webhook_verify"]
@@ -26,6 +28,13 @@ def cmd_webhook_verify(args: argparse.Namespace) -> int:
         raise CLIError(f"no webhook secret: pass --secret or set {WEBHOOK_SECRET_ENV}")
     if sys.stdin is None:  # closed (`<&-`, some daemons): there is no body to verify
         raise CLIError("no body: pipe the raw delivery body to standard input")
+    if is_terminal(sys.stdin):
+        # A forgotten `< body.json` would wait there in silence; and a body typed or pasted at a
+        # terminal gains the newline that ends it, which no signature covers.
+        raise CLIError(
+            "no body: standard input is a terminal; pipe or redirect the raw delivery body in "
+            "(`pyannoteai-identify webhook verify ... < body.json`)"
+        )
     args.pending = "nothing was sent"  # Ctrl-C while the body is read: this command submits no job
     body = sys.stdin.buffer.read()
     headers = {webhooks.SIGNATURE_HEADER: args.signature, webhooks.TIMESTAMP_HEADER: args.timestamp}
