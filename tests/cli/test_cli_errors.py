@@ -24,7 +24,7 @@ from clikit import API_KEY, FAST_POLL, WEBHOOK_SECRET, Audio, closed_port, ident
 from filekit import refuse_every_open
 
 from pyannoteai_identify._upload import CHUNK_SIZE
-from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
+from pyannoteai_identify._validation import MAX_VOICEPRINT_AUDIO_SECONDS, NUM_SPEAKERS_VALUES, THRESHOLD_MAX
 from pyannoteai_identify.cli import (
     API_ERROR,
     CONNECTION,
@@ -896,6 +896,32 @@ def test_every_positional_and_the_status_filter_have_a_help_text(
 
     assert run.code == OK
     assert help_text in " ".join(run.out.split())
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (["demo"], "Run the whole identify flow against the embedded sandbox."),
+        (["identify"], "Identify known speakers in AUDIO."),
+        (["voiceprint"], f"Create a voiceprint from at most {MAX_VOICEPRINT_AUDIO_SECONDS:g} s of one speaker."),
+        (["job"], "Show a job (with --wait, wait for its result)."),
+        (["jobs"], "List the team's jobs, newest first."),
+        (["webhook"], "Webhook tools."),
+        (["webhook", "verify"], "Verify a webhook delivery as a receiver would: its raw body on standard input"),
+    ],
+)
+def test_each_commands_own_help_says_what_it_does_before_its_options(
+    capsys: pytest.CaptureFixture[str], command: list[str], says: str
+) -> None:
+    """`identify --help` (and each command's but batch's) began with the usage and went straight to
+    the options: what the command does was said only in `pyannoteai-identify --help`'s list, and
+    `webhook verify --help` never said that the body is read from standard input."""
+    run = run_cli(capsys, *command, "--help")
+
+    assert run.code == OK
+    usage, description = run.out.split("\n\n")[:2]
+    assert usage.startswith(f"usage: pyannoteai-identify {' '.join(command)} ")
+    assert " ".join(description.split()).startswith(says)
 
 
 def test_a_wav_over_24_hours_exits_two_before_a_voiceprint_is_enrolled(

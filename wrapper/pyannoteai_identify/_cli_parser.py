@@ -163,6 +163,15 @@ def refuse_options_before_sandbox(argv: Sequence[str]) -> None:
         )
 
 
+def _add_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str, parent: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
+    """The parser of the command *name*: *summary* is its line in ``pyannoteai-identify --help`` and what
+    its own ``--help`` says first (argparse shows a subcommand's ``help`` only in its parent's list)."""
+    description = summary[:1].upper() + summary[1:] + "."
+    return sub.add_parser(name, help=summary, description=description, parents=[parent])
+
+
 def build_parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
     """The parser of the command line; each command's ``func`` is its function in *commands*, by
     its name (``webhook verify`` for the webhook's action)."""
@@ -179,11 +188,11 @@ def build_parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
     add_connection_options(after.add_argument_group("connection and display options"), defaults=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="run the whole identify flow against the embedded sandbox", parents=[after])
+    demo = _add_command(sub, "demo", "run the whole identify flow against the embedded sandbox", after)
     demo.add_argument("--real", action="store_true", help=f"run against the real API with {API_KEY_ENV} (bills)")
     demo.set_defaults(func=commands["demo"])
 
-    identify = sub.add_parser("identify", help="identify known speakers in AUDIO", parents=[after])
+    identify = _add_command(sub, "identify", "identify known speakers in AUDIO", after)
     identify.add_argument("audio", help=f"a local file, an http(s) URL or a media:// URL; {STDIN_HELP}")
     identify.add_argument(
         "--voiceprint",
@@ -205,10 +214,11 @@ def build_parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
     identify.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)
     identify.set_defaults(func=commands["identify"])
 
-    voiceprint = sub.add_parser(
+    voiceprint = _add_command(
+        sub,
         "voiceprint",
-        help=f"create a voiceprint from at most {MAX_VOICEPRINT_AUDIO_SECONDS:g} s of one speaker",
-        parents=[after],
+        f"create a voiceprint from at most {MAX_VOICEPRINT_AUDIO_SECONDS:g} s of one speaker",
+        after,
     )
     voiceprint.add_argument(
         "audio", help=f"one speaker's recording: a local file, an http(s) URL or a media:// URL; {STDIN_HELP}"
@@ -217,7 +227,7 @@ def build_parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
     voiceprint.add_argument("--wait-timeout", type=positive_seconds, default=None, help=WAIT_TIMEOUT_HELP)
     voiceprint.set_defaults(func=commands["voiceprint"])
 
-    job = sub.add_parser("job", help="show a job (with --wait, wait for its result)", parents=[after])
+    job = _add_command(sub, "job", "show a job (with --wait, wait for its result)", after)
     job.add_argument("job_id", help="the job's id, as printed by identify, voiceprint or jobs")
     job.add_argument(
         "--wait",
@@ -236,7 +246,7 @@ def build_parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
     )
     job.set_defaults(func=commands["job"])
 
-    jobs = sub.add_parser("jobs", help="list the team's jobs, newest first", parents=[after])
+    jobs = _add_command(sub, "jobs", "list the team's jobs, newest first", after)
     jobs.add_argument("--status", choices=STATUS_FILTER_VALUES, help="only the jobs with this status (default: all)")
     jobs.add_argument("--limit", type=whole_number, default=50, help="at most this many jobs (default 50)")
     jobs.add_argument(
@@ -268,10 +278,15 @@ def build_parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
     add_batch_arguments(batch, standalone=False)
     batch.set_defaults(func=commands["batch"])
 
-    webhook = sub.add_parser("webhook", help="webhook tools", parents=[after])
+    webhook = _add_command(sub, "webhook", "webhook tools", after)
     webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True, metavar="ACTION")
     verify = webhook_sub.add_parser(
-        "verify", help="verify a delivery: body on stdin, headers as options", parents=[after]
+        "verify",
+        help="verify a delivery: body on stdin, headers as options",
+        description="Verify a webhook delivery as a receiver would: its raw body on standard input (`< body.json`, "
+        f"as received, byte for byte), its headers as --signature and --timestamp, the secret from "
+        f"{WEBHOOK_SECRET_ENV}. Prints `valid` (exit 0), or the reason it is not (exit 1).",
+        parents=[after],
     )
     verify.add_argument("--signature", required=True, help="the X-Signature header")
     verify.add_argument("--timestamp", required=True, help="the X-Request-Timestamp header")
