@@ -179,6 +179,22 @@ def test_a_missing_input_exits_two_before_any_request(
     assert requests_of(env) == {}
 
 
+def test_an_out_folder_name_too_long_for_the_file_system_exits_two_before_any_request(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--out with a name longer than the file system takes exited 1 ("an input failed") with Python's
+    bare "[Errno 36] File name too long: '…'": the check of --out raised that OSError. It is a usage
+    error naming --out, and nothing is sent."""
+    make_audio(tmp_path / "audio", 1)
+    out = str(tmp_path / ("o" * 300))
+
+    code = main([str(tmp_path / "audio"), *voiceprint_args(), "--out", out])
+
+    assert code == 2
+    assert capsys.readouterr().err == f"error: --out {out}: cannot be used (File name too long)\n"
+    assert requests_of(env) == {}
+
+
 @pytest.mark.parametrize("listed", ["folder", "list file"])
 def test_inputs_that_name_no_audio_at_all_exit_two_before_any_request(
     env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], listed: str

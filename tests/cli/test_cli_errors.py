@@ -325,6 +325,27 @@ def test_an_output_file_in_a_folder_that_cannot_be_written_is_refused_before_a_b
     assert sum(env.stats.requests.values()) == 0
 
 
+@pytest.mark.parametrize("command", ["identify", "voiceprint", "job"])
+def test_an_output_file_name_too_long_for_the_file_system_is_a_usage_error_before_anything_is_sent(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
+) -> None:
+    """-o NAME with a name longer than the file system takes (255 bytes on Linux, a generated name in
+    a script) exited 7 ("a local file or standard input could not be read") with Python's bare
+    "[Errno 36] File name too long: '…'": the check's is_dir() raised that OSError. It is refused as
+    any -o that cannot be written, naming the option, before anything is sent."""
+    target = str(tmp_path / ("r" * 300 + ".json"))
+    argv = {
+        "identify": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--format", "json"],
+        "voiceprint": ["voiceprint", str(audio.alice_wav)],
+        "job": ["job", "0f7c2a55-0000-4000-8000-000000000000", "--wait"],
+    }[command]
+    run = run_cli(capsys, *argv, "-o", target)
+
+    assert run.code == USAGE
+    assert _assert_one_error_line(run.err) == f"error: -o {target}: cannot be written (File name too long)"
+    assert sum(env.stats.requests.values()) == 0
+
+
 def test_usage_errors_of_the_parser_return_two_instead_of_raising(capsys: pytest.CaptureFixture[str]) -> None:
     """main() returns 2 for an unknown command or a missing argument, as the exit code of the process would be."""
     unknown = run_cli(capsys, "no-such-command")

@@ -266,12 +266,13 @@ def check_output(output: str | None) -> None:
     if output is None or output == "-":
         return
     path = Path(output)
-    if path.is_dir():
-        raise CLIError(f"-o {output}: is a folder; give a file name")
-    if not path.parent.is_dir():
-        raise CLIError(f"-o {output}: the folder {path.parent} does not exist")
-    existed = path.exists()
-    try:  # a read-only folder or mount: os.access cannot tell (root may write anywhere it says)
+    try:  # is_dir() and exists() raise for a name too long (ENAMETOOLONG), an unreadable folder (EACCES)
+        if path.is_dir():
+            raise CLIError(f"-o {output}: is a folder; give a file name")
+        if not path.parent.is_dir():
+            raise CLIError(f"-o {output}: the folder {path.parent} does not exist")
+        existed = path.exists()
+        # A read-only folder or mount: os.access cannot tell (root may write anywhere it says).
         with path.open("a"):
             pass
     except OSError as error:

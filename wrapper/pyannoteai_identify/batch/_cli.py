@@ -247,8 +247,11 @@ def _check_args(args: argparse.Namespace, sources: Sequence[tuple[str, str | Pat
                 "(the pyannoteAI dashboard shows it on the Webhooks page)"
             )
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise CLIError(f"--out {args.out}: is a file; give a folder")
+    try:  # exists() raises for a name too long (ENAMETOOLONG) or a folder this user cannot search (EACCES)
+        if out.exists() and not out.is_dir():
+            raise CLIError(f"--out {args.out}: is a file; give a folder")
+    except OSError as error:
+        raise CLIError(f"--out {args.out}: cannot be used ({error.strerror or error})") from None
     return matching
 
 
