@@ -25,6 +25,7 @@ from ._cli_output import (
     write_text,
     writing_result_of,
 )
+from ._cli_paths import check_file_name
 from ._cli_stdin import (
     STDIN,
     StdinAudio,
@@ -158,6 +159,8 @@ def _voiceprint(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
         stdin.refuse_text()
         args.pending = None
         check_stdin_clip(stdin)
+    elif _is_local(args.audio):
+        check_file_name("AUDIO ", args.audio, "pyannoteai-identify voiceprint - < FILE")
     audio, media_key = upload_source(stdin or args.audio)
     name = StdinAudio.name if stdin is not None else Path(args.audio).name
     uploading = upload_progress(live and _is_local(args.audio), f"uploading {name}")

@@ -17,6 +17,7 @@ from typing import Any, overload
 from . import errors
 from ._cli_errors import CLIError, EnrollmentTimeoutError, options_named
 from ._cli_output import fetch_command, upload_progress
+from ._cli_paths import check_file_name
 from ._cli_stdin import STDIN, Clip, Source, StdinAudio, not_utf8_text, stdin_named, upload_source
 from ._client import Client
 from ._upload import check_voiceprint_duration
@@ -193,6 +194,7 @@ def check_voiceprint_clips(sources: Sequence[tuple[str, Source]]) -> None:
             check_stdin_clip(source)
         elif isinstance(source, Path):
             option = f"--voiceprint {label}"
+            check_file_name(f"{option}=", str(source), f"--voiceprint {shlex.quote(f'{label}=-')} … < FILE")
             clip = check_audio(str(source), field=option, max_bytes=MAX_VOICEPRINT_AUDIO_BYTES)
             with options_named({"audio": option}):
                 check_voiceprint_duration(clip)

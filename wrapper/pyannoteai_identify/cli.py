@@ -12,9 +12,10 @@ connection options), ``_cli_checks`` (identify's checks that need no upload), ``
 messages, signals), ``_cli_output`` (writing results, tables, progress), ``_cli_voiceprints``
 (``--voiceprint`` sources, their checks, enrollment), ``_cli_jobs`` (the ``jobs`` listing and the
 command that resumes it), ``_cli_parser`` (the parser and option types), ``_cli_stdin``,
-``_cli_numbers``, ``_cli_logging`` and ``_cli_command`` (the commands it prints to run next, on the
-same ``--base-url``). The names other code imports from here (``main``, the exit codes, the
-errors, ``build_parser``) stay importable from here.
+``_cli_numbers``, ``_cli_paths`` (an audio file's name that is not UTF-8), ``_cli_logging`` and
+``_cli_command`` (the commands it prints to run next, on the same ``--base-url``). The names other
+code imports from here (``main``, the exit codes, the errors, ``build_parser``) stay importable
+from here.
 """
 
 from __future__ import annotations
