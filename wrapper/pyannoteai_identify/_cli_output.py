@@ -287,6 +287,25 @@ def interactive(args: argparse.Namespace) -> bool:
     return not args.quiet and sys.stderr.isatty() and has_rich()
 
 
+@contextlib.contextmanager
+def stderr_or_devnull() -> Iterator[None]:
+    """Standard error as it is, or, when it is closed (``2>&-``, a daemon's), the null device while
+    the command runs: ``print(..., file=sys.stderr)`` with ``sys.stderr`` None writes to standard
+    output, where a message or a hint would corrupt the JSON or RTTM a pipe reads, and
+    ``sys.stderr.isatty()`` would fail before anything is sent. As with ``2>/dev/null``, the
+    messages are dropped and the exit code still says what happened. (Opened while descriptor 2 is
+    free, it takes that number, which no file the command opens later can then take.)"""
+    if sys.stderr is not None:
+        yield
+        return
+    with open(os.devnull, "w", encoding="utf-8") as devnull:
+        sys.stderr = devnull
+        try:
+            yield
+        finally:
+            sys.stderr = None  # as it was: the interpreter's own None
+
+
 def silence_stdout() -> None:
     """Point standard output at /dev/null after a broken pipe, as the Python docs advise (signal module,
     "Note on SIGPIPE"): the interpreter's last flush of what is still buffered then cannot fail again."""

@@ -58,6 +58,7 @@ from ._cli_logging import command_logging
 from ._cli_output import (
     rich_console,
     silence_stdout,
+    stderr_or_devnull,
 )
 from ._cli_submit import cmd_identify, cmd_voiceprint
 from ._cli_voiceprints import (
@@ -164,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (also for --help, --version and usage errors)."""
+    with stderr_or_devnull():  # closed (`2>&-`): its messages must not land on standard output
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """:func:`main` once standard error can be written to."""
     parser = build_parser()
     args = argparse.Namespace(debug=False, pending=None, enrolled=[])
     try:
