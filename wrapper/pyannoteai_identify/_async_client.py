@@ -182,11 +182,8 @@ class AsyncClient(_AsyncListing, _AsyncLifecycle):
         finally:
             # A read still running ends first: a seekable file object is put back where it was next, a
             # path's file is closed next. A pipe's read could last for ever: it is not waited for.
-            if (step.audio.start is not None or step.audio.path is not None) and not body.settled_at_once():
-                # Waited for in a worker thread: the read may last (a file over a network),
-                # and the event loop's other tasks run meanwhile.
-                with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(body.settle)
+            if step.audio.start is not None or step.audio.path is not None:
+                await body.settle()
 
     async def _asend(self, request: httpx.Request, **options: Any) -> httpx.Response:
         """Send *request* streamed, with no auth of the http_client's.

@@ -24,6 +24,7 @@ import httpx
 
 from . import _fork, _validation
 from ._redact import hide_secrets
+from ._settle_gate import SettleGate
 from ._validation import MAX_AUDIO_SECONDS, MAX_VOICEPRINT_AUDIO_SECONDS, CheckedAudio, check_media_url
 from .errors import ValidationError
 
@@ -184,10 +185,7 @@ class FileChunks(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._sent = 0
         self._handed = 0  # the chunk handed out last: counted as sent when the next one is asked for
         self._started = False
-        # The async side reads in a worker thread under this lock; settle() takes it to wait for a
-        # read still running, and marks the body abandoned, so that a read starting after it reads nothing.
-        self._lock = threading.Lock()
-        self._abandoned = False
+        self._gate = SettleGate()  # each read of the async side's worker threads runs through it
         self._read_ahead = read_ahead
         self._ahead: deque[bytes] = deque()  # chunks read by the last hop, not handed out yet
         self._ended = False  # a read returned b"": the file is at its end, no hop needed
@@ -229,8 +227,8 @@ class FileChunks(httpx.SyncByteStream, httpx.AsyncByteStream):
         it had: it is sent rather than held back while the pipe fills) or at the end of the file."""
         chunks: list[bytes] = []
         while len(chunks) < self._read_ahead:
-            with self._lock:
-                if self._abandoned:  # the upload ended before this read began: the file is not read
+            with self._gate.entered() as may_read:
+                if not may_read:  # the upload ended before this read began: the file is not read
                     break
                 try:
                     chunk = self._file.read(self._chunk_size)
@@ -247,8 +245,8 @@ class FileChunks(httpx.SyncByteStream, httpx.AsyncByteStream):
                 break
         return chunks
 
-    def settle(self) -> None:
-        """Block until a read left running in a worker thread has ended; none starts after this.
+    async def settle(self) -> None:
+        """Return once a read left running in a worker thread has ended; none starts after this.
 
         anyio holds a cancel scope's cancellation back until the thread is done, but not a native
         asyncio one (``task.cancel()``, ``asyncio.wait_for``, ``asyncio.timeout``): the upload ends
@@ -256,22 +254,11 @@ class FileChunks(httpx.SyncByteStream, httpx.AsyncByteStream):
         moved on by that read, and uploading it again would skip a chunk (a path's file would be
         closed under it). Called for seekable file objects and paths only: the wait is one chunk's
         read, where a pipe's could last for ever (the other chunks of that hop are not read: each
-        read takes the lock and finds the body abandoned).
+        read goes through the gate and finds it settled).
         A read that was queued for a worker thread but had not begun (a cancelled thread job may
         never run) is not waited for: it reads nothing when it does run.
         """
-        self._abandoned = True  # before the wait: the hop's next read, if any, is not begun
-        with self._lock:
-            self._abandoned = True
-
-    def settled_at_once(self) -> bool:
-        """Settle without blocking when no read is under way (True: none will begin); False when one
-        is, to wait for with :meth:`settle` (in a worker thread: it may last)."""
-        self._abandoned = True
-        if not self._lock.acquire(blocking=False):
-            return False
-        self._lock.release()
-        return True
+        await self._gate.settle()
 
     def _count_handed(self) -> None:
         self._started = True
