@@ -11,7 +11,7 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import anyio
 import httpx
@@ -505,14 +505,17 @@ class _FirstChunkReadHeld(io.BytesIO):
             self.read_done.set()
 
 
-async def _upload_cancelled_mid_read(client: AsyncClient, audio: _FirstChunkReadHeld) -> asyncio.Task[str]:
-    """Start ``client.upload(audio)``, wait (bounded) until its first chunk is being read, cancel it."""
+async def _upload_cancelled_mid_read(
+    client: AsyncClient, audio: IO[bytes] | Path, reading: threading.Event
+) -> asyncio.Task[str]:
+    """Start ``client.upload(audio)``, wait (bounded) until a held chunk is being read (*reading* is
+    set), cancel it natively."""
     task = asyncio.create_task(client.upload(audio, "a.wav"))
     for _ in range(1000):
-        if audio.reading.is_set():
+        if reading.is_set():
             break
         await asyncio.sleep(0.01)
-    assert audio.reading.is_set()
+    assert reading.is_set()
     task.cancel()
     return task
 
@@ -529,7 +532,7 @@ async def test_an_upload_cancelled_natively_on_asyncio_puts_the_file_object_back
     audio = _FirstChunkReadHeld(b"x" * (2 * CHUNK_SIZE), hold=10)
     audio.seek(7)
     async with AsyncClient(API_KEY, transport=httpx.MockTransport(router.async_handler)) as client:
-        task = await _upload_cancelled_mid_read(client, audio)
+        task = await _upload_cancelled_mid_read(client, audio, audio.reading)
         # The thread's read ends a moment later, whether or not upload() waited for it.
         threading.Timer(0.2, audio.release.set).start()
         with pytest.raises(asyncio.CancelledError):
@@ -554,7 +557,7 @@ async def test_an_upload_cancelled_natively_waits_for_its_last_read_without_bloc
 
     audio.seek(7)
     async with AsyncClient(API_KEY, transport=httpx.MockTransport(router.async_handler)) as client:
-        task = await _upload_cancelled_mid_read(client, audio)
+        task = await _upload_cancelled_mid_read(client, audio, audio.reading)
         releaser = asyncio.create_task(release_from_the_loop())
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -622,13 +625,7 @@ async def test_an_upload_cancelled_natively_between_the_chunks_of_one_hop_reads_
     audio = _ChunkReadsHeld(data, nth=nth, hold=10)
     audio.seek(7)
     async with AsyncClient(API_KEY, transport=httpx.MockTransport(router.async_handler)) as client:
-        task = asyncio.create_task(client.upload(audio, "a.wav"))
-        for _ in range(1000):
-            if audio.reading.is_set():
-                break
-            await asyncio.sleep(0.01)
-        assert audio.reading.is_set()
-        task.cancel()
+        task = await _upload_cancelled_mid_read(client, audio, audio.reading)
         threading.Timer(0.2, audio.release.set).start()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -681,13 +678,7 @@ async def test_an_upload_of_a_path_cancelled_natively_closes_the_file_after_its_
     monkeypatch.setattr("pyannoteai_identify._upload._open_binary", lambda _: handle)
     _mock_upload(router)
     async with AsyncClient(API_KEY, transport=httpx.MockTransport(router.async_handler)) as client:
-        task = asyncio.create_task(client.upload(path, "a.wav"))
-        for _ in range(1000):
-            if handle.reading.is_set():
-                break
-            await asyncio.sleep(0.01)
-        assert handle.reading.is_set()
-        task.cancel()
+        task = await _upload_cancelled_mid_read(client, path, handle.reading)
         threading.Timer(0.2, handle.release.set).start()
         with pytest.raises(asyncio.CancelledError):
             await task
