@@ -1,14 +1,17 @@
-"""Helpers for the batch tests: distinct audio files, the two voiceprints, and one call for both clients."""
+"""Helpers for the batch tests: distinct audio files, the two voiceprints, one call for both clients,
+and a transport that shows each request to a test's stand-in for the network (a proxy, a storage)."""
 
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing
+from collections.abc import Callable
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
+import pytest
 
 from pyannoteai_identify import AsyncClient, Client
 from pyannoteai_identify.batch import BatchReport, aidentify_batch, identify_batch
@@ -45,14 +48,14 @@ def run_batch(
     tmp_path: Path,
     *,
     max_retries: int = 3,
-    request_timeout: float = 1.0,
+    request_timeout: float | None = 1.0,
     transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     **options: Any,
 ) -> BatchReport:
     """Run a batch against *sandbox* with ``identify_batch`` (sync) or ``aidentify_batch`` (async),
     through a client with *max_retries* and a *request_timeout* (short: the sandbox answers at once,
-    and an interrupted submission is given the read timeout plus a margin to land), and the
-    *transport* of that mode's client when given (one that plays a fault)."""
+    and an interrupted submission is given the read timeout plus a margin to land; None: the SDK's
+    default), and the *transport* of that mode's client when given (one that plays a fault)."""
     options.setdefault("manifest", tmp_path / "manifest.sqlite")
     options.setdefault("out", tmp_path / "out")
     options.setdefault("poll_interval", 0.05)
@@ -90,3 +93,62 @@ def manifest_rows(path: Path) -> list[dict[str, Any]]:
 def requests_of(sandbox: Sandbox) -> dict[str, int]:
     """The requests the sandbox served, by operation."""
     return dict(sandbox.stats.requests)
+
+
+#: Shown each request before it is sent; raises to fail it as the network would (a proxy's refusal).
+Check = Callable[[httpx.Request], None]
+#: Shown each request with the response it got.
+Saw = Callable[[httpx.Request, httpx.Response], None]
+
+
+def tapped(mode: str, check: Check, saw: Saw | None = None) -> httpx.BaseTransport | httpx.AsyncBaseTransport:
+    """A transport for a client of *mode* (``"sync"`` or ``"async"``) that sends over HTTP, showing
+    each request to *check* first and, with its response, to *saw*."""
+    return _Tapped(check, saw) if mode == "sync" else _AsyncTapped(check, saw)
+
+
+class _Tapped(httpx.BaseTransport):
+    def __init__(self, check: Check, saw: Saw | None) -> None:
+        self._check, self._saw, self._inner = check, saw, httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._check(request)
+        response = self._inner.handle_request(request)
+        if self._saw is not None:
+            self._saw(request, response)
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _AsyncTapped(httpx.AsyncBaseTransport):
+    def __init__(self, check: Check, saw: Saw | None) -> None:
+        self._check, self._saw, self._inner = check, saw, httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._check(request)
+        response = await self._inner.handle_async_request(request)
+        if self._saw is not None:
+            self._saw(request, response)
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def command_through(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, stack: ExitStack, check: Check, saw: Saw | None = None
+) -> None:
+    """The batch command's client sends through a :func:`tapped` transport of *check* and *saw*, in an
+    ``http_client`` closed with *stack* (the key and URL from the environment, as a user sets them)."""
+    from pyannoteai_identify.batch import _cli
+
+    monkeypatch.setenv("PYANNOTEAI_API_KEY", sandbox.api_key)
+    monkeypatch.setenv("PYANNOTEAI_BASE_URL", sandbox.base_url)
+
+    def client(**options: Any) -> Client:
+        http = stack.enter_context(httpx.Client(transport=_Tapped(check, saw), timeout=5.0))
+        return Client(**options, http_client=http)
+
+    monkeypatch.setattr(_cli, "Client", client)

@@ -14,10 +14,9 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from batchkit import MODES, VOICEPRINTS, make_audio, manifest_rows, run_batch
+from batchkit import MODES, VOICEPRINTS, command_through, make_audio, manifest_rows, run_batch, tapped
 
-from pyannoteai_identify import AsyncClient, Client
-from pyannoteai_identify.batch import BatchReport, InputStatus, aidentify_batch, identify_batch, main
+from pyannoteai_identify.batch import BatchReport, InputStatus, main
 from pyannoteai_identify.errors import APIConnectionError
 from pyannoteai_identify.sandbox import Sandbox
 
@@ -38,55 +37,25 @@ class _Proxy:
             self.refused.append(f"{request.method} {request.url.path}")
             raise httpx.ProxyError("407 Proxy Authentication Required", request=request)
 
-    def saw(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    def saw(self, request: httpx.Request, response: httpx.Response) -> None:
         if request.method == "POST" and request.url.path == "/v1/identify" and response.status_code < 300:
             self.identified = True
-        return response
 
 
-class _Transport(httpx.BaseTransport):
-    def __init__(self, proxy: _Proxy) -> None:
-        self._proxy, self._inner = proxy, httpx.HTTPTransport()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self._proxy.check(request)
-        return self._proxy.saw(request, self._inner.handle_request(request))
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-class _AsyncTransport(httpx.AsyncBaseTransport):
-    def __init__(self, proxy: _Proxy) -> None:
-        self._proxy, self._inner = proxy, httpx.AsyncHTTPTransport()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self._proxy.check(request)
-        return self._proxy.saw(request, await self._inner.handle_async_request(request))
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-def _run(mode: str, sandbox: Sandbox, tmp_path: Path, proxy: _Proxy, **extra: Any) -> BatchReport:
+def _run(mode: str, sandbox: Sandbox, tmp_path: Path, proxy: _Proxy, **options: Any) -> BatchReport:
     # A deadline far above the run's own work: without the refusal the job ends within milliseconds.
-    options = {"manifest": tmp_path / "manifest.sqlite", "out": tmp_path / "out", "poll_interval": 0.05, "timeout": 5}
-    options.update(extra)
-    if mode == "sync":
-        with (
-            httpx.Client(transport=_Transport(proxy), timeout=5.0) as http,
-            Client(sandbox.api_key, base_url=sandbox.base_url, max_retries=1, http_client=http) as client,
-        ):
-            return identify_batch(client, [tmp_path / "audio"], VOICEPRINTS, **options)
-
-    async def main() -> BatchReport:
-        async with (
-            httpx.AsyncClient(transport=_AsyncTransport(proxy), timeout=5.0) as http,
-            AsyncClient(sandbox.api_key, base_url=sandbox.base_url, max_retries=1, http_client=http) as client,
-        ):
-            return await aidentify_batch(client, [tmp_path / "audio"], VOICEPRINTS, **options)
-
-    return anyio.run(main)
+    transport = tapped(mode, proxy.check, proxy.saw)
+    return run_batch(
+        mode,
+        sandbox,
+        [tmp_path / "audio"],
+        tmp_path,
+        max_retries=1,
+        request_timeout=None,
+        transport=transport,
+        timeout=5,
+        **options,
+    )
 
 
 def _sweeps_after_the_submission(proxy: _Proxy) -> Refuse:
@@ -149,34 +118,19 @@ def _assert_a_rerun_resumes(mode: str, sandbox: Sandbox, tmp_path: Path, inputs:
     assert sandbox.stats.submissions == billed
 
 
+@pytest.mark.parametrize("refused", [_uploads, _submissions], ids=["upload", "submission"])
 @pytest.mark.parametrize("mode", MODES)
-def test_a_proxy_refusing_an_upload_stops_submitting_and_keeps_the_input_pending(
-    mode: str, sandbox: Sandbox, tmp_path: Path
+def test_a_proxy_refusing_an_upload_or_a_submission_stops_submitting_and_keeps_the_inputs_pending(
+    mode: str, refused: Refuse, sandbox: Sandbox, tmp_path: Path
 ) -> None:
     """A refused ``POST /v1/media/input`` was taken for a transient fault: tried MAX_ATTEMPTS times
     with pauses, then the input was marked failed ("upload failed ... times"), so a rerun skipped it
-    without --retry-failed although nothing reached storage. Like a 401 there, it now stops
-    submitting for the run at the first refusal; the input stays pending and a rerun uploads it."""
+    without --retry-failed although nothing reached storage. A refused ``POST /v1/identify`` (not
+    sent: the tunnel never opened) was tried again after a pause, MAX_ATTEMPTS times for every input.
+    Like a 401 there, the first refusal of either now stops submitting for the whole run; the inputs
+    stay pending, and a rerun uploads and submits each once."""
     make_audio(tmp_path / "audio", 2)
-    proxy = _Proxy(_uploads)
-
-    report = _run(mode, sandbox, tmp_path, proxy, concurrency=1)
-
-    _assert_refused_once(proxy, report.halted or "")
-    assert [row["status"] for row in manifest_rows(tmp_path / "manifest.sqlite")] == [InputStatus.PENDING] * 2
-    assert sandbox.stats.submissions == 0
-    _assert_a_rerun_resumes(mode, sandbox, tmp_path, inputs=2, billed=2)
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_a_proxy_refusing_a_submission_stops_submitting_and_keeps_the_inputs_pending(
-    mode: str, sandbox: Sandbox, tmp_path: Path
-) -> None:
-    """A refused ``POST /v1/identify`` (not sent: the tunnel never opened) was tried again after a
-    pause, MAX_ATTEMPTS times for every input. Like a 401 there, the first refusal now stops
-    submitting for the whole run; the inputs stay pending, and a rerun submits each once."""
-    make_audio(tmp_path / "audio", 2)
-    proxy = _Proxy(_submissions)
+    proxy = _Proxy(refused)
 
     report = _run(mode, sandbox, tmp_path, proxy, concurrency=1)
 
@@ -257,17 +211,8 @@ def test_after_a_refused_submission_no_input_waiting_to_submit_is_sent(
 
 
 def _cli_through(proxy: _Proxy, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, stack: ExitStack) -> None:
-    """The command's client sends through *proxy* (the key and URL from the environment, as a user sets them)."""
-    from pyannoteai_identify.batch import _cli
-
-    monkeypatch.setenv("PYANNOTEAI_API_KEY", sandbox.api_key)
-    monkeypatch.setenv("PYANNOTEAI_BASE_URL", sandbox.base_url)
-
-    def client(**options: Any) -> Client:
-        http = stack.enter_context(httpx.Client(transport=_Transport(proxy), timeout=5.0))
-        return Client(**options, http_client=http)
-
-    monkeypatch.setattr(_cli, "Client", client)
+    """The command's client sends through *proxy*."""
+    command_through(sandbox, monkeypatch, stack, proxy.check, proxy.saw)
 
 
 @pytest.mark.parametrize(

@@ -8,16 +8,13 @@ from __future__ import annotations
 import ssl
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
-import anyio
 import httpcore
 import httpx
 import pytest
-from batchkit import MODES, VOICEPRINTS, make_audio, manifest_rows, run_batch
+from batchkit import MODES, VOICEPRINTS, command_through, make_audio, manifest_rows, run_batch, tapped
 
-from pyannoteai_identify import AsyncClient, Client
-from pyannoteai_identify.batch import BatchReport, InputStatus, _runner_submit, aidentify_batch, identify_batch, main
+from pyannoteai_identify.batch import BatchReport, InputStatus, _runner_submit, main
 from pyannoteai_identify.sandbox import Sandbox
 
 #: What ``ssl`` says, and so what httpcore and httpx repeat (the test asserts on the chain, not on it).
@@ -44,53 +41,19 @@ class _Storage:
             raise httpx.ConnectError(str(core), request=request) from core
 
 
-class _Transport(httpx.BaseTransport):
-    def __init__(self, storage: _Storage) -> None:
-        self._storage, self._inner = storage, httpx.HTTPTransport()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self._storage.check(request)
-        return self._inner.handle_request(request)
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-class _AsyncTransport(httpx.AsyncBaseTransport):
-    def __init__(self, storage: _Storage) -> None:
-        self._storage, self._inner = storage, httpx.AsyncHTTPTransport()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self._storage.check(request)
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
 def _run(mode: str, sandbox: Sandbox, tmp_path: Path, storage: _Storage) -> BatchReport:
-    options: dict[str, Any] = {
-        "manifest": tmp_path / "manifest.sqlite",
-        "out": tmp_path / "out",
-        "poll_interval": 0.05,
-        "timeout": 5,
-        "concurrency": 1,
-    }
-    if mode == "sync":
-        with (
-            httpx.Client(transport=_Transport(storage), timeout=5.0) as http,
-            Client(sandbox.api_key, base_url=sandbox.base_url, max_retries=0, http_client=http) as client,
-        ):
-            return identify_batch(client, [tmp_path / "audio"], VOICEPRINTS, **options)
-
-    async def main() -> BatchReport:
-        async with (
-            httpx.AsyncClient(transport=_AsyncTransport(storage), timeout=5.0) as http,
-            AsyncClient(sandbox.api_key, base_url=sandbox.base_url, max_retries=0, http_client=http) as client,
-        ):
-            return await aidentify_batch(client, [tmp_path / "audio"], VOICEPRINTS, **options)
-
-    return anyio.run(main)
+    transport = tapped(mode, storage.check)
+    return run_batch(
+        mode,
+        sandbox,
+        [tmp_path / "audio"],
+        tmp_path,
+        max_retries=0,
+        request_timeout=None,
+        transport=transport,
+        timeout=5,
+        concurrency=1,
+    )
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -130,20 +93,11 @@ def test_the_command_exits_four_for_an_unverifiable_storage_certificate(
     """The command exited 5 ("not finished: run the same command again") after MAX_ATTEMPTS uploads per
     input, so a script rerunning on 5 looped for ever. It exits 4 (not reached) at the first failure,
     naming the certificate on stderr."""
-    from pyannoteai_identify.batch import _cli
-
     monkeypatch.setattr(_runner_submit, "backoff", lambda attempt, error: 0.0)
-    monkeypatch.setenv("PYANNOTEAI_API_KEY", sandbox.api_key)
-    monkeypatch.setenv("PYANNOTEAI_BASE_URL", sandbox.base_url)
     make_audio(tmp_path / "audio", 1)
     storage = _Storage()
     with ExitStack() as stack:
-
-        def client(**options: Any) -> Client:
-            http = stack.enter_context(httpx.Client(transport=_Transport(storage), timeout=5.0))
-            return Client(**options, http_client=http)
-
-        monkeypatch.setattr(_cli, "Client", client)
+        command_through(sandbox, monkeypatch, stack, storage.check)
         argv = [str(tmp_path / "audio"), "--out", str(tmp_path / "out"), "--poll-interval", "0.05", "-q"]
         code = main([*argv, "--voiceprint", f"Alice={VOICEPRINTS['Alice']}", "--deadline", "10"])
 
