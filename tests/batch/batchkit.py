@@ -90,6 +90,19 @@ def manifest_rows(path: Path) -> list[dict[str, Any]]:
         return [dict(row) for row in db.execute("SELECT * FROM inputs ORDER BY id")]
 
 
+def interrupt_every_submission_long_ago(manifest: Path) -> None:
+    """Rewrite *manifest* into what a run killed after committing each mark (long ago) leaves: every
+    input ``submitting`` since 2000, its anchor the newest job, and no job recorded since that anchor."""
+    with closing(sqlite3.connect(manifest)) as db, db:
+        newest = db.execute("SELECT job_id FROM jobs ORDER BY rowid DESC LIMIT 1").fetchone()[0]
+        db.execute("DELETE FROM jobs")
+        db.execute(
+            "UPDATE inputs SET status = 'submitting', job_id = NULL, anchor = ?, "
+            "submit_started_at = '2000-01-01T00:00:00.000+00:00'",
+            (newest,),
+        )
+
+
 def requests_of(sandbox: Sandbox) -> dict[str, int]:
     """The requests the sandbox served, by operation."""
     return dict(sandbox.stats.requests)

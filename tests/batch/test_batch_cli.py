@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from batchkit import HELD_RUN_TIMEOUT, make_audio, requests_of
+from batchkit import HELD_RUN_TIMEOUT, interrupt_every_submission_long_ago, make_audio, requests_of
 
 from pyannoteai_identify import Client, __version__
 from pyannoteai_identify._validation import NUM_SPEAKERS_VALUES, THRESHOLD_MAX
@@ -862,16 +862,7 @@ def test_an_interrupted_submission_the_job_list_cannot_settle_exits_five_run_aga
     out = tmp_path / "out"
     argv = [str(tmp_path / "audio"), *voiceprint_args(), "--out", str(out), "-q", "--max-retries", "0"]
     assert main(argv) == 0
-    with sqlite3.connect(out / "batch-manifest.sqlite") as db:
-        # What a run killed after committing the mark (long ago) leaves, its job not recorded.
-        newest = db.execute("SELECT job_id FROM jobs ORDER BY rowid DESC LIMIT 1").fetchone()[0]
-        db.execute("DELETE FROM jobs")
-        db.execute(
-            "UPDATE inputs SET status = 'submitting', job_id = NULL, anchor = ?, "
-            "submit_started_at = '2000-01-01T00:00:00.000+00:00'",
-            (newest,),
-        )
-    db.close()
+    interrupt_every_submission_long_ago(out / "batch-manifest.sqlite")
     env.faults.next(1000, "5xx", operation="getJobsByTeamV2")
     capsys.readouterr()
 

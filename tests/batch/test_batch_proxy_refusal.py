@@ -5,16 +5,24 @@ there does, every input kept in a state a rerun resumes from without --retry-fai
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from contextlib import ExitStack, closing
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
 import pytest
-from batchkit import MODES, VOICEPRINTS, command_through, make_audio, manifest_rows, run_batch, tapped
+from batchkit import (
+    MODES,
+    VOICEPRINTS,
+    command_through,
+    interrupt_every_submission_long_ago,
+    make_audio,
+    manifest_rows,
+    run_batch,
+    tapped,
+)
 
 from pyannoteai_identify.batch import BatchReport, InputStatus, main
 from pyannoteai_identify.errors import APIConnectionError
@@ -171,15 +179,7 @@ def test_a_proxy_refusing_the_reconciliations_read_ends_the_run_with_the_input_s
     resent unproven), and a rerun through an accepting proxy settles and submits it once."""
     make_audio(tmp_path / "audio", 1)
     run_batch(mode, sandbox, [tmp_path / "audio"], tmp_path)
-    with closing(sqlite3.connect(tmp_path / "manifest.sqlite")) as db, db:
-        # What a run killed after committing the mark (long ago) leaves: no job since its anchor.
-        newest = db.execute("SELECT job_id FROM jobs ORDER BY rowid DESC LIMIT 1").fetchone()[0]
-        db.execute("DELETE FROM jobs")
-        db.execute(
-            "UPDATE inputs SET status = 'submitting', job_id = NULL, anchor = ?, "
-            "submit_started_at = '2000-01-01T00:00:00.000+00:00'",
-            (newest,),
-        )
+    interrupt_every_submission_long_ago(tmp_path / "manifest.sqlite")
     (tmp_path / "out" / "rec000.json").unlink(missing_ok=True)
     proxy = _Proxy(_job_list)
 
