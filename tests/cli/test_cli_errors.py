@@ -524,20 +524,8 @@ def test_a_wait_timeout_resume_command_keeps_the_format_file_id_and_output_file(
     `job ID --wait`, which prints JSON to stdout; a script running it got neither RTTM nor out.rttm.
     The command resumes what was asked, as the exit-6 message's command already does."""
     target = str(tmp_path / "out.rttm")
-    run = run_cli(
-        capsys,
-        *FAST_POLL,
-        "identify",
-        str(audio.meeting),
-        "--voiceprint",
-        f"Alice={audio.alice}",
-        "--format",
-        "rttm",
-        "-o",
-        target,
-        "--wait-timeout",
-        "0.3",
-    )
+    options = ("--format", "rttm", "-o", target, "--wait-timeout", "0.3")
+    run = run_cli(capsys, *FAST_POLL, *identify_argv(audio.meeting, {"Alice": audio.alice}, *options))
     (error,) = [line for line in run.err_lines if line.startswith("error: ")]
     job_id = error.split()[2]
 
@@ -564,16 +552,7 @@ def test_a_failed_job_exits_one_with_the_api_reason_on_one_line(
 ) -> None:
     """identify of a job that fails exits 1; stderr has the submission line and one error line with the reason."""
     env.faults.fail_next_job("Audio file is corrupted", kind="identify")
-    run = run_cli(
-        capsys,
-        *FAST_POLL,
-        "identify",
-        str(audio.meeting),
-        "--voiceprint",
-        f"Alice={audio.alice}",
-        "--format",
-        "json",
-    )
+    run = run_cli(capsys, *FAST_POLL, *identify_argv(audio.meeting, {"Alice": audio.alice}, "--format", "json"))
 
     assert run.code == FAILED and run.out == ""
     errors = [line for line in run.err_lines if line.startswith("error: ")]

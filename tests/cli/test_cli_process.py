@@ -379,16 +379,7 @@ def test_sigterm_while_waiting_exits_143_naming_the_job_and_how_to_resume(env: S
     word of the billed job it was waiting for. It ends as Ctrl-C does, saying which job keeps running
     and the command that resumes it, with 143 (128 + SIGTERM), the shell's code for it."""
     process = subprocess.Popen(
-        [
-            *COMMAND,
-            *FAST_POLL,
-            "identify",
-            str(audio.meeting),
-            "--voiceprint",
-            f"Alice={audio.alice}",
-            "--format",
-            "json",
-        ],
+        [*COMMAND, *FAST_POLL, *identify_argv(audio.meeting, {"Alice": audio.alice}, "--format", "json")],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=os.environ.copy(),
