@@ -13,6 +13,7 @@ from clikit import WEBHOOK_SECRET, run_cli
 
 from pyannoteai_identify import webhooks
 from pyannoteai_identify.cli import FAILED, OK, USAGE
+from pyannoteai_identify.receiver import DEFAULT_MAX_BODY_BYTES
 
 Tamper = Callable[[bytes, dict[str, str]], tuple[bytes, dict[str, str]]]
 
@@ -89,6 +90,44 @@ def test_a_delivery_that_fails_verification_exits_one_with_the_reason_on_one_lin
     assert code == FAILED and out == ""
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("invalid: ") and reason in lines[0]
+
+
+def test_a_genuine_body_over_the_receivers_cap_fails_as_too_large_read_no_further_than_one_byte_past_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The body was read whole from standard input, with no cap: a stray multi-gigabyte pipe filled
+    the memory, where the receiver refuses a body over its max_body_bytes (413, too_large) unread.
+    A body one byte over the receiver's default fails (exit 1) as too_large, naming the cap, though
+    genuinely signed; standard input is read up to that byte only."""
+    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    body = b"x" * (DEFAULT_MAX_BODY_BYTES + 1)
+    stdin = io.BytesIO(body + b"never read")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(stdin))
+    headers = webhooks.sign(body, WEBHOOK_SECRET)
+
+    run = run_cli(
+        capsys, "webhook", "verify", "--signature", headers[webhooks.SIGNATURE_HEADER],
+        "--timestamp", headers[webhooks.TIMESTAMP_HEADER],
+    )  # fmt: skip
+
+    assert (run.code, run.out) == (FAILED, "")
+    assert run.err_lines == [
+        f"invalid: the body is over {DEFAULT_MAX_BODY_BYTES} bytes, the receiver's default max_body_bytes, "
+        "which it refuses unread (too_large)"
+    ]
+    assert stdin.tell() == DEFAULT_MAX_BODY_BYTES + 1
+
+
+def test_a_genuine_body_of_the_receivers_cap_exactly_is_valid(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cap is the largest body verified, as the receiver's max_body_bytes is the largest it reads."""
+    monkeypatch.setenv("PYANNOTEAI_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    body = b"x" * DEFAULT_MAX_BODY_BYTES
+
+    code, out, err = _verify(capsys, monkeypatch, body, webhooks.sign(body, WEBHOOK_SECRET))
+
+    assert (code, out, err) == (OK, "valid\n", "")
 
 
 def test_a_wrong_secret_fails_without_printing_either_secret(

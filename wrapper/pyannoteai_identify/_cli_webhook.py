@@ -1,7 +1,8 @@
 """``pyannoteai-identify webhook verify``: check a delivery's signature as the receiver would, the
 raw body on standard input and the secret from ``PYANNOTEAI_WEBHOOK_SECRET`` (or ``--secret``).
-Exit 0 and ``valid``; 1 and the reason for a delivery that fails; 2 for no usable secret, or no body
-(standard input closed, or a terminal)."""
+Exit 0 and ``valid``; 1 and the reason for a delivery that fails (one over the receiver's default
+``max_body_bytes`` too: a receiver refuses it unread, and reading it whole could fill the memory);
+2 for no usable secret, or no body (standard input closed, or a terminal)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ __all__ = ["cmd_webhook_verify"]
 
 def cmd_webhook_verify(args: argparse.Namespace) -> int:
     from . import webhooks
+    from ._receiver_core import DEFAULT_MAX_BODY_BYTES
 
     warn_if_secret_in_argv("--secret", args.secret, WEBHOOK_SECRET_ENV)
     secret = (args.secret or os.environ.get(WEBHOOK_SECRET_ENV, "")).strip()
@@ -36,7 +38,14 @@ def cmd_webhook_verify(args: argparse.Namespace) -> int:
             "(`pyannoteai-identify webhook verify ... < body.json`)"
         )
     args.pending = "nothing was sent"  # Ctrl-C while the body is read: this command submits no job
-    body = sys.stdin.buffer.read()
+    body = sys.stdin.buffer.read(DEFAULT_MAX_BODY_BYTES + 1)  # the byte past the cap tells a body over it
+    if len(body) > DEFAULT_MAX_BODY_BYTES:
+        print(
+            f"invalid: the body is over {DEFAULT_MAX_BODY_BYTES} bytes, the receiver's default max_body_bytes, "
+            "which it refuses unread (too_large)",
+            file=sys.stderr,
+        )
+        return FAILED
     headers = {webhooks.SIGNATURE_HEADER: args.signature, webhooks.TIMESTAMP_HEADER: args.timestamp}
     tolerance = None if args.no_tolerance else args.tolerance
     try:
