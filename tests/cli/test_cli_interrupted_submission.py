@@ -89,3 +89,60 @@ def test_ctrl_c_while_the_job_is_asked_for_says_it_may_exist_and_where_to_look(
         f"interrupted; the identify job may have been submitted: look for it with `{jobs}` before running the "
         "command again, which would bill it again"
     )
+
+
+def test_ctrl_c_while_a_second_enrollment_is_asked_for_says_it_may_exist_and_keeps_the_first(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alice is enrolled, then Ctrl-C comes while Bob's voiceprint job is asked for (his clip sent):
+    the line named Alice's voiceprint job alone, as if Bob's could not exist, so a user ran the command
+    again and paid for Bob twice. It says that Bob's may have been submitted and to look with `jobs`
+    (on the same server), and still how to keep Alice's voiceprint."""
+    real_send = Client._send
+    asked: list[str] = []
+
+    def send(self: Client, request: httpx.Request, **options: Any) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/voiceprint"):
+            asked.append(request.url.path)
+            if len(asked) == 2:
+                raise KeyboardInterrupt
+        return real_send(self, request, **options)
+
+    monkeypatch.setattr(Client, "_send", send)
+    base_url = ("--base-url", env.base_url)
+
+    run = run_cli(
+        capsys, *FAST_POLL, *base_url, *identify_argv(audio.meeting, {"Alice": audio.alice_wav, "Bob": audio.bob_wav})
+    )
+
+    assert run.code == INTERRUPTED
+    enrolled, *warnings, stopped = run.err_lines  # the SDK's warnings: the job may exist, where the clip went
+    assert all(line.startswith("warning: ") for line in warnings)
+    alice = enrolled.split()[2]
+    jobs = f"pyannoteai-identify jobs --base-url {env.base_url}"
+    assert stopped.startswith(
+        f"interrupted; the voiceprint job enrolling Bob may have been submitted: look for it with `{jobs}` before "
+        "running the command again, which would bill it again. To identify without enrolling again, save its voiceprint"
+    )
+    assert f"pyannoteai-identify job {alice} --wait --format json --output=Alice.voiceprint.json" in stopped
+    assert env.stats.requests["identify"] == 0
+
+
+def test_ctrl_c_while_a_second_enrollments_clip_is_uploaded_says_it_does_not_exist(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while Bob's clip is uploaded, Alice enrolled: no voiceprint job enrolling Bob exists yet,
+    and the line says so, with how to keep Alice's voiceprint."""
+    _interrupt_the_upload_of(monkeypatch, audio.bob_wav.name)
+
+    run = run_cli(capsys, *FAST_POLL, *identify_argv(audio.meeting, {"Alice": audio.alice_wav, "Bob": audio.bob_wav}))
+
+    assert run.code == INTERRUPTED
+    enrolled, stopped = run.err_lines
+    alice = enrolled.split()[2]
+    assert stopped.startswith(
+        f"interrupted; no voiceprint job enrolling Bob was submitted yet (the upload of {audio.bob_wav} was stopped). "
+        "To identify without enrolling again, save its voiceprint"
+    )
+    assert f"pyannoteai-identify job {alice} --wait --format json --output=Alice.voiceprint.json" in stopped
+    assert env.stats.requests["voiceprint"] == 1 and env.stats.requests["identify"] == 0

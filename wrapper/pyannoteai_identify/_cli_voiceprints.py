@@ -19,6 +19,7 @@ from ._cli_errors import CLIError, EnrollmentTimeoutError, options_named
 from ._cli_output import fetch_command, upload_progress
 from ._cli_paths import check_file_name
 from ._cli_stdin import STDIN, Clip, Source, StdinAudio, not_utf8_text, stdin_named, upload_source
+from ._cli_submitted import submitting
 from ._client import Client
 from ._upload import check_voiceprint_duration
 from ._validation import (
@@ -230,7 +231,8 @@ def enroll_voiceprints(
 ) -> dict[str, str]:
     """Label → voiceprint, running a voiceprint job for each audio file. Each is billed: it is named
     on stderr when submitted and kept in ``args.enrolled``, so that a Ctrl-C or an error before the
-    identify job exists says how to keep every voiceprint already paid for.
+    identify job exists says how to keep every voiceprint already paid for; a Ctrl-C while one is
+    submitted says whether it may exist (and where to look), as for the identify job.
 
     Raises:
         EnrollmentTimeoutError: a voiceprint job still running at ``--wait-timeout``.
@@ -240,10 +242,14 @@ def enroll_voiceprints(
         if isinstance(source, str):
             voiceprints[label] = source
             continue
-        with upload_progress(interactive, f"uploading {source.name}") as progress:
+        base_url = getattr(args, "base_url", None)
+        kept = keep_voiceprints_hint(args.enrolled, base_url) if args.enrolled else ""
+        with upload_progress(interactive, f"uploading {source.name}") as shown:
+            uploaded = "standard input" if isinstance(source, StdinAudio) else str(source)
+            progress = submitting(args, f"voiceprint job enrolling {label}", uploaded, shown, kept)
             job = submit_enrollment(client, label, source, progress)
         args.enrolled.append((label, job.id))
-        kept = keep_voiceprints_hint(args.enrolled, getattr(args, "base_url", None))
+        kept = keep_voiceprints_hint(args.enrolled, base_url)
         args.pending = f"no identify job was submitted yet. {kept}"
         announce_enrollment(job, label)  # after it is remembered: a Ctrl-C on reading the line names it
         try:
@@ -258,7 +264,7 @@ def enroll_voiceprints(
 
 
 def submit_enrollment(
-    client: Client, label: str, source: Clip, progress: Callable[[int, int | None], None] | None = None
+    client: Client, label: str, source: Clip, progress: Callable[[int, int | None], object] | None = None
 ) -> Job[VoiceprintResult]:
     """Submit the voiceprint job that enrolls *label* from *source* (billed); the caller records it,
     then names it on stderr with :func:`announce_enrollment`."""
