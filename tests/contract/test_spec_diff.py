@@ -404,6 +404,36 @@ def test_new_job_status_breaks_job_responses_but_not_the_list_filter(
     assert ("GET /v2/jobs", "parameter query status", "$", "enum-values-added") in compatible
 
 
+def test_a_new_error_status_needs_a_client_edit_without_breaking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 409 newly declared on POST /v1/identify was called "compatible", as if nothing were to do:
+    no request breaks, but the client raises it as a plain APIError until it has an exception (README,
+    "When the API changes"). It is its own category, in the text and in --json, and exits 0; a status
+    newly declared on a webhook's answer (what the client's receiver sends) stays compatible."""
+    document = copy.deepcopy(SPEC)
+    document["paths"]["/v1/identify"]["post"]["responses"]["409"] = {"description": "conflict"}
+    document["webhooks"]["jobCompleted"]["post"]["responses"]["410"] = {"description": "gone"}
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+    assert main([str(OPENAPI_YAML), str(other), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert main([str(OPENAPI_YAML), str(other)]) == 0
+    text = capsys.readouterr().out
+
+    identify_409 = ("POST /v1/identify", "response 409", "", "status-added")
+    webhook_410 = ("WEBHOOK jobCompleted POST", "response 410", "", "status-added")
+    listed = {
+        group: [(c["location"], c["part"], c["path"], c["kind"]) for c in report[group]]
+        for group in ("breaking", "needs_client_edit", "compatible")
+    }
+    assert listed == {"breaking": [], "needs_client_edit": [identify_409], "compatible": [webhook_410]}
+    assert report["needs_client_edit"][0]["needs_client_edit"] is True
+    assert "BREAKING (0)\nneeds a client edit (1)\n  POST /v1/identify  response 409: status 409 now declared (" in text
+    assert "compatible (1)\n  WEBHOOK jobCompleted POST  response 410: status 410 now declared\n" in text
+
+
 def test_num_speakers_enum_narrowed_in_the_contract_is_breaking(tmp_path: Path) -> None:
     """Dropping 2 from numSpeakers' enum breaks clients that send it."""
     other = _mutated_contract(

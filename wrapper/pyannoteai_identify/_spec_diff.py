@@ -3,14 +3,16 @@
 ``python -m pyannoteai_identify._spec_diff OURS OTHER [--json]`` reads two OpenAPI 3.0 or 3.1
 documents (YAML or JSON) and lists what changed from OURS to OTHER: operations, parameters,
 request and response fields (with their JSON paths), required-ness, types, enum values, bounds,
-``not`` rules, response statuses and headers. Each change is BREAKING or compatible *for a client built on
-OURS that talks to a server implementing OTHER*:
+``not`` rules, response statuses and headers. Each change is BREAKING, needs a client edit, or is
+compatible *for a client built on OURS that talks to a server implementing OTHER*:
 
 - what the client sends (request bodies, parameters) breaks when OTHER accepts less: a new
   required field, a removed enum value, a tightened bound, a narrower type, a removed field;
 - what the client receives (response bodies and headers, webhook deliveries) breaks when OTHER
   may send more or less than OURS promised: a removed field or header, a field no longer
-  required, a new enum value (e.g. a new job status), a loosened bound, a wider type.
+  required, a new enum value (e.g. a new job status), a loosened bound, a wider type;
+- a new error status of an operation breaks nothing, but needs a client edit: the client raises
+  a plain ``APIError`` for it until it has an exception of its own (README, "When the API changes").
 
 Before comparing, both documents are normalised so spelling differences do not show up as
 changes: ``$ref``s are resolved, ``allOf`` parts are merged, OpenAPI 3.0's ``nullable: true``
@@ -18,7 +20,8 @@ becomes a ``null`` type as in 3.1, its boolean ``exclusiveMinimum``/``exclusiveM
 3.1's numeric form, and ``integer`` counts as a subset of ``number``. Path templates match
 whatever their parameters are called (``/v1/jobs/{jobId}`` is ``/v1/jobs/{id}``).
 
-Exit code: 0 when nothing breaks, 1 when something does, 2 when a document cannot be read.
+Exit code: 0 when nothing breaks (changes that need a client edit included), 1 when something does,
+2 when a document cannot be read.
 Standard library only; PyYAML is imported when a YAML document is read. ``nox -s spec-diff --
 OTHER`` runs it against openapi.yaml.
 

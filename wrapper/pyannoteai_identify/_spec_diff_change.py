@@ -24,6 +24,9 @@ class Change:
         kind: a stable identifier of the sort of change (``field-removed``, ``enum-values-added``, …).
         breaking: True when a client built on OURS can fail against OTHER.
         message: the change in words.
+        needs_client_edit: True for a change that breaks nothing but that the client handles as it
+            should only after a hand edit (a new error status: a plain ``APIError`` until it has an
+            exception; README "When the API changes" says what to edit).
     """
 
     location: str
@@ -32,6 +35,7 @@ class Change:
     kind: str
     breaking: bool = field(compare=False)
     message: str = field(compare=False)
+    needs_client_edit: bool = field(default=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The change as a JSON-ready mapping."""

@@ -23,8 +23,8 @@ class _Context:
     location: str = ""
     part: str = ""
 
-    def add(self, path: str, kind: str, breaking: bool, message: str) -> None:
-        self.changes.append(Change(self.location, self.part, path, kind, breaking, message))
+    def add(self, path: str, kind: str, breaking: bool, message: str, *, needs_client_edit: bool = False) -> None:
+        self.changes.append(Change(self.location, self.part, path, kind, breaking, message, needs_client_edit))
 
 
 def _by_direction(direction: Direction, *, request: bool, response: bool) -> bool:

@@ -129,10 +129,14 @@ def _diff_responses(ctx: _Context, old_op: Mapping[str, Any], new_op: Mapping[st
             ctx.add("", "status-removed", False, f"status {status} no longer declared")
             continue
         if status not in olds:
-            success = str(status).startswith("2")
-            breaking = received == "response" and success
-            note = " (a success the client has no parser for)" if breaking else ""
-            ctx.add("", "status-added", breaking, f"status {status} now declared{note}")
+            declared = f"status {status} now declared"
+            if received == "request":  # a webhook's: what the client's receiver answers
+                ctx.add("", "status-added", False, declared)
+            elif str(status).startswith("2"):
+                ctx.add("", "status-added", True, f"{declared} (a success the client has no parser for)")
+            else:  # no request breaks, but the client has no exception of its own for it yet
+                message = f"{declared} (an error the client raises as a plain APIError until it has an exception)"
+                ctx.add("", "status-added", False, message, needs_client_edit=True)
             continue
         old_response, _ = ctx.ours.deref(olds[status])
         new_response, _ = ctx.other.deref(news[status])
