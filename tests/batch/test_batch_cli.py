@@ -551,26 +551,46 @@ def test_setup_problems_exit_two_with_one_line_naming_the_option(
     assert requests_of(env) == {}
 
 
-@pytest.mark.parametrize("where", ["manifest-under-a-file", "out-under-a-file"])
-def test_a_folder_that_cannot_be_created_exits_seven_naming_the_path_and_the_os_error(
+@pytest.mark.parametrize("where", ["manifest-under-a-file", "out-under-a-file", "out-under-a-file-manifest-elsewhere"])
+def test_a_folder_that_cannot_be_created_exits_two_naming_the_option_the_path_and_the_os_error(
     env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
 ) -> None:
-    """A --manifest (or an --out holding the default manifest) under a regular file could not have its
-    folder created: the run exited 1, which the batch's table says means an input failed. It exits 7
-    (a local file or folder the command could not use), in one line naming the path and the OS error."""
+    """A --manifest or an --out under a regular file is a setup problem met before anything is sent: a
+    usage error (exit 2) in one line naming the option, the path and the OS error, wherever the manifest
+    is. It was 7 when the folder of the manifest was made first (a --manifest there, or an --out holding
+    the default manifest), and 2 without naming the option when --out was checked first."""
     make_audio(tmp_path / "audio", 1)
     (tmp_path / "taken").write_text("a file")
-    out, options = str(tmp_path / "out"), ["--manifest", str(tmp_path / "taken" / "batch.sqlite")]
+    out, options, option = str(tmp_path / "out"), ["--manifest", str(tmp_path / "taken" / "batch.sqlite")], "--manifest"
     if where == "out-under-a-file":
-        out, options = str(tmp_path / "taken" / "out"), []
+        out, options, option = str(tmp_path / "taken" / "out"), [], "--out"
+    elif where == "out-under-a-file-manifest-elsewhere":
+        out, options, option = str(tmp_path / "taken" / "out"), ["--manifest", str(tmp_path / "m.sqlite")], "--out"
     code = main([str(tmp_path / "audio"), *voiceprint_args(), "--out", out, *options, "-q"])
+
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith(f"error: {option}=") and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert str(tmp_path / "taken") in err and ("Not a directory" in err or "File exists" in err), err
+    assert requests_of(env) == {} and not (tmp_path / "m.sqlite").exists()
+
+
+def test_an_os_error_that_ends_the_run_after_jobs_were_sent_exits_seven_naming_the_path_and_the_os_error(
+    env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An OS error met mid-run (here summary.csv, written at the end, is a folder) is the local machine's,
+    not an input's: exit 7 (never 1, which says an input failed), in one line naming the path and the OS
+    error; the results written before it are kept for the next run."""
+    make_audio(tmp_path / "audio", 1)
+    (tmp_path / "out" / "summary.csv").mkdir(parents=True)
+    code = main([str(tmp_path / "audio"), *voiceprint_args(), "--out", str(tmp_path / "out"), "-q"])
 
     err = capsys.readouterr().err
     assert code == 7, err
     assert err.startswith("error: ") and len(err.splitlines()) == 1 and "Traceback" not in err, err
-    assert str(tmp_path / "taken") in err and ("Not a directory" in err or "File exists" in err), err
+    assert str(tmp_path / "out" / "summary.csv") in err and "Is a directory" in err, err
     assert _guide_exit_codes().get("7", "").startswith("a local file or folder"), "docs/batch.md: no row for exit 7"
-    assert requests_of(env) == {}
+    assert env.stats.submissions == 1
 
 
 def test_the_voiceprint_option_is_required() -> None:

@@ -339,15 +339,18 @@ def _unreadable(env: Env) -> int:
     return code
 
 
-def _batch_folder_not_created(env: Env) -> int:
-    """`batch` with a --manifest under a regular file: its folder cannot be created (exit 1 before,
-    "an input failed")."""
-    taken = env.folder / "taken"
-    taken.write_text("a file")
-    argv = ["batch", str(env.meeting), "--voiceprint", f"Alice={voiceprint_for('Alice')}", "-q"]
-    code = env.run(*argv, "--out", str(env.folder / "out"), "--manifest", str(taken / "batch.sqlite"))
-    assert str(taken) in env.err and "File exists" in env.err and "Traceback" not in env.err, env.err
-    assert env.requests == 0
+def _batch_os_error_mid_run(env: Env) -> int:
+    """`batch` whose run meets an OS error once it has begun: an input fails (empty, refused locally:
+    nothing billed), then summary.csv cannot be written (a folder has its name). Exit 7, the local
+    machine's, not 1 (an input failed), which it outranks. (A folder that cannot be created for --out
+    or --manifest is met before the run: a usage error, exit 2.)"""
+    (env.folder / "empty.wav").write_bytes(b"")
+    summary = env.folder / "out" / "summary.csv"
+    summary.mkdir(parents=True)
+    argv = ["batch", str(env.folder / "empty.wav"), "--voiceprint", f"Alice={voiceprint_for('Alice')}", "-q"]
+    code = env.run(*argv, "--out", str(env.folder / "out"))
+    assert str(summary) in env.err and "Is a directory" in env.err and "Traceback" not in env.err, env.err
+    assert env.sandbox.stats.submissions == 0
     return code
 
 
@@ -517,11 +520,12 @@ CLAIMS = [
         _unreadable,
     ),
     Claim(
-        "batch folder not created",
-        "for batch, a local file or folder could not be read, written or created (an I/O error, a permission "
-        "refused, a folder under a regular file): the message names the path and says the OS error",
+        "batch os error mid-run",
+        "for batch, a local file or folder could not be read, written or created once the run had begun (an I/O "
+        "error, a permission refused, a folder where a file is written): the message names the path and says the "
+        "OS error",
         cli.UNREADABLE,
-        _batch_folder_not_created,
+        _batch_os_error_mid_run,
     ),
     Claim("ctrl-c", "interrupted (Ctrl-C); the message names the job submitted", cli.INTERRUPTED, _ctrl_c),
     Claim("reader gone", "the reader of standard output went away", cli.BROKEN_PIPE, _reader_gone),

@@ -28,9 +28,9 @@ BATCH_UNFINISHED = (
 #: What exit 7 means for ``batch``: said by its own table (``batch._cli.EXIT_CODES``, docs/batch.md)
 #: and by this one, from here.
 BATCH_LOCAL_ERROR = (
-    "a local file or folder could not be read, written or created (an I/O error, a permission refused, "
-    "a folder under a regular file): the message names the path and says the OS error (fix it, then run "
-    "the same command again to resume)"
+    "a local file or folder could not be read, written or created once the run had begun (an I/O error, a "
+    "permission refused, a folder where a file is written): the message names the path and says the OS error "
+    "(fix it, then run the same command again to resume)"
 )
 #: The command line's exit codes, one source for ``pyannoteai-identify --help`` and README's table
 #: (tests/docs/test_doc_exit_codes.py keeps them alike and runs a situation of each row).

@@ -185,6 +185,18 @@ def check_writable(out_dir: Path, given: str) -> None:
         raise ValidationError("out", given, f"cannot be written: {error}") from None
 
 
+def make_manifest_folder(manifest: str | os.PathLike[str], given: str) -> None:
+    """Create the folder of *manifest* (*given*: as the caller named it), before anything is sent.
+
+    A folder that cannot be made (a regular file in its path, a permission refused) is a bad
+    argument, said as the OS says it: not a run ended by the local machine, as nothing ran yet.
+    """
+    try:
+        Path(manifest).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValidationError("manifest", given, f"its folder cannot be created: {error}") from None
+
+
 def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
     """The error that ended the run: a Ctrl-C wherever it sits in *group*, else the first error.
 

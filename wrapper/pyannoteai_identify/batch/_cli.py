@@ -7,9 +7,10 @@ the others were only left unfinished (``--deadline``, an interrupted submission 
 upload that met only temporary errors), 1 when one failed; a halted run exits 3 (the API
 refused the key or the account) or 4 (a proxy refused the tunnel, or a TLS certificate could not
 be verified: the API or the media storage was not reached), and
-a key check that met only server errors or 429s exits 3 too; a run ended by the local machine (an
-OS error: a folder that cannot be created, a file that cannot be read) exits 7, as the other
-commands do (``EXIT_CODES`` says each code).
+a key check that met only server errors or 429s exits 3 too; a run ended by the local machine once
+it had begun (an OS error: a file that cannot be read or written) exits 7, as the other commands do,
+while an ``--out`` or ``--manifest`` whose folder cannot be created or written is a bad argument,
+met before anything is sent: 2 (``EXIT_CODES`` says each code).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ from .._cli_voiceprints import (
 from .._client import Client
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_MAX_RETRIES, DEFAULT_WAIT_TIMEOUT, WEBHOOK_SECRET_ENV
 from .._validation import Matching, ascii_int
-from ._api import check_writable, discover_inputs, identify_batch
+from ._api import check_writable, discover_inputs, identify_batch, make_manifest_folder
 from ._inputs import shown_source
 from ._manifest import InputStatus, Manifest, ManifestError
 from ._report import BatchProgress, BatchReport
@@ -95,7 +96,8 @@ __all__ = ["EXIT_CODES", "Listening", "add_arguments", "main", "receiving", "run
 EXIT_CODES = {
     OK: "every input succeeded",
     FAILED: "an input failed, expired or is uncertain (each input that did not succeed is listed with its reason)",
-    USAGE: "bad arguments (nothing sent), or a manifest in use, started with other settings or that cannot be written",
+    USAGE: "bad arguments (nothing sent; an --out or --manifest whose folder cannot be created or written "
+    "included), or a manifest in use, started with other settings or that cannot be written",
     API_ERROR: "the API refused the key or the account, or answered a server error or a 429 that outlasted the "
     "retries where the run cannot go on without it (the key check): run again later",
     CONNECTION: "the API or the media storage could not be reached (a proxy refused the tunnel, or a TLS certificate "
@@ -481,8 +483,11 @@ def run(args: argparse.Namespace) -> int:
         # listens before any voiceprint is enrolled, so an address in use costs nothing.
         path = unquote(urlsplit(args.webhook).path or "/") if args.webhook else "/"  # routed decoded
         with client, receiving(args.listen, path) as listening:
-            Path(manifest).parent.mkdir(parents=True, exist_ok=True)
-            check_writable(out.absolute(), args.out)  # before a clip is enrolled (billed)
+            # Before a clip is enrolled (billed), and --out before the manifest's folder is made (the
+            # default manifest is in it): a path that cannot be used is a bad argument (exit 2).
+            with options_named({"out": "--out", "manifest": "--manifest"}):
+                check_writable(out.absolute(), args.out)
+                make_manifest_folder(manifest, manifest)
             # Likewise: a missing input, or none that is audio. The batch runs on what is found here:
             # an input gone while a voiceprint is enrolled fails on its own, and the others go on.
             found = discover_inputs(args.inputs, manifest)
