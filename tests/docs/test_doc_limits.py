@@ -118,3 +118,16 @@ def test_the_docs_do_not_state_the_apis_answer_to_a_foreign_cursor() -> None:
         for sentence in re.split(r"(?<=[.;])\s", text):
             if "did not issue" in sentence:
                 assert re.search(r"sandbox|mock|undocumented", sentence), f"{document}: {sentence}"
+
+
+def test_the_docs_do_not_state_the_rate_limits_scope_as_the_apis() -> None:
+    """Which requests share one rate-limit budget (a key's, a team's, an endpoint's) the API's
+    documentation does not say (api-reference §8: only a third party says per team and per endpoint):
+    a sentence of the docs, or of the SDK's docstrings, that says "per team" says who reports it."""
+    documents = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
+    documents += sorted(str(p.relative_to(ROOT)) for p in (ROOT / "wrapper").rglob("*.py"))
+    for document in documents:
+        text = " ".join((ROOT / document).read_text(encoding="utf-8").split())
+        for sentence in re.split(r"(?<=[.;])\s", text):
+            if re.search(r"\bper[- ]team\b", sentence, re.IGNORECASE):
+                assert "third party" in sentence, f"{document}: {sentence}"

@@ -1,9 +1,10 @@
 """One request budget shared by every task and thread of a batch: the API's limit, followed live.
 
-The API allows N requests per sliding minute per team (100 by default) and says so on every
-response (``X-RateLimit-Limit``, ``X-RateLimit-Remaining``); a refusal is a 429 with
-``Retry-After``. The limiter keeps a log of its own requests and lets a new one start only while
-fewer than N are in the window, so a run saturates the limit without provoking 429s:
+The API allows N requests per sliding minute (100 by default; which requests share them, a key's,
+a team's or an endpoint's, its documentation does not say) and says so on every response
+(``X-RateLimit-Limit``, ``X-RateLimit-Remaining``); a refusal is a 429 with ``Retry-After``. The
+limiter keeps a log of its own requests and lets a new one start only while fewer than N are in the
+window, so a run saturates the limit without provoking 429s:
 
 - a request counts from the moment it is granted until its response arrives, and then from the
   arrival time of the response. The server counts it from when the request reached it, which is
