@@ -244,6 +244,41 @@ def test_the_documented_rate_limit_reaches_the_sandbox_the_mock_the_batch_limite
     assert found == {"sandbox": 7, "command": 7, "mock": 7, "batch": 7, "guessed gap": 60 / 7}
 
 
+def _four_webhook_retries_4_s_timeout(spec: dict[str, Any]) -> None:
+    """The API now retries a delivery 4 times (at once, after 30 s, 2 min, 10 min) and waits 4 s."""
+    delivery = spec["webhooks"]["jobCompleted"]["post"]
+    delivery["x-timeout-seconds"] = 4
+    delivery["x-retry-delays-seconds"] = [0, 30, 120, 600]
+    for parameter in delivery["parameters"]:
+        if parameter["name"] == "x-retry-num":
+            parameter["schema"]["enum"] = ["1", "2", "3", "4"]
+
+
+def test_the_webhook_retry_schedule_and_timeout_reach_the_sandbox(tmp_path: Path) -> None:
+    """The sandbox typed the retry schedule (0, 60, 300 s) and the receiver's 10 s by hand (the latter
+    twice: the Sandbox's and the dispatcher's default); they read the contract's ``x-retry-delays-seconds``
+    and ``x-timeout-seconds`` on the jobCompleted webhook now."""
+    found = _regenerated(
+        tmp_path,
+        _four_webhook_retries_4_s_timeout,
+        """
+        import inspect, json
+        from pyannoteai_identify.sandbox import Sandbox
+        from pyannoteai_identify.sandbox._dispatch import RETRY_DELAYS, WebhookDispatcher
+
+        def default(function, name):
+            return inspect.signature(function).parameters[name].default
+
+        print(json.dumps({
+            "delays": list(RETRY_DELAYS),
+            "sandbox timeout": default(Sandbox, "webhook_timeout"),
+            "dispatcher timeout": default(WebhookDispatcher, "timeout"),
+        }))
+        """,
+    )
+    assert found == {"delays": [0, 30, 120, 600], "sandbox timeout": 4, "dispatcher timeout": 4}
+
+
 def _threshold_0_to_1(spec: dict[str, Any]) -> None:
     """Matching scores are now fractions: ``matching.threshold`` runs from 0 to 1 (was 0 to 100)."""
     spec["components"]["schemas"]["Matching"]["properties"]["threshold"]["maximum"] = 1

@@ -242,6 +242,17 @@ def test_the_job_description_says_a_failed_job_may_carry_output_error() -> None:
     assert "a failed job may carry `output.error`" in text
 
 
+def test_the_webhook_states_the_documented_timeout_and_one_retry_delay_per_retry_num() -> None:
+    """api-reference §7.3: the receiver has 10 s to answer; up to 3 retries, at once, after 1 minute,
+    after 5 minutes. The sandbox reads both from here; the schedule has one delay per ``x-retry-num``
+    value (1 to n, in order), so a retry the API numbers is one the sandbox sends."""
+    delivery = SPEC["webhooks"]["jobCompleted"]["post"]
+    assert delivery["x-timeout-seconds"] == 10
+    delays = delivery["x-retry-delays-seconds"]
+    assert delays == [0, 60, 300]
+    assert _delivery_header("x-retry-num")["schema"]["enum"] == [str(number) for number in range(1, len(delays) + 1)]
+
+
 def _delivery_header(name: str) -> dict[str, Any]:
     (found,) = [p for p in SPEC["webhooks"]["jobCompleted"]["post"]["parameters"] if p["name"] == name]
     return found

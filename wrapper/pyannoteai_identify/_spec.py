@@ -20,9 +20,12 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                          'Integers that upstream types as `number` (numSpeakers, limit) are `integer` here; the API\n'
                          'documents them as counts. Documented limits that JSON Schema cannot express are vendor\n'
                          'extensions: `x-max-file-bytes` and `x-max-duration-seconds` on the audio `url` fields,\n'
-                         '`x-terminal` on `JobStatus` (the statuses after which a job never changes), and `x-default` '
-                         'on\n'
-                         'the `X-RateLimit-Limit` header (the documented limit, 100 requests per minute).\n'},
+                         '`x-terminal` on `JobStatus` (the statuses after which a job never changes), `x-default` on\n'
+                         'the `X-RateLimit-Limit` header (the documented limit, 100 requests per minute), and\n'
+                         '`x-timeout-seconds` and `x-retry-delays-seconds` on the `jobCompleted` webhook (how long '
+                         'the\n'
+                         "API waits for the receiver's answer, and the seconds before each retry, one per "
+                         '`x-retry-num`).\n'},
  'servers': [{'url': 'https://api.pyannote.ai'}],
  'security': [{'apiKey': []}],
  'tags': [{'name': 'test'}, {'name': 'media'}, {'name': 'jobs'}],
@@ -276,6 +279,8 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                        'HMAC-SHA256, keyed with the\n'
                                                        "team's webhook secret (UTF-8), over "
                                                        '`v0:{X-Request-Timestamp}:{raw body}`.\n',
+                                        'x-timeout-seconds': 10,
+                                        'x-retry-delays-seconds': [0, 60, 300],
                                         'parameters': [{'name': 'X-Signature',
                                                         'in': 'header',
                                                         'required': True,

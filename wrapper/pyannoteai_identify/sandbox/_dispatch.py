@@ -3,10 +3,11 @@
 When a job with a ``webhook`` ends, the worker POSTs ``{jobId, status, output?}`` signed with
 :func:`pyannoteai_identify.webhooks.sign` (``X-Signature``, ``X-Request-Timestamp``, signed
 afresh on every attempt with the real time, so receivers verify against their own clock). A
-non-2xx answer, a timeout (10 s by default, also for the answer's whole body), an answer body over
-64 KiB (decoded a bounded step at a time, so a compressed one never expands in memory) or a
-connection error is retried up to 3 times: at once, then 60 s and 300 s later, divided by
-``speed``; retries carry ``x-retry-num`` (1-3) and ``x-retry-reason``. Only loopback hosts are
+non-2xx answer, a timeout (the API's, by default: the contract's ``x-timeout-seconds``, also for
+the answer's whole body), an answer body over 64 KiB (decoded a bounded step at a time, so a
+compressed one never expands in memory) or a connection error is retried on the API's schedule (the
+contract's ``x-retry-delays-seconds``: at once, then after 1 and 5 minutes), divided by ``speed``;
+retries carry ``x-retry-num`` (1 to the number of delays) and ``x-retry-reason``. Only loopback hosts are
 contacted unless external webhooks are allowed; other deliveries are recorded as ``refused``
 and never sent.
 
@@ -38,15 +39,20 @@ import httpx
 
 from .. import webhooks
 from .._bounded import read_body
+from .._contract import SpecReader
 from ._clock import Clock, Timing
 from ._fetch import NotLoopback, connection_handle, is_loopback, loopback_client
 from ._state import EPSILON, Job
 from ._stats import Delivery, DeliveryOutcome, Stats
 
-__all__ = ["CLOSE_TIMEOUT", "RETRY_DELAYS", "WebhookDispatcher"]
+__all__ = ["CLOSE_TIMEOUT", "DELIVERY_TIMEOUT", "RETRY_DELAYS", "WebhookDispatcher"]
 
-#: Simulated seconds before retries 1, 2 and 3.
-RETRY_DELAYS = (0.0, 60.0, 300.0)
+_SPEC = SpecReader(__name__)
+_DELIVERY = ("webhooks", "jobCompleted", "post")
+#: Simulated seconds before each retry, the first one's first (the contract's ``x-retry-delays-seconds``).
+RETRY_DELAYS: tuple[float, ...] = tuple(float(delay) for delay in _SPEC.get(*_DELIVERY, "x-retry-delays-seconds"))
+#: Seconds the API gives a receiver to answer (the contract's ``x-timeout-seconds``).
+DELIVERY_TIMEOUT: float = float(_SPEC.get(*_DELIVERY, "x-timeout-seconds"))
 _MAX_PENDING = 1000
 #: The largest answer body read from a receiver; a larger one fails the attempt.
 MAX_ANSWER_BYTES = 64 * 1024
@@ -109,7 +115,7 @@ class WebhookDispatcher:
         timing: Timing,
         stats: Stats,
         secret: str,
-        timeout: float = 10.0,
+        timeout: float = DELIVERY_TIMEOUT,
         allow_external: bool = False,
         wall: Callable[[], float] = time.time,
     ) -> None:

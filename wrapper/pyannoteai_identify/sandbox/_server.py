@@ -24,7 +24,7 @@ from ._defaults import (
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_TOKENS,
 )
-from ._dispatch import WebhookDispatcher
+from ._dispatch import DELIVERY_TIMEOUT, WebhookDispatcher
 from ._faults import DroppedConnection, Faults
 from ._ratelimit import RateLimiter
 from ._state import Limits, SandboxState
@@ -134,7 +134,8 @@ class Sandbox:
         retention_seconds: simulated seconds a finished job and an upload are kept (24 h upstream).
         speed: divides every simulated duration, webhook retry delays included (60 → a minute
             lasts a second). Rate-limit windows and ``Retry-After`` stay in real seconds.
-        webhook_timeout: seconds a webhook receiver has to answer (10 upstream).
+        webhook_timeout: seconds a webhook receiver has to answer (by default the API's: openapi.yaml's
+            ``x-timeout-seconds`` on the jobCompleted webhook).
         allow_external_webhooks: deliver webhooks to non-loopback hosts too.
         max_upload_bytes: the largest upload, and the largest audio fetched from a loopback URL.
         max_jobs: jobs kept at most (default 10,000). Past it the oldest job is forgotten: GET
@@ -164,7 +165,7 @@ class Sandbox:
         job_seconds: float = 4.0,
         retention_seconds: float = 86400.0,
         speed: float = 1.0,
-        webhook_timeout: float = 10.0,
+        webhook_timeout: float = DELIVERY_TIMEOUT,
         allow_external_webhooks: bool = False,
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
         max_jobs: int = MAX_JOBS,
