@@ -234,6 +234,44 @@ async def test_jobs_follows_next_cursor_through_every_page(api: Api, router: res
     assert params == [{"limit": "2"}, {"limit": "2", "cursor": CURSOR_1}, {"limit": "2", "cursor": CURSOR_2}]
 
 
+#: createdAt as an answer may give it → the instant the SDK reads: every documented timestamp is UTC
+#: (``2024-02-20T12:00:00Z``), so one without an offset is read as UTC, never as a naive datetime.
+TIMESTAMPS = {
+    "2024-02-20T12:00:00Z": datetime(2024, 2, 20, 12, 0, tzinfo=UTC),
+    "2024-02-20T12:00:00.250": datetime(2024, 2, 20, 12, 0, 0, 250_000, tzinfo=UTC),
+    "2024-02-20T12:00:00": datetime(2024, 2, 20, 12, 0, tzinfo=UTC),
+    "2024-02-20T13:00:00+01:00": datetime(2024, 2, 20, 12, 0, tzinfo=UTC),
+}
+
+
+@pytest.mark.parametrize("stamp", TIMESTAMPS, ids=["z", "naive-fraction", "naive", "offset"])
+async def test_a_listed_job_s_created_at_is_aware_utc_when_the_answer_gives_no_offset(
+    api: Api, router: respx.Router, stamp: str
+) -> None:
+    """A createdAt without an offset gave JobSummary a naive datetime: comparing it with an aware one
+    (``datetime.now(UTC)``, another job's) raised TypeError. It is read as UTC, as every documented
+    timestamp is; one with an offset keeps it."""
+    router.get("/v2/jobs").mock(side_effect=[_page([{**_item(0), "createdAt": stamp}], None)])
+    (item,) = await api.jobs()
+    assert item.created_at is not None and item.created_at.tzinfo is not None
+    assert item.created_at == TIMESTAMPS[stamp]
+    assert item.created_at < datetime.now(UTC)
+
+
+@pytest.mark.parametrize("stamp", TIMESTAMPS, ids=["z", "naive-fraction", "naive", "offset"])
+async def test_a_polled_job_s_timestamps_are_aware_utc_when_the_answer_gives_no_offset(
+    api: Api, router: respx.Router, stamp: str
+) -> None:
+    """The same for ``Job.created_at`` and ``Job.updated_at`` of a polled job: one parser for every
+    timestamp the SDK reads."""
+    router.get(f"/v1/jobs/{JOB_ID}").respond(200, json={**job_body("running"), "createdAt": stamp, "updatedAt": stamp})
+    job = await api.get_job(JOB_ID)
+    for moment in (job.created_at, job.updated_at):
+        assert moment is not None and moment.tzinfo is not None
+        assert moment == TIMESTAMPS[stamp]
+        assert moment < datetime.now(UTC)
+
+
 async def test_jobs_filters_by_status(api: Api, router: respx.Router) -> None:
     """status= is sent as the status query parameter (a JobStatus or its string)."""
     route = router.get("/v2/jobs").mock(side_effect=[_page([_item(0, "failed")], None), _page([], None)])

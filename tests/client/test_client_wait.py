@@ -874,27 +874,40 @@ async def test_a_wait_on_a_job_created_earlier_polls_at_the_pace_of_the_job_s_ag
     assert fake_time.sleeps == [pytest.approx(first_gap, abs=0.2)]  # the Date header counts whole seconds
 
 
+async def test_a_created_at_without_an_offset_is_read_as_utc_for_the_job_s_age(
+    steady: Api, router: respx.Router, fake_time: FakeTime
+) -> None:
+    """Every documented timestamp is UTC: a createdAt without an offset names a UTC instant (it gave
+    a naive datetime, whose age was unknown), so a job created 30 min ago is polled at that pace."""
+    now = time.time()
+    stamp = datetime.fromtimestamp(now - 1800.0, UTC).replace(tzinfo=None).isoformat()
+
+    def answer(status: str, output: dict[str, Any] | None = None) -> httpx.Response:
+        body = {**job_body(status, output), "createdAt": stamp}
+        return httpx.Response(200, json=body, headers={"Date": formatdate(now, usegmt=True)})
+
+    router.get(JOB_PATH).mock(side_effect=[answer("running"), answer("succeeded", IDENTIFY_OUTPUT)])
+    await steady.wait(IDENTIFY_JOB)
+    assert fake_time.sleeps == [pytest.approx(180.0, abs=0.2)]  # the Date header counts whole seconds
+
+
 @pytest.mark.parametrize(
-    ("created", "date"),
+    "date",
     [
-        ("naive", "now"),  # createdAt without a time zone: the instant it names is unknown
-        ("aware", "-0000"),  # a Date "-0000" (RFC 5322: zone unknown), set to this machine's local time
-        ("aware", "not a date"),
+        "-0000",  # a Date "-0000" (RFC 5322: zone unknown), set to this machine's local time
+        "not a date",
     ],
-    ids=["naive-created-at", "date-minus-0000", "unparsable-date"],
+    ids=["date-minus-0000", "unparsable-date"],
 )
 async def test_a_job_age_that_cannot_be_read_leaves_the_wait_at_the_shortest_gap(
-    steady: Api, router: respx.Router, fake_time: FakeTime, created: str, date: str
+    steady: Api, router: respx.Router, fake_time: FakeTime, date: str
 ) -> None:
-    """An age needs two instants: a createdAt without a zone, or a Date without one (or none that
-    parses), gives none. The wait goes on at the schedule's start instead of failing on a
-    comparison of a naive and an aware time, or on a Date it cannot parse."""
+    """An age needs two instants: a Date without a zone (or none that parses) gives none. The wait
+    goes on at the schedule's start instead of failing on a comparison of a naive and an aware
+    time, or on a Date it cannot parse."""
     now = time.time()
-    created_at = datetime.fromtimestamp(now - 1800.0, UTC)
-    stamp = created_at.replace(tzinfo=None).isoformat() if created == "naive" else created_at.isoformat()
-    if date == "now":
-        date = formatdate(now, usegmt=True)
-    elif date == "-0000":
+    stamp = datetime.fromtimestamp(now - 1800.0, UTC).isoformat()
+    if date == "-0000":
         # Local time, so that only the missing zone (not the skew from this clock) stands against it.
         date = format_datetime(datetime.fromtimestamp(now))
         assert date.endswith("-0000")

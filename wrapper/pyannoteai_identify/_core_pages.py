@@ -9,6 +9,7 @@ from datetime import datetime
 import httpx
 
 from ._core_json import _with_response, ok
+from ._timestamps import parse_timestamp
 from ._validation import is_cursor
 from .errors import InvalidResponseError
 from .results import JobStatus, coerce_status, empty_job_id
@@ -16,7 +17,11 @@ from .results import JobStatus, coerce_status, empty_job_id
 
 @dataclass(frozen=True, slots=True)
 class JobSummary:
-    """One entry of the job list: id, status and creation time (the list carries no output)."""
+    """One entry of the job list: id, status and creation time (the list carries no output).
+
+    ``created_at`` is an aware datetime: UTC when the API's ``createdAt`` gives no offset (every time
+    it documents is UTC), so it compares with ``datetime.now(UTC)``; None when the entry has none.
+    """
 
     id: str
     status: JobStatus | str
@@ -71,7 +76,7 @@ def parse_job_page(response: httpx.Response) -> tuple[list[JobSummary], str | No
             raise bad(f"items[{index}].status", "expected a string")
         created = item.get("createdAt")
         try:
-            created_at = datetime.fromisoformat(created) if isinstance(created, str) else None
+            created_at = parse_timestamp(created) if isinstance(created, str) else None
         except ValueError:
             raise bad(f"items[{index}].createdAt", f"expected a date-time, got {created!r}") from None
         items.append(JobSummary(item["id"], coerce_status(item["status"]), created_at))

@@ -12,6 +12,7 @@ from typing import Any
 
 from ._results_frozen import _ReadOnlyDict
 from ._results_shown import _bad, _shown
+from ._timestamps import parse_timestamp
 
 _NUMBER = (int, float)
 
@@ -76,11 +77,12 @@ def _require_mapping(output: Any, prefix: str) -> Mapping[str, Any]:
 
 
 def _datetime(value: Any, field: str) -> datetime | None:
+    """*value* as an aware datetime (UTC when it gives no offset: :func:`parse_timestamp`), or None."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise _bad(field, f"expected a date-time string, got {_shown(value)}")
     try:
-        return datetime.fromisoformat(value)
+        return parse_timestamp(value)
     except ValueError:
         raise _bad(field, f"expected an ISO 8601 date-time, got {_shown(value)}") from None

@@ -22,6 +22,8 @@ class Job(_Frozen, Generic[R]):
     ``diarization``), or None for a job fetched by id before it has an output. The type parameter
     is the result ``wait()`` returns for it: ``identify()`` gives a ``Job[IdentifyResult]``.
     Immutable; two jobs are equal when everything the API reported is equal, output included.
+    ``created_at`` and ``updated_at``, read from an answer, are aware datetimes: UTC when the API
+    gives no offset (every time it documents is UTC), so they compare with ``datetime.now(UTC)``.
     """
 
     if TYPE_CHECKING:  # read-only fields (see _Frozen)
