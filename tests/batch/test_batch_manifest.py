@@ -144,6 +144,17 @@ def test_a_lock_file_that_cannot_be_created_is_a_manifest_error_naming_it(tmp_pa
         Manifest(path)
 
 
+def test_a_manifest_folder_that_cannot_be_created_is_a_manifest_error_naming_it(tmp_path: Path) -> None:
+    """A manifest under a regular file: the folder's ``mkdir`` raised a bare NotADirectoryError
+    out of ``Manifest`` (and ``identify_batch``), where every other setup failure of the manifest
+    is a ManifestError naming it (the command line checks the folder first, the SDK did not)."""
+    (tmp_path / "taken").write_text("a regular file")
+    path = tmp_path / "taken" / "batch.sqlite"
+    with pytest.raises(ManifestError, match="cannot create the manifest's folder") as raised:
+        Manifest(path)
+    assert str(tmp_path / "taken") in str(raised.value)
+
+
 def test_a_manifest_reached_through_a_dangling_symlink_is_created_private(tmp_path: Path) -> None:
     """O_EXCL refused the symlink, and SQLite then created its target with the umask (0644): the
     manifest keeps input URLs whole, presigned signatures included."""

@@ -48,7 +48,13 @@ class _Database:
         _fork.register(self)
         if self.path != ":memory:":
             parent = Path(self.path).parent
-            parent.mkdir(parents=True, exist_ok=True)
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise ManifestError(
+                    f"cannot create the manifest's folder {parent} ({error.strerror or error}): "
+                    "give a --manifest in a folder this user can write"
+                ) from None
             # Named after the real path: a manifest reached through a symlink is the same manifest.
             self._process_lock = _ProcessLock(os.path.realpath(self.path) + ".lock")
             self._process_lock.acquire()
