@@ -83,3 +83,22 @@ def test_a_voiceprint_text_file_or_an_output_file_whose_name_is_not_utf8_is_used
 
     assert run.code == OK, run.err
     assert '"identification"' in Path(output).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["identify", "voiceprint"])
+def test_a_url_that_is_not_utf8_is_refused_as_a_url_not_as_a_file_name_to_rename(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """A URL is no file: identify said of one "the file name is not valid UTF-8 ... rename it, or give
+    the file on standard input", where voiceprint (and the SDK) refuse the URL as text that is not
+    Unicode. Both commands say the same, and nothing is sent."""
+    url = os.fsdecode(b"https://example.com/caf\xe9.wav")
+    argv = ["identify", url, "--voiceprint", f"Alice={audio.alice}"] if command == "identify" else ["voiceprint", url]
+
+    run = run_cli(capsys, *argv)
+
+    assert (run.code, run.out) == (USAGE, "")
+    assert run.err_lines == [
+        "error: audio='https://example.com/caf\\udce9.wav': must be valid Unicode text (it contains a lone surrogate)"
+    ]
+    assert sum(env.stats.requests.values()) == 0

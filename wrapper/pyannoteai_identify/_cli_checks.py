@@ -8,7 +8,6 @@ import argparse
 from collections.abc import Sequence
 
 from ._cli_errors import options_named
-from ._cli_paths import check_file_name
 from ._cli_stdin import Source, StdinAudio, stdin_named
 from ._cli_voiceprints import check_voiceprint_labels
 from ._upload import check_identify_duration
@@ -44,8 +43,6 @@ def check_identify_args(args: argparse.Namespace, sources: Sequence[tuple[str, S
 def check_identify_audio(audio: str, stdin: StdinAudio | None = None) -> None:
     """Refuse the audio to identify that identify would refuse (its size, a WAV's length): the path
     *audio*, or for ``-`` standard input (*stdin*, loaded already)."""
-    if stdin is None:
-        check_file_name("AUDIO ", audio, "pyannoteai-identify identify - --voiceprint … < FILE")
     with stdin_named(stdin):
         check_identify_duration(check_audio(stdin.audio if stdin is not None else audio))
 

@@ -89,6 +89,8 @@ def _identify(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     # Standard input (a download, perhaps) is read once every argument checked without it is right:
     # the audio files too, so a mistyped path is not reported only after the whole download.
     if args.audio != STDIN:
+        if _is_local(args.audio):  # a URL is no file name: one that is not UTF-8 is the SDK's to refuse
+            check_file_name("AUDIO ", args.audio, "pyannoteai-identify identify - --voiceprint … < FILE")
         check_identify_audio(args.audio)
     check_voiceprint_clips([(label, source) for label, source in sources if source is not stdin])
     if args.audio == STDIN:
