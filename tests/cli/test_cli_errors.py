@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import wave
 from pathlib import Path
 from typing import Any
@@ -1040,6 +1041,18 @@ def test_a_file_that_cannot_be_read_while_uploaded_exits_seven_naming_it_and_wha
         keep = f"save its voiceprint with: pyannoteai-identify job {job_id} --wait --format json"
         assert line.endswith("(running identify again enrolls, and bills, again)") and keep in line, line
     assert env.stats.requests.get(command, 0) == 0
+    # The upload cut off reaches the sandbox's thread after the command has ended: counted after the
+    # next test's reset of the shared sandbox, it would be a request of that test.
+    _until_counted(env, "upload", 2 if command == "identify" else 1)
+
+
+def _until_counted(sandbox: Sandbox, operation: str, count: int) -> None:
+    """Return once *sandbox* has counted *count* requests to *operation* (a bounded wait)."""
+    for _ in range(2000):
+        if sandbox.stats.requests.get(operation, 0) >= count:
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"the sandbox counted {sandbox.stats.requests.get(operation, 0)} of {count} {operation}s")
 
 
 def test_a_voiceprint_text_file_that_fails_to_read_exits_seven_naming_it(
