@@ -63,6 +63,37 @@ def test_ctrl_c_while_a_voiceprints_audio_is_uploaded_says_no_job_exists(
     assert env.stats.requests["voiceprint"] == 0
 
 
+def test_ctrl_c_after_part_of_the_audio_was_sent_still_says_no_job_exists(
+    env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audio sent in chunks of 64 KiB, Ctrl-C comes once the upload has reported some of them
+    sent, not all: still no job exists (the tests above stop it before its first report)."""
+    real_init, real_next = _upload.FileChunks.__init__, _upload.FileChunks.__next__
+    reported: list[tuple[int, int | None]] = []
+
+    def small_chunks(self: _upload.FileChunks, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **{**kwargs, "chunk_size": 64 * 1024})
+
+    def next_chunk(self: _upload.FileChunks) -> bytes:
+        if self._sent and str(getattr(self._file, "name", "")).endswith(audio.bob_wav.name):
+            reported.append((self._sent, self._total))
+            raise KeyboardInterrupt
+        return real_next(self)
+
+    monkeypatch.setattr(_upload.FileChunks, "__init__", small_chunks)
+    monkeypatch.setattr(_upload.FileChunks, "__next__", next_chunk)
+
+    run = run_cli(capsys, *FAST_POLL, "voiceprint", str(audio.bob_wav))
+
+    assert run.code == INTERRUPTED
+    ((sent, total),) = reported
+    assert total is not None and 0 < sent < total
+    assert run.err_lines == [
+        f"interrupted; no voiceprint job was submitted yet (the upload of {audio.bob_wav} was stopped)"
+    ]
+    assert env.stats.requests["voiceprint"] == 0
+
+
 def test_ctrl_c_while_the_job_is_asked_for_says_it_may_exist_and_where_to_look(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
