@@ -29,6 +29,7 @@ from pyannoteai_identify._validation import (
     MEDIA_URL_MAX,
     NUM_SPEAKERS_VALUES,
     VOICEPRINT_MAX,
+    check_audio,
 )
 
 pytestmark = pytest.mark.anyio
@@ -304,6 +305,33 @@ async def test_a_fifo_or_a_device_is_said_to_be_what_it_is_before_any_request(
         _check(caught.value, "audio", str(path))
         assert caught.value.rule == f"is not a regular file ({kind}); give an audio file"
     assert router.calls.call_count == 0
+
+
+def test_a_fifo_put_in_a_files_place_after_its_stat_is_refused_as_a_fifo_without_waiting_for_a_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check stats the path, then opens it: a FIFO put in the place of the regular file between the
+    two is refused as what it is (not as "the file is empty", a FIFO's size), and its open does not
+    wait for a writer that never comes (run here in the test's own thread, which the suite's timeout
+    interrupts, rather than in a worker thread that a wait would leave stuck)."""
+    path = write_wav(tmp_path / "a.wav", 0.5)
+    real_stat = os.stat
+    swapped: list[str] = []
+
+    def stat_then_swap(target: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        found = real_stat(target, *args, **kwargs)
+        if not swapped and target == str(path):
+            swapped.append(target)
+            path.unlink()
+            os.mkfifo(path)
+        return found
+
+    monkeypatch.setattr(os, "stat", stat_then_swap)
+    with pytest.raises(ValidationError) as caught:
+        check_audio(str(path))
+    _check(caught.value, "audio", str(path))
+    assert caught.value.rule == "is not a regular file (a FIFO); give an audio file"
+    assert swapped == [str(path)]
 
 
 @pytest.mark.parametrize(
