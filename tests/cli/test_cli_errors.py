@@ -925,6 +925,16 @@ def test_each_commands_own_help_says_what_it_does_before_its_options(
     assert " ".join(description.split()).startswith(says)
 
 
+def test_webhook_verify_help_names_each_exit_code_it_gives(capsys: pytest.CaptureFixture[str]) -> None:
+    """`webhook verify --help` said exit 0 (valid) and 1 (not), but not the 2 it gives without a
+    secret or a body; each code is run here too, so the help cannot name one it does not give."""
+    description = " ".join(run_cli(capsys, "webhook", "verify", "--help").out.split())
+    assert "(exit 0)" in description and "(exit 1)" in description and "exit 2 when it has no secret" in description
+
+    no_secret = run_cli(capsys, "webhook", "verify", "--signature", "0", "--timestamp", "1", "--secret", "")
+    assert no_secret.code == USAGE and "no webhook secret" in no_secret.err, no_secret.err
+
+
 def test_a_wav_over_24_hours_exits_two_before_a_voiceprint_is_enrolled(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -286,7 +286,8 @@ def build_parser(commands: Mapping[str, Command]) -> argparse.ArgumentParser:
         description="Verify a webhook delivery as a receiver would: its raw body on standard input (`< body.json`, "
         f"as received, byte for byte), its headers as --signature and --timestamp, the secret from "
         f"{WEBHOOK_SECRET_ENV}. Prints `valid` (exit 0), or the reason it is not (exit 1), as for a body over "
-        "the receiver's default max_body_bytes, which a receiver refuses and this reads no further.",
+        "the receiver's default max_body_bytes, which a receiver refuses and this reads no further; exit 2 when "
+        "it has no secret, or no body (standard input a terminal).",
         parents=[after],
     )
     verify.add_argument("--signature", required=True, help="the X-Signature header")
