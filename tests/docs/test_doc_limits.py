@@ -1,9 +1,12 @@
 """The contract's limits the documentation quotes in words are the ones openapi.yaml states.
 
 README.md and docs/batch.md say "1 GiB", "100 MiB", "30 s", "24 hours" and "1 or 2" where users
-read them; the code reads the same facts from the contract (``_spec.SPEC``), so an edit of
-openapi.yaml changes what the SDK does. These tests make the same edit fail until the prose is
-updated too, naming the document and the words to change.
+read them, and README.md, docs/webhooks.md and the webhook's own description in openapi.yaml say
+how long the API waits for a receiver's answer ("10 s"), how often it retries ("three times") and
+when ("at once, after 1 minute and after 5 minutes"); the code reads the same facts from the
+contract (``_spec.SPEC``), so an edit of openapi.yaml changes what the SDK (and the sandbox) does.
+These tests make the same edit fail until the prose is updated too, naming the document and the
+words to change.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import pytest
 
 from pyannoteai_identify._contract import SpecReader
 from pyannoteai_identify._spec import SPEC
+from pyannoteai_identify.webhooks import DEFAULT_TOLERANCE
 
 ROOT = Path(__file__).resolve().parents[2]
-UNITS = {"GiB": 1 << 30, "MiB": 1 << 20, "hours": 3600, "h": 3600, "s": 1}
+UNITS = {"GiB": 1 << 30, "MiB": 1 << 20, "hours": 3600, "h": 3600, "minute": 60, "minutes": 60, "s": 1, "seconds": 1}
+COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 
 
 def _url_limit(schema: str, key: str) -> Any:
@@ -34,9 +39,30 @@ def _integers(words: str) -> list[int]:
     return [int(number) for number in re.findall(r"\d+", words)]
 
 
+def _count(word: str) -> int:
+    """Read "3" or "three" as 3."""
+    return int(word) if word.isdigit() else COUNTS[word]
+
+
+def _delays(words: str) -> list[int]:
+    """Read "at once, after 1 minute and after 5 minutes" as [0, 60, 300]."""
+    found = re.findall(r"(at once)|(\d+) (minutes?|s)\b", words)
+    return [0 if once else _amount(number, unit) for once, number, unit in found]
+
+
+def _minutes(words: str) -> list[int]:
+    """Read "1 and 5" (minutes) as [60, 300]."""
+    return [_amount(str(number), "minutes") for number in _integers(words)]
+
+
 NUM_SPEAKERS = SPEC["components"]["schemas"]["IdentifyRequest"]["properties"]["numSpeakers"]["enum"]
 # The 4xx that refuse a job-creating POST without creating a job, but 429, which README.md names apart.
 REFUSALS_BUT_429 = sorted(SpecReader("pyannoteai_identify._core_jobs").job_refusals() - {429})
+# api-reference §7.3: how long the API waits for a webhook receiver's answer, and the seconds before each retry.
+DELIVERY = SPEC["webhooks"]["jobCompleted"]["post"]
+WEBHOOK_TIMEOUT = DELIVERY["x-timeout-seconds"]
+RETRY_DELAYS = DELIVERY["x-retry-delays-seconds"]
+RETRIES = len(RETRY_DELAYS)
 
 # (document, the words around the quoted limit with the limit as group(s), how the groups read, the contract's value)
 QUOTES: list[tuple[str, str, Callable[..., Any], Any]] = [
@@ -88,6 +114,30 @@ QUOTES: list[tuple[str, str, Callable[..., Any], Any]] = [
     ("README.md", r"num_speakers=True: must be the integer ([\d, or]+), or None", _integers, NUM_SPEAKERS),
     ("README.md", r"\[--num-speakers ([\d|]+)\]", _integers, NUM_SPEAKERS),
     ("README.md", r"another 4xx the contract declares for it: ([\d, ]+)\)", _integers, REFUSALS_BUT_429),
+    ("README.md", r"\(the API waits (\d+) (s), then retries\)", _amount, WEBHOOK_TIMEOUT),
+    ("docs/webhooks.md", r"the API retry (\w+) times and then drop", _count, RETRIES),
+    ("docs/webhooks.md", r"then retries up to (\w+) times: at once", _count, RETRIES),
+    (
+        "docs/webhooks.md",
+        r"retries up to \w+ times: (at once(?:,? (?:and )?after \d+ minutes?)+)",
+        _delays,
+        RETRY_DELAYS,
+    ),
+    ("docs/webhooks.md", r"the last one arrives about (\d+) (minutes) after it", _amount, sum(RETRY_DELAYS)),
+    ("docs/webhooks.md", r"`x-retry-num` \((\d+)–(\d+)\)", lambda *ends: [int(end) for end in ends], [1, RETRIES]),
+    ("docs/webhooks.md", r"the API itself waits (\d+) (s) for an answer", _amount, WEBHOOK_TIMEOUT),
+    ("docs/webhooks.md", r"your server answers after the API's (\d+) (s)\)", _amount, WEBHOOK_TIMEOUT),
+    ("docs/webhooks.md", r"The API waits (\d+) (seconds) for a 2xx", _amount, WEBHOOK_TIMEOUT),
+    (
+        "docs/webhooks.md",
+        r"the API itself retries a failed delivery after ([\d and]+) minutes",
+        _minutes,
+        [delay for delay in RETRY_DELAYS if delay],
+    ),
+    ("openapi.yaml", r"The receiver must answer 2xx within (\d+) (seconds)", _amount, WEBHOOK_TIMEOUT),
+    ("openapi.yaml", r"otherwise the API retries up to (\w+) times", _count, RETRIES),
+    ("openapi.yaml", r"retries up to \w+ times \((at once(?:, after \d+ minutes?)+)\)", _delays, RETRY_DELAYS),
+    ("openapi.yaml", r"([\d, or]+) on a retry; absent on the first attempt", _integers, list(range(1, RETRIES + 1))),
 ]
 
 
@@ -97,14 +147,23 @@ QUOTES: list[tuple[str, str, Callable[..., Any], Any]] = [
 def test_the_docs_quote_the_contracts_limits(
     document: str, words: str, read: Callable[..., Any], contract: Any
 ) -> None:
-    """Each limit the README and docs/batch.md quote in words equals openapi.yaml's (a changed limit
-    regenerated fails here, naming the words to update, instead of leaving the old number in the docs)."""
+    """Each limit README.md, docs/batch.md, docs/webhooks.md and the webhook's description quote in words
+    equals openapi.yaml's value (a changed limit regenerated fails here, naming the words to update,
+    instead of leaving the old number in the docs)."""
     text = " ".join((ROOT / document).read_text(encoding="utf-8").split())  # a quote may wrap a line
     found = [read(*match.groups()) for match in re.finditer(words, text)]
     assert found, f"{document} no longer says {words!r}: update this test with its new wording"
     assert all(value == contract for value in found), (
         f"{document} quotes {found} where openapi.yaml now says {contract} ({words!r}): update the document"
     )
+
+
+def test_the_default_tolerance_accepts_the_contracts_last_retry_signed_with_the_first_timestamp() -> None:
+    """docs/webhooks.md (and ``DEFAULT_TOLERANCE``'s comment) say 600 s accepts every documented attempt even
+    if a retry reuses the first attempt's timestamp: the last retry comes at most the delays plus one
+    timeout per earlier attempt after the first, and a longer schedule in the contract must fail here."""
+    latest = sum(RETRY_DELAYS) + RETRIES * WEBHOOK_TIMEOUT
+    assert latest <= DEFAULT_TOLERANCE, f"the last retry can arrive {latest} s after the first attempt"
 
 
 def test_the_docs_do_not_state_the_apis_answer_to_a_foreign_cursor() -> None:
