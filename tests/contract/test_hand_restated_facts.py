@@ -279,6 +279,29 @@ def test_the_webhook_retry_schedule_and_timeout_reach_the_sandbox(tmp_path: Path
     assert found == {"delays": [0, 30, 120, 600], "sandbox timeout": 4, "dispatcher timeout": 4}
 
 
+def _three_webhook_redirects(spec: dict[str, Any]) -> None:
+    """The API now follows 3 redirects of a delivery (was 2: "redirected more than twice" failed it)."""
+    spec["webhooks"]["jobCompleted"]["post"]["x-max-redirects"] = 3
+
+
+def test_the_webhook_redirect_limit_reaches_the_sandbox(tmp_path: Path) -> None:
+    """The sandbox's delivery client followed a hand-typed 2 redirects (api-reference §7.3: "redirected
+    more than twice" is ``too_many_redirects``); it reads the contract's ``x-max-redirects`` on the
+    jobCompleted webhook now, while the audio fetch keeps its own limit (the API documents none)."""
+    found = _regenerated(
+        tmp_path,
+        _three_webhook_redirects,
+        """
+        import json
+        from pyannoteai_identify.sandbox._dispatch import MAX_REDIRECTS
+        from pyannoteai_identify.sandbox._fetch import FETCH_MAX_REDIRECTS
+
+        print(json.dumps({"delivery": MAX_REDIRECTS, "audio fetch": FETCH_MAX_REDIRECTS}))
+        """,
+    )
+    assert found == {"delivery": 3, "audio fetch": 2}
+
+
 def _threshold_0_to_1(spec: dict[str, Any]) -> None:
     """Matching scores are now fractions: ``matching.threshold`` runs from 0 to 1 (was 0 to 100)."""
     spec["components"]["schemas"]["Matching"]["properties"]["threshold"]["maximum"] = 1

@@ -253,6 +253,14 @@ def test_the_webhook_states_the_documented_timeout_and_one_retry_delay_per_retry
     assert _delivery_header("x-retry-num")["schema"]["enum"] == [str(number) for number in range(1, len(delays) + 1)]
 
 
+def test_the_webhook_states_the_documented_redirect_limit() -> None:
+    """api-reference §7.3: a delivery "redirected more than twice" fails as ``too_many_redirects``, a
+    reason the contract lists; the sandbox's delivery client follows ``x-max-redirects`` redirects."""
+    delivery = SPEC["webhooks"]["jobCompleted"]["post"]
+    assert delivery["x-max-redirects"] == 2
+    assert "too_many_redirects" in _delivery_header("x-retry-reason")["schema"]["enum"]
+
+
 def _delivery_header(name: str) -> dict[str, Any]:
     (found,) = [p for p in SPEC["webhooks"]["jobCompleted"]["post"]["parameters"] if p["name"] == name]
     return found

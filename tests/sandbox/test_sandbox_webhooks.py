@@ -12,7 +12,7 @@ from sandboxkit import Receiver, eventually, upload
 from pyannoteai_identify import _schema, webhooks
 from pyannoteai_identify.errors import WebhookVerificationError
 from pyannoteai_identify.sandbox import Sandbox, _dispatch, _fetch, voice_sample, voiceprint_for
-from pyannoteai_identify.sandbox._dispatch import RETRY_DELAYS
+from pyannoteai_identify.sandbox._dispatch import MAX_REDIRECTS, RETRY_DELAYS
 
 
 def _submit(client: httpx.Client, webhook: str, **extra: Any) -> str:
@@ -170,6 +170,31 @@ def test_redirects_off_the_machine_are_not_followed(sandbox: Sandbox, client: ht
     assert len(receiver.requests) == 1
 
 
+@pytest.mark.parametrize("redirects", [MAX_REDIRECTS, MAX_REDIRECTS + 1], ids=["at-the-limit", "past-it"])
+def test_a_delivery_follows_the_apis_redirects_and_fails_past_them_as_too_many_redirects(
+    sandbox: Sandbox, client: httpx.Client, receiver: Receiver, redirects: int
+) -> None:
+    """api-reference §7.3: a delivery redirected more than twice (the contract's ``x-max-redirects``)
+    fails as ``too_many_redirects``, and the retry says so; one redirected that many times arrives."""
+    receiver.statuses = [307] * redirects
+    receiver.redirect_to = receiver.url
+    _submit(client, receiver.url)
+    _end_jobs(sandbox)
+    eventually(lambda: any(d.outcome == "delivered" for d in sandbox.stats.deliveries))
+    if redirects == MAX_REDIRECTS:
+        assert [(d.attempt, d.outcome) for d in sandbox.stats.deliveries] == [(0, "delivered")]
+        assert len(receiver.requests) == MAX_REDIRECTS + 1
+        return
+    first, retry = sandbox.stats.deliveries
+    assert (first.attempt, first.outcome, first.reason) == (0, "failed", "too_many_redirects")
+    assert (retry.attempt, retry.outcome) == (1, "delivered")
+    sent = {name.lower(): value for name, value in receiver.requests[-1].headers.items()}
+    assert (sent[webhooks.RETRY_NUM_HEADER.lower()], sent[webhooks.RETRY_REASON_HEADER.lower()]) == (
+        "1",
+        "too_many_redirects",
+    )
+
+
 @pytest.mark.sandbox(webhook_secret="whsec_custom")
 def test_deliveries_use_the_configured_secret(sandbox: Sandbox, client: httpx.Client, receiver: Receiver) -> None:
     """The signature verifies with the sandbox's webhook_secret and not with another one."""
@@ -198,9 +223,9 @@ def test_allowing_external_webhooks_lifts_the_loopback_rule(
     asked: list[bool] = []
     delivered: list[httpx.Request] = []
 
-    def offline_client(timeout: float, *, loopback_only: bool = True) -> httpx.Client:
+    def offline_client(timeout: float, *, max_redirects: int, loopback_only: bool = True) -> httpx.Client:
         asked.append(loopback_only)
-        with _fetch.loopback_client(timeout, loopback_only=loopback_only) as built:
+        with _fetch.loopback_client(timeout, max_redirects=max_redirects, loopback_only=loopback_only) as built:
             hooks = built.event_hooks
         answer = httpx.MockTransport(lambda request: delivered.append(request) or httpx.Response(200))
         return httpx.Client(transport=answer, event_hooks=hooks)
@@ -251,7 +276,9 @@ def test_a_receivers_gzip_bomb_answer_is_not_expanded_in_memory(
     import tracemalloc
 
     bomb = _gzip_bomb()
-    monkeypatch.setattr(_dispatch, "loopback_client", lambda timeout, *, loopback_only=True: _bomb_client(bomb))
+    monkeypatch.setattr(
+        _dispatch, "loopback_client", lambda timeout, *, max_redirects, loopback_only=True: _bomb_client(bomb)
+    )
     _submit(client, "http://127.0.0.1:9/hook")
     tracemalloc.start()
     try:
@@ -271,7 +298,9 @@ def test_a_gzip_bomb_at_a_job_url_is_not_expanded_in_memory(monkeypatch: pytest.
     import tracemalloc
 
     bomb = _gzip_bomb()
-    monkeypatch.setattr(_fetch, "loopback_client", lambda timeout, *, loopback_only=True: _bomb_client(bomb))
+    monkeypatch.setattr(
+        _fetch, "loopback_client", lambda timeout, *, max_redirects, loopback_only=True: _bomb_client(bomb)
+    )
     tracemalloc.start()
     try:
         fetched = _fetch._fetch("http://127.0.0.1:9/a.wav", 1024 * 1024)
@@ -297,7 +326,7 @@ def test_a_compressed_job_url_under_the_cap_is_fetched_exactly(monkeypatch: pyte
         return httpx.Response(200, headers={"Content-Encoding": coding}, content=chunks)
 
     offline = httpx.Client(transport=httpx.MockTransport(answer))
-    monkeypatch.setattr(_fetch, "loopback_client", lambda timeout, *, loopback_only=True: offline)
+    monkeypatch.setattr(_fetch, "loopback_client", lambda timeout, *, max_redirects, loopback_only=True: offline)
     assert bytes(_fetch._fetch("http://127.0.0.1:9/a.wav", len(audio)) or b"") == audio
 
 

@@ -22,10 +22,10 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                          'extensions: `x-max-file-bytes` and `x-max-duration-seconds` on the audio `url` fields,\n'
                          '`x-terminal` on `JobStatus` (the statuses after which a job never changes), `x-default` on\n'
                          'the `X-RateLimit-Limit` header (the documented limit, 100 requests per minute), and\n'
-                         '`x-timeout-seconds` and `x-retry-delays-seconds` on the `jobCompleted` webhook (how long '
-                         'the\n'
-                         "API waits for the receiver's answer, and the seconds before each retry, one per "
-                         '`x-retry-num`).\n'},
+                         '`x-timeout-seconds`, `x-retry-delays-seconds` and `x-max-redirects` on the `jobCompleted`\n'
+                         "webhook (how long the API waits for the receiver's answer, the seconds before each retry, "
+                         'one\n'
+                         'per `x-retry-num`, and the redirects it follows: one more fails as `too_many_redirects`).\n'},
  'servers': [{'url': 'https://api.pyannote.ai'}],
  'security': [{'apiKey': []}],
  'tags': [{'name': 'test'}, {'name': 'media'}, {'name': 'jobs'}],
@@ -281,6 +281,7 @@ SPEC: dict[str, Any] = {'openapi': '3.1.0',
                                                        '`v0:{X-Request-Timestamp}:{raw body}`.\n',
                                         'x-timeout-seconds': 10,
                                         'x-retry-delays-seconds': [0, 60, 300],
+                                        'x-max-redirects': 2,
                                         'parameters': [{'name': 'X-Signature',
                                                         'in': 'header',
                                                         'required': True,

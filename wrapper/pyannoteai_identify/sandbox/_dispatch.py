@@ -5,11 +5,12 @@ When a job with a ``webhook`` ends, the worker POSTs ``{jobId, status, output?}`
 afresh on every attempt with the real time, so receivers verify against their own clock). A
 non-2xx answer, a timeout (the API's, by default: the contract's ``x-timeout-seconds``, also for
 the answer's whole body), an answer body over 64 KiB (decoded a bounded step at a time, so a
-compressed one never expands in memory) or a connection error is retried on the API's schedule (the
-contract's ``x-retry-delays-seconds``: at once, then after 1 and 5 minutes), divided by ``speed``;
-retries carry ``x-retry-num`` (1 to the number of delays) and ``x-retry-reason``. Only loopback hosts are
-contacted unless external webhooks are allowed; other deliveries are recorded as ``refused``
-and never sent.
+compressed one never expands in memory), a redirect past the API's limit (the contract's
+``x-max-redirects``: more than twice is ``too_many_redirects``) or a connection error is retried
+on the API's schedule (the contract's ``x-retry-delays-seconds``: at once, then after 1 and 5
+minutes), divided by ``speed``; retries carry ``x-retry-num`` (1 to the number of delays) and
+``x-retry-reason``. Only loopback hosts are contacted unless external webhooks are allowed; other
+deliveries are recorded as ``refused`` and never sent.
 
 The worker starts with the first webhook job, delivers one request at a time, keeps at most 1000
 pending deliveries and stops when the sandbox closes: an attempt in flight is then aborted, its
@@ -45,7 +46,7 @@ from ._fetch import NotLoopback, connection_handle, is_loopback, loopback_client
 from ._state import EPSILON, Job
 from ._stats import Delivery, DeliveryOutcome, Stats
 
-__all__ = ["CLOSE_TIMEOUT", "DELIVERY_TIMEOUT", "RETRY_DELAYS", "WebhookDispatcher"]
+__all__ = ["CLOSE_TIMEOUT", "DELIVERY_TIMEOUT", "MAX_REDIRECTS", "RETRY_DELAYS", "WebhookDispatcher"]
 
 _SPEC = SpecReader(__name__)
 _DELIVERY = ("webhooks", "jobCompleted", "post")
@@ -53,6 +54,8 @@ _DELIVERY = ("webhooks", "jobCompleted", "post")
 RETRY_DELAYS: tuple[float, ...] = tuple(float(delay) for delay in _SPEC.get(*_DELIVERY, "x-retry-delays-seconds"))
 #: Seconds the API gives a receiver to answer (the contract's ``x-timeout-seconds``).
 DELIVERY_TIMEOUT: float = float(_SPEC.get(*_DELIVERY, "x-timeout-seconds"))
+#: Redirects the API follows for one attempt; one more fails it as ``too_many_redirects`` (``x-max-redirects``).
+MAX_REDIRECTS: int = int(_SPEC.get(*_DELIVERY, "x-max-redirects"))
 _MAX_PENDING = 1000
 #: The largest answer body read from a receiver; a larger one fails the attempt.
 MAX_ANSWER_BYTES = 64 * 1024
@@ -228,7 +231,9 @@ class WebhookDispatcher:
 
     def _run(self, stop: threading.Event) -> None:
         """The worker, until *stop* (its own: a worker started after a restart has another one)."""
-        with loopback_client(self._timeout, loopback_only=not self._allow_external) as client:
+        with loopback_client(
+            self._timeout, max_redirects=MAX_REDIRECTS, loopback_only=not self._allow_external
+        ) as client:
             while not stop.is_set():
                 item = self._next_due()
                 if item is not None:

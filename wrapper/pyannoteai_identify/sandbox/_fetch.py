@@ -6,9 +6,10 @@ The sandbox never reaches the internet. A job URL is read from:
 * ``http(s)://<the sandbox's own host>/_media/key``: the same store, without a request;
 * any other ``http(s)`` URL whose host is a loopback address (``127.0.0.0/8``, ``::1``,
   ``localhost``): fetched, with a 10 s timeout (per read and in all), at most 2 redirects (each to
-  loopback) and the upload size cap (a gzip or deflate file is decoded a step at a time, so it never
-  expands past the cap in memory; only gzip and deflate are asked for, br and zstd are refused); the
-  fetch runs after the job was created (see :mod:`._work`);
+  loopback; how many the API follows for a job's audio is undocumented) and the upload size cap (a
+  gzip or deflate file is decoded a step at a time, so it never expands past the cap in memory; only
+  gzip and deflate are asked for, br and zstd are refused); the fetch runs after the job was created
+  (see :mod:`._work`);
 * anything else: nothing, and the job fails with "Could not load audio".
 """
 
@@ -42,6 +43,8 @@ __all__ = [
 
 MEDIA_PATH = "/_media/"
 FETCH_TIMEOUT = 10.0
+#: Redirects followed when fetching a job's audio (the sandbox's choice: the API documents none).
+FETCH_MAX_REDIRECTS = 2
 
 logger = logging.getLogger("pyannoteai_identify.sandbox")
 
@@ -56,10 +59,11 @@ def loopback_guard(request: httpx.Request) -> None:
         raise NotLoopback(f"refusing to contact non-loopback host {request.url.host!r}", request=request)
 
 
-def loopback_client(timeout: float, *, loopback_only: bool = True) -> httpx.Client:
+def loopback_client(timeout: float, *, max_redirects: int, loopback_only: bool = True) -> httpx.Client:
     """An httpx client for the sandbox's own outgoing requests (job audio, webhook deliveries).
 
-    Proxy settings from the environment are ignored and at most 2 redirects are followed; unless
+    Proxy settings from the environment are ignored and at most *max_redirects* redirects are
+    followed (one more raises ``httpx.TooManyRedirects``); unless
     *loopback_only* is False, every host, redirects included, must be a loopback address. Its
     ``Accept-Encoding`` lists only the codings the sandbox decodes a bounded step at a time (httpx's
     lists br and zstd too when brotli/zstandard are installed, which the reads refuse).
@@ -67,7 +71,7 @@ def loopback_client(timeout: float, *, loopback_only: bool = True) -> httpx.Clie
     client = httpx.Client(
         timeout=timeout,
         follow_redirects=True,
-        max_redirects=2,
+        max_redirects=max_redirects,
         trust_env=False,
         event_hooks={"request": [loopback_guard] if loopback_only else []},
     )
@@ -145,7 +149,7 @@ def _fetch(url: str, max_bytes: int, connections: Connections | None = None) -> 
     try:
         with (
             tracked as trace,
-            loopback_client(FETCH_TIMEOUT) as client,
+            loopback_client(FETCH_TIMEOUT, max_redirects=FETCH_MAX_REDIRECTS) as client,
             client.stream("GET", url, extensions={} if trace is None else {"trace": trace}) as response,
         ):
             if response.status_code != 200:
