@@ -854,3 +854,20 @@ def test_an_authorization_value_put_back_into_recorded_headers_is_masked_however
         put_back(headers)
         assert headers["authorization"] == "Bearer sk-PUT-BACK"
         assert "sk-PUT-BACK" not in repr(dict(headers)) and "sk-PUT-BACK" not in repr(list(headers.values()))
+
+
+@pytest.mark.parametrize("options", [{"retry_num": 4}, {"retry_reason": "timeout"}])
+def test_a_refused_retry_option_says_the_retry_numbers_the_contract_lists(
+    pyannoteai_mock: MockAPI, options: dict[str, Any]
+) -> None:
+    """A retry number out of range was said as "the API retries a delivery 1, 2, 3 times", and a
+    reason without a number asked for "retry_num=1, 2 or 3" typed by hand: both list x-retry-num's
+    values as openapi.yaml declares them."""
+    from pyannoteai_identify import webhooks
+    from pyannoteai_identify._contract import SpecReader
+
+    numbers = ", ".join(SpecReader(__name__).delivery_header_values(webhooks.RETRY_NUM_HEADER))
+    with pyannoteai_mock.client() as client:
+        job = client.submit_voiceprint(AUDIO, webhook=HOOK)
+        with pytest.raises(ValueError, match=f"one of {numbers}"):
+            pyannoteai_mock.delivery(job.id, **options)

@@ -274,7 +274,7 @@ def signed_delivery(
 
 
 def _retry_headers(retry_num: int | None, retry_reason: str | None) -> dict[str, str]:
-    """The unsigned headers that make a delivery the API's retry number *retry_num* (1 to 3, for
+    """The unsigned headers that make a delivery the API's retry number *retry_num* (one of ``x-retry-num``'s, for
     *retry_reason*, default ``http_error``; openapi.yaml lists both); none for a first attempt.
 
     Raises:
@@ -283,12 +283,12 @@ def _retry_headers(retry_num: int | None, retry_reason: str | None) -> dict[str,
     if retry_reason is not None and retry_num is None:
         raise ValueError(
             f"retry_reason={retry_reason!r} without retry_num: a first attempt has no retry headers; "
-            "pass retry_num=1, 2 or 3 for a retry"
+            f"pass retry_num, one of {', '.join(_RETRY_NUMS)}, for a retry"
         )
     if retry_num is None:
         return {}
     if str(retry_num) not in _RETRY_NUMS or isinstance(retry_num, bool):
-        raise ValueError(f"retry_num={retry_num!r}: the API retries a delivery {', '.join(_RETRY_NUMS)} times")
+        raise ValueError(f"retry_num={retry_num!r}: must be one of {', '.join(_RETRY_NUMS)} (the API's x-retry-num)")
     reason = retry_reason or "http_error"
     if reason not in _RETRY_REASONS:
         raise ValueError(f"retry_reason={reason!r}: must be one of {', '.join(_RETRY_REASONS)}")
