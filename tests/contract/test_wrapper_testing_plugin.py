@@ -618,6 +618,29 @@ def test_the_fixture_leaves_a_skipped_or_xfailed_test_alone(pytester: pytest.Pyt
     assert "never used" not in result.stdout.str()
 
 
+#: The options of a hook implementation that pluggy 1.0 knows: pytest 7.0 to 7.3 accept it, so lock
+#: files of that time pin it. ``wrapper`` (new-style hook wrappers) came with pluggy 1.2.
+PLUGGY_1_0_HOOKIMPL_OPTIONS = {"hookwrapper", "optionalhook", "tryfirst", "trylast", "specname"}
+
+
+def test_the_plugin_loads_in_a_suite_on_pytest_7_with_pluggy_1_0() -> None:
+    """The ``pytest11`` entry point makes every pytest run load the plugin wherever the package is
+    installed, with or without the ``testing`` extra (which alone asks for pytest 8). A hook
+    implementation with an option pluggy 1.0 lacks is a TypeError at import there, so a team that
+    installs the SDK alone sees its whole suite, which never uses the plugin, fail to start."""
+    from pyannoteai_identify import testing
+
+    implementations = {
+        name: {option for option, enabled in value.pytest_impl.items() if enabled}
+        for name, value in vars(testing).items()
+        if hasattr(value, "pytest_impl")
+    }
+    assert "pytest_runtest_makereport" in implementations
+    assert {name: options - PLUGGY_1_0_HOOKIMPL_OPTIONS for name, options in implementations.items()} == {
+        name: set() for name in implementations
+    }
+
+
 def test_requests_that_break_the_contract_get_a_400_naming_the_field(pyannoteai_mock: MockAPI) -> None:
     """A body the contract refuses (sent around the wrapper) answers 400 with the field, as the API does."""
     response = httpx.post(

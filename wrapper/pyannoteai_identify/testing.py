@@ -43,7 +43,7 @@ except ModuleNotFoundError as missing:  # the plugin is for pytest; the rest of 
 import contextvars  # noqa: F401
 import threading  # noqa: F401
 from collections.abc import Mapping  # noqa: F401
-from typing import TYPE_CHECKING, Any  # noqa: F401
+from typing import TYPE_CHECKING, Any
 
 from . import _timing
 from ._client_options import AsyncClientOptions, ClientOptions
@@ -136,16 +136,16 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+# An old-style wrapper: the entry point loads this plugin in every pytest run where the package is
+# installed, also beside pytest 7 and pluggy 1.0 (without the testing extra), which lack `wrapper=True`.
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     """Note a test that did not pass (it failed, skipped itself or xfailed), so that the fixture's
     teardown check does not report a test that never ran to its end, or report it a second time."""
-    report = yield
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
     if not report.passed and call.when in ("setup", "call"):
         item.stash[_TEST_FAILED] = True
-    return report
 
 
 @pytest.fixture
