@@ -290,17 +290,22 @@ def test_table_output_without_the_cli_extra_exits_two_before_anything_is_sent(
     assert json.loads(json_run.out)["identification"]
 
 
+def _result_command(command: str, audio: Audio) -> list[str]:
+    """The arguments of *command* (identify, voiceprint or job --wait), whose result -o writes."""
+    return {
+        "identify": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--format", "json"],
+        "voiceprint": ["voiceprint", str(audio.alice_wav)],
+        "job": ["job", "0f7c2a55-0000-4000-8000-000000000000", "--wait"],
+    }[command]
+
+
 @pytest.mark.parametrize("command", ["identify", "voiceprint", "job"])
 def test_an_output_file_in_a_missing_folder_is_refused_before_a_billed_job_runs(
     env: Sandbox, audio: Audio, capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
 ) -> None:
     """-o into a folder that does not exist exits 2 before anything is sent, so no result is computed and lost."""
     target = str(tmp_path / "missing" / "result.json")
-    argv = {
-        "identify": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--format", "json"],
-        "voiceprint": ["voiceprint", str(audio.alice_wav)],
-        "job": ["job", "0f7c2a55-0000-4000-8000-000000000000", "--wait"],
-    }[command]
+    argv = _result_command(command, audio)
     run = run_cli(capsys, *argv, "-o", target)
 
     assert run.code == USAGE
@@ -315,10 +320,7 @@ def test_an_output_file_in_a_folder_that_cannot_be_written_is_refused_before_a_b
     """-o into a folder that exists but cannot be written (/proc here; a read-only checkout or mount in
     CI) was only found out after the job was billed (exit 6). It is refused, as a missing folder is,
     before anything is sent."""
-    argv = {
-        "identify": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--format", "json"],
-        "voiceprint": ["voiceprint", str(audio.alice_wav)],
-    }[command]
+    argv = _result_command(command, audio)
     run = run_cli(capsys, *FAST_POLL, *argv, "-o", "/proc/pyannoteai-result.json")
 
     assert run.code == USAGE
@@ -335,11 +337,7 @@ def test_an_output_file_name_too_long_for_the_file_system_is_a_usage_error_befor
     "[Errno 36] File name too long: '…'": the check's is_dir() raised that OSError. It is refused as
     any -o that cannot be written, naming the option, before anything is sent."""
     target = str(tmp_path / ("r" * 300 + ".json"))
-    argv = {
-        "identify": ["identify", str(audio.meeting), "--voiceprint", f"Alice={audio.alice}", "--format", "json"],
-        "voiceprint": ["voiceprint", str(audio.alice_wav)],
-        "job": ["job", "0f7c2a55-0000-4000-8000-000000000000", "--wait"],
-    }[command]
+    argv = _result_command(command, audio)
     run = run_cli(capsys, *argv, "-o", target)
 
     assert run.code == USAGE
