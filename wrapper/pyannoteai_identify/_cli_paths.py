@@ -6,14 +6,9 @@ name as ``ls -b`` shows it, and how to send the file anyway: on standard input, 
 from __future__ import annotations
 
 from ._cli_errors import CLIError
+from ._escaped import escaped
 
-__all__ = ["check_file_name", "shown_path"]
-
-
-def shown_path(path: str) -> str:
-    """*path* as a message shows it: a byte that is not UTF-8 escaped (``caf\\xe9.wav``), as ``batch``
-    shows it, so that any terminal or log can print it."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+__all__ = ["check_file_name"]
 
 
 def check_file_name(given: str, path: str, piped: str) -> None:
@@ -24,6 +19,6 @@ def check_file_name(given: str, path: str, piped: str) -> None:
         path.encode("utf-8")
     except UnicodeEncodeError:
         raise CLIError(
-            f"{given}{shown_path(path)}: the file name is not valid UTF-8, which the upload's name must be: "
+            f"{given}{escaped(path)}: the file name is not valid UTF-8, which the upload's name must be: "
             f"rename it (for example with convmv), or give the file on standard input: {piped}"
         ) from None

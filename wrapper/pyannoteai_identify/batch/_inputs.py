@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from .._escaped import escaped
 from .._redact import hide_secrets
 from .._upload import check_identify_duration
 from .._validation import AUDIO_EXTENSIONS, MAX_AUDIO_BYTES, check_audio
@@ -94,7 +95,7 @@ def shown_source(source: str) -> str:
     if not _is_url(source):
         # A file name that is not UTF-8 (held as surrogate escapes) is shown with its bytes
         # escaped (``caf\\xe9.wav``), so the CSV, the JSON and the terminal can encode it.
-        return source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return escaped(source)
     if source.startswith("media://"):
         return source
     return hide_secrets(source)

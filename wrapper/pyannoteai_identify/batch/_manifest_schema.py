@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from .._escaped import escaped
 from ._manifest_records import InputStatus, Row
 
 __all__ = ["SCHEMA_VERSION", "utc_now"]
@@ -85,7 +86,7 @@ def _text(reason: str | None) -> str | None:
     """A reason that may quote a file name that is not UTF-8, as text SQLite can store."""
     if reason is None:
         return None
-    return reason.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return escaped(reason)
 
 
 def _row(values: Sequence[Any]) -> Row:
